@@ -1,0 +1,135 @@
+"""The one base handler: services from the application, bearer auth, JSON bodies, one error mapping."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import tornado.web
+from pymongo.errors import ConnectionFailure
+
+from services.context import ServiceContext
+from services.errors import ServiceError, Unauthorized
+from services.mp_sessions import SessionTokens
+from services.progress import ClientRateLimiter
+from wechat.client import WeChatApi
+
+log = logging.getLogger("mediation.http")
+MAX_JSON_BYTES = 256 * 1024
+
+
+@dataclass
+class AppServices:
+    """Everything built once at start; handlers reach it through `self.services`."""
+
+    ctx: ServiceContext
+    tokens: SessionTokens
+    wechat_mp: WeChatApi
+    progress_limiter: ClientRateLimiter
+
+
+def _database_down(exc: BaseException) -> bool:
+    # Connection-level failures (no server, timeouts, lost primary) are the database being down;
+    # any other PyMongo error is a refused command, i.e. a bug of ours, and stays a 500.
+    return isinstance(exc, ConnectionFailure)
+
+
+class ApiHandler(tornado.web.RequestHandler):
+    """JSON in, JSON out; errors in api.md's shape, never a traceback."""
+
+    request_id: str = ""
+
+    @property
+    def services(self) -> AppServices:
+        return self.application.settings["services"]
+
+    @property
+    def ctx(self) -> ServiceContext:
+        return self.services.ctx
+
+    def prepare(self) -> None:
+        incoming = self.request.headers.get("X-Request-Id", "")
+        self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
+        self.set_header("X-Request-Id", self.request_id)
+
+    def check_xsrf_cookie(self) -> None:
+        """The JSON API authenticates by bearer token, not cookies, so cross-site forgery does not apply."""
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+
+    def person_id(self) -> str:
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("请先登录（缺少登录凭证）", "token_missing")
+        return self.services.tokens.person_of(token.strip())
+
+    def json_body(self) -> Any:
+        if len(self.request.body) > MAX_JSON_BYTES:
+            raise ServiceError(413, "body_too_large", "提交的内容过大")
+        content_type = self.request.headers.get("Content-Type", "")
+        if not content_type.startswith("application/json"):
+            raise ServiceError(415, "json_required", "请以 JSON 格式提交（Content-Type: application/json）")
+        try:
+            return json.loads(self.request.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ServiceError(400, "malformed_json", "提交的内容不是有效的 JSON，请检查格式") from exc
+
+    def send_json(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ServiceError):
+            status, body = exc.status, _error_body(exc.code, exc.message, exc.field, exc.errors)
+        elif exc is not None and _database_down(exc):
+            status, body = 503, _error_body("database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失")
+        elif isinstance(exc, tornado.web.HTTPError) or exc is None:
+            status = status_code
+            message = {404: "请求的地址不存在", 405: "不支持这种请求方式"}.get(status_code, "请求无法处理")
+            body = _error_body(f"http_{status_code}", message)
+        else:
+            status, body = 500, _error_body("internal_error", "服务器出了点问题，请稍后再试")
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(json.dumps(body, ensure_ascii=False))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ServiceError):
+            return  # a refusal, not a fault: the request line says enough
+        if value is not None and _database_down(value):
+            log.warning("database unavailable request_id=%s: %s", self.request_id, type(value).__name__)
+            return
+        super().log_exception(typ, value, tb)
+
+
+def _error_body(code: str, message: str, field: str = "", errors: list | None = None) -> dict[str, Any]:
+    first = {"code": code, "message": message, "field": field}
+    listed = [e.as_dict() for e in errors] if errors else [first]
+    return {"error": first, "errors": listed}
+
+
+class NotFoundHandler(ApiHandler):
+    def prepare(self) -> None:
+        super().prepare()
+        raise tornado.web.HTTPError(404)
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """One structured line per request: id, method, path (never the query), status, duration."""
+    status = handler.get_status()
+    line = {
+        "request_id": getattr(handler, "request_id", ""),
+        "method": handler.request.method,
+        "path": handler.request.path,
+        "status": status,
+        "ms": round(1000.0 * handler.request.request_time(), 2),
+    }
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    log.log(level, json.dumps(line))

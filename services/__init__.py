@@ -1,0 +1,1 @@
+"""Business rules; never imports tornado. Raises `services.errors.ServiceError` for refusals."""

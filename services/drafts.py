@@ -1,0 +1,93 @@
+"""Drafts of an application between steps: one per person and kind, shared by every front."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.application_input import validate_draft
+from services.cases import submit_application
+from services.context import ServiceContext, shanghai_iso
+from services.errors import NotFound, ServiceError
+from services.personal_data import SEALED_FIELDS, masked_party, seal_party, unseal_party
+
+KINDS = ("worker", "employer")
+PARTIES = ("applicant", "respondent")
+
+
+def _draft_id(person_id: str, kind: str) -> str:
+    if kind not in KINDS:
+        raise ServiceError(404, "draft_kind_unknown", "没有这种申请")
+    return f"{person_id}:{kind}"
+
+
+def _carry_masked_echoes(body: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A page shows stored numbers masked; when it sends a mask back unchanged, keep the stored number."""
+    kept: dict[str, dict[str, Any]] = {party: {} for party in PARTIES}
+    for party in PARTIES:
+        incoming = body.get(party)
+        old = (stored or {}).get(party) or {}
+        if not isinstance(incoming, dict):
+            continue
+        for name in SEALED_FIELDS:
+            value = incoming.get(name)
+            sealed = old.get(name)
+            if isinstance(value, str) and "*" in value and isinstance(sealed, dict) and sealed.get("masked") == value:
+                kept[party][name] = sealed
+                del incoming[name]
+    return kept
+
+
+async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) -> dict[str, Any]:
+    draft_id = _draft_id(person_id, kind)
+    if isinstance(body, dict):
+        body = {**body, "kind": kind}
+    stored = await ctx.db["drafts"].find_one({"_id": draft_id})
+    kept = _carry_masked_echoes(body, stored) if isinstance(body, dict) else {}
+    draft = validate_draft(body)
+    for party in PARTIES:
+        if party in draft or kept.get(party):
+            draft[party] = seal_party(ctx.cipher, draft.get(party, {}), party) | kept.get(party, {})
+    now = ctx.clock()
+    draft.pop("review_flags", None)
+    await ctx.db["drafts"].update_one(
+        {"_id": draft_id},
+        {"$set": {"person_id": person_id, "kind": kind, "data": draft, "updated_at": now}},
+        upsert=True,
+    )
+    return _view(draft, now)
+
+
+async def load_draft(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, Any]:
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    if stored is None:
+        raise NotFound("还没有保存的草稿", "draft_not_found")
+    return _view(stored["data"], stored["updated_at"])
+
+
+async def delete_draft(ctx: ServiceContext, person_id: str, kind: str) -> None:
+    await ctx.db["drafts"].delete_one({"_id": _draft_id(person_id, kind)})
+
+
+async def submit_draft(
+    ctx: ServiceContext, person_id: str, kind: str, idempotency_key: str, channel: str
+) -> tuple[dict[str, Any], bool]:
+    """Submit the saved draft as the application; the draft is removed once the case exists."""
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    if stored is None:
+        raise NotFound("没有可提交的草稿，请重新填写", "draft_not_found")
+    body = dict(stored["data"])
+    for party in PARTIES:
+        if party in body:
+            body[party] = unseal_party(ctx.cipher, body[party], party)
+    case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
+    await delete_draft(ctx, person_id, kind)
+    return case, created
+
+
+def _view(draft: dict[str, Any], updated_at: Any) -> dict[str, Any]:
+    view = dict(draft)
+    for party in PARTIES:
+        if party in view:
+            view[party] = masked_party(view[party])
+    view["updated_at"] = shanghai_iso(updated_at)
+    return view

@@ -1,0 +1,69 @@
+"""Case statuses and the moves between them, exactly as DESIGN.md's table; nothing else is allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SUBMITTED = "submitted"
+CLARIFYING = "clarifying"
+CLARIFIED = "clarified"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+SCHEDULED = "scheduled"
+MEDIATING = "mediating"
+SETTLED = "settled"
+FAILED = "failed"
+WITHDRAWN = "withdrawn"
+
+STATUS_LABELS: dict[str, str] = {
+    SUBMITTED: "已提交",
+    CLARIFYING: "待确认请求",
+    CLARIFIED: "请求已确认",
+    ACCEPTED: "已受理",
+    REJECTED: "不予受理",
+    SCHEDULED: "已安排调解",
+    MEDIATING: "调解中",
+    SETTLED: "调解成功",
+    FAILED: "调解不成",
+    WITHDRAWN: "已撤回",
+}
+
+CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    label: str
+    sources: frozenset[str]
+    target: str
+
+
+def _move(name: str, label: str, sources: set[str], target: str) -> Move:
+    return Move(name, label, frozenset(sources), target)
+
+
+MOVES: dict[str, Move] = {
+    m.name: m
+    for m in (
+        _move("push_clarified", "推送明确后的请求", {SUBMITTED, CLARIFIED}, CLARIFYING),
+        _move("confirm_clarified", "申请人确认请求", {CLARIFYING}, CLARIFIED),
+        _move("request_change", "申请人要求修改请求", {CLARIFYING}, SUBMITTED),
+        _move("accept", "受理", {SUBMITTED, CLARIFIED}, ACCEPTED),
+        _move("decline", "不予受理", {SUBMITTED, CLARIFYING, CLARIFIED}, REJECTED),
+        _move("schedule", "安排调解", {ACCEPTED, SCHEDULED}, SCHEDULED),
+        _move("open_session", "开始调解", {SCHEDULED}, MEDIATING),
+        _move("settle", "调解成功", {ACCEPTED, SCHEDULED, MEDIATING}, SETTLED),
+        _move("fail", "调解不成", {ACCEPTED, SCHEDULED, MEDIATING}, FAILED),
+        _move(
+            "withdraw",
+            "申请人撤回",
+            {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING},
+            WITHDRAWN,
+        ),
+    )
+}
+
+
+def move_allowed(move: str, status: str) -> bool:
+    return move in MOVES and status in MOVES[move].sources

@@ -1,0 +1,159 @@
+"""Settings: read once at start from config.yaml and the environment (which wins), then passed in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+# Development defaults: usable on a laptop, refused when APP_ENV=production.
+DEV_DATA_KEY = "1:" + "00112233445566778899aabbccddeeff"
+DEV_LOOKUP_KEY = "dev-lookup-key-not-for-production"
+DEV_COOKIE_SECRET = "dev-cookie-secret-not-for-production"
+
+
+class SettingsError(Exception):
+    """A setting that prevents a safe start."""
+
+
+@dataclass(frozen=True)
+class Centre:
+    id: str
+    name: str
+    level: str
+    region_codes: tuple[str, ...]
+    match: tuple[str, ...]  # place names that route a case here
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str
+    port: int
+    mongodb_uri: str
+    mongodb_database: str  # empty: the URI's database, else "mediation"
+    wechat_api_base: str
+    wechat_oauth_base: str
+    wechat_timeout: float
+    wechat_app_id: str
+    wechat_app_secret: str
+    wechat_token: str
+    wechat_aes_key: str
+    mp_app_id: str
+    mp_app_secret: str
+    data_keys: dict[int, bytes]  # key version -> SM4 key
+    current_key_version: int
+    lookup_key: bytes
+    cookie_secret: str
+    mp_session_ttl: int
+    consent_versions: tuple[str, ...]
+    progress_per_client_per_minute: int
+    progress_per_serial_per_hour: int
+    centres: tuple[Centre, ...]
+    default_centre: str
+    behind_proxy: bool = False  # trust X-Real-IP / X-Forwarded-For only behind our own load balancer
+    uses_dev_secrets: bool = field(default=False)
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
+
+    def centre(self, centre_id: str) -> Centre:
+        return next(c for c in self.centres if c.id == centre_id)
+
+
+def parse_data_keys(text: str) -> tuple[dict[int, bytes], int]:
+    """`DATA_KEY` is `version:hex[,version:hex...]`; the first is used to encrypt, all to decrypt."""
+    keys: dict[int, bytes] = {}
+    current = None
+    for part in text.split(","):
+        version_text, _, hex_key = part.strip().partition(":")
+        try:
+            version, key = int(version_text), bytes.fromhex(hex_key)
+        except ValueError as exc:
+            raise SettingsError("DATA_KEY must look like '2:<32 hex digits>,1:<32 hex digits>'") from exc
+        if len(key) != 16:
+            raise SettingsError("each DATA_KEY key must be 16 bytes (32 hex digits) for SM4")
+        keys[version] = key
+        current = version if current is None else current
+    if current is None:
+        raise SettingsError("DATA_KEY is empty")
+    return keys, current
+
+
+def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    wechat = raw.get("wechat", {})
+    limits = raw.get("progress_rate_limit", {})
+    data_key_text = env.get("DATA_KEY", DEV_DATA_KEY)
+    lookup_key = env.get("LOOKUP_KEY", DEV_LOOKUP_KEY)
+    cookie_secret = env.get("COOKIE_SECRET", DEV_COOKIE_SECRET)
+    data_keys, current = parse_data_keys(data_key_text)
+    centres = tuple(
+        Centre(
+            id=c["id"],
+            name=c["name"],
+            level=c.get("level", ""),
+            region_codes=tuple(c.get("region_codes", [])),
+            match=tuple(c.get("match", [])),
+        )
+        for c in raw.get("centres", [])
+    )
+    settings = Settings(
+        app_env=env.get("APP_ENV", raw.get("app_env", "development")),
+        port=int(raw.get("port", 8000)),
+        mongodb_uri=env.get("MONGODB_URI", raw.get("mongodb_uri", "mongomock://")),
+        mongodb_database=env.get("MONGODB_DATABASE", raw.get("mongodb_database", "")),
+        wechat_api_base=env.get("WECHAT_API_BASE", wechat.get("api_base", "https://api.weixin.qq.com/")),
+        wechat_oauth_base=env.get(
+            "WECHAT_OAUTH_BASE", wechat.get("oauth_base", "https://open.weixin.qq.com/connect/")
+        ),
+        wechat_timeout=float(wechat.get("timeout_seconds", 5)),
+        wechat_app_id=env.get("WECHAT_APP_ID", "wx-dev-official-account"),
+        wechat_app_secret=env.get("WECHAT_APP_SECRET", "dev-secret"),
+        wechat_token=env.get("WECHAT_TOKEN", "dev-token"),
+        wechat_aes_key=env.get("WECHAT_AES_KEY", ""),
+        mp_app_id=env.get("WECHAT_MP_APP_ID", "wx-dev-mini-program"),
+        mp_app_secret=env.get("WECHAT_MP_APP_SECRET", "dev-mp-secret"),
+        data_keys=data_keys,
+        current_key_version=current,
+        lookup_key=lookup_key.encode(),
+        cookie_secret=cookie_secret,
+        mp_session_ttl=int(raw.get("mp_session_ttl_seconds", 7200)),
+        consent_versions=tuple(raw.get("consent_versions", [])),
+        progress_per_client_per_minute=int(limits.get("per_client_per_minute", 10)),
+        progress_per_serial_per_hour=int(limits.get("per_serial_per_hour", 20)),
+        centres=centres,
+        default_centre=raw.get("default_centre", centres[0].id if centres else ""),
+        behind_proxy=bool(raw.get("behind_proxy", False)),
+        uses_dev_secrets=(
+            data_key_text == DEV_DATA_KEY
+            or lookup_key == DEV_LOOKUP_KEY
+            or cookie_secret == DEV_COOKIE_SECRET
+            or "WECHAT_APP_SECRET" not in env
+            or "WECHAT_MP_APP_SECRET" not in env
+        ),
+    )
+    check_settings(settings)
+    return settings
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse a production start on anything meant only for development."""
+    if not any(c.id == settings.default_centre for c in settings.centres):
+        raise SettingsError(f"default_centre {settings.default_centre!r} is not among the centres")
+    if not settings.production:
+        return
+    if settings.mongodb_uri.startswith("mongomock://"):
+        raise SettingsError("APP_ENV=production refuses the embedded engine: set MONGODB_URI")
+    if settings.uses_dev_secrets:
+        raise SettingsError(
+            "APP_ENV=production refuses default keys and secrets: set DATA_KEY, LOOKUP_KEY, "
+            "COOKIE_SECRET, WECHAT_APP_SECRET and WECHAT_MP_APP_SECRET"
+        )
+    for base in (settings.wechat_api_base, settings.wechat_oauth_base):
+        if not base.startswith("https://") or "127.0.0.1" in base or "localhost" in base:
+            raise SettingsError(f"APP_ENV=production refuses a WeChat stand-in: {base}")

@@ -1,0 +1,27 @@
+"""Indexes declared in code and created at start. Natural keys are `_id`s and need none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
+    # "我的申请": a person's cases, newest first.
+    "cases": [
+        ([("owner_person_id", ASCENDING), ("created_at", DESCENDING)], {"name": "owner_recent"}),
+        ([("centre.id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)], {"name": "centre_queue"}),
+    ],
+    "identities": [([("person_id", ASCENDING)], {"name": "by_person"})],
+    # Idempotency keys are remembered for 24 hours (the service also checks the age itself).
+    "idempotency": [([("created_at", ASCENDING)], {"name": "ttl_24h", "expireAfterSeconds": 86400})],
+    "rate_limits": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    # A draft left alone for 90 days is dropped.
+    "drafts": [([("updated_at", ASCENDING)], {"name": "ttl_90d", "expireAfterSeconds": 90 * 86400})],
+}
+
+
+async def ensure_indexes(db: Any) -> None:
+    for collection, indexes in INDEXES.items():
+        for keys, options in indexes:
+            await db[collection].create_index(keys, **options)

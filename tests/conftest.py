@@ -1,0 +1,119 @@
+"""One app fixture and one WeChat stand-in for every test; a real HTTP server on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPResponse
+
+from app import close, make_app, start
+from settings import Settings, load_settings
+from standins.wechat import WeChatStandIn
+from store import CommandCounter, is_embedded
+
+ROOT = Path(__file__).resolve().parent.parent
+MP_APP_ID, MP_SECRET = "wx-test-mini-program", "test-mp-secret"
+OA_APP_ID, OA_SECRET = "wx-test-official-account", "test-oa-secret"
+TEST_DATA_KEY = "2:" + "0f" * 16 + ",1:" + "a5" * 16
+
+
+def test_environ(wechat_base: str, **overrides: str) -> dict[str, str]:
+    """The environment a test server starts with; MONGODB_URI from the outside selects a real MongoDB."""
+    env = {
+        "APP_ENV": "test",
+        "MONGODB_URI": os.environ.get("MONGODB_URI", "mongomock://"),
+        "MONGODB_DATABASE": f"test_{uuid.uuid4().hex[:12]}",
+        "WECHAT_API_BASE": wechat_base,
+        "WECHAT_APP_ID": OA_APP_ID,
+        "WECHAT_APP_SECRET": OA_SECRET,
+        "WECHAT_MP_APP_ID": MP_APP_ID,
+        "WECHAT_MP_APP_SECRET": MP_SECRET,
+        "DATA_KEY": TEST_DATA_KEY,
+        "LOOKUP_KEY": "test-lookup-key",
+        "COOKIE_SECRET": "test-cookie-secret",
+    }
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture
+def wechat(io_loop: Any) -> Any:
+    standin = WeChatStandIn({MP_APP_ID: MP_SECRET, OA_APP_ID: OA_SECRET})
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def env_overrides() -> dict[str, str]:
+    """Override in a test module to start the server with other settings."""
+    return {}
+
+
+@pytest.fixture
+def settings(wechat: WeChatStandIn, env_overrides: dict[str, str]) -> Settings:
+    return load_settings(ROOT / "config.yaml", environ=test_environ(wechat.base_url, **env_overrides))
+
+
+@pytest.fixture
+def db_commands() -> CommandCounter:
+    return CommandCounter()
+
+
+@pytest.fixture
+def app(io_loop: Any, settings: Settings, db_commands: CommandCounter) -> Any:
+    application = make_app(settings, db_commands)
+    io_loop.run_sync(lambda: start(application))
+    yield application
+    db = application.settings["services"].ctx.db
+
+    async def teardown() -> None:
+        if not is_embedded(settings.mongodb_uri):
+            await application.settings["mongo_client"].drop_database(db.name)
+        await close(application)
+
+    io_loop.run_sync(teardown)
+
+
+class Api:
+    """A JSON client of our server, through real HTTP."""
+
+    def __init__(self, http_client: Any, base_url: str) -> None:
+        self.http_client = http_client
+        self.base_url = base_url
+
+    async def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None,
+        headers: dict[str, str] | None = None, raw: bytes | None = None,
+    ) -> HTTPResponse:
+        all_headers = {"Content-Type": "application/json"} | (headers or {})
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        payload = raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
+        if payload is None and method in ("POST", "PUT"):
+            payload = b""
+        return await self.http_client.fetch(
+            self.base_url + path, method=method, body=payload, headers=all_headers, raise_error=False,
+            allow_nonstandard_methods=True,
+        )
+
+
+def body_of(response: HTTPResponse) -> Any:
+    return json.loads(response.body.decode()) if response.body else None
+
+
+@pytest.fixture
+def api(http_client: Any, base_url: str) -> Api:
+    return Api(http_client, base_url)
+
+
+async def sign_in(api: Api, wechat: WeChatStandIn, openid: str = "openid-worker-1", unionid: str | None = None) -> str:
+    code = wechat.state.issue_code(openid, unionid)
+    response = await api.call("POST", "/api/mp/session", {"code": code})
+    assert response.code == 200, response.body
+    return body_of(response)["token"]

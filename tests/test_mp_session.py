@@ -1,0 +1,90 @@
+"""Mini-program sign-in through the WeChat stand-in: tokens, refusals, WeChat down."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.errors import Unauthorized
+from services.mp_sessions import SessionTokens
+from tests.conftest import MP_APP_ID, MP_SECRET, body_of, sign_in
+
+
+@pytest.mark.gen_test
+async def test_code_becomes_our_token_and_session_key_stays_here(api, wechat):
+    code = wechat.state.issue_code("openid-a")
+    response = await api.call("POST", "/api/mp/session", {"code": code})
+    assert response.code == 200
+    body = body_of(response)
+    assert set(body) == {"token", "expires_in"}
+    assert body["expires_in"] == 7200
+    assert b"session_key" not in response.body
+    [call] = wechat.state.calls("/sns/jscode2session")
+    assert call.query == {"appid": MP_APP_ID, "secret": MP_SECRET, "js_code": code, "grant_type": "authorization_code"}
+    listed = await api.call("GET", "/api/mp/applications", token=body["token"])
+    assert listed.code == 200 and body_of(listed) == {"items": []}
+
+
+@pytest.mark.gen_test
+async def test_reused_and_unknown_codes_are_clear_4xx(api, wechat):
+    code = wechat.state.issue_code("openid-a")
+    assert (await api.call("POST", "/api/mp/session", {"code": code})).code == 200
+    reused = await api.call("POST", "/api/mp/session", {"code": code})
+    assert reused.code == 400
+    assert body_of(reused)["error"]["field"] == "code"
+    assert "已被使用" in body_of(reused)["error"]["message"]
+    unknown = await api.call("POST", "/api/mp/session", {"code": "never-issued"})
+    assert unknown.code == 400 and "无效" in body_of(unknown)["error"]["message"]
+
+
+@pytest.mark.gen_test
+async def test_missing_code_and_malformed_json(api):
+    missing = await api.call("POST", "/api/mp/session", {})
+    assert missing.code == 400 and body_of(missing)["error"]["field"] == "code"
+    malformed = await api.call("POST", "/api/mp/session", raw=b"{not json")
+    assert malformed.code == 400 and body_of(malformed)["error"]["code"] == "malformed_json"
+
+
+@pytest.mark.gen_test
+async def test_wechat_down_or_busy_is_503(api, wechat):
+    for mode in ("down", "busy"):
+        wechat.state.mode = mode
+        response = await api.call("POST", "/api/mp/session", {"code": "any"})
+        assert response.code == 503, mode
+        assert body_of(response)["error"]["code"] == "wechat_unavailable"
+
+
+@pytest.mark.gen_test
+async def test_wechat_unreachable_is_503(api, wechat):
+    wechat.stop()  # nothing listens on the port any more: connection refused
+    response = await api.call("POST", "/api/mp/session", {"code": "any"})
+    assert response.code == 503
+    assert "微信" in body_of(response)["error"]["message"]
+
+
+@pytest.mark.gen_test
+async def test_same_openid_is_the_same_person_and_unionid_links(api, wechat):
+    first = await sign_in(api, wechat, "openid-x", unionid="union-1")
+    again = await sign_in(api, wechat, "openid-x")
+    other_app_openid = await sign_in(api, wechat, "openid-y", unionid="union-1")
+    stranger = await sign_in(api, wechat, "openid-z", unionid="union-2")
+    tokens = SessionTokens("test-cookie-secret", 60)
+    assert tokens.person_of(first) == tokens.person_of(again) == tokens.person_of(other_app_openid)
+    assert tokens.person_of(stranger) != tokens.person_of(first)
+
+
+@pytest.mark.gen_test
+async def test_missing_tampered_and_foreign_tokens_are_401(api, wechat):
+    token = await sign_in(api, wechat)
+    assert (await api.call("GET", "/api/mp/applications")).code == 401
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = await api.call("GET", "/api/mp/applications", token=tampered)
+    assert response.code == 401 and body_of(response)["error"]["code"] == "token_invalid"
+    forged = SessionTokens("another-secret", 60).issue("someone")
+    assert (await api.call("GET", "/api/mp/applications", token=forged)).code == 401
+
+
+def test_expired_token_is_refused():
+    tokens = SessionTokens("secret", ttl_seconds=-1)
+    with pytest.raises(Unauthorized) as refused:
+        tokens.person_of(tokens.issue("p1"))
+    assert refused.value.code == "token_expired"
