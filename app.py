@@ -38,7 +38,9 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     services = AppServices(
         ctx=ctx,
         tokens=SessionTokens(settings.cookie_secret, settings.mp_session_ttl),
-        wechat_mp=WeChatApi(settings.mp_app_id, settings.mp_app_secret, settings.wechat_api_base, settings.wechat_timeout),
+        wechat_mp=WeChatApi(
+            settings.mp_app_id, settings.mp_app_secret, settings.wechat_api_base, settings.wechat_timeout
+        ),
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
     )
     routes = [*public.routes, *mp.routes]

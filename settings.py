@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -108,9 +109,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         mongodb_uri=env.get("MONGODB_URI", raw.get("mongodb_uri", "mongomock://")),
         mongodb_database=env.get("MONGODB_DATABASE", raw.get("mongodb_database", "")),
         wechat_api_base=env.get("WECHAT_API_BASE", wechat.get("api_base", "https://api.weixin.qq.com/")),
-        wechat_oauth_base=env.get(
-            "WECHAT_OAUTH_BASE", wechat.get("oauth_base", "https://open.weixin.qq.com/connect/")
-        ),
+        wechat_oauth_base=env.get("WECHAT_OAUTH_BASE", wechat.get("oauth_base", "https://open.weixin.qq.com/connect/")),
         wechat_timeout=float(wechat.get("timeout_seconds", 5)),
         wechat_app_id=env.get("WECHAT_APP_ID", "wx-dev-official-account"),
         wechat_app_secret=env.get("WECHAT_APP_SECRET", "dev-secret"),

@@ -89,7 +89,10 @@ class ApiHandler(tornado.web.RequestHandler):
         if isinstance(exc, ServiceError):
             status, body = exc.status, _error_body(exc.code, exc.message, exc.field, exc.errors)
         elif exc is not None and _database_down(exc):
-            status, body = 503, _error_body("database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失")
+            status, body = (
+                503,
+                _error_body("database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失"),
+            )
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
             status = status_code
             message = {404: "请求的地址不存在", 405: "不支持这种请求方式"}.get(status_code, "请求无法处理")

@@ -21,14 +21,25 @@ def _responses(ok_status: str, ok: dict[str, Any], description: str, *errors: st
 
 
 ERROR_TEXT = {
-    "400": "bad input", "401": "not signed in or token expired", "404": "not found",
-    "409": "move not allowed in the current status", "422": "field errors, all listed",
-    "429": "too many requests", "503": "a dependency (database, WeChat) is down; nothing changed",
+    "400": "bad input",
+    "401": "not signed in or token expired",
+    "404": "not found",
+    "409": "move not allowed in the current status",
+    "422": "field errors, all listed",
+    "429": "too many requests",
+    "503": "a dependency (database, WeChat) is down; nothing changed",
 }
 SERIAL_PARAM = {"name": "serial", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^\\d{14}$"}}
-KIND_PARAM = {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": ["worker", "employer"]}}
+KIND_PARAM = {
+    "name": "kind",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "enum": ["worker", "employer"]},
+}
 IDEMPOTENCY_PARAM = {
-    "name": "Idempotency-Key", "in": "header", "required": True,
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
     "description": "8-100 chars; the same key and body within 24 h return the same case",
     "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:\\-]{8,100}$"},
 }
@@ -50,7 +61,11 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "FieldError": {
                     "type": "object",
-                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": "string"},
+                    },
                 },
                 "Application": {
                     "type": "object",
@@ -58,77 +73,189 @@ def openapi_document() -> dict[str, Any]:
                     "description": "See the worker and employer bodies in api.md; unknown fields are refused.",
                     "properties": {
                         "kind": {"type": "string", "enum": ["worker", "employer"]},
-                        "applicant": {"type": "object"}, "respondent": {"type": "object"},
-                        "claim": {"type": "object", "properties": {
-                            "amount": {"type": "string"}, "venue": {"type": "string", "enum": ["employer_location", "work_location"]},
-                            "requests": {"type": "string"}, "facts": {"type": "string"}}},
+                        "applicant": {"type": "object"},
+                        "respondent": {"type": "object"},
+                        "claim": {
+                            "type": "object",
+                            "properties": {
+                                "amount": {"type": "string"},
+                                "venue": {"type": "string", "enum": ["employer_location", "work_location"]},
+                                "requests": {"type": "string"},
+                                "facts": {"type": "string"},
+                            },
+                        },
                         "evidence": {"type": "array", "items": {"type": "string"}},
-                        "consent": {"type": "object", "properties": {"version": {"type": "string"}, "accepted": {"type": "boolean"}}},
+                        "consent": {
+                            "type": "object",
+                            "properties": {"version": {"type": "string"}, "accepted": {"type": "boolean"}},
+                        },
                     },
                 },
                 "CaseSummary": {
                     "type": "object",
-                    "properties": {k: {"type": "string", "nullable": True} for k in (
-                        "serial", "kind", "status", "status_label", "cause", "mediator", "next_session_at",
-                        "centre", "respondent_name", "created_at", "updated_at")},
+                    "properties": {
+                        k: {"type": "string", "nullable": True}
+                        for k in (
+                            "serial",
+                            "kind",
+                            "status",
+                            "status_label",
+                            "cause",
+                            "mediator",
+                            "next_session_at",
+                            "centre",
+                            "respondent_name",
+                            "created_at",
+                            "updated_at",
+                        )
+                    },
                 },
                 "Case": {
-                    "allOf": [{"$ref": "#/components/schemas/CaseSummary"}, {"type": "object", "properties": {
-                        "applicant": {"type": "object", "description": "personal numbers masked"},
-                        "respondent": {"type": "object"}, "claim": {"type": "object"},
-                        "evidence": {"type": "array", "items": {"type": "string"}},
-                        "timeline": {"type": "array", "items": {"type": "object"}}}}],
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CaseSummary"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "applicant": {"type": "object", "description": "personal numbers masked"},
+                                "respondent": {"type": "object"},
+                                "claim": {"type": "object"},
+                                "evidence": {"type": "array", "items": {"type": "string"}},
+                                "timeline": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    ],
                 },
                 "Progress": {
                     "type": "object",
-                    "properties": {k: {"type": "string", "nullable": True} for k in (
-                        "serial", "status", "status_label", "submitted_at", "updated_at", "next_session_at")},
+                    "properties": {
+                        k: {"type": "string", "nullable": True}
+                        for k in ("serial", "status", "status_label", "submitted_at", "updated_at", "next_session_at")
+                    },
                 },
             },
         },
         "paths": {
-            "/api/mp/session": {"post": {
-                "summary": "Exchange a wx.login code for our bearer token",
-                "requestBody": {"required": True, **_json({"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}})},
-                "responses": _responses("200", {"type": "object", "properties": {
-                    "token": {"type": "string"}, "expires_in": {"type": "integer"}}}, "signed in", "400", "429", "503"),
-            }},
+            "/api/mp/session": {
+                "post": {
+                    "summary": "Exchange a wx.login code for our bearer token",
+                    "requestBody": {
+                        "required": True,
+                        **_json({"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}),
+                    },
+                    "responses": _responses(
+                        "200",
+                        {
+                            "type": "object",
+                            "properties": {"token": {"type": "string"}, "expires_in": {"type": "integer"}},
+                        },
+                        "signed in",
+                        "400",
+                        "429",
+                        "503",
+                    ),
+                }
+            },
             "/api/mp/applications": {
-                "get": {"summary": "我的申请: the caller's cases", "security": BEARER,
-                        "responses": _responses("200", {"type": "object", "properties": {"items": {
-                            "type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}}}, "the cases", "401", "503")},
-                "post": {"summary": "Submit an application", "security": BEARER, "parameters": [IDEMPOTENCY_PARAM],
-                         "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/Application"})},
-                         "responses": _responses("201", CASE, "the case (again, for a repeated key)", "400", "401", "422", "503")},
+                "get": {
+                    "summary": "我的申请: the caller's cases",
+                    "security": BEARER,
+                    "responses": _responses(
+                        "200",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}
+                            },
+                        },
+                        "the cases",
+                        "401",
+                        "503",
+                    ),
+                },
+                "post": {
+                    "summary": "Submit an application",
+                    "security": BEARER,
+                    "parameters": [IDEMPOTENCY_PARAM],
+                    "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/Application"})},
+                    "responses": _responses(
+                        "201", CASE, "the case (again, for a repeated key)", "400", "401", "422", "503"
+                    ),
+                },
             },
-            "/api/mp/applications/{serial}": {"get": {
-                "summary": "One of the caller's cases with its timeline", "security": BEARER, "parameters": [SERIAL_PARAM],
-                "responses": _responses("200", CASE, "the case", "401", "404", "503")}},
-            "/api/mp/applications/{serial}/withdraw": {"post": {
-                "summary": "Withdraw one's own application", "security": BEARER, "parameters": [SERIAL_PARAM],
-                "requestBody": {"required": True, **_json({"type": "object", "properties": {"reason": {"type": "string"}}})},
-                "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503")}},
+            "/api/mp/applications/{serial}": {
+                "get": {
+                    "summary": "One of the caller's cases with its timeline",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "responses": _responses("200", CASE, "the case", "401", "404", "503"),
+                }
+            },
+            "/api/mp/applications/{serial}/withdraw": {
+                "post": {
+                    "summary": "Withdraw one's own application",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "requestBody": {
+                        "required": True,
+                        **_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
+                    },
+                    "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503"),
+                }
+            },
             "/api/mp/drafts/{kind}": {
-                "get": {"summary": "The saved draft (personal numbers masked)", "security": BEARER, "parameters": [KIND_PARAM],
-                        "responses": _responses("200", {"type": "object"}, "the draft", "401", "404", "503")},
-                "put": {"summary": "Save a step: the whole draft so far; a mask sent back keeps the stored number",
-                        "security": BEARER, "parameters": [KIND_PARAM],
-                        "requestBody": {"required": True, **_json({"type": "object"})},
-                        "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "422", "503")},
-                "delete": {"summary": "Drop the draft", "security": BEARER, "parameters": [KIND_PARAM],
-                           "responses": {"204": {"description": "dropped"}}},
+                "get": {
+                    "summary": "The saved draft (personal numbers masked)",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM],
+                    "responses": _responses("200", {"type": "object"}, "the draft", "401", "404", "503"),
+                },
+                "put": {
+                    "summary": "Save a step: the whole draft so far; a mask sent back keeps the stored number",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM],
+                    "requestBody": {"required": True, **_json({"type": "object"})},
+                    "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "422", "503"),
+                },
+                "delete": {
+                    "summary": "Drop the draft",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM],
+                    "responses": {"204": {"description": "dropped"}},
+                },
             },
-            "/api/mp/drafts/{kind}/submit": {"post": {
-                "summary": "Submit the saved draft as the application", "security": BEARER,
-                "parameters": [KIND_PARAM, IDEMPOTENCY_PARAM],
-                "responses": _responses("201", CASE, "the case", "401", "404", "422", "503")}},
-            "/api/progress": {"get": {
-                "summary": "Public progress by serial and the last four digits of the applicant's phone",
-                "parameters": [
-                    {"name": "serial", "in": "query", "required": True, "schema": {"type": "string"}},
-                    {"name": "phone_last4", "in": "query", "required": True, "schema": {"type": "string", "pattern": "^\\d{4}$"}},
-                ],
-                "responses": _responses("200", {"$ref": "#/components/schemas/Progress"}, "status and dates only", "404", "422", "429", "503")}},
-            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}},
+            "/api/mp/drafts/{kind}/submit": {
+                "post": {
+                    "summary": "Submit the saved draft as the application",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM, IDEMPOTENCY_PARAM],
+                    "responses": _responses("201", CASE, "the case", "401", "404", "422", "503"),
+                }
+            },
+            "/api/progress": {
+                "get": {
+                    "summary": "Public progress by serial and the last four digits of the applicant's phone",
+                    "parameters": [
+                        {"name": "serial", "in": "query", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "phone_last4",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^\\d{4}$"},
+                        },
+                    ],
+                    "responses": _responses(
+                        "200",
+                        {"$ref": "#/components/schemas/Progress"},
+                        "status and dates only",
+                        "404",
+                        "422",
+                        "429",
+                        "503",
+                    ),
+                }
+            },
+            "/api/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}
+            },
         },
     }

@@ -27,16 +27,27 @@ MY_CASES_LIMIT = 200
 
 # What "我的申请" needs of a case; the timeline and the parties stay in the database.
 SUMMARY_FIELDS = {
-    "_id": 1, "kind": 1, "status": 1, "centre": 1, "mediator": 1, "session": 1,
-    "clarified": 1, "respondent.name": 1, "applicant.name": 1, "created_at": 1, "updated_at": 1,
+    "_id": 1,
+    "kind": 1,
+    "status": 1,
+    "centre": 1,
+    "mediator": 1,
+    "session": 1,
+    "clarified": 1,
+    "respondent.name": 1,
+    "applicant.name": 1,
+    "created_at": 1,
+    "updated_at": 1,
 }
 
 
 def check_idempotency_key(key: str | None) -> str:
     if not key or not IDEMPOTENCY_KEY_PATTERN.match(key):
         raise ServiceError(
-            400, "idempotency_key_invalid",
-            "请求缺少有效的 Idempotency-Key（8 到 100 位字母、数字或 _.:-）", "Idempotency-Key",
+            400,
+            "idempotency_key_invalid",
+            "请求缺少有效的 Idempotency-Key（8 到 100 位字母、数字或 _.:-）",
+            "Idempotency-Key",
         )
     return key
 
@@ -59,9 +70,7 @@ async def submit_application(
     now = ctx.clock()
     application = validate_application(body, today=now.astimezone(SHANGHAI).date())
     if application["consent"]["version"] not in ctx.settings.consent_versions:
-        raise ValidationFailed([FieldError(
-            "consent.version", "outdated", "告知书已更新，请重新阅读并同意后再提交"
-        )])
+        raise ValidationFailed([FieldError("consent.version", "outdated", "告知书已更新，请重新阅读并同意后再提交")])
     await _check_evidence(ctx, person_id, application["evidence"])
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"
@@ -73,8 +82,10 @@ async def submit_application(
         record = await _existing_record(ctx, record_id, record, now)
         if record["fingerprint"] != fingerprint:
             raise ServiceError(
-                422, "idempotency_key_reused",
-                "同一个提交编号已用于另一份不同的申请，请刷新页面后重新提交", "Idempotency-Key",
+                422,
+                "idempotency_key_reused",
+                "同一个提交编号已用于另一份不同的申请，请刷新页面后重新提交",
+                "Idempotency-Key",
             ) from None
         existing = await ctx.db["cases"].find_one({"_id": record["serial"]})
         if existing:
@@ -91,9 +102,7 @@ async def submit_application(
     return case_detail(doc), True
 
 
-async def _existing_record(
-    ctx: ServiceContext, record_id: str, fresh: dict[str, Any], now: datetime
-) -> dict[str, Any]:
+async def _existing_record(ctx: ServiceContext, record_id: str, fresh: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The stored record for this key; one older than 24 hours is forgotten and replaced by `fresh`."""
     record = await ctx.db["idempotency"].find_one({"_id": record_id})
     if record is None or now - record["created_at"] <= IDEMPOTENCY_TTL:
@@ -110,7 +119,9 @@ async def _existing_record(
 async def _next_serial(ctx: ServiceContext, now: datetime) -> str:
     day = now.astimezone(SHANGHAI).date()
     counter = await ctx.db["counters"].find_one_and_update(
-        {"_id": f"serial:{day:%Y%m%d}"}, {"$inc": {"seq": 1}}, upsert=True,
+        {"_id": f"serial:{day:%Y%m%d}"},
+        {"$inc": {"seq": 1}},
+        upsert=True,
         return_document=ReturnDocument.AFTER,
     )
     if counter["seq"] > DAILY_LIMIT:
@@ -157,15 +168,20 @@ def _new_case(
 def _event(
     at: datetime, actor_type: str, actor_id: str, action: str, channel: str, status: str, note: str = ""
 ) -> dict[str, Any]:
-    event = {"at": at, "actor": {"type": actor_type, "id": actor_id}, "action": action,
-             "channel": channel, "status": status}
+    event = {
+        "at": at,
+        "actor": {"type": actor_type, "id": actor_id},
+        "action": action,
+        "channel": channel,
+        "status": status,
+    }
     if note:
         event["note"] = note
     return event
 
 
 async def my_cases(ctx: ServiceContext, person_id: str) -> list[dict[str, Any]]:
-    """"我的申请": the person's cases, newest first, in one query."""
+    """ "我的申请": the person's cases, newest first, in one query."""
     cursor = ctx.db["cases"].find({"owner_person_id": person_id}, SUMMARY_FIELDS)
     docs = await cursor.sort("created_at", -1).limit(MY_CASES_LIMIT).to_list(MY_CASES_LIMIT)
     return [case_summary(doc) for doc in docs]
@@ -181,8 +197,13 @@ async def my_case(ctx: ServiceContext, person_id: str, serial: str) -> dict[str,
 
 async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: str, channel: str) -> dict[str, Any]:
     doc = await apply_move(
-        ctx, serial, "withdraw", ("applicant", person_id), channel,
-        owner_person_id=person_id, note=reason,
+        ctx,
+        serial,
+        "withdraw",
+        ("applicant", person_id),
+        channel,
+        owner_person_id=person_id,
+        note=reason,
     )
     return case_detail(doc)
 
@@ -207,8 +228,7 @@ async def apply_move(
     event = _event(now, actor[0], actor[1], move_name, channel, move.target, note)
     updated = await ctx.db["cases"].find_one_and_update(
         scope | {"status": {"$in": sorted(move.sources)}},
-        {"$set": {"status": move.target, "updated_at": now, **(set_fields or {})},
-         "$push": {"timeline": event}},
+        {"$set": {"status": move.target, "updated_at": now, **(set_fields or {})}, "$push": {"timeline": event}},
         return_document=ReturnDocument.AFTER,
     )
     if updated is not None:
@@ -242,14 +262,19 @@ def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
 
 def case_detail(doc: dict[str, Any]) -> dict[str, Any]:
     view = case_summary(doc)
-    view.update({
-        "applicant": masked_party(doc["applicant"]),
-        "respondent": masked_party(doc["respondent"]),
-        "claim": {k: v for k, v in doc["claim"].items() if k != "amount_fen"},
-        "evidence": list(doc.get("evidence", [])),
-        "consent": {"version": doc["consent"]["version"], "accepted_at": shanghai_iso(doc["consent"]["accepted_at"])},
-        "timeline": [_event_view(e) for e in doc.get("timeline", [])],
-    })
+    view.update(
+        {
+            "applicant": masked_party(doc["applicant"]),
+            "respondent": masked_party(doc["respondent"]),
+            "claim": {k: v for k, v in doc["claim"].items() if k != "amount_fen"},
+            "evidence": list(doc.get("evidence", [])),
+            "consent": {
+                "version": doc["consent"]["version"],
+                "accepted_at": shanghai_iso(doc["consent"]["accepted_at"]),
+            },
+            "timeline": [_event_view(e) for e in doc.get("timeline", [])],
+        }
+    )
     return view
 
 

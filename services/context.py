@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.personal_data import FieldCipher
@@ -16,7 +17,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -37,5 +38,5 @@ def shanghai_iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:  # stored times are UTC; a naive one came from a driver without tz_aware
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")

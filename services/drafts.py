@@ -42,7 +42,7 @@ async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) 
     if isinstance(body, dict):
         body = {**body, "kind": kind}
     stored = await ctx.db["drafts"].find_one({"_id": draft_id})
-    kept = _carry_masked_echoes(body, stored) if isinstance(body, dict) else {}
+    kept = _carry_masked_echoes(body, stored["data"] if stored else None) if isinstance(body, dict) else {}
     draft = validate_draft(body)
     for party in PARTIES:
         if party in draft or kept.get(party):

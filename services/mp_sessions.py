@@ -42,9 +42,7 @@ class SessionTokens:
         return payload["p"]
 
 
-async def sign_in_with_code(
-    ctx: ServiceContext, client: WeChatApi, tokens: SessionTokens, code: str
-) -> dict[str, Any]:
+async def sign_in_with_code(ctx: ServiceContext, client: WeChatApi, tokens: SessionTokens, code: str) -> dict[str, Any]:
     """Exchange the code (off the event loop); WeChat's session_key stays here and goes nowhere."""
     try:
         result = await ctx.run_blocking(call_wechat, client.wxa.code_to_session, code)
@@ -53,7 +51,5 @@ async def sign_in_with_code(
     except WeChatRefused as exc:
         message = CODE_ERRORS.get(exc.errcode, "微信登录失败，请重新打开小程序")
         raise ServiceError(400 if exc.errcode != 45011 else 429, "wechat_code_rejected", message, "code") from exc
-    person_id = await person_for_identity(
-        ctx, "wechat_mp", client.appid, result["openid"], result.get("unionid")
-    )
+    person_id = await person_for_identity(ctx, "wechat_mp", client.appid, result["openid"], result.get("unionid"))
     return {"token": tokens.issue(person_id), "expires_in": tokens.ttl}

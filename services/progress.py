@@ -64,7 +64,8 @@ async def check_progress(
     counter = await ctx.db["rate_limits"].find_one_and_update(
         {"_id": f"progress:{serial}:{window:%Y%m%d%H}"},
         {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": window + timedelta(hours=2)}},
-        upsert=True, return_document=ReturnDocument.AFTER,
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
     )
     if counter["n"] > ctx.settings.progress_per_serial_per_hour:
         raise _too_many()

@@ -36,7 +36,7 @@ def connect(uri: str, counter: CommandCounter | None = None, database: str = "")
     """Return (client, database) for `uri`; must be called on the event loop that will use it."""
     if is_embedded(uri):
         client: Any = EmbeddedClient(counter)
-        name = database or uri[len(EMBEDDED_URI_PREFIX):].strip("/") or DEFAULT_DATABASE
+        name = database or uri[len(EMBEDDED_URI_PREFIX) :].strip("/") or DEFAULT_DATABASE
         return client, client.get_database(name)
     options: dict[str, Any] = {}
     if "serverselectiontimeoutms" not in uri.lower():

@@ -22,7 +22,7 @@ OA_APP_ID, OA_SECRET = "wx-test-official-account", "test-oa-secret"
 TEST_DATA_KEY = "2:" + "0f" * 16 + ",1:" + "a5" * 16
 
 
-def test_environ(wechat_base: str, **overrides: str) -> dict[str, str]:
+def server_environ(wechat_base: str, **overrides: str) -> dict[str, str]:
     """The environment a test server starts with; MONGODB_URI from the outside selects a real MongoDB."""
     env = {
         "APP_ENV": "test",
@@ -57,7 +57,7 @@ def env_overrides() -> dict[str, str]:
 
 @pytest.fixture
 def settings(wechat: WeChatStandIn, env_overrides: dict[str, str]) -> Settings:
-    return load_settings(ROOT / "config.yaml", environ=test_environ(wechat.base_url, **env_overrides))
+    return load_settings(ROOT / "config.yaml", environ=server_environ(wechat.base_url, **env_overrides))
 
 
 @pytest.fixture
@@ -88,17 +88,28 @@ class Api:
         self.base_url = base_url
 
     async def call(
-        self, method: str, path: str, body: Any = None, token: str | None = None,
-        headers: dict[str, str] | None = None, raw: bytes | None = None,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
     ) -> HTTPResponse:
         all_headers = {"Content-Type": "application/json"} | (headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
-        payload = raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
+        payload = (
+            raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
+        )
         if payload is None and method in ("POST", "PUT"):
             payload = b""
         return await self.http_client.fetch(
-            self.base_url + path, method=method, body=payload, headers=all_headers, raise_error=False,
+            self.base_url + path,
+            method=method,
+            body=payload,
+            headers=all_headers,
+            raise_error=False,
             allow_nonstandard_methods=True,
         )
 

@@ -40,7 +40,7 @@ class WeChatApi(WeChatClient):
 
     def _rebase(self, url: str) -> str:
         if url.startswith(WECHAT_PUBLIC_BASE):
-            return self.api_base + url[len(WECHAT_PUBLIC_BASE):]
+            return self.api_base + url[len(WECHAT_PUBLIC_BASE) :]
         return url
 
     def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
@@ -48,7 +48,7 @@ class WeChatApi(WeChatClient):
             base = kwargs.pop("api_base_url", self.API_BASE_URL)
             url_or_endpoint = base + url_or_endpoint
         url = self._rebase(url_or_endpoint)
-        if url.startswith(self.api_base) and url[len(self.api_base):].startswith(_TOKENLESS_ENDPOINTS):
+        if url.startswith(self.api_base) and url[len(self.api_base) :].startswith(_TOKENLESS_ENDPOINTS):
             # requests drops None-valued params: no access_token is fetched or sent.
             kwargs.setdefault("params", {})["access_token"] = None
         return super()._request(method, url, **kwargs)

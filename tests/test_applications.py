@@ -1,0 +1,283 @@
+"""Submitting applications through real HTTP: idempotency, storage, "我的申请", bad input."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from tornado.gen import multi
+
+from services.serials import is_well_formed_serial
+from tests.conftest import body_of, sign_in
+from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, worker_body
+
+WORKER_PHONE = "13812345678"
+
+
+def worker(**claim_overrides):
+    body = worker_body()
+    body["evidence"] = []  # uploads come with the official-account issue; ids must name real files
+    body["claim"].update(claim_overrides)
+    return body
+
+
+async def submit(api, token, body, key="key-00000001"):
+    return await api.call("POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": key})
+
+
+def db_of(app):
+    return app.settings["services"].ctx.db
+
+
+async def stored_cases(app):
+    return await db_of(app)["cases"].find({}).to_list(None)
+
+
+@pytest.mark.gen_test
+async def test_worker_submits_and_gets_a_serial_at_once(api, wechat, app):
+    token = await sign_in(api, wechat)
+    response = await submit(api, token, worker())
+    assert response.code == 201, response.body
+    case = body_of(response)
+    assert is_well_formed_serial(case["serial"])
+    assert case["status"] == "submitted" and case["status_label"] == "已提交"
+    assert [e["action"] for e in case["timeline"]] == ["submit"]
+    assert case["timeline"][0]["at"].endswith("+08:00")
+    assert case["applicant"]["id_number"] == WORKER_ID[:6] + "********" + WORKER_ID[-4:]
+    assert case["applicant"]["phone"] == "138****5678"
+    assert case["respondent"]["contact_phone"] == "139****4321"
+    assert case["consent"]["version"] == "2026-01"
+    assert case["claim"]["amount"] == "12000.00"
+
+    [doc] = await stored_cases(app)
+    assert doc["_id"] == case["serial"] and doc["schema_version"] == 1
+    assert doc["status"] == "submitted" and doc["channel"] == "mp"
+    assert doc["centre"]["id"] and doc["region_codes"] and doc["routing_rule"]
+    assert doc["consent"]["accepted_at"].tzinfo is not None
+    assert doc["claim"]["amount_fen"] == 1_200_000
+    clear_text = repr(doc)
+    for secret in (WORKER_ID, WORKER_PHONE, "13987654321"):
+        assert secret not in clear_text, "personal numbers must be stored encrypted"
+    cipher = app.settings["services"].ctx.cipher
+    assert cipher.decrypt(doc["applicant"]["id_number"], "applicant.id_number") == WORKER_ID
+
+
+@pytest.mark.gen_test
+async def test_case_is_routed_by_the_chosen_place(api, wechat, app):
+    token = await sign_in(api, wechat)
+    body = worker()
+    body["respondent"]["street"] = "浦东新区川沙新镇"
+    assert (await submit(api, token, body, "key-route-0001")).code == 201
+    body = worker(venue="work_location")
+    body["applicant"]["work_location"] = "上海市黄浦区南京东路1号"
+    assert (await submit(api, token, body, "key-route-0002")).code == 201
+    docs = sorted(await stored_cases(app), key=lambda d: d["_id"])
+    assert [d["centre"]["id"] for d in docs] == ["sh-pudong", "sh-city"]
+    assert docs[0]["region_codes"] == ["310115"] and docs[0]["routing_rule"] == "match:employer_location"
+    assert docs[1]["routing_rule"] == "default"
+
+
+@pytest.mark.gen_test
+async def test_employer_submits_against_a_worker(api, wechat, app):
+    token = await sign_in(api, wechat, "openid-hr")
+    response = await submit(api, token, employer_body())
+    assert response.code == 201, response.body
+    case = body_of(response)
+    assert case["kind"] == "employer"
+    assert case["applicant"]["contact_id_number"] == CONTACT_ID[:6] + "********" + CONTACT_ID[-4:]
+    assert case["respondent"]["id_number"].endswith(EMPLOYEE_ID[-4:]) and "*" in case["respondent"]["id_number"]
+    [doc] = await stored_cases(app)
+    assert EMPLOYEE_ID not in repr(doc) and CONTACT_ID not in repr(doc)
+
+
+@pytest.mark.gen_test
+async def test_same_key_same_body_is_the_same_case(api, wechat, app, db_commands):
+    token = await sign_in(api, wechat)
+    first = await submit(api, token, worker())
+    again = await submit(api, token, worker())
+    assert first.code == again.code == 201
+    assert body_of(first)["serial"] == body_of(again)["serial"]
+    assert len(await stored_cases(app)) == 1
+
+
+@pytest.mark.gen_test
+async def test_racing_requests_with_one_key_make_one_case(api, wechat, app):
+    token = await sign_in(api, wechat)
+    responses = await multi([submit(api, token, worker()) for _ in range(8)])
+    assert {r.code for r in responses} == {201}
+    assert len({body_of(r)["serial"] for r in responses}) == 1
+    assert len(await stored_cases(app)) == 1
+
+
+@pytest.mark.gen_test
+async def test_same_key_other_body_is_422_and_keys_are_per_person(api, wechat, app):
+    token = await sign_in(api, wechat)
+    assert (await submit(api, token, worker())).code == 201
+    changed = await submit(api, token, worker(amount="99.00"))
+    assert changed.code == 422
+    assert body_of(changed)["error"]["field"] == "Idempotency-Key"
+    other_person = await sign_in(api, wechat, "openid-other")
+    assert (await submit(api, other_person, worker())).code == 201  # same key, another person: a new case
+    assert len(await stored_cases(app)) == 2
+
+
+@pytest.mark.gen_test
+async def test_interrupted_submission_is_finished_by_the_retry(api, wechat, app):
+    """The idempotency record exists but the case write never happened (a crash in between)."""
+    token = await sign_in(api, wechat)
+    db = db_of(app)
+    first = await submit(api, token, worker(), "key-crash-0001")
+    serial = body_of(first)["serial"]
+    await db["cases"].delete_one({"_id": serial})
+    retried = await submit(api, token, worker(), "key-crash-0001")
+    assert retried.code == 201 and body_of(retried)["serial"] == serial
+    assert [d["_id"] for d in await stored_cases(app)] == [serial]
+
+
+@pytest.mark.gen_test
+async def test_missing_idempotency_key_is_400(api, wechat, app):
+    token = await sign_in(api, wechat)
+    response = await api.call("POST", "/api/mp/applications", worker(), token=token)
+    assert response.code == 400 and body_of(response)["error"]["field"] == "Idempotency-Key"
+    assert await stored_cases(app) == []
+
+
+BAD_INPUTS = [
+    ("unknown field", lambda b: b["applicant"].update(nickname="x"), "applicant.nickname"),
+    ("wrong type", lambda b: b["claim"].update(amount=12000), "claim.amount"),
+    ("overlong facts", lambda b: b["claim"].update(facts="事" * 10001), "claim.facts"),
+    (
+        "bad ID check digit",
+        lambda b: b["applicant"].update(id_number=WORKER_ID[:-1] + ("0" if WORKER_ID[-1] != "0" else "1")),
+        "applicant.id_number",
+    ),
+    ("negative amount", lambda b: b["claim"].update(amount="-1.00"), "claim.amount"),
+    ("three decimals", lambda b: b["claim"].update(amount="1.005"), "claim.amount"),
+    ("missing name", lambda b: b["applicant"].pop("name"), "applicant.name"),
+    ("consent refused", lambda b: b["consent"].update(accepted=False), "consent.accepted"),
+    ("bad mobile", lambda b: b["applicant"].update(phone="12345"), "applicant.phone"),
+    ("outdated consent", lambda b: b["consent"].update(version="2019-01"), "consent.version"),
+    ("unknown evidence file", lambda b: b.update(evidence=["0123456789abcdef0123456789abcdef"]), "evidence"),
+]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("label,spoil,field", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+async def test_bad_input_names_the_field_and_stores_nothing(api, wechat, app, label, spoil, field):
+    token = await sign_in(api, wechat)
+    body = worker()
+    spoil(body)
+    response = await submit(api, token, body)
+    assert response.code == 422, response.body
+    error = body_of(response)
+    assert field in {e["field"] for e in error["errors"]}
+    assert all(e["message"] and not e["message"].isascii() for e in error["errors"]), "messages are Chinese"
+    assert await stored_cases(app) == []
+    assert await db_of(app)["idempotency"].find({}).to_list(None) == []
+
+
+@pytest.mark.gen_test
+async def test_every_field_problem_is_listed_at_once(api, wechat):
+    token = await sign_in(api, wechat)
+    body = worker(amount="-5", facts="")
+    body["applicant"]["phone"] = "999"
+    response = await submit(api, token, body)
+    assert response.code == 422
+    fields = {e["field"] for e in body_of(response)["errors"]}
+    assert {"claim.amount", "claim.facts", "applicant.phone"} <= fields
+
+
+@pytest.mark.gen_test
+async def test_malformed_json_and_non_object_body(api, wechat, app):
+    token = await sign_in(api, wechat)
+    raw = await api.call(
+        "POST", "/api/mp/applications", raw=b'{"kind": ', token=token, headers={"Idempotency-Key": "key-00000001"}
+    )
+    assert raw.code == 400 and body_of(raw)["error"]["code"] == "malformed_json"
+    listed = await submit(api, token, ["not", "an", "object"])
+    assert listed.code == 422
+    assert await stored_cases(app) == []
+
+
+@pytest.mark.gen_test
+async def test_my_applications_and_one_case(api, wechat, app):
+    alice = await sign_in(api, wechat, "openid-alice")
+    bob = await sign_in(api, wechat, "openid-bob")
+    one = body_of(await submit(api, alice, worker(), "key-alice-001"))
+    two = body_of(await submit(api, alice, employer_body(), "key-alice-002"))
+    bobs = body_of(await submit(api, bob, worker(), "key-bob-0001"))
+
+    listed = body_of(await api.call("GET", "/api/mp/applications", token=alice))["items"]
+    assert [c["serial"] for c in listed] == [two["serial"], one["serial"]]  # newest first
+    assert set(listed[0]) >= {"serial", "status", "status_label", "cause", "mediator", "next_session_at", "updated_at"}
+    assert "timeline" not in listed[0]
+
+    detail = await api.call("GET", f"/api/mp/applications/{one['serial']}", token=alice)
+    assert detail.code == 200 and body_of(detail)["timeline"][0]["action"] == "submit"
+    foreign = await api.call("GET", f"/api/mp/applications/{bobs['serial']}", token=alice)
+    assert foreign.code == 404 and body_of(foreign)["error"]["code"] == "case_not_found"
+    assert (await api.call("GET", "/api/mp/applications/12345678901234", token=alice)).code == 404
+
+
+@pytest.mark.gen_test
+async def test_database_commands_per_request(api, wechat, app, db_commands):
+    token = await sign_in(api, wechat)
+    for i in range(3):
+        assert (await submit(api, token, worker(), f"key-warmup-{i:03d}")).code == 201
+    before = db_commands.count
+    created = await submit(api, token, worker(), "key-counted-01")
+    assert created.code == 201
+    assert db_commands.count - before <= 3
+    before = db_commands.count
+    assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
+    assert db_commands.count - before == 1
+    before = db_commands.count
+    serial = body_of(created)["serial"]
+    assert (await api.call("GET", f"/api/mp/applications/{serial}", token=token)).code == 200
+    assert db_commands.count - before == 1
+
+
+@pytest.mark.gen_test
+async def test_withdrawal_is_a_move_of_the_table(api, wechat, app):
+    token = await sign_in(api, wechat)
+    serial = body_of(await submit(api, token, worker()))["serial"]
+    other = await sign_in(api, wechat, "openid-other")
+    assert (await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {}, token=other)).code == 404
+    done = await api.call(
+        "POST", f"/api/mp/applications/{serial}/withdraw", {"reason": "已和公司协商解决"}, token=token
+    )
+    assert done.code == 200 and body_of(done)["status"] == "withdrawn"
+    assert body_of(done)["timeline"][-1]["note"] == "已和公司协商解决"
+    again = await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {}, token=token)
+    assert again.code == 409 and "已撤回" in body_of(again)["error"]["message"]
+
+
+@pytest.mark.gen_test
+async def test_logs_carry_no_personal_numbers(api, wechat, app, caplog):
+    caplog.set_level(logging.DEBUG)
+    token = await sign_in(api, wechat)
+    assert (await submit(api, token, worker())).code == 201
+    bad = worker()
+    bad["applicant"]["id_number"] = WORKER_ID[:-1] + "0"
+    await submit(api, token, bad, "key-bad-00001")
+    await api.call("GET", "/api/progress?serial=20261122000171&phone_last4=5678")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "/api/mp/applications" in text  # the request lines are there...
+    for secret in (WORKER_ID, WORKER_PHONE, "5678", WORKER_ID[:-1] + "0"):
+        assert secret not in text  # ...without personal numbers or query strings
+    line = next(json.loads(r.getMessage()) for r in caplog.records if r.name == "mediation.http")
+    assert set(line) == {"request_id", "method", "path", "status", "ms"}
+
+
+@pytest.mark.gen_test
+async def test_request_id_is_returned(api):
+    response = await api.call("GET", "/healthz")
+    assert response.code == 200 and len(response.headers["X-Request-Id"]) >= 16
+    assert body_of(response) == {"status": "ok"}
+
+
+@pytest.mark.gen_test
+async def test_unknown_api_path_is_json_404(api):
+    response = await api.call("GET", "/api/nothing-here")
+    assert response.code == 404 and body_of(response)["error"]["code"] == "http_404"

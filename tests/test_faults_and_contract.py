@@ -1,0 +1,89 @@
+"""The database down (503, nothing half-written), production refusals, and the OpenAPI contract."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import tornado.web
+
+from app import close, make_app
+from handlers import mp, public
+from services.mp_sessions import SessionTokens
+from settings import SettingsError, load_settings
+from tests.conftest import ROOT, body_of, server_environ
+from tests.samples import worker_body
+
+DEAD_MONGO = "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
+
+
+@pytest.fixture
+def env_overrides():
+    return {"MONGODB_URI": DEAD_MONGO}
+
+
+@pytest.fixture
+def app(io_loop, settings, db_commands):
+    # No start(): the indexes cannot be created on a database that is down.
+    application = make_app(settings, db_commands)
+    yield application
+    io_loop.run_sync(lambda: close(application))
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_database_down_is_a_clear_503(api, wechat):
+    assert (await api.call("GET", "/healthz")).code == 200
+    ready = await api.call("GET", "/readyz")
+    assert ready.code == 503 and body_of(ready)["error"]["code"] == "database_unavailable"
+    signin = await api.call("POST", "/api/mp/session", {"code": wechat.state.issue_code("openid-down")})
+    assert signin.code == 503 and "数据库" in body_of(signin)["error"]["message"]
+    token = SessionTokens("test-cookie-secret", 60).issue("person-1")
+    body = worker_body()
+    body["evidence"] = []
+    submitted = await api.call(
+        "POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": "key-down-0001"}
+    )
+    assert submitted.code == 503 and "traceback" not in submitted.body.decode().lower()
+    listed = await api.call("GET", "/api/mp/applications", token=token)
+    assert listed.code == 503
+
+
+def test_production_refuses_development_parts():
+    base = server_environ("https://api.weixin.qq.com/", APP_ENV="production")
+    with pytest.raises(SettingsError, match="embedded engine"):
+        load_settings(ROOT / "config.yaml", environ=base)
+    real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/"}
+    with pytest.raises(SettingsError, match="stand-in"):
+        load_settings(ROOT / "config.yaml", environ=real_db | {"WECHAT_API_BASE": "http://127.0.0.1:9000/"})
+    no_key = {k: v for k, v in real_db.items() if k != "DATA_KEY"}
+    with pytest.raises(SettingsError, match="default keys"):
+        load_settings(ROOT / "config.yaml", environ=no_key)
+    assert load_settings(ROOT / "config.yaml", environ=real_db).production
+
+
+def _openapi_path(route: str) -> str:
+    path = route.replace(mp.SERIAL, "{serial}").replace(mp.KIND, "{kind}")
+    return re.sub(r"\(.*?\)", "{param}", path)
+
+
+def test_openapi_describes_exactly_the_api_routes():
+    from handlers.openapi import openapi_document
+
+    document = openapi_document()
+    routes = {}
+    for pattern, handler in [*public.routes, *mp.routes]:
+        if pattern.startswith("/api/"):
+            methods = {
+                m.lower()
+                for m in ("GET", "POST", "PUT", "DELETE")
+                if getattr(handler, m.lower()) is not getattr(tornado.web.RequestHandler, m.lower())
+            }
+            routes[_openapi_path(pattern)] = methods
+    described = {path: set(ops) for path, ops in document["paths"].items()}
+    assert described == routes
+
+
+@pytest.mark.gen_test
+async def test_openapi_is_served(api):
+    response = await api.call("GET", "/api/openapi.json")
+    assert response.code == 200 and body_of(response)["openapi"].startswith("3.")
