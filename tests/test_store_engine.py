@@ -1,0 +1,100 @@
+"""The behaviour the store relies on, pinned on whichever engine MONGODB_URI selects."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+
+def db_of(app):
+    return app.settings["services"].ctx.db
+
+
+@pytest.mark.gen_test
+async def test_duplicate_id_raises_pymongos_error(app):
+    col = db_of(app)["engine_dup"]
+    await col.insert_one({"_id": "k", "v": 1})
+    with pytest.raises(DuplicateKeyError):
+        await col.insert_one({"_id": "k", "v": 2})
+    assert (await col.find_one({"_id": "k"}))["v"] == 1
+
+
+@pytest.mark.gen_test
+async def test_upserted_counter_returns_the_document_after(app):
+    col = db_of(app)["engine_counter"]
+    results = [
+        await col.find_one_and_update(
+            {"_id": "c"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
+        for _ in range(3)
+    ]
+    assert [r["seq"] for r in results] == [1, 2, 3]
+
+
+@pytest.mark.gen_test
+async def test_conditional_update_with_push_is_all_or_nothing(app):
+    col = db_of(app)["engine_cond"]
+    await col.insert_one({"_id": "a", "status": "submitted", "timeline": [1]})
+    miss = await col.find_one_and_update(
+        {"_id": "a", "status": {"$in": ["accepted"]}},
+        {"$set": {"status": "x"}, "$push": {"timeline": 2}},
+        return_document=ReturnDocument.AFTER,
+    )
+    assert miss is None
+    hit = await col.find_one_and_update(
+        {"_id": "a", "status": {"$in": ["submitted", "clarified"]}},
+        {"$set": {"status": "accepted"}, "$push": {"timeline": 2}},
+        return_document=ReturnDocument.AFTER,
+    )
+    assert hit == {"_id": "a", "status": "accepted", "timeline": [1, 2]}
+
+
+@pytest.mark.gen_test
+async def test_times_come_back_utc_aware(app):
+    col = db_of(app)["engine_time"]
+    moment = datetime(2026, 11, 22, 1, 2, 3, 456000, tzinfo=timezone.utc)
+    await col.insert_one({"_id": 1, "at": moment})
+    back = (await col.find_one({"_id": 1}))["at"]
+    assert back.utcoffset() == timedelta(0) and back == moment
+
+
+@pytest.mark.gen_test
+async def test_find_sort_limit_and_dotted_projection(app):
+    col = db_of(app)["engine_find"]
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    for i in range(5):
+        owner = "p1" if i % 2 == 0 else "p2"
+        await col.insert_one(
+            {"_id": str(i), "owner": owner, "at": base + timedelta(days=i), "party": {"name": f"n{i}", "x": 1}}
+        )
+    cursor = col.find({"owner": "p1"}, {"_id": 1, "party.name": 1, "at": 1})
+    docs = await cursor.sort("at", -1).limit(2).to_list(2)
+    assert [d["_id"] for d in docs] == ["4", "2"]
+    assert docs[0]["party"] == {"name": "n4"}
+    assert await col.count_documents({"_id": {"$in": ["0", "1", "9"]}, "owner": "p1"}) == 1
+    await col.delete_one({"_id": "0"})
+    assert await col.count_documents({}) == 4
+    seen = [d["_id"] async for d in col.find({"owner": "p2"})]
+    assert sorted(seen) == ["1", "3"]
+
+
+@pytest.mark.gen_test
+async def test_upsert_update_and_ping(app):
+    db = db_of(app)
+    await db["engine_up"].update_one({"_id": "d"}, {"$set": {"v": 1}}, upsert=True)
+    await db["engine_up"].update_one({"_id": "d"}, {"$set": {"v": 2}}, upsert=True)
+    assert await db["engine_up"].find_one({"_id": "d"}) == {"_id": "d", "v": 2}
+    assert (await db.command("ping"))["ok"] == 1.0
+
+
+@pytest.mark.gen_test
+async def test_every_call_is_one_counted_command(app, db_commands):
+    col = db_of(app)["engine_count"]
+    before = db_commands.count
+    await col.insert_one({"_id": 1})
+    await col.find_one({"_id": 1})
+    await col.find({}).to_list(None)
+    assert db_commands.count - before == 3

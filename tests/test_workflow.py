@@ -1,0 +1,107 @@
+"""DESIGN.md's table of statuses and moves, move by move, and the atomic conditional update."""
+
+from __future__ import annotations
+
+import pytest
+from tornado.gen import multi
+
+from services import workflow
+from services.cases import apply_move, submit_application
+from services.errors import Conflict, NotFound
+from tests.samples import worker_body
+
+ALL = list(workflow.STATUS_LABELS)
+# The table, written out again independently of services/workflow.py.
+TABLE = {
+    "push_clarified": ({"submitted", "clarified"}, "clarifying"),
+    "confirm_clarified": ({"clarifying"}, "clarified"),
+    "request_change": ({"clarifying"}, "submitted"),
+    "accept": ({"submitted", "clarified"}, "accepted"),
+    "decline": ({"submitted", "clarifying", "clarified"}, "rejected"),
+    "schedule": ({"accepted", "scheduled"}, "scheduled"),
+    "open_session": ({"scheduled"}, "mediating"),
+    "settle": ({"accepted", "scheduled", "mediating"}, "settled"),
+    "fail": ({"accepted", "scheduled", "mediating"}, "failed"),
+    "withdraw": (set(ALL) - {"rejected", "settled", "failed", "withdrawn"}, "withdrawn"),
+}
+
+
+def test_status_strings_are_exactly_the_designed_ones():
+    assert set(ALL) == {
+        "submitted", "clarifying", "clarified", "accepted", "rejected",
+        "scheduled", "mediating", "settled", "failed", "withdrawn",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("move", sorted(TABLE))
+@pytest.mark.parametrize("status", ALL)
+def test_each_move_from_each_status(move, status):
+    sources, target = TABLE[move]
+    assert workflow.move_allowed(move, status) == (status in sources)
+    assert workflow.MOVES[move].target == target
+
+
+def test_unknown_move_is_never_allowed():
+    assert not workflow.move_allowed("reopen", "settled")
+
+
+async def _case(app):
+    ctx = app.settings["services"].ctx
+    body = worker_body()
+    body["evidence"] = []
+    case, _ = await submit_application(ctx, "person-1", "key-workflow-1", body, "mp")
+    return ctx, case["serial"]
+
+
+async def _force_status(ctx, serial, status):
+    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"status": status}})
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("move", sorted(TABLE))
+async def test_moves_through_the_store(app, move):
+    ctx, serial = await _case(app)
+    sources, target = TABLE[move]
+    for status in ALL:
+        await _force_status(ctx, serial, status)
+        before = await ctx.db["cases"].find_one({"_id": serial})
+        if status in sources:
+            doc = await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice")
+            assert doc["status"] == target
+            assert len(doc["timeline"]) == len(before["timeline"]) + 1
+            event = doc["timeline"][-1]
+            assert event["action"] == move and event["actor"] == {"type": "staff", "id": "m1"}
+            assert event["channel"] == "backoffice" and event["at"].tzinfo is not None
+        else:
+            with pytest.raises(Conflict):
+                await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice")
+            after = await ctx.db["cases"].find_one({"_id": serial})
+            assert after == before  # nothing changed
+
+
+@pytest.mark.gen_test
+async def test_two_moves_at_once_only_one_wins(app):
+    ctx, serial = await _case(app)
+    results = await multi(
+        [_attempt(ctx, serial, "accept"), _attempt(ctx, serial, "decline"), _attempt(ctx, serial, "accept")]
+    )
+    assert sorted(results) == ["conflict", "conflict", "ok"]
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert len(doc["timeline"]) == 2
+
+
+async def _attempt(ctx, serial, move):
+    try:
+        await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice")
+        return "ok"
+    except Conflict:
+        return "conflict"
+
+
+@pytest.mark.gen_test
+async def test_move_on_a_missing_case_or_of_another_owner(app):
+    ctx, serial = await _case(app)
+    with pytest.raises(NotFound):
+        await apply_move(ctx, "20260101000019", "accept", ("staff", "m1"), "backoffice")
+    with pytest.raises(NotFound):
+        await apply_move(ctx, serial, "withdraw", ("applicant", "someone-else"), "mp", owner_person_id="someone-else")
