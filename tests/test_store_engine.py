@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo import ReturnDocument
@@ -55,7 +55,7 @@ async def test_conditional_update_with_push_is_all_or_nothing(app):
 @pytest.mark.gen_test
 async def test_times_come_back_utc_aware(app):
     col = db_of(app)["engine_time"]
-    moment = datetime(2026, 11, 22, 1, 2, 3, 456000, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 22, 1, 2, 3, 456000, tzinfo=UTC)
     await col.insert_one({"_id": 1, "at": moment})
     back = (await col.find_one({"_id": 1}))["at"]
     assert back.utcoffset() == timedelta(0) and back == moment
@@ -64,7 +64,7 @@ async def test_times_come_back_utc_aware(app):
 @pytest.mark.gen_test
 async def test_find_sort_limit_and_dotted_projection(app):
     col = db_of(app)["engine_find"]
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(5):
         owner = "p1" if i % 2 == 0 else "p2"
         await col.insert_one(
