@@ -11,7 +11,7 @@ from typing import Any
 
 import tornado.web
 
-from handlers import mp, public
+from handlers import files, mp, public, wechat_callback
 from handlers.base import AppServices, NotFoundHandler, log_request
 from services.context import ServiceContext
 from services.mp_sessions import SessionTokens
@@ -43,7 +43,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         ),
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
     )
-    routes = [*public.routes, *mp.routes]
+    routes = [*public.routes, *mp.routes, *files.routes, *wechat_callback.routes]
     return tornado.web.Application(
         routes,
         services=services,

@@ -1,0 +1,3 @@
+"""Evidence uploads and downloads (placeholder until uploads land)."""
+
+routes: list = []

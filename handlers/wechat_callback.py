@@ -1,0 +1,3 @@
+"""WeChat's callback for the official account (placeholder until the callback lands)."""
+
+routes: list = []
