@@ -54,6 +54,8 @@ class Settings:
     progress_per_serial_per_hour: int
     centres: tuple[Centre, ...]
     default_centre: str
+    public_base_url: str = "http://127.0.0.1:8000"  # where people's browsers reach us (links in messages)
+    blob_dir: str = "var/blobs"  # the embedded engine's blob folder (a real MongoDB uses GridFS)
     behind_proxy: bool = False  # trust X-Real-IP / X-Forwarded-For only behind our own load balancer
     uses_dev_secrets: bool = field(default=False)
 
@@ -127,6 +129,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         progress_per_serial_per_hour=int(limits.get("per_serial_per_hour", 20)),
         centres=centres,
         default_centre=raw.get("default_centre", centres[0].id if centres else ""),
+        public_base_url=env.get("PUBLIC_BASE_URL", raw.get("public_base_url", "http://127.0.0.1:8000")).rstrip("/"),
+        blob_dir=env.get("BLOB_DIR", raw.get("blob_dir", "var/blobs")),
         behind_proxy=bool(raw.get("behind_proxy", False)),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY

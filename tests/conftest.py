@@ -22,7 +22,7 @@ OA_APP_ID, OA_SECRET = "wx-test-official-account", "test-oa-secret"
 TEST_DATA_KEY = "2:" + "0f" * 16 + ",1:" + "a5" * 16
 
 
-def server_environ(wechat_base: str, **overrides: str) -> dict[str, str]:
+def server_environ(wechat_base: str, blob_dir: str = "", **overrides: str) -> dict[str, str]:
     """The environment a test server starts with; MONGODB_URI from the outside selects a real MongoDB."""
     env = {
         "APP_ENV": "test",
@@ -36,6 +36,7 @@ def server_environ(wechat_base: str, **overrides: str) -> dict[str, str]:
         "DATA_KEY": TEST_DATA_KEY,
         "LOOKUP_KEY": "test-lookup-key",
         "COOKIE_SECRET": "test-cookie-secret",
+        "BLOB_DIR": blob_dir or "var/test-blobs",
     }
     env.update(overrides)
     return env
@@ -56,8 +57,9 @@ def env_overrides() -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(wechat: WeChatStandIn, env_overrides: dict[str, str]) -> Settings:
-    return load_settings(ROOT / "config.yaml", environ=server_environ(wechat.base_url, **env_overrides))
+def settings(wechat: WeChatStandIn, env_overrides: dict[str, str], tmp_path: Path) -> Settings:
+    environ = server_environ(wechat.base_url, str(tmp_path / "blobs"), **env_overrides)
+    return load_settings(ROOT / "config.yaml", environ=environ)
 
 
 @pytest.fixture
