@@ -1,0 +1,76 @@
+"""Documents per second per kind: DocumentRenderer against a bare docxtpl render of the same template and case.
+
+Run from the repository root: `python bench/bench_docgen.py [--rounds 40]`. The bare render gets
+its context and QR image ready-made (outside the timing); ours includes building the context, the
+QR code and the SM3 fingerprint. The ratio is ours / bare (target: at least 1.0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from docx.shared import Mm  # noqa: E402
+from docxtpl import DocxTemplate, InlineImage  # noqa: E402
+
+from docgen.context import KINDS, build_context  # noqa: E402
+from docgen.qr import qr_png  # noqa: E402
+from docgen.render import QR_WIDTH_MM, DocumentRenderer  # noqa: E402
+from docgen.sample import sample_case  # noqa: E402
+from docgen.templates import template_path  # noqa: E402
+
+DOCUMENT_ID = "D20261122000171-0001"
+VERIFY_URL = f"https://mediate.example.gov.cn/verify/{DOCUMENT_ID}"
+
+
+def bench(kind: str, rounds: int, renderer: DocumentRenderer) -> tuple[float, float]:
+    """(ours, bare) documents per second, measured alternately so both see the same machine."""
+    case = sample_case()
+    issued_at = datetime.now(UTC)
+    path = template_path(kind)
+    context = build_context(kind, case, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=issued_at)
+    png = qr_png(VERIFY_URL)
+
+    def bare() -> bytes:
+        tpl = DocxTemplate(path)
+        tpl.render({**context, "qr": InlineImage(tpl, io.BytesIO(png), width=Mm(QR_WIDTH_MM))}, autoescape=True)
+        out = io.BytesIO()
+        tpl.save(out)
+        return out.getvalue()
+
+    def ours() -> bytes:
+        return renderer.render(kind, case, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=issued_at).data
+
+    bare(), ours()  # warm up
+    spent = {"bare": 0.0, "ours": 0.0}
+    for _ in range(rounds):
+        for name, fn in (("bare", bare), ("ours", ours)):
+            start = time.perf_counter()
+            fn()
+            spent[name] += time.perf_counter() - start
+    return rounds / spent["ours"], rounds / spent["bare"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+    renderer = DocumentRenderer()
+    print(f"{'kind':<24}{'ours doc/s':>12}{'bare doc/s':>12}{'ratio':>8}")
+    for kind in KINDS:
+        ours, bare = bench(kind, args.rounds, renderer)
+        print(f"{kind:<24}{ours:>12.1f}{bare:>12.1f}{ours / bare:>8.2f}")
+    start = time.perf_counter()
+    for _ in range(args.rounds):
+        qr_png(VERIFY_URL)
+    print(f"of which the QR code: {(time.perf_counter() - start) / args.rounds * 1000:.1f} ms a document")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,497 @@
+"""Build the default .docx templates in docgen/templates/: run `python -m docgen.build_templates`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt
+from docx.text.paragraph import Paragraph
+
+OUT_DIR = Path(__file__).parent / "templates"
+
+# GB/T 9704-2012: A4, margins 37 (top) / 35 (bottom) / 28 (left) / 26 (right) mm, 22 lines a page.
+PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
+MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
+LINE_PITCH = Pt(28.95)  # (297 - 37 - 35) mm / 22 lines
+
+# The official fonts are commercial; the font table names a substitute (w:altName) for each, which
+# Word uses when the official font is not installed.
+TITLE_FONT, TITLE_ALT = "方正小标宋简体", "宋体"
+BODY_FONT, BODY_ALT = "仿宋_GB2312", "仿宋"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+
+# Numbering definitions: one per list so each list starts at 1 and runs on across pages.
+REQUEST_NUM_ID = 1  # 1. 2. 3.  (request items)
+TERM_NUM_ID = 2  # 一、二、三、 (agreed terms)
+
+KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid", "Header", "Footer"}
+
+
+# ---------------------------------------------------------------- document set-up
+
+
+def new_document(title: str) -> DocxDocument:
+    """An empty A4 document with the official page set-up, styles, fonts and numbering."""
+    doc = Document()
+    _trim_package(doc)
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
+    section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
+    section.header_distance, section.footer_distance = Mm(15), Mm(20)
+    _styles(doc)
+    _fonts(doc)
+    _numbering(doc)
+    _footer(doc)
+    props = doc.core_properties
+    props.title, props.author, props.last_modified_by, props.comments = title, "", "", ""
+    props.revision = 1
+    return doc
+
+
+def _trim_package(doc: DocxDocument) -> None:
+    """Drop what python-docx's default template carries and we never use (keeps files small)."""
+    part = doc.part
+    for rid, rel in list(part.rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml", "/webSettings")):
+            del part.rels[rid]
+    pkg_rels = doc.part.package.rels
+    for rid, rel in list(pkg_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del pkg_rels[rid]
+    styles = doc.styles.element
+    for child in list(styles):
+        if child.tag == qn("w:latentStyles"):
+            styles.remove(child)
+        elif child.tag == qn("w:style") and child.get(qn("w:styleId")) not in KEEP_STYLES:
+            styles.remove(child)
+
+
+def _set_fonts(rpr_owner, east_asia: str, size: Pt, bold: bool = False) -> None:
+    font = rpr_owner.font
+    font.name = LATIN_FONT
+    font.size = size
+    font.bold = bold
+    rfonts = rpr_owner.element.get_or_add_rPr().get_or_add_rFonts()
+    rfonts.set(qn("w:eastAsia"), east_asia)
+    rfonts.set(qn("w:hint"), "eastAsia")
+
+
+def _styles(doc: DocxDocument) -> None:
+    styles = doc.styles
+    normal = styles["Normal"]
+    _set_fonts(normal, BODY_FONT, Pt(16))
+    for lang in styles.element.iter(qn("w:lang")):  # the document's default language: Chinese
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    fmt = normal.paragraph_format
+    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE_PITCH
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.widow_control = True
+
+    def add(name: str, east_asia: str, size: Pt, bold: bool = False):
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.quick_style = True
+        _set_fonts(style, east_asia, size, bold)
+        return style
+
+    title = add("DocTitle", TITLE_FONT, Pt(22))
+    tf = title.paragraph_format
+    tf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    tf.line_spacing = 1.0  # single, not the body's fixed pitch
+    tf.space_before, tf.space_after = Pt(0), Pt(16)
+    tf.keep_with_next = True
+
+    heading = add("DocHeading", HEADING_FONT, Pt(16))
+    heading.paragraph_format.keep_with_next = True
+    heading.paragraph_format.space_before = Pt(6)
+
+    body = add("DocBody", BODY_FONT, Pt(16))
+    body.paragraph_format.first_line_indent = Pt(32)  # two characters
+
+    table = add("TableText", BODY_FONT, Pt(14))
+    tbf = table.paragraph_format
+    tbf.line_spacing = 1.0  # single: the QR image must not be clipped
+    tbf.space_before = tbf.space_after = Pt(2)
+
+    small = add("SmallNote", BODY_FONT, Pt(10.5))
+    sf = small.paragraph_format
+    sf.line_spacing = 1.0
+
+
+def _fonts(doc: DocxDocument) -> None:
+    """Declare the official fonts with their fallbacks (w:altName) in word/fontTable.xml."""
+    part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
+    table = parse_xml(part.blob)
+    for name, alt in ((TITLE_FONT, TITLE_ALT), (BODY_FONT, BODY_ALT), (HEADING_FONT, "SimHei")):
+        table.append(parse_xml(
+            f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alt}"/>'
+            '<w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>'
+        ))
+    from lxml import etree
+
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _numbering(doc: DocxDocument) -> None:
+    numbering = doc.part.numbering_part.element
+    for child in list(numbering):
+        numbering.remove(child)
+    for num_id, fmt, text in ((REQUEST_NUM_ID, "decimal", "%1."), (TERM_NUM_ID, "chineseCounting", "%1、")):
+        numbering.append(parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{num_id}">'
+            '<w:multiLevelType w:val="singleLevel"/>'
+            f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:suff w:val="nothing"/><w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+            '<w:pPr><w:ind w:left="0" w:firstLine="640"/></w:pPr></w:lvl></w:abstractNum>'
+        ))
+    for num_id in (REQUEST_NUM_ID, TERM_NUM_ID):
+        numbering.append(parse_xml(
+            f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/></w:num>'
+        ))
+
+
+def _footer(doc: DocxDocument) -> None:
+    """Page number "— 1 —" and the document id on every page."""
+    footer = doc.sections[0].footer
+    page = footer.paragraphs[0]
+    page.style = doc.styles["SmallNote"]
+    page.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    page.add_run("— ")
+    page._p.append(parse_xml(
+        f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+    ))
+    page.add_run(" —")
+    note = footer.add_paragraph("文书编号：{{ document_id }}", style="SmallNote")
+    note.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def title(doc: DocxDocument, text: str) -> None:
+    doc.add_paragraph(text, style="DocTitle")
+
+
+def right(doc: DocxDocument, text: str) -> Paragraph:
+    p = doc.add_paragraph(text, style="Normal")
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return p
+
+
+def heading(doc: DocxDocument, text: str) -> None:
+    doc.add_paragraph(text, style="DocHeading")
+
+
+def body(doc: DocxDocument, text: str, indent: bool = True) -> Paragraph:
+    return doc.add_paragraph(text, style="DocBody" if indent else "Normal")
+
+
+def tag(doc: DocxDocument, statement: str) -> None:
+    """A docxtpl paragraph tag ({%p ... %}): the paragraph disappears when rendered."""
+    doc.add_paragraph("{%p " + statement + " %}", style="Normal")
+
+
+def numbered(doc: DocxDocument, text: str, num_id: int) -> None:
+    p = doc.add_paragraph(text, style="Normal")
+    p._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
+    ))
+
+
+def _table(doc: DocxDocument, widths_mm: Iterable[float], rows: int, borders: bool = True):
+    widths = [Mm(w) for w in widths_mm]
+    table = doc.add_table(rows=rows, cols=len(widths))
+    if borders:
+        table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
+    return table
+
+
+def _cell(cell, text: str, align: WD_ALIGN_PARAGRAPH | None = None) -> None:
+    p = cell.paragraphs[0]
+    p.style = "TableText"
+    p.text = text
+    if align is not None:
+        p.alignment = align
+
+
+def fields_table(doc: DocxDocument, rows: list[tuple[str, str]]) -> None:
+    """Label | value rows with fixed placeholders."""
+    table = _table(doc, (42, 114), len(rows))
+    for row, (label, value) in zip(table.rows, rows, strict=True):
+        _cell(row.cells[0], label, WD_ALIGN_PARAGRAPH.CENTER)
+        _cell(row.cells[1], value)
+
+
+def loop_table(doc: DocxDocument, loop: str, header: list[str], cells: list[str], widths: list[float]) -> None:
+    """An optional header row, then one row per item of `loop` ("x in xs") through {%tr %} tags."""
+    table = _table(doc, widths, 3 + bool(header))
+    rows = list(table.rows)
+    if header:
+        for cell, text in zip(rows.pop(0).cells, header, strict=True):
+            _cell(cell, text, WD_ALIGN_PARAGRAPH.CENTER)
+    _cell(rows[0].cells[0], "{%tr for " + loop + " %}")
+    for cell, text in zip(rows[1].cells, cells, strict=True):
+        _cell(cell, text)
+    _cell(rows[2].cells[0], "{%tr endfor %}")
+
+
+def party_table(doc: DocxDocument, party: str) -> None:
+    """The particulars the case holds for one party, as label | value rows."""
+    loop_table(doc, f"row in {party}.rows", [], ["{{ row.label }}", "{{ row.value }}"], [42, 114])
+
+
+def request_items(doc: DocxDocument) -> None:
+    tag(doc, "for item in request_items")
+    numbered(doc, "{{ item.text }}{% if item.amount %}（金额：人民币{{ item.amount }}元，"
+                  "{{ item.amount_capital }}）{% endif %}", REQUEST_NUM_ID)
+    tag(doc, "endfor")
+    tag(doc, "if requests_text")
+    body(doc, "{{ requests_text }}")
+    tag(doc, "endif")
+    body(doc, "请求金额合计：{% if claim.amount %}人民币{{ claim.amount }}元（{{ claim.amount_capital }}）"
+              "{% else %}无{% endif %}")
+
+
+def agreed_terms(doc: DocxDocument) -> None:
+    tag(doc, "for term in agreement.terms")
+    numbered(doc, "{{ term.text }}{% if term.amount %}，金额人民币{{ term.amount }}元（{{ term.amount_capital }}）"
+                  "{% endif %}{% if term.due_date or term.method %}，{% if term.due_date %}于{{ term.due_date }}前"
+                  "{% endif %}{% if term.method %}以{{ term.method }}方式{% endif %}履行{% endif %}。", TERM_NUM_ID)
+    tag(doc, "endfor")
+    tag(doc, "if agreement.total")
+    body(doc, "以上款项合计人民币{{ agreement.total }}元（{{ agreement.total_capital }}）。")
+    tag(doc, "endif")
+
+
+def evidence_and_witnesses(doc: DocxDocument) -> None:
+    heading(doc, "证据和证据来源")
+    tag(doc, "if evidence")
+    loop_table(doc, "e in evidence", ["序号", "证据名称", "证据来源", "证明目的"],
+               ["{{ e.number }}", "{{ e.name }}", "{{ e.source }}", "{{ e.purpose }}"], [14, 56, 36, 50])
+    tag(doc, "else")
+    body(doc, "无")
+    tag(doc, "endif")
+    heading(doc, "证人")
+    tag(doc, "if witnesses")
+    loop_table(doc, "w in witnesses", ["序号", "姓名", "住所", "联系电话"],
+               ["{{ w.number }}", "{{ w.name }}", "{{ w.address }}", "{{ w.phone }}"], [14, 30, 72, 40])
+    tag(doc, "else")
+    body(doc, "无")
+    tag(doc, "endif")
+
+
+def signature(doc: DocxDocument, who: str, date: str) -> None:
+    doc.add_paragraph("", style="Normal")
+    p = right(doc, who + "（签名或盖章）：" + "\u3000" * 6)
+    p.paragraph_format.space_before = Pt(12)
+    right(doc, date)
+
+
+def addressee(doc: DocxDocument, to: str) -> None:
+    body(doc, "此致")
+    doc.add_paragraph(to, style="Normal")
+
+
+def verification(doc: DocxDocument) -> None:
+    """QR code linking to the public check page, with the document id."""
+    doc.add_paragraph("", style="Normal")
+    table = _table(doc, (34, 122), 1, borders=False)
+    _cell(table.rows[0].cells[0], "{{ qr }}", WD_ALIGN_PARAGRAPH.CENTER)
+    cell = table.rows[0].cells[1]
+    _cell(cell, "文书编号：{{ document_id }}")
+    for text in ("案件编号：{{ serial }}", "生成日期：{{ issued_date }}",
+                 "扫描二维码或访问下列地址核验本文书真伪：", "{{ verify_url }}"):
+        cell.add_paragraph(text, style="TableText")
+
+
+def worker_table(doc: DocxDocument) -> None:
+    fields_table(doc, [
+        ("姓名", "{{ worker.name }}"), ("性别", "{{ worker.gender }}"),
+        ("出生日期", "{{ worker.birth_date }}"), ("民族", "{{ worker.ethnicity }}"),
+        ("证件类型", "{{ worker.id_type }}"), ("证件号码", "{{ worker.id_number }}"),
+        ("住址", "{{ worker.address }}"), ("联系电话", "{{ worker.phone }}"),
+    ])
+
+
+def employer_table(doc: DocxDocument) -> None:
+    fields_table(doc, [
+        ("名称", "{{ employer.name }}"), ("统一社会信用代码", "{{ employer.uscc }}"),
+        ("住所", "{{ employer.address }}"),
+        ("法定代表人（主要负责人）", "{{ employer.legal_representative_name }}"),
+        ("职务", "{{ employer.legal_representative_title }}"),
+        ("联系电话", "{{ employer.phone }}"),
+    ])
+
+
+# ---------------------------------------------------------------- the four documents
+
+
+def application() -> DocxDocument:
+    doc = new_document("劳动人事争议调解申请书")
+    title(doc, "劳动人事争议调解申请书")
+    right(doc, "案件编号：{{ serial }}")
+    heading(doc, "申请人（{{ applicant.kind_label }}）")
+    party_table(doc, "applicant")
+    heading(doc, "被申请人（{{ respondent.kind_label }}）")
+    party_table(doc, "respondent")
+    heading(doc, "请求事项")
+    request_items(doc)
+    body(doc, "案件提交地：{{ claim.venue or \"无\" }}")
+    heading(doc, "事实和理由")
+    body(doc, "{{ claim.facts }}")
+    heading(doc, "证据")
+    tag(doc, "if evidence")
+    loop_table(doc, "e in evidence", ["序号", "证据名称", "证据来源", "证明目的"],
+               ["{{ e.number }}", "{{ e.name }}", "{{ e.source }}", "{{ e.purpose }}"], [14, 56, 36, 50])
+    tag(doc, "else")
+    body(doc, "无")
+    tag(doc, "endif")
+    addressee(doc, "{{ centre.name }}")
+    signature(doc, "申请人", "{{ created_date }}")
+    verification(doc)
+    return doc
+
+
+def agreement() -> DocxDocument:
+    doc = new_document("调解协议书")
+    title(doc, "调解协议书")
+    right(doc, "案件编号：{{ serial }}")
+    body(doc, "{{ applicant.role }}：{{ applicant.summary }}", indent=False)
+    body(doc, "{{ respondent.role }}：{{ respondent.summary }}", indent=False)
+    body(doc, "调解组织：{{ centre.name }}{% if centre.address %}，地址：{{ centre.address }}{% endif %}"
+              "{% if centre.phone %}，电话：{{ centre.phone }}{% endif %}", indent=False)
+    body(doc, "调解员：{{ mediator.name }}", indent=False)
+    heading(doc, "争议事项")
+    body(doc, "{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向{{ centre.name }}"
+              "申请调解。申请人的请求如下：")
+    request_items(doc)
+    heading(doc, "协议内容")
+    body(doc, "经{{ centre.name }}主持调解，双方当事人自愿达成如下协议：")
+    agreed_terms(doc)
+    tag(doc, "if agreement.waivers")
+    body(doc, "双方确认：{{ agreement.waivers }}。")
+    tag(doc, "endif")
+    heading(doc, "协议效力")
+    body(doc, "本协议经双方当事人签名或者盖章、调解员签名并加盖调解组织印章后生效"
+              "{% if agreement.effective_date %}，生效日期为{{ agreement.effective_date }}{% endif %}。"
+              "调解协议书对双方当事人具有约束力，当事人应当履行。一方当事人在协议约定期限内不履行调解协议的，"
+              "另一方当事人可以依法申请仲裁。双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认。")
+    body(doc, "本协议{% if agreement.copies %}一式{{ agreement.copies_cn }}份，{% endif %}"
+              "双方当事人各执一份，其余由调解组织留存，具有同等效力。")
+    doc.add_paragraph("", style="Normal")
+    table = _table(doc, (78, 78), 3, borders=False)
+    for row, (left, right_text) in zip(table.rows, (
+        ("{{ applicant.role }}（签名或盖章）：", "{{ respondent.role }}（签名或盖章）："),
+        ("调解员（签名）：", "调解组织（盖章）："),
+        ("", "{{ outcome.date }}"),
+    ), strict=True):
+        _cell(row.cells[0], left)
+        _cell(row.cells[1], right_text)
+    verification(doc)
+    return doc
+
+
+def arbitration() -> DocxDocument:
+    doc = new_document("劳动人事争议仲裁申请书")
+    title(doc, "劳动人事争议仲裁申请书")
+    right(doc, "案件编号：{{ serial }}")
+    tag(doc, 'if applicant.kind == "worker"')
+    heading(doc, "申请人（劳动者）")
+    worker_table(doc)
+    heading(doc, "被申请人（用人单位）")
+    employer_table(doc)
+    tag(doc, "else")
+    heading(doc, "申请人（用人单位）")
+    employer_table(doc)
+    heading(doc, "被申请人（劳动者）")
+    worker_table(doc)
+    tag(doc, "endif")
+    heading(doc, "仲裁请求")
+    request_items(doc)
+    heading(doc, "事实和理由")
+    body(doc, "{{ claim.facts }}")
+    tag(doc, 'if outcome.kind == "failed"')
+    body(doc, "本争议已于{{ created_date }}向{{ centre.name }}申请调解，于{{ outcome.date }}调解不成"
+              "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}。")
+    tag(doc, "else")
+    body(doc, "本争议已于{{ created_date }}向{{ centre.name }}申请调解。")
+    tag(doc, "endif")
+    evidence_and_witnesses(doc)
+    addressee(doc, "\u3000" * 8 + "劳动人事争议仲裁委员会")
+    signature(doc, "申请人", "{{ issued_date }}")
+    verification(doc)
+    return doc
+
+
+def judicial_confirmation() -> DocxDocument:
+    doc = new_document("司法确认申请书")
+    title(doc, "司法确认申请书")
+    right(doc, "案件编号：{{ serial }}")
+    body(doc, "申请人：{{ applicant.summary }}", indent=False)
+    body(doc, "申请人：{{ respondent.summary }}", indent=False)
+    heading(doc, "请求事项")
+    body(doc, "请求人民法院确认申请人于{{ outcome.date }}经{{ centre.name }}主持调解达成的调解协议有效。")
+    heading(doc, "事实和理由")
+    body(doc, "申请人{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向"
+              "{{ centre.name }}申请调解，经调解员{{ mediator.name }}主持调解，于{{ outcome.date }}"
+              "自愿达成如下调解协议：")
+    agreed_terms(doc)
+    tag(doc, "if agreement.waivers")
+    body(doc, "双方确认：{{ agreement.waivers }}。")
+    tag(doc, "endif")
+    tag(doc, "if agreement.effective_date")
+    body(doc, "该调解协议自{{ agreement.effective_date }}起生效。")
+    tag(doc, "endif")
+    body(doc, "申请人出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如果因为该协议内容而给他人"
+              "造成损害的，愿意承担相应的民事责任和其他法律责任。")
+    addressee(doc, "\u3000" * 8 + "人民法院")
+    doc.add_paragraph("", style="Normal")
+    table = _table(doc, (78, 78), 2, borders=False)
+    _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
+    _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
+    _cell(table.rows[1].cells[1], "{{ issued_date }}")
+    body(doc, "附：调解协议书一份", indent=False)
+    verification(doc)
+    return doc
+
+
+BUILDERS = {
+    "application": application,
+    "agreement": agreement,
+    "arbitration": arbitration,
+    "judicial_confirmation": judicial_confirmation,
+}
+
+
+def build(out_dir: Path = OUT_DIR) -> list[Path]:
+    """Write the four default templates into `out_dir`; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for kind, builder in BUILDERS.items():
+        path = out_dir / f"{kind}.docx"
+        builder().save(path)
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    for written in build(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT_DIR):
+        print(f"{written} {written.stat().st_size} bytes")

@@ -1,0 +1,430 @@
+"""From a case (as the store keeps it, personal numbers in clear) to the variables of a template."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import cn2an
+
+from docgen import labels
+from docgen.errors import DocumentRefused, UnknownDocumentKind
+
+try:
+    from zoneinfo import ZoneInfo
+
+    SHANGHAI: Any = ZoneInfo("Asia/Shanghai")
+except Exception:  # no tz database: China has kept UTC+8 without summer time since 1991
+    SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+TITLES = {
+    "application": "劳动人事争议调解申请书",
+    "agreement": "调解协议书",
+    "arbitration": "劳动人事争议仲裁申请书",
+    "judicial_confirmation": "司法确认申请书",
+}
+KINDS = list(TITLES)
+
+# Every variable a template may use. A leaf is None, an object a dict, a list of objects [dict].
+# build_context() always returns exactly this shape (text is "" when the case has nothing).
+_PARTY = {"role": None, "kind": None, "kind_label": None, "name": None, "summary": None,
+          "rows": [{"label": None, "value": None}]}
+_WORKER = dict.fromkeys([
+    "role", "name", "gender", "birth_date", "ethnicity", "nationality", "id_type", "id_number",
+    "education", "phone", "email", "address", "job_title", "migrant_worker", "contract_signed",
+    "work_location"])
+_EMPLOYER = dict.fromkeys([
+    "role", "name", "uscc", "industry", "nature", "address", "email", "phone", "contact_name",
+    "contact_phone", "contact_id_type", "contact_id_number", "is_agent", "legal_representative_name",
+    "legal_representative_title", "legal_representative_phone"])
+VARIABLES: dict[str, Any] = {
+    "kind": None, "title": None, "document_id": None, "verify_url": None, "issued_date": None,
+    "qr": None, "serial": None, "status": None, "created_date": None, "causes": None,
+    "centre": {"name": None, "address": None, "phone": None},
+    "applicant": _PARTY, "respondent": _PARTY, "worker": _WORKER, "employer": _EMPLOYER,
+    "claim": {"amount": None, "amount_capital": None, "venue": None, "requests": None, "facts": None},
+    "request_items": [dict.fromkeys(["number", "cause_code", "cause_label", "text", "amount", "amount_capital"])],
+    "requests_text": None,
+    "evidence": [dict.fromkeys(["number", "name", "source", "purpose"])],
+    "witnesses": [dict.fromkeys(["number", "name", "address", "phone"])],
+    "mediator": {"name": None},
+    "session": {"date": None, "time": None, "place": None, "online_link": None},
+    "outcome": {"kind": None, "label": None, "date": None, "reason": None},
+    "agreement": {
+        "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date", "method"])],
+        "waivers": None, "copies": None, "copies_cn": None, "effective_date": None,
+        "total": None, "total_capital": None,
+    },
+}
+
+_DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
+# Control characters other than tab and newline, lone surrogates and the XML non-characters:
+# none of them can live in a .docx (and docxtpl would turn \a and \f into paragraphs and pages).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_TRAILING_PUNCT = "。；;，,.、 \n\t"
+
+
+# ---------------------------------------------------------------- refusal
+
+
+def check_can_fill(kind: str, case: dict) -> None:
+    """Raise DocumentRefused (or UnknownDocumentKind) when `case` cannot fill a document of `kind`."""
+    if kind not in TITLES:
+        raise UnknownDocumentKind(kind, KINDS)
+    title = TITLES[kind]
+    if not isinstance(case, dict) or case.get("kind") not in labels.PARTY_KIND:
+        raise DocumentRefused("invalid_case", "案件数据有误：缺少申请人类型（kind）",
+                              "invalid case: 'kind' must be 'worker' or 'employer'")
+    status = case.get("status", "")
+    status_label = labels.label(labels.STATUS, status) or "未知"
+    if kind == "arbitration" and status == "withdrawn":
+        raise DocumentRefused("case_withdrawn", f"案件已撤回，不能生成{title}",
+                              "the case was withdrawn: no arbitration application")
+    if kind in ("agreement", "judicial_confirmation"):
+        outcome = case.get("outcome") or {}
+        if outcome.get("kind") != "settled":
+            raise DocumentRefused("not_settled", f"案件尚未调解成功（当前状态：{status_label}），不能生成{title}",
+                                  f"the case is not settled (status {status or 'unknown'}): no {kind} document")
+        if not _agreement_terms(outcome):
+            raise DocumentRefused("agreement_incomplete", f"调解结果中没有协议条款，不能生成{title}",
+                                  f"the settlement records no agreed terms: no {kind} document")
+    required = ["serial", "created_at", "centre.name", "applicant.name", "respondent.name"]
+    if kind in ("agreement", "judicial_confirmation"):
+        required.append("outcome.at")
+    missing = [path for path in required if not _get(case, path)]
+    if missing:
+        raise DocumentRefused("invalid_case", f"案件数据不完整，缺少：{'、'.join(missing)}",
+                              f"invalid case: missing {', '.join(missing)}")
+
+
+def _get(case: dict, path: str) -> object:
+    value: object = case
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _agreement_terms(outcome: dict) -> list:
+    return list((outcome.get("agreement") or {}).get("terms") or [])
+
+
+# ---------------------------------------------------------------- the context
+
+
+def build_context(kind: str, case: dict, *, document_id: str, verify_url: str, issued_at: datetime) -> dict:
+    """The template variables (exactly VARIABLES' shape) for a document of `kind` about `case`.
+
+    Raises DocumentRefused when the case cannot fill the document. `qr` is left "" for the
+    renderer to put the image in.
+    """
+    check_can_fill(kind, case)
+    applicant_kind = case["kind"]
+    applicant = case.get("applicant") or {}
+    respondent = case.get("respondent") or {}
+    if applicant_kind == "worker":
+        worker = _worker(applicant, "申请人")
+        employer = _employer(respondent, "被申请人")
+        applicant_rows, respondent_rows = _worker_applicant_rows(applicant), _employer_respondent_rows(respondent)
+    else:
+        worker = _worker(respondent, "被申请人")
+        employer = _employer(applicant, "申请人")
+        applicant_rows, respondent_rows = _employer_applicant_rows(applicant), _worker_respondent_rows(respondent)
+    by_kind = {"worker": worker, "employer": employer}
+    respondent_kind = "employer" if applicant_kind == "worker" else "worker"
+
+    claim = case.get("claim") or {}
+    claim_amount, claim_capital = money(claim.get("amount") if claim.get("amount") not in (None, "")
+                                        else _fen(claim.get("amount_fen")), "claim.amount")
+    items = ((case.get("clarified") or {}).get("items")) or []
+    request_items = [_request_item(i, item) for i, item in enumerate(items, 1)]
+    causes = list(dict.fromkeys(item["cause_label"] for item in request_items if item["cause_label"]))
+
+    outcome = case.get("outcome") or {}
+    session = case.get("session") or {}
+    session_at = to_datetime(session.get("at"), "session.at")
+    centre = case.get("centre") or {}
+    return {
+        "kind": kind,
+        "title": TITLES[kind],
+        "document_id": text(document_id),
+        "verify_url": text(verify_url),
+        "issued_date": zh_date(issued_at, "issued_at"),
+        "qr": "",
+        "serial": text(case.get("serial")),
+        "status": labels.label(labels.STATUS, case.get("status")),
+        "created_date": zh_date(case.get("created_at"), "created_at"),
+        "causes": "、".join(causes),
+        "centre": {k: text(centre.get(k)) for k in ("name", "address", "phone")},
+        "applicant": _party(applicant_kind, "申请人", by_kind[applicant_kind], applicant_rows),
+        "respondent": _party(respondent_kind, "被申请人", by_kind[respondent_kind], respondent_rows),
+        "worker": worker,
+        "employer": employer,
+        "claim": {
+            "amount": claim_amount,
+            "amount_capital": claim_capital,
+            "venue": labels.label(labels.VENUE, claim.get("venue")),
+            "requests": text(claim.get("requests")),
+            "facts": text(claim.get("facts")),
+        },
+        "request_items": request_items,
+        "requests_text": "" if request_items else text(claim.get("requests")),
+        "evidence": [
+            {"number": i, **{k: text(e.get(k)) for k in ("name", "source", "purpose")}}
+            for i, e in enumerate(case.get("evidence") or [], 1)
+        ],
+        "witnesses": [
+            {"number": i, **{k: text(w.get(k)) for k in ("name", "address", "phone")}}
+            for i, w in enumerate(case.get("witnesses") or [], 1)
+        ],
+        "mediator": {"name": text((case.get("mediator") or {}).get("name"))},
+        "session": {
+            "date": zh_date(session_at, "session.at"),
+            "time": session_at.astimezone(SHANGHAI).strftime("%H:%M") if session_at else "",
+            "place": text(session.get("place")),
+            "online_link": text(session.get("online_link")),
+        },
+        "outcome": {
+            "kind": text(outcome.get("kind")),
+            "label": labels.label(labels.OUTCOME, outcome.get("kind")),
+            "date": zh_date(outcome.get("at"), "outcome.at"),
+            "reason": text(outcome.get("reason")),
+        },
+        "agreement": _agreement(outcome),
+    }
+
+
+def _request_item(number: int, item: dict) -> dict:
+    amount, capital = money(item.get("amount"), f"clarified.items.{number}.amount")
+    return {
+        "number": number,
+        "cause_code": text(item.get("cause_code")),
+        "cause_label": text(item.get("cause_label")),
+        "text": text(item.get("text")).rstrip(_TRAILING_PUNCT),
+        "amount": amount,
+        "amount_capital": capital,
+    }
+
+
+def _agreement(outcome: dict) -> dict:
+    agreement = outcome.get("agreement") or {}
+    terms = []
+    total = Decimal(0)
+    for i, term in enumerate(_agreement_terms(outcome), 1):
+        amount, capital = money(term.get("amount"), f"outcome.agreement.terms.{i}.amount")
+        if amount:
+            total += _decimal(term.get("amount"), "")
+        terms.append({
+            "number": i,
+            "text": text(term.get("text")).rstrip(_TRAILING_PUNCT),
+            "amount": amount,
+            "amount_capital": capital,
+            "due_date": zh_date(term.get("due_date"), f"outcome.agreement.terms.{i}.due_date"),
+            "method": text(term.get("method")),
+        })
+    total_figures, total_capital = money(total, "") if total else ("", "")
+    copies = agreement.get("copies")
+    copies = copies if isinstance(copies, int) and not isinstance(copies, bool) and copies > 0 else ""
+    return {
+        "terms": terms,
+        "waivers": text(agreement.get("waivers")).rstrip(_TRAILING_PUNCT),
+        "copies": copies,
+        "copies_cn": cn2an.an2cn(copies) if copies else "",
+        "effective_date": zh_date(agreement.get("effective_date"), "outcome.agreement.effective_date"),
+        "total": total_figures,
+        "total_capital": total_capital,
+    }
+
+
+# ---------------------------------------------------------------- parties
+
+
+def _worker(p: dict, role: str) -> dict:
+    return {
+        "role": role,
+        "name": text(p.get("name")),
+        "gender": labels.label(labels.GENDER, p.get("gender")),
+        "birth_date": zh_date(p.get("birth_date"), "worker.birth_date"),
+        "ethnicity": text(p.get("ethnicity")),
+        "nationality": labels.nationality(text(p.get("nationality"))),
+        "id_type": labels.label(labels.ID_TYPE, p.get("id_type")),
+        "id_number": text(p.get("id_number")),
+        "education": labels.label(labels.EDUCATION, p.get("education")),
+        "phone": text(p.get("phone")),
+        "email": text(p.get("email")),
+        "address": text(p.get("address")),
+        "job_title": text(p.get("job_title")),
+        "migrant_worker": labels.yes_no(p.get("migrant_worker")),
+        "contract_signed": labels.yes_no(p.get("contract_signed")),
+        "work_location": text(p.get("work_location")),
+    }
+
+
+def _employer(p: dict, role: str) -> dict:
+    contact_phone = text(p.get("contact_phone"))
+    representative_phone = text(p.get("legal_representative_phone"))
+    return {
+        "role": role,
+        "name": text(p.get("name")),
+        "uscc": text(p.get("uscc")),
+        "industry": labels.label(labels.INDUSTRY, p.get("industry")),
+        "nature": labels.label(labels.NATURE, p.get("nature")),
+        "address": text(p.get("address")) or text(p.get("street")),
+        "email": text(p.get("email")),
+        "phone": contact_phone or representative_phone,
+        "contact_name": text(p.get("contact_name")),
+        "contact_phone": contact_phone,
+        "contact_id_type": labels.label(labels.ID_TYPE, p.get("contact_id_type")),
+        "contact_id_number": text(p.get("contact_id_number")),
+        "is_agent": labels.yes_no(p.get("is_agent")),
+        "legal_representative_name": text(p.get("legal_representative_name")),
+        "legal_representative_title": text(p.get("legal_representative_title")),
+        "legal_representative_phone": representative_phone,
+    }
+
+
+def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]]) -> dict:
+    if kind == "worker":
+        summary = [
+            fields["name"], fields["gender"],
+            fields["birth_date"] and f"{fields['birth_date']}出生", fields["ethnicity"],
+            fields["nationality"] if fields["nationality"] not in ("", "中国") else "",
+            fields["id_number"] and f"{fields['id_type'] or '证件号码'}：{fields['id_number']}",
+            fields["address"] and f"住址：{fields['address']}",
+            fields["phone"] and f"联系电话：{fields['phone']}",
+        ]
+    else:
+        representative = fields["legal_representative_name"]
+        if representative and fields["legal_representative_title"]:
+            representative += f"（{fields['legal_representative_title']}）"
+        summary = [
+            fields["name"],
+            fields["uscc"] and f"统一社会信用代码：{fields['uscc']}",
+            fields["address"] and f"住所：{fields['address']}",
+            representative and f"法定代表人（主要负责人）：{representative}",
+            fields["phone"] and f"联系电话：{fields['phone']}",
+        ]
+    return {
+        "role": role,
+        "kind": kind,
+        "kind_label": labels.PARTY_KIND[kind],
+        "name": fields["name"],
+        "summary": "，".join(part for part in summary if part),
+        "rows": [{"label": label, "value": value} for label, value in rows],
+    }
+
+
+def _worker_applicant_rows(p: dict) -> list[tuple[str, str]]:
+    w = _worker(p, "")
+    return [("姓名", w["name"]), ("性别", w["gender"]), ("出生日期", w["birth_date"]),
+            ("民族", w["ethnicity"]), ("国籍", w["nationality"]), ("证件类型", w["id_type"]),
+            ("证件号码", w["id_number"]), ("文化程度", w["education"]), ("联系电话", w["phone"]),
+            ("电子邮箱", w["email"]), ("住址", w["address"]), ("工作岗位", w["job_title"]),
+            ("是否农民工", w["migrant_worker"]), ("是否签订劳动合同", w["contract_signed"]),
+            ("工作地点", w["work_location"])]
+
+
+def _worker_respondent_rows(p: dict) -> list[tuple[str, str]]:
+    w = _worker(p, "")
+    return [("姓名", w["name"]), ("联系电话", w["phone"]), ("证件类型", w["id_type"]),
+            ("证件号码", w["id_number"]), ("住址", w["address"])]
+
+
+def _employer_applicant_rows(p: dict) -> list[tuple[str, str]]:
+    e = _employer(p, "")
+    contact = "委托代理人" if p.get("is_agent") else "联系人"
+    return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
+            ("单位性质", e["nature"]), ("所在街道", e["address"]), ("电子邮箱", e["email"]),
+            ("法定代表人", e["legal_representative_name"]), ("法定代表人电话", e["legal_representative_phone"]),
+            (contact, e["contact_name"]), (f"{contact}电话", e["contact_phone"]),
+            (f"{contact}证件类型", e["contact_id_type"]), (f"{contact}证件号码", e["contact_id_number"])]
+
+
+def _employer_respondent_rows(p: dict) -> list[tuple[str, str]]:
+    e = _employer(p, "")
+    return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
+            ("单位性质", e["nature"]), ("所在街道", e["address"]), ("联系人", e["contact_name"]),
+            ("联系电话", e["contact_phone"]), ("法定代表人", e["legal_representative_name"]),
+            ("法定代表人职务", e["legal_representative_title"])]
+
+
+# ---------------------------------------------------------------- values
+
+
+def text(value: object) -> str:
+    """Printable text: "" for None, no control characters, Windows line ends made plain."""
+    if value is None:
+        return ""
+    s = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNPRINTABLE.sub("", s).strip()
+
+
+def to_datetime(value: object, field: str) -> datetime | None:
+    """A tz-aware datetime from a datetime or an ISO string; a naive one is taken as UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise _bad(field, value) from None
+    if not isinstance(value, datetime):
+        raise _bad(field, value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def to_date(value: object, field: str) -> date | None:
+    """The calendar date of a date, a "YYYY-MM-DD" string, or a datetime seen in Asia/Shanghai."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _bad(field, value) from None
+    moment = to_datetime(value, field)
+    return moment.astimezone(SHANGHAI).date() if moment else None
+
+
+def zh_date(value: object, field: str = "date") -> str:
+    """二〇二六年十一月二十二日; "" when there is no date."""
+    day = to_date(value, field)
+    if day is None:
+        return ""
+    return f"{str(day.year).translate(_DIGITS)}年{cn2an.an2cn(day.month)}月{cn2an.an2cn(day.day)}日"
+
+
+def money(value: object, field: str) -> tuple[str, str]:
+    """("12,000.00", "壹万贰仟元整") for a positive amount; ("", "") for none or zero."""
+    amount = _decimal(value, field)
+    if not amount:
+        return "", ""
+    return f"{amount:,.2f}", cn2an.an2cn(f"{amount:.2f}", "rmb")
+
+
+def _decimal(value: object, field: str) -> Decimal:
+    if value is None or value == "":
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise _bad(field, value)
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise _bad(field, value) from None
+    if not amount.is_finite() or amount < 0:
+        raise _bad(field, value)
+    return amount.quantize(Decimal("0.01"))
+
+
+def _fen(value: object) -> Decimal | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value) / 100
+    return None
+
+
+def _bad(field: str, value: object) -> DocumentRefused:
+    return DocumentRefused("invalid_case", f"案件数据有误：{field} 的值无法识别（{value!r}）",
+                           f"invalid case: cannot read {field} = {value!r}")

@@ -1,0 +1,1 @@
+"""Tests of docgen: documents rendered and read back with python-docx."""

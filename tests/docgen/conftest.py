@@ -1,0 +1,32 @@
+"""Fixtures for docgen tests: one renderer for the session, and a way to render and read back."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import docx
+import pytest
+
+from docgen.render import DocumentRenderer, RenderedDocument
+
+ISSUED_AT = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)  # 23 November in Shanghai
+DOCUMENT_ID = "D20261122000171-0001"
+VERIFY_URL = f"https://mediate.example.gov.cn/verify/{DOCUMENT_ID}"
+
+
+@pytest.fixture(scope="session")
+def renderer() -> DocumentRenderer:
+    return DocumentRenderer()
+
+
+@pytest.fixture
+def render(renderer: DocumentRenderer) -> Callable[[str, dict], tuple[RenderedDocument, docx.document.Document]]:
+    """render(kind, case) -> (the result, the .docx opened again with python-docx)."""
+
+    def _render(kind: str, case: dict) -> tuple[RenderedDocument, docx.document.Document]:
+        result = renderer.render(kind, case, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=ISSUED_AT)
+        return result, docx.Document(io.BytesIO(result.data))
+
+    return _render
