@@ -10,9 +10,102 @@ from __future__ import annotations
 from typing import Any
 
 import mongomock
+from mongomock.filtering import filter_applies
 from pymongo import ReturnDocument
 
 EMBEDDED_URI_PREFIX = "mongomock://"
+
+# Update operators that can give a document a new value for a field.
+_SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")
+
+
+def _path_value(document: dict, path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
+class _Narrowing:
+    """Lets mongomock read only the documents a filter can match instead of scanning the collection.
+
+    mongomock evaluates every filter against every document, even `{"_id": x}`. Two narrowings,
+    both re-checked with mongomock's own `filter_applies`, so they can only make reads faster:
+    an `_id` equality or `$in` reads those documents directly; an equality on the first field of a
+    declared index reads the ids an in-memory map holds for that value. The map is a superset of
+    the truth (inserts add to it; an update that may change an indexed field marks it stale, and
+    a stale map is rebuilt by one scan on the next read). This relies on mongomock 4.3.0's
+    `Collection._iter_documents` and `_store._documents`, pinned in requirements and tested.
+    """
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+        self._scan = collection._iter_documents
+        self._fields: dict[str, dict[Any, set[Any]]] = {}
+        self._stale: set[str] = set()
+        collection._iter_documents = self._iter_documents
+
+    def add_field(self, path: str) -> None:
+        if path != "_id" and path not in self._fields:
+            self._fields[path] = {}
+            self._stale.add(path)
+
+    def inserted(self, document: dict) -> None:
+        for path, ids in self._fields.items():
+            value = _path_value(document, path)
+            if _scalar(value):
+                ids.setdefault(value, set()).add(document["_id"])
+
+    def updating(self, filter: Any, update: Any, upsert: bool) -> None:
+        touched = set()
+        for operator in _SETTING_OPERATORS:
+            fields = update.get(operator, {}) if isinstance(update, dict) else {}
+            touched.update(fields)
+            if operator == "$rename":
+                touched.update(fields.values())
+        for path in self._fields:
+            if upsert or any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
+                self._stale.add(path)
+
+    def _documents(self) -> dict:
+        return self._collection._store._documents
+
+    def _iter_documents(self, filter: Any) -> Any:
+        ids = self._candidate_ids(filter) if isinstance(filter, dict) else None
+        if ids is None:
+            return self._scan(filter)
+        documents = self._documents()
+        candidates = [documents[i] for i in ids if i in documents]
+        return (doc for doc in candidates if filter_applies(filter, doc))
+
+    def _candidate_ids(self, filter: dict) -> list | None:
+        id_filter = filter.get("_id")
+        if _scalar(id_filter):
+            return [id_filter]
+        if isinstance(id_filter, dict) and set(id_filter) == {"$in"} and all(_scalar(i) for i in id_filter["$in"]):
+            return list(dict.fromkeys(id_filter["$in"]))
+        for path in self._fields:
+            value = filter.get(path)
+            if _scalar(value):
+                if path in self._stale:
+                    self._rebuild(path)
+                return list(self._fields[path].get(value, ()))
+        return None
+
+    def _rebuild(self, path: str) -> None:
+        ids: dict[Any, set[Any]] = {}
+        for document in self._documents().values():
+            value = _path_value(document, path)
+            if _scalar(value):
+                ids.setdefault(value, set()).add(document["_id"])
+        self._fields[path] = ids
+        self._stale.discard(path)
 
 
 class EmbeddedCursor:
@@ -63,10 +156,14 @@ class EmbeddedCollection:
         self._collection = collection
         self._client = client
         self.name = collection.name
+        self.ttl_seconds: int | None = None  # a TTL index's expireAfterSeconds, recorded only
+        self._narrowing = _Narrowing(collection)
 
     async def insert_one(self, document: dict) -> Any:
         self._client.count()
-        return self._collection.insert_one(document)
+        result = self._collection.insert_one(document)
+        self._narrowing.inserted(document)
+        return result
 
     async def find_one(self, filter: Any = None, projection: Any = None) -> dict | None:
         self._client.count()
@@ -80,6 +177,7 @@ class EmbeddedCollection:
 
     async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
         self._client.count()
+        self._narrowing.updating(filter, update, upsert)
         return self._collection.update_one(filter, update, upsert=upsert)
 
     async def find_one_and_update(
@@ -91,6 +189,7 @@ class EmbeddedCollection:
         return_document: bool = ReturnDocument.BEFORE,
     ) -> dict | None:
         self._client.count()
+        self._narrowing.updating(filter, update, upsert)
         return self._collection.find_one_and_update(
             filter, update, projection=projection, upsert=upsert, return_document=return_document
         )
@@ -109,8 +208,14 @@ class EmbeddedCollection:
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
         self._client.count()
-        # mongomock does not expire documents; the TTL option is recorded and ignored, and the
-        # services check ages themselves wherever expiry matters.
+        # The TTL option is recorded and ignored: mongomock would honour it by scanning the whole
+        # collection on every read and write (O(n) per command), and the services check ages
+        # themselves wherever expiry matters.
+        ttl = kwargs.pop("expireAfterSeconds", None)
+        if ttl is not None:
+            self.ttl_seconds = ttl
+        first = keys if isinstance(keys, str) else keys[0][0]
+        self._narrowing.add_field(first)
         return self._collection.create_index(keys, **kwargs)
 
     async def drop(self) -> None:

@@ -98,3 +98,54 @@ async def test_every_call_is_one_counted_command(app, db_commands):
     await col.find_one({"_id": 1})
     await col.find({}).to_list(None)
     assert db_commands.count - before == 3
+
+
+def _embedded_only(app):
+    if not type(db_of(app)).__name__.startswith("Embedded"):
+        pytest.skip("the narrowing is the embedded engine's own")
+
+
+@pytest.mark.gen_test
+async def test_embedded_reads_by_id_and_indexed_field_without_scanning(app, monkeypatch):
+    _embedded_only(app)
+    import mongomock.collection
+
+    col = db_of(app)["engine_narrow"]
+    await col.create_index([("owner", 1), ("at", -1)])
+    for i in range(300):
+        await col.insert_one({"_id": f"c{i}", "owner": f"p{i % 30}", "at": i})
+    checks = []
+    import store.embedded
+
+    real = store.embedded.filter_applies
+    monkeypatch.setattr(store.embedded, "filter_applies", lambda f, d: checks.append(1) or real(f, d))
+    monkeypatch.setattr(mongomock.collection, "filter_applies", lambda f, d: checks.append(1) or real(f, d))
+    assert (await col.find_one({"_id": "c42"}))["owner"] == "p12"
+    assert len(checks) <= 1
+    checks.clear()
+    mine = await col.find({"owner": "p7"}).sort("at", -1).to_list(None)
+    assert [d["_id"] for d in mine] == [f"c{i}" for i in range(277, -1, -30)]
+    assert len(checks) <= 10
+    checks.clear()
+    await col.update_one({"_id": "c7", "owner": "p7"}, {"$set": {"at": 1000}})
+    assert len(checks) <= 1
+
+
+@pytest.mark.gen_test
+async def test_embedded_index_follows_updates_upserts_and_deletes(app):
+    _embedded_only(app)
+    col = db_of(app)["engine_follow"]
+    await col.create_index([("owner", 1)])
+    await col.insert_one({"_id": 1, "owner": "a"})
+    await col.insert_one({"_id": 2, "owner": "a"})
+    assert len(await col.find({"owner": "a"}).to_list(None)) == 2
+    await col.update_one({"_id": 1}, {"$set": {"owner": "b"}})
+    assert [d["_id"] for d in await col.find({"owner": "b"}).to_list(None)] == [1]
+    assert [d["_id"] for d in await col.find({"owner": "a"}).to_list(None)] == [2]
+    await col.update_one({"_id": 3, "owner": "c"}, {"$set": {"x": 1}}, upsert=True)
+    assert [d["_id"] for d in await col.find({"owner": "c"}).to_list(None)] == [3]
+    await col.delete_one({"_id": 2})
+    assert await col.find({"owner": "a"}).to_list(None) == []
+    await col.insert_one({"_id": 2, "owner": "d"})
+    assert await col.find({"owner": "a"}).to_list(None) == []
+    assert await col.count_documents({"owner": "d"}) == 1
