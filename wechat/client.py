@@ -6,16 +6,22 @@ every call, even for calls that take none (jscode2session); both are corrected h
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+if TYPE_CHECKING:
+    from wechat.tokens import ThreadTokenBridge
+
 WECHAT_PUBLIC_BASE = "https://api.weixin.qq.com/"
 
 # Endpoints that authenticate with appid/secret or a code, not with an access token.
 _TOKENLESS_ENDPOINTS = ("sns/jscode2session",)
+
+# Codes meaning "the token you sent is not (or no longer) valid": refresh once and retry.
+TOKEN_ERRCODES = (40001, 40014, 42001)
 
 
 class WeChatUnavailable(Exception):
@@ -32,11 +38,34 @@ class WeChatRefused(Exception):
 
 
 class WeChatApi(WeChatClient):
-    """A wechatpy client whose every request goes to `api_base` (synchronous: call from a thread)."""
+    """A wechatpy client whose every request goes to `api_base` (synchronous: call from a thread).
 
-    def __init__(self, appid: str, secret: str, api_base: str, timeout: float = 5.0, **kwargs: Any) -> None:
-        super().__init__(appid, secret, timeout=timeout, **kwargs)
+    The access token is the one shared by every process (`tokens`, a bridge to the async token
+    service on the server's loop), never wechatpy's own per-process `cgi-bin/token` fetch.
+    """
+
+    def __init__(
+        self,
+        appid: str,
+        secret: str,
+        api_base: str,
+        timeout: float = 5.0,
+        tokens: ThreadTokenBridge | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # wechatpy's auto_retry re-fetches through cgi-bin/token and retries without limit: ours does it once.
+        super().__init__(appid, secret, timeout=timeout, auto_retry=False, **kwargs)
         self.api_base = api_base if api_base.endswith("/") else api_base + "/"
+        self.tokens = tokens
+
+    @property
+    def access_token(self) -> str:
+        if self.tokens is None:
+            raise RuntimeError(f"no shared access token source for {self.appid}")
+        return self.tokens.get(self.appid)
+
+    def fetch_access_token(self) -> Any:
+        raise RuntimeError("access tokens come from the shared token service (cgi-bin/stable_token)")
 
     def _rebase(self, url: str) -> str:
         if url.startswith(WECHAT_PUBLIC_BASE):
@@ -48,9 +77,21 @@ class WeChatApi(WeChatClient):
             base = kwargs.pop("api_base_url", self.API_BASE_URL)
             url_or_endpoint = base + url_or_endpoint
         url = self._rebase(url_or_endpoint)
+        params = kwargs.setdefault("params", {})
         if url.startswith(self.api_base) and url[len(self.api_base) :].startswith(_TOKENLESS_ENDPOINTS):
             # requests drops None-valued params: no access_token is fetched or sent.
-            kwargs.setdefault("params", {})["access_token"] = None
+            params["access_token"] = None
+            return super()._request(method, url, **kwargs)
+        if params.get("access_token"):  # a caller-supplied token: not ours to refresh
+            return super()._request(method, url, **kwargs)
+        used = params["access_token"] = self.access_token
+        try:
+            return super()._request(method, url, **kwargs)
+        except WeChatClientException as exc:
+            if exc.errcode not in TOKEN_ERRCODES:
+                raise
+        # The token was invalidated (another caller forced a refresh, or it expired early): once.
+        params["access_token"] = self.tokens.refresh(self.appid, used)  # type: ignore[union-attr]
         return super()._request(method, url, **kwargs)
 
 
