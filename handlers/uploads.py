@@ -1,0 +1,253 @@
+"""Receiving an upload as a stream: a private temp file, the size limit as bytes arrive, multipart parsed on the fly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import urllib.parse
+from email.message import Message
+from typing import Any, BinaryIO
+
+import tornado.web
+
+from services.errors import ServiceError
+
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and small form fields around the file
+MAX_PART_HEADERS = 16 * 1024
+MAX_OTHER_FIELDS = 32 * 1024  # wx.uploadFile's formData fields; we read none of them
+HARD_BODY_SLACK = 1024 * 1024  # Tornado's own limit sits above ours, so ours (a JSON 413) answers first
+
+
+def too_large(limit: int) -> ServiceError:
+    return ServiceError(413, "file_too_large", f"文件过大，每个文件最多 {limit // (1024 * 1024)} MB", "file")
+
+
+def malformed(message: str) -> ServiceError:
+    return ServiceError(400, "upload_malformed", message, "file")
+
+
+class MultipartFileParser:
+    """A streaming multipart/form-data parser: the bytes of one file field go to `sink`, the rest is skipped.
+
+    Memory stays at one network chunk plus the boundary, whatever the file size.
+    """
+
+    def __init__(self, boundary: str, sink: BinaryIO, max_file_bytes: int, field: str = "file") -> None:
+        self._delimiter = b"\r\n--" + boundary.encode("latin-1")
+        self._buffer = bytearray(b"\r\n")  # the first boundary has no line break before it: add one
+        self._state = "preamble"
+        self._sink = sink
+        self._field = field
+        self._max_file_bytes = max_file_bytes
+        self._in_file = False
+        self._skipped = 0
+        self.found = False
+        self.filename = ""
+        self.file_bytes = 0
+
+    def feed(self, data: bytes) -> None:
+        buffer, delimiter = self._buffer, self._delimiter
+        buffer += data
+        while True:
+            if self._state == "preamble":
+                at = buffer.find(delimiter)
+                if at < 0:
+                    self._skip(max(0, len(buffer) - len(delimiter)))
+                    return
+                self._skip(at)
+                del buffer[: len(delimiter)]
+                self._state = "after_boundary"
+            elif self._state == "after_boundary":
+                if len(buffer) < 2:
+                    return
+                if buffer[:2] == b"--":
+                    self._state = "end"
+                    continue
+                line_end = buffer.find(b"\r\n")
+                if line_end < 0:
+                    if len(buffer) > 256:
+                        raise malformed("上传内容格式不正确（multipart 分隔行异常）")
+                    return
+                if buffer[:line_end].strip(b" \t"):
+                    raise malformed("上传内容格式不正确（multipart 分隔行异常）")
+                del buffer[: line_end + 2]
+                self._state = "headers"
+            elif self._state == "headers":
+                end = 0 if buffer.startswith(b"\r\n") else buffer.find(b"\r\n\r\n")
+                if end < 0:
+                    if len(buffer) > MAX_PART_HEADERS:
+                        raise malformed("上传内容格式不正确（分段头过长）")
+                    return
+                self._start_part(bytes(buffer[:end]))
+                del buffer[: end + (2 if end == 0 else 4)]
+                self._state = "body"
+            elif self._state == "body":
+                at = buffer.find(delimiter)
+                if at < 0:
+                    keep = len(delimiter) - 1  # a boundary may be split across two chunks
+                    if len(buffer) > keep:
+                        self._emit(buffer[: len(buffer) - keep])
+                        del buffer[: len(buffer) - keep]
+                    return
+                self._emit(buffer[:at])
+                del buffer[: at + len(delimiter)]
+                self._in_file = False
+                self._state = "after_boundary"
+            else:  # "end": the epilogue is ignored
+                buffer.clear()
+                return
+
+    def close(self) -> None:
+        if self._state != "end":
+            raise malformed("上传内容不完整（连接中断或格式不正确），请重新上传")
+        if not self.found:
+            raise malformed(f"请用表单字段“{self._field}”上传文件")
+
+    def _skip(self, count: int) -> None:
+        self._skipped += count
+        del self._buffer[:count]
+        if self._skipped > MAX_OTHER_FIELDS:
+            raise malformed("上传内容中除文件外的部分过多")
+
+    def _start_part(self, raw_headers: bytes) -> None:
+        message = Message()
+        for line in raw_headers.decode("utf-8", "replace").split("\r\n"):
+            name, sep, value = line.partition(":")
+            if sep:
+                message[name.strip()] = value.strip()
+        if message.get_param("name", header="content-disposition") != self._field:
+            return
+        if self.found:
+            raise malformed(f"一次只能上传一个文件（表单字段“{self._field}”出现了多次）")
+        self.found = True
+        self._in_file = True
+        self.filename = message.get_filename() or ""
+
+    def _emit(self, data: bytes | bytearray) -> None:
+        if not data:
+            return
+        if not self._in_file:
+            self._skipped += len(data)
+            if self._skipped > MAX_OTHER_FIELDS:
+                raise malformed("上传内容中除文件外的部分过多")
+            return
+        self.file_bytes += len(data)
+        if self.file_bytes > self._max_file_bytes:
+            raise too_large(self._max_file_bytes)
+        self._sink.write(data)
+
+
+class _Upload:
+    """One request's receiving state: the private folder, the file, the parser (or none for a raw body)."""
+
+    def __init__(self, base_dir: str | None, boundary: str | None, max_file_bytes: int, declared_name: str) -> None:
+        if base_dir:
+            os.makedirs(base_dir, mode=0o700, exist_ok=True)
+        self.folder = tempfile.mkdtemp(prefix="upload-", dir=base_dir or None)  # 0700, ours alone
+        self.path = os.path.join(self.folder, "body")
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self.sink: BinaryIO = os.fdopen(fd, "wb")
+        self.max_file_bytes = max_file_bytes
+        self.limit = max_file_bytes + (MULTIPART_OVERHEAD if boundary else 0)
+        self.parser = MultipartFileParser(boundary, self.sink, max_file_bytes) if boundary else None
+        self.declared_name = declared_name
+        self.received = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received > self.limit:
+            raise too_large(self.max_file_bytes)
+        if self.parser is not None:
+            self.parser.feed(chunk)
+        else:
+            self.sink.write(chunk)
+
+    def finish(self) -> tuple[str, str]:
+        if self.parser is not None:
+            self.parser.close()
+            self.declared_name = self.parser.filename
+        self.sink.close()
+        return self.path, self.declared_name
+
+    def discard(self) -> None:
+        self.sink.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class StreamedUploadMixin(tornado.web.RequestHandler):
+    """For handlers decorated with `@tornado.web.stream_request_body` that have `self.ctx`.
+
+    In `prepare`, authenticate first, then call `begin_upload()`; in the method, `received_upload()`
+    gives (path of the received file, declared name). The temp folder is deleted when the request
+    ends, however it ends. Accepts multipart/form-data (field `file`, as wx.uploadFile and browsers
+    send it) or a raw body with its Content-Type and an `X-File-Name` header (percent-encoded UTF-8).
+    """
+
+    _upload: _Upload | None = None
+    _processing = False
+
+    def begin_upload(self) -> None:
+        max_file_bytes = self.ctx.settings.evidence.max_file_bytes  # type: ignore[attr-defined]
+        content_type = self.request.headers.get("Content-Type", "")
+        boundary = _multipart_boundary(content_type)
+        limit = max_file_bytes + (MULTIPART_OVERHEAD if boundary else 0)
+        declared = self.request.headers.get("Content-Length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            # Refused before any byte of the body is read; Tornado must not answer a second time
+            # with its own 400 for the length, and closes the connection after our 413.
+            self.request.connection.set_max_body_size(int(declared))
+            raise too_large(max_file_bytes)
+        if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
+            raise malformed("上传内容格式不正确（缺少 multipart boundary）")
+        self.request.connection.set_max_body_size(limit + HARD_BODY_SLACK)
+        name = urllib.parse.unquote(self.request.headers.get("X-File-Name", ""), errors="replace")
+        self._upload = _Upload(self.ctx.settings.upload_tmp_dir or None, boundary, max_file_bytes, name)  # type: ignore[attr-defined]
+
+    def data_received(self, chunk: bytes) -> None:
+        upload = self._upload
+        if upload is None or self._finished:
+            return
+        try:
+            upload.feed(chunk)
+        except ServiceError as exc:
+            # Answer now, while the client is still sending: Tornado drops the rest of the body
+            # and closes the connection once the answer is out.
+            self._discard_upload()
+            self.send_error(exc.status, exc_info=(type(exc), exc, exc.__traceback__))
+
+    def received_upload(self) -> tuple[str, str]:
+        """(path, declared name) once the whole body is in; the caller must not delete the file."""
+        if self._upload is None:
+            raise malformed("没有收到文件")
+        self._processing = True
+        return self._upload.finish()
+
+    def _discard_upload(self) -> None:
+        upload, self._upload = self._upload, None
+        if upload is not None:
+            upload.discard()
+
+    def on_finish(self) -> None:
+        self._discard_upload()
+        super().on_finish()
+
+    def on_connection_close(self) -> None:
+        # While the service works on the file it keeps it; on_finish removes it afterwards.
+        if not self._processing:
+            self._discard_upload()
+        super().on_connection_close()
+
+    def compute_etag(self) -> Any:
+        return None
+
+
+def _multipart_boundary(content_type: str) -> str | None:
+    message = Message()
+    message["content-type"] = content_type
+    if message.get_content_type() != "multipart/form-data":
+        return None
+    boundary = message.get_param("boundary")
+    if not isinstance(boundary, str) or not 1 <= len(boundary) <= 200:
+        return None
+    return boundary
