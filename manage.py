@@ -1,0 +1,103 @@
+"""Administration commands: `python manage.py create-admin --login admin --name 管理员 --centre sh-city`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from pymongo.errors import ConnectionFailure
+
+from services.context import ServiceContext
+from services.errors import ServiceError
+from services.personal_data import FieldCipher
+from services.staff import create_first_admin, password_problems
+from settings import Settings, SettingsError, load_settings
+from store import connect, is_embedded
+from store.indexes import ensure_indexes
+
+EMBEDDED_REFUSAL = (
+    "refusing: MONGODB_URI is the embedded engine (mongomock://), whose data lives in one process only;\n"
+    "an administrator created here would vanish when this command exits. Either point MONGODB_URI at a\n"
+    "MongoDB, or start the server with BOOTSTRAP_ADMIN=login:password to create the first administrator\n"
+    "inside the server's own process."
+)
+
+
+def read_password() -> str:
+    """ADMIN_PASSWORD from the environment, else asked twice without echo."""
+    from_env = os.environ.get("ADMIN_PASSWORD")
+    if from_env:
+        return from_env
+    first = getpass.getpass("Password for the new administrator: ")
+    if first != getpass.getpass("Repeat the password: "):
+        raise SystemExit("the two passwords differ; nothing was created")
+    return first
+
+
+async def create_admin(settings: Settings, login: str, name: str, centre_id: str, password: str) -> None:
+    # The same store and context the server builds (app.make_app), without the HTTP side.
+    client, db = connect(settings.mongodb_uri, None, settings.mongodb_database)
+    executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="blocking")
+    ctx = ServiceContext(
+        db=db,
+        cipher=FieldCipher(settings.data_keys, settings.current_key_version, settings.lookup_key),
+        settings=settings,
+        executor=executor,
+    )
+    try:
+        await ensure_indexes(db)
+        await create_first_admin(ctx, login, name, centre_id, password)
+    finally:
+        executor.shutdown(wait=False)
+        await client.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Administration commands of the mediation backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-admin", help="create the first system administrator")
+    create.add_argument("--login", required=True, help="login name: 3-32 of a-z 0-9 _ . -")
+    create.add_argument("--name", required=True, help="display name, e.g. 管理员")
+    create.add_argument("--centre", default="", help="centre id from config.yaml (default: default_centre)")
+    create.add_argument("--config", default="config.yaml")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.config)
+    except (SettingsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if is_embedded(settings.mongodb_uri):
+        print(EMBEDDED_REFUSAL, file=sys.stderr)
+        return 2
+    centre_id = args.centre or settings.default_centre
+    if not any(c.id == centre_id for c in settings.centres):
+        known = ", ".join(c.id for c in settings.centres)
+        print(f"error: unknown centre {centre_id!r} (config has: {known})", file=sys.stderr)
+        return 2
+    password = read_password()
+    problems = password_problems(password, args.login)
+    if problems:  # checked before connecting, so a weak password costs no round trip
+        print("error: " + "；".join(p.message for p in problems), file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(create_admin(settings, args.login, args.name, centre_id, password))
+    except ServiceError as exc:
+        details = "；".join(e.message for e in exc.errors) or exc.message
+        print(f"refused: {details}", file=sys.stderr)
+        return 1
+    except ConnectionFailure as exc:
+        print(
+            f"error: MongoDB at MONGODB_URI did not answer ({type(exc).__name__}); nothing was created", file=sys.stderr
+        )
+        return 1
+    print(f"created system administrator {args.login.strip().lower()} at {centre_id}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""The cause taxonomy: the default 17/65 list, stable codes, a centre's own list, bad files, snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from services.errors import NotFound, ServiceError
+from services.taxonomy import DEFAULT_FILE, Taxonomies, TaxonomyError, load_taxonomy, parse_taxonomy
+from settings import load_settings
+from tests.conftest import Api, body_of
+
+ROOT = Path(__file__).resolve().parent.parent
+# causes.md: second-level causes per first level, 01..17 (3+4+3+6+7+4+5+5+3+2+3+3+3+4+3+3+4 = 65).
+SECOND_LEVEL_COUNTS = [3, 4, 3, 6, 7, 4, 5, 5, 3, 2, 3, 3, 3, 4, 3, 3, 4]
+
+
+@pytest.fixture(scope="module")
+def default() -> Any:
+    return load_taxonomy(DEFAULT_FILE)
+
+
+def test_default_list_has_17_first_and_65_second_level_causes(default: Any) -> None:
+    assert default.version == "default-2026"
+    assert len(default.first_level) == 17
+    assert sum(len(first.children) for first in default.first_level) == 65
+    assert default.counts() == (17, 65)
+
+
+def test_default_codes_are_stable(default: Any) -> None:
+    # Codes are stored in cases: renumbering the default list would relabel filed requests.
+    expected = [
+        (f"{i:02d}", [f"{i:02d}-{j:02d}" for j in range(1, n + 1)]) for i, n in enumerate(SECOND_LEVEL_COUNTS, 1)
+    ]
+    assert [(f.code, [c.code for c in f.children]) for f in default.first_level] == expected
+    assert default.label("01") == "确认劳动关系"
+    assert default.label("05-04") == "延长工作时间加班工资"
+    assert default.label("14-04") == "超龄劳动者用工争议"
+    assert default.label("17-04") == "其他劳动人事争议"
+
+
+def test_lookup_label_second_level_and_snapshot(default: Any) -> None:
+    assert default.lookup("04-01") == ("04", "劳动合同解除和终止", "04-01", "违法解除或终止劳动合同赔偿金")
+    assert [c.code for c in default.second_level("10")] == ["10-01", "10-02"]
+    assert default.snapshot("08-03") == {
+        "taxonomy_version": "default-2026",
+        "cause_code": "08-03",
+        "cause_label": "一次性伤残补助金",
+        "cause_level1_code": "08",
+        "cause_level1_label": "工伤保险待遇",
+    }
+    served = default.as_json()
+    assert served["version"] == "default-2026" and len(served["causes"]) == 17
+    assert served["causes"][0]["children"][0] == {"code": "01-01", "label": "确认存在劳动关系"}
+
+
+@pytest.mark.parametrize("call", ["lookup", "snapshot", "label", "second_level"])
+def test_unknown_code_is_a_422_naming_it(default: Any, call: str) -> None:
+    with pytest.raises(ServiceError) as caught:
+        getattr(default, call)("99-99")
+    assert caught.value.status == 422
+    assert caught.value.code == "unknown_cause"
+    assert caught.value.message == "未知的争议类别代码：99-99"
+
+
+def test_request_items_need_a_second_level_code(default: Any) -> None:
+    with pytest.raises(ServiceError) as caught:
+        default.lookup("05", field="items.0.cause_code")
+    assert caught.value.status == 422 and caught.value.code == "cause_not_second_level"
+    assert caught.value.field == "items.0.cause_code"
+
+
+def official_list() -> dict[str, Any]:
+    return {
+        "version": "pudong-2026-03",
+        "causes": [
+            {"code": "A", "label": "劳动报酬", "children": [{"code": "A1", "label": "拖欠工资（浦东）"}]},
+            {"code": "B", "label": "其他", "children": [{"code": "B1", "label": "其他争议"}]},
+        ],
+    }
+
+
+def write_config(tmp_path: Path, taxonomy_file: str) -> Path:
+    """config.yaml with the first centre pointing at `taxonomy_file` (relative to the config's folder)."""
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["centres"][0]["taxonomy_file"] = taxonomy_file
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_centre_replaces_the_list_by_a_file_without_code_change(tmp_path: Path, default: Any) -> None:
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "pudong.yaml").write_text(yaml.safe_dump(official_list(), allow_unicode=True), "utf-8")
+    settings = load_settings(write_config(tmp_path, "lists/pudong.yaml"), environ={})
+    pudong, city = settings.centres[0].id, settings.centres[1].id
+    taxonomies = Taxonomies.load(settings.centres)
+
+    own = taxonomies.for_centre(pudong)
+    assert own.version == "pudong-2026-03"
+    assert own.lookup("A1") == ("A", "劳动报酬", "A1", "拖欠工资（浦东）")
+    assert taxonomies.for_centre(city).counts() == (17, 65)
+    with pytest.raises(ServiceError, match="未知的争议类别代码：05-01"):
+        own.lookup("05-01")
+    with pytest.raises(NotFound):
+        taxonomies.for_centre("nowhere")
+
+
+def test_old_snapshots_keep_their_labels_when_the_list_changes(tmp_path: Path, default: Any) -> None:
+    filed = default.snapshot("05-01")
+    relabelled = official_list() | {"version": "default-2027"}
+    relabelled["causes"].append({"code": "05", "label": "工资", "children": [{"code": "05-01", "label": "欠薪"}]})
+    newer = parse_taxonomy(relabelled, "test")
+    assert newer.snapshot("05-01")["cause_label"] == "欠薪"
+    assert filed == {
+        "taxonomy_version": "default-2026",
+        "cause_code": "05-01",
+        "cause_label": "拖欠工资",
+        "cause_level1_code": "05",
+        "cause_level1_label": "劳动报酬",
+    }
+
+
+def broken(change: str) -> Any:
+    data = official_list()
+    first, second = data["causes"][0], data["causes"][0]["children"][0]
+    if change == "no version":
+        del data["version"]
+    elif change == "unquoted code":
+        first["code"] = 1
+    elif change == "duplicate first":
+        data["causes"][1]["code"] = "A"
+    elif change == "duplicate second":
+        data["causes"][1]["children"][0]["code"] = "A1"
+    elif change == "second equals a first":
+        second["code"] = "B"
+    elif change == "empty label":
+        second["label"] = "  "
+    elif change == "no children":
+        first["children"] = []
+    elif change == "bad code":
+        second["code"] = "A 1"
+    elif change == "no causes":
+        data["causes"] = []
+    elif change == "a list":
+        return [data]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ("no version", "`version` must be a non-empty string"),
+        ("unquoted code", "`code` must be a quoted string, got 1"),
+        ("duplicate first", "duplicate code 'A'"),
+        ("duplicate second", "duplicate code 'A1'"),
+        ("second equals a first", "duplicate code 'B'"),
+        ("empty label", "(code 'A1'): `label` must be a non-empty string"),
+        ("no children", "first-level cause 'A' has no second-level causes"),
+        ("bad code", "code 'A 1' must be"),
+        ("no causes", "`causes` must be a non-empty list"),
+        ("a list", "expected a mapping"),
+    ],
+)
+def test_invalid_files_are_refused_naming_file_and_problem(tmp_path: Path, change: str, problem: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(broken(change), allow_unicode=True), encoding="utf-8")
+    with pytest.raises(TaxonomyError) as caught:
+        load_taxonomy(path)
+    assert str(path) in str(caught.value)
+    assert problem in str(caught.value)
+
+
+def test_unquoted_yaml_code_is_caught(tmp_path: Path) -> None:
+    # The trap the rule is for: YAML reads 01 as the number 1.
+    path = tmp_path / "unquoted.yaml"
+    path.write_text("version: v1\ncauses:\n  - code: 01\n    label: 甲\n    children: []\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="quoted string, got 1"):
+        load_taxonomy(path)
+
+
+def test_unreadable_or_malformed_files_and_a_centre_pointing_at_one(tmp_path: Path) -> None:
+    with pytest.raises(TaxonomyError, match="cannot be read"):
+        load_taxonomy(tmp_path / "missing.yaml")
+    (tmp_path / "junk.yaml").write_text("causes: [unclosed", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="not valid YAML"):
+        load_taxonomy(tmp_path / "junk.yaml")
+    settings = load_settings(write_config(tmp_path, "junk.yaml"), environ={})
+    with pytest.raises(TaxonomyError) as caught:  # a SettingsError: the server refuses to start
+        Taxonomies.load(settings.centres)
+    assert str(tmp_path / "junk.yaml") in str(caught.value)
+
+
+def serve_taxonomy(app: Any) -> None:
+    """Until app.py joins handlers/taxonomy.py's routes, join them here (a no-op once it does)."""
+    services = app.settings["services"]
+    if getattr(services, "taxonomies", None) is None:
+        from handlers import taxonomy
+
+        services.taxonomies = Taxonomies.load(services.ctx.settings.centres)
+        app.wildcard_router.add_rules(taxonomy.routes)
+
+
+@pytest.mark.gen_test
+async def test_get_api_taxonomy(app: Any, api: Api) -> None:
+    serve_taxonomy(app)
+    response = await api.call("GET", "/api/taxonomy")
+    assert response.code == 200
+    body = body_of(response)
+    assert body["version"] == "default-2026"
+    assert len(body["causes"]) == 17 and sum(len(c["children"]) for c in body["causes"]) == 65
+    assert body["causes"][4] == body_of(await api.call("GET", "/api/taxonomy?centre=sh-city"))["causes"][4]
+    assert "max-age" in response.headers["Cache-Control"]
+
+    unknown = await api.call("GET", "/api/taxonomy?centre=nowhere")
+    assert unknown.code == 404 and body_of(unknown)["error"]["code"] == "unknown_centre"
