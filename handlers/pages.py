@@ -1,0 +1,125 @@
+"""The base of every HTML page: jinja2 rendering, the H5 session cookie, one error page."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+import jinja2
+import tornado.web
+
+from handlers.base import AppServices, database_down
+from services.context import ServiceContext
+from services.errors import ServiceError
+
+log = logging.getLogger("mediation.http")
+
+SESSION_COOKIE = "h5_session"
+SESSION_IDLE_DAYS = 2 / 24  # signed out after two idle hours
+OAUTH_COOKIE = "h5_oauth"
+OAUTH_MAX_AGE_DAYS = 10 / (24 * 60)  # an authorisation attempt lives ten minutes
+COOKIE_FLAGS = {"httponly": True, "secure": True, "samesite": "Lax"}
+
+
+def make_jinja_env(template_dir: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,  # a misspelt variable fails the test, not the citizen's page
+    )
+
+
+class PageHandler(tornado.web.RequestHandler):
+    """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
+
+    request_id: str = ""
+
+    @property
+    def services(self) -> AppServices:
+        return self.application.settings["services"]
+
+    @property
+    def ctx(self) -> ServiceContext:
+        return self.services.ctx
+
+    def prepare(self) -> None:
+        self.request_id = uuid.uuid4().hex[:16]
+        self.set_header("X-Request-Id", self.request_id)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Referrer-Policy", "same-origin")
+
+    def get_current_user(self) -> str | None:
+        """The signed-in person; a tampered, expired or missing cookie means signed out."""
+        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
+        if not value:
+            return None
+        person_id = value.decode()
+        self.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
+        return person_id
+
+    @property
+    def person_id(self) -> str:
+        person = self.current_user
+        assert person, "use @tornado.web.authenticated"
+        return person
+
+    def sign_in(self, person_id: str) -> None:
+        self.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)
+
+    def sign_out(self) -> None:
+        self.clear_cookie(SESSION_COOKIE, secure=True, samesite="Lax")
+
+    def render_page(self, template: str, status: int = 200, **values: Any) -> None:
+        env: jinja2.Environment = self.application.settings["jinja_env"]
+        page = env.get_template(template).render(
+            xsrf_form_html=self.xsrf_form_html,
+            xsrf_token=self.xsrf_token.decode(),
+            static_url=self.static_url,
+            signed_in=bool(self.current_user),
+            **values,
+        )
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ServiceError):
+            status, message = exc.status, exc.message
+        elif exc is not None and database_down(exc):
+            status, message = 503, "系统繁忙（数据库暂时不可用），请稍后再试；您填写的内容没有丢失"
+        elif isinstance(exc, tornado.web.HTTPError) or exc is None:
+            status = status_code
+            message = {
+                403: "页面已过期或来源无法确认，请返回上一页刷新后重试",
+                404: "页面不存在",
+                405: "不支持这种操作",
+            }.get(status_code, "请求无法处理")
+        else:
+            status, message = 500, "服务器出了点问题，请稍后再试"
+        self.clear_header("Content-Type")
+        self.render_page("h5/error.html", status, message=message)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ServiceError | tornado.web.HTTPError):
+            return
+        if value is not None and database_down(value):
+            log.warning("database unavailable request_id=%s: %s", self.request_id, type(value).__name__)
+            return
+        super().log_exception(typ, value, tb)
+
+    def oauth_attempt(self) -> dict[str, str] | None:
+        raw = self.get_signed_cookie(OAUTH_COOKIE, max_age_days=OAUTH_MAX_AGE_DAYS)
+        self.clear_cookie(OAUTH_COOKIE, secure=True, samesite="Lax")  # single use, whatever happens next
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return None
+
+    def remember_oauth_attempt(self, state: str, next_url: str) -> None:
+        self.set_signed_cookie(
+            OAUTH_COOKIE, json.dumps({"state": state, "next": next_url}), expires_days=None, **COOKIE_FLAGS
+        )

@@ -1,0 +1,124 @@
+"""The official-account journey in a real browser: OAuth at the WeChat stand-in, every step, submit, 我的申请."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser import chromium
+from tests.samples import COMPANY_USCC, CONTACT_ID, EMPLOYEE_ID, EMPLOYER_USCC, WORKER_ID
+
+
+@pytest.fixture
+def env_overrides(pages_env):
+    return pages_env
+
+
+async def fill(page, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        field = page.locator(f"[name='{name}']").first
+        tag = await field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
+        if tag.startswith("select"):
+            await field.select_option(value)
+        elif tag.endswith(":radio"):
+            await page.locator(f"input[name='{name}'][value='{value}']").check()
+        else:
+            await field.fill(value)
+
+
+async def next_step(page, expected_path: str) -> None:
+    await page.click("#next")
+    await page.wait_for_url(f"**{expected_path}")
+
+
+WORKER_STEPS = {
+    "applicant": {
+        "name": "张三 & <李>", "id_type": "resident_id", "id_number": WORKER_ID, "nationality": "CHN",
+        "gender": "male", "ethnicity": "汉族", "birth_date": "1990-03-07", "education": "high_school",
+        "phone": "138 1234 5678", "address": "上海市浦东新区张江路100号", "job_title": "仓库管理员",
+        "migrant_worker": "true", "contract_signed": "false", "work_location": "上海市浦东新区川沙路200号",
+    },
+    "respondent": {
+        "name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
+        "street": "浦东新区川沙新镇",
+    },
+    "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
+              "facts": "2026年8月起公司未发工资。"},
+}  # fmt: skip
+
+EMPLOYER_STEPS = {
+    "applicant": {
+        "name": "上海某某科技有限公司", "uscc": EMPLOYER_USCC, "industry": "I", "nature": "private",
+        "street": "徐家汇街道", "email": "hr@example.com", "is_agent": "false", "contact_name": "赵敏",
+        "contact_phone": "13700001111", "contact_id_type": "resident_id", "contact_id_number": CONTACT_ID,
+        "legal_representative_name": "钱伟", "legal_representative_phone": "13600002222",
+    },
+    "respondent": {"name": "王小明", "phone": "13812345678", "id_type": "resident_id", "id_number": EMPLOYEE_ID},
+    "claim": {"amount": "0", "venue": "employer_location", "requests": "确认劳动关系已解除",
+              "facts": "王小明于2026年9月30日离职。"},
+}  # fmt: skip
+
+
+async def apply_in_browser(browser, base_url: str, kind: str, openid: str, steps: dict) -> tuple[str, object]:
+    context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    page = await context.new_page()
+    await page.goto(base_url + "/h5/apply")
+    # The WeChat stand-in's authorisation page: the person confirms as a test user.
+    await page.wait_for_selector("#authorize")
+    await page.fill("input[name='openid']", openid)
+    await page.click("#authorize")
+    await page.wait_for_url("**/h5/apply")
+    await page.click(f"#apply-{kind}")
+    await page.wait_for_url(f"**/h5/apply/{kind}/notice")
+    await page.check("#accepted")
+    await next_step(page, f"/h5/apply/{kind}/applicant")
+    for step, following in (("applicant", "respondent"), ("respondent", "claim"), ("claim", "evidence")):
+        await fill(page, steps[step])
+        await next_step(page, f"/h5/apply/{kind}/{following}")
+    await next_step(page, f"/h5/apply/{kind}/review")
+    assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
+    await page.click("#submit")
+    await page.wait_for_url("**/h5/apply/done/*")
+    serial = (await page.inner_text("#serial")).strip()
+    return serial, page
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_port):
+    base_url = f"http://127.0.0.1:{http_port}"
+    async with chromium() as browser:
+        serial, page = await apply_in_browser(browser, base_url, "worker", "o-browser-worker", WORKER_STEPS)
+        assert len(serial) == 14 and serial.isdigit()
+        await page.goto(base_url + "/h5/cases")
+        rows = page.locator(".case-row")
+        assert await rows.count() == 1
+        assert await rows.first.get_attribute("data-serial") == serial
+        assert "已提交" in await rows.first.inner_text()
+        await rows.first.click()
+        await page.wait_for_url(f"**/h5/cases/{serial}")
+        assert "提交申请" in await page.inner_text("#timeline", timeout=5000), await page.content()
+        doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
+        assert doc["applicant"]["name"] == "张三 & <李>" and doc["channel"] == "h5"
+        assert doc["centre"]["id"] == "sh-pudong"
+
+        serial2, page2 = await apply_in_browser(browser, base_url, "employer", "o-browser-hr", EMPLOYER_STEPS)
+        assert serial2 != serial
+        await page2.goto(base_url + "/h5/cases")
+        assert await page2.locator(f".case-row[data-serial='{serial2}']").count() == 1
+        assert await page2.locator(f".case-row[data-serial='{serial}']").count() == 0  # not another person's
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_errors_show_next_to_fields_in_the_browser(app, http_server, http_port):
+    base_url = f"http://127.0.0.1:{http_port}"
+    async with chromium() as browser:
+        page = await (await browser.new_context()).new_page()
+        await page.goto(base_url + "/h5/apply/worker/applicant")
+        await page.click("#authorize")
+        await page.wait_for_url("**/h5/apply/worker/applicant")
+        await fill(page, {"name": "张三", "id_type": "resident_id", "id_number": WORKER_ID[:-1] + "0", "phone": "123"})
+        await page.click("#next")
+        await page.wait_for_selector("#error-id_number")
+        assert "校验位" in await page.inner_text("#error-id_number")
+        assert "手机号" in await page.inner_text("#error-phone")
+        await page.reload()
+        assert await page.input_value("#f-name") == "张三"
