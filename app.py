@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import tornado.web
 
-from handlers import files, mp, public, wechat_callback
+from handlers import files, h5, mp, office, public, taxonomy, wechat_callback
 from handlers.base import AppServices, NotFoundHandler, log_request
+from handlers.pages import make_jinja_env
 from services.context import ServiceContext
 from services.mp_sessions import SessionTokens
 from services.personal_data import FieldCipher
 from services.progress import ClientRateLimiter
+from services.staff import ensure_bootstrap_admin
+from services.taxonomy import Taxonomies
+from services.wechat_messages import WeChatMessages
+from services.wechat_tokens import AccessTokens
 from settings import Settings, SettingsError, load_settings
+from standins.wechat import WeChatStandIn
 from store import CommandCounter, connect, is_embedded
+from store.blobs import open_blob_store
 from store.indexes import ensure_indexes
+from wechat.callback import SafeMode
 from wechat.client import WeChatApi
+from wechat.oauth import WebOAuth
+from wechat.tokens import ThreadTokenBridge, fetch_stable_token
 
 log = logging.getLogger("mediation")
+ROOT = Path(__file__).resolve().parent
 
 
 def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
@@ -35,15 +49,67 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         settings=settings,
         executor=executor,
     )
+    # One access token per app id for every process, fetched on this loop; wechatpy's threads ask through the bridge.
+    access_tokens = AccessTokens(
+        db,
+        {settings.wechat_app_id: settings.wechat_app_secret, settings.mp_app_id: settings.mp_app_secret},
+        partial(fetch_stable_token, settings.wechat_api_base, timeout=settings.wechat_timeout),
+        ctx.clock,
+    )
+    token_bridge = ThreadTokenBridge(access_tokens, timeout=3 * settings.wechat_timeout)
+    wechat_oa = WeChatApi(
+        settings.wechat_app_id,
+        settings.wechat_app_secret,
+        settings.wechat_api_base,
+        settings.wechat_timeout,
+        tokens=token_bridge,
+    )
+    safe_mode = (
+        SafeMode(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
+        if settings.wechat_aes_key
+        else None
+    )
     services = AppServices(
         ctx=ctx,
         tokens=SessionTokens(settings.cookie_secret, settings.mp_session_ttl),
         wechat_mp=WeChatApi(
-            settings.mp_app_id, settings.mp_app_secret, settings.wechat_api_base, settings.wechat_timeout
+            settings.mp_app_id,
+            settings.mp_app_secret,
+            settings.wechat_api_base,
+            settings.wechat_timeout,
+            tokens=token_bridge,
         ),
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
+        access_tokens=access_tokens,
+        token_bridge=token_bridge,
+        wechat_oa=wechat_oa,
+        wechat_messages=WeChatMessages(ctx, wechat_oa, safe_mode, settings.wechat_clicks),
+        web_oauth=WebOAuth(
+            settings.wechat_app_id,
+            settings.wechat_app_secret,
+            settings.wechat_api_base,
+            settings.wechat_oauth_base,
+            settings.wechat_timeout,
+        ),
+        taxonomies=Taxonomies.load(settings.centres),
+        blobs=open_blob_store(
+            embedded=is_embedded(settings.mongodb_uri),
+            db=db,
+            folder=settings.blob_dir,
+            keys=settings.data_keys,
+            current_version=settings.current_key_version,
+            executor=executor,
+        ),
     )
-    routes = [*public.routes, *mp.routes, *files.routes, *wechat_callback.routes]
+    routes = [
+        *public.routes,
+        *mp.routes,
+        *files.routes,
+        *wechat_callback.routes,
+        *h5.routes,
+        *taxonomy.routes,
+        *office.routes,
+    ]
     return tornado.web.Application(
         routes,
         services=services,
@@ -52,13 +118,23 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         log_function=log_request,
         cookie_secret=settings.cookie_secret,
         xsrf_cookies=True,
+        xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Lax"},
+        jinja_env=make_jinja_env(str(ROOT / "templates")),
+        static_path=str(ROOT / "static"),
+        login_url="/h5/oauth/start",
         **app_settings,
     )
 
 
 async def start(app: tornado.web.Application) -> None:
-    """Work done once before serving: the indexes."""
-    await ensure_indexes(app.settings["services"].ctx.db)
+    """Work done once before serving: the indexes; the token bridge learns the serving loop."""
+    services = app.settings["services"]
+    services.token_bridge.bind(asyncio.get_running_loop())
+    await ensure_indexes(services.ctx.db)
+    if services.ctx.settings.bootstrap_admin:
+        created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
+        if created:
+            log.warning("created the first system administrator %r from BOOTSTRAP_ADMIN", created.login)
 
 
 async def close(app: tornado.web.Application) -> None:
@@ -66,7 +142,9 @@ async def close(app: tornado.web.Application) -> None:
     await app.settings["mongo_client"].close()
 
 
-async def serve(settings: Settings, port: int) -> None:
+async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
+    if with_standins:
+        settings = start_standins(settings)
     app = make_app(settings)
     await start(app)
     if is_embedded(settings.mongodb_uri):
@@ -74,8 +152,15 @@ async def serve(settings: Settings, port: int) -> None:
             "*** EMBEDDED ENGINE (mongomock://): data lives in this process's memory only and is LOST "
             "when it stops. Set MONGODB_URI to a MongoDB for anything real. ***"
         )
-    app.listen(port, xheaders=settings.behind_proxy)
-    log.info("listening on http://127.0.0.1:%d/ (env %s)", port, settings.app_env)
+    app.listen(port, address=settings.listen_address, xheaders=settings.behind_proxy)
+    log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
+    if with_standins:
+        log.warning(
+            "WeChat stand-in on %s: open http://127.0.0.1:%d/h5/apply in a desktop browser and 'authorise' "
+            "as a test user; back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator)",
+            settings.wechat_api_base,
+            port,
+        )
     await asyncio.Event().wait()
 
 
@@ -83,15 +168,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Online mediation of labour disputes: the server")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--config", default="config.yaml")
+    parser.add_argument(
+        "--standins", action="store_true", help="run local stand-ins of WeChat (demo and development only)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         settings = load_settings(args.config)
+        if args.standins and settings.production:
+            raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
+        asyncio.run(serve(settings, args.port or settings.port, args.standins))
     except SettingsError as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(serve(settings, args.port or settings.port))
     return 0
+
+
+def start_standins(settings: Settings) -> Settings:
+    """Start the WeChat stand-in on a free local port and point the settings at it."""
+    standin = WeChatStandIn({settings.wechat_app_id: settings.wechat_app_secret,
+                             settings.mp_app_id: settings.mp_app_secret})  # fmt: skip
+    base = standin.start()
+    return dataclasses.replace(settings, wechat_api_base=base, wechat_oauth_base=standin.oauth_base_url)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +21,21 @@ class SettingsError(Exception):
     """A setting that prevents a safe start."""
 
 
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EvidenceLimits:
+    """What an evidence upload may be (config.yaml `evidence:`); defaults are issue 3's figures."""
+
+    max_file_bytes: int = 20 * MiB
+    max_case_bytes: int = 100 * MiB  # the sum over one application's files
+    max_image_pixels: int = 40_000_000
+    zip_max_entries: int = 1000
+    zip_max_total_bytes: int = 200 * MiB  # uncompressed, counted while decompressing
+    zip_max_ratio: int = 100  # uncompressed : compressed, per entry and overall
+
+
 @dataclass(frozen=True)
 class Centre:
     id: str
@@ -27,6 +43,7 @@ class Centre:
     level: str
     region_codes: tuple[str, ...]
     match: tuple[str, ...]  # place names that route a case here
+    taxonomy_file: str = ""  # the centre's official cause list (YAML); empty: data/causes_default.yaml
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,12 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"  # where people's browsers reach us (links in messages)
     blob_dir: str = "var/blobs"  # the embedded engine's blob folder (a real MongoDB uses GridFS)
     behind_proxy: bool = False  # trust X-Real-IP / X-Forwarded-For only behind our own load balancer
+    evidence: EvidenceLimits = field(default_factory=EvidenceLimits)
+    upload_tmp_dir: str = ""  # private folders for uploads being received; empty: the system's temp folder
+    wechat_menu: dict[str, Any] = field(default_factory=dict)  # WeChat's menu JSON (button/sub_button)
+    wechat_clicks: dict[str, dict[str, str]] = field(default_factory=dict)  # click key -> {action|text}
+    bootstrap_admin: str = ""  # BOOTSTRAP_ADMIN "login:password": the first system administrator, if none
+    listen_address: str = "127.0.0.1"  # LISTEN_ADDRESS: 0.0.0.0 behind a load balancer
     uses_dev_secrets: bool = field(default=False)
 
     @property
@@ -102,6 +125,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             level=c.get("level", ""),
             region_codes=tuple(c.get("region_codes", [])),
             match=tuple(c.get("match", [])),
+            # A relative path is read from config.yaml's folder, wherever the server was started.
+            taxonomy_file=str(Path(path).parent / c["taxonomy_file"]) if c.get("taxonomy_file") else "",
         )
         for c in raw.get("centres", [])
     )
@@ -132,6 +157,12 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         public_base_url=env.get("PUBLIC_BASE_URL", raw.get("public_base_url", "http://127.0.0.1:8000")).rstrip("/"),
         blob_dir=env.get("BLOB_DIR", raw.get("blob_dir", "var/blobs")),
         behind_proxy=bool(raw.get("behind_proxy", False)),
+        evidence=_evidence_limits(raw.get("evidence") or {}),
+        upload_tmp_dir=env.get("UPLOAD_TMP_DIR", raw.get("upload_tmp_dir", "")),
+        wechat_menu=raw.get("wechat_menu") or {},
+        wechat_clicks=raw.get("wechat_clicks") or {},
+        bootstrap_admin=env.get("BOOTSTRAP_ADMIN", ""),
+        listen_address=env.get("LISTEN_ADDRESS", raw.get("listen_address", "127.0.0.1")),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -144,10 +175,24 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
     return settings
 
 
+def _evidence_limits(raw: Mapping[str, Any]) -> EvidenceLimits:
+    default = EvidenceLimits()
+    return EvidenceLimits(
+        max_file_bytes=int(float(raw.get("max_file_mb", default.max_file_bytes / MiB)) * MiB),
+        max_case_bytes=int(float(raw.get("max_case_mb", default.max_case_bytes / MiB)) * MiB),
+        max_image_pixels=int(float(raw.get("max_image_megapixels", default.max_image_pixels / 1e6)) * 1_000_000),
+        zip_max_entries=int(raw.get("zip_max_entries", default.zip_max_entries)),
+        zip_max_total_bytes=int(float(raw.get("zip_max_uncompressed_mb", default.zip_max_total_bytes / MiB)) * MiB),
+        zip_max_ratio=int(raw.get("zip_max_ratio", default.zip_max_ratio)),
+    )
+
+
 def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
         raise SettingsError(f"default_centre {settings.default_centre!r} is not among the centres")
+    if settings.wechat_aes_key and not _valid_aes_key(settings.wechat_aes_key):
+        raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
     if not settings.production:
         return
     if settings.mongodb_uri.startswith("mongomock://"):
@@ -160,3 +205,11 @@ def check_settings(settings: Settings) -> None:
     for base in (settings.wechat_api_base, settings.wechat_oauth_base):
         if not base.startswith("https://") or "127.0.0.1" in base or "localhost" in base:
             raise SettingsError(f"APP_ENV=production refuses a WeChat stand-in: {base}")
+
+
+def _valid_aes_key(text: str) -> bool:
+    # WeChat's EncodingAESKey: 43 base64 characters that decode to 32 bytes once "=" is appended.
+    try:
+        return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
+    except ValueError:
+        return False

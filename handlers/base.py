@@ -15,7 +15,13 @@ from services.context import ServiceContext
 from services.errors import ServiceError, Unauthorized
 from services.mp_sessions import SessionTokens
 from services.progress import ClientRateLimiter
-from wechat.client import WeChatApi
+from services.taxonomy import Taxonomies
+from services.wechat_messages import WeChatMessages
+from services.wechat_tokens import AccessTokens
+from store.blobs import BlobStore
+from wechat.client import WeChatApi, WeChatUnavailable
+from wechat.oauth import WebOAuth
+from wechat.tokens import ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
 MAX_JSON_BYTES = 256 * 1024
@@ -29,9 +35,16 @@ class AppServices:
     tokens: SessionTokens
     wechat_mp: WeChatApi
     progress_limiter: ClientRateLimiter
+    web_oauth: WebOAuth
+    access_tokens: AccessTokens  # the shared WeChat access token (database, lease)
+    token_bridge: ThreadTokenBridge  # how wechatpy's worker threads reach it
+    wechat_oa: WeChatApi  # the official account's API client
+    wechat_messages: WeChatMessages  # the callback
+    blobs: BlobStore  # encrypted files: evidence, generated documents
+    taxonomies: Taxonomies  # each centre's cause list
 
 
-def _database_down(exc: BaseException) -> bool:
+def database_down(exc: BaseException) -> bool:
     # Connection-level failures (no server, timeouts, lost primary) are the database being down;
     # any other PyMongo error is a refused command, i.e. a bug of ours, and stays a 500.
     return isinstance(exc, ConnectionFailure)
@@ -88,11 +101,13 @@ class ApiHandler(tornado.web.RequestHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, ServiceError):
             status, body = exc.status, _error_body(exc.code, exc.message, exc.field, exc.errors)
-        elif exc is not None and _database_down(exc):
+        elif exc is not None and database_down(exc):
             status, body = (
                 503,
                 _error_body("database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失"),
             )
+        elif isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
+            status, body = 503, _error_body("wechat_unavailable", "微信服务暂时无法连接，请稍后再试")
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
             status = status_code
             message = {404: "请求的地址不存在", 405: "不支持这种请求方式"}.get(status_code, "请求无法处理")
@@ -106,8 +121,11 @@ class ApiHandler(tornado.web.RequestHandler):
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, ServiceError):
             return  # a refusal, not a fault: the request line says enough
-        if value is not None and _database_down(value):
+        if value is not None and database_down(value):
             log.warning("database unavailable request_id=%s: %s", self.request_id, type(value).__name__)
+            return
+        if isinstance(value, WeChatUnavailable):
+            log.warning("WeChat unavailable request_id=%s: %s", self.request_id, value)
             return
         super().log_exception(typ, value, tb)
 

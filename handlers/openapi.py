@@ -125,6 +125,16 @@ def openapi_document() -> dict[str, Any]:
                         },
                     ],
                 },
+                "StoredFile": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        "name": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["image", "pdf", "word", "zip"]},
+                        "size": {"type": "integer"},
+                        "created_at": {"type": "string"},
+                    },
+                },
                 "Progress": {
                     "type": "object",
                     "properties": {
@@ -252,6 +262,61 @@ def openapi_document() -> dict[str, Any]:
                         "429",
                         "503",
                     ),
+                }
+            },
+            "/api/mp/files": {
+                "post": {
+                    "summary": "Upload one evidence file (wx.uploadFile): photo, PDF, Word or .zip, kept encrypted",
+                    "security": BEARER,
+                    "parameters": [
+                        {
+                            "name": "X-File-Name",
+                            "in": "header",
+                            "required": False,
+                            "description": "raw-body uploads only: the file's name, percent-encoded UTF-8",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {"file": {"type": "string", "format": "binary"}},
+                                }
+                            },
+                            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "responses": {
+                        **_responses("201", {"$ref": "#/components/schemas/StoredFile"}, "stored", "400", "401", "422"),
+                        "413": {"description": "file larger than the limit (20 MB)", **_json(ERROR)},
+                        "415": {"description": "not a photo, PDF, Word file or .zip (by content)", **_json(ERROR)},
+                        "503": {"description": ERROR_TEXT["503"], **_json(ERROR)},
+                    },
+                }
+            },
+            "/api/mp/files/{file_id}": {
+                "get": {
+                    "summary": "Download a stored file (its owner; case parties and staff later)",
+                    "security": BEARER,
+                    "parameters": [
+                        {
+                            "name": "file_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the file (Content-Disposition: attachment)",
+                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                        },
+                        **_responses("404", ERROR, "not found (or not yours)", "401", "503"),
+                    },
                 }
             },
             "/api/openapi.json": {

@@ -130,12 +130,18 @@ async def _next_serial(ctx: ServiceContext, now: datetime) -> str:
 
 
 async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[str]) -> None:
-    """Every evidence reference must be a file this person uploaded (one query, only when there are any)."""
+    """Every evidence reference must be a file this person uploaded, all within the per-case total (one query)."""
     if not file_ids:
         return
-    found = await ctx.db["files"].count_documents({"_id": {"$in": file_ids}, "owner_person_id": person_id})
-    if found != len(file_ids):
+    cursor = ctx.db["files"].find({"_id": {"$in": file_ids}, "owner_person_id": person_id}, {"size": 1})
+    found = await cursor.to_list(None)
+    if len(found) != len(file_ids):
         raise ValidationFailed([FieldError("evidence", "unknown_file", "有证据文件不存在或已失效，请重新上传")])
+    total, limit = sum(int(doc.get("size", 0)) for doc in found), ctx.settings.evidence.max_case_bytes
+    if total > limit:
+        mb = 1024 * 1024
+        message = f"证据材料合计 {total / mb:.1f} MB，超过每件申请 {limit / mb:.0f} MB 的上限，请删减后再提交"
+        raise ValidationFailed([FieldError("evidence", "evidence_total_too_large", message)])
 
 
 def _new_case(
@@ -217,18 +223,32 @@ async def apply_move(
     *,
     owner_person_id: str | None = None,
     set_fields: dict[str, Any] | None = None,
+    push_fields: dict[str, Any] | None = None,
+    notify: list[dict[str, Any]] | None = None,
+    extra_filter: dict[str, Any] | None = None,
     note: str = "",
 ) -> dict[str, Any]:
-    """One move of DESIGN.md's table as one update conditional on the current status."""
+    """One move of DESIGN.md's table as one update conditional on the current status.
+
+    The status, its timeline event and the notifications it causes change together, in one
+    `find_one_and_update`: atomic on any engine, and nothing to reconcile after a crash.
+    """
     move = workflow.MOVES[move_name]
     now = ctx.clock()
     scope: dict[str, Any] = {"_id": serial}
     if owner_person_id is not None:
         scope["owner_person_id"] = owner_person_id
     event = _event(now, actor[0], actor[1], move_name, channel, move.target, note)
+    update: dict[str, Any] = {
+        "$set": {"status": move.target, "updated_at": now, **(set_fields or {})},
+        "$push": {"timeline": event, **(push_fields or {})},
+    }
+    if notify:
+        update["$push"]["notifications"] = {"$each": notify}
+        update["$min"] = {"outbox_due_at": now}
     updated = await ctx.db["cases"].find_one_and_update(
-        scope | {"status": {"$in": sorted(move.sources)}},
-        {"$set": {"status": move.target, "updated_at": now, **(set_fields or {})}, "$push": {"timeline": event}},
+        scope | (extra_filter or {}) | {"status": {"$in": sorted(move.sources)}},
+        update,
         return_document=ReturnDocument.AFTER,
     )
     if updated is not None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.application_input import validate_draft
+from services.application_input import validate_application, validate_draft
 from services.cases import submit_application
-from services.context import ServiceContext, shanghai_iso
-from services.errors import NotFound, ServiceError
+from services.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.errors import FieldError, NotFound, ServiceError, ValidationFailed
 from services.personal_data import SEALED_FIELDS, masked_party, seal_party, unseal_party
 
 KINDS = ("worker", "employer")
@@ -75,10 +75,7 @@ async def submit_draft(
     stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
     if stored is None:
         raise NotFound("没有可提交的草稿，请重新填写", "draft_not_found")
-    body = dict(stored["data"])
-    for party in PARTIES:
-        if party in body:
-            body[party] = unseal_party(ctx.cipher, body[party], party)
+    body = _clear_body(ctx, stored["data"])
     case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
     await delete_draft(ctx, person_id, kind)
     return case, created
@@ -91,3 +88,45 @@ def _view(draft: dict[str, Any], updated_at: Any) -> dict[str, Any]:
             view[party] = masked_party(view[party])
     view["updated_at"] = shanghai_iso(updated_at)
     return view
+
+
+STEP_SECTIONS = {"notice": "consent", "applicant": "applicant", "respondent": "respondent", "claim": "claim",
+                 "evidence": "evidence"}  # fmt: skip
+
+
+async def save_step(ctx: ServiceContext, person_id: str, kind: str, step: str, values: Any) -> list[FieldError]:
+    """Merge one page's values into the draft and keep it; return that page's problems, if any.
+
+    The draft is saved even when the page has problems (a closed page loses nothing), unless the
+    values cannot be kept at all (too long, not a choice), which is reported the same way.
+    """
+    section = STEP_SECTIONS[step]
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    body = _view(stored["data"], None) if stored else {"kind": kind}
+    body.pop("updated_at", None)
+    body[section] = values
+    try:
+        await save_draft(ctx, person_id, kind, body)
+    except ValidationFailed as exc:
+        return exc.errors
+    return await draft_problems(ctx, person_id, kind, section)
+
+
+async def draft_problems(ctx: ServiceContext, person_id: str, kind: str, section: str = "") -> list[FieldError]:
+    """What submitting the draft now would refuse (limited to one section when given)."""
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    body = _clear_body(ctx, stored["data"]) if stored else {"kind": kind}
+    try:
+        validate_application(body, today=ctx.clock().astimezone(SHANGHAI).date())
+    except ValidationFailed as exc:
+        return [e for e in exc.errors if not section or e.field == section or e.field.startswith(section + ".")
+                or e.field.startswith(section + "[")]  # fmt: skip
+    return []
+
+
+def _clear_body(ctx: ServiceContext, data: dict[str, Any]) -> dict[str, Any]:
+    body = dict(data)
+    for party in PARTIES:
+        if party in body:
+            body[party] = unseal_party(ctx.cipher, body[party], party)
+    return body

@@ -13,11 +13,22 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
         ([("centre.id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)], {"name": "centre_queue"}),
     ],
     "identities": [([("person_id", ASCENDING)], {"name": "by_person"})],
+    # Back-office accounts (`_id` = login): a centre's staff list; finding a system administrator.
+    "staff": [
+        ([("centre_id", ASCENDING), ("_id", ASCENDING)], {"name": "by_centre"}),
+        ([("role", ASCENDING)], {"name": "by_role"}),
+    ],
     # Idempotency keys are remembered for 24 hours (the service also checks the age itself).
     "idempotency": [([("created_at", ASCENDING)], {"name": "ttl_24h", "expireAfterSeconds": 86400})],
     "rate_limits": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
     # A draft left alone for 90 days is dropped.
     "drafts": [([("updated_at", ASCENDING)], {"name": "ttl_90d", "expireAfterSeconds": 90 * 86400})],
+    # Uploaded files: a person's files (the pending-evidence total at upload).
+    "files": [([("owner_person_id", ASCENDING), ("created_at", DESCENDING)], {"name": "owner_recent"})],
+    # WeChat callback: messages remembered for their retries, nonces for the timestamp window.
+    "wechat_messages": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    "wechat_nonces": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    "wechat_replies": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
 }
 
 

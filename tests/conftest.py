@@ -29,6 +29,7 @@ def server_environ(wechat_base: str, blob_dir: str = "", **overrides: str) -> di
         "MONGODB_URI": os.environ.get("MONGODB_URI", "mongomock://"),
         "MONGODB_DATABASE": f"test_{uuid.uuid4().hex[:12]}",
         "WECHAT_API_BASE": wechat_base,
+        "WECHAT_OAUTH_BASE": wechat_base + "connect/",
         "WECHAT_APP_ID": OA_APP_ID,
         "WECHAT_APP_SECRET": OA_SECRET,
         "WECHAT_MP_APP_ID": MP_APP_ID,
@@ -54,6 +55,12 @@ def wechat(io_loop: Any) -> Any:
 def env_overrides() -> dict[str, str]:
     """Override in a test module to start the server with other settings."""
     return {}
+
+
+@pytest.fixture
+def pages_env(http_port: int) -> dict[str, str]:
+    """Settings for page tests: links and OAuth come back to this test server (use with http_server)."""
+    return {"PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}"}
 
 
 @pytest.fixture

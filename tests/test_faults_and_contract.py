@@ -8,7 +8,7 @@ import pytest
 import tornado.web
 
 from app import close, make_app
-from handlers import mp, public
+from handlers import files, mp, public
 from services.mp_sessions import SessionTokens
 from settings import SettingsError, load_settings
 from tests.conftest import ROOT, body_of, server_environ
@@ -62,7 +62,7 @@ def test_production_refuses_development_parts():
 
 
 def _openapi_path(route: str) -> str:
-    path = route.replace(mp.SERIAL, "{serial}").replace(mp.KIND, "{kind}")
+    path = route.replace(mp.SERIAL, "{serial}").replace(mp.KIND, "{kind}").replace(files.FILE_ID, "{file_id}")
     return re.sub(r"\(.*?\)", "{param}", path)
 
 
@@ -71,7 +71,7 @@ def test_openapi_describes_exactly_the_api_routes():
 
     document = openapi_document()
     routes = {}
-    for pattern, handler in [*public.routes, *mp.routes]:
+    for pattern, handler in [*public.routes, *mp.routes, *files.routes]:
         if pattern.startswith("/api/"):
             methods = {
                 m.lower()
