@@ -1,0 +1,175 @@
+"""The back office over HTTP: sign-in, the queue and its filters, the case page, moves, reveal, isolation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services import cases
+from services.errors import Conflict, NotFound
+from services.persons import person_for_identity
+from tests.browser_session import CookieClient
+from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.samples import WORKER_ID, worker_body
+
+
+@pytest.fixture
+def office(http_client, base_url, cheap_hashing):
+    return CookieClient(http_client, base_url)
+
+
+async def new_case(app, openid="o-applicant", street="川沙新镇", key="key-office-0001"):
+    ctx = app.settings["services"].ctx
+    person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid)
+    body = worker_body()
+    body["evidence"] = []
+    body["respondent"]["street"] = street
+    case, _ = await cases.submit_application(ctx, person, key, body, "h5")
+    return case["serial"], person
+
+
+async def sign_in(office, login):
+    await office.get("/office/login")
+    response = await office.post("/office/login", {"login": login, "password": STAFF_PASSWORD})
+    assert response.code == 302, response.body
+    return response
+
+
+@pytest.mark.gen_test
+async def test_sign_in_wrong_password_and_signed_out_redirect(office, app):
+    await make_staff(app, "li.ming")
+    assert (await office.get("/office/")).headers["Location"].startswith("/office/login")
+    await office.get("/office/login")
+    wrong = await office.post("/office/login", {"login": "li.ming", "password": "nope"})
+    assert wrong.code == 401 and "用户名或密码错误" in wrong.body.decode()
+    await sign_in(office, "li.ming")
+    header = next(h for h in office.set_cookie_headers if h.startswith("office_session="))
+    assert "HttpOnly" in header and "Secure" in header and "SameSite=Lax" in header
+    assert (await office.get("/office/")).code == 200
+
+
+@pytest.mark.gen_test
+async def test_forged_form_without_xsrf_changes_nothing(office, app):
+    serial, _ = await new_case(app)
+    await make_staff(app, "li.ming")
+    await sign_in(office, "li.ming")
+    response = await office.post(f"/office/cases/{serial}/accept", {}, xsrf=False)
+    assert response.code == 403
+    doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
+    assert doc["status"] == "submitted"
+
+
+@pytest.mark.gen_test
+async def test_another_centres_case_is_not_found(office, app):
+    serial, _ = await new_case(app, street="浦东新区川沙新镇")  # routed to sh-pudong
+    await make_staff(app, "city.mediator", centre_id="sh-city")
+    await sign_in(office, "city.mediator")
+    assert (await office.get(f"/office/cases/{serial}")).code == 404
+    await office.get("/office/")
+    assert (await office.post(f"/office/cases/{serial}/accept", {})).code == 404
+    queue = (await office.get("/office/")).body.decode()
+    assert serial not in queue
+
+
+@pytest.mark.gen_test
+async def test_queue_filters_and_overdue(office, app):
+    ctx = app.settings["services"].ctx
+    old_serial, _ = await new_case(app, key="key-office-old1")
+    await ctx.db["cases"].update_one({"_id": old_serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=40)}})
+    new_serial, _ = await new_case(app, key="key-office-new1")
+    await make_staff(app, "li.ming")
+    await sign_in(office, "li.ming")
+    page = (await office.get("/office/")).body.decode()
+    assert old_serial in page and new_serial in page and "已超期" in page
+    overdue = (await office.get("/office/?overdue=1")).body.decode()
+    assert old_serial in overdue and new_serial not in overdue
+    accepted = (await office.get("/office/?status=accepted")).body.decode()
+    assert old_serial not in accepted and "共 0 件" in accepted
+    unassigned = (await office.get("/office/?mediator=none")).body.decode()
+    assert "共 2 件" in unassigned
+    bad = await office.get("/office/?status=nonsense")
+    assert bad.code == 422
+
+
+@pytest.mark.gen_test
+async def test_moves_reveal_and_errors_through_the_pages(office, app):
+    ctx = app.settings["services"].ctx
+    serial, _ = await new_case(app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
+    page = (await office.get(f"/office/cases/{serial}")).body.decode()
+    assert WORKER_ID not in page and WORKER_ID[-4:] in page  # masked
+
+    revealed = await office.post(f"/office/cases/{serial}/reveal", {"field": "applicant.id_number"})
+    assert revealed.code == 200 and WORKER_ID in revealed.body.decode()
+    [audit] = await ctx.db["audit"].find({}).to_list(None)
+    assert audit["who"] == "li.ming" and audit["field"] == "applicant.id_number" and audit["serial"] == serial
+
+    not_allowed = await office.post(f"/office/cases/{serial}/open_session", {})
+    assert not_allowed.code == 409 and "不能开始调解" in not_allowed.body.decode()
+
+    unknown_cause = await office.post(
+        f"/office/cases/{serial}/clarify", {"cause_code": ["99-99"], "text": ["x"], "amount": ["1"]}
+    )
+    assert unknown_cause.code == 422 and "未知的争议类别代码" in unknown_cause.body.decode()
+
+    assert (await office.post(f"/office/cases/{serial}/assign", {"mediator": "li.ming"})).code == 302
+    assert (await office.post(f"/office/cases/{serial}/accept", {})).code == 302
+    no_place = await office.post(f"/office/cases/{serial}/schedule", {"at": "2099-01-01T09:30"})
+    assert no_place.code == 422
+    when = (ctx.clock() + timedelta(days=3)).astimezone(cases.SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    assert (await office.post(f"/office/cases/{serial}/schedule", {"at": when, "place": "调解室1"})).code == 302
+    assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
+    empty_terms = await office.post(f"/office/cases/{serial}/settle", {"terms": ""})
+    assert empty_terms.code == 422
+    assert (await office.post(f"/office/cases/{serial}/settle", {"terms": "支付12000元"})).code == 302
+
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["status"] == "settled" and doc["mediator"]["name"] == "李明"
+    actions = [e["action"] for e in doc["timeline"]]
+    assert actions == ["submit", "assign", "accept", "schedule", "open_session", "settle"]
+    assert all(e["actor"] == {"type": "staff", "id": "li.ming"} for e in doc["timeline"][1:])
+    kinds = [n["kind"] for n in doc["notifications"]]
+    assert kinds == ["assigned", "accept", "schedule", "open_session", "settle"]
+    assert all(n["state"] == "pending" for n in doc["notifications"])
+
+
+@pytest.mark.gen_test
+async def test_clarify_push_confirm_and_change(app, cheap_hashing):
+    from services import backoffice
+
+    ctx = app.settings["services"].ctx
+    serial, person = await new_case(app)
+    member = await make_staff(app, "li.ming")
+    taxonomy = app.settings["services"].taxonomies.for_centre("sh-city")
+    items = [{"cause_code": "05-01", "text": "支付2026年8月至10月工资", "amount": "12000"}]
+    doc = await backoffice.push_clarified(ctx, member, taxonomy, serial, items)
+    assert doc["status"] == "clarifying" and doc["clarified"]["version"] == 1
+    assert doc["clarified"]["items"][0]["cause_label"] == "拖欠工资"
+    assert doc["clarified"]["items"][0]["taxonomy_version"] == taxonomy.version
+    assert doc["notifications"][-1]["link"] == f"/h5/cases/{serial}/clarified"
+
+    changed = await backoffice.answer_clarified(ctx, person, serial, 1, False, "金额应为15000元", "h5")
+    assert changed["status"] == "submitted"
+    doc = await backoffice.push_clarified(ctx, member, taxonomy, serial, items)
+    assert doc["clarified"]["version"] == 2 and len(doc["clarifications"]) == 2
+    with pytest.raises(Conflict) as stale:
+        await backoffice.answer_clarified(ctx, person, serial, 1, True, "", "h5")
+    assert stale.value.code == "clarified_version_stale"
+    with pytest.raises(NotFound):  # another person's case does not exist for them
+        await backoffice.answer_clarified(ctx, "someone-else", serial, 2, True, "", "h5")
+    confirmed = await backoffice.answer_clarified(ctx, person, serial, 2, True, "", "h5")
+    assert confirmed["status"] == "clarified"
+
+
+@pytest.mark.gen_test
+async def test_deactivated_staff_lose_access_at_once(office, app):
+    from services.staff import set_active
+
+    await make_staff(app, "li.ming")
+    admin = await make_staff(app, "boss", role="system_admin")
+    await sign_in(office, "li.ming")
+    assert (await office.get("/office/")).code == 200
+    await set_active(app.settings["services"].ctx, admin, "li.ming", False)
+    assert (await office.get("/office/")).code == 302
