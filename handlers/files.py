@@ -32,18 +32,22 @@ class FileHandler(ApiHandler):
 
     async def get(self, file_id: str) -> None:
         reader = evidence.Reader.person(self.person_id())
-        download = await evidence.open_file(self.ctx, self.services.blobs, reader, file_id)
-        self.set_header("Content-Type", download.content_type)
-        self.set_header("Content-Length", str(download.size))
-        self.set_header("Content-Disposition", content_disposition(download.name))
-        self.set_header("X-Content-Type-Options", "nosniff")
-        self.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
-        if download.sha256:
-            self.set_header("Etag", f'"{download.sha256}"')
-        async for chunk in download.chunks:
-            self.write(chunk)
-            await self.flush()  # one chunk in memory at a time
-        self.finish()
+        await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
+
+
+async def send_download(handler: tornado.web.RequestHandler, download: evidence.Download) -> None:
+    """Stream a stored file as an attachment that no browser will run or sniff."""
+    handler.set_header("Content-Type", download.content_type)
+    handler.set_header("Content-Length", str(download.size))
+    handler.set_header("Content-Disposition", content_disposition(download.name))
+    handler.set_header("X-Content-Type-Options", "nosniff")
+    handler.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
+    if download.sha256:
+        handler.set_header("Etag", f'"{download.sha256}"')
+    async for chunk in download.chunks:
+        handler.write(chunk)
+        await handler.flush()  # one chunk in memory at a time
+    handler.finish()
 
 
 def content_disposition(name: str) -> str:

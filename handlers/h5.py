@@ -8,10 +8,13 @@ from typing import Any
 import tornado.web
 from tornado.web import authenticated
 
-from handlers.pages import PageHandler
+from handlers.base import ApiHandler
+from handlers.files import send_download
+from handlers.pages import PageHandler, session_person
+from handlers.uploads import StreamedUploadMixin
 from services import application_form as form
-from services import cases, drafts
-from services.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from services import backoffice, cases, drafts, evidence
+from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.progress import check_progress
 from services.web_signin import new_state, person_from_oauth_code, safe_next, states_match
 
@@ -185,6 +188,57 @@ class CaseHandler(PageHandler):
         self.render_page("h5/case.html", case=await cases.my_case(self.ctx, self.person_id, serial))
 
 
+class ClarifiedHandler(PageHandler):
+    """The request items the mediator wrote: the applicant confirms them or asks for a change."""
+
+    @authenticated
+    async def get(self, serial: str) -> None:
+        self.render_page("h5/clarified.html", case=await cases.my_case(self.ctx, self.person_id, serial), error="")
+
+    @authenticated
+    async def post(self, serial: str) -> None:
+        decision = self.get_body_argument("decision", "")
+        try:
+            version = int(self.get_body_argument("version", "0"))
+            await backoffice.answer_clarified(
+                self.ctx, self.person_id, serial, version, decision == "confirm",
+                self.get_body_argument("comment", ""), CHANNEL,
+            )  # fmt: skip
+        except (ValueError, ValidationFailed, Conflict) as exc:
+            message = getattr(exc, "message", "请求无效，请刷新页面")
+            case = await cases.my_case(self.ctx, self.person_id, serial)
+            self.render_page("h5/clarified.html", 409 if isinstance(exc, Conflict) else 422, case=case, error=message)
+            return
+        self.redirect(f"/h5/cases/{serial}")
+
+
+@tornado.web.stream_request_body
+class H5FilesHandler(StreamedUploadMixin, ApiHandler):
+    """POST /h5/files: the evidence page's upload (session cookie, XSRF token in the X-XSRFToken header)."""
+
+    check_xsrf_cookie = tornado.web.RequestHandler.check_xsrf_cookie  # a cookie session needs it (ApiHandler skips)
+    person: str = ""
+
+    async def prepare(self) -> None:
+        super().prepare()
+        person = session_person(self)
+        if not person:
+            raise Unauthorized("登录已过期，请重新进入页面", "session_expired")
+        self.person = person
+        self.begin_upload()
+
+    async def post(self) -> None:
+        path, name = self.received_upload()
+        self.send_json(await evidence.store_upload(self.ctx, self.services.blobs, self.person, path, name), 201)
+
+
+class H5FileHandler(PageHandler):
+    @authenticated
+    async def get(self, file_id: str) -> None:
+        reader = evidence.Reader.person(self.person_id)
+        await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
+
+
 class WithdrawHandler(PageHandler):
     @authenticated
     async def post(self, serial: str) -> None:
@@ -231,5 +285,8 @@ routes = [
     (r"/h5/cases", MyCasesHandler),
     (r"/h5/cases/" + SERIAL, CaseHandler),
     (r"/h5/cases/" + SERIAL + "/withdraw", WithdrawHandler),
+    (r"/h5/cases/" + SERIAL + "/clarified", ClarifiedHandler),
+    (r"/h5/files", H5FilesHandler),
+    (r"/h5/files/([0-9a-f]{32})", H5FileHandler),
     (r"/h5/progress", ProgressPageHandler),
 ]

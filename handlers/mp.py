@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.base import ApiHandler
-from services import cases, drafts
+from services import backoffice, cases, drafts
 from services.errors import ServiceError
 from services.mp_sessions import sign_in_with_code
 
@@ -55,6 +55,24 @@ class WithdrawHandler(ApiHandler):
         self.send_json(await cases.withdraw(self.ctx, person_id, serial, reason, CHANNEL))
 
 
+class ClarifiedAnswerHandler(ApiHandler):
+    """The applicant's answer to the request items the mediator pushed: confirm, or ask for a change."""
+
+    async def post(self, serial: str) -> None:
+        person_id = self.person_id()
+        body = self.json_body()
+        if not isinstance(body, dict) or body.get("decision") not in ("confirm", "change"):
+            raise ServiceError(400, "decision_invalid", "请选择确认（confirm）或要求修改（change）", "decision")
+        version = body.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise ServiceError(400, "version_invalid", "缺少请求事项的版本号", "version")
+        comment = _text_field(body, "comment", 1000, required=False)
+        case = await backoffice.answer_clarified(
+            self.ctx, person_id, serial, version, body["decision"] == "confirm", comment, CHANNEL
+        )
+        self.send_json(case)
+
+
 class DraftHandler(ApiHandler):
     async def get(self, kind: str) -> None:
         self.send_json(await drafts.load_draft(self.ctx, self.person_id(), kind))
@@ -86,6 +104,7 @@ routes = [
     (r"/api/mp/applications", ApplicationsHandler),
     (rf"/api/mp/applications/{SERIAL}", ApplicationHandler),
     (rf"/api/mp/applications/{SERIAL}/withdraw", WithdrawHandler),
+    (rf"/api/mp/applications/{SERIAL}/clarified", ClarifiedAnswerHandler),
     (rf"/api/mp/drafts/{KIND}", DraftHandler),
     (rf"/api/mp/drafts/{KIND}/submit", DraftSubmitHandler),
 ]

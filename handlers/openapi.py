@@ -212,6 +212,28 @@ def openapi_document() -> dict[str, Any]:
                     "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503"),
                 }
             },
+            "/api/mp/applications/{serial}/clarified": {
+                "post": {
+                    "summary": "Confirm the request items the mediator pushed, or ask for a change with a comment",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["version", "decision"],
+                                "properties": {
+                                    "version": {"type": "integer", "minimum": 1},
+                                    "decision": {"type": "string", "enum": ["confirm", "change"]},
+                                    "comment": {"type": "string", "maxLength": 1000},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": _responses("200", CASE, "answered", "400", "401", "404", "409", "422", "503"),
+                }
+            },
             "/api/mp/drafts/{kind}": {
                 "get": {
                     "summary": "The saved draft (personal numbers masked)",

@@ -31,6 +31,16 @@ def make_jinja_env(template_dir: str) -> jinja2.Environment:
     )
 
 
+def session_person(handler: tornado.web.RequestHandler) -> str | None:
+    """The person an H5 session cookie names; a tampered, expired or missing cookie means signed out."""
+    value = handler.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
+    if not value:
+        return None
+    person_id = value.decode()
+    handler.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
+    return person_id
+
+
 class PageHandler(tornado.web.RequestHandler):
     """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
 
@@ -52,13 +62,7 @@ class PageHandler(tornado.web.RequestHandler):
         self.set_header("Referrer-Policy", "same-origin")
 
     def get_current_user(self) -> str | None:
-        """The signed-in person; a tampered, expired or missing cookie means signed out."""
-        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
-        if not value:
-            return None
-        person_id = value.decode()
-        self.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
-        return person_id
+        return session_person(self)
 
     @property
     def person_id(self) -> str:

@@ -21,6 +21,7 @@ from services.routing import route_case
 from services.serials import DAILY_LIMIT, make_serial
 
 SCHEMA_VERSION = 1
+EVENT_LABELS = {"submit": "提交申请", "assign": "指派调解员"}  # events that are not moves of the table
 IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
 MY_CASES_LIMIT = 200
@@ -293,9 +294,42 @@ def case_detail(doc: dict[str, Any]) -> dict[str, Any]:
                 "accepted_at": shanghai_iso(doc["consent"]["accepted_at"]),
             },
             "timeline": [_event_view(e) for e in doc.get("timeline", [])],
+            "clarified": _clarified_view(doc.get("clarified")),
+            "outcome": _outcome_view(doc.get("outcome")),
+            "session": _session_view(doc.get("session")),
         }
     )
     return view
+
+
+def _clarified_view(clarified: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The standard request items as the applicant reads them (what the mediator pushed, and the answer)."""
+    if not clarified:
+        return None
+    return {
+        "version": clarified["version"],
+        "state": clarified["state"],
+        "comment": clarified.get("comment", ""),
+        "pushed_at": shanghai_iso(clarified.get("pushed_at")),
+        "items": [
+            {k: item.get(k) for k in ("number", "cause_code", "cause_label", "cause_level1_label", "text", "amount")}
+            for item in clarified["items"]
+        ],
+    }
+
+
+def _outcome_view(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not outcome:
+        return None
+    shown = {k: outcome.get(k) for k in ("kind", "reason", "terms_text") if outcome.get(k)}
+    return shown | {"at": shanghai_iso(outcome.get("at"))}
+
+
+def _session_view(session: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not session:
+        return None
+    return {"at": shanghai_iso(session.get("at")), "place": session.get("place", ""),
+            "online_link": session.get("online_link", "")}  # fmt: skip
 
 
 def _event_view(event: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +337,7 @@ def _event_view(event: dict[str, Any]) -> dict[str, Any]:
     view = {
         "at": shanghai_iso(event["at"]),
         "action": event["action"],
-        "label": move.label if move else "提交申请",
+        "label": move.label if move else EVENT_LABELS.get(event["action"], event["action"]),
         "status": event["status"],
         "status_label": workflow.STATUS_LABELS.get(event["status"], event["status"]),
         "by": event["actor"]["type"],

@@ -423,24 +423,32 @@ def file_view(record: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Reader:
-    """Who asks to read a file. Staff (with their centre) join when the back office lands."""
+    """Who asks to read a file: a person (a case's party) or a staff member of a centre."""
 
     person_id: str = ""
     staff_id: str = ""
-    centre_id: str = ""
+    centre_id: str = ""  # empty for a system administrator, who sees every centre
 
     @classmethod
     def person(cls, person_id: str) -> Reader:
         return cls(person_id=person_id)
 
+    @classmethod
+    def staff(cls, login: str, centre_id: str) -> Reader:
+        return cls(staff_id=login, centre_id=centre_id)
+
 
 async def can_read_file(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -> bool:
-    """The one rule of who may download a stored file.
-
-    Now: its owner. To come: the parties of a case that lists it as evidence, and the staff of
-    that case's centre (one query on cases: {"evidence": file id} with the party or centre).
-    """
-    return bool(reader.person_id) and record.get("owner_person_id") == reader.person_id
+    """The one rule of who may download a stored file: its owner, or staff of the centre of a case
+    that lists it as evidence (one query on cases)."""
+    if reader.person_id:
+        return record.get("owner_person_id") == reader.person_id
+    if not reader.staff_id:
+        return False
+    scope: dict[str, Any] = {"evidence": record["_id"]}
+    if reader.centre_id:
+        scope["centre.id"] = reader.centre_id
+    return await ctx.db["cases"].count_documents(scope) > 0
 
 
 @dataclass

@@ -58,7 +58,30 @@ EMPLOYER_STEPS = {
 }  # fmt: skip
 
 
-async def apply_in_browser(browser, base_url: str, kind: str, openid: str, steps: dict) -> tuple[str, object]:
+def evidence_files(folder) -> list:
+    """A photo (with EXIF, as phones take them) and a .zip of documents."""
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    photo = folder / "劳动合同.jpg"
+    image = Image.new("RGB", (640, 480), (200, 180, 160))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    image.save(photo, "JPEG", exif=exif.tobytes())
+    archive = folder / "工资条.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        buffer = io.BytesIO()
+        Image.new("RGB", (100, 100), (10, 20, 30)).save(buffer, "PNG")
+        zf.writestr("工资条/2026-08.png", buffer.getvalue())
+        zf.writestr("说明.txt", "2026年8月至10月工资条".encode())
+    return [photo, archive]
+
+
+async def apply_in_browser(
+    browser, base_url: str, kind: str, openid: str, steps: dict, uploads: list | None = None
+) -> tuple[str, object]:
     context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone
     page = await context.new_page()
     await page.goto(base_url + "/h5/apply")
@@ -74,7 +97,12 @@ async def apply_in_browser(browser, base_url: str, kind: str, openid: str, steps
     for step, following in (("applicant", "respondent"), ("respondent", "claim"), ("claim", "evidence")):
         await fill(page, steps[step])
         await next_step(page, f"/h5/apply/{kind}/{following}")
+    for n, path in enumerate(uploads or [], 1):
+        await page.set_input_files("#file-input", str(path))
+        await page.wait_for_function(f"document.querySelectorAll('#evidence-list li').length >= {n}")
     await next_step(page, f"/h5/apply/{kind}/review")
+    if uploads:
+        assert f"已上传 {len(uploads)} 个文件" in await page.content()
     assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
     await page.click("#submit")
     await page.wait_for_url("**/h5/apply/done/*")
@@ -83,10 +111,12 @@ async def apply_in_browser(browser, base_url: str, kind: str, openid: str, steps
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_port):
+async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_port, tmp_path):
     base_url = f"http://127.0.0.1:{http_port}"
     async with chromium() as browser:
-        serial, page = await apply_in_browser(browser, base_url, "worker", "o-browser-worker", WORKER_STEPS)
+        serial, page = await apply_in_browser(
+            browser, base_url, "worker", "o-browser-worker", WORKER_STEPS, evidence_files(tmp_path)
+        )
         assert len(serial) == 14 and serial.isdigit()
         await page.goto(base_url + "/h5/cases")
         rows = page.locator(".case-row")
@@ -99,8 +129,13 @@ async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_p
         doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
         assert doc["applicant"]["name"] == "张三 & <李>" and doc["channel"] == "h5"
         assert doc["centre"]["id"] == "sh-pudong"
+        assert len(doc["evidence"]) == 2
+        kinds = {f["kind"] for f in await app.settings["services"].ctx.db["files"].find({}).to_list(None)}
+        assert kinds == {"image", "zip"}
 
-        serial2, page2 = await apply_in_browser(browser, base_url, "employer", "o-browser-hr", EMPLOYER_STEPS)
+        serial2, page2 = await apply_in_browser(
+            browser, base_url, "employer", "o-browser-hr", EMPLOYER_STEPS, evidence_files(tmp_path)[:1]
+        )
         assert serial2 != serial
         await page2.goto(base_url + "/h5/cases")
         assert await page2.locator(f".case-row[data-serial='{serial2}']").count() == 1

@@ -165,3 +165,21 @@ async def test_public_progress_page(browser):
     response = await browser.post("/h5/progress", {"serial": "123", "phone_last4": "12"})
     body = response.body.decode()
     assert response.code == 200 and 'id="error-serial"' in body and 'id="error-phone_last4"' in body
+
+
+@pytest.mark.gen_test
+async def test_h5_upload_needs_session_and_xsrf_header(browser, wechat, app):
+    body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4\n%%EOF\r\n--b--\r\n"
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    anonymous = await browser.http_client.fetch(
+        browser.base_url + "/h5/files", method="POST", body=body, headers=headers, raise_error=False
+    )
+    assert anonymous.code == 403  # no XSRF cookie/header: refused before anything else
+    await sign_in_page(browser, wechat)
+    await browser.get("/h5/apply/worker/evidence")
+    cookie_header = {"Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+    no_token = await browser.http_client.fetch(
+        browser.base_url + "/h5/files", method="POST", body=body, headers=headers | cookie_header, raise_error=False
+    )
+    assert no_token.code == 403
+    assert await app.settings["services"].ctx.db["files"].count_documents({}) == 0
