@@ -34,16 +34,33 @@ def employer_case() -> dict:
     case["status"] = "failed"
     case["centre"]["name"] = CENTRE_NAME
     case["applicant"] = {
-        "name": EMPLOYER_NAME, "uscc": "91310115MA1H7ABC1X", "industry": "C", "nature": "foreign_invested",
-        "street": "上海市浦东新区金桥路8号", "email": "hr@example.com", "is_agent": True,
-        "contact_name": "周代理", "contact_phone": "13700000000", "contact_id_type": "passport",
-        "contact_id_number": "E12345678", "legal_representative_name": "吴法人",
+        "name": EMPLOYER_NAME,
+        "uscc": "91310115MA1H7ABC1X",
+        "industry": "C",
+        "nature": "foreign_invested",
+        "street": "上海市浦东新区金桥路8号",
+        "email": "hr@example.com",
+        "is_agent": True,
+        "contact_name": "周代理",
+        "contact_phone": "13700000000",
+        "contact_id_type": "passport",
+        "contact_id_number": "E12345678",
+        "legal_representative_name": "吴法人",
         "legal_representative_phone": "13600000000",
     }
-    case["respondent"] = {"name": WORKER_NAME, "phone": "13812345678", "id_type": "hk_macao_pass",
-                          "id_number": "H12345678", "address": "上海市徐汇区某路9号"}
-    case["claim"] = {"amount": "5000", "venue": "work_location", "requests": "要求被申请人赔偿损失5000元",
-                     "facts": "被申请人离职时未交接工作，造成损失。"}
+    case["respondent"] = {
+        "name": WORKER_NAME,
+        "phone": "13812345678",
+        "id_type": "hk_macao_pass",
+        "id_number": "H12345678",
+        "address": "上海市徐汇区某路9号",
+    }
+    case["claim"] = {
+        "amount": "5000",
+        "venue": "work_location",
+        "requests": "要求被申请人赔偿损失5000元",
+        "facts": "被申请人离职时未交接工作，造成损失。",
+    }
     del case["clarified"]
     case["outcome"] = {"kind": "failed", "at": "2026-11-21T02:00:00+00:00", "reason": "双方分歧较大 & 无法达成一致"}
     return case
@@ -52,17 +69,30 @@ def employer_case() -> dict:
 def bare_case(kind: str = "worker", settled: bool = True) -> dict:
     """Only what the store always holds; every optional field absent or empty."""
     case: dict = {
-        "serial": "20261122000171", "schema_version": 1, "kind": kind, "status": "settled" if settled else "accepted",
+        "serial": "20261122000171",
+        "schema_version": 1,
+        "kind": kind,
+        "status": "settled" if settled else "accepted",
         "created_at": "2026-11-02T01:30:00+00:00",
         "centre": {"id": "sh-pudong", "name": "浦东新区劳动人事争议调解中心", "address": None, "phone": ""},
         "applicant": {"name": "王五", "email": None, "ethnicity": "", "migrant_worker": None},
         "respondent": {"name": "某某公司", "legal_representative_name": None},
         "claim": {"amount": "", "requests": "要求支付工资", "facts": "未付工资"},
-        "clarified": None, "evidence": [], "witnesses": None, "mediator": None, "session": None,
+        "clarified": None,
+        "evidence": [],
+        "witnesses": None,
+        "mediator": None,
+        "session": None,
     }
     if settled:
-        case["outcome"] = {"kind": "settled", "at": "2026-11-22T06:00:00Z",
-                           "agreement": {"terms": [{"text": "被申请人支付工资", "amount": None, "due_date": "",
-                                                    "method": None}],
-                                         "waivers": None, "copies": None, "effective_date": None}}
+        case["outcome"] = {
+            "kind": "settled",
+            "at": "2026-11-22T06:00:00Z",
+            "agreement": {
+                "terms": [{"text": "被申请人支付工资", "amount": None, "due_date": "", "method": None}],
+                "waivers": None,
+                "copies": None,
+                "effective_date": None,
+            },
+        }
     return case

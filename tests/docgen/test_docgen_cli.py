@@ -27,8 +27,9 @@ def write_case(path: Path, case: dict) -> Path:
 
 
 def run(*args: object) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "docgen", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "docgen", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_renders_a_case_from_json(tmp_path):
@@ -75,6 +76,11 @@ def test_bad_json_kind_or_file(tmp_path):
 
 def test_a_broken_centre_template_exits_non_zero(tmp_path):
     centre_template(tmp_path / "centre", "application", "{{ applicant.nmae }}")
-    done = run("application", write_case(tmp_path / "case.json", worker_case()), tmp_path / "out.docx",
-               "--templates", tmp_path / "centre")
+    done = run(
+        "application",
+        write_case(tmp_path / "case.json", worker_case()),
+        tmp_path / "out.docx",
+        "--templates",
+        tmp_path / "centre",
+    )
     assert done.returncode == 3 and "applicant.nmae" in done.stderr

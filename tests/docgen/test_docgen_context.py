@@ -19,18 +19,21 @@ def context(kind: str, case: dict) -> dict:
     return build_context(kind, case, document_id="D1", verify_url="https://x/verify/D1", issued_at=NOW)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (date(2026, 11, 22), "二〇二六年十一月二十二日"),
-    ("2026-01-10", "二〇二六年一月十日"),
-    ("2000-10-01", "二〇〇〇年十月一日"),
-    (datetime(2026, 11, 22, 15, 59, tzinfo=UTC), "二〇二六年十一月二十二日"),  # 23:59 in Shanghai
-    (datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "二〇二六年十一月二十三日"),  # midnight in Shanghai
-    ("2026-11-22T16:30:00Z", "二〇二六年十一月二十三日"),
-    ("2026-11-22T16:30:00+00:00", "二〇二六年十一月二十三日"),
-    (datetime(2026, 11, 22, 16, 30), "二〇二六年十一月二十三日"),  # naive: taken as UTC
-    (None, ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (date(2026, 11, 22), "二〇二六年十一月二十二日"),
+        ("2026-01-10", "二〇二六年一月十日"),
+        ("2000-10-01", "二〇〇〇年十月一日"),
+        (datetime(2026, 11, 22, 15, 59, tzinfo=UTC), "二〇二六年十一月二十二日"),  # 23:59 in Shanghai
+        (datetime(2026, 11, 22, 16, 0, tzinfo=UTC), "二〇二六年十一月二十三日"),  # midnight in Shanghai
+        ("2026-11-22T16:30:00Z", "二〇二六年十一月二十三日"),
+        ("2026-11-22T16:30:00+00:00", "二〇二六年十一月二十三日"),
+        (datetime(2026, 11, 22, 16, 30), "二〇二六年十一月二十三日"),  # naive: taken as UTC
+        (None, ""),
+        ("", ""),
+    ],
+)
 def test_dates_the_chinese_way(value, expected):
     assert zh_date(value) == expected
 
@@ -42,15 +45,18 @@ def test_an_unreadable_date_refuses_the_document(value):
     assert caught.value.code == "invalid_case" and "created_at" in caught.value.message
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("12000.00", ("12,000.00", "壹万贰仟元整")),
-    ("12000", ("12,000.00", "壹万贰仟元整")),
-    (1234567.89, ("1,234,567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分")),
-    ("3500.5", ("3,500.50", "叁仟伍佰元伍角")),
-    ("0", ("", "")),
-    ("", ("", "")),
-    (None, ("", "")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12000.00", ("12,000.00", "壹万贰仟元整")),
+        ("12000", ("12,000.00", "壹万贰仟元整")),
+        (1234567.89, ("1,234,567.89", "壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分")),
+        ("3500.5", ("3,500.50", "叁仟伍佰元伍角")),
+        ("0", ("", "")),
+        ("", ("", "")),
+        (None, ("", "")),
+    ],
+)
 def test_amounts_in_figures_and_capitals(value, expected):
     assert money(value, "claim.amount") == expected
 
@@ -78,7 +84,11 @@ def test_enumeration_codes_become_chinese_labels():
     ctx = context("application", sample_case())
     worker, employer = ctx["worker"], ctx["employer"]
     assert (worker["gender"], worker["id_type"], worker["education"], worker["nationality"]) == (
-        "男", "居民身份证", "高中", "中国")
+        "男",
+        "居民身份证",
+        "高中",
+        "中国",
+    )
     assert (employer["industry"], employer["nature"]) == ("交通运输、仓储和邮政业", "私营企业")
     assert ctx["claim"]["venue"] == "用人单位所在地"
     assert labels.nationality("USA") == "美国" and labels.nationality("XYZ") == "XYZ"

@@ -53,15 +53,32 @@ def test_application_by_a_worker(render):
     assert "案件编号：20261122000171" in texts
     assert texts.index("申请人（劳动者）") < texts.index("被申请人（用人单位）")
     assert pairs(doc.tables[0]) == {
-        "姓名": WORKER_NAME, "性别": "男", "出生日期": "一九九〇年三月七日", "民族": "汉族", "国籍": "中国",
-        "证件类型": "居民身份证", "证件号码": "310115199003070011", "文化程度": "高中", "联系电话": "13812345678",
-        "电子邮箱": "zs@example.com", "住址": "上海市浦东新区张江路1号", "工作岗位": "仓库管理员",
-        "是否农民工": "是", "是否签订劳动合同": "否", "工作地点": "上海市浦东新区川沙路100号仓库",
+        "姓名": WORKER_NAME,
+        "性别": "男",
+        "出生日期": "一九九〇年三月七日",
+        "民族": "汉族",
+        "国籍": "中国",
+        "证件类型": "居民身份证",
+        "证件号码": "310115199003070011",
+        "文化程度": "高中",
+        "联系电话": "13812345678",
+        "电子邮箱": "zs@example.com",
+        "住址": "上海市浦东新区张江路1号",
+        "工作岗位": "仓库管理员",
+        "是否农民工": "是",
+        "是否签订劳动合同": "否",
+        "工作地点": "上海市浦东新区川沙路100号仓库",
     }
     assert pairs(doc.tables[1]) == {
-        "单位名称": EMPLOYER_NAME, "统一社会信用代码": "91310115MA1H7ABC1X", "所属行业": "交通运输、仓储和邮政业",
-        "单位性质": "私营企业", "所在街道": "上海市浦东新区川沙路100号", "联系人": "王经理",
-        "联系电话": "021-58000000", "法定代表人": "赵六", "法定代表人职务": "执行董事",
+        "单位名称": EMPLOYER_NAME,
+        "统一社会信用代码": "91310115MA1H7ABC1X",
+        "所属行业": "交通运输、仓储和邮政业",
+        "单位性质": "私营企业",
+        "所在街道": "上海市浦东新区川沙路100号",
+        "联系人": "王经理",
+        "联系电话": "021-58000000",
+        "法定代表人": "赵六",
+        "法定代表人职务": "执行董事",
     }
     requests = section(doc, "请求事项")
     assert requests == [
@@ -85,14 +102,26 @@ def test_application_by_an_employer_uses_the_free_text_request(render):
     _, doc = render("application", employer_case())
     assert "申请人（用人单位）" in paragraphs(doc)
     assert pairs(doc.tables[0]) == {
-        "单位名称": EMPLOYER_NAME, "统一社会信用代码": "91310115MA1H7ABC1X", "所属行业": "制造业",
-        "单位性质": "外商投资企业", "所在街道": "上海市浦东新区金桥路8号", "电子邮箱": "hr@example.com",
-        "法定代表人": "吴法人", "法定代表人电话": "13600000000", "委托代理人": "周代理",
-        "委托代理人电话": "13700000000", "委托代理人证件类型": "护照", "委托代理人证件号码": "E12345678",
+        "单位名称": EMPLOYER_NAME,
+        "统一社会信用代码": "91310115MA1H7ABC1X",
+        "所属行业": "制造业",
+        "单位性质": "外商投资企业",
+        "所在街道": "上海市浦东新区金桥路8号",
+        "电子邮箱": "hr@example.com",
+        "法定代表人": "吴法人",
+        "法定代表人电话": "13600000000",
+        "委托代理人": "周代理",
+        "委托代理人电话": "13700000000",
+        "委托代理人证件类型": "护照",
+        "委托代理人证件号码": "E12345678",
     }
-    assert pairs(doc.tables[1]) == {"姓名": WORKER_NAME, "联系电话": "13812345678",
-                                    "证件类型": "港澳居民来往内地通行证", "证件号码": "H12345678",
-                                    "住址": "上海市徐汇区某路9号"}
+    assert pairs(doc.tables[1]) == {
+        "姓名": WORKER_NAME,
+        "联系电话": "13812345678",
+        "证件类型": "港澳居民来往内地通行证",
+        "证件号码": "H12345678",
+        "住址": "上海市徐汇区某路9号",
+    }
     assert section(doc, "请求事项")[:2] == ["要求被申请人赔偿损失5000元", "请求金额合计：人民币5,000.00元（伍仟元整）"]
     assert list_items(doc, REQUEST_LIST) == []
     assert "案件提交地：劳动合同履行地" in paragraphs(doc)
@@ -105,14 +134,19 @@ def test_agreement(render):
     _, doc = render("agreement", worker_case())
     texts = paragraphs(doc)
     assert texts[0] == "调解协议书"
-    assert texts[2] == (f"申请人：{WORKER_NAME}，男，一九九〇年三月七日出生，汉族，居民身份证：310115199003070011，"
-                        "住址：上海市浦东新区张江路1号，联系电话：13812345678")
-    assert texts[3] == (f"被申请人：{EMPLOYER_NAME}，统一社会信用代码：91310115MA1H7ABC1X，"
-                        "住所：上海市浦东新区川沙路100号，法定代表人（主要负责人）：赵六（执行董事），联系电话：021-58000000")
+    assert texts[2] == (
+        f"申请人：{WORKER_NAME}，男，一九九〇年三月七日出生，汉族，居民身份证：310115199003070011，"
+        "住址：上海市浦东新区张江路1号，联系电话：13812345678"
+    )
+    assert texts[3] == (
+        f"被申请人：{EMPLOYER_NAME}，统一社会信用代码：91310115MA1H7ABC1X，"
+        "住所：上海市浦东新区川沙路100号，法定代表人（主要负责人）：赵六（执行董事），联系电话：021-58000000"
+    )
     assert texts[4] == f"调解组织：{CENTRE_NAME}，地址：上海市浦东新区合欢路2号，电话：021-50000000"
     assert texts[5] == f"调解员：{MEDIATOR_NAME}"
-    assert section(doc, "争议事项")[0] == (f"{WORKER_NAME}与{EMPLOYER_NAME}因劳动人事争议，于{CREATED}向{CENTRE_NAME}"
-                                           "申请调解。申请人的请求如下：")
+    assert section(doc, "争议事项")[0] == (
+        f"{WORKER_NAME}与{EMPLOYER_NAME}因劳动人事争议，于{CREATED}向{CENTRE_NAME}申请调解。申请人的请求如下："
+    )
     assert list_items(doc, REQUEST_LIST) == ["支付2026年8月至10月工资（金额：人民币12,000.00元，壹万贰仟元整）"]
     terms = section(doc, "协议内容")
     assert terms == [
@@ -164,20 +198,31 @@ def test_arbitration_application_by_a_worker(render):
     assert texts.index("申请人（劳动者）") < texts.index("被申请人（用人单位）")
     assert "申请人（用人单位）" not in texts
     assert pairs(doc.tables[0]) == {
-        "姓名": WORKER_NAME, "性别": "男", "出生日期": "一九九〇年三月七日", "民族": "汉族",
-        "证件类型": "居民身份证", "证件号码": "310115199003070011", "住址": "上海市浦东新区张江路1号",
+        "姓名": WORKER_NAME,
+        "性别": "男",
+        "出生日期": "一九九〇年三月七日",
+        "民族": "汉族",
+        "证件类型": "居民身份证",
+        "证件号码": "310115199003070011",
+        "住址": "上海市浦东新区张江路1号",
         "联系电话": "13812345678",
     }
     assert pairs(doc.tables[1]) == {
-        "名称": EMPLOYER_NAME, "统一社会信用代码": "91310115MA1H7ABC1X", "住所": "上海市浦东新区川沙路100号",
-        "法定代表人（主要负责人）": "赵六", "职务": "执行董事", "联系电话": "021-58000000",
+        "名称": EMPLOYER_NAME,
+        "统一社会信用代码": "91310115MA1H7ABC1X",
+        "住所": "上海市浦东新区川沙路100号",
+        "法定代表人（主要负责人）": "赵六",
+        "职务": "执行董事",
+        "联系电话": "021-58000000",
     }
     assert list_items(doc, REQUEST_LIST) == ["支付2026年8月至10月工资（金额：人民币12,000.00元，壹万贰仟元整）"]
     facts = section(doc, "事实和理由")
     assert facts == [worker_case()["claim"]["facts"], f"本争议已于{CREATED}向{CENTRE_NAME}申请调解。"]
     assert rows(doc.tables[2])[1] == ["1", "劳动合同&<1>.jpg", "申请人提供", "证明劳动关系"]
-    assert rows(doc.tables[3]) == [["序号", "姓名", "住所", "联系电话"],
-                                   ["1", "钱七 & 孙八", "上海市浦东新区张江路3号", "13900000000"]]
+    assert rows(doc.tables[3]) == [
+        ["序号", "姓名", "住所", "联系电话"],
+        ["1", "钱七 & 孙八", "上海市浦东新区张江路3号", "13900000000"],
+    ]
     assert after(doc, "此致").endswith("劳动人事争议仲裁委员会")
     assert ISSUED in texts
 
@@ -192,8 +237,10 @@ def test_arbitration_application_by_an_employer_after_failed_mediation(render):
     assert worker["姓名"] == WORKER_NAME and worker["证件号码"] == "H12345678"
     assert worker["住址"] == "上海市徐汇区某路9号" and worker["联系电话"] == "13812345678"
     assert section(doc, "仲裁请求")[0] == "要求被申请人赔偿损失5000元"
-    assert section(doc, "事实和理由")[1] == (f"本争议已于{CREATED}向{CENTRE_NAME}申请调解，于二〇二六年十一月二十一日"
-                                             "调解不成（双方分歧较大 & 无法达成一致）。")
+    assert section(doc, "事实和理由")[1] == (
+        f"本争议已于{CREATED}向{CENTRE_NAME}申请调解，于二〇二六年十一月二十一日"
+        "调解不成（双方分歧较大 & 无法达成一致）。"
+    )
 
 
 def test_arbitration_is_refused_for_a_withdrawn_case_but_allowed_otherwise(render):
@@ -217,8 +264,10 @@ def test_judicial_confirmation(render):
     assert texts[2].startswith(f"申请人：{WORKER_NAME}，男，") and texts[3].startswith(f"申请人：{EMPLOYER_NAME}，")
     assert section(doc, "请求事项") == [f"请求人民法院确认申请人于{SETTLED}经{CENTRE_NAME}主持调解达成的调解协议有效。"]
     reasons = section(doc, "事实和理由")
-    assert reasons[0] == (f"申请人{WORKER_NAME}与{EMPLOYER_NAME}因劳动人事争议，于{CREATED}向{CENTRE_NAME}申请调解，"
-                          f"经调解员{MEDIATOR_NAME}主持调解，于{SETTLED}自愿达成如下调解协议：")
+    assert reasons[0] == (
+        f"申请人{WORKER_NAME}与{EMPLOYER_NAME}因劳动人事争议，于{CREATED}向{CENTRE_NAME}申请调解，"
+        f"经调解员{MEDIATOR_NAME}主持调解，于{SETTLED}自愿达成如下调解协议："
+    )
     assert list_items(doc, TERM_LIST) == [reasons[1]]
     assert f"该调解协议自{SETTLED}起生效。" in reasons
     assert after(doc, "此致").endswith("人民法院")
@@ -256,8 +305,10 @@ def test_twenty_request_items_are_one_numbered_list(render, kind):
         for i in range(1, 21)
     ]
     _, doc = render(kind, case)
-    expected = [f"第{i}项请求：支付{i}月工资（金额：人民币{i * 1000:,}.00元，{cn2an.an2cn(f'{i}000', 'rmb')}）"
-                for i in range(1, 21)]
+    expected = [
+        f"第{i}项请求：支付{i}月工资（金额：人民币{i * 1000:,}.00元，{cn2an.an2cn(f'{i}000', 'rmb')}）"
+        for i in range(1, 21)
+    ]
     assert list_items(doc, REQUEST_LIST) == expected
     items = [p for p in doc.paragraphs if num_id(p) == REQUEST_LIST]
     assert {p._p.pPr.numPr.ilvl.val for p in items} == {0}  # one list, one level: Word numbers 1 to 20 across pages
@@ -288,7 +339,8 @@ def test_page_set_up_and_fonts(render, kind):
 
     def east_asia(style_name: str) -> str:
         return doc.styles[style_name].element.rPr.rFonts.get(
-            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+            "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia"
+        )
 
     assert doc.paragraphs[0].style.name == "DocTitle"
     assert east_asia("DocTitle") == "方正小标宋简体" and doc.styles["DocTitle"].font.size == Pt(22)

@@ -74,8 +74,9 @@ def test_renders_in_threads_do_not_mix():
         case = worker_case()
         case["applicant"]["name"] = f"线程{i}号"
         kind = KINDS[i % len(KINDS)]
-        result = renderer.render(kind, case, document_id=f"D{i}", verify_url=f"https://x/verify/D{i}",
-                                 issued_at=ISSUED_AT)
+        result = renderer.render(
+            kind, case, document_id=f"D{i}", verify_url=f"https://x/verify/D{i}", issued_at=ISSUED_AT
+        )
         doc = docx.Document(io.BytesIO(result.data))
         return i, all_texts(doc)
 

@@ -46,8 +46,9 @@ def test_the_defaults_load_and_use_only_declared_variables():
 
 
 def test_the_committed_templates_are_what_the_build_script_makes(tmp_path):
-    subprocess.run([sys.executable, "-m", "docgen.build_templates", str(tmp_path)], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "docgen.build_templates", str(tmp_path)], cwd=ROOT, check=True, capture_output=True
+    )
     for kind in KINDS:
         built = docx.Document(str(tmp_path / f"{kind}.docx"))
         shipped = docx.Document(str(DEFAULT_DIR / f"{kind}.docx"))
@@ -55,26 +56,36 @@ def test_the_committed_templates_are_what_the_build_script_makes(tmp_path):
         assert (DEFAULT_DIR / f"{kind}.docx").stat().st_size < 40_000
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("{{ worker.name }}{{ serial }}{{ agreement.terms }}", []),
-    ("{{ worker.nmae }}", ["worker.nmae"]),
-    ("{{ serail }}", ["serail"]),
-    ('{{ worker["nmae"] }}', ["worker.nmae"]),
-    ("{{ worker.name.first }}", ["worker.name.first"]),
-    ("{% for e in evidence %}{{ e.purpose }}{{ e.purpse }}{{ loop.index }}{% endfor %}", ["e.purpse"]),
-    ("{% for t in agreement.terms %}{{ t.amount_capital }}{% else %}{{ t }}{% endfor %}", ["t"]),
-    ("{% set x = worker.name %}{{ x.anything }}{{ claim.facts|length }}{{ claim.facts.strip() }}", []),
-    ("{% for row in applicant.rows %}{{ row.label }}{{ row.valeu }}{% endfor %}", ["row.valeu"]),
-    ("{% macro m(a) %}{{ a }}{{ b }}{% endmacro %}{{ m(1) }}", ["b"]),
-    ("{{ range(3)|list }}{{ request_items[0].text }}{{ request_items[0].txt }}", ["request_items.txt"]),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ worker.name }}{{ serial }}{{ agreement.terms }}", []),
+        ("{{ worker.nmae }}", ["worker.nmae"]),
+        ("{{ serail }}", ["serail"]),
+        ('{{ worker["nmae"] }}', ["worker.nmae"]),
+        ("{{ worker.name.first }}", ["worker.name.first"]),
+        ("{% for e in evidence %}{{ e.purpose }}{{ e.purpse }}{{ loop.index }}{% endfor %}", ["e.purpse"]),
+        ("{% for t in agreement.terms %}{{ t.amount_capital }}{% else %}{{ t }}{% endfor %}", ["t"]),
+        ("{% set x = worker.name %}{{ x.anything }}{{ claim.facts|length }}{{ claim.facts.strip() }}", []),
+        ("{% for row in applicant.rows %}{{ row.label }}{{ row.valeu }}{% endfor %}", ["row.valeu"]),
+        ("{% macro m(a) %}{{ a }}{{ b }}{% endmacro %}{{ m(1) }}", ["b"]),
+        ("{{ range(3)|list }}{{ request_items[0].text }}{{ request_items[0].txt }}", ["request_items.txt"]),
+    ],
+)
 def test_unknown_placeholders(source, expected):
     assert [name.replace(".0.", ".") for name in unknown(source)] == expected
 
 
 def test_a_misspelt_placeholder_is_reported_at_load_with_the_file(tmp_path):
-    path = centre_template(tmp_path / "centre", "agreement", "{{ applicant.nmae }}", "{{ serail }}",
-                           "{%p for term in agreement.terms %}", "{{ term.txt }}", "{%p endfor %}")
+    path = centre_template(
+        tmp_path / "centre",
+        "agreement",
+        "{{ applicant.nmae }}",
+        "{{ serail }}",
+        "{%p for term in agreement.terms %}",
+        "{{ term.txt }}",
+        "{%p endfor %}",
+    )
     with pytest.raises(TemplateProblem) as caught:
         DocumentRenderer(tmp_path / "centre")
     problem = caught.value
@@ -100,12 +111,12 @@ def test_a_centre_template_replaces_the_default_and_others_fall_back(tmp_path):
     centre_template(tmp_path / "centre", "application", "浦东中心专用：{{ applicant.name }} 已核对")
     renderer = DocumentRenderer(tmp_path / "centre")
     issued = datetime(2026, 11, 22, tzinfo=UTC)
-    own = renderer.render("application", worker_case(), document_id="D1", verify_url="https://x/v/D1",
-                          issued_at=issued)
+    own = renderer.render("application", worker_case(), document_id="D1", verify_url="https://x/v/D1", issued_at=issued)
     texts = [p.text for p in docx.Document(io.BytesIO(own.data)).paragraphs]
     assert f"浦东中心专用：{WORKER_NAME} 已核对" in texts  # autoescape keeps & and <
-    default = renderer.render("agreement", worker_case(), document_id="D2", verify_url="https://x/v/D2",
-                              issued_at=issued)
+    default = renderer.render(
+        "agreement", worker_case(), document_id="D2", verify_url="https://x/v/D2", issued_at=issued
+    )
     assert docx.Document(io.BytesIO(default.data)).paragraphs[0].text == "调解协议书"
     assert template_path("application", tmp_path / "centre") == tmp_path / "centre" / "application.docx"
     assert template_path("agreement", tmp_path / "centre") == DEFAULT_DIR / "agreement.docx"
