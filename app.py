@@ -14,7 +14,7 @@ from typing import Any
 
 import tornado.web
 
-from handlers import files, h5, mp, office, public, taxonomy, wechat_callback
+from handlers import files, h5, mp, office, office_admin, public, taxonomy, wechat_callback
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
 from services.context import ServiceContext
@@ -109,6 +109,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         *h5.routes,
         *taxonomy.routes,
         *office.routes,
+        *office_admin.routes,
     ]
     return tornado.web.Application(
         routes,

@@ -173,3 +173,52 @@ async def test_deactivated_staff_lose_access_at_once(office, app):
     assert (await office.get("/office/")).code == 200
     await set_active(app.settings["services"].ctx, admin, "li.ming", False)
     assert (await office.get("/office/")).code == 302
+
+
+@pytest.mark.gen_test
+async def test_centre_admin_manages_mediators_and_a_mediator_cannot(office, app):
+    await make_staff(app, "zhang.admin", role="centre_admin")
+    await sign_in(office, "zhang.admin")
+    await office.get("/office/staff")
+    weak = await office.post(
+        "/office/staff",
+        {"action": "create", "login": "new.one", "name": "王调解", "role": "mediator", "password": "short"},
+    )
+    assert weak.code == 422 and "至少10" in weak.body.decode()
+    made = await office.post(
+        "/office/staff",
+        {"action": "create", "login": "new.one", "name": "王调解", "role": "mediator", "password": STAFF_PASSWORD},
+    )
+    assert made.code == 200 and "账号已创建" in made.body.decode() and "new.one" in made.body.decode()
+    admin_of_other = await office.post(
+        "/office/staff",
+        {"action": "create", "login": "other.admin", "name": "某", "role": "system_admin", "password": STAFF_PASSWORD},
+    )
+    assert admin_of_other.code == 403
+    mediator = CookieClient(office.http_client, office.base_url)
+    await sign_in(mediator, "new.one")
+    assert (await mediator.get("/office/staff")).code == 403
+    assert (await mediator.get("/office/calendar")).code == 403
+
+
+@pytest.mark.gen_test
+async def test_configured_calendar_makes_a_provisional_deadline_exact(office, app):
+    from datetime import UTC, datetime
+
+    ctx = app.settings["services"].ctx
+    serial, _ = await new_case(app)
+    received = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # day 15 falls in 2027
+    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": received}})
+    await make_staff(app, "zhang.admin", role="centre_admin")
+    await sign_in(office, "zhang.admin")
+    before = (await office.get(f"/office/cases/{serial}")).body.decode()
+    assert "暂定" in before and "2027-01-04" in before
+    await office.get("/office/calendar?year=2027")
+    bad = await office.post("/office/calendar", {"year": "2027", "holidays": "2027-13-01", "working_days": ""})
+    assert bad.code == 422
+    saved = await office.post(
+        "/office/calendar", {"year": "2027", "holidays": "2027-01-01\n2027-01-04", "working_days": ""}
+    )
+    assert saved.code == 200 and "已保存" in saved.body.decode()
+    after = (await office.get(f"/office/cases/{serial}")).body.decode()
+    assert "2027-01-05" in after and "暂定" not in after
