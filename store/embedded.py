@@ -7,10 +7,14 @@ every other task on the loop, which is what the store relies on (one update_one 
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import mongomock
 from mongomock.filtering import filter_applies
+from mongomock.helpers import patch_datetime_awareness_in_document
 from pymongo import ReturnDocument
 
 EMBEDDED_URI_PREFIX = "mongomock://"
@@ -32,15 +36,21 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool)
 
 
+def _positional(update: Any) -> bool:
+    fields = (f for op in update.values() if isinstance(op, dict) for f in op) if isinstance(update, dict) else ()
+    return any(f.endswith(".$") or ".$." in f for f in fields)
+
+
 class _Narrowing:
     """Lets mongomock read only the documents a filter can match instead of scanning the collection.
 
-    mongomock evaluates every filter against every document, even `{"_id": x}`. Two narrowings,
-    both re-checked with mongomock's own `filter_applies`, so they can only make reads faster:
+    mongomock evaluates every filter against every document, even `{"_id": x}`. Two narrowings:
     an `_id` equality or `$in` reads those documents directly; an equality on the first field of a
-    declared index reads the ids an in-memory map holds for that value. The map is a superset of
-    the truth (inserts add to it; an update that may change an indexed field marks it stale, and
-    a stale map is rebuilt by one scan on the next read). This relies on mongomock 4.3.0's
+    declared index reads the ids an in-memory map holds for that value. The map is exact while it
+    is fresh (inserts add to it; an update that may change an indexed field, or any delete, marks
+    it stale, and a stale map is rebuilt by one scan on the next read), so a filter that is just
+    that equality needs no further check; any other filter is still checked by mongomock's own
+    `filter_applies` on the candidates. This relies on mongomock 4.3.0's
     `Collection._iter_documents` and `_store._documents`, pinned in requirements and tested.
     """
 
@@ -73,10 +83,29 @@ class _Narrowing:
             if upsert or any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
                 self._stale.add(path)
 
+    def deleted(self) -> None:
+        self._stale.update(self._fields)
+
+    def exact_ids(self, filter: Any) -> list | None:
+        """The ids matching a filter that is exactly one indexed equality, without checking documents."""
+        if not isinstance(filter, dict) or len(filter) != 1:
+            return None
+        [(path, value)] = filter.items()
+        if path not in self._fields or not _scalar(value):
+            return None
+        if path in self._stale:
+            self._rebuild(path)
+        documents = self._documents()
+        return [i for i in self._fields[path].get(value, ()) if i in documents]
+
     def _documents(self) -> dict:
         return self._collection._store._documents
 
     def _iter_documents(self, filter: Any) -> Any:
+        exact = self.exact_ids(filter)
+        if exact is not None:
+            documents = self._documents()
+            return (documents[i] for i in exact)
         ids = self._candidate_ids(filter) if isinstance(filter, dict) else None
         if ids is None:
             return self._scan(filter)
@@ -109,44 +138,85 @@ class _Narrowing:
 
 
 class EmbeddedCursor:
-    """The subset of AsyncCursor the store uses: sort, skip, limit, to_list and async iteration."""
+    """The subset of AsyncCursor the store uses: sort, skip, limit, to_list and async iteration.
 
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
+    A page of a sorted result ("newest 20 of a centre's cases") is picked from the stored documents
+    by a plain Python sort on the one key, and only that page is copied and projected by mongomock:
+    mongomock itself would copy and project every match, then sort with its slow BSON comparison.
+    """
+
+    def __init__(self, collection: Any, filter: Any, projection: Any, kwargs: dict[str, Any]) -> None:
+        self._collection = collection
+        self._filter = filter
+        self._projection = projection
+        self._kwargs = kwargs
+        self._sort: list[tuple[str, int]] = []
+        self._skip = 0
+        self._limit = 0
+        self._results: Iterator[dict] | None = None
 
     def sort(self, key_or_list: Any, direction: int | None = None) -> EmbeddedCursor:
-        if direction is None:
-            self._cursor = self._cursor.sort(key_or_list)
-        else:
-            self._cursor = self._cursor.sort(key_or_list, direction)
+        self._sort = [(key_or_list, direction or 1)] if isinstance(key_or_list, str) else list(key_or_list)
         return self
 
     def skip(self, n: int) -> EmbeddedCursor:
-        self._cursor = self._cursor.skip(n)
+        self._skip = n
         return self
 
     def limit(self, n: int) -> EmbeddedCursor:
-        self._cursor = self._cursor.limit(n)
+        self._limit = n
         return self
 
+    def _run(self) -> Iterator[dict]:
+        if self._results is None:
+            page = self._page() if len(self._sort) == 1 and (self._limit or self._skip) else None
+            if page is None:
+                cursor = self._collection.find(self._filter, self._projection, **self._kwargs)
+                if self._sort:
+                    cursor = cursor.sort(self._sort)
+                cursor = cursor.skip(self._skip).limit(self._limit)
+                page = list(cursor)
+            self._results = iter(page)
+        return self._results
+
+    def _page(self) -> list[dict] | None:
+        """The requested page, or None when the sort key's values are not of one comparable kind."""
+        key, direction = self._sort[0]
+        # mongomock stores datetimes naive (UTC) and patches filters the same way before matching.
+        spec = patch_datetime_awareness_in_document(self._filter or {})
+        stored = list(self._collection._iter_documents(spec))
+        values = [_path_value(doc, key) for doc in stored]
+        kinds = {type(v) for v in values}
+        if len(kinds) > 1 or kinds - {str, int, float, datetime}:
+            return None
+        try:
+            order = sorted(range(len(stored)), key=values.__getitem__, reverse=direction < 0)
+        except TypeError:  # naive and aware datetimes side by side: both are UTC
+            values = [_sort_value(v) for v in values]
+            order = sorted(range(len(stored)), key=values.__getitem__, reverse=direction < 0)
+        end = self._skip + self._limit if self._limit else None
+        picked = [stored[i]["_id"] for i in order[self._skip : end]]
+        copies = {doc["_id"]: doc for doc in self._collection.find({"_id": {"$in": picked}}, self._projection)}
+        return [copies[i] for i in picked if i in copies]
+
     async def to_list(self, length: int | None = None) -> list[dict]:
-        if length is None:
-            return list(self._cursor)
-        out = []
-        for doc in self._cursor:
-            out.append(doc)
-            if len(out) >= length:
-                break
-        return out
+        results = self._run()
+        return list(results) if length is None else list(itertools.islice(results, length))
 
     def __aiter__(self) -> EmbeddedCursor:
         return self
 
     async def __anext__(self) -> dict:
         try:
-            return next(self._cursor)
+            return next(self._run())
         except StopIteration:
             raise StopAsyncIteration from None
+
+
+def _sort_value(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # stored UTC; naive and aware must compare
+    return value
 
 
 class EmbeddedCollection:
@@ -173,7 +243,7 @@ class EmbeddedCollection:
         # PyMongo counts the command when the cursor is first read; counting here is equivalent
         # for the store, which reads every cursor it opens.
         self._client.count()
-        return EmbeddedCursor(self._collection.find(filter, projection, **kwargs))
+        return EmbeddedCursor(self._collection, filter, projection, kwargs)
 
     async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
         self._client.count()
@@ -189,6 +259,10 @@ class EmbeddedCollection:
         return_document: bool = ReturnDocument.BEFORE,
     ) -> dict | None:
         self._client.count()
+        if _positional(update):
+            # mongomock 4.3 re-runs the update with `{_id}` alone, so `$` silently updates the
+            # array's FIRST element, whatever the filter matched: refuse rather than corrupt.
+            raise NotImplementedError("embedded engine: positional '$' in find_one_and_update (use update_one)")
         self._narrowing.updating(filter, update, upsert)
         return self._collection.find_one_and_update(
             filter, update, projection=projection, upsert=upsert, return_document=return_document
@@ -196,15 +270,18 @@ class EmbeddedCollection:
 
     async def delete_one(self, filter: Any) -> Any:
         self._client.count()
+        self._narrowing.deleted()
         return self._collection.delete_one(filter)
 
     async def delete_many(self, filter: Any) -> Any:
         self._client.count()
+        self._narrowing.deleted()
         return self._collection.delete_many(filter)
 
     async def count_documents(self, filter: Any) -> int:
         self._client.count()
-        return self._collection.count_documents(filter)
+        exact = self._narrowing.exact_ids(filter)
+        return len(exact) if exact is not None else self._collection.count_documents(filter)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
         self._client.count()

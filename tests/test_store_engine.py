@@ -149,3 +149,75 @@ async def test_embedded_index_follows_updates_upserts_and_deletes(app):
     await col.insert_one({"_id": 2, "owner": "d"})
     assert await col.find({"owner": "a"}).to_list(None) == []
     assert await col.count_documents({"owner": "d"}) == 1
+
+
+@pytest.mark.gen_test
+async def test_outbox_update_by_array_position_is_conditional_on_version_and_length(app):
+    # The notification sender's writes (services/notification_sender.py): positions, $size, a revision.
+    col = db_of(app)["engine_outbox"]
+    due = datetime(2026, 3, 1, tzinfo=UTC)
+    notes = [{"id": "x", "state": "pending", "attempts": 0}, {"id": "y", "state": "pending", "attempts": 0}]
+    await col.insert_one({"_id": "a", "notifications": notes, "outbox_due_at": due})
+    version = {"_id": "a", "outbox_rev": None, "notifications": {"$size": 2}}
+    claim = {"$set": {"notifications.1.state": "claimed", "notifications.1.attempts": 1, "outbox_rev": 1}}
+    won = await col.update_one(version | {"notifications.1.id": "y", "notifications.1.state": "pending"}, claim)
+    lost = await col.update_one(version | {"notifications.1.id": "y", "notifications.1.state": "pending"}, claim)
+    assert (won.matched_count, lost.matched_count) == (1, 0)
+    doc = await col.find_one({"_id": "a"})
+    assert [n["state"] for n in doc["notifications"]] == ["pending", "claimed"]
+    assert doc["notifications"][1]["attempts"] == 1 and doc["outbox_rev"] == 1
+    await col.update_one(
+        {"_id": "a"}, {"$push": {"notifications": {"$each": [{"id": "z"}]}}, "$min": {"outbox_due_at": due}}
+    )
+    stale = await col.update_one(
+        {"_id": "a", "outbox_rev": 1, "notifications": {"$size": 2}}, {"$unset": {"outbox_due_at": ""}}
+    )
+    assert stale.matched_count == 0  # a notification was pushed since: the write must be recomputed
+    fresh = await col.update_one(
+        {"_id": "a", "outbox_rev": 1, "notifications": {"$size": 3}}, {"$unset": {"outbox_due_at": ""}}
+    )
+    assert fresh.matched_count == 1 and "outbox_due_at" not in await col.find_one({"_id": "a"})
+    await col.update_one({"_id": "a"}, {"$min": {"outbox_due_at": due}})
+    found = await col.find({"outbox_due_at": {"$lte": due}}, {"outbox_rev": 1}).sort("outbox_due_at", 1).to_list(5)
+    assert [d["_id"] for d in found] == ["a"]
+
+
+@pytest.mark.gen_test
+async def test_positional_update_one_changes_the_matched_element(app):
+    col = db_of(app)["engine_positional"]
+    await col.insert_one({"_id": "a", "n": [{"id": "x", "s": "p"}, {"id": "y", "s": "p"}]})
+    await col.update_one({"_id": "a", "n": {"$elemMatch": {"id": "y", "s": "p"}}}, {"$set": {"n.$.s": "c"}})
+    assert [e["s"] for e in (await col.find_one({"_id": "a"}))["n"]] == ["p", "c"]
+
+
+@pytest.mark.gen_test
+async def test_embedded_refuses_positional_find_one_and_update(app):
+    # mongomock 4.3 would update the first element instead of the matched one: refused loudly.
+    _embedded_only(app)
+    col = db_of(app)["engine_positional_fau"]
+    await col.insert_one({"_id": "a", "n": [{"id": "x", "s": "p"}, {"id": "y", "s": "p"}]})
+    with pytest.raises(NotImplementedError):
+        await col.find_one_and_update({"_id": "a", "n.id": "y"}, {"$set": {"n.$.s": "c"}})
+    assert [e["s"] for e in (await col.find_one({"_id": "a"}))["n"]] == ["p", "p"]
+
+
+@pytest.mark.gen_test
+async def test_sorted_pages_match_the_full_sort(app):
+    col = db_of(app)["engine_pages"]
+    await col.create_index([("centre", 1), ("at", -1)])
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(60):
+        await col.insert_one({"_id": f"d{i:02d}", "centre": "c1" if i % 3 else "c2", "at": base + timedelta(hours=i),
+                              "name": f"n{i}", "big": "x" * 100})  # fmt: skip
+    everything = [d["_id"] for d in await col.find({"centre": "c1"}).to_list(None)]
+    expected = sorted(everything, key=lambda i: int(i[1:]), reverse=True)
+    pages = []
+    for page in range(4):
+        docs = await col.find({"centre": "c1"}, {"name": 1}).sort("at", -1).skip(page * 12).limit(12).to_list(12)
+        assert all(set(d) == {"_id", "name"} for d in docs)
+        pages += [d["_id"] for d in docs]
+    assert pages == expected
+    since = base + timedelta(hours=30)
+    recent = await col.find({"centre": "c1", "at": {"$gte": since}}).sort("at", 1).limit(5).to_list(5)
+    assert [d["_id"] for d in recent] == ["d31", "d32", "d34", "d35", "d37"]
+    assert await col.count_documents({"centre": "c2"}) == 20

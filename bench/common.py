@@ -1,0 +1,185 @@
+"""What every bench shares: the server as a subprocess, keep-alive HTTP on 127.0.0.1, load, percentiles, tables."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+REQUEST_TIMEOUT = 30.0  # seconds; slower than this means the bench (or the server) broke
+Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
+Row = tuple[str, ...]
+
+
+def failure(what: str, status: int, payload: bytes) -> RuntimeError:
+    return RuntimeError(f"{what}: HTTP {status} {payload[:300].decode(errors='replace')}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by process `pid` (Linux /proc); None where that is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    cookies: dict[str, str] = field(default_factory=dict)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to 127.0.0.1: far cheaper per request than AsyncHTTPClient."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def send(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Response:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            if self.streams is None:
+                self.streams = await asyncio.open_connection("127.0.0.1", self.port)
+            reader, writer = self.streams
+            lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+            lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+            fields: dict[str, str] = {}
+            cookies: dict[str, str] = {}
+            for line in head[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() == "set-cookie":
+                    cookie_name, _, rest = value.strip().partition("=")
+                    cookies[cookie_name] = rest.split(";", 1)[0].strip('"')
+                elif name:
+                    fields[name.strip().lower()] = value.strip()
+            payload = await reader.readexactly(int(fields.get("content-length", "0")))
+        return Response(int(head[0].split()[1]), payload, cookies)
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        response = await self.send(method, path, body, headers)
+        return response.status, response.body
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+
+
+@dataclass
+class Run:
+    latencies: list[float]  # seconds
+    elapsed: float
+
+    def pct(self, q: float) -> float:
+        """The q-quantile in milliseconds."""
+        ordered = sorted(self.latencies)
+        return 1000.0 * ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed
+
+
+async def load(port: int, clients: int, make: Callable[[], Request], expect: int, count: int, seconds: float) -> Run:
+    """`clients` workers, each on its own connection, issue requests until `count` or `seconds` is reached."""
+    issued = itertools.count()
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        conn = Connection(port)
+        try:
+            while next(issued) < count and time.perf_counter() < deadline:
+                method, path, body, headers = make()
+                began = time.perf_counter()
+                status, payload = await conn.request(method, path, body, headers)
+                latencies.append(time.perf_counter() - began)
+                if status != expect:
+                    raise failure(f"{method} {path}", status, payload)
+        finally:
+            conn.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return Run(latencies, time.perf_counter() - began)
+
+
+def fixed(method: str, path: str, headers: dict[str, str] | None = None) -> Callable[[], Request]:
+    return lambda: (method, path, b"", headers or {})
+
+
+async def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with code {server.returncode}")
+        conn = Connection(port)
+        try:
+            if (await conn.request("GET", "/healthz"))[0] == 200:
+                return
+        except OSError:
+            await asyncio.sleep(0.1)
+        finally:
+            conn.close()
+    raise RuntimeError("server did not answer /healthz in time")
+
+
+@contextmanager
+def server_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`python app.py --port N` with `env`; stopped at the end; its log kept (and named) only on failure."""
+    log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
+    base = {"PATH": os.environ.get("PATH", ""), "APP_ENV": "development", "MONGODB_URI": "mongomock://"}
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+        cwd=ROOT, env=base | env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    ok = False
+    try:
+        yield server
+        ok = True
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        if ok:
+            os.unlink(log.name)
+        else:
+            print(f"server log kept: {log.name}", file=sys.stderr)
+
+
+def verdict(ok: bool | None) -> str:
+    return "-" if ok is None else "PASS" if ok else "MISS"
+
+
+def print_table(rows: list[Row], header: Row = ("figure", "value", "target", "vs baseline", "result")) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
