@@ -14,18 +14,36 @@ from typing import Any
 
 import tornado.web
 
-from handlers import files, h5, mp, office, office_admin, public, taxonomy, wechat_callback
+from handlers import (
+    files,
+    h5,
+    mp,
+    mp_subscriptions,
+    office,
+    office_admin,
+    portal,
+    public,
+    taxonomy,
+    verify,
+    wechat_callback,
+)
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
+from services.card_signin import CardPlatformClient
 from services.context import ServiceContext
+from services.documents import Renderers
 from services.mp_sessions import SessionTokens
+from services.notification_sender import NotificationSender
+from services.pdf import PdfConverter
 from services.personal_data import FieldCipher
 from services.progress import ClientRateLimiter
+from services.sms import make_provider
 from services.staff import ensure_bootstrap_admin
 from services.taxonomy import Taxonomies
 from services.wechat_messages import WeChatMessages
 from services.wechat_tokens import AccessTokens
 from settings import Settings, SettingsError, load_settings
+from standins.card_platform import CardPlatformStandIn, Channel
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, connect, is_embedded
 from store.blobs import open_blob_store
@@ -69,16 +87,17 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         if settings.wechat_aes_key
         else None
     )
+    wechat_mp = WeChatApi(
+        settings.mp_app_id,
+        settings.mp_app_secret,
+        settings.wechat_api_base,
+        settings.wechat_timeout,
+        tokens=token_bridge,
+    )
     services = AppServices(
         ctx=ctx,
         tokens=SessionTokens(settings.cookie_secret, settings.mp_session_ttl),
-        wechat_mp=WeChatApi(
-            settings.mp_app_id,
-            settings.mp_app_secret,
-            settings.wechat_api_base,
-            settings.wechat_timeout,
-            tokens=token_bridge,
-        ),
+        wechat_mp=wechat_mp,
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
         access_tokens=access_tokens,
         token_bridge=token_bridge,
@@ -92,6 +111,10 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
             settings.wechat_timeout,
         ),
         taxonomies=Taxonomies.load(settings.centres),
+        card=CardPlatformClient(settings.card_platform, ctx.run_blocking),
+        sms=make_provider(settings.sms_provider),
+        renderers=Renderers({c.id: c.templates_dir for c in settings.centres}),
+        pdf=PdfConverter(),
         blobs=open_blob_store(
             embedded=is_embedded(settings.mongodb_uri),
             db=db,
@@ -100,16 +123,20 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
             current_version=settings.current_key_version,
             executor=executor,
         ),
+        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
     )
     routes = [
         *public.routes,
         *mp.routes,
+        *mp_subscriptions.routes,
         *files.routes,
         *wechat_callback.routes,
         *h5.routes,
         *taxonomy.routes,
         *office.routes,
         *office_admin.routes,
+        *verify.routes,
+        *portal.routes,
     ]
     return tornado.web.Application(
         routes,
@@ -136,9 +163,13 @@ async def start(app: tornado.web.Application) -> None:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
         if created:
             log.warning("created the first system administrator %r from BOOTSTRAP_ADMIN", created.login)
+    if services.ctx.settings.notifications.sender_enabled:
+        services.notification_sender.start()  # after the indexes: its pass reads cases by outbox_due_at
 
 
 async def close(app: tornado.web.Application) -> None:
+    app.settings["services"].renderers.close()
+    await app.settings["services"].notification_sender.stop()  # lets a pass record what it sent
     app.settings["services"].ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()
 
@@ -157,9 +188,16 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(
-            "WeChat stand-in on %s: open http://127.0.0.1:%d/h5/apply in a desktop browser and 'authorise' "
-            "as a test user; back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator)",
+            "WeChat stand-in on %s: open http://127.0.0.1:%d/h5/apply in a browser whose User-Agent contains "
+            "MicroMessenger (devtools' device mode) and 'authorise' as a test user (other browsers get the portal "
+            "sign-in); back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator)",
             settings.wechat_api_base,
+            port,
+        )
+        log.warning(
+            "card platform stand-in on %s: open http://127.0.0.1:%d/portal/login, open the QR code's address "
+            "(the link under it) in another tab and confirm as a test person; SMS codes appear in this log",
+            settings.card_platform.base_url,
             port,
         )
     await asyncio.Event().wait()
@@ -186,11 +224,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def start_standins(settings: Settings) -> Settings:
-    """Start the WeChat stand-in on a free local port and point the settings at it."""
+    """Start the WeChat and card platform stand-ins on free local ports and point the settings at them."""
     standin = WeChatStandIn({settings.wechat_app_id: settings.wechat_app_secret,
                              settings.mp_app_id: settings.mp_app_secret})  # fmt: skip
     base = standin.start()
-    return dataclasses.replace(settings, wechat_api_base=base, wechat_oauth_base=standin.oauth_base_url)
+    card = settings.card_platform
+    channel = Channel(settings.public_base_url + "/portal/card/notify", card.channel_key, card.public_key)
+    card_base = CardPlatformStandIn({card.channel_id: channel}).start()
+    return dataclasses.replace(
+        settings,
+        wechat_api_base=base,
+        wechat_oauth_base=standin.oauth_base_url,
+        card_platform=dataclasses.replace(card, base_url=card_base),
+    )
 
 
 if __name__ == "__main__":

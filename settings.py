@@ -15,6 +15,19 @@ import yaml
 DEV_DATA_KEY = "1:" + "00112233445566778899aabbccddeeff"
 DEV_LOOKUP_KEY = "dev-lookup-key-not-for-production"
 DEV_COOKIE_SECRET = "dev-cookie-secret-not-for-production"
+# The card platform (issue 6): a DEV channel whose keys the local stand-in shares; a real channel's
+# keys come from the platform's onboarding (CARD_* variables).
+DEV_CARD_CHANNEL_KEY = "6361726464657663686e6c6b65793031"
+DEV_CARD_PLATFORM_PRIVATE_KEY = "f5932b751fa651e267e80aebc9640be015772b1d224874617b8be97d6e12cd6e"  # the stand-in's
+DEV_CARD_PLATFORM_PUBLIC_KEY = (
+    "04aa651e97e5dacce7d56397ab5a0521eb83ba6f4847b24aa596af4025307ded0b"
+    "fff04f430effd7edc3e2562369f8747d2b61fb9dcc77599be0fc59d3d537aa4b"
+)
+DEV_CARD_PRIVATE_KEY = "87fde3ec8cb50320ecea678774574c76f5d57b9c36d29188030ca73d5200944b"  # ours
+DEV_CARD_PUBLIC_KEY = (
+    "04a1fb2e1fb7ac0ea32cba4f3e965d019e896277a397c3588394330c903695d7d9"
+    "b34c9b556172bde32d6dc13c41ce6b88f8e650b5797ca1fdc96e5c70cabe151e"
+)
 
 
 class SettingsError(Exception):
@@ -44,6 +57,50 @@ class Centre:
     region_codes: tuple[str, ...]
     match: tuple[str, ...]  # place names that route a case here
     taxonomy_file: str = ""  # the centre's official cause list (YAML); empty: data/causes_default.yaml
+    templates_dir: str = ""  # the centre's own document templates (<kind>.docx); empty: docgen's defaults
+    address: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """The background sender (config.yaml `notification_sender:`) and message templates (`wechat_templates:`)."""
+
+    sender_enabled: bool = True  # NOTIFICATION_SENDER=off: this process does not send (another one does)
+    poll_seconds: float = 0.5
+    batch: int = 100  # cases read per pass
+    concurrency: int = 4  # cases handled at once (each send holds one of the blocking pool's threads)
+    claim_seconds: float = 60.0  # a claim older than this is taken to be a crashed sender's
+    backoff_base_seconds: float = 2.0
+    backoff_cap_seconds: float = 300.0
+    give_up_hours: float = 48.0
+    rate_per_second: float = 20.0  # per WeChat app id, in this process
+    oa_templates: dict[str, str] = field(default_factory=dict)  # notification kind or "default" -> template id
+    mp_templates: dict[str, str] = field(default_factory=dict)  # kind or "default" -> subscribe template id
+    mp_page: str = "pages/cases/detail"
+    mp_keys: tuple[str, ...] = ("thing1", "thing2", "thing3", "thing4", "thing5")
+
+
+@dataclass(frozen=True)
+class CardPlatformSettings:
+    """The electronic social security card platform (config.yaml `card_platform:`, keys from CARD_*)."""
+
+    base_url: str = "https://card-platform.invalid/"  # CARD_PLATFORM_BASE: given at onboarding
+    platform_id: str = "sscard-national"  # names the platform in identity keys (sscard:<platform_id>:<subject>)
+    channel_id: str = "dev-mediation-channel"  # CARD_CHANNEL_ID
+    channel_key: bytes = bytes.fromhex(DEV_CARD_CHANNEL_KEY)  # CARD_CHANNEL_KEY: SM4 key of identity payloads
+    platform_public_key: str = DEV_CARD_PLATFORM_PUBLIC_KEY  # CARD_PLATFORM_PUBLIC_KEY: checks notifications
+    private_key: str = DEV_CARD_PRIVATE_KEY  # CARD_SM2_PRIVATE_KEY: signs our identity requests
+    public_key: str = DEV_CARD_PUBLIC_KEY  # CARD_SM2_PUBLIC_KEY: registered with the platform
+    timeout_seconds: float = 5.0  # one call to the platform
+    status_timeout_seconds: float = 2.0  # the availability probe before a QR code is shown
+    status_cache_seconds: float = 15.0
+    ticket_seconds: int = 120  # a login ticket's life
+    clock_skew_seconds: int = 300  # a notification's timestamp may be this far from ours
+
+    @property
+    def uses_dev_keys(self) -> bool:
+        return self.channel_key == bytes.fromhex(DEV_CARD_CHANNEL_KEY) or self.private_key == DEV_CARD_PRIVATE_KEY
 
 
 @dataclass(frozen=True)
@@ -80,6 +137,9 @@ class Settings:
     wechat_clicks: dict[str, dict[str, str]] = field(default_factory=dict)  # click key -> {action|text}
     bootstrap_admin: str = ""  # BOOTSTRAP_ADMIN "login:password": the first system administrator, if none
     listen_address: str = "127.0.0.1"  # LISTEN_ADDRESS: 0.0.0.0 behind a load balancer
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    card_platform: CardPlatformSettings = field(default_factory=CardPlatformSettings)
+    sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
     uses_dev_secrets: bool = field(default=False)
 
     @property
@@ -127,6 +187,9 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             match=tuple(c.get("match", [])),
             # A relative path is read from config.yaml's folder, wherever the server was started.
             taxonomy_file=str(Path(path).parent / c["taxonomy_file"]) if c.get("taxonomy_file") else "",
+            templates_dir=str(Path(path).parent / c["templates_dir"]) if c.get("templates_dir") else "",
+            address=c.get("address", ""),
+            phone=c.get("phone", ""),
         )
         for c in raw.get("centres", [])
     )
@@ -163,6 +226,9 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         wechat_clicks=raw.get("wechat_clicks") or {},
         bootstrap_admin=env.get("BOOTSTRAP_ADMIN", ""),
         listen_address=env.get("LISTEN_ADDRESS", raw.get("listen_address", "127.0.0.1")),
+        notifications=_notification_settings(raw, env),
+        card_platform=_card_platform_settings(raw.get("card_platform") or {}, env),
+        sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -187,12 +253,60 @@ def _evidence_limits(raw: Mapping[str, Any]) -> EvidenceLimits:
     )
 
 
+def _notification_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> NotificationSettings:
+    sender = raw.get("notification_sender") or {}
+    templates = raw.get("wechat_templates") or {}
+    default = NotificationSettings()
+    enabled = env.get("NOTIFICATION_SENDER", "on" if sender.get("enabled", True) else "off").lower()
+    return NotificationSettings(
+        sender_enabled=enabled not in ("off", "0", "false", "no"),
+        poll_seconds=float(sender.get("poll_seconds", default.poll_seconds)),
+        batch=int(sender.get("batch", default.batch)),
+        concurrency=int(sender.get("concurrency", default.concurrency)),
+        claim_seconds=float(sender.get("claim_seconds", default.claim_seconds)),
+        backoff_base_seconds=float(sender.get("backoff_base_seconds", default.backoff_base_seconds)),
+        backoff_cap_seconds=float(sender.get("backoff_cap_seconds", default.backoff_cap_seconds)),
+        give_up_hours=float(sender.get("give_up_hours", default.give_up_hours)),
+        rate_per_second=float(sender.get("rate_per_second", default.rate_per_second)),
+        oa_templates={str(k): str(v) for k, v in (templates.get("official_account") or {}).items()},
+        mp_templates={str(k): str(v) for k, v in (templates.get("mini_program") or {}).items()},
+        mp_page=str(templates.get("mini_program_page", default.mp_page)),
+        mp_keys=tuple(templates.get("mini_program_keys") or default.mp_keys),
+    )
+
+
+def _card_platform_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> CardPlatformSettings:
+    default = CardPlatformSettings()
+    try:
+        channel_key = bytes.fromhex(env.get("CARD_CHANNEL_KEY", DEV_CARD_CHANNEL_KEY))
+    except ValueError as exc:
+        raise SettingsError("CARD_CHANNEL_KEY must be 32 hex digits (an SM4 key)") from exc
+    if len(channel_key) != 16:
+        raise SettingsError("CARD_CHANNEL_KEY must be 32 hex digits (an SM4 key)")
+    return CardPlatformSettings(
+        base_url=env.get("CARD_PLATFORM_BASE", raw.get("base_url", default.base_url)).rstrip("/") + "/",
+        platform_id=str(raw.get("platform_id", default.platform_id)),
+        channel_id=env.get("CARD_CHANNEL_ID", raw.get("channel_id", default.channel_id)),
+        channel_key=channel_key,
+        platform_public_key=env.get("CARD_PLATFORM_PUBLIC_KEY", default.platform_public_key),
+        private_key=env.get("CARD_SM2_PRIVATE_KEY", default.private_key),
+        public_key=env.get("CARD_SM2_PUBLIC_KEY", default.public_key),
+        timeout_seconds=float(raw.get("timeout_seconds", default.timeout_seconds)),
+        status_timeout_seconds=float(raw.get("status_timeout_seconds", default.status_timeout_seconds)),
+        status_cache_seconds=float(raw.get("status_cache_seconds", default.status_cache_seconds)),
+        ticket_seconds=int(raw.get("ticket_seconds", default.ticket_seconds)),
+        clock_skew_seconds=int(raw.get("clock_skew_seconds", default.clock_skew_seconds)),
+    )
+
+
 def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
         raise SettingsError(f"default_centre {settings.default_centre!r} is not among the centres")
     if settings.wechat_aes_key and not _valid_aes_key(settings.wechat_aes_key):
         raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
+    if settings.sms_provider not in ("standin", "none"):
+        raise SettingsError(f"SMS_PROVIDER must be 'standin' or 'none', not {settings.sms_provider!r}")
     if not settings.production:
         return
     if settings.mongodb_uri.startswith("mongomock://"):
@@ -205,6 +319,16 @@ def check_settings(settings: Settings) -> None:
     for base in (settings.wechat_api_base, settings.wechat_oauth_base):
         if not base.startswith("https://") or "127.0.0.1" in base or "localhost" in base:
             raise SettingsError(f"APP_ENV=production refuses a WeChat stand-in: {base}")
+    card = settings.card_platform
+    if card.uses_dev_keys or card.platform_public_key == DEV_CARD_PLATFORM_PUBLIC_KEY:
+        raise SettingsError(
+            "APP_ENV=production refuses the card platform's development keys: set CARD_CHANNEL_KEY, "
+            "CARD_SM2_PRIVATE_KEY, CARD_SM2_PUBLIC_KEY and CARD_PLATFORM_PUBLIC_KEY"
+        )
+    if not card.base_url.startswith("https://") or "127.0.0.1" in card.base_url or "localhost" in card.base_url:
+        raise SettingsError(f"APP_ENV=production refuses a card platform stand-in: {card.base_url}")
+    if settings.sms_provider == "standin":
+        raise SettingsError("APP_ENV=production refuses the SMS stand-in (SMS_PROVIDER): codes would only be logged")
 
 
 def _valid_aes_key(text: str) -> bool:

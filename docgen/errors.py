@@ -12,6 +12,17 @@ class DocgenError(Exception):
         self.message = message
         self.message_en = message_en
 
+    def __reduce__(self) -> tuple:
+        # Documents render in worker processes: the error must cross back intact, subclasses included.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[DocgenError], args: tuple, state: dict) -> DocgenError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class DocumentRefused(DocgenError):
     """The case cannot fill this document (yet): an agreement before settlement, a withdrawn case."""

@@ -11,10 +11,15 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
+from services.card_signin import IdentityProvider
 from services.context import ServiceContext
+from services.documents import Renderers
 from services.errors import ServiceError, Unauthorized
 from services.mp_sessions import SessionTokens
+from services.notification_sender import NotificationSender
+from services.pdf import PdfConverter
 from services.progress import ClientRateLimiter
+from services.sms import SmsProvider
 from services.taxonomy import Taxonomies
 from services.wechat_messages import WeChatMessages
 from services.wechat_tokens import AccessTokens
@@ -42,6 +47,11 @@ class AppServices:
     wechat_messages: WeChatMessages  # the callback
     blobs: BlobStore  # encrypted files: evidence, generated documents
     taxonomies: Taxonomies  # each centre's cause list
+    card: IdentityProvider  # the social security card platform (portal sign-in)
+    sms: SmsProvider  # verification codes of portal accounts
+    renderers: Renderers  # document templates, per centre
+    pdf: PdfConverter  # LibreOffice, where installed
+    notification_sender: NotificationSender | None = None  # started by app.start; `wake()` after a move
 
 
 def database_down(exc: BaseException) -> bool:

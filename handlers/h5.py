@@ -9,11 +9,12 @@ import tornado.web
 from tornado.web import authenticated
 
 from handlers.base import ApiHandler
+from handlers.documents import send_document
 from handlers.files import send_download
 from handlers.pages import PageHandler, session_person
 from handlers.uploads import StreamedUploadMixin
 from services import application_form as form
-from services import backoffice, cases, drafts, evidence
+from services import backoffice, cases, documents, drafts, evidence, portal_accounts
 from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.progress import check_progress
 from services.web_signin import new_state, person_from_oauth_code, safe_next, states_match
@@ -120,8 +121,11 @@ class StepHandler(PageHandler):
         common = {"kind": kind, "step": step, "steps": form.STEPS, "titles": form.STEP_TITLES,
                   "kind_title": form.KIND_TITLES[kind], "errors": errors}  # fmt: skip
         if step in form.FORM_STEPS:
+            section = draft.get(step)
+            if step == "applicant" and not section:  # a first visit: start from the signed-in person's identity
+                section = await portal_accounts.applicant_prefill(self.ctx, self.person_id, kind)
             self.render_page("h5/step.html", status, fields=form.form_fields(kind, step),
-                             values=form.form_values(draft.get(step)), **common)  # fmt: skip
+                             values=form.form_values(section), **common)  # fmt: skip
         elif step == "notice":
             versions = self.ctx.settings.consent_versions
             self.render_page("h5/notice.html", status, version=versions[-1],
@@ -185,7 +189,16 @@ class MyCasesHandler(PageHandler):
 class CaseHandler(PageHandler):
     @authenticated
     async def get(self, serial: str) -> None:
-        self.render_page("h5/case.html", case=await cases.my_case(self.ctx, self.person_id, serial))
+        case = await cases.my_case(self.ctx, self.person_id, serial)
+        papers = await documents.documents_for_party(self.ctx, self.person_id, serial)
+        self.render_page("h5/case.html", case=case, documents=papers)
+
+
+class CaseDocumentHandler(PageHandler):
+    @authenticated
+    async def get(self, serial: str, document_id: str) -> None:
+        file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id, serial, document_id)
+        await send_document(self, self.services.pdf, file, self.get_query_argument("format", "docx"))
 
 
 class ClarifiedHandler(PageHandler):
@@ -286,6 +299,7 @@ routes = [
     (r"/h5/cases/" + SERIAL, CaseHandler),
     (r"/h5/cases/" + SERIAL + "/withdraw", WithdrawHandler),
     (r"/h5/cases/" + SERIAL + "/clarified", ClarifiedHandler),
+    (r"/h5/cases/" + SERIAL + "/documents/([0-9a-f]{32})", CaseDocumentHandler),
     (r"/h5/files", H5FilesHandler),
     (r"/h5/files/([0-9a-f]{32})", H5FileHandler),
     (r"/h5/progress", ProgressPageHandler),

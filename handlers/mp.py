@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.base import ApiHandler
-from services import backoffice, cases, drafts
+from handlers.documents import send_document
+from services import backoffice, cases, documents, drafts
 from services.errors import ServiceError
 from services.mp_sessions import sign_in_with_code
 
@@ -73,6 +74,20 @@ class ClarifiedAnswerHandler(ApiHandler):
         self.send_json(case)
 
 
+class DocumentsHandler(ApiHandler):
+    async def get(self, serial: str) -> None:
+        items = await documents.documents_for_party(self.ctx, self.person_id(), serial)
+        for item in items:
+            item["download"] = f"/api/mp/applications/{serial}/documents/{item['id']}"
+        self.send_json({"items": items})
+
+
+class DocumentHandler(ApiHandler):
+    async def get(self, serial: str, document_id: str) -> None:
+        file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id(), serial, document_id)
+        await send_document(self, self.services.pdf, file, self.get_query_argument("format", "docx"))
+
+
 class DraftHandler(ApiHandler):
     async def get(self, kind: str) -> None:
         self.send_json(await drafts.load_draft(self.ctx, self.person_id(), kind))
@@ -105,6 +120,8 @@ routes = [
     (rf"/api/mp/applications/{SERIAL}", ApplicationHandler),
     (rf"/api/mp/applications/{SERIAL}/withdraw", WithdrawHandler),
     (rf"/api/mp/applications/{SERIAL}/clarified", ClarifiedAnswerHandler),
+    (rf"/api/mp/applications/{SERIAL}/documents", DocumentsHandler),
+    (rf"/api/mp/applications/{SERIAL}/documents/([0-9a-f]{{32}})", DocumentHandler),
     (rf"/api/mp/drafts/{KIND}", DraftHandler),
     (rf"/api/mp/drafts/{KIND}/submit", DraftSubmitHandler),
 ]

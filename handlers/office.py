@@ -7,8 +7,11 @@ from typing import Any
 
 import tornado.web
 
+from docgen.context import TITLES
+from handlers.documents import send_document
+from handlers.files import send_download
 from handlers.pages import COOKIE_FLAGS, PageHandler
-from services import backoffice, staff
+from services import backoffice, documents, evidence, staff
 from services.errors import FieldError, ServiceError, Unauthorized, ValidationFailed
 from services.staff import StaffMember
 
@@ -122,6 +125,7 @@ class CaseHandler(OfficeHandler):
         case = await backoffice.staff_case(self.ctx, self.staff_member, serial)
         self.render_office(
             "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {},
+            documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial), kinds=TITLES,
             taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
             mediators=await backoffice.mediators_of(self.ctx, case["centre_id"]),
         )  # fmt: skip
@@ -137,7 +141,14 @@ class CaseActionHandler(CaseHandler):
         revealed = None
         try:
             if action in SIMPLE_MOVES:
-                await backoffice.simple_move(self.ctx, member, serial, action, form)
+                terms = [
+                    {"text": t, "amount": a, "due_date": d, "method": m}
+                    for t, a, d, m in zip(
+                        self.get_body_arguments("term_text"), self.get_body_arguments("term_amount"),
+                        self.get_body_arguments("term_due"), self.get_body_arguments("term_method"), strict=False,
+                    )
+                ]  # fmt: skip
+                await backoffice.simple_move(self.ctx, member, serial, action, form, terms)
             elif action == "clarify":
                 case = await backoffice.staff_case(self.ctx, member, serial)
                 taxonomy = self.services.taxonomies.for_centre(case["centre_id"])
@@ -152,6 +163,10 @@ class CaseActionHandler(CaseHandler):
             elif action == "assign":
                 mediator = await staff.current_member(self.ctx, form.get("mediator", ""))
                 await backoffice.assign(self.ctx, member, serial, mediator)
+            elif action == "document":
+                await documents.generate(
+                    self.ctx, self.services.renderers, self.services.blobs, member, serial, form.get("kind", "")
+                )
             elif action == "reveal":
                 party, _, field = form.get("field", "").partition(".")
                 value = await backoffice.reveal(self.ctx, member, serial, party, field)
@@ -169,6 +184,23 @@ class CaseActionHandler(CaseHandler):
         self.redirect(f"/office/cases/{serial}")
 
 
+class DocumentDownloadHandler(OfficeHandler):
+    @tornado.web.authenticated
+    async def get(self, document_id: str) -> None:
+        file = await documents.document_for_staff(self.ctx, self.services.blobs, self.staff_member, document_id)
+        await send_document(self, self.services.pdf, file, self.get_query_argument("format", "docx"))
+
+
+class StaffFileHandler(OfficeHandler):
+    """Evidence, for staff of the centre of a case that lists it."""
+
+    @tornado.web.authenticated
+    async def get(self, file_id: str) -> None:
+        member = self.staff_member
+        reader = evidence.Reader.staff(member.login, "" if member.role == staff.SYSTEM_ADMIN else member.centre_id)
+        await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
+
+
 SERIAL = r"(\d{1,20})"
 routes = [
     (r"/office/?", QueueHandler),
@@ -176,4 +208,6 @@ routes = [
     (r"/office/logout", LogoutHandler),
     (r"/office/cases/" + SERIAL, CaseHandler),
     (r"/office/cases/" + SERIAL + r"/([a-z_]+)", CaseActionHandler),
+    (r"/office/documents/([0-9a-f]{32})", DocumentDownloadHandler),
+    (r"/office/files/([0-9a-f]{32})", StaffFileHandler),
 ]

@@ -212,6 +212,35 @@ def openapi_document() -> dict[str, Any]:
                     "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503"),
                 }
             },
+            "/api/mp/applications/{serial}/documents": {
+                "get": {
+                    "summary": "The documents generated for one of the caller's cases, every version, newest first",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "responses": _responses(
+                        "200",
+                        {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+                        "the documents (id, kind, title, version, sm3, size, issued_at, download)",
+                        "401", "404", "503",
+                    ),  # fmt: skip
+                }
+            },
+            "/api/mp/applications/{serial}/documents/{file_id}": {
+                "get": {
+                    "summary": "Download a document (.docx as issued; ?format=pdf where LibreOffice is installed)",
+                    "security": BEARER,
+                    "parameters": [
+                        SERIAL_PARAM,
+                        {"name": "file_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}},
+                    ],
+                    "responses": {
+                        "200": {"description": "the file"},
+                        "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
+                        "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
+                    },
+                }
+            },
             "/api/mp/applications/{serial}/clarified": {
                 "post": {
                     "summary": "Confirm the request items the mediator pushed, or ask for a change with a comment",

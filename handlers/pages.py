@@ -41,6 +41,11 @@ def session_person(handler: tornado.web.RequestHandler) -> str | None:
     return person_id
 
 
+def in_wechat(handler: tornado.web.RequestHandler) -> bool:
+    """WeChat's own browser (phone or desktop client) says so in its User-Agent."""
+    return "MicroMessenger" in handler.request.headers.get("User-Agent", "")
+
+
 class PageHandler(tornado.web.RequestHandler):
     """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
 
@@ -63,6 +68,11 @@ class PageHandler(tornado.web.RequestHandler):
 
     def get_current_user(self) -> str | None:
         return session_person(self)
+
+    def get_login_url(self) -> str:
+        # Inside WeChat, WeChat's OAuth signs people in; any other browser gets the portal's choice
+        # (card QR code, password, registration).
+        return "/h5/oauth/start" if in_wechat(self) else "/portal/login"
 
     @property
     def person_id(self) -> str:

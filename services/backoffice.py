@@ -320,7 +320,12 @@ def _text(value: str, field: str, label: str, limit: int, required: bool = True)
 
 
 async def simple_move(
-    ctx: ServiceContext, member: StaffMember, serial: str, move: str, form: dict[str, str]
+    ctx: ServiceContext,
+    member: StaffMember,
+    serial: str,
+    move: str,
+    form: dict[str, str],
+    terms: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """accept, decline, schedule, open_session, settle, fail: each checked, recorded and notified."""
     doc = await _case_for(ctx, member, serial)
@@ -350,8 +355,10 @@ async def simple_move(
     elif move == "open_session":
         notice = applicant_notice(doc, move, "调解已开始", {"案件编号": serial}, link, now)
     elif move == "settle":
-        terms = _text(form.get("terms", ""), "terms", "调解协议的内容", 5000)
-        set_fields["outcome"] = {"kind": "settled", "at": now, "terms_text": terms, "recorded_by": member.login}
+        agreement = check_agreement(form, terms or [], now)
+        text = "；".join(t["text"] for t in agreement["terms"])
+        set_fields["outcome"] = {"kind": "settled", "at": now, "agreement": agreement, "terms_text": text,
+                                 "recorded_by": member.login}  # fmt: skip
         notice = applicant_notice(doc, move, "调解成功", {"案件编号": serial, "结果": "已达成调解协议"}, link, now)
     elif move == "fail":
         note = _text(form.get("reason", ""), "reason", "调解不成的原因", MAX_REASON)
@@ -364,6 +371,44 @@ async def simple_move(
     return await apply_move(
         ctx, serial, move, _actor(member), CHANNEL, set_fields=set_fields, notify=[notice], note=note
     )
+
+
+def check_agreement(form: dict[str, str], rows: list[dict[str, str]], now: datetime) -> dict[str, Any]:
+    """The agreed terms as numbered items (text, amount, due date, method), what is waived, copies."""
+    errors: list[FieldError] = []
+    terms = []
+    for i, row in enumerate(r for r in rows if any((v or "").strip() for v in r.values())):
+        text = (row.get("text") or "").strip()
+        if not text:
+            errors.append(FieldError(f"terms[{i}].text", "required", f"请填写第{i + 1}项协议内容"))
+        elif len(text) > MAX_ITEM_TEXT:
+            errors.append(FieldError(f"terms[{i}].text", "too_long", f"第{i + 1}项协议内容不能超过{MAX_ITEM_TEXT}字"))
+        due = (row.get("due_date") or "").strip()
+        if due:
+            try:
+                date.fromisoformat(due)
+            except ValueError:
+                errors.append(
+                    FieldError(f"terms[{i}].due_date", "invalid", f"第{i + 1}项的履行期限应为日期，如 2026-12-31")
+                )
+        method = (row.get("method") or "").strip()[:100]
+        terms.append({"text": text, "amount": _amount(row.get("amount", ""), f"terms[{i}].amount", errors),
+                      "due_date": due, "method": method})  # fmt: skip
+    if not terms:
+        errors.append(FieldError("terms", "required", "请至少填写一项调解协议条款"))
+    try:
+        copies = int(form.get("copies") or 3)
+    except ValueError:
+        copies = 0
+    if not 2 <= copies <= 10:
+        errors.append(FieldError("copies", "invalid", "协议份数应为2到10份"))
+    waivers = (form.get("waivers") or "").strip()
+    if len(waivers) > MAX_REASON:
+        errors.append(FieldError("waivers", "too_long", f"放弃的权利不能超过{MAX_REASON}字"))
+    if errors:
+        raise ValidationFailed(errors)
+    effective = now.astimezone(SHANGHAI).date().isoformat()
+    return {"terms": terms, "waivers": waivers, "copies": copies, "effective_date": effective}
 
 
 def _session_time(text: str, now: datetime) -> datetime:

@@ -41,6 +41,19 @@ async def person_for_identity(
     return person_id
 
 
+async def new_person(ctx: ServiceContext, **fields: object) -> str:
+    """A new person record (not verified unless `fields` say so)."""
+    person_id = uuid.uuid4().hex
+    await ctx.db["persons"].insert_one({"_id": person_id, "created_at": ctx.clock(), "verified": False, **fields})
+    return person_id
+
+
+async def link_identity(ctx: ServiceContext, provider: str, app_id: str, subject: str, person_id: str) -> str:
+    """Link an identity to `person_id` (the caller holds the proof); returns the person it belongs to now,
+    which is another one when the identity was already linked elsewhere (never moved silently)."""
+    return await _link(ctx, identity_key(provider, app_id, subject), person_id, provider, ctx.clock())
+
+
 async def _link(ctx: ServiceContext, key: str, person_id: str, provider: str, now: datetime) -> str:
     """Link an identity to a person; when a concurrent sign-in linked it first, that link wins."""
     try:

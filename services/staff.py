@@ -9,11 +9,11 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from services.context import ServiceContext, shanghai_iso
 from services.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
+from services.lockout import count_failure, is_locked
 from services.personal_data import mask_phone
 from settings import SettingsError
 
@@ -111,15 +111,6 @@ def _member(doc: dict[str, Any]) -> StaffMember:
     return StaffMember(login=doc["_id"], name=doc["name"], role=doc["role"], centre_id=doc["centre_id"])
 
 
-def _is_locked(doc: dict[str, Any], now: Any) -> bool:
-    until = doc.get("locked_until")
-    if until is None:
-        return False
-    if until.tzinfo is None:  # the embedded engine hands back naive UTC
-        until = until.replace(tzinfo=now.tzinfo)
-    return until > now
-
-
 async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffMember:
     """The member for a login and password; 401 for any wrong pair, 423 while locked, 403 if inactive."""
     staff = ctx.db["staff"]
@@ -129,7 +120,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
         await _dummy_verify(ctx, password)
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     now = ctx.clock()
-    if _is_locked(doc, now):
+    if is_locked(doc, now):
         raise ServiceError(423, "account_locked", LOCKED)
     if not await ctx.run_blocking(_verify, doc["password_hash"], password):
         await _count_failure(ctx, login, doc, now)
@@ -145,21 +136,8 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
 
 
 async def _count_failure(ctx: ServiceContext, login: str, doc: dict[str, Any], now: Any) -> None:
-    """Count one failure atomically; the failure that reaches MAX_FAILURES locks the account (423)."""
-    staff = ctx.db["staff"]
-    if doc.get("locked_until") is not None:
-        # A lock that has run out starts a fresh count; conditional, so concurrent requests reset it once.
-        await staff.update_one(
-            {"_id": login, "locked_until": {"$lte": now}}, {"$set": {"failed_attempts": 0, "locked_until": None}}
-        )
-    # One $inc on the server: concurrent failures are each counted, none lost.
-    counted = await staff.find_one_and_update(
-        {"_id": login}, {"$inc": {"failed_attempts": 1}}, {"failed_attempts": 1}, return_document=ReturnDocument.AFTER
-    )
-    if counted is not None and counted["failed_attempts"] >= MAX_FAILURES:
-        await staff.update_one(
-            {"_id": login, "failed_attempts": {"$gte": MAX_FAILURES}}, {"$set": {"locked_until": now + LOCK_PERIOD}}
-        )
+    """Count one failure; the failure that reaches MAX_FAILURES locks the account (423)."""
+    if await count_failure(ctx.db["staff"], login, doc, now, MAX_FAILURES, LOCK_PERIOD):
         raise ServiceError(423, "account_locked", LOCKED)
 
 
@@ -255,7 +233,7 @@ async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, 
             "centre_name": centres[d["centre_id"]].name if d["centre_id"] in centres else d["centre_id"],
             "phone": (d.get("phone") or {}).get("masked", ""),
             "active": d.get("active", False),
-            "locked": _is_locked(d, now),
+            "locked": is_locked(d, now),
             "created_at": shanghai_iso(d.get("created_at")),
             "last_login_at": shanghai_iso(d.get("last_login_at")),
         }

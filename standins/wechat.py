@@ -3,7 +3,7 @@
 Tests (and the README's demo) point WECHAT_API_BASE at it, and WECHAT_OAUTH_BASE at its `connect/`.
 It can be told to be down (HTTP 503, as a failing gateway answers) or busy (errcode -1, WeChat's
 "system busy"). Covered: jscode2session, stable_token (tokens can be expired or invalidated by a
-test), menu/create, user/info, custom and template messages, and web OAuth (an authorisation page
+test), menu/create, user/info, custom, template and subscribe messages, and web OAuth (an authorisation page
 a person can use in a desktop browser, and the code exchange).
 """
 
@@ -70,7 +70,7 @@ class WeChatState:
     oauth_codes: dict[str, OAuthCode] = field(default_factory=dict)
     unionids: dict[str, str] = field(default_factory=dict)  # openid -> unionid (user/info, OAuth)
     menus: dict[str, Any] = field(default_factory=dict)  # appid -> the last menu created
-    sent: list[dict[str, Any]] = field(default_factory=list)  # custom and template messages accepted
+    sent: list[dict[str, Any]] = field(default_factory=list)  # custom, template and subscribe messages accepted
     send_errors: dict[str, int] = field(default_factory=dict)  # openid -> errcode to answer (43004, 45047...)
     token_delay: float = 0.0  # seconds stable_token takes (to make concurrent fetches overlap)
     reject_all_tokens: bool = False  # every token-checked call answers 40001 (a refresh cannot help)
@@ -282,6 +282,10 @@ class _SendHandler(_StandInHandler):
                 43004: "require subscribe",
                 45047: "out of response count limit",
                 45015: "response out of time limit",
+                45009: "reach max api daily quota limit",
+                43101: "user refuse to accept the msg",
+                40003: "invalid openid",
+                47003: "argument invalid!",
             }
             self.reply(errcode=errcode, errmsg=messages.get(errcode, "error"))
             return
@@ -300,6 +304,40 @@ class TemplateSendHandler(_SendHandler):
     """https://developers.weixin.qq.com/doc/service/api/notify/template/api_sendtemplatemessage.html"""
 
     kind = "template"
+
+
+class SubscribeSendHandler(_SendHandler):
+    """https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
+
+    Errors by openid through `send_errors` (43101 not granted, 40003, 47003...); a missing template
+    id answers 40037, and a value over 20 characters 47003 (as WeChat does for `thing` values).
+    """
+
+    kind = "subscribe"
+
+    def post(self) -> None:
+        if self.check_token() is None:
+            return
+        body = self.json_body()
+        if body is None:
+            return
+        touser = body.get("touser", "")
+        errcode = self.state.send_errors.get(touser) if touser else 40003
+        data = body.get("data")
+        values = list(data.values()) if isinstance(data, dict) else []
+        bad_values = not values or any(not isinstance(v, dict) or len(str(v.get("value", ""))) > 20 for v in values)
+        if not errcode and not body.get("template_id"):
+            errcode = 40037
+        if not errcode and bad_values:
+            errcode = 47003
+        if errcode:
+            messages = {43101: "user refuse to accept the msg", 40003: "invalid openid",
+                        40037: "invalid template_id", 47003: "argument invalid! data.thing1.value invalid"}  # fmt: skip
+            self.reply(errcode=errcode, errmsg=messages.get(errcode, "error"))
+            return
+        msgid = len(self.state.sent) + 1000
+        self.state.sent.append({"kind": self.kind, "msgid": msgid, **body})
+        self.reply(errcode=0, errmsg="ok", msgid=msgid)
 
 
 AUTHORIZE_PAGE = """<!DOCTYPE html>
@@ -446,6 +484,7 @@ class WeChatStandIn:
                 (r"/cgi-bin/user/info", UserInfoHandler, kwargs),
                 (r"/cgi-bin/message/custom/send", CustomSendHandler, kwargs),
                 (r"/cgi-bin/message/template/send", TemplateSendHandler, kwargs),
+                (r"/cgi-bin/message/subscribe/send", SubscribeSendHandler, kwargs),
                 (r"/connect/oauth2/authorize", OAuthAuthorizeHandler, kwargs),
                 (r"/sns/oauth2/access_token", OAuthAccessTokenHandler, kwargs),
                 (r"/.*", UnknownPathHandler, kwargs),

@@ -11,8 +11,15 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     "cases": [
         ([("owner_person_id", ASCENDING), ("created_at", DESCENDING)], {"name": "owner_recent"}),
         ([("centre.id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)], {"name": "centre_queue"}),
+        # The notification sender's pass: cases whose outbox is due (only those with one are indexed).
+        ([("outbox_due_at", ASCENDING)], {"name": "outbox_due", "sparse": True}),
     ],
     "identities": [([("person_id", ASCENDING)], {"name": "by_person"})],
+    # Portal (issue 6): accounts keyed by the ID number's lookup hash, one account per mobile too;
+    # login tickets and SMS codes are short-lived (tickets kept an hour past expiry for support).
+    "portal_accounts": [([("mobile_hash", ASCENDING)], {"name": "mobile_unique", "unique": True})],
+    "card_tickets": [([("expires_at", ASCENDING)], {"name": "ttl_1h", "expireAfterSeconds": 3600})],
+    "sms_codes": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
     # Back-office accounts (`_id` = login): a centre's staff list; finding a system administrator.
     "staff": [
         ([("centre_id", ASCENDING), ("_id", ASCENDING)], {"name": "by_centre"}),

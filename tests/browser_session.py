@@ -8,18 +8,29 @@ from urllib.parse import urlencode
 
 from tornado.httpclient import HTTPResponse
 
+# WeChat's in-app browser (Android); pages send signed-out visitors elsewhere without "MicroMessenger".
+WECHAT_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile "
+    "Safari/537.36 MicroMessenger/8.0.50.2701(0x28003237) NetType/WIFI Language/zh_CN"
+)
+DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+
 
 class CookieClient:
-    def __init__(self, http_client: Any, base_url: str) -> None:
+    """Keeps cookies like a browser; by default it is WeChat's browser (the H5 pages' home)."""
+
+    def __init__(self, http_client: Any, base_url: str, user_agent: str = WECHAT_UA) -> None:
         self.http_client = http_client
         self.base_url = base_url
+        self.user_agent = user_agent
         self.cookies: dict[str, str] = {}
         self.set_cookie_headers: list[str] = []
 
     def _headers(self) -> dict[str, str]:
-        if not self.cookies:
-            return {}
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {"User-Agent": self.user_agent}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
 
     def _remember(self, response: HTTPResponse) -> None:
         for header in response.headers.get_list("Set-Cookie"):

@@ -52,6 +52,20 @@ def wechat(io_loop: Any) -> Any:
 
 
 @pytest.fixture
+def card_platform(io_loop: Any, http_port: int) -> Any:
+    """The card platform stand-in, its DEV channel notifying this test's server (use with http_server)."""
+    from settings import DEV_CARD_CHANNEL_KEY, DEV_CARD_PUBLIC_KEY, CardPlatformSettings
+    from standins.card_platform import CardPlatformStandIn, Channel
+
+    callback = f"http://127.0.0.1:{http_port}/portal/card/notify"
+    channel = Channel(callback, bytes.fromhex(DEV_CARD_CHANNEL_KEY), DEV_CARD_PUBLIC_KEY)
+    standin = CardPlatformStandIn({CardPlatformSettings().channel_id: channel})
+    standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
 def env_overrides() -> dict[str, str]:
     """Override in a test module to start the server with other settings."""
     return {}

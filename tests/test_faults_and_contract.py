@@ -52,7 +52,19 @@ def test_production_refuses_development_parts():
     base = server_environ("https://api.weixin.qq.com/", APP_ENV="production")
     with pytest.raises(SettingsError, match="embedded engine"):
         load_settings(ROOT / "config.yaml", environ=base)
-    real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/"}
+    real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/", "SMS_PROVIDER": "none"}
+    with pytest.raises(SettingsError, match="card platform's development keys"):
+        load_settings(ROOT / "config.yaml", environ=real_db)
+    from services.card_crypto import generate_key_pair
+
+    private, public = generate_key_pair()
+    real_db |= {"CARD_PLATFORM_BASE": "https://card.example.gov.cn/", "CARD_CHANNEL_KEY": "5a" * 16,
+                "CARD_SM2_PRIVATE_KEY": private, "CARD_SM2_PUBLIC_KEY": public,
+                "CARD_PLATFORM_PUBLIC_KEY": generate_key_pair()[1]}  # fmt: skip
+    with pytest.raises(SettingsError, match="card platform stand-in"):
+        load_settings(ROOT / "config.yaml", environ=real_db | {"CARD_PLATFORM_BASE": "http://127.0.0.1:9001/"})
+    with pytest.raises(SettingsError, match="SMS stand-in"):
+        load_settings(ROOT / "config.yaml", environ=real_db | {"SMS_PROVIDER": "standin"})
     with pytest.raises(SettingsError, match="stand-in"):
         load_settings(ROOT / "config.yaml", environ=real_db | {"WECHAT_API_BASE": "http://127.0.0.1:9000/"})
     no_key = {k: v for k, v in real_db.items() if k != "DATA_KEY"}

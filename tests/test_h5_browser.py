@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import chromium
+from tests.browser_session import WECHAT_UA
 from tests.samples import COMPANY_USCC, CONTACT_ID, EMPLOYEE_ID, EMPLOYER_USCC, WORKER_ID
 
 
@@ -82,7 +83,7 @@ def evidence_files(folder) -> list:
 async def apply_in_browser(
     browser, base_url: str, kind: str, openid: str, steps: dict, uploads: list | None = None
 ) -> tuple[str, object]:
-    context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, user_agent=WECHAT_UA)  # a phone
     page = await context.new_page()
     await page.goto(base_url + "/h5/apply")
     # The WeChat stand-in's authorisation page: the person confirms as a test user.
@@ -146,7 +147,7 @@ async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_p
 async def test_errors_show_next_to_fields_in_the_browser(app, http_server, http_port):
     base_url = f"http://127.0.0.1:{http_port}"
     async with chromium() as browser:
-        page = await (await browser.new_context()).new_page()
+        page = await (await browser.new_context(user_agent=WECHAT_UA)).new_page()
         await page.goto(base_url + "/h5/apply/worker/applicant")
         await page.click("#authorize")
         await page.wait_for_url("**/h5/apply/worker/applicant")

@@ -121,9 +121,10 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     when = (ctx.clock() + timedelta(days=3)).astimezone(cases.SHANGHAI).strftime("%Y-%m-%dT%H:%M")
     assert (await office.post(f"/office/cases/{serial}/schedule", {"at": when, "place": "调解室1"})).code == 302
     assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
-    empty_terms = await office.post(f"/office/cases/{serial}/settle", {"terms": ""})
+    empty_terms = await office.post(f"/office/cases/{serial}/settle", {"term_text": ""})
     assert empty_terms.code == 422
-    assert (await office.post(f"/office/cases/{serial}/settle", {"terms": "支付12000元"})).code == 302
+    terms = {"term_text": "支付12000元", "term_amount": "12000", "term_due": "", "term_method": "银行转账"}
+    assert (await office.post(f"/office/cases/{serial}/settle", terms)).code == 302
 
     doc = await ctx.db["cases"].find_one({"_id": serial})
     assert doc["status"] == "settled" and doc["mediator"]["name"] == "李明"

@@ -84,3 +84,18 @@ def test_a_broken_centre_template_exits_non_zero(tmp_path):
         tmp_path / "centre",
     )
     assert done.returncode == 3 and "applicant.nmae" in done.stderr
+
+
+def test_errors_survive_pickling_between_processes():
+    import pickle
+
+    from docgen.errors import DocumentRefused, TemplateProblem, UnknownDocumentKind
+
+    for error in (
+        DocumentRefused("not_settled", "案件尚未调解成功", "not settled"),
+        UnknownDocumentKind("memo", ["application"]),
+        TemplateProblem("a.docx", "占位符有误", "bad placeholder", ["worker.nmae"]),
+    ):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and back.code == error.code and back.message == error.message
+        assert back.__dict__ == error.__dict__

@@ -1,0 +1,136 @@
+"""SMS verification codes: the provider interface, the stand-in that records codes, issuing and checking codes."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from services.context import ServiceContext, utc_now
+from services.errors import DependencyDown, FieldError, ServiceError, ValidationFailed
+from services.idnumbers import normalise_mobile
+from services.personal_data import mask_phone
+
+log = logging.getLogger("mediation.sms")
+
+CODE_TTL = timedelta(minutes=5)
+RESEND_AFTER = timedelta(seconds=60)
+MAX_CODE_ATTEMPTS = 5  # wrong guesses before the code is dropped (a new one must be asked for)
+PURPOSES = {"register": "注册", "reset": "重置密码"}
+
+
+class SmsUnavailable(Exception):
+    """The SMS provider did not take the message."""
+
+
+class SmsProvider(Protocol):
+    """Sends one verification code; raises SmsUnavailable when the message was not accepted."""
+
+    async def send_code(self, mobile: str, code: str, purpose: str) -> None: ...
+
+
+@dataclass
+class SentSms:
+    mobile: str
+    code: str
+    purpose: str
+    at: datetime
+
+
+@dataclass
+class RecordingSms:
+    """The stand-in provider (development, tests, demo): records every code and logs it, sends nothing."""
+
+    sent: list[SentSms] = field(default_factory=list)
+    down: bool = False  # a test makes the provider fail
+
+    async def send_code(self, mobile: str, code: str, purpose: str) -> None:
+        if self.down:
+            raise SmsUnavailable("stand-in told to fail")
+        self.sent.append(SentSms(mobile, code, purpose, utc_now()))
+        # The demo has no phone: the code is in the server's log (development only; production refuses this provider).
+        log.warning("SMS stand-in: %s code for %s is %s", purpose, mask_phone(mobile), code)
+
+    def last_code(self, mobile: str, purpose: str | None = None) -> str:
+        """The newest code sent to `mobile` (for tests and the demo)."""
+        mobile = normalise_mobile(mobile)
+        for sms in reversed(self.sent):
+            if sms.mobile == mobile and purpose in (None, sms.purpose):
+                return sms.code
+        raise LookupError(f"no code sent to {mobile}")
+
+
+class NoSms:
+    """SMS_PROVIDER=none: no provider configured; registration and reset by SMS answer 503."""
+
+    async def send_code(self, mobile: str, code: str, purpose: str) -> None:
+        raise SmsUnavailable("no SMS provider configured (SMS_PROVIDER=none)")
+
+
+def make_provider(name: str) -> SmsProvider:
+    """The configured provider; a real gateway's adapter is still to be written (only these two exist)."""
+    if name == "standin":
+        return RecordingSms()
+    if name == "none":
+        return NoSms()
+    raise ValueError(f"unknown SMS provider {name!r} ('standin' or 'none')")
+
+
+def _code_id(ctx: ServiceContext, mobile: str, purpose: str) -> str:
+    return ctx.cipher.lookup_hash(f"{purpose}:{mobile}", "sms_code_slot")
+
+
+def _code_hash(ctx: ServiceContext, mobile: str, purpose: str, code: str) -> str:
+    # Keyed: a copy of the database does not give the codes away (10^6 values are quickly tried otherwise).
+    return ctx.cipher.lookup_hash(f"{purpose}:{mobile}:{code}", "sms_code")
+
+
+def _aware(moment: datetime, now: datetime) -> datetime:
+    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment
+
+
+async def send_code(ctx: ServiceContext, provider: SmsProvider, mobile: str, purpose: str) -> int:
+    """Issue a fresh code for (mobile, purpose) and send it; returns the seconds before another may be asked.
+
+    `mobile` must be normalised. One code per minute per mobile and purpose; a new code replaces the old.
+    """
+    codes = ctx.db["sms_codes"]
+    slot, now = _code_id(ctx, mobile, purpose), ctx.clock()
+    previous = await codes.find_one({"_id": slot}, {"sent_at": 1})
+    if previous and _aware(previous["sent_at"], now) > now - RESEND_AFTER:
+        wait = int((_aware(previous["sent_at"], now) + RESEND_AFTER - now).total_seconds()) + 1
+        raise ServiceError(429, "sms_too_soon", f"验证码已发送，请{wait}秒后再重新获取", "mobile")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    await codes.update_one(
+        {"_id": slot},
+        {"$set": {"code_hash": _code_hash(ctx, mobile, purpose, code), "sent_at": now,
+                  "expires_at": now + CODE_TTL, "attempts": 0}},
+        upsert=True,
+    )  # fmt: skip
+    try:
+        await provider.send_code(mobile, code, purpose)
+    except SmsUnavailable as exc:
+        await codes.delete_one({"_id": slot, "sent_at": now})  # not sent: may be asked again at once
+        raise DependencyDown("短信服务暂时不可用，请稍后再试", "sms_unavailable") from exc
+    return int(RESEND_AFTER.total_seconds())
+
+
+async def consume_code(ctx: ServiceContext, mobile: str, purpose: str, code: str, field_name: str = "sms_code") -> None:
+    """Check a code and use it up; ValidationFailed (422) when wrong, expired or tried too often."""
+    codes = ctx.db["sms_codes"]
+    slot, now = _code_id(ctx, mobile, purpose), ctx.clock()
+    doc = await codes.find_one({"_id": slot})
+    if doc is None or _aware(doc["expires_at"], now) <= now or doc.get("attempts", 0) >= MAX_CODE_ATTEMPTS:
+        raise ValidationFailed([FieldError(field_name, "sms_code_expired", "验证码已失效，请重新获取")])
+    given = code.strip()
+    if not (given.isdigit() and len(given) == 6) or not secrets.compare_digest(
+        doc["code_hash"], _code_hash(ctx, mobile, purpose, given)
+    ):
+        await codes.update_one({"_id": slot, "sent_at": doc["sent_at"]}, {"$inc": {"attempts": 1}})
+        raise ValidationFailed([FieldError(field_name, "sms_code_wrong", "验证码不正确")])
+    # Deleting is the use: of two requests racing with the same code, only one deletes it.
+    deleted = await codes.delete_one({"_id": slot, "code_hash": doc["code_hash"]})
+    if deleted.deleted_count != 1:
+        raise ValidationFailed([FieldError(field_name, "sms_code_expired", "验证码已失效，请重新获取")])

@@ -1,0 +1,147 @@
+"""One-click documents through the fronts: generate from the case page, versions, party downloads, verify."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from datetime import timedelta
+
+import pytest
+from docx import Document
+
+from tests.browser_session import CookieClient
+from tests.conftest import STAFF_PASSWORD, body_of, make_staff
+from tests.samples import worker_body
+
+
+@pytest.fixture
+def office(http_client, base_url, cheap_hashing):
+    return CookieClient(http_client, base_url)
+
+
+async def setup_case(app, api, wechat):
+    """A worker's case submitted from the mini-program, and a mediator of its centre signed in."""
+    code = wechat.state.issue_code("o-doc-worker")
+    token = body_of(await api.call("POST", "/api/mp/session", {"code": code}))["token"]
+    body = worker_body()
+    body["evidence"] = []
+    body["applicant"]["name"] = "张三 & <李>"
+    created = await api.call(
+        "POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": "key-doc-0001"}
+    )
+    return body_of(created)["serial"], token
+
+
+async def office_sign_in(office, app):
+    await make_staff(app, "li.ming", name="李明")
+    await office.get("/office/login")
+    assert (await office.post("/office/login", {"login": "li.ming", "password": STAFF_PASSWORD})).code == 302
+
+
+def docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_generate_versions_download_and_verify(office, app, api, wechat):
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+
+    refused = await office.post(f"/office/cases/{serial}/document", {"kind": "agreement"})
+    assert refused.code == 409 and "尚未调解成功" in refused.body.decode()
+
+    for _ in range(2):
+        assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
+    page = (await office.get(f"/office/cases/{serial}")).body.decode()
+    assert "第1版" in page and "第2版" in page
+    ids = re.findall(r'href="/office/documents/([0-9a-f]{32})"', page)
+    assert len(ids) == 2
+
+    download = await office.get(f"/office/documents/{ids[0]}")
+    assert download.code == 200 and download.headers["Content-Type"].startswith("application/vnd.openxml")
+    text = docx_text(download.body)
+    assert serial in text and "张三 & <李>" in text
+
+    listed = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    assert [d["version"] for d in listed] == [2, 1] and all(d["kind"] == "application" for d in listed)
+    mine = await api.call("GET", listed[0]["download"], token=token)
+    assert mine.code == 200 and mine.body == download.body  # the same stored bytes, whoever downloads
+    stranger = body_of(await api.call("POST", "/api/mp/session", {"code": wechat.state.issue_code("o-x")}))["token"]
+    assert (await api.call("GET", f"/api/mp/applications/{serial}/documents", token=stranger)).code == 404
+    assert (await api.call("GET", listed[0]["download"], token=stranger)).code == 404
+
+    pdf = await api.call("GET", listed[0]["download"] + "?format=pdf", token=token)
+    if shutil.which("soffice") or shutil.which("libreoffice"):
+        assert pdf.code == 200 and pdf.body.startswith(b"%PDF")
+    else:
+        assert pdf.code == 503 and body_of(pdf)["error"]["code"] == "pdf_unavailable"
+
+    verify = await office.get(f"/verify/{listed[0]['id']}")
+    shown = verify.body.decode()
+    assert verify.code == 200 and serial in shown and listed[0]["sm3"] in shown
+    assert "张三" not in shown and "138" not in shown  # nothing personal
+    doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
+    assert [e["action"] for e in doc["timeline"]].count("document") == 2
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_verify_page_compares_an_uploaded_copy(office, app, api, wechat, http_client, base_url):
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    await office.post(f"/office/cases/{serial}/document", {"kind": "arbitration"})
+    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    original = (await api.call("GET", f"/api/mp/applications/{serial}/documents/{item['id']}", token=token)).body
+
+    async def upload(data: bytes) -> str:
+        await office.get(f"/verify/{item['id']}")
+        boundary = "verifyboundary"
+        payload = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n{office.cookies["_xsrf"]}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.docx"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        response = await http_client.fetch(
+            f"{base_url}/verify/{item['id']}", method="POST", body=payload, raise_error=False,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                     "Cookie": "; ".join(f"{k}={v}" for k, v in office.cookies.items())},
+        )  # fmt: skip
+        return response.body.decode()
+
+    assert "一致：" in await upload(original)
+    tampered = original[:-10] + b"0123456789"
+    assert "不一致" in await upload(tampered)
+    assert (await office.get("/verify/" + "0" * 32)).code == 404
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_agreement_and_judicial_confirmation_after_settlement(office, app, api, wechat):
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    ctx = app.settings["services"].ctx
+    await office.get(f"/office/cases/{serial}")
+    assert (await office.post(f"/office/cases/{serial}/accept", {})).code == 302
+    no_terms = await office.post(f"/office/cases/{serial}/settle", {"copies": "3"})
+    assert no_terms.code == 422 and "至少填写一项" in no_terms.body.decode()
+    due = (ctx.clock() + timedelta(days=10)).date().isoformat()
+    settled = await office.post(
+        f"/office/cases/{serial}/settle",
+        {"term_text": ["被申请人支付申请人工资", ""], "term_amount": ["12000", ""], "term_due": [due, ""],
+         "term_method": ["银行转账", ""], "waivers": "双方再无其他争议", "copies": "3"},
+    )  # fmt: skip
+    assert settled.code == 302
+    for kind in ("agreement", "judicial_confirmation"):
+        assert (await office.post(f"/office/cases/{serial}/document", {"kind": kind})).code == 302
+    items = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    agreement = next(i for i in items if i["kind"] == "agreement")
+    data = (await api.call("GET", f"/api/mp/applications/{serial}/documents/{agreement['id']}", token=token)).body
+    text = docx_text(data)
+    assert "被申请人支付申请人工资" in text and "壹万贰仟元整" in text and "双方再无其他争议" in text

@@ -1,0 +1,212 @@
+"""Portal password accounts over HTTP: registration by SMS code, sign-in, lockout, reset; refusals change nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from services import portal_accounts
+from services.context import utc_now
+from tests.browser_session import DESKTOP_UA, CookieClient
+from tests.conftest import body_of
+from tests.samples import CONTACT_ID, WORKER_ID
+from tests.test_card_signin import card_sign_in, person_of, post_api
+
+MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def cheap_portal_hashing(monkeypatch):
+    monkeypatch.setattr(portal_accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def env_overrides(pages_env, card_platform):
+    return pages_env | {"CARD_PLATFORM_BASE": card_platform.base_url}
+
+
+@pytest.fixture
+def desktop(http_client, base_url):
+    return CookieClient(http_client, base_url, DESKTOP_UA)
+
+
+def sms_of(app):
+    return app.settings["services"].sms
+
+
+def db_of(app):
+    return app.settings["services"].ctx.db
+
+
+async def send_code(browser, mobile=MOBILE, purpose="register"):
+    return await post_api(browser, "/portal/sms", {"mobile": mobile, "purpose": purpose})
+
+
+def registration(code: str, **changes: str) -> dict[str, str]:
+    form = {"name": "赵敏", "id_type": "resident_id", "id_number": CONTACT_ID, "mobile": MOBILE, "sms_code": code,
+            "password": PASSWORD, "password_confirm": PASSWORD}  # fmt: skip
+    return form | changes
+
+
+async def register(browser, app, mobile=MOBILE, **changes):
+    assert (await send_code(browser, mobile)).code == 200
+    code = sms_of(app).last_code(mobile, "register")
+    return await browser.post("/portal/register?next=/h5/cases", registration(code, mobile=mobile, **changes))
+
+
+async def counts(app):
+    db = db_of(app)
+    return tuple([await db[c].count_documents({}) for c in ("portal_accounts", "persons", "identities")])
+
+
+@pytest.mark.gen_test
+async def test_registration_signs_in_and_keeps_numbers_sealed(desktop, app):
+    response = await register(desktop, app, mobile="139 1234 5678")
+    assert response.code == 302 and response.headers["Location"] == "/h5/cases"
+    assert (await desktop.get("/h5/cases")).code == 200
+    account = await db_of(app)["portal_accounts"].find_one({})
+    assert account["_id"] == portal_accounts.id_number_hash(app.settings["services"].ctx, CONTACT_ID)
+    assert account["person_id"] == person_of(desktop, app)
+    assert account["mobile"]["masked"] == "139****5678" and account["password_hash"].startswith("$argon2id$")
+    assert CONTACT_ID not in repr(account) and MOBILE not in repr(account) and PASSWORD not in repr(account)
+    assert await db_of(app)["sms_codes"].count_documents({}) == 0  # the code was used up
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"id_number": WORKER_ID[:-1] + ("0" if WORKER_ID[-1] != "0" else "1")}, "id_number", "校验位"),
+        ({"id_number": "12345"}, "id_number", "18位"),
+        ({"password": "short", "password_confirm": "short"}, "password", "至少需要10个字符"),
+        ({"password": "alllowercaseletters", "password_confirm": "alllowercaseletters"}, "password", "至少3类"),
+        ({"password_confirm": PASSWORD + "x"}, "password_confirm", "不一致"),
+        ({"name": ""}, "name", "真实姓名"),
+    ],
+)
+async def test_bad_registrations_are_refused_next_to_the_field(desktop, app, changes, field, words):
+    response = await register(desktop, app, **changes)
+    page = response.body.decode()
+    assert response.code == 422 and f'id="error-{field}"' in page and words in page
+    assert await counts(app) == (0, 0, 0) and "h5_session" not in desktop.cookies
+    assert await db_of(app)["sms_codes"].count_documents({}) == 1  # the code is still there to use
+
+
+@pytest.mark.gen_test
+async def test_wrong_or_expired_sms_code(desktop, app):
+    assert (await send_code(desktop)).code == 200
+    code = sms_of(app).last_code(MOBILE)
+    wrong = await desktop.post("/portal/register", registration(f"{(int(code) + 1) % 1_000_000:06d}"))
+    assert wrong.code == 422 and "验证码不正确" in wrong.body.decode()
+    assert await counts(app) == (0, 0, 0)
+    ctx = app.settings["services"].ctx
+    ctx.clock = lambda: utc_now() + timedelta(minutes=6)
+    expired = await desktop.post("/portal/register", registration(code))
+    assert expired.code == 422 and "验证码已失效" in expired.body.decode() and await counts(app) == (0, 0, 0)
+
+
+@pytest.mark.gen_test
+async def test_too_many_wrong_codes_drop_the_code(desktop, app):
+    assert (await send_code(desktop)).code == 200
+    code = sms_of(app).last_code(MOBILE)
+    for _ in range(5):
+        await desktop.post("/portal/register", registration("000000" if code != "000000" else "111111"))
+    response = await desktop.post("/portal/register", registration(code))
+    assert response.code == 422 and "验证码已失效" in response.body.decode() and await counts(app) == (0, 0, 0)
+
+
+@pytest.mark.gen_test
+async def test_a_second_account_for_the_same_id_or_mobile_is_refused(desktop, app, http_client, base_url):
+    assert (await register(desktop, app)).code == 302
+    before = await counts(app)
+    other = CookieClient(http_client, base_url, DESKTOP_UA)
+    same_id = await register(other, app, mobile="13700001111")
+    assert same_id.code == 409 and 'id="error-id_number"' in same_id.body.decode()
+    assert "已注册过账号" in same_id.body.decode()
+    taken = await send_code(other)
+    assert taken.code == 409 and body_of(taken)["error"]["field"] == "mobile"
+    assert await counts(app) == before and "h5_session" not in other.cookies
+
+
+@pytest.mark.gen_test
+async def test_sms_resend_limit_and_provider_down(desktop, app):
+    assert (await send_code(desktop)).code == 200
+    again = await send_code(desktop)
+    assert again.code == 429 and "秒后" in body_of(again)["error"]["message"]
+    sms_of(app).down = True
+    down = await send_code(desktop, "13600002222")
+    assert down.code == 503 and "短信服务暂时不可用" in body_of(down)["error"]["message"]
+    assert await db_of(app)["sms_codes"].count_documents({}) == 1
+    bad = await send_code(desktop, "12345")
+    assert bad.code == 422 and body_of(bad)["error"]["field"] == "mobile"
+    unknown = await send_code(desktop, "13600002222", "reset")
+    assert unknown.code in (404, 503)
+
+
+@pytest.mark.gen_test
+async def test_sign_in_wrong_password_unknown_account_and_lockout_then_reset(desktop, app, http_client, base_url):
+    assert (await register(desktop, app)).code == 302
+    person = person_of(desktop, app)
+    browser = CookieClient(http_client, base_url, DESKTOP_UA)
+    await browser.get("/portal/login")
+    unknown = await browser.post("/portal/login", {"login": "13800009999", "password": PASSWORD})
+    wrong = await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
+    assert unknown.code == wrong.code == 401
+    assert "账号或密码错误" in unknown.body.decode() and "账号或密码错误" in wrong.body.decode()
+    empty = await browser.post("/portal/login", {"login": "", "password": ""})
+    assert empty.code == 422 and 'id="error-login"' in empty.body.decode()
+    for _ in range(3):
+        await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
+    locked = await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
+    assert locked.code == 423 and "锁定" in locked.body.decode()
+    still = await browser.post("/portal/login", {"login": CONTACT_ID, "password": PASSWORD})
+    assert still.code == 423 and "h5_session" not in browser.cookies
+    # Reset by SMS: a wrong code changes nothing, the right one sets the password and lifts the lock.
+    assert (await send_code(browser, purpose="reset")).code == 200
+    new = "New-Portal-Pass-1"
+    bad = await browser.post("/portal/reset", {"mobile": MOBILE, "sms_code": "999999" if sms_of(app).last_code(
+        MOBILE, "reset") != "999999" else "888888", "password": new, "password_confirm": new})  # fmt: skip
+    assert bad.code == 422
+    code = sms_of(app).last_code(MOBILE, "reset")
+    reset = await browser.post("/portal/reset", {"mobile": MOBILE, "sms_code": code, "password": new,
+                                                 "password_confirm": new})  # fmt: skip
+    assert reset.code == 302 and person_of(browser, app) == person
+    fresh = CookieClient(http_client, base_url, DESKTOP_UA)
+    await fresh.get("/portal/login")
+    assert (await fresh.post("/portal/login", {"login": MOBILE, "password": PASSWORD})).code == 401
+    by_id = await fresh.post("/portal/login?next=/h5/cases", {"login": CONTACT_ID.lower(), "password": new})
+    assert by_id.code == 302 and by_id.headers["Location"] == "/h5/cases" and person_of(fresh, app) == person
+
+
+@pytest.mark.gen_test
+async def test_registering_a_verified_persons_id_number_links_nothing(desktop, api, card_platform, app, http_client,
+                                                                      base_url):  # fmt: skip
+    await card_sign_in(desktop, api, card_platform, "SSC-0001")  # 李卡, WORKER_ID's number
+    card_person = person_of(desktop, app)
+    stranger = CookieClient(http_client, base_url, DESKTOP_UA)
+    response = await register(stranger, app, name="李卡", id_number="310115199003071239")
+    assert response.code == 302 and person_of(stranger, app) != card_person
+    links = await db_of(app)["identities"].find({"person_id": card_person}).to_list(None)
+    assert [link["provider"] for link in links] == ["sscard"]
+
+
+@pytest.mark.gen_test
+async def test_a_card_with_another_id_than_the_account_is_not_linked(desktop, api, card_platform, app):
+    assert (await register(desktop, app)).code == 302  # CONTACT_ID
+    ticket = await post_api(desktop, "/portal/card/tickets")
+    body = body_of(ticket)
+    note = card_platform.state.signed_notification("dev-mediation-channel", body["ticket"], "SSC-0003")
+    assert (await api.call("POST", "/portal/card/notify", note)).code == 200
+    state = body_of(await desktop.get(body["poll"]))
+    assert state["state"] == "failed" and "不一致" in state["message"]
+
+
+@pytest.mark.gen_test
+async def test_employer_application_prefills_the_contact_from_the_account(desktop, app):
+    assert (await register(desktop, app)).code == 302
+    page = (await desktop.get("/h5/apply/employer/applicant")).body.decode()
+    assert 'value="赵敏"' in page and f'value="{CONTACT_ID}"' in page and f'value="{MOBILE}"' in page
+    worker = (await desktop.get("/h5/apply/worker/applicant")).body.decode()
+    assert 'name="name" value="赵敏"' in worker
