@@ -33,6 +33,7 @@ from services.card_signin import CardPlatformClient
 from services.context import ServiceContext
 from services.documents import Renderers
 from services.mp_sessions import SessionTokens
+from services.deadline_watch import DeadlineWatch
 from services.notification_sender import NotificationSender
 from services.pdf import PdfConverter
 from services.personal_data import FieldCipher
@@ -124,6 +125,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
             executor=executor,
         ),
         notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
+        deadline_watch=DeadlineWatch(ctx),
     )
     routes = [
         *public.routes,
@@ -165,10 +167,12 @@ async def start(app: tornado.web.Application) -> None:
             log.warning("created the first system administrator %r from BOOTSTRAP_ADMIN", created.login)
     if services.ctx.settings.notifications.sender_enabled:
         services.notification_sender.start()  # after the indexes: its pass reads cases by outbox_due_at
+        services.deadline_watch.start()
 
 
 async def close(app: tornado.web.Application) -> None:
     app.settings["services"].renderers.close()
+    await app.settings["services"].deadline_watch.stop()
     await app.settings["services"].notification_sender.stop()  # lets a pass record what it sent
     app.settings["services"].ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()

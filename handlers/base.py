@@ -13,6 +13,7 @@ from pymongo.errors import ConnectionFailure
 
 from services.card_signin import IdentityProvider
 from services.context import ServiceContext
+from services.deadline_watch import DeadlineWatch
 from services.documents import Renderers
 from services.errors import ServiceError, Unauthorized
 from services.mp_sessions import SessionTokens
@@ -52,6 +53,7 @@ class AppServices:
     renderers: Renderers  # document templates, per centre
     pdf: PdfConverter  # LibreOffice, where installed
     notification_sender: NotificationSender | None = None  # started by app.start; `wake()` after a move
+    deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
 
 
 def database_down(exc: BaseException) -> bool:

@@ -191,7 +191,8 @@ class CaseHandler(PageHandler):
     async def get(self, serial: str) -> None:
         case = await cases.my_case(self.ctx, self.person_id, serial)
         papers = await documents.documents_for_party(self.ctx, self.person_id, serial)
-        self.render_page("h5/case.html", case=case, documents=papers)
+        deadline = await backoffice.applicant_deadline(self.ctx, case)
+        self.render_page("h5/case.html", case=case, documents=papers, deadline=deadline)
 
 
 class CaseDocumentHandler(PageHandler):

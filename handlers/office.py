@@ -181,6 +181,7 @@ class CaseActionHandler(CaseHandler):
         if revealed:
             await self.show(serial, revealed=revealed)
             return
+        self.services.notification_sender.wake()  # the move wrote its notification: deliver it now
         self.redirect(f"/office/cases/{serial}")
 
 

@@ -58,11 +58,11 @@ class QueueFilter:
     page: int = 1
 
 
-def _start_of_day_utc(day: date) -> datetime:
+def start_of_day_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, SHANGHAI).astimezone(UTC)
 
 
-def _latest_overdue_receipt(today: date, calendar: WorkCalendar) -> date:
+def latest_overdue_receipt(today: date, calendar: WorkCalendar) -> date:
     """The last receipt date whose 15-day period ended before today.
 
     The due date never decreases as the receipt date grows, so "overdue" is "received on or before
@@ -87,11 +87,11 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
         query["clarified.items.cause_level1_code"] = filters.cause
     created: dict[str, Any] = {}
     if filters.date_from:
-        created["$gte"] = _start_of_day_utc(filters.date_from)
+        created["$gte"] = start_of_day_utc(filters.date_from)
     if filters.date_to:
-        created["$lt"] = _start_of_day_utc(filters.date_to + timedelta(days=1))
+        created["$lt"] = start_of_day_utc(filters.date_to + timedelta(days=1))
     if filters.overdue:
-        limit = _start_of_day_utc(_latest_overdue_receipt(today, calendar) + timedelta(days=1))
+        limit = start_of_day_utc(latest_overdue_receipt(today, calendar) + timedelta(days=1))
         created["$lt"] = min(created.get("$lt", limit), limit)
         query.setdefault("status", {"$nin": sorted(workflow.CLOSED)})
     if created:
@@ -140,6 +140,14 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "deadline": _deadline_view(doc, calendar, today),
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
     }
+
+
+async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> dict[str, Any]:
+    """The mediation period of a case as the applicant's page shows it (from the case view)."""
+    calendar = await load_work_calendar(ctx)
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    received = datetime.fromisoformat(case_view["created_at"])
+    return _deadline_view({"created_at": received, "status": case_view["status"]}, calendar, today)
 
 
 async def _case_for(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
