@@ -31,9 +31,9 @@ from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
 from services.card_signin import CardPlatformClient
 from services.context import ServiceContext
+from services.deadline_watch import DeadlineWatch
 from services.documents import Renderers
 from services.mp_sessions import SessionTokens
-from services.deadline_watch import DeadlineWatch
 from services.notification_sender import NotificationSender
 from services.pdf import PdfConverter
 from services.personal_data import FieldCipher

@@ -107,6 +107,15 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
 
     doc = await ctx.db["cases"].find_one({"_id": serial})
     actions = [e["action"] for e in doc["timeline"]]
-    assert actions == ["submit", "assign", "push_clarified", "confirm_clarified", "accept", "schedule", "open_session", "settle"]
+    assert actions == [
+        "submit",
+        "assign",
+        "push_clarified",
+        "confirm_clarified",
+        "accept",
+        "schedule",
+        "open_session",
+        "settle",
+    ]
     delivered = [n["kind"] for n in doc["notifications"] if n["state"] == "sent"]
     assert delivered[:2] == ["assigned", "clarify_pushed"]
