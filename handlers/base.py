@@ -15,7 +15,7 @@ from services.card_signin import IdentityProvider
 from services.context import ServiceContext
 from services.deadline_watch import DeadlineWatch
 from services.documents import Renderers
-from services.errors import ServiceError, Unauthorized
+from services.errors import FieldError, ServiceError, Unauthorized
 from services.mp_sessions import SessionTokens
 from services.notification_sender import NotificationSender
 from services.pdf import PdfConverter
@@ -62,8 +62,39 @@ def database_down(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionFailure)
 
 
-class ApiHandler(tornado.web.RequestHandler):
-    """JSON in, JSON out; errors in api.md's shape, never a traceback."""
+@dataclass(frozen=True)
+class Problem:
+    """What went wrong, as every front shows it: status, code, a Chinese message, the fields."""
+
+    status: int
+    code: str
+    message: str
+    field: str = ""
+    errors: tuple[FieldError, ...] = ()
+
+
+HTTP_MESSAGES = {
+    403: "页面已过期或来源无法确认，请刷新后重试",
+    404: "请求的页面或地址不存在",
+    405: "不支持这种操作",
+}
+
+
+def problem_of(exc: BaseException | None, status_code: int) -> Problem:
+    """The one mapping of errors to what callers see: ours as raised, dependencies as 503, bugs as 500."""
+    if isinstance(exc, ServiceError):
+        return Problem(exc.status, exc.code, exc.message, exc.field, tuple(exc.errors))
+    if exc is not None and database_down(exc):
+        return Problem(503, "database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失")
+    if isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
+        return Problem(503, "wechat_unavailable", "微信服务暂时无法连接，请稍后再试")
+    if isinstance(exc, tornado.web.HTTPError) or exc is None:
+        return Problem(status_code, f"http_{status_code}", HTTP_MESSAGES.get(status_code, "请求无法处理"))
+    return Problem(500, "internal_error", "服务器出了点问题，请稍后再试")
+
+
+class ServiceHandler(tornado.web.RequestHandler):
+    """What every handler shares: the services built at start, a request id, quiet logs for refusals."""
 
     request_id: str = ""
 
@@ -79,6 +110,24 @@ class ApiHandler(tornado.web.RequestHandler):
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
+
+    def problem(self, status_code: int, **kwargs: Any) -> Problem:
+        return problem_of(kwargs.get("exc_info", (None, None, None))[1], status_code)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, ServiceError | tornado.web.HTTPError):
+            return  # a refusal, not a fault: the request line says enough
+        if value is not None and database_down(value):
+            log.warning("database unavailable request_id=%s: %s", self.request_id, type(value).__name__)
+            return
+        if isinstance(value, WeChatUnavailable):
+            log.warning("WeChat unavailable request_id=%s: %s", self.request_id, value)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class ApiHandler(ServiceHandler):
+    """JSON in, JSON out; errors in api.md's shape, never a traceback."""
 
     def check_xsrf_cookie(self) -> None:
         """The JSON API authenticates by bearer token, not cookies, so cross-site forgery does not apply."""
@@ -110,36 +159,11 @@ class ApiHandler(tornado.web.RequestHandler):
         self.finish(json.dumps(data, ensure_ascii=False))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, ServiceError):
-            status, body = exc.status, _error_body(exc.code, exc.message, exc.field, exc.errors)
-        elif exc is not None and database_down(exc):
-            status, body = (
-                503,
-                _error_body("database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失"),
-            )
-        elif isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
-            status, body = 503, _error_body("wechat_unavailable", "微信服务暂时无法连接，请稍后再试")
-        elif isinstance(exc, tornado.web.HTTPError) or exc is None:
-            status = status_code
-            message = {404: "请求的地址不存在", 405: "不支持这种请求方式"}.get(status_code, "请求无法处理")
-            body = _error_body(f"http_{status_code}", message)
-        else:
-            status, body = 500, _error_body("internal_error", "服务器出了点问题，请稍后再试")
-        self.set_status(status)
+        problem = self.problem(status_code, **kwargs)
+        self.set_status(problem.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
+        body = _error_body(problem.code, problem.message, problem.field, list(problem.errors))
         self.finish(json.dumps(body, ensure_ascii=False))
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, ServiceError):
-            return  # a refusal, not a fault: the request line says enough
-        if value is not None and database_down(value):
-            log.warning("database unavailable request_id=%s: %s", self.request_id, type(value).__name__)
-            return
-        if isinstance(value, WeChatUnavailable):
-            log.warning("WeChat unavailable request_id=%s: %s", self.request_id, value)
-            return
-        super().log_exception(typ, value, tb)
 
 
 def _error_body(code: str, message: str, field: str = "", errors: list | None = None) -> dict[str, Any]:

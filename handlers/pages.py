@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any
 
 import jinja2
 import tornado.web
 
-from handlers.base import AppServices, database_down
-from services.context import ServiceContext
-from services.errors import ServiceError
+from handlers.base import ServiceHandler
 
 log = logging.getLogger("mediation.http")
 
@@ -46,22 +43,11 @@ def in_wechat(handler: tornado.web.RequestHandler) -> bool:
     return "MicroMessenger" in handler.request.headers.get("User-Agent", "")
 
 
-class PageHandler(tornado.web.RequestHandler):
+class PageHandler(ServiceHandler):
     """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
 
-    request_id: str = ""
-
-    @property
-    def services(self) -> AppServices:
-        return self.application.settings["services"]
-
-    @property
-    def ctx(self) -> ServiceContext:
-        return self.services.ctx
-
     def prepare(self) -> None:
-        self.request_id = uuid.uuid4().hex[:16]
-        self.set_header("X-Request-Id", self.request_id)
+        super().prepare()
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Referrer-Policy", "same-origin")
@@ -100,30 +86,9 @@ class PageHandler(tornado.web.RequestHandler):
         self.finish(page)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, ServiceError):
-            status, message = exc.status, exc.message
-        elif exc is not None and database_down(exc):
-            status, message = 503, "系统繁忙（数据库暂时不可用），请稍后再试；您填写的内容没有丢失"
-        elif isinstance(exc, tornado.web.HTTPError) or exc is None:
-            status = status_code
-            message = {
-                403: "页面已过期或来源无法确认，请返回上一页刷新后重试",
-                404: "页面不存在",
-                405: "不支持这种操作",
-            }.get(status_code, "请求无法处理")
-        else:
-            status, message = 500, "服务器出了点问题，请稍后再试"
+        problem = self.problem(status_code, **kwargs)
         self.clear_header("Content-Type")
-        self.render_page("h5/error.html", status, message=message)
-
-    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
-        if isinstance(value, ServiceError | tornado.web.HTTPError):
-            return
-        if value is not None and database_down(value):
-            log.warning("database unavailable request_id=%s: %s", self.request_id, type(value).__name__)
-            return
-        super().log_exception(typ, value, tb)
+        self.render_page("h5/error.html", problem.status, message=problem.message)
 
     def oauth_attempt(self) -> dict[str, str] | None:
         raw = self.get_signed_cookie(OAUTH_COOKIE, max_age_days=OAUTH_MAX_AGE_DAYS)
