@@ -35,8 +35,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, Run, print_table, run_bench, server_env, verdict
 
 OA_APP, OA_SECRET = "wx-bench-official-account", "bench-oa-secret"
 MP_APP, MP_SECRET = "wx-bench-mini-program", "bench-mp-secret"
@@ -58,11 +57,6 @@ async def serve_standin() -> None:
 
 
 # --- the bench --------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] if ordered else float("nan")
 
 
 async def seed(ctx: Any, count: int) -> list[tuple[str, str]]:
@@ -109,9 +103,7 @@ async def latencies(ctx: Any, ids: set[str]) -> list[float]:
     return out
 
 
-async def steady(
-    ctx: Any, sender: Any, cases: list[tuple[str, str]], rate: float, seconds: float, wake: bool
-) -> list[float]:
+async def steady(ctx: Any, sender: Any, cases: list[tuple[str, str]], rate: float, seconds: float, wake: bool) -> Run:
     before = sender.stats["sent"] + sender.stats["failed"]
     ids, started, i = set(), time.monotonic(), 0
     while time.monotonic() - started < seconds:
@@ -122,10 +114,10 @@ async def steady(
         i += 1
         await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
     await wait_sent(sender, before + len(ids), 30)
-    return await latencies(ctx, ids)
+    return Run(await latencies(ctx, ids), time.monotonic() - started)
 
 
-async def bench(args: argparse.Namespace) -> int:
+async def bench(args: argparse.Namespace) -> None:
     from app import close, make_app, start
     from settings import load_settings
     from store import CommandCounter
@@ -138,13 +130,13 @@ async def bench(args: argparse.Namespace) -> int:
     try:
         port = int(standin.stdout.readline())
         base = f"http://127.0.0.1:{port}/"
-        environ = {
-            "APP_ENV": "development", "MONGODB_URI": "mongomock://", "MONGODB_DATABASE": "bench_sender",
+        environ = server_env({
+            "MONGODB_DATABASE": "bench_sender",
             "WECHAT_API_BASE": base, "WECHAT_OAUTH_BASE": base + "connect/",
             "WECHAT_APP_ID": OA_APP, "WECHAT_APP_SECRET": OA_SECRET,
             "WECHAT_MP_APP_ID": MP_APP, "WECHAT_MP_APP_SECRET": MP_SECRET,
             "BLOB_DIR": tempfile.mkdtemp(prefix="bench-sender-"), "NOTIFICATION_SENDER": "off",
-        }  # fmt: skip
+        })  # fmt: skip
         settings = load_settings(ROOT / "config.yaml", environ=environ)
         configured_rate = settings.notifications.rate_per_second
         # Throughput phases measure the outbox, not the limiter: lift it (phase 5 puts it back).
@@ -208,7 +200,7 @@ async def bench(args: argparse.Namespace) -> int:
         await wait_sent(sender, sent_before + limited_n, 60)
         limited_rate = limited_n / (time.monotonic() - t0)
         await sender.stop()
-        expected_outbox = n + len(polled) + len(woken) + limited_n
+        expected_outbox = n + len(polled.latencies) + len(woken.latencies) + limited_n
         stats = dict(sender.stats)
         await close(app)
     finally:
@@ -217,16 +209,16 @@ async def bench(args: argparse.Namespace) -> int:
         standin.wait(10)
 
     once = summary.get("outbox") == summary.get("outbox_distinct") == expected_outbox
-    target = pct(polled, 99) < 2.0
+    p99 = polled.pct(0.99)
     rows = [
         ("baseline: raw template/send, same client, no outbox", f"{raw_rate:,.0f} msg/s",
          f"{n} msgs, {concurrency} at once"),
         ("outbox backlog drain", f"{backlog_rate:,.0f} msg/s", f"{backlog_rate / raw_rate:.2f} x baseline; "
          f"{commands_per_message:.2f} db commands/msg"),
-        (f"push -> delivered, polled ({args.push_rate:g} pushes/s)", f"p50 {pct(polled, 50) * 1000:,.0f} ms",
-         f"p99 {pct(polled, 99) * 1000:,.0f} ms (target < 2000 ms: {'OK' if target else 'MISS'}), n={len(polled)}"),
-        (f"push -> delivered, wake() ({args.push_rate:g} pushes/s)", f"p50 {pct(woken, 50) * 1000:,.0f} ms",
-         f"p99 {pct(woken, 99) * 1000:,.0f} ms, n={len(woken)}"),
+        (f"push -> delivered, polled ({args.push_rate:g} pushes/s)", f"p50 {polled.pct(0.5):,.0f} ms",
+         f"p99 {p99:,.0f} ms (target < 2000 ms: {verdict(p99 < 2000)}), n={len(polled.latencies)}"),
+        (f"push -> delivered, wake() ({args.push_rate:g} pushes/s)", f"p50 {woken.pct(0.5):,.0f} ms",
+         f"p99 {woken.pct(0.99):,.0f} ms, n={len(woken.latencies)}"),
         (f"rate limit {configured_rate:g}/s per app id", f"{limited_rate:,.1f} msg/s",
          f"{limited_n} msgs backlog; a one-second burst then the rate: expect "
          f"{limited_n / max(1.0, (limited_n - configured_rate) / configured_rate):,.1f}"),
@@ -235,11 +227,11 @@ async def bench(args: argparse.Namespace) -> int:
          f"{'exactly once' if once else 'MISMATCH'}"),
     ]  # fmt: skip
     print(f"\nnotification sender bench: {n} cases (seeded in {seeded:.1f} s), embedded engine, stand-in on 127.0.0.1")
-    width = max(len(r[0]) for r in rows)
-    for name, figure, note in rows:
-        print(f"  {name:<{width}}  {figure:>16}  {note}")
-    print(f"  sender stats: {stats}; mean polled latency {statistics.fmean(polled) * 1000:,.0f} ms")
-    return 0 if once else 1
+    print()
+    print_table(rows, ("figure", "value", "note"))
+    print(f"\nsender stats: {stats}; mean polled latency {statistics.fmean(polled.latencies) * 1000:,.0f} ms")
+    if not once:
+        raise RuntimeError("the stand-in did not receive every outbox message exactly once")
 
 
 def main() -> int:
@@ -255,7 +247,7 @@ def main() -> int:
         return 0
     if args.quick:
         args.cases, args.seconds = 300, 3.0
-    return asyncio.run(bench(args))
+    return run_bench(bench(args))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,20 +27,16 @@ import uuid
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import Row, free_port, mp_sign_in, print_table, request_once, run_bench, server_process, wait_until_up
 
-from standins.wechat import WeChatStandIn  # noqa: E402
+from standins.wechat import WeChatStandIn
 
 MP_APP_ID, MP_SECRET = "wx-bench-mini-program", "bench-mp-secret"
 MiB = 1024 * 1024
 
 
-def server_env(wechat_base: str, workdir: str) -> dict[str, str]:
+def upload_env(wechat_base: str, workdir: str) -> dict[str, str]:
     return {
-        "PATH": os.environ.get("PATH", ""),
-        "APP_ENV": "development",
-        "MONGODB_URI": "mongomock://",
         "MONGODB_DATABASE": "bench",
         "WECHAT_API_BASE": wechat_base,
         "WECHAT_MP_APP_ID": MP_APP_ID,
@@ -49,14 +44,6 @@ def server_env(wechat_base: str, workdir: str) -> dict[str, str]:
         "BLOB_DIR": os.path.join(workdir, "blobs"),
         "UPLOAD_TMP_DIR": os.path.join(workdir, "incoming"),
     }
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def proc_kib(pid: int, field: str) -> int:
@@ -88,28 +75,6 @@ class Sampler:
         assert self._task is not None
         self._task.cancel()
         self.peak = max(self.peak, proc_kib(self.pid, "VmRSS"))
-
-
-async def request(
-    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-) -> tuple[int, bytes]:
-    """One request on its own connection; the body goes out in 256 KiB writes, as a phone's upload would."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}", "Connection: close"]
-        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-        view = memoryview(body)
-        for at in range(0, len(body), 256 * 1024):
-            writer.write(view[at : at + 256 * 1024])
-            await writer.drain()
-        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-        fields = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in head[1:] if h)}
-        payload = await reader.readexactly(int(fields.get("content-length", "0")))
-        return int(head[0].split()[1]), payload
-    finally:
-        writer.close()
-        await writer.wait_closed()
 
 
 def multipart(name: str, data: bytes) -> tuple[bytes, str]:
@@ -155,28 +120,6 @@ def big_zip(target: int = 20 * MiB - 128 * 1024) -> bytes:
     return out.getvalue()
 
 
-async def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited with code {server.returncode}")
-        try:
-            if (await request(port, "GET", "/healthz"))[0] == 200:
-                return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise RuntimeError("server did not answer /healthz in time")
-
-
-Row = tuple[str, ...]
-
-
-def print_table(rows: list[Row], header: Row) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-
-
 def mib(kib: int) -> str:
     return f"{kib / 1024:.1f} MiB"
 
@@ -188,84 +131,70 @@ async def bench(repeat: int) -> None:
     standin.start()
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="bench-upload-")
-    log = tempfile.NamedTemporaryFile(prefix="bench-upload-server-", suffix=".log", delete=False)  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=server_env(standin.base_url, workdir),
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     try:
-        await wait_until_up(port, server)
-        rss_start, hwm_start = proc_kib(server.pid, "VmRSS"), proc_kib(server.pid, "VmHWM")
-        code = standin.state.issue_code("bench-openid-upload")
-        status, payload = await request(
-            port, "POST", "/api/mp/session", json.dumps({"code": code}).encode(), {"Content-Type": "application/json"}
-        )
-        if status != 200:
-            raise RuntimeError(f"sign-in failed: HTTP {status} {payload[:300]!r}")
-        auth = {"Authorization": f"Bearer {json.loads(payload)['token']}"}
+        with server_process(upload_env(standin.base_url, workdir), port) as server:
+            await wait_until_up(port, server)
+            rss_start, hwm_start = proc_kib(server.pid, "VmRSS"), proc_kib(server.pid, "VmHWM")
+            auth = {"Authorization": f"Bearer {await mp_sign_in(port, standin, 'bench-openid-upload')}"}
 
-        rows: list[Row] = []
-        with Sampler(server.pid) as sampler:
-            times = []
-            for _ in range(50):
-                began = time.perf_counter()
-                assert (await request(port, "GET", "/healthz"))[0] == 200
-                times.append(time.perf_counter() - began)
-        base_ms = 1000 * statistics.median(times)
-        rows.append(("GET /healthz (baseline, x50)", "-", f"{base_ms:.1f} ms", "1x", mib(sampler.peak), "-"))
-
-        stored: dict[str, str] = {}
-        for label, name, data in (("photo", "photo.jpg", photo), ("zip", "evidence.zip", archive)):
-            body, content_type = multipart(name, data)
-            for run in range(repeat):
-                with Sampler(server.pid) as sampler:
+            rows: list[Row] = []
+            with Sampler(server.pid) as sampler:
+                times = []
+                for _ in range(50):
                     began = time.perf_counter()
-                    status, payload = await request(
-                        port, "POST", "/api/mp/files", body, {**auth, "Content-Type": content_type}
+                    assert (await request_once(port, "GET", "/healthz"))[0] == 200
+                    times.append(time.perf_counter() - began)
+            base_ms = 1000 * statistics.median(times)
+            rows.append(("GET /healthz (baseline, x50)", "-", f"{base_ms:.1f} ms", "1x", mib(sampler.peak), "-"))
+
+            stored: dict[str, str] = {}
+            for label, name, data in (("photo", "photo.jpg", photo), ("zip", "evidence.zip", archive)):
+                body, content_type = multipart(name, data)
+                for run in range(repeat):
+                    with Sampler(server.pid) as sampler:
+                        began = time.perf_counter()
+                        status, payload = await request_once(
+                            port, "POST", "/api/mp/files", body, {**auth, "Content-Type": content_type}
+                        )
+                        elapsed = time.perf_counter() - began
+                    if status != 201:
+                        raise RuntimeError(f"{label} upload: HTTP {status} {payload[:300]!r}")
+                    stored[label] = json.loads(payload)["id"]
+                    rows.append(
+                        (
+                            f"POST {label} #{run + 1}",
+                            f"{len(data) / MiB:.1f} MiB",
+                            f"{1000 * elapsed:.0f} ms",
+                            f"{1000 * elapsed / base_ms:.0f}x",
+                            mib(sampler.peak),
+                            f"+{(sampler.peak - rss_start) / 1024:.1f} MiB",
+                        )
                     )
-                    elapsed = time.perf_counter() - began
-                if status != 201:
-                    raise RuntimeError(f"{label} upload: HTTP {status} {payload[:300]!r}")
-                stored[label] = json.loads(payload)["id"]
-                rows.append(
-                    (
-                        f"POST {label} #{run + 1}",
-                        f"{len(data) / MiB:.1f} MiB",
-                        f"{1000 * elapsed:.0f} ms",
-                        f"{1000 * elapsed / base_ms:.0f}x",
-                        mib(sampler.peak),
-                        f"+{(sampler.peak - rss_start) / 1024:.1f} MiB",
-                    )
+            with Sampler(server.pid) as sampler:
+                began = time.perf_counter()
+                status, payload = await request_once(port, "GET", f"/api/mp/files/{stored['zip']}", headers=auth)
+                elapsed = time.perf_counter() - began
+            if status != 200 or hashlib.sha256(payload).digest() != hashlib.sha256(archive).digest():
+                raise RuntimeError(f"zip download: HTTP {status}, {len(payload)} bytes, not the uploaded zip")
+            rows.append(
+                (
+                    "GET zip (download)",
+                    f"{len(payload) / MiB:.1f} MiB",
+                    f"{1000 * elapsed:.0f} ms",
+                    f"{1000 * elapsed / base_ms:.0f}x",
+                    mib(sampler.peak),
+                    f"+{(sampler.peak - rss_start) / 1024:.1f} MiB",
                 )
-        with Sampler(server.pid) as sampler:
-            began = time.perf_counter()
-            status, payload = await request(port, "GET", f"/api/mp/files/{stored['zip']}", headers=auth)
-            elapsed = time.perf_counter() - began
-        if status != 200 or hashlib.sha256(payload).digest() != hashlib.sha256(archive).digest():
-            raise RuntimeError(f"zip download: HTTP {status}, {len(payload)} bytes, not the uploaded zip")
-        rows.append(
-            (
-                "GET zip (download)",
-                f"{len(payload) / MiB:.1f} MiB",
-                f"{1000 * elapsed:.0f} ms",
-                f"{1000 * elapsed / base_ms:.0f}x",
-                mib(sampler.peak),
-                f"+{(sampler.peak - rss_start) / 1024:.1f} MiB",
             )
-        )
-        hwm_end = proc_kib(server.pid, "VmHWM")
-        left = list(Path(workdir, "incoming").rglob("*")) if Path(workdir, "incoming").exists() else []
-        print()
-        print_table(rows, ("request", "body", "time", "vs healthz", "peak RSS", "vs start"))
-        print()
-        print(f"server RSS right after start: {mib(rss_start)} (VmHWM {mib(hwm_start)})")
-        print(f"server VmHWM at the end:      {mib(hwm_end)}  (+{(hwm_end - rss_start) / 1024:.1f} MiB over start)")
-        print(f"bodies sent: photo {len(photo):,} bytes, zip {len(archive):,} bytes; temp files left: {len(left)}")
-        print(f"server log: {log.name}")
+            hwm_end = proc_kib(server.pid, "VmHWM")
+            left = list(Path(workdir, "incoming").rglob("*")) if Path(workdir, "incoming").exists() else []
+            print()
+            print_table(rows, ("request", "body", "time", "vs healthz", "peak RSS", "vs start"))
+            print()
+            print(f"server RSS right after start: {mib(rss_start)} (VmHWM {mib(hwm_start)})")
+            print(f"server VmHWM at the end:      {mib(hwm_end)}  (+{(hwm_end - rss_start) / 1024:.1f} MiB over start)")
+            print(f"bodies sent: photo {len(photo):,} bytes, zip {len(archive):,} bytes; temp files left: {len(left)}")
     finally:
-        server.kill()
-        server.wait(timeout=10)
-        log.close()
         standin.stop()
         shutil.rmtree(workdir, ignore_errors=True)  # the encrypted blobs of the run
 
@@ -273,13 +202,7 @@ async def bench(repeat: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="uploads of each file (default 3)")
-    args = parser.parse_args()
-    try:
-        asyncio.run(bench(args.repeat))
-    except Exception as exc:  # the bench itself broke: say why and fail
-        print(f"bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_bench(bench(parser.parse_args().repeat))
 
 
 if __name__ == "__main__":

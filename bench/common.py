@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import math
 import os
 import socket
@@ -11,22 +12,29 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 REQUEST_TIMEOUT = 30.0  # seconds; slower than this means the bench (or the server) broke
+CHUNK = 256 * 1024  # a request goes out in writes of this size, as a phone's upload would
 Request = tuple[str, str, bytes, dict[str, str]]  # method, path, body, headers
 Row = tuple[str, ...]
 
 
 def failure(what: str, status: int, payload: bytes) -> RuntimeError:
     return RuntimeError(f"{what}: HTTP {status} {payload[:300].decode(errors='replace')}")
+
+
+def server_env(extra: dict[str, str]) -> dict[str, str]:
+    """The server's environment: development settings on the embedded engine, plus `extra`."""
+    return {"PATH": os.environ.get("PATH", ""), "APP_ENV": "development", "MONGODB_URI": "mongomock://"} | extra
 
 
 def free_port() -> int:
@@ -65,7 +73,10 @@ class Connection:
             reader, writer = self.streams
             lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
             lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+            message = memoryview(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+            for at in range(0, len(message), CHUNK):
+                writer.write(message[at : at + CHUNK])
+                await writer.drain()
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
             fields: dict[str, str] = {}
             cookies: dict[str, str] = {}
@@ -88,6 +99,26 @@ class Connection:
     def close(self) -> None:
         if self.streams is not None:
             self.streams[1].close()
+
+
+async def request_once(
+    port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """One request on a connection of its own."""
+    conn = Connection(port)
+    try:
+        return await conn.request(method, path, body, headers)
+    finally:
+        conn.close()
+
+
+async def mp_sign_in(port: int, standin: Any, openid: str) -> str:
+    """A mini-program user's token: a login code from the WeChat stand-in, then POST /api/mp/session."""
+    body = json.dumps({"code": standin.state.issue_code(openid)}).encode()
+    status, payload = await request_once(port, "POST", "/api/mp/session", body, {"Content-Type": "application/json"})
+    if status != 200:
+        raise failure("sign-in", status, payload)
+    return json.loads(payload)["token"]
 
 
 @dataclass
@@ -138,25 +169,21 @@ async def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: flo
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"server exited with code {server.returncode}")
-        conn = Connection(port)
         try:
-            if (await conn.request("GET", "/healthz"))[0] == 200:
+            if (await request_once(port, "GET", "/healthz"))[0] == 200:
                 return
         except OSError:
             await asyncio.sleep(0.1)
-        finally:
-            conn.close()
     raise RuntimeError("server did not answer /healthz in time")
 
 
 @contextmanager
 def server_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """`python app.py --port N` with `env`; stopped at the end; its log kept (and named) only on failure."""
+    """`python app.py --port N` with server_env(env); stopped at the end; its log kept (and named) only on failure."""
     log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
-    base = {"PATH": os.environ.get("PATH", ""), "APP_ENV": "development", "MONGODB_URI": "mongomock://"}
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-        cwd=ROOT, env=base | env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=server_env(env), stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     ok = False
     try:
@@ -183,3 +210,13 @@ def print_table(rows: list[Row], header: Row = ("figure", "value", "target", "vs
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+def run_bench(bench: Coroutine[Any, Any, object]) -> int:
+    """Run `bench`; exit code 0 (a MISS too: it is a measurement), 1 when the bench itself broke, saying why."""
+    try:
+        asyncio.run(bench)
+    except Exception as exc:
+        print(f"bench failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -79,6 +79,8 @@ class PageHandler(ServiceHandler):
             xsrf_token=self.xsrf_token.decode(),
             static_url=self.static_url,
             signed_in=bool(self.current_user),
+            # The WeChat stand-in (development): desktop browsers may "authorise" through it too.
+            local_wechat=self.ctx.settings.wechat_oauth_base.startswith("http://127.0.0.1"),
             **values,
         )
         self.set_status(status)

@@ -158,3 +158,19 @@ async def test_errors_show_next_to_fields_in_the_browser(app, http_server, http_
         assert "手机号" in await page.inner_text("#error-phone")
         await page.reload()
         assert await page.input_value("#f-name") == "张三"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_desktop_newcomer_reaches_the_wechat_stand_in_from_the_portal(app, http_server, http_port):
+    """The README's demo: a desktop browser, the local WeChat stand-in, an application started."""
+    base_url = f"http://127.0.0.1:{http_port}"
+    async with chromium() as browser:
+        page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
+        await page.goto(base_url + "/h5/apply")
+        await page.wait_for_url("**/portal/login*")
+        await page.click("#wechat-standin")
+        await page.wait_for_selector("#authorize")
+        await page.click("#authorize")
+        await page.wait_for_url("**/h5/apply")
+        await page.click("#apply-worker")
+        await page.wait_for_url("**/h5/apply/worker/notice")
