@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_intake import Run, cpu_seconds, free_port, wait_until_up  # noqa: E402
+from common import Run, cpu_seconds, free_port, wait_until_up  # noqa: E402
 
 from settings import DEV_CARD_CHANNEL_KEY, DEV_CARD_PUBLIC_KEY, CardPlatformSettings  # noqa: E402
 from standins.card_platform import CardPlatformStandIn, Channel  # noqa: E402

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from services import sms
@@ -17,6 +12,7 @@ from services.context import SHANGHAI, ServiceContext
 from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.lockout import count_failure, is_locked
+from services.passwords import hash_password, needs_rehash, verify_password
 from services.personal_data import mask_document_number, mask_phone
 from services.persons import identity_key, link_identity, new_person
 from services.staff import password_problems
@@ -27,16 +23,7 @@ LOCK_PERIOD = timedelta(minutes=15)
 MAX_NAME_LENGTH = 50
 ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated data of the sealed values
 
-# argon2-cffi's defaults (argon2id, RFC 9106 low-memory profile); tests swap in cheap parameters.
-HASHER = PasswordHasher()
-# One hash at a time, in its own thread: each argon2 hash already runs `parallelism` (4) threads of
-# its own, and several at once starve the event loop's thread of CPU (healthz p99 > 100 ms during
-# 20 sign-ins on 2 cores); queued, sign-ins wait for each other instead of every other request.
-_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="argon2")
 
-
-async def _hashing(func: Callable[..., Any], *args: Any) -> Any:
-    return await asyncio.get_running_loop().run_in_executor(_HASHING, func, *args)
 
 
 BAD_CREDENTIALS = "账号或密码错误；还没有账号请先注册"
@@ -52,22 +39,7 @@ def mobile_hash(ctx: ServiceContext, mobile: str) -> str:
     return ctx.cipher.lookup_hash(mobile, "mobile")
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
-
-_dummy: tuple[PasswordHasher, str] | None = None
-
-
-async def _dummy_verify(ctx: ServiceContext, password: str) -> None:
-    """Spend a real verification's time, so an unknown account answers like a wrong password."""
-    global _dummy
-    if _dummy is None or _dummy[0] is not HASHER:
-        _dummy = (HASHER, await _hashing(HASHER.hash, "dummy password, never matches"))
-    await _hashing(_verify, _dummy[1], password)
 
 
 def checked_mobile(text: str, field: str = "mobile") -> str:
@@ -134,7 +106,7 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     if await _find_by_mobile(ctx, mobile):
         raise Conflict("该手机号已注册账号，请直接登录或通过短信重置密码", "mobile_taken", "mobile")
     await sms.consume_code(ctx, mobile, "register", form["sms_code"])
-    password_hash = await _hashing(HASHER.hash, form["password"])
+    password_hash = await hash_password(form["password"])
     person_id = await _person_for_new_account(ctx, session_person, account_id)
     now = ctx.clock()
     try:
@@ -189,18 +161,18 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> str:
         )  # fmt: skip
     doc = await _find_for_login(ctx, login)
     if doc is None:
-        await _dummy_verify(ctx, password)
+        await verify_password(None, password)
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     now = ctx.clock()
     if is_locked(doc, now):
         raise ServiceError(423, "account_locked", LOCKED)
-    if not await _hashing(_verify, doc["password_hash"], password):
+    if not await verify_password(doc["password_hash"], password):
         if await count_failure(ctx.db["portal_accounts"], doc["_id"], doc, now, MAX_FAILURES, LOCK_PERIOD):
             raise ServiceError(423, "account_locked", LOCKED)
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
-    if HASHER.check_needs_rehash(doc["password_hash"]):
-        update["password_hash"] = await _hashing(HASHER.hash, password)
+    if needs_rehash(doc["password_hash"]):
+        update["password_hash"] = await hash_password(password)
     await ctx.db["portal_accounts"].update_one({"_id": doc["_id"]}, {"$set": update})
     return doc["person_id"]
 
@@ -217,7 +189,7 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
     if doc is None:
         raise NotFound("该手机号没有注册账号，请先注册", "account_not_found")
     await sms.consume_code(ctx, mobile, "reset", form["sms_code"])
-    password_hash = await _hashing(HASHER.hash, form["password"])
+    password_hash = await hash_password(form["password"])
     await ctx.db["portal_accounts"].update_one(
         {"_id": doc["_id"]},
         {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock(),

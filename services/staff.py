@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from services.context import ServiceContext, shanghai_iso
 from services.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
 from services.lockout import count_failure, is_locked
+from services.passwords import hash_password, needs_rehash, verify_password
 from services.personal_data import mask_phone
 from settings import SettingsError
 
@@ -29,8 +28,6 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9]{7,15}$")
 MAX_NAME_LENGTH = 50
 PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
 
-# argon2-cffi's defaults: argon2id with RFC 9106's low-memory profile (t=3, 64 MiB, p=4).
-HASHER = PasswordHasher()
 
 BAD_CREDENTIALS = "用户名或密码错误"
 LOCKED = "账号已被锁定，请15分钟后再试"
@@ -89,22 +86,7 @@ def check_password(password: str, login: str, field: str = "password") -> None:
         raise ValidationFailed(problems)
 
 
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return HASHER.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
-
-_dummy: tuple[PasswordHasher, str] | None = None
-
-
-async def _dummy_verify(ctx: ServiceContext, password: str) -> None:
-    """Spend the time of a real verification, so an unknown login answers like a wrong password."""
-    global _dummy
-    if _dummy is None or _dummy[0] is not HASHER:  # once per hasher (tests swap it); a race only hashes twice
-        _dummy = (HASHER, await ctx.run_blocking(HASHER.hash, "dummy password, never matches"))
-    await ctx.run_blocking(_verify, _dummy[1], password)
 
 
 def _member(doc: dict[str, Any]) -> StaffMember:
@@ -117,20 +99,20 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
     login = normalise_login(login)
     doc = await staff.find_one({"_id": login}) if LOGIN_PATTERN.match(login) else None
     if doc is None:
-        await _dummy_verify(ctx, password)
+        await verify_password(None, password)
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     now = ctx.clock()
     if is_locked(doc, now):
         raise ServiceError(423, "account_locked", LOCKED)
-    if not await ctx.run_blocking(_verify, doc["password_hash"], password):
+    if not await verify_password(doc["password_hash"], password):
         await _count_failure(ctx, login, doc, now)
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
     if not doc.get("active", False):
         raise ServiceError(403, "account_inactive", "账号已停用，请联系管理员")
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
-    if HASHER.check_needs_rehash(doc["password_hash"]):  # parameters raised since: upgrade while we hold it
-        update["password_hash"] = await ctx.run_blocking(HASHER.hash, password)
+    if needs_rehash(doc["password_hash"]):  # parameters raised since: upgrade while we hold it
+        update["password_hash"] = await hash_password(password)
     await staff.update_one({"_id": login}, {"$set": update})
     return _member(doc)
 
@@ -195,7 +177,7 @@ async def create_staff(
         "name": name.strip(),
         "role": role,
         "centre_id": centre_id,
-        "password_hash": await ctx.run_blocking(HASHER.hash, password),
+        "password_hash": await hash_password(password),
         "failed_attempts": 0,
         "locked_until": None,
         "active": True,
@@ -272,7 +254,7 @@ async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, ne
         raise _forbidden("请通过“修改密码”修改自己的密码")
     await _managed_account(ctx, actor, login)
     check_password(new_password, login)
-    password_hash = await ctx.run_blocking(HASHER.hash, new_password)
+    password_hash = await hash_password(new_password)
     await ctx.db["staff"].update_one(
         {"_id": login},
         {
@@ -297,7 +279,7 @@ async def change_own_password(ctx: ServiceContext, login: str, old: str, new: st
         problems.append(FieldError("new_password", "password_unchanged", "新密码不能与原密码相同"))
     if problems:
         raise ValidationFailed(problems)
-    password_hash = await ctx.run_blocking(HASHER.hash, new)
+    password_hash = await hash_password(new)
     await ctx.db["staff"].update_one(
         {"_id": member.login}, {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock()}}
     )

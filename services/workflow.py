@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docgen import labels
+
 SUBMITTED = "submitted"
 CLARIFYING = "clarifying"
 CLARIFIED = "clarified"
@@ -15,18 +17,8 @@ SETTLED = "settled"
 FAILED = "failed"
 WITHDRAWN = "withdrawn"
 
-STATUS_LABELS: dict[str, str] = {
-    SUBMITTED: "已提交",
-    CLARIFYING: "待确认请求",
-    CLARIFIED: "请求已确认",
-    ACCEPTED: "已受理",
-    REJECTED: "不予受理",
-    SCHEDULED: "已安排调解",
-    MEDIATING: "调解中",
-    SETTLED: "调解成功",
-    FAILED: "调解不成",
-    WITHDRAWN: "已撤回",
-}
+# One table of Chinese labels for the statuses: docgen's, which documents print too.
+STATUS_LABELS: dict[str, str] = labels.STATUS
 
 CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN})
 

@@ -12,7 +12,6 @@ import asyncio
 import html
 import json
 import secrets
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +20,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import tornado.httpclient
 import tornado.httpserver
 import tornado.web
-from tornado.testing import bind_unused_port
 
 from services.card_crypto import SignatureInvalid, canonical, seal_payload, sm2_sign, sm2_verify
 from settings import DEV_CARD_PLATFORM_PRIVATE_KEY, DEV_CARD_PLATFORM_PUBLIC_KEY
+from standins.server import StandInServer
 
 AUTH_CODE_TTL = 300
 
@@ -242,13 +241,11 @@ class UnknownHandler(_Handler):
     post = get
 
 
-class CardPlatformStandIn:
+class CardPlatformStandIn(StandInServer):
     """The stand-in server; `start()` listens on a free port of 127.0.0.1 on the current event loop."""
 
     def __init__(self, channels: dict[str, Channel]) -> None:
         self.state = CardPlatformState(channels=dict(channels))
-        self.port = 0
-        self._server: tornado.httpserver.HTTPServer | None = None
 
     def application(self) -> tornado.web.Application:
         kwargs = {"state": self.state}
@@ -258,20 +255,3 @@ class CardPlatformStandIn:
             (r"/api/identity", IdentityHandler, kwargs),
             (r"/.*", UnknownHandler, kwargs),
         ])  # fmt: skip
-
-    def start(self, sock: socket.socket | None = None) -> str:
-        if sock is None:
-            sock, self.port = bind_unused_port()
-        else:
-            self.port = sock.getsockname()[1]
-        self._server = tornado.httpserver.HTTPServer(self.application())
-        self._server.add_sockets([sock])
-        return self.base_url
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()

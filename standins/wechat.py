@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import json
 import secrets
-import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +20,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import tornado.gen
 import tornado.httpserver
 import tornado.web
-from tornado.testing import bind_unused_port
+
+from standins.server import StandInServer
 
 TOKEN_TTL = 7200
 OAUTH_CODE_TTL = 300  # WeChat: a code not used within 5 minutes expires
@@ -466,13 +466,11 @@ class UnknownPathHandler(_StandInHandler):
     post = get
 
 
-class WeChatStandIn:
+class WeChatStandIn(StandInServer):
     """The stand-in server; `start()` listens on a free port of 127.0.0.1 on the current event loop."""
 
     def __init__(self, apps: dict[str, str]) -> None:
         self.state = WeChatState(apps=dict(apps))
-        self.port = 0
-        self._server: tornado.httpserver.HTTPServer | None = None
 
     def application(self) -> tornado.web.Application:
         kwargs = {"state": self.state}
@@ -491,24 +489,7 @@ class WeChatStandIn:
             ]
         )
 
-    def start(self, sock: socket.socket | None = None) -> str:
-        if sock is None:
-            sock, self.port = bind_unused_port()
-        else:
-            self.port = sock.getsockname()[1]
-        self._server = tornado.httpserver.HTTPServer(self.application())
-        self._server.add_sockets([sock])
-        return self.base_url
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
     @property
     def oauth_base_url(self) -> str:
         """What WECHAT_OAUTH_BASE points at (WeChat's https://open.weixin.qq.com/connect/)."""
         return self.base_url + "connect/"
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()

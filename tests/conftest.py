@@ -161,9 +161,9 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with tiny parameters: the production ones take most of a second per hash."""
     from argon2 import PasswordHasher
 
-    from services import staff
+    from services import passwords
 
-    monkeypatch.setattr(staff, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 async def make_staff(app: Any, login: str, role: str = "mediator", centre_id: str = "sh-city", name: str = "") -> Any:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from services import portal_accounts
+from services import passwords, portal_accounts
 from services.context import utc_now
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import body_of
@@ -19,7 +19,7 @@ MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"
 
 @pytest.fixture(autouse=True)
 def cheap_portal_hashing(monkeypatch):
-    monkeypatch.setattr(portal_accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

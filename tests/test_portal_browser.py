@@ -9,7 +9,7 @@ import zxingcpp
 from argon2 import PasswordHasher
 from PIL import Image
 
-from services import portal_accounts
+from services import passwords
 from tests.browser import chromium
 from tests.test_h5_browser import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
 
@@ -19,7 +19,7 @@ MOBILE, PASSWORD = "13512345678", "Browser-Pass-2026"
 
 @pytest.fixture(autouse=True)
 def cheap_portal_hashing(monkeypatch):
-    monkeypatch.setattr(portal_accounts, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

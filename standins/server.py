@@ -1,0 +1,36 @@
+"""The part every stand-in shares: a Tornado app listening on a free port of 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+
+import tornado.httpserver
+import tornado.web
+from tornado.testing import bind_unused_port
+
+
+class StandInServer:
+    """Subclasses give `application()`; `start()` listens on the current event loop and returns the base URL."""
+
+    port = 0
+    _server: tornado.httpserver.HTTPServer | None = None
+
+    def application(self) -> tornado.web.Application:
+        raise NotImplementedError
+
+    def start(self, sock: socket.socket | None = None) -> str:
+        if sock is None:
+            sock, self.port = bind_unused_port()
+        else:
+            self.port = sock.getsockname()[1]
+        self._server = tornado.httpserver.HTTPServer(self.application())
+        self._server.add_sockets([sock])
+        return self.base_url
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
