@@ -30,7 +30,7 @@ from handlers import (
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
 from services.card_signin import CardPlatformClient
-from services.context import ServiceContext
+from services.context import ServiceContext, utc_now
 from services.deadline_watch import DeadlineWatch
 from services.documents import Renderers
 from services.mp_sessions import SessionTokens
@@ -58,42 +58,59 @@ log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
 
 
-def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
-    """Build the application; call on the event loop that will serve it (the Mongo client binds to it)."""
+def service_context(settings: Settings, counter: CommandCounter | None = None) -> tuple[Any, ServiceContext]:
+    """The store and what every service function needs (the server, manage.py and commands build it here)."""
     client, db = connect(settings.mongodb_uri, counter, settings.mongodb_database)
-    executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="blocking")
     ctx = ServiceContext(
         db=db,
         cipher=FieldCipher(settings.data_keys, settings.current_key_version, settings.lookup_key),
         settings=settings,
-        executor=executor,
+        executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="blocking"),
     )
-    # One access token per app id for every process, fetched on this loop; wechatpy's threads ask through the bridge.
+    return client, ctx
+
+
+@dataclasses.dataclass
+class WeChatClients:
+    access_tokens: AccessTokens
+    bridge: ThreadTokenBridge
+    official_account: WeChatApi
+    mini_program: WeChatApi
+
+
+def wechat_clients(settings: Settings, db: Any, clock: Any = utc_now) -> WeChatClients:
+    """wechatpy clients for both apps, sharing one access token per app id with every process."""
     access_tokens = AccessTokens(
         db,
         {settings.wechat_app_id: settings.wechat_app_secret, settings.mp_app_id: settings.mp_app_secret},
         partial(fetch_stable_token, settings.wechat_api_base, timeout=settings.wechat_timeout),
-        ctx.clock,
+        clock,
     )
-    token_bridge = ThreadTokenBridge(access_tokens, timeout=3 * settings.wechat_timeout)
-    wechat_oa = WeChatApi(
-        settings.wechat_app_id,
-        settings.wechat_app_secret,
-        settings.wechat_api_base,
-        settings.wechat_timeout,
-        tokens=token_bridge,
+    bridge = ThreadTokenBridge(access_tokens, timeout=3 * settings.wechat_timeout)  # wechatpy's threads ask here
+
+    def client(app_id: str, secret: str) -> WeChatApi:
+        return WeChatApi(app_id, secret, settings.wechat_api_base, settings.wechat_timeout, tokens=bridge)
+
+    return WeChatClients(
+        access_tokens, bridge, client(settings.wechat_app_id, settings.wechat_app_secret),
+        client(settings.mp_app_id, settings.mp_app_secret),
+    )  # fmt: skip
+
+
+def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
+    """Build the application; call on the event loop that will serve it (the Mongo client binds to it)."""
+    client, ctx = service_context(settings, counter)
+    wechat = wechat_clients(settings, ctx.db, ctx.clock)
+    access_tokens, token_bridge, wechat_oa, wechat_mp = (
+        wechat.access_tokens,
+        wechat.bridge,
+        wechat.official_account,
+        wechat.mini_program,
     )
     safe_mode = (
         SafeMode(settings.wechat_token, settings.wechat_aes_key, settings.wechat_app_id)
         if settings.wechat_aes_key
         else None
-    )
-    wechat_mp = WeChatApi(
-        settings.mp_app_id,
-        settings.mp_app_secret,
-        settings.wechat_api_base,
-        settings.wechat_timeout,
-        tokens=token_bridge,
     )
     services = AppServices(
         ctx=ctx,
@@ -118,11 +135,11 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         pdf=PdfConverter(),
         blobs=open_blob_store(
             embedded=is_embedded(settings.mongodb_uri),
-            db=db,
+            db=ctx.db,
             folder=settings.blob_dir,
             keys=settings.data_keys,
             current_version=settings.current_key_version,
-            executor=executor,
+            executor=ctx.executor,
         ),
         notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
         deadline_watch=DeadlineWatch(ctx),

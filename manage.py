@@ -7,16 +7,14 @@ import asyncio
 import getpass
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from pymongo.errors import ConnectionFailure
 
-from services.context import ServiceContext
+from app import service_context
 from services.errors import ServiceError
-from services.personal_data import FieldCipher
 from services.staff import create_first_admin, password_problems
 from settings import Settings, SettingsError, load_settings
-from store import connect, is_embedded
+from store import is_embedded
 from store.indexes import ensure_indexes
 
 EMBEDDED_REFUSAL = (
@@ -40,19 +38,12 @@ def read_password() -> str:
 
 async def create_admin(settings: Settings, login: str, name: str, centre_id: str, password: str) -> None:
     # The same store and context the server builds (app.make_app), without the HTTP side.
-    client, db = connect(settings.mongodb_uri, None, settings.mongodb_database)
-    executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="blocking")
-    ctx = ServiceContext(
-        db=db,
-        cipher=FieldCipher(settings.data_keys, settings.current_key_version, settings.lookup_key),
-        settings=settings,
-        executor=executor,
-    )
+    client, ctx = service_context(settings)
     try:
-        await ensure_indexes(db)
+        await ensure_indexes(ctx.db)
         await create_first_admin(ctx, login, name, centre_id, password)
     finally:
-        executor.shutdown(wait=False)
+        ctx.executor.shutdown(wait=False)
         await client.close()
 
 

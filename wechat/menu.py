@@ -7,11 +7,9 @@ import asyncio
 import copy
 import json
 import sys
-from functools import partial
 from typing import Any
 
 from wechat.client import WeChatApi, WeChatRefused, WeChatUnavailable, call_wechat
-from wechat.tokens import ThreadTokenBridge, fetch_stable_token
 
 
 def render_menu(menu: dict[str, Any], public_base_url: str) -> dict[str, Any]:
@@ -36,27 +34,17 @@ def publish(client: WeChatApi, menu: dict[str, Any]) -> dict[str, Any]:
 
 async def publish_from_settings(settings: Any) -> dict[str, Any]:
     """Publish the configured menu through the shared access token (the server's database)."""
-    from services.wechat_tokens import AccessTokens  # the composition happens here, as in app.py
-    from store import connect
+    from app import service_context, wechat_clients  # the composition root builds the clients
 
-    mongo, db = connect(settings.mongodb_uri, None, settings.mongodb_database)
+    mongo, ctx = service_context(settings)
     try:
-        tokens = AccessTokens(
-            db,
-            {settings.wechat_app_id: settings.wechat_app_secret},
-            partial(fetch_stable_token, settings.wechat_api_base, timeout=settings.wechat_timeout),
-        )
-        bridge = ThreadTokenBridge(tokens, 3 * settings.wechat_timeout, asyncio.get_running_loop())
-        client = WeChatApi(
-            settings.wechat_app_id,
-            settings.wechat_app_secret,
-            settings.wechat_api_base,
-            settings.wechat_timeout,
-            tokens=bridge,
-        )
+        wechat = wechat_clients(settings, ctx.db)
+        wechat.bridge.bind(asyncio.get_running_loop())
+        client = wechat.official_account
         menu = render_menu(settings.wechat_menu, settings.public_base_url)
         return await asyncio.get_running_loop().run_in_executor(None, publish, client, menu)
     finally:
+        ctx.executor.shutdown(wait=False)
         await mongo.close()
 
 
