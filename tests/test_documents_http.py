@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from docx import Document
@@ -145,3 +146,23 @@ async def test_agreement_and_judicial_confirmation_after_settlement(office, app,
     data = (await api.call("GET", f"/api/mp/applications/{serial}/documents/{agreement['id']}", token=token)).body
     text = docx_text(data)
     assert "被申请人支付申请人工资" in text and "壹万贰仟元整" in text and "双方再无其他争议" in text
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_the_printed_qr_code_leads_to_the_verification_page(office, app, api, wechat, settings):
+    """Decode the QR image inside the issued .docx, follow its address, find the same fingerprint."""
+    import zxingcpp
+    from PIL import Image
+
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
+    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    data = (await api.call("GET", f"/api/mp/applications/{serial}/documents/{item['id']}", token=token)).body
+    document = Document(io.BytesIO(data))
+    images = [rel.target_part.blob for rel in document.part.rels.values() if "image" in rel.reltype]
+    decoded = [r.text for blob in images for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(blob)))]
+    assert decoded == [f"{settings.public_base_url}/verify/{item['id']}"]
+    page = await office.get(urlsplit(decoded[0]).path)
+    assert page.code == 200 and item["sm3"] in page.body.decode() and serial in page.body.decode()
