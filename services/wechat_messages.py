@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -30,13 +29,11 @@ from wechat.client import WeChatApi, call_wechat
 
 log = logging.getLogger("mediation.wechat.callback")
 
-MESSAGES = "wechat_messages"  # _id = dedup key: the claim of the first copy; expires_at (TTL)
-REPLIES = "wechat_replies"  # _id = dedup key; the reply given; expires_at (TTL)
+MESSAGES = "wechat_messages"  # _id = dedup key: the first copy's claim and the reply it got; expires_at (TTL)
 NONCES = "wechat_nonces"  # _id = nonce; expires_at (TTL)
 WINDOW = timedelta(minutes=5)  # timestamps further than this from now are refused
 NONCE_TTL = 2 * WINDOW  # a nonce is remembered as long as its timestamp could still be accepted
 MESSAGE_TTL = timedelta(hours=1)  # WeChat retries within about 15 s; an hour is ample
-PENDING_WAIT = 3.0  # seconds a duplicate waits for the first copy's reply
 IDENTITY_PROVIDER = "wechat_oa"
 SUCCESS = "success"  # WeChat's "received, no reply"
 PROGRESS_WORDS = frozenset({"进度", "我的申请", "查询进度", "我的进度"})
@@ -155,31 +152,23 @@ class WeChatMessages:
         key = dedup_key(fields)
         now = self.ctx.clock()
         messages = self.ctx.db[MESSAGES]
-        # The dedup lookup comes before the nonce guard, as one atomic lookup-or-claim: a retry (even
-        # one repeating its nonce) finds the claim and gets the stored reply, never a second action.
-        # Inserts only on this path: an insert's duplicate check is a key lookup on every engine.
+        # Answers only read (the sender's cases, texts); what changes anything is the follow-up, run
+        # after the reply. So the reply is worked out first and stored with the claim, in one insert:
+        # the dedup lookup-or-claim comes before the nonce guard, and a retry (even one repeating
+        # its nonce) finds the claim with the very reply WeChat was given, never a second action.
+        reply, followup = await self._act(message)
         try:
-            await messages.insert_one({"_id": key, "received_at": now, "expires_at": now + MESSAGE_TTL})
+            await messages.insert_one({"_id": key, "reply": reply, "received_at": now, "expires_at": now + MESSAGE_TTL})
         except DuplicateKeyError:
-            return self._answer(await self._stored_reply(key))
+            stored = await messages.find_one({"_id": key}, {"reply": 1})
+            return self._answer(stored["reply"] if stored else SUCCESS)
         try:
             await self._use_nonce(query.nonce, now)
-            reply, followup = await self._act(message)
         except BaseException:
-            # A replayed nonce must not block the genuine message, nor a failure WeChat's retry.
+            # A replayed nonce must not block the genuine message.
             await messages.delete_one({"_id": key})
             raise
-        await self.ctx.db[REPLIES].insert_one({"_id": key, "reply": reply, "expires_at": now + MESSAGE_TTL})
         return self._answer(reply, self._guarded(followup, key) if followup else None)
-
-    async def _stored_reply(self, key: str) -> str:
-        """The reply given to the first copy; while that copy is still being answered, wait a little."""
-        deadline = asyncio.get_running_loop().time() + PENDING_WAIT
-        while (stored := await self.ctx.db[REPLIES].find_one({"_id": key})) is None:
-            if asyncio.get_running_loop().time() > deadline:
-                return SUCCESS  # still being answered: WeChat retries and will find the reply
-            await asyncio.sleep(0.05)
-        return stored["reply"]
 
     def _answer(self, reply: str, followup: Followup | None = None) -> CallbackAnswer:
         if reply == SUCCESS:

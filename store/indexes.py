@@ -35,7 +35,6 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     # WeChat callback: messages remembered for their retries, nonces for the timestamp window.
     "wechat_messages": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
     "wechat_nonces": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
-    "wechat_replies": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
 }
 
 
