@@ -56,6 +56,8 @@ from wechat.tokens import ThreadTokenBridge, fetch_stable_token
 
 log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
+MAX_BODY_BYTES = 2 * 1024 * 1024
+SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
 
 def service_context(settings: Settings, counter: CommandCounter | None = None) -> tuple[Any, ServiceContext]:
@@ -117,6 +119,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         tokens=SessionTokens(settings.cookie_secret, settings.mp_session_ttl),
         wechat_mp=wechat_mp,
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
+        sign_in_limiter=ClientRateLimiter(SIGN_INS_PER_CLIENT_PER_MINUTE),
         access_tokens=access_tokens,
         token_bridge=token_bridge,
         wechat_oa=wechat_oa,
@@ -205,7 +208,8 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             "*** EMBEDDED ENGINE (mongomock://): data lives in this process's memory only and is LOST "
             "when it stops. Set MONGODB_URI to a MongoDB for anything real. ***"
         )
-    app.listen(port, address=settings.listen_address, xheaders=settings.behind_proxy)
+    # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
+    app.listen(port, address=settings.listen_address, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(

@@ -41,6 +41,7 @@ class AppServices:
     tokens: SessionTokens
     wechat_mp: WeChatApi
     progress_limiter: ClientRateLimiter
+    sign_in_limiter: ClientRateLimiter  # password checks and SMS codes per client address (argon2, SMS cost)
     web_oauth: WebOAuth
     access_tokens: AccessTokens  # the shared WeChat access token (database, lease)
     token_bridge: ThreadTokenBridge  # how wechatpy's worker threads reach it
@@ -111,6 +112,11 @@ class ServiceHandler(tornado.web.RequestHandler):
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
 
+    def limit_client(self, limiter: ClientRateLimiter) -> None:
+        """429 when this client address has asked too often (what it asks for is costly to answer)."""
+        if not limiter.allow(self.request.remote_ip or ""):
+            raise ServiceError(429, "rate_limited", "操作过于频繁，请稍后再试")
+
     def problem(self, status_code: int, **kwargs: Any) -> Problem:
         return problem_of(kwargs.get("exc_info", (None, None, None))[1], status_code)
 
@@ -151,7 +157,7 @@ class ApiHandler(ServiceHandler):
             raise ServiceError(415, "json_required", "请以 JSON 格式提交（Content-Type: application/json）")
         try:
             return json.loads(self.request.body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise ServiceError(400, "malformed_json", "提交的内容不是有效的 JSON，请检查格式") from exc
 
     def send_json(self, data: Any, status: int = 200) -> None:

@@ -213,6 +213,8 @@ class ClarifiedHandler(PageHandler):
     async def post(self, serial: str) -> None:
         decision = self.get_body_argument("decision", "")
         try:
+            if decision not in ("confirm", "change"):
+                raise ValueError("decision")
             version = int(self.get_body_argument("version", "0"))
             await backoffice.answer_clarified(
                 self.ctx, self.person_id, serial, version, decision == "confirm",

@@ -66,6 +66,7 @@ class LoginHandler(OfficeHandler):
         self.render_office("office/login.html", error="", login="")
 
     async def post(self) -> None:
+        self.limit_client(self.services.sign_in_limiter)
         login = self.get_body_argument("login", "")
         try:
             member = await staff.authenticate(self.ctx, login, self.get_body_argument("password", ""))
@@ -97,10 +98,8 @@ class QueueHandler(OfficeHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         arg = self.get_query_argument
-        try:
-            page = int(arg("page", "1") or 1)
-        except ValueError:
-            page = 1
+        text = arg("page", "1")
+        page = min(int(text), backoffice.MAX_QUEUE_PAGE) if text.isdigit() and text != "0" else 1
         filters = backoffice.QueueFilter(
             status=arg("status", ""), cause=arg("cause", ""), mediator=arg("mediator", ""),
             date_from=_date(arg("from", ""), "from"), date_to=_date(arg("to", ""), "to"),
@@ -161,8 +160,7 @@ class CaseActionHandler(CaseHandler):
                 ]  # fmt: skip
                 await backoffice.push_clarified(self.ctx, member, taxonomy, serial, rows)
             elif action == "assign":
-                mediator = await staff.current_member(self.ctx, form.get("mediator", ""))
-                await backoffice.assign(self.ctx, member, serial, mediator)
+                await backoffice.assign(self.ctx, member, serial, form.get("mediator", ""))
             elif action == "document":
                 await documents.generate(
                     self.ctx, self.services.renderers, self.services.blobs, member, serial, form.get("kind", "")

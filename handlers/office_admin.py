@@ -62,7 +62,8 @@ class CalendarHandler(OfficeHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
         self._admin()
-        year = int(self.get_query_argument("year", "") or self.ctx.clock().year + 1)
+        text = self.get_query_argument("year", "")
+        year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else self.ctx.clock().year + 1
         configured = await work_calendar.get_year_calendar(self.ctx, year)
         self.render_office("office/calendar.html", year=year, configured=configured, errors=[], done="")
 

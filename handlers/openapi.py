@@ -221,7 +221,9 @@ def openapi_document() -> dict[str, Any]:
                         "200",
                         {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
                         "the documents (id, kind, title, version, sm3, size, issued_at, download)",
-                        "401", "404", "503",
+                        "401",
+                        "404",
+                        "503",
                     ),  # fmt: skip
                 }
             },

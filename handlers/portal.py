@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -60,6 +61,7 @@ class LoginHandler(PortalPage):
         self.render_form("portal/login.html", in_wechat=in_wechat(self))
 
     async def post(self) -> None:
+        self.limit_client(self.services.sign_in_limiter)
         form = _form(self, "login", "password")
         try:
             person_id = await portal_accounts.authenticate(self.ctx, form["login"], form["password"])
@@ -130,6 +132,7 @@ class PortalApiHandler(ApiHandler):
 
 class SmsCodeHandler(PortalApiHandler):
     async def post(self) -> None:
+        self.limit_client(self.services.sign_in_limiter)
         body = self.json_body()
         if not isinstance(body, dict):
             raise ServiceError(400, "body_not_object", "请求格式不正确")
@@ -168,6 +171,8 @@ class CardTicketHandler(PortalApiHandler):
         try:
             wait = float(self.get_query_argument("wait", "0"))
         except ValueError:
+            wait = 0.0
+        if not math.isfinite(wait):  # "nan" would slip through min/max and never stop waiting
             wait = 0.0
         state = await card_signin.poll_ticket(self.ctx, ticket, secret, wait)
         if state.state == "confirmed":

@@ -25,6 +25,8 @@ from services.work_calendar import WorkCalendar, load_work_calendar
 
 CHANNEL = "backoffice"
 QUEUE_PAGE_SIZE = 20
+MAX_QUEUE_PAGE = 100_000  # far beyond any queue; keeps `skip` inside what MongoDB accepts
+MAX_VERSION = 2**31 - 1
 MAX_ITEMS = 30
 MAX_ITEM_TEXT = 500
 MAX_REASON = 1000
@@ -204,11 +206,12 @@ async def reveal(ctx: ServiceContext, member: StaffMember, serial: str, party: s
 # Changing
 
 
-async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator: StaffMember) -> dict[str, Any]:
+async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
     """Put a mediator of the case's centre in charge: not a move, allowed in any open status."""
     doc = await _case_for(ctx, member, serial)
-    if mediator.centre_id != doc["centre"]["id"]:
-        raise ValidationFailed([FieldError("mediator", "other_centre", "只能指派本中心的调解员")])
+    mediator = next((m for m in await mediators_of(ctx, doc["centre"]["id"]) if m.login == mediator_login), None)
+    if mediator is None:
+        raise ValidationFailed([FieldError("mediator", "unknown", "请选择本中心在职的调解员")])
     now = ctx.clock()
     event = {"at": now, "actor": {"type": "staff", "id": member.login}, "action": "assign",
              "channel": CHANNEL, "status": doc["status"], "note": mediator.name}  # fmt: skip
@@ -296,6 +299,8 @@ async def answer_clarified(
     ctx: ServiceContext, person_id: str, serial: str, version: int, confirm: bool, comment: str, channel: str
 ) -> dict[str, Any]:
     """The applicant confirms the pushed items, or asks for a change with a comment."""
+    if not 1 <= version <= MAX_VERSION:
+        raise ValidationFailed([FieldError("version", "invalid", "请求事项的版本号无效，请刷新页面")])
     comment = (comment or "").strip()
     if not confirm and not comment:
         raise ValidationFailed([FieldError("comment", "required", "请写明需要修改的地方")])

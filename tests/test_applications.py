@@ -281,3 +281,15 @@ async def test_request_id_is_returned(api):
 async def test_unknown_api_path_is_json_404(api):
     response = await api.call("GET", "/api/nothing-here")
     assert response.code == 404 and body_of(response)["error"]["code"] == "http_404"
+
+
+@pytest.mark.gen_test
+async def test_absurdly_nested_json_is_a_400(api, wechat, app):
+    token = await sign_in(api, wechat)
+    deep = b"[" * 5000 + b"]" * 5000
+    response = await api.call("POST", "/api/mp/applications", raw=deep, token=token,
+                              headers={"Idempotency-Key": "key-deep-0001"})  # fmt: skip
+    assert response.code == 400 and body_of(response)["error"]["code"] == "malformed_json"
+    huge_version = await api.call("POST", "/api/mp/applications/20261122000171/clarified",
+                                  {"version": 10**25, "decision": "confirm"}, token=token)  # fmt: skip
+    assert huge_version.code == 422 and body_of(huge_version)["error"]["field"] == "version"

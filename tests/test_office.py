@@ -242,3 +242,23 @@ async def test_overdue_applicants_are_told_once(app):
     assert doc["notifications"][-1]["kind"] == "overdue" and doc["timeline"][-1]["action"] == "overdue"
     for serial in (fresh, closed):
         assert not (await ctx.db["cases"].find_one({"_id": serial})).get("overdue_notified_at")
+
+
+@pytest.mark.gen_test
+async def test_odd_query_values_and_unknown_mediators_are_not_500(office, app):
+    serial, _ = await new_case(app)
+    await make_staff(app, "zhang.admin", role="centre_admin")
+    await sign_in(office, "zhang.admin")
+    assert (await office.get("/office/?page=99999999999999999999999")).code == 200
+    assert (await office.get("/office/?page=-3")).code == 200
+    assert (await office.get("/office/calendar?year=abc")).code == 200
+    unknown = await office.post(f"/office/cases/{serial}/assign", {"mediator": "nobody.here"})
+    assert unknown.code == 422 and "在职的调解员" in unknown.body.decode()
+
+
+@pytest.mark.gen_test
+async def test_password_guessing_is_rate_limited_per_client(office, app):
+    await make_staff(app, "li.ming")
+    await office.get("/office/login")
+    codes = [(await office.post("/office/login", {"login": "nobody", "password": "x"})).code for _ in range(31)]
+    assert codes[:30] == [401] * 30 and codes[30] == 429
