@@ -43,7 +43,7 @@ from services.staff import ensure_bootstrap_admin
 from services.taxonomy import Taxonomies
 from services.wechat_messages import WeChatMessages
 from services.wechat_tokens import AccessTokens
-from settings import Settings, SettingsError, load_settings
+from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, connect, is_embedded
@@ -200,7 +200,7 @@ async def close(app: tornado.web.Application) -> None:
 
 async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
     if with_standins:
-        settings = start_standins(settings)
+        settings = start_standins(settings, port)
     app = make_app(settings)
     await start(app)
     if is_embedded(settings.mongodb_uri):
@@ -213,9 +213,9 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(
-            "WeChat stand-in on %s: open http://127.0.0.1:%d/h5/apply in a browser whose User-Agent contains "
-            "MicroMessenger (devtools' device mode) and 'authorise' as a test user (other browsers get the portal "
-            "sign-in); back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator)",
+            "WeChat stand-in on %s: open http://127.0.0.1:%d/h5/apply and choose 微信授权登录（本地替身） on the "
+            "sign-in page (a browser whose User-Agent contains MicroMessenger goes straight to it) to 'authorise' "
+            "as a test user; back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator)",
             settings.wechat_api_base,
             port,
         )
@@ -248,8 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start_standins(settings: Settings) -> Settings:
+def start_standins(settings: Settings, port: int) -> Settings:
     """Start the WeChat and card platform stand-ins on free local ports and point the settings at them."""
+    if settings.public_base_url == DEFAULT_PUBLIC_BASE_URL:  # the demo on another port: links must follow it
+        settings = dataclasses.replace(settings, public_base_url=f"http://127.0.0.1:{port}")
     standin = WeChatStandIn({settings.wechat_app_id: settings.wechat_app_secret,
                              settings.mp_app_id: settings.mp_app_secret})  # fmt: skip
     base = standin.start()

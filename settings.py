@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 # Development defaults: usable on a laptop, refused when APP_ENV=production.
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 DEV_DATA_KEY = "1:" + "00112233445566778899aabbccddeeff"
 DEV_LOOKUP_KEY = "dev-lookup-key-not-for-production"
 DEV_COOKIE_SECRET = "dev-cookie-secret-not-for-production"
@@ -217,7 +218,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         progress_per_serial_per_hour=int(limits.get("per_serial_per_hour", 20)),
         centres=centres,
         default_centre=raw.get("default_centre", centres[0].id if centres else ""),
-        public_base_url=env.get("PUBLIC_BASE_URL", raw.get("public_base_url", "http://127.0.0.1:8000")).rstrip("/"),
+        public_base_url=env.get("PUBLIC_BASE_URL", raw.get("public_base_url", DEFAULT_PUBLIC_BASE_URL)).rstrip("/"),
         blob_dir=env.get("BLOB_DIR", raw.get("blob_dir", "var/blobs")),
         behind_proxy=bool(raw.get("behind_proxy", False)),
         evidence=_evidence_limits(raw.get("evidence") or {}),
