@@ -11,7 +11,6 @@ GET /healthz of the same server (a no-op handler) as the baseline in the same ru
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
 import sys
@@ -27,6 +26,7 @@ from common import (
     free_port,
     load,
     print_table,
+    run_bench,
     server_process,
     verdict,
     wait_until_up,
@@ -125,8 +125,7 @@ async def bench(quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer requests per figure")
-    asyncio.run(bench(parser.parse_args().quick))
-    return 0
+    return run_bench(bench(parser.parse_args().quick))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,19 @@ import time
 import urllib.parse
 
 from bench_backoffice import ADMIN, ADMIN_PASSWORD, BODY, MP_APP_ID, MP_SECRET, mp_tokens, office_cookie
-from common import Connection, Run, failure, fixed, free_port, load, print_table, server_process, verdict, wait_until_up
+from common import (
+    Connection,
+    Run,
+    failure,
+    fixed,
+    free_port,
+    load,
+    print_table,
+    run_bench,
+    server_process,
+    verdict,
+    wait_until_up,
+)
 
 from standins.wechat import WeChatStandIn
 
@@ -87,8 +99,7 @@ async def bench(quick: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="30 documents instead of 100")
-    asyncio.run(bench(parser.parse_args().quick))
-    return 0
+    return run_bench(bench(parser.parse_args().quick))
 
 
 if __name__ == "__main__":
