@@ -84,7 +84,7 @@ async def test_generate_versions_download_and_verify(office, app, api, wechat):
     verify = await office.get(f"/verify/{listed[0]['id']}")
     shown = verify.body.decode()
     assert verify.code == 200 and serial in shown and listed[0]["sm3"] in shown
-    assert "张三" not in shown and "138" not in shown  # nothing personal
+    assert "张三" not in shown and "13812345678" not in shown and "138****" not in shown  # nothing personal
     doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
     assert [e["action"] for e in doc["timeline"]].count("document") == 2
 
