@@ -13,9 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import mongomock
+from bson import BSON
+from mongomock.collection import _validate_data_fields
 from mongomock.filtering import filter_applies
 from mongomock.helpers import patch_datetime_awareness_in_document
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+from pymongo.results import InsertOneResult
 
 EMBEDDED_URI_PREFIX = "mongomock://"
 
@@ -83,7 +87,9 @@ class _Narrowing:
             if upsert or any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
                 self._stale.add(path)
 
-    def deleted(self) -> None:
+    def stale(self) -> None:
+        """Every map rebuilt on its next read (after deletes; before mongomock's own insert, whose
+        unique-index check reads through the narrowing and must see the new document)."""
         self._stale.update(self._fields)
 
     def exact_ids(self, filter: Any) -> list | None:
@@ -228,12 +234,32 @@ class EmbeddedCollection:
         self.name = collection.name
         self.ttl_seconds: int | None = None  # a TTL index's expireAfterSeconds, recorded only
         self._narrowing = _Narrowing(collection)
+        self._unique_fields = False  # a unique index besides `_id`: inserts take mongomock's own path
 
     async def insert_one(self, document: dict) -> Any:
         self._client.count()
-        result = self._collection.insert_one(document)
+        if self._unique_fields or not _scalar(document.get("_id")):
+            self._narrowing.stale()
+            result = self._collection.insert_one(document)
+        else:
+            result = self._insert_by_id(document)
         self._narrowing.inserted(document)
         return result
+
+    def _insert_by_id(self, document: dict) -> InsertOneResult:
+        """mongomock's insert_one where `_id` is the only unique key: its checks and stored copy, not its overhead.
+
+        The same field-name and BSON checks, duplicate-key error and datetime truncation; left out
+        are its per-document lock, TTL sweep and version parsing, which cost twice the insert
+        itself (mongomock 4.3.0's `_insert`, pinned; tests/test_store_engine.py compares the two).
+        """
+        _validate_data_fields(document)
+        BSON.encode(document)
+        documents = self._collection._store._documents
+        if document["_id"] in documents:
+            raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
+        documents[document["_id"]] = patch_datetime_awareness_in_document(document)
+        return InsertOneResult(document["_id"], acknowledged=True)
 
     async def find_one(self, filter: Any = None, projection: Any = None) -> dict | None:
         self._client.count()
@@ -270,12 +296,12 @@ class EmbeddedCollection:
 
     async def delete_one(self, filter: Any) -> Any:
         self._client.count()
-        self._narrowing.deleted()
+        self._narrowing.stale()
         return self._collection.delete_one(filter)
 
     async def delete_many(self, filter: Any) -> Any:
         self._client.count()
-        self._narrowing.deleted()
+        self._narrowing.stale()
         return self._collection.delete_many(filter)
 
     async def count_documents(self, filter: Any) -> int:
@@ -291,6 +317,8 @@ class EmbeddedCollection:
         ttl = kwargs.pop("expireAfterSeconds", None)
         if ttl is not None:
             self.ttl_seconds = ttl
+        if kwargs.get("unique"):
+            self._unique_fields = True
         first = keys if isinstance(keys, str) else keys[0][0]
         self._narrowing.add_field(first)
         return self._collection.create_index(keys, **kwargs)

@@ -221,3 +221,51 @@ async def test_sorted_pages_match_the_full_sort(app):
     recent = await col.find({"centre": "c1", "at": {"$gte": since}}).sort("at", 1).limit(5).to_list(5)
     assert [d["_id"] for d in recent] == ["d31", "d32", "d34", "d35", "d37"]
     assert await col.count_documents({"centre": "c2"}) == 20
+
+
+def _mongomock_insert(document):
+    """What mongomock's own insert_one stores or raises, for comparison with the adapter's by-id insert."""
+    import mongomock
+
+    col = mongomock.MongoClient(tz_aware=True).db.reference  # as store/embedded.py opens it
+    try:
+        col.insert_one(document)
+    except Exception as exc:  # noqa: BLE001 - the comparison is of the exception's type
+        return type(exc)
+    return col.find_one({"_id": document["_id"]})
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"_id": "a", "at": datetime(2026, 11, 22, 1, 2, 3, 456789, tzinfo=UTC), "n": [{"at": datetime(2026, 1, 1)}]},
+        {"_id": 7, "nested": {"deep": {"x": 1.5, "y": None, "z": b"bytes"}}, "list": [1, "2", [3]]},
+        {"_id": "b", "$set": 1},
+        {"_id": "c", "a.b": 1},
+        {"_id": "d", "value": {1, 2}},
+        {"_id": "e", "nul": {"x\x00y": 1}},
+    ],
+)
+@pytest.mark.gen_test
+async def test_embedded_insert_by_id_stores_and_refuses_like_mongomock(app, document):
+    _embedded_only(app)
+    col = db_of(app)["engine_insert_by_id"]
+    await col.delete_many({})
+    expected = _mongomock_insert(dict(document))
+    try:
+        await col.insert_one(dict(document))
+    except Exception as exc:  # noqa: BLE001
+        assert type(exc) is expected
+        assert await col.count_documents({}) == 0
+        return
+    assert await col.find_one({"_id": document["_id"]}) == expected
+
+
+@pytest.mark.gen_test
+async def test_embedded_unique_secondary_index_still_refuses_duplicates(app):
+    col = db_of(app)["engine_unique"]
+    await col.create_index([("mobile", 1)], unique=True)
+    await col.insert_one({"_id": "a", "mobile": "1"})
+    with pytest.raises(DuplicateKeyError):
+        await col.insert_one({"_id": "b", "mobile": "1"})
+    assert await col.count_documents({}) == 1
