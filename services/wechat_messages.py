@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 from wechatpy.messages import BaseMessage
@@ -19,10 +20,11 @@ from wechat.callback import (
     CallbackRejected,
     SafeMode,
     dedup_key,
-    parse_xml_fields,
+    parse_xml,
     read_message,
     signature,
     signature_matches,
+    text_field,
     text_reply,
 )
 from wechat.client import WeChatApi, call_wechat
@@ -104,23 +106,20 @@ class WeChatMessages:
             raise ServiceError(400, "echostr_invalid", "echostr missing or too long")
         return query.echostr
 
-    def _inner_xml(self, query: CallbackQuery, body: bytes) -> tuple[str, dict[str, str] | None]:
-        """The message's XML (decrypted in safe mode) and, in plain mode, its already checked fields."""
-        envelope = parse_xml_fields(body)  # DTDs and entities refused before anything else reads it
+    def _message_fields(self, query: CallbackQuery, body: bytes) -> dict[str, Any]:
+        """The message's fields, parsed safely (and in safe mode decrypted) once."""
+        envelope = parse_xml(body)  # DTDs and entities refused before anything else reads it
         if self.safe_mode is None:
             if query.encrypt_type == "aes":
                 raise CallbackRejected(400, "safe_mode_off", "encrypted message but no EncodingAESKey configured")
-            try:
-                return body.decode("utf-8"), envelope
-            except UnicodeDecodeError as exc:  # WeChat sends UTF-8 only
-                raise CallbackRejected(400, "xml_malformed", "the message is not UTF-8") from exc
-        encrypted = envelope.get("Encrypt", "")
+            return envelope
+        encrypted = text_field(envelope, "Encrypt")
         if query.encrypt_type != "aes" or not encrypted:
             raise CallbackRejected(400, "safe_mode_expected", "safe mode is configured: encrypt_type=aes expected")
         expected = signature(self.token, query.timestamp, query.nonce, encrypted)
         if not signature_matches(expected, query.msg_signature):
             raise CallbackRejected(403, "msg_signature_invalid", "bad msg_signature")
-        return self.safe_mode.decrypt(encrypted), None
+        return parse_xml(self.safe_mode.decrypt(encrypted).encode("utf-8"))
 
     async def _use_nonce(self, nonce: str, now: datetime) -> None:
         """A nonce is good once within the window; a repeat is a replay (403)."""
@@ -146,7 +145,8 @@ class WeChatMessages:
         """POST: answer one message; a retry of a message already answered gets the same answer."""
         self._check_request(query)
         try:
-            fields, message = read_message(*self._inner_xml(query, body))
+            fields = self._message_fields(query, body)
+            message = read_message(fields)
         except CallbackRejected as exc:
             raise _refused(exc) from exc
         key = dedup_key(fields)

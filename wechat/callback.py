@@ -8,14 +8,13 @@ import hmac
 import secrets
 import struct
 from typing import Any
-from xml.etree.ElementTree import ParseError
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
-from wechatpy import create_reply, parse_message
-from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy import create_reply
+from wechatpy.crypto import PrpCrypto
+from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException
-from wechatpy.messages import BaseMessage
+from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
 from wechatpy.utils import WeChatSigner
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat's messages are a few hundred bytes; anything far larger is not WeChat
@@ -42,44 +41,112 @@ def signature_matches(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
 
 
-def parse_xml_fields(body: bytes | str) -> dict[str, str]:
-    """The top-level fields of a WeChat `<xml>` document, parsed with DTDs and entities forbidden.
+class XmlForbidden(Exception):
+    """A document type, an entity declaration or an external reference: never part of WeChat's XML."""
 
-    Runs before wechatpy ever sees the text (its xmltodict/expat would expand entities).
+
+def _forbid(*_args: object) -> None:
+    raise XmlForbidden
+
+
+class _Values:
+    """expat's callbacks, building xmltodict's shape (what wechatpy's own parser gives its messages):
+    a leaf is its stripped text or None, an element with children a dict, a repeated tag a list."""
+
+    def __init__(self) -> None:
+        self.root: tuple[str, Any] | None = None
+        self._open: list[tuple[str, dict[str, Any], list[str]]] = []
+
+    def start(self, tag: str, _attributes: object) -> None:
+        self._open.append((tag, {}, []))
+
+    def text(self, data: str) -> None:
+        if self._open:
+            self._open[-1][2].append(data)
+
+    def end(self, _tag: str) -> None:
+        tag, children, texts = self._open.pop()
+        value = children or ("".join(texts).strip() or None)
+        if not self._open:
+            self.root = (tag, value)
+            return
+        siblings = self._open[-1][1]
+        if tag not in siblings:
+            siblings[tag] = value
+        elif isinstance(siblings[tag], list):
+            siblings[tag].append(value)
+        else:
+            siblings[tag] = [siblings[tag], value]
+
+
+def parse_xml(body: bytes) -> dict[str, Any]:
+    """The fields of a WeChat `<xml>` document, in the shape wechatpy builds messages from.
+
+    Safe by refusal, as defusedxml does it: expat's handlers for a document type, entity
+    declarations and external references raise, so no entity is ever defined or expanded. expat
+    directly because defusedxml's parser builds an ElementTree in pure Python (measured at twice
+    the time, and a callback in safe mode parses twice). One parse serves our checks and wechatpy:
+    the text never reaches xmltodict.
     """
     if len(body) > MAX_BODY_BYTES:
         raise CallbackRejected(400, "xml_too_large", "message too large")
     if not body or not body.strip():
         raise CallbackRejected(400, "xml_empty", "empty body")
+    values = _Values()
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = values.start, values.end
+    parser.CharacterDataHandler = values.text
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _forbid
+    parser.UnparsedEntityDeclHandler = parser.ExternalEntityRefHandler = _forbid
     try:
-        root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        refused = f"XML with a DTD or entities is refused: {type(exc).__name__}"
-        raise CallbackRejected(400, "xml_forbidden", refused) from exc
-    except (ParseError, ValueError, UnicodeError) as exc:
+        parser.Parse(body, True)
+    except XmlForbidden as exc:
+        raise CallbackRejected(400, "xml_forbidden", "XML with a DTD or entities is refused") from exc
+    except (expat.ExpatError, ValueError, UnicodeError) as exc:
         raise CallbackRejected(400, "xml_malformed", "malformed XML") from exc
-    if root.tag != "xml":
+    if values.root is None or values.root[0] != "xml":
         raise CallbackRejected(400, "xml_malformed", "the root element is not <xml>")
-    return {child.tag: (child.text or "") for child in root}
+    return values.root[1] if isinstance(values.root[1], dict) else {}
 
 
-def read_message(xml_text: str, fields: dict[str, str] | None = None) -> tuple[dict[str, str], BaseMessage]:
-    """The checked message's fields and wechatpy's typed object (TextMessage, SubscribeEvent, ClickEvent...).
+def text_field(fields: dict[str, Any], name: str) -> str:
+    """A top-level text field; "" where it is absent, empty or not text."""
+    value = fields.get(name)
+    return value if isinstance(value, str) else ""
 
-    `fields`: the same text already parsed by `parse_xml_fields` (plain mode), not parsed twice.
+
+def read_message(fields: dict[str, Any]) -> BaseMessage:
+    """wechatpy's typed object (TextMessage, SubscribeEvent, ClickEvent...) for a message parsed by `parse_xml`.
+
+    The class is chosen as wechatpy 1.8's `parse_message` chooses it (kept equal by a test); only
+    its xmltodict parse is left out.
     """
-    fields = fields if fields is not None else parse_xml_fields(xml_text.encode("utf-8"))
-    if not fields.get("MsgType") or not fields.get("FromUserName") or not fields.get("CreateTime", "").isdigit():
+    complete = text_field(fields, "MsgType") and text_field(fields, "FromUserName")
+    if not complete or not text_field(fields, "CreateTime").isdigit():
         raise CallbackRejected(400, "message_incomplete", "MsgType, FromUserName or CreateTime missing")
-    return fields, parse_message(xml_text)
+    message = dict(fields)
+    message_type = message["MsgType"].lower()
+    if message_type != "event" and not message_type.startswith("device_"):
+        return MESSAGE_TYPES.get(message_type, UnknownMessage)(message)
+    event_type = text_field(message, "Event").lower() or None
+    if message_type.startswith("device_"):
+        event_type = f"device_{event_type}" if event_type else message_type
+    event_key = text_field(message, "EventKey")
+    if event_type == "subscribe" and event_key.startswith(("scanbarcode|", "scanimage|")):
+        event_type = message["Event"] = "subscribe_scan_product"
+    elif event_type == "subscribe" and event_key.startswith("qrscene_"):
+        event_type = message["Event"] = "subscribe_scan"  # scanned a parameter QR code to follow
+        message["EventKey"] = event_key[len("qrscene_") :]
+    return EVENT_TYPES.get(event_type, UnknownMessage)(message)
 
 
 def dedup_key(fields: dict[str, Any]) -> str:
     """WeChat's identity of a message across its retries: MsgId; for events, sender + CreateTime."""
-    msg_id = fields.get("MsgId") or fields.get("MsgID")
+    msg_id = text_field(fields, "MsgId") or text_field(fields, "MsgID")
     if msg_id:
         return f"msg:{msg_id}"
-    return f"event:{fields.get('FromUserName', '')}:{fields.get('CreateTime', '')}"
+    return f"event:{text_field(fields, 'FromUserName')}:{text_field(fields, 'CreateTime')}"
 
 
 def text_reply(message: BaseMessage, content: str) -> str:
@@ -87,15 +154,30 @@ def text_reply(message: BaseMessage, content: str) -> str:
     return create_reply(content, message, render=True)
 
 
+class _PrpCrypto(PrpCrypto):
+    """wechatpy's AES cipher; the 16-character random prefix drawn from `secrets` (wechatpy's own uses `random`)."""
+
+    def get_random_string(self) -> str:
+        return secrets.token_hex(8)
+
+
+# WeChat's encrypted reply, as wechatpy's WeChatCrypto.encrypt_message writes it.
+_ENCRYPTED_REPLY = (
+    "<xml>\n<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n<MsgSignature><![CDATA[{signature}]]></MsgSignature>\n"
+    "<TimeStamp>{timestamp}</TimeStamp>\n<Nonce><![CDATA[{nonce}]]></Nonce>\n</xml>"
+)
+
+
 class SafeMode:
-    """Safe (AES) mode: the EncodingAESKey decrypts messages for our AppID and encrypts our replies."""
+    """Safe (AES) mode: the EncodingAESKey decrypts messages for our AppID and encrypts our replies.
+
+    One cipher for the process, where wechatpy's WeChatCrypto builds one per reply.
+    """
 
     def __init__(self, token: str, encoding_aes_key: str, app_id: str) -> None:
         self.token = token
         self.app_id = app_id
-        key = base64.b64decode(encoding_aes_key + "=")
-        self._prp = PrpCrypto(key)
-        self._crypto = WeChatCrypto(token, encoding_aes_key, app_id)
+        self._prp = _PrpCrypto(base64.b64decode(encoding_aes_key + "="))
 
     def decrypt(self, encrypted: str) -> str:
         """The inner XML; a message encrypted for another AppID is refused (403), garbage is 400."""
@@ -107,4 +189,11 @@ class SafeMode:
             raise CallbackRejected(400, "decrypt_failed", "the Encrypt field cannot be decrypted") from exc
 
     def encrypt_reply(self, reply_xml: str, timestamp: str) -> str:
-        return self._crypto.encrypt_message(reply_xml, secrets.token_hex(8), timestamp)
+        nonce = secrets.token_hex(8)
+        encrypted = self._prp.encrypt(reply_xml, self.app_id).decode("ascii")
+        return _ENCRYPTED_REPLY.format(
+            encrypt=encrypted,
+            signature=signature(self.token, timestamp, nonce, encrypted),
+            timestamp=timestamp,
+            nonce=nonce,
+        )
