@@ -6,7 +6,8 @@ For each mode (plain, then safe mode with a fresh EncodingAESKey) it starts `pyt
 on the embedded engine (MONGODB_URI=mongomock://), then measures in the same run: GET /healthz (a
 no-op handler, the baseline) and POST /wechat/callback with unique, signed (and in safe mode
 encrypted) text messages from 64 senders (a question, answered with the help text), at 64 concurrent
-connections (throughput, target >= 0.5x the baseline) and at 4 (p99 latency, target < 10 ms); and,
+connections (throughput, target >= 0.5x the baseline; three rounds in turn with the baseline, the
+median round reported) and at 4 (p99 latency, target < 10 ms); and,
 reported beside them, the heavier "进度" messages, whose answer reads the sender's cases. Messages are built by
 tests/wechat_sender.py (independent of our code); a sample of replies is decrypted and checked.
 Exit code 0 on a MISS too (this is a measurement); non-zero only when the bench itself breaks.
@@ -38,6 +39,7 @@ from tests.wechat_sender import WeChatSender, new_aes_key, text_xml
 
 APP_ID, TOKEN = "wx-bench-official-account", "bench-callback-token"
 SENDERS = 64
+ROUNDS = 3  # of healthz, then callback, at 64 clients; the median round is reported
 XML = {"Content-Type": "text/xml"}
 
 
@@ -60,10 +62,18 @@ def messages(sender: WeChatSender, text: str = "") -> Callable[[], Request]:
     def make() -> Request:
         msg_id = next(_MSG_IDS)
         content = text or f"请问劳动合同第{msg_id}条怎么理解"
-        path, body = sender.post(text_xml(f"o-bench-{msg_id % SENDERS}", content, msg_id=msg_id))
-        return "POST", path, body, XML  # built outside the timing: the sender's work is not ours
+        # Each message its own nonce: WeChat's ten random digits would repeat among this many messages
+        # (about once in 35 runs of ~25,000), and a repeat within the window is refused as a replay.
+        path, body = sender.post(text_xml(f"o-bench-{msg_id % SENDERS}", content, msg_id=msg_id), nonce=str(msg_id))
+        return "POST", path, body, XML
 
     return make
+
+
+def prebuilt(make: Callable[[], Request], count: int) -> Callable[[], Request]:
+    """`count` requests built before a load starts: signing and encrypting them is WeChat's work,
+    neither timed nor competing with the server for this machine's cores while it is measured."""
+    return iter([make() for _ in range(count)]).__next__
 
 
 async def check_replies(port: int, sender: WeChatSender) -> None:
@@ -89,17 +99,23 @@ async def bench_mode(mode: str, quick: bool) -> list[Row]:
         await wait_until_up(port, server)
         await check_replies(port, sender)
         await load(port, SENDERS, messages(sender, "进度"), 200, 2 * SENDERS, 10)  # warm-up: the 64 senders' identities
-        base64 = await load(port, 64, healthz, 200, 10**9, seconds)
-        msg64 = await load(port, 64, messages(sender), 200, 10**9, seconds)
-        progress64 = await load(port, 64, messages(sender, "进度"), 200, 10**9, seconds)
+        rounds = []
+        for _ in range(1 if quick else ROUNDS):  # baseline and callback in turn: drift hits both alike
+            base = await load(port, 64, healthz, 200, 10**9, seconds)
+            enough = int(base.rps * seconds * 1.2)  # more than the server can answer in `seconds`
+            msg = await load(port, 64, prebuilt(messages(sender), enough), 200, enough, seconds)
+            progress = await load(port, 64, prebuilt(messages(sender, "进度"), enough), 200, enough, seconds)
+            rounds.append((msg.rps / base.rps, base, msg, progress))
+        ratios = "/".join(f"{r[0]:.2f}" for r in rounds)
+        ratio, base64, msg64, progress64 = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]  # the median round
         base4 = await load(port, 4, healthz, 200, samples, seconds)
-        msg4 = await load(port, 4, messages(sender), 200, samples, seconds)
-        progress4 = await load(port, 4, messages(sender, "进度"), 200, samples, seconds)
-    ratio = msg64.rps / base64.rps
+        msg4 = await load(port, 4, prebuilt(messages(sender), samples), 200, samples, seconds)
+        progress4 = await load(port, 4, prebuilt(messages(sender, "进度"), samples), 200, samples, seconds)
     p99 = msg4.pct(0.99)
     return [
         (f"{mode}: 64 cl healthz", f"{base64.rps:.0f} /s", "baseline", "1.00x", "-"),
         (f"{mode}: 64 cl callback", f"{msg64.rps:.0f} /s", ">= 0.5x", f"{ratio:.2f}x", verdict(ratio >= 0.5)),
+        (f"{mode}: rounds' ratios", ratios, "report", "median above", "-"),
         (f"{mode}: 4 cl healthz p99", f"{base4.pct(0.99):.2f} ms", "report", "", "-"),
         (f"{mode}: 4 cl callback p50", f"{msg4.pct(0.5):.2f} ms", "report", "", "-"),
         (f"{mode}: 4 cl callback p99", f"{p99:.2f} ms", "< 10 ms", f"n={len(msg4.latencies)}", verdict(p99 < 10)),
