@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
+from services.pdf import PdfConverter
+from tests.browser import require_tool
 from tests.browser_session import CookieClient
 from tests.conftest import STAFF_PASSWORD, body_of, make_staff
 from tests.samples import worker_body
@@ -75,18 +77,42 @@ async def test_generate_versions_download_and_verify(office, app, api, wechat):
     assert (await api.call("GET", f"/api/mp/applications/{serial}/documents", token=stranger)).code == 404
     assert (await api.call("GET", listed[0]["download"], token=stranger)).code == 404
 
-    pdf = await api.call("GET", listed[0]["download"] + "?format=pdf", token=token)
-    if shutil.which("soffice") or shutil.which("libreoffice"):
-        assert pdf.code == 200 and pdf.body.startswith(b"%PDF")
-    else:
-        assert pdf.code == 503 and body_of(pdf)["error"]["code"] == "pdf_unavailable"
-
     verify = await office.get(f"/verify/{listed[0]['id']}")
     shown = verify.body.decode()
     assert verify.code == 200 and serial in shown and listed[0]["sm3"] in shown
     assert "张三" not in shown and "13812345678" not in shown and "138****" not in shown  # nothing personal
     doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
     assert [e["action"] for e in doc["timeline"]].count("document") == 2
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_party_gets_a_pdf_copy_read_back_with_the_documents_text(office, app, api, wechat):
+    require_tool(app.settings["services"].pdf.available, "LibreOffice", "apt-get install libreoffice-writer-nogui")
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
+    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    pdf = await api.call("GET", item["download"] + "?format=pdf", token=token)
+    assert pdf.code == 200 and pdf.headers["Content-Type"].startswith("application/pdf")
+    text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body)).pages))
+    assert serial in text and "张三&<李>" in text and "劳动人事争议调解申请书" in text
+    stranger = body_of(await api.call("POST", "/api/mp/session", {"code": wechat.state.issue_code("o-y")}))["token"]
+    assert (await api.call("GET", item["download"] + "?format=pdf", token=stranger)).code == 404
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_without_libreoffice_the_pdf_copy_is_a_clear_503(office, app, api, wechat):
+    app.settings["services"].pdf = PdfConverter(soffice="")
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    await office.post(f"/office/cases/{serial}/document", {"kind": "application"})
+    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    pdf = await api.call("GET", item["download"] + "?format=pdf", token=token)
+    assert pdf.code == 503 and body_of(pdf)["error"]["code"] == "pdf_unavailable"
+    assert "Word" in body_of(pdf)["error"]["message"]
+    assert (await api.call("GET", item["download"], token=token)).code == 200  # the .docx is still there
 
 
 @pytest.mark.gen_test(timeout=30)
