@@ -14,6 +14,12 @@ def identity_key(provider: str, app_id: str, subject: str) -> str:
     return f"{provider}:{app_id}:{subject}"
 
 
+async def person_of_identity(ctx: ServiceContext, provider: str, app_id: str, subject: str) -> str | None:
+    """The person an identity is linked to, or None: a lookup that creates nothing."""
+    found = await ctx.db["identities"].find_one({"_id": identity_key(provider, app_id, subject)}, {"person_id": 1})
+    return found["person_id"] if found else None
+
+
 async def person_for_identity(
     ctx: ServiceContext, provider: str, app_id: str, subject: str, unionid: str | None = None
 ) -> str:
@@ -22,11 +28,11 @@ async def person_for_identity(
     Two identities are linked only on proof: here, WeChat's unionid, which WeChat itself gives to
     both the official account's and the mini-program's openid of the same user.
     """
+    known = await person_of_identity(ctx, provider, app_id, subject)
+    if known:
+        return known
     identities = ctx.db["identities"]
     key = identity_key(provider, app_id, subject)
-    found = await identities.find_one({"_id": key}, {"person_id": 1})
-    if found:
-        return found["person_id"]
     person_id = None
     if unionid:
         linked = await identities.find_one({"_id": identity_key("wechat_unionid", "", unionid)})

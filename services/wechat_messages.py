@@ -15,7 +15,7 @@ from wechatpy.messages import BaseMessage
 from services import cases
 from services.context import ServiceContext
 from services.errors import ServiceError
-from services.persons import person_for_identity
+from services.persons import person_for_identity, person_of_identity
 from wechat.callback import (
     CallbackRejected,
     SafeMode,
@@ -195,7 +195,7 @@ class WeChatMessages:
             if event == "click":
                 return text_reply(message, await self._click_text(message)), None
             return SUCCESS, None  # unsubscribe, view, location, template results: nothing to say
-        if message.type == "text" and message.content.strip() in PROGRESS_WORDS:
+        if message.type == "text" and (message.content or "").strip() in PROGRESS_WORDS:
             return text_reply(message, await self.cases_text(message.source)), None
         return text_reply(message, self.help_text()), None
 
@@ -228,8 +228,10 @@ class WeChatMessages:
 
     async def cases_text(self, openid: str) -> str:
         """The sender's cases with serial, status and a link; none: say so and link to the application."""
-        person_id = await person_for_identity(self.ctx, IDENTITY_PROVIDER, self.app_id, openid)
-        items = await cases.my_cases(self.ctx, person_id)
+        # A lookup only: answers are worked out before the nonce guard, so they must change nothing
+        # (a refused replay with a forged sender would otherwise create persons).
+        person_id = await person_of_identity(self.ctx, IDENTITY_PROVIDER, self.app_id, openid)
+        items = await cases.my_cases(self.ctx, person_id) if person_id else []
         if not items:
             return f"您还没有调解申请。\n在线申请劳动人事争议调解：{self.base_url}/h5/apply"
         lines = [f"您的调解申请（共 {len(items)} 件）："]

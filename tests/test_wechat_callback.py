@@ -139,6 +139,8 @@ async def test_other_messages_get_short_help_and_unsubscribe_gets_success(callba
     assert "进度" in help_text and f"{callback.public}/h5/apply" in help_text
     response = await callback.post(event_xml("o-x", "unsubscribe"))
     assert response.code == 200 and response.body == b"success"
+    empty = text_xml("o-x", "", msg_id=3002).replace("<![CDATA[]]>", "")  # <Content></Content>
+    assert "进度" in (await callback.reply(empty))["Content"]
 
 
 # --- retries: same reply, acted on once --------------------------------------------------------------
@@ -169,6 +171,19 @@ async def test_repeated_nonce_with_another_message_is_refused(callback):
     assert (await callback.post(text_xml("o-a", "进度", msg_id=5001), nonce="424242")).code == 200
     replay = await callback.post(text_xml("o-a", "进度", msg_id=5002), nonce="424242")
     assert replay.code == 403
+
+
+@pytest.mark.gen_test
+async def test_a_refused_replay_changes_nothing(callback, app):
+    db = app.settings["services"].ctx.db
+    now = int(time.time())
+    assert (await callback.post(text_xml("o-a", "进度", msg_id=5101), timestamp=now, nonce="515151")).code == 200
+    before = (await db["persons"].count_documents({}), await db["identities"].count_documents({}))
+    for number in range(3):  # the captured query replayed with other senders and messages
+        forged = text_xml(f"o-forged-{number}", "进度", msg_id=5102 + number)
+        assert (await callback.post(forged, timestamp=now, nonce="515151")).code == 403
+    assert (await db["persons"].count_documents({}), await db["identities"].count_documents({})) == before
+    assert await db["wechat_messages"].count_documents({"_id": {"$in": ["msg:5102", "msg:5103", "msg:5104"]}}) == 0
 
 
 # --- refusals ---------------------------------------------------------------------------------------
