@@ -260,6 +260,8 @@ def test_escaped_text_and_cdata_are_read_as_wechat_means_them():
     content = "<Content>  a &amp; b &lt;c&gt; <![CDATA[<d>]]>  </Content>"
     xml = f"{HEAD}<MsgType>text</MsgType>{content}<MsgId>1</MsgId></xml>"
     assert parse_xml(xml.encode())["Content"] == "a & b <c> <d>"
+    declared = '<?xml version="1.0" encoding="ISO-8859-1"?>' + HEAD + "<Content>进度</Content></xml>"
+    assert parse_xml(declared.encode())["Content"] == "进度"  # WeChat's bytes are UTF-8, whatever they say
 
 
 @pytest.mark.gen_test

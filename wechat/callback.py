@@ -93,7 +93,7 @@ def parse_xml(body: bytes) -> dict[str, Any]:
     if not body or not body.strip():
         raise CallbackRejected(400, "xml_empty", "empty body")
     values = _Values()
-    parser = expat.ParserCreate()
+    parser = expat.ParserCreate("utf-8")  # WeChat sends UTF-8 only, whatever a declaration claims
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler = values.start, values.end
     parser.CharacterDataHandler = values.text
