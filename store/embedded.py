@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -86,6 +87,16 @@ class _Narrowing:
         for path in self._fields:
             if upsert or any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
                 self._stale.add(path)
+
+    @contextmanager
+    def stale_on_error(self) -> Iterator[None]:
+        """A write mongomock refuses (a unique index) is rolled back after its check has rebuilt a
+        map from the refused values: the maps must be rebuilt again."""
+        try:
+            yield
+        except BaseException:
+            self.stale()
+            raise
 
     def stale(self) -> None:
         """Every map rebuilt on its next read (after deletes; before mongomock's own insert, whose
@@ -240,7 +251,8 @@ class EmbeddedCollection:
         self._client.count()
         if self._unique_fields or not _scalar(document.get("_id")):
             self._narrowing.stale()
-            result = self._collection.insert_one(document)
+            with self._narrowing.stale_on_error():
+                result = self._collection.insert_one(document)
         else:
             result = self._insert_by_id(document)
         self._narrowing.inserted(document)
@@ -274,7 +286,8 @@ class EmbeddedCollection:
     async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
         self._client.count()
         self._narrowing.updating(filter, update, upsert)
-        return self._collection.update_one(filter, update, upsert=upsert)
+        with self._narrowing.stale_on_error():
+            return self._collection.update_one(filter, update, upsert=upsert)
 
     async def find_one_and_update(
         self,
@@ -290,9 +303,10 @@ class EmbeddedCollection:
             # array's FIRST element, whatever the filter matched: refuse rather than corrupt.
             raise NotImplementedError("embedded engine: positional '$' in find_one_and_update (use update_one)")
         self._narrowing.updating(filter, update, upsert)
-        return self._collection.find_one_and_update(
-            filter, update, projection=projection, upsert=upsert, return_document=return_document
-        )
+        with self._narrowing.stale_on_error():
+            return self._collection.find_one_and_update(
+                filter, update, projection=projection, upsert=upsert, return_document=return_document
+            )
 
     async def delete_one(self, filter: Any) -> Any:
         self._client.count()
@@ -325,6 +339,7 @@ class EmbeddedCollection:
 
     async def drop(self) -> None:
         self._client.count()
+        self._narrowing.stale()
         self._collection.drop()
 
 
@@ -360,13 +375,17 @@ class EmbeddedClient:
     def __init__(self, counter: Any = None) -> None:
         self._client = mongomock.MongoClient(tz_aware=True)
         self._counter = counter
+        self._databases: dict[str, EmbeddedDatabase] = {}
 
     def count(self) -> None:
         if self._counter is not None:
             self._counter.count += 1
 
     def get_database(self, name: str) -> EmbeddedDatabase:
-        return EmbeddedDatabase(self._client[name], self)
+        # One wrapper per database: the collections' narrowing maps and unique-index flags live there.
+        if name not in self._databases:
+            self._databases[name] = EmbeddedDatabase(self._client[name], self)
+        return self._databases[name]
 
     async def close(self) -> None:
         self._client.close()

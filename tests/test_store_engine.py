@@ -269,3 +269,30 @@ async def test_embedded_unique_secondary_index_still_refuses_duplicates(app):
     with pytest.raises(DuplicateKeyError):
         await col.insert_one({"_id": "b", "mobile": "1"})
     assert await col.count_documents({}) == 1
+
+
+@pytest.mark.gen_test
+async def test_embedded_refused_update_drop_and_second_handle_keep_reads_right(app):
+    _embedded_only(app)
+    db = db_of(app)
+    col = db["engine_refused"]
+    await col.create_index([("m", 1)], unique=True)
+    await col.insert_one({"_id": "a", "m": "1"})
+    await col.insert_one({"_id": "b", "m": "2"})
+    with pytest.raises(DuplicateKeyError):
+        await col.update_one({"_id": "b"}, {"$set": {"m": "1"}})
+    assert [d["_id"] for d in await col.find({"m": "1"}).to_list(None)] == ["a"]
+    assert await col.count_documents({"m": "2"}) == 1
+
+    dropped = db["engine_dropped"]
+    await dropped.create_index([("p", 1)])
+    await dropped.insert_one({"_id": "a", "p": "p1"})
+    assert await dropped.count_documents({"p": "p1"}) == 1
+    await dropped.drop()
+    await dropped.insert_one({"_id": "a", "p": "p2"})
+    assert await dropped.find({"p": "p1"}).to_list(None) == []
+
+    client = app.settings["services"].ctx.db._client  # the same database reached again
+    again = client.get_database(db.name)["engine_refused"]
+    with pytest.raises(DuplicateKeyError):
+        await again.insert_one({"_id": "c", "m": "2"})
