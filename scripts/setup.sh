@@ -5,7 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
-if [ ! -x .venv/bin/python ]; then
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+
+apt_install() {
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+if ! "$PYTHON" -c "import ensurepip" >/dev/null 2>&1; then
+  apt_install python3-venv  # Debian's own Python makes no venv without it
+fi
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  rm -rf .venv  # absent, or left half-made by an earlier failed run
   "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.requirements.sha
@@ -15,11 +26,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt
   echo "$want" > "$stamp"
 fi
-if [ "${1:-}" = "--browser" ] && ! { command -v chromium && command -v soffice; } >/dev/null 2>&1; then
+if [ "${1:-}" = "--browser" ]; then
   # Playwright drives Debian's chromium; it must never download a browser of its own (traps.md).
-  # LibreOffice (no GUI) makes the PDF copies of documents, read back by the tests.
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends libreoffice-writer-nogui >/dev/null
+  command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-noto-cjk
+  # LibreOffice makes the PDF copies of documents. Only where none is installed: the no-GUI
+  # package conflicts with a desktop LibreOffice, which apt would remove.
+  command -v soffice >/dev/null 2>&1 || apt_install --no-install-recommends libreoffice-writer-nogui
 fi

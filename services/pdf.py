@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 from services.errors import DependencyDown
@@ -14,13 +15,14 @@ NOT_AVAILABLE = "PDF 版本暂不可用，请下载 Word（.docx）版本"
 
 
 class PdfConverter:
-    """One conversion at a time per LibreOffice profile (a profile cannot be shared by two processes)."""
+    """One conversion at a time, in a LibreOffice profile of this process's own: a profile cannot be
+    shared by two processes (a test run beside a dev server), nor by two users. Removed at exit."""
 
     def __init__(self, soffice: str | None = None, timeout: float = CONVERSION_TIMEOUT_SECONDS) -> None:
         self.soffice = soffice if soffice is not None else (shutil.which("soffice") or shutil.which("libreoffice"))
         self.timeout = timeout
         self._lock = asyncio.Lock()
-        self._profile = Path(tempfile.gettempdir()) / "mediation-lo-profile"
+        self._profile: Path | None = None  # made on the first conversion
 
     @property
     def available(self) -> bool:
@@ -30,6 +32,9 @@ class PdfConverter:
         if not self.soffice:
             raise DependencyDown(NOT_AVAILABLE, "pdf_unavailable")
         async with self._lock:
+            if self._profile is None:
+                self._profile = Path(tempfile.mkdtemp(prefix="mediation-lo-profile-"))
+                weakref.finalize(self, shutil.rmtree, self._profile, ignore_errors=True)
             with tempfile.TemporaryDirectory(prefix="pdf-") as folder:
                 source = Path(folder) / "document.docx"
                 source.write_bytes(docx)
