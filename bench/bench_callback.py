@@ -17,14 +17,17 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from common import (
     Connection,
     Request,
     Row,
+    Run,
+    cpu_seconds,
     fixed,
     free_port,
     load,
@@ -76,6 +79,15 @@ def prebuilt(make: Callable[[], Request], count: int) -> Callable[[], Request]:
     return iter([make() for _ in range(count)]).__next__
 
 
+async def with_server_cpu(server: subprocess.Popen[bytes], run: Awaitable[Run]) -> tuple[Run, float]:
+    """A load and the share of one core the server used meanwhile: near 100% means the server, not the
+    load generator (one Python process on the same machine), set the pace."""
+    before, began = cpu_seconds(server.pid), time.perf_counter()
+    result = await run
+    after, elapsed = cpu_seconds(server.pid), time.perf_counter() - began
+    return result, ((after - before) / elapsed if before is not None and after is not None else float("nan"))
+
+
 async def check_replies(port: int, sender: WeChatSender) -> None:
     """The bench measures real answers: a few replies decrypted (safe mode) and read."""
     conn = Connection(port)
@@ -99,15 +111,18 @@ async def bench_mode(mode: str, quick: bool) -> list[Row]:
         await wait_until_up(port, server)
         await check_replies(port, sender)
         await load(port, SENDERS, messages(sender, "进度"), 200, 2 * SENDERS, 10)  # warm-up: the 64 senders' identities
+        rate = (await load(port, 64, healthz, 200, 10**9, 1.0)).rps  # warm-up, and how many messages to build
         rounds = []
         for _ in range(1 if quick else ROUNDS):  # baseline and callback in turn: drift hits both alike
-            base = await load(port, 64, healthz, 200, 10**9, seconds)
-            enough = int(base.rps * seconds * 1.2)  # more than the server can answer in `seconds`
-            msg = await load(port, 64, prebuilt(messages(sender), enough), 200, enough, seconds)
-            progress = await load(port, 64, prebuilt(messages(sender, "进度"), enough), 200, enough, seconds)
-            rounds.append((msg.rps / base.rps, base, msg, progress))
+            enough = int(rate * seconds * 1.3)  # more than the server can answer in `seconds`
+            questions, progress_asks = prebuilt(messages(sender), enough), prebuilt(messages(sender, "进度"), enough)
+            base, base_cpu = await with_server_cpu(server, load(port, 64, healthz, 200, 10**9, seconds))
+            msg, msg_cpu = await with_server_cpu(server, load(port, 64, questions, 200, enough, seconds))
+            progress = await load(port, 64, progress_asks, 200, enough, seconds)
+            rate = base.rps
+            rounds.append((msg.rps / base.rps, base, msg, progress, f"{base_cpu:.0%} / {msg_cpu:.0%}"))
         ratios = "/".join(f"{r[0]:.2f}" for r in rounds)
-        ratio, base64, msg64, progress64 = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]  # the median round
+        ratio, base64, msg64, progress64, cpu = sorted(rounds, key=lambda r: r[0])[len(rounds) // 2]  # median round
         base4 = await load(port, 4, healthz, 200, samples, seconds)
         msg4 = await load(port, 4, prebuilt(messages(sender), samples), 200, samples, seconds)
         progress4 = await load(port, 4, prebuilt(messages(sender, "进度"), samples), 200, samples, seconds)
@@ -116,6 +131,7 @@ async def bench_mode(mode: str, quick: bool) -> list[Row]:
         (f"{mode}: 64 cl healthz", f"{base64.rps:.0f} /s", "baseline", "1.00x", "-"),
         (f"{mode}: 64 cl callback", f"{msg64.rps:.0f} /s", ">= 0.5x", f"{ratio:.2f}x", verdict(ratio >= 0.5)),
         (f"{mode}: rounds' ratios", ratios, "report", "median above", "-"),
+        (f"{mode}: server CPU healthz / callback", cpu, "report", "~100%: server-bound", "-"),
         (f"{mode}: 4 cl healthz p99", f"{base4.pct(0.99):.2f} ms", "report", "", "-"),
         (f"{mode}: 4 cl callback p50", f"{msg4.pct(0.5):.2f} ms", "report", "", "-"),
         (f"{mode}: 4 cl callback p99", f"{p99:.2f} ms", "< 10 ms", f"n={len(msg4.latencies)}", verdict(p99 < 10)),
