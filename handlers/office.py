@@ -23,33 +23,28 @@ SIMPLE_MOVES = ("accept", "decline", "schedule", "open_session", "settle", "fail
 class OfficeHandler(PageHandler):
     """A back-office page: the staff member is re-read on every request, so a deactivation bites at once."""
 
-    member: StaffMember | None = None
-
-    async def prepare(self) -> None:
-        super().prepare()
+    async def read_session(self) -> StaffMember | None:
         value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=STAFF_IDLE_DAYS)
-        if value:
-            try:
-                self.member = await staff.current_member(self.ctx, value.decode())
-            except Unauthorized:
-                self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
-                self.member = None
-            else:
-                self.set_signed_cookie(STAFF_COOKIE, self.member.login, expires_days=None, **COOKIE_FLAGS)
-
-    def get_current_user(self) -> Any:
-        return self.member
+        if not value:
+            return None
+        try:
+            member = await staff.current_member(self.ctx, value.decode())
+        except Unauthorized:
+            self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
+            return None
+        self.set_signed_cookie(STAFF_COOKIE, member.login, expires_days=None, **COOKIE_FLAGS)
+        return member
 
     def get_login_url(self) -> str:
         return "/office/login"
 
     @property
     def staff_member(self) -> StaffMember:
-        assert self.member is not None, "use @tornado.web.authenticated"
-        return self.member
+        assert self.current_user is not None, "use @tornado.web.authenticated"
+        return self.current_user
 
     def render_office(self, template: str, status: int = 200, **values: Any) -> None:
-        self.render_page(template, status, member=self.member, **values)
+        self.render_page(template, status, member=self.current_user, **values)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
