@@ -60,6 +60,10 @@ async def test_database_down_while_checking_a_session_is_a_503_page_signed_out(h
     body = page.body.decode()
     assert page.code == 503 and "数据库" in body
     assert 'id="portal-login-link"' in body and "/h5/signout" not in body  # shown signed out, not signed in
+    staff = create_signed_value(app.settings["cookie_secret"], "office_session", f"li.ming|s|{int(time.time())}")
+    office = await http_client.fetch(base_url + "/office/", headers={"Cookie": f"office_session={staff.decode()}"},
+                                     follow_redirects=False, raise_error=False)  # fmt: skip
+    assert office.code == 503 and "/office/logout" not in office.body.decode()
 
 
 def test_production_refuses_development_parts():

@@ -8,7 +8,9 @@ import pytest
 from tornado.web import create_signed_value
 
 from tests.browser_session import DESKTOP_UA, CookieClient
+from tests.conftest import make_staff
 from tests.test_h5_pages import sign_in_page
+from tests.test_office import sign_in as office_sign_in
 from tests.test_portal_accounts import MOBILE, register, send_code, sms_of
 
 
@@ -107,3 +109,83 @@ async def test_a_portal_password_reset_ends_the_sessions_of_other_browsers(deskt
     assert reset.code == 302
     assert signed_out_of_h5(await desktop.get("/h5/cases"))
     assert (await other.get("/h5/cases")).code == 200  # the browser that reset is signed in
+
+
+@pytest.fixture
+def office(http_client, base_url, cheap_hashing):
+    return CookieClient(http_client, base_url, DESKTOP_UA)
+
+
+def signed_out_of_office(response) -> bool:
+    return response.code == 302 and response.headers["Location"].startswith("/office/login")
+
+
+@pytest.mark.gen_test
+async def test_a_staff_cookie_replayed_after_sign_out_is_signed_out(office, app):
+    await make_staff(app, "li.ming")
+    await office_sign_in(office, "li.ming")
+    assert (await office.get("/office/")).code == 200
+    copied = office.cookies["office_session"]
+    assert signed_out_of_office(await office.post("/office/logout", {}))
+    office.cookies["office_session"] = copied
+    assert signed_out_of_office(await office.get("/office/"))
+
+
+@pytest.mark.gen_test
+async def test_a_staff_password_reset_ends_the_members_sessions(office, app, http_client, base_url):
+    await make_staff(app, "li.ming")
+    await make_staff(app, "zhang.admin", role="centre_admin")
+    await office_sign_in(office, "li.ming")  # browser A
+    assert (await office.get("/office/")).code == 200
+    admin = CookieClient(http_client, base_url, DESKTOP_UA)  # browser B
+    await office_sign_in(admin, "zhang.admin")
+    await admin.get("/office/staff")
+    reset = await admin.post("/office/staff", {"action": "reset", "login": "li.ming", "password": "Another-2026y!"})
+    assert reset.code == 200 and "密码已重置" in reset.body.decode()
+    assert signed_out_of_office(await office.get("/office/"))
+    assert (await admin.get("/office/")).code == 200  # the administrator's own session goes on
+
+
+@pytest.mark.gen_test
+async def test_a_deactivated_member_is_signed_out_and_reactivation_revives_nothing(office, app, http_client, base_url):
+    await make_staff(app, "li.ming")
+    await make_staff(app, "zhang.admin", role="centre_admin")
+    await office_sign_in(office, "li.ming")
+    copied = office.cookies["office_session"]
+    admin = CookieClient(http_client, base_url, DESKTOP_UA)
+    await office_sign_in(admin, "zhang.admin")
+    await admin.get("/office/staff")
+    assert (await admin.post("/office/staff", {"action": "deactivate", "login": "li.ming"})).code == 200
+    assert signed_out_of_office(await office.get("/office/"))
+    assert (await admin.post("/office/staff", {"action": "activate", "login": "li.ming"})).code == 200
+    office.cookies["office_session"] = copied
+    assert signed_out_of_office(await office.get("/office/"))
+    await office_sign_in(office, "li.ming")  # signing in again works
+    assert (await office.get("/office/")).code == 200
+
+
+@pytest.mark.gen_test
+async def test_a_staff_session_ends_twelve_hours_after_sign_in_however_active(office, app):
+    clock = Clock(app)
+    await make_staff(app, "li.ming")
+    await office_sign_in(office, "li.ming")
+    for _ in range(24):  # a request every 29 minutes: never idle
+        assert (await office.get("/office/")).code == 200
+        clock.advance(minutes=29)
+    assert (await office.get("/office/")).code == 200  # 11 h 36 min
+    clock.advance(minutes=24)  # 12 hours since sign-in
+    assert signed_out_of_office(await office.get("/office/"))
+
+
+@pytest.mark.gen_test
+async def test_a_tampered_or_old_shaped_staff_cookie_is_signed_out(office, app):
+    await make_staff(app, "li.ming")
+    await office_sign_in(office, "li.ming")
+    value = office.cookies["office_session"]
+    office.cookies["office_session"] = value[:-3] + ("abc" if not value.endswith("abc") else "xyz")
+    assert signed_out_of_office(await office.get("/office/"))
+    # Correctly signed, naming only the login as sessions did before they could be ended.
+    office.cookies["office_session"] = create_signed_value(
+        app.settings["cookie_secret"], "office_session", "li.ming"
+    ).decode()
+    assert signed_out_of_office(await office.get("/office/"))
