@@ -41,13 +41,13 @@ class OAuthCallbackHandler(PageHandler):
         if not code:
             raise ServiceError(400, "oauth_denied", "您没有同意授权，无法继续办理；如需办理请重新进入并同意授权")
         person_id = await person_from_oauth_code(self.ctx, self.services.web_oauth, code)
-        self.sign_in(person_id)
+        await self.sign_in(person_id)
         self.redirect(safe_next(attempt.get("next")))
 
 
 class SignOutHandler(PageHandler):
-    def post(self) -> None:
-        self.sign_out()
+    async def post(self) -> None:
+        await self.sign_out()
         self.redirect("/h5/progress")
 
 
@@ -237,7 +237,7 @@ class H5FilesHandler(StreamedUploadMixin, ApiHandler):
 
     async def prepare(self) -> None:
         super().prepare()
-        person = session_person(self)
+        person = await session_person(self)
         if not person:
             raise Unauthorized("登录已过期，请重新进入页面", "session_expired")
         self.person = person

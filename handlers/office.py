@@ -11,8 +11,8 @@ from docgen.context import TITLES
 from handlers.documents import send_document
 from handlers.files import send_download
 from handlers.pages import COOKIE_FLAGS, PageHandler
-from services import backoffice, documents, evidence, staff
-from services.errors import FieldError, ServiceError, Unauthorized, ValidationFailed
+from services import backoffice, documents, evidence, staff, web_sessions
+from services.errors import FieldError, ServiceError, ValidationFailed
 from services.staff import StaffMember
 
 STAFF_COOKIE = "office_session"
@@ -21,35 +21,31 @@ SIMPLE_MOVES = ("accept", "decline", "schedule", "open_session", "settle", "fail
 
 
 class OfficeHandler(PageHandler):
-    """A back-office page: the staff member is re-read on every request, so a deactivation bites at once."""
+    """A back-office page: the staff member is re-read on every request, so an ended session or a
+    deactivation bites at once."""
 
-    member: StaffMember | None = None
-
-    async def prepare(self) -> None:
-        super().prepare()
+    async def read_session(self) -> StaffMember | None:
         value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=STAFF_IDLE_DAYS)
-        if value:
-            try:
-                self.member = await staff.current_member(self.ctx, value.decode())
-            except Unauthorized:
-                self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
-                self.member = None
-            else:
-                self.set_signed_cookie(STAFF_COOKIE, self.member.login, expires_days=None, **COOKIE_FLAGS)
-
-    def get_current_user(self) -> Any:
-        return self.member
+        if not value:
+            return None
+        session = value.decode()
+        member = await staff.session_member(self.ctx, session)
+        if member is None:
+            self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
+            return None
+        self.set_signed_cookie(STAFF_COOKIE, session, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
+        return member
 
     def get_login_url(self) -> str:
         return "/office/login"
 
     @property
     def staff_member(self) -> StaffMember:
-        assert self.member is not None, "use @tornado.web.authenticated"
-        return self.member
+        assert self.current_user is not None, "use @tornado.web.authenticated"
+        return self.current_user
 
     def render_office(self, template: str, status: int = 200, **values: Any) -> None:
-        self.render_page(template, status, member=self.member, **values)
+        self.render_page(template, status, member=self.current_user, **values)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         exc = kwargs.get("exc_info", (None, None, None))[1]
@@ -75,12 +71,16 @@ class LoginHandler(OfficeHandler):
                 raise
             self.render_office("office/login.html", exc.status, error=exc.message, login=login[:32])
             return
-        self.set_signed_cookie(STAFF_COOKIE, member.login, expires_days=None, **COOKIE_FLAGS)
+        session = await web_sessions.issue(self.ctx, web_sessions.STAFF, member.login)
+        self.set_signed_cookie(STAFF_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
         self.redirect("/office/")
 
 
 class LogoutHandler(OfficeHandler):
-    def post(self) -> None:
+    async def post(self) -> None:
+        value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=STAFF_IDLE_DAYS)
+        if value:  # ended for good: the same cookie, replayed, is signed out
+            await web_sessions.end(self.ctx, web_sessions.STAFF, value.decode())
         self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
         self.redirect("/office/login")
 

@@ -10,6 +10,7 @@ import jinja2
 import tornado.web
 
 from handlers.base import ServiceHandler
+from services import web_sessions
 
 log = logging.getLogger("mediation.http")
 
@@ -28,14 +29,23 @@ def make_jinja_env(template_dir: str) -> jinja2.Environment:
     )
 
 
-def session_person(handler: tornado.web.RequestHandler) -> str | None:
-    """The person an H5 session cookie names; a tampered, expired or missing cookie means signed out."""
+async def session_person(handler: ServiceHandler) -> str | None:
+    """The person of this browser's H5 session; a tampered, idle, too old or ended session means signed out."""
     value = handler.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
     if not value:
         return None
-    person_id = value.decode()
-    handler.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
-    return person_id
+    session = value.decode()
+    person = await web_sessions.check(handler.ctx, web_sessions.PERSON, session)
+    if person is None:
+        handler.clear_cookie(SESSION_COOKIE, secure=True, samesite="Lax")
+        return None
+    handler.set_signed_cookie(SESSION_COOKIE, session, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
+    return person["_id"]
+
+
+async def sign_person_in(handler: ServiceHandler, person_id: str) -> None:
+    session = await web_sessions.issue(handler.ctx, web_sessions.PERSON, person_id)
+    handler.set_signed_cookie(SESSION_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
 
 
 def in_wechat(handler: tornado.web.RequestHandler) -> bool:
@@ -46,14 +56,18 @@ def in_wechat(handler: tornado.web.RequestHandler) -> bool:
 class PageHandler(ServiceHandler):
     """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         super().prepare()
         self.set_header("Cache-Control", "no-store")
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Referrer-Policy", "same-origin")
+        self.current_user = await self.read_session()
 
-    def get_current_user(self) -> str | None:
-        return session_person(self)
+    async def read_session(self) -> Any:
+        return await session_person(self)
+
+    def get_current_user(self) -> Any:
+        return None  # the session is read in prepare: before it (or when reading failed) nobody is signed in
 
     def get_login_url(self) -> str:
         # Inside WeChat, WeChat's OAuth signs people in; any other browser gets the portal's choice
@@ -66,10 +80,14 @@ class PageHandler(ServiceHandler):
         assert person, "use @tornado.web.authenticated"
         return person
 
-    def sign_in(self, person_id: str) -> None:
-        self.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)
+    async def sign_in(self, person_id: str) -> None:
+        await sign_person_in(self, person_id)
 
-    def sign_out(self) -> None:
+    async def sign_out(self) -> None:
+        """Ends the session for good: the same cookie, replayed, is signed out."""
+        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
+        if value:
+            await web_sessions.end(self.ctx, web_sessions.PERSON, value.decode())
         self.clear_cookie(SESSION_COOKIE, secure=True, samesite="Lax")
 
     def render_page(self, template: str, status: int = 200, **values: Any) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import tornado.web
 
 from handlers.base import ApiHandler
-from handlers.pages import COOKIE_FLAGS, SESSION_COOKIE, PageHandler, in_wechat, session_person
+from handlers.pages import COOKIE_FLAGS, PageHandler, in_wechat, session_person, sign_person_in
 from services import card_signin, portal_accounts
 from services.card_signin import NotificationRefused
 from services.errors import ServiceError
@@ -20,10 +20,6 @@ from services.web_signin import safe_next
 
 BINDING_COOKIE = "card_ticket"
 BINDING_MAX_AGE_DAYS = 5 / (24 * 60)  # longer than a ticket lives plus the grace to pick it up
-
-
-def _sign_in(handler: tornado.web.RequestHandler, person_id: str) -> None:
-    handler.set_signed_cookie(SESSION_COOKIE, person_id, expires_days=None, **COOKIE_FLAGS)
 
 
 def _bind_ticket(handler: tornado.web.RequestHandler, ticket: card_signin.NewTicket) -> None:
@@ -72,7 +68,7 @@ class LoginHandler(PortalPage):
             self.render_form("portal/login.html", exc.status, in_wechat=in_wechat(self), errors=errors,
                              message=message, form={"login": form["login"]})  # fmt: skip
             return
-        self.sign_in(person_id)
+        await self.sign_in(person_id)
         self.redirect(self.next_url())
 
 
@@ -95,7 +91,7 @@ class RegisterHandler(PortalPage):
             self.render_form("portal/register.html", exc.status, id_types=DOC_NAMES, errors=errors,
                              message=message, form=kept)  # fmt: skip
             return
-        self.sign_in(person_id)
+        await self.sign_in(person_id)
         self.redirect(self.next_url())
 
 
@@ -114,13 +110,13 @@ class ResetHandler(PortalPage):
             self.render_form("portal/reset.html", exc.status, errors=errors, message=message,
                              form={"mobile": form["mobile"]})  # fmt: skip
             return
-        self.sign_in(person_id)  # the SMS code proved the mobile: no second sign-in needed
+        await self.sign_in(person_id)  # the SMS code proved the mobile: no second sign-in needed
         self.redirect(self.next_url())
 
 
 class SignOutHandler(PageHandler):
-    def post(self) -> None:
-        self.sign_out()
+    async def post(self) -> None:
+        await self.sign_out()
         self.redirect("/portal/login")
 
 
@@ -147,7 +143,7 @@ class CardTicketsHandler(PortalApiHandler):
 
     async def post(self) -> None:
         ticket = await card_signin.create_ticket(
-            self.ctx, self.services.card, session_person(self), safe_next(self.get_query_argument("next", None))
+            self.ctx, self.services.card, await session_person(self), safe_next(self.get_query_argument("next", None))
         )
         png = await self.ctx.run_blocking(card_signin.qr_png, ticket.authorize_url)
         _bind_ticket(self, ticket)
@@ -176,7 +172,7 @@ class CardTicketHandler(PortalApiHandler):
             wait = 0.0
         state = await card_signin.poll_ticket(self.ctx, ticket, secret, wait)
         if state.state == "confirmed":
-            _sign_in(self, state.person_id)
+            await sign_person_in(self, state.person_id)
         if state.state != "pending":
             self.clear_cookie(BINDING_COOKIE, secure=True, samesite="Lax")
         self.send_json({"state": state.state, "message": state.message, "next": state.next_url or None})

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from services import sms
+from services import sms, web_sessions
 from services.context import SHANGHAI, ServiceContext
 from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
@@ -178,7 +178,8 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> str:
 
 
 async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
-    """Set a new password after the SMS code sent to the account's mobile; lifts a lock. Returns the person."""
+    """Set a new password after the SMS code sent to the account's mobile; lifts a lock and ends the
+    person's open web sessions (whoever knew the old password is out). Returns the person."""
     mobile = checked_mobile(form.get("mobile", ""))
     problems = _new_password_problems(form.get("password", ""), form.get("password_confirm", ""))
     if not form.get("sms_code", "").strip():
@@ -195,6 +196,8 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
         {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock(),
                   "failed_attempts": 0, "locked_until": None}},
     )  # fmt: skip
+    # After the new password is in place, so no session opened with the old one outlives it.
+    await web_sessions.end_all(ctx, web_sessions.PERSON, doc["person_id"])
     return doc["person_id"]
 
 

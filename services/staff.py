@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services import web_sessions
 from services.context import ServiceContext, shanghai_iso
 from services.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
 from services.lockout import count_failure, is_locked
@@ -123,11 +124,12 @@ async def _count_failure(ctx: ServiceContext, login: str, doc: dict[str, Any], n
         raise ServiceError(423, "account_locked", LOCKED)
 
 
-async def current_member(ctx: ServiceContext, login: str) -> StaffMember:
-    """The member as stored now (for a session to re-check each request): 401 if gone or inactive."""
-    doc = await ctx.db["staff"].find_one({"_id": login}, {"name": 1, "role": 1, "centre_id": 1, "active": 1})
+async def session_member(ctx: ServiceContext, session: str) -> StaffMember | None:
+    """The member of a back-office session as stored now, re-checked each request; None once the session
+    ended or the account is gone or inactive. One read: the session's stamp comes with the member."""
+    doc = await web_sessions.check(ctx, web_sessions.STAFF, session, ("name", "role", "centre_id", "active"))
     if doc is None or not doc.get("active", False):
-        raise Unauthorized("账号已停用或不存在，请重新登录", "staff_inactive")
+        return None
     return _member(doc)
 
 
@@ -244,11 +246,13 @@ async def set_active(ctx: ServiceContext, actor: StaffMember, login: str, active
     update: dict[str, Any] = {"active": active}
     if active:  # re-enabling also lifts a lockout
         update |= {"failed_attempts": 0, "locked_until": None}
+    else:  # its open sessions end with it: re-enabling later revives none of them
+        update |= web_sessions.new_stamp()
     await ctx.db["staff"].update_one({"_id": login}, {"$set": update})
 
 
 async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, new_password: str) -> None:
-    """An administrator sets another account's password (and lifts its lockout)."""
+    """An administrator sets another account's password (and lifts its lockout); its open sessions end."""
     login = normalise_login(login)
     if login == actor.login:  # one's own password needs the old one: see change_own_password
         raise _forbidden("请通过“修改密码”修改自己的密码")
@@ -263,13 +267,18 @@ async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, ne
                 "password_changed_at": ctx.clock(),
                 "failed_attempts": 0,
                 "locked_until": None,
+                **web_sessions.new_stamp(),
             }
         },
     )
 
 
-async def change_own_password(ctx: ServiceContext, login: str, old: str, new: str) -> None:
-    """A member changes their password; the old one is checked like a sign-in (it counts towards the lock)."""
+async def change_own_password(ctx: ServiceContext, login: str, old: str, new: str) -> str:
+    """A member changes their password; the old one is checked like a sign-in (it counts towards the lock).
+
+    Every open session of the member ends; returns a new session for the browser that made the change
+    (the member just proved both passwords there), to put in its cookie.
+    """
     try:
         member = await authenticate(ctx, login, old)
     except Unauthorized as exc:
@@ -281,8 +290,10 @@ async def change_own_password(ctx: ServiceContext, login: str, old: str, new: st
         raise ValidationFailed(problems)
     password_hash = await hash_password(new)
     await ctx.db["staff"].update_one(
-        {"_id": member.login}, {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock()}}
+        {"_id": member.login},
+        {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock(), **web_sessions.new_stamp()}},
     )
+    return await web_sessions.issue(ctx, web_sessions.STAFF, member.login)
 
 
 async def create_first_admin(ctx: ServiceContext, login: str, name: str, centre_id: str, password: str) -> StaffMember:

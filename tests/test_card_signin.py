@@ -88,8 +88,10 @@ def person_of(browser: CookieClient, app) -> str:
     """Decode the signed session cookie the way the server does (the person it names)."""
     from tornado.web import decode_signed_value
 
+    from services.web_sessions import read_claim
+
     value = decode_signed_value(app.settings["cookie_secret"], "h5_session", browser.cookies["h5_session"])
-    return value.decode()
+    return read_claim(value.decode()).subject
 
 
 @pytest.mark.gen_test

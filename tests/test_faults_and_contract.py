@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import tornado.web
+from tornado.web import create_signed_value
 
 from app import close, make_app
 from handlers import files, mp, public
@@ -46,6 +48,22 @@ async def test_database_down_is_a_clear_503(api, wechat):
     assert submitted.code == 503 and "traceback" not in submitted.body.decode().lower()
     listed = await api.call("GET", "/api/mp/applications", token=token)
     assert listed.code == 503
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_database_down_while_checking_a_session_is_a_503_page_signed_out(http_client, base_url, app):
+    # A correctly signed, current session: only the database can tell whether it was ended.
+    session = f"person-1|stamp|{int(time.time())}"
+    cookie = create_signed_value(app.settings["cookie_secret"], "h5_session", session).decode()
+    page = await http_client.fetch(base_url + "/h5/cases", headers={"Cookie": f"h5_session={cookie}"},
+                                   follow_redirects=False, raise_error=False)  # fmt: skip
+    body = page.body.decode()
+    assert page.code == 503 and "数据库" in body
+    assert 'id="portal-login-link"' in body and "/h5/signout" not in body  # shown signed out, not signed in
+    staff = create_signed_value(app.settings["cookie_secret"], "office_session", f"li.ming|s|{int(time.time())}")
+    office = await http_client.fetch(base_url + "/office/", headers={"Cookie": f"office_session={staff.decode()}"},
+                                     follow_redirects=False, raise_error=False)  # fmt: skip
+    assert office.code == 503 and "/office/logout" not in office.body.decode()
 
 
 def test_production_refuses_development_parts():

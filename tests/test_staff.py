@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from services import passwords, staff
+from services import passwords, staff, web_sessions
 from services.errors import ServiceError
 from services.staff import (
     CENTRE_ADMIN,
@@ -26,10 +26,10 @@ from services.staff import (
     change_own_password,
     create_first_admin,
     create_staff,
-    current_member,
     ensure_bootstrap_admin,
     list_staff,
     reset_password,
+    session_member,
     set_active,
 )
 from settings import SettingsError
@@ -191,17 +191,22 @@ async def test_concurrent_failures_are_each_counted(ctx: Any) -> None:
 
 
 @pytest.mark.gen_test
-async def test_inactive_accounts_are_refused(ctx: Any) -> None:
+async def test_inactive_accounts_are_refused(ctx: Any, db_commands: Any) -> None:
     await make(ctx, "li.ming")
+    session = await web_sessions.issue(ctx, web_sessions.STAFF, "li.ming")
+    before = db_commands.count
+    assert await session_member(ctx, session) == StaffMember("li.ming", "li.ming姓名", MEDIATOR, CITY)
+    assert db_commands.count - before == 1  # the session's stamp comes with the member: no read of its own
     await set_active(ctx, ROOT_ADMIN, "li.ming", False)
     inactive = await refusal(authenticate(ctx, "li.ming", PASSWORD))
     assert (inactive.status, inactive.code) == (403, "account_inactive")
     # A wrong password says nothing about the account's state.
     assert (await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))).status == 401
-    assert (await refusal(current_member(ctx, "li.ming"))).status == 401
+    assert await session_member(ctx, session) is None
     await set_active(ctx, ROOT_ADMIN, "li.ming", True)
-    assert (await current_member(ctx, "li.ming")).login == "li.ming"
+    assert await session_member(ctx, session) is None  # re-enabling revives no session
     assert (await authenticate(ctx, "li.ming", PASSWORD)).login == "li.ming"
+    assert (await session_member(ctx, await web_sessions.issue(ctx, web_sessions.STAFF, "li.ming"))).login == "li.ming"
 
 
 @pytest.mark.parametrize(
@@ -341,7 +346,11 @@ async def test_change_own_password(ctx: Any) -> None:
     assert weak.status == 422 and {e.field for e in weak.errors} == {"new_password"}
     same = await refusal(change_own_password(ctx, "li.ming", PASSWORD, PASSWORD))
     assert same.code == "password_unchanged"
-    await change_own_password(ctx, "li.ming", PASSWORD, "Another-2026y")
+    elsewhere = await web_sessions.issue(ctx, web_sessions.STAFF, "li.ming")
+    here = await change_own_password(ctx, "li.ming", PASSWORD, "Another-2026y")
+    # Other sessions end; the browser that changed it gets a new session and stays signed in.
+    assert await session_member(ctx, elsewhere) is None
+    assert (await session_member(ctx, here)).login == "li.ming"
     assert (await authenticate(ctx, "li.ming", "Another-2026y")).login == "li.ming"
     assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 401
 
