@@ -11,8 +11,8 @@ from services import sms
 from services.context import SHANGHAI, ServiceContext
 from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
-from services.lockout import count_failure, is_locked
-from services.passwords import hash_password, needs_rehash, verify_password
+from services.lockout import Verdict, minutes_locked, verify_sign_in
+from services.passwords import hash_password, needs_rehash
 from services.personal_data import mask_document_number, mask_phone
 from services.persons import identity_key, link_identity, new_person
 from services.staff import password_problems
@@ -26,8 +26,9 @@ ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated da
 
 
 
+# The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 BAD_CREDENTIALS = "账号或密码错误；还没有账号请先注册"
-LOCKED = "密码错误次数过多，账号已锁定15分钟；可通过短信验证码重置密码后立即登录"
+LOCKED = "密码连续错误次数过多，账号已锁定，请{minutes}分钟后再试；也可通过短信验证码重置密码后立即登录"
 
 
 def id_number_hash(ctx: ServiceContext, number: str) -> str:
@@ -153,23 +154,20 @@ async def _find_for_login(ctx: ServiceContext, login: str) -> dict[str, Any] | N
 
 
 async def authenticate(ctx: ServiceContext, login: str, password: str) -> str:
-    """The person of the account named by mobile or ID number; 401 for any wrong pair, 423 while locked."""
+    """The person of the account named by mobile or ID number: 401 for any wrong pair (locked or not),
+    423 for the right password of a locked account."""
     if not login.strip() or not password:
         raise ValidationFailed(
             [FieldError(n, "required", m) for n, v, m in (("login", login.strip(), "请填写手机号或证件号码"),
                                                           ("password", password, "请填写密码")) if not v]
         )  # fmt: skip
     doc = await _find_for_login(ctx, login)
-    if doc is None:
-        await verify_password(None, password)
-        raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     now = ctx.clock()
-    if is_locked(doc, now):
-        raise ServiceError(423, "account_locked", LOCKED)
-    if not await verify_password(doc["password_hash"], password):
-        if await count_failure(ctx.db["portal_accounts"], doc["_id"], doc, now, MAX_FAILURES, LOCK_PERIOD):
-            raise ServiceError(423, "account_locked", LOCKED)
+    verdict = await verify_sign_in(ctx.db["portal_accounts"], doc, password, now, MAX_FAILURES, LOCK_PERIOD)
+    if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
+    if verdict is Verdict.LOCKED:
+        raise ServiceError(423, "account_locked", LOCKED.format(minutes=minutes_locked(doc, now)))
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):
         update["password_hash"] = await hash_password(password)

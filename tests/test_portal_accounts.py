@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -54,6 +55,12 @@ async def register(browser, app, mobile=MOBILE, **changes):
     assert (await send_code(browser, mobile)).code == 200
     code = sms_of(app).last_code(mobile, "register")
     return await browser.post("/portal/register?next=/h5/cases", registration(code, mobile=mobile, **changes))
+
+
+def form_error(response) -> str:
+    """The message at the top of a portal form."""
+    match = re.search(r'id="form-error"[^>]*>(.*?)<', response.body.decode(), re.S)
+    return match.group(1).strip() if match else ""
 
 
 async def counts(app):
@@ -157,12 +164,16 @@ async def test_sign_in_wrong_password_unknown_account_and_lockout_then_reset(des
     assert "账号或密码错误" in unknown.body.decode() and "账号或密码错误" in wrong.body.decode()
     empty = await browser.post("/portal/login", {"login": "", "password": ""})
     assert empty.code == 422 and 'id="error-login"' in empty.body.decode()
-    for _ in range(3):
-        await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
-    locked = await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
-    assert locked.code == 423 and "锁定" in locked.body.decode()
+    for _ in range(4):  # the fifth failure locks the account, and answers like any other
+        again = await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
+        assert again.code == 401 and "锁定" not in again.body.decode()
+    # Locked: a wrong password still answers exactly like a wrong pair of an unknown account...
+    locked_wrong = await browser.post("/portal/login", {"login": CONTACT_ID, "password": "Wrong-Pass-2027"})
+    unknown = await browser.post("/portal/login", {"login": "13800009999", "password": "Wrong-Pass-2027"})
+    assert locked_wrong.code == unknown.code == 401 and form_error(locked_wrong) == form_error(unknown)
+    # ...and only the right password learns of the lock, and when to try again.
     still = await browser.post("/portal/login", {"login": CONTACT_ID, "password": PASSWORD})
-    assert still.code == 423 and "h5_session" not in browser.cookies
+    assert still.code == 423 and "已锁定，请15分钟后再试" in still.body.decode() and "h5_session" not in browser.cookies
     # Reset by SMS: a wrong code changes nothing, the right one sets the password and lifts the lock.
     assert (await send_code(browser, purpose="reset")).code == 200
     new = "New-Portal-Pass-1"
