@@ -13,7 +13,7 @@ from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauth
 from services.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.lockout import Verdict, minutes_locked, verify_sign_in
 from services.passwords import hash_password, needs_rehash
-from services.personal_data import mask_document_number, mask_phone
+from services.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 from services.persons import identity_key, link_identity, new_person
 from services.staff import password_problems
 
@@ -204,9 +204,9 @@ async def account_of(ctx: ServiceContext, person_id: str) -> dict[str, Any] | No
     return await ctx.db["portal_accounts"].find_one({"_id": link["_id"].split(":", 2)[2]})
 
 
-async def applicant_prefill(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, str]:
-    """Form values of the applicant step from the signed-in person: the card-verified identity first,
-    else the portal account (the person's own data, shown only to them). Empty when nothing is known."""
+async def own_applicant_values(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, str]:
+    """The signed-in person's own identity as applicant-step values, numbers in clear (never sent out as
+    such): the card-verified identity first, else the portal account. Empty when nothing is known."""
     person = await ctx.db["persons"].find_one({"_id": person_id}) or {}
     account = await account_of(ctx, person_id)
     name, id_type, number, mobile = "", "", "", ""
@@ -225,6 +225,13 @@ async def applicant_prefill(ctx: ServiceContext, person_id: str, kind: str) -> d
         values = {"contact_name": name, "contact_id_type": id_type, "contact_id_number": number,
                   "contact_phone": mobile}  # fmt: skip
     return {k: v for k, v in values.items() if v}
+
+
+async def applicant_prefill(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, str]:
+    """Form values of the applicant step from the signed-in person, numbers masked like every other
+    response; a mask sent back unchanged stands for the number (drafts.save_draft)."""
+    values = await own_applicant_values(ctx, person_id, kind)
+    return {k: mask_field(k, v) if k in SEALED_FIELDS else v for k, v in values.items()}
 
 
 def account_key(account_id: str) -> str:

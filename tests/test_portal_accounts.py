@@ -10,9 +10,10 @@ from argon2 import PasswordHasher
 
 from services import passwords, portal_accounts
 from services.context import utc_now
+from services.personal_data import mask_document_number, unseal_party
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import body_of
-from tests.samples import CONTACT_ID, WORKER_ID
+from tests.samples import COMPANY_USCC, CONTACT_ID, WORKER_ID
 from tests.test_card_signin import card_sign_in, person_of, post_api
 
 MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"
@@ -215,9 +216,67 @@ async def test_a_card_with_another_id_than_the_account_is_not_linked(desktop, ap
 
 
 @pytest.mark.gen_test
-async def test_employer_application_prefills_the_contact_from_the_account(desktop, app):
+async def test_employer_application_prefills_the_contact_from_the_account_masked(desktop, app):
     assert (await register(desktop, app)).code == 302
     page = (await desktop.get("/h5/apply/employer/applicant")).body.decode()
-    assert 'value="赵敏"' in page and f'value="{CONTACT_ID}"' in page and f'value="{MOBILE}"' in page
+    assert 'value="赵敏"' in page and f'value="{mask_document_number(CONTACT_ID)}"' in page
+    assert 'value="139****5678"' in page and CONTACT_ID not in page and MOBILE not in page
     worker = (await desktop.get("/h5/apply/worker/applicant")).body.decode()
-    assert 'name="name" value="赵敏"' in worker
+    assert 'name="name" value="赵敏"' in worker and CONTACT_ID not in worker and MOBILE not in worker
+
+
+def input_values(page: str) -> dict[str, str]:
+    """The text inputs of a step page as it shows them (selects are not read)."""
+    return dict(re.findall(r'<input[^>]*?name="([a-z_]+)"[^>]*?value="([^"]*)"', page))
+
+
+WORKER_REST = {"id_type": "resident_id", "nationality": "CHN", "gender": "female", "ethnicity": "汉族",
+               "birth_date": "1985-06-12", "education": "bachelor", "address": "上海市徐汇区漕溪北路1号",
+               "job_title": "会计", "migrant_worker": "false", "contract_signed": "true",
+               "work_location": "上海市川沙路200号"}  # fmt: skip
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_the_masked_prefill_sent_back_unchanged_stores_the_real_numbers(desktop, app):
+    assert (await register(desktop, app)).code == 302
+    prefilled = input_values((await desktop.get("/h5/apply/worker/applicant")).body.decode())
+    assert "*" in prefilled["id_number"] and prefilled["phone"] == "139****5678"
+    rest = WORKER_REST
+    # A page with a problem elsewhere shows the masks again (never the numbers); sent back, they still count
+    # (the first time as the person's own numbers, then as the draft's).
+    shown = prefilled
+    for _ in range(2):
+        again = await desktop.post("/h5/apply/worker/applicant", shown | rest | {"birth_date": ""})
+        assert again.code == 422 and CONTACT_ID not in again.body.decode() and MOBILE not in again.body.decode()
+        shown = input_values(again.body.decode())
+        assert (shown["id_number"], shown["phone"]) == (prefilled["id_number"], prefilled["phone"])
+    second = await desktop.post("/h5/apply/worker/applicant", shown | rest)
+    assert second.code == 302 and second.headers["Location"] == "/h5/apply/worker/respondent"
+    steps = {
+        "notice": {"version": "2026-01", "accepted": "yes"},
+        "respondent": {"name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
+                       "street": "浦东新区川沙新镇"},
+        "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
+                  "facts": "2026年8月起公司未发工资。"},
+    }  # fmt: skip
+    for step, form in steps.items():
+        assert (await desktop.post(f"/h5/apply/worker/{step}", form)).code == 302, step
+    review = await desktop.get("/h5/apply/worker/review")
+    assert CONTACT_ID not in review.body.decode() and MOBILE not in review.body.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', review.body.decode()).group(1)
+    done = await desktop.post("/h5/apply/worker/submit", {"idempotency_key": key})
+    assert done.code == 302 and done.headers["Location"].startswith("/h5/apply/done/")
+    case = await db_of(app)["cases"].find_one({})
+    applicant = unseal_party(app.settings["services"].ctx.cipher, case["applicant"], "applicant")
+    assert (applicant["id_number"], applicant["phone"]) == (CONTACT_ID, MOBILE)
+
+
+@pytest.mark.gen_test
+async def test_a_mask_that_is_not_of_the_persons_own_number_is_refused(desktop, app):
+    assert (await register(desktop, app)).code == 302
+    prefilled = input_values((await desktop.get("/h5/apply/worker/applicant")).body.decode())
+    other = mask_document_number(WORKER_ID)  # someone else's mask stands for nothing
+    response = await desktop.post("/h5/apply/worker/applicant",
+                                  prefilled | WORKER_REST | {"id_number": other, "phone": "138****5678"})  # fmt: skip
+    page = response.body.decode()
+    assert response.code == 422 and 'id="error-id_number"' in page and 'id="error-phone"' in page
