@@ -1,4 +1,5 @@
-"""SMS verification codes: the provider interface, the stand-in that records codes, issuing and checking codes."""
+"""SMS verification codes: the provider interface, the stand-in that records codes, issuing and checking codes,
+and the service-wide caps on how many messages go out."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.context import ServiceContext, utc_now
+from pymongo import ReturnDocument
+
+from services.context import SHANGHAI, ServiceContext, utc_now
 from services.errors import DependencyDown, FieldError, ServiceError, ValidationFailed
 from services.idnumbers import normalise_mobile
 from services.personal_data import mask_phone
@@ -102,6 +105,7 @@ async def send_code(ctx: ServiceContext, provider: SmsProvider, mobile: str, pur
     if previous and _aware(previous["sent_at"], now) > now - RESEND_AFTER:
         wait = int((_aware(previous["sent_at"], now) + RESEND_AFTER - now).total_seconds()) + 1
         raise ServiceError(429, "sms_too_soon", f"验证码已发送，请{wait}秒后再重新获取", "mobile")
+    counted = await _count_against_caps(ctx, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     await codes.update_one(
         {"_id": slot},
@@ -113,8 +117,38 @@ async def send_code(ctx: ServiceContext, provider: SmsProvider, mobile: str, pur
         await provider.send_code(mobile, code, purpose)
     except SmsUnavailable as exc:
         await codes.delete_one({"_id": slot, "sent_at": now})  # not sent: may be asked again at once
+        await _uncount(ctx, counted)
         raise DependencyDown("短信服务暂时不可用，请稍后再试", "sms_unavailable") from exc
     return int(RESEND_AFTER.total_seconds())
+
+
+async def _count_against_caps(ctx: ServiceContext, now: datetime) -> list[str]:
+    """Count one message against the service-wide caps (per minute, per Shanghai day; shared by every process),
+    so that requests from many addresses for many mobiles cannot run up the bill; 429, nothing sent, when over."""
+    minute = now.replace(second=0, microsecond=0)
+    day = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = (
+        (f"sms:minute:{minute:%Y%m%d%H%M}", ctx.settings.sms_per_minute, minute + timedelta(minutes=2),
+         "短信发送量已达本系统每分钟上限，本次未发送，请1分钟后再试"),
+        (f"sms:day:{day:%Y%m%d}", ctx.settings.sms_per_day, day + timedelta(days=2),
+         "今日短信发送量已达本系统上限，本次未发送，请明天再试；也可使用电子社保卡登录"),
+    )  # fmt: skip
+    counted: list[str] = []
+    for key, cap, expires_at, message in windows:
+        counter = await ctx.db["rate_limits"].find_one_and_update(
+            {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
+            upsert=True, return_document=ReturnDocument.AFTER,
+        )  # fmt: skip
+        counted.append(key)
+        if counter["n"] > cap:
+            await _uncount(ctx, counted)  # refused requests do not use up the day's allowance
+            raise ServiceError(429, "sms_global_limit", message)
+    return counted
+
+
+async def _uncount(ctx: ServiceContext, keys: list[str]) -> None:
+    for key in keys:
+        await ctx.db["rate_limits"].update_one({"_id": key}, {"$inc": {"n": -1}})
 
 
 async def consume_code(ctx: ServiceContext, mobile: str, purpose: str, code: str, field_name: str = "sms_code") -> None:

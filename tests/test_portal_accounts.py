@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -11,8 +12,9 @@ from argon2 import PasswordHasher
 from services import passwords, portal_accounts
 from services.context import utc_now
 from services.personal_data import mask_document_number, unseal_party
+from settings import SettingsError, load_settings
 from tests.browser_session import DESKTOP_UA, CookieClient
-from tests.conftest import body_of
+from tests.conftest import ROOT, body_of, server_environ
 from tests.samples import COMPANY_USCC, CONTACT_ID, WORKER_ID
 from tests.test_card_signin import card_sign_in, person_of, post_api
 
@@ -136,6 +138,42 @@ async def test_a_second_account_for_the_same_id_or_mobile_is_refused(desktop, ap
     taken = await send_code(other)
     assert taken.code == 409 and body_of(taken)["error"]["field"] == "mobile"
     assert await counts(app) == before and "h5_session" not in other.cookies
+
+
+@pytest.mark.gen_test
+async def test_the_service_wide_sms_caps_refuse_and_send_nothing(desktop, app):
+    ctx = app.settings["services"].ctx
+    ctx.settings = dataclasses.replace(ctx.settings, sms_per_minute=3, sms_per_day=5)
+    moment = [datetime(2026, 11, 22, 15, 0, 5, tzinfo=UTC)]  # 23:00:05 in Shanghai
+    ctx.clock = lambda: moment[0]
+    await desktop.get("/portal/register")
+    mobiles = iter(f"1370000{i:04d}" for i in range(20))  # each mobile its own: the per-mobile limit never bites
+    for _ in range(3):
+        assert (await send_code(desktop, next(mobiles))).code == 200
+    over = await send_code(desktop, next(mobiles))
+    error = body_of(over)["error"]
+    assert over.code == 429 and error["code"] == "sms_global_limit" and "每分钟上限" in error["message"]
+    assert len(sms_of(app).sent) == 3 and await db_of(app)["sms_codes"].count_documents({}) == 3
+    moment[0] += timedelta(minutes=1)  # a new minute, but the day allows only two more
+    for _ in range(2):
+        assert (await send_code(desktop, next(mobiles))).code == 200
+    day_over = await send_code(desktop, next(mobiles))
+    assert day_over.code == 429 and "今日短信发送量已达本系统上限" in body_of(day_over)["error"]["message"]
+    assert len(sms_of(app).sent) == 5 and await db_of(app)["sms_codes"].count_documents({}) == 5
+    moment[0] += timedelta(hours=1)  # 00:01 in Shanghai: a new day (refusals used none of its allowance)
+    assert (await send_code(desktop, next(mobiles))).code == 200 and len(sms_of(app).sent) == 6
+
+
+def test_sms_caps_come_from_the_configuration(tmp_path):
+    config = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    assert "max_per_minute: 60" in config and "max_per_day: 2000" in config
+    environ = server_environ("http://127.0.0.1:9/")
+    (tmp_path / "config.yaml").write_text(config.replace("max_per_minute: 60", "max_per_minute: 7"), encoding="utf-8")
+    settings = load_settings(tmp_path / "config.yaml", environ=environ)
+    assert (settings.sms_per_minute, settings.sms_per_day) == (7, 2000)
+    (tmp_path / "config.yaml").write_text(config.replace("max_per_day: 2000", "max_per_day: 0"), encoding="utf-8")
+    with pytest.raises(SettingsError, match="max_per_day"):
+        load_settings(tmp_path / "config.yaml", environ=environ)
 
 
 @pytest.mark.gen_test
