@@ -62,24 +62,32 @@ async def _find_by_mobile(ctx: ServiceContext, mobile: str) -> dict[str, Any] | 
 
 
 async def send_code(ctx: ServiceContext, provider: sms.SmsProvider, mobile_text: str, purpose: str) -> int:
-    """Send a registration or reset code; refused when the mobile's account state does not fit the purpose."""
+    """Send a registration or reset code; the answer never tells whether the mobile has an account.
+
+    Where the purpose does not fit (registering a registered mobile, resetting one without an
+    account) the phone gets a notice saying so instead of a code, under the same limits: its owner,
+    who is nearly always the one asking, learns at once what to do, and anyone else learns nothing.
+    """
     if purpose not in sms.PURPOSES:
         raise ServiceError(400, "sms_purpose_unknown", "验证码用途不正确")
     mobile = checked_mobile(mobile_text)
     account = await _find_by_mobile(ctx, mobile)
+    notice = None
     if purpose == "register" and account is not None:
-        raise Conflict("该手机号已注册账号，请直接登录或通过短信重置密码", "mobile_taken", "mobile")
+        notice = "already_registered"
     if purpose == "reset" and account is None:
-        raise NotFound("该手机号没有注册账号，请先注册", "account_not_found")
-    return await sms.send_code(ctx, provider, mobile, purpose)
+        notice = "no_account"
+    return await sms.send_code(ctx, provider, mobile, purpose, notice)
 
 
 async def register(ctx: ServiceContext, form: dict[str, str], session_person: str | None) -> str:
     """Create an account from the registration form; returns the person to sign in.
 
-    Nothing is written unless every check passes. `session_person` is the person already signed in
-    in this browser (e.g. through WeChat): the new account joins them (proof: one browser, one
-    session), unless they already have an account or a different ID number.
+    Nothing is written unless every check passes, except that a right SMS code is used up before
+    an existing account is named (so each probe of an ID number costs a code sent to the prober's
+    own phone). `session_person` is the person already signed in in this browser (e.g. through
+    WeChat): the new account joins them (proof: one browser, one session), unless they already
+    have an account or a different ID number.
     """
     name = form.get("name", "").strip()
     problems: list[FieldError] = []
@@ -100,13 +108,14 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
         problems.append(FieldError("sms_code", "sms_code_required", "请填写短信验证码"))
     if problems:
         raise ValidationFailed(problems)
+    # The code first: only the owner of the mobile may learn whether an account exists (each code, once).
+    await sms.consume_code(ctx, mobile, "register", form["sms_code"])
     account_id = id_number_hash(ctx, number)
     accounts = ctx.db["portal_accounts"]
     if await accounts.find_one({"_id": account_id}, {"_id": 1}):
         raise Conflict("该证件号码已注册过账号，请直接登录；忘记密码可通过短信重置", "id_number_taken", "id_number")
     if await _find_by_mobile(ctx, mobile):
         raise Conflict("该手机号已注册账号，请直接登录或通过短信重置密码", "mobile_taken", "mobile")
-    await sms.consume_code(ctx, mobile, "register", form["sms_code"])
     password_hash = await hash_password(form["password"])
     person_id = await _person_for_new_account(ctx, session_person, account_id)
     now = ctx.clock()
@@ -183,10 +192,11 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
         problems.append(FieldError("sms_code", "sms_code_required", "请填写短信验证码"))
     if problems:
         raise ValidationFailed(problems)
+    # The code first: a mobile without an account got a notice, not a code, so it answers "wrong code" too.
+    await sms.consume_code(ctx, mobile, "reset", form["sms_code"])
     doc = await _find_by_mobile(ctx, mobile)
     if doc is None:
         raise NotFound("该手机号没有注册账号，请先注册", "account_not_found")
-    await sms.consume_code(ctx, mobile, "reset", form["sms_code"])
     password_hash = await hash_password(form["password"])
     await ctx.db["portal_accounts"].update_one(
         {"_id": doc["_id"]},

@@ -127,17 +127,64 @@ async def test_too_many_wrong_codes_drop_the_code(desktop, app):
     assert response.code == 422 and "验证码已失效" in response.body.decode() and await counts(app) == (0, 0, 0)
 
 
+def field_error(response, field: str) -> str:
+    match = re.search(rf'id="error-{field}"[^>]*>(.*?)<', response.body.decode(), re.S)
+    return match.group(1).strip() if match else ""
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
 @pytest.mark.gen_test
-async def test_a_second_account_for_the_same_id_or_mobile_is_refused(desktop, app, http_client, base_url):
-    assert (await register(desktop, app)).code == 302
+async def test_an_existing_account_is_named_only_after_the_right_code(desktop, app, http_client, base_url):
+    assert (await register(desktop, app)).code == 302  # CONTACT_ID, MOBILE
     before = await counts(app)
     other = CookieClient(http_client, base_url, DESKTOP_UA)
-    same_id = await register(other, app, mobile="13700001111")
-    assert same_id.code == 409 and 'id="error-id_number"' in same_id.body.decode()
-    assert "已注册过账号" in same_id.body.decode()
-    taken = await send_code(other)
-    assert taken.code == 409 and body_of(taken)["error"]["field"] == "mobile"
+    assert (await send_code(other, "13700001111")).code == 200
+    code = sms_of(app).last_code("13700001111", "register")
+    # A wrong code tells nothing about the ID number: a registered one and a free one answer alike.
+    taken = await other.post("/portal/register", registration(wrong(code), mobile="13700001111"))
+    free = await other.post("/portal/register", registration(wrong(code), mobile="13700001111", id_number=WORKER_ID))
+    assert taken.code == free.code == 422
+    assert field_error(taken, "sms_code") == field_error(free, "sms_code") == "验证码不正确"
+    assert "已注册" not in taken.body.decode()
+    # The mobile's owner (the right code) learns that the ID number has an account; the code is used up.
+    same_id = await other.post("/portal/register", registration(code, mobile="13700001111"))
+    assert same_id.code == 409 and "已注册过账号" in field_error(same_id, "id_number")
+    again = await other.post("/portal/register", registration(code, mobile="13700001111", id_number=WORKER_ID))
+    assert again.code == 422 and field_error(again, "sms_code") == "验证码已失效，请重新获取"
     assert await counts(app) == before and "h5_session" not in other.cookies
+
+
+@pytest.mark.gen_test
+async def test_a_code_request_does_not_tell_whether_the_mobile_has_an_account(desktop, app, http_client, base_url):
+    assert (await register(desktop, app)).code == 302  # MOBILE has an account
+    other = CookieClient(http_client, base_url, DESKTOP_UA)
+    await other.get("/portal/register")
+    already = len(sms_of(app).sent)
+    asks = [(MOBILE, "register"), ("13700001111", "register"), (MOBILE, "reset"), ("13700002222", "reset")]
+    answers = [await send_code(other, mobile, purpose) for mobile, purpose in asks]
+    assert [a.code for a in answers] == [200] * 4 and all(body_of(a) == body_of(answers[1]) for a in answers)
+    # The phones got a code where it fits, else a notice of why no code came (only the phone's owner reads it).
+    got = [(m.mobile, m.purpose or m.notice) for m in sms_of(app).sent[already:]]
+    assert got == [(MOBILE, "already_registered"), ("13700001111", "register"), (MOBILE, "reset"),
+                   ("13700002222", "no_account")]  # fmt: skip
+    assert all(not m.code for m in sms_of(app).sent[already:] if m.notice)
+    # Asked again at once: "too soon" for all alike.
+    again = [await send_code(other, mobile, purpose) for mobile, purpose in asks]
+    assert [a.code for a in again] == [429] * 4
+    assert {body_of(a)["error"]["code"] for a in again} == {"sms_too_soon"}
+    # A code typed where a notice went is simply wrong, like any wrong code: nothing tells the cases apart.
+    registered = await other.post("/portal/register", registration("123456"))
+    assert registered.code == 422 and field_error(registered, "sms_code") == "验证码不正确"
+    new = {"password": "New-Portal-Pass-1", "password_confirm": "New-Portal-Pass-1"}
+    no_account = await other.post("/portal/reset", {"mobile": "13700002222", "sms_code": "123456"} | new)
+    known = await other.post("/portal/reset", {"mobile": MOBILE,
+                                               "sms_code": wrong(sms_of(app).last_code(MOBILE, "reset"))} | new)
+    assert no_account.code == known.code == 422
+    assert field_error(no_account, "sms_code") == field_error(known, "sms_code") == "验证码不正确"
+    assert "没有注册" not in no_account.body.decode()
 
 
 @pytest.mark.gen_test
@@ -187,8 +234,8 @@ async def test_sms_resend_limit_and_provider_down(desktop, app):
     assert await db_of(app)["sms_codes"].count_documents({}) == 1
     bad = await send_code(desktop, "12345")
     assert bad.code == 422 and body_of(bad)["error"]["field"] == "mobile"
-    unknown = await send_code(desktop, "13600002222", "reset")
-    assert unknown.code in (404, 503)
+    unknown = await send_code(desktop, "13600002222", "reset")  # a notice would go there: the same 503
+    assert unknown.code == 503
 
 
 @pytest.mark.gen_test
