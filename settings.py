@@ -141,6 +141,8 @@ class Settings:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     card_platform: CardPlatformSettings = field(default_factory=CardPlatformSettings)
     sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
+    sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
+    sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
     uses_dev_secrets: bool = field(default=False)
 
     @property
@@ -230,6 +232,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         notifications=_notification_settings(raw, env),
         card_platform=_card_platform_settings(raw.get("card_platform") or {}, env),
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
+        sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
+        sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -308,6 +312,8 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
     if settings.sms_provider not in ("standin", "none"):
         raise SettingsError(f"SMS_PROVIDER must be 'standin' or 'none', not {settings.sms_provider!r}")
+    if settings.sms_per_minute < 1 or settings.sms_per_day < 1:
+        raise SettingsError("sms.max_per_minute and sms.max_per_day must be at least 1")
     if not settings.production:
         return
     if settings.mongodb_uri.startswith("mongomock://"):

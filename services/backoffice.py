@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -11,7 +10,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from services import workflow
+from services import audit, workflow
 from services.application_input import SECTIONS
 from services.cases import apply_move, case_detail
 from services.context import SHANGHAI, ServiceContext, shanghai_iso
@@ -195,10 +194,7 @@ async def reveal(ctx: ServiceContext, member: StaffMember, serial: str, party: s
     value = unseal_party(ctx.cipher, doc[party], party).get(field)
     if not isinstance(value, str):
         raise NotFound("该项没有填写")
-    await ctx.db["audit"].insert_one({
-        "_id": uuid.uuid4().hex, "at": ctx.clock(), "who": member.login, "role": member.role,
-        "action": "reveal", "serial": serial, "field": f"{party}.{field}",
-    })  # fmt: skip
+    await audit.record(ctx, member, "reveal", serial, field=f"{party}.{field}")
     return value
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from services import portal_accounts
 from services.application_input import validate_application, validate_draft
 from services.cases import submit_application
 from services.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.errors import FieldError, NotFound, ServiceError, ValidationFailed
-from services.personal_data import SEALED_FIELDS, masked_party, seal_party, unseal_party
+from services.personal_data import SEALED_FIELDS, mask_field, masked_party, seal_party, unseal_party
 
 KINDS = ("worker", "employer")
 PARTIES = ("applicant", "respondent")
@@ -28,6 +29,7 @@ def _carry_masked_echoes(body: dict[str, Any], stored: dict[str, Any] | None) ->
         old = (stored or {}).get(party) or {}
         if not isinstance(incoming, dict):
             continue
+        body[party] = incoming = dict(incoming)  # the caller's values (a page shown again) keep their masks
         for name in SEALED_FIELDS:
             value = incoming.get(name)
             sealed = old.get(name)
@@ -37,12 +39,30 @@ def _carry_masked_echoes(body: dict[str, Any], stored: dict[str, Any] | None) ->
     return kept
 
 
+async def _carry_own_numbers(ctx: ServiceContext, person_id: str, kind: str, body: dict[str, Any]) -> None:
+    """The applicant step starts from the person's own numbers, masked (portal_accounts.applicant_prefill):
+    a mask of one of them, sent back unchanged, stands for the number itself."""
+    applicant = body.get("applicant")
+    if not isinstance(applicant, dict):
+        return
+    masked = [n for n in SEALED_FIELDS if isinstance(applicant.get(n), str) and "*" in applicant[n]]
+    if not masked:  # the usual case: nothing to look up
+        return
+    own = await portal_accounts.own_applicant_values(ctx, person_id, kind)
+    body["applicant"] = applicant = dict(applicant)  # the caller's values (a page shown again) stay masked
+    for name in masked:
+        if name in own and mask_field(name, own[name]) == applicant[name]:
+            applicant[name] = own[name]
+
+
 async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) -> dict[str, Any]:
     draft_id = _draft_id(person_id, kind)
     if isinstance(body, dict):
         body = {**body, "kind": kind}
     stored = await ctx.db["drafts"].find_one({"_id": draft_id})
     kept = _carry_masked_echoes(body, stored["data"] if stored else None) if isinstance(body, dict) else {}
+    if isinstance(body, dict):
+        await _carry_own_numbers(ctx, person_id, kind, body)
     draft = validate_draft(body)
     for party in PARTIES:
         if party in draft or kept.get(party):

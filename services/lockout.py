@@ -2,20 +2,59 @@
 
 from __future__ import annotations
 
+import enum
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 
+from services.passwords import verify_password
+
+
+class Verdict(enum.Enum):
+    """What a sign-in learns: WRONG for any wrong pair, LOCKED only with the right password."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
 
 def is_locked(doc: dict[str, Any], now: datetime) -> bool:
     """Whether the account document is locked at `now` (fields `locked_until`, `failed_attempts`)."""
+    return minutes_locked(doc, now) > 0
+
+
+def minutes_locked(doc: dict[str, Any], now: datetime) -> int:
+    """Whole minutes (rounded up) until the account's lock runs out; 0 when it is not locked."""
     until = doc.get("locked_until")
     if until is None:
-        return False
+        return 0
     if until.tzinfo is None:  # the embedded engine hands back naive UTC
         until = until.replace(tzinfo=now.tzinfo)
-    return until > now
+    return max(0, math.ceil((until - now).total_seconds() / 60))
+
+
+async def verify_sign_in(
+    collection: Any, doc: dict[str, Any] | None, password: str, now: datetime, max_failures: int,
+    lock_period: timedelta,
+) -> Verdict:  # fmt: skip
+    """Check a sign-in's password against the account `doc` (None: no such account), counting failures.
+
+    The argon2 verification always runs (a dummy one without an account), and a locked account
+    with a wrong password answers WRONG like any other wrong pair, so neither the answer nor its
+    time tells whether an account exists or is locked. Guesses at a locked account are not
+    counted: they cannot prolong the lock.
+    """
+    right = await verify_password(doc["password_hash"] if doc else None, password)
+    if doc is None:
+        return Verdict.WRONG
+    if is_locked(doc, now):
+        return Verdict.LOCKED if right else Verdict.WRONG
+    if not right:
+        await count_failure(collection, doc["_id"], doc, now, max_failures, lock_period)
+        return Verdict.WRONG
+    return Verdict.OK
 
 
 async def count_failure(

@@ -78,6 +78,11 @@ def _mask(kind: str, value: str) -> str:
     return mask_phone(value) if kind == "phone" else mask_document_number(value)
 
 
+def mask_field(name: str, value: str) -> str:
+    """`value` masked as the party field `name` (one of SEALED_FIELDS) is shown."""
+    return _mask(SEALED_FIELDS[name], value)
+
+
 def seal_party(cipher: FieldCipher, party: dict[str, Any], path: str) -> dict[str, Any]:
     """Replace each personal number of a party by {kv, ct, masked}; other fields are kept as they are."""
     sealed = dict(party)

@@ -11,9 +11,9 @@ from services import sms, web_sessions
 from services.context import SHANGHAI, ServiceContext
 from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
-from services.lockout import count_failure, is_locked
-from services.passwords import hash_password, needs_rehash, verify_password
-from services.personal_data import mask_document_number, mask_phone
+from services.lockout import Verdict, minutes_locked, verify_sign_in
+from services.passwords import hash_password, needs_rehash
+from services.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 from services.persons import identity_key, link_identity, new_person
 from services.staff import password_problems
 
@@ -26,8 +26,9 @@ ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated da
 
 
 
+# The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 BAD_CREDENTIALS = "账号或密码错误；还没有账号请先注册"
-LOCKED = "密码错误次数过多，账号已锁定15分钟；可通过短信验证码重置密码后立即登录"
+LOCKED = "密码连续错误次数过多，账号已锁定，请{minutes}分钟后再试；也可通过短信验证码重置密码后立即登录"
 
 
 def id_number_hash(ctx: ServiceContext, number: str) -> str:
@@ -61,24 +62,32 @@ async def _find_by_mobile(ctx: ServiceContext, mobile: str) -> dict[str, Any] | 
 
 
 async def send_code(ctx: ServiceContext, provider: sms.SmsProvider, mobile_text: str, purpose: str) -> int:
-    """Send a registration or reset code; refused when the mobile's account state does not fit the purpose."""
+    """Send a registration or reset code; the answer never tells whether the mobile has an account.
+
+    Where the purpose does not fit (registering a registered mobile, resetting one without an
+    account) the phone gets a notice saying so instead of a code, under the same limits: its owner,
+    who is nearly always the one asking, learns at once what to do, and anyone else learns nothing.
+    """
     if purpose not in sms.PURPOSES:
         raise ServiceError(400, "sms_purpose_unknown", "验证码用途不正确")
     mobile = checked_mobile(mobile_text)
     account = await _find_by_mobile(ctx, mobile)
+    notice = None
     if purpose == "register" and account is not None:
-        raise Conflict("该手机号已注册账号，请直接登录或通过短信重置密码", "mobile_taken", "mobile")
+        notice = "already_registered"
     if purpose == "reset" and account is None:
-        raise NotFound("该手机号没有注册账号，请先注册", "account_not_found")
-    return await sms.send_code(ctx, provider, mobile, purpose)
+        notice = "no_account"
+    return await sms.send_code(ctx, provider, mobile, purpose, notice)
 
 
 async def register(ctx: ServiceContext, form: dict[str, str], session_person: str | None) -> str:
     """Create an account from the registration form; returns the person to sign in.
 
-    Nothing is written unless every check passes. `session_person` is the person already signed in
-    in this browser (e.g. through WeChat): the new account joins them (proof: one browser, one
-    session), unless they already have an account or a different ID number.
+    Nothing is written unless every check passes, except that a right SMS code is used up before
+    an existing account is named (so each probe of an ID number costs a code sent to the prober's
+    own phone). `session_person` is the person already signed in in this browser (e.g. through
+    WeChat): the new account joins them (proof: one browser, one session), unless they already
+    have an account or a different ID number.
     """
     name = form.get("name", "").strip()
     problems: list[FieldError] = []
@@ -99,13 +108,14 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
         problems.append(FieldError("sms_code", "sms_code_required", "请填写短信验证码"))
     if problems:
         raise ValidationFailed(problems)
+    # The code first: only the owner of the mobile may learn whether an account exists (each code, once).
+    await sms.consume_code(ctx, mobile, "register", form["sms_code"])
     account_id = id_number_hash(ctx, number)
     accounts = ctx.db["portal_accounts"]
     if await accounts.find_one({"_id": account_id}, {"_id": 1}):
         raise Conflict("该证件号码已注册过账号，请直接登录；忘记密码可通过短信重置", "id_number_taken", "id_number")
     if await _find_by_mobile(ctx, mobile):
         raise Conflict("该手机号已注册账号，请直接登录或通过短信重置密码", "mobile_taken", "mobile")
-    await sms.consume_code(ctx, mobile, "register", form["sms_code"])
     password_hash = await hash_password(form["password"])
     person_id = await _person_for_new_account(ctx, session_person, account_id)
     now = ctx.clock()
@@ -153,23 +163,20 @@ async def _find_for_login(ctx: ServiceContext, login: str) -> dict[str, Any] | N
 
 
 async def authenticate(ctx: ServiceContext, login: str, password: str) -> str:
-    """The person of the account named by mobile or ID number; 401 for any wrong pair, 423 while locked."""
+    """The person of the account named by mobile or ID number: 401 for any wrong pair (locked or not),
+    423 for the right password of a locked account."""
     if not login.strip() or not password:
         raise ValidationFailed(
             [FieldError(n, "required", m) for n, v, m in (("login", login.strip(), "请填写手机号或证件号码"),
                                                           ("password", password, "请填写密码")) if not v]
         )  # fmt: skip
     doc = await _find_for_login(ctx, login)
-    if doc is None:
-        await verify_password(None, password)
-        raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     now = ctx.clock()
-    if is_locked(doc, now):
-        raise ServiceError(423, "account_locked", LOCKED)
-    if not await verify_password(doc["password_hash"], password):
-        if await count_failure(ctx.db["portal_accounts"], doc["_id"], doc, now, MAX_FAILURES, LOCK_PERIOD):
-            raise ServiceError(423, "account_locked", LOCKED)
+    verdict = await verify_sign_in(ctx.db["portal_accounts"], doc, password, now, MAX_FAILURES, LOCK_PERIOD)
+    if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
+    if verdict is Verdict.LOCKED:
+        raise ServiceError(423, "account_locked", LOCKED.format(minutes=minutes_locked(doc, now)))
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):
         update["password_hash"] = await hash_password(password)
@@ -186,10 +193,11 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
         problems.append(FieldError("sms_code", "sms_code_required", "请填写短信验证码"))
     if problems:
         raise ValidationFailed(problems)
+    # The code first: a mobile without an account got a notice, not a code, so it answers "wrong code" too.
+    await sms.consume_code(ctx, mobile, "reset", form["sms_code"])
     doc = await _find_by_mobile(ctx, mobile)
     if doc is None:
         raise NotFound("该手机号没有注册账号，请先注册", "account_not_found")
-    await sms.consume_code(ctx, mobile, "reset", form["sms_code"])
     password_hash = await hash_password(form["password"])
     await ctx.db["portal_accounts"].update_one(
         {"_id": doc["_id"]},
@@ -209,9 +217,9 @@ async def account_of(ctx: ServiceContext, person_id: str) -> dict[str, Any] | No
     return await ctx.db["portal_accounts"].find_one({"_id": link["_id"].split(":", 2)[2]})
 
 
-async def applicant_prefill(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, str]:
-    """Form values of the applicant step from the signed-in person: the card-verified identity first,
-    else the portal account (the person's own data, shown only to them). Empty when nothing is known."""
+async def own_applicant_values(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, str]:
+    """The signed-in person's own identity as applicant-step values, numbers in clear (never sent out as
+    such): the card-verified identity first, else the portal account. Empty when nothing is known."""
     person = await ctx.db["persons"].find_one({"_id": person_id}) or {}
     account = await account_of(ctx, person_id)
     name, id_type, number, mobile = "", "", "", ""
@@ -230,6 +238,13 @@ async def applicant_prefill(ctx: ServiceContext, person_id: str, kind: str) -> d
         values = {"contact_name": name, "contact_id_type": id_type, "contact_id_number": number,
                   "contact_phone": mobile}  # fmt: skip
     return {k: v for k, v in values.items() if v}
+
+
+async def applicant_prefill(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, str]:
+    """Form values of the applicant step from the signed-in person, numbers masked like every other
+    response; a mask sent back unchanged stands for the number (drafts.save_draft)."""
+    values = await own_applicant_values(ctx, person_id, kind)
+    return {k: mask_field(k, v) if k in SEALED_FIELDS else v for k, v in values.items()}
 
 
 def account_key(account_id: str) -> str:

@@ -1,4 +1,5 @@
-"""SMS verification codes: the provider interface, the stand-in that records codes, issuing and checking codes."""
+"""SMS verification codes: the provider interface, the stand-in that records codes, issuing and checking codes,
+and the service-wide caps on how many messages go out."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.context import ServiceContext, utc_now
+from pymongo import ReturnDocument
+
+from services.context import SHANGHAI, ServiceContext, utc_now
 from services.errors import DependencyDown, FieldError, ServiceError, ValidationFailed
 from services.idnumbers import normalise_mobile
 from services.personal_data import mask_phone
@@ -19,6 +22,16 @@ CODE_TTL = timedelta(minutes=5)
 RESEND_AFTER = timedelta(seconds=60)
 MAX_CODE_ATTEMPTS = 5  # wrong guesses before the code is dropped (a new one must be asked for)
 PURPOSES = {"register": "注册", "reset": "重置密码"}
+# Sent instead of a code when the purpose does not fit the mobile's account (services.portal_accounts.send_code):
+# the phone's owner learns why no code came, the asker learns nothing. A real gateway maps each to a template.
+NOTICES = {
+    "already_registered": (
+        "您的手机号已注册劳动人事争议在线调解账号，请直接登录；忘记密码可在登录页通过短信重置。如非本人操作，请忽略。"
+    ),
+    "no_account": (
+        "您的手机号尚未注册劳动人事争议在线调解账号，无法重置密码，可在登录页注册。如非本人操作，请忽略。"
+    ),
+}
 
 
 class SmsUnavailable(Exception):
@@ -26,17 +39,20 @@ class SmsUnavailable(Exception):
 
 
 class SmsProvider(Protocol):
-    """Sends one verification code; raises SmsUnavailable when the message was not accepted."""
+    """Sends one verification code or notice (a key of NOTICES); raises SmsUnavailable when not accepted."""
 
     async def send_code(self, mobile: str, code: str, purpose: str) -> None: ...
+
+    async def send_notice(self, mobile: str, notice: str) -> None: ...
 
 
 @dataclass
 class SentSms:
     mobile: str
-    code: str
+    code: str  # empty for a notice
     purpose: str
     at: datetime
+    notice: str = ""
 
 
 @dataclass
@@ -53,11 +69,17 @@ class RecordingSms:
         # The demo has no phone: the code is in the server's log (development only; production refuses this provider).
         log.warning("SMS stand-in: %s code for %s is %s", purpose, mask_phone(mobile), code)
 
+    async def send_notice(self, mobile: str, notice: str) -> None:
+        if self.down:
+            raise SmsUnavailable("stand-in told to fail")
+        self.sent.append(SentSms(mobile, "", "", utc_now(), notice))
+        log.warning("SMS stand-in: notice %s to %s", notice, mask_phone(mobile))
+
     def last_code(self, mobile: str, purpose: str | None = None) -> str:
         """The newest code sent to `mobile` (for tests and the demo)."""
         mobile = normalise_mobile(mobile)
         for sms in reversed(self.sent):
-            if sms.mobile == mobile and purpose in (None, sms.purpose):
+            if sms.mobile == mobile and sms.code and purpose in (None, sms.purpose):
                 return sms.code
         raise LookupError(f"no code sent to {mobile}")
 
@@ -66,6 +88,9 @@ class NoSms:
     """SMS_PROVIDER=none: no provider configured; registration and reset by SMS answer 503."""
 
     async def send_code(self, mobile: str, code: str, purpose: str) -> None:
+        raise SmsUnavailable("no SMS provider configured (SMS_PROVIDER=none)")
+
+    async def send_notice(self, mobile: str, notice: str) -> None:
         raise SmsUnavailable("no SMS provider configured (SMS_PROVIDER=none)")
 
 
@@ -91,10 +116,14 @@ def _aware(moment: datetime, now: datetime) -> datetime:
     return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment
 
 
-async def send_code(ctx: ServiceContext, provider: SmsProvider, mobile: str, purpose: str) -> int:
+async def send_code(
+    ctx: ServiceContext, provider: SmsProvider, mobile: str, purpose: str, notice: str | None = None
+) -> int:
     """Issue a fresh code for (mobile, purpose) and send it; returns the seconds before another may be asked.
 
     `mobile` must be normalised. One code per minute per mobile and purpose; a new code replaces the old.
+    With `notice` (a key of NOTICES) the phone gets that notice instead, under the same limits and with
+    the same answer; the slot then holds no usable code, so any code given for it is simply wrong.
     """
     codes = ctx.db["sms_codes"]
     slot, now = _code_id(ctx, mobile, purpose), ctx.clock()
@@ -102,19 +131,53 @@ async def send_code(ctx: ServiceContext, provider: SmsProvider, mobile: str, pur
     if previous and _aware(previous["sent_at"], now) > now - RESEND_AFTER:
         wait = int((_aware(previous["sent_at"], now) + RESEND_AFTER - now).total_seconds()) + 1
         raise ServiceError(429, "sms_too_soon", f"验证码已发送，请{wait}秒后再重新获取", "mobile")
+    counted = await _count_against_caps(ctx, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     await codes.update_one(
         {"_id": slot},
-        {"$set": {"code_hash": _code_hash(ctx, mobile, purpose, code), "sent_at": now,
+        {"$set": {"code_hash": "" if notice else _code_hash(ctx, mobile, purpose, code), "sent_at": now,
                   "expires_at": now + CODE_TTL, "attempts": 0}},
         upsert=True,
     )  # fmt: skip
     try:
-        await provider.send_code(mobile, code, purpose)
+        if notice:
+            await provider.send_notice(mobile, notice)
+        else:
+            await provider.send_code(mobile, code, purpose)
     except SmsUnavailable as exc:
         await codes.delete_one({"_id": slot, "sent_at": now})  # not sent: may be asked again at once
+        await _uncount(ctx, counted)
         raise DependencyDown("短信服务暂时不可用，请稍后再试", "sms_unavailable") from exc
     return int(RESEND_AFTER.total_seconds())
+
+
+async def _count_against_caps(ctx: ServiceContext, now: datetime) -> list[str]:
+    """Count one message against the service-wide caps (per minute, per Shanghai day; shared by every process),
+    so that requests from many addresses for many mobiles cannot run up the bill; 429, nothing sent, when over."""
+    minute = now.replace(second=0, microsecond=0)
+    day = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = (
+        (f"sms:minute:{minute:%Y%m%d%H%M}", ctx.settings.sms_per_minute, minute + timedelta(minutes=2),
+         "短信发送量已达本系统每分钟上限，本次未发送，请1分钟后再试"),
+        (f"sms:day:{day:%Y%m%d}", ctx.settings.sms_per_day, day + timedelta(days=2),
+         "今日短信发送量已达本系统上限，本次未发送，请明天再试；也可使用电子社保卡登录"),
+    )  # fmt: skip
+    counted: list[str] = []
+    for key, cap, expires_at, message in windows:
+        counter = await ctx.db["rate_limits"].find_one_and_update(
+            {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
+            upsert=True, return_document=ReturnDocument.AFTER,
+        )  # fmt: skip
+        counted.append(key)
+        if counter["n"] > cap:
+            await _uncount(ctx, counted)  # refused requests do not use up the day's allowance
+            raise ServiceError(429, "sms_global_limit", message)
+    return counted
+
+
+async def _uncount(ctx: ServiceContext, keys: list[str]) -> None:
+    for key in keys:
+        await ctx.db["rate_limits"].update_one({"_id": key}, {"$inc": {"n": -1}})
 
 
 async def consume_code(ctx: ServiceContext, mobile: str, purpose: str, code: str, field_name: str = "sms_code") -> None:

@@ -12,8 +12,8 @@ from pymongo.errors import DuplicateKeyError
 from services import web_sessions
 from services.context import ServiceContext, shanghai_iso
 from services.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
-from services.lockout import count_failure, is_locked
-from services.passwords import hash_password, needs_rehash, verify_password
+from services.lockout import Verdict, is_locked, minutes_locked, verify_sign_in
+from services.passwords import hash_password, needs_rehash
 from services.personal_data import mask_phone
 from settings import SettingsError
 
@@ -30,8 +30,9 @@ MAX_NAME_LENGTH = 50
 PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
 
 
+# The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 BAD_CREDENTIALS = "用户名或密码错误"
-LOCKED = "账号已被锁定，请15分钟后再试"
+LOCKED = "密码连续错误次数过多，账号已被锁定，请{minutes}分钟后再试"
 
 
 @dataclass(frozen=True)
@@ -95,19 +96,17 @@ def _member(doc: dict[str, Any]) -> StaffMember:
 
 
 async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffMember:
-    """The member for a login and password; 401 for any wrong pair, 423 while locked, 403 if inactive."""
+    """The member for a login and password: 401 for any wrong pair (locked or not), 423 for the right
+    password of a locked account, 403 if inactive."""
     staff = ctx.db["staff"]
     login = normalise_login(login)
     doc = await staff.find_one({"_id": login}) if LOGIN_PATTERN.match(login) else None
-    if doc is None:
-        await verify_password(None, password)
-        raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
     now = ctx.clock()
-    if is_locked(doc, now):
-        raise ServiceError(423, "account_locked", LOCKED)
-    if not await verify_password(doc["password_hash"], password):
-        await _count_failure(ctx, login, doc, now)
+    verdict = await verify_sign_in(staff, doc, password, now, MAX_FAILURES, LOCK_PERIOD)
+    if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
+    if verdict is Verdict.LOCKED:
+        raise ServiceError(423, "account_locked", LOCKED.format(minutes=minutes_locked(doc, now)))
     # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
     if not doc.get("active", False):
         raise ServiceError(403, "account_inactive", "账号已停用，请联系管理员")
@@ -116,12 +115,6 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
         update["password_hash"] = await hash_password(password)
     await staff.update_one({"_id": login}, {"$set": update})
     return _member(doc)
-
-
-async def _count_failure(ctx: ServiceContext, login: str, doc: dict[str, Any], now: Any) -> None:
-    """Count one failure; the failure that reaches MAX_FAILURES locks the account (423)."""
-    if await count_failure(ctx.db["staff"], login, doc, now, MAX_FAILURES, LOCK_PERIOD):
-        raise ServiceError(423, "account_locked", LOCKED)
 
 
 async def session_member(ctx: ServiceContext, session: str) -> StaffMember | None:

@@ -15,7 +15,7 @@ from services.pdf import PdfConverter
 from tests.browser import require_tool
 from tests.browser_session import CookieClient
 from tests.conftest import STAFF_PASSWORD, body_of, make_staff
-from tests.samples import worker_body
+from tests.samples import WORKER_ID, worker_body
 
 
 @pytest.fixture
@@ -192,3 +192,36 @@ async def test_the_printed_qr_code_leads_to_the_verification_page(office, app, a
     assert decoded == [f"{settings.public_base_url}/verify/{item['id']}"]
     page = await office.get(urlsplit(decoded[0]).path)
     assert page.code == 200 and item["sm3"] in page.body.decode() and serial in page.body.decode()
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_staff_downloads_are_audited_and_party_downloads_are_not(office, app, api, wechat, http_client,
+                                                                       base_url):  # fmt: skip
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    for _ in range(2):
+        assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
+    newest, first = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    audit = app.settings["services"].ctx.db["audit"]
+    assert (await api.call("GET", newest["download"], token=token)).code == 200  # the party's own: no record
+    assert await audit.count_documents({}) == 0
+
+    before = app.settings["services"].ctx.clock()
+    assert (await office.get(f"/office/documents/{first['id']}?format=docx")).code == 200
+    [entry] = await audit.find({}).to_list(None)
+    assert {k: entry[k] for k in ("who", "role", "action", "serial", "document_id", "kind", "version")} == {
+        "who": "li.ming", "role": "mediator", "action": "document_download", "serial": serial,
+        "document_id": first["id"], "kind": "application", "version": 1,
+    }  # fmt: skip
+    assert entry["at"].replace(tzinfo=before.tzinfo) >= before.replace(microsecond=0)
+    assert WORKER_ID not in repr(entry) and "13812345678" not in repr(entry)  # nothing personal in the trail
+
+    # Refused downloads (another centre's staff, an unknown document) leave no record: nothing left.
+    other = CookieClient(http_client, base_url)
+    await make_staff(app, "zhou.pd", centre_id="sh-pudong")
+    await other.get("/office/login")
+    assert (await other.post("/office/login", {"login": "zhou.pd", "password": STAFF_PASSWORD})).code == 302
+    assert (await other.get(f"/office/documents/{first['id']}")).code == 404
+    assert (await office.get("/office/documents/" + "0" * 32)).code == 404
+    assert await audit.count_documents({}) == 1

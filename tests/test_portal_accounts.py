@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import dataclasses
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
 
 from services import passwords, portal_accounts
 from services.context import utc_now
+from services.personal_data import mask_document_number, unseal_party
+from settings import SettingsError, load_settings
 from tests.browser_session import DESKTOP_UA, CookieClient
-from tests.conftest import body_of
-from tests.samples import CONTACT_ID, WORKER_ID
+from tests.conftest import ROOT, body_of, server_environ
+from tests.samples import COMPANY_USCC, CONTACT_ID, WORKER_ID
 from tests.test_card_signin import card_sign_in, person_of, post_api
 
 MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"
@@ -54,6 +58,12 @@ async def register(browser, app, mobile=MOBILE, **changes):
     assert (await send_code(browser, mobile)).code == 200
     code = sms_of(app).last_code(mobile, "register")
     return await browser.post("/portal/register?next=/h5/cases", registration(code, mobile=mobile, **changes))
+
+
+def form_error(response) -> str:
+    """The message at the top of a portal form."""
+    match = re.search(r'id="form-error"[^>]*>(.*?)<', response.body.decode(), re.S)
+    return match.group(1).strip() if match else ""
 
 
 async def counts(app):
@@ -117,17 +127,100 @@ async def test_too_many_wrong_codes_drop_the_code(desktop, app):
     assert response.code == 422 and "验证码已失效" in response.body.decode() and await counts(app) == (0, 0, 0)
 
 
+def field_error(response, field: str) -> str:
+    match = re.search(rf'id="error-{field}"[^>]*>(.*?)<', response.body.decode(), re.S)
+    return match.group(1).strip() if match else ""
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
 @pytest.mark.gen_test
-async def test_a_second_account_for_the_same_id_or_mobile_is_refused(desktop, app, http_client, base_url):
-    assert (await register(desktop, app)).code == 302
+async def test_an_existing_account_is_named_only_after_the_right_code(desktop, app, http_client, base_url):
+    assert (await register(desktop, app)).code == 302  # CONTACT_ID, MOBILE
     before = await counts(app)
     other = CookieClient(http_client, base_url, DESKTOP_UA)
-    same_id = await register(other, app, mobile="13700001111")
-    assert same_id.code == 409 and 'id="error-id_number"' in same_id.body.decode()
-    assert "已注册过账号" in same_id.body.decode()
-    taken = await send_code(other)
-    assert taken.code == 409 and body_of(taken)["error"]["field"] == "mobile"
+    assert (await send_code(other, "13700001111")).code == 200
+    code = sms_of(app).last_code("13700001111", "register")
+    # A wrong code tells nothing about the ID number: a registered one and a free one answer alike.
+    taken = await other.post("/portal/register", registration(wrong(code), mobile="13700001111"))
+    free = await other.post("/portal/register", registration(wrong(code), mobile="13700001111", id_number=WORKER_ID))
+    assert taken.code == free.code == 422
+    assert field_error(taken, "sms_code") == field_error(free, "sms_code") == "验证码不正确"
+    assert "已注册" not in taken.body.decode()
+    # The mobile's owner (the right code) learns that the ID number has an account; the code is used up.
+    same_id = await other.post("/portal/register", registration(code, mobile="13700001111"))
+    assert same_id.code == 409 and "已注册过账号" in field_error(same_id, "id_number")
+    again = await other.post("/portal/register", registration(code, mobile="13700001111", id_number=WORKER_ID))
+    assert again.code == 422 and field_error(again, "sms_code") == "验证码已失效，请重新获取"
     assert await counts(app) == before and "h5_session" not in other.cookies
+
+
+@pytest.mark.gen_test
+async def test_a_code_request_does_not_tell_whether_the_mobile_has_an_account(desktop, app, http_client, base_url):
+    assert (await register(desktop, app)).code == 302  # MOBILE has an account
+    other = CookieClient(http_client, base_url, DESKTOP_UA)
+    await other.get("/portal/register")
+    already = len(sms_of(app).sent)
+    asks = [(MOBILE, "register"), ("13700001111", "register"), (MOBILE, "reset"), ("13700002222", "reset")]
+    answers = [await send_code(other, mobile, purpose) for mobile, purpose in asks]
+    assert [a.code for a in answers] == [200] * 4 and all(body_of(a) == body_of(answers[1]) for a in answers)
+    # The phones got a code where it fits, else a notice of why no code came (only the phone's owner reads it).
+    got = [(m.mobile, m.purpose or m.notice) for m in sms_of(app).sent[already:]]
+    assert got == [(MOBILE, "already_registered"), ("13700001111", "register"), (MOBILE, "reset"),
+                   ("13700002222", "no_account")]  # fmt: skip
+    assert all(not m.code for m in sms_of(app).sent[already:] if m.notice)
+    # Asked again at once: "too soon" for all alike.
+    again = [await send_code(other, mobile, purpose) for mobile, purpose in asks]
+    assert [a.code for a in again] == [429] * 4
+    assert {body_of(a)["error"]["code"] for a in again} == {"sms_too_soon"}
+    # A code typed where a notice went is simply wrong, like any wrong code: nothing tells the cases apart.
+    registered = await other.post("/portal/register", registration("123456"))
+    assert registered.code == 422 and field_error(registered, "sms_code") == "验证码不正确"
+    new = {"password": "New-Portal-Pass-1", "password_confirm": "New-Portal-Pass-1"}
+    no_account = await other.post("/portal/reset", {"mobile": "13700002222", "sms_code": "123456"} | new)
+    known = await other.post("/portal/reset", {"mobile": MOBILE,
+                                               "sms_code": wrong(sms_of(app).last_code(MOBILE, "reset"))} | new)
+    assert no_account.code == known.code == 422
+    assert field_error(no_account, "sms_code") == field_error(known, "sms_code") == "验证码不正确"
+    assert "没有注册" not in no_account.body.decode()
+
+
+@pytest.mark.gen_test
+async def test_the_service_wide_sms_caps_refuse_and_send_nothing(desktop, app):
+    ctx = app.settings["services"].ctx
+    ctx.settings = dataclasses.replace(ctx.settings, sms_per_minute=3, sms_per_day=5)
+    moment = [datetime(2026, 11, 22, 15, 0, 5, tzinfo=UTC)]  # 23:00:05 in Shanghai
+    ctx.clock = lambda: moment[0]
+    await desktop.get("/portal/register")
+    mobiles = iter(f"1370000{i:04d}" for i in range(20))  # each mobile its own: the per-mobile limit never bites
+    for _ in range(3):
+        assert (await send_code(desktop, next(mobiles))).code == 200
+    over = await send_code(desktop, next(mobiles))
+    error = body_of(over)["error"]
+    assert over.code == 429 and error["code"] == "sms_global_limit" and "每分钟上限" in error["message"]
+    assert len(sms_of(app).sent) == 3 and await db_of(app)["sms_codes"].count_documents({}) == 3
+    moment[0] += timedelta(minutes=1)  # a new minute, but the day allows only two more
+    for _ in range(2):
+        assert (await send_code(desktop, next(mobiles))).code == 200
+    day_over = await send_code(desktop, next(mobiles))
+    assert day_over.code == 429 and "今日短信发送量已达本系统上限" in body_of(day_over)["error"]["message"]
+    assert len(sms_of(app).sent) == 5 and await db_of(app)["sms_codes"].count_documents({}) == 5
+    moment[0] += timedelta(hours=1)  # 00:01 in Shanghai: a new day (refusals used none of its allowance)
+    assert (await send_code(desktop, next(mobiles))).code == 200 and len(sms_of(app).sent) == 6
+
+
+def test_sms_caps_come_from_the_configuration(tmp_path):
+    config = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    assert "max_per_minute: 60" in config and "max_per_day: 2000" in config
+    environ = server_environ("http://127.0.0.1:9/")
+    (tmp_path / "config.yaml").write_text(config.replace("max_per_minute: 60", "max_per_minute: 7"), encoding="utf-8")
+    settings = load_settings(tmp_path / "config.yaml", environ=environ)
+    assert (settings.sms_per_minute, settings.sms_per_day) == (7, 2000)
+    (tmp_path / "config.yaml").write_text(config.replace("max_per_day: 2000", "max_per_day: 0"), encoding="utf-8")
+    with pytest.raises(SettingsError, match="max_per_day"):
+        load_settings(tmp_path / "config.yaml", environ=environ)
 
 
 @pytest.mark.gen_test
@@ -141,8 +234,8 @@ async def test_sms_resend_limit_and_provider_down(desktop, app):
     assert await db_of(app)["sms_codes"].count_documents({}) == 1
     bad = await send_code(desktop, "12345")
     assert bad.code == 422 and body_of(bad)["error"]["field"] == "mobile"
-    unknown = await send_code(desktop, "13600002222", "reset")
-    assert unknown.code in (404, 503)
+    unknown = await send_code(desktop, "13600002222", "reset")  # a notice would go there: the same 503
+    assert unknown.code == 503
 
 
 @pytest.mark.gen_test
@@ -157,12 +250,16 @@ async def test_sign_in_wrong_password_unknown_account_and_lockout_then_reset(des
     assert "账号或密码错误" in unknown.body.decode() and "账号或密码错误" in wrong.body.decode()
     empty = await browser.post("/portal/login", {"login": "", "password": ""})
     assert empty.code == 422 and 'id="error-login"' in empty.body.decode()
-    for _ in range(3):
-        await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
-    locked = await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
-    assert locked.code == 423 and "锁定" in locked.body.decode()
+    for _ in range(4):  # the fifth failure locks the account, and answers like any other
+        again = await browser.post("/portal/login", {"login": MOBILE, "password": "Wrong-Pass-2026"})
+        assert again.code == 401 and "锁定" not in again.body.decode()
+    # Locked: a wrong password still answers exactly like a wrong pair of an unknown account...
+    locked_wrong = await browser.post("/portal/login", {"login": CONTACT_ID, "password": "Wrong-Pass-2027"})
+    unknown = await browser.post("/portal/login", {"login": "13800009999", "password": "Wrong-Pass-2027"})
+    assert locked_wrong.code == unknown.code == 401 and form_error(locked_wrong) == form_error(unknown)
+    # ...and only the right password learns of the lock, and when to try again.
     still = await browser.post("/portal/login", {"login": CONTACT_ID, "password": PASSWORD})
-    assert still.code == 423 and "h5_session" not in browser.cookies
+    assert still.code == 423 and "已锁定，请15分钟后再试" in still.body.decode() and "h5_session" not in browser.cookies
     # Reset by SMS: a wrong code changes nothing, the right one sets the password and lifts the lock.
     assert (await send_code(browser, purpose="reset")).code == 200
     new = "New-Portal-Pass-1"
@@ -204,9 +301,67 @@ async def test_a_card_with_another_id_than_the_account_is_not_linked(desktop, ap
 
 
 @pytest.mark.gen_test
-async def test_employer_application_prefills_the_contact_from_the_account(desktop, app):
+async def test_employer_application_prefills_the_contact_from_the_account_masked(desktop, app):
     assert (await register(desktop, app)).code == 302
     page = (await desktop.get("/h5/apply/employer/applicant")).body.decode()
-    assert 'value="赵敏"' in page and f'value="{CONTACT_ID}"' in page and f'value="{MOBILE}"' in page
+    assert 'value="赵敏"' in page and f'value="{mask_document_number(CONTACT_ID)}"' in page
+    assert 'value="139****5678"' in page and CONTACT_ID not in page and MOBILE not in page
     worker = (await desktop.get("/h5/apply/worker/applicant")).body.decode()
-    assert 'name="name" value="赵敏"' in worker
+    assert 'name="name" value="赵敏"' in worker and CONTACT_ID not in worker and MOBILE not in worker
+
+
+def input_values(page: str) -> dict[str, str]:
+    """The text inputs of a step page as it shows them (selects are not read)."""
+    return dict(re.findall(r'<input[^>]*?name="([a-z_]+)"[^>]*?value="([^"]*)"', page))
+
+
+WORKER_REST = {"id_type": "resident_id", "nationality": "CHN", "gender": "female", "ethnicity": "汉族",
+               "birth_date": "1985-06-12", "education": "bachelor", "address": "上海市徐汇区漕溪北路1号",
+               "job_title": "会计", "migrant_worker": "false", "contract_signed": "true",
+               "work_location": "上海市川沙路200号"}  # fmt: skip
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_the_masked_prefill_sent_back_unchanged_stores_the_real_numbers(desktop, app):
+    assert (await register(desktop, app)).code == 302
+    prefilled = input_values((await desktop.get("/h5/apply/worker/applicant")).body.decode())
+    assert "*" in prefilled["id_number"] and prefilled["phone"] == "139****5678"
+    rest = WORKER_REST
+    # A page with a problem elsewhere shows the masks again (never the numbers); sent back, they still count
+    # (the first time as the person's own numbers, then as the draft's).
+    shown = prefilled
+    for _ in range(2):
+        again = await desktop.post("/h5/apply/worker/applicant", shown | rest | {"birth_date": ""})
+        assert again.code == 422 and CONTACT_ID not in again.body.decode() and MOBILE not in again.body.decode()
+        shown = input_values(again.body.decode())
+        assert (shown["id_number"], shown["phone"]) == (prefilled["id_number"], prefilled["phone"])
+    second = await desktop.post("/h5/apply/worker/applicant", shown | rest)
+    assert second.code == 302 and second.headers["Location"] == "/h5/apply/worker/respondent"
+    steps = {
+        "notice": {"version": "2026-01", "accepted": "yes"},
+        "respondent": {"name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
+                       "street": "浦东新区川沙新镇"},
+        "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
+                  "facts": "2026年8月起公司未发工资。"},
+    }  # fmt: skip
+    for step, form in steps.items():
+        assert (await desktop.post(f"/h5/apply/worker/{step}", form)).code == 302, step
+    review = await desktop.get("/h5/apply/worker/review")
+    assert CONTACT_ID not in review.body.decode() and MOBILE not in review.body.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', review.body.decode()).group(1)
+    done = await desktop.post("/h5/apply/worker/submit", {"idempotency_key": key})
+    assert done.code == 302 and done.headers["Location"].startswith("/h5/apply/done/")
+    case = await db_of(app)["cases"].find_one({})
+    applicant = unseal_party(app.settings["services"].ctx.cipher, case["applicant"], "applicant")
+    assert (applicant["id_number"], applicant["phone"]) == (CONTACT_ID, MOBILE)
+
+
+@pytest.mark.gen_test
+async def test_a_mask_that_is_not_of_the_persons_own_number_is_refused(desktop, app):
+    assert (await register(desktop, app)).code == 302
+    prefilled = input_values((await desktop.get("/h5/apply/worker/applicant")).body.decode())
+    other = mask_document_number(WORKER_ID)  # someone else's mask stands for nothing
+    response = await desktop.post("/h5/apply/worker/applicant",
+                                  prefilled | WORKER_REST | {"id_number": other, "phone": "138****5678"})  # fmt: skip
+    page = response.body.decode()
+    assert response.code == 422 and 'id="error-id_number"' in page and 'id="error-phone"' in page

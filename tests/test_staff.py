@@ -135,17 +135,35 @@ async def test_logins_are_case_insensitive(ctx: Any) -> None:
 async def test_five_failures_lock_for_fifteen_minutes(ctx: Any) -> None:
     clock = Clock(ctx)
     await make(ctx, "li.ming")
-    for _ in range(4):
+    for _ in range(5):  # the failure that locks answers like any other
         assert (await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))).status == 401
-    fifth = await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))
-    assert (fifth.status, fifth.message) == (423, "账号已被锁定，请15分钟后再试")
-    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 423  # even the right password
+    right = await refusal(authenticate(ctx, "li.ming", PASSWORD))  # only the right password learns of the lock
+    assert (right.status, right.code) == (423, "account_locked")
+    assert right.message == "密码连续错误次数过多，账号已被锁定，请15分钟后再试"
     clock.advance(minutes=14, seconds=59)
-    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 423
+    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).message.endswith("请1分钟后再试")
     clock.advance(seconds=2)
     assert (await authenticate(ctx, "li.ming", PASSWORD)).login == "li.ming"
     doc = await stored(ctx, "li.ming")
     assert doc["failed_attempts"] == 0 and doc["locked_until"] is None
+
+
+@pytest.mark.gen_test
+async def test_a_locked_account_with_a_wrong_password_answers_like_any_wrong_pair(ctx: Any, hasher: SpyHasher) -> None:
+    Clock(ctx)
+    await make(ctx, "li.ming")
+    for _ in range(5):
+        await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))
+    locked_until = (await stored(ctx, "li.ming"))["locked_until"]
+    hasher.calls.clear()
+    locked_wrong = await refusal(authenticate(ctx, "li.ming", "Wrong-password-2"))
+    unknown = await refusal(authenticate(ctx, "zhang.san", "Wrong-password-2"))
+    for refused in (locked_wrong, unknown):
+        assert (refused.status, refused.code, refused.message) == (401, "bad_credentials", "用户名或密码错误")
+    # The same work for both: one argon2 verification each (a dummy one for the unknown login).
+    assert [kind for kind, _ in hasher.calls if kind == "verify"] == ["verify", "verify"]
+    doc = await stored(ctx, "li.ming")  # guesses at a locked account neither count nor prolong the lock
+    assert doc["failed_attempts"] == 5 and doc["locked_until"] == locked_until
 
 
 @pytest.mark.gen_test
@@ -177,7 +195,7 @@ async def test_concurrent_failures_are_each_counted(ctx: Any) -> None:
     results = await asyncio.gather(
         *(authenticate(ctx, "li.ming", f"Wrong-password-{i}") for i in range(10)), return_exceptions=True
     )
-    assert all(isinstance(r, ServiceError) and r.status in (401, 423) for r in results), results
+    assert all(isinstance(r, ServiceError) and r.status == 401 for r in results), results
     doc = await stored(ctx, "li.ming")
     assert doc["failed_attempts"] == 10 and doc["locked_until"] is not None
     assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 423
