@@ -91,6 +91,13 @@ def test_production_refuses_development_parts():
     assert load_settings(ROOT / "config.yaml", environ=real_db).production
 
 
+def test_proxy_headers_are_trusted_only_when_configured():
+    base = server_environ("https://api.weixin.qq.com/")
+    assert not load_settings(ROOT / "config.yaml", environ=base).behind_proxy  # config.yaml: false
+    assert load_settings(ROOT / "config.yaml", environ=base | {"BEHIND_PROXY": "true"}).behind_proxy
+    assert not load_settings(ROOT / "config.yaml", environ=base | {"BEHIND_PROXY": "0"}).behind_proxy
+
+
 def _openapi_path(route: str) -> str:
     path = route.replace(mp.SERIAL, "{serial}").replace(mp.KIND, "{kind}").replace(files.FILE_ID, "{file_id}")
     return re.sub(r"\(.*?\)", "{param}", path)
