@@ -5,7 +5,7 @@
 Starts the server as a subprocess (mongomock://), submits one case through the mini-program API,
 signs an administrator in and posts 100 "一键生成" requests (8 at a time) while a probe measures
 GET /healthz; the baseline is /healthz on the idle server in the same run. Rendering runs in the
-server's thread pool, so the event loop keeps answering. (Per-kind render speed against a bare
+server's worker processes at a lower priority, so the event loop keeps answering. (Per-kind render speed against a bare
 docxtpl render is bench/bench_docgen.py.)
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import multiprocessing
+import os
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,7 +44,9 @@ class Renderers:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:  # lazily: most processes (and tests) never render
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
         return self._pool
 
     async def render(
@@ -59,6 +62,11 @@ class Renderers:
 
 
 _worker_renderers: dict[str, DocumentRenderer] = {}
+WORKER_NICENESS = 10  # renders yield the CPU to the event loop, which answers people, on a small machine
+
+
+def _lower_priority() -> None:
+    os.nice(WORKER_NICENESS)
 
 
 def _render_in_worker(

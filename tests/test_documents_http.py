@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
+from services.documents import WORKER_NICENESS, Renderers
 from services.pdf import PdfConverter
 from tests.browser import require_tool
 from tests.browser_session import CookieClient
@@ -225,3 +227,12 @@ async def test_staff_downloads_are_audited_and_party_downloads_are_not(office, a
     assert (await other.get(f"/office/documents/{first['id']}")).code == 404
     assert (await office.get("/office/documents/" + "0" * 32)).code == 404
     assert await audit.count_documents({}) == 1
+
+
+def test_renders_run_below_the_event_loops_priority():
+    renderers = Renderers({})
+    try:
+        worker_niceness = renderers._executor().submit(os.nice, 0).result(timeout=60)
+    finally:
+        renderers.close()
+    assert worker_niceness >= min(19, os.nice(0) + WORKER_NICENESS)
