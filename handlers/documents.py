@@ -6,7 +6,18 @@ import tornado.web
 
 from handlers.files import content_disposition
 from services import documents
+from services.errors import ServiceError
 from services.pdf import PdfConverter
+
+FORMATS = ("docx", "pdf")
+
+
+def requested_format(handler: tornado.web.RequestHandler) -> str:
+    """`?format=`: docx (the default) or pdf; anything else is refused before the document is read."""
+    fmt = handler.get_query_argument("format", "docx")
+    if fmt not in FORMATS:
+        raise ServiceError(400, "format_invalid", "文件格式只能是 docx 或 pdf", field="format")
+    return fmt
 
 
 async def send_document(

@@ -9,7 +9,7 @@ import tornado.web
 from tornado.web import authenticated
 
 from handlers.base import ApiHandler
-from handlers.documents import send_document
+from handlers.documents import requested_format, send_document
 from handlers.files import send_download
 from handlers.pages import PageHandler, session_person
 from handlers.uploads import StreamedUploadMixin
@@ -198,8 +198,9 @@ class CaseHandler(PageHandler):
 class CaseDocumentHandler(PageHandler):
     @authenticated
     async def get(self, serial: str, document_id: str) -> None:
+        fmt = requested_format(self)
         file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id, serial, document_id)
-        await send_document(self, self.services.pdf, file, self.get_query_argument("format", "docx"))
+        await send_document(self, self.services.pdf, file, fmt)
 
 
 class ClarifiedHandler(PageHandler):

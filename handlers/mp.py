@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.base import ApiHandler
-from handlers.documents import send_document
+from handlers.documents import requested_format, send_document
 from services import backoffice, cases, documents, drafts
 from services.errors import ServiceError
 from services.mp_sessions import sign_in_with_code
@@ -84,8 +84,9 @@ class DocumentsHandler(ApiHandler):
 
 class DocumentHandler(ApiHandler):
     async def get(self, serial: str, document_id: str) -> None:
+        fmt = requested_format(self)
         file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id(), serial, document_id)
-        await send_document(self, self.services.pdf, file, self.get_query_argument("format", "docx"))
+        await send_document(self, self.services.pdf, file, fmt)
 
 
 class DraftHandler(ApiHandler):

@@ -8,7 +8,7 @@ from typing import Any
 import tornado.web
 
 from docgen.context import TITLES
-from handlers.documents import send_document
+from handlers.documents import requested_format, send_document
 from handlers.files import send_download
 from handlers.pages import COOKIE_FLAGS, PageHandler
 from services import backoffice, documents, evidence, staff, web_sessions
@@ -186,8 +186,9 @@ class CaseActionHandler(CaseHandler):
 class DocumentDownloadHandler(OfficeHandler):
     @tornado.web.authenticated
     async def get(self, document_id: str) -> None:
+        fmt = requested_format(self)
         file = await documents.document_for_staff(self.ctx, self.services.blobs, self.staff_member, document_id)
-        await send_document(self, self.services.pdf, file, self.get_query_argument("format", "docx"))
+        await send_document(self, self.services.pdf, file, fmt)
 
 
 class StaffFileHandler(OfficeHandler):

@@ -12,6 +12,8 @@ from services.errors import DependencyDown
 
 CONVERSION_TIMEOUT_SECONDS = 60
 NOT_AVAILABLE = "PDF 版本暂不可用，请下载 Word（.docx）版本"
+# LibreOffice runs below the server's priority, as document renders do (services/documents.py).
+_BELOW_THE_EVENT_LOOP = ("nice", "-n", "10") if shutil.which("nice") else ()
 
 
 class PdfConverter:
@@ -39,7 +41,7 @@ class PdfConverter:
                 source = Path(folder) / "document.docx"
                 source.write_bytes(docx)
                 process = await asyncio.create_subprocess_exec(
-                    self.soffice, f"-env:UserInstallation=file://{self._profile}", "--headless",
+                    *_BELOW_THE_EVENT_LOOP, self.soffice, f"-env:UserInstallation=file://{self._profile}", "--headless",
                     "--convert-to", "pdf", "--outdir", folder, str(source),
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
                 )  # fmt: skip

@@ -104,6 +104,21 @@ async def test_a_party_gets_a_pdf_copy_read_back_with_the_documents_text(office,
 
 
 @pytest.mark.gen_test(timeout=30)
+async def test_an_unknown_format_is_refused_naming_the_field(office, app, api, wechat):
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    await office.post(f"/office/cases/{serial}/document", {"kind": "application"})
+    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    refused = await api.call("GET", item["download"] + "?format=exe", token=token)
+    assert refused.code == 400 and body_of(refused)["error"]["field"] == "format"
+    staff = await office.get(f"/office/documents/{item['id']}?format=odt")
+    assert staff.code == 400 and "docx 或 pdf" in staff.body.decode()
+    audited = await app.settings["services"].ctx.db["audit"].count_documents({"action": "document_download"})
+    assert audited == 0  # refused before the document was read: nothing was seen
+
+
+@pytest.mark.gen_test(timeout=30)
 async def test_without_libreoffice_the_pdf_copy_is_a_clear_503(office, app, api, wechat):
     app.settings["services"].pdf = PdfConverter(soffice="")
     serial, token = await setup_case(app, api, wechat)
