@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import tornado.web
@@ -71,14 +71,15 @@ class LoginHandler(OfficeHandler):
                 raise
             self.render_office("office/login.html", exc.status, error=exc.message, login=login[:32])
             return
-        session = await web_sessions.issue(self.ctx, web_sessions.STAFF, member.login)
+        session = web_sessions.session_value(self.ctx, member.login, member.session_stamp)
         self.set_signed_cookie(STAFF_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
         self.redirect("/office/")
 
 
 class LogoutHandler(OfficeHandler):
     async def post(self) -> None:
-        value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=STAFF_IDLE_DAYS)
+        # Read up to the absolute limit: a copy gone idle here may still be alive in another hand.
+        value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=web_sessions.STAFF.lifetime / timedelta(days=1))
         if value:  # ended for good: the same cookie, replayed, is signed out
             await web_sessions.end(self.ctx, web_sessions.STAFF, value.decode())
         self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")

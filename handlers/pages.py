@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import jinja2
@@ -43,8 +44,12 @@ async def session_person(handler: ServiceHandler) -> str | None:
     return person["_id"]
 
 
-async def sign_person_in(handler: ServiceHandler, person_id: str) -> None:
-    session = await web_sessions.issue(handler.ctx, web_sessions.PERSON, person_id)
+async def sign_person_in(handler: ServiceHandler, person_id: str, stamp: str | None = None) -> None:
+    """`stamp`: read before a password check (web_sessions.current_stamp); otherwise the current one."""
+    if stamp is None:
+        session = await web_sessions.issue(handler.ctx, web_sessions.PERSON, person_id)
+    else:
+        session = web_sessions.session_value(handler.ctx, person_id, stamp)
     handler.set_signed_cookie(SESSION_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
 
 
@@ -80,12 +85,13 @@ class PageHandler(ServiceHandler):
         assert person, "use @tornado.web.authenticated"
         return person
 
-    async def sign_in(self, person_id: str) -> None:
-        await sign_person_in(self, person_id)
+    async def sign_in(self, person_id: str, stamp: str | None = None) -> None:
+        await sign_person_in(self, person_id, stamp)
 
     async def sign_out(self) -> None:
         """Ends the session for good: the same cookie, replayed, is signed out."""
-        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
+        # Read up to the absolute limit: a copy gone idle here may still be alive in another hand.
+        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=web_sessions.PERSON.lifetime / timedelta(days=1))
         if value:
             await web_sessions.end(self.ctx, web_sessions.PERSON, value.decode())
         self.clear_cookie(SESSION_COOKIE, secure=True, samesite="Lax")

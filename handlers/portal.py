@@ -60,7 +60,7 @@ class LoginHandler(PortalPage):
         self.limit_client(self.services.sign_in_limiter)
         form = _form(self, "login", "password")
         try:
-            person_id = await portal_accounts.authenticate(self.ctx, form["login"], form["password"])
+            person_id, stamp = await portal_accounts.authenticate(self.ctx, form["login"], form["password"])
         except ServiceError as exc:
             if exc.status >= 500:
                 raise
@@ -68,7 +68,7 @@ class LoginHandler(PortalPage):
             self.render_form("portal/login.html", exc.status, in_wechat=in_wechat(self), errors=errors,
                              message=message, form={"login": form["login"]})  # fmt: skip
             return
-        await self.sign_in(person_id)
+        await self.sign_in(person_id, stamp)
         self.redirect(self.next_url())
 
 

@@ -13,11 +13,10 @@ from services.passwords import verify_password
 
 
 class Verdict(enum.Enum):
-    """What a sign-in learns: WRONG for any wrong pair, LOCKED only with the right password."""
+    """What a sign-in learns: OK, or WRONG for a wrong pair and for any password while locked."""
 
     OK = "ok"
     WRONG = "wrong"
-    LOCKED = "locked"
 
 
 def is_locked(doc: dict[str, Any], now: datetime) -> bool:
@@ -41,16 +40,14 @@ async def verify_sign_in(
 ) -> Verdict:  # fmt: skip
     """Check a sign-in's password against the account `doc` (None: no such account), counting failures.
 
-    The argon2 verification always runs (a dummy one without an account), and a locked account
-    with a wrong password answers WRONG like any other wrong pair, so neither the answer nor its
-    time tells whether an account exists or is locked. Guesses at a locked account are not
-    counted: they cannot prolong the lock.
+    The argon2 verification always runs (a dummy one without an account). While an account is
+    locked every password, the right one too, answers WRONG: telling the right password apart
+    would let guessing go on through the lock, the first different answer revealing the password.
+    Guesses at a locked account are not counted, so they cannot prolong the lock.
     """
     right = await verify_password(doc["password_hash"] if doc else None, password)
-    if doc is None:
+    if doc is None or is_locked(doc, now):
         return Verdict.WRONG
-    if is_locked(doc, now):
-        return Verdict.LOCKED if right else Verdict.WRONG
     if not right:
         await count_failure(collection, doc["_id"], doc, now, max_failures, lock_period)
         return Verdict.WRONG

@@ -11,7 +11,7 @@ from services import sms, web_sessions
 from services.context import SHANGHAI, ServiceContext
 from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
 from services.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
-from services.lockout import Verdict, minutes_locked, verify_sign_in
+from services.lockout import Verdict, verify_sign_in
 from services.passwords import hash_password, needs_rehash
 from services.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 from services.persons import identity_key, link_identity, new_person
@@ -27,8 +27,11 @@ ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated da
 
 
 # The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
-BAD_CREDENTIALS = "账号或密码错误；还没有账号请先注册"
-LOCKED = "密码连续错误次数过多，账号已锁定，请{minutes}分钟后再试；也可通过短信验证码重置密码后立即登录"
+# The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
+BAD_CREDENTIALS = (
+    f"账号或密码错误；连续输错{MAX_FAILURES}次的账号会锁定{LOCK_PERIOD.seconds // 60}分钟，"
+    "可稍后再试，或用短信验证码重置密码后立即登录；还没有账号请先注册"
+)
 
 
 def id_number_hash(ctx: ServiceContext, number: str) -> str:
@@ -162,26 +165,25 @@ async def _find_for_login(ctx: ServiceContext, login: str) -> dict[str, Any] | N
     return await accounts.find_one({"_id": id_number_hash(ctx, number)}) if 5 <= len(number) <= 20 else None
 
 
-async def authenticate(ctx: ServiceContext, login: str, password: str) -> str:
-    """The person of the account named by mobile or ID number: 401 for any wrong pair (locked or not),
-    423 for the right password of a locked account."""
+async def authenticate(ctx: ServiceContext, login: str, password: str) -> tuple[str, str]:
+    """The person of the account named by mobile or ID number, and the person's session stamp read
+    before the password check (web_sessions.current_stamp); 401 for any wrong pair and while locked."""
     if not login.strip() or not password:
         raise ValidationFailed(
             [FieldError(n, "required", m) for n, v, m in (("login", login.strip(), "请填写手机号或证件号码"),
                                                           ("password", password, "请填写密码")) if not v]
         )  # fmt: skip
     doc = await _find_for_login(ctx, login)
+    stamp = await web_sessions.current_stamp(ctx, web_sessions.PERSON, doc["person_id"]) if doc else ""
     now = ctx.clock()
     verdict = await verify_sign_in(ctx.db["portal_accounts"], doc, password, now, MAX_FAILURES, LOCK_PERIOD)
     if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
-    if verdict is Verdict.LOCKED:
-        raise ServiceError(423, "account_locked", LOCKED.format(minutes=minutes_locked(doc, now)))
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):
         update["password_hash"] = await hash_password(password)
     await ctx.db["portal_accounts"].update_one({"_id": doc["_id"]}, {"$set": update})
-    return doc["person_id"]
+    return doc["person_id"], stamp
 
 
 async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from services import web_sessions
 from services.context import ServiceContext, shanghai_iso
 from services.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
-from services.lockout import Verdict, is_locked, minutes_locked, verify_sign_in
+from services.lockout import Verdict, is_locked, verify_sign_in
 from services.passwords import hash_password, needs_rehash
 from services.personal_data import mask_phone
 from settings import SettingsError
@@ -31,8 +31,8 @@ PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
 
 
 # The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
-BAD_CREDENTIALS = "用户名或密码错误"
-LOCKED = "密码连续错误次数过多，账号已被锁定，请{minutes}分钟后再试"
+# The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
+BAD_CREDENTIALS = f"用户名或密码错误；连续输错{MAX_FAILURES}次的账号会锁定{LOCK_PERIOD.seconds // 60}分钟，请稍后再试"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class StaffMember:
     name: str
     role: str
     centre_id: str
+    # Set by `authenticate` from the document read before the password check (web_sessions.current_stamp).
+    session_stamp: str = field(default="", compare=False, repr=False)
 
 
 def can_see_centre(member: StaffMember, centre_id: str) -> bool:
@@ -96,8 +98,8 @@ def _member(doc: dict[str, Any]) -> StaffMember:
 
 
 async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffMember:
-    """The member for a login and password: 401 for any wrong pair (locked or not), 423 for the right
-    password of a locked account, 403 if inactive."""
+    """The member for a login and password: 401 for any wrong pair and for any password while locked,
+    403 if inactive. `session_stamp` comes from the document read before the password check."""
     staff = ctx.db["staff"]
     login = normalise_login(login)
     doc = await staff.find_one({"_id": login}) if LOGIN_PATTERN.match(login) else None
@@ -105,8 +107,6 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
     verdict = await verify_sign_in(staff, doc, password, now, MAX_FAILURES, LOCK_PERIOD)
     if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
-    if verdict is Verdict.LOCKED:
-        raise ServiceError(423, "account_locked", LOCKED.format(minutes=minutes_locked(doc, now)))
     # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
     if not doc.get("active", False):
         raise ServiceError(403, "account_inactive", "账号已停用，请联系管理员")
@@ -114,7 +114,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
     if needs_rehash(doc["password_hash"]):  # parameters raised since: upgrade while we hold it
         update["password_hash"] = await hash_password(password)
     await staff.update_one({"_id": login}, {"$set": update})
-    return _member(doc)
+    return replace(_member(doc), session_stamp=doc.get(web_sessions.STAMP) or "")
 
 
 async def session_member(ctx: ServiceContext, session: str) -> StaffMember | None:

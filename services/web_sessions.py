@@ -62,10 +62,20 @@ def _stamp_of(doc: dict[str, Any] | None) -> str:
     return (doc or {}).get(STAMP) or ""  # a subject that never had a stamp has the empty one
 
 
+async def current_stamp(ctx: ServiceContext, kind: SessionKind, subject: str) -> str:
+    """The subject's stamp now. A password sign-in reads it BEFORE checking the password: read after,
+    it could be the stamp of a reset that landed meanwhile, and the session would outlive the reset."""
+    return _stamp_of(await ctx.db[kind.collection].find_one({"_id": subject}, {STAMP: 1}))
+
+
+def session_value(ctx: ServiceContext, subject: str, stamp: str) -> str:
+    """The cookie value of a new session for `subject` under `stamp`."""
+    return f"{subject}|{stamp}|{int(ctx.clock().timestamp())}"
+
+
 async def issue(ctx: ServiceContext, kind: SessionKind, subject: str) -> str:
     """A new session for `subject` (after it proved who it is): the cookie value, under its current stamp."""
-    doc = await ctx.db[kind.collection].find_one({"_id": subject}, {STAMP: 1})
-    return f"{subject}|{_stamp_of(doc)}|{int(ctx.clock().timestamp())}"
+    return session_value(ctx, subject, await current_stamp(ctx, kind, subject))
 
 
 async def check(ctx: ServiceContext, kind: SessionKind, value: str, fields: tuple[str, ...] = ()) -> dict | None:

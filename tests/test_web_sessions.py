@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
-from tornado.web import create_signed_value
+from tornado.web import create_signed_value, decode_signed_value
 
+from services import lockout, web_sessions
+from services.staff import SYSTEM_ADMIN, StaffMember, reset_password
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import make_staff
 from tests.test_h5_pages import sign_in_page
 from tests.test_office import sign_in as office_sign_in
-from tests.test_portal_accounts import MOBILE, register, send_code, sms_of
+from tests.test_portal_accounts import MOBILE, PASSWORD, register, send_code, sms_of
 
 
 @pytest.fixture
@@ -189,3 +192,56 @@ async def test_a_tampered_or_old_shaped_staff_cookie_is_signed_out(office, app):
         app.settings["cookie_secret"], "office_session", "li.ming"
     ).decode()
     assert signed_out_of_office(await office.get("/office/"))
+
+
+@pytest.mark.gen_test
+async def test_signing_out_with_a_copy_gone_idle_still_ends_the_session(browser, wechat, app):
+    await sign_in_page(browser, wechat)
+    assert (await browser.get("/h5/cases")).code == 200
+    live = browser.cookies["h5_session"]  # e.g. a thief's copy, kept in use
+    value = decode_signed_value(app.settings["cookie_secret"], "h5_session", live)
+    three_hours_ago = time.time() - 3 * 3600  # the owner's copy: past the 2 h idle limit, within the day
+    idle = create_signed_value(app.settings["cookie_secret"], "h5_session", value, clock=lambda: three_hours_ago)
+    browser.cookies["h5_session"] = idle.decode()
+    assert (await browser.post("/h5/signout", {})).code == 302
+    browser.cookies["h5_session"] = live
+    assert signed_out_of_h5(await browser.get("/h5/cases"))
+
+
+@pytest.mark.gen_test
+async def test_a_staff_password_reset_during_the_sign_in_check_ends_that_sign_in(office, app, monkeypatch):
+    ctx = app.settings["services"].ctx
+    await make_staff(app, "li.ming")
+    admin = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "")
+    real = lockout.verify_password
+
+    async def checked_while_reset_lands(stored_hash, password):
+        right = await real(stored_hash, password)  # the old password, read before the reset
+        await reset_password(ctx, admin, "li.ming", "Brand-New-Pass-2026")
+        return right
+
+    monkeypatch.setattr(lockout, "verify_password", checked_while_reset_lands)
+    await office_sign_in(office, "li.ming")
+    monkeypatch.setattr(lockout, "verify_password", real)
+    assert signed_out_of_office(await office.get("/office/"))
+
+
+@pytest.mark.gen_test
+async def test_a_portal_reset_during_the_sign_in_check_ends_that_sign_in(desktop, app, http_client, base_url,
+                                                                         monkeypatch):  # fmt: skip
+    ctx = app.settings["services"].ctx
+    assert (await register(desktop, app)).code == 302
+    person = (await ctx.db["portal_accounts"].find_one({}))["person_id"]
+    real = lockout.verify_password
+
+    async def checked_while_reset_lands(stored_hash, password):
+        right = await real(stored_hash, password)
+        await web_sessions.end_all(ctx, web_sessions.PERSON, person)  # what a reset does to sessions
+        return right
+
+    other = CookieClient(http_client, base_url, DESKTOP_UA)
+    await other.get("/portal/login")
+    monkeypatch.setattr(lockout, "verify_password", checked_while_reset_lands)
+    assert (await other.post("/portal/login", {"login": MOBILE, "password": PASSWORD})).code == 302
+    monkeypatch.setattr(lockout, "verify_password", real)
+    assert signed_out_of_h5(await other.get("/h5/cases"))
