@@ -197,8 +197,7 @@ class StaffFileHandler(OfficeHandler):
 
     @tornado.web.authenticated
     async def get(self, file_id: str) -> None:
-        member = self.staff_member
-        reader = evidence.Reader.staff(member.login, "" if member.role == staff.SYSTEM_ADMIN else member.centre_id)
+        reader = evidence.Reader.staff(self.staff_member)
         await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
 
 

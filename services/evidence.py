@@ -15,8 +15,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from services import audit
 from services.context import ServiceContext, shanghai_iso
 from services.errors import NotFound, ServiceError
+from services.staff import SYSTEM_ADMIN, StaffMember
 from settings import EvidenceLimits
 from store.blobs import BlobNotFound, BlobStore
 
@@ -423,32 +425,33 @@ def file_view(record: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Reader:
-    """Who asks to read a file: a person (a case's party) or a staff member of a centre."""
+    """Who asks to read a file: a person (a case's party) or a staff member."""
 
     person_id: str = ""
-    staff_id: str = ""
-    centre_id: str = ""  # empty for a system administrator, who sees every centre
+    member: StaffMember | None = None
 
     @classmethod
     def person(cls, person_id: str) -> Reader:
         return cls(person_id=person_id)
 
     @classmethod
-    def staff(cls, login: str, centre_id: str) -> Reader:
-        return cls(staff_id=login, centre_id=centre_id)
+    def staff(cls, member: StaffMember) -> Reader:
+        return cls(member=member)
 
 
-async def can_read_file(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -> bool:
-    """The one rule of who may download a stored file: its owner, or staff of the centre of a case
-    that lists it as evidence (one query on cases)."""
+async def _access(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -> str | None:
+    """The one rule of who may download a stored file, and why: "owner" for its owner, a case's serial
+    for staff of the centre of a case that lists it as evidence (every centre: system administrators;
+    one query on cases); None for anyone else."""
     if reader.person_id:
-        return record.get("owner_person_id") == reader.person_id
-    if not reader.staff_id:
-        return False
+        return "owner" if record.get("owner_person_id") == reader.person_id else None
+    if reader.member is None:
+        return None
     scope: dict[str, Any] = {"evidence": record["_id"]}
-    if reader.centre_id:
-        scope["centre.id"] = reader.centre_id
-    return await ctx.db["cases"].count_documents(scope) > 0
+    if reader.member.role != SYSTEM_ADMIN:
+        scope["centre.id"] = reader.member.centre_id
+    case = await ctx.db["cases"].find_one(scope, {"_id": 1})
+    return case["_id"] if case else None
 
 
 @dataclass
@@ -463,13 +466,16 @@ class Download:
 async def open_file(ctx: ServiceContext, blobs: BlobStore, reader: Reader, file_id: str) -> Download:
     """A file the reader may see, ready to stream; anyone else's file is simply not found."""
     record = await ctx.db["files"].find_one({"_id": file_id}) if FILE_ID.fullmatch(file_id or "") else None
-    if record is None or not await can_read_file(ctx, reader, record):
+    why = await _access(ctx, reader, record) if record is not None else None
+    if why is None:
         raise NotFound("没有找到这个文件", "file_not_found")
     chunks = aiter(blobs.open(record["blob_id"]))
     try:
         first = await anext(chunks, b"")
     except BlobNotFound as exc:
         raise NotFound("这个文件已不存在，请重新上传", "file_gone") from exc
+    if reader.member is not None:  # a party's evidence (ID photos among it): recorded like a reveal
+        await audit.record(ctx, reader.member, "evidence_download", why, file_id=record["_id"])
     return Download(
         record["name"], record["content_type"], int(record["size"]), record.get("sha256", ""), _prepend(first, chunks)
     )

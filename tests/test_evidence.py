@@ -22,8 +22,10 @@ from tornado.httpclient import HTTPRequest
 from handlers.uploads import MultipartFileParser
 from services.errors import ServiceError
 from store.blobs import BlobError, BlobKeys, LocalBlobStore
-from tests.conftest import body_of, sign_in
+from tests.browser_session import CookieClient
+from tests.conftest import body_of, make_staff, sign_in
 from tests.samples import worker_body
+from tests.test_office import sign_in as office_sign_in
 
 MiB = 1024 * 1024
 GPS_PLACE = "SECRET-GPS-PLACE"
@@ -568,3 +570,30 @@ async def test_blob_store_round_trip_tamper_and_key_rotation(tmp_path):
     await new_only.delete(blob_id)
     assert not path.exists()
     assert not list((tmp_path / "blobs" / ".tmp").iterdir()), "no temp file left behind"
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_staff_of_the_cases_centre_download_evidence_and_each_download_is_audited(
+    api, wechat, app, http_client, base_url, cheap_hashing
+):
+    token = await sign_in(api, wechat)
+    pdf = await uploaded(api, token, "工资条.pdf", pdf_bytes(), "application/pdf")
+    body = worker_body()
+    body["evidence"] = [pdf["id"]]
+    created = await api.call(
+        "POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": "key-evidence-staff"}
+    )
+    serial = body_of(created)["serial"]
+    db = app.settings["services"].ctx.db
+    centre = (await db["cases"].find_one({"_id": serial}))["centre"]["id"]
+    await make_staff(app, "li.ming", centre_id=centre)
+    await make_staff(app, "wang.fang", centre_id="sh-city" if centre == "sh-pudong" else "sh-pudong")
+    mine, elsewhere = CookieClient(http_client, base_url), CookieClient(http_client, base_url)
+    await office_sign_in(mine, "li.ming")
+    await office_sign_in(elsewhere, "wang.fang")
+    got = await mine.get(f"/office/files/{pdf['id']}")
+    assert got.code == 200 and got.body == pdf_bytes()
+    assert (await elsewhere.get(f"/office/files/{pdf['id']}")).code == 404
+    assert (await download(api, token, pdf["id"])).code == 200  # the party's own download: no record
+    records = await db["audit"].find({"action": "evidence_download"}).to_list(None)
+    assert [(r["who"], r["serial"], r["file_id"]) for r in records] == [("li.ming", serial, pdf["id"])]
