@@ -87,14 +87,20 @@ async def test_generate_versions_download_and_verify(office, app, api, wechat):
     assert [e["action"] for e in doc["timeline"]].count("document") == 2
 
 
-@pytest.mark.gen_test(timeout=90)  # beyond the 60 s conversion limit: a hung LibreOffice shows as pdf_timeout
-async def test_a_party_gets_a_pdf_copy_read_back_with_the_documents_text(office, app, api, wechat):
-    require_tool(app.settings["services"].pdf.available, "LibreOffice", "apt-get install libreoffice-writer-nogui")
+async def generated_application(office, app, api, wechat):
+    """A submitted case with one generated application document: (serial, token, the party's listed item)."""
     serial, token = await setup_case(app, api, wechat)
     await office_sign_in(office, app)
     await office.get(f"/office/cases/{serial}")
     assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
     [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    return serial, token, item
+
+
+@pytest.mark.gen_test(timeout=90)  # beyond the 60 s conversion limit: a hung LibreOffice shows as pdf_timeout
+async def test_a_party_gets_a_pdf_copy_read_back_with_the_documents_text(office, app, api, wechat):
+    require_tool(app.settings["services"].pdf.available, "LibreOffice", "apt-get install libreoffice-writer-nogui")
+    serial, token, item = await generated_application(office, app, api, wechat)
     pdf = await api.call("GET", item["download"] + "?format=pdf", token=token)
     assert pdf.code == 200 and pdf.headers["Content-Type"].startswith("application/pdf")
     text = re.sub(r"\s+", "", "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body)).pages))
@@ -105,11 +111,7 @@ async def test_a_party_gets_a_pdf_copy_read_back_with_the_documents_text(office,
 
 @pytest.mark.gen_test(timeout=30)
 async def test_an_unknown_format_is_refused_naming_the_field(office, app, api, wechat):
-    serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
-    await office.get(f"/office/cases/{serial}")
-    await office.post(f"/office/cases/{serial}/document", {"kind": "application"})
-    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    _, token, item = await generated_application(office, app, api, wechat)
     refused = await api.call("GET", item["download"] + "?format=exe", token=token)
     assert refused.code == 400 and body_of(refused)["error"]["field"] == "format"
     staff = await office.get(f"/office/documents/{item['id']}?format=odt")
@@ -121,11 +123,7 @@ async def test_an_unknown_format_is_refused_naming_the_field(office, app, api, w
 @pytest.mark.gen_test(timeout=30)
 async def test_without_libreoffice_the_pdf_copy_is_a_clear_503(office, app, api, wechat):
     app.settings["services"].pdf = PdfConverter(soffice="")
-    serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
-    await office.get(f"/office/cases/{serial}")
-    await office.post(f"/office/cases/{serial}/document", {"kind": "application"})
-    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    _, token, item = await generated_application(office, app, api, wechat)
     pdf = await api.call("GET", item["download"] + "?format=pdf", token=token)
     assert pdf.code == 503 and body_of(pdf)["error"]["code"] == "pdf_unavailable"
     assert "Word" in body_of(pdf)["error"]["message"]
