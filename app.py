@@ -29,22 +29,22 @@ from handlers import (
 )
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
-from services.card_signin import CardPlatformClient
-from services.context import ServiceContext, utc_now
-from services.deadline_watch import DeadlineWatch
-from services.documents import Renderers
-from services.mp_sessions import SessionTokens
-from services.notification_sender import NotificationSender
-from services.pdf import PdfConverter
-from services.personal_data import FieldCipher
-from services.progress import ClientRateLimiter
-from services.sms import make_provider
-from services.staff import ensure_bootstrap_admin
-from services.taxonomy import Taxonomies
-from services.wechat_messages import WeChatMessages
-from services.wechat_tokens import AccessTokens
+from platforms.card import CardPlatformClient
+from platforms.pdf import PdfConverter
+from platforms.sms import NoSms, SmsProvider
+from services.accounts.mp_sessions import SessionTokens
+from services.accounts.staff import ensure_bootstrap_admin
+from services.cases.deadline_watch import DeadlineWatch
+from services.cases.documents import Renderers
+from services.cases.taxonomy import Taxonomies
+from services.core.context import ServiceContext, utc_now
+from services.core.personal_data import FieldCipher
+from services.core.ratelimit import ClientRateLimiter
+from services.notify.inbox import WeChatMessages
+from services.notify.sender import NotificationSender
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings
 from standins.card_platform import CardPlatformStandIn, Channel
+from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, connect, is_embedded
 from store.blobs import open_blob_store
@@ -52,7 +52,7 @@ from store.indexes import ensure_indexes
 from wechat.callback import SafeMode
 from wechat.client import WeChatApi
 from wechat.oauth import WebOAuth
-from wechat.tokens import ThreadTokenBridge, fetch_stable_token
+from wechat.tokens import AccessTokens, ThreadTokenBridge, fetch_stable_token
 
 log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
@@ -70,6 +70,15 @@ def service_context(settings: Settings, counter: CommandCounter | None = None) -
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="blocking"),
     )
     return client, ctx
+
+
+def sms_provider(name: str) -> SmsProvider:
+    """The configured SMS provider; a real gateway's adapter is still to be written (only these two exist)."""
+    if name == "standin":
+        return RecordingSms()
+    if name == "none":
+        return NoSms()
+    raise SettingsError(f"unknown SMS provider {name!r} ('standin' or 'none')")
 
 
 @dataclasses.dataclass
@@ -133,7 +142,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         ),
         taxonomies=Taxonomies.load(settings.centres),
         card=CardPlatformClient(settings.card_platform, ctx.run_blocking),
-        sms=make_provider(settings.sms_provider),
+        sms=sms_provider(settings.sms_provider),
         renderers=Renderers({c.id: c.templates_dir for c in settings.centres}),
         pdf=PdfConverter(),
         blobs=open_blob_store(

@@ -1,21 +1,28 @@
-"""Administration commands: `python manage.py create-admin --login admin --name 管理员 --centre sh-city`."""
+"""Administration commands.
+
+`python manage.py create-admin --login admin --name 管理员 --centre sh-city`: the first system administrator;
+`python manage.py menu show|publish [--config]`: the official account's menu from configuration.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import getpass
+import json
 import os
 import sys
 
 from pymongo.errors import ConnectionFailure
 
-from app import service_context
-from services.errors import ServiceError
-from services.staff import create_first_admin, password_problems
+from app import service_context, wechat_clients
+from services.accounts.staff import create_first_admin, password_problems
+from services.core.errors import ServiceError
 from settings import Settings, SettingsError, load_settings
 from store import is_embedded
 from store.indexes import ensure_indexes
+from wechat.errors import WeChatRefused, WeChatUnavailable
+from wechat.menu import publish, render_menu
 
 EMBEDDED_REFUSAL = (
     "refusing: MONGODB_URI is the embedded engine (mongomock://), whose data lives in one process only;\n"
@@ -47,6 +54,36 @@ async def create_admin(settings: Settings, login: str, name: str, centre_id: str
         await client.close()
 
 
+async def publish_menu(settings: Settings) -> None:
+    """Publish the configured menu through the shared access token (the server's database)."""
+    mongo, ctx = service_context(settings)
+    try:
+        wechat = wechat_clients(settings, ctx.db)
+        wechat.bridge.bind(asyncio.get_running_loop())
+        menu = render_menu(settings.wechat_menu, settings.public_base_url)
+        await ctx.run_blocking(publish, wechat.official_account, menu)
+    finally:
+        ctx.executor.shutdown(wait=False)
+        await mongo.close()
+
+
+def menu_command(settings: Settings, action: str) -> int:
+    menu = render_menu(settings.wechat_menu, settings.public_base_url)
+    if action == "show":
+        print(json.dumps(menu, ensure_ascii=False, indent=2))
+        return 0
+    try:
+        asyncio.run(publish_menu(settings))
+    except WeChatUnavailable as exc:
+        print(f"WeChat is unavailable, nothing published: {exc}", file=sys.stderr)
+        return 1
+    except WeChatRefused as exc:
+        print(f"WeChat refused the menu: {exc}", file=sys.stderr)
+        return 1
+    print(f"menu published for {settings.wechat_app_id} ({len(menu['button'])} buttons)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Administration commands of the mediation backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -55,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", required=True, help="display name, e.g. 管理员")
     create.add_argument("--centre", default="", help="centre id from config.yaml (default: default_centre)")
     create.add_argument("--config", default="config.yaml")
+    menu = commands.add_parser("menu", help="show or publish the official account's menu (config.yaml wechat_menu)")
+    menu.add_argument("action", choices=["show", "publish"])
+    menu.add_argument("--config", default="config.yaml")
     args = parser.parse_args(argv)
 
     try:
@@ -62,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "menu":
+        return menu_command(settings, args.action)
     if is_embedded(settings.mongodb_uri):
         print(EMBEDDED_REFUSAL, file=sys.stderr)
         return 2

@@ -61,8 +61,8 @@ async def serve_standin() -> None:
 
 async def seed(ctx: Any, count: int) -> list[tuple[str, str]]:
     """`count` people, each following the account (an OA identity) with one submitted case."""
-    from services.cases import submit_application
-    from services.persons import person_for_identity
+    from services.accounts.persons import person_for_identity
+    from services.cases.views import submit_application
     from tests.samples import worker_body
 
     out = []
@@ -77,7 +77,7 @@ async def seed(ctx: Any, count: int) -> list[tuple[str, str]]:
 
 async def push(ctx: Any, serial: str, person: str) -> str:
     """What a move writes: a notification in the case document and `$min` on outbox_due_at."""
-    from services.notifications import applicant_notice, push_notifications
+    from services.cases.outbox import applicant_notice, push_notifications
 
     now = ctx.clock()
     notice = applicant_notice(person, "accept", "调解申请已受理", {"案件编号": serial, "状态": "已受理"},

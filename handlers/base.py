@@ -11,23 +11,23 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
-from services.card_signin import IdentityProvider
-from services.context import ServiceContext
-from services.deadline_watch import DeadlineWatch
-from services.documents import Renderers
-from services.errors import FieldError, ServiceError, Unauthorized
-from services.mp_sessions import SessionTokens
-from services.notification_sender import NotificationSender
-from services.pdf import PdfConverter
-from services.progress import ClientRateLimiter
-from services.sms import SmsProvider
-from services.taxonomy import Taxonomies
-from services.wechat_messages import WeChatMessages
-from services.wechat_tokens import AccessTokens
+from platforms.pdf import PdfConverter
+from platforms.sms import SmsProvider
+from services.accounts.card_signin import IdentityProvider
+from services.accounts.mp_sessions import SessionTokens
+from services.cases.deadline_watch import DeadlineWatch
+from services.cases.documents import Renderers
+from services.cases.taxonomy import Taxonomies
+from services.core.context import ServiceContext
+from services.core.errors import FieldError, ServiceError, Unauthorized
+from services.core.ratelimit import ClientRateLimiter
+from services.notify.inbox import WeChatMessages
+from services.notify.sender import NotificationSender
 from store.blobs import BlobStore
-from wechat.client import WeChatApi, WeChatUnavailable
+from wechat.client import WeChatApi
+from wechat.errors import WeChatUnavailable
 from wechat.oauth import WebOAuth
-from wechat.tokens import ThreadTokenBridge
+from wechat.tokens import AccessTokens, ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
 MAX_JSON_BYTES = 256 * 1024

@@ -5,9 +5,9 @@ from __future__ import annotations
 import tornado.web
 
 from handlers.files import content_disposition
-from services import documents
-from services.errors import ServiceError
-from services.pdf import PdfConverter
+from platforms.pdf import PdfConverter
+from services.cases import documents
+from services.core.errors import ServiceError
 
 FORMATS = ("docx", "pdf")
 

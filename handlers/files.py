@@ -8,7 +8,7 @@ import tornado.web
 
 from handlers.base import ApiHandler
 from handlers.uploads import StreamedUploadMixin
-from services import evidence
+from services.intake import evidence
 
 
 @tornado.web.stream_request_body

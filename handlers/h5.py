@@ -13,11 +13,15 @@ from handlers.documents import requested_format, send_document
 from handlers.files import send_download
 from handlers.pages import PageHandler, session_person
 from handlers.uploads import StreamedUploadMixin
-from services import application_form as form
-from services import backoffice, cases, documents, drafts, evidence, portal_accounts
-from services.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
-from services.progress import check_progress
-from services.web_signin import new_state, person_from_oauth_code, safe_next, states_match
+from services.accounts import portal_accounts
+from services.accounts.web_signin import new_state, person_from_oauth_code, safe_next, states_match
+from services.cases import documents
+from services.cases import handling as backoffice
+from services.cases import views as cases
+from services.cases.progress import check_progress
+from services.core.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
+from services.intake import drafts, evidence
+from services.intake import form as form
 
 CHANNEL = "h5"
 

@@ -6,9 +6,12 @@ from typing import Any
 
 from handlers.base import ApiHandler
 from handlers.documents import requested_format, send_document
-from services import backoffice, cases, documents, drafts
-from services.errors import ServiceError
-from services.mp_sessions import sign_in_with_code
+from services.accounts.mp_sessions import sign_in_with_code
+from services.cases import documents
+from services.cases import handling as backoffice
+from services.cases import views as cases
+from services.core.errors import ServiceError
+from services.intake import drafts
 
 CHANNEL = "mp"
 

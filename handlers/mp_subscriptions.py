@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.base import ApiHandler
-from services import mp_subscriptions
+from services.notify import subscriptions as mp_subscriptions
 
 
 class SubscriptionsHandler(ApiHandler):

@@ -11,9 +11,12 @@ from docgen.context import TITLES
 from handlers.documents import requested_format, send_document
 from handlers.files import send_download
 from handlers.pages import COOKIE_FLAGS, PageHandler
-from services import backoffice, documents, evidence, staff, web_sessions
-from services.errors import FieldError, ServiceError, ValidationFailed
-from services.staff import StaffMember
+from services.accounts import staff, web_sessions
+from services.accounts.staff import StaffMember
+from services.cases import documents
+from services.cases import handling as backoffice
+from services.core.errors import FieldError, ServiceError, ValidationFailed
+from services.intake import evidence
 
 STAFF_COOKIE = "office_session"
 STAFF_IDLE_DAYS = 30 / (24 * 60)  # signed out after thirty idle minutes

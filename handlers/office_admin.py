@@ -7,8 +7,9 @@ import re
 import tornado.web
 
 from handlers.office import OfficeHandler
-from services import staff, work_calendar
-from services.errors import ServiceError
+from services.accounts import staff
+from services.core import work_calendar
+from services.core.errors import ServiceError
 
 _DATES = re.compile(r"[\s,，、;；]+")
 

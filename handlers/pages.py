@@ -11,7 +11,7 @@ import jinja2
 import tornado.web
 
 from handlers.base import ServiceHandler
-from services import web_sessions
+from services.accounts import web_sessions
 
 log = logging.getLogger("mediation.http")
 

@@ -12,11 +12,11 @@ import tornado.web
 
 from handlers.base import ApiHandler
 from handlers.pages import COOKIE_FLAGS, PageHandler, in_wechat, session_person, sign_person_in
-from services import card_signin, portal_accounts
-from services.card_signin import NotificationRefused
-from services.errors import ServiceError
-from services.idnumbers import DOC_NAMES
-from services.web_signin import safe_next
+from platforms.card import NotificationRefused
+from services.accounts import card_signin, portal_accounts
+from services.accounts.web_signin import safe_next
+from services.core.errors import ServiceError
+from services.core.idnumbers import DOC_NAMES
 
 BINDING_COOKIE = "card_ticket"
 BINDING_MAX_AGE_DAYS = 5 / (24 * 60)  # longer than a ticket lives plus the grace to pick it up

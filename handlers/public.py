@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.base import ApiHandler
 from handlers.openapi import openapi_document
-from services.progress import check_progress
+from services.cases.progress import check_progress
 
 
 class HealthHandler(ApiHandler):

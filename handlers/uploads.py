@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 import tornado.web
 
-from services.errors import ServiceError
+from services.core.errors import ServiceError
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and small form fields around the file
 MAX_PART_HEADERS = 16 * 1024

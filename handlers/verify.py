@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from handlers.pages import PageHandler
-from services import documents
-from services.errors import ServiceError
+from services.cases import documents
+from services.core.errors import ServiceError
 
 
 class VerifyHandler(PageHandler):

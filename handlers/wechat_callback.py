@@ -5,7 +5,7 @@ from __future__ import annotations
 from tornado.ioloop import IOLoop
 
 from handlers.base import ApiHandler
-from services.wechat_messages import CallbackQuery
+from services.notify.inbox import CallbackQuery
 
 
 class CallbackHandler(ApiHandler):

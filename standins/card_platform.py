@@ -1,6 +1,6 @@
 """A stand-in of the electronic social security card platform on 127.0.0.1 (tests and the README's demo).
 
-It speaks the protocol of services/card_signin.CardPlatformClient: an authorisation page where a
+It speaks the protocol of platforms/card.py (CardPlatformClient): an authorisation page where a
 tester picks a test person and confirms (standing in for the phone), the SM2-signed notification
 to the channel's callback, the identity endpoint (payload SM4-encrypted with the channel key), a
 status endpoint. It can be told to be down (HTTP 503) or slow (every API answer delayed).
@@ -21,7 +21,7 @@ import tornado.httpclient
 import tornado.httpserver
 import tornado.web
 
-from services.card_crypto import SignatureInvalid, canonical, seal_payload, sm2_sign, sm2_verify
+from platforms.card_crypto import SignatureInvalid, canonical, seal_payload, sm2_sign, sm2_verify
 from settings import DEV_CARD_PLATFORM_PRIVATE_KEY, DEV_CARD_PLATFORM_PUBLIC_KEY
 from standins.server import StandInServer
 

@@ -161,14 +161,13 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with tiny parameters: the production ones take most of a second per hash."""
     from argon2 import PasswordHasher
 
-    from services import passwords
-
+    from services.accounts import passwords
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 async def make_staff(app: Any, login: str, role: str = "mediator", centre_id: str = "sh-city", name: str = "") -> Any:
     """A staff account for tests (created as the bootstrap path does, with no acting user)."""
-    from services.staff import create_staff
+    from services.accounts.staff import create_staff
 
     ctx = app.settings["services"].ctx
     return await create_staff(ctx, None, login, name or f"调解员{login}", role, centre_id, STAFF_PASSWORD)

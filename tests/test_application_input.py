@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from services.application_input import validate_application, validate_draft
-from services.errors import FieldError, ValidationFailed
+from services.core.errors import FieldError, ValidationFailed
+from services.intake.validation import validate_application, validate_draft
 from tests.samples import (
     COMPANY_USCC,
     CONTACT_ID,

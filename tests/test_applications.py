@@ -8,7 +8,7 @@ import logging
 import pytest
 from tornado.gen import multi
 
-from services.serials import is_well_formed_serial
+from services.cases.serials import is_well_formed_serial
 from tests.conftest import body_of, sign_in
 from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, worker_body
 

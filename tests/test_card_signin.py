@@ -15,8 +15,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from services.card_crypto import canonical, generate_key_pair, sm2_sign
-from services.context import utc_now
+from platforms.card_crypto import canonical, generate_key_pair, sm2_sign
+from services.core.context import utc_now
 from settings import DEV_CARD_PLATFORM_PRIVATE_KEY, DEV_CARD_PLATFORM_PUBLIC_KEY, CardPlatformSettings
 from tests.browser_session import DESKTOP_UA, WECHAT_UA, CookieClient
 from tests.conftest import OA_APP_ID, body_of
@@ -88,7 +88,7 @@ def person_of(browser: CookieClient, app) -> str:
     """Decode the signed session cookie the way the server does (the person it names)."""
     from tornado.web import decode_signed_value
 
-    from services.web_sessions import read_claim
+    from services.accounts.web_sessions import read_claim
 
     value = decode_signed_value(app.settings["cookie_secret"], "h5_session", browser.cookies["h5_session"])
     return read_claim(value.decode()).subject
@@ -246,7 +246,7 @@ async def test_wechat_person_verifies_with_the_card_and_both_channels_show_the_s
     phone = await wechat_sign_in(http_client, base_url, wechat)
     wechat_person = person_of(phone, app)
     ctx = services_of(app).ctx
-    from services.cases import submit_application
+    from services.cases.views import submit_application
 
     case, _ = await submit_application(ctx, wechat_person, "key-card-1", worker_body() | {"evidence": []}, "h5")
     # Inside WeChat the card runs its redirect flow: to the platform's page and back.

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import chinese_calendar
 import pytest
 
-from services.context import SHANGHAI
-from services.deadlines import (
+from services.core.context import SHANGHAI
+from services.core.deadlines import (
     Deadline,
     calendar_days_deadline,
     court_answer_deadline,
@@ -18,8 +18,8 @@ from services.deadlines import (
     shanghai_date,
     working_days_deadline,
 )
-from services.errors import ValidationFailed
-from services.work_calendar import (
+from services.core.errors import ValidationFailed
+from services.core.work_calendar import (
     WorkCalendar,
     YearCalendar,
     get_year_calendar,

@@ -12,8 +12,8 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from services.documents import WORKER_NICENESS, Renderers
-from services.pdf import PdfConverter
+from platforms.pdf import PdfConverter
+from services.cases.documents import WORKER_NICENESS, Renderers
 from tests.browser import require_tool
 from tests.browser_session import CookieClient
 from tests.conftest import STAFF_PASSWORD, body_of, make_staff

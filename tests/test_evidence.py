@@ -20,7 +20,7 @@ from PIL import ExifTags, Image
 from tornado.httpclient import HTTPRequest
 
 from handlers.uploads import MultipartFileParser
-from services.errors import ServiceError
+from services.core.errors import ServiceError
 from store.blobs import BlobError, BlobKeys, LocalBlobStore
 from tests.browser_session import CookieClient
 from tests.conftest import body_of, make_staff, sign_in

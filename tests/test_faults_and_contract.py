@@ -11,7 +11,7 @@ from tornado.web import create_signed_value
 
 from app import close, make_app
 from handlers import files, mp, public
-from services.mp_sessions import SessionTokens
+from services.accounts.mp_sessions import SessionTokens
 from settings import SettingsError, load_settings
 from tests.conftest import ROOT, body_of, server_environ
 from tests.samples import worker_body
@@ -73,7 +73,7 @@ def test_production_refuses_development_parts():
     real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/", "SMS_PROVIDER": "none"}
     with pytest.raises(SettingsError, match="card platform's development keys"):
         load_settings(ROOT / "config.yaml", environ=real_db)
-    from services.card_crypto import generate_key_pair
+    from platforms.card_crypto import generate_key_pair
 
     private, public = generate_key_pair()
     real_db |= {"CARD_PLATFORM_BASE": "https://card.example.gov.cn/", "CARD_CHANNEL_KEY": "5a" * 16,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from stdnum.cn import ric
 
-from services.idnumbers import (
+from services.core.idnumbers import (
     NumberInvalid,
     check_id_number,
     check_uscc,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import Unauthorized
-from services.mp_sessions import SessionTokens
+from services.accounts.mp_sessions import SessionTokens
+from services.core.errors import Unauthorized
 from tests.conftest import MP_APP_ID, MP_SECRET, body_of, sign_in
 
 

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.cases import apply_move, submit_application
-from services.context import utc_now
-from services.notification_sender import (
+from services.accounts.persons import person_for_identity
+from services.cases.outbox import applicant_notice, push_notifications
+from services.cases.views import apply_move, submit_application
+from services.core.context import utc_now
+from services.notify.sender import (
     CHANNEL_MP,
     CHANNEL_OA,
     REFUSALS,
@@ -20,8 +22,6 @@ from services.notification_sender import (
     TokenBucket,
     _Case,
 )
-from services.notifications import applicant_notice, push_notifications
-from services.persons import person_for_identity
 from tests.conftest import body_of, sign_in
 from tests.samples import worker_body
 

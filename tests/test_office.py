@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from services import cases
-from services.errors import Conflict, NotFound
-from services.persons import person_for_identity
+from services.accounts.persons import person_for_identity
+from services.cases import views as cases
+from services.core.errors import Conflict, NotFound
 from tests.browser_session import CookieClient
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
 from tests.samples import WORKER_ID, worker_body
@@ -138,8 +138,7 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
 
 @pytest.mark.gen_test
 async def test_clarify_push_confirm_and_change(app, cheap_hashing):
-    from services import backoffice
-
+    from services.cases import handling as backoffice
     ctx = app.settings["services"].ctx
     serial, person = await new_case(app)
     member = await make_staff(app, "li.ming")
@@ -166,7 +165,7 @@ async def test_clarify_push_confirm_and_change(app, cheap_hashing):
 
 @pytest.mark.gen_test
 async def test_deactivated_staff_lose_access_at_once(office, app):
-    from services.staff import set_active
+    from services.accounts.staff import set_active
 
     await make_staff(app, "li.ming")
     admin = await make_staff(app, "boss", role="system_admin")
@@ -227,7 +226,7 @@ async def test_configured_calendar_makes_a_provisional_deadline_exact(office, ap
 
 @pytest.mark.gen_test
 async def test_overdue_applicants_are_told_once(app):
-    from services.deadline_watch import notify_overdue
+    from services.cases.deadline_watch import notify_overdue
 
     ctx = app.settings["services"].ctx
     old, _ = await new_case(app, key="key-overdue-old")

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from services import cases
-from services.context import SHANGHAI
-from services.persons import person_for_identity
+from services.accounts.persons import person_for_identity
+from services.cases import views as cases
+from services.core.context import SHANGHAI
 from tests.browser import chromium
 from tests.browser_session import WECHAT_UA
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff

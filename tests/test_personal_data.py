@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.personal_data import FieldCipher, mask_document_number, mask_phone, seal_party, unseal_party
+from services.core.personal_data import FieldCipher, mask_document_number, mask_phone, seal_party, unseal_party
 
 OLD, NEW = bytes(range(16)), bytes(range(16, 32))
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from services import passwords, portal_accounts
-from services.context import utc_now
-from services.personal_data import mask_document_number, unseal_party
+from services.accounts import passwords, portal_accounts
+from services.core.context import utc_now
+from services.core.personal_data import mask_document_number, unseal_party
 from settings import SettingsError, load_settings
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import ROOT, body_of, server_environ

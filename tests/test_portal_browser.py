@@ -9,7 +9,7 @@ import zxingcpp
 from argon2 import PasswordHasher
 from PIL import Image
 
-from services import passwords
+from services.accounts import passwords
 from tests.browser import chromium
 from tests.test_h5_browser import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
 

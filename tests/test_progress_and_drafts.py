@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.serials import make_serial
+from services.cases.serials import make_serial
 from tests.conftest import body_of, sign_in
 from tests.samples import WORKER_ID, worker_body
 

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from services import passwords, staff, web_sessions
-from services.errors import ServiceError
-from services.staff import (
+from services.accounts import passwords, staff, web_sessions
+from services.accounts.staff import (
     BAD_CREDENTIALS,
     CENTRE_ADMIN,
     MEDIATOR,
@@ -33,6 +32,7 @@ from services.staff import (
     session_member,
     set_active,
 )
+from services.core.errors import ServiceError
 from settings import SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from services.errors import NotFound, ServiceError
-from services.taxonomy import DEFAULT_FILE, Taxonomies, TaxonomyError, load_taxonomy, parse_taxonomy
+from services.cases.taxonomy import DEFAULT_FILE, Taxonomies, TaxonomyError, load_taxonomy, parse_taxonomy
+from services.core.errors import NotFound, ServiceError
 from settings import load_settings
 from tests.conftest import Api, body_of
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from tornado.web import create_signed_value, decode_signed_value
 
-from services import lockout, web_sessions
-from services.staff import SYSTEM_ADMIN, StaffMember, reset_password
+from services.accounts import lockout, web_sessions
+from services.accounts.staff import SYSTEM_ADMIN, StaffMember, reset_password
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import make_staff
 from tests.test_h5_pages import sign_in_page

@@ -8,8 +8,8 @@ import time
 import pytest
 from wechatpy import parse_message
 
-from services import cases
-from services.persons import person_for_identity
+from services.accounts.persons import person_for_identity
+from services.cases import views as cases
 from tests.conftest import OA_APP_ID
 from tests.samples import worker_body
 from tests.wechat_sender import WeChatSender, event_xml, new_aes_key, text_xml

@@ -112,7 +112,7 @@ async def test_web_oauth_like_wechat(call, wechat):
 async def test_menu_publish_is_one_command_through_the_shared_token(wechat, tmp_path):
     env = os.environ | server_environ(wechat.base_url, str(tmp_path), PUBLIC_BASE_URL="https://m.example.cn")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wechat.menu", "publish", "--config", str(ROOT / "config.yaml"),
+        sys.executable, "manage.py", "menu", "publish", "--config", str(ROOT / "config.yaml"),
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), 20)

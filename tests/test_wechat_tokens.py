@@ -10,10 +10,10 @@ from functools import partial
 import pytest
 
 from handlers.base import ApiHandler
-from services.wechat_tokens import AccessTokens
 from tests.conftest import OA_APP_ID, OA_SECRET, body_of
-from wechat.client import WeChatRefused, WeChatUnavailable, call_wechat
-from wechat.tokens import fetch_stable_token
+from wechat.client import call_wechat
+from wechat.errors import WeChatRefused, WeChatUnavailable
+from wechat.tokens import AccessTokens, fetch_stable_token
 
 
 @pytest.fixture(autouse=True)

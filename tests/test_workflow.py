@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from tornado.gen import multi
 
-from services import workflow
-from services.cases import apply_move, submit_application
-from services.errors import Conflict, NotFound
+from services.cases import workflow
+from services.cases.views import apply_move, submit_application
+from services.core.errors import Conflict, NotFound
 from tests.samples import worker_body
 
 ALL = list(workflow.STATUS_LABELS)

@@ -12,6 +12,8 @@ import requests
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from wechat.errors import WeChatRefused, WeChatUnavailable
+
 if TYPE_CHECKING:
     from wechat.tokens import ThreadTokenBridge
 
@@ -22,19 +24,6 @@ _TOKENLESS_ENDPOINTS = ("sns/jscode2session",)
 
 # Codes meaning "the token you sent is not (or no longer) valid": refresh once and retry.
 TOKEN_ERRCODES = (40001, 40014, 42001)
-
-
-class WeChatUnavailable(Exception):
-    """WeChat did not answer (network, timeout, HTTP error): the caller says 503."""
-
-
-class WeChatRefused(Exception):
-    """WeChat answered with an error code."""
-
-    def __init__(self, errcode: int, errmsg: str) -> None:
-        super().__init__(f"WeChat errcode {errcode}: {errmsg}")
-        self.errcode = errcode
-        self.errmsg = errmsg
 
 
 class WeChatApi(WeChatClient):

@@ -1,0 +1,57 @@
+"""PDF copies of generated documents through LibreOffice, where a deployment has installed it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+
+from services.core.errors import DependencyDown
+
+CONVERSION_TIMEOUT_SECONDS = 60
+NOT_AVAILABLE = "PDF 版本暂不可用，请下载 Word（.docx）版本"
+# LibreOffice runs below the server's priority, as document renders do (services/documents.py).
+_BELOW_THE_EVENT_LOOP = ("nice", "-n", "10") if shutil.which("nice") else ()
+
+
+class PdfConverter:
+    """One conversion at a time, in a LibreOffice profile of this process's own: a profile cannot be
+    shared by two processes (a test run beside a dev server), nor by two users. Removed at exit."""
+
+    def __init__(self, soffice: str | None = None, timeout: float = CONVERSION_TIMEOUT_SECONDS) -> None:
+        self.soffice = soffice if soffice is not None else (shutil.which("soffice") or shutil.which("libreoffice"))
+        self.timeout = timeout
+        self._lock = asyncio.Lock()
+        self._profile: Path | None = None  # made on the first conversion
+
+    @property
+    def available(self) -> bool:
+        return bool(self.soffice)
+
+    async def convert(self, docx: bytes) -> bytes:
+        if not self.soffice:
+            raise DependencyDown(NOT_AVAILABLE, "pdf_unavailable")
+        async with self._lock:
+            if self._profile is None:
+                self._profile = Path(tempfile.mkdtemp(prefix="mediation-lo-profile-"))
+                weakref.finalize(self, shutil.rmtree, self._profile, ignore_errors=True)
+            with tempfile.TemporaryDirectory(prefix="pdf-") as folder:
+                source = Path(folder) / "document.docx"
+                source.write_bytes(docx)
+                process = await asyncio.create_subprocess_exec(
+                    *_BELOW_THE_EVENT_LOOP, self.soffice, f"-env:UserInstallation=file://{self._profile}", "--headless",
+                    "--convert-to", "pdf", "--outdir", folder, str(source),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                )  # fmt: skip
+                try:
+                    await asyncio.wait_for(process.wait(), self.timeout)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+                    raise DependencyDown("PDF 转换超时，请稍后再试或下载 Word 版本", "pdf_timeout") from None
+                target = Path(folder) / "document.pdf"
+                if process.returncode != 0 or not target.exists():
+                    raise DependencyDown("PDF 转换失败，请下载 Word 版本", "pdf_failed")
+                return target.read_bytes()

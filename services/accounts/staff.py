@@ -1,0 +1,316 @@
+"""Staff accounts: mediators and administrators of a centre, argon2id passwords, lockout, who manages whom."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from services.accounts import web_sessions
+from services.accounts.lockout import Verdict, is_locked, verify_sign_in
+from services.accounts.passwords import hash_password, needs_rehash
+from services.core.context import ServiceContext, shanghai_iso
+from services.core.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
+from services.core.personal_data import mask_phone
+from settings import SettingsError
+
+MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN = "mediator", "centre_admin", "system_admin"
+ROLE_LABELS = {MEDIATOR: "调解员", CENTRE_ADMIN: "中心管理员", SYSTEM_ADMIN: "系统管理员"}
+
+MAX_FAILURES = 5
+LOCK_PERIOD = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128  # argon2 takes any length; a cap keeps one request from hashing megabytes
+LOGIN_PATTERN = re.compile(r"^[a-z0-9_.-]{3,32}$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9]{7,15}$")
+MAX_NAME_LENGTH = 50
+PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
+
+
+# The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
+# The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
+BAD_CREDENTIALS = f"用户名或密码错误；连续输错{MAX_FAILURES}次的账号会锁定{LOCK_PERIOD.seconds // 60}分钟，请稍后再试"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A signed-in staff member: what a back-office session carries."""
+
+    login: str
+    name: str
+    role: str
+    centre_id: str
+    # Set by `authenticate` from the document read before the password check (web_sessions.current_stamp).
+    session_stamp: str = field(default="", compare=False, repr=False)
+
+
+def can_see_centre(member: StaffMember, centre_id: str) -> bool:
+    """System administrators see every centre; everyone else only their own."""
+    return member.role == SYSTEM_ADMIN or member.centre_id == centre_id
+
+
+def can_manage(actor: StaffMember, role: str, centre_id: str) -> bool:
+    """Whether `actor` may create, reset or (de)activate an account of `role` at `centre_id`."""
+    if actor.role == SYSTEM_ADMIN:
+        return True
+    return actor.role == CENTRE_ADMIN and role == MEDIATOR and centre_id == actor.centre_id
+
+
+def normalise_login(login: str) -> str:
+    return login.strip().lower()
+
+
+def password_problems(password: str, login: str, field: str = "password") -> list[FieldError]:
+    """Every rule the password breaks (empty when it is acceptable)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(FieldError(field, "password_too_short", f"密码至少需要{MIN_PASSWORD_LENGTH}个字符"))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(FieldError(field, "password_too_long", f"密码不能超过{MAX_PASSWORD_LENGTH}个字符"))
+    classes = (
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        # Anything else is a symbol: punctuation, spaces, and also Chinese characters.
+        any(not (c.islower() or c.isupper() or c.isdigit()) for c in password),
+    )
+    if sum(classes) < 3:
+        problems.append(FieldError(field, "password_too_simple", "密码需包含小写字母、大写字母、数字、符号中的至少3类"))
+    if login and normalise_login(login) in password.lower():
+        problems.append(FieldError(field, "password_contains_login", "密码不能包含用户名"))
+    return problems
+
+
+def check_password(password: str, login: str, field: str = "password") -> None:
+    problems = password_problems(password, login, field)
+    if problems:
+        raise ValidationFailed(problems)
+
+
+
+
+
+def _member(doc: dict[str, Any]) -> StaffMember:
+    return StaffMember(login=doc["_id"], name=doc["name"], role=doc["role"], centre_id=doc["centre_id"])
+
+
+async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffMember:
+    """The member for a login and password: 401 for any wrong pair and for any password while locked,
+    403 if inactive. `session_stamp` comes from the document read before the password check."""
+    staff = ctx.db["staff"]
+    login = normalise_login(login)
+    doc = await staff.find_one({"_id": login}) if LOGIN_PATTERN.match(login) else None
+    now = ctx.clock()
+    verdict = await verify_sign_in(staff, doc, password, now, MAX_FAILURES, LOCK_PERIOD)
+    if verdict is Verdict.WRONG or doc is None:
+        raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
+    # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
+    if not doc.get("active", False):
+        raise ServiceError(403, "account_inactive", "账号已停用，请联系管理员")
+    update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
+    if needs_rehash(doc["password_hash"]):  # parameters raised since: upgrade while we hold it
+        update["password_hash"] = await hash_password(password)
+    await staff.update_one({"_id": login}, {"$set": update})
+    return replace(_member(doc), session_stamp=doc.get(web_sessions.STAMP) or "")
+
+
+async def session_member(ctx: ServiceContext, session: str) -> StaffMember | None:
+    """The member of a back-office session as stored now, re-checked each request; None once the session
+    ended or the account is gone or inactive. One read: the session's stamp comes with the member."""
+    doc = await web_sessions.check(ctx, web_sessions.STAFF, session, ("name", "role", "centre_id", "active"))
+    if doc is None or not doc.get("active", False):
+        return None
+    return _member(doc)
+
+
+def _check_account_fields(ctx: ServiceContext, login: str, name: str, role: str, centre_id: str) -> list[FieldError]:
+    problems = []
+    if not LOGIN_PATTERN.match(login):
+        problems.append(
+            FieldError("login", "invalid_login", "用户名须为3至32个字符，只能包含小写字母、数字、下划线、点和连字符")
+        )
+    if not name.strip() or len(name.strip()) > MAX_NAME_LENGTH:
+        problems.append(FieldError("name", "invalid_name", f"请填写姓名（不超过{MAX_NAME_LENGTH}个字）"))
+    if role not in ROLE_LABELS:
+        problems.append(FieldError("role", "invalid_role", "角色须为调解员、中心管理员或系统管理员"))
+    if not any(c.id == centre_id for c in ctx.settings.centres):
+        problems.append(FieldError("centre_id", "unknown_centre", f"未知的调解中心：{centre_id}"))
+    return problems
+
+
+def _forbidden(message: str = "您没有权限进行此操作") -> ServiceError:
+    return ServiceError(403, "forbidden", message)
+
+
+async def create_staff(
+    ctx: ServiceContext,
+    actor: StaffMember | None,
+    login: str,
+    name: str,
+    role: str,
+    centre_id: str,
+    password: str,
+    phone: str | None = None,
+) -> StaffMember:
+    """Create an account; `actor` None only for the first administrator (manage.py, bootstrap)."""
+    login = normalise_login(login)
+    if actor is not None and not can_manage(actor, role, centre_id):
+        raise _forbidden("您只能为本中心创建调解员账号" if actor.role == CENTRE_ADMIN else "您没有权限创建账号")
+    problems = _check_account_fields(ctx, login, name, role, centre_id)
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if phone and not PHONE_PATTERN.match(phone):
+        problems.append(FieldError("phone", "invalid_phone", "联系电话格式不正确"))
+    problems += password_problems(password, login)
+    if problems:
+        raise ValidationFailed(problems)
+    now = ctx.clock()
+    doc: dict[str, Any] = {
+        "_id": login,
+        "name": name.strip(),
+        "role": role,
+        "centre_id": centre_id,
+        "password_hash": await hash_password(password),
+        "failed_attempts": 0,
+        "locked_until": None,
+        "active": True,
+        "created_at": now,
+        "created_by": actor.login if actor else None,
+        "password_changed_at": now,
+    }
+    if phone:
+        doc["phone"] = ctx.cipher.encrypt(phone, PHONE_FIELD) | {"masked": mask_phone(phone)}
+    try:
+        await ctx.db["staff"].insert_one(doc)
+    except DuplicateKeyError as exc:
+        raise Conflict(f"用户名 {login} 已被使用", "login_taken", "login") from exc
+    return _member(doc)
+
+
+async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, Any]]:
+    """The accounts `actor` manages: all for a system administrator, their centre's for a centre admin."""
+    if actor.role == SYSTEM_ADMIN:
+        query: dict[str, Any] = {}
+    elif actor.role == CENTRE_ADMIN:
+        query = {"centre_id": actor.centre_id}
+    else:
+        raise _forbidden()
+    now = ctx.clock()
+    docs = await ctx.db["staff"].find(query, {"password_hash": 0}).sort([("centre_id", 1), ("_id", 1)]).to_list()
+    centres = {c.id: c for c in ctx.settings.centres}
+    return [
+        {
+            "login": d["_id"],
+            "name": d["name"],
+            "role": d["role"],
+            "role_label": ROLE_LABELS.get(d["role"], d["role"]),
+            "centre_id": d["centre_id"],
+            "centre_name": centres[d["centre_id"]].name if d["centre_id"] in centres else d["centre_id"],
+            "phone": (d.get("phone") or {}).get("masked", ""),
+            "active": d.get("active", False),
+            "locked": is_locked(d, now),
+            "created_at": shanghai_iso(d.get("created_at")),
+            "last_login_at": shanghai_iso(d.get("last_login_at")),
+        }
+        for d in docs
+    ]
+
+
+async def _managed_account(ctx: ServiceContext, actor: StaffMember, login: str) -> dict[str, Any]:
+    """The target account if `actor` may manage it; another centre's accounts are not even found (404)."""
+    if actor.role not in (SYSTEM_ADMIN, CENTRE_ADMIN):
+        raise _forbidden()
+    doc = await ctx.db["staff"].find_one({"_id": normalise_login(login)}, {"role": 1, "centre_id": 1})
+    if doc is None or not can_see_centre(actor, doc["centre_id"]):
+        raise ServiceError(404, "staff_not_found", f"未找到账号：{login}")
+    if not can_manage(actor, doc["role"], doc["centre_id"]):
+        raise _forbidden()
+    return doc
+
+
+async def set_active(ctx: ServiceContext, actor: StaffMember, login: str, active: bool) -> None:
+    """Enable or disable an account; nobody disables their own (the last administrator would lock all out)."""
+    login = normalise_login(login)
+    if login == actor.login and not active:
+        raise ServiceError(409, "cannot_deactivate_self", "不能停用自己的账号")
+    await _managed_account(ctx, actor, login)
+    update: dict[str, Any] = {"active": active}
+    if active:  # re-enabling also lifts a lockout
+        update |= {"failed_attempts": 0, "locked_until": None}
+    else:  # its open sessions end with it: re-enabling later revives none of them
+        update |= web_sessions.new_stamp()
+    await ctx.db["staff"].update_one({"_id": login}, {"$set": update})
+
+
+async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, new_password: str) -> None:
+    """An administrator sets another account's password (and lifts its lockout); its open sessions end."""
+    login = normalise_login(login)
+    if login == actor.login:  # one's own password needs the old one: see change_own_password
+        raise _forbidden("请通过“修改密码”修改自己的密码")
+    await _managed_account(ctx, actor, login)
+    check_password(new_password, login)
+    password_hash = await hash_password(new_password)
+    await ctx.db["staff"].update_one(
+        {"_id": login},
+        {
+            "$set": {
+                "password_hash": password_hash,
+                "password_changed_at": ctx.clock(),
+                "failed_attempts": 0,
+                "locked_until": None,
+                **web_sessions.new_stamp(),
+            }
+        },
+    )
+
+
+async def change_own_password(ctx: ServiceContext, login: str, old: str, new: str) -> str:
+    """A member changes their password; the old one is checked like a sign-in (it counts towards the lock).
+
+    Every open session of the member ends; returns a new session for the browser that made the change
+    (the member just proved both passwords there), to put in its cookie.
+    """
+    try:
+        member = await authenticate(ctx, login, old)
+    except Unauthorized as exc:
+        raise ValidationFailed([FieldError("old_password", "wrong_password", "原密码不正确")]) from exc
+    problems = password_problems(new, member.login, "new_password")
+    if new == old:
+        problems.append(FieldError("new_password", "password_unchanged", "新密码不能与原密码相同"))
+    if problems:
+        raise ValidationFailed(problems)
+    password_hash = await hash_password(new)
+    await ctx.db["staff"].update_one(
+        {"_id": member.login},
+        {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock(), **web_sessions.new_stamp()}},
+    )
+    return await web_sessions.issue(ctx, web_sessions.STAFF, member.login)
+
+
+async def create_first_admin(ctx: ServiceContext, login: str, name: str, centre_id: str, password: str) -> StaffMember:
+    """The first system administrator; refused (409) once any system administrator exists."""
+    if await ctx.db["staff"].count_documents({"role": SYSTEM_ADMIN}) > 0:
+        raise Conflict("系统管理员已存在，请由其在后台创建账号", "admin_exists")
+    return await create_staff(ctx, None, login, name, SYSTEM_ADMIN, centre_id, password)
+
+
+async def ensure_bootstrap_admin(ctx: ServiceContext, spec: str) -> StaffMember | None:
+    """`BOOTSTRAP_ADMIN=login:password`: create the first system administrator at start, if none exists yet.
+
+    For the embedded engine, whose data lives in the server's process only; never changes an
+    existing account, so leaving the variable set does no harm. Returns the account if created.
+    """
+    login, sep, password = spec.partition(":")
+    if not sep or not login.strip() or not password:
+        raise SettingsError("BOOTSTRAP_ADMIN must look like login:password")
+    if await ctx.db["staff"].count_documents({"role": SYSTEM_ADMIN}) > 0:
+        return None
+    try:
+        return await create_staff(ctx, None, login, "系统管理员", SYSTEM_ADMIN, ctx.settings.default_centre, password)
+    except ValidationFailed as exc:
+        details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+        raise SettingsError(f"BOOTSTRAP_ADMIN refused: {details}") from exc
+    except Conflict:  # another process created it at the same moment
+        return None

@@ -1,0 +1,62 @@
+"""The public progress check: a serial plus the last four digits of the applicant's phone, rate-limited."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from services.cases.serials import is_well_formed_serial
+from services.cases.views import phone_last4_matches
+from services.cases.workflow import STATUS_LABELS
+from services.core.context import ServiceContext, shanghai_iso
+from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from services.core.ratelimit import ClientRateLimiter
+
+LAST4_PATTERN = re.compile(r"^\d{4}$")
+NOT_FOUND_MESSAGE = "流水号与手机号后四位不匹配，或案件不存在"
+
+
+def _too_many() -> ServiceError:
+    return ServiceError(429, "rate_limited", "查询过于频繁，请稍后再试")
+
+
+async def check_progress(
+    ctx: ServiceContext, limiter: ClientRateLimiter, client: str, serial: str, phone_last4: str
+) -> dict[str, Any]:
+    errors = []
+    serial = (serial or "").strip()
+    if not is_well_formed_serial(serial):
+        errors.append(FieldError("serial", "invalid", "业务流水号应为14位数字，请核对后再输入"))
+    if not LAST4_PATTERN.match(phone_last4 or ""):
+        errors.append(FieldError("phone_last4", "invalid", "请输入申请时所留手机号的后四位数字"))
+    if errors:
+        raise ValidationFailed(errors)
+    if not limiter.allow(client):
+        raise _too_many()
+    now = ctx.clock()
+    window = now.replace(minute=0, second=0, microsecond=0)
+    counter = await ctx.db["rate_limits"].find_one_and_update(
+        {"_id": f"progress:{serial}:{window:%Y%m%d%H}"},
+        {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": window + timedelta(hours=2)}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    if counter["n"] > ctx.settings.progress_per_serial_per_hour:
+        raise _too_many()
+    doc = await ctx.db["cases"].find_one(
+        {"_id": serial}, {"status": 1, "kind": 1, "applicant": 1, "created_at": 1, "updated_at": 1, "session": 1}
+    )
+    if doc is None or not phone_last4_matches(ctx, doc, phone_last4):
+        raise NotFound(NOT_FOUND_MESSAGE, "case_not_found")
+    session = doc.get("session") or {}
+    return {
+        "serial": serial,
+        "status": doc["status"],
+        "status_label": STATUS_LABELS.get(doc["status"], doc["status"]),
+        "submitted_at": shanghai_iso(doc["created_at"]),
+        "updated_at": shanghai_iso(doc["updated_at"]),
+        "next_session_at": shanghai_iso(session.get("at")),
+    }

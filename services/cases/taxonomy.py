@@ -1,0 +1,181 @@
+"""The two-level dispute-cause taxonomy as data: the default list or a centre's own, loaded once at start."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from services.core.errors import FieldError, NotFound, ValidationFailed
+from settings import Centre, SettingsError
+
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "causes_default.yaml"
+# Codes go into stored cases and URLs: short, plain, case-sensitive.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
+class TaxonomyError(SettingsError):
+    """A cause list that cannot be used; refuses the start, naming the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    label: str
+    children: tuple[Cause, ...] = ()
+
+
+class Taxonomy:
+    """One version of a cause list: first-level causes, each with its second-level causes."""
+
+    def __init__(self, version: str, causes: Iterable[Cause]) -> None:
+        self.version = version
+        self.first_level: list[Cause] = list(causes)
+        self._first = {c.code: c for c in self.first_level}
+        self._parent_of = {child.code: first for first in self.first_level for child in first.children}
+        self._second = {child.code: child for first in self.first_level for child in first.children}
+
+    def second_level(self, code: str) -> list[Cause]:
+        """The second-level causes under a first-level code."""
+        first = self._first.get(code)
+        if first is None:
+            raise _unknown(code, "cause_level1_code")
+        return list(first.children)
+
+    def label(self, code: str) -> str:
+        """The label of a code of either level."""
+        cause = self._first.get(code) or self._second.get(code)
+        if cause is None:
+            raise _unknown(code, "cause_code")
+        return cause.label
+
+    def lookup(self, second_code: str, field: str = "cause_code") -> tuple[str, str, str, str]:
+        """(first_code, first_label, second_code, second_label) of a second-level code; 422 otherwise."""
+        second = self._second.get(second_code)
+        if second is None:
+            if second_code in self._first:  # a request item is always filed under a second-level cause
+                raise ValidationFailed(
+                    [FieldError(field, "cause_not_second_level", f"请选择二级争议类别（{second_code} 是一级类别）")]
+                )
+            raise _unknown(second_code, field)
+        first = self._parent_of[second_code]
+        return first.code, first.label, second.code, second.label
+
+    def snapshot(self, second_code: str, field: str = "cause_code") -> dict[str, str]:
+        """What a request item stores about its cause, so later list changes never relabel old cases."""
+        first_code, first_label, code, label = self.lookup(second_code, field)
+        return {
+            "taxonomy_version": self.version,
+            "cause_code": code,
+            "cause_label": label,
+            "cause_level1_code": first_code,
+            "cause_level1_label": first_label,
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of `GET /api/taxonomy` (and of the YAML file)."""
+        return {
+            "version": self.version,
+            "causes": [
+                {
+                    "code": first.code,
+                    "label": first.label,
+                    "children": [{"code": c.code, "label": c.label} for c in first.children],
+                }
+                for first in self.first_level
+            ],
+        }
+
+    def counts(self) -> tuple[int, int]:
+        return len(self._first), len(self._second)
+
+
+def _unknown(code: str, field: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(field, "unknown_cause", f"未知的争议类别代码：{code}")])
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and check one cause list; any problem raises TaxonomyError naming the file and the place."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TaxonomyError(f"cause list {path}: cannot be read ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(f"cause list {path}: not valid YAML ({exc})") from exc
+    return parse_taxonomy(raw, str(path))
+
+
+def parse_taxonomy(raw: Any, source: str) -> Taxonomy:
+    """Check the data of a cause list (`{version, causes: [{code, label, children: [...]}]}`)."""
+
+    def fail(problem: str) -> TaxonomyError:
+        return TaxonomyError(f"cause list {source}: {problem}")
+
+    if not isinstance(raw, dict):
+        raise fail("expected a mapping with `version` and `causes`")
+    version = raw.get("version")
+    if not isinstance(version, str) or not version.strip():
+        raise fail('`version` must be a non-empty string (e.g. "default-2026")')
+    entries = raw.get("causes")
+    if not isinstance(entries, list) or not entries:
+        raise fail("`causes` must be a non-empty list of first-level causes")
+    seen: set[str] = set()
+
+    def cause(entry: Any, where: str) -> tuple[str, str]:
+        if not isinstance(entry, dict):
+            raise fail(f"{where}: expected a mapping with `code` and `label`")
+        code, label = entry.get("code"), entry.get("label")
+        if not isinstance(code, str):
+            # YAML reads an unquoted 01 as the number 1: the code would silently change.
+            raise fail(f"{where}: `code` must be a quoted string, got {code!r}")
+        if not CODE_PATTERN.match(code):
+            raise fail(f"{where}: code {code!r} must be 1-32 letters, digits, '.', '_' or '-'")
+        if code in seen:
+            raise fail(f"{where}: duplicate code {code!r}")
+        seen.add(code)
+        if not isinstance(label, str) or not label.strip():
+            raise fail(f"{where} (code {code!r}): `label` must be a non-empty string")
+        return code, label.strip()
+
+    first_level = []
+    for i, entry in enumerate(entries, 1):
+        code, label = cause(entry, f"first-level cause #{i}")
+        children = entry.get("children")
+        if not isinstance(children, list) or not children:
+            # Request items are filed under second-level causes: a first level without any is unusable.
+            raise fail(f"first-level cause {code!r} has no second-level causes (`children`)")
+        second = [cause(child, f"second-level cause #{j} under {code!r}") for j, child in enumerate(children, 1)]
+        first_level.append(Cause(code, label, tuple(Cause(c, lbl) for c, lbl in second)))
+    return Taxonomy(version.strip(), first_level)
+
+
+class Taxonomies:
+    """Each centre's cause list, read once at start; a file shared by centres is read once."""
+
+    def __init__(self, by_centre: dict[str, Taxonomy], default: Taxonomy) -> None:
+        self._by_centre = dict(by_centre)
+        self.default = default
+
+    @classmethod
+    def load(cls, centres: Iterable[Centre], default_file: str | Path = DEFAULT_FILE) -> Taxonomies:
+        cache: dict[Path, Taxonomy] = {}
+
+        def read(path: str | Path) -> Taxonomy:
+            key = Path(path).resolve()
+            if key not in cache:
+                cache[key] = load_taxonomy(path)
+            return cache[key]
+
+        default = read(default_file)
+        return cls({c.id: read(c.taxonomy_file) if c.taxonomy_file else default for c in centres}, default)
+
+    def for_centre(self, centre_id: str) -> Taxonomy:
+        taxonomy = self._by_centre.get(centre_id)
+        if taxonomy is None:
+            raise NotFound(f"未知的调解中心：{centre_id}", "unknown_centre")
+        return taxonomy

@@ -1,0 +1,42 @@
+"""What every service function needs, built once at start and passed in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.core.personal_data import FieldCipher
+from settings import Settings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    db: Any  # a pymongo AsyncDatabase or the embedded engine's equivalent
+    cipher: FieldCipher
+    settings: Settings
+    executor: Executor | None = None  # for blocking work (wechatpy, hashing); None = the loop's default
+    clock: Callable[[], datetime] = utc_now
+
+    async def run_blocking(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run a blocking call in the thread pool so the event loop stays responsive."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+
+def shanghai_iso(moment: datetime | None) -> str | None:
+    """A stored UTC time as people read it: ISO 8601 in Asia/Shanghai."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # stored times are UTC; a naive one came from a driver without tz_aware
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")

@@ -1,0 +1,228 @@
+"""Which days are working days in China: chinese-calendar plus the years an administrator configures."""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+
+import chinese_calendar
+
+from services.core.context import ServiceContext, shanghai_iso
+from services.core.errors import FieldError, ValidationFailed
+
+COLLECTION = "work_calendars"
+MIN_YEAR = 2004  # chinese-calendar's first year; nothing before it matters to a case filed today
+MAX_YEAR = 2100
+# Other processes learn of a new configuration within this time; the one that saved it at once.
+CACHE_MAX_AGE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class YearCalendar:
+    """One configured year: public holidays (any weekday) and adjusted working days (weekends)."""
+
+    year: int
+    holidays: frozenset[date]
+    working_days: frozenset[date]
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "holidays": [d.isoformat() for d in sorted(self.holidays)],
+            "working_days": [d.isoformat() for d in sorted(self.working_days)],
+            "updated_at": shanghai_iso(self.updated_at),
+            "updated_by": self.updated_by,
+        }
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """An immutable view of working days. A configured year takes precedence over the built-in data,
+    so an administrator can also correct an announced year that the installed package gets wrong."""
+
+    configured: Mapping[int, YearCalendar] = field(default_factory=dict)
+    builtin: bool = True  # tests switch the package off to simulate an unannounced year
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "configured", MappingProxyType(dict(self.configured)))
+
+    def knows_year(self, year: int) -> bool:
+        return year in self.configured or (self.builtin and _builtin_knows(year))
+
+    def is_working_day(self, day: date) -> bool | None:
+        """True/False for a known year; None when no one has announced that year's arrangement."""
+        if isinstance(day, datetime):  # a datetime would silently use its own (maybe UTC) date
+            raise TypeError("is_working_day takes a date in Asia/Shanghai, not a datetime")
+        configured = self.configured.get(day.year)
+        if configured is not None:
+            if day in configured.working_days:
+                return True
+            return day.weekday() < 5 and day not in configured.holidays
+        if self.builtin:
+            try:
+                return bool(chinese_calendar.is_workday(day))
+            except NotImplementedError:
+                return None
+        return None
+
+    def is_working_day_or_weekday(self, day: date) -> tuple[bool, bool]:
+        """(working, exact): for an unknown year, fall back on Monday–Friday and say it is not exact."""
+        working = self.is_working_day(day)
+        if working is None:
+            return day.weekday() < 5, False
+        return working, True
+
+
+def _builtin_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Storage: collection `work_calendars`, `_id` = the year (int).
+
+
+def _parse_dates(value: Any, name: str, year: int, errors: list[FieldError]) -> list[tuple[int, date]]:
+    if not isinstance(value, list | tuple):
+        errors.append(FieldError(name, "wrong_type", f"{_LABELS[name]}应为日期列表"))
+        return []
+    parsed: list[tuple[int, date]] = []
+    for i, item in enumerate(value):
+        path = f"{name}[{i}]"
+        day: date | None = None
+        if isinstance(item, date) and not isinstance(item, datetime):
+            day = item
+        elif isinstance(item, str):
+            try:
+                day = date.fromisoformat(item.strip())
+            except ValueError:
+                day = None
+            # fromisoformat also takes 20260101; insist on the form people read and type
+            if day is not None and len(item.strip()) != 10:
+                day = None
+        if day is None:
+            errors.append(
+                FieldError(path, "invalid_date", f"{_LABELS[name]}第 {i + 1} 项不是有效日期（应为 YYYY-MM-DD）")
+            )
+            continue
+        if day.year != year:
+            errors.append(
+                FieldError(
+                    path, "date_outside_year", f"{_LABELS[name]}第 {i + 1} 项 {day.isoformat()} 不在 {year} 年内"
+                )
+            )
+            continue
+        parsed.append((i, day))
+    return parsed
+
+
+_LABELS = {"holidays": "节假日", "working_days": "调休上班日"}
+_WEEKDAYS = "一二三四五六日"
+
+
+def validate_year_calendar(year: Any, holidays: Any, working_days: Any) -> YearCalendar:
+    """Check an administrator's input; every problem is listed, each naming its field."""
+    errors: list[FieldError] = []
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year.strip())
+    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed([FieldError("year", "invalid_year", f"年份应为 {MIN_YEAR} 到 {MAX_YEAR} 之间的整数")])
+    parsed_holidays = _parse_dates(holidays, "holidays", year, errors)
+    parsed_working = _parse_dates(working_days, "working_days", year, errors)
+    if isinstance(holidays, list | tuple) and not holidays:
+        # An empty list would make every deadline of the year "exact" while ignoring the Spring Festival.
+        errors.append(FieldError("holidays", "required", "请至少填写一个节假日"))
+    holiday_set = {d for _, d in parsed_holidays}
+    for i, day in parsed_working:
+        path = f"working_days[{i}]"
+        if day in holiday_set:
+            errors.append(
+                FieldError(path, "holiday_and_working_day", f"{day.isoformat()} 不能既是节假日又是调休上班日")
+            )
+        elif day.weekday() < 5:
+            errors.append(
+                FieldError(
+                    path,
+                    "not_weekend",
+                    f"调休上班日应为周六或周日，{day.isoformat()} 是周{_WEEKDAYS[day.weekday()]}",
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    return YearCalendar(year, frozenset(holiday_set), frozenset(d for _, d in parsed_working))
+
+
+def _from_document(doc: Mapping[str, Any]) -> YearCalendar:
+    return YearCalendar(
+        year=int(doc["_id"]),
+        holidays=frozenset(date.fromisoformat(s) for s in doc.get("holidays", [])),
+        working_days=frozenset(date.fromisoformat(s) for s in doc.get("working_days", [])),
+        updated_at=doc.get("updated_at"),
+        updated_by=doc.get("updated_by"),
+    )
+
+
+async def set_year_calendar(
+    ctx: ServiceContext, year: int, holidays: Sequence[str | date], working_days: Sequence[str | date], actor: str
+) -> YearCalendar:
+    """Save (replace) one year's arrangement, then refresh this process's cached calendar."""
+    checked = validate_year_calendar(year, holidays, working_days)
+    now = ctx.clock()
+    document = checked.as_dict()
+    await ctx.db[COLLECTION].update_one(
+        {"_id": checked.year},
+        {
+            "$set": {
+                "holidays": document["holidays"],
+                "working_days": document["working_days"],
+                "updated_at": now,
+                "updated_by": actor,
+            }
+        },
+        upsert=True,
+    )
+    await refresh_work_calendar(ctx)
+    return YearCalendar(checked.year, checked.holidays, checked.working_days, now, actor)
+
+
+async def get_year_calendar(ctx: ServiceContext, year: int) -> YearCalendar | None:
+    """The configured arrangement of one year, or None if none was configured."""
+    doc = await ctx.db[COLLECTION].find_one({"_id": int(year)})
+    return _from_document(doc) if doc else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-process cache. Keyed by the database object's identity: tests run several apps (and
+# databases with the same name) in one process, and equal pymongo objects must not share it.
+
+_cache: dict[int, tuple[weakref.ref[Any], float, WorkCalendar]] = {}
+
+
+async def refresh_work_calendar(ctx: ServiceContext) -> WorkCalendar:
+    """Load every configured year (one database read) and cache the result for this process."""
+    docs = await ctx.db[COLLECTION].find({}).to_list(None)
+    calendar = WorkCalendar({int(doc["_id"]): _from_document(doc) for doc in docs})
+    for key in [k for k, (ref, _, _) in _cache.items() if ref() is None]:
+        del _cache[key]
+    _cache[id(ctx.db)] = (weakref.ref(ctx.db), time.monotonic(), calendar)
+    return calendar
+
+
+async def load_work_calendar(ctx: ServiceContext, max_age: float = CACHE_MAX_AGE_SECONDS) -> WorkCalendar:
+    """The cached calendar if fresh enough, else a new one from the database."""
+    entry = _cache.get(id(ctx.db))
+    if entry is not None:
+        ref, loaded_at, calendar = entry
+        if ref() is ctx.db and time.monotonic() - loaded_at <= max_age:
+            return calendar
+    return await refresh_work_calendar(ctx)

@@ -1,0 +1,1 @@
+"""Docking with courts and arbitration institutes (empty until the docking issue)."""

@@ -1,0 +1,1 @@
+"""Regions, centres and mediators as data (empty until the administration issue)."""

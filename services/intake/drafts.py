@@ -1,0 +1,152 @@
+"""Drafts of an application between steps: one per person and kind, shared by every front."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.accounts import portal_accounts
+from services.cases.views import submit_application
+from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from services.core.personal_data import SEALED_FIELDS, mask_field, masked_party, seal_party, unseal_party
+from services.intake.validation import validate_application, validate_draft
+
+KINDS = ("worker", "employer")
+PARTIES = ("applicant", "respondent")
+
+
+def _draft_id(person_id: str, kind: str) -> str:
+    if kind not in KINDS:
+        raise ServiceError(404, "draft_kind_unknown", "没有这种申请")
+    return f"{person_id}:{kind}"
+
+
+def _carry_masked_echoes(body: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """A page shows stored numbers masked; when it sends a mask back unchanged, keep the stored number."""
+    kept: dict[str, dict[str, Any]] = {party: {} for party in PARTIES}
+    for party in PARTIES:
+        incoming = body.get(party)
+        old = (stored or {}).get(party) or {}
+        if not isinstance(incoming, dict):
+            continue
+        body[party] = incoming = dict(incoming)  # the caller's values (a page shown again) keep their masks
+        for name in SEALED_FIELDS:
+            value = incoming.get(name)
+            sealed = old.get(name)
+            if isinstance(value, str) and "*" in value and isinstance(sealed, dict) and sealed.get("masked") == value:
+                kept[party][name] = sealed
+                del incoming[name]
+    return kept
+
+
+async def _carry_own_numbers(ctx: ServiceContext, person_id: str, kind: str, body: dict[str, Any]) -> None:
+    """The applicant step starts from the person's own numbers, masked (portal_accounts.applicant_prefill):
+    a mask of one of them, sent back unchanged, stands for the number itself."""
+    applicant = body.get("applicant")
+    if not isinstance(applicant, dict):
+        return
+    masked = [n for n in SEALED_FIELDS if isinstance(applicant.get(n), str) and "*" in applicant[n]]
+    if not masked:  # the usual case: nothing to look up
+        return
+    own = await portal_accounts.own_applicant_values(ctx, person_id, kind)
+    body["applicant"] = applicant = dict(applicant)  # the caller's values (a page shown again) stay masked
+    for name in masked:
+        if name in own and mask_field(name, own[name]) == applicant[name]:
+            applicant[name] = own[name]
+
+
+async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) -> dict[str, Any]:
+    draft_id = _draft_id(person_id, kind)
+    if isinstance(body, dict):
+        body = {**body, "kind": kind}
+    stored = await ctx.db["drafts"].find_one({"_id": draft_id})
+    kept = _carry_masked_echoes(body, stored["data"] if stored else None) if isinstance(body, dict) else {}
+    if isinstance(body, dict):
+        await _carry_own_numbers(ctx, person_id, kind, body)
+    draft = validate_draft(body)
+    for party in PARTIES:
+        if party in draft or kept.get(party):
+            draft[party] = seal_party(ctx.cipher, draft.get(party, {}), party) | kept.get(party, {})
+    now = ctx.clock()
+    draft.pop("review_flags", None)
+    await ctx.db["drafts"].update_one(
+        {"_id": draft_id},
+        {"$set": {"person_id": person_id, "kind": kind, "data": draft, "updated_at": now}},
+        upsert=True,
+    )
+    return _view(draft, now)
+
+
+async def load_draft(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, Any]:
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    if stored is None:
+        raise NotFound("还没有保存的草稿", "draft_not_found")
+    return _view(stored["data"], stored["updated_at"])
+
+
+async def delete_draft(ctx: ServiceContext, person_id: str, kind: str) -> None:
+    await ctx.db["drafts"].delete_one({"_id": _draft_id(person_id, kind)})
+
+
+async def submit_draft(
+    ctx: ServiceContext, person_id: str, kind: str, idempotency_key: str, channel: str
+) -> tuple[dict[str, Any], bool]:
+    """Submit the saved draft as the application; the draft is removed once the case exists."""
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    if stored is None:
+        raise NotFound("没有可提交的草稿，请重新填写", "draft_not_found")
+    body = _clear_body(ctx, stored["data"])
+    case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
+    await delete_draft(ctx, person_id, kind)
+    return case, created
+
+
+def _view(draft: dict[str, Any], updated_at: Any) -> dict[str, Any]:
+    view = dict(draft)
+    for party in PARTIES:
+        if party in view:
+            view[party] = masked_party(view[party])
+    view["updated_at"] = shanghai_iso(updated_at)
+    return view
+
+
+STEP_SECTIONS = {"notice": "consent", "applicant": "applicant", "respondent": "respondent", "claim": "claim",
+                 "evidence": "evidence"}  # fmt: skip
+
+
+async def save_step(ctx: ServiceContext, person_id: str, kind: str, step: str, values: Any) -> list[FieldError]:
+    """Merge one page's values into the draft and keep it; return that page's problems, if any.
+
+    The draft is saved even when the page has problems (a closed page loses nothing), unless the
+    values cannot be kept at all (too long, not a choice), which is reported the same way.
+    """
+    section = STEP_SECTIONS[step]
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    body = _view(stored["data"], None) if stored else {"kind": kind}
+    body.pop("updated_at", None)
+    body[section] = values
+    try:
+        await save_draft(ctx, person_id, kind, body)
+    except ValidationFailed as exc:
+        return exc.errors
+    return await draft_problems(ctx, person_id, kind, section)
+
+
+async def draft_problems(ctx: ServiceContext, person_id: str, kind: str, section: str = "") -> list[FieldError]:
+    """What submitting the draft now would refuse (limited to one section when given)."""
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    body = _clear_body(ctx, stored["data"]) if stored else {"kind": kind}
+    try:
+        validate_application(body, today=ctx.clock().astimezone(SHANGHAI).date())
+    except ValidationFailed as exc:
+        return [e for e in exc.errors if not section or e.field == section or e.field.startswith(section + ".")
+                or e.field.startswith(section + "[")]  # fmt: skip
+    return []
+
+
+def _clear_body(ctx: ServiceContext, data: dict[str, Any]) -> dict[str, Any]:
+    body = dict(data)
+    for party in PARTIES:
+        if party in body:
+            body[party] = unseal_party(ctx.cipher, body[party], party)
+    return body

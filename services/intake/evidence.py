@@ -1,0 +1,488 @@
+"""Evidence files: type by content, limits, images re-encoded without EXIF, archives opened safely, storage."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+import uuid
+import weakref
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from services.accounts import audit
+from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.core.context import ServiceContext, shanghai_iso
+from services.core.errors import NotFound, ServiceError
+from settings import EvidenceLimits
+from store.blobs import BlobNotFound, BlobStore
+
+FILE_ID = re.compile(r"[0-9a-f]{32}")
+PURPOSE = "evidence"
+MiB = 1024 * 1024
+READ_BLOCK = 256 * 1024
+RATIO_FLOOR = MiB  # entries (and archives) smaller than this cannot be bombs; tiny text compresses 100:1 legitimately
+HEAVY_AT_ONCE = 2  # checks in flight per process: a decoded image takes 3-4 bytes a pixel (40 MP: ~160 MB)
+_heavy_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class FileType:
+    kind: str  # image | pdf | word | zip (what the API reports)
+    ext: str  # canonical extension of the stored file
+    content_type: str
+    label: str  # for messages
+
+
+JPEG = FileType("image", "jpg", "image/jpeg", "JPEG 图片")
+PNG = FileType("image", "png", "image/png", "PNG 图片")
+WEBP = FileType("image", "webp", "image/webp", "WebP 图片")
+PDF = FileType("pdf", "pdf", "application/pdf", "PDF 文件")
+DOCX = FileType("word", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文件")
+DOC = FileType("word", "doc", "application/msword", "Word 文件")
+ZIP = FileType("zip", "zip", "application/zip", "zip 压缩包")
+PIL_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+EXTENSION_ALIASES = {"jpeg": "jpg", "jpe": "jpg"}
+IMAGE_NAMES = ("jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "bmp")
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif")
+# Archive formats that may not sit inside an uploaded archive (by content), and their usual names.
+ARCHIVE_MAGICS = (
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"Rar!\x1a\x07",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",
+    b"MSCF",
+    b"LZIP",
+)
+ARCHIVE_NAMES = re.compile(
+    r"\.(zip|zipx|rar|7z|gz|tgz|bz2|tbz2?|xz|txz|zst|lz|lzma|z|tar|cab|arj|iso|jar|war|apk|ipa|cpio|rpm|deb)$", re.I
+)
+
+
+def refuse(status: int, code: str, message: str) -> ServiceError:
+    return ServiceError(status, code, message, "file")
+
+
+def _mb(size: int) -> str:
+    return f"{size / MiB:.1f} MB".replace(".0 MB", " MB")
+
+
+# ---------------------------------------------------------------- type by content
+
+
+def sniff(path: str, declared_name: str) -> FileType:
+    """The file's real type, from its first bytes (and, for zip and OLE2, its structure); never from its name."""
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return WEBP
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_or_docx(path)
+    if head.startswith(OLE2_MAGIC):
+        if _contains(path, "WordDocument".encode("utf-16-le")):
+            return DOC
+        raise refuse(415, "unsupported_type", "这是 Excel、PowerPoint 等旧版 Office 文件，请另存为 PDF 后上传")
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        raise refuse(
+            415, "unsupported_type", "暂不支持 HEIC/HEIF 格式的照片，请在相机设置中选择“兼容性最佳”或转为 JPEG 后上传"
+        )
+    ext = declared_name.rsplit(".", 1)[-1].lower() if "." in declared_name else ""
+    if ext in IMAGE_NAMES:
+        message = f"文件名是 .{ext}，但内容不是图片（可能被改过扩展名），请上传原始照片"
+    else:
+        message = "不支持的文件类型：请上传照片（JPEG/PNG）、PDF、Word 文件或 zip 压缩包"
+    raise refuse(415, "unsupported_type", message)
+
+
+def _zip_or_docx(path: str) -> FileType:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise refuse(422, "zip_damaged", "压缩包已损坏或不是有效的 zip 文件") from exc
+    if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
+        return DOCX
+    return ZIP
+
+
+def _contains(path: str, needle: bytes) -> bool:
+    """Whether `needle` occurs in the file, read in blocks (bounded memory)."""
+    tail = b""
+    with open(path, "rb") as handle:
+        while block := handle.read(READ_BLOCK):
+            if needle in tail + block:
+                return True
+            tail = block[-(len(needle) - 1) :]
+    return False
+
+
+def check_not_polyglot(path: str, file_type: FileType) -> None:
+    """Refuse a file that is also a zip (or, for a zip, also a PDF): one file, one type.
+
+    Unzip tools find an archive by its end-of-central-directory record near the end of a file,
+    wherever it starts, so a JPEG or PDF with a zip appended opens as both. `is_zipfile` looks for
+    exactly that record (and its consistency), which random image bytes do not fake.
+    """
+    if file_type in (ZIP, DOCX):
+        with open(path, "rb") as handle:
+            if b"%PDF-" in handle.read(1024):  # PDF readers accept the header anywhere in the first KiB
+                raise refuse(422, "polyglot", "文件同时是压缩包和 PDF（多重格式文件），为安全起见不予接收")
+        return
+    if zipfile.is_zipfile(path):
+        raise refuse(
+            422, "polyglot", f"文件既是{file_type.label}又是压缩包（多重格式文件），为安全起见不予接收，请上传原始文件"
+        )
+
+
+# ---------------------------------------------------------------- images
+
+
+def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) -> None:
+    """Decode and encode again: EXIF (GPS, device), XMP and anything hidden in or after the image are dropped.
+
+    Orientation is applied to the pixels first, so the photo still shows upright without EXIF.
+    """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    try:
+        with Image.open(src, formats=[PIL_FORMATS[file_type.ext]]) as image:
+            width, height = image.size
+            # Checked on the header before any pixel is decoded: a pixel flood never reaches memory.
+            if width * height > limit:
+                raise refuse(
+                    422,
+                    "image_too_many_pixels",
+                    f"图片像素过多（{width}×{height}），每张最多 {limit // 10_000} 万像素，请缩小后上传",
+                )
+            image.seek(0)  # an animated image keeps its first frame
+            image.load()
+            icc = image.info.get("icc_profile")
+            orientation = image.getexif().get(0x0112, 1)
+            clean = ImageOps.exif_transpose(image) if orientation != 1 else image
+            clean = _output_mode(clean, file_type)
+            if clean.mode == "RGB" and image.mode == "CMYK":
+                icc = None  # a CMYK profile does not describe the converted pixels
+            clean.info = {}  # no EXIF, XMP, comments or text chunks carried over
+            options: dict[str, Any] = {"icc_profile": icc} if icc else {}
+            if file_type is JPEG:
+                options.update(quality=90)
+            elif file_type is WEBP:
+                options.update(quality=90)
+            clean.save(dest, PIL_FORMATS[file_type.ext], **options)
+    except ServiceError:
+        raise
+    except Image.DecompressionBombError as exc:
+        # Pillow's own guard fires inside Image.open for sizes far beyond the limit (an error, not a warning).
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        count = f"（约 {int(found[1]) // 10_000} 万像素）" if found else ""
+        raise refuse(422, "image_too_many_pixels", f"图片像素过多{count}，每张最多 {limit // 10_000} 万像素") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise refuse(422, "image_damaged", f"{file_type.label}已损坏或无法识别，请重新拍摄或导出后上传") from exc
+
+
+def _output_mode(image: Any, file_type: FileType) -> Any:
+    if file_type is JPEG:
+        return image if image.mode in ("RGB", "L") else image.convert("RGB")
+    if image.mode in ("RGB", "RGBA", "L", "LA", "1") or (file_type is PNG and image.mode in ("I;16", "I")):
+        return image
+    return image.convert("RGBA")
+
+
+# ---------------------------------------------------------------- archives
+
+
+@dataclass(frozen=True)
+class ZipReport:
+    entries: int
+    uncompressed: int
+
+
+def inspect_zip(path: str, limits: EvidenceLimits, office: bool = False) -> ZipReport:
+    """Open an archive safely before it is kept; sizes are counted while decompressing, never taken from headers.
+
+    `office` (a .docx) allows archives under word/embeddings/ (embedded spreadsheets are zips themselves).
+    """
+    archive_size = os.path.getsize(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            _check_entries(infos, limits, office)
+            total = 0
+            for info in infos:
+                if info.is_dir():
+                    continue
+                total = _read_entry(archive, info, total, limits, office)
+    except ServiceError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise refuse(422, "zip_damaged", "压缩包已损坏或不是有效的 zip 文件") from exc
+    except NotImplementedError as exc:
+        raise refuse(422, "zip_unsupported", "压缩包使用了不支持的压缩方式，请用常见的 zip 格式重新压缩") from exc
+    if total > RATIO_FLOOR and total > limits.zip_max_ratio * max(archive_size, 1):
+        raise refuse(
+            422, "zip_ratio", f"压缩包解压后比原文件大 {limits.zip_max_ratio} 倍以上（疑似压缩炸弹），不予接收"
+        )
+    return ZipReport(len(infos), total)
+
+
+def _check_entries(infos: list[zipfile.ZipInfo], limits: EvidenceLimits, office: bool) -> None:
+    if not infos:
+        raise refuse(422, "zip_empty", "压缩包是空的")
+    if len(infos) > limits.zip_max_entries:
+        raise refuse(
+            422, "zip_too_many_entries", f"压缩包内文件过多（{len(infos)} 个），最多 {limits.zip_max_entries} 个"
+        )
+    for info in infos:
+        name = info.filename
+        parts = re.split(r"[\\/]", name)
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name:
+            raise refuse(422, "zip_unsafe_path", f"压缩包内有不安全的路径“{name[:60]}”（绝对路径或含 ..），不予接收")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise refuse(422, "zip_link", f"压缩包内有链接文件“{name[:60]}”，不予接收")
+        if info.flag_bits & 0x1:
+            raise refuse(422, "zip_encrypted", "压缩包内有加密的文件，请去掉密码后重新压缩")
+        if not office and ARCHIVE_NAMES.search(name) and not info.is_dir():
+            raise refuse(422, "zip_nested", f"压缩包内不能再有压缩包（“{name[:60]}”），请解开后一起压缩")
+    # Entries whose data overlap (one block of compressed data read as many files) are a known bomb.
+    ordered = sorted(infos, key=lambda i: i.header_offset)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.header_offset < before.header_offset + 30 + before.compress_size:
+            raise refuse(422, "zip_overlap", "压缩包结构异常（文件数据相互重叠，疑似压缩炸弹），不予接收")
+
+
+def _read_entry(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int, limits: EvidenceLimits, office: bool
+) -> int:
+    count = 0
+    head = b""
+    with archive.open(info) as entry:
+        while block := entry.read(READ_BLOCK):
+            if len(head) < 512:
+                head += block[: 512 - len(head)]
+            count += len(block)
+            total += len(block)
+            if total > limits.zip_max_total_bytes:
+                raise refuse(
+                    422,
+                    "zip_too_large",
+                    f"压缩包解压后超过 {_mb(limits.zip_max_total_bytes)}，不予接收（疑似压缩炸弹）",
+                )
+            if count > RATIO_FLOOR and count > limits.zip_max_ratio * max(info.compress_size, 1):
+                raise refuse(
+                    422,
+                    "zip_ratio",
+                    f"压缩包内“{info.filename[:60]}”的压缩比超过 {limits.zip_max_ratio}:1（疑似压缩炸弹），不予接收",
+                )
+    nested_allowed = office and info.filename.startswith("word/embeddings/")
+    if not nested_allowed and (head.startswith(ARCHIVE_MAGICS) or head[257:262] == b"ustar"):
+        raise refuse(422, "zip_nested", f"压缩包内不能再有压缩包（“{info.filename[:60]}”），请解开后一起压缩")
+    return total
+
+
+# ---------------------------------------------------------------- the whole check
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    path: str  # what will be stored: the upload itself, or its re-encoded copy
+    file_type: FileType
+    size: int
+    sha256: str
+
+
+def prepare_evidence(path: str, declared_name: str, limits: EvidenceLimits) -> PreparedFile:
+    """Blocking: decide the type, refuse what is unsafe, re-encode images. Nothing is stored here."""
+    file_type = sniff(path, declared_name)
+    check_not_polyglot(path, file_type)
+    final = path
+    if file_type.kind == "image":
+        final = path + ".clean"
+        reencode_image(path, final, file_type, limits.max_image_pixels)
+    elif file_type in (ZIP, DOCX):
+        inspect_zip(path, limits, office=file_type is DOCX)
+    size = os.path.getsize(final)
+    if size > limits.max_file_bytes:  # a re-encoded image can grow a little
+        raise refuse(413, "file_too_large", f"文件过大（{_mb(size)}），每个文件最多 {_mb(limits.max_file_bytes)}")
+    return PreparedFile(final, file_type, size, _sha256(final))
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(READ_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def clean_name(declared: str, file_type: FileType) -> str:
+    """A display name safe in headers and file systems, with the extension of the real type."""
+    name = unicodedata.normalize("NFC", declared or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*;').strip(" .")
+    stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
+    ext = EXTENSION_ALIASES.get(ext.lower(), ext.lower())
+    stem = (stem.strip(" .") or "证据材料")[:80]
+    return f"{stem}.{ext if ext == file_type.ext else file_type.ext}"
+
+
+def _heavy_slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    if loop not in _heavy_slots:
+        _heavy_slots[loop] = asyncio.Semaphore(HEAVY_AT_ONCE)
+    return _heavy_slots[loop]
+
+
+async def pending_evidence_bytes(ctx: ServiceContext, person_id: str) -> int:
+    """What the person has uploaded and not yet attached to a case (two queries)."""
+    cases = await ctx.db["cases"].find({"owner_person_id": person_id}, {"evidence": 1}).to_list(None)
+    attached = {file_id for case in cases for file_id in case.get("evidence", [])}
+    files = await ctx.db["files"].find({"owner_person_id": person_id, "purpose": PURPOSE}, {"size": 1}).to_list(None)
+    return sum(int(f.get("size", 0)) for f in files if f["_id"] not in attached)
+
+
+async def store_upload(
+    ctx: ServiceContext, blobs: BlobStore, person_id: str, path_to_temp_file: str, declared_name: str
+) -> dict[str, Any]:
+    """Check one received file, keep it encrypted and record it; returns {id, name, kind, size}.
+
+    The caller owns `path_to_temp_file` (and deletes it); a re-encoded copy made here is deleted here.
+    Anything refused raises a ServiceError naming the problem, and nothing is stored.
+    """
+    limits = ctx.settings.evidence
+    size = os.path.getsize(path_to_temp_file)
+    if size > limits.max_file_bytes:
+        raise refuse(413, "file_too_large", f"文件过大（{_mb(size)}），每个文件最多 {_mb(limits.max_file_bytes)}")
+    if size == 0:
+        raise refuse(400, "file_empty", "上传的文件是空的")
+    prepared: PreparedFile | None = None
+    try:
+        async with _heavy_slot():  # waiting here keeps the thread pool free for other blocking work
+            prepared = await ctx.run_blocking(prepare_evidence, path_to_temp_file, declared_name, limits)
+        pending = await pending_evidence_bytes(ctx, person_id)
+        if pending + prepared.size > limits.max_case_bytes:
+            raise refuse(
+                422,
+                "evidence_total_too_large",
+                f"待提交的证据材料合计将超过每件申请 {_mb(limits.max_case_bytes)} 的上限"
+                f"（已上传 {_mb(pending)}），请删减后再上传",
+            )
+        blob_id = await blobs.put(prepared.path)
+        record = {
+            "_id": uuid.uuid4().hex,
+            "purpose": PURPOSE,
+            "owner_person_id": person_id,
+            "name": clean_name(declared_name, prepared.file_type),
+            "kind": prepared.file_type.kind,
+            "content_type": prepared.file_type.content_type,
+            "size": prepared.size,
+            "sha256": prepared.sha256,
+            "blob_id": blob_id,
+            "created_at": ctx.clock(),
+        }
+        try:
+            await ctx.db["files"].insert_one(record)
+        except BaseException:
+            await blobs.delete(blob_id)  # no blob without its record
+            raise
+    finally:
+        if prepared is not None and prepared.path != path_to_temp_file:
+            os.unlink(prepared.path)
+        elif os.path.exists(path_to_temp_file + ".clean"):  # an image refused half-way through encoding
+            os.unlink(path_to_temp_file + ".clean")
+    return file_view(record)
+
+
+def file_view(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": record["_id"],
+        "name": record["name"],
+        "kind": record["kind"],
+        "size": record["size"],
+        "created_at": shanghai_iso(record.get("created_at")),
+    }
+
+
+# ---------------------------------------------------------------- reading back
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who asks to read a file: a person (a case's party) or a staff member."""
+
+    person_id: str = ""
+    member: StaffMember | None = None
+
+    @classmethod
+    def person(cls, person_id: str) -> Reader:
+        return cls(person_id=person_id)
+
+    @classmethod
+    def staff(cls, member: StaffMember) -> Reader:
+        return cls(member=member)
+
+
+async def _access(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -> str | None:
+    """The one rule of who may download a stored file, and why: "owner" for its owner, a case's serial
+    for staff of the centre of a case that lists it as evidence (every centre: system administrators;
+    one query on cases); None for anyone else."""
+    if reader.person_id:
+        return "owner" if record.get("owner_person_id") == reader.person_id else None
+    if reader.member is None:
+        return None
+    scope: dict[str, Any] = {"evidence": record["_id"]}
+    if reader.member.role != SYSTEM_ADMIN:
+        scope["centre.id"] = reader.member.centre_id
+    case = await ctx.db["cases"].find_one(scope, {"_id": 1})
+    return case["_id"] if case else None
+
+
+@dataclass
+class Download:
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    chunks: AsyncIterator[bytes]  # the first chunk is already read, so a missing blob fails before any header
+
+
+async def open_file(ctx: ServiceContext, blobs: BlobStore, reader: Reader, file_id: str) -> Download:
+    """A file the reader may see, ready to stream; anyone else's file is simply not found."""
+    record = await ctx.db["files"].find_one({"_id": file_id}) if FILE_ID.fullmatch(file_id or "") else None
+    why = await _access(ctx, reader, record) if record is not None else None
+    if why is None:
+        raise NotFound("没有找到这个文件", "file_not_found")
+    chunks = aiter(blobs.open(record["blob_id"]))
+    try:
+        first = await anext(chunks, b"")
+    except BlobNotFound as exc:
+        raise NotFound("这个文件已不存在，请重新上传", "file_gone") from exc
+    if reader.member is not None:  # a party's evidence (ID photos among it): recorded like a reveal
+        await audit.record(ctx, reader.member, "evidence_download", why, file_id=record["_id"])
+    return Download(
+        record["name"], record["content_type"], int(record["size"]), record.get("sha256", ""), _prepend(first, chunks)
+    )
+
+
+async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if first:
+        yield first
+    async for chunk in rest:
+        yield chunk

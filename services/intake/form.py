@@ -1,0 +1,111 @@
+"""The guided application as pages: steps, their fields (from the validation table), form values to data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+
+from docgen import labels
+from services.intake import validation as spec
+
+STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
+FORM_STEPS = ("applicant", "respondent", "claim")  # steps whose fields come from the validation table
+STEP_TITLES = {
+    "notice": "申请须知",
+    "applicant": "申请人信息",
+    "respondent": "被申请人信息",
+    "claim": "请求事项与事实理由",
+    "evidence": "证据材料",
+    "review": "核对并提交",
+}
+KIND_TITLES = {"worker": "劳动者申请调解", "employer": "用人单位申请调解"}
+
+_CHOICE_LABELS: dict[tuple[str, ...], dict[str, str]] = {
+    spec.ID_TYPES: labels.ID_TYPE,
+    spec.GENDERS: labels.GENDER,
+    spec.EDUCATION: labels.EDUCATION,
+    spec.INDUSTRIES: {code: f"{code} {name}" for code, name in labels.INDUSTRY.items()},
+    spec.NATURES: labels.NATURE,
+    spec.VENUES: labels.VENUE,
+}
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    input: str  # text|textarea|select|radio|date|tel|email|decimal
+    required: bool
+    max_len: int
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[tuple[str, str], ...]:
+    names = sorted(((c.alpha_3, labels.nationality(c.alpha_3)) for c in pycountry.countries), key=lambda c: c[1])
+    china = ("CHN", labels.nationality("CHN"))
+    return (china, *[c for c in names if c[0] != "CHN"])
+
+
+def _input_of(field: spec.Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
+    if field.kind == "choice":
+        table = _CHOICE_LABELS.get(field.choices, {})
+        return "select", tuple((code, table.get(code, code)) for code in field.choices)
+    if field.kind == "nationality":
+        return "select", _countries()
+    if field.kind == "bool":
+        return "radio", (("true", "是"), ("false", "否"))
+    if field.kind == "text" and field.max_len >= 1000:
+        return "textarea", ()
+    return {"date": "date", "mobile": "tel", "email": "email", "amount": "decimal"}.get(field.kind, "text"), ()
+
+
+def _section(kind: str, step: str) -> spec.Section:
+    return spec.CLAIM if step == "claim" else spec.SECTIONS[kind, step]
+
+
+def form_fields(kind: str, step: str) -> list[FormField]:
+    section = _section(kind, step)
+    fields = []
+    for name, field in section.fields.items():
+        widget, choices = _input_of(field)
+        fields.append(FormField(name, field.label, widget, name not in section.optional, field.max_len, choices))
+    return fields
+
+
+def values_from_form(kind: str, step: str, form: dict[str, str]) -> dict[str, Any]:
+    """The step's section as the API body has it: booleans from 是/否, empty fields left out."""
+    section = _section(kind, step)
+    values: dict[str, Any] = {}
+    for name, field in section.fields.items():
+        raw = form.get(name, "").strip()
+        if not raw:
+            continue
+        if field.kind == "bool":
+            values[name] = {"true": True, "false": False}.get(raw, raw)
+        else:
+            values[name] = raw
+    return values
+
+
+def form_values(section: dict[str, Any] | None) -> dict[str, str]:
+    """A stored section back into form strings (booleans as "true"/"false")."""
+    out: dict[str, str] = {}
+    for name, value in (section or {}).items():
+        out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return out
+
+
+def choice_label(kind: str, step: str, name: str, value: Any) -> str:
+    """How a stored value reads on the review page."""
+    field = _section(kind, step).fields.get(name)
+    if field is None or value is None:
+        return "" if value is None else str(value)
+    widget, choices = _input_of(field)
+    if widget in ("select", "radio"):
+        key = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return dict(choices).get(key, key)
+    return str(value)

@@ -1,0 +1,1 @@
+"""Laws, policies, typical cases and guidance before applying (empty until the guidance issue)."""

@@ -1,0 +1,1 @@
+"""Messages with people through WeChat: the background sender of the outbox, subscribe grants, the callback inbox."""

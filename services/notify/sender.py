@@ -1,0 +1,449 @@
+"""The background sender: delivers case notifications at least once, never again after WeChat acknowledged one.
+
+Every move writes its notifications into the case document (services/notifications.py) and lowers
+the case's `outbox_due_at` with `$min`. A pass reads the cases whose `outbox_due_at` has come, and
+for each case:
+
+1. claims the due notifications (state `pending` whose `next_attempt_at` has come, or `claimed`
+   whose claim expired: its sender crashed) with ONE conditional update: of several processes
+   only one matches, and a claim that is never finished expires after `claim_seconds`;
+2. sends each claimed notification, in the order they were written (the applicant reads
+   "accepted" before "scheduled"), trying the mini-program subscribe message where the applicant
+   granted one, then the official account's template message;
+3. records each result at once, with another conditional update: `sent` (never sent again),
+   back to `pending` with a back-off (temporary failure), or `failed` with a reason in Chinese
+   for the mediator (the applicant cannot be reached, or 48 hours of temporary failures).
+
+Every write of the sender is conditional on the case's `outbox_rev` (which the sender increments)
+and on the length of `notifications` (which moves change, as they only ever append): the written
+`outbox_due_at` is then computed from exactly the array it lands on, never from a stale copy that
+would hide a notification pushed meanwhile. The same condition makes array positions stable, so
+updates address `notifications.<i>` directly (mongomock's positional `$` in find_one_and_update
+updates the wrong element). Contract for other writers: only append to `notifications`; anything
+that changes an existing notification must also change `outbox_rev`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.cases.outbox import CLAIMED, FAILED, PENDING, SENT
+from services.core.context import ServiceContext
+from services.notify import subscriptions as mp_subscriptions
+from wechat.client import WeChatApi
+from wechat.errors import WeChatRefused, WeChatUnavailable
+from wechat.messages import send_subscribe, send_template, subscribe_payload, template_payload
+
+log = logging.getLogger("mediation.notifications")
+
+CHANNEL_OA = "wechat_oa_template"
+CHANNEL_MP = "wechat_mp_subscribe"
+CASES = "cases"
+PROJECTION = {"notifications": 1, "outbox_rev": 1, "outbox_due_at": 1}
+RECORD_TRIES = 6  # optimistic retries of one result write (each conflict is a concurrent move or claim)
+RATE_LIMIT_PAUSE = 10.0  # seconds an app id's sends pause after WeChat's 45009
+
+# WeChat refusals that concern the recipient or the message itself: retrying cannot help, another
+# channel might. The text is what the mediator reads on the case page.
+REFUSALS = {
+    43004: "申请人未关注公众号（或已取消关注），无法推送消息",
+    40003: "申请人的微信身份无效（openid 不正确），无法推送消息",
+    43101: "申请人未在小程序中授权此类订阅消息，无法推送消息",
+    40037: "消息模板编号无效，请管理员检查 config.yaml 中的 wechat_templates",
+    47003: "消息模板参数不符合微信要求，请管理员检查消息模板配置",
+}
+# Everything else is retried with back-off: -1 (busy, raised as WeChatUnavailable), 45009 (rate
+# limit), 40001/42001 after the token refresh, and unknown codes (often a configuration problem an
+# administrator fixes within the 48 hours).
+UNREACHABLE_NO_IDENTITY = "申请人没有绑定微信（未通过公众号或小程序登录），无法推送消息"
+UNREACHABLE_MP_ONLY = "申请人只通过小程序登录，且未订阅此类消息，无法推送消息"
+WECHAT_DOWN = "微信服务暂时无法连接，将自动重试"
+NO_OA_TEMPLATE = "未配置公众号消息模板，请管理员在 config.yaml 的 wechat_templates 中配置"
+UNSUPPORTED_RECIPIENT = "暂不支持向该类收件人推送微信消息"
+INTERNAL_ERROR = "发送时出现内部错误，将自动重试"
+
+
+@dataclass
+class Outcome:
+    """What one delivery attempt came to: `sent`, `pending` (retry later) or `failed`."""
+
+    state: str
+    channel: str | None = None
+    msgid: Any = None
+    error: str | None = None
+    errcode: int | None = None
+
+
+@dataclass
+class _Case:
+    """The sender's copy of a case's outbox, with the version its next write is conditional on."""
+
+    id: str
+    rev: int | None
+    due: datetime | None
+    notifications: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> _Case:
+        return cls(doc["_id"], doc.get("outbox_rev"), doc.get("outbox_due_at"), list(doc.get("notifications") or []))
+
+
+def _claimable(n: dict[str, Any], now: datetime) -> bool:
+    if n.get("state") == PENDING:
+        return (n.get("next_attempt_at") or now) <= now
+    if n.get("state") == CLAIMED:
+        return (n.get("claimed_until") or now) <= now
+    return False
+
+
+def next_due(notifications: list[dict[str, Any]], now: datetime) -> datetime | None:
+    """When the case needs the sender next: the earliest pending attempt or claim expiry; None if never."""
+    times = []
+    for n in notifications:
+        if n.get("state") == PENDING:
+            times.append(n.get("next_attempt_at") or now)
+        elif n.get("state") == CLAIMED:
+            times.append(n.get("claimed_until") or now)
+    return min(times, default=None)
+
+
+def _template_for(templates: dict[str, str], kind: str) -> str:
+    return templates.get(kind) or templates.get("default") or ""
+
+
+class TokenBucket:
+    """At most `rate` sends a second (bursts of one second's worth) for one WeChat app id in this process."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = max(rate, 0.001)
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.updated: float | None = None
+        self.paused_until = 0.0
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            if self.updated is not None:
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            wait = self.paused_until - now
+            if wait <= 0:
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.rate
+            await asyncio.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """WeChat said 45009 (calls over the limit): hold every send of this app id for a while."""
+        self.paused_until = max(self.paused_until, asyncio.get_running_loop().time() + seconds)
+        self.tokens = 0.0
+
+
+class NotificationSender:
+    """One per process: `start()` runs passes every `poll_seconds` (sooner after `wake()`); `run_once()` is one pass."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        oa_client: WeChatApi | None,
+        mp_client: WeChatApi | None,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.oa_client = oa_client
+        self.mp_client = mp_client
+        self.config = ctx.settings.notifications
+        self.rng = rng or random.Random()
+        self.buckets: dict[str, TokenBucket] = {}
+        self.stats = {"sent": 0, "retried": 0, "failed": 0, "conflicts": 0}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # --- running ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background loop on the running event loop (app.start)."""
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.get_running_loop().create_task(self._loop(), name="notification-sender")
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Let the pass in progress finish (its claims would otherwise wait for expiry), then stop."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except TimeoutError:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    def wake(self) -> None:
+        """Ask for a pass now (a service that just wrote a notification); the poll covers other processes."""
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        failing = False
+        while not self._stopping:
+            try:
+                handled = await self.run_once()
+                if failing:
+                    log.info("notification sender: the database answers again")
+                failing = False
+            except Exception:  # the database is down or a bug: keep the loop alive, say it once
+                handled = 0
+                if not failing:
+                    log.warning("notification sender: a pass failed; retrying every %.1f s", self.config.poll_seconds,
+                                exc_info=True)  # fmt: skip
+                failing = True
+            if self._stopping:
+                break
+            if handled >= self.config.batch:  # more cases are due: go on at once
+                await asyncio.sleep(0)
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.config.poll_seconds)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def run_once(self) -> int:
+        """One pass over the cases whose outbox is due; returns how many cases it read."""
+        now = self.ctx.clock()
+        cursor = self.ctx.db[CASES].find({"outbox_due_at": {"$lte": now}}, PROJECTION)
+        docs = await cursor.sort("outbox_due_at", 1).limit(self.config.batch).to_list(self.config.batch)
+        if not docs:
+            return 0
+        limit = asyncio.Semaphore(max(1, self.config.concurrency))
+
+        async def one(doc: dict[str, Any]) -> None:
+            async with limit:
+                await self.process_case(_Case.of(doc))
+
+        results = await asyncio.gather(*(one(doc) for doc in docs), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]  # the loop logs it; the other cases went on
+        return len(docs)
+
+    # --- one case -----------------------------------------------------------------------------
+
+    async def process_case(self, case: _Case) -> None:
+        claimed = await self.claim(case)
+        if claimed is None:
+            return
+        token, indexes = claimed
+        for index in indexes:
+            current = case.notifications[index]
+            if current.get("state") != CLAIMED or current.get("claim") != token:
+                continue  # re-read after a conflict: our claim lapsed and another sender has it
+            outcome = await self._deliver_safely(case.id, current)
+            await self._record(case, index, token, outcome)
+
+    async def claim(self, case: _Case) -> tuple[str, list[int]] | None:
+        """Claim the case's due notifications in one conditional update: (claim token, positions), or None."""
+        for _ in range(3):
+            now = self.ctx.clock()
+            indexes = [i for i, n in enumerate(case.notifications) if _claimable(n, now)]
+            if not indexes:
+                if case.due is not None and case.due <= now and next_due(case.notifications, now) != case.due:
+                    await self._write(case, {}, {})  # a stale outbox_due_at: correct it, or passes spin
+                return None
+            token = uuid.uuid4().hex
+            until = now + timedelta(seconds=self.config.claim_seconds)
+            changes, conditions = {}, {}
+            for i in indexes:
+                n = case.notifications[i]
+                changes[i] = {"state": CLAIMED, "claim": token, "claimed_until": until,
+                              "attempts": int(n.get("attempts") or 0) + 1}  # fmt: skip
+                conditions |= {f"notifications.{i}.id": n.get("id"), f"notifications.{i}.state": n.get("state"),
+                               f"notifications.{i}.attempts": n.get("attempts")}  # fmt: skip
+            if await self._write(case, changes, conditions):
+                return token, indexes
+            fresh = await self._read(case.id)  # another sender or a move got there first: look again
+            if fresh is None:
+                return None
+            case.rev, case.due, case.notifications = fresh.rev, fresh.due, fresh.notifications
+        return None
+
+    async def _read(self, case_id: str) -> _Case | None:
+        doc = await self.ctx.db[CASES].find_one({"_id": case_id}, PROJECTION)
+        return _Case.of(doc) if doc else None
+
+    async def _write(self, case: _Case, changes: dict[int, dict[str, Any]], conditions: dict[str, Any]) -> bool:
+        """Apply `changes` (position -> fields) if the outbox is still the version we read; recompute outbox_due_at."""
+        after = [n | changes.get(i, {}) for i, n in enumerate(case.notifications)]
+        due = next_due(after, self.ctx.clock())
+        rev = (case.rev or 0) + 1
+        fields = {f"notifications.{i}.{k}": v for i, c in changes.items() for k, v in c.items()}
+        update: dict[str, Any] = {"$set": {**fields, "outbox_rev": rev}}
+        if due is None:
+            update["$unset"] = {"outbox_due_at": ""}
+        else:
+            update["$set"]["outbox_due_at"] = due
+        # `outbox_rev: None` also matches a case the sender never wrote (no field yet).
+        version = {"_id": case.id, "outbox_rev": case.rev, "notifications": {"$size": len(case.notifications)}}
+        result = await self.ctx.db[CASES].update_one(version | conditions, update)
+        if result.matched_count != 1:
+            self.stats["conflicts"] += 1
+            return False
+        case.rev, case.due, case.notifications = rev, due, after
+        return True
+
+    async def _record(self, case: _Case, index: int, token: str, outcome: Outcome) -> None:
+        """Write one result; on a conflict re-read and apply it again to what is there now."""
+        notification_id = case.notifications[index].get("id")
+        for _ in range(RECORD_TRIES):
+            current = case.notifications[index]
+            if current.get("id") != notification_id:  # positions only move if someone broke the append-only rule
+                log.error("notification %s of case %s moved; result not recorded", notification_id, case.id)
+                return
+            changes = self._result_fields(current, token, outcome)
+            if changes is None:
+                return
+            if await self._write(case, {index: changes}, {f"notifications.{index}.id": notification_id}):
+                self._count(changes["state"], outcome)
+                return
+            fresh = await self._read(case.id)
+            if fresh is None:
+                return
+            case.rev, case.due, case.notifications = fresh.rev, fresh.due, fresh.notifications
+        # The claim will expire and the notification be tried again: at least once, as promised.
+        log.error("notification %s of case %s: result %s not recorded after %d conflicts",
+                  notification_id, case.id, outcome.state, RECORD_TRIES)  # fmt: skip
+
+    def _result_fields(self, current: dict[str, Any], token: str, outcome: Outcome) -> dict[str, Any] | None:
+        now = self.ctx.clock()
+        released = {"claim": None, "claimed_until": None}
+        if outcome.state == SENT:
+            if current.get("state") == SENT:
+                return None
+            # Acknowledged by WeChat: recorded whoever holds the claim now, so that nobody sends it again.
+            return {"state": SENT, "sent_at": now, "channel": outcome.channel, "msgid": outcome.msgid,
+                    "last_error": None, **released}  # fmt: skip
+        if current.get("state") != CLAIMED or current.get("claim") != token:
+            return None  # our claim expired and another sender owns the notification now
+        created = current.get("created_at") or now
+        if outcome.state == PENDING and now - created >= timedelta(hours=self.config.give_up_hours):
+            hours = f"{self.config.give_up_hours:g}"
+            error = f"{hours} 小时内微信一直未能接收此消息（{outcome.error}），已停止重试"
+            return {"state": FAILED, "failed_at": now, "last_error": error, **released}
+        if outcome.state == PENDING:
+            delay = self.backoff(int(current.get("attempts") or 1))
+            return {"state": PENDING, "next_attempt_at": now + delay, "last_error": outcome.error, **released}
+        return {"state": FAILED, "failed_at": now, "last_error": outcome.error, **released}
+
+    def _count(self, state: str, outcome: Outcome) -> None:
+        self.stats[{SENT: "sent", PENDING: "retried"}.get(state, "failed")] += 1
+        if state == FAILED:
+            log.warning("notification failed: %s", outcome.error)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential from `backoff_base_seconds`, capped, with jitter (so a backlog does not retry in step)."""
+        ceiling = min(self.config.backoff_cap_seconds, self.config.backoff_base_seconds * 2 ** min(attempts - 1, 30))
+        return timedelta(seconds=ceiling * (0.5 + 0.5 * self.rng.random()))
+
+    # --- delivery -----------------------------------------------------------------------------
+
+    async def _deliver_safely(self, case_id: str, notification: dict[str, Any]) -> Outcome:
+        try:
+            return await self.deliver(case_id, notification)
+        except Exception:  # a bug or the database: treated as temporary, so it is retried and then reported
+            log.exception("notification %s of case %s: delivery failed", notification.get("id"), case_id)
+            return Outcome(PENDING, error=INTERNAL_ERROR)
+
+    async def deliver(self, case_id: str, notification: dict[str, Any]) -> Outcome:
+        """Try the applicant's channels in turn; the first acknowledgement or temporary failure ends it."""
+        to = notification.get("to") or {}
+        if to.get("type") != "applicant" or not to.get("person_id"):
+            return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
+        person_id = to["person_id"]
+        kind = str(notification.get("kind") or "")
+        lines = notification.get("lines") or {}
+        oa_openid, mp_openid = await self._openids(person_id)
+        refusals: list[str] = []
+        if mp_openid and self.mp_client is not None:
+            template_id = _template_for(self.config.mp_templates, kind)
+            # The grant is taken before the send, so two senders never spend one grant twice.
+            if template_id and await mp_subscriptions.take_grant(self.ctx, person_id, template_id):
+                page = f"{self.config.mp_page}?serial={case_id}"
+                payload = subscribe_payload(mp_openid, template_id, lines, page, self.config.mp_keys)
+                outcome = await self._send(self.mp_client, send_subscribe, payload, CHANNEL_MP)
+                if outcome.state == PENDING:
+                    await mp_subscriptions.return_grant(self.ctx, person_id, template_id)
+                if outcome.state != FAILED:
+                    return outcome
+                if outcome.errcode == 43101:
+                    await mp_subscriptions.forget_grants(self.ctx, person_id, template_id)
+                refusals.append(outcome.error or "")
+        if oa_openid and self.oa_client is not None:
+            template_id = _template_for(self.config.oa_templates, kind)
+            if not template_id:
+                refusals.append(NO_OA_TEMPLATE)
+            else:
+                url = self.ctx.settings.public_base_url + str(notification.get("link") or "/h5/cases")
+                payload = template_payload(oa_openid, template_id, lines, url)
+                outcome = await self._send(self.oa_client, send_template, payload, CHANNEL_OA)
+                if outcome.state != FAILED:
+                    return outcome
+                refusals.append(outcome.error or "")
+        if not refusals:
+            refusals.append(UNREACHABLE_MP_ONLY if mp_openid else UNREACHABLE_NO_IDENTITY)
+        return Outcome(FAILED, error="；".join(dict.fromkeys(refusals)))
+
+    async def _openids(self, person_id: str) -> tuple[str | None, str | None]:
+        """The person's official account and mini-program openids (identities `_id` = provider:appid:openid)."""
+        cursor = self.ctx.db["identities"].find({"person_id": person_id}, {"_id": 1})
+        oa = f"wechat_oa:{self.ctx.settings.wechat_app_id}:"
+        mp = f"wechat_mp:{self.ctx.settings.mp_app_id}:"
+        oa_openid = mp_openid = None
+        for doc in await cursor.to_list(50):
+            key = str(doc["_id"])
+            if key.startswith(oa):
+                oa_openid = key[len(oa) :]
+            elif key.startswith(mp):
+                mp_openid = key[len(mp) :]
+        return oa_openid, mp_openid
+
+    def bucket(self, appid: str) -> TokenBucket:
+        if appid not in self.buckets:
+            self.buckets[appid] = TokenBucket(self.config.rate_per_second)
+        return self.buckets[appid]
+
+    async def _send(
+        self, client: WeChatApi, send: Callable[[WeChatApi, dict[str, Any]], dict[str, Any]], payload: dict[str, Any],
+        channel: str,
+    ) -> Outcome:  # fmt: skip
+        bucket = self.bucket(client.appid)
+        await bucket.acquire()
+        try:
+            result = await self.ctx.run_blocking(send, client, payload)
+        except WeChatUnavailable:
+            # The exception's text may carry the request URL with the access token: never stored.
+            return Outcome(PENDING, error=WECHAT_DOWN)
+        except WeChatRefused as exc:
+            if exc.errcode == 45009:
+                bucket.pause(RATE_LIMIT_PAUSE)
+                return Outcome(PENDING, error="微信接口调用超过频率限制，将稍后重试", errcode=exc.errcode)
+            if exc.errcode in REFUSALS:
+                return Outcome(FAILED, channel, error=REFUSALS[exc.errcode], errcode=exc.errcode)
+            error = f"微信暂未接受此消息（错误码 {exc.errcode}），将自动重试"
+            return Outcome(PENDING, error=error, errcode=exc.errcode)
+        return Outcome(SENT, channel, msgid=(result or {}).get("msgid"))

@@ -1,0 +1,1 @@
+"""Statistics of cases, maintained with each move (empty until the administration issue)."""
