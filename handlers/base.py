@@ -146,7 +146,7 @@ class ApiHandler(ServiceHandler):
         header = self.request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("请先登录（缺少登录凭证）", "token_missing")
+            raise Unauthorized("token_missing")
         return self.services.tokens.person_of(token.strip())
 
     def json_body(self) -> Any:

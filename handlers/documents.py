@@ -24,10 +24,9 @@ async def send_document(
     handler: tornado.web.RequestHandler, pdf: PdfConverter, file: documents.DocumentFile, fmt: str
 ) -> None:
     """The .docx as issued, or a PDF copy where LibreOffice is installed (503 otherwise)."""
-    data, name, content_type = file.data, file.filename, file.content_type
     if fmt == "pdf":
-        data, name, content_type = await pdf.convert(file.data), file.filename[:-5] + ".pdf", "application/pdf"
-    handler.set_header("Content-Type", content_type)
-    handler.set_header("Content-Disposition", content_disposition(name))
+        file = await documents.as_pdf(pdf, file)
+    handler.set_header("Content-Type", file.content_type)
+    handler.set_header("Content-Disposition", content_disposition(file.filename))
     handler.set_header("X-Content-Type-Options", "nosniff")
-    handler.finish(data)
+    handler.finish(file.data)

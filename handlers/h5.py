@@ -68,13 +68,13 @@ class ChooseKindHandler(PageHandler):
 
 def _kind(kind: str) -> str:
     if kind not in form.KIND_TITLES:
-        raise NotFound("没有这种申请")
+        raise NotFound("application_kind_unknown")
     return kind
 
 
 def _step(step: str) -> str:
     if step not in form.STEPS:
-        raise NotFound("页面不存在")
+        raise NotFound("page_not_found")
     return step
 
 
@@ -244,7 +244,7 @@ class H5FilesHandler(StreamedUploadMixin, ApiHandler):
         super().prepare()
         person = await session_person(self)
         if not person:
-            raise Unauthorized("登录已过期，请重新进入页面", "session_expired")
+            raise Unauthorized("session_expired")
         self.person = person
         self.begin_upload()
 

@@ -8,12 +8,17 @@ import tempfile
 import weakref
 from pathlib import Path
 
-from services.core.errors import DependencyDown
-
 CONVERSION_TIMEOUT_SECONDS = 60
-NOT_AVAILABLE = "PDF 版本暂不可用，请下载 Word（.docx）版本"
 # LibreOffice runs below the server's priority, as document renders do (services/documents.py).
 _BELOW_THE_EVENT_LOOP = ("nice", "-n", "10") if shutil.which("nice") else ()
+
+
+class PdfUnavailable(Exception):
+    """No PDF this time: `reason` is pdf_unavailable (no LibreOffice), pdf_timeout or pdf_failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class PdfConverter:
@@ -32,7 +37,7 @@ class PdfConverter:
 
     async def convert(self, docx: bytes) -> bytes:
         if not self.soffice:
-            raise DependencyDown(NOT_AVAILABLE, "pdf_unavailable")
+            raise PdfUnavailable("pdf_unavailable")
         async with self._lock:
             if self._profile is None:
                 self._profile = Path(tempfile.mkdtemp(prefix="mediation-lo-profile-"))
@@ -50,8 +55,8 @@ class PdfConverter:
                 except TimeoutError:
                     process.kill()
                     await process.wait()
-                    raise DependencyDown("PDF 转换超时，请稍后再试或下载 Word 版本", "pdf_timeout") from None
+                    raise PdfUnavailable("pdf_timeout") from None
                 target = Path(folder) / "document.pdf"
                 if process.returncode != 0 or not target.exists():
-                    raise DependencyDown("PDF 转换失败，请下载 Word 版本", "pdf_failed")
+                    raise PdfUnavailable("pdf_failed")
                 return target.read_bytes()

@@ -40,10 +40,9 @@ MAX_WAIT_SECONDS = 25.0  # long-poll cap: below common proxy idle timeouts
 POLL_INTERVAL = 0.5
 VERIFIED_ID_FIELD = "person.verified_id"
 
-PLATFORM_DOWN = "社保卡平台暂时无法连接或响应缓慢，请稍后再试，或使用账号密码登录"
 FAILURES = {
     "cancelled": "您在手机上取消了授权。如需登录，请重新扫码，或使用账号密码登录",
-    "platform_unavailable": PLATFORM_DOWN,
+    "platform_unavailable": "社保卡平台暂时无法连接或响应缓慢，请稍后再试，或使用账号密码登录",
     "identity_invalid": "社保卡平台返回的身份信息无法核验，请重新扫码，或使用账号密码登录",
     "card_linked_elsewhere": (
         "这张社保卡已关联另一个账户（例如曾用它直接登录过）。为保护您的信息，系统不会自动合并两个账户："
@@ -103,7 +102,7 @@ async def create_ticket(
     `session_person` is whoever this browser is signed in as now: a confirmed card joins them.
     """
     if not await provider.available():
-        raise DependencyDown(PLATFORM_DOWN, "card_platform_unavailable")
+        raise DependencyDown("card_platform_unavailable")
     ticket, secret, now = secrets.token_urlsafe(24), secrets.token_urlsafe(24), ctx.clock()
     ttl = ctx.settings.card_platform.ticket_seconds
     await ctx.db["card_tickets"].insert_one({

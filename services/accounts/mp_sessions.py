@@ -37,9 +37,9 @@ class SessionTokens:
         try:
             payload = self._serializer.loads(token, max_age=self.ttl)
         except SignatureExpired as exc:
-            raise Unauthorized("登录已过期，请重新登录", "token_expired") from exc
+            raise Unauthorized("token_expired") from exc
         except BadSignature as exc:
-            raise Unauthorized("登录凭证无效，请重新登录", "token_invalid") from exc
+            raise Unauthorized("token_invalid") from exc
         return payload["p"]
 
 
@@ -48,7 +48,7 @@ async def sign_in_with_code(ctx: ServiceContext, client: WeChatApi, tokens: Sess
     try:
         result = await ctx.run_blocking(call_wechat, client.wxa.code_to_session, code)
     except WeChatUnavailable as exc:
-        raise DependencyDown("微信服务暂时无法连接，请稍后再试", "wechat_unavailable") from exc
+        raise DependencyDown("wechat_unavailable") from exc
     except WeChatRefused as exc:
         message = CODE_ERRORS.get(exc.errcode, "微信登录失败，请重新打开小程序")
         raise ServiceError(400 if exc.errcode != 45011 else 429, "wechat_code_rejected", message, "code") from exc

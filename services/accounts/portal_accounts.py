@@ -15,6 +15,7 @@ from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.staff import password_problems
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
+from services.core.i18n import msg
 from services.core.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.core.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 
@@ -29,10 +30,7 @@ ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated da
 
 # The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 # The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
-BAD_CREDENTIALS = (
-    f"账号或密码错误；连续输错{MAX_FAILURES}次的账号会锁定{LOCK_PERIOD.seconds // 60}分钟，"
-    "可稍后再试，或用短信验证码重置密码后立即登录；还没有账号请先注册"
-)
+BAD_CREDENTIALS = msg("error.bad_credentials.portal", failures=MAX_FAILURES, minutes=LOCK_PERIOD.seconds // 60)
 
 
 def id_number_hash(ctx: ServiceContext, number: str) -> str:
@@ -117,9 +115,9 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     account_id = id_number_hash(ctx, number)
     accounts = ctx.db["portal_accounts"]
     if await accounts.find_one({"_id": account_id}, {"_id": 1}):
-        raise Conflict("该证件号码已注册过账号，请直接登录；忘记密码可通过短信重置", "id_number_taken", "id_number")
+        raise Conflict("id_number_taken", field="id_number")
     if await _find_by_mobile(ctx, mobile):
-        raise Conflict("该手机号已注册账号，请直接登录或通过短信重置密码", "mobile_taken", "mobile")
+        raise Conflict("mobile_taken", field="mobile")
     password_hash = await hash_password(form["password"])
     person_id = await _person_for_new_account(ctx, session_person, account_id)
     now = ctx.clock()
@@ -139,7 +137,7 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
             "password_changed_at": now,
         })  # fmt: skip
     except DuplicateKeyError as exc:  # a concurrent registration with the same ID number or mobile won
-        raise Conflict("该证件号码或手机号已注册账号，请直接登录", "account_taken", "id_number") from exc
+        raise Conflict("account_taken", field="id_number") from exc
     await link_identity(ctx, PROVIDER, "", account_id, person_id)
     return person_id
 
@@ -179,7 +177,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> tuple[
     now = ctx.clock()
     verdict = await verify_sign_in(ctx.db["portal_accounts"], doc, password, now, MAX_FAILURES, LOCK_PERIOD)
     if verdict is Verdict.WRONG or doc is None:
-        raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
+        raise Unauthorized("bad_credentials", BAD_CREDENTIALS)
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):
         update["password_hash"] = await hash_password(password)
@@ -200,7 +198,7 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
     await sms.consume_code(ctx, mobile, "reset", form["sms_code"])
     doc = await _find_by_mobile(ctx, mobile)
     if doc is None:
-        raise NotFound("该手机号没有注册账号，请先注册", "account_not_found")
+        raise NotFound("account_not_found")
     password_hash = await hash_password(form["password"])
     await ctx.db["portal_accounts"].update_one(
         {"_id": doc["_id"]},

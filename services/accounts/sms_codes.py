@@ -77,7 +77,7 @@ async def send_code(
     except SmsUnavailable as exc:
         await codes.delete_one({"_id": slot, "sent_at": now})  # not sent: may be asked again at once
         await _uncount(ctx, counted)
-        raise DependencyDown("短信服务暂时不可用，请稍后再试", "sms_unavailable") from exc
+        raise DependencyDown("sms_unavailable") from exc
     return int(RESEND_AFTER.total_seconds())
 
 

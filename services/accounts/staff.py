@@ -14,6 +14,7 @@ from services.accounts.lockout import Verdict, is_locked, verify_sign_in
 from services.accounts.passwords import hash_password, needs_rehash
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
+from services.core.i18n import msg
 from services.core.personal_data import mask_phone
 from settings import SettingsError
 
@@ -32,7 +33,7 @@ PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
 
 # The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 # The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
-BAD_CREDENTIALS = f"用户名或密码错误；连续输错{MAX_FAILURES}次的账号会锁定{LOCK_PERIOD.seconds // 60}分钟，请稍后再试"
+BAD_CREDENTIALS = msg("error.bad_credentials", failures=MAX_FAILURES, minutes=LOCK_PERIOD.seconds // 60)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
     now = ctx.clock()
     verdict = await verify_sign_in(staff, doc, password, now, MAX_FAILURES, LOCK_PERIOD)
     if verdict is Verdict.WRONG or doc is None:
-        raise Unauthorized(BAD_CREDENTIALS, "bad_credentials")
+        raise Unauthorized("bad_credentials", BAD_CREDENTIALS)
     # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
     if not doc.get("active", False):
         raise ServiceError(403, "account_inactive", "账号已停用，请联系管理员")
@@ -185,7 +186,7 @@ async def create_staff(
     try:
         await ctx.db["staff"].insert_one(doc)
     except DuplicateKeyError as exc:
-        raise Conflict(f"用户名 {login} 已被使用", "login_taken", "login") from exc
+        raise Conflict("login_taken", field="login", login=login) from exc
     return _member(doc)
 
 
@@ -292,7 +293,7 @@ async def change_own_password(ctx: ServiceContext, login: str, old: str, new: st
 async def create_first_admin(ctx: ServiceContext, login: str, name: str, centre_id: str, password: str) -> StaffMember:
     """The first system administrator; refused (409) once any system administrator exists."""
     if await ctx.db["staff"].count_documents({"role": SYSTEM_ADMIN}) > 0:
-        raise Conflict("系统管理员已存在，请由其在后台创建账号", "admin_exists")
+        raise Conflict("admin_exists")
     return await create_staff(ctx, None, login, name, SYSTEM_ADMIN, centre_id, password)
 
 

@@ -38,7 +38,7 @@ async def person_from_oauth_code(ctx: ServiceContext, oauth: WebOAuth, code: str
     try:
         result = await ctx.run_blocking(call_wechat, oauth.exchange_code, code)
     except WeChatUnavailable as exc:
-        raise DependencyDown("微信服务暂时无法连接，请稍后再试", "wechat_unavailable") from exc
+        raise DependencyDown("wechat_unavailable") from exc
     except WeChatRefused as exc:
         raise ServiceError(400, "oauth_code_rejected", "授权已失效或已被使用，请重新进入页面") from exc
     if result.get("is_snapshotuser") == 1:

@@ -16,10 +16,12 @@ from pymongo import ReturnDocument
 
 from docgen import DocgenError, DocumentRenderer, RenderedDocument, sm3_hex
 from docgen.context import TITLES
+from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, can_see_centre
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import NotFound, ServiceError
+from services.core.errors import DependencyDown, NotFound, ServiceError
+from services.core.i18n import msg
 from services.core.personal_data import unseal_party
 from store.blobs import BlobStore
 
@@ -115,9 +117,9 @@ async def generate(
     """Render, store encrypted as a new version (older ones are kept), record it in the case's timeline."""
     doc = await ctx.db["cases"].find_one({"_id": serial})
     if doc is None or not can_see_centre(member, doc["centre"]["id"]):
-        raise NotFound("没有找到这件案件", "case_not_found")
+        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     if kind not in TITLES:
-        raise NotFound("没有这种文书", "document_kind_unknown")
+        raise NotFound("document_kind_unknown")
     case = await export_case(ctx, doc)
     now = ctx.clock()
     document_id = uuid.uuid4().hex
@@ -162,14 +164,14 @@ async def case_documents(ctx: ServiceContext, serial: str) -> list[dict[str, Any
 async def documents_for_party(ctx: ServiceContext, person_id: str, serial: str) -> list[dict[str, Any]]:
     """The documents of one of the person's own cases; someone else's case is not found."""
     if await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id}, {"_id": 1}) is None:
-        raise NotFound("没有找到这件申请", "case_not_found")
+        raise NotFound("case_not_found")
     return await case_documents(ctx, serial)
 
 
 async def documents_for_staff(ctx: ServiceContext, member: StaffMember, serial: str) -> list[dict[str, Any]]:
     doc = await ctx.db["cases"].find_one({"_id": serial}, {"centre": 1})
     if doc is None or not can_see_centre(member, doc["centre"]["id"]):
-        raise NotFound("没有找到这件案件", "case_not_found")
+        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     return await case_documents(ctx, serial)
 
 
@@ -186,7 +188,7 @@ async def document_for_party(
     record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial})
     owned = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id}, {"_id": 1})
     if record is None or owned is None:
-        raise NotFound("没有找到这份文书", "document_not_found")
+        raise NotFound("document_not_found")
     return await _file(blobs, record)
 
 
@@ -197,12 +199,21 @@ async def document_for_staff(
     record = await ctx.db["documents"].find_one({"_id": document_id})
     doc = await ctx.db["cases"].find_one({"_id": record["serial"]}, {"centre": 1}) if record else None
     if record is None or doc is None or not can_see_centre(member, doc["centre"]["id"]):
-        raise NotFound("没有找到这份文书", "document_not_found")
+        raise NotFound("document_not_found")
     file = await _file(blobs, record)
     # A document shows the parties' numbers in clear: recorded like a reveal, before the file leaves.
     await audit.record(ctx, member, "document_download", record["serial"], document_id=document_id,
                        kind=record["kind"], version=record["version"])  # fmt: skip
     return file
+
+
+async def as_pdf(converter: PdfConverter, file: DocumentFile) -> DocumentFile:
+    """A PDF copy of a document (LibreOffice, where installed); 503 when none can be made now."""
+    try:
+        data = await converter.convert(file.data)
+    except PdfUnavailable as exc:
+        raise DependencyDown(exc.reason) from exc
+    return DocumentFile(file.filename.removesuffix(".docx") + ".pdf", "application/pdf", data)
 
 
 async def _file(blobs: BlobStore, record: dict[str, Any]) -> DocumentFile:
@@ -214,7 +225,7 @@ async def verification(ctx: ServiceContext, document_id: str) -> dict[str, Any]:
     """What the public verification page shows: the kind, the case serial, the date, the fingerprint."""
     record = await ctx.db["documents"].find_one({"_id": document_id}) if len(document_id) == 32 else None
     if record is None:
-        raise NotFound("查无此文书：编号不存在，文书可能不是本系统出具的", "document_not_found")
+        raise NotFound("document_not_found", msg("error.document_not_found.verify"))
     return {
         "id": record["_id"], "title": record["title"], "serial": record["serial"], "version": record["version"],
         "issued_date": shanghai_iso(record["issued_at"])[:10], "sm3": record["sm3"],

@@ -19,6 +19,7 @@ from services.cases.views import apply_move, case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, mediation_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.core.i18n import msg
 from services.core.personal_data import SEALED_FIELDS, unseal_party
 from services.core.work_calendar import WorkCalendar, load_work_calendar
 from services.intake.validation import SECTIONS
@@ -156,7 +157,7 @@ async def _case_for(ctx: ServiceContext, member: StaffMember, serial: str) -> di
     """The case if the member's centre holds it; another centre's case is simply not found."""
     doc = await ctx.db["cases"].find_one({"_id": serial})
     if doc is None or not can_see_centre(member, doc["centre"]["id"]):
-        raise NotFound("没有找到这件案件", "case_not_found")
+        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     return doc
 
 
@@ -194,7 +195,7 @@ async def reveal(ctx: ServiceContext, member: StaffMember, serial: str, party: s
     doc = await _case_for(ctx, member, serial)
     value = unseal_party(ctx.cipher, doc[party], party).get(field)
     if not isinstance(value, str):
-        raise NotFound("该项没有填写")
+        raise NotFound("field_empty")
     await audit.record(ctx, member, "reveal", serial, field=f"{party}.{field}")
     return value
 
@@ -224,7 +225,7 @@ async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator
         return_document=ReturnDocument.AFTER,
     )
     if updated is None:
-        raise Conflict("案件已结束，不能再指派调解员", "case_closed", "status")
+        raise Conflict("case_closed", field="status")
     return updated
 
 
@@ -315,7 +316,7 @@ async def answer_clarified(
     except Conflict:
         current = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id}, {"clarified": 1})
         if current and (current.get("clarified") or {}).get("version") != version:
-            raise Conflict("调解员已更新了请求事项，请刷新页面查看最新版本", "clarified_version_stale") from None
+            raise Conflict("clarified_version_stale") from None
         raise
     return case_detail(doc)
 
@@ -377,7 +378,7 @@ async def simple_move(
             doc, move, "调解未达成协议", {"案件编号": serial, "后续": "可依法申请劳动人事争议仲裁"}, link, now
         )
     else:
-        raise NotFound("没有这种操作")
+        raise NotFound("action_unknown")
     return await apply_move(
         ctx, serial, move, _actor(member), CHANNEL, set_fields=set_fields, notify=[notice], note=note
     )

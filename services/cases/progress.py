@@ -13,10 +13,10 @@ from services.cases.views import phone_last4_matches
 from services.cases.workflow import STATUS_LABELS
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from services.core.i18n import msg
 from services.core.ratelimit import ClientRateLimiter
 
 LAST4_PATTERN = re.compile(r"^\d{4}$")
-NOT_FOUND_MESSAGE = "流水号与手机号后四位不匹配，或案件不存在"
 
 
 def _too_many() -> ServiceError:
@@ -50,7 +50,7 @@ async def check_progress(
         {"_id": serial}, {"status": 1, "kind": 1, "applicant": 1, "created_at": 1, "updated_at": 1, "session": 1}
     )
     if doc is None or not phone_last4_matches(ctx, doc, phone_last4):
-        raise NotFound(NOT_FOUND_MESSAGE, "case_not_found")
+        raise NotFound("case_not_found", msg("error.case_not_found.progress"))
     session = doc.get("session") or {}
     return {
         "serial": serial,

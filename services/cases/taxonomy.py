@@ -177,5 +177,5 @@ class Taxonomies:
     def for_centre(self, centre_id: str) -> Taxonomy:
         taxonomy = self._by_centre.get(centre_id)
         if taxonomy is None:
-            raise NotFound(f"未知的调解中心：{centre_id}", "unknown_centre")
+            raise NotFound("unknown_centre", centre=centre_id)
         return taxonomy

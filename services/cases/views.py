@@ -198,7 +198,7 @@ async def my_case(ctx: ServiceContext, person_id: str, serial: str) -> dict[str,
     """One of the person's cases with its timeline; someone else's case is simply not found."""
     doc = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id})
     if doc is None:
-        raise NotFound("没有找到这件申请", "case_not_found")
+        raise NotFound("case_not_found")
     return case_detail(doc)
 
 
@@ -256,9 +256,9 @@ async def apply_move(
         return updated
     current = await ctx.db["cases"].find_one(scope, {"status": 1})
     if current is None:
-        raise NotFound("没有找到这件申请", "case_not_found")
+        raise NotFound("case_not_found")
     label = workflow.STATUS_LABELS.get(current["status"], current["status"])
-    raise Conflict(f"案件当前状态为“{label}”，不能{move.label}", "move_not_allowed", "status")
+    raise Conflict("move_not_allowed", field="status", current=label, move=move.label)
 
 
 def case_summary(doc: dict[str, Any]) -> dict[str, Any]:

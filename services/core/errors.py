@@ -1,8 +1,15 @@
-"""One error family for the whole service layer; handlers map it to HTTP in one place."""
+"""One error family for the whole service layer; handlers map it to HTTP in one place.
+
+A refusal carries a code (stable, in the API) and a message that is not yet words: a catalogue key
+(by default `error.<code>`) with its parameters, put into the caller's language where it is shown.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from services.core.i18n import DEFAULT_LOCALE, Msg, msg, words
 
 
 @dataclass(frozen=True)
@@ -11,24 +18,52 @@ class FieldError:
 
     field: str
     code: str
-    message: str  # Chinese, for the person filling the form
+    text: Msg | str  # what the person filling the form reads
 
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message, "field": self.field}
+    @property
+    def message(self) -> str:
+        return words(self.text)
+
+    def message_in(self, locale: str) -> str:
+        return words(self.text, locale)
+
+    def as_dict(self, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+        return {"code": self.code, "message": self.message_in(locale), "field": self.field}
+
+
+def field_error(field: str, code: str, key: str = "", **params: Any) -> FieldError:
+    """A field problem whose words are the catalogue's `key` (default `error.<code>`)."""
+    return FieldError(field, code, msg(key or f"error.{code}", **params))
 
 
 class ServiceError(Exception):
-    """A refusal the caller can understand: carries an HTTP status, a code and a Chinese message."""
+    """A refusal the caller can understand: an HTTP status, a code, a message and the fields concerned.
+
+    `text` defaults to the catalogue entry `error.<code>` filled with `params`.
+    """
 
     def __init__(
-        self, status: int, code: str, message: str, field: str = "", errors: list[FieldError] | None = None
+        self,
+        status: int,
+        code: str,
+        text: Msg | str | None = None,
+        field: str = "",
+        errors: list[FieldError] | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
+        self.text: Msg | str = text if text is not None else msg(f"error.{code}", **params)
         self.field = field
         self.errors = list(errors or [])
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return words(self.text)
+
+    def message_in(self, locale: str) -> str:
+        return words(self.text, locale)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
@@ -39,26 +74,36 @@ class ValidationFailed(ServiceError):
 
     def __init__(self, errors: list[FieldError]) -> None:
         first = errors[0]
-        super().__init__(422, first.code, first.message, first.field, list(errors))
+        super().__init__(422, first.code, first.text, first.field, list(errors))
+
+
+def invalid(field: str, code: str, key: str = "", **params: Any) -> ValidationFailed:
+    """A 422 for one field, its words from the catalogue (`key`, default `error.<code>`)."""
+    return ValidationFailed([field_error(field, code, key, **params)])
 
 
 class NotFound(ServiceError):
-    def __init__(self, message: str = "未找到", code: str = "not_found") -> None:
-        super().__init__(404, code, message)
+    def __init__(self, code: str = "not_found", text: Msg | str | None = None, **params: Any) -> None:
+        super().__init__(404, code, text, **params)
 
 
 class Conflict(ServiceError):
-    def __init__(self, message: str, code: str = "conflict", field: str = "") -> None:
-        super().__init__(409, code, message, field)
+    def __init__(self, code: str = "conflict", text: Msg | str | None = None, field: str = "", **params: Any) -> None:
+        super().__init__(409, code, text, field, **params)
 
 
 class Unauthorized(ServiceError):
-    def __init__(self, message: str = "请先登录", code: str = "unauthorized") -> None:
-        super().__init__(401, code, message)
+    def __init__(self, code: str = "unauthorized", text: Msg | str | None = None, **params: Any) -> None:
+        super().__init__(401, code, text, **params)
+
+
+class Forbidden(ServiceError):
+    def __init__(self, code: str = "forbidden", text: Msg | str | None = None, **params: Any) -> None:
+        super().__init__(403, code, text, **params)
 
 
 class DependencyDown(ServiceError):
-    """A dependency (database, WeChat) did not answer: 503, nothing changed."""
+    """A dependency (database, WeChat, SMS, LibreOffice) did not answer: 503, nothing changed."""
 
-    def __init__(self, message: str, code: str = "unavailable") -> None:
-        super().__init__(503, code, message)
+    def __init__(self, code: str = "unavailable", text: Msg | str | None = None, **params: Any) -> None:
+        super().__init__(503, code, text, **params)

@@ -8,6 +8,7 @@ from services.accounts import portal_accounts
 from services.cases.views import submit_application
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from services.core.i18n import msg
 from services.core.personal_data import SEALED_FIELDS, mask_field, masked_party, seal_party, unseal_party
 from services.intake.validation import validate_application, validate_draft
 
@@ -80,7 +81,7 @@ async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) 
 async def load_draft(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, Any]:
     stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
     if stored is None:
-        raise NotFound("还没有保存的草稿", "draft_not_found")
+        raise NotFound("draft_not_found")
     return _view(stored["data"], stored["updated_at"])
 
 
@@ -94,7 +95,7 @@ async def submit_draft(
     """Submit the saved draft as the application; the draft is removed once the case exists."""
     stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
     if stored is None:
-        raise NotFound("没有可提交的草稿，请重新填写", "draft_not_found")
+        raise NotFound("draft_not_found", msg("error.draft_not_found.submit"))
     body = _clear_body(ctx, stored["data"])
     case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
     await delete_draft(ctx, person_id, kind)

@@ -468,12 +468,12 @@ async def open_file(ctx: ServiceContext, blobs: BlobStore, reader: Reader, file_
     record = await ctx.db["files"].find_one({"_id": file_id}) if FILE_ID.fullmatch(file_id or "") else None
     why = await _access(ctx, reader, record) if record is not None else None
     if why is None:
-        raise NotFound("没有找到这个文件", "file_not_found")
+        raise NotFound("file_not_found")
     chunks = aiter(blobs.open(record["blob_id"]))
     try:
         first = await anext(chunks, b"")
     except BlobNotFound as exc:
-        raise NotFound("这个文件已不存在，请重新上传", "file_gone") from exc
+        raise NotFound("file_gone") from exc
     if reader.member is not None:  # a party's evidence (ID photos among it): recorded like a reveal
         await audit.record(ctx, reader.member, "evidence_download", why, file_id=record["_id"])
     return Download(
