@@ -14,21 +14,9 @@ from typing import Any
 
 import tornado.web
 
-from handlers import (
-    files,
-    h5,
-    mp,
-    mp_subscriptions,
-    office,
-    office_admin,
-    portal,
-    public,
-    taxonomy,
-    verify,
-    wechat_callback,
-)
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
+from handlers.routes import ROUTES
 from platforms.card import CardPlatformClient
 from platforms.pdf import PdfConverter
 from platforms.sms import NoSms, SmsProvider
@@ -156,21 +144,9 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
         deadline_watch=DeadlineWatch(ctx),
     )
-    routes = [
-        *public.routes,
-        *mp.routes,
-        *mp_subscriptions.routes,
-        *files.routes,
-        *wechat_callback.routes,
-        *h5.routes,
-        *taxonomy.routes,
-        *office.routes,
-        *office_admin.routes,
-        *verify.routes,
-        *portal.routes,
-    ]
+    ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
     return tornado.web.Application(
-        routes,
+        ROUTES,
         services=services,
         mongo_client=client,
         default_handler_class=NotFoundHandler,

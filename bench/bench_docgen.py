@@ -24,6 +24,9 @@ from docgen.qr import qr_png  # noqa: E402
 from docgen.render import QR_WIDTH_MM, DocumentRenderer  # noqa: E402
 from docgen.sample import sample_case  # noqa: E402
 from docgen.templates import template_path  # noqa: E402
+from i18n import Words  # noqa: E402
+
+WORDS = Words()
 
 DOCUMENT_ID = "D20261122000171-0001"
 VERIFY_URL = f"https://mediate.example.gov.cn/verify/{DOCUMENT_ID}"
@@ -34,7 +37,8 @@ def bench(kind: str, rounds: int, renderer: DocumentRenderer) -> tuple[float, fl
     case = sample_case()
     issued_at = datetime.now(UTC)
     path = template_path(kind)
-    context = build_context(kind, case, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=issued_at)
+    context = build_context(kind, case, words=WORDS, document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
+                            issued_at=issued_at)
     png = qr_png(VERIFY_URL)
 
     def bare() -> bytes:
@@ -61,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args()
-    renderer = DocumentRenderer()
+    renderer = DocumentRenderer(WORDS)
     print(f"{'kind':<24}{'ours doc/s':>12}{'bare doc/s':>12}{'ratio':>8}")
     for kind in KINDS:
         ours, bare = bench(kind, args.rounds, renderer)

@@ -62,7 +62,7 @@ async def serve_standin() -> None:
 async def seed(ctx: Any, count: int) -> list[tuple[str, str]]:
     """`count` people, each following the account (an OA identity) with one submitted case."""
     from services.accounts.persons import person_for_identity
-    from services.cases.views import submit_application
+    from services.intake.submission import submit_application
     from tests.samples import worker_body
 
     out = []
@@ -76,13 +76,15 @@ async def seed(ctx: Any, count: int) -> list[tuple[str, str]]:
 
 
 async def push(ctx: Any, serial: str, person: str) -> str:
-    """What a move writes: a notification in the case document and `$min` on outbox_due_at."""
-    from services.cases.outbox import applicant_notice, push_notifications
+    """What a change writes through the case writer: a timeline event and a notification, in one update."""
+    from services.cases import moves
+    from services.cases.outbox import applicant_notice
 
     now = ctx.clock()
-    notice = applicant_notice(person, "accept", "调解申请已受理", {"案件编号": serial, "状态": "已受理"},
-                              f"/h5/cases/{serial}?n={uuid.uuid4().hex[:10]}", now)  # fmt: skip
-    await ctx.db["cases"].update_one({"_id": serial}, push_notifications([notice], now))
+    notice = applicant_notice(person, "accept", f"/h5/cases/{serial}?n={uuid.uuid4().hex[:10]}", now,
+                              [("serial", serial), ("status", "已受理")])  # fmt: skip
+    await moves.record_event(ctx, serial, "bench_notice", ("system", "bench"), "system", "submitted", notify=[notice],
+                             projection={"_id": 1})  # fmt: skip
     return notice["id"]
 
 
@@ -104,15 +106,19 @@ async def latencies(ctx: Any, ids: set[str]) -> list[float]:
 
 
 async def steady(ctx: Any, sender: Any, cases: list[tuple[str, str]], rate: float, seconds: float, wake: bool) -> Run:
+    """Pushes at `rate`; `wake`: the case writer wakes this sender (a change in this process), otherwise the
+    sender learns of each by polling (a change written by another process)."""
     before = sender.stats["sent"] + sender.stats["failed"]
     ids, started, i = set(), time.monotonic(), 0
-    while time.monotonic() - started < seconds:
-        serial, person = cases[i % len(cases)]
-        ids.add(await push(ctx, serial, person))
-        if wake:
-            sender.wake()
-        i += 1
-        await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+    ctx.wake_outbox = sender.wake if wake else (lambda: None)
+    try:
+        while time.monotonic() - started < seconds:
+            serial, person = cases[i % len(cases)]
+            ids.add(await push(ctx, serial, person))
+            i += 1
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+    finally:
+        ctx.wake_outbox = sender.wake
     await wait_sent(sender, before + len(ids), 30)
     return Run(await latencies(ctx, ids), time.monotonic() - started)
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from docgen.context import KINDS
 from docgen.errors import DocgenError, DocumentRefused, TemplateProblem
 from docgen.render import DocumentRenderer
+from i18n import Words
 
 EXIT_REFUSED = 1  # the case cannot fill this document
 EXIT_USAGE = 2  # bad arguments, unreadable or invalid JSON
 EXIT_TEMPLATE = 3  # a template is broken
+WORDS = Words("zh_CN")  # documents are Chinese; their words come from the service's catalogue
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
 
     document_id = args.document_id or uuid.uuid4().hex
     try:
-        renderer = DocumentRenderer(args.templates)
+        renderer = DocumentRenderer(WORDS, args.templates)
         doc = renderer.render(args.kind, case, document_id=document_id,
                               verify_url=f"{args.base_url.rstrip('/')}/verify/{document_id}",
                               issued_at=datetime.now(UTC))

@@ -9,8 +9,8 @@ from typing import Any
 
 import cn2an
 
-from docgen import labels
 from docgen.errors import DocumentRefused, UnknownDocumentKind
+from docgen.words import PARTY_KINDS, Words
 
 try:
     from zoneinfo import ZoneInfo
@@ -19,13 +19,7 @@ try:
 except Exception:  # no tz database: China has kept UTC+8 without summer time since 1991
     SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-TITLES = {
-    "application": "劳动人事争议调解申请书",
-    "agreement": "调解协议书",
-    "arbitration": "劳动人事争议仲裁申请书",
-    "judicial_confirmation": "司法确认申请书",
-}
-KINDS = list(TITLES)
+KINDS = ["application", "agreement", "arbitration", "judicial_confirmation"]  # their titles: Words.title
 
 # Every variable a template may use. A leaf is None, an object a dict, a list of objects [dict].
 # build_context() always returns exactly this shape (text is "" when the case has nothing).
@@ -69,16 +63,16 @@ _TRAILING_PUNCT = "。；;，,.、 \n\t"
 # ---------------------------------------------------------------- refusal
 
 
-def check_can_fill(kind: str, case: dict) -> None:
+def check_can_fill(kind: str, case: dict, words: Words) -> None:
     """Raise DocumentRefused (or UnknownDocumentKind) when `case` cannot fill a document of `kind`."""
-    if kind not in TITLES:
+    if kind not in KINDS:
         raise UnknownDocumentKind(kind, KINDS)
-    title = TITLES[kind]
-    if not isinstance(case, dict) or case.get("kind") not in labels.PARTY_KIND:
+    title = words.title(kind)
+    if not isinstance(case, dict) or case.get("kind") not in PARTY_KINDS:
         raise DocumentRefused("invalid_case", "案件数据有误：缺少申请人类型（kind）",
                               "invalid case: 'kind' must be 'worker' or 'employer'")
     status = case.get("status", "")
-    status_label = labels.label(labels.STATUS, status) or "未知"
+    status_label = words.label("status", status) or "未知"
     if kind == "arbitration" and status == "withdrawn":
         raise DocumentRefused("case_withdrawn", f"案件已撤回，不能生成{title}",
                               "the case was withdrawn: no arbitration application")
@@ -113,24 +107,27 @@ def _agreement_terms(outcome: dict) -> list:
 # ---------------------------------------------------------------- the context
 
 
-def build_context(kind: str, case: dict, *, document_id: str, verify_url: str, issued_at: datetime) -> dict:
+def build_context(
+    kind: str, case: dict, *, words: Words, document_id: str, verify_url: str, issued_at: datetime
+) -> dict:
     """The template variables (exactly VARIABLES' shape) for a document of `kind` about `case`.
 
-    Raises DocumentRefused when the case cannot fill the document. `qr` is left "" for the
-    renderer to put the image in.
+    `words` gives the title and the words of every code. Raises DocumentRefused when the case cannot
+    fill the document. `qr` is left "" for the renderer to put the image in.
     """
-    check_can_fill(kind, case)
+    check_can_fill(kind, case, words)
     applicant_kind = case["kind"]
     applicant = case.get("applicant") or {}
     respondent = case.get("respondent") or {}
     if applicant_kind == "worker":
-        worker = _worker(applicant, "申请人")
-        employer = _employer(respondent, "被申请人")
-        applicant_rows, respondent_rows = _worker_applicant_rows(applicant), _employer_respondent_rows(respondent)
+        worker = _worker(applicant, "申请人", words)
+        employer = _employer(respondent, "被申请人", words)
+        applicant_rows, respondent_rows = _worker_applicant_rows(worker), _employer_respondent_rows(employer)
     else:
-        worker = _worker(respondent, "被申请人")
-        employer = _employer(applicant, "申请人")
-        applicant_rows, respondent_rows = _employer_applicant_rows(applicant), _worker_respondent_rows(respondent)
+        worker = _worker(respondent, "被申请人", words)
+        employer = _employer(applicant, "申请人", words)
+        applicant_rows = _employer_applicant_rows(employer, bool(applicant.get("is_agent")))
+        respondent_rows = _worker_respondent_rows(worker)
     by_kind = {"worker": worker, "employer": employer}
     respondent_kind = "employer" if applicant_kind == "worker" else "worker"
 
@@ -147,24 +144,24 @@ def build_context(kind: str, case: dict, *, document_id: str, verify_url: str, i
     centre = case.get("centre") or {}
     return {
         "kind": kind,
-        "title": TITLES[kind],
+        "title": words.title(kind),
         "document_id": text(document_id),
         "verify_url": text(verify_url),
         "issued_date": zh_date(issued_at, "issued_at"),
         "qr": "",
         "serial": text(case.get("serial")),
-        "status": labels.label(labels.STATUS, case.get("status")),
+        "status": words.label("status", case.get("status")),
         "created_date": zh_date(case.get("created_at"), "created_at"),
         "causes": "、".join(causes),
         "centre": {k: text(centre.get(k)) for k in ("name", "address", "phone")},
-        "applicant": _party(applicant_kind, "申请人", by_kind[applicant_kind], applicant_rows),
-        "respondent": _party(respondent_kind, "被申请人", by_kind[respondent_kind], respondent_rows),
+        "applicant": _party(applicant_kind, "申请人", by_kind[applicant_kind], applicant_rows, words),
+        "respondent": _party(respondent_kind, "被申请人", by_kind[respondent_kind], respondent_rows, words),
         "worker": worker,
         "employer": employer,
         "claim": {
             "amount": claim_amount,
             "amount_capital": claim_capital,
-            "venue": labels.label(labels.VENUE, claim.get("venue")),
+            "venue": words.label("venue", claim.get("venue")),
             "requests": text(claim.get("requests")),
             "facts": text(claim.get("facts")),
         },
@@ -187,7 +184,7 @@ def build_context(kind: str, case: dict, *, document_id: str, verify_url: str, i
         },
         "outcome": {
             "kind": text(outcome.get("kind")),
-            "label": labels.label(labels.OUTCOME, outcome.get("kind")),
+            "label": words.label("outcome", outcome.get("kind")),
             "date": zh_date(outcome.get("at"), "outcome.at"),
             "reason": text(outcome.get("reason")),
         },
@@ -240,51 +237,51 @@ def _agreement(outcome: dict) -> dict:
 # ---------------------------------------------------------------- parties
 
 
-def _worker(p: dict, role: str) -> dict:
+def _worker(p: dict, role: str, words: Words) -> dict:
     return {
         "role": role,
         "name": text(p.get("name")),
-        "gender": labels.label(labels.GENDER, p.get("gender")),
+        "gender": words.label("gender", p.get("gender")),
         "birth_date": zh_date(p.get("birth_date"), "worker.birth_date"),
         "ethnicity": text(p.get("ethnicity")),
-        "nationality": labels.nationality(text(p.get("nationality"))),
-        "id_type": labels.label(labels.ID_TYPE, p.get("id_type")),
+        "nationality": words.country(text(p.get("nationality"))),
+        "id_type": words.label("id_type", p.get("id_type")),
         "id_number": text(p.get("id_number")),
-        "education": labels.label(labels.EDUCATION, p.get("education")),
+        "education": words.label("education", p.get("education")),
         "phone": text(p.get("phone")),
         "email": text(p.get("email")),
         "address": text(p.get("address")),
         "job_title": text(p.get("job_title")),
-        "migrant_worker": labels.yes_no(p.get("migrant_worker")),
-        "contract_signed": labels.yes_no(p.get("contract_signed")),
+        "migrant_worker": words.yes_no(p.get("migrant_worker")),
+        "contract_signed": words.yes_no(p.get("contract_signed")),
         "work_location": text(p.get("work_location")),
     }
 
 
-def _employer(p: dict, role: str) -> dict:
+def _employer(p: dict, role: str, words: Words) -> dict:
     contact_phone = text(p.get("contact_phone"))
     representative_phone = text(p.get("legal_representative_phone"))
     return {
         "role": role,
         "name": text(p.get("name")),
         "uscc": text(p.get("uscc")),
-        "industry": labels.label(labels.INDUSTRY, p.get("industry")),
-        "nature": labels.label(labels.NATURE, p.get("nature")),
+        "industry": words.label("industry", p.get("industry")),
+        "nature": words.label("nature", p.get("nature")),
         "address": text(p.get("address")) or text(p.get("street")),
         "email": text(p.get("email")),
         "phone": contact_phone or representative_phone,
         "contact_name": text(p.get("contact_name")),
         "contact_phone": contact_phone,
-        "contact_id_type": labels.label(labels.ID_TYPE, p.get("contact_id_type")),
+        "contact_id_type": words.label("id_type", p.get("contact_id_type")),
         "contact_id_number": text(p.get("contact_id_number")),
-        "is_agent": labels.yes_no(p.get("is_agent")),
+        "is_agent": words.yes_no(p.get("is_agent")),
         "legal_representative_name": text(p.get("legal_representative_name")),
         "legal_representative_title": text(p.get("legal_representative_title")),
         "legal_representative_phone": representative_phone,
     }
 
 
-def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]]) -> dict:
+def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], words: Words) -> dict:
     if kind == "worker":
         summary = [
             fields["name"], fields["gender"],
@@ -308,15 +305,14 @@ def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]]) -> d
     return {
         "role": role,
         "kind": kind,
-        "kind_label": labels.PARTY_KIND[kind],
+        "kind_label": words.label("party_kind", kind),
         "name": fields["name"],
         "summary": "，".join(part for part in summary if part),
         "rows": [{"label": label, "value": value} for label, value in rows],
     }
 
 
-def _worker_applicant_rows(p: dict) -> list[tuple[str, str]]:
-    w = _worker(p, "")
+def _worker_applicant_rows(w: dict) -> list[tuple[str, str]]:
     return [("姓名", w["name"]), ("性别", w["gender"]), ("出生日期", w["birth_date"]),
             ("民族", w["ethnicity"]), ("国籍", w["nationality"]), ("证件类型", w["id_type"]),
             ("证件号码", w["id_number"]), ("文化程度", w["education"]), ("联系电话", w["phone"]),
@@ -325,15 +321,13 @@ def _worker_applicant_rows(p: dict) -> list[tuple[str, str]]:
             ("工作地点", w["work_location"])]
 
 
-def _worker_respondent_rows(p: dict) -> list[tuple[str, str]]:
-    w = _worker(p, "")
+def _worker_respondent_rows(w: dict) -> list[tuple[str, str]]:
     return [("姓名", w["name"]), ("联系电话", w["phone"]), ("证件类型", w["id_type"]),
             ("证件号码", w["id_number"]), ("住址", w["address"])]
 
 
-def _employer_applicant_rows(p: dict) -> list[tuple[str, str]]:
-    e = _employer(p, "")
-    contact = "委托代理人" if p.get("is_agent") else "联系人"
+def _employer_applicant_rows(e: dict, is_agent: bool) -> list[tuple[str, str]]:
+    contact = "委托代理人" if is_agent else "联系人"
     return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
             ("单位性质", e["nature"]), ("所在街道", e["address"]), ("电子邮箱", e["email"]),
             ("法定代表人", e["legal_representative_name"]), ("法定代表人电话", e["legal_representative_phone"]),
@@ -341,8 +335,7 @@ def _employer_applicant_rows(p: dict) -> list[tuple[str, str]]:
             (f"{contact}证件类型", e["contact_id_type"]), (f"{contact}证件号码", e["contact_id_number"])]
 
 
-def _employer_respondent_rows(p: dict) -> list[tuple[str, str]]:
-    e = _employer(p, "")
+def _employer_respondent_rows(e: dict) -> list[tuple[str, str]]:
     return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
             ("单位性质", e["nature"]), ("所在街道", e["address"]), ("联系人", e["contact_name"]),
             ("联系电话", e["contact_phone"]), ("法定代表人", e["legal_representative_name"]),

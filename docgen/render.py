@@ -8,10 +8,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 
-from docgen.context import KINDS, TITLES, build_context
+from docgen.context import KINDS, build_context
 from docgen.errors import UnknownDocumentKind
 from docgen.qr import qr_png
 from docgen.templates import load_templates
+from docgen.words import Words
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 QR_WIDTH_MM = 28.0
@@ -46,10 +47,12 @@ def sm3_hex(data: bytes) -> str:
 class DocumentRenderer:
     """Build once at start (reads, checks and compiles the templates); `render` is safe in threads."""
 
-    def __init__(self, template_dir: str | Path | None = None) -> None:
-        """`template_dir`: a centre's folder of templates (<kind>.docx); kinds it lacks use the defaults."""
+    def __init__(self, words: Words, template_dir: str | Path | None = None) -> None:
+        """`words`: the titles and labels documents print; `template_dir`: a centre's folder of templates
+        (<kind>.docx), kinds it lacks use the defaults."""
+        self.words = words
         self.template_dir = template_dir
-        self._templates = load_templates(template_dir)
+        self._templates = load_templates(words, template_dir)
 
     @property
     def kinds(self) -> list[str]:
@@ -69,8 +72,9 @@ class DocumentRenderer:
             raise ValueError("document_id and verify_url are required")
         if issued_at.tzinfo is None:
             issued_at = issued_at.replace(tzinfo=UTC)
-        context = build_context(kind, case, document_id=document_id, verify_url=verify_url, issued_at=issued_at)
+        context = build_context(kind, case, words=self.words, document_id=document_id, verify_url=verify_url,
+                                issued_at=issued_at)
         data = self._templates[kind].render(
             context, images={"qr": (qr_png(verify_url), QR_WIDTH_MM)}, identifier=document_id, created=issued_at)
-        return RenderedDocument(kind=kind, title=TITLES[kind], document_id=document_id, serial=context["serial"],
+        return RenderedDocument(kind=kind, title=context["title"], document_id=document_id, serial=context["serial"],
                                 issued_at=issued_at, data=data, sm3_hex=sm3_hex(data))

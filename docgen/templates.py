@@ -13,6 +13,7 @@ from docgen.context import KINDS, VARIABLES, build_context
 from docgen.engine import PreparedDocx
 from docgen.errors import TemplateProblem
 from docgen.sample import sample_case
+from docgen.words import Words
 
 DEFAULT_DIR = Path(__file__).parent / "templates"
 
@@ -29,7 +30,7 @@ def template_path(kind: str, override_dir: str | Path | None = None) -> Path:
     return DEFAULT_DIR / f"{kind}.docx"
 
 
-def load_templates(override_dir: str | Path | None = None) -> dict[str, PreparedDocx]:
+def load_templates(words: Words, override_dir: str | Path | None = None) -> dict[str, PreparedDocx]:
     """Load, check and compile the template of every kind; raise TemplateProblem on the first bad one.
 
     A .docx in `override_dir` whose name is not a kind (a misspelt file name would silently fall
@@ -44,10 +45,10 @@ def load_templates(override_dir: str | Path | None = None) -> dict[str, Prepared
             raise TemplateProblem(
                 str(folder), f"无法识别的模板文件：{'、'.join(strays)}（文件名应为 {'、'.join(KINDS)} 加 .docx）",
                 f"unknown template files {', '.join(strays)} (expected {', '.join(KINDS)} .docx)")
-    return {kind: load_template(template_path(kind, override_dir), kind) for kind in KINDS}
+    return {kind: load_template(template_path(kind, override_dir), kind, words) for kind in KINDS}
 
 
-def load_template(path: Path, kind: str) -> PreparedDocx:
+def load_template(path: Path, kind: str, words: Words) -> PreparedDocx:
     """Read one template, check its placeholders against VARIABLES, compile it and try it once."""
     try:
         prepared = PreparedDocx(path.read_bytes(), str(path))
@@ -67,8 +68,8 @@ def load_template(path: Path, kind: str) -> PreparedDocx:
         raise TemplateProblem(str(path), f"未知的占位符：{names}", f"unknown placeholders: {', '.join(unknown)}",
                               unknown=unknown)
     try:  # compile and render once now, so a broken template fails at start and not in a citizen's hands
-        context = build_context(kind, sample_case(), document_id="SAMPLE", verify_url="https://example.invalid/verify",
-                                issued_at=datetime.now(UTC))
+        context = build_context(kind, sample_case(), words=words, document_id="SAMPLE",
+                                verify_url="https://example.invalid/verify", issued_at=datetime.now(UTC))
         prepared.render(context)
     except Exception as exc:
         raise TemplateProblem(str(path), f"模板无法生成文书：{exc}", f"template fails to render: {exc}") from exc

@@ -1,4 +1,4 @@
-"""The one base handler: services from the application, bearer auth, JSON bodies, one error mapping."""
+"""What every front shares: the services built at start, a request id, JSON bodies, and the one error mapping."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
+from i18n import DEFAULT_LOCALE, text
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
 from services.accounts.card_signin import IdentityProvider
@@ -19,7 +20,7 @@ from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Renderers
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext
-from services.core.errors import FieldError, ServiceError, Unauthorized
+from services.core.errors import FieldError, ServiceError
 from services.core.ratelimit import ClientRateLimiter
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
@@ -53,7 +54,7 @@ class AppServices:
     sms: SmsProvider  # verification codes of portal accounts
     renderers: Renderers  # document templates, per centre
     pdf: PdfConverter  # LibreOffice, where installed
-    notification_sender: NotificationSender | None = None  # started by app.start; `wake()` after a move
+    notification_sender: NotificationSender | None = None  # started by app.start; woken by the case writer
     deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
 
 
@@ -65,33 +66,47 @@ def database_down(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class Problem:
-    """What went wrong, as every front shows it: status, code, a Chinese message, the fields."""
+    """What went wrong, as every front shows it: status, code, a message in the caller's language, the fields."""
 
     status: int
     code: str
     message: str
     field: str = ""
-    errors: tuple[FieldError, ...] = ()
+    errors: tuple[dict[str, str], ...] = ()  # {code, message, field} of every field problem found
+
+    def by_field(self) -> dict[str, str]:
+        """The first message of each field (a form marks each field once)."""
+        out: dict[str, str] = {}
+        for error in self.errors or ({"field": self.field, "message": self.message},):
+            if error["field"]:
+                out.setdefault(error["field"], error["message"])
+        return out
+
+    def messages(self) -> list[str]:
+        """Every message, for a form that lists them at the top."""
+        return [e["message"] for e in self.errors] or [self.message]
 
 
-HTTP_MESSAGES = {
-    403: "页面已过期或来源无法确认，请刷新后重试",
-    404: "请求的页面或地址不存在",
-    405: "不支持这种操作",
-}
+def _field_errors(errors: list[FieldError], locale: str) -> tuple[dict[str, str], ...]:
+    return tuple(e.as_dict(locale) for e in errors)
 
 
-def problem_of(exc: BaseException | None, status_code: int) -> Problem:
+def problem_of(exc: BaseException | None, status_code: int, locale: str = DEFAULT_LOCALE) -> Problem:
     """The one mapping of errors to what callers see: ours as raised, dependencies as 503, bugs as 500."""
     if isinstance(exc, ServiceError):
-        return Problem(exc.status, exc.code, exc.message, exc.field, tuple(exc.errors))
+        return Problem(exc.status, exc.code, exc.message_in(locale), exc.field, _field_errors(exc.errors, locale))
     if exc is not None and database_down(exc):
-        return Problem(503, "database_unavailable", "系统繁忙（数据库暂时不可用），请稍后再试；您的数据没有丢失")
+        return Problem(503, "database_unavailable", text("error.database_unavailable", locale))
     if isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
-        return Problem(503, "wechat_unavailable", "微信服务暂时无法连接，请稍后再试")
+        return Problem(503, "wechat_unavailable", text("error.wechat_unavailable", locale))
     if isinstance(exc, tornado.web.HTTPError) or exc is None:
-        return Problem(status_code, f"http_{status_code}", HTTP_MESSAGES.get(status_code, "请求无法处理"))
-    return Problem(500, "internal_error", "服务器出了点问题，请稍后再试")
+        key = f"http.{status_code}"
+        words = text(key if key in _HTTP_WORDS else "http.other", locale)
+        return Problem(status_code, f"http_{status_code}", words)
+    return Problem(500, "internal_error", text("error.internal_error", locale))
+
+
+_HTTP_WORDS = ("http.403", "http.404", "http.405")
 
 
 class ServiceHandler(tornado.web.RequestHandler):
@@ -107,7 +122,12 @@ class ServiceHandler(tornado.web.RequestHandler):
     def ctx(self) -> ServiceContext:
         return self.services.ctx
 
-    def prepare(self) -> None:
+    @property
+    def language(self) -> str:
+        """The language of the words this request gets back (Chinese until a second one is offered)."""
+        return DEFAULT_LOCALE
+
+    def prepare(self) -> Any:
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
@@ -115,10 +135,10 @@ class ServiceHandler(tornado.web.RequestHandler):
     def limit_client(self, limiter: ClientRateLimiter) -> None:
         """429 when this client address has asked too often (what it asks for is costly to answer)."""
         if not limiter.allow(self.request.remote_ip or ""):
-            raise ServiceError(429, "rate_limited", "操作过于频繁，请稍后再试")
+            raise ServiceError(429, "rate_limited")
 
     def problem(self, status_code: int, **kwargs: Any) -> Problem:
-        return problem_of(kwargs.get("exc_info", (None, None, None))[1], status_code)
+        return problem_of(kwargs.get("exc_info", (None, None, None))[1], status_code, self.language)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if isinstance(value, ServiceError | tornado.web.HTTPError):
@@ -136,29 +156,29 @@ class ApiHandler(ServiceHandler):
     """JSON in, JSON out; errors in api.md's shape, never a traceback."""
 
     def check_xsrf_cookie(self) -> None:
-        """The JSON API authenticates by bearer token, not cookies, so cross-site forgery does not apply."""
+        """Callers of the JSON API authenticate by token or signature, not cookies: no cross-site forgery."""
 
     def set_default_headers(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
 
-    def person_id(self) -> str:
-        header = self.request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized("token_missing")
-        return self.services.tokens.person_of(token.strip())
-
     def json_body(self) -> Any:
         if len(self.request.body) > MAX_JSON_BYTES:
-            raise ServiceError(413, "body_too_large", "提交的内容过大")
+            raise ServiceError(413, "body_too_large")
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.startswith("application/json"):
-            raise ServiceError(415, "json_required", "请以 JSON 格式提交（Content-Type: application/json）")
+            raise ServiceError(415, "json_required")
         try:
             return json.loads(self.request.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise ServiceError(400, "malformed_json", "提交的内容不是有效的 JSON，请检查格式") from exc
+            raise ServiceError(400, "malformed_json") from exc
+
+    def json_object(self) -> dict[str, Any]:
+        """The body, which must be a JSON object."""
+        body = self.json_body()
+        if not isinstance(body, dict):
+            raise ServiceError(400, "body_not_object")
+        return body
 
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -168,14 +188,8 @@ class ApiHandler(ServiceHandler):
         problem = self.problem(status_code, **kwargs)
         self.set_status(problem.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
-        body = _error_body(problem.code, problem.message, problem.field, list(problem.errors))
-        self.finish(json.dumps(body, ensure_ascii=False))
-
-
-def _error_body(code: str, message: str, field: str = "", errors: list | None = None) -> dict[str, Any]:
-    first = {"code": code, "message": message, "field": field}
-    listed = [e.as_dict() for e in errors] if errors else [first]
-    return {"error": first, "errors": listed}
+        first = {"code": problem.code, "message": problem.message, "field": problem.field}
+        self.finish(json.dumps({"error": first, "errors": list(problem.errors) or [first]}, ensure_ascii=False))
 
 
 class NotFoundHandler(ApiHandler):

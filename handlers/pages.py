@@ -1,25 +1,28 @@
-"""The base of every HTML page: jinja2 rendering, the H5 session cookie, one error page."""
+"""The base of every HTML page: jinja2 rendering, the person's session cookie, one error page, one form rule."""
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
 from typing import Any
 
 import jinja2
 import tornado.web
 
-from handlers.base import ServiceHandler
+from handlers.base import Problem, ServiceHandler, problem_of
 from services.accounts import web_sessions
+from services.core.errors import ServiceError
 
 log = logging.getLogger("mediation.http")
 
 SESSION_COOKIE = "h5_session"
-SESSION_IDLE_DAYS = 2 / 24  # signed out after two idle hours
 OAUTH_COOKIE = "h5_oauth"
 OAUTH_MAX_AGE_DAYS = 10 / (24 * 60)  # an authorisation attempt lives ten minutes
 COOKIE_FLAGS = {"httponly": True, "secure": True, "samesite": "Lax"}
+# Refusals a page shows as its own error page rather than on the form that was sent: nothing typed
+# into the form can mend them. (A 404 goes back to the form: what was not found is usually what was
+# typed; where it is the page's own subject, showing the form again fails with the 404 itself.)
+NOT_FORM_PROBLEMS = (403, 405)
 
 
 def make_jinja_env(template_dir: str) -> jinja2.Environment:
@@ -31,8 +34,8 @@ def make_jinja_env(template_dir: str) -> jinja2.Environment:
 
 
 async def session_person(handler: ServiceHandler) -> str | None:
-    """The person of this browser's H5 session; a tampered, idle, too old or ended session means signed out."""
-    value = handler.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_IDLE_DAYS)
+    """The person of this browser's session; a tampered, idle, too old or ended session means signed out."""
+    value = handler.get_signed_cookie(SESSION_COOKIE, max_age_days=web_sessions.PERSON.idle_days)
     if not value:
         return None
     session = value.decode()
@@ -60,6 +63,8 @@ def in_wechat(handler: tornado.web.RequestHandler) -> bool:
 
 class PageHandler(ServiceHandler):
     """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
+
+    error_template = "h5/error.html"
 
     async def prepare(self) -> None:
         super().prepare()
@@ -91,22 +96,33 @@ class PageHandler(ServiceHandler):
     async def sign_out(self) -> None:
         """Ends the session for good: the same cookie, replayed, is signed out."""
         # Read up to the absolute limit: a copy gone idle here may still be alive in another hand.
-        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=web_sessions.PERSON.lifetime / timedelta(days=1))
+        value = self.get_signed_cookie(SESSION_COOKIE, max_age_days=web_sessions.PERSON.lifetime_days)
         if value:
             await web_sessions.end(self.ctx, web_sessions.PERSON, value.decode())
         self.clear_cookie(SESSION_COOKIE, secure=True, samesite="Lax")
 
+    def form_problem(self, exc: ServiceError) -> Problem:
+        """The one rule of which refusals go back onto the form that was sent (with its values kept):
+        every 4xx a person can mend there. What the form cannot mend (forbidden, a method the page
+        does not take) and faults (5xx) go on to the error page."""
+        if exc.status >= 500 or exc.status in NOT_FORM_PROBLEMS:
+            raise exc
+        return problem_of(exc, exc.status, self.language)
+
+    def page_values(self) -> dict[str, Any]:
+        """What every template of this front may use besides its own values."""
+        return {
+            "xsrf_form_html": self.xsrf_form_html,
+            "xsrf_token": self.xsrf_token.decode(),
+            "static_url": self.static_url,
+            "signed_in": bool(self.current_user),
+            # The WeChat stand-in (development): desktop browsers may "authorise" through it too.
+            "local_wechat": self.ctx.settings.wechat_oauth_base.startswith("http://127.0.0.1"),
+        }
+
     def render_page(self, template: str, status: int = 200, **values: Any) -> None:
         env: jinja2.Environment = self.application.settings["jinja_env"]
-        page = env.get_template(template).render(
-            xsrf_form_html=self.xsrf_form_html,
-            xsrf_token=self.xsrf_token.decode(),
-            static_url=self.static_url,
-            signed_in=bool(self.current_user),
-            # The WeChat stand-in (development): desktop browsers may "authorise" through it too.
-            local_wechat=self.ctx.settings.wechat_oauth_base.startswith("http://127.0.0.1"),
-            **values,
-        )
+        page = env.get_template(template).render(**self.page_values(), **values)
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(page)
@@ -114,7 +130,8 @@ class PageHandler(ServiceHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         problem = self.problem(status_code, **kwargs)
         self.clear_header("Content-Type")
-        self.render_page("h5/error.html", problem.status, message=problem.message)
+        self.render_page(self.error_template, problem.status, message=problem.message,
+                         errors=[e["message"] for e in problem.errors])  # fmt: skip
 
     def oauth_attempt(self) -> dict[str, str] | None:
         raw = self.get_signed_cookie(OAUTH_COOKIE, max_age_days=OAUTH_MAX_AGE_DAYS)

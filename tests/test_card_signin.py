@@ -246,7 +246,7 @@ async def test_wechat_person_verifies_with_the_card_and_both_channels_show_the_s
     phone = await wechat_sign_in(http_client, base_url, wechat)
     wechat_person = person_of(phone, app)
     ctx = services_of(app).ctx
-    from services.cases.views import submit_application
+    from services.intake.submission import submit_application
 
     case, _ = await submit_application(ctx, wechat_person, "key-card-1", worker_body() | {"evidence": []}, "h5")
     # Inside WeChat the card runs its redirect flow: to the platform's page and back.

@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from services.accounts.persons import person_for_identity
-from services.cases.outbox import applicant_notice, push_notifications
-from services.cases.views import apply_move, submit_application
+from services.cases import moves
+from services.cases.moves import apply_move
+from services.cases.outbox import applicant_notice
 from services.core.context import utc_now
+from services.intake.submission import submit_application
 from services.notify.sender import (
     CHANNEL_MP,
     CHANNEL_OA,
@@ -54,14 +56,14 @@ def setup(app):
     return services.ctx, services.notification_sender, clock
 
 
-async def accepted_case(ctx, person_id: str, lines: dict[str, str] | None = None) -> tuple[str, dict]:
+async def accepted_case(ctx, person_id: str, lines: list[tuple[str, str]] | None = None) -> tuple[str, dict]:
     """A submitted case, accepted by a mediator: the move writes one notification."""
     body = worker_body()
     body["evidence"] = []
     case, _ = await submit_application(ctx, person_id, f"key-{uuid.uuid4().hex[:12]}", body, "h5")
     serial = case["serial"]
-    lines = lines or {"案件编号": serial, "状态": "已受理"}
-    notice = applicant_notice(person_id, "accept", "调解申请已受理", lines, f"/h5/cases/{serial}", ctx.clock())
+    lines = lines or [("serial", serial), ("status", "已受理")]
+    notice = applicant_notice(person_id, "accept", f"/h5/cases/{serial}", ctx.clock(), lines)
     await apply_move(ctx, serial, "accept", ("staff", "m1"), "backoffice", notify=[notice])
     return serial, notice
 
@@ -87,7 +89,7 @@ async def test_one_template_message_with_openid_link_and_short_values_then_never
     ctx, sender, clock = setup(app)
     person = await oa_person(ctx)
     long_reason = "用人单位未依法支付二〇二六年九月至十月的加班工资及经济补偿"
-    serial, notice = await accepted_case(ctx, person, {"案件编号": "S1", "理由": long_reason})
+    serial, notice = await accepted_case(ctx, person, [("serial", "S1"), ("reason", long_reason)])
     assert await outbox_due(ctx, serial) == notice["created_at"]
     await sender.run_once()
     [message] = sends(wechat)
@@ -245,7 +247,7 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
     granted = await api.call("POST", "/api/mp/subscriptions", {"template_ids": [template_id]}, token=token)
     assert granted.code == 200 and body_of(granted) == {"grants": {template_id: 1}}
 
-    serial, _ = await accepted_case(ctx, person, {"案件编号": "S1", "状态": "已受理"})
+    serial, _ = await accepted_case(ctx, person, [("serial", "S1"), ("status", "已受理")])
     await sender.run_once()
     [message] = sends(wechat, "subscribe")
     assert message["touser"] == mp_openid and message["template_id"] == template_id
@@ -257,9 +259,7 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
 
     # No grant left: the official account's template message.
     when = "2026年12月1日 9:30"
-    notice = applicant_notice(
-        person, "schedule", "调解时间已安排", {"调解时间": when}, f"/h5/cases/{serial}", ctx.clock()
-    )
+    notice = applicant_notice(person, "schedule", f"/h5/cases/{serial}", ctx.clock(), [("session_time", when)])
     await apply_move(ctx, serial, "schedule", ("staff", "m1"), "backoffice", notify=[notice])
     await sender.run_once()
     assert len(sends(wechat, "subscribe")) == 1
@@ -269,7 +269,7 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
     # A grant we counted but WeChat does not know (43101): fall back at once, forget the grant.
     await api.call("POST", "/api/mp/subscriptions", {"template_ids": [template_id]}, token=token)
     wechat.state.send_errors[mp_openid] = 43101
-    notice = applicant_notice(person, "open_session", "调解已开始", {"案件编号": serial}, "/h5/cases", ctx.clock())
+    notice = applicant_notice(person, "open_session", "/h5/cases", ctx.clock(), [("serial", serial)])
     await apply_move(ctx, serial, "schedule", ("staff", "m1"), "backoffice", notify=[notice])
     await sender.run_once()
     assert len(wechat.state.calls(SUBSCRIBE_SEND)) == 2 and len(sends(wechat, "subscribe")) == 1
@@ -302,8 +302,8 @@ async def test_a_notification_pushed_while_one_is_being_sent_is_not_forgotten(ap
 
     async def deliver_while_a_move_pushes(case_id, notification):
         # A mediator's move lands between the claim and the result: the result write must see it.
-        later = applicant_notice(person, "schedule", "调解时间已安排", {"调解时间": "明天"}, "/h5/cases", clock())
-        await ctx.db["cases"].update_one({"_id": case_id}, push_notifications([later], clock()))
+        later = applicant_notice(person, "schedule", "/h5/cases", clock(), [("session_time", "明天")])
+        await moves.record_event(ctx, case_id, "test_notice", ("staff", "m1"), "backoffice", "accepted", notify=[later])
         return await deliver(case_id, notification)
 
     sender.deliver = deliver_while_a_move_pushes

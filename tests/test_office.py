@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 
 from services.accounts.persons import person_for_identity
-from services.cases import views as cases
+from services.cases import clarification, handling
+from services.core.context import SHANGHAI
 from services.core.errors import Conflict, NotFound
+from services.intake.submission import submit_application
 from tests.browser_session import CookieClient
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
 from tests.samples import WORKER_ID, worker_body
@@ -25,7 +27,7 @@ async def new_case(app, openid="o-applicant", street="川沙新镇", key="key-of
     body = worker_body()
     body["evidence"] = []
     body["respondent"]["street"] = street
-    case, _ = await cases.submit_application(ctx, person, key, body, "h5")
+    case, _ = await submit_application(ctx, person, key, body, "h5")
     return case["serial"], person
 
 
@@ -118,7 +120,7 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     assert (await office.post(f"/office/cases/{serial}/accept", {})).code == 302
     no_place = await office.post(f"/office/cases/{serial}/schedule", {"at": "2099-01-01T09:30"})
     assert no_place.code == 422
-    when = (ctx.clock() + timedelta(days=3)).astimezone(cases.SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+    when = (ctx.clock() + timedelta(days=3)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
     assert (await office.post(f"/office/cases/{serial}/schedule", {"at": when, "place": "调解室1"})).code == 302
     assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
     empty_terms = await office.post(f"/office/cases/{serial}/settle", {"term_text": ""})
@@ -136,30 +138,38 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"])  # none failed
 
 
+def confirm(version: int) -> dict:
+    return {"decision": "confirm", "version": version}
+
+
+def change(version: int, comment: str) -> dict:
+    return {"decision": "change", "version": version, "comment": comment}
+
+
 @pytest.mark.gen_test
 async def test_clarify_push_confirm_and_change(app, cheap_hashing):
-    from services.cases import handling as backoffice
     ctx = app.settings["services"].ctx
     serial, person = await new_case(app)
     member = await make_staff(app, "li.ming")
-    taxonomy = app.settings["services"].taxonomies.for_centre("sh-city")
+    taxonomies = app.settings["services"].taxonomies
+    taxonomy = taxonomies.for_centre("sh-city")
     items = [{"cause_code": "05-01", "text": "支付2026年8月至10月工资", "amount": "12000"}]
-    doc = await backoffice.push_clarified(ctx, member, taxonomy, serial, items)
+    doc = await clarification.push_clarified(ctx, taxonomies, member, serial, items)
     assert doc["status"] == "clarifying" and doc["clarified"]["version"] == 1
     assert doc["clarified"]["items"][0]["cause_label"] == "拖欠工资"
     assert doc["clarified"]["items"][0]["taxonomy_version"] == taxonomy.version
     assert doc["notifications"][-1]["link"] == f"/h5/cases/{serial}/clarified"
 
-    changed = await backoffice.answer_clarified(ctx, person, serial, 1, False, "金额应为15000元", "h5")
+    changed = await clarification.answer_clarified(ctx, person, serial, change(1, "金额应为15000元"), "h5")
     assert changed["status"] == "submitted"
-    doc = await backoffice.push_clarified(ctx, member, taxonomy, serial, items)
+    doc = await clarification.push_clarified(ctx, taxonomies, member, serial, items)
     assert doc["clarified"]["version"] == 2 and len(doc["clarifications"]) == 2
     with pytest.raises(Conflict) as stale:
-        await backoffice.answer_clarified(ctx, person, serial, 1, True, "", "h5")
+        await clarification.answer_clarified(ctx, person, serial, confirm(1), "h5")
     assert stale.value.code == "clarified_version_stale"
     with pytest.raises(NotFound):  # another person's case does not exist for them
-        await backoffice.answer_clarified(ctx, "someone-else", serial, 2, True, "", "h5")
-    confirmed = await backoffice.answer_clarified(ctx, person, serial, 2, True, "", "h5")
+        await clarification.answer_clarified(ctx, "someone-else", serial, confirm(2), "h5")
+    confirmed = await clarification.answer_clarified(ctx, person, serial, confirm(2), "h5")
     assert confirmed["status"] == "clarified"
 
 
@@ -234,7 +244,7 @@ async def test_overdue_applicants_are_told_once(app):
     closed, person = await new_case(app, key="key-overdue-closed")
     for serial in (old, closed):
         await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=30)}})
-    await cases.withdraw(ctx, person, closed, "", "h5")
+    await handling.withdraw(ctx, person, closed, "", "h5")
     assert await notify_overdue(ctx) == 1
     assert await notify_overdue(ctx) == 0  # once
     doc = await ctx.db["cases"].find_one({"_id": old})

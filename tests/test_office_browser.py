@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from services.accounts.persons import person_for_identity
-from services.cases import views as cases
 from services.core.context import SHANGHAI
+from services.intake.submission import submit_application
 from tests.browser import chromium
 from tests.browser_session import WECHAT_UA
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
@@ -39,7 +39,7 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-journey")
     body = worker_body()
     body["evidence"] = []
-    case, _ = await cases.submit_application(ctx, person, "key-journey-01", body, "h5")
+    case, _ = await submit_application(ctx, person, "key-journey-01", body, "h5")
     serial = case["serial"]
     await make_staff(app, "li.ming", name="李明")
 

@@ -9,7 +9,7 @@ import pytest
 from wechatpy import parse_message
 
 from services.accounts.persons import person_for_identity
-from services.cases import views as cases
+from services.intake.submission import submit_application
 from tests.conftest import OA_APP_ID
 from tests.samples import worker_body
 from tests.wechat_sender import WeChatSender, event_xml, new_aes_key, text_xml
@@ -101,7 +101,7 @@ async def test_progress_without_cases_says_so_and_links_to_apply(callback):
 async def test_progress_lists_the_senders_cases_with_status_and_link(callback, app):
     ctx = app.settings["services"].ctx
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-worker-1")
-    case, _ = await cases.submit_application(ctx, person, "wechat-callback-1", worker_body() | {"evidence": []}, "h5")
+    case, _ = await submit_application(ctx, person, "wechat-callback-1", worker_body() | {"evidence": []}, "h5")
     serial = case["serial"]
     for word, msg_id in (("进度", 2001), ("我的申请", 2002)):
         content = (await callback.reply(text_xml("o-worker-1", word, msg_id=msg_id)))["Content"]

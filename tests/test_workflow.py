@@ -6,11 +6,12 @@ import pytest
 from tornado.gen import multi
 
 from services.cases import workflow
-from services.cases.views import apply_move, submit_application
+from services.cases.moves import apply_move
 from services.core.errors import Conflict, NotFound
+from services.intake.submission import submit_application
 from tests.samples import worker_body
 
-ALL = list(workflow.STATUS_LABELS)
+ALL = list(workflow.STATUSES)
 # The table, written out again independently of services/workflow.py.
 TABLE = {
     "push_clarified": ({"submitted", "clarified"}, "clarifying"),
@@ -104,4 +105,5 @@ async def test_move_on_a_missing_case_or_of_another_owner(app):
     with pytest.raises(NotFound):
         await apply_move(ctx, "20260101000019", "accept", ("staff", "m1"), "backoffice")
     with pytest.raises(NotFound):
-        await apply_move(ctx, serial, "withdraw", ("applicant", "someone-else"), "mp", owner_person_id="someone-else")
+        scope = {"owner_person_id": "someone-else"}
+        await apply_move(ctx, serial, "withdraw", ("applicant", "someone-else"), "mp", scope=scope)

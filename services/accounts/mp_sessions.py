@@ -43,8 +43,23 @@ class SessionTokens:
         return payload["p"]
 
 
-async def sign_in_with_code(ctx: ServiceContext, client: WeChatApi, tokens: SessionTokens, code: str) -> dict[str, Any]:
+MAX_CODE_LENGTH = 128
+
+
+def parse_code(value: Any) -> str:
+    """The `code` of wx.login as the mini-program sends it: a non-empty string of at most 128 characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise ServiceError(400, "required", "请提供 code", "code")
+    if len(value) > MAX_CODE_LENGTH:
+        raise ServiceError(400, "too_long", f"code 不能超过 {MAX_CODE_LENGTH} 个字", "code")
+    return value.strip()
+
+
+async def sign_in_with_code(
+    ctx: ServiceContext, client: WeChatApi, tokens: SessionTokens, raw_code: Any
+) -> dict[str, Any]:
     """Exchange the code (off the event loop); WeChat's session_key stays here and goes nowhere."""
+    code = parse_code(raw_code)
     try:
         result = await ctx.run_blocking(call_wechat, client.wxa.code_to_session, code)
     except WeChatUnavailable as exc:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from i18n import msg
 from services.accounts import sms_codes as sms
 from services.accounts import web_sessions
 from services.accounts.lockout import Verdict, verify_sign_in
@@ -15,7 +16,6 @@ from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.staff import password_problems
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
-from services.core.i18n import msg
 from services.core.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.core.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 

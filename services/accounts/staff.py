@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from i18n import msg
 from services.accounts import web_sessions
 from services.accounts.lockout import Verdict, is_locked, verify_sign_in
 from services.accounts.passwords import hash_password, needs_rehash
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
-from services.core.i18n import msg
 from services.core.personal_data import mask_phone
+from services.core.work_calendar import YearCalendar, get_year_calendar, set_year_calendar
 from settings import SettingsError
 
 MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN = "mediator", "centre_admin", "system_admin"
@@ -315,3 +317,26 @@ async def ensure_bootstrap_admin(ctx: ServiceContext, spec: str) -> StaffMember 
         raise SettingsError(f"BOOTSTRAP_ADMIN refused: {details}") from exc
     except Conflict:  # another process created it at the same moment
         return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The working-day calendar of years chinese-calendar does not know: administrators keep it.
+
+
+def _check_calendar_editor(member: StaffMember) -> None:
+    if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
+        raise ServiceError(403, "forbidden", "只有管理员可以配置节假日")
+
+
+async def calendar_year(ctx: ServiceContext, member: StaffMember, year: int) -> YearCalendar | None:
+    """One year's configured holidays and adjusted working days, for an administrator to edit."""
+    _check_calendar_editor(member)
+    return await get_year_calendar(ctx, year)
+
+
+async def save_calendar_year(
+    ctx: ServiceContext, member: StaffMember, year: Any, holidays: Sequence[str], working_days: Sequence[str]
+) -> YearCalendar:
+    """Replace one year's arrangement (checked by work_calendar); administrators only."""
+    _check_calendar_editor(member)
+    return await set_year_calendar(ctx, year, holidays, working_days, member.login)

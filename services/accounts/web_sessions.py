@@ -24,15 +24,25 @@ STAMP = "session_stamp"  # field of the subject's document
 
 @dataclass(frozen=True)
 class SessionKind:
-    """Whose sessions: the collection of the subject (holding its stamp) and the absolute lifetime."""
+    """Whose sessions: the collection of the subject (holding its stamp), the idle limit (the cookie's
+    signature age, slid on each request) and the absolute lifetime (from sign-in, however active)."""
 
     collection: str
+    idle: timedelta
     lifetime: timedelta
 
+    @property
+    def idle_days(self) -> float:
+        return self.idle / timedelta(days=1)
 
-# A session kept alive by use still ends this long after sign-in, so a copied cookie cannot live forever.
-PERSON = SessionKind("persons", timedelta(hours=24))  # an application with evidence may take a day
-STAFF = SessionKind("staff", timedelta(hours=12))  # a working day with overtime: staff sign in each morning
+    @property
+    def lifetime_days(self) -> float:
+        return self.lifetime / timedelta(days=1)
+
+
+# A session kept alive by use still ends `lifetime` after sign-in, so a copied cookie cannot live forever.
+PERSON = SessionKind("persons", timedelta(hours=2), timedelta(hours=24))  # an application may take a day
+STAFF = SessionKind("staff", timedelta(minutes=30), timedelta(hours=12))  # a working day with overtime
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from services.cases import workflow
-from services.cases.handling import latest_overdue_receipt, start_of_day_utc
+from i18n import msg
+from services.cases import moves, workflow
 from services.cases.outbox import applicant_notice
 from services.core.context import SHANGHAI, ServiceContext
+from services.core.deadlines import latest_overdue_receipt, start_of_day_utc
 from services.core.work_calendar import load_work_calendar
 
 log = logging.getLogger("mediation.deadlines")
@@ -31,18 +32,14 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     docs = await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
     told = 0
     for doc in docs:
-        notice = applicant_notice(
-            doc, "overdue", "调解期限已届满", {"案件编号": doc["_id"], "后续": "可依法申请劳动人事争议仲裁"},
-            f"/h5/cases/{doc['_id']}", now,
+        lines = [("serial", doc["_id"]), ("next_step", msg("notice.value.may_arbitrate"))]
+        notice = applicant_notice(doc["owner_person_id"], "overdue", f"/h5/cases/{doc['_id']}", now, lines)
+        updated = await moves.record_event(
+            ctx, doc["_id"], "overdue", ("system", "deadline"), "system", doc["status"],
+            when={"overdue_notified_at": None}, set_fields={"overdue_notified_at": now}, notify=[notice],
+            note=msg("event.note.overdue").text(), projection={"_id": 1},
         )  # fmt: skip
-        event = {"at": now, "actor": {"type": "system", "id": "deadline"}, "action": "overdue",
-                 "channel": "system", "status": doc["status"], "note": "调解期限已届满，当事人可申请仲裁"}  # fmt: skip
-        updated = await ctx.db["cases"].update_one(
-            {"_id": doc["_id"], "overdue_notified_at": None},
-            {"$set": {"overdue_notified_at": now}, "$push": {"timeline": event, "notifications": notice},
-             "$min": {"outbox_due_at": now}},
-        )  # fmt: skip
-        told += updated.modified_count
+        told += updated is not None
     return told
 
 

@@ -12,20 +12,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from pymongo import ReturnDocument
-
-from docgen import DocgenError, DocumentRenderer, RenderedDocument, sm3_hex
-from docgen.context import TITLES
+from docgen import KINDS, DocgenError, DocumentRenderer, RenderedDocument, sm3_hex
+from i18n import DEFAULT_LOCALE, Words, msg
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, can_see_centre
+from services.cases import access, moves
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import DependencyDown, NotFound, ServiceError
-from services.core.i18n import msg
 from services.core.personal_data import unseal_party
 from store.blobs import BlobStore
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+WORDS = Words(DEFAULT_LOCALE)  # official documents are Chinese whatever the reader's language
 MAX_VERIFY_BYTES = 25 * 1024 * 1024
 
 
@@ -40,7 +39,7 @@ class Renderers:
     def __init__(self, folders_by_centre: dict[str, str], workers: int = 2) -> None:
         self._folder_of = dict(folders_by_centre)
         for folder in set(self._folder_of.values()) | {""}:
-            DocumentRenderer(folder or None)  # a template with a misspelt placeholder fails the start
+            DocumentRenderer(WORDS, folder or None)  # a template with a misspelt placeholder fails the start
         self._workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
@@ -77,7 +76,7 @@ def _render_in_worker(
     """Runs in a worker process: compile the folder's templates once, then render."""
     renderer = _worker_renderers.get(folder)
     if renderer is None:
-        renderer = _worker_renderers[folder] = DocumentRenderer(folder or None)
+        renderer = _worker_renderers[folder] = DocumentRenderer(WORDS, folder or None)
     return renderer.render(kind, case, document_id=document_id, verify_url=verify_url, issued_at=issued_at)
 
 
@@ -111,41 +110,45 @@ class Issued:
     issued_at: str
 
 
+def kinds() -> dict[str, str]:
+    """The documents one click can make, with their titles."""
+    return {kind: WORDS.title(kind) for kind in KINDS}
+
+
 async def generate(
     ctx: ServiceContext, renderers: Renderers, blobs: BlobStore, member: StaffMember, serial: str, kind: str
 ) -> Issued:
     """Render, store encrypted as a new version (older ones are kept), record it in the case's timeline."""
-    doc = await ctx.db["cases"].find_one({"_id": serial})
-    if doc is None or not can_see_centre(member, doc["centre"]["id"]):
-        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
-    if kind not in TITLES:
+    doc = await access.for_staff(ctx, member, serial)
+    if kind not in KINDS:
         raise NotFound("document_kind_unknown")
     case = await export_case(ctx, doc)
     now = ctx.clock()
+    title = WORDS.title(kind)
     document_id = uuid.uuid4().hex
     verify_url = f"{ctx.settings.public_base_url}/verify/{document_id}"
     try:
         rendered = await renderers.render(doc["centre"]["id"], kind, case, document_id, verify_url, now)
     except DocgenError as exc:
-        raise ServiceError(409, exc.code, exc.message, "kind") from exc
+        refusal = msg("error.document_refused", reason={DEFAULT_LOCALE: exc.message, "en": exc.message_en})
+        raise ServiceError(409, exc.code, refusal, "kind") from exc
     blob_id = await blobs.put(io.BytesIO(rendered.data))
     reference = {"id": document_id, "kind": kind, "issued_at": now, "issued_by": member.login}
-    event = {"at": now, "actor": {"type": "staff", "id": member.login}, "action": "document",
-             "channel": "backoffice", "status": doc["status"], "note": TITLES[kind]}  # fmt: skip
-    updated = await ctx.db["cases"].find_one_and_update(
-        {"_id": serial},
-        {"$inc": {f"document_versions.{kind}": 1}, "$push": {"documents": reference, "timeline": event}},
-        {"document_versions": 1},
-        return_document=ReturnDocument.AFTER,
-    )
+    updated = await moves.record_event(
+        ctx, serial, "document", ("staff", member.login), "backoffice", doc["status"],
+        inc_fields={f"document_versions.{kind}": 1}, push_fields={"documents": reference}, note=title,
+        projection={"document_versions": 1},
+    )  # fmt: skip
+    if updated is None:
+        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     version = updated["document_versions"][kind]
     record = {
-        "_id": document_id, "serial": serial, "kind": kind, "title": TITLES[kind], "version": version,
+        "_id": document_id, "serial": serial, "kind": kind, "title": title, "version": version,
         "sm3": rendered.sm3_hex, "size": len(rendered.data), "blob_id": blob_id,
-        "issued_at": now, "issued_by": member.login, "filename": f"{serial}-{TITLES[kind]}-v{version}.docx",
+        "issued_at": now, "issued_by": member.login, "filename": f"{serial}-{title}-v{version}.docx",
     }  # fmt: skip
     await ctx.db["documents"].insert_one(record)
-    return Issued(document_id, kind, TITLES[kind], version, rendered.sm3_hex, len(rendered.data), shanghai_iso(now))
+    return Issued(document_id, kind, title, version, rendered.sm3_hex, len(rendered.data), shanghai_iso(now))
 
 
 def _listed(record: dict[str, Any]) -> dict[str, Any]:
@@ -163,15 +166,12 @@ async def case_documents(ctx: ServiceContext, serial: str) -> list[dict[str, Any
 
 async def documents_for_party(ctx: ServiceContext, person_id: str, serial: str) -> list[dict[str, Any]]:
     """The documents of one of the person's own cases; someone else's case is not found."""
-    if await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id}, {"_id": 1}) is None:
-        raise NotFound("case_not_found")
+    await access.for_owner(ctx, person_id, serial, {"_id": 1})
     return await case_documents(ctx, serial)
 
 
 async def documents_for_staff(ctx: ServiceContext, member: StaffMember, serial: str) -> list[dict[str, Any]]:
-    doc = await ctx.db["cases"].find_one({"_id": serial}, {"centre": 1})
-    if doc is None or not can_see_centre(member, doc["centre"]["id"]):
-        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
+    await access.for_staff(ctx, member, serial, {"_id": 1})
     return await case_documents(ctx, serial)
 
 

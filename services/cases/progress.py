@@ -8,12 +8,12 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
+from i18n import msg
 from services.cases.serials import is_well_formed_serial
 from services.cases.views import phone_last4_matches
-from services.cases.workflow import STATUS_LABELS
+from services.cases.workflow import status_label
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
-from services.core.i18n import msg
 from services.core.ratelimit import ClientRateLimiter
 
 LAST4_PATTERN = re.compile(r"^\d{4}$")
@@ -55,7 +55,7 @@ async def check_progress(
     return {
         "serial": serial,
         "status": doc["status"],
-        "status_label": STATUS_LABELS.get(doc["status"], doc["status"]),
+        "status_label": status_label(doc["status"]),
         "submitted_at": shanghai_iso(doc["created_at"]),
         "updated_at": shanghai_iso(doc["updated_at"]),
         "next_session_at": shanghai_iso(session.get("at")),

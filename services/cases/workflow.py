@@ -1,10 +1,14 @@
-"""Case statuses and the moves between them, exactly as DESIGN.md's table; nothing else is allowed."""
+"""Case statuses and the moves between them, exactly as DESIGN.md's table; nothing else is allowed.
+
+Their names in words are the catalogue's `status.<status>` and `move.<move>`; events that are not moves
+(submission, assignment, a document, a deadline notice) are `event.<action>`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from docgen import labels
+from i18n import DEFAULT_LOCALE, catalogue, text
 
 SUBMITTED = "submitted"
 CLARIFYING = "clarifying"
@@ -17,45 +21,63 @@ SETTLED = "settled"
 FAILED = "failed"
 WITHDRAWN = "withdrawn"
 
-# One table of Chinese labels for the statuses: docgen's, which documents print too.
-STATUS_LABELS: dict[str, str] = labels.STATUS
-
+STATUSES = (SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, REJECTED, SCHEDULED, MEDIATING, SETTLED, FAILED, WITHDRAWN)
 CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN})
 
 
 @dataclass(frozen=True)
 class Move:
     name: str
-    label: str
     sources: frozenset[str]
     target: str
 
+    def label(self, locale: str = DEFAULT_LOCALE) -> str:
+        return text(f"move.{self.name}", locale)
 
-def _move(name: str, label: str, sources: set[str], target: str) -> Move:
-    return Move(name, label, frozenset(sources), target)
+
+def _move(name: str, sources: set[str], target: str) -> Move:
+    return Move(name, frozenset(sources), target)
 
 
 MOVES: dict[str, Move] = {
     m.name: m
     for m in (
-        _move("push_clarified", "推送明确后的请求", {SUBMITTED, CLARIFIED}, CLARIFYING),
-        _move("confirm_clarified", "申请人确认请求", {CLARIFYING}, CLARIFIED),
-        _move("request_change", "申请人要求修改请求", {CLARIFYING}, SUBMITTED),
-        _move("accept", "受理", {SUBMITTED, CLARIFIED}, ACCEPTED),
-        _move("decline", "不予受理", {SUBMITTED, CLARIFYING, CLARIFIED}, REJECTED),
-        _move("schedule", "安排调解", {ACCEPTED, SCHEDULED}, SCHEDULED),
-        _move("open_session", "开始调解", {SCHEDULED}, MEDIATING),
-        _move("settle", "调解成功", {ACCEPTED, SCHEDULED, MEDIATING}, SETTLED),
-        _move("fail", "调解不成", {ACCEPTED, SCHEDULED, MEDIATING}, FAILED),
-        _move(
-            "withdraw",
-            "申请人撤回",
-            {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING},
-            WITHDRAWN,
-        ),
+        _move("push_clarified", {SUBMITTED, CLARIFIED}, CLARIFYING),
+        _move("confirm_clarified", {CLARIFYING}, CLARIFIED),
+        _move("request_change", {CLARIFYING}, SUBMITTED),
+        _move("accept", {SUBMITTED, CLARIFIED}, ACCEPTED),
+        _move("decline", {SUBMITTED, CLARIFYING, CLARIFIED}, REJECTED),
+        _move("schedule", {ACCEPTED, SCHEDULED}, SCHEDULED),
+        _move("open_session", {SCHEDULED}, MEDIATING),
+        _move("settle", {ACCEPTED, SCHEDULED, MEDIATING}, SETTLED),
+        _move("fail", {ACCEPTED, SCHEDULED, MEDIATING}, FAILED),
+        _move("withdraw", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING}, WITHDRAWN),
     )
 }
 
 
 def move_allowed(move: str, status: str) -> bool:
     return move in MOVES and status in MOVES[move].sources
+
+
+def moves_from(status: str) -> list[str]:
+    """The moves the table allows from `status`, in the table's order."""
+    return [name for name, move in MOVES.items() if status in move.sources]
+
+
+def status_label(status: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A status in words; an unknown one (data from elsewhere) as it is."""
+    key = f"status.{status}"
+    return text(key, locale) if catalogue().has(key) else status
+
+
+def status_labels(locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+    return {status: status_label(status, locale) for status in STATUSES}
+
+
+def action_label(action: str, locale: str = DEFAULT_LOCALE) -> str:
+    """What a timeline entry records, in words: a move of the table or another event."""
+    for key in (f"move.{action}", f"event.{action}"):
+        if catalogue().has(key):
+            return text(key, locale)
+    return action

@@ -20,6 +20,10 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _nobody_listens() -> None:
+    """The outbox's wake-up before a sender is attached (commands, service tests): the next poll finds it."""
+
+
 @dataclass
 class ServiceContext:
     db: Any  # a pymongo AsyncDatabase or the embedded engine's equivalent
@@ -27,6 +31,8 @@ class ServiceContext:
     settings: Settings
     executor: Executor | None = None  # for blocking work (wechatpy, hashing); None = the loop's default
     clock: Callable[[], datetime] = utc_now
+    # Called by the case writer after it wrote a notification: the sender (app.make_app) delivers it now.
+    wake_outbox: Callable[[], None] = _nobody_listens
 
     async def run_blocking(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking call in the thread pool so the event loop stays responsive."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from services.core.context import SHANGHAI
@@ -116,3 +116,20 @@ def extend(deadline: Deadline, days: int, calendar: WorkCalendar) -> Deadline:
     if deadline.unit == "working_days":
         return working_days_deadline(deadline.received, deadline.days + days, calendar)
     return calendar_days_deadline(deadline.received, deadline.days + days, calendar)
+
+
+def start_of_day_utc(day: date) -> datetime:
+    """The moment a Shanghai day begins, in UTC (how times are stored)."""
+    return datetime.combine(day, time.min, SHANGHAI).astimezone(UTC)
+
+
+def latest_overdue_receipt(today: date, calendar: WorkCalendar) -> date:
+    """The last receipt date whose 15-day period ended before today.
+
+    The due date never decreases as the receipt date grows, so "overdue" is "received on or before
+    this day": a range on `created_at`, which the database can answer from an index.
+    """
+    day = today - timedelta(days=MEDIATION_DAYS)
+    while mediation_deadline(day, calendar).due >= today:
+        day -= timedelta(days=1)
+    return day

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from services.core.i18n import DEFAULT_LOCALE, Msg, msg, words
+from i18n import DEFAULT_LOCALE, Msg, msg, words
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from i18n import msg
 from services.accounts import portal_accounts
-from services.cases.views import submit_application
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
-from services.core.i18n import msg
 from services.core.personal_data import SEALED_FIELDS, mask_field, masked_party, seal_party, unseal_party
+from services.intake.submission import submit_application
 from services.intake.validation import validate_application, validate_draft
 
 KINDS = ("worker", "employer")

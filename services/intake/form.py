@@ -8,7 +8,7 @@ from typing import Any
 
 import pycountry
 
-from docgen import labels
+from i18n import Words
 from services.intake import validation as spec
 
 STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
@@ -23,14 +23,25 @@ STEP_TITLES = {
 }
 KIND_TITLES = {"worker": "劳动者申请调解", "employer": "用人单位申请调解"}
 
-_CHOICE_LABELS: dict[tuple[str, ...], dict[str, str]] = {
-    spec.ID_TYPES: labels.ID_TYPE,
-    spec.GENDERS: labels.GENDER,
-    spec.EDUCATION: labels.EDUCATION,
-    spec.INDUSTRIES: {code: f"{code} {name}" for code, name in labels.INDUSTRY.items()},
-    spec.NATURES: labels.NATURE,
-    spec.VENUES: labels.VENUE,
+WORDS = Words()
+# Which table of words names the codes of each list of choices.
+_CHOICE_TABLES: dict[tuple[str, ...], str] = {
+    spec.ID_TYPES: "id_type",
+    spec.GENDERS: "gender",
+    spec.EDUCATION: "education",
+    spec.INDUSTRIES: "industry",
+    spec.NATURES: "nature",
+    spec.VENUES: "venue",
 }
+
+
+def _choice_words(codes: tuple[str, ...]) -> dict[str, str]:
+    table = _CHOICE_TABLES.get(codes)
+    if table is None:
+        return {}
+    if table == "industry":  # GB/T 4754 sections are known by their letter too
+        return {code: f"{code} {WORDS.label(table, code)}" for code in codes}
+    return WORDS.choices(table, codes)
 
 
 @dataclass(frozen=True)
@@ -45,14 +56,14 @@ class FormField:
 
 @lru_cache(maxsize=1)
 def _countries() -> tuple[tuple[str, str], ...]:
-    names = sorted(((c.alpha_3, labels.nationality(c.alpha_3)) for c in pycountry.countries), key=lambda c: c[1])
-    china = ("CHN", labels.nationality("CHN"))
+    names = sorted(((c.alpha_3, WORDS.country(c.alpha_3)) for c in pycountry.countries), key=lambda c: c[1])
+    china = ("CHN", WORDS.country("CHN"))
     return (china, *[c for c in names if c[0] != "CHN"])
 
 
 def _input_of(field: spec.Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
     if field.kind == "choice":
-        table = _CHOICE_LABELS.get(field.choices, {})
+        table = _choice_words(field.choices)
         return "select", tuple((code, table.get(code, code)) for code in field.choices)
     if field.kind == "nationality":
         return "select", _countries()
@@ -109,3 +120,13 @@ def choice_label(kind: str, step: str, name: str, value: Any) -> str:
         key = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return dict(choices).get(key, key)
     return str(value)
+
+
+def review_sections(kind: str, draft: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The review page: each form step with its title and (label, value as read) rows."""
+    sections = []
+    for step in FORM_STEPS:
+        shown = draft.get(step) or {}
+        rows = [(f.label, choice_label(kind, step, f.name, shown.get(f.name))) for f in form_fields(kind, step)]
+        sections.append((step, STEP_TITLES[step], rows))
+    return sections

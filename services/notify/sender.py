@@ -1,6 +1,6 @@
 """The background sender: delivers case notifications at least once, never again after WeChat acknowledged one.
 
-Every move writes its notifications into the case document (services/notifications.py) and lowers
+The case writer (services/cases/moves.py) puts every notification into the case document and lowers
 the case's `outbox_due_at` with `$min`. A pass reads the cases whose `outbox_due_at` has come, and
 for each case:
 
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.cases import moves
 from services.cases.outbox import CLAIMED, FAILED, PENDING, SENT
 from services.core.context import ServiceContext
 from services.notify import subscriptions as mp_subscriptions
@@ -299,9 +300,8 @@ class NotificationSender:
         else:
             update["$set"]["outbox_due_at"] = due
         # `outbox_rev: None` also matches a case the sender never wrote (no field yet).
-        version = {"_id": case.id, "outbox_rev": case.rev, "notifications": {"$size": len(case.notifications)}}
-        result = await self.ctx.db[CASES].update_one(version | conditions, update)
-        if result.matched_count != 1:
+        version = {"outbox_rev": case.rev, "notifications": {"$size": len(case.notifications)}}
+        if not await moves.write_outbox(self.ctx, case.id, version | conditions, update):
             self.stats["conflicts"] += 1
             return False
         case.rev, case.due, case.notifications = rev, due, after

@@ -10,6 +10,9 @@ import docx
 import pytest
 
 from docgen.render import DocumentRenderer, RenderedDocument
+from i18n import Words
+
+WORDS = Words()  # what the service gives docgen: the catalogue's Chinese
 
 ISSUED_AT = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)  # 23 November in Shanghai
 DOCUMENT_ID = "D20261122000171-0001"
@@ -18,7 +21,7 @@ VERIFY_URL = f"https://mediate.example.gov.cn/verify/{DOCUMENT_ID}"
 
 @pytest.fixture(scope="session")
 def renderer() -> DocumentRenderer:
-    return DocumentRenderer()
+    return DocumentRenderer(WORDS)
 
 
 @pytest.fixture

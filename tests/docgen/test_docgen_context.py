@@ -6,17 +6,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from docgen import labels
 from docgen.context import VARIABLES, build_context, check_can_fill, money, text, zh_date
 from docgen.errors import DocumentRefused, UnknownDocumentKind
 from docgen.sample import sample_case
 from tests.docgen.cases import EMPLOYER_NAME, WORKER_NAME, bare_case, employer_case
+from tests.docgen.conftest import WORDS
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 
 
 def context(kind: str, case: dict) -> dict:
-    return build_context(kind, case, document_id="D1", verify_url="https://x/verify/D1", issued_at=NOW)
+    return build_context(kind, case, words=WORDS, document_id="D1", verify_url="https://x/verify/D1", issued_at=NOW)
 
 
 @pytest.mark.parametrize(
@@ -91,9 +91,9 @@ def test_enumeration_codes_become_chinese_labels():
     )
     assert (employer["industry"], employer["nature"]) == ("交通运输、仓储和邮政业", "私营企业")
     assert ctx["claim"]["venue"] == "用人单位所在地"
-    assert labels.nationality("USA") == "美国" and labels.nationality("XYZ") == "XYZ"
-    assert labels.label(labels.GENDER, "unknown_code") == "unknown_code"
-    assert labels.yes_no(None) == "" and labels.yes_no(False) == "否"
+    assert WORDS.country("USA") == "美国" and WORDS.country("XYZ") == "XYZ"
+    assert WORDS.label("gender", "unknown_code") == "unknown_code"
+    assert WORDS.yes_no(None) == "" and WORDS.yes_no(False) == "否"
 
 
 def test_worker_and_employer_are_taken_from_the_right_party():
@@ -159,17 +159,17 @@ def _leaves(value):
 
 def test_refusals():
     with pytest.raises(UnknownDocumentKind):
-        check_can_fill("contract", sample_case())
+        check_can_fill("contract", sample_case(), WORDS)
     with pytest.raises(DocumentRefused, match="invalid_case"):
-        check_can_fill("application", {**sample_case(), "kind": "robot"})
+        check_can_fill("application", {**sample_case(), "kind": "robot"}, WORDS)
     case = sample_case()
     del case["centre"]
     with pytest.raises(DocumentRefused) as caught:
-        check_can_fill("application", case)
+        check_can_fill("application", case, WORDS)
     assert "centre.name" in caught.value.message
     case = sample_case()
     case["outcome"]["at"] = None
     with pytest.raises(DocumentRefused, match="outcome.at"):
-        check_can_fill("agreement", case)
+        check_can_fill("agreement", case, WORDS)
     for kind in ("application", "arbitration", "agreement", "judicial_confirmation"):
-        check_can_fill(kind, sample_case())
+        check_can_fill(kind, sample_case(), WORDS)

@@ -19,6 +19,7 @@ from docgen.qr import qr_png
 from docgen.render import QR_WIDTH_MM, DocumentRenderer
 from docgen.templates import template_path
 from tests.docgen.cases import worker_case
+from tests.docgen.conftest import WORDS
 from tests.docgen.readback import all_texts
 
 ISSUED_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -37,7 +38,8 @@ def test_docxtpl_is_the_version_engine_py_was_checked_against():
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_prepared_render_makes_the_same_xml_as_a_bare_docxtpl_render(kind):
     path = template_path(kind)
-    context = build_context(kind, worker_case(), document_id="D1", verify_url=URL, issued_at=ISSUED_AT)
+    context = build_context(kind, worker_case(), words=WORDS, document_id="D1", verify_url=URL,
+                            issued_at=ISSUED_AT)
     png = qr_png(URL)
 
     bare = DocxTemplate(str(path))
@@ -58,7 +60,8 @@ def test_a_prepared_render_makes_the_same_xml_as_a_bare_docxtpl_render(kind):
 def test_each_part_is_compiled_once_however_many_renders():
     path = template_path("agreement")
     prepared = PreparedDocx(path.read_bytes(), str(path))
-    context = build_context("agreement", worker_case(), document_id="D1", verify_url=URL, issued_at=ISSUED_AT)
+    context = build_context("agreement", worker_case(), words=WORDS, document_id="D1", verify_url=URL,
+                            issued_at=ISSUED_AT)
     prepared.render(context)
     first = prepared.env.compilations
     assert first >= 2  # the body and the footer went through from_string: docxtpl still uses jinja_env
@@ -68,7 +71,7 @@ def test_each_part_is_compiled_once_however_many_renders():
 
 
 def test_renders_in_threads_do_not_mix():
-    renderer = DocumentRenderer()
+    renderer = DocumentRenderer(WORDS)
 
     def one(i: int) -> tuple[int, list[str]]:
         case = worker_case()

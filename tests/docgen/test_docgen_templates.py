@@ -18,6 +18,7 @@ from docgen.errors import TemplateProblem
 from docgen.render import DocumentRenderer
 from docgen.templates import DEFAULT_DIR, load_templates, template_path, unknown_placeholders
 from tests.docgen.cases import WORKER_NAME, worker_case
+from tests.docgen.conftest import WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +39,7 @@ def unknown(source: str) -> list[str]:
 
 
 def test_the_defaults_load_and_use_only_declared_variables():
-    templates = load_templates()
+    templates = load_templates(WORDS)
     assert sorted(templates) == sorted(KINDS)
     for kind in KINDS:
         undeclared = DocxTemplate(str(template_path(kind))).get_undeclared_template_variables()
@@ -87,7 +88,7 @@ def test_a_misspelt_placeholder_is_reported_at_load_with_the_file(tmp_path):
         "{%p endfor %}",
     )
     with pytest.raises(TemplateProblem) as caught:
-        DocumentRenderer(tmp_path / "centre")
+        DocumentRenderer(WORDS, tmp_path / "centre")
     problem = caught.value
     assert problem.path == str(path)
     assert problem.unknown == ["applicant.nmae", "serail", "term.txt"]
@@ -98,18 +99,18 @@ def test_a_misspelt_placeholder_is_reported_at_load_with_the_file(tmp_path):
 def test_a_syntax_error_is_reported_at_load(tmp_path):
     centre_template(tmp_path / "centre", "application", "{{ serial ")
     with pytest.raises(TemplateProblem, match="语法"):
-        load_templates(tmp_path / "centre")
+        load_templates(WORDS, tmp_path / "centre")
 
 
 def test_a_template_that_fails_to_render_is_reported_at_load(tmp_path):
     centre_template(tmp_path / "centre", "application", "{{ claim.facts|no_such_filter }}")
     with pytest.raises(TemplateProblem, match="application.docx"):
-        load_templates(tmp_path / "centre")
+        load_templates(WORDS, tmp_path / "centre")
 
 
 def test_a_centre_template_replaces_the_default_and_others_fall_back(tmp_path):
     centre_template(tmp_path / "centre", "application", "浦东中心专用：{{ applicant.name }} 已核对")
-    renderer = DocumentRenderer(tmp_path / "centre")
+    renderer = DocumentRenderer(WORDS, tmp_path / "centre")
     issued = datetime(2026, 11, 22, tzinfo=UTC)
     own = renderer.render("application", worker_case(), document_id="D1", verify_url="https://x/v/D1", issued_at=issued)
     texts = [p.text for p in docx.Document(io.BytesIO(own.data)).paragraphs]
@@ -127,13 +128,13 @@ def test_a_misnamed_file_in_the_centre_folder_is_reported(tmp_path):
     centre_template(folder, "agreement")
     (folder / "agreement.docx").rename(folder / "agreemnt.docx")
     with pytest.raises(TemplateProblem, match="agreemnt.docx"):
-        load_templates(folder)
+        load_templates(WORDS, folder)
 
 
 def test_a_missing_folder_or_a_file_that_is_not_a_docx_is_reported(tmp_path):
     with pytest.raises(TemplateProblem, match="不存在"):
-        load_templates(tmp_path / "nowhere")
+        load_templates(WORDS, tmp_path / "nowhere")
     (tmp_path / "centre").mkdir()
     (tmp_path / "centre" / "application.docx").write_text("not a zip")
     with pytest.raises(TemplateProblem, match="无法读取"):
-        load_templates(tmp_path / "centre")
+        load_templates(WORDS, tmp_path / "centre")

@@ -1,0 +1,5 @@
+"""The mini-program's JSON API (`/api/mp/`): callers proved by our bearer token; errors as api.md's JSON."""
+
+from handlers.mp import applications, drafts, files, session, subscriptions
+
+routes = [*session.routes, *applications.routes, *drafts.routes, *files.routes, *subscriptions.routes]

@@ -1,0 +1,41 @@
+"""Evidence uploads and downloads for the mini-program."""
+
+from __future__ import annotations
+
+import tornado.web
+
+from handlers.downloads import send_download
+from handlers.mp.base import MpHandler
+from handlers.uploads import StreamedUploadMixin
+from handlers.urls import FILE_ID
+from services.intake import evidence
+
+
+@tornado.web.stream_request_body
+class FilesHandler(StreamedUploadMixin, MpHandler):
+    """POST /api/mp/files: multipart (field `file`) or a raw body with X-File-Name → 201 {id, name, kind, size}."""
+
+    person: str = ""
+
+    async def prepare(self) -> None:
+        super().prepare()
+        self.person = self.person_id()  # before a single byte of the body is accepted
+        self.begin_upload()
+
+    async def post(self) -> None:
+        path, name = self.received_upload()
+        self.send_json(await evidence.store_upload(self.ctx, self.services.blobs, self.person, path, name), 201)
+
+
+class FileHandler(MpHandler):
+    """GET /api/mp/files/{id}: the file, streamed, to someone allowed to read it (404 for anyone else)."""
+
+    async def get(self, file_id: str) -> None:
+        reader = evidence.Reader.person(self.person_id())
+        await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
+
+
+routes = [
+    (r"/api/mp/files", FilesHandler),
+    (rf"/api/mp/files/{FILE_ID}", FileHandler),
+]

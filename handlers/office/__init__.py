@@ -1,0 +1,5 @@
+"""The mediators' back office (`/office/`): staff signed in by password; errors on the office's own page."""
+
+from handlers.office import admin, case, queue, signin
+
+routes = [*queue.routes, *signin.routes, *case.routes, *admin.routes]

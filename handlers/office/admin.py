@@ -1,0 +1,87 @@
+"""Back-office administration: a centre's staff accounts and the working-day calendar of future years."""
+
+from __future__ import annotations
+
+import re
+
+import tornado.web
+
+from handlers.office.base import OfficeHandler
+from services.accounts import staff
+from services.core.errors import ServiceError
+
+_DATES = re.compile(r"[\s,，、;；]+")
+
+
+class StaffListHandler(OfficeHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.show()
+
+    async def show(self, status: int = 200, errors: list[str] | None = None, done: str = "") -> None:
+        accounts = await staff.list_staff(self.ctx, self.staff_member)
+        self.render_page(
+            "office/staff.html", status, accounts=accounts, errors=errors or [], done=done,
+            roles=staff.ROLE_LABELS, centres=self.ctx.settings.centres,
+        )  # fmt: skip
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        arg = self.get_body_argument
+        action = arg("action", "")
+        try:
+            if action == "create":
+                await staff.create_staff(
+                    self.ctx, self.staff_member, arg("login", ""), arg("name", ""), arg("role", ""),
+                    arg("centre_id", "") or self.staff_member.centre_id, arg("password", ""), arg("phone", "") or None,
+                )  # fmt: skip
+                done = "账号已创建"
+            elif action in ("activate", "deactivate"):
+                await staff.set_active(self.ctx, self.staff_member, arg("login", ""), action == "activate")
+                done = "已启用" if action == "activate" else "已停用"
+            elif action == "reset":
+                await staff.reset_password(self.ctx, self.staff_member, arg("login", ""), arg("password", ""))
+                done = "密码已重置"
+            else:
+                raise tornado.web.HTTPError(400)
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(problem.status, problem.messages())
+            return
+        await self.show(done=done)
+
+
+def _dates(value: str) -> list[str]:
+    return [d for d in _DATES.split(value) if d]
+
+
+class CalendarHandler(OfficeHandler):
+    """Public holidays and adjusted working days of a year chinese-calendar does not know yet."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        text = self.get_query_argument("year", "")
+        year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else self.ctx.clock().year + 1
+        configured = await staff.calendar_year(self.ctx, self.staff_member, year)
+        self.render_page("office/calendar.html", year=year, configured=configured, errors=[], done="")
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        year_text = self.get_body_argument("year", "")
+        try:
+            saved = await staff.save_calendar_year(
+                self.ctx, self.staff_member, int(year_text) if year_text.isdigit() else year_text,
+                _dates(self.get_body_argument("holidays", "")), _dates(self.get_body_argument("working_days", "")),
+            )  # fmt: skip
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            self.render_page("office/calendar.html", problem.status, year=year_text, configured=None,
+                             errors=problem.messages(), done="")  # fmt: skip
+            return
+        self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done="已保存")
+
+
+routes = [
+    (r"/office/staff", StaffListHandler),
+    (r"/office/calendar", CalendarHandler),
+]

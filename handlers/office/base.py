@@ -1,0 +1,41 @@
+"""The back office's base page: the staff member re-read on every request, the office's own error page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.pages import COOKIE_FLAGS, PageHandler
+from services.accounts import staff, web_sessions
+from services.accounts.staff import StaffMember
+
+STAFF_COOKIE = "office_session"
+
+
+class OfficeHandler(PageHandler):
+    """A back-office page: the member is read on every request, so an ended session or a deactivation
+    bites at once; the session's idle and absolute limits are web_sessions.STAFF's."""
+
+    error_template = "office/error.html"
+
+    async def read_session(self) -> StaffMember | None:
+        value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=web_sessions.STAFF.idle_days)
+        if not value:
+            return None
+        session = value.decode()
+        member = await staff.session_member(self.ctx, session)
+        if member is None:
+            self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
+            return None
+        self.set_signed_cookie(STAFF_COOKIE, session, expires_days=None, **COOKIE_FLAGS)  # slide the idle limit
+        return member
+
+    def get_login_url(self) -> str:
+        return "/office/login"
+
+    @property
+    def staff_member(self) -> StaffMember:
+        assert self.current_user is not None, "use @tornado.web.authenticated"
+        return self.current_user
+
+    def page_values(self) -> dict[str, Any]:
+        return super().page_values() | {"member": self.current_user}

@@ -1,0 +1,89 @@
+"""The back office's case page and its actions: clarify, assign, the staff's decisions, documents, reveals."""
+
+from __future__ import annotations
+
+import tornado.web
+
+from handlers.downloads import requested_format, send_document, send_download
+from handlers.office.base import OfficeHandler
+from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
+from services.cases import clarification, documents, handling, queue
+from services.core.errors import ServiceError
+from services.intake import evidence
+
+
+class CaseHandler(OfficeHandler):
+    @tornado.web.authenticated
+    async def get(self, serial: str) -> None:
+        await self.show(serial)
+
+    async def show(self, serial: str, status: int = 200, errors: list[str] | None = None,
+                   revealed: dict[str, str] | None = None) -> None:  # fmt: skip
+        case = await queue.staff_case(self.ctx, self.staff_member, serial)
+        self.render_page(
+            "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {},
+            documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
+            kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
+            mediators=await queue.mediators_of(self.ctx, case["centre_id"]),
+        )  # fmt: skip
+
+
+class CaseActionHandler(CaseHandler):
+    """POST /office/cases/{serial}/{action}: one action, then back to the case page (or its errors)."""
+
+    @tornado.web.authenticated
+    async def post(self, serial: str, action: str) -> None:
+        member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments
+        try:
+            if action in handling.STAFF_DECISIONS:
+                form = {k: arg(k, "") for k in self.request.body_arguments}
+                terms = [{"text": t, "amount": a, "due_date": d, "method": m} for t, a, d, m in zip(
+                    args("term_text"), args("term_amount"), args("term_due"), args("term_method"), strict=False)]
+                await handling.decide(self.ctx, member, serial, action, form, terms)
+            elif action == "clarify":
+                rows = [{"cause_code": c, "text": t, "amount": a}
+                        for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)]
+                await clarification.push_clarified(self.ctx, self.services.taxonomies, member, serial, rows)
+            elif action == "assign":
+                await handling.assign(self.ctx, member, serial, arg("mediator", ""))
+            elif action == "document":
+                await documents.generate(
+                    self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", "")
+                )
+            elif action == "reveal":
+                party, _, field = arg("field", "").partition(".")
+                value = await queue.reveal(self.ctx, member, serial, party, field)
+                await self.show(serial, revealed={arg("field", ""): value})
+                return
+            else:
+                raise tornado.web.HTTPError(404)
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(serial, problem.status, problem.messages())
+            return
+        self.redirect(f"/office/cases/{serial}")
+
+
+class DocumentDownloadHandler(OfficeHandler):
+    @tornado.web.authenticated
+    async def get(self, document_id: str) -> None:
+        fmt = requested_format(self)
+        file = await documents.document_for_staff(self.ctx, self.services.blobs, self.staff_member, document_id)
+        await send_document(self, self.services.pdf, file, fmt)
+
+
+class StaffFileHandler(OfficeHandler):
+    """Evidence, for staff of the centre of a case that lists it."""
+
+    @tornado.web.authenticated
+    async def get(self, file_id: str) -> None:
+        reader = evidence.Reader.staff(self.staff_member)
+        await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
+
+
+routes = [
+    (rf"/office/cases/{SERIAL}", CaseHandler),
+    (rf"/office/cases/{SERIAL}/{OFFICE_ACTION}", CaseActionHandler),
+    (rf"/office/documents/{DOCUMENT_ID}", DocumentDownloadHandler),
+    (rf"/office/files/{FILE_ID}", StaffFileHandler),
+]

@@ -1,0 +1,25 @@
+"""The back office's queue: the centre's cases with their deadlines, filtered and paged."""
+
+from __future__ import annotations
+
+import tornado.web
+
+from handlers.office.base import OfficeHandler
+from services.cases import queue, workflow
+
+
+class QueueHandler(OfficeHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        query = {k: v[-1].decode() for k, v in self.request.query_arguments.items()}
+        filters = queue.parse_filter(query)
+        result = await queue.queue(self.ctx, self.staff_member, filters)
+        self.render_page(
+            "office/queue.html", result=result, filters=filters, statuses=workflow.status_labels(self.language),
+            causes=self.services.taxonomies.for_centre(self.staff_member.centre_id).first_level,
+            mediators=await queue.mediators_of(self.ctx, self.staff_member.centre_id),
+            query={k: v for k, v in query.items() if k != "page"},
+        )  # fmt: skip
+
+
+routes = [(r"/office/?", QueueHandler)]

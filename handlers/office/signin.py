@@ -1,0 +1,42 @@
+"""Staff sign-in and sign-out of the back office."""
+
+from __future__ import annotations
+
+from handlers.office.base import STAFF_COOKIE, OfficeHandler
+from handlers.pages import COOKIE_FLAGS
+from services.accounts import staff, web_sessions
+from services.core.errors import ServiceError
+
+
+class LoginHandler(OfficeHandler):
+    def get(self) -> None:
+        self.render_page("office/login.html", error="", login="")
+
+    async def post(self) -> None:
+        self.limit_client(self.services.sign_in_limiter)
+        login = self.get_body_argument("login", "")
+        try:
+            member = await staff.authenticate(self.ctx, login, self.get_body_argument("password", ""))
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            self.render_page("office/login.html", problem.status, error=problem.message, login=login[:32])
+            return
+        session = web_sessions.session_value(self.ctx, member.login, member.session_stamp)
+        self.set_signed_cookie(STAFF_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
+        self.redirect("/office/")
+
+
+class LogoutHandler(OfficeHandler):
+    async def post(self) -> None:
+        # Read up to the absolute limit: a copy gone idle here may still be alive in another hand.
+        value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=web_sessions.STAFF.lifetime_days)
+        if value:  # ended for good: the same cookie, replayed, is signed out
+            await web_sessions.end(self.ctx, web_sessions.STAFF, value.decode())
+        self.clear_cookie(STAFF_COOKIE, secure=True, samesite="Lax")
+        self.redirect("/office/login")
+
+
+routes = [
+    (r"/office/login", LoginHandler),
+    (r"/office/logout", LogoutHandler),
+]

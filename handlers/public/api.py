@@ -1,0 +1,42 @@
+"""Public JSON for anyone: the progress check by serial, the cause taxonomy, the OpenAPI description."""
+
+from __future__ import annotations
+
+from handlers.base import ApiHandler
+from handlers.public.openapi import openapi_document
+from services.cases.progress import check_progress
+
+
+class ProgressHandler(ApiHandler):
+    async def get(self) -> None:
+        result = await check_progress(
+            self.ctx,
+            self.services.progress_limiter,
+            self.request.remote_ip or "",
+            self.get_query_argument("serial", ""),
+            self.get_query_argument("phone_last4", ""),
+        )
+        self.send_json(result)
+
+
+class TaxonomyHandler(ApiHandler):
+    """`GET /api/taxonomy?centre=…`: a centre's two-level cause list (the default centre's without one)."""
+
+    def get(self) -> None:
+        centre_id = self.get_query_argument("centre", "") or self.ctx.settings.default_centre
+        taxonomy = self.services.taxonomies.for_centre(centre_id)
+        # Public and fixed until the next start: let browsers and the mini-program keep it a while.
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.send_json(taxonomy.as_json())
+
+
+class OpenApiHandler(ApiHandler):
+    def get(self) -> None:
+        self.send_json(openapi_document())
+
+
+routes = [
+    (r"/api/progress", ProgressHandler),
+    (r"/api/taxonomy", TaxonomyHandler),
+    (r"/api/openapi.json", OpenApiHandler),
+]

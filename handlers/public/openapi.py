@@ -1,0 +1,428 @@
+"""The OpenAPI 3 description of every `/api/` route (a test walks handlers/routes.py and keeps it true)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+CASE = {"$ref": "#/components/schemas/Case"}
+BEARER = [{"bearer": []}]
+GRANTS = {"type": "object", "properties": {"grants": {"type": "object", "additionalProperties": {"type": "integer"}}}}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _responses(ok_status: str, ok: dict[str, Any], description: str, *errors: str) -> dict[str, Any]:
+    out: dict[str, Any] = {ok_status: {"description": description, **_json(ok)}}
+    for status in errors:
+        out[status] = {"description": ERROR_TEXT[status], **_json(ERROR)}
+    return out
+
+
+ERROR_TEXT = {
+    "400": "bad input",
+    "401": "not signed in or token expired",
+    "404": "not found",
+    "409": "move not allowed in the current status",
+    "422": "field errors, all listed",
+    "429": "too many requests",
+    "503": "a dependency (database, WeChat) is down; nothing changed",
+}
+SERIAL_PARAM = {"name": "serial", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^\\d{14}$"}}
+KIND_PARAM = {
+    "name": "kind",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "enum": ["worker", "employer"]},
+}
+IDEMPOTENCY_PARAM = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": "8-100 chars; the same key and body within 24 h return the same case",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.:\\-]{8,100}$"},
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "劳动人事争议在线调解 — 小程序接口", "version": "1.0.0"},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {"$ref": "#/components/schemas/FieldError"},
+                        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+                    },
+                },
+                "FieldError": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "field": {"type": "string"},
+                    },
+                },
+                "Application": {
+                    "type": "object",
+                    "required": ["kind", "applicant", "respondent", "claim", "consent"],
+                    "description": "See the worker and employer bodies in api.md; unknown fields are refused.",
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["worker", "employer"]},
+                        "applicant": {"type": "object"},
+                        "respondent": {"type": "object"},
+                        "claim": {
+                            "type": "object",
+                            "properties": {
+                                "amount": {"type": "string"},
+                                "venue": {"type": "string", "enum": ["employer_location", "work_location"]},
+                                "requests": {"type": "string"},
+                                "facts": {"type": "string"},
+                            },
+                        },
+                        "evidence": {"type": "array", "items": {"type": "string"}},
+                        "consent": {
+                            "type": "object",
+                            "properties": {"version": {"type": "string"}, "accepted": {"type": "boolean"}},
+                        },
+                    },
+                },
+                "CaseSummary": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string", "nullable": True}
+                        for k in (
+                            "serial",
+                            "kind",
+                            "status",
+                            "status_label",
+                            "cause",
+                            "mediator",
+                            "next_session_at",
+                            "centre",
+                            "respondent_name",
+                            "created_at",
+                            "updated_at",
+                        )
+                    },
+                },
+                "Case": {
+                    "allOf": [
+                        {"$ref": "#/components/schemas/CaseSummary"},
+                        {
+                            "type": "object",
+                            "properties": {
+                                "applicant": {"type": "object", "description": "personal numbers masked"},
+                                "respondent": {"type": "object"},
+                                "claim": {"type": "object"},
+                                "evidence": {"type": "array", "items": {"type": "string"}},
+                                "timeline": {"type": "array", "items": {"type": "object"}},
+                            },
+                        },
+                    ],
+                },
+                "Taxonomy": {
+                    "type": "object",
+                    "properties": {
+                        "version": {"type": "string"},
+                        "causes": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
+                    },
+                },
+                "Cause": {
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "string"},
+                        "label": {"type": "string"},
+                        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
+                    },
+                },
+                "StoredFile": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        "name": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["image", "pdf", "word", "zip"]},
+                        "size": {"type": "integer"},
+                        "created_at": {"type": "string"},
+                    },
+                },
+                "Progress": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string", "nullable": True}
+                        for k in ("serial", "status", "status_label", "submitted_at", "updated_at", "next_session_at")
+                    },
+                },
+            },
+        },
+        "paths": {
+            "/api/mp/session": {
+                "post": {
+                    "summary": "Exchange a wx.login code for our bearer token",
+                    "requestBody": {
+                        "required": True,
+                        **_json({"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}),
+                    },
+                    "responses": _responses(
+                        "200",
+                        {
+                            "type": "object",
+                            "properties": {"token": {"type": "string"}, "expires_in": {"type": "integer"}},
+                        },
+                        "signed in",
+                        "400",
+                        "429",
+                        "503",
+                    ),
+                }
+            },
+            "/api/mp/applications": {
+                "get": {
+                    "summary": "我的申请: the caller's cases",
+                    "security": BEARER,
+                    "responses": _responses(
+                        "200",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}
+                            },
+                        },
+                        "the cases",
+                        "401",
+                        "503",
+                    ),
+                },
+                "post": {
+                    "summary": "Submit an application",
+                    "security": BEARER,
+                    "parameters": [IDEMPOTENCY_PARAM],
+                    "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/Application"})},
+                    "responses": _responses(
+                        "201", CASE, "the case (again, for a repeated key)", "400", "401", "422", "503"
+                    ),
+                },
+            },
+            "/api/mp/applications/{serial}": {
+                "get": {
+                    "summary": "One of the caller's cases with its timeline",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "responses": _responses("200", CASE, "the case", "401", "404", "503"),
+                }
+            },
+            "/api/mp/applications/{serial}/withdraw": {
+                "post": {
+                    "summary": "Withdraw one's own application",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "requestBody": {
+                        "required": True,
+                        **_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
+                    },
+                    "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503"),
+                }
+            },
+            "/api/mp/applications/{serial}/documents": {
+                "get": {
+                    "summary": "The documents generated for one of the caller's cases, every version, newest first",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "responses": _responses(
+                        "200",
+                        {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+                        "the documents (id, kind, title, version, sm3, size, issued_at, download)",
+                        "401",
+                        "404",
+                        "503",
+                    ),  # fmt: skip
+                }
+            },
+            "/api/mp/applications/{serial}/documents/{document_id}": {
+                "get": {
+                    "summary": "Download a document (.docx as issued; ?format=pdf where LibreOffice is installed)",
+                    "security": BEARER,
+                    "parameters": [
+                        SERIAL_PARAM,
+                        {"name": "document_id", "in": "path", "required": True,
+                         "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
+                        {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}},
+                    ],
+                    "responses": {
+                        "200": {"description": "the file"},
+                        "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
+                        "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
+                    },
+                }
+            },
+            "/api/mp/applications/{serial}/clarified": {
+                "post": {
+                    "summary": "Confirm the request items the mediator pushed, or ask for a change with a comment",
+                    "security": BEARER,
+                    "parameters": [SERIAL_PARAM],
+                    "requestBody": {
+                        "required": True,
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": ["version", "decision"],
+                                "properties": {
+                                    "version": {"type": "integer", "minimum": 1},
+                                    "decision": {"type": "string", "enum": ["confirm", "change"]},
+                                    "comment": {"type": "string", "maxLength": 1000},
+                                },
+                            }
+                        ),
+                    },
+                    "responses": _responses("200", CASE, "answered", "400", "401", "404", "409", "422", "503"),
+                }
+            },
+            "/api/mp/drafts/{kind}": {
+                "get": {
+                    "summary": "The saved draft (personal numbers masked)",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM],
+                    "responses": _responses("200", {"type": "object"}, "the draft", "401", "404", "503"),
+                },
+                "put": {
+                    "summary": "Save a step: the whole draft so far; a mask sent back keeps the stored number",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM],
+                    "requestBody": {"required": True, **_json({"type": "object"})},
+                    "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "422", "503"),
+                },
+                "delete": {
+                    "summary": "Drop the draft",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM],
+                    "responses": {"204": {"description": "dropped"}},
+                },
+            },
+            "/api/mp/drafts/{kind}/submit": {
+                "post": {
+                    "summary": "Submit the saved draft as the application",
+                    "security": BEARER,
+                    "parameters": [KIND_PARAM, IDEMPOTENCY_PARAM],
+                    "responses": _responses("201", CASE, "the case", "401", "404", "422", "503"),
+                }
+            },
+            "/api/progress": {
+                "get": {
+                    "summary": "Public progress by serial and the last four digits of the applicant's phone",
+                    "parameters": [
+                        {"name": "serial", "in": "query", "required": True, "schema": {"type": "string"}},
+                        {
+                            "name": "phone_last4",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^\\d{4}$"},
+                        },
+                    ],
+                    "responses": _responses(
+                        "200",
+                        {"$ref": "#/components/schemas/Progress"},
+                        "status and dates only",
+                        "404",
+                        "422",
+                        "429",
+                        "503",
+                    ),
+                }
+            },
+            "/api/mp/files": {
+                "post": {
+                    "summary": "Upload one evidence file (wx.uploadFile): photo, PDF, Word or .zip, kept encrypted",
+                    "security": BEARER,
+                    "parameters": [
+                        {
+                            "name": "X-File-Name",
+                            "in": "header",
+                            "required": False,
+                            "description": "raw-body uploads only: the file's name, percent-encoded UTF-8",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["file"],
+                                    "properties": {"file": {"type": "string", "format": "binary"}},
+                                }
+                            },
+                            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                        },
+                    },
+                    "responses": {
+                        **_responses("201", {"$ref": "#/components/schemas/StoredFile"}, "stored", "400", "401", "422"),
+                        "413": {"description": "file larger than the limit (20 MB)", **_json(ERROR)},
+                        "415": {"description": "not a photo, PDF, Word file or .zip (by content)", **_json(ERROR)},
+                        "503": {"description": ERROR_TEXT["503"], **_json(ERROR)},
+                    },
+                }
+            },
+            "/api/mp/files/{file_id}": {
+                "get": {
+                    "summary": "Download a stored file (its owner; case parties and staff later)",
+                    "security": BEARER,
+                    "parameters": [
+                        {
+                            "name": "file_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "the file (Content-Disposition: attachment)",
+                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                        },
+                        **_responses("404", ERROR, "not found (or not yours)", "401", "503"),
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}
+            },
+            "/api/taxonomy": {
+                "get": {
+                    "summary": "The two-level dispute-cause taxonomy of a centre (the default centre's without one)",
+                    "parameters": [{"name": "centre", "in": "query", "required": False, "schema": {"type": "string"}}],
+                    "responses": _responses(
+                        "200", {"$ref": "#/components/schemas/Taxonomy"}, "version and causes", "404"
+                    ),
+                }
+            },
+            "/api/mp/subscriptions": {
+                "get": {
+                    "summary": "The applicant's one-time subscribe-message grants left, by template id",
+                    "security": BEARER,
+                    "responses": _responses("200", GRANTS, "grants", "401", "503"),
+                },
+                "post": {
+                    "summary": "Record the template ids wx.requestSubscribeMessage accepted (one send each)",
+                    "security": BEARER,
+                    "requestBody": {
+                        "required": True,
+                        **_json({
+                            "type": "object",
+                            "required": ["template_ids"],
+                            "properties": {
+                                "template_ids": {"type": "array", "minItems": 1, "maxItems": 20,
+                                                 "items": {"type": "string", "pattern": "^[A-Za-z0-9_\\-]{1,64}$"}},
+                            },
+                        }),
+                    },
+                    "responses": _responses("200", GRANTS, "grants after recording", "400", "401", "422", "503"),
+                },
+            },
+        },
+    }

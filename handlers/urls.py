@@ -1,0 +1,13 @@
+"""URL fragments every front shares, defined once: named groups, passed to handlers as keyword arguments
+and read by the OpenAPI test as path parameters of the same names."""
+
+# A serial is 14 digits; wider here so a mistyped one reaches the service and gets its clear 404.
+SERIAL = r"(?P<serial>\d{1,20})"
+FILE_ID = r"(?P<file_id>[0-9a-f]{32})"  # an uploaded file
+DOCUMENT_ID = r"(?P<document_id>[0-9a-f]{32})"  # a generated document
+DRAFT_KIND = r"(?P<kind>[a-z_]{1,20})"  # worker / employer (others are refused by the service)
+APPLY_KIND = r"(?P<kind>[a-z]+)"
+APPLY_STEP = r"(?P<step>[a-z]+)"
+CARD_TICKET = r"(?P<ticket>[A-Za-z0-9_-]{16,64})"
+VERIFY_ID = r"(?P<document_id>[0-9a-f]{1,64})"  # as typed under a QR code (its length checked by the service)
+OFFICE_ACTION = r"(?P<action>[a-z_]+)"

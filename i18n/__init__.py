@@ -1,0 +1,148 @@
+"""The message catalogue: every word a person reads, by key and language, from gettext .po files read with Babel.
+
+Keys name what a message is (`error.case_not_found`, `status.accepted`, `label.gender.male`); the words
+live beside this file in `<language>/LC_MESSAGES/<domain>.po`, one domain per room (core, accounts,
+cases, intake, notify, documents, web). Chinese (`zh_CN`) is complete and is the fallback; a second
+language is a translation of the same keys. A message is a Python format string (`{name}`): a parameter
+may itself be a `Msg` (put into words in the same language) or a mapping of language to text (words
+that came from elsewhere already translated, e.g. docgen's refusals). Everything above the ground
+floor may use it: services, handlers, and the documents' vocabulary given to docgen.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pycountry
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).resolve().parent
+DEFAULT_LOCALE = "zh_CN"
+LOCALES = ("zh_CN", "en")
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A message not yet put into words: a catalogue key and its parameters."""
+
+    key: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def text(self, locale: str = DEFAULT_LOCALE) -> str:
+        return catalogue().text(self.key, locale, dict(self.params))
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def msg(key: str, **params: Any) -> Msg:
+    return Msg(key, tuple(params.items()))
+
+
+def text(key: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
+    """The words of `key` in `locale` (Chinese where the language lacks them)."""
+    return catalogue().text(key, locale, params)
+
+
+def words(value: Msg | str, locale: str = DEFAULT_LOCALE) -> str:
+    return value.text(locale) if isinstance(value, Msg) else value
+
+
+class Catalogue:
+    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
+        self.messages = {locale: dict(entries) for locale, entries in messages.items()}
+
+    @classmethod
+    def load(cls, folder: Path = LOCALE_DIR) -> Catalogue:
+        messages: dict[str, dict[str, str]] = {}
+        for po in sorted(folder.glob("*/LC_MESSAGES/*.po")):
+            locale = po.parent.parent.name
+            with po.open("rb") as handle:
+                for message in read_po(handle, locale=locale):
+                    if message.id and message.string:  # an empty translation falls back to Chinese
+                        messages.setdefault(locale, {})[str(message.id)] = str(message.string)
+        return cls(messages)
+
+    def has(self, key: str, locale: str = DEFAULT_LOCALE) -> bool:
+        return key in self.messages.get(locale, {})
+
+    def keys(self, locale: str = DEFAULT_LOCALE) -> set[str]:
+        return set(self.messages.get(locale, {}))
+
+    def text(self, key: str, locale: str, params: Mapping[str, Any]) -> str:
+        template = self.messages.get(locale, {}).get(key)
+        if template is None:
+            template = self.messages[DEFAULT_LOCALE][key]  # a key missing in Chinese is a bug: KeyError
+        if not params:
+            return template
+        values = {name: _in(value, locale) for name, value in params.items()}
+        return template.format(**values)
+
+
+def _in(value: Any, locale: str) -> Any:
+    if isinstance(value, Msg):
+        return value.text(locale)
+    if isinstance(value, Mapping):
+        return value.get(locale) or value.get(DEFAULT_LOCALE, "")
+    return value
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    """The catalogue, read once per process (the .po files ship with the code)."""
+    return Catalogue.load()
+
+
+@dataclass(frozen=True)
+class Words:
+    """The codes a case carries, in words of one language: labels of enumerations (`label.<table>.<code>`),
+    document titles (`document.<kind>.title`) and country names (pycountry's own translations).
+
+    docgen receives one (it prints Chinese documents); forms and pages use the same tables.
+    """
+
+    locale: str = DEFAULT_LOCALE
+
+    def label(self, table: str, code: object) -> str:
+        """The words for `code`; an unknown code as it is, a missing one as ""."""
+        if code is None or code == "":
+            return ""
+        key = f"label.{table}.{code}"
+        return text(key, self.locale) if catalogue().has(key) else str(code)
+
+    def choices(self, table: str, codes: Iterable[str]) -> dict[str, str]:
+        """The codes (in the order given) with their words."""
+        return {code: self.label(table, code) for code in codes}
+
+    def yes_no(self, value: object) -> str:
+        """是 / 否 for a boolean, "" when unknown."""
+        if value is None or value == "":
+            return ""
+        return text("label.yes" if value else "label.no", self.locale)
+
+    def title(self, kind: str) -> str:
+        return text(f"document.{kind}.title", self.locale)
+
+    def country(self, code: str | None) -> str:
+        """The name of an ISO 3166-1 alpha-3 country code (CHN → 中国); an unknown code as it is."""
+        return country_name(code, self.locale)
+
+
+@lru_cache(maxsize=1024)
+def country_name(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    if not code:
+        return ""
+    country = pycountry.countries.get(alpha_3=code.upper())
+    if country is None:
+        return code
+    return _country_translations(locale).gettext(country.name)
+
+
+@lru_cache(maxsize=4)
+def _country_translations(locale: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True)

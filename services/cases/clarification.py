@@ -1,0 +1,149 @@
+"""明确请求: the mediator turns the applicant's story into standard request items; the applicant confirms them.
+
+Each push is a new numbered version (every version kept); the applicant answers one version, and an
+answer to a version that is no longer the current one is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from i18n import msg
+from services.accounts.staff import StaffMember
+from services.cases import access, moves
+from services.cases.outbox import applicant_notice
+from services.cases.taxonomy import Taxonomies, Taxonomy
+from services.cases.views import case_detail
+from services.core.context import ServiceContext
+from services.core.errors import Conflict, FieldError, ValidationFailed
+
+CHANNEL = "backoffice"
+MAX_VERSION = 2**31 - 1
+MAX_ITEMS = 30
+MAX_ITEM_TEXT = 500
+MAX_COMMENT = 1000
+_AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?$")
+
+
+def check_amount(value: str, field: str, errors: list[FieldError]) -> str:
+    """A non-negative amount with at most two decimals, as "12000.00" ("0.00" when empty)."""
+    raw = (value or "").strip().replace(",", "")
+    if not raw:
+        return "0.00"
+    try:
+        if not _AMOUNT.match(raw):
+            raise InvalidOperation
+        return str(Decimal(raw).quantize(Decimal("0.01")))
+    except InvalidOperation:
+        errors.append(FieldError(field, "invalid", "金额应为不超过两位小数的非负数字，如 12000.00"))
+        return "0.00"
+
+
+def check_request_items(taxonomy: Taxonomy, raw_items: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The standard request items a mediator wrote, each under a second-level cause; every problem listed."""
+    errors: list[FieldError] = []
+    items = []
+    rows = [r for r in raw_items if any((r.get(k) or "").strip() for k in ("cause_code", "text", "amount"))]
+    if not rows:
+        raise ValidationFailed([FieldError("items", "required", "请至少填写一项请求事项")])
+    if len(rows) > MAX_ITEMS:
+        raise ValidationFailed([FieldError("items", "too_many", f"请求事项最多{MAX_ITEMS}项")])
+    for i, row in enumerate(rows):
+        prefix = f"items[{i}]"
+        item_text = (row.get("text") or "").strip()
+        if not item_text:
+            errors.append(FieldError(f"{prefix}.text", "required", f"请填写第{i + 1}项请求的内容"))
+        elif len(item_text) > MAX_ITEM_TEXT:
+            errors.append(FieldError(f"{prefix}.text", "too_long", f"第{i + 1}项请求不能超过{MAX_ITEM_TEXT}字"))
+        amount = check_amount(row.get("amount", ""), f"{prefix}.amount", errors)
+        try:
+            cause = taxonomy.snapshot((row.get("cause_code") or "").strip(), f"{prefix}.cause_code")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            continue
+        items.append({"number": i + 1, **cause, "text": item_text, "amount": amount})
+    if errors:
+        raise ValidationFailed(errors)
+    return items
+
+
+async def push_clarified(
+    ctx: ServiceContext, taxonomies: Taxonomies, member: StaffMember, serial: str, raw_items: list[dict[str, str]]
+) -> dict[str, Any]:
+    """Send the standard request items to the applicant to confirm: a new numbered version."""
+    doc = await access.for_staff(ctx, member, serial, {"clarified.version": 1, "owner_person_id": 1})
+    items = check_request_items(taxonomies.for_centre(doc["centre"]["id"]), raw_items)
+    now = ctx.clock()
+    version = int((doc.get("clarified") or {}).get("version", 0)) + 1
+    clarified = {"version": version, "items": items, "pushed_at": now, "pushed_by": member.login,
+                 "state": "pending", "answered_at": None, "comment": ""}  # fmt: skip
+    notice = applicant_notice(
+        doc["owner_person_id"], "clarify_pushed", f"/h5/cases/{serial}/clarified", now,
+        [("serial", serial), ("requests", msg("notice.value.items_to_confirm", count=len(items)))],
+    )  # fmt: skip
+    return await moves.apply_move(
+        ctx, serial, "push_clarified", ("staff", member.login), CHANNEL,
+        # Conditional on the version read: two mediators pushing at once cannot both make version N.
+        when={"clarified.version": version - 1} if version > 1 else {"clarified": None},
+        set_fields={"clarified": clarified}, push_fields={"clarifications": clarified}, notify=[notice],
+        note=msg("event.note.version", version=version).text(),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ClarifiedAnswer:
+    version: int
+    confirm: bool
+    comment: str
+
+
+def parse_answer(raw: Mapping[str, Any]) -> ClarifiedAnswer:
+    """The applicant's answer as every front sends it (JSON or a form): decision, version, comment."""
+    errors: list[FieldError] = []
+    decision = raw.get("decision")
+    if decision not in ("confirm", "change"):
+        errors.append(FieldError("decision", "decision_invalid", "请选择确认（confirm）或要求修改（change）"))
+    version = raw.get("version")
+    if isinstance(version, str) and version.strip().isdigit():
+        version = int(version.strip())
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
+        errors.append(FieldError("version", "version_invalid", "请求事项的版本号无效，请刷新页面"))
+    comment = raw.get("comment")
+    comment = comment.strip() if isinstance(comment, str) else ""
+    if decision == "change" and not comment:
+        errors.append(FieldError("comment", "required", "请写明需要修改的地方"))
+    if len(comment) > MAX_COMMENT:
+        errors.append(FieldError("comment", "too_long", f"意见不能超过{MAX_COMMENT}字"))
+    if errors:
+        raise ValidationFailed(errors)
+    return ClarifiedAnswer(int(version), decision == "confirm", comment)  # type: ignore[arg-type]
+
+
+async def answer_clarified(
+    ctx: ServiceContext, person_id: str, serial: str, raw: Mapping[str, Any], channel: str
+) -> dict[str, Any]:
+    """The applicant confirms the pushed items, or asks for a change with a comment."""
+    answer = parse_answer(raw)
+    move = "confirm_clarified" if answer.confirm else "request_change"
+    try:
+        doc = await moves.apply_move(
+            ctx, serial, move, ("applicant", person_id), channel,
+            scope={"owner_person_id": person_id}, when={"clarified.version": answer.version},
+            set_fields={"clarified.state": "confirmed" if answer.confirm else "change_requested",
+                        "clarified.answered_at": ctx.clock(), "clarified.comment": answer.comment},
+            note=answer.comment,
+        )  # fmt: skip
+    except Conflict:
+        await _refuse_stale(ctx, person_id, serial, answer.version)
+        raise
+    return case_detail(doc)
+
+
+async def _refuse_stale(ctx: ServiceContext, person_id: str, serial: str, version: int) -> None:
+    current = await access.for_owner(ctx, person_id, serial, {"clarified.version": 1})
+    if (current.get("clarified") or {}).get("version") != version:
+        raise Conflict("clarified_version_stale")

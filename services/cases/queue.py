@@ -1,0 +1,187 @@
+"""The back office's reading of cases: the queue with its deadlines, the case as staff see it, audited reveals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from i18n import catalogue, text
+from services.accounts import audit
+from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.cases import access, workflow
+from services.cases.views import case_detail
+from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_deadline, start_of_day_utc
+from services.core.errors import FieldError, NotFound, ValidationFailed
+from services.core.personal_data import SEALED_FIELDS, unseal_party
+from services.core.work_calendar import WorkCalendar, load_work_calendar
+
+QUEUE_PAGE_SIZE = 20
+MAX_QUEUE_PAGE = 100_000  # far beyond any queue; keeps `skip` inside what MongoDB accepts
+REMINDER_DAYS = 3  # a case this close to its deadline is flagged to the mediator
+
+QUEUE_FIELDS = {
+    "_id": 1, "kind": 1, "status": 1, "applicant.name": 1, "respondent.name": 1, "mediator": 1,
+    "clarified": 1, "created_at": 1, "updated_at": 1, "session": 1, "centre": 1, "notifications.state": 1,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = ""
+    cause: str = ""  # first-level cause code
+    date_from: date | None = None
+    date_to: date | None = None
+    mediator: str = ""  # a login, or "none" for unassigned
+    overdue: bool = False
+    page: int = 1
+
+
+def parse_filter(query: Mapping[str, str]) -> QueueFilter:
+    """The queue's filters as the page's query string gives them (status, cause, mediator, from, to, overdue, page)."""
+    text_page = query.get("page", "1")
+    page = min(int(text_page), MAX_QUEUE_PAGE) if text_page.isdigit() and text_page != "0" else 1
+    return QueueFilter(
+        status=query.get("status", ""), cause=query.get("cause", ""), mediator=query.get("mediator", ""),
+        date_from=_date(query.get("from", ""), "from"), date_to=_date(query.get("to", ""), "to"),
+        overdue=query.get("overdue", "") == "1", page=page,
+    )  # fmt: skip
+
+
+def _date(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed([FieldError(field, "invalid", "日期格式应为 2026-11-22")]) from None
+
+
+async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) -> dict[str, Any]:
+    """One page of the member's centre's cases, newest first, with their deadlines."""
+    calendar = await load_work_calendar(ctx)
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    query: dict[str, Any] = {"centre.id": member.centre_id}
+    if filters.status:
+        if filters.status not in workflow.STATUSES:
+            raise ValidationFailed([FieldError("status", "not_allowed", "没有这种案件状态")])
+        query["status"] = filters.status
+    if filters.cause:
+        query["clarified.items.cause_level1_code"] = filters.cause
+    created: dict[str, Any] = {}
+    if filters.date_from:
+        created["$gte"] = start_of_day_utc(filters.date_from)
+    if filters.date_to:
+        created["$lt"] = start_of_day_utc(filters.date_to + timedelta(days=1))
+    if filters.overdue:
+        limit = start_of_day_utc(latest_overdue_receipt(today, calendar) + timedelta(days=1))
+        created["$lt"] = min(created.get("$lt", limit), limit)
+        query.setdefault("status", {"$nin": sorted(workflow.CLOSED)})
+    if created:
+        query["created_at"] = created
+    if filters.mediator == "none":
+        query["mediator"] = None
+    elif filters.mediator:
+        query["mediator.login"] = filters.mediator
+    page = max(1, filters.page)
+    total = await ctx.db["cases"].count_documents(query)
+    cursor = ctx.db["cases"].find(query, QUEUE_FIELDS).sort("created_at", -1)
+    docs = await cursor.skip((page - 1) * QUEUE_PAGE_SIZE).limit(QUEUE_PAGE_SIZE).to_list(QUEUE_PAGE_SIZE)
+    return {
+        "items": [_queue_row(doc, calendar, today) for doc in docs],
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // QUEUE_PAGE_SIZE)),
+    }
+
+
+def _deadline_view(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
+    deadline: Deadline = mediation_deadline(doc["created_at"], calendar)
+    is_open = doc["status"] not in workflow.CLOSED
+    days_left = deadline.days_left(today)
+    return {
+        "due": deadline.due.isoformat(),
+        "provisional": deadline.provisional,
+        "days_left": days_left,
+        "overdue": is_open and deadline.overdue(today),
+        "due_soon": is_open and 0 <= days_left <= REMINDER_DAYS,
+    }
+
+
+def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
+    items = (doc.get("clarified") or {}).get("items") or []
+    return {
+        "serial": doc["_id"],
+        "kind": doc["kind"],
+        "status": doc["status"],
+        "status_label": workflow.status_label(doc["status"]),
+        "applicant_name": doc["applicant"]["name"],
+        "respondent_name": doc["respondent"]["name"],
+        "cause": items[0]["cause_level1_label"] if items else "",
+        "mediator": (doc.get("mediator") or {}).get("name", ""),
+        "created_at": shanghai_iso(doc["created_at"]),
+        "deadline": _deadline_view(doc, calendar, today),
+        "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
+    }
+
+
+async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> dict[str, Any]:
+    """The mediation period of a case as the applicant's page shows it (from the case view)."""
+    calendar = await load_work_calendar(ctx)
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    received = datetime.fromisoformat(case_view["created_at"])
+    return _deadline_view({"created_at": received, "status": case_view["status"]}, calendar, today)
+
+
+def _field_labels(kind: str, party: str, fields: dict[str, Any]) -> dict[str, str]:
+    """The words of each field of a party as the application form names them (catalogue `field.*`)."""
+    known = catalogue()
+    return {name: text(key) for name in fields if known.has(key := f"field.{kind}.{party}.{name}")}
+
+
+async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
+    """The case page's data: parties masked, claim, evidence, timeline, clarification, deadline, notices."""
+    doc = await access.for_staff(ctx, member, serial)
+    calendar = await load_work_calendar(ctx)
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    view = case_detail(doc)
+    view["centre_id"] = doc["centre"]["id"]
+    view["labels"] = {party: _field_labels(doc["kind"], party, doc[party]) for party in ("applicant", "respondent")}
+    view["deadline"] = _deadline_view(doc, calendar, today)
+    view["clarified"] = doc.get("clarified")
+    view["clarifications"] = doc.get("clarifications", [])
+    view["session"] = doc.get("session")
+    view["outcome"] = doc.get("outcome")
+    view["review_flags"] = doc.get("review_flags", [])
+    view["mediator_login"] = (doc.get("mediator") or {}).get("login", "")
+    view["notifications"] = [
+        {k: n.get(k) for k in ("kind", "title", "state", "attempts", "last_error", "channel")}
+        | {"created_at": shanghai_iso(n.get("created_at")), "sent_at": shanghai_iso(n.get("sent_at"))}
+        for n in doc.get("notifications", [])
+    ]
+    view["moves"] = workflow.moves_from(doc["status"])
+    return view
+
+
+async def reveal(ctx: ServiceContext, member: StaffMember, serial: str, party: str, field: str) -> str:
+    """A personal number in clear, for staff of the case's centre; every viewing is recorded."""
+    if party not in ("applicant", "respondent") or field not in SEALED_FIELDS:
+        raise ValidationFailed([FieldError("field", "not_allowed", "只能查看证件号码或电话号码")])
+    doc = await access.for_staff(ctx, member, serial)
+    value = unseal_party(ctx.cipher, doc[party], party).get(field)
+    if not isinstance(value, str):
+        raise NotFound("field_empty")
+    await audit.record(ctx, member, "reveal", serial, field=f"{party}.{field}")
+    return value
+
+
+async def mediators_of(ctx: ServiceContext, centre_id: str) -> list[StaffMember]:
+    """The active mediators (and centre admins, who mediate too) of a centre, for the assign list."""
+    docs = (
+        await ctx.db["staff"]
+        .find({"centre_id": centre_id, "active": True}, {"name": 1, "role": 1, "centre_id": 1})
+        .to_list(None)
+    )
+    return [StaffMember(d["_id"], d["name"], d["role"], d["centre_id"]) for d in docs if d["role"] != SYSTEM_ADMIN]

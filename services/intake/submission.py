@@ -1,0 +1,155 @@
+"""Submitting an application: once per (person, key), a serial at once, routed to its centre."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from services.cases import moves, workflow
+from services.cases.serials import DAILY_LIMIT, make_serial
+from services.cases.views import case_detail
+from services.core.context import SHANGHAI, ServiceContext
+from services.core.errors import FieldError, ServiceError, ValidationFailed
+from services.core.personal_data import seal_party
+from services.intake.routing import route_case
+from services.intake.validation import validate_application
+
+SCHEMA_VERSION = 1
+IDEMPOTENCY_TTL = timedelta(hours=24)
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
+
+
+def check_idempotency_key(key: str | None) -> str:
+    if not key or not IDEMPOTENCY_KEY_PATTERN.match(key):
+        raise ServiceError(
+            400,
+            "idempotency_key_invalid",
+            "请求缺少有效的 Idempotency-Key（8 到 100 位字母、数字或 _.:-）",
+            "Idempotency-Key",
+        )
+    return key
+
+
+def body_fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def submit_application(
+    ctx: ServiceContext, person_id: str, idempotency_key: str, body: Any, channel: str
+) -> tuple[dict[str, Any], bool]:
+    """Create the case once per (person, key); returns (case view, created now).
+
+    At most three commands on the usual path: the day's sequence, the idempotency record, the case.
+    The record holds the serial before the case is written, so a retry after a crash between the
+    two finishes the same case instead of creating another.
+    """
+    key = check_idempotency_key(idempotency_key)
+    now = ctx.clock()
+    application = validate_application(body, today=now.astimezone(SHANGHAI).date())
+    if application["consent"]["version"] not in ctx.settings.consent_versions:
+        raise ValidationFailed([FieldError("consent.version", "outdated", "告知书已更新，请重新阅读并同意后再提交")])
+    await _check_evidence(ctx, person_id, application["evidence"])
+    fingerprint = body_fingerprint(body)
+    record_id = f"{person_id}:{key}"
+    serial = await _next_serial(ctx, now)
+    record = {"_id": record_id, "fingerprint": fingerprint, "serial": serial, "created_at": now}
+    try:
+        await ctx.db["idempotency"].insert_one(record)
+    except DuplicateKeyError:
+        record = await _existing_record(ctx, record_id, record, now)
+        if record["fingerprint"] != fingerprint:
+            raise ServiceError(
+                422,
+                "idempotency_key_reused",
+                "同一个提交编号已用于另一份不同的申请，请刷新页面后重新提交",
+                "Idempotency-Key",
+            ) from None
+        existing = await ctx.db["cases"].find_one({"_id": record["serial"]})
+        if existing:
+            return case_detail(existing), False
+        serial = record["serial"]  # the first attempt stopped before writing its case
+    doc = _new_case(ctx, serial, person_id, application, channel, now)
+    try:
+        await moves.create(ctx, doc)
+    except DuplicateKeyError:  # a concurrent retry of the same submission wrote it first
+        existing = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id})
+        if existing is None:
+            raise
+        return case_detail(existing), False
+    return case_detail(doc), True
+
+
+async def _existing_record(ctx: ServiceContext, record_id: str, fresh: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The stored record for this key; one older than 24 hours is forgotten and replaced by `fresh`."""
+    record = await ctx.db["idempotency"].find_one({"_id": record_id})
+    if record is None or now - record["created_at"] <= IDEMPOTENCY_TTL:
+        return record or fresh
+    # Expired (the embedded engine has no TTL monitor): replace it only if nobody else did.
+    replaced = await ctx.db["idempotency"].find_one_and_update(
+        {"_id": record_id, "created_at": record["created_at"]},
+        {"$set": {k: v for k, v in fresh.items() if k != "_id"}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return replaced or await ctx.db["idempotency"].find_one({"_id": record_id})
+
+
+async def _next_serial(ctx: ServiceContext, now: datetime) -> str:
+    day = now.astimezone(SHANGHAI).date()
+    counter = await ctx.db["counters"].find_one_and_update(
+        {"_id": f"serial:{day:%Y%m%d}"},
+        {"$inc": {"seq": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    if counter["seq"] > DAILY_LIMIT:
+        raise ServiceError(503, "serial_exhausted", "今日申请量已达上限，请明天再提交")
+    return make_serial(day, counter["seq"])
+
+
+async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[str]) -> None:
+    """Every evidence reference must be a file this person uploaded, all within the per-case total (one query)."""
+    if not file_ids:
+        return
+    cursor = ctx.db["files"].find({"_id": {"$in": file_ids}, "owner_person_id": person_id}, {"size": 1})
+    found = await cursor.to_list(None)
+    if len(found) != len(file_ids):
+        raise ValidationFailed([FieldError("evidence", "unknown_file", "有证据文件不存在或已失效，请重新上传")])
+    total, limit = sum(int(doc.get("size", 0)) for doc in found), ctx.settings.evidence.max_case_bytes
+    if total > limit:
+        mb = 1024 * 1024
+        message = f"证据材料合计 {total / mb:.1f} MB，超过每件申请 {limit / mb:.0f} MB 的上限，请删减后再提交"
+        raise ValidationFailed([FieldError("evidence", "evidence_total_too_large", message)])
+
+
+def _new_case(
+    ctx: ServiceContext, serial: str, person_id: str, application: dict[str, Any], channel: str, now: datetime
+) -> dict[str, Any]:
+    cipher = ctx.cipher
+    return {
+        "_id": serial,
+        "schema_version": SCHEMA_VERSION,
+        "kind": application["kind"],
+        "status": workflow.SUBMITTED,
+        "owner_person_id": person_id,
+        "channel": channel,
+        **route_case(ctx.settings, application),
+        "applicant": seal_party(cipher, application["applicant"], "applicant"),
+        "respondent": seal_party(cipher, application["respondent"], "respondent"),
+        "claim": application["claim"],
+        "evidence": application["evidence"],
+        "consent": {"version": application["consent"]["version"], "accepted_at": now},
+        "review_flags": application.get("review_flags", []),
+        "mediator": None,
+        "session": None,
+        "timeline": [moves.event(now, ("applicant", person_id), "submit", channel, workflow.SUBMITTED)],
+        "notifications": [],
+        "created_at": now,
+        "updated_at": now,
+    }
