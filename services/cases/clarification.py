@@ -19,7 +19,7 @@ from services.cases.outbox import applicant_notice
 from services.cases.taxonomy import Taxonomies, Taxonomy
 from services.cases.views import case_detail
 from services.core.context import ServiceContext
-from services.core.errors import Conflict, FieldError, ValidationFailed
+from services.core.errors import Conflict, FieldError, ValidationFailed, field_error, invalid
 
 CHANNEL = "backoffice"
 MAX_VERSION = 2**31 - 1
@@ -39,7 +39,7 @@ def check_amount(value: str, field: str, errors: list[FieldError]) -> str:
             raise InvalidOperation
         return str(Decimal(raw).quantize(Decimal("0.01")))
     except InvalidOperation:
-        errors.append(FieldError(field, "invalid", "金额应为不超过两位小数的非负数字，如 12000.00"))
+        errors.append(field_error(field, "invalid", "error.invalid.amount"))
         return "0.00"
 
 
@@ -49,16 +49,17 @@ def check_request_items(taxonomy: Taxonomy, raw_items: list[dict[str, str]]) -> 
     items = []
     rows = [r for r in raw_items if any((r.get(k) or "").strip() for k in ("cause_code", "text", "amount"))]
     if not rows:
-        raise ValidationFailed([FieldError("items", "required", "请至少填写一项请求事项")])
+        raise invalid("items", "required", "error.required.items")
     if len(rows) > MAX_ITEMS:
-        raise ValidationFailed([FieldError("items", "too_many", f"请求事项最多{MAX_ITEMS}项")])
+        raise invalid("items", "too_many", "error.too_many.items", limit=MAX_ITEMS)
     for i, row in enumerate(rows):
         prefix = f"items[{i}]"
         item_text = (row.get("text") or "").strip()
         if not item_text:
-            errors.append(FieldError(f"{prefix}.text", "required", f"请填写第{i + 1}项请求的内容"))
+            errors.append(field_error(f"{prefix}.text", "required", "error.required.item_text", number=i + 1))
         elif len(item_text) > MAX_ITEM_TEXT:
-            errors.append(FieldError(f"{prefix}.text", "too_long", f"第{i + 1}项请求不能超过{MAX_ITEM_TEXT}字"))
+            errors.append(field_error(f"{prefix}.text", "too_long", "error.too_long.item_text", number=i + 1,
+                                      limit=MAX_ITEM_TEXT))
         amount = check_amount(row.get("amount", ""), f"{prefix}.amount", errors)
         try:
             cause = taxonomy.snapshot((row.get("cause_code") or "").strip(), f"{prefix}.cause_code")
@@ -106,18 +107,18 @@ def parse_answer(raw: Mapping[str, Any]) -> ClarifiedAnswer:
     errors: list[FieldError] = []
     decision = raw.get("decision")
     if decision not in ("confirm", "change"):
-        errors.append(FieldError("decision", "decision_invalid", "请选择确认（confirm）或要求修改（change）"))
+        errors.append(field_error("decision", "decision_invalid"))
     version = raw.get("version")
     if isinstance(version, str) and version.strip().isdigit():
         version = int(version.strip())
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
-        errors.append(FieldError("version", "version_invalid", "请求事项的版本号无效，请刷新页面"))
+        errors.append(field_error("version", "version_invalid"))
     comment = raw.get("comment")
     comment = comment.strip() if isinstance(comment, str) else ""
     if decision == "change" and not comment:
-        errors.append(FieldError("comment", "required", "请写明需要修改的地方"))
+        errors.append(field_error("comment", "required", "error.required.change_comment"))
     if len(comment) > MAX_COMMENT:
-        errors.append(FieldError("comment", "too_long", f"意见不能超过{MAX_COMMENT}字"))
+        errors.append(field_error("comment", "too_long", "error.too_long.comment", limit=MAX_COMMENT))
     if errors:
         raise ValidationFailed(errors)
     return ClarifiedAnswer(int(version), decision == "confirm", comment)  # type: ignore[arg-type]

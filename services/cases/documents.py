@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from docgen import KINDS, DocgenError, DocumentRenderer, RenderedDocument, sm3_hex
-from i18n import DEFAULT_LOCALE, Words, msg
+from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, can_see_centre
@@ -92,8 +92,8 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any
     if doc.get("evidence"):
         files = await ctx.db["files"].find({"_id": {"$in": doc["evidence"]}}, {"name": 1}).to_list(None)
         names = {f["_id"]: f["name"] for f in files}
-        source = "申请人提供"
-        case["evidence"] = [{"id": i, "name": names.get(i, "证据"), "source": source} for i in doc["evidence"]]
+        source, unnamed = text("document.evidence.source_applicant"), text("document.evidence.unnamed")
+        case["evidence"] = [{"id": i, "name": names.get(i, unnamed), "source": source} for i in doc["evidence"]]
     else:
         case["evidence"] = []
     return case
@@ -236,8 +236,8 @@ async def verify_upload(ctx: ServiceContext, document_id: str, data: bytes) -> d
     """Whether an uploaded file is, byte for byte, the document issued under this id."""
     shown = await verification(ctx, document_id)
     if not data:
-        raise ServiceError(422, "file_required", "请选择要核验的文件", "file")
+        raise ServiceError(422, "file_required", msg("error.file_required.verify"), "file")
     if len(data) > MAX_VERIFY_BYTES:
-        raise ServiceError(413, "file_too_large", "文件过大，无法核验", "file")
+        raise ServiceError(413, "file_too_large", msg("error.file_too_large.verify"), "file")
     uploaded = sm3_hex(data)
     return shown | {"uploaded_sm3": uploaded, "matches": uploaded == shown["sm3"]}

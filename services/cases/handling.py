@@ -19,7 +19,7 @@ from services.cases.outbox import applicant_notice
 from services.cases.queue import mediators_of
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
-from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error, invalid
 
 CHANNEL = "backoffice"
 STAFF_DECISIONS = ("accept", "decline", "schedule", "open_session", "settle", "fail")
@@ -38,7 +38,7 @@ async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator
     doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1})
     mediator = next((m for m in await mediators_of(ctx, doc["centre"]["id"]) if m.login == mediator_login), None)
     if mediator is None:
-        raise ValidationFailed([FieldError("mediator", "unknown", "请选择本中心在职的调解员")])
+        raise invalid("mediator", "unknown", "error.unknown.mediator")
     now = ctx.clock()
     notice = applicant_notice(doc["owner_person_id"], "assigned", f"/h5/cases/{serial}", now,
                               [("mediator", mediator.name)])  # fmt: skip
@@ -53,11 +53,13 @@ async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator
 
 
 def _text(value: str, field: str, label: str, limit: int, required: bool = True) -> str:
+    """Free text of a staff form; `label` names the field in the catalogue (`field.decision.<label>`)."""
     given = (value or "").strip()
+    words = msg(f"field.decision.{label}")
     if required and not given:
-        raise ValidationFailed([FieldError(field, "required", f"请填写{label}")])
+        raise invalid(field, "required", "error.required.labelled", label=words)
     if len(given) > limit:
-        raise ValidationFailed([FieldError(field, "too_long", f"{label}不能超过{limit}字")])
+        raise invalid(field, "too_long", "error.too_long.labelled", label=words, limit=limit)
     return given
 
 
@@ -80,17 +82,17 @@ async def decide(
     if move == "accept":
         lines.append(("status", msg("status.accepted")))
     elif move == "decline":
-        note = _text(form.get("reason", ""), "reason", "不予受理的理由", MAX_REASON)
+        note = _text(form.get("reason", ""), "reason", "decline_reason", MAX_REASON)
         set_fields["outcome"] = {"kind": "rejected", "at": now, "reason": note}
         lines.append(("reason", note[:20]))
     elif move == "schedule":
         at = _session_time(form.get("at", ""), now)
-        place = _text(form.get("place", ""), "place", "调解地点", MAX_PLACE, required=False)
+        place = _text(form.get("place", ""), "place", "place", MAX_PLACE, required=False)
         online = (form.get("online_link") or "").strip()
         if online and not _URL.match(online):
-            raise ValidationFailed([FieldError("online_link", "invalid", "线上调解链接应以 https:// 开头")])
+            raise invalid("online_link", "invalid", "error.invalid.online_link")
         if not place and not online:
-            raise ValidationFailed([FieldError("place", "required", "请填写调解地点或线上调解链接")])
+            raise invalid("place", "required", "error.required.place_or_link")
         set_fields["session"] = {"at": at, "place": place, "online_link": online, "scheduled_by": member.login}
         note = f"{shanghai_iso(at)[:16].replace('T', ' ')} {place or online}"
         when = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
@@ -102,7 +104,7 @@ async def decide(
                                  "recorded_by": member.login}  # fmt: skip
         lines.append(("result", msg("notice.value.agreement_reached")))
     elif move == "fail":
-        note = _text(form.get("reason", ""), "reason", "调解不成的原因", MAX_REASON)
+        note = _text(form.get("reason", ""), "reason", "fail_reason", MAX_REASON)
         set_fields["outcome"] = {"kind": "failed", "at": now, "reason": note}
         lines.append(("next_step", msg("notice.value.may_arbitrate")))
     notice = applicant_notice(owner, move, link, now, lines)
@@ -116,10 +118,10 @@ def parse_withdraw_reason(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ValidationFailed([FieldError("reason", "invalid", "撤回理由应为文字")])
+        raise invalid("reason", "invalid", "error.invalid.withdraw_reason")
     reason = value.strip()
     if len(reason) > MAX_WITHDRAW_REASON:
-        raise ValidationFailed([FieldError("reason", "too_long", f"撤回理由不能超过{MAX_WITHDRAW_REASON}字")])
+        raise invalid("reason", "too_long", "error.too_long.withdraw_reason", limit=MAX_WITHDRAW_REASON)
     return reason
 
 
@@ -139,31 +141,30 @@ def check_agreement(form: Mapping[str, str], rows: list[dict[str, str]], now: da
     for i, row in enumerate(r for r in rows if any((v or "").strip() for v in r.values())):
         term_text = (row.get("text") or "").strip()
         if not term_text:
-            errors.append(FieldError(f"terms[{i}].text", "required", f"请填写第{i + 1}项协议内容"))
+            errors.append(field_error(f"terms[{i}].text", "required", "error.required.term_text", number=i + 1))
         elif len(term_text) > MAX_ITEM_TEXT:
-            errors.append(FieldError(f"terms[{i}].text", "too_long", f"第{i + 1}项协议内容不能超过{MAX_ITEM_TEXT}字"))
+            errors.append(field_error(f"terms[{i}].text", "too_long", "error.too_long.term_text", number=i + 1,
+                                      limit=MAX_ITEM_TEXT))
         due = (row.get("due_date") or "").strip()
         if due:
             try:
                 date.fromisoformat(due)
             except ValueError:
-                errors.append(
-                    FieldError(f"terms[{i}].due_date", "invalid", f"第{i + 1}项的履行期限应为日期，如 2026-12-31")
-                )
+                errors.append(field_error(f"terms[{i}].due_date", "invalid", "error.invalid.term_due", number=i + 1))
         method = (row.get("method") or "").strip()[:100]
         terms.append({"text": term_text, "amount": check_amount(row.get("amount", ""), f"terms[{i}].amount", errors),
                       "due_date": due, "method": method})  # fmt: skip
     if not terms:
-        errors.append(FieldError("terms", "required", "请至少填写一项调解协议条款"))
+        errors.append(field_error("terms", "required", "error.required.terms"))
     try:
         copies = int(form.get("copies") or 3)
     except ValueError:
         copies = 0
     if not 2 <= copies <= 10:
-        errors.append(FieldError("copies", "invalid", "协议份数应为2到10份"))
+        errors.append(field_error("copies", "invalid", "error.invalid.copies", low=2, high=10))
     waivers = (form.get("waivers") or "").strip()
     if len(waivers) > MAX_REASON:
-        errors.append(FieldError("waivers", "too_long", f"放弃的权利不能超过{MAX_REASON}字"))
+        errors.append(field_error("waivers", "too_long", "error.too_long.waivers", limit=MAX_REASON))
     if errors:
         raise ValidationFailed(errors)
     effective = now.astimezone(SHANGHAI).date().isoformat()
@@ -175,10 +176,10 @@ def _session_time(value: str, now: datetime) -> datetime:
     try:
         local = datetime.fromisoformat((value or "").strip())
     except ValueError:
-        raise ValidationFailed([FieldError("at", "invalid", "请填写调解时间，如 2026-12-01 09:30")]) from None
+        raise invalid("at", "invalid", "error.invalid.session_time") from None
     moment = (local if local.tzinfo else local.replace(tzinfo=SHANGHAI)).astimezone(UTC)
     if moment < now:
-        raise ValidationFailed([FieldError("at", "in_past", "调解时间不能早于现在")])
+        raise invalid("at", "in_past", "error.in_past.session_time")
     if moment > now + timedelta(days=365):
-        raise ValidationFailed([FieldError("at", "too_far", "调解时间不能晚于一年以后")])
+        raise invalid("at", "too_far", "error.too_far.session_time")
     return moment

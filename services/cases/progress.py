@@ -13,14 +13,14 @@ from services.cases.serials import is_well_formed_serial
 from services.cases.views import phone_last4_matches
 from services.cases.workflow import status_label
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
+from services.core.errors import NotFound, ServiceError, ValidationFailed, field_error
 from services.core.ratelimit import ClientRateLimiter
 
 LAST4_PATTERN = re.compile(r"^\d{4}$")
 
 
 def _too_many() -> ServiceError:
-    return ServiceError(429, "rate_limited", "查询过于频繁，请稍后再试")
+    return ServiceError(429, "rate_limited", msg("error.rate_limited.progress"))
 
 
 async def check_progress(
@@ -29,9 +29,9 @@ async def check_progress(
     errors = []
     serial = (serial or "").strip()
     if not is_well_formed_serial(serial):
-        errors.append(FieldError("serial", "invalid", "业务流水号应为14位数字，请核对后再输入"))
+        errors.append(field_error("serial", "invalid", "error.invalid.serial"))
     if not LAST4_PATTERN.match(phone_last4 or ""):
-        errors.append(FieldError("phone_last4", "invalid", "请输入申请时所留手机号的后四位数字"))
+        errors.append(field_error("phone_last4", "invalid", "error.invalid.phone_last4"))
     if errors:
         raise ValidationFailed(errors)
     if not limiter.allow(client):

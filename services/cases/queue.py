@@ -14,7 +14,7 @@ from services.cases import access, workflow
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_deadline, start_of_day_utc
-from services.core.errors import FieldError, NotFound, ValidationFailed
+from services.core.errors import NotFound, invalid
 from services.core.personal_data import SEALED_FIELDS, unseal_party
 from services.core.work_calendar import WorkCalendar, load_work_calendar
 
@@ -56,7 +56,7 @@ def _date(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationFailed([FieldError(field, "invalid", "日期格式应为 2026-11-22")]) from None
+        raise invalid(field, "invalid", "error.invalid.date") from None
 
 
 async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) -> dict[str, Any]:
@@ -66,7 +66,7 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
     query: dict[str, Any] = {"centre.id": member.centre_id}
     if filters.status:
         if filters.status not in workflow.STATUSES:
-            raise ValidationFailed([FieldError("status", "not_allowed", "没有这种案件状态")])
+            raise invalid("status", "not_allowed", "error.not_allowed.status")
         query["status"] = filters.status
     if filters.cause:
         query["clarified.items.cause_level1_code"] = filters.cause
@@ -168,7 +168,7 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
 async def reveal(ctx: ServiceContext, member: StaffMember, serial: str, party: str, field: str) -> str:
     """A personal number in clear, for staff of the case's centre; every viewing is recorded."""
     if party not in ("applicant", "respondent") or field not in SEALED_FIELDS:
-        raise ValidationFailed([FieldError("field", "not_allowed", "只能查看证件号码或电话号码")])
+        raise invalid("field", "not_allowed", "error.not_allowed.reveal")
     doc = await access.for_staff(ctx, member, serial)
     value = unseal_party(ctx.cipher, doc[party], party).get(field)
     if not isinstance(value, str):

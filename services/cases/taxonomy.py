@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from services.core.errors import FieldError, NotFound, ValidationFailed
+from services.core.errors import NotFound, ValidationFailed, invalid
 from settings import Centre, SettingsError
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "causes_default.yaml"
@@ -58,9 +58,7 @@ class Taxonomy:
         second = self._second.get(second_code)
         if second is None:
             if second_code in self._first:  # a request item is always filed under a second-level cause
-                raise ValidationFailed(
-                    [FieldError(field, "cause_not_second_level", f"请选择二级争议类别（{second_code} 是一级类别）")]
-                )
+                raise invalid(field, "cause_not_second_level", cause=second_code)
             raise _unknown(second_code, field)
         first = self._parent_of[second_code]
         return first.code, first.label, second.code, second.label
@@ -95,7 +93,7 @@ class Taxonomy:
 
 
 def _unknown(code: str, field: str) -> ValidationFailed:
-    return ValidationFailed([FieldError(field, "unknown_cause", f"未知的争议类别代码：{code}")])
+    return invalid(field, "unknown_cause", cause=code)
 
 
 def load_taxonomy(path: str | Path) -> Taxonomy:

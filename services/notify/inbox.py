@@ -12,8 +12,9 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 from wechatpy.messages import BaseMessage
 
+from i18n import text
 from services.accounts.persons import person_for_identity, person_of_identity
-from services.cases import views as cases
+from services.cases import views
 from services.core.context import ServiceContext
 from services.core.errors import ServiceError
 from wechat.callback import (
@@ -38,7 +39,7 @@ NONCE_TTL = 2 * WINDOW  # a nonce is remembered as long as its timestamp could s
 MESSAGE_TTL = timedelta(hours=1)  # WeChat retries within about 15 s; an hour is ample
 IDENTITY_PROVIDER = "wechat_oa"
 SUCCESS = "success"  # WeChat's "received, no reply"
-PROGRESS_WORDS = frozenset({"进度", "我的申请", "查询进度", "我的进度"})
+PROGRESS_WORDS = frozenset(text("inbox.progress_words").split("|"))  # what people type to ask
 MAX_LISTED = 5  # a passive text reply holds at most 2048 bytes
 _NONCE = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 _SIGNATURE = re.compile(r"^[0-9a-fA-F]{40}$")
@@ -212,34 +213,25 @@ class WeChatMessages:
     # --- texts --------------------------------------------------------------------------------
 
     def welcome_text(self) -> str:
-        return (
-            "感谢关注！这里是劳动人事争议在线调解服务，24 小时可用：\n"
-            f"· 在线申请劳动人事争议调解：{self.base_url}/h5/apply\n"
-            "· 查询进度：回复“进度”或“我的申请”，或点菜单“我的申请”\n"
-            "提交后您会立即收到业务流水号；调解员会电话联系您，明确请求并安排调解。"
-        )
+        return text("inbox.welcome", base=self.base_url)
 
     def help_text(self) -> str:
-        return (
-            "回复“进度”或“我的申请”查看您的调解申请。\n"
-            f"在线申请劳动人事争议调解：{self.base_url}/h5/apply\n"
-            f"凭流水号查询进度：{self.base_url}/h5/progress"
-        )
+        return text("inbox.help", base=self.base_url)
 
     async def cases_text(self, openid: str) -> str:
         """The sender's cases with serial, status and a link; none: say so and link to the application."""
         # A lookup only: answers are worked out before the nonce guard, so they must change nothing
         # (a refused replay with a forged sender would otherwise create persons).
         person_id = await person_of_identity(self.ctx, IDENTITY_PROVIDER, self.app_id, openid)
-        items = await cases.my_cases(self.ctx, person_id) if person_id else []
+        items = await views.my_cases(self.ctx, person_id) if person_id else []
         if not items:
-            return f"您还没有调解申请。\n在线申请劳动人事争议调解：{self.base_url}/h5/apply"
-        lines = [f"您的调解申请（共 {len(items)} 件）："]
+            return text("inbox.no_cases", base=self.base_url)
+        lines = [text("inbox.cases.heading", count=len(items))]
         for number, item in enumerate(items[:MAX_LISTED], 1):
-            lines.append(f"{number}. 流水号 {item['serial']}｜{item['status_label']}")
+            lines.append(text("inbox.cases.item", number=number, serial=item["serial"], status=item["status_label"]))
             lines.append(f"   {self.base_url}/h5/cases/{item['serial']}")
         if len(items) > MAX_LISTED:
-            lines.append(f"全部申请：{self.base_url}/h5/cases")
+            lines.append(text("inbox.cases.all", base=self.base_url))
         return "\n".join(lines)
 
     # --- slow work (after the reply) ------------------------------------------------------------

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from i18n import text
 from services.cases import moves
 from services.cases.outbox import CLAIMED, FAILED, PENDING, SENT
 from services.core.context import ServiceContext
@@ -53,22 +54,16 @@ RATE_LIMIT_PAUSE = 10.0  # seconds an app id's sends pause after WeChat's 45009
 
 # WeChat refusals that concern the recipient or the message itself: retrying cannot help, another
 # channel might. The text is what the mediator reads on the case page.
-REFUSALS = {
-    43004: "申请人未关注公众号（或已取消关注），无法推送消息",
-    40003: "申请人的微信身份无效（openid 不正确），无法推送消息",
-    43101: "申请人未在小程序中授权此类订阅消息，无法推送消息",
-    40037: "消息模板编号无效，请管理员检查 config.yaml 中的 wechat_templates",
-    47003: "消息模板参数不符合微信要求，请管理员检查消息模板配置",
-}
+REFUSALS = {errcode: text(f"notify.refused.{errcode}") for errcode in (43004, 40003, 43101, 40037, 47003)}
 # Everything else is retried with back-off: -1 (busy, raised as WeChatUnavailable), 45009 (rate
 # limit), 40001/42001 after the token refresh, and unknown codes (often a configuration problem an
 # administrator fixes within the 48 hours).
-UNREACHABLE_NO_IDENTITY = "申请人没有绑定微信（未通过公众号或小程序登录），无法推送消息"
-UNREACHABLE_MP_ONLY = "申请人只通过小程序登录，且未订阅此类消息，无法推送消息"
-WECHAT_DOWN = "微信服务暂时无法连接，将自动重试"
-NO_OA_TEMPLATE = "未配置公众号消息模板，请管理员在 config.yaml 的 wechat_templates 中配置"
-UNSUPPORTED_RECIPIENT = "暂不支持向该类收件人推送微信消息"
-INTERNAL_ERROR = "发送时出现内部错误，将自动重试"
+UNREACHABLE_NO_IDENTITY = text("notify.unreachable.no_identity")
+UNREACHABLE_MP_ONLY = text("notify.unreachable.mp_only")
+WECHAT_DOWN = text("notify.retry.wechat_down")
+NO_OA_TEMPLATE = text("notify.unreachable.no_oa_template")
+UNSUPPORTED_RECIPIENT = text("notify.unreachable.recipient")
+INTERNAL_ERROR = text("notify.retry.internal_error")
 
 
 @dataclass
@@ -343,7 +338,7 @@ class NotificationSender:
         created = current.get("created_at") or now
         if outcome.state == PENDING and now - created >= timedelta(hours=self.config.give_up_hours):
             hours = f"{self.config.give_up_hours:g}"
-            error = f"{hours} 小时内微信一直未能接收此消息（{outcome.error}），已停止重试"
+            error = text("notify.gave_up", hours=hours, reason=outcome.error)
             return {"state": FAILED, "failed_at": now, "last_error": error, **released}
         if outcome.state == PENDING:
             delay = self.backoff(int(current.get("attempts") or 1))
@@ -441,9 +436,9 @@ class NotificationSender:
         except WeChatRefused as exc:
             if exc.errcode == 45009:
                 bucket.pause(RATE_LIMIT_PAUSE)
-                return Outcome(PENDING, error="微信接口调用超过频率限制，将稍后重试", errcode=exc.errcode)
+                return Outcome(PENDING, error=text("notify.retry.rate_limited"), errcode=exc.errcode)
             if exc.errcode in REFUSALS:
                 return Outcome(FAILED, channel, error=REFUSALS[exc.errcode], errcode=exc.errcode)
-            error = f"微信暂未接受此消息（错误码 {exc.errcode}），将自动重试"
+            error = text("notify.retry.refused", errcode=exc.errcode)
             return Outcome(PENDING, error=error, errcode=exc.errcode)
         return Outcome(SENT, channel, msgid=(result or {}).get("msgid"))

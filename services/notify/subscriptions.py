@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from services.core.context import ServiceContext
-from services.core.errors import FieldError, ValidationFailed
+from services.core.errors import invalid
 
 COLLECTION = "mp_subscriptions"  # _id = person_id; grants: {template_id: one-time grants left}
 MAX_GRANTS = 100  # WeChat accumulates one-time grants too; a cap keeps a looping client harmless
@@ -24,11 +24,11 @@ async def record_grants(ctx: ServiceContext, person_id: str, body: Any) -> dict[
     """`{template_ids: [...]}` as wx.requestSubscribeMessage accepted them: one more grant each."""
     ids = body.get("template_ids") if isinstance(body, dict) else None
     if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_IDS:
-        raise ValidationFailed([FieldError("template_ids", "required", f"请提供 1 到 {MAX_IDS} 个订阅消息模板编号")])
+        raise invalid("template_ids", "required", "error.required.template_ids", limit=MAX_IDS)
     known = known_templates(ctx)
     for template_id in ids:
         if not isinstance(template_id, str) or not _TEMPLATE_ID.match(template_id) or template_id not in known:
-            raise ValidationFailed([FieldError("template_ids", "unknown_template", "订阅消息模板编号不正确")])
+            raise invalid("template_ids", "unknown_template")
     increments: dict[str, int] = {}
     for template_id in ids:  # the same id twice: the user accepted it twice (two sends)
         increments[f"grants.{template_id}"] = increments.get(f"grants.{template_id}", 0) + 1
