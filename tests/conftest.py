@@ -1,4 +1,7 @@
-"""One app fixture and one WeChat stand-in for every test; a real HTTP server on a free port."""
+"""One app fixture and one WeChat stand-in for every test; a real HTTP server on a free port.
+
+Service-level tests take `ctx` instead: the services' context on a store of their own, no server.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ from typing import Any
 import pytest
 from tornado.httpclient import HTTPResponse
 
-from app import close, make_app, start
+from app import close, make_app, service_context, start
+from services.core.context import ServiceContext
 from settings import Settings, load_settings
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, is_embedded
+from store.indexes import ensure_indexes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 MP_APP_ID, MP_SECRET = "wx-test-mini-program", "test-mp-secret"
 OA_APP_ID, OA_SECRET = "wx-test-official-account", "test-oa-secret"
 TEST_DATA_KEY = "2:" + "0f" * 16 + ",1:" + "a5" * 16
@@ -86,6 +91,29 @@ def settings(wechat: WeChatStandIn, env_overrides: dict[str, str], tmp_path: Pat
 @pytest.fixture
 def db_commands() -> CommandCounter:
     return CommandCounter()
+
+
+@pytest.fixture
+def service_settings(tmp_path: Path) -> Settings:
+    """Settings for service-level tests: no WeChat is reached (the address answers nothing)."""
+    environ = server_environ("http://127.0.0.1:9/", str(tmp_path / "blobs"))
+    return load_settings(ROOT / "config.yaml", environ=environ)
+
+
+@pytest.fixture
+def ctx(io_loop: Any, service_settings: Settings, db_commands: CommandCounter) -> Any:
+    """What every service function needs, on a database of its own, with no server around it."""
+    client, context = service_context(service_settings, db_commands)
+    io_loop.run_sync(lambda: ensure_indexes(context.db))
+    yield context
+
+    async def teardown() -> None:
+        if not is_embedded(service_settings.mongodb_uri):
+            await client.drop_database(context.db.name)
+        await client.close()
+
+    io_loop.run_sync(teardown)
+    context.executor.shutdown(wait=False)
 
 
 @pytest.fixture
@@ -165,9 +193,11 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-async def make_staff(app: Any, login: str, role: str = "mediator", centre_id: str = "sh-city", name: str = "") -> Any:
+async def make_staff(
+    app_or_ctx: Any, login: str, role: str = "mediator", centre_id: str = "sh-city", name: str = ""
+) -> Any:
     """A staff account for tests (created as the bootstrap path does, with no acting user)."""
     from services.accounts.staff import create_staff
 
-    ctx = app.settings["services"].ctx
+    ctx = app_or_ctx if isinstance(app_or_ctx, ServiceContext) else app_or_ctx.settings["services"].ctx
     return await create_staff(ctx, None, login, name or f"调解员{login}", role, centre_id, STAFF_PASSWORD)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 OURS = ("settings", "i18n", "store", "docgen", "wechat", "platforms", "services", "handlers", "standins", "app",
         "manage", "bench")  # fmt: skip
 

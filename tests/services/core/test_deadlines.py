@@ -323,8 +323,7 @@ def test_calendar_validation_accepts_dates_and_a_year_string():
 
 
 @pytest.mark.gen_test
-async def test_set_and_get_a_year_calendar(app):
-    ctx = app.settings["services"].ctx
+async def test_set_and_get_a_year_calendar(ctx):
     assert await get_year_calendar(ctx, 2027) is None
     before = await load_work_calendar(ctx)
     assert mediation_deadline(shanghai(2026, 12, 20), before).provisional
@@ -354,16 +353,14 @@ async def test_set_and_get_a_year_calendar(app):
 
 
 @pytest.mark.gen_test
-async def test_a_refused_calendar_changes_nothing(app):
-    ctx = app.settings["services"].ctx
+async def test_a_refused_calendar_changes_nothing(ctx):
     with pytest.raises(ValidationFailed):
         await set_year_calendar(ctx, 2027, ["2027-01-01"], ["2027-01-01"], actor="admin-1")
     assert await get_year_calendar(ctx, 2027) is None
 
 
 @pytest.mark.gen_test
-async def test_the_calendar_is_one_read_and_cached(app, db_commands):
-    ctx = app.settings["services"].ctx
+async def test_the_calendar_is_one_read_and_cached(ctx, db_commands):
     await ctx.db["work_calendars"].insert_one({"_id": 2028, "holidays": ["2028-01-03"], "working_days": []})
     start = db_commands.count
     cal = await refresh_work_calendar(ctx)

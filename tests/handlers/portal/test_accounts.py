@@ -15,8 +15,8 @@ from services.core.personal_data import mask_document_number, unseal_party
 from settings import SettingsError, load_settings
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import ROOT, body_of, server_environ
+from tests.handlers.portal.test_card_signin import card_sign_in, person_of, post_api
 from tests.samples import COMPANY_USCC, CONTACT_ID, WORKER_ID
-from tests.test_card_signin import card_sign_in, person_of, post_api
 
 MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"
 

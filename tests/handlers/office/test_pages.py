@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 
 from services.accounts.persons import person_for_identity
-from services.cases import clarification, handling
+from services.cases import handling
 from services.core.context import SHANGHAI
-from services.core.errors import Conflict, NotFound
 from services.intake.submission import submit_application
 from tests.browser_session import CookieClient
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
@@ -136,41 +135,6 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     kinds = [n["kind"] for n in doc["notifications"]]
     assert kinds == ["assigned", "accept", "schedule", "open_session", "settle"]
     assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"])  # none failed
-
-
-def confirm(version: int) -> dict:
-    return {"decision": "confirm", "version": version}
-
-
-def change(version: int, comment: str) -> dict:
-    return {"decision": "change", "version": version, "comment": comment}
-
-
-@pytest.mark.gen_test
-async def test_clarify_push_confirm_and_change(app, cheap_hashing):
-    ctx = app.settings["services"].ctx
-    serial, person = await new_case(app)
-    member = await make_staff(app, "li.ming")
-    taxonomies = app.settings["services"].taxonomies
-    taxonomy = taxonomies.for_centre("sh-city")
-    items = [{"cause_code": "05-01", "text": "支付2026年8月至10月工资", "amount": "12000"}]
-    doc = await clarification.push_clarified(ctx, taxonomies, member, serial, items)
-    assert doc["status"] == "clarifying" and doc["clarified"]["version"] == 1
-    assert doc["clarified"]["items"][0]["cause_label"] == "拖欠工资"
-    assert doc["clarified"]["items"][0]["taxonomy_version"] == taxonomy.version
-    assert doc["notifications"][-1]["link"] == f"/h5/cases/{serial}/clarified"
-
-    changed = await clarification.answer_clarified(ctx, person, serial, change(1, "金额应为15000元"), "h5")
-    assert changed["status"] == "submitted"
-    doc = await clarification.push_clarified(ctx, taxonomies, member, serial, items)
-    assert doc["clarified"]["version"] == 2 and len(doc["clarifications"]) == 2
-    with pytest.raises(Conflict) as stale:
-        await clarification.answer_clarified(ctx, person, serial, confirm(1), "h5")
-    assert stale.value.code == "clarified_version_stale"
-    with pytest.raises(NotFound):  # another person's case does not exist for them
-        await clarification.answer_clarified(ctx, "someone-else", serial, confirm(2), "h5")
-    confirmed = await clarification.answer_clarified(ctx, person, serial, confirm(2), "h5")
-    assert confirmed["status"] == "clarified"
 
 
 @pytest.mark.gen_test

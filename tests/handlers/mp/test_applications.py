@@ -293,3 +293,18 @@ async def test_absurdly_nested_json_is_a_400(api, wechat, app):
     huge_version = await api.call("POST", "/api/mp/applications/20261122000171/clarified",
                                   {"version": 10**25, "decision": "confirm"}, token=token)  # fmt: skip
     assert huge_version.code == 422 and body_of(huge_version)["error"]["field"] == "version"
+
+
+@pytest.mark.gen_test
+async def test_one_parser_for_a_withdrawal_reason_and_a_clarified_answer(api, wechat, app):
+    """The same input is refused the same way by every front (services parse it, not handlers)."""
+    token = await sign_in(api, wechat)
+    created = await api.call("POST", "/api/mp/applications", worker_body() | {"evidence": []}, token=token,
+                             headers={"Idempotency-Key": "key-parsers-01"})  # fmt: skip
+    serial = body_of(created)["serial"]
+    too_long = await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {"reason": "因" * 501}, token=token)
+    assert too_long.code == 422 and body_of(too_long)["error"]["field"] == "reason"
+    bad = await api.call("POST", f"/api/mp/applications/{serial}/clarified", {"decision": "maybe"}, token=token)
+    assert bad.code == 422 and {e["field"] for e in body_of(bad)["errors"]} == {"decision", "version"}
+    detail = await api.call("GET", f"/api/mp/applications/{serial}", token=token)
+    assert body_of(detail)["status"] == "submitted"  # nothing changed

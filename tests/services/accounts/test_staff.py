@@ -35,7 +35,7 @@ from services.accounts.staff import (
 from services.core.errors import ServiceError
 from settings import SettingsError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Mediate-2026x"
 CITY, PUDONG = "sh-city", "sh-pudong"
 ROOT_ADMIN = StaffMember("root", "系统管理员", SYSTEM_ADMIN, CITY)

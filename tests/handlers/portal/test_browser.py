@@ -11,7 +11,7 @@ from PIL import Image
 
 from services.accounts import passwords
 from tests.browser import chromium
-from tests.test_h5_browser import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
+from tests.handlers.h5.test_browser import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE, PASSWORD = "13512345678", "Browser-Pass-2026"

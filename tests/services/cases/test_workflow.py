@@ -46,12 +46,11 @@ def test_unknown_move_is_never_allowed():
     assert not workflow.move_allowed("reopen", "settled")
 
 
-async def _case(app):
-    ctx = app.settings["services"].ctx
+async def _case(ctx):
     body = worker_body()
     body["evidence"] = []
     case, _ = await submit_application(ctx, "person-1", "key-workflow-1", body, "mp")
-    return ctx, case["serial"]
+    return case["serial"]
 
 
 async def _force_status(ctx, serial, status):
@@ -60,8 +59,8 @@ async def _force_status(ctx, serial, status):
 
 @pytest.mark.gen_test
 @pytest.mark.parametrize("move", sorted(TABLE))
-async def test_moves_through_the_store(app, move):
-    ctx, serial = await _case(app)
+async def test_moves_through_the_store(ctx, move):
+    serial = await _case(ctx)
     sources, target = TABLE[move]
     for status in ALL:
         await _force_status(ctx, serial, status)
@@ -81,8 +80,8 @@ async def test_moves_through_the_store(app, move):
 
 
 @pytest.mark.gen_test
-async def test_two_moves_at_once_only_one_wins(app):
-    ctx, serial = await _case(app)
+async def test_two_moves_at_once_only_one_wins(ctx):
+    serial = await _case(ctx)
     results = await multi(
         [_attempt(ctx, serial, "accept"), _attempt(ctx, serial, "decline"), _attempt(ctx, serial, "accept")]
     )
@@ -100,8 +99,8 @@ async def _attempt(ctx, serial, move):
 
 
 @pytest.mark.gen_test
-async def test_move_on_a_missing_case_or_of_another_owner(app):
-    ctx, serial = await _case(app)
+async def test_move_on_a_missing_case_or_of_another_owner(ctx):
+    serial = await _case(ctx)
     with pytest.raises(NotFound):
         await apply_move(ctx, "20260101000019", "accept", ("staff", "m1"), "backoffice")
     with pytest.raises(NotFound):

@@ -24,8 +24,8 @@ from services.core.errors import ServiceError
 from store.blobs import BlobError, BlobKeys, LocalBlobStore
 from tests.browser_session import CookieClient
 from tests.conftest import body_of, make_staff, sign_in
+from tests.handlers.office.test_pages import sign_in as office_sign_in
 from tests.samples import worker_body
-from tests.test_office import sign_in as office_sign_in
 
 MiB = 1024 * 1024
 GPS_PLACE = "SECRET-GPS-PLACE"

@@ -12,9 +12,9 @@ from services.accounts import lockout, web_sessions
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, reset_password
 from tests.browser_session import DESKTOP_UA, CookieClient
 from tests.conftest import make_staff
-from tests.test_h5_pages import sign_in_page
-from tests.test_office import sign_in as office_sign_in
-from tests.test_portal_accounts import MOBILE, PASSWORD, register, send_code, sms_of
+from tests.handlers.h5.test_pages import sign_in_page
+from tests.handlers.office.test_pages import sign_in as office_sign_in
+from tests.handlers.portal.test_accounts import MOBILE, PASSWORD, register, send_code, sms_of
 
 
 @pytest.fixture

@@ -9,13 +9,9 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 
-def db_of(app):
-    return app.settings["services"].ctx.db
-
-
 @pytest.mark.gen_test
-async def test_duplicate_id_raises_pymongos_error(app):
-    col = db_of(app)["engine_dup"]
+async def test_duplicate_id_raises_pymongos_error(ctx):
+    col = ctx.db["engine_dup"]
     await col.insert_one({"_id": "k", "v": 1})
     with pytest.raises(DuplicateKeyError):
         await col.insert_one({"_id": "k", "v": 2})
@@ -23,8 +19,8 @@ async def test_duplicate_id_raises_pymongos_error(app):
 
 
 @pytest.mark.gen_test
-async def test_upserted_counter_returns_the_document_after(app):
-    col = db_of(app)["engine_counter"]
+async def test_upserted_counter_returns_the_document_after(ctx):
+    col = ctx.db["engine_counter"]
     results = [
         await col.find_one_and_update(
             {"_id": "c"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
@@ -35,8 +31,8 @@ async def test_upserted_counter_returns_the_document_after(app):
 
 
 @pytest.mark.gen_test
-async def test_conditional_update_with_push_is_all_or_nothing(app):
-    col = db_of(app)["engine_cond"]
+async def test_conditional_update_with_push_is_all_or_nothing(ctx):
+    col = ctx.db["engine_cond"]
     await col.insert_one({"_id": "a", "status": "submitted", "timeline": [1]})
     miss = await col.find_one_and_update(
         {"_id": "a", "status": {"$in": ["accepted"]}},
@@ -53,8 +49,8 @@ async def test_conditional_update_with_push_is_all_or_nothing(app):
 
 
 @pytest.mark.gen_test
-async def test_times_come_back_utc_aware(app):
-    col = db_of(app)["engine_time"]
+async def test_times_come_back_utc_aware(ctx):
+    col = ctx.db["engine_time"]
     moment = datetime(2026, 11, 22, 1, 2, 3, 456000, tzinfo=UTC)
     await col.insert_one({"_id": 1, "at": moment})
     back = (await col.find_one({"_id": 1}))["at"]
@@ -62,8 +58,8 @@ async def test_times_come_back_utc_aware(app):
 
 
 @pytest.mark.gen_test
-async def test_find_sort_limit_and_dotted_projection(app):
-    col = db_of(app)["engine_find"]
+async def test_find_sort_limit_and_dotted_projection(ctx):
+    col = ctx.db["engine_find"]
     base = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(5):
         owner = "p1" if i % 2 == 0 else "p2"
@@ -82,8 +78,8 @@ async def test_find_sort_limit_and_dotted_projection(app):
 
 
 @pytest.mark.gen_test
-async def test_upsert_update_and_ping(app):
-    db = db_of(app)
+async def test_upsert_update_and_ping(ctx):
+    db = ctx.db
     await db["engine_up"].update_one({"_id": "d"}, {"$set": {"v": 1}}, upsert=True)
     await db["engine_up"].update_one({"_id": "d"}, {"$set": {"v": 2}}, upsert=True)
     assert await db["engine_up"].find_one({"_id": "d"}) == {"_id": "d", "v": 2}
@@ -91,8 +87,8 @@ async def test_upsert_update_and_ping(app):
 
 
 @pytest.mark.gen_test
-async def test_every_call_is_one_counted_command(app, db_commands):
-    col = db_of(app)["engine_count"]
+async def test_every_call_is_one_counted_command(ctx, db_commands):
+    col = ctx.db["engine_count"]
     before = db_commands.count
     await col.insert_one({"_id": 1})
     await col.find_one({"_id": 1})
@@ -100,17 +96,17 @@ async def test_every_call_is_one_counted_command(app, db_commands):
     assert db_commands.count - before == 3
 
 
-def _embedded_only(app):
-    if not type(db_of(app)).__name__.startswith("Embedded"):
+def _embedded_only(ctx):
+    if not type(ctx.db).__name__.startswith("Embedded"):
         pytest.skip("the narrowing is the embedded engine's own")
 
 
 @pytest.mark.gen_test
-async def test_embedded_reads_by_id_and_indexed_field_without_scanning(app, monkeypatch):
-    _embedded_only(app)
+async def test_embedded_reads_by_id_and_indexed_field_without_scanning(ctx, monkeypatch):
+    _embedded_only(ctx)
     import mongomock.collection
 
-    col = db_of(app)["engine_narrow"]
+    col = ctx.db["engine_narrow"]
     await col.create_index([("owner", 1), ("at", -1)])
     for i in range(300):
         await col.insert_one({"_id": f"c{i}", "owner": f"p{i % 30}", "at": i})
@@ -132,9 +128,9 @@ async def test_embedded_reads_by_id_and_indexed_field_without_scanning(app, monk
 
 
 @pytest.mark.gen_test
-async def test_embedded_index_follows_updates_upserts_and_deletes(app):
-    _embedded_only(app)
-    col = db_of(app)["engine_follow"]
+async def test_embedded_index_follows_updates_upserts_and_deletes(ctx):
+    _embedded_only(ctx)
+    col = ctx.db["engine_follow"]
     await col.create_index([("owner", 1)])
     await col.insert_one({"_id": 1, "owner": "a"})
     await col.insert_one({"_id": 2, "owner": "a"})
@@ -152,9 +148,9 @@ async def test_embedded_index_follows_updates_upserts_and_deletes(app):
 
 
 @pytest.mark.gen_test
-async def test_outbox_update_by_array_position_is_conditional_on_version_and_length(app):
+async def test_outbox_update_by_array_position_is_conditional_on_version_and_length(ctx):
     # The notification sender's writes (services/notification_sender.py): positions, $size, a revision.
-    col = db_of(app)["engine_outbox"]
+    col = ctx.db["engine_outbox"]
     due = datetime(2026, 3, 1, tzinfo=UTC)
     notes = [{"id": "x", "state": "pending", "attempts": 0}, {"id": "y", "state": "pending", "attempts": 0}]
     await col.insert_one({"_id": "a", "notifications": notes, "outbox_due_at": due})
@@ -183,18 +179,18 @@ async def test_outbox_update_by_array_position_is_conditional_on_version_and_len
 
 
 @pytest.mark.gen_test
-async def test_positional_update_one_changes_the_matched_element(app):
-    col = db_of(app)["engine_positional"]
+async def test_positional_update_one_changes_the_matched_element(ctx):
+    col = ctx.db["engine_positional"]
     await col.insert_one({"_id": "a", "n": [{"id": "x", "s": "p"}, {"id": "y", "s": "p"}]})
     await col.update_one({"_id": "a", "n": {"$elemMatch": {"id": "y", "s": "p"}}}, {"$set": {"n.$.s": "c"}})
     assert [e["s"] for e in (await col.find_one({"_id": "a"}))["n"]] == ["p", "c"]
 
 
 @pytest.mark.gen_test
-async def test_embedded_refuses_positional_find_one_and_update(app):
+async def test_embedded_refuses_positional_find_one_and_update(ctx):
     # mongomock 4.3 would update the first element instead of the matched one: refused loudly.
-    _embedded_only(app)
-    col = db_of(app)["engine_positional_fau"]
+    _embedded_only(ctx)
+    col = ctx.db["engine_positional_fau"]
     await col.insert_one({"_id": "a", "n": [{"id": "x", "s": "p"}, {"id": "y", "s": "p"}]})
     with pytest.raises(NotImplementedError):
         await col.find_one_and_update({"_id": "a", "n.id": "y"}, {"$set": {"n.$.s": "c"}})
@@ -202,8 +198,8 @@ async def test_embedded_refuses_positional_find_one_and_update(app):
 
 
 @pytest.mark.gen_test
-async def test_sorted_pages_match_the_full_sort(app):
-    col = db_of(app)["engine_pages"]
+async def test_sorted_pages_match_the_full_sort(ctx):
+    col = ctx.db["engine_pages"]
     await col.create_index([("centre", 1), ("at", -1)])
     base = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(60):
@@ -247,9 +243,9 @@ def _mongomock_insert(document):
     ],
 )
 @pytest.mark.gen_test
-async def test_embedded_insert_by_id_stores_and_refuses_like_mongomock(app, document):
-    _embedded_only(app)
-    col = db_of(app)["engine_insert_by_id"]
+async def test_embedded_insert_by_id_stores_and_refuses_like_mongomock(ctx, document):
+    _embedded_only(ctx)
+    col = ctx.db["engine_insert_by_id"]
     await col.delete_many({})
     expected = _mongomock_insert(dict(document))
     try:
@@ -262,8 +258,8 @@ async def test_embedded_insert_by_id_stores_and_refuses_like_mongomock(app, docu
 
 
 @pytest.mark.gen_test
-async def test_embedded_unique_secondary_index_still_refuses_duplicates(app):
-    col = db_of(app)["engine_unique"]
+async def test_embedded_unique_secondary_index_still_refuses_duplicates(ctx):
+    col = ctx.db["engine_unique"]
     await col.create_index([("mobile", 1)], unique=True)
     await col.insert_one({"_id": "a", "mobile": "1"})
     with pytest.raises(DuplicateKeyError):
@@ -272,9 +268,9 @@ async def test_embedded_unique_secondary_index_still_refuses_duplicates(app):
 
 
 @pytest.mark.gen_test
-async def test_embedded_refused_update_drop_and_second_handle_keep_reads_right(app):
-    _embedded_only(app)
-    db = db_of(app)
+async def test_embedded_refused_update_drop_and_second_handle_keep_reads_right(ctx):
+    _embedded_only(ctx)
+    db = ctx.db
     col = db["engine_refused"]
     await col.create_index([("m", 1)], unique=True)
     await col.insert_one({"_id": "a", "m": "1"})
@@ -292,7 +288,7 @@ async def test_embedded_refused_update_drop_and_second_handle_keep_reads_right(a
     await dropped.insert_one({"_id": "a", "p": "p2"})
     assert await dropped.find({"p": "p1"}).to_list(None) == []
 
-    client = app.settings["services"].ctx.db._client  # the same database reached again
+    client = ctx.db._client  # the same database reached again
     again = client.get_database(db.name)["engine_refused"]
     with pytest.raises(DuplicateKeyError):
         await again.insert_one({"_id": "c", "m": "2"})
