@@ -29,7 +29,7 @@ from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.portal_accounts import id_number_hash
 from services.core.context import ServiceContext
 from services.core.errors import DependencyDown, ServiceError
-from services.core.idnumbers import DOC_NAMES, normalise_number
+from services.core.idnumbers import ID_TYPES, normalise_number
 from services.core.personal_data import mask_document_number
 
 log = logging.getLogger("mediation.card")
@@ -225,7 +225,7 @@ async def _person_for_card(
     the proof), unless the card belongs to someone else already or their ID differs: never merged.
     """
     number = normalise_number(identity.id_number)
-    if not identity.name or not number or identity.id_type not in DOC_NAMES:
+    if not identity.name or not number or identity.id_type not in ID_TYPES:
         raise ValueError("identity without name, number or a known document type")
     subject = identity.subject_id or identity.card_number
     existing = await ctx.db["identities"].find_one({"_id": identity_key(PROVIDER, platform_id, subject)})

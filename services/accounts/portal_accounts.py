@@ -16,7 +16,7 @@ from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.staff import password_problems
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
-from services.core.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
+from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.core.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 
 PROVIDER = "portal"  # identity `portal::<account id>`
@@ -99,7 +99,7 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     try:
         number = check_id_number(id_type, form.get("id_number", ""), today=today).value
     except NumberInvalid as exc:
-        problems.append(FieldError("id_type" if id_type not in DOC_NAMES else "id_number", "invalid_id", exc.message))
+        problems.append(FieldError("id_type" if id_type not in ID_TYPES else "id_number", "invalid_id", exc.message))
     mobile = ""
     try:
         mobile = normalise_mobile(form.get("mobile", ""))
