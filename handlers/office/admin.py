@@ -22,7 +22,7 @@ class StaffListHandler(OfficeHandler):
         accounts = await staff.list_staff(self.ctx, self.staff_member)
         self.render_page(
             "office/staff.html", status, accounts=accounts, errors=errors or [], done=done,
-            roles=staff.ROLE_LABELS, centres=self.ctx.settings.centres,
+            roles=staff.role_labels(), centres=self.ctx.settings.centres,
         )  # fmt: skip
 
     @tornado.web.authenticated
