@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 import tornado.web
 
+from i18n import msg
 from services.core.errors import ServiceError
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and small form fields around the file
@@ -20,11 +21,13 @@ HARD_BODY_SLACK = 1024 * 1024  # Tornado's own limit sits above ours, so ours (a
 
 
 def too_large(limit: int) -> ServiceError:
-    return ServiceError(413, "file_too_large", f"文件过大，每个文件最多 {limit // (1024 * 1024)} MB", "file")
+    words = msg("error.file_too_large.upload", megabytes=limit // (1024 * 1024))
+    return ServiceError(413, "file_too_large", words, "file")
 
 
-def malformed(message: str) -> ServiceError:
-    return ServiceError(400, "upload_malformed", message, "file")
+def malformed(what: str, **params: Any) -> ServiceError:
+    """400 `upload_malformed`, in the words of `error.upload_malformed.<what>`."""
+    return ServiceError(400, "upload_malformed", msg(f"error.upload_malformed.{what}", **params), "file")
 
 
 class MultipartFileParser:
@@ -67,17 +70,17 @@ class MultipartFileParser:
                 line_end = buffer.find(b"\r\n")
                 if line_end < 0:
                     if len(buffer) > 256:
-                        raise malformed("上传内容格式不正确（multipart 分隔行异常）")
+                        raise malformed("boundary_line")
                     return
                 if buffer[:line_end].strip(b" \t"):
-                    raise malformed("上传内容格式不正确（multipart 分隔行异常）")
+                    raise malformed("boundary_line")
                 del buffer[: line_end + 2]
                 self._state = "headers"
             elif self._state == "headers":
                 end = 0 if buffer.startswith(b"\r\n") else buffer.find(b"\r\n\r\n")
                 if end < 0:
                     if len(buffer) > MAX_PART_HEADERS:
-                        raise malformed("上传内容格式不正确（分段头过长）")
+                        raise malformed("part_headers")
                     return
                 self._start_part(bytes(buffer[:end]))
                 del buffer[: end + (2 if end == 0 else 4)]
@@ -100,15 +103,15 @@ class MultipartFileParser:
 
     def close(self) -> None:
         if self._state != "end":
-            raise malformed("上传内容不完整（连接中断或格式不正确），请重新上传")
+            raise malformed("incomplete")
         if not self.found:
-            raise malformed(f"请用表单字段“{self._field}”上传文件")
+            raise malformed("no_file_field", name=self._field)
 
     def _skip(self, count: int) -> None:
         self._skipped += count
         del self._buffer[:count]
         if self._skipped > MAX_OTHER_FIELDS:
-            raise malformed("上传内容中除文件外的部分过多")
+            raise malformed("other_fields")
 
     def _start_part(self, raw_headers: bytes) -> None:
         message = Message()
@@ -119,7 +122,7 @@ class MultipartFileParser:
         if message.get_param("name", header="content-disposition") != self._field:
             return
         if self.found:
-            raise malformed(f"一次只能上传一个文件（表单字段“{self._field}”出现了多次）")
+            raise malformed("several_files", name=self._field)
         self.found = True
         self._in_file = True
         self.filename = message.get_filename() or ""
@@ -130,7 +133,7 @@ class MultipartFileParser:
         if not self._in_file:
             self._skipped += len(data)
             if self._skipped > MAX_OTHER_FIELDS:
-                raise malformed("上传内容中除文件外的部分过多")
+                raise malformed("other_fields")
             return
         self.file_bytes += len(data)
         if self.file_bytes > self._max_file_bytes:
@@ -199,7 +202,7 @@ class StreamedUploadMixin(tornado.web.RequestHandler):
             self.request.connection.set_max_body_size(int(declared))
             raise too_large(max_file_bytes)
         if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
-            raise malformed("上传内容格式不正确（缺少 multipart boundary）")
+            raise malformed("no_boundary")
         self.request.connection.set_max_body_size(limit + HARD_BODY_SLACK)
         name = urllib.parse.unquote(self.request.headers.get("X-File-Name", ""), errors="replace")
         self._upload = _Upload(self.ctx.settings.upload_tmp_dir or None, boundary, max_file_bytes, name)  # type: ignore[attr-defined]
@@ -219,7 +222,7 @@ class StreamedUploadMixin(tornado.web.RequestHandler):
     def received_upload(self) -> tuple[str, str]:
         """(path, declared name) once the whole body is in; the caller must not delete the file."""
         if self._upload is None:
-            raise malformed("没有收到文件")
+            raise malformed("no_file")
         self._processing = True
         return self._upload.finish()
 

@@ -7,6 +7,7 @@ import re
 import tornado.web
 
 from handlers.office.base import OfficeHandler
+from i18n import text
 from services.accounts import staff
 from services.core.errors import ServiceError
 
@@ -22,7 +23,7 @@ class StaffListHandler(OfficeHandler):
         accounts = await staff.list_staff(self.ctx, self.staff_member)
         self.render_page(
             "office/staff.html", status, accounts=accounts, errors=errors or [], done=done,
-            roles=staff.ROLE_LABELS, centres=self.ctx.settings.centres,
+            roles=staff.role_labels(), centres=self.ctx.settings.centres,
         )  # fmt: skip
 
     @tornado.web.authenticated
@@ -35,13 +36,13 @@ class StaffListHandler(OfficeHandler):
                     self.ctx, self.staff_member, arg("login", ""), arg("name", ""), arg("role", ""),
                     arg("centre_id", "") or self.staff_member.centre_id, arg("password", ""), arg("phone", "") or None,
                 )  # fmt: skip
-                done = "账号已创建"
+                done = text("office.done.staff_created")
             elif action in ("activate", "deactivate"):
                 await staff.set_active(self.ctx, self.staff_member, arg("login", ""), action == "activate")
-                done = "已启用" if action == "activate" else "已停用"
+                done = text("office.done.staff_activated" if action == "activate" else "office.done.staff_deactivated")
             elif action == "reset":
                 await staff.reset_password(self.ctx, self.staff_member, arg("login", ""), arg("password", ""))
-                done = "密码已重置"
+                done = text("office.done.password_reset")
             else:
                 raise tornado.web.HTTPError(400)
         except ServiceError as exc:
@@ -78,7 +79,8 @@ class CalendarHandler(OfficeHandler):
             self.render_page("office/calendar.html", problem.status, year=year_text, configured=None,
                              errors=problem.messages(), done="")  # fmt: skip
             return
-        self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done="已保存")
+        done = text("office.done.calendar_saved")
+        self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done=done)
 
 
 routes = [

@@ -6,7 +6,7 @@ from handlers.pages import PageHandler, in_wechat
 from handlers.portal.base import PortalApiHandler, PortalPage, form_fields
 from services.accounts import portal_accounts
 from services.core.errors import ServiceError
-from services.core.idnumbers import DOC_NAMES
+from services.core.idnumbers import doc_names
 
 
 class LoginHandler(PortalPage):
@@ -32,7 +32,7 @@ REGISTER_FIELDS = ("name", "id_type", "id_number", "mobile", "sms_code", "passwo
 
 class RegisterHandler(PortalPage):
     def get(self) -> None:
-        self.render_form("portal/register.html", id_types=DOC_NAMES)
+        self.render_form("portal/register.html", id_types=doc_names())
 
     async def post(self) -> None:
         form = form_fields(self, *REGISTER_FIELDS)
@@ -40,7 +40,7 @@ class RegisterHandler(PortalPage):
             person_id = await portal_accounts.register(self.ctx, form, self.current_user)
         except ServiceError as exc:
             kept = {k: v for k, v in form.items() if not k.startswith("password") and k != "sms_code"}
-            self.render_refusal("portal/register.html", exc, id_types=DOC_NAMES, form=kept)
+            self.render_refusal("portal/register.html", exc, id_types=doc_names(), form=kept)
             return
         await self.sign_in(person_id)
         self.redirect(self.next_url())

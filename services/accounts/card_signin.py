@@ -24,12 +24,13 @@ import qrcode
 import qrcode.constants
 from PIL import Image
 
+from i18n import text
 from platforms.card import CardIdentity, Notification, NotificationRefused, PlatformUnavailable
 from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.portal_accounts import id_number_hash
 from services.core.context import ServiceContext
 from services.core.errors import DependencyDown, ServiceError
-from services.core.idnumbers import DOC_NAMES, normalise_number
+from services.core.idnumbers import ID_TYPES, normalise_number
 from services.core.personal_data import mask_document_number
 
 log = logging.getLogger("mediation.card")
@@ -39,17 +40,6 @@ CONSUME_GRACE = timedelta(seconds=60)  # a confirmed ticket may still be picked 
 MAX_WAIT_SECONDS = 25.0  # long-poll cap: below common proxy idle timeouts
 POLL_INTERVAL = 0.5
 VERIFIED_ID_FIELD = "person.verified_id"
-
-FAILURES = {
-    "cancelled": "您在手机上取消了授权。如需登录，请重新扫码，或使用账号密码登录",
-    "platform_unavailable": "社保卡平台暂时无法连接或响应缓慢，请稍后再试，或使用账号密码登录",
-    "identity_invalid": "社保卡平台返回的身份信息无法核验，请重新扫码，或使用账号密码登录",
-    "card_linked_elsewhere": (
-        "这张社保卡已关联另一个账户（例如曾用它直接登录过）。为保护您的信息，系统不会自动合并两个账户："
-        "请退出后直接用社保卡登录查看那个账户的申请；如需合并，请联系调解中心"
-    ),
-    "identity_mismatch": "社保卡上的身份与当前登录账户的实名信息不一致，未作关联。请确认使用的是本人的社保卡",
-}
 
 
 class IdentityProvider(Protocol):
@@ -135,7 +125,7 @@ async def poll_ticket(ctx: ServiceContext, ticket: str, binding_secret: str, wai
     while True:
         doc = await tickets.find_one({"_id": ticket})
         if doc is None or not secrets.compare_digest(doc["binding"], _binding_hash(binding_secret)):
-            raise ServiceError(403, "ticket_foreign", "该二维码不是在本浏览器上生成的，或已失效，请刷新页面重新获取")
+            raise ServiceError(403, "ticket_foreign")
         now = ctx.clock()
         expires_at = _aware(doc["expires_at"], now)
         if doc["state"] == "confirmed" and now <= expires_at + CONSUME_GRACE:
@@ -143,11 +133,11 @@ async def poll_ticket(ctx: ServiceContext, ticket: str, binding_secret: str, wai
                                             {"$set": {"state": "consumed", "consumed_at": now}})  # fmt: skip
             if used.modified_count == 1:
                 return TicketState("confirmed", "", doc["person_id"], doc["next"])
-            return TicketState("expired", "二维码已使用，请刷新页面重新获取")
+            return TicketState("expired", text("card.ticket.used"))
         if doc["state"] == "failed":
             return TicketState("failed", doc["failure"]["message"])
         if doc["state"] == "consumed" or now > expires_at:
-            return TicketState("expired", "二维码已过期或已使用，请刷新重新获取")
+            return TicketState("expired", text("card.ticket.expired"))
         if time.monotonic() >= deadline:
             return TicketState("pending")
         await asyncio.sleep(POLL_INTERVAL)
@@ -200,7 +190,8 @@ async def _advance(ctx: ServiceContext, provider: IdentityProvider, note: Notifi
 
 
 def _failure(code: str) -> dict[str, str]:
-    return {"code": code, "message": FAILURES[code]}
+    """Why the sign-in failed, kept on the ticket for its poll: the code and the words `card.failure.<code>`."""
+    return {"code": code, "message": text(f"card.failure.{code}")}
 
 
 async def _fail(ctx: ServiceContext, ticket: str, code: str, detail: str) -> None:
@@ -225,7 +216,7 @@ async def _person_for_card(
     the proof), unless the card belongs to someone else already or their ID differs: never merged.
     """
     number = normalise_number(identity.id_number)
-    if not identity.name or not number or identity.id_type not in DOC_NAMES:
+    if not identity.name or not number or identity.id_type not in ID_TYPES:
         raise ValueError("identity without name, number or a known document type")
     subject = identity.subject_id or identity.card_number
     existing = await ctx.db["identities"].find_one({"_id": identity_key(PROVIDER, platform_id, subject)})

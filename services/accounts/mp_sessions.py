@@ -6,6 +6,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from i18n import msg
 from services.accounts.persons import person_for_identity
 from services.core.context import ServiceContext
 from services.core.errors import DependencyDown, ServiceError, Unauthorized
@@ -14,13 +15,8 @@ from wechat.errors import WeChatRefused, WeChatUnavailable
 
 TOKEN_SALT = "mp-session-v1"
 
-# jscode2session's error codes, as WeChat documents them, in words for the person.
-CODE_ERRORS = {
-    40029: "登录凭证无效，请重新打开小程序登录",
-    40163: "登录凭证已被使用，请重新打开小程序登录",
-    45011: "登录过于频繁，请稍后再试",
-    40226: "当前微信帐号存在风险，暂不能登录",
-}
+# jscode2session's error codes, as WeChat documents them, with words for the person.
+CODE_ERRORS = {errcode: msg(f"error.wechat_code_rejected.{errcode}") for errcode in (40029, 40163, 45011, 40226)}
 
 
 class SessionTokens:
@@ -49,9 +45,9 @@ MAX_CODE_LENGTH = 128
 def parse_code(value: Any) -> str:
     """The `code` of wx.login as the mini-program sends it: a non-empty string of at most 128 characters."""
     if not isinstance(value, str) or not value.strip():
-        raise ServiceError(400, "required", "请提供 code", "code")
+        raise ServiceError(400, "required", msg("error.required.mp_code"), "code")
     if len(value) > MAX_CODE_LENGTH:
-        raise ServiceError(400, "too_long", f"code 不能超过 {MAX_CODE_LENGTH} 个字", "code")
+        raise ServiceError(400, "too_long", msg("error.too_long.mp_code", length=MAX_CODE_LENGTH), "code")
     return value.strip()
 
 
@@ -65,7 +61,7 @@ async def sign_in_with_code(
     except WeChatUnavailable as exc:
         raise DependencyDown("wechat_unavailable") from exc
     except WeChatRefused as exc:
-        message = CODE_ERRORS.get(exc.errcode, "微信登录失败，请重新打开小程序")
+        message = CODE_ERRORS.get(exc.errcode, msg("error.wechat_code_rejected"))
         raise ServiceError(400 if exc.errcode != 45011 else 429, "wechat_code_rejected", message, "code") from exc
     person_id = await person_for_identity(ctx, "wechat_mp", client.appid, result["openid"], result.get("unionid"))
     return {"token": tokens.issue(person_id), "expires_in": tokens.ttl}

@@ -15,8 +15,16 @@ from services.accounts.passwords import hash_password, needs_rehash
 from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.staff import password_problems
 from services.core.context import SHANGHAI, ServiceContext
-from services.core.errors import Conflict, FieldError, NotFound, ServiceError, Unauthorized, ValidationFailed
-from services.core.idnumbers import DOC_NAMES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
+from services.core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    ServiceError,
+    Unauthorized,
+    ValidationFailed,
+    field_error,
+)
+from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.core.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
 
 PROVIDER = "portal"  # identity `portal::<account id>`
@@ -49,13 +57,13 @@ def checked_mobile(text: str, field: str = "mobile") -> str:
     try:
         return normalise_mobile(text)
     except NumberInvalid as exc:
-        raise ValidationFailed([FieldError(field, "invalid_mobile", exc.message)]) from exc
+        raise ValidationFailed([FieldError(field, "invalid_mobile", exc.text)]) from exc
 
 
 def _new_password_problems(password: str, confirm: str, field: str = "password") -> list[FieldError]:
     problems = password_problems(password, "", field)
     if password != confirm:
-        problems.append(FieldError(field + "_confirm", "password_mismatch", "两次输入的密码不一致"))
+        problems.append(field_error(field + "_confirm", "password_mismatch"))
     return problems
 
 
@@ -71,7 +79,7 @@ async def send_code(ctx: ServiceContext, provider: sms.SmsProvider, mobile_text:
     who is nearly always the one asking, learns at once what to do, and anyone else learns nothing.
     """
     if purpose not in sms.PURPOSES:
-        raise ServiceError(400, "sms_purpose_unknown", "验证码用途不正确")
+        raise ServiceError(400, "sms_purpose_unknown")
     mobile = checked_mobile(mobile_text)
     account = await _find_by_mobile(ctx, mobile)
     notice = None
@@ -94,20 +102,20 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     name = form.get("name", "").strip()
     problems: list[FieldError] = []
     if not name or len(name) > MAX_NAME_LENGTH:
-        problems.append(FieldError("name", "invalid_name", f"请填写真实姓名（不超过{MAX_NAME_LENGTH}个字）"))
+        problems.append(field_error("name", "invalid_name", "error.invalid_name.portal", length=MAX_NAME_LENGTH))
     id_type, number, today = form.get("id_type", ""), "", ctx.clock().astimezone(SHANGHAI).date()
     try:
         number = check_id_number(id_type, form.get("id_number", ""), today=today).value
     except NumberInvalid as exc:
-        problems.append(FieldError("id_type" if id_type not in DOC_NAMES else "id_number", "invalid_id", exc.message))
+        problems.append(FieldError("id_type" if id_type not in ID_TYPES else "id_number", "invalid_id", exc.text))
     mobile = ""
     try:
         mobile = normalise_mobile(form.get("mobile", ""))
     except NumberInvalid as exc:
-        problems.append(FieldError("mobile", "invalid_mobile", exc.message))
+        problems.append(FieldError("mobile", "invalid_mobile", exc.text))
     problems += _new_password_problems(form.get("password", ""), form.get("password_confirm", ""))
     if not form.get("sms_code", "").strip():
-        problems.append(FieldError("sms_code", "sms_code_required", "请填写短信验证码"))
+        problems.append(field_error("sms_code", "sms_code_required"))
     if problems:
         raise ValidationFailed(problems)
     # The code first: only the owner of the mobile may learn whether an account exists (each code, once).
@@ -168,10 +176,8 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> tuple[
     """The person of the account named by mobile or ID number, and the person's session stamp read
     before the password check (web_sessions.current_stamp); 401 for any wrong pair and while locked."""
     if not login.strip() or not password:
-        raise ValidationFailed(
-            [FieldError(n, "required", m) for n, v, m in (("login", login.strip(), "请填写手机号或证件号码"),
-                                                          ("password", password, "请填写密码")) if not v]
-        )  # fmt: skip
+        given = {"login": login.strip(), "password": password}
+        raise ValidationFailed([field_error(n, "required", f"error.required.{n}") for n, v in given.items() if not v])
     doc = await _find_for_login(ctx, login)
     stamp = await web_sessions.current_stamp(ctx, web_sessions.PERSON, doc["person_id"]) if doc else ""
     now = ctx.clock()
@@ -191,7 +197,7 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
     mobile = checked_mobile(form.get("mobile", ""))
     problems = _new_password_problems(form.get("password", ""), form.get("password_confirm", ""))
     if not form.get("sms_code", "").strip():
-        problems.append(FieldError("sms_code", "sms_code_required", "请填写短信验证码"))
+        problems.append(field_error("sms_code", "sms_code_required"))
     if problems:
         raise ValidationFailed(problems)
     # The code first: a mobile without an account got a notice, not a code, so it answers "wrong code" too.

@@ -11,26 +11,20 @@ from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
 
+from i18n import msg
 from platforms.sms import SmsProvider, SmsUnavailable
 from services.core.context import SHANGHAI, ServiceContext
-from services.core.errors import DependencyDown, FieldError, ServiceError, ValidationFailed
+from services.core.errors import DependencyDown, ServiceError, invalid
 
 log = logging.getLogger("mediation.sms")
 
 CODE_TTL = timedelta(minutes=5)
 RESEND_AFTER = timedelta(seconds=60)
 MAX_CODE_ATTEMPTS = 5  # wrong guesses before the code is dropped (a new one must be asked for)
-PURPOSES = {"register": "注册", "reset": "重置密码"}
+PURPOSES = {purpose: msg(f"sms.purpose.{purpose}") for purpose in ("register", "reset")}
 # Sent instead of a code when the purpose does not fit the mobile's account (services.portal_accounts.send_code):
 # the phone's owner learns why no code came, the asker learns nothing. A real gateway maps each to a template.
-NOTICES = {
-    "already_registered": (
-        "您的手机号已注册劳动人事争议在线调解账号，请直接登录；忘记密码可在登录页通过短信重置。如非本人操作，请忽略。"
-    ),
-    "no_account": (
-        "您的手机号尚未注册劳动人事争议在线调解账号，无法重置密码，可在登录页注册。如非本人操作，请忽略。"
-    ),
-}
+NOTICES = {notice: msg(f"sms.notice.{notice}") for notice in ("already_registered", "no_account")}
 
 
 def _code_id(ctx: ServiceContext, mobile: str, purpose: str) -> str:
@@ -60,7 +54,7 @@ async def send_code(
     previous = await codes.find_one({"_id": slot}, {"sent_at": 1})
     if previous and _aware(previous["sent_at"], now) > now - RESEND_AFTER:
         wait = int((_aware(previous["sent_at"], now) + RESEND_AFTER - now).total_seconds()) + 1
-        raise ServiceError(429, "sms_too_soon", f"验证码已发送，请{wait}秒后再重新获取", "mobile")
+        raise ServiceError(429, "sms_too_soon", field="mobile", seconds=wait)
     counted = await _count_against_caps(ctx, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     await codes.update_one(
@@ -88,12 +82,12 @@ async def _count_against_caps(ctx: ServiceContext, now: datetime) -> list[str]:
     day = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
     windows = (
         (f"sms:minute:{minute:%Y%m%d%H%M}", ctx.settings.sms_per_minute, minute + timedelta(minutes=2),
-         "短信发送量已达本系统每分钟上限，本次未发送，请1分钟后再试"),
+         "error.sms_global_limit.minute"),
         (f"sms:day:{day:%Y%m%d}", ctx.settings.sms_per_day, day + timedelta(days=2),
-         "今日短信发送量已达本系统上限，本次未发送，请明天再试；也可使用电子社保卡登录"),
+         "error.sms_global_limit.day"),
     )  # fmt: skip
     counted: list[str] = []
-    for key, cap, expires_at, message in windows:
+    for key, cap, expires_at, refusal in windows:
         counter = await ctx.db["rate_limits"].find_one_and_update(
             {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
             upsert=True, return_document=ReturnDocument.AFTER,
@@ -101,7 +95,7 @@ async def _count_against_caps(ctx: ServiceContext, now: datetime) -> list[str]:
         counted.append(key)
         if counter["n"] > cap:
             await _uncount(ctx, counted)  # refused requests do not use up the day's allowance
-            raise ServiceError(429, "sms_global_limit", message)
+            raise ServiceError(429, "sms_global_limit", msg(refusal))
     return counted
 
 
@@ -116,14 +110,14 @@ async def consume_code(ctx: ServiceContext, mobile: str, purpose: str, code: str
     slot, now = _code_id(ctx, mobile, purpose), ctx.clock()
     doc = await codes.find_one({"_id": slot})
     if doc is None or _aware(doc["expires_at"], now) <= now or doc.get("attempts", 0) >= MAX_CODE_ATTEMPTS:
-        raise ValidationFailed([FieldError(field_name, "sms_code_expired", "验证码已失效，请重新获取")])
+        raise invalid(field_name, "sms_code_expired")
     given = code.strip()
     if not (given.isdigit() and len(given) == 6) or not secrets.compare_digest(
         doc["code_hash"], _code_hash(ctx, mobile, purpose, given)
     ):
         await codes.update_one({"_id": slot, "sent_at": doc["sent_at"]}, {"$inc": {"attempts": 1}})
-        raise ValidationFailed([FieldError(field_name, "sms_code_wrong", "验证码不正确")])
+        raise invalid(field_name, "sms_code_wrong")
     # Deleting is the use: of two requests racing with the same code, only one deletes it.
     deleted = await codes.delete_one({"_id": slot, "code_hash": doc["code_hash"]})
     if deleted.deleted_count != 1:
-        raise ValidationFailed([FieldError(field_name, "sms_code_expired", "验证码已失效，请重新获取")])
+        raise invalid(field_name, "sms_code_expired")

@@ -10,18 +10,26 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from i18n import msg
+from i18n import DEFAULT_LOCALE, msg, text
 from services.accounts import web_sessions
 from services.accounts.lockout import Verdict, is_locked, verify_sign_in
 from services.accounts.passwords import hash_password, needs_rehash
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import Conflict, FieldError, ServiceError, Unauthorized, ValidationFailed
+from services.core.errors import (
+    Conflict,
+    FieldError,
+    ServiceError,
+    Unauthorized,
+    ValidationFailed,
+    field_error,
+    invalid,
+)
 from services.core.personal_data import mask_phone
 from services.core.work_calendar import YearCalendar, get_year_calendar, set_year_calendar
 from settings import SettingsError
 
 MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN = "mediator", "centre_admin", "system_admin"
-ROLE_LABELS = {MEDIATOR: "调解员", CENTRE_ADMIN: "中心管理员", SYSTEM_ADMIN: "系统管理员"}
+ROLES = (MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN)
 
 MAX_FAILURES = 5
 LOCK_PERIOD = timedelta(minutes=15)
@@ -36,6 +44,16 @@ PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
 # The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 # The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
 BAD_CREDENTIALS = msg("error.bad_credentials", failures=MAX_FAILURES, minutes=LOCK_PERIOD.seconds // 60)
+
+
+def role_label(role: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The words for a role (`staff.role.<role>`); an unknown role as it is."""
+    return text(f"staff.role.{role}", locale) if role in ROLES else role
+
+
+def role_labels(locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+    """Every role with its words, in the order of ROLES (the back office's choice of role)."""
+    return {role: role_label(role, locale) for role in ROLES}
 
 
 @dataclass(frozen=True)
@@ -70,9 +88,9 @@ def password_problems(password: str, login: str, field: str = "password") -> lis
     """Every rule the password breaks (empty when it is acceptable)."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(FieldError(field, "password_too_short", f"密码至少需要{MIN_PASSWORD_LENGTH}个字符"))
+        problems.append(field_error(field, "password_too_short", length=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        problems.append(FieldError(field, "password_too_long", f"密码不能超过{MAX_PASSWORD_LENGTH}个字符"))
+        problems.append(field_error(field, "password_too_long", length=MAX_PASSWORD_LENGTH))
     classes = (
         any(c.islower() for c in password),
         any(c.isupper() for c in password),
@@ -81,9 +99,9 @@ def password_problems(password: str, login: str, field: str = "password") -> lis
         any(not (c.islower() or c.isupper() or c.isdigit()) for c in password),
     )
     if sum(classes) < 3:
-        problems.append(FieldError(field, "password_too_simple", "密码需包含小写字母、大写字母、数字、符号中的至少3类"))
+        problems.append(field_error(field, "password_too_simple"))
     if login and normalise_login(login) in password.lower():
-        problems.append(FieldError(field, "password_contains_login", "密码不能包含用户名"))
+        problems.append(field_error(field, "password_contains_login"))
     return problems
 
 
@@ -112,7 +130,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffM
         raise Unauthorized("bad_credentials", BAD_CREDENTIALS)
     # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
     if not doc.get("active", False):
-        raise ServiceError(403, "account_inactive", "账号已停用，请联系管理员")
+        raise ServiceError(403, "account_inactive")
     update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):  # parameters raised since: upgrade while we hold it
         update["password_hash"] = await hash_password(password)
@@ -132,20 +150,19 @@ async def session_member(ctx: ServiceContext, session: str) -> StaffMember | Non
 def _check_account_fields(ctx: ServiceContext, login: str, name: str, role: str, centre_id: str) -> list[FieldError]:
     problems = []
     if not LOGIN_PATTERN.match(login):
-        problems.append(
-            FieldError("login", "invalid_login", "用户名须为3至32个字符，只能包含小写字母、数字、下划线、点和连字符")
-        )
+        problems.append(field_error("login", "invalid_login"))
     if not name.strip() or len(name.strip()) > MAX_NAME_LENGTH:
-        problems.append(FieldError("name", "invalid_name", f"请填写姓名（不超过{MAX_NAME_LENGTH}个字）"))
-    if role not in ROLE_LABELS:
-        problems.append(FieldError("role", "invalid_role", "角色须为调解员、中心管理员或系统管理员"))
+        problems.append(field_error("name", "invalid_name", "error.invalid_name.staff", length=MAX_NAME_LENGTH))
+    if role not in ROLES:
+        problems.append(field_error("role", "invalid_role"))
     if not any(c.id == centre_id for c in ctx.settings.centres):
-        problems.append(FieldError("centre_id", "unknown_centre", f"未知的调解中心：{centre_id}"))
+        problems.append(field_error("centre_id", "unknown_centre", centre=centre_id))
     return problems
 
 
-def _forbidden(message: str = "您没有权限进行此操作") -> ServiceError:
-    return ServiceError(403, "forbidden", message)
+def _forbidden(what: str = "staff") -> ServiceError:
+    """403 `forbidden`, in the words of `error.forbidden.<what>`."""
+    return ServiceError(403, "forbidden", msg(f"error.forbidden.{what}"))
 
 
 async def create_staff(
@@ -161,11 +178,11 @@ async def create_staff(
     """Create an account; `actor` None only for the first administrator (manage.py, bootstrap)."""
     login = normalise_login(login)
     if actor is not None and not can_manage(actor, role, centre_id):
-        raise _forbidden("您只能为本中心创建调解员账号" if actor.role == CENTRE_ADMIN else "您没有权限创建账号")
+        raise _forbidden("create_mediator" if actor.role == CENTRE_ADMIN else "create_staff")
     problems = _check_account_fields(ctx, login, name, role, centre_id)
     phone = re.sub(r"[\s-]", "", phone or "")
     if phone and not PHONE_PATTERN.match(phone):
-        problems.append(FieldError("phone", "invalid_phone", "联系电话格式不正确"))
+        problems.append(field_error("phone", "invalid_phone"))
     problems += password_problems(password, login)
     if problems:
         raise ValidationFailed(problems)
@@ -208,7 +225,7 @@ async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, 
             "login": d["_id"],
             "name": d["name"],
             "role": d["role"],
-            "role_label": ROLE_LABELS.get(d["role"], d["role"]),
+            "role_label": role_label(d["role"]),
             "centre_id": d["centre_id"],
             "centre_name": centres[d["centre_id"]].name if d["centre_id"] in centres else d["centre_id"],
             "phone": (d.get("phone") or {}).get("masked", ""),
@@ -227,7 +244,7 @@ async def _managed_account(ctx: ServiceContext, actor: StaffMember, login: str) 
         raise _forbidden()
     doc = await ctx.db["staff"].find_one({"_id": normalise_login(login)}, {"role": 1, "centre_id": 1})
     if doc is None or not can_see_centre(actor, doc["centre_id"]):
-        raise ServiceError(404, "staff_not_found", f"未找到账号：{login}")
+        raise ServiceError(404, "staff_not_found", login=login)
     if not can_manage(actor, doc["role"], doc["centre_id"]):
         raise _forbidden()
     return doc
@@ -237,7 +254,7 @@ async def set_active(ctx: ServiceContext, actor: StaffMember, login: str, active
     """Enable or disable an account; nobody disables their own (the last administrator would lock all out)."""
     login = normalise_login(login)
     if login == actor.login and not active:
-        raise ServiceError(409, "cannot_deactivate_self", "不能停用自己的账号")
+        raise ServiceError(409, "cannot_deactivate_self")
     await _managed_account(ctx, actor, login)
     update: dict[str, Any] = {"active": active}
     if active:  # re-enabling also lifts a lockout
@@ -251,7 +268,7 @@ async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, ne
     """An administrator sets another account's password (and lifts its lockout); its open sessions end."""
     login = normalise_login(login)
     if login == actor.login:  # one's own password needs the old one: see change_own_password
-        raise _forbidden("请通过“修改密码”修改自己的密码")
+        raise _forbidden("reset_own_password")
     await _managed_account(ctx, actor, login)
     check_password(new_password, login)
     password_hash = await hash_password(new_password)
@@ -278,10 +295,10 @@ async def change_own_password(ctx: ServiceContext, login: str, old: str, new: st
     try:
         member = await authenticate(ctx, login, old)
     except Unauthorized as exc:
-        raise ValidationFailed([FieldError("old_password", "wrong_password", "原密码不正确")]) from exc
+        raise invalid("old_password", "wrong_password") from exc
     problems = password_problems(new, member.login, "new_password")
     if new == old:
-        problems.append(FieldError("new_password", "password_unchanged", "新密码不能与原密码相同"))
+        problems.append(field_error("new_password", "password_unchanged"))
     if problems:
         raise ValidationFailed(problems)
     password_hash = await hash_password(new)
@@ -311,7 +328,8 @@ async def ensure_bootstrap_admin(ctx: ServiceContext, spec: str) -> StaffMember 
     if await ctx.db["staff"].count_documents({"role": SYSTEM_ADMIN}) > 0:
         return None
     try:
-        return await create_staff(ctx, None, login, "系统管理员", SYSTEM_ADMIN, ctx.settings.default_centre, password)
+        name = role_label(SYSTEM_ADMIN)  # named after its role
+        return await create_staff(ctx, None, login, name, SYSTEM_ADMIN, ctx.settings.default_centre, password)
     except ValidationFailed as exc:
         details = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
         raise SettingsError(f"BOOTSTRAP_ADMIN refused: {details}") from exc
@@ -325,7 +343,7 @@ async def ensure_bootstrap_admin(ctx: ServiceContext, spec: str) -> StaffMember 
 
 def _check_calendar_editor(member: StaffMember) -> None:
     if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
-        raise ServiceError(403, "forbidden", "只有管理员可以配置节假日")
+        raise _forbidden("calendar")
 
 
 async def calendar_year(ctx: ServiceContext, member: StaffMember, year: int) -> YearCalendar | None:

@@ -40,8 +40,8 @@ async def person_from_oauth_code(ctx: ServiceContext, oauth: WebOAuth, code: str
     except WeChatUnavailable as exc:
         raise DependencyDown("wechat_unavailable") from exc
     except WeChatRefused as exc:
-        raise ServiceError(400, "oauth_code_rejected", "授权已失效或已被使用，请重新进入页面") from exc
+        raise ServiceError(400, "oauth_code_rejected") from exc
     if result.get("is_snapshotuser") == 1:
         # A snapshot-page visitor has not really authorised: WeChat gives a virtual openid.
-        raise ServiceError(403, "snapshot_user", "请点击页面下方的“使用完整服务”，授权后再继续")
+        raise ServiceError(403, "snapshot_user")
     return await person_for_identity(ctx, "wechat_oa", oauth.app_id, result["openid"], result.get("unionid"))

@@ -6,9 +6,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pycountry
 from stdnum.cn import ric, uscc
+
+from i18n import DEFAULT_LOCALE, Msg, msg, words
 
 ID_TYPES = (
     "resident_id",
@@ -19,15 +22,16 @@ ID_TYPES = (
     "tw_pass",
 )
 
-# The document's number as a person calls it; every message starts with it.
-DOC_NAMES = {
-    "resident_id": "身份证号码",
-    "hk_macao_tw_residence_permit": "港澳台居民居住证号码",
-    "foreign_permanent_residence": "外国人永久居留身份证号码",
-    "passport": "护照号码",
-    "hk_macao_pass": "港澳居民来往内地通行证号码",
-    "tw_pass": "台湾居民来往大陆通行证号码",
-}
+
+def doc_name(id_type: str) -> Msg:
+    """The document's number as a person calls it (`id_number.name.<type>`); every message starts with it."""
+    return msg(f"id_number.name.{id_type}")
+
+
+def doc_names(locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+    """Each document type with the words for its number, in the order of ID_TYPES."""
+    return {id_type: doc_name(id_type).text(locale) for id_type in ID_TYPES}
+
 
 PERMIT_AREAS = ("810000", "820000", "830000")  # Hong Kong, Macao, Taiwan residence permits
 
@@ -96,12 +100,20 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−()]")
 
 
 class NumberInvalid(ValueError):
-    """A number that cannot be right; `message` is Chinese and names the problem."""
+    """A number that cannot be right; `text` names the problem (the catalogue's `key` filled with `params`)."""
 
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, key: str, code: str = "invalid", **params: Any) -> None:
+        super().__init__(key)
+        self.text = msg(key, **params)
         self.code = code
+
+    @property
+    def message(self) -> str:
+        """The problem in Chinese."""
+        return words(self.text)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass(frozen=True)
@@ -128,67 +140,63 @@ def normalise_number(text: str) -> str:
 
 
 def check_id_number(id_type: str, text: str, *, today: date) -> IdNumber:
-    """Normalise and check one identity document number; raises NumberInvalid with a Chinese message."""
-    if id_type not in DOC_NAMES:
-        raise NumberInvalid("证件类型不正确", "not_allowed")
-    name = DOC_NAMES[id_type]
+    """Normalise and check one identity document number; raises NumberInvalid naming the problem."""
+    if id_type not in ID_TYPES:
+        raise NumberInvalid("error.not_allowed.id_type", "not_allowed")
+    name = doc_name(id_type)
     value = normalise_number(text)
     if not value:
-        raise NumberInvalid(f"请填写{name}", "required")
+        raise NumberInvalid("error.required.id_number", "required", document=name)
     if id_type in ("resident_id", "hk_macao_tw_residence_permit", "foreign_permanent_residence"):
         if id_type == "foreign_permanent_residence" and _OLD_FOREIGN_PR.fullmatch(value):
             return _check_old_foreign_pr(value, name)
         return _check_eighteen(id_type, value, name, today)
-    pattern, hint = {
-        "passport": (_PASSPORT, "应为5至20位字母或数字"),
-        "hk_macao_pass": (_HK_MACAO_PASS, "应为H或M开头加8位或10位数字"),
-        "tw_pass": (_TW_PASS, "应为8位数字（旧版为10位）"),
-    }[id_type]
+    pattern = {"passport": _PASSPORT, "hk_macao_pass": _HK_MACAO_PASS, "tw_pass": _TW_PASS}[id_type]
     if not pattern.fullmatch(value):
-        raise NumberInvalid(f"{name}格式不正确，{hint}")
+        raise NumberInvalid(f"error.invalid.id_number.format.{id_type}", document=name)
     return IdNumber(id_type, value)
 
 
-def _check_eighteen(id_type: str, value: str, name: str, today: date) -> IdNumber:
+def _check_eighteen(id_type: str, value: str, name: Msg, today: date) -> IdNumber:
     """GB 11643 layout: 6-digit area, 8-digit birth date, 3-digit sequence, check digit."""
     if len(value) != 18:
-        raise NumberInvalid(f"{name}应为18位，现在是{len(value)}位")
+        raise NumberInvalid("error.invalid.id_number.length", document=name, length=len(value))
     if not _EIGHTEEN.fullmatch(value):
-        raise NumberInvalid(f"{name}格式不正确，前17位应为数字，最后一位为数字或X")
+        raise NumberInvalid("error.invalid.id_number.format.eighteen", document=name)
     # Tell people who picked the wrong document type rather than reporting a bare format error.
     is_permit = value[:6] in PERMIT_AREAS
     if id_type == "resident_id" and is_permit:
-        raise NumberInvalid(f"{name}是港澳台居民居住证的号码，请将证件类型改为港澳台居民居住证")
+        raise NumberInvalid("error.invalid.id_number.is_permit", document=name)
     if id_type == "resident_id" and value[0] == "9":
-        raise NumberInvalid(f"{name}是外国人永久居留身份证的号码，请将证件类型改为外国人永久居留身份证")
+        raise NumberInvalid("error.invalid.id_number.is_foreign_permanent_residence", document=name)
     if id_type == "hk_macao_tw_residence_permit" and not is_permit:
-        raise NumberInvalid(f"{name}应以810000、820000或830000开头")
+        raise NumberInvalid("error.invalid.id_number.permit_area", document=name)
     # 2023 foreigners' layout: 9, accepting province (2), nationality code (3), birth date, sequence.
     if id_type == "foreign_permanent_residence" and (value[0] != "9" or value[1:3] not in MAINLAND_PROVINCES):
-        raise NumberInvalid(f"{name}应以9开头，第2、3位为受理地省份代码")
+        raise NumberInvalid("error.invalid.id_number.foreign_province", document=name)
     # stdnum.cn.ric.validate would refuse permits, the 9... IDs and area codes newer than the
     # holder (a 1990 Pudong 310115 number), so only its check-digit function is used.
     if ric.calc_check_digit(value) != value[17]:
-        raise NumberInvalid(f"{name}校验位不正确，请核对")
+        raise NumberInvalid("error.invalid.id_number.check_digit", document=name)
     birth = _birth_date(value[6:14], name, today)
     gender = "male" if int(value[16]) % 2 else "female"  # odd sequence numbers are men
     return IdNumber(id_type, value, birth, gender)
 
 
-def _birth_date(digits: str, name: str, today: date) -> date:
+def _birth_date(digits: str, name: Msg, today: date) -> date:
     try:
         birth = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        raise NumberInvalid(f"{name}中的出生日期无效") from None
+        raise NumberInvalid("error.invalid.id_number.birth_date", document=name) from None
     if birth.year < 1900 or birth > today:
-        raise NumberInvalid(f"{name}中的出生日期无效")
+        raise NumberInvalid("error.invalid.id_number.birth_date", document=name)
     return birth
 
 
-def _check_old_foreign_pr(value: str, name: str) -> IdNumber:
+def _check_old_foreign_pr(value: str, name: Msg) -> IdNumber:
     """The 15-character card (nationality letters + 12 digits): format only, its layout is not public."""
     if pycountry.countries.get(alpha_3=value[:3]) is None:
-        raise NumberInvalid(f"{name}前三位国籍代码不正确")
+        raise NumberInvalid("error.invalid.id_number.nationality", document=name)
     return IdNumber("foreign_permanent_residence", value)
 
 
@@ -199,13 +207,13 @@ def check_uscc(text: str) -> Uscc:
     """
     value = normalise_number(text)
     if len(value) != 18:
-        raise NumberInvalid(f"统一社会信用代码应为18位，现在是{len(value)}位")
+        raise NumberInvalid("error.invalid.uscc.length", length=len(value))
     if any(c not in USCC_ALPHABET for c in value):
-        raise NumberInvalid("统一社会信用代码含有无效字符（只用数字和除I、O、Z、S、V以外的大写字母）")
+        raise NumberInvalid("error.invalid.uscc.characters")
     if value[1] not in USCC_TYPES.get(value[0], ""):
-        raise NumberInvalid("统一社会信用代码前两位（登记管理部门和机构类别）不正确")
+        raise NumberInvalid("error.invalid.uscc.authority_and_type")
     if not value[2:8].isdigit():
-        raise NumberInvalid("统一社会信用代码第3至8位应为行政区划代码（数字）")
+        raise NumberInvalid("error.invalid.uscc.area")
     return Uscc(value, uscc.calc_check_digit(value) == value[17])
 
 
@@ -217,5 +225,5 @@ def normalise_mobile(text: str) -> str:
             value = value[len(prefix) :]
             break
     if not _MOBILE.fullmatch(value):
-        raise NumberInvalid("手机号码格式不正确，应为11位手机号")
+        raise NumberInvalid("error.invalid.mobile_number")
     return value

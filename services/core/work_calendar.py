@@ -12,8 +12,9 @@ from typing import Any
 
 import chinese_calendar
 
+from i18n import Msg, msg
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import FieldError, ValidationFailed
+from services.core.errors import FieldError, ValidationFailed, field_error, invalid
 
 COLLECTION = "work_calendars"
 MIN_YEAR = 2004  # chinese-calendar's first year; nothing before it matters to a case filed today
@@ -94,7 +95,7 @@ def _builtin_knows(year: int) -> bool:
 
 def _parse_dates(value: Any, name: str, year: int, errors: list[FieldError]) -> list[tuple[int, date]]:
     if not isinstance(value, list | tuple):
-        errors.append(FieldError(name, "wrong_type", f"{_LABELS[name]}应为日期列表"))
+        errors.append(field_error(name, "wrong_type", "error.wrong_type.date_list", label=_label(name)))
         return []
     parsed: list[tuple[int, date]] = []
     for i, item in enumerate(value):
@@ -111,14 +112,13 @@ def _parse_dates(value: Any, name: str, year: int, errors: list[FieldError]) -> 
             if day is not None and len(item.strip()) != 10:
                 day = None
         if day is None:
-            errors.append(
-                FieldError(path, "invalid_date", f"{_LABELS[name]}第 {i + 1} 项不是有效日期（应为 YYYY-MM-DD）")
-            )
+            label = _label(name)
+            errors.append(field_error(path, "invalid_date", "error.invalid_date.calendar", label=label, position=i + 1))
             continue
         if day.year != year:
             errors.append(
-                FieldError(
-                    path, "date_outside_year", f"{_LABELS[name]}第 {i + 1} 项 {day.isoformat()} 不在 {year} 年内"
+                field_error(
+                    path, "date_outside_year", label=_label(name), position=i + 1, day=day.isoformat(), year=year
                 )
             )
             continue
@@ -126,8 +126,9 @@ def _parse_dates(value: Any, name: str, year: int, errors: list[FieldError]) -> 
     return parsed
 
 
-_LABELS = {"holidays": "节假日", "working_days": "调休上班日"}
-_WEEKDAYS = "一二三四五六日"
+def _label(name: str) -> Msg:
+    """The words for a list of the form: `field.calendar.holidays`, `field.calendar.working_days`."""
+    return msg(f"field.calendar.{name}")
 
 
 def validate_year_calendar(year: Any, holidays: Any, working_days: Any) -> YearCalendar:
@@ -136,27 +137,20 @@ def validate_year_calendar(year: Any, holidays: Any, working_days: Any) -> YearC
     if isinstance(year, str) and year.strip().isdigit():
         year = int(year.strip())
     if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationFailed([FieldError("year", "invalid_year", f"年份应为 {MIN_YEAR} 到 {MAX_YEAR} 之间的整数")])
+        raise invalid("year", "invalid_year", first=MIN_YEAR, last=MAX_YEAR)
     parsed_holidays = _parse_dates(holidays, "holidays", year, errors)
     parsed_working = _parse_dates(working_days, "working_days", year, errors)
     if isinstance(holidays, list | tuple) and not holidays:
         # An empty list would make every deadline of the year "exact" while ignoring the Spring Festival.
-        errors.append(FieldError("holidays", "required", "请至少填写一个节假日"))
+        errors.append(field_error("holidays", "required", "error.required.holidays"))
     holiday_set = {d for _, d in parsed_holidays}
     for i, day in parsed_working:
         path = f"working_days[{i}]"
         if day in holiday_set:
-            errors.append(
-                FieldError(path, "holiday_and_working_day", f"{day.isoformat()} 不能既是节假日又是调休上班日")
-            )
+            errors.append(field_error(path, "holiday_and_working_day", day=day.isoformat()))
         elif day.weekday() < 5:
-            errors.append(
-                FieldError(
-                    path,
-                    "not_weekend",
-                    f"调休上班日应为周六或周日，{day.isoformat()} 是周{_WEEKDAYS[day.weekday()]}",
-                )
-            )
+            weekday = msg(f"calendar.weekday.{day.isoweekday()}")
+            errors.append(field_error(path, "not_weekend", day=day.isoformat(), weekday=weekday))
     if errors:
         raise ValidationFailed(errors)
     return YearCalendar(year, frozenset(holiday_set), frozenset(d for _, d in parsed_working))
