@@ -18,7 +18,7 @@ PARTIES = ("applicant", "respondent")
 
 def _draft_id(person_id: str, kind: str) -> str:
     if kind not in KINDS:
-        raise ServiceError(404, "draft_kind_unknown", "没有这种申请")
+        raise ServiceError(404, "draft_kind_unknown")
     return f"{person_id}:{kind}"
 
 

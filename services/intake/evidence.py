@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import Msg, msg, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember
 from services.core.context import ServiceContext, shanghai_iso
@@ -36,16 +37,20 @@ class FileType:
     kind: str  # image | pdf | word | zip (what the API reports)
     ext: str  # canonical extension of the stored file
     content_type: str
-    label: str  # for messages
+
+    @property
+    def label(self) -> Msg:
+        """What the file is, for messages ("JPEG 图片"): the catalogue's `evidence.type.<ext>`."""
+        return msg(f"evidence.type.{self.ext}")
 
 
-JPEG = FileType("image", "jpg", "image/jpeg", "JPEG 图片")
-PNG = FileType("image", "png", "image/png", "PNG 图片")
-WEBP = FileType("image", "webp", "image/webp", "WebP 图片")
-PDF = FileType("pdf", "pdf", "application/pdf", "PDF 文件")
-DOCX = FileType("word", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word 文件")
-DOC = FileType("word", "doc", "application/msword", "Word 文件")
-ZIP = FileType("zip", "zip", "application/zip", "zip 压缩包")
+JPEG = FileType("image", "jpg", "image/jpeg")
+PNG = FileType("image", "png", "image/png")
+WEBP = FileType("image", "webp", "image/webp")
+PDF = FileType("pdf", "pdf", "application/pdf")
+DOCX = FileType("word", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+DOC = FileType("word", "doc", "application/msword")
+ZIP = FileType("zip", "zip", "application/zip")
 PIL_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
 EXTENSION_ALIASES = {"jpeg": "jpg", "jpe": "jpg"}
 IMAGE_NAMES = ("jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "bmp")
@@ -71,8 +76,9 @@ ARCHIVE_NAMES = re.compile(
 )
 
 
-def refuse(status: int, code: str, message: str) -> ServiceError:
-    return ServiceError(status, code, message, "file")
+def refuse(status: int, code: str, key: str = "", **params: Any) -> ServiceError:
+    """A refusal of the uploaded file, in the catalogue's words (`key`, default `error.<code>`)."""
+    return ServiceError(status, code, msg(key or f"error.{code}", **params), "file")
 
 
 def _mb(size: int) -> str:
@@ -99,17 +105,13 @@ def sniff(path: str, declared_name: str) -> FileType:
     if head.startswith(OLE2_MAGIC):
         if _contains(path, "WordDocument".encode("utf-16-le")):
             return DOC
-        raise refuse(415, "unsupported_type", "这是 Excel、PowerPoint 等旧版 Office 文件，请另存为 PDF 后上传")
+        raise refuse(415, "unsupported_type", "error.unsupported_type.old_office")
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        raise refuse(
-            415, "unsupported_type", "暂不支持 HEIC/HEIF 格式的照片，请在相机设置中选择“兼容性最佳”或转为 JPEG 后上传"
-        )
+        raise refuse(415, "unsupported_type", "error.unsupported_type.heif")
     ext = declared_name.rsplit(".", 1)[-1].lower() if "." in declared_name else ""
     if ext in IMAGE_NAMES:
-        message = f"文件名是 .{ext}，但内容不是图片（可能被改过扩展名），请上传原始照片"
-    else:
-        message = "不支持的文件类型：请上传照片（JPEG/PNG）、PDF、Word 文件或 zip 压缩包"
-    raise refuse(415, "unsupported_type", message)
+        raise refuse(415, "unsupported_type", "error.unsupported_type.not_an_image", ext=ext)
+    raise refuse(415, "unsupported_type", "error.unsupported_type.evidence")
 
 
 def _zip_or_docx(path: str) -> FileType:
@@ -117,7 +119,7 @@ def _zip_or_docx(path: str) -> FileType:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise refuse(422, "zip_damaged", "压缩包已损坏或不是有效的 zip 文件") from exc
+        raise refuse(422, "zip_damaged") from exc
     if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
         return DOCX
     return ZIP
@@ -144,12 +146,10 @@ def check_not_polyglot(path: str, file_type: FileType) -> None:
     if file_type in (ZIP, DOCX):
         with open(path, "rb") as handle:
             if b"%PDF-" in handle.read(1024):  # PDF readers accept the header anywhere in the first KiB
-                raise refuse(422, "polyglot", "文件同时是压缩包和 PDF（多重格式文件），为安全起见不予接收")
+                raise refuse(422, "polyglot", "error.polyglot.zip_pdf")
         return
     if zipfile.is_zipfile(path):
-        raise refuse(
-            422, "polyglot", f"文件既是{file_type.label}又是压缩包（多重格式文件），为安全起见不予接收，请上传原始文件"
-        )
+        raise refuse(422, "polyglot", "error.polyglot.zip", file_type=file_type.label)
 
 
 # ---------------------------------------------------------------- images
@@ -171,7 +171,10 @@ def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) ->
                 raise refuse(
                     422,
                     "image_too_many_pixels",
-                    f"图片像素过多（{width}×{height}），每张最多 {limit // 10_000} 万像素，请缩小后上传",
+                    "error.image_too_many_pixels.header",
+                    width=width,
+                    height=height,
+                    limit_wan=limit // 10_000,  # in units of 10,000 pixels (万)
                 )
             image.seek(0)  # an animated image keeps its first frame
             image.load()
@@ -193,10 +196,19 @@ def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) ->
     except Image.DecompressionBombError as exc:
         # Pillow's own guard fires inside Image.open for sizes far beyond the limit (an error, not a warning).
         found = re.search(r"\((\d+) pixels\)", str(exc))
-        count = f"（约 {int(found[1]) // 10_000} 万像素）" if found else ""
-        raise refuse(422, "image_too_many_pixels", f"图片像素过多{count}，每张最多 {limit // 10_000} 万像素") from exc
+        if found:
+            raise refuse(
+                422,
+                "image_too_many_pixels",
+                "error.image_too_many_pixels.counted",
+                count_wan=int(found[1]) // 10_000,
+                limit_wan=limit // 10_000,
+            ) from exc
+        raise refuse(
+            422, "image_too_many_pixels", "error.image_too_many_pixels.uncounted", limit_wan=limit // 10_000
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise refuse(422, "image_damaged", f"{file_type.label}已损坏或无法识别，请重新拍摄或导出后上传") from exc
+        raise refuse(422, "image_damaged", file_type=file_type.label) from exc
 
 
 def _output_mode(image: Any, file_type: FileType) -> Any:
@@ -234,39 +246,35 @@ def inspect_zip(path: str, limits: EvidenceLimits, office: bool = False) -> ZipR
     except ServiceError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-        raise refuse(422, "zip_damaged", "压缩包已损坏或不是有效的 zip 文件") from exc
+        raise refuse(422, "zip_damaged") from exc
     except NotImplementedError as exc:
-        raise refuse(422, "zip_unsupported", "压缩包使用了不支持的压缩方式，请用常见的 zip 格式重新压缩") from exc
+        raise refuse(422, "zip_unsupported") from exc
     if total > RATIO_FLOOR and total > limits.zip_max_ratio * max(archive_size, 1):
-        raise refuse(
-            422, "zip_ratio", f"压缩包解压后比原文件大 {limits.zip_max_ratio} 倍以上（疑似压缩炸弹），不予接收"
-        )
+        raise refuse(422, "zip_ratio", "error.zip_ratio.archive", ratio=limits.zip_max_ratio)
     return ZipReport(len(infos), total)
 
 
 def _check_entries(infos: list[zipfile.ZipInfo], limits: EvidenceLimits, office: bool) -> None:
     if not infos:
-        raise refuse(422, "zip_empty", "压缩包是空的")
+        raise refuse(422, "zip_empty")
     if len(infos) > limits.zip_max_entries:
-        raise refuse(
-            422, "zip_too_many_entries", f"压缩包内文件过多（{len(infos)} 个），最多 {limits.zip_max_entries} 个"
-        )
+        raise refuse(422, "zip_too_many_entries", count=len(infos), limit=limits.zip_max_entries)
     for info in infos:
         name = info.filename
         parts = re.split(r"[\\/]", name)
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name:
-            raise refuse(422, "zip_unsafe_path", f"压缩包内有不安全的路径“{name[:60]}”（绝对路径或含 ..），不予接收")
+            raise refuse(422, "zip_unsafe_path", name=name[:60])
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise refuse(422, "zip_link", f"压缩包内有链接文件“{name[:60]}”，不予接收")
+            raise refuse(422, "zip_link", name=name[:60])
         if info.flag_bits & 0x1:
-            raise refuse(422, "zip_encrypted", "压缩包内有加密的文件，请去掉密码后重新压缩")
+            raise refuse(422, "zip_encrypted")
         if not office and ARCHIVE_NAMES.search(name) and not info.is_dir():
-            raise refuse(422, "zip_nested", f"压缩包内不能再有压缩包（“{name[:60]}”），请解开后一起压缩")
+            raise refuse(422, "zip_nested", name=name[:60])
     # Entries whose data overlap (one block of compressed data read as many files) are a known bomb.
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for before, after in zip(ordered, ordered[1:], strict=False):
         if after.header_offset < before.header_offset + 30 + before.compress_size:
-            raise refuse(422, "zip_overlap", "压缩包结构异常（文件数据相互重叠，疑似压缩炸弹），不予接收")
+            raise refuse(422, "zip_overlap")
 
 
 def _read_entry(
@@ -281,20 +289,14 @@ def _read_entry(
             count += len(block)
             total += len(block)
             if total > limits.zip_max_total_bytes:
-                raise refuse(
-                    422,
-                    "zip_too_large",
-                    f"压缩包解压后超过 {_mb(limits.zip_max_total_bytes)}，不予接收（疑似压缩炸弹）",
-                )
+                raise refuse(422, "zip_too_large", limit=_mb(limits.zip_max_total_bytes))
             if count > RATIO_FLOOR and count > limits.zip_max_ratio * max(info.compress_size, 1):
                 raise refuse(
-                    422,
-                    "zip_ratio",
-                    f"压缩包内“{info.filename[:60]}”的压缩比超过 {limits.zip_max_ratio}:1（疑似压缩炸弹），不予接收",
+                    422, "zip_ratio", "error.zip_ratio.entry", name=info.filename[:60], ratio=limits.zip_max_ratio
                 )
     nested_allowed = office and info.filename.startswith("word/embeddings/")
     if not nested_allowed and (head.startswith(ARCHIVE_MAGICS) or head[257:262] == b"ustar"):
-        raise refuse(422, "zip_nested", f"压缩包内不能再有压缩包（“{info.filename[:60]}”），请解开后一起压缩")
+        raise refuse(422, "zip_nested", name=info.filename[:60])
     return total
 
 
@@ -321,7 +323,9 @@ def prepare_evidence(path: str, declared_name: str, limits: EvidenceLimits) -> P
         inspect_zip(path, limits, office=file_type is DOCX)
     size = os.path.getsize(final)
     if size > limits.max_file_bytes:  # a re-encoded image can grow a little
-        raise refuse(413, "file_too_large", f"文件过大（{_mb(size)}），每个文件最多 {_mb(limits.max_file_bytes)}")
+        raise refuse(
+            413, "file_too_large", "error.file_too_large.evidence", size=_mb(size), limit=_mb(limits.max_file_bytes)
+        )
     return PreparedFile(final, file_type, size, _sha256(final))
 
 
@@ -339,7 +343,7 @@ def clean_name(declared: str, file_type: FileType) -> str:
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*;').strip(" .")
     stem, _, ext = name.rpartition(".") if "." in name else (name, "", "")
     ext = EXTENSION_ALIASES.get(ext.lower(), ext.lower())
-    stem = (stem.strip(" .") or "证据材料")[:80]
+    stem = (stem.strip(" .") or text("evidence.default_name"))[:80]
     return f"{stem}.{ext if ext == file_type.ext else file_type.ext}"
 
 
@@ -369,9 +373,11 @@ async def store_upload(
     limits = ctx.settings.evidence
     size = os.path.getsize(path_to_temp_file)
     if size > limits.max_file_bytes:
-        raise refuse(413, "file_too_large", f"文件过大（{_mb(size)}），每个文件最多 {_mb(limits.max_file_bytes)}")
+        raise refuse(
+            413, "file_too_large", "error.file_too_large.evidence", size=_mb(size), limit=_mb(limits.max_file_bytes)
+        )
     if size == 0:
-        raise refuse(400, "file_empty", "上传的文件是空的")
+        raise refuse(400, "file_empty", "error.file_empty.evidence")
     prepared: PreparedFile | None = None
     try:
         async with _heavy_slot():  # waiting here keeps the thread pool free for other blocking work
@@ -381,8 +387,9 @@ async def store_upload(
             raise refuse(
                 422,
                 "evidence_total_too_large",
-                f"待提交的证据材料合计将超过每件申请 {_mb(limits.max_case_bytes)} 的上限"
-                f"（已上传 {_mb(pending)}），请删减后再上传",
+                "error.evidence_total_too_large.upload",
+                limit=_mb(limits.max_case_bytes),
+                pending=_mb(pending),
             )
         blob_id = await blobs.put(prepared.path)
         record = {

@@ -8,20 +8,13 @@ from typing import Any
 
 import pycountry
 
-from i18n import Words
+from i18n import Msg, Words, msg
 from services.intake import validation as spec
 
 STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
 FORM_STEPS = ("applicant", "respondent", "claim")  # steps whose fields come from the validation table
-STEP_TITLES = {
-    "notice": "申请须知",
-    "applicant": "申请人信息",
-    "respondent": "被申请人信息",
-    "claim": "请求事项与事实理由",
-    "evidence": "证据材料",
-    "review": "核对并提交",
-}
-KIND_TITLES = {"worker": "劳动者申请调解", "employer": "用人单位申请调解"}
+STEP_TITLES: dict[str, Msg] = {step: msg(f"apply.step.{step}") for step in STEPS}
+KIND_TITLES: dict[str, Msg] = {kind: msg(f"apply.kind.{kind}") for kind in spec.KINDS}
 
 WORDS = Words()
 # Which table of words names the codes of each list of choices.
@@ -68,7 +61,7 @@ def _input_of(field: spec.Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
     if field.kind == "nationality":
         return "select", _countries()
     if field.kind == "bool":
-        return "radio", (("true", "是"), ("false", "否"))
+        return "radio", (("true", WORDS.yes_no(True)), ("false", WORDS.yes_no(False)))
     if field.kind == "text" and field.max_len >= 1000:
         return "textarea", ()
     return {"date": "date", "mobile": "tel", "email": "email", "amount": "decimal"}.get(field.kind, "text"), ()
@@ -83,7 +76,8 @@ def form_fields(kind: str, step: str) -> list[FormField]:
     fields = []
     for name, field in section.fields.items():
         widget, choices = _input_of(field)
-        fields.append(FormField(name, field.label, widget, name not in section.optional, field.max_len, choices))
+        label = field.label.text(WORDS.locale)
+        fields.append(FormField(name, label, widget, name not in section.optional, field.max_len, choices))
     return fields
 
 
@@ -128,5 +122,5 @@ def review_sections(kind: str, draft: dict[str, Any]) -> list[tuple[str, str, li
     for step in FORM_STEPS:
         shown = draft.get(step) or {}
         rows = [(f.label, choice_label(kind, step, f.name, shown.get(f.name))) for f in form_fields(kind, step)]
-        sections.append((step, STEP_TITLES[step], rows))
+        sections.append((step, STEP_TITLES[step].text(WORDS.locale), rows))
     return sections

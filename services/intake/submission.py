@@ -15,7 +15,7 @@ from services.cases import moves, workflow
 from services.cases.serials import DAILY_LIMIT, make_serial
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext
-from services.core.errors import FieldError, ServiceError, ValidationFailed
+from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
 from services.intake.routing import route_case
 from services.intake.validation import validate_application
@@ -27,12 +27,7 @@ IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
 
 def check_idempotency_key(key: str | None) -> str:
     if not key or not IDEMPOTENCY_KEY_PATTERN.match(key):
-        raise ServiceError(
-            400,
-            "idempotency_key_invalid",
-            "请求缺少有效的 Idempotency-Key（8 到 100 位字母、数字或 _.:-）",
-            "Idempotency-Key",
-        )
+        raise ServiceError(400, "idempotency_key_invalid", field="Idempotency-Key")
     return key
 
 
@@ -54,7 +49,7 @@ async def submit_application(
     now = ctx.clock()
     application = validate_application(body, today=now.astimezone(SHANGHAI).date())
     if application["consent"]["version"] not in ctx.settings.consent_versions:
-        raise ValidationFailed([FieldError("consent.version", "outdated", "告知书已更新，请重新阅读并同意后再提交")])
+        raise invalid("consent.version", "outdated", "error.outdated.consent")
     await _check_evidence(ctx, person_id, application["evidence"])
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"
@@ -65,12 +60,7 @@ async def submit_application(
     except DuplicateKeyError:
         record = await _existing_record(ctx, record_id, record, now)
         if record["fingerprint"] != fingerprint:
-            raise ServiceError(
-                422,
-                "idempotency_key_reused",
-                "同一个提交编号已用于另一份不同的申请，请刷新页面后重新提交",
-                "Idempotency-Key",
-            ) from None
+            raise ServiceError(422, "idempotency_key_reused", field="Idempotency-Key") from None
         existing = await ctx.db["cases"].find_one({"_id": record["serial"]})
         if existing:
             return case_detail(existing), False
@@ -109,7 +99,7 @@ async def _next_serial(ctx: ServiceContext, now: datetime) -> str:
         return_document=ReturnDocument.AFTER,
     )
     if counter["seq"] > DAILY_LIMIT:
-        raise ServiceError(503, "serial_exhausted", "今日申请量已达上限，请明天再提交")
+        raise ServiceError(503, "serial_exhausted")
     return make_serial(day, counter["seq"])
 
 
@@ -120,12 +110,17 @@ async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[st
     cursor = ctx.db["files"].find({"_id": {"$in": file_ids}, "owner_person_id": person_id}, {"size": 1})
     found = await cursor.to_list(None)
     if len(found) != len(file_ids):
-        raise ValidationFailed([FieldError("evidence", "unknown_file", "有证据文件不存在或已失效，请重新上传")])
+        raise invalid("evidence", "unknown_file", "error.unknown_file.evidence")
     total, limit = sum(int(doc.get("size", 0)) for doc in found), ctx.settings.evidence.max_case_bytes
     if total > limit:
         mb = 1024 * 1024
-        message = f"证据材料合计 {total / mb:.1f} MB，超过每件申请 {limit / mb:.0f} MB 的上限，请删减后再提交"
-        raise ValidationFailed([FieldError("evidence", "evidence_total_too_large", message)])
+        raise invalid(
+            "evidence",
+            "evidence_total_too_large",
+            "error.evidence_total_too_large.submit",
+            total=total / mb,
+            limit=limit / mb,
+        )
 
 
 def _new_case(

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Container
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pycountry
 
-from services.core.errors import FieldError, ValidationFailed
+from i18n import Msg, msg
+from services.core.errors import FieldError, ValidationFailed, field_error
 from services.core.idnumbers import (
     ID_TYPES,
     NumberInvalid,
@@ -61,31 +62,50 @@ _PICKED = ("choice", "bool", "nationality")  # fields chosen from a list: "请�
 
 @dataclass(frozen=True)
 class Spec:
-    """One field: its Chinese label (used in every message), how it is checked, its length cap."""
+    """One field: how it is checked, its length cap, and its label (used in every message), which is the
+    catalogue's `field.<section>.<name>` (the key is set by its Section; the back office reads the same)."""
 
-    label: str
     kind: str = "text"  # text|choice|bool|nationality|date|mobile|email|uscc|id_number|amount|accept
     max_len: int = 0  # 0: no cap (choices and booleans)
     choices: tuple[str, ...] = ()
+    key: str = ""
+
+    @property
+    def label(self) -> Msg:
+        return msg(self.key)
 
 
 @dataclass(frozen=True)
 class Section:
-    """One object of the body. Fields not in `optional` are required in a submitted application."""
+    """One object of the body. Fields not in `optional` are required in a submitted application.
 
-    label: str
+    `key` names it in the catalogue: `apply.section.<key>` (its title), `field.<key>.<name>` (its fields),
+    `apply.holder.<key>` (whose document the id_pair is, for messages: "申请人身份证号码校验位不正确").
+    """
+
+    key: str  # "worker.applicant", "claim", ...
     fields: dict[str, Spec]
     optional: frozenset[str] = frozenset()
     id_pair: tuple[str, str] | None = None  # (type field, number field): given together, checked together
-    holder: str = ""  # whose document that is, for messages: "申请人身份证号码校验位不正确"
+
+    def __post_init__(self) -> None:
+        self.fields.update({name: replace(spec, key=f"field.{self.key}.{name}") for name, spec in self.fields.items()})
+
+    @property
+    def label(self) -> Msg:
+        return msg(f"apply.section.{self.key}")
+
+    @property
+    def holder(self) -> Msg:
+        return msg(f"apply.holder.{self.key}")
 
 
-def _text(label: str, max_len: int) -> Spec:
-    return Spec(label, "text", max_len)
+def _text(max_len: int) -> Spec:
+    return Spec("text", max_len)
 
 
-def _choice(label: str, choices: tuple[str, ...]) -> Spec:
-    return Spec(label, "choice", choices=choices)
+def _choice(choices: tuple[str, ...]) -> Spec:
+    return Spec("choice", choices=choices)
 
 
 # Cap for numbers before they are parsed: generous, so that a draft keeps what was typed.
@@ -93,103 +113,100 @@ _NUMBER_CAP = 30
 
 SECTIONS: dict[tuple[str, str], Section] = {
     ("worker", "applicant"): Section(
-        "申请人信息",
+        "worker.applicant",
         {
-            "name": _text("申请人姓名", 50),
-            "id_type": _choice("申请人证件类型", ID_TYPES),
-            "id_number": Spec("申请人证件号码", "id_number", _NUMBER_CAP),
-            "nationality": Spec("申请人国籍", "nationality"),
-            "gender": _choice("申请人性别", GENDERS),
-            "ethnicity": _text("申请人民族", 20),
-            "birth_date": Spec("申请人出生日期", "date", 10),
-            "education": _choice("申请人文化程度", EDUCATION),
-            "phone": Spec("申请人手机号码", "mobile", _NUMBER_CAP),
-            "email": Spec("申请人电子邮箱", "email", 100),
-            "address": _text("申请人住址", 200),
-            "job_title": _text("申请人工作岗位", 200),
-            "migrant_worker": Spec("是否农民工", "bool"),
-            "contract_signed": Spec("是否签订劳动合同", "bool"),
-            "work_location": _text("工作地点", 200),
+            "name": _text(50),
+            "id_type": _choice(ID_TYPES),
+            "id_number": Spec("id_number", _NUMBER_CAP),
+            "nationality": Spec("nationality"),
+            "gender": _choice(GENDERS),
+            "ethnicity": _text(20),
+            "birth_date": Spec("date", 10),
+            "education": _choice(EDUCATION),
+            "phone": Spec("mobile", _NUMBER_CAP),
+            "email": Spec("email", 100),
+            "address": _text(200),
+            "job_title": _text(200),
+            "migrant_worker": Spec("bool"),
+            "contract_signed": Spec("bool"),
+            "work_location": _text(200),
         },
         optional=frozenset({"email", "ethnicity"}),  # foreigners have no ethnicity
         id_pair=("id_type", "id_number"),
-        holder="申请人",
     ),
     ("worker", "respondent"): Section(
-        "被申请单位信息",
+        "worker.respondent",
         {
-            "name": _text("被申请单位名称", 100),
-            "uscc": Spec("被申请单位统一社会信用代码", "uscc", _NUMBER_CAP),
-            "industry": _choice("被申请单位所属行业", INDUSTRIES),
-            "nature": _choice("被申请单位性质", NATURES),
-            "street": _text("被申请单位所在街道", 200),
-            "contact_name": _text("被申请单位联系人姓名", 50),
-            "contact_phone": Spec("被申请单位联系人手机号码", "mobile", _NUMBER_CAP),
+            "name": _text(100),
+            "uscc": Spec("uscc", _NUMBER_CAP),
+            "industry": _choice(INDUSTRIES),
+            "nature": _choice(NATURES),
+            "street": _text(200),
+            "contact_name": _text(50),
+            "contact_phone": Spec("mobile", _NUMBER_CAP),
         },
         optional=frozenset({"uscc", "contact_name", "contact_phone"}),
     ),
     ("employer", "applicant"): Section(
-        "申请单位信息",
+        "employer.applicant",
         {
-            "name": _text("申请单位名称", 100),
-            "uscc": Spec("申请单位统一社会信用代码", "uscc", _NUMBER_CAP),
-            "industry": _choice("申请单位所属行业", INDUSTRIES),
-            "nature": _choice("申请单位性质", NATURES),
-            "street": _text("申请单位所在街道", 200),
-            "email": Spec("申请单位电子邮箱", "email", 100),
-            "is_agent": Spec("联系人是否为委托代理人", "bool"),
-            "contact_name": _text("联系人姓名", 50),
-            "contact_phone": Spec("联系人手机号码", "mobile", _NUMBER_CAP),
-            "contact_id_type": _choice("联系人证件类型", ID_TYPES),
-            "contact_id_number": Spec("联系人证件号码", "id_number", _NUMBER_CAP),
-            "legal_representative_name": _text("法定代表人姓名", 50),
-            "legal_representative_phone": Spec("法定代表人手机号码", "mobile", _NUMBER_CAP),
+            "name": _text(100),
+            "uscc": Spec("uscc", _NUMBER_CAP),
+            "industry": _choice(INDUSTRIES),
+            "nature": _choice(NATURES),
+            "street": _text(200),
+            "email": Spec("email", 100),
+            "is_agent": Spec("bool"),
+            "contact_name": _text(50),
+            "contact_phone": Spec("mobile", _NUMBER_CAP),
+            "contact_id_type": _choice(ID_TYPES),
+            "contact_id_number": Spec("id_number", _NUMBER_CAP),
+            "legal_representative_name": _text(50),
+            "legal_representative_phone": Spec("mobile", _NUMBER_CAP),
         },
         optional=frozenset({"uscc"}),  # flagged for review when missing, not refused
         id_pair=("contact_id_type", "contact_id_number"),
-        holder="联系人",
     ),
     ("employer", "respondent"): Section(
-        "被申请人信息",
+        "employer.respondent",
         {
-            "name": _text("被申请人姓名", 50),
-            "phone": Spec("被申请人手机号码", "mobile", _NUMBER_CAP),
-            "id_type": _choice("被申请人证件类型", ID_TYPES),
-            "id_number": Spec("被申请人证件号码", "id_number", _NUMBER_CAP),
+            "name": _text(50),
+            "phone": Spec("mobile", _NUMBER_CAP),
+            "id_type": _choice(ID_TYPES),
+            "id_number": Spec("id_number", _NUMBER_CAP),
         },
         optional=frozenset({"id_type", "id_number"}),
         id_pair=("id_type", "id_number"),
-        holder="被申请人",
     ),
 }
 
 CLAIM = Section(
-    "请求事项",
+    "claim",
     {
-        "amount": Spec("请求金额", "amount", 20),
-        "venue": _choice("案件提交地", VENUES),
-        "requests": _text("仲裁请求", 2000),
-        "facts": _text("事实与理由", 10000),
+        "amount": Spec("amount", 20),
+        "venue": _choice(VENUES),
+        "requests": _text(2000),
+        "facts": _text(10000),
     },
     optional=frozenset({"amount", "venue"}),
 )
 
 CONSENT = Section(
-    "申请须知确认",
+    "consent",
     {
-        "version": _text("申请须知版本", 50),
-        "accepted": Spec("同意申请须知", "accept"),
+        "version": _text(50),
+        "accepted": Spec("accept"),
     },
 )
 
 
 class _Bad(Exception):
-    """One field's problem, raised inside the checker and collected as a FieldError."""
+    """One field's problem, raised inside the checker and collected as a FieldError (words: catalogue `key`)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, key: str, **params: Any) -> None:
+        super().__init__(code)
         self.code = code
-        self.message = message
+        self.text = msg(key, **params)
 
 
 class _Checker:
@@ -201,14 +218,14 @@ class _Checker:
         self.errors: list[FieldError] = []
         self.flags: list[str] = []
 
-    def error(self, path: str, code: str, message: str) -> None:
-        self.errors.append(FieldError(path, code, message))
+    def error(self, path: str, code: str, key: str, **params: Any) -> None:
+        self.errors.append(field_error(path, code, key, **params))
 
     def unknown(self, obj: dict[str, Any], allowed: Container[str], prefix: str = "") -> None:
         for key in obj:
             if key not in allowed:
                 path = f"{prefix}{key}"
-                self.error(path, "unknown_field", f"无法识别的字段：{path}")
+                self.error(path, "unknown_field", "error.unknown_field.application", name=path)
 
     def section(self, body: dict[str, Any], name: str, section: Section) -> dict[str, Any] | None:
         raw = body.get(name)
@@ -217,7 +234,7 @@ class _Checker:
                 return None  # a draft may not have reached this step yet
             raw = {}
         if not isinstance(raw, dict):
-            self.error(name, "wrong_type", f"{section.label}格式不正确，应为对象")
+            self.error(name, "wrong_type", "error.wrong_type.section", label=section.label)
             return None
         self.unknown(raw, section.fields, f"{name}.")
         given = {key: _given(raw.get(key)) for key in section.fields}
@@ -227,12 +244,12 @@ class _Checker:
             value = given[key]
             if value is None:
                 if self.full and self._required(section, key, given):
-                    self.error(path, "required", _required_message(spec))
+                    self.errors.append(FieldError(path, "required", _required_message(spec)))
                 continue
             try:
                 out[key] = self.value(path, spec, value)
             except _Bad as bad:
-                self.error(path, bad.code, bad.message)
+                self.errors.append(FieldError(path, bad.code, bad.text))
         if self.full and section.id_pair:
             self.id_document(name, section, section.id_pair, out)
         return out
@@ -251,21 +268,21 @@ class _Checker:
         """The cleaned value of one given field, or _Bad."""
         if spec.kind in ("bool", "accept"):
             if not isinstance(value, bool):  # 1, "true", "是" are not booleans
-                raise _Bad("wrong_type", f"{spec.label}应为 true 或 false")
+                raise _Bad("wrong_type", "error.wrong_type.boolean", label=spec.label)
             if spec.kind == "accept" and self.full and not value:
-                raise _Bad("not_accepted", "请阅读并同意申请须知后再提交")
+                raise _Bad("not_accepted", "error.not_accepted.notice")
             return value
         if not isinstance(value, str):
-            raise _Bad("wrong_type", f"{spec.label}应为文字")
+            raise _Bad("wrong_type", "error.wrong_type.text", label=spec.label)
         if spec.max_len and len(value) > spec.max_len:
-            raise _Bad("too_long", f"{spec.label}不能超过{spec.max_len}个字")
+            raise _Bad("too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
         if spec.kind == "choice":
             if value not in spec.choices:
-                raise _Bad("not_allowed", f"{spec.label}不在可选范围内，请重新选择")
+                raise _Bad("not_allowed", "error.not_allowed.choice", label=spec.label)
             return value
         if spec.kind == "nationality":
             if not re.fullmatch(r"[A-Z]{3}", value) or pycountry.countries.get(alpha_3=value) is None:
-                raise _Bad("not_allowed", f"{spec.label}不正确，应为三位字母国家代码（如 CHN）")
+                raise _Bad("not_allowed", "error.not_allowed.nationality", label=spec.label)
             return value
         if not self.full or spec.kind in ("text", "id_number"):
             return value  # drafts keep what was typed; ID numbers are checked with their type
@@ -273,16 +290,16 @@ class _Checker:
             try:
                 return normalise_mobile(value)
             except NumberInvalid:
-                raise _Bad("invalid", f"{spec.label}格式不正确，应为11位手机号") from None
+                raise _Bad("invalid", "error.invalid.mobile", label=spec.label) from None
         if spec.kind == "email":
             if not _EMAIL.fullmatch(value):
-                raise _Bad("invalid", f"{spec.label}格式不正确，如 name@example.com")
+                raise _Bad("invalid", "error.invalid.email", label=spec.label)
             return value.lower()
         if spec.kind == "uscc":
             try:
                 code = check_uscc(value)
             except NumberInvalid as exc:
-                raise _Bad("invalid", f"{exc.message}，请核对") from None
+                raise _Bad("invalid", "intake.uscc_problem", problem=exc.message) from None
             if not code.check_ok:  # some real codes fail GB 32100's check character: a person looks
                 self.flags.append(f"{path}:check_failed")
             return code.value
@@ -299,14 +316,14 @@ class _Checker:
                 raise ValueError
             birth = date.fromisoformat(value)
         except ValueError:
-            raise _Bad("invalid", f"{spec.label}不是有效日期，格式为 1990-03-07") from None
+            raise _Bad("invalid", "error.invalid.birth_date", label=spec.label) from None
         if birth >= self.today:
-            raise _Bad("out_of_range", f"{spec.label}应早于今天")
+            raise _Bad("out_of_range", "error.out_of_range.birth_date", label=spec.label)
         age = self.today.year - birth.year - ((self.today.month, self.today.day) < (birth.month, birth.day))
         if age < MIN_AGE:
-            raise _Bad("out_of_range", f"按{spec.label}计算未满{MIN_AGE}周岁，请核对")
+            raise _Bad("out_of_range", "error.out_of_range.too_young", label=spec.label, age=MIN_AGE)
         if age > MAX_AGE:
-            raise _Bad("out_of_range", f"按{spec.label}计算超过{MAX_AGE}周岁，请核对")
+            raise _Bad("out_of_range", "error.out_of_range.too_old", label=spec.label, age=MAX_AGE)
         return birth
 
     def id_document(self, name: str, section: Section, pair: tuple[str, str], out: dict[str, Any]) -> None:
@@ -318,48 +335,54 @@ class _Checker:
         try:
             doc = check_id_number(out[type_key], out[number_key], today=self.today)
         except NumberInvalid as exc:
-            self.error(f"{name}.{number_key}", exc.code, f"{section.holder}{exc.message}")
+            self.error(
+                f"{name}.{number_key}", exc.code, "intake.id_number_problem", holder=section.holder, problem=exc.message
+            )
             return
         out[number_key] = doc.value
         fields = section.fields
         if doc.id_type == "resident_id" and out.get("nationality", "CHN") != "CHN":
-            self.error(f"{name}.nationality", "mismatch", f"持居民身份证的{fields['nationality'].label}应为中国（CHN）")
+            self.error(
+                f"{name}.nationality", "mismatch", "error.mismatch.nationality", label=fields["nationality"].label
+            )
         if doc.birth_date and "birth_date" in out and out["birth_date"] != doc.birth_date.isoformat():
             self.error(
                 f"{name}.birth_date",
                 "mismatch",
-                f"{fields['birth_date'].label}与证件号码中的出生日期（{doc.birth_date.isoformat()}）不一致",
+                "error.mismatch.birth_date",
+                label=fields["birth_date"].label,
+                birth_date=doc.birth_date.isoformat(),
             )
         if doc.gender and "gender" in out and out["gender"] != doc.gender:
-            self.error(f"{name}.gender", "mismatch", f"{fields['gender'].label}与证件号码不一致，请核对")
+            self.error(f"{name}.gender", "mismatch", "error.mismatch.gender", label=fields["gender"].label)
 
     def evidence(self, value: Any) -> list[str] | None:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.error("evidence", "wrong_type", "证据材料格式不正确，应为文件编号列表")
+            self.error("evidence", "wrong_type", "error.wrong_type.evidence")
             return None
         if len(value) > MAX_EVIDENCE:
-            self.error("evidence", "too_many", f"证据材料最多{MAX_EVIDENCE}个文件")
+            self.error("evidence", "too_many", "error.too_many.evidence", limit=MAX_EVIDENCE)
             return None
         out: list[str] = []
         for i, item in enumerate(value):
             path = f"evidence[{i}]"
             if not isinstance(item, str):
-                self.error(path, "wrong_type", f"第{i + 1}份证据材料的文件编号应为文字")
+                self.error(path, "wrong_type", "error.wrong_type.evidence_item", number=i + 1)
             elif not _FILE_ID.fullmatch(item.strip().lower()):
-                self.error(path, "invalid", f"第{i + 1}份证据材料的文件编号不正确，请重新上传")
+                self.error(path, "invalid", "error.invalid.evidence_item", number=i + 1)
             elif item.strip().lower() in out:
-                self.error(path, "duplicate", f"第{i + 1}份证据材料与前面的文件重复")
+                self.error(path, "duplicate", "error.duplicate.evidence_item", number=i + 1)
             else:
                 out.append(item.strip().lower())
         return out
 
 
-def _required_message(spec: Spec) -> str:
+def _required_message(spec: Spec) -> Msg:
     if spec.kind == "accept":
-        return "请阅读并同意申请须知"
-    return ("请选择" if spec.kind in _PICKED else "请填写") + spec.label
+        return msg("error.required.notice")
+    return msg("error.required.choose" if spec.kind in _PICKED else "error.required.fill", label=spec.label)
 
 
 def _given(value: Any) -> Any:
@@ -372,30 +395,30 @@ def _given(value: Any) -> Any:
 def _amount(spec: Spec, text: str) -> str:
     value = unicodedata.normalize("NFKC", text)  # full-width digits from Chinese keyboards
     if not _AMOUNT.fullmatch(value):
-        raise _Bad("invalid", f"{spec.label}应为数字，如 12000.00")
+        raise _Bad("invalid", "error.invalid.claim_amount", label=spec.label)
     amount = Decimal(value)
     if amount < 0:
-        raise _Bad("out_of_range", f"{spec.label}不能为负数")
+        raise _Bad("out_of_range", "error.out_of_range.negative", label=spec.label)
     if amount != amount.quantize(Decimal("0.01")):
-        raise _Bad("invalid", f"{spec.label}最多两位小数")
+        raise _Bad("invalid", "error.invalid.decimals", label=spec.label)
     if amount > MAX_AMOUNT:
-        raise _Bad("out_of_range", f"{spec.label}不能超过{MAX_AMOUNT:,.2f}元")
+        raise _Bad("out_of_range", "error.out_of_range.amount", label=spec.label, limit=MAX_AMOUNT)
     return str(abs(amount).quantize(Decimal("0.01")))  # abs: "-0" is zero, not "-0.00"
 
 
 def _check(body: object, *, today: date | None, full: bool) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ValidationFailed([FieldError("", "wrong_type", "提交的内容格式不正确，应为 JSON 对象")])
+        raise ValidationFailed([field_error("", "wrong_type", "error.wrong_type.application")])
     checker = _Checker(today=today, full=full)
     checker.unknown(body, TOP_LEVEL)
     out: dict[str, Any] = {}
     kind = _given(body.get("kind"))
     if kind is None:
-        checker.error("kind", "required", "请选择申请人类型（劳动者或用人单位）")
+        checker.error("kind", "required", "error.required.kind")
     elif not isinstance(kind, str):
-        checker.error("kind", "wrong_type", "申请人类型应为文字：worker 或 employer")
+        checker.error("kind", "wrong_type", "error.wrong_type.kind")
     elif kind not in KINDS:  # without a valid kind the parties cannot be checked; the rest still is
-        checker.error("kind", "not_allowed", "申请人类型应为劳动者（worker）或用人单位（employer）")
+        checker.error("kind", "not_allowed", "error.not_allowed.kind")
     else:
         out["kind"] = kind
         for name in ("applicant", "respondent"):
