@@ -299,7 +299,7 @@ class _Checker:
             try:
                 code = check_uscc(value)
             except NumberInvalid as exc:
-                raise _Bad("invalid", "intake.uscc_problem", problem=exc.message) from None
+                raise _Bad("invalid", "intake.uscc_problem", problem=exc.text) from None
             if not code.check_ok:  # some real codes fail GB 32100's check character: a person looks
                 self.flags.append(f"{path}:check_failed")
             return code.value
@@ -336,7 +336,7 @@ class _Checker:
             doc = check_id_number(out[type_key], out[number_key], today=self.today)
         except NumberInvalid as exc:
             self.error(
-                f"{name}.{number_key}", exc.code, "intake.id_number_problem", holder=section.holder, problem=exc.message
+                f"{name}.{number_key}", exc.code, "intake.id_number_problem", holder=section.holder, problem=exc.text
             )
             return
         out[number_key] = doc.value
