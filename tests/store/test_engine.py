@@ -149,7 +149,7 @@ async def test_embedded_index_follows_updates_upserts_and_deletes(ctx):
 
 @pytest.mark.gen_test
 async def test_outbox_update_by_array_position_is_conditional_on_version_and_length(ctx):
-    # The notification sender's writes (services/notification_sender.py): positions, $size, a revision.
+    # The notification sender's writes (services/notify/sender.py): positions, $size, a revision.
     col = ctx.db["engine_outbox"]
     due = datetime(2026, 3, 1, tzinfo=UTC)
     notes = [{"id": "x", "state": "pending", "attempts": 0}, {"id": "y", "state": "pending", "attempts": 0}]

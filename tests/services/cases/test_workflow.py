@@ -12,7 +12,7 @@ from services.intake.submission import submit_application
 from tests.samples import worker_body
 
 ALL = list(workflow.STATUSES)
-# The table, written out again independently of services/workflow.py.
+# The table, written out again independently of services/cases/workflow.py.
 TABLE = {
     "push_clarified": ({"submitted", "clarified"}, "clarifying"),
     "confirm_clarified": ({"clarifying"}, "clarified"),
