@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
 from services.cases.progress import check_progress
+from services.directory import regions
 
 
 class ProgressHandler(ApiHandler):
@@ -30,6 +31,14 @@ class TaxonomyHandler(ApiHandler):
         self.send_json(taxonomy.as_json())
 
 
+class RegionsHandler(ApiHandler):
+    """`GET /api/regions?parent=310115`: the children of a region (no parent: the provinces)."""
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "public, max-age=86400")  # shipped data: changes with a release
+        self.send_json(regions.children_of(self.get_query_argument("parent", "")))
+
+
 class OpenApiHandler(ApiHandler):
     def get(self) -> None:
         self.send_json(openapi_document())
@@ -38,5 +47,6 @@ class OpenApiHandler(ApiHandler):
 routes = [
     (r"/api/progress", ProgressHandler),
     (r"/api/taxonomy", TaxonomyHandler),
+    (r"/api/regions", RegionsHandler),
     (r"/api/openapi.json", OpenApiHandler),
 ]

@@ -126,6 +126,25 @@ def openapi_document() -> dict[str, Any]:
                         },
                     ],
                 },
+                "Regions": {
+                    "type": "object",
+                    "properties": {
+                        "parent": {"type": "string", "nullable": True},
+                        "source": {"type": "string", "description": "the data package and its version"},
+                        "items": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "code": {"type": "string", "pattern": "^(\\d{6}|\\d{9})$"},
+                                    "name": {"type": "string"},
+                                    "level": {"type": "string", "enum": ["province", "city", "county", "township"]},
+                                    "leaf": {"type": "boolean", "description": "no regions below it"},
+                                },
+                            },
+                        },
+                    },
+                },
                 "Taxonomy": {
                     "type": "object",
                     "properties": {
@@ -391,6 +410,14 @@ def openapi_document() -> dict[str, Any]:
             },
             "/api/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}
+            },
+            "/api/regions": {
+                "get": {
+                    "summary": "GB/T 2260 regions for cascading lists: the children of `parent` (none: the provinces)",
+                    "parameters": [{"name": "parent", "in": "query", "required": False,
+                                    "schema": {"type": "string", "pattern": "^(\\d{6}|\\d{9})$"}}],
+                    "responses": _responses("200", {"$ref": "#/components/schemas/Regions"}, "the children", "422"),
+                }
             },
             "/api/taxonomy": {
                 "get": {

