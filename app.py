@@ -28,6 +28,7 @@ from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
+from services.directory import centres
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings
@@ -145,6 +146,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         deadline_watch=DeadlineWatch(ctx),
     )
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
+    services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     return tornado.web.Application(
         ROUTES,
         services=services,
@@ -161,11 +163,20 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
 
 
+def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
+    """The cause list a centre files under, from this process's snapshot of the directory."""
+    known = centres.cached(ctx)
+    centre = known.get(centre_id) if known else None
+    return centre.taxonomy if centre else None
+
+
 async def start(app: tornado.web.Application) -> None:
-    """Work done once before serving: the indexes; the token bridge learns the serving loop."""
+    """Work done once before serving: the indexes, the centres of a fresh database; the token bridge learns the loop."""
     services = app.settings["services"]
     services.token_bridge.bind(asyncio.get_running_loop())
     await ensure_indexes(services.ctx.db)
+    await centres.seed(services.ctx)
+    await centres.directory(services.ctx)
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
         if created:

@@ -18,6 +18,7 @@ from pymongo.errors import ConnectionFailure
 from app import service_context, wechat_clients
 from services.accounts.staff import create_first_admin, password_problems
 from services.core.errors import ServiceError
+from services.directory import centres
 from settings import Settings, SettingsError, load_settings
 from store import is_embedded
 from store.indexes import ensure_indexes
@@ -48,6 +49,7 @@ async def create_admin(settings: Settings, login: str, name: str, centre_id: str
     client, ctx = service_context(settings)
     try:
         await ensure_indexes(ctx.db)
+        await centres.seed(ctx)  # a fresh database: config.yaml's centres (an existing one keeps its own)
         await create_first_admin(ctx, login, name, centre_id, password)
     finally:
         ctx.executor.shutdown(wait=False)
@@ -108,10 +110,6 @@ def main(argv: list[str] | None = None) -> int:
         print(EMBEDDED_REFUSAL, file=sys.stderr)
         return 2
     centre_id = args.centre or settings.default_centre
-    if not any(c.id == centre_id for c in settings.centres):
-        known = ", ".join(c.id for c in settings.centres)
-        print(f"error: unknown centre {centre_id!r} (config has: {known})", file=sys.stderr)
-        return 2
     password = read_password()
     problems = password_problems(password, args.login)
     if problems:  # checked before connecting, so a weak password costs no round trip

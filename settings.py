@@ -61,6 +61,8 @@ class Centre:
     templates_dir: str = ""  # the centre's own document templates (<kind>.docx); empty: docgen's defaults
     address: str = ""
     phone: str = ""
+    parent: str = ""  # the centre above (its id), which manages this one
+    courts: tuple[str, ...] = ()  # the courts that invited it
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             templates_dir=str(Path(path).parent / c["templates_dir"]) if c.get("templates_dir") else "",
             address=c.get("address", ""),
             phone=c.get("phone", ""),
+            parent=c.get("parent", ""),
+            courts=tuple(c.get("courts", [])),
         )
         for c in raw.get("centres", [])
     )

@@ -22,7 +22,7 @@ def make_uscc(first17: str) -> str:
 
 
 WORKER_ID = make_resident_id("310115", "19900307", "001")  # Pudong, born 1990: odd sequence, a man
-COMPANY_USCC = make_uscc("91310115MA1K4ABCD")
+COMPANY_USCC = make_uscc("91310101MA1K4ABCD")  # registered in Huangpu: routed to the city centre
 EMPLOYER_USCC = make_uscc("91310104MA1FR2XY3")
 CONTACT_ID = make_resident_id("310104", "19850612", "002")  # a woman
 EMPLOYEE_ID = make_resident_id("320102", "19950101", "013")  # a man
@@ -52,7 +52,7 @@ _WORKER: dict[str, Any] = {
         "uscc": COMPANY_USCC,
         "industry": "G",
         "nature": "private",
-        "street": "川沙新镇",
+        "street": "科苑路88号",  # no region named: the credit code's region decides
         "contact_name": "李四",
         "contact_phone": "13987654321",
     },

@@ -16,11 +16,12 @@ from docgen import KINDS, DocgenError, DocumentRenderer, RenderedDocument, sm3_h
 from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
-from services.accounts.staff import StaffMember, can_see_centre
+from services.accounts.staff import StaffMember, sees_centre
 from services.cases import access, moves
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import DependencyDown, NotFound, ServiceError
 from services.core.personal_data import unseal_party
+from services.directory import centres
 from store.blobs import BlobStore
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -86,7 +87,7 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any
     case["serial"] = doc["_id"]
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
     case["respondent"] = unseal_party(ctx.cipher, doc["respondent"], "respondent")
-    centre = next((c for c in ctx.settings.centres if c.id == doc["centre"]["id"]), None)
+    centre = (await centres.directory(ctx)).get(doc["centre"]["id"])
     case["centre"] = {"id": doc["centre"]["id"], "name": doc["centre"]["name"],
                       "address": centre.address if centre else "", "phone": centre.phone if centre else ""}  # fmt: skip
     if doc.get("evidence"):
@@ -198,7 +199,7 @@ async def document_for_staff(
     """A document of a case of the member's centre; every download is in the audit trail."""
     record = await ctx.db["documents"].find_one({"_id": document_id})
     doc = await ctx.db["cases"].find_one({"_id": record["serial"]}, {"centre": 1}) if record else None
-    if record is None or doc is None or not can_see_centre(member, doc["centre"]["id"]):
+    if record is None or doc is None or not await sees_centre(ctx, member, doc["centre"]["id"]):
         raise NotFound("document_not_found")
     file = await _file(blobs, record)
     # A document shows the parties' numbers in clear: recorded like a reveal, before the file leaves.

@@ -9,7 +9,7 @@ from typing import Any
 
 from i18n import catalogue, text
 from services.accounts import audit
-from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
 from services.cases import access, workflow
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
@@ -35,6 +35,7 @@ class QueueFilter:
     date_from: date | None = None
     date_to: date | None = None
     mediator: str = ""  # a login, or "none" for unassigned
+    centre: str = ""  # one of the centres the member sees (administrators: a centre below theirs)
     overdue: bool = False
     page: int = 1
 
@@ -45,6 +46,7 @@ def parse_filter(query: Mapping[str, str]) -> QueueFilter:
     page = min(int(text_page), MAX_QUEUE_PAGE) if text_page.isdigit() and text_page != "0" else 1
     return QueueFilter(
         status=query.get("status", ""), cause=query.get("cause", ""), mediator=query.get("mediator", ""),
+        centre=query.get("centre", "")[:40],
         date_from=_date(query.get("from", ""), "from"), date_to=_date(query.get("to", ""), "to"),
         overdue=query.get("overdue", "") == "1", page=page,
     )  # fmt: skip
@@ -63,7 +65,10 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
     """One page of the member's centre's cases, newest first, with their deadlines."""
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    query: dict[str, Any] = {"centre.id": member.centre_id}
+    visible = await visible_centres(ctx, member)
+    if filters.centre and (visible is None or filters.centre in visible):
+        visible = {filters.centre}
+    query: dict[str, Any] = centre_filter(visible)
     if filters.status:
         if filters.status not in workflow.STATUSES:
             raise invalid("status", "not_allowed", "error.not_allowed.status")

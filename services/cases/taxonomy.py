@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,9 +155,17 @@ def parse_taxonomy(raw: Any, source: str) -> Taxonomy:
 class Taxonomies:
     """Each centre's cause list, read once at start; a file shared by centres is read once."""
 
-    def __init__(self, by_centre: dict[str, Taxonomy], default: Taxonomy) -> None:
+    def __init__(
+        self, by_centre: dict[str, Taxonomy], default: Taxonomy, by_key: dict[str, Taxonomy] | None = None
+    ) -> None:
         self._by_centre = dict(by_centre)
         self.default = default
+        self._by_key = {"default": default, **(by_key or {})}  # the lists a centre may choose (centres.taxonomy_keys)
+        self._resolve: Callable[[str], str | None] = lambda centre_id: None
+
+    def bind(self, resolve: Callable[[str], str | None]) -> None:
+        """Centres are data: `resolve` names the list a centre files under now (None: a centre nobody knows)."""
+        self._resolve = resolve
 
     @classmethod
     def load(cls, centres: Iterable[Centre], default_file: str | Path = DEFAULT_FILE) -> Taxonomies:
@@ -170,10 +178,13 @@ class Taxonomies:
             return cache[key]
 
         default = read(default_file)
-        return cls({c.id: read(c.taxonomy_file) if c.taxonomy_file else default for c in centres}, default)
+        centres = list(centres)
+        by_key = {c.taxonomy_file: read(c.taxonomy_file) for c in centres if c.taxonomy_file}
+        return cls({c.id: read(c.taxonomy_file) if c.taxonomy_file else default for c in centres}, default, by_key)
 
     def for_centre(self, centre_id: str) -> Taxonomy:
-        taxonomy = self._by_centre.get(centre_id)
+        key = self._resolve(centre_id)
+        taxonomy = self._by_key.get(key, self.default) if key is not None else self._by_centre.get(centre_id)
         if taxonomy is None:
             raise NotFound("unknown_centre", centre=centre_id)
         return taxonomy

@@ -17,6 +17,7 @@ from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
+from services.directory.employers import employer_key, employer_of
 from services.intake.routing import route_case
 from services.intake.validation import validate_application
 
@@ -65,7 +66,7 @@ async def submit_application(
         if existing:
             return case_detail(existing), False
         serial = record["serial"]  # the first attempt stopped before writing its case
-    doc = _new_case(ctx, serial, person_id, application, channel, now)
+    doc = _new_case(ctx, serial, person_id, application, channel, now) | await route_case(ctx, application)
     try:
         await moves.create(ctx, doc)
     except DuplicateKeyError:  # a concurrent retry of the same submission wrote it first
@@ -134,7 +135,7 @@ def _new_case(
         "status": workflow.SUBMITTED,
         "owner_person_id": person_id,
         "channel": channel,
-        **route_case(ctx.settings, application),
+        "employer_key": employer_key(employer_of(application)),  # the company file and collective warnings
         "applicant": seal_party(cipher, application["applicant"], "applicant"),
         "respondent": seal_party(cipher, application["respondent"], "respondent"),
         "claim": application["claim"],

@@ -74,8 +74,11 @@ async def test_case_is_routed_by_the_chosen_place(api, wechat, app):
     assert (await submit(api, token, body, "key-route-0002")).code == 201
     docs = sorted(await stored_cases(app), key=lambda d: d["_id"])
     assert [d["centre"]["id"] for d in docs] == ["sh-pudong", "sh-city"]
-    assert docs[0]["region_codes"] == ["310115"] and docs[0]["routing_rule"] == "match:employer_location"
-    assert docs[1]["routing_rule"] == "default"
+    # No region code given: the place is read from the text (川沙新镇, a township of Pudong, served by Pudong's
+    # district centre), and the one in Huangpu, which no centre serves, goes up to the city's.
+    assert docs[0]["region_codes"] == ["310000", "310100", "310115", "310115103"]
+    assert docs[0]["routing_rule"] == "text:employer_location" and docs[0]["routing"]["matched_code"] == "310115"
+    assert docs[1]["routing_rule"] == "text:work_location" and docs[1]["routing"]["matched_code"] == "310000"
 
 
 @pytest.mark.gen_test

@@ -20,7 +20,7 @@ def office(http_client, base_url, cheap_hashing):
     return CookieClient(http_client, base_url)
 
 
-async def new_case(app, openid="o-applicant", street="川沙新镇", key="key-office-0001"):
+async def new_case(app, openid="o-applicant", street="科苑路88号", key="key-office-0001"):
     ctx = app.settings["services"].ctx
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid)
     body = worker_body()
