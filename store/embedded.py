@@ -18,7 +18,7 @@ from bson import BSON
 from mongomock.collection import _validate_data_fields
 from mongomock.filtering import filter_applies
 from mongomock.helpers import patch_datetime_awareness_in_document
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from pymongo.results import InsertOneResult
 
@@ -308,6 +308,20 @@ class EmbeddedCollection:
             return self._collection.find_one_and_update(
                 filter, update, projection=projection, upsert=upsert, return_document=return_document
             )
+
+    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
+        """Several updates in ONE command, as PyMongo sends a batch of them (UpdateOne only: what the store uses).
+
+        Each is applied in order; like MongoDB's, the batch is not atomic as a whole (the statistics counters
+        rely on each `$inc` alone). The result object is not reproduced: nothing reads it.
+        """
+        self._client.count()
+        for request in requests:
+            if not isinstance(request, UpdateOne):
+                raise NotImplementedError(f"embedded engine: {type(request).__name__} in bulk_write")
+            self._narrowing.updating(request._filter, request._doc, bool(request._upsert))
+            with self._narrowing.stale_on_error():
+                self._collection.update_one(request._filter, request._doc, upsert=bool(request._upsert))
 
     async def delete_one(self, filter: Any) -> Any:
         self._client.count()

@@ -46,6 +46,7 @@ async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator
         ctx, serial, "assign", _staff(member), CHANNEL, doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}},
         set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=[notice], note=mediator.name,
+        data={"mediator": mediator.login},
     )  # fmt: skip
     if updated is None:
         raise Conflict("case_closed", field="status")

@@ -231,7 +231,10 @@ async def test_database_commands_per_request(api, wechat, app, db_commands):
     before = db_commands.count
     created = await submit(api, token, worker(), "key-counted-01")
     assert created.code == 201
-    assert db_commands.count - before <= 3
+    # Issue 2's three (the day's sequence, the idempotency record, the case), the statistics counters (issue 15:
+    # one command with each write of a case) and the collective-dispute check (one read of the employer's
+    # recent applications); the centres come from the process's snapshot of the directory.
+    assert db_commands.count - before <= 5
     before = db_commands.count
     assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
     assert db_commands.count - before == 1
