@@ -37,5 +37,7 @@ class OfficeHandler(PageHandler):
         assert self.current_user is not None, "use @tornado.web.authenticated"
         return self.current_user
 
+    alerts_banner = 0  # open collective-dispute alerts an administrator sees (set in prepare)
+
     def page_values(self) -> dict[str, Any]:
-        return super().page_values() | {"member": self.current_user}
+        return super().page_values() | {"member": self.current_user, "alerts_banner": self.alerts_banner}

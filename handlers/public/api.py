@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
+from services.accounts import rosters
 from services.cases.progress import check_progress
 from services.directory import regions
 
@@ -39,6 +40,14 @@ class RegionsHandler(ApiHandler):
         self.send_json(regions.children_of(self.get_query_argument("parent", "")))
 
 
+class CentresHandler(ApiHandler):
+    """`GET /api/centres`: the active mediation centres, their regions, address, phone and inviting courts."""
+
+    async def get(self) -> None:
+        self.set_header("Cache-Control", "public, max-age=60")
+        self.send_json(await rosters.public_centres(self.ctx))
+
+
 class OpenApiHandler(ApiHandler):
     def get(self) -> None:
         self.send_json(openapi_document())
@@ -48,5 +57,6 @@ routes = [
     (r"/api/progress", ProgressHandler),
     (r"/api/taxonomy", TaxonomyHandler),
     (r"/api/regions", RegionsHandler),
+    (r"/api/centres", CentresHandler),
     (r"/api/openapi.json", OpenApiHandler),
 ]

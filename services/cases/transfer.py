@@ -59,3 +59,14 @@ async def transfer(
     if updated is None:  # closed or moved by someone else meanwhile
         raise Conflict("case_changed", field="status")
     return updated
+
+
+async def targets(ctx: ServiceContext, member: StaffMember, but: str = "") -> list[centres.Centre]:
+    """The active centres `member` may send a case to (none for a mediator), the case's own (`but`) left out."""
+    if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
+        return []
+    known = await centres.directory(ctx)
+    visible = await visible_centres(ctx, member)
+    upward = {c.id for c in known.ancestors(member.centre_id)}
+    return [c for c in known.centres
+            if c.active and c.id != but and (visible is None or c.id in visible or c.id in upward)]  # fmt: skip

@@ -345,10 +345,10 @@ def _region_codes(value: Any, level: str, parent: Centre | None, errors: list[Fi
             continue
         if REGION_RANK[region.level] < MIN_REGION_RANK.get(level, 0):
             errors.append(field_error("region_codes", "not_allowed", "error.not_allowed.centre_region_level",
-                                      code=code))  # fmt: skip
+                                      region=code))  # fmt: skip
         elif parent and parent.region_codes and not any(r.code in parent.region_codes for r in known.lineage(code)):
             errors.append(field_error("region_codes", "outside_parent", "error.outside_parent.centre_region",
-                                      code=code))  # fmt: skip
+                                      region=code))  # fmt: skip
     return codes
 
 
