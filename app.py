@@ -31,6 +31,7 @@ from services.core.ratelimit import ClientRateLimiter
 from services.directory import centres
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
+from services.notify.staff_messages import StaffMessageSender
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.sms import RecordingSms
@@ -145,6 +146,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
         deadline_watch=DeadlineWatch(ctx),
     )
+    services.staff_messages = StaffMessageSender(ctx, services.sms)
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     return tornado.web.Application(
@@ -184,11 +186,13 @@ async def start(app: tornado.web.Application) -> None:
     if services.ctx.settings.notifications.sender_enabled:
         services.notification_sender.start()  # after the indexes: its pass reads cases by outbox_due_at
         services.deadline_watch.start()
+        services.staff_messages.start()
 
 
 async def close(app: tornado.web.Application) -> None:
     app.settings["services"].renderers.close()
     await app.settings["services"].deadline_watch.stop()
+    await app.settings["services"].staff_messages.stop()
     await app.settings["services"].notification_sender.stop()  # lets a pass record what it sent
     app.settings["services"].ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()

@@ -145,6 +145,8 @@ class Settings:
     sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
     sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
     sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
+    collective_window_days: int = 30  # config.yaml `collective:`: applications against one employer within this
+    collective_threshold: int = 10  # ... by this many workers with a common claim raise an alert (调解仲裁法 art. 7)
     uses_dev_secrets: bool = field(default=False)
 
     @property
@@ -238,6 +240,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
+        collective_window_days=int((raw.get("collective") or {}).get("window_days", 30)),
+        collective_threshold=int((raw.get("collective") or {}).get("threshold", 10)),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -316,6 +320,8 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
     if settings.sms_provider not in ("standin", "none"):
         raise SettingsError(f"SMS_PROVIDER must be 'standin' or 'none', not {settings.sms_provider!r}")
+    if settings.collective_window_days < 1 or settings.collective_threshold < 2:
+        raise SettingsError("collective.window_days must be at least 1 and collective.threshold at least 2")
     if settings.sms_per_minute < 1 or settings.sms_per_day < 1:
         raise SettingsError("sms.max_per_minute and sms.max_per_day must be at least 1")
     if not settings.production:

@@ -24,6 +24,7 @@ from services.core.errors import FieldError, ServiceError
 from services.core.ratelimit import ClientRateLimiter
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
+from services.notify.staff_messages import StaffMessageSender
 from store.blobs import BlobStore
 from wechat.client import WeChatApi
 from wechat.errors import WeChatUnavailable
@@ -56,6 +57,7 @@ class AppServices:
     pdf: PdfConverter  # LibreOffice, where installed
     notification_sender: NotificationSender | None = None  # started by app.start; woken by the case writer
     deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
+    staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
 
 
 def database_down(exc: BaseException) -> bool:

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 
 import tornado.web
 
-from handlers.downloads import content_disposition
 from handlers.office.base import OfficeHandler
+from handlers.office.files import XLSX, stream_file
 from services.core.errors import ServiceError
 from services.stats import export, report
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK = 64 * 1024
 
 
 class StatsHandler(OfficeHandler):
@@ -44,19 +40,7 @@ class StatsExportHandler(StatsHandler):
     async def get(self) -> None:
         filters = report.parse_filters(self.query(), report.this_month(self.ctx))
         path, _ = await export.write_workbook(self.ctx, self.staff_member, self.services.taxonomies, filters)
-        try:
-            self.set_header("Content-Type", XLSX)
-            self.set_header("Content-Length", str(os.path.getsize(path)))
-            name = f"statistics-{filters.month_from}-{filters.month_to}.xlsx"
-            self.set_header("Content-Disposition", content_disposition(name))
-            self.set_header("X-Content-Type-Options", "nosniff")
-            with open(path, "rb") as handle:  # noqa: ASYNC230 -- a local temp file, read a chunk at a time
-                while chunk := handle.read(CHUNK):
-                    self.write(chunk)
-                    await self.flush()
-            self.finish()
-        finally:
-            os.unlink(path)
+        await stream_file(self, path, f"statistics-{filters.month_from}-{filters.month_to}.xlsx", XLSX)
 
 
 routes = [

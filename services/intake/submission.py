@@ -11,13 +11,14 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.cases import moves, workflow
+from services.cases import collective, moves, workflow
 from services.cases.serials import DAILY_LIMIT, make_serial
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
 from services.directory.employers import employer_key, employer_of
+from services.directory.persons import id_hashes
 from services.intake.routing import route_case
 from services.intake.validation import validate_application
 
@@ -74,6 +75,7 @@ async def submit_application(
         if existing is None:
             raise
         return case_detail(existing), False
+    await collective.check_new_case(ctx, doc)  # ten workers against one employer: an alert, the cases linked
     return case_detail(doc), True
 
 
@@ -136,6 +138,7 @@ def _new_case(
         "owner_person_id": person_id,
         "channel": channel,
         "employer_key": employer_key(employer_of(application)),  # the company file and collective warnings
+        "id_hashes": id_hashes(ctx, application),  # the person file: keyed hashes of every identity number
         "applicant": seal_party(cipher, application["applicant"], "applicant"),
         "respondent": seal_party(cipher, application["respondent"], "respondent"),
         "claim": application["claim"],
