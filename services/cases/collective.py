@@ -122,7 +122,7 @@ async def _raise(ctx: ServiceContext, doc: dict[str, Any], kind: str, category: 
         {"_id": f"{kind}:{category}:{doc['employer_key']}:open"},
         {"$setOnInsert": {"kind": kind, "category": category, "employer_key": doc["employer_key"],
                           "employer_name": employer.get("name", ""), "centre_id": centre, "centres": [centre, *above],
-                          "raised_at": now, "state": "open", "number": uuid.uuid4().hex[:8],
+                          "raised_at": now, "state": "open", "raised_by": doc["_id"],
                           "window_days": ctx.settings.collective_window_days},
          "$addToSet": {"serials": {"$each": serials}},
          "$max": {"workers": workers}, "$set": {"updated_at": now}},
@@ -135,7 +135,7 @@ async def _raise(ctx: ServiceContext, doc: dict[str, Any], kind: str, category: 
                 when={"collective": None}, set_fields={"collective": {"alert": alert["_id"], "kind": kind}},
                 data={"alert": alert["_id"]}, note=employer.get("name", "")[:50],
             )  # fmt: skip
-    if alert["raised_at"] == now:  # just raised: tell the administrators who asked to be told
+    if alert.get("raised_by") == doc["_id"]:  # raised by this case: tell the administrators who asked to be told
         await _message_administrators(ctx, alert, [centre, *above[:1]])
     return alert["_id"]
 
