@@ -23,7 +23,7 @@ class StaffListHandler(OfficeHandler):
         accounts = await staff.list_staff(self.ctx, self.staff_member)
         self.render_page(
             "office/staff.html", status, accounts=accounts, errors=errors or [], done=done,
-            roles=staff.role_labels(), centres=self.ctx.settings.centres,
+            roles=staff.role_labels(), centres=await staff.staffable_centres(self.ctx, self.staff_member),
         )  # fmt: skip
 
     @tornado.web.authenticated

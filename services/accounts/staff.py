@@ -268,6 +268,13 @@ async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, 
     ]
 
 
+async def staffable_centres(ctx: ServiceContext, actor: StaffMember) -> list[centres.Centre]:
+    """The active centres `actor` may create accounts at (the staff page's choice of centre)."""
+    known = await centres.directory(ctx)
+    visible = await visible_centres(ctx, actor)
+    return [c for c in known.centres if c.active and (visible is None or c.id in visible)]
+
+
 async def _managed_account(ctx: ServiceContext, actor: StaffMember, login: str) -> dict[str, Any]:
     """The target account if `actor` may manage it; another centre's accounts are not even found (404)."""
     if actor.role not in (SYSTEM_ADMIN, CENTRE_ADMIN):

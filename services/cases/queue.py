@@ -126,6 +126,7 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "respondent_name": doc["respondent"]["name"],
         "cause": items[0]["cause_level1_label"] if items else "",
         "mediator": (doc.get("mediator") or {}).get("name", ""),
+        "centre": doc["centre"]["name"],
         "created_at": shanghai_iso(doc["created_at"]),
         "deadline": _deadline_view(doc, calendar, today),
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
