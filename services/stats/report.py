@@ -90,7 +90,7 @@ async def scope(ctx: ServiceContext, member: StaffMember, filters: Filters) -> s
         raise ServiceError(403, "forbidden", text("error.forbidden.stats"))
     known = await centres.directory(ctx)
     visible = await visible_centres(ctx, member)
-    allowed = set(known._by_id) if visible is None else visible
+    allowed = {c.id for c in known.centres} if visible is None else visible
     if filters.centre:
         if filters.centre not in allowed:
             raise invalid("centre", "not_allowed", "error.not_allowed.stats_centre")
