@@ -149,7 +149,7 @@ async def main(port: int, cases: int) -> None:
     facts |= await counter_commands(ctx, counter)
     began = time.perf_counter()
     recount = await counters.recount(ctx)
-    facts |= {"recount_seconds": round(time.perf_counter() - began, 2), "recount_cases": recount["cases"],
+    facts |= {"recount_seconds": round(time.perf_counter() - began, 2), "recount_cases": recount["case_count"],
               "recount_buckets": recount["buckets"], "recount_differing": len(recount["differing"]),
               "stats_documents": await ctx.db[counters.STATS].count_documents({})}  # fmt: skip
     app.listen(port, address="127.0.0.1")

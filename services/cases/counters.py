@@ -305,4 +305,4 @@ async def recount(ctx: ServiceContext, repair: bool = False, batch: int = 2000) 
         ops = operations(change)
         for at in range(0, len(ops), batch):
             await ctx.db[STATS].bulk_write(ops[at : at + batch], ordered=False)
-    return {"cases": cases, "buckets": len(recounted), "differing": differing}
+    return {"case_count": cases, "buckets": len(recounted), "differing": differing}

@@ -121,7 +121,7 @@ async def test_counters_equal_a_recount_after_a_random_history_of_moves(ctx, che
             await notify_overdue(ctx)  # the deadline watch writes through the case writer too
             await recounted_equal(ctx)
     report = await recounted_equal(ctx)
-    assert report["cases"] == len(cases) > 50
+    assert report["case_count"] == len(cases) > 50
     totals = counters.stored_fields({"f": {}})
     for doc in await ctx.db[counters.STATS].find({"dim": "all"}).to_list(None):
         totals.update(counters.stored_fields(doc))
