@@ -6,6 +6,7 @@ from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
 from services.accounts import rosters
 from services.cases.progress import check_progress
+from services.cases.taxonomy import taxonomy_for
 from services.directory import regions
 
 
@@ -24,9 +25,9 @@ class ProgressHandler(ApiHandler):
 class TaxonomyHandler(ApiHandler):
     """`GET /api/taxonomy?centre=…`: a centre's two-level cause list (the default centre's without one)."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         centre_id = self.get_query_argument("centre", "") or self.ctx.settings.default_centre
-        taxonomy = self.services.taxonomies.for_centre(centre_id)
+        taxonomy = await taxonomy_for(self.ctx, self.services.taxonomies, centre_id)
         # Public and fixed until the next start: let browsers and the mini-program keep it a while.
         self.set_header("Cache-Control", "public, max-age=300")
         self.send_json(taxonomy.as_json())

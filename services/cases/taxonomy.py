@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
+from services.core.context import ServiceContext
 from services.core.errors import NotFound, ValidationFailed, invalid
+from services.directory import centres
 from settings import Centre, SettingsError
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "causes_default.yaml"
@@ -162,10 +164,13 @@ class Taxonomies:
         self.default = default
         self._by_key = {"default": default, **(by_key or {})}  # the lists a centre may choose (centres.taxonomy_keys)
         self._resolve: Callable[[str], str | None] = lambda centre_id: None
+        self._bound = False
 
     def bind(self, resolve: Callable[[str], str | None]) -> None:
-        """Centres are data: `resolve` names the list a centre files under now (None: a centre nobody knows)."""
+        """Centres are data: `resolve` names the list a centre files under, from the process's snapshot of the
+        directory (None: not in it, e.g. created in another process a moment ago: the default list then)."""
         self._resolve = resolve
+        self._bound = True
 
     @classmethod
     def load(cls, centres: Iterable[Centre], default_file: str | Path = DEFAULT_FILE) -> Taxonomies:
@@ -185,6 +190,15 @@ class Taxonomies:
     def for_centre(self, centre_id: str) -> Taxonomy:
         key = self._resolve(centre_id)
         taxonomy = self._by_key.get(key, self.default) if key is not None else self._by_centre.get(centre_id)
+        if taxonomy is None and self._bound:
+            taxonomy = self.default
         if taxonomy is None:
             raise NotFound("unknown_centre", centre=centre_id)
         return taxonomy
+
+
+async def taxonomy_for(ctx: ServiceContext, taxonomies: Taxonomies, centre_id: str) -> Taxonomy:
+    """A centre's cause list, the centre checked against the directory (`GET /api/taxonomy`: 404 if unknown)."""
+    if centre_id not in await centres.directory(ctx):
+        raise NotFound("unknown_centre", centre=centre_id)
+    return taxonomies.for_centre(centre_id)

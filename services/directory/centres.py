@@ -360,6 +360,7 @@ async def insert(ctx: ServiceContext, centre: Centre, by: str) -> Centre:
     except DuplicateKeyError as exc:
         raise Conflict("centre_taken", field="id", centre=centre.id) from exc
     forget(ctx)
+    await directory(ctx)  # this process's snapshot (cause lists read it without waiting) has it at once
     return centre
 
 
@@ -370,6 +371,7 @@ async def replace(ctx: ServiceContext, centre: Centre, by: str, now: datetime | 
         {"_id": centre.id}, {"$set": fields | {"updated_at": now or ctx.clock(), "updated_by": by}}
     )
     forget(ctx)
+    await directory(ctx)
     return centre
 
 
