@@ -27,11 +27,10 @@ from services.core.context import SHANGHAI, ServiceContext
 from services.stats import report
 from services.stats.report import Filters
 
-BATCH = 500
+BATCH = 100  # cases copied on the event loop at a time: a slice of ~10 ms on the embedded engine
 CASE_FIELDS = {"status": 1, "created_at": 1, "centre": 1, "region_codes": 1, "channel": 1, "kind": 1, "mediator": 1,
                "clarified.items": 1, "respondent.industry": 1, "applicant.industry": 1, "respondent.name": 1,
-               "applicant.name": 1, "claim.amount_fen": 1, "outcome": 1, "timeline.status": 1,
-               "timeline.at": 1}  # fmt: skip
+               "applicant.name": 1, "claim.amount_fen": 1, "outcome": 1, "updated_at": 1}  # fmt: skip
 CASE_COLUMNS = ("serial", "received", "status", "centre", "region", "channel", "kind", "cause", "industry",
                 "employer", "mediator", "claimed", "agreed", "closed", "days")  # fmt: skip
 
@@ -64,22 +63,33 @@ def _filtered(doc: dict[str, Any], filters: Filters) -> bool:
     return not filters.mediator or (doc.get("mediator") or {}).get("login") == filters.mediator
 
 
-def case_row(doc: dict[str, Any], words: Words) -> list[Any]:
-    timeline = doc.get("timeline") or []
-    closed = next((e for e in timeline if e.get("status") in counters.CLOSED), None)
+class Labels:
+    """The words of the codes a case row shows, looked up once per export rather than once per cell."""
+
+    def __init__(self) -> None:
+        words = Words()
+        self.status = workflow.status_labels()
+        self.channel = {c: text(f"stats.channel.{c}") for c in report.CHANNELS}
+        self.kind = {k: text(f"stats.kind.{k}") for k in ("worker", "employer")}
+        self.industry = {i: words.label("industry", i) for i in report.INDUSTRIES}
+
+
+def case_row(doc: dict[str, Any], labels: Labels) -> list[Any]:
+    status = doc["status"]
+    # Closed: the outcome's time (declined, settled, failed), else the last change (a withdrawal).
+    closed = ((doc.get("outcome") or {}).get("at") or doc.get("updated_at")) if status in counters.CLOSED else None
     employer = doc.get("respondent" if doc.get("kind") == "worker" else "applicant") or {}
     items = (doc.get("clarified") or {}).get("items") or []
-    received = doc["created_at"].astimezone(SHANGHAI)
+    received = doc["created_at"].astimezone(SHANGHAI).date()
+    closed_on = closed.astimezone(SHANGHAI).date() if closed else None
     return [
-        doc["_id"], received.date().isoformat(), workflow.status_label(doc["status"]), doc["centre"]["name"],
-        (doc.get("region_codes") or [""])[-1], text(f"stats.channel.{doc['channel']}")
-        if doc.get("channel") in report.CHANNELS else doc.get("channel", ""),
-        text(f"stats.kind.{doc.get('kind')}") if doc.get("kind") in ("worker", "employer") else "",
-        items[0].get("cause_level1_label", "") if items else "", words.label("industry", employer.get("industry")),
-        employer.get("name", ""), (doc.get("mediator") or {}).get("name", ""),
-        int((doc.get("claim") or {}).get("amount_fen") or 0) / 100, counters.agreed_fen(doc) / 100,
-        closed["at"].astimezone(SHANGHAI).date().isoformat() if closed else "",
-        (closed["at"].astimezone(SHANGHAI).date() - received.date()).days if closed else "",
+        doc["_id"], received.isoformat(), labels.status.get(status, status), doc["centre"]["name"],
+        (doc.get("region_codes") or [""])[-1], labels.channel.get(doc.get("channel", ""), doc.get("channel", "")),
+        labels.kind.get(doc.get("kind", ""), ""), items[0].get("cause_level1_label", "") if items else "",
+        labels.industry.get(employer.get("industry", ""), ""), employer.get("name", ""),
+        (doc.get("mediator") or {}).get("name", ""), int((doc.get("claim") or {}).get("amount_fen") or 0) / 100,
+        counters.agreed_fen(doc) / 100, closed_on.isoformat() if closed_on else "",
+        (closed_on - received).days if closed_on else "",
     ]  # fmt: skip
 
 
@@ -105,9 +115,9 @@ async def write_workbook(
         await ctx.run_blocking(_append, sheet, [table["columns"], *table["rows"]])
     sheet = book.create_sheet(_sheet_title(text("stats.table.cases")))
     await ctx.run_blocking(_append, sheet, [[text(f"stats.case.{c}") for c in CASE_COLUMNS]])
-    words, rows = Words(), 0
+    labels, rows = Labels(), 0
     async for batch in period_cases(ctx, in_scope, filters):
-        converted = [case_row(doc, words) for doc in batch]
+        converted = [case_row(doc, labels) for doc in batch]
         await ctx.run_blocking(_append, sheet, converted)
         rows += len(converted)
     handle, path = tempfile.mkstemp(prefix="stats-", suffix=".xlsx")
