@@ -300,8 +300,10 @@ async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
     col = ctx.db["engine_by_ids"]
     at = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
     for n in range(5):
-        await col.insert_one({"_id": f"c{n}", "status": "s", "at": at, "centre": {"id": "x", "name": "X", "deep": [{"x": at, "y": 2}]},
-                              "party": {"name": f"p{n}", "industry": "G", "phone": {"ct": b"1"}}, "other": [1, 2]})
+        await col.insert_one({
+            "_id": f"c{n}", "status": "s", "at": at, "centre": {"id": "x", "name": "X", "deep": [{"x": at, "y": 2}]},
+            "party": {"name": f"p{n}", "industry": "G", "phone": {"ct": b"1"}}, "other": [1, 2],
+        })  # fmt: skip
     wanted = ["c3", "c1", "c9", "c3"]
     projection = {"status": 1, "at": 1, "centre": 1, "party.name": 1, "party.phone": 1, "missing.field": 1}
     fast = await col.find({"_id": {"$in": wanted}}, projection).to_list(None)
