@@ -114,7 +114,7 @@ def _by_field(problems: list[FieldError]) -> dict[str, str]:
     """Errors keyed by the field's name within its step ("applicant.phone" → "phone")."""
     out: dict[str, str] = {}
     for problem in problems:
-        name = problem.field.split(".", 1)[-1].split("[", 1)[0]
+        name = problem.field.split(".", 1)[-1].split("[", 1)[0].split(".", 1)[0]  # address.detail → address
         out.setdefault(name, problem.message)
     return out
 
