@@ -53,7 +53,7 @@ _WORKER: dict[str, Any] = {
         "uscc": COMPANY_USCC,
         "industry": "G",
         "nature": "private",
-        "address": {"region_code": "310115103", "detail": "川沙路100号"},  # 浦东新区川沙新镇
+        "address": {"region_code": "310101002", "detail": "南京东路100号"},  # 黄浦区南京东路街道: the city centre's
         "legal_representative_name": "周五",
         "legal_representative_title": "执行董事",
         "contact_name": "李四",

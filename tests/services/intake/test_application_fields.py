@@ -64,16 +64,19 @@ def test_a_company_landline_is_a_contact_phone_and_a_bad_phone_names_its_field()
         validate_application(body, today=TODAY)
     error = caught.value.errors[0]
     assert (error.field, error.code) == ("respondent.contact_phone", "invalid")
-    assert "电话号码不正确" in error.message
+    assert error.message.startswith("被申请单位联系电话（手机可收短信通知）不正确，请填写手机或固定电话")
 
 
 def test_domicile_is_a_region_down_to_the_township_with_its_street():
     result = validate_application(worker_body(), today=TODAY)
     address = result["respondent"]["address"]
-    assert address == {"region_code": "310115103", "region_name": "上海市浦东新区川沙新镇", "detail": "川沙路100号"}
+    assert address == {"region_code": "310101002", "region_name": "上海市黄浦区南京东路街道", "detail": "南京东路100号"}
     county = worker_body()
     county["respondent"]["address"]["region_code"] = "310115"
     assert validate_application(county, today=TODAY)["respondent"]["address"]["region_name"] == "上海市浦东新区"
+    township = worker_body()
+    township["respondent"]["address"]["region_code"] = "310115103"
+    assert validate_application(township, today=TODAY)["respondent"]["address"]["region_name"] == "上海市浦东新区川沙新镇"
 
 
 @pytest.mark.parametrize(
@@ -102,7 +105,9 @@ def test_wave1_street_is_still_accepted_as_an_address_without_a_region():
 
 
 def test_routing_reads_the_domicile():
-    pudong = validate_application(worker_body(), today=TODAY)
+    body = worker_body()
+    body["respondent"]["address"]["region_code"] = "310115103"  # 浦东新区川沙新镇
+    pudong = validate_application(body, today=TODAY)
     from settings import load_settings
     from tests.conftest import ROOT, server_environ
 

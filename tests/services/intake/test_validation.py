@@ -48,7 +48,7 @@ def test_worker_body_is_cleaned() -> None:
     assert result["applicant"] == worker_body()["applicant"] | {"phone": "+8613812345678"}  # phones in E.164
     assert result["respondent"] == worker_body()["respondent"] | {
         "contact_phone": "+8613987654321",
-        "address": {"region_code": "310115103", "region_name": "上海市浦东新区川沙新镇", "detail": "川沙路100号"},
+        "address": {"region_code": "310101002", "region_name": "上海市黄浦区南京东路街道", "detail": "南京东路100号"},
     }
     assert result["claim"] == {**worker_body()["claim"], "amount": "12000.00", "amount_fen": 1_200_000}
     assert result["evidence"] == worker_body()["evidence"]
