@@ -9,7 +9,8 @@ from settings import Settings
 
 
 def route_case(settings: Settings, application: dict[str, Any]) -> dict[str, Any]:
-    """Route by the place the applicant chose (`claim.venue`): the employer's domicile (its region's name and street) or the work location.
+    """Route by the place the applicant chose (`claim.venue`): the employer's domicile (its region's name and
+    street) or the work location.
 
     A centre is chosen when one of its configured place names appears in that address; otherwise
     the default centre takes the case. The rule that decided is recorded with the case.

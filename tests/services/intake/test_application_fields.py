@@ -76,7 +76,8 @@ def test_domicile_is_a_region_down_to_the_township_with_its_street():
     assert validate_application(county, today=TODAY)["respondent"]["address"]["region_name"] == "上海市浦东新区"
     township = worker_body()
     township["respondent"]["address"]["region_code"] = "310115103"
-    assert validate_application(township, today=TODAY)["respondent"]["address"]["region_name"] == "上海市浦东新区川沙新镇"
+    address = validate_application(township, today=TODAY)["respondent"]["address"]
+    assert address["region_name"] == "上海市浦东新区川沙新镇"
 
 
 @pytest.mark.parametrize(
