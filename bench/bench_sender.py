@@ -161,7 +161,7 @@ async def bench(args: argparse.Namespace) -> None:
         seeded = time.monotonic() - t0
 
         # 1. baseline: the same client code, no outbox.
-        template_id = settings.notifications.oa_templates["default"]
+        template_id = settings.notifications.kinds["accept"].official_account.template_id
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(n):
             queue.put_nowait(i)
@@ -169,7 +169,7 @@ async def bench(args: argparse.Namespace) -> None:
         async def raw_worker() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                payload = template_payload(f"o-bench-{i:05d}", template_id, {"案件编号": str(i), "状态": "已受理"},
+                payload = template_payload(f"o-bench-{i:05d}", template_id, {"keyword1": str(i), "keyword2": "已受理"},
                                            f"{settings.public_base_url}/bench/raw/{i}")  # fmt: skip
                 await ctx.run_blocking(send_template, client, payload)
 
