@@ -81,7 +81,8 @@ def routes(doc: Mapping[str, Any], today: date, calendar: WorkCalendar) -> list[
                          today <= due))  # fmt: skip
     else:
         out.append(Route("payment_order", "payment_order", "route.basis.payment_order", None, False, False, False))
-    for code, days in (("judicial_confirmation", JUDICIAL_CONFIRMATION_DAYS), ("arbitral_review", ARBITRAL_REVIEW_DAYS)):
+    windows = (("judicial_confirmation", JUDICIAL_CONFIRMATION_DAYS), ("arbitral_review", ARBITRAL_REVIEW_DAYS))
+    for code, days in windows:
         window = calendar_days_deadline(effective, days, calendar)
         out.append(Route(code, code, f"route.basis.{code}", window.due, window.provisional, True, today <= window.due))
     return out

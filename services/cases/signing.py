@@ -76,7 +76,8 @@ def check_draft(form: Mapping[str, str], rows: list[dict[str, str]], today: date
     """
     errors: list[FieldError] = []
     terms = []
-    filled = [r for r in rows if any((v or "").strip() for v in r.values() if isinstance(v, str))]
+    # A row is given when anything but its category (a list with a default) was filled in.
+    filled = [r for r in rows if any((r.get(k) or "").strip() for k in ("text", "amount", "due_date", "method"))]
     for i, row in enumerate(filled[:MAX_TERMS]):
         where = f"terms[{i}]"
         text = (row.get("text") or "").strip()
@@ -249,8 +250,11 @@ async def sign(
     actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
     note = msg("event.note.signed_as", role=msg(f"label.signer.{signer.role}")).text()
     if set(others) <= signed:  # the last one: the agreement takes effect now
+        # Two conditions on one path, each in its own clause: mongomock ignores a second operator beside $all.
+        both = {"$and": [{"agreement.signatures.role": {"$all": others}},
+                         {"agreement.signatures.role": {"$nin": [signer.role]}}]}  # fmt: skip
         return await _settle(ctx, doc, agreement, [*agreement.get("signatures", []), signature], actor, channel, note,
-                             when={"agreement.signatures.role": {"$all": others, "$nin": [signer.role]}})  # fmt: skip
+                             when=both)  # fmt: skip
     updated = await moves.record_event(
         ctx, serial, "sign", actor, channel, workflow.SIGNING,
         when={"status": workflow.SIGNING, "agreement.version": version,
