@@ -139,6 +139,7 @@ class InvitationHandler(PageHandler):
         """`action=code`: send the one-time code; `action=claim`: prove it with the code."""
         try:
             if self.get_body_argument("action", "") == "code":
+                self.limit_client(self.services.sign_in_limiter)  # each code is an SMS: its cost is capped
                 seconds = await respondent.send_code(self.ctx, self.services.sms, serial, token)
                 await self.show(serial, token, sent=seconds)
                 return

@@ -135,7 +135,8 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     from tests.parties import upload_seal
 
     await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
-    assert (await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})).code == 302
+    drafted = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
+    assert drafted.code == 302
 
     doc = await ctx.db["cases"].find_one({"_id": serial})
     assert doc["status"] == "signing" and doc["mediator"]["name"] == "李明"
