@@ -39,15 +39,19 @@ class Limitation:
         }
 
 
-def one_year_after(day: date, calendar: WorkCalendar) -> tuple[date, bool]:
-    """The last day of a year counted from `day`: the same date a year later (28 February for a 29th), moved
-    to the next working day; and whether a day it judged lies in a year nobody announced."""
+def years_after(day: date, years: int, calendar: WorkCalendar) -> tuple[date, bool]:
+    """The last day of `years` years counted from `day`: the same date (28 February for a 29th), moved once to
+    the next working day; and whether a day it judged lies in a year nobody announced."""
     try:
-        anniversary = day.replace(year=day.year + 1)
+        anniversary = day.replace(year=day.year + years)
     except ValueError:  # 29 February
-        anniversary = day.replace(year=day.year + 1, day=28)
+        anniversary = day.replace(year=day.year + years, day=28)
     deadline = calendar_days_deadline(day, (anniversary - day).days, calendar)
     return deadline.due, deadline.provisional
+
+
+def one_year_after(day: date, calendar: WorkCalendar) -> tuple[date, bool]:
+    return years_after(day, 1, calendar)
 
 
 def limitation(

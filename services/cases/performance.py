@@ -16,7 +16,7 @@ from typing import Any
 
 from i18n import msg
 from services.cases import access, moves, workflow
-from services.cases.limitation import one_year_after
+from services.cases.limitation import one_year_after, years_after
 from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices
 from services.cases.signing import PAYMENT_ORDER_CATEGORIES, effective_date
 from services.cases.views import performance_view
@@ -48,14 +48,6 @@ class Route:
                 "provisional": self.provisional, "available": self.available, "open": self.open}  # fmt: skip
 
 
-def _years_after(day: date, years: int, calendar: WorkCalendar) -> tuple[date, bool]:
-    due, provisional = day, False
-    for _ in range(years):
-        due, later = one_year_after(due, calendar)
-        provisional = provisional or later
-    return due, provisional
-
-
 def routes(doc: Mapping[str, Any], today: date, calendar: WorkCalendar) -> list[Route]:
     """The four routes of a settled case with their deadlines. Arbitration and the payment order follow a
     breach (劳动争议调解仲裁法 arts. 15, 16); judicial confirmation and arbitral review are open to both parties
@@ -76,7 +68,7 @@ def routes(doc: Mapping[str, Any], today: date, calendar: WorkCalendar) -> list[
     pay = [p for p in breached if terms[p["term"]].get("category") in PAYMENT_ORDER_CATEGORIES]
     if pay and doc.get("kind") == "worker":
         start = min(date.fromisoformat(p["due_date"]) for p in pay)
-        due, provisional = _years_after(start, CIVIL_LIMITATION_YEARS, calendar)
+        due, provisional = years_after(start, CIVIL_LIMITATION_YEARS, calendar)
         out.append(Route("payment_order", "payment_order", "route.basis.payment_order", due, provisional, True,
                          today <= due))  # fmt: skip
     else:
