@@ -308,6 +308,8 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "code": {"type": "string"},
                         "label": {"type": "string"},
+                        "arbitrable": {"type": "boolean", "description": "false: arbitration will not accept it"},
+                        "warning": {"type": "string", "description": "shown when chosen"},
                         "children": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
                     },
                 },

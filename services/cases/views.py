@@ -105,6 +105,7 @@ def _clarified_view(clarified: dict[str, Any] | None) -> dict[str, Any] | None:
         "pushed_at": shanghai_iso(clarified.get("pushed_at")),
         "items": [
             {k: item.get(k) for k in ("number", "cause_code", "cause_label", "cause_level1_label", "text", "amount")}
+            | {"arbitrable": item.get("arbitrable", True), "cause_warning": item.get("cause_warning", "")}
             for item in clarified["items"]
         ],
     }
