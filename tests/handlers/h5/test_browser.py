@@ -54,9 +54,11 @@ WORKER_STEPS = {
         "name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
         "address": ("上海市", "市辖区", "浦东新区", "川沙新镇"), "address.detail": "川沙路100号",
         "legal_representative_name": "周五", "legal_representative_title": "执行董事",
+        "contact_name": "李四", "contact_phone": "139 8765 4321",
     },
     "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
-              "facts": "2026年8月起公司未发工资。", "employment_started": "2024-03-01"},
+              "facts": "2026年8月起公司未发工资。", "employment_started": "2024-03-01",
+              "employment_ended": "2026-10-31", "dispute_known_on": "2026-10-31"},
 }  # fmt: skip
 
 EMPLOYER_STEPS = {
