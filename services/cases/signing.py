@@ -188,7 +188,7 @@ def _reencoded(raw: bytes, field: str, what: str, max_side: int, formats: tuple[
                 raise ValidationFailed([field_error(field, "bad_size", f"error.bad_size.{what}", side=max_side)])
             image.load()
             out = io.BytesIO()
-            image.convert("RGBA").save(out, "PNG", optimize=True)  # pixels only: no text chunks, no profile
+            image.convert("RGBA").save(out, "PNG")  # pixels only: no text chunks, no profile
             return out.getvalue()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise ValidationFailed([field_error(field, "not_png", f"error.not_png.{what}")]) from None
@@ -237,7 +237,7 @@ async def sign(
 ) -> dict[str, Any]:
     """One signature on the current draft; the last required one settles the case. Returns the agreement view."""
     version = _version(body.get("version"))
-    png = signature_png(body.get("image"))
+    png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
     doc, signer = await _case_for(ctx, signer, serial)
     agreement = _check_signable(doc, signer, version)
     blob_id = await blobs.put(io.BytesIO(png))  # encrypted at rest; referenced only once the write succeeds
@@ -349,7 +349,7 @@ async def upload_seal(ctx: ServiceContext, blobs: BlobStore, member: StaffMember
         raise ValidationFailed([field_error("seal", "required", "error.required.seal")])
     if len(data) > MAX_SEAL_BYTES:
         raise ServiceError(413, "too_large", msg("error.too_large.seal", kb=MAX_SEAL_BYTES // 1024), "seal")
-    png = _reencoded(data, "seal", "seal", MAX_SEAL_SIDE, ("PNG", "JPEG"))
+    png = await ctx.run_blocking(_reencoded, data, "seal", "seal", MAX_SEAL_SIDE, ("PNG", "JPEG"))
     blob_id = await blobs.put(io.BytesIO(png))
     now = ctx.clock()
     record = {"blob_id": blob_id, "sm3": sm3_hex(png), "uploaded_at": now, "uploaded_by": member.login}
