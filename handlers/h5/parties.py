@@ -64,7 +64,7 @@ class SignHandler(PartyPage):
         body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
         signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
         try:
-            await signing.sign(self.ctx, self.services.blobs, signer, serial, body, CHANNEL)
+            await documents.sign_agreement(self.ctx, self.papers(), signer, serial, body, CHANNEL)
         except ServiceError as exc:
             await self.refused(serial, exc, "h5/agreement.html")
             return
@@ -77,11 +77,10 @@ class RefuseSigningHandler(PartyPage):
         body = {"version": self.get_body_argument("version", ""), "reason": self.get_body_argument("reason", "")}
         signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
         try:
-            await signing.refuse(self.ctx, signer, serial, body, CHANNEL)
+            await documents.refuse_signing(self.ctx, self.papers(), signer, serial, body, CHANNEL)
         except ServiceError as exc:
             await self.refused(serial, exc, "h5/agreement.html")
             return
-        await documents.issue_end_papers(self.ctx, self.papers(), serial)
         self.redirect(f"{self.prefix}/{serial}")
 
 

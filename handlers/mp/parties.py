@@ -24,6 +24,9 @@ class PartyApi(MpHandler):
     async def page(self, person_id: str, serial: str) -> dict[str, Any]:
         return await party_pages.case_page(self.ctx, person_id, serial, self.role)
 
+    def papers(self) -> documents.Papers:
+        return documents.Papers(self.services.renderers, self.services.blobs)
+
     def signer(self, person_id: str) -> signing.Signer:
         return signing.Signer("", person_id, f"{CHANNEL}:{person_id}")
 
@@ -73,16 +76,16 @@ class EvidenceHandler(PartyApi):
 class SignatureHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        await signing.sign(self.ctx, self.services.blobs, self.signer(person_id), serial, self.json_object(), CHANNEL)
+        await documents.sign_agreement(self.ctx, self.papers(), self.signer(person_id), serial, self.json_object(),
+                                       CHANNEL)  # fmt: skip
         self.send_json(await self.page(person_id, serial), 201)
 
 
 class RefuseSigningHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        await signing.refuse(self.ctx, self.signer(person_id), serial, self.json_object(), CHANNEL)
-        papers = documents.Papers(self.services.renderers, self.services.blobs)
-        await documents.issue_end_papers(self.ctx, papers, serial)
+        await documents.refuse_signing(self.ctx, self.papers(), self.signer(person_id), serial, self.json_object(),
+                                       CHANNEL)  # fmt: skip
         self.send_json(await self.page(person_id, serial))
 
 
@@ -96,8 +99,7 @@ class PerformanceHandler(PartyApi):
 class PaperHandler(PartyApi):
     async def post(self, serial: str, kind: str) -> None:
         person_id = self.person_id()
-        papers = documents.Papers(self.services.renderers, self.services.blobs)
-        issued = await documents.issue_for_party(self.ctx, papers, person_id, serial, kind, CHANNEL)
+        issued = await documents.issue_for_party(self.ctx, self.papers(), person_id, serial, kind, CHANNEL)
         self.send_json(asdict(issued) | {"download": f"{PREFIX[self.role]}/{serial}/documents/{issued.id}"}, 201)
 
 

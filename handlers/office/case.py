@@ -47,7 +47,8 @@ class CaseActionHandler(CaseHandler):
             elif action == "sign":  # the mediator signs the draft, as the parties do, on the page
                 signer = signing.Signer("mediator", member.login, f"office:{member.login}", member)
                 body = {"version": arg("version", ""), "image": arg("image", "")}
-                await signing.sign(self.ctx, self.services.blobs, signer, serial, body, handling.CHANNEL)
+                papers = documents.Papers(self.services.renderers, self.services.blobs)
+                await documents.sign_agreement(self.ctx, papers, signer, serial, body, handling.CHANNEL)
             elif action == "extend":
                 await handling.extend(self.ctx, member, serial, {k: arg(k, "") for k in ("until", "consent")})
             elif action == "clarify":

@@ -218,6 +218,30 @@ def _route_open(doc: dict[str, Any], kind: str) -> bool:
     return bool(breached_terms(doc, for_payment_order=kind == "payment_order"))
 
 
+async def sign_agreement(
+    ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
+) -> dict[str, Any]:
+    """A signature (services/cases/signing.py); when it is the last, the signed agreement is rendered at once with
+    every signature and the seal in place, and offered to both parties among the case's documents."""
+    view = await signing.sign(ctx, papers.blobs, signer, serial, body, channel)
+    if view.get("status") == workflow.SETTLED:
+        doc = await ctx.db["cases"].find_one({"_id": serial})
+        try:
+            await _issue(ctx, papers, doc, "agreement", ("system", "settle"), "system")
+        except Exception:  # noqa: BLE001 (the agreement stands; either party can make it again with one tap)
+            log.exception("case %s: the signed agreement could not be issued", serial)
+    return view
+
+
+async def refuse_signing(
+    ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
+) -> dict[str, Any]:
+    """A party refuses to sign: the case ends as failed, and the applicant receives the end's papers."""
+    doc = await signing.refuse(ctx, signer, serial, body, channel)
+    await issue_end_papers(ctx, papers, serial)
+    return doc
+
+
 async def issue_end_papers(ctx: ServiceContext, papers: Papers, serial: str) -> list[Issued]:
     """Every end speaks: after a case ends without agreement the applicant receives the termination notice and
     the arbitration application. The end is already recorded: a failure here is logged, and the applicant can
