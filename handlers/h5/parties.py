@@ -31,6 +31,13 @@ class PartyPage(PageHandler):
     def prefix(self) -> str:
         return PREFIX[self.role]
 
+    def get_login_url(self) -> str:
+        """A respondent signed out comes back by proving the phone again (they may have no account anywhere)."""
+        serial = self.path_kwargs.get("serial", "")
+        if self.role == "respondent" and serial:
+            return f"/h5/respondent/cases/{serial}/signin"
+        return super().get_login_url()
+
     async def show(self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "",
                    **values: Any) -> None:  # fmt: skip
         page = await party_pages.case_page(self.ctx, self.person_id, serial, self.role)
@@ -153,6 +160,29 @@ class InvitationHandler(PageHandler):
         self.redirect(f"/h5/respondent/cases/{serial}")
 
 
+class ReturnHandler(PageHandler):
+    """The respondent's way back to a case whose invitation they proved: a code to the same phone."""
+
+    async def get(self, serial: str) -> None:
+        self.render_page("h5/respondent_signin.html", serial=serial, error="", sent=0)
+
+    async def post(self, serial: str) -> None:
+        try:
+            if self.get_body_argument("action", "") == "code":
+                self.limit_client(self.services.sign_in_limiter)
+                seconds = await respondent.send_return_code(self.ctx, self.services.sms, serial)
+                self.render_page("h5/respondent_signin.html", serial=serial, error="", sent=seconds)
+                return
+            person = await respondent.sign_back_in(self.ctx, serial, self.get_body_argument("code", ""))
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            self.render_page("h5/respondent_signin.html", problem.status, serial=serial,
+                             error="；".join(problem.messages()), sent=0)  # fmt: skip
+            return
+        await self.sign_in(person)
+        self.redirect(f"/h5/respondent/cases/{serial}")
+
+
 class RespondentCasesHandler(PageHandler):
     @authenticated
     async def get(self) -> None:
@@ -206,6 +236,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
 routes = [
     (rf"/h5/respondent/invitations/{SERIAL}/{INVITATION_TOKEN}", InvitationHandler),
     (r"/h5/respondent/cases", RespondentCasesHandler),
+    (rf"/h5/respondent/cases/{SERIAL}/signin", ReturnHandler),
     *_party_routes("applicant"),
     *_party_routes("respondent"),
 ]

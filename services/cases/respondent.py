@@ -142,7 +142,9 @@ async def claim(
         await sms_codes.consume_code(ctx, e164(phone), CODE_PURPOSE, code, field_name="code")
         person_id = await _person_of_phone(ctx, e164(phone), person_id)
     assert person_id is not None
-    if invited.get("person_id") and invited["person_id"] != person_id:
+    if invited.get("person_id") == person_id:
+        return person_id  # the respondent proving it again (a new browser, a session ended): signed in again
+    if invited.get("person_id"):
         raise Conflict("invitation_claimed", field="code")
     now = ctx.clock()
     updated = await moves.record_event(
@@ -155,6 +157,37 @@ async def claim(
     if updated is None:  # someone proved it between our read and our write
         raise Conflict("invitation_claimed", field="code")
     return person_id
+
+
+async def _claimed_case(ctx: ServiceContext, serial: str) -> dict[str, Any]:
+    doc = await ctx.db["cases"].find_one({"_id": serial, "respondent_access.person_id": {"$ne": None}},
+                                         {"kind": 1, "respondent": 1, "respondent_access": 1})  # fmt: skip
+    if doc is None or not (doc.get("respondent_access") or {}).get("person_id"):
+        raise NotFound("invitation_not_found")
+    return doc
+
+
+async def send_return_code(ctx: ServiceContext, sms: SmsProvider, serial: str) -> int:
+    """A respondent coming back (a message's link, another browser) proves the phone again: a code to it. Only for
+    a case whose invitation was proved: the way in is the invitation, the way back the same phone."""
+    doc = await _claimed_case(ctx, serial)
+    phone = _phone(ctx, doc)
+    if not phone or not is_mobile(phone):
+        raise Conflict("invitation_no_mobile", field="code")
+    return await sms_codes.send_code(ctx, sms, e164(phone), CODE_PURPOSE)
+
+
+async def sign_back_in(ctx: ServiceContext, serial: str, code: str) -> str:
+    """The respondent of `serial`, proved again by a code to the phone; 422 on a wrong code, 404 for anyone else."""
+    doc = await _claimed_case(ctx, serial)
+    if not (code or "").strip():
+        raise invalid("code", "required", "error.required.invitation_code")
+    phone = e164(_phone(ctx, doc))
+    await sms_codes.consume_code(ctx, phone, CODE_PURPOSE, code, field_name="code")
+    person = await persons.person_of_identity(ctx, PHONE_IDENTITY, "", ctx.cipher.lookup_hash(phone, "mobile_identity"))
+    if person != doc["respondent_access"]["person_id"]:
+        raise NotFound("invitation_not_found")  # the phone proved, but the case's respondent is another person
+    return person
 
 
 async def _card_matches(ctx: ServiceContext, person_id: str, doc: Mapping[str, Any]) -> bool:

@@ -228,3 +228,20 @@ async def test_a_worker_respondent_with_a_verified_card_identity_proves_without_
     token = _token(await invitation_link(ctx, serial))
     assert await respondent.claim(ctx, serial, token, "", "worker-card", "h5") == "worker-card"
     assert (await ctx.db["cases"].find_one({"_id": serial}))["respondent_access"]["claimed_by"] == "card"
+
+
+@pytest.mark.gen_test
+async def test_a_respondent_comes_back_by_proving_the_phone_again(ctx, clock, sms):
+    serial, _ = await accepted_case(ctx)
+    with pytest.raises(NotFound):  # before the invitation was proved there is no way back, only the way in
+        await respondent.send_return_code(ctx, sms, serial)
+    person = await claim_invitation(ctx, sms, serial)
+    clock.advance(seconds=61)
+    token = _token(await invitation_link(ctx, serial))
+    await respondent.send_code(ctx, sms, serial, token)  # the invitation again, from another browser
+    assert await respondent.claim(ctx, serial, token, sms.last_code("+8613987654321"), None, "h5") == person
+    clock.advance(seconds=61)
+    await respondent.send_return_code(ctx, sms, serial)
+    with pytest.raises(ValidationFailed):
+        await respondent.sign_back_in(ctx, serial, "000000" if sms.last_code("+8613987654321") != "000000" else "1")
+    assert await respondent.sign_back_in(ctx, serial, sms.last_code("+8613987654321")) == person
