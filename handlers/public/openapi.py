@@ -273,6 +273,15 @@ def openapi_document() -> dict[str, Any]:
                                 "claim": {"type": "object"},
                                 "evidence": {"type": "array", "items": {"type": "string"}},
                                 "timeline": {"type": "array", "items": {"type": "object"}},
+                                "role": {"type": "string", "enum": ["applicant", "respondent"]},
+                                "respondent_access": {"type": "object", "nullable": True, "description":
+                                                      "the invitation: answer_due, claimed, answer, silent"},
+                                "agreement": {"type": "object", "description": "the draft to sign or the signed "
+                                              "agreement: version, terms, signatures (name, at), missing"},
+                                "performance": {"type": "array", "items": {"type": "object"},
+                                                "description": "per term: due_date, state, reports"},
+                                "outcome": {"type": "object", "nullable": True,
+                                            "description": "kind, at, closure_reason (法释〔2021〕23号 art. 25)"},
                             },
                         },
                     ],
