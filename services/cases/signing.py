@@ -130,15 +130,15 @@ async def draft(
     checked = check_draft(form, rows, now.astimezone(SHANGHAI).date())
     if await ctx.db[SEALS].find_one({"_id": doc["centre"]["id"]}, {"_id": 1}) is None:
         raise Conflict("seal_missing", field="seal")  # the agreement takes effect under the centre's seal
-    version = int((doc.get("agreement") or {}).get("version") or 0) + 1
+    previous = (doc.get("agreement") or {}).get("version")
+    version = int(previous or 0) + 1
     agreement = checked | {"version": version, "drafted_at": now, "drafted_by": member.login, "signatures": []}
-    notices = party_notices(doc, "draft_agreement", now, [("serial", serial),
-                                                          ("next_step", msg("notice.value.please_sign"))],
-                            link=f"/h5/cases/{serial}/agreement")  # fmt: skip
+    lines = [("serial", serial), ("next_step", msg("notice.value.please_sign"))]
+    notices = party_notices(doc, "draft_agreement", now, lines, link=f"/h5/cases/{serial}/agreement")
+    # Conditional on the version read: two drafts at once cannot both become version N.
     return await moves.apply_move(
-        ctx, serial, "draft_agreement", ("staff", member.login), CHANNEL, when={"agreement.version": doc.get(
-            "agreement", {}).get("version")}, set_fields={"agreement": agreement}, notify=notices,
-        note=msg("event.note.version", version=version).text(),
+        ctx, serial, "draft_agreement", ("staff", member.login), CHANNEL, when={"agreement.version": previous},
+        set_fields={"agreement": agreement}, notify=notices, note=msg("event.note.version", version=version).text(),
     )  # fmt: skip
 
 
