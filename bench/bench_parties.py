@@ -11,6 +11,7 @@ Targets: ≤ 3 database commands for an answer and for a signature (the first, s
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import statistics
 import sys
@@ -41,7 +42,9 @@ async def bench(cases: int) -> None:
 
     logging.getLogger("mediation.sms").setLevel(logging.ERROR)  # the stand-in logs every code it "sends"
     environ = server_env({"MONGODB_DATABASE": "bench_parties", "BLOB_DIR": tempfile.mkdtemp(prefix="bench-parties-")})
-    settings = load_settings(ROOT / "config.yaml", environ=environ)
+    # One code per case: the service's SMS caps (a bill guard) are not what is measured.
+    settings = dataclasses.replace(load_settings(ROOT / "config.yaml", environ=environ), sms_per_minute=100_000,
+                                   sms_per_day=100_000)  # fmt: skip
     counter = CommandCounter()
     client, ctx = service_context(settings, counter)
     await ensure_indexes(ctx.db)
