@@ -24,6 +24,7 @@ from services.accounts.mp_sessions import SessionTokens
 from services.accounts.staff import ensure_bootstrap_admin
 from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Renderers
+from services.cases.outbox import check_templates
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
@@ -98,7 +99,9 @@ def wechat_clients(settings: Settings, db: Any, clock: Any = utc_now) -> WeChatC
 
 def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
     """Build the application; call on the event loop that will serve it (the Mongo client binds to it)."""
+    check_templates(settings)  # a notification kind without its templates refuses the start
     client, ctx = service_context(settings, counter)
+    sms = sms_provider(settings.sms_provider)
     wechat = wechat_clients(settings, ctx.db, ctx.clock)
     access_tokens, token_bridge, wechat_oa, wechat_mp = (
         wechat.access_tokens,
@@ -130,7 +133,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         ),
         taxonomies=Taxonomies.load(settings.centres),
         card=CardPlatformClient(settings.card_platform, ctx.run_blocking),
-        sms=sms_provider(settings.sms_provider),
+        sms=sms,
         renderers=Renderers({c.id: c.templates_dir for c in settings.centres}),
         pdf=PdfConverter(),
         blobs=open_blob_store(
@@ -141,7 +144,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
             current_version=settings.current_key_version,
             executor=ctx.executor,
         ),
-        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
+        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms),
         deadline_watch=DeadlineWatch(ctx),
     )
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification

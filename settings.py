@@ -61,11 +61,36 @@ class Centre:
     templates_dir: str = ""  # the centre's own document templates (<kind>.docx); empty: docgen's defaults
     address: str = ""
     phone: str = ""
+    # What the documents and the respondent's invitation need of a centre (read through
+    # services/cases/centre_rules.py, the one place that knows where they are kept):
+    basic_court: str = ""  # the basic court where the centre sits (judicial confirmation, 民事诉讼法 art. 205)
+    arbitration_commissions: tuple[tuple[str, str], ...] = ()  # region code -> commission, where not the default
+    respondent_answer_days: int = 5  # working days the respondent has to answer the invitation
+    invite_respondent_on: str = "accept"  # "accept" (受理) or "submit": when the respondent is invited
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """One message template of a platform: its id and which notification line fills each of its keys, in order
+    (`keyword1: serial`), so that a key means the same thing in every message of a kind."""
+
+    template_id: str
+    keys: tuple[tuple[str, str], ...]  # (template key, line name)
+
+
+@dataclass(frozen=True)
+class KindTemplates:
+    """The templates of one notification kind (config.yaml `notification_templates.kinds.<kind>`)."""
+
+    official_account: MessageTemplate | None = None
+    mini_program: MessageTemplate | None = None  # optional: subscribe messages need the person's grant anyway
+    sms: MessageTemplate | None = None  # kinds sent to a respondent: a gateway's template with its parameters
 
 
 @dataclass(frozen=True)
 class NotificationSettings:
-    """The background sender (config.yaml `notification_sender:`) and message templates (`wechat_templates:`)."""
+    """The background sender (config.yaml `notification_sender:`) and message templates
+    (`notification_templates:`)."""
 
     sender_enabled: bool = True  # NOTIFICATION_SENDER=off: this process does not send (another one does)
     poll_seconds: float = 0.5
@@ -76,10 +101,8 @@ class NotificationSettings:
     backoff_cap_seconds: float = 300.0
     give_up_hours: float = 48.0
     rate_per_second: float = 20.0  # per WeChat app id, in this process
-    oa_templates: dict[str, str] = field(default_factory=dict)  # notification kind or "default" -> template id
-    mp_templates: dict[str, str] = field(default_factory=dict)  # kind or "default" -> subscribe template id
+    kinds: dict[str, KindTemplates] = field(default_factory=dict)  # notification kind -> its templates
     mp_page: str = "pages/cases/detail"
-    mp_keys: tuple[str, ...] = ("thing1", "thing2", "thing3", "thing4", "thing5")
 
 
 @dataclass(frozen=True)
@@ -193,6 +216,12 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             templates_dir=str(Path(path).parent / c["templates_dir"]) if c.get("templates_dir") else "",
             address=c.get("address", ""),
             phone=c.get("phone", ""),
+            basic_court=c.get("basic_court", ""),
+            arbitration_commissions=tuple(
+                (str(k), str(v)) for k, v in (c.get("arbitration_commissions") or {}).items()
+            ),
+            respondent_answer_days=int(c.get("respondent_answer_days", 5)),
+            invite_respondent_on=str(c.get("invite_respondent_on", "accept")),
         )
         for c in raw.get("centres", [])
     )
@@ -260,7 +289,7 @@ def _evidence_limits(raw: Mapping[str, Any]) -> EvidenceLimits:
 
 def _notification_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> NotificationSettings:
     sender = raw.get("notification_sender") or {}
-    templates = raw.get("wechat_templates") or {}
+    templates = raw.get("notification_templates") or {}
     default = NotificationSettings()
     enabled = env.get("NOTIFICATION_SENDER", "on" if sender.get("enabled", True) else "off").lower()
     return NotificationSettings(
@@ -273,11 +302,31 @@ def _notification_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> No
         backoff_cap_seconds=float(sender.get("backoff_cap_seconds", default.backoff_cap_seconds)),
         give_up_hours=float(sender.get("give_up_hours", default.give_up_hours)),
         rate_per_second=float(sender.get("rate_per_second", default.rate_per_second)),
-        oa_templates={str(k): str(v) for k, v in (templates.get("official_account") or {}).items()},
-        mp_templates={str(k): str(v) for k, v in (templates.get("mini_program") or {}).items()},
+        kinds={str(kind): _kind_templates(str(kind), spec) for kind, spec in (templates.get("kinds") or {}).items()},
         mp_page=str(templates.get("mini_program_page", default.mp_page)),
-        mp_keys=tuple(templates.get("mini_program_keys") or default.mp_keys),
     )
+
+
+def _kind_templates(kind: str, spec: Any) -> KindTemplates:
+    if not isinstance(spec, Mapping):
+        raise SettingsError(f"notification_templates.kinds.{kind} must be a mapping of platforms")
+    unknown = set(spec) - {"official_account", "mini_program", "sms"}
+    if unknown:
+        raise SettingsError(f"notification_templates.kinds.{kind}: unknown platform(s) {sorted(unknown)}")
+
+    def one(platform: str) -> MessageTemplate | None:
+        raw = spec.get(platform)
+        if raw is None:
+            return None
+        where = f"notification_templates.kinds.{kind}.{platform}"
+        if not isinstance(raw, Mapping) or not str(raw.get("template_id") or "").strip():
+            raise SettingsError(f"{where} needs a template_id")
+        keys = raw.get("keys") or {}
+        if not isinstance(keys, Mapping) or not keys:
+            raise SettingsError(f"{where} needs `keys`: each template key with the notification line that fills it")
+        return MessageTemplate(str(raw["template_id"]).strip(), tuple((str(k), str(v)) for k, v in keys.items()))
+
+    return KindTemplates(one("official_account"), one("mini_program"), one("sms"))
 
 
 def _card_platform_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> CardPlatformSettings:
@@ -308,6 +357,11 @@ def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
         raise SettingsError(f"default_centre {settings.default_centre!r} is not among the centres")
+    for centre in settings.centres:
+        if centre.invite_respondent_on not in ("accept", "submit"):
+            raise SettingsError(f"centres.{centre.id}.invite_respondent_on must be 'accept' or 'submit'")
+        if not 1 <= centre.respondent_answer_days <= 30:
+            raise SettingsError(f"centres.{centre.id}.respondent_answer_days must be 1 to 30 working days")
     if settings.wechat_aes_key and not _valid_aes_key(settings.wechat_aes_key):
         raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
     if settings.sms_provider not in ("standin", "none"):

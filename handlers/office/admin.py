@@ -1,4 +1,4 @@
-"""Back-office administration: a centre's staff accounts and the working-day calendar of future years."""
+"""Back-office administration: a centre's staff accounts, the working-day calendar of future years, the seal."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tornado.web
 from handlers.office.base import OfficeHandler
 from i18n import text
 from services.accounts import staff
+from services.cases import signing
 from services.core.errors import ServiceError
 
 _DATES = re.compile(r"[\s,，、;；]+")
@@ -83,7 +84,35 @@ class CalendarHandler(OfficeHandler):
         self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done=done)
 
 
+class SealHandler(OfficeHandler):
+    """The centre's seal image, applied to signed agreements: uploaded by the centre's administrator."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.show()
+
+    async def show(self, status: int = 200, errors: list[str] | None = None, done: str = "") -> None:
+        centre = self.get_argument("centre", "") or self.staff_member.centre_id
+        seal = await signing.seal_info(self.ctx, centre)
+        self.render_page("office/seal.html", status, centre=centre, seal=seal, errors=errors or [], done=done,
+                         centres=self.ctx.settings.centres)  # fmt: skip
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        upload = (self.request.files.get("seal") or [{}])[0]
+        centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
+        try:
+            await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre,
+                                      upload.get("body", b""))  # fmt: skip
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(problem.status, problem.messages())
+            return
+        await self.show(done=text("office.done.seal_uploaded"))
+
+
 routes = [
     (r"/office/staff", StaffListHandler),
     (r"/office/calendar", CalendarHandler),
+    (r"/office/seal", SealHandler),
 ]

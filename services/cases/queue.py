@@ -11,6 +11,8 @@ from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember
 from services.cases import access, workflow
+from services.cases.limitation import limitation
+from services.cases.performance import routes
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_deadline, start_of_day_utc
@@ -25,6 +27,7 @@ REMINDER_DAYS = 3  # a case this close to its deadline is flagged to the mediato
 QUEUE_FIELDS = {
     "_id": 1, "kind": 1, "status": 1, "applicant.name": 1, "respondent.name": 1, "mediator": 1,
     "clarified": 1, "created_at": 1, "updated_at": 1, "session": 1, "centre": 1, "notifications.state": 1,
+    "mediation_extended_to": 1, "respondent_access.answer.decision": 1, "respondent_access.silence_recorded_at": 1,
 }  # fmt: skip
 
 
@@ -98,15 +101,22 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
 
 
 def _deadline_view(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
+    """The 15-day period (调解仲裁法 art. 14), or the date both parties consented to; `day15`: the case has reached
+    its last day (or passed it) and the mediator records the parties' consent to go on, or ends it."""
     deadline: Deadline = mediation_deadline(doc["created_at"], calendar)
+    extended = doc.get("mediation_extended_to")
+    due = date.fromisoformat(extended) if extended else deadline.due
+    provisional = deadline.provisional and not extended
     is_open = doc["status"] not in workflow.CLOSED
-    days_left = deadline.days_left(today)
+    days_left = (due - today).days
     return {
-        "due": deadline.due.isoformat(),
-        "provisional": deadline.provisional,
+        "due": due.isoformat(),
+        "provisional": provisional,
         "days_left": days_left,
-        "overdue": is_open and deadline.overdue(today),
+        "extended": bool(extended),
+        "overdue": is_open and days_left < 0,
         "due_soon": is_open and 0 <= days_left <= REMINDER_DAYS,
+        "day15": is_open and days_left <= 0,
     }
 
 
@@ -124,7 +134,17 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "created_at": shanghai_iso(doc["created_at"]),
         "deadline": _deadline_view(doc, calendar, today),
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
+        "respondent": _respondent_flag(doc),
     }
+
+
+def _respondent_flag(doc: dict[str, Any]) -> str:
+    """What the queue says of the respondent: answered (agree/decline/propose), silent, or nothing yet."""
+    invited = doc.get("respondent_access") or {}
+    answer = invited.get("answer") or {}
+    if answer.get("decision"):
+        return text(f"answer.{answer['decision']}")
+    return text("answer.silent") if invited.get("silence_recorded_at") else ""
 
 
 async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> dict[str, Any]:
@@ -132,7 +152,9 @@ async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> 
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     received = datetime.fromisoformat(case_view["created_at"])
-    return _deadline_view({"created_at": received, "status": case_view["status"]}, calendar, today)
+    shown = {"created_at": received, "status": case_view["status"],
+             "mediation_extended_to": case_view.get("mediation_extended_to")}  # fmt: skip
+    return _deadline_view(shown, calendar, today)
 
 
 def _field_labels(kind: str, party: str, fields: dict[str, Any]) -> dict[str, str]:
@@ -162,6 +184,12 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
         for n in doc.get("notifications", [])
     ]
     view["moves"] = workflow.moves_from(doc["status"])
+    view["closure_reasons"] = {code: text(f"label.closure_reason.{code}") for code in workflow.CLOSURE_REASONS}
+    view["extensions"] = doc.get("extensions", [])
+    view["respondent_files"] = list(doc.get("respondent_evidence") or [])
+    ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
+    view["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
+    view["routes"] = [r.as_dict() for r in routes(doc, today, calendar)]
     return view
 
 

@@ -1,4 +1,5 @@
-"""Which days are working days in China: chinese-calendar plus the years an administrator configures."""
+"""Which days are working days in China: chinese-calendar plus the years an administrator configures (which win),
+and for the years neither knows, the days off fixed by law, provisionally."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import chinese_calendar
 from i18n import Msg, msg
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import FieldError, ValidationFailed, field_error, invalid
+from services.core.statutory_holidays import days_off_by_law
 
 COLLECTION = "work_calendars"
 MIN_YEAR = 2004  # chinese-calendar's first year; nothing before it matters to a case filed today
@@ -74,10 +76,11 @@ class WorkCalendar:
         return None
 
     def is_working_day_or_weekday(self, day: date) -> tuple[bool, bool]:
-        """(working, exact): for an unknown year, fall back on Monday–Friday and say it is not exact."""
+        """(working, exact): for a year nobody announced, Monday to Friday but the days off the law itself fixes
+        (its holidays and their make-up days: services/core/statutory_holidays.py), and not exact."""
         working = self.is_working_day(day)
         if working is None:
-            return day.weekday() < 5, False
+            return day.weekday() < 5 and day not in days_off_by_law(day.year), False
         return working, True
 
 

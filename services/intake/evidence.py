@@ -448,13 +448,14 @@ class Reader:
 
 async def _access(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -> str | None:
     """The one rule of who may download a stored file, and why: "owner" for its owner, a case's serial
-    for staff of the centre of a case that lists it as evidence (every centre: system administrators;
+    for staff of the centre of a case that lists it as evidence, the applicant's or the respondent's (every centre:
+    system administrators;
     one query on cases); None for anyone else."""
     if reader.person_id:
         return "owner" if record.get("owner_person_id") == reader.person_id else None
     if reader.member is None:
         return None
-    scope: dict[str, Any] = {"evidence": record["_id"]}
+    scope: dict[str, Any] = {"$or": [{"evidence": record["_id"]}, {"respondent_evidence": record["_id"]}]}
     if reader.member.role != SYSTEM_ADMIN:
         scope["centre.id"] = reader.member.centre_id
     case = await ctx.db["cases"].find_one(scope, {"_id": 1})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.intake.validation import address_text
 from settings import Settings
 
 
 def route_case(settings: Settings, application: dict[str, Any]) -> dict[str, Any]:
-    """Route by the place the applicant chose (`claim.venue`): the employer's street or the work location.
+    """Route by the place the applicant chose (`claim.venue`): the employer's domicile (its region's name and
+    street) or the work location.
 
     A centre is chosen when one of its configured place names appears in that address; otherwise
     the default centre takes the case. The rule that decided is recorded with the case.
@@ -17,9 +19,9 @@ def route_case(settings: Settings, application: dict[str, Any]) -> dict[str, Any
     if venue == "work_location":
         place = application["applicant"].get("work_location", "")
     elif application["kind"] == "worker":
-        place = application["respondent"].get("street", "")
+        place = address_text(application["respondent"].get("address"))
     else:
-        place = application["applicant"].get("street", "")
+        place = address_text(application["applicant"].get("address"))
     for centre in settings.centres:
         if any(name and name in place for name in centre.match):
             return _routing(centre.id, centre.name, centre.region_codes, f"match:{venue}")

@@ -25,6 +25,7 @@ async def new_case(app, openid="o-applicant", street="川沙新镇", key="key-of
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid)
     body = worker_body()
     body["evidence"] = []
+    del body["respondent"]["address"]  # wave 1's street, which routes by the place names it contains
     body["respondent"]["street"] = street
     case, _ = await submit_application(ctx, person, key, body, "h5")
     return case["serial"], person
@@ -122,19 +123,32 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     when = (ctx.clock() + timedelta(days=3)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
     assert (await office.post(f"/office/cases/{serial}/schedule", {"at": when, "place": "调解室1"})).code == 302
     assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
-    empty_terms = await office.post(f"/office/cases/{serial}/settle", {"term_text": ""})
+    empty_terms = await office.post(f"/office/cases/{serial}/draft_agreement", {"term_text": ""})
     assert empty_terms.code == 422
-    terms = {"term_text": "支付12000元", "term_amount": "12000", "term_due": "", "term_method": "银行转账"}
-    assert (await office.post(f"/office/cases/{serial}/settle", terms)).code == 302
+    terms = {"term_text": "支付12000元", "term_amount": "12000", "term_due": "", "term_method": "银行转账",
+             "term_category": "wages"}  # fmt: skip
+    no_due = await office.post(f"/office/cases/{serial}/draft_agreement", terms)  # a term without a due date
+    assert no_due.code == 422 and "请填写第1项条款的履行期限" in no_due.body.decode()
+    no_seal = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
+    assert no_seal.code == 409 and "尚未上传印章" in no_seal.body.decode()
+    from services.accounts.staff import StaffMember
+    from tests.parties import upload_seal
+
+    await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
+    drafted = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
+    assert drafted.code == 302
 
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    assert doc["status"] == "settled" and doc["mediator"]["name"] == "李明"
+    assert doc["status"] == "signing" and doc["mediator"]["name"] == "李明"
+    assert doc["agreement"]["terms"][0]["due_date"] == "2099-01-01" and doc["agreement"]["signatures"] == []
     actions = [e["action"] for e in doc["timeline"]]
-    assert actions == ["submit", "assign", "accept", "schedule", "open_session", "settle"]
+    assert actions == ["submit", "assign", "accept", "schedule", "open_session", "draft_agreement"]
     assert all(e["actor"] == {"type": "staff", "id": "li.ming"} for e in doc["timeline"][1:])
-    kinds = [n["kind"] for n in doc["notifications"]]
-    assert kinds == ["assigned", "accept", "schedule", "open_session", "settle"]
-    assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"])  # none failed
+    to_applicant = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "applicant"]
+    assert to_applicant == ["submitted", "assigned", "accept", "schedule", "open_session", "draft_agreement"]
+    to_respondent = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "respondent"]
+    assert to_respondent == ["invite", "schedule", "open_session", "draft_agreement"]
+    assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"] if n["kind"] != "submitted")
 
 
 @pytest.mark.gen_test
