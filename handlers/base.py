@@ -22,6 +22,7 @@ from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
 from services.core.ratelimit import ClientRateLimiter
+from services.core.text import has_lone_surrogate, without_unseen
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from store.blobs import BlobStore
@@ -132,6 +133,15 @@ class ServiceHandler(tornado.web.RequestHandler):
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
 
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        """Every form field, query parameter and path part passes here (Tornado): bytes that are not
+        UTF-8 are a 400 naming the field, and characters nobody sees are removed."""
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid_unicode(name or "path") from None
+        return without_unseen(text)
+
     def limit_client(self, limiter: ClientRateLimiter) -> None:
         """429 when this client address has asked too often (what it asks for is costly to answer)."""
         if not limiter.allow(self.request.remote_ip or ""):
@@ -169,9 +179,10 @@ class ApiHandler(ServiceHandler):
         if not content_type.startswith("application/json"):
             raise ServiceError(415, "json_required")
         try:
-            return json.loads(self.request.body.decode("utf-8"))
+            body = json.loads(self.request.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise ServiceError(400, "malformed_json") from exc
+        return clean_json(body)
 
     def json_object(self) -> dict[str, Any]:
         """The body, which must be a JSON object."""
@@ -190,6 +201,30 @@ class ApiHandler(ServiceHandler):
         self.set_header("Content-Type", "application/json; charset=utf-8")
         first = {"code": problem.code, "message": problem.message, "field": problem.field}
         self.finish(json.dumps({"error": first, "errors": list(problem.errors) or [first]}, ensure_ascii=False))
+
+
+def invalid_unicode(field: str) -> ServiceError:
+    return ServiceError(400, "invalid_unicode", field=field, field_name=field)
+
+
+def clean_json(value: Any, path: str = "") -> Any:
+    """A parsed JSON body made safe: a lone surrogate anywhere (a key too) is a 400 naming where it is;
+    characters nobody sees are removed from every string (services/core/text.py)."""
+    if isinstance(value, str):
+        if has_lone_surrogate(value):
+            raise invalid_unicode(path or "body")
+        return without_unseen(value)
+    if isinstance(value, list):
+        return [clean_json(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if has_lone_surrogate(key):
+                raise invalid_unicode(where.encode("utf-8", "backslashreplace").decode())
+            out[without_unseen(key)] = clean_json(item, where)
+        return out
+    return value
 
 
 class NotFoundHandler(ApiHandler):

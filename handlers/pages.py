@@ -54,6 +54,15 @@ async def sign_person_in(handler: ServiceHandler, person_id: str, stamp: str | N
     else:
         session = web_sessions.session_value(handler.ctx, person_id, stamp)
     handler.set_signed_cookie(SESSION_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
+    renew_xsrf(handler)
+
+
+def renew_xsrf(handler: tornado.web.RequestHandler) -> None:
+    """A new XSRF token at sign-in: one planted or read before (e.g. on a shared computer) is worth nothing after."""
+    handler.request.cookies.pop("_xsrf", None)
+    if hasattr(handler, "_xsrf_token"):
+        del handler._xsrf_token
+    handler.xsrf_token  # noqa: B018 - reading it makes a fresh token and sets its cookie
 
 
 def in_wechat(handler: tornado.web.RequestHandler) -> bool:

@@ -176,15 +176,16 @@ async def test_centre_admin_manages_mediators_and_a_mediator_cannot(office, app)
 
 
 @pytest.mark.gen_test
-async def test_configured_calendar_makes_a_provisional_deadline_exact(office, app):
+async def test_configured_calendar_makes_a_provisional_deadline_exact(office, app, http_client, base_url):
     from datetime import UTC, datetime
 
     ctx = app.settings["services"].ctx
     serial, _ = await new_case(app)
+    centre = (await ctx.db["cases"].find_one({"_id": serial}))["centre"]["id"]
     received = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # day 15 falls in 2027
     await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": received}})
-    await make_staff(app, "zhang.admin", role="centre_admin")
-    await sign_in(office, "zhang.admin")
+    await make_staff(app, "root.admin", role="system_admin")
+    await sign_in(office, "root.admin")
     before = (await office.get(f"/office/cases/{serial}")).body.decode()
     assert "暂定" in before and "2027-01-04" in before
     await office.get("/office/calendar?year=2027")
@@ -196,6 +197,24 @@ async def test_configured_calendar_makes_a_provisional_deadline_exact(office, ap
     assert saved.code == 200 and "已保存" in saved.body.decode()
     after = (await office.get(f"/office/cases/{serial}")).body.decode()
     assert "2027-01-05" in after and "暂定" not in after
+
+    # A centre administrator edits only their own centre's entries: a local holiday moves this
+    # centre's deadlines, never the national arrangement nor another centre's.
+    other = next(c.id for c in ctx.settings.centres if c.id != centre)
+    for login, at in (("local.admin", centre), ("other.admin", other)):
+        await make_staff(app, login, role="centre_admin", centre_id=at)
+        admin = CookieClient(http_client, base_url)
+        await sign_in(admin, login)
+        page = (await admin.get("/office/calendar?year=2027")).body.decode()
+        assert "本中心" in page and "2027-01-04" not in page  # not the national entries
+        local = {"year": "2027", "holidays": "2027-01-05", "working_days": ""}
+        assert (await admin.post("/office/calendar", local)).code == 200
+        if at == other:
+            continue
+        moved = (await admin.get(f"/office/cases/{serial}")).body.decode()
+        assert "2027-01-06" in moved
+    national = (await office.get("/office/calendar?year=2027")).body.decode()
+    assert "2027-01-04" in national and "2027-01-05" not in national
 
 
 @pytest.mark.gen_test
