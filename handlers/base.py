@@ -128,6 +128,23 @@ class ServiceHandler(tornado.web.RequestHandler):
         """The language of the words this request gets back (Chinese until a second one is offered)."""
         return DEFAULT_LOCALE
 
+    def set_default_headers(self) -> None:
+        # Browsers must not guess another type than the one we send (a JSON error shown as HTML).
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The methods this handler answers (what a 405's Allow header lists)."""
+        base = tornado.web.RequestHandler
+        methods = ("GET", "POST", "PUT", "DELETE", "PATCH")
+        own = [m for m in methods if getattr(cls, m.lower()) is not getattr(base, m.lower())]
+        return own + (["HEAD"] if "GET" in own and cls.head is not base.head else [])
+
+    def announce_allowed(self, status: int) -> None:
+        """A 405 says which methods would have worked (RFC 9110 §15.5.6)."""
+        if status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+
     def prepare(self) -> Any:
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
@@ -169,6 +186,7 @@ class ApiHandler(ServiceHandler):
         """Callers of the JSON API authenticate by token or signature, not cookies: no cross-site forgery."""
 
     def set_default_headers(self) -> None:
+        super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
 
@@ -198,6 +216,7 @@ class ApiHandler(ServiceHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         problem = self.problem(status_code, **kwargs)
         self.set_status(problem.status)
+        self.announce_allowed(problem.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         first = {"code": problem.code, "message": problem.message, "field": problem.field}
         self.finish(json.dumps({"error": first, "errors": list(problem.errors) or [first]}, ensure_ascii=False))

@@ -138,6 +138,7 @@ class PageHandler(ServiceHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         problem = self.problem(status_code, **kwargs)
+        self.announce_allowed(problem.status)
         self.clear_header("Content-Type")
         self.render_page(self.error_template, problem.status, message=problem.message,
                          errors=[e["message"] for e in problem.errors])  # fmt: skip

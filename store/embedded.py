@@ -329,8 +329,15 @@ class EmbeddedCollection:
         self._client.count()
         return EmbeddedCursor(self._collection, filter, projection, kwargs, self._client)
 
+    def _encodable(self, update: Any) -> None:
+        """On the durable engine an update is encoded before it is applied: one that BSON refuses (a lone
+        surrogate) must fail while memory and disk still agree, not after memory changed."""
+        if self._client.journal is not None and isinstance(update, dict):
+            BSON.encode(update)
+
     async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
         self._client.count()
+        self._encodable(update)
         target = self._match_id(filter) if self._client.journal is not None else None
         self._narrowing.updating(filter, update, upsert)
         with self._narrowing.stale_on_error():
@@ -354,6 +361,7 @@ class EmbeddedCollection:
             # mongomock 4.3 re-runs the update with `{_id}` alone, so `$` silently updates the
             # array's FIRST element, whatever the filter matched: refuse rather than corrupt.
             raise NotImplementedError("embedded engine: positional '$' in find_one_and_update (use update_one)")
+        self._encodable(update)
         journaled = self._client.journal is not None
         target = self._match_id(filter) if journaled else None
         if journaled and upsert and target is None and return_document != ReturnDocument.AFTER:

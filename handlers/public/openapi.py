@@ -168,6 +168,11 @@ def openapi_document() -> dict[str, Any]:
                         "kind": {"type": "string", "enum": ["image", "pdf", "word", "zip"]},
                         "size": {"type": "integer"},
                         "created_at": {"type": "string"},
+                        "captured_at": {
+                            "type": "string", "nullable": True,
+                            "description": "a photo's capture time from its EXIF, as the camera recorded it "
+                            "(ISO 8601; with the UTC offset where the camera wrote one); the stored copy has no EXIF",
+                        },
                     },
                 },
                 "Progress": {

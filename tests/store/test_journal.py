@@ -214,3 +214,13 @@ async def test_a_failing_disk_is_a_database_that_is_down(tmp_path, monkeypatch):
     client, db = _open(tmp_path)
     assert await db["cases"].find({}).to_list(None) in ([{"_id": "a"}], [{"_id": "a"}, {"_id": "b"}])
     await client.close()
+
+
+@pytest.mark.gen_test
+async def test_an_update_bson_refuses_changes_nothing(tmp_path):
+    client, db = _open(tmp_path)
+    await db["cases"].insert_one({"_id": "a", "timeline": []})
+    with pytest.raises(Exception, match="surrogate|encode"):
+        await db["cases"].update_one({"_id": "a"}, {"$push": {"timeline": "\ud800"}})
+    assert await db["cases"].find_one({"_id": "a"}) == {"_id": "a", "timeline": []}
+    await client.close()
