@@ -151,6 +151,10 @@ class Settings:
     sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
     sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
     uses_dev_secrets: bool = field(default=False)
+    # Per client address and process (each call costs a call to WeChat, or an image and a call to the card
+    # platform); config.yaml `client_rate_limits:`, RATE_LIMIT_* in the environment (benches lift them).
+    mp_sessions_per_client_per_minute: int = 30
+    card_tickets_per_client_per_minute: int = 20
     # The names (environment variables) of every published development key or secret in use.
     default_secrets: tuple[str, ...] = ()
 
@@ -253,6 +257,10 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
+        mp_sessions_per_client_per_minute=int(env.get(
+            "RATE_LIMIT_MP_SESSIONS", (raw.get("client_rate_limits") or {}).get("mp_sessions_per_minute", 30))),
+        card_tickets_per_client_per_minute=int(env.get(
+            "RATE_LIMIT_CARD_TICKETS", (raw.get("client_rate_limits") or {}).get("card_tickets_per_minute", 20))),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -15,7 +16,7 @@ from i18n import DEFAULT_LOCALE, text
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
 from services.accounts.card_signin import IdentityProvider
-from services.accounts.mp_sessions import SessionTokens
+from services.accounts.mp_sessions import SessionTokens, SignOuts
 from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Renderers
 from services.cases.taxonomy import Taxonomies
@@ -55,6 +56,9 @@ class AppServices:
     sms: SmsProvider  # verification codes of portal accounts
     renderers: Renderers  # document templates, per centre
     pdf: PdfConverter  # LibreOffice, where installed
+    mp_session_limiter: ClientRateLimiter | None = None  # POST /api/mp/session per client (a WeChat call each)
+    sign_outs: SignOuts = dataclasses.field(default_factory=SignOuts)  # mini-program tokens ended by sign-out
+    card_ticket_limiter: ClientRateLimiter | None = None  # card login tickets per client
     notification_sender: NotificationSender | None = None  # started by app.start; woken by the case writer
     deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
 
@@ -159,9 +163,9 @@ class ServiceHandler(tornado.web.RequestHandler):
             raise invalid_unicode(name or "path") from None
         return without_unseen(text)
 
-    def limit_client(self, limiter: ClientRateLimiter) -> None:
+    def limit_client(self, limiter: ClientRateLimiter | None) -> None:
         """429 when this client address has asked too often (what it asks for is costly to answer)."""
-        if not limiter.allow(self.request.remote_ip or ""):
+        if limiter is not None and not limiter.allow(self.request.remote_ip or ""):
             raise ServiceError(429, "rate_limited")
 
     def problem(self, status_code: int, **kwargs: Any) -> Problem:

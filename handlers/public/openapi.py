@@ -203,7 +203,13 @@ def openapi_document() -> dict[str, Any]:
                         "429",
                         "503",
                     ),
-                }
+                },
+                "delete": {
+                    "summary": "Sign out: every bearer token of the caller stops working (on every device)",
+                    "security": BEARER,
+                    "responses": {"204": {"description": "signed out"},
+                                  "401": {"description": ERROR_TEXT["401"], **_json(ERROR)}},
+                },
             },
             "/api/mp/applications": {
                 "get": {
