@@ -60,8 +60,9 @@ async def sign_person_in(handler: ServiceHandler, person_id: str, stamp: str | N
 def renew_xsrf(handler: tornado.web.RequestHandler) -> None:
     """A new XSRF token at sign-in: one planted or read before (e.g. on a shared computer) is worth nothing after."""
     handler.request.cookies.pop("_xsrf", None)
-    if hasattr(handler, "_xsrf_token"):
-        del handler._xsrf_token
+    for cached in ("_xsrf_token", "_raw_xsrf_token"):  # Tornado 6's memo of the token read from the cookie
+        if hasattr(handler, cached):
+            delattr(handler, cached)
     handler.xsrf_token  # noqa: B018 - reading it makes a fresh token and sets its cookie
 
 
