@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import logging
@@ -26,6 +27,7 @@ from services.core.ratelimit import ClientRateLimiter
 from services.core.text import has_lone_surrogate, without_unseen
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
+from store import defer_durability, durability_barrier
 from store.blobs import BlobStore
 from wechat.client import WeChatApi
 from wechat.errors import WeChatUnavailable
@@ -149,7 +151,10 @@ class ServiceHandler(tornado.web.RequestHandler):
         if status == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
 
+    _held: Any = None  # the answer, waiting for the disk (finish)
+
     def prepare(self) -> Any:
+        defer_durability()  # this request's writes are made durable together, before it answers (finish)
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
@@ -162,6 +167,35 @@ class ServiceHandler(tornado.web.RequestHandler):
         except UnicodeDecodeError:
             raise invalid_unicode(name or "path") from None
         return without_unseen(text)
+
+    def finish(self, chunk: Any = None) -> Any:
+        """Answer only once everything written so far is on the disk (the durable embedded engine; elsewhere
+        at once): the answer is the acknowledgement. A disk that fails makes the answer a 503 instead."""
+        if self._held is not None:
+            return self._held
+        barrier = durability_barrier(self.application.settings.get("mongo_client"))
+        if barrier is None:
+            return super().finish(chunk)
+        if chunk is not None:
+            self.write(chunk)
+        self._held = asyncio.ensure_future(self._finish_when_durable(barrier))
+        return self._held
+
+    async def _finish_when_durable(self, barrier: Any) -> None:
+        try:
+            await barrier
+        except ConnectionFailure as exc:  # store.journal.JournalFailed: nothing of this request is kept
+            self._held = None
+            self.clear()
+            self.send_error(503, exc_info=(type(exc), exc, exc.__traceback__))
+            return
+        super().finish()
+
+    async def durable(self) -> None:
+        """Wait for the disk before the first byte of a streamed answer (finish waits by itself)."""
+        barrier = durability_barrier(self.application.settings.get("mongo_client"))
+        if barrier is not None:
+            await barrier
 
     def limit_client(self, limiter: ClientRateLimiter | None) -> None:
         """429 when this client address has asked too often (what it asks for is costly to answer)."""

@@ -12,8 +12,9 @@ a caller is told can vanish in a crash. At start the folder's snapshot and journ
 
 from __future__ import annotations
 
+import contextvars
 import itertools
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,17 @@ from store.journal import Journal, JournalFailed, record_delete, record_drop, re
 
 EMBEDDED_URI_PREFIX = "mongomock://"  # memory only
 DURABLE_URI_PREFIX = "embedded:"  # embedded:<folder>
+
+# Set for an HTTP request (handlers/base.py): its writes do not each wait for the disk; the request
+# waits once, for all of them, before it answers (durability_barrier). A crash leaves a prefix of the
+# journal, so the last write being on the disk means every earlier one is: the answer is the
+# acknowledgement, and it is never given before the disk has what it acknowledges.
+_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("embedded_deferred_durability", default=False)
+
+
+def defer_durability() -> None:
+    """From here on in this task, writes return once journaled in memory; call durability_barrier before answering."""
+    _DEFERRED.set(True)
 
 # Update operators that can give a document a new value for a field.
 _SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")
@@ -288,7 +300,8 @@ class EmbeddedCollection:
                 seq = journal.append(record_delete(self._database, self.name, doc_id))
             else:
                 seq = journal.append(record_put(self._database, self.name, document))
-        await journal.durable(seq)
+        if not _DEFERRED.get():
+            await journal.durable(seq)
 
     async def insert_one(self, document: dict) -> Any:
         self._client.count()
@@ -424,7 +437,9 @@ class EmbeddedCollection:
         self._collection.drop()
         journal = self._client.journal
         if journal is not None:
-            await journal.durable(journal.append(record_drop(self._database, self.name)))
+            seq = journal.append(record_drop(self._database, self.name))
+            if not _DEFERRED.get():
+                await journal.durable(seq)
 
 
 class EmbeddedDatabase:
@@ -504,9 +519,17 @@ class EmbeddedClient:
             self._counter.count += 1
 
     async def settle(self) -> None:
-        """Before a read: wait for writes still on their way to the disk, so no answer shows what a crash could undo."""
-        if self.journal is not None and not self.journal.settled:
+        """Before a read: wait for writes still on their way to the disk, so no answer shows what a crash could
+        undo (a deferred request waits once, before it answers, for everything it may have read)."""
+        if self.journal is not None and not self.journal.settled and not _DEFERRED.get():
             await self.journal.durable()
+
+    def barrier(self) -> Awaitable[None] | None:
+        """What to await before answering: every write made so far on the disk (None: nothing to wait for)."""
+        journal = self.journal
+        if journal is None or journal.failed is not None or journal.settled:
+            return None
+        return journal.durable()
 
     def get_database(self, name: str) -> EmbeddedDatabase:
         # One wrapper per database: the collections' narrowing maps and unique-index flags live there.
