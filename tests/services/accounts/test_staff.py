@@ -462,10 +462,15 @@ def test_manage_argument_errors() -> None:
     assert missing.returncode == 2 and "--name" in missing.stderr
 
 
-def test_manage_refuses_the_embedded_engine() -> None:
+def test_manage_refuses_the_memory_engine_and_uses_the_durable_one(tmp_path: Path) -> None:
     result = manage("create-admin", "--login", "admin", "--name", "管理员", MONGODB_URI="mongomock://")
     assert result.returncode == 2
-    assert "embedded engine" in result.stderr and "BOOTSTRAP_ADMIN" in result.stderr
+    assert "memory-only engine" in result.stderr and "BOOTSTRAP_ADMIN" in result.stderr
+    durable = {"MONGODB_URI": f"embedded:{tmp_path / 'db'}", "ADMIN_PASSWORD": "Secret-pass-2026"}
+    made = manage("create-admin", "--login", "admin", "--name", "管理员", **durable)
+    assert made.returncode == 0, made.stderr
+    again = manage("create-admin", "--login", "admin2", "--name", "管理员", **durable)
+    assert again.returncode == 1 and "refused" in again.stderr  # the first one was kept in the folder
 
 
 def test_manage_checks_centre_and_password_before_connecting() -> None:
