@@ -25,6 +25,7 @@ from services.core.errors import (
 )
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.core.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
+from services.core.text import one_line
 
 PROVIDER = "portal"  # identity `portal::<account id>`
 MAX_NAME_LENGTH = 50
@@ -96,7 +97,7 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     WeChat): the new account joins them (proof: one browser, one session), unless they already
     have an account or a different ID number.
     """
-    name = form.get("name", "").strip()
+    name = one_line(form.get("name", "")).strip()
     problems: list[FieldError] = []
     if not name or len(name) > MAX_NAME_LENGTH:
         problems.append(field_error("name", "invalid_name", "error.invalid_name.portal", length=MAX_NAME_LENGTH))

@@ -25,6 +25,7 @@ from services.core.errors import (
     invalid,
 )
 from services.core.personal_data import mask_phone
+from services.core.text import one_line
 from services.core.work_calendar import YearCalendar, get_year_calendar, set_year_calendar
 from settings import SettingsError
 
@@ -180,7 +181,7 @@ async def create_staff(
     phone: str | None = None,
 ) -> StaffMember:
     """Create an account; `actor` None only for the first administrator (manage.py, bootstrap)."""
-    login = normalise_login(login)
+    login, name = normalise_login(login), one_line(name)
     if actor is not None and not can_manage(actor, role, centre_id):
         raise _forbidden("create_mediator" if actor.role == CENTRE_ADMIN else "create_staff")
     problems = _check_account_fields(ctx, login, name, role, centre_id)

@@ -25,3 +25,11 @@ def has_lone_surrogate(text: str) -> bool:
 def without_unseen(text: str) -> str:
     """`text` without bidi controls, zero-width and control characters (tab and line breaks kept)."""
     return _UNSEEN.sub("", text)
+
+
+_BREAKS = re.compile("[\t\r\n\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A field of one line (a name, an address): tabs and line breaks become single spaces."""
+    return _BREAKS.sub(" ", text)

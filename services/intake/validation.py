@@ -21,6 +21,7 @@ from services.core.idnumbers import (
     check_uscc,
     normalise_mobile,
 )
+from services.core.text import one_line
 
 KINDS = ("worker", "employer")
 GENDERS = ("male", "female")
@@ -58,6 +59,7 @@ _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
 _PICKED = ("choice", "bool", "nationality")  # fields chosen from a list: "请选择" rather than "请填写"
+ONE_LINE = 200  # text fields this short are one line (names, addresses, titles); longer ones are free text
 
 
 @dataclass(frozen=True)
@@ -274,6 +276,8 @@ class _Checker:
             return value
         if not isinstance(value, str):
             raise _Bad("wrong_type", "error.wrong_type.text", label=spec.label)
+        if spec.kind == "text" and 0 < spec.max_len <= ONE_LINE:
+            value = one_line(value)  # a name or an address: no tab or line break
         if spec.max_len and len(value) > spec.max_len:
             raise _Bad("too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
         if spec.kind == "choice":

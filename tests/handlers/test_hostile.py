@@ -116,11 +116,13 @@ async def test_invisible_and_control_characters_are_removed_from_names_and_free_
     token = await sign_in(api, wechat)
     body = worker_body() | {"evidence": []}
     body["applicant"]["name"] = "张\u202e三\u200b\u2066"  # a right-to-left override, a zero-width space, an isolate
+    body["applicant"]["address"] = "上海市\n浦东新区\t世纪大道1号"  # one line: breaks become spaces
     body["claim"]["facts"] = "拖欠工资\u0000三个月\u202e0005\u200d\n共计"
     made = await api.call("POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": "hostile-3"})
     assert made.code == 201, made.body
     case = body_of(await api.call("GET", f"/api/mp/applications/{body_of(made)['serial']}", token=token))
     assert case["applicant"]["name"] == "张三"
+    assert case["applicant"]["address"] == "上海市 浦东新区 世纪大道1号"
     assert case["claim"]["facts"] == "拖欠工资三个月0005\n共计"
 
 
