@@ -214,9 +214,9 @@ def warn_about_start(settings: Settings, client: Any) -> None:
         journal = client.journal
         log.warning(
             "embedded engine in %s: durable (each write journaled and fsync'd before it is acknowledged), "
-            "%d documents loaded (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
-            embedded_folder(settings.mongodb_uri), client.loaded_documents, journal.snapshot_bytes,
-            journal.journal_bytes,
+            "%d documents loaded in %.2f s (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
+            embedded_folder(settings.mongodb_uri), client.loaded_documents, client.load_seconds,
+            journal.snapshot_bytes, journal.journal_bytes,
         )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -481,7 +482,9 @@ class EmbeddedClient:
         self._databases: dict[str, EmbeddedDatabase] = {}
         self.journal: Journal | None = None
         self.loaded_documents = 0
+        self.load_seconds = 0.0
         if folder is not None:
+            began = time.perf_counter()
             journal = Journal(folder)
             try:
                 self._replay(journal)
@@ -490,6 +493,7 @@ class EmbeddedClient:
                 raise
             journal.source = self._snapshot_source
             self.journal = journal
+            self.load_seconds = time.perf_counter() - began
 
     def _replay(self, journal: Journal) -> None:
         for record in journal.open().records:

@@ -35,6 +35,12 @@ BODIES = (
 )
 
 
+@pytest.fixture(params=["memory", "durable"])
+def env_overrides(request, tmp_path):
+    """The walk on both embedded engines: the durable one holds every answer until the disk has it."""
+    return {"MONGODB_URI": f"embedded:{tmp_path / 'db'}"} if request.param == "durable" else {}
+
+
 def _path(pattern: str, values: dict[str, str]) -> str:
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: values[m.group(1)], pattern)
     return path.replace("/?", "/").rstrip("$")

@@ -149,7 +149,16 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(wechat, tmp_path):
 def test_second_process_on_the_same_folder_refuses_to_start(tmp_path: Path, wechat: Any) -> None:
     folder = tmp_path / "db"
     env = server_environ(wechat.base_url, str(folder / "blobs"), MONGODB_URI=f"embedded:{folder}")
+    env.pop("UPLOAD_TMP_DIR", None)
+    # What a crash left half-written: an upload being received, a blob being encrypted.
+    (folder / "uploads" / "upload-k1ll3d").mkdir(parents=True)
+    (folder / "uploads" / "upload-k1ll3d" / "body").write_bytes(b"half a photo")
+    (folder / "blobs" / ".tmp").mkdir(parents=True)
+    (folder / "blobs" / ".tmp" / "0123.part").write_bytes(b"half a blob")
     first = ServerProcess(env, tmp_path / "first.log").start()
+    assert not (folder / "uploads" / "upload-k1ll3d").exists()
+    assert not list((folder / "blobs" / ".tmp").iterdir())
+    assert "removed 2 unfinished upload or blob file(s)" in first.log()
     try:
         second = ServerProcess(env, tmp_path / "second.log").start(wait=False)
         assert second.wait(30) == 2
