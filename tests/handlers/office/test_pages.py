@@ -254,3 +254,24 @@ async def test_password_guessing_is_rate_limited_per_client(office, app):
     await office.get("/office/login")
     codes = [(await office.post("/office/login", {"login": "nobody", "password": "x"})).code for _ in range(31)]
     assert codes[:30] == [401] * 30 and codes[30] == 429
+
+
+@pytest.mark.gen_test
+async def test_an_administrator_unlocks_a_locked_mediator_and_the_sign_in_page_names_who_helps(office, app):
+    from services.accounts.staff import authenticate
+
+    ctx = app.settings["services"].ctx
+    await make_staff(app, "li.ming")
+    await make_staff(app, "zhang.admin", role="centre_admin", name="张管理")
+    for _ in range(5):
+        with pytest.raises(Exception, match="bad_credentials"):
+            await authenticate(ctx, "li.ming", "Wrong-password-1", "203.0.113.9")
+    forgot = (await office.get("/office/forgot")).body.decode()
+    assert "张管理" in forgot and "忘记密码" in forgot
+    assert 'href="/office/forgot"' in (await office.get("/office/login")).body.decode()
+    await sign_in(office, "zhang.admin")
+    page = (await office.get("/office/staff")).body.decode()
+    assert "（已锁定）" in page and 'value="unlock"' in page
+    unlocked = await office.post("/office/staff", {"action": "unlock", "login": "li.ming"})
+    assert unlocked.code == 200 and "已解锁" in unlocked.body.decode() and "（已锁定）" not in unlocked.body.decode()
+    assert (await authenticate(ctx, "li.ming", STAFF_PASSWORD, "203.0.113.9")).login == "li.ming"
