@@ -275,3 +275,30 @@ async def test_an_administrator_unlocks_a_locked_mediator_and_the_sign_in_page_n
     unlocked = await office.post("/office/staff", {"action": "unlock", "login": "li.ming"})
     assert unlocked.code == 200 and "已解锁" in unlocked.body.decode() and "（已锁定）" not in unlocked.body.decode()
     assert (await authenticate(ctx, "li.ming", STAFF_PASSWORD, "203.0.113.9")).login == "li.ming"
+
+
+@pytest.mark.gen_test
+async def test_the_system_administrators_queue_shows_every_centre_and_filters_by_one(office, app, http_client,
+                                                                                     base_url):  # fmt: skip
+    ctx = app.settings["services"].ctx
+    pudong, _ = await new_case(app, street="川沙新镇", key="key-queue-pudong")
+    city, _ = await new_case(app, openid="o-city", street="某某街道", key="key-queue-city")
+    centres = {s: (await ctx.db["cases"].find_one({"_id": s}))["centre"]["id"] for s in (pudong, city)}
+    if centres[pudong] == centres[city]:  # routing put both in one centre: move one, as another routing would
+        other = next(c for c in ctx.settings.centres if c.id != centres[pudong])
+        await ctx.db["cases"].update_one({"_id": city}, {"$set": {"centre": {"id": other.id, "name": other.name}}})
+        centres[city] = other.id
+    await make_staff(app, "root.admin", role="system_admin")
+    await sign_in(office, "root.admin")
+    everything = (await office.get("/office/")).body.decode()
+    assert pudong in everything and city in everything and 'id="centre-filter"' in everything
+    one = (await office.get(f"/office/?centre={centres[pudong]}")).body.decode()
+    assert pudong in one and city not in one
+    assert (await office.get("/office/?centre=nowhere")).code == 422
+
+    await make_staff(app, "local.admin", role="centre_admin", centre_id=centres[pudong])
+    local = CookieClient(http_client, base_url)
+    await sign_in(local, "local.admin")
+    own = (await local.get("/office/")).body.decode()
+    assert pudong in own and city not in own and 'id="centre-filter"' not in own
+    assert (await local.get(f"/office/?centre={centres[city]}")).code == 422
