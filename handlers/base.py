@@ -173,6 +173,7 @@ class ServiceHandler(tornado.web.RequestHandler):
         at once): the answer is the acknowledgement. A disk that fails makes the answer a 503 instead."""
         if self._held is not None:
             return self._held
+        defer_durability(False)  # what this task does after answering (a follow-up it spawns) waits itself
         barrier = durability_barrier(self.application.settings.get("mongo_client"))
         if barrier is None:
             return super().finish(chunk)

@@ -41,9 +41,10 @@ DURABLE_URI_PREFIX = "embedded:"  # embedded:<folder>
 _DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("embedded_deferred_durability", default=False)
 
 
-def defer_durability() -> None:
-    """From here on in this task, writes return once journaled in memory; call durability_barrier before answering."""
-    _DEFERRED.set(True)
+def defer_durability(deferred: bool = True) -> None:
+    """From here on in this task, writes return once journaled in memory; call durability_barrier before answering.
+    `False` once the answer is on its way: work after it (a follow-up spawned then) waits at each write."""
+    _DEFERRED.set(deferred)
 
 # Update operators that can give a document a new value for a field.
 _SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")

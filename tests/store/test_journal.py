@@ -224,3 +224,27 @@ async def test_an_update_bson_refuses_changes_nothing(tmp_path):
         await db["cases"].update_one({"_id": "a"}, {"$push": {"timeline": "\ud800"}})
     assert await db["cases"].find_one({"_id": "a"}) == {"_id": "a", "timeline": []}
     await client.close()
+
+
+@pytest.mark.gen_test
+async def test_a_request_defers_its_writes_and_waits_once_before_answering(tmp_path):
+    from store import defer_durability, durability_barrier
+
+    client, db = _open(tmp_path)
+
+    async def request() -> bool:
+        defer_durability()  # as ServiceHandler.prepare does
+        await db["counters"].find_one_and_update({"_id": "s"}, {"$inc": {"n": 1}}, upsert=True,
+                                                 return_document=ReturnDocument.AFTER)  # fmt: skip
+        await db["cases"].insert_one({"_id": "a"})
+        on_the_way = not client.journal.settled  # neither write waited for the disk
+        barrier = durability_barrier(client)
+        assert barrier is not None
+        await barrier  # ServiceHandler.finish: the answer goes out after this
+        defer_durability(False)
+        await db["cases"].insert_one({"_id": "followup"})  # after the answer: waits itself
+        return on_the_way and client.journal.settled
+
+    assert await asyncio.ensure_future(request())
+    assert durability_barrier(client) is None  # nothing left on its way
+    await client.close()
