@@ -185,7 +185,7 @@ class ServiceHandler(tornado.web.RequestHandler):
     async def _finish_when_durable(self, barrier: Any) -> None:
         try:
             await barrier
-        except ConnectionFailure as exc:  # store.journal.JournalFailed: nothing of this request is kept
+        except ConnectionFailure as exc:  # store.journal.JournalFailed: a 503, as every command from now on
             self._held = None
             self.clear()
             self.send_error(503, exc_info=(type(exc), exc, exc.__traceback__))
