@@ -131,3 +131,10 @@ def test_openapi_describes_exactly_the_api_routes():
 async def test_openapi_is_served(api):
     response = await api.call("GET", "/api/openapi.json")
     assert response.code == 200 and body_of(response)["openapi"].startswith("3.")
+
+
+def test_readyz_says_the_memory_engine_keeps_nothing():
+    from store import describe
+
+    assert describe("mongomock://") == {"engine": "embedded-memory", "durable": False}
+    assert describe("mongodb://db.internal:27017/") == {"engine": "mongodb", "durable": True}
