@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -17,6 +18,7 @@ import tornado.web
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
 from handlers.routes import ROUTES
+from handlers.uploads import clean_upload_folder
 from platforms.card import CardPlatformClient
 from platforms.pdf import PdfConverter
 from platforms.sms import NoSms, SmsProvider
@@ -31,12 +33,12 @@ from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
-from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings
+from settings import DEFAULT_PUBLIC_BASE_URL, DEFAULT_SECRET_RISKS, Settings, SettingsError, load_settings
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
-from store import CommandCounter, connect, is_embedded
-from store.blobs import open_blob_store
+from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
+from store.blobs import LocalBlobStore, open_blob_store
 from store.indexes import ensure_indexes
 from wechat.callback import SafeMode
 from wechat.client import WeChatApi
@@ -120,6 +122,8 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         wechat_mp=wechat_mp,
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
         sign_in_limiter=ClientRateLimiter(SIGN_INS_PER_CLIENT_PER_MINUTE),
+        mp_session_limiter=ClientRateLimiter(settings.mp_sessions_per_client_per_minute),
+        card_ticket_limiter=ClientRateLimiter(settings.card_tickets_per_client_per_minute),
         access_tokens=access_tokens,
         token_bridge=token_bridge,
         wechat_oa=wechat_oa,
@@ -165,9 +169,17 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
 
 
 async def start(app: tornado.web.Application) -> None:
-    """Work done once before serving: the indexes; the token bridge learns the serving loop."""
+    """Work done once before serving: the indexes; the token bridge learns the serving loop; on the
+    durable embedded engine (this process alone holds its folder), files left by a crash are removed."""
     services = app.settings["services"]
     services.token_bridge.bind(asyncio.get_running_loop())
+    settings = services.ctx.settings
+    if embedded_folder(settings.mongodb_uri):
+        removed = clean_upload_folder(settings.upload_tmp_dir)
+        if isinstance(services.blobs, LocalBlobStore):
+            removed += services.blobs.remove_partial()
+        if removed:
+            log.warning("removed %d unfinished upload or blob file(s) left by an earlier process", removed)
     await ensure_indexes(services.ctx.db)
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
@@ -179,11 +191,36 @@ async def start(app: tornado.web.Application) -> None:
 
 
 async def close(app: tornado.web.Application) -> None:
-    app.settings["services"].renderers.close()
-    await app.settings["services"].deadline_watch.stop()
-    await app.settings["services"].notification_sender.stop()  # lets a pass record what it sent
-    app.settings["services"].ctx.executor.shutdown(wait=False)
+    """Stop everything this process started: the rendering pool and LibreOffice (no orphans), the
+    background tasks, the thread pool, and the store (the durable engine finishes its journal)."""
+    services = app.settings["services"]
+    services.renderers.close()
+    await services.pdf.close()
+    await services.deadline_watch.stop()
+    await services.notification_sender.stop()  # lets a pass record what it sent
+    services.ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()
+
+
+def warn_about_start(settings: Settings, client: Any) -> None:
+    """Say out loud what a person must know about this start: default secrets, the engine in use."""
+    for name in settings.default_secrets:
+        log.warning("DEFAULT SECRET %s in use: anyone who reads this repository can %s; set %s before "
+                    "anything real", name, DEFAULT_SECRET_RISKS[name], name)  # fmt: skip
+    engine = describe(settings.mongodb_uri)
+    if not engine["durable"]:
+        log.warning(
+            "*** MEMORY-ONLY ENGINE (mongomock://): data lives in this process's memory only and is LOST "
+            "when it stops. Use MONGODB_URI=embedded:var/db or a MongoDB for anything real. ***"
+        )
+    elif is_embedded(settings.mongodb_uri):
+        journal = client.journal
+        log.warning(
+            "embedded engine in %s: durable (each write journaled and fsync'd before it is acknowledged), "
+            "%d documents loaded in %.2f s (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
+            embedded_folder(settings.mongodb_uri), client.loaded_documents, client.load_seconds,
+            journal.snapshot_bytes, journal.journal_bytes,
+        )  # fmt: skip
 
 
 async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
@@ -191,13 +228,11 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
         settings = start_standins(settings, port)
     app = make_app(settings)
     await start(app)
-    if is_embedded(settings.mongodb_uri):
-        log.warning(
-            "*** EMBEDDED ENGINE (mongomock://): data lives in this process's memory only and is LOST "
-            "when it stops. Set MONGODB_URI to a MongoDB for anything real. ***"
-        )
+    warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
-    app.listen(port, address=settings.listen_address, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
+    server = app.listen(
+        port, address=settings.listen_address, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES
+    )
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(
@@ -213,7 +248,14 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             settings.card_platform.base_url,
             port,
         )
-    await asyncio.Event().wait()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # an operator's stop: no orphaned workers, the journal closed
+        asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
+    server.stop()
+    await close(app)
+    log.warning("stopped")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))
-    except SettingsError as exc:
+    except (SettingsError, StoreError) as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -41,6 +41,9 @@ class StaffListHandler(OfficeHandler):
             elif action in ("activate", "deactivate"):
                 await staff.set_active(self.ctx, self.staff_member, arg("login", ""), action == "activate")
                 done = text("office.done.staff_activated" if action == "activate" else "office.done.staff_deactivated")
+            elif action == "unlock":
+                await staff.unlock(self.ctx, self.staff_member, arg("login", ""))
+                done = text("office.done.unlocked")
             elif action == "reset":
                 await staff.reset_password(self.ctx, self.staff_member, arg("login", ""), arg("password", ""))
                 done = text("office.done.password_reset")

@@ -32,6 +32,8 @@ class CaseHandler(OfficeHandler):
 class CaseActionHandler(CaseHandler):
     """POST /office/cases/{serial}/{action}: one action, then back to the case page (or its errors)."""
 
+    get = tornado.web.RequestHandler.get  # not the case page's: an action is only ever posted (405, Allow: POST)
+
     @tornado.web.authenticated
     async def post(self, serial: str, action: str) -> None:
         member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments

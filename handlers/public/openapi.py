@@ -23,6 +23,8 @@ def _responses(ok_status: str, ok: dict[str, Any], description: str, *errors: st
 
 ERROR_TEXT = {
     "400": "bad input",
+    "413": "body too large",
+    "415": "not JSON (Content-Type application/json required), or a file type not accepted",
     "401": "not signed in or token expired",
     "404": "not found",
     "409": "not allowed in the case's current state (status, a revised draft, answered already)",
@@ -186,7 +188,35 @@ def _party_paths() -> dict[str, Any]:
     return paths
 
 
+# What each stored evidence file or generated document is sent back as (services/intake/evidence.py).
+FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "application/zip", "application/msword",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
+DOCUMENT_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/pdf")
+
+
+def _binary(*types: str) -> dict[str, Any]:
+    return {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types}}
+
+
+def _complete(document: dict[str, Any]) -> dict[str, Any]:
+    """What every operation of a kind can answer, said once: a bearer operation 401; a JSON body 400
+    (malformed, invalid Unicode), 413 and 415 (handlers/base.py's json_body)."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            statuses = ["401"] if operation.get("security") == BEARER else []
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                statuses += ["400", "413", "415"]
+            for status in statuses:
+                responses.setdefault(status, {"description": ERROR_TEXT[status], **_json(ERROR)})
+    return document
+
+
 def openapi_document() -> dict[str, Any]:
+    return _complete(_document())
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "劳动人事争议在线调解 — 小程序接口", "version": "1.0.0"},
@@ -330,6 +360,11 @@ def openapi_document() -> dict[str, Any]:
                         "kind": {"type": "string", "enum": ["image", "pdf", "word", "zip"]},
                         "size": {"type": "integer"},
                         "created_at": {"type": "string"},
+                        "captured_at": {
+                            "type": "string", "nullable": True,
+                            "description": "a photo's capture time from its EXIF, as the camera recorded it "
+                            "(ISO 8601; with the UTC offset where the camera wrote one); the stored copy has no EXIF",
+                        },
                     },
                 },
                 **PARTY_SCHEMAS,
@@ -361,7 +396,14 @@ def openapi_document() -> dict[str, Any]:
                         "429",
                         "503",
                     ),
-                }
+                },
+                "delete": {
+                    "operationId": "signOut",
+                    "summary": "Sign out: every bearer token of the caller stops working (on every device)",
+                    "security": BEARER,
+                    "responses": {"204": {"description": "signed out"},
+                                  "401": {"description": ERROR_TEXT["401"], **_json(ERROR)}},
+                },
             },
             "/api/mp/applications": {
                 "get": {
@@ -407,7 +449,7 @@ def openapi_document() -> dict[str, Any]:
                         "required": True,
                         **_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
                     },
-                    "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503"),
+                    "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "422", "503"),
                 }
             },
             "/api/mp/applications/{serial}/documents": {
@@ -436,7 +478,8 @@ def openapi_document() -> dict[str, Any]:
                         {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}},
                     ],
                     "responses": {
-                        "200": {"description": "the file"},
+                        "200": {"description": "the file", **_binary(*DOCUMENT_TYPES)},
+                        "400": {"description": "a format other than docx or pdf", **_json(ERROR)},
                         "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
                         "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
                     },
@@ -476,13 +519,14 @@ def openapi_document() -> dict[str, Any]:
                     "security": BEARER,
                     "parameters": [KIND_PARAM],
                     "requestBody": {"required": True, **_json({"type": "object"})},
-                    "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "422", "503"),
+                    "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "404", "422", "503"),
                 },
                 "delete": {
                     "summary": "Drop the draft",
                     "security": BEARER,
                     "parameters": [KIND_PARAM],
-                    "responses": {"204": {"description": "dropped"}},
+                    "responses": {"204": {"description": "dropped"},
+                                  "404": {"description": "no such kind of application", **_json(ERROR)}},
                 },
             },
             "/api/mp/drafts/{kind}/submit": {
@@ -543,7 +587,8 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        **_responses("201", {"$ref": "#/components/schemas/StoredFile"}, "stored", "400", "401", "422"),
+                        **_responses("201", {"$ref": "#/components/schemas/StoredFile"}, "stored", "400", "401", "413",
+                                     "415", "422"),
                         "413": {"description": "file larger than the limit (20 MB)", **_json(ERROR)},
                         "415": {"description": "not a photo, PDF, Word file or .zip (by content)", **_json(ERROR)},
                         "503": {"description": ERROR_TEXT["503"], **_json(ERROR)},
@@ -563,10 +608,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": {
-                            "description": "the file (Content-Disposition: attachment)",
-                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-                        },
+                        "200": {"description": "the file (Content-Disposition: attachment)", **_binary(*FILE_TYPES)},
                         **_responses("404", ERROR, "not found (or not yours)", "401", "503"),
                     },
                 }

@@ -29,10 +29,15 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     now = ctx.clock()
     calendar = await load_work_calendar(ctx)
     today = now.astimezone(SHANGHAI).date()
-    before = start_of_day_utc(latest_overdue_receipt(today, calendar) + timedelta(days=1))
-    query = {"status": {"$nin": sorted(workflow.CLOSED)}, "created_at": {"$lt": before},
-             "overdue_notified_at": None}  # fmt: skip
-    docs = await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
+    ids = [c.id for c in ctx.settings.centres]
+    # Each centre by its own calendar (its local holidays move its deadlines); any other by the national one.
+    scopes = [({"centre.id": i}, calendar.for_centre(i)) for i in ids] + [({"centre.id": {"$nin": ids}}, calendar)]
+    docs: list[dict] = []
+    for scope, centre_calendar in scopes:
+        before = start_of_day_utc(latest_overdue_receipt(today, centre_calendar) + timedelta(days=1))
+        query = {**scope, "status": {"$nin": sorted(workflow.CLOSED)}, "created_at": {"$lt": before},
+                 "overdue_notified_at": None}  # fmt: skip
+        docs += await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
     told = 0
     for doc in docs:
         lines = [("serial", doc["_id"]), ("next_step", msg("notice.value.may_arbitrate"))]

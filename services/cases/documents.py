@@ -67,8 +67,15 @@ class Renderers:
         return await asyncio.get_running_loop().run_in_executor(self._executor(), job)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the workers now (a render in progress is abandoned: its request is ending with the server)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            workers = list(getattr(pool, "_processes", {}).values())  # CPython's ProcessPoolExecutor
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.join(5)
 
 
 _worker_renderers: dict[str, DocumentRenderer] = {}

@@ -22,6 +22,8 @@ from services.core.work_calendar import WorkCalendar, load_work_calendar
 
 QUEUE_PAGE_SIZE = 20
 MAX_QUEUE_PAGE = 100_000  # far beyond any queue; keeps `skip` inside what MongoDB accepts
+# Filter dates within these (0001-01-01 or 9999-12-31 would overflow when turned into UTC times).
+FIRST_FILTER_DATE, LAST_FILTER_DATE = date(2000, 1, 1), date(2199, 12, 31)
 REMINDER_DAYS = 3  # a case this close to its deadline is flagged to the mediator
 
 QUEUE_FIELDS = {
@@ -40,6 +42,7 @@ class QueueFilter:
     mediator: str = ""  # a login, or "none" for unassigned
     overdue: bool = False
     page: int = 1
+    centre: str = ""  # system administrators: one centre's cases (empty: every centre)
 
 
 def parse_filter(query: Mapping[str, str]) -> QueueFilter:
@@ -49,7 +52,7 @@ def parse_filter(query: Mapping[str, str]) -> QueueFilter:
     return QueueFilter(
         status=query.get("status", ""), cause=query.get("cause", ""), mediator=query.get("mediator", ""),
         date_from=_date(query.get("from", ""), "from"), date_to=_date(query.get("to", ""), "to"),
-        overdue=query.get("overdue", "") == "1", page=page,
+        overdue=query.get("overdue", "") == "1", page=page, centre=query.get("centre", ""),
     )  # fmt: skip
 
 
@@ -57,16 +60,32 @@ def _date(value: str, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise invalid(field, "invalid", "error.invalid.date") from None
+    if not FIRST_FILTER_DATE <= day <= LAST_FILTER_DATE:
+        raise invalid(field, "out_of_range", "error.out_of_range.queue_date",
+                      first=FIRST_FILTER_DATE.isoformat(), last=LAST_FILTER_DATE.isoformat())  # fmt: skip
+    return day
+
+
+def queue_scope(ctx: ServiceContext, member: StaffMember, centre: str) -> dict[str, Any]:
+    """Whose cases a queue shows: a system administrator's every centre's (or the one chosen), anyone
+    else's their own centre's (another centre asked for is refused)."""
+    if centre and not any(c.id == centre for c in ctx.settings.centres):
+        raise invalid("centre", "not_allowed", "error.not_allowed.centre")
+    if member.role == SYSTEM_ADMIN:
+        return {"centre.id": centre} if centre else {}
+    if centre and centre != member.centre_id:
+        raise invalid("centre", "not_allowed", "error.not_allowed.centre")
+    return {"centre.id": member.centre_id}
 
 
 async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) -> dict[str, Any]:
-    """One page of the member's centre's cases, newest first, with their deadlines."""
+    """One page of the cases the member sees (queue_scope), newest first, with their deadlines."""
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    query: dict[str, Any] = {"centre.id": member.centre_id}
+    query: dict[str, Any] = queue_scope(ctx, member, filters.centre)
     if filters.status:
         if filters.status not in workflow.STATUSES:
             raise invalid("status", "not_allowed", "error.not_allowed.status")
@@ -103,7 +122,8 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
 def _deadline_view(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
     """The 15-day period (调解仲裁法 art. 14), or the date both parties consented to; `day15`: the case has reached
     its last day (or passed it) and the mediator records the parties' consent to go on, or ends it."""
-    deadline: Deadline = mediation_deadline(doc["created_at"], calendar)
+    centre = (doc.get("centre") or {}).get("id", "")  # the centre's own entries count too
+    deadline: Deadline = mediation_deadline(doc["created_at"], calendar.for_centre(centre))
     extended = doc.get("mediation_extended_to")
     due = date.fromisoformat(extended) if extended else deadline.due
     provisional = deadline.provisional and not extended
@@ -131,6 +151,7 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "respondent_name": doc["respondent"]["name"],
         "cause": items[0]["cause_level1_label"] if items else "",
         "mediator": (doc.get("mediator") or {}).get("name", ""),
+        "centre_name": (doc.get("centre") or {}).get("name", ""),
         "created_at": shanghai_iso(doc["created_at"]),
         "deadline": _deadline_view(doc, calendar, today),
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
@@ -152,7 +173,9 @@ async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> 
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     received = datetime.fromisoformat(case_view["created_at"])
-    shown = {"created_at": received, "status": case_view["status"],
+    # The applicant's view names the centre; its id (whose own calendar entries count) is the settings'.
+    centre = next((c.id for c in ctx.settings.centres if c.name == case_view.get("centre")), "")
+    shown = {"created_at": received, "status": case_view["status"], "centre": {"id": centre},
              "mediation_extended_to": case_view.get("mediation_extended_to")}  # fmt: skip
     return _deadline_view(shown, calendar, today)
 

@@ -16,6 +16,7 @@ from i18n import Msg, msg
 from services.core.errors import FieldError, ValidationFailed, field_error
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, check_uscc
 from services.core.phones import parse_phone
+from services.core.text import one_line
 from services.directory.regions import regions
 
 KINDS = ("worker", "employer")
@@ -54,6 +55,7 @@ _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
 _PICKED = ("choice", "bool", "nationality", "address")  # fields chosen from a list: "请选择" rather than "请填写"
+ONE_LINE = 200  # text fields this short are one line (names, addresses, titles); longer ones are free text
 
 
 @dataclass(frozen=True)
@@ -305,6 +307,8 @@ class _Checker:
             return self.address(path, spec, value)
         if not isinstance(value, str):
             raise _Bad("wrong_type", "error.wrong_type.text", label=spec.label)
+        if spec.kind == "text" and 0 < spec.max_len <= ONE_LINE:
+            value = one_line(value)  # a name or an address: no tab or line break
         if spec.max_len and len(value) > spec.max_len:
             raise _Bad("too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
         if spec.kind == "choice":
