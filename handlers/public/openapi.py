@@ -178,13 +178,7 @@ def _party_paths() -> dict[str, Any]:
         "The case's documents, every version", "200",
         {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
         ("401", "404"), [SERIAL_PARAM])}
-    paths[respondent + "/documents/{document_id}"] = {"get": {
-        "summary": "Download a document (.docx; ?format=pdf where LibreOffice is installed)", "security": BEARER,
-        "parameters": [SERIAL_PARAM, DOCUMENT_PARAM,
-                       {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}}],
-        "responses": {"200": {"description": "the file"},
-                      "404": {"description": ERROR_TEXT["404"], **_json(ERROR)}},
-    }}  # fmt: skip
+    paths[respondent + "/documents/{document_id}"] = {"get": _document_download()}
     return paths
 
 
@@ -196,6 +190,22 @@ DOCUMENT_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingm
 
 def _binary(*types: str) -> dict[str, Any]:
     return {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types}}
+
+
+def _document_download() -> dict[str, Any]:
+    """A party's download of one of their case's documents (the applicant's and the respondent's alike)."""
+    return {
+        "summary": "Download a document (.docx as issued; ?format=pdf where LibreOffice is installed)",
+        "security": BEARER,
+        "parameters": [SERIAL_PARAM, DOCUMENT_PARAM,
+                       {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}}],
+        "responses": {
+            "200": {"description": "the file", **_binary(*DOCUMENT_TYPES)},
+            "400": {"description": "a format other than docx or pdf", **_json(ERROR)},
+            "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
+            "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
+        },
+    }  # fmt: skip
 
 
 def _complete(document: dict[str, Any]) -> dict[str, Any]:
@@ -467,24 +477,7 @@ def _document() -> dict[str, Any]:
                     ),  # fmt: skip
                 }
             },
-            "/api/mp/applications/{serial}/documents/{document_id}": {
-                "get": {
-                    "summary": "Download a document (.docx as issued; ?format=pdf where LibreOffice is installed)",
-                    "security": BEARER,
-                    "parameters": [
-                        SERIAL_PARAM,
-                        {"name": "document_id", "in": "path", "required": True,
-                         "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
-                        {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}},
-                    ],
-                    "responses": {
-                        "200": {"description": "the file", **_binary(*DOCUMENT_TYPES)},
-                        "400": {"description": "a format other than docx or pdf", **_json(ERROR)},
-                        "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
-                        "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
-                    },
-                }
-            },
+            "/api/mp/applications/{serial}/documents/{document_id}": {"get": _document_download()},
             "/api/mp/applications/{serial}/clarified": {
                 "post": {
                     "summary": "Confirm the request items the mediator pushed, or ask for a change with a comment",

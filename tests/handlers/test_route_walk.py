@@ -26,6 +26,7 @@ SAMPLES = {
     "step": "applicant",
     "ticket": "A" * 20,
     "action": "accept",
+    "token": "B" * 24,
 }
 # Hostile first: the empty body that follows may close the case (a withdrawal), ending what can be reached.
 BODIES = (
