@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -17,6 +18,7 @@ import tornado.web
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
 from handlers.routes import ROUTES
+from handlers.uploads import clean_upload_folder
 from platforms.card import CardPlatformClient
 from platforms.pdf import PdfConverter
 from platforms.sms import NoSms, SmsProvider
@@ -24,6 +26,7 @@ from services.accounts.mp_sessions import SessionTokens
 from services.accounts.staff import ensure_bootstrap_admin
 from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Renderers
+from services.cases.outbox import check_templates
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
@@ -32,12 +35,12 @@ from services.directory import centres
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
-from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings
+from settings import DEFAULT_PUBLIC_BASE_URL, DEFAULT_SECRET_RISKS, Settings, SettingsError, load_settings
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
-from store import CommandCounter, connect, is_embedded
-from store.blobs import open_blob_store
+from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
+from store.blobs import LocalBlobStore, open_blob_store
 from store.indexes import ensure_indexes
 from wechat.callback import SafeMode
 from wechat.client import WeChatApi
@@ -100,7 +103,9 @@ def wechat_clients(settings: Settings, db: Any, clock: Any = utc_now) -> WeChatC
 
 def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
     """Build the application; call on the event loop that will serve it (the Mongo client binds to it)."""
+    check_templates(settings)  # a notification kind without its templates refuses the start
     client, ctx = service_context(settings, counter)
+    sms = sms_provider(settings.sms_provider)
     wechat = wechat_clients(settings, ctx.db, ctx.clock)
     access_tokens, token_bridge, wechat_oa, wechat_mp = (
         wechat.access_tokens,
@@ -119,6 +124,8 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         wechat_mp=wechat_mp,
         progress_limiter=ClientRateLimiter(settings.progress_per_client_per_minute),
         sign_in_limiter=ClientRateLimiter(SIGN_INS_PER_CLIENT_PER_MINUTE),
+        mp_session_limiter=ClientRateLimiter(settings.mp_sessions_per_client_per_minute),
+        card_ticket_limiter=ClientRateLimiter(settings.card_tickets_per_client_per_minute),
         access_tokens=access_tokens,
         token_bridge=token_bridge,
         wechat_oa=wechat_oa,
@@ -132,7 +139,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         ),
         taxonomies=Taxonomies.load(settings.centres),
         card=CardPlatformClient(settings.card_platform, ctx.run_blocking),
-        sms=sms_provider(settings.sms_provider),
+        sms=sms,
         renderers=Renderers({c.id: c.templates_dir for c in settings.centres}),
         pdf=PdfConverter(),
         blobs=open_blob_store(
@@ -143,7 +150,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
             current_version=settings.current_key_version,
             executor=ctx.executor,
         ),
-        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp),
+        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms),
         deadline_watch=DeadlineWatch(ctx),
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
@@ -173,9 +180,18 @@ def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
 
 
 async def start(app: tornado.web.Application) -> None:
-    """Work done once before serving: the indexes, the centres of a fresh database; the token bridge learns the loop."""
+    """Work done once before serving: the indexes, the centres of a fresh database; the token bridge
+    learns the serving loop; on the durable embedded engine (this process alone holds its folder),
+    files left by a crash are removed."""
     services = app.settings["services"]
     services.token_bridge.bind(asyncio.get_running_loop())
+    settings = services.ctx.settings
+    if embedded_folder(settings.mongodb_uri):
+        removed = clean_upload_folder(settings.upload_tmp_dir)
+        if isinstance(services.blobs, LocalBlobStore):
+            removed += services.blobs.remove_partial()
+        if removed:
+            log.warning("removed %d unfinished upload or blob file(s) left by an earlier process", removed)
     await ensure_indexes(services.ctx.db)
     await centres.seed(services.ctx)
     await centres.directory(services.ctx)
@@ -190,12 +206,37 @@ async def start(app: tornado.web.Application) -> None:
 
 
 async def close(app: tornado.web.Application) -> None:
-    app.settings["services"].renderers.close()
-    await app.settings["services"].deadline_watch.stop()
-    await app.settings["services"].staff_messages.stop()
-    await app.settings["services"].notification_sender.stop()  # lets a pass record what it sent
-    app.settings["services"].ctx.executor.shutdown(wait=False)
+    """Stop everything this process started: the rendering pool and LibreOffice (no orphans), the
+    background tasks, the thread pool, and the store (the durable engine finishes its journal)."""
+    services = app.settings["services"]
+    services.renderers.close()
+    await services.pdf.close()
+    await services.deadline_watch.stop()
+    await services.staff_messages.stop()
+    await services.notification_sender.stop()  # lets a pass record what it sent
+    services.ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()
+
+
+def warn_about_start(settings: Settings, client: Any) -> None:
+    """Say out loud what a person must know about this start: default secrets, the engine in use."""
+    for name in settings.default_secrets:
+        log.warning("DEFAULT SECRET %s in use: anyone who reads this repository can %s; set %s before "
+                    "anything real", name, DEFAULT_SECRET_RISKS[name], name)  # fmt: skip
+    engine = describe(settings.mongodb_uri)
+    if not engine["durable"]:
+        log.warning(
+            "*** MEMORY-ONLY ENGINE (mongomock://): data lives in this process's memory only and is LOST "
+            "when it stops. Use MONGODB_URI=embedded:var/db or a MongoDB for anything real. ***"
+        )
+    elif is_embedded(settings.mongodb_uri):
+        journal = client.journal
+        log.warning(
+            "embedded engine in %s: durable (each write journaled and fsync'd before it is acknowledged), "
+            "%d documents loaded in %.2f s (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
+            embedded_folder(settings.mongodb_uri), client.loaded_documents, client.load_seconds,
+            journal.snapshot_bytes, journal.journal_bytes,
+        )  # fmt: skip
 
 
 async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
@@ -203,13 +244,11 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
         settings = start_standins(settings, port)
     app = make_app(settings)
     await start(app)
-    if is_embedded(settings.mongodb_uri):
-        log.warning(
-            "*** EMBEDDED ENGINE (mongomock://): data lives in this process's memory only and is LOST "
-            "when it stops. Set MONGODB_URI to a MongoDB for anything real. ***"
-        )
+    warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
-    app.listen(port, address=settings.listen_address, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
+    server = app.listen(
+        port, address=settings.listen_address, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES
+    )
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(
@@ -225,7 +264,14 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             settings.card_platform.base_url,
             port,
         )
-    await asyncio.Event().wait()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # an operator's stop: no orphaned workers, the journal closed
+        asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
+    server.stop()
+    await close(app)
+    log.warning("stopped")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))
-    except SettingsError as exc:
+    except (SettingsError, StoreError) as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -24,16 +24,22 @@ from services.cases import counters
 from services.core.errors import ServiceError
 from services.directory import centres
 from settings import Settings, SettingsError, load_settings
-from store import is_embedded
+from store import StoreError
 from store.indexes import ensure_indexes
 from wechat.errors import WeChatRefused, WeChatUnavailable
 from wechat.menu import publish, render_menu
 
 EMBEDDED_REFUSAL = (
-    "refusing: MONGODB_URI is the embedded engine (mongomock://), whose data lives in one process only;\n"
-    "an administrator created here would vanish when this command exits. Either point MONGODB_URI at a\n"
-    "MongoDB, or start the server with BOOTSTRAP_ADMIN=login:password to create the first administrator\n"
-    "inside the server's own process."
+    "refusing: MONGODB_URI is the memory-only engine (mongomock://), whose data lives in one process only;\n"
+    "an administrator created here would vanish when this command exits. Point MONGODB_URI at a MongoDB or\n"
+    "at the durable embedded engine (embedded:var/db, while the server is stopped), or start the server with\n"
+    "BOOTSTRAP_ADMIN=login:password to create the first administrator inside the server's own process."
+)
+
+RECOUNT_REFUSAL = (
+    "refusing: MONGODB_URI is the memory-only engine (mongomock://), whose data lives in one process only: a\n"
+    "recount here would count a fresh, empty store. Point MONGODB_URI at a MongoDB or at the durable embedded\n"
+    "engine (embedded:var/db, while the server is stopped)."
 )
 
 
@@ -128,10 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _run(args, settings)
+    except StoreError as exc:  # the durable embedded engine's folder is held by the running server
+        print(f"refusing: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "menu":
         return menu_command(settings, args.action)
-    if is_embedded(settings.mongodb_uri):
-        print(EMBEDDED_REFUSAL, file=sys.stderr)
+    if settings.mongodb_uri.startswith("mongomock://"):
+        print(RECOUNT_REFUSAL if args.command == "recount" else EMBEDDED_REFUSAL, file=sys.stderr)
         return 2
     if args.command == "recount":
         return asyncio.run(recount_command(settings, args.repair))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ DEV_CARD_PUBLIC_KEY = (
     "04a1fb2e1fb7ac0ea32cba4f3e965d019e896277a397c3588394330c903695d7d9"
     "b34c9b556172bde32d6dc13c41ce6b88f8e650b5797ca1fdc96e5c70cabe151e"
 )
+
+
+# The memory-only embedded engine (tests) and the durable one in a folder (store/journal.py).
+MEMORY_ENGINE = "mongomock://"
+DURABLE_ENGINE = "embedded:"
+DEFAULT_MONGODB_URI = "embedded:var/db"
 
 
 class SettingsError(Exception):
@@ -63,11 +70,36 @@ class Centre:
     phone: str = ""
     parent: str = ""  # the centre above (its id), which manages this one
     courts: tuple[str, ...] = ()  # the courts that invited it
+    # What the documents and the respondent's invitation need of a centre (read through
+    # services/cases/centre_rules.py, the one place that knows where they are kept):
+    basic_court: str = ""  # the basic court where the centre sits (judicial confirmation, 民事诉讼法 art. 205)
+    arbitration_commissions: tuple[tuple[str, str], ...] = ()  # region code -> commission, where not the default
+    respondent_answer_days: int = 5  # working days the respondent has to answer the invitation
+    invite_respondent_on: str = "accept"  # "accept" (受理) or "submit": when the respondent is invited
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """One message template of a platform: its id and which notification line fills each of its keys, in order
+    (`keyword1: serial`), so that a key means the same thing in every message of a kind."""
+
+    template_id: str
+    keys: tuple[tuple[str, str], ...]  # (template key, line name)
+
+
+@dataclass(frozen=True)
+class KindTemplates:
+    """The templates of one notification kind (config.yaml `notification_templates.kinds.<kind>`)."""
+
+    official_account: MessageTemplate | None = None
+    mini_program: MessageTemplate | None = None  # optional: subscribe messages need the person's grant anyway
+    sms: MessageTemplate | None = None  # kinds sent to a respondent: a gateway's template with its parameters
 
 
 @dataclass(frozen=True)
 class NotificationSettings:
-    """The background sender (config.yaml `notification_sender:`) and message templates (`wechat_templates:`)."""
+    """The background sender (config.yaml `notification_sender:`) and message templates
+    (`notification_templates:`)."""
 
     sender_enabled: bool = True  # NOTIFICATION_SENDER=off: this process does not send (another one does)
     poll_seconds: float = 0.5
@@ -78,10 +110,8 @@ class NotificationSettings:
     backoff_cap_seconds: float = 300.0
     give_up_hours: float = 48.0
     rate_per_second: float = 20.0  # per WeChat app id, in this process
-    oa_templates: dict[str, str] = field(default_factory=dict)  # notification kind or "default" -> template id
-    mp_templates: dict[str, str] = field(default_factory=dict)  # kind or "default" -> subscribe template id
+    kinds: dict[str, KindTemplates] = field(default_factory=dict)  # notification kind -> its templates
     mp_page: str = "pages/cases/detail"
-    mp_keys: tuple[str, ...] = ("thing1", "thing2", "thing3", "thing4", "thing5")
 
 
 @dataclass(frozen=True)
@@ -132,7 +162,7 @@ class Settings:
     centres: tuple[Centre, ...]
     default_centre: str
     public_base_url: str = "http://127.0.0.1:8000"  # where people's browsers reach us (links in messages)
-    blob_dir: str = "var/blobs"  # the embedded engine's blob folder (a real MongoDB uses GridFS)
+    blob_dir: str = "var/blobs"  # the embedded engine's blob folder (a real MongoDB uses GridFS); see load_settings
     behind_proxy: bool = False  # trust X-Real-IP / X-Forwarded-For only behind our own load balancer
     evidence: EvidenceLimits = field(default_factory=EvidenceLimits)
     upload_tmp_dir: str = ""  # private folders for uploads being received; empty: the system's temp folder
@@ -148,6 +178,12 @@ class Settings:
     collective_window_days: int = 30  # config.yaml `collective:`: applications against one employer within this
     collective_threshold: int = 10  # ... by this many workers with a common claim raise an alert (调解仲裁法 art. 7)
     uses_dev_secrets: bool = field(default=False)
+    # Per client address and process (each call costs a call to WeChat, or an image and a call to the card
+    # platform); config.yaml `client_rate_limits:`, RATE_LIMIT_* in the environment (benches lift them).
+    mp_sessions_per_client_per_minute: int = 30
+    card_tickets_per_client_per_minute: int = 20
+    # The names (environment variables) of every published development key or secret in use.
+    default_secrets: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -181,6 +217,16 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
     raw: dict[str, Any] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     wechat = raw.get("wechat", {})
     limits = raw.get("progress_rate_limit", {})
+    mongodb_uri = env.get("MONGODB_URI", raw.get("mongodb_uri", DEFAULT_MONGODB_URI))
+    # Beside embedded:<folder>, its blobs and the uploads being received (cleaned at its start);
+    # the memory engine keeps var/blobs and the system's temp folder.
+    folder = mongodb_uri[len(DURABLE_ENGINE) :] if mongodb_uri.startswith(DURABLE_ENGINE) else ""
+    blob_dir = env.get("BLOB_DIR", raw.get("blob_dir") or "") or (
+        str(Path(folder) / "blobs") if folder else "var/blobs"
+    )
+    upload_tmp_dir = env.get("UPLOAD_TMP_DIR", raw.get("upload_tmp_dir") or "") or (
+        str(Path(folder) / "uploads") if folder else ""
+    )
     data_key_text = env.get("DATA_KEY", DEV_DATA_KEY)
     lookup_key = env.get("LOOKUP_KEY", DEV_LOOKUP_KEY)
     cookie_secret = env.get("COOKIE_SECRET", DEV_COOKIE_SECRET)
@@ -199,13 +245,19 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             phone=c.get("phone", ""),
             parent=c.get("parent", ""),
             courts=tuple(c.get("courts", [])),
+            basic_court=c.get("basic_court", ""),
+            arbitration_commissions=tuple(
+                (str(k), str(v)) for k, v in (c.get("arbitration_commissions") or {}).items()
+            ),
+            respondent_answer_days=int(c.get("respondent_answer_days", 5)),
+            invite_respondent_on=str(c.get("invite_respondent_on", "accept")),
         )
         for c in raw.get("centres", [])
     )
     settings = Settings(
         app_env=env.get("APP_ENV", raw.get("app_env", "development")),
         port=int(raw.get("port", 8000)),
-        mongodb_uri=env.get("MONGODB_URI", raw.get("mongodb_uri", "mongomock://")),
+        mongodb_uri=mongodb_uri,
         mongodb_database=env.get("MONGODB_DATABASE", raw.get("mongodb_database", "")),
         wechat_api_base=env.get("WECHAT_API_BASE", wechat.get("api_base", "https://api.weixin.qq.com/")),
         wechat_oauth_base=env.get("WECHAT_OAUTH_BASE", wechat.get("oauth_base", "https://open.weixin.qq.com/connect/")),
@@ -227,10 +279,10 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         centres=centres,
         default_centre=raw.get("default_centre", centres[0].id if centres else ""),
         public_base_url=env.get("PUBLIC_BASE_URL", raw.get("public_base_url", DEFAULT_PUBLIC_BASE_URL)).rstrip("/"),
-        blob_dir=env.get("BLOB_DIR", raw.get("blob_dir", "var/blobs")),
+        blob_dir=blob_dir,
         behind_proxy=env.get("BEHIND_PROXY", str(raw.get("behind_proxy", False))).lower() in ("1", "true", "yes"),
         evidence=_evidence_limits(raw.get("evidence") or {}),
-        upload_tmp_dir=env.get("UPLOAD_TMP_DIR", raw.get("upload_tmp_dir", "")),
+        upload_tmp_dir=upload_tmp_dir,
         wechat_menu=raw.get("wechat_menu") or {},
         wechat_clicks=raw.get("wechat_clicks") or {},
         bootstrap_admin=env.get("BOOTSTRAP_ADMIN", ""),
@@ -242,6 +294,10 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
         collective_window_days=int((raw.get("collective") or {}).get("window_days", 30)),
         collective_threshold=int((raw.get("collective") or {}).get("threshold", 10)),
+        mp_sessions_per_client_per_minute=int(env.get(
+            "RATE_LIMIT_MP_SESSIONS", (raw.get("client_rate_limits") or {}).get("mp_sessions_per_minute", 30))),
+        card_tickets_per_client_per_minute=int(env.get(
+            "RATE_LIMIT_CARD_TICKETS", (raw.get("client_rate_limits") or {}).get("card_tickets_per_minute", 20))),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -250,8 +306,50 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             or "WECHAT_MP_APP_SECRET" not in env
         ),
     )
+    settings = replace(settings, default_secrets=_default_secrets(settings, env))
     check_settings(settings)
     return settings
+
+
+# What a published default lets anyone do, named in the WARNING at start (app.py).
+DEFAULT_SECRET_RISKS = {
+    "COOKIE_SECRET": "forge any session, a system administrator's too",
+    "DATA_KEY": "decrypt ID and phone numbers and every stored file",
+    "LOOKUP_KEY": "test guessed ID and phone numbers against their lookup hashes",
+    "WECHAT_TOKEN": "forge WeChat callbacks",
+    "WECHAT_APP_SECRET": "act as the official account",
+    "WECHAT_MP_APP_SECRET": "act as the mini-program",
+    "CARD_CHANNEL_KEY": "read and forge the card platform's identity payloads",
+    "CARD_SM2_PRIVATE_KEY": "sign identity requests as this service",
+    "CARD_PLATFORM_PUBLIC_KEY": "forge card sign-in notifications (its private key is published with the stand-in)",
+}
+
+
+def _default_secrets(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
+    """Every key or secret still at its published development value (or never set), by variable name."""
+    card = settings.card_platform
+    defaults = {
+        "COOKIE_SECRET": settings.cookie_secret == DEV_COOKIE_SECRET,
+        "DATA_KEY": env.get("DATA_KEY", DEV_DATA_KEY) == DEV_DATA_KEY,
+        "LOOKUP_KEY": settings.lookup_key == DEV_LOOKUP_KEY.encode(),
+        "WECHAT_TOKEN": "WECHAT_TOKEN" not in env,
+        "WECHAT_APP_SECRET": "WECHAT_APP_SECRET" not in env,
+        "WECHAT_MP_APP_SECRET": "WECHAT_MP_APP_SECRET" not in env,
+        "CARD_CHANNEL_KEY": card.channel_key == bytes.fromhex(DEV_CARD_CHANNEL_KEY),
+        "CARD_SM2_PRIVATE_KEY": card.private_key == DEV_CARD_PRIVATE_KEY,
+        "CARD_PLATFORM_PUBLIC_KEY": card.platform_public_key == DEV_CARD_PLATFORM_PUBLIC_KEY,
+    }
+    return tuple(name for name, default in defaults.items() if default)
+
+
+def is_loopback(address: str) -> bool:
+    """Whether LISTEN_ADDRESS reaches only this machine ("" and 0.0.0.0 mean every interface)."""
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _evidence_limits(raw: Mapping[str, Any]) -> EvidenceLimits:
@@ -268,7 +366,7 @@ def _evidence_limits(raw: Mapping[str, Any]) -> EvidenceLimits:
 
 def _notification_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> NotificationSettings:
     sender = raw.get("notification_sender") or {}
-    templates = raw.get("wechat_templates") or {}
+    templates = raw.get("notification_templates") or {}
     default = NotificationSettings()
     enabled = env.get("NOTIFICATION_SENDER", "on" if sender.get("enabled", True) else "off").lower()
     return NotificationSettings(
@@ -281,11 +379,31 @@ def _notification_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> No
         backoff_cap_seconds=float(sender.get("backoff_cap_seconds", default.backoff_cap_seconds)),
         give_up_hours=float(sender.get("give_up_hours", default.give_up_hours)),
         rate_per_second=float(sender.get("rate_per_second", default.rate_per_second)),
-        oa_templates={str(k): str(v) for k, v in (templates.get("official_account") or {}).items()},
-        mp_templates={str(k): str(v) for k, v in (templates.get("mini_program") or {}).items()},
+        kinds={str(kind): _kind_templates(str(kind), spec) for kind, spec in (templates.get("kinds") or {}).items()},
         mp_page=str(templates.get("mini_program_page", default.mp_page)),
-        mp_keys=tuple(templates.get("mini_program_keys") or default.mp_keys),
     )
+
+
+def _kind_templates(kind: str, spec: Any) -> KindTemplates:
+    if not isinstance(spec, Mapping):
+        raise SettingsError(f"notification_templates.kinds.{kind} must be a mapping of platforms")
+    unknown = set(spec) - {"official_account", "mini_program", "sms"}
+    if unknown:
+        raise SettingsError(f"notification_templates.kinds.{kind}: unknown platform(s) {sorted(unknown)}")
+
+    def one(platform: str) -> MessageTemplate | None:
+        raw = spec.get(platform)
+        if raw is None:
+            return None
+        where = f"notification_templates.kinds.{kind}.{platform}"
+        if not isinstance(raw, Mapping) or not str(raw.get("template_id") or "").strip():
+            raise SettingsError(f"{where} needs a template_id")
+        keys = raw.get("keys") or {}
+        if not isinstance(keys, Mapping) or not keys:
+            raise SettingsError(f"{where} needs `keys`: each template key with the notification line that fills it")
+        return MessageTemplate(str(raw["template_id"]).strip(), tuple((str(k), str(v)) for k, v in keys.items()))
+
+    return KindTemplates(one("official_account"), one("mini_program"), one("sms"))
 
 
 def _card_platform_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> CardPlatformSettings:
@@ -316,6 +434,11 @@ def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
         raise SettingsError(f"default_centre {settings.default_centre!r} is not among the centres")
+    for centre in settings.centres:
+        if centre.invite_respondent_on not in ("accept", "submit"):
+            raise SettingsError(f"centres.{centre.id}.invite_respondent_on must be 'accept' or 'submit'")
+        if not 1 <= centre.respondent_answer_days <= 30:
+            raise SettingsError(f"centres.{centre.id}.respondent_answer_days must be 1 to 30 working days")
     if settings.wechat_aes_key and not _valid_aes_key(settings.wechat_aes_key):
         raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
     if settings.sms_provider not in ("standin", "none"):
@@ -324,15 +447,19 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("collective.window_days must be at least 1 and collective.threshold at least 2")
     if settings.sms_per_minute < 1 or settings.sms_per_day < 1:
         raise SettingsError("sms.max_per_minute and sms.max_per_day must be at least 1")
+    if settings.default_secrets and not is_loopback(settings.listen_address):
+        # A published default reachable from other machines: anyone could forge an administrator's session.
+        raise SettingsError(
+            f"LISTEN_ADDRESS={settings.listen_address} with default secrets "
+            f"({', '.join(settings.default_secrets)}): set them, or listen on 127.0.0.1 only"
+        )
     if not settings.production:
         return
-    if settings.mongodb_uri.startswith("mongomock://"):
-        raise SettingsError("APP_ENV=production refuses the embedded engine: set MONGODB_URI")
-    if settings.uses_dev_secrets:
-        raise SettingsError(
-            "APP_ENV=production refuses default keys and secrets: set DATA_KEY, LOOKUP_KEY, "
-            "COOKIE_SECRET, WECHAT_APP_SECRET and WECHAT_MP_APP_SECRET"
-        )
+    if settings.mongodb_uri.startswith(MEMORY_ENGINE):
+        raise SettingsError("APP_ENV=production refuses the memory-only engine (mongomock://): set MONGODB_URI")
+    ours = [name for name in settings.default_secrets if not name.startswith("CARD_")]  # the card's: below
+    if settings.uses_dev_secrets or ours:
+        raise SettingsError(f"APP_ENV=production refuses default keys and secrets: set {', '.join(ours)}")
     for base in (settings.wechat_api_base, settings.wechat_oauth_base):
         if not base.startswith("https://") or "127.0.0.1" in base or "localhost" in base:
             raise SettingsError(f"APP_ENV=production refuses a WeChat stand-in: {base}")

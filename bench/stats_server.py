@@ -4,10 +4,10 @@
 
 The embedded engine lives in one process, so the cases are made where they are served: the same app as
 app.py (make_app, start), the applications submitted with `submit_application` and moved by the back
-office's services (clarify, confirm, accept, assign, transfer, settle, fail, withdraw) on a clock that
-walks through the past year, over a tree of centres (the city, districts, townships). Then: a sample of
-moves with the database commands they took, and the recount (its time and whether it agreed). One JSON
-line `READY {...}` on stdout says it is serving.
+office's services (clarify, confirm, accept, assign, transfer, draft the agreement, settle, fail with a
+closure reason, withdraw) on a clock that walks through the past year, over a tree of centres (the city,
+districts, townships). Then: a sample of moves with the database commands they took, and the recount
+(its time and whether it agreed). One JSON line `READY {...}` on stdout says it is serving.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ from app import make_app, start  # noqa: E402
 from services.accounts import rosters  # noqa: E402
 from services.accounts.persons import person_for_identity  # noqa: E402
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, create_staff  # noqa: E402
-from services.cases import clarification, counters, handling, moves, transfer  # noqa: E402
+from services.cases import clarification, counters, handling, moves, signing, transfer, workflow  # noqa: E402
 from services.intake.submission import submit_application  # noqa: E402
 from settings import load_settings  # noqa: E402
 from store import CommandCounter  # noqa: E402
-from tests.samples import make_uscc, worker_body  # noqa: E402
+from tests.parties import due_in, seal_png  # noqa: E402
+from tests.samples import ended_on, make_uscc, with_street, worker_body  # noqa: E402
 
 ROOT_ADMIN = StaffMember("bench.admin", "系统管理员", SYSTEM_ADMIN, "sh-city")
 DISTRICTS = [("sh-minhang", "闵行区调解中心", "310112", ["310112101", "310112102", "310112103"]),
@@ -65,26 +66,32 @@ async def centres_tree(ctx) -> dict[str, list[str]]:
     return mediators
 
 
-async def seed(ctx, cases: int, seed_value: int = 15) -> dict[str, float]:
+async def seed(ctx, blobs, cases: int, seed_value: int = 15) -> dict[str, float]:
     rng = random.Random(seed_value)
     real_clock = ctx.clock
     now = [datetime.now(UTC) - timedelta(days=360)]
+    ended = (now[0] - timedelta(days=10)).date().isoformat()  # each employment ended before its application
     ctx.clock = lambda: now[0]
     step = timedelta(days=350) / max(cases, 1)
     mediators = await centres_tree(ctx)
     await create_staff(ctx, None, ROOT_ADMIN.login, ROOT_ADMIN.name, SYSTEM_ADMIN, "sh-city", "Bench-Admin-2026!")
+    for centre in ("sh-city", "sh-pudong", *mediators):  # an agreement takes effect under its centre's seal
+        await signing.upload_seal(ctx, blobs, ROOT_ADMIN, centre, seal_png())
+    for centre_id, _, _, towns in DISTRICTS:
+        for town in towns:
+            await signing.upload_seal(ctx, blobs, ROOT_ADMIN, f"{centre_id}-{town[-3:]}", seal_png())
     persons = [await person_for_identity(ctx, "wechat_oa", "wx-bench", f"o-bench-{n}") for n in range(2000)]
     usccs = [make_uscc(f"913101{rng.randint(0, 99):02d}MA1{n:06d}") for n in range(EMPLOYERS)]
     taxonomy_items = [[{"cause_code": c, "text": "请求事项", "amount": "1000"}] for c in CAUSES]
     began = time.perf_counter()
     for n in range(cases):
         now[0] += step
-        body = worker_body()
+        body = ended_on(worker_body(), ended)
         body["evidence"] = []
         employer = rng.randrange(EMPLOYERS)
         body["respondent"]["name"] = f"上海某某{employer}号有限公司"
         body["respondent"]["uscc"] = usccs[employer]
-        body["respondent"]["street"] = rng.choice(PLACES)
+        with_street(body["respondent"], rng.choice(PLACES))  # routed by the place named, else the credit code
         body["respondent"]["industry"] = rng.choice("CEFGHIKMO")
         body["claim"]["amount"] = str(rng.choice([0, 3000, 8000, 12000, 30000, 56000]))
         person = persons[n % len(persons)]
@@ -111,11 +118,17 @@ async def seed(ctx, cases: int, seed_value: int = 15) -> dict[str, float]:
         if end < 0.15:
             continue  # open
         if end < 0.6:
-            terms = [{"text": "支付", "amount": rng.choice(["0", "3000.00", "8000.00", "12000.00"]), "due_date": "",
-                      "method": "转账"}]  # fmt: skip
-            await handling.decide(ctx, ROOT_ADMIN, serial, "settle", {"copies": "3"}, terms)
+            terms = [{"text": "支付", "amount": rng.choice(["0", "3000.00", "8000.00", "12000.00"]),
+                      "due_date": due_in(ctx, 10), "method": "转账", "category": "wages"}]  # fmt: skip
+            drafted = await handling.decide(ctx, ROOT_ADMIN, serial, "draft_agreement", {"copies": "3"}, terms)
+            # The three drawn signatures (PNG work this bench does not measure) end in this one write, as the last
+            # signature's settle move writes it (services/cases/signing.py): the counters see the same event.
+            agreement = {k: drafted["agreement"][k] for k in ("version", "terms", "waivers", "copies")}
+            await moves.apply_move(ctx, serial, "settle", ("applicant", person), "mp", set_fields={"outcome": {
+                "kind": "settled", "at": now[0], "agreement": agreement | {"effective_at": now[0]}}})  # fmt: skip
         elif end < 0.9:
-            await handling.decide(ctx, ROOT_ADMIN, serial, "fail", {"reason": "分歧过大"})
+            reason = rng.choice([r for r in workflow.CLOSURE_REASONS if r != "refused_to_sign"])
+            await handling.decide(ctx, ROOT_ADMIN, serial, "fail", {"closure_reason": reason, "reason": "分歧过大"})
         else:
             await handling.withdraw(ctx, person, serial, "", "mp")
         if n % 10000 == 9999:
@@ -146,7 +159,7 @@ async def main(port: int, cases: int) -> None:
     await start(app)
     ctx = app.settings["services"].ctx
     TAXONOMIES = app.settings["services"].taxonomies
-    facts = await seed(ctx, cases)
+    facts = await seed(ctx, app.settings["services"].blobs, cases)
     facts |= await counter_commands(ctx, counter)
     began = time.perf_counter()
     recount = await counters.recount(ctx)

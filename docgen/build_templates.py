@@ -323,22 +323,44 @@ def verification(doc: DocxDocument) -> None:
 
 
 def worker_table(doc: DocxDocument) -> None:
+    """The worker as 劳动争议调解仲裁法 art. 28 and 办案规则 art. 29 ask: name, gender, birth date and age,
+    ID, occupation, work unit, domicile, mailing address, phone; a foreigner's nationality instead of an
+    ethnicity."""
     fields_table(doc, [
         ("姓名", "{{ worker.name }}"), ("性别", "{{ worker.gender }}"),
-        ("出生日期", "{{ worker.birth_date }}"), ("民族", "{{ worker.ethnicity }}"),
+        ("出生日期（年龄）", "{{ worker.birth_date }}{% if worker.age %}（{{ worker.age }}岁）{% endif %}"),
+        ("{{ worker.origin_label }}", "{{ worker.origin }}"),
         ("证件类型", "{{ worker.id_type }}"), ("证件号码", "{{ worker.id_number }}"),
-        ("住址", "{{ worker.address }}"), ("联系电话", "{{ worker.phone }}"),
+        ("职业", "{{ worker.job_title }}"), ("工作单位", "{{ worker.work_unit }}"),
+        ("住所", "{{ worker.address }}"), ("通讯地址", "{{ worker.mailing_address }}"),
+        ("联系电话", "{{ worker.phone }}"),
     ])
 
 
 def employer_table(doc: DocxDocument) -> None:
+    """The employer: name, domicile, mailing address, phone, the legal representative (or principal) and title."""
     fields_table(doc, [
         ("名称", "{{ employer.name }}"), ("统一社会信用代码", "{{ employer.uscc }}"),
-        ("住所", "{{ employer.address }}"),
+        ("住所", "{{ employer.address }}"), ("通讯地址", "{{ employer.mailing_address }}"),
         ("法定代表人（主要负责人）", "{{ employer.legal_representative_name }}"),
         ("职务", "{{ employer.legal_representative_title }}"),
         ("联系电话", "{{ employer.phone }}"),
     ])
+
+
+def signatures_table(doc: DocxDocument) -> None:
+    """Each signature drawn on a phone, the time it was given, the mediator's, and the centre's seal."""
+    doc.add_paragraph("", style="Normal")
+    table = _table(doc, (78, 78), 4, borders=False)
+    for row, (left, right_text) in zip(table.rows, (
+        ("{{ applicant.role }}（签名或盖章）：{{ sig_applicant }}",
+         "{{ respondent.role }}（签名或盖章）：{{ sig_respondent }}"),
+        ("{{ signed.applicant.at }}", "{{ signed.respondent.at }}"),
+        ("调解员（签名）：{{ sig_mediator }}", "调解组织（盖章）：{{ seal }}"),
+        ("{{ signed.mediator.at }}", "{{ agreement.effective_date or outcome.date }}"),
+    ), strict=True):
+        _cell(row.cells[0], left)
+        _cell(row.cells[1], right_text)
 
 
 # ---------------------------------------------------------------- the four documents
@@ -391,20 +413,14 @@ def agreement() -> DocxDocument:
     tag(doc, "endif")
     heading(doc, "协议效力")
     body(doc, "本协议经双方当事人签名或者盖章、调解员签名并加盖调解组织印章后生效"
-              "{% if agreement.effective_date %}，生效日期为{{ agreement.effective_date }}{% endif %}。"
+              "{% if agreement.effective_date %}，生效日期为{{ agreement.effective_date }}"
+              "{% if agreement.effective_time %}（最后一方签名时间{{ agreement.effective_time }}）{% endif %}"
+              "{% endif %}。"
               "调解协议书对双方当事人具有约束力，当事人应当履行。一方当事人在协议约定期限内不履行调解协议的，"
               "另一方当事人可以依法申请仲裁。双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认。")
     body(doc, "本协议{% if agreement.copies %}一式{{ agreement.copies_cn }}份，{% endif %}"
               "双方当事人各执一份，其余由调解组织留存，具有同等效力。")
-    doc.add_paragraph("", style="Normal")
-    table = _table(doc, (78, 78), 3, borders=False)
-    for row, (left, right_text) in zip(table.rows, (
-        ("{{ applicant.role }}（签名或盖章）：", "{{ respondent.role }}（签名或盖章）："),
-        ("调解员（签名）：", "调解组织（盖章）："),
-        ("", "{{ outcome.date }}"),
-    ), strict=True):
-        _cell(row.cells[0], left)
-        _cell(row.cells[1], right_text)
+    signatures_table(doc)
     verification(doc)
     return doc
 
@@ -425,8 +441,20 @@ def arbitration() -> DocxDocument:
     worker_table(doc)
     tag(doc, "endif")
     heading(doc, "仲裁请求")
+    tag(doc, "if breach.terms")
+    body(doc, "请求裁决被申请人履行双方于{{ agreement.effective_date }}经{{ centre.name }}调解达成的调解协议中"
+              "未履行的下列义务：")
+    tag(doc, "for term in breach.terms")
+    numbered(doc, "{{ term.text }}{% if term.amount %}，金额人民币{{ term.amount }}元（{{ term.amount_capital }}）"
+                  "{% endif %}{% if term.due_date %}，约定于{{ term.due_date }}前履行{% endif %}。", REQUEST_NUM_ID)
+    tag(doc, "endfor")
+    tag(doc, "endif")
     request_items(doc)
     heading(doc, "事实和理由")
+    tag(doc, "if employment.started")
+    body(doc, "申请人于{{ employment.started }}入职被申请人处{% if employment.ended %}，于{{ employment.ended }}离职"
+              "{% endif %}{% if employment.known_on %}，于{{ employment.known_on }}知道其权利被侵害{% endif %}。")
+    tag(doc, "endif")
     body(doc, "{{ claim.facts }}")
     tag(doc, 'if outcome.kind == "failed"')
     body(doc, "本争议已于{{ created_date }}向{{ centre.name }}申请调解，于{{ outcome.date }}调解不成"
@@ -435,7 +463,7 @@ def arbitration() -> DocxDocument:
     body(doc, "本争议已于{{ created_date }}向{{ centre.name }}申请调解。")
     tag(doc, "endif")
     evidence_and_witnesses(doc)
-    addressee(doc, "\u3000" * 8 + "劳动人事争议仲裁委员会")
+    addressee(doc, "{{ arbitration_commission or \"________劳动人事争议仲裁委员会\" }}")
     signature(doc, "申请人", "{{ issued_date }}")
     verification(doc)
     return doc
@@ -462,7 +490,94 @@ def judicial_confirmation() -> DocxDocument:
     tag(doc, "endif")
     body(doc, "申请人出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如果因为该协议内容而给他人"
               "造成损害的，愿意承担相应的民事责任和其他法律责任。")
-    addressee(doc, "\u3000" * 8 + "人民法院")
+    addressee(doc, "{{ centre.basic_court or \"________人民法院\" }}")  # 民事诉讼法 art. 205: where the centre sits
+    doc.add_paragraph("", style="Normal")
+    table = _table(doc, (78, 78), 2, borders=False)
+    _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
+    _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
+    _cell(table.rows[1].cells[1], "{{ issued_date }}")
+    body(doc, "附：调解协议书一份", indent=False)
+    verification(doc)
+    return doc
+
+
+def termination_notice() -> DocxDocument:
+    """调解终止通知书: why mediation ended (or was not accepted), when, and the right to arbitrate in time."""
+    doc = new_document("调解终止通知书")
+    title(doc, "调解终止通知书")
+    right(doc, "案件编号：{{ serial }}")
+    doc.add_paragraph("{{ applicant.name }}：", style="Normal")
+    tag(doc, 'if outcome.kind == "rejected"')
+    body(doc, "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
+              "本调解组织经审查，于{{ outcome.date }}决定不予受理。理由：{{ outcome.reason or \"无\" }}。")
+    tag(doc, "else")
+    body(doc, "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
+              "因{{ outcome.closure_reason or \"调解不成\" }}"
+              "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}，"
+              "本调解组织于{{ outcome.date }}终止调解。")
+    tag(doc, "endif")
+    body(doc, "依照《中华人民共和国劳动争议调解仲裁法》第十四条、第二十七条，你（单位）可以向劳动人事争议仲裁委员会"
+              "申请仲裁。申请仲裁的时效期间为一年，从当事人知道或者应当知道其权利被侵害之日起计算；申请调解使时效中断，"
+              "从中断时起，时效期间重新计算。{{ limitation.text }}")
+    tag(doc, "if arbitration_commission")
+    body(doc, "受理仲裁申请的机构：{{ arbitration_commission }}。")
+    tag(doc, "endif")
+    body(doc, "特此通知。")
+    doc.add_paragraph("", style="Normal")
+    table = _table(doc, (78, 78), 2, borders=False)
+    _cell(table.rows[0].cells[1], "{{ centre.name }}（盖章）{{ seal }}")
+    _cell(table.rows[1].cells[1], "{{ outcome.date or issued_date }}")
+    verification(doc)
+    return doc
+
+
+def payment_order() -> DocxDocument:
+    """支付令申请书 (劳动争议调解仲裁法 art. 16; 民事诉讼法 art. 225): the agreed pay not paid in time."""
+    doc = new_document("支付令申请书")
+    title(doc, "支付令申请书")
+    right(doc, "案件编号：{{ serial }}")
+    heading(doc, "申请人（劳动者）")
+    worker_table(doc)
+    heading(doc, "被申请人（用人单位）")
+    employer_table(doc)
+    heading(doc, "请求事项")
+    body(doc, "请求人民法院向被申请人发出支付令，督促被申请人向申请人给付下列款项"
+              "{% if breach.total %}，共计人民币{{ breach.total }}元（{{ breach.total_capital }}）{% endif %}：")
+    tag(doc, "for term in breach.terms")
+    numbered(doc, "{{ term.text }}{% if term.amount %}，人民币{{ term.amount }}元（{{ term.amount_capital }}）"
+                  "{% endif %}{% if term.due_date %}，约定于{{ term.due_date }}前履行{% endif %}。", REQUEST_NUM_ID)
+    tag(doc, "endfor")
+    heading(doc, "事实和理由")
+    body(doc, "申请人与被申请人因劳动争议，于{{ created_date }}向{{ centre.name }}申请调解，经调解员{{ mediator.name }}"
+              "主持调解，双方达成调解协议，该协议于{{ agreement.effective_date }}生效。被申请人应当在协议约定的期限内"
+              "履行上列给付义务，但至{{ breach.date or issued_date }}仍未履行。依照《中华人民共和国劳动争议调解仲裁法》"
+              "第十六条及《中华人民共和国民事诉讼法》第二百二十五条，申请人持调解协议书申请支付令。")
+    body(doc, "申请人与被申请人之间没有其他债务纠纷，支付令能够送达被申请人。")
+    addressee(doc, "{{ debtor_court or centre.basic_court or \"________人民法院\" }}")
+    signature(doc, "申请人", "{{ issued_date }}")
+    body(doc, "附：调解协议书一份", indent=False)
+    verification(doc)
+    return doc
+
+
+def arbitral_review() -> DocxDocument:
+    """仲裁审查申请书 (办案规则 art. 74): both parties, within 15 days of the agreement taking effect."""
+    doc = new_document("仲裁审查申请书")
+    title(doc, "仲裁审查申请书")
+    right(doc, "案件编号：{{ serial }}")
+    body(doc, "申请人：{{ applicant.summary }}", indent=False)
+    body(doc, "申请人：{{ respondent.summary }}", indent=False)
+    heading(doc, "请求事项")
+    body(doc, "请求仲裁委员会对申请人于{{ agreement.effective_date }}经{{ centre.name }}"
+              "主持调解达成的调解协议进行审查，"
+              "并依法制作调解书。")
+    heading(doc, "事实和理由")
+    body(doc, "申请人{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向{{ centre.name }}"
+              "申请调解，经调解员{{ mediator.name }}主持调解，自愿达成如下调解协议，该协议经双方签名、调解员签名并加盖"
+              "调解组织印章，于{{ agreement.effective_date }}生效：")
+    agreed_terms(doc)
+    body(doc, "依照《劳动人事争议仲裁办案规则》第七十四条，双方自调解协议生效之日起十五日内共同提出本申请。")
+    addressee(doc, "{{ arbitration_commission or \"________劳动人事争议仲裁委员会\" }}")
     doc.add_paragraph("", style="Normal")
     table = _table(doc, (78, 78), 2, borders=False)
     _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
@@ -478,11 +593,14 @@ BUILDERS = {
     "agreement": agreement,
     "arbitration": arbitration,
     "judicial_confirmation": judicial_confirmation,
+    "termination_notice": termination_notice,
+    "payment_order": payment_order,
+    "arbitral_review": arbitral_review,
 }
 
 
 def build(out_dir: Path = OUT_DIR) -> list[Path]:
-    """Write the four default templates into `out_dir`; return their paths."""
+    """Write the default templates into `out_dir`; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for kind, builder in BUILDERS.items():

@@ -19,24 +19,31 @@ try:
 except Exception:  # no tz database: China has kept UTC+8 without summer time since 1991
     SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-KINDS = ["application", "agreement", "arbitration", "judicial_confirmation"]  # their titles: Words.title
+KINDS = ["application", "agreement", "arbitration", "judicial_confirmation",  # their titles: Words.title
+         "termination_notice", "payment_order", "arbitral_review"]
+SETTLED_KINDS = ("agreement", "judicial_confirmation", "payment_order", "arbitral_review")  # need an agreement
+IMAGES = {"sig_applicant": 32.0, "sig_respondent": 32.0, "sig_mediator": 32.0, "seal": 40.0}  # width in mm
 
 # Every variable a template may use. A leaf is None, an object a dict, a list of objects [dict].
 # build_context() always returns exactly this shape (text is "" when the case has nothing).
 _PARTY = {"role": None, "kind": None, "kind_label": None, "name": None, "summary": None,
           "rows": [{"label": None, "value": None}]}
 _WORKER = dict.fromkeys([
-    "role", "name", "gender", "birth_date", "ethnicity", "nationality", "id_type", "id_number",
-    "education", "phone", "email", "address", "job_title", "migrant_worker", "contract_signed",
-    "work_location"])
+    "role", "name", "gender", "birth_date", "age", "ethnicity", "nationality", "origin_label", "origin",
+    "id_type", "id_number", "education", "phone", "email", "address", "mailing_address", "job_title",
+    "work_unit", "migrant_worker", "contract_signed", "work_location"])
 _EMPLOYER = dict.fromkeys([
-    "role", "name", "uscc", "industry", "nature", "address", "email", "phone", "contact_name",
+    "role", "name", "uscc", "industry", "nature", "address", "mailing_address", "email", "phone", "contact_name",
     "contact_phone", "contact_id_type", "contact_id_number", "is_agent", "legal_representative_name",
     "legal_representative_title", "legal_representative_phone"])
+_SIGNED = {"name": None, "at": None}
 VARIABLES: dict[str, Any] = {
     "kind": None, "title": None, "document_id": None, "verify_url": None, "issued_date": None,
     "qr": None, "serial": None, "status": None, "created_date": None, "causes": None,
-    "centre": {"name": None, "address": None, "phone": None},
+    "centre": {"name": None, "address": None, "phone": None, "basic_court": None},
+    "arbitration_commission": None, "debtor_court": None,
+    "employment": {"started": None, "ended": None, "known_on": None},
+    "limitation": {"text": None, "ends": None},
     "applicant": _PARTY, "respondent": _PARTY, "worker": _WORKER, "employer": _EMPLOYER,
     "claim": {"amount": None, "amount_capital": None, "venue": None, "requests": None, "facts": None},
     "request_items": [dict.fromkeys(["number", "cause_code", "cause_label", "text", "amount", "amount_capital"])],
@@ -45,12 +52,16 @@ VARIABLES: dict[str, Any] = {
     "witnesses": [dict.fromkeys(["number", "name", "address", "phone"])],
     "mediator": {"name": None},
     "session": {"date": None, "time": None, "place": None, "online_link": None},
-    "outcome": {"kind": None, "label": None, "date": None, "reason": None},
+    "outcome": {"kind": None, "label": None, "date": None, "reason": None, "closure_reason": None},
     "agreement": {
         "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date", "method"])],
-        "waivers": None, "copies": None, "copies_cn": None, "effective_date": None,
+        "waivers": None, "copies": None, "copies_cn": None, "effective_date": None, "effective_time": None,
         "total": None, "total_capital": None,
     },
+    "signed": {"applicant": _SIGNED, "respondent": _SIGNED, "mediator": _SIGNED},
+    "sig_applicant": None, "sig_respondent": None, "sig_mediator": None, "seal": None,
+    "breach": {"date": None, "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date"])],
+               "total": None, "total_capital": None},
 }
 
 _DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
@@ -76,7 +87,18 @@ def check_can_fill(kind: str, case: dict, words: Words) -> None:
     if kind == "arbitration" and status == "withdrawn":
         raise DocumentRefused("case_withdrawn", f"案件已撤回，不能生成{title}",
                               "the case was withdrawn: no arbitration application")
-    if kind in ("agreement", "judicial_confirmation"):
+    if kind == "termination_notice" and (case.get("outcome") or {}).get("kind") not in ("failed", "rejected"):
+        raise DocumentRefused("not_ended",
+                              f"案件未以调解不成或不予受理结束（当前状态：{status_label}），不能生成{title}",
+                              "the case did not end as failed or rejected: no termination notice")
+    if kind == "payment_order":  # 劳动争议调解仲裁法 art. 16: the worker's remedy
+        if case.get("kind") != "worker":
+            raise DocumentRefused("not_a_worker", f"只有劳动者可以申请支付令，不能生成{title}",
+                                  "only a worker applies for a payment order")
+        if not (case.get("breach") or {}).get("terms"):
+            raise DocumentRefused("no_breach", f"没有可申请支付令的未履行条款，不能生成{title}",
+                                  "no unperformed term a payment order can be asked for")
+    if kind in SETTLED_KINDS:
         outcome = case.get("outcome") or {}
         if outcome.get("kind") != "settled":
             raise DocumentRefused("not_settled", f"案件尚未调解成功（当前状态：{status_label}），不能生成{title}",
@@ -85,7 +107,7 @@ def check_can_fill(kind: str, case: dict, words: Words) -> None:
             raise DocumentRefused("agreement_incomplete", f"调解结果中没有协议条款，不能生成{title}",
                                   f"the settlement records no agreed terms: no {kind} document")
     required = ["serial", "created_at", "centre.name", "applicant.name", "respondent.name"]
-    if kind in ("agreement", "judicial_confirmation"):
+    if kind in SETTLED_KINDS:
         required.append("outcome.at")
     missing = [path for path in required if not _get(case, path)]
     if missing:
@@ -120,11 +142,11 @@ def build_context(
     applicant = case.get("applicant") or {}
     respondent = case.get("respondent") or {}
     if applicant_kind == "worker":
-        worker = _worker(applicant, "申请人", words)
+        worker = _worker(applicant, "申请人", words, text(respondent.get("name")), issued_at)
         employer = _employer(respondent, "被申请人", words)
         applicant_rows, respondent_rows = _worker_applicant_rows(worker), _employer_respondent_rows(employer)
     else:
-        worker = _worker(respondent, "被申请人", words)
+        worker = _worker(respondent, "被申请人", words, text(applicant.get("name")), issued_at)
         employer = _employer(applicant, "申请人", words)
         applicant_rows = _employer_applicant_rows(employer, bool(applicant.get("is_agent")))
         respondent_rows = _worker_respondent_rows(worker)
@@ -142,6 +164,7 @@ def build_context(
     session = case.get("session") or {}
     session_at = to_datetime(session.get("at"), "session.at")
     centre = case.get("centre") or {}
+    limitation = case.get("limitation") or {}
     return {
         "kind": kind,
         "title": words.title(kind),
@@ -153,7 +176,16 @@ def build_context(
         "status": words.label("status", case.get("status")),
         "created_date": zh_date(case.get("created_at"), "created_at"),
         "causes": "、".join(causes),
-        "centre": {k: text(centre.get(k)) for k in ("name", "address", "phone")},
+        "centre": {k: text(centre.get(k)) for k in ("name", "address", "phone", "basic_court")},
+        "arbitration_commission": text(case.get("arbitration_commission")),
+        "debtor_court": text(case.get("debtor_court")),
+        "employment": {
+            "started": zh_date(claim.get("employment_started"), "claim.employment_started"),
+            "ended": zh_date(claim.get("employment_ended"), "claim.employment_ended"),
+            "known_on": zh_date(claim.get("dispute_known_on"), "claim.dispute_known_on"),
+        },
+        "limitation": {"text": text(limitation.get("text")),
+                       "ends": zh_date(limitation.get("ends"), "limitation.ends")},
         "applicant": _party(applicant_kind, "申请人", by_kind[applicant_kind], applicant_rows, words),
         "respondent": _party(respondent_kind, "被申请人", by_kind[respondent_kind], respondent_rows, words),
         "worker": worker,
@@ -187,8 +219,12 @@ def build_context(
             "label": words.label("outcome", outcome.get("kind")),
             "date": zh_date(outcome.get("at"), "outcome.at"),
             "reason": text(outcome.get("reason")),
+            "closure_reason": words.label("closure_reason", outcome.get("closure_reason")),
         },
         "agreement": _agreement(outcome),
+        "signed": _signed(outcome),
+        **dict.fromkeys(IMAGES, ""),  # the renderer puts the images in
+        "breach": _breach(case.get("breach") or {}),
     }
 
 
@@ -223,8 +259,10 @@ def _agreement(outcome: dict) -> dict:
     total_figures, total_capital = money(total, "") if total else ("", "")
     copies = agreement.get("copies")
     copies = copies if isinstance(copies, int) and not isinstance(copies, bool) and copies > 0 else ""
+    effective_at = to_datetime(agreement.get("effective_at"), "outcome.agreement.effective_at")
     return {
         "terms": terms,
+        "effective_time": effective_at.astimezone(SHANGHAI).strftime("%H:%M") if effective_at else "",
         "waivers": text(agreement.get("waivers")).rstrip(_TRAILING_PUNCT),
         "copies": copies,
         "copies_cn": cn2an.an2cn(copies) if copies else "",
@@ -234,24 +272,75 @@ def _agreement(outcome: dict) -> dict:
     }
 
 
+def _signed(outcome: dict) -> dict:
+    """Who signed the agreement and when (the images themselves are given to the renderer)."""
+    by_role = {s.get("role"): s for s in (outcome.get("agreement") or {}).get("signatures") or []}
+    out = {}
+    for role in ("applicant", "respondent", "mediator"):
+        signature = by_role.get(role) or {}
+        at = to_datetime(signature.get("at"), f"signatures.{role}.at")
+        moment = f"{zh_date(at)} {at.astimezone(SHANGHAI):%H:%M}" if at else ""
+        out[role] = {"name": text(signature.get("name")), "at": moment}
+    return out
+
+
+def _breach(breach: dict) -> dict:
+    """The terms not performed (a payment order asks the court to order them paid)."""
+    terms, total = [], Decimal(0)
+    for i, term in enumerate(breach.get("terms") or [], 1):
+        amount, capital = money(term.get("amount"), f"breach.terms.{i}.amount")
+        if amount:
+            total += _decimal(term.get("amount"), "")
+        due = zh_date(term.get("due_date"), f"breach.terms.{i}.due_date")
+        terms.append({"number": i, "text": text(term.get("text")).rstrip(_TRAILING_PUNCT), "amount": amount,
+                      "amount_capital": capital, "due_date": due})
+    total_figures, total_capital = money(total, "") if total else ("", "")
+    return {"date": zh_date(breach.get("date"), "breach.date"), "terms": terms, "total": total_figures,
+            "total_capital": total_capital}
+
+
+def address_text(value: object) -> str:
+    """An address as stored: text, or a region (its full name) with the street."""
+    if isinstance(value, dict):
+        return text(value.get("region_name")) + text(value.get("detail"))
+    return text(value)
+
+
+def age_on(birth: object, moment: datetime) -> str:
+    """Completed years on the document's day ("36"), "" without a birth date."""
+    born = to_date(birth, "birth_date")
+    if born is None:
+        return ""
+    today = moment.astimezone(SHANGHAI).date()
+    return str(today.year - born.year - ((today.month, today.day) < (born.month, born.day)))
+
+
 # ---------------------------------------------------------------- parties
 
 
-def _worker(p: dict, role: str, words: Words) -> dict:
+def _worker(p: dict, role: str, words: Words, work_unit: str, at: datetime) -> dict:
+    nationality = text(p.get("nationality"))
+    # A foreigner has a nationality, not an ethnicity: the row says 国籍 instead of an empty 民族.
+    foreign = bool(nationality) and nationality != "CHN"
     return {
         "role": role,
         "name": text(p.get("name")),
         "gender": words.label("gender", p.get("gender")),
         "birth_date": zh_date(p.get("birth_date"), "worker.birth_date"),
+        "age": age_on(p.get("birth_date"), at),
         "ethnicity": text(p.get("ethnicity")),
-        "nationality": words.country(text(p.get("nationality"))),
+        "nationality": words.country(nationality),
+        "origin_label": "国籍" if foreign else "民族",
+        "origin": words.country(nationality) if foreign else text(p.get("ethnicity")),
         "id_type": words.label("id_type", p.get("id_type")),
         "id_number": text(p.get("id_number")),
         "education": words.label("education", p.get("education")),
         "phone": text(p.get("phone")),
         "email": text(p.get("email")),
-        "address": text(p.get("address")),
+        "address": address_text(p.get("address")),
+        "mailing_address": text(p.get("mailing_address")) or address_text(p.get("address")),
         "job_title": text(p.get("job_title")),
+        "work_unit": work_unit,
         "migrant_worker": words.yes_no(p.get("migrant_worker")),
         "contract_signed": words.yes_no(p.get("contract_signed")),
         "work_location": text(p.get("work_location")),
@@ -267,7 +356,8 @@ def _employer(p: dict, role: str, words: Words) -> dict:
         "uscc": text(p.get("uscc")),
         "industry": words.label("industry", p.get("industry")),
         "nature": words.label("nature", p.get("nature")),
-        "address": text(p.get("address")) or text(p.get("street")),
+        "address": address_text(p.get("address")) or text(p.get("street")),
+        "mailing_address": address_text(p.get("address")) or text(p.get("street")),
         "email": text(p.get("email")),
         "phone": contact_phone or representative_phone,
         "contact_name": text(p.get("contact_name")),
@@ -285,10 +375,14 @@ def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], word
     if kind == "worker":
         summary = [
             fields["name"], fields["gender"],
-            fields["birth_date"] and f"{fields['birth_date']}出生", fields["ethnicity"],
-            fields["nationality"] if fields["nationality"] not in ("", "中国") else "",
+            fields["birth_date"] and f"{fields['birth_date']}出生",
+            fields["origin"] and (f"国籍：{fields['origin']}" if fields["origin_label"] == "国籍"
+                                  else fields["origin"]),
             fields["id_number"] and f"{fields['id_type'] or '证件号码'}：{fields['id_number']}",
-            fields["address"] and f"住址：{fields['address']}",
+            fields["job_title"] and f"职业：{fields['job_title']}",
+            fields["work_unit"] and f"工作单位：{fields['work_unit']}",
+            fields["address"] and f"住所：{fields['address']}",
+            fields["mailing_address"] != fields["address"] and f"通讯地址：{fields['mailing_address']}",
             fields["phone"] and f"联系电话：{fields['phone']}",
         ]
     else:
@@ -314,32 +408,36 @@ def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], word
 
 def _worker_applicant_rows(w: dict) -> list[tuple[str, str]]:
     return [("姓名", w["name"]), ("性别", w["gender"]), ("出生日期", w["birth_date"]),
-            ("民族", w["ethnicity"]), ("国籍", w["nationality"]), ("证件类型", w["id_type"]),
-            ("证件号码", w["id_number"]), ("文化程度", w["education"]), ("联系电话", w["phone"]),
-            ("电子邮箱", w["email"]), ("住址", w["address"]), ("工作岗位", w["job_title"]),
+            (w["origin_label"], w["origin"]), ("证件类型", w["id_type"]),
+            ("证件号码", w["id_number"]), ("文化程度", w["education"]), ("职业（工作岗位）", w["job_title"]),
+            ("工作单位", w["work_unit"]), ("住所", w["address"]), ("通讯地址", w["mailing_address"]),
+            ("联系电话", w["phone"]), ("电子邮箱", w["email"]),
             ("是否农民工", w["migrant_worker"]), ("是否签订劳动合同", w["contract_signed"]),
             ("工作地点", w["work_location"])]
 
 
 def _worker_respondent_rows(w: dict) -> list[tuple[str, str]]:
-    return [("姓名", w["name"]), ("联系电话", w["phone"]), ("证件类型", w["id_type"]),
-            ("证件号码", w["id_number"]), ("住址", w["address"])]
+    return [("姓名", w["name"]), ("性别", w["gender"]), ("出生日期", w["birth_date"]),
+            (w["origin_label"], w["origin"]), ("证件类型", w["id_type"]), ("证件号码", w["id_number"]),
+            ("工作单位", w["work_unit"]), ("住所", w["address"]), ("联系电话", w["phone"])]
 
 
 def _employer_applicant_rows(e: dict, is_agent: bool) -> list[tuple[str, str]]:
     contact = "委托代理人" if is_agent else "联系人"
     return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
-            ("单位性质", e["nature"]), ("所在街道", e["address"]), ("电子邮箱", e["email"]),
-            ("法定代表人", e["legal_representative_name"]), ("法定代表人电话", e["legal_representative_phone"]),
+            ("单位性质", e["nature"]), ("住所", e["address"]), ("电子邮箱", e["email"]),
+            ("法定代表人（主要负责人）", e["legal_representative_name"]),
+            ("职务", e["legal_representative_title"]), ("法定代表人电话", e["legal_representative_phone"]),
             (contact, e["contact_name"]), (f"{contact}电话", e["contact_phone"]),
             (f"{contact}证件类型", e["contact_id_type"]), (f"{contact}证件号码", e["contact_id_number"])]
 
 
 def _employer_respondent_rows(e: dict) -> list[tuple[str, str]]:
     return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
-            ("单位性质", e["nature"]), ("所在街道", e["address"]), ("联系人", e["contact_name"]),
-            ("联系电话", e["contact_phone"]), ("法定代表人", e["legal_representative_name"]),
-            ("法定代表人职务", e["legal_representative_title"])]
+            ("单位性质", e["nature"]), ("住所", e["address"]),
+            ("法定代表人（主要负责人）", e["legal_representative_name"]),
+            ("职务", e["legal_representative_title"]), ("联系人", e["contact_name"]),
+            ("联系电话", e["contact_phone"])]
 
 
 # ---------------------------------------------------------------- values

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 
-from docgen.context import KINDS, build_context
+from docgen.context import IMAGES, KINDS, build_context
 from docgen.errors import UnknownDocumentKind
 from docgen.qr import qr_png
 from docgen.templates import load_templates
@@ -59,12 +59,15 @@ class DocumentRenderer:
         return list(KINDS)
 
     def render(
-        self, kind: str, case: dict, *, document_id: str, verify_url: str, issued_at: datetime
+        self, kind: str, case: dict, *, document_id: str, verify_url: str, issued_at: datetime,
+        images: dict[str, bytes] | None = None,
     ) -> RenderedDocument:
         """The document `kind` filled from `case`, with a QR code of `verify_url` and `document_id`.
 
-        Raises DocumentRefused when the case cannot fill it (e.g. an agreement before settlement)
-        and UnknownDocumentKind for a kind not in KINDS. Pure: reads nothing but its arguments.
+        `images`: PNG bytes of the signatures and the seal by variable (`sig_applicant`, `sig_respondent`,
+        `sig_mediator`, `seal`: context.IMAGES); those not given print nothing. Raises DocumentRefused
+        when the case cannot fill it (e.g. an agreement before settlement) and UnknownDocumentKind for a
+        kind not in KINDS. Pure: reads nothing but its arguments.
         """
         if kind not in self._templates:
             raise UnknownDocumentKind(kind, KINDS)
@@ -74,7 +77,12 @@ class DocumentRenderer:
             issued_at = issued_at.replace(tzinfo=UTC)
         context = build_context(kind, case, words=self.words, document_id=document_id, verify_url=verify_url,
                                 issued_at=issued_at)
-        data = self._templates[kind].render(
-            context, images={"qr": (qr_png(verify_url), QR_WIDTH_MM)}, identifier=document_id, created=issued_at)
+        placed = {"qr": (qr_png(verify_url), QR_WIDTH_MM)}
+        for name, png in (images or {}).items():
+            if name not in IMAGES:
+                raise ValueError(f"no image placeholder {name!r} (one of {', '.join(IMAGES)})")
+            if png:
+                placed[name] = (png, IMAGES[name])
+        data = self._templates[kind].render(context, images=placed, identifier=document_id, created=issued_at)
         return RenderedDocument(kind=kind, title=context["title"], document_id=document_id, serial=context["serial"],
                                 issued_at=issued_at, data=data, sm3_hex=sm3_hex(data))

@@ -12,7 +12,7 @@ from jinja2 import nodes
 from docgen.context import KINDS, VARIABLES, build_context
 from docgen.engine import PreparedDocx
 from docgen.errors import TemplateProblem
-from docgen.sample import sample_case
+from docgen.sample import sample_case_for
 from docgen.words import Words
 
 DEFAULT_DIR = Path(__file__).parent / "templates"
@@ -68,7 +68,7 @@ def load_template(path: Path, kind: str, words: Words) -> PreparedDocx:
         raise TemplateProblem(str(path), f"未知的占位符：{names}", f"unknown placeholders: {', '.join(unknown)}",
                               unknown=unknown)
     try:  # compile and render once now, so a broken template fails at start and not in a citizen's hands
-        context = build_context(kind, sample_case(), words=words, document_id="SAMPLE",
+        context = build_context(kind, sample_case_for(kind), words=words, document_id="SAMPLE",
                                 verify_url="https://example.invalid/verify", issued_at=datetime.now(UTC))
         prepared.render(context)
     except Exception as exc:

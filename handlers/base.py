@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import logging
 import uuid
@@ -15,16 +17,18 @@ from i18n import DEFAULT_LOCALE, text
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
 from services.accounts.card_signin import IdentityProvider
-from services.accounts.mp_sessions import SessionTokens
+from services.accounts.mp_sessions import SessionTokens, SignOuts
 from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Renderers
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
 from services.core.ratelimit import ClientRateLimiter
+from services.core.text import has_lone_surrogate, without_unseen
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
+from store import defer_durability, durability_barrier
 from store.blobs import BlobStore
 from wechat.client import WeChatApi
 from wechat.errors import WeChatUnavailable
@@ -55,6 +59,9 @@ class AppServices:
     sms: SmsProvider  # verification codes of portal accounts
     renderers: Renderers  # document templates, per centre
     pdf: PdfConverter  # LibreOffice, where installed
+    mp_session_limiter: ClientRateLimiter | None = None  # POST /api/mp/session per client (a WeChat call each)
+    sign_outs: SignOuts = dataclasses.field(default_factory=SignOuts)  # mini-program tokens ended by sign-out
+    card_ticket_limiter: ClientRateLimiter | None = None  # card login tickets per client
     notification_sender: NotificationSender | None = None  # started by app.start; woken by the case writer
     deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
     staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
@@ -129,14 +136,73 @@ class ServiceHandler(tornado.web.RequestHandler):
         """The language of the words this request gets back (Chinese until a second one is offered)."""
         return DEFAULT_LOCALE
 
+    def set_default_headers(self) -> None:
+        # Browsers must not guess another type than the one we send (a JSON error shown as HTML).
+        self.set_header("X-Content-Type-Options", "nosniff")
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The methods this handler answers (what a 405's Allow header lists)."""
+        base = tornado.web.RequestHandler
+        methods = ("GET", "POST", "PUT", "DELETE", "PATCH")
+        own = [m for m in methods if getattr(cls, m.lower()) is not getattr(base, m.lower())]
+        return own + (["HEAD"] if "GET" in own and cls.head is not base.head else [])
+
+    def announce_allowed(self, status: int) -> None:
+        """A 405 says which methods would have worked (RFC 9110 §15.5.6)."""
+        if status == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+
+    _held: Any = None  # the answer, waiting for the disk (finish)
+
     def prepare(self) -> Any:
+        defer_durability()  # this request's writes are made durable together, before it answers (finish)
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
 
-    def limit_client(self, limiter: ClientRateLimiter) -> None:
+    def decode_argument(self, value: bytes, name: str | None = None) -> str:
+        """Every form field, query parameter and path part passes here (Tornado): bytes that are not
+        UTF-8 are a 400 naming the field, and characters nobody sees are removed."""
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid_unicode(name or "path") from None
+        return without_unseen(text)
+
+    def finish(self, chunk: Any = None) -> Any:
+        """Answer only once everything written so far is on the disk (the durable embedded engine; elsewhere
+        at once): the answer is the acknowledgement. A disk that fails makes the answer a 503 instead."""
+        if self._held is not None:
+            return self._held
+        defer_durability(False)  # what this task does after answering (a follow-up it spawns) waits itself
+        barrier = durability_barrier(self.application.settings.get("mongo_client"))
+        if barrier is None:
+            return super().finish(chunk)
+        if chunk is not None:
+            self.write(chunk)
+        self._held = asyncio.ensure_future(self._finish_when_durable(barrier))
+        return self._held
+
+    async def _finish_when_durable(self, barrier: Any) -> None:
+        try:
+            await barrier
+        except ConnectionFailure as exc:  # store.journal.JournalFailed: a 503, as every command from now on
+            self._held = None
+            self.clear()
+            self.send_error(503, exc_info=(type(exc), exc, exc.__traceback__))
+            return
+        super().finish()
+
+    async def durable(self) -> None:
+        """Wait for the disk before the first byte of a streamed answer (finish waits by itself)."""
+        barrier = durability_barrier(self.application.settings.get("mongo_client"))
+        if barrier is not None:
+            await barrier
+
+    def limit_client(self, limiter: ClientRateLimiter | None) -> None:
         """429 when this client address has asked too often (what it asks for is costly to answer)."""
-        if not limiter.allow(self.request.remote_ip or ""):
+        if limiter is not None and not limiter.allow(self.request.remote_ip or ""):
             raise ServiceError(429, "rate_limited")
 
     def problem(self, status_code: int, **kwargs: Any) -> Problem:
@@ -161,6 +227,7 @@ class ApiHandler(ServiceHandler):
         """Callers of the JSON API authenticate by token or signature, not cookies: no cross-site forgery."""
 
     def set_default_headers(self) -> None:
+        super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
 
@@ -171,9 +238,10 @@ class ApiHandler(ServiceHandler):
         if not content_type.startswith("application/json"):
             raise ServiceError(415, "json_required")
         try:
-            return json.loads(self.request.body.decode("utf-8"))
+            body = json.loads(self.request.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise ServiceError(400, "malformed_json") from exc
+        return clean_json(body)
 
     def json_object(self) -> dict[str, Any]:
         """The body, which must be a JSON object."""
@@ -189,9 +257,34 @@ class ApiHandler(ServiceHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         problem = self.problem(status_code, **kwargs)
         self.set_status(problem.status)
+        self.announce_allowed(problem.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         first = {"code": problem.code, "message": problem.message, "field": problem.field}
         self.finish(json.dumps({"error": first, "errors": list(problem.errors) or [first]}, ensure_ascii=False))
+
+
+def invalid_unicode(field: str) -> ServiceError:
+    return ServiceError(400, "invalid_unicode", field=field, field_name=field)
+
+
+def clean_json(value: Any, path: str = "") -> Any:
+    """A parsed JSON body made safe: a lone surrogate anywhere (a key too) is a 400 naming where it is;
+    characters nobody sees are removed from every string (services/core/text.py)."""
+    if isinstance(value, str):
+        if has_lone_surrogate(value):
+            raise invalid_unicode(path or "body")
+        return without_unseen(value)
+    if isinstance(value, list):
+        return [clean_json(item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if has_lone_surrogate(key):
+                raise invalid_unicode(where.encode("utf-8", "backslashreplace").decode())
+            out[without_unseen(key)] = clean_json(item, where)
+        return out
+    return value
 
 
 class NotFoundHandler(ApiHandler):

@@ -23,6 +23,8 @@ async def send_download(handler: tornado.web.RequestHandler, download: evidence.
     handler.set_header("Content-Security-Policy", "default-src 'none'; sandbox")
     if download.sha256:
         handler.set_header("Etag", f'"{download.sha256}"')
+    if hasattr(handler, "durable"):
+        await handler.durable()  # the audit of a staff download is on the disk before any byte goes out
     async for chunk in download.chunks:
         handler.write(chunk)
         await handler.flush()  # one chunk in memory at a time

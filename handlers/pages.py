@@ -54,6 +54,16 @@ async def sign_person_in(handler: ServiceHandler, person_id: str, stamp: str | N
     else:
         session = web_sessions.session_value(handler.ctx, person_id, stamp)
     handler.set_signed_cookie(SESSION_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
+    renew_xsrf(handler)
+
+
+def renew_xsrf(handler: tornado.web.RequestHandler) -> None:
+    """A new XSRF token at sign-in: one planted or read before (e.g. on a shared computer) is worth nothing after."""
+    handler.request.cookies.pop("_xsrf", None)
+    for cached in ("_xsrf_token", "_raw_xsrf_token"):  # Tornado 6's memo of the token read from the cookie
+        if hasattr(handler, cached):
+            delattr(handler, cached)
+    handler.xsrf_token  # noqa: B018 - reading it makes a fresh token and sets its cookie
 
 
 def in_wechat(handler: tornado.web.RequestHandler) -> bool:
@@ -129,6 +139,7 @@ class PageHandler(ServiceHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         problem = self.problem(status_code, **kwargs)
+        self.announce_allowed(problem.status)
         self.clear_header("Content-Type")
         self.render_page(self.error_template, problem.status, message=problem.message,
                          errors=[e["message"] for e in problem.errors])  # fmt: skip

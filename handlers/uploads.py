@@ -30,6 +30,19 @@ def malformed(what: str, **params: Any) -> ServiceError:
     return ServiceError(400, "upload_malformed", msg(f"error.upload_malformed.{what}", **params), "file")
 
 
+def clean_upload_folder(base_dir: str) -> int:
+    """Remove the receiving folders (`upload-*`) an earlier process left in `base_dir` (a crash mid-upload);
+    only for a folder this process alone uses. Returns how many were removed."""
+    if not base_dir or not os.path.isdir(base_dir):
+        return 0
+    removed = 0
+    for entry in os.scandir(base_dir):
+        if entry.name.startswith("upload-") and entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 class MultipartFileParser:
     """A streaming multipart/form-data parser: the bytes of one file field go to `sink`, the rest is skipped.
 

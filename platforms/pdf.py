@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import shutil
+import signal
 import tempfile
 import weakref
 from pathlib import Path
@@ -30,6 +33,7 @@ class PdfConverter:
         self.timeout = timeout
         self._lock = asyncio.Lock()
         self._profile: Path | None = None  # made on the first conversion
+        self._running: asyncio.subprocess.Process | None = None
 
     @property
     def available(self) -> bool:
@@ -49,14 +53,33 @@ class PdfConverter:
                     *_BELOW_THE_EVENT_LOOP, self.soffice, f"-env:UserInstallation=file://{self._profile}", "--headless",
                     "--convert-to", "pdf", "--outdir", folder, str(source),
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                    start_new_session=True,  # its own process group: soffice.bin goes with it when killed
                 )  # fmt: skip
+                self._running = process
                 try:
                     await asyncio.wait_for(process.wait(), self.timeout)
                 except TimeoutError:
-                    process.kill()
+                    _kill_group(process)
                     await process.wait()
                     raise PdfUnavailable("pdf_timeout") from None
+                finally:
+                    self._running = None
                 target = Path(folder) / "document.pdf"
                 if process.returncode != 0 or not target.exists():
                     raise PdfUnavailable("pdf_failed")
                 return target.read_bytes()
+
+    async def close(self) -> None:
+        """Kill a conversion still running (LibreOffice and its children) and remove the profile."""
+        process = self._running
+        if process is not None and process.returncode is None:
+            _kill_group(process)
+            with contextlib.suppress(ProcessLookupError):
+                await process.wait()
+        if self._profile is not None:
+            shutil.rmtree(self._profile, ignore_errors=True)
+
+
+def _kill_group(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.uri_parser import parse_uri
 
-from store.embedded import EMBEDDED_URI_PREFIX, EmbeddedClient
+from store.embedded import DURABLE_URI_PREFIX, EMBEDDED_URI_PREFIX, EmbeddedClient, defer_durability
+from store.journal import StoreError
+
+__all__ = ["CommandCounter", "StoreError", "connect", "defer_durability", "describe", "durability_barrier",
+           "embedded_folder", "is_embedded"]  # fmt: skip
+
+
+def durability_barrier(client: Any) -> Awaitable[None] | None:
+    """On the durable embedded engine, what to await before answering a request whose writes were
+    deferred (defer_durability); None elsewhere (a MongoDB acknowledges each write itself)."""
+    return client.barrier() if isinstance(client, EmbeddedClient) else None
 
 DEFAULT_DATABASE = "mediation"
 
@@ -29,13 +40,37 @@ class CommandCounter(monitoring.CommandListener):
 
 
 def is_embedded(uri: str) -> bool:
-    return uri.startswith(EMBEDDED_URI_PREFIX)
+    """The embedded engine, in memory (`mongomock://`) or durable in a folder (`embedded:<folder>`)."""
+    return uri.startswith((EMBEDDED_URI_PREFIX, DURABLE_URI_PREFIX))
+
+
+def embedded_folder(uri: str) -> str:
+    """The folder of `embedded:<folder>`; empty for any other engine."""
+    return uri[len(DURABLE_URI_PREFIX) :] if uri.startswith(DURABLE_URI_PREFIX) else ""
+
+
+def describe(uri: str) -> dict[str, Any]:
+    """Which engine `uri` selects and whether an acknowledged write survives a crash (for /readyz and the log)."""
+    if uri.startswith(EMBEDDED_URI_PREFIX):
+        return {"engine": "embedded-memory", "durable": False}
+    if uri.startswith(DURABLE_URI_PREFIX):
+        return {"engine": "embedded", "durable": True}
+    return {"engine": "mongodb", "durable": True}  # write concern majority, journaled by the replica set
 
 
 def connect(uri: str, counter: CommandCounter | None = None, database: str = "") -> tuple[Any, Any]:
-    """Return (client, database) for `uri`; must be called on the event loop that will use it."""
+    """Return (client, database) for `uri`; must be called on the event loop that will use it.
+
+    `embedded:<folder>` locks the folder and replays it here: StoreError when another process holds it.
+    """
+    if uri.startswith(DURABLE_URI_PREFIX):
+        folder = embedded_folder(uri)
+        if not folder.strip():
+            raise StoreError("MONGODB_URI=embedded: needs a folder, e.g. embedded:var/db")
+        client: Any = EmbeddedClient(counter, folder)
+        return client, client.get_database(database or DEFAULT_DATABASE)
     if is_embedded(uri):
-        client: Any = EmbeddedClient(counter)
+        client = EmbeddedClient(counter)
         name = database or uri[len(EMBEDDED_URI_PREFIX) :].strip("/") or DEFAULT_DATABASE
         return client, client.get_database(name)
     options: dict[str, Any] = {}

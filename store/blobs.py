@@ -241,6 +241,15 @@ class LocalBlobStore(BlobStore):
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask, and the folder may be older
 
+    def remove_partial(self) -> int:
+        """Remove blobs an earlier process was still writing when it stopped (never referenced: a blob
+        is named only once it is whole and fsync'd); only while this process alone uses the folder."""
+        removed = 0
+        for part in self._tmp.glob("*.part"):
+            part.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def path_of(self, blob_id: str) -> Path:
         blob_id = self.check_id(blob_id)
         return self.root / blob_id[:2] / blob_id

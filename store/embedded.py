@@ -3,12 +3,19 @@
 mongomock keeps everything in memory for one process. Its calls never block on I/O, so each
 adapter method runs synchronously inside the coroutine: an update is atomic with respect to
 every other task on the loop, which is what the store relies on (one update_one per move).
+
+`mongomock://` stays in memory (tests). `embedded:<folder>` is the same engine made durable by
+store/journal.py: each write appends the after-image of every document it changed and returns
+only once that is on the disk; every read first waits for writes still on their way, so nothing
+a caller is told can vanish in a crash. At start the folder's snapshot and journals are replayed.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +29,22 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from pymongo.results import InsertOneResult
 
-EMBEDDED_URI_PREFIX = "mongomock://"
+from store.journal import Journal, JournalFailed, record_delete, record_drop, record_put
+
+EMBEDDED_URI_PREFIX = "mongomock://"  # memory only
+DURABLE_URI_PREFIX = "embedded:"  # embedded:<folder>
+
+# Set for an HTTP request (handlers/base.py): its writes do not each wait for the disk; the request
+# waits once, for all of them, before it answers (durability_barrier). A crash leaves a prefix of the
+# journal, so the last write being on the disk means every earlier one is: the answer is the
+# acknowledgement, and it is never given before the disk has what it acknowledges.
+_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("embedded_deferred_durability", default=False)
+
+
+def defer_durability(deferred: bool = True) -> None:
+    """From here on in this task, writes return once journaled in memory; call durability_barrier before answering.
+    `False` once the answer is on its way: work after it (a follow-up spawned then) waits at each write."""
+    _DEFERRED.set(deferred)
 
 # Update operators that can give a document a new value for a field.
 _SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")
@@ -162,8 +184,11 @@ class EmbeddedCursor:
     mongomock itself would copy and project every match, then sort with its slow BSON comparison.
     """
 
-    def __init__(self, collection: Any, filter: Any, projection: Any, kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, collection: Any, filter: Any, projection: Any, kwargs: dict[str, Any], client: EmbeddedClient
+    ) -> None:
         self._collection = collection
+        self._client = client
         self._filter = filter
         self._projection = projection
         self._kwargs = kwargs
@@ -261,6 +286,7 @@ class EmbeddedCursor:
         return [copies[i] for i in picked if i in copies]
 
     async def to_list(self, length: int | None = None) -> list[dict]:
+        await self._client.settle()
         results = self._run()
         return list(results) if length is None else list(itertools.islice(results, length))
 
@@ -268,6 +294,8 @@ class EmbeddedCursor:
         return self
 
     async def __anext__(self) -> dict:
+        if self._results is None:
+            await self._client.settle()
         try:
             return next(self._run())
         except StopIteration:
@@ -281,15 +309,45 @@ def _sort_value(value: Any) -> Any:
 
 
 class EmbeddedCollection:
-    """Async methods with PyMongo's names and arguments, each counted as one database command."""
+    """Async methods with PyMongo's names and arguments, each counted as one database command.
 
-    def __init__(self, collection: Any, client: EmbeddedClient) -> None:
+    On the durable engine each write ends by journaling the documents it changed (their state
+    after it) and waiting until that is on the disk; a write that changed nothing journals nothing.
+    """
+
+    def __init__(self, collection: Any, client: EmbeddedClient, database: str) -> None:
         self._collection = collection
         self._client = client
+        self._database = database
         self.name = collection.name
         self.ttl_seconds: int | None = None  # a TTL index's expireAfterSeconds, recorded only
         self._narrowing = _Narrowing(collection)
         self._unique_fields = False  # a unique index besides `_id`: inserts take mongomock's own path
+
+    def _documents(self) -> dict:
+        return self._collection._store._documents
+
+    def _match_id(self, filter: Any) -> Any:
+        """The `_id` of the document a one-document write with `filter` changes (None: no match)."""
+        if isinstance(filter, dict) and _scalar(filter.get("_id")):
+            return filter["_id"]  # matched or not, the write's own result tells whether it changed it
+        spec = patch_datetime_awareness_in_document(filter or {})
+        return next((doc["_id"] for doc in self._collection._iter_documents(spec)), None)
+
+    async def _journal(self, changed: list[Any]) -> None:
+        """Journal the after-image of each changed document (a deletion where it is gone) and wait for the disk."""
+        journal = self._client.journal
+        if journal is None or not changed:
+            return
+        documents, seq = self._documents(), 0
+        for doc_id in changed:
+            document = documents.get(doc_id)
+            if document is None:
+                seq = journal.append(record_delete(self._database, self.name, doc_id))
+            else:
+                seq = journal.append(record_put(self._database, self.name, document))
+        if not _DEFERRED.get():
+            await journal.durable(seq)
 
     async def insert_one(self, document: dict) -> Any:
         self._client.count()
@@ -301,6 +359,7 @@ class EmbeddedCollection:
         else:
             result = self._insert_by_id(document)
         self._narrowing.inserted(document)
+        await self._journal([result.inserted_id])
         return result
 
     def _insert_by_id(self, document: dict) -> InsertOneResult:
@@ -320,19 +379,33 @@ class EmbeddedCollection:
 
     async def find_one(self, filter: Any = None, projection: Any = None) -> dict | None:
         self._client.count()
+        await self._client.settle()
         return self._collection.find_one(filter, projection)
 
     def find(self, filter: Any = None, projection: Any = None, **kwargs: Any) -> EmbeddedCursor:
         # PyMongo counts the command when the cursor is first read; counting here is equivalent
         # for the store, which reads every cursor it opens.
         self._client.count()
-        return EmbeddedCursor(self._collection, filter, projection, kwargs)
+        return EmbeddedCursor(self._collection, filter, projection, kwargs, self._client)
+
+    def _encodable(self, update: Any) -> None:
+        """On the durable engine an update is encoded before it is applied: one that BSON refuses (a lone
+        surrogate) must fail while memory and disk still agree, not after memory changed."""
+        if self._client.journal is not None and isinstance(update, dict):
+            BSON.encode(update)
 
     async def update_one(self, filter: Any, update: Any, upsert: bool = False) -> Any:
         self._client.count()
+        self._encodable(update)
+        target = self._match_id(filter) if self._client.journal is not None else None
         self._narrowing.updating(filter, update, upsert)
         with self._narrowing.stale_on_error():
-            return self._collection.update_one(filter, update, upsert=upsert)
+            result = self._collection.update_one(filter, update, upsert=upsert)
+        if result.upserted_id is not None:
+            await self._journal([result.upserted_id])
+        elif result.modified_count:
+            await self._journal([target])
+        return result
 
     async def find_one_and_update(
         self,
@@ -347,42 +420,76 @@ class EmbeddedCollection:
             # mongomock 4.3 re-runs the update with `{_id}` alone, so `$` silently updates the
             # array's FIRST element, whatever the filter matched: refuse rather than corrupt.
             raise NotImplementedError("embedded engine: positional '$' in find_one_and_update (use update_one)")
+        self._encodable(update)
+        journaled = self._client.journal is not None
+        target = self._match_id(filter) if journaled else None
+        if journaled and upsert and target is None and return_document != ReturnDocument.AFTER:
+            # The upserted document's generated id would be known to nobody: give the filter an _id.
+            raise NotImplementedError("embedded engine: an upsert without _id must return the document after")
         self._narrowing.updating(filter, update, upsert)
         with self._narrowing.stale_on_error():
-            return self._collection.find_one_and_update(
+            result = self._collection.find_one_and_update(
                 filter, update, projection=projection, upsert=upsert, return_document=return_document
             )
+        if result is not None or upsert:
+            await self._journal([target if target is not None else (result or {}).get("_id")])
+        return result
 
     async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
         """Several updates in ONE command, as PyMongo sends a batch of them (UpdateOne only: what the store uses).
 
         Each is applied in order; like MongoDB's, the batch is not atomic as a whole (the statistics counters
-        rely on each `$inc` alone). The result object is not reproduced: nothing reads it.
+        rely on each `$inc` alone). The result object is not reproduced: nothing reads it. On the durable engine
+        every update is encoded before any is applied, and the documents the batch changed are journaled
+        together: one wait for the disk, like any other write.
         """
         self._client.count()
         for request in requests:
             if not isinstance(request, UpdateOne):
                 raise NotImplementedError(f"embedded engine: {type(request).__name__} in bulk_write")
+            self._encodable(request._doc)
+        journaled = self._client.journal is not None
+        changed: list[Any] = []
+        for request in requests:
+            target = self._match_id(request._filter) if journaled else None
             self._narrowing.updating(request._filter, request._doc, bool(request._upsert))
             with self._narrowing.stale_on_error():
-                self._collection.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+                result = self._collection.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+            if result.upserted_id is not None:
+                changed.append(result.upserted_id)
+            elif result.modified_count:
+                changed.append(target)
+        await self._journal(list(dict.fromkeys(changed)))
 
     async def delete_one(self, filter: Any) -> Any:
         self._client.count()
+        target = self._match_id(filter) if self._client.journal is not None else None
         self._narrowing.stale()
-        return self._collection.delete_one(filter)
+        result = self._collection.delete_one(filter)
+        if result.deleted_count:
+            await self._journal([target])
+        return result
 
     async def delete_many(self, filter: Any) -> Any:
         self._client.count()
+        targets: list[Any] = []
+        if self._client.journal is not None:
+            spec = patch_datetime_awareness_in_document(filter or {})
+            targets = [doc["_id"] for doc in self._collection._iter_documents(spec)]
         self._narrowing.stale()
-        return self._collection.delete_many(filter)
+        result = self._collection.delete_many(filter)
+        documents = self._documents()
+        await self._journal([t for t in targets if t not in documents])
+        return result
 
     async def count_documents(self, filter: Any) -> int:
         self._client.count()
+        await self._client.settle()
         exact = self._narrowing.exact_ids(filter)
         return len(exact) if exact is not None else self._collection.count_documents(filter)
 
     async def create_index(self, keys: Any, **kwargs: Any) -> str:
+        # Not journaled: indexes are declared in code (store/indexes.py) and created at every start.
         self._client.count()
         # The TTL option is recorded and ignored: mongomock would honour it by scanning the whole
         # collection on every read and write (O(n) per command), and the services check ages
@@ -400,6 +507,11 @@ class EmbeddedCollection:
         self._client.count()
         self._narrowing.stale()
         self._collection.drop()
+        journal = self._client.journal
+        if journal is not None:
+            seq = journal.append(record_drop(self._database, self.name))
+            if not _DEFERRED.get():
+                await journal.durable(seq)
 
 
 class EmbeddedDatabase:
@@ -414,7 +526,7 @@ class EmbeddedDatabase:
 
     def get_collection(self, name: str) -> EmbeddedCollection:
         if name not in self._collections:
-            self._collections[name] = EmbeddedCollection(self._database[name], self._client)
+            self._collections[name] = EmbeddedCollection(self._database[name], self._client, self.name)
         return self._collections[name]
 
     async def command(self, command: str | dict) -> dict:
@@ -429,16 +541,70 @@ class EmbeddedDatabase:
 
 
 class EmbeddedClient:
-    """Stands where `pymongo.AsyncMongoClient` stands when MONGODB_URI is `mongomock://`."""
+    """Stands where `pymongo.AsyncMongoClient` stands for `mongomock://` (memory) and `embedded:<folder>` (durable).
 
-    def __init__(self, counter: Any = None) -> None:
+    With a folder, the folder is locked for this process (a second one refuses to start), its
+    snapshot and journals are replayed here before anything else runs, and writes are journaled.
+    """
+
+    def __init__(self, counter: Any = None, folder: str | None = None) -> None:
         self._client = mongomock.MongoClient(tz_aware=True)
         self._counter = counter
         self._databases: dict[str, EmbeddedDatabase] = {}
+        self.journal: Journal | None = None
+        self.loaded_documents = 0
+        self.load_seconds = 0.0
+        if folder is not None:
+            began = time.perf_counter()
+            journal = Journal(folder)
+            try:
+                self._replay(journal)
+            except BaseException:
+                journal.release()
+                raise
+            journal.source = self._snapshot_source
+            self.journal = journal
+            self.load_seconds = time.perf_counter() - began
+
+    def _replay(self, journal: Journal) -> None:
+        for record in journal.open().records:
+            store = self._client[record["b"]][record["c"]]._store
+            if "p" in record:
+                store._documents[record["p"]["_id"]] = record["p"]
+            elif "d" in record:
+                store._documents.pop(record["d"], None)
+            else:
+                store.drop()
+        self.loaded_documents = sum(
+            len(self._client[db][c]._store._documents)
+            for db in self._client.list_database_names()
+            for c in self._client[db].list_collection_names()
+        )
+
+    def _snapshot_source(self) -> Iterator[tuple[str, str, Any, Any]]:
+        for db in self._client.list_database_names():
+            for name in self._client[db].list_collection_names():
+                documents = self._client[db][name]._store._documents
+                yield db, name, lambda documents=documents: list(documents), documents.get
 
     def count(self) -> None:
+        if self.journal is not None and self.journal.failed is not None:
+            raise JournalFailed(f"embedded engine: the journal failed ({self.journal.failed})")
         if self._counter is not None:
             self._counter.count += 1
+
+    async def settle(self) -> None:
+        """Before a read: wait for writes still on their way to the disk, so no answer shows what a crash could
+        undo (a deferred request waits once, before it answers, for everything it may have read)."""
+        if self.journal is not None and not self.journal.settled and not _DEFERRED.get():
+            await self.journal.durable()
+
+    def barrier(self) -> Awaitable[None] | None:
+        """What to await before answering: every write made so far on the disk (None: nothing to wait for)."""
+        journal = self.journal
+        if journal is None or journal.failed is not None or journal.settled:
+            return None
+        return journal.durable()
 
     def get_database(self, name: str) -> EmbeddedDatabase:
         # One wrapper per database: the collections' narrowing maps and unique-index flags live there.
@@ -447,4 +613,6 @@ class EmbeddedClient:
         return self._databases[name]
 
     async def close(self) -> None:
+        if self.journal is not None:
+            await self.journal.close()
         self._client.close()

@@ -11,6 +11,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     "cases": [
         ([("owner_person_id", ASCENDING), ("created_at", DESCENDING)], {"name": "owner_recent"}),
         ([("centre.id", ASCENDING), ("status", ASCENDING), ("created_at", DESCENDING)], {"name": "centre_queue"}),
+        # A system administrator's queue of every centre, newest first.
+        ([("created_at", DESCENDING)], {"name": "recent"}),
         # The notification sender's pass: cases whose outbox is due (only those with one are indexed).
         ([("outbox_due_at", ASCENDING)], {"name": "outbox_due", "sparse": True}),
         # The company file and the collective-dispute warning: an employer's cases, newest first.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from wechat.client import WeChatApi, call_wechat
@@ -22,18 +22,16 @@ def short_value(value: Any, limit: int = VALUE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def template_payload(openid: str, template_id: str, lines: Mapping[str, Any], url: str) -> dict[str, Any]:
-    """An official account template message: the record's lines become keyword1..n, in order."""
-    data = {f"keyword{i}": {"value": short_value(value)} for i, value in enumerate(lines.values(), 1)}
-    return {"touser": openid, "template_id": template_id, "url": url, "data": data}
+def template_payload(openid: str, template_id: str, data: Mapping[str, Any], url: str) -> dict[str, Any]:
+    """An official account template message: `data` gives each template key (keyword1, ...) its value."""
+    values = {key: {"value": short_value(value)} for key, value in data.items()}
+    return {"touser": openid, "template_id": template_id, "url": url, "data": values}
 
 
-def subscribe_payload(
-    openid: str, template_id: str, lines: Mapping[str, Any], page: str, keys: Sequence[str]
-) -> dict[str, Any]:
-    """A mini-program subscribe message: the lines fill the template's keys (thing1, ...) in order."""
-    data = {key: {"value": short_value(value)} for key, value in zip(keys, lines.values(), strict=False)}
-    return {"touser": openid, "template_id": template_id, "page": page, "data": data, "lang": "zh_CN"}
+def subscribe_payload(openid: str, template_id: str, data: Mapping[str, Any], page: str) -> dict[str, Any]:
+    """A mini-program subscribe message: `data` gives each template key (thing1, ...) its value."""
+    values = {key: {"value": short_value(value)} for key, value in data.items()}
+    return {"touser": openid, "template_id": template_id, "page": page, "data": values, "lang": "zh_CN"}
 
 
 def send_template(client: WeChatApi, payload: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from handlers.pages import PageHandler, session_person
 from handlers.uploads import StreamedUploadMixin
 from handlers.urls import APPLY_KIND, APPLY_STEP, SERIAL
 from services.accounts import portal_accounts
-from services.cases import views
+from services.cases import party_pages
 from services.core.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from services.intake import drafts, evidence
 from services.intake import form as application_form
@@ -114,7 +114,7 @@ def _by_field(problems: list[FieldError]) -> dict[str, str]:
     """Errors keyed by the field's name within its step ("applicant.phone" → "phone")."""
     out: dict[str, str] = {}
     for problem in problems:
-        name = problem.field.split(".", 1)[-1].split("[", 1)[0]
+        name = problem.field.split(".", 1)[-1].split("[", 1)[0].split(".", 1)[0]  # address.detail → address
         out.setdefault(name, problem.message)
     return out
 
@@ -135,7 +135,8 @@ class SubmitHandler(PageHandler):
 class DoneHandler(PageHandler):
     @authenticated
     async def get(self, serial: str) -> None:
-        self.render_page("h5/done.html", case=await views.my_case(self.ctx, self.person_id, serial))
+        page = await party_pages.case_page(self.ctx, self.person_id, serial, "applicant")
+        self.render_page("h5/done.html", case=page["case"], limitation=page["limitation"])
 
 
 @tornado.web.stream_request_body

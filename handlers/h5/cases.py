@@ -1,13 +1,15 @@
-"""The applicant's own cases in H5 pages: 我的申请, one case, its documents and evidence, confirming, withdrawing."""
+"""The applicant's own cases in H5 pages: 我的申请, one case (handlers/h5/parties.py), its documents and evidence,
+confirming, withdrawing."""
 
 from __future__ import annotations
 
 from tornado.web import authenticated
 
 from handlers.downloads import requested_format, send_document, send_download
+from handlers.h5.parties import CaseHandler as PartyCaseHandler
 from handlers.pages import PageHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, SERIAL
-from services.cases import clarification, documents, handling, queue, views
+from services.cases import clarification, documents, handling, views
 from services.core.errors import ServiceError
 from services.intake import evidence
 
@@ -18,15 +20,6 @@ class MyCasesHandler(PageHandler):
     @authenticated
     async def get(self) -> None:
         self.render_page("h5/cases.html", cases=await views.my_cases(self.ctx, self.person_id))
-
-
-class CaseHandler(PageHandler):
-    @authenticated
-    async def get(self, serial: str) -> None:
-        case = await views.my_case(self.ctx, self.person_id, serial)
-        papers = await documents.documents_for_party(self.ctx, self.person_id, serial)
-        deadline = await queue.applicant_deadline(self.ctx, case)
-        self.render_page("h5/case.html", case=case, documents=papers, deadline=deadline)
 
 
 class CaseDocumentHandler(PageHandler):
@@ -73,7 +66,7 @@ class WithdrawHandler(PageHandler):
 
 routes = [
     (r"/h5/cases", MyCasesHandler),
-    (rf"/h5/cases/{SERIAL}", CaseHandler),
+    (rf"/h5/cases/{SERIAL}", PartyCaseHandler, {"role": "applicant"}),
     (rf"/h5/cases/{SERIAL}/withdraw", WithdrawHandler),
     (rf"/h5/cases/{SERIAL}/clarified", ClarifiedHandler),
     (rf"/h5/cases/{SERIAL}/documents/{DOCUMENT_ID}", CaseDocumentHandler),

@@ -1,5 +1,6 @@
 """The mini-program's JSON API (`/api/mp/`): callers proved by our bearer token; errors as api.md's JSON."""
 
-from handlers.mp import applications, drafts, files, session, subscriptions
+from handlers.mp import applications, drafts, files, parties, session, subscriptions
 
-routes = [*session.routes, *applications.routes, *drafts.routes, *files.routes, *subscriptions.routes]
+routes = [*session.routes, *applications.routes, *drafts.routes, *files.routes, *subscriptions.routes,
+          *parties.routes]

@@ -18,7 +18,7 @@ class FilesHandler(StreamedUploadMixin, MpHandler):
     person: str = ""
 
     async def prepare(self) -> None:
-        super().prepare()
+        await super().prepare()
         self.person = self.person_id()  # before a single byte of the body is accepted
         self.begin_upload()
 

@@ -1,4 +1,4 @@
-"""Back-office administration: a centre's staff accounts and the working-day calendar of future years."""
+"""Back-office administration: a centre's staff accounts, the working-day calendar of future years, the seal."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import tornado.web
 from handlers.office.base import OfficeHandler
 from i18n import text
 from services.accounts import staff
+from services.cases import signing
 from services.core.errors import ServiceError
+from services.directory import centres
 
 _DATES = re.compile(r"[\s,，、;；]+")
 
@@ -40,6 +42,9 @@ class StaffListHandler(OfficeHandler):
             elif action in ("activate", "deactivate"):
                 await staff.set_active(self.ctx, self.staff_member, arg("login", ""), action == "activate")
                 done = text("office.done.staff_activated" if action == "activate" else "office.done.staff_deactivated")
+            elif action == "unlock":
+                await staff.unlock(self.ctx, self.staff_member, arg("login", ""))
+                done = text("office.done.unlocked")
             elif action == "reset":
                 await staff.reset_password(self.ctx, self.staff_member, arg("login", ""), arg("password", ""))
                 done = text("office.done.password_reset")
@@ -83,7 +88,35 @@ class CalendarHandler(OfficeHandler):
         self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done=done)
 
 
+class SealHandler(OfficeHandler):
+    """The centre's seal image, applied to signed agreements: uploaded by the centre's administrator."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.show()
+
+    async def show(self, status: int = 200, errors: list[str] | None = None, done: str = "") -> None:
+        centre = self.get_argument("centre", "") or self.staff_member.centre_id
+        seal = await signing.seal_info(self.ctx, centre)
+        self.render_page("office/seal.html", status, centre=centre, seal=seal, errors=errors or [], done=done,
+                         centres=[c for c in (await centres.directory(self.ctx)).centres if c.active])  # fmt: skip
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        upload = (self.request.files.get("seal") or [{}])[0]
+        centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
+        try:
+            await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre,
+                                      upload.get("body", b""))  # fmt: skip
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(problem.status, problem.messages())
+            return
+        await self.show(done=text("office.done.seal_uploaded"))
+
+
 routes = [
     (r"/office/staff", StaffListHandler),
     (r"/office/calendar", CalendarHandler),
+    (r"/office/seal", SealHandler),
 ]

@@ -7,7 +7,7 @@ import tornado.web
 from handlers.downloads import requested_format, send_document, send_download
 from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
-from services.cases import clarification, documents, handling, queue, transfer
+from services.cases import clarification, documents, handling, queue, signing, transfer
 from services.core.errors import ServiceError
 from services.intake import evidence
 
@@ -24,7 +24,8 @@ class CaseHandler(OfficeHandler):
             "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {},
             documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
             kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
-            mediators=await queue.mediators_of(self.ctx, case["centre_id"]),
+            mediators=await queue.mediators_of(self.ctx, case["centre_id"]), categories=signing.CATEGORIES,
+            seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
         )  # fmt: skip
 
@@ -32,15 +33,27 @@ class CaseHandler(OfficeHandler):
 class CaseActionHandler(CaseHandler):
     """POST /office/cases/{serial}/{action}: one action, then back to the case page (or its errors)."""
 
+    get = tornado.web.RequestHandler.get  # not the case page's: an action is only ever posted (405, Allow: POST)
+
     @tornado.web.authenticated
     async def post(self, serial: str, action: str) -> None:
         member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments
         try:
             if action in handling.STAFF_DECISIONS:
                 form = {k: arg(k, "") for k in self.request.body_arguments}
-                terms = [{"text": t, "amount": a, "due_date": d, "method": m} for t, a, d, m in zip(
-                    args("term_text"), args("term_amount"), args("term_due"), args("term_method"), strict=False)]
-                await handling.decide(self.ctx, member, serial, action, form, terms)
+                columns = zip(args("term_text"), args("term_amount"), args("term_due"), args("term_method"),
+                              args("term_category"), strict=False)  # fmt: skip
+                terms = [{"text": t, "amount": a, "due_date": d, "method": m, "category": c}
+                         for t, a, d, m, c in columns]
+                papers = documents.Papers(self.services.renderers, self.services.blobs)
+                await handling.decide(self.ctx, member, serial, action, form, terms, papers)
+            elif action == "sign":  # the mediator signs the draft, as the parties do, on the page
+                signer = signing.Signer("mediator", member.login, f"office:{member.login}", member)
+                body = {"version": arg("version", ""), "image": arg("image", "")}
+                papers = documents.Papers(self.services.renderers, self.services.blobs)
+                await documents.sign_agreement(self.ctx, papers, signer, serial, body, handling.CHANNEL)
+            elif action == "extend":
+                await handling.extend(self.ctx, member, serial, {k: arg(k, "") for k in ("until", "consent")})
             elif action == "clarify":
                 rows = [{"cause_code": c, "text": t, "amount": a}
                         for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)]

@@ -21,6 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def stream_file(handler: OfficeHandler, path: str, name: str, content_type: str) -> None:
     """A private temporary file to the browser a chunk at a time, then removed."""
     try:
+        await handler.durable()  # the audit of the export is on the disk before any byte goes out
         handler.set_header("Content-Type", content_type)
         handler.set_header("Content-Length", str(os.path.getsize(path)))
         handler.set_header("Content-Disposition", content_disposition(name))
@@ -87,7 +88,7 @@ class AlertsHandler(OfficeHandler):
 
 class AuditHandler(OfficeHandler):
     def filters(self) -> audit.AuditFilter:
-        return audit.parse_filter({k: v[-1].decode(errors="replace") for k, v in self.request.query_arguments.items()})
+        return audit.parse_filter({k: self.get_query_argument(k) for k in self.request.query_arguments})
 
     @tornado.web.authenticated
     async def get(self) -> None:

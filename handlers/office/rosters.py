@@ -5,6 +5,7 @@ from __future__ import annotations
 import tornado.web
 
 from handlers.office.base import OfficeHandler
+from handlers.urls import CENTRE_ID
 from i18n import text
 from services.accounts import rosters
 from services.core.errors import ServiceError
@@ -100,6 +101,6 @@ class MediatorsHandler(OfficeHandler):
 
 routes = [
     (r"/office/centres", CentresHandler),
-    (r"/office/centres/(?P<centre_id>[a-z0-9-]{1,40})", CentreHandler),
+    (rf"/office/centres/{CENTRE_ID}", CentreHandler),
     (r"/office/mediators", MediatorsHandler),
 ]

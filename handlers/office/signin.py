@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.office.base import STAFF_COOKIE, OfficeHandler
-from handlers.pages import COOKIE_FLAGS
+from handlers.pages import COOKIE_FLAGS, renew_xsrf
 from services.accounts import staff, web_sessions
 from services.core.errors import ServiceError
 
@@ -16,14 +16,25 @@ class LoginHandler(OfficeHandler):
         self.limit_client(self.services.sign_in_limiter)
         login = self.get_body_argument("login", "")
         try:
-            member = await staff.authenticate(self.ctx, login, self.get_body_argument("password", ""))
+            member = await staff.authenticate(
+                self.ctx, login, self.get_body_argument("password", ""), self.request.remote_ip or ""
+            )
         except ServiceError as exc:
             problem = self.form_problem(exc)
             self.render_page("office/login.html", problem.status, error=problem.message, login=login[:32])
             return
         session = web_sessions.session_value(self.ctx, member.login, member.session_stamp)
         self.set_signed_cookie(STAFF_COOKIE, session, expires_days=None, **COOKIE_FLAGS)
+        renew_xsrf(self)
         self.redirect("/office/")
+
+
+class ForgotHandler(OfficeHandler):
+    """A staff member who forgot the password (or is locked out) is told whose administrator resets it."""
+
+    async def get(self) -> None:
+        centres, system_admins = await staff.password_helpers(self.ctx)
+        self.render_page("office/forgot.html", centres=centres, system_admins=system_admins)
 
 
 class LogoutHandler(OfficeHandler):
@@ -39,4 +50,5 @@ class LogoutHandler(OfficeHandler):
 routes = [
     (r"/office/login", LoginHandler),
     (r"/office/logout", LogoutHandler),
+    (r"/office/forgot", ForgotHandler),
 ]

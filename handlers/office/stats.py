@@ -14,7 +14,8 @@ from services.stats import export, report
 
 class StatsHandler(OfficeHandler):
     def query(self) -> dict[str, str]:
-        return {k: v[-1].decode(errors="replace") for k, v in self.request.query_arguments.items()}
+        # Through decode_argument (handlers/base.py): bytes that are not UTF-8 a 400, unseen characters removed.
+        return {k: self.get_query_argument(k) for k in self.request.query_arguments}
 
     @tornado.web.authenticated
     async def get(self) -> None:

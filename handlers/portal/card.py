@@ -31,6 +31,7 @@ class CardTicketsHandler(PortalApiHandler):
     """POST: a new login ticket and its QR code (PNG data URL), bound to this browser."""
 
     async def post(self) -> None:
+        self.limit_client(self.services.card_ticket_limiter)
         ticket = await card_signin.create_ticket(
             self.ctx, self.services.card, await session_person(self), safe_next(self.get_query_argument("next", None))
         )

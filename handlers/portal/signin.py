@@ -19,7 +19,9 @@ class LoginHandler(PortalPage):
         self.limit_client(self.services.sign_in_limiter)
         form = form_fields(self, "login", "password")
         try:
-            person_id, stamp = await portal_accounts.authenticate(self.ctx, form["login"], form["password"])
+            person_id, stamp = await portal_accounts.authenticate(
+                self.ctx, form["login"], form["password"], self.request.remote_ip or ""
+            )
         except ServiceError as exc:
             self.render_refusal("portal/login.html", exc, in_wechat=in_wechat(self), form={"login": form["login"]})
             return

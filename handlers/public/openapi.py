@@ -23,9 +23,11 @@ def _responses(ok_status: str, ok: dict[str, Any], description: str, *errors: st
 
 ERROR_TEXT = {
     "400": "bad input",
+    "413": "body too large",
+    "415": "not JSON (Content-Type application/json required), or a file type not accepted",
     "401": "not signed in or token expired",
     "404": "not found",
-    "409": "move not allowed in the current status",
+    "409": "not allowed in the case's current state (status, a revised draft, answered already)",
     "422": "field errors, all listed",
     "429": "too many requests",
     "503": "a dependency (database, WeChat) is down; nothing changed",
@@ -46,7 +48,185 @@ IDEMPOTENCY_PARAM = {
 }
 
 
+TOKEN_PARAM = {"name": "token", "in": "path", "required": True, "description": "from the invitation's link",
+               "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}}  # fmt: skip
+PAPER_KIND_PARAM = {"name": "kind", "in": "path", "required": True, "schema": {"type": "string", "enum": [
+    "arbitration", "payment_order", "judicial_confirmation", "arbitral_review", "agreement"]}}  # fmt: skip
+DOCUMENT_PARAM = {"name": "document_id", "in": "path", "required": True,
+                  "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}  # fmt: skip
+PAGE = {"$ref": "#/components/schemas/CasePage"}
+
+PARTY_SCHEMAS: dict[str, Any] = {
+    "Invitation": {
+        "type": "object",
+        "description": "What an invitation shows before any proof (the phone masked)",
+        "properties": {
+            **{k: {"type": "string"} for k in ("serial", "centre", "respondent_name", "phone_masked", "answer_due",
+                                                "status", "status_label")},
+            "answer_due_provisional": {"type": "boolean"}, "can_text": {"type": "boolean"},
+            "claimed": {"type": "boolean"},
+        },
+    },  # fmt: skip
+    "Answer": {
+        "type": "object",
+        "required": ["decision"],
+        "properties": {
+            "decision": {"type": "string", "enum": ["agree", "decline", "propose"]},
+            "reason": {"type": "string", "maxLength": 500, "description": "decline: optional"},
+            "proposal": {"type": "string", "maxLength": 2000, "description": "propose: required"},
+            "amount": {"type": "string", "description": "propose: optional decimal, e.g. 8000.00"},
+        },
+    },
+    "Signature": {
+        "type": "object",
+        "required": ["version", "image"],
+        "properties": {
+            "version": {"type": "integer", "minimum": 1, "description": "the draft's version being signed"},
+            "image": {"type": "string", "description": "data:image/png;base64,... as signature_pad draws it"},
+        },
+    },
+    "Refusal": {
+        "type": "object",
+        "required": ["version"],
+        "properties": {"version": {"type": "integer", "minimum": 1}, "reason": {"type": "string"}},
+    },
+    "PerformanceReport": {
+        "type": "object",
+        "required": ["term", "performed"],
+        "properties": {"term": {"type": "integer", "minimum": 1}, "performed": {"type": "boolean"},
+                       "note": {"type": "string", "maxLength": 500}},  # fmt: skip
+    },
+    "CasePage": {
+        "type": "object",
+        "description": "One case as a party's page shows it",
+        "properties": {
+            "case": CASE, "documents": {"type": "array", "items": {"type": "object"}},
+            "deadline": {"type": "object"}, "limitation": {"type": "object", "description": "art. 27, explained"},
+            "routes": {"type": "array", "items": {"type": "object"},
+                       "description": "arbitration, payment order, judicial confirmation, arbitral review"},
+            "can_answer": {"type": "boolean"}, "can_sign": {"type": "boolean"}, "may_arbitrate": {"type": "boolean"},
+        },
+    },  # fmt: skip
+    "Issued": {
+        "type": "object",
+        "properties": {k: {"type": "string"} for k in ("id", "kind", "title", "sm3", "issued_at", "download")}
+        | {"version": {"type": "integer"}, "size": {"type": "integer"}},
+    },
+}
+
+
+def _op(summary: str, ok: str, ok_schema: dict[str, Any], errors: tuple[str, ...], params: list[dict[str, Any]],
+        body: dict[str, Any] | None = None, bearer: bool = True) -> dict[str, Any]:  # fmt: skip
+    op: dict[str, Any] = {"summary": summary, "parameters": params,
+                          "responses": _responses(ok, ok_schema, summary, *errors)}  # fmt: skip
+    if bearer:
+        op["security"] = BEARER
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    return op
+
+
+def _party_paths() -> dict[str, Any]:
+    """Both parties' calls: the respondent's invitation and answer, signing, performance, a route's document."""
+    ref = {name: {"$ref": f"#/components/schemas/{name}"} for name in PARTY_SCHEMAS}
+    invitation = "/api/mp/invitations/{serial}/{token}"
+    paths: dict[str, Any] = {
+        invitation: {"get": _op("The respondent's invitation: whom it invites, where the code goes", "200",
+                                ref["Invitation"], ("404",), [SERIAL_PARAM, TOKEN_PARAM], bearer=False)},
+        invitation + "/code": {"post": _op(
+            "Send a one-time code to the phone the applicant gave (mobiles only)", "200",
+            {"type": "object", "properties": {"resend_after": {"type": "integer"}}}, ("404", "409", "429", "503"),
+            [SERIAL_PARAM, TOKEN_PARAM], bearer=False)},
+        invitation + "/claim": {"post": _op(
+            "Prove the invitation with the code: the caller becomes the case's respondent", "200", CASE,
+            ("401", "404", "409", "422"), [SERIAL_PARAM, TOKEN_PARAM],
+            {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}})},
+        "/api/mp/respondent/cases": {"get": _op(
+            "我的申请 as respondent: the cases whose invitation the caller proved", "200",
+            {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+            ("401",), [])},
+    }  # fmt: skip
+    bases = (("applicant", "/api/mp/applications/{serial}"), ("respondent", "/api/mp/respondent/cases/{serial}"))
+    for role, base in bases:
+        who = "the applicant" if role == "applicant" else "the respondent"
+        paths[base + "/page"] = {"get": _op(f"The case as {who}'s page shows it", "200", PAGE, ("401", "404"),
+                                            [SERIAL_PARAM])}  # fmt: skip
+        paths[base + "/signature"] = {"post": _op(
+            f"{who} signs the current draft (the last signature settles the case)", "201", PAGE,
+            ("400", "401", "404", "409", "422"), [SERIAL_PARAM], ref["Signature"])}
+        paths[base + "/refuse_signing"] = {"post": _op(
+            f"{who} refuses to sign: the case ends as failed (refused_to_sign)", "200", PAGE,
+            ("401", "404", "409", "422"), [SERIAL_PARAM], ref["Refusal"])}
+        paths[base + "/performance"] = {"post": _op(
+            f"{who} reports on a term's performance", "200",
+            {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+            ("401", "404", "409", "422"), [SERIAL_PARAM], ref["PerformanceReport"])}
+        paths[base + "/papers/{kind}"] = {"post": _op(
+            "One tap: the document of a route open to the caller", "201", ref["Issued"],
+            ("401", "404", "409"), [SERIAL_PARAM, PAPER_KIND_PARAM])}
+    respondent = "/api/mp/respondent/cases/{serial}"
+    paths[respondent] = {"get": _op("One case as its respondent reads it", "200", PAGE, ("401", "404"), [SERIAL_PARAM])}
+    paths[respondent + "/answer"] = {"post": _op(
+        "The respondent's answer, once: agree, decline (optional reason) or agree and propose", "200",
+        {"type": "object"}, ("401", "404", "409", "422"), [SERIAL_PARAM], ref["Answer"])}
+    paths[respondent + "/evidence"] = {"post": _op(
+        "Attach files the respondent uploaded (POST /api/mp/files) as their evidence", "200", PAGE,
+        ("401", "404", "409", "422"), [SERIAL_PARAM],
+        {"type": "object", "required": ["file_ids"], "properties": {"file_ids": {"type": "array",
+                                                                                  "items": {"type": "string"}}}})}
+    paths[respondent + "/documents"] = {"get": _op(
+        "The case's documents, every version", "200",
+        {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+        ("401", "404"), [SERIAL_PARAM])}
+    paths[respondent + "/documents/{document_id}"] = {"get": _document_download()}
+    return paths
+
+
+# What each stored evidence file or generated document is sent back as (services/intake/evidence.py).
+FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf", "application/zip", "application/msword",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
+DOCUMENT_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/pdf")
+
+
+def _binary(*types: str) -> dict[str, Any]:
+    return {"content": {t: {"schema": {"type": "string", "format": "binary"}} for t in types}}
+
+
+def _document_download() -> dict[str, Any]:
+    """A party's download of one of their case's documents (the applicant's and the respondent's alike)."""
+    return {
+        "summary": "Download a document (.docx as issued; ?format=pdf where LibreOffice is installed)",
+        "security": BEARER,
+        "parameters": [SERIAL_PARAM, DOCUMENT_PARAM,
+                       {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}}],
+        "responses": {
+            "200": {"description": "the file", **_binary(*DOCUMENT_TYPES)},
+            "400": {"description": "a format other than docx or pdf", **_json(ERROR)},
+            "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
+            "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
+        },
+    }  # fmt: skip
+
+
+def _complete(document: dict[str, Any]) -> dict[str, Any]:
+    """What every operation of a kind can answer, said once: a bearer operation 401; a JSON body 400
+    (malformed, invalid Unicode), 413 and 415 (handlers/base.py's json_body)."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            responses = operation["responses"]
+            statuses = ["401"] if operation.get("security") == BEARER else []
+            if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                statuses += ["400", "413", "415"]
+            for status in statuses:
+                responses.setdefault(status, {"description": ERROR_TEXT[status], **_json(ERROR)})
+    return document
+
+
 def openapi_document() -> dict[str, Any]:
+    return _complete(_document())
+
+
+def _document() -> dict[str, Any]:
     return {
         "openapi": "3.0.3",
         "info": {"title": "劳动人事争议在线调解 — 小程序接口", "version": "1.0.0"},
@@ -74,8 +254,9 @@ def openapi_document() -> dict[str, Any]:
                     "description": "See the worker and employer bodies in api.md; unknown fields are refused.",
                     "properties": {
                         "kind": {"type": "string", "enum": ["worker", "employer"]},
-                        "applicant": {"type": "object"},
-                        "respondent": {"type": "object"},
+                        "applicant": {"type": "object", "description": "an employer's `address` is an Address"},
+                        "respondent": {"type": "object", "description": "an employer's `address` is an Address; "
+                                       "phones in any country's notation (stored E.164)"},
                         "claim": {
                             "type": "object",
                             "properties": {
@@ -83,6 +264,9 @@ def openapi_document() -> dict[str, Any]:
                                 "venue": {"type": "string", "enum": ["employer_location", "work_location"]},
                                 "requests": {"type": "string"},
                                 "facts": {"type": "string"},
+                                "employment_started": {"type": "string", "format": "date"},
+                                "employment_ended": {"type": "string", "format": "date"},
+                                "dispute_known_on": {"type": "string", "format": "date"},
                             },
                         },
                         "evidence": {"type": "array", "items": {"type": "string"}},
@@ -92,6 +276,13 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                 },
+                "Address": {
+                    "type": "object",
+                    "description": "a domicile: a GB/T 2260 county or township code (GET /api/regions) and the street; "
+                                   "wave 1's `street` text is still accepted instead",
+                    "properties": {"region_code": {"type": "string", "pattern": "^(\\d{6}|\\d{9})$"},
+                                   "detail": {"type": "string", "maxLength": 200}},
+                },  # fmt: skip
                 "CaseSummary": {
                     "type": "object",
                     "properties": {
@@ -122,6 +313,15 @@ def openapi_document() -> dict[str, Any]:
                                 "claim": {"type": "object"},
                                 "evidence": {"type": "array", "items": {"type": "string"}},
                                 "timeline": {"type": "array", "items": {"type": "object"}},
+                                "role": {"type": "string", "enum": ["applicant", "respondent"]},
+                                "respondent_access": {"type": "object", "nullable": True, "description":
+                                                      "the invitation: answer_due, claimed, answer, silent"},
+                                "agreement": {"type": "object", "description": "the draft to sign or the signed "
+                                              "agreement: version, terms, signatures (name, at), missing"},
+                                "performance": {"type": "array", "items": {"type": "object"},
+                                                "description": "per term: due_date, state, reports"},
+                                "outcome": {"type": "object", "nullable": True,
+                                            "description": "kind, at, closure_reason (法释〔2021〕23号 art. 25)"},
                             },
                         },
                     ],
@@ -183,6 +383,8 @@ def openapi_document() -> dict[str, Any]:
                     "properties": {
                         "code": {"type": "string"},
                         "label": {"type": "string"},
+                        "arbitrable": {"type": "boolean", "description": "false: arbitration will not accept it"},
+                        "warning": {"type": "string", "description": "shown when chosen"},
                         "children": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
                     },
                 },
@@ -194,8 +396,14 @@ def openapi_document() -> dict[str, Any]:
                         "kind": {"type": "string", "enum": ["image", "pdf", "word", "zip"]},
                         "size": {"type": "integer"},
                         "created_at": {"type": "string"},
+                        "captured_at": {
+                            "type": "string", "nullable": True,
+                            "description": "a photo's capture time from its EXIF, as the camera recorded it "
+                            "(ISO 8601; with the UTC offset where the camera wrote one); the stored copy has no EXIF",
+                        },
                     },
                 },
+                **PARTY_SCHEMAS,
                 "Progress": {
                     "type": "object",
                     "properties": {
@@ -224,7 +432,14 @@ def openapi_document() -> dict[str, Any]:
                         "429",
                         "503",
                     ),
-                }
+                },
+                "delete": {
+                    "operationId": "signOut",
+                    "summary": "Sign out: every bearer token of the caller stops working (on every device)",
+                    "security": BEARER,
+                    "responses": {"204": {"description": "signed out"},
+                                  "401": {"description": ERROR_TEXT["401"], **_json(ERROR)}},
+                },
             },
             "/api/mp/applications": {
                 "get": {
@@ -270,7 +485,7 @@ def openapi_document() -> dict[str, Any]:
                         "required": True,
                         **_json({"type": "object", "properties": {"reason": {"type": "string"}}}),
                     },
-                    "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "503"),
+                    "responses": _responses("200", CASE, "withdrawn", "401", "404", "409", "422", "503"),
                 }
             },
             "/api/mp/applications/{serial}/documents": {
@@ -288,23 +503,7 @@ def openapi_document() -> dict[str, Any]:
                     ),  # fmt: skip
                 }
             },
-            "/api/mp/applications/{serial}/documents/{document_id}": {
-                "get": {
-                    "summary": "Download a document (.docx as issued; ?format=pdf where LibreOffice is installed)",
-                    "security": BEARER,
-                    "parameters": [
-                        SERIAL_PARAM,
-                        {"name": "document_id", "in": "path", "required": True,
-                         "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}},
-                        {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["docx", "pdf"]}},
-                    ],
-                    "responses": {
-                        "200": {"description": "the file"},
-                        "404": {"description": ERROR_TEXT["404"], **_json(ERROR)},
-                        "503": {"description": "PDF not available here; the .docx still works", **_json(ERROR)},
-                    },
-                }
-            },
+            "/api/mp/applications/{serial}/documents/{document_id}": {"get": _document_download()},
             "/api/mp/applications/{serial}/clarified": {
                 "post": {
                     "summary": "Confirm the request items the mediator pushed, or ask for a change with a comment",
@@ -339,13 +538,14 @@ def openapi_document() -> dict[str, Any]:
                     "security": BEARER,
                     "parameters": [KIND_PARAM],
                     "requestBody": {"required": True, **_json({"type": "object"})},
-                    "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "422", "503"),
+                    "responses": _responses("200", {"type": "object"}, "saved", "400", "401", "404", "422", "503"),
                 },
                 "delete": {
                     "summary": "Drop the draft",
                     "security": BEARER,
                     "parameters": [KIND_PARAM],
-                    "responses": {"204": {"description": "dropped"}},
+                    "responses": {"204": {"description": "dropped"},
+                                  "404": {"description": "no such kind of application", **_json(ERROR)}},
                 },
             },
             "/api/mp/drafts/{kind}/submit": {
@@ -406,7 +606,8 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        **_responses("201", {"$ref": "#/components/schemas/StoredFile"}, "stored", "400", "401", "422"),
+                        **_responses("201", {"$ref": "#/components/schemas/StoredFile"}, "stored", "400", "401", "413",
+                                     "415", "422"),
                         "413": {"description": "file larger than the limit (20 MB)", **_json(ERROR)},
                         "415": {"description": "not a photo, PDF, Word file or .zip (by content)", **_json(ERROR)},
                         "503": {"description": ERROR_TEXT["503"], **_json(ERROR)},
@@ -426,10 +627,7 @@ def openapi_document() -> dict[str, Any]:
                         }
                     ],
                     "responses": {
-                        "200": {
-                            "description": "the file (Content-Disposition: attachment)",
-                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-                        },
+                        "200": {"description": "the file (Content-Disposition: attachment)", **_binary(*FILE_TYPES)},
                         **_responses("404", ERROR, "not found (or not yours)", "401", "503"),
                     },
                 }
@@ -460,6 +658,7 @@ def openapi_document() -> dict[str, Any]:
                     ),
                 }
             },
+            **_party_paths(),
             "/api/mp/subscriptions": {
                 "get": {
                     "summary": "The applicant's one-time subscribe-message grants left, by template id",

@@ -1,7 +1,14 @@
-"""Mini-program sign-in: a wx.login code becomes our own short-lived, signed, stateless bearer token."""
+"""Mini-program sign-in: a wx.login code becomes our own short-lived, signed bearer token; sign-out ends them.
+
+Tokens are checked by their signature; what sign-out ended is the person's `mp_signed_out_at`
+(milliseconds): a token issued before it is refused. That time is read through a per-process cache
+(SignOuts): the process that signed the person out refuses their old tokens at once, another
+process within SIGN_OUT_CACHE_SECONDS.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -19,24 +26,71 @@ TOKEN_SALT = "mp-session-v1"
 CODE_ERRORS = {errcode: msg(f"error.wechat_code_rejected.{errcode}") for errcode in (40029, 40163, 45011, 40226)}
 
 
+SIGN_OUT_CACHE_SECONDS = 30.0
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 class SessionTokens:
-    """Signs and checks our bearer tokens; checking needs no database read."""
+    """Signs and checks our bearer tokens (the signature needs no database read; see SignOuts)."""
 
     def __init__(self, secret: str, ttl_seconds: int) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt=TOKEN_SALT)
         self.ttl = ttl_seconds
 
     def issue(self, person_id: str) -> str:
-        return self._serializer.dumps({"p": person_id})
+        return self._serializer.dumps({"p": person_id, "t": _now_ms()})
 
-    def person_of(self, token: str) -> str:
+    def read(self, token: str) -> tuple[str, int]:
+        """(person, issued at in ms; 0 for a token made before tokens carried it); 401 if forged or expired."""
         try:
             payload = self._serializer.loads(token, max_age=self.ttl)
         except SignatureExpired as exc:
             raise Unauthorized("token_expired") from exc
         except BadSignature as exc:
             raise Unauthorized("token_invalid") from exc
-        return payload["p"]
+        if not isinstance(payload, dict) or not isinstance(payload.get("p"), str):
+            raise Unauthorized("token_invalid")
+        issued = payload.get("t")
+        return payload["p"], issued if isinstance(issued, int) else 0
+
+    def person_of(self, token: str) -> str:
+        return self.read(token)[0]
+
+
+class SignOuts:
+    """When each person last signed out of the mini-program (persons.mp_signed_out_at), cached per process."""
+
+    def __init__(self, max_age: float = SIGN_OUT_CACHE_SECONDS, max_people: int = 100_000) -> None:
+        self.max_age = max_age
+        self.max_people = max_people
+        self._known: dict[str, tuple[int, float]] = {}  # person -> (signed out at ms, read at monotonic)
+
+    async def load(self, ctx: ServiceContext, person_id: str) -> int:
+        """Read the person's sign-out time into the cache (at sign-in, so later requests need no read)."""
+        doc = await ctx.db["persons"].find_one({"_id": person_id}, {"mp_signed_out_at": 1}) or {}
+        return self._remember(person_id, int(doc.get("mp_signed_out_at") or 0))
+
+    def _remember(self, person_id: str, at: int) -> int:
+        if len(self._known) >= self.max_people:
+            self._known.clear()
+        self._known[person_id] = (at, time.monotonic())
+        return at
+
+    async def check(self, ctx: ServiceContext, person_id: str, issued_ms: int) -> None:
+        """401 `token_revoked` when the token was issued before the person signed out."""
+        known = self._known.get(person_id)
+        at = known[0] if known and time.monotonic() - known[1] <= self.max_age else await self.load(ctx, person_id)
+        if issued_ms <= at:
+            raise Unauthorized("token_revoked")
+
+    async def sign_out(self, ctx: ServiceContext, person_id: str) -> None:
+        """End every mini-program token the person holds now (every device: tokens are not told apart)."""
+        at = _now_ms()
+        await ctx.db["persons"].update_one({"_id": person_id}, {"$max": {"mp_signed_out_at": at}})
+        self._remember(person_id, at)
 
 
 MAX_CODE_LENGTH = 128
@@ -52,7 +106,7 @@ def parse_code(value: Any) -> str:
 
 
 async def sign_in_with_code(
-    ctx: ServiceContext, client: WeChatApi, tokens: SessionTokens, raw_code: Any
+    ctx: ServiceContext, client: WeChatApi, tokens: SessionTokens, raw_code: Any, sign_outs: SignOuts | None = None
 ) -> dict[str, Any]:
     """Exchange the code (off the event loop); WeChat's session_key stays here and goes nowhere."""
     code = parse_code(raw_code)
@@ -64,4 +118,6 @@ async def sign_in_with_code(
         message = CODE_ERRORS.get(exc.errcode, msg("error.wechat_code_rejected"))
         raise ServiceError(400 if exc.errcode != 45011 else 429, "wechat_code_rejected", message, "code") from exc
     person_id = await person_for_identity(ctx, "wechat_mp", client.appid, result["openid"], result.get("unionid"))
+    if sign_outs is not None:
+        await sign_outs.load(ctx, person_id)  # the requests that follow find it cached
     return {"token": tokens.issue(person_id), "expires_in": tokens.ttl}

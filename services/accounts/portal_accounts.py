@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from i18n import msg
+from services.accounts import lockout, web_sessions
 from services.accounts import sms_codes as sms
-from services.accounts import web_sessions
-from services.accounts.lockout import Verdict, verify_sign_in
+from services.accounts.lockout import LOCK_PERIOD, MAX_FAILURES, Verdict, verify_sign_in
 from services.accounts.passwords import hash_password, needs_rehash
 from services.accounts.persons import identity_key, link_identity, new_person
 from services.accounts.staff import password_problems
@@ -26,10 +25,9 @@ from services.core.errors import (
 )
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, normalise_mobile, normalise_number
 from services.core.personal_data import SEALED_FIELDS, mask_document_number, mask_field, mask_phone
+from services.core.text import one_line
 
 PROVIDER = "portal"  # identity `portal::<account id>`
-MAX_FAILURES = 5
-LOCK_PERIOD = timedelta(minutes=15)
 MAX_NAME_LENGTH = 50
 ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated data of the sealed values
 
@@ -99,7 +97,7 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     WeChat): the new account joins them (proof: one browser, one session), unless they already
     have an account or a different ID number.
     """
-    name = form.get("name", "").strip()
+    name = one_line(form.get("name", "")).strip()
     problems: list[FieldError] = []
     if not name or len(name) > MAX_NAME_LENGTH:
         problems.append(field_error("name", "invalid_name", "error.invalid_name.portal", length=MAX_NAME_LENGTH))
@@ -172,19 +170,21 @@ async def _find_for_login(ctx: ServiceContext, login: str) -> dict[str, Any] | N
     return await accounts.find_one({"_id": id_number_hash(ctx, number)}) if 5 <= len(number) <= 20 else None
 
 
-async def authenticate(ctx: ServiceContext, login: str, password: str) -> tuple[str, str]:
+async def authenticate(ctx: ServiceContext, login: str, password: str, address: str = "") -> tuple[str, str]:
     """The person of the account named by mobile or ID number, and the person's session stamp read
-    before the password check (web_sessions.current_stamp); 401 for any wrong pair and while locked."""
+    before the password check (web_sessions.current_stamp); 401 for any wrong pair and any refused
+    attempt from client `address` (lockout.verify_sign_in)."""
     if not login.strip() or not password:
         given = {"login": login.strip(), "password": password}
         raise ValidationFailed([field_error(n, "required", f"error.required.{n}") for n, v in given.items() if not v])
     doc = await _find_for_login(ctx, login)
     stamp = await web_sessions.current_stamp(ctx, web_sessions.PERSON, doc["person_id"]) if doc else ""
     now = ctx.clock()
-    verdict = await verify_sign_in(ctx.db["portal_accounts"], doc, password, now, MAX_FAILURES, LOCK_PERIOD)
+    login_key = ctx.cipher.lookup_hash(login.strip()[:64], "portal_login")  # an unknown login's count
+    verdict = await verify_sign_in(ctx.db, PROVIDER, "portal_accounts", doc, login_key, address, password, now)
     if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized("bad_credentials", BAD_CREDENTIALS)
-    update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
+    update: dict[str, Any] = {**lockout.CLEARED, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):
         update["password_hash"] = await hash_password(password)
     await ctx.db["portal_accounts"].update_one({"_id": doc["_id"]}, {"$set": update})
@@ -208,9 +208,9 @@ async def reset_password(ctx: ServiceContext, form: dict[str, str]) -> str:
     password_hash = await hash_password(form["password"])
     await ctx.db["portal_accounts"].update_one(
         {"_id": doc["_id"]},
-        {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock(),
-                  "failed_attempts": 0, "locked_until": None}},
-    )  # fmt: skip
+        {"$set": {"password_hash": password_hash, "password_changed_at": ctx.clock()}},
+    )
+    await lockout.lift(ctx.db, PROVIDER, "portal_accounts", doc["_id"])  # the SMS code proved the owner
     # After the new password is in place, so no session opened with the old one outlives it.
     await web_sessions.end_all(ctx, web_sessions.PERSON, doc["person_id"])
     return doc["person_id"]

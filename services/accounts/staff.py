@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from i18n import DEFAULT_LOCALE, msg, text
-from services.accounts import web_sessions
-from services.accounts.lockout import Verdict, is_locked, verify_sign_in
+from services.accounts import lockout, web_sessions
+from services.accounts.lockout import LOCK_PERIOD, MAX_FAILURES, Verdict, is_locked, verify_sign_in
 from services.accounts.passwords import hash_password, needs_rehash
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import (
@@ -25,6 +25,7 @@ from services.core.errors import (
     invalid,
 )
 from services.core.personal_data import mask_phone
+from services.core.text import one_line
 from services.core.work_calendar import YearCalendar, get_year_calendar, set_year_calendar
 from services.directory import centres
 from settings import SettingsError
@@ -32,8 +33,6 @@ from settings import SettingsError
 MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN = "mediator", "centre_admin", "system_admin"
 ROLES = (MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN)
 
-MAX_FAILURES = 5
-LOCK_PERIOD = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128  # argon2 takes any length; a cap keeps one request from hashing megabytes
 LOGIN_PATTERN = re.compile(r"^[a-z0-9_.-]{3,32}$")
@@ -148,20 +147,26 @@ def _member(doc: dict[str, Any]) -> StaffMember:
     return StaffMember(login=doc["_id"], name=doc["name"], role=doc["role"], centre_id=doc["centre_id"])
 
 
-async def authenticate(ctx: ServiceContext, login: str, password: str) -> StaffMember:
-    """The member for a login and password: 401 for any wrong pair and for any password while locked,
-    403 if inactive. `session_stamp` comes from the document read before the password check."""
+def _login_key(login: str) -> str:
+    """What the address count of a sign-in is keyed on: the login, or a digest of text that cannot be one."""
+    return login if LOGIN_PATTERN.match(login) else "h:" + hashlib.sha256(login.encode()).hexdigest()[:32]
+
+
+async def authenticate(ctx: ServiceContext, login: str, password: str, address: str = "") -> StaffMember:
+    """The member for a login and password from client `address`: 401 for any wrong pair and for any
+    refused attempt (lockout.verify_sign_in), 403 if inactive. `session_stamp` comes from the document
+    read before the password check."""
     staff = ctx.db["staff"]
     login = normalise_login(login)
     doc = await staff.find_one({"_id": login}) if LOGIN_PATTERN.match(login) else None
     now = ctx.clock()
-    verdict = await verify_sign_in(staff, doc, password, now, MAX_FAILURES, LOCK_PERIOD)
+    verdict = await verify_sign_in(ctx.db, "staff", "staff", doc, _login_key(login), address, password, now)
     if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized("bad_credentials", BAD_CREDENTIALS)
     # Checked only after the password, so a guesser cannot tell an inactive account from a wrong pair.
     if not doc.get("active", False):
         raise ServiceError(403, "account_inactive")
-    update: dict[str, Any] = {"failed_attempts": 0, "locked_until": None, "last_login_at": now}
+    update: dict[str, Any] = {**lockout.CLEARED, "last_login_at": now}
     if needs_rehash(doc["password_hash"]):  # parameters raised since: upgrade while we hold it
         update["password_hash"] = await hash_password(password)
     await staff.update_one({"_id": login}, {"$set": update})
@@ -209,7 +214,7 @@ async def create_staff(
     phone: str | None = None,
 ) -> StaffMember:
     """Create an account; `actor` None only for the first administrator (manage.py, bootstrap)."""
-    login = normalise_login(login)
+    login, name = normalise_login(login), one_line(name)
     if actor is not None and not await can_manage(ctx, actor, role, centre_id):
         raise _forbidden("create_mediator" if actor.role == CENTRE_ADMIN else "create_staff")
     problems = await _check_account_fields(ctx, login, name, role, centre_id)
@@ -275,6 +280,21 @@ async def staffable_centres(ctx: ServiceContext, actor: StaffMember) -> list[cen
     return [c for c in known.centres if c.active and (visible is None or c.id in visible)]
 
 
+async def password_helpers(ctx: ServiceContext) -> tuple[list[dict[str, Any]], list[str]]:
+    """Who resets a forgotten password, for the sign-in page's help: each active centre of the directory
+    with the names of its active administrators and its public phone, and the system administrators' names."""
+    docs = await ctx.db["staff"].find(
+        {"role": {"$in": [CENTRE_ADMIN, SYSTEM_ADMIN]}, "active": True}, {"name": 1, "role": 1, "centre_id": 1}
+    ).to_list(None)
+    known = await centres.directory(ctx)
+    helpers = [
+        {"name": c.name, "phone": c.phone,
+         "admins": sorted(d["name"] for d in docs if d["role"] == CENTRE_ADMIN and d["centre_id"] == c.id)}
+        for c in known.centres if c.active
+    ]  # fmt: skip
+    return helpers, sorted(d["name"] for d in docs if d["role"] == SYSTEM_ADMIN)
+
+
 async def _managed_account(ctx: ServiceContext, actor: StaffMember, login: str) -> dict[str, Any]:
     """The target account if `actor` may manage it; another centre's accounts are not even found (404)."""
     if actor.role not in (SYSTEM_ADMIN, CENTRE_ADMIN):
@@ -294,11 +314,18 @@ async def set_active(ctx: ServiceContext, actor: StaffMember, login: str, active
         raise ServiceError(409, "cannot_deactivate_self")
     await _managed_account(ctx, actor, login)
     update: dict[str, Any] = {"active": active}
-    if active:  # re-enabling also lifts a lockout
-        update |= {"failed_attempts": 0, "locked_until": None}
-    else:  # its open sessions end with it: re-enabling later revives none of them
+    if not active:  # its open sessions end with it: re-enabling later revives none of them
         update |= web_sessions.new_stamp()
     await ctx.db["staff"].update_one({"_id": login}, {"$set": update})
+    if active:  # re-enabling also lifts a lockout
+        await lockout.lift(ctx.db, "staff", "staff", login)
+
+
+async def unlock(ctx: ServiceContext, actor: StaffMember, login: str) -> None:
+    """An administrator lifts the lockout of an account they manage (the owner proved themselves to them)."""
+    login = normalise_login(login)
+    await _managed_account(ctx, actor, login)
+    await lockout.lift(ctx.db, "staff", "staff", login)
 
 
 async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, new_password: str) -> None:
@@ -315,22 +342,21 @@ async def reset_password(ctx: ServiceContext, actor: StaffMember, login: str, ne
             "$set": {
                 "password_hash": password_hash,
                 "password_changed_at": ctx.clock(),
-                "failed_attempts": 0,
-                "locked_until": None,
                 **web_sessions.new_stamp(),
             }
         },
     )
+    await lockout.lift(ctx.db, "staff", "staff", login)
 
 
-async def change_own_password(ctx: ServiceContext, login: str, old: str, new: str) -> str:
+async def change_own_password(ctx: ServiceContext, login: str, old: str, new: str, address: str = "") -> str:
     """A member changes their password; the old one is checked like a sign-in (it counts towards the lock).
 
     Every open session of the member ends; returns a new session for the browser that made the change
     (the member just proved both passwords there), to put in its cookie.
     """
     try:
-        member = await authenticate(ctx, login, old)
+        member = await authenticate(ctx, login, old, address)
     except Unauthorized as exc:
         raise invalid("old_password", "wrong_password") from exc
     problems = password_problems(new, member.login, "new_password")
@@ -378,20 +404,23 @@ async def ensure_bootstrap_admin(ctx: ServiceContext, spec: str) -> StaffMember 
 # The working-day calendar of years chinese-calendar does not know: administrators keep it.
 
 
-def _check_calendar_editor(member: StaffMember) -> None:
-    if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
-        raise _forbidden("calendar")
+def calendar_scope(member: StaffMember) -> str:
+    """Which calendar an administrator edits: the national arrangement is the system administrator's
+    (""); a centre administrator edits only their own centre's entries (local holidays and working days)."""
+    if member.role == SYSTEM_ADMIN:
+        return ""
+    if member.role == CENTRE_ADMIN:
+        return member.centre_id
+    raise _forbidden("calendar")
 
 
 async def calendar_year(ctx: ServiceContext, member: StaffMember, year: int) -> YearCalendar | None:
-    """One year's configured holidays and adjusted working days, for an administrator to edit."""
-    _check_calendar_editor(member)
-    return await get_year_calendar(ctx, year)
+    """One year's entries of the calendar `member` edits (calendar_scope)."""
+    return await get_year_calendar(ctx, year, calendar_scope(member))
 
 
 async def save_calendar_year(
     ctx: ServiceContext, member: StaffMember, year: Any, holidays: Sequence[str], working_days: Sequence[str]
 ) -> YearCalendar:
-    """Replace one year's arrangement (checked by work_calendar); administrators only."""
-    _check_calendar_editor(member)
-    return await set_year_calendar(ctx, year, holidays, working_days, member.login)
+    """Replace one year's entries of the calendar `member` edits (checked by work_calendar)."""
+    return await set_year_calendar(ctx, year, holidays, working_days, member.login, calendar_scope(member))

@@ -1,4 +1,5 @@
-"""Who may read which case: its owner (the applicant) and the staff of its centre; anyone else finds nothing.
+"""Who may read which case: its owner (the applicant), its respondent (once they proved the invitation) and the
+staff of its centre; anyone else finds nothing.
 
 Like Zulip's `access_message`: the case is fetched and authorised in one step, and a case the caller
 may not see is answered exactly like one that does not exist.
@@ -33,3 +34,27 @@ async def for_owner(
     if doc is None:
         raise NotFound("case_not_found")
     return doc
+
+
+async def for_respondent(
+    ctx: ServiceContext, person_id: str, serial: str, projection: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A case whose invitation the person proved (as its respondent)."""
+    fields = None if projection is None else projection | {"respondent_access": 1, "kind": 1}
+    doc = await ctx.db["cases"].find_one({"_id": serial, "respondent_access.person_id": person_id}, fields)
+    if doc is None:
+        raise NotFound("case_not_found")
+    return doc
+
+
+async def for_party(
+    ctx: ServiceContext, person_id: str, serial: str, projection: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], str]:
+    """A case of which the person is a party, and which: ("applicant" or "respondent"). One query."""
+    fields = None if projection is None else projection | {"owner_person_id": 1, "respondent_access": 1, "kind": 1}
+    doc = await ctx.db["cases"].find_one(
+        {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]}, fields
+    )
+    if doc is None:
+        raise NotFound("case_not_found")
+    return doc, "applicant" if doc.get("owner_person_id") == person_id else "respondent"

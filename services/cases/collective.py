@@ -14,7 +14,6 @@ Checked once per worker application, with one read of the employer's recent appl
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -28,6 +27,7 @@ from pymongo import ReturnDocument
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, StaffMember, centre_filter, visible_centres
 from services.cases import moves
+from services.cases.outbox import staff_notice
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, NotFound, ServiceError, invalid
 from services.directory import centres
@@ -147,12 +147,13 @@ async def _message_administrators(ctx: ServiceContext, alert: dict[str, Any], ce
         {"phone": 1},
     ).to_list(None)  # fmt: skip
     now = ctx.clock()
+    lines = [("employer", str(alert.get("employer_name") or "")[:20]), ("workers", str(alert.get("workers") or ""))]
     for admin in admins:
         if admin.get("phone"):
-            await ctx.db["staff_messages"].insert_one({
-                "_id": uuid.uuid4().hex, "to": admin["_id"], "phone": admin["phone"], "notice": "collective_alert",
-                "alert": alert["_id"], "state": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
-            })  # fmt: skip
+            # The message of kind collective_alert, sent through its SMS template (notification_templates).
+            message = staff_notice(admin["_id"], "collective_alert", "/office/alerts", now, lines)
+            message["_id"] = message.pop("id")
+            await ctx.db["staff_messages"].insert_one(message | {"phone": admin["phone"], "alert": alert["_id"]})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Every write appends exactly one event, so the change a write makes is `contribut
 and the sum of every change is what a recount from the cases gives (`recount`). Facts that change later are
 carried by the events that change them: a transfer names the centre before and after (`data.from`/`to`),
 an assignment its mediator (`data.mediator`), a collective-dispute link its alert, a pushed clarification is
-the next version in `clarifications` (append-only), and the outcome is written once, by the closing move.
+the next version in `clarifications` (append-only), and the outcome (the agreed terms, a failure's closure
+reason) is written once, by the closing move (settle at the last signature, fail, a refusal to sign).
 
 The counters live in `stats`, one document per (centre, month in Asia/Shanghai, dimension) under `f`:
 dimension `all`, `r:<region code>` for each level of the case's place (the region filter) and `m:<login>`
@@ -160,6 +161,8 @@ def facts(doc: dict[str, Any], upto: int) -> Iterator[tuple[str, str]]:
         yield at, "closed_late"
     if closed["status"] == workflow.SETTLED:
         yield at, f"result.{result_of(int((doc.get('claim') or {}).get('amount_fen') or 0), agreed_fen(doc))}"
+    elif closed["status"] == workflow.FAILED:  # why it ended without agreement (法释〔2021〕23号 art. 25)
+        yield at, f"closed_reason.{_key((doc.get('outcome') or {}).get('closure_reason') or '')}"
 
 
 def amounts(doc: dict[str, Any], upto: int) -> Iterator[tuple[str, str, int]]:

@@ -1,4 +1,6 @@
-"""Tells applicants, once, when the 15-day mediation period has run out: they may apply for arbitration."""
+"""The clocks of a case, watched in the background: the applicant told once when the 15-day mediation period has
+run out (they may apply for arbitration), a respondent's silence past the answer period recorded, and the
+parties asked, the day after each term's due date, whether the agreement was performed."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import timedelta
 from i18n import msg
 from services.cases import moves, workflow
 from services.cases.outbox import applicant_notice
+from services.cases.performance import ask_due
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import latest_overdue_receipt, start_of_day_utc
 from services.core.work_calendar import load_work_calendar
@@ -26,10 +29,16 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     now = ctx.clock()
     calendar = await load_work_calendar(ctx)
     today = now.astimezone(SHANGHAI).date()
-    before = start_of_day_utc(latest_overdue_receipt(today, calendar) + timedelta(days=1))
-    query = {"status": {"$nin": sorted(workflow.CLOSED)}, "created_at": {"$lt": before},
-             "overdue_notified_at": None}  # fmt: skip
-    docs = await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
+    # Each centre with entries of its own (local holidays move its deadlines; ids of the directory, whichever
+    # centre an administrator kept them for) by its calendar; every other centre by the national one.
+    ids = sorted(calendar.centres)
+    scopes = [({"centre.id": i}, calendar.for_centre(i)) for i in ids] + [({"centre.id": {"$nin": ids}}, calendar)]
+    docs: list[dict] = []
+    for scope, centre_calendar in scopes:
+        before = start_of_day_utc(latest_overdue_receipt(today, centre_calendar) + timedelta(days=1))
+        query = {**scope, "status": {"$nin": sorted(workflow.CLOSED)}, "created_at": {"$lt": before},
+                 "overdue_notified_at": None}  # fmt: skip
+        docs += await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
     told = 0
     for doc in docs:
         lines = [("serial", doc["_id"]), ("next_step", msg("notice.value.may_arbitrate"))]
@@ -43,8 +52,35 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     return told
 
 
+async def record_silence(ctx: ServiceContext) -> int:
+    """One pass: each respondent who did not answer by the due day is recorded as silent, once, and the
+    applicant is told (the mediator then ends the mediation with its closure reason, or reaches them)."""
+    now = ctx.clock()
+    today = now.astimezone(SHANGHAI).date().isoformat()
+    query = {"status": {"$nin": sorted(workflow.CLOSED)}, "respondent_access.answer": None,
+             "respondent_access.silence_recorded_at": None, "respondent_access.answer_due": {"$lt": today}}  # fmt: skip
+    docs = await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
+    told = 0
+    for doc in docs:
+        lines = [("serial", doc["_id"]), ("next_step", msg("notice.value.may_arbitrate"))]
+        notice = applicant_notice(doc["owner_person_id"], "respondent_silent", f"/h5/cases/{doc['_id']}", now, lines)
+        updated = await moves.record_event(
+            ctx, doc["_id"], "respondent_silent", ("system", "deadline"), "system", doc["status"],
+            when={"respondent_access.answer": None, "respondent_access.silence_recorded_at": None},
+            set_fields={"respondent_access.silence_recorded_at": now}, notify=[notice], projection={"_id": 1},
+        )  # fmt: skip
+        told += updated is not None
+    return told
+
+
+async def watch_once(ctx: ServiceContext) -> dict[str, int]:
+    """Every clock once: what a pass of the watch did."""
+    return {"overdue": await notify_overdue(ctx), "silent": await record_silence(ctx),
+            "performance_asked": await ask_due(ctx)}  # fmt: skip
+
+
 class DeadlineWatch:
-    """Runs `notify_overdue` every few minutes in the background."""
+    """Runs `watch_once` every few minutes in the background."""
 
     def __init__(self, ctx: ServiceContext, interval_seconds: float = 300.0) -> None:
         self.ctx = ctx
@@ -62,9 +98,9 @@ class DeadlineWatch:
     async def _loop(self) -> None:
         while True:
             try:
-                told = await notify_overdue(self.ctx)
-                if told:
-                    log.info("told %d applicants their mediation period has run out", told)
+                done = await watch_once(self.ctx)
+                if any(done.values()):
+                    log.info("deadline watch: %s", done)
             except Exception:  # a database hiccup: try again next time, never stop watching
                 log.exception("deadline watch pass failed")
             await asyncio.sleep(self.interval)

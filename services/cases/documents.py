@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import multiprocessing
 import os
 import uuid
@@ -17,14 +18,21 @@ from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, sees_centre
-from services.cases import access, moves
+from services.cases import access, moves, signing, workflow
+from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
+from services.cases.limitation import limitation
+from services.cases.performance import breached_terms
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import DependencyDown, NotFound, ServiceError
+from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError
 from services.core.personal_data import unseal_party
+from services.core.work_calendar import load_work_calendar
 from services.directory import centres
 from store.blobs import BlobStore
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+END_KINDS = ("termination_notice", "arbitration")  # what the applicant receives when a case ends without agreement
+IMAGE_KINDS = ("agreement", "termination_notice")  # printed with signatures and (or) the centre's seal
+log = logging.getLogger("mediation.documents")
 WORDS = Words(DEFAULT_LOCALE)  # official documents are Chinese whatever the reader's language
 MAX_VERIFY_BYTES = 25 * 1024 * 1024
 
@@ -52,15 +60,23 @@ class Renderers:
         return self._pool
 
     async def render(
-        self, centre_id: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any
-    ) -> RenderedDocument:
+        self, centre_id: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any,
+        images: dict[str, bytes] | None = None,
+    ) -> RenderedDocument:  # fmt: skip
         job = partial(_render_in_worker, self._folder_of.get(centre_id, ""), kind, case, document_id, verify_url,
-                      issued_at)  # fmt: skip
+                      issued_at, images or {})  # fmt: skip
         return await asyncio.get_running_loop().run_in_executor(self._executor(), job)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop the workers now (a render in progress is abandoned: its request is ending with the server)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            workers = list(getattr(pool, "_processes", {}).values())  # CPython's ProcessPoolExecutor
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.join(5)
 
 
 _worker_renderers: dict[str, DocumentRenderer] = {}
@@ -72,24 +88,38 @@ def _lower_priority() -> None:
 
 
 def _render_in_worker(
-    folder: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any
-) -> RenderedDocument:
+    folder: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any,
+    images: dict[str, bytes],
+) -> RenderedDocument:  # fmt: skip
     """Runs in a worker process: compile the folder's templates once, then render."""
     renderer = _worker_renderers.get(folder)
     if renderer is None:
         renderer = _worker_renderers[folder] = DocumentRenderer(WORDS, folder or None)
-    return renderer.render(kind, case, document_id=document_id, verify_url=verify_url, issued_at=issued_at)
+    return renderer.render(kind, case, document_id=document_id, verify_url=verify_url, issued_at=issued_at,
+                           images=images)  # fmt: skip
 
 
-async def export_case(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any]:
+async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") -> dict[str, Any]:
     """The case as documents (and `python -m docgen`) read it: the stored shape, personal numbers in clear."""
-    case = {k: v for k, v in doc.items() if k not in ("timeline", "notifications", "documents", "_id")}
+    private = ("timeline", "notifications", "documents", "_id", "respondent_access", "agreement", "agreement_voided")
+    case = {k: v for k, v in doc.items() if k not in private}
     case["serial"] = doc["_id"]
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
     case["respondent"] = unseal_party(ctx.cipher, doc["respondent"], "respondent")
     centre = (await centres.directory(ctx)).get(doc["centre"]["id"])
     case["centre"] = {"id": doc["centre"]["id"], "name": doc["centre"]["name"],
-                      "address": centre.address if centre else "", "phone": centre.phone if centre else ""}  # fmt: skip
+                      "address": centre.address if centre else "", "phone": centre.phone if centre else "",
+                      "basic_court": (await rules_of(ctx, doc["centre"]["id"])).basic_court}  # fmt: skip
+    case["arbitration_commission"] = await arbitration_commission(ctx, doc)
+    case["debtor_court"] = basic_court_of_region(case_region(doc)) if doc["kind"] == "worker" else ""
+    outcome = doc.get("outcome") or {}
+    ended = outcome.get("at") if outcome.get("kind") in ("failed", "rejected") else None
+    calendar = await load_work_calendar(ctx)
+    case["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
+    breach = breached_terms(doc, for_payment_order=kind == "payment_order")
+    if breach:
+        case["breach"] = {"date": shanghai_iso(ctx.clock())[:10], "terms": breach}
+    case.pop("performance", None)
     if doc.get("evidence"):
         files = await ctx.db["files"].find({"_id": {"$in": doc["evidence"]}}, {"name": 1}).to_list(None)
         names = {f["_id"]: f["name"] for f in files}
@@ -116,6 +146,49 @@ def kinds() -> dict[str, str]:
     return {kind: WORDS.title(kind) for kind in KINDS}
 
 
+@dataclass(frozen=True)
+class Papers:
+    """Where documents are made and kept: the renderers and the encrypted blob store."""
+
+    renderers: Renderers
+    blobs: BlobStore
+
+
+async def _issue(
+    ctx: ServiceContext, papers: Papers, doc: dict[str, Any], kind: str, actor: moves.Actor, channel: str
+) -> Issued:
+    """Render a document of the case, store it encrypted as a new version, record it in the timeline."""
+    serial = doc["_id"]
+    case = await export_case(ctx, doc, kind)
+    now = ctx.clock()
+    title = WORDS.title(kind)
+    document_id = uuid.uuid4().hex
+    verify_url = f"{ctx.settings.public_base_url}/verify/{document_id}"
+    images = await signing.images(ctx, papers.blobs, doc) if kind in IMAGE_KINDS else {}
+    try:
+        rendered = await papers.renderers.render(doc["centre"]["id"], kind, case, document_id, verify_url, now, images)
+    except DocgenError as exc:
+        refusal = msg("error.document_refused", reason={DEFAULT_LOCALE: exc.message, "en": exc.message_en})
+        raise ServiceError(409, exc.code, refusal, "kind") from exc
+    blob_id = await papers.blobs.put(io.BytesIO(rendered.data))
+    reference = {"id": document_id, "kind": kind, "issued_at": now, "issued_by": f"{actor[0]}:{actor[1]}"}
+    updated = await moves.record_event(
+        ctx, serial, "document", actor, channel, doc["status"],
+        inc_fields={f"document_versions.{kind}": 1}, push_fields={"documents": reference}, note=title,
+        projection={"document_versions": 1},
+    )  # fmt: skip
+    if updated is None:
+        raise NotFound("case_not_found")
+    version = updated["document_versions"][kind]
+    record = {
+        "_id": document_id, "serial": serial, "kind": kind, "title": title, "version": version,
+        "sm3": rendered.sm3_hex, "size": len(rendered.data), "blob_id": blob_id,
+        "issued_at": now, "issued_by": reference["issued_by"], "filename": f"{serial}-{title}-v{version}.docx",
+    }  # fmt: skip
+    await ctx.db["documents"].insert_one(record)
+    return Issued(document_id, kind, title, version, rendered.sm3_hex, len(rendered.data), shanghai_iso(now))
+
+
 async def generate(
     ctx: ServiceContext, renderers: Renderers, blobs: BlobStore, member: StaffMember, serial: str, kind: str
 ) -> Issued:
@@ -123,33 +196,72 @@ async def generate(
     doc = await access.for_staff(ctx, member, serial)
     if kind not in KINDS:
         raise NotFound("document_kind_unknown")
-    case = await export_case(ctx, doc)
-    now = ctx.clock()
-    title = WORDS.title(kind)
-    document_id = uuid.uuid4().hex
-    verify_url = f"{ctx.settings.public_base_url}/verify/{document_id}"
-    try:
-        rendered = await renderers.render(doc["centre"]["id"], kind, case, document_id, verify_url, now)
-    except DocgenError as exc:
-        refusal = msg("error.document_refused", reason={DEFAULT_LOCALE: exc.message, "en": exc.message_en})
-        raise ServiceError(409, exc.code, refusal, "kind") from exc
-    blob_id = await blobs.put(io.BytesIO(rendered.data))
-    reference = {"id": document_id, "kind": kind, "issued_at": now, "issued_by": member.login}
-    updated = await moves.record_event(
-        ctx, serial, "document", ("staff", member.login), "backoffice", doc["status"],
-        inc_fields={f"document_versions.{kind}": 1}, push_fields={"documents": reference}, note=title,
-        projection={"document_versions": 1},
-    )  # fmt: skip
-    if updated is None:
-        raise NotFound("case_not_found", msg("error.case_not_found.staff"))
-    version = updated["document_versions"][kind]
-    record = {
-        "_id": document_id, "serial": serial, "kind": kind, "title": title, "version": version,
-        "sm3": rendered.sm3_hex, "size": len(rendered.data), "blob_id": blob_id,
-        "issued_at": now, "issued_by": member.login, "filename": f"{serial}-{title}-v{version}.docx",
-    }  # fmt: skip
-    await ctx.db["documents"].insert_one(record)
-    return Issued(document_id, kind, title, version, rendered.sm3_hex, len(rendered.data), shanghai_iso(now))
+    return await _issue(ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice")
+
+
+# What a party makes with one tap, and when: the documents of their next step.
+PARTY_KINDS = {
+    "applicant": ("arbitration", "payment_order", "judicial_confirmation", "arbitral_review", "agreement"),
+    "respondent": ("judicial_confirmation", "arbitral_review", "agreement"),
+}
+
+
+async def issue_for_party(
+    ctx: ServiceContext, papers: Papers, person_id: str, serial: str, kind: str, channel: str
+) -> Issued:
+    """One tap: a party makes the document of a route open to them (the arbitration application after an end
+    or a breach, the payment order, the judicial confirmation, the arbitral review, the signed agreement)."""
+    doc, role = await access.for_party(ctx, person_id, serial)
+    if kind not in PARTY_KINDS[role]:
+        raise NotFound("document_kind_unknown")
+    if kind in ("arbitration", "payment_order") and not _route_open(doc, kind):
+        raise Conflict("route_not_open", field="kind")
+    return await _issue(ctx, papers, doc, kind, (role, person_id), channel)
+
+
+def _route_open(doc: dict[str, Any], kind: str) -> bool:
+    """Arbitration: after an end without agreement, or a breach; a payment order: after a breach of pay."""
+    if kind == "arbitration" and doc["status"] in (workflow.FAILED, workflow.REJECTED):
+        return True
+    return bool(breached_terms(doc, for_payment_order=kind == "payment_order"))
+
+
+async def sign_agreement(
+    ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
+) -> dict[str, Any]:
+    """A signature (services/cases/signing.py); when it is the last, the signed agreement is rendered at once with
+    every signature and the seal in place, and offered to both parties among the case's documents."""
+    view = await signing.sign(ctx, papers.blobs, signer, serial, body, channel)
+    if view.get("status") == workflow.SETTLED:
+        doc = await ctx.db["cases"].find_one({"_id": serial})
+        try:
+            await _issue(ctx, papers, doc, "agreement", ("system", "settle"), "system")
+        except Exception:  # noqa: BLE001 (the agreement stands; either party can make it again with one tap)
+            log.exception("case %s: the signed agreement could not be issued", serial)
+    return view
+
+
+async def refuse_signing(
+    ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
+) -> dict[str, Any]:
+    """A party refuses to sign: the case ends as failed, and the applicant receives the end's papers."""
+    doc = await signing.refuse(ctx, signer, serial, body, channel)
+    await issue_end_papers(ctx, papers, serial)
+    return doc
+
+
+async def issue_end_papers(ctx: ServiceContext, papers: Papers, serial: str) -> list[Issued]:
+    """Every end speaks: after a case ends without agreement the applicant receives the termination notice and
+    the arbitration application. The end is already recorded: a failure here is logged, and the applicant can
+    still make them with one tap."""
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    issued = []
+    for kind in END_KINDS:
+        try:
+            issued.append(await _issue(ctx, papers, doc, kind, ("system", "end"), "system"))
+        except Exception:  # noqa: BLE001 (the move stands; the documents can be made again)
+            log.exception("case %s: the %s could not be issued after its end", serial, kind)
+    return issued
 
 
 def _listed(record: dict[str, Any]) -> dict[str, Any]:
@@ -166,8 +278,8 @@ async def case_documents(ctx: ServiceContext, serial: str) -> list[dict[str, Any
 
 
 async def documents_for_party(ctx: ServiceContext, person_id: str, serial: str) -> list[dict[str, Any]]:
-    """The documents of one of the person's own cases; someone else's case is not found."""
-    await access.for_owner(ctx, person_id, serial, {"_id": 1})
+    """The documents of a case of which the person is a party; someone else's case is not found."""
+    await access.for_party(ctx, person_id, serial, {"_id": 1})
     return await case_documents(ctx, serial)
 
 
@@ -187,8 +299,10 @@ async def document_for_party(
     ctx: ServiceContext, blobs: BlobStore, person_id: str, serial: str, document_id: str
 ) -> DocumentFile:
     record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial})
-    owned = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id}, {"_id": 1})
-    if record is None or owned is None:
+    party = await ctx.db["cases"].find_one(
+        {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]}, {"_id": 1}
+    )
+    if record is None or party is None:
         raise NotFound("document_not_found")
     return await _file(blobs, record)
 

@@ -1,7 +1,9 @@
 """What people do to a case after it is submitted: a mediator assigned, the staff's decisions, the withdrawal.
 
 Each is checked here and written by the case writer (services/cases/moves.py) with its timeline
-event and the notification it causes.
+event and the notifications it causes. Accepting invites the respondent (services/cases/respondent.py);
+every end without agreement (not accepted, failed, refused) issues the applicant's written notice and
+arbitration application (services/cases/documents.py `issue_end_papers`).
 """
 
 from __future__ import annotations
@@ -13,20 +15,24 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, moves, workflow
-from services.cases.clarification import MAX_ITEM_TEXT, check_amount
-from services.cases.outbox import applicant_notice
+from services.cases import access, documents, moves, respondent, signing, workflow
+from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices, respondent_notice
 from services.cases.queue import mediators_of
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
-from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error, invalid
+from services.core.deadlines import mediation_deadline
+from services.core.errors import Conflict, NotFound, invalid
+from services.core.work_calendar import load_work_calendar
 
 CHANNEL = "backoffice"
-STAFF_DECISIONS = ("accept", "decline", "schedule", "open_session", "settle", "fail")
+STAFF_DECISIONS = ("accept", "decline", "schedule", "open_session", "fail", "draft_agreement", "revise_agreement")
+ENDS = ("decline", "fail")  # decisions after which the applicant receives the written notice
 MAX_REASON = 1000
 MAX_WITHDRAW_REASON = 500
 MAX_PLACE = 200
+MAX_EXTENSION_DAYS = 60  # a consented extension is short: the parties may always go to arbitration
 _URL = re.compile(r"^https://[^\s]{3,300}$")
+DECIDE_PROJECTION = PARTIES_PROJECTION | {"status": 1, "applicant.name": 1, "agreement": 1}
 
 
 def _staff(member: StaffMember) -> moves.Actor:
@@ -41,7 +47,7 @@ async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator
         raise invalid("mediator", "unknown", "error.unknown.mediator")
     now = ctx.clock()
     notice = applicant_notice(doc["owner_person_id"], "assigned", f"/h5/cases/{serial}", now,
-                              [("mediator", mediator.name)])  # fmt: skip
+                              [("serial", serial), ("mediator", mediator.name)])  # fmt: skip
     updated = await moves.record_event(
         ctx, serial, "assign", _staff(member), CHANNEL, doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}},
@@ -64,6 +70,16 @@ def _text(value: str, field: str, label: str, limit: int, required: bool = True)
     return given
 
 
+def parse_closure(form: Mapping[str, str]) -> tuple[str, str]:
+    """The closure reason (法释〔2021〕23号 art. 25, workflow.CLOSURE_REASONS) and the mediator's note
+    (required for "other", which names no reason itself)."""
+    reason = (form.get("closure_reason") or "").strip()
+    if reason not in workflow.CLOSURE_REASONS:
+        raise invalid("closure_reason", "not_allowed", "error.not_allowed.closure_reason")
+    note = _text(form.get("reason", ""), "reason", "fail_reason", MAX_REASON, required=reason == "other")
+    return reason, note
+
+
 async def decide(
     ctx: ServiceContext,
     member: StaffMember,
@@ -71,21 +87,33 @@ async def decide(
     move: str,
     form: Mapping[str, str],
     terms: list[dict[str, str]] | None = None,
+    papers: documents.Papers | None = None,
 ) -> dict[str, Any]:
-    """accept, decline, schedule, open_session, settle, fail: each checked, recorded and notified."""
+    """accept, decline, schedule, open_session, fail, draft_agreement, revise_agreement: each checked,
+    recorded and notified; an end issues the applicant's written notice (`papers`: where documents go)."""
     if move not in STAFF_DECISIONS:
         raise NotFound("action_unknown")
-    doc = await access.for_staff(ctx, member, serial, {"owner_person_id": 1})
-    owner, now, link = doc["owner_person_id"], ctx.clock(), f"/h5/cases/{serial}"
+    if move == "draft_agreement":
+        return await signing.draft(ctx, member, serial, form, terms or [])
+    if move == "revise_agreement":
+        return await signing.revise(ctx, member, serial)
+    doc = await access.for_staff(ctx, member, serial, DECIDE_PROJECTION)
+    now = ctx.clock()
     set_fields: dict[str, Any] = {}
     note = ""
-    lines: list[tuple[str, Any]] = [("serial", serial)]
+    notify: list[dict[str, Any]]
     if move == "accept":
-        lines.append(("status", msg("status.accepted")))
+        notify = [applicant_notice(doc["owner_person_id"], "accept", f"/h5/cases/{serial}", now,
+                                   [("serial", serial), ("status", msg("status.accepted"))])]  # fmt: skip
+        invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
+        set_fields |= invited
+        notify += invitations
     elif move == "decline":
         note = _text(form.get("reason", ""), "reason", "decline_reason", MAX_REASON)
         set_fields["outcome"] = {"kind": "rejected", "at": now, "reason": note}
-        lines.append(("reason", note[:20]))
+        notify = [applicant_notice(doc["owner_person_id"], "decline", f"/h5/cases/{serial}", now,
+                                   [("serial", serial), ("reason", note[:20]),
+                                    ("next_step", msg("notice.value.may_arbitrate"))])]  # fmt: skip
     elif move == "schedule":
         at = _session_time(form.get("at", ""), now)
         place = _text(form.get("place", ""), "place", "place", MAX_PLACE, required=False)
@@ -97,21 +125,60 @@ async def decide(
         set_fields["session"] = {"at": at, "place": place, "online_link": online, "scheduled_by": member.login}
         note = f"{shanghai_iso(at)[:16].replace('T', ' ')} {place or online}"
         when = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-        lines = [("session_time", when), ("place", (place or msg("notice.value.online").text())[:20])]
-    elif move == "settle":
-        agreement = check_agreement(form, terms or [], now)
-        terms_text = "；".join(t["text"] for t in agreement["terms"])
-        set_fields["outcome"] = {"kind": "settled", "at": now, "agreement": agreement, "terms_text": terms_text,
-                                 "recorded_by": member.login}  # fmt: skip
-        lines.append(("result", msg("notice.value.agreement_reached")))
-    elif move == "fail":
-        note = _text(form.get("reason", ""), "reason", "fail_reason", MAX_REASON)
-        set_fields["outcome"] = {"kind": "failed", "at": now, "reason": note}
-        lines.append(("next_step", msg("notice.value.may_arbitrate")))
-    notice = applicant_notice(owner, move, link, now, lines)
-    return await moves.apply_move(
-        ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields, notify=[notice], note=note
-    )
+        shown_place = (place or msg("notice.value.online").text())[:20]
+        notify = party_notices(doc, "schedule", now, [("serial", serial), ("session_time", when),
+                                                      ("place", shown_place)])  # fmt: skip
+    elif move == "open_session":
+        notify = party_notices(doc, "open_session", now, [("serial", serial), ("status", msg("status.mediating"))])
+    else:  # fail
+        reason, note = parse_closure(form)
+        set_fields["outcome"] = {"kind": "failed", "at": now, "closure_reason": reason, "reason": note}
+        notify = party_notices(doc, "fail", now, [("serial", serial), ("reason", msg(f"label.closure_reason.{reason}")),
+                                                  ("next_step", msg("notice.value.may_arbitrate"))])  # fmt: skip
+        note = msg(f"label.closure_reason.{reason}").text() + (f"：{note}" if note else "")
+    updated = await moves.apply_move(ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields,
+                                     notify=notify, note=note)  # fmt: skip
+    if move in ENDS and papers is not None:
+        await documents.issue_end_papers(ctx, papers, serial)
+    return updated
+
+
+async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> dict[str, Any]:
+    """Day 15 without agreement (调解仲裁法 art. 14): the mediator records that both parties consent to go on,
+    with a new date. An event, not a move; without it the mediator ends the case (`fail`, period_expired)."""
+    doc = await access.for_staff(ctx, member, serial, DECIDE_PROJECTION | {"created_at": 1, "mediation_extended_to": 1})
+    if doc["status"] in workflow.CLOSED:
+        raise Conflict("case_closed", field="status")
+    calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])  # its own entries count too
+    current = doc.get("mediation_extended_to") or mediation_deadline(doc["created_at"], calendar).due.isoformat()
+    until = _extension_date(form.get("until", ""), current)
+    consent = _text(form.get("consent", ""), "consent", "consent", MAX_REASON)
+    now = ctx.clock()
+    record = {"until": until, "consent": consent, "by": member.login, "at": now, "previous": current}
+    notices = party_notices(doc, "extended", now, [("serial", serial), ("due_date", until)])
+    updated = await moves.record_event(
+        ctx, serial, "extend", _staff(member), CHANNEL, doc["status"],
+        when={"status": {"$nin": sorted(workflow.CLOSED)}, "mediation_extended_to": doc.get("mediation_extended_to")},
+        set_fields={"mediation_extended_to": until}, push_fields={"extensions": record}, notify=notices,
+        note=msg("event.note.extend", due=until).text() + f"（{consent}）",
+    )  # fmt: skip
+    if updated is None:
+        raise Conflict("case_closed", field="status")
+    return updated
+
+
+def _extension_date(value: str, current: str) -> str:
+    try:
+        day = date.fromisoformat((value or "").strip())
+        if len((value or "").strip()) != 10:
+            raise ValueError
+    except ValueError:
+        raise invalid("until", "invalid", "error.invalid.extension_date") from None
+    earliest = date.fromisoformat(current)
+    if not earliest < day <= earliest + timedelta(days=MAX_EXTENSION_DAYS):
+        raise invalid("until", "out_of_range", "error.out_of_range.extension_date", current=current,
+                      days=MAX_EXTENSION_DAYS)  # fmt: skip
+    return day.isoformat()
 
 
 def parse_withdraw_reason(value: Any) -> str:
@@ -127,49 +194,17 @@ def parse_withdraw_reason(value: Any) -> str:
 
 
 async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any, channel: str) -> dict[str, Any]:
-    """The applicant withdraws their application (a move of the table; any open status but after settling)."""
+    """The applicant withdraws their application (a move of the table; any open status but after settling).
+    An invited respondent is told."""
     note = parse_withdraw_reason(reason)
-    doc = await moves.apply_move(
-        ctx, serial, "withdraw", ("applicant", person_id), channel, scope={"owner_person_id": person_id}, note=note
-    )
-    return case_detail(doc)
-
-
-def check_agreement(form: Mapping[str, str], rows: list[dict[str, str]], now: datetime) -> dict[str, Any]:
-    """The agreed terms as numbered items (text, amount, due date, method), what is waived, copies."""
-    errors: list[FieldError] = []
-    terms = []
-    for i, row in enumerate(r for r in rows if any((v or "").strip() for v in r.values())):
-        term_text = (row.get("text") or "").strip()
-        if not term_text:
-            errors.append(field_error(f"terms[{i}].text", "required", "error.required.term_text", number=i + 1))
-        elif len(term_text) > MAX_ITEM_TEXT:
-            errors.append(field_error(f"terms[{i}].text", "too_long", "error.too_long.term_text", number=i + 1,
-                                      limit=MAX_ITEM_TEXT))
-        due = (row.get("due_date") or "").strip()
-        if due:
-            try:
-                date.fromisoformat(due)
-            except ValueError:
-                errors.append(field_error(f"terms[{i}].due_date", "invalid", "error.invalid.term_due", number=i + 1))
-        method = (row.get("method") or "").strip()[:100]
-        terms.append({"text": term_text, "amount": check_amount(row.get("amount", ""), f"terms[{i}].amount", errors),
-                      "due_date": due, "method": method})  # fmt: skip
-    if not terms:
-        errors.append(field_error("terms", "required", "error.required.terms"))
-    try:
-        copies = int(form.get("copies") or 3)
-    except ValueError:
-        copies = 0
-    if not 2 <= copies <= 10:
-        errors.append(field_error("copies", "invalid", "error.invalid.copies", low=2, high=10))
-    waivers = (form.get("waivers") or "").strip()
-    if len(waivers) > MAX_REASON:
-        errors.append(field_error("waivers", "too_long", "error.too_long.waivers", limit=MAX_REASON))
-    if errors:
-        raise ValidationFailed(errors)
-    effective = now.astimezone(SHANGHAI).date().isoformat()
-    return {"terms": terms, "waivers": waivers, "copies": copies, "effective_date": effective}
+    doc = await access.for_owner(ctx, person_id, serial, PARTIES_PROJECTION)
+    told = respondent_notice(doc | {"_id": serial}, "withdraw", ctx.clock(),
+                             [("serial", serial), ("status", msg("notice.value.withdrawn"))])  # fmt: skip
+    updated = await moves.apply_move(
+        ctx, serial, "withdraw", ("applicant", person_id), channel, scope={"owner_person_id": person_id}, note=note,
+        notify=[told] if told else None,
+    )  # fmt: skip
+    return case_detail(updated)
 
 
 def _session_time(value: str, now: datetime) -> datetime:

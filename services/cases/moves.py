@@ -45,6 +45,8 @@ def event(
 
 async def create(ctx: ServiceContext, doc: dict[str, Any]) -> None:
     """Insert a new case (DuplicateKeyError when its serial exists: the caller decides what that means)."""
+    if doc.get("notifications"):  # the sender's queue, as for any other write of a notification
+        doc.setdefault("outbox_due_at", min(n["next_attempt_at"] for n in doc["notifications"]))
     await ctx.db[CASES].insert_one(doc)
     await counters.created(ctx, doc)
     if doc.get("notifications"):

@@ -1,36 +1,113 @@
 """Notifications as records inside the case document, written by the case writer in the same update as the change.
 
 The background sender (services/notify/sender.py) delivers them; this module only says what a
-notification is, so every change writes the same shape. Its words come from the catalogue:
-`notice.<kind>.title` and `notice.line.<line>` (the keyword names, in the order WeChat shows them).
+notification is, so every change writes the same shape. Each kind has its lines (named values, in
+order) and its audience; config.yaml's `notification_templates` maps each template's keys to those
+line names, so keyword1 means the same thing in every message of a kind (checked at start:
+`check_templates`). Words come from the catalogue: `notice.<kind>.title`, `notice.line.<line>`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from i18n import Msg, text, words
+from settings import MessageTemplate, Settings, SettingsError
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
+APPLICANT, RESPONDENT = "applicant", "respondent"
+STAFF = "staff"  # an administrator, by SMS (services/notify/staff_messages.py), not through a case's outbox
+LINK = "link"  # every kind may fill a template key with the notification's link, made absolute (SMS texts)
 
 
-def applicant_notice(
-    owner_person_id: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> dict[str, Any]:
-    """A message to the case's applicant (the person who owns the case), in WeChat.
+@dataclass(frozen=True)
+class Kind:
+    lines: tuple[str, ...]
+    audience: frozenset[str]
 
-    `lines` are (line name, value) in the order the message shows them; each value is short (WeChat
-    template values hold about 20 characters), `link` a path of our H5 pages made absolute by the sender.
+
+def _kind(lines: str, *audience: str) -> Kind:
+    return Kind(tuple(lines.split()), frozenset(audience))
+
+
+BOTH = (APPLICANT, RESPONDENT)
+KINDS: dict[str, Kind] = {
+    "submitted": _kind("serial status next_step", APPLICANT),  # the acknowledgement, with the serial
+    "assigned": _kind("serial mediator", APPLICANT),
+    "clarify_pushed": _kind("serial requests", APPLICANT),
+    "accept": _kind("serial status", APPLICANT),
+    "decline": _kind("serial reason next_step", APPLICANT),
+    "invite": _kind("serial applicant answer_due", RESPONDENT),  # the respondent's invitation
+    "respondent_answered": _kind("serial result", APPLICANT),
+    "respondent_silent": _kind("serial next_step", APPLICANT),
+    "schedule": _kind("serial session_time place", *BOTH),
+    "open_session": _kind("serial status", *BOTH),
+    "draft_agreement": _kind("serial next_step", *BOTH),
+    "revise_agreement": _kind("serial status", *BOTH),
+    "settle": _kind("serial result", *BOTH),
+    "fail": _kind("serial reason next_step", *BOTH),
+    "withdraw": _kind("serial status", RESPONDENT),
+    "overdue": _kind("serial next_step", APPLICANT),
+    "extended": _kind("serial due_date", *BOTH),
+    "performance_check": _kind("serial due_date next_step", *BOTH),
+    "breach": _kind("serial next_step", APPLICANT),
+    "transfer": _kind("serial centre", *BOTH),  # the case moved to another centre (services/cases/transfer.py)
+    "collective_alert": _kind("employer workers", STAFF),  # a collective-dispute warning (services/cases/collective.py)
+}
+
+
+def check_templates(settings: Settings) -> None:
+    """Refuse a start where a kind has no template for a platform it is sent on, or a key names no line.
+
+    Every kind for a party goes out as an official-account template message (and, where granted, a
+    mini-program subscribe message); kinds for respondents also by SMS, their first and sometimes only
+    channel; kinds for staff by SMS only.
     """
+    problems = []
+    configured = settings.notifications.kinds
+    for name in sorted(set(configured) - set(KINDS)):
+        problems.append(f"{name}: no such notification kind (known: {', '.join(KINDS)})")
+    for name, kind in KINDS.items():
+        templates = configured.get(name)
+        required = (["official_account"] if kind.audience & {APPLICANT, RESPONDENT} else []) + (
+            ["sms"] if kind.audience & {RESPONDENT, STAFF} else [])
+        for platform in required:
+            if templates is None or getattr(templates, platform) is None:
+                problems.append(f"{name}: no {platform} template")
+        for platform in ("official_account", "mini_program", "sms"):
+            template = getattr(templates, platform, None) if templates else None
+            for key, line in template.keys if template else ():
+                if line not in kind.lines and line != LINK:
+                    problems.append(f"{name}.{platform}.keys.{key}: {line!r} is not a line of {name} "
+                                    f"({', '.join(kind.lines)}, {LINK})")  # fmt: skip
+    if problems:
+        raise SettingsError("notification_templates: " + "; ".join(problems))
+
+
+def notice(
+    kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
+) -> dict[str, Any]:
+    """One notification of `kind` to `to` ({type: applicant|respondent, person_id, ...}).
+
+    `lines` are (line name, value); each value is short (WeChat template values hold about 20
+    characters); `link` a path of our pages, made absolute by the sender.
+    """
+    spec = KINDS[kind]
+    values = {name: words(value) for name, value in lines}
+    if set(values) - set(spec.lines):
+        raise ValueError(f"{kind} has no lines {sorted(set(values) - set(spec.lines))}")
+    if to["type"] not in spec.audience:
+        raise ValueError(f"{kind} is not sent to the {to['type']}")
     return {
         "id": uuid.uuid4().hex,
         "kind": kind,
-        "to": {"type": "applicant", "person_id": owner_person_id},
+        "to": dict(to),
         "title": text(f"notice.{kind}.title"),
-        "lines": {text(f"notice.line.{name}"): words(value) for name, value in lines},
+        "lines": {name: values.get(name, "") for name in spec.lines},
         "link": link,
         "created_at": now,
         "state": PENDING,
@@ -40,3 +117,59 @@ def applicant_notice(
         "last_error": None,
         "sent_at": None,
     }
+
+
+def applicant_notice(
+    owner_person_id: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
+) -> dict[str, Any]:
+    """A message to the case's applicant (the person who owns the case), in WeChat."""
+    return notice(kind, {"type": APPLICANT, "person_id": owner_person_id}, link, now, lines)
+
+
+def staff_notice(
+    login: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
+) -> dict[str, Any]:
+    """A message to a staff member (by SMS to the phone on their account): the same shape as a party's."""
+    return notice(kind, {"type": STAFF, "login": login}, link, now, lines)
+
+
+def template_values(template: MessageTemplate, notification: Mapping[str, Any], base_url: str) -> dict[str, str]:
+    """Each key of a platform's template with the line the configuration names for it (the link made absolute)."""
+    lines = notification.get("lines") or {}
+    link = base_url + str(notification.get("link") or "/h5/cases")
+    return {key: link if line == LINK else str(lines.get(line, "")) for key, line in template.keys}
+
+
+def respondent_phone_field(case_kind: str) -> str:
+    """Where the respondent's phone is: the employer's contact phone, or the worker's own."""
+    return "contact_phone" if case_kind == "worker" else "phone"
+
+
+def respondent_notice(
+    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
+) -> dict[str, Any] | None:
+    """A message to the case's respondent, once they were invited (None before): WeChat once they are known
+    to us (they proved the invitation signed in), SMS to the phone the applicant gave otherwise.
+
+    `doc` needs `_id`, `kind` and `respondent_access` (the invitation: services/cases/respondent.py).
+    """
+    access = doc.get("respondent_access") or {}
+    if not access.get("invited_at"):
+        return None
+    to = {"type": RESPONDENT, "person_id": access.get("person_id"), "phone_field": respondent_phone_field(doc["kind"])}
+    return notice(kind, to, f"/h5/respondent/cases/{doc['_id']}", now, lines)
+
+
+def party_notices(
+    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], link: str = ""
+) -> list[dict[str, Any]]:
+    """The same news for both parties: the applicant always, the respondent once invited."""
+    out = [applicant_notice(doc["owner_person_id"], kind, link or f"/h5/cases/{doc['_id']}", now, lines)]
+    to_respondent = respondent_notice(doc, kind, now, lines)
+    if to_respondent is not None:
+        out.append(to_respondent)
+    return out
+
+
+# What a case read must include for `party_notices` to reach both parties.
+PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1}

@@ -1,4 +1,10 @@
-"""The public progress check: a serial plus the last four digits of the applicant's phone, rate-limited."""
+"""The public progress check: a serial plus the last four digits of the applicant's phone, rate-limited.
+
+Two limits: every check from one address (per process, services/core/ratelimit.py), and the wrong
+answers about one serial within an hour (in the database, so every process counts them together).
+Only failures use that budget, and once it is spent only addresses that gave a wrong answer are
+turned away: guessers from twenty addresses cannot shut out the applicant, who knows the digits.
+"""
 
 from __future__ import annotations
 
@@ -38,19 +44,23 @@ async def check_progress(
         raise _too_many()
     now = ctx.clock()
     window = now.replace(minute=0, second=0, microsecond=0)
-    counter = await ctx.db["rate_limits"].find_one_and_update(
-        {"_id": f"progress:{serial}:{window:%Y%m%d%H}"},
-        {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": window + timedelta(hours=2)}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    if counter["n"] > ctx.settings.progress_per_serial_per_hour:
-        raise _too_many()
+    budget_id = f"progress:{serial}:{window:%Y%m%d%H}"
     doc = await ctx.db["cases"].find_one(
         {"_id": serial}, {"status": 1, "kind": 1, "applicant": 1, "created_at": 1, "updated_at": 1, "session": 1}
     )
     if doc is None or not phone_last4_matches(ctx, doc, phone_last4):
+        failures = await ctx.db["rate_limits"].find_one_and_update(
+            {"_id": budget_id},
+            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": window + timedelta(hours=2)},
+             "$addToSet": {"failed": client}},
+            upsert=True, return_document=ReturnDocument.AFTER, projection={"n": 1},
+        )  # fmt: skip
+        if failures["n"] > ctx.settings.progress_per_serial_per_hour:
+            raise _too_many()
         raise NotFound("case_not_found", msg("error.case_not_found.progress"))
+    spent = await ctx.db["rate_limits"].find_one({"_id": budget_id, "failed": client}, {"n": 1})
+    if spent is not None and spent["n"] > ctx.settings.progress_per_serial_per_hour:
+        raise _too_many()  # the right digits, but from an address that guessed wrong past the budget
     session = doc.get("session") or {}
     return {
         "serial": serial,

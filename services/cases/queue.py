@@ -11,20 +11,26 @@ from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
 from services.cases import access, workflow
+from services.cases.limitation import limitation
+from services.cases.performance import routes
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_deadline, start_of_day_utc
 from services.core.errors import NotFound, invalid
 from services.core.personal_data import SEALED_FIELDS, unseal_party
 from services.core.work_calendar import WorkCalendar, load_work_calendar
+from services.directory import centres
 
 QUEUE_PAGE_SIZE = 20
 MAX_QUEUE_PAGE = 100_000  # far beyond any queue; keeps `skip` inside what MongoDB accepts
+# Filter dates within these (0001-01-01 or 9999-12-31 would overflow when turned into UTC times).
+FIRST_FILTER_DATE, LAST_FILTER_DATE = date(2000, 1, 1), date(2199, 12, 31)
 REMINDER_DAYS = 3  # a case this close to its deadline is flagged to the mediator
 
 QUEUE_FIELDS = {
     "_id": 1, "kind": 1, "status": 1, "applicant.name": 1, "respondent.name": 1, "mediator": 1,
     "clarified": 1, "created_at": 1, "updated_at": 1, "session": 1, "centre": 1, "notifications.state": 1,
+    "mediation_extended_to": 1, "respondent_access.answer.decision": 1, "respondent_access.silence_recorded_at": 1,
 }  # fmt: skip
 
 
@@ -35,9 +41,9 @@ class QueueFilter:
     date_from: date | None = None
     date_to: date | None = None
     mediator: str = ""  # a login, or "none" for unassigned
-    centre: str = ""  # one of the centres the member sees (administrators: a centre below theirs)
     overdue: bool = False
     page: int = 1
+    centre: str = ""  # one of the centres the member sees (queue_scope); empty: all of them
 
 
 def parse_filter(query: Mapping[str, str]) -> QueueFilter:
@@ -46,9 +52,8 @@ def parse_filter(query: Mapping[str, str]) -> QueueFilter:
     page = min(int(text_page), MAX_QUEUE_PAGE) if text_page.isdigit() and text_page != "0" else 1
     return QueueFilter(
         status=query.get("status", ""), cause=query.get("cause", ""), mediator=query.get("mediator", ""),
-        centre=query.get("centre", "")[:40],
         date_from=_date(query.get("from", ""), "from"), date_to=_date(query.get("to", ""), "to"),
-        overdue=query.get("overdue", "") == "1", page=page,
+        overdue=query.get("overdue", "") == "1", page=page, centre=query.get("centre", "")[:40],
     )  # fmt: skip
 
 
@@ -56,19 +61,41 @@ def _date(value: str, field: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise invalid(field, "invalid", "error.invalid.date") from None
+    if not FIRST_FILTER_DATE <= day <= LAST_FILTER_DATE:
+        raise invalid(field, "out_of_range", "error.out_of_range.queue_date",
+                      first=FIRST_FILTER_DATE.isoformat(), last=LAST_FILTER_DATE.isoformat())  # fmt: skip
+    return day
+
+
+async def queue_scope(ctx: ServiceContext, member: StaffMember, centre: str) -> dict[str, Any]:
+    """Whose cases a queue shows: those of every centre the member sees (staff.visible_centres: a system
+    administrator every centre, a centre administrator theirs and those below, a mediator their own), or of
+    the one chosen among them; a centre they do not see, or none of the directory's, is a field error."""
+    visible = await visible_centres(ctx, member)
+    if centre:
+        if centre not in await centres.directory(ctx) or (visible is not None and centre not in visible):
+            raise invalid("centre", "not_allowed", "error.not_allowed.centre")
+        return {"centre.id": centre}
+    return centre_filter(visible)
+
+
+async def filter_centres(ctx: ServiceContext, member: StaffMember) -> list[dict[str, str]]:
+    """The centres the queue's filter offers: those the member sees, when more than one (else none)."""
+    visible = await visible_centres(ctx, member)
+    if visible is not None and len(visible) < 2:
+        return []
+    known = await centres.directory(ctx)
+    return [{"id": c.id, "name": c.name} for c in known.centres if visible is None or c.id in visible]
 
 
 async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) -> dict[str, Any]:
-    """One page of the member's centre's cases, newest first, with their deadlines."""
+    """One page of the cases the member sees (queue_scope), newest first, with their deadlines."""
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    visible = await visible_centres(ctx, member)
-    if filters.centre and (visible is None or filters.centre in visible):
-        visible = {filters.centre}
-    query: dict[str, Any] = centre_filter(visible)
+    query: dict[str, Any] = await queue_scope(ctx, member, filters.centre)
     if filters.status:
         if filters.status not in workflow.STATUSES:
             raise invalid("status", "not_allowed", "error.not_allowed.status")
@@ -103,15 +130,23 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
 
 
 def _deadline_view(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
-    deadline: Deadline = mediation_deadline(doc["created_at"], calendar)
+    """The 15-day period (调解仲裁法 art. 14), or the date both parties consented to; `day15`: the case has reached
+    its last day (or passed it) and the mediator records the parties' consent to go on, or ends it."""
+    centre = (doc.get("centre") or {}).get("id", "")  # the centre's own entries count too
+    deadline: Deadline = mediation_deadline(doc["created_at"], calendar.for_centre(centre))
+    extended = doc.get("mediation_extended_to")
+    due = date.fromisoformat(extended) if extended else deadline.due
+    provisional = deadline.provisional and not extended
     is_open = doc["status"] not in workflow.CLOSED
-    days_left = deadline.days_left(today)
+    days_left = (due - today).days
     return {
-        "due": deadline.due.isoformat(),
-        "provisional": deadline.provisional,
+        "due": due.isoformat(),
+        "provisional": provisional,
         "days_left": days_left,
-        "overdue": is_open and deadline.overdue(today),
+        "extended": bool(extended),
+        "overdue": is_open and days_left < 0,
         "due_soon": is_open and 0 <= days_left <= REMINDER_DAYS,
+        "day15": is_open and days_left <= 0,
     }
 
 
@@ -126,19 +161,32 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "respondent_name": doc["respondent"]["name"],
         "cause": items[0]["cause_level1_label"] if items else "",
         "mediator": (doc.get("mediator") or {}).get("name", ""),
-        "centre": doc["centre"]["name"],
+        "centre_name": (doc.get("centre") or {}).get("name", ""),
         "created_at": shanghai_iso(doc["created_at"]),
         "deadline": _deadline_view(doc, calendar, today),
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
+        "respondent": _respondent_flag(doc),
     }
 
 
-async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> dict[str, Any]:
-    """The mediation period of a case as the applicant's page shows it (from the case view)."""
+def _respondent_flag(doc: dict[str, Any]) -> str:
+    """What the queue says of the respondent: answered (agree/decline/propose), silent, or nothing yet."""
+    invited = doc.get("respondent_access") or {}
+    answer = invited.get("answer") or {}
+    if answer.get("decision"):
+        return text(f"answer.{answer['decision']}")
+    return text("answer.silent") if invited.get("silence_recorded_at") else ""
+
+
+async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any], centre_id: str) -> dict[str, Any]:
+    """The mediation period of a case as the applicant's page shows it (from the case view); `centre_id`: the
+    case's centre, whose own calendar entries count too."""
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     received = datetime.fromisoformat(case_view["created_at"])
-    return _deadline_view({"created_at": received, "status": case_view["status"]}, calendar, today)
+    shown = {"created_at": received, "status": case_view["status"], "centre": {"id": centre_id},
+             "mediation_extended_to": case_view.get("mediation_extended_to")}  # fmt: skip
+    return _deadline_view(shown, calendar, today)
 
 
 def _field_labels(kind: str, party: str, fields: dict[str, Any]) -> dict[str, str]:
@@ -168,6 +216,12 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
         for n in doc.get("notifications", [])
     ]
     view["moves"] = workflow.moves_from(doc["status"])
+    view["closure_reasons"] = {code: text(f"label.closure_reason.{code}") for code in workflow.CLOSURE_REASONS}
+    view["extensions"] = doc.get("extensions", [])
+    view["respondent_files"] = list(doc.get("respondent_evidence") or [])
+    ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
+    view["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
+    view["routes"] = [r.as_dict() for r in routes(doc, today, calendar)]
     return view
 
 

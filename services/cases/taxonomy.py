@@ -29,6 +29,8 @@ class Cause:
     code: str
     label: str
     children: tuple[Cause, ...] = ()
+    arbitrable: bool = True  # False: an arbitration commission will not accept it (an administrative matter)
+    warning: str = ""  # shown when the cause is chosen: the condition it needs, or where to turn instead
 
 
 class Taxonomy:
@@ -68,13 +70,19 @@ class Taxonomy:
     def snapshot(self, second_code: str, field: str = "cause_code") -> dict[str, str]:
         """What a request item stores about its cause, so later list changes never relabel old cases."""
         first_code, first_label, code, label = self.lookup(second_code, field)
-        return {
+        cause = self._second[code]
+        snapshot = {
             "taxonomy_version": self.version,
             "cause_code": code,
             "cause_label": label,
             "cause_level1_code": first_code,
             "cause_level1_label": first_label,
         }
+        if not cause.arbitrable:
+            snapshot["arbitrable"] = False
+        if cause.warning:
+            snapshot["cause_warning"] = cause.warning
+        return snapshot
 
     def as_json(self) -> dict[str, Any]:
         """The shape of `GET /api/taxonomy` (and of the YAML file)."""
@@ -84,7 +92,7 @@ class Taxonomy:
                 {
                     "code": first.code,
                     "label": first.label,
-                    "children": [{"code": c.code, "label": c.label} for c in first.children],
+                    "children": [_child_json(c) for c in first.children],
                 }
                 for first in self.first_level
             ],
@@ -92,6 +100,15 @@ class Taxonomy:
 
     def counts(self) -> tuple[int, int]:
         return len(self._first), len(self._second)
+
+
+def _child_json(cause: Cause) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": cause.code, "label": cause.label}
+    if not cause.arbitrable:
+        out["arbitrable"] = False
+    if cause.warning:
+        out["warning"] = cause.warning
+    return out
 
 
 def _unknown(code: str, field: str) -> ValidationFailed:
@@ -149,9 +166,20 @@ def parse_taxonomy(raw: Any, source: str) -> Taxonomy:
         if not isinstance(children, list) or not children:
             # Request items are filed under second-level causes: a first level without any is unusable.
             raise fail(f"first-level cause {code!r} has no second-level causes (`children`)")
-        second = [cause(child, f"second-level cause #{j} under {code!r}") for j, child in enumerate(children, 1)]
-        first_level.append(Cause(code, label, tuple(Cause(c, lbl) for c, lbl in second)))
+        second = [cause(child, f"second-level cause #{j} under {code!r}") + _marks(child, fail)
+                  for j, child in enumerate(children, 1)]  # fmt: skip
+        first_level.append(Cause(code, label, tuple(Cause(c, lbl, (), arb, warn) for c, lbl, arb, warn in second)))
     return Taxonomy(version.strip(), first_level)
+
+
+def _marks(entry: dict[str, Any], fail: Any) -> tuple[bool, str]:
+    """A second-level cause's `arbitrable` (default true) and `warning` (default none), checked."""
+    arbitrable, warning = entry.get("arbitrable", True), entry.get("warning", "")
+    if not isinstance(arbitrable, bool):
+        raise fail(f"cause {entry.get('code')!r}: `arbitrable` must be true or false")
+    if not isinstance(warning, str):
+        raise fail(f"cause {entry.get('code')!r}: `warning` must be text")
+    return arbitrable, warning.strip()
 
 
 class Taxonomies:

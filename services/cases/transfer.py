@@ -1,4 +1,4 @@
-"""Transferring a case to another centre: an event of the timeline (the status stays), the applicant told.
+"""Transferring a case to another centre: an event of the timeline (the status stays), both parties told.
 
 An administrator moves a case they see to a centre below theirs, or up to a centre above theirs (a
 township sends a case beyond it to its district); system administrators anywhere. The case keeps its
@@ -13,7 +13,7 @@ from typing import Any
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, visible_centres
 from services.cases import access, moves, workflow
-from services.cases.outbox import applicant_notice
+from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, ServiceError, invalid
 from services.directory import centres
@@ -28,7 +28,7 @@ async def transfer(
     """Move the case to `target_id`; 403 for a mediator, 422 for an unknown, inactive or out-of-reach centre."""
     if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
         raise ServiceError(403, "forbidden", msg("error.forbidden.transfer"))
-    doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1})
+    doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"status": 1})
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise invalid("reason", "too_long", "error.too_long.transfer_reason", limit=MAX_REASON)
@@ -48,13 +48,13 @@ async def transfer(
     if doc["status"] in workflow.CLOSED:
         raise Conflict("case_closed_transfer", field="status")
     now = ctx.clock()
-    notice = applicant_notice(doc["owner_person_id"], "transfer", f"/h5/cases/{serial}", now,
-                              [("serial", serial), ("centre", target.name[:20])])  # fmt: skip
+    # The applicant, and the respondent once invited (by SMS until known to us): the kind's templates.
+    notices = party_notices(doc, "transfer", now, [("serial", serial), ("centre", target.name[:20])])
     updated = await moves.record_event(
         ctx, serial, "transfer", ("staff", member.login), CHANNEL, doc["status"],
         when={"centre.id": current, "status": {"$nin": sorted(workflow.CLOSED)}},
         set_fields={"centre": {"id": target.id, "name": target.name}, "mediator": None},
-        notify=[notice], note=reason or target.name, data={"from": current, "to": target.id},
+        notify=notices, note=reason or target.name, data={"from": current, "to": target.id},
     )  # fmt: skip
     if updated is None:  # closed or moved by someone else meanwhile
         raise Conflict("case_changed", field="status")

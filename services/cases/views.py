@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Any
 
+from i18n import msg
 from services.cases import workflow
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import NotFound
@@ -63,12 +65,20 @@ def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def case_detail(doc: dict[str, Any]) -> dict[str, Any]:
+def case_detail(doc: dict[str, Any], role: str = "applicant") -> dict[str, Any]:
+    """One case as a party reads it (`role`: applicant or respondent): numbers masked, the invitation and the
+    answer, the agreement to sign or signed, each term's performance."""
     view = case_summary(doc)
     view.update(
         {
+            "role": role,
             "applicant": masked_party(doc["applicant"]),
             "respondent": masked_party(doc["respondent"]),
+            "respondent_access": access_view(doc.get("respondent_access")),
+            "respondent_evidence": list(doc.get("respondent_evidence") or []),
+            "agreement": agreement_view(doc.get("agreement"), doc["status"], doc.get("outcome")),
+            "performance": performance_view(doc),
+            "mediation_extended_to": doc.get("mediation_extended_to"),
             "claim": {k: v for k, v in doc["claim"].items() if k != "amount_fen"},
             "evidence": list(doc.get("evidence", [])),
             "consent": {
@@ -95,6 +105,7 @@ def _clarified_view(clarified: dict[str, Any] | None) -> dict[str, Any] | None:
         "pushed_at": shanghai_iso(clarified.get("pushed_at")),
         "items": [
             {k: item.get(k) for k in ("number", "cause_code", "cause_label", "cause_level1_label", "text", "amount")}
+            | {"arbitrable": item.get("arbitrable", True), "cause_warning": item.get("cause_warning", "")}
             for item in clarified["items"]
         ],
     }
@@ -103,7 +114,9 @@ def _clarified_view(clarified: dict[str, Any] | None) -> dict[str, Any] | None:
 def _outcome_view(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
     if not outcome:
         return None
-    shown = {k: outcome.get(k) for k in ("kind", "reason", "terms_text") if outcome.get(k)}
+    shown = {k: outcome.get(k) for k in ("kind", "reason", "terms_text", "closure_reason") if outcome.get(k)}
+    if outcome.get("closure_reason"):
+        shown["closure_reason_label"] = msg(f"label.closure_reason.{outcome['closure_reason']}").text()
     return shown | {"at": shanghai_iso(outcome.get("at"))}
 
 
@@ -136,3 +149,55 @@ def phone_last4_matches(ctx: ServiceContext, doc: dict[str, Any], last4: str) ->
         return False
     phone = ctx.cipher.decrypt(sealed, f"applicant.{field}")
     return hmac.compare_digest(phone[-4:], last4)
+
+
+# ---------------------------------------------------------------- the respondent, the agreement, performance
+
+
+def answer_view(answer_doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not answer_doc:
+        return None
+    shown = {k: answer_doc.get(k) for k in ("decision", "reason", "proposal", "amount", "channel", "late")
+             if answer_doc.get(k) not in (None, "")}  # fmt: skip
+    return shown | {"label": msg(f"answer.{answer_doc['decision']}").text(), "at": shanghai_iso(answer_doc.get("at"))}
+
+
+def access_view(invited: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The invitation as staff and parties read it (never its token)."""
+    if not invited or not invited.get("invited_at"):
+        return None
+    return {
+        "invited_at": shanghai_iso(invited["invited_at"]), "answer_due": invited.get("answer_due"),
+        "answer_due_provisional": invited.get("answer_due_provisional", False),
+        "claimed": bool(invited.get("person_id")), "claimed_at": shanghai_iso(invited.get("claimed_at")),
+        "answer": answer_view(invited.get("answer")),
+        "silent": bool(invited.get("silence_recorded_at")),
+    }  # fmt: skip
+
+
+def agreement_view(agreement: Mapping[str, Any] | None, status: str, outcome: Mapping[str, Any] | None = None) -> dict:
+    """The draft (or the signed agreement) as the parties and staff read it: terms, who signed when."""
+    if not agreement:
+        return {}
+    final = (outcome or {}).get("agreement") if (outcome or {}).get("kind") == "settled" else None
+    source = final or agreement
+    signatures = {s["role"]: {"name": s.get("name", ""), "at": shanghai_iso(s.get("at"))}
+                  for s in source.get("signatures", [])}  # fmt: skip
+    return {
+        "version": agreement.get("version"), "status": status, "terms": list(source.get("terms") or []),
+        "waivers": source.get("waivers", ""), "copies": source.get("copies"),
+        "signatures": signatures, "missing": [r for r in workflow.SIGNERS if r not in signatures],
+        "effective_at": shanghai_iso(final.get("effective_at")) if final else None,
+    }  # fmt: skip
+
+
+def performance_view(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    terms = ((doc.get("outcome") or {}).get("agreement") or {}).get("terms") or []
+    return [
+        {"term": p["term"], "number": p["term"] + 1, "text": terms[p["term"]].get("text", ""),
+         "amount": terms[p["term"]].get("amount", ""), "due_date": p["due_date"], "state": p["state"],
+         "state_label": msg(f"performance.state.{p['state']}").text(), "asked_at": shanghai_iso(p.get("asked_at")),
+         "reports": [{"by": r["by"], "performed": r["performed"], "note": r.get("note", ""),
+                      "at": shanghai_iso(r["at"])} for r in p.get("reports", [])]}
+        for p in doc.get("performance") or []
+    ]  # fmt: skip

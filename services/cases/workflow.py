@@ -17,12 +17,23 @@ ACCEPTED = "accepted"
 REJECTED = "rejected"
 SCHEDULED = "scheduled"
 MEDIATING = "mediating"
+SIGNING = "signing"
 SETTLED = "settled"
 FAILED = "failed"
 WITHDRAWN = "withdrawn"
 
-STATUSES = (SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, REJECTED, SCHEDULED, MEDIATING, SETTLED, FAILED, WITHDRAWN)
+STATUSES = (SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, REJECTED, SCHEDULED, MEDIATING, SIGNING, SETTLED, FAILED,
+            WITHDRAWN)  # fmt: skip
 CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN})
+
+# Whose signatures make the agreement; the last of them settles the case (services/cases/signing.py).
+SIGNERS = ("applicant", "respondent", "mediator")
+
+# Why a mediation ended without agreement: 法释〔2021〕23号 (人民法院在线调解规则) art. 25, as DESIGN.md lists them
+# (a settlement is the other end). Words: `label.closure_reason.<code>`. The respondent's refusal is
+# `refused_to_continue`, silence past the answer period `unreachable`.
+CLOSURE_REASONS = ("settled_and_withdrew", "unreachable", "refused_to_continue", "too_far_apart", "period_expired",
+                   "refused_to_sign", "other")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,9 +60,11 @@ MOVES: dict[str, Move] = {
         _move("decline", {SUBMITTED, CLARIFYING, CLARIFIED}, REJECTED),
         _move("schedule", {ACCEPTED, SCHEDULED}, SCHEDULED),
         _move("open_session", {SCHEDULED}, MEDIATING),
-        _move("settle", {ACCEPTED, SCHEDULED, MEDIATING}, SETTLED),
-        _move("fail", {ACCEPTED, SCHEDULED, MEDIATING}, FAILED),
-        _move("withdraw", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING}, WITHDRAWN),
+        _move("draft_agreement", {ACCEPTED, SCHEDULED, MEDIATING}, SIGNING),
+        _move("revise_agreement", {SIGNING}, MEDIATING),  # every signature so far is void
+        _move("settle", {SIGNING}, SETTLED),  # the last required signature (services/cases/signing.py)
+        _move("fail", {ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, FAILED),  # with a closure reason
+        _move("withdraw", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, WITHDRAWN),
     )
 }
 

@@ -10,6 +10,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from services.core.phones import mask_phone as mask_phone  # re-exported: callers mask through this module
+
 NONCE_BYTES = 12
 TAG_BYTES = 16
 
@@ -56,12 +58,6 @@ def mask_document_number(number: str) -> str:
     if len(number) <= 4:
         return "*" * len(number)
     return number[:2] + "*" * (len(number) - 4) + number[-2:]
-
-
-def mask_phone(phone: str) -> str:
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
 # Which fields of which party hold personal numbers, and how each is masked.

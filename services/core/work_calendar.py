@@ -1,11 +1,12 @@
-"""Which days are working days in China: chinese-calendar plus the years an administrator configures."""
+"""Which days are working days in China: chinese-calendar plus the years an administrator configures (which win),
+and for the years neither knows, the days off fixed by law, provisionally."""
 
 from __future__ import annotations
 
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -15,6 +16,7 @@ import chinese_calendar
 from i18n import Msg, msg
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import FieldError, ValidationFailed, field_error, invalid
+from services.core.statutory_holidays import days_off_by_law
 
 COLLECTION = "work_calendars"
 MIN_YEAR = 2004  # chinese-calendar's first year; nothing before it matters to a case filed today
@@ -50,9 +52,16 @@ class WorkCalendar:
 
     configured: Mapping[int, YearCalendar] = field(default_factory=dict)
     builtin: bool = True  # tests switch the package off to simulate an unannounced year
+    # Each centre's own entries (local holidays, local adjusted working days), by centre and year.
+    centres: Mapping[str, Mapping[int, YearCalendar]] = field(default_factory=dict)
+    local: Mapping[int, YearCalendar] = field(default_factory=dict)  # the entries in force (for_centre)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "configured", MappingProxyType(dict(self.configured)))
+
+    def for_centre(self, centre_id: str) -> WorkCalendar:
+        """The calendar of one centre: its own entries over the national arrangement."""
+        return replace(self, local=self.centres.get(centre_id, {}))
 
     def knows_year(self, year: int) -> bool:
         return year in self.configured or (self.builtin and _builtin_knows(year))
@@ -61,6 +70,9 @@ class WorkCalendar:
         """True/False for a known year; None when no one has announced that year's arrangement."""
         if isinstance(day, datetime):  # a datetime would silently use its own (maybe UTC) date
             raise TypeError("is_working_day takes a date in Asia/Shanghai, not a datetime")
+        local = self.local.get(day.year)
+        if local is not None and (day in local.working_days or day in local.holidays):
+            return day in local.working_days
         configured = self.configured.get(day.year)
         if configured is not None:
             if day in configured.working_days:
@@ -74,10 +86,11 @@ class WorkCalendar:
         return None
 
     def is_working_day_or_weekday(self, day: date) -> tuple[bool, bool]:
-        """(working, exact): for an unknown year, fall back on Monday–Friday and say it is not exact."""
+        """(working, exact): for a year nobody announced, Monday to Friday but the days off the law itself fixes
+        (its holidays and their make-up days: services/core/statutory_holidays.py), and not exact."""
         working = self.is_working_day(day)
         if working is None:
-            return day.weekday() < 5, False
+            return day.weekday() < 5 and day not in days_off_by_law(day.year), False
         return working, True
 
 
@@ -90,7 +103,8 @@ def _builtin_knows(year: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Storage: collection `work_calendars`, `_id` = the year (int).
+# Storage: collection `work_calendars`, `_id` = the year (int) for the national arrangement, or
+# "centre:<centre id>:<year>" for a centre's own entries (with `centre` and `year` fields).
 
 
 def _parse_dates(value: Any, name: str, year: int, errors: list[FieldError]) -> list[tuple[int, date]]:
@@ -156,9 +170,13 @@ def validate_year_calendar(year: Any, holidays: Any, working_days: Any) -> YearC
     return YearCalendar(year, frozenset(holiday_set), frozenset(d for _, d in parsed_working))
 
 
+def _document_id(year: int, centre: str) -> Any:
+    return f"centre:{centre}:{year}" if centre else year
+
+
 def _from_document(doc: Mapping[str, Any]) -> YearCalendar:
     return YearCalendar(
-        year=int(doc["_id"]),
+        year=int(doc["year"] if "centre" in doc else doc["_id"]),
         holidays=frozenset(date.fromisoformat(s) for s in doc.get("holidays", [])),
         working_days=frozenset(date.fromisoformat(s) for s in doc.get("working_days", [])),
         updated_at=doc.get("updated_at"),
@@ -167,31 +185,26 @@ def _from_document(doc: Mapping[str, Any]) -> YearCalendar:
 
 
 async def set_year_calendar(
-    ctx: ServiceContext, year: int, holidays: Sequence[str | date], working_days: Sequence[str | date], actor: str
-) -> YearCalendar:
-    """Save (replace) one year's arrangement, then refresh this process's cached calendar."""
+    ctx: ServiceContext, year: int, holidays: Sequence[str | date], working_days: Sequence[str | date], actor: str,
+    centre: str = "",
+) -> YearCalendar:  # fmt: skip
+    """Save (replace) one year's national arrangement, or a centre's own entries for it; then refresh
+    this process's cached calendar."""
     checked = validate_year_calendar(year, holidays, working_days)
     now = ctx.clock()
     document = checked.as_dict()
-    await ctx.db[COLLECTION].update_one(
-        {"_id": checked.year},
-        {
-            "$set": {
-                "holidays": document["holidays"],
-                "working_days": document["working_days"],
-                "updated_at": now,
-                "updated_by": actor,
-            }
-        },
-        upsert=True,
-    )
+    fields: dict[str, Any] = {"holidays": document["holidays"], "working_days": document["working_days"],
+                              "updated_at": now, "updated_by": actor}  # fmt: skip
+    if centre:
+        fields |= {"centre": centre, "year": checked.year}
+    await ctx.db[COLLECTION].update_one({"_id": _document_id(checked.year, centre)}, {"$set": fields}, upsert=True)
     await refresh_work_calendar(ctx)
     return YearCalendar(checked.year, checked.holidays, checked.working_days, now, actor)
 
 
-async def get_year_calendar(ctx: ServiceContext, year: int) -> YearCalendar | None:
-    """The configured arrangement of one year, or None if none was configured."""
-    doc = await ctx.db[COLLECTION].find_one({"_id": int(year)})
+async def get_year_calendar(ctx: ServiceContext, year: int, centre: str = "") -> YearCalendar | None:
+    """The configured arrangement of one year (a centre's own entries with `centre`), or None."""
+    doc = await ctx.db[COLLECTION].find_one({"_id": _document_id(int(year), centre)})
     return _from_document(doc) if doc else None
 
 
@@ -205,7 +218,12 @@ _cache: dict[int, tuple[weakref.ref[Any], float, WorkCalendar]] = {}
 async def refresh_work_calendar(ctx: ServiceContext) -> WorkCalendar:
     """Load every configured year (one database read) and cache the result for this process."""
     docs = await ctx.db[COLLECTION].find({}).to_list(None)
-    calendar = WorkCalendar({int(doc["_id"]): _from_document(doc) for doc in docs})
+    centres: dict[str, dict[int, YearCalendar]] = {}
+    for doc in docs:
+        if "centre" in doc:
+            centres.setdefault(doc["centre"], {})[int(doc["year"])] = _from_document(doc)
+    national = {int(doc["_id"]): _from_document(doc) for doc in docs if "centre" not in doc}
+    calendar = WorkCalendar(national, centres=centres)
     for key in [k for k, (ref, _, _) in _cache.items() if ref() is None]:
         del _cache[key]
     _cache[id(ctx.db)] = (weakref.ref(ctx.db), time.monotonic(), calendar)

@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
+from services.core.text import one_line
 from services.directory.regions import regions
 
 CENTRES = "centres"
@@ -281,7 +282,7 @@ def check_centre(
             errors.append(field_error("id", "invalid", "error.invalid.centre_id"))
         elif centre_id in known:
             errors.append(field_error("id", "taken", "error.taken.centre_id", centre=centre_id))
-    name = str(form.get("name") or "").strip()
+    name = one_line(str(form.get("name") or "")).strip()  # names and addresses are one line (a tab spoofs a column)
     if not name or len(name) > MAX_NAME:
         errors.append(field_error("name", "invalid", "error.invalid.centre_name", limit=MAX_NAME))
     level = str(form.get("level") or (existing.level if existing else "")).strip()
@@ -310,7 +311,7 @@ def check_centre(
         errors.append(field_error("industry", "not_allowed", "error.not_allowed.centre_industry"))
     if level == "industry" and not industry:
         errors.append(field_error("industry", "required", "error.required.centre_industry"))
-    address = str(form.get("address") or "").strip()
+    address = one_line(str(form.get("address") or "")).strip()
     if len(address) > MAX_ADDRESS:
         errors.append(field_error("address", "too_long", "error.too_long.centre_address", limit=MAX_ADDRESS))
     phone = str(form.get("phone") or "").strip()

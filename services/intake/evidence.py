@@ -13,6 +13,7 @@ import weakref
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from i18n import Msg, msg, text
@@ -104,6 +105,8 @@ def sniff(path: str, declared_name: str) -> FileType:
         return _zip_or_docx(path)
     if head.startswith(OLE2_MAGIC):
         if _contains(path, "WordDocument".encode("utf-16-le")):
+            if _contains(path, "_VBA_PROJECT".encode("utf-16-le")):  # a .doc carrying macros
+                raise refuse(422, "active_content", "error.active_content.word_macro")
             return DOC
         raise refuse(415, "unsupported_type", "error.unsupported_type.old_office")
     if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
@@ -121,6 +124,9 @@ def _zip_or_docx(path: str) -> FileType:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise refuse(422, "zip_damaged") from exc
     if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
+        # A .docm renamed .docx: its macros (vbaProject.bin) run in Word, like any active content.
+        if any(n.rsplit("/", 1)[-1].lower() == "vbaproject.bin" for n in names):
+            raise refuse(422, "active_content", "error.active_content.word_macro")
         return DOCX
     return ZIP
 
@@ -155,10 +161,12 @@ def check_not_polyglot(path: str, file_type: FileType) -> None:
 # ---------------------------------------------------------------- images
 
 
-def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) -> None:
+def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) -> str | None:
     """Decode and encode again: EXIF (GPS, device), XMP and anything hidden in or after the image are dropped.
 
-    Orientation is applied to the pixels first, so the photo still shows upright without EXIF.
+    Orientation is applied to the pixels first, so the photo still shows upright without EXIF. The
+    capture time the camera recorded is returned (capture_time), to be kept with the file's record:
+    when a photo was taken can be evidence in itself (e.g. of hours worked).
     """
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -179,7 +187,9 @@ def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) ->
             image.seek(0)  # an animated image keeps its first frame
             image.load()
             icc = image.info.get("icc_profile")
-            orientation = image.getexif().get(0x0112, 1)
+            exif = image.getexif()
+            captured = capture_time(exif)
+            orientation = exif.get(0x0112, 1)
             clean = ImageOps.exif_transpose(image) if orientation != 1 else image
             clean = _output_mode(clean, file_type)
             if clean.mode == "RGB" and image.mode == "CMYK":
@@ -191,6 +201,7 @@ def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) ->
             elif file_type is WEBP:
                 options.update(quality=90)
             clean.save(dest, PIL_FORMATS[file_type.ext], **options)
+            return captured
     except ServiceError:
         raise
     except Image.DecompressionBombError as exc:
@@ -209,6 +220,28 @@ def reencode_image(src: str, dest: str, file_type: FileType, max_pixels: int) ->
         ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise refuse(422, "image_damaged", file_type=file_type.label) from exc
+
+
+_EXIF_TIME = re.compile(r"(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"[+-]\d{2}:\d{2}")
+
+
+def capture_time(exif: Any) -> str | None:
+    """When the photo was taken, as the camera recorded it: ISO 8601, with the UTC offset where the
+    camera wrote one (EXIF 2.31 OffsetTimeOriginal), else local time as shown on the camera; None if absent
+    or not a real time. DateTimeOriginal (0x9003, Exif IFD) first, then the file's DateTime (0x0132)."""
+    sub = exif.get_ifd(0x8769) if exif else {}
+    for value, offset in ((sub.get(0x9003), sub.get(0x9011)), (exif.get(0x0132) if exif else None, None)):
+        found = _EXIF_TIME.fullmatch(str(value or "").strip("\x00 "))
+        if not found:
+            continue
+        try:
+            moment = datetime(*(int(part) for part in found.groups()))
+        except ValueError:  # "0000:00:00 00:00:00", as cameras without a clock write
+            continue
+        zone = str(offset or "").strip("\x00 ")
+        return moment.isoformat() + (zone if _EXIF_OFFSET.fullmatch(zone) else "")
+    return None
 
 
 def _output_mode(image: Any, file_type: FileType) -> Any:
@@ -309,16 +342,17 @@ class PreparedFile:
     file_type: FileType
     size: int
     sha256: str
+    captured_at: str | None = None  # a photo's capture time from its EXIF (which the stored copy no longer has)
 
 
 def prepare_evidence(path: str, declared_name: str, limits: EvidenceLimits) -> PreparedFile:
     """Blocking: decide the type, refuse what is unsafe, re-encode images. Nothing is stored here."""
     file_type = sniff(path, declared_name)
     check_not_polyglot(path, file_type)
-    final = path
+    final, captured = path, None
     if file_type.kind == "image":
         final = path + ".clean"
-        reencode_image(path, final, file_type, limits.max_image_pixels)
+        captured = reencode_image(path, final, file_type, limits.max_image_pixels)
     elif file_type in (ZIP, DOCX):
         inspect_zip(path, limits, office=file_type is DOCX)
     size = os.path.getsize(final)
@@ -326,7 +360,7 @@ def prepare_evidence(path: str, declared_name: str, limits: EvidenceLimits) -> P
         raise refuse(
             413, "file_too_large", "error.file_too_large.evidence", size=_mb(size), limit=_mb(limits.max_file_bytes)
         )
-    return PreparedFile(final, file_type, size, _sha256(final))
+    return PreparedFile(final, file_type, size, _sha256(final), captured)
 
 
 def _sha256(path: str) -> str:
@@ -404,6 +438,8 @@ async def store_upload(
             "blob_id": blob_id,
             "created_at": ctx.clock(),
         }
+        if prepared.captured_at:
+            record["captured_at"] = prepared.captured_at
         try:
             await ctx.db["files"].insert_one(record)
         except BaseException:
@@ -424,6 +460,7 @@ def file_view(record: dict[str, Any]) -> dict[str, Any]:
         "kind": record["kind"],
         "size": record["size"],
         "created_at": shanghai_iso(record.get("created_at")),
+        "captured_at": record.get("captured_at"),  # a photo's EXIF capture time, as the camera recorded it
     }
 
 
@@ -448,13 +485,15 @@ class Reader:
 
 async def _access(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -> str | None:
     """The one rule of who may download a stored file, and why: "owner" for its owner, a case's serial
-    for staff of the centre of a case that lists it as evidence (every centre: system administrators;
+    for staff of the centre of a case that lists it as evidence, the applicant's or the respondent's (every centre:
+    system administrators;
     one query on cases); None for anyone else."""
     if reader.person_id:
         return "owner" if record.get("owner_person_id") == reader.person_id else None
     if reader.member is None:
         return None
-    scope: dict[str, Any] = {"evidence": record["_id"]} | centre_filter(await visible_centres(ctx, reader.member))
+    scope: dict[str, Any] = {"$or": [{"evidence": record["_id"]}, {"respondent_evidence": record["_id"]}]}
+    scope |= centre_filter(await visible_centres(ctx, reader.member))
     case = await ctx.db["cases"].find_one(scope, {"_id": 1})
     return case["_id"] if case else None
 

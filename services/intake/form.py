@@ -9,6 +9,7 @@ from typing import Any
 import pycountry
 
 from i18n import Msg, Words, msg
+from services.directory.regions import regions
 from services.intake import validation as spec
 
 STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
@@ -41,7 +42,7 @@ def _choice_words(codes: tuple[str, ...]) -> dict[str, str]:
 class FormField:
     name: str
     label: str
-    input: str  # text|textarea|select|radio|date|tel|email|decimal
+    input: str  # text|textarea|select|radio|date|tel|email|decimal|address (region lists + street)
     required: bool
     max_len: int
     choices: tuple[tuple[str, str], ...] = ()
@@ -64,17 +65,22 @@ def _input_of(field: spec.Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
         return "radio", (("true", WORDS.yes_no(True)), ("false", WORDS.yes_no(False)))
     if field.kind == "text" and field.max_len >= 1000:
         return "textarea", ()
-    return {"date": "date", "mobile": "tel", "email": "email", "amount": "decimal"}.get(field.kind, "text"), ()
+    if field.kind == "address":
+        return "address", ()
+    widgets = {"date": "date", "birth_date": "date", "phone": "tel", "email": "email", "amount": "decimal"}
+    return widgets.get(field.kind, "text"), ()
 
 
 def _section(kind: str, step: str) -> spec.Section:
-    return spec.CLAIM if step == "claim" else spec.SECTIONS[kind, step]
+    return spec.SECTIONS[kind, step]
 
 
 def form_fields(kind: str, step: str) -> list[FormField]:
     section = _section(kind, step)
     fields = []
     for name, field in section.fields.items():
+        if name == "street":  # wave 1's free text: the API still takes it, the form asks for the address
+            continue
         widget, choices = _input_of(field)
         label = field.label.text(WORDS.locale)
         fields.append(FormField(name, label, widget, name not in section.optional, field.max_len, choices))
@@ -86,6 +92,11 @@ def values_from_form(kind: str, step: str, form: dict[str, str]) -> dict[str, An
     section = _section(kind, step)
     values: dict[str, Any] = {}
     for name, field in section.fields.items():
+        if field.kind == "address":  # the region lists and the street arrive as address.region_code / .detail
+            parts = {part: form.get(f"{name}.{part}", "").strip() for part in ("region_code", "detail")}
+            if any(parts.values()):
+                values[name] = {part: value for part, value in parts.items() if value}
+            continue
         raw = form.get(name, "").strip()
         if not raw:
             continue
@@ -96,11 +107,19 @@ def values_from_form(kind: str, step: str, form: dict[str, str]) -> dict[str, An
     return values
 
 
-def form_values(section: dict[str, Any] | None) -> dict[str, str]:
-    """A stored section back into form strings (booleans as "true"/"false")."""
-    out: dict[str, str] = {}
+def form_values(section: dict[str, Any] | None) -> dict[str, Any]:
+    """A stored section back into form strings (booleans as "true"/"false"; an address as its parts,
+    with the names of the regions above its code so the lists open where they were left)."""
+    out: dict[str, Any] = {}
     for name, value in (section or {}).items():
-        out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        if isinstance(value, dict):
+            code = str(value.get("region_code") or "")
+            lineage = [{"code": r.code, "name": r.name} for r in regions().lineage(code)]
+            out[name] = {"region_code": code, "detail": str(value.get("detail") or ""), "lineage": lineage}
+        else:
+            out[name] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if "street" in out and "address" not in out:  # a wave 1 draft: its street becomes the address detail
+        out["address"] = {"region_code": "", "detail": out.pop("street"), "lineage": []}
     return out
 
 
@@ -109,6 +128,8 @@ def choice_label(kind: str, step: str, name: str, value: Any) -> str:
     field = _section(kind, step).fields.get(name)
     if field is None or value is None:
         return "" if value is None else str(value)
+    if isinstance(value, dict):
+        return regions().full_name(str(value.get("region_code") or "")) + str(value.get("detail") or "")
     widget, choices = _input_of(field)
     if widget in ("select", "radio"):
         key = ("true" if value else "false") if isinstance(value, bool) else str(value)

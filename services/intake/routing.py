@@ -16,16 +16,17 @@ from typing import Any
 from services.core.context import ServiceContext
 from services.directory import centres
 from services.directory.regions import regions
+from services.intake.validation import address_text
 
 
 def _place(party: dict[str, Any], *names: str) -> tuple[str, str]:
-    """(region code, text) of a party's place: `address` {region_code, detail} or older free text."""
+    """(region code, text) of a party's place: `address` {region_code, region_name, detail} or older free text."""
     code, texts = "", []
     for name in names:
         value = party.get(name)
         if isinstance(value, dict):
             code = code or str(value.get("region_code") or "")
-            texts.append(str(value.get("detail") or ""))
+            texts.append(address_text(value))
         elif isinstance(value, str):
             texts.append(value)
     return code, " ".join(t for t in texts if t)

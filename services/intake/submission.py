@@ -11,12 +11,16 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.cases import collective, moves, workflow
+from i18n import msg
+from services.cases import collective, moves, respondent, workflow
+from services.cases.centre_rules import rules_of
+from services.cases.outbox import applicant_notice
 from services.cases.serials import DAILY_LIMIT, make_serial
 from services.cases.views import case_detail
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
+from services.core.work_calendar import load_work_calendar
 from services.directory.employers import employer_key, employer_of
 from services.directory.persons import id_hashes
 from services.intake.routing import route_case
@@ -68,6 +72,7 @@ async def submit_application(
             return case_detail(existing), False
         serial = record["serial"]  # the first attempt stopped before writing its case
     doc = _new_case(ctx, serial, person_id, application, channel, now) | await route_case(ctx, application)
+    await _speak(ctx, doc, now)
     try:
         await moves.create(ctx, doc)
     except DuplicateKeyError:  # a concurrent retry of the same submission wrote it first
@@ -124,6 +129,22 @@ async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[st
             total=total / mb,
             limit=limit / mb,
         )
+
+
+async def _speak(ctx: ServiceContext, doc: dict[str, Any], now: datetime) -> None:
+    """The acknowledgement with the serial (applying interrupts the limitation: 调解仲裁法 art. 27), and the
+    respondent's invitation where the centre invites at submission rather than on acceptance."""
+    serial = doc["_id"]
+    doc["notifications"].append(applicant_notice(
+        doc["owner_person_id"], "submitted", f"/h5/cases/{serial}", now,
+        [("serial", serial), ("status", msg("notice.value.submitted")),
+         ("next_step", msg("notice.value.limitation_interrupted"))],
+    ))  # fmt: skip
+    if (await rules_of(ctx, doc["centre"]["id"])).invite_respondent_on == "submit":
+        invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
+        doc.update(invited)
+        doc["notifications"].extend(invitations)
+        doc["timeline"].append(moves.event(now, ("system", "intake"), "invite", "system", workflow.SUBMITTED))
 
 
 def _new_case(

@@ -14,13 +14,10 @@ import pycountry
 
 from i18n import Msg, msg
 from services.core.errors import FieldError, ValidationFailed, field_error
-from services.core.idnumbers import (
-    ID_TYPES,
-    NumberInvalid,
-    check_id_number,
-    check_uscc,
-    normalise_mobile,
-)
+from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, check_uscc
+from services.core.phones import parse_phone
+from services.core.text import one_line
+from services.directory.regions import regions
 
 KINDS = ("worker", "employer")
 GENDERS = ("male", "female")
@@ -57,7 +54,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
-_PICKED = ("choice", "bool", "nationality")  # fields chosen from a list: "请选择" rather than "请填写"
+_PICKED = ("choice", "bool", "nationality", "address")  # fields chosen from a list: "请选择" rather than "请填写"
+ONE_LINE = 200  # text fields this short are one line (names, addresses, titles); longer ones are free text
 
 
 @dataclass(frozen=True)
@@ -65,10 +63,11 @@ class Spec:
     """One field: how it is checked, its length cap, and its label (used in every message), which is the
     catalogue's `field.<section>.<name>` (the key is set by its Section; the back office reads the same)."""
 
-    kind: str = "text"  # text|choice|bool|nationality|date|mobile|email|uscc|id_number|amount|accept
-    max_len: int = 0  # 0: no cap (choices and booleans)
+    kind: str = "text"  # text|choice|bool|nationality|date|birth_date|phone|address|email|uscc|id_number|amount|accept
+    max_len: int = 0  # 0: no cap (choices and booleans); an address: its detail's cap
     choices: tuple[str, ...] = ()
     key: str = ""
+    instead: str = ""  # another field of the section that stands for this one when given (wave 1's `street`)
 
     @property
     def label(self) -> Msg:
@@ -87,6 +86,7 @@ class Section:
     fields: dict[str, Spec]
     optional: frozenset[str] = frozenset()
     id_pair: tuple[str, str] | None = None  # (type field, number field): given together, checked together
+    derive_from_id: bool = False  # gender, birth date and nationality read from a resident ID when not given
 
     def __post_init__(self) -> None:
         self.fields.update({name: replace(spec, key=f"field.{self.key}.{name}") for name, spec in self.fields.items()})
@@ -111,6 +111,27 @@ def _choice(choices: tuple[str, ...]) -> Spec:
 # Cap for numbers before they are parsed: generous, so that a draft keeps what was typed.
 _NUMBER_CAP = 30
 
+_ADDRESS_DETAIL = 200
+
+
+def _claim(optional: frozenset[str]) -> Section:
+    return Section(
+        "claim",
+        {
+            "amount": Spec("amount", 20),
+            "venue": _choice(VENUES),
+            "requests": _text(2000),
+            "facts": _text(10000),
+            # 劳动争议调解仲裁法 art. 27: the limitation runs from when the party knew (or should have
+            # known) of the infringement; for unpaid wages during employment, from its end.
+            "employment_started": Spec("date", 10),
+            "employment_ended": Spec("date", 10),
+            "dispute_known_on": Spec("date", 10),
+        },
+        optional=optional,
+    )
+
+
 SECTIONS: dict[tuple[str, str], Section] = {
     ("worker", "applicant"): Section(
         "worker.applicant",
@@ -121,17 +142,18 @@ SECTIONS: dict[tuple[str, str], Section] = {
             "nationality": Spec("nationality"),
             "gender": _choice(GENDERS),
             "ethnicity": _text(20),
-            "birth_date": Spec("date", 10),
+            "birth_date": Spec("birth_date", 10),
             "education": _choice(EDUCATION),
-            "phone": Spec("mobile", _NUMBER_CAP),
+            "phone": Spec("phone", _NUMBER_CAP),
             "email": Spec("email", 100),
             "address": _text(200),
+            "mailing_address": _text(200),  # 办案规则 art. 29: 通讯地址; the address when not given
             "job_title": _text(200),
             "migrant_worker": Spec("bool"),
             "contract_signed": Spec("bool"),
             "work_location": _text(200),
         },
-        optional=frozenset({"email", "ethnicity"}),  # foreigners have no ethnicity
+        optional=frozenset({"email", "ethnicity", "mailing_address"}),  # foreigners have no ethnicity
         id_pair=("id_type", "id_number"),
     ),
     ("worker", "respondent"): Section(
@@ -141,11 +163,14 @@ SECTIONS: dict[tuple[str, str], Section] = {
             "uscc": Spec("uscc", _NUMBER_CAP),
             "industry": _choice(INDUSTRIES),
             "nature": _choice(NATURES),
-            "street": _text(200),
+            "address": Spec("address", _ADDRESS_DETAIL, instead="street"),  # 住所: region code + street
+            "street": _text(200),  # wave 1's free text, read as an address without a region code
+            "legal_representative_name": _text(50),
+            "legal_representative_title": _text(50),
             "contact_name": _text(50),
-            "contact_phone": Spec("mobile", _NUMBER_CAP),
+            "contact_phone": Spec("phone", _NUMBER_CAP),
         },
-        optional=frozenset({"uscc", "contact_name", "contact_phone"}),
+        optional=frozenset({"uscc", "street", "legal_representative_title", "contact_name", "contact_phone"}),
     ),
     ("employer", "applicant"): Section(
         "employer.applicant",
@@ -154,42 +179,43 @@ SECTIONS: dict[tuple[str, str], Section] = {
             "uscc": Spec("uscc", _NUMBER_CAP),
             "industry": _choice(INDUSTRIES),
             "nature": _choice(NATURES),
+            "address": Spec("address", _ADDRESS_DETAIL, instead="street"),
             "street": _text(200),
             "email": Spec("email", 100),
             "is_agent": Spec("bool"),
             "contact_name": _text(50),
-            "contact_phone": Spec("mobile", _NUMBER_CAP),
+            "contact_phone": Spec("phone", _NUMBER_CAP),
             "contact_id_type": _choice(ID_TYPES),
             "contact_id_number": Spec("id_number", _NUMBER_CAP),
             "legal_representative_name": _text(50),
-            "legal_representative_phone": Spec("mobile", _NUMBER_CAP),
+            "legal_representative_title": _text(50),
+            "legal_representative_phone": Spec("phone", _NUMBER_CAP),
         },
-        optional=frozenset({"uscc"}),  # flagged for review when missing, not refused
+        optional=frozenset({"uscc", "street"}),  # uscc: flagged for review when missing, not refused
         id_pair=("contact_id_type", "contact_id_number"),
     ),
     ("employer", "respondent"): Section(
         "employer.respondent",
         {
             "name": _text(50),
-            "phone": Spec("mobile", _NUMBER_CAP),
+            "phone": Spec("phone", _NUMBER_CAP),
             "id_type": _choice(ID_TYPES),
             "id_number": Spec("id_number", _NUMBER_CAP),
+            "gender": _choice(GENDERS),
+            "birth_date": Spec("birth_date", 10),
+            "nationality": Spec("nationality"),
+            "address": _text(200),
         },
-        optional=frozenset({"id_type", "id_number"}),
+        optional=frozenset({"id_type", "id_number", "gender", "birth_date", "nationality", "address"}),
         id_pair=("id_type", "id_number"),
+        derive_from_id=True,  # gender and birth date read from a resident ID when not typed
+    ),
+    # The worker's employment start is required (the limitation and the documents count from it).
+    ("worker", "claim"): _claim(frozenset({"amount", "venue", "employment_ended", "dispute_known_on"})),
+    ("employer", "claim"): _claim(
+        frozenset({"amount", "venue", "employment_started", "employment_ended", "dispute_known_on"})
     ),
 }
-
-CLAIM = Section(
-    "claim",
-    {
-        "amount": Spec("amount", 20),
-        "venue": _choice(VENUES),
-        "requests": _text(2000),
-        "facts": _text(10000),
-    },
-    optional=frozenset({"amount", "venue"}),
-)
 
 CONSENT = Section(
     "consent",
@@ -243,6 +269,8 @@ class _Checker:
             path = f"{name}.{key}"
             value = given[key]
             if value is None:
+                if spec.instead and given.get(spec.instead) is not None:
+                    continue  # wave 1's street stands for the address (below)
                 if self.full and self._required(section, key, given):
                     self.errors.append(FieldError(path, "required", _required_message(spec)))
                 continue
@@ -250,6 +278,9 @@ class _Checker:
                 out[key] = self.value(path, spec, value)
             except _Bad as bad:
                 self.errors.append(FieldError(path, bad.code, bad.text))
+        if self.full and "street" in out:  # wave 1's street: an address detail without a region code
+            street = out.pop("street")
+            out.setdefault("address", {"region_code": None, "region_name": "", "detail": street})
         if self.full and section.id_pair:
             self.id_document(name, section, section.id_pair, out)
         return out
@@ -272,8 +303,12 @@ class _Checker:
             if spec.kind == "accept" and self.full and not value:
                 raise _Bad("not_accepted", "error.not_accepted.notice")
             return value
+        if spec.kind == "address":
+            return self.address(path, spec, value)
         if not isinstance(value, str):
             raise _Bad("wrong_type", "error.wrong_type.text", label=spec.label)
+        if spec.kind == "text" and 0 < spec.max_len <= ONE_LINE:
+            value = one_line(value)  # a name or an address: no tab or line break
         if spec.max_len and len(value) > spec.max_len:
             raise _Bad("too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
         if spec.kind == "choice":
@@ -286,11 +321,11 @@ class _Checker:
             return value
         if not self.full or spec.kind in ("text", "id_number"):
             return value  # drafts keep what was typed; ID numbers are checked with their type
-        if spec.kind == "mobile":
+        if spec.kind == "phone":
             try:
-                return normalise_mobile(value)
+                return parse_phone(value).e164
             except NumberInvalid:
-                raise _Bad("invalid", "error.invalid.mobile", label=spec.label) from None
+                raise _Bad("invalid", "error.invalid.phone", label=spec.label) from None
         if spec.kind == "email":
             if not _EMAIL.fullmatch(value):
                 raise _Bad("invalid", "error.invalid.email", label=spec.label)
@@ -303,11 +338,52 @@ class _Checker:
             if not code.check_ok:  # some real codes fail GB 32100's check character: a person looks
                 self.flags.append(f"{path}:check_failed")
             return code.value
-        if spec.kind == "date":
+        if spec.kind == "birth_date":
             return self.birth_date(spec, value).isoformat()
+        if spec.kind == "date":
+            return self.past_date(spec, value).isoformat()
         if spec.kind == "amount":
             return _amount(spec, value)
         raise AssertionError(f"unknown field kind {spec.kind}")
+
+    def address(self, path: str, spec: Spec, value: Any) -> dict[str, Any]:
+        """A domicile: a GB/T 2260 region (county or township, as GET /api/regions serves them) and the street.
+
+        The region's full name is kept beside its code, so a code a later release drops stays readable."""
+        if not isinstance(value, dict):
+            raise _Bad("wrong_type", "error.wrong_type.address", label=spec.label)
+        self.unknown(value, ("region_code", "detail"), f"{path}.")
+        code, detail = _given(value.get("region_code")), _given(value.get("detail"))
+        for part, given in (("region_code", code), ("detail", detail)):
+            if given is not None and not isinstance(given, str):
+                self.error(f"{path}.{part}", "wrong_type", "error.wrong_type.text", label=spec.label)
+                return {}
+        if detail is not None and len(detail) > spec.max_len:
+            self.error(f"{path}.detail", "too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
+        if not self.full:
+            return {k: v for k, v in (("region_code", code), ("detail", detail)) if v is not None}
+        if code is None:
+            self.error(f"{path}.region_code", "required", "error.required.region", label=spec.label)
+        elif (problem := region_problem(code)) is not None:
+            self.error(f"{path}.region_code", problem, f"error.{problem}.address", label=spec.label, given=code[:20])
+        if detail is None:
+            self.error(f"{path}.detail", "required", "error.required.address_detail", label=spec.label)
+        return {"region_code": code, "region_name": regions().full_name(code or ""), "detail": detail or ""}
+
+    def past_date(self, spec: Spec, value: str) -> date:
+        """A day that has come (employment, the day the dispute became known): not before 1950, not after today."""
+        assert self.today is not None
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise _Bad("invalid", "error.invalid.date_field", label=spec.label) from None
+        if day > self.today:
+            raise _Bad("out_of_range", "error.out_of_range.future", label=spec.label)
+        if day.year < 1950:
+            raise _Bad("out_of_range", "error.out_of_range.too_early", label=spec.label)
+        return day
 
     def birth_date(self, spec: Spec, value: str) -> date:
         assert self.today is not None
@@ -341,6 +417,13 @@ class _Checker:
             return
         out[number_key] = doc.value
         fields = section.fields
+        if section.derive_from_id:  # what the number says, where the form left it out
+            if doc.birth_date:
+                out.setdefault("birth_date", doc.birth_date.isoformat())
+            if doc.gender:
+                out.setdefault("gender", doc.gender)
+            if doc.id_type == "resident_id":
+                out.setdefault("nationality", "CHN")
         if doc.id_type == "resident_id" and out.get("nationality", "CHN") != "CHN":
             self.error(
                 f"{name}.nationality", "mismatch", "error.mismatch.nationality", label=fields["nationality"].label
@@ -377,6 +460,31 @@ class _Checker:
             else:
                 out.append(item.strip().lower())
         return out
+
+
+def region_problem(code: str) -> str | None:
+    """Why a region code cannot be a domicile: None, `unknown_region`, or `region_too_wide` (a province or a
+    city with counties below it: a place is a county, a township, or a city with townships directly under it)."""
+    region = regions().get(code)
+    if region is None:
+        return "unknown_region"
+    below = regions().children(code)
+    if region.level in ("province", "city") and (region.grouping or any(len(r.code) == 6 for r in below)):
+        return "region_too_wide"
+    return None
+
+
+def address_text(address: Any) -> str:
+    """A stored address in words: 上海市浦东新区张江镇 + 张江路88号 (wave 1's text as it is)."""
+    if isinstance(address, dict):
+        return f"{address.get('region_name') or ''}{address.get('detail') or ''}"
+    return address if isinstance(address, str) else ""
+
+
+def _employment_order(checker: _Checker, claim: dict[str, Any]) -> None:
+    started, ended = claim.get("employment_started"), claim.get("employment_ended")
+    if started and ended and ended < started:
+        checker.error("claim.employment_ended", "out_of_range", "error.out_of_range.employment_ended")
 
 
 def _required_message(spec: Spec) -> Msg:
@@ -423,7 +531,9 @@ def _check(body: object, *, today: date | None, full: bool) -> dict[str, Any]:
         out["kind"] = kind
         for name in ("applicant", "respondent"):
             out[name] = checker.section(body, name, SECTIONS[kind, name])
-    out["claim"] = checker.section(body, "claim", CLAIM)
+    out["claim"] = checker.section(body, "claim", SECTIONS[out.get("kind", "worker"), "claim"])
+    if full and out["claim"]:
+        _employment_order(checker, out["claim"])
     out["evidence"] = checker.evidence(body.get("evidence"))
     out["consent"] = checker.section(body, "consent", CONSENT)
     if checker.errors:

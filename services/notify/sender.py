@@ -30,15 +30,18 @@ import logging
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from i18n import text
+from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
 from services.cases import moves
-from services.cases.outbox import CLAIMED, FAILED, PENDING, SENT
+from services.cases.outbox import APPLICANT, CLAIMED, FAILED, PENDING, RESPONDENT, SENT, template_values
 from services.core.context import ServiceContext
+from services.core.phones import e164, is_mobile
 from services.notify import subscriptions as mp_subscriptions
+from settings import KindTemplates, MessageTemplate
 from wechat.client import WeChatApi
 from wechat.errors import WeChatRefused, WeChatUnavailable
 from wechat.messages import send_subscribe, send_template, subscribe_payload, template_payload
@@ -47,8 +50,11 @@ log = logging.getLogger("mediation.notifications")
 
 CHANNEL_OA = "wechat_oa_template"
 CHANNEL_MP = "wechat_mp_subscribe"
+CHANNEL_SMS = "sms"
 CASES = "cases"
-PROJECTION = {"notifications": 1, "outbox_rev": 1, "outbox_due_at": 1}
+# The respondent's phones: a respondent not yet known to us is reached by SMS (services/cases/outbox.py).
+PROJECTION = {"notifications": 1, "outbox_rev": 1, "outbox_due_at": 1, "respondent.phone": 1,
+              "respondent.contact_phone": 1}  # fmt: skip
 RECORD_TRIES = 6  # optimistic retries of one result write (each conflict is a concurrent move or claim)
 RATE_LIMIT_PAUSE = 10.0  # seconds an app id's sends pause after WeChat's 45009
 
@@ -61,9 +67,12 @@ REFUSALS = {errcode: text(f"notify.refused.{errcode}") for errcode in (43004, 40
 UNREACHABLE_NO_IDENTITY = text("notify.unreachable.no_identity")
 UNREACHABLE_MP_ONLY = text("notify.unreachable.mp_only")
 WECHAT_DOWN = text("notify.retry.wechat_down")
-NO_OA_TEMPLATE = text("notify.unreachable.no_oa_template")
 UNSUPPORTED_RECIPIENT = text("notify.unreachable.recipient")
 INTERNAL_ERROR = text("notify.retry.internal_error")
+NO_MOBILE = text("notify.unreachable.no_mobile")
+NOT_A_MOBILE = text("notify.unreachable.not_a_mobile")
+SMS_DOWN = text("notify.retry.sms_down")
+SMS_REFUSED = text("notify.unreachable.sms_refused")
 
 
 @dataclass
@@ -85,10 +94,12 @@ class _Case:
     rev: int | None
     due: datetime | None
     notifications: list[dict[str, Any]]
+    respondent: dict[str, Any] = field(default_factory=dict)  # its sealed phones only
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> _Case:
-        return cls(doc["_id"], doc.get("outbox_rev"), doc.get("outbox_due_at"), list(doc.get("notifications") or []))
+        return cls(doc["_id"], doc.get("outbox_rev"), doc.get("outbox_due_at"), list(doc.get("notifications") or []),
+                   dict(doc.get("respondent") or {}))  # fmt: skip
 
 
 def _claimable(n: dict[str, Any], now: datetime) -> bool:
@@ -108,10 +119,6 @@ def next_due(notifications: list[dict[str, Any]], now: datetime) -> datetime | N
         elif n.get("state") == CLAIMED:
             times.append(n.get("claimed_until") or now)
     return min(times, default=None)
-
-
-def _template_for(templates: dict[str, str], kind: str) -> str:
-    return templates.get(kind) or templates.get("default") or ""
 
 
 class TokenBucket:
@@ -154,11 +161,13 @@ class NotificationSender:
         oa_client: WeChatApi | None,
         mp_client: WeChatApi | None,
         *,
+        sms: SmsProvider | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.ctx = ctx
         self.oa_client = oa_client
         self.mp_client = mp_client
+        self.sms = sms  # respondents not known to us are reached by SMS
         self.config = ctx.settings.notifications
         self.rng = rng or random.Random()
         self.buckets: dict[str, TokenBucket] = {}
@@ -250,7 +259,7 @@ class NotificationSender:
             current = case.notifications[index]
             if current.get("state") != CLAIMED or current.get("claim") != token:
                 continue  # re-read after a conflict: our claim lapsed and another sender has it
-            outcome = await self._deliver_safely(case.id, current)
+            outcome = await self._deliver_safely(case, current)
             await self._record(case, index, token, outcome)
 
     async def claim(self, case: _Case) -> tuple[str, list[int]] | None:
@@ -357,51 +366,93 @@ class NotificationSender:
 
     # --- delivery -----------------------------------------------------------------------------
 
-    async def _deliver_safely(self, case_id: str, notification: dict[str, Any]) -> Outcome:
+    async def _deliver_safely(self, case: _Case, notification: dict[str, Any]) -> Outcome:
         try:
-            return await self.deliver(case_id, notification)
+            return await self.deliver(case, notification)
         except Exception:  # a bug or the database: treated as temporary, so it is retried and then reported
-            log.exception("notification %s of case %s: delivery failed", notification.get("id"), case_id)
+            log.exception("notification %s of case %s: delivery failed", notification.get("id"), case.id)
             return Outcome(PENDING, error=INTERNAL_ERROR)
 
-    async def deliver(self, case_id: str, notification: dict[str, Any]) -> Outcome:
-        """Try the applicant's channels in turn; the first acknowledgement or temporary failure ends it."""
+    async def deliver(self, case: _Case, notification: dict[str, Any]) -> Outcome:
+        """Try the recipient's channels in turn; the first acknowledgement or temporary failure ends it.
+
+        An applicant is reached in WeChat (a granted subscribe message, else the official account); a
+        respondent too once known to us, and otherwise (or when WeChat refuses) by SMS to a mobile.
+        """
         to = notification.get("to") or {}
-        if to.get("type") != "applicant" or not to.get("person_id"):
-            return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
-        person_id = to["person_id"]
         kind = str(notification.get("kind") or "")
-        lines = notification.get("lines") or {}
-        oa_openid, mp_openid = await self._openids(person_id)
+        templates = self.config.kinds.get(kind)
+        if to.get("type") not in (APPLICANT, RESPONDENT) or templates is None:
+            return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
+        if to["type"] == APPLICANT and not to.get("person_id"):
+            return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
         refusals: list[str] = []
-        if mp_openid and self.mp_client is not None:
-            template_id = _template_for(self.config.mp_templates, kind)
+        if to.get("person_id"):
+            outcome = await self._wechat(case.id, to["person_id"], notification, templates, refusals)
+            if outcome is not None:
+                return outcome
+        if to["type"] == RESPONDENT:
+            outcome = await self._sms(case, to, notification, templates, refusals)
+            if outcome is not None:
+                return outcome
+        return Outcome(FAILED, error="；".join(dict.fromkeys(refusals)))
+
+    def _values(self, template: MessageTemplate, notification: dict[str, Any]) -> dict[str, str]:
+        return template_values(template, notification, self.ctx.settings.public_base_url)
+
+    async def _wechat(
+        self, case_id: str, person_id: str, notification: dict[str, Any], templates: KindTemplates,
+        refusals: list[str],
+    ) -> Outcome | None:  # fmt: skip
+        """A subscribe message where granted, else the official account; None when neither could take it."""
+        oa_openid, mp_openid = await self._openids(person_id)
+        mp, oa = templates.mini_program, templates.official_account
+        if mp_openid and self.mp_client is not None and mp is not None:
             # The grant is taken before the send, so two senders never spend one grant twice.
-            if template_id and await mp_subscriptions.take_grant(self.ctx, person_id, template_id):
+            if await mp_subscriptions.take_grant(self.ctx, person_id, mp.template_id):
                 page = f"{self.config.mp_page}?serial={case_id}"
-                payload = subscribe_payload(mp_openid, template_id, lines, page, self.config.mp_keys)
+                payload = subscribe_payload(mp_openid, mp.template_id, self._values(mp, notification), page)
                 outcome = await self._send(self.mp_client, send_subscribe, payload, CHANNEL_MP)
                 if outcome.state == PENDING:
-                    await mp_subscriptions.return_grant(self.ctx, person_id, template_id)
+                    await mp_subscriptions.return_grant(self.ctx, person_id, mp.template_id)
                 if outcome.state != FAILED:
                     return outcome
                 if outcome.errcode == 43101:
-                    await mp_subscriptions.forget_grants(self.ctx, person_id, template_id)
+                    await mp_subscriptions.forget_grants(self.ctx, person_id, mp.template_id)
                 refusals.append(outcome.error or "")
-        if oa_openid and self.oa_client is not None:
-            template_id = _template_for(self.config.oa_templates, kind)
-            if not template_id:
-                refusals.append(NO_OA_TEMPLATE)
-            else:
-                url = self.ctx.settings.public_base_url + str(notification.get("link") or "/h5/cases")
-                payload = template_payload(oa_openid, template_id, lines, url)
-                outcome = await self._send(self.oa_client, send_template, payload, CHANNEL_OA)
-                if outcome.state != FAILED:
-                    return outcome
-                refusals.append(outcome.error or "")
+        if oa_openid and self.oa_client is not None and oa is not None:
+            url = self.ctx.settings.public_base_url + str(notification.get("link") or "/h5/cases")
+            payload = template_payload(oa_openid, oa.template_id, self._values(oa, notification), url)
+            outcome = await self._send(self.oa_client, send_template, payload, CHANNEL_OA)
+            if outcome.state != FAILED:
+                return outcome
+            refusals.append(outcome.error or "")
         if not refusals:
             refusals.append(UNREACHABLE_MP_ONLY if mp_openid else UNREACHABLE_NO_IDENTITY)
-        return Outcome(FAILED, error="；".join(dict.fromkeys(refusals)))
+        return None
+
+    async def _sms(
+        self, case: _Case, to: dict[str, Any], notification: dict[str, Any], templates: KindTemplates,
+        refusals: list[str],
+    ) -> Outcome | None:  # fmt: skip
+        """An SMS through the provider to the phone the applicant gave, only if it is a mobile."""
+        sealed = case.respondent.get(str(to.get("phone_field") or ""))
+        if self.sms is None or templates.sms is None or not isinstance(sealed, dict):
+            refusals.append(NO_MOBILE)
+            return None
+        phone = self.ctx.cipher.decrypt(sealed, f"respondent.{to['phone_field']}")
+        if not is_mobile(phone):
+            refusals.append(NOT_A_MOBILE)
+            return None
+        try:
+            message_id = await self.sms.send_message(e164(phone), templates.sms.template_id,
+                                                     self._values(templates.sms, notification))  # fmt: skip
+        except SmsUnavailable:
+            return Outcome(PENDING, error=SMS_DOWN)
+        except SmsRefused:
+            refusals.append(SMS_REFUSED)
+            return None
+        return Outcome(SENT, CHANNEL_SMS, msgid=message_id)
 
     async def _openids(self, person_id: str) -> tuple[str | None, str | None]:
         """The person's official account and mini-program openids (identities `_id` = provider:appid:openid)."""

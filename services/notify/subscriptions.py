@@ -17,7 +17,7 @@ _TEMPLATE_ID = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")  # also keeps ids safe as f
 
 
 def known_templates(ctx: ServiceContext) -> set[str]:
-    return set(ctx.settings.notifications.mp_templates.values())
+    return {t.mini_program.template_id for t in ctx.settings.notifications.kinds.values() if t.mini_program}
 
 
 async def record_grants(ctx: ServiceContext, person_id: str, body: Any) -> dict[str, int]:

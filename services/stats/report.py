@@ -18,7 +18,7 @@ from typing import Any
 
 from i18n import Words, text
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, visible_centres
-from services.cases import counters
+from services.cases import counters, workflow
 from services.cases.taxonomy import Taxonomies
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, ValidationFailed, field_error, invalid
@@ -216,6 +216,12 @@ def _region_rows(p: Counter[str], within: str) -> list[list[Any]]:
     return rows
 
 
+def _reason_order(reason: str) -> int:
+    """Closure reasons in the order of the law's list; cases closed before reasons were recorded last."""
+    known = workflow.CLOSURE_REASONS
+    return known.index(reason) if reason in known else len(known)
+
+
 def table(key: str, columns: list[str], rows: list[list[Any]], chart: str = "bar") -> dict[str, Any]:
     return {"key": key, "title": text(f"stats.table.{key}"), "columns": columns, "rows": rows, "chart": chart}
 
@@ -260,6 +266,10 @@ async def report(
         table("outcomes", [name, count],
               [[text(f"stats.outcome.{o}"), p[f"closed_as.{o}"]] for o in OUTCOMES]
               + [[text(f"stats.ended.{o}"), p[f"ended.{o}"]] for o in ENDED], "pie"),
+        table("closure_reasons", [text("stats.column.code"), name, count],
+              [[r, text(f"label.closure_reason.{r}") if r in workflow.CLOSURE_REASONS else none, n]
+               for r, n in sorted(_group(p, "closed_reason.").items(), key=lambda kv: _reason_order(kv[0]))],
+              "pie"),
         table("performance", [name, text("stats.column.value")], [
             [text("stats.figure.received"), p["received"]],
             [text("stats.figure.success_rate"), _rate(settled, settled + failed)],

@@ -14,6 +14,7 @@ CENTRE_NAME = "浦东新区劳动人事争议调解中心 & <分中心>"
 def worker_case() -> dict:
     """A worker's claim against an employer, settled, with awkward names everywhere."""
     case = sample_case()
+    del case["breach"]  # every term performed, unless a test says otherwise
     case["applicant"]["name"] = WORKER_NAME
     case["respondent"]["name"] = EMPLOYER_NAME
     case["mediator"]["name"] = MEDIATOR_NAME
@@ -30,6 +31,7 @@ def worker_case() -> dict:
 def employer_case() -> dict:
     """An employer's claim against a worker (no clarified items: the free-text request is used)."""
     case = sample_case()
+    del case["breach"]
     case["kind"] = "employer"
     case["status"] = "failed"
     case["centre"]["name"] = CENTRE_NAME
@@ -95,4 +97,15 @@ def bare_case(kind: str = "worker", settled: bool = True) -> dict:
                 "effective_date": None,
             },
         }
+    return case
+
+
+def case_for(kind: str, case: dict) -> dict:
+    """`case` as a document of `kind` needs it: a termination notice after a failed mediation, a payment order
+    after a term was not performed."""
+    if kind == "termination_notice":
+        case["status"] = "failed"
+        case["outcome"] = {"kind": "failed", "at": "2026-11-21T02:00:00+00:00", "closure_reason": "too_far_apart"}
+    if kind == "payment_order":
+        case["breach"] = {"terms": [{"text": "被申请人支付工资", "amount": None, "due_date": ""}]}
     return case

@@ -18,7 +18,7 @@ from docgen.engine import PreparedDocx
 from docgen.qr import qr_png
 from docgen.render import QR_WIDTH_MM, DocumentRenderer
 from docgen.templates import template_path
-from tests.docgen.cases import worker_case
+from tests.docgen.cases import case_for, worker_case
 from tests.docgen.conftest import WORDS
 from tests.docgen.readback import all_texts
 
@@ -38,7 +38,7 @@ def test_docxtpl_is_the_version_engine_py_was_checked_against():
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_prepared_render_makes_the_same_xml_as_a_bare_docxtpl_render(kind):
     path = template_path(kind)
-    context = build_context(kind, worker_case(), words=WORDS, document_id="D1", verify_url=URL,
+    context = build_context(kind, case_for(kind, worker_case()), words=WORDS, document_id="D1", verify_url=URL,
                             issued_at=ISSUED_AT)
     png = qr_png(URL)
 
@@ -74,9 +74,9 @@ def test_renders_in_threads_do_not_mix():
     renderer = DocumentRenderer(WORDS)
 
     def one(i: int) -> tuple[int, list[str]]:
-        case = worker_case()
-        case["applicant"]["name"] = f"线程{i}号"
         kind = KINDS[i % len(KINDS)]
+        case = case_for(kind, worker_case())
+        case["applicant"]["name"] = f"线程{i}号"
         result = renderer.render(
             kind, case, document_id=f"D{i}", verify_url=f"https://x/verify/D{i}", issued_at=ISSUED_AT
         )

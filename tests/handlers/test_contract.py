@@ -68,9 +68,9 @@ async def test_database_down_while_checking_a_session_is_a_503_page_signed_out(h
 
 def test_production_refuses_development_parts():
     base = server_environ("https://api.weixin.qq.com/", APP_ENV="production")
-    with pytest.raises(SettingsError, match="embedded engine"):
+    with pytest.raises(SettingsError, match="memory-only engine"):
         load_settings(ROOT / "config.yaml", environ=base)
-    real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/", "SMS_PROVIDER": "none"}
+    real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/", "SMS_PROVIDER": "none", "WECHAT_TOKEN": "t0k"}
     with pytest.raises(SettingsError, match="card platform's development keys"):
         load_settings(ROOT / "config.yaml", environ=real_db)
     from platforms.card_crypto import generate_key_pair
@@ -85,10 +85,14 @@ def test_production_refuses_development_parts():
         load_settings(ROOT / "config.yaml", environ=real_db | {"SMS_PROVIDER": "standin"})
     with pytest.raises(SettingsError, match="stand-in"):
         load_settings(ROOT / "config.yaml", environ=real_db | {"WECHAT_API_BASE": "http://127.0.0.1:9000/"})
-    no_key = {k: v for k, v in real_db.items() if k != "DATA_KEY"}
-    with pytest.raises(SettingsError, match="default keys"):
+    no_key = {k: v for k, v in real_db.items() if k not in ("DATA_KEY", "WECHAT_TOKEN")}
+    with pytest.raises(SettingsError, match="default keys and secrets: set DATA_KEY, WECHAT_TOKEN$"):
         load_settings(ROOT / "config.yaml", environ=no_key)
     assert load_settings(ROOT / "config.yaml", environ=real_db).production
+    # The durable embedded engine is allowed in production (one process; app.py says so at start).
+    durable = {k: v for k, v in real_db.items() if k != "BLOB_DIR"} | {"MONGODB_URI": "embedded:/srv/mediation/db"}
+    beside = load_settings(ROOT / "config.yaml", environ=durable)
+    assert (beside.blob_dir, beside.upload_tmp_dir) == ("/srv/mediation/db/blobs", "/srv/mediation/db/uploads")
 
 
 def test_proxy_headers_are_trusted_only_when_configured():
@@ -127,3 +131,10 @@ def test_openapi_describes_exactly_the_api_routes():
 async def test_openapi_is_served(api):
     response = await api.call("GET", "/api/openapi.json")
     assert response.code == 200 and body_of(response)["openapi"].startswith("3.")
+
+
+def test_readyz_says_the_memory_engine_keeps_nothing():
+    from store import describe
+
+    assert describe("mongomock://") == {"engine": "embedded-memory", "durable": False}
+    assert describe("mongodb://db.internal:27017/") == {"engine": "mongodb", "durable": True}

@@ -166,20 +166,34 @@ async def test_verify_page_compares_an_uploaded_copy(office, app, api, wechat, h
 
 @pytest.mark.gen_test(timeout=30)
 async def test_agreement_and_judicial_confirmation_after_settlement(office, app, api, wechat):
+    from services.accounts.staff import StaffMember
+    from services.cases import signing
+    from tests.parties import claim_invitation, signature_data_url, upload_seal
+
     serial, token = await setup_case(app, api, wechat)
     await office_sign_in(office, app)
-    ctx = app.settings["services"].ctx
+    services = app.settings["services"]
+    ctx = services.ctx
+    member = StaffMember("li.ming", "李明", "mediator", "sh-city")
+    await upload_seal(ctx, services.blobs, StaffMember("admin", "管理员", "centre_admin", "sh-city"))
     await office.get(f"/office/cases/{serial}")
     assert (await office.post(f"/office/cases/{serial}/accept", {})).code == 302
-    no_terms = await office.post(f"/office/cases/{serial}/settle", {"copies": "3"})
+    no_terms = await office.post(f"/office/cases/{serial}/draft_agreement", {"copies": "3"})
     assert no_terms.code == 422 and "至少填写一项" in no_terms.body.decode()
     due = (ctx.clock() + timedelta(days=10)).date().isoformat()
-    settled = await office.post(
-        f"/office/cases/{serial}/settle",
+    drafted = await office.post(
+        f"/office/cases/{serial}/draft_agreement",
         {"term_text": ["被申请人支付申请人工资", ""], "term_amount": ["12000", ""], "term_due": [due, ""],
-         "term_method": ["银行转账", ""], "waivers": "双方再无其他争议", "copies": "3"},
+         "term_method": ["银行转账", ""], "term_category": ["wages", "other"], "waivers": "双方再无其他争议",
+         "copies": "3"},
     )  # fmt: skip
-    assert settled.code == 302
+    assert drafted.code == 302
+    respondent_person = await claim_invitation(ctx, services.sms, serial)
+    applicant_person = (await ctx.db["cases"].find_one({"_id": serial}))["owner_person_id"]
+    for signer in (signing.Signer("", applicant_person, "mp"), signing.Signer("", respondent_person, "h5"),
+                   signing.Signer("mediator", "li.ming", "office:li.ming", member)):  # fmt: skip
+        await signing.sign(ctx, services.blobs, signer, serial, {"version": 1, "image": signature_data_url()}, "h5")
+    assert (await ctx.db["cases"].find_one({"_id": serial}))["status"] == "settled"
     for kind in ("agreement", "judicial_confirmation"):
         assert (await office.post(f"/office/cases/{serial}/document", {"kind": kind})).code == 302
     items = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]

@@ -14,8 +14,20 @@ def env_overrides(pages_env):
     return pages_env
 
 
-async def fill(page, values: dict[str, str]) -> None:
+async def pick_region(page, name: str, places: tuple[str, ...]) -> None:
+    """Choose a region in the cascading lists, level by level, by the names people read."""
+    for level, place in enumerate(places):
+        select = page.locator(f"#f-{name}-level-{level}")
+        await select.wait_for()
+        await page.wait_for_function(f"document.querySelector('#f-{name}-level-{level}').options.length > 1")
+        await select.select_option(label=place)
+
+
+async def fill(page, values: dict) -> None:
     for name, value in values.items():
+        if isinstance(value, tuple):  # a region, named from the province down
+            await pick_region(page, name, value)
+            continue
         field = page.locator(f"[name='{name}']").first
         tag = await field.evaluate("e => e.tagName.toLowerCase() + ':' + (e.type || '')")
         if tag.startswith("select"):
@@ -35,23 +47,28 @@ WORKER_STEPS = {
     "applicant": {
         "name": "张三 & <李>", "id_type": "resident_id", "id_number": WORKER_ID, "nationality": "CHN",
         "gender": "male", "ethnicity": "汉族", "birth_date": "1990-03-07", "education": "high_school",
-        "phone": "138 1234 5678", "address": "上海市浦东新区张江路100号", "job_title": "仓库管理员",
+        "phone": "+852 6123 4567", "address": "上海市浦东新区张江路100号", "job_title": "仓库管理员",
         "migrant_worker": "true", "contract_signed": "false", "work_location": "上海市浦东新区川沙路200号",
     },
     "respondent": {
         "name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
-        "street": "浦东新区川沙新镇",
+        "address": ("上海市", "市辖区", "浦东新区", "川沙新镇"), "address.detail": "川沙路100号",
+        "legal_representative_name": "周五", "legal_representative_title": "执行董事",
+        "contact_name": "李四", "contact_phone": "139 8765 4321",
     },
     "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
-              "facts": "2026年8月起公司未发工资。"},
+              "facts": "2026年8月起公司未发工资。", "employment_started": "2024-03-01",
+              "employment_ended": "2026-10-31", "dispute_known_on": "2026-10-31"},
 }  # fmt: skip
 
 EMPLOYER_STEPS = {
     "applicant": {
         "name": "上海某某科技有限公司", "uscc": EMPLOYER_USCC, "industry": "I", "nature": "private",
-        "street": "徐家汇街道", "email": "hr@example.com", "is_agent": "false", "contact_name": "赵敏",
+        "address": ("上海市", "市辖区", "徐汇区", "徐家汇街道"), "address.detail": "漕溪北路1号",
+        "email": "hr@example.com", "is_agent": "false", "contact_name": "赵敏",
         "contact_phone": "13700001111", "contact_id_type": "resident_id", "contact_id_number": CONTACT_ID,
-        "legal_representative_name": "钱伟", "legal_representative_phone": "13600002222",
+        "legal_representative_name": "钱伟", "legal_representative_title": "总经理",
+        "legal_representative_phone": "13600002222",
     },
     "respondent": {"name": "王小明", "phone": "13812345678", "id_type": "resident_id", "id_number": EMPLOYEE_ID},
     "claim": {"amount": "0", "venue": "employer_location", "requests": "确认劳动关系已解除",
@@ -130,6 +147,9 @@ async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_p
         doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
         assert doc["applicant"]["name"] == "张三 & <李>" and doc["channel"] == "h5"
         assert doc["centre"]["id"] == "sh-pudong"
+        assert doc["respondent"]["address"] == {"region_code": "310115103", "region_name": "上海市浦东新区川沙新镇",
+                                                "detail": "川沙路100号"}  # fmt: skip
+        assert doc["applicant"]["phone"]["masked"] == "+852 ****4567"  # a Hong Kong mobile, stored in E.164
         assert len(doc["evidence"]) == 2
         kinds = {f["kind"] for f in await app.settings["services"].ctx.db["files"].find({}).to_list(None)}
         assert kinds == {"image", "zip"}
@@ -155,7 +175,7 @@ async def test_errors_show_next_to_fields_in_the_browser(app, http_server, http_
         await page.click("#next")
         await page.wait_for_selector("#error-id_number")
         assert "校验位" in await page.inner_text("#error-id_number")
-        assert "手机号" in await page.inner_text("#error-phone")
+        assert "电话" in await page.inner_text("#error-phone")
         await page.reload()
         assert await page.input_value("#f-name") == "张三"
 

@@ -10,7 +10,7 @@ from tornado.gen import multi
 
 from services.cases.serials import is_well_formed_serial
 from tests.conftest import body_of, sign_in
-from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, worker_body
+from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
 
 WORKER_PHONE = "13812345678"
 
@@ -67,18 +67,26 @@ async def test_worker_submits_and_gets_a_serial_at_once(api, wechat, app):
 async def test_case_is_routed_by_the_chosen_place(api, wechat, app):
     token = await sign_in(api, wechat)
     body = worker()
-    body["respondent"]["street"] = "浦东新区川沙新镇"
+    body["respondent"]["address"]["region_code"] = "310115103"  # 浦东新区川沙新镇
     assert (await submit(api, token, body, "key-route-0001")).code == 201
     body = worker(venue="work_location")
     body["applicant"]["work_location"] = "上海市黄浦区南京东路1号"
     assert (await submit(api, token, body, "key-route-0002")).code == 201
+    body = worker()  # wave 1's free-text street still routes by the place it names
+    with_street(body["respondent"], "浦东新区川沙新镇")
+    assert (await submit(api, token, body, "key-route-0003")).code == 201
     docs = sorted(await stored_cases(app), key=lambda d: d["_id"])
-    assert [d["centre"]["id"] for d in docs] == ["sh-pudong", "sh-city"]
-    # No region code given: the place is read from the text (川沙新镇, a township of Pudong, served by Pudong's
-    # district centre), and the one in Huangpu, which no centre serves, goes up to the city's.
-    assert docs[0]["region_codes"] == ["310000", "310100", "310115", "310115103"]
-    assert docs[0]["routing_rule"] == "text:employer_location" and docs[0]["routing"]["matched_code"] == "310115"
+    assert [d["centre"]["id"] for d in docs] == ["sh-pudong", "sh-city", "sh-pudong"]
+    # The region code of the domicile (川沙新镇, a township of Pudong) goes to the most specific centre serving it
+    # or a region above (Pudong's district centre).
+    lineage = ["310000", "310100", "310115", "310115103"]
+    assert docs[0]["region_codes"] == lineage
+    assert docs[0]["routing_rule"] == "region:employer_location" and docs[0]["routing"]["matched_code"] == "310115"
+    # No region code given: the place is read from the text; the one in Huangpu, which no centre serves, goes up
+    # to the city's; wave 1's street naming 川沙新镇 goes to Pudong's.
     assert docs[1]["routing_rule"] == "text:work_location" and docs[1]["routing"]["matched_code"] == "310000"
+    assert docs[2]["region_codes"] == lineage
+    assert docs[2]["routing_rule"] == "text:employer_location" and docs[2]["routing"]["matched_code"] == "310115"
 
 
 @pytest.mark.gen_test
@@ -225,6 +233,8 @@ async def test_my_applications_and_one_case(api, wechat, app):
 
 @pytest.mark.gen_test
 async def test_database_commands_per_request(api, wechat, app, db_commands):
+    # The submission's acknowledgement wakes the background sender, whose commands are not the request's.
+    await app.settings["services"].notification_sender.stop()
     token = await sign_in(api, wechat)
     for i in range(3):
         assert (await submit(api, token, worker(), f"key-warmup-{i:03d}")).code == 201

@@ -88,3 +88,39 @@ def test_expired_token_is_refused():
     with pytest.raises(Unauthorized) as refused:
         tokens.person_of(tokens.issue("p1"))
     assert refused.value.code == "token_expired"
+
+
+@pytest.mark.gen_test
+async def test_sign_out_ends_every_token_of_the_person_at_once(api, wechat, app):
+    first = await sign_in(api, wechat, "openid-signout")
+    second = await sign_in(api, wechat, "openid-signout")  # another device
+    assert (await api.call("GET", "/api/mp/applications", token=first)).code == 200
+    assert (await api.call("DELETE", "/api/mp/session", token=first)).code == 204
+    for token in (first, second):
+        refused = await api.call("GET", "/api/mp/applications", token=token)
+        assert refused.code == 401 and body_of(refused)["error"]["code"] == "token_revoked"
+    again = await sign_in(api, wechat, "openid-signout")  # signing in again works at once
+    assert (await api.call("GET", "/api/mp/applications", token=again)).code == 200
+    assert (await api.call("DELETE", "/api/mp/session")).code == 401
+
+
+@pytest.mark.gen_test
+async def test_another_process_learns_of_a_sign_out_from_the_database(api, wechat, app):
+    from services.accounts.mp_sessions import SignOuts
+
+    token = await sign_in(api, wechat, "openid-elsewhere")
+    services = app.settings["services"]
+    elsewhere = SignOuts(max_age=0)  # a second process, its cache always stale
+    person, issued = services.tokens.read(token)
+    await elsewhere.check(services.ctx, person, issued)
+    await services.sign_outs.sign_out(services.ctx, person)
+    with pytest.raises(Exception, match="token_revoked"):
+        await elsewhere.check(services.ctx, person, issued)
+
+
+@pytest.mark.gen_test
+async def test_wechat_code_exchanges_are_limited_per_address(api, wechat, app):
+    app.settings["services"].mp_session_limiter.limit = 5
+    codes = [(await api.call("POST", "/api/mp/session", {"code": f"garbage-{i}"})).code for i in range(8)]
+    assert codes[:5] == [400] * 5 and codes[5:] == [429] * 3
+    assert len([r for r in wechat.state.requests if r.path.endswith("jscode2session")]) == 5  # 3 never reached WeChat

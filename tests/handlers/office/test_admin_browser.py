@@ -10,11 +10,10 @@ from openpyxl import load_workbook
 
 from services.accounts.persons import person_for_identity
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN
-from services.intake import validation
 from services.intake.submission import submit_application
 from tests.browser import chromium
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
-from tests.samples import COMPANY_USCC, worker_body
+from tests.samples import COMPANY_USCC, with_street, worker_body
 from tests.services.stats.test_report import seeded_history
 
 QIBAO = "310112102"  # 七宝镇, Minhang district
@@ -40,12 +39,12 @@ async def file_case(ctx: Any, key: str, *, region_code: str = "", street: str = 
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid or f"o-{key}")
     body = worker_body()
     body["evidence"] = []
-    body["respondent"]["street"] = street
     if requests:
         body["claim"]["requests"] = requests
-    if region_code and "address" in validation.SECTIONS["worker", "respondent"].fields:
-        body["respondent"].pop("street")  # the structured domicile (api.md), once intake takes it
+    if region_code:  # the structured domicile (api.md): routed by its region code
         body["respondent"]["address"] = {"region_code": region_code, "detail": street}
+    else:  # a street alone: routed by the region it names, else the credit code's region
+        with_street(body["respondent"], street)
     case, _ = await submit_application(ctx, person, key, body, "mp")
     return case["serial"]
 
@@ -103,7 +102,7 @@ async def test_the_statistics_page_shows_the_national_table_and_its_xlsx_matches
     base_url = f"http://127.0.0.1:{http_port}"
     ctx = app.settings["services"].ctx
     clock = ctx.clock
-    await seeded_history(ctx)  # January and February 2026, on a clock of its own
+    await seeded_history(ctx, tmp_path)  # January and February 2026, on a clock of its own
     ctx.clock = clock
     async with chromium() as browser:
         page = await sign_in(browser, base_url, "root")

@@ -60,3 +60,17 @@ async def test_an_export_of_an_empty_period_is_an_empty_workbook(office, app):
     audit = await office.get("/office/audit.xlsx?action=stats_export")
     rows = list(load_workbook(io.BytesIO(audit.body), read_only=True)["审计日志"].iter_rows(values_only=True))
     assert rows[0][0] == "时间" and rows[1][1] == "root" and rows[1][3] == "stats_export"
+
+
+@pytest.mark.gen_test
+async def test_query_strings_that_are_not_utf8_are_a_400_naming_the_field(office, app):
+    """What a lone surrogate becomes in a query string (issue 12's hardening) on issue 15's pages and exports."""
+    await make_staff(app, "root", SYSTEM_ADMIN)
+    await sign_in(office, "root")
+    bad = "%ED%A0%80"
+    for path, field in (("/office/stats", "region"), ("/office/stats/export.xlsx", "region"), ("/office/audit", "who"),
+                        ("/office/audit.xlsx", "who"), ("/office/files", "name"), ("/office/alerts", "state"),
+                        ("/office/", "centre")):  # fmt: skip
+        response = await office.get(f"{path}?{field}={bad}")
+        assert response.code == 400 and field in response.body.decode(), (path, response.code)
+    assert await app.settings["services"].ctx.db["audit"].count_documents({"action": "stats_export"}) == 0

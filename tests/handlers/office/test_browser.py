@@ -1,4 +1,5 @@
-"""Issue 4's journey in real browsers: clarify and push, the applicant confirms from the WeChat message, settle."""
+"""Issue 4's journey in real browsers: clarify and push, the applicant confirms from the WeChat message, the
+agreement drafted for signing (signing itself: tests/handlers/h5/test_parties_browser.py)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
     case, _ = await submit_application(ctx, person, "key-journey-01", body, "h5")
     serial = case["serial"]
     await make_staff(app, "li.ming", name="李明")
+    from services.accounts.staff import StaffMember
+    from tests.parties import upload_seal
+
+    await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
 
     async with chromium() as browser:
         office = await (await browser.new_context(viewport={"width": 1400, "height": 900})).new_page()
@@ -67,7 +72,7 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
         await office.wait_for_selector("#clarified-state")
         assert await office.inner_text("#status") == "待确认请求"
 
-        message = await message_to(wechat, "o-journey", 1)  # the first told them who their mediator is
+        message = await message_to(wechat, "o-journey", 2)  # the acknowledgement, their mediator, then this
         assert message["kind"] == "template" and message["url"].endswith(f"/h5/cases/{serial}/clarified")
 
         phone = await browser.new_context(viewport={"width": 390, "height": 844}, user_agent=WECHAT_UA)
@@ -93,16 +98,17 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
         await office.click("#schedule")
         await office.wait_for_selector("#open_session")
         await office.click("#open_session")
-        await office.wait_for_selector("#settle")
-        await office.fill("#term-text-0", "被申请人于2026年12月1日前支付申请人工资12000元")
+        await office.wait_for_selector("#draft-agreement")
+        await office.fill("#term-text-0", "被申请人支付申请人工资12000元")
         await office.fill("#term-amount-0", "12000")
+        await office.fill("#term-due-0", (ctx.clock() + timedelta(days=20)).astimezone(SHANGHAI).strftime("%Y-%m-%d"))
         await office.fill("#term-method-0", "银行转账")
-        await office.click("#settle")
-        await office.wait_for_function("document.querySelector('#status').innerText === '调解成功'")
+        await office.click("#draft-agreement")
+        await office.wait_for_function("document.querySelector('#status').innerText === '待签署协议'")
 
         await applicant.goto(base_url + "/h5/cases")
         row = applicant.locator(f".case-row[data-serial='{serial}']")
-        assert "调解成功" in await row.inner_text()
+        assert "待签署协议" in await row.inner_text()
         assert "李明" in await row.inner_text()  # the mediator in charge, shown in 我的申请
 
     doc = await ctx.db["cases"].find_one({"_id": serial})
@@ -115,7 +121,7 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
         "accept",
         "schedule",
         "open_session",
-        "settle",
+        "draft_agreement",
     ]
     delivered = [n["kind"] for n in doc["notifications"] if n["state"] == "sent"]
-    assert delivered[:2] == ["assigned", "clarify_pushed"]
+    assert delivered[:3] == ["submitted", "assigned", "clarify_pushed"]

@@ -25,6 +25,7 @@ async def new_case(app, openid="o-applicant", street="科苑路88号", key="key-
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid)
     body = worker_body()
     body["evidence"] = []
+    del body["respondent"]["address"]  # wave 1's street, which routes by the place names it contains
     body["respondent"]["street"] = street
     case, _ = await submit_application(ctx, person, key, body, "h5")
     return case["serial"], person
@@ -122,19 +123,32 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     when = (ctx.clock() + timedelta(days=3)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
     assert (await office.post(f"/office/cases/{serial}/schedule", {"at": when, "place": "调解室1"})).code == 302
     assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
-    empty_terms = await office.post(f"/office/cases/{serial}/settle", {"term_text": ""})
+    empty_terms = await office.post(f"/office/cases/{serial}/draft_agreement", {"term_text": ""})
     assert empty_terms.code == 422
-    terms = {"term_text": "支付12000元", "term_amount": "12000", "term_due": "", "term_method": "银行转账"}
-    assert (await office.post(f"/office/cases/{serial}/settle", terms)).code == 302
+    terms = {"term_text": "支付12000元", "term_amount": "12000", "term_due": "", "term_method": "银行转账",
+             "term_category": "wages"}  # fmt: skip
+    no_due = await office.post(f"/office/cases/{serial}/draft_agreement", terms)  # a term without a due date
+    assert no_due.code == 422 and "请填写第1项条款的履行期限" in no_due.body.decode()
+    no_seal = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
+    assert no_seal.code == 409 and "尚未上传印章" in no_seal.body.decode()
+    from services.accounts.staff import StaffMember
+    from tests.parties import upload_seal
+
+    await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
+    drafted = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
+    assert drafted.code == 302
 
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    assert doc["status"] == "settled" and doc["mediator"]["name"] == "李明"
+    assert doc["status"] == "signing" and doc["mediator"]["name"] == "李明"
+    assert doc["agreement"]["terms"][0]["due_date"] == "2099-01-01" and doc["agreement"]["signatures"] == []
     actions = [e["action"] for e in doc["timeline"]]
-    assert actions == ["submit", "assign", "accept", "schedule", "open_session", "settle"]
+    assert actions == ["submit", "assign", "accept", "schedule", "open_session", "draft_agreement"]
     assert all(e["actor"] == {"type": "staff", "id": "li.ming"} for e in doc["timeline"][1:])
-    kinds = [n["kind"] for n in doc["notifications"]]
-    assert kinds == ["assigned", "accept", "schedule", "open_session", "settle"]
-    assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"])  # none failed
+    to_applicant = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "applicant"]
+    assert to_applicant == ["submitted", "assigned", "accept", "schedule", "open_session", "draft_agreement"]
+    to_respondent = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "respondent"]
+    assert to_respondent == ["invite", "schedule", "open_session", "draft_agreement"]
+    assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"] if n["kind"] != "submitted")
 
 
 @pytest.mark.gen_test
@@ -176,15 +190,16 @@ async def test_centre_admin_manages_mediators_and_a_mediator_cannot(office, app)
 
 
 @pytest.mark.gen_test
-async def test_configured_calendar_makes_a_provisional_deadline_exact(office, app):
+async def test_configured_calendar_makes_a_provisional_deadline_exact(office, app, http_client, base_url):
     from datetime import UTC, datetime
 
     ctx = app.settings["services"].ctx
     serial, _ = await new_case(app)
+    centre = (await ctx.db["cases"].find_one({"_id": serial}))["centre"]["id"]
     received = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # day 15 falls in 2027
     await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": received}})
-    await make_staff(app, "zhang.admin", role="centre_admin")
-    await sign_in(office, "zhang.admin")
+    await make_staff(app, "root.admin", role="system_admin")
+    await sign_in(office, "root.admin")
     before = (await office.get(f"/office/cases/{serial}")).body.decode()
     assert "暂定" in before and "2027-01-04" in before
     await office.get("/office/calendar?year=2027")
@@ -196,6 +211,24 @@ async def test_configured_calendar_makes_a_provisional_deadline_exact(office, ap
     assert saved.code == 200 and "已保存" in saved.body.decode()
     after = (await office.get(f"/office/cases/{serial}")).body.decode()
     assert "2027-01-05" in after and "暂定" not in after
+
+    # A centre administrator edits only their own centre's entries: a local holiday moves this
+    # centre's deadlines, never the national arrangement nor another centre's.
+    other = next(c.id for c in ctx.settings.centres if c.id != centre)
+    for login, at in (("local.admin", centre), ("other.admin", other)):
+        await make_staff(app, login, role="centre_admin", centre_id=at)
+        admin = CookieClient(http_client, base_url)
+        await sign_in(admin, login)
+        page = (await admin.get("/office/calendar?year=2027")).body.decode()
+        assert "本中心" in page and "2027-01-04" not in page  # not the national entries
+        local = {"year": "2027", "holidays": "2027-01-05", "working_days": ""}
+        assert (await admin.post("/office/calendar", local)).code == 200
+        if at == other:
+            continue
+        moved = (await admin.get(f"/office/cases/{serial}")).body.decode()
+        assert "2027-01-06" in moved
+    national = (await office.get("/office/calendar?year=2027")).body.decode()
+    assert "2027-01-04" in national and "2027-01-05" not in national
 
 
 @pytest.mark.gen_test
@@ -235,3 +268,61 @@ async def test_password_guessing_is_rate_limited_per_client(office, app):
     await office.get("/office/login")
     codes = [(await office.post("/office/login", {"login": "nobody", "password": "x"})).code for _ in range(31)]
     assert codes[:30] == [401] * 30 and codes[30] == 429
+
+
+@pytest.mark.gen_test
+async def test_an_administrator_unlocks_a_locked_mediator_and_the_sign_in_page_names_who_helps(office, app):
+    from services.accounts.staff import authenticate
+
+    ctx = app.settings["services"].ctx
+    await make_staff(app, "li.ming")
+    await make_staff(app, "zhang.admin", role="centre_admin", name="张管理")
+    for _ in range(5):
+        with pytest.raises(Exception, match="bad_credentials"):
+            await authenticate(ctx, "li.ming", "Wrong-password-1", "203.0.113.9")
+    forgot = (await office.get("/office/forgot")).body.decode()
+    assert "张管理" in forgot and "忘记密码" in forgot
+    assert 'href="/office/forgot"' in (await office.get("/office/login")).body.decode()
+    await sign_in(office, "zhang.admin")
+    page = (await office.get("/office/staff")).body.decode()
+    assert "（已锁定）" in page and 'value="unlock"' in page
+    unlocked = await office.post("/office/staff", {"action": "unlock", "login": "li.ming"})
+    assert unlocked.code == 200 and "已解锁" in unlocked.body.decode() and "（已锁定）" not in unlocked.body.decode()
+    assert (await authenticate(ctx, "li.ming", STAFF_PASSWORD, "203.0.113.9")).login == "li.ming"
+
+
+@pytest.mark.gen_test
+async def test_the_system_administrators_queue_shows_every_centre_and_filters_by_one(office, app, http_client,
+                                                                                     base_url):  # fmt: skip
+    ctx = app.settings["services"].ctx
+    pudong, _ = await new_case(app, street="川沙新镇", key="key-queue-pudong")
+    city, _ = await new_case(app, openid="o-city", street="某某街道", key="key-queue-city")
+    centres = {s: (await ctx.db["cases"].find_one({"_id": s}))["centre"]["id"] for s in (pudong, city)}
+    if centres[pudong] == centres[city]:  # routing put both in one centre: move one, as another routing would
+        other = next(c for c in ctx.settings.centres if c.id != centres[pudong])
+        await ctx.db["cases"].update_one({"_id": city}, {"$set": {"centre": {"id": other.id, "name": other.name}}})
+        centres[city] = other.id
+    await make_staff(app, "root.admin", role="system_admin")
+    await sign_in(office, "root.admin")
+    everything = (await office.get("/office/")).body.decode()
+    assert pudong in everything and city in everything and 'id="centre-filter"' in everything
+    one = (await office.get(f"/office/?centre={centres[pudong]}")).body.decode()
+    assert pudong in one and city not in one
+    assert (await office.get("/office/?centre=nowhere")).code == 422
+
+    await make_staff(app, "local.admin", role="centre_admin", centre_id=centres[pudong])
+    local = CookieClient(http_client, base_url)
+    await sign_in(local, "local.admin")
+    own = (await local.get("/office/")).body.decode()
+    assert pudong in own and city not in own and 'id="centre-filter"' not in own
+    assert (await local.get(f"/office/?centre={centres[city]}")).code == 422
+    # One rule of who sees which centre's cases (staff.visible_centres): the city's administrator sees the city's
+    # and the districts' below it, may filter by one of them, and not by a centre outside (none is).
+    await make_staff(app, "city.admin", role="centre_admin", centre_id="sh-city")
+    upper = CookieClient(http_client, base_url)
+    await sign_in(upper, "city.admin")
+    both = (await upper.get("/office/")).body.decode()
+    assert pudong in both and city in both and 'id="centre-filter"' in both
+    below = (await upper.get("/office/?centre=sh-pudong")).body.decode()
+    assert (pudong in below) == (centres[pudong] == "sh-pudong") and (city in below) == (centres[city] == "sh-pudong")
+    assert (await upper.get("/office/?centre=nowhere")).code == 422

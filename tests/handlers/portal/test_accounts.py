@@ -341,9 +341,10 @@ async def test_the_masked_prefill_sent_back_unchanged_stores_the_real_numbers(de
     steps = {
         "notice": {"version": "2026-01", "accepted": "yes"},
         "respondent": {"name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
-                       "street": "浦东新区川沙新镇"},
+                       "address.region_code": "310115103", "address.detail": "川沙路100号",
+                       "legal_representative_name": "周五"},
         "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
-                  "facts": "2026年8月起公司未发工资。"},
+                  "facts": "2026年8月起公司未发工资。", "employment_started": "2024-03-01"},
     }  # fmt: skip
     for step, form in steps.items():
         assert (await desktop.post(f"/h5/apply/worker/{step}", form)).code == 302, step
@@ -354,7 +355,7 @@ async def test_the_masked_prefill_sent_back_unchanged_stores_the_real_numbers(de
     assert done.code == 302 and done.headers["Location"].startswith("/h5/apply/done/")
     case = await db_of(app)["cases"].find_one({})
     applicant = unseal_party(app.settings["services"].ctx.cipher, case["applicant"], "applicant")
-    assert (applicant["id_number"], applicant["phone"]) == (CONTACT_ID, MOBILE)
+    assert (applicant["id_number"], applicant["phone"]) == (CONTACT_ID, "+86" + MOBILE)  # stored in E.164
 
 
 @pytest.mark.gen_test

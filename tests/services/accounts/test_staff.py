@@ -152,21 +152,21 @@ async def test_five_failures_lock_for_fifteen_minutes(ctx: Any) -> None:
 
 
 @pytest.mark.gen_test
-async def test_a_locked_account_with_a_wrong_password_answers_like_any_wrong_pair(ctx: Any, hasher: SpyHasher) -> None:
+async def test_a_locked_out_address_answers_like_any_wrong_pair_and_spends_no_hash(ctx: Any, hasher: SpyHasher) -> None:
     Clock(ctx)
     await make(ctx, "li.ming")
     for _ in range(5):
-        await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))
+        await refusal(authenticate(ctx, "li.ming", "Wrong-password-1", "10.0.0.9"))
+        await refusal(authenticate(ctx, "zhang.san", "Wrong-password-1", "10.0.0.9"))  # no such login
     locked_until = (await stored(ctx, "li.ming"))["locked_until"]
     hasher.calls.clear()
-    locked_wrong = await refusal(authenticate(ctx, "li.ming", "Wrong-password-2"))
-    unknown = await refusal(authenticate(ctx, "zhang.san", "Wrong-password-2"))
+    locked_wrong = await refusal(authenticate(ctx, "li.ming", "Wrong-password-2", "10.0.0.9"))
+    unknown = await refusal(authenticate(ctx, "zhang.san", "Wrong-password-2", "10.0.0.9"))
     for refused in (locked_wrong, unknown):
         assert (refused.status, refused.code, refused.message) == (401, "bad_credentials", str(BAD_CREDENTIALS))
-    # The same work for both: one argon2 verification each (a dummy one for the unknown login).
-    assert [kind for kind, _ in hasher.calls if kind == "verify"] == ["verify", "verify"]
-    doc = await stored(ctx, "li.ming")  # guesses at a locked account neither count nor prolong the lock
-    assert doc["failed_attempts"] == 5 and doc["locked_until"] == locked_until
+    # The same work for both (none): an unknown login is counted and refused like a real one.
+    assert [kind for kind, _ in hasher.calls if kind == "verify"] == []
+    assert (await stored(ctx, "li.ming"))["locked_until"] == locked_until  # refused guesses never prolong it
 
 
 @pytest.mark.gen_test
@@ -189,26 +189,67 @@ async def test_success_resets_the_counter(ctx: Any) -> None:
     for _ in range(4):
         assert (await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))).status == 401
     assert (await stored(ctx, "li.ming"))["failed_attempts"] == 4
+    assert (await authenticate(ctx, "li.ming", PASSWORD)).login == "li.ming"  # the 5th attempt: not locked
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_burst_from_one_address_is_refused_from_its_sixth_guess(ctx: Any) -> None:
+    """30 guesses at once, the right password last: each is counted before its slow check."""
+    await make(ctx, "li.ming")
+    guesses = [f"Wrong-password-{i}" for i in range(29)] + [PASSWORD]
+    results = await asyncio.gather(*(authenticate(ctx, "li.ming", g, "10.0.0.9") for g in guesses),
+                                   return_exceptions=True)  # fmt: skip
+    assert all(isinstance(r, ServiceError) and r.status == 401 for r in results), results[-1]
+    assert (await stored(ctx, "li.ming"))["locked_until"] is not None
+    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD, "10.0.0.9"))).status == 401
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_burst_from_many_addresses_gets_five_guesses_and_one_more_per_half_minute(ctx: Any) -> None:
+    clock = Clock(ctx)
+    await make(ctx, "li.ming")
+    guesses = [authenticate(ctx, "li.ming", f"Wrong-password-{i}", f"10.0.1.{i}") for i in range(29)]
+    results = await asyncio.gather(*guesses, authenticate(ctx, "li.ming", PASSWORD, "10.0.1.99"),
+                                   return_exceptions=True)  # fmt: skip
+    assert all(isinstance(r, ServiceError) and r.status == 401 for r in results), results[-1]
+    # Locked: the right password from a clean address passes once the half-minute lane is free again.
+    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD, "10.0.2.1"))).status == 401
+    clock.advance(seconds=31)
+    assert (await authenticate(ctx, "li.ming", PASSWORD, "10.0.2.1")).login == "li.ming"
 
 
 @pytest.mark.gen_test
-async def test_concurrent_failures_are_each_counted(ctx: Any) -> None:
+async def test_a_strangers_guesses_do_not_lock_the_owner_out(ctx: Any) -> None:
+    """Five wrong guesses from one address lock the account; the owner elsewhere still signs in."""
+    clock = Clock(ctx)
     await make(ctx, "li.ming")
-    await make(ctx, "wang.fang")
-    results = await asyncio.gather(
-        *(authenticate(ctx, "li.ming", f"Wrong-password-{i}") for i in range(10)), return_exceptions=True
-    )
-    assert all(isinstance(r, ServiceError) and r.status == 401 for r in results), results
+    for _ in range(5):
+        await refusal(authenticate(ctx, "li.ming", "Wrong-password-1", "203.0.113.7"))
+    assert (await stored(ctx, "li.ming"))["locked_until"] is not None
+    member = await authenticate(ctx, "li.ming", PASSWORD, "198.51.100.20")  # the office: never failed here
+    assert member.login == "li.ming"
     doc = await stored(ctx, "li.ming")
-    assert doc["failed_attempts"] == 10 and doc["locked_until"] is not None
-    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 401  # locked
+    assert doc["failed_attempts"] == 0 and doc["locked_until"] is None
+    # The stranger's address stays out for its window, whatever it types; after it, a fresh count.
+    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD, "203.0.113.7"))).status == 401
+    clock.advance(minutes=15, seconds=1)
+    assert (await authenticate(ctx, "li.ming", PASSWORD, "203.0.113.7")).login == "li.ming"
 
-    results = await asyncio.gather(
-        *(authenticate(ctx, "wang.fang", f"Wrong-password-{i}") for i in range(4)), return_exceptions=True
-    )
-    assert [r.status for r in results] == [401] * 4
-    assert (await stored(ctx, "wang.fang"))["failed_attempts"] == 4
-    assert (await authenticate(ctx, "wang.fang", PASSWORD)).login == "wang.fang"
+
+@pytest.mark.gen_test
+async def test_an_address_that_failed_does_not_pass_the_lock_but_an_administrator_lifts_it(ctx: Any) -> None:
+    await make(ctx, "li.ming")
+    for _ in range(5):
+        await refusal(authenticate(ctx, "li.ming", "Wrong-password-1", "10.0.0.1"))
+    locked = [a for a in await list_staff(ctx, ROOT_ADMIN) if a["login"] == "li.ming"][0]
+    assert locked["locked"]
+    assert (await refusal(authenticate(ctx, "li.ming", PASSWORD, "10.0.0.1"))).status == 401
+    admin = await make(ctx, "chen.admin", CENTRE_ADMIN)
+    await staff.unlock(ctx, admin, "li.ming")
+    assert not [a for a in await list_staff(ctx, ROOT_ADMIN) if a["login"] == "li.ming"][0]["locked"]
+    assert (await authenticate(ctx, "li.ming", PASSWORD, "10.0.0.1")).login == "li.ming"
+    other = await make(ctx, "pd.admin", CENTRE_ADMIN, PUDONG)
+    assert (await refusal(staff.unlock(ctx, other, "li.ming"))).status == 404  # another centre's: not found
 
 
 @pytest.mark.gen_test
@@ -431,10 +472,25 @@ def test_manage_argument_errors() -> None:
     assert missing.returncode == 2 and "--name" in missing.stderr
 
 
-def test_manage_refuses_the_embedded_engine() -> None:
+def test_manage_refuses_the_memory_engine_and_uses_the_durable_one(tmp_path: Path) -> None:
     result = manage("create-admin", "--login", "admin", "--name", "管理员", MONGODB_URI="mongomock://")
     assert result.returncode == 2
-    assert "embedded engine" in result.stderr and "BOOTSTRAP_ADMIN" in result.stderr
+    assert "memory-only engine" in result.stderr and "BOOTSTRAP_ADMIN" in result.stderr
+    durable = {"MONGODB_URI": f"embedded:{tmp_path / 'db'}", "ADMIN_PASSWORD": "Secret-pass-2026"}
+    made = manage("create-admin", "--login", "admin", "--name", "管理员", **durable)
+    assert made.returncode == 0, made.stderr
+    again = manage("create-admin", "--login", "admin2", "--name", "管理员", **durable)
+    assert again.returncode == 1 and "refused" in again.stderr  # the first one was kept in the folder
+
+
+def test_manage_recount_reads_the_durable_engine_and_refuses_the_memory_one(tmp_path: Path) -> None:
+    memory = manage("recount", MONGODB_URI="mongomock://")
+    assert memory.returncode == 2 and "memory-only engine" in memory.stderr and "recount" in memory.stderr
+    durable = {"MONGODB_URI": f"embedded:{tmp_path / 'db'}", "ADMIN_PASSWORD": "Secret-pass-2026"}
+    assert manage("create-admin", "--login", "admin", "--name", "管理员", **durable).returncode == 0
+    counted = manage("recount", **durable)  # the folder as the server left it (stopped): no case, nothing differs
+    assert counted.returncode == 0, counted.stderr
+    assert "recounted 0 cases" in counted.stdout and "0 differ" in counted.stdout
 
 
 def test_manage_checks_the_password_before_connecting() -> None:

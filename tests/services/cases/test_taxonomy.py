@@ -1,4 +1,5 @@
-"""The cause taxonomy: the default 17/65 list, stable codes, a centre's own list, bad files, snapshots."""
+"""The cause taxonomy: the default 17/89 list (the 65 of causes.md, those found missing, an "other" under each first
+level), stable codes, arbitration-inadmissible causes with their warnings, a centre's own list, bad files, snapshots."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from settings import load_settings
 from tests.conftest import Api, body_of
 
 ROOT = Path(__file__).resolve().parents[3]
-# causes.md: second-level causes per first level, 01..17 (3+4+3+6+7+4+5+5+3+2+3+3+3+4+3+3+4 = 65).
+# causes.md: second-level causes per first level, 01..17 (3+4+3+6+7+4+5+5+3+2+3+3+3+4+3+3+4 = 65), then the
+# ones added at the end of their level (02-05, 02-06, 04-07, 04-08, 09-04, 15-04, 17-05) and NN-99 "other".
 SECOND_LEVEL_COUNTS = [3, 4, 3, 6, 7, 4, 5, 5, 3, 2, 3, 3, 3, 4, 3, 3, 4]
+ADDED = {"02": 2, "04": 2, "09": 1, "15": 1, "17": 1}
 
 
 @pytest.fixture(scope="module")
@@ -23,17 +26,18 @@ def default() -> Any:
     return load_taxonomy(DEFAULT_FILE)
 
 
-def test_default_list_has_17_first_and_65_second_level_causes(default: Any) -> None:
-    assert default.version == "default-2026"
+def test_default_list_has_17_first_and_89_second_level_causes(default: Any) -> None:
+    assert default.version == "default-2026-11"
     assert len(default.first_level) == 17
-    assert sum(len(first.children) for first in default.first_level) == 65
-    assert default.counts() == (17, 65)
+    assert sum(len(first.children) for first in default.first_level) == 65 + 7 + 17
+    assert default.counts() == (17, 89)
 
 
 def test_default_codes_are_stable(default: Any) -> None:
     # Codes are stored in cases: renumbering the default list would relabel filed requests.
     expected = [
-        (f"{i:02d}", [f"{i:02d}-{j:02d}" for j in range(1, n + 1)]) for i, n in enumerate(SECOND_LEVEL_COUNTS, 1)
+        (f"{i:02d}", [f"{i:02d}-{j:02d}" for j in range(1, n + 1 + ADDED.get(f"{i:02d}", 0))] + [f"{i:02d}-99"])
+        for i, n in enumerate(SECOND_LEVEL_COUNTS, 1)
     ]
     assert [(f.code, [c.code for c in f.children]) for f in default.first_level] == expected
     assert default.label("01") == "确认劳动关系"
@@ -44,16 +48,16 @@ def test_default_codes_are_stable(default: Any) -> None:
 
 def test_lookup_label_second_level_and_snapshot(default: Any) -> None:
     assert default.lookup("04-01") == ("04", "劳动合同解除和终止", "04-01", "违法解除或终止劳动合同赔偿金")
-    assert [c.code for c in default.second_level("10")] == ["10-01", "10-02"]
+    assert [c.code for c in default.second_level("10")] == ["10-01", "10-02", "10-99"]
     assert default.snapshot("08-03") == {
-        "taxonomy_version": "default-2026",
+        "taxonomy_version": "default-2026-11",
         "cause_code": "08-03",
         "cause_label": "一次性伤残补助金",
         "cause_level1_code": "08",
         "cause_level1_label": "工伤保险待遇",
     }
     served = default.as_json()
-    assert served["version"] == "default-2026" and len(served["causes"]) == 17
+    assert served["version"] == "default-2026-11" and len(served["causes"]) == 17
     assert served["causes"][0]["children"][0] == {"code": "01-01", "label": "确认存在劳动关系"}
 
 
@@ -102,7 +106,7 @@ def test_a_centre_replaces_the_list_by_a_file_without_code_change(tmp_path: Path
     own = taxonomies.for_centre(pudong)
     assert own.version == "pudong-2026-03"
     assert own.lookup("A1") == ("A", "劳动报酬", "A1", "拖欠工资（浦东）")
-    assert taxonomies.for_centre(city).counts() == (17, 65)
+    assert taxonomies.for_centre(city).counts() == (17, 89)
     with pytest.raises(ServiceError, match="未知的争议类别代码：05-01"):
         own.lookup("05-01")
     with pytest.raises(NotFound):
@@ -116,7 +120,7 @@ def test_old_snapshots_keep_their_labels_when_the_list_changes(tmp_path: Path, d
     newer = parse_taxonomy(relabelled, "test")
     assert newer.snapshot("05-01")["cause_label"] == "欠薪"
     assert filed == {
-        "taxonomy_version": "default-2026",
+        "taxonomy_version": "default-2026-11",
         "cause_code": "05-01",
         "cause_label": "拖欠工资",
         "cause_level1_code": "05",
@@ -210,10 +214,35 @@ async def test_get_api_taxonomy(app: Any, api: Api) -> None:
     response = await api.call("GET", "/api/taxonomy")
     assert response.code == 200
     body = body_of(response)
-    assert body["version"] == "default-2026"
-    assert len(body["causes"]) == 17 and sum(len(c["children"]) for c in body["causes"]) == 65
+    assert body["version"] == "default-2026-11"
+    assert len(body["causes"]) == 17 and sum(len(c["children"]) for c in body["causes"]) == 89
     assert body["causes"][4] == body_of(await api.call("GET", "/api/taxonomy?centre=sh-city"))["causes"][4]
     assert "max-age" in response.headers["Cache-Control"]
 
     unknown = await api.call("GET", "/api/taxonomy?centre=nowhere")
     assert unknown.code == 404 and body_of(unknown)["error"]["code"] == "unknown_centre"
+
+
+def test_causes_arbitration_will_not_accept_carry_their_warning_and_the_missing_ones_are_there(default: Any) -> None:
+    social = default.snapshot("07-01")
+    assert social["arbitrable"] is False and "不予受理" in social["cause_warning"]
+    assert "社会保险经办机构" in social["cause_warning"]
+    assert default.snapshot("09-04")["arbitrable"] is False  # the housing fund: a referral
+    assert "arbitrable" not in default.snapshot("05-01") and "cause_warning" not in default.snapshot("05-01")
+    labels = {c.code: c.label for first in default.first_level for c in first.children}
+    assert labels["02-05"] == "未订立无固定期限劳动合同二倍工资"
+    assert "第八十二条第二款" in default.snapshot("02-05")["cause_warning"]
+    assert labels["04-07"] == "加付赔偿金" and labels["02-06"] == "违法约定试用期赔偿金"
+    assert labels["04-08"] == "医疗补助费" and labels["15-04"] == "办理退工登记"
+    assert labels["17-05"] == "用人单位请求返还财物或赔偿财产损失"
+    assert all(labels[f"{first.code}-99"].startswith("其他") for first in default.first_level)
+    served = {c["code"]: c for first in default.as_json()["causes"] for c in first["children"]}
+    assert served["07-01"]["arbitrable"] is False and served["07-01"]["warning"]
+    assert served["05-01"] == {"code": "05-01", "label": "拖欠工资"}
+
+
+def test_a_bad_mark_is_refused_naming_the_cause() -> None:
+    raw = {"version": "v", "causes": [{"code": "01", "label": "x", "children": [
+        {"code": "01-01", "label": "y", "arbitrable": "no"}]}]}
+    with pytest.raises(TaxonomyError, match="01-01"):
+        parse_taxonomy(raw, "test")

@@ -21,8 +21,10 @@ TABLE = {
     "decline": ({"submitted", "clarifying", "clarified"}, "rejected"),
     "schedule": ({"accepted", "scheduled"}, "scheduled"),
     "open_session": ({"scheduled"}, "mediating"),
-    "settle": ({"accepted", "scheduled", "mediating"}, "settled"),
-    "fail": ({"accepted", "scheduled", "mediating"}, "failed"),
+    "draft_agreement": ({"accepted", "scheduled", "mediating"}, "signing"),
+    "revise_agreement": ({"signing"}, "mediating"),
+    "settle": ({"signing"}, "settled"),
+    "fail": ({"accepted", "scheduled", "mediating", "signing"}, "failed"),
     "withdraw": (set(ALL) - {"rejected", "settled", "failed", "withdrawn"}, "withdrawn"),
 }
 
@@ -30,7 +32,7 @@ TABLE = {
 def test_status_strings_are_exactly_the_designed_ones():
     assert set(ALL) == {
         "submitted", "clarifying", "clarified", "accepted", "rejected",
-        "scheduled", "mediating", "settled", "failed", "withdrawn",
+        "scheduled", "mediating", "signing", "settled", "failed", "withdrawn",
     }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from services.core.deadlines import (
     working_days_deadline,
 )
 from services.core.errors import ValidationFailed
+from services.core.statutory_holidays import days_off_by_law
 from services.core.work_calendar import (
     WorkCalendar,
     YearCalendar,
@@ -126,9 +127,9 @@ def test_a_holiday_inside_the_period_does_not_lengthen_it():
     assert deadline.due == date(2026, 10, 13)
 
 
-def test_reaching_into_an_unknown_year_is_provisional_with_weekends_only():
+def test_reaching_into_an_unknown_year_is_provisional_with_the_days_the_law_fixes():
     deadline = mediation_deadline(shanghai(2026, 12, 20), BUILTIN)
-    assert deadline.due == date(2027, 1, 4)  # a Monday: no holiday guessed
+    assert deadline.due == date(2027, 1, 4)  # a Monday, no holiday fixed by law
     assert deadline.provisional is True
 
 
@@ -206,8 +207,8 @@ def test_the_day_of_receipt_never_counts_even_a_working_one():
 
 def test_working_days_into_an_unknown_year_are_provisional():
     deadline = working_days_deadline(shanghai(2026, 12, 28), 5, BUILTIN)
-    # 29, 30, 31, then 2027-01-01 (Friday, not guessed as a holiday), 01-04
-    assert deadline.due == date(2027, 1, 4) and deadline.provisional
+    # 29, 30, 31, then 2027-01-01 (a Friday, 元旦 by law: not counted), 01-04, 01-05
+    assert deadline.due == date(2027, 1, 5) and deadline.provisional
     cal = WorkCalendar({2027: validate_year_calendar(2027, CAL_2027_HOLIDAYS, CAL_2027_WORKING)})
     exact = working_days_deadline(shanghai(2026, 12, 28), 5, cal)
     assert exact.due == date(2027, 1, 6) and not exact.provisional
@@ -242,11 +243,11 @@ def test_calendar_days_deadline_properties(n):
         deadline: Deadline = calendar_days_deadline(received, n, BUILTIN)
         earliest = received + timedelta(days=n)
         assert deadline.due >= earliest
-        # the FIRST working (or, unknown, weekday) day on or after received + n
+        # the FIRST working day (unknown year: a weekday the law does not give off) on or after received + n
         day = earliest
         while day < deadline.due:
             assert BUILTIN.is_working_day(day) is False or (
-                BUILTIN.is_working_day(day) is None and day.weekday() >= 5
+                BUILTIN.is_working_day(day) is None and (day.weekday() >= 5 or day in days_off_by_law(day.year))
             ), (received, day)
             day += timedelta(days=1)
         known = BUILTIN.is_working_day(deadline.due)

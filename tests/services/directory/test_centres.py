@@ -15,7 +15,7 @@ from services.directory import centres
 from services.intake import routing
 from services.intake.submission import submit_application
 from tests.conftest import OA_APP_ID, make_staff
-from tests.samples import worker_body
+from tests.samples import with_street, worker_body
 
 CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")
 PUDONG_ADMIN = StaffMember("pd.admin", "浦东管理员", CENTRE_ADMIN, "sh-pudong")
@@ -34,7 +34,7 @@ async def file_case(ctx: Any, street: str = "科苑路88号", key: str = "key-ce
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, f"o-{key}")
     body = worker_body()
     body["evidence"] = []
-    body["respondent"]["street"] = street
+    with_street(body["respondent"], street)  # routing by the text (no region code given)
     case, _ = await submit_application(ctx, person, key, body, "h5")
     return await ctx.db["cases"].find_one({"_id": case["serial"]})
 

@@ -120,6 +120,8 @@ def photo_with_exif(size=(64, 32)) -> bytes:
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6  # rotate 90° clockwise to show upright
     exif[ExifTags.Base.Make] = "PhoneMaker"
+    taken = {ExifTags.Base.DateTimeOriginal: "2026:11:20 21:47:03", ExifTags.Base.OffsetTimeOriginal: "+08:00"}
+    exif[ExifTags.IFD.Exif] = taken
     exif[ExifTags.IFD.GPSInfo] = {
         ExifTags.GPS.GPSLatitudeRef: "N",
         ExifTags.GPS.GPSLatitude: (31.0, 13.0, 50.0),
@@ -185,6 +187,9 @@ async def test_photo_is_stored_encrypted_without_exif_and_only_its_owner_reads_i
     assert GPS_PLACE.encode() in original and b"PhoneMaker" in original
     stored = await uploaded(api, token, "合同照片.JPG", original, "image/jpeg")
     assert stored["kind"] == "image" and stored["name"] == "合同照片.jpg"
+    # When it was taken is kept as a field of the record (it can be evidence), not in the stored copy.
+    assert stored["captured_at"] == "2026-11-20T21:47:03+08:00"
+    assert b"2026:11:20" not in (await download(api, token, stored["id"])).body
     assert len(stored["id"]) == 32 and int(stored["id"], 16) >= 0
 
     response = await download(api, token, stored["id"])
@@ -219,6 +224,24 @@ async def test_photo_is_stored_encrypted_without_exif_and_only_its_owner_reads_i
     anonymous = await api.http_client.fetch(api.base_url + f"/api/mp/files/{stored['id']}", raise_error=False)
     assert anonymous.code == 401
     assert incoming_files(app) == []
+
+
+@pytest.mark.gen_test
+async def test_macro_enabled_word_files_are_refused_like_active_content(api, wechat, app):
+    token = await sign_in(api, wechat)
+    docm = zip_of({
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+        "word/document.xml": b'<?xml version="1.0"?><w:document/>',
+        "word/vbaProject.bin": b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"AutoOpen\"",
+    })  # fmt: skip
+    legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument_VBA_PROJECT".encode("utf-16-le")
+    for name, data in (("合同.docx", docm), ("合同.docm", docm), ("旧合同.doc", legacy)):
+        refused = await upload(api, token, name, data)
+        assert refused.code == 422 and body_of(refused)["error"]["code"] == "active_content", name
+        assert "宏" in body_of(refused)["error"]["message"]
+    assert await file_records(app) == []
+    plain = await uploaded(api, token, "照片.jpg", plain_jpeg(), "image/jpeg")
+    assert plain["captured_at"] is None  # no EXIF, no capture time
 
 
 @pytest.mark.gen_test(timeout=30)

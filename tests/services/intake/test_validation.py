@@ -45,8 +45,11 @@ def _only_error(body: Any) -> FieldError:
 def test_worker_body_is_cleaned() -> None:
     result = validate_application(worker_body(), today=TODAY)
     assert result["kind"] == "worker"
-    assert result["applicant"] == worker_body()["applicant"]  # already normal
-    assert result["respondent"] == worker_body()["respondent"]
+    assert result["applicant"] == worker_body()["applicant"] | {"phone": "+8613812345678"}  # phones in E.164
+    assert result["respondent"] == worker_body()["respondent"] | {
+        "contact_phone": "+8613987654321",
+        "address": {"region_code": "310101002", "region_name": "上海市黄浦区南京东路街道", "detail": "南京东路100号"},
+    }
     assert result["claim"] == {**worker_body()["claim"], "amount": "12000.00", "amount_fen": 1_200_000}
     assert result["evidence"] == worker_body()["evidence"]
     assert result["consent"] == {"version": "2026-01", "accepted": True}
@@ -71,8 +74,8 @@ def test_values_are_normalised() -> None:
     result = validate_application(body, today=TODAY)
     applicant = result["applicant"]
     assert (applicant["name"], applicant["id_number"]) == ("张三", WORKER_ID)
-    assert (applicant["phone"], applicant["email"]) == ("13812345678", "zs@example.com")
-    assert result["respondent"]["contact_phone"] == "13987654321"
+    assert (applicant["phone"], applicant["email"]) == ("+8613812345678", "zs@example.com")
+    assert result["respondent"]["contact_phone"] == "+8613987654321"
     assert result["respondent"]["uscc"] == COMPANY_USCC
     assert (result["claim"]["amount"], result["claim"]["amount_fen"]) == ("12000.50", 1_200_050)
     assert result["evidence"] == ["0123456789abcdef0123456789abcdef"]
@@ -93,11 +96,13 @@ def test_absent_optional_fields_stay_absent() -> None:
         del body["applicant"][key]
     body["respondent"]["uscc"] = ""
     body["respondent"]["contact_name"] = None
-    del body["respondent"]["contact_phone"]
-    del body["claim"]["venue"]
+    del body["respondent"]["contact_phone"], body["respondent"]["legal_representative_title"]
+    del body["claim"]["venue"], body["claim"]["employment_ended"], body["claim"]["dispute_known_on"]
+    del body["applicant"]["mailing_address"]
     result = validate_application(body, today=TODAY)
-    assert "email" not in result["applicant"] and "ethnicity" not in result["applicant"]
-    assert set(result["respondent"]) == {"name", "industry", "nature", "street"}
+    assert "email" not in result["applicant"] and "mailing_address" not in result["applicant"]
+    assert set(result["respondent"]) == {"name", "industry", "nature", "address", "legal_representative_name"}
+    assert set(result["claim"]) == {"amount", "amount_fen", "requests", "facts", "employment_started"}
     assert "venue" not in result["claim"]
 
 
@@ -153,8 +158,14 @@ def test_employer_body_is_cleaned() -> None:
     body = employer_body()
     body["respondent"]["phone"] = "+86 138-1234-5678"
     result = validate_application(body, today=TODAY)
-    assert result["applicant"] == employer_body()["applicant"]
-    assert result["respondent"]["phone"] == "13812345678"
+    assert result["applicant"] == employer_body()["applicant"] | {
+        "contact_phone": "+8613700001111", "legal_representative_phone": "+8613600002222",
+        "address": {"region_code": "310104014", "region_name": "上海市徐汇区徐家汇街道", "detail": "漕溪北路1号"},
+    }  # fmt: skip
+    assert result["respondent"]["phone"] == "+8613812345678"
+    # What the resident ID says of the worker is filled in where the employer did not type it.
+    respondent = result["respondent"]
+    assert (respondent["gender"], respondent["birth_date"], respondent["nationality"]) == ("male", "1995-01-01", "CHN")
     assert result["applicant"]["contact_id_number"] == CONTACT_ID
     assert result["claim"]["amount"] == "0.00" and result["claim"]["amount_fen"] == 0
     assert result["evidence"] == []
@@ -171,7 +182,7 @@ def test_employer_without_uscc_is_flagged_not_refused() -> None:
 
 def test_employer_respondent_document_is_optional_but_complete() -> None:
     body = employer_body()
-    del body["respondent"]["id_type"], body["respondent"]["id_number"]
+    del body["respondent"]["id_type"], body["respondent"]["id_number"], body["respondent"]["address"]
     assert set(validate_application(body, today=TODAY)["respondent"]) == {"name", "phone"}
     body["respondent"]["id_number"] = make_resident_id("320102", "19950101", "013")
     error = _only_error(body)
@@ -193,7 +204,7 @@ def test_employer_required_fields() -> None:
     assert set(errors) == {
         "applicant.industry",
         "applicant.nature",
-        "applicant.street",
+        "applicant.address",
         "applicant.email",
         "applicant.is_agent",
         "applicant.contact_name",
@@ -201,6 +212,7 @@ def test_employer_required_fields() -> None:
         "applicant.contact_id_type",
         "applicant.contact_id_number",
         "applicant.legal_representative_name",
+        "applicant.legal_representative_title",
         "applicant.legal_representative_phone",
         "respondent.name",
         "respondent.phone",
@@ -392,7 +404,7 @@ def test_enumerations_are_exact(value: str, code: str) -> None:
 def test_bad_email_and_phone() -> None:
     body = worker_body()
     body["applicant"]["email"] = "zs@example"
-    body["respondent"]["contact_phone"] = "021-12345678"
+    body["respondent"]["contact_phone"] = "021-1234"
     errors = _errors(body)
     assert {p: e.code for p, e in errors.items()} == {
         "applicant.email": "invalid",
@@ -452,7 +464,7 @@ def test_every_error_is_listed_at_once() -> None:
     del body["applicant"]["education"]
     body["applicant"]["nickname"] = "小张"
     body["respondent"].update(industry="Z", uscc="123")
-    del body["respondent"]["street"]
+    del body["respondent"]["address"]
     body["claim"].update(amount="-1", venue="court", requests="  ", facts="事" * 10001)
     body["evidence"] = ["x", "x"]
     body["consent"] = {"accepted": False}
@@ -469,7 +481,7 @@ def test_every_error_is_listed_at_once() -> None:
         "applicant.nickname": "unknown_field",
         "respondent.industry": "not_allowed",
         "respondent.uscc": "invalid",
-        "respondent.street": "required",
+        "respondent.address": "required",
         "claim.amount": "out_of_range",
         "claim.venue": "not_allowed",
         "claim.requests": "required",

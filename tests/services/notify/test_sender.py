@@ -62,6 +62,8 @@ async def accepted_case(ctx, person_id: str, lines: list[tuple[str, str]] | None
     body["evidence"] = []
     case, _ = await submit_application(ctx, person_id, f"key-{uuid.uuid4().hex[:12]}", body, "h5")
     serial = case["serial"]
+    # Each test follows one notification: the submission's acknowledgement is tested on its own.
+    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"notifications": []}, "$unset": {"outbox_due_at": ""}})
     lines = lines or [("serial", serial), ("status", "已受理")]
     notice = applicant_notice(person_id, "accept", f"/h5/cases/{serial}", ctx.clock(), lines)
     await apply_move(ctx, serial, "accept", ("staff", "m1"), "backoffice", notify=[notice])
@@ -89,12 +91,12 @@ async def test_one_template_message_with_openid_link_and_short_values_then_never
     ctx, sender, clock = setup(app)
     person = await oa_person(ctx)
     long_reason = "用人单位未依法支付二〇二六年九月至十月的加班工资及经济补偿"
-    serial, notice = await accepted_case(ctx, person, [("serial", "S1"), ("reason", long_reason)])
+    serial, notice = await accepted_case(ctx, person, [("serial", "S1"), ("status", long_reason)])
     assert await outbox_due(ctx, serial) == notice["created_at"]
     await sender.run_once()
     [message] = sends(wechat)
     assert message["touser"] == OA_OPENID
-    assert message["template_id"] == ctx.settings.notifications.oa_templates["default"]
+    assert message["template_id"] == ctx.settings.notifications.kinds["accept"].official_account.template_id
     assert message["url"] == f"{ctx.settings.public_base_url}/h5/cases/{serial}"
     assert message["data"]["keyword1"] == {"value": "S1"}
     value = message["data"]["keyword2"]["value"]
@@ -240,7 +242,7 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
     mp_openid, unionid = "o-applicant-mp", "union-applicant"
     token = await sign_in(api, wechat, mp_openid, unionid)
     person = await oa_person(ctx, OA_OPENID, unionid)  # the same WeChat user through the official account
-    template_id = ctx.settings.notifications.mp_templates["default"]
+    template_id = ctx.settings.notifications.kinds["accept"].mini_program.template_id
     refused = await api.call("POST", "/api/mp/subscriptions", {"template_ids": ["not-our-template"]}, token=token)
     assert refused.code == 422
     assert (await api.call("POST", "/api/mp/subscriptions", {"template_ids": [template_id]})).code == 401
@@ -252,21 +254,25 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
     [message] = sends(wechat, "subscribe")
     assert message["touser"] == mp_openid and message["template_id"] == template_id
     assert message["page"] == f"pages/cases/detail?serial={serial}"
-    assert message["data"] == {"thing1": {"value": "S1"}, "thing2": {"value": "已受理"}}
+    assert message["data"] == {"character_string1": {"value": "S1"}, "thing2": {"value": "已受理"}}
     assert (await notices(ctx, serial))[0]["channel"] == CHANNEL_MP
     mine = await api.call("GET", "/api/mp/subscriptions", token=token)
     assert body_of(mine) == {"grants": {template_id: 0}}
 
-    # No grant left: the official account's template message.
+    # No grant left (for this kind's template): the official account's template message, its keys as configured.
     when = "2026年12月1日 9:30"
-    notice = applicant_notice(person, "schedule", f"/h5/cases/{serial}", ctx.clock(), [("session_time", when)])
+    notice = applicant_notice(person, "schedule", f"/h5/cases/{serial}", ctx.clock(),
+                              [("serial", serial), ("session_time", when), ("place", "第一调解室")])  # fmt: skip
     await apply_move(ctx, serial, "schedule", ("staff", "m1"), "backoffice", notify=[notice])
     await sender.run_once()
     assert len(sends(wechat, "subscribe")) == 1
     [template] = sends(wechat)
-    assert template["touser"] == OA_OPENID and template["data"] == {"keyword1": {"value": when}}
+    assert template["touser"] == OA_OPENID
+    assert template["data"] == {"keyword1": {"value": serial}, "keyword2": {"value": when},
+                                "keyword3": {"value": "第一调解室"}}  # fmt: skip
 
     # A grant we counted but WeChat does not know (43101): fall back at once, forget the grant.
+    template_id = ctx.settings.notifications.kinds["open_session"].mini_program.template_id
     await api.call("POST", "/api/mp/subscriptions", {"template_ids": [template_id]}, token=token)
     wechat.state.send_errors[mp_openid] = 43101
     notice = applicant_notice(person, "open_session", "/h5/cases", ctx.clock(), [("serial", serial)])
@@ -276,14 +282,15 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
     assert len(sends(wechat)) == 2
     states = [(n["state"], n["channel"]) for n in await notices(ctx, serial)]
     assert states == [("sent", CHANNEL_MP), ("sent", CHANNEL_OA), ("sent", CHANNEL_OA)]
-    assert body_of(await api.call("GET", "/api/mp/subscriptions", token=token)) == {"grants": {template_id: 0}}
+    grants = body_of(await api.call("GET", "/api/mp/subscriptions", token=token))["grants"]
+    assert grants == {"MP_ACCEPT": 0, template_id: 0}
 
 
 @pytest.mark.gen_test
 async def test_subscribe_refused_and_no_official_account_fails_with_the_reason(app, wechat, api):
     ctx, sender, _ = setup(app)
     token = await sign_in(api, wechat, "o-mp-only")
-    template_id = ctx.settings.notifications.mp_templates["default"]
+    template_id = ctx.settings.notifications.kinds["accept"].mini_program.template_id
     await api.call("POST", "/api/mp/subscriptions", {"template_ids": [template_id]}, token=token)
     person = await person_for_identity(ctx, "wechat_mp", ctx.settings.mp_app_id, "o-mp-only")
     wechat.state.send_errors["o-mp-only"] = 43101
@@ -300,11 +307,11 @@ async def test_a_notification_pushed_while_one_is_being_sent_is_not_forgotten(ap
     serial, _ = await accepted_case(ctx, person)
     deliver = sender.deliver
 
-    async def deliver_while_a_move_pushes(case_id, notification):
+    async def deliver_while_a_move_pushes(case, notification):
         # A mediator's move lands between the claim and the result: the result write must see it.
         later = applicant_notice(person, "schedule", "/h5/cases", clock(), [("session_time", "明天")])
-        await moves.record_event(ctx, case_id, "test_notice", ("staff", "m1"), "backoffice", "accepted", notify=[later])
-        return await deliver(case_id, notification)
+        await moves.record_event(ctx, case.id, "test_notice", ("staff", "m1"), "backoffice", "accepted", notify=[later])
+        return await deliver(case, notification)
 
     sender.deliver = deliver_while_a_move_pushes
     await sender.run_once()

@@ -55,7 +55,11 @@ async def test_ten_workers_with_a_common_claim_raise_one_alert_and_the_cases_are
     assert alert["workers"] == 11 and await collective.open_count(ctx, CITY_ADMIN) == 1
     assert (await counters.recount(ctx))["differing"] == []
     sms = RecordingSms()
-    assert await send_due(ctx, sms) == 1 and sms.sent[0].notice == "collective_alert"
+    assert await send_due(ctx, sms) == 1
+    [message] = sms.messages("SMS_COLLECTIVE_ALERT")  # the kind's own SMS template (notification_templates)
+    assert message.mobile == "+8613800000001" and message.params["workers"] == "10"
+    assert message.params["employer"] == alert["employer"][:20]
+    assert message.params["link"] == ctx.settings.public_base_url + "/office/alerts"
     assert await send_due(ctx, sms) == 0  # sent once
     started = await collective.start_special_procedure(ctx, CITY_ADMIN, alert["id"], "张三, 李四, 王五")
     assert started["special_procedure"]["representatives"] == ["张三", "李四", "王五"] and started["state"] == "handled"

@@ -16,8 +16,11 @@ from services.cases.taxonomy import Taxonomies
 from services.core.errors import ServiceError, ValidationFailed
 from services.intake.submission import submit_application
 from services.stats import export, report
+from standins.sms import RecordingSms
+from store.blobs import BlobKeys, LocalBlobStore
 from tests.conftest import OA_APP_ID, make_staff
-from tests.samples import worker_body
+from tests.parties import settle_by_signing, upload_seal
+from tests.samples import ended_on, with_street, worker_body
 
 ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")
 PUDONG_ADMIN = StaffMember("pd.admin", "浦东管理员", CENTRE_ADMIN, "sh-pudong")
@@ -32,18 +35,21 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-async def seeded_history(ctx: Any) -> dict[str, str]:
-    """A known history: January, two cases in the city (one settled for 12000 of 12000 claimed, one still open,
-    pay causes) and one in Pudong (declined); February, the open one fails and a new one is accepted."""
+async def seeded_history(ctx: Any, tmp_path: Any) -> dict[str, str]:
+    """A known history: January, two cases in the city (one settled for 12000 of 12000 claimed by the last of
+    three signatures, one still open, pay causes) and one in Pudong (declined); February, the open one fails (the
+    parties too far apart) and a new one is accepted."""
     clock = Clock(ctx, datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
     await make_staff(ctx, "root", SYSTEM_ADMIN)
+    blobs = LocalBlobStore(tmp_path / "blobs", BlobKeys(ctx.settings.data_keys, ctx.settings.current_key_version))
+    await upload_seal(ctx, blobs, ROOT, "sh-city")
     taxonomies = Taxonomies.load(ctx.settings.centres)
     serials, persons = {}, {}
     for name, street in (("settled", "科苑路88号"), ("open", "科苑路88号"), ("pudong", "浦东新区川沙新镇")):
         person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, f"o-{name}")
-        body = worker_body()
+        body = ended_on(worker_body())  # employment ended before this January
         body["evidence"] = []
-        body["respondent"]["street"] = street
+        with_street(body["respondent"], street)  # the city's by the credit code's region, or Pudong's by the text
         case, _ = await submit_application(ctx, person, f"key-stats-{name}", body, "mp")
         serials[name], persons[name] = case["serial"], person
         clock.advance(hours=1)
@@ -57,12 +63,13 @@ async def seeded_history(ctx: Any) -> dict[str, str]:
         await handling.decide(ctx, ROOT, serials[name], "accept", {})
     await handling.decide(ctx, ROOT, serials["pudong"], "decline", {"reason": "不属于受理范围"})
     clock.advance(days=3)
-    terms = [{"text": "支付工资", "amount": "12000.00", "due_date": "", "method": "转账"}]
-    await handling.decide(ctx, ROOT, serials["settled"], "settle", {"copies": "3"}, terms)
+    signed = await settle_by_signing(ctx, blobs, RecordingSms(), ROOT, serials["settled"], persons["settled"])
+    assert signed["status"] == "settled"
     clock.advance(days=30)  # February
-    await handling.decide(ctx, ROOT, serials["open"], "fail", {"reason": "双方分歧过大"})
+    await handling.decide(ctx, ROOT, serials["open"], "fail", {"closure_reason": "too_far_apart",
+                                                               "reason": "双方分歧过大"})  # fmt: skip
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-february")
-    body = worker_body()
+    body = ended_on(worker_body())
     body["evidence"] = []
     case, _ = await submit_application(ctx, person, "key-stats-february", body, "h5")
     serials["february"] = case["serial"]
@@ -75,8 +82,8 @@ def rows_of(content: dict[str, Any], key: str) -> list[list[Any]]:
 
 
 @pytest.mark.gen_test
-async def test_the_national_table_of_a_known_history(ctx, cheap_hashing):
-    await seeded_history(ctx)
+async def test_the_national_table_of_a_known_history(ctx, cheap_hashing, tmp_path):
+    await seeded_history(ctx, tmp_path)
     taxonomies = Taxonomies.load(ctx.settings.centres)
     january = report.parse_filters({"from": "2026-01", "to": "2026-01"}, datetime(2026, 3, 1).date())
     national = dict((label, value) for label, value in rows_of(await report.report(ctx, ROOT, taxonomies, january),
@@ -92,6 +99,8 @@ async def test_the_national_table_of_a_known_history(ctx, cheap_hashing):
     assert national["其他方式"] == 1 and national["期末未结案件数"] == 1 and national["其他"] == 1  # not clarified
     outcomes = dict((label, value) for label, value in rows_of(content, "outcomes"))
     assert outcomes["调解不成"] == 1
+    reasons = rows_of(content, "closure_reasons")  # why it failed: 法释〔2021〕23号 art. 25's reasons
+    assert reasons == [["too_far_apart", "双方分歧较大，难以达成调解协议", 1]]
     both = report.parse_filters({"from": "2026-01", "to": "2026-02"}, datetime(2026, 3, 1).date())
     content = await report.report(ctx, ROOT, taxonomies, both)
     assert [r[0] for r in rows_of(content, "months")] == ["2026-01", "2026-02"]
@@ -105,8 +114,8 @@ async def test_the_national_table_of_a_known_history(ctx, cheap_hashing):
 
 
 @pytest.mark.gen_test
-async def test_the_xlsx_holds_the_same_figures_and_the_cases(ctx, cheap_hashing):
-    serials = await seeded_history(ctx)
+async def test_the_xlsx_holds_the_same_figures_and_the_cases(ctx, cheap_hashing, tmp_path):
+    serials = await seeded_history(ctx, tmp_path)
     taxonomies = Taxonomies.load(ctx.settings.centres)
     filters = report.parse_filters({"from": "2026-01", "to": "2026-02"}, datetime(2026, 3, 1).date())
     content = await report.report(ctx, ROOT, taxonomies, filters)

@@ -1,0 +1,242 @@
+"""Both parties' pages of a case (H5 inside WeChat, and the same pages on a computer): the case, signing the
+agreement on the phone, reporting performance, one tap to a route's document; and the respondent's own way in
+(the invitation proved by a one-time code), their answer and evidence, "我的申请" as respondent."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from tornado.web import authenticated
+
+from handlers.downloads import requested_format, send_document
+from handlers.pages import PageHandler, in_wechat
+from handlers.urls import DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
+from services.cases import documents, party_pages, performance, respondent, signing
+from services.core.errors import ServiceError
+
+CHANNEL = "h5"
+PREFIX = {"applicant": "/h5/cases", "respondent": "/h5/respondent/cases"}
+
+
+class PartyPage(PageHandler):
+    """A page of one case for the party of `role` (set by the route)."""
+
+    role = "applicant"
+
+    def initialize(self, role: str = "applicant") -> None:
+        self.role = role
+
+    @property
+    def prefix(self) -> str:
+        return PREFIX[self.role]
+
+    def get_login_url(self) -> str:
+        """A respondent signed out comes back by proving the phone again (they may have no account anywhere)."""
+        serial = self.path_kwargs.get("serial", "")
+        if self.role == "respondent" and serial:
+            return f"/h5/respondent/cases/{serial}/signin"
+        return super().get_login_url()
+
+    async def show(self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "",
+                   **values: Any) -> None:  # fmt: skip
+        page = await party_pages.case_page(self.ctx, self.person_id, serial, self.role)
+        self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
+
+    async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html") -> None:
+        problem = self.form_problem(exc)
+        await self.show(serial, template, problem.status, error="；".join(problem.messages()))
+
+    def papers(self) -> documents.Papers:
+        return documents.Papers(self.services.renderers, self.services.blobs)
+
+
+class CaseHandler(PartyPage):
+    @authenticated
+    async def get(self, serial: str) -> None:
+        await self.show(serial)
+
+
+class AgreementHandler(PartyPage):
+    """The draft to review and sign with a finger (signature_pad), or to refuse."""
+
+    @authenticated
+    async def get(self, serial: str) -> None:
+        await self.show(serial, "h5/agreement.html")
+
+
+class SignHandler(PartyPage):
+    @authenticated
+    async def post(self, serial: str) -> None:
+        body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
+        signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
+        try:
+            await documents.sign_agreement(self.ctx, self.papers(), signer, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc, "h5/agreement.html")
+            return
+        self.redirect(f"{self.prefix}/{serial}")
+
+
+class RefuseSigningHandler(PartyPage):
+    @authenticated
+    async def post(self, serial: str) -> None:
+        body = {"version": self.get_body_argument("version", ""), "reason": self.get_body_argument("reason", "")}
+        signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
+        try:
+            await documents.refuse_signing(self.ctx, self.papers(), signer, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc, "h5/agreement.html")
+            return
+        self.redirect(f"{self.prefix}/{serial}")
+
+
+class PerformanceHandler(PartyPage):
+    @authenticated
+    async def post(self, serial: str) -> None:
+        body = {name: self.get_body_argument(name, "") for name in ("term", "performed", "note")}
+        try:
+            await performance.report(self.ctx, self.person_id, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}#performance")
+
+
+class PaperHandler(PartyPage):
+    """One tap: the document of a route (arbitration, payment order, judicial confirmation, arbitral review)."""
+
+    @authenticated
+    async def post(self, serial: str, kind: str) -> None:
+        try:
+            issued = await documents.issue_for_party(self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}/documents/{issued.id}")
+
+
+class DocumentHandler(PartyPage):
+    @authenticated
+    async def get(self, serial: str, document_id: str) -> None:
+        fmt = requested_format(self)
+        file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id, serial, document_id)
+        await send_document(self, self.services.pdf, file, fmt)
+
+
+# ---------------------------------------------------------------- the respondent's own pages
+
+
+class InvitationHandler(PageHandler):
+    """The invitation's link: who is invited, where the code goes; the code proves it, and signs a computer's
+    browser in. Inside WeChat the visitor is signed in by WeChat first, so later messages reach them there."""
+
+    async def get(self, serial: str, token: str) -> None:
+        if in_wechat(self) and not self.current_user:
+            self.redirect(f"/h5/oauth/start?next={quote(self.request.path)}")
+            return
+        await self.show(serial, token)
+
+    async def show(self, serial: str, token: str, status: int = 200, error: str = "", sent: int = 0) -> None:
+        invitation = await respondent.invitation_view(self.ctx, serial, token)
+        self.render_page("h5/invitation.html", status, invitation=invitation, token=token, error=error, sent=sent)
+
+    async def post(self, serial: str, token: str) -> None:
+        """`action=code`: send the one-time code; `action=claim`: prove it with the code."""
+        try:
+            if self.get_body_argument("action", "") == "code":
+                self.limit_client(self.services.sign_in_limiter)  # each code is an SMS: its cost is capped
+                seconds = await respondent.send_code(self.ctx, self.services.sms, serial, token)
+                await self.show(serial, token, sent=seconds)
+                return
+            code = self.get_body_argument("code", "")
+            person = await respondent.claim(self.ctx, serial, token, code, self.current_user, CHANNEL)
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(serial, token, problem.status, error="；".join(problem.messages()))
+            return
+        if person != self.current_user:
+            await self.sign_in(person)
+        self.redirect(f"/h5/respondent/cases/{serial}")
+
+
+class ReturnHandler(PageHandler):
+    """The respondent's way back to a case whose invitation they proved: a code to the same phone."""
+
+    async def get(self, serial: str) -> None:
+        self.render_page("h5/respondent_signin.html", serial=serial, error="", sent=0)
+
+    async def post(self, serial: str) -> None:
+        try:
+            if self.get_body_argument("action", "") == "code":
+                self.limit_client(self.services.sign_in_limiter)
+                seconds = await respondent.send_return_code(self.ctx, self.services.sms, serial)
+                self.render_page("h5/respondent_signin.html", serial=serial, error="", sent=seconds)
+                return
+            person = await respondent.sign_back_in(self.ctx, serial, self.get_body_argument("code", ""))
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            self.render_page("h5/respondent_signin.html", problem.status, serial=serial,
+                             error="；".join(problem.messages()), sent=0)  # fmt: skip
+            return
+        await self.sign_in(person)
+        self.redirect(f"/h5/respondent/cases/{serial}")
+
+
+class RespondentCasesHandler(PageHandler):
+    @authenticated
+    async def get(self) -> None:
+        cases = await respondent.respondent_cases(self.ctx, self.person_id)
+        self.render_page("h5/respondent_cases.html", cases=cases)
+
+
+class AnswerHandler(PartyPage):
+    @authenticated
+    async def post(self, serial: str) -> None:
+        body = {name: self.get_body_argument(name, "") for name in ("decision", "reason", "proposal", "amount")}
+        try:
+            await respondent.answer(self.ctx, self.person_id, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}")
+
+
+class RespondentEvidenceHandler(PartyPage):
+    @authenticated
+    async def post(self, serial: str) -> None:
+        body = {"file_ids": [v for v in self.get_body_arguments("evidence") if v]}
+        try:
+            await respondent.add_evidence(self.ctx, self.person_id, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}")
+
+
+def _party_routes(role: str) -> list[tuple[Any, ...]]:
+    base, options = PREFIX[role], {"role": role}
+    out: list[tuple[Any, ...]] = [
+        (rf"{base}/{SERIAL}/agreement", AgreementHandler, options),
+        (rf"{base}/{SERIAL}/signature", SignHandler, options),
+        (rf"{base}/{SERIAL}/refuse_signing", RefuseSigningHandler, options),
+        (rf"{base}/{SERIAL}/performance", PerformanceHandler, options),
+        (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
+    ]
+    if role == "respondent":  # the applicant's case page and downloads are in handlers/h5/cases.py
+        out += [
+            (rf"{base}/{SERIAL}", CaseHandler, options),
+            (rf"{base}/{SERIAL}/documents/{DOCUMENT_ID}", DocumentHandler, options),
+            (rf"{base}/{SERIAL}/answer", AnswerHandler, options),
+            (rf"{base}/{SERIAL}/evidence", RespondentEvidenceHandler, options),
+        ]
+    return out
+
+
+routes = [
+    (rf"/h5/respondent/invitations/{SERIAL}/{INVITATION_TOKEN}", InvitationHandler),
+    (r"/h5/respondent/cases", RespondentCasesHandler),
+    (rf"/h5/respondent/cases/{SERIAL}/signin", ReturnHandler),
+    *_party_routes("applicant"),
+    *_party_routes("respondent"),
+]

@@ -1,0 +1,39 @@
+"""One case as either party's page (H5, portal, mini-program) shows it: the case, its documents, its clocks, and
+what the party can do next (answer, sign, report performance, take a route)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.cases import access, documents, queue, respondent, workflow
+from services.cases.limitation import limitation
+from services.cases.performance import routes
+from services.cases.views import case_detail
+from services.core.context import SHANGHAI, ServiceContext
+from services.core.work_calendar import load_work_calendar
+
+
+async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str) -> dict[str, Any]:
+    """Everything a party's page of one case needs; `role` is the page's (applicant or respondent): a case of
+    which the person is the other party is not found on it."""
+    if role == "respondent":
+        doc = await access.for_respondent(ctx, person_id, serial)
+        case = await respondent.respondent_view(ctx, doc)
+    else:
+        doc = await access.for_owner(ctx, person_id, serial)
+        case = case_detail(doc)
+    calendar = await load_work_calendar(ctx)
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
+    return {
+        "case": case,
+        "documents": await documents.case_documents(ctx, serial),
+        "deadline": await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
+        "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(),
+        "routes": [r.as_dict() for r in routes(doc, today, calendar)],
+        "can_answer": role == "respondent" and not (case.get("respondent_access") or {}).get("answer")
+        and doc["status"] not in workflow.CLOSED,
+        "can_sign": doc["status"] == workflow.SIGNING and role in (case.get("agreement") or {}).get("missing", []),
+        "may_arbitrate": role == "applicant" and doc["status"] in (workflow.FAILED, workflow.REJECTED),
+        "party_kinds": documents.PARTY_KINDS[role],
+    }

@@ -1,0 +1,340 @@
+"""The respondent takes part: invited, proved, answering within the centre's period, with evidence of their own.
+
+The interface later issues build on:
+- `invitation(ctx, doc, now)`: the fields and the SMS a move writes to invite the respondent (accept,
+  or submission where a centre invites at once). The case then carries `respondent_access`:
+  `{token_hash, invited_at, answer_due (YYYY-MM-DD), answer_due_provisional, person_id, claimed_at,
+  claimed_by (sms_code|card), answer, silence_recorded_at}`.
+- The invitation links to `/h5/respondent/invitations/{serial}/{token}`; the respondent proves they are
+  the invited party with a one-time code sent to the phone the applicant gave (`send_code`, `claim`),
+  or a card-verified identity whose ID number is the respondent's; never by knowing the serial.
+- `answer`: agree, decline (optional reason) or agree and propose (text, amount), once.
+- `respondent_cases` / `respondent_case`: "我的申请" of the cases where the person is the respondent.
+Every write goes through the case writer (services/cases/moves.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from i18n import msg
+from platforms.sms import SmsProvider
+from services.accounts import persons, sms_codes
+from services.accounts.portal_accounts import id_number_hash
+from services.cases import access, moves, workflow
+from services.cases.centre_rules import rules_of
+from services.cases.outbox import applicant_notice, respondent_notice, respondent_phone_field
+from services.cases.views import answer_view, case_detail, case_summary
+from services.core.context import SHANGHAI, ServiceContext
+from services.core.deadlines import working_days_deadline
+from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error, invalid
+from services.core.personal_data import unseal_party
+from services.core.phones import e164, is_mobile, mask_phone
+from services.core.work_calendar import WorkCalendar
+
+CODE_PURPOSE = "respond"
+DECISIONS = ("agree", "decline", "propose")
+ANSWER_WORDS = {"agree": "agreed", "decline": "declined", "propose": "proposed"}  # notice.value.<words>
+MAX_REASON = 500
+MAX_PROPOSAL = 2000
+MAX_AMOUNT = Decimal("100000000.00")
+MAX_FILES = 50
+PHONE_IDENTITY = "phone"  # identities `phone::<lookup hash>`: a phone proved by a one-time code
+LIST_LIMIT = 200
+
+
+def _token_hash(ctx: ServiceContext, serial: str, token: str) -> str:
+    return ctx.cipher.lookup_hash(f"{serial}:{token}", "invitation")
+
+
+async def invitation(
+    ctx: ServiceContext, doc: Mapping[str, Any], now: datetime, calendar: WorkCalendar
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The `respondent_access` a move sets to invite the respondent, and the invitation it sends (by SMS, the
+    respondent being unknown to us). `doc` needs `_id`, `kind`, `centre`, `applicant.name`. The answer is due
+    within the centre's period (default 5 working days, counted as procedural law counts: the day of the
+    invitation does not count) on the centre's calendar (its own entries over the national arrangement)."""
+    if (doc.get("respondent_access") or {}).get("invited_at"):
+        return {}, []
+    serial, centre_id = doc["_id"], doc["centre"]["id"]
+    days = (await rules_of(ctx, centre_id)).respondent_answer_days
+    due = working_days_deadline(now, days, calendar.for_centre(centre_id))
+    token = secrets.token_urlsafe(18)
+    access_fields = {
+        "token_hash": _token_hash(ctx, serial, token), "invited_at": now, "answer_due": due.due.isoformat(),
+        "answer_due_provisional": due.provisional, "person_id": None, "claimed_at": None, "claimed_by": None,
+        "answer": None, "silence_recorded_at": None,
+    }  # fmt: skip
+    lines = [("serial", serial), ("applicant", (doc.get("applicant") or {}).get("name", "")[:20]),
+             ("answer_due", due.due.isoformat())]  # fmt: skip
+    invited = {"_id": serial, "kind": doc["kind"], "respondent_access": access_fields}
+    notice = respondent_notice(invited, "invite", now, lines)
+    assert notice is not None
+    notice["link"] = f"/h5/respondent/invitations/{serial}/{token}"  # the SMS's link carries the invitation
+    return {"respondent_access": access_fields}, [notice]
+
+
+# ---------------------------------------------------------------- proving the invitation
+
+
+async def _invited_case(ctx: ServiceContext, serial: str, token: str) -> dict[str, Any]:
+    """The case this invitation belongs to; a wrong token is answered exactly like a missing case."""
+    doc = await ctx.db["cases"].find_one(
+        {"_id": serial}, {"kind": 1, "status": 1, "centre": 1, "respondent": 1, "respondent_access": 1}
+    )
+    invited = (doc or {}).get("respondent_access") or {}
+    if not invited.get("token_hash") or not secrets.compare_digest(invited["token_hash"],
+                                                                     _token_hash(ctx, serial, token or "")):
+        raise NotFound("invitation_not_found")
+    return doc
+
+
+def _phone(ctx: ServiceContext, doc: Mapping[str, Any]) -> str:
+    field = respondent_phone_field(doc["kind"])
+    return unseal_party(ctx.cipher, doc["respondent"], "respondent").get(field) or ""
+
+
+async def invitation_view(ctx: ServiceContext, serial: str, token: str) -> dict[str, Any]:
+    """What the invitation page shows before any proof: whom it invites, where the code goes (masked)."""
+    doc = await _invited_case(ctx, serial, token)
+    invited = doc["respondent_access"]
+    phone = _phone(ctx, doc)
+    return {
+        "serial": serial, "centre": doc["centre"]["name"], "respondent_name": doc["respondent"].get("name", ""),
+        "phone_masked": mask_phone(phone) if phone else "", "can_text": bool(phone) and is_mobile(phone),
+        "answer_due": invited["answer_due"], "answer_due_provisional": invited.get("answer_due_provisional", False),
+        "claimed": bool(invited.get("person_id")), "status": doc["status"],
+        "status_label": workflow.status_label(doc["status"]),
+    }  # fmt: skip
+
+
+async def send_code(ctx: ServiceContext, sms: SmsProvider, serial: str, token: str) -> int:
+    """A one-time code to the phone the applicant gave; returns the seconds before another may be asked."""
+    doc = await _invited_case(ctx, serial, token)
+    phone = _phone(ctx, doc)
+    if not phone or not is_mobile(phone):  # SMS only to mobiles: the centre calls a landline
+        raise Conflict("invitation_no_mobile", field="code")
+    return await sms_codes.send_code(ctx, sms, e164(phone), CODE_PURPOSE)
+
+
+async def claim(
+    ctx: ServiceContext, serial: str, token: str, code: str, person_id: str | None, channel: str
+) -> str:
+    """Prove the invitation: a right code (or a card-verified identity that is the respondent's); the signed-in
+    person, or the person the proved phone belongs to, becomes the case's respondent. Returns that person.
+
+    Each failure changes nothing: a wrong or expired code is a 422 on `code`, another person's proof of an
+    invitation already claimed a 409.
+    """
+    doc = await _invited_case(ctx, serial, token)
+    invited = doc["respondent_access"]
+    if person_id and invited.get("person_id") == person_id:
+        return person_id  # proved before: nothing to do
+    by = "card" if person_id and await _card_matches(ctx, person_id, doc) else "sms_code"
+    if by == "sms_code":
+        phone = _phone(ctx, doc)
+        if not (code or "").strip():
+            raise invalid("code", "required", "error.required.invitation_code")
+        await sms_codes.consume_code(ctx, e164(phone), CODE_PURPOSE, code, field_name="code")
+        person_id = await _person_of_phone(ctx, e164(phone), person_id)
+    assert person_id is not None
+    if invited.get("person_id") == person_id:
+        return person_id  # the respondent proving it again (a new browser, a session ended): signed in again
+    if invited.get("person_id"):
+        raise Conflict("invitation_claimed", field="code")
+    now = ctx.clock()
+    updated = await moves.record_event(
+        ctx, serial, "respondent_claimed", ("respondent", person_id), channel, doc["status"],
+        when={"respondent_access.token_hash": invited["token_hash"], "respondent_access.person_id": None},
+        set_fields={"respondent_access.person_id": person_id, "respondent_access.claimed_at": now,
+                    "respondent_access.claimed_by": by},
+        projection={"_id": 1},
+    )  # fmt: skip
+    if updated is None:  # someone proved it between our read and our write
+        raise Conflict("invitation_claimed", field="code")
+    return person_id
+
+
+async def _claimed_case(ctx: ServiceContext, serial: str) -> dict[str, Any]:
+    doc = await ctx.db["cases"].find_one({"_id": serial, "respondent_access.person_id": {"$ne": None}},
+                                         {"kind": 1, "respondent": 1, "respondent_access": 1})  # fmt: skip
+    if doc is None or not (doc.get("respondent_access") or {}).get("person_id"):
+        raise NotFound("invitation_not_found")
+    return doc
+
+
+async def send_return_code(ctx: ServiceContext, sms: SmsProvider, serial: str) -> int:
+    """A respondent coming back (a message's link, another browser) proves the phone again: a code to it. Only for
+    a case whose invitation was proved: the way in is the invitation, the way back the same phone."""
+    doc = await _claimed_case(ctx, serial)
+    phone = _phone(ctx, doc)
+    if not phone or not is_mobile(phone):
+        raise Conflict("invitation_no_mobile", field="code")
+    return await sms_codes.send_code(ctx, sms, e164(phone), CODE_PURPOSE)
+
+
+async def sign_back_in(ctx: ServiceContext, serial: str, code: str) -> str:
+    """The respondent of `serial`, proved again by a code to the phone; 422 on a wrong code, 404 for anyone else."""
+    doc = await _claimed_case(ctx, serial)
+    if not (code or "").strip():
+        raise invalid("code", "required", "error.required.invitation_code")
+    phone = e164(_phone(ctx, doc))
+    await sms_codes.consume_code(ctx, phone, CODE_PURPOSE, code, field_name="code")
+    person = await persons.person_of_identity(ctx, PHONE_IDENTITY, "", ctx.cipher.lookup_hash(phone, "mobile_identity"))
+    if person != doc["respondent_access"]["person_id"]:
+        raise NotFound("invitation_not_found")  # the phone proved, but the case's respondent is another person
+    return person
+
+
+async def _card_matches(ctx: ServiceContext, person_id: str, doc: Mapping[str, Any]) -> bool:
+    """A person whose social security card identity is the worker respondent's own ID number."""
+    number = unseal_party(ctx.cipher, doc["respondent"], "respondent").get("id_number")
+    if doc["kind"] != "employer" or not number:
+        return False
+    person = await ctx.db["persons"].find_one({"_id": person_id}, {"verified_id_hash": 1})
+    return bool(person and person.get("verified_id_hash") == id_number_hash(ctx, number))
+
+
+async def _person_of_phone(ctx: ServiceContext, phone: str, signed_in: str | None) -> str:
+    """The person behind a phone proved by a code: the signed-in person (the phone is linked to them, on
+    that proof), or whoever the phone was linked to before, or a new person."""
+    subject = ctx.cipher.lookup_hash(phone, "mobile_identity")
+    if signed_in:
+        await persons.link_identity(ctx, PHONE_IDENTITY, "", subject, signed_in)
+        return signed_in
+    known = await persons.person_of_identity(ctx, PHONE_IDENTITY, "", subject)
+    if known:
+        return known
+    created = await persons.new_person(ctx)
+    return await persons.link_identity(ctx, PHONE_IDENTITY, "", subject, created)
+
+
+# ---------------------------------------------------------------- the answer
+
+
+def parse_answer(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer as every front sends it: `decision` (agree|decline|propose), `reason`, `proposal`, `amount`."""
+    errors: list[FieldError] = []
+    decision = body.get("decision")
+    if decision not in DECISIONS:
+        errors.append(field_error("decision", "invalid", "error.invalid.answer_decision"))
+    reason, proposal, amount = body.get("reason") or "", body.get("proposal") or "", body.get("amount") or ""
+    for name, value, limit in (("reason", reason, MAX_REASON), ("proposal", proposal, MAX_PROPOSAL)):
+        if not isinstance(value, str):
+            errors.append(field_error(name, "wrong_type", "error.wrong_type.answer_text"))
+        elif len(value.strip()) > limit:
+            errors.append(field_error(name, "too_long", "error.too_long.answer", limit=limit))
+    answer: dict[str, Any] = {"decision": decision}
+    if decision == "decline" and isinstance(reason, str):
+        answer["reason"] = reason.strip()
+    if decision == "propose":
+        if isinstance(proposal, str) and not proposal.strip():
+            errors.append(field_error("proposal", "required", "error.required.proposal"))
+        answer["proposal"] = proposal.strip() if isinstance(proposal, str) else ""
+        answer["amount"] = _amount(amount, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return answer
+
+
+def _amount(value: Any, errors: list[FieldError]) -> str:
+    if value in ("", None):
+        return ""
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
+        errors.append(field_error("amount", "invalid", "error.invalid.answer_amount"))
+        return ""
+    return f"{amount:.2f}"
+
+
+async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str) -> dict:
+    """The respondent's one answer; the applicant is told. Two database commands: the read, the write.
+
+    A second answer is a 409; an answer after the due day is kept and marked late (the mediator decides).
+    """
+    parsed = parse_answer(body)
+    doc = await access.for_respondent(ctx, person_id, serial, {"owner_person_id": 1, "status": 1})
+    invited = doc["respondent_access"]
+    if invited.get("answer"):
+        raise Conflict("already_answered", field="decision")
+    if doc["status"] in workflow.CLOSED:
+        raise Conflict("case_closed", field="status")
+    now = ctx.clock()
+    late = now.astimezone(SHANGHAI).date().isoformat() > invited["answer_due"]
+    parsed |= {"at": now, "channel": channel, "late": late}
+    result = msg(f"notice.value.{ANSWER_WORDS[parsed['decision']]}")
+    notice = applicant_notice(doc["owner_person_id"], "respondent_answered", f"/h5/cases/{serial}", now,
+                              [("serial", serial), ("result", result)])  # fmt: skip
+    updated = await moves.record_event(
+        ctx, serial, "respondent_answer", ("respondent", person_id), channel, doc["status"],
+        when={"respondent_access.person_id": person_id, "respondent_access.answer": None,
+              "status": {"$nin": sorted(workflow.CLOSED)}},
+        set_fields={"respondent_access.answer": parsed}, notify=[notice], note=result.text(),
+        projection={"respondent_access": 1},
+    )  # fmt: skip
+    if updated is None:  # answered (or closed) between the read and the write
+        raise Conflict("already_answered", field="decision")
+    return answer_view(updated["respondent_access"]["answer"])
+
+
+# ---------------------------------------------------------------- evidence and views
+
+
+async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: Any, channel: str) -> dict[str, Any]:
+    """Attach files the respondent uploaded (POST /h5/files, /api/mp/files) to the case as their evidence."""
+    ids = body.get("file_ids") if isinstance(body, Mapping) else None
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_FILES or not all(isinstance(i, str) for i in ids):
+        raise invalid("file_ids", "required", "error.required.file_ids", limit=MAX_FILES)
+    ids = list(dict.fromkeys(i.strip().lower() for i in ids))
+    doc = await access.for_respondent(ctx, person_id, serial, {"status": 1, "respondent_evidence": 1})
+    if doc["status"] in workflow.CLOSED:
+        raise Conflict("case_closed", field="status")
+    owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id}, {"_id": 1}).to_list(None)
+    if len(owned) != len(ids):
+        raise invalid("file_ids", "unknown_file", "error.unknown_file.evidence")
+    new = [i for i in ids if i not in (doc.get("respondent_evidence") or [])]
+    if new:
+        await moves.record_event(
+            ctx, serial, "respondent_evidence", ("respondent", person_id), channel, doc["status"],
+            when={"respondent_access.person_id": person_id}, push_fields={"respondent_evidence": {"$each": new}},
+            note=msg("event.note.files", count=len(new)).text(), projection={"_id": 1},
+        )  # fmt: skip
+    return await respondent_case(ctx, person_id, serial)
+
+
+async def respondent_cases(ctx: ServiceContext, person_id: str) -> list[dict[str, Any]]:
+    """ "我的申请" of a respondent: the cases where the person proved the invitation, newest first."""
+    fields = {"_id": 1, "kind": 1, "status": 1, "centre": 1, "mediator": 1, "session": 1, "clarified": 1,
+              "applicant.name": 1, "respondent.name": 1, "created_at": 1, "updated_at": 1,
+              "respondent_access": 1}  # fmt: skip
+    cursor = ctx.db["cases"].find({"respondent_access.person_id": person_id}, fields)
+    docs = await cursor.sort("created_at", -1).limit(LIST_LIMIT).to_list(LIST_LIMIT)
+    return [case_summary(doc) | {"applicant_name": doc["applicant"]["name"],
+                                 "answer": answer_view((doc.get("respondent_access") or {}).get("answer"))}
+            for doc in docs]  # fmt: skip
+
+
+async def respondent_case(ctx: ServiceContext, person_id: str, serial: str) -> dict[str, Any]:
+    """One case as its respondent reads it: the claims, the evidence list, progress, their answer."""
+    return await respondent_view(ctx, await access.for_respondent(ctx, person_id, serial))
+
+
+async def respondent_view(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any]:
+    """`respondent_case` of a case already read (and authorised)."""
+    view = case_detail(doc, role="respondent")
+    files = list(doc.get("evidence") or []) + list(doc.get("respondent_evidence") or [])
+    named = {f["_id"]: f for f in await ctx.db["files"].find({"_id": {"$in": files}}, {"name": 1, "kind": 1})
+             .to_list(None)} if files else {}  # fmt: skip
+    view["evidence_list"] = [{"id": i, "name": named.get(i, {}).get("name", ""), "from": "applicant"}
+                             for i in doc.get("evidence") or []]  # fmt: skip
+    view["respondent_evidence"] = [{"id": i, "name": named.get(i, {}).get("name", "")}
+                                   for i in doc.get("respondent_evidence") or []]  # fmt: skip
+    view["evidence"] = []  # the applicant's files themselves are not the respondent's to download
+    return view

@@ -1,0 +1,377 @@
+"""Signing the agreement: the draft, each party's drawn signature, the mediator's, the seal; effective at the last.
+
+The interface later issues build on:
+- `draft(ctx, member, serial, form, rows)`: the mediator's draft (terms each with a due date, amounts,
+  manner, copies: at least three); the case moves to `signing` with `agreement = {version, terms,
+  waivers, copies, drafted_at, drafted_by, signatures: []}`.
+- `revise(...)`: back to `mediating`; the signatures so far are void (kept in `agreement_voided`), and
+  the next draft has a new version, so a signature of the old one is refused.
+- `sign(ctx, blobs, signer, serial, body, channel)`: `{version, image}` (a PNG data URL drawn with
+  signature_pad); the image is stored encrypted (store/blobs.py) and the signature records the signed-in
+  identity and the time: `{role, by, name, identity, channel, at, blob_id, sm3, version}`. The last of
+  the required roles (applicant, respondent, mediator) moves the case to `settled`, and its time is the
+  agreement's effective time (`outcome.agreement.effective_at`), never a click.
+- `refuse(...)`: a party refuses to sign; the case ends as `failed`, closure reason `refused_to_sign`.
+- The centre's seal: `upload_seal` (its administrator), `seal_png`; `images(...)` gives docgen the PNGs.
+Each read of the case plus one conditional write: a signature is two database commands (three when two
+last signatures race).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from docgen import sm3_hex
+from i18n import msg
+from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
+from services.cases import access, moves, workflow
+from services.cases.clarification import MAX_ITEM_TEXT, check_amount
+from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.views import agreement_view
+from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
+from services.directory import centres
+from store.blobs import BlobStore
+
+ROLES = workflow.SIGNERS
+MIN_COPIES = 3  # each party and the centre keep one
+MAX_COPIES = 10
+MAX_TERMS = 20
+MAX_WAIVERS = 1000
+MAX_SIGNATURE_BYTES = 300 * 1024  # a drawn signature is a few tens of kilobytes
+MAX_SIGNATURE_SIDE = 3000
+MAX_SEAL_BYTES = 1024 * 1024
+MAX_SEAL_SIDE = 2000
+# 劳动争议调解仲裁法 art. 16: a payment order for pay, work-injury medical costs, economic compensation, damages.
+CATEGORIES = ("wages", "injury_medical", "compensation", "damages", "other")
+PAYMENT_ORDER_CATEGORIES = frozenset({"wages", "injury_medical", "compensation", "damages"})
+SEALS = "centre_seals"  # _id = centre id: {blob_id, sm3, uploaded_at, uploaded_by}
+CHANNEL = "backoffice"
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signs: a party (their person id) or the mediator (their login), and how they are signed in."""
+
+    role: str  # mediator, or "" for a party: whichever party of the case the person is
+    id: str
+    identity: str  # the signed-in identity the front saw: "h5:<person>", "mp:<person>", "office:<login>"
+    member: StaffMember | None = None  # the mediator's account
+
+
+# ---------------------------------------------------------------- the draft
+
+
+def check_draft(form: Mapping[str, str], rows: list[dict[str, str]], today: date) -> dict[str, Any]:
+    """The terms as numbered items (text, amount, due date, manner, category), what is waived, the copies.
+
+    Every term has a due date (its performance is followed from the day after); at least three copies.
+    """
+    errors: list[FieldError] = []
+    terms = []
+    # A row is given when anything but its category (a list with a default) was filled in.
+    filled = [r for r in rows if any((r.get(k) or "").strip() for k in ("text", "amount", "due_date", "method"))]
+    for i, row in enumerate(filled[:MAX_TERMS]):
+        where = f"terms[{i}]"
+        text = (row.get("text") or "").strip()
+        if not text:
+            errors.append(field_error(f"{where}.text", "required", "error.required.term_text", number=i + 1))
+        elif len(text) > MAX_ITEM_TEXT:
+            errors.append(field_error(f"{where}.text", "too_long", "error.too_long.term_text", number=i + 1,
+                                      limit=MAX_ITEM_TEXT))  # fmt: skip
+        due = (row.get("due_date") or "").strip()
+        if not due:
+            errors.append(field_error(f"{where}.due_date", "required", "error.required.term_due", number=i + 1))
+        else:
+            try:
+                if len(due) != 10 or date.fromisoformat(due) < today:
+                    raise ValueError
+            except ValueError:
+                errors.append(field_error(f"{where}.due_date", "invalid", "error.invalid.term_due_date",
+                                          number=i + 1))  # fmt: skip
+        category = (row.get("category") or "other").strip()
+        if category not in CATEGORIES:
+            errors.append(field_error(f"{where}.category", "not_allowed", "error.not_allowed.term_category",
+                                      number=i + 1))  # fmt: skip
+        amount = check_amount(row.get("amount", ""), f"{where}.amount", errors)
+        method = (row.get("method") or "").strip()[:100]
+        terms.append({"text": text, "amount": amount, "due_date": due, "method": method, "category": category})
+    if len(filled) > MAX_TERMS:
+        errors.append(field_error("terms", "too_many", "error.too_many.terms", limit=MAX_TERMS))
+    if not terms:
+        errors.append(field_error("terms", "required", "error.required.terms"))
+    try:
+        copies = int(form.get("copies") or MIN_COPIES)
+    except ValueError:
+        copies = 0
+    if not MIN_COPIES <= copies <= MAX_COPIES:
+        errors.append(field_error("copies", "invalid", "error.invalid.copies", low=MIN_COPIES, high=MAX_COPIES))
+    waivers = (form.get("waivers") or "").strip()
+    if len(waivers) > MAX_WAIVERS:
+        errors.append(field_error("waivers", "too_long", "error.too_long.waivers", limit=MAX_WAIVERS))
+    if errors:
+        raise ValidationFailed(errors)
+    return {"terms": terms, "waivers": waivers, "copies": copies}
+
+
+async def draft(
+    ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str], rows: list[dict[str, str]]
+) -> dict[str, Any]:
+    """The mediator's draft: the case moves to `signing` and both parties are asked to sign on their phones."""
+    doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"agreement": 1, "status": 1})
+    now = ctx.clock()
+    checked = check_draft(form, rows, now.astimezone(SHANGHAI).date())
+    if await ctx.db[SEALS].find_one({"_id": doc["centre"]["id"]}, {"_id": 1}) is None:
+        raise Conflict("seal_missing", field="seal")  # the agreement takes effect under the centre's seal
+    previous = (doc.get("agreement") or {}).get("version")
+    version = int(previous or 0) + 1
+    agreement = checked | {"version": version, "drafted_at": now, "drafted_by": member.login, "signatures": []}
+    lines = [("serial", serial), ("next_step", msg("notice.value.please_sign"))]
+    notices = party_notices(doc, "draft_agreement", now, lines, link=f"/h5/cases/{serial}/agreement")
+    # Conditional on the version read: two drafts at once cannot both become version N.
+    return await moves.apply_move(
+        ctx, serial, "draft_agreement", ("staff", member.login), CHANNEL, when={"agreement.version": previous},
+        set_fields={"agreement": agreement}, notify=notices, note=msg("event.note.version", version=version).text(),
+    )  # fmt: skip
+
+
+async def revise(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
+    """Back to mediating to change the draft: every signature so far is void (kept, marked void)."""
+    doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"agreement": 1})
+    now = ctx.clock()
+    agreement = doc.get("agreement") or {}
+    voided = {"version": agreement.get("version"), "voided_at": now, "signatures": agreement.get("signatures", [])}
+    notices = party_notices(doc, "revise_agreement", now, [("serial", serial),
+                                                           ("status", msg("notice.value.revised"))])  # fmt: skip
+    return await moves.apply_move(
+        ctx, serial, "revise_agreement", ("staff", member.login), CHANNEL,
+        when={"agreement.version": agreement.get("version")},
+        set_fields={"agreement.signatures": []}, push_fields={"agreement_voided": voided}, notify=notices,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- signatures
+
+
+def signature_png(image: Any, field: str = "image") -> bytes:
+    """A drawn signature: a PNG data URL (or its base64), a real PNG of sensible size, re-encoded without
+    anything but its pixels; 422 naming the field otherwise."""
+    if not isinstance(image, str) or not image:
+        raise ValidationFailed([field_error(field, "required", "error.required.signature")])
+    payload = image.split(",", 1)[1] if image.startswith("data:") else image
+    if image.startswith("data:") and not image.startswith("data:image/png;base64,"):
+        raise ValidationFailed([field_error(field, "not_png", "error.not_png.signature")])
+    if len(payload) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
+        kb = MAX_SIGNATURE_BYTES // 1024
+        raise ValidationFailed([field_error(field, "too_large", "error.too_large.signature", kb=kb)])
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed([field_error(field, "not_png", "error.not_png.signature")]) from None
+    return _reencoded(raw, field, "signature", MAX_SIGNATURE_SIDE, ("PNG",))
+
+
+def _reencoded(raw: bytes, field: str, what: str, max_side: int, formats: tuple[str, ...]) -> bytes:
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format not in formats:
+                raise ValidationFailed([field_error(field, "not_png", f"error.not_png.{what}")])
+            width, height = image.size
+            if not (20 <= width <= max_side and 20 <= height <= max_side):
+                raise ValidationFailed([field_error(field, "bad_size", f"error.bad_size.{what}", side=max_side)])
+            image.load()
+            out = io.BytesIO()
+            image.convert("RGBA").save(out, "PNG")  # pixels only: no text chunks, no profile
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise ValidationFailed([field_error(field, "not_png", f"error.not_png.{what}")]) from None
+
+
+def _version(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationFailed([field_error("version", "invalid", "error.invalid.agreement_version")])
+    return value
+
+
+async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[dict[str, Any], Signer]:
+    """The case, read once and authorised, and the signer with their role in it."""
+    fields = PARTIES_PROJECTION | {"status": 1, "agreement": 1, "applicant.name": 1, "respondent.name": 1,
+                                   "mediator": 1, "centre": 1}  # fmt: skip
+    if signer.role == "mediator":
+        assert signer.member is not None
+        return await access.for_staff(ctx, signer.member, serial, fields), signer
+    doc, role = await access.for_party(ctx, signer.id, serial, fields)
+    return doc, replace(signer, role=role)
+
+
+def _check_signable(doc: Mapping[str, Any], signer: Signer, version: int) -> dict[str, Any]:
+    agreement = doc.get("agreement") or {}
+    if doc["status"] != workflow.SIGNING:
+        raise Conflict("not_signing", field="version", current=workflow.status_label(doc["status"]))
+    if agreement.get("version") != version:
+        raise Conflict("agreement_revised", field="version")  # a signature of a draft since revised
+    if any(s["role"] == signer.role for s in agreement.get("signatures", [])):
+        raise Conflict("already_signed", field="image")
+    if signer.role == "mediator" and (doc.get("mediator") or {}).get("login") not in (None, signer.id):
+        raise Forbidden("not_the_mediator")
+    return agreement
+
+
+def _name(doc: Mapping[str, Any], signer: Signer) -> str:
+    if signer.role == "mediator":
+        return signer.member.name if signer.member else signer.id
+    return str((doc.get(signer.role) or {}).get("name") or "")
+
+
+async def sign(
+    ctx: ServiceContext, blobs: BlobStore, signer: Signer, serial: str, body: Mapping[str, Any], channel: str
+) -> dict[str, Any]:
+    """One signature on the current draft; the last required one settles the case. Returns the agreement view."""
+    version = _version(body.get("version"))
+    png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
+    doc, signer = await _case_for(ctx, signer, serial)
+    agreement = _check_signable(doc, signer, version)
+    blob_id = await blobs.put(io.BytesIO(png))  # encrypted at rest; referenced only once the write succeeds
+    now = ctx.clock()
+    signature = {"role": signer.role, "by": signer.id, "name": _name(doc, signer), "identity": signer.identity,
+                 "channel": channel, "at": now, "blob_id": blob_id, "sm3": sm3_hex(png),
+                 "version": version}  # fmt: skip
+    others = [r for r in ROLES if r != signer.role]
+    signed = {s["role"] for s in agreement.get("signatures", [])}
+    actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
+    note = msg("event.note.signed_as", role=msg(f"label.signer.{signer.role}")).text()
+    if set(others) <= signed:  # the last one: the agreement takes effect now
+        # Two conditions on one path, each in its own clause: mongomock ignores a second operator beside $all.
+        both = {"$and": [{"agreement.signatures.role": {"$all": others}},
+                         {"agreement.signatures.role": {"$nin": [signer.role]}}]}  # fmt: skip
+        return await _settle(ctx, doc, agreement, [*agreement.get("signatures", []), signature], actor, channel, note,
+                             when=both)  # fmt: skip
+    updated = await moves.record_event(
+        ctx, serial, "sign", actor, channel, workflow.SIGNING,
+        when={"status": workflow.SIGNING, "agreement.version": version,
+              "agreement.signatures.role": {"$ne": signer.role}},
+        push_fields={"agreement.signatures": signature}, note=note,
+        projection={"agreement": 1, **PARTIES_PROJECTION, "status": 1, "centre": 1},
+    )  # fmt: skip
+    if updated is None:
+        await blobs.delete(blob_id)
+        raise Conflict("agreement_revised", field="version")
+    after = updated["agreement"]
+    if set(ROLES) <= {s["role"] for s in after["signatures"]}:  # another last signature raced ours
+        return await _settle(ctx, updated | {"_id": serial}, after, after["signatures"], actor, channel, note,
+                             when={"agreement.signatures.role": {"$all": list(ROLES)}}, push=False)  # fmt: skip
+    return agreement_view(after, updated["status"])
+
+
+async def _settle(
+    ctx: ServiceContext, doc: Mapping[str, Any], agreement: Mapping[str, Any], signatures: list[dict[str, Any]],
+    actor: moves.Actor, channel: str, note: str, when: dict[str, Any], push: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """The move to `settled`: effective at the last signature's time, each term's performance to follow."""
+    effective_at = max(s["at"] for s in signatures)
+    final = {k: agreement[k] for k in ("version", "terms", "waivers", "copies")} | {
+        "signatures": [{k: s[k] for k in ("role", "by", "name", "identity", "at", "blob_id", "sm3")}
+                       for s in signatures],
+        "effective_at": effective_at, "effective_date": effective_at.astimezone(SHANGHAI).date().isoformat(),
+    }  # fmt: skip
+    terms_text = "；".join(t["text"] for t in agreement["terms"])
+    performance = [{"term": i, "due_date": t["due_date"], "state": "pending", "asked_at": None, "reports": []}
+                   for i, t in enumerate(agreement["terms"])]  # fmt: skip
+    lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
+    notices = party_notices(doc, "settle", effective_at, lines)
+    updated = await moves.apply_move(
+        ctx, doc["_id"], "settle", actor, channel,
+        when={"agreement.version": agreement["version"], **when},
+        set_fields={"outcome": {"kind": "settled", "at": effective_at, "agreement": final, "terms_text": terms_text},
+                    "performance": performance},
+        push_fields={"agreement.signatures": signatures[-1]} if push else None, notify=notices, note=note,
+    )  # fmt: skip
+    return agreement_view(updated["agreement"], updated["status"], updated.get("outcome"))
+
+
+async def refuse(
+    ctx: ServiceContext, signer: Signer, serial: str, body: Mapping[str, Any], channel: str
+) -> dict[str, Any]:
+    """A party refuses to sign: the mediation ends without agreement (法释〔2021〕23号 art. 25 (7))."""
+    version = _version(body.get("version"))
+    reason = body.get("reason") or ""
+    if not isinstance(reason, str) or len(reason.strip()) > MAX_WAIVERS:
+        raise ValidationFailed([field_error("reason", "too_long", "error.too_long.refusal", limit=MAX_WAIVERS)])
+    doc, signer = await _case_for(ctx, signer, serial)
+    _check_signable(doc, signer, version)
+    now = ctx.clock()
+    words = msg(f"label.signer.{signer.role}")
+    note = msg("event.note.refused_sign", role=words, reason=f"：{reason.strip()}" if reason.strip() else "").text()
+    outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_sign", "reason": note}
+    lines = [("serial", serial), ("reason", msg("label.closure_reason.refused_to_sign")),
+             ("next_step", msg("notice.value.may_arbitrate"))]
+    notices = party_notices(doc, "fail", now, lines)
+    actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
+    return await moves.apply_move(ctx, serial, "fail", actor, channel, when={"agreement.version": version},
+                                  set_fields={"outcome": outcome}, notify=notices, note=note)  # fmt: skip
+
+
+# ---------------------------------------------------------------- views and images
+
+
+async def images(ctx: ServiceContext, blobs: BlobStore, doc: Mapping[str, Any]) -> dict[str, bytes]:
+    """The PNGs docgen places: each signature of the signed agreement, and the centre's seal."""
+    out: dict[str, bytes] = {}
+    agreement = ((doc.get("outcome") or {}).get("agreement")) or {}
+    for signature in agreement.get("signatures") or []:
+        out[f"sig_{signature['role']}"] = await blobs.read(signature["blob_id"])
+    seal = await seal_png(ctx, blobs, doc["centre"]["id"])
+    if seal:
+        out["seal"] = seal
+    return out
+
+
+# ---------------------------------------------------------------- the seal
+
+
+async def upload_seal(ctx: ServiceContext, blobs: BlobStore, member: StaffMember, centre_id: str, data: bytes) -> dict:
+    """The centre's seal image, uploaded by its administrator (a system administrator for any centre)."""
+    own = member.role == SYSTEM_ADMIN or (member.role == CENTRE_ADMIN and member.centre_id == centre_id)
+    if not own:
+        raise Forbidden("seal_not_yours")
+    if centre_id not in await centres.directory(ctx):
+        raise NotFound("unknown_centre", centre=centre_id)
+    if not data:
+        raise ValidationFailed([field_error("seal", "required", "error.required.seal")])
+    if len(data) > MAX_SEAL_BYTES:
+        raise ServiceError(413, "too_large", msg("error.too_large.seal", kb=MAX_SEAL_BYTES // 1024), "seal")
+    png = await ctx.run_blocking(_reencoded, data, "seal", "seal", MAX_SEAL_SIDE, ("PNG", "JPEG"))
+    blob_id = await blobs.put(io.BytesIO(png))
+    now = ctx.clock()
+    record = {"blob_id": blob_id, "sm3": sm3_hex(png), "uploaded_at": now, "uploaded_by": member.login}
+    await ctx.db[SEALS].update_one({"_id": centre_id}, {"$set": record}, upsert=True)
+    return {"centre": centre_id, "sm3": record["sm3"], "uploaded_at": shanghai_iso(now)}
+
+
+async def seal_png(ctx: ServiceContext, blobs: BlobStore, centre_id: str) -> bytes | None:
+    record = await ctx.db[SEALS].find_one({"_id": centre_id})
+    return await blobs.read(record["blob_id"]) if record else None
+
+
+async def seal_info(ctx: ServiceContext, centre_id: str) -> dict[str, Any] | None:
+    record = await ctx.db[SEALS].find_one({"_id": centre_id})
+    if record is None:
+        return None
+    return {"sm3": record["sm3"], "uploaded_at": shanghai_iso(record["uploaded_at"]), "by": record["uploaded_by"]}
+
+
+def effective_date(doc: Mapping[str, Any]) -> date | None:
+    """The day the agreement took effect, in Shanghai (None before)."""
+    agreement = (doc.get("outcome") or {}).get("agreement") or {}
+    at = agreement.get("effective_at")
+    return at.astimezone(SHANGHAI).date() if isinstance(at, datetime) else None

@@ -1,0 +1,35 @@
+"""Text as people typed it, made safe to store, show and print.
+
+A lone surrogate ("\\ud800") is valid JSON text but not Unicode: it fails later, when a log line, a
+page, BSON or a .docx is encoded, so it is refused where input is parsed. Characters nobody sees
+(bidi overrides and isolates, zero-width characters, the BOM) and control characters change what a
+mediator reads and what a document prints ("‮" turns "张三 欠薪 5000" around): they are removed.
+Tabs and line breaks stay; fields of one line refuse them in their own checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Bidi embeddings, overrides and isolates, LRM/RLM/ALM, zero-width space/joiners, word joiner and
+# invisible operators, the Mongolian vowel separator, the BOM; C0 and C1 controls but tab, LF, CR.
+_UNSEEN = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` holds a surrogate code point (never valid in Unicode text on its own)."""
+    return _SURROGATE.search(text) is not None
+
+
+def without_unseen(text: str) -> str:
+    """`text` without bidi controls, zero-width and control characters (tab and line breaks kept)."""
+    return _UNSEEN.sub("", text)
+
+
+_BREAKS = re.compile("[\t\r\n\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """A field of one line (a name, an address): tabs and line breaks become single spaces."""
+    return _BREAKS.sub(" ", text)

@@ -1,0 +1,30 @@
+// Drawing a signature with signature_pad (npm, static/vendor/): the PNG goes with the form as a data URL.
+(function () {
+  "use strict";
+  var canvas = document.getElementById("signature-canvas");
+  if (!canvas || !window.SignaturePad) { return; }
+  var pad = new window.SignaturePad(canvas, { minWidth: 1, maxWidth: 3, penColor: "#000" });
+
+  function fit() {
+    // A sharp line on high-density screens: size the bitmap to the device pixels (this clears the pad).
+    var ratio = Math.max(window.devicePixelRatio || 1, 1);
+    canvas.width = canvas.offsetWidth * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext("2d").scale(ratio, ratio);
+    pad.clear();
+  }
+  window.addEventListener("resize", fit);
+  fit();
+
+  document.getElementById("signature-clear").addEventListener("click", function () { pad.clear(); });
+  document.getElementById("sign-form").addEventListener("submit", function (event) {
+    var empty = document.getElementById("signature-empty");
+    if (pad.isEmpty()) {
+      event.preventDefault();
+      empty.hidden = false;
+      return;
+    }
+    empty.hidden = true;
+    document.getElementById("signature-image").value = pad.toDataURL("image/png");
+  });
+}());

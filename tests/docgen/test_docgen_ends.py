@@ -1,0 +1,125 @@
+"""The documents of an end: the signed agreement with its signatures and seal, the termination notice, the
+payment order and the arbitral review application, a foreigner's nationality; read back with python-docx."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import pytest
+from PIL import Image
+
+from docgen.errors import DocumentRefused
+from tests.docgen.cases import EMPLOYER_NAME, WORKER_NAME, case_for, employer_case, worker_case
+from tests.docgen.conftest import DOCUMENT_ID, ISSUED_AT, VERIFY_URL
+from tests.docgen.readback import after, list_items, pairs, paragraphs, rows, section
+
+REQUEST_LIST, TERM_LIST = 1, 2
+
+
+def png(colour: tuple[int, int, int], size: tuple[int, int] = (300, 120)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_signed_agreement_carries_each_signature_and_the_seal_in_its_place(renderer):
+    images = {"sig_applicant": png((0, 0, 1)), "sig_respondent": png((0, 0, 2)), "sig_mediator": png((0, 0, 3)),
+              "seal": png((200, 0, 0), (200, 200))}  # fmt: skip
+    result = renderer.render("agreement", worker_case(), document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
+                             issued_at=ISSUED_AT, images=images)  # fmt: skip
+    doc = docx.Document(io.BytesIO(result.data))
+    table = doc.tables[0]
+
+    def image_in(cell) -> bytes:
+        [blip] = cell._tc.xpath(".//a:blip")
+        rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+        return doc.part.related_parts[rid].blob
+
+    assert image_in(table.rows[0].cells[0]) == images["sig_applicant"]
+    assert image_in(table.rows[0].cells[1]) == images["sig_respondent"]
+    assert image_in(table.rows[2].cells[0]) == images["sig_mediator"]
+    assert image_in(table.rows[2].cells[1]) == images["seal"]
+    assert len(doc.inline_shapes) == 5  # four and the QR code
+    with pytest.raises(ValueError):
+        renderer.render("agreement", worker_case(), document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
+                        issued_at=ISSUED_AT, images={"signature": b"x"})  # fmt: skip
+
+
+def test_termination_notice_after_a_refusal_tells_the_right_to_arbitrate(render):
+    case = worker_case()
+    case["status"] = "failed"
+    case["outcome"] = {"kind": "failed", "at": "2026-11-21T02:00:00+00:00", "closure_reason": "refused_to_continue",
+                       "reason": "被申请人拒绝调解"}  # fmt: skip
+    _, doc = render("termination_notice", case)
+    texts = paragraphs(doc)
+    assert texts[0] == "调解终止通知书" and f"{WORKER_NAME}：" in texts
+    assert (f"你（单位）于二〇二六年十一月二日向本调解组织申请调解的与{EMPLOYER_NAME}之间的劳动人事争议，"
+            "因一方当事人明确表示不愿继续调解（被申请人拒绝调解），"
+            "本调解组织于二〇二六年十一月二十一日终止调解。") in texts
+    right = next(t for t in texts if t.startswith("依照《中华人民共和国劳动争议调解仲裁法》第十四条、第二十七条"))
+    assert "申请仲裁的时效期间为一年" in right and "时效期间重新计算" in right
+    assert right.endswith(case["limitation"]["text"])
+    assert "受理仲裁申请的机构：上海市浦东新区劳动人事争议仲裁委员会。" in texts
+
+
+def test_termination_notice_of_a_declined_application(render):
+    case = worker_case()
+    case["status"] = "rejected"
+    case["outcome"] = {"kind": "rejected", "at": "2026-11-03T02:00:00+00:00", "reason": "不属于劳动争议"}
+    _, doc = render("termination_notice", case)
+    assert any("决定不予受理。理由：不属于劳动争议。" in t for t in paragraphs(doc))
+
+
+def test_termination_notice_is_refused_for_a_case_that_did_not_end_that_way(render):
+    with pytest.raises(DocumentRefused, match="not_ended"):
+        render("termination_notice", worker_case())
+
+
+def test_payment_order_for_agreed_pay_not_paid(render):
+    case = worker_case()
+    case["breach"] = {"date": "2026-12-02", "terms": [
+        {"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000.00", "due_date": "2026-12-01"}]}
+    _, doc = render("payment_order", case)
+    texts = paragraphs(doc)
+    assert texts[0] == "支付令申请书"
+    assert pairs(doc.tables[0])["姓名"] == WORKER_NAME and pairs(doc.tables[1])["名称"] == EMPLOYER_NAME
+    assert section(doc, "请求事项")[0] == (
+        "请求人民法院向被申请人发出支付令，督促被申请人向申请人给付下列款项，共计人民币12,000.00元（壹万贰仟元整）：")
+    assert list_items(doc, REQUEST_LIST) == [
+        "被申请人支付申请人2026年8月至10月工资，人民币12,000.00元（壹万贰仟元整），约定于二〇二六年十二月一日前履行。"]
+    assert "第十六条" in section(doc, "事实和理由")[0]
+    assert after(doc, "此致") == "上海市浦东新区人民法院"
+    with pytest.raises(DocumentRefused, match="no_breach"):
+        render("payment_order", worker_case())
+    employer = employer_case()
+    employer["breach"] = case["breach"]
+    with pytest.raises(DocumentRefused, match="not_a_worker"):
+        render("payment_order", employer)
+
+
+def test_arbitral_review_application(render):
+    _, doc = render("arbitral_review", worker_case())
+    texts = paragraphs(doc)
+    assert texts[0] == "仲裁审查申请书"
+    assert list_items(doc, TERM_LIST)[0].startswith("被申请人支付申请人2026年8月至10月工资")
+    assert any("第七十四条" in t and "十五日内" in t for t in texts)
+    assert after(doc, "此致") == "上海市浦东新区劳动人事争议仲裁委员会"
+    assert rows(doc.tables[0])[0] == ["申请人（签名或盖章）：", "申请人（签名或盖章）："]
+
+
+def test_arbitration_after_a_breach_asks_for_the_unperformed_terms(render):
+    case = case_for("payment_order", worker_case())
+    _, doc = render("arbitration", case)
+    assert section(doc, "仲裁请求")[0].startswith("请求裁决被申请人履行双方于二〇二六年十一月二十二日经")
+    assert "被申请人支付工资。" in list_items(doc, REQUEST_LIST)
+
+
+def test_a_foreign_worker_has_a_nationality_row_instead_of_an_empty_ethnicity(render):
+    case = worker_case()
+    case["applicant"].update(nationality="GBR", ethnicity="", id_type="passport", id_number="E12345678")
+    _, doc = render("arbitration", case)
+    worker = pairs(doc.tables[0])
+    assert worker["国籍"] == "英国" and "民族" not in worker
+    _, doc = render("agreement", case)
+    assert "国籍：英国" in paragraphs(doc)[2]

@@ -1,0 +1,196 @@
+"""Signing the agreement: the draft, drawn signatures stored encrypted with the signed-in identity and the time,
+the mediator's, the seal; effective at the last signature; a revised draft voids signatures; refusing ends it."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import docx
+import pytest
+from PIL import Image
+
+from services.accounts.staff import StaffMember
+from services.cases import documents, handling, signing
+from services.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from tests.parties import claim_invitation, draft, due_in, seal_png, signature_data_url, upload_seal
+from tests.services.cases.conftest import ADMIN, MEDIATOR, accepted_case
+
+
+async def drafted(ctx, sms, due_days: int = 10):
+    serial, applicant = await accepted_case(ctx)
+    respondent_person = await claim_invitation(ctx, sms, serial)
+    await draft(ctx, MEDIATOR, serial, due_in(ctx, due_days))
+    return serial, applicant, respondent_person
+
+
+def signers(applicant: str, respondent_person: str) -> dict[str, signing.Signer]:
+    return {"applicant": signing.Signer("", applicant, f"h5:{applicant}"),
+            "respondent": signing.Signer("", respondent_person, f"mp:{respondent_person}"),
+            "mediator": signing.Signer("mediator", MEDIATOR.login, "office:li.ming", MEDIATOR)}  # fmt: skip
+
+
+@pytest.mark.gen_test
+async def test_a_draft_needs_due_dates_three_copies_and_the_seal(ctx, clock, sms, blobs):
+    serial, _ = await accepted_case(ctx)
+    with pytest.raises(Conflict) as no_seal:
+        await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
+    assert no_seal.value.code == "seal_missing"
+    await upload_seal(ctx, blobs, ADMIN)
+    rows = [{"text": "支付工资", "amount": "100", "due_date": "", "method": ""}]
+    with pytest.raises(ValidationFailed) as no_due:
+        await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"copies": "2"}, rows)
+    assert {e.field for e in no_due.value.errors} == {"terms[0].due_date", "copies"}
+    assert "履行期限" in no_due.value.errors[0].message
+    rows[0]["due_date"] = "2020-01-01"
+    with pytest.raises(ValidationFailed):  # a due date already passed
+        await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {}, rows)
+    doc = await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
+    assert doc["status"] == "signing" and doc["agreement"]["version"] == 1 and doc["agreement"]["copies"] == 3
+    kinds = [(n["kind"], n["to"]["type"]) for n in doc["notifications"] if n["kind"] == "draft_agreement"]
+    assert kinds == [("draft_agreement", "applicant"), ("draft_agreement", "respondent")]
+
+
+@pytest.mark.gen_test
+async def test_each_signature_in_two_database_commands_and_the_last_settles(ctx, clock, sms, blobs, sealed,
+                                                                           db_commands):  # fmt: skip
+    serial, applicant, respondent_person = await drafted(ctx, sms)
+    who = signers(applicant, respondent_person)
+    times = {}
+    for role in ("respondent", "mediator", "applicant"):
+        clock.advance(minutes=7)
+        before = db_commands.count
+        view = await signing.sign(ctx, blobs, who[role], serial, {"version": 1, "image": signature_data_url()}, "h5")
+        assert db_commands.count - before <= 3, role
+        times[role] = clock.now
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["status"] == "settled" and view["status"] == "settled"
+    final = doc["outcome"]["agreement"]
+    assert doc["outcome"]["at"] == times["applicant"] == final["effective_at"]  # the last signature, not a click
+    assert [s["role"] for s in final["signatures"]] == ["respondent", "mediator", "applicant"]
+    first = final["signatures"][0]
+    assert first["by"] == respondent_person and first["identity"] == f"mp:{respondent_person}"
+    assert first["at"] == times["respondent"] and first["name"] == "上海某某物流有限公司"
+    # Stored encrypted: the blob on disk is not the PNG, but reads back as it.
+    raw = (blobs.path_of(first["blob_id"])).read_bytes()
+    assert b"IHDR" not in raw
+    png = await blobs.read(first["blob_id"])
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+    assert doc["performance"] == [{"term": 0, "due_date": final["terms"][0]["due_date"], "state": "pending",
+                                   "asked_at": None, "reports": []}]  # fmt: skip
+    assert [e["action"] for e in doc["timeline"]][-3:] == ["sign", "sign", "settle"]
+    settle = [n for n in doc["notifications"] if n["kind"] == "settle"]
+    assert {n["to"]["type"] for n in settle} == {"applicant", "respondent"}
+
+
+@pytest.mark.gen_test
+async def test_bad_signatures_are_refused_naming_the_field_and_nothing_changes(ctx, clock, sms, blobs, sealed):
+    serial, applicant, respondent_person = await drafted(ctx, sms)
+    who = signers(applicant, respondent_person)["applicant"]
+    before = await ctx.db["cases"].find_one({"_id": serial})
+    gif = io.BytesIO()
+    Image.new("RGB", (100, 40)).save(gif, "GIF")
+    cases = {
+        "data:image/gif;base64," + base64.b64encode(gif.getvalue()).decode(): "not_png",
+        "data:image/png;base64,bm90IGEgcG5n": "not_png",  # "not a png"
+        "data:image/png;base64," + "A" * (500 * 1024): "too_large",
+        "": "required",
+    }
+    for image, code in cases.items():
+        with pytest.raises(ValidationFailed) as refused:
+            await signing.sign(ctx, blobs, who, serial, {"version": 1, "image": image}, "h5")
+        assert (refused.value.errors[0].field, refused.value.code) == ("image", code)
+    with pytest.raises(ValidationFailed) as no_version:
+        await signing.sign(ctx, blobs, who, serial, {"version": "one", "image": signature_data_url()}, "h5")
+    assert no_version.value.errors[0].field == "version"
+    with pytest.raises(NotFound):  # not a party of this case
+        await signing.sign(ctx, blobs, signing.Signer("", "stranger", "h5:x"), serial,
+                           {"version": 1, "image": signature_data_url()}, "h5")  # fmt: skip
+    other = StaffMember("zhang", "张", "mediator", "sh-city")
+    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"mediator": {"login": "li.ming", "name": "李明"}}})
+    with pytest.raises(Forbidden):
+        await signing.sign(ctx, blobs, signing.Signer("mediator", "zhang", "office:zhang", other), serial,
+                           {"version": 1, "image": signature_data_url()}, "h5")  # fmt: skip
+    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"mediator": before.get("mediator")}})
+    assert await ctx.db["cases"].find_one({"_id": serial}) == before
+
+
+@pytest.mark.gen_test
+async def test_a_revised_draft_voids_the_signatures_and_refuses_one_on_the_old_version(ctx, clock, sms, blobs, sealed):
+    serial, applicant, respondent_person = await drafted(ctx, sms)
+    who = signers(applicant, respondent_person)
+    await signing.sign(ctx, blobs, who["applicant"], serial, {"version": 1, "image": signature_data_url()}, "h5")
+    with pytest.raises(Conflict) as twice:
+        await signing.sign(ctx, blobs, who["applicant"], serial, {"version": 1, "image": signature_data_url()}, "h5")
+    assert twice.value.code == "already_signed"
+    await handling.decide(ctx, MEDIATOR, serial, "revise_agreement", {})
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["status"] == "mediating" and doc["agreement"]["signatures"] == []
+    assert doc["agreement_voided"][0]["signatures"][0]["role"] == "applicant"
+    await draft(ctx, MEDIATOR, serial, due_in(ctx, 20))
+    with pytest.raises(Conflict) as stale:  # signing what the page showed before the revision
+        await signing.sign(ctx, blobs, who["respondent"], serial, {"version": 1, "image": signature_data_url()}, "mp")
+    assert stale.value.code == "agreement_revised" and stale.value.field == "version"
+    assert "作废" in stale.value.message
+    body = {"version": 2, "image": signature_data_url()}
+    view = await signing.sign(ctx, blobs, who["respondent"], serial, body, "mp")
+    assert view["missing"] == ["applicant", "mediator"]
+
+
+@pytest.mark.gen_test
+async def test_refusing_to_sign_ends_as_failed_with_that_reason_and_the_papers(ctx, clock, sms, blobs, sealed, papers):
+    serial, applicant, respondent_person = await drafted(ctx, sms)
+    who = signers(applicant, respondent_person)
+    doc = await signing.refuse(ctx, who["respondent"], serial, {"version": 1, "reason": "金额不同意"}, "h5")
+    assert doc["status"] == "failed" and doc["outcome"]["closure_reason"] == "refused_to_sign"
+    assert "被申请人拒绝签署调解协议：金额不同意" in doc["outcome"]["reason"]
+    issued = await documents.issue_end_papers(ctx, papers, serial)
+    assert [i.kind for i in issued] == ["termination_notice", "arbitration"]
+    listed = await documents.documents_for_party(ctx, applicant, serial)
+    assert {d["kind"] for d in listed} == {"termination_notice", "arbitration"}
+    with pytest.raises(Conflict):
+        await signing.sign(ctx, blobs, who["applicant"], serial, {"version": 1, "image": signature_data_url()}, "h5")
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_signed_agreement_is_rendered_with_the_signatures_and_the_seal(ctx, clock, sms, blobs, sealed,
+                                                                                papers):  # fmt: skip
+    serial, applicant, respondent_person = await drafted(ctx, sms)
+    who = signers(applicant, respondent_person)
+    for stroke, role in enumerate(("applicant", "respondent", "mediator")):
+        await signing.sign(ctx, blobs, who[role], serial, {"version": 1, "image": signature_data_url(stroke)}, "h5")
+    issued = await documents.issue_for_party(ctx, papers, respondent_person, serial, "agreement", "mp")
+    file = await documents.document_for_party(ctx, blobs, applicant, serial, issued.id)  # offered to both parties
+    doc = docx.Document(io.BytesIO(file.data))
+    table = doc.tables[0]
+    blobs_in = {}
+    for r, c, name in ((0, 0, "applicant"), (0, 1, "respondent"), (2, 0, "mediator"), (2, 1, "seal")):
+        [blip] = table.rows[r].cells[c]._tc.xpath(".//a:blip")
+        rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
+        blobs_in[name] = doc.part.related_parts[rid].blob
+    case = await ctx.db["cases"].find_one({"_id": serial})
+    signed = {s["role"]: s for s in case["outcome"]["agreement"]["signatures"]}
+    for role in ("applicant", "respondent", "mediator"):
+        assert blobs_in[role] == await blobs.read(signed[role]["blob_id"])
+    assert Image.open(io.BytesIO(blobs_in["seal"])).size == Image.open(io.BytesIO(seal_png())).size
+    texts = "\n".join(p.text for p in doc.paragraphs)
+    effective = case["outcome"]["agreement"]["effective_date"]
+    from docgen.context import zh_date
+
+    assert f"生效日期为{zh_date(effective)}（最后一方签名时间" in texts  # the last signature's day and time
+
+
+@pytest.mark.gen_test
+async def test_only_a_centres_administrator_uploads_its_seal_and_only_an_image(ctx, blobs):
+    with pytest.raises(Forbidden):
+        await signing.upload_seal(ctx, blobs, MEDIATOR, "sh-city", seal_png())
+    with pytest.raises(Forbidden):
+        await signing.upload_seal(ctx, blobs, ADMIN, "sh-pudong", seal_png())
+    with pytest.raises(ValidationFailed) as not_image:
+        await signing.upload_seal(ctx, blobs, ADMIN, "sh-city", b"%PDF-1.4 not an image")
+    assert not_image.value.errors[0].field == "seal"
+    with pytest.raises(ServiceError) as too_large:
+        await signing.upload_seal(ctx, blobs, ADMIN, "sh-city", b"\x89PNG" + b"0" * (2 * 1024 * 1024))
+    assert too_large.value.status == 413
+    assert (await signing.upload_seal(ctx, blobs, ADMIN, "sh-city", seal_png()))["centre"] == "sh-city"
+    assert await signing.seal_png(ctx, blobs, "sh-city")

@@ -1,0 +1,137 @@
+"""Starting and stopping the real server (`python app.py`): default secrets said out loud, loopback only
+with one, and SIGTERM leaving no rendering worker or LibreOffice behind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import AsyncHTTPClient
+
+from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings
+from tests.conftest import MP_APP_ID, MP_SECRET, ROOT, server_environ
+from tests.samples import worker_body
+from tests.server_process import ServerProcess
+
+ADMIN = ("walk.root", "Root-Passw0rd-2026")
+
+
+def _dev_env(**extra: str) -> dict[str, str]:
+    """What a person who cloned the repository starts with: no key or secret set."""
+    return {"APP_ENV": "development", "MONGODB_URI": "mongomock://", **extra}
+
+
+def test_every_default_secret_is_named_in_a_warning_at_start(tmp_path: Path) -> None:
+    server = ServerProcess(_dev_env(), tmp_path / "server.log").start()
+    server.stop()
+    warnings = [line for line in server.log().splitlines() if " WARNING " in line and "DEFAULT SECRET" in line]
+    named = {re.search(r"DEFAULT SECRET (\w+)", line).group(1) for line in warnings}
+    assert named == set(DEFAULT_SECRET_RISKS)
+    assert any("COOKIE_SECRET" in line and "administrator" in line for line in warnings)
+
+
+def test_listening_beyond_loopback_with_a_default_secret_refuses_to_start(tmp_path: Path) -> None:
+    server = ServerProcess(_dev_env(LISTEN_ADDRESS="0.0.0.0"), tmp_path / "server.log").start(wait=False)
+    assert server.wait(30) == 2
+    assert "refusing to start: LISTEN_ADDRESS=0.0.0.0 with default secrets" in server.log()
+    assert "COOKIE_SECRET" in server.log()
+    # With every secret set, the same address is allowed (settings only: nothing listens here).
+    env = server_environ("http://127.0.0.1:9/", LISTEN_ADDRESS="0.0.0.0", WECHAT_TOKEN="t", CARD_CHANNEL_KEY="5a" * 16,
+                         CARD_SM2_PRIVATE_KEY="11" * 32, CARD_PLATFORM_PUBLIC_KEY="04" + "22" * 64)  # fmt: skip
+    assert load_settings(ROOT / "config.yaml", environ=env).default_secrets == ()
+    for loopback in ("127.0.0.1", "::1", "localhost"):
+        assert load_settings(ROOT / "config.yaml", environ=_dev_env(LISTEN_ADDRESS=loopback)).default_secrets
+    with pytest.raises(SettingsError, match="LISTEN_ADDRESS=192.0.2.10"):
+        load_settings(ROOT / "config.yaml", environ=_dev_env(LISTEN_ADDRESS="192.0.2.10"))
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below `pid` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_sigterm_stops_the_rendering_pool_and_libreoffice(wechat, tmp_path):
+    if not shutil.which("soffice") and not os.environ.get("REQUIRE_TEST_TOOLS"):
+        pytest.skip("LibreOffice is not installed (scripts/test.sh installs it)")
+    env = server_environ(wechat.base_url, str(tmp_path / "blobs"), MONGODB_URI=f"embedded:{tmp_path / 'db'}",
+                         BOOTSTRAP_ADMIN=":".join(ADMIN), WECHAT_MP_APP_ID=MP_APP_ID,
+                         WECHAT_MP_APP_SECRET=MP_SECRET)  # fmt: skip
+    server = ServerProcess(env, tmp_path / "server.log").start()
+    http = AsyncHTTPClient(force_instance=True)
+    base = server.base_url
+    try:
+        code = wechat.state.issue_code("openid-sigterm")
+        token = json.loads((await http.fetch(base + "/api/mp/session", method="POST", body=json.dumps({"code": code}),
+                                             headers={"Content-Type": "application/json"})).body)["token"]  # fmt: skip
+        made = await http.fetch(base + "/api/mp/applications", method="POST", headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": "sigterm-0001", "Content-Type": "application/json"},
+            body=json.dumps(worker_body() | {"evidence": []}, ensure_ascii=False))  # fmt: skip
+        serial = json.loads(made.body)["serial"]
+        login_page = await http.fetch(base + "/office/login")
+        xsrf = re.search(r"_xsrf=([^;]+)", login_page.headers["Set-Cookie"]).group(1)
+        signed = await http.fetch(base + "/office/login", method="POST", follow_redirects=False, raise_error=False,
+                                  headers={"Cookie": f"_xsrf={xsrf}"},
+                                  body=f"_xsrf={xsrf}&login={ADMIN[0]}&password={ADMIN[1]}")  # fmt: skip
+        cookies = {m.group(1): m.group(2) for h in signed.headers.get_list("Set-Cookie")
+                   if (m := re.match(r"([^=]+)=([^;]*)", h))}  # fmt: skip
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        made_doc = await http.fetch(base + f"/office/cases/{serial}/document", method="POST", follow_redirects=False,
+                                    raise_error=False, headers={"Cookie": cookie},
+                                    body=f"_xsrf={cookies['_xsrf']}&kind=application")  # fmt: skip
+        assert made_doc.code == 302, made_doc.body
+        page = (await http.fetch(base + f"/office/cases/{serial}", headers={"Cookie": cookie})).body.decode()
+        document_id = re.search(r"/office/documents/([0-9a-f]{32})", page).group(1)
+        pdf = asyncio.ensure_future(http.fetch(base + f"/office/documents/{document_id}?format=pdf",
+                                               headers={"Cookie": cookie}, raise_error=False, request_timeout=60))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the rendering workers and LibreOffice are running
+            below = _descendants(server.process.pid)
+            names = {Path(f"/proc/{p}/comm").read_text().strip() for p in below if _alive(p)}
+            if any(n.startswith(("soffice", "oosplash")) for n in names):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"LibreOffice never started: {names}")
+        assert len(below) >= 3, names  # two rendering workers and LibreOffice
+        server.signal(signal.SIGTERM)
+        assert await asyncio.get_running_loop().run_in_executor(None, server.wait, 30) == 0
+        await asyncio.gather(pdf, return_exceptions=True)
+        # Gone with the server, not whenever they finish on their own (a conversion takes seconds).
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and any(_alive(p) for p in below):
+            await asyncio.sleep(0.05)
+        assert not [p for p in below if _alive(p)], "orphans left after SIGTERM"
+        assert "stopped" in server.log()
+    finally:
+        server.kill()
+        http.close()
