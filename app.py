@@ -31,8 +31,10 @@ from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
+from services.directory import centres
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
+from services.notify.staff_messages import StaffMessageSender
 from settings import DEFAULT_PUBLIC_BASE_URL, DEFAULT_SECRET_RISKS, Settings, SettingsError, load_settings
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.sms import RecordingSms
@@ -151,7 +153,9 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms),
         deadline_watch=DeadlineWatch(ctx),
     )
+    services.staff_messages = StaffMessageSender(ctx, services.sms)
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
+    services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     return tornado.web.Application(
         ROUTES,
         services=services,
@@ -168,9 +172,17 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
 
 
+def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
+    """The cause list a centre files under, from this process's snapshot of the directory."""
+    known = centres.cached(ctx)
+    centre = known.get(centre_id) if known else None
+    return centre.taxonomy if centre else None
+
+
 async def start(app: tornado.web.Application) -> None:
-    """Work done once before serving: the indexes; the token bridge learns the serving loop; on the
-    durable embedded engine (this process alone holds its folder), files left by a crash are removed."""
+    """Work done once before serving: the indexes, the centres of a fresh database; the token bridge
+    learns the serving loop; on the durable embedded engine (this process alone holds its folder),
+    files left by a crash are removed."""
     services = app.settings["services"]
     services.token_bridge.bind(asyncio.get_running_loop())
     settings = services.ctx.settings
@@ -181,6 +193,8 @@ async def start(app: tornado.web.Application) -> None:
         if removed:
             log.warning("removed %d unfinished upload or blob file(s) left by an earlier process", removed)
     await ensure_indexes(services.ctx.db)
+    await centres.seed(services.ctx)
+    await centres.directory(services.ctx)
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
         if created:
@@ -188,6 +202,7 @@ async def start(app: tornado.web.Application) -> None:
     if services.ctx.settings.notifications.sender_enabled:
         services.notification_sender.start()  # after the indexes: its pass reads cases by outbox_due_at
         services.deadline_watch.start()
+        services.staff_messages.start()
 
 
 async def close(app: tornado.web.Application) -> None:
@@ -197,6 +212,7 @@ async def close(app: tornado.web.Application) -> None:
     services.renderers.close()
     await services.pdf.close()
     await services.deadline_watch.stop()
+    await services.staff_messages.stop()
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()

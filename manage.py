@@ -2,6 +2,8 @@
 
 `python manage.py create-admin --login admin --name 管理员 --centre sh-city`: the first system administrator;
 `python manage.py menu show|publish [--config]`: the official account's menu from configuration.
+`python manage.py recount [--repair] [--config]`: count the statistics again from the cases, compare with the
+counters the case writer keeps, and (with --repair) write the differences over them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ import getpass
 import json
 import os
 import sys
+import time
 
 from pymongo.errors import ConnectionFailure
 
 from app import service_context, wechat_clients
 from services.accounts.staff import create_first_admin, password_problems
+from services.cases import counters
 from services.core.errors import ServiceError
+from services.directory import centres
 from settings import Settings, SettingsError, load_settings
 from store import StoreError
 from store.indexes import ensure_indexes
@@ -29,6 +34,12 @@ EMBEDDED_REFUSAL = (
     "an administrator created here would vanish when this command exits. Point MONGODB_URI at a MongoDB or\n"
     "at the durable embedded engine (embedded:var/db, while the server is stopped), or start the server with\n"
     "BOOTSTRAP_ADMIN=login:password to create the first administrator inside the server's own process."
+)
+
+RECOUNT_REFUSAL = (
+    "refusing: MONGODB_URI is the memory-only engine (mongomock://), whose data lives in one process only: a\n"
+    "recount here would count a fresh, empty store. Point MONGODB_URI at a MongoDB or at the durable embedded\n"
+    "engine (embedded:var/db, while the server is stopped)."
 )
 
 
@@ -48,6 +59,7 @@ async def create_admin(settings: Settings, login: str, name: str, centre_id: str
     client, ctx = service_context(settings)
     try:
         await ensure_indexes(ctx.db)
+        await centres.seed(ctx)  # a fresh database: config.yaml's centres (an existing one keeps its own)
         await create_first_admin(ctx, login, name, centre_id, password)
     finally:
         ctx.executor.shutdown(wait=False)
@@ -84,6 +96,23 @@ def menu_command(settings: Settings, action: str) -> int:
     return 0
 
 
+async def recount_command(settings: Settings, repair: bool) -> int:
+    """Recount from the cases; 0 when the counters agree (or were repaired), 1 when they differ."""
+    client, ctx = service_context(settings)
+    try:
+        began = time.perf_counter()
+        report = await counters.recount(ctx, repair=repair)
+        seconds = time.perf_counter() - began
+    finally:
+        ctx.executor.shutdown(wait=False)
+        await client.close()
+    print(f"recounted {report['case_count']} cases into {report['buckets']} counters in {seconds:.1f} s; "
+          f"{len(report['differing'])} differ{' (repaired)' if repair and report['differing'] else ''}")  # fmt: skip
+    for bucket in report["differing"][:20]:
+        print(f"  {bucket}")
+    return 0 if repair or not report["differing"] else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Administration commands of the mediation backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     menu = commands.add_parser("menu", help="show or publish the official account's menu (config.yaml wechat_menu)")
     menu.add_argument("action", choices=["show", "publish"])
     menu.add_argument("--config", default="config.yaml")
+    recount_parser = commands.add_parser("recount", help="recount the statistics from the cases and compare")
+    recount_parser.add_argument("--repair", action="store_true", help="write the recount over counters that differ")
+    recount_parser.add_argument("--config", default="config.yaml")
     args = parser.parse_args(argv)
 
     try:
@@ -113,13 +145,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "menu":
         return menu_command(settings, args.action)
     if settings.mongodb_uri.startswith("mongomock://"):
-        print(EMBEDDED_REFUSAL, file=sys.stderr)
+        print(RECOUNT_REFUSAL if args.command == "recount" else EMBEDDED_REFUSAL, file=sys.stderr)
         return 2
+    if args.command == "recount":
+        return asyncio.run(recount_command(settings, args.repair))
     centre_id = args.centre or settings.default_centre
-    if not any(c.id == centre_id for c in settings.centres):
-        known = ", ".join(c.id for c in settings.centres)
-        print(f"error: unknown centre {centre_id!r} (config has: {known})", file=sys.stderr)
-        return 2
     password = read_password()
     problems = password_problems(password, args.login)
     if problems:  # checked before connecting, so a weak password costs no round trip

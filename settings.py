@@ -68,6 +68,8 @@ class Centre:
     templates_dir: str = ""  # the centre's own document templates (<kind>.docx); empty: docgen's defaults
     address: str = ""
     phone: str = ""
+    parent: str = ""  # the centre above (its id), which manages this one
+    courts: tuple[str, ...] = ()  # the courts that invited it
     # What the documents and the respondent's invitation need of a centre (read through
     # services/cases/centre_rules.py, the one place that knows where they are kept):
     basic_court: str = ""  # the basic court where the centre sits (judicial confirmation, 民事诉讼法 art. 205)
@@ -173,6 +175,8 @@ class Settings:
     sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
     sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
     sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
+    collective_window_days: int = 30  # config.yaml `collective:`: applications against one employer within this
+    collective_threshold: int = 10  # ... by this many workers with a common claim raise an alert (调解仲裁法 art. 7)
     uses_dev_secrets: bool = field(default=False)
     # Per client address and process (each call costs a call to WeChat, or an image and a call to the card
     # platform); config.yaml `client_rate_limits:`, RATE_LIMIT_* in the environment (benches lift them).
@@ -239,6 +243,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             templates_dir=str(Path(path).parent / c["templates_dir"]) if c.get("templates_dir") else "",
             address=c.get("address", ""),
             phone=c.get("phone", ""),
+            parent=c.get("parent", ""),
+            courts=tuple(c.get("courts", [])),
             basic_court=c.get("basic_court", ""),
             arbitration_commissions=tuple(
                 (str(k), str(v)) for k, v in (c.get("arbitration_commissions") or {}).items()
@@ -286,6 +292,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
+        collective_window_days=int((raw.get("collective") or {}).get("window_days", 30)),
+        collective_threshold=int((raw.get("collective") or {}).get("threshold", 10)),
         mp_sessions_per_client_per_minute=int(env.get(
             "RATE_LIMIT_MP_SESSIONS", (raw.get("client_rate_limits") or {}).get("mp_sessions_per_minute", 30))),
         card_tickets_per_client_per_minute=int(env.get(
@@ -435,6 +443,8 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("WECHAT_AES_KEY must be WeChat's EncodingAESKey: 43 base64 characters (32 bytes)")
     if settings.sms_provider not in ("standin", "none"):
         raise SettingsError(f"SMS_PROVIDER must be 'standin' or 'none', not {settings.sms_provider!r}")
+    if settings.collective_window_days < 1 or settings.collective_threshold < 2:
+        raise SettingsError("collective.window_days must be at least 1 and collective.threshold at least 2")
     if settings.sms_per_minute < 1 or settings.sms_per_day < 1:
         raise SettingsError("sms.max_per_minute and sms.max_per_day must be at least 1")
     if settings.default_secrets and not is_loopback(settings.listen_address):

@@ -31,6 +31,7 @@ async def bench(cases: int) -> None:
     from app import service_context
     from services.accounts.staff import StaffMember
     from services.cases import handling, respondent, signing
+    from services.directory import centres
     from services.intake.submission import submit_application
     from settings import load_settings
     from standins.sms import RecordingSms
@@ -48,6 +49,7 @@ async def bench(cases: int) -> None:
     counter = CommandCounter()
     client, ctx = service_context(settings, counter)
     await ensure_indexes(ctx.db)
+    await centres.seed(ctx)  # config.yaml's centres into the directory, as the server does at start
     blobs = LocalBlobStore(settings.blob_dir, BlobKeys(settings.data_keys, settings.current_key_version))
     sms = RecordingSms()
     mediator = StaffMember("bench.mediator", "调解员", "mediator", "sh-city")

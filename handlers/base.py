@@ -27,6 +27,7 @@ from services.core.ratelimit import ClientRateLimiter
 from services.core.text import has_lone_surrogate, without_unseen
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
+from services.notify.staff_messages import StaffMessageSender
 from store import defer_durability, durability_barrier
 from store.blobs import BlobStore
 from wechat.client import WeChatApi
@@ -63,6 +64,7 @@ class AppServices:
     card_ticket_limiter: ClientRateLimiter | None = None  # card login tickets per client
     notification_sender: NotificationSender | None = None  # started by app.start; woken by the case writer
     deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
+    staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
 
 
 def database_down(exc: BaseException) -> bool:

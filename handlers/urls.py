@@ -13,3 +13,4 @@ VERIFY_ID = r"(?P<document_id>[0-9a-f]{1,64})"  # as typed under a QR code (its 
 OFFICE_ACTION = r"(?P<action>[a-z_]+)"
 INVITATION_TOKEN = r"(?P<token>[A-Za-z0-9_-]{16,64})"  # the respondent's invitation (services/cases/respondent.py)
 PAPER_KIND = r"(?P<kind>[a-z_]{1,30})"  # a document kind a party makes with one tap
+CENTRE_ID = r"(?P<centre_id>[a-z0-9-]{1,40})"  # a mediation centre (services/directory/centres.py)

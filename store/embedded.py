@@ -24,8 +24,8 @@ import mongomock
 from bson import BSON
 from mongomock.collection import _validate_data_fields
 from mongomock.filtering import filter_applies
-from mongomock.helpers import patch_datetime_awareness_in_document
-from pymongo import ReturnDocument
+from mongomock.helpers import make_datetime_timezone_aware_in_document, patch_datetime_awareness_in_document
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from pymongo.results import InsertOneResult
 
@@ -211,6 +211,10 @@ class EmbeddedCursor:
 
     def _run(self) -> Iterator[dict]:
         if self._results is None:
+            by_ids = self._by_ids()
+            if by_ids is not None:
+                self._results = iter(by_ids)
+                return self._results
             page = self._page() if len(self._sort) == 1 and (self._limit or self._skip) else None
             if page is None:
                 cursor = self._collection.find(self._filter, self._projection, **self._kwargs)
@@ -220,6 +224,46 @@ class EmbeddedCursor:
                 page = list(cursor)
             self._results = iter(page)
         return self._results
+
+    def _by_ids(self) -> list[dict] | None:
+        """`{"_id": {"$in": ids}}` with an inclusion projection through sub-documents only (no sort, skip or
+        limit): the stored documents read by id and only the asked fields copied, where mongomock's general
+        projection costs several times the read (the statistics export reads 100,000 cases this way).
+        None, for mongomock's own path, for anything else, including a path that runs through an array."""
+        spec, projection = self._filter, self._projection
+        if self._sort or self._skip or self._limit or self._kwargs:
+            return None
+        if not isinstance(spec, dict) or set(spec) != {"_id"}:
+            return None
+        ids = spec["_id"].get("$in") if isinstance(spec["_id"], dict) and set(spec["_id"]) == {"$in"} else None
+        if not isinstance(ids, list) or not all(_scalar(i) for i in ids) or not isinstance(projection, dict):
+            return None
+        if projection.get("_id", 1) not in (1, True) or not all(v in (1, True) for v in projection.values()):
+            return None
+        paths = [p.split(".") for p in projection if p != "_id"]
+        documents = self._collection._store._documents
+        out = []
+        for doc_id in dict.fromkeys(ids):
+            stored = documents.get(doc_id)
+            if stored is None:
+                continue
+            copied: dict[str, Any] = {"_id": doc_id}
+            for parts in paths:
+                value: Any = stored
+                for part in parts:
+                    if isinstance(value, list):
+                        return None  # an array on the way: mongomock projects each element
+                    if not isinstance(value, dict) or part not in value:
+                        break
+                    value = value[part]
+                else:
+                    target = copied
+                    for part in parts[:-1]:
+                        target = target.setdefault(part, {})
+                    # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
+                    target[parts[-1]] = make_datetime_timezone_aware_in_document(value)
+            out.append(copied)
+        return out
 
     def _page(self) -> list[dict] | None:
         """The requested page, or None when the sort key's values are not of one comparable kind."""
@@ -390,6 +434,32 @@ class EmbeddedCollection:
         if result is not None or upsert:
             await self._journal([target if target is not None else (result or {}).get("_id")])
         return result
+
+    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
+        """Several updates in ONE command, as PyMongo sends a batch of them (UpdateOne only: what the store uses).
+
+        Each is applied in order; like MongoDB's, the batch is not atomic as a whole (the statistics counters
+        rely on each `$inc` alone). The result object is not reproduced: nothing reads it. On the durable engine
+        every update is encoded before any is applied, and the documents the batch changed are journaled
+        together: one wait for the disk, like any other write.
+        """
+        self._client.count()
+        for request in requests:
+            if not isinstance(request, UpdateOne):
+                raise NotImplementedError(f"embedded engine: {type(request).__name__} in bulk_write")
+            self._encodable(request._doc)
+        journaled = self._client.journal is not None
+        changed: list[Any] = []
+        for request in requests:
+            target = self._match_id(request._filter) if journaled else None
+            self._narrowing.updating(request._filter, request._doc, bool(request._upsert))
+            with self._narrowing.stale_on_error():
+                result = self._collection.update_one(request._filter, request._doc, upsert=bool(request._upsert))
+            if result.upserted_id is not None:
+                changed.append(result.upserted_id)
+            elif result.modified_count:
+                changed.append(target)
+        await self._journal(list(dict.fromkeys(changed)))
 
     async def delete_one(self, filter: Any) -> Any:
         self._client.count()

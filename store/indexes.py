@@ -15,7 +15,18 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
         ([("created_at", DESCENDING)], {"name": "recent"}),
         # The notification sender's pass: cases whose outbox is due (only those with one are indexed).
         ([("outbox_due_at", ASCENDING)], {"name": "outbox_due", "sparse": True}),
+        # The company file and the collective-dispute warning: an employer's cases, newest first.
+        ([("employer_key", ASCENDING), ("created_at", DESCENDING)], {"name": "by_employer"}),
+        # The person file: cases where a person's identity number appears, in any role (keyed hashes).
+        ([("id_hashes", ASCENDING)], {"name": "by_id_hash"}),
     ],
+    # Statistics counters (`_id` = centre|month|dimension): a mediator's buckets (rosters), and the rest by id.
+    "stats": [([("dim", ASCENDING)], {"name": "by_dimension"})],
+    # Collective-dispute alerts: open ones of a centre, an employer's.
+    "alerts": [([("centre_id", ASCENDING), ("state", ASCENDING)], {"name": "by_centre"}),
+               ([("employer_key", ASCENDING)], {"name": "by_employer"})],
+    # The audit trail, newest first, read by system administrators; kept (AUDIT_RETENTION_DAYS) at least 180 days.
+    "audit": [([("at", DESCENDING)], {"name": "recent"}), ([("serial", ASCENDING)], {"name": "by_case"})],
     "identities": [([("person_id", ASCENDING)], {"name": "by_person"})],
     # Portal (issue 6): accounts keyed by the ID number's lookup hash, one account per mobile too;
     # login tickets and SMS codes are short-lived (tickets kept an hour past expiry for support).

@@ -16,6 +16,7 @@ from tornado.httpclient import HTTPResponse
 
 from app import close, make_app, service_context, start
 from services.core.context import ServiceContext
+from services.directory import centres
 from settings import Settings, load_settings
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, is_embedded
@@ -105,6 +106,7 @@ def ctx(io_loop: Any, service_settings: Settings, db_commands: CommandCounter) -
     """What every service function needs, on a database of its own, with no server around it."""
     client, context = service_context(service_settings, db_commands)
     io_loop.run_sync(lambda: ensure_indexes(context.db))
+    io_loop.run_sync(lambda: centres.seed(context))  # config.yaml's centres, as the server seeds a fresh store
     yield context
 
     async def teardown() -> None:

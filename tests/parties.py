@@ -66,3 +66,17 @@ async def draft(ctx: Any, member: Any, serial: str, due: str, category: str = "w
     rows = [{"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000", "due_date": due, "method": "银行转账",
              "category": category}]  # fmt: skip
     return await handling.decide(ctx, member, serial, "draft_agreement", form, rows)
+
+
+async def settle_by_signing(ctx: Any, blobs: Any, sms: Any, member: Any, serial: str, applicant: str) -> dict[str, Any]:
+    """Take an accepted case to `settled` the lawful way: `member` drafts the agreement (12,000 due in ten days),
+    the respondent proves the invitation, and the respondent, the mediator (`member`) and the applicant sign; the
+    last signature settles it. Returns the agreement view of the last signature."""
+    await draft(ctx, member, serial, due_in(ctx, 10))
+    respondent_person = await claim_invitation(ctx, sms, serial)
+    image = {"version": 1, "image": signature_data_url()}
+    respondent_signer = signing.Signer("", respondent_person, f"h5:{respondent_person}")
+    await signing.sign(ctx, blobs, respondent_signer, serial, image, "h5")
+    await signing.sign(ctx, blobs, signing.Signer("mediator", member.login, f"office:{member.login}", member), serial,
+                       image, "backoffice")  # fmt: skip
+    return await signing.sign(ctx, blobs, signing.Signer("", applicant, f"h5:{applicant}"), serial, image, "h5")

@@ -22,7 +22,9 @@ def make_uscc(first17: str) -> str:
 
 
 WORKER_ID = make_resident_id("310115", "19900307", "001")  # Pudong, born 1990: odd sequence, a man
-COMPANY_USCC = make_uscc("91310115MA1K4ABCD")
+# Registered in Huangpu, like the sample domicile below: both route a worker's case to the city centre (no centre
+# serves Huangpu), by the region code, or by the credit code's region where a street names no place.
+COMPANY_USCC = make_uscc("91310101MA1K4ABCD")
 EMPLOYER_USCC = make_uscc("91310104MA1FR2XY3")
 CONTACT_ID = make_resident_id("310104", "19850612", "002")  # a woman
 EMPLOYEE_ID = make_resident_id("320102", "19950101", "013")  # a man
@@ -122,6 +124,22 @@ def wave1_worker_body() -> dict[str, Any]:
     for name in ("employment_ended", "dispute_known_on"):
         del body["claim"][name]
     del body["applicant"]["mailing_address"]
+    return body
+
+
+def with_street(party: dict[str, Any], street: str) -> dict[str, Any]:
+    """`party` with wave 1's free-text `street` in place of the structured domicile (routing by text then)."""
+    party.pop("address", None)
+    party["street"] = street
+    return party
+
+
+def ended_on(body: dict[str, Any], day: str = "2025-12-31") -> dict[str, Any]:
+    """`body` with the employment's end and the day the dispute became known on `day`: for histories filed on a
+    test clock before TODAY (neither may lie in the future of the filing)."""
+    for name in ("employment_ended", "dispute_known_on"):
+        if name in body["claim"]:
+            body["claim"][name] = day
     return body
 
 

@@ -1,5 +1,5 @@
 """The mediators' back office (`/office/`): staff signed in by password; errors on the office's own page."""
 
-from handlers.office import admin, case, queue, signin
+from handlers.office import admin, case, files, queue, rosters, signin, stats
 
-routes = [*queue.routes, *signin.routes, *case.routes, *admin.routes]
+routes = [*queue.routes, *signin.routes, *case.routes, *admin.routes, *rosters.routes, *stats.routes, *files.routes]

@@ -11,6 +11,7 @@ from i18n import text
 from services.accounts import staff
 from services.cases import signing
 from services.core.errors import ServiceError
+from services.directory import centres
 
 _DATES = re.compile(r"[\s,，、;；]+")
 
@@ -24,7 +25,7 @@ class StaffListHandler(OfficeHandler):
         accounts = await staff.list_staff(self.ctx, self.staff_member)
         self.render_page(
             "office/staff.html", status, accounts=accounts, errors=errors or [], done=done,
-            roles=staff.role_labels(), centres=self.ctx.settings.centres,
+            roles=staff.role_labels(), centres=await staff.staffable_centres(self.ctx, self.staff_member),
         )  # fmt: skip
 
     @tornado.web.authenticated
@@ -98,7 +99,7 @@ class SealHandler(OfficeHandler):
         centre = self.get_argument("centre", "") or self.staff_member.centre_id
         seal = await signing.seal_info(self.ctx, centre)
         self.render_page("office/seal.html", status, centre=centre, seal=seal, errors=errors or [], done=done,
-                         centres=self.ctx.settings.centres)  # fmt: skip
+                         centres=[c for c in (await centres.directory(self.ctx)).centres if c.active])  # fmt: skip
 
     @tornado.web.authenticated
     async def post(self) -> None:

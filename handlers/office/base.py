@@ -7,6 +7,7 @@ from typing import Any
 from handlers.pages import COOKIE_FLAGS, PageHandler
 from services.accounts import staff, web_sessions
 from services.accounts.staff import StaffMember
+from services.cases import collective
 
 STAFF_COOKIE = "office_session"
 
@@ -16,6 +17,11 @@ class OfficeHandler(PageHandler):
     bites at once; the session's idle and absolute limits are web_sessions.STAFF's."""
 
     error_template = "office/error.html"
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.current_user is not None and self.request.method == "GET":  # the banner of every page
+            self.alerts_banner = await collective.open_count(self.ctx, self.current_user)
 
     async def read_session(self) -> StaffMember | None:
         value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=web_sessions.STAFF.idle_days)
@@ -37,5 +43,7 @@ class OfficeHandler(PageHandler):
         assert self.current_user is not None, "use @tornado.web.authenticated"
         return self.current_user
 
+    alerts_banner = 0  # open collective-dispute alerts an administrator sees (set in prepare)
+
     def page_values(self) -> dict[str, Any]:
-        return super().page_values() | {"member": self.current_user}
+        return super().page_values() | {"member": self.current_user, "alerts_banner": self.alerts_banner}

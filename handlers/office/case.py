@@ -7,7 +7,7 @@ import tornado.web
 from handlers.downloads import requested_format, send_document, send_download
 from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
-from services.cases import clarification, documents, handling, queue, signing
+from services.cases import clarification, documents, handling, queue, signing, transfer
 from services.core.errors import ServiceError
 from services.intake import evidence
 
@@ -26,6 +26,7 @@ class CaseHandler(OfficeHandler):
             kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
             mediators=await queue.mediators_of(self.ctx, case["centre_id"]), categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
+            transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
         )  # fmt: skip
 
 
@@ -57,6 +58,8 @@ class CaseActionHandler(CaseHandler):
                 rows = [{"cause_code": c, "text": t, "amount": a}
                         for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)]
                 await clarification.push_clarified(self.ctx, self.services.taxonomies, member, serial, rows)
+            elif action == "transfer":
+                await transfer.transfer(self.ctx, member, serial, arg("centre", ""), arg("reason", ""))
             elif action == "assign":
                 await handling.assign(self.ctx, member, serial, arg("mediator", ""))
             elif action == "document":

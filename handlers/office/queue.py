@@ -18,7 +18,8 @@ class QueueHandler(OfficeHandler):
         self.render_page(
             "office/queue.html", result=result, filters=filters, statuses=workflow.status_labels(self.language),
             causes=self.services.taxonomies.for_centre(centre).first_level,
-            mediators=await queue.mediators_of(self.ctx, centre), centres=self.ctx.settings.centres,
+            mediators=await queue.mediators_of(self.ctx, centre),
+            centres=await queue.filter_centres(self.ctx, self.staff_member),
             query={k: v for k, v in query.items() if k != "page"},
         )  # fmt: skip
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
+from services.accounts import rosters
 from services.cases.progress import check_progress
+from services.cases.taxonomy import taxonomy_for
 from services.directory import regions
 
 
@@ -23,9 +25,9 @@ class ProgressHandler(ApiHandler):
 class TaxonomyHandler(ApiHandler):
     """`GET /api/taxonomy?centre=…`: a centre's two-level cause list (the default centre's without one)."""
 
-    def get(self) -> None:
+    async def get(self) -> None:
         centre_id = self.get_query_argument("centre", "") or self.ctx.settings.default_centre
-        taxonomy = self.services.taxonomies.for_centre(centre_id)
+        taxonomy = await taxonomy_for(self.ctx, self.services.taxonomies, centre_id)
         # Public and fixed until the next start: let browsers and the mini-program keep it a while.
         self.set_header("Cache-Control", "public, max-age=300")
         self.send_json(taxonomy.as_json())
@@ -39,6 +41,14 @@ class RegionsHandler(ApiHandler):
         self.send_json(regions.children_of(self.get_query_argument("parent", "")))
 
 
+class CentresHandler(ApiHandler):
+    """`GET /api/centres`: the active mediation centres, their regions, address, phone and inviting courts."""
+
+    async def get(self) -> None:
+        self.set_header("Cache-Control", "public, max-age=60")
+        self.send_json(await rosters.public_centres(self.ctx))
+
+
 class OpenApiHandler(ApiHandler):
     def get(self) -> None:
         self.send_json(openapi_document())
@@ -48,5 +58,6 @@ routes = [
     (r"/api/progress", ProgressHandler),
     (r"/api/taxonomy", TaxonomyHandler),
     (r"/api/regions", RegionsHandler),
+    (r"/api/centres", CentresHandler),
     (r"/api/openapi.json", OpenApiHandler),
 ]

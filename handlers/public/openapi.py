@@ -345,6 +345,32 @@ def _document() -> dict[str, Any]:
                         },
                     },
                 },
+                "Centres": {
+                    "type": "object",
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "level": {"type": "string", "enum": ["province", "city", "district", "township",
+                                                                         "enterprise", "industry"]},
+                                    "parent_id": {"type": "string", "nullable": True,
+                                                  "description": "the centre above, which manages this one"},
+                                    "regions": {"type": "array", "description": "GB/T 2260 regions it serves",
+                                                "items": {"type": "object", "properties": {
+                                                    "code": {"type": "string"}, "name": {"type": "string"}}}},
+                                    "address": {"type": "string"},
+                                    "phone": {"type": "string"},
+                                    "courts": {"type": "array", "items": {"type": "string"},
+                                               "description": "the courts that invited it (特邀调解)"},
+                                },
+                            },
+                        },
+                    },
+                },
                 "Taxonomy": {
                     "type": "object",
                     "properties": {
@@ -615,6 +641,12 @@ def _document() -> dict[str, Any]:
                     "parameters": [{"name": "parent", "in": "query", "required": False,
                                     "schema": {"type": "string", "pattern": "^(\\d{6}|\\d{9})$"}}],
                     "responses": _responses("200", {"$ref": "#/components/schemas/Regions"}, "the children", "422"),
+                }
+            },
+            "/api/centres": {
+                "get": {
+                    "summary": "The active mediation centres: level, the centre above, regions served, address, phone",
+                    "responses": _responses("200", {"$ref": "#/components/schemas/Centres"}, "the centres", "503"),
                 }
             },
             "/api/taxonomy": {

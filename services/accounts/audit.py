@@ -1,12 +1,18 @@
-"""The audit trail: which staff member saw which case's personal numbers in clear, and when."""
+"""The audit trail: who saw (a number revealed, a document or evidence downloaded, a file viewed) or changed
+what (centres, mediators' records), and when; readable and exportable by system administrators."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from services.accounts.staff import StaffMember
-from services.core.context import ServiceContext
+from i18n import msg
+from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.errors import ServiceError, invalid
 
 
 async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, **details: Any) -> None:
@@ -15,3 +21,77 @@ async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: 
         "_id": uuid.uuid4().hex, "at": ctx.clock(), "who": member.login, "role": member.role,
         "action": action, "serial": serial, **details,
     })  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the trail: system administrators only. Records are never deleted by the service (kept well beyond
+# the 180 days asked for); an operator may add a TTL index on `at` longer than that.
+
+PAGE = 200
+MAX_EXPORT = 100_000
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    who: str = ""
+    action: str = ""
+    serial: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def parse_filter(query: Mapping[str, str]) -> AuditFilter:
+    def day(name: str) -> date | None:
+        value = (query.get(name) or "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise invalid(name, "invalid", "error.invalid.date") from None
+
+    return AuditFilter(who=(query.get("who") or "").strip().lower()[:32],
+                       action=(query.get("action") or "").strip()[:40], serial=(query.get("serial") or "").strip()[:20],
+                       date_from=day("from"), date_to=day("to"))  # fmt: skip
+
+
+def _query(filters: AuditFilter) -> dict[str, Any]:
+    query: dict[str, Any] = {}
+    for name in ("who", "action", "serial"):
+        if getattr(filters, name):
+            query[name] = getattr(filters, name)
+    at: dict[str, Any] = {}
+    if filters.date_from:
+        at["$gte"] = datetime.combine(filters.date_from, time(), SHANGHAI).astimezone(UTC)
+    if filters.date_to:
+        at["$lt"] = datetime.combine(filters.date_to + timedelta(days=1), time(), SHANGHAI).astimezone(UTC)
+    if at:
+        query["at"] = at
+    return query
+
+
+def _check_reader(member: StaffMember) -> None:
+    if member.role != SYSTEM_ADMIN:
+        raise ServiceError(403, "forbidden", msg("error.forbidden.audit"))
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    details = {k: v for k, v in record.items() if k not in ("_id", "at", "who", "role", "action", "serial")}
+    return {"at": shanghai_iso(record["at"]), "who": record["who"], "role": record.get("role", ""),
+            "action": record["action"], "serial": record.get("serial", ""),
+            "details": ", ".join(f"{k}={v}" for k, v in sorted(details.items()))}  # fmt: skip
+
+
+async def search(ctx: ServiceContext, member: StaffMember, filters: AuditFilter) -> list[dict[str, Any]]:
+    """The newest records matching the filters (a page of PAGE); who saw or changed what, when."""
+    _check_reader(member)
+    docs = await ctx.db["audit"].find(_query(filters)).sort("at", -1).limit(PAGE).to_list(PAGE)
+    return [_row(d) for d in docs]
+
+
+async def export_rows(ctx: ServiceContext, member: StaffMember, filters: AuditFilter) -> list[list[str]]:
+    """Every matching record (up to MAX_EXPORT) as rows for a spreadsheet; the export itself is recorded."""
+    _check_reader(member)
+    docs = await ctx.db["audit"].find(_query(filters)).sort("at", -1).limit(MAX_EXPORT).to_list(MAX_EXPORT)
+    await record(ctx, member, "audit_export", "", rows=len(docs))
+    return [[r["at"], r["who"], r["role"], r["action"], r["serial"], r["details"]] for r in map(_row, docs)]

@@ -27,6 +27,7 @@ from services.core.errors import (
 from services.core.personal_data import mask_phone
 from services.core.text import one_line
 from services.core.work_calendar import YearCalendar, get_year_calendar, set_year_calendar
+from services.directory import centres
 from settings import SettingsError
 
 MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN = "mediator", "centre_admin", "system_admin"
@@ -67,16 +68,45 @@ class StaffMember:
     session_stamp: str = field(default="", compare=False, repr=False)
 
 
-def can_see_centre(member: StaffMember, centre_id: str) -> bool:
-    """System administrators see every centre; everyone else only their own."""
-    return member.role == SYSTEM_ADMIN or member.centre_id == centre_id
+async def visible_centres(ctx: ServiceContext, member: StaffMember) -> set[str] | None:
+    """The centres whose cases `member` sees: None for every centre (system administrators); a centre
+    administrator their centre and every centre below it (a district's townships); a mediator their own."""
+    if member.role == SYSTEM_ADMIN:
+        return None
+    if member.role == CENTRE_ADMIN:
+        return (await centres.directory(ctx)).subtree(member.centre_id)
+    return {member.centre_id}
 
 
-def can_manage(actor: StaffMember, role: str, centre_id: str) -> bool:
-    """Whether `actor` may create, reset or (de)activate an account of `role` at `centre_id`."""
+async def sees_centre(ctx: ServiceContext, member: StaffMember, centre_id: str) -> bool:
+    """Whether `member` sees the cases (and staff) of `centre_id`; reads the directory only when it must."""
+    if member.role == SYSTEM_ADMIN or member.centre_id == centre_id:
+        return True
+    visible = await visible_centres(ctx, member)
+    return visible is None or centre_id in visible
+
+
+def centre_filter(visible: set[str] | None, field_name: str = "centre.id") -> dict[str, Any]:
+    """The query fragment of `visible_centres` (an equality where one centre, so an index serves it)."""
+    if visible is None:
+        return {}
+    if len(visible) == 1:
+        return {field_name: next(iter(visible))}
+    return {field_name: {"$in": sorted(visible)}}
+
+
+async def can_manage(ctx: ServiceContext, actor: StaffMember, role: str, centre_id: str) -> bool:
+    """Whether `actor` may create, reset or (de)activate an account of `role` at `centre_id`: system
+    administrators anyone; a centre administrator the mediators of their centre and of the centres below
+    it, and the administrators of the centres below (a city administrator staffs its districts)."""
     if actor.role == SYSTEM_ADMIN:
         return True
-    return actor.role == CENTRE_ADMIN and role == MEDIATOR and centre_id == actor.centre_id
+    if actor.role != CENTRE_ADMIN:
+        return False
+    if role == MEDIATOR and centre_id == actor.centre_id:
+        return True
+    below = (await centres.directory(ctx)).is_below(centre_id, actor.centre_id)
+    return below and role in (MEDIATOR, CENTRE_ADMIN)
 
 
 def normalise_login(login: str) -> str:
@@ -152,7 +182,9 @@ async def session_member(ctx: ServiceContext, session: str) -> StaffMember | Non
     return _member(doc)
 
 
-def _check_account_fields(ctx: ServiceContext, login: str, name: str, role: str, centre_id: str) -> list[FieldError]:
+async def _check_account_fields(
+    ctx: ServiceContext, login: str, name: str, role: str, centre_id: str
+) -> list[FieldError]:
     problems = []
     if not LOGIN_PATTERN.match(login):
         problems.append(field_error("login", "invalid_login"))
@@ -160,7 +192,8 @@ def _check_account_fields(ctx: ServiceContext, login: str, name: str, role: str,
         problems.append(field_error("name", "invalid_name", "error.invalid_name.staff", length=MAX_NAME_LENGTH))
     if role not in ROLES:
         problems.append(field_error("role", "invalid_role"))
-    if not any(c.id == centre_id for c in ctx.settings.centres):
+    centre = (await centres.directory(ctx)).get(centre_id)
+    if centre is None or not centre.active:
         problems.append(field_error("centre_id", "unknown_centre", centre=centre_id))
     return problems
 
@@ -182,9 +215,9 @@ async def create_staff(
 ) -> StaffMember:
     """Create an account; `actor` None only for the first administrator (manage.py, bootstrap)."""
     login, name = normalise_login(login), one_line(name)
-    if actor is not None and not can_manage(actor, role, centre_id):
+    if actor is not None and not await can_manage(ctx, actor, role, centre_id):
         raise _forbidden("create_mediator" if actor.role == CENTRE_ADMIN else "create_staff")
-    problems = _check_account_fields(ctx, login, name, role, centre_id)
+    problems = await _check_account_fields(ctx, login, name, role, centre_id)
     phone = re.sub(r"[\s-]", "", phone or "")
     if phone and not PHONE_PATTERN.match(phone):
         problems.append(field_error("phone", "invalid_phone"))
@@ -215,16 +248,13 @@ async def create_staff(
 
 
 async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, Any]]:
-    """The accounts `actor` manages: all for a system administrator, their centre's for a centre admin."""
-    if actor.role == SYSTEM_ADMIN:
-        query: dict[str, Any] = {}
-    elif actor.role == CENTRE_ADMIN:
-        query = {"centre_id": actor.centre_id}
-    else:
+    """The accounts `actor` manages: all for a system administrator; a centre admin's centre and those below."""
+    if actor.role not in (SYSTEM_ADMIN, CENTRE_ADMIN):
         raise _forbidden()
+    query = centre_filter(await visible_centres(ctx, actor), "centre_id")
     now = ctx.clock()
     docs = await ctx.db["staff"].find(query, {"password_hash": 0}).sort([("centre_id", 1), ("_id", 1)]).to_list()
-    centres = {c.id: c for c in ctx.settings.centres}
+    known = await centres.directory(ctx)
     return [
         {
             "login": d["_id"],
@@ -232,7 +262,7 @@ async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, 
             "role": d["role"],
             "role_label": role_label(d["role"]),
             "centre_id": d["centre_id"],
-            "centre_name": centres[d["centre_id"]].name if d["centre_id"] in centres else d["centre_id"],
+            "centre_name": centre.name if (centre := known.get(d["centre_id"])) else d["centre_id"],
             "phone": (d.get("phone") or {}).get("masked", ""),
             "active": d.get("active", False),
             "locked": is_locked(d, now),
@@ -243,18 +273,26 @@ async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, 
     ]
 
 
+async def staffable_centres(ctx: ServiceContext, actor: StaffMember) -> list[centres.Centre]:
+    """The active centres `actor` may create accounts at (the staff page's choice of centre)."""
+    known = await centres.directory(ctx)
+    visible = await visible_centres(ctx, actor)
+    return [c for c in known.centres if c.active and (visible is None or c.id in visible)]
+
+
 async def password_helpers(ctx: ServiceContext) -> tuple[list[dict[str, Any]], list[str]]:
-    """Who resets a forgotten password, for the sign-in page's help: each centre with the names of its
-    active administrators and its public phone, and the system administrators' names."""
+    """Who resets a forgotten password, for the sign-in page's help: each active centre of the directory
+    with the names of its active administrators and its public phone, and the system administrators' names."""
     docs = await ctx.db["staff"].find(
         {"role": {"$in": [CENTRE_ADMIN, SYSTEM_ADMIN]}, "active": True}, {"name": 1, "role": 1, "centre_id": 1}
     ).to_list(None)
-    centres = [
+    known = await centres.directory(ctx)
+    helpers = [
         {"name": c.name, "phone": c.phone,
          "admins": sorted(d["name"] for d in docs if d["role"] == CENTRE_ADMIN and d["centre_id"] == c.id)}
-        for c in ctx.settings.centres
+        for c in known.centres if c.active
     ]  # fmt: skip
-    return centres, sorted(d["name"] for d in docs if d["role"] == SYSTEM_ADMIN)
+    return helpers, sorted(d["name"] for d in docs if d["role"] == SYSTEM_ADMIN)
 
 
 async def _managed_account(ctx: ServiceContext, actor: StaffMember, login: str) -> dict[str, Any]:
@@ -262,9 +300,9 @@ async def _managed_account(ctx: ServiceContext, actor: StaffMember, login: str) 
     if actor.role not in (SYSTEM_ADMIN, CENTRE_ADMIN):
         raise _forbidden()
     doc = await ctx.db["staff"].find_one({"_id": normalise_login(login)}, {"role": 1, "centre_id": 1})
-    if doc is None or not can_see_centre(actor, doc["centre_id"]):
+    if doc is None or not await sees_centre(ctx, actor, doc["centre_id"]):
         raise ServiceError(404, "staff_not_found", login=login)
-    if not can_manage(actor, doc["role"], doc["centre_id"]):
+    if not await can_manage(ctx, actor, doc["role"], doc["centre_id"]):
         raise _forbidden()
     return doc
 

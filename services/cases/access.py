@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from i18n import msg
-from services.accounts.staff import StaffMember, can_see_centre
+from services.accounts.staff import StaffMember, sees_centre
 from services.core.context import ServiceContext
 from services.core.errors import NotFound
 
@@ -18,10 +18,10 @@ from services.core.errors import NotFound
 async def for_staff(
     ctx: ServiceContext, member: StaffMember, serial: str, projection: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The case if the member's centre holds it (a system administrator: any centre)."""
+    """The case if the member sees its centre (an administrator: also the centres below; system: any)."""
     fields = None if projection is None else projection | {"centre": 1}
     doc = await ctx.db["cases"].find_one({"_id": serial}, fields)
-    if doc is None or not can_see_centre(member, doc["centre"]["id"]):
+    if doc is None or not await sees_centre(ctx, member, doc["centre"]["id"]):
         raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     return doc
 

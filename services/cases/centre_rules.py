@@ -1,6 +1,9 @@
-"""What the law and the documents need of a centre, read in one place so it can move (centres become data).
+"""What the law and the documents need of a centre, read in one place: the centre's data in the directory.
 
-Today these are fields of settings.Centre (config.yaml); `rules_of` is the one function that reads them.
+Centres are data (services/directory/centres.py): config.yaml's per-centre fields (`basic_court`,
+`arbitration_commissions`, `respondent_answer_days`, `invite_respondent_on`) seed the centre's `settings` in the
+database, and `rules_of` is the one function that reads them there; a centre made later by an administrator
+has the defaults.
 """
 
 from __future__ import annotations
@@ -11,7 +14,11 @@ from typing import Any
 
 from i18n import text
 from services.core.context import ServiceContext
+from services.directory import centres
 from services.directory.regions import regions
+
+DEFAULT_ANSWER_DAYS = 5
+INVITE_WHEN = ("accept", "submit")
 
 
 @dataclass(frozen=True)
@@ -23,13 +30,24 @@ class CentreRules:
     region_codes: tuple[str, ...]
 
 
-def rules_of(ctx: ServiceContext, centre_id: str) -> CentreRules:
-    """The rules of a centre; a centre no longer configured keeps the defaults (its old cases stay readable)."""
-    centre = next((c for c in ctx.settings.centres if c.id == centre_id), None)
+async def rules_of(ctx: ServiceContext, centre_id: str) -> CentreRules:
+    """The rules of a centre from the directory (this process's snapshot); a centre no longer known keeps the
+    defaults (its old cases stay readable). Without a court of its own, the basic court of the county it serves."""
+    centre = (await centres.directory(ctx)).get(centre_id)
     if centre is None:
-        return CentreRules("", {}, 5, "accept", ())
-    return CentreRules(centre.basic_court, dict(centre.arbitration_commissions), centre.respondent_answer_days,
-                       centre.invite_respondent_on, centre.region_codes)  # fmt: skip
+        return CentreRules("", {}, DEFAULT_ANSWER_DAYS, "accept", ())
+    own = centre.settings
+    commissions = own.get("arbitration_commissions") or {}
+    days = own.get("respondent_answer_days")
+    invite = own.get("invite_respondent_on")
+    court = own.get("basic_court") or next(filter(None, map(basic_court_of_region, centre.region_codes)), "")
+    return CentreRules(
+        basic_court=str(court),
+        arbitration_commissions={str(k): str(v) for k, v in dict(commissions).items()},  # a mapping, or its pairs
+        respondent_answer_days=int(days) if isinstance(days, int) and days > 0 else DEFAULT_ANSWER_DAYS,
+        invite_respondent_on=invite if invite in INVITE_WHEN else "accept",
+        region_codes=centre.region_codes,
+    )
 
 
 def county_of(code: str | None) -> str:
@@ -44,11 +62,11 @@ def case_region(doc: Mapping[str, Any]) -> str:
     return county_of(address.get("region_code")) if isinstance(address, Mapping) else ""
 
 
-def arbitration_commission(ctx: ServiceContext, doc: Mapping[str, Any]) -> str:
+async def arbitration_commission(ctx: ServiceContext, doc: Mapping[str, Any]) -> str:
     """The arbitration commission of the case's region (劳动争议调解仲裁法 art. 21: where the contract is performed
     or the employer sits): one a centre configured for the region, else the county's own commission, else the
     centre's region's."""
-    rules = rules_of(ctx, doc["centre"]["id"])
+    rules = await rules_of(ctx, doc["centre"]["id"])
     for code in (case_region(doc), *rules.region_codes):
         if code in rules.arbitration_commissions:
             return rules.arbitration_commissions[code]

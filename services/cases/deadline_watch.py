@@ -29,8 +29,9 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     now = ctx.clock()
     calendar = await load_work_calendar(ctx)
     today = now.astimezone(SHANGHAI).date()
-    ids = [c.id for c in ctx.settings.centres]
-    # Each centre by its own calendar (its local holidays move its deadlines); any other by the national one.
+    # Each centre with entries of its own (local holidays move its deadlines; ids of the directory, whichever
+    # centre an administrator kept them for) by its calendar; every other centre by the national one.
+    ids = sorted(calendar.centres)
     scopes = [({"centre.id": i}, calendar.for_centre(i)) for i in ids] + [({"centre.id": {"$nin": ids}}, calendar)]
     docs: list[dict] = []
     for scope, centre_calendar in scopes:

@@ -17,7 +17,7 @@ from docgen import KINDS, DocgenError, DocumentRenderer, RenderedDocument, sm3_h
 from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
-from services.accounts.staff import StaffMember, can_see_centre
+from services.accounts.staff import StaffMember, sees_centre
 from services.cases import access, moves, signing, workflow
 from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
 from services.cases.limitation import limitation
@@ -26,6 +26,7 @@ from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError
 from services.core.personal_data import unseal_party
 from services.core.work_calendar import load_work_calendar
+from services.directory import centres
 from store.blobs import BlobStore
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -105,11 +106,11 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") 
     case["serial"] = doc["_id"]
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
     case["respondent"] = unseal_party(ctx.cipher, doc["respondent"], "respondent")
-    centre = next((c for c in ctx.settings.centres if c.id == doc["centre"]["id"]), None)
+    centre = (await centres.directory(ctx)).get(doc["centre"]["id"])
     case["centre"] = {"id": doc["centre"]["id"], "name": doc["centre"]["name"],
                       "address": centre.address if centre else "", "phone": centre.phone if centre else "",
-                      "basic_court": rules_of(ctx, doc["centre"]["id"]).basic_court}  # fmt: skip
-    case["arbitration_commission"] = arbitration_commission(ctx, doc)
+                      "basic_court": (await rules_of(ctx, doc["centre"]["id"])).basic_court}  # fmt: skip
+    case["arbitration_commission"] = await arbitration_commission(ctx, doc)
     case["debtor_court"] = basic_court_of_region(case_region(doc)) if doc["kind"] == "worker" else ""
     outcome = doc.get("outcome") or {}
     ended = outcome.get("at") if outcome.get("kind") in ("failed", "rejected") else None
@@ -312,7 +313,7 @@ async def document_for_staff(
     """A document of a case of the member's centre; every download is in the audit trail."""
     record = await ctx.db["documents"].find_one({"_id": document_id})
     doc = await ctx.db["cases"].find_one({"_id": record["serial"]}, {"centre": 1}) if record else None
-    if record is None or doc is None or not can_see_centre(member, doc["centre"]["id"]):
+    if record is None or doc is None or not await sees_centre(ctx, member, doc["centre"]["id"]):
         raise NotFound("document_not_found")
     file = await _file(blobs, record)
     # A document shows the parties' numbers in clear: recorded like a reveal, before the file leaves.

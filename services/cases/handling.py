@@ -52,6 +52,7 @@ async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator
         ctx, serial, "assign", _staff(member), CHANNEL, doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}},
         set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=[notice], note=mediator.name,
+        data={"mediator": mediator.login},
     )  # fmt: skip
     if updated is None:
         raise Conflict("case_closed", field="status")
@@ -104,7 +105,7 @@ async def decide(
     if move == "accept":
         notify = [applicant_notice(doc["owner_person_id"], "accept", f"/h5/cases/{serial}", now,
                                    [("serial", serial), ("status", msg("status.accepted"))])]  # fmt: skip
-        invited, invitations = respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
+        invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
         set_fields |= invited
         notify += invitations
     elif move == "decline":
@@ -148,7 +149,7 @@ async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
     doc = await access.for_staff(ctx, member, serial, DECIDE_PROJECTION | {"created_at": 1, "mediation_extended_to": 1})
     if doc["status"] in workflow.CLOSED:
         raise Conflict("case_closed", field="status")
-    calendar = await load_work_calendar(ctx)
+    calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])  # its own entries count too
     current = doc.get("mediation_extended_to") or mediation_deadline(doc["created_at"], calendar).due.isoformat()
     until = _extension_date(form.get("until", ""), current)
     consent = _text(form.get("consent", ""), "consent", "consent", MAX_REASON)

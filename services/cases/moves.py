@@ -7,6 +7,8 @@ A change is ONE conditional update, atomic on any engine and with nothing to rec
 - `create`: a new case; `write_outbox`: the sender's own bookkeeping of the notifications.
 Each appends its timeline event and the notifications it causes in the same update, and a write that
 adds a notification wakes the background sender through `ctx.wake_outbox` (no handler has to remember).
+Each keeps the statistics counters (services/cases/counters.py) with at most one more command, computed
+from the case as its write returned it.
 The sender's contract: notifications are only ever appended, except by `write_outbox`, which changes
 `outbox_rev` with them. tests/services/cases/test_single_writer.py fails if any other module writes `cases`.
 """
@@ -18,7 +20,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from services.cases import workflow
+from services.cases import counters, workflow
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, NotFound
 
@@ -27,13 +29,17 @@ Actor = tuple[str, str]  # (type, id): ("applicant", person id), ("staff", login
 
 
 def event(
-    at: datetime, actor: Actor, action: str, channel: str, status: str, note: str = ""
-) -> dict[str, Any]:
-    """One timeline entry: who did what, when, through which channel, and the status after it."""
+    at: datetime, actor: Actor, action: str, channel: str, status: str, note: str = "",
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """One timeline entry: who did what, when, through which channel, and the status after it; `data`: the
+    facts the event changed that the statistics count (a transfer's centres, an assigned mediator)."""
     entry = {"at": at, "actor": {"type": actor[0], "id": actor[1]}, "action": action, "channel": channel,
              "status": status}  # fmt: skip
     if note:
         entry["note"] = note
+    if data:
+        entry["data"] = data
     return entry
 
 
@@ -42,6 +48,7 @@ async def create(ctx: ServiceContext, doc: dict[str, Any]) -> None:
     if doc.get("notifications"):  # the sender's queue, as for any other write of a notification
         doc.setdefault("outbox_due_at", min(n["next_attempt_at"] for n in doc["notifications"]))
     await ctx.db[CASES].insert_one(doc)
+    await counters.created(ctx, doc)
     if doc.get("notifications"):
         ctx.wake_outbox()
 
@@ -79,6 +86,7 @@ async def apply_move(
     push_fields: dict[str, Any] | None = None,
     notify: list[dict[str, Any]] | None = None,
     note: str = "",
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One move of the table as one update conditional on the current status; the case after it.
 
@@ -88,7 +96,7 @@ async def apply_move(
     """
     move = workflow.MOVES[move_name]
     now = ctx.clock()
-    update = _update(now, event(now, actor, move_name, channel, move.target, note),
+    update = _update(now, event(now, actor, move_name, channel, move.target, note, data),
                      {"status": move.target, **(set_fields or {})}, push_fields, None, notify)  # fmt: skip
     where = {"_id": serial, **(scope or {}), **(when or {}), "status": {"$in": sorted(move.sources)}}
     updated = await ctx.db[CASES].find_one_and_update(where, update, return_document=ReturnDocument.AFTER)
@@ -98,6 +106,7 @@ async def apply_move(
             raise NotFound("case_not_found")
         label = workflow.status_label(current["status"])
         raise Conflict("move_not_allowed", field="status", current=label, move=move.label())
+    await counters.written(ctx, updated)
     if notify:
         ctx.wake_outbox()
     return updated
@@ -118,17 +127,19 @@ async def record_event(
     notify: list[dict[str, Any]] | None = None,
     note: str = "",
     projection: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """Something that happens to a case without moving it; None when `when` no longer holds.
 
     `status` is the status the event happened in (what the caller read, or required in `when`).
     """
     now = ctx.clock()
-    update = _update(now, event(now, actor, action, channel, status, note), set_fields, push_fields, inc_fields,
-                     notify)  # fmt: skip
+    update = _update(now, event(now, actor, action, channel, status, note, data), set_fields, push_fields,
+                     inc_fields, notify)  # fmt: skip
     updated = await ctx.db[CASES].find_one_and_update(
-        {"_id": serial, **(when or {})}, update, projection, return_document=ReturnDocument.AFTER
+        {"_id": serial, **(when or {})}, update, counters.projection(projection), return_document=ReturnDocument.AFTER
     )
+    await counters.written(ctx, updated)
     if updated is not None and notify:
         ctx.wake_outbox()
     return updated

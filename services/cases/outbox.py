@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from i18n import Msg, text, words
-from settings import Settings, SettingsError
+from settings import MessageTemplate, Settings, SettingsError
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
 APPLICANT, RESPONDENT = "applicant", "respondent"
+STAFF = "staff"  # an administrator, by SMS (services/notify/staff_messages.py), not through a case's outbox
 LINK = "link"  # every kind may fill a template key with the notification's link, made absolute (SMS texts)
 
 
@@ -54,14 +55,17 @@ KINDS: dict[str, Kind] = {
     "extended": _kind("serial due_date", *BOTH),
     "performance_check": _kind("serial due_date next_step", *BOTH),
     "breach": _kind("serial next_step", APPLICANT),
+    "transfer": _kind("serial centre", *BOTH),  # the case moved to another centre (services/cases/transfer.py)
+    "collective_alert": _kind("employer workers", STAFF),  # a collective-dispute warning (services/cases/collective.py)
 }
 
 
 def check_templates(settings: Settings) -> None:
     """Refuse a start where a kind has no template for a platform it is sent on, or a key names no line.
 
-    Every kind goes out as an official-account template message (and, where granted, a mini-program
-    subscribe message); kinds for respondents also by SMS, their first and sometimes only channel.
+    Every kind for a party goes out as an official-account template message (and, where granted, a
+    mini-program subscribe message); kinds for respondents also by SMS, their first and sometimes only
+    channel; kinds for staff by SMS only.
     """
     problems = []
     configured = settings.notifications.kinds
@@ -69,7 +73,8 @@ def check_templates(settings: Settings) -> None:
         problems.append(f"{name}: no such notification kind (known: {', '.join(KINDS)})")
     for name, kind in KINDS.items():
         templates = configured.get(name)
-        required = ["official_account"] + (["sms"] if RESPONDENT in kind.audience else [])
+        required = (["official_account"] if kind.audience & {APPLICANT, RESPONDENT} else []) + (
+            ["sms"] if kind.audience & {RESPONDENT, STAFF} else [])
         for platform in required:
             if templates is None or getattr(templates, platform) is None:
                 problems.append(f"{name}: no {platform} template")
@@ -119,6 +124,20 @@ def applicant_notice(
 ) -> dict[str, Any]:
     """A message to the case's applicant (the person who owns the case), in WeChat."""
     return notice(kind, {"type": APPLICANT, "person_id": owner_person_id}, link, now, lines)
+
+
+def staff_notice(
+    login: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
+) -> dict[str, Any]:
+    """A message to a staff member (by SMS to the phone on their account): the same shape as a party's."""
+    return notice(kind, {"type": STAFF, "login": login}, link, now, lines)
+
+
+def template_values(template: MessageTemplate, notification: Mapping[str, Any], base_url: str) -> dict[str, str]:
+    """Each key of a platform's template with the line the configuration names for it (the link made absolute)."""
+    lines = notification.get("lines") or {}
+    link = base_url + str(notification.get("link") or "/h5/cases")
+    return {key: link if line == LINK else str(lines.get(line, "")) for key, line in template.keys}
 
 
 def respondent_phone_field(case_kind: str) -> str:

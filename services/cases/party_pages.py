@@ -28,7 +28,7 @@ async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str)
     return {
         "case": case,
         "documents": await documents.case_documents(ctx, serial),
-        "deadline": await queue.applicant_deadline(ctx, case),
+        "deadline": await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
         "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(),
         "routes": [r.as_dict() for r in routes(doc, today, calendar)],
         "can_answer": role == "respondent" and not (case.get("respondent_access") or {}).get("answer")

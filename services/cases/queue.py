@@ -9,7 +9,7 @@ from typing import Any
 
 from i18n import catalogue, text
 from services.accounts import audit
-from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
 from services.cases import access, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
@@ -19,6 +19,7 @@ from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_
 from services.core.errors import NotFound, invalid
 from services.core.personal_data import SEALED_FIELDS, unseal_party
 from services.core.work_calendar import WorkCalendar, load_work_calendar
+from services.directory import centres
 
 QUEUE_PAGE_SIZE = 20
 MAX_QUEUE_PAGE = 100_000  # far beyond any queue; keeps `skip` inside what MongoDB accepts
@@ -42,7 +43,7 @@ class QueueFilter:
     mediator: str = ""  # a login, or "none" for unassigned
     overdue: bool = False
     page: int = 1
-    centre: str = ""  # system administrators: one centre's cases (empty: every centre)
+    centre: str = ""  # one of the centres the member sees (queue_scope); empty: all of them
 
 
 def parse_filter(query: Mapping[str, str]) -> QueueFilter:
@@ -52,7 +53,7 @@ def parse_filter(query: Mapping[str, str]) -> QueueFilter:
     return QueueFilter(
         status=query.get("status", ""), cause=query.get("cause", ""), mediator=query.get("mediator", ""),
         date_from=_date(query.get("from", ""), "from"), date_to=_date(query.get("to", ""), "to"),
-        overdue=query.get("overdue", "") == "1", page=page, centre=query.get("centre", ""),
+        overdue=query.get("overdue", "") == "1", page=page, centre=query.get("centre", "")[:40],
     )  # fmt: skip
 
 
@@ -69,23 +70,32 @@ def _date(value: str, field: str) -> date | None:
     return day
 
 
-def queue_scope(ctx: ServiceContext, member: StaffMember, centre: str) -> dict[str, Any]:
-    """Whose cases a queue shows: a system administrator's every centre's (or the one chosen), anyone
-    else's their own centre's (another centre asked for is refused)."""
-    if centre and not any(c.id == centre for c in ctx.settings.centres):
-        raise invalid("centre", "not_allowed", "error.not_allowed.centre")
-    if member.role == SYSTEM_ADMIN:
-        return {"centre.id": centre} if centre else {}
-    if centre and centre != member.centre_id:
-        raise invalid("centre", "not_allowed", "error.not_allowed.centre")
-    return {"centre.id": member.centre_id}
+async def queue_scope(ctx: ServiceContext, member: StaffMember, centre: str) -> dict[str, Any]:
+    """Whose cases a queue shows: those of every centre the member sees (staff.visible_centres: a system
+    administrator every centre, a centre administrator theirs and those below, a mediator their own), or of
+    the one chosen among them; a centre they do not see, or none of the directory's, is a field error."""
+    visible = await visible_centres(ctx, member)
+    if centre:
+        if centre not in await centres.directory(ctx) or (visible is not None and centre not in visible):
+            raise invalid("centre", "not_allowed", "error.not_allowed.centre")
+        return {"centre.id": centre}
+    return centre_filter(visible)
+
+
+async def filter_centres(ctx: ServiceContext, member: StaffMember) -> list[dict[str, str]]:
+    """The centres the queue's filter offers: those the member sees, when more than one (else none)."""
+    visible = await visible_centres(ctx, member)
+    if visible is not None and len(visible) < 2:
+        return []
+    known = await centres.directory(ctx)
+    return [{"id": c.id, "name": c.name} for c in known.centres if visible is None or c.id in visible]
 
 
 async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) -> dict[str, Any]:
     """One page of the cases the member sees (queue_scope), newest first, with their deadlines."""
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    query: dict[str, Any] = queue_scope(ctx, member, filters.centre)
+    query: dict[str, Any] = await queue_scope(ctx, member, filters.centre)
     if filters.status:
         if filters.status not in workflow.STATUSES:
             raise invalid("status", "not_allowed", "error.not_allowed.status")
@@ -168,14 +178,13 @@ def _respondent_flag(doc: dict[str, Any]) -> str:
     return text("answer.silent") if invited.get("silence_recorded_at") else ""
 
 
-async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any]) -> dict[str, Any]:
-    """The mediation period of a case as the applicant's page shows it (from the case view)."""
+async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any], centre_id: str) -> dict[str, Any]:
+    """The mediation period of a case as the applicant's page shows it (from the case view); `centre_id`: the
+    case's centre, whose own calendar entries count too."""
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     received = datetime.fromisoformat(case_view["created_at"])
-    # The applicant's view names the centre; its id (whose own calendar entries count) is the settings'.
-    centre = next((c.id for c in ctx.settings.centres if c.name == case_view.get("centre")), "")
-    shown = {"created_at": received, "status": case_view["status"], "centre": {"id": centre},
+    shown = {"created_at": received, "status": case_view["status"], "centre": {"id": centre_id},
              "mediation_extended_to": case_view.get("mediation_extended_to")}  # fmt: skip
     return _deadline_view(shown, calendar, today)
 

@@ -51,18 +51,18 @@ def _token_hash(ctx: ServiceContext, serial: str, token: str) -> str:
     return ctx.cipher.lookup_hash(f"{serial}:{token}", "invitation")
 
 
-def invitation(
+async def invitation(
     ctx: ServiceContext, doc: Mapping[str, Any], now: datetime, calendar: WorkCalendar
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The `respondent_access` a move sets to invite the respondent, and the invitation it sends (by SMS, the
     respondent being unknown to us). `doc` needs `_id`, `kind`, `centre`, `applicant.name`. The answer is due
     within the centre's period (default 5 working days, counted as procedural law counts: the day of the
-    invitation does not count)."""
+    invitation does not count) on the centre's calendar (its own entries over the national arrangement)."""
     if (doc.get("respondent_access") or {}).get("invited_at"):
         return {}, []
-    serial = doc["_id"]
-    days = rules_of(ctx, doc["centre"]["id"]).respondent_answer_days
-    due = working_days_deadline(now, days, calendar)
+    serial, centre_id = doc["_id"], doc["centre"]["id"]
+    days = (await rules_of(ctx, centre_id)).respondent_answer_days
+    due = working_days_deadline(now, days, calendar.for_centre(centre_id))
     token = secrets.token_urlsafe(18)
     access_fields = {
         "token_hash": _token_hash(ctx, serial, token), "invited_at": now, "answer_due": due.due.isoformat(),

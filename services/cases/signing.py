@@ -38,6 +38,7 @@ from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
+from services.directory import centres
 from store.blobs import BlobStore
 
 ROLES = workflow.SIGNERS
@@ -343,7 +344,7 @@ async def upload_seal(ctx: ServiceContext, blobs: BlobStore, member: StaffMember
     own = member.role == SYSTEM_ADMIN or (member.role == CENTRE_ADMIN and member.centre_id == centre_id)
     if not own:
         raise Forbidden("seal_not_yours")
-    if not any(c.id == centre_id for c in ctx.settings.centres):
+    if centre_id not in await centres.directory(ctx):
         raise NotFound("unknown_centre", centre=centre_id)
     if not data:
         raise ValidationFailed([field_error("seal", "required", "error.required.seal")])

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from services.core.context import ServiceContext
 from services.core.errors import NotFound, ValidationFailed, invalid
+from services.directory import centres
 from settings import Centre, SettingsError
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "causes_default.yaml"
@@ -183,9 +185,20 @@ def _marks(entry: dict[str, Any], fail: Any) -> tuple[bool, str]:
 class Taxonomies:
     """Each centre's cause list, read once at start; a file shared by centres is read once."""
 
-    def __init__(self, by_centre: dict[str, Taxonomy], default: Taxonomy) -> None:
+    def __init__(
+        self, by_centre: dict[str, Taxonomy], default: Taxonomy, by_key: dict[str, Taxonomy] | None = None
+    ) -> None:
         self._by_centre = dict(by_centre)
         self.default = default
+        self._by_key = {"default": default, **(by_key or {})}  # the lists a centre may choose (centres.taxonomy_keys)
+        self._resolve: Callable[[str], str | None] = lambda centre_id: None
+        self._bound = False
+
+    def bind(self, resolve: Callable[[str], str | None]) -> None:
+        """Centres are data: `resolve` names the list a centre files under, from the process's snapshot of the
+        directory (None: not in it, e.g. created in another process a moment ago: the default list then)."""
+        self._resolve = resolve
+        self._bound = True
 
     @classmethod
     def load(cls, centres: Iterable[Centre], default_file: str | Path = DEFAULT_FILE) -> Taxonomies:
@@ -198,10 +211,22 @@ class Taxonomies:
             return cache[key]
 
         default = read(default_file)
-        return cls({c.id: read(c.taxonomy_file) if c.taxonomy_file else default for c in centres}, default)
+        centres = list(centres)
+        by_key = {c.taxonomy_file: read(c.taxonomy_file) for c in centres if c.taxonomy_file}
+        return cls({c.id: read(c.taxonomy_file) if c.taxonomy_file else default for c in centres}, default, by_key)
 
     def for_centre(self, centre_id: str) -> Taxonomy:
-        taxonomy = self._by_centre.get(centre_id)
+        key = self._resolve(centre_id)
+        taxonomy = self._by_key.get(key, self.default) if key is not None else self._by_centre.get(centre_id)
+        if taxonomy is None and self._bound:
+            taxonomy = self.default
         if taxonomy is None:
             raise NotFound("unknown_centre", centre=centre_id)
         return taxonomy
+
+
+async def taxonomy_for(ctx: ServiceContext, taxonomies: Taxonomies, centre_id: str) -> Taxonomy:
+    """A centre's cause list, the centre checked against the directory (`GET /api/taxonomy`: 404 if unknown)."""
+    if centre_id not in await centres.directory(ctx):
+        raise NotFound("unknown_centre", centre=centre_id)
+    return taxonomies.for_centre(centre_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +33,9 @@ class ServiceContext:
     clock: Callable[[], datetime] = utc_now
     # Called by the case writer after it wrote a notification: the sender (app.make_app) delivers it now.
     wake_outbox: Callable[[], None] = _nobody_listens
+    # What a room keeps per process and per store (the directory's snapshot of centres): never module globals,
+    # which tests with a store each would share.
+    caches: dict[str, Any] = field(default_factory=dict)
 
     async def run_blocking(self, func: Callable[..., Any], *args: Any) -> Any:
         """Run a blocking call in the thread pool so the event loop stays responsive."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from services.core.errors import invalid
@@ -69,6 +69,44 @@ class Regions:
             region = self._by_code.get(region.parent) if region.parent else None
         return out[::-1]
 
+    def locate(self, place: str) -> str:
+        """The most specific region an address text names ("上海市浦东新区川沙新镇..." → 川沙新镇's code); "" if none.
+
+        A county-level name counts only when it is unambiguous (or the text also names its city or province);
+        then a township under it whose name appears; a township alone only if its name is unique in the country.
+        """
+        if not place:
+            return ""
+        counties = [r for r in self._counties() if r.name in place]
+        if len(counties) > 1:  # 朝阳区 in Beijing and in Changchun: the text must say which
+            counties = [r for r in counties if any(_named(a.name, place) for a in self.lineage(r.code)[:-1]
+                                                   if not a.grouping)]  # fmt: skip
+            longest = max((len(r.name) for r in counties), default=0)  # 新区 inside 浦东新区: the longer name
+            counties = [r for r in counties if len(r.name) == longest]
+        if len(counties) == 1:
+            towns = [r for r in self.children(counties[0].code) if r.name in place]
+            return max(towns, key=lambda r: len(r.name)).code if towns else counties[0].code
+        unique = [r for r in self._unique_townships() if r.name in place]
+        return unique[0].code if len(unique) == 1 else ""
+
+    @cached_property
+    def _county_list(self) -> list[Region]:
+        return [r for r in self._by_code.values() if r.level == "county" and not r.grouping and len(r.name) >= 2]
+
+    def _counties(self) -> list[Region]:
+        return self._county_list
+
+    @cached_property
+    def _unique_township_list(self) -> list[Region]:
+        seen: dict[str, list[Region]] = {}
+        for region in self._by_code.values():
+            if region.level == "township" and len(region.name) >= 3:
+                seen.setdefault(region.name, []).append(region)
+        return [found[0] for found in seen.values() if len(found) == 1]
+
+    def _unique_townships(self) -> list[Region]:
+        return self._unique_township_list
+
     def full_name(self, code: str) -> str:
         """上海市浦东新区张江镇: the names from the province down, grouping levels left out; "" if unknown."""
         return "".join(r.name for r in self.lineage(code) if not r.grouping)
@@ -83,6 +121,11 @@ def children_of(parent: str | None) -> dict[str, object]:
     items = [{"code": r.code, "name": r.name, "level": r.level, "leaf": not known.children(r.code)}
              for r in known.children(parent)]  # fmt: skip
     return {"parent": parent or None, "items": items, "source": known.source}
+
+
+def _named(name: str, place: str) -> bool:
+    """Whether a text names a province or city, in full or without its last character (上海 for 上海市)."""
+    return name in place or (len(name) >= 3 and name[:-1] in place)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from typing import Any
 
 from i18n import Msg, msg, text
 from services.accounts import audit
-from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.accounts.staff import StaffMember, centre_filter, visible_centres
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import NotFound, ServiceError
 from settings import EvidenceLimits
@@ -493,8 +493,7 @@ async def _access(ctx: ServiceContext, reader: Reader, record: dict[str, Any]) -
     if reader.member is None:
         return None
     scope: dict[str, Any] = {"$or": [{"evidence": record["_id"]}, {"respondent_evidence": record["_id"]}]}
-    if reader.member.role != SYSTEM_ADMIN:
-        scope["centre.id"] = reader.member.centre_id
+    scope |= centre_filter(await visible_centres(ctx, reader.member))
     case = await ctx.db["cases"].find_one(scope, {"_id": 1})
     return case["_id"] if case else None
 

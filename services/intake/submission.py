@@ -12,7 +12,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from i18n import msg
-from services.cases import moves, respondent, workflow
+from services.cases import collective, moves, respondent, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import applicant_notice
 from services.cases.serials import DAILY_LIMIT, make_serial
@@ -21,6 +21,8 @@ from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
 from services.core.work_calendar import load_work_calendar
+from services.directory.employers import employer_key, employer_of
+from services.directory.persons import id_hashes
 from services.intake.routing import route_case
 from services.intake.validation import validate_application
 
@@ -69,7 +71,7 @@ async def submit_application(
         if existing:
             return case_detail(existing), False
         serial = record["serial"]  # the first attempt stopped before writing its case
-    doc = _new_case(ctx, serial, person_id, application, channel, now)
+    doc = _new_case(ctx, serial, person_id, application, channel, now) | await route_case(ctx, application)
     await _speak(ctx, doc, now)
     try:
         await moves.create(ctx, doc)
@@ -78,6 +80,7 @@ async def submit_application(
         if existing is None:
             raise
         return case_detail(existing), False
+    await collective.check_new_case(ctx, doc)  # ten workers against one employer: an alert, the cases linked
     return case_detail(doc), True
 
 
@@ -137,8 +140,8 @@ async def _speak(ctx: ServiceContext, doc: dict[str, Any], now: datetime) -> Non
         [("serial", serial), ("status", msg("notice.value.submitted")),
          ("next_step", msg("notice.value.limitation_interrupted"))],
     ))  # fmt: skip
-    if rules_of(ctx, doc["centre"]["id"]).invite_respondent_on == "submit":
-        invited, invitations = respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
+    if (await rules_of(ctx, doc["centre"]["id"])).invite_respondent_on == "submit":
+        invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
         doc.update(invited)
         doc["notifications"].extend(invitations)
         doc["timeline"].append(moves.event(now, ("system", "intake"), "invite", "system", workflow.SUBMITTED))
@@ -155,7 +158,8 @@ def _new_case(
         "status": workflow.SUBMITTED,
         "owner_person_id": person_id,
         "channel": channel,
-        **route_case(ctx.settings, application),
+        "employer_key": employer_key(employer_of(application)),  # the company file and collective warnings
+        "id_hashes": id_hashes(ctx, application),  # the person file: keyed hashes of every identity number
         "applicant": seal_party(cipher, application["applicant"], "applicant"),
         "respondent": seal_party(cipher, application["respondent"], "respondent"),
         "claim": application["claim"],

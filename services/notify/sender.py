@@ -37,7 +37,7 @@ from typing import Any
 from i18n import text
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
 from services.cases import moves
-from services.cases.outbox import APPLICANT, CLAIMED, FAILED, LINK, PENDING, RESPONDENT, SENT
+from services.cases.outbox import APPLICANT, CLAIMED, FAILED, PENDING, RESPONDENT, SENT, template_values
 from services.core.context import ServiceContext
 from services.core.phones import e164, is_mobile
 from services.notify import subscriptions as mp_subscriptions
@@ -398,10 +398,7 @@ class NotificationSender:
         return Outcome(FAILED, error="；".join(dict.fromkeys(refusals)))
 
     def _values(self, template: MessageTemplate, notification: dict[str, Any]) -> dict[str, str]:
-        """Each key of the template with the line the configuration names for it (the link made absolute)."""
-        lines = notification.get("lines") or {}
-        link = self.ctx.settings.public_base_url + str(notification.get("link") or "/h5/cases")
-        return {key: link if line == LINK else str(lines.get(line, "")) for key, line in template.keys}
+        return template_values(template, notification, self.ctx.settings.public_base_url)
 
     async def _wechat(
         self, case_id: str, person_id: str, notification: dict[str, Any], templates: KindTemplates,

@@ -292,3 +292,25 @@ async def test_embedded_refused_update_drop_and_second_handle_keep_reads_right(c
     again = client.get_database(db.name)["engine_refused"]
     with pytest.raises(DuplicateKeyError):
         await again.insert_one({"_id": "c", "m": "2"})
+
+
+@pytest.mark.gen_test
+async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
+    _embedded_only(ctx)
+    col = ctx.db["engine_by_ids"]
+    at = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    for n in range(5):
+        await col.insert_one({
+            "_id": f"c{n}", "status": "s", "at": at, "centre": {"id": "x", "name": "X", "deep": [{"x": at, "y": 2}]},
+            "party": {"name": f"p{n}", "industry": "G", "phone": {"ct": b"1"}}, "other": [1, 2],
+        })  # fmt: skip
+    wanted = ["c3", "c1", "c9", "c3"]
+    projection = {"status": 1, "at": 1, "centre": 1, "party.name": 1, "party.phone": 1, "missing.field": 1}
+    fast = await col.find({"_id": {"$in": wanted}}, projection).to_list(None)
+    raw = list(col._collection.find({"_id": {"$in": wanted}}, projection))  # mongomock's own projection
+    assert fast == sorted(raw, key=lambda d: ["c3", "c1"].index(d["_id"])) and [d["_id"] for d in fast] == ["c3", "c1"]
+    assert fast[0]["at"].tzinfo is not None and fast[0]["centre"]["deep"][0]["x"] == at
+    fast[0]["centre"]["name"] = "changed"  # a copy: the stored document is untouched
+    assert (await col.find_one({"_id": "c3"}))["centre"]["name"] == "X"
+    through_array = await col.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}).to_list(None)
+    assert through_array == list(col._collection.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 from handlers.base import database_down
 from store import StoreError, connect
@@ -46,14 +46,21 @@ async def test_every_kind_of_write_is_there_after_a_reopen(tmp_path):
     await db["drafts"].insert_one({"_id": "x", "v": 1})
     await db["drafts"].insert_one({"_id": "y", "v": 1})
     await db["drafts"].delete_many({"v": 1})
-    before = await _dump(db, "cases", "counters", "files", "tmp", "drafts")
+    await db["stats"].insert_one({"_id": "k", "f": {"n": 1}})
+    await db["stats"].bulk_write([  # the statistics counters' one command: an increment and an upsert
+        UpdateOne({"_id": "k"}, {"$inc": {"f.n": 2}}, upsert=True),
+        UpdateOne({"_id": "m"}, {"$inc": {"f.n": 5}, "$setOnInsert": {"dim": "all"}}, upsert=True),
+        UpdateOne({"_id": "k"}, {"$inc": {"f.n": 0}}),  # changes nothing
+    ], ordered=False)  # fmt: skip
+    before = await _dump(db, "cases", "counters", "files", "tmp", "drafts", "stats")
     await client.close()
 
     client, db = _open(tmp_path)
-    after = await _dump(db, "cases", "counters", "files", "tmp", "drafts")
+    after = await _dump(db, "cases", "counters", "files", "tmp", "drafts", "stats")
     await client.close()
     assert after == before
     assert after["counters"] == [{"_id": "s", "seq": 3}] and after["tmp"] == [] and after["drafts"] == []
+    assert after["stats"] == [{"_id": "k", "f": {"n": 3}}, {"_id": "m", "f": {"n": 5}, "dim": "all"}]
     assert [c["status"] for c in after["cases"]] == ["accepted", "withdrawn", "new"]
     assert after["cases"][0]["items"] == [{"k": 1}, {"k": 20}]
 

@@ -20,7 +20,7 @@ def office(http_client, base_url, cheap_hashing):
     return CookieClient(http_client, base_url)
 
 
-async def new_case(app, openid="o-applicant", street="川沙新镇", key="key-office-0001"):
+async def new_case(app, openid="o-applicant", street="科苑路88号", key="key-office-0001"):
     ctx = app.settings["services"].ctx
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid)
     body = worker_body()
@@ -316,3 +316,13 @@ async def test_the_system_administrators_queue_shows_every_centre_and_filters_by
     own = (await local.get("/office/")).body.decode()
     assert pudong in own and city not in own and 'id="centre-filter"' not in own
     assert (await local.get(f"/office/?centre={centres[city]}")).code == 422
+    # One rule of who sees which centre's cases (staff.visible_centres): the city's administrator sees the city's
+    # and the districts' below it, may filter by one of them, and not by a centre outside (none is).
+    await make_staff(app, "city.admin", role="centre_admin", centre_id="sh-city")
+    upper = CookieClient(http_client, base_url)
+    await sign_in(upper, "city.admin")
+    both = (await upper.get("/office/")).body.decode()
+    assert pudong in both and city in both and 'id="centre-filter"' in both
+    below = (await upper.get("/office/?centre=sh-pudong")).body.decode()
+    assert (pudong in below) == (centres[pudong] == "sh-pudong") and (city in below) == (centres[city] == "sh-pudong")
+    assert (await upper.get("/office/?centre=nowhere")).code == 422

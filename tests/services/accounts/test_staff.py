@@ -22,13 +22,13 @@ from services.accounts.staff import (
     SYSTEM_ADMIN,
     StaffMember,
     authenticate,
-    can_see_centre,
     change_own_password,
     create_first_admin,
     create_staff,
     ensure_bootstrap_admin,
     list_staff,
     reset_password,
+    sees_centre,
     session_member,
     set_active,
 )
@@ -329,6 +329,9 @@ ALLOWED = {
     ("system_admin", SYSTEM_ADMIN, CITY),
     ("system_admin", SYSTEM_ADMIN, PUDONG),
     ("centre_admin", MEDIATOR, CITY),
+    # The city's administrator staffs the centres below it (Pudong): mediators and their administrators.
+    ("centre_admin", MEDIATOR, PUDONG),
+    ("centre_admin", CENTRE_ADMIN, PUDONG),
 }
 MATRIX = [(a, r, c) for a in ACTORS for r in (MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN) for c in (CITY, PUDONG)]
 
@@ -362,8 +365,9 @@ async def test_who_may_reset_and_deactivate_whom(ctx: Any, actor: str, role: str
         await deactivate
         assert (await stored(ctx, "target"))["active"] is False
     else:
-        # Another centre's accounts are not even found by a centre administrator; otherwise 403.
-        expected = 404 if actor == "centre_admin" and centre != CITY else 403
+        # A centre administrator manages their centre's mediators and the staff of the centres below: the
+        # rest (system administrators anywhere, administrators of their own centre) is forbidden.
+        expected = 403
         assert (await refusal(reset)).status == expected
         assert (await refusal(deactivate)).status == expected
         clock.advance(minutes=16)
@@ -385,8 +389,10 @@ async def test_list_staff_by_role_with_phones_sealed(ctx: Any) -> None:
     await make(ctx, "pd.med", MEDIATOR, PUDONG)
     everyone = await list_staff(ctx, ACTORS["system_admin"])
     assert [s["login"] for s in everyone] == ["boss", "li.ming", "pd.med"]
-    own = await list_staff(ctx, ACTORS["centre_admin"])
-    assert {s["login"] for s in own} == {"boss", "li.ming"}
+    own = await list_staff(ctx, ACTORS["centre_admin"])  # the city's: its own and Pudong's, below it
+    assert {s["login"] for s in own} == {"boss", "li.ming", "pd.med"}
+    pudong = await list_staff(ctx, StaffMember("pd.admin", "浦东管理员", CENTRE_ADMIN, PUDONG))
+    assert {s["login"] for s in pudong} == {"pd.med"}
     li = next(s for s in own if s["login"] == "li.ming")
     assert li["phone"] == "138****8000" and li["centre_name"] == "上海市劳动人事争议调解中心"
     assert li["role_label"] == "调解员" and li["active"] and not li["locked"]
@@ -417,10 +423,14 @@ async def test_change_own_password(ctx: Any) -> None:
     assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 401
 
 
-def test_can_see_centre() -> None:
-    assert can_see_centre(ACTORS["mediator"], CITY) and not can_see_centre(ACTORS["mediator"], PUDONG)
-    assert can_see_centre(ACTORS["centre_admin"], CITY) and not can_see_centre(ACTORS["centre_admin"], PUDONG)
-    assert can_see_centre(ACTORS["system_admin"], PUDONG)
+@pytest.mark.gen_test
+async def test_who_sees_which_centre_follows_the_tree(ctx: Any) -> None:
+    # config.yaml seeds Pudong (a district) below the city centre.
+    assert await sees_centre(ctx, ACTORS["mediator"], CITY) and not await sees_centre(ctx, ACTORS["mediator"], PUDONG)
+    assert await sees_centre(ctx, ACTORS["centre_admin"], PUDONG)  # a city administrator: its districts too
+    pudong_admin = StaffMember("pd.admin", "浦东管理员", CENTRE_ADMIN, PUDONG)
+    assert await sees_centre(ctx, pudong_admin, PUDONG) and not await sees_centre(ctx, pudong_admin, CITY)
+    assert await sees_centre(ctx, ACTORS["system_admin"], PUDONG)
 
 
 @pytest.mark.gen_test
@@ -473,11 +483,20 @@ def test_manage_refuses_the_memory_engine_and_uses_the_durable_one(tmp_path: Pat
     assert again.returncode == 1 and "refused" in again.stderr  # the first one was kept in the folder
 
 
-def test_manage_checks_centre_and_password_before_connecting() -> None:
-    # Port 9 (discard) on localhost: nothing listens, and neither run should get as far as trying.
+def test_manage_recount_reads_the_durable_engine_and_refuses_the_memory_one(tmp_path: Path) -> None:
+    memory = manage("recount", MONGODB_URI="mongomock://")
+    assert memory.returncode == 2 and "memory-only engine" in memory.stderr and "recount" in memory.stderr
+    durable = {"MONGODB_URI": f"embedded:{tmp_path / 'db'}", "ADMIN_PASSWORD": "Secret-pass-2026"}
+    assert manage("create-admin", "--login", "admin", "--name", "管理员", **durable).returncode == 0
+    counted = manage("recount", **durable)  # the folder as the server left it (stopped): no case, nothing differs
+    assert counted.returncode == 0, counted.stderr
+    assert "recounted 0 cases" in counted.stdout and "0 differ" in counted.stdout
+
+
+def test_manage_checks_the_password_before_connecting() -> None:
+    # Port 9 (discard) on localhost: nothing listens. Centres are data now: an unknown centre is refused by
+    # create_staff once connected (tests above), like any other account field.
     nowhere = "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300"
-    unknown = manage("create-admin", "--login", "admin", "--name", "管理员", "--centre", "nowhere", MONGODB_URI=nowhere)
-    assert unknown.returncode == 2 and "unknown centre 'nowhere'" in unknown.stderr
     weak = manage("create-admin", "--login", "admin", "--name", "管理员", MONGODB_URI=nowhere, ADMIN_PASSWORD="weak")
     assert weak.returncode == 2 and "密码至少需要10个字符" in weak.stderr
     down = manage(

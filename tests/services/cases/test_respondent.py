@@ -10,8 +10,10 @@ import pytest
 from services.accounts.staff import StaffMember
 from services.cases import respondent
 from services.cases.deadline_watch import record_silence
+from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, NotFound, ValidationFailed
 from services.core.personal_data import unseal_party
+from services.core.work_calendar import load_work_calendar
 from services.intake import evidence
 from tests.parties import claim_invitation, invitation_link
 from tests.services.cases.conftest import MEDIATOR, accepted_case, new_case
@@ -204,12 +206,16 @@ async def test_silence_past_the_due_day_is_recorded_once_and_the_applicant_told(
 async def test_a_centre_may_invite_at_submission(ctx, clock, monkeypatch):
     import dataclasses
 
-    centres = tuple(dataclasses.replace(c, invite_respondent_on="submit", respondent_answer_days=3)
-                    for c in ctx.settings.centres)  # fmt: skip
-    ctx.settings = dataclasses.replace(ctx.settings, centres=centres)
+    from services.directory import centres
+
+    for centre in (await centres.directory(ctx)).centres:  # the centre's data, as an administrator keeps it
+        own = dict(centre.settings) | {"invite_respondent_on": "submit", "respondent_answer_days": 3}
+        await centres.replace(ctx, dataclasses.replace(centre, settings=own), "test")
     serial, _ = await new_case(ctx)
     doc = await ctx.db["cases"].find_one({"_id": serial})
     assert doc["status"] == "submitted" and doc["respondent_access"]["invited_at"] == clock.now
+    calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])
+    assert doc["respondent_access"]["answer_due"] == working_days_deadline(clock.now, 3, calendar).due.isoformat()
     assert [n["kind"] for n in doc["notifications"]] == ["submitted", "invite"]
     assert doc["outbox_due_at"] == clock.now  # the sender finds a new case's messages too
     await __import__("services.cases.handling", fromlist=["decide"]).decide(ctx, MEDIATOR, serial, "accept", {})

@@ -9,7 +9,7 @@ from services.core.errors import ValidationFailed
 from services.core.phones import is_mobile, mask_phone, parse_phone
 from services.intake.routing import route_case
 from services.intake.validation import validate_application, validate_draft
-from tests.samples import TODAY, employer_body, wave1_worker_body, worker_body
+from tests.samples import TODAY, employer_body, wave1_worker_body, with_street, worker_body
 
 
 def _errors(body) -> dict[str, str]:
@@ -105,17 +105,20 @@ def test_wave1_street_is_still_accepted_as_an_address_without_a_region():
     assert "street" not in result["respondent"]
 
 
-def test_routing_reads_the_domicile():
+@pytest.mark.gen_test
+async def test_routing_reads_the_domicile(ctx):
     body = worker_body()
     body["respondent"]["address"]["region_code"] = "310115103"  # 浦东新区川沙新镇
-    pudong = validate_application(body, today=TODAY)
-    from settings import load_settings
-    from tests.conftest import ROOT, server_environ
-
-    settings = load_settings(ROOT / "config.yaml", environ=server_environ("http://127.0.0.1:9/"))
-    assert route_case(settings, pudong)["centre"]["id"] == "sh-pudong"
-    old = validate_application(wave1_worker_body(), today=TODAY)  # "川沙新镇" names no configured place
-    assert route_case(settings, old)["centre"]["id"] == "sh-city"
+    pudong = await route_case(ctx, validate_application(body, today=TODAY))
+    assert pudong["centre"]["id"] == "sh-pudong" and pudong["routing_rule"] == "region:employer_location"
+    # Wave 1's street has no code: the region it names (川沙新镇, a township of Pudong) is read from the text.
+    old = await route_case(ctx, validate_application(wave1_worker_body(), today=TODAY))
+    assert old["centre"]["id"] == "sh-pudong" and old["routing_rule"] == "text:employer_location"
+    # A street naming no region: the region of the employer's credit code (Huangpu, served by the city's centre).
+    nowhere = worker_body()
+    with_street(nowhere["respondent"], "科苑路88号")
+    city = await route_case(ctx, validate_application(nowhere, today=TODAY))
+    assert city["centre"]["id"] == "sh-city" and city["routing_rule"] == "uscc:employer_location"
 
 
 def test_employment_dates_and_the_day_the_dispute_became_known():

@@ -1,0 +1,226 @@
+"""Rosters: who keeps the centres and the mediators' records, and what they read.
+
+Centres are created, edited and deactivated by the administrators of the level above: a city
+administrator keeps its districts' and their townships' centres (anything below their own centre);
+system administrators keep every centre. A mediator's record (qualifications, expertise, training) is
+kept by whoever manages their account (staff.can_manage); their performance is read from the
+statistics counters (cases accepted, settled, average days). Every change is in the audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from i18n import msg
+from services.accounts import audit
+from services.accounts.staff import (
+    CENTRE_ADMIN,
+    MEDIATOR,
+    SYSTEM_ADMIN,
+    StaffMember,
+    can_manage,
+    centre_filter,
+    normalise_login,
+    visible_centres,
+)
+from services.core.context import ServiceContext
+from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed, field_error
+from services.directory import centres
+from services.directory.centres import Centre, Directory
+
+MAX_LINES, MAX_LINE = 20, 200
+_TRAINING = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(.+?)(?:\s+(\d{1,4}(?:\.\d)?)\s*\w{0,2})?$")  # hours: 8, 8h, 8 学时
+
+
+def _forbidden(what: str) -> ServiceError:
+    return ServiceError(403, "forbidden", msg(f"error.forbidden.{what}"))
+
+
+def manages_centre(known: Directory, member: StaffMember, centre_id: str | None) -> bool:
+    """Whether `member` may keep the centre `centre_id` (None: a centre at the top, system administrators only)."""
+    if member.role == SYSTEM_ADMIN:
+        return True
+    if member.role != CENTRE_ADMIN or not centre_id:
+        return False
+    return known.is_below(centre_id, member.centre_id)
+
+
+def _may_hang_under(known: Directory, member: StaffMember, parent_id: str | None) -> bool:
+    """A new or moved centre may go under the member's own centre or any centre they keep."""
+    if member.role == SYSTEM_ADMIN:
+        return True
+    return member.role == CENTRE_ADMIN and bool(parent_id) and (
+        parent_id == member.centre_id or known.is_below(parent_id, member.centre_id))  # fmt: skip
+
+
+async def centre_list(ctx: ServiceContext, member: StaffMember) -> list[dict[str, Any]]:
+    """The centres the member sees (their own and those below; all for system administrators), as a tree."""
+    if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
+        raise _forbidden("centres")
+    known = await centres.directory(ctx)
+    visible = await visible_centres(ctx, member)
+    rows = []
+
+    def walk(centre: Centre) -> None:
+        rows.append(centres.describe(centre, known) | {"manageable": manages_centre(known, member, centre.id)})
+        for child in known.children(centre.id):
+            walk(child)
+
+    roots = [c for c in known.centres if not c.parent_id or c.parent_id not in known]
+    if visible is not None:
+        roots = [known.get(member.centre_id)] if member.centre_id in known else []
+    for root in roots:
+        if root is not None:
+            walk(root)
+    return rows
+
+
+async def parents_for(ctx: ServiceContext, member: StaffMember) -> list[Centre]:
+    """The active centres a new centre may go under for this member."""
+    known = await centres.directory(ctx)
+    return [c for c in known.centres if c.active and c.geographic and _may_hang_under(known, member, c.id)]
+
+
+async def create_centre(ctx: ServiceContext, member: StaffMember, form: Mapping[str, Any]) -> Centre:
+    known = await centres.directory(ctx)
+    parent_id = str(form.get("parent_id") or "").strip() or None
+    if not _may_hang_under(known, member, parent_id):
+        raise _forbidden("centre_level")
+    centre = centres.check_centre(ctx, known, form)
+    await centres.insert(ctx, centre, member.login)
+    await audit.record(ctx, member, "centre_create", "", centre=centre.id)
+    return centre
+
+
+async def _kept(ctx: ServiceContext, member: StaffMember, centre_id: str) -> tuple[Directory, Centre]:
+    known = await centres.directory(ctx)
+    centre = known.get(centre_id)
+    visible = await visible_centres(ctx, member)
+    if centre is None or (visible is not None and centre.id not in visible):
+        raise NotFound("centre_not_found")
+    if not manages_centre(known, member, centre.id):
+        raise _forbidden("centre_level")
+    return known, centre
+
+
+async def centre_for_edit(ctx: ServiceContext, member: StaffMember, centre_id: str) -> Centre:
+    return (await _kept(ctx, member, centre_id))[1]
+
+
+async def update_centre(ctx: ServiceContext, member: StaffMember, centre_id: str, form: Mapping[str, Any]) -> Centre:
+    known, existing = await _kept(ctx, member, centre_id)
+    parent_id = str(form.get("parent_id") or "").strip() or None
+    if parent_id != existing.parent_id and not _may_hang_under(known, member, parent_id):
+        raise _forbidden("centre_level")
+    centre = centres.check_centre(ctx, known, form, existing)
+    await centres.replace(ctx, centre, member.login)
+    await audit.record(ctx, member, "centre_update", "", centre=centre.id)
+    return centre
+
+
+async def set_centre_active(ctx: ServiceContext, member: StaffMember, centre_id: str, active: bool) -> Centre:
+    """Deactivate (no case is routed or transferred to it; its cases and records stay) or reactivate."""
+    known, existing = await _kept(ctx, member, centre_id)
+    if not active and any(c.active for c in known.children(existing.id)):
+        raise ServiceError(409, "centre_has_active_children", field="centre")
+    centre = Centre(**{**existing.__dict__, "active": active})
+    await centres.replace(ctx, centre, member.login)
+    await audit.record(ctx, member, "centre_activate" if active else "centre_deactivate", "", centre=centre.id)
+    return centre
+
+
+async def public_centres(ctx: ServiceContext) -> dict[str, Any]:
+    """`GET /api/centres`: every active centre's public part (name, level, regions, address, phone, courts)."""
+    known = await centres.directory(ctx)
+    return {"items": [c.public() for c in known.centres if c.active]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Mediators' records and performance.
+
+
+def _lines(value: Any, field_name: str, errors: list[FieldError]) -> list[str]:
+    items = value if isinstance(value, list) else str(value or "").splitlines()
+    out = [s.strip() for s in items if isinstance(s, str) and s.strip()]
+    if len(out) > MAX_LINES or any(len(s) > MAX_LINE for s in out):
+        errors.append(field_error(field_name, "too_long", "error.too_long.profile_lines", lines=MAX_LINES,
+                                  limit=MAX_LINE))  # fmt: skip
+    return out[:MAX_LINES]
+
+
+def check_profile(form: Mapping[str, Any]) -> dict[str, Any]:
+    """A mediator's record: qualifications and expertise one a line, training as "YYYY-MM-DD course [hours]"."""
+    errors: list[FieldError] = []
+    training = []
+    for i, line in enumerate(_lines(form.get("training"), "training", errors)):
+        found = _TRAINING.match(line)
+        if not found:
+            errors.append(field_error("training", "invalid", "error.invalid.training_line", number=i + 1))
+            continue
+        training.append({"date": found.group(1), "course": found.group(2).strip(),
+                         "hours": float(found.group(3)) if found.group(3) else None})  # fmt: skip
+    profile = {
+        "qualifications": _lines(form.get("qualifications"), "qualifications", errors),
+        "expertise": _lines(form.get("expertise"), "expertise", errors),
+        "training": training,
+        "alerts_opt_in": str(form.get("alerts_opt_in") or "") in ("1", "on", "true", "yes"),
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return profile
+
+
+async def save_profile(ctx: ServiceContext, member: StaffMember, login: str, form: Mapping[str, Any]) -> None:
+    """Kept by whoever manages the account; a member may set their own opt-in to alert messages."""
+    login = normalise_login(login)
+    doc = await ctx.db["staff"].find_one({"_id": login}, {"role": 1, "centre_id": 1, "profile": 1})
+    if doc is None:
+        raise NotFound("staff_not_found", login=login)
+    own = login == member.login
+    if not own and not await can_manage(ctx, member, doc["role"], doc["centre_id"]):
+        raise _forbidden("staff")
+    profile = check_profile(form)
+    if own and member.role == MEDIATOR:  # a mediator changes only their opt-in, not their own record
+        profile = (doc.get("profile") or {}) | {"alerts_opt_in": profile["alerts_opt_in"]}
+    await ctx.db["staff"].update_one({"_id": login}, {"$set": {"profile": profile}})
+    await audit.record(ctx, member, "profile_update", "", login=login)
+
+
+def performance(buckets: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cases accepted, settled, closed and the average days to close, from a mediator's counters."""
+    totals: Counter[str] = Counter()
+    for bucket in buckets:  # the shape services/cases/counters.py writes: f.<field> and f.<table>.<code>
+        for name, value in (bucket.get("f") or {}).items():
+            if isinstance(value, dict):
+                totals.update({f"{name}.{code}": n for code, n in value.items()})
+            else:
+                totals[name] += value
+    days = sum(int(f.split(".", 1)[1]) * n for f, n in totals.items() if f.startswith("dur."))
+    closed = totals["closed"]
+    return {"accepted": totals["accepted"], "settled": totals["closed_as.settled"], "closed": closed,
+            "average_days": round(days / closed, 1) if closed else None}  # fmt: skip
+
+
+async def mediator_roster(ctx: ServiceContext, member: StaffMember) -> list[dict[str, Any]]:
+    """The mediators (and administrators, who mediate too) the member sees, with record and performance."""
+    if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
+        raise _forbidden("staff")
+    query = centre_filter(await visible_centres(ctx, member), "centre_id") | {"role": {"$ne": SYSTEM_ADMIN}}
+    docs = await ctx.db["staff"].find(query, {"name": 1, "role": 1, "centre_id": 1, "active": 1, "profile": 1}
+                                      ).sort("_id", 1).to_list(None)  # fmt: skip
+    dims = [f"m:{d['_id']}" for d in docs]
+    buckets = await ctx.db["stats"].find({"dim": {"$in": dims}}).to_list(None) if dims else []
+    by_dim: dict[str, list[dict[str, Any]]] = {}
+    for bucket in buckets:
+        if bucket["month"] != "bal":
+            by_dim.setdefault(bucket["dim"], []).append(bucket)
+    known = await centres.directory(ctx)
+    return [
+        {"login": d["_id"], "name": d["name"], "role": d["role"], "centre_id": d["centre_id"],
+         "centre_name": c.name if (c := known.get(d["centre_id"])) else d["centre_id"], "active": d.get("active"),
+         "profile": d.get("profile") or {}, "performance": performance(by_dim.get(f"m:{d['_id']}", []))}
+        for d in docs
+    ]  # fmt: skip

@@ -1,0 +1,82 @@
+"""Messages to staff (collective-dispute alerts to administrators who opted in), sent by SMS in the background.
+
+Queued in `staff_messages` by the rule that raises them (services/cases/collective.py), each a notification of
+its kind (services/cases/outbox.py `staff_notice`) sent through that kind's SMS template (config.yaml
+`notification_templates`; a kind without it refuses the start); at least once, retried with a growing pause
+while the SMS provider is down, given up after two days or when the provider refuses it (marked failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
+from services.cases.outbox import template_values
+from services.core.context import ServiceContext
+from services.core.phones import e164, is_mobile
+
+log = logging.getLogger("mediation.staff_messages")
+PHONE_FIELD = "staff.phone"  # the associated data the staff service sealed the phone under
+BATCH = 50
+GIVE_UP = timedelta(days=2)
+
+
+async def send_due(ctx: ServiceContext, sms: SmsProvider) -> int:
+    """One pass: every pending message that is due; returns how many went out."""
+    now = ctx.clock()
+    messages = ctx.db["staff_messages"]
+    due = await messages.find({"state": "pending", "next_attempt_at": {"$lte": now}}).limit(BATCH).to_list(BATCH)
+    sent = 0
+    for message in due:
+        templates = ctx.settings.notifications.kinds.get(str(message.get("kind") or ""))
+        template = templates.sms if templates else None
+        phone = ctx.cipher.decrypt(message["phone"], PHONE_FIELD)
+        if template is None or not is_mobile(phone):
+            problem = "no_sms_template" if template is None else "not_a_mobile"
+            await messages.update_one({"_id": message["_id"], "state": "pending"},
+                                      {"$set": {"state": "failed", "last_error": problem}})  # fmt: skip
+            continue
+        values = template_values(template, message, ctx.settings.public_base_url)
+        try:
+            message_id = await sms.send_message(e164(phone), template.template_id, values)
+        except SmsUnavailable:
+            attempts = message.get("attempts", 0) + 1
+            failed = now - message["created_at"] > GIVE_UP
+            await messages.update_one({"_id": message["_id"], "state": "pending"}, {"$set": {
+                "attempts": attempts, "state": "failed" if failed else "pending",
+                "next_attempt_at": now + timedelta(seconds=min(300, 2**attempts))}})  # fmt: skip
+            continue
+        except SmsRefused:
+            await messages.update_one({"_id": message["_id"], "state": "pending"},
+                                      {"$set": {"state": "failed", "last_error": "sms_refused"}})  # fmt: skip
+            continue
+        await messages.update_one({"_id": message["_id"]}, {"$set": {
+            "state": "sent", "sent_at": now, "channel": "sms", "msgid": message_id}})  # fmt: skip
+        sent += 1
+    return sent
+
+
+class StaffMessageSender:
+    """Runs `send_due` every few seconds in the background."""
+
+    def __init__(self, ctx: ServiceContext, sms: SmsProvider, interval_seconds: float = 5.0) -> None:
+        self.ctx, self.sms, self.interval = ctx, sms, interval_seconds
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await send_due(self.ctx, self.sms)
+            except Exception:  # a database hiccup: try again next time
+                log.exception("staff message pass failed")
+            await asyncio.sleep(self.interval)
