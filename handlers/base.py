@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
-from i18n import DEFAULT_LOCALE, text
+from i18n import DEFAULT_LOCALE, LOCALES, language_of, text
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
 from services.accounts.card_signin import IdentityProvider
@@ -36,6 +36,7 @@ from wechat.oauth import WebOAuth
 from wechat.tokens import AccessTokens, ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
+LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
 
 
@@ -133,8 +134,12 @@ class ServiceHandler(tornado.web.RequestHandler):
 
     @property
     def language(self) -> str:
-        """The language of the words this request gets back (Chinese until a second one is offered)."""
-        return DEFAULT_LOCALE
+        """The language of the words this request gets back: the person's choice on the pages (the `lang`
+        cookie, set by the switch on every page), else the request's `Accept-Language`; Chinese by default."""
+        chosen = self.get_cookie(LANGUAGE_COOKIE, "")
+        if chosen in LOCALES:
+            return chosen
+        return language_of(self.request.headers.get("Accept-Language", ""))
 
     def set_default_headers(self) -> None:
         # Browsers must not guess another type than the one we send (a JSON error shown as HTML).
@@ -230,6 +235,7 @@ class ApiHandler(ServiceHandler):
         super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
+        self.set_header("Vary", "Accept-Language")  # messages and labels come in the caller's language
 
     def json_body(self) -> Any:
         if len(self.request.body) > MAX_JSON_BYTES:

@@ -146,3 +146,65 @@ def country_name(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
 @lru_cache(maxsize=4)
 def _country_translations(locale: str) -> gettext.NullTranslations:
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Amounts and days as each language writes them (Babel's CLDR data), for pages and messages.
+
+_BABEL_LOCALES = {"zh_CN": "zh_Hans_CN", "en": "en_GB"}  # British English: day before month, as the UK's services
+
+
+def babel_locale(locale: str) -> str:
+    return _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
+
+
+def format_money(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """An amount of yuan in words of `locale`: 8,000.00元 / CNY 8,000.00 (two places, grouped)."""
+    from babel.numbers import format_decimal
+
+    number = format_decimal(value, format="#,##0.00", locale=babel_locale(locale))
+    return text("format.money", locale, amount=number)
+
+
+def money(value: Any) -> dict[str, str]:
+    """An amount as a message parameter: put into words in whichever language the message is shown."""
+    return {locale: format_money(value, locale) for locale in LOCALES}
+
+
+def format_day(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """A date (or an ISO `YYYY-MM-DD` string) as the language writes it: 2026年3月1日 / 1 March 2026."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if value is None:
+        return ""
+    return format_date(value, format="long", locale=babel_locale(locale))
+
+
+def day(value: Any) -> dict[str, str]:
+    """A date as a message parameter, in the language the message is shown in."""
+    return {locale: format_day(value, locale) for locale in LOCALES}
+
+
+def language_of(accept_language: str) -> str:
+    """The language an `Accept-Language` header prefers among ours (q-values honoured; Chinese by default)."""
+    best, best_q = DEFAULT_LOCALE, -1.0
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        ours = "en" if tag.startswith("en") else DEFAULT_LOCALE if tag.startswith("zh") else None
+        if ours and q > best_q:
+            best, best_q = ours, q - position * 1e-6  # equal q: the first named wins
+    return best

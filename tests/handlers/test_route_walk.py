@@ -28,6 +28,12 @@ SAMPLES = {
     "action": "accept",
     "token": "B" * 24,
     "centre_id": "sh-pudong",  # a centre of config.yaml's seed (the system administrator may edit it)
+    "locale": "en",
+    "mode": "elder",
+    "entry_id": "labour_contract_law",
+    "figure_id": "0" * 32,
+    "material_id": "0" * 32,
+    "template_kind": "agreement",
 }
 # Hostile first: the empty body that follows may close the case (a withdrawal), ending what can be reached.
 BODIES = (
