@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from handlers.base import ApiHandler
+from handlers.urls import LIBRARY_ENTRY
 from services.intake import calculator
+from services.library import entries, search
 
 
 class CalculatorHandler(ApiHandler):
@@ -14,6 +16,31 @@ class CalculatorHandler(ApiHandler):
         self.send_json(result.as_json(self.language))
 
 
+
+
+class LibraryHandler(ApiHandler):
+    """`GET /api/library?q=加班费&kind=&cause=`: a search (with `q`) or the list of entries (without)."""
+
+    async def get(self) -> None:
+        arg = self.get_query_argument
+        q, kind, cause = arg("q", None), arg("kind", ""), arg("cause", "")
+        if q is None:
+            self.send_json({"items": await entries.list_entries(self.ctx, kind, cause)})
+            return
+        limit = arg("limit", "20")
+        self.send_json(await search.search(self.ctx, q, kind, cause, int(limit) if limit.isdigit() else 20))
+
+
+class LibraryEntryHandler(ApiHandler):
+    """`GET /api/library/{entry_id}`: one law, policy or typical case with its full text and source."""
+
+    async def get(self, entry_id: str) -> None:
+        self.set_header("Cache-Control", "public, max-age=60")
+        self.send_json((await entries.get_entry(self.ctx, entry_id)).as_json())
+
+
 routes = [
     (r"/api/calculator", CalculatorHandler),
+    (r"/api/library", LibraryHandler),
+    (rf"/api/library/{LIBRARY_ENTRY}", LibraryEntryHandler),
 ]
