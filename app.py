@@ -32,6 +32,7 @@ from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
 from services.directory import centres
+from services.library import entries as library_entries
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
@@ -195,6 +196,7 @@ async def start(app: tornado.web.Application) -> None:
     await ensure_indexes(services.ctx.db)
     await centres.seed(services.ctx)
     await centres.directory(services.ctx)
+    await library_entries.seed(services.ctx)  # the starting set of laws and typical cases, on a fresh database
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
         if created:

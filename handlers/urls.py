@@ -20,3 +20,4 @@ LIBRARY_ENTRY = r"(?P<entry_id>[a-z0-9_-]{1,80})"  # a law, policy or typical ca
 FIGURE_ID = r"(?P<figure_id>[0-9a-f]{32})"  # a local figure (services/directory/local_figures.py)
 MATERIAL_ID = r"(?P<material_id>[0-9a-f]{32})"  # a training material (services/library/training.py)
 TEMPLATE_KIND = r"(?P<template_kind>[a-z_]{1,30})"  # a document kind whose template a centre replaces
+TRIAGE_NODE = r"(?P<node>[a-z][a-z0-9_]{0,39})"  # a node of the triage tree (services/intake/triage.py)

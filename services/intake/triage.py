@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from i18n import DEFAULT_LOCALE, Msg, day, money, msg
+from docgen.letter import Letter, render_letter
+from i18n import DEFAULT_LOCALE, Msg, day, format_day, money, msg, text
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import FieldError, NotFound, ValidationFailed, field_error
 from services.core.laws import LAWS, Article, art
@@ -418,3 +419,33 @@ def _day(value: Any) -> dict[str, str]:
 
 def _money(value: Decimal) -> dict[str, str]:
     return money(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The letter to the employer
+
+
+async def negotiation_letter(
+    ctx: ServiceContext, seed: dict[str, Any], worker: str = "", employer: str = "", requests: str = ""
+) -> bytes:
+    """The negotiation letter as a .docx, from the triage's or the calculator's answers; the names typed go into the
+    letter only (never stored). Chinese: it is sent to a Chinese employer (official texts stay Chinese)."""
+    claim = seed.get("claim") or {}
+    items = [line.strip() for line in (requests or claim.get("requests") or "").splitlines() if line.strip()]
+    blank = text("letter.blank")
+    worker = " ".join(worker.split())[:50] or blank
+    employer = " ".join(employer.split())[:100] or blank
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    facts = str(claim.get("facts") or "").strip()
+    letter = Letter(
+        title=text("letter.title"),
+        salutation=text("letter.salutation", employer=employer),
+        paragraphs=tuple(p for p in (text("letter.opening", worker=worker),
+                                     text("letter.facts", facts=facts) if facts else "") if p),
+        requests_heading=text("letter.requests"),
+        requests=tuple(items[:20]) or (text("letter.requests_blank"),),
+        closing=(text("letter.law"), text("letter.deadline")),
+        signature=text("letter.signature", worker=worker),
+        dated=format_day(today),
+    )  # fmt: skip
+    return await ctx.run_blocking(render_letter, letter)

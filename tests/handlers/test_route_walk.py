@@ -34,6 +34,7 @@ SAMPLES = {
     "figure_id": "0" * 32,
     "material_id": "0" * 32,
     "template_kind": "agreement",
+    "node": "relationship",
 }
 # Hostile first: the empty body that follows may close the case (a withdrawal), ending what can be reached.
 BODIES = (
