@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.base import ApiHandler
 from handlers.urls import LIBRARY_ENTRY
-from services.intake import calculator
+from services.intake import calculator, triage
 from services.library import entries, search
 
 
@@ -44,3 +44,15 @@ routes = [
     (r"/api/library", LibraryHandler),
     (rf"/api/library/{LIBRARY_ENTRY}", LibraryEntryHandler),
 ]
+
+
+class TriageTreeHandler(ApiHandler):
+    """`GET /api/triage?centre=`: the question tree, for the mini-program to walk (it carries the same words)."""
+
+    async def get(self) -> None:
+        tree = await triage.tree_for(self.ctx, self.get_query_argument("centre", ""))
+        self.set_header("Cache-Control", "public, max-age=60")
+        self.send_json({"version": tree.version, "start": tree.start, "escape": tree.escape, "nodes": tree.nodes})
+
+
+routes.append((r"/api/triage", TriageTreeHandler))

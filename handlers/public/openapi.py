@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.public.openapi_guidance import guidance_paths
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 CASE = {"$ref": "#/components/schemas/Case"}
 BEARER = [{"bearer": []}]
@@ -659,6 +661,7 @@ def _document() -> dict[str, Any]:
                 }
             },
             **_party_paths(),
+            **guidance_paths(),
             "/api/mp/subscriptions": {
                 "get": {
                     "summary": "The applicant's one-time subscribe-message grants left, by template id",

@@ -42,7 +42,8 @@ class Figure:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "region_code": self.region_code, "region_name": self.region_name, "kind": self.kind,
-                "amount": f"{self.amount:.2f}", "applies_from": self.applies_from.isoformat(), "source": self.source}  # fmt: skip
+                "amount": f"{self.amount:.2f}", "applies_from": self.applies_from.isoformat(),
+                "source": self.source}  # fmt: skip
 
 
 def _figure(doc: dict[str, Any]) -> Figure:

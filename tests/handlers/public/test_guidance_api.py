@@ -9,7 +9,8 @@ from tests.conftest import body_of
 
 @pytest.mark.gen_test
 async def test_calculator_answers_with_steps_articles_and_assumptions(app, api):
-    body = {"kind": "unlawful_termination", "monthly_wage": "8000", "start_date": "2020-06-01", "end_date": "2020-08-01"}
+    body = {"kind": "unlawful_termination", "monthly_wage": "8000", "start_date": "2020-06-01",
+            "end_date": "2020-08-01"}
     response = await api.call("POST", "/api/calculator", body)
     assert response.code == 200, response.body
     result = body_of(response)
