@@ -21,8 +21,10 @@ import yaml
 
 from docgen.letter import Letter, render_letter
 from i18n import DEFAULT_LOCALE, Msg, day, format_day, money, msg, text
+from services.accounts import rosters
+from services.accounts.staff import StaffMember
 from services.core.context import SHANGHAI, ServiceContext
-from services.core.errors import FieldError, NotFound, ValidationFailed, field_error
+from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
 from services.core.laws import LAWS, Article, art
 from services.directory import centres, local_figures
 from services.directory.regions import regions
@@ -449,3 +451,16 @@ async def negotiation_letter(
         dated=format_day(today),
     )  # fmt: skip
     return await ctx.run_blocking(render_letter, letter)
+
+
+async def save_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str, source: str) -> Tree:
+    """An administrator keeps the triage of a centre they keep (services/accounts/rosters.manages_centre)."""
+    if not rosters.manages_centre(await centres.directory(ctx), member, centre_id):
+        raise Forbidden("triage_forbidden")
+    return await save_tree(ctx, centre_id, source, member.login)
+
+
+async def reset_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str) -> None:
+    if not rosters.manages_centre(await centres.directory(ctx), member, centre_id):
+        raise Forbidden("triage_forbidden")
+    await reset_tree(ctx, centre_id)
