@@ -1,17 +1,21 @@
 """Back-office guidance: the library (search, and its texts kept by system administrators), the local figures of the
-calculator, a centre's triage tree."""
+calculator, a centre's triage tree, its document templates, and training material with who read what."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import tornado.web
 
+from docgen import DOCX_MEDIA_TYPE
 from handlers.office.base import OfficeHandler
-from handlers.urls import FIGURE_ID, LIBRARY_ENTRY
+from handlers.urls import FIGURE_ID, LIBRARY_ENTRY, MATERIAL_ID, TEMPLATE_KIND
 from services.accounts import rosters
+from services.cases import centre_templates
 from services.core.errors import ServiceError, ValidationFailed
-from services.directory import local_figures
+from services.directory import centres, local_figures
 from services.intake import triage
-from services.library import entries, search
+from services.library import entries, search, training
 
 ENTRY_FIELDS = ("id", "kind", "title", "title_en", "issuer", "number", "date", "effective_date", "status", "causes",
                 "text", "summary_en", "source_name", "source_url")  # fmt: skip
@@ -159,4 +163,110 @@ routes = [
     (r"/office/figures", FiguresHandler),
     (rf"/office/figures/{FIGURE_ID}", FigureHandler),
     (r"/office/triage", TriageHandler),
+]
+
+
+def _uploaded(handler: OfficeHandler, name: str) -> tuple[str, bytes | None]:
+    files = handler.request.files.get(name) or []
+    return (files[0]["filename"], files[0]["body"]) if files and files[0]["body"] else ("", None)
+
+
+class TemplatesHandler(OfficeHandler):
+    """`/office/templates?centre=`: the centre's document templates in use, to download and (administrators) replace."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.show(self.get_query_argument("centre", "") or self.staff_member.centre_id)
+
+    async def show(self, centre: str, status: int = 200, errors: list[str] | None = None, done: bool = False) -> None:
+        listing = await centre_templates.listing(self.ctx, self.staff_member, centre)
+        known = await centres.directory(self.ctx)
+        may_replace = rosters.administers_centre(known, self.staff_member, centre)
+        self.render_page("office/templates.html", status, centre=centre, listing=listing, errors=errors or [],
+                         may_replace=may_replace, done=done)  # fmt: skip
+
+
+class TemplateHandler(TemplatesHandler):
+    """`GET /office/templates/{kind}?centre=` downloads the template in use; `POST` replaces it (or restores the
+    default)."""
+
+    @tornado.web.authenticated
+    async def get(self, template_kind: str) -> None:
+        centre = self.get_query_argument("centre", "") or self.staff_member.centre_id
+        data = await centre_templates.download(self.ctx, self.services.blobs, self.staff_member, centre, template_kind)
+        self.set_header("Content-Type", DOCX_MEDIA_TYPE)
+        self.set_header("Content-Disposition", f'attachment; filename="{template_kind}.docx"')
+        self.finish(data)
+
+    @tornado.web.authenticated
+    async def post(self, template_kind: str) -> None:
+        centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
+        try:
+            if self.get_body_argument("action", "") == "restore":
+                await centre_templates.restore_default(self.ctx, self.staff_member, centre, template_kind)
+            else:
+                _, data = _uploaded(self, "file")
+                await centre_templates.replace(self.ctx, self.services.blobs, self.staff_member, centre, template_kind,
+                                               data or b"")  # fmt: skip
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(centre, problem.status, problem.messages())
+            return
+        await self.show(centre, done=True)
+
+
+class TrainingHandler(OfficeHandler):
+    """`/office/training`: material to read (documents and links) and, for administrators, who read what."""
+
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        await self.show()
+
+    async def show(self, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                   ) -> None:  # fmt: skip
+        listed = await training.materials(self.ctx, self.staff_member)
+        self.render_page("office/training.html", status, materials=listed, errors=errors or {}, values=values or {},
+                         may_publish=training.may_publish(self.staff_member))  # fmt: skip
+
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        arg = self.get_body_argument
+        values = {name: arg(name, "") for name in ("title", "description", "url")}
+        filename, data = _uploaded(self, "file")
+        try:
+            await training.publish(self.ctx, self.services.blobs, self.staff_member, values["title"],
+                                   values["description"], values["url"], filename, data)  # fmt: skip
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            await self.show(problem.status, problem.by_field(), values)
+            return
+        self.redirect("/office/training")
+
+
+class MaterialHandler(OfficeHandler):
+    """`GET /office/training/{id}`: open a material (recorded as read); `POST` withdraws it."""
+
+    @tornado.web.authenticated
+    async def get(self, material_id: str) -> None:
+        link, data, filename, content_type = await training.open_material(
+            self.ctx, self.services.blobs, self.staff_member, material_id
+        )
+        if link:
+            self.redirect(link)
+            return
+        self.set_header("Content-Type", content_type)
+        self.set_header("Content-Disposition", "attachment; filename*=UTF-8''" + quote(filename))
+        self.finish(data)
+
+    @tornado.web.authenticated
+    async def post(self, material_id: str) -> None:
+        await training.withdraw(self.ctx, self.staff_member, material_id)
+        self.redirect("/office/training")
+
+
+routes += [
+    (r"/office/templates", TemplatesHandler),
+    (rf"/office/templates/{TEMPLATE_KIND}", TemplateHandler),
+    (r"/office/training", TrainingHandler),
+    (rf"/office/training/{MATERIAL_ID}", MaterialHandler),
 ]

@@ -50,6 +50,15 @@ def manages_centre(known: Directory, member: StaffMember, centre_id: str | None)
     return known.is_below(centre_id, member.centre_id)
 
 
+def administers_centre(known: Directory, member: StaffMember, centre_id: str) -> bool:
+    """Whether `member` keeps what belongs to the centre itself (its templates, its triage): an administrator of
+    that centre or of one above it; a system administrator everywhere."""
+    if member.role == SYSTEM_ADMIN:
+        return True
+    own = centre_id == member.centre_id
+    return member.role == CENTRE_ADMIN and (own or known.is_below(centre_id, member.centre_id))
+
+
 def _may_hang_under(known: Directory, member: StaffMember, parent_id: str | None) -> bool:
     """A new or moved centre may go under the member's own centre or any centre they keep."""
     if member.role == SYSTEM_ADMIN:

@@ -18,7 +18,7 @@ from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, sees_centre
-from services.cases import access, moves, signing, workflow
+from services.cases import access, centre_templates, moves, signing, workflow
 from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
 from services.cases.limitation import limitation
 from services.cases.performance import breached_terms
@@ -59,12 +59,17 @@ class Renderers:
             )
         return self._pool
 
+    def configured(self, centre_id: str) -> str:
+        """The centre's templates folder of config.yaml ("" for docgen's defaults)."""
+        return self._folder_of.get(centre_id, "")
+
     async def render(
         self, centre_id: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any,
-        images: dict[str, bytes] | None = None,
+        images: dict[str, bytes] | None = None, folder: str | None = None,
     ) -> RenderedDocument:  # fmt: skip
-        job = partial(_render_in_worker, self._folder_of.get(centre_id, ""), kind, case, document_id, verify_url,
-                      issued_at, images or {})  # fmt: skip
+        """`folder`: the templates in use now (a centre's replacements, services/cases/centre_templates.py)."""
+        folder = self._folder_of.get(centre_id, "") if folder is None else folder
+        job = partial(_render_in_worker, folder, kind, case, document_id, verify_url, issued_at, images or {})
         return await asyncio.get_running_loop().run_in_executor(self._executor(), job)
 
     def close(self) -> None:
@@ -166,7 +171,10 @@ async def _issue(
     verify_url = f"{ctx.settings.public_base_url}/verify/{document_id}"
     images = await signing.images(ctx, papers.blobs, doc) if kind in IMAGE_KINDS else {}
     try:
-        rendered = await papers.renderers.render(doc["centre"]["id"], kind, case, document_id, verify_url, now, images)
+        centre_id = doc["centre"]["id"]
+        folder = await centre_templates.current_folder(ctx, papers.blobs, centre_id,
+                                                       papers.renderers.configured(centre_id))  # fmt: skip
+        rendered = await papers.renderers.render(centre_id, kind, case, document_id, verify_url, now, images, folder)
     except DocgenError as exc:
         refusal = msg("error.document_refused", reason={DEFAULT_LOCALE: exc.message, "en": exc.message_en})
         raise ServiceError(409, exc.code, refusal, "kind") from exc

@@ -454,13 +454,13 @@ async def negotiation_letter(
 
 
 async def save_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str, source: str) -> Tree:
-    """An administrator keeps the triage of a centre they keep (services/accounts/rosters.manages_centre)."""
-    if not rosters.manages_centre(await centres.directory(ctx), member, centre_id):
+    """An administrator keeps the triage of their centre and those below (rosters.administers_centre)."""
+    if not rosters.administers_centre(await centres.directory(ctx), member, centre_id):
         raise Forbidden("triage_forbidden")
     return await save_tree(ctx, centre_id, source, member.login)
 
 
 async def reset_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str) -> None:
-    if not rosters.manages_centre(await centres.directory(ctx), member, centre_id):
+    if not rosters.administers_centre(await centres.directory(ctx), member, centre_id):
         raise Forbidden("triage_forbidden")
     await reset_tree(ctx, centre_id)
