@@ -158,17 +158,51 @@ def babel_locale(locale: str) -> str:
     return _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
 
 
-def format_money(value: Any, locale: str = DEFAULT_LOCALE) -> str:
-    """An amount of yuan in words of `locale`: 8,000.00元 / CNY 8,000.00 (two places, grouped)."""
-    from babel.numbers import format_decimal
+@lru_cache(maxsize=4)
+def _cldr(locale: str) -> Any:
+    from babel import Locale
 
-    number = format_decimal(value, format="#,##0.00", locale=babel_locale(locale))
+    return Locale.parse(babel_locale(locale))
+
+
+@lru_cache(maxsize=4)
+def _separators(locale: str) -> tuple[str, str]:
+    """The group and decimal symbols of the language (CLDR, through Babel), read once."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_group_symbol(_cldr(locale)), get_decimal_symbol(_cldr(locale))
+
+
+def format_money(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """An amount of yuan in words of `locale`: 8,000.00元 / CNY 8,000.00 (two places, grouped with the language's
+    symbols; amounts are formatted on every page and calculation, so Babel's symbols are read once, not per call)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    group, point = _separators(locale)
+    plain = f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+    number = plain.replace(",", "\x00").replace(".", point).replace("\x00", group)
     return text("format.money", locale, amount=number)
 
 
-def money(value: Any) -> dict[str, str]:
+class _PerLanguage(Mapping[str, str]):
+    """A parameter put into words only in the language the message is shown in (nothing formatted twice)."""
+
+    def __init__(self, make: Any, value: Any) -> None:
+        self._make, self._value = make, value
+
+    def __getitem__(self, locale: str) -> str:
+        return self._make(self._value, locale)
+
+    def __iter__(self) -> Any:
+        return iter(LOCALES)
+
+    def __len__(self) -> int:
+        return len(LOCALES)
+
+
+def money(value: Any) -> Mapping[str, str]:
     """An amount as a message parameter: put into words in whichever language the message is shown."""
-    return {locale: format_money(value, locale) for locale in LOCALES}
+    return _PerLanguage(format_money, value)
 
 
 def format_day(value: Any, locale: str = DEFAULT_LOCALE) -> str:
@@ -184,12 +218,12 @@ def format_day(value: Any, locale: str = DEFAULT_LOCALE) -> str:
             return value
     if value is None:
         return ""
-    return format_date(value, format="long", locale=babel_locale(locale))
+    return format_date(value, format="long", locale=_cldr(locale))
 
 
-def day(value: Any) -> dict[str, str]:
+def day(value: Any) -> Mapping[str, str]:
     """A date as a message parameter, in the language the message is shown in."""
-    return {locale: format_day(value, locale) for locale in LOCALES}
+    return _PerLanguage(format_day, value)
 
 
 def language_of(accept_language: str) -> str:

@@ -27,8 +27,8 @@ class LibraryHandler(ApiHandler):
         if q is None:
             self.send_json({"items": await entries.list_entries(self.ctx, kind, cause)})
             return
-        limit = arg("limit", "20")
-        self.send_json(await search.search(self.ctx, q, kind, cause, int(limit) if limit.isdigit() else 20))
+        limit = arg("limit", "10")
+        self.send_json(await search.search(self.ctx, q, kind, cause, int(limit) if limit.isdigit() else 10))
 
 
 class LibraryEntryHandler(ApiHandler):

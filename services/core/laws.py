@@ -7,6 +7,7 @@ calculator names links to its text: `/h5/library/<law>#art-<n>`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cn2an
 
@@ -45,7 +46,7 @@ class Article:
         return msg("law.article", law=msg(f"law.{self.law}.short"), number=numerals)
 
     def text(self, locale: str = DEFAULT_LOCALE) -> str:
-        return self.words.text(locale)
+        return _article_text(self.law, self.number, locale)
 
     @property
     def anchor(self) -> str:
@@ -58,6 +59,11 @@ class Article:
 
     def as_json(self, locale: str = DEFAULT_LOCALE) -> dict[str, object]:
         return {"law": self.law, "article": self.number, "title": self.text(locale), "url": self.link}
+
+
+@lru_cache(maxsize=1024)
+def _article_text(law: str, number: int, locale: str) -> str:
+    return Article(law, number).words.text(locale)
 
 
 def _numerals(number: int, locale: str) -> str:

@@ -19,8 +19,9 @@ import math
 import re
 import time
 import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,12 +31,12 @@ import yaml
 from services.core.context import ServiceContext
 from services.core.errors import ValidationFailed, field_error
 from services.library import entries as library
-from services.library.entries import Entry
+from services.library.entries import Entry, Passage
 
 SYNONYMS_FILE = Path(__file__).resolve().parents[2] / "data" / "library" / "synonyms.yaml"
 MAX_QUERY = 100  # characters: a question, not a document
 MAX_RESULTS = 50
-MAX_POSTINGS = 3000  # per piece, the heaviest first: the tail of a very common piece changes no top result
+MAX_POSTINGS = 1000  # per piece, the heaviest first: the tail of a very common piece changes no top result
 CHECK_SECONDS = 5.0
 K1, B = 1.2, 0.75
 TITLE_BOOST = 3  # a piece in the title counts as this many in the text
@@ -76,15 +77,29 @@ def pieces(text: str, stop: frozenset[str] = frozenset()) -> list[str]:
 
 @dataclass
 class Index:
+    """Per piece, the entries holding it and their BM25 term weights (before idf), heaviest first, in two compact
+    arrays (a library of 5,000 long texts holds some ten million of them); the idf is applied per piece at query
+    time, so the index is built in one pass."""
+
     version: int
     entries: list[Entry]
-    postings: dict[str, list[tuple[float, int]]]  # piece -> (weight, entry position), heaviest first
+    postings: dict[str, tuple[array, array]]  # piece -> (entry positions 'i', tf weights 'f'), heaviest first
+    idf: dict[str, float]
     texts: list[str]  # normalised title + text, for phrase checks
+    _passages: dict[int, tuple[list[Passage], list[str]]] = field(default_factory=dict)  # filled as results show
+
+    def passages(self, position: int) -> tuple[list[Passage], list[str]]:
+        """An entry's passages and their normalised texts, cut once and kept (only entries a search showed)."""
+        found = self._passages.get(position)
+        if found is None:
+            cut = self.entries[position].passages()
+            found = self._passages[position] = (cut, [_normal(p.text) for p in cut])
+        return found
 
     @classmethod
     def build(cls, version: int, entries: list[Entry]) -> Index:
-        lengths: list[int] = []
         counts: list[Counter[str]] = []
+        lengths: list[int] = []
         for entry in entries:
             count = Counter(pieces(entry.text))
             for piece in pieces(entry.title):
@@ -93,20 +108,25 @@ class Index:
             lengths.append(sum(count.values()))
         n = max(len(entries), 1)
         average = (sum(lengths) / n) or 1.0
-        df: Counter[str] = Counter()
-        for count in counts:
-            df.update(count.keys())
-        postings: dict[str, list[tuple[float, int]]] = defaultdict(list)
+        raw: dict[str, tuple[array, array]] = {}
         for position, count in enumerate(counts):
             norm = K1 * (1 - B + B * lengths[position] / average)
             for piece, tf in count.items():
-                idf = math.log(1 + (n - df[piece] + 0.5) / (df[piece] + 0.5))
-                postings[piece].append((idf * tf * (K1 + 1) / (tf + norm), position))
-        for listed in postings.values():
-            listed.sort(reverse=True)
-            del listed[MAX_POSTINGS:]
+                listed = raw.get(piece)
+                if listed is None:
+                    listed = raw[piece] = (array("i"), array("f"))
+                listed[0].append(position)
+                listed[1].append(tf * (K1 + 1) / (tf + norm))
+            counts[position] = Counter()  # free it as we go
+        postings: dict[str, tuple[array, array]] = {}
+        idf: dict[str, float] = {}
+        for piece, (positions, weights) in raw.items():
+            df = len(positions)
+            idf[piece] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            order = sorted(range(df), key=weights.__getitem__, reverse=True)[:MAX_POSTINGS]
+            postings[piece] = (array("i", (positions[i] for i in order)), array("f", (weights[i] for i in order)))
         texts = [_normal(e.title + "\n" + e.text) for e in entries]
-        return cls(version, entries, dict(postings), texts)
+        return cls(version, entries, postings, idf, texts)
 
 
 def _cache(ctx: ServiceContext) -> dict[str, Any]:
@@ -159,14 +179,19 @@ def parse_query(text: Any) -> Query:
 
 
 def rank(idx: Index, query: Query, *, kind: str = "", cause: str = "", limit: int = 20) -> list[tuple[float, int]]:
-    scores: dict[int, float] = defaultdict(float)
+    scores = [0.0] * len(idx.entries)
     for piece in query.pieces:
-        for weight, position in idx.postings.get(piece, ()):
-            scores[position] += weight
+        found = idx.postings.get(piece)
+        if found is None:
+            continue
+        weight = idx.idf[piece]
+        for position, tf_weight in zip(*found, strict=True):
+            scores[position] += weight * tf_weight
+    candidates = ((p, s) for p, s in enumerate(scores) if s > 0)
     if kind or cause:
-        scores = {p: s for p, s in scores.items() if (not kind or idx.entries[p].kind == kind)
-                  and (not cause or library.cause_matches(idx.entries[p].causes, cause))}  # fmt: skip
-    best = heapq.nlargest(limit * 3, scores.items(), key=lambda item: item[1])
+        candidates = ((p, s) for p, s in candidates if (not kind or idx.entries[p].kind == kind)
+                      and (not cause or library.cause_matches(idx.entries[p].causes, cause)))  # fmt: skip
+    best = heapq.nlargest(limit * 3, candidates, key=lambda item: item[1])
     # A whole phrase of the question (or of the words it stands for) in the text is worth more than its pieces.
     boosted = []
     for position, score in best:
@@ -177,19 +202,19 @@ def rank(idx: Index, query: Query, *, kind: str = "", cause: str = "", limit: in
     return boosted[:limit]
 
 
-def best_passage(entry: Entry, query: Query) -> tuple[str, int, str]:
-    """(anchor, article number or 0, snippet) of the passage matching the most of the query's pieces."""
-    wanted = set(query.pieces)
-    best, best_score = None, -1.0
-    for passage in entry.passages():
-        found = pieces(passage.text)
-        score = float(len(wanted.intersection(found)))
-        score += sum(2.0 for term in query.terms if len(term) >= 2 and term in _normal(passage.text))
+def best_passage(idx: Index, position: int, query: Query) -> tuple[str, int, str]:
+    """(anchor, article number or 0, snippet) of the passage holding the most of the query's pieces and phrases."""
+    cut, normal = idx.passages(position)
+    phrases = [t for t in query.terms if len(t) >= 2]
+    best, best_score = -1, -1.0
+    for index, text in enumerate(normal):
+        score = sum(1.0 for piece in query.pieces if piece in text) + sum(2.0 for t in phrases if t in text)
         if score > best_score:
-            best, best_score = passage, score
-    if best is None:
+            best, best_score = index, score
+    if best < 0:
         return "", 0, ""
-    return best.anchor, best.article, _snippet(best.text, query)
+    passage = cut[best]
+    return passage.anchor, passage.article, _snippet(passage.text, query)
 
 
 def _snippet(text: str, query: Query) -> str:
@@ -203,7 +228,7 @@ def _snippet(text: str, query: Query) -> str:
     return ("…" if start else "") + piece + ("…" if start + SNIPPET < len(flat) else "")
 
 
-async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", limit: int = 20) -> dict[str, Any]:
+async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", limit: int = 10) -> dict[str, Any]:
     """`GET /api/library?q=加班费`: the entries that best match, each with its best article or paragraph."""
     query = parse_query(q)
     if kind and kind not in library.KINDS:
@@ -215,7 +240,7 @@ async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", l
     items = []
     for score, position in hits:
         entry = idx.entries[position]
-        anchor, article, snippet = best_passage(entry, query)
+        anchor, article, snippet = best_passage(idx, position, query)
         url = f"/h5/library/{entry.id}" + (f"#{anchor}" if anchor else "")
         items.append(entry.summary() | {"score": round(score, 3), "anchor": anchor, "article": article,
                                         "snippet": snippet, "url": url})  # fmt: skip
