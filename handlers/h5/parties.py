@@ -124,6 +124,15 @@ class DocumentHandler(PartyPage):
         await send_document(self, self.services.pdf, file, fmt)
 
 
+class DocumentSummaryHandler(PartyPage):
+    """`…/documents/{id}/summary`: an official (Chinese) document explained in the reader's language."""
+
+    @authenticated
+    async def get(self, serial: str, document_id: str) -> None:
+        summary = await documents.summary_for_party(self.ctx, self.person_id, serial, document_id)
+        self.render_page("h5/document_summary.html", summary=summary, base=f"{self.prefix}/{serial}")
+
+
 # ---------------------------------------------------------------- the respondent's own pages
 
 
@@ -222,6 +231,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/refuse_signing", RefuseSigningHandler, options),
         (rf"{base}/{SERIAL}/performance", PerformanceHandler, options),
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
+        (rf"{base}/{SERIAL}/documents/{DOCUMENT_ID}/summary", DocumentSummaryHandler, options),
     ]
     if role == "respondent":  # the applicant's case page and downloads are in handlers/h5/cases.py
         out += [

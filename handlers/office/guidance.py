@@ -31,15 +31,17 @@ class LibraryHandler(OfficeHandler):
     async def show(self, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                    ) -> None:  # fmt: skip
         q, kind = self.get_query_argument("q", ""), self.get_query_argument("kind", "")
+        cause = self.get_query_argument("cause", "")
         found, listed, error = None, [], ""
         try:
             if q.strip():
-                found = await search.search(self.ctx, q, kind)
+                found = await search.search(self.ctx, q, kind, cause)
             else:
-                listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "")
+                listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "", cause)
         except ValidationFailed as exc:
             error = self.form_problem(exc).message
-        self.render_page("office/library.html", status, q=q, kind=kind, found=found, listed=listed, error=error,
+        self.render_page("office/library.html", status, q=q, kind=kind, cause=cause, found=found, listed=listed,
+                         error=error,
                          kinds=entries.KINDS, statuses=entries.STATUSES, may_edit=entries.may_edit(self.staff_member),
                          errors=errors or {}, values=values or {}, entry=None)  # fmt: skip
 

@@ -386,6 +386,7 @@ def _document() -> dict[str, Any]:
                         "code": {"type": "string"},
                         "label": {"type": "string"},
                         "arbitrable": {"type": "boolean", "description": "false: arbitration will not accept it"},
+                        "library": {"type": "string", "description": "its laws, policies and typical cases"},
                         "warning": {"type": "string", "description": "shown when chosen"},
                         "children": {"type": "array", "items": {"$ref": "#/components/schemas/Cause"}},
                     },

@@ -364,3 +364,26 @@ async def verify_upload(ctx: ServiceContext, document_id: str, data: bytes) -> d
         raise ServiceError(413, "file_too_large", msg("error.file_too_large.verify"), "file")
     uploaded = sm3_hex(data)
     return shown | {"uploaded_sm3": uploaded, "matches": uploaded == shown["sm3"]}
+
+
+async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, document_id: str) -> dict[str, Any]:
+    """What an official document (always Chinese) says, for a party who reads another language: its kind and
+    purpose, the case, the parties, the claims and the outcome; the Chinese document itself stays the original."""
+    doc, role = await access.for_party(ctx, person_id, serial)
+    record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial})
+    if record is None:
+        raise NotFound("document_not_found")
+    outcome = doc.get("outcome") or {}
+    agreement = (doc.get("agreement") or {}).get("terms") or outcome.get("terms") or []
+    return {
+        "id": record["_id"], "kind": record["kind"], "version": record["version"],
+        "issued_at": shanghai_iso(record["issued_at"]), "serial": serial, "role": role,
+        "status": doc["status"], "centre": doc["centre"]["name"],
+        "applicant": str((doc.get("applicant") or {}).get("name") or ""),
+        "respondent": str((doc.get("respondent") or {}).get("name") or ""),
+        "requests": [i.get("text", "") for i in (doc.get("clarified") or {}).get("items", [])]
+        or [line for line in str((doc.get("claim") or {}).get("requests") or "").splitlines() if line.strip()],
+        "amount": str((doc.get("claim") or {}).get("amount") or ""),
+        "closure_reason": outcome.get("closure_reason", ""),
+        "terms": [{"text": t.get("text", ""), "due": t.get("due", "")} for t in agreement if isinstance(t, dict)],
+    }  # fmt: skip
