@@ -50,7 +50,7 @@ class GuidancePage(PageHandler):
 # The claim calculator
 
 
-def _calculator_body(handler: PageHandler) -> dict[str, Any]:
+def _calculator_body(handler: PageHandler, carried: dict[str, Any]) -> dict[str, Any]:
     arg = handler.get_query_argument
     kind = arg("kind", "")
     body: dict[str, Any] = {"kind": kind}
@@ -61,8 +61,9 @@ def _calculator_body(handler: PageHandler) -> dict[str, Any]:
             continue  # the page uses the place's configured figures
         elif arg(name, "").strip():
             body[name] = arg(name).strip()
-    if arg("region_code", ""):
-        body["region_code"] = arg("region_code")
+    place = arg("region_code", "") or str(carried.get("place_code") or "")  # the triage's place: its figures
+    if place:
+        body["region_code"] = place
     return body
 
 
@@ -72,15 +73,15 @@ class CalculatorPageHandler(GuidancePage):
     async def get(self) -> None:
         kind = self.get_query_argument("kind", "")
         values = {k: self.get_query_argument(k) for k in self.request.query_arguments}
+        carried = read_carry(self, self.get_query_argument(CARRY, "")) or {}
         result, errors, status = None, {}, 200
         if kind in calculator.KINDS and self.get_query_argument("go", ""):
             try:
-                result = await calculator.calculate(self.ctx, _calculator_body(self))
+                result = await calculator.calculate(self.ctx, _calculator_body(self, carried))
             except ServiceError as exc:
                 problem = self.form_problem(exc)
                 errors = {k.replace("overtime_hours.", "hours_"): v for k, v in problem.by_field().items()}
                 status = problem.status
-        carried = read_carry(self, self.get_query_argument(CARRY, "")) or {}
         seed = result.carry if result else {}
         if seed and carried.get("claim", {}).get("facts"):  # the triage's answers come along
             seed = seed | {"claim": {**carried["claim"], **seed["claim"]}, "place_code": carried.get("place_code", "")}
