@@ -135,11 +135,14 @@ class ServiceHandler(tornado.web.RequestHandler):
     @property
     def language(self) -> str:
         """The language of the words this request gets back: the person's choice on the pages (the `lang`
-        cookie, set by the switch on every page), else the request's `Accept-Language`; Chinese by default."""
+        cookie, set by the switch on every page); for the API (`/api/`, the mini-program's and anyone's) without
+        it, the request's `Accept-Language`; Chinese otherwise (what our pages' own calls get, like the page)."""
         chosen = self.get_cookie(LANGUAGE_COOKIE, "")
         if chosen in LOCALES:
             return chosen
-        return language_of(self.request.headers.get("Accept-Language", ""))
+        if self.request.path.startswith("/api/"):
+            return language_of(self.request.headers.get("Accept-Language", ""))
+        return DEFAULT_LOCALE
 
     def set_default_headers(self) -> None:
         # Browsers must not guess another type than the one we send (a JSON error shown as HTML).
