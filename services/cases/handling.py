@@ -15,7 +15,7 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, documents, moves, respondent, signing, workflow
+from services.cases import access, documents, moves, partner_events, respondent, signing, workflow
 from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices, respondent_notice
 from services.cases.queue import mediators_of
 from services.cases.views import case_detail
@@ -135,6 +135,11 @@ async def decide(
         set_fields["outcome"] = {"kind": "failed", "at": now, "closure_reason": reason, "reason": note}
         notify = party_notices(doc, "fail", now, [("serial", serial), ("reason", msg(f"label.closure_reason.{reason}")),
                                                   ("next_step", msg("notice.value.may_arbitrate"))])  # fmt: skip
+        if partner_events.delegated(doc):  # the court receives the art. 21 report with the end
+            report = partner_events.parse_report(form)
+            set_fields["outcome"]["report"] = report
+            set_fields["docking.closed_reported_at"] = now
+            notify.append(partner_events.closed_failed(doc, now, set_fields["outcome"], report))
         note = msg(f"label.closure_reason.{reason}").text() + (f"：{note}" if note else "")
     updated = await moves.apply_move(ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields,
                                      notify=notify, note=note)  # fmt: skip
@@ -198,11 +203,15 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
     An invited respondent is told."""
     note = parse_withdraw_reason(reason)
     doc = await access.for_owner(ctx, person_id, serial, PARTIES_PROJECTION)
-    told = respondent_notice(doc | {"_id": serial}, "withdraw", ctx.clock(),
+    now = ctx.clock()
+    told = respondent_notice(doc | {"_id": serial}, "withdraw", now,
                              [("serial", serial), ("status", msg("notice.value.withdrawn"))])  # fmt: skip
+    notify = [told] if told else []
+    if partner_events.delegated(doc):
+        notify.append(partner_events.closed_withdrawn(doc | {"_id": serial}, now, note))
     updated = await moves.apply_move(
         ctx, serial, "withdraw", ("applicant", person_id), channel, scope={"owner_person_id": person_id}, note=note,
-        notify=[told] if told else None,
+        notify=notify or None,
     )  # fmt: skip
     return case_detail(updated)
 
