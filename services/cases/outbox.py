@@ -224,5 +224,4 @@ def partner_notice(
 
 # What a case read must include for `party_notices` to reach both parties.
 # A delegated case's partner too (services/cases/partner_events.py): the moves that end it tell the partner.
-PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1, "applicant_access": 1,
-                      "docking.partner_id": 1, "docking.partner_case_no": 1}  # fmt: skip
+PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1, "applicant_access": 1, "docking": 1}

@@ -25,8 +25,6 @@ MEDIATION_EVENTS = "mediation-events"  # the partner's endpoint under its callba
 REPORT_FIELDS = ("facts", "reason", "costs", "notes")
 REQUIRED_REPORT = ("facts", "reason")
 MAX_REPORT = 3000
-# The projection a move's read needs for these events.
-PROJECTION = {"docking.partner_id": 1, "docking.partner_case_no": 1}
 
 
 def delegated(doc: Mapping[str, Any]) -> bool:

@@ -96,7 +96,8 @@ class Delegation:
     video_link: str
     routed: centres.Routed
     review_flags: list[str] = field(default_factory=list)
-    documents: list[tuple[str, bytes]] = field(default_factory=list)  # (declared name, content)
+    documents: list[tuple[str, Any]] = field(default_factory=list)  # (declared name, evidence.PreparedFile)
+    folder: str = ""  # where the checked documents wait to be stored (removed after)
 
 
 def fingerprint(body: Any) -> str:
@@ -118,14 +119,14 @@ class _Errors:
         where = f"{path}.{name}" if path else name
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.add(where, "required", "error.required.docking_field", field=where)
+                self.add(where, "required", "error.required.docking_field", name=where)
             return ""
         if not isinstance(value, str):
-            self.add(where, "wrong_type", "error.wrong_type.docking_text", field=where)
+            self.add(where, "wrong_type", "error.wrong_type.docking_text", name=where)
             return ""
         value = value.strip() if lines else one_line(value).strip()
         if len(value) > limit:
-            self.add(where, "too_long", "error.too_long.docking_field", field=where, limit=limit)
+            self.add(where, "too_long", "error.too_long.docking_field", name=where, limit=limit)
         return value[:limit]
 
 
@@ -137,7 +138,7 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
     """(role, kind, party in our shape) of parties[i]; problems recorded."""
     path = f"parties[{i}]"
     if not isinstance(raw, Mapping):
-        errors.add(path, "wrong_type", "error.wrong_type.docking_party", field=path)
+        errors.add(path, "wrong_type", "error.wrong_type.docking_party", name=path)
         return "", "", {}
     role, kind = raw.get("role"), raw.get("kind")
     if role not in PARTY_ROLES:
@@ -177,7 +178,7 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
                 code = check_uscc(uscc)
                 party["uscc"] = code.value
                 if not code.check_ok:  # some real codes fail their check character: flagged, not refused
-                    flags.append(msg("review.uscc_check", field=f"{path}.uscc").text())
+                    flags.append(msg("review.uscc_check", name=f"{path}.uscc").text())
             except NumberInvalid as exc:
                 _number_error(errors, f"{path}.uscc", exc)
         representative = errors.text(raw, path, "legal_representative_name", MAX_NAME)
@@ -199,7 +200,7 @@ def _amount(errors: _Errors, value: Any) -> str:
     return f"{abs(amount):.2f}"
 
 
-def _documents(errors: _Errors, raw: Any, limit_bytes: int) -> list[tuple[str, bytes]]:
+def _documents(errors: _Errors, raw: Any, limit_bytes: int) -> list[tuple[int, str, bytes]]:
     if raw in (None, []):
         return []
     if not isinstance(raw, list) or len(raw) > MAX_DOCUMENTS:
@@ -209,13 +210,13 @@ def _documents(errors: _Errors, raw: Any, limit_bytes: int) -> list[tuple[str, b
     for i, item in enumerate(raw):
         path = f"documents[{i}]"
         if not isinstance(item, Mapping):
-            errors.add(path, "wrong_type", "error.wrong_type.docking_document", field=path)
+            errors.add(path, "wrong_type", "error.wrong_type.docking_document", name=path)
             continue
         name = errors.text(item, path, "name", MAX_NAME)
         content = item.get("content_base64")
         if not isinstance(content, str) or not content:
             where = f"{path}.content_base64"
-            errors.add(where, "required", "error.required.docking_field", field=where)
+            errors.add(where, "required", "error.required.docking_field", name=where)
             continue
         if len(content) > limit_bytes * 4 // 3 + 8:
             errors.add(f"{path}.content_base64", "file_too_large", "error.file_too_large.docking",
@@ -229,7 +230,7 @@ def _documents(errors: _Errors, raw: Any, limit_bytes: int) -> list[tuple[str, b
         if not data:
             errors.add(f"{path}.content_base64", "file_empty", "error.file_empty.evidence")
             continue
-        out.append((name or f"document-{i + 1}", data))
+        out.append((i, name or f"document-{i + 1}", data))
     return out
 
 
@@ -258,7 +259,7 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
     routed = None
     problem = region_problem(region_code) if region_code else "required"
     if problem == "required":
-        errors.add("region_code", "required", "error.required.docking_field", field="region_code")
+        errors.add("region_code", "required", "error.required.docking_field", name="region_code")
     elif problem == "unknown_region":
         errors.add("region_code", "unknown_region", "error.unknown_region", given=region_code[:20])
     else:  # a province or a city is as good as its own centre: the delegation names where it is
@@ -290,7 +291,7 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
             errors.add(where, "not_allowed", "error.not_allowed.docking_party_pair")
     dispute = body.get("dispute") if isinstance(body.get("dispute"), Mapping) else {}
     if not isinstance(body.get("dispute"), Mapping):
-        errors.add("dispute", "required", "error.required.docking_field", field="dispute")
+        errors.add("dispute", "required", "error.required.docking_field", name="dispute")
     cause = errors.text(dispute, "dispute", "cause", MAX_CAUSE, required=False)
     facts = errors.text(dispute, "dispute", "summary", MAX_TEXT, lines=True)
     requests = errors.text(dispute, "dispute", "claims", MAX_TEXT, lines=True)
@@ -304,10 +305,17 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
     if video and (not isinstance(video, str) or not _URL.match(video.strip())):
         errors.add("video_room_url", "invalid", "error.invalid.online_link")
     documents = _documents(errors, body.get("documents"), ctx.settings.evidence.max_file_bytes)
-    if sum(len(d) for _, d in documents) > ctx.settings.evidence.max_case_bytes:
+    if sum(len(d) for _, _, d in documents) > ctx.settings.evidence.max_case_bytes:
         errors.add("documents", "evidence_total_too_large", "error.too_large.docking_documents",
                    limit=ctx.settings.evidence.max_case_bytes // (1024 * 1024))  # fmt: skip
+    folder, prepared = "", []
+    if documents:  # checked like evidence now, so their problems are listed with every other field's
+        folder = tempfile.mkdtemp(prefix="upload-docking-", dir=ctx.settings.upload_tmp_dir or None)
+        prepared, refused = await ctx.run_blocking(_check_documents, documents, folder, ctx.settings.evidence)
+        errors.found += refused
     if errors.found:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
         raise ValidationFailed(errors.found)
     assert routed is not None
     applicant, respondent_party = (dict(roles[r][1]) for r in PARTY_ROLES)
@@ -322,7 +330,7 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
         claim={"amount": amount, "amount_fen": int(Decimal(amount) * 100), "venue": "employer_location",
                "requests": requests, "facts": facts, "cause": cause},
         cause=cause, contact=contact, video_link=str(video).strip(), routed=routed, review_flags=flags,
-        documents=documents,
+        documents=prepared, folder=folder,
     )  # fmt: skip
 
 
@@ -330,33 +338,28 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
 # Documents: checked like evidence, stored encrypted
 
 
-def _check_documents(documents: list[tuple[str, bytes]], folder: str, limits: Any) -> list[Any]:
-    """Blocking: each document written to a private file and checked (type by content, no active content, safe
-    archives, images re-encoded); a refusal names the document."""
-    prepared = []
-    for i, (name, data) in enumerate(documents):
+def _check_documents(documents: list[tuple[int, str, bytes]], folder: str, limits: Any) -> tuple[list, list]:
+    """Blocking: each document written to a private file and checked like evidence (type by content, no active
+    content, safe archives, images re-encoded): (name, prepared file) of those that pass, a field error for each
+    that does not, naming it."""
+    prepared, refused = [], []
+    for i, name, data in documents:
         path = os.path.join(folder, f"doc-{i}")
         with open(path, "wb") as handle:
             handle.write(data)
         try:
             prepared.append((name, evidence.prepare_evidence(path, name, limits)))
         except ServiceError as exc:
-            raise ValidationFailed([FieldError(f"documents[{i}].content_base64", exc.code, exc.text)]) from None
-    return prepared
+            refused.append(FieldError(f"documents[{i}].content_base64", exc.code, exc.text))
+    return prepared, refused
 
 
-async def _store_documents(
-    ctx: ServiceContext, blobs: BlobStore, serial: str, partner: Partner, documents: list[tuple[str, bytes]]
-) -> list[str]:
-    """The documents checked and kept encrypted, each a `files` record of the case; their ids."""
-    if not documents:
-        return []
-    folder = tempfile.mkdtemp(prefix="upload-docking-", dir=ctx.settings.upload_tmp_dir or None)
+async def _store_documents(ctx: ServiceContext, blobs: BlobStore, serial: str, partner: Partner, d: Delegation) -> list:
+    """The checked documents kept encrypted, each a `files` record of the case; their ids. Their folder goes."""
     ids: list[str] = []
     try:
-        prepared = await ctx.run_blocking(_check_documents, documents, folder, ctx.settings.evidence)
         now = ctx.clock()
-        for name, file in prepared:
+        for name, file in d.documents:
             blob_id = await blobs.put(file.path)
             record = {"_id": uuid.uuid4().hex, "purpose": PURPOSE, "owner_person_id": None, "serial": serial,
                       "partner_id": partner.id, "name": evidence.clean_name(name, file.file_type),
@@ -365,7 +368,8 @@ async def _store_documents(
             await ctx.db["files"].insert_one(record)
             ids.append(record["_id"])
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if d.folder:
+            shutil.rmtree(d.folder, ignore_errors=True)
     return ids
 
 
@@ -395,6 +399,17 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
         if doc is not None:
             return receipt(doc), False
     delegation = await parse(ctx, partner, body)
+    try:
+        return await _write(ctx, blobs, partner, delegation, existing, print_)
+    finally:
+        if delegation.folder:  # checked documents not stored (a race lost): their copies go
+            shutil.rmtree(delegation.folder, ignore_errors=True)
+
+
+async def _write(ctx: ServiceContext, blobs: BlobStore, partner: Partner, delegation: Delegation,
+                 existing: dict[str, Any] | None, print_: str) -> tuple[dict[str, Any], bool]:  # fmt: skip
+    """The serial held under the natural key first (a retry after a crash finishes the same case), then the
+    documents, then the case."""
     now = ctx.clock()
     serial = existing["serial"] if existing else await next_serial(ctx, now)
     if existing is None:
@@ -410,7 +425,7 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
             if doc is not None:
                 return receipt(doc), False
             serial = raced["serial"]
-    file_ids = await _store_documents(ctx, blobs, serial, partner, delegation.documents)
+    file_ids = await _store_documents(ctx, blobs, serial, partner, delegation)
     doc = await _new_case(ctx, partner, delegation, serial, file_ids, now)
     try:
         await moves.create(ctx, doc)
@@ -605,7 +620,7 @@ async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_
     if code == "other" and not text:
         errors.append(field_error("reason", "required", "error.required.decline_reason_text"))
     if len(text) > MAX_REASON:
-        errors.append(field_error("reason", "too_long", "error.too_long.docking_field", field="reason",
+        errors.append(field_error("reason", "too_long", "error.too_long.docking_field", name="reason",
                                   limit=MAX_REASON))  # fmt: skip
     if errors:
         raise ValidationFailed(errors)

@@ -50,7 +50,7 @@ def _text(form: Mapping[str, Any], name: str, errors: list[FieldError], limit: i
     value = form.get(name)
     given = value.strip() if isinstance(value, str) else ""
     if len(given) > limit:
-        errors.append(field_error(name, "too_long", "error.too_long.docking_field", field=name, limit=limit))
+        errors.append(field_error(name, "too_long", "error.too_long.docking_field", name=name, limit=limit))
     return given[:limit]
 
 
@@ -104,7 +104,8 @@ async def propose(ctx: ServiceContext, member: StaffMember, form: Mapping[str, A
             "type": "mediator" if mediator else "organisation",
             "level": centre.level, "centre": {"id": centre.id, "name": centre.name},
             "region": [{"code": c, "name": names.full_name(c) or c} for c in centre.region_codes],
-            "inviting_court": partner.name, "dispute_types": dispute_types or [msg(k).text() for k in DEFAULT_DISPUTE_TYPES],
+            "inviting_court": partner.name,
+            "dispute_types": dispute_types or [msg(k).text() for k in DEFAULT_DISPUTE_TYPES],
             "expertise": expertise, "fees": fees or msg("roster.fees_free").text(), "training": training,
             "performance": await _performance(ctx, centre_id, login if mediator else ""),
             "address": centre.address, "phone": centre.phone,
@@ -162,15 +163,11 @@ async def _send(ctx: ServiceContext, client: CourtClient, partner: Partner, entr
                 "$set": {"next_attempt_at": ctx.clock() + wait, "last_error": str(exc)}, "$inc": {"attempts": 1}})
         return 0
     now = ctx.clock()
-    if answer.ok:
-        await ctx.db[ROSTER].update_many({"_id": {"$in": ids}, "state": "queued"},
-                                         {"$set": {"state": "sent", "sent_at": now, "last_error": None},
-                                          "$inc": {"attempts": 1}})  # fmt: skip
-        return len(ids)
-    await ctx.db[ROSTER].update_many({"_id": {"$in": ids}, "state": "queued"},
-                                     {"$set": {"state": "refused", "last_error": answer.problem()},
-                                      "$inc": {"attempts": 1}})  # fmt: skip
-    return 0
+    change = {"state": "sent", "sent_at": now, "last_error": None} if answer.ok else {
+        "state": "refused", "last_error": answer.problem()}  # fmt: skip
+    for entry_id in ids:
+        await ctx.db[ROSTER].update_one({"_id": entry_id, "state": "queued"}, {"$set": change, "$inc": {"attempts": 1}})
+    return len(ids) if answer.ok else 0
 
 
 async def decide(ctx: ServiceContext, partner: Partner, entry_id: str, body: Any) -> dict[str, Any]:
