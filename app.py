@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tornado.web
 
@@ -40,6 +41,7 @@ from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
+from standins.court_platform import CourtPlatformStandIn
 from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
@@ -315,11 +317,20 @@ def start_standins(settings: Settings, port: int) -> Settings:
     card = settings.card_platform
     channel = Channel(settings.public_base_url + "/portal/card/notify", card.channel_key, card.public_key)
     card_base = CardPlatformStandIn({card.channel_id: channel}).start()
+    partners = []
+    for partner in settings.docking.partners:  # each court / institute: a platform stand-in with a page of its own
+        court = CourtPlatformStandIn(partner.id, partner.key, settings.docking.self_id, settings.public_base_url,
+                                     prefix=urlsplit(partner.callback_base).path or "/docking/")  # fmt: skip
+        court.start()
+        partners.append(dataclasses.replace(partner, callback_base=court.callback_base))
+        log.warning("court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",
+                    partner.id, partner.name, court.base_url)  # fmt: skip
     return dataclasses.replace(
         settings,
         wechat_api_base=base,
         wechat_oauth_base=standin.oauth_base_url,
         card_platform=dataclasses.replace(card, base_url=card_base),
+        docking=dataclasses.replace(settings.docking, partners=tuple(partners)),
     )
 
 

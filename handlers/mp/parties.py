@@ -10,7 +10,8 @@ from typing import Any
 from handlers.downloads import requested_format, send_document
 from handlers.mp.base import CHANNEL, MpHandler
 from handlers.urls import DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
-from services.cases import documents, party_pages, performance, respondent, signing
+from services.cases import documents, performance, respondent, signing
+from services.court import pages as court_pages
 
 PREFIX = {"applicant": "/api/mp/applications", "respondent": "/api/mp/respondent/cases"}
 
@@ -22,7 +23,7 @@ class PartyApi(MpHandler):
         self.role = role
 
     async def page(self, person_id: str, serial: str) -> dict[str, Any]:
-        return await party_pages.case_page(self.ctx, person_id, serial, self.role)
+        return await court_pages.case_page(self.ctx, person_id, serial, self.role)
 
     def papers(self) -> documents.Papers:
         return documents.Papers(self.services.renderers, self.services.blobs)

@@ -9,6 +9,7 @@ from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
 from services.cases import clarification, documents, handling, queue, signing, transfer
 from services.core.errors import ServiceError
+from services.court import pages as court_pages
 from services.intake import evidence
 
 
@@ -27,6 +28,7 @@ class CaseHandler(OfficeHandler):
             mediators=await queue.mediators_of(self.ctx, case["centre_id"]), categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
+            docking=await court_pages.staff_panel(self.ctx, self.staff_member, serial),
         )  # fmt: skip
 
 

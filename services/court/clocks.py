@@ -54,6 +54,7 @@ def clock_view(doc: Mapping[str, Any], calendar: WorkCalendar, today: date) -> d
         "partner_name": docking["partner_name"], "partner_case_no": docking["partner_case_no"],
         "partner_kind": docking.get("partner_kind", "court"), "type": docking.get("type", ""),
         "answer_due": docking["answer_due"], "answer_due_provisional": docking.get("answer_due_provisional", False),
+        "mediation_days": docking.get("mediation_days"),
         "answer_overdue": doc["status"] == workflow.DELEGATED and today.isoformat() > docking["answer_due"],
         "not_confirmed_in_time": bool(docking.get("overdue_reported_at")),
         "accepted_at": shanghai_iso(docking.get("accepted_at")), "mediation_due": None, "days_left": None,
