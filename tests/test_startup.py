@@ -47,7 +47,8 @@ def test_listening_beyond_loopback_with_a_default_secret_refuses_to_start(tmp_pa
     # With every secret set, the same address is allowed (settings only: nothing listens here).
     env = server_environ("http://127.0.0.1:9/", LISTEN_ADDRESS="0.0.0.0", WECHAT_TOKEN="t", CARD_CHANNEL_KEY="5a" * 16,
                          CARD_SM2_PRIVATE_KEY="11" * 32, CARD_PLATFORM_PUBLIC_KEY="04" + "22" * 64,
-                         DOCKING_KEY_SH_PUDONG_COURT="33" * 16, DOCKING_KEY_SH_PUDONG_ARBITRATION="44" * 16)  # fmt: skip
+                         DOCKING_KEY_SH_PUDONG_COURT="33" * 16,
+                         DOCKING_KEY_SH_PUDONG_ARBITRATION="44" * 16)  # fmt: skip
     assert load_settings(ROOT / "config.yaml", environ=env).default_secrets == ()
     for loopback in ("127.0.0.1", "::1", "localhost"):
         assert load_settings(ROOT / "config.yaml", environ=_dev_env(LISTEN_ADDRESS=loopback)).default_secrets
