@@ -117,7 +117,8 @@ async def decide(
     elif move == "schedule":
         at = _session_time(form.get("at", ""), now)
         place = _text(form.get("place", ""), "place", "place", MAX_PLACE, required=False)
-        online = (form.get("online_link") or "").strip()
+        # A delegated case's session may take place in the court platform's video room (sent with the delegation).
+        online = (form.get("online_link") or "").strip() or ((doc.get("docking") or {}).get("video_link") or "")
         if online and not _URL.match(online):
             raise invalid("online_link", "invalid", "error.invalid.online_link")
         if not place and not online:

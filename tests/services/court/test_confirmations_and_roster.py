@@ -152,3 +152,38 @@ async def test_refusals_of_a_partners_delegations_are_counted_beside_its_entries
     assert {p["id"] for p in page["partners"]} == {COURT, ARBITRATION}
 
 
+
+
+@pytest.mark.gen_test
+async def test_an_arbitration_institute_delegates_and_reviews_the_agreement(ctx, clock, blobs, sms, staff):
+    from services.court import delegations
+    from tests.court import claim, confirm_on_roster
+    from tests.services.court.test_clocks_and_ends import delegations_settle
+
+    institute = partner(ctx, ARBITRATION)
+    with pytest.raises(ValidationFailed):  # an institute delegates as 委派调解 (`arbitration`), not as a court
+        await delegations.create(ctx, blobs, institute, delegation_body())
+    receipt, _ = await delegations.create(ctx, blobs, institute, delegation_body(type="arbitration"))
+    serial = receipt["serial"]
+    await confirm_on_roster(ctx, MEDIATOR.login, partner_id=ARBITRATION)
+    doc = await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
+    assert doc["docking"]["partner_kind"] == "arbitration"
+    assert {n["lines"].get("court") for n in doc["notifications"] if n["kind"] == "delegated_invite"} == {
+        "上海市浦东新区劳动人事争议仲裁委员会"[:20]}
+    applicant = await claim(ctx, sms, serial, "applicant")
+    respondent_person = await claim(ctx, sms, serial, "respondent")
+    await upload_seal(ctx, blobs, ADMIN, "sh-pudong")
+    await delegations_settle(ctx, blobs, sms, serial, applicant)
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert (await confirmations.target(ctx, doc, "arbitral_review")).id == ARBITRATION  # the institute reviews
+    assert (await confirmations.target(ctx, doc, "judicial_confirmation")).id == COURT  # the court where we sit
+    await confirmations.apply(ctx, applicant, serial, "arbitral_review", "h5")
+    await confirmations.apply(ctx, respondent_person, serial, "arbitral_review", "h5")
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    [sent] = [n for n in doc["notifications"] if n["to"]["type"] == "partner" and n["to"]["endpoint"]
+              == "judicial-confirmations"]  # fmt: skip
+    assert sent["to"]["partner_id"] == ARBITRATION and sent["event"]["type"] == "arbitral_review"
+    record = doc["confirmations"]["arbitral_review"]
+    ruling = {"decision": "confirmed", "ruling_no": "浦劳人仲审1号"}
+    decided = await confirmations.decide(ctx, institute, record["id"], ruling)
+    assert decided["type"] == "arbitral_review" and decided["state"] == "confirmed"
