@@ -37,7 +37,17 @@ from typing import Any, Protocol
 from i18n import text
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
 from services.cases import moves
-from services.cases.outbox import APPLICANT, CLAIMED, FAILED, PARTNER, PENDING, RESPONDENT, SENT, template_values
+from services.cases.outbox import (
+    APPLICANT,
+    CLAIMED,
+    FAILED,
+    PARTNER,
+    PENDING,
+    RESPONDENT,
+    SENT,
+    applicant_phone_field,
+    template_values,
+)
 from services.core.context import ServiceContext
 from services.core.phones import e164, is_mobile
 from services.notify import subscriptions as mp_subscriptions
@@ -55,7 +65,8 @@ CASES = "cases"
 # The parties' phones: a respondent not yet known to us (and a delegated case's applicant) is reached by SMS
 # (services/cases/outbox.py).
 PROJECTION = {"notifications": 1, "outbox_rev": 1, "outbox_due_at": 1, "respondent.phone": 1,
-              "respondent.contact_phone": 1, "applicant.phone": 1, "applicant.contact_phone": 1}  # fmt: skip
+              "respondent.contact_phone": 1, "applicant.phone": 1, "applicant.contact_phone": 1, "kind": 1,
+              "applicant_access.invited_at": 1}  # fmt: skip
 RECORD_TRIES = 6  # optimistic retries of one result write (each conflict is a concurrent move or claim)
 RATE_LIMIT_PAUSE = 10.0  # seconds an app id's sends pause after WeChat's 45009
 
@@ -98,11 +109,15 @@ class _Case:
     notifications: list[dict[str, Any]]
     respondent: dict[str, Any] = field(default_factory=dict)  # its sealed phones only
     applicant: dict[str, Any] = field(default_factory=dict)  # its sealed phones only
+    # A delegated case's applicant was invited by SMS to the phone the court gave: SMS reaches them too.
+    applicant_phone_field: str = ""
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> _Case:
+        invited = bool((doc.get("applicant_access") or {}).get("invited_at"))
         return cls(doc["_id"], doc.get("outbox_rev"), doc.get("outbox_due_at"), list(doc.get("notifications") or []),
-                   dict(doc.get("respondent") or {}), dict(doc.get("applicant") or {}))  # fmt: skip
+                   dict(doc.get("respondent") or {}), dict(doc.get("applicant") or {}),
+                   applicant_phone_field(doc.get("kind", "worker")) if invited else "")  # fmt: skip
 
 
 def _claimable(n: dict[str, Any], now: datetime) -> bool:
@@ -401,6 +416,8 @@ class NotificationSender:
         templates = self.config.kinds.get(kind)
         if to.get("type") not in (APPLICANT, RESPONDENT) or templates is None:
             return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
+        if to["type"] == APPLICANT and case.applicant_phone_field and not to.get("phone_field"):
+            to = dict(to, phone_field=case.applicant_phone_field)
         if to["type"] == APPLICANT and not to.get("person_id") and not to.get("phone_field"):
             return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
         refusals: list[str] = []

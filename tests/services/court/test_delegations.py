@@ -200,3 +200,20 @@ async def test_the_partner_withdraws_its_case_and_reads_its_state(ctx, clock, bl
     assert again["status"] == "withdrawn"
     doc = await ctx.db["cases"].find_one({"_id": serial})
     assert [e["action"] for e in doc["timeline"]] == ["delegate", "withdraw"]
+
+
+@pytest.mark.gen_test
+async def test_both_invitations_go_by_sms_and_the_partners_event_waits_without_docking(ctx, clock, blobs, staff, sms):
+    from services.notify.sender import NotificationSender
+
+    serial, _ = await delegate(ctx, blobs)
+    await confirm_on_roster(ctx, MEDIATOR.login)
+    await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
+    sender = NotificationSender(ctx, None, None, sms=sms)  # no partner delivery attached
+    await sender.run_once()
+    sent = {m.mobile: m.params for m in sms.messages("SMS_DELEGATED_INVITE")}
+    assert set(sent) == {"+8613812340001", "+8613912340002"}
+    assert all(p["court"] == "上海市浦东新区人民法院" and p["link"].startswith("http") for p in sent.values())
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    [event] = [n for n in doc["notifications"] if n["kind"] == "partner_event"]
+    assert event["state"] == "pending" and event["last_error"]  # waits: never failed for want of a partner
