@@ -170,3 +170,23 @@ async def test_the_partner_withdraws_and_decides_on_the_roster(app, http_server,
     assert status == 200 and again["state"] == "confirmed"
     status, wrong = await court.decide_roster("f" * 32, "confirmed")
     assert status == 404
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_mini_program_consents_and_applies_like_the_pages(app, http_server, api, wechat):
+    from tests.conftest import body_of, sign_in
+    from tests.samples import worker_body
+
+    token = await sign_in(api, wechat, "openid-docking-mp")
+    body = worker_body() | {"evidence": []}
+    made = await api.call("POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": "dock-mp-1"})
+    serial = body_of(made)["serial"]
+    consent = await api.call("POST", f"/api/mp/applications/{serial}/extension_consent", token=token)
+    assert consent.code == 409 and body_of(consent)["error"]["code"] == "no_extension_request"
+    applied = await api.call("POST", f"/api/mp/applications/{serial}/applications/judicial_confirmation", token=token)
+    assert applied.code == 409 and body_of(applied)["error"]["code"] == "confirmation_not_settled"
+    stranger = await sign_in(api, wechat, "openid-docking-stranger")
+    hidden = await api.call("POST", f"/api/mp/applications/{serial}/extension_consent", token=stranger)
+    assert hidden.code == 404
+    page = await api.call("GET", f"/api/mp/applications/{serial}/page", token=token)
+    assert body_of(page)["court"] is None and body_of(page)["applications"] == []
