@@ -431,8 +431,9 @@ async def _write(ctx: ServiceContext, blobs: BlobStore, partner: Partner, delega
         await moves.create(ctx, doc)
     except DuplicateKeyError:  # a concurrent retry wrote it first: its documents stand, ours go
         for file_id in file_ids:
-            record = await ctx.db["files"].find_one_and_delete({"_id": file_id})
+            record = await ctx.db["files"].find_one({"_id": file_id}, {"blob_id": 1})
             if record:
+                await ctx.db["files"].delete_one({"_id": file_id})
                 await blobs.delete(record["blob_id"])
         doc = await ctx.db["cases"].find_one({"_id": serial})
         assert doc is not None

@@ -217,3 +217,15 @@ async def test_both_invitations_go_by_sms_and_the_partners_event_waits_without_d
     doc = await ctx.db["cases"].find_one({"_id": serial})
     [event] = [n for n in doc["notifications"] if n["kind"] == "partner_event"]
     assert event["state"] == "pending" and event["last_error"]  # waits: never failed for want of a partner
+
+
+@pytest.mark.gen_test
+async def test_the_same_delegation_twice_at_once_is_one_case_and_one_set_of_documents(ctx, clock, blobs):
+    import asyncio
+
+    body = delegation_body(pdf_size=20_000)
+    results = await asyncio.gather(*(delegations.create(ctx, blobs, court(ctx), body) for _ in range(3)))
+    assert len({r[0]["serial"] for r in results}) == 1 and sorted(r[1] for r in results) == [False, False, True]
+    assert await ctx.db["cases"].count_documents({}) == 1
+    doc = await ctx.db["cases"].find_one({})
+    assert await ctx.db["files"].count_documents({}) == len(doc["docking"]["documents"]) == 1  # the losers' went
