@@ -61,4 +61,16 @@ class DockingHandler(ApiHandler):
             raise ServiceError(400, "malformed_json") from exc
         if not isinstance(body, dict):
             raise ServiceError(400, "body_not_object")
-        return clean_json(body)
+        # A document's base64 is checked strictly where it is decoded (an unseen character or a surrogate in it is a
+        # 422 naming it): cleaning hundreds of kilobytes of it as text would cost more than the whole delegation.
+        documents = body.get("documents") if isinstance(body.get("documents"), list) else []
+        contents = {}
+        for i, item in enumerate(documents):
+            if isinstance(item, dict) and isinstance(item.get("content_base64"), str):
+                contents[i] = item["content_base64"]
+                item["content_base64"] = ""
+        cleaned = clean_json(body)
+        for i, content in contents.items():
+            cleaned["documents"][i]["content_base64"] = content
+        return cleaned
+
