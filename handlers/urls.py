@@ -18,5 +18,5 @@ CENTRE_ID = r"(?P<centre_id>[a-z0-9-]{1,40})"  # a mediation centre (services/di
 PARTNER_CASE_NO = r"(?P<partner_case_no>[^/]{1,600})"
 CONFIRMATION_ID = r"(?P<confirmation_id>[0-9a-f]{32})"  # a joint application sent to a partner (services/court/)
 ROSTER_ENTRY = r"(?P<entry_id>[0-9a-f]{32})"  # a special-invite roster entry
-APPLICATION_KIND = r"(?P<kind>judicial_confirmation|arbitral_review)"  # a joint application a party makes online
+APPLICATION_KIND = r"(?P<application>judicial_confirmation|arbitral_review)"  # a joint application a party makes online
 DOCKING_ACTION = r"(?P<action>accept|decline|extend|pause|resume|report|file)"  # the back office on a delegated case

@@ -135,9 +135,9 @@ class ApplicationHandler(PartyPage):
     """A settled case: the party applies for judicial confirmation or arbitral review (jointly with the other)."""
 
     @authenticated
-    async def post(self, serial: str, kind: str) -> None:
+    async def post(self, serial: str, application: str) -> None:
         try:
-            await confirmations.apply(self.ctx, self.person_id, serial, kind, CHANNEL)
+            await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return

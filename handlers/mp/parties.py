@@ -117,9 +117,9 @@ class ExtensionConsentHandler(PartyApi):
 class ApplicationHandler(PartyApi):
     """A settled case: the party applies for judicial confirmation or arbitral review (jointly); the page after."""
 
-    async def post(self, serial: str, kind: str) -> None:
+    async def post(self, serial: str, application: str) -> None:
         person_id = self.person_id()
-        await confirmations.apply(self.ctx, person_id, serial, kind, CHANNEL)
+        await confirmations.apply(self.ctx, person_id, serial, application, CHANNEL)
         self.send_json(await self.page(person_id, serial))
 
 

@@ -308,10 +308,10 @@ def _party_paths() -> dict[str, Any]:
         paths[base + "/extension_consent"] = {"post": _op(
             f"A delegated case: {who} consents to extending the court's period (the last consent extends it)", "200",
             PAGE, ("401", "404", "409"), [SERIAL_PARAM])}
-        paths[base + "/applications/{kind}"] = {"post": _op(
+        paths[base + "/applications/{application}"] = {"post": _op(
             f"A settled case: {who} applies for judicial confirmation (30 days) or arbitral review (15 days), "
             "jointly: the second application goes to the court / institute", "200", PAGE, ("401", "404", "409"),
-            [SERIAL_PARAM, {"name": "kind", "in": "path", "required": True, "schema": {
+            [SERIAL_PARAM, {"name": "application", "in": "path", "required": True, "schema": {
                 "type": "string", "enum": ["judicial_confirmation", "arbitral_review"]}}])}
     respondent = "/api/mp/respondent/cases/{serial}"
     paths[respondent] = {"get": _op("One case as its respondent reads it", "200", PAGE, ("401", "404"), [SERIAL_PARAM])}
