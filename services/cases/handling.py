@@ -41,17 +41,28 @@ def _staff(member: StaffMember) -> moves.Actor:
 
 async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
     """Put a mediator of the case's centre in charge: not a move, allowed in any open status."""
-    doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1})
+    doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1, "docking.partner_id": 1,
+                                                        "docking.partner_name": 1})  # fmt: skip
     mediator = next((m for m in await mediators_of(ctx, doc["centre"]["id"]) if m.login == mediator_login), None)
     if mediator is None:
         raise invalid("mediator", "unknown", "error.unknown.mediator")
+    partner_id = (doc.get("docking") or {}).get("partner_id")
+    # A delegated case is mediated only by a mediator the partner confirmed on its special-invite roster (the
+    # `roster` collection, kept by services/court/roster.py).
+    if partner_id and not await ctx.db["roster"].find_one({"partner_id": partner_id, "centre_id": doc["centre"]["id"],
+                                                            "subject": "mediator", "login": mediator.login,
+                                                            "state": "confirmed"}, {"_id": 1}):  # fmt: skip
+        raise invalid("mediator", "not_on_roster", "error.not_on_roster.mediator",
+                      partner=doc["docking"]["partner_name"])
     now = ctx.clock()
-    notice = applicant_notice(doc["owner_person_id"], "assigned", f"/h5/cases/{serial}", now,
-                              [("serial", serial), ("mediator", mediator.name)])  # fmt: skip
+    lines = [("serial", serial), ("mediator", mediator.name)]
+    owner = doc.get("owner_person_id")  # a delegated case nobody owns yet has nobody to tell
+    notices = [applicant_notice(owner, "assigned", f"/h5/cases/{serial}", now, lines)] if owner else []
     updated = await moves.record_event(
         ctx, serial, "assign", _staff(member), CHANNEL, doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=[notice], note=mediator.name,
+        set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=notices or None,
+        note=mediator.name,
         data={"mediator": mediator.login},
     )  # fmt: skip
     if updated is None:

@@ -38,8 +38,7 @@ async def staff_panel(ctx: ServiceContext, member: StaffMember, serial: str) -> 
     today = ctx.clock().astimezone(SHANGHAI).date()
     docking = doc["docking"]
     answering = doc["status"] == workflow.DELEGATED and member.role in (CENTRE_ADMIN, SYSTEM_ADMIN)
-    offered = await delegations.offered_mediators(ctx, docking["partner_id"], doc["centre"]["id"]) \
-        if doc["status"] == workflow.DELEGATED else []
+    offered = await delegations.offered_mediators(ctx, docking["partner_id"], doc["centre"]["id"])
     answer = docking.get("answer") or {}
     running = doc["status"] not in workflow.CLOSED and bool(docking.get("accepted_at"))
     return {
@@ -47,6 +46,7 @@ async def staff_panel(ctx: ServiceContext, member: StaffMember, serial: str) -> 
         "answer": {"decision": answer.get("decision"), "reason": answer.get("reason", ""),
                    "at": shanghai_iso(answer.get("at")), "late": bool(answer.get("late"))} if answer else None,
         "can_answer": answering, "offered": [{"login": m.login, "name": m.name} for m in offered],
+        "mediators": offered,  # the case page's assign list: the partner's confirmed mediators only
         "decline_reasons": {c: msg(f"label.decline_reason.{c}").text() for c in delegations.DECLINE_REASONS},
         "can_extend": running and not docking.get("extension_request"),
         "can_pause": running and not docking.get("paused_since"), "can_resume": running and bool(

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from services.cases import respondent
+from services.cases import handling, respondent
 from services.core.context import SHANGHAI
 from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -116,6 +116,10 @@ async def test_the_administrator_accepts_with_a_mediator_of_the_courts_roster(ct
     assert sms_text["court"] == "上海市浦东新区人民法院"
     with pytest.raises(Conflict):
         await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
+    with pytest.raises(ValidationFailed) as off_roster:  # nor assigned later to a mediator the court did not confirm
+        await handling.assign(ctx, ADMIN, serial, OTHER_MEDIATOR.login)
+    problem = off_roster.value.errors[0]
+    assert problem.code == "not_on_roster" and "浦东新区人民法院" in problem.message
 
 
 @pytest.mark.gen_test
