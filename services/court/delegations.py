@@ -440,7 +440,7 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
     if not reserved:
         doc = await _same_or_conflict(ctx, record, print_)
         if doc is None:
-            doc = await _wait_for_case(ctx, record["serial"])
+            doc = await _wait_for_case(ctx, record)
         if doc is not None:
             return receipt(doc), False
         # The first copy stopped before writing its case (a crash, or far too slow): this one finishes it.
@@ -460,15 +460,19 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
 TWIN_WAIT_SECONDS = 10.0  # how long a copy waits for the first to write the case before writing it itself
 
 
-async def _wait_for_case(ctx: ServiceContext, serial: str) -> dict[str, Any] | None:
-    """The case an identical delegation in flight is writing, once written (None: it did not come in time)."""
+async def _wait_for_case(ctx: ServiceContext, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The case an identical delegation in flight is writing, once written (None: it did not come in time, or the
+    first copy was refused and let the number go)."""
     waited = 0.0
     while waited < TWIN_WAIT_SECONDS:
         await asyncio.sleep(0.02)
         waited += 0.02
-        doc = await ctx.db["cases"].find_one({"_id": serial}, {"status": 1, "docking.answer_due": 1, "centre": 1})
+        doc = await ctx.db["cases"].find_one({"_id": record["serial"]}, {"status": 1, "docking.answer_due": 1,
+                                                                         "centre": 1})  # fmt: skip
         if doc is not None:
             return doc
+        if await ctx.db[DELEGATIONS].find_one({"_id": record["_id"]}, {"_id": 1}) is None:
+            return None
     return None
 
 

@@ -233,3 +233,16 @@ async def test_the_same_delegation_twice_at_once_is_one_case_and_one_set_of_docu
     assert await ctx.db["cases"].count_documents({}) == 1
     doc = await ctx.db["cases"].find_one({})
     assert await ctx.db["files"].count_documents({}) == len(doc["docking"]["documents"]) == 1  # the losers' went
+
+
+@pytest.mark.gen_test(timeout=8)
+async def test_twins_of_a_refused_delegation_are_both_refused_at_once_and_keep_nothing(ctx, clock, blobs):
+    import asyncio
+
+    body = delegation_body(region_code="110101")
+    results = await asyncio.gather(*(delegations.create(ctx, blobs, court(ctx), body) for _ in range(2)),
+                                   return_exceptions=True)  # fmt: skip
+    assert all(isinstance(r, ValidationFailed) for r in results)  # the waiting twin did not wait its 10 s
+    assert await ctx.db[delegations.DELEGATIONS].count_documents({}) == 0
+    fixed = body | {"region_code": "310115"}  # the corrected body under the same number is welcome
+    assert (await delegations.create(ctx, blobs, court(ctx), fixed))[1] is True
