@@ -50,6 +50,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     # WeChat callback: messages remembered for their retries, nonces for the timestamp window.
     "wechat_messages": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
     "wechat_nonces": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    # Docking (services/court/): partners' nonces for 10 minutes; confirmations and roster entries by partner.
+    "docking_nonces": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    "roster": [([("partner_id", ASCENDING), ("state", ASCENDING)], {"name": "by_partner"})],
 }
 
 
