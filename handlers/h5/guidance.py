@@ -198,8 +198,8 @@ class LibraryPageHandler(GuidancePage):
 
 
 class LibraryEntryPageHandler(GuidancePage):
-    async def get(self, entry_id: str) -> None:
-        entry = await entries.get_entry(self.ctx, entry_id)
+    async def get(self, library_entry: str) -> None:
+        entry = await entries.get_entry(self.ctx, library_entry)
         self.render_page("h5/library_entry.html", entry=entry, passages=entry.passages())
 
 

@@ -9,6 +9,7 @@ from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
 from services.cases import clarification, documents, handling, queue, signing, transfer
 from services.core.errors import ServiceError
+from services.court import pages as court_pages
 from services.intake import evidence
 
 
@@ -20,13 +21,16 @@ class CaseHandler(OfficeHandler):
     async def show(self, serial: str, status: int = 200, errors: list[str] | None = None,
                    revealed: dict[str, str] | None = None) -> None:  # fmt: skip
         case = await queue.staff_case(self.ctx, self.staff_member, serial)
+        docking = await court_pages.staff_panel(self.ctx, self.staff_member, serial)
         self.render_page(
             "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {},
             documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
             kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
-            mediators=await queue.mediators_of(self.ctx, case["centre_id"]), categories=signing.CATEGORIES,
+            mediators=docking["mediators"] if docking else await queue.mediators_of(self.ctx, case["centre_id"]),
+            categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
+            docking=docking,
         )  # fmt: skip
 
 

@@ -59,8 +59,8 @@ class LibraryHandler(OfficeHandler):
 
 class LibraryEntryHandler(OfficeHandler):
     @tornado.web.authenticated
-    async def get(self, entry_id: str) -> None:
-        entry = await entries.get_entry(self.ctx, entry_id)
+    async def get(self, library_entry: str) -> None:
+        entry = await entries.get_entry(self.ctx, library_entry)
         await self.show(entry)
 
     async def show(self, entry: entries.Entry, status: int = 200, errors: dict[str, str] | None = None,
@@ -76,19 +76,19 @@ class LibraryEntryHandler(OfficeHandler):
                          errors=errors or {}, values=shown)  # fmt: skip
 
     @tornado.web.authenticated
-    async def post(self, entry_id: str) -> None:
+    async def post(self, library_entry: str) -> None:
         if self.get_body_argument("action", "") == "delete":
-            await entries.delete_entry(self.ctx, self.staff_member, entry_id)
+            await entries.delete_entry(self.ctx, self.staff_member, library_entry)
             self.redirect("/office/library")
             return
         values = {name: self.get_body_argument(name, "") for name in ENTRY_FIELDS}
         try:
-            await entries.save_entry(self.ctx, self.staff_member, values, entry_id)
+            await entries.save_entry(self.ctx, self.staff_member, values, library_entry)
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            await self.show(await entries.get_entry(self.ctx, entry_id), problem.status, problem.by_field(), values)
+            await self.show(await entries.get_entry(self.ctx, library_entry), problem.status, problem.by_field(), values)
             return
-        self.redirect(f"/office/library/{entry_id}")
+        self.redirect(f"/office/library/{library_entry}")
 
 
 class FiguresHandler(OfficeHandler):

@@ -32,11 +32,11 @@ class LibraryHandler(ApiHandler):
 
 
 class LibraryEntryHandler(ApiHandler):
-    """`GET /api/library/{entry_id}`: one law, policy or typical case with its full text and source."""
+    """`GET /api/library/{library_entry}`: one law, policy or typical case with its full text and source."""
 
-    async def get(self, entry_id: str) -> None:
+    async def get(self, library_entry: str) -> None:
         self.set_header("Cache-Control", "public, max-age=60")
-        self.send_json((await entries.get_entry(self.ctx, entry_id)).as_json())
+        self.send_json((await entries.get_entry(self.ctx, library_entry)).as_json())
 
 
 routes = [

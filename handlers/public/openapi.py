@@ -107,6 +107,10 @@ PARTY_SCHEMAS: dict[str, Any] = {
             "routes": {"type": "array", "items": {"type": "object"},
                        "description": "arbitration, payment order, judicial confirmation, arbitral review"},
             "can_answer": {"type": "boolean"}, "can_sign": {"type": "boolean"}, "may_arbitrate": {"type": "boolean"},
+            "court": {"type": "object", "nullable": True, "description": "a delegated case: the partner, its clock "
+                      "(answer_due, mediation_due, paused, extensions) and the extension awaiting this party"},
+            "applications": {"type": "array", "items": {"type": "object"}, "description": "a settled case: judicial "
+                             "confirmation and arbitral review, their windows, who applied, the decision"},
         },
     },  # fmt: skip
     "Issued": {
@@ -126,6 +130,143 @@ def _op(summary: str, ok: str, ok_schema: dict[str, Any], errors: tuple[str, ...
     if body is not None:
         op["requestBody"] = {"required": True, **_json(body)}
     return op
+
+
+# Docking (api.md "Docking with courts and arbitration institutes"): every call signed by the partner with four
+# headers (HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and SM3 of the body); 401 otherwise.
+DOCKING_SECURITY = [{"docking_partner": [], "docking_timestamp": [], "docking_nonce": [], "docking_signature": []}]
+DOCKING_SCHEMES = {
+    "docking_partner": {"type": "apiKey", "in": "header", "name": "X-Docking-Partner",
+                        "description": "the calling partner's id (config.yaml docking.partners)"},
+    "docking_timestamp": {"type": "apiKey", "in": "header", "name": "X-Docking-Timestamp",
+                          "description": "Unix seconds, within 300 s of our clock"},
+    "docking_nonce": {"type": "apiKey", "in": "header", "name": "X-Docking-Nonce",
+                      "description": "16-64 of [A-Za-z0-9_-], never reused within 10 minutes"},
+    "docking_signature": {"type": "apiKey", "in": "header", "name": "X-Docking-Signature", "description":
+                          "lower-case hex HMAC-SM3(key, METHOD\\nPATH_AND_QUERY\\nTIMESTAMP\\nNONCE\\nhex(SM3(body)))"},
+}  # fmt: skip
+_TEXT = {"type": "string"}
+_DOCKING_PARTY = {
+    "type": "object", "required": ["role", "kind", "name", "phone"],
+    "properties": {"role": {"type": "string", "enum": ["applicant", "respondent"]},
+                   "kind": {"type": "string", "enum": ["person", "organisation"]},
+                   "name": {"type": "string", "maxLength": 100},
+                   "id_type": {"type": "string", "description": "a person's; GET /api/reference id_types"},
+                   "id_number": {"type": "string", "description": "a person's, checked"},
+                   "uscc": {"type": "string", "description": "an organisation's unified social credit code"},
+                   "legal_representative_name": {"type": "string", "description": "an organisation's, required"},
+                   "phone": {"type": "string", "description": "any country's notation, stored E.164"},
+                   "address": {"type": "string", "maxLength": 200}, "service_address": {"type": "string"}},
+}  # fmt: skip
+DOCKING_SCHEMAS: dict[str, Any] = {
+    "Delegation": {
+        "type": "object", "description": "one applicant (the worker, a person, or the employer) and one respondent",
+        "required": ["partner_case_no", "type", "region_code", "parties", "dispute", "consent_to_mediation"],
+        "properties": {
+            "partner_case_no": {"type": "string", "maxLength": 100, "description": "the natural key"},
+            "type": {"type": "string", "enum": ["pre_filing", "post_filing", "arbitration"]},
+            "delegated_at": {"type": "string", "format": "date-time"},
+            "region_code": {"type": "string", "description": "GB/T 2260; routes to the centre serving it"},
+            "parties": {"type": "array", "minItems": 2, "maxItems": 2, "items": _DOCKING_PARTY},
+            "dispute": {"type": "object", "required": ["summary", "claims"], "properties": {
+                "cause": _TEXT, "summary": _TEXT, "claims": _TEXT, "amount": {"type": "string"}}},
+            "documents": {"type": "array", "maxItems": 20, "items": {"type": "object", "properties": {
+                "name": _TEXT, "content_type": _TEXT, "content_base64": {"type": "string", "format": "byte"}}},
+                "description": "checked like evidence (type by content, no active content, safe archives)"},
+            "consent_to_mediation": {"type": "boolean", "enum": [True]},
+            "contact": {"type": "object", "properties": {"name": _TEXT, "phone": _TEXT}},
+            "video_room_url": {"type": "string", "description": "the court platform's video room (https)"},
+        },
+    },
+    "DelegationReceipt": {
+        "type": "object",
+        "properties": {"serial": _TEXT, "status": {"type": "string", "enum": ["delegated", "accepted", "returned",
+                       "withdrawn", "scheduled", "mediating", "signing", "settled", "failed"]},
+                       "answer_due": {"type": "string", "format": "date"},
+                       "centre": {"type": "object", "properties": {"id": _TEXT, "name": _TEXT}}},
+    },
+    "DelegationState": {
+        "type": "object", "description": "status, answer, the court's period, extensions, the outcome",
+        "properties": {
+            "partner_case_no": _TEXT, "serial": _TEXT, "status": _TEXT, "status_label": _TEXT,
+            "centre": {"type": "object"}, "answer_due": _TEXT, "answer_due_provisional": {"type": "boolean"},
+            "answer": {"type": "object", "nullable": True, "properties": {
+                "decision": {"type": "string", "enum": ["accepted", "declined"]}, "reason_code": _TEXT,
+                "reason": _TEXT, "at": _TEXT, "late": {"type": "boolean"}}},
+            "not_confirmed_in_time": {"type": "boolean"}, "mediator": {"type": "string", "nullable": True},
+            "accepted_at": {"type": "string", "nullable": True}, "mediation_due": {"type": "string", "nullable": True},
+            "paused": {"type": "boolean"}, "extensions": {"type": "array", "items": {"type": "object"}},
+            "outcome": {"type": "object", "nullable": True, "description": "settled (agreement, effective_at), "
+                        "failed (closure_reason of art. 25, the art. 21 report), returned, withdrawn"},
+            "filed_at": {"type": "string", "nullable": True},
+        },
+    },
+    "Withdrawal": {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 1000}}},
+    "ConfirmationDecision": {
+        "type": "object", "required": ["decision"],
+        "properties": {"decision": {"type": "string", "enum": ["confirmed", "rejected"]},
+                       "ruling_no": {"type": "string", "maxLength": 100},
+                       "decided_at": {"type": "string", "format": "date-time"},
+                       "reason": {"type": "string", "maxLength": 1000, "description": "required to reject"}},
+    },
+    "ConfirmationState": {
+        "type": "object",
+        "properties": {"id": _TEXT, "serial": _TEXT, "type": {"type": "string", "enum": [
+            "judicial_confirmation", "arbitral_review"]}, "state": _TEXT, "ruling_no": _TEXT, "decided_at": _TEXT,
+            "reason": _TEXT},
+    },
+    "RosterDecision": {
+        "type": "object", "required": ["decision"],
+        "properties": {"decision": {"type": "string", "enum": ["confirmed", "rejected", "removed"]},
+                       "decided_at": {"type": "string", "format": "date-time"},
+                       "reason": {"type": "string", "maxLength": 1000}},
+    },
+    "RosterEntry": {
+        "type": "object",
+        "properties": {"entry_id": _TEXT, "partner_id": _TEXT, "subject": {"type": "string", "enum": [
+            "centre", "mediator"]}, "name": _TEXT, "state": _TEXT, "state_label": _TEXT, "fields": {"type": "object"},
+            "decided_at": _TEXT, "reason": _TEXT},
+    },
+}  # fmt: skip
+PARTNER_CASE_NO_PARAM = {"name": "partner_case_no", "in": "path", "required": True,
+                         "description": "the partner's case number, URL-encoded", "schema": {"type": "string"}}
+HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+
+
+def _docking_paths() -> dict[str, Any]:
+    """The partner calls us (api.md): every operation signed (DOCKING_SECURITY), 401 otherwise."""
+    ref = {name: {"$ref": f"#/components/schemas/{name}"} for name in DOCKING_SCHEMAS}
+
+    def op(summary: str, ok: str, schema: dict[str, Any], errors: tuple[str, ...], params: list[dict[str, Any]],
+           body: dict[str, Any] | None = None, also: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        operation = _op(summary, ok, schema, errors, params, body, bearer=False)
+        operation["security"] = DOCKING_SECURITY
+        operation["responses"].update(also or {})
+        return operation
+
+    delegations = "/api/docking/delegations"
+    return {
+        delegations: {"post": op(
+            "A court or an arbitration institute delegates a case: a case in `delegated`, routed by region", "201",
+            ref["DelegationReceipt"], ("401", "409", "422", "503"), [], ref["Delegation"],
+            also={"200": {"description": "the same partner_case_no and body again: the same case",
+                          **_json(ref["DelegationReceipt"])}})},
+        delegations + "/{partner_case_no}": {"get": op(
+            "The delegated case's state", "200", ref["DelegationState"], ("401", "404", "503"),
+            [PARTNER_CASE_NO_PARAM])},
+        delegations + "/{partner_case_no}/withdraw": {"post": op(
+            "The partner takes its case back (the same answer when asked again)", "200", ref["DelegationState"],
+            ("401", "404", "409", "422", "503"), [PARTNER_CASE_NO_PARAM], ref["Withdrawal"])},
+        "/api/docking/judicial-confirmations/{confirmation_id}/decision": {"post": op(
+            "The court's (institute's) decision on a joint application it received", "200", ref["ConfirmationState"],
+            ("401", "404", "409", "422", "503"),
+            [{"name": "confirmation_id", "in": "path", "required": True, "schema": HEX32}],
+            ref["ConfirmationDecision"])},
+        "/api/docking/roster/{entry_id}/decision": {"post": op(
+            "The court's decision on a special-invite roster entry we proposed", "200", ref["RosterEntry"],
+            ("401", "404", "409", "422", "503"),
+            [{"name": "entry_id", "in": "path", "required": True, "schema": HEX32}], ref["RosterDecision"])},
+    }
 
 
 def _party_paths() -> dict[str, Any]:
@@ -166,6 +307,14 @@ def _party_paths() -> dict[str, Any]:
         paths[base + "/papers/{kind}"] = {"post": _op(
             "One tap: the document of a route open to the caller", "201", ref["Issued"],
             ("401", "404", "409"), [SERIAL_PARAM, PAPER_KIND_PARAM])}
+        paths[base + "/extension_consent"] = {"post": _op(
+            f"A delegated case: {who} consents to extending the court's period (the last consent extends it)", "200",
+            PAGE, ("401", "404", "409"), [SERIAL_PARAM])}
+        paths[base + "/applications/{application}"] = {"post": _op(
+            f"A settled case: {who} applies for judicial confirmation (30 days) or arbitral review (15 days), "
+            "jointly: the second application goes to the court / institute", "200", PAGE, ("401", "404", "409"),
+            [SERIAL_PARAM, {"name": "application", "in": "path", "required": True, "schema": {
+                "type": "string", "enum": ["judicial_confirmation", "arbitral_review"]}}])}
     respondent = "/api/mp/respondent/cases/{serial}"
     paths[respondent] = {"get": _op("One case as its respondent reads it", "200", PAGE, ("401", "404"), [SERIAL_PARAM])}
     paths[respondent + "/answer"] = {"post": _op(
@@ -216,7 +365,7 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             responses = operation["responses"]
-            statuses = ["401"] if operation.get("security") == BEARER else []
+            statuses = ["401"] if operation.get("security") in (BEARER, DOCKING_SECURITY) else []
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 statuses += ["400", "413", "415"]
             for status in statuses:
@@ -233,7 +382,7 @@ def _document() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "劳动人事争议在线调解 — 小程序接口", "version": "1.0.0"},
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, **DOCKING_SCHEMES},
             "schemas": {
                 "Error": {
                     "type": "object",
@@ -407,6 +556,7 @@ def _document() -> dict[str, Any]:
                     },
                 },
                 **PARTY_SCHEMAS,
+                **DOCKING_SCHEMAS,
                 "Progress": {
                     "type": "object",
                     "properties": {
@@ -663,6 +813,7 @@ def _document() -> dict[str, Any]:
             },
             **_party_paths(),
             **guidance_paths(),
+            **_docking_paths(),
             "/api/mp/subscriptions": {
                 "get": {
                     "summary": "The applicant's one-time subscribe-message grants left, by template id",

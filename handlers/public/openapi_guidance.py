@@ -96,10 +96,10 @@ def guidance_paths() -> dict[str, Any]:
                 },
             }
         },
-        "/api/library/{entry_id}": {
+        "/api/library/{library_entry}": {
             "get": {
                 "summary": "One entry with its full text, articles and source",
-                "parameters": [{"name": "entry_id", "in": "path", "required": True,
+                "parameters": [{"name": "library_entry", "in": "path", "required": True,
                                 "schema": {"type": "string", "pattern": "^[a-z0-9_-]{1,80}$"}}, LANGUAGE],
                 "responses": {
                     "200": {"description": "the entry", **_json(ENTRY_SUMMARY | {"properties": {

@@ -20,6 +20,7 @@ from settings import MessageTemplate, Settings, SettingsError
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
 APPLICANT, RESPONDENT = "applicant", "respondent"
+PARTNER = "partner"  # a court or an arbitration institute: its events go out through the same outbox (partner_notice)
 STAFF = "staff"  # an administrator, by SMS (services/notify/staff_messages.py), not through a case's outbox
 LINK = "link"  # every kind may fill a template key with the notification's link, made absolute (SMS texts)
 
@@ -57,6 +58,12 @@ KINDS: dict[str, Kind] = {
     "breach": _kind("serial next_step", APPLICANT),
     "transfer": _kind("serial centre", *BOTH),  # the case moved to another centre (services/cases/transfer.py)
     "collective_alert": _kind("employer workers", STAFF),  # a collective-dispute warning (services/cases/collective.py)
+    # A delegated case (services/court/): each party invited with the court named; asked to consent to extending
+    # the court's period; asked to apply jointly (judicial confirmation, arbitral review); the court's ruling.
+    "delegated_invite": _kind("serial court next_step", *BOTH),
+    "extension_request": _kind("serial due_date next_step", *BOTH),
+    "joint_application": _kind("serial route next_step", *BOTH),
+    "court_decision": _kind("serial route result", *BOTH),
 }
 
 
@@ -160,16 +167,61 @@ def respondent_notice(
     return notice(kind, to, f"/h5/respondent/cases/{doc['_id']}", now, lines)
 
 
+def applicant_phone_field(case_kind: str) -> str:
+    """Where the applicant's phone is: the worker's own, or the employer's contact phone."""
+    return "phone" if case_kind == "worker" else "contact_phone"
+
+
+def applicant_recipient(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Whom an applicant's message goes to: the person who owns the case; for a delegated case (no owner until the
+    invitation is proved, services/court/) the phone the partner gave as well, by SMS. None: nobody yet."""
+    to: dict[str, Any] = {"type": APPLICANT, "person_id": doc.get("owner_person_id")}
+    if (doc.get("applicant_access") or {}).get("invited_at"):
+        to["phone_field"] = applicant_phone_field(doc["kind"])
+    return to if to["person_id"] or to.get("phone_field") else None
+
+
 def party_notices(
     doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], link: str = ""
 ) -> list[dict[str, Any]]:
-    """The same news for both parties: the applicant always, the respondent once invited."""
-    out = [applicant_notice(doc["owner_person_id"], kind, link or f"/h5/cases/{doc['_id']}", now, lines)]
+    """The same news for both parties: the applicant (once there is one to reach), the respondent once invited."""
+    out = []
+    to_applicant = applicant_recipient(doc)
+    if to_applicant is not None:
+        out.append(notice(kind, to_applicant, link or f"/h5/cases/{doc['_id']}", now, lines))
     to_respondent = respondent_notice(doc, kind, now, lines)
     if to_respondent is not None:
         out.append(to_respondent)
     return out
 
 
+def partner_notice(
+    partner_id: str, endpoint: str, event: Mapping[str, Any], now: datetime, title_key: str
+) -> dict[str, Any]:
+    """An event for a court or an arbitration institute, in the case's outbox like any notification (at least
+    once, never again after the partner's 2xx; its `id` is the `event_id` the partner drops repeats by).
+
+    `endpoint` is the partner's path under its callback address (mediation-events, judicial-confirmations);
+    `event` the facts only: large parts (the signed agreement, the materials) are read when it is sent
+    (services/court/outbox.py)."""
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": "partner_event",
+        "to": {"type": PARTNER, "partner_id": partner_id, "endpoint": endpoint},
+        "title": text(title_key),
+        "lines": {},
+        "link": "",
+        "event": dict(event),
+        "created_at": now,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "channel": None,
+        "last_error": None,
+        "sent_at": None,
+    }
+
+
 # What a case read must include for `party_notices` to reach both parties.
-PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1}
+# A delegated case's partner too (services/cases/partner_events.py): the moves that end it tell the partner.
+PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1, "applicant_access": 1, "docking": 1}
