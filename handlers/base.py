@@ -153,6 +153,14 @@ class ServiceHandler(tornado.web.RequestHandler):
         if status == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
 
+    async def head(self, *args: Any, **kwargs: Any) -> None:
+        """HEAD is GET without the body (RFC 9110 §9.3.2): the same answer, whose body Tornado leaves out."""
+        if type(self).get is tornado.web.RequestHandler.get:
+            raise tornado.web.HTTPError(405)
+        result = self.get(*args, **kwargs)
+        if result is not None:
+            await result
+
     _held: Any = None  # the answer, waiting for the disk (finish)
 
     def prepare(self) -> Any:
