@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
-from i18n import DEFAULT_LOCALE, text
+from i18n import DEFAULT_LOCALE, best_locale, text
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
 from services.accounts.card_signin import IdentityProvider
@@ -238,6 +238,11 @@ class ApiHandler(ServiceHandler):
         super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
+
+    @property
+    def language(self) -> str:
+        """The caller's language among those offered (`Accept-Language`); words not yet translated stay Chinese."""
+        return best_locale(self.request.headers.get("Accept-Language", ""))
 
     def json_body(self) -> Any:
         if len(self.request.body) > MAX_JSON_BYTES:

@@ -21,6 +21,7 @@ from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
 from services.core.work_calendar import load_work_calendar
+from services.directory import nationalities
 from services.directory.employers import employer_key, employer_of
 from services.directory.persons import id_hashes
 from services.intake.routing import route_case
@@ -55,7 +56,7 @@ async def submit_application(
     now = ctx.clock()
     application = validate_application(body, today=now.astimezone(SHANGHAI).date())
     if application["consent"]["version"] not in ctx.settings.consent_versions:
-        raise invalid("consent.version", "outdated", "error.outdated.consent")
+        raise invalid("consent.version", "outdated", "error.outdated.consent", current=ctx.settings.consent_versions[-1])
     await _check_evidence(ctx, person_id, application["evidence"])
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"
@@ -81,6 +82,7 @@ async def submit_application(
             raise
         return case_detail(existing), False
     await collective.check_new_case(ctx, doc)  # ten workers against one employer: an alert, the cases linked
+    await nationalities.count_chosen(ctx, [application[p].get("nationality") for p in ("applicant", "respondent")])
     return case_detail(doc), True
 
 
