@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -146,10 +146,8 @@ def choice_label(kind: str, step: str, name: str, value: Any) -> str:
         return dict(choices).get(key, key)
     if field.kind == "amount" and str(value).strip():
         typed = str(value).strip()
-        try:  # a draft keeps what was typed: "12000" reads 12000.00 元
-            typed = str(Decimal(typed).quantize(Decimal("0.01"))) if re.fullmatch(r"\d{1,9}(\.\d{1,2})?", typed) else typed
-        except InvalidOperation:
-            pass
+        if re.fullmatch(r"\d{1,9}(\.\d{1,2})?", typed):  # a draft keeps what was typed: "12000" reads 12000.00 元
+            typed = str(Decimal(typed).quantize(Decimal("0.01")))
         return text("apply.amount_yuan", WORDS.locale, amount=typed)
     return str(value)
 

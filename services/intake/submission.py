@@ -56,7 +56,8 @@ async def submit_application(
     now = ctx.clock()
     application = validate_application(body, today=now.astimezone(SHANGHAI).date())
     if application["consent"]["version"] not in ctx.settings.consent_versions:
-        raise invalid("consent.version", "outdated", "error.outdated.consent", current=ctx.settings.consent_versions[-1])
+        current = ctx.settings.consent_versions[-1]  # the client learns which notice to show again
+        raise invalid("consent.version", "outdated", "error.outdated.consent", current=current)
     await _check_evidence(ctx, person_id, application["evidence"])
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-
 from i18n import Msg, msg
 from services.core.errors import FieldError, ValidationFailed, field_error
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, check_uscc

@@ -25,8 +25,8 @@ EXCLUDED = os.environ.get("SCHEMATHESIS_EXCLUDED", "")  # e.g. while looking int
 async def test_schemathesis_finds_no_failure(app, api, wechat, base_url, tmp_path, cheap_hashing):
     token = await sign_in(api, wechat, "openid-schemathesis")
     process = await asyncio.create_subprocess_exec(
-        str(ST), "run", base_url + "/api/openapi.json", "--checks", CHECKS, *(("--exclude-checks", EXCLUDED) if EXCLUDED else ()),
-        "--max-examples", EXAMPLES,
+        str(ST), "run", base_url + "/api/openapi.json", "--checks", CHECKS,
+        *(("--exclude-checks", EXCLUDED) if EXCLUDED else ()), "--max-examples", EXAMPLES,
         "--seed", SEED, "--workers", "1", "--request-timeout", "20", "-H", f"Authorization: Bearer {token}",
         "--exclude-operation-id", "signOut",  # it would end the token every other operation uses
         "--report", "ndjson", "--report-dir", str(tmp_path),
