@@ -28,7 +28,7 @@ from services.accounts.portal_accounts import id_number_hash
 from services.cases import access, moves, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import applicant_notice, respondent_notice, respondent_phone_field
-from services.cases.views import answer_view, case_detail, case_summary
+from services.cases.views import answer_view, case_summary, party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error, invalid
@@ -328,13 +328,8 @@ async def respondent_case(ctx: ServiceContext, person_id: str, serial: str) -> d
 
 async def respondent_view(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any]:
     """`respondent_case` of a case already read (and authorised)."""
-    view = case_detail(doc, role="respondent")
-    files = list(doc.get("evidence") or []) + list(doc.get("respondent_evidence") or [])
-    named = {f["_id"]: f for f in await ctx.db["files"].find({"_id": {"$in": files}}, {"name": 1, "kind": 1})
-             .to_list(None)} if files else {}  # fmt: skip
-    view["evidence_list"] = [{"id": i, "name": named.get(i, {}).get("name", ""), "from": "applicant"}
-                             for i in doc.get("evidence") or []]  # fmt: skip
-    view["respondent_evidence"] = [{"id": i, "name": named.get(i, {}).get("name", "")}
-                                   for i in doc.get("respondent_evidence") or []]  # fmt: skip
+    view = await party_view(ctx, doc, role="respondent")
+    view["evidence_list"] = [{"id": f["id"], "name": f["name"], "from": "applicant"} for f in view["evidence_files"]]
+    view["respondent_evidence"] = [{"id": f["id"], "name": f["name"]} for f in view["respondent_files"]]
     view["evidence"] = []  # the applicant's files themselves are not the respondent's to download
     return view

@@ -16,7 +16,7 @@ from services.cases import collective, moves, respondent, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import applicant_notice
 from services.cases.serials import DAILY_LIMIT, make_serial
-from services.cases.views import case_detail
+from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
@@ -71,7 +71,7 @@ async def submit_application(
             raise ServiceError(422, "idempotency_key_reused", field="Idempotency-Key") from None
         existing = await ctx.db["cases"].find_one({"_id": record["serial"]})
         if existing:
-            return case_detail(existing), False
+            return await party_view(ctx, existing), False
         serial = record["serial"]  # the first attempt stopped before writing its case
     doc = _new_case(ctx, serial, person_id, application, channel, now) | await route_case(ctx, application)
     await _speak(ctx, doc, now)
@@ -81,10 +81,10 @@ async def submit_application(
         existing = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id})
         if existing is None:
             raise
-        return case_detail(existing), False
+        return await party_view(ctx, existing), False
     await collective.check_new_case(ctx, doc)  # ten workers against one employer: an alert, the cases linked
     await nationalities.count_chosen(ctx, [application[p].get("nationality") for p in ("applicant", "respondent")])
-    return case_detail(doc), True
+    return await party_view(ctx, doc), True
 
 
 async def _existing_record(ctx: ServiceContext, record_id: str, fresh: dict[str, Any], now: datetime) -> dict[str, Any]:
