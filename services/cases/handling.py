@@ -21,7 +21,7 @@ from services.cases.queue import mediators_of
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import mediation_deadline
-from services.core.errors import Conflict, NotFound, invalid
+from services.core.errors import Conflict, NotFound, ServiceError, invalid
 from services.core.work_calendar import load_work_calendar
 
 CHANNEL = "backoffice"
@@ -250,7 +250,8 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
     owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id},
                                        {"size": 1}).to_list(None)  # fmt: skip
     if len(owned) != len(ids):
-        raise invalid("file_ids", "unknown_file", "error.unknown_file.evidence")
+        # Not the caller's file (or none at all): not found, as anything of someone else's.
+        raise ServiceError(404, "unknown_file", msg("error.unknown_file.evidence"), "file_ids")
     new = [i for i in ids if i not in (doc.get("evidence") or [])]
     if new:
         attached = await ctx.db["files"].find({"_id": {"$in": list(doc.get("evidence") or [])}},

@@ -31,7 +31,7 @@ from services.cases.outbox import applicant_notice, respondent_notice, responden
 from services.cases.views import answer_view, case_summary, party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
-from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error, invalid
+from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
 from services.core.personal_data import unseal_party
 from services.core.phones import e164, is_mobile, mask_phone
 from services.core.work_calendar import WorkCalendar
@@ -298,7 +298,8 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
         raise Conflict("case_closed", field="status")
     owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id}, {"_id": 1}).to_list(None)
     if len(owned) != len(ids):
-        raise invalid("file_ids", "unknown_file", "error.unknown_file.evidence")
+        # Not the caller's file (or none at all): not found, as anything of someone else's.
+        raise ServiceError(404, "unknown_file", msg("error.unknown_file.evidence"), "file_ids")
     new = [i for i in ids if i not in (doc.get("respondent_evidence") or [])]
     if new:
         await moves.record_event(

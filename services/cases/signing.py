@@ -252,9 +252,9 @@ async def sign(
 ) -> dict[str, Any]:
     """One signature on the current draft; the last required one settles the case. Returns the agreement view."""
     version = _version(body.get("version"))
-    png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
-    doc, signer = await _case_for(ctx, signer, serial)
+    doc, signer = await _case_for(ctx, signer, serial)  # whose case, and whether it is theirs to sign now, first
     agreement = _check_signable(doc, signer, version)
+    png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
     blob_id = await blobs.put(io.BytesIO(png))  # encrypted at rest; referenced only once the write succeeds
     now = ctx.clock()
     signature = {"role": signer.role, "by": signer.id, "name": _name(doc, signer), "identity": signer.identity,

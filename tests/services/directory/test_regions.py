@@ -56,5 +56,7 @@ async def test_the_regions_endpoint(api):
     assert "max-age" in provinces.headers["Cache-Control"]
     towns = body_of(await api.call("GET", "/api/regions?parent=310115"))
     assert any(item["name"] == "张江镇" for item in towns["items"])
-    unknown = await api.call("GET", "/api/regions?parent=1")
-    assert unknown.code == 422 and body_of(unknown)["error"]["field"] == "parent"
+    malformed = await api.call("GET", "/api/regions?parent=1")
+    assert malformed.code == 422 and body_of(malformed)["error"]["field"] == "parent"
+    unknown = await api.call("GET", "/api/regions?parent=999999")  # a code's shape, but no region
+    assert unknown.code == 404 and "999999" in body_of(unknown)["error"]["message"]
