@@ -246,7 +246,7 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
     ids = list(dict.fromkeys(i.strip().lower() for i in ids))
     doc = await access.for_owner(ctx, person_id, serial, {"status": 1, "evidence": 1})
     if doc["status"] in workflow.CLOSED:
-        raise Conflict("case_closed", field="status")
+        raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id},
                                        {"size": 1}).to_list(None)  # fmt: skip
     if len(owned) != len(ids):
@@ -271,5 +271,5 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
             note=msg("event.note.files", count=len(new)).text(), projection={"_id": 1},
         )  # fmt: skip
         if updated is None:
-            raise Conflict("case_closed", field="status")
+            raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     return await party_view(ctx, await access.for_owner(ctx, person_id, serial))

@@ -28,7 +28,8 @@ async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str)
     return {
         "case": case,
         "documents": await documents.case_documents(ctx, serial),
-        "deadline": await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
+        # A closed case has no running clock: no deadline, not even one shown as passed.
+        "deadline": None if case["closed"] else await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
         "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(),
         "routes": [r.as_dict() for r in routes(doc, today, calendar)],
         "can_answer": role == "respondent" and not (case.get("respondent_access") or {}).get("answer")

@@ -265,7 +265,7 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     if invited.get("answer"):
         raise Conflict("already_answered", field="decision")
     if doc["status"] in workflow.CLOSED:
-        raise Conflict("case_closed", field="status")
+        raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     now = ctx.clock()
     late = now.astimezone(SHANGHAI).date().isoformat() > invited["answer_due"]
     parsed |= {"at": now, "channel": channel, "late": late}
@@ -295,7 +295,7 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
     ids = list(dict.fromkeys(i.strip().lower() for i in ids))
     doc = await access.for_respondent(ctx, person_id, serial, {"status": 1, "respondent_evidence": 1})
     if doc["status"] in workflow.CLOSED:
-        raise Conflict("case_closed", field="status")
+        raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id}, {"_id": 1}).to_list(None)
     if len(owned) != len(ids):
         # Not the caller's file (or none at all): not found, as anything of someone else's.
@@ -330,7 +330,5 @@ async def respondent_case(ctx: ServiceContext, person_id: str, serial: str) -> d
 async def respondent_view(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any]:
     """`respondent_case` of a case already read (and authorised)."""
     view = await party_view(ctx, doc, role="respondent")
-    view["evidence_list"] = [{"id": f["id"], "name": f["name"], "from": "applicant"} for f in view["evidence_files"]]
-    view["respondent_evidence"] = [{"id": f["id"], "name": f["name"]} for f in view["respondent_files"]]
-    view["evidence"] = []  # the applicant's files themselves are not the respondent's to download
+    view["evidence"] = []  # the applicant's files are listed by name (evidence_files), not handed over
     return view

@@ -131,7 +131,6 @@ def case_detail(doc: dict[str, Any], role: str = "applicant", now: datetime | No
             "applicant": labelled_party(doc["applicant"]),
             "respondent": labelled_party(doc["respondent"]),
             "respondent_access": access_view(doc.get("respondent_access")),
-            "respondent_evidence": list(doc.get("respondent_evidence") or []),
             "agreement": agreement_view(doc.get("agreement"), doc["status"], doc.get("outcome")),
             "performance": performance_view(doc),
             "mediation_extended_to": doc.get("mediation_extended_to"),
