@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
-from i18n import DEFAULT_LOCALE, LOCALES, language_of, text
+from i18n import DEFAULT_LOCALE, LOCALES, best_locale, text
 from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
@@ -145,7 +145,7 @@ class ServiceHandler(tornado.web.RequestHandler):
         if chosen in LOCALES:
             return chosen
         if self.request.path.startswith("/api/"):
-            return language_of(self.request.headers.get("Accept-Language", ""))
+            return best_locale(self.request.headers.get("Accept-Language", ""))
         return DEFAULT_LOCALE
 
     def set_default_headers(self) -> None:
@@ -164,6 +164,14 @@ class ServiceHandler(tornado.web.RequestHandler):
         """A 405 says which methods would have worked (RFC 9110 §15.5.6)."""
         if status == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
+
+    async def head(self, *args: Any, **kwargs: Any) -> None:
+        """HEAD is GET without the body (RFC 9110 §9.3.2): the same answer, whose body Tornado leaves out."""
+        if type(self).get is tornado.web.RequestHandler.get:
+            raise tornado.web.HTTPError(405)
+        result = self.get(*args, **kwargs)
+        if result is not None:
+            await result
 
     _held: Any = None  # the answer, waiting for the disk (finish)
 

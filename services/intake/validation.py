@@ -10,13 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pycountry
-
 from i18n import Msg, msg
 from services.core.errors import FieldError, ValidationFailed, field_error
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, check_uscc
 from services.core.phones import parse_phone
 from services.core.text import one_line
+from services.directory import nationalities
 from services.directory.regions import regions
 
 KINDS = ("worker", "employer")
@@ -316,7 +315,9 @@ class _Checker:
                 raise _Bad("not_allowed", "error.not_allowed.choice", label=spec.label)
             return value
         if spec.kind == "nationality":
-            if not re.fullmatch(r"[A-Z]{3}", value) or pycountry.countries.get(alpha_3=value) is None:
+            if value in nationalities.PARTS_OF_CHINA:  # Hong Kong, Macao, Taiwan: Chinese nationals
+                raise _Bad("not_allowed", "error.not_allowed.nationality_region", label=spec.label)
+            if not re.fullmatch(r"[A-Z]{3}", value) or not nationalities.is_nationality(value):
                 raise _Bad("not_allowed", "error.not_allowed.nationality", label=spec.label)
             return value
         if not self.full or spec.kind in ("text", "id_number"):

@@ -185,7 +185,7 @@ async def test_agreement_and_judicial_confirmation_after_settlement(office, app,
         f"/office/cases/{serial}/draft_agreement",
         {"term_text": ["被申请人支付申请人工资", ""], "term_amount": ["12000", ""], "term_due": [due, ""],
          "term_method": ["银行转账", ""], "term_category": ["wages", "other"], "waivers": "双方再无其他争议",
-         "copies": "3"},
+         "copies": "3", "without_session": "双方到调解室当面协商一致"},
     )  # fmt: skip
     assert drafted.code == 302
     respondent_person = await claim_invitation(ctx, services.sms, serial)

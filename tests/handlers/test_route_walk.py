@@ -27,6 +27,7 @@ SAMPLES = {
     "ticket": "A" * 20,
     "action": "accept",
     "token": "B" * 24,
+    "path": "favicon.ico",  # the one static file outside /static/
     "centre_id": "sh-pudong",  # a centre of config.yaml's seed (the system administrator may edit it)
     "locale": "en",
     "mode": "elder",

@@ -162,3 +162,14 @@ def test_the_missing_english_test_can_fail():
     words = Catalogue({"zh_CN": {"a": "甲", "b": "乙{n}"}, "en": {"a": "A", "b": "B"}})
     assert set(words.messages["zh_CN"]) - set(words.messages["en"]) == set()
     assert set(PLACEHOLDER.findall(words.messages["zh_CN"]["b"])) != set(PLACEHOLDER.findall(words.messages["en"]["b"]))
+
+
+def test_every_key_a_template_names_exists():
+    """Pages take their words from the catalogue through `t("key", ...)`: each key named must be there."""
+    called = re.compile(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']\s*[,)]""")  # a key written whole
+    missing = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for key in called.findall(path.read_text(encoding="utf-8")):
+            if not catalogue().has(key):
+                missing.append(f"{path.relative_to(ROOT)}: {key}")
+    assert not missing, "\n".join(missing)
