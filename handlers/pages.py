@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import jinja2
+import markupsafe
 import tornado.web
 
 from handlers.base import LANGUAGE_COOKIE, Problem, ServiceHandler, problem_of
@@ -138,6 +139,12 @@ class PageHandler(ServiceHandler):
         locale = self.language
 
         def words(key: str, **params: Any) -> str:
+            if any(isinstance(value, markupsafe.Markup) for value in params.values()):
+                # A parameter in markup (a <strong> with its id, around a value): the others are escaped here
+                # and the sentence is kept as markup, so each language places the emphasis where it reads.
+                safe = {name: value if isinstance(value, markupsafe.Markup) else markupsafe.escape(value)
+                        for name, value in params.items()}  # fmt: skip
+                return markupsafe.Markup(text(key, locale, **safe))
             return text(key, locale, **params)
 
         return {

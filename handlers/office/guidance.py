@@ -86,7 +86,8 @@ class LibraryEntryHandler(OfficeHandler):
             await entries.save_entry(self.ctx, self.staff_member, values, library_entry)
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            await self.show(await entries.get_entry(self.ctx, library_entry), problem.status, problem.by_field(), values)
+            entry = await entries.get_entry(self.ctx, library_entry)
+            await self.show(entry, problem.status, problem.by_field(), values)
             return
         self.redirect(f"/office/library/{library_entry}")
 

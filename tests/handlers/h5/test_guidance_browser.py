@@ -70,7 +70,7 @@ async def test_a_worker_goes_through_the_triage_in_english_to_the_calculator_and
         await page.fill("input[name='openid']", "o-foreign-worker")
         await page.click("#authorize")
         await page.wait_for_url("**/h5/apply/worker/notice")
-        await page.check("#accepted")
+        await page.check("#f-accepted")
         await next_step(page, "/h5/apply/worker/applicant")
         await fill(page, WORKER_STEPS["applicant"] | {"nationality": "GBR", "id_type": "passport",
                                                       "id_number": "P1234567", "ethnicity": ""})  # fmt: skip
