@@ -183,7 +183,8 @@ async def test_verify_page_knows_the_systems_own_pdf_copy(office, app, api, wech
         boundary = "verifyboundary"
         payload = (f'--{boundary}\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n{office.cookies["_xsrf"]}\r\n'
                    f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                   "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+                   "Content-Type: application/octet-stream\r\n\r\n").encode()
+        payload += data + f"\r\n--{boundary}--\r\n".encode()
         response = await http_client.fetch(
             f"{base_url}/verify/{item['id']}", method="POST", body=payload, raise_error=False,
             headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
