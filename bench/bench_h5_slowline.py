@@ -23,12 +23,8 @@ import argparse
 import asyncio
 import statistics
 import sys
-from pathlib import Path
 
 from common import free_port, print_table, run_bench, server_process, verdict, wait_until_up
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from playwright.async_api import BrowserContext, async_playwright  # noqa: E402
 
 from services.intake.form import STEPS  # noqa: E402
@@ -108,7 +104,8 @@ async def bench(repeat: int) -> None:
                         shown = step if full[0][3].endswith("/" + step) else f"{step} → {full[0][3]}"
                         rows.append((shown, f"{full[0][2]}", f"{size / 1024:.1f} KB", f"{seconds:.2f} s",
                                      f"{base_size / 1024:.1f} KB", f"{base_seconds:.2f} s",
-                                     f"{size / base_size:.1f}x / {seconds / base_seconds:.2f}x", verdict(ok)))  # fmt: skip
+                                     f"{size / base_size:.1f}x / {seconds / base_seconds:.2f}x",
+                                     verdict(ok)))  # fmt: skip
                 finally:
                     await browser.close()
     finally:
