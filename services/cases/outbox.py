@@ -95,6 +95,19 @@ def check_templates(settings: Settings) -> None:
         raise SettingsError("notification_templates: " + "; ".join(problems))
 
 
+def _undelivered(now: datetime) -> dict[str, Any]:
+    """The delivery fields of a notification not yet sent: due at once, the sender's to fill."""
+    return {
+        "created_at": now,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "channel": None,
+        "last_error": None,
+        "sent_at": None,
+    }
+
+
 def notice(
     kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
 ) -> dict[str, Any]:
@@ -116,13 +129,7 @@ def notice(
         "title": text(f"notice.{kind}.title"),
         "lines": {name: values.get(name, "") for name in spec.lines},
         "link": link,
-        "created_at": now,
-        "state": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "channel": None,
-        "last_error": None,
-        "sent_at": None,
+        **_undelivered(now),
     }
 
 
@@ -212,13 +219,7 @@ def partner_notice(
         "lines": {},
         "link": "",
         "event": dict(event),
-        "created_at": now,
-        "state": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "channel": None,
-        "last_error": None,
-        "sent_at": None,
+        **_undelivered(now),
     }
 
 
