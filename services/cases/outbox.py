@@ -51,7 +51,7 @@ KINDS: dict[str, Kind] = {
     "revise_agreement": _kind("serial status", *BOTH),
     "settle": _kind("serial result", *BOTH),
     "fail": _kind("serial reason next_step", *BOTH),
-    "withdraw": _kind("serial status", RESPONDENT),
+    "withdraw": _kind("serial status", *BOTH),  # the applicant's withdrawal told the respondent; a court's, both
     "overdue": _kind("serial next_step", APPLICANT),
     "extended": _kind("serial due_date", *BOTH),
     "performance_check": _kind("serial due_date next_step", *BOTH),
