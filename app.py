@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import tornado.web
 
@@ -21,23 +22,27 @@ from handlers.public.static import StaticFiles
 from handlers.routes import ROUTES
 from handlers.uploads import clean_upload_folder
 from platforms.card import CardPlatformClient
+from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import NoSms, SmsProvider
 from services.accounts.mp_sessions import SessionTokens
 from services.accounts.staff import ensure_bootstrap_admin
 from services.cases.deadline_watch import DeadlineWatch
-from services.cases.documents import Renderers
+from services.cases.documents import Papers, Renderers
 from services.cases.outbox import check_templates
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
+from services.court.outbox import PartnerOutbox
+from services.court.watch import DockingWatch
 from services.directory import centres
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
-from settings import DEFAULT_PUBLIC_BASE_URL, DEFAULT_SECRET_RISKS, Settings, SettingsError, load_settings
+from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
+from standins.court_platform import CourtPlatformStandIn
 from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
@@ -119,6 +124,17 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         if settings.wechat_aes_key
         else None
     )
+    renderers = Renderers({c.id: c.templates_dir for c in settings.centres})
+    blobs = open_blob_store(
+        embedded=is_embedded(settings.mongodb_uri),
+        db=ctx.db,
+        folder=settings.blob_dir,
+        keys=settings.data_keys,
+        current_version=settings.current_key_version,
+        executor=ctx.executor,
+    )
+    court_client = CourtClient(settings.docking.self_id, settings.docking.timeout_seconds, ctx.run_blocking)
+    partner_outbox = PartnerOutbox(ctx, court_client, Papers(renderers, blobs))  # a delegated case's events
     services = AppServices(
         ctx=ctx,
         tokens=SessionTokens(settings.cookie_secret, settings.mp_session_ttl),
@@ -141,18 +157,13 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         taxonomies=Taxonomies.load(settings.centres),
         card=CardPlatformClient(settings.card_platform, ctx.run_blocking),
         sms=sms,
-        renderers=Renderers({c.id: c.templates_dir for c in settings.centres}),
+        renderers=renderers,
         pdf=PdfConverter(),
-        blobs=open_blob_store(
-            embedded=is_embedded(settings.mongodb_uri),
-            db=ctx.db,
-            folder=settings.blob_dir,
-            keys=settings.data_keys,
-            current_version=settings.current_key_version,
-            executor=ctx.executor,
-        ),
-        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms),
+        blobs=blobs,
+        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms, partners=partner_outbox),
         deadline_watch=DeadlineWatch(ctx),
+        court_client=court_client,
+        docking_watch=DockingWatch(ctx, court_client),
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
@@ -208,6 +219,7 @@ async def start(app: tornado.web.Application) -> None:
         services.notification_sender.start()  # after the indexes: its pass reads cases by outbox_due_at
         services.deadline_watch.start()
         services.staff_messages.start()
+        services.docking_watch.start()
 
 
 async def close(app: tornado.web.Application) -> None:
@@ -218,6 +230,7 @@ async def close(app: tornado.web.Application) -> None:
     await services.pdf.close()
     await services.deadline_watch.stop()
     await services.staff_messages.stop()
+    await services.docking_watch.stop()
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.executor.shutdown(wait=False)
     await app.settings["mongo_client"].close()
@@ -227,7 +240,7 @@ def warn_about_start(settings: Settings, client: Any) -> None:
     """Say out loud what a person must know about this start: default secrets, the engine in use."""
     for name in settings.default_secrets:
         log.warning("DEFAULT SECRET %s in use: anyone who reads this repository can %s; set %s before "
-                    "anything real", name, DEFAULT_SECRET_RISKS[name], name)  # fmt: skip
+                    "anything real", name, secret_risk(name), name)  # fmt: skip
     engine = describe(settings.mongodb_uri)
     if not engine["durable"]:
         log.warning(
@@ -314,11 +327,20 @@ def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStand
     card = settings.card_platform
     channel = Channel(settings.public_base_url + "/portal/card/notify", card.channel_key, card.public_key)
     card_base = CardPlatformStandIn({card.channel_id: channel}).start()
+    partners = []
+    for partner in settings.docking.partners:  # each court / institute: a platform stand-in with a page of its own
+        court = CourtPlatformStandIn(partner.id, partner.key, settings.docking.self_id, settings.public_base_url,
+                                     prefix=urlsplit(partner.callback_base).path or "/docking/")  # fmt: skip
+        court.start()
+        partners.append(dataclasses.replace(partner, callback_base=court.callback_base))
+        log.warning("court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",
+                    partner.id, partner.name, court.base_url)  # fmt: skip
     settings = dataclasses.replace(
         settings,
         wechat_api_base=base,
         wechat_oauth_base=standin.oauth_base_url,
         card_platform=dataclasses.replace(card, base_url=card_base),
+        docking=dataclasses.replace(settings.docking, partners=tuple(partners)),
     )
     return settings, standin
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -137,6 +139,44 @@ class CardPlatformSettings:
 
 
 @dataclass(frozen=True)
+class Partner:
+    """A court or an arbitration institute we dock with (api.md "Docking"; config.yaml `docking.partners`, or
+    DOCKING_PARTNERS_FILE's list); its shared key comes from DOCKING_KEY_<ID> only, never from a file."""
+
+    id: str
+    kind: str  # "court" or "arbitration"
+    name: str
+    court_code: str  # the court's code (法院代字, e.g. 沪0115) or the institute's
+    callback_base: str  # where we POST mediation-events, judicial-confirmations and roster (ends with "/")
+    key: bytes = field(repr=False)  # the shared HMAC-SM3 key, both directions (never in a log line)
+    answer_working_days: int = 5  # the centre answers a delegation within this many working days (seed 003)
+    mediation_days: int = 30  # ... and finishes within this many days of accepting (法释〔2021〕23号 art. 24)
+    extension_cap_days: int | None = 30  # at most this many days of extensions in all (None: no cap)
+
+    @property
+    def key_variable(self) -> str:
+        return partner_key_variable(self.id)
+
+
+def partner_key_variable(partner_id: str) -> str:
+    """DOCKING_KEY_<ID>: the id upper-cased, `-` as `_` (api.md)."""
+    return "DOCKING_KEY_" + partner_id.upper().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class DockingSettings:
+    """Docking with courts and arbitration institutes (config.yaml `docking:`)."""
+
+    self_id: str = "labour-mediation"  # our X-Docking-Partner when we call a partner
+    timeout_seconds: float = 10.0  # one call to a partner
+    partners: tuple[Partner, ...] = ()
+    down_pause_seconds: float = 5.0  # after a partner fails to answer, its other events wait this long (back-off)
+
+    def partner(self, partner_id: str) -> Partner | None:
+        return next((p for p in self.partners if p.id == partner_id), None)
+
+
+@dataclass(frozen=True)
 class Settings:
     app_env: str
     port: int
@@ -172,6 +212,7 @@ class Settings:
     listen_address: str = "127.0.0.1"  # LISTEN_ADDRESS: 0.0.0.0 behind a load balancer
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     card_platform: CardPlatformSettings = field(default_factory=CardPlatformSettings)
+    docking: DockingSettings = field(default_factory=DockingSettings)
     sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
     sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
     sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
@@ -289,6 +330,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         listen_address=env.get("LISTEN_ADDRESS", raw.get("listen_address", "127.0.0.1")),
         notifications=_notification_settings(raw, env),
         card_platform=_card_platform_settings(raw.get("card_platform") or {}, env),
+        docking=_docking_settings(raw.get("docking") or {}, env),
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
@@ -325,6 +367,13 @@ DEFAULT_SECRET_RISKS = {
 }
 
 
+def secret_risk(name: str) -> str:
+    """What anyone who knows the published default of secret `name` can do."""
+    if name.startswith("DOCKING_KEY_"):
+        return "forge this partner's delegations and decisions, and read what we send it"
+    return DEFAULT_SECRET_RISKS[name]
+
+
 def _default_secrets(settings: Settings, env: Mapping[str, str]) -> tuple[str, ...]:
     """Every key or secret still at its published development value (or never set), by variable name."""
     card = settings.card_platform
@@ -339,6 +388,8 @@ def _default_secrets(settings: Settings, env: Mapping[str, str]) -> tuple[str, .
         "CARD_SM2_PRIVATE_KEY": card.private_key == DEV_CARD_PRIVATE_KEY,
         "CARD_PLATFORM_PUBLIC_KEY": card.platform_public_key == DEV_CARD_PLATFORM_PUBLIC_KEY,
     }
+    for partner in settings.docking.partners:
+        defaults[partner.key_variable] = partner.key == dev_docking_key(partner.id)
     return tuple(name for name, default in defaults.items() if default)
 
 
@@ -430,6 +481,82 @@ def _card_platform_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> C
     )
 
 
+PARTNER_KINDS = ("court", "arbitration")
+PARTNER_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+
+
+def dev_docking_key(partner_id: str) -> bytes:
+    """A partner's development key when DOCKING_KEY_<ID> is unset (the stand-in's too): published, so refused in
+    production and named in the start's warnings."""
+    return hashlib.sha256(f"dev-docking-key:{partner_id}".encode()).digest()[:16]
+
+
+def _docking_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> DockingSettings:
+    """`docking:` of config.yaml; DOCKING_PARTNERS_FILE (a YAML list of partners) replaces its `partners`."""
+    default = DockingSettings()
+    listed: Any = raw.get("partners") or []
+    source = "config.yaml docking.partners"
+    if env.get("DOCKING_PARTNERS_FILE"):
+        source = env["DOCKING_PARTNERS_FILE"]
+        try:
+            listed = yaml.safe_load(Path(source).read_text(encoding="utf-8")) or []
+        except (OSError, yaml.YAMLError) as exc:
+            raise SettingsError(f"DOCKING_PARTNERS_FILE {source}: {exc}") from exc
+        if isinstance(listed, Mapping):  # the same file may hold `partners:` as config.yaml does
+            listed = listed.get("partners") or []
+    if not isinstance(listed, list):
+        raise SettingsError(f"{source}: a list of partners")
+    partners = tuple(_partner(item, i, source, env) for i, item in enumerate(listed))
+    ids = [p.id for p in partners]
+    if len(set(ids)) != len(ids):
+        raise SettingsError(f"{source}: a partner id appears twice")
+    return DockingSettings(
+        self_id=str(raw.get("self_id", default.self_id)),
+        timeout_seconds=float(raw.get("timeout_seconds", default.timeout_seconds)),
+        partners=partners,
+        down_pause_seconds=float(raw.get("down_pause_seconds", default.down_pause_seconds)),
+    )
+
+
+def _partner(item: Any, index: int, source: str, env: Mapping[str, str]) -> Partner:
+    where = f"{source}[{index}]"
+    if not isinstance(item, Mapping):
+        raise SettingsError(f"{where}: a mapping (id, kind, name, court_code, callback_base, ...)")
+    if "key" in item:
+        variable = partner_key_variable(str(item.get("id")))
+        raise SettingsError(f"{where}: the key comes from the environment ({variable})")
+    partner_id = str(item.get("id") or "")
+    if not PARTNER_ID.match(partner_id):
+        raise SettingsError(f"{where}.id: lower-case letters, digits and '-' (2-40)")
+    kind = str(item.get("kind") or "")
+    if kind not in PARTNER_KINDS:
+        raise SettingsError(f"{where}.kind: court or arbitration")
+    callback = str(item.get("callback_base") or "").strip()
+    if not callback.startswith(("http://", "https://")):
+        raise SettingsError(f"{where}.callback_base: an http(s) address")
+    variable = partner_key_variable(partner_id)
+    try:
+        key = bytes.fromhex(env[variable]) if env.get(variable) else dev_docking_key(partner_id)
+    except ValueError as exc:
+        raise SettingsError(f"{variable} must be hex") from exc
+    if len(key) < 16:
+        raise SettingsError(f"{variable} must be at least 16 bytes (32 hex digits)")
+    cap = item.get("extension_cap_days", 30)
+    try:
+        answer_days, mediation_days = int(item.get("answer_working_days", 5)), int(item.get("mediation_days", 30))
+        cap = None if cap in (None, "none") else int(cap)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{where}: answer_working_days, mediation_days and extension_cap_days are days") from exc
+    if not 1 <= answer_days <= 30 or not 1 <= mediation_days <= 365 or (cap is not None and not 0 <= cap <= 365):
+        raise SettingsError(f"{where}: periods out of range")
+    return Partner(
+        id=partner_id, kind=kind, name=str(item.get("name") or partner_id),
+        court_code=str(item.get("court_code") or ""), callback_base=callback.rstrip("/") + "/", key=key,
+        answer_working_days=answer_days,
+        mediation_days=mediation_days, extension_cap_days=cap,
+    )  # fmt: skip
+
+
 def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
@@ -473,6 +600,9 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError(f"APP_ENV=production refuses a card platform stand-in: {card.base_url}")
     if settings.sms_provider == "standin":
         raise SettingsError("APP_ENV=production refuses the SMS stand-in (SMS_PROVIDER): codes would only be logged")
+    for partner in settings.docking.partners:
+        if not partner.callback_base.startswith("https://"):
+            raise SettingsError(f"APP_ENV=production refuses a docking partner over plain HTTP: {partner.id}")
 
 
 def _valid_aes_key(text: str) -> bool:

@@ -90,13 +90,13 @@ async def count_commands(standin: WeChatStandIn, repeats: int = 5) -> dict[str, 
     port = free_port()
     server = app.listen(port, address="127.0.0.1")
     conn = Connection(port)
-    counts: dict[str, list[int]] = {"submit": [], "list": [], "detail": []}
+    counts: dict[str, list[int]] = {"submit": [], "list": [], "detail": [], "submit, alert open": []}
     try:
         token = await mp_sign_in(port, standin, "bench-openid-commands")
         make_submit = submit_as([token])
         serial = ""
         for _ in range(repeats):
-            for name in counts:
+            for name in ("submit", "list", "detail"):
                 before = counter.count
                 path = "/api/mp/applications" + (f"/{serial}" if name == "detail" else "")
                 request = make_submit() if name == "submit" else ("GET", path, b"", auth(token))
@@ -105,6 +105,17 @@ async def count_commands(standin: WeChatStandIn, repeats: int = 5) -> dict[str, 
                 if status != (201 if name == "submit" else 200):
                     raise failure(name, status, payload)
                 serial = json.loads(payload)["serial"] if name == "submit" else serial
+        # Ten more workers against the same employer open a collective-dispute alert: each worker's application
+        # then joins it (the alert, its member, the case's link, the tally's pending entry: four commands more).
+        workers = [await mp_sign_in(port, standin, f"bench-openid-alert-{i}") for i in range(10)]
+        for i, worker in enumerate(workers + workers[:5]):
+            before = counter.count
+            headers = auth(worker, **{"Idempotency-Key": f"bench-alert-{i:03d}"})
+            status, payload = await conn.request("POST", "/api/mp/applications", BODIES[0], headers)
+            if status != 201:
+                raise failure("submit", status, payload)
+            if i >= len(workers):
+                counts["submit, alert open"].append(counter.count - before)
     finally:
         conn.close()
         server.stop()
@@ -203,10 +214,11 @@ async def bench(quick: bool) -> None:
             counts = await count_commands(standin)
             for name, target, ok in (
                 # Issue 2's three, plus the statistics counters (issue 15: one command with each write of a case)
-                # and the collective-dispute check (one read of the employer's recent applications).
+                # and the collective-dispute check (one update of the employer's tally, below the threshold).
                 ("submit", "<= 5", max(counts["submit"]) <= 5),
                 ("list", "= 1", set(counts["list"]) == {1}),
                 ("detail", "= 1", set(counts["detail"]) == {1}),
+                ("submit, alert open", "report", None),
             ):
                 rows.append((f"commands per {name}", "/".join(map(str, counts[name])), target, "", verdict(ok)))
             print(f"\ncases stored at the end: {run.stored}\n")

@@ -14,6 +14,7 @@ import tornado.web
 from pymongo.errors import ConnectionFailure
 
 from i18n import DEFAULT_LOCALE, best_locale, text
+from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
 from services.accounts.card_signin import IdentityProvider
@@ -25,6 +26,7 @@ from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
 from services.core.ratelimit import ClientRateLimiter
 from services.core.text import has_lone_surrogate, without_unseen
+from services.court.watch import DockingWatch
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
@@ -65,6 +67,8 @@ class AppServices:
     notification_sender: NotificationSender | None = None  # started by app.start; woken by the case writer
     deadline_watch: DeadlineWatch | None = None  # tells applicants when the mediation period has run out
     staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
+    court_client: CourtClient | None = None  # signed calls to courts and arbitration institutes (platforms/court.py)
+    docking_watch: DockingWatch | None = None  # delegations not answered in time, the roster's sending
 
 
 def database_down(exc: BaseException) -> bool:

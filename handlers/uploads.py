@@ -34,7 +34,7 @@ def malformed(what: str, **params: Any) -> ServiceError:
 
 
 def clean_upload_folder(base_dir: str) -> int:
-    """Remove the receiving folders (`upload-*`) an earlier process left in `base_dir` (a crash mid-upload);
+    """Remove the receiving folders and files (`upload-*`) an earlier process left in `base_dir` (a crash mid-upload);
     only for a folder this process alone uses. Returns how many were removed."""
     if not base_dir or not os.path.isdir(base_dir):
         return 0
@@ -42,6 +42,9 @@ def clean_upload_folder(base_dir: str) -> int:
     for entry in os.scandir(base_dir):
         if entry.name.startswith("upload-") and entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+        elif entry.name.startswith("upload-") and entry.is_file(follow_symlinks=False):  # a delegation's document
+            os.unlink(entry.path)
             removed += 1
     return removed
 

@@ -14,3 +14,9 @@ OFFICE_ACTION = r"(?P<action>[a-z_]+)"
 INVITATION_TOKEN = r"(?P<token>[A-Za-z0-9_-]{16,64})"  # the respondent's invitation (services/cases/respondent.py)
 PAPER_KIND = r"(?P<kind>[a-z_]{1,30})"  # a document kind a party makes with one tap
 CENTRE_ID = r"(?P<centre_id>[a-z0-9-]{1,40})"  # a mediation centre (services/directory/centres.py)
+# Docking (api.md): a partner's case number, URL-encoded ("(2026)沪0115民诉前调1234号"), matched before it is decoded.
+PARTNER_CASE_NO = r"(?P<partner_case_no>[^/]{1,1200})"  # 100 characters percent-encoded, 4 bytes each
+CONFIRMATION_ID = r"(?P<confirmation_id>[0-9a-f]{32})"  # a joint application sent to a partner (services/court/)
+ROSTER_ENTRY = r"(?P<entry_id>[0-9a-f]{32})"  # a special-invite roster entry
+APPLICATION_KIND = r"(?P<application>judicial_confirmation|arbitral_review)"  # a joint application a party makes online
+DOCKING_ACTION = r"(?P<action>accept|decline|extend|pause|resume|report|file)"  # the back office on a delegated case

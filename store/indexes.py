@@ -25,6 +25,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     # Collective-dispute alerts: open ones of a centre, an employer's.
     "alerts": [([("centre_id", ASCENDING), ("state", ASCENDING)], {"name": "by_centre"}),
                ([("employer_key", ASCENDING)], {"name": "by_employer"})],
+    # Their cases, one document each (services/cases/collective.py): an alert's list.
+    "alert_cases": [([("alert", ASCENDING), ("serial", ASCENDING)], {"name": "by_alert"})],
     # The audit trail, newest first, read by system administrators; kept (AUDIT_RETENTION_DAYS) at least 180 days.
     "audit": [([("at", DESCENDING)], {"name": "recent"}), ([("serial", ASCENDING)], {"name": "by_case"})],
     "identities": [([("person_id", ASCENDING)], {"name": "by_person"})],
@@ -48,6 +50,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     # WeChat callback: messages remembered for their retries, nonces for the timestamp window.
     "wechat_messages": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
     "wechat_nonces": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    # Docking (services/court/): partners' nonces for 10 minutes; confirmations and roster entries by partner.
+    "docking_nonces": [([("expires_at", ASCENDING)], {"name": "ttl", "expireAfterSeconds": 0})],
+    "roster": [([("partner_id", ASCENDING), ("state", ASCENDING)], {"name": "by_partner"})],
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings
+from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings, partner_key_variable
 from tests.conftest import MP_APP_ID, MP_SECRET, ROOT, server_environ
 from tests.samples import worker_body
 from tests.server_process import ServerProcess
@@ -33,7 +33,9 @@ def test_every_default_secret_is_named_in_a_warning_at_start(tmp_path: Path) -> 
     server.stop()
     warnings = [line for line in server.log().splitlines() if " WARNING " in line and "DEFAULT SECRET" in line]
     named = {re.search(r"DEFAULT SECRET (\w+)", line).group(1) for line in warnings}
-    assert named == set(DEFAULT_SECRET_RISKS)
+    partners = {partner_key_variable(p.id) for p in load_settings(ROOT / "config.yaml", environ=_dev_env())
+                .docking.partners}  # fmt: skip
+    assert named == set(DEFAULT_SECRET_RISKS) | partners and partners
     assert any("COOKIE_SECRET" in line and "administrator" in line for line in warnings)
 
 
@@ -44,7 +46,9 @@ def test_listening_beyond_loopback_with_a_default_secret_refuses_to_start(tmp_pa
     assert "COOKIE_SECRET" in server.log()
     # With every secret set, the same address is allowed (settings only: nothing listens here).
     env = server_environ("http://127.0.0.1:9/", LISTEN_ADDRESS="0.0.0.0", WECHAT_TOKEN="t", CARD_CHANNEL_KEY="5a" * 16,
-                         CARD_SM2_PRIVATE_KEY="11" * 32, CARD_PLATFORM_PUBLIC_KEY="04" + "22" * 64)  # fmt: skip
+                         CARD_SM2_PRIVATE_KEY="11" * 32, CARD_PLATFORM_PUBLIC_KEY="04" + "22" * 64,
+                         DOCKING_KEY_SH_PUDONG_COURT="33" * 16,
+                         DOCKING_KEY_SH_PUDONG_ARBITRATION="44" * 16)  # fmt: skip
     assert load_settings(ROOT / "config.yaml", environ=env).default_secrets == ()
     for loopback in ("127.0.0.1", "::1", "localhost"):
         assert load_settings(ROOT / "config.yaml", environ=_dev_env(LISTEN_ADDRESS=loopback)).default_secrets

@@ -11,9 +11,11 @@ from tornado.web import authenticated
 
 from handlers.downloads import requested_format, send_document
 from handlers.pages import PageHandler, in_wechat
-from handlers.urls import DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
+from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
 from services.cases import documents, handling, party_pages, performance, respondent, signing
 from services.core.errors import ServiceError
+from services.court import clocks, confirmations
+from services.court import pages as court_pages
 
 CHANNEL = "h5"
 PREFIX = {"applicant": "/h5/cases", "respondent": "/h5/respondent/cases"}
@@ -40,7 +42,7 @@ class PartyPage(PageHandler):
 
     async def show(self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "",
                    **values: Any) -> None:  # fmt: skip
-        page = await party_pages.case_page(self.ctx, self.person_id, serial, self.role)
+        page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role)
         self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
 
     async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html") -> None:
@@ -116,6 +118,32 @@ class PaperHandler(PartyPage):
         self.redirect(f"{self.prefix}/{serial}/documents/{issued.id}")
 
 
+class ExtensionConsentHandler(PartyPage):
+    """A delegated case: the party consents to extending the court's period (the last consent extends it)."""
+
+    @authenticated
+    async def post(self, serial: str) -> None:
+        try:
+            await clocks.consent_extension(self.ctx, self.person_id, serial, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}#court")
+
+
+class ApplicationHandler(PartyPage):
+    """A settled case: the party applies for judicial confirmation or arbitral review (jointly with the other)."""
+
+    @authenticated
+    async def post(self, serial: str, application: str) -> None:
+        try:
+            await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}#applications")
+
+
 class DocumentHandler(PartyPage):
     @authenticated
     async def get(self, serial: str, document_id: str) -> None:
@@ -129,7 +157,13 @@ class DocumentHandler(PartyPage):
 
 class InvitationHandler(PageHandler):
     """The invitation's link: who is invited, where the code goes; the code proves it, and signs a computer's
-    browser in. Inside WeChat the visitor is signed in by WeChat first, so later messages reach them there."""
+    browser in. Inside WeChat the visitor is signed in by WeChat first, so later messages reach them there.
+    The respondent's, and a delegated case's applicant's (`role`, set by the route: they own the case after)."""
+
+    role = "respondent"
+
+    def initialize(self, role: str = "respondent") -> None:
+        self.role = role
 
     async def get(self, serial: str, token: str) -> None:
         if in_wechat(self) and not self.current_user:
@@ -138,26 +172,27 @@ class InvitationHandler(PageHandler):
         await self.show(serial, token)
 
     async def show(self, serial: str, token: str, status: int = 200, error: str = "", sent: int = 0) -> None:
-        invitation = await respondent.invitation_view(self.ctx, serial, token)
-        self.render_page("h5/invitation.html", status, invitation=invitation, token=token, error=error, sent=sent)
+        invitation = await respondent.invitation_view(self.ctx, serial, token, self.role)
+        self.render_page("h5/invitation.html", status, invitation=invitation, token=token, error=error, sent=sent,
+                         case_link=f"{PREFIX[self.role]}/{serial}")  # fmt: skip
 
     async def post(self, serial: str, token: str) -> None:
         """`action=code`: send the one-time code; `action=claim`: prove it with the code."""
         try:
             if self.get_body_argument("action", "") == "code":
                 self.limit_client(self.services.sign_in_limiter)  # each code is an SMS: its cost is capped
-                seconds = await respondent.send_code(self.ctx, self.services.sms, serial, token)
+                seconds = await respondent.send_code(self.ctx, self.services.sms, serial, token, self.role)
                 await self.show(serial, token, sent=seconds)
                 return
             code = self.get_body_argument("code", "")
-            person = await respondent.claim(self.ctx, serial, token, code, self.current_user, CHANNEL)
+            person = await respondent.claim(self.ctx, serial, token, code, self.current_user, CHANNEL, self.role)
         except ServiceError as exc:
             problem = self.form_problem(exc)
             await self.show(serial, token, problem.status, error="；".join(problem.messages()))
             return
         if person != self.current_user:
             await self.sign_in(person)
-        self.redirect(f"/h5/respondent/cases/{serial}")
+        self.redirect(f"{PREFIX[self.role]}/{serial}")
 
 
 class ReturnHandler(PageHandler):
@@ -241,6 +276,8 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
         (rf"{base}/{SERIAL}/evidence", EvidenceHandler, options),
         (rf"{base}/{SERIAL}/session", SessionHandler, options),
+        (rf"{base}/{SERIAL}/extension_consent", ExtensionConsentHandler, options),
+        (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
     ]
     if role == "respondent":  # the applicant's case page and downloads are in handlers/h5/cases.py
         out += [
@@ -253,6 +290,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
 
 routes = [
     (rf"/h5/respondent/invitations/{SERIAL}/{INVITATION_TOKEN}", InvitationHandler),
+    (rf"/h5/applicant/invitations/{SERIAL}/{INVITATION_TOKEN}", InvitationHandler, {"role": "applicant"}),
     (r"/h5/respondent/cases", RespondentCasesHandler),
     (rf"/h5/respondent/cases/{SERIAL}/signin", ReturnHandler),
     *_party_routes("applicant"),

@@ -9,8 +9,10 @@ from typing import Any
 
 from handlers.downloads import requested_format, send_document
 from handlers.mp.base import CHANNEL, MpHandler
-from handlers.urls import DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
-from services.cases import documents, party_pages, performance, respondent, signing
+from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
+from services.cases import documents, performance, respondent, signing
+from services.court import clocks, confirmations
+from services.court import pages as court_pages
 
 PREFIX = {"applicant": "/api/mp/applications", "respondent": "/api/mp/respondent/cases"}
 
@@ -22,7 +24,7 @@ class PartyApi(MpHandler):
         self.role = role
 
     async def page(self, person_id: str, serial: str) -> dict[str, Any]:
-        return await party_pages.case_page(self.ctx, person_id, serial, self.role)
+        return await court_pages.case_page(self.ctx, person_id, serial, self.role)
 
     def papers(self) -> documents.Papers:
         return documents.Papers(self.services.renderers, self.services.blobs)
@@ -103,6 +105,24 @@ class PaperHandler(PartyApi):
         self.send_json(asdict(issued) | {"download": f"{PREFIX[self.role]}/{serial}/documents/{issued.id}"}, 201)
 
 
+class ExtensionConsentHandler(PartyApi):
+    """A delegated case: the party consents to extending the court's period; the page after it."""
+
+    async def post(self, serial: str) -> None:
+        person_id = self.person_id()
+        await clocks.consent_extension(self.ctx, person_id, serial, CHANNEL)
+        self.send_json(await self.page(person_id, serial))
+
+
+class ApplicationHandler(PartyApi):
+    """A settled case: the party applies for judicial confirmation or arbitral review (jointly); the page after."""
+
+    async def post(self, serial: str, application: str) -> None:
+        person_id = self.person_id()
+        await confirmations.apply(self.ctx, person_id, serial, application, CHANNEL)
+        self.send_json(await self.page(person_id, serial))
+
+
 class DocumentsHandler(PartyApi):
     async def get(self, serial: str) -> None:
         items = await documents.documents_for_party(self.ctx, self.person_id(), serial)
@@ -126,6 +146,8 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/refuse_signing", RefuseSigningHandler, options),
         (rf"{base}/{SERIAL}/performance", PerformanceHandler, options),
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
+        (rf"{base}/{SERIAL}/extension_consent", ExtensionConsentHandler, options),
+        (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
     ]
     if role == "respondent":  # the applicant's documents are in handlers/mp/applications.py
         out += [

@@ -11,6 +11,7 @@ from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
 from services.cases import clarification, documents, handling, queue, signing, transfer
 from services.core.errors import ServiceError
+from services.court import pages as court_pages
 from services.intake import evidence
 
 ROWS = 3  # blank rows a list form offers (request items, agreement terms)
@@ -30,6 +31,7 @@ class CaseHandler(OfficeHandler):
         error beside its field (`field_errors`, by the service's field path: "terms[0].due_date")."""
         case = await queue.staff_case(self.ctx, self.staff_member, serial)
         typed = typed or {}
+        docking = await court_pages.staff_panel(self.ctx, self.staff_member, serial)
         self.render_page(
             "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {}, action=action,
             typed=typed, field_errors=field_errors or {},
@@ -37,9 +39,11 @@ class CaseHandler(OfficeHandler):
             term_rows=_padded(typed.get("terms") if action == "draft_agreement" else None, TERM_FIELDS),
             documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
             kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
-            mediators=await queue.mediators_of(self.ctx, case["centre_id"]), categories=signing.CATEGORIES,
+            mediators=docking["mediators"] if docking else await queue.mediators_of(self.ctx, case["centre_id"]),
+            categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
+            docking=docking,
         )  # fmt: skip
 
 

@@ -363,6 +363,10 @@ def _case_schemas() -> dict[str, Schema]:
                             description="arbitration, payment order, judicial confirmation, arbitral review"),
             "can_answer": {"type": "boolean"}, "can_sign": {"type": "boolean"}, "may_arbitrate": {"type": "boolean"},
             "party_kinds": array(enum(DOCUMENT_KINDS), description="the documents this party makes with one tap"),
+            "court": nullable(obj({}, [], "a delegated case: the partner, its clock (answer_due, mediation_due, "
+                                  "paused, extensions) and the extension awaiting this party", closed=False)),
+            "applications": array(obj({}, [], closed=False), description="a settled case: judicial confirmation and "
+                                  "arbitral review, their windows, who applied, the decision"),
         }, description="one case as a party's page shows it"),  # fmt: skip
     }
 
@@ -432,6 +436,9 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
         "DocumentListed": obj(document_listed),
         "Document": obj(document_listed | {"download": string("where to fetch it")}),
         "Invitation": obj({"serial": SERIAL, "centre": string(), "respondent_name": TEXT,
+                           "role": enum(("applicant", "respondent"), "whom it invites (a delegated case's applicant "
+                                        "too)"), "party_name": TEXT,
+                           "court": string("the court or institute that delegated the case, or empty"),
                            "phone_masked": string("where the code goes"), "can_text": {"type": "boolean"},
                            "answer_due": DATE, "answer_due_provisional": {"type": "boolean"},
                            "claimed": {"type": "boolean"}, "status": enum(workflow.STATUSES),
@@ -440,6 +447,7 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
         "Grants": obj({"grants": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
                                   "description": "one-time subscribe-message grants left, by template id"}}),
         **_case_schemas(),
+        **DOCKING_SCHEMAS,
     }
     for kind in spec.KINDS:  # a known notice version only
         schemas[f"{kind.capitalize()}Application"]["properties"]["consent"]["properties"]["version"] = consent_version
@@ -671,6 +679,14 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
         paths[base + "/performance"] = {"post": op(
             f"{who} reports on a term's performance", ok("200", items_of(ref("TermPerformance")), "the terms")
             | errors("404", "409", "422", "503"), params=[SERIAL_PARAM], body=report)}
+        paths[base + "/extension_consent"] = {"post": op(
+            f"A delegated case: {who} consents to extending the court's period (the last consent extends it)",
+            ok("200", PAGE, "consented") | errors("404", "409", "503"), params=[SERIAL_PARAM])}
+        paths[base + "/applications/{application}"] = {"post": op(
+            f"A settled case: {who} applies for judicial confirmation (30 days) or arbitral review (15 days), "
+            "jointly: the second application goes to the court / institute", ok("200", PAGE, "applied")
+            | errors("404", "409", "503"),
+            params=[SERIAL_PARAM, path_param("application", enum(("judicial_confirmation", "arbitral_review")))])}
         paths[base + "/papers/{kind}"] = {"post": op(
             "One tap: the document of a route open to the caller", ok("201", ref("Document"), "issued")
             | errors("404", "409", "503", _409="the route is not open (yet), or the case cannot fill the document"),
@@ -694,9 +710,147 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
     return paths
 
 
+# Docking (api.md "Docking with courts and arbitration institutes"): every call signed by the partner with four
+# headers (HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and SM3 of the body); 401 otherwise.
+DOCKING_SECURITY = [{"docking_partner": [], "docking_timestamp": [], "docking_nonce": [], "docking_signature": []}]
+DOCKING_SCHEMES = {
+    "docking_partner": {"type": "apiKey", "in": "header", "name": "X-Docking-Partner",
+                        "description": "the calling partner's id (config.yaml docking.partners)"},
+    "docking_timestamp": {"type": "apiKey", "in": "header", "name": "X-Docking-Timestamp",
+                          "description": "Unix seconds, within 300 s of our clock"},
+    "docking_nonce": {"type": "apiKey", "in": "header", "name": "X-Docking-Nonce",
+                      "description": "16-64 of [A-Za-z0-9_-], never reused within 10 minutes"},
+    "docking_signature": {"type": "apiKey", "in": "header", "name": "X-Docking-Signature", "description":
+                          "lower-case hex HMAC-SM3(key, METHOD\\nPATH_AND_QUERY\\nTIMESTAMP\\nNONCE\\nhex(SM3(body)))"},
+}  # fmt: skip
+_TEXT = {"type": "string"}
+_DOCKING_PARTY = {
+    "type": "object", "required": ["role", "kind", "name", "phone"],
+    "properties": {"role": {"type": "string", "enum": ["applicant", "respondent"]},
+                   "kind": {"type": "string", "enum": ["person", "organisation"]},
+                   "name": {"type": "string", "maxLength": 100},
+                   "id_type": {"type": "string", "description": "a person's; GET /api/reference id_types"},
+                   "id_number": {"type": "string", "description": "a person's, checked"},
+                   "uscc": {"type": "string", "description": "an organisation's unified social credit code"},
+                   "legal_representative_name": {"type": "string", "description": "an organisation's, required"},
+                   "phone": {"type": "string", "description": "any country's notation, stored E.164"},
+                   "address": {"type": "string", "maxLength": 200}, "service_address": {"type": "string"}},
+}  # fmt: skip
+DOCKING_SCHEMAS: dict[str, Any] = {
+    "Delegation": {
+        "type": "object", "description": "one applicant (the worker, a person, or the employer) and one respondent",
+        "required": ["partner_case_no", "type", "region_code", "parties", "dispute", "consent_to_mediation"],
+        "properties": {
+            "partner_case_no": {"type": "string", "maxLength": 100, "description": "the natural key"},
+            "type": {"type": "string", "enum": ["pre_filing", "post_filing", "arbitration"]},
+            "delegated_at": {"type": "string", "format": "date-time"},
+            "region_code": {"type": "string", "description": "GB/T 2260; routes to the centre serving it"},
+            "parties": {"type": "array", "minItems": 2, "maxItems": 2, "items": _DOCKING_PARTY},
+            "dispute": {"type": "object", "required": ["summary", "claims"], "properties": {
+                "cause": _TEXT, "summary": _TEXT, "claims": _TEXT, "amount": {"type": "string"}}},
+            "documents": {"type": "array", "maxItems": 20, "items": {"type": "object", "properties": {
+                "name": _TEXT, "content_type": _TEXT, "content_base64": {"type": "string", "format": "byte"}}},
+                "description": "checked like evidence (type by content, no active content, safe archives)"},
+            "consent_to_mediation": {"type": "boolean", "enum": [True]},
+            "contact": {"type": "object", "properties": {"name": _TEXT, "phone": _TEXT}},
+            "video_room_url": {"type": "string", "description": "the court platform's video room (https)"},
+        },
+    },
+    "DelegationReceipt": {
+        "type": "object",
+        "properties": {"serial": _TEXT, "status": {"type": "string", "enum": ["delegated", "accepted", "returned",
+                       "withdrawn", "scheduled", "mediating", "signing", "settled", "failed"]},
+                       "answer_due": {"type": "string", "format": "date"},
+                       "centre": {"type": "object", "properties": {"id": _TEXT, "name": _TEXT}}},
+    },
+    "DelegationState": {
+        "type": "object", "description": "status, answer, the court's period, extensions, the outcome",
+        "properties": {
+            "partner_case_no": _TEXT, "serial": _TEXT, "status": _TEXT, "status_label": _TEXT,
+            "centre": {"type": "object"}, "answer_due": _TEXT, "answer_due_provisional": {"type": "boolean"},
+            "answer": {"type": "object", "nullable": True, "properties": {
+                "decision": {"type": "string", "enum": ["accepted", "declined"]}, "reason_code": _TEXT,
+                "reason": _TEXT, "at": _TEXT, "late": {"type": "boolean"}}},
+            "not_confirmed_in_time": {"type": "boolean"}, "mediator": {"type": "string", "nullable": True},
+            "accepted_at": {"type": "string", "nullable": True}, "mediation_due": {"type": "string", "nullable": True},
+            "paused": {"type": "boolean"}, "extensions": {"type": "array", "items": {"type": "object"}},
+            "outcome": {"type": "object", "nullable": True, "description": "settled (agreement, effective_at), "
+                        "failed (closure_reason of art. 25, the art. 21 report), returned, withdrawn"},
+            "filed_at": {"type": "string", "nullable": True},
+        },
+    },
+    "Withdrawal": {"type": "object", "properties": {"reason": {"type": "string", "maxLength": 1000}}},
+    "ConfirmationDecision": {
+        "type": "object", "required": ["decision"],
+        "properties": {"decision": {"type": "string", "enum": ["confirmed", "rejected"]},
+                       "ruling_no": {"type": "string", "maxLength": 100},
+                       "decided_at": {"type": "string", "format": "date-time"},
+                       "reason": {"type": "string", "maxLength": 1000, "description": "required to reject"}},
+    },
+    "ConfirmationState": {
+        "type": "object",
+        "properties": {"id": _TEXT, "serial": _TEXT, "type": {"type": "string", "enum": [
+            "judicial_confirmation", "arbitral_review"]}, "state": _TEXT, "ruling_no": _TEXT, "decided_at": _TEXT,
+            "reason": _TEXT},
+    },
+    "RosterDecision": {
+        "type": "object", "required": ["decision"],
+        "properties": {"decision": {"type": "string", "enum": ["confirmed", "rejected", "removed"]},
+                       "decided_at": {"type": "string", "format": "date-time"},
+                       "reason": {"type": "string", "maxLength": 1000}},
+    },
+    "RosterEntry": {
+        "type": "object",
+        "properties": {"entry_id": _TEXT, "partner_id": _TEXT, "subject": {"type": "string", "enum": [
+            "centre", "mediator"]}, "name": _TEXT, "state": _TEXT, "state_label": _TEXT, "fields": {"type": "object"},
+            "decided_at": _TEXT, "reason": _TEXT},
+    },
+}  # fmt: skip
+PARTNER_CASE_NO_PARAM = {"name": "partner_case_no", "in": "path", "required": True,
+                         "description": "the partner's case number, URL-encoded", "schema": {"type": "string"}}
+HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+
+
+def docking_paths(settings: Settings | None) -> dict[str, Any]:
+    """The partner calls us (api.md): every operation signed (DOCKING_SECURITY), 401 otherwise."""
+    named = {name: ref(name) for name in DOCKING_SCHEMAS}
+
+    def signed(summary: str, status: str, schema: Schema, statuses: tuple[str, ...], params: list[Schema],
+               body: Schema | None = None, also: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        operation = op(summary, ok(status, schema, summary) | errors(*statuses) | (also or {}), params=params,
+                       body=body, bearer=False)
+        operation["security"] = DOCKING_SECURITY
+        return operation
+
+    delegations = "/api/docking/delegations"
+    return {
+        delegations: {"post": signed(
+            "A court or an arbitration institute delegates a case: a case in `delegated`, routed by region", "201",
+            named["DelegationReceipt"], ("401", "409", "422", "503"), [], named["Delegation"],
+            also={"200": {"description": "the same partner_case_no and body again: the same case",
+                          **_json(named["DelegationReceipt"])}})},
+        delegations + "/{partner_case_no}": {"get": signed(
+            "The delegated case's state", "200", named["DelegationState"], ("401", "404", "503"),
+            [PARTNER_CASE_NO_PARAM])},
+        delegations + "/{partner_case_no}/withdraw": {"post": signed(
+            "The partner takes its case back (the same answer when asked again)", "200", named["DelegationState"],
+            ("401", "404", "409", "422", "503"), [PARTNER_CASE_NO_PARAM], named["Withdrawal"])},
+        "/api/docking/judicial-confirmations/{confirmation_id}/decision": {"post": signed(
+            "The court's (institute's) decision on a joint application it received", "200", named["ConfirmationState"],
+            ("401", "404", "409", "422", "503"),
+            [{"name": "confirmation_id", "in": "path", "required": True, "schema": HEX32}],
+            named["ConfirmationDecision"])},
+        "/api/docking/roster/{entry_id}/decision": {"post": signed(
+            "The court's decision on a special-invite roster entry we proposed", "200", named["RosterEntry"],
+            ("401", "404", "409", "422", "503"),
+            [{"name": "entry_id", "in": "path", "required": True, "schema": HEX32}], named["RosterDecision"])},
+    }
+
+
 # Every area's paths: a new area (court docking: /api/docking/...) is one more function here.
 PATH_GROUPS: list[Callable[[Settings | None], dict[str, Any]]] = [
     public_paths, session_paths, application_paths, draft_paths, file_paths, subscription_paths, party_paths,
+    docking_paths,
 ]
 
 
@@ -707,7 +861,7 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
     for operations in document["paths"].values():
         for operation in operations.values():
             responses = operation["responses"]
-            statuses = ["401"] if operation.get("security") == BEARER else []
+            statuses = ["401"] if operation.get("security") in (BEARER, DOCKING_SECURITY) else []
             if JSON in operation.get("requestBody", {}).get("content", {}):
                 statuses += ["400", "413", "415"]
             if operation.get("parameters"):
@@ -731,7 +885,7 @@ def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
         "info": {"title": "劳动人事争议在线调解 — 小程序接口", "version": "1.1.0",
                  "description": "Errors: api.md's shape (`Error`), messages in the caller's language. Personal numbers "
                                 "are masked in every answer. Times are ISO 8601 in Asia/Shanghai."},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, **DOCKING_SCHEMES},
                        "schemas": _schemas(settings)},
         "paths": paths,
     })  # fmt: skip

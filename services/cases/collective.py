@@ -8,31 +8,44 @@
 An alert links its cases (an event on each, through the case writer: the statistics count them as collective),
 shows on the back office of the centre's administrators and those above, offers the special procedure
 (the workers elect representatives, art. 7), and queues a message to administrators who opted in.
-Checked once per worker application, with one read of the employer's recent applications.
+
+Checked once per worker application, without reading the employer's cases. Each employer has a tally
+(`collective_tallies`, `_id` its key) holding, per category and Shanghai day, the workers who applied (`w`: a short
+hash of the worker -> their latest application that day) and the cases not yet in an alert (`p`: serial -> filed
+at). One update records the new case and returns its categories' tallies; the workers who applied since
+`created_at - window` (to the second, not by whole days) are counted from them. Below the threshold that is all.
+At or above it, the alert is raised or grown, the window's pending cases become its members (`alert_cases`, one
+small document each, so the alert never grows) and are linked, then leave `p`: once an alert took the earlier
+ones, the new case alone. Days a whole window before the window are dropped now and then. Every write is
+idempotent or conditional (a case is linked only while it has no `collective`): concurrent submissions at worst
+do the same thing twice, to no effect.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import cn2an
 import yaml
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, StaffMember, centre_filter, visible_centres
 from services.cases import moves
 from services.cases.outbox import staff_notice
-from services.core.context import ServiceContext, shanghai_iso
+from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import Conflict, NotFound, ServiceError, invalid
 from services.directory import centres
 
 ALERTS = "alerts"
+MEMBERS = "alert_cases"  # one small document per case in an alert: `_id` "<alert>|<serial>" (an alert never grows)
+TALLIES = "collective_tallies"  # per employer: who applied, per category and day (see above)
 WORDS_FILE = Path(__file__).resolve().parents[2] / "data" / "claim_words.yaml"
 LAYOFF_PEOPLE, LAYOFF_SHARE = 20, 10  # 劳动合同法 art. 41: 20 or more, or 10 % or more of the workforce
 
@@ -49,6 +62,9 @@ class ClaimWords:
 @lru_cache(maxsize=1)
 def claim_words() -> ClaimWords:
     raw = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    for name in raw["categories"]:  # field names of the tally: no dots, no "$", not "_id"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"{WORDS_FILE.name}: category {name!r} must be lower-case letters, digits and _")
     return ClaimWords({k: tuple(v) for k, v in raw["categories"].items()}, tuple(raw["collective_contract"]),
                       tuple(raw["layoff"]), re.compile(raw["people"]), re.compile(raw["share"]))  # fmt: skip
 
@@ -85,59 +101,105 @@ def _worker(doc: dict[str, Any]) -> str:
 
 
 async def check_new_case(ctx: ServiceContext, doc: dict[str, Any]) -> list[str]:
-    """After a worker's application is stored: raise or join alerts; the ids of the alerts it is in."""
+    """After a worker's application is stored: raise or join alerts; the ids of the alerts it is in.
+
+    One command below the threshold (the tally); at or above it, with an alert open, five (the tally, the alert,
+    its new member, the new case's link, the tally's pending entry removed), plus one read of the statuses of the
+    cases filed while the count was below, when there are such cases (when the alert is raised, mostly).
+    """
     if doc.get("kind") != "worker" or not doc.get("employer_key"):
         return []
-    settings = ctx.settings
     claim_text = _claim_text(doc)
+    # The cases this check may link (serial -> status, None once linked or found linked): the new one, then those
+    # filed while the count was below the threshold, read when it is reached.
+    unlinked: dict[str, str | None] = {doc["_id"]: doc["status"]}
     raised: list[str] = []
     if any(w in claim_text for w in claim_words().collective_contract):
-        raised.append(await _raise(ctx, doc, "collective_contract", "contract", [doc]))
+        raised.append(await _raise(ctx, doc, "collective_contract", "contract", [doc["_id"]], 1, unlinked))
     if layoff_named(claim_text):
-        raised.append(await _raise(ctx, doc, "layoff", "layoff", [doc]))
-    since = doc["created_at"] - timedelta(days=settings.collective_window_days)
-    recent = await ctx.db["cases"].find(
-        {"employer_key": doc["employer_key"], "created_at": {"$gte": since}},
-        {"owner_person_id": 1, "id_hashes": 1, "claim.requests": 1, "claim.facts": 1, "kind": 1, "collective": 1,
-         "created_at": 1, "status": 1},
-    ).to_list(None)  # fmt: skip
-    recent = [d for d in recent if d.get("kind") == "worker"]
-    for category in sorted(categories_of(claim_text)):
-        common = [d for d in recent if category in categories_of(_claim_text(d))]
-        if len({_worker(d) for d in common}) >= settings.collective_threshold:
-            raised.append(await _raise(ctx, doc, "collective", category, common))
+        raised.append(await _raise(ctx, doc, "layoff", "layoff", [doc["_id"]], 1, unlinked))
+    categories = sorted(categories_of(claim_text))
+    tallies = await _record(ctx, doc, categories)
+    window = timedelta(days=ctx.settings.collective_window_days)
+    since = doc["created_at"] - window
+    tidy: dict[str, str] = {}  # the tally's fields to remove: pending entries linked now, days long past
+    for category in categories:
+        days = tallies[category]
+        workers = {w for day in days.values() for w, at in (day.get("w") or {}).items() if at >= since}
+        pending = {s: d for d, day in days.items() for s, at in (day.get("p") or {}).items() if at >= since}
+        if len(workers) >= ctx.settings.collective_threshold:
+            await _read_statuses(ctx, pending, unlinked)
+            raised.append(await _raise(ctx, doc, "collective", category, sorted(pending), len(workers), unlinked))
+            tidy |= {f"{category}.{d}.p.{s}": "" for s, d in pending.items()}
+        if days and min(days) < _day(since - window):  # a whole window past: the days before the window go
+            tidy |= {f"{category}.{d}": "" for d in days if d < _day(since - timedelta(days=1))}  # a day's margin
+    if tidy:
+        await ctx.db[TALLIES].update_one({"_id": doc["employer_key"]}, {"$unset": tidy})
     return raised
 
 
-async def _raise(ctx: ServiceContext, doc: dict[str, Any], kind: str, category: str, cases: list[dict]) -> str:
-    """The employer's open alert of this kind and category, created or grown; its cases linked."""
+def _day(moment: datetime) -> str:
+    return moment.astimezone(SHANGHAI).strftime("%Y%m%d")
+
+
+async def _record(ctx: ServiceContext, doc: dict[str, Any], categories: list[str]) -> dict[str, dict[str, Any]]:
+    """The case in its employer's tally (one command): its worker and, pending, its serial under each of its
+    categories on the day it was filed. Returns those categories' days as they are after it."""
+    day, at = _day(doc["created_at"]), doc["created_at"]
+    # The worker as a field name: a short hash, so that no person id or identity hash becomes a field name.
+    worker = hashlib.blake2b(_worker(doc).encode(), digest_size=8).hexdigest()
+    tally = await ctx.db[TALLIES].find_one_and_update(
+        {"_id": doc["employer_key"]},
+        {"$max": {f"{c}.{day}.w.{worker}": at for c in categories},
+         "$set": {f"{c}.{day}.p.{doc['_id']}": at for c in categories}},
+        dict.fromkeys(categories, 1), upsert=True, return_document=ReturnDocument.AFTER,
+    )  # fmt: skip
+    return {c: tally.get(c) or {} for c in categories}
+
+
+async def _read_statuses(ctx: ServiceContext, pending: dict[str, str], unlinked: dict[str, str | None]) -> None:
+    """The statuses of the pending cases this check has not seen yet (one read by `_id`), None for those linked."""
+    others = [s for s in pending if s not in unlinked]
+    if not others:  # the new case alone, once an alert took the earlier ones
+        return
+    found = await ctx.db["cases"].find({"_id": {"$in": others}, "collective": None}, {"status": 1}).to_list(None)
+    unlinked |= dict.fromkeys(others) | {d["_id"]: d["status"] for d in found}
+
+
+async def _raise(
+    ctx: ServiceContext, doc: dict[str, Any], kind: str, category: str, serials: list[str], workers: int,
+    unlinked: dict[str, str | None],
+) -> str:  # fmt: skip
+    """The employer's open alert of this kind and category, created or grown by `serials` (its members); of them,
+    the cases `unlinked` gives a status are linked (and marked None there)."""
     now = ctx.clock()
-    serials = sorted({d["_id"] for d in cases})
-    workers = len({_worker(d) for d in cases})
     known = await centres.directory(ctx)
     centre = doc["centre"]["id"]
     above = [c.id for c in known.ancestors(centre)]
     employer = doc.get("respondent") or {}
-    alert = await ctx.db[ALERTS].find_one_and_update(
-        {"_id": f"{kind}:{category}:{doc['employer_key']}:open"},
-        {"$setOnInsert": {"kind": kind, "category": category, "employer_key": doc["employer_key"],
-                          "employer_name": employer.get("name", ""), "centre_id": centre, "centres": [centre, *above],
-                          "raised_at": now, "state": "open", "raised_by": doc["_id"],
-                          "window_days": ctx.settings.collective_window_days},
-         "$addToSet": {"serials": {"$each": serials}},
-         "$max": {"workers": workers}, "$set": {"updated_at": now}},
-        upsert=True, return_document=ReturnDocument.AFTER,
+    alert_id = f"{kind}:{category}:{doc['employer_key']}:open"
+    fresh = {"kind": kind, "category": category, "employer_key": doc["employer_key"],
+             "employer_name": employer.get("name", ""), "centre_id": centre, "centres": [centre, *above],
+             "raised_at": now, "state": "open", "raised_by": doc["_id"],
+             "window_days": ctx.settings.collective_window_days}  # fmt: skip
+    written = await ctx.db[ALERTS].update_one(
+        {"_id": alert_id},
+        {"$setOnInsert": fresh, "$max": {"workers": workers}, "$set": {"updated_at": now}}, upsert=True,
     )  # fmt: skip
-    for case in cases if kind != "layoff" else ():  # a layoff named is a flag: it makes no case collective
-        if not case.get("collective"):  # each case is linked once, to the first alert it falls in
+    await ctx.db[MEMBERS].bulk_write([
+        UpdateOne({"_id": f"{alert_id}|{s}"}, {"$setOnInsert": {"alert": alert_id, "serial": s, "at": now}},
+                  upsert=True) for s in serials], ordered=False)  # fmt: skip
+    for serial in serials if kind != "layoff" else ():  # a layoff named is a flag: it makes no case collective
+        status, unlinked[serial] = unlinked.get(serial), None
+        if status is not None:  # each case is linked once, to the first alert it falls in
             await moves.record_event(
-                ctx, case["_id"], "collective_linked", ("system", "collective"), "system", case["status"],
-                when={"collective": None}, set_fields={"collective": {"alert": alert["_id"], "kind": kind}},
-                data={"alert": alert["_id"]}, note=employer.get("name", "")[:50],
+                ctx, serial, "collective_linked", ("system", "collective"), "system", status,
+                when={"collective": None}, set_fields={"collective": {"alert": alert_id, "kind": kind}},
+                data={"alert": alert_id}, note=employer.get("name", "")[:50],
             )  # fmt: skip
-    if alert.get("raised_by") == doc["_id"]:  # raised by this case: tell the administrators who asked to be told
-        await _message_administrators(ctx, alert, [centre, *above[:1]])
-    return alert["_id"]
+    if written.upserted_id is not None:  # raised now, by this case: tell the administrators who asked to be told
+        await _message_administrators(ctx, {"_id": alert_id, "workers": workers, **fresh}, [centre, *above[:1]])
+    return alert_id
 
 
 async def _message_administrators(ctx: ServiceContext, alert: dict[str, Any], centre_ids: list[str]) -> None:
@@ -168,11 +230,20 @@ async def open_count(ctx: ServiceContext, member: StaffMember) -> int:
     return await ctx.db[ALERTS].count_documents(query)
 
 
-def _view(alert: dict[str, Any]) -> dict[str, Any]:
+async def _serials(ctx: ServiceContext, alert_ids: list[str]) -> dict[str, list[str]]:
+    """The cases of each alert (its members), oldest first."""
+    members = await ctx.db[MEMBERS].find({"alert": {"$in": alert_ids}}, {"alert": 1, "serial": 1}).to_list(None)
+    out: dict[str, list[str]] = {a: [] for a in alert_ids}
+    for member in sorted(members, key=lambda m: m["serial"]):
+        out[member["alert"]].append(member["serial"])
+    return out
+
+
+def _view(alert: dict[str, Any], serials: list[str]) -> dict[str, Any]:
     return {
         "id": alert["_id"], "kind": alert["kind"], "category": alert["category"],
         "employer": alert.get("employer_name", ""), "employer_key": alert["employer_key"],
-        "centre_id": alert["centre_id"], "serials": alert.get("serials", []), "workers": alert.get("workers", 0),
+        "centre_id": alert["centre_id"], "serials": serials, "workers": alert.get("workers", 0),
         "state": alert.get("state"), "raised_at": shanghai_iso(alert.get("raised_at")),
         "window_days": alert.get("window_days"), "special_procedure": alert.get("special_procedure"),
     }  # fmt: skip
@@ -185,7 +256,8 @@ async def alerts_for(ctx: ServiceContext, member: StaffMember, state: str = "") 
     if state:
         query["state"] = state
     docs = await ctx.db[ALERTS].find(query).sort("raised_at", -1).limit(200).to_list(200)
-    return [_view(d) for d in docs]
+    serials = await _serials(ctx, [d["_id"] for d in docs]) if docs else {}
+    return [_view(d, serials[d["_id"]]) for d in docs]
 
 
 async def start_special_procedure(
@@ -208,8 +280,9 @@ async def start_special_procedure(
     )  # fmt: skip
     if updated is None:
         raise Conflict("special_procedure_started")
-    linked = await ctx.db["cases"].find({"_id": {"$in": updated.get("serials", [])}}, {"status": 1}).to_list(None)
+    serials = (await _serials(ctx, [alert_id]))[alert_id]
+    linked = await ctx.db["cases"].find({"_id": {"$in": serials}}, {"status": 1}).to_list(None)
     for case in linked:
         await moves.record_event(ctx, case["_id"], "special_procedure", ("staff", member.login), "backoffice",
                                  case["status"], note=", ".join(names))  # fmt: skip
-    return _view(updated)
+    return _view(updated, serials)

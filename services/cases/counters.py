@@ -79,7 +79,7 @@ def centre_at(doc: dict[str, Any], upto: int) -> str:
 def mediator_at(events: list[dict[str, Any]]) -> str:
     login = ""
     for entry in events:
-        if entry.get("action") == "assign":
+        if entry.get("action") in ("assign", "accept_delegation"):  # a delegation is accepted with its mediator
             login = (entry.get("data") or {}).get("mediator", "")
         elif entry.get("action") == "transfer":
             login = ""  # the new centre assigns its own

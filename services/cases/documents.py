@@ -241,6 +241,22 @@ async def sign_agreement(
     return view
 
 
+async def current_document(
+    ctx: ServiceContext, papers: Papers, serial: str, kind: str, since: Any = None
+) -> DocumentFile:
+    """The newest `kind` document of a case issued at or after `since`; none yet (the render after the last signature
+    failed, an application never made): issued now by the system. For what goes to a court (services/court/)."""
+    query: dict[str, Any] = {"serial": serial, "kind": kind} | ({"issued_at": {"$gte": since}} if since else {})
+    found = await ctx.db["documents"].find(query).sort("issued_at", -1).limit(1).to_list(1)
+    if not found:
+        doc = await ctx.db["cases"].find_one({"_id": serial})
+        if doc is None:
+            raise NotFound("case_not_found")
+        issued = await _issue(ctx, papers, doc, kind, ("system", "docking"), "system")
+        found = [await ctx.db["documents"].find_one({"_id": issued.id})]
+    return await _file(papers.blobs, found[0])
+
+
 async def refuse_signing(
     ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
 ) -> dict[str, Any]:

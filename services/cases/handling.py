@@ -15,7 +15,7 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, documents, moves, respondent, signing, workflow
+from services.cases import access, documents, moves, partner_events, respondent, signing, workflow
 from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices, respondent_notice
 from services.cases.queue import mediators_of
 from services.cases.views import party_view
@@ -41,17 +41,28 @@ def _staff(member: StaffMember) -> moves.Actor:
 
 async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
     """Put a mediator of the case's centre in charge: not a move, allowed in any open status."""
-    doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1})
+    doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1, "docking.partner_id": 1,
+                                                        "docking.partner_name": 1})  # fmt: skip
     mediator = next((m for m in await mediators_of(ctx, doc["centre"]["id"]) if m.login == mediator_login), None)
     if mediator is None:
         raise invalid("mediator", "unknown", "error.unknown.mediator")
+    partner_id = (doc.get("docking") or {}).get("partner_id")
+    # A delegated case is mediated only by a mediator the partner confirmed on its special-invite roster (the
+    # `roster` collection, kept by services/court/roster.py).
+    if partner_id and not await ctx.db["roster"].find_one({"partner_id": partner_id, "centre_id": doc["centre"]["id"],
+                                                            "subject": "mediator", "login": mediator.login,
+                                                            "state": "confirmed"}, {"_id": 1}):  # fmt: skip
+        raise invalid("mediator", "not_on_roster", "error.not_on_roster.mediator",
+                      partner=doc["docking"]["partner_name"])
     now = ctx.clock()
-    notice = applicant_notice(doc["owner_person_id"], "assigned", f"/h5/cases/{serial}", now,
-                              [("serial", serial), ("mediator", mediator.name)])  # fmt: skip
+    lines = [("serial", serial), ("mediator", mediator.name)]
+    owner = doc.get("owner_person_id")  # a delegated case nobody owns yet has nobody to tell
+    notices = [applicant_notice(owner, "assigned", f"/h5/cases/{serial}", now, lines)] if owner else []
     updated = await moves.record_event(
         ctx, serial, "assign", _staff(member), CHANNEL, doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=[notice], note=mediator.name,
+        set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=notices or None,
+        note=mediator.name,
         data={"mediator": mediator.login},
     )  # fmt: skip
     if updated is None:
@@ -117,7 +128,8 @@ async def decide(
     elif move == "schedule":
         at = _session_time(form.get("at", ""), now)
         place = _text(form.get("place", ""), "place", "place", MAX_PLACE, required=False)
-        online = (form.get("online_link") or "").strip()
+        # A delegated case's session may take place in the court platform's video room (sent with the delegation).
+        online = (form.get("online_link") or "").strip() or ((doc.get("docking") or {}).get("video_link") or "")
         if online and not _URL.match(online):
             raise invalid("online_link", "invalid", "error.invalid.online_link")
         if not place and not online:
@@ -138,6 +150,11 @@ async def decide(
         set_fields["outcome"] = {"kind": "failed", "at": now, "closure_reason": reason, "reason": note}
         notify = party_notices(doc, "fail", now, [("serial", serial), ("reason", msg(f"label.closure_reason.{reason}")),
                                                   ("next_step", msg("notice.value.may_arbitrate"))])  # fmt: skip
+        if partner_events.delegated(doc):  # the court receives the art. 21 report with the end
+            report = partner_events.parse_report(form)
+            set_fields["outcome"]["report"] = report
+            set_fields["docking.closed_reported_at"] = now
+            notify.append(partner_events.closed_failed(doc, now, set_fields["outcome"], report))
         note = msg(f"label.closure_reason.{reason}").text() + (f"：{note}" if note else "")
     updated = await moves.apply_move(ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields,
                                      notify=notify, note=note)  # fmt: skip
@@ -202,11 +219,15 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
     An invited respondent is told."""
     note = parse_withdraw_reason(reason)
     doc = await access.for_owner(ctx, person_id, serial, PARTIES_PROJECTION)
-    told = respondent_notice(doc | {"_id": serial}, "withdraw", ctx.clock(),
+    now = ctx.clock()
+    told = respondent_notice(doc | {"_id": serial}, "withdraw", now,
                              [("serial", serial), ("status", msg("notice.value.withdrawn"))])  # fmt: skip
+    notify = [told] if told else []
+    if partner_events.delegated(doc):
+        notify.append(partner_events.closed_withdrawn(doc | {"_id": serial}, now, note))
     updated = await moves.apply_move(
         ctx, serial, "withdraw", ("applicant", person_id), channel, scope={"owner_person_id": person_id}, note=note,
-        notify=[told] if told else None,
+        notify=notify or None,
     )  # fmt: skip
     return await party_view(ctx, updated)
 

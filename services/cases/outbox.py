@@ -20,6 +20,7 @@ from settings import MessageTemplate, Settings, SettingsError
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
 APPLICANT, RESPONDENT = "applicant", "respondent"
+PARTNER = "partner"  # a court or an arbitration institute: its events go out through the same outbox (partner_notice)
 STAFF = "staff"  # an administrator, by SMS (services/notify/staff_messages.py), not through a case's outbox
 LINK = "link"  # every kind may fill a template key with the notification's link, made absolute (SMS texts)
 
@@ -50,13 +51,19 @@ KINDS: dict[str, Kind] = {
     "revise_agreement": _kind("serial status", *BOTH),
     "settle": _kind("serial result", *BOTH),
     "fail": _kind("serial reason next_step", *BOTH),
-    "withdraw": _kind("serial status", RESPONDENT),
+    "withdraw": _kind("serial status", *BOTH),  # the applicant's withdrawal told the respondent; a court's, both
     "overdue": _kind("serial next_step", APPLICANT),
     "extended": _kind("serial due_date", *BOTH),
     "performance_check": _kind("serial due_date next_step", *BOTH),
     "breach": _kind("serial next_step", APPLICANT),
     "transfer": _kind("serial centre", *BOTH),  # the case moved to another centre (services/cases/transfer.py)
     "collective_alert": _kind("employer workers", STAFF),  # a collective-dispute warning (services/cases/collective.py)
+    # A delegated case (services/court/): each party invited with the court named; asked to consent to extending
+    # the court's period; asked to apply jointly (judicial confirmation, arbitral review); the court's ruling.
+    "delegated_invite": _kind("serial court next_step", *BOTH),
+    "extension_request": _kind("serial due_date next_step", *BOTH),
+    "joint_application": _kind("serial route next_step", *BOTH),
+    "court_decision": _kind("serial route result", *BOTH),
 }
 
 
@@ -88,6 +95,19 @@ def check_templates(settings: Settings) -> None:
         raise SettingsError("notification_templates: " + "; ".join(problems))
 
 
+def _undelivered(now: datetime) -> dict[str, Any]:
+    """The delivery fields of a notification not yet sent: due at once, the sender's to fill."""
+    return {
+        "created_at": now,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "channel": None,
+        "last_error": None,
+        "sent_at": None,
+    }
+
+
 def notice(
     kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
 ) -> dict[str, Any]:
@@ -109,13 +129,7 @@ def notice(
         "title": text(f"notice.{kind}.title"),
         "lines": {name: values.get(name, "") for name in spec.lines},
         "link": link,
-        "created_at": now,
-        "state": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "channel": None,
-        "last_error": None,
-        "sent_at": None,
+        **_undelivered(now),
     }
 
 
@@ -161,17 +175,56 @@ def respondent_notice(
     return notice(kind, to, f"/h5/respondent/cases/{doc['_id']}{page}", now, lines)
 
 
+def applicant_phone_field(case_kind: str) -> str:
+    """Where the applicant's phone is: the worker's own, or the employer's contact phone."""
+    return "phone" if case_kind == "worker" else "contact_phone"
+
+
+def applicant_recipient(doc: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Whom an applicant's message goes to: the person who owns the case; for a delegated case (no owner until the
+    invitation is proved, services/court/) the phone the partner gave as well, by SMS. None: nobody yet."""
+    to: dict[str, Any] = {"type": APPLICANT, "person_id": doc.get("owner_person_id")}
+    if (doc.get("applicant_access") or {}).get("invited_at"):
+        to["phone_field"] = applicant_phone_field(doc["kind"])
+    return to if to["person_id"] or to.get("phone_field") else None
+
+
 def party_notices(
     doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
 ) -> list[dict[str, Any]]:
-    """The same news for both parties: the applicant always, the respondent once invited; each message opens the
-    party's own page of the case (or `page` of it, e.g. "/session")."""
-    out = [applicant_notice(doc["owner_person_id"], kind, f"/h5/cases/{doc['_id']}{page}", now, lines)]
+    """The same news for both parties: the applicant (once there is one to reach), the respondent once invited; each
+    message opens the party's own page of the case (or `page` of it, e.g. "/session")."""
+    out = []
+    to_applicant = applicant_recipient(doc)
+    if to_applicant is not None:
+        out.append(notice(kind, to_applicant, f"/h5/cases/{doc['_id']}{page}", now, lines))
     to_respondent = respondent_notice(doc, kind, now, lines, page)
     if to_respondent is not None:
         out.append(to_respondent)
     return out
 
 
+def partner_notice(
+    partner_id: str, endpoint: str, event: Mapping[str, Any], now: datetime, title_key: str
+) -> dict[str, Any]:
+    """An event for a court or an arbitration institute, in the case's outbox like any notification (at least
+    once, never again after the partner's 2xx; its `id` is the `event_id` the partner drops repeats by).
+
+    `endpoint` is the partner's path under its callback address (mediation-events, judicial-confirmations);
+    `event` the facts only: large parts (the signed agreement, the materials) are read when it is sent
+    (services/court/outbox.py)."""
+    return {
+        "id": uuid.uuid4().hex,
+        "kind": "partner_event",
+        "to": {"type": PARTNER, "partner_id": partner_id, "endpoint": endpoint},
+        "title": text(title_key),
+        "lines": {},
+        "link": "",
+        "event": dict(event),
+        **_undelivered(now),
+    }
+
+
 # What a case read must include for `party_notices` to reach both parties.
-PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1}
+# A delegated case's partner too (services/cases/partner_events.py): the moves that end it tell the partner.
+PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1, "applicant_access": 1, "docking": 1}

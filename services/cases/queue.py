@@ -31,6 +31,8 @@ QUEUE_FIELDS = {
     "_id": 1, "kind": 1, "status": 1, "applicant.name": 1, "respondent.name": 1, "mediator": 1,
     "clarified": 1, "created_at": 1, "updated_at": 1, "session": 1, "centre": 1, "notifications.state": 1,
     "mediation_extended_to": 1, "respondent_access.answer.decision": 1, "respondent_access.silence_recorded_at": 1,
+    "docking.partner_name": 1, "docking.answer_due": 1, "docking.answer_due_provisional": 1,
+    "docking.mediation_due": 1, "docking.overdue_reported_at": 1,
 }  # fmt: skip
 
 
@@ -166,7 +168,22 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "deadline": _deadline_view(doc, calendar, today),
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
         "respondent": _respondent_flag(doc),
+        "delegation": _delegation_row(doc, today),
     }
+
+
+def _delegation_row(doc: dict[str, Any], today: date) -> dict[str, Any] | None:
+    """A delegated case's clock in the queue (services/court/): the partner, the day to answer by (working days)
+    while it waits, flagged once past; then the court's period."""
+    docking = doc.get("docking")
+    if not docking:
+        return None
+    waiting = doc["status"] == workflow.DELEGATED
+    return {"partner": docking.get("partner_name", ""), "waiting": waiting, "answer_due": docking.get("answer_due"),
+            "answer_due_provisional": docking.get("answer_due_provisional", False),
+            "answer_overdue": waiting and today.isoformat() > str(docking.get("answer_due")),
+            "not_confirmed_in_time": bool(docking.get("overdue_reported_at")),
+            "mediation_due": docking.get("mediation_due")}  # fmt: skip
 
 
 def _respondent_flag(doc: dict[str, Any]) -> str:

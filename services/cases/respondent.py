@@ -25,9 +25,17 @@ from i18n import msg
 from platforms.sms import SmsProvider
 from services.accounts import persons, sms_codes
 from services.accounts.portal_accounts import id_number_hash
-from services.cases import access, moves, workflow
+from services.cases import access, moves, partner_events, workflow
 from services.cases.centre_rules import rules_of
-from services.cases.outbox import applicant_notice, respondent_notice, respondent_phone_field
+from services.cases.outbox import (
+    PARTIES_PROJECTION,
+    applicant_phone_field,
+    applicant_recipient,
+    notice,
+    party_notices,
+    respondent_notice,
+    respondent_phone_field,
+)
 from services.cases.views import answer_view, case_summary, party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
@@ -52,12 +60,13 @@ def _token_hash(ctx: ServiceContext, serial: str, token: str) -> str:
 
 
 async def invitation(
-    ctx: ServiceContext, doc: Mapping[str, Any], now: datetime, calendar: WorkCalendar
+    ctx: ServiceContext, doc: Mapping[str, Any], now: datetime, calendar: WorkCalendar, court: str = ""
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The `respondent_access` a move sets to invite the respondent, and the invitation it sends (by SMS, the
     respondent being unknown to us). `doc` needs `_id`, `kind`, `centre`, `applicant.name`. The answer is due
     within the centre's period (default 5 working days, counted as procedural law counts: the day of the
-    invitation does not count) on the centre's calendar (its own entries over the national arrangement)."""
+    invitation does not count) on the centre's calendar (its own entries over the national arrangement).
+    `court`: the court or institute that delegated the case, named in the invitation (services/court/)."""
     if (doc.get("respondent_access") or {}).get("invited_at"):
         return {}, []
     serial, centre_id = doc["_id"], doc["centre"]["id"]
@@ -69,89 +78,130 @@ async def invitation(
         "answer_due_provisional": due.provisional, "person_id": None, "claimed_at": None, "claimed_by": None,
         "answer": None, "silence_recorded_at": None,
     }  # fmt: skip
-    lines = [("serial", serial), ("applicant", (doc.get("applicant") or {}).get("name", "")[:20]),
-             ("answer_due", due.due.isoformat())]  # fmt: skip
     invited = {"_id": serial, "kind": doc["kind"], "respondent_access": access_fields}
-    notice = respondent_notice(invited, "invite", now, lines)
-    assert notice is not None
-    notice["link"] = f"/h5/respondent/invitations/{serial}/{token}"  # the SMS's link carries the invitation
-    return {"respondent_access": access_fields}, [notice]
+    if court:
+        lines = [("serial", serial), ("court", court[:20]),
+                 ("next_step", msg("notice.value.answer_by", date=due.due.isoformat()))]  # fmt: skip
+        sent = respondent_notice(invited, "delegated_invite", now, lines)
+    else:
+        lines = [("serial", serial), ("applicant", (doc.get("applicant") or {}).get("name", "")[:20]),
+                 ("answer_due", due.due.isoformat())]  # fmt: skip
+        sent = respondent_notice(invited, "invite", now, lines)
+    assert sent is not None
+    sent["link"] = f"/h5/respondent/invitations/{serial}/{token}"  # the SMS's link carries the invitation
+    return {"respondent_access": access_fields}, [sent]
+
+
+def applicant_invitation(doc: Mapping[str, Any], now: datetime, ctx: ServiceContext, court: str) -> tuple[
+        dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """A delegated case's applicant (the court filed it, nobody owns it yet) is invited like a respondent: an SMS to
+    the phone the court gave, naming the court; proving it makes them the case's owner (`claim`, role applicant)."""
+    if (doc.get("applicant_access") or {}).get("invited_at"):
+        return {}, []
+    serial = doc["_id"]
+    token = secrets.token_urlsafe(18)
+    access_fields = {"token_hash": _token_hash(ctx, serial, token), "invited_at": now, "person_id": None,
+                     "claimed_at": None, "claimed_by": None}  # fmt: skip
+    to = {"type": "applicant", "person_id": None, "phone_field": applicant_phone_field(doc["kind"])}
+    lines = [("serial", serial), ("court", court[:20]), ("next_step", msg("notice.value.join_delegated"))]
+    sent = notice("delegated_invite", to, f"/h5/applicant/invitations/{serial}/{token}", now, lines)
+    return {"applicant_access": access_fields}, [sent]
 
 
 # ---------------------------------------------------------------- proving the invitation
 
+ROLES = ("respondent", "applicant")  # who may be invited: the respondent always, a delegated case's applicant
+ACCESS = {"respondent": "respondent_access", "applicant": "applicant_access"}
 
-async def _invited_case(ctx: ServiceContext, serial: str, token: str) -> dict[str, Any]:
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise NotFound("invitation_not_found")
+    return role
+
+
+async def _invited_case(ctx: ServiceContext, serial: str, token: str, role: str = "respondent") -> dict[str, Any]:
     """The case this invitation belongs to; a wrong token is answered exactly like a missing case."""
+    field = ACCESS[_role(role)]
     doc = await ctx.db["cases"].find_one(
-        {"_id": serial}, {"kind": 1, "status": 1, "centre": 1, "respondent": 1, "respondent_access": 1}
+        {"_id": serial}, {"kind": 1, "status": 1, "centre": 1, "respondent": 1, "applicant": 1, field: 1,
+                          "owner_person_id": 1, "docking.partner_name": 1}  # fmt: skip
     )
-    invited = (doc or {}).get("respondent_access") or {}
+    invited = (doc or {}).get(field) or {}
     if not invited.get("token_hash") or not secrets.compare_digest(invited["token_hash"],
                                                                      _token_hash(ctx, serial, token or "")):
         raise NotFound("invitation_not_found")
     return doc
 
 
-def _phone(ctx: ServiceContext, doc: Mapping[str, Any]) -> str:
-    field = respondent_phone_field(doc["kind"])
-    return unseal_party(ctx.cipher, doc["respondent"], "respondent").get(field) or ""
+def _phone(ctx: ServiceContext, doc: Mapping[str, Any], role: str = "respondent") -> str:
+    field = respondent_phone_field(doc["kind"]) if role == "respondent" else applicant_phone_field(doc["kind"])
+    return unseal_party(ctx.cipher, doc[role], role).get(field) or ""
 
 
-async def invitation_view(ctx: ServiceContext, serial: str, token: str) -> dict[str, Any]:
+async def invitation_view(ctx: ServiceContext, serial: str, token: str, role: str = "respondent") -> dict[str, Any]:
     """What the invitation page shows before any proof: whom it invites, where the code goes (masked)."""
-    doc = await _invited_case(ctx, serial, token)
-    invited = doc["respondent_access"]
-    phone = _phone(ctx, doc)
+    doc = await _invited_case(ctx, serial, token, role)
+    invited = doc[ACCESS[role]]
+    phone = _phone(ctx, doc, role)
     return {
         "serial": serial, "centre": doc["centre"]["name"], "respondent_name": doc["respondent"].get("name", ""),
+        "role": role, "party_name": doc[role].get("name", ""),
+        "court": (doc.get("docking") or {}).get("partner_name", ""),
         "phone_masked": mask_phone(phone) if phone else "", "can_text": bool(phone) and is_mobile(phone),
-        "answer_due": invited["answer_due"], "answer_due_provisional": invited.get("answer_due_provisional", False),
+        "answer_due": invited.get("answer_due", ""),
+        "answer_due_provisional": invited.get("answer_due_provisional", False),
         "claimed": bool(invited.get("person_id")), "status": doc["status"],
         "status_label": workflow.status_label(doc["status"]),
     }  # fmt: skip
 
 
-async def send_code(ctx: ServiceContext, sms: SmsProvider, serial: str, token: str) -> int:
-    """A one-time code to the phone the applicant gave; returns the seconds before another may be asked."""
-    doc = await _invited_case(ctx, serial, token)
-    phone = _phone(ctx, doc)
+async def send_code(ctx: ServiceContext, sms: SmsProvider, serial: str, token: str, role: str = "respondent") -> int:
+    """A one-time code to the phone the applicant (or the court) gave; returns the seconds before another may be
+    asked."""
+    doc = await _invited_case(ctx, serial, token, role)
+    phone = _phone(ctx, doc, role)
     if not phone or not is_mobile(phone):  # SMS only to mobiles: the centre calls a landline
         raise Conflict("invitation_no_mobile", field="code")
     return await sms_codes.send_code(ctx, sms, e164(phone), CODE_PURPOSE)
 
 
 async def claim(
-    ctx: ServiceContext, serial: str, token: str, code: str, person_id: str | None, channel: str
-) -> str:
-    """Prove the invitation: a right code (or a card-verified identity that is the respondent's); the signed-in
-    person, or the person the proved phone belongs to, becomes the case's respondent. Returns that person.
+    ctx: ServiceContext, serial: str, token: str, code: str, person_id: str | None, channel: str,
+    role: str = "respondent",
+) -> str:  # fmt: skip
+    """Prove the invitation: a right code (or a card-verified identity that is the party's); the signed-in
+    person, or the person the proved phone belongs to, becomes the case's respondent (or, for a delegated case's
+    applicant, its owner). Returns that person.
 
     Each failure changes nothing: a wrong or expired code is a 422 on `code`, another person's proof of an
     invitation already claimed a 409.
     """
-    doc = await _invited_case(ctx, serial, token)
-    invited = doc["respondent_access"]
+    doc = await _invited_case(ctx, serial, token, role)
+    field = ACCESS[role]
+    invited = doc[field]
     if person_id and invited.get("person_id") == person_id:
         return person_id  # proved before: nothing to do
-    by = "card" if person_id and await _card_matches(ctx, person_id, doc) else "sms_code"
+    by = "card" if person_id and await _card_matches(ctx, person_id, doc, role) else "sms_code"
     if by == "sms_code":
-        phone = _phone(ctx, doc)
+        phone = _phone(ctx, doc, role)
         if not (code or "").strip():
             raise invalid("code", "required", "error.required.invitation_code")
         await sms_codes.consume_code(ctx, e164(phone), CODE_PURPOSE, code, field_name="code")
         person_id = await _person_of_phone(ctx, e164(phone), person_id)
     assert person_id is not None
     if invited.get("person_id") == person_id:
-        return person_id  # the respondent proving it again (a new browser, a session ended): signed in again
+        return person_id  # the party proving it again (a new browser, a session ended): signed in again
     if invited.get("person_id"):
         raise Conflict("invitation_claimed", field="code")
     now = ctx.clock()
+    set_fields = {f"{field}.person_id": person_id, f"{field}.claimed_at": now, f"{field}.claimed_by": by}
+    when = {f"{field}.token_hash": invited["token_hash"], f"{field}.person_id": None}
+    if role == "applicant":  # the case is the person's own from now on: their pages, their messages
+        set_fields["owner_person_id"] = person_id
+        when["owner_person_id"] = None
     updated = await moves.record_event(
-        ctx, serial, "respondent_claimed", ("respondent", person_id), channel, doc["status"],
-        when={"respondent_access.token_hash": invited["token_hash"], "respondent_access.person_id": None},
-        set_fields={"respondent_access.person_id": person_id, "respondent_access.claimed_at": now,
-                    "respondent_access.claimed_by": by},
+        ctx, serial, f"{role}_claimed", (role, person_id), channel, doc["status"], when=when, set_fields=set_fields,
         projection={"_id": 1},
     )  # fmt: skip
     if updated is None:  # someone proved it between our read and our write
@@ -159,41 +209,43 @@ async def claim(
     return person_id
 
 
-async def _claimed_case(ctx: ServiceContext, serial: str) -> dict[str, Any]:
-    doc = await ctx.db["cases"].find_one({"_id": serial, "respondent_access.person_id": {"$ne": None}},
-                                         {"kind": 1, "respondent": 1, "respondent_access": 1})  # fmt: skip
-    if doc is None or not (doc.get("respondent_access") or {}).get("person_id"):
+async def _claimed_case(ctx: ServiceContext, serial: str, role: str = "respondent") -> dict[str, Any]:
+    field = ACCESS[_role(role)]
+    doc = await ctx.db["cases"].find_one({"_id": serial, f"{field}.person_id": {"$ne": None}},
+                                         {"kind": 1, "respondent": 1, "applicant": 1, field: 1})  # fmt: skip
+    if doc is None or not (doc.get(field) or {}).get("person_id"):
         raise NotFound("invitation_not_found")
     return doc
 
 
-async def send_return_code(ctx: ServiceContext, sms: SmsProvider, serial: str) -> int:
-    """A respondent coming back (a message's link, another browser) proves the phone again: a code to it. Only for
+async def send_return_code(ctx: ServiceContext, sms: SmsProvider, serial: str, role: str = "respondent") -> int:
+    """A party coming back (a message's link, another browser) proves the phone again: a code to it. Only for
     a case whose invitation was proved: the way in is the invitation, the way back the same phone."""
-    doc = await _claimed_case(ctx, serial)
-    phone = _phone(ctx, doc)
+    doc = await _claimed_case(ctx, serial, role)
+    phone = _phone(ctx, doc, role)
     if not phone or not is_mobile(phone):
         raise Conflict("invitation_no_mobile", field="code")
     return await sms_codes.send_code(ctx, sms, e164(phone), CODE_PURPOSE)
 
 
-async def sign_back_in(ctx: ServiceContext, serial: str, code: str) -> str:
-    """The respondent of `serial`, proved again by a code to the phone; 422 on a wrong code, 404 for anyone else."""
-    doc = await _claimed_case(ctx, serial)
+async def sign_back_in(ctx: ServiceContext, serial: str, code: str, role: str = "respondent") -> str:
+    """The party of `serial`, proved again by a code to the phone; 422 on a wrong code, 404 for anyone else."""
+    doc = await _claimed_case(ctx, serial, role)
     if not (code or "").strip():
         raise invalid("code", "required", "error.required.invitation_code")
-    phone = e164(_phone(ctx, doc))
+    phone = e164(_phone(ctx, doc, role))
     await sms_codes.consume_code(ctx, phone, CODE_PURPOSE, code, field_name="code")
     person = await persons.person_of_identity(ctx, PHONE_IDENTITY, "", ctx.cipher.lookup_hash(phone, "mobile_identity"))
-    if person != doc["respondent_access"]["person_id"]:
-        raise NotFound("invitation_not_found")  # the phone proved, but the case's respondent is another person
+    if person != doc[ACCESS[role]]["person_id"]:
+        raise NotFound("invitation_not_found")  # the phone proved, but the case's party is another person
     return person
 
 
-async def _card_matches(ctx: ServiceContext, person_id: str, doc: Mapping[str, Any]) -> bool:
-    """A person whose social security card identity is the worker respondent's own ID number."""
-    number = unseal_party(ctx.cipher, doc["respondent"], "respondent").get("id_number")
-    if doc["kind"] != "employer" or not number:
+async def _card_matches(ctx: ServiceContext, person_id: str, doc: Mapping[str, Any], role: str = "respondent") -> bool:
+    """A person whose social security card identity is the invited party's own ID number (a worker's)."""
+    number = unseal_party(ctx.cipher, doc[role], role).get("id_number")
+    is_worker = doc["kind"] == ("employer" if role == "respondent" else "worker")
+    if not is_worker or not number:
         return False
     person = await ctx.db["persons"].find_one({"_id": person_id}, {"verified_id_hash": 1})
     return bool(person and person.get("verified_id_hash") == id_number_hash(ctx, number))
@@ -257,10 +309,12 @@ def _amount(value: Any, errors: list[FieldError]) -> str:
 async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str) -> dict:
     """The respondent's one answer; the applicant is told. Two database commands: the read, the write.
 
-    A second answer is a 409; an answer after the due day is kept and marked late (the mediator decides).
+    A second answer is a 409; an answer after the due day is kept and marked late (the mediator decides). In a
+    case a court or an arbitration institute delegated, a refusal ends the mediation at once and the case goes
+    back to the partner with its materials (法释〔2021〕23号 art. 15), in the same write.
     """
     parsed = parse_answer(body)
-    doc = await access.for_respondent(ctx, person_id, serial, {"owner_person_id": 1, "status": 1})
+    doc = await access.for_respondent(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "respondent.name": 1})
     invited = doc["respondent_access"]
     if invited.get("answer"):
         raise Conflict("already_answered", field="decision")
@@ -270,17 +324,45 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     late = now.astimezone(SHANGHAI).date().isoformat() > invited["answer_due"]
     parsed |= {"at": now, "channel": channel, "late": late}
     result = msg(f"notice.value.{ANSWER_WORDS[parsed['decision']]}")
-    notice = applicant_notice(doc["owner_person_id"], "respondent_answered", f"/h5/cases/{serial}", now,
-                              [("serial", serial), ("result", result)])  # fmt: skip
+    to_applicant = applicant_recipient(doc)
+    lines = [("serial", serial), ("result", result)]
+    notices = [notice("respondent_answered", to_applicant, f"/h5/cases/{serial}", now, lines)] if to_applicant else []
+    when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
+    if parsed["decision"] == "decline" and partner_events.delegated(doc):
+        return await _refused_delegation(ctx, doc, person_id, parsed, channel, notices, when)
     updated = await moves.record_event(
         ctx, serial, "respondent_answer", ("respondent", person_id), channel, doc["status"],
-        when={"respondent_access.person_id": person_id, "respondent_access.answer": None,
-              "status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"respondent_access.answer": parsed}, notify=[notice], note=result.text(),
+        when=when | {"status": {"$nin": sorted(workflow.CLOSED)}},
+        set_fields={"respondent_access.answer": parsed}, notify=notices, note=result.text(),
         projection={"respondent_access": 1},
     )  # fmt: skip
     if updated is None:  # answered (or closed) between the read and the write
         raise Conflict("already_answered", field="decision")
+    return answer_view(updated["respondent_access"]["answer"])
+
+
+async def _refused_delegation(
+    ctx: ServiceContext, doc: Mapping[str, Any], person_id: str, parsed: dict[str, Any], channel: str,
+    notices: list[dict[str, Any]], when: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """The respondent of a delegated case refuses: the mediation ends (refused_to_continue, art. 25) and the
+    partner receives the case back with its materials and the report the facts make (art. 15, art. 21)."""
+    now, serial = parsed["at"], doc["_id"]
+    reason = parsed.get("reason", "")
+    outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_continue",
+               "reason": msg("event.note.respondent_refused", reason=reason or "—").text(), "materials_returned": True}
+    outcome["report"] = {"facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
+                         "reason": outcome["reason"], "costs": "", "notes": ""}  # fmt: skip
+    lines = [("serial", serial), ("reason", msg("label.closure_reason.refused_to_continue")),
+             ("next_step", msg("notice.value.may_arbitrate"))]
+    notices = notices + party_notices(doc, "fail", now, lines)
+    notices.append(partner_events.closed_failed(doc, now, outcome, outcome["report"], materials_returned=True))
+    updated = await moves.apply_move(
+        ctx, serial, "fail", ("respondent", person_id), channel, when=when,
+        set_fields={"respondent_access.answer": parsed, "outcome": outcome, "docking.closed_reported_at": now},
+        notify=notices, note=outcome["reason"],
+    )  # fmt: skip
+    return answer_view(updated["respondent_access"]["answer"])
     return answer_view(updated["respondent_access"]["answer"])
 
 

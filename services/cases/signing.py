@@ -32,7 +32,7 @@ from PIL import Image, UnidentifiedImageError
 from docgen import sm3_hex
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
-from services.cases import access, moves, workflow
+from services.cases import access, moves, partner_events, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.views import agreement_view
@@ -306,6 +306,8 @@ async def _settle(
                    for i, t in enumerate(agreement["terms"])]  # fmt: skip
     lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
     notices = party_notices(doc, "settle", effective_at, lines)
+    if partner_events.delegated(doc):  # the court learns of the settlement with the move (the agreement when sent)
+        notices.append(partner_events.closed_settled(doc, effective_at, effective_at))
     updated = await moves.apply_move(
         ctx, doc["_id"], "settle", actor, channel,
         when={"agreement.version": agreement["version"], **when},

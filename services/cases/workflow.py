@@ -21,10 +21,12 @@ SIGNING = "signing"
 SETTLED = "settled"
 FAILED = "failed"
 WITHDRAWN = "withdrawn"
+DELEGATED = "delegated"  # a court or an arbitration institute delegated the case (services/court/delegations.py)
+RETURNED = "returned"  # the delegation declined, with a reason of 法释〔2021〕23号 art. 12
 
 STATUSES = (SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, REJECTED, SCHEDULED, MEDIATING, SIGNING, SETTLED, FAILED,
-            WITHDRAWN)  # fmt: skip
-CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN})
+            WITHDRAWN, DELEGATED, RETURNED)  # fmt: skip
+CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN, RETURNED})
 
 # Whose signatures make the agreement; the last of them settles the case (services/cases/signing.py).
 SIGNERS = ("applicant", "respondent", "mediator")
@@ -64,7 +66,10 @@ MOVES: dict[str, Move] = {
         _move("revise_agreement", {SIGNING}, MEDIATING),  # every signature so far is void
         _move("settle", {SIGNING}, SETTLED),  # the last required signature (services/cases/signing.py)
         _move("fail", {ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, FAILED),  # with a closure reason
-        _move("withdraw", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, WITHDRAWN),
+        _move("withdraw", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING, DELEGATED},
+              WITHDRAWN),  # by the applicant, or by the partner taking its delegation back
+        _move("accept_delegation", {DELEGATED}, ACCEPTED),  # a mediator assigned (the partner's roster)
+        _move("decline_delegation", {DELEGATED}, RETURNED),  # with a reason of 法释〔2021〕23号 art. 12
     )
 }
 

@@ -61,7 +61,7 @@ async def submit_application(
     await _check_evidence(ctx, person_id, application["evidence"])
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"
-    serial = await _next_serial(ctx, now)
+    serial = await next_serial(ctx, now)
     record = {"_id": record_id, "fingerprint": fingerprint, "serial": serial, "created_at": now}
     try:
         await ctx.db["idempotency"].insert_one(record)
@@ -101,7 +101,7 @@ async def _existing_record(ctx: ServiceContext, record_id: str, fresh: dict[str,
     return replaced or await ctx.db["idempotency"].find_one({"_id": record_id})
 
 
-async def _next_serial(ctx: ServiceContext, now: datetime) -> str:
+async def next_serial(ctx: ServiceContext, now: datetime) -> str:
     day = now.astimezone(SHANGHAI).date()
     counter = await ctx.db["counters"].find_one_and_update(
         {"_id": f"serial:{day:%Y%m%d}"},

@@ -32,12 +32,22 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from i18n import text
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
 from services.cases import moves
-from services.cases.outbox import APPLICANT, CLAIMED, FAILED, PENDING, RESPONDENT, SENT, template_values
+from services.cases.outbox import (
+    APPLICANT,
+    CLAIMED,
+    FAILED,
+    PARTNER,
+    PENDING,
+    RESPONDENT,
+    SENT,
+    applicant_phone_field,
+    template_values,
+)
 from services.core.context import ServiceContext
 from services.core.phones import e164, is_mobile
 from services.notify import subscriptions as mp_subscriptions
@@ -52,9 +62,11 @@ CHANNEL_OA = "wechat_oa_template"
 CHANNEL_MP = "wechat_mp_subscribe"
 CHANNEL_SMS = "sms"
 CASES = "cases"
-# The respondent's phones: a respondent not yet known to us is reached by SMS (services/cases/outbox.py).
+# The parties' phones: a respondent not yet known to us (and a delegated case's applicant) is reached by SMS
+# (services/cases/outbox.py).
 PROJECTION = {"notifications": 1, "outbox_rev": 1, "outbox_due_at": 1, "respondent.phone": 1,
-              "respondent.contact_phone": 1}  # fmt: skip
+              "respondent.contact_phone": 1, "applicant.phone": 1, "applicant.contact_phone": 1, "kind": 1,
+              "applicant_access.invited_at": 1}  # fmt: skip
 RECORD_TRIES = 6  # optimistic retries of one result write (each conflict is a concurrent move or claim)
 RATE_LIMIT_PAUSE = 10.0  # seconds an app id's sends pause after WeChat's 45009
 
@@ -73,6 +85,7 @@ NO_MOBILE = text("notify.unreachable.no_mobile")
 NOT_A_MOBILE = text("notify.unreachable.not_a_mobile")
 SMS_DOWN = text("notify.retry.sms_down")
 SMS_REFUSED = text("notify.unreachable.sms_refused")
+NO_DOCKING = text("notify.retry.no_docking")
 
 
 @dataclass
@@ -95,11 +108,16 @@ class _Case:
     due: datetime | None
     notifications: list[dict[str, Any]]
     respondent: dict[str, Any] = field(default_factory=dict)  # its sealed phones only
+    applicant: dict[str, Any] = field(default_factory=dict)  # its sealed phones only
+    # A delegated case's applicant was invited by SMS to the phone the court gave: SMS reaches them too.
+    applicant_phone_field: str = ""
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> _Case:
+        invited = bool((doc.get("applicant_access") or {}).get("invited_at"))
         return cls(doc["_id"], doc.get("outbox_rev"), doc.get("outbox_due_at"), list(doc.get("notifications") or []),
-                   dict(doc.get("respondent") or {}))  # fmt: skip
+                   dict(doc.get("respondent") or {}), dict(doc.get("applicant") or {}),
+                   applicant_phone_field(doc.get("kind", "worker")) if invited else "")  # fmt: skip
 
 
 def _claimable(n: dict[str, Any], now: datetime) -> bool:
@@ -152,6 +170,12 @@ class TokenBucket:
         self.tokens = 0.0
 
 
+class PartnerDelivery(Protocol):
+    """Delivers a case's events to a court or an arbitration institute (services/court/outbox.py, attached at start)."""
+
+    async def deliver(self, case_id: str, notification: dict[str, Any]) -> Outcome: ...
+
+
 class NotificationSender:
     """One per process: `start()` runs passes every `poll_seconds` (sooner after `wake()`); `run_once()` is one pass."""
 
@@ -163,11 +187,13 @@ class NotificationSender:
         *,
         sms: SmsProvider | None = None,
         rng: random.Random | None = None,
+        partners: PartnerDelivery | None = None,
     ) -> None:
         self.ctx = ctx
         self.oa_client = oa_client
         self.mp_client = mp_client
         self.sms = sms  # respondents not known to us are reached by SMS
+        self.partners = partners  # a delegated case's events to its court (services/court/outbox.py)
         self.config = ctx.settings.notifications
         self.rng = rng or random.Random()
         self.buckets: dict[str, TokenBucket] = {}
@@ -345,7 +371,9 @@ class NotificationSender:
         if current.get("state") != CLAIMED or current.get("claim") != token:
             return None  # our claim expired and another sender owns the notification now
         created = current.get("created_at") or now
-        if outcome.state == PENDING and now - created >= timedelta(hours=self.config.give_up_hours):
+        # A partner's event is never given up: it waits (shown 待推送) until the partner's system takes it.
+        gives_up = (current.get("to") or {}).get("type") != PARTNER
+        if gives_up and outcome.state == PENDING and now - created >= timedelta(hours=self.config.give_up_hours):
             hours = f"{self.config.give_up_hours:g}"
             error = text("notify.gave_up", hours=hours, reason=outcome.error)
             return {"state": FAILED, "failed_at": now, "last_error": error, **released}
@@ -380,18 +408,24 @@ class NotificationSender:
         respondent too once known to us, and otherwise (or when WeChat refuses) by SMS to a mobile.
         """
         to = notification.get("to") or {}
+        if to.get("type") == PARTNER:
+            if self.partners is None:
+                return Outcome(PENDING, error=NO_DOCKING)
+            return await self.partners.deliver(case.id, notification)
         kind = str(notification.get("kind") or "")
         templates = self.config.kinds.get(kind)
         if to.get("type") not in (APPLICANT, RESPONDENT) or templates is None:
             return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
-        if to["type"] == APPLICANT and not to.get("person_id"):
+        if to["type"] == APPLICANT and case.applicant_phone_field and not to.get("phone_field"):
+            to = dict(to, phone_field=case.applicant_phone_field)
+        if to["type"] == APPLICANT and not to.get("person_id") and not to.get("phone_field"):
             return Outcome(FAILED, error=UNSUPPORTED_RECIPIENT)
         refusals: list[str] = []
         if to.get("person_id"):
             outcome = await self._wechat(case.id, to["person_id"], notification, templates, refusals)
             if outcome is not None:
                 return outcome
-        if to["type"] == RESPONDENT:
+        if to.get("phone_field"):  # a respondent; a delegated case's applicant before they proved the invitation
             outcome = await self._sms(case, to, notification, templates, refusals)
             if outcome is not None:
                 return outcome
@@ -435,12 +469,13 @@ class NotificationSender:
         self, case: _Case, to: dict[str, Any], notification: dict[str, Any], templates: KindTemplates,
         refusals: list[str],
     ) -> Outcome | None:  # fmt: skip
-        """An SMS through the provider to the phone the applicant gave, only if it is a mobile."""
-        sealed = case.respondent.get(str(to.get("phone_field") or ""))
+        """An SMS to the party's phone (as the applicant or the partner gave it), only to a mobile."""
+        party = APPLICANT if to.get("type") == APPLICANT else RESPONDENT
+        sealed = (case.applicant if party == APPLICANT else case.respondent).get(str(to.get("phone_field") or ""))
         if self.sms is None or templates.sms is None or not isinstance(sealed, dict):
             refusals.append(NO_MOBILE)
             return None
-        phone = self.ctx.cipher.decrypt(sealed, f"respondent.{to['phone_field']}")
+        phone = self.ctx.cipher.decrypt(sealed, f"{party}.{to['phone_field']}")
         if not is_mobile(phone):
             refusals.append(NOT_A_MOBILE)
             return None

@@ -66,8 +66,12 @@ async def test_database_down_while_checking_a_session_is_a_503_page_signed_out(h
     assert office.code == 503 and "/office/logout" not in office.body.decode()
 
 
-def test_production_refuses_development_parts():
-    base = server_environ("https://api.weixin.qq.com/", APP_ENV="production")
+def test_production_refuses_development_parts(tmp_path):
+    partners = tmp_path / "partners.yaml"  # a deployment's partners: over HTTPS, keys from the environment
+    partners.write_text("- {id: sh-pudong-court, kind: court, name: 上海市浦东新区人民法院, "
+                        "callback_base: 'https://court.example.gov.cn/mediation/'}\n", encoding="utf-8")
+    docking = {"DOCKING_PARTNERS_FILE": str(partners), "DOCKING_KEY_SH_PUDONG_COURT": "7c" * 16}
+    base = server_environ("https://api.weixin.qq.com/", APP_ENV="production", **docking)
     with pytest.raises(SettingsError, match="memory-only engine"):
         load_settings(ROOT / "config.yaml", environ=base)
     real_db = base | {"MONGODB_URI": "mongodb://db.internal:27017/", "SMS_PROVIDER": "none", "WECHAT_TOKEN": "t0k"}
@@ -89,6 +93,13 @@ def test_production_refuses_development_parts():
     with pytest.raises(SettingsError, match="default keys and secrets: set DATA_KEY, WECHAT_TOKEN$"):
         load_settings(ROOT / "config.yaml", environ=no_key)
     assert load_settings(ROOT / "config.yaml", environ=real_db).production
+    with pytest.raises(SettingsError, match="set DOCKING_KEY_SH_PUDONG_COURT$"):  # a partner's published dev key
+        load_settings(ROOT / "config.yaml", environ={k: v for k, v in real_db.items()
+                                                     if k != "DOCKING_KEY_SH_PUDONG_COURT"})  # fmt: skip
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(partners.read_text(encoding="utf-8").replace("https://", "http://"), encoding="utf-8")
+    with pytest.raises(SettingsError, match="docking partner over plain HTTP"):
+        load_settings(ROOT / "config.yaml", environ=real_db | {"DOCKING_PARTNERS_FILE": str(plain)})
     # The durable embedded engine is allowed in production (one process; app.py says so at start).
     durable = {k: v for k, v in real_db.items() if k != "BLOB_DIR"} | {"MONGODB_URI": "embedded:/srv/mediation/db"}
     beside = load_settings(ROOT / "config.yaml", environ=durable)

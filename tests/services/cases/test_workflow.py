@@ -25,14 +25,16 @@ TABLE = {
     "revise_agreement": ({"signing"}, "mediating"),
     "settle": ({"signing"}, "settled"),
     "fail": ({"accepted", "scheduled", "mediating", "signing"}, "failed"),
-    "withdraw": (set(ALL) - {"rejected", "settled", "failed", "withdrawn"}, "withdrawn"),
+    "withdraw": (set(ALL) - {"returned", "rejected", "settled", "failed", "withdrawn"}, "withdrawn"),
+    "accept_delegation": ({"delegated"}, "accepted"),
+    "decline_delegation": ({"delegated"}, "returned"),
 }
 
 
 def test_status_strings_are_exactly_the_designed_ones():
     assert set(ALL) == {
         "submitted", "clarifying", "clarified", "accepted", "rejected",
-        "scheduled", "mediating", "signing", "settled", "failed", "withdrawn",
+        "scheduled", "mediating", "signing", "settled", "failed", "withdrawn", "delegated", "returned",
     }  # fmt: skip
 
 

@@ -75,8 +75,8 @@ async def test_a_collective_contract_alerts_at_once_and_a_layoff_is_a_softer_fla
     assert contract["_id"] and (await ctx.db["cases"].find_one({"_id": contract["_id"]}))["collective"]["kind"] == (
         "collective_contract")
     layoff = await apply(ctx, 2, "公司经济性裁员30名员工，要求支付经济补偿")
-    flagged = await ctx.db["alerts"].find_one({"kind": "layoff"})
-    assert flagged and layoff["_id"] in flagged["serials"]
+    [flagged] = [a for a in await collective.alerts_for(ctx, ROOT) if a["kind"] == "layoff"]
+    assert flagged["serials"] == [layoff["_id"]]
     assert (await ctx.db["cases"].find_one({"_id": layoff["_id"]})).get("collective") is None  # a flag, not a link
 
 

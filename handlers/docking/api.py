@@ -1,0 +1,48 @@
+"""api.md's "The partner calls us": delegations, their state and withdrawal, decisions on confirmations and roster."""
+
+from __future__ import annotations
+
+from handlers.docking.base import DockingHandler
+from handlers.urls import CONFIRMATION_ID, PARTNER_CASE_NO, ROSTER_ENTRY
+from services.court import confirmations, delegations, roster
+
+
+class DelegationsHandler(DockingHandler):
+    async def post(self) -> None:
+        partner = await self.partner()
+        receipt, created = await delegations.create(self.ctx, self.services.blobs, partner, self.body_object())
+        self.send_json(receipt, 201 if created else 200)
+
+
+class DelegationHandler(DockingHandler):
+    async def get(self, partner_case_no: str) -> None:
+        partner = await self.partner()
+        self.send_json(await delegations.state(self.ctx, partner, partner_case_no))
+
+
+class WithdrawHandler(DockingHandler):
+    async def post(self, partner_case_no: str) -> None:
+        partner = await self.partner()
+        body = self.body_object(optional=True)
+        self.send_json(await delegations.withdraw(self.ctx, partner, partner_case_no, body))
+
+
+class ConfirmationDecisionHandler(DockingHandler):
+    async def post(self, confirmation_id: str) -> None:
+        partner = await self.partner()
+        self.send_json(await confirmations.decide(self.ctx, partner, confirmation_id, self.body_object()))
+
+
+class RosterDecisionHandler(DockingHandler):
+    async def post(self, entry_id: str) -> None:
+        partner = await self.partner()
+        self.send_json(await roster.decide(self.ctx, partner, entry_id, self.body_object()))
+
+
+routes = [
+    (r"/api/docking/delegations", DelegationsHandler),
+    (rf"/api/docking/delegations/{PARTNER_CASE_NO}/withdraw", WithdrawHandler),
+    (rf"/api/docking/delegations/{PARTNER_CASE_NO}", DelegationHandler),
+    (rf"/api/docking/judicial-confirmations/{CONFIRMATION_ID}/decision", ConfirmationDecisionHandler),
+    (rf"/api/docking/roster/{ROSTER_ENTRY}/decision", RosterDecisionHandler),
+]

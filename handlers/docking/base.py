@@ -1,0 +1,76 @@
+"""The docking front's own base: every request is authenticated by its partner's signature before anything else.
+
+A body may carry a delegation's documents (base64), larger than the JSON API's limit: it is received here up to
+MAX_BODY_BYTES and checked whole (the signature covers SM3 of exactly these bytes). A missing, bad, stale or
+replayed signature is a 401 in the JSON error shape and nothing is read or written (services/court/signing.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import tornado.web
+
+from handlers.base import ApiHandler, clean_json
+from services.core.errors import ServiceError
+from services.court import signing
+from settings import Partner
+
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a delegation with its documents (base64 adds a third)
+HARD_BODY_SLACK = 1024 * 1024  # Tornado's own limit sits above ours, so ours (a JSON 413) answers first
+
+
+@tornado.web.stream_request_body
+class DockingHandler(ApiHandler):
+    """Signed JSON in, JSON out, for courts and arbitration institutes."""
+
+    _received: bytearray
+    _too_large = False
+
+    def prepare(self) -> None:
+        super().prepare()
+        self._received = bytearray()
+        self.request.connection.set_max_body_size(MAX_BODY_BYTES + HARD_BODY_SLACK)
+        declared = self.request.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise ServiceError(413, "body_too_large")
+
+    def data_received(self, chunk: bytes) -> None:
+        if len(self._received) + len(chunk) > MAX_BODY_BYTES:
+            self._too_large = True
+            return
+        self._received += chunk
+
+    async def partner(self) -> Partner:
+        """The partner whose signature this request carries (401 otherwise)."""
+        if self._too_large:
+            raise ServiceError(413, "body_too_large")
+        return await signing.verify(self.ctx, self.request.method or "", self.request.uri or "",
+                                    self.request.headers, bytes(self._received))  # fmt: skip
+
+    def body_object(self, optional: bool = False) -> dict[str, Any]:
+        """The signed body as a JSON object (`optional`: an empty body is {})."""
+        if optional and not self._received:
+            return {}
+        if not self.request.headers.get("Content-Type", "").startswith("application/json"):
+            raise ServiceError(415, "json_required")
+        try:
+            body = json.loads(bytes(self._received).decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise ServiceError(400, "malformed_json") from exc
+        if not isinstance(body, dict):
+            raise ServiceError(400, "body_not_object")
+        # A document's base64 is checked strictly where it is decoded (an unseen character or a surrogate in it is a
+        # 422 naming it): cleaning hundreds of kilobytes of it as text would cost more than the whole delegation.
+        documents = body.get("documents") if isinstance(body.get("documents"), list) else []
+        contents = {}
+        for i, item in enumerate(documents):
+            if isinstance(item, dict) and isinstance(item.get("content_base64"), str):
+                contents[i] = item["content_base64"]
+                item["content_base64"] = ""
+        cleaned = clean_json(body)
+        for i, content in contents.items():
+            cleaned["documents"][i]["content_base64"] = content
+        return cleaned
+

@@ -1,0 +1,74 @@
+"""Every request a partner sends us is checked before anything else: its signature, its time, its nonce.
+
+A bad, stale or replayed signature is a 401 and changes nothing (api.md). The nonce is remembered in the
+database (`docking_nonces`, `_id` = partner:nonce, kept NONCE_SECONDS), so every process refuses a replay; it is
+written only once the signature is proved, so a forger cannot use up a partner's nonces.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from platforms.court import (
+    NONCE_HEADER,
+    NONCE_SECONDS,
+    PARTNER_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WINDOW_SECONDS,
+    signature_matches,
+)
+from services.core.context import ServiceContext
+from services.core.errors import ServiceError
+from services.court import partners
+from settings import Partner
+
+NONCES = "docking_nonces"
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SIGNATURE = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _refused(code: str, field: str) -> ServiceError:
+    return ServiceError(401, code, field=field)
+
+
+async def verify(
+    ctx: ServiceContext, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes
+) -> Partner:
+    """The partner that signed this request, or a 401 naming what failed (nothing is written but the nonce of a
+    request whose signature is right)."""
+    partner_id = (headers.get(PARTNER_HEADER) or "").strip()
+    timestamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
+    nonce = (headers.get(NONCE_HEADER) or "").strip()
+    given = (headers.get(SIGNATURE_HEADER) or "").strip()
+    if not (partner_id and timestamp and nonce and given):
+        raise _refused("docking_unsigned", SIGNATURE_HEADER)
+    partner = partners.get(ctx, partner_id)
+    if partner is None:
+        raise _refused("docking_partner_unknown", PARTNER_HEADER)
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise _refused("docking_stale", TIMESTAMP_HEADER)
+    now = ctx.clock()
+    if abs(now.timestamp() - int(timestamp)) > WINDOW_SECONDS:
+        raise _refused("docking_stale", TIMESTAMP_HEADER)
+    if not NONCE.match(nonce):
+        raise _refused("docking_nonce_invalid", NONCE_HEADER)
+    if not SIGNATURE.match(given) or not signature_matches(partner.key, given, method, path_and_query, timestamp,
+                                                           nonce, body):  # fmt: skip
+        raise _refused("docking_bad_signature", SIGNATURE_HEADER)
+    try:
+        await ctx.db[NONCES].insert_one({"_id": f"{partner.id}:{nonce}", "expires_at": now + timedelta(
+            seconds=NONCE_SECONDS)})
+    except DuplicateKeyError:
+        raise _refused("docking_replayed", NONCE_HEADER) from None
+    return partner
+
+
+async def forget_expired(ctx: ServiceContext) -> int:
+    """Nonces past their 10 minutes (MongoDB's TTL index does this itself; the embedded engine has none)."""
+    result = await ctx.db[NONCES].delete_many({"expires_at": {"$lt": ctx.clock()}})
+    return result.deleted_count

@@ -1,0 +1,95 @@
+"""Helpers of the docking tests: a delegation body as a court sends it, a small real PDF, the roster confirmed, the
+parties' invitations of a delegated case proved with the codes the SMS stand-in kept."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import uuid
+from typing import Any
+
+from services.cases import respondent
+from services.court import roster
+from tests.samples import COMPANY_USCC, make_resident_id
+
+COURT = "sh-pudong-court"
+ARBITRATION = "sh-pudong-arbitration"
+CENTRE = "sh-pudong"  # region 310115 routes here
+WORKER = make_resident_id("310115", "19920815", "031")  # a man born in 1992
+
+
+def pdf_bytes(size: int = 2048) -> bytes:
+    """A real one-page PDF, padded with a comment to about `size` bytes (scanned pages make the real ones large)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]  # fmt: skip
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    padding = max(0, size - out.tell() - 200)
+    out.write(b"%" + b"x" * padding + b"\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+BODY: dict[str, Any] = {
+    "partner_case_no": "(2026)沪0115民诉前调1234号",
+    "type": "pre_filing",
+    "delegated_at": "2026-12-01T09:00:00+08:00",
+    "region_code": "310115",
+    "parties": [
+        {"role": "applicant", "kind": "person", "name": "王五", "id_type": "resident_id", "id_number": WORKER,
+         "phone": "13812340001", "address": "上海市浦东新区张江路1号", "service_address": "上海市浦东新区张江路1号2室"},
+        {"role": "respondent", "kind": "organisation", "name": "上海某某物流有限公司", "uscc": COMPANY_USCC,
+         "legal_representative_name": "周五", "phone": "13912340002", "address": "上海市浦东新区川沙路200号"},
+    ],
+    "dispute": {"cause": "追索劳动报酬纠纷", "summary": "申请人2024年3月入职，被申请人自2026年8月起未支付工资。",
+                "claims": "支付2026年8月至10月工资12000元", "amount": "12000.00"},
+    "documents": [],
+    "consent_to_mediation": True,
+    "contact": {"name": "陈法官助理", "phone": "021-50000000"},
+}  # fmt: skip
+
+
+def delegation_body(case_no: str = "", pdf_size: int = 0, **changes: Any) -> dict[str, Any]:
+    """A delegation (a fresh copy): its own case number unless given; a PDF of `pdf_size` bytes when asked."""
+    body = copy.deepcopy(BODY)
+    body["partner_case_no"] = case_no or f"(2026)沪0115民诉前调{uuid.uuid4().int % 100000}号"
+    if pdf_size:
+        body["documents"] = [{"name": "起诉状.pdf", "content_type": "application/pdf",
+                              "content_base64": base64.b64encode(pdf_bytes(pdf_size)).decode()}]  # fmt: skip
+    body.update(changes)
+    return body
+
+
+async def confirm_on_roster(ctx: Any, login: str, centre_id: str = CENTRE, partner_id: str = COURT) -> str:
+    """A mediator confirmed on the partner's special-invite roster (as the partner's decision would make it)."""
+    entry_id = uuid.uuid4().hex
+    await ctx.db[roster.ROSTER].insert_one({
+        "_id": entry_id, "partner_id": partner_id, "subject": "mediator", "centre_id": centre_id, "login": login,
+        "fields": {"name": login}, "state": "confirmed", "proposed_at": ctx.clock(), "decision": None,
+        "history": [],
+    })  # fmt: skip
+    return entry_id
+
+
+async def invitation_links(ctx: Any, serial: str) -> dict[str, str]:
+    """The invitation link each party's SMS carries (from the case's outbox), by role."""
+    doc = await ctx.db["cases"].find_one({"_id": serial}, {"notifications": 1})
+    return {n["to"]["type"]: n["link"] for n in doc["notifications"] if n["kind"] == "delegated_invite"}
+
+
+async def claim(ctx: Any, sms: Any, serial: str, role: str) -> str:
+    """Prove a party's invitation with the code the SMS stand-in kept; the person it makes the party."""
+    token = (await invitation_links(ctx, serial))[role].rsplit("/", 1)[1]
+    await respondent.send_code(ctx, sms, serial, token, role)
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    code = sms.last_code(respondent._phone(ctx, doc, role), respondent.CODE_PURPOSE)
+    return await respondent.claim(ctx, serial, token, code, None, "h5", role)

@@ -1,0 +1,184 @@
+"""The collective-dispute warning's check of each application: exact rolling window, distinct workers, links made
+once, races harmless, and its cost bounded by a few commands on the employer's tally, never a read of its cases.
+
+(The alert's life in the back office, the contract and layoff rules and the message are in
+tests/services/stats/test_files_and_alerts.py; the browser journey in tests/handlers/office/test_admin_browser.py.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+import pytest
+from bson import BSON
+
+from services.accounts import rosters
+from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, create_staff
+from services.cases import collective, counters
+from services.directory.employers import employer_key
+from services.intake.submission import submit_application
+from tests.conftest import STAFF_PASSWORD
+from tests.samples import employer_body, make_uscc, worker_body
+
+CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")
+ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")
+WAGES = "支付2026年8月至10月工资12000元"  # the "pay" category (data/claim_words.yaml)
+PAY_OPEN = f"collective:pay:{employer_key(worker_body()['respondent'])}:open"
+KEYS = itertools.count()  # a fresh idempotency key for each application: a worker may file twice
+
+
+async def apply(ctx: Any, worker: int, requests: str = WAGES, body: dict[str, Any] | None = None) -> str:
+    """Worker number `worker` (one person each) applies against the sample's employer; the serial."""
+    body = body or worker_body()
+    body["evidence"] = []
+    body["claim"]["requests"] = requests
+    case, _ = await submit_application(ctx, f"worker-{worker:03d}", f"key-collective-{next(KEYS):05d}", body, "mp")
+    return case["serial"]
+
+
+async def pay_alert(ctx: Any) -> dict[str, Any]:
+    """The wage claims' alert as the back office lists it (its cases with it)."""
+    return {a["id"]: a for a in await collective.alerts_for(ctx, ROOT)}[PAY_OPEN]
+
+
+async def links(ctx: Any) -> dict[str, list[str]]:
+    """Each case's collective_linked events (the alerts they name), by serial."""
+    cases = await ctx.db["cases"].find({}, {"timeline": 1}).to_list(None)
+    return {c["_id"]: [e["data"]["alert"] for e in c["timeline"] if e["action"] == "collective_linked"] for c in cases}
+
+
+class Recording:
+    """`ctx.db` seen through: the (collection, method) of every call made on it; with `pause`, every awaited call
+    lets the other tasks run before and after it, as a driver waiting on the network does (the embedded engine
+    never does), so concurrent submissions interleave at each command."""
+
+    def __init__(self, db: Any, pause: bool = False) -> None:
+        self.db, self.pause, self.calls = db, pause, []
+
+    def __getitem__(self, name: str) -> Any:
+        return _Collection(self.db[name], name, self)
+
+
+class _Collection:
+    def __init__(self, collection: Any, name: str, recording: Recording) -> None:
+        self.collection, self.name, self.recording = collection, name, recording
+
+    def __getattr__(self, method: str) -> Any:
+        self.recording.calls.append((self.name, method))
+        call = getattr(self.collection, method)
+        if not self.recording.pause or not asyncio.iscoroutinefunction(call):
+            return call
+
+        async def paused(*args: Any, **kwargs: Any) -> Any:
+            await asyncio.sleep(0)
+            result = await call(*args, **kwargs)
+            await asyncio.sleep(0)
+            return result
+
+        return paused
+
+
+@pytest.mark.gen_test
+async def test_with_an_open_alert_a_submission_costs_a_few_commands_and_reads_no_case(ctx, db_commands):
+    first = await apply(ctx, 0)
+    before = db_commands.count
+    await apply(ctx, 1)
+    # Below the threshold: issue 2's three, the statistics counters, and the tally (the check's only command).
+    assert db_commands.count - before == 5
+    for worker in range(2, 20):
+        await apply(ctx, worker)
+    alert = await pay_alert(ctx)
+    assert alert["workers"] == 20 and len(alert["serials"]) == 20 and first in alert["serials"]
+
+    size = len(BSON.encode(await ctx.db["alerts"].find_one({"_id": PAY_OPEN})))
+
+    recording = Recording(ctx.db)
+    ctx.db, before = recording, db_commands.count
+    serial = await apply(ctx, 20)
+    ctx.db = recording.db
+    check = recording.calls[recording.calls.index(("cases", "insert_one")) + 1:]
+    assert [c for c in check if c[0] == "cases"] == [("cases", "find_one_and_update")]  # the link: no read
+    assert {("collective_tallies", "find_one_and_update"), ("alerts", "update_one"),
+            ("alert_cases", "bulk_write")} <= set(check)
+    # The submission's four, then the check's: the tally, the alert, its new member, the new case's link (the
+    # counters change no figure for a case not accepted yet) and its pending entry removed from the tally.
+    assert db_commands.count - before == 9
+    alert = await pay_alert(ctx)
+    assert alert["workers"] == 21 and serial in alert["serials"] and len(alert["serials"]) == 21
+    assert len(BSON.encode(await ctx.db["alerts"].find_one({"_id": PAY_OPEN}))) == size  # it does not grow
+    assert (await links(ctx))[serial] == [PAY_OPEN]
+    # What the next submission reads stays small: the workers of the window, and no case pending.
+    tally = await ctx.db["collective_tallies"].find_one({"_id": alert["employer_key"]})
+    [day] = tally["pay"].values()
+    assert len(day["w"]) == 21 and day.get("p") == {}
+
+
+@pytest.mark.gen_test
+async def test_the_window_is_rolling_to_the_second_and_a_worker_counts_once(ctx, clock):
+    old = await apply(ctx, 0)  # worker 0, a month and a second before the tenth application below
+    clock.advance(days=10)
+    eight = [await apply(ctx, worker) for worker in range(1, 9)]
+    again = await apply(ctx, 1)  # worker 1 files twice: still 9 workers
+    clock.advance(days=20, seconds=1)  # worker 0's first application is out of the window by one second
+    ninth = await apply(ctx, 9)
+    assert await ctx.db["alerts"].count_documents({}) == 0  # workers 1-9 only
+    tenth = await apply(ctx, 0)  # worker 0 again, inside the window: ten workers
+    alert = await pay_alert(ctx)
+    window = {*eight, again, ninth, tenth}
+    assert alert["workers"] == 10 and set(alert["serials"]) == window
+    linked = await links(ctx)
+    assert all(linked[s] == [PAY_OPEN] for s in window) and linked[old] == []
+
+
+@pytest.mark.gen_test
+async def test_cases_filed_below_the_threshold_join_when_it_is_reached_again(ctx, clock):
+    first = [await apply(ctx, worker) for worker in range(10)]
+    clock.advance(days=61)  # the first ten are two windows back: their days leave the tally
+    below = [await apply(ctx, worker) for worker in range(10, 19)]
+    linked = await links(ctx)
+    assert all(linked[s] == [PAY_OPEN] for s in first) and all(linked[s] == [] for s in below)
+    last = await apply(ctx, 19)
+    alert = await pay_alert(ctx)
+    assert alert["workers"] == 10 and set(alert["serials"]) == {*first, *below, last}
+    linked = await links(ctx)
+    assert all(linked[s] == [PAY_OPEN] for s in [*below, last])
+    tally = await ctx.db["collective_tallies"].find_one({"_id": alert["employer_key"]})
+    assert list(tally["pay"]) == [collective._day(clock())]  # the days two windows back are gone
+
+
+@pytest.mark.gen_test
+async def test_concurrent_applications_raise_one_alert_link_each_case_once_and_message_once(ctx, cheap_hashing):
+    await create_staff(ctx, None, "city.admin", "市管理员", CENTRE_ADMIN, "sh-city", STAFF_PASSWORD, "13800000001")
+    await rosters.save_profile(ctx, CITY_ADMIN, "city.admin", {"alerts_opt_in": "1"})
+    contract = await apply(ctx, 0, WAGES + "，并履行工资集体协议")  # a collective contract: its own alert first
+    ctx.db = Recording(ctx.db, pause=True)
+    serials = await asyncio.gather(*(apply(ctx, worker) for worker in range(1, 16)))
+    ctx.db = ctx.db.db
+    pay = await pay_alert(ctx)
+    assert pay["workers"] == 16 and set(pay["serials"]) == {contract, *serials}
+    linked = await links(ctx)
+    assert linked[contract] == [f"collective_contract:contract:{pay['employer_key']}:open"]  # linked once, first
+    assert all(linked[s] == [PAY_OPEN] for s in serials)  # one event each
+    messages = await ctx.db["staff_messages"].find({"alert": PAY_OPEN}).to_list(None)
+    assert len(messages) == 1
+    assert (await counters.recount(ctx))["differing"] == []
+    tally = await ctx.db["collective_tallies"].find_one({"_id": pay["employer_key"]})
+    assert all(not day.get("p") for day in tally["pay"].values())  # every pending entry went with its link
+
+
+@pytest.mark.gen_test
+async def test_employers_applications_and_other_employers_count_for_nothing(ctx):
+    for worker in range(9):
+        await apply(ctx, worker)
+    other = worker_body()
+    other["respondent"] |= {"name": "上海另一家物流有限公司", "uscc": make_uscc("91310115MA1K4XYW0")}
+    await apply(ctx, 100, body=other)  # a tenth worker, against another employer
+    for n in range(3):  # the employer applies, against its workers: not a worker's claim
+        body = employer_body()
+        body["applicant"] |= {k: worker_body()["respondent"][k] for k in ("name", "uscc")}  # the same employer
+        await apply(ctx, 200 + n, WAGES, body)
+    assert await ctx.db["alerts"].count_documents({}) == 0
+    await apply(ctx, 9)
+    assert await ctx.db["alerts"].count_documents({}) == 1
