@@ -252,6 +252,15 @@ class ApiHandler(ServiceHandler):
         self.set_header("Cache-Control", "no-store")
         self.set_header("Vary", "Accept-Language")  # messages and labels come in the caller's language
 
+    def get_query_argument(self, name: str, default: Any = tornado.web._ARG_DEFAULT, strip: bool = True) -> Any:
+        """An API query parameter names a code (a region, a centre, a serial): a character nobody sees is refused
+        (400) rather than removed, so a value the OpenAPI document forbids is never quietly read as another."""
+        for raw in self.request.query_arguments.get(name, []):
+            # decode_argument: a 400 for bytes that are not UTF-8, else the text without unseen characters
+            if self.decode_argument(raw, name) != raw.decode("utf-8"):
+                raise ServiceError(400, "unseen_characters", field=name, field_name=name)
+        return super().get_query_argument(name, default, strip)
+
     def json_body(self) -> Any:
         if len(self.request.body) > MAX_JSON_BYTES:
             raise ServiceError(413, "body_too_large")

@@ -189,8 +189,8 @@ class LibraryPageHandler(GuidancePage):
             if q.strip():
                 found = await search.search(self.ctx, q, kind, cause)
             else:
-                listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "",
-                                                    cause if entries.CAUSE_PATTERN.match(cause) else "")  # fmt: skip
+                cause = cause if entries.CAUSE_PATTERN.fullmatch(cause) else ""
+                listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "", cause)
         except ValidationFailed as exc:
             error, status = self.form_problem(exc).message, 422
         self.render_page("h5/library.html", status, q=q, kind=kind, cause=cause, found=found, listed=listed,

@@ -3,6 +3,8 @@ taxonomy, the OpenAPI description."""
 
 from __future__ import annotations
 
+import json
+
 from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
 from services.accounts import rosters
@@ -70,8 +72,17 @@ class ReferenceHandler(ApiHandler):
 
 
 class OpenApiHandler(ApiHandler):
+    """`GET /api/openapi.json`: built once per process (the lists it names come from the settings)."""
+
+    _built: dict[int, str] = {}
+
     def get(self) -> None:
-        self.send_json(openapi_document())
+        settings = self.ctx.settings
+        if id(settings) not in self._built:
+            self._built.clear()
+            self._built[id(settings)] = json.dumps(openapi_document(settings), ensure_ascii=False)
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.finish(self._built[id(settings)])
 
 
 routes = [

@@ -24,11 +24,11 @@ class LibraryHandler(ApiHandler):
     async def get(self) -> None:
         arg = self.get_query_argument
         q, kind, cause = arg("q", None), arg("kind", ""), arg("cause", "")
+        limit = search.parse_limit(arg("limit", "10"))  # checked in both: the document states one rule
         if q is None:
             self.send_json({"items": await entries.list_entries(self.ctx, kind, cause)})
             return
-        limit = arg("limit", "10")
-        self.send_json(await search.search(self.ctx, q, kind, cause, int(limit) if limit.isdigit() else 10))
+        self.send_json(await search.search(self.ctx, q, kind, cause, limit))
 
 
 class LibraryEntryHandler(ApiHandler):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.core.text import UNSEEN_CLASS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 _TEXT = {"type": "string"}
 _AMOUNT = {"type": "string", "pattern": "^-?\\d+(\\.\\d+)?$", "description": "decimal, e.g. 8000.00"}
 _DATE = {"type": "string", "format": "date"}
 LANGUAGE = {"name": "Accept-Language", "in": "header", "required": False,
             "description": "en for English words (messages, steps, articles); Chinese otherwise",
-            "schema": {"type": "string", "maxLength": 200}}  # fmt: skip
+            "schema": {"type": "string"}}  # fmt: skip
 CALCULATOR_KINDS = ["economic_compensation", "unlawful_termination", "no_written_contract", "overtime", "annual_leave",
                     "notice_pay"]  # fmt: skip
 ARTICLE = {"type": "object", "properties": {"law": _TEXT, "article": {"type": "integer"}, "title": _TEXT, "url": _TEXT}}
@@ -78,10 +80,14 @@ def guidance_paths() -> dict[str, Any]:
             "get": {
                 "summary": "Laws, policies and typical cases: a search in everyday Chinese (`q`), or the list",
                 "parameters": [
-                    {"name": "q", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 100}},
-                    {"name": "kind", "in": "query", "required": False, "schema": ENTRY_SUMMARY["properties"]["kind"]},
+                    {"name": "q", "in": "query", "required": False,  # unseen characters: 400 (handlers/base.py)
+                     "schema": {"type": "string", "maxLength": 100,  # a character one sees, else 422 required
+                                "pattern": rf"^[^{UNSEEN_CLASS}]*[^\s{UNSEEN_CLASS}][^{UNSEEN_CLASS}]*$"}},
+                    # empty: no filter
+                    {"name": "kind", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["", *ENTRY_SUMMARY["properties"]["kind"]["enum"]]}},
                     {"name": "cause", "in": "query", "required": False,
-                     "schema": {"type": "string", "pattern": "^[0-9]{2}(-[0-9]{2})?$"}},
+                     "schema": {"type": "string", "pattern": "^([0-9]{2}(-[0-9]{2})?)?$"}},
                     {"name": "limit", "in": "query", "required": False,
                      "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
                     LANGUAGE,
@@ -114,9 +120,11 @@ def guidance_paths() -> dict[str, Any]:
             "get": {
                 "summary": "The triage's question tree of a centre (the default centre's without one), for a client "
                            "that walks it itself; texts in Chinese (zh) and English (en)",
-                "parameters": [{"name": "centre", "in": "query", "required": False, "schema": {"type": "string"}}],
+                "parameters": [{"name": "centre", "in": "query", "required": False,
+                                "schema": {"type": "string", "pattern": "^[a-z0-9-]{0,40}$"}}],
                 "responses": {
                     "200": {"description": "start, escape and nodes", **_json({"type": "object"})},
+                    "404": _error("no such centre"),
                     "503": _error("the database is down"),
                 },
             }

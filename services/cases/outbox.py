@@ -51,7 +51,7 @@ KINDS: dict[str, Kind] = {
     "revise_agreement": _kind("serial status", *BOTH),
     "settle": _kind("serial result", *BOTH),
     "fail": _kind("serial reason next_step", *BOTH),
-    "withdraw": _kind("serial status", RESPONDENT),
+    "withdraw": _kind("serial status", *BOTH),  # the applicant's withdrawal told the respondent; a court's, both
     "overdue": _kind("serial next_step", APPLICANT),
     "extended": _kind("serial due_date", *BOTH),
     "performance_check": _kind("serial due_date next_step", *BOTH),
@@ -95,6 +95,19 @@ def check_templates(settings: Settings) -> None:
         raise SettingsError("notification_templates: " + "; ".join(problems))
 
 
+def _undelivered(now: datetime) -> dict[str, Any]:
+    """The delivery fields of a notification not yet sent: due at once, the sender's to fill."""
+    return {
+        "created_at": now,
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "channel": None,
+        "last_error": None,
+        "sent_at": None,
+    }
+
+
 def notice(
     kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
 ) -> dict[str, Any]:
@@ -116,13 +129,7 @@ def notice(
         "title": text(f"notice.{kind}.title"),
         "lines": {name: values.get(name, "") for name in spec.lines},
         "link": link,
-        "created_at": now,
-        "state": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "channel": None,
-        "last_error": None,
-        "sent_at": None,
+        **_undelivered(now),
     }
 
 
@@ -185,8 +192,8 @@ def applicant_recipient(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 def party_notices(
     doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
 ) -> list[dict[str, Any]]:
-    """The same news for both parties: the applicant (once there is one to reach), the respondent once invited;
-    each message opens the party's own page of the case (or `page` of it, e.g. "/session")."""
+    """The same news for both parties: the applicant (once there is one to reach), the respondent once invited; each
+    message opens the party's own page of the case (or `page` of it, e.g. "/session")."""
     out = []
     to_applicant = applicant_recipient(doc)
     if to_applicant is not None:
@@ -214,13 +221,7 @@ def partner_notice(
         "lines": {},
         "link": "",
         "event": dict(event),
-        "created_at": now,
-        "state": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "channel": None,
-        "last_error": None,
-        "sent_at": None,
+        **_undelivered(now),
     }
 
 

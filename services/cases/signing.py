@@ -47,7 +47,10 @@ MAX_COPIES = 10
 MAX_TERMS = 20
 MAX_WAIVERS = 1000
 MAX_WITHOUT_SESSION = 500
-MAX_SIGNATURE_BYTES = 300 * 1024  # a drawn signature is a few tens of kilobytes
+# A drawn signature is a few tens of kilobytes; as base64 in a data URL it must fit a JSON body (256 KiB).
+MAX_SIGNATURE_BYTES = 180 * 1024
+PNG_DATA_URL = "data:image/png;base64,"
+MAX_SIGNATURE_URL = len(PNG_DATA_URL) + MAX_SIGNATURE_BYTES * 4 // 3 + 4  # the longest `image` accepted
 MAX_SIGNATURE_SIDE = 3000
 MAX_SEAL_BYTES = 1024 * 1024
 MAX_SEAL_SIDE = 2000
@@ -181,7 +184,7 @@ def signature_png(image: Any, field: str = "image") -> bytes:
     if not isinstance(image, str) or not image:
         raise ValidationFailed([field_error(field, "required", "error.required.signature")])
     payload = image.split(",", 1)[1] if image.startswith("data:") else image
-    if image.startswith("data:") and not image.startswith("data:image/png;base64,"):
+    if image.startswith("data:") and not image.startswith(PNG_DATA_URL):
         raise ValidationFailed([field_error(field, "not_png", "error.not_png.signature")])
     if len(payload) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
         kb = MAX_SIGNATURE_BYTES // 1024

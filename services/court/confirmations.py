@@ -180,7 +180,7 @@ async def decide(ctx: ServiceContext, partner: Partner, confirmation_id: str, bo
         confirmation_id or "") else None  # fmt: skip
     if record is None or record["partner_id"] != partner.id:
         raise NotFound("confirmation_not_found")
-    parsed = _parse_decision(body)
+    parsed = _parse_decision(body, ctx.clock())
     kind, serial = record["kind"], record["serial"]
     doc = await ctx.db["cases"].find_one({"_id": serial})
     if doc is None:
@@ -207,7 +207,7 @@ async def decide(ctx: ServiceContext, partner: Partner, confirmation_id: str, bo
     return _decision_view(confirmation_id, serial, kind, updated["confirmations"][kind])
 
 
-def _parse_decision(body: Any) -> dict[str, Any]:
+def _parse_decision(body: Any, now: datetime) -> dict[str, Any]:
     errors: list[FieldError] = []
     body = body if isinstance(body, Mapping) else {}
     decision = body.get("decision")
@@ -225,10 +225,7 @@ def _parse_decision(body: Any) -> dict[str, Any]:
     decided = ""
     if decided_at not in (None, ""):
         try:
-            moment = datetime.fromisoformat(str(decided_at))
-            if moment.tzinfo is None:
-                raise ValueError
-            decided = shanghai_iso(moment) or ""
+            decided = shanghai_iso(partners.partner_time(decided_at, now)) or ""
         except ValueError:
             errors.append(field_error("decided_at", "invalid", "error.invalid.docking_time"))
     if decision == "rejected" and not reason.strip():

@@ -23,6 +23,7 @@ import asyncio
 import binascii
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -38,7 +39,7 @@ from pymongo.errors import DuplicateKeyError
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
 from services.cases import access, moves, partner_events, respondent, workflow
-from services.cases.outbox import PARTIES_PROJECTION, respondent_notice
+from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.queue import mediators_of
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import calendar_days_deadline, working_days_deadline
@@ -49,6 +50,7 @@ from services.core.phones import parse_phone
 from services.core.text import one_line
 from services.core.work_calendar import load_work_calendar
 from services.court import roster
+from services.court.partners import partner_time
 from services.directory import centres
 from services.directory.employers import employer_key, employer_of
 from services.directory.persons import id_hashes
@@ -58,6 +60,7 @@ from services.intake.validation import region_problem
 from settings import Partner
 from store.blobs import BlobStore
 
+log = logging.getLogger(__name__)
 DELEGATIONS = "delegations"
 CHANNEL = "docking"
 TYPES = {"court": ("pre_filing", "post_filing"), "arbitration": ("arbitration",)}  # 委派, 委托; 仲裁委派调解
@@ -69,6 +72,7 @@ PARTY_KINDS = ("person", "organisation")
 DECLINE_REASONS = ("outside_scope", "conflict_of_interest", "unable", "other")
 MAX_CASE_NO, MAX_NAME, MAX_ADDRESS, MAX_TEXT, MAX_CAUSE, MAX_REASON = 100, 100, 200, 5000, 100, 1000
 MAX_DOCUMENTS = 20
+MAX_PARTIES = 10  # an applicant and a respondent; room for co-parties a later version may name
 MAX_AMOUNT = Decimal("100000000.00")
 PURPOSE = "delegation"  # files records of documents a partner sent
 _URL = re.compile(r"^https://[^\s]{3,500}$")
@@ -148,6 +152,7 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
     role, kind = raw.get("role"), raw.get("kind")
     if role not in PARTY_ROLES:
         errors.add(f"{path}.role", "not_allowed", "error.not_allowed.docking_role")
+        role = ""  # an unknown role names no party: the pair below is then incomplete, never a KeyError
     if kind not in PARTY_KINDS:
         errors.add(f"{path}.kind", "not_allowed", "error.not_allowed.docking_party_kind")
     party: dict[str, Any] = {"name": errors.text(raw, path, "name", MAX_NAME)}
@@ -254,9 +259,7 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
     given_at = body.get("delegated_at")
     if given_at not in (None, ""):
         try:
-            delegated_at = datetime.fromisoformat(str(given_at))
-            if delegated_at.tzinfo is None:
-                raise ValueError("no offset")
+            delegated_at = partner_time(given_at, now)
         except ValueError:
             errors.add("delegated_at", "invalid", "error.invalid.docking_time")
             delegated_at = now
@@ -276,6 +279,8 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
     roles: dict[str, tuple[str, dict[str, Any]]] = {}
     if not isinstance(parties, list) or not parties:
         errors.add("parties", "required", "error.required.docking_parties")
+    elif len(parties) > MAX_PARTIES:  # refused before reading them: a list of thousands must not hold the loop
+        errors.add("parties", "too_many", "error.too_many.docking_parties", limit=MAX_PARTIES)
     else:
         for i, raw in enumerate(parties):
             role, kind, party = _party(errors, raw, i, today, flags)
@@ -304,8 +309,13 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
     if body.get("consent_to_mediation") is not True:  # 法释〔2021〕23号 art. 4: online mediation with consent
         errors.add("consent_to_mediation", "required", "error.required.docking_consent")
     contact_raw = body.get("contact") if isinstance(body.get("contact"), Mapping) else {}
-    contact = {"name": errors.text(contact_raw, "contact", "name", MAX_NAME, required=False),
-               "phone": errors.text(contact_raw, "contact", "phone", 40, required=False)}  # fmt: skip
+    contact = {"name": errors.text(contact_raw, "contact", "name", MAX_NAME, required=False), "phone": ""}
+    contact_phone = errors.text(contact_raw, "contact", "phone", 40, required=False)
+    if contact_phone:  # the court's clerk, reached by the mediator: any number a phone can dial, kept in E.164
+        try:
+            contact["phone"] = parse_phone(contact_phone).e164
+        except NumberInvalid as exc:
+            _number_error(errors, "contact.phone", exc)
     video = body.get("video_room_url") or ""
     if video and (not isinstance(video, str) or not _URL.match(video.strip())):
         errors.add("video_room_url", "invalid", "error.invalid.online_link")
@@ -420,8 +430,7 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
     for its case instead of doing the work again, and a retry after a crash between the two finishes the same case.
     """
     print_ = fingerprint(body)
-    case_no = one_line(str(body.get("partner_case_no") or "")).strip()[:MAX_CASE_NO] if isinstance(body, Mapping) \
-        else ""  # fmt: skip
+    case_no = case_number(body.get("partner_case_no")) if isinstance(body, Mapping) else ""
     if not case_no:
         await parse(ctx, partner, body)  # the field errors, every one
     record_id = f"{partner.id}|{case_no}"
@@ -452,9 +461,34 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
         raise
     try:
         return await _write(ctx, blobs, partner, delegation, record["serial"])
+    except Exception:
+        await _undo_unwritten(ctx, blobs, record["serial"], record_id if reserved else "")
+        raise
     finally:
         if delegation.temporary:  # checked documents not stored: their copies go
             await ctx.run_blocking(_remove, delegation.temporary)
+
+
+def case_number(raw: Any) -> str:
+    """A partner's case number as we keep it and look it up: one line, trimmed, at most MAX_CASE_NO characters
+    (so the number a POST kept is the number GET and withdraw find)."""
+    return one_line(str(raw or "")).strip()[:MAX_CASE_NO]
+
+
+async def _undo_unwritten(ctx: ServiceContext, blobs: BlobStore, serial: str, record_id: str) -> None:
+    """After a fault while writing (the store, a bug): if the case is surely not written, its stored documents go
+    and the number is let go, so that the partner's retry, with this body or a corrected one, starts afresh.
+    Where even that read fails nothing is removed: a document without a case is better than a case without one."""
+    try:
+        if await ctx.db["cases"].find_one({"_id": serial}, {"_id": 1}) is not None:
+            return
+        for record in await ctx.db["files"].find({"serial": serial, "purpose": PURPOSE}, {"blob_id": 1}).to_list(None):
+            await ctx.db["files"].delete_one({"_id": record["_id"]})
+            await blobs.delete(record["blob_id"])
+        if record_id:
+            await ctx.db[DELEGATIONS].delete_one({"_id": record_id})
+    except Exception:  # the fault persists: the retry's wait (above) finishes the case under the number
+        log.warning("delegation %s: not cleaned up after a failed write", serial, exc_info=True)
 
 
 TWIN_WAIT_SECONDS = 10.0  # how long a copy waits for the first to write the case before writing it itself
@@ -509,8 +543,9 @@ async def _new_case(ctx: ServiceContext, partner: Partner, d: Delegation, serial
         "answer_due_provisional": due.provisional, "answer": None, "overdue_reported_at": None, "accepted_at": None,
         "mediation_days": partner.mediation_days, "extension_cap_days": partner.extension_cap_days,
         "mediation_due": None, "mediation_due_provisional": False, "extensions": [], "extension_request": None,
-        "paused_since": None, "paused_days": 0, "pauses": [], "documents": file_ids, "contact": d.contact,
-        "video_link": d.video_link, "cause": d.cause, "closed_reported_at": None, "filed_at": None,
+        "paused_since": None, "paused_days": 0, "pauses": [], "documents": file_ids,
+        "contact": _sealed_contact(ctx, d.contact), "video_link": d.video_link, "cause": d.cause,
+        "closed_reported_at": None, "filed_at": None,
     }  # fmt: skip
     return {
         "_id": serial, "schema_version": 1, "kind": d.kind, "status": workflow.DELEGATED, "owner_person_id": None,
@@ -528,6 +563,24 @@ async def _new_case(ctx: ServiceContext, partner: Partner, d: Delegation, serial
     }  # fmt: skip
 
 
+CONTACT_PHONE = "docking.contact.phone"  # the sealed field's name (authenticated: the value cannot be moved)
+
+
+def _sealed_contact(ctx: ServiceContext, contact: Mapping[str, str]) -> dict[str, Any]:
+    """The partner's contact as kept: the phone field-encrypted like every phone we keep."""
+    phone = contact.get("phone") or ""
+    return {"name": contact.get("name", ""), "phone": ctx.cipher.encrypt(phone, CONTACT_PHONE) if phone else None}
+
+
+def contact_view(ctx: ServiceContext, docking: Mapping[str, Any]) -> dict[str, str]:
+    """The partner's contact on the back office's case page. The phone is shown whole: it is the court clerk's work
+    line, which the mediator must be able to call; the page is the centre staff's own (checked by its handler)."""
+    contact = docking.get("contact") or {}
+    sealed = contact.get("phone")
+    phone = ctx.cipher.decrypt(sealed, CONTACT_PHONE) if isinstance(sealed, Mapping) else str(sealed or "")
+    return {"name": str(contact.get("name") or ""), "phone": phone}
+
+
 def receipt(doc: Mapping[str, Any]) -> dict[str, Any]:
     """What `POST /api/docking/delegations` answers."""
     return {"serial": doc["_id"], "status": doc["status"], "answer_due": doc["docking"]["answer_due"],
@@ -535,7 +588,7 @@ def receipt(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _partner_case(ctx: ServiceContext, partner: Partner, case_no: str) -> dict[str, Any]:
-    record = await _record(ctx, partner, (case_no or "").strip())
+    record = await _record(ctx, partner, case_number(case_no))
     doc = await ctx.db["cases"].find_one({"_id": record["serial"]}) if record else None
     if doc is None or (doc.get("docking") or {}).get("partner_id") != partner.id:
         raise NotFound("delegation_not_found")
@@ -594,8 +647,7 @@ async def withdraw(ctx: ServiceContext, partner: Partner, case_no: str, body: An
     if doc["status"] == workflow.WITHDRAWN:
         return partner_view(doc)  # asked again: the same answer
     now = ctx.clock()
-    told = respondent_notice(doc, "withdraw", now, [("serial", doc["_id"]), ("status", msg("notice.value.withdrawn"))])
-    notices = [told] if told else []
+    notices = party_notices(doc, "withdraw", now, [("serial", doc["_id"]), ("status", msg("notice.value.withdrawn"))])
     note = msg("event.note.partner_withdrew", partner=partner.name, reason=(reason or "").strip() or "—").text()
     updated = await moves.apply_move(ctx, doc["_id"], "withdraw", ("partner", partner.id), CHANNEL,
                                      when={"docking.partner_id": partner.id}, notify=notices or None,

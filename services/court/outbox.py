@@ -8,7 +8,9 @@ agreement as a .docx, the materials returned, the application document), sign it
 - a 2xx acknowledges it: recorded `sent`, never sent again;
 - no answer, a 5xx, 408 or 429: the partner is down: this event waits with the sender's back-off, and the partner's
   other events wait `down_pause_seconds` before anyone tries again (no hammering a system that is down);
-- another 4xx: the partner refused what we sent: recorded `failed` with its words, for the case page.
+- another 4xx: the partner refused what we sent (a key being rotated, a clock out of step, a path it moved): the
+  event waits with the sender's back-off, its words on the case page, and goes out once the cause is mended; a
+  refusal is not a delivery, so it is never dropped.
 A partner's event is never given up for age: it waits (the case page says 待推送) until the partner takes it.
 """
 
@@ -72,7 +74,7 @@ class PartnerOutbox:
             self._down_until.pop(partner.id, None)
             return Outcome(SENT, CHANNEL, msgid=notification.get("id"))
         self.stats["refused"] += 1
-        return Outcome(FAILED, CHANNEL, error=text("docking.outbox.refused", partner=partner.name,
+        return Outcome(PENDING, CHANNEL, error=text("docking.outbox.refused", partner=partner.name,
                                                    problem=answer.problem()))  # fmt: skip
 
     async def body(self, case_id: str, notification: Mapping[str, Any]) -> dict[str, Any]:

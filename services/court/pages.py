@@ -53,7 +53,7 @@ async def staff_panel(ctx: ServiceContext, member: StaffMember, serial: str) -> 
             docking.get("paused_since")),
         "report_due": ends.report_due(doc), "can_file": doc["status"] == workflow.SETTLED and not docking.get(
             "filed_at"), "filed_at": shanghai_iso(docking.get("filed_at")),
-        "contact": docking.get("contact") or {}, "events": partner_events_view(doc),
+        "contact": delegations.contact_view(ctx, docking), "events": partner_events_view(doc),
         "waiting": sum(1 for e in partner_events_view(doc) if e["state"] in ("waiting", "sending")),
     }  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.core.context import ServiceContext
@@ -35,3 +36,24 @@ def view(partner: Partner) -> dict[str, Any]:
     return {"id": partner.id, "kind": partner.kind, "name": partner.name, "court_code": partner.court_code,
             "answer_working_days": partner.answer_working_days, "mediation_days": partner.mediation_days,
             "extension_cap_days": partner.extension_cap_days}  # fmt: skip
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def partner_time(value: Any, now: datetime) -> datetime:
+    """A time a partner sends (ISO 8601 with its offset), from 2000 to a year after `now` (a sanity range: clocks
+    and dates written ahead stay welcome); ValueError otherwise.
+
+    A time at the calendar's edge (year 1 at +14:00) parses but cannot be converted or stored (OverflowError):
+    it is refused here with the rest, so that it never reaches the database."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+        if moment.tzinfo is None:
+            raise ValueError("no offset")
+        in_utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(str(exc)) from exc
+    if not EARLIEST <= in_utc <= now + timedelta(days=366):
+        raise ValueError("out of range")
+    return moment

@@ -26,6 +26,7 @@ from services.cases import workflow
 from services.cases.queue import mediators_of
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed, field_error
+from services.court.partners import partner_time
 from services.directory import centres
 from services.directory.regions import regions
 from settings import Partner
@@ -179,7 +180,7 @@ async def decide(ctx: ServiceContext, partner: Partner, entry_id: str, body: Any
     decision = body.get("decision")
     if decision not in DECISIONS:
         errors.append(field_error("decision", "not_allowed", "error.not_allowed.roster_decision"))
-    decided_at = _time(body.get("decided_at"), "decided_at", errors)
+    decided_at = _time(body.get("decided_at"), "decided_at", errors, ctx.clock())
     reason = body.get("reason") or ""
     if not isinstance(reason, str) or len(reason) > MAX_REASON:
         errors.append(field_error("reason", "invalid", "error.invalid.docking_reason", limit=MAX_REASON))
@@ -204,13 +205,11 @@ async def decide(ctx: ServiceContext, partner: Partner, entry_id: str, body: Any
     return view(updated)
 
 
-def _time(value: Any, name: str, errors: list[FieldError]) -> str:
+def _time(value: Any, name: str, errors: list[FieldError], now: datetime) -> str:
     if value in (None, ""):
         return ""
     try:
-        moment = datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
-            raise ValueError
+        moment = partner_time(value, now)
     except ValueError:
         errors.append(field_error(name, "invalid", "error.invalid.docking_time"))
         return ""

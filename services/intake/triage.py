@@ -211,7 +211,9 @@ def default_tree() -> Tree:
 
 
 async def tree_for(ctx: ServiceContext, centre_id: str = "") -> Tree:
-    """The centre's own tree, else the default one."""
+    """The centre's own tree, else the default one; a centre not in the directory is not found (404)."""
+    if centre_id and centre_id not in await centres.directory(ctx):
+        raise NotFound("unknown_centre", centre=centre_id[:40])
     doc = await ctx.db[TREES].find_one({"_id": centre_id or ctx.settings.default_centre})
     if doc is None:
         return default_tree()

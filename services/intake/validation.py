@@ -53,6 +53,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
+MAX_REGION_CODE = 20  # characters of an address's region code as a draft keeps it (a real one has 6 or 9)
 _PICKED = ("choice", "bool", "nationality", "address")  # fields chosen from a list: "请选择" rather than "请填写"
 ONE_LINE = 200  # text fields this short are one line (names, addresses, titles); longer ones are free text
 
@@ -361,6 +362,9 @@ class _Checker:
                 return {}
         if detail is not None and len(detail) > spec.max_len:
             self.error(f"{path}.detail", "too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
+        if code is not None and len(code) > MAX_REGION_CODE:  # a draft keeps what is typed, within reason
+            self.error(f"{path}.region_code", "too_long", "error.too_long.chars", label=spec.label,
+                       limit=MAX_REGION_CODE)
         if not self.full:
             return {k: v for k, v in (("region_code", code), ("detail", detail)) if v is not None}
         if code is None:

@@ -157,7 +157,7 @@ async def list_entries(ctx: ServiceContext, kind: str = "", cause: str = "") -> 
     docs = await ctx.db[LIBRARY].find(query, {"text": 0}).to_list(None)
     entries = [_entry(d | {"text": ""}) for d in docs]
     if cause:
-        if not CAUSE_PATTERN.match(cause):
+        if not CAUSE_PATTERN.fullmatch(cause):
             raise ValidationFailed([field_error("cause", "invalid", "error.invalid.library_cause")])
         entries = [e for e in entries if cause_matches(e.causes, cause)]
     entries.sort(key=lambda e: (KINDS.index(e.kind) if e.kind in KINDS else 9, e.date), reverse=False)
@@ -193,7 +193,7 @@ def check_entry(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
         return value
 
     entry_id = str(values.get("id") or "").strip()
-    if new and not ID_PATTERN.match(entry_id):
+    if new and not ID_PATTERN.fullmatch(entry_id):
         errors.append(field_error("id", "invalid", "error.invalid.library_id"))
     out["_id"] = entry_id
     kind = str(values.get("kind") or "")
@@ -217,7 +217,7 @@ def check_entry(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
     causes = values.get("causes") or []
     if isinstance(causes, str):
         causes = [c for c in re.split(r"[\s,，、;；]+", causes) if c]
-    bad = [str(c)[:10] for c in causes if not CAUSE_PATTERN.match(str(c))]
+    bad = [str(c)[:10] for c in causes if not CAUSE_PATTERN.fullmatch(str(c))]
     if bad or len(causes) > MAX_CAUSES:
         errors.append(field_error("causes", "invalid", "error.invalid.library_causes", given="、".join(bad[:3])))
     out["causes"] = sorted({str(c) for c in causes})

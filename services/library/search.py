@@ -228,15 +228,23 @@ def _snippet(text: str, query: Query) -> str:
     return ("…" if start else "") + piece + ("…" if start + SNIPPET < len(flat) else "")
 
 
-async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", limit: int = 10) -> dict[str, Any]:
+def parse_limit(limit: int | str) -> int:
+    """How many results a search returns, as typed in a query (or a number): 1 to MAX_RESULTS, else 422."""
+    if not re.fullmatch(r"\d{1,3}", str(limit)) or not 1 <= int(limit) <= MAX_RESULTS:
+        raise ValidationFailed([field_error("limit", "invalid", "error.invalid.library_limit", high=MAX_RESULTS)])
+    return int(limit)
+
+
+async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", limit: int | str = 10) -> dict[str, Any]:
     """`GET /api/library?q=加班费`: the entries that best match, each with its best article or paragraph."""
     query = parse_query(q)
+    limit = parse_limit(limit)
     if kind and kind not in library.KINDS:
         raise ValidationFailed([field_error("kind", "not_allowed", "error.not_allowed.library_kind")])
-    if cause and not library.CAUSE_PATTERN.match(cause):
+    if cause and not library.CAUSE_PATTERN.fullmatch(cause):
         raise ValidationFailed([field_error("cause", "invalid", "error.invalid.library_cause")])
     idx = await index(ctx)
-    hits = rank(idx, query, kind=kind, cause=cause, limit=max(1, min(limit, MAX_RESULTS)))
+    hits = rank(idx, query, kind=kind, cause=cause, limit=limit)
     items = []
     for score, position in hits:
         entry = idx.entries[position]

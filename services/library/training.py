@@ -76,7 +76,7 @@ def _check(title: str, description: str, url: str, filename: str, data: bytes | 
                                   limit=MAX_DESCRIPTION))  # fmt: skip
     if bool(url) == bool(data):
         errors.append(field_error("url", "required", "error.required.training_source"))
-    if url and (len(url) > MAX_URL or not re.match(r"^https?://[^\s]+$", url)):
+    if url and (len(url) > MAX_URL or not re.fullmatch(r"https?://[^\s]+", url)):
         errors.append(field_error("url", "invalid", "error.invalid.training_url"))
     if data is not None:
         extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""

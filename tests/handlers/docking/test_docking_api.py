@@ -51,6 +51,12 @@ async def test_delegations_in_signed_with_their_natural_key(app, http_server, co
     assert status == 422 and {e["field"] for e in refused["errors"]} == {"region_code",
                                                                          "parties[1].legal_representative_name"}
     assert await case_count(app) == 1
+    # The longest number a delegation may carry (100 characters, percent-encoded in the path) is found by GET.
+    longest = delegation_body(case_no="沪" * 100)
+    status, _ = await court.delegate(longest)
+    assert status == 201
+    status, state = await court.state_of(longest["partner_case_no"])
+    assert status == 200 and state["status"] == "delegated"
 
 
 @pytest.mark.gen_test(timeout=60)

@@ -242,9 +242,9 @@ async def test_database_commands_per_request(api, wechat, app, db_commands):
     created = await submit(api, token, worker(), "key-counted-01")
     assert created.code == 201
     # Issue 2's three (the day's sequence, the idempotency record, the case), the statistics counters (issue 15:
-    # one command with each write of a case), the collective-dispute check (one update of the employer's
-    # tally, which returns it), and one count of the nationalities chosen (the order lists offer them in, issue 13);
-    # the centres come from the process's snapshot of the directory.
+    # one command with each write of a case), the collective-dispute check (one update of the employer's tally, which
+    # returns it), and one count of the nationalities chosen (the order lists offer them in, issue 13); the centres
+    # come from the process's snapshot of the directory.
     assert db_commands.count - before <= 6
     before = db_commands.count
     assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
