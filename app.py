@@ -18,6 +18,7 @@ import tornado.web
 
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
+from handlers.public.static import StaticFiles
 from handlers.routes import ROUTES
 from handlers.uploads import clean_upload_folder
 from platforms.card import CardPlatformClient
@@ -178,6 +179,10 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Lax"},
         jinja_env=make_jinja_env(str(ROOT / "templates")),
         static_path=str(ROOT / "static"),
+        static_handler_class=StaticFiles,  # versioned addresses cached for a year
+        # gzip for pages, CSS, JS and JSON (a phone on a slow line; traps.md). The XSRF token in every form is
+        # masked afresh on each request (Tornado's version 2 tokens), so compression leaks nothing of it (BREACH).
+        compress_response=True,
         login_url="/h5/oauth/start",
         **app_settings,
     )
@@ -253,9 +258,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
 
 
 async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
+    standin = None
     if with_standins:
-        settings = start_standins(settings, port)
+        settings, standin = start_standins(settings, port)
     app = make_app(settings)
+    if standin is not None and isinstance(app.settings["services"].sms, RecordingSms):
+        standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
     await start(app)
     warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
@@ -267,9 +275,11 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
         log.warning(
             "WeChat stand-in on %s: open http://127.0.0.1:%d/h5/apply and choose 微信授权登录（本地替身） on the "
             "sign-in page (a browser whose User-Agent contains MicroMessenger goes straight to it) to 'authorise' "
-            "as a test user; back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator)",
+            "as a test user; back office at /office/ (BOOTSTRAP_ADMIN=login:password creates an administrator); "
+            "wx.login codes, the messages WeChat received and the SMS codes: %sstandin/",
             settings.wechat_api_base,
             port,
+            settings.wechat_api_base,
         )
         log.warning(
             "card platform stand-in on %s: open http://127.0.0.1:%d/portal/login, open the QR code's address "
@@ -307,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start_standins(settings: Settings, port: int) -> Settings:
+def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStandIn]:
     """Start the WeChat and card platform stand-ins on free local ports and point the settings at them."""
     if settings.public_base_url == DEFAULT_PUBLIC_BASE_URL:  # the demo on another port: links must follow it
         settings = dataclasses.replace(settings, public_base_url=f"http://127.0.0.1:{port}")
@@ -325,13 +335,14 @@ def start_standins(settings: Settings, port: int) -> Settings:
         partners.append(dataclasses.replace(partner, callback_base=court.callback_base))
         log.warning("court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",
                     partner.id, partner.name, court.base_url)  # fmt: skip
-    return dataclasses.replace(
+    settings = dataclasses.replace(
         settings,
         wechat_api_base=base,
         wechat_oauth_base=standin.oauth_base_url,
         card_platform=dataclasses.replace(card, base_url=card_base),
         docking=dataclasses.replace(settings.docking, partners=tuple(partners)),
     )
+    return settings, standin
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ async def bench(cases: int) -> None:
         await measured("baseline: find_one", ctx.db["cases"].find_one({"_id": serial}))
         await measured("answer", respondent.answer(ctx, person, serial, {"decision": "agree"}, "h5"))
         rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
-        await handling.decide(ctx, mediator, serial, "draft_agreement", {}, rows)
+        await handling.decide(ctx, mediator, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
         signers = [signing.Signer("", applicant, "mp"), signing.Signer("", person, "h5"),
                    signing.Signer("mediator", mediator.login, "office", mediator)]  # fmt: skip
         for name, signer in zip(("sign 1st", "sign 2nd", "sign last (settles)"), signers, strict=True):

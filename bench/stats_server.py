@@ -120,7 +120,8 @@ async def seed(ctx, blobs, cases: int, seed_value: int = 15) -> dict[str, float]
         if end < 0.6:
             terms = [{"text": "支付", "amount": rng.choice(["0", "3000.00", "8000.00", "12000.00"]),
                       "due_date": due_in(ctx, 10), "method": "转账", "category": "wages"}]  # fmt: skip
-            drafted = await handling.decide(ctx, ROOT_ADMIN, serial, "draft_agreement", {"copies": "3"}, terms)
+            drafted = await handling.decide(ctx, ROOT_ADMIN, serial, "draft_agreement",
+                                            {"copies": "3", "without_session": "电话调解"}, terms)
             # The three drawn signatures (PNG work this bench does not measure) end in this one write, as the last
             # signature's settle move writes it (services/cases/signing.py): the counters see the same event.
             agreement = {k: drafted["agreement"][k] for k in ("version", "terms", "waivers", "copies")}

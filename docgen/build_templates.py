@@ -126,6 +126,21 @@ def _styles(doc: DocxDocument) -> None:
     tbf.line_spacing = 1.0  # single: the QR image must not be clipped
     tbf.space_before = tbf.space_after = Pt(2)
 
+    # The closing block (此致, the addressee, signatures, the verification block) stays on one page with the last
+    # line of the text before it: no page holds only 此致, only a signature block, or half a verification block.
+    closing = add("Closing", BODY_FONT, Pt(16))
+    closing.paragraph_format.keep_with_next = True
+    closing.paragraph_format.keep_together = True
+    closing_body = add("ClosingBody", BODY_FONT, Pt(16))
+    closing_body.paragraph_format.first_line_indent = Pt(32)
+    closing_body.paragraph_format.keep_with_next = True
+    closing_table = add("ClosingTableText", BODY_FONT, Pt(14))
+    ctf = closing_table.paragraph_format
+    ctf.line_spacing = 1.0
+    ctf.space_before = ctf.space_after = Pt(2)
+    ctf.keep_with_next = True
+    ctf.keep_together = True
+
     small = add("SmallNote", BODY_FONT, Pt(10.5))
     sf = small.paragraph_format
     sf.line_spacing = 1.0
@@ -211,22 +226,39 @@ def numbered(doc: DocxDocument, text: str, num_id: int) -> None:
     ))
 
 
-def _table(doc: DocxDocument, widths_mm: Iterable[float], rows: int, borders: bool = True):
+def _table(doc: DocxDocument, widths_mm: Iterable[float], rows: int, borders: bool = True, closing: bool = False):
+    """A table with its column widths where every renderer reads them: the grid (w:tblGrid, what LibreOffice and
+    WPS lay out by), each cell (w:tcW, Word) and the table's width, in a fixed layout. `closing`: part of the
+    closing block (rows never split, kept with what follows)."""
     widths = [Mm(w) for w in widths_mm]
     table = doc.add_table(rows=rows, cols=len(widths))
     if borders:
         table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(width.twips))
+    tbl_pr = table._tbl.tblPr
+    for old in tbl_pr.findall(qn("w:tblW")):
+        tbl_pr.remove(old)
+    tbl_pr.append(parse_xml(f'<w:tblW {nsdecls("w")} w:w="{sum(w.twips for w in widths)}" w:type="dxa"/>'))
+    tbl_pr.append(parse_xml(f'<w:tblLayout {nsdecls("w")} w:type="fixed"/>'))
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
+        if closing:
+            row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
     return table
+
+
+def _in_closing_table(cell) -> bool:
+    """Whether the cell's row is one of the closing block's (rows that never split)."""
+    return cell._tc.getparent().find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None
 
 
 def _cell(cell, text: str, align: WD_ALIGN_PARAGRAPH | None = None) -> None:
     p = cell.paragraphs[0]
-    p.style = "TableText"
+    p.style = "ClosingTableText" if _in_closing_table(cell) else "TableText"
     p.text = text
     if align is not None:
         p.alignment = align
@@ -298,28 +330,41 @@ def evidence_and_witnesses(doc: DocxDocument) -> None:
     tag(doc, "endif")
 
 
+def closing_line(doc: DocxDocument, text: str = "", align: WD_ALIGN_PARAGRAPH | None = None) -> Paragraph:
+    """A line of the closing block (kept with the next line and the text before it; see `_styles`)."""
+    p = doc.add_paragraph(text, style="Closing")
+    if align is not None:
+        p.alignment = align
+    return p
+
+
+def closing_table(doc: DocxDocument, widths_mm: Iterable[float], rows: int):
+    """A borderless table of the closing block (signatures, a seal, the date)."""
+    closing_line(doc)
+    return _table(doc, widths_mm, rows, borders=False, closing=True)
+
+
 def signature(doc: DocxDocument, who: str, date: str) -> None:
-    doc.add_paragraph("", style="Normal")
-    p = right(doc, who + "（签名或盖章）：" + "\u3000" * 6)
+    closing_line(doc)
+    p = closing_line(doc, who + "（签名或盖章）：" + "\u3000" * 6, WD_ALIGN_PARAGRAPH.RIGHT)
     p.paragraph_format.space_before = Pt(12)
-    right(doc, date)
+    closing_line(doc, date, WD_ALIGN_PARAGRAPH.RIGHT)
 
 
 def addressee(doc: DocxDocument, to: str) -> None:
-    body(doc, "此致")
-    doc.add_paragraph(to, style="Normal")
+    doc.add_paragraph("此致", style="ClosingBody")
+    closing_line(doc, to)
 
 
 def verification(doc: DocxDocument) -> None:
-    """QR code linking to the public check page, with the document id."""
-    doc.add_paragraph("", style="Normal")
-    table = _table(doc, (34, 122), 1, borders=False)
+    """QR code linking to the public check page, with the document id: one block, never split."""
+    table = closing_table(doc, (34, 122), 1)
     _cell(table.rows[0].cells[0], "{{ qr }}", WD_ALIGN_PARAGRAPH.CENTER)
     cell = table.rows[0].cells[1]
     _cell(cell, "文书编号：{{ document_id }}")
     for text in ("案件编号：{{ serial }}", "生成日期：{{ issued_date }}",
                  "扫描二维码或访问下列地址核验本文书真伪：", "{{ verify_url }}"):
-        cell.add_paragraph(text, style="TableText")
+        cell.add_paragraph(text, style="ClosingTableText")
 
 
 def worker_table(doc: DocxDocument) -> None:
@@ -350,8 +395,7 @@ def employer_table(doc: DocxDocument) -> None:
 
 def signatures_table(doc: DocxDocument) -> None:
     """Each signature drawn on a phone, the time it was given, the mediator's, and the centre's seal."""
-    doc.add_paragraph("", style="Normal")
-    table = _table(doc, (78, 78), 4, borders=False)
+    table = closing_table(doc, (78, 78), 4)
     for row, (left, right_text) in zip(table.rows, (
         ("{{ applicant.role }}（签名或盖章）：{{ sig_applicant }}",
          "{{ respondent.role }}（签名或盖章）：{{ sig_respondent }}"),
@@ -491,12 +535,11 @@ def judicial_confirmation() -> DocxDocument:
     body(doc, "申请人出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如果因为该协议内容而给他人"
               "造成损害的，愿意承担相应的民事责任和其他法律责任。")
     addressee(doc, "{{ centre.basic_court or \"________人民法院\" }}")  # 民事诉讼法 art. 205: where the centre sits
-    doc.add_paragraph("", style="Normal")
-    table = _table(doc, (78, 78), 2, borders=False)
+    table = closing_table(doc, (78, 78), 2)
     _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
     _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
     _cell(table.rows[1].cells[1], "{{ issued_date }}")
-    body(doc, "附：调解协议书一份", indent=False)
+    closing_line(doc, "附：调解协议书一份")
     verification(doc)
     return doc
 
@@ -522,9 +565,8 @@ def termination_notice() -> DocxDocument:
     tag(doc, "if arbitration_commission")
     body(doc, "受理仲裁申请的机构：{{ arbitration_commission }}。")
     tag(doc, "endif")
-    body(doc, "特此通知。")
-    doc.add_paragraph("", style="Normal")
-    table = _table(doc, (78, 78), 2, borders=False)
+    doc.add_paragraph("特此通知。", style="ClosingBody")
+    table = closing_table(doc, (78, 78), 2)
     _cell(table.rows[0].cells[1], "{{ centre.name }}（盖章）{{ seal }}")
     _cell(table.rows[1].cells[1], "{{ outcome.date or issued_date }}")
     verification(doc)
@@ -555,7 +597,7 @@ def payment_order() -> DocxDocument:
     body(doc, "申请人与被申请人之间没有其他债务纠纷，支付令能够送达被申请人。")
     addressee(doc, "{{ debtor_court or centre.basic_court or \"________人民法院\" }}")
     signature(doc, "申请人", "{{ issued_date }}")
-    body(doc, "附：调解协议书一份", indent=False)
+    closing_line(doc, "附：调解协议书一份")
     verification(doc)
     return doc
 
@@ -578,12 +620,11 @@ def arbitral_review() -> DocxDocument:
     agreed_terms(doc)
     body(doc, "依照《劳动人事争议仲裁办案规则》第七十四条，双方自调解协议生效之日起十五日内共同提出本申请。")
     addressee(doc, "{{ arbitration_commission or \"________劳动人事争议仲裁委员会\" }}")
-    doc.add_paragraph("", style="Normal")
-    table = _table(doc, (78, 78), 2, borders=False)
+    table = closing_table(doc, (78, 78), 2)
     _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
     _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
     _cell(table.rows[1].cells[1], "{{ issued_date }}")
-    body(doc, "附：调解协议书一份", indent=False)
+    closing_line(doc, "附：调解协议书一份")
     verification(doc)
     return doc
 
@@ -599,13 +640,58 @@ BUILDERS = {
 }
 
 
+CLOSING_STYLES = ("Closing", "ClosingBody", "ClosingTableText")
+
+
+def lead_into_closing(doc: DocxDocument) -> None:
+    """The last text before the closing block keeps with it, so the block never stands alone on a page. Tag
+    paragraphs ({%p ... %}) vanish when rendered: the text before them leads in (each branch's, the `else`
+    one included); a table leads in whole (a list longer than a page still breaks: no renderer can keep it)."""
+    def style(p) -> str:
+        found = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        return found.get(qn("w:val")) if found is not None else ""
+
+    def keep(p) -> None:
+        ppr = p.get_or_add_pPr()
+        if ppr.find(qn("w:keepNext")) is None:
+            ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, parse_xml(f'<w:keepNext {nsdecls("w")}/>'))
+
+    def text(element) -> str:
+        return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+    def lead(element) -> None:
+        if element.tag == qn("w:p"):
+            keep(element)
+            return
+        for p in element.iter(qn("w:p")):  # every row: LibreOffice keeps a table with what follows only then
+            keep(p)
+
+    blocks = [e for e in doc.element.body if e.tag in (qn("w:p"), qn("w:tbl"))]
+    first = next(i for i, e in enumerate(blocks) if (e.tag == qn("w:p") and style(e) in CLOSING_STYLES)
+                 or (e.tag == qn("w:tbl") and e.find(f".//{qn('w:cantSplit')}") is not None))
+    for element in blocks[first:]:  # directly too: LibreOffice keeps a table with what follows only then
+        for p in [element] if element.tag == qn("w:p") else element.iter(qn("w:p")):
+            keep(p)
+    i = first - 1
+    while i >= 0 and text(blocks[i]).strip() in ("{%p endif %}", "{%p endfor %}"):
+        i -= 1  # tags vanish: what is before them leads in
+    while i >= 0:
+        lead(blocks[i])
+        if i >= 1 and text(blocks[i - 1]).strip() == "{%p else %}":
+            i -= 2  # the other branch leads in too
+        else:
+            break
+
+
 def build(out_dir: Path = OUT_DIR) -> list[Path]:
     """Write the default templates into `out_dir`; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for kind, builder in BUILDERS.items():
         path = out_dir / f"{kind}.docx"
-        builder().save(path)
+        doc = builder()
+        lead_into_closing(doc)
+        doc.save(path)
         paths.append(path)
     return paths
 

@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
-from i18n import DEFAULT_LOCALE, text
+from i18n import DEFAULT_LOCALE, best_locale, text
 from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
@@ -157,6 +157,14 @@ class ServiceHandler(tornado.web.RequestHandler):
         if status == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
 
+    async def head(self, *args: Any, **kwargs: Any) -> None:
+        """HEAD is GET without the body (RFC 9110 §9.3.2): the same answer, whose body Tornado leaves out."""
+        if type(self).get is tornado.web.RequestHandler.get:
+            raise tornado.web.HTTPError(405)
+        result = self.get(*args, **kwargs)
+        if result is not None:
+            await result
+
     _held: Any = None  # the answer, waiting for the disk (finish)
 
     def prepare(self) -> Any:
@@ -234,6 +242,20 @@ class ApiHandler(ServiceHandler):
         super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
+
+    @property
+    def language(self) -> str:
+        """The caller's language among those offered (`Accept-Language`); words not yet translated stay Chinese."""
+        return best_locale(self.request.headers.get("Accept-Language", ""))
+
+    def get_query_argument(self, name: str, default: Any = tornado.web._ARG_DEFAULT, strip: bool = True) -> Any:
+        """An API query parameter names a code (a region, a centre, a serial): a character nobody sees is refused
+        (400) rather than removed, so a value the OpenAPI document forbids is never quietly read as another."""
+        for raw in self.request.query_arguments.get(name, []):
+            # decode_argument: a 400 for bytes that are not UTF-8, else the text without unseen characters
+            if self.decode_argument(raw, name) != raw.decode("utf-8"):
+                raise ServiceError(400, "unseen_characters", field=name, field_name=name)
+        return super().get_query_argument(name, default, strip)
 
     def json_body(self) -> Any:
         if len(self.request.body) > MAX_JSON_BYTES:

@@ -50,7 +50,7 @@ async def send_document(
 ) -> None:
     """The .docx as issued, or a PDF copy where LibreOffice is installed (503 otherwise)."""
     if fmt == "pdf":
-        file = await documents.as_pdf(pdf, file)
+        file = await documents.as_pdf(handler.ctx, handler.services.blobs, pdf, file)  # type: ignore[attr-defined]
     handler.set_header("Content-Type", file.content_type)
     handler.set_header("Content-Disposition", content_disposition(file.filename))
     handler.set_header("X-Content-Type-Options", "nosniff")

@@ -10,6 +10,7 @@ import jinja2
 import tornado.web
 
 from handlers.base import Problem, ServiceHandler, problem_of
+from i18n import text
 from services.accounts import web_sessions
 from services.core.errors import ServiceError
 
@@ -126,9 +127,14 @@ class PageHandler(ServiceHandler):
             "xsrf_token": self.xsrf_token.decode(),
             "static_url": self.static_url,
             "signed_in": bool(self.current_user),
+            "t": self.words,  # the catalogue in this page's language: {{ t("page.apply.back") }}
             # The WeChat stand-in (development): desktop browsers may "authorise" through it too.
             "local_wechat": self.ctx.settings.wechat_oauth_base.startswith("http://127.0.0.1"),
         }
+
+    def words(self, key: str, **params: Any) -> str:
+        """Words of the catalogue in this page's language (what templates call `t`)."""
+        return text(key, self.language, **params)
 
     def render_page(self, template: str, status: int = 200, **values: Any) -> None:
         env: jinja2.Environment = self.application.settings["jinja_env"]

@@ -25,6 +25,9 @@ def too_large(limit: int) -> ServiceError:
     return ServiceError(413, "file_too_large", words, "file")
 
 
+MAX_NAME_HEADER = 255  # characters of the X-File-Name header (percent-encoded)
+
+
 def malformed(what: str, **params: Any) -> ServiceError:
     """400 `upload_malformed`, in the words of `error.upload_malformed.<what>`."""
     return ServiceError(400, "upload_malformed", msg(f"error.upload_malformed.{what}", **params), "file")
@@ -220,7 +223,10 @@ class StreamedUploadMixin(tornado.web.RequestHandler):
         if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
             raise malformed("no_boundary")
         self.request.connection.set_max_body_size(limit + HARD_BODY_SLACK)
-        name = urllib.parse.unquote(self.request.headers.get("X-File-Name", ""), errors="replace")
+        header = self.request.headers.get("X-File-Name", "")
+        if len(header) > MAX_NAME_HEADER:  # the length the OpenAPI document states: no name longer is cut silently
+            raise malformed("name_too_long", limit=MAX_NAME_HEADER)
+        name = urllib.parse.unquote(header, errors="replace")
         self._upload = _Upload(self.ctx.settings.upload_tmp_dir or None, boundary, max_file_bytes, name)  # type: ignore[attr-defined]
 
     def data_received(self, chunk: bytes) -> None:

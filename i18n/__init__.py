@@ -49,6 +49,30 @@ def text(key: str, locale: str = DEFAULT_LOCALE, **params: Any) -> str:
     return catalogue().text(key, locale, params)
 
 
+def best_locale(accept_language: str) -> str:
+    """The language of LOCALES an `Accept-Language` header prefers most (RFC 9110 §12.5.4), else Chinese:
+    `en-US,en;q=0.8` is en, `zh-TW` is zh_CN (the one Chinese we write), `*` or nothing is Chinese."""
+    ranked = []
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        language = tag.strip().lower().split("-")[0].split("_")[0]
+        if quality > 0 and language:
+            ranked.append((-quality, position, language))
+    for _, _, language in sorted(ranked):
+        found = next((locale for locale in LOCALES if locale.lower().split("_")[0] == language), None)
+        if found:
+            return found
+    return DEFAULT_LOCALE
+
+
 def words(value: Msg | str, locale: str = DEFAULT_LOCALE) -> str:
     return value.text(locale) if isinstance(value, Msg) else value
 
@@ -135,8 +159,13 @@ class Words:
 
 @lru_cache(maxsize=1024)
 def country_name(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
+    """The standard short name: the catalogue's `label.country.<code>` where pycountry's translation is not it
+    (大韩民国 is 韩国, 柬埔塞 is a typo of 柬埔寨), else pycountry's own translation."""
     if not code:
         return ""
+    key = f"label.country.{code.upper()}"
+    if catalogue().has(key, locale) or (locale == DEFAULT_LOCALE and catalogue().has(key)):
+        return text(key, locale)
     country = pycountry.countries.get(alpha_3=code.upper())
     if country is None:
         return code

@@ -12,6 +12,9 @@ import weakref
 from pathlib import Path
 
 CONVERSION_TIMEOUT_SECONDS = 60
+# The templates' official font names mapped to Debian's Song/FangSong/Hei fonts (traps.md); a deployment's own
+# FONTCONFIG_FILE, if it sets one, is used instead.
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
 # LibreOffice runs below the server's priority, as document renders do (services/documents.py).
 _BELOW_THE_EVENT_LOOP = ("nice", "-n", "10") if shutil.which("nice") else ()
 
@@ -54,6 +57,7 @@ class PdfConverter:
                     "--convert-to", "pdf", "--outdir", folder, str(source),
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
                     start_new_session=True,  # its own process group: soffice.bin goes with it when killed
+                    env={"FONTCONFIG_FILE": str(FONTS_CONF)} | dict(os.environ),
                 )  # fmt: skip
                 self._running = process
                 try:

@@ -29,6 +29,9 @@ fi
 if [ "${1:-}" = "--browser" ]; then
   # Playwright drives Debian's chromium; it must never download a browser of its own (traps.md).
   command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-noto-cjk
+  # Song and FangSong fonts for PDF copies (platforms/fonts.conf maps the templates' official font names to them).
+  [ -f /usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/FandolFang-Regular.otf ] \
+    || apt_install --no-install-recommends fonts-noto-cjk texlive-lang-chinese
   # LibreOffice makes the PDF copies of documents. Only where none is installed: the no-GUI
   # package conflicts with a desktop LibreOffice, which apt would remove.
   command -v soffice >/dev/null 2>&1 || apt_install --no-install-recommends libreoffice-writer-nogui

@@ -5,6 +5,11 @@ It can be told to be down (HTTP 503, as a failing gateway answers) or busy (errc
 "system busy"). Covered: jscode2session, stable_token (tokens can be expired or invalidated by a
 test), menu/create, user/info, custom, template and subscribe messages, and web OAuth (an authorisation page
 a person can use in a desktop browser, and the code exchange).
+
+For people trying the service (the README's demo): `/standin/` is a small page listing every message the
+stand-in received and the SMS stand-in's codes and messages, with a button that hands out a `wx.login`
+code; `POST /standin/login-code` (`openid=...`) answers that code as JSON, and `GET /standin/messages`
+the messages as JSON, so the mini-program API can be tried with curl.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import tornado.gen
 import tornado.httpserver
 import tornado.web
 
+from services.core.phones import mask_phone
 from standins.server import StandInServer
+from standins.sms import RecordingSms
 
 TOKEN_TTL = 7200
 OAUTH_CODE_TTL = 300  # WeChat: a code not used within 5 minutes expires
@@ -74,6 +81,7 @@ class WeChatState:
     send_errors: dict[str, int] = field(default_factory=dict)  # openid -> errcode to answer (43004, 45047...)
     token_delay: float = 0.0  # seconds stable_token takes (to make concurrent fetches overlap)
     reject_all_tokens: bool = False  # every token-checked call answers 40001 (a refresh cannot help)
+    sms: RecordingSms | None = None  # the SMS stand-in of the server beside it (the demo), shown on /standin/
 
     def issue_code(self, openid: str, unionid: str | None = None) -> str:
         """What wx.login would hand the mini-program: a one-time code for this user."""
@@ -459,6 +467,97 @@ class OAuthAccessTokenHandler(_StandInHandler):
         self.reply(**result)
 
 
+def _message_line(message: dict[str, Any]) -> dict[str, Any]:
+    """A message WeChat accepted, as a person reads it: kind, to whom, its template and filled values, its link."""
+    data = message.get("data") if isinstance(message.get("data"), dict) else {}
+    values = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in data.items()}
+    if message.get("kind") == "custom":
+        values = {"text": ((message.get("text") or {}).get("content", ""))}
+    link = message.get("url") or message.get("page") or (message.get("miniprogram") or {}).get("pagepath", "")
+    return {"kind": message.get("kind", ""), "msgid": message.get("msgid"), "touser": message.get("touser", ""),
+            "template_id": message.get("template_id", ""), "values": values, "link": link}  # fmt: skip
+
+
+def _sms_lines(sms: RecordingSms | None) -> list[dict[str, Any]]:
+    out = []
+    for sent in (sms.sent if sms is not None else []):
+        out.append({"mobile": mask_phone(sent.mobile), "at": sent.at.isoformat(timespec="seconds"),
+                    "code": sent.code, "purpose": sent.purpose, "notice": sent.notice,
+                    "template_id": sent.template_id, "values": dict(sent.params)})  # fmt: skip
+    return out
+
+
+class LoginCodeHandler(_StandInHandler):
+    """What `wx.login` hands a mini-program, for a developer without one: `{"code", "openid"}` (one use, 5 min)."""
+
+    def prepare(self) -> None:  # not recorded as a WeChat call, and answers even when WeChat is "down"
+        pass
+
+    def post(self) -> None:
+        openid = (self.get_argument("openid", "") or DEFAULT_OPENID).strip()[:64]
+        self.reply(code=self.state.issue_code(openid), openid=openid)
+
+    get = post
+
+
+class MessagesHandler(_StandInHandler):
+    """`GET /standin/messages`: what WeChat accepted (template, subscribe, custom) and what the SMS stand-in sent."""
+
+    def prepare(self) -> None:
+        pass
+
+    def get(self) -> None:
+        self.reply(wechat=[_message_line(m) for m in self.state.sent], sms=_sms_lines(self.state.sms))
+
+
+PEOPLE_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>微信与短信替身（本地）</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}}
+table{{border-collapse:collapse;width:100%;font-size:14px}}td,th{{border-bottom:1px solid #ddd;padding:4px;
+text-align:left;vertical-align:top}}code{{background:#f4f4f4;padding:2px 4px}}.code{{font-size:1.4em;font-weight:700}}
+</style></head><body>
+<h1>微信与短信替身（本地）</h1>
+<p>stand-in, not WeChat: this page is served by the local stand-ins of <code>--standins</code>.</p>
+<h2>wx.login 登录码</h2>
+<form method="post" action="/standin/login-code"><label>openid <input name="openid" value="{openid}"></label>
+<button type="submit" id="login-code">获取登录码</button></form>
+<p>命令行：<code>curl -X POST -d openid={openid} {base}standin/login-code</code>，再以
+<code>POST /api/mp/session {{"code": "..."}}</code> 换取令牌。登录码一次有效。</p>
+<h2>微信收到的消息（{wechat_count}）</h2>
+<table id="wechat-messages"><tr><th>类型</th><th>接收人 openid</th><th>模板</th><th>内容</th><th>链接</th></tr>
+{wechat}</table>
+<h2>短信替身（{sms_count}）</h2>
+<table id="sms-messages"><tr><th>时间</th><th>手机</th><th>验证码</th><th>用途</th><th>内容</th></tr>{sms}</table>
+<p>JSON：<code>GET {base}standin/messages</code></p>
+</body></html>
+"""
+
+
+class PeoplePageHandler(_StandInHandler):
+    def prepare(self) -> None:
+        pass
+
+    def get(self) -> None:
+        esc = html.escape
+        rows = []
+        for m in reversed([_message_line(m) for m in self.state.sent]):
+            values = "<br>".join(f"{esc(str(k))}：{esc(str(v))}" for k, v in m["values"].items())
+            rows.append(f"<tr><td>{esc(m['kind'])}</td><td>{esc(m['touser'])}</td><td>{esc(m['template_id'])}</td>"
+                        f"<td>{values}</td><td>{esc(m['link'])}</td></tr>")
+        texts = []
+        for s in reversed(_sms_lines(self.state.sms)):
+            content = s["notice"] or "<br>".join(f"{esc(k)}：{esc(v)}" for k, v in s["values"].items())
+            texts.append(f"<tr><td>{esc(s['at'])}</td><td>{esc(s['mobile'])}</td><td class=\"code\">{esc(s['code'])}"
+                         f"</td><td>{esc(s['purpose'] or s['template_id'])}</td><td>{content}</td></tr>")
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(PEOPLE_PAGE.format(
+            openid=esc(DEFAULT_OPENID), base=esc(f"{self.request.protocol}://{self.request.host}/"),
+            wechat="".join(rows), wechat_count=len(rows), sms="".join(texts), sms_count=len(texts),
+        ))  # fmt: skip
+
+
 class UnknownPathHandler(_StandInHandler):
     def get(self) -> None:
         self.reply(errcode=40066, errmsg="invalid url")
@@ -469,8 +568,8 @@ class UnknownPathHandler(_StandInHandler):
 class WeChatStandIn(StandInServer):
     """The stand-in server; `start()` listens on a free port of 127.0.0.1 on the current event loop."""
 
-    def __init__(self, apps: dict[str, str]) -> None:
-        self.state = WeChatState(apps=dict(apps))
+    def __init__(self, apps: dict[str, str], sms: RecordingSms | None = None) -> None:
+        self.state = WeChatState(apps=dict(apps), sms=sms)
 
     def application(self) -> tornado.web.Application:
         kwargs = {"state": self.state}
@@ -485,6 +584,9 @@ class WeChatStandIn(StandInServer):
                 (r"/cgi-bin/message/subscribe/send", SubscribeSendHandler, kwargs),
                 (r"/connect/oauth2/authorize", OAuthAuthorizeHandler, kwargs),
                 (r"/sns/oauth2/access_token", OAuthAccessTokenHandler, kwargs),
+                (r"/standin/?", PeoplePageHandler, kwargs),
+                (r"/standin/login-code", LoginCodeHandler, kwargs),
+                (r"/standin/messages", MessagesHandler, kwargs),
                 (r"/.*", UnknownPathHandler, kwargs),
             ]
         )

@@ -62,7 +62,7 @@ def due_in(ctx: Any, days: int) -> str:
 
 
 async def draft(ctx: Any, member: Any, serial: str, due: str, category: str = "wages") -> dict[str, Any]:
-    form = {"copies": "3", "waivers": "双方就本案再无其他争议"}
+    form = {"copies": "3", "waivers": "双方就本案再无其他争议", "without_session": "电话调解，双方达成一致"}
     rows = [{"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000", "due_date": due, "method": "银行转账",
              "category": category}]  # fmt: skip
     return await handling.decide(ctx, member, serial, "draft_agreement", form, rows)
@@ -80,3 +80,15 @@ async def settle_by_signing(ctx: Any, blobs: Any, sms: Any, member: Any, serial:
     await signing.sign(ctx, blobs, signing.Signer("mediator", member.login, f"office:{member.login}", member), serial,
                        image, "backoffice")  # fmt: skip
     return await signing.sign(ctx, blobs, signing.Signer("", applicant, f"h5:{applicant}"), serial, image, "h5")
+
+
+def ten_in_the_morning(ctx: Any) -> str:
+    """Run the service's clock as if it were 10:00 in Shanghai today (and going on from there), so that a session
+    scheduled at 11:00 is today's (a session opens on its day); returns today's date, YYYY-MM-DD."""
+    from services.core.context import utc_now
+
+    now = utc_now()
+    ten = now.astimezone(SHANGHAI).replace(hour=10, minute=0, second=0, microsecond=0)
+    offset = ten - now
+    ctx.clock = lambda: utc_now() + offset
+    return ten.date().isoformat()

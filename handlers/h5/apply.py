@@ -1,4 +1,10 @@
-"""The guided application in H5 pages: choose who applies, one step per page (saved as a draft), submit."""
+"""The guided application in H5 pages: choose who applies, one step per page, submit.
+
+Every step is saved as the person types (the page posts `autosave=1` in the background, and once more when
+it is closed), so closing the page loses nothing; a returning person lands on the step they were last on.
+"保存并继续" saves and moves on (or shows the step again with an error summary at the top); "上一步" saves
+whatever was typed and goes back. After submitting, the review page answers with the case's done page.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,14 @@ from handlers.uploads import StreamedUploadMixin
 from handlers.urls import APPLY_KIND, APPLY_STEP, SERIAL
 from services.accounts import portal_accounts
 from services.cases import party_pages
+from services.core.context import shanghai_iso
 from services.core.errors import FieldError, NotFound, Unauthorized, ValidationFailed
-from services.intake import drafts, evidence
+from services.directory import nationalities
+from services.intake import drafts, evidence, reference
 from services.intake import form as application_form
 
 CHANNEL = "h5"
+STEPS = application_form.STEPS
 
 
 class HomeHandler(PageHandler):
@@ -28,8 +37,20 @@ class HomeHandler(PageHandler):
 
 class ChooseKindHandler(PageHandler):
     @authenticated
-    def get(self) -> None:
-        self.render_page("h5/apply.html", kinds=application_form.KIND_TITLES)
+    async def get(self) -> None:
+        resumable = {kind: await drafts.last_step(self.ctx, self.person_id, kind)
+                     for kind in application_form.KIND_TITLES}  # fmt: skip
+        self.render_page("h5/apply.html", kinds=application_form.KIND_TITLES, resumable=resumable)
+
+
+class ResumeHandler(PageHandler):
+    """`/h5/apply/{kind}`: where this person left their draft of that kind (the notice for a new one)."""
+
+    @authenticated
+    async def get(self, kind: str) -> None:
+        kind = _kind(kind)
+        step = await drafts.last_step(self.ctx, self.person_id, kind)
+        self.redirect(f"/h5/apply/{kind}/{step or STEPS[0]}")
 
 
 def _kind(kind: str) -> str:
@@ -39,19 +60,25 @@ def _kind(kind: str) -> str:
 
 
 def _step(step: str) -> str:
-    if step not in application_form.STEPS:
+    if step not in STEPS:
         raise NotFound("page_not_found")
     return step
 
 
 class StepHandler(PageHandler):
-    """One step of the guided application: shows the draft, saves what was entered, moves on."""
+    """One step of the guided application: shows the draft, saves what was entered, moves on or back."""
 
     @authenticated
     async def get(self, kind: str, step: str) -> None:
         kind, step = _kind(kind), _step(step)
         draft = await self._draft(kind)
-        await self._render_step(kind, step, draft, {})
+        if step == "review" and "kind" in draft and len(draft) == 1:  # nothing written since submitting?
+            serial = await drafts.submitted_serial(self.ctx, self.person_id, kind)
+            if serial:  # "back" after submitting: the case it became, not an empty review
+                self.redirect(f"/h5/apply/done/{serial}")
+                return
+        await drafts.note_step(self.ctx, self.person_id, kind, step)
+        await self._render_step(kind, step, draft, [])
 
     @authenticated
     async def post(self, kind: str, step: str) -> None:
@@ -59,14 +86,27 @@ class StepHandler(PageHandler):
         if step == "review":
             raise tornado.web.HTTPError(405)
         values = self._values(kind, step)
-        problems = await drafts.save_step(self.ctx, self.person_id, kind, step, values)
-        if problems:
+        removed = self.get_body_argument("remove", "")
+        if step == "evidence" and removed:  # "删除" beside a file: out of the draft, and gone
+            values = [file_id for file_id in values if file_id != removed]
+            await evidence.discard(self.ctx, self.services.blobs, self.person_id, removed)
+        kept, problems = await drafts.save_step(self.ctx, self.person_id, kind, step, values)
+        if self.get_body_argument("autosave", ""):  # the page saving as the person types: no page back
+            self.set_header("Content-Type", "application/json; charset=utf-8")
+            self.finish({"saved": kept, "at": shanghai_iso(self.ctx.clock())})
+            return
+        go = self.get_body_argument("go", "next")
+        index = STEPS.index(step)
+        if go == "back" and index > 0:
+            self.redirect(f"/h5/apply/{kind}/{STEPS[index - 1]}")
+        elif removed:
+            self.redirect(f"/h5/apply/{kind}/{step}")
+        elif problems:
             draft = await self._draft(kind)
             draft[drafts.STEP_SECTIONS[step]] = values
-            await self._render_step(kind, step, draft, _by_field(problems), status=422)
-            return
-        steps = application_form.STEPS
-        self.redirect(f"/h5/apply/{kind}/{steps[steps.index(step) + 1]}")
+            await self._render_step(kind, step, draft, problems, status=422)
+        else:
+            self.redirect(f"/h5/apply/{kind}/{STEPS[index + 1]}")
 
     def _values(self, kind: str, step: str) -> Any:
         if step in application_form.FORM_STEPS:
@@ -87,36 +127,57 @@ class StepHandler(PageHandler):
             return {"kind": kind}
 
     async def _render_step(
-        self, kind: str, step: str, draft: dict[str, Any], errors: dict[str, str], status: int = 200
+        self, kind: str, step: str, draft: dict[str, Any], problems: list[FieldError], status: int = 200
     ) -> None:
-        common = {"kind": kind, "step": step, "steps": application_form.STEPS, "titles": application_form.STEP_TITLES,
-                  "kind_title": application_form.KIND_TITLES[kind], "errors": errors}  # fmt: skip
+        fields = (application_form.form_fields(kind, step, await nationalities.ranked(self.ctx))
+                  if step in application_form.FORM_STEPS else [])  # fmt: skip
+        summary = _summary(problems, fields)
+        common = {"kind": kind, "step": step, "steps": STEPS, "titles": application_form.STEP_TITLES,
+                  "kind_title": application_form.KIND_TITLES[kind], "errors": {s.name: s.message for s in summary},
+                  "summary": summary, "done": drafts.done_steps(draft),
+                  "previous": STEPS[STEPS.index(step) - 1] if step != STEPS[0] else ""}  # fmt: skip
         if step in application_form.FORM_STEPS:
             section = draft.get(step)
             if step == "applicant" and not section:  # a first visit: start from the signed-in person's identity
                 section = await portal_accounts.applicant_prefill(self.ctx, self.person_id, kind)
-            self.render_page("h5/step.html", status, fields=application_form.form_fields(kind, step),
-                             values=application_form.form_values(section), **common)  # fmt: skip
+            self.render_page("h5/step.html", status, fields=fields, values=application_form.form_values(section),
+                             **common)  # fmt: skip
         elif step == "notice":
-            versions = self.ctx.settings.consent_versions
-            self.render_page("h5/notice.html", status, version=versions[-1],
+            self.render_page("h5/notice.html", status, notice=reference.notice(self.ctx),
                              accepted=(draft.get("consent") or {}).get("accepted", False), **common)  # fmt: skip
         elif step == "evidence":
-            self.render_page("h5/evidence.html", status, evidence=draft.get("evidence", []), **common)
+            files = await evidence.describe(self.ctx, self.person_id, draft.get("evidence", []))
+            self.render_page("h5/evidence.html", status, files=files, **common)
         else:
             problems = await drafts.draft_problems(self.ctx, self.person_id, kind)
+            files = await evidence.describe(self.ctx, self.person_id, draft.get("evidence", []))
             self.render_page("h5/review.html", status, sections=application_form.review_sections(kind, draft),
-                             problems=problems, evidence=draft.get("evidence", []), idempotency_key=uuid.uuid4().hex,
+                             problems=problems, files=files, idempotency_key=uuid.uuid4().hex,
                              **common)  # fmt: skip
 
 
-def _by_field(problems: list[FieldError]) -> dict[str, str]:
-    """Errors keyed by the field's name within its step ("applicant.phone" → "phone")."""
-    out: dict[str, str] = {}
+class Problem:
+    """One line of a step's error summary: the field's name in the form, its words, where it is on the page."""
+
+    def __init__(self, name: str, message: str, anchor: str) -> None:
+        self.name, self.message, self.anchor = name, message, anchor
+
+
+def _summary(problems: list[FieldError], fields: list[application_form.FormField]) -> list[Problem]:
+    """Each field's first problem, in the order the fields are on the page, each linking to its field."""
+    order = {f.name: i for i, f in enumerate(fields)}
+    seen: dict[str, Problem] = {}
     for problem in problems:
-        name = problem.field.split(".", 1)[-1].split("[", 1)[0].split(".", 1)[0]  # address.detail → address
-        out.setdefault(name, problem.message)
-    return out
+        parts = problem.field.split(".", 1)
+        name = parts[-1].split("[", 1)[0]
+        base = name.split(".", 1)[0]  # address.region_code → address
+        anchor = f"f-{base}"
+        if base in order and name != base:  # an address: its lists or its street
+            anchor = f"f-{base}-{'detail' if name.endswith('detail') else 'region'}"
+        elif base in order and any(f.name == base and f.input == "radio" for f in fields):
+            anchor = f"f-{base}-true"
+        seen.setdefault(base, Problem(base, problem.message, anchor))
+    return sorted(seen.values(), key=lambda p: order.get(p.name, len(order)))
 
 
 class SubmitHandler(PageHandler):
@@ -129,6 +190,11 @@ class SubmitHandler(PageHandler):
         except ValidationFailed:
             self.redirect(f"/h5/apply/{kind}/review")  # the review page lists what is missing
             return
+        except NotFound:  # submitted already (a second tap, or back and submit again): its case
+            serial = await drafts.submitted_serial(self.ctx, self.person_id, kind)
+            if not serial:
+                raise
+            case = {"serial": serial}
         self.redirect(f"/h5/apply/done/{case['serial']}")
 
 
@@ -163,6 +229,7 @@ routes = [
     (r"/h5/?", HomeHandler),
     (r"/h5/apply", ChooseKindHandler),
     (rf"/h5/apply/done/{SERIAL}", DoneHandler),
+    (rf"/h5/apply/{APPLY_KIND}", ResumeHandler),
     (rf"/h5/apply/{APPLY_KIND}/submit", SubmitHandler),
     (rf"/h5/apply/{APPLY_KIND}/{APPLY_STEP}", StepHandler),
     (r"/h5/files", UploadHandler),

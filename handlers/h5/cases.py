@@ -58,9 +58,24 @@ class FileHandler(PageHandler):
 
 
 class WithdrawHandler(PageHandler):
+    """Withdrawing asks first: a page that says what it means and asks why, then the withdrawal itself."""
+
+    @authenticated
+    async def get(self, serial: str) -> None:
+        case = await views.my_case(self.ctx, self.person_id, serial)
+        self.render_page("h5/withdraw.html", case=case, reason="", error="")
+
     @authenticated
     async def post(self, serial: str) -> None:
-        await handling.withdraw(self.ctx, self.person_id, serial, self.get_body_argument("reason", ""), CHANNEL)
+        reason = self.get_body_argument("reason", "")
+        try:
+            await handling.withdraw(self.ctx, self.person_id, serial, reason, CHANNEL)
+        except ServiceError as exc:
+            problem = self.form_problem(exc)
+            case = await views.my_case(self.ctx, self.person_id, serial)
+            self.render_page("h5/withdraw.html", problem.status, case=case, reason=reason,
+                             error=problem.by_field().get("reason") or problem.message)  # fmt: skip
+            return
         self.redirect(f"/h5/cases/{serial}")
 
 

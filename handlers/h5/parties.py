@@ -12,7 +12,7 @@ from tornado.web import authenticated
 from handlers.downloads import requested_format, send_document
 from handlers.pages import PageHandler, in_wechat
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
-from services.cases import documents, performance, respondent, signing
+from services.cases import documents, handling, party_pages, performance, respondent, signing
 from services.core.errors import ServiceError
 from services.court import clocks, confirmations
 from services.court import pages as court_pages
@@ -237,16 +237,33 @@ class AnswerHandler(PartyPage):
         self.redirect(f"{self.prefix}/{serial}")
 
 
-class RespondentEvidenceHandler(PartyPage):
+class EvidenceHandler(PartyPage):
+    """Either party adds evidence while the case is open (the applicant after submitting too)."""
+
     @authenticated
     async def post(self, serial: str) -> None:
         body = {"file_ids": [v for v in self.get_body_arguments("evidence") if v]}
+        add = respondent.add_evidence if self.role == "respondent" else handling.add_evidence
         try:
-            await respondent.add_evidence(self.ctx, self.person_id, serial, body, CHANNEL)
+            await add(self.ctx, self.person_id, serial, body, CHANNEL)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
-        self.redirect(f"{self.prefix}/{serial}")
+        self.redirect(f"{self.prefix}/{serial}#evidence")
+
+
+class SessionHandler(PartyPage):
+    """The session's "进入视频调解" link (also the WeChat message's): the video meeting from its time on (a quarter
+    of an hour early); before then, or for a session in a room, its time and place."""
+
+    @authenticated
+    async def get(self, serial: str) -> None:
+        page = await party_pages.case_page(self.ctx, self.person_id, serial, self.role)
+        session = page["case"].get("session") or {}
+        if session.get("join_open"):
+            self.redirect(session["online_link"])
+            return
+        self.render_page("h5/session.html", prefix=self.prefix, case=page["case"], session=session)
 
 
 def _party_routes(role: str) -> list[tuple[Any, ...]]:
@@ -257,6 +274,8 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/refuse_signing", RefuseSigningHandler, options),
         (rf"{base}/{SERIAL}/performance", PerformanceHandler, options),
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
+        (rf"{base}/{SERIAL}/evidence", EvidenceHandler, options),
+        (rf"{base}/{SERIAL}/session", SessionHandler, options),
         (rf"{base}/{SERIAL}/extension_consent", ExtensionConsentHandler, options),
         (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
     ]
@@ -265,7 +284,6 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
             (rf"{base}/{SERIAL}", CaseHandler, options),
             (rf"{base}/{SERIAL}/documents/{DOCUMENT_ID}", DocumentHandler, options),
             (rf"{base}/{SERIAL}/answer", AnswerHandler, options),
-            (rf"{base}/{SERIAL}/evidence", RespondentEvidenceHandler, options),
         ]
     return out
 

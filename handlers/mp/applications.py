@@ -33,6 +33,14 @@ class WithdrawHandler(MpHandler):
         self.send_json(await handling.withdraw(self.ctx, person_id, serial, reason, CHANNEL))
 
 
+class EvidenceHandler(MpHandler):
+    """Evidence added after submitting, while the case is open: files uploaded with POST /api/mp/files."""
+
+    async def post(self, serial: str) -> None:
+        person_id = self.person_id()
+        self.send_json(await handling.add_evidence(self.ctx, person_id, serial, self.json_object(), CHANNEL))
+
+
 class ClarifiedAnswerHandler(MpHandler):
     """The applicant's answer to the request items the mediator pushed: confirm, or ask for a change."""
 
@@ -61,6 +69,7 @@ routes = [
     (rf"/api/mp/applications/{SERIAL}", ApplicationHandler),
     (rf"/api/mp/applications/{SERIAL}/withdraw", WithdrawHandler),
     (rf"/api/mp/applications/{SERIAL}/clarified", ClarifiedAnswerHandler),
+    (rf"/api/mp/applications/{SERIAL}/evidence", EvidenceHandler),
     (rf"/api/mp/applications/{SERIAL}/documents", DocumentsHandler),
     (rf"/api/mp/applications/{SERIAL}/documents/{DOCUMENT_ID}", DocumentHandler),
 ]

@@ -21,11 +21,17 @@ class StaffListHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
 
-    async def show(self, status: int = 200, errors: list[str] | None = None, done: str = "") -> None:
+    async def show(
+        self, status: int = 200, errors: list[str] | None = None, done: str = "",
+        typed: dict[str, str] | None = None, field_errors: dict[str, str] | None = None,
+    ) -> None:  # fmt: skip
+        """The staff list; after a refused creation the form shows again as typed (never the password), each
+        error beside its field."""
         accounts = await staff.list_staff(self.ctx, self.staff_member)
         self.render_page(
-            "office/staff.html", status, accounts=accounts, errors=errors or [], done=done,
-            roles=staff.role_labels(), centres=await staff.staffable_centres(self.ctx, self.staff_member),
+            "office/staff.html", status, accounts=accounts, errors=errors or [], done=done, typed=typed or {},
+            field_errors=field_errors or {}, roles=staff.role_labels(),
+            centres=await staff.staffable_centres(self.ctx, self.staff_member),
         )  # fmt: skip
 
     @tornado.web.authenticated
@@ -52,7 +58,12 @@ class StaffListHandler(OfficeHandler):
                 raise tornado.web.HTTPError(400)
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            await self.show(problem.status, problem.messages())
+            fields = problem.by_field() if action == "create" else {}
+            kept = ("login", "name", "role", "centre_id", "phone") if action == "create" else ()
+            typed = {k: arg(k, "") for k in kept}
+            # Errors beside the creation form's fields; an action on a listed account says so at the top.
+            others = [m for m in problem.messages() if m not in fields.values()]
+            await self.show(problem.status, others, typed=typed, field_errors=fields)
             return
         await self.show(done=done)
 

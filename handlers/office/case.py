@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import tornado.web
 
 from handlers.downloads import requested_format, send_document, send_download
@@ -12,6 +14,10 @@ from services.core.errors import ServiceError
 from services.court import pages as court_pages
 from services.intake import evidence
 
+ROWS = 3  # blank rows a list form offers (request items, agreement terms)
+ITEM_FIELDS = ("cause_code", "text", "amount")
+TERM_FIELDS = ("text", "amount", "due_date", "method", "category")
+
 
 class CaseHandler(OfficeHandler):
     @tornado.web.authenticated
@@ -19,11 +25,18 @@ class CaseHandler(OfficeHandler):
         await self.show(serial)
 
     async def show(self, serial: str, status: int = 200, errors: list[str] | None = None,
-                   revealed: dict[str, str] | None = None) -> None:  # fmt: skip
+                   revealed: dict[str, str] | None = None, action: str = "", typed: dict[str, Any] | None = None,
+                   field_errors: dict[str, str] | None = None) -> None:  # fmt: skip
+        """The case page; after a refused action, `action`'s form shows again with what was `typed` and each
+        error beside its field (`field_errors`, by the service's field path: "terms[0].due_date")."""
         case = await queue.staff_case(self.ctx, self.staff_member, serial)
+        typed = typed or {}
         docking = await court_pages.staff_panel(self.ctx, self.staff_member, serial)
         self.render_page(
-            "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {},
+            "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {}, action=action,
+            typed=typed, field_errors=field_errors or {},
+            item_rows=_padded(typed.get("items") if action == "clarify" else None, ITEM_FIELDS),
+            term_rows=_padded(typed.get("terms") if action == "draft_agreement" else None, TERM_FIELDS),
             documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
             kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
             mediators=docking["mediators"] if docking else await queue.mediators_of(self.ctx, case["centre_id"]),
@@ -42,13 +55,14 @@ class CaseActionHandler(CaseHandler):
     @tornado.web.authenticated
     async def post(self, serial: str, action: str) -> None:
         member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments
+        form = {k: arg(k, "") for k in self.request.body_arguments}
+        columns = zip(args("term_text"), args("term_amount"), args("term_due"), args("term_method"),
+                      args("term_category"), strict=False)  # fmt: skip
+        terms = [{"text": t, "amount": a, "due_date": d, "method": m, "category": c} for t, a, d, m, c in columns]
+        rows = [{"cause_code": c, "text": t, "amount": a}
+                for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)]
         try:
             if action in handling.STAFF_DECISIONS:
-                form = {k: arg(k, "") for k in self.request.body_arguments}
-                columns = zip(args("term_text"), args("term_amount"), args("term_due"), args("term_method"),
-                              args("term_category"), strict=False)  # fmt: skip
-                terms = [{"text": t, "amount": a, "due_date": d, "method": m, "category": c}
-                         for t, a, d, m, c in columns]
                 papers = documents.Papers(self.services.renderers, self.services.blobs)
                 await handling.decide(self.ctx, member, serial, action, form, terms, papers)
             elif action == "sign":  # the mediator signs the draft, as the parties do, on the page
@@ -59,8 +73,6 @@ class CaseActionHandler(CaseHandler):
             elif action == "extend":
                 await handling.extend(self.ctx, member, serial, {k: arg(k, "") for k in ("until", "consent")})
             elif action == "clarify":
-                rows = [{"cause_code": c, "text": t, "amount": a}
-                        for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)]
                 await clarification.push_clarified(self.ctx, self.services.taxonomies, member, serial, rows)
             elif action == "transfer":
                 await transfer.transfer(self.ctx, member, serial, arg("centre", ""), arg("reason", ""))
@@ -79,9 +91,25 @@ class CaseActionHandler(CaseHandler):
                 raise tornado.web.HTTPError(404)
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            await self.show(serial, problem.status, problem.messages())
+            fields = problem.by_field()
+            # Errors beside their fields; the others (and a summary of all) at the top.
+            typed = form | {"items": _filled(rows, ITEM_FIELDS), "terms": _filled(terms, TERM_FIELDS[:4])}
+            await self.show(serial, problem.status, problem.messages(), action=action, typed=typed,
+                            field_errors=fields)  # fmt: skip
             return
         self.redirect(f"/office/cases/{serial}")
+
+
+def _filled(rows: list[dict[str, str]], fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """The rows with anything typed, in order: the rows the service numbered its errors by."""
+    return [r for r in rows if any((r.get(k) or "").strip() for k in fields)]
+
+
+def _padded(rows: list[dict[str, str]] | None, fields: tuple[str, ...]) -> list[dict[str, str]]:
+    """Rows to show: what was typed, then blank ones up to ROWS (and one more blank row, at least)."""
+    typed = list(rows or [])
+    blank = {k: "" for k in fields}
+    return typed + [dict(blank) for _ in range(max(ROWS - len(typed), 1 if typed else 0))]
 
 
 class DocumentDownloadHandler(OfficeHandler):

@@ -1,6 +1,9 @@
-"""Public JSON for anyone: the progress check by serial, the cause taxonomy, the OpenAPI description."""
+"""Public JSON for anyone: the progress check by serial, the notice, the reference lists, regions, centres, the cause
+taxonomy, the OpenAPI description."""
 
 from __future__ import annotations
+
+import json
 
 from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
@@ -8,6 +11,7 @@ from services.accounts import rosters
 from services.cases.progress import check_progress
 from services.cases.taxonomy import taxonomy_for
 from services.directory import regions
+from services.intake import reference
 
 
 class ProgressHandler(ApiHandler):
@@ -49,9 +53,36 @@ class CentresHandler(ApiHandler):
         self.send_json(await rosters.public_centres(self.ctx))
 
 
-class OpenApiHandler(ApiHandler):
+class NoticeHandler(ApiHandler):
+    """`GET /api/notice`: the notice (告知书) an applicant accepts now; its version is what `consent.version` says."""
+
     def get(self) -> None:
-        self.send_json(openapi_document())
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.set_header("Vary", "Accept-Language")
+        self.send_json(reference.notice(self.ctx, self.language))
+
+
+class ReferenceHandler(ApiHandler):
+    """`GET /api/reference`: every list of codes an application uses, with labels in the caller's language."""
+
+    async def get(self) -> None:
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.set_header("Vary", "Accept-Language")
+        self.send_json(await reference.reference(self.ctx, self.language))
+
+
+class OpenApiHandler(ApiHandler):
+    """`GET /api/openapi.json`: built once per process (the lists it names come from the settings)."""
+
+    _built: dict[int, str] = {}
+
+    def get(self) -> None:
+        settings = self.ctx.settings
+        if id(settings) not in self._built:
+            self._built.clear()
+            self._built[id(settings)] = json.dumps(openapi_document(settings), ensure_ascii=False)
+        self.set_header("Cache-Control", "public, max-age=300")
+        self.finish(self._built[id(settings)])
 
 
 routes = [
@@ -59,5 +90,7 @@ routes = [
     (r"/api/taxonomy", TaxonomyHandler),
     (r"/api/regions", RegionsHandler),
     (r"/api/centres", CentresHandler),
+    (r"/api/notice", NoticeHandler),
+    (r"/api/reference", ReferenceHandler),
     (r"/api/openapi.json", OpenApiHandler),
 ]

@@ -116,7 +116,8 @@ async def sign_in_with_code(
         raise DependencyDown("wechat_unavailable") from exc
     except WeChatRefused as exc:
         message = CODE_ERRORS.get(exc.errcode, msg("error.wechat_code_rejected"))
-        raise ServiceError(400 if exc.errcode != 45011 else 429, "wechat_code_rejected", message, "code") from exc
+        # The credential presented (the code) is refused: 401, as a bad token; WeChat's rate limit stays a 429.
+        raise ServiceError(401 if exc.errcode != 45011 else 429, "wechat_code_rejected", message, "code") from exc
     person_id = await person_for_identity(ctx, "wechat_mp", client.appid, result["openid"], result.get("unionid"))
     if sign_outs is not None:
         await sign_outs.load(ctx, person_id)  # the requests that follow find it cached

@@ -17,7 +17,7 @@ from services.accounts.staff import StaffMember
 from services.cases import access, moves
 from services.cases.outbox import applicant_notice
 from services.cases.taxonomy import Taxonomies, Taxonomy
-from services.cases.views import case_detail
+from services.cases.views import party_view
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, FieldError, ValidationFailed, field_error, invalid
 
@@ -141,7 +141,7 @@ async def answer_clarified(
     except Conflict:
         await _refuse_stale(ctx, person_id, serial, answer.version)
         raise
-    return case_detail(doc)
+    return await party_view(ctx, doc)
 
 
 async def _refuse_stale(ctx: ServiceContext, person_id: str, serial: str, version: int) -> None:

@@ -309,6 +309,7 @@ class DocumentFile:
     filename: str
     content_type: str
     data: bytes
+    document_id: str = ""
 
 
 async def document_for_party(
@@ -338,18 +339,33 @@ async def document_for_staff(
     return file
 
 
-async def as_pdf(converter: PdfConverter, file: DocumentFile) -> DocumentFile:
-    """A PDF copy of a document (LibreOffice, where installed); 503 when none can be made now."""
+async def as_pdf(ctx: ServiceContext, blobs: BlobStore, converter: PdfConverter, file: DocumentFile) -> DocumentFile:
+    """The PDF copy of a document (LibreOffice, where installed); 503 when none can be made now.
+
+    Made once and kept with its SM3 fingerprint, so every download is the same file and /verify knows it as
+    the system's own copy (a conversion stamps its own time: two would differ byte for byte)."""
+    name = file.filename.removesuffix(".docx") + ".pdf"
+    record = await ctx.db["documents"].find_one({"_id": file.document_id}, {"pdf": 1})
+    if record is not None and record.get("pdf"):
+        return DocumentFile(name, "application/pdf", await blobs.read(record["pdf"]["blob_id"]), file.document_id)
     try:
         data = await converter.convert(file.data)
     except PdfUnavailable as exc:
         raise DependencyDown(exc.reason) from exc
-    return DocumentFile(file.filename.removesuffix(".docx") + ".pdf", "application/pdf", data)
+    blob_id = await blobs.put(io.BytesIO(data))
+    kept = await ctx.db["documents"].update_one(
+        {"_id": file.document_id, "pdf": {"$exists": False}},
+        {"$set": {"pdf": {"blob_id": blob_id, "sm3": sm3_hex(data), "size": len(data), "made_at": ctx.clock()}}},
+    )
+    if kept.modified_count == 0:  # another request made it first: serve theirs, so there is only one copy
+        await blobs.delete(blob_id)
+        return await as_pdf(ctx, blobs, converter, file)
+    return DocumentFile(name, "application/pdf", data, file.document_id)
 
 
 async def _file(blobs: BlobStore, record: dict[str, Any]) -> DocumentFile:
     data = await blobs.read(record["blob_id"])
-    return DocumentFile(record["filename"], DOCX_TYPE, data)
+    return DocumentFile(record["filename"], DOCX_TYPE, data, record["_id"])
 
 
 async def verification(ctx: ServiceContext, document_id: str) -> dict[str, Any]:
@@ -364,11 +380,14 @@ async def verification(ctx: ServiceContext, document_id: str) -> dict[str, Any]:
 
 
 async def verify_upload(ctx: ServiceContext, document_id: str, data: bytes) -> dict[str, Any]:
-    """Whether an uploaded file is, byte for byte, the document issued under this id."""
+    """Whether an uploaded file is, byte for byte, the document issued under this id or the PDF copy the system
+    made of it; any other file (a PDF printed elsewhere, a modified one) is not an original."""
     shown = await verification(ctx, document_id)
     if not data:
         raise ServiceError(422, "file_required", msg("error.file_required.verify"), "file")
     if len(data) > MAX_VERIFY_BYTES:
         raise ServiceError(413, "file_too_large", msg("error.file_too_large.verify"), "file")
     uploaded = sm3_hex(data)
-    return shown | {"uploaded_sm3": uploaded, "matches": uploaded == shown["sm3"]}
+    record = await ctx.db["documents"].find_one({"_id": document_id}, {"pdf.sm3": 1}) or {}
+    copies = {shown["sm3"]: "docx", (record.get("pdf") or {}).get("sm3"): "pdf"}
+    return shown | {"uploaded_sm3": uploaded, "matches": uploaded in copies, "which": copies.get(uploaded, "")}

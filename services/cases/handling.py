@@ -18,10 +18,10 @@ from services.accounts.staff import StaffMember
 from services.cases import access, documents, moves, partner_events, respondent, signing, workflow
 from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices, respondent_notice
 from services.cases.queue import mediators_of
-from services.cases.views import case_detail
+from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import mediation_deadline
-from services.core.errors import Conflict, NotFound, invalid
+from services.core.errors import Conflict, NotFound, ServiceError, invalid
 from services.core.work_calendar import load_work_calendar
 
 CHANNEL = "backoffice"
@@ -32,7 +32,7 @@ MAX_WITHDRAW_REASON = 500
 MAX_PLACE = 200
 MAX_EXTENSION_DAYS = 60  # a consented extension is short: the parties may always go to arbitration
 _URL = re.compile(r"^https://[^\s]{3,300}$")
-DECIDE_PROJECTION = PARTIES_PROJECTION | {"status": 1, "applicant.name": 1, "agreement": 1}
+DECIDE_PROJECTION = PARTIES_PROJECTION | {"status": 1, "applicant.name": 1, "agreement": 1, "session": 1}
 
 
 def _staff(member: StaffMember) -> moves.Actor:
@@ -138,9 +138,12 @@ async def decide(
         note = f"{shanghai_iso(at)[:16].replace('T', ' ')} {place or online}"
         when = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         shown_place = (place or msg("notice.value.online").text())[:20]
+        # An online session's message opens its way in ("进入视频调解", open from the session's time).
         notify = party_notices(doc, "schedule", now, [("serial", serial), ("session_time", when),
-                                                      ("place", shown_place)])  # fmt: skip
+                                                      ("place", shown_place)], page="/session" if online else "")
     elif move == "open_session":
+        if workflow.move_allowed(move, doc["status"]):  # else the move itself is refused, saying why
+            session_day(doc, now)
         notify = party_notices(doc, "open_session", now, [("serial", serial), ("status", msg("status.mediating"))])
     else:  # fail
         reason, note = parse_closure(form)
@@ -199,12 +202,13 @@ def _extension_date(value: str, current: str) -> str:
 
 
 def parse_withdraw_reason(value: Any) -> str:
-    """The applicant's reason for withdrawing, as every front sends it: optional text, at most 500 characters."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
+    """The applicant's reason for withdrawing, as every front sends it: required text, at most 500 characters
+    (the mediator and the statistics need to know why: settled with the employer, gone to arbitration...)."""
+    if value is not None and not isinstance(value, str):
         raise invalid("reason", "invalid", "error.invalid.withdraw_reason")
-    reason = value.strip()
+    reason = (value or "").strip()
+    if not reason:
+        raise invalid("reason", "required", "error.required.withdraw_reason")
     if len(reason) > MAX_WITHDRAW_REASON:
         raise invalid("reason", "too_long", "error.too_long.withdraw_reason", limit=MAX_WITHDRAW_REASON)
     return reason
@@ -225,7 +229,16 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
         ctx, serial, "withdraw", ("applicant", person_id), channel, scope={"owner_person_id": person_id}, note=note,
         notify=notify or None,
     )  # fmt: skip
-    return case_detail(updated)
+    return await party_view(ctx, updated)
+
+
+def session_day(doc: Mapping[str, Any], now: datetime) -> date:
+    """The day of the case's session, which has come (DESIGN.md: a session opens on its day, not before)."""
+    at = (doc.get("session") or {}).get("at")
+    day = at.astimezone(SHANGHAI).date() if at else None
+    if day is None or day > now.astimezone(SHANGHAI).date():
+        raise Conflict("session_not_today", field="status", day=day.isoformat() if day else "")
+    return day
 
 
 def _session_time(value: str, now: datetime) -> datetime:
@@ -240,3 +253,44 @@ def _session_time(value: str, now: datetime) -> datetime:
     if moment > now + timedelta(days=365):
         raise invalid("at", "too_far", "error.too_far.session_time")
     return moment
+
+
+MAX_ADDED_FILES = 20  # files attached at once after submitting
+
+
+async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: Any, channel: str) -> dict[str, Any]:
+    """The applicant adds evidence after submitting, while the case is open: files they uploaded (POST /h5/files,
+    /api/mp/files) join the case's evidence, each marked with when it came, so the mediator sees it as new."""
+    ids = body.get("file_ids") if isinstance(body, Mapping) else None
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_ADDED_FILES or not all(isinstance(i, str) for i in ids):
+        raise invalid("file_ids", "required", "error.required.file_ids", limit=MAX_ADDED_FILES)
+    ids = list(dict.fromkeys(i.strip().lower() for i in ids))
+    doc = await access.for_owner(ctx, person_id, serial, {"status": 1, "evidence": 1})
+    if doc["status"] in workflow.CLOSED:
+        raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
+    owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id},
+                                       {"size": 1}).to_list(None)  # fmt: skip
+    if len(owned) != len(ids):
+        # Not the caller's file (or none at all): not found, as anything of someone else's.
+        raise ServiceError(404, "unknown_file", msg("error.unknown_file.evidence"), "file_ids")
+    new = [i for i in ids if i not in (doc.get("evidence") or [])]
+    if new:
+        attached = await ctx.db["files"].find({"_id": {"$in": list(doc.get("evidence") or [])}},
+                                              {"size": 1}).to_list(None)  # fmt: skip
+        total = sum(int(f.get("size", 0)) for f in attached + [f for f in owned if f["_id"] in new])
+        limit = ctx.settings.evidence.max_case_bytes
+        if total > limit:
+            mb = 1024 * 1024
+            raise invalid("file_ids", "evidence_total_too_large", "error.evidence_total_too_large.submit",
+                          total=total / mb, limit=limit / mb)  # fmt: skip
+        now = ctx.clock()
+        updated = await moves.record_event(
+            ctx, serial, "evidence_added", ("applicant", person_id), channel, doc["status"],
+            when={"owner_person_id": person_id, "status": {"$nin": sorted(workflow.CLOSED)}},
+            push_fields={"evidence": {"$each": new},
+                         "evidence_added": {"$each": [{"id": i, "at": now, "by": "applicant"} for i in new]}},
+            note=msg("event.note.files", count=len(new)).text(), projection={"_id": 1},
+        )  # fmt: skip
+        if updated is None:
+            raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
+    return await party_view(ctx, await access.for_owner(ctx, person_id, serial))

@@ -160,18 +160,19 @@ def respondent_phone_field(case_kind: str) -> str:
 
 
 def respondent_notice(
-    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
+    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
 ) -> dict[str, Any] | None:
     """A message to the case's respondent, once they were invited (None before): WeChat once they are known
     to us (they proved the invitation signed in), SMS to the phone the applicant gave otherwise.
 
-    `doc` needs `_id`, `kind` and `respondent_access` (the invitation: services/cases/respondent.py).
+    `doc` needs `_id`, `kind` and `respondent_access` (the invitation: services/cases/respondent.py); `page`:
+    a page of the case to open rather than the case itself ("/session": the video session's way in).
     """
     access = doc.get("respondent_access") or {}
     if not access.get("invited_at"):
         return None
     to = {"type": RESPONDENT, "person_id": access.get("person_id"), "phone_field": respondent_phone_field(doc["kind"])}
-    return notice(kind, to, f"/h5/respondent/cases/{doc['_id']}", now, lines)
+    return notice(kind, to, f"/h5/respondent/cases/{doc['_id']}{page}", now, lines)
 
 
 def applicant_phone_field(case_kind: str) -> str:
@@ -189,14 +190,15 @@ def applicant_recipient(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def party_notices(
-    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], link: str = ""
+    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
 ) -> list[dict[str, Any]]:
-    """The same news for both parties: the applicant (once there is one to reach), the respondent once invited."""
+    """The same news for both parties: the applicant (once there is one to reach), the respondent once invited; each
+    message opens the party's own page of the case (or `page` of it, e.g. "/session")."""
     out = []
     to_applicant = applicant_recipient(doc)
     if to_applicant is not None:
-        out.append(notice(kind, to_applicant, link or f"/h5/cases/{doc['_id']}", now, lines))
-    to_respondent = respondent_notice(doc, kind, now, lines)
+        out.append(notice(kind, to_applicant, f"/h5/cases/{doc['_id']}{page}", now, lines))
+    to_respondent = respondent_notice(doc, kind, now, lines, page)
     if to_respondent is not None:
         out.append(to_respondent)
     return out

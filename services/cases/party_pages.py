@@ -8,7 +8,7 @@ from typing import Any
 from services.cases import access, documents, queue, respondent, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
-from services.cases.views import case_detail
+from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.work_calendar import load_work_calendar
 
@@ -21,14 +21,15 @@ async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str)
         case = await respondent.respondent_view(ctx, doc)
     else:
         doc = await access.for_owner(ctx, person_id, serial)
-        case = case_detail(doc)
+        case = await party_view(ctx, doc)
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
     return {
         "case": case,
         "documents": await documents.case_documents(ctx, serial),
-        "deadline": await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
+        # A closed case has no running clock: no deadline, not even one shown as passed.
+        "deadline": None if case["closed"] else await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
         "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(),
         "routes": [r.as_dict() for r in routes(doc, today, calendar)],
         "can_answer": role == "respondent" and not (case.get("respondent_access") or {}).get("answer")

@@ -169,7 +169,7 @@ async def ask_due(ctx: ServiceContext) -> int:
         notices = party_notices(doc, "performance_check", now,
                                 [("serial", doc["_id"]), ("due_date", first),
                                  ("next_step", msg("notice.value.performed_question"))],
-                                link=f"/h5/cases/{doc['_id']}#performance")  # fmt: skip
+                                page="#performance")  # fmt: skip
         updated = await moves.record_event(
             ctx, doc["_id"], "performance_asked", ("system", "performance"), "system", workflow.SETTLED,
             when={"status": workflow.SETTLED, **conditions}, set_fields=set_fields, notify=notices,

@@ -15,7 +15,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from i18n import msg
-from services.cases.serials import is_well_formed_serial
+from services.cases.serials import SERIAL_SHAPE, is_well_formed_serial
 from services.cases.views import phone_last4_matches
 from services.cases.workflow import status_label
 from services.core.context import ServiceContext, shanghai_iso
@@ -34,12 +34,14 @@ async def check_progress(
 ) -> dict[str, Any]:
     errors = []
     serial = (serial or "").strip()
-    if not is_well_formed_serial(serial):
+    if not SERIAL_SHAPE.fullmatch(serial):
         errors.append(field_error("serial", "invalid", "error.invalid.serial"))
     if not LAST4_PATTERN.match(phone_last4 or ""):
         errors.append(field_error("phone_last4", "invalid", "error.invalid.phone_last4"))
     if errors:
         raise ValidationFailed(errors)
+    if not is_well_formed_serial(serial):  # 14 digits that fail the check digit: mistyped, so no such case
+        raise ServiceError(404, "serial_mistyped", field="serial")
     if not limiter.allow(client):
         raise _too_many()
     now = ctx.clock()

@@ -13,7 +13,7 @@ from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, vi
 from services.cases import access, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
-from services.cases.views import case_detail
+from services.cases.views import CODED_FIELDS, WORDS, party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_deadline, start_of_day_utc
 from services.core.errors import NotFound, invalid
@@ -206,10 +206,52 @@ async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any], cen
     return _deadline_view(shown, calendar, today)
 
 
-def _field_labels(kind: str, party: str, fields: dict[str, Any]) -> dict[str, str]:
-    """The words of each field of a party as the application form names them (catalogue `field.*`)."""
-    known = catalogue()
-    return {name: text(key) for name in fields if known.has(key := f"field.{kind}.{party}.{name}")}
+def _field_label(kind: str, party: str, name: str, short: bool = True) -> str:
+    """A field of a party as the form names it: under the party's heading without its prefix (`form.*`), or in
+    full (`field.*`); an unknown field as it is."""
+    for key in ((f"form.{kind}.{party}.{name}",) if short else ()) + (f"field.{kind}.{party}.{name}",):
+        if catalogue().has(key):
+            return text(key)
+    return name
+
+
+def _shown(name: str, value: Any) -> str:
+    """A stored value in words: codes by their labels, countries by name, yes/no, an address as its text."""
+    if isinstance(value, bool):
+        return WORDS.yes_no(value)
+    if isinstance(value, Mapping):
+        if "masked" in value:
+            return str(value["masked"])
+        return f"{value.get('region_name') or ''}{value.get('detail') or ''}"
+    if name == "nationality":
+        return WORDS.country(str(value))
+    if name in CODED_FIELDS:
+        return WORDS.label(CODED_FIELDS[name], value)
+    return "" if value is None else str(value)
+
+
+def party_rows(kind: str, party: str, stored: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A party as the case page lists it: each field's label and value in words, personal numbers masked (with
+    `revealable` for an audited "show"), empty fields left out."""
+    rows = []
+    for name, value in stored.items():
+        shown = _shown(name, value)
+        if shown:
+            rows.append({"name": name, "label": _field_label(kind, party, name), "value": shown,
+                         "revealable": name in SEALED_FIELDS})  # fmt: skip
+    return rows
+
+
+def review_flag_words(kind: str, flags: list[str]) -> list[str]:
+    """The review flags intake raised ("respondent.uscc:check_failed"), each as a sentence a mediator acts on."""
+    out = []
+    for flag in flags:
+        where, _, problem = flag.partition(":")
+        party, _, name = where.partition(".")
+        key = f"label.review_flag.{problem}"
+        field = _field_label(kind, party, name, short=False)
+        out.append(text(key, field=field) if catalogue().has(key) else flag)
+    return out
 
 
 async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
@@ -217,15 +259,17 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     doc = await access.for_staff(ctx, member, serial)
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    view = case_detail(doc)
+    view = await party_view(ctx, doc)
     view["centre_id"] = doc["centre"]["id"]
-    view["labels"] = {party: _field_labels(doc["kind"], party, doc[party]) for party in ("applicant", "respondent")}
+    view["party_rows"] = {party: party_rows(doc["kind"], party, doc[party]) for party in ("applicant", "respondent")}
     view["deadline"] = _deadline_view(doc, calendar, today)
     view["clarified"] = doc.get("clarified")
     view["clarifications"] = doc.get("clarifications", [])
     view["session"] = doc.get("session")
     view["outcome"] = doc.get("outcome")
-    view["review_flags"] = doc.get("review_flags", [])
+    view["review_flags"] = review_flag_words(doc["kind"], doc.get("review_flags", []))
+    view["session_today"] = bool(doc.get("session")) and (
+        doc["session"]["at"].astimezone(SHANGHAI).date() <= today)  # "开始调解" is offered on the session's day
     view["mediator_login"] = (doc.get("mediator") or {}).get("login", "")
     view["notifications"] = [
         {k: n.get(k) for k in ("kind", "title", "state", "attempts", "last_error", "channel")}

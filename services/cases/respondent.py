@@ -36,10 +36,10 @@ from services.cases.outbox import (
     respondent_notice,
     respondent_phone_field,
 )
-from services.cases.views import answer_view, case_detail, case_summary
+from services.cases.views import answer_view, case_summary, party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
-from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error, invalid
+from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
 from services.core.personal_data import unseal_party
 from services.core.phones import e164, is_mobile, mask_phone
 from services.core.work_calendar import WorkCalendar
@@ -319,7 +319,7 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     if invited.get("answer"):
         raise Conflict("already_answered", field="decision")
     if doc["status"] in workflow.CLOSED:
-        raise Conflict("case_closed", field="status")
+        raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     now = ctx.clock()
     late = now.astimezone(SHANGHAI).date().isoformat() > invited["answer_due"]
     parsed |= {"at": now, "channel": channel, "late": late}
@@ -377,10 +377,11 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
     ids = list(dict.fromkeys(i.strip().lower() for i in ids))
     doc = await access.for_respondent(ctx, person_id, serial, {"status": 1, "respondent_evidence": 1})
     if doc["status"] in workflow.CLOSED:
-        raise Conflict("case_closed", field="status")
+        raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id}, {"_id": 1}).to_list(None)
     if len(owned) != len(ids):
-        raise invalid("file_ids", "unknown_file", "error.unknown_file.evidence")
+        # Not the caller's file (or none at all): not found, as anything of someone else's.
+        raise ServiceError(404, "unknown_file", msg("error.unknown_file.evidence"), "file_ids")
     new = [i for i in ids if i not in (doc.get("respondent_evidence") or [])]
     if new:
         await moves.record_event(
@@ -410,13 +411,6 @@ async def respondent_case(ctx: ServiceContext, person_id: str, serial: str) -> d
 
 async def respondent_view(ctx: ServiceContext, doc: dict[str, Any]) -> dict[str, Any]:
     """`respondent_case` of a case already read (and authorised)."""
-    view = case_detail(doc, role="respondent")
-    files = list(doc.get("evidence") or []) + list(doc.get("respondent_evidence") or [])
-    named = {f["_id"]: f for f in await ctx.db["files"].find({"_id": {"$in": files}}, {"name": 1, "kind": 1})
-             .to_list(None)} if files else {}  # fmt: skip
-    view["evidence_list"] = [{"id": i, "name": named.get(i, {}).get("name", ""), "from": "applicant"}
-                             for i in doc.get("evidence") or []]  # fmt: skip
-    view["respondent_evidence"] = [{"id": i, "name": named.get(i, {}).get("name", "")}
-                                   for i in doc.get("respondent_evidence") or []]  # fmt: skip
-    view["evidence"] = []  # the applicant's files themselves are not the respondent's to download
+    view = await party_view(ctx, doc, role="respondent")
+    view["evidence"] = []  # the applicant's files are listed by name (evidence_files), not handed over
     return view

@@ -18,6 +18,9 @@ def make_serial(day: date, sequence: int) -> str:
     return body + luhn.calc_check_digit(body)
 
 
+SERIAL_SHAPE = re.compile(r"\d{14}")  # what a serial looks like before its check digit is checked
+
+
 def is_well_formed_serial(text: str) -> bool:
     """True for 14 digits whose last is the Luhn check digit: a mistyped serial fails before any lookup."""
     return bool(SERIAL_PATTERN.match(text)) and luhn.is_valid(text)

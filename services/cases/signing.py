@@ -46,7 +46,11 @@ MIN_COPIES = 3  # each party and the centre keep one
 MAX_COPIES = 10
 MAX_TERMS = 20
 MAX_WAIVERS = 1000
-MAX_SIGNATURE_BYTES = 300 * 1024  # a drawn signature is a few tens of kilobytes
+MAX_WITHOUT_SESSION = 500
+# A drawn signature is a few tens of kilobytes; as base64 in a data URL it must fit a JSON body (256 KiB).
+MAX_SIGNATURE_BYTES = 180 * 1024
+PNG_DATA_URL = "data:image/png;base64,"
+MAX_SIGNATURE_URL = len(PNG_DATA_URL) + MAX_SIGNATURE_BYTES * 4 // 3 + 4  # the longest `image` accepted
 MAX_SIGNATURE_SIDE = 3000
 MAX_SEAL_BYTES = 1024 * 1024
 MAX_SEAL_SIDE = 2000
@@ -70,12 +74,22 @@ class Signer:
 # ---------------------------------------------------------------- the draft
 
 
-def check_draft(form: Mapping[str, str], rows: list[dict[str, str]], today: date) -> dict[str, Any]:
+def check_draft(
+    form: Mapping[str, str], rows: list[dict[str, str]], today: date, session_held: bool = True
+) -> dict[str, Any]:
     """The terms as numbered items (text, amount, due date, manner, category), what is waived, the copies.
 
-    Every term has a due date (its performance is followed from the day after); at least three copies.
+    Every term has a due date (its performance is followed from the day after); at least three copies. An
+    agreement is reached in a session; without one held (`session_held`), the mediator says how it was reached
+    (`without_session`: by telephone, the parties came in together...), which the timeline keeps.
     """
     errors: list[FieldError] = []
+    without_session = (form.get("without_session") or "").strip()
+    if not session_held and not without_session:
+        errors.append(field_error("without_session", "required", "error.required.without_session"))
+    elif len(without_session) > MAX_WITHOUT_SESSION:
+        errors.append(field_error("without_session", "too_long", "error.too_long.without_session",
+                                  limit=MAX_WITHOUT_SESSION))  # fmt: skip
     terms = []
     # A row is given when anything but its category (a list with a default) was filled in.
     filled = [r for r in rows if any((r.get(k) or "").strip() for k in ("text", "amount", "due_date", "method"))]
@@ -119,7 +133,8 @@ def check_draft(form: Mapping[str, str], rows: list[dict[str, str]], today: date
         errors.append(field_error("waivers", "too_long", "error.too_long.waivers", limit=MAX_WAIVERS))
     if errors:
         raise ValidationFailed(errors)
-    return {"terms": terms, "waivers": waivers, "copies": copies}
+    return {"terms": terms, "waivers": waivers, "copies": copies} | (
+        {"without_session": without_session} if without_session and not session_held else {})
 
 
 async def draft(
@@ -128,18 +143,20 @@ async def draft(
     """The mediator's draft: the case moves to `signing` and both parties are asked to sign on their phones."""
     doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"agreement": 1, "status": 1})
     now = ctx.clock()
-    checked = check_draft(form, rows, now.astimezone(SHANGHAI).date())
+    checked = check_draft(form, rows, now.astimezone(SHANGHAI).date(), session_held=doc["status"] == workflow.MEDIATING)
     if await ctx.db[SEALS].find_one({"_id": doc["centre"]["id"]}, {"_id": 1}) is None:
         raise Conflict("seal_missing", field="seal")  # the agreement takes effect under the centre's seal
     previous = (doc.get("agreement") or {}).get("version")
     version = int(previous or 0) + 1
     agreement = checked | {"version": version, "drafted_at": now, "drafted_by": member.login, "signatures": []}
     lines = [("serial", serial), ("next_step", msg("notice.value.please_sign"))]
-    notices = party_notices(doc, "draft_agreement", now, lines, link=f"/h5/cases/{serial}/agreement")
+    notices = party_notices(doc, "draft_agreement", now, lines, page="/agreement")  # each party signs there
     # Conditional on the version read: two drafts at once cannot both become version N.
     return await moves.apply_move(
         ctx, serial, "draft_agreement", ("staff", member.login), CHANNEL, when={"agreement.version": previous},
-        set_fields={"agreement": agreement}, notify=notices, note=msg("event.note.version", version=version).text(),
+        set_fields={"agreement": agreement}, notify=notices,
+        note=msg("event.note.version", version=version).text() + (f"（{checked['without_session']}）"
+                                                                   if checked.get("without_session") else ""),
     )  # fmt: skip
 
 
@@ -167,7 +184,7 @@ def signature_png(image: Any, field: str = "image") -> bytes:
     if not isinstance(image, str) or not image:
         raise ValidationFailed([field_error(field, "required", "error.required.signature")])
     payload = image.split(",", 1)[1] if image.startswith("data:") else image
-    if image.startswith("data:") and not image.startswith("data:image/png;base64,"):
+    if image.startswith("data:") and not image.startswith(PNG_DATA_URL):
         raise ValidationFailed([field_error(field, "not_png", "error.not_png.signature")])
     if len(payload) > MAX_SIGNATURE_BYTES * 4 // 3 + 4:
         kb = MAX_SIGNATURE_BYTES // 1024
@@ -238,9 +255,9 @@ async def sign(
 ) -> dict[str, Any]:
     """One signature on the current draft; the last required one settles the case. Returns the agreement view."""
     version = _version(body.get("version"))
-    png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
-    doc, signer = await _case_for(ctx, signer, serial)
+    doc, signer = await _case_for(ctx, signer, serial)  # whose case, and whether it is theirs to sign now, first
     agreement = _check_signable(doc, signer, version)
+    png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
     blob_id = await blobs.put(io.BytesIO(png))  # encrypted at rest; referenced only once the write succeeds
     now = ctx.clock()
     signature = {"role": signer.role, "by": signer.id, "name": _name(doc, signer), "identity": signer.identity,

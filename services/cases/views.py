@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from i18n import msg
+from i18n import Words, msg
 from services.cases import workflow
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import NotFound
 from services.core.personal_data import masked_party
+from services.directory import centres
+
+WORDS = Words()
+# Coded fields of a party shown with their words beside them (`<field>_label`): the table naming each code.
+CODED_FIELDS = {"id_type": "id_type", "contact_id_type": "id_type", "gender": "gender", "education": "education",
+                "industry": "industry", "nature": "nature"}  # fmt: skip
+JOIN_EARLY = timedelta(minutes=15)  # the video session's link opens this long before the session's time
+JOIN_LATE = timedelta(hours=12)  # and closes this long after it (a session rescheduled gets a new time)
 
 MY_CASES_LIMIT = 200
 
@@ -42,7 +51,39 @@ async def my_case(ctx: ServiceContext, person_id: str, serial: str) -> dict[str,
     doc = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id})
     if doc is None:
         raise NotFound("case_not_found")
-    return case_detail(doc)
+    return await party_view(ctx, doc)
+
+
+async def party_view(ctx: ServiceContext, doc: dict[str, Any], role: str = "applicant") -> dict[str, Any]:
+    """`case_detail` with what needs the database: the evidence by name, the centre's address and phone, and the
+    video session's link when it is open now."""
+    view = case_detail(doc, role, ctx.clock())
+    named = await evidence_files(ctx, doc)
+    view["evidence_files"] = named["applicant"]
+    view["respondent_files"] = named["respondent"]
+    centre = (await centres.directory(ctx)).get((doc.get("centre") or {}).get("id", ""))
+    view["centre_contact"] = {"name": (doc.get("centre") or {}).get("name", ""),
+                              "address": centre.address if centre else "", "phone": centre.phone if centre else ""}
+    return view
+
+
+async def evidence_files(ctx: ServiceContext, doc: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each party's evidence by name (one query): file id, name, kind, size; files the applicant added after
+    submitting carry when (`added_at`), so the mediator sees them as new."""
+    ids = list(doc.get("evidence") or []) + list(doc.get("respondent_evidence") or [])
+    found = await ctx.db["files"].find({"_id": {"$in": ids}}, {"name": 1, "kind": 1, "size": 1}).to_list(None) if ids \
+        else []
+    by_id = {f["_id"]: f for f in found}
+    added = {a["id"]: a for a in doc.get("evidence_added") or []}
+
+    def listed(file_id: str) -> dict[str, Any]:
+        record = by_id.get(file_id, {})
+        late = added.get(file_id)
+        return {"id": file_id, "name": record.get("name", ""), "kind": record.get("kind", ""),
+                "size": int(record.get("size", 0)), "added_at": shanghai_iso(late["at"]) if late else None}  # fmt: skip
+
+    return {"applicant": [listed(i) for i in doc.get("evidence") or []],
+            "respondent": [listed(i) for i in doc.get("respondent_evidence") or []]}  # fmt: skip
 
 
 def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
@@ -65,21 +106,35 @@ def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def case_detail(doc: dict[str, Any], role: str = "applicant") -> dict[str, Any]:
-    """One case as a party reads it (`role`: applicant or respondent): numbers masked, the invitation and the
-    answer, the agreement to sign or signed, each term's performance."""
+def labelled_party(party: Mapping[str, Any]) -> dict[str, Any]:
+    """A party masked, with the words of each code beside it (`gender_label`, `nationality_label`...)."""
+    shown = masked_party(dict(party))
+    for field, table in CODED_FIELDS.items():
+        if shown.get(field):
+            shown[f"{field}_label"] = WORDS.label(table, shown[field])
+    if shown.get("nationality"):
+        shown["nationality_label"] = WORDS.country(shown["nationality"])
+    return shown
+
+
+def case_detail(doc: dict[str, Any], role: str = "applicant", now: datetime | None = None) -> dict[str, Any]:
+    """One case as a party reads it (`role`: applicant or respondent): numbers masked, codes with their words,
+    the invitation and the answer, the agreement to sign or signed, each term's performance; `now`: whether the
+    video session's link is open (without it, it is not shown)."""
     view = case_summary(doc)
+    claim = {k: v for k, v in doc["claim"].items() if k != "amount_fen"}
+    if claim.get("venue"):
+        claim["venue_label"] = WORDS.label("venue", claim["venue"])
     view.update(
         {
             "role": role,
-            "applicant": masked_party(doc["applicant"]),
-            "respondent": masked_party(doc["respondent"]),
+            "applicant": labelled_party(doc["applicant"]),
+            "respondent": labelled_party(doc["respondent"]),
             "respondent_access": access_view(doc.get("respondent_access")),
-            "respondent_evidence": list(doc.get("respondent_evidence") or []),
             "agreement": agreement_view(doc.get("agreement"), doc["status"], doc.get("outcome")),
             "performance": performance_view(doc),
             "mediation_extended_to": doc.get("mediation_extended_to"),
-            "claim": {k: v for k, v in doc["claim"].items() if k != "amount_fen"},
+            "claim": claim,
             "evidence": list(doc.get("evidence", [])),
             "consent": {
                 "version": doc["consent"]["version"],
@@ -88,7 +143,8 @@ def case_detail(doc: dict[str, Any], role: str = "applicant") -> dict[str, Any]:
             "timeline": [_event_view(e) for e in doc.get("timeline", [])],
             "clarified": _clarified_view(doc.get("clarified")),
             "outcome": _outcome_view(doc.get("outcome")),
-            "session": _session_view(doc.get("session")),
+            "session": session_view(doc.get("session"), now),
+            "closed": doc["status"] in workflow.CLOSED,
         }
     )
     return view
@@ -120,11 +176,17 @@ def _outcome_view(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
     return shown | {"at": shanghai_iso(outcome.get("at"))}
 
 
-def _session_view(session: dict[str, Any] | None) -> dict[str, Any] | None:
+def session_view(session: Mapping[str, Any] | None, now: datetime | None = None) -> dict[str, Any] | None:
+    """The session as the parties read it: time and place, and for an online session when its link opens
+    (JOIN_EARLY before the time) and, once open at `now`, the link itself."""
     if not session:
         return None
-    return {"at": shanghai_iso(session.get("at")), "place": session.get("place", ""),
-            "online_link": session.get("online_link", "")}  # fmt: skip
+    at = session.get("at")
+    link = session.get("online_link", "")
+    opens = at - JOIN_EARLY if link and at else None
+    is_open = bool(opens and now and opens <= now <= at + JOIN_LATE)
+    return {"at": shanghai_iso(at), "place": session.get("place", ""), "online": bool(link),
+            "opens_at": shanghai_iso(opens), "join_open": is_open, "online_link": link if is_open else ""}
 
 
 def _event_view(event: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,9 @@ import re
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Bidi embeddings, overrides and isolates, LRM/RLM/ALM, zero-width space/joiners, word joiner and
 # invisible operators, the Mongolian vowel separator, the BOM; C0 and C1 controls but tab, LF, CR.
-_UNSEEN = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The class as regular-expression text (Python's and ECMAScript's alike): the OpenAPI document's patterns use it.
+UNSEEN_CLASS = r"\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_UNSEEN = re.compile(f"[{UNSEEN_CLASS}]")
 
 
 def has_lone_surrogate(text: str) -> bool:

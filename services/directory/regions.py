@@ -8,13 +8,16 @@ the cases filed under it, which keep the codes and names that routed them.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from services.core.errors import invalid
+from i18n import msg
+from services.core.errors import ServiceError, invalid
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.csv"
+CODE_SHAPE = re.compile(r"\d{6}|\d{9}")  # county level and above, or a township
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,14 @@ class Regions:
 
 
 def children_of(parent: str | None) -> dict[str, object]:
-    """`GET /api/regions`: the children of `parent` (none: the provinces), for cascading lists; 422 if unknown."""
+    """`GET /api/regions`: the children of `parent` (none: the provinces), for cascading lists; a code of no
+    region's shape is 422, one of that shape that names no region (dropped by a release) is not found (404)."""
     parent = (parent or "").strip()
     known = regions()
-    if parent and parent not in known:
+    if parent and not CODE_SHAPE.fullmatch(parent):
         raise invalid("parent", "unknown_region", given=parent[:20])
+    if parent and parent not in known:
+        raise ServiceError(404, "unknown_region", msg("error.unknown_region", given=parent), "parent")
     items = [{"code": r.code, "name": r.name, "level": r.level, "leaf": not known.children(r.code)}
              for r in known.children(parent)]  # fmt: skip
     return {"parent": parent or None, "items": items, "source": known.source}

@@ -1,4 +1,9 @@
-"""Drafts of an application between steps: one per person and kind, shared by every front."""
+"""Drafts of an application between steps: one per person and kind, shared by every front.
+
+A draft remembers the step its person was last on (a returning person lands there). Once submitted it is
+replaced by a marker naming the case, so that going back to the review page shows the case's done page
+rather than an empty review; the next draft saved replaces the marker.
+"""
 
 from __future__ import annotations
 
@@ -56,11 +61,12 @@ async def _carry_own_numbers(ctx: ServiceContext, person_id: str, kind: str, bod
             applicant[name] = own[name]
 
 
-async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) -> dict[str, Any]:
+async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any, step: str = "") -> dict[str, Any]:
+    """Keep the draft (`step`: the page it was saved from, where its person comes back to)."""
     draft_id = _draft_id(person_id, kind)
     if isinstance(body, dict):
         body = {**body, "kind": kind}
-    stored = await ctx.db["drafts"].find_one({"_id": draft_id})
+    stored = await _stored(ctx, person_id, kind)
     kept = _carry_masked_echoes(body, stored["data"] if stored else None) if isinstance(body, dict) else {}
     if isinstance(body, dict):
         await _carry_own_numbers(ctx, person_id, kind, body)
@@ -70,19 +76,44 @@ async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any) 
             draft[party] = seal_party(ctx.cipher, draft.get(party, {}), party) | kept.get(party, {})
     now = ctx.clock()
     draft.pop("review_flags", None)
+    state: dict[str, Any] = {"person_id": person_id, "kind": kind, "data": draft, "updated_at": now}
+    if step:
+        state["step"] = step
     await ctx.db["drafts"].update_one(
-        {"_id": draft_id},
-        {"$set": {"person_id": person_id, "kind": kind, "data": draft, "updated_at": now}},
-        upsert=True,
+        {"_id": draft_id}, {"$set": state, "$unset": {"submitted": ""}}, upsert=True
     )
     return _view(draft, now)
 
 
-async def load_draft(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, Any]:
+async def _stored(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, Any] | None:
+    """The draft being written (a submitted one's marker is no draft)."""
     stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    return stored if stored is not None and "data" in stored and not stored.get("submitted") else None
+
+
+async def load_draft(ctx: ServiceContext, person_id: str, kind: str) -> dict[str, Any]:
+    stored = await _stored(ctx, person_id, kind)
     if stored is None:
         raise NotFound("draft_not_found")
     return _view(stored["data"], stored["updated_at"])
+
+
+async def last_step(ctx: ServiceContext, person_id: str, kind: str) -> str | None:
+    """The step the person was last on, for a draft being written; None without one."""
+    stored = await _stored(ctx, person_id, kind)
+    return (stored.get("step") or "notice") if stored else None
+
+
+async def note_step(ctx: ServiceContext, person_id: str, kind: str, step: str) -> None:
+    """The person opened `step` of their draft: that is where they come back to (no draft: nothing to note)."""
+    await ctx.db["drafts"].update_one({"_id": _draft_id(person_id, kind), "data": {"$exists": True},
+                                       "submitted": {"$exists": False}}, {"$set": {"step": step}})  # fmt: skip
+
+
+async def submitted_serial(ctx: ServiceContext, person_id: str, kind: str) -> str | None:
+    """The case the person's last draft of this kind became, while no new draft was started."""
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)}, {"submitted": 1})
+    return (stored or {}).get("submitted") or None
 
 
 async def delete_draft(ctx: ServiceContext, person_id: str, kind: str) -> None:
@@ -92,13 +123,16 @@ async def delete_draft(ctx: ServiceContext, person_id: str, kind: str) -> None:
 async def submit_draft(
     ctx: ServiceContext, person_id: str, kind: str, idempotency_key: str, channel: str
 ) -> tuple[dict[str, Any], bool]:
-    """Submit the saved draft as the application; the draft is removed once the case exists."""
-    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    """Submit the saved draft as the application; once the case exists the draft gives way to its marker."""
+    draft_id = _draft_id(person_id, kind)
+    stored = await _stored(ctx, person_id, kind)
     if stored is None:
         raise NotFound("draft_not_found", msg("error.draft_not_found.submit"))
     body = _clear_body(ctx, stored["data"])
     case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
-    await delete_draft(ctx, person_id, kind)
+    await ctx.db["drafts"].update_one({"_id": draft_id}, {"$set": {"submitted": case["serial"],
+                                                                   "updated_at": ctx.clock()},
+                                                          "$unset": {"data": "", "step": ""}})  # fmt: skip
     return case, created
 
 
@@ -115,27 +149,34 @@ STEP_SECTIONS = {"notice": "consent", "applicant": "applicant", "respondent": "r
                  "evidence": "evidence"}  # fmt: skip
 
 
-async def save_step(ctx: ServiceContext, person_id: str, kind: str, step: str, values: Any) -> list[FieldError]:
-    """Merge one page's values into the draft and keep it; return that page's problems, if any.
+def done_steps(draft: dict[str, Any]) -> set[str]:
+    """The steps a draft has been saved from (the step bar links them)."""
+    return {step for step, section in STEP_SECTIONS.items() if section in draft}
+
+
+async def save_step(
+    ctx: ServiceContext, person_id: str, kind: str, step: str, values: Any
+) -> tuple[bool, list[FieldError]]:
+    """Merge one page's values into the draft and keep it; return whether it was kept, and that page's problems.
 
     The draft is saved even when the page has problems (a closed page loses nothing), unless the
     values cannot be kept at all (too long, not a choice), which is reported the same way.
     """
     section = STEP_SECTIONS[step]
-    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    stored = await _stored(ctx, person_id, kind)
     body = _view(stored["data"], None) if stored else {"kind": kind}
     body.pop("updated_at", None)
     body[section] = values
     try:
-        await save_draft(ctx, person_id, kind, body)
+        await save_draft(ctx, person_id, kind, body, step)
     except ValidationFailed as exc:
-        return exc.errors
-    return await draft_problems(ctx, person_id, kind, section)
+        return False, exc.errors
+    return True, await draft_problems(ctx, person_id, kind, section)
 
 
 async def draft_problems(ctx: ServiceContext, person_id: str, kind: str, section: str = "") -> list[FieldError]:
     """What submitting the draft now would refuse (limited to one section when given)."""
-    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    stored = await _stored(ctx, person_id, kind)
     body = _clear_body(ctx, stored["data"]) if stored else {"kind": kind}
     try:
         validate_application(body, today=ctx.clock().astimezone(SHANGHAI).date())

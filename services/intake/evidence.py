@@ -464,6 +464,32 @@ def file_view(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+async def describe(ctx: ServiceContext, person_id: str, file_ids: list[str]) -> list[dict[str, Any]]:
+    """The person's own files among `file_ids`, in that order, as lists show them (name, kind, size)."""
+    if not file_ids:
+        return []
+    found = await ctx.db["files"].find({"_id": {"$in": list(file_ids)}, "owner_person_id": person_id}).to_list(None)
+    by_id = {record["_id"]: record for record in found}
+    return [file_view(by_id[i]) for i in file_ids if i in by_id]
+
+
+async def discard(ctx: ServiceContext, blobs: BlobStore, person_id: str, file_id: str) -> bool:
+    """Remove a file the person uploaded and took back before submitting: gone for good, and no longer counted
+    against what they may upload. A file a case lists stays (it is that case's evidence)."""
+    if not FILE_ID.fullmatch(file_id or ""):
+        return False
+    listed = await ctx.db["cases"].find_one({"$or": [{"evidence": file_id}, {"respondent_evidence": file_id}]},
+                                            {"_id": 1})  # fmt: skip
+    if listed is not None:
+        return False
+    record = await ctx.db["files"].find_one({"_id": file_id, "owner_person_id": person_id, "purpose": PURPOSE})
+    if record is None:
+        return False
+    await ctx.db["files"].delete_one({"_id": file_id, "owner_person_id": person_id})
+    await blobs.delete(record["blob_id"])
+    return True
+
+
 # ---------------------------------------------------------------- reading back
 
 

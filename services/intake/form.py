@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-import pycountry
-
-from i18n import Msg, Words, msg
+from i18n import Msg, Words, catalogue, msg, text
+from services.directory import nationalities
 from services.directory.regions import regions
 from services.intake import validation as spec
 
@@ -41,26 +42,25 @@ def _choice_words(codes: tuple[str, ...]) -> dict[str, str]:
 @dataclass(frozen=True)
 class FormField:
     name: str
-    label: str
+    label: str  # as the form shows it under its section's title (姓名, not 申请人姓名)
     input: str  # text|textarea|select|radio|date|tel|email|decimal|address (region lists + street)
     required: bool
     max_len: int
     choices: tuple[tuple[str, str], ...] = ()
 
 
-@lru_cache(maxsize=1)
-def _countries() -> tuple[tuple[str, str], ...]:
-    names = sorted(((c.alpha_3, WORDS.country(c.alpha_3)) for c in pycountry.countries), key=lambda c: c[1])
-    china = ("CHN", WORDS.country("CHN"))
-    return (china, *[c for c in names if c[0] != "CHN"])
+@lru_cache(maxsize=8)
+def _countries(order: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
+    """Nationalities as a list offers them (services/directory/nationalities.py); pinyin order by default."""
+    return tuple(nationalities.labelled(list(order or nationalities.by_pinyin()), WORDS.locale))
 
 
-def _input_of(field: spec.Spec) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _input_of(field: spec.Spec, order: tuple[str, ...] | None = None) -> tuple[str, tuple[tuple[str, str], ...]]:
     if field.kind == "choice":
         table = _choice_words(field.choices)
         return "select", tuple((code, table.get(code, code)) for code in field.choices)
     if field.kind == "nationality":
-        return "select", _countries()
+        return "select", _countries(order)
     if field.kind == "bool":
         return "radio", (("true", WORDS.yes_no(True)), ("false", WORDS.yes_no(False)))
     if field.kind == "text" and field.max_len >= 1000:
@@ -75,15 +75,23 @@ def _section(kind: str, step: str) -> spec.Section:
     return spec.SECTIONS[kind, step]
 
 
-def form_fields(kind: str, step: str) -> list[FormField]:
+def short_label(field: spec.Spec) -> str:
+    """A field's words under its section's title: the catalogue's `form.<section>.<name>` where the full label
+    repeats whose field it is (申请人姓名 under 申请人信息 reads 姓名), else the full label."""
+    key = "form." + field.key.removeprefix("field.")
+    return text(key, WORDS.locale) if catalogue().has(key) else field.label.text(WORDS.locale)
+
+
+def form_fields(kind: str, step: str, order: list[str] | None = None) -> list[FormField]:
+    """The fields of one step; `order`: nationalities as lists offer them (nationalities.ranked)."""
     section = _section(kind, step)
     fields = []
     for name, field in section.fields.items():
         if name == "street":  # wave 1's free text: the API still takes it, the form asks for the address
             continue
-        widget, choices = _input_of(field)
-        label = field.label.text(WORDS.locale)
-        fields.append(FormField(name, label, widget, name not in section.optional, field.max_len, choices))
+        widget, choices = _input_of(field, tuple(order) if order else None)
+        fields.append(FormField(name, short_label(field), widget, name not in section.optional, field.max_len,
+                                choices))  # fmt: skip
     return fields
 
 
@@ -130,18 +138,34 @@ def choice_label(kind: str, step: str, name: str, value: Any) -> str:
         return "" if value is None else str(value)
     if isinstance(value, dict):
         return regions().full_name(str(value.get("region_code") or "")) + str(value.get("detail") or "")
+    if field.kind == "nationality":
+        return WORDS.country(str(value))
     widget, choices = _input_of(field)
     if widget in ("select", "radio"):
         key = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return dict(choices).get(key, key)
+    if field.kind == "amount" and str(value).strip():
+        typed = str(value).strip()
+        if re.fullmatch(r"\d{1,9}(\.\d{1,2})?", typed):  # a draft keeps what was typed: "12000" reads 12000.00 元
+            typed = str(Decimal(typed).quantize(Decimal("0.01")))
+        return text("apply.amount_yuan", WORDS.locale, amount=typed)
     return str(value)
 
 
-def review_sections(kind: str, draft: dict[str, Any]) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """The review page: each form step with its title and (label, value as read) rows."""
+@dataclass(frozen=True)
+class ReviewRow:
+    label: str
+    value: str
+    long: bool  # free text: shown left-aligned below its label, with its line breaks
+
+
+def review_sections(kind: str, draft: dict[str, Any]) -> list[tuple[str, str, list[ReviewRow]]]:
+    """The review page: each form step with its title and its rows (label, value as read)."""
     sections = []
     for step in FORM_STEPS:
         shown = draft.get(step) or {}
-        rows = [(f.label, choice_label(kind, step, f.name, shown.get(f.name))) for f in form_fields(kind, step)]
+        rows = [ReviewRow(f.label, choice_label(kind, step, f.name, shown.get(f.name)), f.input in ("textarea",
+                                                                                                    "address"))
+                for f in form_fields(kind, step)]  # fmt: skip
         sections.append((step, STEP_TITLES[step].text(WORDS.locale), rows))
     return sections

@@ -16,11 +16,12 @@ from services.cases import collective, moves, respondent, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import applicant_notice
 from services.cases.serials import DAILY_LIMIT, make_serial
-from services.cases.views import case_detail
+from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.personal_data import seal_party
 from services.core.work_calendar import load_work_calendar
+from services.directory import nationalities
 from services.directory.employers import employer_key, employer_of
 from services.directory.persons import id_hashes
 from services.intake.routing import route_case
@@ -55,7 +56,8 @@ async def submit_application(
     now = ctx.clock()
     application = validate_application(body, today=now.astimezone(SHANGHAI).date())
     if application["consent"]["version"] not in ctx.settings.consent_versions:
-        raise invalid("consent.version", "outdated", "error.outdated.consent")
+        current = ctx.settings.consent_versions[-1]  # the client learns which notice to show again
+        raise invalid("consent.version", "outdated", "error.outdated.consent", current=current)
     await _check_evidence(ctx, person_id, application["evidence"])
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"
@@ -69,7 +71,7 @@ async def submit_application(
             raise ServiceError(422, "idempotency_key_reused", field="Idempotency-Key") from None
         existing = await ctx.db["cases"].find_one({"_id": record["serial"]})
         if existing:
-            return case_detail(existing), False
+            return await party_view(ctx, existing), False
         serial = record["serial"]  # the first attempt stopped before writing its case
     doc = _new_case(ctx, serial, person_id, application, channel, now) | await route_case(ctx, application)
     await _speak(ctx, doc, now)
@@ -79,9 +81,10 @@ async def submit_application(
         existing = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id})
         if existing is None:
             raise
-        return case_detail(existing), False
+        return await party_view(ctx, existing), False
     await collective.check_new_case(ctx, doc)  # ten workers against one employer: an alert, the cases linked
-    return case_detail(doc), True
+    await nationalities.count_chosen(ctx, [application[p].get("nationality") for p in ("applicant", "respondent")])
+    return await party_view(ctx, doc), True
 
 
 async def _existing_record(ctx: ServiceContext, record_id: str, fresh: dict[str, Any], now: datetime) -> dict[str, Any]:

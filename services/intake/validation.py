@@ -10,13 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import pycountry
-
 from i18n import Msg, msg
 from services.core.errors import FieldError, ValidationFailed, field_error
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, check_uscc
 from services.core.phones import parse_phone
 from services.core.text import one_line
+from services.directory import nationalities
 from services.directory.regions import regions
 
 KINDS = ("worker", "employer")
@@ -54,6 +53,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
+MAX_REGION_CODE = 20  # characters of an address's region code as a draft keeps it (a real one has 6 or 9)
 _PICKED = ("choice", "bool", "nationality", "address")  # fields chosen from a list: "请选择" rather than "请填写"
 ONE_LINE = 200  # text fields this short are one line (names, addresses, titles); longer ones are free text
 
@@ -316,7 +316,9 @@ class _Checker:
                 raise _Bad("not_allowed", "error.not_allowed.choice", label=spec.label)
             return value
         if spec.kind == "nationality":
-            if not re.fullmatch(r"[A-Z]{3}", value) or pycountry.countries.get(alpha_3=value) is None:
+            if value in nationalities.PARTS_OF_CHINA:  # Hong Kong, Macao, Taiwan: Chinese nationals
+                raise _Bad("not_allowed", "error.not_allowed.nationality_region", label=spec.label)
+            if not re.fullmatch(r"[A-Z]{3}", value) or not nationalities.is_nationality(value):
                 raise _Bad("not_allowed", "error.not_allowed.nationality", label=spec.label)
             return value
         if not self.full or spec.kind in ("text", "id_number"):
@@ -360,6 +362,9 @@ class _Checker:
                 return {}
         if detail is not None and len(detail) > spec.max_len:
             self.error(f"{path}.detail", "too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
+        if code is not None and len(code) > MAX_REGION_CODE:  # a draft keeps what is typed, within reason
+            self.error(f"{path}.region_code", "too_long", "error.too_long.chars", label=spec.label,
+                       limit=MAX_REGION_CODE)
         if not self.full:
             return {k: v for k, v in (("region_code", code), ("detail", detail)) if v is not None}
         if code is None:

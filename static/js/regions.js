@@ -32,7 +32,7 @@
         select.setAttribute("aria-label", picker.getAttribute("data-label") + " " + (level + 1));
         var blank = document.createElement("option");
         blank.value = "";
-        blank.textContent = "请选择";
+        blank.textContent = picker.getAttribute("data-choose") || "";
         select.appendChild(blank);
         data.items.forEach(function (item) {
           var option = document.createElement("option");

@@ -1,4 +1,5 @@
-// Evidence upload with a progress bar: each file goes to /h5/files; its id joins the step's form.
+// Evidence upload with a progress bar: each file goes to /h5/files; its id joins the step's form (which saves
+// itself: form.js), with a "删除" button that takes it out again.
 (function () {
   "use strict";
   var script = document.getElementById("upload-script");
@@ -11,6 +12,29 @@
   function showError(message) {
     errorBox.textContent = message;
     errorBox.hidden = false;
+  }
+
+  function added(body) {
+    var item = document.createElement("li");
+    item.dataset.id = body.id;
+    var name = document.createElement("span");
+    name.className = "evidence-name";
+    name.textContent = body.name;
+    var size = document.createElement("span");
+    size.className = "meta";
+    size.textContent = " " + Math.ceil(body.size / 1024) + " KB ";
+    var hidden = document.createElement("input");
+    hidden.type = "hidden"; hidden.name = "evidence"; hidden.value = body.id;
+    item.appendChild(name); item.appendChild(size); item.appendChild(hidden);
+    if (list.getAttribute("data-remove")) {
+      var remove = document.createElement("button");
+      remove.type = "submit"; remove.name = "remove"; remove.value = body.id;
+      remove.className = "link-button evidence-remove";
+      remove.textContent = list.getAttribute("data-remove");
+      item.appendChild(remove);
+    }
+    list.appendChild(item);
+    list.dispatchEvent(new Event("change", { bubbles: true }));  // the step saves itself with the new file
   }
 
   input.addEventListener("change", function () {
@@ -32,19 +56,13 @@
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
       if (xhr.status === 201) {
         bar.style.width = "100%";
-        var item = document.createElement("li");
-        item.dataset.id = body.id;
-        item.textContent = body.name + "（" + Math.ceil(body.size / 1024) + " KB，已上传）";
-        var hidden = document.createElement("input");
-        hidden.type = "hidden"; hidden.name = "evidence"; hidden.value = body.id;
-        item.appendChild(hidden);
-        list.appendChild(item);
+        added(body);
         input.value = "";
       } else {
-        showError((body.error && body.error.message) || "上传失败，请稍后再试");
+        showError((body.error && body.error.message) || script.dataset.failed);
       }
     };
-    xhr.onerror = function () { showError("网络中断，上传失败，请重试"); };
+    xhr.onerror = function () { showError(script.dataset.offline); };
     xhr.send(data);
   });
 }());

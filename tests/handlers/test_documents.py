@@ -164,6 +164,43 @@ async def test_verify_page_compares_an_uploaded_copy(office, app, api, wechat, h
     assert (await office.get("/verify/" + "0" * 32)).code == 404
 
 
+@pytest.mark.gen_test(timeout=120)
+async def test_verify_page_knows_the_systems_own_pdf_copy(office, app, api, wechat, http_client, base_url):
+    """The PDF copy is made once and fingerprinted: every download is that file, /verify accepts it as the system's
+    own, and a modified PDF is not an original."""
+    require_tool(app.settings["services"].pdf.available, "LibreOffice", "apt-get install libreoffice-writer-nogui")
+    serial, token = await setup_case(app, api, wechat)
+    await office_sign_in(office, app)
+    await office.get(f"/office/cases/{serial}")
+    await office.post(f"/office/cases/{serial}/document", {"kind": "arbitration"})
+    [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
+    first = (await api.call("GET", item["download"] + "?format=pdf", token=token)).body
+    again = (await api.call("GET", item["download"] + "?format=pdf", token=token)).body
+    assert first.startswith(b"%PDF") and again == first
+
+    async def verdict(data: bytes, name: str) -> str:
+        await office.get(f"/verify/{item['id']}")
+        boundary = "verifyboundary"
+        payload = (f'--{boundary}\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n{office.cookies["_xsrf"]}\r\n'
+                   f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+                   "Content-Type: application/octet-stream\r\n\r\n").encode()
+        payload += data + f"\r\n--{boundary}--\r\n".encode()
+        response = await http_client.fetch(
+            f"{base_url}/verify/{item['id']}", method="POST", body=payload, raise_error=False,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                     "Cookie": "; ".join(f"{k}={v}" for k, v in office.cookies.items())},
+        )  # fmt: skip
+        return re.sub(r"\s+", "", response.body.decode())
+
+    assert "一致：该文件与本系统出具的文书PDF副本逐字节相同" in await verdict(first, "a.pdf")
+    # One byte changed inside the file is no longer the original.
+    at = len(first) // 2
+    modified = first[:at] + bytes([first[at] ^ 1]) + first[at + 1:]
+    assert modified != first and "不一致" in await verdict(modified, "b.pdf")
+    # A file with something added after the PDF's end (what an incremental edit appends) is not the original.
+    assert "不一致" in await verdict(first + b"%appended\n", "c.pdf")
+
+
 @pytest.mark.gen_test(timeout=30)
 async def test_agreement_and_judicial_confirmation_after_settlement(office, app, api, wechat):
     from services.accounts.staff import StaffMember
@@ -185,7 +222,7 @@ async def test_agreement_and_judicial_confirmation_after_settlement(office, app,
         f"/office/cases/{serial}/draft_agreement",
         {"term_text": ["被申请人支付申请人工资", ""], "term_amount": ["12000", ""], "term_due": [due, ""],
          "term_method": ["银行转账", ""], "term_category": ["wages", "other"], "waivers": "双方再无其他争议",
-         "copies": "3"},
+         "copies": "3", "without_session": "双方到调解室当面协商一致"},
     )  # fmt: skip
     assert drafted.code == 302
     respondent_person = await claim_invitation(ctx, services.sms, serial)

@@ -27,6 +27,7 @@ SAMPLES = {
     "ticket": "A" * 20,
     "action": "accept",
     "token": "B" * 24,
+    "path": "favicon.ico",  # the one static file outside /static/
     "centre_id": "sh-pudong",  # a centre of config.yaml's seed (the system administrator may edit it)
     "partner_case_no": "%282026%29%E6%B2%AA0115%E6%B0%91%E8%AF%89%E5%89%8D%E8%B0%831%E5%8F%B7",  # URL-encoded
     "confirmation_id": "0" * 32,

@@ -133,3 +133,14 @@ def test_every_status_move_and_document_has_words():
 
 def test_the_catalogue_lives_beside_its_loader():
     assert Path(LOCALE_DIR, "zh_CN", "LC_MESSAGES").is_dir()
+
+
+def test_every_key_a_template_names_exists():
+    """Pages take their words from the catalogue through `t("key", ...)`: each key named must be there."""
+    called = re.compile(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']\s*[,)]""")  # a key written whole
+    missing = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for key in called.findall(path.read_text(encoding="utf-8")):
+            if not catalogue().has(key):
+                missing.append(f"{path.relative_to(ROOT)}: {key}")
+    assert not missing, "\n".join(missing)

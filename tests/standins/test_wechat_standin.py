@@ -130,3 +130,31 @@ def test_render_menu_fills_every_view_url():
     assert urls and all(u.startswith("https://x.example.cn/h5/") for u in urls)
     keys = [i["key"] for b in menu["button"] for i in b.get("sub_button", []) if i.get("type") == "click"]
     assert set(keys) <= set(settings.wechat_clicks)
+
+
+@pytest.mark.gen_test
+async def test_people_get_a_login_code_and_see_messages_and_sms_codes(call, wechat, api):
+    """The README's demo: a wx.login code over HTTP, exchanged for our token; the page lists what WeChat received
+    and the SMS stand-in's codes."""
+    from datetime import UTC, datetime
+
+    from standins.sms import RecordingSms, SentSms
+
+    issued = json.loads((await call("standin/login-code", "openid=o-demo-dev")).body)
+    assert issued["openid"] == "o-demo-dev" and issued["code"]
+    session = await api.call("POST", "/api/mp/session", {"code": issued["code"]})
+    assert session.code == 200 and json.loads(session.body)["token"]
+    again = await api.call("POST", "/api/mp/session", {"code": issued["code"]})
+    assert again.code != 200  # one use, as WeChat's
+
+    wechat.state.sent.append({"kind": "template", "msgid": 7, "touser": "o-demo-dev", "template_id": "TPL-1",
+                              "url": "http://127.0.0.1/h5/cases/1", "data": {"thing1": {"value": "调解时间已安排"}}})
+    sms = RecordingSms([SentSms("+8613812345678", "123456", "register", datetime.now(UTC))])
+    wechat.state.sms = sms
+    listed = json.loads((await call("standin/messages")).body)
+    assert listed["wechat"][-1]["values"] == {"thing1": "调解时间已安排"}
+    assert listed["sms"] == [dict(listed["sms"][0], mobile="138****5678", code="123456")]
+    page = await call("standin/")
+    text = page.body.decode()
+    assert page.code == 200 and "调解时间已安排" in text and "123456" in text and "138****5678" in text
+    assert "13812345678" not in text  # the mobile masked even here

@@ -114,7 +114,7 @@ async def test_the_court_delegates_we_settle_and_it_confirms(app, http_server, h
         due = (ctx.clock() + timedelta(days=20)).astimezone(SHANGHAI).date().isoformat()
         rows = [{"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000", "due_date": due,
                  "method": "银行转账", "category": "wages"}]  # fmt: skip
-        form = {"copies": "3", "waivers": "双方再无争议"}
+        form = {"copies": "3", "waivers": "双方再无争议", "without_session": "电话调解，双方达成一致"}  # no session
         await handling.decide(ctx, mediator, serial, "draft_agreement", form, rows)
         for page, prefix in ((applicant, "/h5/cases"), (respondent, "/h5/respondent/cases")):
             await page.goto(f"{base_url}{prefix}/{serial}/agreement")

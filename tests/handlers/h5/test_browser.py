@@ -110,7 +110,7 @@ async def apply_in_browser(
     await page.wait_for_url("**/h5/apply")
     await page.click(f"#apply-{kind}")
     await page.wait_for_url(f"**/h5/apply/{kind}/notice")
-    await page.check("#accepted")
+    await page.check("#f-accepted")
     await next_step(page, f"/h5/apply/{kind}/applicant")
     for step, following in (("applicant", "respondent"), ("respondent", "claim"), ("claim", "evidence")):
         await fill(page, steps[step])
@@ -120,7 +120,7 @@ async def apply_in_browser(
         await page.wait_for_function(f"document.querySelectorAll('#evidence-list li').length >= {n}")
     await next_step(page, f"/h5/apply/{kind}/review")
     if uploads:
-        assert f"已上传 {len(uploads)} 个文件" in await page.content()
+        assert await page.locator("#review-evidence li").all_inner_texts() == [p.name for p in uploads]
     assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
     await page.click("#submit")
     await page.wait_for_url("**/h5/apply/done/*")

@@ -144,6 +144,7 @@ async def test_respond_sign_settle_breach_and_the_payment_order(app, http_server
         await office.fill("#term-due-0", due.isoformat())
         await office.fill("#term-method-0", "银行转账")
         await office.select_option("#term-category-0", "wages")
+        await office.fill("#without-session", "电话调解，双方达成一致")  # no session was held: how it was reached
         await office.click("#draft-agreement")
         await office.wait_for_function("document.querySelector('#status').innerText === '待签署协议'")
 

@@ -45,7 +45,10 @@ async def test_progress_mismatch_unknown_and_mistyped(api, wechat):
     unknown_serial = make_serial(date(2026, 1, 2), 99)
     assert (await api.call("GET", f"/api/progress?serial={unknown_serial}&phone_last4=5678")).code == 404
     mistyped = serial[:-1] + str((int(serial[-1]) + 1) % 10)
-    response = await api.call("GET", f"/api/progress?serial={mistyped}&phone_last4=5678")
+    response = await api.call("GET", f"/api/progress?serial={mistyped}&phone_last4=5678")  # caught by its check digit
+    assert response.code == 404 and body_of(response)["error"]["code"] == "serial_mistyped"
+    assert body_of(response)["error"]["field"] == "serial" and "输错" in body_of(response)["error"]["message"]
+    response = await api.call("GET", f"/api/progress?serial={serial[:-1]}&phone_last4=5678")  # not even 14 digits
     assert response.code == 422 and body_of(response)["error"]["field"] == "serial"
     response = await api.call("GET", f"/api/progress?serial={serial}&phone_last4=56")
     assert response.code == 422 and body_of(response)["error"]["field"] == "phone_last4"

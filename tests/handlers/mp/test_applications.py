@@ -242,9 +242,10 @@ async def test_database_commands_per_request(api, wechat, app, db_commands):
     created = await submit(api, token, worker(), "key-counted-01")
     assert created.code == 201
     # Issue 2's three (the day's sequence, the idempotency record, the case), the statistics counters (issue 15:
-    # one command with each write of a case) and the collective-dispute check (one update of the employer's
-    # tally, which returns it); the centres come from the process's snapshot of the directory.
-    assert db_commands.count - before <= 5
+    # one command with each write of a case), the collective-dispute check (one update of the employer's tally, which
+    # returns it), and one count of the nationalities chosen (the order lists offer them in, issue 13); the centres
+    # come from the process's snapshot of the directory.
+    assert db_commands.count - before <= 6
     before = db_commands.count
     assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
     assert db_commands.count - before == 1
@@ -259,13 +260,14 @@ async def test_withdrawal_is_a_move_of_the_table(api, wechat, app):
     token = await sign_in(api, wechat)
     serial = body_of(await submit(api, token, worker()))["serial"]
     other = await sign_in(api, wechat, "openid-other")
-    assert (await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {}, token=other)).code == 404
+    assert (await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {"reason": "x"}, token=other)).code == 404
+    assert (await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {}, token=token)).code == 422
     done = await api.call(
         "POST", f"/api/mp/applications/{serial}/withdraw", {"reason": "已和公司协商解决"}, token=token
     )
     assert done.code == 200 and body_of(done)["status"] == "withdrawn"
     assert body_of(done)["timeline"][-1]["note"] == "已和公司协商解决"
-    again = await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {}, token=token)
+    again = await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {"reason": "再次撤回"}, token=token)
     assert again.code == 409 and "已撤回" in body_of(again)["error"]["message"]
 
 

@@ -60,7 +60,7 @@ async def test_the_respondent_from_the_mini_program_to_a_signed_agreement(api, w
 
     await upload_seal(ctx, services.blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
-    await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {}, rows)
+    await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
     page = body_of(await api.call("GET", base + "/page", token=hr))
     assert page["can_sign"] and page["case"]["agreement"]["version"] == 1
     not_png = await api.call("POST", base + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"},
@@ -86,7 +86,7 @@ async def test_refusing_to_sign_from_the_mini_program_ends_the_case(api, wechat,
     serial, worker, _ = await accepted(api, wechat, app)
     await upload_seal(ctx, services.blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10)}]
-    await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {}, rows)
+    await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
     refused = await api.call("POST", f"/api/mp/applications/{serial}/refuse_signing", {"version": 1,
                                                                                        "reason": "金额太少"},
                              token=worker)  # fmt: skip

@@ -29,11 +29,11 @@ async def test_reused_and_unknown_codes_are_clear_4xx(api, wechat):
     code = wechat.state.issue_code("openid-a")
     assert (await api.call("POST", "/api/mp/session", {"code": code})).code == 200
     reused = await api.call("POST", "/api/mp/session", {"code": code})
-    assert reused.code == 400
+    assert reused.code == 401
     assert body_of(reused)["error"]["field"] == "code"
     assert "已被使用" in body_of(reused)["error"]["message"]
     unknown = await api.call("POST", "/api/mp/session", {"code": "never-issued"})
-    assert unknown.code == 400 and "无效" in body_of(unknown)["error"]["message"]
+    assert unknown.code == 401 and "无效" in body_of(unknown)["error"]["message"]
 
 
 @pytest.mark.gen_test
@@ -122,5 +122,5 @@ async def test_another_process_learns_of_a_sign_out_from_the_database(api, wecha
 async def test_wechat_code_exchanges_are_limited_per_address(api, wechat, app):
     app.settings["services"].mp_session_limiter.limit = 5
     codes = [(await api.call("POST", "/api/mp/session", {"code": f"garbage-{i}"})).code for i in range(8)]
-    assert codes[:5] == [400] * 5 and codes[5:] == [429] * 3
+    assert codes[:5] == [401] * 5 and codes[5:] == [429] * 3
     assert len([r for r in wechat.state.requests if r.path.endswith("jscode2session")]) == 5  # 3 never reached WeChat

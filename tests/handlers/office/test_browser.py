@@ -14,6 +14,7 @@ from services.intake.submission import submit_application
 from tests.browser import chromium
 from tests.browser_session import WECHAT_UA
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.parties import ten_in_the_morning
 from tests.samples import worker_body
 
 
@@ -37,6 +38,7 @@ async def message_to(wechat, openid: str, seen: int, timeout: float = 10.0) -> d
 async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_server, http_port, wechat, cheap_hashing):
     base_url = f"http://127.0.0.1:{http_port}"
     ctx = app.settings["services"].ctx
+    today = ten_in_the_morning(ctx)
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-journey")
     body = worker_body()
     body["evidence"] = []
@@ -96,6 +98,11 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
         await office.fill("#session-at", when)
         await office.fill("#session-place", "浦东新区调解中心第一调解室")
         await office.click("#schedule")
+        await office.wait_for_selector("#open-session-later")  # "开始调解" is for the session's day
+        assert await office.inner_text("#session-place-shown") == "浦东新区调解中心第一调解室"
+        await office.fill("#session-at", f"{today}T11:00")
+        await office.fill("#session-place", "浦东新区调解中心第一调解室")
+        await office.click("#schedule")
         await office.wait_for_selector("#open_session")
         await office.click("#open_session")
         await office.wait_for_selector("#draft-agreement")
@@ -120,6 +127,7 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
         "confirm_clarified",
         "accept",
         "schedule",
+        "schedule",  # again, for today
         "open_session",
         "draft_agreement",
     ]

@@ -12,6 +12,7 @@ from services.core.context import SHANGHAI
 from services.intake.submission import submit_application
 from tests.browser_session import CookieClient
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.parties import ten_in_the_morning
 from tests.samples import WORKER_ID, worker_body
 
 
@@ -97,6 +98,7 @@ async def test_queue_filters_and_overdue(office, app):
 @pytest.mark.gen_test
 async def test_moves_reveal_and_errors_through_the_pages(office, app):
     ctx = app.settings["services"].ctx
+    today = ten_in_the_morning(ctx)
     serial, _ = await new_case(app)
     await make_staff(app, "li.ming", name="李明")
     await sign_in(office, "li.ming")
@@ -122,6 +124,10 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     assert no_place.code == 422
     when = (ctx.clock() + timedelta(days=3)).astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
     assert (await office.post(f"/office/cases/{serial}/schedule", {"at": when, "place": "调解室1"})).code == 302
+    too_early = await office.post(f"/office/cases/{serial}/open_session", {})  # a session opens on its day
+    assert too_early.code == 409 and "当天才能开始调解" in too_early.body.decode()
+    today_at_11 = {"at": f"{today}T11:00", "place": "调解室1"}
+    assert (await office.post(f"/office/cases/{serial}/schedule", today_at_11)).code == 302
     assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
     empty_terms = await office.post(f"/office/cases/{serial}/draft_agreement", {"term_text": ""})
     assert empty_terms.code == 422
@@ -142,12 +148,13 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     assert doc["status"] == "signing" and doc["mediator"]["name"] == "李明"
     assert doc["agreement"]["terms"][0]["due_date"] == "2099-01-01" and doc["agreement"]["signatures"] == []
     actions = [e["action"] for e in doc["timeline"]]
-    assert actions == ["submit", "assign", "accept", "schedule", "open_session", "draft_agreement"]
+    assert actions == ["submit", "assign", "accept", "schedule", "schedule", "open_session", "draft_agreement"]
     assert all(e["actor"] == {"type": "staff", "id": "li.ming"} for e in doc["timeline"][1:])
     to_applicant = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "applicant"]
-    assert to_applicant == ["submitted", "assigned", "accept", "schedule", "open_session", "draft_agreement"]
+    assert to_applicant == ["submitted", "assigned", "accept", "schedule", "schedule", "open_session",
+                            "draft_agreement"]
     to_respondent = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "respondent"]
-    assert to_respondent == ["invite", "schedule", "open_session", "draft_agreement"]
+    assert to_respondent == ["invite", "schedule", "schedule", "open_session", "draft_agreement"]
     assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"] if n["kind"] != "submitted")
 
 
@@ -241,7 +248,7 @@ async def test_overdue_applicants_are_told_once(app):
     closed, person = await new_case(app, key="key-overdue-closed")
     for serial in (old, closed):
         await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=30)}})
-    await handling.withdraw(ctx, person, closed, "", "h5")
+    await handling.withdraw(ctx, person, closed, "已与公司和解", "h5")
     assert await notify_overdue(ctx) == 1
     assert await notify_overdue(ctx) == 0  # once
     doc = await ctx.db["cases"].find_one({"_id": old})

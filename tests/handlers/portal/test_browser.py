@@ -32,7 +32,7 @@ async def apply_signed_in(page, base_url: str, kind: str, steps: dict) -> str:
     await page.goto(base_url + "/h5/apply")
     await page.click(f"#apply-{kind}")
     await page.wait_for_url(f"**/h5/apply/{kind}/notice")
-    await page.check("#accepted")
+    await page.check("#f-accepted")
     await next_step(page, f"/h5/apply/{kind}/applicant")
     for step, following in (("applicant", "respondent"), ("respondent", "claim"), ("claim", "evidence")):
         await fill(page, steps[step])

@@ -104,7 +104,7 @@ async def random_step(ctx: Any, rng: random.Random, taxonomies: Taxonomies, part
     admin = staff["root"]
     doc = await ctx.db["cases"].find_one({"_id": serial}, {"status": 1, "clarified": 1, "centre": 1, "mediator": 1,
                                                           "agreement": 1, "respondent_access": 1, "created_at": 1,
-                                                          "mediation_extended_to": 1})  # fmt: skip
+                                                          "mediation_extended_to": 1, "session": 1})  # fmt: skip
     status = doc["status"]
     choice = rng.random()
     if status == "signing" and choice < 0.7:
@@ -132,11 +132,13 @@ async def random_step(ctx: Any, rng: random.Random, taxonomies: Taxonomies, part
         at = (ctx.clock() + timedelta(days=2)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="minutes")
         await handling.decide(ctx, admin, serial, "schedule", {"at": at + "+00:00", "place": "调解室"})
     elif choice < 0.58 and status == "scheduled":
-        await handling.decide(ctx, admin, serial, "open_session", {})
+        if doc["session"]["at"] <= ctx.clock():  # a session opens on its day
+            await handling.decide(ctx, admin, serial, "open_session", {})
     elif choice < 0.7 and status in ("accepted", "scheduled", "mediating"):  # the draft to sign (settles at the last)
         terms = [{"text": "支付工资", "amount": rng.choice(["0", "500.00", "12000.00", "60000.00"]),
                   "due_date": due_in(ctx, rng.choice([3, 20, 60])), "method": "转账", "category": "wages"}]  # fmt: skip
-        await handling.decide(ctx, parties.mediator(doc), serial, "draft_agreement", {"copies": "3"}, terms)
+        form = {"copies": "3", "without_session": "电话调解，双方达成一致"}  # reached without a session (if none)
+        await handling.decide(ctx, parties.mediator(doc), serial, "draft_agreement", form, terms)
     elif choice < 0.76 and status in ("accepted", "scheduled", "mediating"):
         reason = rng.choice([r for r in workflow.CLOSURE_REASONS if r != "refused_to_sign"])
         await handling.decide(ctx, admin, serial, "fail", {"closure_reason": reason, "reason": "双方分歧过大"})

@@ -11,7 +11,7 @@ from services.accounts.staff import StaffMember
 from services.cases import respondent
 from services.cases.deadline_watch import record_silence
 from services.core.deadlines import working_days_deadline
-from services.core.errors import Conflict, NotFound, ValidationFailed
+from services.core.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from services.core.personal_data import unseal_party
 from services.core.work_calendar import load_work_calendar
 from services.intake import evidence
@@ -175,13 +175,15 @@ async def test_the_respondent_sees_the_claims_and_the_evidence_list_with_numbers
 
     Image.new("RGB", (64, 64), (1, 2, 3)).save(photo)
     stored = await evidence.store_upload(ctx, blobs, person, str(photo), "转账记录.png")
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ServiceError) as unknown:  # not their file: not found
         await respondent.add_evidence(ctx, person, serial, {"file_ids": ["0" * 32]}, "h5")
+    assert unknown.value.status == 404
     after = await respondent.add_evidence(ctx, person, serial, {"file_ids": [stored["id"]]}, "h5")
-    assert after["respondent_evidence"] == [{"id": stored["id"], "name": "转账记录.png"}]
+    assert [(f["id"], f["name"]) for f in after["respondent_files"]] == [(stored["id"], "转账记录.png")]
     staff = evidence.Reader.staff(StaffMember("li.ming", "李明", "mediator", "sh-city"))
     download = await evidence.open_file(ctx, blobs, staff, stored["id"])  # the mediator reads it
     assert download.name == "转账记录.png"
+    assert b"".join([chunk async for chunk in download.chunks])  # read to the end: the file is closed
 
 
 @pytest.mark.gen_test

@@ -40,11 +40,12 @@ async def test_a_draft_needs_due_dates_three_copies_and_the_seal(ctx, clock, sms
     rows = [{"text": "支付工资", "amount": "100", "due_date": "", "method": ""}]
     with pytest.raises(ValidationFailed) as no_due:
         await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"copies": "2"}, rows)
-    assert {e.field for e in no_due.value.errors} == {"terms[0].due_date", "copies"}
-    assert "履行期限" in no_due.value.errors[0].message
+    assert {e.field for e in no_due.value.errors} == {"terms[0].due_date", "copies", "without_session"}
+    assert "电话调解" in no_due.value.errors[0].message  # no session held: how was it reached?
+    assert "履行期限" in no_due.value.errors[1].message
     rows[0]["due_date"] = "2020-01-01"
     with pytest.raises(ValidationFailed):  # a due date already passed
-        await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {}, rows)
+        await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
     doc = await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
     assert doc["status"] == "signing" and doc["agreement"]["version"] == 1 and doc["agreement"]["copies"] == 3
     kinds = [(n["kind"], n["to"]["type"]) for n in doc["notifications"] if n["kind"] == "draft_agreement"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.core.errors import ValidationFailed
+from services.core.errors import ServiceError, ValidationFailed
 from services.directory.regions import Regions, children_of, regions
 from tests.conftest import body_of
 
@@ -35,9 +35,12 @@ def test_children_for_cascading_lists_and_unknown_parents_refused():
     pudong = children_of("310115")
     assert {"code": "310115125", "name": "张江镇", "level": "township", "leaf": True} in pudong["items"]
     assert children_of(None)["items"][0] == {"code": "110000", "name": "北京市", "level": "province", "leaf": False}
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ServiceError) as unknown:  # a code's shape naming no region: not found
         children_of("123456")
-    assert refused.value.field == "parent" and "123456" in refused.value.message
+    assert unknown.value.status == 404 and unknown.value.field == "parent" and "123456" in unknown.value.message
+    with pytest.raises(ValidationFailed) as refused:  # no code's shape at all: a field error
+        children_of("12345x")
+    assert refused.value.field == "parent"
 
 
 def test_a_region_file_of_our_own_shape_loads(tmp_path):
@@ -56,5 +59,7 @@ async def test_the_regions_endpoint(api):
     assert "max-age" in provinces.headers["Cache-Control"]
     towns = body_of(await api.call("GET", "/api/regions?parent=310115"))
     assert any(item["name"] == "张江镇" for item in towns["items"])
-    unknown = await api.call("GET", "/api/regions?parent=1")
-    assert unknown.code == 422 and body_of(unknown)["error"]["field"] == "parent"
+    malformed = await api.call("GET", "/api/regions?parent=1")
+    assert malformed.code == 422 and body_of(malformed)["error"]["field"] == "parent"
+    unknown = await api.call("GET", "/api/regions?parent=999999")  # a code's shape, but no region
+    assert unknown.code == 404 and "999999" in body_of(unknown)["error"]["message"]
