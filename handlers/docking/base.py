@@ -27,16 +27,21 @@ class DockingHandler(ApiHandler):
 
     _received: bytearray
     _too_large = False
+    _claim: signing.Claim
 
     def prepare(self) -> None:
         super().prepare()
         self._received = bytearray()
+        # The headers first: a request no partner signed is refused before its body is read.
+        self._claim = signing.claim_of(self.ctx, self.request.headers)
         self.request.connection.set_max_body_size(MAX_BODY_BYTES + HARD_BODY_SLACK)
         declared = self.request.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise ServiceError(413, "body_too_large")
 
     def data_received(self, chunk: bytes) -> None:
+        if self._finished:  # refused in prepare: what still arrives is not kept
+            return
         if len(self._received) + len(chunk) > MAX_BODY_BYTES:
             self._too_large = True
             return
@@ -47,7 +52,7 @@ class DockingHandler(ApiHandler):
         if self._too_large:
             raise ServiceError(413, "body_too_large")
         return await signing.verify(self.ctx, self.request.method or "", self.request.uri or "",
-                                    self.request.headers, bytes(self._received))  # fmt: skip
+                                    self.request.headers, bytes(self._received), self._claim)  # fmt: skip
 
     def body_object(self, optional: bool = False) -> dict[str, Any]:
         """The signed body as a JSON object (`optional`: an empty body is {})."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pymongo.errors import DuplicateKeyError
@@ -36,11 +37,20 @@ def _refused(code: str, field: str) -> ServiceError:
     return ServiceError(401, code, field=field)
 
 
-async def verify(
-    ctx: ServiceContext, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes
-) -> Partner:
-    """The partner that signed this request, or a 401 naming what failed (nothing is written but the nonce of a
-    request whose signature is right)."""
+@dataclass(frozen=True)
+class Claim:
+    """What a request's headers claim: who signed it, when, with which nonce and signature (not yet checked)."""
+
+    partner: Partner
+    timestamp: str
+    nonce: str
+    signature: str
+
+
+def claim_of(ctx: ServiceContext, headers: Mapping[str, str]) -> Claim:
+    """The headers checked before a byte of the body is read (a stranger's body is never received): present, a
+    partner we know, a time within the window, a nonce and a signature of the right shape; a 401 naming what
+    failed otherwise."""
     partner_id = (headers.get(PARTNER_HEADER) or "").strip()
     timestamp = (headers.get(TIMESTAMP_HEADER) or "").strip()
     nonce = (headers.get(NONCE_HEADER) or "").strip()
@@ -52,16 +62,28 @@ async def verify(
         raise _refused("docking_partner_unknown", PARTNER_HEADER)
     if not timestamp.isdigit() or len(timestamp) > 12:
         raise _refused("docking_stale", TIMESTAMP_HEADER)
-    now = ctx.clock()
-    if abs(now.timestamp() - int(timestamp)) > WINDOW_SECONDS:
+    if abs(ctx.clock().timestamp() - int(timestamp)) > WINDOW_SECONDS:
         raise _refused("docking_stale", TIMESTAMP_HEADER)
     if not NONCE.match(nonce):
         raise _refused("docking_nonce_invalid", NONCE_HEADER)
-    if not SIGNATURE.match(given) or not signature_matches(partner.key, given, method, path_and_query, timestamp,
-                                                           nonce, body):  # fmt: skip
+    if not SIGNATURE.match(given):
+        raise _refused("docking_bad_signature", SIGNATURE_HEADER)
+    return Claim(partner, timestamp, nonce, given)
+
+
+async def verify(
+    ctx: ServiceContext, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes,
+    claim: Claim | None = None,
+) -> Partner:
+    """The partner that signed this request, or a 401 naming what failed (nothing is written but the nonce of a
+    request whose signature is right). `claim`: the headers already checked by `claim_of`."""
+    claim = claim or claim_of(ctx, headers)
+    partner = claim.partner
+    if not signature_matches(partner.key, claim.signature, method, path_and_query, claim.timestamp, claim.nonce,
+                             body):  # fmt: skip
         raise _refused("docking_bad_signature", SIGNATURE_HEADER)
     try:
-        await ctx.db[NONCES].insert_one({"_id": f"{partner.id}:{nonce}", "expires_at": now + timedelta(
+        await ctx.db[NONCES].insert_one({"_id": f"{partner.id}:{claim.nonce}", "expires_at": ctx.clock() + timedelta(
             seconds=NONCE_SECONDS)})
     except DuplicateKeyError:
         raise _refused("docking_replayed", NONCE_HEADER) from None

@@ -72,8 +72,9 @@ def forget_ranking() -> None:
 
 
 async def count_chosen(ctx: ServiceContext, codes: list[str | None]) -> None:
-    """One more choice of each nationality given (a submitted application's parties)."""
-    chosen = [code for code in codes if code and is_nationality(code)]
+    """One more choice of each nationality given (a submitted application's parties). China is always first in
+    the lists, so it is not counted: most submissions then cost no command here."""
+    chosen = [code for code in codes if code and code != CHINA and is_nationality(code)]
     if chosen:
         counts: dict[str, int] = {}
         for code in chosen:

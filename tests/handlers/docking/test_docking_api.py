@@ -196,3 +196,19 @@ async def test_the_mini_program_consents_and_applies_like_the_pages(app, http_se
     assert hidden.code == 404
     page = await api.call("GET", f"/api/mp/applications/{serial}/page", token=token)
     assert body_of(page)["court"] is None and body_of(page)["applications"] == []
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_a_request_no_partner_signed_is_refused_before_its_body_is_sent(app, http_server, http_port):
+    """The headers are checked first: a stranger announcing 20 MB gets its 401 without sending a byte of it."""
+    for headers in ("", "X-Docking-Partner: nobody\r\nX-Docking-Timestamp: 1\r\nX-Docking-Nonce: n\r\n"
+                        "X-Docking-Signature: s\r\n"):  # fmt: skip
+        reader, writer = await asyncio.open_connection("127.0.0.1", http_port)
+        writer.write((f"POST /api/docking/delegations HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
+                      "Content-Type: application/json\r\nContent-Length: 20000000\r\n\r\n").encode())  # fmt: skip
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+        writer.close()
+        await writer.wait_closed()
+        assert status_line.split()[1] == b"401", status_line
+    assert await case_count(app) == 0
