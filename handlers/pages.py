@@ -13,6 +13,7 @@ import tornado.web
 from handlers.base import LANGUAGE_COOKIE, Problem, ServiceHandler, problem_of
 from i18n import DEFAULT_LOCALE, LOCALES, format_day, format_money, text
 from services.accounts import web_sessions
+from services.cases import workflow
 from services.core.errors import ServiceError
 
 log = logging.getLogger("mediation.http")
@@ -151,6 +152,9 @@ class PageHandler(ServiceHandler):
             "_": words,
             "lang": locale,
             "html_lang": "en" if locale == "en" else "zh-CN",
+            # Codes a case carries, in the page's words (the views' own labels are Chinese, for the back office).
+            "status_words": lambda status: workflow.status_label(status, locale),
+            "action_words": lambda action: workflow.action_label(action, locale),
             "money": lambda value: format_money(value, locale),
             "day": lambda value: format_day(value, locale),
             "elder": self.elder_mode,
