@@ -205,7 +205,7 @@ class SubmitHandler(PageHandler):
 class DoneHandler(PageHandler):
     @authenticated
     async def get(self, serial: str) -> None:
-        page = await party_pages.case_page(self.ctx, self.person_id, serial, "applicant")
+        page = await party_pages.case_page(self.ctx, self.person_id, serial, "applicant", self.language)
         self.render_page("h5/done.html", case=page["case"], limitation=page["limitation"])
 
 

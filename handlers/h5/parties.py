@@ -42,7 +42,7 @@ class PartyPage(PageHandler):
 
     async def show(self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "",
                    **values: Any) -> None:  # fmt: skip
-        page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role)
+        page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role, self.language)
         self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
 
     async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html") -> None:
