@@ -37,6 +37,8 @@ from services.core.ratelimit import ClientRateLimiter
 from services.court.outbox import PartnerOutbox
 from services.court.watch import DockingWatch
 from services.directory import centres
+from services.library import entries as library_entries
+from services.library import search as library_search
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
@@ -211,6 +213,8 @@ async def start(app: tornado.web.Application) -> None:
     await ensure_indexes(services.ctx.db)
     await centres.seed(services.ctx)
     await centres.directory(services.ctx)
+    await library_entries.seed(services.ctx)  # the starting set of laws and typical cases, on a fresh database
+    await library_search.index(services.ctx)  # built before serving: the first search does not pay for it
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
         if created:

@@ -13,7 +13,7 @@ from typing import Any
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
-from i18n import DEFAULT_LOCALE, best_locale, text
+from i18n import DEFAULT_LOCALE, LOCALES, best_locale, text
 from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
@@ -38,6 +38,7 @@ from wechat.oauth import WebOAuth
 from wechat.tokens import AccessTokens, ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
+LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
 
 
@@ -137,7 +138,14 @@ class ServiceHandler(tornado.web.RequestHandler):
 
     @property
     def language(self) -> str:
-        """The language of the words this request gets back (Chinese until a second one is offered)."""
+        """The language of the words this request gets back: the person's choice on the pages (the `lang`
+        cookie, set by the switch on every page); for the API (`/api/`, the mini-program's and anyone's) without
+        it, the request's `Accept-Language`; Chinese otherwise (what our pages' own calls get, like the page)."""
+        chosen = self.get_cookie(LANGUAGE_COOKIE, "")
+        if chosen in LOCALES:
+            return chosen
+        if self.request.path.startswith("/api/"):
+            return best_locale(self.request.headers.get("Accept-Language", ""))
         return DEFAULT_LOCALE
 
     def set_default_headers(self) -> None:
@@ -242,11 +250,7 @@ class ApiHandler(ServiceHandler):
         super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-
-    @property
-    def language(self) -> str:
-        """The caller's language among those offered (`Accept-Language`); words not yet translated stay Chinese."""
-        return best_locale(self.request.headers.get("Accept-Language", ""))
+        self.set_header("Vary", "Accept-Language")  # messages and labels come in the caller's language
 
     def get_query_argument(self, name: str, default: Any = tornado.web._ARG_DEFAULT, strip: bool = True) -> Any:
         """An API query parameter names a code (a region, a centre, a serial): a character nobody sees is refused

@@ -7,11 +7,13 @@ import logging
 from typing import Any
 
 import jinja2
+import markupsafe
 import tornado.web
 
-from handlers.base import Problem, ServiceHandler, problem_of
-from i18n import text
+from handlers.base import LANGUAGE_COOKIE, Problem, ServiceHandler, problem_of
+from i18n import DEFAULT_LOCALE, LOCALES, format_day, format_money, text
 from services.accounts import web_sessions
+from services.cases import workflow
 from services.core.errors import ServiceError
 
 log = logging.getLogger("mediation.http")
@@ -24,6 +26,7 @@ COOKIE_FLAGS = {"httponly": True, "secure": True, "samesite": "Lax"}
 # into the form can mend them. (A 404 goes back to the form: what was not found is usually what was
 # typed; where it is the page's own subject, showing the form again fails with the 404 itself.)
 NOT_FORM_PROBLEMS = (403, 405)
+DISPLAY_COOKIE = "display"  # "elder": the 大字版 a person switched on (handlers/public/preferences.py)
 
 
 def make_jinja_env(template_dir: str) -> jinja2.Environment:
@@ -96,6 +99,17 @@ class PageHandler(ServiceHandler):
         return "/h5/oauth/start" if in_wechat(self) else "/portal/login"
 
     @property
+    def language(self) -> str:
+        """Pages speak the language the person chose with the switch (remembered in a cookie); Chinese before."""
+        chosen = self.get_cookie(LANGUAGE_COOKIE, "")
+        return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+    @property
+    def elder_mode(self) -> bool:
+        """The 大字版 (互联网网站适老化通用设计规范): larger type, stronger contrast, bigger targets."""
+        return self.get_cookie(DISPLAY_COOKIE, "") == "elder"
+
+    @property
     def person_id(self) -> str:
         person = self.current_user
         assert person, "use @tornado.web.authenticated"
@@ -121,13 +135,35 @@ class PageHandler(ServiceHandler):
         return problem_of(exc, exc.status, self.language)
 
     def page_values(self) -> dict[str, Any]:
-        """What every template of this front may use besides its own values."""
+        """What every template of this front may use besides its own values: `_("key", **params)` the words of
+        the page's language, `money`/`day` amounts and dates as that language writes them, the switches."""
+        locale = self.language
+
+        def words(key: str, **params: Any) -> str:
+            if any(isinstance(value, markupsafe.Markup) for value in params.values()):
+                # A parameter in markup (a <strong> with its id, around a value): the others are escaped here
+                # and the sentence is kept as markup, so each language places the emphasis where it reads.
+                safe = {name: value if isinstance(value, markupsafe.Markup) else markupsafe.escape(value)
+                        for name, value in params.items()}  # fmt: skip
+                return markupsafe.Markup(text(key, locale, **safe))
+            return text(key, locale, **params)
+
         return {
+            "_": words,
+            "lang": locale,
+            "html_lang": "en" if locale == "en" else "zh-CN",
+            # Codes a case carries, in the page's words (the views' own labels are Chinese, for the back office).
+            "status_words": lambda status: workflow.status_label(status, locale),
+            "action_words": lambda action: workflow.action_label(action, locale),
+            "money": lambda value: format_money(value, locale),
+            "day": lambda value: format_day(value, locale),
+            "elder": self.elder_mode,
+            "here": self.request.uri or "/",
             "xsrf_form_html": self.xsrf_form_html,
             "xsrf_token": self.xsrf_token.decode(),
             "static_url": self.static_url,
             "signed_in": bool(self.current_user),
-            "t": self.words,  # the catalogue in this page's language: {{ t("page.apply.back") }}
+            "t": words,  # the same as `_` (issue 13's pages): {{ t("page.apply.back") }}
             # The WeChat stand-in (development): desktop browsers may "authorise" through it too.
             "local_wechat": self.ctx.settings.wechat_oauth_base.startswith("http://127.0.0.1"),
         }

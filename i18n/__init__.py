@@ -175,3 +175,81 @@ def country_name(code: str | None, locale: str = DEFAULT_LOCALE) -> str:
 @lru_cache(maxsize=4)
 def _country_translations(locale: str) -> gettext.NullTranslations:
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[locale], fallback=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Amounts and days as each language writes them (Babel's CLDR data), for pages and messages.
+
+_BABEL_LOCALES = {"zh_CN": "zh_Hans_CN", "en": "en_GB"}  # British English: day before month, as the UK's services
+
+
+def babel_locale(locale: str) -> str:
+    return _BABEL_LOCALES.get(locale, _BABEL_LOCALES[DEFAULT_LOCALE])
+
+
+@lru_cache(maxsize=4)
+def _cldr(locale: str) -> Any:
+    from babel import Locale
+
+    return Locale.parse(babel_locale(locale))
+
+
+@lru_cache(maxsize=4)
+def _separators(locale: str) -> tuple[str, str]:
+    """The group and decimal symbols of the language (CLDR, through Babel), read once."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    return get_group_symbol(_cldr(locale)), get_decimal_symbol(_cldr(locale))
+
+
+def format_money(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """An amount of yuan in words of `locale`: 8,000.00元 / CNY 8,000.00 (two places, grouped with the language's
+    symbols; amounts are formatted on every page and calculation, so Babel's symbols are read once, not per call)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    group, point = _separators(locale)
+    plain = f"{Decimal(str(value)).quantize(Decimal('0.01'), ROUND_HALF_UP):,.2f}"
+    number = plain.replace(",", "\x00").replace(".", point).replace("\x00", group)
+    return text("format.money", locale, amount=number)
+
+
+class _PerLanguage(Mapping[str, str]):
+    """A parameter put into words only in the language the message is shown in (nothing formatted twice)."""
+
+    def __init__(self, make: Any, value: Any) -> None:
+        self._make, self._value = make, value
+
+    def __getitem__(self, locale: str) -> str:
+        return self._make(self._value, locale)
+
+    def __iter__(self) -> Any:
+        return iter(LOCALES)
+
+    def __len__(self) -> int:
+        return len(LOCALES)
+
+
+def money(value: Any) -> Mapping[str, str]:
+    """An amount as a message parameter: put into words in whichever language the message is shown."""
+    return _PerLanguage(format_money, value)
+
+
+def format_day(value: Any, locale: str = DEFAULT_LOCALE) -> str:
+    """A date (or an ISO `YYYY-MM-DD` string) as the language writes it: 2026年3月1日 / 1 March 2026."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if value is None:
+        return ""
+    return format_date(value, format="long", locale=_cldr(locale))
+
+
+def day(value: Any) -> Mapping[str, str]:
+    """A date as a message parameter, in the language the message is shown in."""
+    return _PerLanguage(format_day, value)

@@ -40,7 +40,8 @@ class ChooseKindHandler(PageHandler):
     async def get(self) -> None:
         resumable = {kind: await drafts.last_step(self.ctx, self.person_id, kind)
                      for kind in application_form.KIND_TITLES}  # fmt: skip
-        self.render_page("h5/apply.html", kinds=application_form.KIND_TITLES, resumable=resumable)
+        kinds = {kind: title.text(self.language) for kind, title in application_form.KIND_TITLES.items()}
+        self.render_page("h5/apply.html", kinds=kinds, resumable=resumable)
 
 
 class ResumeHandler(PageHandler):
@@ -129,11 +130,13 @@ class StepHandler(PageHandler):
     async def _render_step(
         self, kind: str, step: str, draft: dict[str, Any], problems: list[FieldError], status: int = 200
     ) -> None:
-        fields = (application_form.form_fields(kind, step, await nationalities.ranked(self.ctx))
+        fields = (application_form.form_fields(kind, step, await nationalities.ranked(self.ctx), self.language)
                   if step in application_form.FORM_STEPS else [])  # fmt: skip
-        summary = _summary(problems, fields)
-        common = {"kind": kind, "step": step, "steps": STEPS, "titles": application_form.STEP_TITLES,
-                  "kind_title": application_form.KIND_TITLES[kind], "errors": {s.name: s.message for s in summary},
+        summary = _summary(problems, fields, self.language)
+        titles = {s: title.text(self.language) for s, title in application_form.STEP_TITLES.items()}
+        common = {"kind": kind, "step": step, "steps": STEPS, "titles": titles,
+                  "kind_title": application_form.KIND_TITLES[kind].text(self.language),
+                  "errors": {s.name: s.message for s in summary},
                   "summary": summary, "done": drafts.done_steps(draft),
                   "previous": STEPS[STEPS.index(step) - 1] if step != STEPS[0] else ""}  # fmt: skip
         if step in application_form.FORM_STEPS:
@@ -143,7 +146,7 @@ class StepHandler(PageHandler):
             self.render_page("h5/step.html", status, fields=fields, values=application_form.form_values(section),
                              **common)  # fmt: skip
         elif step == "notice":
-            self.render_page("h5/notice.html", status, notice=reference.notice(self.ctx),
+            self.render_page("h5/notice.html", status, notice=reference.notice(self.ctx, self.language),
                              accepted=(draft.get("consent") or {}).get("accepted", False), **common)  # fmt: skip
         elif step == "evidence":
             files = await evidence.describe(self.ctx, self.person_id, draft.get("evidence", []))
@@ -151,7 +154,8 @@ class StepHandler(PageHandler):
         else:
             problems = await drafts.draft_problems(self.ctx, self.person_id, kind)
             files = await evidence.describe(self.ctx, self.person_id, draft.get("evidence", []))
-            self.render_page("h5/review.html", status, sections=application_form.review_sections(kind, draft),
+            sections = application_form.review_sections(kind, draft, self.language)
+            self.render_page("h5/review.html", status, sections=sections,
                              problems=problems, files=files, idempotency_key=uuid.uuid4().hex,
                              **common)  # fmt: skip
 
@@ -163,7 +167,7 @@ class Problem:
         self.name, self.message, self.anchor = name, message, anchor
 
 
-def _summary(problems: list[FieldError], fields: list[application_form.FormField]) -> list[Problem]:
+def _summary(problems: list[FieldError], fields: list[application_form.FormField], locale: str) -> list[Problem]:
     """Each field's first problem, in the order the fields are on the page, each linking to its field."""
     order = {f.name: i for i, f in enumerate(fields)}
     seen: dict[str, Problem] = {}
@@ -176,7 +180,7 @@ def _summary(problems: list[FieldError], fields: list[application_form.FormField
             anchor = f"f-{base}-{'detail' if name.endswith('detail') else 'region'}"
         elif base in order and any(f.name == base and f.input == "radio" for f in fields):
             anchor = f"f-{base}-true"
-        seen.setdefault(base, Problem(base, problem.message, anchor))
+        seen.setdefault(base, Problem(base, problem.message_in(locale), anchor))
     return sorted(seen.values(), key=lambda p: order.get(p.name, len(order)))
 
 
@@ -201,7 +205,7 @@ class SubmitHandler(PageHandler):
 class DoneHandler(PageHandler):
     @authenticated
     async def get(self, serial: str) -> None:
-        page = await party_pages.case_page(self.ctx, self.person_id, serial, "applicant")
+        page = await party_pages.case_page(self.ctx, self.person_id, serial, "applicant", self.language)
         self.render_page("h5/done.html", case=page["case"], limitation=page["limitation"])
 
 

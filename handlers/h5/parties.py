@@ -42,7 +42,7 @@ class PartyPage(PageHandler):
 
     async def show(self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "",
                    **values: Any) -> None:  # fmt: skip
-        page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role)
+        page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role, self.language)
         self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
 
     async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html") -> None:
@@ -150,6 +150,15 @@ class DocumentHandler(PartyPage):
         fmt = requested_format(self)
         file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id, serial, document_id)
         await send_document(self, self.services.pdf, file, fmt)
+
+
+class DocumentSummaryHandler(PartyPage):
+    """`…/documents/{id}/summary`: an official (Chinese) document explained in the reader's language."""
+
+    @authenticated
+    async def get(self, serial: str, document_id: str) -> None:
+        summary = await documents.summary_for_party(self.ctx, self.person_id, serial, document_id)
+        self.render_page("h5/document_summary.html", summary=summary, base=f"{self.prefix}/{serial}")
 
 
 # ---------------------------------------------------------------- the respondent's own pages
@@ -274,10 +283,11 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/refuse_signing", RefuseSigningHandler, options),
         (rf"{base}/{SERIAL}/performance", PerformanceHandler, options),
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
-        (rf"{base}/{SERIAL}/evidence", EvidenceHandler, options),
-        (rf"{base}/{SERIAL}/session", SessionHandler, options),
+        (rf"{base}/{SERIAL}/documents/{DOCUMENT_ID}/summary", DocumentSummaryHandler, options),
         (rf"{base}/{SERIAL}/extension_consent", ExtensionConsentHandler, options),
         (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
+        (rf"{base}/{SERIAL}/evidence", EvidenceHandler, options),
+        (rf"{base}/{SERIAL}/session", SessionHandler, options),
     ]
     if role == "respondent":  # the applicant's case page and downloads are in handlers/h5/cases.py
         out += [

@@ -24,7 +24,7 @@ class PartyApi(MpHandler):
         self.role = role
 
     async def page(self, person_id: str, serial: str) -> dict[str, Any]:
-        return await court_pages.case_page(self.ctx, person_id, serial, self.role)
+        return await court_pages.case_page(self.ctx, person_id, serial, self.role, self.language)
 
     def papers(self) -> documents.Papers:
         return documents.Papers(self.services.renderers, self.services.blobs)

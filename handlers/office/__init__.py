@@ -1,6 +1,6 @@
 """The mediators' back office (`/office/`): staff signed in by password; errors on the office's own page."""
 
-from handlers.office import admin, case, docking, files, queue, rosters, signin, stats
+from handlers.office import admin, case, docking, files, guidance, queue, rosters, signin, stats
 
 routes = [*queue.routes, *signin.routes, *case.routes, *admin.routes, *rosters.routes, *stats.routes, *files.routes,
-          *docking.routes]
+          *docking.routes, *guidance.routes]

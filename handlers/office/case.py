@@ -30,8 +30,8 @@ class CaseHandler(OfficeHandler):
         """The case page; after a refused action, `action`'s form shows again with what was `typed` and each
         error beside its field (`field_errors`, by the service's field path: "terms[0].due_date")."""
         case = await queue.staff_case(self.ctx, self.staff_member, serial)
-        typed = typed or {}
         docking = await court_pages.staff_panel(self.ctx, self.staff_member, serial)
+        typed = typed or {}
         self.render_page(
             "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {}, action=action,
             typed=typed, field_errors=field_errors or {},

@@ -1,5 +1,5 @@
 """What anyone may call or open without signing in: health, progress by serial, reference data, verification."""
 
-from handlers.public import api, health, static, verify
+from handlers.public import api, guidance, health, preferences, static, verify
 
-routes = [*health.routes, *api.routes, *verify.routes, *static.routes]
+routes = [*health.routes, *api.routes, *guidance.routes, *preferences.routes, *verify.routes, *static.routes]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from docgen import KINDS as DOCUMENT_KINDS
+from handlers.public.openapi_guidance import guidance_paths
 from i18n import catalogue
 from services.cases import documents, workflow
 from services.cases.signing import CATEGORIES, MAX_COPIES, MAX_SIGNATURE_URL
@@ -422,9 +423,12 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
         })),  # fmt: skip
         "Taxonomy": obj({"version": string(), "causes": array(obj({
             "code": string(pattern=r"^\d{2}$"), "label": string(),
+            "library": string("the page of this cause's laws and typical cases (issue 16)"),
             "children": array(obj({"code": string(pattern=r"^\d{2}-\d{2}$"), "label": string(),
                                    "arbitrable": {"type": "boolean", "description": "false: arbitration refuses it"},
-                                   "warning": string("shown when it is chosen")}, ["code", "label"]))}))}),
+                                   "warning": string("shown when it is chosen"),
+                                   "library": string("the page of this cause's laws and typical cases")},
+                                  ["code", "label", "library"]))}))}),
         "Progress": obj({"serial": SERIAL, "status": enum(workflow.STATUSES), "status_label": string(),
                          "submitted_at": DATETIME, "updated_at": DATETIME, "next_session_at": nullable(DATETIME)}),
         "StoredFile": obj({
@@ -848,9 +852,14 @@ def docking_paths(settings: Settings | None) -> dict[str, Any]:
 
 
 # Every area's paths: a new area (court docking: /api/docking/...) is one more function here.
+def guidance_group(settings: Settings | None) -> dict[str, Any]:
+    """The calculator, the library and the triage (handlers/public/openapi_guidance.py)."""
+    return guidance_paths()
+
+
 PATH_GROUPS: list[Callable[[Settings | None], dict[str, Any]]] = [
     public_paths, session_paths, application_paths, draft_paths, file_paths, subscription_paths, party_paths,
-    docking_paths,
+    docking_paths, guidance_group,
 ]
 
 

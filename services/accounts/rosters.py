@@ -28,8 +28,10 @@ from services.accounts.staff import (
 )
 from services.core.context import ServiceContext
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed, field_error
-from services.directory import centres
+from services.directory import centres, local_figures
 from services.directory.centres import Centre, Directory
+from services.directory.local_figures import Figure
+from services.directory.regions import regions
 
 MAX_LINES, MAX_LINE = 20, 200
 _TRAINING = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(.+?)(?:\s+(\d{1,4}(?:\.\d)?)\s*\w{0,2})?$")  # hours: 8, 8h, 8 学时
@@ -46,6 +48,15 @@ def manages_centre(known: Directory, member: StaffMember, centre_id: str | None)
     if member.role != CENTRE_ADMIN or not centre_id:
         return False
     return known.is_below(centre_id, member.centre_id)
+
+
+def administers_centre(known: Directory, member: StaffMember, centre_id: str) -> bool:
+    """Whether `member` keeps what belongs to the centre itself (its templates, its triage): an administrator of
+    that centre or of one above it; a system administrator everywhere."""
+    if member.role == SYSTEM_ADMIN:
+        return True
+    own = centre_id == member.centre_id
+    return member.role == CENTRE_ADMIN and (own or known.is_below(centre_id, member.centre_id))
 
 
 def _may_hang_under(known: Directory, member: StaffMember, parent_id: str | None) -> bool:
@@ -224,3 +235,42 @@ async def mediator_roster(ctx: ServiceContext, member: StaffMember) -> list[dict
          "profile": d.get("profile") or {}, "performance": performance(by_dim.get(f"m:{d['_id']}", []))}
         for d in docs
     ]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Local figures (the average and minimum wages of a city): kept by administrators, each for the regions of
+# the centres they keep (a system administrator: every region).
+
+
+async def _region_kept(ctx: ServiceContext, member: StaffMember, region_code: str) -> bool:
+    if member.role == SYSTEM_ADMIN:
+        return True
+    if member.role != CENTRE_ADMIN:
+        return False
+    known = await centres.directory(ctx)
+    own = known.get(member.centre_id)
+    codes = [r.code for r in regions().lineage(region_code)]
+    return own is not None and any(code in codes for code in own.region_codes)
+
+
+async def save_local_figure(ctx: ServiceContext, member: StaffMember, values: Mapping[str, Any]) -> Figure:
+    """A figure typed by an administrator, for a region in (or below) their centre's; recorded in the audit log."""
+    checked = local_figures.check_figure(dict(values))
+    if not await _region_kept(ctx, member, checked["region_code"]):
+        raise _forbidden("figures")
+    figure = await local_figures.save_figure(ctx, checked, member.login)
+    await audit.record(ctx, member, "figure.save", "", figure=figure.id, region=figure.region_code, kind=figure.kind,
+                       amount=f"{figure.amount:.2f}")  # fmt: skip
+    return figure
+
+
+async def remove_local_figure(ctx: ServiceContext, member: StaffMember, figure_id: str) -> None:
+    figure = await local_figures.get_figure(ctx, figure_id)
+    if not await _region_kept(ctx, member, figure.region_code):
+        raise _forbidden("figures")
+    await local_figures.remove_figure(ctx, figure_id)
+    await audit.record(ctx, member, "figure.remove", "", figure=figure_id, region=figure.region_code)
+
+
+def may_keep_figures(member: StaffMember) -> bool:
+    return member.role in (CENTRE_ADMIN, SYSTEM_ADMIN)

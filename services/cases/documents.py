@@ -18,7 +18,7 @@ from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, sees_centre
-from services.cases import access, moves, signing, workflow
+from services.cases import access, centre_templates, moves, signing, workflow
 from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
 from services.cases.limitation import limitation
 from services.cases.performance import breached_terms
@@ -59,12 +59,17 @@ class Renderers:
             )
         return self._pool
 
+    def configured(self, centre_id: str) -> str:
+        """The centre's templates folder of config.yaml ("" for docgen's defaults)."""
+        return self._folder_of.get(centre_id, "")
+
     async def render(
         self, centre_id: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any,
-        images: dict[str, bytes] | None = None,
+        images: dict[str, bytes] | None = None, folder: str | None = None,
     ) -> RenderedDocument:  # fmt: skip
-        job = partial(_render_in_worker, self._folder_of.get(centre_id, ""), kind, case, document_id, verify_url,
-                      issued_at, images or {})  # fmt: skip
+        """`folder`: the templates in use now (a centre's replacements, services/cases/centre_templates.py)."""
+        folder = self._folder_of.get(centre_id, "") if folder is None else folder
+        job = partial(_render_in_worker, folder, kind, case, document_id, verify_url, issued_at, images or {})
         return await asyncio.get_running_loop().run_in_executor(self._executor(), job)
 
     def close(self) -> None:
@@ -166,7 +171,10 @@ async def _issue(
     verify_url = f"{ctx.settings.public_base_url}/verify/{document_id}"
     images = await signing.images(ctx, papers.blobs, doc) if kind in IMAGE_KINDS else {}
     try:
-        rendered = await papers.renderers.render(doc["centre"]["id"], kind, case, document_id, verify_url, now, images)
+        centre_id = doc["centre"]["id"]
+        folder = await centre_templates.current_folder(ctx, papers.blobs, centre_id,
+                                                       papers.renderers.configured(centre_id))  # fmt: skip
+        rendered = await papers.renderers.render(centre_id, kind, case, document_id, verify_url, now, images, folder)
     except DocgenError as exc:
         refusal = msg("error.document_refused", reason={DEFAULT_LOCALE: exc.message, "en": exc.message_en})
         raise ServiceError(409, exc.code, refusal, "kind") from exc
@@ -391,3 +399,26 @@ async def verify_upload(ctx: ServiceContext, document_id: str, data: bytes) -> d
     record = await ctx.db["documents"].find_one({"_id": document_id}, {"pdf.sm3": 1}) or {}
     copies = {shown["sm3"]: "docx", (record.get("pdf") or {}).get("sm3"): "pdf"}
     return shown | {"uploaded_sm3": uploaded, "matches": uploaded in copies, "which": copies.get(uploaded, "")}
+
+
+async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, document_id: str) -> dict[str, Any]:
+    """What an official document (always Chinese) says, for a party who reads another language: its kind and
+    purpose, the case, the parties, the claims and the outcome; the Chinese document itself stays the original."""
+    doc, role = await access.for_party(ctx, person_id, serial)
+    record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial})
+    if record is None:
+        raise NotFound("document_not_found")
+    outcome = doc.get("outcome") or {}
+    agreement = (doc.get("agreement") or {}).get("terms") or outcome.get("terms") or []
+    return {
+        "id": record["_id"], "kind": record["kind"], "version": record["version"],
+        "issued_at": shanghai_iso(record["issued_at"]), "serial": serial, "role": role,
+        "status": doc["status"], "centre": doc["centre"]["name"],
+        "applicant": str((doc.get("applicant") or {}).get("name") or ""),
+        "respondent": str((doc.get("respondent") or {}).get("name") or ""),
+        "requests": [i.get("text", "") for i in (doc.get("clarified") or {}).get("items", [])]
+        or [line for line in str((doc.get("claim") or {}).get("requests") or "").splitlines() if line.strip()],
+        "amount": str((doc.get("claim") or {}).get("amount") or ""),
+        "closure_reason": outcome.get("closure_reason", ""),
+        "terms": [{"text": t.get("text", ""), "due": t.get("due", "")} for t in agreement if isinstance(t, dict)],
+    }  # fmt: skip

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from i18n import Msg, msg, words
+from i18n import DEFAULT_LOCALE, Msg, msg, words
 from services.core.deadlines import calendar_days_deadline, shanghai_date
 from services.core.work_calendar import WorkCalendar
 
@@ -28,14 +28,14 @@ class Limitation:
     provisional: bool
     texts: tuple[Msg, ...]  # plain sentences for the acknowledgement, the case page and the notice
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
         return {
             "starts": self.starts.isoformat() if self.starts else None,
             "ends_without_mediation": self.ends_without_mediation.isoformat() if self.ends_without_mediation else None,
             "interrupted_on": self.interrupted_on.isoformat(),
             "ends": self.ends.isoformat() if self.ends else None,
             "provisional": self.provisional,
-            "text": " ".join(words(t) for t in self.texts),
+            "text": " ".join(words(t, locale) for t in self.texts),
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from i18n import DEFAULT_LOCALE
 from services.cases import access, documents, queue, respondent, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
@@ -13,9 +14,10 @@ from services.core.context import SHANGHAI, ServiceContext
 from services.core.work_calendar import load_work_calendar
 
 
-async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str) -> dict[str, Any]:
+async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str,
+                    locale: str = DEFAULT_LOCALE) -> dict[str, Any]:  # fmt: skip
     """Everything a party's page of one case needs; `role` is the page's (applicant or respondent): a case of
-    which the person is the other party is not found on it."""
+    which the person is the other party is not found on it. The limitation and the routes in `locale`."""
     if role == "respondent":
         doc = await access.for_respondent(ctx, person_id, serial)
         case = await respondent.respondent_view(ctx, doc)
@@ -30,8 +32,8 @@ async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str)
         "documents": await documents.case_documents(ctx, serial),
         # A closed case has no running clock: no deadline, not even one shown as passed.
         "deadline": None if case["closed"] else await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
-        "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(),
-        "routes": [r.as_dict() for r in routes(doc, today, calendar)],
+        "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(locale),
+        "routes": [r.as_dict(locale) for r in routes(doc, today, calendar)],
         "can_answer": role == "respondent" and not (case.get("respondent_access") or {}).get("answer")
         and doc["status"] not in workflow.CLOSED,
         "can_sign": doc["status"] == workflow.SIGNING and role in (case.get("agreement") or {}).get("missing", []),

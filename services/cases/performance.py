@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from i18n import msg
+from i18n import DEFAULT_LOCALE, msg
 from services.cases import access, moves, workflow
 from services.cases.limitation import one_year_after, years_after
 from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices
@@ -42,9 +42,9 @@ class Route:
     available: bool  # the route applies to this case now (e.g. a payment order needs a breached pay term)
     open: bool  # available and still in time
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "document": self.document, "label": msg(f"route.{self.code}").text(),
-                "basis": msg(self.basis).text(), "due": self.due.isoformat() if self.due else None,
+    def as_dict(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+        return {"code": self.code, "document": self.document, "label": msg(f"route.{self.code}").text(locale),
+                "basis": msg(self.basis).text(locale), "due": self.due.isoformat() if self.due else None,
                 "provisional": self.provisional, "available": self.available, "open": self.open}  # fmt: skip
 
 

@@ -93,6 +93,7 @@ class Taxonomy:
                     "code": first.code,
                     "label": first.label,
                     "children": [_child_json(c) for c in first.children],
+                    "library": library_link(first.code),
                 }
                 for first in self.first_level
             ],
@@ -102,8 +103,13 @@ class Taxonomy:
         return len(self._first), len(self._second)
 
 
+def library_link(code: str) -> str:
+    """The laws, policies and typical cases of a cause (services/library/: entries tagged with it)."""
+    return f"/h5/library?cause={code}"
+
+
 def _child_json(cause: Cause) -> dict[str, Any]:
-    out: dict[str, Any] = {"code": cause.code, "label": cause.label}
+    out: dict[str, Any] = {"code": cause.code, "label": cause.label, "library": library_link(cause.code)}
     if not cause.arbitrable:
         out["arbitrable"] = False
     if cause.warning:

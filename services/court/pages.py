@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from i18n import msg
+from i18n import DEFAULT_LOCALE, msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
 from services.cases import access, party_pages, workflow
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
@@ -58,10 +58,11 @@ async def staff_panel(ctx: ServiceContext, member: StaffMember, serial: str) -> 
     }  # fmt: skip
 
 
-async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str) -> dict[str, Any]:
+async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str,
+                    locale: str = DEFAULT_LOCALE) -> dict[str, Any]:  # fmt: skip
     """A party's page of one case (services/cases/party_pages.py) with what docking adds: the court's clock of a
     delegated case, the extension awaiting this party's consent, the joint applications of a settled case."""
-    page = await party_pages.case_page(ctx, person_id, serial, role)
+    page = await party_pages.case_page(ctx, person_id, serial, role, locale)
     doc, _ = await access.for_party(ctx, person_id, serial)
     calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])
     today = ctx.clock().astimezone(SHANGHAI).date()

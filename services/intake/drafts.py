@@ -7,6 +7,7 @@ rather than an empty review; the next draft saved replaces the marker.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from i18n import msg
@@ -14,6 +15,7 @@ from services.accounts import portal_accounts
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
 from services.core.personal_data import SEALED_FIELDS, mask_field, masked_party, seal_party, unseal_party
+from services.directory.regions import regions
 from services.intake.submission import submit_application
 from services.intake.validation import validate_application, validate_draft
 
@@ -192,3 +194,46 @@ def _clear_body(ctx: ServiceContext, data: dict[str, Any]) -> dict[str, Any]:
         if party in body:
             body[party] = unseal_party(ctx.cipher, body[party], party)
     return body
+
+
+async def prefill(ctx: ServiceContext, person_id: str, kind: str, seed: dict[str, Any]) -> None:
+    """Carry what the triage or the calculator found into the person's draft (anonymous until here): a claim
+    item joins the request items once (its amount added to the claim's), facts and dates fill empty fields,
+    the place chosen becomes the employer's region or the place of work. Nothing typed before is overwritten."""
+    stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
+    body = _view(stored["data"], None) if stored else {"kind": kind}
+    body.pop("updated_at", None)
+    claim = dict(body.get("claim") or {})
+    given = seed.get("claim") or {}
+    item = str(given.get("requests") or "").strip()
+    requests = str(claim.get("requests") or "").strip()
+    if item and item not in requests:
+        claim["requests"] = f"{requests}\n{item}".strip()
+        claim["amount"] = _sum_amounts(claim.get("amount"), given.get("amount"))
+    for name in ("facts", "employment_started", "employment_ended", "dispute_known_on", "venue"):
+        if given.get(name) and not claim.get(name):
+            claim[name] = given[name]
+    body["claim"] = claim
+    place = str(seed.get("place_code") or "")
+    if place and regions().get(place) is not None:
+        if seed.get("venue") == "employer_location" and kind == "worker":
+            respondent = dict(body.get("respondent") or {})
+            address = dict(respondent.get("address") or {})
+            address.setdefault("region_code", place)
+            respondent["address"] = address
+            body["respondent"] = respondent
+            claim.setdefault("venue", "employer_location")
+        elif kind == "worker":
+            applicant = dict(body.get("applicant") or {})
+            applicant.setdefault("work_location", regions().full_name(place))
+            body["applicant"] = applicant
+            claim.setdefault("venue", "work_location")
+    await save_draft(ctx, person_id, kind, body)
+
+
+def _sum_amounts(old: Any, new: Any) -> str:
+    try:
+        total = Decimal(str(old or "0")) + Decimal(str(new or "0"))
+    except InvalidOperation:
+        return str(old or new or "")
+    return f"{total:.2f}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from i18n import Msg, Words, catalogue, msg, text
+from i18n import DEFAULT_LOCALE, Msg, Words, catalogue, msg, text
 from services.directory import nationalities
 from services.directory.regions import regions
 from services.intake import validation as spec
@@ -18,7 +18,14 @@ FORM_STEPS = ("applicant", "respondent", "claim")  # steps whose fields come fro
 STEP_TITLES: dict[str, Msg] = {step: msg(f"apply.step.{step}") for step in STEPS}
 KIND_TITLES: dict[str, Msg] = {kind: msg(f"apply.kind.{kind}") for kind in spec.KINDS}
 
-WORDS = Words()
+
+
+@lru_cache(maxsize=4)
+def _words(locale: str) -> Words:
+    """The form's words in the page's language (the application's own data stays as typed)."""
+    return Words(locale)
+
+
 # Which table of words names the codes of each list of choices.
 _CHOICE_TABLES: dict[tuple[str, ...], str] = {
     spec.ID_TYPES: "id_type",
@@ -30,13 +37,13 @@ _CHOICE_TABLES: dict[tuple[str, ...], str] = {
 }
 
 
-def _choice_words(codes: tuple[str, ...]) -> dict[str, str]:
+def _choice_words(codes: tuple[str, ...], locale: str) -> dict[str, str]:
     table = _CHOICE_TABLES.get(codes)
     if table is None:
         return {}
     if table == "industry":  # GB/T 4754 sections are known by their letter too
-        return {code: f"{code} {WORDS.label(table, code)}" for code in codes}
-    return WORDS.choices(table, codes)
+        return {code: f"{code} {_words(locale).label(table, code)}" for code in codes}
+    return _words(locale).choices(table, codes)
 
 
 @dataclass(frozen=True)
@@ -50,19 +57,20 @@ class FormField:
 
 
 @lru_cache(maxsize=8)
-def _countries(order: tuple[str, ...] | None = None) -> tuple[tuple[str, str], ...]:
+def _countries(order: tuple[str, ...] | None = None, locale: str = DEFAULT_LOCALE) -> tuple[tuple[str, str], ...]:
     """Nationalities as a list offers them (services/directory/nationalities.py); pinyin order by default."""
-    return tuple(nationalities.labelled(list(order or nationalities.by_pinyin()), WORDS.locale))
+    return tuple(nationalities.labelled(list(order or nationalities.by_pinyin()), locale))
 
 
-def _input_of(field: spec.Spec, order: tuple[str, ...] | None = None) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _input_of(field: spec.Spec, order: tuple[str, ...] | None = None,
+              locale: str = DEFAULT_LOCALE) -> tuple[str, tuple[tuple[str, str], ...]]:  # fmt: skip
     if field.kind == "choice":
-        table = _choice_words(field.choices)
+        table = _choice_words(field.choices, locale)
         return "select", tuple((code, table.get(code, code)) for code in field.choices)
     if field.kind == "nationality":
-        return "select", _countries(order)
+        return "select", _countries(order, locale)
     if field.kind == "bool":
-        return "radio", (("true", WORDS.yes_no(True)), ("false", WORDS.yes_no(False)))
+        return "radio", (("true", _words(locale).yes_no(True)), ("false", _words(locale).yes_no(False)))
     if field.kind == "text" and field.max_len >= 1000:
         return "textarea", ()
     if field.kind == "address":
@@ -75,22 +83,22 @@ def _section(kind: str, step: str) -> spec.Section:
     return spec.SECTIONS[kind, step]
 
 
-def short_label(field: spec.Spec) -> str:
+def short_label(field: spec.Spec, locale: str = DEFAULT_LOCALE) -> str:
     """A field's words under its section's title: the catalogue's `form.<section>.<name>` where the full label
     repeats whose field it is (申请人姓名 under 申请人信息 reads 姓名), else the full label."""
     key = "form." + field.key.removeprefix("field.")
-    return text(key, WORDS.locale) if catalogue().has(key) else field.label.text(WORDS.locale)
+    return text(key, locale) if catalogue().has(key) else field.label.text(locale)
 
 
-def form_fields(kind: str, step: str, order: list[str] | None = None) -> list[FormField]:
-    """The fields of one step; `order`: nationalities as lists offer them (nationalities.ranked)."""
+def form_fields(kind: str, step: str, order: list[str] | None = None, locale: str = DEFAULT_LOCALE) -> list[FormField]:
+    """The fields of one step in `locale`; `order`: nationalities as lists offer them (nationalities.ranked)."""
     section = _section(kind, step)
     fields = []
     for name, field in section.fields.items():
         if name == "street":  # wave 1's free text: the API still takes it, the form asks for the address
             continue
-        widget, choices = _input_of(field, tuple(order) if order else None)
-        fields.append(FormField(name, short_label(field), widget, name not in section.optional, field.max_len,
+        widget, choices = _input_of(field, tuple(order) if order else None, locale)
+        fields.append(FormField(name, short_label(field, locale), widget, name not in section.optional, field.max_len,
                                 choices))  # fmt: skip
     return fields
 
@@ -131,7 +139,7 @@ def form_values(section: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def choice_label(kind: str, step: str, name: str, value: Any) -> str:
+def choice_label(kind: str, step: str, name: str, value: Any, locale: str = DEFAULT_LOCALE) -> str:
     """How a stored value reads on the review page."""
     field = _section(kind, step).fields.get(name)
     if field is None or value is None:
@@ -139,8 +147,8 @@ def choice_label(kind: str, step: str, name: str, value: Any) -> str:
     if isinstance(value, dict):
         return regions().full_name(str(value.get("region_code") or "")) + str(value.get("detail") or "")
     if field.kind == "nationality":
-        return WORDS.country(str(value))
-    widget, choices = _input_of(field)
+        return _words(locale).country(str(value))
+    widget, choices = _input_of(field, None, locale)
     if widget in ("select", "radio"):
         key = ("true" if value else "false") if isinstance(value, bool) else str(value)
         return dict(choices).get(key, key)
@@ -148,7 +156,7 @@ def choice_label(kind: str, step: str, name: str, value: Any) -> str:
         typed = str(value).strip()
         if re.fullmatch(r"\d{1,9}(\.\d{1,2})?", typed):  # a draft keeps what was typed: "12000" reads 12000.00 元
             typed = str(Decimal(typed).quantize(Decimal("0.01")))
-        return text("apply.amount_yuan", WORDS.locale, amount=typed)
+        return text("apply.amount_yuan", locale, amount=typed)
     return str(value)
 
 
@@ -159,13 +167,14 @@ class ReviewRow:
     long: bool  # free text: shown left-aligned below its label, with its line breaks
 
 
-def review_sections(kind: str, draft: dict[str, Any]) -> list[tuple[str, str, list[ReviewRow]]]:
-    """The review page: each form step with its title and its rows (label, value as read)."""
+def review_sections(kind: str, draft: dict[str, Any],
+                    locale: str = DEFAULT_LOCALE) -> list[tuple[str, str, list[ReviewRow]]]:  # fmt: skip
+    """The review page in `locale`: each form step with its title and its rows (label, value as read)."""
     sections = []
     for step in FORM_STEPS:
         shown = draft.get(step) or {}
-        rows = [ReviewRow(f.label, choice_label(kind, step, f.name, shown.get(f.name)), f.input in ("textarea",
-                                                                                                    "address"))
-                for f in form_fields(kind, step)]  # fmt: skip
-        sections.append((step, STEP_TITLES[step].text(WORDS.locale), rows))
+        rows = [ReviewRow(f.label, choice_label(kind, step, f.name, shown.get(f.name), locale),
+                          f.input in ("textarea", "address"))
+                for f in form_fields(kind, step, locale=locale)]  # fmt: skip
+        sections.append((step, STEP_TITLES[step].text(locale), rows))
     return sections

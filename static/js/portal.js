@@ -4,6 +4,13 @@
   var card = document.getElementById("card-script");
   var sms = document.getElementById("sms-script");
 
+  // The page's words in its language (data-w-* on the script element; handlers put them from the catalogue).
+  function word(script, name, params) {
+    var text = (script && script.getAttribute("data-w-" + name)) || "";
+    Object.keys(params || {}).forEach(function (key) { text = text.split("{" + key + "}").join(params[key]); });
+    return text;
+  }
+
   function errorMessage(response, fallback) {
     return response.json().then(function (body) {
       return (body && body.error && body.error.message) || fallback;
@@ -38,16 +45,16 @@
         .then(function (response) {
           if (mine !== generation) { return; }
           if (!response.ok) {
-            return errorMessage(response, "登录状态查询失败，请刷新页面").then(function (text) { stopped(text, true); });
+            return errorMessage(response, word(card, "poll-failed")).then(function (text) { stopped(text, true); });
           }
           return response.json().then(function (body) {
             if (body.state === "confirmed") {
-              say("已确认，正在登录…", false);
+              say(word(card, "confirmed"), false);
               window.location.assign(body.next || "/h5/apply");
             } else if (body.state === "pending") {
               poll(url, mine);
             } else {
-              stopped(body.message || "二维码已失效，请刷新", body.state === "failed");
+              stopped(body.message || word(card, "expired"), body.state === "failed");
             }
           });
         })
@@ -58,11 +65,11 @@
     var start = function () {
       var mine = ++generation;
       if (refresh) { refresh.hidden = true; }
-      say("正在获取二维码…", false);
+      say(word(card, "loading"), false);
       fetch(card.dataset.create, {method: "POST", credentials: "same-origin", headers: {"X-XSRFToken": card.dataset.xsrf}})
         .then(function (response) {
           if (!response.ok) {
-            return errorMessage(response, "社保卡平台暂时无法连接，请使用账号密码登录").then(function (text) {
+            return errorMessage(response, word(card, "card-down")).then(function (text) {
               stopped(text, true);
             });
           }
@@ -71,11 +78,11 @@
             image.dataset.ticket = body.ticket;
             image.hidden = false;
             if (link) { link.href = body.authorize_url; link.hidden = false; }
-            say("请在" + Math.round(body.expires_in / 60) + "分钟内扫码并在手机上确认", false);
+            say(word(card, "scan-within", {minutes: Math.round(body.expires_in / 60)}), false);
             poll(body.poll, mine);
           });
         })
-        .catch(function () { stopped("网络连接失败，请稍后刷新，或使用账号密码登录", true); });
+        .catch(function () { stopped(word(card, "offline"), true); });
     };
     if (card.dataset.create) {
       if (refresh) { refresh.addEventListener("click", start); }
@@ -92,8 +99,8 @@
       button.disabled = true;
       var left = seconds;
       var tick = function () {
-        if (left <= 0) { button.disabled = false; button.textContent = "重新获取"; return; }
-        button.textContent = left + "秒后重发";
+        if (left <= 0) { button.disabled = false; button.textContent = word(sms, "again"); return; }
+        button.textContent = word(sms, "resend-in", {seconds: left});
         left -= 1;
         window.setTimeout(tick, 1000);
       };
@@ -109,7 +116,7 @@
         if (response.ok) {
           return response.json().then(function (body) { button.dataset.sent = "1"; countdown(body.resend_after); });
         }
-        return errorMessage(response, "验证码发送失败，请稍后再试").then(function (text) {
+        return errorMessage(response, word(sms, "sms-failed")).then(function (text) {
           smsError.textContent = text;
           smsError.hidden = false;
         });

@@ -29,6 +29,13 @@ SAMPLES = {
     "token": "B" * 24,
     "path": "favicon.ico",  # the one static file outside /static/
     "centre_id": "sh-pudong",  # a centre of config.yaml's seed (the system administrator may edit it)
+    "locale": "en",
+    "mode": "elder",
+    "library_entry": "labour_contract_law",
+    "figure_id": "0" * 32,
+    "material_id": "0" * 32,
+    "template_kind": "agreement",
+    "node": "relationship",
     "partner_case_no": "%282026%29%E6%B2%AA0115%E6%B0%91%E8%AF%89%E5%89%8D%E8%B0%831%E5%8F%B7",  # URL-encoded
     "confirmation_id": "0" * 32,
     "entry_id": "0" * 32,

@@ -135,6 +135,35 @@ def test_the_catalogue_lives_beside_its_loader():
     assert Path(LOCALE_DIR, "zh_CN", "LC_MESSAGES").is_dir()
 
 
+PLACEHOLDER = re.compile(r"\{(\w+)[^}]*\}")
+
+
+def test_every_entry_has_its_english_with_the_same_placeholders():
+    """English for foreign workers (issue 16): a key without its English, or whose English drops or invents a
+    parameter, fails here, so a new message cannot ship Chinese only."""
+    words = catalogue()
+    chinese, english = words.messages["zh_CN"], words.messages.get("en", {})
+    missing = sorted(set(chinese) - set(english))
+    assert not missing, f"{len(missing)} keys lack their English in i18n/en/LC_MESSAGES: {missing[:20]}"
+    stray = sorted(set(english) - set(chinese))
+    assert not stray, f"English entries without a Chinese source: {stray[:20]}"
+    differ = [k for k in chinese if set(PLACEHOLDER.findall(chinese[k])) != set(PLACEHOLDER.findall(english[k]))]
+    assert not differ, f"placeholders differ between Chinese and English: {differ[:20]}"
+
+
+def test_every_english_file_mirrors_a_chinese_one():
+    chinese = {p.name for p in (LOCALE_DIR / "zh_CN" / "LC_MESSAGES").glob("*.po")}
+    english = {p.name for p in (LOCALE_DIR / "en" / "LC_MESSAGES").glob("*.po")}
+    assert english == chinese
+    assert text("status.accepted", "en") == "Accepted"
+
+
+def test_the_missing_english_test_can_fail():
+    words = Catalogue({"zh_CN": {"a": "甲", "b": "乙{n}"}, "en": {"a": "A", "b": "B"}})
+    assert set(words.messages["zh_CN"]) - set(words.messages["en"]) == set()
+    assert set(PLACEHOLDER.findall(words.messages["zh_CN"]["b"])) != set(PLACEHOLDER.findall(words.messages["en"]["b"]))
+
+
 def test_every_key_a_template_names_exists():
     """Pages take their words from the catalogue through `t("key", ...)`: each key named must be there."""
     called = re.compile(r"""\bt\(\s*["']([a-z0-9_.\-]+)["']\s*[,)]""")  # a key written whole

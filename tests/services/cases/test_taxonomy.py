@@ -58,7 +58,8 @@ def test_lookup_label_second_level_and_snapshot(default: Any) -> None:
     }
     served = default.as_json()
     assert served["version"] == "default-2026-11" and len(served["causes"]) == 17
-    assert served["causes"][0]["children"][0] == {"code": "01-01", "label": "确认存在劳动关系"}
+    assert served["causes"][0]["children"][0] == {"code": "01-01", "label": "确认存在劳动关系",
+                                                  "library": "/h5/library?cause=01-01"}  # its laws and cases
 
 
 @pytest.mark.parametrize("call", ["lookup", "snapshot", "label", "second_level"])
@@ -238,7 +239,7 @@ def test_causes_arbitration_will_not_accept_carry_their_warning_and_the_missing_
     assert all(labels[f"{first.code}-99"].startswith("其他") for first in default.first_level)
     served = {c["code"]: c for first in default.as_json()["causes"] for c in first["children"]}
     assert served["07-01"]["arbitrable"] is False and served["07-01"]["warning"]
-    assert served["05-01"] == {"code": "05-01", "label": "拖欠工资"}
+    assert served["05-01"] == {"code": "05-01", "label": "拖欠工资", "library": "/h5/library?cause=05-01"}
 
 
 def test_a_bad_mark_is_refused_naming_the_cause() -> None:

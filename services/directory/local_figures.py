@@ -1,0 +1,146 @@
+"""Local figures the rules need, kept by administrators per city: the average monthly wage (the 3x cap of
+劳动合同法 art. 47) and the monthly minimum wage (the floor of 实施条例 art. 27, the final-award threshold of
+调解仲裁法 art. 47), each with the day it applies from and where it was published.
+
+A figure belongs to a region (a city's GB/T 2260 code; a municipality's is its province code, 310000); the
+figure in force on a day for a place is the newest one applying by that day, of the most specific region
+of the place's lineage that has one. Read at most every CACHE_SECONDS per process (a handful of documents).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from services.core.context import ServiceContext
+from services.core.errors import FieldError, NotFound, ValidationFailed, field_error
+from services.directory.regions import regions
+
+FIGURES = "local_figures"
+KINDS = ("average_monthly_wage", "minimum_monthly_wage")
+CACHE_SECONDS = 5.0
+MAX_AMOUNT = Decimal("1000000")
+MAX_SOURCE = 500
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    region_code: str
+    kind: str
+    amount: Decimal
+    applies_from: date
+    source: str
+
+    @property
+    def region_name(self) -> str:
+        return regions().full_name(self.region_code) or self.region_code
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "region_code": self.region_code, "region_name": self.region_name, "kind": self.kind,
+                "amount": f"{self.amount:.2f}", "applies_from": self.applies_from.isoformat(),
+                "source": self.source}  # fmt: skip
+
+
+def _figure(doc: dict[str, Any]) -> Figure:
+    return Figure(doc["_id"], doc["region_code"], doc["kind"], Decimal(doc["amount"]),
+                  date.fromisoformat(doc["applies_from"]), doc.get("source", ""))  # fmt: skip
+
+
+async def all_figures(ctx: ServiceContext) -> list[Figure]:
+    cache = ctx.caches.setdefault(FIGURES, {})
+    if cache.get("figures") is not None and time.monotonic() - cache["at"] < CACHE_SECONDS:
+        return cache["figures"]
+    docs = await ctx.db[FIGURES].find({}).to_list(None)
+    figures = sorted((_figure(d) for d in docs), key=lambda f: (f.region_code, f.kind, f.applies_from))
+    cache.update(figures=figures, at=time.monotonic())
+    return figures
+
+
+def _forget(ctx: ServiceContext) -> None:
+    ctx.caches.pop(FIGURES, None)
+
+
+def in_force(figures: list[Figure], kind: str, place_code: str, on: date) -> Figure | None:
+    """The figure of `kind` in force on `on` for the place: the most specific region with one, its newest."""
+    for region in reversed(regions().lineage(place_code)):
+        found = [f for f in figures if f.kind == kind and f.region_code == region.code and f.applies_from <= on]
+        if found:
+            return max(found, key=lambda f: f.applies_from)
+    return None
+
+
+async def figure_in_force(ctx: ServiceContext, kind: str, place_code: str, on: date) -> Figure | None:
+    return in_force(await all_figures(ctx), kind, place_code, on)
+
+
+def check_figure(values: dict[str, Any]) -> dict[str, Any]:
+    """A figure as typed into the back office: every problem at once, 422 naming the fields."""
+    errors: list[FieldError] = []
+    code = str(values.get("region_code") or "").strip()
+    if not code:
+        errors.append(field_error("region_code", "required", "error.required.figure_region"))
+    elif regions().get(code) is None:
+        errors.append(field_error("region_code", "unknown_region", "error.unknown_region.figure", given=code[:20]))
+    kind = str(values.get("kind") or "")
+    if kind not in KINDS:
+        errors.append(field_error("kind", "not_allowed", "error.not_allowed.figure_kind"))
+    amount: Decimal | None = None
+    try:
+        amount = Decimal(str(values.get("amount") or "").strip().replace(",", ""))
+        if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(field_error("amount", "invalid", "error.invalid.figure_amount"))
+    applies: date | None = None
+    try:
+        applies = date.fromisoformat(str(values.get("applies_from") or "").strip())
+        if not 1990 <= applies.year <= 2100:
+            raise ValueError
+    except ValueError:
+        errors.append(field_error("applies_from", "invalid", "error.invalid.figure_date"))
+    source = " ".join(str(values.get("source") or "").split())
+    if not source:
+        errors.append(field_error("source", "required", "error.required.figure_source"))
+    elif len(source) > MAX_SOURCE:
+        errors.append(field_error("source", "too_long", "error.too_long.figure_source", limit=MAX_SOURCE))
+    if errors:
+        raise ValidationFailed(errors)
+    assert amount is not None and applies is not None
+    return {"region_code": code, "kind": kind, "amount": f"{amount.quantize(Decimal('0.01'))}",
+            "applies_from": applies.isoformat(), "source": source}  # fmt: skip
+
+
+async def save_figure(ctx: ServiceContext, values: dict[str, Any], by: str) -> Figure:
+    """Adds a figure (who may is decided by the caller's room: services/accounts/rosters.py); the same region,
+    kind and day again replaces the earlier one."""
+    doc = check_figure(values)
+    existing = await ctx.db[FIGURES].find_one(
+        {"region_code": doc["region_code"], "kind": doc["kind"], "applies_from": doc["applies_from"]}
+    )
+    figure_id = existing["_id"] if existing else uuid.uuid4().hex
+    await ctx.db[FIGURES].update_one(
+        {"_id": figure_id}, {"$set": doc | {"updated_by": by, "updated_at": ctx.clock()}}, upsert=True
+    )
+    _forget(ctx)
+    return _figure(doc | {"_id": figure_id})
+
+
+async def remove_figure(ctx: ServiceContext, figure_id: str) -> Figure:
+    doc = await ctx.db[FIGURES].find_one({"_id": figure_id})
+    if doc is None:
+        raise NotFound("figure_not_found")
+    await ctx.db[FIGURES].delete_one({"_id": figure_id})
+    _forget(ctx)
+    return _figure(doc)
+
+
+async def get_figure(ctx: ServiceContext, figure_id: str) -> Figure:
+    doc = await ctx.db[FIGURES].find_one({"_id": figure_id})
+    if doc is None:
+        raise NotFound("figure_not_found")
+    return _figure(doc)

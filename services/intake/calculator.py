@@ -1,0 +1,541 @@
+"""The claim calculator (api.md "Claim calculator"): six kinds of claim, each computed by its articles,
+with the steps shown and every assumption said.
+
+Rules, and where they come from:
+- economic compensation: N months' wage, a month per full year of service, a remainder of six months or
+  more a year, under six months half a month (劳动合同法 art. 47); a wage above three times the local average
+  monthly wage counts as three times it and N is at most 12 (art. 47 para. 2); the wage is the average of
+  the last twelve months, and not less than the local minimum wage (实施条例 art. 27).
+- unlawful termination: twice the compensation (art. 87; counted from the start of employment, 实施条例 art. 25).
+- no written contract: one more month's wage for each month from the day after the first full month to the
+  day before signing, at most until the day before a full year, so at most 11 months (art. 82; 实施条例
+  arts. 6-7); a part month counts by its calendar days.
+- overtime: hourly wage = monthly / 21.75 / 8 (关于职工全年月平均工作时间和工资折算问题的通知, 劳社部发〔2008〕3号),
+  at 150 % on working days, 200 % on rest days, 300 % on public holidays (劳动法 art. 44).
+- annual leave: entitlement by cumulative service (条例 art. 3: 5, 10 or 15 days); in the year of leaving,
+  days elapsed / 365 x entitlement - days taken, the fraction dropped (实施办法 art. 12); each untaken day owes
+  200 % of the daily wage (monthly / 21.75) on top of the wage already paid (条例 art. 5; 实施办法 arts. 10-11).
+- notice pay: one month's wage, the previous month's (劳动合同法 art. 40; 实施条例 art. 20).
+Local figures not given are the centre's (or the place's) values in force at `end_date`
+(services/directory/local_figures.py); none configured: no cap or floor, and that is said.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from i18n import DEFAULT_LOCALE, Msg, day, money, msg
+from services.core.context import SHANGHAI, ServiceContext
+from services.core.errors import FieldError, ValidationFailed, field_error
+from services.core.laws import Article, art
+from services.directory import centres, local_figures
+from services.directory.local_figures import Figure
+from services.directory.regions import regions
+
+KINDS = ("economic_compensation", "unlawful_termination", "no_written_contract", "overtime", "annual_leave",
+         "notice_pay")  # fmt: skip
+FIELDS: dict[str, tuple[str, ...]] = {  # what each kind reads (beyond kind, region_code, centre)
+    "economic_compensation": ("monthly_wage", "start_date", "end_date", "local_average_monthly_wage",
+                              "local_minimum_monthly_wage"),
+    "unlawful_termination": ("monthly_wage", "start_date", "end_date", "local_average_monthly_wage",
+                             "local_minimum_monthly_wage"),
+    "no_written_contract": ("monthly_wage", "start_date", "end_date", "contract_signed_date"),
+    "overtime": ("monthly_wage", "overtime_hours", "end_date", "local_minimum_monthly_wage"),
+    "annual_leave": ("monthly_wage", "end_date", "cumulative_service_years", "leave_days_taken", "start_date"),
+    "notice_pay": ("monthly_wage", "end_date"),
+}  # fmt: skip
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "economic_compensation": ("monthly_wage", "start_date", "end_date"),
+    "unlawful_termination": ("monthly_wage", "start_date", "end_date"),
+    "no_written_contract": ("monthly_wage", "start_date", "end_date"),
+    "overtime": ("monthly_wage", "overtime_hours"),
+    "annual_leave": ("monthly_wage", "end_date", "cumulative_service_years", "leave_days_taken"),
+    "notice_pay": ("monthly_wage",),
+}
+COMMON = ("kind", "region_code", "centre")
+HOUR_KINDS = ("workday", "rest_day", "holiday")
+OVERTIME_RATES = {"workday": Decimal("1.5"), "rest_day": Decimal("2"), "holiday": Decimal("3")}
+MONTHLY_WORKING_DAYS = Decimal("21.75")  # 劳社部发〔2008〕3号: (365 - 104 - 11) / 12
+HOURS_PER_DAY = Decimal("8")
+MAX_WAGE = Decimal("10000000")  # a month's wage beyond ten million yuan is a typing slip
+MAX_HOURS = Decimal("100000")
+MAX_YEARS = 50  # a period longer than a working life is a typing slip
+MAX_SERVICE_YEARS = 60
+CENT = Decimal("0.01")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass
+class Result:
+    """What the calculator answers: the amount, the months it is worth, the articles, the steps, the assumptions."""
+
+    kind: str
+    amount: Decimal
+    months: Decimal | None
+    basis: list[Article]
+    steps: list[Msg] = field(default_factory=list)
+    assumptions: list[Msg] = field(default_factory=list)
+    claim: Msg | None = None  # the claim item it seeds in an application ("请求支付……")
+    carry: dict[str, Any] = field(default_factory=dict)  # what it seeds: the application's claim fields
+
+    def as_json(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "amount": f"{self.amount:.2f}",
+            "months": None if self.months is None else _plain(self.months),
+            "basis": [a.text(locale) for a in self.basis],
+            "articles": [a.as_json(locale) for a in self.basis],
+            "steps": [s.text(locale) for s in self.steps],
+            "assumptions": [a.text(locale) for a in self.assumptions],
+            "claim_item": self.claim.text(DEFAULT_LOCALE) if self.claim else "",  # the application is Chinese
+        }
+
+
+def _plain(value: Decimal) -> str:
+    """1 rather than 1.00, 0.5 rather than 0.50 (months)."""
+    text = f"{value.quantize(CENT):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# ---------------------------------------------------------------------------------------------
+# Input
+
+
+@dataclass
+class Query:
+    kind: str
+    monthly_wage: Decimal
+    start_date: date | None = None
+    end_date: date | None = None
+    contract_signed_date: date | None = None
+    local_average: Decimal | None = None
+    local_minimum: Decimal | None = None
+    hours: dict[str, Decimal] = field(default_factory=dict)
+    service_years: Decimal | None = None
+    days_taken: Decimal | None = None
+    region_code: str = ""
+    centre: str = ""
+
+
+def parse_query(body: Any) -> Query:
+    """The request body checked: every problem at once, 422 naming each field (400 for a body that is no object)."""
+    if not isinstance(body, dict):
+        raise ValidationFailed([field_error("body", "wrong_type", "error.wrong_type.calculator_body")])
+    errors: list[FieldError] = []
+    kind = body.get("kind")
+    if kind not in KINDS:
+        raise ValidationFailed([field_error("kind", "not_allowed", "error.not_allowed.calculator_kind")])
+    allowed = set(FIELDS[kind]) | set(COMMON)
+    for name in body:
+        if name not in allowed:
+            errors.append(field_error(name, "unknown_field", "error.unknown_field.calculator", name=name[:40]))
+    for name in REQUIRED[kind]:
+        if body.get(name) in (None, ""):
+            errors.append(field_error(name, "required", "error.required.calculator", label=_label(name)))
+    q = Query(kind, Decimal(0))
+
+    def amount(name: str, *, positive: bool = True, cap: Decimal = MAX_WAGE) -> Decimal | None:
+        value = body.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise InvalidOperation
+            number = Decimal(str(value).strip())
+            if not number.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append(field_error(name, "invalid", "error.invalid.calculator_number", label=_label(name)))
+            return None
+        if number < 0 or (positive and number == 0):
+            errors.append(field_error(name, "out_of_range", "error.out_of_range.calculator_negative",
+                                      label=_label(name)))  # fmt: skip
+            return None
+        if number > cap:
+            errors.append(field_error(name, "out_of_range", "error.out_of_range.calculator_too_large",
+                                      label=_label(name)))  # fmt: skip
+            return None
+        return number
+
+    def when(name: str) -> date | None:
+        value = body.get(name)
+        if value in (None, ""):
+            return None
+        try:
+            if not isinstance(value, str) or not _DATE.fullmatch(value):
+                raise ValueError
+            parsed = date.fromisoformat(value)
+            if not 1950 <= parsed.year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors.append(field_error(name, "invalid", "error.invalid.calculator_date", label=_label(name)))
+            return None
+        return parsed
+
+    q.monthly_wage = amount("monthly_wage") or Decimal(0)
+    q.local_average = amount("local_average_monthly_wage")
+    q.local_minimum = amount("local_minimum_monthly_wage")
+    q.start_date, q.end_date = when("start_date"), when("end_date")
+    q.contract_signed_date = when("contract_signed_date")
+    q.service_years = amount("cumulative_service_years", positive=False, cap=Decimal(MAX_SERVICE_YEARS))
+    q.days_taken = amount("leave_days_taken", positive=False, cap=Decimal(366))
+    if q.start_date and q.end_date:
+        if q.end_date < q.start_date:
+            errors.append(field_error("end_date", "out_of_range", "error.out_of_range.calculator_end_before_start"))
+        elif add_months(q.start_date, 12 * MAX_YEARS) < q.end_date:
+            errors.append(field_error("start_date", "out_of_range", "error.out_of_range.calculator_too_long",
+                                      years=MAX_YEARS))  # fmt: skip
+    if q.contract_signed_date and q.start_date and q.contract_signed_date < q.start_date:
+        errors.append(field_error("contract_signed_date", "out_of_range", "error.out_of_range.calculator_signed"))
+    if kind == "overtime" and body.get("overtime_hours") not in (None, ""):
+        hours = body["overtime_hours"]
+        if not isinstance(hours, dict):
+            errors.append(field_error("overtime_hours", "wrong_type", "error.wrong_type.calculator_hours"))
+        else:
+            for name in hours:
+                if name not in HOUR_KINDS:
+                    errors.append(field_error(f"overtime_hours.{name}"[:60], "unknown_field",
+                                              "error.unknown_field.calculator", name=name[:40]))  # fmt: skip
+            for name in HOUR_KINDS:
+                value = hours.get(name, 0)
+                try:
+                    if isinstance(value, bool) or not isinstance(value, str | int | float):
+                        raise InvalidOperation
+                    number = Decimal(str(value).strip() or "0")
+                    if not number.is_finite() or number < 0 or number > MAX_HOURS:
+                        raise InvalidOperation
+                except InvalidOperation:
+                    errors.append(field_error(f"overtime_hours.{name}", "invalid", "error.invalid.calculator_hours",
+                                              label=_label(f"hours_{name}")))  # fmt: skip
+                    continue
+                q.hours[name] = number
+            if not errors and not any(q.hours.values()):
+                errors.append(field_error("overtime_hours", "required", "error.required.calculator_hours"))
+    if kind == "annual_leave" and q.end_date and q.start_date and q.start_date > q.end_date:
+        pass  # already reported above
+    region = body.get("region_code")
+    if region not in (None, ""):
+        if not isinstance(region, str) or regions().get(region) is None:
+            errors.append(field_error("region_code", "unknown_region", "error.unknown_region.calculator",
+                                      given=str(region)[:20]))  # fmt: skip
+        else:
+            q.region_code = region
+    centre = body.get("centre")
+    if centre not in (None, ""):
+        if not isinstance(centre, str) or len(centre) > 40:
+            errors.append(field_error("centre", "invalid", "error.invalid.calculator_centre"))
+        else:
+            q.centre = centre
+    if errors:
+        raise ValidationFailed(errors)
+    return q
+
+
+def _label(name: str) -> Msg:
+    return msg(f"calc.field.{name}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day where it has fewer days)."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def span(start: date, end: date) -> tuple[int, int]:
+    """Full months and the days left over from `start` to `end`, both days counted (2020-06-01..2020-07-31 = 2, 0)."""
+    after = end + timedelta(days=1)
+    months = (after.year - start.year) * 12 + after.month - start.month
+    while months > 0 and add_months(start, months) > after:
+        months -= 1
+    return max(months, 0), (after - add_months(start, max(months, 0))).days
+
+
+def month_fraction(months: int, days: int, start: date) -> Decimal:
+    """Full months plus the part month by its calendar days."""
+    if not days:
+        return Decimal(months)
+    part_start = add_months(start, months)
+    length = (add_months(part_start, 1) - part_start).days
+    return Decimal(months) + (Decimal(days) / Decimal(length))
+
+
+# ---------------------------------------------------------------------------------------------
+# The figures of the place
+
+
+@dataclass
+class LocalFigures:
+    average: Figure | None
+    minimum: Figure | None
+    place_name: str
+
+
+FigureLookup = Callable[[str, date], Figure | None]
+
+
+async def local_figures_for(ctx: ServiceContext, q: Query) -> LocalFigures:
+    """The figures in force at `end_date` (today when not given) for the place asked, or the centre's region."""
+    place = q.region_code
+    if not place:
+        directory = await centres.directory(ctx)
+        centre = directory.get(q.centre) if q.centre else None
+        centre = centre or directory.get(ctx.settings.default_centre)
+        place = centre.region_codes[0] if centre and centre.region_codes else ""
+    on = q.end_date or ctx.clock().astimezone(SHANGHAI).date()
+    figures = await local_figures.all_figures(ctx)
+    return LocalFigures(
+        average=local_figures.in_force(figures, "average_monthly_wage", place, on) if place else None,
+        minimum=local_figures.in_force(figures, "minimum_monthly_wage", place, on) if place else None,
+        place_name=regions().full_name(place) if place else "",
+    )
+
+
+async def calculate(ctx: ServiceContext, body: Any) -> Result:
+    """`POST /api/calculator`: the body checked, the place's figures looked up, the claim computed."""
+    q = parse_query(body)
+    result = compute(q, await local_figures_for(ctx, q))
+    result.carry = seed_of(q, result)
+    return result
+
+
+def seed_of(q: Query, result: Result) -> dict[str, Any]:
+    """The application's claim fields this result fills in (intake.drafts.prefill): the item, its amount, the dates."""
+    if result.claim is None or not result.amount:
+        return {}
+    claim: dict[str, Any] = {"amount": f"{result.amount:.2f}", "requests": result.claim.text(DEFAULT_LOCALE)}
+    if q.start_date:
+        claim["employment_started"] = q.start_date.isoformat()
+    if q.end_date and q.kind != "overtime":
+        claim["employment_ended"] = q.end_date.isoformat()
+    seed: dict[str, Any] = {"claim": claim}
+    if q.region_code:
+        seed["place_code"] = q.region_code
+    return seed
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+def compute(q: Query, local: LocalFigures) -> Result:
+    return _RULES[q.kind](q, local)
+
+
+def _wage_base(q: Query, local: LocalFigures, result: Result, *, cap: bool) -> tuple[Decimal, bool]:
+    """The monthly wage the compensation counts: floored at the minimum wage (实施条例 art. 27), capped at three
+    times the local average (art. 47 para. 2). Returns the base and whether the cap applied."""
+    wage = q.monthly_wage
+    result.steps.append(msg("calc.step.wage", wage=money(wage)))
+    minimum = q.local_minimum if q.local_minimum is not None else (local.minimum.amount if local.minimum else None)
+    if minimum is None:
+        result.assumptions.append(msg("calc.assume.no_minimum"))
+    else:
+        if q.local_minimum is None and local.minimum:
+            result.assumptions.append(_figure_used(local.minimum, local))
+        if wage < minimum:
+            wage = minimum
+            result.steps.append(msg("calc.step.floor", minimum=money(minimum)))
+            if art("labour_contract_regulations", 27) not in result.basis:
+                result.basis.append(art("labour_contract_regulations", 27))
+    if not cap:
+        return wage, False
+    average = q.local_average if q.local_average is not None else (local.average.amount if local.average else None)
+    if average is None:
+        result.assumptions.append(msg("calc.assume.no_average"))
+        return wage, False
+    if q.local_average is None and local.average:
+        result.assumptions.append(_figure_used(local.average, local))
+    ceiling = _cents(average * 3)
+    if wage > ceiling:
+        result.steps.append(msg("calc.step.cap", average=money(average), ceiling=money(ceiling)))
+        return ceiling, True
+    result.steps.append(msg("calc.step.under_cap", ceiling=money(ceiling)))
+    return wage, False
+
+
+def _figure_used(figure: Figure, local: LocalFigures) -> Msg:
+    return msg(f"calc.assume.figure.{figure.kind}", place=figure.region_name, amount=money(figure.amount),
+               since=day(figure.applies_from), source=figure.source)  # fmt: skip
+
+
+def compensation_months(start: date, end: date) -> tuple[Decimal, int, int, int]:
+    """N of art. 47 and the service it counts: (N, full years, months, days)."""
+    months, days = span(start, end)
+    years, rest = divmod(months, 12)
+    n = Decimal(years)
+    if rest >= 6:
+        n += 1
+    elif rest or days:
+        n += Decimal("0.5")
+    return n, years, rest, days
+
+
+def _compensation(q: Query, local: LocalFigures, *, double: bool) -> Result:
+    assert q.start_date and q.end_date
+    kind = "unlawful_termination" if double else "economic_compensation"
+    result = Result(kind, Decimal(0), None, [art("labour_contract_law", 47)])
+    if double:
+        result.basis[:0] = [art("labour_contract_law", 87), art("labour_contract_regulations", 25)]
+    n, years, rest, days = compensation_months(q.start_date, q.end_date)
+    result.steps.append(msg("calc.step.service", start=day(q.start_date), end=day(q.end_date), years=years,
+                            months=rest, days=days))  # fmt: skip
+    if rest >= 6:
+        result.steps.append(msg("calc.step.n_round_up", years=years, n=_plain(n)))
+    elif rest or days:
+        result.steps.append(msg("calc.step.n_half", years=years, n=_plain(n)))
+    else:
+        result.steps.append(msg("calc.step.n_whole", n=_plain(n)))
+    base, capped = _wage_base(q, local, result, cap=True)
+    if capped and n > 12:
+        n = Decimal(12)
+        result.steps.append(msg("calc.step.n_capped"))
+    amount = _cents(base * n)
+    result.steps.append(msg("calc.step.compensation", base=money(base), n=_plain(n), amount=money(amount)))
+    months = n
+    if double:
+        amount = _cents(amount * 2)
+        months = n * 2
+        result.steps.append(msg("calc.step.double", amount=money(amount)))
+        result.claim = msg("calc.claim.unlawful_termination", amount=money(amount))
+    else:
+        result.claim = msg("calc.claim.economic_compensation", amount=money(amount))
+    if q.start_date < date(2008, 1, 1):
+        result.assumptions.append(msg("calc.assume.before_2008"))  # art. 97: the years before 2008 by the old rules
+        result.basis.append(art("labour_contract_law", 97))
+    result.assumptions.append(msg("calc.assume.average_wage"))
+    result.amount, result.months = amount, months
+    return result
+
+
+def _economic_compensation(q: Query, local: LocalFigures) -> Result:
+    return _compensation(q, local, double=False)
+
+
+def _unlawful_termination(q: Query, local: LocalFigures) -> Result:
+    return _compensation(q, local, double=True)
+
+
+def _no_written_contract(q: Query, local: LocalFigures) -> Result:
+    assert q.start_date and q.end_date
+    result = Result("no_written_contract", Decimal(0), Decimal(0),
+                    [art("labour_contract_law", 82), art("labour_contract_regulations", 6),
+                     art("labour_contract_regulations", 7)])  # fmt: skip
+    first = add_months(q.start_date, 1)  # the day after the first full month
+    last_allowed = add_months(q.start_date, 12) - timedelta(days=2)  # the day before the full year
+    last = q.end_date
+    if q.contract_signed_date is not None:
+        last = min(last, q.contract_signed_date - timedelta(days=1))
+        result.steps.append(msg("calc.step.signed", signed=day(q.contract_signed_date)))
+    else:
+        result.steps.append(msg("calc.step.not_signed", end=day(q.end_date)))
+    if last > last_allowed:
+        last = last_allowed
+        result.assumptions.append(msg("calc.assume.deemed_open_ended"))  # 实施条例 art. 7: deemed open-ended
+        result.basis.append(art("labour_contract_law", 14))
+    if last < first:
+        result.steps.append(msg("calc.step.within_first_month", first=day(first)))
+        result.claim = None
+        return result
+    months, days = span(first, last)
+    count = min(month_fraction(months, days, first), Decimal(11))
+    result.steps.append(msg("calc.step.double_wage_period", first=day(first), last=day(last), months=months,
+                            days=days, count=_plain(count)))  # fmt: skip
+    amount = _cents(q.monthly_wage * count)
+    result.steps.append(msg("calc.step.double_wage", wage=money(q.monthly_wage), count=_plain(count),
+                            amount=money(amount)))  # fmt: skip
+    if days:
+        result.assumptions.append(msg("calc.assume.part_month"))
+    result.amount, result.months = amount, _cents(count)
+    result.claim = msg("calc.claim.no_written_contract", amount=money(amount))
+    return result
+
+
+def _overtime(q: Query, local: LocalFigures) -> Result:
+    result = Result("overtime", Decimal(0), None, [art("labour_law", 44), art("working_time_notice", 0)])
+    base, _ = _wage_base(q, local, result, cap=False)
+    hourly = base / MONTHLY_WORKING_DAYS / HOURS_PER_DAY
+    result.steps.append(msg("calc.step.hourly", base=money(base), hourly=money(_cents(hourly))))
+    total = Decimal(0)
+    for name in HOUR_KINDS:
+        hours = q.hours.get(name, Decimal(0))
+        if not hours:
+            continue
+        part = hourly * OVERTIME_RATES[name] * hours
+        total += part
+        result.steps.append(msg(f"calc.step.overtime.{name}", hours=_plain(hours), amount=money(_cents(part))))
+    result.amount = _cents(total)
+    result.steps.append(msg("calc.step.total", amount=money(result.amount)))
+    result.assumptions.append(msg("calc.assume.rest_day_time_off"))  # art. 44 (二): time off first
+    result.assumptions.append(msg("calc.assume.overtime_base"))
+    result.claim = msg("calc.claim.overtime", amount=money(result.amount))
+    return result
+
+
+def leave_entitlement(service_years: Decimal) -> int:
+    """条例 art. 3: 1 to under 10 years 5 days, 10 to under 20 years 10 days, 20 years or more 15 days."""
+    if service_years < 1:
+        return 0
+    if service_years < 10:
+        return 5
+    if service_years < 20:
+        return 10
+    return 15
+
+
+def _annual_leave(q: Query, local: LocalFigures) -> Result:
+    assert q.end_date and q.service_years is not None and q.days_taken is not None
+    result = Result("annual_leave", Decimal(0), None,
+                    [art("paid_leave_regulations", 3), art("paid_leave_regulations", 5), art("paid_leave_measures", 10),
+                     art("paid_leave_measures", 12)])  # fmt: skip
+    entitled = leave_entitlement(q.service_years)
+    result.steps.append(msg("calc.step.entitlement", years=_plain(q.service_years), days=entitled))
+    year_start = date(q.end_date.year, 1, 1)
+    counted_from = max(year_start, q.start_date) if q.start_date else year_start
+    if counted_from > year_start:
+        result.assumptions.append(msg("calc.assume.joined_this_year"))
+    elapsed = (q.end_date - counted_from).days + 1
+    due = (Decimal(elapsed) / Decimal(365) * entitled).to_integral_value(ROUND_DOWN)
+    untaken = max(due - q.days_taken, Decimal(0))
+    result.steps.append(msg("calc.step.leave_due", elapsed=elapsed, entitled=entitled, due=_plain(due),
+                            taken=_plain(q.days_taken), untaken=_plain(untaken)))  # fmt: skip
+    daily = q.monthly_wage / MONTHLY_WORKING_DAYS
+    result.amount = _cents(daily * 2 * untaken)
+    result.steps.append(msg("calc.step.leave_pay", daily=money(_cents(daily)), untaken=_plain(untaken),
+                            amount=money(result.amount)))  # fmt: skip
+    result.assumptions.append(msg("calc.assume.leave_wage"))
+    result.claim = msg("calc.claim.annual_leave", amount=money(result.amount)) if untaken else None
+    return result
+
+
+def _notice_pay(q: Query, local: LocalFigures) -> Result:
+    result = Result("notice_pay", _cents(q.monthly_wage), Decimal(1),
+                    [art("labour_contract_law", 40), art("labour_contract_regulations", 20)])  # fmt: skip
+    result.steps.append(msg("calc.step.notice_pay", wage=money(q.monthly_wage)))
+    result.assumptions.append(msg("calc.assume.notice_pay"))
+    result.claim = msg("calc.claim.notice_pay", amount=money(result.amount))
+    return result
+
+
+_RULES: dict[str, Callable[[Query, LocalFigures], Result]] = {
+    "economic_compensation": _economic_compensation,
+    "unlawful_termination": _unlawful_termination,
+    "no_written_contract": _no_written_contract,
+    "overtime": _overtime,
+    "annual_leave": _annual_leave,
+    "notice_pay": _notice_pay,
+}

@@ -1,0 +1,468 @@
+"""The triage before applying: a question tree kept as data (data/triage_default.yaml, a centre's own copy in
+the database), walked anonymously one question per page, ending in plain information with its articles and
+what to do next (apply with the answers carried, a letter to the employer, labour inspection, legal aid).
+
+The tree is checked whenever it is saved: every node named exists, every question leads on, nothing loops
+(a cycle would keep a worker answering forever) and nothing is left unreachable. The answers travel with the
+pages (query parameters), so nobody is asked a name until applying and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from docgen.letter import Letter, render_letter
+from i18n import DEFAULT_LOCALE, Msg, day, format_day, money, msg, text
+from services.accounts import rosters
+from services.accounts.staff import StaffMember
+from services.core.context import SHANGHAI, ServiceContext
+from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
+from services.core.laws import LAWS, Article, art
+from services.directory import centres, local_figures
+from services.directory.regions import regions
+from services.intake.calculator import KINDS as CALCULATOR_KINDS
+from services.intake.calculator import add_months
+
+TREES = "triage_trees"
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "triage_default.yaml"
+NODE_KINDS = ("choice", "date", "region", "amount", "end")
+ACTIONS = ("apply", "letter", "inspection", "legal_aid", "calculator")
+BRANCHES = {"date": ("within", "beyond"), "amount": ("within", "above", "unknown")}
+RULES = {"date": "limitation", "amount": "final_award"}
+LANGUAGES = ("zh", "en")
+MAX_NODES, MAX_OPTIONS, MAX_TEXT, MAX_YAML = 100, 12, 1000, 100_000
+NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_AMOUNT = Decimal("100000000")
+
+
+@dataclass(frozen=True)
+class Tree:
+    version: str
+    start: str
+    escape: str
+    nodes: dict[str, dict[str, Any]]
+
+    def node(self, node_id: str) -> dict[str, Any]:
+        found = self.nodes.get(node_id)
+        if found is None:
+            raise NotFound("triage_node_not_found")
+        return found
+
+
+def words(value: Any, locale: str) -> str:
+    """A text of the tree ({zh, en}) in the page's language."""
+    if not isinstance(value, dict):
+        return str(value or "")
+    return str(value.get("en" if locale == "en" else "zh") or value.get("zh") or "")
+
+
+def articles_of(node: dict[str, Any]) -> list[Article]:
+    out = []
+    for ref in node.get("articles") or ():
+        law, _, number = str(ref).partition(":")
+        out.append(art(law, int(number)))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking a tree (as a centre saves it)
+
+
+def check_tree(data: Any) -> Tree:
+    """A tree as edited: every problem at once (422, field `tree`, each message naming the node)."""
+    errors: list[FieldError] = []
+
+    def bad(key: str, **params: Any) -> None:
+        errors.append(field_error("tree", "invalid", key, **params))
+
+    if not isinstance(data, dict) or not isinstance(data.get("nodes"), dict):
+        raise ValidationFailed([field_error("tree", "invalid", "error.invalid.triage_shape")])
+    nodes: dict[str, dict[str, Any]] = data["nodes"]
+    if not 1 <= len(nodes) <= MAX_NODES:
+        bad("error.invalid.triage_size", limit=MAX_NODES)
+    start, escape = str(data.get("start") or ""), str(data.get("escape") or "")
+    if start not in nodes:
+        bad("error.invalid.triage_start", node=start[:40])
+    if escape not in nodes or (nodes.get(escape) or {}).get("kind") != "end":
+        bad("error.invalid.triage_escape", node=escape[:40])
+    edges: dict[str, list[str]] = {}
+    for node_id, node in nodes.items():
+        name = str(node_id)[:40]
+        if not NODE_ID.match(str(node_id)) or not isinstance(node, dict):
+            bad("error.invalid.triage_node_id", node=name)
+            continue
+        kind = node.get("kind")
+        if kind not in NODE_KINDS:
+            bad("error.invalid.triage_kind", node=name)
+            continue
+        _check_texts(node, ("title", "text") if kind == "end" else ("question",), name, bad)
+        for ref in node.get("articles") or ():
+            law, _, number = str(ref).partition(":")
+            if law not in LAWS or not number.isdigit():
+                bad("error.invalid.triage_article", node=name, article=str(ref)[:40])
+        targets: list[str] = []
+        if kind == "choice":
+            options = node.get("options")
+            if not isinstance(options, list) or not 1 <= len(options) <= MAX_OPTIONS:
+                bad("error.invalid.triage_options", node=name, limit=MAX_OPTIONS)
+                options = []
+            values = set()
+            for option in options:
+                if not isinstance(option, dict):
+                    bad("error.invalid.triage_options", node=name, limit=MAX_OPTIONS)
+                    continue
+                value = str(option.get("value") or "")
+                if not value or value in values:
+                    bad("error.invalid.triage_option_value", node=name)
+                values.add(value)
+                _check_texts(option, ("label",), name, bad)
+                if option.get("calculator") and option["calculator"] not in CALCULATOR_KINDS:
+                    bad("error.invalid.triage_calculator", node=name)
+                targets.append(str(option.get("next") or ""))
+        elif kind in BRANCHES:
+            branches = node.get("next")
+            if node.get("rule") != RULES[kind]:
+                bad("error.invalid.triage_rule", node=name, rule=RULES[kind])
+            if not isinstance(branches, dict) or set(branches) != set(BRANCHES[kind]):
+                bad("error.invalid.triage_branches", node=name, branches="、".join(BRANCHES[kind]))
+            else:
+                targets.extend(str(branches[b] or "") for b in BRANCHES[kind])
+        elif kind == "region":
+            targets.append(str(node.get("next") or ""))
+        else:
+            actions = node.get("actions")
+            if not isinstance(actions, list) or not actions or any(a not in ACTIONS for a in actions):
+                bad("error.invalid.triage_actions", node=name)
+        for target in targets:
+            if target not in nodes:
+                bad("error.invalid.triage_dead_end", node=name, target=target[:40] or "—")
+        edges[str(node_id)] = [t for t in targets if t in nodes]
+    if not errors:
+        loop = _find_loop(edges, start)
+        if loop:
+            bad("error.invalid.triage_loop", path=" → ".join(loop))
+        unreachable = sorted(set(nodes) - _reachable(edges, start) - {escape})
+        if unreachable:
+            bad("error.invalid.triage_unreachable", nodes="、".join(unreachable[:5]))
+    if errors:
+        raise ValidationFailed(errors)
+    return Tree(str(data.get("version") or ""), start, escape, nodes)
+
+
+def _check_texts(node: dict[str, Any], names: tuple[str, ...], where: str, bad: Any) -> None:
+    for name in names:
+        value = node.get(name)
+        for language in LANGUAGES:
+            text = value.get(language) if isinstance(value, dict) else None
+            if not isinstance(text, str) or not text.strip():
+                bad("error.invalid.triage_text", node=where, name=name, language=language)
+            elif len(text) > MAX_TEXT:
+                bad("error.too_long.triage_text", node=where, name=name, limit=MAX_TEXT)
+
+
+def _find_loop(edges: dict[str, list[str]], start: str) -> list[str]:
+    """A path that comes back to a node it passed (depth first from every node), or []."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in edges.get(node, ()):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in [start, *edges]:
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def _reachable(edges: dict[str, list[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+# ---------------------------------------------------------------------------------------------
+# The trees kept
+
+
+@lru_cache(maxsize=1)
+def default_tree() -> Tree:
+    return check_tree(yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8")))
+
+
+async def tree_for(ctx: ServiceContext, centre_id: str = "") -> Tree:
+    """The centre's own tree, else the default one; a centre not in the directory is not found (404)."""
+    if centre_id and centre_id not in await centres.directory(ctx):
+        raise NotFound("unknown_centre", centre=centre_id[:40])
+    doc = await ctx.db[TREES].find_one({"_id": centre_id or ctx.settings.default_centre})
+    if doc is None:
+        return default_tree()
+    return Tree(doc["tree"].get("version", ""), doc["tree"]["start"], doc["tree"]["escape"], doc["tree"]["nodes"])
+
+
+async def tree_source(ctx: ServiceContext, centre_id: str) -> str:
+    """The YAML a centre edits (its own, or the default file to start from)."""
+    doc = await ctx.db[TREES].find_one({"_id": centre_id})
+    return doc["source"] if doc else DEFAULT_FILE.read_text(encoding="utf-8")
+
+
+async def save_tree(ctx: ServiceContext, centre_id: str, source: str, by: str) -> Tree:
+    """Keeps a centre's edited tree; refused (422) when it is not YAML, loops, or leaves a question with no way on.
+    Who may is decided by the caller (services/accounts/rosters.py)."""
+    if len(source) > MAX_YAML:
+        raise ValidationFailed([field_error("tree", "too_long", "error.too_long.triage_yaml", limit=MAX_YAML)])
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", -1) + 1
+        raise ValidationFailed([field_error("tree", "invalid", "error.invalid.triage_yaml", line=line)]) from None
+    tree = check_tree(data)
+    await ctx.db[TREES].update_one(
+        {"_id": centre_id},
+        {"$set": {"tree": data, "source": source, "updated_by": by, "updated_at": ctx.clock()}},
+        upsert=True,
+    )
+    return tree
+
+
+async def reset_tree(ctx: ServiceContext, centre_id: str) -> None:
+    await ctx.db[TREES].delete_one({"_id": centre_id})
+
+
+# ---------------------------------------------------------------------------------------------
+# Walking it
+
+
+@dataclass
+class Step:
+    """Where an answer leads: the next node, the answers so far (what the pages carry), or the problem with it."""
+
+    next: str
+    answers: dict[str, str]
+
+
+def answer(tree: Tree, node_id: str, answers: dict[str, str], value: str, today: date) -> Step:
+    """The next node after answering `node_id` with `value` (422 naming `value` when it cannot be read)."""
+    node = tree.node(node_id)
+    kind = node["kind"]
+    value = value.strip()
+    out = {k: v for k, v in answers.items() if k in tree.nodes and k != node_id}
+    if kind == "choice":
+        option = next((o for o in node["options"] if str(o["value"]) == value), None)
+        if option is None:
+            raise ValidationFailed([field_error("value", "required", "error.required.triage_choice")])
+        out[node_id] = value
+        return Step(str(option["next"]), out)
+    if kind == "date":
+        try:
+            known = date.fromisoformat(value)
+        except ValueError:
+            raise ValidationFailed([field_error("value", "invalid", "error.invalid.triage_date")]) from None
+        if known > today or known.year < 1950:
+            raise ValidationFailed([field_error("value", "out_of_range", "error.out_of_range.triage_date")])
+        out[node_id] = known.isoformat()
+        # 调解仲裁法 art. 27: one year from the day the person knew or should have known.
+        branch = "within" if add_months(known, 12) >= today else "beyond"
+        return Step(str(node["next"][branch]), out)
+    if kind == "region":
+        if regions().get(value) is None:
+            raise ValidationFailed([field_error("value", "required", "error.required.triage_region")])
+        out[node_id] = value
+        return Step(str(node["next"]), out)
+    if kind == "amount":
+        if not value:
+            return Step(str(node["next"]["unknown"]), out)
+        try:
+            amount = Decimal(value.replace(",", ""))
+            if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+                raise InvalidOperation
+        except InvalidOperation:
+            raise ValidationFailed([field_error("value", "invalid", "error.invalid.triage_amount")]) from None
+        out[node_id] = f"{amount:.2f}"
+        return Step(node_id, out)  # the threshold needs the place's figure: decided by `decide_amount`
+    raise ValidationFailed([field_error("value", "invalid", "error.invalid.triage_end")])
+
+
+async def step(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[str, str], value: str) -> Step:
+    """One answer of the triage (the pages' single service call): the next node and the answers carried."""
+    tree = await tree_for(ctx, centre_id)
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    result = answer(tree, node_id, answers, value, today)
+    node = tree.node(node_id)
+    if node["kind"] == "amount" and result.next == node_id:
+        threshold = await final_award_threshold(ctx, tree, result.answers, today)
+        amount = Decimal(result.answers[node_id])
+        branch = "unknown" if threshold is None else "within" if amount <= threshold[0] else "above"
+        result.next = str(node["next"][branch])
+    return result
+
+
+async def final_award_threshold(
+    ctx: ServiceContext, tree: Tree, answers: dict[str, str], today: date
+) -> tuple[Decimal, local_figures.Figure] | None:
+    """12 x the local monthly minimum wage in force (调解仲裁法 art. 47 (一)), of the place answered."""
+    place = _place(tree, answers)
+    if not place:
+        return None
+    figure = await local_figures.figure_in_force(ctx, "minimum_monthly_wage", place, today)
+    return (figure.amount * 12, figure) if figure else None
+
+
+def _place(tree: Tree, answers: dict[str, str]) -> str:
+    return next((answers[n] for n, node in tree.nodes.items() if node.get("kind") == "region" and n in answers), "")
+
+
+@dataclass
+class Page:
+    """What a triage page shows: the node, its words, the articles, and at an end what follows from the answers."""
+
+    node_id: str
+    node: dict[str, Any]
+    tree: Tree
+    answers: dict[str, str]
+    notes: list[Msg]
+    centre: centres.Centre | None = None
+    calculator_kind: str = ""
+    seed: dict[str, Any] | None = None
+
+    def text(self, name: str, locale: str) -> str:
+        return words(self.node.get(name), locale)
+
+    @property
+    def articles(self) -> list[Article]:
+        return articles_of(self.node)
+
+
+async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[str, str]) -> Page:
+    """A node as a page; an end also names the centre of the place, the limitation, the final-award threshold,
+    the calculator's kind chosen and what an application would be prefilled with."""
+    tree = await tree_for(ctx, centre_id)
+    node_id = node_id or tree.start
+    node = tree.node(node_id)
+    answers = {k: v for k, v in answers.items() if k in tree.nodes}
+    result = Page(node_id, node, tree, answers, [])
+    if node["kind"] != "end":
+        return result
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    place = _place(tree, answers)
+    if place:
+        directory = await centres.directory(ctx)
+        venue = "work_location"
+        routed = directory.route(place, venue)
+        result.centre = routed.centre if routed else directory.default()
+        result.notes.append(msg("triage.note.centre", centre=result.centre.name, place=regions().full_name(place)))
+    for node_key, value in answers.items():
+        kind = tree.nodes[node_key].get("kind")
+        if kind == "date":
+            until = add_months(date.fromisoformat(value), 12)
+            result.notes.append(msg("triage.note.limitation", known=_day(value), until=_day(until)))
+        if kind == "choice":
+            option = next((o for o in tree.nodes[node_key]["options"] if str(o["value"]) == value), {})
+            if option.get("calculator"):
+                result.calculator_kind = option["calculator"]
+    threshold = await final_award_threshold(ctx, tree, answers, today)
+    if threshold is not None:
+        result.notes.append(msg("triage.note.final_award", threshold=_money(threshold[0]),
+                                minimum=_money(threshold[1].amount), source=threshold[1].source))  # fmt: skip
+    result.seed = seed_of(tree, answers)
+    return result
+
+
+def seed_of(tree: Tree, answers: dict[str, str]) -> dict[str, Any]:
+    """What an application starts from after the triage: the facts as answered (in Chinese, the application's
+    language), the day the dispute became known, the place of work, the amount."""
+    lines = []
+    claim: dict[str, Any] = {}
+    for node_id, value in answers.items():
+        node = tree.nodes[node_id]
+        question = words(node.get("question"), DEFAULT_LOCALE)
+        kind = node.get("kind")
+        if kind == "choice":
+            option = next((o for o in node["options"] if str(o["value"]) == value), None)
+            shown = words(option["label"], DEFAULT_LOCALE) if option else value
+        elif kind == "region":
+            shown = regions().full_name(value)
+        else:
+            shown = value
+        if kind == "date":
+            claim["dispute_known_on"] = value
+        if kind == "amount":
+            claim["amount"] = value
+        lines.append(f"{question} {shown}")
+    claim["facts"] = "\n".join(lines)
+    seed: dict[str, Any] = {"claim": claim}
+    place = _place(tree, answers)
+    if place:
+        seed["place_code"] = place
+    return seed
+
+
+def _day(value: Any) -> dict[str, str]:
+    return day(value)
+
+
+def _money(value: Decimal) -> dict[str, str]:
+    return money(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The letter to the employer
+
+
+async def negotiation_letter(
+    ctx: ServiceContext, seed: dict[str, Any], worker: str = "", employer: str = "", requests: str = ""
+) -> bytes:
+    """The negotiation letter as a .docx, from the triage's or the calculator's answers; the names typed go into the
+    letter only (never stored). Chinese: it is sent to a Chinese employer (official texts stay Chinese)."""
+    claim = seed.get("claim") or {}
+    items = [line.strip() for line in (requests or claim.get("requests") or "").splitlines() if line.strip()]
+    blank = text("letter.blank")
+    worker = " ".join(worker.split())[:50] or blank
+    employer = " ".join(employer.split())[:100] or blank
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    facts = str(claim.get("facts") or "").strip()
+    letter = Letter(
+        title=text("letter.title"),
+        salutation=text("letter.salutation", employer=employer),
+        paragraphs=tuple(p for p in (text("letter.opening", worker=worker),
+                                     text("letter.facts", facts=facts) if facts else "") if p),
+        requests_heading=text("letter.requests"),
+        requests=tuple(items[:20]) or (text("letter.requests_blank"),),
+        closing=(text("letter.law"), text("letter.deadline")),
+        signature=text("letter.signature", worker=worker),
+        dated=format_day(today),
+    )  # fmt: skip
+    return await ctx.run_blocking(render_letter, letter)
+
+
+async def save_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str, source: str) -> Tree:
+    """An administrator keeps the triage of their centre and those below (rosters.administers_centre)."""
+    if not rosters.administers_centre(await centres.directory(ctx), member, centre_id):
+        raise Forbidden("triage_forbidden")
+    return await save_tree(ctx, centre_id, source, member.login)
+
+
+async def reset_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str) -> None:
+    if not rosters.administers_centre(await centres.directory(ctx), member, centre_id):
+        raise Forbidden("triage_forbidden")
+    await reset_tree(ctx, centre_id)

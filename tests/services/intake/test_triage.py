@@ -1,0 +1,101 @@
+"""The triage: the shipped tree is valid, a tree edited into a loop, a dead end or half a language is refused,
+answers lead where the law says (one year, art. 27; the final-award threshold, art. 47)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import yaml
+
+from services.core.errors import ValidationFailed
+from services.directory import local_figures
+from services.intake import triage
+
+DEFAULT = yaml.safe_load(triage.DEFAULT_FILE.read_text(encoding="utf-8"))
+
+
+def refused(tree) -> list[str]:
+    with pytest.raises(ValidationFailed) as caught:
+        triage.check_tree(tree)
+    return [e.message_in("en") for e in caught.value.errors]
+
+
+def test_the_shipped_tree_is_valid_and_every_end_has_an_action():
+    tree = triage.default_tree()
+    ends = [n for n in tree.nodes.values() if n["kind"] == "end"]
+    assert tree.start == "relationship" and tree.escape == "end_none" and len(ends) >= 8
+    assert all(e["actions"] for e in ends)
+    assert {"inspection", "letter", "legal_aid", "apply"} <= {a for e in ends for a in e["actions"]}
+
+
+def test_a_loop_is_refused_naming_it():
+    tree = copy.deepcopy(DEFAULT)
+    tree["nodes"]["group"]["options"][1]["next"] = "relationship"
+    messages = refused(tree)
+    assert any("loop" in m and "relationship" in m and "group" in m for m in messages)
+
+
+def test_a_dead_end_and_a_missing_english_text_are_refused():
+    tree = copy.deepcopy(DEFAULT)
+    tree["nodes"]["claim"]["options"][0]["next"] = "nowhere"
+    del tree["nodes"]["end_apply"]["text"]["en"]
+    tree["nodes"]["amount"]["next"] = {"within": "end_final_award"}  # a branch with no way on
+    messages = refused(tree)
+    assert any("nowhere" in m and "dead end" in m for m in messages)
+    assert any("end_apply" in m and "en" in m for m in messages)
+    assert any("amount" in m and "within" in m for m in messages)
+
+
+def test_an_unreachable_node_and_a_bad_article_are_refused():
+    tree = copy.deepcopy(DEFAULT)
+    tree["nodes"]["orphan"] = copy.deepcopy(tree["nodes"]["end_apply"])
+    assert any("orphan" in m for m in refused(tree))
+    tree = copy.deepcopy(DEFAULT)
+    tree["nodes"]["end_apply"]["articles"] = ["labour_law:abc"]
+    assert any("labour_law:abc" in m for m in refused(tree))
+
+
+def test_the_limitation_branches_at_one_year():
+    tree = triage.default_tree()
+    today = date(2026, 11, 30)
+    within = triage.answer(tree, "known_date", {"relationship": "yes"}, "2025-11-30", today)
+    beyond = triage.answer(tree, "known_date", {"relationship": "yes"}, "2025-11-29", today)
+    assert within.next == "place" and beyond.next == "end_time_barred"
+    assert within.answers == {"relationship": "yes", "known_date": "2025-11-30"}
+    with pytest.raises(ValidationFailed):
+        triage.answer(tree, "known_date", {}, "2027-01-01", today)
+    with pytest.raises(ValidationFailed):
+        triage.answer(tree, "relationship", {}, "perhaps", today)
+
+
+@pytest.mark.gen_test
+async def test_the_final_award_threshold_is_twelve_minimum_wages_of_the_place(ctx):
+    answers = {"relationship": "yes", "place": "310115"}
+    unknown = await triage.step(ctx, "", "amount", answers, "20000")
+    assert unknown.next == "end_apply"  # no minimum wage configured: the general end
+    await local_figures.save_figure(ctx, {"region_code": "310000", "kind": "minimum_monthly_wage", "amount": "2690",
+                                          "applies_from": "2023-07-01", "source": "test"}, "test")  # fmt: skip
+    within = await triage.step(ctx, "", "amount", answers, "32280")  # 12 x 2,690
+    above = await triage.step(ctx, "", "amount", answers, "32280.01")
+    assert within.next == "end_final_award" and above.next == "end_apply"
+    page = await triage.page(ctx, "", "end_final_award", within.answers)
+    notes = [n.text("en") for n in page.notes]
+    assert any("CNY 32,280.00" in n for n in notes) and page.centre and page.centre.id == "sh-pudong"
+    assert page.seed["claim"]["amount"] == "32280.00" and page.seed["place_code"] == "310115"
+    assert Decimal(page.seed["claim"]["amount"]) == 12 * Decimal("2690")
+
+
+@pytest.mark.gen_test
+async def test_the_letter_is_a_docx_with_the_answers(ctx):
+    import io
+
+    import docx
+
+    seed = {"claim": {"requests": "请求支付加班费2750.00元", "facts": "您现在还在这家单位工作吗？ 已经离职或被辞退"}}
+    data = await triage.negotiation_letter(ctx, seed, worker="王小明", employer="")
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert "协商函" in text and "王小明" in text and "请求支付加班费2750.00元" in text and "已经离职" in text
+    assert "＿＿＿＿＿＿：" in text  # the employer left blank to write by hand
