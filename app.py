@@ -18,6 +18,7 @@ import tornado.web
 
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
+from handlers.public.home import not_found_route
 from handlers.public.static import StaticFiles
 from handlers.routes import ROUTES
 from handlers.uploads import clean_upload_folder
@@ -171,7 +172,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     return tornado.web.Application(
-        ROUTES,
+        [*ROUTES, not_found_route],  # a person at an unknown address gets a page; the API its JSON 404
         services=services,
         mongo_client=client,
         default_handler_class=NotFoundHandler,

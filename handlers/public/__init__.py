@@ -1,5 +1,6 @@
 """What anyone may call or open without signing in: health, progress by serial, reference data, verification."""
 
-from handlers.public import api, guidance, health, preferences, static, verify
+from handlers.public import api, guidance, health, home, preferences, static, verify
 
-routes = [*health.routes, *api.routes, *guidance.routes, *preferences.routes, *verify.routes, *static.routes]
+routes = [*home.routes, *health.routes, *api.routes, *guidance.routes, *preferences.routes, *verify.routes,
+          *static.routes]

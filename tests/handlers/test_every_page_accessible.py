@@ -77,8 +77,8 @@ async def test_every_page_has_no_serious_or_critical_violation(app, http_server,
     sessions = {who: await web_sessions.issue(ctx, web_sessions.PERSON, person)
                 for who, person in (("applicant", applicant), ("respondent", respondent))}  # fmt: skip
     staff = await web_sessions.issue(ctx, web_sessions.STAFF, "axe.admin")
-    public = ["/h5/", "/h5/triage", "/h5/triage/employment_status", "/h5/calculator", "/h5/library",
-              "/h5/library/labour_law", "/h5/library/no-such-entry", "/h5/progress", "/portal/login",
+    public = ["/", "/h5/no-such-page", "/h5/", "/h5/triage", "/h5/triage/employment_status", "/h5/calculator",
+              "/h5/library", "/h5/library/labour_law", "/h5/library/no-such-entry", "/h5/progress", "/portal/login",
               "/portal/register", "/portal/reset", link, f"/h5/respondent/cases/{serial}/signin",
               f"/verify/{document_id}"]  # fmt: skip
     applicant_pages = ["/h5/apply", *[f"/h5/apply/worker/{step}" for step in STEPS], "/h5/apply/employer/applicant",
