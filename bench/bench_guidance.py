@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gzip
 import itertools
 import json
@@ -23,7 +22,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 
 from common import (
@@ -36,7 +34,9 @@ from common import (
     run_bench,
     server_env,
     server_process,
+    stop,
     verdict,
+    wait_ready,
     wait_until_up,
 )
 
@@ -94,18 +94,6 @@ async def bench_calculator(quick: bool) -> list[tuple[str, ...]]:
     return rows
 
 
-async def wait_ready(server: subprocess.Popen[bytes], timeout: float) -> dict:
-    loop = asyncio.get_running_loop()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = await loop.run_in_executor(None, server.stdout.readline)
-        if not line:
-            raise RuntimeError(f"guidance server exited ({server.poll()})")
-        if line.startswith(b"READY "):
-            return json.loads(line[6:])
-    raise RuntimeError("guidance server not ready in time")
-
-
 async def bench_library(entries: int, quick: bool) -> list[tuple[str, ...]]:
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="bench-guidance-", suffix=".log", delete=False)  # noqa: SIM115
@@ -115,7 +103,7 @@ async def bench_library(entries: int, quick: bool) -> list[tuple[str, ...]]:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log,
     )  # fmt: skip
     try:
-        facts = await wait_ready(server, timeout=1800)
+        facts = await wait_ready(server, timeout=1800, what="guidance server")
         print(f"library: {facts['entries']} entries (average {facts['average_chars']} characters), index of "
               f"{facts['pieces']} pieces built in {facts['index_seconds']} s")  # fmt: skip
         status, payload = await request_once(port, "GET", "/api/library?q=" + urllib.parse.quote("加班费"))
@@ -129,11 +117,7 @@ async def bench_library(entries: int, quick: bool) -> list[tuple[str, ...]]:
                  "p99 < 50 ms", f"healthz p99 {base.pct(0.99):.2f} ms; {entries} entries",
                  verdict(found.pct(0.99) < 50))]  # fmt: skip
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
 
 

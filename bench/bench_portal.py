@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import Run, cpu_seconds, free_port, wait_until_up  # noqa: E402
+from common import Run, cpu_seconds, free_port, server_env, stop, wait_until_up  # noqa: E402
 
 from settings import DEV_CARD_CHANNEL_KEY, DEV_CARD_PUBLIC_KEY, CardPlatformSettings  # noqa: E402
 from standins.card_platform import CardPlatformStandIn, Channel  # noqa: E402
@@ -255,12 +255,11 @@ async def bench(quick: bool) -> None:
     standin = CardPlatformStandIn({card.channel_id: channel})
     standin.start()
     log_file = tempfile.NamedTemporaryFile(prefix="bench_portal_", suffix=".log", delete=False)  # noqa: SIM115
-    env = {
-        "PATH": os.environ.get("PATH", ""), "APP_ENV": "development", "MONGODB_URI": "mongomock://",
+    env = server_env({  # the per-address limits lifted, as for every bench: one machine plays every client
         "MONGODB_DATABASE": "bench", "CARD_PLATFORM_BASE": standin.base_url, "NOTIFICATION_SENDER": "off",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "BEHIND_PROXY": "true",  # as behind our load balancer: each person's address from X-Real-IP
-    }  # fmt: skip
+    })  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=log_file,
@@ -302,11 +301,7 @@ async def bench(quick: bool) -> None:
         for label, verdict in rows:
             print(f"{verdict:5s} {label}")
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         standin.stop()
         log_file.close()
         os.unlink(log_file.name)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import common
-from common import ROOT, Connection, Run, fixed, free_port, load, print_table, run_bench, server_env, verdict
+from common import (
+    ROOT,
+    Connection,
+    Run,
+    fixed,
+    free_port,
+    load,
+    print_table,
+    run_bench,
+    server_env,
+    stop,
+    verdict,
+    wait_ready,
+)
 
 ADMIN, ADMIN_PASSWORD = "bench.admin", "Bench-Admin-2026!"
 common.REQUEST_TIMEOUT = 600.0  # the year's export at 100,000 cases is one long request
@@ -48,18 +60,6 @@ async def office_cookie(port: int) -> str:
         return f"_xsrf={xsrf}; office_session={signed_in.cookies['office_session']}"
     finally:
         conn.close()
-
-
-async def wait_ready(server: subprocess.Popen[bytes], timeout: float) -> dict:
-    loop = asyncio.get_running_loop()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = await loop.run_in_executor(None, server.stdout.readline)
-        if not line:
-            raise RuntimeError(f"stats server exited ({server.poll()})")
-        if line.startswith(b"READY "):
-            return json.loads(line[6:])
-    raise RuntimeError("stats server not ready in time")
 
 
 async def export_while_probing(
@@ -121,7 +121,7 @@ async def bench(cases: int, quick: bool) -> None:
     )  # fmt: skip
     try:
         began = time.perf_counter()
-        facts = await wait_ready(server, timeout=7200)
+        facts = await wait_ready(server, timeout=7200, what="stats server")
         print(f"seeded {cases} cases through the services in {facts['seed_seconds']} s "
               f"(ready after {time.perf_counter() - began:.0f} s)")  # fmt: skip
         cookie = await office_cookie(port)
@@ -159,11 +159,7 @@ async def bench(cases: int, quick: bool) -> None:
         ]  # fmt: skip
         print_table(rows)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
         print(f"server log: {log.name}", file=sys.stderr)
 

@@ -180,6 +180,28 @@ async def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: flo
     raise RuntimeError("server did not answer /healthz in time")
 
 
+async def wait_ready(server: subprocess.Popen[bytes], timeout: float, what: str) -> dict[str, Any]:
+    """The facts a bench's own server prints on its line `READY {json}` once it listens (stats, guidance)."""
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = await loop.run_in_executor(None, server.stdout.readline)
+        if not line:
+            raise RuntimeError(f"{what} exited ({server.poll()})")
+        if line.startswith(b"READY "):
+            return json.loads(line[6:])
+    raise RuntimeError(f"{what} not ready in time")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Ask a server process to stop; kill it if it has not in 10 s."""
+    server.terminate()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 @contextmanager
 def server_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[bytes]]:
     """`python app.py --port N` with server_env(env); stopped at the end; its log kept (and named) only on failure."""
@@ -193,11 +215,7 @@ def server_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[
         yield server
         ok = True
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
         if ok:
             os.unlink(log.name)

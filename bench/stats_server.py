@@ -131,7 +131,7 @@ async def seed(ctx, blobs, cases: int, seed_value: int = 15) -> dict[str, float]
             reason = rng.choice([r for r in workflow.CLOSURE_REASONS if r != "refused_to_sign"])
             await handling.decide(ctx, ROOT_ADMIN, serial, "fail", {"closure_reason": reason, "reason": "分歧过大"})
         else:
-            await handling.withdraw(ctx, person, serial, "", "mp")
+            await handling.withdraw(ctx, person, serial, "已与单位协商解决", "mp")  # a reason is asked (issue 13)
         if n % 10000 == 9999:
             print(f"seeded {n + 1} cases in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
     ctx.clock = real_clock
