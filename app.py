@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import tornado.httpserver
+import tornado.netutil
 import tornado.web
 
 from handlers.base import AppServices, NotFoundHandler, log_request
@@ -263,6 +265,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
 
 
 async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
+    # The port first: when it is taken, say so before anything starts or writes (stand-ins, the store's folder).
+    try:
+        sockets = tornado.netutil.bind_sockets(port, address=settings.listen_address)
+    except OSError as exc:
+        raise SettingsError(f"port {port} on {settings.listen_address} cannot be used ({exc.strerror}): another "
+                            "server runs there? Choose another with --port N") from exc  # fmt: skip
     standin = None
     if with_standins:
         settings, standin = start_standins(settings, port)
@@ -272,9 +280,8 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     await start(app)
     warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
-    server = app.listen(
-        port, address=settings.listen_address, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES
-    )
+    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
+    server.add_sockets(sockets)
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(

@@ -56,6 +56,22 @@ def test_listening_beyond_loopback_with_a_default_secret_refuses_to_start(tmp_pa
         load_settings(ROOT / "config.yaml", environ=_dev_env(LISTEN_ADDRESS="192.0.2.10"))
 
 
+def test_a_port_in_use_is_said_plainly_before_anything_starts(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        folder = tmp_path / "db"
+        server = ServerProcess(_dev_env(MONGODB_URI=f"embedded:{folder}"), tmp_path / "server.log", port=port,
+                               args=("--standins",)).start(wait=False)  # fmt: skip
+        assert server.wait(30) == 2
+    assert f"refusing to start: port {port} on 127.0.0.1 cannot be used" in server.log()
+    assert "--port" in server.log() and "Traceback" not in server.log()
+    assert not folder.exists() and "stand-in on" not in server.log()  # nothing started or written first
+
+
 def _descendants(pid: int) -> set[int]:
     """Every process below `pid` (Linux /proc)."""
     children: dict[int, list[int]] = {}

@@ -193,8 +193,13 @@ def _field_value(field: spec.Spec, required: bool, submitted: bool) -> Schema:
         out["description"] += ": yuan, a decimal string (\"12000.00\"); \"0\" or empty when nothing is claimed"
     elif submitted and field.kind == "phone":
         out["description"] += ": any country's number as people write it, stored in E.164"
-    elif submitted and field.kind in ("id_number", "uscc"):
+    elif submitted and field.kind == "id_number":
         out["description"] += ": checked against its type (a resident ID's check digit, birth date, gender)"
+    elif submitted and field.kind == "uscc":
+        # GB 32100-2015's check character: a wrong one is accepted and flagged for a person to check (a code
+        # misread from a licence must not stop a worker's application), shown in the case's review flags.
+        out["description"] += (": 18 characters of GB 32100-2015; a wrong check character is accepted and flagged "
+                               "for a mediator to check, not refused")
     elif field.kind == "text" and 0 < field.max_len <= spec.ONE_LINE:
         out["description"] += ": one line"
     if required and field.kind not in ("choice", "nationality", "bool", "accept", "address"):

@@ -123,8 +123,8 @@ def case_detail(doc: dict[str, Any], role: str = "applicant", now: datetime | No
     video session's link is open (without it, it is not shown)."""
     view = case_summary(doc)
     claim = {k: v for k, v in doc["claim"].items() if k != "amount_fen"}
-    if claim.get("venue"):
-        claim["venue_label"] = WORDS.label("venue", claim["venue"])
+    # Always present (empty when none was chosen: the venue is optional), so every page can ask for it.
+    claim["venue_label"] = WORDS.label("venue", claim["venue"]) if claim.get("venue") else ""
     view.update(
         {
             "role": role,

@@ -333,3 +333,59 @@ async def test_the_system_administrators_queue_shows_every_centre_and_filters_by
     below = (await upper.get("/office/?centre=sh-pudong")).body.decode()
     assert (pudong in below) == (centres[pudong] == "sh-pudong") and (city in below) == (centres[city] == "sh-pudong")
     assert (await upper.get("/office/?centre=nowhere")).code == 422
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("venue", [None, ""])
+async def test_a_case_without_the_optional_venue_opens_in_the_back_office(office, app, venue):
+    """The venue is optional in the API (null, blank or left out): the case page reads without it, never a 500."""
+    ctx = app.settings["services"].ctx
+    person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-no-venue")
+    body = worker_body() | {"evidence": []}
+    if venue is None:
+        del body["claim"]["venue"]
+    else:
+        body["claim"]["venue"] = venue
+    case, _ = await submit_application(ctx, person, "key-no-venue-01", body, "mp")
+    await make_staff(app, "li.ming")
+    await sign_in(office, "li.ming")
+    page = await office.get(f"/office/cases/{case['serial']}")
+    assert page.code == 200 and case["serial"] in page.body.decode()
+
+
+def only_required(value, schema, schemas):
+    """`value` with every property the OpenAPI schema does not require left out, at every depth."""
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+    if isinstance(value, dict) and "properties" in schema:
+        required = set(schema.get("required", []))
+        return {k: only_required(v, schema["properties"].get(k, {}), schemas) for k, v in value.items()
+                if k in required}  # fmt: skip
+    return value
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("kind", ["worker", "employer"])
+async def test_an_application_of_only_what_the_api_requires_opens_on_every_page(office, app, kind):
+    """What the mini-program may send (the OpenAPI's required fields, nothing else) is read by the back office's case
+    page and the applicant's: an optional field left out is never a 500."""
+    from handlers.public.openapi import openapi_document
+    from tests.samples import employer_body
+
+    ctx = app.settings["services"].ctx
+    schemas = openapi_document()["components"]["schemas"]
+    sample = worker_body() if kind == "worker" else employer_body()
+    body = only_required(sample, schemas[f"{kind.capitalize()}Application"], schemas)
+    assert "venue" not in body["claim"] and len(body["applicant"]) < len(sample["applicant"])
+    for part in ("applicant", "respondent"):  # one of address or street is asked (a rule no schema states)
+        if "address" in sample[part] and isinstance(sample[part]["address"], dict):
+            body[part].setdefault("address", sample[part]["address"])
+    person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, f"o-minimal-{kind}")
+    case, _ = await submit_application(ctx, person, f"key-minimal-{kind}", body, "mp")
+    await make_staff(app, "li.ming")
+    await sign_in(office, "li.ming")
+    assert (await office.get(f"/office/cases/{case['serial']}")).code == 200
+    from services.cases import party_pages
+
+    page = await party_pages.case_page(ctx, person, case["serial"], "applicant")
+    assert page["case"]["serial"] == case["serial"]
