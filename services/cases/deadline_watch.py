@@ -4,7 +4,6 @@ parties asked, the day after each term's due date, whether the agreement was per
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from i18n import msg
 from services.cases import moves, workflow
 from services.cases.outbox import applicant_notice
 from services.cases.performance import ask_due
+from services.core.background import Periodic
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import latest_overdue_receipt, start_of_day_utc
 from services.core.work_calendar import load_work_calendar
@@ -79,28 +79,12 @@ async def watch_once(ctx: ServiceContext) -> dict[str, int]:
             "performance_asked": await ask_due(ctx)}  # fmt: skip
 
 
-class DeadlineWatch:
+class DeadlineWatch(Periodic):
     """Runs `watch_once` every few minutes in the background."""
 
     def __init__(self, ctx: ServiceContext, interval_seconds: float = 300.0) -> None:
+        super().__init__("deadline watch", interval_seconds, log)
         self.ctx = ctx
-        self.interval = interval_seconds
-        self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                done = await watch_once(self.ctx)
-                if any(done.values()):
-                    log.info("deadline watch: %s", done)
-            except Exception:  # a database hiccup: try again next time, never stop watching
-                log.exception("deadline watch pass failed")
-            await asyncio.sleep(self.interval)
+    async def run_pass(self) -> dict[str, int]:
+        return await watch_once(self.ctx)

@@ -8,12 +8,12 @@ while the SMS provider is down, given up after two days or when the provider ref
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
 from services.cases.outbox import template_values
+from services.core.background import Periodic
 from services.core.context import ServiceContext
 from services.core.phones import e164, is_mobile
 
@@ -58,25 +58,12 @@ async def send_due(ctx: ServiceContext, sms: SmsProvider) -> int:
     return sent
 
 
-class StaffMessageSender:
+class StaffMessageSender(Periodic):
     """Runs `send_due` every few seconds in the background."""
 
     def __init__(self, ctx: ServiceContext, sms: SmsProvider, interval_seconds: float = 5.0) -> None:
-        self.ctx, self.sms, self.interval = ctx, sms, interval_seconds
-        self._task: asyncio.Task | None = None
+        super().__init__("staff messages", interval_seconds, log)
+        self.ctx, self.sms = ctx, sms
 
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await send_due(self.ctx, self.sms)
-            except Exception:  # a database hiccup: try again next time
-                log.exception("staff message pass failed")
-            await asyncio.sleep(self.interval)
+    async def run_pass(self) -> int:
+        return await send_due(self.ctx, self.sms)

@@ -120,13 +120,7 @@ async def write_workbook(
         converted = [case_row(doc, labels) for doc in batch]
         await ctx.run_blocking(_append, sheet, converted)
         rows += len(converted)
-    handle, path = tempfile.mkstemp(prefix="stats-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        await ctx.run_blocking(book.save, path)
-    except BaseException:
-        os.unlink(path)
-        raise
+    path = await _saved(ctx, book, "stats-")
     await audit.record(ctx, member, "stats_export", "", filters=filters.query(), rows=rows)
     return path, rows
 
@@ -139,7 +133,12 @@ async def audit_workbook(ctx: ServiceContext, member: StaffMember, filters: audi
     header = [text(f"audit.column.{c}") for c in ("at", "who", "role", "action", "serial", "details")]
     for at in range(0, max(len(rows), 1), BATCH * 4):
         await ctx.run_blocking(_append, sheet, ([header] if at == 0 else []) + rows[at : at + BATCH * 4])
-    handle, path = tempfile.mkstemp(prefix="audit-", suffix=".xlsx")
+    return await _saved(ctx, book, "audit-")
+
+
+async def _saved(ctx: ServiceContext, book: Workbook, prefix: str) -> str:
+    """The workbook written to a private temporary file (off the event loop); no file is left if writing fails."""
+    handle, path = tempfile.mkstemp(prefix=prefix, suffix=".xlsx")
     os.close(handle)
     try:
         await ctx.run_blocking(book.save, path)
