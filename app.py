@@ -107,9 +107,11 @@ def wechat_clients(settings: Settings, db: Any, clock: Any = utc_now) -> WeChatC
         return WeChatApi(app_id, secret, settings.wechat_api_base, settings.wechat_timeout, tokens=bridge)
 
     return WeChatClients(
-        access_tokens, bridge, client(settings.wechat_app_id, settings.wechat_app_secret),
+        access_tokens,
+        bridge,
+        client(settings.wechat_app_id, settings.wechat_app_secret),
         client(settings.mp_app_id, settings.mp_app_secret),
-    )  # fmt: skip
+    )
 
 
 def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
@@ -246,8 +248,12 @@ async def close(app: tornado.web.Application) -> None:
 def warn_about_start(settings: Settings, client: Any) -> None:
     """Say out loud what a person must know about this start: default secrets, the engine in use."""
     for name in settings.default_secrets:
-        log.warning("DEFAULT SECRET %s in use: anyone who reads this repository can %s; set %s before "
-                    "anything real", name, secret_risk(name), name)  # fmt: skip
+        log.warning(
+            "DEFAULT SECRET %s in use: anyone who reads this repository can %s; set %s before anything real",
+            name,
+            secret_risk(name),
+            name,
+        )
     engine = describe(settings.mongodb_uri)
     if not engine["durable"]:
         log.warning(
@@ -259,9 +265,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
         log.warning(
             "embedded engine in %s: durable (each write journaled and fsync'd before it is acknowledged), "
             "%d documents loaded in %.2f s (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
-            embedded_folder(settings.mongodb_uri), client.loaded_documents, client.load_seconds,
-            journal.snapshot_bytes, journal.journal_bytes,
-        )  # fmt: skip
+            embedded_folder(settings.mongodb_uri),
+            client.loaded_documents,
+            client.load_seconds,
+            journal.snapshot_bytes,
+            journal.journal_bytes,
+        )
 
 
 async def serve(settings: Settings, port: int, with_standins: bool = False) -> None:
@@ -269,8 +278,10 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     try:
         sockets = tornado.netutil.bind_sockets(port, address=settings.listen_address)
     except OSError as exc:
-        raise SettingsError(f"port {port} on {settings.listen_address} cannot be used ({exc.strerror}): another "
-                            "server runs there? Choose another with --port N") from exc  # fmt: skip
+        raise SettingsError(
+            f"port {port} on {settings.listen_address} cannot be used ({exc.strerror}): another "
+            "server runs there? Choose another with --port N"
+        ) from exc
     standin = None
     if with_standins:
         settings, standin = start_standins(settings, port)
@@ -333,20 +344,30 @@ def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStand
     """Start the WeChat and card platform stand-ins on free local ports and point the settings at them."""
     if settings.public_base_url == DEFAULT_PUBLIC_BASE_URL:  # the demo on another port: links must follow it
         settings = dataclasses.replace(settings, public_base_url=f"http://127.0.0.1:{port}")
-    standin = WeChatStandIn({settings.wechat_app_id: settings.wechat_app_secret,
-                             settings.mp_app_id: settings.mp_app_secret})  # fmt: skip
+    standin = WeChatStandIn(
+        {settings.wechat_app_id: settings.wechat_app_secret, settings.mp_app_id: settings.mp_app_secret}
+    )
     base = standin.start()
     card = settings.card_platform
     channel = Channel(settings.public_base_url + "/portal/card/notify", card.channel_key, card.public_key)
     card_base = CardPlatformStandIn({card.channel_id: channel}).start()
     partners = []
     for partner in settings.docking.partners:  # each court / institute: a platform stand-in with a page of its own
-        court = CourtPlatformStandIn(partner.id, partner.key, settings.docking.self_id, settings.public_base_url,
-                                     prefix=urlsplit(partner.callback_base).path or "/docking/")  # fmt: skip
+        court = CourtPlatformStandIn(
+            partner.id,
+            partner.key,
+            settings.docking.self_id,
+            settings.public_base_url,
+            prefix=urlsplit(partner.callback_base).path or "/docking/",
+        )
         court.start()
         partners.append(dataclasses.replace(partner, callback_base=court.callback_base))
-        log.warning("court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",
-                    partner.id, partner.name, court.base_url)  # fmt: skip
+        log.warning(
+            "court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",
+            partner.id,
+            partner.name,
+            court.base_url,
+        )
     settings = dataclasses.replace(
         settings,
         wechat_api_base=base,

@@ -106,8 +106,10 @@ async def recount_command(settings: Settings, repair: bool) -> int:
     finally:
         ctx.executor.shutdown(wait=False)
         await client.close()
-    print(f"recounted {report['case_count']} cases into {report['buckets']} counters in {seconds:.1f} s; "
-          f"{len(report['differing'])} differ{' (repaired)' if repair and report['differing'] else ''}")  # fmt: skip
+    print(
+        f"recounted {report['case_count']} cases into {report['buckets']} counters in {seconds:.1f} s; "
+        f"{len(report['differing'])} differ{' (repaired)' if repair and report['differing'] else ''}"
+    )
     for bucket in report["differing"][:20]:
         print(f"  {bucket}")
     return 0 if repair or not report["differing"] else 1

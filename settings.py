@@ -336,10 +336,12 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
         collective_window_days=int((raw.get("collective") or {}).get("window_days", 30)),
         collective_threshold=int((raw.get("collective") or {}).get("threshold", 10)),
-        mp_sessions_per_client_per_minute=int(env.get(
-            "RATE_LIMIT_MP_SESSIONS", (raw.get("client_rate_limits") or {}).get("mp_sessions_per_minute", 30))),
-        card_tickets_per_client_per_minute=int(env.get(
-            "RATE_LIMIT_CARD_TICKETS", (raw.get("client_rate_limits") or {}).get("card_tickets_per_minute", 20))),
+        mp_sessions_per_client_per_minute=int(
+            env.get("RATE_LIMIT_MP_SESSIONS", (raw.get("client_rate_limits") or {}).get("mp_sessions_per_minute", 30))
+        ),
+        card_tickets_per_client_per_minute=int(
+            env.get("RATE_LIMIT_CARD_TICKETS", (raw.get("client_rate_limits") or {}).get("card_tickets_per_minute", 20))
+        ),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -550,11 +552,16 @@ def _partner(item: Any, index: int, source: str, env: Mapping[str, str]) -> Part
     if not 1 <= answer_days <= 30 or not 1 <= mediation_days <= 365 or (cap is not None and not 0 <= cap <= 365):
         raise SettingsError(f"{where}: periods out of range")
     return Partner(
-        id=partner_id, kind=kind, name=str(item.get("name") or partner_id),
-        court_code=str(item.get("court_code") or ""), callback_base=callback.rstrip("/") + "/", key=key,
+        id=partner_id,
+        kind=kind,
+        name=str(item.get("name") or partner_id),
+        court_code=str(item.get("court_code") or ""),
+        callback_base=callback.rstrip("/") + "/",
+        key=key,
         answer_working_days=answer_days,
-        mediation_days=mediation_days, extension_cap_days=cap,
-    )  # fmt: skip
+        mediation_days=mediation_days,
+        extension_cap_days=cap,
+    )
 
 
 def check_settings(settings: Settings) -> None:

@@ -60,8 +60,11 @@ def submissions(tokens: list[str]) -> callable:
 
     def make() -> Request:
         token = tokens[next(turn) % len(tokens)]
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                   "Idempotency-Key": f"bench-{uuid.uuid4().hex}"}  # fmt: skip
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"bench-{uuid.uuid4().hex}",
+        }
         return "POST", "/api/mp/applications", BODY, headers
 
     return make
@@ -91,10 +94,15 @@ async def measure(port: int, cookie: str, cases: int, quick: bool) -> list[tuple
         for q, tag in ((0.5, "p50"), (0.99, "p99")):
             gated = clients == 1 and cases == 2000 and tag == "p99"
             value = queue.pct(q)
-            rows.append((
-                f"{cases} cases, {clients} cl: queue {tag}", f"{value:.1f} ms", "< 100 ms" if gated else "report",
-                f"{value / health.pct(q):.1f}x", verdict(value < 100 if gated else None),
-            ))  # fmt: skip
+            rows.append(
+                (
+                    f"{cases} cases, {clients} cl: queue {tag}",
+                    f"{value:.1f} ms",
+                    "< 100 ms" if gated else "report",
+                    f"{value / health.pct(q):.1f}x",
+                    verdict(value < 100 if gated else None),
+                )
+            )
         rows.append(
             (f"{cases} cases, {clients} cl: healthz p99", f"{health.pct(0.99):.1f} ms", "baseline", "1.0x", "-")
         )
@@ -105,8 +113,13 @@ async def bench(quick: bool) -> None:
     standin = WeChatStandIn({MP_APP_ID: MP_SECRET})
     standin.start()
     port = free_port()
-    env = {"WECHAT_API_BASE": standin.base_url, "WECHAT_MP_APP_ID": MP_APP_ID, "WECHAT_MP_APP_SECRET": MP_SECRET,
-           "BOOTSTRAP_ADMIN": f"{ADMIN}:{ADMIN_PASSWORD}", "MONGODB_DATABASE": "bench"}  # fmt: skip
+    env = {
+        "WECHAT_API_BASE": standin.base_url,
+        "WECHAT_MP_APP_ID": MP_APP_ID,
+        "WECHAT_MP_APP_SECRET": MP_SECRET,
+        "BOOTSTRAP_ADMIN": f"{ADMIN}:{ADMIN_PASSWORD}",
+        "MONGODB_DATABASE": "bench",
+    }
     with server_process(env, port) as server:
         await wait_until_up(port, server)
         tokens = await mp_tokens(port, standin, 50)

@@ -41,8 +41,9 @@ def signature_images() -> dict[str, bytes]:
     for i, name in enumerate(IMAGES):
         size = (240, 240) if name == "seal" else (600, 200)
         image = Image.new("RGBA", size, (0, 0, 0, 0))
-        ImageDraw.Draw(image).line([(20, 150 - 20 * i), (200, 40), (400, 160), (580, 60)], fill=(200, 0, 0, 255),
-                                   width=6)  # fmt: skip
+        ImageDraw.Draw(image).line(
+            [(20, 150 - 20 * i), (200, 40), (400, 160), (580, 60)], fill=(200, 0, 0, 255), width=6
+        )
         buffer = io.BytesIO()
         image.save(buffer, "PNG")
         out[name] = buffer.getvalue()
@@ -55,22 +56,25 @@ def bench(kind: str, rounds: int, renderer: DocumentRenderer) -> tuple[float, fl
     images = signature_images() if kind == "agreement" else {}
     issued_at = datetime.now(UTC)
     path = template_path(kind)
-    context = build_context(kind, case, words=WORDS, document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
-                            issued_at=issued_at)
+    context = build_context(
+        kind, case, words=WORDS, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=issued_at
+    )
     png = qr_png(VERIFY_URL)
 
     def bare() -> bytes:
         tpl = DocxTemplate(path)
         placed = {name: InlineImage(tpl, io.BytesIO(data), width=Mm(IMAGES[name])) for name, data in images.items()}
-        tpl.render({**context, **placed, "qr": InlineImage(tpl, io.BytesIO(png), width=Mm(QR_WIDTH_MM))},
-                   autoescape=True)  # fmt: skip
+        tpl.render(
+            {**context, **placed, "qr": InlineImage(tpl, io.BytesIO(png), width=Mm(QR_WIDTH_MM))}, autoescape=True
+        )
         out = io.BytesIO()
         tpl.save(out)
         return out.getvalue()
 
     def ours() -> bytes:
-        return renderer.render(kind, case, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=issued_at,
-                               images=images).data  # fmt: skip
+        return renderer.render(
+            kind, case, document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=issued_at, images=images
+        ).data
 
     bare(), ours()  # warm up
     spent = {"bare": 0.0, "ours": 0.0}

@@ -64,9 +64,11 @@ CLIENTS = 16
 
 def pdf(size: int, salt: int) -> bytes:
     """A real one-page PDF of about `size` bytes (a different comment per delegation)."""
-    head = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-            b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
-            b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n")
+    head = (
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+        b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n"
+    )
     tail = b"trailer\n<< /Size 4 /Root 1 0 R >>\n%%EOF\n"
     return head + b"%" + (b"%08d" % salt) * ((size - len(head) - len(tail)) // 8) + b"\n" + tail
 
@@ -81,8 +83,13 @@ class Signer:
         timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
         # api.md: HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and hex(SM3(body)).
         mac = signature_of_digest(self.key, method, path, timestamp, nonce, body_sm3)
-        return {PARTNER_HEADER: COURT, TIMESTAMP_HEADER: timestamp, NONCE_HEADER: nonce, SIGNATURE_HEADER: mac,
-                "Content-Type": "application/json; charset=utf-8"}  # fmt: skip
+        return {
+            PARTNER_HEADER: COURT,
+            TIMESTAMP_HEADER: timestamp,
+            NONCE_HEADER: nonce,
+            SIGNATURE_HEADER: mac,
+            "Content-Type": "application/json; charset=utf-8",
+        }
 
 
 def bodies(count: int) -> list[tuple[str, bytes, str]]:
@@ -91,15 +98,21 @@ def bodies(count: int) -> list[tuple[str, bytes, str]]:
     stamp = int(time.time()) % 100000
     for i in range(count):
         body = sample_delegation(f"(2026)沪0115民诉前调{stamp}-{i}号", "支付拖欠工资", "12000.00")
-        body["documents"] = [{"name": "起诉状.pdf", "content_type": "application/pdf",
-                              "content_base64": base64.b64encode(pdf(PDF_BYTES, i)).decode()}]  # fmt: skip
+        body["documents"] = [
+            {
+                "name": "起诉状.pdf",
+                "content_type": "application/pdf",
+                "content_base64": base64.b64encode(pdf(PDF_BYTES, i)).decode(),
+            }
+        ]
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
         out.append((body["partner_case_no"], data, sm3_hex(data)))
     return out
 
 
-async def burst(port: int, signer: Signer, items: list[tuple[str, bytes, str]], twins: bool = False) -> tuple[
-        float, dict, int]:  # fmt: skip
+async def burst(
+    port: int, signer: Signer, items: list[tuple[str, bytes, str]], twins: bool = False
+) -> tuple[float, dict, int]:
     """Every body once (`twins`: twice, the copies on different connections at once): (elapsed, answers by number,
     requests)."""
     queue: asyncio.Queue[tuple[str, bytes, str]] = asyncio.Queue()
@@ -114,8 +127,9 @@ async def burst(port: int, signer: Signer, items: list[tuple[str, bytes, str]], 
         try:
             while not queue.empty():
                 number, data, digest = queue.get_nowait()
-                status, payload = await conn.request("POST", "/api/docking/delegations", data,
-                                                     signer.headers("POST", "/api/docking/delegations", digest))
+                status, payload = await conn.request(
+                    "POST", "/api/docking/delegations", data, signer.headers("POST", "/api/docking/delegations", digest)
+                )
                 if status not in (200, 201):
                     raise failure("delegation", status, payload)
                 answers.setdefault(number, []).append((status, json.loads(payload)["serial"]))
@@ -182,8 +196,9 @@ async def check_each(port: int, signer: Signer, items: list[tuple[str, bytes, st
 def doubled(answers: dict, twins: bool) -> int:
     """Delegations with more than one serial, or answered other than one 201 then 200s."""
     wanted = [200, 201] if twins else [201]
-    return sum(1 for pair in answers.values() if len({s for _, s in pair}) != 1 or sorted(st for st, _ in pair)
-               != wanted)  # fmt: skip
+    return sum(
+        1 for pair in answers.values() if len({s for _, s in pair}) != 1 or sorted(st for st, _ in pair) != wanted
+    )
 
 
 async def bench(count: int, events: int, racing: int) -> None:
@@ -192,13 +207,22 @@ async def bench(count: int, events: int, racing: int) -> None:
     court = CourtPlatformStandIn(COURT, dev_docking_key(COURT), SELF_ID, f"http://127.0.0.1:{port}")
     court.start()
     partners = folder / "partners.yaml"
-    partners.write_text(yaml.safe_dump([{"id": COURT, "kind": "court", "name": "上海市浦东新区人民法院",
-                                         "callback_base": court.callback_base}], allow_unicode=True))  # fmt: skip
-    env = {"DOCKING_PARTNERS_FILE": str(partners), "BLOB_DIR": str(folder / "blobs"), "MONGODB_DATABASE": "bench",
-           "UPLOAD_TMP_DIR": str(folder), "BOOTSTRAP_ADMIN": f"{ADMIN}:{ADMIN_PASSWORD}"}  # fmt: skip
+    partners.write_text(
+        yaml.safe_dump(
+            [{"id": COURT, "kind": "court", "name": "上海市浦东新区人民法院", "callback_base": court.callback_base}],
+            allow_unicode=True,
+        )
+    )
+    env = {
+        "DOCKING_PARTNERS_FILE": str(partners),
+        "BLOB_DIR": str(folder / "blobs"),
+        "MONGODB_DATABASE": "bench",
+        "UPLOAD_TMP_DIR": str(folder),
+        "BOOTSTRAP_ADMIN": f"{ADMIN}:{ADMIN_PASSWORD}",
+    }
     print(f"preparing {count + racing + 1} delegations of {PDF_BYTES // 1024} KB PDFs ...", file=sys.stderr)
     items = bodies(count + racing + 1)
-    warm, items, race = items[0], items[1:count + 1], items[count + 1:]
+    warm, items, race = items[0], items[1 : count + 1], items[count + 1 :]
     signer = Signer()
     with server_process(env, port) as server:
         await wait_until_up(port, server)
@@ -231,23 +255,42 @@ async def bench(count: int, events: int, racing: int) -> None:
     accepted = count / elapsed
     rows = [
         ("healthz at 16 connections", f"{health.rps:.0f} req/s", "baseline", "1.00x", "-"),
-        (f"delegations accepted ({count} x 200 KB PDF, 16 conn.)", f"{accepted:.0f} /s", ">= 100 /s",
-         f"{accepted / health.rps:.3f}x", verdict(accepted >= 100)),
+        (
+            f"delegations accepted ({count} x 200 KB PDF, 16 conn.)",
+            f"{accepted:.0f} /s",
+            ">= 100 /s",
+            f"{accepted / health.rps:.3f}x",
+            verdict(accepted >= 100),
+        ),
         ("server CPU per delegation (burst)", f"{1000 * cpu / count:.1f} ms", "report", "-", "-"),
-        ("each sent again (answered 200, same case)", f"{count / again_elapsed:.0f} /s", "report",
-         f"{count / again_elapsed / health.rps:.3f}x", "-"),
-        (f"{racing} sent twice at once (one case each)", f"{racing / race_elapsed:.0f} /s", "report",
-         f"{racing / race_elapsed / health.rps:.3f}x", "-"),
+        (
+            "each sent again (answered 200, same case)",
+            f"{count / again_elapsed:.0f} /s",
+            "report",
+            f"{count / again_elapsed / health.rps:.3f}x",
+            "-",
+        ),
+        (
+            f"{racing} sent twice at once (one case each)",
+            f"{racing / race_elapsed:.0f} /s",
+            "report",
+            f"{racing / race_elapsed / health.rps:.3f}x",
+            "-",
+        ),
         ("cases created", str(len(serials)), str(count + racing), "-", verdict(len(serials) == count + racing)),
         ("lost (GET finds each, same serial)", str(lost), "0", "-", verdict(lost == 0)),
         ("doubled (a second case, or not one 201 + 200s)", str(twice), "0", "-", verdict(twice == 0)),
-        (f"events delivered ({events} answered)", str(len(arrived)), str(events), "-",
-         verdict(len(arrived) == events)),
+        (f"events delivered ({events} answered)", str(len(arrived)), str(events), "-", verdict(len(arrived) == events)),
         ("event delay p50 (move sent -> partner has it)", f"{p.pct(0.5):.0f} ms", "report", "-", "-"),
         ("event delay p99", f"{p.pct(0.99):.0f} ms", "< 5000 ms", "-", verdict(p.pct(0.99) < 5000)),
-        ("events received twice / refused signatures", f"{court.state.repeats} / {court.state.refused}", "0 / 0",
-         "-", verdict(court.state.repeats == 0 and court.state.refused == 0)),
-    ]  # fmt: skip
+        (
+            "events received twice / refused signatures",
+            f"{court.state.repeats} / {court.state.refused}",
+            "0 / 0",
+            "-",
+            verdict(court.state.repeats == 0 and court.state.refused == 0),
+        ),
+    ]
     print_table(rows)
 
 

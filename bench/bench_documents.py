@@ -58,8 +58,13 @@ async def bench(quick: bool) -> None:
     standin = WeChatStandIn({MP_APP_ID: MP_SECRET})
     standin.start()
     port = free_port()
-    env = {"WECHAT_API_BASE": standin.base_url, "WECHAT_MP_APP_ID": MP_APP_ID, "WECHAT_MP_APP_SECRET": MP_SECRET,
-           "BOOTSTRAP_ADMIN": f"{ADMIN}:{ADMIN_PASSWORD}", "MONGODB_DATABASE": "bench"}  # fmt: skip
+    env = {
+        "WECHAT_API_BASE": standin.base_url,
+        "WECHAT_MP_APP_ID": MP_APP_ID,
+        "WECHAT_MP_APP_SECRET": MP_SECRET,
+        "BOOTSTRAP_ADMIN": f"{ADMIN}:{ADMIN_PASSWORD}",
+        "MONGODB_DATABASE": "bench",
+    }
     with server_process(env, port) as server:
         await wait_until_up(port, server)
         [token] = await mp_tokens(port, standin, 1)
@@ -77,8 +82,12 @@ async def bench(quick: bool) -> None:
         cookie = await office_cookie(port)
         xsrf = cookie.split(";")[0].split("=", 1)[1]
         form = urllib.parse.urlencode({"kind": "application", "_xsrf": xsrf}).encode()
-        generate = ("POST", f"/office/cases/{serial}/document", form,
-                    {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        generate = (
+            "POST",
+            f"/office/cases/{serial}/document",
+            form,
+            {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         idle = await load(port, 1, fixed("GET", "/healthz"), 200, 200, 20)
         stop = asyncio.Event()
         probing = asyncio.create_task(probe(port, stop))
@@ -87,13 +96,20 @@ async def bench(quick: bool) -> None:
         during = await probing
     standin.stop()
     p99 = during.pct(0.99)
-    print_table([
-        (f"healthz p99 during {documents} documents", f"{p99:.1f} ms", "< 50 ms", f"{p99 / idle.pct(0.99):.1f}x",
-         verdict(p99 < 50)),
-        ("healthz p99 idle", f"{idle.pct(0.99):.1f} ms", "baseline", "1.0x", "-"),
-        ("documents per second (8 at a time)", f"{burst.rps:.1f} /s", "report", "-", "-"),
-        ("generate request p50", f"{burst.pct(0.5):.0f} ms", "report", "-", "-"),
-    ])  # fmt: skip
+    print_table(
+        [
+            (
+                f"healthz p99 during {documents} documents",
+                f"{p99:.1f} ms",
+                "< 50 ms",
+                f"{p99 / idle.pct(0.99):.1f}x",
+                verdict(p99 < 50),
+            ),
+            ("healthz p99 idle", f"{idle.pct(0.99):.1f} ms", "baseline", "1.0x", "-"),
+            ("documents per second (8 at a time)", f"{burst.rps:.1f} /s", "report", "-", "-"),
+            ("generate request p50", f"{burst.pct(0.5):.0f} ms", "report", "-", "-"),
+        ]
+    )
 
 
 def main() -> int:

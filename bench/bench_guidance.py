@@ -46,14 +46,38 @@ CALCULATIONS = [
     {"kind": "unlawful_termination", "monthly_wage": "8000", "start_date": "2020-06-01", "end_date": "2020-08-10"},
     {"kind": "no_written_contract", "monthly_wage": "5200", "start_date": "2025-01-10", "end_date": "2025-11-30"},
     {"kind": "overtime", "monthly_wage": "8700", "overtime_hours": {"workday": 36, "rest_day": 16, "holiday": 8}},
-    {"kind": "annual_leave", "monthly_wage": "8700", "end_date": "2026-06-30", "cumulative_service_years": 12,
-     "leave_days_taken": 1},
+    {
+        "kind": "annual_leave",
+        "monthly_wage": "8700",
+        "end_date": "2026-06-30",
+        "cumulative_service_years": 12,
+        "leave_days_taken": 1,
+    },
     {"kind": "notice_pay", "monthly_wage": "7300.5"},
-]  # fmt: skip
-QUERIES = ["加班费", "老板不给加班费怎么办", "被辞退了能赔多少", "没签合同双倍工资", "年假没休完", "拖欠工资去哪里投诉",
-           "试用期被开除", "包薪制", "十人以上集体讨薪", "仲裁时效", "工伤了公司不管", "经济补偿怎么算"]  # fmt: skip
-TRIAGE_ANSWERS = {"relationship": "yes", "employment_status": "left", "known_date": "2026-01-05", "place": "310115",
-                  "group": "fewer", "claim": "overtime", "amount": "20000.00"}  # fmt: skip
+]
+QUERIES = [
+    "加班费",
+    "老板不给加班费怎么办",
+    "被辞退了能赔多少",
+    "没签合同双倍工资",
+    "年假没休完",
+    "拖欠工资去哪里投诉",
+    "试用期被开除",
+    "包薪制",
+    "十人以上集体讨薪",
+    "仲裁时效",
+    "工伤了公司不管",
+    "经济补偿怎么算",
+]
+TRIAGE_ANSWERS = {
+    "relationship": "yes",
+    "employment_status": "left",
+    "known_date": "2026-01-05",
+    "place": "310115",
+    "group": "fewer",
+    "claim": "overtime",
+    "amount": "20000.00",
+}
 
 
 def calculator_requests():
@@ -80,17 +104,30 @@ async def bench_calculator(quick: bool) -> list[tuple[str, ...]]:
         await load(port, 4, calculator_requests(), 200, 300, 5.0)  # warm up
         base4 = await load(port, 4, healthz(), 200, count, seconds)
         calc4 = await load(port, 4, calculator_requests(), 200, count, seconds)
-        rows.append(("calculator p50 / p99 at 4 clients", f"{calc4.pct(0.5):.2f} / {calc4.pct(0.99):.2f} ms",
-                     "p99 < 5 ms", f"healthz p99 {base4.pct(0.99):.2f} ms", verdict(calc4.pct(0.99) < 5)))  # fmt: skip
+        rows.append(
+            (
+                "calculator p50 / p99 at 4 clients",
+                f"{calc4.pct(0.5):.2f} / {calc4.pct(0.99):.2f} ms",
+                "p99 < 5 ms",
+                f"healthz p99 {base4.pct(0.99):.2f} ms",
+                verdict(calc4.pct(0.99) < 5),
+            )
+        )
         rounds = []
         for _ in range(ROUNDS):
             base = await load(port, 64, healthz(), 200, 10**9, 3.0 if quick else 5.0)
             calc = await load(port, 64, calculator_requests(), 200, 10**9, 3.0 if quick else 5.0)
             rounds.append((calc.rps / base.rps, base.rps, calc.rps))
         ratio, base_rps, calc_rps = sorted(rounds)[len(rounds) // 2]
-        rows.append(("calculator throughput at 64 clients", f"{calc_rps:.0f} req/s", ">= 0.5 x healthz",
-                     f"{ratio:.2f} x ({base_rps:.0f} req/s; rounds " + "/".join(f"{r[0]:.2f}" for r in rounds) + ")",
-                     verdict(ratio >= 0.5)))  # fmt: skip
+        rows.append(
+            (
+                "calculator throughput at 64 clients",
+                f"{calc_rps:.0f} req/s",
+                ">= 0.5 x healthz",
+                f"{ratio:.2f} x ({base_rps:.0f} req/s; rounds " + "/".join(f"{r[0]:.2f}" for r in rounds) + ")",
+                verdict(ratio >= 0.5),
+            )
+        )
     return rows
 
 
@@ -100,12 +137,17 @@ async def bench_library(entries: int, quick: bool) -> list[tuple[str, ...]]:
     env = server_env({"BOOTSTRAP_ADMIN": "", "MONGODB_DATABASE": "bench", "NOTIFICATION_SENDER": "off"})
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "guidance_server.py"), "--port", str(port), "--entries", str(entries)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+    )
     try:
         facts = await wait_ready(server, timeout=1800, what="guidance server")
-        print(f"library: {facts['entries']} entries (average {facts['average_chars']} characters), index of "
-              f"{facts['pieces']} pieces built in {facts['index_seconds']} s")  # fmt: skip
+        print(
+            f"library: {facts['entries']} entries (average {facts['average_chars']} characters), index of "
+            f"{facts['pieces']} pieces built in {facts['index_seconds']} s"
+        )
         status, payload = await request_once(port, "GET", "/api/library?q=" + urllib.parse.quote("加班费"))
         if status != 200 or not json.loads(payload)["items"]:
             raise RuntimeError(f"search answered {status} {payload[:200]!r}")
@@ -113,9 +155,15 @@ async def bench_library(entries: int, quick: bool) -> list[tuple[str, ...]]:
         await load(port, 4, search_requests(), 200, 100, 5.0)  # warm up
         base = await load(port, 4, healthz(), 200, count, seconds)
         found = await load(port, 4, search_requests(), 200, count, seconds)
-        return [("library search p50 / p99 at 4 clients", f"{found.pct(0.5):.1f} / {found.pct(0.99):.1f} ms",
-                 "p99 < 50 ms", f"healthz p99 {base.pct(0.99):.2f} ms; {entries} entries",
-                 verdict(found.pct(0.99) < 50))]  # fmt: skip
+        return [
+            (
+                "library search p50 / p99 at 4 clients",
+                f"{found.pct(0.5):.1f} / {found.pct(0.99):.1f} ms",
+                "p99 < 50 ms",
+                f"healthz p99 {base.pct(0.99):.2f} ms; {entries} entries",
+                verdict(found.pct(0.99) < 50),
+            )
+        ]
     finally:
         stop(server)
         log.close()
@@ -150,10 +198,24 @@ async def bench_triage() -> list[tuple[str, ...]]:
                 worst_all = max(worst_all, (node, total), key=lambda x: x[1])
         finally:
             conn.close()
-    rows.append(("largest triage step, HTML gzipped", f"{worst_page[1] / 1024:.1f} KB ({worst_page[0]})",
-                 "< 20 KB", f"{len(tree['nodes'])} steps", verdict(worst_page[1] < 20 * 1024)))  # fmt: skip
-    rows.append(("largest triage step with its CSS/JS, first visit", f"{worst_all[1] / 1024:.1f} KB ({worst_all[0]})",
-                 "report", "cached after the first page", "-"))  # fmt: skip
+    rows.append(
+        (
+            "largest triage step, HTML gzipped",
+            f"{worst_page[1] / 1024:.1f} KB ({worst_page[0]})",
+            "< 20 KB",
+            f"{len(tree['nodes'])} steps",
+            verdict(worst_page[1] < 20 * 1024),
+        )
+    )
+    rows.append(
+        (
+            "largest triage step with its CSS/JS, first visit",
+            f"{worst_all[1] / 1024:.1f} KB ({worst_all[0]})",
+            "report",
+            "cached after the first page",
+            "-",
+        )
+    )
     return rows
 
 

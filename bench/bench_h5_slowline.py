@@ -36,9 +36,14 @@ OA_APP_ID, OA_SECRET = "wx-bench-official-account", "bench-oa-secret"
 LINE = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 TARGET_BYTES = 60 * 1024
 TARGET_SECONDS = 2.0
-PHONE = {"viewport": {"width": 375, "height": 667}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
-         "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-                       "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/3G Language/zh_CN"}
+PHONE = {
+    "viewport": {"width": 375, "height": 667},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/3G Language/zh_CN",
+}
 
 
 async def load(context: BrowserContext, url: str, html_only: bool) -> tuple[int, float, int, str]:
@@ -46,8 +51,9 @@ async def load(context: BrowserContext, url: str, html_only: bool) -> tuple[int,
     under the slow line."""
     page = await context.new_page()
     if html_only:  # the baseline: the document itself, nothing it would load
-        await page.route("**/*", lambda route: route.continue_() if route.request.resource_type == "document"
-                         else route.abort())  # fmt: skip
+        await page.route(
+            "**/*", lambda route: route.continue_() if route.request.resource_type == "document" else route.abort()
+        )
     cdp = await context.new_cdp_session(page)
     await cdp.send("Network.enable")
     await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
@@ -58,8 +64,10 @@ async def load(context: BrowserContext, url: str, html_only: bool) -> tuple[int,
     if response is None or response.status != 200:
         raise RuntimeError(f"{url}: HTTP {response.status if response else 'none'}")
     await asyncio.sleep(0.2)  # the last loadingFinished events arrive after `load`
-    seconds = await page.evaluate("(() => { const n = performance.getEntriesByType('navigation')[0];"
-                                  " return (n.loadEventEnd || n.duration) / 1000; })()")  # fmt: skip
+    seconds = await page.evaluate(
+        "(() => { const n = performance.getEntriesByType('navigation')[0];"
+        " return (n.loadEventEnd || n.duration) / 1000; })()"
+    )
     landed = page.url.split("/", 3)[3]
     await page.close()
     return int(sum(sizes.values())), float(seconds), len(sizes), "/" + landed
@@ -70,9 +78,15 @@ async def bench(repeat: int) -> None:
     standin.start()
     port = free_port()
     base = f"http://localhost:{port}"  # localhost: a secure context, so the Secure session cookie is kept
-    env = {"MONGODB_DATABASE": "bench", "WECHAT_API_BASE": standin.base_url,
-           "WECHAT_OAUTH_BASE": standin.base_url + "connect/", "WECHAT_APP_ID": OA_APP_ID,
-           "WECHAT_APP_SECRET": OA_SECRET, "PUBLIC_BASE_URL": base, "NOTIFICATION_SENDER": "off"}  # fmt: skip
+    env = {
+        "MONGODB_DATABASE": "bench",
+        "WECHAT_API_BASE": standin.base_url,
+        "WECHAT_OAUTH_BASE": standin.base_url + "connect/",
+        "WECHAT_APP_ID": OA_APP_ID,
+        "WECHAT_APP_SECRET": OA_SECRET,
+        "PUBLIC_BASE_URL": base,
+        "NOTIFICATION_SENDER": "off",
+    }
     try:
         with server_process(env, port) as server:
             await wait_until_up(port, server)
@@ -102,17 +116,26 @@ async def bench(repeat: int) -> None:
                         ok = size <= TARGET_BYTES and seconds < TARGET_SECONDS
                         misses += not ok
                         shown = step if full[0][3].endswith("/" + step) else f"{step} → {full[0][3]}"
-                        rows.append((shown, f"{full[0][2]}", f"{size / 1024:.1f} KB", f"{seconds:.2f} s",
-                                     f"{base_size / 1024:.1f} KB", f"{base_seconds:.2f} s",
-                                     f"{size / base_size:.1f}x / {seconds / base_seconds:.2f}x",
-                                     verdict(ok)))  # fmt: skip
+                        rows.append(
+                            (
+                                shown,
+                                f"{full[0][2]}",
+                                f"{size / 1024:.1f} KB",
+                                f"{seconds:.2f} s",
+                                f"{base_size / 1024:.1f} KB",
+                                f"{base_seconds:.2f} s",
+                                f"{size / base_size:.1f}x / {seconds / base_seconds:.2f}x",
+                                verdict(ok),
+                            )
+                        )
                 finally:
                     await browser.close()
     finally:
         standin.stop()
     print(f"H5 steps on an emulated line of 400 kbit/s and 400 ms round trip, first visit, median of {repeat}")
-    print_table(rows, ("step", "requests", "bytes", "usable", "HTML alone", "HTML usable", "vs baseline",
-                       "≤60 KB & <2 s"))  # fmt: skip
+    print_table(
+        rows, ("step", "requests", "bytes", "usable", "HTML alone", "HTML usable", "vs baseline", "≤60 KB & <2 s")
+    )
     print(f"{len(rows) - misses} of {len(rows)} steps meet both targets")
 
 

@@ -49,8 +49,9 @@ async def seed(port: int, tokens: list[str], count: int) -> Run:
     return await load(port, 8, submit_as(tokens), 201, count, 3600)
 
 
-async def measure_engine(name: str, env: dict[str, str], standin: WeChatStandIn, samples: int, seconds: float,
-                         folder: Path | None) -> tuple[list[Row], dict[str, float]]:  # fmt: skip
+async def measure_engine(
+    name: str, env: dict[str, str], standin: WeChatStandIn, samples: int, seconds: float, folder: Path | None
+) -> tuple[list[Row], dict[str, float]]:
     port = free_port()
     rows: list[Row] = []
     figures: dict[str, float] = {}
@@ -66,10 +67,15 @@ async def measure_engine(name: str, env: dict[str, str], standin: WeChatStandIn,
         p50, p99 = submit.pct(0.5), submit.pct(0.99)
         rows += [
             (f"{name}: 4 cl submit p50", f"{p50:.1f} ms", "report", f"{p50 / health.pct(0.5):.1f}x", "-"),
-            (f"{name}: 4 cl submit p99", f"{p99:.1f} ms", "< 25 ms", f"{p99 / health.pct(0.99):.1f}x",
-             verdict(p99 < 25)),
+            (
+                f"{name}: 4 cl submit p99",
+                f"{p99:.1f} ms",
+                "< 25 ms",
+                f"{p99 / health.pct(0.99):.1f}x",
+                verdict(p99 < 25),
+            ),
             (f"{name}: 4 cl healthz p99", f"{health.pct(0.99):.1f} ms", "baseline", "1.0x", "-"),
-        ]  # fmt: skip
+        ]
         figures["stored"] = 500 + len(submit.latencies)
         cpu0 = cpu_seconds(server.pid)
         health32 = await load(port, 32, fixed("GET", "/healthz"), 200, 1_000_000, seconds)
@@ -79,8 +85,11 @@ async def measure_engine(name: str, env: dict[str, str], standin: WeChatStandIn,
         ratio = submit32.rps / health32.rps
         figures["ratio"] = ratio
         figures["stored"] += len(submit32.latencies)
-        busy = "n/a" if None in (cpu0, cpu1, cpu2) else (
-            f"{(cpu1 - cpu0) / health32.elapsed:.0%} / {(cpu2 - cpu1) / submit32.elapsed:.0%}")  # fmt: skip
+        busy = (
+            "n/a"
+            if None in (cpu0, cpu1, cpu2)
+            else (f"{(cpu1 - cpu0) / health32.elapsed:.0%} / {(cpu2 - cpu1) / submit32.elapsed:.0%}")
+        )
         rows += [
             (f"{name}: 32 cl healthz rps", f"{health32.rps:.0f} /s", "baseline", "1.00x", "-"),
             (f"{name}: 32 cl submit rps", f"{submit32.rps:.0f} /s", ">= 0.2x", f"{ratio:.2f}x", verdict(ratio >= 0.2)),

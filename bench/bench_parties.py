@@ -44,8 +44,9 @@ async def bench(cases: int) -> None:
     logging.getLogger("mediation.sms").setLevel(logging.ERROR)  # the stand-in logs every code it "sends"
     environ = server_env({"MONGODB_DATABASE": "bench_parties", "BLOB_DIR": tempfile.mkdtemp(prefix="bench-parties-")})
     # One code per case: the service's SMS caps (a bill guard) are not what is measured.
-    settings = dataclasses.replace(load_settings(ROOT / "config.yaml", environ=environ), sms_per_minute=100_000,
-                                   sms_per_day=100_000)  # fmt: skip
+    settings = dataclasses.replace(
+        load_settings(ROOT / "config.yaml", environ=environ), sms_per_minute=100_000, sms_per_day=100_000
+    )
     counter = CommandCounter()
     client, ctx = service_context(settings, counter)
     await ensure_indexes(ctx.db)
@@ -53,11 +54,13 @@ async def bench(cases: int) -> None:
     blobs = LocalBlobStore(settings.blob_dir, BlobKeys(settings.data_keys, settings.current_key_version))
     sms = RecordingSms()
     mediator = StaffMember("bench.mediator", "调解员", "mediator", "sh-city")
-    await signing.upload_seal(ctx, blobs, StaffMember("bench.admin", "主任", "centre_admin", "sh-city"), "sh-city",
-                              seal_png())  # fmt: skip
+    await signing.upload_seal(
+        ctx, blobs, StaffMember("bench.admin", "主任", "centre_admin", "sh-city"), "sh-city", seal_png()
+    )
     image = signature_data_url()
-    commands: dict[str, list[int]] = {k: [] for k in ("answer", "sign 1st", "sign 2nd", "sign last (settles)",
-                                                       "claim the invitation")}  # fmt: skip
+    commands: dict[str, list[int]] = {
+        k: [] for k in ("answer", "sign 1st", "sign 2nd", "sign last (settles)", "claim the invitation")
+    }
     seconds: dict[str, list[float]] = {k: [] for k in (*commands, "baseline: find_one")}
 
     async def measured(name: str, call: Any) -> Any:
@@ -84,8 +87,11 @@ async def bench(cases: int) -> None:
         await measured("answer", respondent.answer(ctx, person, serial, {"decision": "agree"}, "h5"))
         rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
         await handling.decide(ctx, mediator, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
-        signers = [signing.Signer("", applicant, "mp"), signing.Signer("", person, "h5"),
-                   signing.Signer("mediator", mediator.login, "office", mediator)]  # fmt: skip
+        signers = [
+            signing.Signer("", applicant, "mp"),
+            signing.Signer("", person, "h5"),
+            signing.Signer("mediator", mediator.login, "office", mediator),
+        ]
         for name, signer in zip(("sign 1st", "sign 2nd", "sign last (settles)"), signers, strict=True):
             await measured(name, signing.sign(ctx, blobs, signer, serial, {"version": 1, "image": image}, "h5"))
     await client.close()
@@ -100,8 +106,10 @@ async def bench(cases: int) -> None:
         table.append((f"{name}: DB commands (max over {cases})", str(worst), target, "-", verdict(ok)))
         table.append((f"{name}: median ms", f"{median:.2f}", "-", f"{median / base:.1f} × find_one", "-"))
     table.append(("baseline: find_one median ms", f"{base:.3f}", "-", "-", "-"))
-    print(f"{cases} cases on the embedded engine; a signature's PNG goes to the blob folder (GridFS next to a real "
-          "MongoDB adds its own commands)")  # fmt: skip
+    print(
+        f"{cases} cases on the embedded engine; a signature's PNG goes to the blob folder (GridFS next to a real "
+        "MongoDB adds its own commands)"
+    )
     print_table(table)
 
 

@@ -182,9 +182,15 @@ async def register_accounts(port: int, log_path: Path, n: int) -> list[str]:
             if status != 200:
                 raise RuntimeError(f"sms: HTTP {status} {payload[:200]!r}")
             code = await _logged_code(log_path, mobile)
-            fields = {"name": f"测试{i}", "id_type": "resident_id", "mobile": mobile, "sms_code": code,
-                      "id_number": make_resident_id("310115", "19900101", f"{i:03d}"),
-                      "password": PASSWORD, "password_confirm": PASSWORD}  # fmt: skip
+            fields = {
+                "name": f"测试{i}",
+                "id_type": "resident_id",
+                "mobile": mobile,
+                "sms_code": code,
+                "id_number": make_resident_id("310115", "19900101", f"{i:03d}"),
+                "password": PASSWORD,
+                "password_confirm": PASSWORD,
+            }
             status, payload = await client.form("/portal/register", fields)
             if status != 302:
                 raise RuntimeError(f"register: HTTP {status} {payload[:300]!r}")
@@ -250,20 +256,28 @@ def ms(run: Run, q: float) -> str:
 async def bench(quick: bool) -> None:
     port = free_port()
     card = CardPlatformSettings()
-    channel = Channel(f"http://127.0.0.1:{port}/portal/card/notify", bytes.fromhex(DEV_CARD_CHANNEL_KEY),
-                      DEV_CARD_PUBLIC_KEY)  # fmt: skip
+    channel = Channel(
+        f"http://127.0.0.1:{port}/portal/card/notify", bytes.fromhex(DEV_CARD_CHANNEL_KEY), DEV_CARD_PUBLIC_KEY
+    )
     standin = CardPlatformStandIn({card.channel_id: channel})
     standin.start()
     log_file = tempfile.NamedTemporaryFile(prefix="bench_portal_", suffix=".log", delete=False)  # noqa: SIM115
-    env = server_env({  # the per-address limits lifted, as for every bench: one machine plays every client
-        "MONGODB_DATABASE": "bench", "CARD_PLATFORM_BASE": standin.base_url, "NOTIFICATION_SENDER": "off",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "BEHIND_PROXY": "true",  # as behind our load balancer: each person's address from X-Real-IP
-    })  # fmt: skip
+    env = server_env(
+        {  # the per-address limits lifted, as for every bench: one machine plays every client
+            "MONGODB_DATABASE": "bench",
+            "CARD_PLATFORM_BASE": standin.base_url,
+            "NOTIFICATION_SENDER": "off",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "BEHIND_PROXY": "true",  # as behind our load balancer: each person's address from X-Real-IP
+        }
+    )
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=log_file,
-    )  # fmt: skip
+        [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log_file,
+    )
     small, seconds = (200, 2.0) if quick else (1000, 5.0)
     try:
         await wait_until_up(port, server)
@@ -287,15 +301,19 @@ async def bench(quick: bool) -> None:
         if cpu0 is not None and cpu1 is not None:
             print(f"server CPU during healthz: {100 * (cpu1 - cpu0) / h64.elapsed:.0f}% of one core")
         ratio = p64.rps / h64.rps
-        print(f"poll / healthz throughput: {ratio:.2f}; QR images per second: {t64.rps:.0f} (64 clients), "
-              f"{t4.rps:.0f} (4 clients)")  # fmt: skip
+        print(
+            f"poll / healthz throughput: {ratio:.2f}; QR images per second: {t64.rps:.0f} (64 clients), "
+            f"{t4.rps:.0f} (4 clients)"
+        )
         rows.append(("poll throughput at 64 >= 0.5 x healthz", "OK" if ratio >= 0.5 else "MISS"))
         print(f"\n== {SIGN_INS} concurrent password sign-ins (argon2id, production parameters) ==")
         mobiles = await register_accounts(port, Path(log_file.name), SIGN_INS)
         signins, probes = await sign_ins_with_probe(port, mobiles, 1 if quick else 3)
         print(f"sign-in      p50 {ms(signins, 0.5)}  p99 {ms(signins, 0.99)}  {signins.rps:8.1f}/s")
-        print(f"healthz meanwhile p50 {ms(probes, 0.5)}  p99 {ms(probes, 0.99)}  max {1000 * max(probes.latencies):.2f}"
-              f"  (n={len(probes.latencies)})")  # fmt: skip
+        print(
+            f"healthz meanwhile p50 {ms(probes, 0.5)}  p99 {ms(probes, 0.99)}  max {1000 * max(probes.latencies):.2f}"
+            f"  (n={len(probes.latencies)})"
+        )
         rows.append(("healthz p99 during 20 sign-ins < 50 ms", "OK" if probes.pct(0.99) < 50 else "MISS"))
         print("\n== targets ==")
         for label, verdict in rows:

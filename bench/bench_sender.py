@@ -81,10 +81,16 @@ async def push(ctx: Any, serial: str, person: str) -> str:
     from services.cases.outbox import applicant_notice
 
     now = ctx.clock()
-    notice = applicant_notice(person, "accept", f"/h5/cases/{serial}?n={uuid.uuid4().hex[:10]}", now,
-                              [("serial", serial), ("status", "已受理")])  # fmt: skip
-    await moves.record_event(ctx, serial, "bench_notice", ("system", "bench"), "system", "submitted", notify=[notice],
-                             projection={"_id": 1})  # fmt: skip
+    notice = applicant_notice(
+        person,
+        "accept",
+        f"/h5/cases/{serial}?n={uuid.uuid4().hex[:10]}",
+        now,
+        [("serial", serial), ("status", "已受理")],
+    )
+    await moves.record_event(
+        ctx, serial, "bench_notice", ("system", "bench"), "system", "submitted", notify=[notice], projection={"_id": 1}
+    )
     return notice["id"]
 
 
@@ -131,18 +137,27 @@ async def bench(args: argparse.Namespace) -> None:
 
     standin = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--serve-standin"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         port = int(standin.stdout.readline())
         base = f"http://127.0.0.1:{port}/"
-        environ = server_env({
-            "MONGODB_DATABASE": "bench_sender",
-            "WECHAT_API_BASE": base, "WECHAT_OAUTH_BASE": base + "connect/",
-            "WECHAT_APP_ID": OA_APP, "WECHAT_APP_SECRET": OA_SECRET,
-            "WECHAT_MP_APP_ID": MP_APP, "WECHAT_MP_APP_SECRET": MP_SECRET,
-            "BLOB_DIR": tempfile.mkdtemp(prefix="bench-sender-"), "NOTIFICATION_SENDER": "off",
-        })  # fmt: skip
+        environ = server_env(
+            {
+                "MONGODB_DATABASE": "bench_sender",
+                "WECHAT_API_BASE": base,
+                "WECHAT_OAUTH_BASE": base + "connect/",
+                "WECHAT_APP_ID": OA_APP,
+                "WECHAT_APP_SECRET": OA_SECRET,
+                "WECHAT_MP_APP_ID": MP_APP,
+                "WECHAT_MP_APP_SECRET": MP_SECRET,
+                "BLOB_DIR": tempfile.mkdtemp(prefix="bench-sender-"),
+                "NOTIFICATION_SENDER": "off",
+            }
+        )
         settings = load_settings(ROOT / "config.yaml", environ=environ)
         configured_rate = settings.notifications.rate_per_second
         # Throughput phases measure the outbox, not the limiter: lift it (phase 5 puts it back).
@@ -169,8 +184,12 @@ async def bench(args: argparse.Namespace) -> None:
         async def raw_worker() -> None:
             while not queue.empty():
                 i = queue.get_nowait()
-                payload = template_payload(f"o-bench-{i:05d}", template_id, {"keyword1": str(i), "keyword2": "已受理"},
-                                           f"{settings.public_base_url}/bench/raw/{i}")  # fmt: skip
+                payload = template_payload(
+                    f"o-bench-{i:05d}",
+                    template_id,
+                    {"keyword1": str(i), "keyword2": "已受理"},
+                    f"{settings.public_base_url}/bench/raw/{i}",
+                )
                 await ctx.run_blocking(send_template, client, payload)
 
         await ctx.run_blocking(send_template, client, template_payload("o-warm", template_id, {"a": "b"}, "x"))
@@ -223,21 +242,39 @@ async def bench(args: argparse.Namespace) -> None:
     once = summary.get("outbox") == summary.get("outbox_distinct") == expected_outbox
     p99 = polled.pct(0.99)
     rows = [
-        ("baseline: raw template/send, same client, no outbox", f"{raw_rate:,.0f} msg/s",
-         f"{n} msgs, {concurrency} at once"),
-        ("outbox backlog drain", f"{backlog_rate:,.0f} msg/s", f"{backlog_rate / raw_rate:.2f} x baseline; "
-         f"{commands_per_message:.2f} db commands/msg"),
-        (f"push -> delivered, polled ({args.push_rate:g} pushes/s)", f"p50 {polled.pct(0.5):,.0f} ms",
-         f"p99 {p99:,.0f} ms (target < 2000 ms: {verdict(p99 < 2000)}), n={len(polled.latencies)}"),
-        (f"push -> delivered, wake() ({args.push_rate:g} pushes/s)", f"p50 {woken.pct(0.5):,.0f} ms",
-         f"p99 {woken.pct(0.99):,.0f} ms, n={len(woken.latencies)}"),
-        (f"rate limit {configured_rate:g}/s per app id", f"{limited_rate:,.1f} msg/s",
-         f"{limited_n} msgs backlog; a one-second burst then the rate: expect "
-         f"{limited_n / max(1.0, (limited_n - configured_rate) / configured_rate):,.1f}"),
-        ("received by the stand-in", f"{summary.get('outbox')} outbox msgs",
-         f"{summary.get('outbox_distinct')} distinct, expected {expected_outbox}: "
-         f"{'exactly once' if once else 'MISMATCH'}"),
-    ]  # fmt: skip
+        (
+            "baseline: raw template/send, same client, no outbox",
+            f"{raw_rate:,.0f} msg/s",
+            f"{n} msgs, {concurrency} at once",
+        ),
+        (
+            "outbox backlog drain",
+            f"{backlog_rate:,.0f} msg/s",
+            f"{backlog_rate / raw_rate:.2f} x baseline; {commands_per_message:.2f} db commands/msg",
+        ),
+        (
+            f"push -> delivered, polled ({args.push_rate:g} pushes/s)",
+            f"p50 {polled.pct(0.5):,.0f} ms",
+            f"p99 {p99:,.0f} ms (target < 2000 ms: {verdict(p99 < 2000)}), n={len(polled.latencies)}",
+        ),
+        (
+            f"push -> delivered, wake() ({args.push_rate:g} pushes/s)",
+            f"p50 {woken.pct(0.5):,.0f} ms",
+            f"p99 {woken.pct(0.99):,.0f} ms, n={len(woken.latencies)}",
+        ),
+        (
+            f"rate limit {configured_rate:g}/s per app id",
+            f"{limited_rate:,.1f} msg/s",
+            f"{limited_n} msgs backlog; a one-second burst then the rate: expect "
+            f"{limited_n / max(1.0, (limited_n - configured_rate) / configured_rate):,.1f}",
+        ),
+        (
+            "received by the stand-in",
+            f"{summary.get('outbox')} outbox msgs",
+            f"{summary.get('outbox_distinct')} distinct, expected {expected_outbox}: "
+            f"{'exactly once' if once else 'MISMATCH'}",
+        ),
+    ]
     print(f"\nnotification sender bench: {n} cases (seeded in {seeded:.1f} s), embedded engine, stand-in on 127.0.0.1")
     print()
     print_table(rows, ("figure", "value", "note"))

@@ -117,13 +117,18 @@ async def bench(cases: int, quick: bool) -> None:
     env = server_env({"BOOTSTRAP_ADMIN": "", "MONGODB_DATABASE": "bench", "NOTIFICATION_SENDER": "off"})
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "stats_server.py"), "--port", str(port), "--cases", str(cases)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+    )
     try:
         began = time.perf_counter()
         facts = await wait_ready(server, timeout=7200, what="stats server")
-        print(f"seeded {cases} cases through the services in {facts['seed_seconds']} s "
-              f"(ready after {time.perf_counter() - began:.0f} s)")  # fmt: skip
+        print(
+            f"seeded {cases} cases through the services in {facts['seed_seconds']} s "
+            f"(ready after {time.perf_counter() - began:.0f} s)"
+        )
         cookie = await office_cookie(port)
         today = datetime.now(UTC)
         first = (today - timedelta(days=365)).strftime("%Y-%m")
@@ -139,24 +144,59 @@ async def bench(cases: int, quick: bool) -> None:
             ("cases seeded (through the services)", f"{cases}", "100000", "", ""),
             ("stats documents (counters)", f"{facts['stats_documents']}", "", "", ""),
             ("GET /healthz p99, idle (1 client)", f"{healthz.pct(0.99):.1f} ms", "", "baseline", ""),
-            ("GET /office/stats p50 (1 client)", f"{page.pct(0.5):.1f} ms", "",
-             f"{page.pct(0.5) / healthz.pct(0.5):.0f}x", ""),
-            ("GET /office/stats p99 (1 client)", f"{page.pct(0.99):.1f} ms", "< 100 ms",
-             f"{page.pct(0.99) / healthz.pct(0.99):.0f}x", verdict(page.pct(0.99) < 100)),
+            (
+                "GET /office/stats p50 (1 client)",
+                f"{page.pct(0.5):.1f} ms",
+                "",
+                f"{page.pct(0.5) / healthz.pct(0.5):.0f}x",
+                "",
+            ),
+            (
+                "GET /office/stats p99 (1 client)",
+                f"{page.pct(0.99):.1f} ms",
+                "< 100 ms",
+                f"{page.pct(0.99) / healthz.pct(0.99):.0f}x",
+                verdict(page.pct(0.99) < 100),
+            ),
             (".xlsx export: case rows", f"{rows_out}", "", "", ""),
             (".xlsx export: time, size", f"{seconds:.1f} s, {size / 1e6:.1f} MB", "", "", ""),
             (".xlsx export: rows per second", f"{rate:.0f}", ">= 5000", "", verdict(rate >= 5000)),
-            (".xlsx export: server RSS growth", f"{rss_peak - rss_before:.0f} MB (from {rss_before:.0f})", "< 200 MB",
-             "", verdict(rss_peak - rss_before < 200)),
-            ("GET /healthz p99 during the export", f"{probe.pct(0.99):.1f} ms ({len(probe.latencies)} probes)",
-             "< 50 ms", f"{probe.pct(0.99) / healthz.pct(0.99):.0f}x", verdict(probe.pct(0.99) < 50)),
-            ("extra commands per move (counters)", f"{facts['max_extra_commands']} (of {facts['moves_sampled']} moves)",
-             "<= 1", "", verdict(facts["max_extra_commands"] <= 1)),
-            ("recount from the cases", f"{facts['recount_seconds']} s, {facts['recount_cases']} cases", "report", "",
-             "-"),
-            ("recount agrees with the counters", f"{facts['recount_differing']} buckets differ", "0", "",
-             verdict(facts["recount_differing"] == 0)),
-        ]  # fmt: skip
+            (
+                ".xlsx export: server RSS growth",
+                f"{rss_peak - rss_before:.0f} MB (from {rss_before:.0f})",
+                "< 200 MB",
+                "",
+                verdict(rss_peak - rss_before < 200),
+            ),
+            (
+                "GET /healthz p99 during the export",
+                f"{probe.pct(0.99):.1f} ms ({len(probe.latencies)} probes)",
+                "< 50 ms",
+                f"{probe.pct(0.99) / healthz.pct(0.99):.0f}x",
+                verdict(probe.pct(0.99) < 50),
+            ),
+            (
+                "extra commands per move (counters)",
+                f"{facts['max_extra_commands']} (of {facts['moves_sampled']} moves)",
+                "<= 1",
+                "",
+                verdict(facts["max_extra_commands"] <= 1),
+            ),
+            (
+                "recount from the cases",
+                f"{facts['recount_seconds']} s, {facts['recount_cases']} cases",
+                "report",
+                "",
+                "-",
+            ),
+            (
+                "recount agrees with the counters",
+                f"{facts['recount_differing']} buckets differ",
+                "0",
+                "",
+                verdict(facts["recount_differing"] == 0),
+            ),
+        ]
         print_table(rows)
     finally:
         stop(server)

@@ -34,9 +34,14 @@ def failure(what: str, status: int, payload: bytes) -> RuntimeError:
 
 def server_env(extra: dict[str, str]) -> dict[str, str]:
     """The server's environment: development settings on the embedded engine, plus `extra`."""
-    base = {"PATH": os.environ.get("PATH", ""), "APP_ENV": "development", "MONGODB_URI": "mongomock://",
-            # One address (127.0.0.1) plays every client: the per-address limits would measure themselves.
-            "RATE_LIMIT_MP_SESSIONS": "1000000", "RATE_LIMIT_CARD_TICKETS": "1000000"}  # fmt: skip
+    base = {
+        "PATH": os.environ.get("PATH", ""),
+        "APP_ENV": "development",
+        "MONGODB_URI": "mongomock://",
+        # One address (127.0.0.1) plays every client: the per-address limits would measure themselves.
+        "RATE_LIMIT_MP_SESSIONS": "1000000",
+        "RATE_LIMIT_CARD_TICKETS": "1000000",
+    }
     return base | extra
 
 
@@ -208,8 +213,11 @@ def server_process(env: dict[str, str], port: int) -> Iterator[subprocess.Popen[
     log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py"), "--port", str(port)],
-        cwd=ROOT, env=server_env(env), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=server_env(env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     ok = False
     try:
         yield server

@@ -54,10 +54,21 @@ def realistic_entries(count: int, seed: int = 16) -> list[dict]:
             start = rng.randrange(max(1, len(articles) - 30))
             text = "\n".join(p.text for p in articles[start : start + rng.randint(30, 120)])
             kind, title = base["kind"], f"{base['title']}（节选{n}）"
-        out.append({"_id": f"bench_{n:05d}", "kind": kind, "title": title, "issuer": base["issuer"],
-                    "number": base.get("number", ""), "date": base["date"], "effective_date": base["effective_date"],
-                    "status": "effective", "causes": base.get("causes", []), "text": text,
-                    "source": {"name": "bench"}})  # fmt: skip
+        out.append(
+            {
+                "_id": f"bench_{n:05d}",
+                "kind": kind,
+                "title": title,
+                "issuer": base["issuer"],
+                "number": base.get("number", ""),
+                "date": base["date"],
+                "effective_date": base["effective_date"],
+                "status": "effective",
+                "causes": base.get("causes", []),
+                "text": text,
+                "source": {"name": "bench"},
+            }
+        )
     return out
 
 
@@ -73,9 +84,12 @@ async def main(port: int, count: int) -> None:
     search.forget(ctx)  # the index app.start built holds the shipped texts only
     began = time.perf_counter()
     idx = await search.index(ctx)
-    facts = {"entries": len(idx.entries), "index_seconds": round(time.perf_counter() - began, 2),
-             "average_chars": round(sum(len(d["text"]) for d in made) / max(1, len(made))),
-             "pieces": len(idx.postings)}  # fmt: skip
+    facts = {
+        "entries": len(idx.entries),
+        "index_seconds": round(time.perf_counter() - began, 2),
+        "average_chars": round(sum(len(d["text"]) for d in made) / max(1, len(made))),
+        "pieces": len(idx.postings),
+    }
     gc.collect()
     gc.freeze()  # the entries and the index as MongoDB and a long-running process would hold them
     app.listen(port, address="127.0.0.1")

@@ -39,11 +39,22 @@ from tests.parties import due_in, seal_png  # noqa: E402
 from tests.samples import ended_on, make_uscc, with_street, worker_body  # noqa: E402
 
 ROOT_ADMIN = StaffMember("bench.admin", "系统管理员", SYSTEM_ADMIN, "sh-city")
-DISTRICTS = [("sh-minhang", "闵行区调解中心", "310112", ["310112101", "310112102", "310112103"]),
-             ("sh-xuhui", "徐汇区调解中心", "310104", ["310104003", "310104004"]),
-             ("sh-jingan", "静安区调解中心", "310106", ["310106013"])]  # fmt: skip
-PLACES = ["上海市闵行区莘庄镇", "上海市闵行区七宝镇", "上海市闵行区颛桥镇", "上海市徐汇区", "上海市静安区",
-          "上海市浦东新区张江镇", "上海市浦东新区川沙新镇", "上海市黄浦区", "科苑路88号"]  # fmt: skip
+DISTRICTS = [
+    ("sh-minhang", "闵行区调解中心", "310112", ["310112101", "310112102", "310112103"]),
+    ("sh-xuhui", "徐汇区调解中心", "310104", ["310104003", "310104004"]),
+    ("sh-jingan", "静安区调解中心", "310106", ["310106013"]),
+]
+PLACES = [
+    "上海市闵行区莘庄镇",
+    "上海市闵行区七宝镇",
+    "上海市闵行区颛桥镇",
+    "上海市徐汇区",
+    "上海市静安区",
+    "上海市浦东新区张江镇",
+    "上海市浦东新区川沙新镇",
+    "上海市黄浦区",
+    "科苑路88号",
+]
 CAUSES = ["05-01", "05-04", "07-01", "04-01", "04-02", "03-01", "06-01", "08-01"]
 EMPLOYERS = 2000
 
@@ -52,12 +63,23 @@ async def centres_tree(ctx) -> dict[str, list[str]]:
     """Districts and townships below the city (the seed has the city and Pudong); mediators at each."""
     mediators: dict[str, list[str]] = {}
     for centre_id, name, code, towns in DISTRICTS:
-        await rosters.create_centre(ctx, ROOT_ADMIN, {"id": centre_id, "name": name, "level": "district",
-                                                      "parent_id": "sh-city", "region_codes": code})  # fmt: skip
+        await rosters.create_centre(
+            ctx,
+            ROOT_ADMIN,
+            {"id": centre_id, "name": name, "level": "district", "parent_id": "sh-city", "region_codes": code},
+        )
         for town in towns:
-            await rosters.create_centre(ctx, ROOT_ADMIN, {"id": f"{centre_id}-{town[-3:]}", "name": f"{name}{town}",
-                                                          "level": "township", "parent_id": centre_id,
-                                                          "region_codes": town})  # fmt: skip
+            await rosters.create_centre(
+                ctx,
+                ROOT_ADMIN,
+                {
+                    "id": f"{centre_id}-{town[-3:]}",
+                    "name": f"{name}{town}",
+                    "level": "township",
+                    "parent_id": centre_id,
+                    "region_codes": town,
+                },
+            )
     for centre in ("sh-city", "sh-pudong", *(d[0] for d in DISTRICTS)):
         for n in range(3):
             login = f"m.{centre}.{n}"
@@ -118,15 +140,31 @@ async def seed(ctx, blobs, cases: int, seed_value: int = 15) -> dict[str, float]
         if end < 0.15:
             continue  # open
         if end < 0.6:
-            terms = [{"text": "支付", "amount": rng.choice(["0", "3000.00", "8000.00", "12000.00"]),
-                      "due_date": due_in(ctx, 10), "method": "转账", "category": "wages"}]  # fmt: skip
-            drafted = await handling.decide(ctx, ROOT_ADMIN, serial, "draft_agreement",
-                                            {"copies": "3", "without_session": "电话调解"}, terms)
+            terms = [
+                {
+                    "text": "支付",
+                    "amount": rng.choice(["0", "3000.00", "8000.00", "12000.00"]),
+                    "due_date": due_in(ctx, 10),
+                    "method": "转账",
+                    "category": "wages",
+                }
+            ]
+            drafted = await handling.decide(
+                ctx, ROOT_ADMIN, serial, "draft_agreement", {"copies": "3", "without_session": "电话调解"}, terms
+            )
             # The three drawn signatures (PNG work this bench does not measure) end in this one write, as the last
             # signature's settle move writes it (services/cases/signing.py): the counters see the same event.
             agreement = {k: drafted["agreement"][k] for k in ("version", "terms", "waivers", "copies")}
-            await moves.apply_move(ctx, serial, "settle", ("applicant", person), "mp", set_fields={"outcome": {
-                "kind": "settled", "at": now[0], "agreement": agreement | {"effective_at": now[0]}}})  # fmt: skip
+            await moves.apply_move(
+                ctx,
+                serial,
+                "settle",
+                ("applicant", person),
+                "mp",
+                set_fields={
+                    "outcome": {"kind": "settled", "at": now[0], "agreement": agreement | {"effective_at": now[0]}}
+                },
+            )
         elif end < 0.9:
             reason = rng.choice([r for r in workflow.CLOSURE_REASONS if r != "refused_to_sign"])
             await handling.decide(ctx, ROOT_ADMIN, serial, "fail", {"closure_reason": reason, "reason": "分歧过大"})
@@ -164,9 +202,13 @@ async def main(port: int, cases: int) -> None:
     facts |= await counter_commands(ctx, counter)
     began = time.perf_counter()
     recount = await counters.recount(ctx)
-    facts |= {"recount_seconds": round(time.perf_counter() - began, 2), "recount_cases": recount["case_count"],
-              "recount_buckets": recount["buckets"], "recount_differing": len(recount["differing"]),
-              "stats_documents": await ctx.db[counters.STATS].count_documents({})}  # fmt: skip
+    facts |= {
+        "recount_seconds": round(time.perf_counter() - began, 2),
+        "recount_cases": recount["case_count"],
+        "recount_buckets": recount["buckets"],
+        "recount_differing": len(recount["differing"]),
+        "stats_documents": await ctx.db[counters.STATS].count_documents({}),
+    }
     # The embedded engine holds the 100,000 cases as Python objects in this process's heap, where MongoDB would
     # hold them out of process: frozen, the collector does not walk them on every full collection.
     gc.collect()

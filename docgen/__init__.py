@@ -6,6 +6,15 @@ from docgen.render import DOCX_MEDIA_TYPE, DocumentRenderer, RenderedDocument, s
 from docgen.words import Words
 
 __all__ = [
-    "DOCX_MEDIA_TYPE", "KINDS", "VARIABLES", "DocgenError", "DocumentRefused", "DocumentRenderer",
-    "RenderedDocument", "TemplateProblem", "UnknownDocumentKind", "Words", "sm3_hex",
+    "DOCX_MEDIA_TYPE",
+    "KINDS",
+    "VARIABLES",
+    "DocgenError",
+    "DocumentRefused",
+    "DocumentRenderer",
+    "RenderedDocument",
+    "TemplateProblem",
+    "UnknownDocumentKind",
+    "Words",
+    "sm3_hex",
 ]

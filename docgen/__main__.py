@@ -22,19 +22,26 @@ WORDS = Words("zh_CN")  # documents are Chinese; their words come from the servi
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m docgen", description="Render one document of a mediation case (生成调解文书).")
+        prog="python -m docgen", description="Render one document of a mediation case (生成调解文书)."
+    )
     parser.add_argument("kind", metavar="KIND", help=" | ".join(KINDS))
     parser.add_argument("case", metavar="CASE.json", type=Path, help="the case, personal numbers in clear")
     parser.add_argument("out", metavar="OUT.docx", type=Path)
     parser.add_argument("--templates", type=Path, help="a centre's template folder (defaults fill the gaps)")
     parser.add_argument("--document-id", help="default: a new random id")
-    parser.add_argument("--base-url", default="http://localhost:8000",
-                        help="the service's public address; the QR code links to BASE/verify/ID")
+    parser.add_argument(
+        "--base-url",
+        default="http://localhost:8000",
+        help="the service's public address; the QR code links to BASE/verify/ID",
+    )
     args = parser.parse_args(argv)
 
     if args.kind not in KINDS:
-        return fail(EXIT_USAGE, f"未知的文书类型 {args.kind}，可选：{'、'.join(KINDS)}",
-                    f"unknown document kind {args.kind!r}; one of: {', '.join(KINDS)}")
+        return fail(
+            EXIT_USAGE,
+            f"未知的文书类型 {args.kind}，可选：{'、'.join(KINDS)}",
+            f"unknown document kind {args.kind!r}; one of: {', '.join(KINDS)}",
+        )
     try:
         case = json.loads(args.case.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -47,9 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     document_id = args.document_id or uuid.uuid4().hex
     try:
         renderer = DocumentRenderer(WORDS, args.templates)
-        doc = renderer.render(args.kind, case, document_id=document_id,
-                              verify_url=f"{args.base_url.rstrip('/')}/verify/{document_id}",
-                              issued_at=datetime.now(UTC))
+        doc = renderer.render(
+            args.kind,
+            case,
+            document_id=document_id,
+            verify_url=f"{args.base_url.rstrip('/')}/verify/{document_id}",
+            issued_at=datetime.now(UTC),
+        )
     except DocumentRefused as exc:
         return fail(EXIT_REFUSED, f"无法生成文书：{exc.message}", f"refused ({exc.code}): {exc.message_en}")
     except TemplateProblem as exc:

@@ -151,10 +151,12 @@ def _fonts(doc: DocxDocument) -> None:
     part = next(p for p in doc.part.package.iter_parts() if p.partname == "/word/fontTable.xml")
     table = parse_xml(part.blob)
     for name, alt in ((TITLE_FONT, TITLE_ALT), (BODY_FONT, BODY_ALT), (HEADING_FONT, "SimHei")):
-        table.append(parse_xml(
-            f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alt}"/>'
-            '<w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>'
-        ))
+        table.append(
+            parse_xml(
+                f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alt}"/>'
+                '<w:charset w:val="86"/><w:family w:val="auto"/><w:pitch w:val="variable"/></w:font>'
+            )
+        )
     from lxml import etree
 
     part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -165,17 +167,19 @@ def _numbering(doc: DocxDocument) -> None:
     for child in list(numbering):
         numbering.remove(child)
     for num_id, fmt, text in ((REQUEST_NUM_ID, "decimal", "%1."), (TERM_NUM_ID, "chineseCounting", "%1、")):
-        numbering.append(parse_xml(
-            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{num_id}">'
-            '<w:multiLevelType w:val="singleLevel"/>'
-            f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
-            f'<w:suff w:val="nothing"/><w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
-            '<w:pPr><w:ind w:left="0" w:firstLine="640"/></w:pPr></w:lvl></w:abstractNum>'
-        ))
+        numbering.append(
+            parse_xml(
+                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{num_id}">'
+                '<w:multiLevelType w:val="singleLevel"/>'
+                f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                f'<w:suff w:val="nothing"/><w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/>'
+                '<w:pPr><w:ind w:left="0" w:firstLine="640"/></w:pPr></w:lvl></w:abstractNum>'
+            )
+        )
     for num_id in (REQUEST_NUM_ID, TERM_NUM_ID):
-        numbering.append(parse_xml(
-            f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/></w:num>'
-        ))
+        numbering.append(
+            parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/></w:num>')
+        )
 
 
 def _footer(doc: DocxDocument) -> None:
@@ -185,9 +189,7 @@ def _footer(doc: DocxDocument) -> None:
     page.style = doc.styles["SmallNote"]
     page.alignment = WD_ALIGN_PARAGRAPH.CENTER
     page.add_run("— ")
-    page._p.append(parse_xml(
-        f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
-    ))
+    page._p.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
     page.add_run(" —")
     note = footer.add_paragraph("文书编号：{{ document_id }}", style="SmallNote")
     note.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -221,9 +223,9 @@ def tag(doc: DocxDocument, statement: str) -> None:
 
 def numbered(doc: DocxDocument, text: str, num_id: int) -> None:
     p = doc.add_paragraph(text, style="Normal")
-    p._p.get_or_add_pPr().append(parse_xml(
-        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'
-    ))
+    p._p.get_or_add_pPr().append(
+        parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>')
+    )
 
 
 def _table(doc: DocxDocument, widths_mm: Iterable[float], rows: int, borders: bool = True, closing: bool = False):
@@ -247,7 +249,7 @@ def _table(doc: DocxDocument, widths_mm: Iterable[float], rows: int, borders: bo
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
         if closing:
-            row._tr.get_or_add_trPr().append(parse_xml(f'<w:cantSplit {nsdecls("w")}/>'))
+            row._tr.get_or_add_trPr().append(parse_xml(f"<w:cantSplit {nsdecls('w')}/>"))
     return table
 
 
@@ -292,21 +294,31 @@ def party_table(doc: DocxDocument, party: str) -> None:
 
 def request_items(doc: DocxDocument) -> None:
     tag(doc, "for item in request_items")
-    numbered(doc, "{{ item.text }}{% if item.amount %}（金额：人民币{{ item.amount }}元，"
-                  "{{ item.amount_capital }}）{% endif %}", REQUEST_NUM_ID)
+    numbered(
+        doc,
+        "{{ item.text }}{% if item.amount %}（金额：人民币{{ item.amount }}元，{{ item.amount_capital }}）{% endif %}",
+        REQUEST_NUM_ID,
+    )
     tag(doc, "endfor")
     tag(doc, "if requests_text")
     body(doc, "{{ requests_text }}")
     tag(doc, "endif")
-    body(doc, "请求金额合计：{% if claim.amount %}人民币{{ claim.amount }}元（{{ claim.amount_capital }}）"
-              "{% else %}无{% endif %}")
+    body(
+        doc,
+        "请求金额合计：{% if claim.amount %}人民币{{ claim.amount }}元（{{ claim.amount_capital }}）"
+        "{% else %}无{% endif %}",
+    )
 
 
 def agreed_terms(doc: DocxDocument) -> None:
     tag(doc, "for term in agreement.terms")
-    numbered(doc, "{{ term.text }}{% if term.amount %}，金额人民币{{ term.amount }}元（{{ term.amount_capital }}）"
-                  "{% endif %}{% if term.due_date or term.method %}，{% if term.due_date %}于{{ term.due_date }}前"
-                  "{% endif %}{% if term.method %}以{{ term.method }}方式{% endif %}履行{% endif %}。", TERM_NUM_ID)
+    numbered(
+        doc,
+        "{{ term.text }}{% if term.amount %}，金额人民币{{ term.amount }}元（{{ term.amount_capital }}）"
+        "{% endif %}{% if term.due_date or term.method %}，{% if term.due_date %}于{{ term.due_date }}前"
+        "{% endif %}{% if term.method %}以{{ term.method }}方式{% endif %}履行{% endif %}。",
+        TERM_NUM_ID,
+    )
     tag(doc, "endfor")
     tag(doc, "if agreement.total")
     body(doc, "以上款项合计人民币{{ agreement.total }}元（{{ agreement.total_capital }}）。")
@@ -316,15 +328,25 @@ def agreed_terms(doc: DocxDocument) -> None:
 def evidence_and_witnesses(doc: DocxDocument) -> None:
     heading(doc, "证据和证据来源")
     tag(doc, "if evidence")
-    loop_table(doc, "e in evidence", ["序号", "证据名称", "证据来源", "证明目的"],
-               ["{{ e.number }}", "{{ e.name }}", "{{ e.source }}", "{{ e.purpose }}"], [14, 56, 36, 50])
+    loop_table(
+        doc,
+        "e in evidence",
+        ["序号", "证据名称", "证据来源", "证明目的"],
+        ["{{ e.number }}", "{{ e.name }}", "{{ e.source }}", "{{ e.purpose }}"],
+        [14, 56, 36, 50],
+    )
     tag(doc, "else")
     body(doc, "无")
     tag(doc, "endif")
     heading(doc, "证人")
     tag(doc, "if witnesses")
-    loop_table(doc, "w in witnesses", ["序号", "姓名", "住所", "联系电话"],
-               ["{{ w.number }}", "{{ w.name }}", "{{ w.address }}", "{{ w.phone }}"], [14, 30, 72, 40])
+    loop_table(
+        doc,
+        "w in witnesses",
+        ["序号", "姓名", "住所", "联系电话"],
+        ["{{ w.number }}", "{{ w.name }}", "{{ w.address }}", "{{ w.phone }}"],
+        [14, 30, 72, 40],
+    )
     tag(doc, "else")
     body(doc, "无")
     tag(doc, "endif")
@@ -362,8 +384,12 @@ def verification(doc: DocxDocument) -> None:
     _cell(table.rows[0].cells[0], "{{ qr }}", WD_ALIGN_PARAGRAPH.CENTER)
     cell = table.rows[0].cells[1]
     _cell(cell, "文书编号：{{ document_id }}")
-    for text in ("案件编号：{{ serial }}", "生成日期：{{ issued_date }}",
-                 "扫描二维码或访问下列地址核验本文书真伪：", "{{ verify_url }}"):
+    for text in (
+        "案件编号：{{ serial }}",
+        "生成日期：{{ issued_date }}",
+        "扫描二维码或访问下列地址核验本文书真伪：",
+        "{{ verify_url }}",
+    ):
         cell.add_paragraph(text, style="ClosingTableText")
 
 
@@ -371,38 +397,56 @@ def worker_table(doc: DocxDocument) -> None:
     """The worker as 劳动争议调解仲裁法 art. 28 and 办案规则 art. 29 ask: name, gender, birth date and age,
     ID, occupation, work unit, domicile, mailing address, phone; a foreigner's nationality instead of an
     ethnicity."""
-    fields_table(doc, [
-        ("姓名", "{{ worker.name }}"), ("性别", "{{ worker.gender }}"),
-        ("出生日期（年龄）", "{{ worker.birth_date }}{% if worker.age %}（{{ worker.age }}岁）{% endif %}"),
-        ("{{ worker.origin_label }}", "{{ worker.origin }}"),
-        ("证件类型", "{{ worker.id_type }}"), ("证件号码", "{{ worker.id_number }}"),
-        ("职业", "{{ worker.job_title }}"), ("工作单位", "{{ worker.work_unit }}"),
-        ("住所", "{{ worker.address }}"), ("通讯地址", "{{ worker.mailing_address }}"),
-        ("联系电话", "{{ worker.phone }}"),
-    ])
+    fields_table(
+        doc,
+        [
+            ("姓名", "{{ worker.name }}"),
+            ("性别", "{{ worker.gender }}"),
+            ("出生日期（年龄）", "{{ worker.birth_date }}{% if worker.age %}（{{ worker.age }}岁）{% endif %}"),
+            ("{{ worker.origin_label }}", "{{ worker.origin }}"),
+            ("证件类型", "{{ worker.id_type }}"),
+            ("证件号码", "{{ worker.id_number }}"),
+            ("职业", "{{ worker.job_title }}"),
+            ("工作单位", "{{ worker.work_unit }}"),
+            ("住所", "{{ worker.address }}"),
+            ("通讯地址", "{{ worker.mailing_address }}"),
+            ("联系电话", "{{ worker.phone }}"),
+        ],
+    )
 
 
 def employer_table(doc: DocxDocument) -> None:
     """The employer: name, domicile, mailing address, phone, the legal representative (or principal) and title."""
-    fields_table(doc, [
-        ("名称", "{{ employer.name }}"), ("统一社会信用代码", "{{ employer.uscc }}"),
-        ("住所", "{{ employer.address }}"), ("通讯地址", "{{ employer.mailing_address }}"),
-        ("法定代表人（主要负责人）", "{{ employer.legal_representative_name }}"),
-        ("职务", "{{ employer.legal_representative_title }}"),
-        ("联系电话", "{{ employer.phone }}"),
-    ])
+    fields_table(
+        doc,
+        [
+            ("名称", "{{ employer.name }}"),
+            ("统一社会信用代码", "{{ employer.uscc }}"),
+            ("住所", "{{ employer.address }}"),
+            ("通讯地址", "{{ employer.mailing_address }}"),
+            ("法定代表人（主要负责人）", "{{ employer.legal_representative_name }}"),
+            ("职务", "{{ employer.legal_representative_title }}"),
+            ("联系电话", "{{ employer.phone }}"),
+        ],
+    )
 
 
 def signatures_table(doc: DocxDocument) -> None:
     """Each signature drawn on a phone, the time it was given, the mediator's, and the centre's seal."""
     table = closing_table(doc, (78, 78), 4)
-    for row, (left, right_text) in zip(table.rows, (
-        ("{{ applicant.role }}（签名或盖章）：{{ sig_applicant }}",
-         "{{ respondent.role }}（签名或盖章）：{{ sig_respondent }}"),
-        ("{{ signed.applicant.at }}", "{{ signed.respondent.at }}"),
-        ("调解员（签名）：{{ sig_mediator }}", "调解组织（盖章）：{{ seal }}"),
-        ("{{ signed.mediator.at }}", "{{ agreement.effective_date or outcome.date }}"),
-    ), strict=True):
+    for row, (left, right_text) in zip(
+        table.rows,
+        (
+            (
+                "{{ applicant.role }}（签名或盖章）：{{ sig_applicant }}",
+                "{{ respondent.role }}（签名或盖章）：{{ sig_respondent }}",
+            ),
+            ("{{ signed.applicant.at }}", "{{ signed.respondent.at }}"),
+            ("调解员（签名）：{{ sig_mediator }}", "调解组织（盖章）：{{ seal }}"),
+            ("{{ signed.mediator.at }}", "{{ agreement.effective_date or outcome.date }}"),
+        ),
+        strict=True,
+    ):
         _cell(row.cells[0], left)
         _cell(row.cells[1], right_text)
 
@@ -420,13 +464,18 @@ def application() -> DocxDocument:
     party_table(doc, "respondent")
     heading(doc, "请求事项")
     request_items(doc)
-    body(doc, "案件提交地：{{ claim.venue or \"无\" }}")
+    body(doc, '案件提交地：{{ claim.venue or "无" }}')
     heading(doc, "事实和理由")
     body(doc, "{{ claim.facts }}")
     heading(doc, "证据")
     tag(doc, "if evidence")
-    loop_table(doc, "e in evidence", ["序号", "证据名称", "证据来源", "证明目的"],
-               ["{{ e.number }}", "{{ e.name }}", "{{ e.source }}", "{{ e.purpose }}"], [14, 56, 36, 50])
+    loop_table(
+        doc,
+        "e in evidence",
+        ["序号", "证据名称", "证据来源", "证明目的"],
+        ["{{ e.number }}", "{{ e.name }}", "{{ e.source }}", "{{ e.purpose }}"],
+        [14, 56, 36, 50],
+    )
     tag(doc, "else")
     body(doc, "无")
     tag(doc, "endif")
@@ -442,12 +491,19 @@ def agreement() -> DocxDocument:
     right(doc, "案件编号：{{ serial }}")
     body(doc, "{{ applicant.role }}：{{ applicant.summary }}", indent=False)
     body(doc, "{{ respondent.role }}：{{ respondent.summary }}", indent=False)
-    body(doc, "调解组织：{{ centre.name }}{% if centre.address %}，地址：{{ centre.address }}{% endif %}"
-              "{% if centre.phone %}，电话：{{ centre.phone }}{% endif %}", indent=False)
+    body(
+        doc,
+        "调解组织：{{ centre.name }}{% if centre.address %}，地址：{{ centre.address }}{% endif %}"
+        "{% if centre.phone %}，电话：{{ centre.phone }}{% endif %}",
+        indent=False,
+    )
     body(doc, "调解员：{{ mediator.name }}", indent=False)
     heading(doc, "争议事项")
-    body(doc, "{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向{{ centre.name }}"
-              "申请调解。申请人的请求如下：")
+    body(
+        doc,
+        "{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向{{ centre.name }}"
+        "申请调解。申请人的请求如下：",
+    )
     request_items(doc)
     heading(doc, "协议内容")
     body(doc, "经{{ centre.name }}主持调解，双方当事人自愿达成如下协议：")
@@ -456,14 +512,20 @@ def agreement() -> DocxDocument:
     body(doc, "双方确认：{{ agreement.waivers }}。")
     tag(doc, "endif")
     heading(doc, "协议效力")
-    body(doc, "本协议经双方当事人签名或者盖章、调解员签名并加盖调解组织印章后生效"
-              "{% if agreement.effective_date %}，生效日期为{{ agreement.effective_date }}"
-              "{% if agreement.effective_time %}（最后一方签名时间{{ agreement.effective_time }}）{% endif %}"
-              "{% endif %}。"
-              "调解协议书对双方当事人具有约束力，当事人应当履行。一方当事人在协议约定期限内不履行调解协议的，"
-              "另一方当事人可以依法申请仲裁。双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认。")
-    body(doc, "本协议{% if agreement.copies %}一式{{ agreement.copies_cn }}份，{% endif %}"
-              "双方当事人各执一份，其余由调解组织留存，具有同等效力。")
+    body(
+        doc,
+        "本协议经双方当事人签名或者盖章、调解员签名并加盖调解组织印章后生效"
+        "{% if agreement.effective_date %}，生效日期为{{ agreement.effective_date }}"
+        "{% if agreement.effective_time %}（最后一方签名时间{{ agreement.effective_time }}）{% endif %}"
+        "{% endif %}。"
+        "调解协议书对双方当事人具有约束力，当事人应当履行。一方当事人在协议约定期限内不履行调解协议的，"
+        "另一方当事人可以依法申请仲裁。双方当事人可以自调解协议生效之日起三十日内共同向人民法院申请司法确认。",
+    )
+    body(
+        doc,
+        "本协议{% if agreement.copies %}一式{{ agreement.copies_cn }}份，{% endif %}"
+        "双方当事人各执一份，其余由调解组织留存，具有同等效力。",
+    )
     signatures_table(doc)
     verification(doc)
     return doc
@@ -486,28 +548,41 @@ def arbitration() -> DocxDocument:
     tag(doc, "endif")
     heading(doc, "仲裁请求")
     tag(doc, "if breach.terms")
-    body(doc, "请求裁决被申请人履行双方于{{ agreement.effective_date }}经{{ centre.name }}调解达成的调解协议中"
-              "未履行的下列义务：")
+    body(
+        doc,
+        "请求裁决被申请人履行双方于{{ agreement.effective_date }}经{{ centre.name }}调解达成的调解协议中"
+        "未履行的下列义务：",
+    )
     tag(doc, "for term in breach.terms")
-    numbered(doc, "{{ term.text }}{% if term.amount %}，金额人民币{{ term.amount }}元（{{ term.amount_capital }}）"
-                  "{% endif %}{% if term.due_date %}，约定于{{ term.due_date }}前履行{% endif %}。", REQUEST_NUM_ID)
+    numbered(
+        doc,
+        "{{ term.text }}{% if term.amount %}，金额人民币{{ term.amount }}元（{{ term.amount_capital }}）"
+        "{% endif %}{% if term.due_date %}，约定于{{ term.due_date }}前履行{% endif %}。",
+        REQUEST_NUM_ID,
+    )
     tag(doc, "endfor")
     tag(doc, "endif")
     request_items(doc)
     heading(doc, "事实和理由")
     tag(doc, "if employment.started")
-    body(doc, "申请人于{{ employment.started }}入职被申请人处{% if employment.ended %}，于{{ employment.ended }}离职"
-              "{% endif %}{% if employment.known_on %}，于{{ employment.known_on }}知道其权利被侵害{% endif %}。")
+    body(
+        doc,
+        "申请人于{{ employment.started }}入职被申请人处{% if employment.ended %}，于{{ employment.ended }}离职"
+        "{% endif %}{% if employment.known_on %}，于{{ employment.known_on }}知道其权利被侵害{% endif %}。",
+    )
     tag(doc, "endif")
     body(doc, "{{ claim.facts }}")
     tag(doc, 'if outcome.kind == "failed"')
-    body(doc, "本争议已于{{ created_date }}向{{ centre.name }}申请调解，于{{ outcome.date }}调解不成"
-              "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}。")
+    body(
+        doc,
+        "本争议已于{{ created_date }}向{{ centre.name }}申请调解，于{{ outcome.date }}调解不成"
+        "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}。",
+    )
     tag(doc, "else")
     body(doc, "本争议已于{{ created_date }}向{{ centre.name }}申请调解。")
     tag(doc, "endif")
     evidence_and_witnesses(doc)
-    addressee(doc, "{{ arbitration_commission or \"________劳动人事争议仲裁委员会\" }}")
+    addressee(doc, '{{ arbitration_commission or "________劳动人事争议仲裁委员会" }}')
     signature(doc, "申请人", "{{ issued_date }}")
     verification(doc)
     return doc
@@ -522,9 +597,12 @@ def judicial_confirmation() -> DocxDocument:
     heading(doc, "请求事项")
     body(doc, "请求人民法院确认申请人于{{ outcome.date }}经{{ centre.name }}主持调解达成的调解协议有效。")
     heading(doc, "事实和理由")
-    body(doc, "申请人{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向"
-              "{{ centre.name }}申请调解，经调解员{{ mediator.name }}主持调解，于{{ outcome.date }}"
-              "自愿达成如下调解协议：")
+    body(
+        doc,
+        "申请人{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向"
+        "{{ centre.name }}申请调解，经调解员{{ mediator.name }}主持调解，于{{ outcome.date }}"
+        "自愿达成如下调解协议：",
+    )
     agreed_terms(doc)
     tag(doc, "if agreement.waivers")
     body(doc, "双方确认：{{ agreement.waivers }}。")
@@ -532,9 +610,12 @@ def judicial_confirmation() -> DocxDocument:
     tag(doc, "if agreement.effective_date")
     body(doc, "该调解协议自{{ agreement.effective_date }}起生效。")
     tag(doc, "endif")
-    body(doc, "申请人出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如果因为该协议内容而给他人"
-              "造成损害的，愿意承担相应的民事责任和其他法律责任。")
-    addressee(doc, "{{ centre.basic_court or \"________人民法院\" }}")  # 民事诉讼法 art. 205: where the centre sits
+    body(
+        doc,
+        "申请人出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如果因为该协议内容而给他人"
+        "造成损害的，愿意承担相应的民事责任和其他法律责任。",
+    )
+    addressee(doc, '{{ centre.basic_court or "________人民法院" }}')  # 民事诉讼法 art. 205: where the centre sits
     table = closing_table(doc, (78, 78), 2)
     _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
     _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
@@ -551,17 +632,26 @@ def termination_notice() -> DocxDocument:
     right(doc, "案件编号：{{ serial }}")
     doc.add_paragraph("{{ applicant.name }}：", style="Normal")
     tag(doc, 'if outcome.kind == "rejected"')
-    body(doc, "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
-              "本调解组织经审查，于{{ outcome.date }}决定不予受理。理由：{{ outcome.reason or \"无\" }}。")
+    body(
+        doc,
+        "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
+        '本调解组织经审查，于{{ outcome.date }}决定不予受理。理由：{{ outcome.reason or "无" }}。',
+    )
     tag(doc, "else")
-    body(doc, "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
-              "因{{ outcome.closure_reason or \"调解不成\" }}"
-              "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}，"
-              "本调解组织于{{ outcome.date }}终止调解。")
+    body(
+        doc,
+        "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
+        '因{{ outcome.closure_reason or "调解不成" }}'
+        "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}，"
+        "本调解组织于{{ outcome.date }}终止调解。",
+    )
     tag(doc, "endif")
-    body(doc, "依照《中华人民共和国劳动争议调解仲裁法》第十四条、第二十七条，你（单位）可以向劳动人事争议仲裁委员会"
-              "申请仲裁。申请仲裁的时效期间为一年，从当事人知道或者应当知道其权利被侵害之日起计算；申请调解使时效中断，"
-              "从中断时起，时效期间重新计算。{{ limitation.text }}")
+    body(
+        doc,
+        "依照《中华人民共和国劳动争议调解仲裁法》第十四条、第二十七条，你（单位）可以向劳动人事争议仲裁委员会"
+        "申请仲裁。申请仲裁的时效期间为一年，从当事人知道或者应当知道其权利被侵害之日起计算；申请调解使时效中断，"
+        "从中断时起，时效期间重新计算。{{ limitation.text }}",
+    )
     tag(doc, "if arbitration_commission")
     body(doc, "受理仲裁申请的机构：{{ arbitration_commission }}。")
     tag(doc, "endif")
@@ -583,19 +673,29 @@ def payment_order() -> DocxDocument:
     heading(doc, "被申请人（用人单位）")
     employer_table(doc)
     heading(doc, "请求事项")
-    body(doc, "请求人民法院向被申请人发出支付令，督促被申请人向申请人给付下列款项"
-              "{% if breach.total %}，共计人民币{{ breach.total }}元（{{ breach.total_capital }}）{% endif %}：")
+    body(
+        doc,
+        "请求人民法院向被申请人发出支付令，督促被申请人向申请人给付下列款项"
+        "{% if breach.total %}，共计人民币{{ breach.total }}元（{{ breach.total_capital }}）{% endif %}：",
+    )
     tag(doc, "for term in breach.terms")
-    numbered(doc, "{{ term.text }}{% if term.amount %}，人民币{{ term.amount }}元（{{ term.amount_capital }}）"
-                  "{% endif %}{% if term.due_date %}，约定于{{ term.due_date }}前履行{% endif %}。", REQUEST_NUM_ID)
+    numbered(
+        doc,
+        "{{ term.text }}{% if term.amount %}，人民币{{ term.amount }}元（{{ term.amount_capital }}）"
+        "{% endif %}{% if term.due_date %}，约定于{{ term.due_date }}前履行{% endif %}。",
+        REQUEST_NUM_ID,
+    )
     tag(doc, "endfor")
     heading(doc, "事实和理由")
-    body(doc, "申请人与被申请人因劳动争议，于{{ created_date }}向{{ centre.name }}申请调解，经调解员{{ mediator.name }}"
-              "主持调解，双方达成调解协议，该协议于{{ agreement.effective_date }}生效。被申请人应当在协议约定的期限内"
-              "履行上列给付义务，但至{{ breach.date or issued_date }}仍未履行。依照《中华人民共和国劳动争议调解仲裁法》"
-              "第十六条及《中华人民共和国民事诉讼法》第二百二十五条，申请人持调解协议书申请支付令。")
+    body(
+        doc,
+        "申请人与被申请人因劳动争议，于{{ created_date }}向{{ centre.name }}申请调解，经调解员{{ mediator.name }}"
+        "主持调解，双方达成调解协议，该协议于{{ agreement.effective_date }}生效。被申请人应当在协议约定的期限内"
+        "履行上列给付义务，但至{{ breach.date or issued_date }}仍未履行。依照《中华人民共和国劳动争议调解仲裁法》"
+        "第十六条及《中华人民共和国民事诉讼法》第二百二十五条，申请人持调解协议书申请支付令。",
+    )
     body(doc, "申请人与被申请人之间没有其他债务纠纷，支付令能够送达被申请人。")
-    addressee(doc, "{{ debtor_court or centre.basic_court or \"________人民法院\" }}")
+    addressee(doc, '{{ debtor_court or centre.basic_court or "________人民法院" }}')
     signature(doc, "申请人", "{{ issued_date }}")
     closing_line(doc, "附：调解协议书一份")
     verification(doc)
@@ -610,16 +710,22 @@ def arbitral_review() -> DocxDocument:
     body(doc, "申请人：{{ applicant.summary }}", indent=False)
     body(doc, "申请人：{{ respondent.summary }}", indent=False)
     heading(doc, "请求事项")
-    body(doc, "请求仲裁委员会对申请人于{{ agreement.effective_date }}经{{ centre.name }}"
-              "主持调解达成的调解协议进行审查，"
-              "并依法制作调解书。")
+    body(
+        doc,
+        "请求仲裁委员会对申请人于{{ agreement.effective_date }}经{{ centre.name }}"
+        "主持调解达成的调解协议进行审查，"
+        "并依法制作调解书。",
+    )
     heading(doc, "事实和理由")
-    body(doc, "申请人{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向{{ centre.name }}"
-              "申请调解，经调解员{{ mediator.name }}主持调解，自愿达成如下调解协议，该协议经双方签名、调解员签名并加盖"
-              "调解组织印章，于{{ agreement.effective_date }}生效：")
+    body(
+        doc,
+        "申请人{{ applicant.name }}与{{ respondent.name }}因劳动人事争议，于{{ created_date }}向{{ centre.name }}"
+        "申请调解，经调解员{{ mediator.name }}主持调解，自愿达成如下调解协议，该协议经双方签名、调解员签名并加盖"
+        "调解组织印章，于{{ agreement.effective_date }}生效：",
+    )
     agreed_terms(doc)
     body(doc, "依照《劳动人事争议仲裁办案规则》第七十四条，双方自调解协议生效之日起十五日内共同提出本申请。")
-    addressee(doc, "{{ arbitration_commission or \"________劳动人事争议仲裁委员会\" }}")
+    addressee(doc, '{{ arbitration_commission or "________劳动人事争议仲裁委员会" }}')
     table = closing_table(doc, (78, 78), 2)
     _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
     _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
@@ -647,6 +753,7 @@ def lead_into_closing(doc: DocxDocument) -> None:
     """The last text before the closing block keeps with it, so the block never stands alone on a page. Tag
     paragraphs ({%p ... %}) vanish when rendered: the text before them leads in (each branch's, the `else`
     one included); a table leads in whole (a list longer than a page still breaks: no renderer can keep it)."""
+
     def style(p) -> str:
         found = p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
         return found.get(qn("w:val")) if found is not None else ""
@@ -654,7 +761,7 @@ def lead_into_closing(doc: DocxDocument) -> None:
     def keep(p) -> None:
         ppr = p.get_or_add_pPr()
         if ppr.find(qn("w:keepNext")) is None:
-            ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, parse_xml(f'<w:keepNext {nsdecls("w")}/>'))
+            ppr.insert(1 if ppr.find(qn("w:pStyle")) is not None else 0, parse_xml(f"<w:keepNext {nsdecls('w')}/>"))
 
     def text(element) -> str:
         return "".join(t.text or "" for t in element.iter(qn("w:t")))
@@ -667,8 +774,12 @@ def lead_into_closing(doc: DocxDocument) -> None:
             keep(p)
 
     blocks = [e for e in doc.element.body if e.tag in (qn("w:p"), qn("w:tbl"))]
-    first = next(i for i, e in enumerate(blocks) if (e.tag == qn("w:p") and style(e) in CLOSING_STYLES)
-                 or (e.tag == qn("w:tbl") and e.find(f".//{qn('w:cantSplit')}") is not None))
+    first = next(
+        i
+        for i, e in enumerate(blocks)
+        if (e.tag == qn("w:p") and style(e) in CLOSING_STYLES)
+        or (e.tag == qn("w:tbl") and e.find(f".//{qn('w:cantSplit')}") is not None)
+    )
     for element in blocks[first:]:  # directly too: LibreOffice keeps a table with what follows only then
         for p in [element] if element.tag == qn("w:p") else element.iter(qn("w:p")):
             keep(p)

@@ -19,32 +19,95 @@ try:
 except Exception:  # no tz database: China has kept UTC+8 without summer time since 1991
     SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-KINDS = ["application", "agreement", "arbitration", "judicial_confirmation",  # their titles: Words.title
-         "termination_notice", "payment_order", "arbitral_review"]
+KINDS = [
+    "application",
+    "agreement",
+    "arbitration",
+    "judicial_confirmation",  # their titles: Words.title
+    "termination_notice",
+    "payment_order",
+    "arbitral_review",
+]
 SETTLED_KINDS = ("agreement", "judicial_confirmation", "payment_order", "arbitral_review")  # need an agreement
 IMAGES = {"sig_applicant": 32.0, "sig_respondent": 32.0, "sig_mediator": 32.0, "seal": 40.0}  # width in mm
 
 # Every variable a template may use. A leaf is None, an object a dict, a list of objects [dict].
 # build_context() always returns exactly this shape (text is "" when the case has nothing).
-_PARTY = {"role": None, "kind": None, "kind_label": None, "name": None, "summary": None,
-          "rows": [{"label": None, "value": None}]}
-_WORKER = dict.fromkeys([
-    "role", "name", "gender", "birth_date", "age", "ethnicity", "nationality", "origin_label", "origin",
-    "id_type", "id_number", "education", "phone", "email", "address", "mailing_address", "job_title",
-    "work_unit", "migrant_worker", "contract_signed", "work_location"])
-_EMPLOYER = dict.fromkeys([
-    "role", "name", "uscc", "industry", "nature", "address", "mailing_address", "email", "phone", "contact_name",
-    "contact_phone", "contact_id_type", "contact_id_number", "is_agent", "legal_representative_name",
-    "legal_representative_title", "legal_representative_phone"])
+_PARTY = {
+    "role": None,
+    "kind": None,
+    "kind_label": None,
+    "name": None,
+    "summary": None,
+    "rows": [{"label": None, "value": None}],
+}
+_WORKER = dict.fromkeys(
+    [
+        "role",
+        "name",
+        "gender",
+        "birth_date",
+        "age",
+        "ethnicity",
+        "nationality",
+        "origin_label",
+        "origin",
+        "id_type",
+        "id_number",
+        "education",
+        "phone",
+        "email",
+        "address",
+        "mailing_address",
+        "job_title",
+        "work_unit",
+        "migrant_worker",
+        "contract_signed",
+        "work_location",
+    ]
+)
+_EMPLOYER = dict.fromkeys(
+    [
+        "role",
+        "name",
+        "uscc",
+        "industry",
+        "nature",
+        "address",
+        "mailing_address",
+        "email",
+        "phone",
+        "contact_name",
+        "contact_phone",
+        "contact_id_type",
+        "contact_id_number",
+        "is_agent",
+        "legal_representative_name",
+        "legal_representative_title",
+        "legal_representative_phone",
+    ]
+)
 _SIGNED = {"name": None, "at": None}
 VARIABLES: dict[str, Any] = {
-    "kind": None, "title": None, "document_id": None, "verify_url": None, "issued_date": None,
-    "qr": None, "serial": None, "status": None, "created_date": None, "causes": None,
+    "kind": None,
+    "title": None,
+    "document_id": None,
+    "verify_url": None,
+    "issued_date": None,
+    "qr": None,
+    "serial": None,
+    "status": None,
+    "created_date": None,
+    "causes": None,
     "centre": {"name": None, "address": None, "phone": None, "basic_court": None},
-    "arbitration_commission": None, "debtor_court": None,
+    "arbitration_commission": None,
+    "debtor_court": None,
     "employment": {"started": None, "ended": None, "known_on": None},
     "limitation": {"text": None, "ends": None},
-    "applicant": _PARTY, "respondent": _PARTY, "worker": _WORKER, "employer": _EMPLOYER,
+    "applicant": _PARTY,
+    "respondent": _PARTY,
+    "worker": _WORKER,
+    "employer": _EMPLOYER,
     "claim": {"amount": None, "amount_capital": None, "venue": None, "requests": None, "facts": None},
     "request_items": [dict.fromkeys(["number", "cause_code", "cause_label", "text", "amount", "amount_capital"])],
     "requests_text": None,
@@ -55,13 +118,25 @@ VARIABLES: dict[str, Any] = {
     "outcome": {"kind": None, "label": None, "date": None, "reason": None, "closure_reason": None},
     "agreement": {
         "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date", "method"])],
-        "waivers": None, "copies": None, "copies_cn": None, "effective_date": None, "effective_time": None,
-        "total": None, "total_capital": None,
+        "waivers": None,
+        "copies": None,
+        "copies_cn": None,
+        "effective_date": None,
+        "effective_time": None,
+        "total": None,
+        "total_capital": None,
     },
     "signed": {"applicant": _SIGNED, "respondent": _SIGNED, "mediator": _SIGNED},
-    "sig_applicant": None, "sig_respondent": None, "sig_mediator": None, "seal": None,
-    "breach": {"date": None, "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date"])],
-               "total": None, "total_capital": None},
+    "sig_applicant": None,
+    "sig_respondent": None,
+    "sig_mediator": None,
+    "seal": None,
+    "breach": {
+        "date": None,
+        "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date"])],
+        "total": None,
+        "total_capital": None,
+    },
 }
 
 _DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
@@ -80,39 +155,58 @@ def check_can_fill(kind: str, case: dict, words: Words) -> None:
         raise UnknownDocumentKind(kind, KINDS)
     title = words.title(kind)
     if not isinstance(case, dict) or case.get("kind") not in PARTY_KINDS:
-        raise DocumentRefused("invalid_case", "案件数据有误：缺少申请人类型（kind）",
-                              "invalid case: 'kind' must be 'worker' or 'employer'")
+        raise DocumentRefused(
+            "invalid_case",
+            "案件数据有误：缺少申请人类型（kind）",
+            "invalid case: 'kind' must be 'worker' or 'employer'",
+        )
     status = case.get("status", "")
     status_label = words.label("status", status) or "未知"
     if kind == "arbitration" and status == "withdrawn":
-        raise DocumentRefused("case_withdrawn", f"案件已撤回，不能生成{title}",
-                              "the case was withdrawn: no arbitration application")
+        raise DocumentRefused(
+            "case_withdrawn", f"案件已撤回，不能生成{title}", "the case was withdrawn: no arbitration application"
+        )
     if kind == "termination_notice" and (case.get("outcome") or {}).get("kind") not in ("failed", "rejected"):
-        raise DocumentRefused("not_ended",
-                              f"案件未以调解不成或不予受理结束（当前状态：{status_label}），不能生成{title}",
-                              "the case did not end as failed or rejected: no termination notice")
+        raise DocumentRefused(
+            "not_ended",
+            f"案件未以调解不成或不予受理结束（当前状态：{status_label}），不能生成{title}",
+            "the case did not end as failed or rejected: no termination notice",
+        )
     if kind == "payment_order":  # 劳动争议调解仲裁法 art. 16: the worker's remedy
         if case.get("kind") != "worker":
-            raise DocumentRefused("not_a_worker", f"只有劳动者可以申请支付令，不能生成{title}",
-                                  "only a worker applies for a payment order")
+            raise DocumentRefused(
+                "not_a_worker",
+                f"只有劳动者可以申请支付令，不能生成{title}",
+                "only a worker applies for a payment order",
+            )
         if not (case.get("breach") or {}).get("terms"):
-            raise DocumentRefused("no_breach", f"没有可申请支付令的未履行条款，不能生成{title}",
-                                  "no unperformed term a payment order can be asked for")
+            raise DocumentRefused(
+                "no_breach",
+                f"没有可申请支付令的未履行条款，不能生成{title}",
+                "no unperformed term a payment order can be asked for",
+            )
     if kind in SETTLED_KINDS:
         outcome = case.get("outcome") or {}
         if outcome.get("kind") != "settled":
-            raise DocumentRefused("not_settled", f"案件尚未调解成功（当前状态：{status_label}），不能生成{title}",
-                                  f"the case is not settled (status {status or 'unknown'}): no {kind} document")
+            raise DocumentRefused(
+                "not_settled",
+                f"案件尚未调解成功（当前状态：{status_label}），不能生成{title}",
+                f"the case is not settled (status {status or 'unknown'}): no {kind} document",
+            )
         if not _agreement_terms(outcome):
-            raise DocumentRefused("agreement_incomplete", f"调解结果中没有协议条款，不能生成{title}",
-                                  f"the settlement records no agreed terms: no {kind} document")
+            raise DocumentRefused(
+                "agreement_incomplete",
+                f"调解结果中没有协议条款，不能生成{title}",
+                f"the settlement records no agreed terms: no {kind} document",
+            )
     required = ["serial", "created_at", "centre.name", "applicant.name", "respondent.name"]
     if kind in SETTLED_KINDS:
         required.append("outcome.at")
     missing = [path for path in required if not _get(case, path)]
     if missing:
-        raise DocumentRefused("invalid_case", f"案件数据不完整，缺少：{'、'.join(missing)}",
-                              f"invalid case: missing {', '.join(missing)}")
+        raise DocumentRefused(
+            "invalid_case", f"案件数据不完整，缺少：{'、'.join(missing)}", f"invalid case: missing {', '.join(missing)}"
+        )
 
 
 def _get(case: dict, path: str) -> object:
@@ -154,8 +248,9 @@ def build_context(
     respondent_kind = "employer" if applicant_kind == "worker" else "worker"
 
     claim = case.get("claim") or {}
-    claim_amount, claim_capital = money(claim.get("amount") if claim.get("amount") not in (None, "")
-                                        else _fen(claim.get("amount_fen")), "claim.amount")
+    claim_amount, claim_capital = money(
+        claim.get("amount") if claim.get("amount") not in (None, "") else _fen(claim.get("amount_fen")), "claim.amount"
+    )
     items = ((case.get("clarified") or {}).get("items")) or []
     request_items = [_request_item(i, item) for i, item in enumerate(items, 1)]
     causes = list(dict.fromkeys(item["cause_label"] for item in request_items if item["cause_label"]))
@@ -184,8 +279,10 @@ def build_context(
             "ended": zh_date(claim.get("employment_ended"), "claim.employment_ended"),
             "known_on": zh_date(claim.get("dispute_known_on"), "claim.dispute_known_on"),
         },
-        "limitation": {"text": text(limitation.get("text")),
-                       "ends": zh_date(limitation.get("ends"), "limitation.ends")},
+        "limitation": {
+            "text": text(limitation.get("text")),
+            "ends": zh_date(limitation.get("ends"), "limitation.ends"),
+        },
         "applicant": _party(applicant_kind, "申请人", by_kind[applicant_kind], applicant_rows, words),
         "respondent": _party(respondent_kind, "被申请人", by_kind[respondent_kind], respondent_rows, words),
         "worker": worker,
@@ -248,14 +345,16 @@ def _agreement(outcome: dict) -> dict:
         amount, capital = money(term.get("amount"), f"outcome.agreement.terms.{i}.amount")
         if amount:
             total += _decimal(term.get("amount"), "")
-        terms.append({
-            "number": i,
-            "text": text(term.get("text")).rstrip(_TRAILING_PUNCT),
-            "amount": amount,
-            "amount_capital": capital,
-            "due_date": zh_date(term.get("due_date"), f"outcome.agreement.terms.{i}.due_date"),
-            "method": text(term.get("method")),
-        })
+        terms.append(
+            {
+                "number": i,
+                "text": text(term.get("text")).rstrip(_TRAILING_PUNCT),
+                "amount": amount,
+                "amount_capital": capital,
+                "due_date": zh_date(term.get("due_date"), f"outcome.agreement.terms.{i}.due_date"),
+                "method": text(term.get("method")),
+            }
+        )
     total_figures, total_capital = money(total, "") if total else ("", "")
     copies = agreement.get("copies")
     copies = copies if isinstance(copies, int) and not isinstance(copies, bool) and copies > 0 else ""
@@ -292,11 +391,22 @@ def _breach(breach: dict) -> dict:
         if amount:
             total += _decimal(term.get("amount"), "")
         due = zh_date(term.get("due_date"), f"breach.terms.{i}.due_date")
-        terms.append({"number": i, "text": text(term.get("text")).rstrip(_TRAILING_PUNCT), "amount": amount,
-                      "amount_capital": capital, "due_date": due})
+        terms.append(
+            {
+                "number": i,
+                "text": text(term.get("text")).rstrip(_TRAILING_PUNCT),
+                "amount": amount,
+                "amount_capital": capital,
+                "due_date": due,
+            }
+        )
     total_figures, total_capital = money(total, "") if total else ("", "")
-    return {"date": zh_date(breach.get("date"), "breach.date"), "terms": terms, "total": total_figures,
-            "total_capital": total_capital}
+    return {
+        "date": zh_date(breach.get("date"), "breach.date"),
+        "terms": terms,
+        "total": total_figures,
+        "total_capital": total_capital,
+    }
 
 
 def address_text(value: object) -> str:
@@ -374,10 +484,11 @@ def _employer(p: dict, role: str, words: Words) -> dict:
 def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], words: Words) -> dict:
     if kind == "worker":
         summary = [
-            fields["name"], fields["gender"],
+            fields["name"],
+            fields["gender"],
             fields["birth_date"] and f"{fields['birth_date']}出生",
-            fields["origin"] and (f"国籍：{fields['origin']}" if fields["origin_label"] == "国籍"
-                                  else fields["origin"]),
+            fields["origin"]
+            and (f"国籍：{fields['origin']}" if fields["origin_label"] == "国籍" else fields["origin"]),
             fields["id_number"] and f"{fields['id_type'] or '证件号码'}：{fields['id_number']}",
             fields["job_title"] and f"职业：{fields['job_title']}",
             fields["work_unit"] and f"工作单位：{fields['work_unit']}",
@@ -407,37 +518,71 @@ def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], word
 
 
 def _worker_applicant_rows(w: dict) -> list[tuple[str, str]]:
-    return [("姓名", w["name"]), ("性别", w["gender"]), ("出生日期", w["birth_date"]),
-            (w["origin_label"], w["origin"]), ("证件类型", w["id_type"]),
-            ("证件号码", w["id_number"]), ("文化程度", w["education"]), ("职业（工作岗位）", w["job_title"]),
-            ("工作单位", w["work_unit"]), ("住所", w["address"]), ("通讯地址", w["mailing_address"]),
-            ("联系电话", w["phone"]), ("电子邮箱", w["email"]),
-            ("是否农民工", w["migrant_worker"]), ("是否签订劳动合同", w["contract_signed"]),
-            ("工作地点", w["work_location"])]
+    return [
+        ("姓名", w["name"]),
+        ("性别", w["gender"]),
+        ("出生日期", w["birth_date"]),
+        (w["origin_label"], w["origin"]),
+        ("证件类型", w["id_type"]),
+        ("证件号码", w["id_number"]),
+        ("文化程度", w["education"]),
+        ("职业（工作岗位）", w["job_title"]),
+        ("工作单位", w["work_unit"]),
+        ("住所", w["address"]),
+        ("通讯地址", w["mailing_address"]),
+        ("联系电话", w["phone"]),
+        ("电子邮箱", w["email"]),
+        ("是否农民工", w["migrant_worker"]),
+        ("是否签订劳动合同", w["contract_signed"]),
+        ("工作地点", w["work_location"]),
+    ]
 
 
 def _worker_respondent_rows(w: dict) -> list[tuple[str, str]]:
-    return [("姓名", w["name"]), ("性别", w["gender"]), ("出生日期", w["birth_date"]),
-            (w["origin_label"], w["origin"]), ("证件类型", w["id_type"]), ("证件号码", w["id_number"]),
-            ("工作单位", w["work_unit"]), ("住所", w["address"]), ("联系电话", w["phone"])]
+    return [
+        ("姓名", w["name"]),
+        ("性别", w["gender"]),
+        ("出生日期", w["birth_date"]),
+        (w["origin_label"], w["origin"]),
+        ("证件类型", w["id_type"]),
+        ("证件号码", w["id_number"]),
+        ("工作单位", w["work_unit"]),
+        ("住所", w["address"]),
+        ("联系电话", w["phone"]),
+    ]
 
 
 def _employer_applicant_rows(e: dict, is_agent: bool) -> list[tuple[str, str]]:
     contact = "委托代理人" if is_agent else "联系人"
-    return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
-            ("单位性质", e["nature"]), ("住所", e["address"]), ("电子邮箱", e["email"]),
-            ("法定代表人（主要负责人）", e["legal_representative_name"]),
-            ("职务", e["legal_representative_title"]), ("法定代表人电话", e["legal_representative_phone"]),
-            (contact, e["contact_name"]), (f"{contact}电话", e["contact_phone"]),
-            (f"{contact}证件类型", e["contact_id_type"]), (f"{contact}证件号码", e["contact_id_number"])]
+    return [
+        ("单位名称", e["name"]),
+        ("统一社会信用代码", e["uscc"]),
+        ("所属行业", e["industry"]),
+        ("单位性质", e["nature"]),
+        ("住所", e["address"]),
+        ("电子邮箱", e["email"]),
+        ("法定代表人（主要负责人）", e["legal_representative_name"]),
+        ("职务", e["legal_representative_title"]),
+        ("法定代表人电话", e["legal_representative_phone"]),
+        (contact, e["contact_name"]),
+        (f"{contact}电话", e["contact_phone"]),
+        (f"{contact}证件类型", e["contact_id_type"]),
+        (f"{contact}证件号码", e["contact_id_number"]),
+    ]
 
 
 def _employer_respondent_rows(e: dict) -> list[tuple[str, str]]:
-    return [("单位名称", e["name"]), ("统一社会信用代码", e["uscc"]), ("所属行业", e["industry"]),
-            ("单位性质", e["nature"]), ("住所", e["address"]),
-            ("法定代表人（主要负责人）", e["legal_representative_name"]),
-            ("职务", e["legal_representative_title"]), ("联系人", e["contact_name"]),
-            ("联系电话", e["contact_phone"])]
+    return [
+        ("单位名称", e["name"]),
+        ("统一社会信用代码", e["uscc"]),
+        ("所属行业", e["industry"]),
+        ("单位性质", e["nature"]),
+        ("住所", e["address"]),
+        ("法定代表人（主要负责人）", e["legal_representative_name"]),
+        ("职务", e["legal_representative_title"]),
+        ("联系人", e["contact_name"]),
+        ("联系电话", e["contact_phone"]),
+    ]
 
 
 # ---------------------------------------------------------------- values
@@ -517,5 +662,8 @@ def _fen(value: object) -> Decimal | None:
 
 
 def _bad(field: str, value: object) -> DocumentRefused:
-    return DocumentRefused("invalid_case", f"案件数据有误：{field} 的值无法识别（{value!r}）",
-                           f"invalid case: cannot read {field} = {value!r}")
+    return DocumentRefused(
+        "invalid_case",
+        f"案件数据有误：{field} 的值无法识别（{value!r}）",
+        f"invalid case: cannot read {field} = {value!r}",
+    )

@@ -64,8 +64,7 @@ class PreparedDocx:
         for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
             for _rel_key, part in tpl.get_headers_footers(uri):
                 xml = tpl.get_part_xml(part)
-                self.part_sources[str(part.partname)] = (
-                    tpl.patch_xml(xml), tpl.get_headers_footers_encoding(xml))
+                self.part_sources[str(part.partname)] = (tpl.patch_xml(xml), tpl.get_headers_footers_encoding(xml))
 
     def sources(self) -> Iterator[tuple[str, str]]:
         """(part name, jinja source) of every part that holds placeholders."""

@@ -59,7 +59,13 @@ class DocumentRenderer:
         return list(KINDS)
 
     def render(
-        self, kind: str, case: dict, *, document_id: str, verify_url: str, issued_at: datetime,
+        self,
+        kind: str,
+        case: dict,
+        *,
+        document_id: str,
+        verify_url: str,
+        issued_at: datetime,
         images: dict[str, bytes] | None = None,
     ) -> RenderedDocument:
         """The document `kind` filled from `case`, with a QR code of `verify_url` and `document_id`.
@@ -75,8 +81,9 @@ class DocumentRenderer:
             raise ValueError("document_id and verify_url are required")
         if issued_at.tzinfo is None:
             issued_at = issued_at.replace(tzinfo=UTC)
-        context = build_context(kind, case, words=self.words, document_id=document_id, verify_url=verify_url,
-                                issued_at=issued_at)
+        context = build_context(
+            kind, case, words=self.words, document_id=document_id, verify_url=verify_url, issued_at=issued_at
+        )
         placed = {"qr": (qr_png(verify_url), QR_WIDTH_MM)}
         for name, png in (images or {}).items():
             if name not in IMAGES:
@@ -84,5 +91,12 @@ class DocumentRenderer:
             if png:
                 placed[name] = (png, IMAGES[name])
         data = self._templates[kind].render(context, images=placed, identifier=document_id, created=issued_at)
-        return RenderedDocument(kind=kind, title=context["title"], document_id=document_id, serial=context["serial"],
-                                issued_at=issued_at, data=data, sm3_hex=sm3_hex(data))
+        return RenderedDocument(
+            kind=kind,
+            title=context["title"],
+            document_id=document_id,
+            serial=context["serial"],
+            issued_at=issued_at,
+            data=data,
+            sm3_hex=sm3_hex(data),
+        )

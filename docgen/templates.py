@@ -43,8 +43,10 @@ def load_templates(words: Words, override_dir: str | Path | None = None) -> dict
         strays = sorted(p.name for p in folder.glob("*.docx") if p.stem not in KINDS and not p.name.startswith("~$"))
         if strays:
             raise TemplateProblem(
-                str(folder), f"无法识别的模板文件：{'、'.join(strays)}（文件名应为 {'、'.join(KINDS)} 加 .docx）",
-                f"unknown template files {', '.join(strays)} (expected {', '.join(KINDS)} .docx)")
+                str(folder),
+                f"无法识别的模板文件：{'、'.join(strays)}（文件名应为 {'、'.join(KINDS)} 加 .docx）",
+                f"unknown template files {', '.join(strays)} (expected {', '.join(KINDS)} .docx)",
+            )
     return {kind: load_template(template_path(kind, override_dir), kind, words) for kind in KINDS}
 
 
@@ -65,11 +67,18 @@ def load_template(path: Path, kind: str, words: Words) -> PreparedDocx:
         unknown += [name for name in unknown_placeholders(tree) if name not in unknown]
     if unknown:
         names = "、".join(unknown)
-        raise TemplateProblem(str(path), f"未知的占位符：{names}", f"unknown placeholders: {', '.join(unknown)}",
-                              unknown=unknown)
+        raise TemplateProblem(
+            str(path), f"未知的占位符：{names}", f"unknown placeholders: {', '.join(unknown)}", unknown=unknown
+        )
     try:  # compile and render once now, so a broken template fails at start and not in a citizen's hands
-        context = build_context(kind, sample_case_for(kind), words=words, document_id="SAMPLE",
-                                verify_url="https://example.invalid/verify", issued_at=datetime.now(UTC))
+        context = build_context(
+            kind,
+            sample_case_for(kind),
+            words=words,
+            document_id="SAMPLE",
+            verify_url="https://example.invalid/verify",
+            issued_at=datetime.now(UTC),
+        )
         prepared.render(context)
     except Exception as exc:
         raise TemplateProblem(str(path), f"模板无法生成文书：{exc}", f"template fails to render: {exc}") from exc

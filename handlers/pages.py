@@ -143,8 +143,10 @@ class PageHandler(ServiceHandler):
             if any(isinstance(value, markupsafe.Markup) for value in params.values()):
                 # A parameter in markup (a <strong> with its id, around a value): the others are escaped here
                 # and the sentence is kept as markup, so each language places the emphasis where it reads.
-                safe = {name: value if isinstance(value, markupsafe.Markup) else markupsafe.escape(value)
-                        for name, value in params.items()}  # fmt: skip
+                safe = {
+                    name: value if isinstance(value, markupsafe.Markup) else markupsafe.escape(value)
+                    for name, value in params.items()
+                }
                 return markupsafe.Markup(text(key, locale, **safe))
             return text(key, locale, **params)
 
@@ -183,8 +185,9 @@ class PageHandler(ServiceHandler):
         problem = self.problem(status_code, **kwargs)
         self.announce_allowed(problem.status)
         self.clear_header("Content-Type")
-        self.render_page(self.error_template, problem.status, message=problem.message,
-                         errors=[e["message"] for e in problem.errors])  # fmt: skip
+        self.render_page(
+            self.error_template, problem.status, message=problem.message, errors=[e["message"] for e in problem.errors]
+        )
 
     def oauth_attempt(self) -> dict[str, str] | None:
         raw = self.get_signed_cookie(OAUTH_COOKIE, max_age_days=OAUTH_MAX_AGE_DAYS)

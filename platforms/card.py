@@ -115,8 +115,12 @@ class CardPlatformClient:
         return Notification(fields["ticket"], fields["result"], fields["auth_code"] or "")
 
     async def fetch_identity(self, auth_code: str) -> CardIdentity:
-        request = {"channel_id": self.settings.channel_id, "auth_code": auth_code,
-                   "timestamp": int(time.time()), "nonce": secrets.token_hex(16)}  # fmt: skip
+        request = {
+            "channel_id": self.settings.channel_id,
+            "auth_code": auth_code,
+            "timestamp": int(time.time()),
+            "nonce": secrets.token_hex(16),
+        }
         request["sign"] = await self._run(
             sm2_sign, self.settings.private_key, self.settings.public_key, canonical(request)
         )

@@ -42,8 +42,7 @@ def canonical(method: str, path_and_query: str, timestamp: str, nonce: str, body
     return "\n".join((method.upper(), path_and_query, timestamp, nonce, sm3_hex(body))).encode()
 
 
-def signature_of_digest(key: bytes, method: str, path_and_query: str, timestamp: str, nonce: str,
-                        body_sm3: str) -> str:  # fmt: skip
+def signature_of_digest(key: bytes, method: str, path_and_query: str, timestamp: str, nonce: str, body_sm3: str) -> str:
     """The signature given the body's SM3 (hex), for a sender that hashed the body once ahead."""
     mac = hmac.HMAC(key, hashes.SM3())
     mac.update("\n".join((method.upper(), path_and_query, timestamp, nonce, body_sm3)).encode())
@@ -54,15 +53,23 @@ def signature(key: bytes, method: str, path_and_query: str, timestamp: str, nonc
     return signature_of_digest(key, method, path_and_query, timestamp, nonce, sm3_hex(body))
 
 
-def signature_matches(key: bytes, given: str, method: str, path_and_query: str, timestamp: str, nonce: str,
-                      body: bytes) -> bool:  # fmt: skip
+def signature_matches(
+    key: bytes, given: str, method: str, path_and_query: str, timestamp: str, nonce: str, body: bytes
+) -> bool:
     """Whether `given` is the request's signature; compared in constant time."""
     expected = signature(key, method, path_and_query, timestamp, nonce, body)
     return std_hmac.compare_digest(expected.encode(), (given or "").strip().lower().encode())
 
 
-def signed_headers(caller: str, key: bytes, method: str, path_and_query: str, body: bytes,
-                   now: float | None = None, nonce: str | None = None) -> dict[str, str]:  # fmt: skip
+def signed_headers(
+    caller: str,
+    key: bytes,
+    method: str,
+    path_and_query: str,
+    body: bytes,
+    now: float | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """The four headers of a request `caller` makes (a fresh nonce and the current time unless given)."""
     timestamp = str(int(time.time() if now is None else now))
     nonce = nonce or secrets.token_hex(16)
@@ -125,8 +132,10 @@ class CourtClient:
     async def post(self, url: str, key: bytes, body: Any) -> Answer:
         """POST `body` to `url`: the answer if the partner gave one (2xx or 4xx), PartnerUnavailable otherwise."""
         data = json_bytes(body)
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   **signed_headers(self.caller_id, key, "POST", path_and_query(url), data)}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            **signed_headers(self.caller_id, key, "POST", path_and_query(url), data),
+        }
         if self._run is None:
             raise PartnerUnavailable("no thread pool bound")
         return await self._run(self._post, url, data, headers)
@@ -139,9 +148,9 @@ class CourtClient:
 
     def _post(self, url: str, data: bytes, headers: dict[str, str]) -> Answer:
         try:
-            response = self._session().post(url, data=data, headers=headers, timeout=(min(self.timeout, 5.0),
-                                                                                      self.timeout),
-                                            allow_redirects=False)  # fmt: skip
+            response = self._session().post(
+                url, data=data, headers=headers, timeout=(min(self.timeout, 5.0), self.timeout), allow_redirects=False
+            )
         except requests.RequestException as exc:  # refused, timed out (slow), reset
             raise PartnerUnavailable(type(exc).__name__) from exc
         if response.status_code >= 500 or response.status_code in (408, 429) or response.status_code < 200:

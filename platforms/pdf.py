@@ -53,12 +53,20 @@ class PdfConverter:
                 source = Path(folder) / "document.docx"
                 source.write_bytes(docx)
                 process = await asyncio.create_subprocess_exec(
-                    *_BELOW_THE_EVENT_LOOP, self.soffice, f"-env:UserInstallation=file://{self._profile}", "--headless",
-                    "--convert-to", "pdf", "--outdir", folder, str(source),
-                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                    *_BELOW_THE_EVENT_LOOP,
+                    self.soffice,
+                    f"-env:UserInstallation=file://{self._profile}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    folder,
+                    str(source),
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
                     start_new_session=True,  # its own process group: soffice.bin goes with it when killed
                     env={"FONTCONFIG_FILE": str(FONTS_CONF)} | dict(os.environ),
-                )  # fmt: skip
+                )
                 self._running = process
                 try:
                     await asyncio.wait_for(process.wait(), self.timeout)

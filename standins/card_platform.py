@@ -84,8 +84,13 @@ class CardPlatformState:
         self, channel_id: str, ticket: str, subject_id: str = "", result: str = "confirmed"
     ) -> dict[str, Any]:
         """The notification the platform sends when a person confirms (or cancels) a ticket."""
-        body: dict[str, Any] = {"channel_id": channel_id, "ticket": ticket, "result": result,
-                                "timestamp": int(time.time()), "nonce": secrets.token_hex(16)}  # fmt: skip
+        body: dict[str, Any] = {
+            "channel_id": channel_id,
+            "ticket": ticket,
+            "result": result,
+            "timestamp": int(time.time()),
+            "nonce": secrets.token_hex(16),
+        }
         if result == "confirmed":
             code = secrets.token_urlsafe(18)
             self.codes[code] = AuthCode(channel_id, self.person(subject_id), time.time())
@@ -191,9 +196,13 @@ async def _deliver(url: str, body: dict[str, Any]) -> tuple[int, str]:
     client = tornado.httpclient.AsyncHTTPClient()
     try:
         response = await client.fetch(
-            url, method="POST", body=json.dumps(body), headers={"Content-Type": "application/json"},
-            raise_error=False, request_timeout=30,
-        )  # fmt: skip
+            url,
+            method="POST",
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+            raise_error=False,
+            request_timeout=30,
+        )
     except OSError as exc:
         return 599, str(exc)
     return response.code, response.body.decode(errors="replace")[:500]
@@ -249,9 +258,11 @@ class CardPlatformStandIn(StandInServer):
 
     def application(self) -> tornado.web.Application:
         kwargs = {"state": self.state}
-        return tornado.web.Application([
-            (r"/authorize", AuthorizeHandler, kwargs),
-            (r"/api/status", StatusHandler, kwargs),
-            (r"/api/identity", IdentityHandler, kwargs),
-            (r"/.*", UnknownHandler, kwargs),
-        ])  # fmt: skip
+        return tornado.web.Application(
+            [
+                (r"/authorize", AuthorizeHandler, kwargs),
+                (r"/api/status", StatusHandler, kwargs),
+                (r"/api/identity", IdentityHandler, kwargs),
+                (r"/.*", UnknownHandler, kwargs),
+            ]
+        )

@@ -35,11 +35,26 @@ from platforms.court import (
 from standins.server import StandInServer
 
 SAMPLE_PARTIES = [
-    {"role": "applicant", "kind": "person", "name": "王五", "id_type": "resident_id", "id_number": "31011519920815031X",
-     "phone": "13812340001", "address": "上海市浦东新区张江路1号", "service_address": "上海市浦东新区张江路1号2室"},
-    {"role": "respondent", "kind": "organisation", "name": "上海某某物流有限公司", "uscc": "91310101MA1K4ABCD4",
-     "legal_representative_name": "周五", "phone": "13912340002", "address": "上海市浦东新区川沙路200号"},
-]  # fmt: skip
+    {
+        "role": "applicant",
+        "kind": "person",
+        "name": "王五",
+        "id_type": "resident_id",
+        "id_number": "31011519920815031X",
+        "phone": "13812340001",
+        "address": "上海市浦东新区张江路1号",
+        "service_address": "上海市浦东新区张江路1号2室",
+    },
+    {
+        "role": "respondent",
+        "kind": "organisation",
+        "name": "上海某某物流有限公司",
+        "uscc": "91310101MA1K4ABCD4",
+        "legal_representative_name": "周五",
+        "phone": "13912340002",
+        "address": "上海市浦东新区川沙路200号",
+    },
+]
 
 
 @dataclass
@@ -68,8 +83,9 @@ class CourtPlatformState:
     log: list[str] = field(default_factory=list)
 
     def events_of(self, case_no: str) -> list[dict[str, Any]]:
-        return [r.body for r in sorted(self.events.values(), key=lambda r: r.at)
-                if r.body.get("partner_case_no") == case_no]  # fmt: skip
+        return [
+            r.body for r in sorted(self.events.values(), key=lambda r: r.at) if r.body.get("partner_case_no") == case_no
+        ]
 
     def check(self, request: tornado.httputil.HTTPServerRequest) -> str:
         """'' when the request is ours, signed, fresh and new; else why not."""
@@ -79,8 +95,15 @@ class CourtPlatformState:
             return "unknown caller"
         if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > WINDOW_SECONDS:
             return "stale"
-        if not signature_matches(self.key, headers.get(SIGNATURE_HEADER, ""), request.method or "", request.uri or "",
-                                 timestamp, nonce, request.body):  # fmt: skip
+        if not signature_matches(
+            self.key,
+            headers.get(SIGNATURE_HEADER, ""),
+            request.method or "",
+            request.uri or "",
+            timestamp,
+            nonce,
+            request.body,
+        ):
             return "bad signature"
         now = time.time()
         self.nonces = {n: t for n, t in self.nonces.items() if now - t < NONCE_SECONDS}
@@ -128,8 +151,12 @@ class _Receiver(tornado.web.RequestHandler):
             else:
                 state.events[body["event_id"]] = received
                 known = state.delegations.setdefault(body.get("partner_case_no", ""), {})
-                known.update(serial=body.get("serial"), last_event=body.get("type"), outcome=body.get("outcome"),
-                             answer=body.get("answer") or known.get("answer"))  # fmt: skip
+                known.update(
+                    serial=body.get("serial"),
+                    last_event=body.get("type"),
+                    outcome=body.get("outcome"),
+                    answer=body.get("answer") or known.get("answer"),
+                )
                 state.log.append(f"{body.get('type')} {body.get('partner_case_no')}")
         elif self.what == "judicial-confirmations":
             state.confirmations.setdefault(body["id"], received)
@@ -160,31 +187,49 @@ class _Page(tornado.web.RequestHandler):
             f"<tr><td>{esc(no)}</td><td><a href='{esc(our)}/office/cases/{esc(str(d.get('serial') or ''))}'>"
             f"{esc(str(d.get('serial') or ''))}</a></td><td>{esc(str(d.get('status') or ''))}</td>"
             f"<td class='last-event'>{esc(str(d.get('last_event') or ''))} {esc(str(d.get('answer') or ''))} "
-            f"{esc(str(d.get('outcome') or ''))}</td></tr>" for no, d in state.delegations.items())
-        events = "".join(f"<li>{esc(r.body.get('type', ''))} · {esc(r.body.get('partner_case_no', ''))} · "
-                         f"{esc(str(r.body.get('at', '')))}</li>" for r in sorted(state.events.values(),
-                                                                                 key=lambda r: -r.at))  # fmt: skip
+            f"{esc(str(d.get('outcome') or ''))}</td></tr>"
+            for no, d in state.delegations.items()
+        )
+        events = "".join(
+            f"<li>{esc(r.body.get('type', ''))} · {esc(r.body.get('partner_case_no', ''))} · "
+            f"{esc(str(r.body.get('at', '')))}</li>"
+            for r in sorted(state.events.values(), key=lambda r: -r.at)
+        )
         roster = "".join(
             f"<li>{esc(e.get('name', ''))}（{esc(e.get('type', ''))}）：{esc(str(e.get('decision') or '待确认'))} "
-            + "".join(f"<form method='post' action='/ui/roster/{esc(i)}/{d}' class='inline'><button "
-                      f"id='roster-{d}-{esc(i)}'>{label}</button></form>"
-                      for d, label in (("confirmed", "确认"), ("rejected", "不予确认")) if not e.get("decision"))
-            + "</li>" for i, e in state.roster.items())  # fmt: skip
+            + "".join(
+                f"<form method='post' action='/ui/roster/{esc(i)}/{d}' class='inline'><button "
+                f"id='roster-{d}-{esc(i)}'>{label}</button></form>"
+                for d, label in (("confirmed", "确认"), ("rejected", "不予确认"))
+                if not e.get("decision")
+            )
+            + "</li>"
+            for i, e in state.roster.items()
+        )
         confirmations = "".join(
             f"<li>{esc(r.body.get('type', ''))} · 案件 {esc(r.body.get('serial', ''))}："
             f"{esc(str(r.body.get('decision') or '待裁定'))} "
-            + "".join(f"<form method='post' action='/ui/confirmations/{esc(i)}/{d}' class='inline'><button "
-                      f"id='confirmation-{d}-{esc(i)}'>{label}</button></form>"
-                      for d, label in (("confirmed", "裁定确认有效"), ("rejected", "驳回"))
-                      if not r.body.get("decision"))
-            + "</li>" for i, r in state.confirmations.items())  # fmt: skip
+            + "".join(
+                f"<form method='post' action='/ui/confirmations/{esc(i)}/{d}' class='inline'><button "
+                f"id='confirmation-{d}-{esc(i)}'>{label}</button></form>"
+                for d, label in (("confirmed", "裁定确认有效"), ("rejected", "驳回"))
+                if not r.body.get("decision")
+            )
+            + "</li>"
+            for i, r in state.confirmations.items()
+        )
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(PAGE.format(
-            partner=esc(state.partner_id), mode=esc(state.mode), rows=rows or "<tr><td colspan=4>尚未委派</td></tr>",
-            events=events or "<li>尚无</li>", roster=roster or "<li>尚无</li>",
-            confirmations=confirmations or "<li>尚无</li>",
-            case_no=esc(f"(2026)沪0115民诉前调{int(time.time()) % 100000}号"),
-        ))  # fmt: skip
+        self.finish(
+            PAGE.format(
+                partner=esc(state.partner_id),
+                mode=esc(state.mode),
+                rows=rows or "<tr><td colspan=4>尚未委派</td></tr>",
+                events=events or "<li>尚无</li>",
+                roster=roster or "<li>尚无</li>",
+                confirmations=confirmations or "<li>尚无</li>",
+                case_no=esc(f"(2026)沪0115民诉前调{int(time.time()) % 100000}号"),
+            )
+        )
 
 
 class _Action(tornado.web.RequestHandler):
@@ -198,8 +243,13 @@ class _Action(tornado.web.RequestHandler):
         standin: CourtPlatformStandIn = self.application.settings["standin"]
         arg = self.get_body_argument
         if what == "delegate":
-            body = sample_delegation(arg("partner_case_no", ""), arg("claims", ""), arg("amount", "0"),
-                                     arg("region_code", "310115"), self.state.partner_id)  # fmt: skip
+            body = sample_delegation(
+                arg("partner_case_no", ""),
+                arg("claims", ""),
+                arg("amount", "0"),
+                arg("region_code", "310115"),
+                self.state.partner_id,
+            )
             await standin.delegate(body)
         elif what == "roster":
             await standin.decide_roster(ident, decision)
@@ -236,18 +286,26 @@ results, confirms roster entries and rules on judicial confirmations. This page 
 """
 
 
-def sample_delegation(case_no: str, claims: str = "", amount: str = "12000.00", region_code: str = "310115",
-                      partner_id: str = "") -> dict[str, Any]:  # fmt: skip
+def sample_delegation(
+    case_no: str, claims: str = "", amount: str = "12000.00", region_code: str = "310115", partner_id: str = ""
+) -> dict[str, Any]:
     """The delegation the page sends: the sample parties, the newcomer's case number, claims and amount."""
     return {
         "partner_case_no": case_no or f"(2026)沪0115民诉前调{int(time.time()) % 100000}号",
         "type": "arbitration" if "arbitration" in partner_id else "pre_filing",
         "delegated_at": time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600)),
-        "region_code": region_code or "310115", "parties": [dict(p) for p in SAMPLE_PARTIES],
-        "dispute": {"cause": "追索劳动报酬纠纷", "summary": "申请人入职后，被申请人拖欠工资。",
-                    "claims": claims or "支付拖欠工资", "amount": amount or "0"},
-        "documents": [], "consent_to_mediation": True, "contact": {"name": "立案庭", "phone": "021-50000000"},
-    }  # fmt: skip
+        "region_code": region_code or "310115",
+        "parties": [dict(p) for p in SAMPLE_PARTIES],
+        "dispute": {
+            "cause": "追索劳动报酬纠纷",
+            "summary": "申请人入职后，被申请人拖欠工资。",
+            "claims": claims or "支付拖欠工资",
+            "amount": amount or "0",
+        },
+        "documents": [],
+        "consent_to_mediation": True,
+        "contact": {"name": "立案庭", "phone": "021-50000000"},
+    }
 
 
 class CourtPlatformStandIn(StandInServer):
@@ -255,8 +313,9 @@ class CourtPlatformStandIn(StandInServer):
 
     `prefix` is the path under which it receives our calls (the partner's `callback_base` path, e.g. /docking/)."""
 
-    def __init__(self, partner_id: str, key: bytes, caller_id: str, target_base: str = "",
-                 prefix: str = "/docking/") -> None:  # fmt: skip
+    def __init__(
+        self, partner_id: str, key: bytes, caller_id: str, target_base: str = "", prefix: str = "/docking/"
+    ) -> None:
         self.state = CourtPlatformState(partner_id, key, caller_id, target_base)
         self.prefix = "/" + prefix.strip("/") + "/"
 
@@ -266,27 +325,48 @@ class CourtPlatformStandIn(StandInServer):
 
     def application(self) -> tornado.web.Application:
         state = {"state": self.state}
-        receivers = [(rf"{self.prefix}{what}", _Receiver, {"state": self.state, "what": what})
-                     for what in ("mediation-events", "judicial-confirmations", "roster")]  # fmt: skip
-        return tornado.web.Application([
-            *receivers, (r"/", _Page, state),
-            (r"/ui/(delegate|mode)", _Action, state),
-            (r"/ui/(roster|confirmations)/([0-9a-f]{32})/(confirmed|rejected|removed)", _Action, state),
-        ], standin=self)  # fmt: skip
+        receivers = [
+            (rf"{self.prefix}{what}", _Receiver, {"state": self.state, "what": what})
+            for what in ("mediation-events", "judicial-confirmations", "roster")
+        ]
+        return tornado.web.Application(
+            [
+                *receivers,
+                (r"/", _Page, state),
+                (r"/ui/(delegate|mode)", _Action, state),
+                (r"/ui/(roster|confirmations)/([0-9a-f]{32})/(confirmed|rejected|removed)", _Action, state),
+            ],
+            standin=self,
+        )
 
     # --- the platform calling us ------------------------------------------------------------
 
-    async def call(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-                   raw: bytes | None = None) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> tuple[int, dict[str, Any]]:
         """A signed request to our server: (status, JSON answer). `headers` replace the signed ones (tests)."""
         data = raw if raw is not None else (json_bytes(body) if body is not None else b"")
-        signed = signed_headers(self.state.partner_id, self.state.key, method, urlsplit(path).path
-                                + (f"?{urlsplit(path).query}" if urlsplit(path).query else ""), data)  # fmt: skip
+        signed = signed_headers(
+            self.state.partner_id,
+            self.state.key,
+            method,
+            urlsplit(path).path + (f"?{urlsplit(path).query}" if urlsplit(path).query else ""),
+            data,
+        )
         sent = {"Content-Type": "application/json; charset=utf-8", **signed, **(headers or {})}
         request = tornado.httpclient.HTTPRequest(
-            self.state.target_base.rstrip("/") + path, method=method, headers=sent,
-            body=data if method in ("POST", "PUT") else None, request_timeout=60,
-        )  # fmt: skip
+            self.state.target_base.rstrip("/") + path,
+            method=method,
+            headers=sent,
+            body=data if method in ("POST", "PUT") else None,
+            request_timeout=60,
+        )
         response = await tornado.httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
         try:
             answer = json.loads(response.body or b"{}")
@@ -298,7 +378,8 @@ class CourtPlatformStandIn(StandInServer):
         status, answer = await self.call("POST", "/api/docking/delegations", body)
         if status in (200, 201):
             self.state.delegations.setdefault(body["partner_case_no"], {}).update(
-                serial=answer.get("serial"), status=answer.get("status"), answer_due=answer.get("answer_due"))
+                serial=answer.get("serial"), status=answer.get("status"), answer_due=answer.get("answer_due")
+            )
         self.state.log.append(f"delegate {body.get('partner_case_no')} -> {status}")
         return status, answer
 
@@ -306,8 +387,11 @@ class CourtPlatformStandIn(StandInServer):
         return await self.call("GET", f"/api/docking/delegations/{quote(case_no, safe='')}")
 
     async def withdraw(self, case_no: str, reason: str = "") -> tuple[int, dict[str, Any]]:
-        return await self.call("POST", f"/api/docking/delegations/{quote(case_no, safe='')}/withdraw",
-                               {"reason": reason} if reason else None)  # fmt: skip
+        return await self.call(
+            "POST",
+            f"/api/docking/delegations/{quote(case_no, safe='')}/withdraw",
+            {"reason": reason} if reason else None,
+        )
 
     async def decide_roster(self, entry_id: str, decision: str, reason: str = "") -> tuple[int, dict[str, Any]]:
         body = {"decision": decision, "decided_at": _now(), "reason": reason}
@@ -321,12 +405,18 @@ class CourtPlatformStandIn(StandInServer):
         for entry_id in entry_ids:
             await self.decide_roster(entry_id, "confirmed")
 
-    async def decide_confirmation(self, confirmation_id: str, decision: str, ruling_no: str = "",
-                                  reason: str = "") -> tuple[int, dict[str, Any]]:  # fmt: skip
-        body = {"decision": decision, "ruling_no": ruling_no or f"(2027)沪0115民特{int(time.time()) % 1000}号",
-                "decided_at": _now(), "reason": reason}  # fmt: skip
-        status, answer = await self.call("POST", f"/api/docking/judicial-confirmations/{confirmation_id}/decision",
-                                         body)  # fmt: skip
+    async def decide_confirmation(
+        self, confirmation_id: str, decision: str, ruling_no: str = "", reason: str = ""
+    ) -> tuple[int, dict[str, Any]]:
+        body = {
+            "decision": decision,
+            "ruling_no": ruling_no or f"(2027)沪0115民特{int(time.time()) % 1000}号",
+            "decided_at": _now(),
+            "reason": reason,
+        }
+        status, answer = await self.call(
+            "POST", f"/api/docking/judicial-confirmations/{confirmation_id}/decision", body
+        )
         if status == 200 and confirmation_id in self.state.confirmations:
             self.state.confirmations[confirmation_id].body["decision"] = decision
         return status, answer

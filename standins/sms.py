@@ -50,8 +50,11 @@ class RecordingSms:
         if self.down:
             raise SmsUnavailable("stand-in told to fail")
         message_id = uuid.uuid4().hex
-        self.sent.append(SentSms(mobile, "", "", datetime.now(UTC), template_id=template_id, params=dict(params),
-                                 message_id=message_id))  # fmt: skip
+        self.sent.append(
+            SentSms(
+                mobile, "", "", datetime.now(UTC), template_id=template_id, params=dict(params), message_id=message_id
+            )
+        )
         # The demo has no phone: the link an invitation carries is in the server's log (nothing else of it).
         log.warning("SMS stand-in: %s to %s, link %s", template_id, mask_phone(mobile), params.get("link", "-"))
         return message_id

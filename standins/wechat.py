@@ -339,8 +339,12 @@ class SubscribeSendHandler(_SendHandler):
         if not errcode and bad_values:
             errcode = 47003
         if errcode:
-            messages = {43101: "user refuse to accept the msg", 40003: "invalid openid",
-                        40037: "invalid template_id", 47003: "argument invalid! data.thing1.value invalid"}  # fmt: skip
+            messages = {
+                43101: "user refuse to accept the msg",
+                40003: "invalid openid",
+                40037: "invalid template_id",
+                47003: "argument invalid! data.thing1.value invalid",
+            }
             self.reply(errcode=errcode, errmsg=messages.get(errcode, "error"))
             return
         msgid = len(self.state.sent) + 1000
@@ -474,16 +478,30 @@ def _message_line(message: dict[str, Any]) -> dict[str, Any]:
     if message.get("kind") == "custom":
         values = {"text": ((message.get("text") or {}).get("content", ""))}
     link = message.get("url") or message.get("page") or (message.get("miniprogram") or {}).get("pagepath", "")
-    return {"kind": message.get("kind", ""), "msgid": message.get("msgid"), "touser": message.get("touser", ""),
-            "template_id": message.get("template_id", ""), "values": values, "link": link}  # fmt: skip
+    return {
+        "kind": message.get("kind", ""),
+        "msgid": message.get("msgid"),
+        "touser": message.get("touser", ""),
+        "template_id": message.get("template_id", ""),
+        "values": values,
+        "link": link,
+    }
 
 
 def _sms_lines(sms: RecordingSms | None) -> list[dict[str, Any]]:
     out = []
-    for sent in (sms.sent if sms is not None else []):
-        out.append({"mobile": mask_phone(sent.mobile), "at": sent.at.isoformat(timespec="seconds"),
-                    "code": sent.code, "purpose": sent.purpose, "notice": sent.notice,
-                    "template_id": sent.template_id, "values": dict(sent.params)})  # fmt: skip
+    for sent in sms.sent if sms is not None else []:
+        out.append(
+            {
+                "mobile": mask_phone(sent.mobile),
+                "at": sent.at.isoformat(timespec="seconds"),
+                "code": sent.code,
+                "purpose": sent.purpose,
+                "notice": sent.notice,
+                "template_id": sent.template_id,
+                "values": dict(sent.params),
+            }
+        )
     return out
 
 
@@ -544,18 +562,28 @@ class PeoplePageHandler(_StandInHandler):
         rows = []
         for m in reversed([_message_line(m) for m in self.state.sent]):
             values = "<br>".join(f"{esc(str(k))}：{esc(str(v))}" for k, v in m["values"].items())
-            rows.append(f"<tr><td>{esc(m['kind'])}</td><td>{esc(m['touser'])}</td><td>{esc(m['template_id'])}</td>"
-                        f"<td>{values}</td><td>{esc(m['link'])}</td></tr>")
+            rows.append(
+                f"<tr><td>{esc(m['kind'])}</td><td>{esc(m['touser'])}</td><td>{esc(m['template_id'])}</td>"
+                f"<td>{values}</td><td>{esc(m['link'])}</td></tr>"
+            )
         texts = []
         for s in reversed(_sms_lines(self.state.sms)):
             content = s["notice"] or "<br>".join(f"{esc(k)}：{esc(v)}" for k, v in s["values"].items())
-            texts.append(f"<tr><td>{esc(s['at'])}</td><td>{esc(s['mobile'])}</td><td class=\"code\">{esc(s['code'])}"
-                         f"</td><td>{esc(s['purpose'] or s['template_id'])}</td><td>{content}</td></tr>")
+            texts.append(
+                f'<tr><td>{esc(s["at"])}</td><td>{esc(s["mobile"])}</td><td class="code">{esc(s["code"])}'
+                f"</td><td>{esc(s['purpose'] or s['template_id'])}</td><td>{content}</td></tr>"
+            )
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(PEOPLE_PAGE.format(
-            openid=esc(DEFAULT_OPENID), base=esc(f"{self.request.protocol}://{self.request.host}/"),
-            wechat="".join(rows), wechat_count=len(rows), sms="".join(texts), sms_count=len(texts),
-        ))  # fmt: skip
+        self.finish(
+            PEOPLE_PAGE.format(
+                openid=esc(DEFAULT_OPENID),
+                base=esc(f"{self.request.protocol}://{self.request.host}/"),
+                wechat="".join(rows),
+                wechat_count=len(rows),
+                sms="".join(texts),
+                sms_count=len(texts),
+            )
+        )
 
 
 class UnknownPathHandler(_StandInHandler):

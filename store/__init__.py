@@ -11,14 +11,23 @@ from pymongo.uri_parser import parse_uri
 from store.embedded import DURABLE_URI_PREFIX, EMBEDDED_URI_PREFIX, EmbeddedClient, defer_durability
 from store.journal import StoreError
 
-__all__ = ["CommandCounter", "StoreError", "connect", "defer_durability", "describe", "durability_barrier",
-           "embedded_folder", "is_embedded"]  # fmt: skip
+__all__ = [
+    "CommandCounter",
+    "StoreError",
+    "connect",
+    "defer_durability",
+    "describe",
+    "durability_barrier",
+    "embedded_folder",
+    "is_embedded",
+]
 
 
 def durability_barrier(client: Any) -> Awaitable[None] | None:
     """On the durable embedded engine, what to await before answering a request whose writes were
     deferred (defer_durability); None elsewhere (a MongoDB acknowledges each write itself)."""
     return client.barrier() if isinstance(client, EmbeddedClient) else None
+
 
 DEFAULT_DATABASE = "mediation"
 

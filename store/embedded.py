@@ -46,6 +46,7 @@ def defer_durability(deferred: bool = True) -> None:
     `False` once the answer is on its way: work after it (a follow-up spawned then) waits at each write."""
     _DEFERRED.set(deferred)
 
+
 # Update operators that can give a document a new value for a field.
 _SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")
 

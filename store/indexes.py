@@ -23,8 +23,10 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     # Statistics counters (`_id` = centre|month|dimension): a mediator's buckets (rosters), and the rest by id.
     "stats": [([("dim", ASCENDING)], {"name": "by_dimension"})],
     # Collective-dispute alerts: open ones of a centre, an employer's.
-    "alerts": [([("centre_id", ASCENDING), ("state", ASCENDING)], {"name": "by_centre"}),
-               ([("employer_key", ASCENDING)], {"name": "by_employer"})],
+    "alerts": [
+        ([("centre_id", ASCENDING), ("state", ASCENDING)], {"name": "by_centre"}),
+        ([("employer_key", ASCENDING)], {"name": "by_employer"}),
+    ],
     # Their cases, one document each (services/cases/collective.py): an alert's list.
     "alert_cases": [([("alert", ASCENDING), ("serial", ASCENDING)], {"name": "by_alert"})],
     # The audit trail, newest first, read by system administrators; kept (AUDIT_RETENTION_DAYS) at least 180 days.

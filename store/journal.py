@@ -186,8 +186,11 @@ class Journal:
             if good < len(data):
                 if n != later[-1]:
                     raise StoreError(f"{path} is damaged at byte {good} and later journals exist: restore the folder")
-                log.warning("embedded engine: %s ends in a torn record (%d bytes) never acknowledged: cut off",
-                            path.name, len(data) - good)  # fmt: skip
+                log.warning(
+                    "embedded engine: %s ends in a torn record (%d bytes) never acknowledged: cut off",
+                    path.name,
+                    len(data) - good,
+                )
                 with open(path, "r+b") as handle:
                     handle.truncate(good)
                     os.fsync(handle.fileno())
@@ -349,8 +352,13 @@ class Journal:
             self.journal_bytes = sum(len(p) for p in self._pending) + self._current_journal_size()
             seconds = time.perf_counter() - began
             self.compactions.append(seconds)
-            log.info("embedded engine: compacted %d documents into %s (%d bytes) in %.2f s",
-                     count, f"snapshot-{number:08d}.bson", size, seconds)  # fmt: skip
+            log.info(
+                "embedded engine: compacted %d documents into %s (%d bytes) in %.2f s",
+                count,
+                f"snapshot-{number:08d}.bson",
+                size,
+                seconds,
+            )
         finally:
             self._compacting = None
 

@@ -13,9 +13,14 @@ from playwright.async_api import Browser, async_playwright
 CHROMIUM = "/usr/bin/chromium"
 # Flags from traps.md: no sandbox as root, and nothing that reaches for the (closed) network.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def require_tool(found: bool, name: str, install: str) -> None:

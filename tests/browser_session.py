@@ -60,9 +60,12 @@ class CookieClient:
         if xsrf:
             fields["_xsrf"] = self.cookies.get("_xsrf", "")
         response = await self.http_client.fetch(
-            self.base_url + url, method="POST", body=urlencode(fields, doseq=True),
+            self.base_url + url,
+            method="POST",
+            body=urlencode(fields, doseq=True),
             headers=self._headers() | {"Content-Type": "application/x-www-form-urlencoded"},
-            follow_redirects=False, raise_error=False,
-        )  # fmt: skip
+            follow_redirects=False,
+            raise_error=False,
+        )
         self._remember(response)
         return response

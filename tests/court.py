@@ -21,8 +21,11 @@ WORKER = make_resident_id("310115", "19920815", "031")  # a man born in 1992
 
 def pdf_bytes(size: int = 2048) -> bytes:
     """A real one-page PDF, padded with a comment to about `size` bytes (scanned pages make the real ones large)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"]  # fmt: skip
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -45,17 +48,36 @@ BODY: dict[str, Any] = {
     "delegated_at": "2026-12-01T09:00:00+08:00",
     "region_code": "310115",
     "parties": [
-        {"role": "applicant", "kind": "person", "name": "王五", "id_type": "resident_id", "id_number": WORKER,
-         "phone": "13812340001", "address": "上海市浦东新区张江路1号", "service_address": "上海市浦东新区张江路1号2室"},
-        {"role": "respondent", "kind": "organisation", "name": "上海某某物流有限公司", "uscc": COMPANY_USCC,
-         "legal_representative_name": "周五", "phone": "13912340002", "address": "上海市浦东新区川沙路200号"},
+        {
+            "role": "applicant",
+            "kind": "person",
+            "name": "王五",
+            "id_type": "resident_id",
+            "id_number": WORKER,
+            "phone": "13812340001",
+            "address": "上海市浦东新区张江路1号",
+            "service_address": "上海市浦东新区张江路1号2室",
+        },
+        {
+            "role": "respondent",
+            "kind": "organisation",
+            "name": "上海某某物流有限公司",
+            "uscc": COMPANY_USCC,
+            "legal_representative_name": "周五",
+            "phone": "13912340002",
+            "address": "上海市浦东新区川沙路200号",
+        },
     ],
-    "dispute": {"cause": "追索劳动报酬纠纷", "summary": "申请人2024年3月入职，被申请人自2026年8月起未支付工资。",
-                "claims": "支付2026年8月至10月工资12000元", "amount": "12000.00"},
+    "dispute": {
+        "cause": "追索劳动报酬纠纷",
+        "summary": "申请人2024年3月入职，被申请人自2026年8月起未支付工资。",
+        "claims": "支付2026年8月至10月工资12000元",
+        "amount": "12000.00",
+    },
     "documents": [],
     "consent_to_mediation": True,
     "contact": {"name": "陈法官助理", "phone": "021-50000000"},
-}  # fmt: skip
+}
 
 
 def delegation_body(case_no: str = "", pdf_size: int = 0, **changes: Any) -> dict[str, Any]:
@@ -63,8 +85,13 @@ def delegation_body(case_no: str = "", pdf_size: int = 0, **changes: Any) -> dic
     body = copy.deepcopy(BODY)
     body["partner_case_no"] = case_no or f"(2026)沪0115民诉前调{uuid.uuid4().int % 100000}号"
     if pdf_size:
-        body["documents"] = [{"name": "起诉状.pdf", "content_type": "application/pdf",
-                              "content_base64": base64.b64encode(pdf_bytes(pdf_size)).decode()}]  # fmt: skip
+        body["documents"] = [
+            {
+                "name": "起诉状.pdf",
+                "content_type": "application/pdf",
+                "content_base64": base64.b64encode(pdf_bytes(pdf_size)).decode(),
+            }
+        ]
     body.update(changes)
     return body
 
@@ -72,11 +99,20 @@ def delegation_body(case_no: str = "", pdf_size: int = 0, **changes: Any) -> dic
 async def confirm_on_roster(ctx: Any, login: str, centre_id: str = CENTRE, partner_id: str = COURT) -> str:
     """A mediator confirmed on the partner's special-invite roster (as the partner's decision would make it)."""
     entry_id = uuid.uuid4().hex
-    await ctx.db[roster.ROSTER].insert_one({
-        "_id": entry_id, "partner_id": partner_id, "subject": "mediator", "centre_id": centre_id, "login": login,
-        "fields": {"name": login}, "state": "confirmed", "proposed_at": ctx.clock(), "decision": None,
-        "history": [],
-    })  # fmt: skip
+    await ctx.db[roster.ROSTER].insert_one(
+        {
+            "_id": entry_id,
+            "partner_id": partner_id,
+            "subject": "mediator",
+            "centre_id": centre_id,
+            "login": login,
+            "fields": {"name": login},
+            "state": "confirmed",
+            "proposed_at": ctx.clock(),
+            "decision": None,
+            "history": [],
+        }
+    )
     return entry_id
 
 

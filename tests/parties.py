@@ -63,8 +63,15 @@ def due_in(ctx: Any, days: int) -> str:
 
 async def draft(ctx: Any, member: Any, serial: str, due: str, category: str = "wages") -> dict[str, Any]:
     form = {"copies": "3", "waivers": "双方就本案再无其他争议", "without_session": "电话调解，双方达成一致"}
-    rows = [{"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000", "due_date": due, "method": "银行转账",
-             "category": category}]  # fmt: skip
+    rows = [
+        {
+            "text": "被申请人支付申请人2026年8月至10月工资",
+            "amount": "12000",
+            "due_date": due,
+            "method": "银行转账",
+            "category": category,
+        }
+    ]
     return await handling.decide(ctx, member, serial, "draft_agreement", form, rows)
 
 
@@ -77,8 +84,14 @@ async def settle_by_signing(ctx: Any, blobs: Any, sms: Any, member: Any, serial:
     image = {"version": 1, "image": signature_data_url()}
     respondent_signer = signing.Signer("", respondent_person, f"h5:{respondent_person}")
     await signing.sign(ctx, blobs, respondent_signer, serial, image, "h5")
-    await signing.sign(ctx, blobs, signing.Signer("mediator", member.login, f"office:{member.login}", member), serial,
-                       image, "backoffice")  # fmt: skip
+    await signing.sign(
+        ctx,
+        blobs,
+        signing.Signer("mediator", member.login, f"office:{member.login}", member),
+        serial,
+        image,
+        "backoffice",
+    )
     return await signing.sign(ctx, blobs, signing.Signer("", applicant, f"h5:{applicant}"), serial, image, "h5")
 
 

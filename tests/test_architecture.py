@@ -12,8 +12,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = ("settings", "i18n", "store", "docgen", "wechat", "platforms", "services", "handlers", "standins", "app",
-        "manage", "bench", "scripts")  # fmt: skip
+OURS = (
+    "settings",
+    "i18n",
+    "store",
+    "docgen",
+    "wechat",
+    "platforms",
+    "services",
+    "handlers",
+    "standins",
+    "app",
+    "manage",
+    "bench",
+    "scripts",
+)
 
 # Lowest first. A module may import its own package and anything on a lower layer, nothing else.
 LAYERS: list[tuple[str, ...]] = [

@@ -33,8 +33,9 @@ def test_every_default_secret_is_named_in_a_warning_at_start(tmp_path: Path) -> 
     server.stop()
     warnings = [line for line in server.log().splitlines() if " WARNING " in line and "DEFAULT SECRET" in line]
     named = {re.search(r"DEFAULT SECRET (\w+)", line).group(1) for line in warnings}
-    partners = {partner_key_variable(p.id) for p in load_settings(ROOT / "config.yaml", environ=_dev_env())
-                .docking.partners}  # fmt: skip
+    partners = {
+        partner_key_variable(p.id) for p in load_settings(ROOT / "config.yaml", environ=_dev_env()).docking.partners
+    }
     assert named == set(DEFAULT_SECRET_RISKS) | partners and partners
     assert any("COOKIE_SECRET" in line and "administrator" in line for line in warnings)
 
@@ -45,10 +46,16 @@ def test_listening_beyond_loopback_with_a_default_secret_refuses_to_start(tmp_pa
     assert "refusing to start: LISTEN_ADDRESS=0.0.0.0 with default secrets" in server.log()
     assert "COOKIE_SECRET" in server.log()
     # With every secret set, the same address is allowed (settings only: nothing listens here).
-    env = server_environ("http://127.0.0.1:9/", LISTEN_ADDRESS="0.0.0.0", WECHAT_TOKEN="t", CARD_CHANNEL_KEY="5a" * 16,
-                         CARD_SM2_PRIVATE_KEY="11" * 32, CARD_PLATFORM_PUBLIC_KEY="04" + "22" * 64,
-                         DOCKING_KEY_SH_PUDONG_COURT="33" * 16,
-                         DOCKING_KEY_SH_PUDONG_ARBITRATION="44" * 16)  # fmt: skip
+    env = server_environ(
+        "http://127.0.0.1:9/",
+        LISTEN_ADDRESS="0.0.0.0",
+        WECHAT_TOKEN="t",
+        CARD_CHANNEL_KEY="5a" * 16,
+        CARD_SM2_PRIVATE_KEY="11" * 32,
+        CARD_PLATFORM_PUBLIC_KEY="04" + "22" * 64,
+        DOCKING_KEY_SH_PUDONG_COURT="33" * 16,
+        DOCKING_KEY_SH_PUDONG_ARBITRATION="44" * 16,
+    )
     assert load_settings(ROOT / "config.yaml", environ=env).default_secrets == ()
     for loopback in ("127.0.0.1", "::1", "localhost"):
         assert load_settings(ROOT / "config.yaml", environ=_dev_env(LISTEN_ADDRESS=loopback)).default_secrets
@@ -64,8 +71,9 @@ def test_a_port_in_use_is_said_plainly_before_anything_starts(tmp_path: Path) ->
         taken.listen()
         port = taken.getsockname()[1]
         folder = tmp_path / "db"
-        server = ServerProcess(_dev_env(MONGODB_URI=f"embedded:{folder}"), tmp_path / "server.log", port=port,
-                               args=("--standins",)).start(wait=False)  # fmt: skip
+        server = ServerProcess(
+            _dev_env(MONGODB_URI=f"embedded:{folder}"), tmp_path / "server.log", port=port, args=("--standins",)
+        ).start(wait=False)
         assert server.wait(30) == 2
     assert f"refusing to start: port {port} on 127.0.0.1 cannot be used" in server.log()
     assert "--port" in server.log() and "Traceback" not in server.log()
@@ -103,36 +111,75 @@ def _alive(pid: int) -> bool:
 async def test_sigterm_stops_the_rendering_pool_and_libreoffice(wechat, tmp_path):
     if not shutil.which("soffice") and not os.environ.get("REQUIRE_TEST_TOOLS"):
         pytest.skip("LibreOffice is not installed (scripts/test.sh installs it)")
-    env = server_environ(wechat.base_url, str(tmp_path / "blobs"), MONGODB_URI=f"embedded:{tmp_path / 'db'}",
-                         BOOTSTRAP_ADMIN=":".join(ADMIN), WECHAT_MP_APP_ID=MP_APP_ID,
-                         WECHAT_MP_APP_SECRET=MP_SECRET)  # fmt: skip
+    env = server_environ(
+        wechat.base_url,
+        str(tmp_path / "blobs"),
+        MONGODB_URI=f"embedded:{tmp_path / 'db'}",
+        BOOTSTRAP_ADMIN=":".join(ADMIN),
+        WECHAT_MP_APP_ID=MP_APP_ID,
+        WECHAT_MP_APP_SECRET=MP_SECRET,
+    )
     server = ServerProcess(env, tmp_path / "server.log").start()
     http = AsyncHTTPClient(force_instance=True)
     base = server.base_url
     try:
         code = wechat.state.issue_code("openid-sigterm")
-        token = json.loads((await http.fetch(base + "/api/mp/session", method="POST", body=json.dumps({"code": code}),
-                                             headers={"Content-Type": "application/json"})).body)["token"]  # fmt: skip
-        made = await http.fetch(base + "/api/mp/applications", method="POST", headers={
-            "Authorization": f"Bearer {token}", "Idempotency-Key": "sigterm-0001", "Content-Type": "application/json"},
-            body=json.dumps(worker_body() | {"evidence": []}, ensure_ascii=False))  # fmt: skip
+        token = json.loads(
+            (
+                await http.fetch(
+                    base + "/api/mp/session",
+                    method="POST",
+                    body=json.dumps({"code": code}),
+                    headers={"Content-Type": "application/json"},
+                )
+            ).body
+        )["token"]
+        made = await http.fetch(
+            base + "/api/mp/applications",
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Idempotency-Key": "sigterm-0001",
+                "Content-Type": "application/json",
+            },
+            body=json.dumps(worker_body() | {"evidence": []}, ensure_ascii=False),
+        )
         serial = json.loads(made.body)["serial"]
         login_page = await http.fetch(base + "/office/login")
         xsrf = re.search(r"_xsrf=([^;]+)", login_page.headers["Set-Cookie"]).group(1)
-        signed = await http.fetch(base + "/office/login", method="POST", follow_redirects=False, raise_error=False,
-                                  headers={"Cookie": f"_xsrf={xsrf}"},
-                                  body=f"_xsrf={xsrf}&login={ADMIN[0]}&password={ADMIN[1]}")  # fmt: skip
-        cookies = {m.group(1): m.group(2) for h in signed.headers.get_list("Set-Cookie")
-                   if (m := re.match(r"([^=]+)=([^;]*)", h))}  # fmt: skip
+        signed = await http.fetch(
+            base + "/office/login",
+            method="POST",
+            follow_redirects=False,
+            raise_error=False,
+            headers={"Cookie": f"_xsrf={xsrf}"},
+            body=f"_xsrf={xsrf}&login={ADMIN[0]}&password={ADMIN[1]}",
+        )
+        cookies = {
+            m.group(1): m.group(2)
+            for h in signed.headers.get_list("Set-Cookie")
+            if (m := re.match(r"([^=]+)=([^;]*)", h))
+        }
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
-        made_doc = await http.fetch(base + f"/office/cases/{serial}/document", method="POST", follow_redirects=False,
-                                    raise_error=False, headers={"Cookie": cookie},
-                                    body=f"_xsrf={cookies['_xsrf']}&kind=application")  # fmt: skip
+        made_doc = await http.fetch(
+            base + f"/office/cases/{serial}/document",
+            method="POST",
+            follow_redirects=False,
+            raise_error=False,
+            headers={"Cookie": cookie},
+            body=f"_xsrf={cookies['_xsrf']}&kind=application",
+        )
         assert made_doc.code == 302, made_doc.body
         page = (await http.fetch(base + f"/office/cases/{serial}", headers={"Cookie": cookie})).body.decode()
         document_id = re.search(r"/office/documents/([0-9a-f]{32})", page).group(1)
-        pdf = asyncio.ensure_future(http.fetch(base + f"/office/documents/{document_id}?format=pdf",
-                                               headers={"Cookie": cookie}, raise_error=False, request_timeout=60))
+        pdf = asyncio.ensure_future(
+            http.fetch(
+                base + f"/office/documents/{document_id}?format=pdf",
+                headers={"Cookie": cookie},
+                raise_error=False,
+                request_timeout=60,
+            )
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # the rendering workers and LibreOffice are running
             below = _descendants(server.process.pid)

@@ -34,9 +34,15 @@ class WebOAuth:
 
     def _client(self, redirect_uri: str = "", state: str = "") -> _OAuth:
         return _OAuth(
-            self.app_id, self._secret, redirect_uri, "snsapi_base", state,
-            api_base=self._api_base, oauth_base=self._oauth_base, timeout=self._timeout,
-        )  # fmt: skip
+            self.app_id,
+            self._secret,
+            redirect_uri,
+            "snsapi_base",
+            state,
+            api_base=self._api_base,
+            oauth_base=self._oauth_base,
+            timeout=self._timeout,
+        )
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         return self._client(redirect_uri, state).authorize_url

@@ -51,8 +51,14 @@ class DockingHandler(ApiHandler):
         """The partner whose signature this request carries (401 otherwise)."""
         if self._too_large:
             raise ServiceError(413, "body_too_large")
-        return await signing.verify(self.ctx, self.request.method or "", self.request.uri or "",
-                                    self.request.headers, bytes(self._received), self._claim)  # fmt: skip
+        return await signing.verify(
+            self.ctx,
+            self.request.method or "",
+            self.request.uri or "",
+            self.request.headers,
+            bytes(self._received),
+            self._claim,
+        )
 
     def body_object(self, optional: bool = False) -> dict[str, Any]:
         """The signed body as a JSON object (`optional`: an empty body is {})."""
@@ -78,4 +84,3 @@ class DockingHandler(ApiHandler):
         for i, content in contents.items():
             cleaned["documents"][i]["content_base64"] = content
         return cleaned
-

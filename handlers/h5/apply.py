@@ -38,8 +38,9 @@ class HomeHandler(PageHandler):
 class ChooseKindHandler(PageHandler):
     @authenticated
     async def get(self) -> None:
-        resumable = {kind: await drafts.last_step(self.ctx, self.person_id, kind)
-                     for kind in application_form.KIND_TITLES}  # fmt: skip
+        resumable = {
+            kind: await drafts.last_step(self.ctx, self.person_id, kind) for kind in application_form.KIND_TITLES
+        }
         kinds = {kind: title.text(self.language) for kind, title in application_form.KIND_TITLES.items()}
         self.render_page("h5/apply.html", kinds=kinds, resumable=resumable)
 
@@ -130,24 +131,39 @@ class StepHandler(PageHandler):
     async def _render_step(
         self, kind: str, step: str, draft: dict[str, Any], problems: list[FieldError], status: int = 200
     ) -> None:
-        fields = (application_form.form_fields(kind, step, await nationalities.ranked(self.ctx), self.language)
-                  if step in application_form.FORM_STEPS else [])  # fmt: skip
+        fields = (
+            application_form.form_fields(kind, step, await nationalities.ranked(self.ctx), self.language)
+            if step in application_form.FORM_STEPS
+            else []
+        )
         summary = _summary(problems, fields, self.language)
         titles = {s: title.text(self.language) for s, title in application_form.STEP_TITLES.items()}
-        common = {"kind": kind, "step": step, "steps": STEPS, "titles": titles,
-                  "kind_title": application_form.KIND_TITLES[kind].text(self.language),
-                  "errors": {s.name: s.message for s in summary},
-                  "summary": summary, "done": drafts.done_steps(draft),
-                  "previous": STEPS[STEPS.index(step) - 1] if step != STEPS[0] else ""}  # fmt: skip
+        common = {
+            "kind": kind,
+            "step": step,
+            "steps": STEPS,
+            "titles": titles,
+            "kind_title": application_form.KIND_TITLES[kind].text(self.language),
+            "errors": {s.name: s.message for s in summary},
+            "summary": summary,
+            "done": drafts.done_steps(draft),
+            "previous": STEPS[STEPS.index(step) - 1] if step != STEPS[0] else "",
+        }
         if step in application_form.FORM_STEPS:
             section = draft.get(step)
             if step == "applicant" and not section:  # a first visit: start from the signed-in person's identity
                 section = await portal_accounts.applicant_prefill(self.ctx, self.person_id, kind)
-            self.render_page("h5/step.html", status, fields=fields, values=application_form.form_values(section),
-                             **common)  # fmt: skip
+            self.render_page(
+                "h5/step.html", status, fields=fields, values=application_form.form_values(section), **common
+            )
         elif step == "notice":
-            self.render_page("h5/notice.html", status, notice=reference.notice(self.ctx, self.language),
-                             accepted=(draft.get("consent") or {}).get("accepted", False), **common)  # fmt: skip
+            self.render_page(
+                "h5/notice.html",
+                status,
+                notice=reference.notice(self.ctx, self.language),
+                accepted=(draft.get("consent") or {}).get("accepted", False),
+                **common,
+            )
         elif step == "evidence":
             files = await evidence.describe(self.ctx, self.person_id, draft.get("evidence", []))
             self.render_page("h5/evidence.html", status, files=files, **common)
@@ -155,9 +171,15 @@ class StepHandler(PageHandler):
             problems = await drafts.draft_problems(self.ctx, self.person_id, kind)
             files = await evidence.describe(self.ctx, self.person_id, draft.get("evidence", []))
             sections = application_form.review_sections(kind, draft, self.language)
-            self.render_page("h5/review.html", status, sections=sections,
-                             problems=problems, files=files, idempotency_key=uuid.uuid4().hex,
-                             **common)  # fmt: skip
+            self.render_page(
+                "h5/review.html",
+                status,
+                sections=sections,
+                problems=problems,
+                files=files,
+                idempotency_key=uuid.uuid4().hex,
+                **common,
+            )
 
 
 class Problem:

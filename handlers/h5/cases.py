@@ -73,8 +73,13 @@ class WithdrawHandler(PageHandler):
         except ServiceError as exc:
             problem = self.form_problem(exc)
             case = await views.my_case(self.ctx, self.person_id, serial)
-            self.render_page("h5/withdraw.html", problem.status, case=case, reason=reason,
-                             error=problem.by_field().get("reason") or problem.message)  # fmt: skip
+            self.render_page(
+                "h5/withdraw.html",
+                problem.status,
+                case=case,
+                reason=reason,
+                error=problem.by_field().get("reason") or problem.message,
+            )
             return
         self.redirect(f"/h5/cases/{serial}")
 

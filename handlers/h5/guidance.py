@@ -86,12 +86,18 @@ class CalculatorPageHandler(GuidancePage):
         if seed and carried.get("claim", {}).get("facts"):  # the triage's answers come along
             seed = seed | {"claim": {**carried["claim"], **seed["claim"]}, "place_code": carried.get("place_code", "")}
         self.render_page(
-            "h5/calculator.html", status, kinds=calculator.KINDS, kind=kind if kind in calculator.KINDS else "",
+            "h5/calculator.html",
+            status,
+            kinds=calculator.KINDS,
+            kind=kind if kind in calculator.KINDS else "",
             fields=[f for f in calculator.FIELDS.get(kind, ()) if not f.startswith("local_")],
-            required=calculator.REQUIRED.get(kind, ()), values=values, errors=errors,
+            required=calculator.REQUIRED.get(kind, ()),
+            values=values,
+            errors=errors,
             result=result.as_json(self.language) if result else None,
-            carry=carry_token(self, seed), carried=self.get_query_argument(CARRY, ""),
-        )  # fmt: skip
+            carry=carry_token(self, seed),
+            carried=self.get_query_argument(CARRY, ""),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,8 +105,11 @@ class CalculatorPageHandler(GuidancePage):
 
 
 def _answers(handler: PageHandler) -> dict[str, str]:
-    return {k[len(ANSWER_PREFIX) :]: handler.get_query_argument(k) for k in handler.request.query_arguments
-            if k.startswith(ANSWER_PREFIX)}  # fmt: skip
+    return {
+        k[len(ANSWER_PREFIX) :]: handler.get_query_argument(k)
+        for k in handler.request.query_arguments
+        if k.startswith(ANSWER_PREFIX)
+    }
 
 
 def _query(answers: dict[str, str], **extra: str) -> str:
@@ -132,16 +141,27 @@ class TriageNodeHandler(GuidancePage):
                 return
         shown = await triage.page(self.ctx, centre, node, answers)
         steps = [n for n in answers if n != node]
-        back = f"/h5/triage/{steps[-1]}" + _query({k: v for k, v in answers.items() if k not in steps[-1:]},
-                                                  centre=centre) if steps else ""  # fmt: skip
+        back = (
+            f"/h5/triage/{steps[-1]}" + _query({k: v for k, v in answers.items() if k not in steps[-1:]}, centre=centre)
+            if steps
+            else ""
+        )
         carry = carry_token(self, shown.seed)
         self.render_page(
-            "h5/triage.html", status, page=shown, node_id=node, answers=answers, centre=centre, error=error,
-            hidden=[(f"{ANSWER_PREFIX}{k}", v) for k, v in answers.items()], back=back,
+            "h5/triage.html",
+            status,
+            page=shown,
+            node_id=node,
+            answers=answers,
+            centre=centre,
+            error=error,
+            hidden=[(f"{ANSWER_PREFIX}{k}", v) for k, v in answers.items()],
+            back=back,
             escape=f"/h5/triage/{shown.tree.escape}" + _query(answers, centre=centre),
-            words=lambda value: triage.words(value, self.language), carry=carry,
+            words=lambda value: triage.words(value, self.language),
+            carry=carry,
             calculator_link="/h5/calculator?" + urlencode({"kind": shown.calculator_kind or "", CARRY: carry}),
-        )  # fmt: skip
+        )
 
 
 class TriageLetterHandler(GuidancePage):
@@ -154,8 +174,10 @@ class TriageLetterHandler(GuidancePage):
             self.ctx, seed, worker=arg("worker", ""), employer=arg("employer", ""), requests=arg("requests", "")
         )
         self.set_header("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        self.set_header("Content-Disposition", "attachment; filename=\"negotiation-letter.docx\"; "
-                        "filename*=UTF-8''%E5%8D%8F%E5%95%86%E5%87%BD.docx")  # fmt: skip
+        self.set_header(
+            "Content-Disposition",
+            "attachment; filename=\"negotiation-letter.docx\"; filename*=UTF-8''%E5%8D%8F%E5%95%86%E5%87%BD.docx",
+        )
         self.finish(document)
 
 
@@ -193,8 +215,17 @@ class LibraryPageHandler(GuidancePage):
                 listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "", cause)
         except ValidationFailed as exc:
             error, status = self.form_problem(exc).message, 422
-        self.render_page("h5/library.html", status, q=q, kind=kind, cause=cause, found=found, listed=listed,
-                         kinds=entries.KINDS, error=error)  # fmt: skip
+        self.render_page(
+            "h5/library.html",
+            status,
+            q=q,
+            kind=kind,
+            cause=cause,
+            found=found,
+            listed=listed,
+            kinds=entries.KINDS,
+            error=error,
+        )
 
 
 class LibraryEntryPageHandler(GuidancePage):

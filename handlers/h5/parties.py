@@ -40,8 +40,9 @@ class PartyPage(PageHandler):
             return f"/h5/respondent/cases/{serial}/signin"
         return super().get_login_url()
 
-    async def show(self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "",
-                   **values: Any) -> None:  # fmt: skip
+    async def show(
+        self, serial: str, template: str = "h5/case.html", status: int = 200, error: str = "", **values: Any
+    ) -> None:
         page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role, self.language)
         self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
 
@@ -182,8 +183,15 @@ class InvitationHandler(PageHandler):
 
     async def show(self, serial: str, token: str, status: int = 200, error: str = "", sent: int = 0) -> None:
         invitation = await respondent.invitation_view(self.ctx, serial, token, self.role)
-        self.render_page("h5/invitation.html", status, invitation=invitation, token=token, error=error, sent=sent,
-                         case_link=f"{PREFIX[self.role]}/{serial}")  # fmt: skip
+        self.render_page(
+            "h5/invitation.html",
+            status,
+            invitation=invitation,
+            token=token,
+            error=error,
+            sent=sent,
+            case_link=f"{PREFIX[self.role]}/{serial}",
+        )
 
     async def post(self, serial: str, token: str) -> None:
         """`action=code`: send the one-time code; `action=claim`: prove it with the code."""
@@ -220,8 +228,9 @@ class ReturnHandler(PageHandler):
             person = await respondent.sign_back_in(self.ctx, serial, self.get_body_argument("code", ""))
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            self.render_page("h5/respondent_signin.html", problem.status, serial=serial,
-                             error="；".join(problem.messages()), sent=0)  # fmt: skip
+            self.render_page(
+                "h5/respondent_signin.html", problem.status, serial=serial, error="；".join(problem.messages()), sent=0
+            )
             return
         await self.sign_in(person)
         self.redirect(f"/h5/respondent/cases/{serial}")

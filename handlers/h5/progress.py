@@ -24,8 +24,9 @@ class ProgressPageHandler(PageHandler):
             problem = self.form_problem(exc)
             errors = problem.by_field() if problem.status == 422 else {}
             message = "" if errors else problem.message
-        self.render_page("h5/progress.html", result=result, errors=errors, message=message,
-                         serial=serial, phone_last4=last4)  # fmt: skip
+        self.render_page(
+            "h5/progress.html", result=result, errors=errors, message=message, serial=serial, phone_last4=last4
+        )
 
 
 routes = [(r"/h5/progress", ProgressPageHandler)]

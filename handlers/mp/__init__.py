@@ -2,5 +2,4 @@
 
 from handlers.mp import applications, drafts, files, parties, session, subscriptions
 
-routes = [*session.routes, *applications.routes, *drafts.routes, *files.routes, *subscriptions.routes,
-          *parties.routes]
+routes = [*session.routes, *applications.routes, *drafts.routes, *files.routes, *subscriptions.routes, *parties.routes]

@@ -78,16 +78,18 @@ class EvidenceHandler(PartyApi):
 class SignatureHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        await documents.sign_agreement(self.ctx, self.papers(), self.signer(person_id), serial, self.json_object(),
-                                       CHANNEL)  # fmt: skip
+        await documents.sign_agreement(
+            self.ctx, self.papers(), self.signer(person_id), serial, self.json_object(), CHANNEL
+        )
         self.send_json(await self.page(person_id, serial), 201)
 
 
 class RefuseSigningHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        await documents.refuse_signing(self.ctx, self.papers(), self.signer(person_id), serial, self.json_object(),
-                                       CHANNEL)  # fmt: skip
+        await documents.refuse_signing(
+            self.ctx, self.papers(), self.signer(person_id), serial, self.json_object(), CHANNEL
+        )
         self.send_json(await self.page(person_id, serial))
 
 

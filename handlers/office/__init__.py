@@ -2,5 +2,14 @@
 
 from handlers.office import admin, case, docking, files, guidance, queue, rosters, signin, stats
 
-routes = [*queue.routes, *signin.routes, *case.routes, *admin.routes, *rosters.routes, *stats.routes, *files.routes,
-          *docking.routes, *guidance.routes]
+routes = [
+    *queue.routes,
+    *signin.routes,
+    *case.routes,
+    *admin.routes,
+    *rosters.routes,
+    *stats.routes,
+    *files.routes,
+    *docking.routes,
+    *guidance.routes,
+]

@@ -22,17 +22,27 @@ class StaffListHandler(OfficeHandler):
         await self.show()
 
     async def show(
-        self, status: int = 200, errors: list[str] | None = None, done: str = "",
-        typed: dict[str, str] | None = None, field_errors: dict[str, str] | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        status: int = 200,
+        errors: list[str] | None = None,
+        done: str = "",
+        typed: dict[str, str] | None = None,
+        field_errors: dict[str, str] | None = None,
+    ) -> None:
         """The staff list; after a refused creation the form shows again as typed (never the password), each
         error beside its field."""
         accounts = await staff.list_staff(self.ctx, self.staff_member)
         self.render_page(
-            "office/staff.html", status, accounts=accounts, errors=errors or [], done=done, typed=typed or {},
-            field_errors=field_errors or {}, roles=staff.role_labels(),
+            "office/staff.html",
+            status,
+            accounts=accounts,
+            errors=errors or [],
+            done=done,
+            typed=typed or {},
+            field_errors=field_errors or {},
+            roles=staff.role_labels(),
             centres=await staff.staffable_centres(self.ctx, self.staff_member),
-        )  # fmt: skip
+        )
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -41,9 +51,15 @@ class StaffListHandler(OfficeHandler):
         try:
             if action == "create":
                 await staff.create_staff(
-                    self.ctx, self.staff_member, arg("login", ""), arg("name", ""), arg("role", ""),
-                    arg("centre_id", "") or self.staff_member.centre_id, arg("password", ""), arg("phone", "") or None,
-                )  # fmt: skip
+                    self.ctx,
+                    self.staff_member,
+                    arg("login", ""),
+                    arg("name", ""),
+                    arg("role", ""),
+                    arg("centre_id", "") or self.staff_member.centre_id,
+                    arg("password", ""),
+                    arg("phone", "") or None,
+                )
                 done = text("office.done.staff_created")
             elif action in ("activate", "deactivate"):
                 await staff.set_active(self.ctx, self.staff_member, arg("login", ""), action == "activate")
@@ -87,13 +103,22 @@ class CalendarHandler(OfficeHandler):
         year_text = self.get_body_argument("year", "")
         try:
             saved = await staff.save_calendar_year(
-                self.ctx, self.staff_member, int(year_text) if year_text.isdigit() else year_text,
-                _dates(self.get_body_argument("holidays", "")), _dates(self.get_body_argument("working_days", "")),
-            )  # fmt: skip
+                self.ctx,
+                self.staff_member,
+                int(year_text) if year_text.isdigit() else year_text,
+                _dates(self.get_body_argument("holidays", "")),
+                _dates(self.get_body_argument("working_days", "")),
+            )
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            self.render_page("office/calendar.html", problem.status, year=year_text, configured=None,
-                             errors=problem.messages(), done="")  # fmt: skip
+            self.render_page(
+                "office/calendar.html",
+                problem.status,
+                year=year_text,
+                configured=None,
+                errors=problem.messages(),
+                done="",
+            )
             return
         done = text("office.done.calendar_saved")
         self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done=done)
@@ -109,16 +134,22 @@ class SealHandler(OfficeHandler):
     async def show(self, status: int = 200, errors: list[str] | None = None, done: str = "") -> None:
         centre = self.get_argument("centre", "") or self.staff_member.centre_id
         seal = await signing.seal_info(self.ctx, centre)
-        self.render_page("office/seal.html", status, centre=centre, seal=seal, errors=errors or [], done=done,
-                         centres=[c for c in (await centres.directory(self.ctx)).centres if c.active])  # fmt: skip
+        self.render_page(
+            "office/seal.html",
+            status,
+            centre=centre,
+            seal=seal,
+            errors=errors or [],
+            done=done,
+            centres=[c for c in (await centres.directory(self.ctx)).centres if c.active],
+        )
 
     @tornado.web.authenticated
     async def post(self) -> None:
         upload = (self.request.files.get("seal") or [{}])[0]
         centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
         try:
-            await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre,
-                                      upload.get("body", b""))  # fmt: skip
+            await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre, upload.get("body", b""))
         except ServiceError as exc:
             problem = self.form_problem(exc)
             await self.show(problem.status, problem.messages())

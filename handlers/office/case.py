@@ -24,27 +24,41 @@ class CaseHandler(OfficeHandler):
     async def get(self, serial: str) -> None:
         await self.show(serial)
 
-    async def show(self, serial: str, status: int = 200, errors: list[str] | None = None,
-                   revealed: dict[str, str] | None = None, action: str = "", typed: dict[str, Any] | None = None,
-                   field_errors: dict[str, str] | None = None) -> None:  # fmt: skip
+    async def show(
+        self,
+        serial: str,
+        status: int = 200,
+        errors: list[str] | None = None,
+        revealed: dict[str, str] | None = None,
+        action: str = "",
+        typed: dict[str, Any] | None = None,
+        field_errors: dict[str, str] | None = None,
+    ) -> None:
         """The case page; after a refused action, `action`'s form shows again with what was `typed` and each
         error beside its field (`field_errors`, by the service's field path: "terms[0].due_date")."""
         case = await queue.staff_case(self.ctx, self.staff_member, serial)
         docking = await court_pages.staff_panel(self.ctx, self.staff_member, serial)
         typed = typed or {}
         self.render_page(
-            "office/case.html", status, case=case, errors=errors or [], revealed=revealed or {}, action=action,
-            typed=typed, field_errors=field_errors or {},
+            "office/case.html",
+            status,
+            case=case,
+            errors=errors or [],
+            revealed=revealed or {},
+            action=action,
+            typed=typed,
+            field_errors=field_errors or {},
             item_rows=_padded(typed.get("items") if action == "clarify" else None, ITEM_FIELDS),
             term_rows=_padded(typed.get("terms") if action == "draft_agreement" else None, TERM_FIELDS),
             documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
-            kinds=documents.kinds(), taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
+            kinds=documents.kinds(),
+            taxonomy=self.services.taxonomies.for_centre(case["centre_id"]),
             mediators=docking["mediators"] if docking else await queue.mediators_of(self.ctx, case["centre_id"]),
             categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
             docking=docking,
-        )  # fmt: skip
+        )
 
 
 class CaseActionHandler(CaseHandler):
@@ -56,11 +70,19 @@ class CaseActionHandler(CaseHandler):
     async def post(self, serial: str, action: str) -> None:
         member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments
         form = {k: arg(k, "") for k in self.request.body_arguments}
-        columns = zip(args("term_text"), args("term_amount"), args("term_due"), args("term_method"),
-                      args("term_category"), strict=False)  # fmt: skip
+        columns = zip(
+            args("term_text"),
+            args("term_amount"),
+            args("term_due"),
+            args("term_method"),
+            args("term_category"),
+            strict=False,
+        )
         terms = [{"text": t, "amount": a, "due_date": d, "method": m, "category": c} for t, a, d, m, c in columns]
-        rows = [{"cause_code": c, "text": t, "amount": a}
-                for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)]
+        rows = [
+            {"cause_code": c, "text": t, "amount": a}
+            for c, t, a in zip(args("cause_code"), args("text"), args("amount"), strict=False)
+        ]
         try:
             if action in handling.STAFF_DECISIONS:
                 papers = documents.Papers(self.services.renderers, self.services.blobs)
@@ -94,8 +116,7 @@ class CaseActionHandler(CaseHandler):
             fields = problem.by_field()
             # Errors beside their fields; the others (and a summary of all) at the top.
             typed = form | {"items": _filled(rows, ITEM_FIELDS), "terms": _filled(terms, TERM_FIELDS[:4])}
-            await self.show(serial, problem.status, problem.messages(), action=action, typed=typed,
-                            field_errors=fields)  # fmt: skip
+            await self.show(serial, problem.status, problem.messages(), action=action, typed=typed, field_errors=fields)
             return
         self.redirect(f"/office/cases/{serial}")
 

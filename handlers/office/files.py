@@ -51,8 +51,14 @@ class FilesHandler(OfficeHandler):
         except ServiceError as exc:
             problem = self.form_problem(exc)
             errors, status = problem.messages(), problem.status
-        self.render_page("office/files.html", status, found=found, kind=kind, errors=errors,
-                         query={"person": person, "id_number": number, "uscc": uscc, "name": name})  # fmt: skip
+        self.render_page(
+            "office/files.html",
+            status,
+            found=found,
+            kind=kind,
+            errors=errors,
+            query={"person": person, "id_number": number, "uscc": uscc, "name": name},
+        )
 
 
 class ArchiveHandler(OfficeHandler):
@@ -60,8 +66,9 @@ class ArchiveHandler(OfficeHandler):
 
     @tornado.web.authenticated
     async def get(self, serial: str) -> None:
-        path, name = await files.case_archive(self.ctx, self.staff_member, self.services.blobs, self.services.pdf,
-                                              serial)  # fmt: skip
+        path, name = await files.case_archive(
+            self.ctx, self.staff_member, self.services.blobs, self.services.pdf, serial
+        )
         await stream_file(self, path, name, "application/zip")
 
 
@@ -77,8 +84,12 @@ class AlertsHandler(OfficeHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
         try:
-            await collective.start_special_procedure(self.ctx, self.staff_member, self.get_body_argument("alert", ""),
-                                                     self.get_body_argument("representatives", ""))  # fmt: skip
+            await collective.start_special_procedure(
+                self.ctx,
+                self.staff_member,
+                self.get_body_argument("alert", ""),
+                self.get_body_argument("representatives", ""),
+            )
         except ServiceError as exc:
             problem = self.form_problem(exc)
             await self.show(problem.status, problem.messages())
@@ -96,8 +107,9 @@ class AuditHandler(OfficeHandler):
             records = await audit.search(self.ctx, self.staff_member, self.filters())
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            self.render_page("office/audit.html", problem.status, records=[], errors=problem.messages(),
-                             query=self.request.query)  # fmt: skip
+            self.render_page(
+                "office/audit.html", problem.status, records=[], errors=problem.messages(), query=self.request.query
+            )
             return
         self.render_page("office/audit.html", records=records, errors=[], query=self.request.query)
 

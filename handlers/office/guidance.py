@@ -17,8 +17,22 @@ from services.directory import centres, local_figures
 from services.intake import triage
 from services.library import entries, search, training
 
-ENTRY_FIELDS = ("id", "kind", "title", "title_en", "issuer", "number", "date", "effective_date", "status", "causes",
-                "text", "summary_en", "source_name", "source_url")  # fmt: skip
+ENTRY_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "title_en",
+    "issuer",
+    "number",
+    "date",
+    "effective_date",
+    "status",
+    "causes",
+    "text",
+    "summary_en",
+    "source_name",
+    "source_url",
+)
 
 
 class LibraryHandler(OfficeHandler):
@@ -28,8 +42,12 @@ class LibraryHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
 
-    async def show(self, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-                   ) -> None:  # fmt: skip
+    async def show(
+        self,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+    ) -> None:
         q, kind = self.get_query_argument("q", ""), self.get_query_argument("kind", "")
         cause = self.get_query_argument("cause", "")
         found, listed, error = None, [], ""
@@ -40,10 +58,22 @@ class LibraryHandler(OfficeHandler):
                 listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "", cause)
         except ValidationFailed as exc:
             error = self.form_problem(exc).message
-        self.render_page("office/library.html", status, q=q, kind=kind, cause=cause, found=found, listed=listed,
-                         error=error,
-                         kinds=entries.KINDS, statuses=entries.STATUSES, may_edit=entries.may_edit(self.staff_member),
-                         errors=errors or {}, values=values or {}, entry=None)  # fmt: skip
+        self.render_page(
+            "office/library.html",
+            status,
+            q=q,
+            kind=kind,
+            cause=cause,
+            found=found,
+            listed=listed,
+            error=error,
+            kinds=entries.KINDS,
+            statuses=entries.STATUSES,
+            may_edit=entries.may_edit(self.staff_member),
+            errors=errors or {},
+            values=values or {},
+            entry=None,
+        )
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -63,17 +93,40 @@ class LibraryEntryHandler(OfficeHandler):
         entry = await entries.get_entry(self.ctx, library_entry)
         await self.show(entry)
 
-    async def show(self, entry: entries.Entry, status: int = 200, errors: dict[str, str] | None = None,
-                   values: dict[str, str] | None = None) -> None:  # fmt: skip
-        shown = values or {"id": entry.id, "kind": entry.kind, "title": entry.title, "title_en": entry.title_en,
-                           "issuer": entry.issuer, "number": entry.number, "date": entry.date,
-                           "effective_date": entry.effective_date, "status": entry.status,
-                           "causes": " ".join(entry.causes), "text": entry.text, "summary_en": entry.summary_en,
-                           "source_name": entry.source.get("name", ""),
-                           "source_url": entry.source.get("url", "")}  # fmt: skip
-        self.render_page("office/library_entry.html", status, entry=entry, passages=entry.passages(),
-                         may_edit=entries.may_edit(self.staff_member), kinds=entries.KINDS, statuses=entries.STATUSES,
-                         errors=errors or {}, values=shown)  # fmt: skip
+    async def show(
+        self,
+        entry: entries.Entry,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+    ) -> None:
+        shown = values or {
+            "id": entry.id,
+            "kind": entry.kind,
+            "title": entry.title,
+            "title_en": entry.title_en,
+            "issuer": entry.issuer,
+            "number": entry.number,
+            "date": entry.date,
+            "effective_date": entry.effective_date,
+            "status": entry.status,
+            "causes": " ".join(entry.causes),
+            "text": entry.text,
+            "summary_en": entry.summary_en,
+            "source_name": entry.source.get("name", ""),
+            "source_url": entry.source.get("url", ""),
+        }
+        self.render_page(
+            "office/library_entry.html",
+            status,
+            entry=entry,
+            passages=entry.passages(),
+            may_edit=entries.may_edit(self.staff_member),
+            kinds=entries.KINDS,
+            statuses=entries.STATUSES,
+            errors=errors or {},
+            values=shown,
+        )
 
     @tornado.web.authenticated
     async def post(self, library_entry: str) -> None:
@@ -99,12 +152,24 @@ class FiguresHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
 
-    async def show(self, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-                   done: bool = False) -> None:  # fmt: skip
+    async def show(
+        self,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+        done: bool = False,
+    ) -> None:
         figures = await local_figures.all_figures(self.ctx)
-        self.render_page("office/figures.html", status, figures=figures, kinds=local_figures.KINDS,
-                         may_edit=rosters.may_keep_figures(self.staff_member), errors=errors or {},
-                         values=values or {}, done=done)  # fmt: skip
+        self.render_page(
+            "office/figures.html",
+            status,
+            figures=figures,
+            kinds=local_figures.KINDS,
+            may_edit=rosters.may_keep_figures(self.staff_member),
+            errors=errors or {},
+            values=values or {},
+            done=done,
+        )
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -139,8 +204,9 @@ class TriageHandler(OfficeHandler):
         centre = self.get_query_argument("centre", "") or self.staff_member.centre_id
         await self.show(centre, await triage.tree_source(self.ctx, centre))
 
-    async def show(self, centre: str, source: str, status: int = 200, errors: list[str] | None = None,
-                   done: bool = False) -> None:  # fmt: skip
+    async def show(
+        self, centre: str, source: str, status: int = 200, errors: list[str] | None = None, done: bool = False
+    ) -> None:
         self.render_page("office/triage.html", status, centre=centre, source=source, errors=errors or [], done=done)
 
     @tornado.web.authenticated
@@ -185,8 +251,15 @@ class TemplatesHandler(OfficeHandler):
         listing = await centre_templates.listing(self.ctx, self.staff_member, centre)
         known = await centres.directory(self.ctx)
         may_replace = rosters.administers_centre(known, self.staff_member, centre)
-        self.render_page("office/templates.html", status, centre=centre, listing=listing, errors=errors or [],
-                         may_replace=may_replace, done=done)  # fmt: skip
+        self.render_page(
+            "office/templates.html",
+            status,
+            centre=centre,
+            listing=listing,
+            errors=errors or [],
+            may_replace=may_replace,
+            done=done,
+        )
 
 
 class TemplateHandler(TemplatesHandler):
@@ -209,8 +282,9 @@ class TemplateHandler(TemplatesHandler):
                 await centre_templates.restore_default(self.ctx, self.staff_member, centre, template_kind)
             else:
                 _, data = _uploaded(self, "file")
-                await centre_templates.replace(self.ctx, self.services.blobs, self.staff_member, centre, template_kind,
-                                               data or b"")  # fmt: skip
+                await centre_templates.replace(
+                    self.ctx, self.services.blobs, self.staff_member, centre, template_kind, data or b""
+                )
         except ServiceError as exc:
             problem = self.form_problem(exc)
             await self.show(centre, problem.status, problem.messages())
@@ -225,11 +299,21 @@ class TrainingHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
 
-    async def show(self, status: int = 200, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-                   ) -> None:  # fmt: skip
+    async def show(
+        self,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        values: dict[str, str] | None = None,
+    ) -> None:
         listed = await training.materials(self.ctx, self.staff_member)
-        self.render_page("office/training.html", status, materials=listed, errors=errors or {}, values=values or {},
-                         may_publish=training.may_publish(self.staff_member))  # fmt: skip
+        self.render_page(
+            "office/training.html",
+            status,
+            materials=listed,
+            errors=errors or {},
+            values=values or {},
+            may_publish=training.may_publish(self.staff_member),
+        )
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -237,8 +321,16 @@ class TrainingHandler(OfficeHandler):
         values = {name: arg(name, "") for name in ("title", "description", "url")}
         filename, data = _uploaded(self, "file")
         try:
-            await training.publish(self.ctx, self.services.blobs, self.staff_member, values["title"],
-                                   values["description"], values["url"], filename, data)  # fmt: skip
+            await training.publish(
+                self.ctx,
+                self.services.blobs,
+                self.staff_member,
+                values["title"],
+                values["description"],
+                values["url"],
+                filename,
+                data,
+            )
         except ServiceError as exc:
             problem = self.form_problem(exc)
             await self.show(problem.status, problem.by_field(), values)

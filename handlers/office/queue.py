@@ -16,12 +16,15 @@ class QueueHandler(OfficeHandler):
         result = await queue.queue(self.ctx, self.staff_member, filters)
         centre = filters.centre or self.staff_member.centre_id  # whose causes and mediators the filters offer
         self.render_page(
-            "office/queue.html", result=result, filters=filters, statuses=workflow.status_labels(self.language),
+            "office/queue.html",
+            result=result,
+            filters=filters,
+            statuses=workflow.status_labels(self.language),
             causes=self.services.taxonomies.for_centre(centre).first_level,
             mediators=await queue.mediators_of(self.ctx, centre),
             centres=await queue.filter_centres(self.ctx, self.staff_member),
             query={k: v for k, v in query.items() if k != "page"},
-        )  # fmt: skip
+        )
 
 
 routes = [(r"/office/?", QueueHandler)]

@@ -11,8 +11,20 @@ from services.accounts import rosters
 from services.core.errors import ServiceError
 from services.directory import centres
 
-CENTRE_FIELDS = ("id", "name", "level", "parent_id", "region_codes", "address", "phone", "courts", "match",
-                 "taxonomy", "enterprise_uscc", "industry")  # fmt: skip
+CENTRE_FIELDS = (
+    "id",
+    "name",
+    "level",
+    "parent_id",
+    "region_codes",
+    "address",
+    "phone",
+    "courts",
+    "match",
+    "taxonomy",
+    "enterprise_uscc",
+    "industry",
+)
 PROFILE_FIELDS = ("qualifications", "expertise", "training", "alerts_opt_in")
 
 
@@ -21,13 +33,20 @@ class CentresHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
 
-    async def show(self, status: int = 200, errors: list[str] | None = None, done: str = "",
-                   form: dict[str, str] | None = None) -> None:  # fmt: skip
+    async def show(
+        self, status: int = 200, errors: list[str] | None = None, done: str = "", form: dict[str, str] | None = None
+    ) -> None:
         self.render_page(
-            "office/centres.html", status, rows=await rosters.centre_list(self.ctx, self.staff_member),
-            parents=await rosters.parents_for(self.ctx, self.staff_member), levels=centres.LEVELS,
-            taxonomies=centres.taxonomy_keys(self.ctx), errors=errors or [], done=done, form=form or {},
-        )  # fmt: skip
+            "office/centres.html",
+            status,
+            rows=await rosters.centre_list(self.ctx, self.staff_member),
+            parents=await rosters.parents_for(self.ctx, self.staff_member),
+            levels=centres.LEVELS,
+            taxonomies=centres.taxonomy_keys(self.ctx),
+            errors=errors or [],
+            done=done,
+            form=form or {},
+        )
 
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -59,9 +78,14 @@ class CentreHandler(OfficeHandler):
 
     async def show(self, centre: centres.Centre, status: int = 200, errors: list[str] | None = None) -> None:
         self.render_page(
-            "office/centre.html", status, centre=centre, errors=errors or [], levels=centres.LEVELS,
-            parents=await rosters.parents_for(self.ctx, self.staff_member), taxonomies=centres.taxonomy_keys(self.ctx),
-        )  # fmt: skip
+            "office/centre.html",
+            status,
+            centre=centre,
+            errors=errors or [],
+            levels=centres.LEVELS,
+            parents=await rosters.parents_for(self.ctx, self.staff_member),
+            taxonomies=centres.taxonomy_keys(self.ctx),
+        )
 
     @tornado.web.authenticated
     async def post(self, centre_id: str) -> None:
@@ -70,8 +94,11 @@ class CentreHandler(OfficeHandler):
             await rosters.update_centre(self.ctx, self.staff_member, centre_id, form)
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            await self.show(await rosters.centre_for_edit(self.ctx, self.staff_member, centre_id), problem.status,
-                            problem.messages())  # fmt: skip
+            await self.show(
+                await rosters.centre_for_edit(self.ctx, self.staff_member, centre_id),
+                problem.status,
+                problem.messages(),
+            )
             return
         self.redirect("/office/centres")
 

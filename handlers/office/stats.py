@@ -25,13 +25,22 @@ class StatsHandler(OfficeHandler):
             content = await report.report(self.ctx, self.staff_member, self.services.taxonomies, filters)
         except ServiceError as exc:
             problem = self.form_problem(exc)
-            self.render_page("office/stats.html", problem.status, content=None, errors=problem.messages(),
-                             query=query, charts="[]")  # fmt: skip
+            self.render_page(
+                "office/stats.html", problem.status, content=None, errors=problem.messages(), query=query, charts="[]"
+            )
             return
-        charts = [{"key": t["key"], "title": t["title"], "type": t["chart"], "columns": t["columns"],
-                   "rows": t["rows"]} for t in content["tables"] if t["chart"] != "none"]  # fmt: skip
-        self.render_page("office/stats.html", content=content, errors=[], query=query,
-                         charts=json.dumps(charts, ensure_ascii=False).replace("</", "<\\/"))  # fmt: skip
+        charts = [
+            {"key": t["key"], "title": t["title"], "type": t["chart"], "columns": t["columns"], "rows": t["rows"]}
+            for t in content["tables"]
+            if t["chart"] != "none"
+        ]
+        self.render_page(
+            "office/stats.html",
+            content=content,
+            errors=[],
+            query=query,
+            charts=json.dumps(charts, ensure_ascii=False).replace("</", "<\\/"),
+        )
 
 
 class StatsExportHandler(StatsHandler):

@@ -37,13 +37,16 @@ class CardTicketsHandler(PortalApiHandler):
         )
         png = await self.ctx.run_blocking(card_signin.qr_png, ticket.authorize_url)
         _bind_ticket(self, ticket)
-        self.send_json({
-            "ticket": ticket.ticket,
-            "qr": "data:image/png;base64," + base64.b64encode(png).decode(),
-            "authorize_url": ticket.authorize_url,
-            "expires_in": ticket.expires_in,
-            "poll": f"/portal/card/tickets/{ticket.ticket}",
-        }, 201)  # fmt: skip
+        self.send_json(
+            {
+                "ticket": ticket.ticket,
+                "qr": "data:image/png;base64," + base64.b64encode(png).decode(),
+                "authorize_url": ticket.authorize_url,
+                "expires_in": ticket.expires_in,
+                "poll": f"/portal/card/tickets/{ticket.ticket}",
+            },
+            201,
+        )
 
 
 class CardTicketHandler(PortalApiHandler):

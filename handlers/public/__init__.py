@@ -2,5 +2,12 @@
 
 from handlers.public import api, guidance, health, home, preferences, static, verify
 
-routes = [*home.routes, *health.routes, *api.routes, *guidance.routes, *preferences.routes, *verify.routes,
-          *static.routes]
+routes = [
+    *home.routes,
+    *health.routes,
+    *api.routes,
+    *guidance.routes,
+    *preferences.routes,
+    *verify.routes,
+    *static.routes,
+]

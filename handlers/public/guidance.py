@@ -16,8 +16,6 @@ class CalculatorHandler(ApiHandler):
         self.send_json(result.as_json(self.language))
 
 
-
-
 class LibraryHandler(ApiHandler):
     """`GET /api/library?q=加班费&kind=&cause=`: a search (with `q`) or the list of entries (without)."""
 

@@ -29,8 +29,9 @@ class LanguageHandler(PageHandler):
 
     def get(self, locale: str) -> None:
         if locale in LOCALES:
-            self.set_cookie(LANGUAGE_COOKIE, locale, expires_days=REMEMBER_DAYS, secure=True, samesite="Lax",
-                            httponly=True)  # fmt: skip
+            self.set_cookie(
+                LANGUAGE_COOKIE, locale, expires_days=REMEMBER_DAYS, secure=True, samesite="Lax", httponly=True
+            )
         self.redirect(back_to(self.get_query_argument("next", "/h5/")))
 
 
@@ -42,8 +43,9 @@ class DisplayHandler(PageHandler):
 
     def get(self, mode: str) -> None:
         if mode == "elder":
-            self.set_cookie(DISPLAY_COOKIE, "elder", expires_days=REMEMBER_DAYS, secure=True, samesite="Lax",
-                            httponly=True)  # fmt: skip
+            self.set_cookie(
+                DISPLAY_COOKIE, "elder", expires_days=REMEMBER_DAYS, secure=True, samesite="Lax", httponly=True
+            )
         else:
             self.clear_cookie(DISPLAY_COOKIE, secure=True, samesite="Lax")
         self.redirect(back_to(self.get_query_argument("next", "/h5/")))

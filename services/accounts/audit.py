@@ -17,10 +17,17 @@ from services.core.errors import ServiceError, invalid
 
 async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, **details: Any) -> None:
     """Append one record (`reveal` of a number, `document_download`, ...); never the clear values themselves."""
-    await ctx.db["audit"].insert_one({
-        "_id": uuid.uuid4().hex, "at": ctx.clock(), "who": member.login, "role": member.role,
-        "action": action, "serial": serial, **details,
-    })  # fmt: skip
+    await ctx.db["audit"].insert_one(
+        {
+            "_id": uuid.uuid4().hex,
+            "at": ctx.clock(),
+            "who": member.login,
+            "role": member.role,
+            "action": action,
+            "serial": serial,
+            **details,
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -50,9 +57,13 @@ def parse_filter(query: Mapping[str, str]) -> AuditFilter:
         except ValueError:
             raise invalid(name, "invalid", "error.invalid.date") from None
 
-    return AuditFilter(who=(query.get("who") or "").strip().lower()[:32],
-                       action=(query.get("action") or "").strip()[:40], serial=(query.get("serial") or "").strip()[:20],
-                       date_from=day("from"), date_to=day("to"))  # fmt: skip
+    return AuditFilter(
+        who=(query.get("who") or "").strip().lower()[:32],
+        action=(query.get("action") or "").strip()[:40],
+        serial=(query.get("serial") or "").strip()[:20],
+        date_from=day("from"),
+        date_to=day("to"),
+    )
 
 
 def _query(filters: AuditFilter) -> dict[str, Any]:
@@ -77,9 +88,14 @@ def _check_reader(member: StaffMember) -> None:
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
     details = {k: v for k, v in record.items() if k not in ("_id", "at", "who", "role", "action", "serial")}
-    return {"at": shanghai_iso(record["at"]), "who": record["who"], "role": record.get("role", ""),
-            "action": record["action"], "serial": record.get("serial", ""),
-            "details": ", ".join(f"{k}={v}" for k, v in sorted(details.items()))}  # fmt: skip
+    return {
+        "at": shanghai_iso(record["at"]),
+        "who": record["who"],
+        "role": record.get("role", ""),
+        "action": record["action"],
+        "serial": record.get("serial", ""),
+        "details": ", ".join(f"{k}={v}" for k, v in sorted(details.items())),
+    }
 
 
 async def search(ctx: ServiceContext, member: StaffMember, filters: AuditFilter) -> list[dict[str, Any]]:

@@ -95,11 +95,18 @@ async def create_ticket(
         raise DependencyDown("card_platform_unavailable")
     ticket, secret, now = secrets.token_urlsafe(24), secrets.token_urlsafe(24), ctx.clock()
     ttl = ctx.settings.card_platform.ticket_seconds
-    await ctx.db["card_tickets"].insert_one({
-        "_id": ticket, "binding": _binding_hash(secret), "state": "pending", "created_at": now,
-        "expires_at": now + timedelta(seconds=ttl), "next": next_url, "session_person": session_person,
-        "flow": "redirect" if return_url else "qr",
-    })  # fmt: skip
+    await ctx.db["card_tickets"].insert_one(
+        {
+            "_id": ticket,
+            "binding": _binding_hash(secret),
+            "state": "pending",
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=ttl),
+            "next": next_url,
+            "session_person": session_person,
+            "flow": "redirect" if return_url else "qr",
+        }
+    )
     return NewTicket(ticket, secret, provider.authorize_url(ticket, return_url), ttl)
 
 
@@ -129,8 +136,9 @@ async def poll_ticket(ctx: ServiceContext, ticket: str, binding_secret: str, wai
         now = ctx.clock()
         expires_at = _aware(doc["expires_at"], now)
         if doc["state"] == "confirmed" and now <= expires_at + CONSUME_GRACE:
-            used = await tickets.update_one({"_id": ticket, "state": "confirmed"},
-                                            {"$set": {"state": "consumed", "consumed_at": now}})  # fmt: skip
+            used = await tickets.update_one(
+                {"_id": ticket, "state": "confirmed"}, {"$set": {"state": "consumed", "consumed_at": now}}
+            )
             if used.modified_count == 1:
                 return TicketState("confirmed", "", doc["person_id"], doc["next"])
             return TicketState("expired", text("card.ticket.used"))
@@ -164,9 +172,14 @@ async def _advance(ctx: ServiceContext, provider: IdentityProvider, note: Notifi
         raise NotificationRefused(404, "ticket_unknown", "no such ticket")
     claimed = await tickets.update_one(
         {"_id": note.ticket, "state": "pending", "expires_at": {"$gt": now}},
-        {"$set": {"state": "verifying" if note.result == "confirmed" else "failed", "notified_at": now,
-                  **({} if note.result == "confirmed" else {"failure": _failure("cancelled")})}},
-    )  # fmt: skip
+        {
+            "$set": {
+                "state": "verifying" if note.result == "confirmed" else "failed",
+                "notified_at": now,
+                **({} if note.result == "confirmed" else {"failure": _failure("cancelled")}),
+            }
+        },
+    )
     if claimed.modified_count != 1:
         if doc["state"] != "pending":
             raise NotificationRefused(409, "ticket_used", "ticket already notified (replay)")
@@ -185,8 +198,9 @@ async def _advance(ctx: ServiceContext, provider: IdentityProvider, note: Notifi
     except _LinkRefused as exc:
         await _fail(ctx, note.ticket, exc.code, "")
         return
-    await tickets.update_one({"_id": note.ticket, "state": "verifying"},
-                             {"$set": {"state": "confirmed", "person_id": person_id}})  # fmt: skip
+    await tickets.update_one(
+        {"_id": note.ticket, "state": "verifying"}, {"$set": {"state": "confirmed", "person_id": person_id}}
+    )
 
 
 def _failure(code: str) -> dict[str, str]:
@@ -237,11 +251,20 @@ async def _person_for_card(
         if person is not None:
             raise _LinkRefused("card_linked_elsewhere")
         target = linked
-    await ctx.db["persons"].update_one({"_id": target}, {"$set": {
-        "verified": True, "verified_via": PROVIDER, "verified_at": ctx.clock(), "verified_name": identity.name,
-        "verified_id_type": identity.id_type,
-        "verified_id": ctx.cipher.encrypt(number, VERIFIED_ID_FIELD) | {"masked": mask_document_number(number)},
-        "verified_id_hash": id_hash, "card_issuing_area": identity.issuing_area,
-        "card_number_masked": mask_document_number(identity.card_number),
-    }})  # fmt: skip
+    await ctx.db["persons"].update_one(
+        {"_id": target},
+        {
+            "$set": {
+                "verified": True,
+                "verified_via": PROVIDER,
+                "verified_at": ctx.clock(),
+                "verified_name": identity.name,
+                "verified_id_type": identity.id_type,
+                "verified_id": ctx.cipher.encrypt(number, VERIFIED_ID_FIELD) | {"masked": mask_document_number(number)},
+                "verified_id_hash": id_hash,
+                "card_issuing_area": identity.issuing_area,
+                "card_number_masked": mask_document_number(identity.card_number),
+            }
+        },
+    )
     return target

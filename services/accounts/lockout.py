@@ -66,9 +66,15 @@ def address_key(scope: str, account: str, address: str) -> str:
 
 
 async def verify_sign_in(
-    db: Any, scope: str, accounts: str, doc: dict[str, Any] | None, login_key: str, address: str, password: str,
+    db: Any,
+    scope: str,
+    accounts: str,
+    doc: dict[str, Any] | None,
+    login_key: str,
+    address: str,
+    password: str,
     now: datetime,
-) -> Verdict:  # fmt: skip
+) -> Verdict:
     """Check a sign-in's password against the account `doc` of collection `accounts` (None: no such
     account, then `login_key` names what was typed), from client `address`, counting as it goes.
 
@@ -107,13 +113,16 @@ async def _reserve(db: Any, key: str, now: datetime) -> int:
     """Count one attempt from an address (one $inc); a window that ran out starts again (once, conditionally)."""
     counters = db[COUNTERS]
     counted = await counters.find_one_and_update(
-        {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": now + LOCK_PERIOD}},
-        upsert=True, return_document=ReturnDocument.AFTER,
-    )  # fmt: skip
+        {"_id": key},
+        {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": now + LOCK_PERIOD}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
     if _aware(counted["expires_at"]) > now:
         return counted["n"]
-    await counters.update_one({"_id": key, "expires_at": counted["expires_at"]},
-                              {"$set": {"n": 0, "expires_at": now + LOCK_PERIOD}})  # fmt: skip
+    await counters.update_one(
+        {"_id": key, "expires_at": counted["expires_at"]}, {"$set": {"n": 0, "expires_at": now + LOCK_PERIOD}}
+    )
     counted = await counters.find_one_and_update({"_id": key}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER)
     return counted["n"]
 
@@ -126,9 +135,11 @@ async def _reserve_account(collection: Any, doc: dict[str, Any], now: datetime) 
             {"_id": doc["_id"], "locked_until": {"$lte": now}}, {"$set": {"failed_attempts": 0, "locked_until": None}}
         )
     counted = await collection.find_one_and_update(
-        {"_id": doc["_id"]}, {"$inc": {"failed_attempts": 1}}, {"failed_attempts": 1, "locked_until": 1},
+        {"_id": doc["_id"]},
+        {"$inc": {"failed_attempts": 1}},
+        {"failed_attempts": 1, "locked_until": 1},
         return_document=ReturnDocument.AFTER,
-    )  # fmt: skip
+    )
     if counted is None:  # deleted meanwhile
         return MAX_FAILURES + 1, True
     return counted["failed_attempts"], is_locked(counted, now)

@@ -32,8 +32,6 @@ MAX_NAME_LENGTH = 50
 ID_FIELD, MOBILE_FIELD = "portal.id_number", "portal.mobile"  # authenticated data of the sealed values
 
 
-
-
 # The same words for every wrong pair, whatever the account's state; the lock is named only to the right password.
 # The same words for every refusal, a temporarily locked account included (see lockout.verify_sign_in).
 BAD_CREDENTIALS = msg("error.bad_credentials.portal", failures=MAX_FAILURES, minutes=LOCK_PERIOD.seconds // 60)
@@ -46,9 +44,6 @@ def id_number_hash(ctx: ServiceContext, number: str) -> str:
 
 def mobile_hash(ctx: ServiceContext, mobile: str) -> str:
     return ctx.cipher.lookup_hash(mobile, "mobile")
-
-
-
 
 
 def checked_mobile(text: str, field: str = "mobile") -> str:
@@ -128,20 +123,22 @@ async def register(ctx: ServiceContext, form: dict[str, str], session_person: st
     person_id = await _person_for_new_account(ctx, session_person, account_id)
     now = ctx.clock()
     try:
-        await accounts.insert_one({
-            "_id": account_id,
-            "name": name,
-            "id_type": id_type,
-            "id_number": ctx.cipher.encrypt(number, ID_FIELD) | {"masked": mask_document_number(number)},
-            "mobile": ctx.cipher.encrypt(mobile, MOBILE_FIELD) | {"masked": mask_phone(mobile)},
-            "mobile_hash": mobile_hash(ctx, mobile),
-            "password_hash": password_hash,
-            "failed_attempts": 0,
-            "locked_until": None,
-            "person_id": person_id,
-            "created_at": now,
-            "password_changed_at": now,
-        })  # fmt: skip
+        await accounts.insert_one(
+            {
+                "_id": account_id,
+                "name": name,
+                "id_type": id_type,
+                "id_number": ctx.cipher.encrypt(number, ID_FIELD) | {"masked": mask_document_number(number)},
+                "mobile": ctx.cipher.encrypt(mobile, MOBILE_FIELD) | {"masked": mask_phone(mobile)},
+                "mobile_hash": mobile_hash(ctx, mobile),
+                "password_hash": password_hash,
+                "failed_attempts": 0,
+                "locked_until": None,
+                "person_id": person_id,
+                "created_at": now,
+                "password_changed_at": now,
+            }
+        )
     except DuplicateKeyError as exc:  # a concurrent registration with the same ID number or mobile won
         raise Conflict("account_taken", field="id_number") from exc
     await link_identity(ctx, PROVIDER, "", account_id, person_id)
@@ -242,8 +239,12 @@ async def own_applicant_values(ctx: ServiceContext, person_id: str, kind: str) -
         return {}
     values = {"name": name, "id_type": id_type, "id_number": number, "phone": mobile}
     if kind == "employer":  # the signed-in person applies as the company's contact
-        values = {"contact_name": name, "contact_id_type": id_type, "contact_id_number": number,
-                  "contact_phone": mobile}  # fmt: skip
+        values = {
+            "contact_name": name,
+            "contact_id_type": id_type,
+            "contact_id_number": number,
+            "contact_phone": mobile,
+        }
     return {k: v for k, v in values.items() if v}
 
 

@@ -63,8 +63,11 @@ def _may_hang_under(known: Directory, member: StaffMember, parent_id: str | None
     """A new or moved centre may go under the member's own centre or any centre they keep."""
     if member.role == SYSTEM_ADMIN:
         return True
-    return member.role == CENTRE_ADMIN and bool(parent_id) and (
-        parent_id == member.centre_id or known.is_below(parent_id, member.centre_id))  # fmt: skip
+    return (
+        member.role == CENTRE_ADMIN
+        and bool(parent_id)
+        and (parent_id == member.centre_id or known.is_below(parent_id, member.centre_id))
+    )
 
 
 async def centre_list(ctx: ServiceContext, member: StaffMember) -> list[dict[str, Any]]:
@@ -157,8 +160,9 @@ def _lines(value: Any, field_name: str, errors: list[FieldError]) -> list[str]:
     items = value if isinstance(value, list) else str(value or "").splitlines()
     out = [s.strip() for s in items if isinstance(s, str) and s.strip()]
     if len(out) > MAX_LINES or any(len(s) > MAX_LINE for s in out):
-        errors.append(field_error(field_name, "too_long", "error.too_long.profile_lines", lines=MAX_LINES,
-                                  limit=MAX_LINE))  # fmt: skip
+        errors.append(
+            field_error(field_name, "too_long", "error.too_long.profile_lines", lines=MAX_LINES, limit=MAX_LINE)
+        )
     return out[:MAX_LINES]
 
 
@@ -171,8 +175,13 @@ def check_profile(form: Mapping[str, Any]) -> dict[str, Any]:
         if not found:
             errors.append(field_error("training", "invalid", "error.invalid.training_line", number=i + 1))
             continue
-        training.append({"date": found.group(1), "course": found.group(2).strip(),
-                         "hours": float(found.group(3)) if found.group(3) else None})  # fmt: skip
+        training.append(
+            {
+                "date": found.group(1),
+                "course": found.group(2).strip(),
+                "hours": float(found.group(3)) if found.group(3) else None,
+            }
+        )
     profile = {
         "qualifications": _lines(form.get("qualifications"), "qualifications", errors),
         "expertise": _lines(form.get("expertise"), "expertise", errors),
@@ -211,8 +220,12 @@ def performance(buckets: list[dict[str, Any]]) -> dict[str, Any]:
                 totals[name] += value
     days = sum(int(f.split(".", 1)[1]) * n for f, n in totals.items() if f.startswith("dur."))
     closed = totals["closed"]
-    return {"accepted": totals["accepted"], "settled": totals["closed_as.settled"], "closed": closed,
-            "average_days": round(days / closed, 1) if closed else None}  # fmt: skip
+    return {
+        "accepted": totals["accepted"],
+        "settled": totals["closed_as.settled"],
+        "closed": closed,
+        "average_days": round(days / closed, 1) if closed else None,
+    }
 
 
 async def mediator_roster(ctx: ServiceContext, member: StaffMember) -> list[dict[str, Any]]:
@@ -220,8 +233,12 @@ async def mediator_roster(ctx: ServiceContext, member: StaffMember) -> list[dict
     if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
         raise _forbidden("staff")
     query = centre_filter(await visible_centres(ctx, member), "centre_id") | {"role": {"$ne": SYSTEM_ADMIN}}
-    docs = await ctx.db["staff"].find(query, {"name": 1, "role": 1, "centre_id": 1, "active": 1, "profile": 1}
-                                      ).sort("_id", 1).to_list(None)  # fmt: skip
+    docs = (
+        await ctx.db["staff"]
+        .find(query, {"name": 1, "role": 1, "centre_id": 1, "active": 1, "profile": 1})
+        .sort("_id", 1)
+        .to_list(None)
+    )
     dims = [f"m:{d['_id']}" for d in docs]
     buckets = await ctx.db["stats"].find({"dim": {"$in": dims}}).to_list(None) if dims else []
     by_dim: dict[str, list[dict[str, Any]]] = {}
@@ -230,11 +247,18 @@ async def mediator_roster(ctx: ServiceContext, member: StaffMember) -> list[dict
             by_dim.setdefault(bucket["dim"], []).append(bucket)
     known = await centres.directory(ctx)
     return [
-        {"login": d["_id"], "name": d["name"], "role": d["role"], "centre_id": d["centre_id"],
-         "centre_name": c.name if (c := known.get(d["centre_id"])) else d["centre_id"], "active": d.get("active"),
-         "profile": d.get("profile") or {}, "performance": performance(by_dim.get(f"m:{d['_id']}", []))}
+        {
+            "login": d["_id"],
+            "name": d["name"],
+            "role": d["role"],
+            "centre_id": d["centre_id"],
+            "centre_name": c.name if (c := known.get(d["centre_id"])) else d["centre_id"],
+            "active": d.get("active"),
+            "profile": d.get("profile") or {},
+            "performance": performance(by_dim.get(f"m:{d['_id']}", [])),
+        }
         for d in docs
-    ]  # fmt: skip
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,8 +283,16 @@ async def save_local_figure(ctx: ServiceContext, member: StaffMember, values: Ma
     if not await _region_kept(ctx, member, checked["region_code"]):
         raise _forbidden("figures")
     figure = await local_figures.save_figure(ctx, checked, member.login)
-    await audit.record(ctx, member, "figure.save", "", figure=figure.id, region=figure.region_code, kind=figure.kind,
-                       amount=f"{figure.amount:.2f}")  # fmt: skip
+    await audit.record(
+        ctx,
+        member,
+        "figure.save",
+        "",
+        figure=figure.id,
+        region=figure.region_code,
+        kind=figure.kind,
+        amount=f"{figure.amount:.2f}",
+    )
     return figure
 
 

@@ -59,10 +59,16 @@ async def send_code(
     code = f"{secrets.randbelow(1_000_000):06d}"
     await codes.update_one(
         {"_id": slot},
-        {"$set": {"code_hash": "" if notice else _code_hash(ctx, mobile, purpose, code), "sent_at": now,
-                  "expires_at": now + CODE_TTL, "attempts": 0}},
+        {
+            "$set": {
+                "code_hash": "" if notice else _code_hash(ctx, mobile, purpose, code),
+                "sent_at": now,
+                "expires_at": now + CODE_TTL,
+                "attempts": 0,
+            }
+        },
         upsert=True,
-    )  # fmt: skip
+    )
     try:
         if notice:
             await provider.send_notice(mobile, notice)
@@ -81,17 +87,22 @@ async def _count_against_caps(ctx: ServiceContext, now: datetime) -> list[str]:
     minute = now.replace(second=0, microsecond=0)
     day = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
     windows = (
-        (f"sms:minute:{minute:%Y%m%d%H%M}", ctx.settings.sms_per_minute, minute + timedelta(minutes=2),
-         "error.sms_global_limit.minute"),
-        (f"sms:day:{day:%Y%m%d}", ctx.settings.sms_per_day, day + timedelta(days=2),
-         "error.sms_global_limit.day"),
-    )  # fmt: skip
+        (
+            f"sms:minute:{minute:%Y%m%d%H%M}",
+            ctx.settings.sms_per_minute,
+            minute + timedelta(minutes=2),
+            "error.sms_global_limit.minute",
+        ),
+        (f"sms:day:{day:%Y%m%d}", ctx.settings.sms_per_day, day + timedelta(days=2), "error.sms_global_limit.day"),
+    )
     counted: list[str] = []
     for key, cap, expires_at, refusal in windows:
         counter = await ctx.db["rate_limits"].find_one_and_update(
-            {"_id": key}, {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
-            upsert=True, return_document=ReturnDocument.AFTER,
-        )  # fmt: skip
+            {"_id": key},
+            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": expires_at}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
         counted.append(key)
         if counter["n"] > cap:
             await _uncount(ctx, counted)  # refused requests do not use up the day's allowance

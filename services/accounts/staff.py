@@ -140,9 +140,6 @@ def check_password(password: str, login: str, field: str = "password") -> None:
         raise ValidationFailed(problems)
 
 
-
-
-
 def _member(doc: dict[str, Any]) -> StaffMember:
     return StaffMember(login=doc["_id"], name=doc["name"], role=doc["role"], centre_id=doc["centre_id"])
 
@@ -283,15 +280,21 @@ async def staffable_centres(ctx: ServiceContext, actor: StaffMember) -> list[cen
 async def password_helpers(ctx: ServiceContext) -> tuple[list[dict[str, Any]], list[str]]:
     """Who resets a forgotten password, for the sign-in page's help: each active centre of the directory
     with the names of its active administrators and its public phone, and the system administrators' names."""
-    docs = await ctx.db["staff"].find(
-        {"role": {"$in": [CENTRE_ADMIN, SYSTEM_ADMIN]}, "active": True}, {"name": 1, "role": 1, "centre_id": 1}
-    ).to_list(None)
+    docs = (
+        await ctx.db["staff"]
+        .find({"role": {"$in": [CENTRE_ADMIN, SYSTEM_ADMIN]}, "active": True}, {"name": 1, "role": 1, "centre_id": 1})
+        .to_list(None)
+    )
     known = await centres.directory(ctx)
     helpers = [
-        {"name": c.name, "phone": c.phone,
-         "admins": sorted(d["name"] for d in docs if d["role"] == CENTRE_ADMIN and d["centre_id"] == c.id)}
-        for c in known.centres if c.active
-    ]  # fmt: skip
+        {
+            "name": c.name,
+            "phone": c.phone,
+            "admins": sorted(d["name"] for d in docs if d["role"] == CENTRE_ADMIN and d["centre_id"] == c.id),
+        }
+        for c in known.centres
+        if c.active
+    ]
     return helpers, sorted(d["name"] for d in docs if d["role"] == SYSTEM_ADMIN)
 
 

@@ -60,9 +60,16 @@ async def listing(ctx: ServiceContext, member: StaffMember, centre_id: str) -> l
     out = []
     for kind in KINDS:
         doc = own.get(kind)
-        out.append({"kind": kind, "title": WORDS.title(kind), "own": bool(doc),
-                    "version": doc["version"] if doc else 0, "updated_at": doc["updated_at"] if doc else None,
-                    "updated_by": doc["updated_by"] if doc else ""})  # fmt: skip
+        out.append(
+            {
+                "kind": kind,
+                "title": WORDS.title(kind),
+                "own": bool(doc),
+                "version": doc["version"] if doc else 0,
+                "updated_at": doc["updated_at"] if doc else None,
+                "updated_by": doc["updated_by"] if doc else "",
+            }
+        )
     return out
 
 
@@ -89,8 +96,9 @@ def _check(kind: str, data: bytes) -> None:
             load_template(path, kind, WORDS)
         except DocgenError as exc:
             reason = {DEFAULT_LOCALE: exc.message, "en": exc.message_en}
-            raise ValidationFailed([field_error("file", "bad_template", "error.bad_template.upload",
-                                                reason=reason)]) from None  # fmt: skip
+            raise ValidationFailed(
+                [field_error("file", "bad_template", "error.bad_template.upload", reason=reason)]
+            ) from None
 
 
 async def replace(
@@ -104,10 +112,20 @@ async def replace(
     blob_id = await blobs.put(io.BytesIO(data))
     doc = await ctx.db[TEMPLATES].find_one_and_update(
         {"_id": f"{centre_id}:{kind}"},
-        {"$set": {"centre": centre_id, "kind": kind, "blob_id": blob_id, "size": len(data),
-                  "updated_by": member.login, "updated_at": ctx.clock()}, "$inc": {"version": 1}},
-        upsert=True, return_document=ReturnDocument.AFTER,
-    )  # fmt: skip
+        {
+            "$set": {
+                "centre": centre_id,
+                "kind": kind,
+                "blob_id": blob_id,
+                "size": len(data),
+                "updated_by": member.login,
+                "updated_at": ctx.clock(),
+            },
+            "$inc": {"version": 1},
+        },
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
     _cache(ctx)["checked"].pop(centre_id, None)
     return int(doc["version"]) if doc else 1
 

@@ -58,8 +58,9 @@ def check_request_items(taxonomy: Taxonomy, raw_items: list[dict[str, str]]) -> 
         if not item_text:
             errors.append(field_error(f"{prefix}.text", "required", "error.required.item_text", number=i + 1))
         elif len(item_text) > MAX_ITEM_TEXT:
-            errors.append(field_error(f"{prefix}.text", "too_long", "error.too_long.item_text", number=i + 1,
-                                      limit=MAX_ITEM_TEXT))
+            errors.append(
+                field_error(f"{prefix}.text", "too_long", "error.too_long.item_text", number=i + 1, limit=MAX_ITEM_TEXT)
+            )
         amount = check_amount(row.get("amount", ""), f"{prefix}.amount", errors)
         try:
             cause = taxonomy.snapshot((row.get("cause_code") or "").strip(), f"{prefix}.cause_code")
@@ -80,19 +81,35 @@ async def push_clarified(
     items = check_request_items(taxonomies.for_centre(doc["centre"]["id"]), raw_items)
     now = ctx.clock()
     version = int((doc.get("clarified") or {}).get("version", 0)) + 1
-    clarified = {"version": version, "items": items, "pushed_at": now, "pushed_by": member.login,
-                 "state": "pending", "answered_at": None, "comment": ""}  # fmt: skip
+    clarified = {
+        "version": version,
+        "items": items,
+        "pushed_at": now,
+        "pushed_by": member.login,
+        "state": "pending",
+        "answered_at": None,
+        "comment": "",
+    }
     notice = applicant_notice(
-        doc["owner_person_id"], "clarify_pushed", f"/h5/cases/{serial}/clarified", now,
+        doc["owner_person_id"],
+        "clarify_pushed",
+        f"/h5/cases/{serial}/clarified",
+        now,
         [("serial", serial), ("requests", msg("notice.value.items_to_confirm", count=len(items)))],
-    )  # fmt: skip
+    )
     return await moves.apply_move(
-        ctx, serial, "push_clarified", ("staff", member.login), CHANNEL,
+        ctx,
+        serial,
+        "push_clarified",
+        ("staff", member.login),
+        CHANNEL,
         # Conditional on the version read: two mediators pushing at once cannot both make version N.
         when={"clarified.version": version - 1} if version > 1 else {"clarified": None},
-        set_fields={"clarified": clarified}, push_fields={"clarifications": clarified}, notify=[notice],
+        set_fields={"clarified": clarified},
+        push_fields={"clarifications": clarified},
+        notify=[notice],
         note=msg("event.note.version", version=version).text(),
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -132,12 +149,20 @@ async def answer_clarified(
     move = "confirm_clarified" if answer.confirm else "request_change"
     try:
         doc = await moves.apply_move(
-            ctx, serial, move, ("applicant", person_id), channel,
-            scope={"owner_person_id": person_id}, when={"clarified.version": answer.version},
-            set_fields={"clarified.state": "confirmed" if answer.confirm else "change_requested",
-                        "clarified.answered_at": ctx.clock(), "clarified.comment": answer.comment},
+            ctx,
+            serial,
+            move,
+            ("applicant", person_id),
+            channel,
+            scope={"owner_person_id": person_id},
+            when={"clarified.version": answer.version},
+            set_fields={
+                "clarified.state": "confirmed" if answer.confirm else "change_requested",
+                "clarified.answered_at": ctx.clock(),
+                "clarified.comment": answer.comment,
+            },
             note=answer.comment,
-        )  # fmt: skip
+        )
     except Conflict:
         await _refuse_stale(ctx, person_id, serial, answer.version)
         raise

@@ -65,8 +65,13 @@ def claim_words() -> ClaimWords:
     for name in raw["categories"]:  # field names of the tally: no dots, no "$", not "_id"
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"{WORDS_FILE.name}: category {name!r} must be lower-case letters, digits and _")
-    return ClaimWords({k: tuple(v) for k, v in raw["categories"].items()}, tuple(raw["collective_contract"]),
-                      tuple(raw["layoff"]), re.compile(raw["people"]), re.compile(raw["share"]))  # fmt: skip
+    return ClaimWords(
+        {k: tuple(v) for k, v in raw["categories"].items()},
+        tuple(raw["collective_contract"]),
+        tuple(raw["layoff"]),
+        re.compile(raw["people"]),
+        re.compile(raw["share"]),
+    )
 
 
 def categories_of(claim_text: str) -> set[str]:
@@ -150,10 +155,14 @@ async def _record(ctx: ServiceContext, doc: dict[str, Any], categories: list[str
     worker = hashlib.blake2b(_worker(doc).encode(), digest_size=8).hexdigest()
     tally = await ctx.db[TALLIES].find_one_and_update(
         {"_id": doc["employer_key"]},
-        {"$max": {f"{c}.{day}.w.{worker}": at for c in categories},
-         "$set": {f"{c}.{day}.p.{doc['_id']}": at for c in categories}},
-        dict.fromkeys(categories, 1), upsert=True, return_document=ReturnDocument.AFTER,
-    )  # fmt: skip
+        {
+            "$max": {f"{c}.{day}.w.{worker}": at for c in categories},
+            "$set": {f"{c}.{day}.p.{doc['_id']}": at for c in categories},
+        },
+        dict.fromkeys(categories, 1),
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
     return {c: tally.get(c) or {} for c in categories}
 
 
@@ -167,9 +176,14 @@ async def _read_statuses(ctx: ServiceContext, pending: dict[str, str], unlinked:
 
 
 async def _raise(
-    ctx: ServiceContext, doc: dict[str, Any], kind: str, category: str, serials: list[str], workers: int,
+    ctx: ServiceContext,
+    doc: dict[str, Any],
+    kind: str,
+    category: str,
+    serials: list[str],
+    workers: int,
     unlinked: dict[str, str | None],
-) -> str:  # fmt: skip
+) -> str:
     """The employer's open alert of this kind and category, created or grown by `serials` (its members); of them,
     the cases `unlinked` gives a status are linked (and marked None there)."""
     now = ctx.clock()
@@ -178,25 +192,47 @@ async def _raise(
     above = [c.id for c in known.ancestors(centre)]
     employer = doc.get("respondent") or {}
     alert_id = f"{kind}:{category}:{doc['employer_key']}:open"
-    fresh = {"kind": kind, "category": category, "employer_key": doc["employer_key"],
-             "employer_name": employer.get("name", ""), "centre_id": centre, "centres": [centre, *above],
-             "raised_at": now, "state": "open", "raised_by": doc["_id"],
-             "window_days": ctx.settings.collective_window_days}  # fmt: skip
+    fresh = {
+        "kind": kind,
+        "category": category,
+        "employer_key": doc["employer_key"],
+        "employer_name": employer.get("name", ""),
+        "centre_id": centre,
+        "centres": [centre, *above],
+        "raised_at": now,
+        "state": "open",
+        "raised_by": doc["_id"],
+        "window_days": ctx.settings.collective_window_days,
+    }
     written = await ctx.db[ALERTS].update_one(
         {"_id": alert_id},
-        {"$setOnInsert": fresh, "$max": {"workers": workers}, "$set": {"updated_at": now}}, upsert=True,
-    )  # fmt: skip
-    await ctx.db[MEMBERS].bulk_write([
-        UpdateOne({"_id": f"{alert_id}|{s}"}, {"$setOnInsert": {"alert": alert_id, "serial": s, "at": now}},
-                  upsert=True) for s in serials], ordered=False)  # fmt: skip
+        {"$setOnInsert": fresh, "$max": {"workers": workers}, "$set": {"updated_at": now}},
+        upsert=True,
+    )
+    await ctx.db[MEMBERS].bulk_write(
+        [
+            UpdateOne(
+                {"_id": f"{alert_id}|{s}"}, {"$setOnInsert": {"alert": alert_id, "serial": s, "at": now}}, upsert=True
+            )
+            for s in serials
+        ],
+        ordered=False,
+    )
     for serial in serials if kind != "layoff" else ():  # a layoff named is a flag: it makes no case collective
         status, unlinked[serial] = unlinked.get(serial), None
         if status is not None:  # each case is linked once, to the first alert it falls in
             await moves.record_event(
-                ctx, serial, "collective_linked", ("system", "collective"), "system", status,
-                when={"collective": None}, set_fields={"collective": {"alert": alert_id, "kind": kind}},
-                data={"alert": alert_id}, note=employer.get("name", "")[:50],
-            )  # fmt: skip
+                ctx,
+                serial,
+                "collective_linked",
+                ("system", "collective"),
+                "system",
+                status,
+                when={"collective": None},
+                set_fields={"collective": {"alert": alert_id, "kind": kind}},
+                data={"alert": alert_id},
+                note=employer.get("name", "")[:50],
+            )
     if written.upserted_id is not None:  # raised now, by this case: tell the administrators who asked to be told
         await _message_administrators(ctx, {"_id": alert_id, "workers": workers, **fresh}, [centre, *above[:1]])
     return alert_id
@@ -204,10 +240,14 @@ async def _raise(
 
 async def _message_administrators(ctx: ServiceContext, alert: dict[str, Any], centre_ids: list[str]) -> None:
     """Queue a message (SMS) to the opted-in administrators of the centre and the level above."""
-    admins = await ctx.db["staff"].find(
-        {"centre_id": {"$in": centre_ids}, "role": CENTRE_ADMIN, "active": True, "profile.alerts_opt_in": True},
-        {"phone": 1},
-    ).to_list(None)  # fmt: skip
+    admins = (
+        await ctx.db["staff"]
+        .find(
+            {"centre_id": {"$in": centre_ids}, "role": CENTRE_ADMIN, "active": True, "profile.alerts_opt_in": True},
+            {"phone": 1},
+        )
+        .to_list(None)
+    )
     now = ctx.clock()
     lines = [("employer", str(alert.get("employer_name") or "")[:20]), ("workers", str(alert.get("workers") or ""))]
     for admin in admins:
@@ -241,12 +281,19 @@ async def _serials(ctx: ServiceContext, alert_ids: list[str]) -> dict[str, list[
 
 def _view(alert: dict[str, Any], serials: list[str]) -> dict[str, Any]:
     return {
-        "id": alert["_id"], "kind": alert["kind"], "category": alert["category"],
-        "employer": alert.get("employer_name", ""), "employer_key": alert["employer_key"],
-        "centre_id": alert["centre_id"], "serials": serials, "workers": alert.get("workers", 0),
-        "state": alert.get("state"), "raised_at": shanghai_iso(alert.get("raised_at")),
-        "window_days": alert.get("window_days"), "special_procedure": alert.get("special_procedure"),
-    }  # fmt: skip
+        "id": alert["_id"],
+        "kind": alert["kind"],
+        "category": alert["category"],
+        "employer": alert.get("employer_name", ""),
+        "employer_key": alert["employer_key"],
+        "centre_id": alert["centre_id"],
+        "serials": serials,
+        "workers": alert.get("workers", 0),
+        "state": alert.get("state"),
+        "raised_at": shanghai_iso(alert.get("raised_at")),
+        "window_days": alert.get("window_days"),
+        "special_procedure": alert.get("special_procedure"),
+    }
 
 
 async def alerts_for(ctx: ServiceContext, member: StaffMember, state: str = "") -> list[dict[str, Any]]:
@@ -276,13 +323,21 @@ async def start_special_procedure(
     procedure = {"representatives": names, "started_at": ctx.clock(), "started_by": member.login}
     updated = await ctx.db[ALERTS].find_one_and_update(
         {"_id": alert_id, "special_procedure": None},
-        {"$set": {"special_procedure": procedure, "state": "handled"}}, return_document=ReturnDocument.AFTER,
-    )  # fmt: skip
+        {"$set": {"special_procedure": procedure, "state": "handled"}},
+        return_document=ReturnDocument.AFTER,
+    )
     if updated is None:
         raise Conflict("special_procedure_started")
     serials = (await _serials(ctx, [alert_id]))[alert_id]
     linked = await ctx.db["cases"].find({"_id": {"$in": serials}}, {"status": 1}).to_list(None)
     for case in linked:
-        await moves.record_event(ctx, case["_id"], "special_procedure", ("staff", member.login), "backoffice",
-                                 case["status"], note=", ".join(names))  # fmt: skip
+        await moves.record_event(
+            ctx,
+            case["_id"],
+            "special_procedure",
+            ("staff", member.login),
+            "backoffice",
+            case["status"],
+            note=", ".join(names),
+        )
     return _view(updated, serials)

@@ -32,8 +32,19 @@ from services.core.context import SHANGHAI, ServiceContext
 
 STATS = "stats"
 # What the rules read from a case: a write that asks for less gets these too.
-FIELDS = ("kind", "channel", "created_at", "region_codes", "centre", "claim.amount_fen", "applicant.industry",
-          "respondent.industry", "timeline", "clarifications", "outcome")  # fmt: skip
+FIELDS = (
+    "kind",
+    "channel",
+    "created_at",
+    "region_codes",
+    "centre",
+    "claim.amount_fen",
+    "applicant.industry",
+    "respondent.industry",
+    "timeline",
+    "clarifications",
+    "outcome",
+)
 CLOSED = workflow.CLOSED | {"returned"}  # a delegation declined ends the case too
 ACCEPTED = "accepted"
 MAX_DAYS = 999  # durations above are counted here
@@ -234,12 +245,16 @@ def operations(change: dict[str, dict[str, int]]) -> list[UpdateOne]:
     ops = []
     for bucket, fields in sorted(change.items()):
         centre, when, dim = parse_bucket(bucket)
-        ops.append(UpdateOne(
-            {"_id": bucket},
-            {"$inc": {f"f.{field}": n for field, n in fields.items()},
-             "$setOnInsert": {"centre": centre, "month": when, "dim": dim}},
-            upsert=True,
-        ))  # fmt: skip
+        ops.append(
+            UpdateOne(
+                {"_id": bucket},
+                {
+                    "$inc": {f"f.{field}": n for field, n in fields.items()},
+                    "$setOnInsert": {"centre": centre, "month": when, "dim": dim},
+                },
+                upsert=True,
+            )
+        )
     return ops
 
 
@@ -300,11 +315,13 @@ async def recount(ctx: ServiceContext, repair: bool = False, batch: int = 2000) 
         for bucket, counts in contributions(doc, len(doc.get("timeline") or [])).items():
             recounted.setdefault(bucket, Counter()).update(counts)
     stored = {d["_id"]: stored_fields(d) for d in await ctx.db[STATS].find({}).to_list(None)}
-    differing = sorted(b for b in recounted.keys() | stored.keys()
-                       if _nonzero(recounted.get(b)) != _nonzero(stored.get(b)))  # fmt: skip
+    differing = sorted(
+        b for b in recounted.keys() | stored.keys() if _nonzero(recounted.get(b)) != _nonzero(stored.get(b))
+    )
     if repair and differing:
-        change = difference({b: recounted.get(b, Counter()) for b in differing},
-                            {b: stored.get(b, Counter()) for b in differing})  # fmt: skip
+        change = difference(
+            {b: recounted.get(b, Counter()) for b in differing}, {b: stored.get(b, Counter()) for b in differing}
+        )
         ops = operations(change)
         for at in range(0, len(ops), batch):
             await ctx.db[STATS].bulk_write(ops[at : at + batch], ordered=False)

@@ -36,18 +36,30 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     docs: list[dict] = []
     for scope, centre_calendar in scopes:
         before = start_of_day_utc(latest_overdue_receipt(today, centre_calendar) + timedelta(days=1))
-        query = {**scope, "status": {"$nin": sorted(workflow.CLOSED)}, "created_at": {"$lt": before},
-                 "overdue_notified_at": None}  # fmt: skip
+        query = {
+            **scope,
+            "status": {"$nin": sorted(workflow.CLOSED)},
+            "created_at": {"$lt": before},
+            "overdue_notified_at": None,
+        }
         docs += await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
     told = 0
     for doc in docs:
         lines = [("serial", doc["_id"]), ("next_step", msg("notice.value.may_arbitrate"))]
         notice = applicant_notice(doc["owner_person_id"], "overdue", f"/h5/cases/{doc['_id']}", now, lines)
         updated = await moves.record_event(
-            ctx, doc["_id"], "overdue", ("system", "deadline"), "system", doc["status"],
-            when={"overdue_notified_at": None}, set_fields={"overdue_notified_at": now}, notify=[notice],
-            note=msg("event.note.overdue").text(), projection={"_id": 1},
-        )  # fmt: skip
+            ctx,
+            doc["_id"],
+            "overdue",
+            ("system", "deadline"),
+            "system",
+            doc["status"],
+            when={"overdue_notified_at": None},
+            set_fields={"overdue_notified_at": now},
+            notify=[notice],
+            note=msg("event.note.overdue").text(),
+            projection={"_id": 1},
+        )
         told += updated is not None
     return told
 
@@ -57,26 +69,40 @@ async def record_silence(ctx: ServiceContext) -> int:
     applicant is told (the mediator then ends the mediation with its closure reason, or reaches them)."""
     now = ctx.clock()
     today = now.astimezone(SHANGHAI).date().isoformat()
-    query = {"status": {"$nin": sorted(workflow.CLOSED)}, "respondent_access.answer": None,
-             "respondent_access.silence_recorded_at": None, "respondent_access.answer_due": {"$lt": today}}  # fmt: skip
+    query = {
+        "status": {"$nin": sorted(workflow.CLOSED)},
+        "respondent_access.answer": None,
+        "respondent_access.silence_recorded_at": None,
+        "respondent_access.answer_due": {"$lt": today},
+    }
     docs = await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
     told = 0
     for doc in docs:
         lines = [("serial", doc["_id"]), ("next_step", msg("notice.value.may_arbitrate"))]
         notice = applicant_notice(doc["owner_person_id"], "respondent_silent", f"/h5/cases/{doc['_id']}", now, lines)
         updated = await moves.record_event(
-            ctx, doc["_id"], "respondent_silent", ("system", "deadline"), "system", doc["status"],
+            ctx,
+            doc["_id"],
+            "respondent_silent",
+            ("system", "deadline"),
+            "system",
+            doc["status"],
             when={"respondent_access.answer": None, "respondent_access.silence_recorded_at": None},
-            set_fields={"respondent_access.silence_recorded_at": now}, notify=[notice], projection={"_id": 1},
-        )  # fmt: skip
+            set_fields={"respondent_access.silence_recorded_at": now},
+            notify=[notice],
+            projection={"_id": 1},
+        )
         told += updated is not None
     return told
 
 
 async def watch_once(ctx: ServiceContext) -> dict[str, int]:
     """Every clock once: what a pass of the watch did."""
-    return {"overdue": await notify_overdue(ctx), "silent": await record_silence(ctx),
-            "performance_asked": await ask_due(ctx)}  # fmt: skip
+    return {
+        "overdue": await notify_overdue(ctx),
+        "silent": await record_silence(ctx),
+        "performance_asked": await ask_due(ctx),
+    }
 
 
 class DeadlineWatch(Periodic):

@@ -64,9 +64,16 @@ class Renderers:
         return self._folder_of.get(centre_id, "")
 
     async def render(
-        self, centre_id: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any,
-        images: dict[str, bytes] | None = None, folder: str | None = None,
-    ) -> RenderedDocument:  # fmt: skip
+        self,
+        centre_id: str,
+        kind: str,
+        case: dict[str, Any],
+        document_id: str,
+        verify_url: str,
+        issued_at: Any,
+        images: dict[str, bytes] | None = None,
+        folder: str | None = None,
+    ) -> RenderedDocument:
         """`folder`: the templates in use now (a centre's replacements, services/cases/centre_templates.py)."""
         folder = self._folder_of.get(centre_id, "") if folder is None else folder
         job = partial(_render_in_worker, folder, kind, case, document_id, verify_url, issued_at, images or {})
@@ -93,15 +100,21 @@ def _lower_priority() -> None:
 
 
 def _render_in_worker(
-    folder: str, kind: str, case: dict[str, Any], document_id: str, verify_url: str, issued_at: Any,
+    folder: str,
+    kind: str,
+    case: dict[str, Any],
+    document_id: str,
+    verify_url: str,
+    issued_at: Any,
     images: dict[str, bytes],
-) -> RenderedDocument:  # fmt: skip
+) -> RenderedDocument:
     """Runs in a worker process: compile the folder's templates once, then render."""
     renderer = _worker_renderers.get(folder)
     if renderer is None:
         renderer = _worker_renderers[folder] = DocumentRenderer(WORDS, folder or None)
-    return renderer.render(kind, case, document_id=document_id, verify_url=verify_url, issued_at=issued_at,
-                           images=images)  # fmt: skip
+    return renderer.render(
+        kind, case, document_id=document_id, verify_url=verify_url, issued_at=issued_at, images=images
+    )
 
 
 async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") -> dict[str, Any]:
@@ -112,9 +125,13 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") 
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
     case["respondent"] = unseal_party(ctx.cipher, doc["respondent"], "respondent")
     centre = (await centres.directory(ctx)).get(doc["centre"]["id"])
-    case["centre"] = {"id": doc["centre"]["id"], "name": doc["centre"]["name"],
-                      "address": centre.address if centre else "", "phone": centre.phone if centre else "",
-                      "basic_court": (await rules_of(ctx, doc["centre"]["id"])).basic_court}  # fmt: skip
+    case["centre"] = {
+        "id": doc["centre"]["id"],
+        "name": doc["centre"]["name"],
+        "address": centre.address if centre else "",
+        "phone": centre.phone if centre else "",
+        "basic_court": (await rules_of(ctx, doc["centre"]["id"])).basic_court,
+    }
     case["arbitration_commission"] = await arbitration_commission(ctx, doc)
     case["debtor_court"] = basic_court_of_region(case_region(doc)) if doc["kind"] == "worker" else ""
     outcome = doc.get("outcome") or {}
@@ -172,8 +189,9 @@ async def _issue(
     images = await signing.images(ctx, papers.blobs, doc) if kind in IMAGE_KINDS else {}
     try:
         centre_id = doc["centre"]["id"]
-        folder = await centre_templates.current_folder(ctx, papers.blobs, centre_id,
-                                                       papers.renderers.configured(centre_id))  # fmt: skip
+        folder = await centre_templates.current_folder(
+            ctx, papers.blobs, centre_id, papers.renderers.configured(centre_id)
+        )
         rendered = await papers.renderers.render(centre_id, kind, case, document_id, verify_url, now, images, folder)
     except DocgenError as exc:
         refusal = msg("error.document_refused", reason={DEFAULT_LOCALE: exc.message, "en": exc.message_en})
@@ -181,18 +199,33 @@ async def _issue(
     blob_id = await papers.blobs.put(io.BytesIO(rendered.data))
     reference = {"id": document_id, "kind": kind, "issued_at": now, "issued_by": f"{actor[0]}:{actor[1]}"}
     updated = await moves.record_event(
-        ctx, serial, "document", actor, channel, doc["status"],
-        inc_fields={f"document_versions.{kind}": 1}, push_fields={"documents": reference}, note=title,
+        ctx,
+        serial,
+        "document",
+        actor,
+        channel,
+        doc["status"],
+        inc_fields={f"document_versions.{kind}": 1},
+        push_fields={"documents": reference},
+        note=title,
         projection={"document_versions": 1},
-    )  # fmt: skip
+    )
     if updated is None:
         raise NotFound("case_not_found")
     version = updated["document_versions"][kind]
     record = {
-        "_id": document_id, "serial": serial, "kind": kind, "title": title, "version": version,
-        "sm3": rendered.sm3_hex, "size": len(rendered.data), "blob_id": blob_id,
-        "issued_at": now, "issued_by": reference["issued_by"], "filename": f"{serial}-{title}-v{version}.docx",
-    }  # fmt: skip
+        "_id": document_id,
+        "serial": serial,
+        "kind": kind,
+        "title": title,
+        "version": version,
+        "sm3": rendered.sm3_hex,
+        "size": len(rendered.data),
+        "blob_id": blob_id,
+        "issued_at": now,
+        "issued_by": reference["issued_by"],
+        "filename": f"{serial}-{title}-v{version}.docx",
+    }
     await ctx.db["documents"].insert_one(record)
     return Issued(document_id, kind, title, version, rendered.sm3_hex, len(rendered.data), shanghai_iso(now))
 
@@ -290,9 +323,14 @@ async def issue_end_papers(ctx: ServiceContext, papers: Papers, serial: str) -> 
 
 def _listed(record: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": record["_id"], "kind": record["kind"], "title": record["title"], "version": record["version"],
-        "sm3": record["sm3"], "size": record["size"], "issued_at": shanghai_iso(record["issued_at"]),
-    }  # fmt: skip
+        "id": record["_id"],
+        "kind": record["kind"],
+        "title": record["title"],
+        "version": record["version"],
+        "sm3": record["sm3"],
+        "size": record["size"],
+        "issued_at": shanghai_iso(record["issued_at"]),
+    }
 
 
 async def case_documents(ctx: ServiceContext, serial: str) -> list[dict[str, Any]]:
@@ -342,8 +380,15 @@ async def document_for_staff(
         raise NotFound("document_not_found")
     file = await _file(blobs, record)
     # A document shows the parties' numbers in clear: recorded like a reveal, before the file leaves.
-    await audit.record(ctx, member, "document_download", record["serial"], document_id=document_id,
-                       kind=record["kind"], version=record["version"])  # fmt: skip
+    await audit.record(
+        ctx,
+        member,
+        "document_download",
+        record["serial"],
+        document_id=document_id,
+        kind=record["kind"],
+        version=record["version"],
+    )
     return file
 
 
@@ -382,9 +427,13 @@ async def verification(ctx: ServiceContext, document_id: str) -> dict[str, Any]:
     if record is None:
         raise NotFound("document_not_found", msg("error.document_not_found.verify"))
     return {
-        "id": record["_id"], "title": record["title"], "serial": record["serial"], "version": record["version"],
-        "issued_date": shanghai_iso(record["issued_at"])[:10], "sm3": record["sm3"],
-    }  # fmt: skip
+        "id": record["_id"],
+        "title": record["title"],
+        "serial": record["serial"],
+        "version": record["version"],
+        "issued_date": shanghai_iso(record["issued_at"])[:10],
+        "sm3": record["sm3"],
+    }
 
 
 async def verify_upload(ctx: ServiceContext, document_id: str, data: bytes) -> dict[str, Any]:
@@ -411,9 +460,14 @@ async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, do
     outcome = doc.get("outcome") or {}
     agreement = (doc.get("agreement") or {}).get("terms") or outcome.get("terms") or []
     return {
-        "id": record["_id"], "kind": record["kind"], "version": record["version"],
-        "issued_at": shanghai_iso(record["issued_at"]), "serial": serial, "role": role,
-        "status": doc["status"], "centre": doc["centre"]["name"],
+        "id": record["_id"],
+        "kind": record["kind"],
+        "version": record["version"],
+        "issued_at": shanghai_iso(record["issued_at"]),
+        "serial": serial,
+        "role": role,
+        "status": doc["status"],
+        "centre": doc["centre"]["name"],
         "applicant": str((doc.get("applicant") or {}).get("name") or ""),
         "respondent": str((doc.get("respondent") or {}).get("name") or ""),
         "requests": [i.get("text", "") for i in (doc.get("clarified") or {}).get("items", [])]
@@ -421,4 +475,4 @@ async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, do
         "amount": str((doc.get("claim") or {}).get("amount") or ""),
         "closure_reason": outcome.get("closure_reason", ""),
         "terms": [{"text": t.get("text", ""), "due": t.get("due", "")} for t in agreement if isinstance(t, dict)],
-    }  # fmt: skip
+    }

@@ -41,30 +41,45 @@ def _staff(member: StaffMember) -> moves.Actor:
 
 async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
     """Put a mediator of the case's centre in charge: not a move, allowed in any open status."""
-    doc = await access.for_staff(ctx, member, serial, {"status": 1, "owner_person_id": 1, "docking.partner_id": 1,
-                                                        "docking.partner_name": 1})  # fmt: skip
+    doc = await access.for_staff(
+        ctx, member, serial, {"status": 1, "owner_person_id": 1, "docking.partner_id": 1, "docking.partner_name": 1}
+    )
     mediator = next((m for m in await mediators_of(ctx, doc["centre"]["id"]) if m.login == mediator_login), None)
     if mediator is None:
         raise invalid("mediator", "unknown", "error.unknown.mediator")
     partner_id = (doc.get("docking") or {}).get("partner_id")
     # A delegated case is mediated only by a mediator the partner confirmed on its special-invite roster (the
     # `roster` collection, kept by services/court/roster.py).
-    if partner_id and not await ctx.db["roster"].find_one({"partner_id": partner_id, "centre_id": doc["centre"]["id"],
-                                                            "subject": "mediator", "login": mediator.login,
-                                                            "state": "confirmed"}, {"_id": 1}):  # fmt: skip
-        raise invalid("mediator", "not_on_roster", "error.not_on_roster.mediator",
-                      partner=doc["docking"]["partner_name"])
+    if partner_id and not await ctx.db["roster"].find_one(
+        {
+            "partner_id": partner_id,
+            "centre_id": doc["centre"]["id"],
+            "subject": "mediator",
+            "login": mediator.login,
+            "state": "confirmed",
+        },
+        {"_id": 1},
+    ):
+        raise invalid(
+            "mediator", "not_on_roster", "error.not_on_roster.mediator", partner=doc["docking"]["partner_name"]
+        )
     now = ctx.clock()
     lines = [("serial", serial), ("mediator", mediator.name)]
     owner = doc.get("owner_person_id")  # a delegated case nobody owns yet has nobody to tell
     notices = [applicant_notice(owner, "assigned", f"/h5/cases/{serial}", now, lines)] if owner else []
     updated = await moves.record_event(
-        ctx, serial, "assign", _staff(member), CHANNEL, doc["status"],
+        ctx,
+        serial,
+        "assign",
+        _staff(member),
+        CHANNEL,
+        doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"mediator": {"login": mediator.login, "name": mediator.name}}, notify=notices or None,
+        set_fields={"mediator": {"login": mediator.login, "name": mediator.name}},
+        notify=notices or None,
         note=mediator.name,
         data={"mediator": mediator.login},
-    )  # fmt: skip
+    )
     if updated is None:
         raise Conflict("case_closed", field="status")
     return updated
@@ -114,17 +129,30 @@ async def decide(
     note = ""
     notify: list[dict[str, Any]]
     if move == "accept":
-        notify = [applicant_notice(doc["owner_person_id"], "accept", f"/h5/cases/{serial}", now,
-                                   [("serial", serial), ("status", msg("status.accepted"))])]  # fmt: skip
+        notify = [
+            applicant_notice(
+                doc["owner_person_id"],
+                "accept",
+                f"/h5/cases/{serial}",
+                now,
+                [("serial", serial), ("status", msg("status.accepted"))],
+            )
+        ]
         invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
         set_fields |= invited
         notify += invitations
     elif move == "decline":
         note = _text(form.get("reason", ""), "reason", "decline_reason", MAX_REASON)
         set_fields["outcome"] = {"kind": "rejected", "at": now, "reason": note}
-        notify = [applicant_notice(doc["owner_person_id"], "decline", f"/h5/cases/{serial}", now,
-                                   [("serial", serial), ("reason", note[:20]),
-                                    ("next_step", msg("notice.value.may_arbitrate"))])]  # fmt: skip
+        notify = [
+            applicant_notice(
+                doc["owner_person_id"],
+                "decline",
+                f"/h5/cases/{serial}",
+                now,
+                [("serial", serial), ("reason", note[:20]), ("next_step", msg("notice.value.may_arbitrate"))],
+            )
+        ]
     elif move == "schedule":
         at = _session_time(form.get("at", ""), now)
         place = _text(form.get("place", ""), "place", "place", MAX_PLACE, required=False)
@@ -139,8 +167,13 @@ async def decide(
         when = at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
         shown_place = (place or msg("notice.value.online").text())[:20]
         # An online session's message opens its way in ("进入视频调解", open from the session's time).
-        notify = party_notices(doc, "schedule", now, [("serial", serial), ("session_time", when),
-                                                      ("place", shown_place)], page="/session" if online else "")
+        notify = party_notices(
+            doc,
+            "schedule",
+            now,
+            [("serial", serial), ("session_time", when), ("place", shown_place)],
+            page="/session" if online else "",
+        )
     elif move == "open_session":
         if workflow.move_allowed(move, doc["status"]):  # else the move itself is refused, saying why
             session_day(doc, now)
@@ -148,16 +181,25 @@ async def decide(
     else:  # fail
         reason, note = parse_closure(form)
         set_fields["outcome"] = {"kind": "failed", "at": now, "closure_reason": reason, "reason": note}
-        notify = party_notices(doc, "fail", now, [("serial", serial), ("reason", msg(f"label.closure_reason.{reason}")),
-                                                  ("next_step", msg("notice.value.may_arbitrate"))])  # fmt: skip
+        notify = party_notices(
+            doc,
+            "fail",
+            now,
+            [
+                ("serial", serial),
+                ("reason", msg(f"label.closure_reason.{reason}")),
+                ("next_step", msg("notice.value.may_arbitrate")),
+            ],
+        )
         if partner_events.delegated(doc):  # the court receives the art. 21 report with the end
             report = partner_events.parse_report(form)
             set_fields["outcome"]["report"] = report
             set_fields["docking.closed_reported_at"] = now
             notify.append(partner_events.closed_failed(doc, now, set_fields["outcome"], report))
         note = msg(f"label.closure_reason.{reason}").text() + (f"：{note}" if note else "")
-    updated = await moves.apply_move(ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields,
-                                     notify=notify, note=note)  # fmt: skip
+    updated = await moves.apply_move(
+        ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields, notify=notify, note=note
+    )
     if move in ENDS and papers is not None:
         await documents.issue_end_papers(ctx, papers, serial)
     return updated
@@ -177,11 +219,18 @@ async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
     record = {"until": until, "consent": consent, "by": member.login, "at": now, "previous": current}
     notices = party_notices(doc, "extended", now, [("serial", serial), ("due_date", until)])
     updated = await moves.record_event(
-        ctx, serial, "extend", _staff(member), CHANNEL, doc["status"],
+        ctx,
+        serial,
+        "extend",
+        _staff(member),
+        CHANNEL,
+        doc["status"],
         when={"status": {"$nin": sorted(workflow.CLOSED)}, "mediation_extended_to": doc.get("mediation_extended_to")},
-        set_fields={"mediation_extended_to": until}, push_fields={"extensions": record}, notify=notices,
+        set_fields={"mediation_extended_to": until},
+        push_fields={"extensions": record},
+        notify=notices,
         note=msg("event.note.extend", due=until).text() + f"（{consent}）",
-    )  # fmt: skip
+    )
     if updated is None:
         raise Conflict("case_closed", field="status")
     return updated
@@ -196,8 +245,9 @@ def _extension_date(value: str, current: str) -> str:
         raise invalid("until", "invalid", "error.invalid.extension_date") from None
     earliest = date.fromisoformat(current)
     if not earliest < day <= earliest + timedelta(days=MAX_EXTENSION_DAYS):
-        raise invalid("until", "out_of_range", "error.out_of_range.extension_date", current=current,
-                      days=MAX_EXTENSION_DAYS)  # fmt: skip
+        raise invalid(
+            "until", "out_of_range", "error.out_of_range.extension_date", current=current, days=MAX_EXTENSION_DAYS
+        )
     return day.isoformat()
 
 
@@ -220,15 +270,22 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
     note = parse_withdraw_reason(reason)
     doc = await access.for_owner(ctx, person_id, serial, PARTIES_PROJECTION)
     now = ctx.clock()
-    told = respondent_notice(doc | {"_id": serial}, "withdraw", now,
-                             [("serial", serial), ("status", msg("notice.value.withdrawn"))])  # fmt: skip
+    told = respondent_notice(
+        doc | {"_id": serial}, "withdraw", now, [("serial", serial), ("status", msg("notice.value.withdrawn"))]
+    )
     notify = [told] if told else []
     if partner_events.delegated(doc):
         notify.append(partner_events.closed_withdrawn(doc | {"_id": serial}, now, note))
     updated = await moves.apply_move(
-        ctx, serial, "withdraw", ("applicant", person_id), channel, scope={"owner_person_id": person_id}, note=note,
+        ctx,
+        serial,
+        "withdraw",
+        ("applicant", person_id),
+        channel,
+        scope={"owner_person_id": person_id},
+        note=note,
         notify=notify or None,
-    )  # fmt: skip
+    )
     return await party_view(ctx, updated)
 
 
@@ -268,29 +325,42 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
     doc = await access.for_owner(ctx, person_id, serial, {"status": 1, "evidence": 1})
     if doc["status"] in workflow.CLOSED:
         raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
-    owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id},
-                                       {"size": 1}).to_list(None)  # fmt: skip
+    owned = await ctx.db["files"].find({"_id": {"$in": ids}, "owner_person_id": person_id}, {"size": 1}).to_list(None)
     if len(owned) != len(ids):
         # Not the caller's file (or none at all): not found, as anything of someone else's.
         raise ServiceError(404, "unknown_file", msg("error.unknown_file.evidence"), "file_ids")
     new = [i for i in ids if i not in (doc.get("evidence") or [])]
     if new:
-        attached = await ctx.db["files"].find({"_id": {"$in": list(doc.get("evidence") or [])}},
-                                              {"size": 1}).to_list(None)  # fmt: skip
+        attached = (
+            await ctx.db["files"].find({"_id": {"$in": list(doc.get("evidence") or [])}}, {"size": 1}).to_list(None)
+        )
         total = sum(int(f.get("size", 0)) for f in attached + [f for f in owned if f["_id"] in new])
         limit = ctx.settings.evidence.max_case_bytes
         if total > limit:
             mb = 1024 * 1024
-            raise invalid("file_ids", "evidence_total_too_large", "error.evidence_total_too_large.submit",
-                          total=total / mb, limit=limit / mb)  # fmt: skip
+            raise invalid(
+                "file_ids",
+                "evidence_total_too_large",
+                "error.evidence_total_too_large.submit",
+                total=total / mb,
+                limit=limit / mb,
+            )
         now = ctx.clock()
         updated = await moves.record_event(
-            ctx, serial, "evidence_added", ("applicant", person_id), channel, doc["status"],
+            ctx,
+            serial,
+            "evidence_added",
+            ("applicant", person_id),
+            channel,
+            doc["status"],
             when={"owner_person_id": person_id, "status": {"$nin": sorted(workflow.CLOSED)}},
-            push_fields={"evidence": {"$each": new},
-                         "evidence_added": {"$each": [{"id": i, "at": now, "by": "applicant"} for i in new]}},
-            note=msg("event.note.files", count=len(new)).text(), projection={"_id": 1},
-        )  # fmt: skip
+            push_fields={
+                "evidence": {"$each": new},
+                "evidence_added": {"$each": [{"id": i, "at": now, "by": "applicant"} for i in new]},
+            },
+            note=msg("event.note.files", count=len(new)).text(),
+            projection={"_id": 1},
+        )
         if updated is None:
             raise Conflict("case_closed", msg("error.case_closed.evidence"), field="status")
     return await party_view(ctx, await access.for_owner(ctx, person_id, serial))

@@ -29,13 +29,23 @@ Actor = tuple[str, str]  # (type, id): ("applicant", person id), ("staff", login
 
 
 def event(
-    at: datetime, actor: Actor, action: str, channel: str, status: str, note: str = "",
+    at: datetime,
+    actor: Actor,
+    action: str,
+    channel: str,
+    status: str,
+    note: str = "",
     data: dict[str, Any] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """One timeline entry: who did what, when, through which channel, and the status after it; `data`: the
     facts the event changed that the statistics count (a transfer's centres, an assigned mediator)."""
-    entry = {"at": at, "actor": {"type": actor[0], "id": actor[1]}, "action": action, "channel": channel,
-             "status": status}  # fmt: skip
+    entry = {
+        "at": at,
+        "actor": {"type": actor[0], "id": actor[1]},
+        "action": action,
+        "channel": channel,
+        "status": status,
+    }
     if note:
         entry["note"] = note
     if data:
@@ -96,8 +106,14 @@ async def apply_move(
     """
     move = workflow.MOVES[move_name]
     now = ctx.clock()
-    update = _update(now, event(now, actor, move_name, channel, move.target, note, data),
-                     {"status": move.target, **(set_fields or {})}, push_fields, None, notify)  # fmt: skip
+    update = _update(
+        now,
+        event(now, actor, move_name, channel, move.target, note, data),
+        {"status": move.target, **(set_fields or {})},
+        push_fields,
+        None,
+        notify,
+    )
     where = {"_id": serial, **(scope or {}), **(when or {}), "status": {"$in": sorted(move.sources)}}
     updated = await ctx.db[CASES].find_one_and_update(where, update, return_document=ReturnDocument.AFTER)
     if updated is None:
@@ -134,8 +150,9 @@ async def record_event(
     `status` is the status the event happened in (what the caller read, or required in `when`).
     """
     now = ctx.clock()
-    update = _update(now, event(now, actor, action, channel, status, note, data), set_fields, push_fields,
-                     inc_fields, notify)  # fmt: skip
+    update = _update(
+        now, event(now, actor, action, channel, status, note, data), set_fields, push_fields, inc_fields, notify
+    )
     updated = await ctx.db[CASES].find_one_and_update(
         {"_id": serial, **(when or {})}, update, counters.projection(projection), return_document=ReturnDocument.AFTER
     )

@@ -81,7 +81,8 @@ def check_templates(settings: Settings) -> None:
     for name, kind in KINDS.items():
         templates = configured.get(name)
         required = (["official_account"] if kind.audience & {APPLICANT, RESPONDENT} else []) + (
-            ["sms"] if kind.audience & {RESPONDENT, STAFF} else [])
+            ["sms"] if kind.audience & {RESPONDENT, STAFF} else []
+        )
         for platform in required:
             if templates is None or getattr(templates, platform) is None:
                 problems.append(f"{name}: no {platform} template")
@@ -89,8 +90,10 @@ def check_templates(settings: Settings) -> None:
             template = getattr(templates, platform, None) if templates else None
             for key, line in template.keys if template else ():
                 if line not in kind.lines and line != LINK:
-                    problems.append(f"{name}.{platform}.keys.{key}: {line!r} is not a line of {name} "
-                                    f"({', '.join(kind.lines)}, {LINK})")  # fmt: skip
+                    problems.append(
+                        f"{name}.{platform}.keys.{key}: {line!r} is not a line of {name} "
+                        f"({', '.join(kind.lines)}, {LINK})"
+                    )
     if problems:
         raise SettingsError("notification_templates: " + "; ".join(problems))
 

@@ -34,8 +34,13 @@ def delegated(doc: Mapping[str, Any]) -> bool:
 def event_notice(doc: Mapping[str, Any], event_type: str, now: datetime, **facts: Any) -> dict[str, Any]:
     """One event for the case's partner: its type, the partner's case number, our serial, when, and `facts`."""
     docking = doc["docking"]
-    event = {"type": event_type, "partner_case_no": docking["partner_case_no"], "serial": doc["_id"],
-             "at": shanghai_iso(now), **facts}  # fmt: skip
+    event = {
+        "type": event_type,
+        "partner_case_no": docking["partner_case_no"],
+        "serial": doc["_id"],
+        "at": shanghai_iso(now),
+        **facts,
+    }
     return partner_notice(docking["partner_id"], MEDIATION_EVENTS, event, now, f"partner.event.{event_type}")
 
 
@@ -47,8 +52,9 @@ def parse_report(form: Mapping[str, Any], prefix: str = "report_") -> dict[str, 
         value = form.get(prefix + name)
         given = value.strip() if isinstance(value, str) else ""
         if name in REQUIRED_REPORT and not given:
-            errors.append(field_error(prefix + name, "required", "error.required.report",
-                                      part=msg(f"label.report.{name}")))  # fmt: skip
+            errors.append(
+                field_error(prefix + name, "required", "error.required.report", part=msg(f"label.report.{name}"))
+            )
         elif len(given) > MAX_REPORT:
             errors.append(field_error(prefix + name, "too_long", "error.too_long.report", limit=MAX_REPORT))
         report[name] = given
@@ -57,13 +63,25 @@ def parse_report(form: Mapping[str, Any], prefix: str = "report_") -> dict[str, 
     return report
 
 
-def closed_failed(doc: Mapping[str, Any], now: datetime, outcome: Mapping[str, Any], report: Mapping[str, str],
-                  materials_returned: bool = False) -> dict[str, Any]:  # fmt: skip
+def closed_failed(
+    doc: Mapping[str, Any],
+    now: datetime,
+    outcome: Mapping[str, Any],
+    report: Mapping[str, str],
+    materials_returned: bool = False,
+) -> dict[str, Any]:
     """`closed` of a mediation that failed: the closure reason (法释〔2021〕23号 art. 25) and the art. 21 report;
     with `materials_returned` the delegation's documents go back with it (art. 15: the respondent refused)."""
-    return event_notice(doc, "closed", now, outcome="failed", closure_reason=outcome.get("closure_reason", ""),
-                        closed_at=shanghai_iso(outcome.get("at") or now), report=dict(report),
-                        materials_returned=materials_returned)  # fmt: skip
+    return event_notice(
+        doc,
+        "closed",
+        now,
+        outcome="failed",
+        closure_reason=outcome.get("closure_reason", ""),
+        closed_at=shanghai_iso(outcome.get("at") or now),
+        report=dict(report),
+        materials_returned=materials_returned,
+    )
 
 
 def closed_settled(doc: Mapping[str, Any], now: datetime, effective_at: datetime) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from services.core.context import SHANGHAI, ServiceContext
 from services.core.work_calendar import load_work_calendar
 
 
-async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str,
-                    locale: str = DEFAULT_LOCALE) -> dict[str, Any]:  # fmt: skip
+async def case_page(
+    ctx: ServiceContext, person_id: str, serial: str, role: str, locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
     """Everything a party's page of one case needs; `role` is the page's (applicant or respondent): a case of
     which the person is the other party is not found on it. The limitation and the routes in `locale`."""
     if role == "respondent":
@@ -34,7 +35,8 @@ async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str,
         "deadline": None if case["closed"] else await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
         "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(locale),
         "routes": [r.as_dict(locale) for r in routes(doc, today, calendar)],
-        "can_answer": role == "respondent" and not (case.get("respondent_access") or {}).get("answer")
+        "can_answer": role == "respondent"
+        and not (case.get("respondent_access") or {}).get("answer")
         and doc["status"] not in workflow.CLOSED,
         "can_sign": doc["status"] == workflow.SIGNING and role in (case.get("agreement") or {}).get("missing", []),
         "may_arbitrate": role == "applicant" and doc["status"] in (workflow.FAILED, workflow.REJECTED),

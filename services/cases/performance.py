@@ -43,9 +43,16 @@ class Route:
     open: bool  # available and still in time
 
     def as_dict(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
-        return {"code": self.code, "document": self.document, "label": msg(f"route.{self.code}").text(locale),
-                "basis": msg(self.basis).text(locale), "due": self.due.isoformat() if self.due else None,
-                "provisional": self.provisional, "available": self.available, "open": self.open}  # fmt: skip
+        return {
+            "code": self.code,
+            "document": self.document,
+            "label": msg(f"route.{self.code}").text(locale),
+            "basis": msg(self.basis).text(locale),
+            "due": self.due.isoformat() if self.due else None,
+            "provisional": self.provisional,
+            "available": self.available,
+            "open": self.open,
+        }
 
 
 def routes(doc: Mapping[str, Any], today: date, calendar: WorkCalendar) -> list[Route]:
@@ -61,16 +68,16 @@ def routes(doc: Mapping[str, Any], today: date, calendar: WorkCalendar) -> list[
     out = []
     if first_breach is not None:  # the day after the due date the right was infringed: one year (art. 27)
         due, provisional = one_year_after(first_breach, calendar)
-        out.append(Route("arbitration", "arbitration", "route.basis.arbitration", due, provisional, True,
-                         today <= due))  # fmt: skip
+        out.append(Route("arbitration", "arbitration", "route.basis.arbitration", due, provisional, True, today <= due))
     else:
         out.append(Route("arbitration", "arbitration", "route.basis.arbitration", None, False, False, False))
     pay = [p for p in breached if terms[p["term"]].get("category") in PAYMENT_ORDER_CATEGORIES]
     if pay and doc.get("kind") == "worker":
         start = min(date.fromisoformat(p["due_date"]) for p in pay)
         due, provisional = years_after(start, CIVIL_LIMITATION_YEARS, calendar)
-        out.append(Route("payment_order", "payment_order", "route.basis.payment_order", due, provisional, True,
-                         today <= due))  # fmt: skip
+        out.append(
+            Route("payment_order", "payment_order", "route.basis.payment_order", due, provisional, True, today <= due)
+        )
     else:
         out.append(Route("payment_order", "payment_order", "route.basis.payment_order", None, False, False, False))
     windows = (("judicial_confirmation", JUDICIAL_CONFIRMATION_DAYS), ("arbitral_review", ARBITRAL_REVIEW_DAYS))
@@ -87,8 +94,9 @@ def breached_terms(doc: Mapping[str, Any], for_payment_order: bool = False) -> l
     out = []
     for entry in doc.get("performance") or []:
         term = terms[entry["term"]]
-        if entry.get("state") == "breached" and (not for_payment_order
-                                                 or term.get("category") in PAYMENT_ORDER_CATEGORIES):
+        if entry.get("state") == "breached" and (
+            not for_payment_order or term.get("category") in PAYMENT_ORDER_CATEGORIES
+        ):
             out.append({k: term.get(k) for k in ("text", "amount", "due_date")})
     return out
 
@@ -118,8 +126,9 @@ async def report(
 ) -> list[dict[str, Any]]:
     """A party reports on one term. The applicant's answer decides (performed, or breached once the due date
     has passed); a respondent reports performance. A breach sends the applicant the routes it opens."""
-    doc, role = await access.for_party(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "performance": 1,
-                                                                                       "outcome": 1})  # fmt: skip
+    doc, role = await access.for_party(
+        ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "performance": 1, "outcome": 1}
+    )
     if doc["status"] != workflow.SETTLED:
         raise Conflict("not_settled", field="term", current=workflow.status_label(doc["status"]))
     index, performed, note = parse_report(body, len(doc.get("performance") or []))
@@ -139,13 +148,25 @@ async def report(
             notify.append(applicant_notice(doc["owner_person_id"], "breach", f"/h5/cases/{serial}#routes", now, lines))
     record = {"by": role, "performed": performed, "note": note, "at": now, "channel": channel}
     actor = (role, person_id)
-    words = msg("performance.report_note", number=index + 1,
-                state=msg(f"performance.state.{'performed' if performed else 'breached'}")).text()
+    words = msg(
+        "performance.report_note",
+        number=index + 1,
+        state=msg(f"performance.state.{'performed' if performed else 'breached'}"),
+    ).text()
     updated = await moves.record_event(
-        ctx, serial, "performance_report", actor, channel, workflow.SETTLED, when={"status": workflow.SETTLED},
-        set_fields=set_fields, push_fields={f"performance.{index}.reports": record}, notify=notify or None,
-        note=words, projection={"performance": 1, "outcome": 1},
-    )  # fmt: skip
+        ctx,
+        serial,
+        "performance_report",
+        actor,
+        channel,
+        workflow.SETTLED,
+        when={"status": workflow.SETTLED},
+        set_fields=set_fields,
+        push_fields={f"performance.{index}.reports": record},
+        notify=notify or None,
+        note=words,
+        projection={"performance": 1, "outcome": 1},
+    )
     if updated is None:
         raise Conflict("not_settled", field="term", current=workflow.status_label(doc["status"]))
     return performance_view(updated)
@@ -161,20 +182,32 @@ async def ask_due(ctx: ServiceContext) -> int:
     docs = await ctx.db["cases"].find(query, PARTIES_PROJECTION | {"performance": 1}).limit(BATCH).to_list(BATCH)
     asked = 0
     for doc in docs:
-        due = [p for p in doc["performance"]
-               if p["state"] == "pending" and not p.get("asked_at") and p["due_date"] < today]  # fmt: skip
+        due = [
+            p for p in doc["performance"] if p["state"] == "pending" and not p.get("asked_at") and p["due_date"] < today
+        ]
         set_fields = {f"performance.{p['term']}.asked_at": now for p in due}
         conditions = {f"performance.{p['term']}.asked_at": None for p in due}
         first = min(p["due_date"] for p in due)
-        notices = party_notices(doc, "performance_check", now,
-                                [("serial", doc["_id"]), ("due_date", first),
-                                 ("next_step", msg("notice.value.performed_question"))],
-                                page="#performance")  # fmt: skip
+        notices = party_notices(
+            doc,
+            "performance_check",
+            now,
+            [("serial", doc["_id"]), ("due_date", first), ("next_step", msg("notice.value.performed_question"))],
+            page="#performance",
+        )
         updated = await moves.record_event(
-            ctx, doc["_id"], "performance_asked", ("system", "performance"), "system", workflow.SETTLED,
-            when={"status": workflow.SETTLED, **conditions}, set_fields=set_fields, notify=notices,
-            note=msg("performance.asked_note", count=len(due)).text(), projection={"_id": 1},
-        )  # fmt: skip
+            ctx,
+            doc["_id"],
+            "performance_asked",
+            ("system", "performance"),
+            "system",
+            workflow.SETTLED,
+            when={"status": workflow.SETTLED, **conditions},
+            set_fields=set_fields,
+            notify=notices,
+            note=msg("performance.asked_note", count=len(due)).text(),
+            projection={"_id": 1},
+        )
         asked += updated is not None
     return asked
 

@@ -53,10 +53,15 @@ async def check_progress(
     if doc is None or not phone_last4_matches(ctx, doc, phone_last4):
         failures = await ctx.db["rate_limits"].find_one_and_update(
             {"_id": budget_id},
-            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": window + timedelta(hours=2)},
-             "$addToSet": {"failed": client}},
-            upsert=True, return_document=ReturnDocument.AFTER, projection={"n": 1},
-        )  # fmt: skip
+            {
+                "$inc": {"n": 1},
+                "$setOnInsert": {"expires_at": window + timedelta(hours=2)},
+                "$addToSet": {"failed": client},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            projection={"n": 1},
+        )
         if failures["n"] > ctx.settings.progress_per_serial_per_hour:
             raise _too_many()
         raise NotFound("case_not_found", msg("error.case_not_found.progress"))

@@ -28,12 +28,27 @@ FIRST_FILTER_DATE, LAST_FILTER_DATE = date(2000, 1, 1), date(2199, 12, 31)
 REMINDER_DAYS = 3  # a case this close to its deadline is flagged to the mediator
 
 QUEUE_FIELDS = {
-    "_id": 1, "kind": 1, "status": 1, "applicant.name": 1, "respondent.name": 1, "mediator": 1,
-    "clarified": 1, "created_at": 1, "updated_at": 1, "session": 1, "centre": 1, "notifications.state": 1,
-    "mediation_extended_to": 1, "respondent_access.answer.decision": 1, "respondent_access.silence_recorded_at": 1,
-    "docking.partner_name": 1, "docking.answer_due": 1, "docking.answer_due_provisional": 1,
-    "docking.mediation_due": 1, "docking.overdue_reported_at": 1,
-}  # fmt: skip
+    "_id": 1,
+    "kind": 1,
+    "status": 1,
+    "applicant.name": 1,
+    "respondent.name": 1,
+    "mediator": 1,
+    "clarified": 1,
+    "created_at": 1,
+    "updated_at": 1,
+    "session": 1,
+    "centre": 1,
+    "notifications.state": 1,
+    "mediation_extended_to": 1,
+    "respondent_access.answer.decision": 1,
+    "respondent_access.silence_recorded_at": 1,
+    "docking.partner_name": 1,
+    "docking.answer_due": 1,
+    "docking.answer_due_provisional": 1,
+    "docking.mediation_due": 1,
+    "docking.overdue_reported_at": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -53,10 +68,15 @@ def parse_filter(query: Mapping[str, str]) -> QueueFilter:
     text_page = query.get("page", "1")
     page = min(int(text_page), MAX_QUEUE_PAGE) if text_page.isdigit() and text_page != "0" else 1
     return QueueFilter(
-        status=query.get("status", ""), cause=query.get("cause", ""), mediator=query.get("mediator", ""),
-        date_from=_date(query.get("from", ""), "from"), date_to=_date(query.get("to", ""), "to"),
-        overdue=query.get("overdue", "") == "1", page=page, centre=query.get("centre", "")[:40],
-    )  # fmt: skip
+        status=query.get("status", ""),
+        cause=query.get("cause", ""),
+        mediator=query.get("mediator", ""),
+        date_from=_date(query.get("from", ""), "from"),
+        date_to=_date(query.get("to", ""), "to"),
+        overdue=query.get("overdue", "") == "1",
+        page=page,
+        centre=query.get("centre", "")[:40],
+    )
 
 
 def _date(value: str, field: str) -> date | None:
@@ -67,8 +87,13 @@ def _date(value: str, field: str) -> date | None:
     except ValueError:
         raise invalid(field, "invalid", "error.invalid.date") from None
     if not FIRST_FILTER_DATE <= day <= LAST_FILTER_DATE:
-        raise invalid(field, "out_of_range", "error.out_of_range.queue_date",
-                      first=FIRST_FILTER_DATE.isoformat(), last=LAST_FILTER_DATE.isoformat())  # fmt: skip
+        raise invalid(
+            field,
+            "out_of_range",
+            "error.out_of_range.queue_date",
+            first=FIRST_FILTER_DATE.isoformat(),
+            last=LAST_FILTER_DATE.isoformat(),
+        )
     return day
 
 
@@ -179,11 +204,15 @@ def _delegation_row(doc: dict[str, Any], today: date) -> dict[str, Any] | None:
     if not docking:
         return None
     waiting = doc["status"] == workflow.DELEGATED
-    return {"partner": docking.get("partner_name", ""), "waiting": waiting, "answer_due": docking.get("answer_due"),
-            "answer_due_provisional": docking.get("answer_due_provisional", False),
-            "answer_overdue": waiting and today.isoformat() > str(docking.get("answer_due")),
-            "not_confirmed_in_time": bool(docking.get("overdue_reported_at")),
-            "mediation_due": docking.get("mediation_due")}  # fmt: skip
+    return {
+        "partner": docking.get("partner_name", ""),
+        "waiting": waiting,
+        "answer_due": docking.get("answer_due"),
+        "answer_due_provisional": docking.get("answer_due_provisional", False),
+        "answer_overdue": waiting and today.isoformat() > str(docking.get("answer_due")),
+        "not_confirmed_in_time": bool(docking.get("overdue_reported_at")),
+        "mediation_due": docking.get("mediation_due"),
+    }
 
 
 def _respondent_flag(doc: dict[str, Any]) -> str:
@@ -201,8 +230,12 @@ async def applicant_deadline(ctx: ServiceContext, case_view: dict[str, Any], cen
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     received = datetime.fromisoformat(case_view["created_at"])
-    shown = {"created_at": received, "status": case_view["status"], "centre": {"id": centre_id},
-             "mediation_extended_to": case_view.get("mediation_extended_to")}  # fmt: skip
+    shown = {
+        "created_at": received,
+        "status": case_view["status"],
+        "centre": {"id": centre_id},
+        "mediation_extended_to": case_view.get("mediation_extended_to"),
+    }
     return _deadline_view(shown, calendar, today)
 
 
@@ -237,8 +270,14 @@ def party_rows(kind: str, party: str, stored: Mapping[str, Any]) -> list[dict[st
     for name, value in stored.items():
         shown = _shown(name, value)
         if shown:
-            rows.append({"name": name, "label": _field_label(kind, party, name), "value": shown,
-                         "revealable": name in SEALED_FIELDS})  # fmt: skip
+            rows.append(
+                {
+                    "name": name,
+                    "label": _field_label(kind, party, name),
+                    "value": shown,
+                    "revealable": name in SEALED_FIELDS,
+                }
+            )
     return rows
 
 
@@ -269,7 +308,8 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     view["outcome"] = doc.get("outcome")
     view["review_flags"] = review_flag_words(doc["kind"], doc.get("review_flags", []))
     view["session_today"] = bool(doc.get("session")) and (
-        doc["session"]["at"].astimezone(SHANGHAI).date() <= today)  # "开始调解" is offered on the session's day
+        doc["session"]["at"].astimezone(SHANGHAI).date() <= today
+    )  # "开始调解" is offered on the session's day
     view["mediator_login"] = (doc.get("mediator") or {}).get("login", "")
     view["notifications"] = [
         {k: n.get(k) for k in ("kind", "title", "state", "attempts", "last_error", "channel")}

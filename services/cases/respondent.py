@@ -74,34 +74,52 @@ async def invitation(
     due = working_days_deadline(now, days, calendar.for_centre(centre_id))
     token = secrets.token_urlsafe(18)
     access_fields = {
-        "token_hash": _token_hash(ctx, serial, token), "invited_at": now, "answer_due": due.due.isoformat(),
-        "answer_due_provisional": due.provisional, "person_id": None, "claimed_at": None, "claimed_by": None,
-        "answer": None, "silence_recorded_at": None,
-    }  # fmt: skip
+        "token_hash": _token_hash(ctx, serial, token),
+        "invited_at": now,
+        "answer_due": due.due.isoformat(),
+        "answer_due_provisional": due.provisional,
+        "person_id": None,
+        "claimed_at": None,
+        "claimed_by": None,
+        "answer": None,
+        "silence_recorded_at": None,
+    }
     invited = {"_id": serial, "kind": doc["kind"], "respondent_access": access_fields}
     if court:
-        lines = [("serial", serial), ("court", court[:20]),
-                 ("next_step", msg("notice.value.answer_by", date=due.due.isoformat()))]  # fmt: skip
+        lines = [
+            ("serial", serial),
+            ("court", court[:20]),
+            ("next_step", msg("notice.value.answer_by", date=due.due.isoformat())),
+        ]
         sent = respondent_notice(invited, "delegated_invite", now, lines)
     else:
-        lines = [("serial", serial), ("applicant", (doc.get("applicant") or {}).get("name", "")[:20]),
-                 ("answer_due", due.due.isoformat())]  # fmt: skip
+        lines = [
+            ("serial", serial),
+            ("applicant", (doc.get("applicant") or {}).get("name", "")[:20]),
+            ("answer_due", due.due.isoformat()),
+        ]
         sent = respondent_notice(invited, "invite", now, lines)
     assert sent is not None
     sent["link"] = f"/h5/respondent/invitations/{serial}/{token}"  # the SMS's link carries the invitation
     return {"respondent_access": access_fields}, [sent]
 
 
-def applicant_invitation(doc: Mapping[str, Any], now: datetime, ctx: ServiceContext, court: str) -> tuple[
-        dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+def applicant_invitation(
+    doc: Mapping[str, Any], now: datetime, ctx: ServiceContext, court: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A delegated case's applicant (the court filed it, nobody owns it yet) is invited like a respondent: an SMS to
     the phone the court gave, naming the court; proving it makes them the case's owner (`claim`, role applicant)."""
     if (doc.get("applicant_access") or {}).get("invited_at"):
         return {}, []
     serial = doc["_id"]
     token = secrets.token_urlsafe(18)
-    access_fields = {"token_hash": _token_hash(ctx, serial, token), "invited_at": now, "person_id": None,
-                     "claimed_at": None, "claimed_by": None}  # fmt: skip
+    access_fields = {
+        "token_hash": _token_hash(ctx, serial, token),
+        "invited_at": now,
+        "person_id": None,
+        "claimed_at": None,
+        "claimed_by": None,
+    }
     to = {"type": "applicant", "person_id": None, "phone_field": applicant_phone_field(doc["kind"])}
     lines = [("serial", serial), ("court", court[:20]), ("next_step", msg("notice.value.join_delegated"))]
     sent = notice("delegated_invite", to, f"/h5/applicant/invitations/{serial}/{token}", now, lines)
@@ -124,12 +142,22 @@ async def _invited_case(ctx: ServiceContext, serial: str, token: str, role: str 
     """The case this invitation belongs to; a wrong token is answered exactly like a missing case."""
     field = ACCESS[_role(role)]
     doc = await ctx.db["cases"].find_one(
-        {"_id": serial}, {"kind": 1, "status": 1, "centre": 1, "respondent": 1, "applicant": 1, field: 1,
-                          "owner_person_id": 1, "docking.partner_name": 1}  # fmt: skip
+        {"_id": serial},
+        {
+            "kind": 1,
+            "status": 1,
+            "centre": 1,
+            "respondent": 1,
+            "applicant": 1,
+            field: 1,
+            "owner_person_id": 1,
+            "docking.partner_name": 1,
+        },
     )
     invited = (doc or {}).get(field) or {}
-    if not invited.get("token_hash") or not secrets.compare_digest(invited["token_hash"],
-                                                                     _token_hash(ctx, serial, token or "")):
+    if not invited.get("token_hash") or not secrets.compare_digest(
+        invited["token_hash"], _token_hash(ctx, serial, token or "")
+    ):
         raise NotFound("invitation_not_found")
     return doc
 
@@ -145,15 +173,20 @@ async def invitation_view(ctx: ServiceContext, serial: str, token: str, role: st
     invited = doc[ACCESS[role]]
     phone = _phone(ctx, doc, role)
     return {
-        "serial": serial, "centre": doc["centre"]["name"], "respondent_name": doc["respondent"].get("name", ""),
-        "role": role, "party_name": doc[role].get("name", ""),
+        "serial": serial,
+        "centre": doc["centre"]["name"],
+        "respondent_name": doc["respondent"].get("name", ""),
+        "role": role,
+        "party_name": doc[role].get("name", ""),
         "court": (doc.get("docking") or {}).get("partner_name", ""),
-        "phone_masked": mask_phone(phone) if phone else "", "can_text": bool(phone) and is_mobile(phone),
+        "phone_masked": mask_phone(phone) if phone else "",
+        "can_text": bool(phone) and is_mobile(phone),
         "answer_due": invited.get("answer_due", ""),
         "answer_due_provisional": invited.get("answer_due_provisional", False),
-        "claimed": bool(invited.get("person_id")), "status": doc["status"],
+        "claimed": bool(invited.get("person_id")),
+        "status": doc["status"],
         "status_label": workflow.status_label(doc["status"]),
-    }  # fmt: skip
+    }
 
 
 async def send_code(ctx: ServiceContext, sms: SmsProvider, serial: str, token: str, role: str = "respondent") -> int:
@@ -167,9 +200,14 @@ async def send_code(ctx: ServiceContext, sms: SmsProvider, serial: str, token: s
 
 
 async def claim(
-    ctx: ServiceContext, serial: str, token: str, code: str, person_id: str | None, channel: str,
+    ctx: ServiceContext,
+    serial: str,
+    token: str,
+    code: str,
+    person_id: str | None,
+    channel: str,
     role: str = "respondent",
-) -> str:  # fmt: skip
+) -> str:
     """Prove the invitation: a right code (or a card-verified identity that is the party's); the signed-in
     person, or the person the proved phone belongs to, becomes the case's respondent (or, for a delegated case's
     applicant, its owner). Returns that person.
@@ -201,9 +239,16 @@ async def claim(
         set_fields["owner_person_id"] = person_id
         when["owner_person_id"] = None
     updated = await moves.record_event(
-        ctx, serial, f"{role}_claimed", (role, person_id), channel, doc["status"], when=when, set_fields=set_fields,
+        ctx,
+        serial,
+        f"{role}_claimed",
+        (role, person_id),
+        channel,
+        doc["status"],
+        when=when,
+        set_fields=set_fields,
         projection={"_id": 1},
-    )  # fmt: skip
+    )
     if updated is None:  # someone proved it between our read and our write
         raise Conflict("invitation_claimed", field="code")
     return person_id
@@ -211,8 +256,9 @@ async def claim(
 
 async def _claimed_case(ctx: ServiceContext, serial: str, role: str = "respondent") -> dict[str, Any]:
     field = ACCESS[_role(role)]
-    doc = await ctx.db["cases"].find_one({"_id": serial, f"{field}.person_id": {"$ne": None}},
-                                         {"kind": 1, "respondent": 1, "applicant": 1, field: 1})  # fmt: skip
+    doc = await ctx.db["cases"].find_one(
+        {"_id": serial, f"{field}.person_id": {"$ne": None}}, {"kind": 1, "respondent": 1, "applicant": 1, field: 1}
+    )
     if doc is None or not (doc.get(field) or {}).get("person_id"):
         raise NotFound("invitation_not_found")
     return doc
@@ -331,37 +377,67 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     if parsed["decision"] == "decline" and partner_events.delegated(doc):
         return await _refused_delegation(ctx, doc, person_id, parsed, channel, notices, when)
     updated = await moves.record_event(
-        ctx, serial, "respondent_answer", ("respondent", person_id), channel, doc["status"],
+        ctx,
+        serial,
+        "respondent_answer",
+        ("respondent", person_id),
+        channel,
+        doc["status"],
         when=when | {"status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"respondent_access.answer": parsed}, notify=notices, note=result.text(),
+        set_fields={"respondent_access.answer": parsed},
+        notify=notices,
+        note=result.text(),
         projection={"respondent_access": 1},
-    )  # fmt: skip
+    )
     if updated is None:  # answered (or closed) between the read and the write
         raise Conflict("already_answered", field="decision")
     return answer_view(updated["respondent_access"]["answer"])
 
 
 async def _refused_delegation(
-    ctx: ServiceContext, doc: Mapping[str, Any], person_id: str, parsed: dict[str, Any], channel: str,
-    notices: list[dict[str, Any]], when: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
+    ctx: ServiceContext,
+    doc: Mapping[str, Any],
+    person_id: str,
+    parsed: dict[str, Any],
+    channel: str,
+    notices: list[dict[str, Any]],
+    when: dict[str, Any],
+) -> dict[str, Any]:
     """The respondent of a delegated case refuses: the mediation ends (refused_to_continue, art. 25) and the
     partner receives the case back with its materials and the report the facts make (art. 15, art. 21)."""
     now, serial = parsed["at"], doc["_id"]
     reason = parsed.get("reason", "")
-    outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_continue",
-               "reason": msg("event.note.respondent_refused", reason=reason or "—").text(), "materials_returned": True}
-    outcome["report"] = {"facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
-                         "reason": outcome["reason"], "costs": "", "notes": ""}  # fmt: skip
-    lines = [("serial", serial), ("reason", msg("label.closure_reason.refused_to_continue")),
-             ("next_step", msg("notice.value.may_arbitrate"))]
+    outcome = {
+        "kind": "failed",
+        "at": now,
+        "closure_reason": "refused_to_continue",
+        "reason": msg("event.note.respondent_refused", reason=reason or "—").text(),
+        "materials_returned": True,
+    }
+    outcome["report"] = {
+        "facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
+        "reason": outcome["reason"],
+        "costs": "",
+        "notes": "",
+    }
+    lines = [
+        ("serial", serial),
+        ("reason", msg("label.closure_reason.refused_to_continue")),
+        ("next_step", msg("notice.value.may_arbitrate")),
+    ]
     notices = notices + party_notices(doc, "fail", now, lines)
     notices.append(partner_events.closed_failed(doc, now, outcome, outcome["report"], materials_returned=True))
     updated = await moves.apply_move(
-        ctx, serial, "fail", ("respondent", person_id), channel, when=when,
+        ctx,
+        serial,
+        "fail",
+        ("respondent", person_id),
+        channel,
+        when=when,
         set_fields={"respondent_access.answer": parsed, "outcome": outcome, "docking.closed_reported_at": now},
-        notify=notices, note=outcome["reason"],
-    )  # fmt: skip
+        notify=notices,
+        note=outcome["reason"],
+    )
     return answer_view(updated["respondent_access"]["answer"])
     return answer_view(updated["respondent_access"]["answer"])
 
@@ -385,23 +461,46 @@ async def add_evidence(ctx: ServiceContext, person_id: str, serial: str, body: A
     new = [i for i in ids if i not in (doc.get("respondent_evidence") or [])]
     if new:
         await moves.record_event(
-            ctx, serial, "respondent_evidence", ("respondent", person_id), channel, doc["status"],
-            when={"respondent_access.person_id": person_id}, push_fields={"respondent_evidence": {"$each": new}},
-            note=msg("event.note.files", count=len(new)).text(), projection={"_id": 1},
-        )  # fmt: skip
+            ctx,
+            serial,
+            "respondent_evidence",
+            ("respondent", person_id),
+            channel,
+            doc["status"],
+            when={"respondent_access.person_id": person_id},
+            push_fields={"respondent_evidence": {"$each": new}},
+            note=msg("event.note.files", count=len(new)).text(),
+            projection={"_id": 1},
+        )
     return await respondent_case(ctx, person_id, serial)
 
 
 async def respondent_cases(ctx: ServiceContext, person_id: str) -> list[dict[str, Any]]:
     """ "我的申请" of a respondent: the cases where the person proved the invitation, newest first."""
-    fields = {"_id": 1, "kind": 1, "status": 1, "centre": 1, "mediator": 1, "session": 1, "clarified": 1,
-              "applicant.name": 1, "respondent.name": 1, "created_at": 1, "updated_at": 1,
-              "respondent_access": 1}  # fmt: skip
+    fields = {
+        "_id": 1,
+        "kind": 1,
+        "status": 1,
+        "centre": 1,
+        "mediator": 1,
+        "session": 1,
+        "clarified": 1,
+        "applicant.name": 1,
+        "respondent.name": 1,
+        "created_at": 1,
+        "updated_at": 1,
+        "respondent_access": 1,
+    }
     cursor = ctx.db["cases"].find({"respondent_access.person_id": person_id}, fields)
     docs = await cursor.sort("created_at", -1).limit(LIST_LIMIT).to_list(LIST_LIMIT)
-    return [case_summary(doc) | {"applicant_name": doc["applicant"]["name"],
-                                 "answer": answer_view((doc.get("respondent_access") or {}).get("answer"))}
-            for doc in docs]  # fmt: skip
+    return [
+        case_summary(doc)
+        | {
+            "applicant_name": doc["applicant"]["name"],
+            "answer": answer_view((doc.get("respondent_access") or {}).get("answer")),
+        }
+        for doc in docs
+    ]
 
 
 async def respondent_case(ctx: ServiceContext, person_id: str, serial: str) -> dict[str, Any]:

@@ -88,8 +88,9 @@ def check_draft(
     if not session_held and not without_session:
         errors.append(field_error("without_session", "required", "error.required.without_session"))
     elif len(without_session) > MAX_WITHOUT_SESSION:
-        errors.append(field_error("without_session", "too_long", "error.too_long.without_session",
-                                  limit=MAX_WITHOUT_SESSION))  # fmt: skip
+        errors.append(
+            field_error("without_session", "too_long", "error.too_long.without_session", limit=MAX_WITHOUT_SESSION)
+        )
     terms = []
     # A row is given when anything but its category (a list with a default) was filled in.
     filled = [r for r in rows if any((r.get(k) or "").strip() for k in ("text", "amount", "due_date", "method"))]
@@ -99,8 +100,9 @@ def check_draft(
         if not text:
             errors.append(field_error(f"{where}.text", "required", "error.required.term_text", number=i + 1))
         elif len(text) > MAX_ITEM_TEXT:
-            errors.append(field_error(f"{where}.text", "too_long", "error.too_long.term_text", number=i + 1,
-                                      limit=MAX_ITEM_TEXT))  # fmt: skip
+            errors.append(
+                field_error(f"{where}.text", "too_long", "error.too_long.term_text", number=i + 1, limit=MAX_ITEM_TEXT)
+            )
         due = (row.get("due_date") or "").strip()
         if not due:
             errors.append(field_error(f"{where}.due_date", "required", "error.required.term_due", number=i + 1))
@@ -109,12 +111,12 @@ def check_draft(
                 if len(due) != 10 or date.fromisoformat(due) < today:
                     raise ValueError
             except ValueError:
-                errors.append(field_error(f"{where}.due_date", "invalid", "error.invalid.term_due_date",
-                                          number=i + 1))  # fmt: skip
+                errors.append(field_error(f"{where}.due_date", "invalid", "error.invalid.term_due_date", number=i + 1))
         category = (row.get("category") or "other").strip()
         if category not in CATEGORIES:
-            errors.append(field_error(f"{where}.category", "not_allowed", "error.not_allowed.term_category",
-                                      number=i + 1))  # fmt: skip
+            errors.append(
+                field_error(f"{where}.category", "not_allowed", "error.not_allowed.term_category", number=i + 1)
+            )
         amount = check_amount(row.get("amount", ""), f"{where}.amount", errors)
         method = (row.get("method") or "").strip()[:100]
         terms.append({"text": text, "amount": amount, "due_date": due, "method": method, "category": category})
@@ -134,7 +136,8 @@ def check_draft(
     if errors:
         raise ValidationFailed(errors)
     return {"terms": terms, "waivers": waivers, "copies": copies} | (
-        {"without_session": without_session} if without_session and not session_held else {})
+        {"without_session": without_session} if without_session and not session_held else {}
+    )
 
 
 async def draft(
@@ -153,11 +156,17 @@ async def draft(
     notices = party_notices(doc, "draft_agreement", now, lines, page="/agreement")  # each party signs there
     # Conditional on the version read: two drafts at once cannot both become version N.
     return await moves.apply_move(
-        ctx, serial, "draft_agreement", ("staff", member.login), CHANNEL, when={"agreement.version": previous},
-        set_fields={"agreement": agreement}, notify=notices,
-        note=msg("event.note.version", version=version).text() + (f"（{checked['without_session']}）"
-                                                                   if checked.get("without_session") else ""),
-    )  # fmt: skip
+        ctx,
+        serial,
+        "draft_agreement",
+        ("staff", member.login),
+        CHANNEL,
+        when={"agreement.version": previous},
+        set_fields={"agreement": agreement},
+        notify=notices,
+        note=msg("event.note.version", version=version).text()
+        + (f"（{checked['without_session']}）" if checked.get("without_session") else ""),
+    )
 
 
 async def revise(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
@@ -166,13 +175,18 @@ async def revise(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[
     now = ctx.clock()
     agreement = doc.get("agreement") or {}
     voided = {"version": agreement.get("version"), "voided_at": now, "signatures": agreement.get("signatures", [])}
-    notices = party_notices(doc, "revise_agreement", now, [("serial", serial),
-                                                           ("status", msg("notice.value.revised"))])  # fmt: skip
+    notices = party_notices(doc, "revise_agreement", now, [("serial", serial), ("status", msg("notice.value.revised"))])
     return await moves.apply_move(
-        ctx, serial, "revise_agreement", ("staff", member.login), CHANNEL,
+        ctx,
+        serial,
+        "revise_agreement",
+        ("staff", member.login),
+        CHANNEL,
         when={"agreement.version": agreement.get("version")},
-        set_fields={"agreement.signatures": []}, push_fields={"agreement_voided": voided}, notify=notices,
-    )  # fmt: skip
+        set_fields={"agreement.signatures": []},
+        push_fields={"agreement_voided": voided},
+        notify=notices,
+    )
 
 
 # ---------------------------------------------------------------- signatures
@@ -222,8 +236,14 @@ def _version(value: Any) -> int:
 
 async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[dict[str, Any], Signer]:
     """The case, read once and authorised, and the signer with their role in it."""
-    fields = PARTIES_PROJECTION | {"status": 1, "agreement": 1, "applicant.name": 1, "respondent.name": 1,
-                                   "mediator": 1, "centre": 1}  # fmt: skip
+    fields = PARTIES_PROJECTION | {
+        "status": 1,
+        "agreement": 1,
+        "applicant.name": 1,
+        "respondent.name": 1,
+        "mediator": 1,
+        "centre": 1,
+    }
     if signer.role == "mediator":
         assert signer.member is not None
         return await access.for_staff(ctx, signer.member, serial, fields), signer
@@ -260,61 +280,111 @@ async def sign(
     png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
     blob_id = await blobs.put(io.BytesIO(png))  # encrypted at rest; referenced only once the write succeeds
     now = ctx.clock()
-    signature = {"role": signer.role, "by": signer.id, "name": _name(doc, signer), "identity": signer.identity,
-                 "channel": channel, "at": now, "blob_id": blob_id, "sm3": sm3_hex(png),
-                 "version": version}  # fmt: skip
+    signature = {
+        "role": signer.role,
+        "by": signer.id,
+        "name": _name(doc, signer),
+        "identity": signer.identity,
+        "channel": channel,
+        "at": now,
+        "blob_id": blob_id,
+        "sm3": sm3_hex(png),
+        "version": version,
+    }
     others = [r for r in ROLES if r != signer.role]
     signed = {s["role"] for s in agreement.get("signatures", [])}
     actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
     note = msg("event.note.signed_as", role=msg(f"label.signer.{signer.role}")).text()
     if set(others) <= signed:  # the last one: the agreement takes effect now
         # Two conditions on one path, each in its own clause: mongomock ignores a second operator beside $all.
-        both = {"$and": [{"agreement.signatures.role": {"$all": others}},
-                         {"agreement.signatures.role": {"$nin": [signer.role]}}]}  # fmt: skip
-        return await _settle(ctx, doc, agreement, [*agreement.get("signatures", []), signature], actor, channel, note,
-                             when=both)  # fmt: skip
+        both = {
+            "$and": [
+                {"agreement.signatures.role": {"$all": others}},
+                {"agreement.signatures.role": {"$nin": [signer.role]}},
+            ]
+        }
+        return await _settle(
+            ctx, doc, agreement, [*agreement.get("signatures", []), signature], actor, channel, note, when=both
+        )
     updated = await moves.record_event(
-        ctx, serial, "sign", actor, channel, workflow.SIGNING,
-        when={"status": workflow.SIGNING, "agreement.version": version,
-              "agreement.signatures.role": {"$ne": signer.role}},
-        push_fields={"agreement.signatures": signature}, note=note,
+        ctx,
+        serial,
+        "sign",
+        actor,
+        channel,
+        workflow.SIGNING,
+        when={
+            "status": workflow.SIGNING,
+            "agreement.version": version,
+            "agreement.signatures.role": {"$ne": signer.role},
+        },
+        push_fields={"agreement.signatures": signature},
+        note=note,
         projection={"agreement": 1, **PARTIES_PROJECTION, "status": 1, "centre": 1},
-    )  # fmt: skip
+    )
     if updated is None:
         await blobs.delete(blob_id)
         raise Conflict("agreement_revised", field="version")
     after = updated["agreement"]
     if set(ROLES) <= {s["role"] for s in after["signatures"]}:  # another last signature raced ours
-        return await _settle(ctx, updated | {"_id": serial}, after, after["signatures"], actor, channel, note,
-                             when={"agreement.signatures.role": {"$all": list(ROLES)}}, push=False)  # fmt: skip
+        return await _settle(
+            ctx,
+            updated | {"_id": serial},
+            after,
+            after["signatures"],
+            actor,
+            channel,
+            note,
+            when={"agreement.signatures.role": {"$all": list(ROLES)}},
+            push=False,
+        )
     return agreement_view(after, updated["status"])
 
 
 async def _settle(
-    ctx: ServiceContext, doc: Mapping[str, Any], agreement: Mapping[str, Any], signatures: list[dict[str, Any]],
-    actor: moves.Actor, channel: str, note: str, when: dict[str, Any], push: bool = True,
-) -> dict[str, Any]:  # fmt: skip
+    ctx: ServiceContext,
+    doc: Mapping[str, Any],
+    agreement: Mapping[str, Any],
+    signatures: list[dict[str, Any]],
+    actor: moves.Actor,
+    channel: str,
+    note: str,
+    when: dict[str, Any],
+    push: bool = True,
+) -> dict[str, Any]:
     """The move to `settled`: effective at the last signature's time, each term's performance to follow."""
     effective_at = max(s["at"] for s in signatures)
     final = {k: agreement[k] for k in ("version", "terms", "waivers", "copies")} | {
-        "signatures": [{k: s[k] for k in ("role", "by", "name", "identity", "at", "blob_id", "sm3")}
-                       for s in signatures],
-        "effective_at": effective_at, "effective_date": effective_at.astimezone(SHANGHAI).date().isoformat(),
-    }  # fmt: skip
+        "signatures": [
+            {k: s[k] for k in ("role", "by", "name", "identity", "at", "blob_id", "sm3")} for s in signatures
+        ],
+        "effective_at": effective_at,
+        "effective_date": effective_at.astimezone(SHANGHAI).date().isoformat(),
+    }
     terms_text = "；".join(t["text"] for t in agreement["terms"])
-    performance = [{"term": i, "due_date": t["due_date"], "state": "pending", "asked_at": None, "reports": []}
-                   for i, t in enumerate(agreement["terms"])]  # fmt: skip
+    performance = [
+        {"term": i, "due_date": t["due_date"], "state": "pending", "asked_at": None, "reports": []}
+        for i, t in enumerate(agreement["terms"])
+    ]
     lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
     notices = party_notices(doc, "settle", effective_at, lines)
     if partner_events.delegated(doc):  # the court learns of the settlement with the move (the agreement when sent)
         notices.append(partner_events.closed_settled(doc, effective_at, effective_at))
     updated = await moves.apply_move(
-        ctx, doc["_id"], "settle", actor, channel,
+        ctx,
+        doc["_id"],
+        "settle",
+        actor,
+        channel,
         when={"agreement.version": agreement["version"], **when},
-        set_fields={"outcome": {"kind": "settled", "at": effective_at, "agreement": final, "terms_text": terms_text},
-                    "performance": performance},
-        push_fields={"agreement.signatures": signatures[-1]} if push else None, notify=notices, note=note,
-    )  # fmt: skip
+        set_fields={
+            "outcome": {"kind": "settled", "at": effective_at, "agreement": final, "terms_text": terms_text},
+            "performance": performance,
+        },
+        push_fields={"agreement.signatures": signatures[-1]} if push else None,
+        notify=notices,
+        note=note,
+    )
     return agreement_view(updated["agreement"], updated["status"], updated.get("outcome"))
 
 
@@ -332,12 +402,24 @@ async def refuse(
     words = msg(f"label.signer.{signer.role}")
     note = msg("event.note.refused_sign", role=words, reason=f"：{reason.strip()}" if reason.strip() else "").text()
     outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_sign", "reason": note}
-    lines = [("serial", serial), ("reason", msg("label.closure_reason.refused_to_sign")),
-             ("next_step", msg("notice.value.may_arbitrate"))]
+    lines = [
+        ("serial", serial),
+        ("reason", msg("label.closure_reason.refused_to_sign")),
+        ("next_step", msg("notice.value.may_arbitrate")),
+    ]
     notices = party_notices(doc, "fail", now, lines)
     actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
-    return await moves.apply_move(ctx, serial, "fail", actor, channel, when={"agreement.version": version},
-                                  set_fields={"outcome": outcome}, notify=notices, note=note)  # fmt: skip
+    return await moves.apply_move(
+        ctx,
+        serial,
+        "fail",
+        actor,
+        channel,
+        when={"agreement.version": version},
+        set_fields={"outcome": outcome},
+        notify=notices,
+        note=note,
+    )
 
 
 # ---------------------------------------------------------------- views and images

@@ -172,8 +172,10 @@ def parse_taxonomy(raw: Any, source: str) -> Taxonomy:
         if not isinstance(children, list) or not children:
             # Request items are filed under second-level causes: a first level without any is unusable.
             raise fail(f"first-level cause {code!r} has no second-level causes (`children`)")
-        second = [cause(child, f"second-level cause #{j} under {code!r}") + _marks(child, fail)
-                  for j, child in enumerate(children, 1)]  # fmt: skip
+        second = [
+            cause(child, f"second-level cause #{j} under {code!r}") + _marks(child, fail)
+            for j, child in enumerate(children, 1)
+        ]
         first_level.append(Cause(code, label, tuple(Cause(c, lbl, (), arb, warn) for c, lbl, arb, warn in second)))
     return Taxonomy(version.strip(), first_level)
 

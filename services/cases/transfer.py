@@ -51,11 +51,18 @@ async def transfer(
     # The applicant, and the respondent once invited (by SMS until known to us): the kind's templates.
     notices = party_notices(doc, "transfer", now, [("serial", serial), ("centre", target.name[:20])])
     updated = await moves.record_event(
-        ctx, serial, "transfer", ("staff", member.login), CHANNEL, doc["status"],
+        ctx,
+        serial,
+        "transfer",
+        ("staff", member.login),
+        CHANNEL,
+        doc["status"],
         when={"centre.id": current, "status": {"$nin": sorted(workflow.CLOSED)}},
         set_fields={"centre": {"id": target.id, "name": target.name}, "mediator": None},
-        notify=notices, note=reason or target.name, data={"from": current, "to": target.id},
-    )  # fmt: skip
+        notify=notices,
+        note=reason or target.name,
+        data={"from": current, "to": target.id},
+    )
     if updated is None:  # closed or moved by someone else meanwhile
         raise Conflict("case_changed", field="status")
     return updated
@@ -68,5 +75,6 @@ async def targets(ctx: ServiceContext, member: StaffMember, but: str = "") -> li
     known = await centres.directory(ctx)
     visible = await visible_centres(ctx, member)
     upward = {c.id for c in known.ancestors(member.centre_id)}
-    return [c for c in known.centres
-            if c.active and c.id != but and (visible is None or c.id in visible or c.id in upward)]  # fmt: skip
+    return [
+        c for c in known.centres if c.active and c.id != but and (visible is None or c.id in visible or c.id in upward)
+    ]

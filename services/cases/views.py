@@ -16,8 +16,14 @@ from services.directory import centres
 
 WORDS = Words()
 # Coded fields of a party shown with their words beside them (`<field>_label`): the table naming each code.
-CODED_FIELDS = {"id_type": "id_type", "contact_id_type": "id_type", "gender": "gender", "education": "education",
-                "industry": "industry", "nature": "nature"}  # fmt: skip
+CODED_FIELDS = {
+    "id_type": "id_type",
+    "contact_id_type": "id_type",
+    "gender": "gender",
+    "education": "education",
+    "industry": "industry",
+    "nature": "nature",
+}
 JOIN_EARLY = timedelta(minutes=15)  # the video session's link opens this long before the session's time
 JOIN_LATE = timedelta(hours=12)  # and closes this long after it (a session rescheduled gets a new time)
 
@@ -62,8 +68,11 @@ async def party_view(ctx: ServiceContext, doc: dict[str, Any], role: str = "appl
     view["evidence_files"] = named["applicant"]
     view["respondent_files"] = named["respondent"]
     centre = (await centres.directory(ctx)).get((doc.get("centre") or {}).get("id", ""))
-    view["centre_contact"] = {"name": (doc.get("centre") or {}).get("name", ""),
-                              "address": centre.address if centre else "", "phone": centre.phone if centre else ""}
+    view["centre_contact"] = {
+        "name": (doc.get("centre") or {}).get("name", ""),
+        "address": centre.address if centre else "",
+        "phone": centre.phone if centre else "",
+    }
     return view
 
 
@@ -71,19 +80,29 @@ async def evidence_files(ctx: ServiceContext, doc: Mapping[str, Any]) -> dict[st
     """Each party's evidence by name (one query): file id, name, kind, size; files the applicant added after
     submitting carry when (`added_at`), so the mediator sees them as new."""
     ids = list(doc.get("evidence") or []) + list(doc.get("respondent_evidence") or [])
-    found = await ctx.db["files"].find({"_id": {"$in": ids}}, {"name": 1, "kind": 1, "size": 1}).to_list(None) if ids \
+    found = (
+        await ctx.db["files"].find({"_id": {"$in": ids}}, {"name": 1, "kind": 1, "size": 1}).to_list(None)
+        if ids
         else []
+    )
     by_id = {f["_id"]: f for f in found}
     added = {a["id"]: a for a in doc.get("evidence_added") or []}
 
     def listed(file_id: str) -> dict[str, Any]:
         record = by_id.get(file_id, {})
         late = added.get(file_id)
-        return {"id": file_id, "name": record.get("name", ""), "kind": record.get("kind", ""),
-                "size": int(record.get("size", 0)), "added_at": shanghai_iso(late["at"]) if late else None}  # fmt: skip
+        return {
+            "id": file_id,
+            "name": record.get("name", ""),
+            "kind": record.get("kind", ""),
+            "size": int(record.get("size", 0)),
+            "added_at": shanghai_iso(late["at"]) if late else None,
+        }
 
-    return {"applicant": [listed(i) for i in doc.get("evidence") or []],
-            "respondent": [listed(i) for i in doc.get("respondent_evidence") or []]}  # fmt: skip
+    return {
+        "applicant": [listed(i) for i in doc.get("evidence") or []],
+        "respondent": [listed(i) for i in doc.get("respondent_evidence") or []],
+    }
 
 
 def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
@@ -185,8 +204,14 @@ def session_view(session: Mapping[str, Any] | None, now: datetime | None = None)
     link = session.get("online_link", "")
     opens = at - JOIN_EARLY if link and at else None
     is_open = bool(opens and now and opens <= now <= at + JOIN_LATE)
-    return {"at": shanghai_iso(at), "place": session.get("place", ""), "online": bool(link),
-            "opens_at": shanghai_iso(opens), "join_open": is_open, "online_link": link if is_open else ""}
+    return {
+        "at": shanghai_iso(at),
+        "place": session.get("place", ""),
+        "online": bool(link),
+        "opens_at": shanghai_iso(opens),
+        "join_open": is_open,
+        "online_link": link if is_open else "",
+    }
 
 
 def _event_view(event: dict[str, Any]) -> dict[str, Any]:
@@ -219,8 +244,11 @@ def phone_last4_matches(ctx: ServiceContext, doc: dict[str, Any], last4: str) ->
 def answer_view(answer_doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not answer_doc:
         return None
-    shown = {k: answer_doc.get(k) for k in ("decision", "reason", "proposal", "amount", "channel", "late")
-             if answer_doc.get(k) not in (None, "")}  # fmt: skip
+    shown = {
+        k: answer_doc.get(k)
+        for k in ("decision", "reason", "proposal", "amount", "channel", "late")
+        if answer_doc.get(k) not in (None, "")
+    }
     return shown | {"label": msg(f"answer.{answer_doc['decision']}").text(), "at": shanghai_iso(answer_doc.get("at"))}
 
 
@@ -229,12 +257,14 @@ def access_view(invited: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not invited or not invited.get("invited_at"):
         return None
     return {
-        "invited_at": shanghai_iso(invited["invited_at"]), "answer_due": invited.get("answer_due"),
+        "invited_at": shanghai_iso(invited["invited_at"]),
+        "answer_due": invited.get("answer_due"),
         "answer_due_provisional": invited.get("answer_due_provisional", False),
-        "claimed": bool(invited.get("person_id")), "claimed_at": shanghai_iso(invited.get("claimed_at")),
+        "claimed": bool(invited.get("person_id")),
+        "claimed_at": shanghai_iso(invited.get("claimed_at")),
         "answer": answer_view(invited.get("answer")),
         "silent": bool(invited.get("silence_recorded_at")),
-    }  # fmt: skip
+    }
 
 
 def agreement_view(agreement: Mapping[str, Any] | None, status: str, outcome: Mapping[str, Any] | None = None) -> dict:
@@ -243,23 +273,37 @@ def agreement_view(agreement: Mapping[str, Any] | None, status: str, outcome: Ma
         return {}
     final = (outcome or {}).get("agreement") if (outcome or {}).get("kind") == "settled" else None
     source = final or agreement
-    signatures = {s["role"]: {"name": s.get("name", ""), "at": shanghai_iso(s.get("at"))}
-                  for s in source.get("signatures", [])}  # fmt: skip
+    signatures = {
+        s["role"]: {"name": s.get("name", ""), "at": shanghai_iso(s.get("at"))} for s in source.get("signatures", [])
+    }
     return {
-        "version": agreement.get("version"), "status": status, "terms": list(source.get("terms") or []),
-        "waivers": source.get("waivers", ""), "copies": source.get("copies"),
-        "signatures": signatures, "missing": [r for r in workflow.SIGNERS if r not in signatures],
+        "version": agreement.get("version"),
+        "status": status,
+        "terms": list(source.get("terms") or []),
+        "waivers": source.get("waivers", ""),
+        "copies": source.get("copies"),
+        "signatures": signatures,
+        "missing": [r for r in workflow.SIGNERS if r not in signatures],
         "effective_at": shanghai_iso(final.get("effective_at")) if final else None,
-    }  # fmt: skip
+    }
 
 
 def performance_view(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     terms = ((doc.get("outcome") or {}).get("agreement") or {}).get("terms") or []
     return [
-        {"term": p["term"], "number": p["term"] + 1, "text": terms[p["term"]].get("text", ""),
-         "amount": terms[p["term"]].get("amount", ""), "due_date": p["due_date"], "state": p["state"],
-         "state_label": msg(f"performance.state.{p['state']}").text(), "asked_at": shanghai_iso(p.get("asked_at")),
-         "reports": [{"by": r["by"], "performed": r["performed"], "note": r.get("note", ""),
-                      "at": shanghai_iso(r["at"])} for r in p.get("reports", [])]}
+        {
+            "term": p["term"],
+            "number": p["term"] + 1,
+            "text": terms[p["term"]].get("text", ""),
+            "amount": terms[p["term"]].get("amount", ""),
+            "due_date": p["due_date"],
+            "state": p["state"],
+            "state_label": msg(f"performance.state.{p['state']}").text(),
+            "asked_at": shanghai_iso(p.get("asked_at")),
+            "reports": [
+                {"by": r["by"], "performed": r["performed"], "note": r.get("note", ""), "at": shanghai_iso(r["at"])}
+                for r in p.get("reports", [])
+            ],
+        }
         for p in doc.get("performance") or []
-    ]  # fmt: skip
+    ]

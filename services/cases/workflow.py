@@ -24,8 +24,21 @@ WITHDRAWN = "withdrawn"
 DELEGATED = "delegated"  # a court or an arbitration institute delegated the case (services/court/delegations.py)
 RETURNED = "returned"  # the delegation declined, with a reason of 法释〔2021〕23号 art. 12
 
-STATUSES = (SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, REJECTED, SCHEDULED, MEDIATING, SIGNING, SETTLED, FAILED,
-            WITHDRAWN, DELEGATED, RETURNED)  # fmt: skip
+STATUSES = (
+    SUBMITTED,
+    CLARIFYING,
+    CLARIFIED,
+    ACCEPTED,
+    REJECTED,
+    SCHEDULED,
+    MEDIATING,
+    SIGNING,
+    SETTLED,
+    FAILED,
+    WITHDRAWN,
+    DELEGATED,
+    RETURNED,
+)
 CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN, RETURNED})
 
 # Whose signatures make the agreement; the last of them settles the case (services/cases/signing.py).
@@ -34,8 +47,15 @@ SIGNERS = ("applicant", "respondent", "mediator")
 # Why a mediation ended without agreement: 法释〔2021〕23号 (人民法院在线调解规则) art. 25, as DESIGN.md lists them
 # (a settlement is the other end). Words: `label.closure_reason.<code>`. The respondent's refusal is
 # `refused_to_continue`, silence past the answer period `unreachable`.
-CLOSURE_REASONS = ("settled_and_withdrew", "unreachable", "refused_to_continue", "too_far_apart", "period_expired",
-                   "refused_to_sign", "other")  # fmt: skip
+CLOSURE_REASONS = (
+    "settled_and_withdrew",
+    "unreachable",
+    "refused_to_continue",
+    "too_far_apart",
+    "period_expired",
+    "refused_to_sign",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -66,8 +86,11 @@ MOVES: dict[str, Move] = {
         _move("revise_agreement", {SIGNING}, MEDIATING),  # every signature so far is void
         _move("settle", {SIGNING}, SETTLED),  # the last required signature (services/cases/signing.py)
         _move("fail", {ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, FAILED),  # with a closure reason
-        _move("withdraw", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING, DELEGATED},
-              WITHDRAWN),  # by the applicant, or by the partner taking its delegation back
+        _move(
+            "withdraw",
+            {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING, DELEGATED},
+            WITHDRAWN,
+        ),  # by the applicant, or by the partner taking its delegation back
         _move("accept_delegation", {DELEGATED}, ACCEPTED),  # a mediator assigned (the partner's roster)
         _move("decline_delegation", {DELEGATED}, RETURNED),  # with a reason of 法释〔2021〕23号 art. 12
     )

@@ -19,8 +19,13 @@ DEFAULT_REGION = "CN"  # a number written without a country code is a mainland o
 MAX_INPUT = 40
 # FIXED_LINE_OR_MOBILE: countries (the US, Canada) whose numbers do not say which they are; SMS is tried.
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
-_ANY_TYPES = _MOBILE_TYPES | {PhoneNumberType.FIXED_LINE, PhoneNumberType.VOIP, PhoneNumberType.UAN,
-                              PhoneNumberType.TOLL_FREE, PhoneNumberType.PERSONAL_NUMBER}  # fmt: skip
+_ANY_TYPES = _MOBILE_TYPES | {
+    PhoneNumberType.FIXED_LINE,
+    PhoneNumberType.VOIP,
+    PhoneNumberType.UAN,
+    PhoneNumberType.TOLL_FREE,
+    PhoneNumberType.PERSONAL_NUMBER,
+}
 
 
 @dataclass(frozen=True)

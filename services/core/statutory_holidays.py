@@ -27,10 +27,23 @@ def holidays_fixed_by_law(year: int) -> frozenset[date]:
     new_year = _lunar(year, 1, 1)  # 正月初一
     spring = {new_year + timedelta(days=offset) for offset in (-1, 0, 1, 2)}  # 除夕 to 初三
     term = SolarTerms.pure_brightness.value[1]  # 清明, by the package's own name for it
-    qingming = [day for day, name in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30))
-                if name == term]  # fmt: skip
-    return frozenset({date(year, 1, 1), *spring, *qingming, date(year, 5, 1), date(year, 5, 2), _lunar(year, 5, 5),
-                      _lunar(year, 8, 15), date(year, 10, 1), date(year, 10, 2), date(year, 10, 3)})  # fmt: skip
+    qingming = [
+        day for day, name in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30)) if name == term
+    ]
+    return frozenset(
+        {
+            date(year, 1, 1),
+            *spring,
+            *qingming,
+            date(year, 5, 1),
+            date(year, 5, 2),
+            _lunar(year, 5, 5),
+            _lunar(year, 8, 15),
+            date(year, 10, 1),
+            date(year, 10, 2),
+            date(year, 10, 3),
+        }
+    )
 
 
 @lru_cache(maxsize=64)

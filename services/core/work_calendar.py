@@ -185,16 +185,24 @@ def _from_document(doc: Mapping[str, Any]) -> YearCalendar:
 
 
 async def set_year_calendar(
-    ctx: ServiceContext, year: int, holidays: Sequence[str | date], working_days: Sequence[str | date], actor: str,
+    ctx: ServiceContext,
+    year: int,
+    holidays: Sequence[str | date],
+    working_days: Sequence[str | date],
+    actor: str,
     centre: str = "",
-) -> YearCalendar:  # fmt: skip
+) -> YearCalendar:
     """Save (replace) one year's national arrangement, or a centre's own entries for it; then refresh
     this process's cached calendar."""
     checked = validate_year_calendar(year, holidays, working_days)
     now = ctx.clock()
     document = checked.as_dict()
-    fields: dict[str, Any] = {"holidays": document["holidays"], "working_days": document["working_days"],
-                              "updated_at": now, "updated_by": actor}  # fmt: skip
+    fields: dict[str, Any] = {
+        "holidays": document["holidays"],
+        "working_days": document["working_days"],
+        "updated_at": now,
+        "updated_by": actor,
+    }
     if centre:
         fields |= {"centre": centre, "year": checked.year}
     await ctx.db[COLLECTION].update_one({"_id": _document_id(checked.year, centre)}, {"$set": fields}, upsert=True)

@@ -51,27 +51,44 @@ def clock_view(doc: Mapping[str, Any], calendar: WorkCalendar, today: date) -> d
     docking = doc["docking"]
     is_open = doc["status"] not in workflow.CLOSED
     view: dict[str, Any] = {
-        "partner_name": docking["partner_name"], "partner_case_no": docking["partner_case_no"],
-        "partner_kind": docking.get("partner_kind", "court"), "type": docking.get("type", ""),
-        "answer_due": docking["answer_due"], "answer_due_provisional": docking.get("answer_due_provisional", False),
+        "partner_name": docking["partner_name"],
+        "partner_case_no": docking["partner_case_no"],
+        "partner_kind": docking.get("partner_kind", "court"),
+        "type": docking.get("type", ""),
+        "answer_due": docking["answer_due"],
+        "answer_due_provisional": docking.get("answer_due_provisional", False),
         "mediation_days": docking.get("mediation_days"),
         "answer_overdue": doc["status"] == workflow.DELEGATED and today.isoformat() > docking["answer_due"],
         "not_confirmed_in_time": bool(docking.get("overdue_reported_at")),
-        "accepted_at": shanghai_iso(docking.get("accepted_at")), "mediation_due": None, "days_left": None,
-        "paused": bool(docking.get("paused_since")), "paused_days": int(docking.get("paused_days") or 0),
-        "extensions": [{"days": e["days"], "until": e["until"], "at": shanghai_iso(e["at"])}
-                       for e in docking.get("extensions") or []],
-        "extension_room": extension_room(docking), "extension_request": None, "video_link": docking.get("video_link"),
-    }  # fmt: skip
+        "accepted_at": shanghai_iso(docking.get("accepted_at")),
+        "mediation_due": None,
+        "days_left": None,
+        "paused": bool(docking.get("paused_since")),
+        "paused_days": int(docking.get("paused_days") or 0),
+        "extensions": [
+            {"days": e["days"], "until": e["until"], "at": shanghai_iso(e["at"])}
+            for e in docking.get("extensions") or []
+        ],
+        "extension_room": extension_room(docking),
+        "extension_request": None,
+        "video_link": docking.get("video_link"),
+    }
     period = mediation_period(docking, calendar.for_centre(doc["centre"]["id"]))
     if period is not None:
-        view |= {"mediation_due": period.due.isoformat(), "mediation_due_provisional": period.provisional,
-                 "days_left": (period.due - today).days, "overdue": is_open and today > period.due}  # fmt: skip
+        view |= {
+            "mediation_due": period.due.isoformat(),
+            "mediation_due_provisional": period.provisional,
+            "days_left": (period.due - today).days,
+            "overdue": is_open and today > period.due,
+        }
     request = docking.get("extension_request")
     if request:
-        view["extension_request"] = {"days": request["days"], "until": request["until"],
-                                     "consents": sorted(request.get("consents") or {}),
-                                     "proposed_at": shanghai_iso(request["proposed_at"])}  # fmt: skip
+        view["extension_request"] = {
+            "days": request["days"],
+            "until": request["until"],
+            "consents": sorted(request.get("consents") or {}),
+            "proposed_at": shanghai_iso(request["proposed_at"]),
+        }
     return view
 
 
@@ -99,8 +116,18 @@ async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: st
     docking = doc["docking"]
     room = extension_room(docking)
     if room is not None and days > room:
-        raise ValidationFailed([field_error("days", "over_cap", "error.over_cap.extension", partner=docking[
-            "partner_name"], cap=docking["extension_cap_days"], room=room)])  # fmt: skip
+        raise ValidationFailed(
+            [
+                field_error(
+                    "days",
+                    "over_cap",
+                    "error.over_cap.extension",
+                    partner=docking["partner_name"],
+                    cap=docking["extension_cap_days"],
+                    room=room,
+                )
+            ]
+        )
     if docking.get("extension_request"):
         raise Conflict("extension_pending", field="days")
     calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])
@@ -109,11 +136,17 @@ async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: st
     request = {"days": days, "until": until, "proposed_at": now, "proposed_by": member.login, "consents": {}}
     lines = [("serial", serial), ("due_date", until), ("next_step", msg("notice.value.consent_extension"))]
     updated = await moves.record_event(
-        ctx, serial, "extension_proposed", ("staff", member.login), "backoffice", doc["status"],
+        ctx,
+        serial,
+        "extension_proposed",
+        ("staff", member.login),
+        "backoffice",
+        doc["status"],
         when={"docking.extension_request": None, "status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"docking.extension_request": request}, notify=party_notices(doc, "extension_request", now, lines),
+        set_fields={"docking.extension_request": request},
+        notify=party_notices(doc, "extension_request", now, lines),
         note=msg("event.note.extension_proposed", days=days, until=until).text(),
-    )  # fmt: skip
+    )
     if updated is None:
         raise Conflict("extension_pending", field="days")
     return updated
@@ -133,13 +166,20 @@ async def consent_extension(ctx: ServiceContext, person_id: str, serial: str, ch
     if role not in consents:
         consent = {"at": now, "person_id": person_id, "channel": channel}
         updated = await moves.record_event(
-            ctx, serial, "extension_consent", (role, person_id), channel, doc["status"],
-            when={"docking.extension_request.proposed_at": request["proposed_at"],
-                  f"docking.extension_request.consents.{role}": None},
+            ctx,
+            serial,
+            "extension_consent",
+            (role, person_id),
+            channel,
+            doc["status"],
+            when={
+                "docking.extension_request.proposed_at": request["proposed_at"],
+                f"docking.extension_request.consents.{role}": None,
+            },
             set_fields={f"docking.extension_request.consents.{role}": consent},
             note=msg("event.note.extension_consent", role=msg(f"label.party.{role}")).text(),
             projection={"docking": 1, "status": 1, **PARTIES_PROJECTION},
-        )  # fmt: skip
+        )
         if updated is None:
             raise Conflict("no_extension_request", field="consent")
         doc, request = updated, updated["docking"]["extension_request"]
@@ -151,22 +191,42 @@ async def consent_extension(ctx: ServiceContext, person_id: str, serial: str, ch
 
 async def _extend(ctx: ServiceContext, doc: Mapping[str, Any], serial: str, request: Mapping[str, Any]) -> None:
     now = ctx.clock()
-    record = {"days": request["days"], "until": request["until"], "at": now,
-              "consents": {r: {"at": c["at"], "channel": c.get("channel", "")}
-                           for r, c in (request.get("consents") or {}).items()}}  # fmt: skip
+    record = {
+        "days": request["days"],
+        "until": request["until"],
+        "at": now,
+        "consents": {
+            r: {"at": c["at"], "channel": c.get("channel", "")} for r, c in (request.get("consents") or {}).items()
+        },
+    }
     lines = [("serial", serial), ("due_date", request["until"])]
     notices = party_notices(doc, "extended", now, lines)
-    notices.append(partner_events.event_notice(
-        doc | {"_id": serial}, "extended", now, mediation_due=request["until"], days=request["days"],
-        consents={r: shanghai_iso(c["at"]) for r, c in record["consents"].items()}))  # fmt: skip
+    notices.append(
+        partner_events.event_notice(
+            doc | {"_id": serial},
+            "extended",
+            now,
+            mediation_due=request["until"],
+            days=request["days"],
+            consents={r: shanghai_iso(c["at"]) for r, c in record["consents"].items()},
+        )
+    )
     await moves.record_event(
-        ctx, serial, "delegation_extended", ("system", "consents"), "system", doc["status"],
-        when={"docking.extension_request.proposed_at": request["proposed_at"],
-              **{f"docking.extension_request.consents.{r}": {"$ne": None} for r in PARTIES}},
+        ctx,
+        serial,
+        "delegation_extended",
+        ("system", "consents"),
+        "system",
+        doc["status"],
+        when={
+            "docking.extension_request.proposed_at": request["proposed_at"],
+            **{f"docking.extension_request.consents.{r}": {"$ne": None} for r in PARTIES},
+        },
         set_fields={"docking.mediation_due": request["until"], "docking.extension_request": None},
-        push_fields={"docking.extensions": record}, notify=notices,
+        push_fields={"docking.extensions": record},
+        notify=notices,
         note=msg("event.note.extend", due=request["until"]).text(),
-    )  # fmt: skip
+    )
 
 
 async def pause(ctx: ServiceContext, member: StaffMember, serial: str, note: str) -> dict[str, Any]:
@@ -177,10 +237,16 @@ async def pause(ctx: ServiceContext, member: StaffMember, serial: str, note: str
     doc = await _staff_case(ctx, member, serial)
     now = ctx.clock()
     updated = await moves.record_event(
-        ctx, serial, "appraisal_started", ("staff", member.login), "backoffice", doc["status"],
+        ctx,
+        serial,
+        "appraisal_started",
+        ("staff", member.login),
+        "backoffice",
+        doc["status"],
         when={"docking.paused_since": None, "status": {"$nin": sorted(workflow.CLOSED)}},
-        set_fields={"docking.paused_since": now, "docking.pause_note": text}, note=text,
-    )  # fmt: skip
+        set_fields={"docking.paused_since": now, "docking.pause_note": text},
+        note=text,
+    )
     if updated is None:
         raise Conflict("already_paused", field="note")
     return updated
@@ -201,13 +267,22 @@ async def resume(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[
     assert period is not None
     record = {"from": since, "to": now, "days": days, "note": docking.get("pause_note", "")}
     updated = await moves.record_event(
-        ctx, serial, "appraisal_ended", ("staff", member.login), "backoffice", doc["status"],
-        when={"docking.paused_since": since}, inc_fields={"docking.paused_days": days},
-        set_fields={"docking.paused_since": None, "docking.mediation_due": period.due.isoformat(),
-                    "docking.mediation_due_provisional": period.provisional},
-        push_fields={"docking.pauses": record}, note=msg("event.note.appraisal_ended", days=days,
-                                                         due=period.due.isoformat()).text(),
-    )  # fmt: skip
+        ctx,
+        serial,
+        "appraisal_ended",
+        ("staff", member.login),
+        "backoffice",
+        doc["status"],
+        when={"docking.paused_since": since},
+        inc_fields={"docking.paused_days": days},
+        set_fields={
+            "docking.paused_since": None,
+            "docking.mediation_due": period.due.isoformat(),
+            "docking.mediation_due_provisional": period.provisional,
+        },
+        push_fields={"docking.pauses": record},
+        note=msg("event.note.appraisal_ended", days=days, due=period.due.isoformat()).text(),
+    )
     if updated is None:
         raise Conflict("not_paused", field="note")
     return updated

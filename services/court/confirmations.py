@@ -94,16 +94,28 @@ async def panel(ctx: ServiceContext, doc: Mapping[str, Any], role: str, calendar
         partner = await target(ctx, doc, kind)
         applied = sorted((record.get("applications") or {}).keys())
         decision = record.get("decision") or {}
-        out.append({
-            "kind": kind, "label": msg(f"route.{kind}").text(), "due": due.isoformat() if due else None,
-            "open": due is not None and today <= due, "partner_name": partner.name if partner else "",
-            "online": partner is not None, "applied": applied, "mine": role in applied,
-            "state": record.get("state", ""), "state_label": msg(f"confirmation.state.{record['state']}").text()
-            if record.get("state") else "",
-            "decision": {"decision": decision.get("decision"), "ruling_no": decision.get("ruling_no", ""),
-                         "decided_at": decision.get("decided_at", ""), "reason": decision.get("reason", "")}
-            if decision else None,
-        })  # fmt: skip
+        out.append(
+            {
+                "kind": kind,
+                "label": msg(f"route.{kind}").text(),
+                "due": due.isoformat() if due else None,
+                "open": due is not None and today <= due,
+                "partner_name": partner.name if partner else "",
+                "online": partner is not None,
+                "applied": applied,
+                "mine": role in applied,
+                "state": record.get("state", ""),
+                "state_label": msg(f"confirmation.state.{record['state']}").text() if record.get("state") else "",
+                "decision": {
+                    "decision": decision.get("decision"),
+                    "ruling_no": decision.get("ruling_no", ""),
+                    "decided_at": decision.get("decided_at", ""),
+                    "reason": decision.get("reason", ""),
+                }
+                if decision
+                else None,
+            }
+        )
     return out
 
 
@@ -118,8 +130,13 @@ async def apply(ctx: ServiceContext, person_id: str, serial: str, kind: str, cha
     due = _window(doc, kind, calendar)
     if due is None or now.astimezone(SHANGHAI).date() > due:
         effective = effective_date(doc)
-        raise Conflict(f"{kind}_too_late", field="kind", days=KINDS[kind].days,
-                       effective=effective.isoformat() if effective else "", due=due.isoformat() if due else "")
+        raise Conflict(
+            f"{kind}_too_late",
+            field="kind",
+            days=KINDS[kind].days,
+            effective=effective.isoformat() if effective else "",
+            due=due.isoformat() if due else "",
+        )
     partner = await target(ctx, doc, kind)
     if partner is None:
         raise Conflict(f"{kind}_not_docked", field="kind")
@@ -130,19 +147,30 @@ async def apply(ctx: ServiceContext, person_id: str, serial: str, kind: str, cha
     if role not in applications:
         mine = {"at": now, "person_id": person_id, "channel": channel}
         other = next(r for r in PARTIES if r != role)
-        lines = [("serial", serial), ("route", msg(f"route.{kind}")),
-                 ("next_step", msg("notice.value.apply_jointly", due=due.isoformat()))]  # fmt: skip
+        lines = [
+            ("serial", serial),
+            ("route", msg(f"route.{kind}")),
+            ("next_step", msg("notice.value.apply_jointly", due=due.isoformat())),
+        ]
         notices = [n for n in party_notices(doc, "joint_application", now, lines) if n["to"]["type"] == other]
         updated = await moves.record_event(
-            ctx, serial, "confirmation_applied", (role, person_id), channel, workflow.SETTLED,
-            when={"status": workflow.SETTLED, f"confirmations.{kind}.applications.{role}": None,
-                  f"confirmations.{kind}.id": None},
-            set_fields={f"confirmations.{kind}.applications.{role}": mine,
-                        f"confirmations.{kind}.state": "applying"},
+            ctx,
+            serial,
+            "confirmation_applied",
+            (role, person_id),
+            channel,
+            workflow.SETTLED,
+            when={
+                "status": workflow.SETTLED,
+                f"confirmations.{kind}.applications.{role}": None,
+                f"confirmations.{kind}.id": None,
+            },
+            set_fields={f"confirmations.{kind}.applications.{role}": mine, f"confirmations.{kind}.state": "applying"},
             notify=None if other in applications else notices or None,
-            note=msg("event.note.confirmation_applied", role=msg(f"label.party.{role}"), route=msg(f"route.{kind}"))
-            .text(),
-        )  # fmt: skip
+            note=msg(
+                "event.note.confirmation_applied", role=msg(f"label.party.{role}"), route=msg(f"route.{kind}")
+            ).text(),
+        )
         if updated is None:
             raise Conflict("confirmation_already_sent", field="kind")
         applications = dict(((updated.get("confirmations") or {}).get(kind) or {}).get("applications") or {})
@@ -155,29 +183,50 @@ async def _send(ctx: ServiceContext, serial: str, kind: str, partner: Partner, a
     """The joint application into the case's outbox, once (conditional on no id yet)."""
     confirmation_id = uuid.uuid4().hex
     now = ctx.clock()
-    await ctx.db[REQUESTS].insert_one({"_id": confirmation_id, "serial": serial, "kind": kind,
-                                       "partner_id": partner.id, "created_at": now})  # fmt: skip
-    event = {"id": confirmation_id, "type": kind, "serial": serial, "court": partner.name,
-             "applied_at": {r: shanghai_iso(a["at"]) for r, a in applications.items()}}  # fmt: skip
+    await ctx.db[REQUESTS].insert_one(
+        {"_id": confirmation_id, "serial": serial, "kind": kind, "partner_id": partner.id, "created_at": now}
+    )
+    event = {
+        "id": confirmation_id,
+        "type": kind,
+        "serial": serial,
+        "court": partner.name,
+        "applied_at": {r: shanghai_iso(a["at"]) for r, a in applications.items()},
+    }
     notice = partner_notice(partner.id, ENDPOINT, event, now, f"partner.event.{kind}")
     updated = await moves.record_event(
-        ctx, serial, "confirmation_sent", ("system", "joint_application"), "system", workflow.SETTLED,
-        when={f"confirmations.{kind}.id": None,
-              **{f"confirmations.{kind}.applications.{r}": {"$ne": None} for r in PARTIES}},
-        set_fields={f"confirmations.{kind}.id": confirmation_id, f"confirmations.{kind}.partner_id": partner.id,
-                    f"confirmations.{kind}.partner_name": partner.name, f"confirmations.{kind}.sent_at": now,
-                    f"confirmations.{kind}.state": "sent"},
-        notify=[notice], note=msg("event.note.confirmation_sent", route=msg(f"route.{kind}"), partner=partner.name)
-        .text(), projection={"_id": 1},
-    )  # fmt: skip
+        ctx,
+        serial,
+        "confirmation_sent",
+        ("system", "joint_application"),
+        "system",
+        workflow.SETTLED,
+        when={
+            f"confirmations.{kind}.id": None,
+            **{f"confirmations.{kind}.applications.{r}": {"$ne": None} for r in PARTIES},
+        },
+        set_fields={
+            f"confirmations.{kind}.id": confirmation_id,
+            f"confirmations.{kind}.partner_id": partner.id,
+            f"confirmations.{kind}.partner_name": partner.name,
+            f"confirmations.{kind}.sent_at": now,
+            f"confirmations.{kind}.state": "sent",
+        },
+        notify=[notice],
+        note=msg("event.note.confirmation_sent", route=msg(f"route.{kind}"), partner=partner.name).text(),
+        projection={"_id": 1},
+    )
     if updated is None:  # the other party's request sent it a moment ago
         await ctx.db[REQUESTS].delete_one({"_id": confirmation_id})
 
 
 async def decide(ctx: ServiceContext, partner: Partner, confirmation_id: str, body: Any) -> dict[str, Any]:
     """The court's (or institute's) ruling on an application it received; the same ruling again answers the same."""
-    record = await ctx.db[REQUESTS].find_one({"_id": confirmation_id}) if CONFIRMATION_ID.match(
-        confirmation_id or "") else None  # fmt: skip
+    record = (
+        await ctx.db[REQUESTS].find_one({"_id": confirmation_id})
+        if CONFIRMATION_ID.match(confirmation_id or "")
+        else None
+    )
     if record is None or record["partner_id"] != partner.id:
         raise NotFound("confirmation_not_found")
     parsed = _parse_decision(body, ctx.clock())
@@ -185,10 +234,12 @@ async def decide(ctx: ServiceContext, partner: Partner, confirmation_id: str, bo
     doc = await ctx.db["cases"].find_one({"_id": serial})
     if doc is None:
         raise NotFound("confirmation_not_found")
-    current = ((doc.get("confirmations") or {}).get(kind) or {})
+    current = (doc.get("confirmations") or {}).get(kind) or {}
     if current.get("state") in DECISIONS:
-        if current["state"] == parsed["decision"] and (current.get("decision") or {}).get("ruling_no") == parsed[
-                "ruling_no"]:  # fmt: skip
+        if (
+            current["state"] == parsed["decision"]
+            and (current.get("decision") or {}).get("ruling_no") == parsed["ruling_no"]
+        ):
             return _decision_view(confirmation_id, serial, kind, current)
         raise Conflict("confirmation_decided", field="decision")
     now = ctx.clock()
@@ -196,12 +247,18 @@ async def decide(ctx: ServiceContext, partner: Partner, confirmation_id: str, bo
     result = msg(f"confirmation.state.{parsed['decision']}")
     lines = [("serial", serial), ("route", msg(f"route.{kind}")), ("result", result)]
     updated = await moves.record_event(
-        ctx, serial, "court_decision", ("partner", partner.id), "docking", doc["status"],
+        ctx,
+        serial,
+        "court_decision",
+        ("partner", partner.id),
+        "docking",
+        doc["status"],
         when={f"confirmations.{kind}.id": confirmation_id, f"confirmations.{kind}.state": "sent"},
         set_fields={f"confirmations.{kind}.state": parsed["decision"], f"confirmations.{kind}.decision": stored},
         notify=party_notices(doc, "court_decision", now, lines),
-        note=f"{result.text()} {parsed['ruling_no']}".strip(), projection={"confirmations": 1},
-    )  # fmt: skip
+        note=f"{result.text()} {parsed['ruling_no']}".strip(),
+        projection={"confirmations": 1},
+    )
     if updated is None:
         raise Conflict("confirmation_decided", field="decision")
     return _decision_view(confirmation_id, serial, kind, updated["confirmations"][kind])
@@ -237,6 +294,12 @@ def _parse_decision(body: Any, now: datetime) -> dict[str, Any]:
 
 def _decision_view(confirmation_id: str, serial: str, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
     decision = record.get("decision") or {}
-    return {"id": confirmation_id, "serial": serial, "type": kind, "state": record.get("state"),
-            "ruling_no": decision.get("ruling_no", ""), "decided_at": decision.get("decided_at", ""),
-            "reason": decision.get("reason", "")}  # fmt: skip
+    return {
+        "id": confirmation_id,
+        "serial": serial,
+        "type": kind,
+        "state": record.get("state"),
+        "ruling_no": decision.get("ruling_no", ""),
+        "decided_at": decision.get("decided_at", ""),
+        "reason": decision.get("reason", ""),
+    }

@@ -107,10 +107,15 @@ def fingerprint(body: Any) -> str:
     """The body's identity, whatever the order of its keys: the same delegation sent again has the same one. Each
     document's content counts by its hash (serialising hundreds of kilobytes of base64 again would cost more)."""
     if isinstance(body, Mapping) and isinstance(body.get("documents"), list):
-        body = dict(body, documents=[
-            dict(d, content_base64=hashlib.sha256(d["content_base64"].encode("utf-8", "surrogatepass")).hexdigest())
-            if isinstance(d, Mapping) and isinstance(d.get("content_base64"), str) else d
-            for d in body["documents"]])  # fmt: skip
+        body = dict(
+            body,
+            documents=[
+                dict(d, content_base64=hashlib.sha256(d["content_base64"].encode("utf-8", "surrogatepass")).hexdigest())
+                if isinstance(d, Mapping) and isinstance(d.get("content_base64"), str)
+                else d
+                for d in body["documents"]
+            ],
+        )
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))  # ASCII: any text, a stray surrogate too
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -122,8 +127,9 @@ class _Errors:
     def add(self, path: str, code: str, key: str = "", **params: Any) -> None:
         self.found.append(field_error(path, code, key, **params))
 
-    def text(self, body: Mapping[str, Any], path: str, name: str, limit: int, required: bool = True,
-             lines: bool = False) -> str:  # fmt: skip
+    def text(
+        self, body: Mapping[str, Any], path: str, name: str, limit: int, required: bool = True, lines: bool = False
+    ) -> str:
         value = body.get(name)
         where = f"{path}.{name}" if path else name
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -179,8 +185,11 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
                     party["gender"] = checked.gender
             except NumberInvalid as exc:
                 _number_error(errors, f"{path}.id_number", exc)
-        party |= {"phone": phone, "address": address,
-                  "mailing_address": errors.text(raw, path, "service_address", MAX_ADDRESS, required=False) or address}
+        party |= {
+            "phone": phone,
+            "address": address,
+            "mailing_address": errors.text(raw, path, "service_address", MAX_ADDRESS, required=False) or address,
+        }
     elif kind == "organisation":
         uscc = errors.text(raw, path, "uscc", 40, required=False)
         if uscc:
@@ -192,8 +201,12 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
             except NumberInvalid as exc:
                 _number_error(errors, f"{path}.uscc", exc)
         representative = errors.text(raw, path, "legal_representative_name", MAX_NAME)
-        party |= {"legal_representative_name": representative, "contact_name": representative,
-                  "contact_phone": phone, "address_text": address}
+        party |= {
+            "legal_representative_name": representative,
+            "contact_name": representative,
+            "contact_phone": phone,
+            "address_text": address,
+        }
     return str(role or ""), str(kind or ""), party
 
 
@@ -229,8 +242,12 @@ def _documents(errors: _Errors, raw: Any, limit_bytes: int) -> list[tuple[int, s
             errors.add(where, "required", "error.required.docking_field", name=where)
             continue
         if len(content) > limit_bytes * 4 // 3 + 8:
-            errors.add(f"{path}.content_base64", "file_too_large", "error.file_too_large.docking",
-                       limit=limit_bytes // (1024 * 1024))  # fmt: skip
+            errors.add(
+                f"{path}.content_base64",
+                "file_too_large",
+                "error.file_too_large.docking",
+                limit=limit_bytes // (1024 * 1024),
+            )
             continue
         try:  # strict in C: no character outside the alphabet, padding where it belongs (faster than validate=True)
             data = binascii.a2b_base64(content, strict_mode=True)
@@ -289,8 +306,9 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
             elif role:
                 roles[role] = (kind, party | {"_index": i})
         for role in PARTY_ROLES:
-            if role not in roles and not any(e.field.startswith("parties[") and e.field.endswith(".role")
-                                             for e in errors.found):  # fmt: skip
+            if role not in roles and not any(
+                e.field.startswith("parties[") and e.field.endswith(".role") for e in errors.found
+            ):
                 errors.add("parties", "required", "error.required.docking_party", role=msg(f"label.party.{role}"))
     case_kind = ""
     if len(roles) == 2:
@@ -321,14 +339,18 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
         errors.add("video_room_url", "invalid", "error.invalid.online_link")
     documents = _documents(errors, body.get("documents"), ctx.settings.evidence.max_file_bytes)
     if sum(len(d) for _, _, d in documents) > ctx.settings.evidence.max_case_bytes:
-        errors.add("documents", "evidence_total_too_large", "error.too_large.docking_documents",
-                   limit=ctx.settings.evidence.max_case_bytes // (1024 * 1024))  # fmt: skip
+        errors.add(
+            "documents",
+            "evidence_total_too_large",
+            "error.too_large.docking_documents",
+            limit=ctx.settings.evidence.max_case_bytes // (1024 * 1024),
+        )
     temporary: list[str] = []
     prepared: list[tuple[str, Any]] = []
     if documents:  # checked like evidence now (off the event loop), so their problems are listed with the others
-        prepared, refused, temporary = await ctx.run_blocking(_check_documents, documents,
-                                                              ctx.settings.upload_tmp_dir or None,
-                                                              ctx.settings.evidence)  # fmt: skip
+        prepared, refused, temporary = await ctx.run_blocking(
+            _check_documents, documents, ctx.settings.upload_tmp_dir or None, ctx.settings.evidence
+        )
         errors.found += refused
     if errors.found:
         if temporary:
@@ -342,21 +364,38 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
         if text is not None:  # an organisation's domicile: where the delegation is, with the street as given
             party["address"] = {"region_code": region_code, "region_name": "", "detail": text}
     return Delegation(
-        partner_case_no=case_no, type=str(kind_of), delegated_at=delegated_at, region_code=region_code, kind=case_kind,
-        applicant=applicant, respondent=respondent_party,
-        claim={"amount": amount, "amount_fen": int(Decimal(amount) * 100), "venue": "employer_location",
-               "requests": requests, "facts": facts, "cause": cause},
-        cause=cause, contact=contact, video_link=str(video).strip(), routed=routed, review_flags=flags,
-        documents=prepared, temporary=temporary,
-    )  # fmt: skip
+        partner_case_no=case_no,
+        type=str(kind_of),
+        delegated_at=delegated_at,
+        region_code=region_code,
+        kind=case_kind,
+        applicant=applicant,
+        respondent=respondent_party,
+        claim={
+            "amount": amount,
+            "amount_fen": int(Decimal(amount) * 100),
+            "venue": "employer_location",
+            "requests": requests,
+            "facts": facts,
+            "cause": cause,
+        },
+        cause=cause,
+        contact=contact,
+        video_link=str(video).strip(),
+        routed=routed,
+        review_flags=flags,
+        documents=prepared,
+        temporary=temporary,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Documents: checked like evidence, stored encrypted
 
 
-def _check_documents(documents: list[tuple[int, str, bytes]], folder: str | None, limits: Any) -> tuple[
-        list, list, list[str]]:  # fmt: skip
+def _check_documents(
+    documents: list[tuple[int, str, bytes]], folder: str | None, limits: Any
+) -> tuple[list, list, list[str]]:
     """Blocking: each document written to a private file and checked like evidence (type by content, no active
     content, safe archives, images re-encoded): (name, prepared file) of those that pass, a field error for each
     that does not (naming it), and every file written (to remove once stored). The files are named `upload-*` in
@@ -394,10 +433,20 @@ async def _store_documents(ctx: ServiceContext, blobs: BlobStore, serial: str, p
         now = ctx.clock()
         for name, file in d.documents:
             blob_id = await blobs.put(file.path)
-            record = {"_id": uuid.uuid4().hex, "purpose": PURPOSE, "owner_person_id": None, "serial": serial,
-                      "partner_id": partner.id, "name": evidence.clean_name(name, file.file_type),
-                      "kind": file.file_type.kind, "content_type": file.file_type.content_type, "size": file.size,
-                      "sha256": file.sha256, "blob_id": blob_id, "created_at": now}  # fmt: skip
+            record = {
+                "_id": uuid.uuid4().hex,
+                "purpose": PURPOSE,
+                "owner_person_id": None,
+                "serial": serial,
+                "partner_id": partner.id,
+                "name": evidence.clean_name(name, file.file_type),
+                "kind": file.file_type.kind,
+                "content_type": file.file_type.content_type,
+                "size": file.size,
+                "sha256": file.sha256,
+                "blob_id": blob_id,
+                "created_at": now,
+            }
             await ctx.db["files"].insert_one(record)
             ids.append(record["_id"])
     finally:
@@ -438,8 +487,14 @@ async def create(ctx: ServiceContext, blobs: BlobStore, partner: Partner, body: 
     reserved = False
     if record is None:
         now = ctx.clock()
-        record = {"_id": record_id, "partner_id": partner.id, "partner_case_no": case_no, "fingerprint": print_,
-                  "serial": await next_serial(ctx, now), "created_at": now}  # fmt: skip
+        record = {
+            "_id": record_id,
+            "partner_id": partner.id,
+            "partner_case_no": case_no,
+            "fingerprint": print_,
+            "serial": await next_serial(ctx, now),
+            "created_at": now,
+        }
         try:
             await ctx.db[DELEGATIONS].insert_one(record)
             reserved = True
@@ -501,8 +556,9 @@ async def _wait_for_case(ctx: ServiceContext, record: dict[str, Any]) -> dict[st
     while waited < TWIN_WAIT_SECONDS:
         await asyncio.sleep(0.02)
         waited += 0.02
-        doc = await ctx.db["cases"].find_one({"_id": record["serial"]}, {"status": 1, "docking.answer_due": 1,
-                                                                         "centre": 1})  # fmt: skip
+        doc = await ctx.db["cases"].find_one(
+            {"_id": record["serial"]}, {"status": 1, "docking.answer_due": 1, "centre": 1}
+        )
         if doc is not None:
             return doc
         if await ctx.db[DELEGATIONS].find_one({"_id": record["_id"]}, {"_id": 1}) is None:
@@ -510,8 +566,9 @@ async def _wait_for_case(ctx: ServiceContext, record: dict[str, Any]) -> dict[st
     return None
 
 
-async def _write(ctx: ServiceContext, blobs: BlobStore, partner: Partner, delegation: Delegation,
-                 serial: str) -> tuple[dict[str, Any], bool]:  # fmt: skip
+async def _write(
+    ctx: ServiceContext, blobs: BlobStore, partner: Partner, delegation: Delegation, serial: str
+) -> tuple[dict[str, Any], bool]:
     """The documents, then the case, under the serial the number holds."""
     now = ctx.clock()
     file_ids = await _store_documents(ctx, blobs, serial, partner, delegation)
@@ -530,37 +587,76 @@ async def _write(ctx: ServiceContext, blobs: BlobStore, partner: Partner, delega
     return receipt(doc), True
 
 
-async def _new_case(ctx: ServiceContext, partner: Partner, d: Delegation, serial: str, file_ids: list[str],
-                    now: datetime) -> dict[str, Any]:  # fmt: skip
+async def _new_case(
+    ctx: ServiceContext, partner: Partner, d: Delegation, serial: str, file_ids: list[str], now: datetime
+) -> dict[str, Any]:
     centre = d.routed.centre
     calendar = (await load_work_calendar(ctx)).for_centre(centre.id)
     due = working_days_deadline(now, partner.answer_working_days, calendar)
     application = {"kind": d.kind, "applicant": d.applicant, "respondent": d.respondent}
     docking = {
-        "partner_id": partner.id, "partner_kind": partner.kind, "partner_name": partner.name,
-        "court_code": partner.court_code, "partner_case_no": d.partner_case_no, "type": d.type,
-        "delegated_at": d.delegated_at, "received_at": now, "answer_due": due.due.isoformat(),
-        "answer_due_provisional": due.provisional, "answer": None, "overdue_reported_at": None, "accepted_at": None,
-        "mediation_days": partner.mediation_days, "extension_cap_days": partner.extension_cap_days,
-        "mediation_due": None, "mediation_due_provisional": False, "extensions": [], "extension_request": None,
-        "paused_since": None, "paused_days": 0, "pauses": [], "documents": file_ids,
-        "contact": _sealed_contact(ctx, d.contact), "video_link": d.video_link, "cause": d.cause,
-        "closed_reported_at": None, "filed_at": None,
-    }  # fmt: skip
+        "partner_id": partner.id,
+        "partner_kind": partner.kind,
+        "partner_name": partner.name,
+        "court_code": partner.court_code,
+        "partner_case_no": d.partner_case_no,
+        "type": d.type,
+        "delegated_at": d.delegated_at,
+        "received_at": now,
+        "answer_due": due.due.isoformat(),
+        "answer_due_provisional": due.provisional,
+        "answer": None,
+        "overdue_reported_at": None,
+        "accepted_at": None,
+        "mediation_days": partner.mediation_days,
+        "extension_cap_days": partner.extension_cap_days,
+        "mediation_due": None,
+        "mediation_due_provisional": False,
+        "extensions": [],
+        "extension_request": None,
+        "paused_since": None,
+        "paused_days": 0,
+        "pauses": [],
+        "documents": file_ids,
+        "contact": _sealed_contact(ctx, d.contact),
+        "video_link": d.video_link,
+        "cause": d.cause,
+        "closed_reported_at": None,
+        "filed_at": None,
+    }
     return {
-        "_id": serial, "schema_version": 1, "kind": d.kind, "status": workflow.DELEGATED, "owner_person_id": None,
-        "channel": CHANNEL, "employer_key": employer_key(employer_of(application)),
+        "_id": serial,
+        "schema_version": 1,
+        "kind": d.kind,
+        "status": workflow.DELEGATED,
+        "owner_person_id": None,
+        "channel": CHANNEL,
+        "employer_key": employer_key(employer_of(application)),
         "id_hashes": id_hashes(ctx, application),
         "applicant": seal_party(ctx.cipher, d.applicant, "applicant"),
         "respondent": seal_party(ctx.cipher, d.respondent, "respondent"),
-        "claim": d.claim, "evidence": list(file_ids),
+        "claim": d.claim,
+        "evidence": list(file_ids),
         "consent": {"version": f"docking:{partner.id}", "accepted_at": now},
-        "review_flags": d.review_flags, "mediator": None, "session": None,
-        "timeline": [moves.event(now, ("partner", partner.id), "delegate", CHANNEL, workflow.DELEGATED,
-                                 note=f"{partner.name} {d.partner_case_no}")],
-        "notifications": [], "docking": docking, "created_at": now, "updated_at": now,
+        "review_flags": d.review_flags,
+        "mediator": None,
+        "session": None,
+        "timeline": [
+            moves.event(
+                now,
+                ("partner", partner.id),
+                "delegate",
+                CHANNEL,
+                workflow.DELEGATED,
+                note=f"{partner.name} {d.partner_case_no}",
+            )
+        ],
+        "notifications": [],
+        "docking": docking,
+        "created_at": now,
+        "updated_at": now,
         **d.routed.as_case_fields(),
-    }  # fmt: skip
+    }
 
 
 CONTACT_PHONE = "docking.contact.phone"  # the sealed field's name (authenticated: the value cannot be moved)
@@ -583,8 +679,12 @@ def contact_view(ctx: ServiceContext, docking: Mapping[str, Any]) -> dict[str, s
 
 def receipt(doc: Mapping[str, Any]) -> dict[str, Any]:
     """What `POST /api/docking/delegations` answers."""
-    return {"serial": doc["_id"], "status": doc["status"], "answer_due": doc["docking"]["answer_due"],
-            "centre": {"id": doc["centre"]["id"], "name": doc["centre"]["name"]}}  # fmt: skip
+    return {
+        "serial": doc["_id"],
+        "status": doc["status"],
+        "answer_due": doc["docking"]["answer_due"],
+        "centre": {"id": doc["centre"]["id"], "name": doc["centre"]["name"]},
+    }
 
 
 async def _partner_case(ctx: ServiceContext, partner: Partner, case_no: str) -> dict[str, Any]:
@@ -604,34 +704,63 @@ def partner_view(doc: Mapping[str, Any]) -> dict[str, Any]:
     shown_outcome: dict[str, Any] | None = None
     if outcome.get("kind") == "settled":
         agreement = outcome.get("agreement") or {}
-        shown_outcome = {"kind": "settled", "effective_at": shanghai_iso(agreement.get("effective_at")),
-                         "agreement": {"terms": [{k: t.get(k) for k in ("text", "amount", "due_date", "method")}
-                                                 for t in agreement.get("terms") or []],
-                                       "waivers": agreement.get("waivers", "")}}  # fmt: skip
+        shown_outcome = {
+            "kind": "settled",
+            "effective_at": shanghai_iso(agreement.get("effective_at")),
+            "agreement": {
+                "terms": [
+                    {k: t.get(k) for k in ("text", "amount", "due_date", "method")}
+                    for t in agreement.get("terms") or []
+                ],
+                "waivers": agreement.get("waivers", ""),
+            },
+        }
     elif outcome.get("kind") == "failed":
-        shown_outcome = {"kind": "failed", "closure_reason": outcome.get("closure_reason", ""),
-                         "closed_at": shanghai_iso(outcome.get("at")), "report": outcome.get("report"),
-                         "materials_returned": bool(outcome.get("materials_returned"))}  # fmt: skip
+        shown_outcome = {
+            "kind": "failed",
+            "closure_reason": outcome.get("closure_reason", ""),
+            "closed_at": shanghai_iso(outcome.get("at")),
+            "report": outcome.get("report"),
+            "materials_returned": bool(outcome.get("materials_returned")),
+        }
     elif outcome.get("kind") == "returned":
         shown_outcome = {"kind": "returned", "closed_at": shanghai_iso(outcome.get("at"))}
     elif doc["status"] == workflow.WITHDRAWN:
         shown_outcome = {"kind": "withdrawn"}
     return {
-        "partner_case_no": docking["partner_case_no"], "serial": doc["_id"], "status": doc["status"],
+        "partner_case_no": docking["partner_case_no"],
+        "serial": doc["_id"],
+        "status": doc["status"],
         "status_label": workflow.status_label(doc["status"]),
         "centre": {"id": doc["centre"]["id"], "name": doc["centre"]["name"]},
-        "answer_due": docking["answer_due"], "answer_due_provisional": docking.get("answer_due_provisional", False),
-        "answer": {"decision": answer.get("decision"), "reason_code": answer.get("reason_code", ""),
-                   "reason": answer.get("reason", ""), "at": shanghai_iso(answer.get("at")),
-                   "late": bool(answer.get("late"))} if answer else None,
+        "answer_due": docking["answer_due"],
+        "answer_due_provisional": docking.get("answer_due_provisional", False),
+        "answer": {
+            "decision": answer.get("decision"),
+            "reason_code": answer.get("reason_code", ""),
+            "reason": answer.get("reason", ""),
+            "at": shanghai_iso(answer.get("at")),
+            "late": bool(answer.get("late")),
+        }
+        if answer
+        else None,
         "not_confirmed_in_time": bool(docking.get("overdue_reported_at")),
         "mediator": (doc.get("mediator") or {}).get("name"),
-        "accepted_at": shanghai_iso(docking.get("accepted_at")), "mediation_due": docking.get("mediation_due"),
+        "accepted_at": shanghai_iso(docking.get("accepted_at")),
+        "mediation_due": docking.get("mediation_due"),
         "paused": bool(docking.get("paused_since")),
-        "extensions": [{"days": e["days"], "until": e["until"], "at": shanghai_iso(e["at"]),
-                        "consents": sorted(e.get("consents") or {})} for e in docking.get("extensions") or []],
-        "outcome": shown_outcome, "filed_at": shanghai_iso(docking.get("filed_at")),
-    }  # fmt: skip
+        "extensions": [
+            {
+                "days": e["days"],
+                "until": e["until"],
+                "at": shanghai_iso(e["at"]),
+                "consents": sorted(e.get("consents") or {}),
+            }
+            for e in docking.get("extensions") or []
+        ],
+        "outcome": shown_outcome,
+        "filed_at": shanghai_iso(docking.get("filed_at")),
+    }
 
 
 async def state(ctx: ServiceContext, partner: Partner, case_no: str) -> dict[str, Any]:
@@ -649,9 +778,16 @@ async def withdraw(ctx: ServiceContext, partner: Partner, case_no: str, body: An
     now = ctx.clock()
     notices = party_notices(doc, "withdraw", now, [("serial", doc["_id"]), ("status", msg("notice.value.withdrawn"))])
     note = msg("event.note.partner_withdrew", partner=partner.name, reason=(reason or "").strip() or "—").text()
-    updated = await moves.apply_move(ctx, doc["_id"], "withdraw", ("partner", partner.id), CHANNEL,
-                                     when={"docking.partner_id": partner.id}, notify=notices or None,
-                                     note=note)  # fmt: skip
+    updated = await moves.apply_move(
+        ctx,
+        doc["_id"],
+        "withdraw",
+        ("partner", partner.id),
+        CHANNEL,
+        when={"docking.partner_id": partner.id},
+        notify=notices or None,
+        note=note,
+    )
     return partner_view(updated)
 
 
@@ -672,8 +808,12 @@ async def offered_mediators(ctx: ServiceContext, partner_id: str, centre_id: str
 
 
 async def _delegated_case(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
-    doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {
-        "status": 1, "docking": 1, "applicant.name": 1, "respondent.name": 1, "centre": 1})  # fmt: skip
+    doc = await access.for_staff(
+        ctx,
+        member,
+        serial,
+        PARTIES_PROJECTION | {"status": 1, "docking": 1, "applicant.name": 1, "respondent.name": 1, "centre": 1},
+    )
     if not partner_events.delegated(doc):
         raise NotFound("delegation_not_found")
     return doc
@@ -686,35 +826,59 @@ async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator
     doc = await _delegated_case(ctx, member, serial)
     docking = doc["docking"]
     if doc["status"] != workflow.DELEGATED:
-        raise Conflict("move_not_allowed", field="status", current=workflow.status_label(doc["status"]),
-                       move=workflow.MOVES["accept_delegation"].label())  # fmt: skip
+        raise Conflict(
+            "move_not_allowed",
+            field="status",
+            current=workflow.status_label(doc["status"]),
+            move=workflow.MOVES["accept_delegation"].label(),
+        )
     offered = await offered_mediators(ctx, docking["partner_id"], doc["centre"]["id"])
     mediator = next((m for m in offered if m.login == (mediator_login or "").strip()), None)
     if mediator is None:
-        raise ValidationFailed([field_error("mediator", "not_on_roster", "error.not_on_roster.mediator",
-                                            partner=docking["partner_name"])])  # fmt: skip
+        raise ValidationFailed(
+            [field_error("mediator", "not_on_roster", "error.not_on_roster.mediator", partner=docking["partner_name"])]
+        )
     now = ctx.clock()
     calendar = await load_work_calendar(ctx)
     period = calendar_days_deadline(now, docking["mediation_days"], calendar.for_centre(doc["centre"]["id"]))
     late = now.astimezone(SHANGHAI).date().isoformat() > docking["answer_due"]
     answer = {"decision": "accepted", "at": now, "by": member.login, "late": late}
     set_fields: dict[str, Any] = {
-        "mediator": {"login": mediator.login, "name": mediator.name}, "docking.answer": answer,
-        "docking.accepted_at": now, "docking.mediation_due": period.due.isoformat(),
+        "mediator": {"login": mediator.login, "name": mediator.name},
+        "docking.answer": answer,
+        "docking.accepted_at": now,
+        "docking.mediation_due": period.due.isoformat(),
         "docking.mediation_due_provisional": period.provisional,
-    }  # fmt: skip
+    }
     court = docking["partner_name"]
     invited, notices = await respondent.invitation(ctx, doc, now, calendar, court=court)
     set_fields |= invited
     invited_applicant, applicant_notices = respondent.applicant_invitation(doc, now, ctx, court)
     set_fields |= invited_applicant
     notices = applicant_notices + notices
-    notices.append(partner_events.event_notice(doc, "answered", now, answer="accepted", mediator=mediator.name,
-                                               mediation_due=period.due.isoformat(), late=late))  # fmt: skip
+    notices.append(
+        partner_events.event_notice(
+            doc,
+            "answered",
+            now,
+            answer="accepted",
+            mediator=mediator.name,
+            mediation_due=period.due.isoformat(),
+            late=late,
+        )
+    )
     return await moves.apply_move(
-        ctx, serial, "accept_delegation", ("staff", member.login), "backoffice", when={"docking.answer": None},
-        set_fields=set_fields, notify=notices, note=mediator.name, data={"mediator": mediator.login},
-    )  # fmt: skip
+        ctx,
+        serial,
+        "accept_delegation",
+        ("staff", member.login),
+        "backoffice",
+        when={"docking.answer": None},
+        set_fields=set_fields,
+        notify=notices,
+        note=mediator.name,
+        data={"mediator": mediator.login},
+    )
 
 
 async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_code: str, reason: str) -> dict:
@@ -728,8 +892,9 @@ async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_
     if code == "other" and not text:
         errors.append(field_error("reason", "required", "error.required.decline_reason_text"))
     if len(text) > MAX_REASON:
-        errors.append(field_error("reason", "too_long", "error.too_long.docking_field", name="reason",
-                                  limit=MAX_REASON))  # fmt: skip
+        errors.append(
+            field_error("reason", "too_long", "error.too_long.docking_field", name="reason", limit=MAX_REASON)
+        )
     if errors:
         raise ValidationFailed(errors)
     doc = await _delegated_case(ctx, member, serial)
@@ -737,16 +902,31 @@ async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_
     docking = doc["docking"]
     late = now.astimezone(SHANGHAI).date().isoformat() > docking["answer_due"]
     words = msg(f"label.decline_reason.{code}").text()
-    answer = {"decision": "declined", "reason_code": code, "reason": text or words, "at": now, "by": member.login,
-              "late": late}  # fmt: skip
-    notice = partner_events.event_notice(doc, "answered", now, answer="declined", reason_code=code,
-                                         reason=answer["reason"], late=late)  # fmt: skip
+    answer = {
+        "decision": "declined",
+        "reason_code": code,
+        "reason": text or words,
+        "at": now,
+        "by": member.login,
+        "late": late,
+    }
+    notice = partner_events.event_notice(
+        doc, "answered", now, answer="declined", reason_code=code, reason=answer["reason"], late=late
+    )
     return await moves.apply_move(
-        ctx, serial, "decline_delegation", ("staff", member.login), "backoffice", when={"docking.answer": None},
-        set_fields={"docking.answer": answer, "outcome": {"kind": "returned", "at": now, "reason_code": code,
-                                                          "reason": answer["reason"]}},
-        notify=[notice], note=f"{words}{'：' + text if text and text != words else ''}",
-    )  # fmt: skip
+        ctx,
+        serial,
+        "decline_delegation",
+        ("staff", member.login),
+        "backoffice",
+        when={"docking.answer": None},
+        set_fields={
+            "docking.answer": answer,
+            "outcome": {"kind": "returned", "at": now, "reason_code": code, "reason": answer["reason"]},
+        },
+        notify=[notice],
+        note=f"{words}{'：' + text if text and text != words else ''}",
+    )
 
 
 async def report_overdue(ctx: ServiceContext, limit: int = 200) -> int:
@@ -754,18 +934,30 @@ async def report_overdue(ctx: ServiceContext, limit: int = 200) -> int:
     confirmed in time (the centre may still answer: a late answer says so)."""
     now = ctx.clock()
     today = now.astimezone(SHANGHAI).date().isoformat()
-    query = {"status": workflow.DELEGATED, "docking.answer": None, "docking.overdue_reported_at": None,
-             "docking.answer_due": {"$lt": today}}  # fmt: skip
+    query = {
+        "status": workflow.DELEGATED,
+        "docking.answer": None,
+        "docking.overdue_reported_at": None,
+        "docking.answer_due": {"$lt": today},
+    }
     docs = await ctx.db["cases"].find(query, {"docking": 1, "status": 1}).limit(limit).to_list(limit)
     told = 0
     for doc in docs:
-        notice = partner_events.event_notice(doc, "answered", now, answer="not_confirmed_in_time",
-                                             answer_due=doc["docking"]["answer_due"])  # fmt: skip
+        notice = partner_events.event_notice(
+            doc, "answered", now, answer="not_confirmed_in_time", answer_due=doc["docking"]["answer_due"]
+        )
         updated = await moves.record_event(
-            ctx, doc["_id"], "delegation_overdue", ("system", "deadline"), "system", workflow.DELEGATED,
+            ctx,
+            doc["_id"],
+            "delegation_overdue",
+            ("system", "deadline"),
+            "system",
+            workflow.DELEGATED,
             when={"status": workflow.DELEGATED, "docking.answer": None, "docking.overdue_reported_at": None},
-            set_fields={"docking.overdue_reported_at": now}, notify=[notice], projection={"_id": 1},
+            set_fields={"docking.overdue_reported_at": now},
+            notify=[notice],
+            projection={"_id": 1},
             note=msg("event.note.delegation_overdue", due=doc["docking"]["answer_due"]).text(),
-        )  # fmt: skip
+        )
         told += updated is not None
     return told

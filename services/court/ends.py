@@ -40,11 +40,17 @@ async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
     now = ctx.clock()
     outcome = dict(doc["outcome"]) | {"report": parsed}
     updated = await moves.record_event(
-        ctx, serial, "failure_report", ("staff", member.login), "backoffice", workflow.FAILED,
+        ctx,
+        serial,
+        "failure_report",
+        ("staff", member.login),
+        "backoffice",
+        workflow.FAILED,
         when={"status": workflow.FAILED, "docking.closed_reported_at": None},
         set_fields={"outcome.report": parsed, "docking.closed_reported_at": now},
-        notify=[partner_events.closed_failed(doc, now, outcome, parsed)], note=parsed["reason"][:100],
-    )  # fmt: skip
+        notify=[partner_events.closed_failed(doc, now, outcome, parsed)],
+        note=parsed["reason"][:100],
+    )
     if updated is None:
         raise Conflict("report_not_due", field="report_facts")
     return updated
@@ -57,13 +63,21 @@ async def file_for_record(ctx: ServiceContext, member: StaffMember, serial: str)
         raise Conflict("filing_not_due", field="status", current=workflow.status_label(doc["status"]))
     now = ctx.clock()
     effective = ((doc.get("outcome") or {}).get("agreement") or {}).get("effective_at")
-    notice = partner_events.event_notice(doc, "filed", now, filed_at=shanghai_iso(now),
-                                         effective_at=shanghai_iso(effective))  # fmt: skip
+    notice = partner_events.event_notice(
+        doc, "filed", now, filed_at=shanghai_iso(now), effective_at=shanghai_iso(effective)
+    )
     updated = await moves.record_event(
-        ctx, serial, "filed", ("staff", member.login), "backoffice", workflow.SETTLED,
-        when={"status": workflow.SETTLED, "docking.filed_at": None}, set_fields={"docking.filed_at": now},
-        notify=[notice], note=msg("event.note.filed", partner=doc["docking"]["partner_name"]).text(),
-    )  # fmt: skip
+        ctx,
+        serial,
+        "filed",
+        ("staff", member.login),
+        "backoffice",
+        workflow.SETTLED,
+        when={"status": workflow.SETTLED, "docking.filed_at": None},
+        set_fields={"docking.filed_at": now},
+        notify=[notice],
+        note=msg("event.note.filed", partner=doc["docking"]["partner_name"]).text(),
+    )
     if updated is None:
         raise Conflict("filing_not_due", field="status", current=workflow.status_label(doc["status"]))
     return updated

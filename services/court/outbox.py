@@ -37,8 +37,12 @@ CHANNEL = "docking"
 
 def _file(name: str, content_type: str, data: bytes) -> dict[str, Any]:
     """A file in a body: base64, with the SM3 fingerprint /verify shows for our documents."""
-    return {"name": name, "content_type": content_type, "sm3": sm3_hex(data),
-            "content_base64": base64.b64encode(data).decode()}  # fmt: skip
+    return {
+        "name": name,
+        "content_type": content_type,
+        "sm3": sm3_hex(data),
+        "content_base64": base64.b64encode(data).decode(),
+    }
 
 
 class PartnerOutbox:
@@ -66,16 +70,18 @@ class PartnerOutbox:
             answer = await self.client.post(partner.callback_base + str(to.get("endpoint")), partner.key, body)
         except PartnerUnavailable as exc:
             self.stats["down"] += 1
-            self._down_until[partner.id] = asyncio.get_running_loop().time() + \
-                self.ctx.settings.docking.down_pause_seconds
+            self._down_until[partner.id] = (
+                asyncio.get_running_loop().time() + self.ctx.settings.docking.down_pause_seconds
+            )
             return Outcome(PENDING, error=text("docking.outbox.partner_down", partner=partner.name) + f"（{exc}）")
         if answer.ok:
             self.stats["sent"] += 1
             self._down_until.pop(partner.id, None)
             return Outcome(SENT, CHANNEL, msgid=notification.get("id"))
         self.stats["refused"] += 1
-        return Outcome(PENDING, CHANNEL, error=text("docking.outbox.refused", partner=partner.name,
-                                                   problem=answer.problem()))  # fmt: skip
+        return Outcome(
+            PENDING, CHANNEL, error=text("docking.outbox.refused", partner=partner.name, problem=answer.problem())
+        )
 
     async def body(self, case_id: str, notification: Mapping[str, Any]) -> dict[str, Any]:
         """What the partner receives: the event's facts, its id, and the files it names."""
@@ -121,20 +127,36 @@ class PartnerOutbox:
             address = clear.get("address")
             if isinstance(address, Mapping):
                 address = f"{address.get('region_name') or ''}{address.get('detail') or ''}"
-            shown = ("name", "id_type", "id_number", "phone", "uscc", "legal_representative_name", "contact_name",
-                     "contact_phone")  # fmt: skip
-            parties.append({"role": role, **{k: clear[k] for k in shown if clear.get(k)}, "address": address or "",
-                            "proved_by": access.get("claimed_by") or ("owner" if role == "applicant" else ""),
-                            "applied_at": shanghai_iso(applied.get("at")),
-                            "applied_channel": applied.get("channel", "")})  # fmt: skip
+            shown = (
+                "name",
+                "id_type",
+                "id_number",
+                "phone",
+                "uscc",
+                "legal_representative_name",
+                "contact_name",
+                "contact_phone",
+            )
+            parties.append(
+                {
+                    "role": role,
+                    **{k: clear[k] for k in shown if clear.get(k)},
+                    "address": address or "",
+                    "proved_by": access.get("claimed_by") or ("owner" if role == "applicant" else ""),
+                    "applied_at": shanghai_iso(applied.get("at")),
+                    "applied_channel": applied.get("channel", ""),
+                }
+            )
         agreement = await self._agreement(serial)
         application = await documents.current_document(self.ctx, self.papers, serial, kind)
         return {
-            **event, "parties": parties, "agreement": agreement,
+            **event,
+            "parties": parties,
+            "agreement": agreement,
             "application": _file(application.filename, application.content_type, application.data)
             | {"applied_at": event.get("applied_at")},
             "attachments": await self._signatures(doc),
-        }  # fmt: skip
+        }
 
     async def _signatures(self, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Each signature of the agreement with the identity it was given under (the signed-in person, the time)."""
@@ -144,7 +166,13 @@ class PartnerOutbox:
                 image = await self.papers.blobs.read(signature["blob_id"])
             except BlobNotFound:
                 continue
-            out.append(_file(f"signature-{signature['role']}.png", "image/png", image)
-                       | {"role": signature["role"], "signed_by": signature.get("name", ""),
-                          "identity": signature.get("identity", ""), "signed_at": shanghai_iso(signature.get("at"))})
+            out.append(
+                _file(f"signature-{signature['role']}.png", "image/png", image)
+                | {
+                    "role": signature["role"],
+                    "signed_by": signature.get("name", ""),
+                    "identity": signature.get("identity", ""),
+                    "signed_at": shanghai_iso(signature.get("at")),
+                }
+            )
         return out

@@ -22,10 +22,19 @@ def partner_events_view(doc: dict[str, Any]) -> list[dict[str, Any]]:
         if (n.get("to") or {}).get("type") != "partner":
             continue
         state = PARTNER_STATES.get(n.get("state", ""), "waiting")
-        out.append({"id": n["id"], "title": n.get("title", ""), "type": (n.get("event") or {}).get("type", ""),
-                    "state": state, "state_label": msg(f"partner.state.{state}").text(),
-                    "attempts": n.get("attempts", 0), "last_error": n.get("last_error") or "",
-                    "created_at": shanghai_iso(n.get("created_at")), "sent_at": shanghai_iso(n.get("sent_at"))})
+        out.append(
+            {
+                "id": n["id"],
+                "title": n.get("title", ""),
+                "type": (n.get("event") or {}).get("type", ""),
+                "state": state,
+                "state_label": msg(f"partner.state.{state}").text(),
+                "attempts": n.get("attempts", 0),
+                "last_error": n.get("last_error") or "",
+                "created_at": shanghai_iso(n.get("created_at")),
+                "sent_at": shanghai_iso(n.get("sent_at")),
+            }
+        )
     return out
 
 
@@ -43,23 +52,33 @@ async def staff_panel(ctx: ServiceContext, member: StaffMember, serial: str) -> 
     running = doc["status"] not in workflow.CLOSED and bool(docking.get("accepted_at"))
     return {
         "clock": clocks.clock_view(doc, calendar, today),
-        "answer": {"decision": answer.get("decision"), "reason": answer.get("reason", ""),
-                   "at": shanghai_iso(answer.get("at")), "late": bool(answer.get("late"))} if answer else None,
-        "can_answer": answering, "offered": [{"login": m.login, "name": m.name} for m in offered],
+        "answer": {
+            "decision": answer.get("decision"),
+            "reason": answer.get("reason", ""),
+            "at": shanghai_iso(answer.get("at")),
+            "late": bool(answer.get("late")),
+        }
+        if answer
+        else None,
+        "can_answer": answering,
+        "offered": [{"login": m.login, "name": m.name} for m in offered],
         "mediators": offered,  # the case page's assign list: the partner's confirmed mediators only
         "decline_reasons": {c: msg(f"label.decline_reason.{c}").text() for c in delegations.DECLINE_REASONS},
         "can_extend": running and not docking.get("extension_request"),
-        "can_pause": running and not docking.get("paused_since"), "can_resume": running and bool(
-            docking.get("paused_since")),
-        "report_due": ends.report_due(doc), "can_file": doc["status"] == workflow.SETTLED and not docking.get(
-            "filed_at"), "filed_at": shanghai_iso(docking.get("filed_at")),
-        "contact": delegations.contact_view(ctx, docking), "events": partner_events_view(doc),
+        "can_pause": running and not docking.get("paused_since"),
+        "can_resume": running and bool(docking.get("paused_since")),
+        "report_due": ends.report_due(doc),
+        "can_file": doc["status"] == workflow.SETTLED and not docking.get("filed_at"),
+        "filed_at": shanghai_iso(docking.get("filed_at")),
+        "contact": delegations.contact_view(ctx, docking),
+        "events": partner_events_view(doc),
         "waiting": sum(1 for e in partner_events_view(doc) if e["state"] in ("waiting", "sending")),
-    }  # fmt: skip
+    }
 
 
-async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str,
-                    locale: str = DEFAULT_LOCALE) -> dict[str, Any]:  # fmt: skip
+async def case_page(
+    ctx: ServiceContext, person_id: str, serial: str, role: str, locale: str = DEFAULT_LOCALE
+) -> dict[str, Any]:
     """A party's page of one case (services/cases/party_pages.py) with what docking adds: the court's clock of a
     delegated case, the extension awaiting this party's consent, the joint applications of a settled case."""
     page = await party_pages.case_page(ctx, person_id, serial, role, locale)
@@ -70,8 +89,9 @@ async def case_page(ctx: ServiceContext, person_id: str, serial: str, role: str,
     if doc.get("docking"):
         court = clocks.clock_view(doc, calendar, today)
         request = court.get("extension_request")
-        court["may_consent"] = bool(request) and role not in request["consents"] and doc["status"] not in \
-            workflow.CLOSED
+        court["may_consent"] = (
+            bool(request) and role not in request["consents"] and doc["status"] not in workflow.CLOSED
+        )
     page["court"] = court
     page["applications"] = await confirmations.panel(ctx, doc, role, calendar, today)
     return page

@@ -33,9 +33,15 @@ def by_name(ctx: ServiceContext, name: str, kind: str) -> Partner | None:
 
 def view(partner: Partner) -> dict[str, Any]:
     """What the back office shows of a partner (never its key)."""
-    return {"id": partner.id, "kind": partner.kind, "name": partner.name, "court_code": partner.court_code,
-            "answer_working_days": partner.answer_working_days, "mediation_days": partner.mediation_days,
-            "extension_cap_days": partner.extension_cap_days}  # fmt: skip
+    return {
+        "id": partner.id,
+        "kind": partner.kind,
+        "name": partner.name,
+        "court_code": partner.court_code,
+        "answer_working_days": partner.answer_working_days,
+        "mediation_days": partner.mediation_days,
+        "extension_cap_days": partner.extension_cap_days,
+    }
 
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

@@ -60,8 +60,11 @@ async def _performance(ctx: ServiceContext, centre_id: str, login: str = "") -> 
     scope: dict[str, Any] = {"centre.id": centre_id} | ({"mediator.login": login} if login else {})
     closed = await ctx.db["cases"].count_documents(scope | {"status": {"$in": sorted(workflow.CLOSED)}})
     settled = await ctx.db["cases"].count_documents(scope | {"status": workflow.SETTLED})
-    return {"cases_closed": closed, "cases_settled": settled,
-            "success_rate": f"{settled / closed:.2f}" if closed else ""}  # fmt: skip
+    return {
+        "cases_closed": closed,
+        "cases_settled": settled,
+        "success_rate": f"{settled / closed:.2f}" if closed else "",
+    }
 
 
 async def propose(ctx: ServiceContext, member: StaffMember, form: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,28 +95,49 @@ async def propose(ctx: ServiceContext, member: StaffMember, form: Mapping[str, A
     if errors:
         raise ValidationFailed(errors)
     assert partner is not None and centre is not None
-    if await ctx.db[ROSTER].find_one({"partner_id": partner.id, "centre_id": centre_id, "subject": subject,
-                                      "login": login if mediator else "", "state": {"$in": list(OPEN)}}):  # fmt: skip
+    if await ctx.db[ROSTER].find_one(
+        {
+            "partner_id": partner.id,
+            "centre_id": centre_id,
+            "subject": subject,
+            "login": login if mediator else "",
+            "state": {"$in": list(OPEN)},
+        }
+    ):
         raise Conflict("roster_already_proposed", field="subject")
     now = ctx.clock()
     names = regions()
     entry = {
-        "_id": uuid.uuid4().hex, "partner_id": partner.id, "subject": subject, "centre_id": centre_id,
+        "_id": uuid.uuid4().hex,
+        "partner_id": partner.id,
+        "subject": subject,
+        "centre_id": centre_id,
         "login": login if mediator else "",
         "fields": {
             "name": mediator.name if mediator else centre.name,
             "type": "mediator" if mediator else "organisation",
-            "level": centre.level, "centre": {"id": centre.id, "name": centre.name},
+            "level": centre.level,
+            "centre": {"id": centre.id, "name": centre.name},
             "region": [{"code": c, "name": names.full_name(c) or c} for c in centre.region_codes],
             "inviting_court": partner.name,
             "dispute_types": dispute_types or [msg(k).text() for k in DEFAULT_DISPUTE_TYPES],
-            "expertise": expertise, "fees": fees or msg("roster.fees_free").text(), "training": training,
+            "expertise": expertise,
+            "fees": fees or msg("roster.fees_free").text(),
+            "training": training,
             "performance": await _performance(ctx, centre_id, login if mediator else ""),
-            "address": centre.address, "phone": centre.phone,
+            "address": centre.address,
+            "phone": centre.phone,
         },
-        "state": "queued", "proposed_at": now, "proposed_by": member.login, "attempts": 0, "next_attempt_at": now,
-        "sent_at": None, "last_error": None, "decision": None, "history": [],
-    }  # fmt: skip
+        "state": "queued",
+        "proposed_at": now,
+        "proposed_by": member.login,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "sent_at": None,
+        "last_error": None,
+        "decision": None,
+        "history": [],
+    }
     await ctx.db[ROSTER].insert_one(entry)
     return view(entry)
 
@@ -121,13 +145,21 @@ async def propose(ctx: ServiceContext, member: StaffMember, form: Mapping[str, A
 def view(entry: Mapping[str, Any]) -> dict[str, Any]:
     decision = entry.get("decision") or {}
     return {
-        "entry_id": entry["_id"], "partner_id": entry["partner_id"], "subject": entry["subject"],
-        "centre_id": entry["centre_id"], "login": entry.get("login", ""), "name": entry["fields"]["name"],
-        "state": entry["state"], "state_label": msg(f"roster.state.{entry['state']}").text(),
-        "proposed_at": shanghai_iso(entry["proposed_at"]), "sent_at": shanghai_iso(entry.get("sent_at")),
-        "last_error": entry.get("last_error") or "", "decided_at": decision.get("decided_at", ""),
-        "reason": decision.get("reason", ""), "fields": entry["fields"],
-    }  # fmt: skip
+        "entry_id": entry["_id"],
+        "partner_id": entry["partner_id"],
+        "subject": entry["subject"],
+        "centre_id": entry["centre_id"],
+        "login": entry.get("login", ""),
+        "name": entry["fields"]["name"],
+        "state": entry["state"],
+        "state_label": msg(f"roster.state.{entry['state']}").text(),
+        "proposed_at": shanghai_iso(entry["proposed_at"]),
+        "sent_at": shanghai_iso(entry.get("sent_at")),
+        "last_error": entry.get("last_error") or "",
+        "decided_at": decision.get("decided_at", ""),
+        "reason": decision.get("reason", ""),
+        "fields": entry["fields"],
+    }
 
 
 def payload(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -155,17 +187,23 @@ async def send_due(ctx: ServiceContext, client: CourtClient) -> int:
 async def _send(ctx: ServiceContext, client: CourtClient, partner: Partner, entries: list[dict[str, Any]]) -> int:
     ids = [e["_id"] for e in entries]
     try:
-        answer = await client.post(partner.callback_base + "roster", partner.key,
-                                   {"entries": [payload(e) for e in entries]})  # fmt: skip
+        answer = await client.post(
+            partner.callback_base + "roster", partner.key, {"entries": [payload(e) for e in entries]}
+        )
     except PartnerUnavailable as exc:
         for entry in entries:  # each waits longer the more often it was tried
             wait = min(BACKOFF_CAP, timedelta(seconds=2 ** min(int(entry.get("attempts") or 0) + 1, 12)))
-            await ctx.db[ROSTER].update_one({"_id": entry["_id"], "state": "queued"}, {
-                "$set": {"next_attempt_at": ctx.clock() + wait, "last_error": str(exc)}, "$inc": {"attempts": 1}})
+            await ctx.db[ROSTER].update_one(
+                {"_id": entry["_id"], "state": "queued"},
+                {"$set": {"next_attempt_at": ctx.clock() + wait, "last_error": str(exc)}, "$inc": {"attempts": 1}},
+            )
         return 0
     now = ctx.clock()
-    change = {"state": "sent", "sent_at": now, "last_error": None} if answer.ok else {
-        "state": "refused", "last_error": answer.problem()}  # fmt: skip
+    change = (
+        {"state": "sent", "sent_at": now, "last_error": None}
+        if answer.ok
+        else {"state": "refused", "last_error": answer.problem()}
+    )
     for entry_id in ids:
         await ctx.db[ROSTER].update_one({"_id": entry_id, "state": "queued"}, {"$set": change, "$inc": {"attempts": 1}})
     return len(ids) if answer.ok else 0
@@ -192,14 +230,18 @@ async def decide(ctx: ServiceContext, partner: Partner, entry_id: str, body: Any
     current = entry["state"]
     if current == decision:
         return view(entry)
-    allowed = {"confirmed": ("queued", "sent", "refused"), "rejected": ("queued", "sent", "refused"),
-               "removed": ("confirmed",)}[decision]  # fmt: skip
+    allowed = {
+        "confirmed": ("queued", "sent", "refused"),
+        "rejected": ("queued", "sent", "refused"),
+        "removed": ("confirmed",),
+    }[decision]
     if current not in allowed:
         raise Conflict("roster_decision_not_allowed", field="decision", current=msg(f"roster.state.{current}"))
     record = {"decision": decision, "decided_at": decided_at, "reason": reason.strip(), "received_at": ctx.clock()}
     change = {"$set": {"state": decision, "decision": record}, "$push": {"history": record}}
-    updated = await ctx.db[ROSTER].find_one_and_update({"_id": entry_id, "state": current}, change,
-                                                       return_document=ReturnDocument.AFTER)  # fmt: skip
+    updated = await ctx.db[ROSTER].find_one_and_update(
+        {"_id": entry_id, "state": current}, change, return_document=ReturnDocument.AFTER
+    )
     if updated is None:
         raise Conflict("roster_decision_not_allowed", field="decision", current=msg(f"roster.state.{current}"))
     return view(updated)
@@ -217,8 +259,9 @@ def _time(value: Any, name: str, errors: list[FieldError], now: datetime) -> str
 
 
 async def confirmed_mediators(ctx: ServiceContext, partner_id: str, centre_id: str) -> set[str]:
-    cursor = ctx.db[ROSTER].find({"partner_id": partner_id, "centre_id": centre_id, "subject": "mediator",
-                                  "state": "confirmed"}, {"login": 1})  # fmt: skip
+    cursor = ctx.db[ROSTER].find(
+        {"partner_id": partner_id, "centre_id": centre_id, "subject": "mediator", "state": "confirmed"}, {"login": 1}
+    )
     return {e["login"] for e in await cursor.to_list(None)}
 
 
@@ -234,12 +277,14 @@ async def listing(ctx: ServiceContext, member: StaffMember) -> dict[str, Any]:
         key = (entry["partner_id"], entry["centre_id"])
         if key not in refusals:
             refusals[key] = await ctx.db["cases"].count_documents(
-                {"docking.partner_id": key[0], "centre.id": key[1], "status": workflow.RETURNED})
+                {"docking.partner_id": key[0], "centre.id": key[1], "status": workflow.RETURNED}
+            )
     known = await centres.directory(ctx)
     own = [c for c in known.centres if visible is None or c.id in visible]
     mediators = {c.id: [{"login": m.login, "name": m.name} for m in await mediators_of(ctx, c.id)] for c in own}
     return {
         "partners": [{"id": p.id, "name": p.name, "kind": p.kind} for p in ctx.settings.docking.partners],
         "entries": [view(e) | {"refusals": refusals[(e["partner_id"], e["centre_id"])]} for e in entries],
-        "centres": [{"id": c.id, "name": c.name} for c in own], "mediators": mediators,
-    }  # fmt: skip
+        "centres": [{"id": c.id, "name": c.name} for c in own],
+        "mediators": mediators,
+    }

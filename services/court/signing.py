@@ -72,19 +72,23 @@ def claim_of(ctx: ServiceContext, headers: Mapping[str, str]) -> Claim:
 
 
 async def verify(
-    ctx: ServiceContext, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes,
+    ctx: ServiceContext,
+    method: str,
+    path_and_query: str,
+    headers: Mapping[str, str],
+    body: bytes,
     claim: Claim | None = None,
 ) -> Partner:
     """The partner that signed this request, or a 401 naming what failed (nothing is written but the nonce of a
     request whose signature is right). `claim`: the headers already checked by `claim_of`."""
     claim = claim or claim_of(ctx, headers)
     partner = claim.partner
-    if not signature_matches(partner.key, claim.signature, method, path_and_query, claim.timestamp, claim.nonce,
-                             body):  # fmt: skip
+    if not signature_matches(partner.key, claim.signature, method, path_and_query, claim.timestamp, claim.nonce, body):
         raise _refused("docking_bad_signature", SIGNATURE_HEADER)
     try:
-        await ctx.db[NONCES].insert_one({"_id": f"{partner.id}:{claim.nonce}", "expires_at": ctx.clock() + timedelta(
-            seconds=NONCE_SECONDS)})
+        await ctx.db[NONCES].insert_one(
+            {"_id": f"{partner.id}:{claim.nonce}", "expires_at": ctx.clock() + timedelta(seconds=NONCE_SECONDS)}
+        )
     except DuplicateKeyError:
         raise _refused("docking_replayed", NONCE_HEADER) from None
     return partner

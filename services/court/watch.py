@@ -14,9 +14,11 @@ log = logging.getLogger("mediation.docking")
 
 
 async def watch_once(ctx: ServiceContext, client: CourtClient) -> dict[str, int]:
-    return {"not_confirmed_in_time": await delegations.report_overdue(ctx),
-            "roster_sent": await roster.send_due(ctx, client),
-            "nonces_forgotten": await signing.forget_expired(ctx)}  # fmt: skip
+    return {
+        "not_confirmed_in_time": await delegations.report_overdue(ctx),
+        "roster_sent": await roster.send_due(ctx, client),
+        "nonces_forgotten": await signing.forget_expired(ctx),
+    }
 
 
 class DockingWatch(Periodic):

@@ -67,10 +67,15 @@ class Centre:
         """What anyone may read (`GET /api/centres`)."""
         known = regions()
         return {
-            "id": self.id, "name": self.name, "level": self.level, "parent_id": self.parent_id,
+            "id": self.id,
+            "name": self.name,
+            "level": self.level,
+            "parent_id": self.parent_id,
             "regions": [{"code": c, "name": known.full_name(c) or c} for c in self.region_codes],
-            "address": self.address, "phone": self.phone, "courts": list(self.courts),
-        }  # fmt: skip
+            "address": self.address,
+            "phone": self.phone,
+            "courts": list(self.courts),
+        }
 
     def as_doc(self) -> dict[str, Any]:
         doc = dataclasses.asdict(self)
@@ -83,13 +88,22 @@ class Centre:
 
 def _centre(doc: Mapping[str, Any]) -> Centre:
     return Centre(
-        id=doc["_id"], name=doc["name"], level=doc["level"], parent_id=doc.get("parent_id"),
-        region_codes=tuple(doc.get("region_codes") or ()), match=tuple(doc.get("match") or ()),
-        address=doc.get("address", ""), phone=doc.get("phone", ""), courts=tuple(doc.get("courts") or ()),
-        taxonomy=doc.get("taxonomy") or DEFAULT_TAXONOMY, templates_dir=doc.get("templates_dir", ""),
-        enterprise_uscc=doc.get("enterprise_uscc", ""), industry=doc.get("industry", ""),
-        active=doc.get("active", True), settings=doc.get("settings") or {},
-    )  # fmt: skip
+        id=doc["_id"],
+        name=doc["name"],
+        level=doc["level"],
+        parent_id=doc.get("parent_id"),
+        region_codes=tuple(doc.get("region_codes") or ()),
+        match=tuple(doc.get("match") or ()),
+        address=doc.get("address", ""),
+        phone=doc.get("phone", ""),
+        courts=tuple(doc.get("courts") or ()),
+        taxonomy=doc.get("taxonomy") or DEFAULT_TAXONOMY,
+        templates_dir=doc.get("templates_dir", ""),
+        enterprise_uscc=doc.get("enterprise_uscc", ""),
+        industry=doc.get("industry", ""),
+        active=doc.get("active", True),
+        settings=doc.get("settings") or {},
+    )
 
 
 @dataclass(frozen=True)
@@ -105,12 +119,20 @@ class Routed:
     def as_case_fields(self) -> dict[str, Any]:
         known = regions()
         codes = [r.code for r in known.lineage(self.place_code)] if self.place_code else list(self.centre.region_codes)
-        routing = {"rule": self.rule, "venue": self.venue, "place_code": self.place_code,
-                   "place_name": known.full_name(self.place_code) if self.place_code else "",
-                   "matched_code": self.matched_code}  # fmt: skip
+        routing = {
+            "rule": self.rule,
+            "venue": self.venue,
+            "place_code": self.place_code,
+            "place_name": known.full_name(self.place_code) if self.place_code else "",
+            "matched_code": self.matched_code,
+        }
         rule = f"{self.rule}:{self.venue}" if self.rule != "default" else "default"
-        return {"centre": {"id": self.centre.id, "name": self.centre.name}, "region_codes": codes,
-                "routing_rule": rule, "routing": routing}  # fmt: skip
+        return {
+            "centre": {"id": self.centre.id, "name": self.centre.name},
+            "region_codes": codes,
+            "routing_rule": rule,
+            "routing": routing,
+        }
 
 
 class Directory:
@@ -232,15 +254,33 @@ async def seed(ctx: ServiceContext) -> int:
     if await ctx.db[CENTRES].count_documents({}) > 0:
         return 0
     now, added = ctx.clock(), 0
-    mapped = {"id", "name", "level", "region_codes", "match", "address", "phone", "taxonomy_file", "templates_dir",
-              "parent", "courts"}  # fmt: skip
+    mapped = {
+        "id",
+        "name",
+        "level",
+        "region_codes",
+        "match",
+        "address",
+        "phone",
+        "taxonomy_file",
+        "templates_dir",
+        "parent",
+        "courts",
+    }
     for centre in ctx.settings.centres:
         seeded = dataclasses.asdict(centre)
         doc = Centre(
-            id=centre.id, name=centre.name, level=centre.level or "city", parent_id=seeded.get("parent") or None,
-            region_codes=tuple(centre.region_codes), match=tuple(centre.match), address=centre.address,
-            phone=centre.phone, courts=tuple(seeded.get("courts") or ()),
-            taxonomy=centre.taxonomy_file or DEFAULT_TAXONOMY, templates_dir=centre.templates_dir,
+            id=centre.id,
+            name=centre.name,
+            level=centre.level or "city",
+            parent_id=seeded.get("parent") or None,
+            region_codes=tuple(centre.region_codes),
+            match=tuple(centre.match),
+            address=centre.address,
+            phone=centre.phone,
+            courts=tuple(seeded.get("courts") or ()),
+            taxonomy=centre.taxonomy_file or DEFAULT_TAXONOMY,
+            templates_dir=centre.templates_dir,
             settings={k: v for k, v in seeded.items() if k not in mapped},
         ).as_doc() | {"created_at": now, "created_by": "config.yaml", "updated_at": now, "updated_by": "config.yaml"}
         try:
@@ -325,11 +365,22 @@ def check_centre(
     if errors:
         raise ValidationFailed(errors)
     return Centre(
-        id=centre_id, name=name, level=level, parent_id=parent_id, region_codes=codes, match=match, address=address,
-        phone=phone, courts=courts, taxonomy=taxonomy, templates_dir=existing.templates_dir if existing else "",
-        enterprise_uscc=uscc, industry=industry, active=existing.active if existing else True,
+        id=centre_id,
+        name=name,
+        level=level,
+        parent_id=parent_id,
+        region_codes=codes,
+        match=match,
+        address=address,
+        phone=phone,
+        courts=courts,
+        taxonomy=taxonomy,
+        templates_dir=existing.templates_dir if existing else "",
+        enterprise_uscc=uscc,
+        industry=industry,
+        active=existing.active if existing else True,
         settings=existing.settings if existing else {},
-    )  # fmt: skip
+    )
 
 
 def _region_codes(value: Any, level: str, parent: Centre | None, errors: list[FieldError]) -> tuple[str, ...]:
@@ -345,11 +396,13 @@ def _region_codes(value: Any, level: str, parent: Centre | None, errors: list[Fi
             errors.append(field_error("region_codes", "unknown_region", given=code[:20]))
             continue
         if REGION_RANK[region.level] < MIN_REGION_RANK.get(level, 0):
-            errors.append(field_error("region_codes", "not_allowed", "error.not_allowed.centre_region_level",
-                                      region=code))  # fmt: skip
+            errors.append(
+                field_error("region_codes", "not_allowed", "error.not_allowed.centre_region_level", region=code)
+            )
         elif parent and parent.region_codes and not any(r.code in parent.region_codes for r in known.lineage(code)):
-            errors.append(field_error("region_codes", "outside_parent", "error.outside_parent.centre_region",
-                                      region=code))  # fmt: skip
+            errors.append(
+                field_error("region_codes", "outside_parent", "error.outside_parent.centre_region", region=code)
+            )
     return codes
 
 

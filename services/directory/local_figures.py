@@ -41,14 +41,26 @@ class Figure:
         return regions().full_name(self.region_code) or self.region_code
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "region_code": self.region_code, "region_name": self.region_name, "kind": self.kind,
-                "amount": f"{self.amount:.2f}", "applies_from": self.applies_from.isoformat(),
-                "source": self.source}  # fmt: skip
+        return {
+            "id": self.id,
+            "region_code": self.region_code,
+            "region_name": self.region_name,
+            "kind": self.kind,
+            "amount": f"{self.amount:.2f}",
+            "applies_from": self.applies_from.isoformat(),
+            "source": self.source,
+        }
 
 
 def _figure(doc: dict[str, Any]) -> Figure:
-    return Figure(doc["_id"], doc["region_code"], doc["kind"], Decimal(doc["amount"]),
-                  date.fromisoformat(doc["applies_from"]), doc.get("source", ""))  # fmt: skip
+    return Figure(
+        doc["_id"],
+        doc["region_code"],
+        doc["kind"],
+        Decimal(doc["amount"]),
+        date.fromisoformat(doc["applies_from"]),
+        doc.get("source", ""),
+    )
 
 
 async def all_figures(ctx: ServiceContext) -> list[Figure]:
@@ -111,8 +123,13 @@ def check_figure(values: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(errors)
     assert amount is not None and applies is not None
-    return {"region_code": code, "kind": kind, "amount": f"{amount.quantize(Decimal('0.01'))}",
-            "applies_from": applies.isoformat(), "source": source}  # fmt: skip
+    return {
+        "region_code": code,
+        "kind": kind,
+        "amount": f"{amount.quantize(Decimal('0.01'))}",
+        "applies_from": applies.isoformat(),
+        "source": source,
+    }
 
 
 async def save_figure(ctx: ServiceContext, values: dict[str, Any], by: str) -> Figure:

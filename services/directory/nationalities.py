@@ -23,12 +23,61 @@ from services.core.context import ServiceContext
 CHINA = "CHN"
 PARTS_OF_CHINA = frozenset({"HKG", "MAC", "TWN"})
 # ISO 3166-1 codes of territories that are not states (their people hold the nationality of a state listed).
-TERRITORIES = frozenset({
-    "ABW", "AIA", "ALA", "ASM", "ATA", "ATF", "BES", "BLM", "BMU", "BVT", "CCK", "COK", "CUW", "CXR", "CYM", "ESH",
-    "FLK", "FRO", "GGY", "GIB", "GLP", "GRL", "GUF", "GUM", "HMD", "IMN", "IOT", "JEY", "MAF", "MNP", "MSR", "MTQ",
-    "MYT", "NCL", "NFK", "NIU", "PCN", "PRI", "PYF", "REU", "SGS", "SHN", "SJM", "SPM", "SXM", "TCA", "TKL", "UMI",
-    "VGB", "VIR", "WLF",
-})  # fmt: skip
+TERRITORIES = frozenset(
+    {
+        "ABW",
+        "AIA",
+        "ALA",
+        "ASM",
+        "ATA",
+        "ATF",
+        "BES",
+        "BLM",
+        "BMU",
+        "BVT",
+        "CCK",
+        "COK",
+        "CUW",
+        "CXR",
+        "CYM",
+        "ESH",
+        "FLK",
+        "FRO",
+        "GGY",
+        "GIB",
+        "GLP",
+        "GRL",
+        "GUF",
+        "GUM",
+        "HMD",
+        "IMN",
+        "IOT",
+        "JEY",
+        "MAF",
+        "MNP",
+        "MSR",
+        "MTQ",
+        "MYT",
+        "NCL",
+        "NFK",
+        "NIU",
+        "PCN",
+        "PRI",
+        "PYF",
+        "REU",
+        "SGS",
+        "SHN",
+        "SJM",
+        "SPM",
+        "SXM",
+        "TCA",
+        "TKL",
+        "UMI",
+        "VGB",
+        "VIR",
+        "WLF",
+    }
+)
 CHOICES = "choices"  # how often each value of a list was chosen: {_id: "nationality", counts: {"KOR": 3, ...}}
 RANKING_SECONDS = 600  # a process reads the counts again after this long
 

@@ -82,8 +82,9 @@ class Regions:
             return ""
         counties = [r for r in self._counties() if r.name in place]
         if len(counties) > 1:  # 朝阳区 in Beijing and in Changchun: the text must say which
-            counties = [r for r in counties if any(_named(a.name, place) for a in self.lineage(r.code)[:-1]
-                                                   if not a.grouping)]  # fmt: skip
+            counties = [
+                r for r in counties if any(_named(a.name, place) for a in self.lineage(r.code)[:-1] if not a.grouping)
+            ]
             longest = max((len(r.name) for r in counties), default=0)  # 新区 inside 浦东新区: the longer name
             counties = [r for r in counties if len(r.name) == longest]
         if len(counties) == 1:
@@ -124,8 +125,10 @@ def children_of(parent: str | None) -> dict[str, object]:
         raise invalid("parent", "unknown_region", given=parent[:20])
     if parent and parent not in known:
         raise ServiceError(404, "unknown_region", msg("error.unknown_region", given=parent), "parent")
-    items = [{"code": r.code, "name": r.name, "level": r.level, "leaf": not known.children(r.code)}
-             for r in known.children(parent)]  # fmt: skip
+    items = [
+        {"code": r.code, "name": r.name, "level": r.level, "leaf": not known.children(r.code)}
+        for r in known.children(parent)
+    ]
     return {"parent": parent or None, "items": items, "source": known.source}
 
 

@@ -38,18 +38,34 @@ from services.directory import centres, local_figures
 from services.directory.local_figures import Figure
 from services.directory.regions import regions
 
-KINDS = ("economic_compensation", "unlawful_termination", "no_written_contract", "overtime", "annual_leave",
-         "notice_pay")  # fmt: skip
+KINDS = (
+    "economic_compensation",
+    "unlawful_termination",
+    "no_written_contract",
+    "overtime",
+    "annual_leave",
+    "notice_pay",
+)
 FIELDS: dict[str, tuple[str, ...]] = {  # what each kind reads (beyond kind, region_code, centre)
-    "economic_compensation": ("monthly_wage", "start_date", "end_date", "local_average_monthly_wage",
-                              "local_minimum_monthly_wage"),
-    "unlawful_termination": ("monthly_wage", "start_date", "end_date", "local_average_monthly_wage",
-                             "local_minimum_monthly_wage"),
+    "economic_compensation": (
+        "monthly_wage",
+        "start_date",
+        "end_date",
+        "local_average_monthly_wage",
+        "local_minimum_monthly_wage",
+    ),
+    "unlawful_termination": (
+        "monthly_wage",
+        "start_date",
+        "end_date",
+        "local_average_monthly_wage",
+        "local_minimum_monthly_wage",
+    ),
     "no_written_contract": ("monthly_wage", "start_date", "end_date", "contract_signed_date"),
     "overtime": ("monthly_wage", "overtime_hours", "end_date", "local_minimum_monthly_wage"),
     "annual_leave": ("monthly_wage", "end_date", "cumulative_service_years", "leave_days_taken", "start_date"),
     "notice_pay": ("monthly_wage", "end_date"),
-}  # fmt: skip
+}
 REQUIRED: dict[str, tuple[str, ...]] = {
     "economic_compensation": ("monthly_wage", "start_date", "end_date"),
     "unlawful_termination": ("monthly_wage", "start_date", "end_date"),
@@ -154,12 +170,14 @@ def parse_query(body: Any) -> Query:
             errors.append(field_error(name, "invalid", "error.invalid.calculator_number", label=_label(name)))
             return None
         if number < 0 or (positive and number == 0):
-            errors.append(field_error(name, "out_of_range", "error.out_of_range.calculator_negative",
-                                      label=_label(name)))  # fmt: skip
+            errors.append(
+                field_error(name, "out_of_range", "error.out_of_range.calculator_negative", label=_label(name))
+            )
             return None
         if number > cap:
-            errors.append(field_error(name, "out_of_range", "error.out_of_range.calculator_too_large",
-                                      label=_label(name)))  # fmt: skip
+            errors.append(
+                field_error(name, "out_of_range", "error.out_of_range.calculator_too_large", label=_label(name))
+            )
             return None
         return number
 
@@ -189,8 +207,9 @@ def parse_query(body: Any) -> Query:
         if q.end_date < q.start_date:
             errors.append(field_error("end_date", "out_of_range", "error.out_of_range.calculator_end_before_start"))
         elif add_months(q.start_date, 12 * MAX_YEARS) < q.end_date:
-            errors.append(field_error("start_date", "out_of_range", "error.out_of_range.calculator_too_long",
-                                      years=MAX_YEARS))  # fmt: skip
+            errors.append(
+                field_error("start_date", "out_of_range", "error.out_of_range.calculator_too_long", years=MAX_YEARS)
+            )
     if q.contract_signed_date and q.start_date and q.contract_signed_date < q.start_date:
         errors.append(field_error("contract_signed_date", "out_of_range", "error.out_of_range.calculator_signed"))
     if kind == "overtime" and body.get("overtime_hours") not in (None, ""):
@@ -200,8 +219,14 @@ def parse_query(body: Any) -> Query:
         else:
             for name in hours:
                 if name not in HOUR_KINDS:
-                    errors.append(field_error(f"overtime_hours.{name}"[:60], "unknown_field",
-                                              "error.unknown_field.calculator", name=name[:40]))  # fmt: skip
+                    errors.append(
+                        field_error(
+                            f"overtime_hours.{name}"[:60],
+                            "unknown_field",
+                            "error.unknown_field.calculator",
+                            name=name[:40],
+                        )
+                    )
             for name in HOUR_KINDS:
                 value = hours.get(name, 0)
                 try:
@@ -211,8 +236,14 @@ def parse_query(body: Any) -> Query:
                     if not number.is_finite() or number < 0 or number > MAX_HOURS:
                         raise InvalidOperation
                 except InvalidOperation:
-                    errors.append(field_error(f"overtime_hours.{name}", "invalid", "error.invalid.calculator_hours",
-                                              label=_label(f"hours_{name}")))  # fmt: skip
+                    errors.append(
+                        field_error(
+                            f"overtime_hours.{name}",
+                            "invalid",
+                            "error.invalid.calculator_hours",
+                            label=_label(f"hours_{name}"),
+                        )
+                    )
                     continue
                 q.hours[name] = number
             if not errors and not any(q.hours.values()):
@@ -222,8 +253,9 @@ def parse_query(body: Any) -> Query:
     region = body.get("region_code")
     if region not in (None, ""):
         if not isinstance(region, str) or regions().get(region) is None:
-            errors.append(field_error("region_code", "unknown_region", "error.unknown_region.calculator",
-                                      given=str(region)[:20]))  # fmt: skip
+            errors.append(
+                field_error("region_code", "unknown_region", "error.unknown_region.calculator", given=str(region)[:20])
+            )
         else:
             q.region_code = region
     centre = body.get("centre")
@@ -369,8 +401,13 @@ def _wage_base(q: Query, local: LocalFigures, result: Result, *, cap: bool) -> t
 
 
 def _figure_used(figure: Figure, local: LocalFigures) -> Msg:
-    return msg(f"calc.assume.figure.{figure.kind}", place=figure.region_name, amount=money(figure.amount),
-               since=day(figure.applies_from), source=figure.source)  # fmt: skip
+    return msg(
+        f"calc.assume.figure.{figure.kind}",
+        place=figure.region_name,
+        amount=money(figure.amount),
+        since=day(figure.applies_from),
+        source=figure.source,
+    )
 
 
 def compensation_months(start: date, end: date) -> tuple[Decimal, int, int, int]:
@@ -392,8 +429,9 @@ def _compensation(q: Query, local: LocalFigures, *, double: bool) -> Result:
     if double:
         result.basis[:0] = [art("labour_contract_law", 87), art("labour_contract_regulations", 25)]
     n, years, rest, days = compensation_months(q.start_date, q.end_date)
-    result.steps.append(msg("calc.step.service", start=day(q.start_date), end=day(q.end_date), years=years,
-                            months=rest, days=days))  # fmt: skip
+    result.steps.append(
+        msg("calc.step.service", start=day(q.start_date), end=day(q.end_date), years=years, months=rest, days=days)
+    )
     if rest >= 6:
         result.steps.append(msg("calc.step.n_round_up", years=years, n=_plain(n)))
     elif rest or days:
@@ -432,9 +470,12 @@ def _unlawful_termination(q: Query, local: LocalFigures) -> Result:
 
 def _no_written_contract(q: Query, local: LocalFigures) -> Result:
     assert q.start_date and q.end_date
-    result = Result("no_written_contract", Decimal(0), Decimal(0),
-                    [art("labour_contract_law", 82), art("labour_contract_regulations", 6),
-                     art("labour_contract_regulations", 7)])  # fmt: skip
+    result = Result(
+        "no_written_contract",
+        Decimal(0),
+        Decimal(0),
+        [art("labour_contract_law", 82), art("labour_contract_regulations", 6), art("labour_contract_regulations", 7)],
+    )
     first = add_months(q.start_date, 1)  # the day after the first full month
     last_allowed = add_months(q.start_date, 12) - timedelta(days=2)  # the day before the full year
     last = q.end_date
@@ -453,11 +494,20 @@ def _no_written_contract(q: Query, local: LocalFigures) -> Result:
         return result
     months, days = span(first, last)
     count = min(month_fraction(months, days, first), Decimal(11))
-    result.steps.append(msg("calc.step.double_wage_period", first=day(first), last=day(last), months=months,
-                            days=days, count=_plain(count)))  # fmt: skip
+    result.steps.append(
+        msg(
+            "calc.step.double_wage_period",
+            first=day(first),
+            last=day(last),
+            months=months,
+            days=days,
+            count=_plain(count),
+        )
+    )
     amount = _cents(q.monthly_wage * count)
-    result.steps.append(msg("calc.step.double_wage", wage=money(q.monthly_wage), count=_plain(count),
-                            amount=money(amount)))  # fmt: skip
+    result.steps.append(
+        msg("calc.step.double_wage", wage=money(q.monthly_wage), count=_plain(count), amount=money(amount))
+    )
     if days:
         result.assumptions.append(msg("calc.assume.part_month"))
     result.amount, result.months = amount, _cents(count)
@@ -499,9 +549,17 @@ def leave_entitlement(service_years: Decimal) -> int:
 
 def _annual_leave(q: Query, local: LocalFigures) -> Result:
     assert q.end_date and q.service_years is not None and q.days_taken is not None
-    result = Result("annual_leave", Decimal(0), None,
-                    [art("paid_leave_regulations", 3), art("paid_leave_regulations", 5), art("paid_leave_measures", 10),
-                     art("paid_leave_measures", 12)])  # fmt: skip
+    result = Result(
+        "annual_leave",
+        Decimal(0),
+        None,
+        [
+            art("paid_leave_regulations", 3),
+            art("paid_leave_regulations", 5),
+            art("paid_leave_measures", 10),
+            art("paid_leave_measures", 12),
+        ],
+    )
     entitled = leave_entitlement(q.service_years)
     result.steps.append(msg("calc.step.entitlement", years=_plain(q.service_years), days=entitled))
     year_start = date(q.end_date.year, 1, 1)
@@ -511,20 +569,33 @@ def _annual_leave(q: Query, local: LocalFigures) -> Result:
     elapsed = (q.end_date - counted_from).days + 1
     due = (Decimal(elapsed) / Decimal(365) * entitled).to_integral_value(ROUND_DOWN)
     untaken = max(due - q.days_taken, Decimal(0))
-    result.steps.append(msg("calc.step.leave_due", elapsed=elapsed, entitled=entitled, due=_plain(due),
-                            taken=_plain(q.days_taken), untaken=_plain(untaken)))  # fmt: skip
+    result.steps.append(
+        msg(
+            "calc.step.leave_due",
+            elapsed=elapsed,
+            entitled=entitled,
+            due=_plain(due),
+            taken=_plain(q.days_taken),
+            untaken=_plain(untaken),
+        )
+    )
     daily = q.monthly_wage / MONTHLY_WORKING_DAYS
     result.amount = _cents(daily * 2 * untaken)
-    result.steps.append(msg("calc.step.leave_pay", daily=money(_cents(daily)), untaken=_plain(untaken),
-                            amount=money(result.amount)))  # fmt: skip
+    result.steps.append(
+        msg("calc.step.leave_pay", daily=money(_cents(daily)), untaken=_plain(untaken), amount=money(result.amount))
+    )
     result.assumptions.append(msg("calc.assume.leave_wage"))
     result.claim = msg("calc.claim.annual_leave", amount=money(result.amount)) if untaken else None
     return result
 
 
 def _notice_pay(q: Query, local: LocalFigures) -> Result:
-    result = Result("notice_pay", _cents(q.monthly_wage), Decimal(1),
-                    [art("labour_contract_law", 40), art("labour_contract_regulations", 20)])  # fmt: skip
+    result = Result(
+        "notice_pay",
+        _cents(q.monthly_wage),
+        Decimal(1),
+        [art("labour_contract_law", 40), art("labour_contract_regulations", 20)],
+    )
     result.steps.append(msg("calc.step.notice_pay", wage=money(q.monthly_wage)))
     result.assumptions.append(msg("calc.assume.notice_pay"))
     result.claim = msg("calc.claim.notice_pay", amount=money(result.amount))

@@ -81,9 +81,7 @@ async def save_draft(ctx: ServiceContext, person_id: str, kind: str, body: Any, 
     state: dict[str, Any] = {"person_id": person_id, "kind": kind, "data": draft, "updated_at": now}
     if step:
         state["step"] = step
-    await ctx.db["drafts"].update_one(
-        {"_id": draft_id}, {"$set": state, "$unset": {"submitted": ""}}, upsert=True
-    )
+    await ctx.db["drafts"].update_one({"_id": draft_id}, {"$set": state, "$unset": {"submitted": ""}}, upsert=True)
     return _view(draft, now)
 
 
@@ -108,8 +106,10 @@ async def last_step(ctx: ServiceContext, person_id: str, kind: str) -> str | Non
 
 async def note_step(ctx: ServiceContext, person_id: str, kind: str, step: str) -> None:
     """The person opened `step` of their draft: that is where they come back to (no draft: nothing to note)."""
-    await ctx.db["drafts"].update_one({"_id": _draft_id(person_id, kind), "data": {"$exists": True},
-                                       "submitted": {"$exists": False}}, {"$set": {"step": step}})  # fmt: skip
+    await ctx.db["drafts"].update_one(
+        {"_id": _draft_id(person_id, kind), "data": {"$exists": True}, "submitted": {"$exists": False}},
+        {"$set": {"step": step}},
+    )
 
 
 async def submitted_serial(ctx: ServiceContext, person_id: str, kind: str) -> str | None:
@@ -132,9 +132,10 @@ async def submit_draft(
         raise NotFound("draft_not_found", msg("error.draft_not_found.submit"))
     body = _clear_body(ctx, stored["data"])
     case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
-    await ctx.db["drafts"].update_one({"_id": draft_id}, {"$set": {"submitted": case["serial"],
-                                                                   "updated_at": ctx.clock()},
-                                                          "$unset": {"data": "", "step": ""}})  # fmt: skip
+    await ctx.db["drafts"].update_one(
+        {"_id": draft_id},
+        {"$set": {"submitted": case["serial"], "updated_at": ctx.clock()}, "$unset": {"data": "", "step": ""}},
+    )
     return case, created
 
 
@@ -147,8 +148,13 @@ def _view(draft: dict[str, Any], updated_at: Any) -> dict[str, Any]:
     return view
 
 
-STEP_SECTIONS = {"notice": "consent", "applicant": "applicant", "respondent": "respondent", "claim": "claim",
-                 "evidence": "evidence"}  # fmt: skip
+STEP_SECTIONS = {
+    "notice": "consent",
+    "applicant": "applicant",
+    "respondent": "respondent",
+    "claim": "claim",
+    "evidence": "evidence",
+}
 
 
 def done_steps(draft: dict[str, Any]) -> set[str]:
@@ -183,8 +189,14 @@ async def draft_problems(ctx: ServiceContext, person_id: str, kind: str, section
     try:
         validate_application(body, today=ctx.clock().astimezone(SHANGHAI).date())
     except ValidationFailed as exc:
-        return [e for e in exc.errors if not section or e.field == section or e.field.startswith(section + ".")
-                or e.field.startswith(section + "[")]  # fmt: skip
+        return [
+            e
+            for e in exc.errors
+            if not section
+            or e.field == section
+            or e.field.startswith(section + ".")
+            or e.field.startswith(section + "[")
+        ]
     return []
 
 

@@ -478,8 +478,9 @@ async def discard(ctx: ServiceContext, blobs: BlobStore, person_id: str, file_id
     against what they may upload. A file a case lists stays (it is that case's evidence)."""
     if not FILE_ID.fullmatch(file_id or ""):
         return False
-    listed = await ctx.db["cases"].find_one({"$or": [{"evidence": file_id}, {"respondent_evidence": file_id}]},
-                                            {"_id": 1})  # fmt: skip
+    listed = await ctx.db["cases"].find_one(
+        {"$or": [{"evidence": file_id}, {"respondent_evidence": file_id}]}, {"_id": 1}
+    )
     if listed is not None:
         return False
     record = await ctx.db["files"].find_one({"_id": file_id, "owner_person_id": person_id, "purpose": PURPOSE})

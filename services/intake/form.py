@@ -19,7 +19,6 @@ STEP_TITLES: dict[str, Msg] = {step: msg(f"apply.step.{step}") for step in STEPS
 KIND_TITLES: dict[str, Msg] = {kind: msg(f"apply.kind.{kind}") for kind in spec.KINDS}
 
 
-
 @lru_cache(maxsize=4)
 def _words(locale: str) -> Words:
     """The form's words in the page's language (the application's own data stays as typed)."""
@@ -62,8 +61,9 @@ def _countries(order: tuple[str, ...] | None = None, locale: str = DEFAULT_LOCAL
     return tuple(nationalities.labelled(list(order or nationalities.by_pinyin()), locale))
 
 
-def _input_of(field: spec.Spec, order: tuple[str, ...] | None = None,
-              locale: str = DEFAULT_LOCALE) -> tuple[str, tuple[tuple[str, str], ...]]:  # fmt: skip
+def _input_of(
+    field: spec.Spec, order: tuple[str, ...] | None = None, locale: str = DEFAULT_LOCALE
+) -> tuple[str, tuple[tuple[str, str], ...]]:
     if field.kind == "choice":
         table = _choice_words(field.choices, locale)
         return "select", tuple((code, table.get(code, code)) for code in field.choices)
@@ -98,8 +98,9 @@ def form_fields(kind: str, step: str, order: list[str] | None = None, locale: st
         if name == "street":  # wave 1's free text: the API still takes it, the form asks for the address
             continue
         widget, choices = _input_of(field, tuple(order) if order else None, locale)
-        fields.append(FormField(name, short_label(field, locale), widget, name not in section.optional, field.max_len,
-                                choices))  # fmt: skip
+        fields.append(
+            FormField(name, short_label(field, locale), widget, name not in section.optional, field.max_len, choices)
+        )
     return fields
 
 
@@ -167,14 +168,18 @@ class ReviewRow:
     long: bool  # free text: shown left-aligned below its label, with its line breaks
 
 
-def review_sections(kind: str, draft: dict[str, Any],
-                    locale: str = DEFAULT_LOCALE) -> list[tuple[str, str, list[ReviewRow]]]:  # fmt: skip
+def review_sections(
+    kind: str, draft: dict[str, Any], locale: str = DEFAULT_LOCALE
+) -> list[tuple[str, str, list[ReviewRow]]]:
     """The review page in `locale`: each form step with its title and its rows (label, value as read)."""
     sections = []
     for step in FORM_STEPS:
         shown = draft.get(step) or {}
-        rows = [ReviewRow(f.label, choice_label(kind, step, f.name, shown.get(f.name), locale),
-                          f.input in ("textarea", "address"))
-                for f in form_fields(kind, step, locale=locale)]  # fmt: skip
+        rows = [
+            ReviewRow(
+                f.label, choice_label(kind, step, f.name, shown.get(f.name), locale), f.input in ("textarea", "address")
+            )
+            for f in form_fields(kind, step, locale=locale)
+        ]
         sections.append((step, STEP_TITLES[step].text(locale), rows))
     return sections

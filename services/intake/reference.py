@@ -29,8 +29,12 @@ def notice(ctx: ServiceContext, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
     version = ctx.settings.consent_versions[-1]
     key = f"notice.{version}.text"
     body = text(key, locale) if catalogue().has(key) else ""
-    return {"version": version, "title": text("notice.title", locale), "text": body,
-            "paragraphs": [line for line in body.splitlines() if line.strip()]}  # fmt: skip
+    return {
+        "version": version,
+        "title": text("notice.title", locale),
+        "text": body,
+        "paragraphs": [line for line in body.splitlines() if line.strip()],
+    }
 
 
 def labelled(table: str, codes: tuple[str, ...], locale: str = DEFAULT_LOCALE) -> list[dict[str, str]]:

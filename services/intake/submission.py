@@ -138,11 +138,19 @@ async def _speak(ctx: ServiceContext, doc: dict[str, Any], now: datetime) -> Non
     """The acknowledgement with the serial (applying interrupts the limitation: 调解仲裁法 art. 27), and the
     respondent's invitation where the centre invites at submission rather than on acceptance."""
     serial = doc["_id"]
-    doc["notifications"].append(applicant_notice(
-        doc["owner_person_id"], "submitted", f"/h5/cases/{serial}", now,
-        [("serial", serial), ("status", msg("notice.value.submitted")),
-         ("next_step", msg("notice.value.limitation_interrupted"))],
-    ))  # fmt: skip
+    doc["notifications"].append(
+        applicant_notice(
+            doc["owner_person_id"],
+            "submitted",
+            f"/h5/cases/{serial}",
+            now,
+            [
+                ("serial", serial),
+                ("status", msg("notice.value.submitted")),
+                ("next_step", msg("notice.value.limitation_interrupted")),
+            ],
+        )
+    )
     if (await rules_of(ctx, doc["centre"]["id"])).invite_respondent_on == "submit":
         invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
         doc.update(invited)

@@ -382,8 +382,14 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
                 result.calculator_kind = option["calculator"]
     threshold = await final_award_threshold(ctx, tree, answers, today)
     if threshold is not None:
-        result.notes.append(msg("triage.note.final_award", threshold=_money(threshold[0]),
-                                minimum=_money(threshold[1].amount), source=threshold[1].source))  # fmt: skip
+        result.notes.append(
+            msg(
+                "triage.note.final_award",
+                threshold=_money(threshold[0]),
+                minimum=_money(threshold[1].amount),
+                source=threshold[1].source,
+            )
+        )
     result.seed = seed_of(tree, answers)
     return result
 
@@ -444,14 +450,15 @@ async def negotiation_letter(
     letter = Letter(
         title=text("letter.title"),
         salutation=text("letter.salutation", employer=employer),
-        paragraphs=tuple(p for p in (text("letter.opening", worker=worker),
-                                     text("letter.facts", facts=facts) if facts else "") if p),
+        paragraphs=tuple(
+            p for p in (text("letter.opening", worker=worker), text("letter.facts", facts=facts) if facts else "") if p
+        ),
         requests_heading=text("letter.requests"),
         requests=tuple(items[:20]) or (text("letter.requests_blank"),),
         closing=(text("letter.law"), text("letter.deadline")),
         signature=text("letter.signature", worker=worker),
         dated=format_day(today),
-    )  # fmt: skip
+    )
     return await ctx.run_blocking(render_letter, letter)
 
 

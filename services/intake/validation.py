@@ -363,8 +363,9 @@ class _Checker:
         if detail is not None and len(detail) > spec.max_len:
             self.error(f"{path}.detail", "too_long", "error.too_long.chars", label=spec.label, limit=spec.max_len)
         if code is not None and len(code) > MAX_REGION_CODE:  # a draft keeps what is typed, within reason
-            self.error(f"{path}.region_code", "too_long", "error.too_long.chars", label=spec.label,
-                       limit=MAX_REGION_CODE)
+            self.error(
+                f"{path}.region_code", "too_long", "error.too_long.chars", label=spec.label, limit=MAX_REGION_CODE
+            )
         if not self.full:
             return {k: v for k, v in (("region_code", code), ("detail", detail)) if v is not None}
         if code is None:

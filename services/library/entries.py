@@ -30,11 +30,38 @@ STATUSES = ("effective", "amended", "repealed", "not_yet_effective")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
 CAUSE_PATTERN = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
 # "第N条" opens an article (Chinese numerals); written by code point, the pattern being no word anyone reads.
-_NUMERALS = "".join(map(chr, (0x96F6, 0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94, 0x516D, 0x4E03, 0x516B,
-                               0x4E5D, 0x5341, 0x767E, 0x5343)))  # fmt: skip
+_NUMERALS = "".join(
+    map(
+        chr,
+        (
+            0x96F6,
+            0x3007,
+            0x4E00,
+            0x4E8C,
+            0x4E09,
+            0x56DB,
+            0x4E94,
+            0x516D,
+            0x4E03,
+            0x516B,
+            0x4E5D,
+            0x5341,
+            0x767E,
+            0x5343,
+        ),
+    )
+)
 ARTICLE = re.compile(f"^{chr(0x7B2C)}([{_NUMERALS}]+){chr(0x6761)}")
-LIMITS = {"title": 200, "title_en": 300, "issuer": 100, "number": 200, "source_name": 200, "source_url": 500,
-          "summary_en": 4000, "text": 400_000}  # fmt: skip
+LIMITS = {
+    "title": 200,
+    "title_en": 300,
+    "issuer": 100,
+    "number": 200,
+    "source_name": 200,
+    "source_url": 500,
+    "summary_en": 4000,
+    "text": 400_000,
+}
 MAX_CAUSES = 30
 
 
@@ -66,16 +93,28 @@ class Entry:
 
     def summary(self) -> dict[str, Any]:
         """What a list shows (no full text)."""
-        return {"id": self.id, "kind": self.kind, "title": self.title, "title_en": self.title_en,
-                "issuer": self.issuer, "number": self.number, "date": self.date,
-                "effective_date": self.effective_date, "status": self.status, "causes": list(self.causes),
-                "url": f"/h5/library/{self.id}"}  # fmt: skip
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "title_en": self.title_en,
+            "issuer": self.issuer,
+            "number": self.number,
+            "date": self.date,
+            "effective_date": self.effective_date,
+            "status": self.status,
+            "causes": list(self.causes),
+            "url": f"/h5/library/{self.id}",
+        }
 
     def as_json(self) -> dict[str, Any]:
-        return self.summary() | {"text": self.text, "source": dict(self.source), "summary_en": self.summary_en,
-                                 "text_pending": self.text_pending,
-                                 "articles": [{"article": p.article, "anchor": p.anchor} for p in self.passages()
-                                              if p.article]}  # fmt: skip
+        return self.summary() | {
+            "text": self.text,
+            "source": dict(self.source),
+            "summary_en": self.summary_en,
+            "text_pending": self.text_pending,
+            "articles": [{"article": p.article, "anchor": p.anchor} for p in self.passages() if p.article],
+        }
 
     def passages(self) -> list[Passage]:
         return passages_of(self.text)
@@ -117,13 +156,21 @@ def _number(numerals: str) -> int:
 
 def _entry(doc: dict[str, Any]) -> Entry:
     return Entry(
-        id=doc["_id"], kind=doc.get("kind", "law"), title=doc.get("title", ""), issuer=doc.get("issuer", ""),
-        number=doc.get("number", ""), date=str(doc.get("date") or ""),
+        id=doc["_id"],
+        kind=doc.get("kind", "law"),
+        title=doc.get("title", ""),
+        issuer=doc.get("issuer", ""),
+        number=doc.get("number", ""),
+        date=str(doc.get("date") or ""),
         effective_date=str(doc.get("effective_date") or ""),
-        status=doc.get("status", "effective"), causes=tuple(doc.get("causes") or ()), text=doc.get("text", ""),
-        source=dict(doc.get("source") or {}), title_en=doc.get("title_en", ""), summary_en=doc.get("summary_en", ""),
+        status=doc.get("status", "effective"),
+        causes=tuple(doc.get("causes") or ()),
+        text=doc.get("text", ""),
+        source=dict(doc.get("source") or {}),
+        title_en=doc.get("title_en", ""),
+        summary_en=doc.get("summary_en", ""),
         text_pending=bool(doc.get("text_pending")),
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,8 +235,9 @@ def check_entry(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
         if required and not value:
             errors.append(field_error(name, "required", "error.required.library_field", label=_label(name)))
         elif len(value) > LIMITS[name]:
-            errors.append(field_error(name, "too_long", "error.too_long.library_field", label=_label(name),
-                                      limit=LIMITS[name]))  # fmt: skip
+            errors.append(
+                field_error(name, "too_long", "error.too_long.library_field", label=_label(name), limit=LIMITS[name])
+            )
         return value
 
     entry_id = str(values.get("id") or "").strip()
@@ -202,8 +250,14 @@ def check_entry(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
     status = str(values.get("status") or "")
     if status not in STATUSES:
         errors.append(field_error("status", "not_allowed", "error.not_allowed.library_status"))
-    out |= {"kind": kind, "status": status, "title": line("title"), "issuer": line("issuer"),
-            "number": line("number", required=False), "title_en": line("title_en", required=False)}  # fmt: skip
+    out |= {
+        "kind": kind,
+        "status": status,
+        "title": line("title"),
+        "issuer": line("issuer"),
+        "number": line("number", required=False),
+        "title_en": line("title_en", required=False),
+    }
     for name, required in (("date", True), ("effective_date", False)):
         raw = str(values.get(name) or "").strip()
         if not raw and not required:
@@ -225,13 +279,21 @@ def check_entry(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
     if not text:
         errors.append(field_error("text", "required", "error.required.library_field", label=_label("text")))
     elif len(text) > LIMITS["text"]:
-        errors.append(field_error("text", "too_long", "error.too_long.library_field", label=_label("text"),
-                                  limit=LIMITS["text"]))  # fmt: skip
+        errors.append(
+            field_error("text", "too_long", "error.too_long.library_field", label=_label("text"), limit=LIMITS["text"])
+        )
     out["text"] = text + "\n"
     summary = str(values.get("summary_en") or "").strip()
     if len(summary) > LIMITS["summary_en"]:
-        errors.append(field_error("summary_en", "too_long", "error.too_long.library_field", label=_label("summary_en"),
-                                  limit=LIMITS["summary_en"]))  # fmt: skip
+        errors.append(
+            field_error(
+                "summary_en",
+                "too_long",
+                "error.too_long.library_field",
+                label=_label("summary_en"),
+                limit=LIMITS["summary_en"],
+            )
+        )
     out["summary_en"] = summary
     source = {"name": line("source_name"), "url": line("source_url", required=False)}
     if source["url"] and not re.match(r"^https?://", source["url"]):

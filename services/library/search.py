@@ -189,8 +189,12 @@ def rank(idx: Index, query: Query, *, kind: str = "", cause: str = "", limit: in
             scores[position] += weight * tf_weight
     candidates = ((p, s) for p, s in enumerate(scores) if s > 0)
     if kind or cause:
-        candidates = ((p, s) for p, s in candidates if (not kind or idx.entries[p].kind == kind)
-                      and (not cause or library.cause_matches(idx.entries[p].causes, cause)))  # fmt: skip
+        candidates = (
+            (p, s)
+            for p, s in candidates
+            if (not kind or idx.entries[p].kind == kind)
+            and (not cause or library.cause_matches(idx.entries[p].causes, cause))
+        )
     best = heapq.nlargest(limit * 3, candidates, key=lambda item: item[1])
     # A whole phrase of the question (or of the words it stands for) in the text is worth more than its pieces.
     boosted = []
@@ -250,7 +254,8 @@ async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", l
         entry = idx.entries[position]
         anchor, article, snippet = best_passage(idx, position, query)
         url = f"/h5/library/{entry.id}" + (f"#{anchor}" if anchor else "")
-        items.append(entry.summary() | {"score": round(score, 3), "anchor": anchor, "article": article,
-                                        "snippet": snippet, "url": url})  # fmt: skip
-    return {"q": query.text, "also_searched": [t for t in query.terms if t not in _normal(query.text)],
-            "items": items}  # fmt: skip
+        items.append(
+            entry.summary()
+            | {"score": round(score, 3), "anchor": anchor, "article": article, "snippet": snippet, "url": url}
+        )
+    return {"q": query.text, "also_searched": [t for t in query.terms if t not in _normal(query.text)], "items": items}

@@ -55,13 +55,35 @@ async def materials(ctx: ServiceContext, member: StaffMember) -> list[dict[str, 
     out = []
     for doc in docs:
         readers = [r for r in reads if r["material"] == doc["_id"] and (seen is None or r.get("centre") in seen)]
-        out.append({"id": doc["_id"], "title": doc["title"], "description": doc.get("description", ""),
-                    "kind": doc["kind"], "url": doc.get("url", ""), "filename": doc.get("filename", ""),
-                    "centre": doc["centre"], "created_at": doc["created_at"], "created_by": doc["created_by"],
-                    "read_by_me": any(r["login"] == member.login for r in readers),
-                    "readers": sorted(({"login": r["login"], "name": r.get("name", ""), "first_at": r["first_at"],
-                                        "last_at": r["last_at"], "count": r["count"]} for r in readers),
-                                      key=lambda r: r["first_at"]) if may_publish(member) else []})  # fmt: skip
+        out.append(
+            {
+                "id": doc["_id"],
+                "title": doc["title"],
+                "description": doc.get("description", ""),
+                "kind": doc["kind"],
+                "url": doc.get("url", ""),
+                "filename": doc.get("filename", ""),
+                "centre": doc["centre"],
+                "created_at": doc["created_at"],
+                "created_by": doc["created_by"],
+                "read_by_me": any(r["login"] == member.login for r in readers),
+                "readers": sorted(
+                    (
+                        {
+                            "login": r["login"],
+                            "name": r.get("name", ""),
+                            "first_at": r["first_at"],
+                            "last_at": r["last_at"],
+                            "count": r["count"],
+                        }
+                        for r in readers
+                    ),
+                    key=lambda r: r["first_at"],
+                )
+                if may_publish(member)
+                else [],
+            }
+        )
     return out
 
 
@@ -72,8 +94,9 @@ def _check(title: str, description: str, url: str, filename: str, data: bytes | 
     elif len(title) > MAX_TITLE:
         errors.append(field_error("title", "too_long", "error.too_long.training_title", limit=MAX_TITLE))
     if len(description) > MAX_DESCRIPTION:
-        errors.append(field_error("description", "too_long", "error.too_long.training_description",
-                                  limit=MAX_DESCRIPTION))  # fmt: skip
+        errors.append(
+            field_error("description", "too_long", "error.too_long.training_description", limit=MAX_DESCRIPTION)
+        )
     if bool(url) == bool(data):
         errors.append(field_error("url", "required", "error.required.training_source"))
     if url and (len(url) > MAX_URL or not re.fullmatch(r"https?://[^\s]+", url)):
@@ -87,9 +110,15 @@ def _check(title: str, description: str, url: str, filename: str, data: bytes | 
 
 
 async def publish(
-    ctx: ServiceContext, blobs: BlobStore, member: StaffMember, title: str, description: str = "", url: str = "",
-    filename: str = "", data: bytes | None = None,
-) -> str:  # fmt: skip
+    ctx: ServiceContext,
+    blobs: BlobStore,
+    member: StaffMember,
+    title: str,
+    description: str = "",
+    url: str = "",
+    filename: str = "",
+    data: bytes | None = None,
+) -> str:
     """A link or a file for the member's centre and those below (administrators only)."""
     if not may_publish(member):
         raise Forbidden("training_forbidden")
@@ -97,15 +126,24 @@ async def publish(
     errors = _check(title, description, url, filename, data or None)
     if errors:
         raise ValidationFailed(errors)
-    doc: dict[str, Any] = {"_id": uuid.uuid4().hex, "title": title, "description": description,
-                           "centre": member.centre_id, "created_by": member.login,
-                           "created_at": ctx.clock()}  # fmt: skip
+    doc: dict[str, Any] = {
+        "_id": uuid.uuid4().hex,
+        "title": title,
+        "description": description,
+        "centre": member.centre_id,
+        "created_by": member.login,
+        "created_at": ctx.clock(),
+    }
     if url:
         doc |= {"kind": "link", "url": url}
     else:
         assert data is not None
-        doc |= {"kind": "file", "filename": filename[-100:], "blob_id": await blobs.put(io.BytesIO(data)),
-                "size": len(data)}  # fmt: skip
+        doc |= {
+            "kind": "file",
+            "filename": filename[-100:],
+            "blob_id": await blobs.put(io.BytesIO(data)),
+            "size": len(data),
+        }
     await ctx.db[MATERIALS].insert_one(doc)
     return doc["_id"]
 
@@ -125,10 +163,13 @@ async def open_material(
     now = ctx.clock()
     await ctx.db[READS].update_one(
         {"_id": f"{material_id}:{member.login}"},
-        {"$setOnInsert": {"material": material_id, "login": member.login, "first_at": now},
-         "$set": {"name": member.name, "centre": member.centre_id, "last_at": now}, "$inc": {"count": 1}},
+        {
+            "$setOnInsert": {"material": material_id, "login": member.login, "first_at": now},
+            "$set": {"name": member.name, "centre": member.centre_id, "last_at": now},
+            "$inc": {"count": 1},
+        },
         upsert=True,
-    )  # fmt: skip
+    )
     if doc["kind"] == "link":
         return doc["url"], b"", "", ""
     extension = doc["filename"].rsplit(".", 1)[-1].lower()

@@ -64,9 +64,17 @@ CHANNEL_SMS = "sms"
 CASES = "cases"
 # The parties' phones: a respondent not yet known to us (and a delegated case's applicant) is reached by SMS
 # (services/cases/outbox.py).
-PROJECTION = {"notifications": 1, "outbox_rev": 1, "outbox_due_at": 1, "respondent.phone": 1,
-              "respondent.contact_phone": 1, "applicant.phone": 1, "applicant.contact_phone": 1, "kind": 1,
-              "applicant_access.invited_at": 1}  # fmt: skip
+PROJECTION = {
+    "notifications": 1,
+    "outbox_rev": 1,
+    "outbox_due_at": 1,
+    "respondent.phone": 1,
+    "respondent.contact_phone": 1,
+    "applicant.phone": 1,
+    "applicant.contact_phone": 1,
+    "kind": 1,
+    "applicant_access.invited_at": 1,
+}
 RECORD_TRIES = 6  # optimistic retries of one result write (each conflict is a concurrent move or claim)
 RATE_LIMIT_PAUSE = 10.0  # seconds an app id's sends pause after WeChat's 45009
 
@@ -115,9 +123,15 @@ class _Case:
     @classmethod
     def of(cls, doc: dict[str, Any]) -> _Case:
         invited = bool((doc.get("applicant_access") or {}).get("invited_at"))
-        return cls(doc["_id"], doc.get("outbox_rev"), doc.get("outbox_due_at"), list(doc.get("notifications") or []),
-                   dict(doc.get("respondent") or {}), dict(doc.get("applicant") or {}),
-                   applicant_phone_field(doc.get("kind", "worker")) if invited else "")  # fmt: skip
+        return cls(
+            doc["_id"],
+            doc.get("outbox_rev"),
+            doc.get("outbox_due_at"),
+            list(doc.get("notifications") or []),
+            dict(doc.get("respondent") or {}),
+            dict(doc.get("applicant") or {}),
+            applicant_phone_field(doc.get("kind", "worker")) if invited else "",
+        )
 
 
 def _claimable(n: dict[str, Any], now: datetime) -> bool:
@@ -241,8 +255,11 @@ class NotificationSender:
             except Exception:  # the database is down or a bug: keep the loop alive, say it once
                 handled = 0
                 if not failing:
-                    log.warning("notification sender: a pass failed; retrying every %.1f s", self.config.poll_seconds,
-                                exc_info=True)  # fmt: skip
+                    log.warning(
+                        "notification sender: a pass failed; retrying every %.1f s",
+                        self.config.poll_seconds,
+                        exc_info=True,
+                    )
                 failing = True
             if self._stopping:
                 break
@@ -302,10 +319,17 @@ class NotificationSender:
             changes, conditions = {}, {}
             for i in indexes:
                 n = case.notifications[i]
-                changes[i] = {"state": CLAIMED, "claim": token, "claimed_until": until,
-                              "attempts": int(n.get("attempts") or 0) + 1}  # fmt: skip
-                conditions |= {f"notifications.{i}.id": n.get("id"), f"notifications.{i}.state": n.get("state"),
-                               f"notifications.{i}.attempts": n.get("attempts")}  # fmt: skip
+                changes[i] = {
+                    "state": CLAIMED,
+                    "claim": token,
+                    "claimed_until": until,
+                    "attempts": int(n.get("attempts") or 0) + 1,
+                }
+                conditions |= {
+                    f"notifications.{i}.id": n.get("id"),
+                    f"notifications.{i}.state": n.get("state"),
+                    f"notifications.{i}.attempts": n.get("attempts"),
+                }
             if await self._write(case, changes, conditions):
                 return token, indexes
             fresh = await self._read(case.id)  # another sender or a move got there first: look again
@@ -356,8 +380,13 @@ class NotificationSender:
                 return
             case.rev, case.due, case.notifications = fresh.rev, fresh.due, fresh.notifications
         # The claim will expire and the notification be tried again: at least once, as promised.
-        log.error("notification %s of case %s: result %s not recorded after %d conflicts",
-                  notification_id, case.id, outcome.state, RECORD_TRIES)  # fmt: skip
+        log.error(
+            "notification %s of case %s: result %s not recorded after %d conflicts",
+            notification_id,
+            case.id,
+            outcome.state,
+            RECORD_TRIES,
+        )
 
     def _result_fields(self, current: dict[str, Any], token: str, outcome: Outcome) -> dict[str, Any] | None:
         now = self.ctx.clock()
@@ -366,8 +395,14 @@ class NotificationSender:
             if current.get("state") == SENT:
                 return None
             # Acknowledged by WeChat: recorded whoever holds the claim now, so that nobody sends it again.
-            return {"state": SENT, "sent_at": now, "channel": outcome.channel, "msgid": outcome.msgid,
-                    "last_error": None, **released}  # fmt: skip
+            return {
+                "state": SENT,
+                "sent_at": now,
+                "channel": outcome.channel,
+                "msgid": outcome.msgid,
+                "last_error": None,
+                **released,
+            }
         if current.get("state") != CLAIMED or current.get("claim") != token:
             return None  # our claim expired and another sender owns the notification now
         created = current.get("created_at") or now
@@ -435,9 +470,13 @@ class NotificationSender:
         return template_values(template, notification, self.ctx.settings.public_base_url)
 
     async def _wechat(
-        self, case_id: str, person_id: str, notification: dict[str, Any], templates: KindTemplates,
+        self,
+        case_id: str,
+        person_id: str,
+        notification: dict[str, Any],
+        templates: KindTemplates,
         refusals: list[str],
-    ) -> Outcome | None:  # fmt: skip
+    ) -> Outcome | None:
         """A subscribe message where granted, else the official account; None when neither could take it."""
         oa_openid, mp_openid = await self._openids(person_id)
         mp, oa = templates.mini_program, templates.official_account
@@ -466,9 +505,13 @@ class NotificationSender:
         return None
 
     async def _sms(
-        self, case: _Case, to: dict[str, Any], notification: dict[str, Any], templates: KindTemplates,
+        self,
+        case: _Case,
+        to: dict[str, Any],
+        notification: dict[str, Any],
+        templates: KindTemplates,
         refusals: list[str],
-    ) -> Outcome | None:  # fmt: skip
+    ) -> Outcome | None:
         """An SMS to the party's phone (as the applicant or the partner gave it), only to a mobile."""
         party = APPLICANT if to.get("type") == APPLICANT else RESPONDENT
         sealed = (case.applicant if party == APPLICANT else case.respondent).get(str(to.get("phone_field") or ""))
@@ -480,8 +523,9 @@ class NotificationSender:
             refusals.append(NOT_A_MOBILE)
             return None
         try:
-            message_id = await self.sms.send_message(e164(phone), templates.sms.template_id,
-                                                     self._values(templates.sms, notification))  # fmt: skip
+            message_id = await self.sms.send_message(
+                e164(phone), templates.sms.template_id, self._values(templates.sms, notification)
+            )
         except SmsUnavailable:
             return Outcome(PENDING, error=SMS_DOWN)
         except SmsRefused:
@@ -509,9 +553,12 @@ class NotificationSender:
         return self.buckets[appid]
 
     async def _send(
-        self, client: WeChatApi, send: Callable[[WeChatApi, dict[str, Any]], dict[str, Any]], payload: dict[str, Any],
+        self,
+        client: WeChatApi,
+        send: Callable[[WeChatApi, dict[str, Any]], dict[str, Any]],
+        payload: dict[str, Any],
         channel: str,
-    ) -> Outcome:  # fmt: skip
+    ) -> Outcome:
         bucket = self.bucket(client.appid)
         await bucket.acquire()
         try:

@@ -35,8 +35,9 @@ async def send_due(ctx: ServiceContext, sms: SmsProvider) -> int:
         phone = ctx.cipher.decrypt(message["phone"], PHONE_FIELD)
         if template is None or not is_mobile(phone):
             problem = "no_sms_template" if template is None else "not_a_mobile"
-            await messages.update_one({"_id": message["_id"], "state": "pending"},
-                                      {"$set": {"state": "failed", "last_error": problem}})  # fmt: skip
+            await messages.update_one(
+                {"_id": message["_id"], "state": "pending"}, {"$set": {"state": "failed", "last_error": problem}}
+            )
             continue
         values = template_values(template, message, ctx.settings.public_base_url)
         try:
@@ -44,16 +45,25 @@ async def send_due(ctx: ServiceContext, sms: SmsProvider) -> int:
         except SmsUnavailable:
             attempts = message.get("attempts", 0) + 1
             failed = now - message["created_at"] > GIVE_UP
-            await messages.update_one({"_id": message["_id"], "state": "pending"}, {"$set": {
-                "attempts": attempts, "state": "failed" if failed else "pending",
-                "next_attempt_at": now + timedelta(seconds=min(300, 2**attempts))}})  # fmt: skip
+            await messages.update_one(
+                {"_id": message["_id"], "state": "pending"},
+                {
+                    "$set": {
+                        "attempts": attempts,
+                        "state": "failed" if failed else "pending",
+                        "next_attempt_at": now + timedelta(seconds=min(300, 2**attempts)),
+                    }
+                },
+            )
             continue
         except SmsRefused:
-            await messages.update_one({"_id": message["_id"], "state": "pending"},
-                                      {"$set": {"state": "failed", "last_error": "sms_refused"}})  # fmt: skip
+            await messages.update_one(
+                {"_id": message["_id"], "state": "pending"}, {"$set": {"state": "failed", "last_error": "sms_refused"}}
+            )
             continue
-        await messages.update_one({"_id": message["_id"]}, {"$set": {
-            "state": "sent", "sent_at": now, "channel": "sms", "msgid": message_id}})  # fmt: skip
+        await messages.update_one(
+            {"_id": message["_id"]}, {"$set": {"state": "sent", "sent_at": now, "channel": "sms", "msgid": message_id}}
+        )
         sent += 1
     return sent
 

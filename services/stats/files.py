@@ -35,9 +35,24 @@ from services.directory.employers import employer_key, normalise_name
 from store.blobs import BlobNotFound, BlobStore
 
 MAX_CASES = 500  # a file lists at most this many cases, newest first
-ROW_FIELDS = {"_id": 1, "status": 1, "channel": 1, "kind": 1, "centre": 1, "created_at": 1, "owner_person_id": 1,
-              "id_hashes": 1, "respondent.name": 1, "applicant.name": 1, "claim.amount_fen": 1, "outcome": 1,
-              "clarified.items": 1, "employer_key": 1, "timeline.status": 1, "timeline.at": 1}  # fmt: skip
+ROW_FIELDS = {
+    "_id": 1,
+    "status": 1,
+    "channel": 1,
+    "kind": 1,
+    "centre": 1,
+    "created_at": 1,
+    "owner_person_id": 1,
+    "id_hashes": 1,
+    "respondent.name": 1,
+    "applicant.name": 1,
+    "claim.amount_fen": 1,
+    "outcome": 1,
+    "clarified.items": 1,
+    "employer_key": 1,
+    "timeline.status": 1,
+    "timeline.at": 1,
+}
 
 
 def _admin(member: StaffMember) -> None:
@@ -49,13 +64,18 @@ def _row(doc: dict[str, Any], role: str = "") -> dict[str, Any]:
     employer = doc.get("respondent" if doc.get("kind") == "worker" else "applicant") or {}
     items = (doc.get("clarified") or {}).get("items") or []
     return {
-        "serial": doc["_id"], "status": doc["status"], "status_label": workflow.status_label(doc["status"]),
-        "channel": doc.get("channel", ""), "role": role, "centre": doc["centre"]["name"],
-        "received": shanghai_iso(doc["created_at"]), "employer": employer.get("name", ""),
+        "serial": doc["_id"],
+        "status": doc["status"],
+        "status_label": workflow.status_label(doc["status"]),
+        "channel": doc.get("channel", ""),
+        "role": role,
+        "centre": doc["centre"]["name"],
+        "received": shanghai_iso(doc["created_at"]),
+        "employer": employer.get("name", ""),
         "cause": items[0].get("cause_level1_label", "") if items else "",
         "claimed": int((doc.get("claim") or {}).get("amount_fen") or 0) / 100,
         "agreed": counters.agreed_fen(doc) / 100,
-    }  # fmt: skip
+    }
 
 
 async def _cases(ctx: ServiceContext, member: StaffMember, query: dict[str, Any]) -> list[dict[str, Any]]:
@@ -95,12 +115,18 @@ async def person_file(
     if person_id:
         fields = {"provider": 1, "created_at": 1}
         found = await ctx.db["identities"].find({"person_id": person_id}, fields).to_list(None)
-        identities = [{"provider": i.get("provider", i["_id"].split(":", 1)[0]),
-                       "since": shanghai_iso(i.get("created_at"))} for i in found]  # fmt: skip
+        identities = [
+            {"provider": i.get("provider", i["_id"].split(":", 1)[0]), "since": shanghai_iso(i.get("created_at"))}
+            for i in found
+        ]
     await audit.record(ctx, member, "file_view", "", file="P", person=person_id, by_number=bool(id_number))
     channels = Counter(r["channel"] for r in rows.values())
-    return {"person_id": person_id, "identities": identities, "channels": dict(channels),
-            "cases": sorted(rows.values(), key=lambda r: r["received"], reverse=True)}  # fmt: skip
+    return {
+        "person_id": person_id,
+        "identities": identities,
+        "channels": dict(channels),
+        "cases": sorted(rows.values(), key=lambda r: r["received"], reverse=True),
+    }
 
 
 async def company_file(ctx: ServiceContext, member: StaffMember, uscc: str = "", name: str = "") -> dict[str, Any]:
@@ -122,12 +148,24 @@ async def company_file(ctx: ServiceContext, member: StaffMember, uscc: str = "",
     alerts = await ctx.db["alerts"].find({"employer_key": key}).sort("raised_at", -1).to_list(50)
     await audit.record(ctx, member, "file_view", "", file="C", employer=key)
     return {
-        "key": key, "name": rows[0]["employer"], "cases": rows, "outcomes": dict(outcomes),
+        "key": key,
+        "name": rows[0]["employer"],
+        "cases": rows,
+        "outcomes": dict(outcomes),
         "repeated_causes": [(c, n) for c, n in causes.most_common() if n > 1],
-        "claimed": round(sum(r["claimed"] for r in rows), 2), "agreed": round(sum(r["agreed"] for r in rows), 2),
-        "alerts": [{"id": a["_id"], "kind": a["kind"], "workers": a.get("workers", 0), "state": a.get("state"),
-                    "raised_at": shanghai_iso(a.get("raised_at"))} for a in alerts],
-    }  # fmt: skip
+        "claimed": round(sum(r["claimed"] for r in rows), 2),
+        "agreed": round(sum(r["agreed"] for r in rows), 2),
+        "alerts": [
+            {
+                "id": a["_id"],
+                "kind": a["kind"],
+                "workers": a.get("workers", 0),
+                "state": a.get("state"),
+                "raised_at": shanghai_iso(a.get("raised_at")),
+            }
+            for a in alerts
+        ],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,8 +176,14 @@ def _index_docx(doc: dict[str, Any], entries: list[tuple[str, str]], operations:
     paper = docx.Document()
     paper.add_heading(text("file.archive.title", serial=doc["_id"]), level=1)
     view = case_detail(doc)
-    paper.add_paragraph(text("file.archive.summary", status=view["status_label"], centre=doc["centre"]["name"],
-                             received=view["created_at"]))  # fmt: skip
+    paper.add_paragraph(
+        text(
+            "file.archive.summary",
+            status=view["status_label"],
+            centre=doc["centre"]["name"],
+            received=view["created_at"],
+        )
+    )
     paper.add_heading(text("file.archive.contents"), level=2)
     for name, what in entries:
         paper.add_paragraph(f"{name}  {what}", style="List Bullet")
@@ -190,9 +234,15 @@ async def case_archive(
             view = case_detail(doc)
             archive.writestr("case.json", json.dumps(view, ensure_ascii=False, indent=1, default=str))
             archive.writestr("timeline.json", json.dumps(view["timeline"], ensure_ascii=False, indent=1, default=str))
-            archive.writestr("operations.json", json.dumps(
-                [{k: v for k, v in op.items() if k != "_id"} for op in operations], ensure_ascii=False, indent=1,
-                default=str))  # fmt: skip
+            archive.writestr(
+                "operations.json",
+                json.dumps(
+                    [{k: v for k, v in op.items() if k != "_id"} for op in operations],
+                    ensure_ascii=False,
+                    indent=1,
+                    default=str,
+                ),
+            )
             entries += [("case.json", ""), ("timeline.json", ""), ("operations.json", "")]
             index = await ctx.run_blocking(_index_docx, doc, entries, operations)
             archive.writestr("index.docx", index)

@@ -29,8 +29,15 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 120
 # The national table's causes (since 2011 rescission and termination are one row), from the first-level
 # causes of the default list (data/causes_default.yaml); a centre's own codes not named here count as 其他.
-NATIONAL_CAUSE = {"05": "pay", "06": "pay", "07": "social_insurance", "08": "social_insurance",
-                  "03": "change", "04": "termination", "15": "termination"}  # fmt: skip
+NATIONAL_CAUSE = {
+    "05": "pay",
+    "06": "pay",
+    "07": "social_insurance",
+    "08": "social_insurance",
+    "03": "change",
+    "04": "termination",
+    "15": "termination",
+}
 NATIONAL_CAUSES = ("pay", "social_insurance", "change", "termination", "other")
 CHANNELS = ("mp", "h5", "portal", "docking", "backoffice")
 OUTCOMES = ("settled", "failed", "withdrawn")
@@ -47,8 +54,17 @@ class Filters:
     mediator: str = ""
 
     def query(self) -> dict[str, str]:
-        return {k: v for k, v in (("from", self.month_from), ("to", self.month_to), ("centre", self.centre),
-                                  ("region", self.region), ("mediator", self.mediator)) if v}  # fmt: skip
+        return {
+            k: v
+            for k, v in (
+                ("from", self.month_from),
+                ("to", self.month_to),
+                ("centre", self.centre),
+                ("region", self.region),
+                ("mediator", self.mediator),
+            )
+            if v
+        }
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -137,7 +153,7 @@ async def figures(ctx: ServiceContext, in_scope: set[str], filters: Filters) -> 
 
 
 def _group(fields: Counter[str], prefix: str) -> dict[str, int]:
-    return {f[len(prefix):].replace("%2E", "."): n for f, n in fields.items() if f.startswith(prefix) and n}
+    return {f[len(prefix) :].replace("%2E", "."): n for f, n in fields.items() if f.startswith(prefix) and n}
 
 
 def durations(fields: Counter[str]) -> dict[str, float | None]:
@@ -176,20 +192,25 @@ def national_rows(fig: Figures, taxonomies: Taxonomies) -> list[tuple[str, int]]
     rows = [
         ("carried", fig.carried),
         ("accepted_header", None),
-        ("accepted", p["accepted"]), ("accepted_collective", p["accepted_collective"]),
+        ("accepted", p["accepted"]),
+        ("accepted_collective", p["accepted_collective"]),
         ("accepted_worker", p["accepted_worker"]),
-        ("workers", p["workers"]), ("workers_collective", p["workers_collective"]),
+        ("workers", p["workers"]),
+        ("workers_collective", p["workers_collective"]),
         ("cause_header", None),
         *((f"cause_{c}", causes[c]) for c in NATIONAL_CAUSES),
         ("closed_header", None),
         ("closed", p["closed"]),
         ("method_header", None),
-        ("method_mediation", p["closed_as.settled"]), ("method_award", 0), ("method_other", closed_other),
+        ("method_mediation", p["closed_as.settled"]),
+        ("method_award", 0),
+        ("method_other", closed_other),
         ("result_header", None),
-        ("result_employer", p["result.employer"]), ("result_worker", p["result.worker"]),
+        ("result_employer", p["result.employer"]),
+        ("result_worker", p["result.worker"]),
         ("result_both", p["result.both"]),
         ("open_at_end", fig.carried + p["accepted"] - p["closed"]),
-    ]  # fmt: skip
+    ]
     return [(text(f"stats.national.{key}"), value) for key, value in rows]
 
 
@@ -226,9 +247,7 @@ def table(key: str, columns: list[str], rows: list[list[Any]], chart: str = "bar
     return {"key": key, "title": text(f"stats.table.{key}"), "columns": columns, "rows": rows, "chart": chart}
 
 
-async def report(
-    ctx: ServiceContext, member: StaffMember, taxonomies: Taxonomies, filters: Filters
-) -> dict[str, Any]:
+async def report(ctx: ServiceContext, member: StaffMember, taxonomies: Taxonomies, filters: Filters) -> dict[str, Any]:
     """Every table of the statistics page (and of its .xlsx), for the member's level and the filters."""
     in_scope = await scope(ctx, member, filters)
     fig = await figures(ctx, in_scope, filters)
@@ -237,8 +256,12 @@ async def report(
     causes = _cause_labels(taxonomies)
     none = text("stats.value.unclassified")
     count, name = text("stats.column.count"), text("stats.column.item")
-    national = table("national", [text("stats.column.row"), count],
-                     [[label, value] for label, value in national_rows(fig, taxonomies)], chart="none")  # fmt: skip
+    national = table(
+        "national",
+        [text("stats.column.row"), count],
+        [[label, value] for label, value in national_rows(fig, taxonomies)],
+        chart="none",
+    )
     level1 = sorted(_group(p, "l1.").items(), key=lambda kv: (kv[0] == "none", kv[0]))
     level2 = sorted(_group(p, "l2.").items(), key=lambda kv: (kv[0] == "none", kv[0]))
     region_rows = _region_rows(p, filters.region)
@@ -247,42 +270,92 @@ async def report(
     spans = durations(p)
     tables = [
         national,
-        table("causes_l1", [text("stats.column.code"), name, count],
-              [[c, causes.get(c, none if c == "none" else c), n] for c, n in level1], "pie"),
-        table("causes_l2", [text("stats.column.code"), name, count],
-              [[c, causes.get(c, none if c == "none" else c), n] for c, n in level2]),
-        table("industries", [text("stats.column.code"), name, count],
-              [[c, words.label("industry", c) if c != "none" else none, n]
-               for c, n in sorted(_group(p, "industry.").items())]),
+        table(
+            "causes_l1",
+            [text("stats.column.code"), name, count],
+            [[c, causes.get(c, none if c == "none" else c), n] for c, n in level1],
+            "pie",
+        ),
+        table(
+            "causes_l2",
+            [text("stats.column.code"), name, count],
+            [[c, causes.get(c, none if c == "none" else c), n] for c, n in level2],
+        ),
+        table(
+            "industries",
+            [text("stats.column.code"), name, count],
+            [
+                [c, words.label("industry", c) if c != "none" else none, n]
+                for c, n in sorted(_group(p, "industry.").items())
+            ],
+        ),
         table("regions", [text("stats.column.code"), name, count], region_rows),
-        table("months", [text("stats.column.month"), text("stats.column.received"), text("stats.column.accepted"),
-                         text("stats.column.closed"), text("stats.column.settled"), text("stats.column.success")],
-              [[m, c["received"], c["accepted"], c["closed"], c["closed_as.settled"],
-                _rate(c["closed_as.settled"], c["closed_as.settled"] + c["closed_as.failed"])]
-               for m, c in fig.by_month.items()], "line"),
-        table("channels", [text("stats.column.channel"), text("stats.column.received"), text("stats.column.accepted")],
-              [[text(f"stats.channel.{ch}") if ch in CHANNELS else ch, p[f"received_ch.{ch}"], p[f"channel.{ch}"]]
-               for ch in sorted({*_group(p, "received_ch."), *_group(p, "channel.")})], "pie"),
-        table("outcomes", [name, count],
-              [[text(f"stats.outcome.{o}"), p[f"closed_as.{o}"]] for o in OUTCOMES]
-              + [[text(f"stats.ended.{o}"), p[f"ended.{o}"]] for o in ENDED], "pie"),
-        table("closure_reasons", [text("stats.column.code"), name, count],
-              [[r, text(f"label.closure_reason.{r}") if r in workflow.CLOSURE_REASONS else none, n]
-               for r, n in sorted(_group(p, "closed_reason.").items(), key=lambda kv: _reason_order(kv[0]))],
-              "pie"),
-        table("performance", [name, text("stats.column.value")], [
-            [text("stats.figure.received"), p["received"]],
-            [text("stats.figure.success_rate"), _rate(settled, settled + failed)],
-            [text("stats.figure.closed"), closed],
-            [text("stats.figure.median_days"), spans["median"] if spans["median"] is not None else "—"],
-            [text("stats.figure.p90_days"), spans["p90"] if spans["p90"] is not None else "—"],
-            [text("stats.figure.average_days"), spans["average"] if spans["average"] is not None else "—"],
-            [text("stats.figure.overdue"), p["overdue"]],
-            [text("stats.figure.closed_late"), p["closed_late"]],
-            [text("stats.figure.claimed"), _yuan(p["claimed_fen"])],
-            [text("stats.figure.agreed"), _yuan(p["agreed_fen"])],
-        ], "none"),
-    ]  # fmt: skip
+        table(
+            "months",
+            [
+                text("stats.column.month"),
+                text("stats.column.received"),
+                text("stats.column.accepted"),
+                text("stats.column.closed"),
+                text("stats.column.settled"),
+                text("stats.column.success"),
+            ],
+            [
+                [
+                    m,
+                    c["received"],
+                    c["accepted"],
+                    c["closed"],
+                    c["closed_as.settled"],
+                    _rate(c["closed_as.settled"], c["closed_as.settled"] + c["closed_as.failed"]),
+                ]
+                for m, c in fig.by_month.items()
+            ],
+            "line",
+        ),
+        table(
+            "channels",
+            [text("stats.column.channel"), text("stats.column.received"), text("stats.column.accepted")],
+            [
+                [text(f"stats.channel.{ch}") if ch in CHANNELS else ch, p[f"received_ch.{ch}"], p[f"channel.{ch}"]]
+                for ch in sorted({*_group(p, "received_ch."), *_group(p, "channel.")})
+            ],
+            "pie",
+        ),
+        table(
+            "outcomes",
+            [name, count],
+            [[text(f"stats.outcome.{o}"), p[f"closed_as.{o}"]] for o in OUTCOMES]
+            + [[text(f"stats.ended.{o}"), p[f"ended.{o}"]] for o in ENDED],
+            "pie",
+        ),
+        table(
+            "closure_reasons",
+            [text("stats.column.code"), name, count],
+            [
+                [r, text(f"label.closure_reason.{r}") if r in workflow.CLOSURE_REASONS else none, n]
+                for r, n in sorted(_group(p, "closed_reason.").items(), key=lambda kv: _reason_order(kv[0]))
+            ],
+            "pie",
+        ),
+        table(
+            "performance",
+            [name, text("stats.column.value")],
+            [
+                [text("stats.figure.received"), p["received"]],
+                [text("stats.figure.success_rate"), _rate(settled, settled + failed)],
+                [text("stats.figure.closed"), closed],
+                [text("stats.figure.median_days"), spans["median"] if spans["median"] is not None else "—"],
+                [text("stats.figure.p90_days"), spans["p90"] if spans["p90"] is not None else "—"],
+                [text("stats.figure.average_days"), spans["average"] if spans["average"] is not None else "—"],
+                [text("stats.figure.overdue"), p["overdue"]],
+                [text("stats.figure.closed_late"), p["closed_late"]],
+                [text("stats.figure.claimed"), _yuan(p["claimed_fen"])],
+                [text("stats.figure.agreed"), _yuan(p["agreed_fen"])],
+            ],
+            "none",
+        ),
+    ]
     known = await centres.directory(ctx)
     return {
         "filters": filters,

@@ -233,7 +233,8 @@ def test_arbitration_application_by_a_worker(render):
     facts = section(doc, "事实和理由")
     assert facts == [
         "申请人于二〇二五年三月一日入职被申请人处，于二〇二六年十月三十一日离职，于二〇二六年十月三十一日知道其权利被侵害。",
-        worker_case()["claim"]["facts"], f"本争议已于{CREATED}向{CENTRE_NAME}申请调解。",
+        worker_case()["claim"]["facts"],
+        f"本争议已于{CREATED}向{CENTRE_NAME}申请调解。",
     ]
     assert rows(doc.tables[2])[1] == ["1", "劳动合同&<1>.jpg", "申请人提供", "证明劳动关系"]
     assert rows(doc.tables[3]) == [

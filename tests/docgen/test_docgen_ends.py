@@ -24,10 +24,15 @@ def png(colour: tuple[int, int, int], size: tuple[int, int] = (300, 120)) -> byt
 
 
 def test_the_signed_agreement_carries_each_signature_and_the_seal_in_its_place(renderer):
-    images = {"sig_applicant": png((0, 0, 1)), "sig_respondent": png((0, 0, 2)), "sig_mediator": png((0, 0, 3)),
-              "seal": png((200, 0, 0), (200, 200))}  # fmt: skip
-    result = renderer.render("agreement", worker_case(), document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
-                             issued_at=ISSUED_AT, images=images)  # fmt: skip
+    images = {
+        "sig_applicant": png((0, 0, 1)),
+        "sig_respondent": png((0, 0, 2)),
+        "sig_mediator": png((0, 0, 3)),
+        "seal": png((200, 0, 0), (200, 200)),
+    }
+    result = renderer.render(
+        "agreement", worker_case(), document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=ISSUED_AT, images=images
+    )
     doc = docx.Document(io.BytesIO(result.data))
     table = doc.tables[0]
 
@@ -42,21 +47,33 @@ def test_the_signed_agreement_carries_each_signature_and_the_seal_in_its_place(r
     assert image_in(table.rows[2].cells[1]) == images["seal"]
     assert len(doc.inline_shapes) == 5  # four and the QR code
     with pytest.raises(ValueError):
-        renderer.render("agreement", worker_case(), document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
-                        issued_at=ISSUED_AT, images={"signature": b"x"})  # fmt: skip
+        renderer.render(
+            "agreement",
+            worker_case(),
+            document_id=DOCUMENT_ID,
+            verify_url=VERIFY_URL,
+            issued_at=ISSUED_AT,
+            images={"signature": b"x"},
+        )
 
 
 def test_termination_notice_after_a_refusal_tells_the_right_to_arbitrate(render):
     case = worker_case()
     case["status"] = "failed"
-    case["outcome"] = {"kind": "failed", "at": "2026-11-21T02:00:00+00:00", "closure_reason": "refused_to_continue",
-                       "reason": "被申请人拒绝调解"}  # fmt: skip
+    case["outcome"] = {
+        "kind": "failed",
+        "at": "2026-11-21T02:00:00+00:00",
+        "closure_reason": "refused_to_continue",
+        "reason": "被申请人拒绝调解",
+    }
     _, doc = render("termination_notice", case)
     texts = paragraphs(doc)
     assert texts[0] == "调解终止通知书" and f"{WORKER_NAME}：" in texts
-    assert (f"你（单位）于二〇二六年十一月二日向本调解组织申请调解的与{EMPLOYER_NAME}之间的劳动人事争议，"
-            "因一方当事人明确表示不愿继续调解（被申请人拒绝调解），"
-            "本调解组织于二〇二六年十一月二十一日终止调解。") in texts
+    assert (
+        f"你（单位）于二〇二六年十一月二日向本调解组织申请调解的与{EMPLOYER_NAME}之间的劳动人事争议，"
+        "因一方当事人明确表示不愿继续调解（被申请人拒绝调解），"
+        "本调解组织于二〇二六年十一月二十一日终止调解。"
+    ) in texts
     right = next(t for t in texts if t.startswith("依照《中华人民共和国劳动争议调解仲裁法》第十四条、第二十七条"))
     assert "申请仲裁的时效期间为一年" in right and "时效期间重新计算" in right
     assert right.endswith(case["limitation"]["text"])
@@ -78,16 +95,20 @@ def test_termination_notice_is_refused_for_a_case_that_did_not_end_that_way(rend
 
 def test_payment_order_for_agreed_pay_not_paid(render):
     case = worker_case()
-    case["breach"] = {"date": "2026-12-02", "terms": [
-        {"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000.00", "due_date": "2026-12-01"}]}
+    case["breach"] = {
+        "date": "2026-12-02",
+        "terms": [{"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000.00", "due_date": "2026-12-01"}],
+    }
     _, doc = render("payment_order", case)
     texts = paragraphs(doc)
     assert texts[0] == "支付令申请书"
     assert pairs(doc.tables[0])["姓名"] == WORKER_NAME and pairs(doc.tables[1])["名称"] == EMPLOYER_NAME
     assert section(doc, "请求事项")[0] == (
-        "请求人民法院向被申请人发出支付令，督促被申请人向申请人给付下列款项，共计人民币12,000.00元（壹万贰仟元整）：")
+        "请求人民法院向被申请人发出支付令，督促被申请人向申请人给付下列款项，共计人民币12,000.00元（壹万贰仟元整）："
+    )
     assert list_items(doc, REQUEST_LIST) == [
-        "被申请人支付申请人2026年8月至10月工资，人民币12,000.00元（壹万贰仟元整），约定于二〇二六年十二月一日前履行。"]
+        "被申请人支付申请人2026年8月至10月工资，人民币12,000.00元（壹万贰仟元整），约定于二〇二六年十二月一日前履行。"
+    ]
     assert "第十六条" in section(doc, "事实和理由")[0]
     assert after(doc, "此致") == "上海市浦东新区人民法院"
     with pytest.raises(DocumentRefused, match="no_breach"):

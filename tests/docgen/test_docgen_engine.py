@@ -38,8 +38,9 @@ def test_docxtpl_is_the_version_engine_py_was_checked_against():
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_prepared_render_makes_the_same_xml_as_a_bare_docxtpl_render(kind):
     path = template_path(kind)
-    context = build_context(kind, case_for(kind, worker_case()), words=WORDS, document_id="D1", verify_url=URL,
-                            issued_at=ISSUED_AT)
+    context = build_context(
+        kind, case_for(kind, worker_case()), words=WORDS, document_id="D1", verify_url=URL, issued_at=ISSUED_AT
+    )
     png = qr_png(URL)
 
     bare = DocxTemplate(str(path))
@@ -60,8 +61,9 @@ def test_a_prepared_render_makes_the_same_xml_as_a_bare_docxtpl_render(kind):
 def test_each_part_is_compiled_once_however_many_renders():
     path = template_path("agreement")
     prepared = PreparedDocx(path.read_bytes(), str(path))
-    context = build_context("agreement", worker_case(), words=WORDS, document_id="D1", verify_url=URL,
-                            issued_at=ISSUED_AT)
+    context = build_context(
+        "agreement", worker_case(), words=WORDS, document_id="D1", verify_url=URL, issued_at=ISSUED_AT
+    )
     prepared.render(context)
     first = prepared.env.compilations
     assert first >= 2  # the body and the footer went through from_string: docxtpl still uses jinja_env

@@ -66,9 +66,23 @@ def _padded(data: bytes, lines: int) -> bytes:
 def _convert_all(folder: Path, names: list[str]) -> None:
     """One LibreOffice run for every file (a start per file would take minutes), with the server's fonts."""
     profile = folder / "profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(folder), *names], cwd=folder, check=True, timeout=600, capture_output=True,
-                   env={"FONTCONFIG_FILE": str(FONTS_CONF)} | dict(os.environ))  # fmt: skip
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *names,
+        ],
+        cwd=folder,
+        check=True,
+        timeout=600,
+        capture_output=True,
+        env={"FONTCONFIG_FILE": str(FONTS_CONF)} | dict(os.environ),
+    )
 
 
 def test_no_page_holds_only_a_closing_block(renderer):
@@ -78,8 +92,9 @@ def test_no_page_holds_only_a_closing_block(renderer):
         folder = Path(tmp)
         names = []
         for kind in KINDS:
-            rendered = renderer.render(kind, sample_case_for(kind), document_id=DOCUMENT_ID, verify_url=VERIFY_URL,
-                                       issued_at=ISSUED_AT)  # fmt: skip
+            rendered = renderer.render(
+                kind, sample_case_for(kind), document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=ISSUED_AT
+            )
             closings[kind] = _closing_texts(docx.Document(io.BytesIO(rendered.data)))
             assert closings[kind], f"{kind}: no closing block found"
             for lines in PADDINGS:
@@ -102,8 +117,9 @@ def test_no_page_holds_only_a_closing_block(renderer):
             # The verification block on one page: its first line and the address beside it together.
             holding = [i for i, text in enumerate(pages) if "扫描二维码或访问下列地址核验本文书真伪" in text]
             assert len(holding) == 1, (name, holding)
-            assert "生成日期" in pages[holding[0]] and _norm(VERIFY_URL)[:30] in pages[holding[0]], \
+            assert "生成日期" in pages[holding[0]] and _norm(VERIFY_URL)[:30] in pages[holding[0]], (
                 f"{name}: the verification block is split"
+            )
         assert not problems, "\n".join(problems)
         assert pages_seen >= 2 * len(names) - len(KINDS) * 4  # the paddings did push the ends across pages
 
@@ -114,8 +130,13 @@ async def test_the_pdf_is_drawn_in_song_and_fangsong_fonts(renderer):
     (platforms/fonts.conf), not a sans-serif stand-in."""
     converter = PdfConverter()
     require_tool(converter.available, "LibreOffice", "apt-get install libreoffice-writer-nogui")
-    rendered = renderer.render("application", sample_case_for("application"), document_id=DOCUMENT_ID,
-                               verify_url=VERIFY_URL, issued_at=ISSUED_AT)  # fmt: skip
+    rendered = renderer.render(
+        "application",
+        sample_case_for("application"),
+        document_id=DOCUMENT_ID,
+        verify_url=VERIFY_URL,
+        issued_at=ISSUED_AT,
+    )
     try:
         pdf = await converter.convert(rendered.data)
     finally:

@@ -55,21 +55,29 @@ async def test_database_down_while_checking_a_session_is_a_503_page_signed_out(h
     # A correctly signed, current session: only the database can tell whether it was ended.
     session = f"person-1|stamp|{int(time.time())}"
     cookie = create_signed_value(app.settings["cookie_secret"], "h5_session", session).decode()
-    page = await http_client.fetch(base_url + "/h5/cases", headers={"Cookie": f"h5_session={cookie}"},
-                                   follow_redirects=False, raise_error=False)  # fmt: skip
+    page = await http_client.fetch(
+        base_url + "/h5/cases", headers={"Cookie": f"h5_session={cookie}"}, follow_redirects=False, raise_error=False
+    )
     body = page.body.decode()
     assert page.code == 503 and "数据库" in body
     assert 'id="portal-login-link"' in body and "/h5/signout" not in body  # shown signed out, not signed in
     staff = create_signed_value(app.settings["cookie_secret"], "office_session", f"li.ming|s|{int(time.time())}")
-    office = await http_client.fetch(base_url + "/office/", headers={"Cookie": f"office_session={staff.decode()}"},
-                                     follow_redirects=False, raise_error=False)  # fmt: skip
+    office = await http_client.fetch(
+        base_url + "/office/",
+        headers={"Cookie": f"office_session={staff.decode()}"},
+        follow_redirects=False,
+        raise_error=False,
+    )
     assert office.code == 503 and "/office/logout" not in office.body.decode()
 
 
 def test_production_refuses_development_parts(tmp_path):
     partners = tmp_path / "partners.yaml"  # a deployment's partners: over HTTPS, keys from the environment
-    partners.write_text("- {id: sh-pudong-court, kind: court, name: 上海市浦东新区人民法院, "
-                        "callback_base: 'https://court.example.gov.cn/mediation/'}\n", encoding="utf-8")
+    partners.write_text(
+        "- {id: sh-pudong-court, kind: court, name: 上海市浦东新区人民法院, "
+        "callback_base: 'https://court.example.gov.cn/mediation/'}\n",
+        encoding="utf-8",
+    )
     docking = {"DOCKING_PARTNERS_FILE": str(partners), "DOCKING_KEY_SH_PUDONG_COURT": "7c" * 16}
     base = server_environ("https://api.weixin.qq.com/", APP_ENV="production", **docking)
     with pytest.raises(SettingsError, match="memory-only engine"):
@@ -80,9 +88,13 @@ def test_production_refuses_development_parts(tmp_path):
     from platforms.card_crypto import generate_key_pair
 
     private, public = generate_key_pair()
-    real_db |= {"CARD_PLATFORM_BASE": "https://card.example.gov.cn/", "CARD_CHANNEL_KEY": "5a" * 16,
-                "CARD_SM2_PRIVATE_KEY": private, "CARD_SM2_PUBLIC_KEY": public,
-                "CARD_PLATFORM_PUBLIC_KEY": generate_key_pair()[1]}  # fmt: skip
+    real_db |= {
+        "CARD_PLATFORM_BASE": "https://card.example.gov.cn/",
+        "CARD_CHANNEL_KEY": "5a" * 16,
+        "CARD_SM2_PRIVATE_KEY": private,
+        "CARD_SM2_PUBLIC_KEY": public,
+        "CARD_PLATFORM_PUBLIC_KEY": generate_key_pair()[1],
+    }
     with pytest.raises(SettingsError, match="card platform stand-in"):
         load_settings(ROOT / "config.yaml", environ=real_db | {"CARD_PLATFORM_BASE": "http://127.0.0.1:9001/"})
     with pytest.raises(SettingsError, match="SMS stand-in"):
@@ -94,8 +106,9 @@ def test_production_refuses_development_parts(tmp_path):
         load_settings(ROOT / "config.yaml", environ=no_key)
     assert load_settings(ROOT / "config.yaml", environ=real_db).production
     with pytest.raises(SettingsError, match="set DOCKING_KEY_SH_PUDONG_COURT$"):  # a partner's published dev key
-        load_settings(ROOT / "config.yaml", environ={k: v for k, v in real_db.items()
-                                                     if k != "DOCKING_KEY_SH_PUDONG_COURT"})  # fmt: skip
+        load_settings(
+            ROOT / "config.yaml", environ={k: v for k, v in real_db.items() if k != "DOCKING_KEY_SH_PUDONG_COURT"}
+        )
     plain = tmp_path / "plain.yaml"
     plain.write_text(partners.read_text(encoding="utf-8").replace("https://", "http://"), encoding="utf-8")
     with pytest.raises(SettingsError, match="docking partner over plain HTTP"):

@@ -18,8 +18,9 @@ def office(http_client, base_url, cheap_hashing):
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_the_applicant_reads_an_english_summary_of_a_chinese_document(office, app, api, wechat, http_client,
-                                                                             base_url):  # fmt: skip
+async def test_the_applicant_reads_an_english_summary_of_a_chinese_document(
+    office, app, api, wechat, http_client, base_url
+):
     serial, _ = await setup_case(app, api, wechat)
     await office_sign_in(office, app)
     await office.get(f"/office/cases/{serial}")
@@ -27,12 +28,17 @@ async def test_the_applicant_reads_an_english_summary_of_a_chinese_document(offi
     ctx = app.settings["services"].ctx
     document_id = (await ctx.db["documents"].find_one({"serial": serial}))["_id"]
     person = await person_for_identity(ctx, "wechat_mp", MP_APP_ID, "o-doc-worker", None)
-    session = create_signed_value(app.settings["cookie_secret"], "h5_session",
-                                  await web_sessions.issue(ctx, web_sessions.PERSON, person)).decode()  # fmt: skip
+    session = create_signed_value(
+        app.settings["cookie_secret"], "h5_session", await web_sessions.issue(ctx, web_sessions.PERSON, person)
+    ).decode()
 
     async def page(path: str, lang: str):
-        return await http_client.fetch(base_url + path, headers={"Cookie": f"h5_session={session}; lang={lang}"},
-                                       raise_error=False, follow_redirects=False)  # fmt: skip
+        return await http_client.fetch(
+            base_url + path,
+            headers={"Cookie": f"h5_session={session}; lang={lang}"},
+            raise_error=False,
+            follow_redirects=False,
+        )
 
     case_page = (await page(f"/h5/cases/{serial}", "en")).body.decode()
     assert f"/h5/cases/{serial}/documents/{document_id}/summary" in case_page

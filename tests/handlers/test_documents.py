@@ -152,10 +152,15 @@ async def test_verify_page_compares_an_uploaded_copy(office, app, api, wechat, h
             + f"\r\n--{boundary}--\r\n".encode()
         )
         response = await http_client.fetch(
-            f"{base_url}/verify/{item['id']}", method="POST", body=payload, raise_error=False,
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                     "Cookie": "; ".join(f"{k}={v}" for k, v in office.cookies.items())},
-        )  # fmt: skip
+            f"{base_url}/verify/{item['id']}",
+            method="POST",
+            body=payload,
+            raise_error=False,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": "; ".join(f"{k}={v}" for k, v in office.cookies.items()),
+            },
+        )
         return response.body.decode()
 
     assert "一致：" in await upload(original)
@@ -181,21 +186,28 @@ async def test_verify_page_knows_the_systems_own_pdf_copy(office, app, api, wech
     async def verdict(data: bytes, name: str) -> str:
         await office.get(f"/verify/{item['id']}")
         boundary = "verifyboundary"
-        payload = (f'--{boundary}\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n{office.cookies["_xsrf"]}\r\n'
-                   f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-                   "Content-Type: application/octet-stream\r\n\r\n").encode()
+        payload = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="_xsrf"\r\n\r\n{office.cookies["_xsrf"]}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
         payload += data + f"\r\n--{boundary}--\r\n".encode()
         response = await http_client.fetch(
-            f"{base_url}/verify/{item['id']}", method="POST", body=payload, raise_error=False,
-            headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
-                     "Cookie": "; ".join(f"{k}={v}" for k, v in office.cookies.items())},
-        )  # fmt: skip
+            f"{base_url}/verify/{item['id']}",
+            method="POST",
+            body=payload,
+            raise_error=False,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": "; ".join(f"{k}={v}" for k, v in office.cookies.items()),
+            },
+        )
         return re.sub(r"\s+", "", response.body.decode())
 
     assert "一致：该文件与本系统出具的文书PDF副本逐字节相同" in await verdict(first, "a.pdf")
     # One byte changed inside the file is no longer the original.
     at = len(first) // 2
-    modified = first[:at] + bytes([first[at] ^ 1]) + first[at + 1:]
+    modified = first[:at] + bytes([first[at] ^ 1]) + first[at + 1 :]
     assert modified != first and "不一致" in await verdict(modified, "b.pdf")
     # A file with something added after the PDF's end (what an incremental edit appends) is not the original.
     assert "不一致" in await verdict(first + b"%appended\n", "c.pdf")
@@ -220,15 +232,25 @@ async def test_agreement_and_judicial_confirmation_after_settlement(office, app,
     due = (ctx.clock() + timedelta(days=10)).date().isoformat()
     drafted = await office.post(
         f"/office/cases/{serial}/draft_agreement",
-        {"term_text": ["被申请人支付申请人工资", ""], "term_amount": ["12000", ""], "term_due": [due, ""],
-         "term_method": ["银行转账", ""], "term_category": ["wages", "other"], "waivers": "双方再无其他争议",
-         "copies": "3", "without_session": "双方到调解室当面协商一致"},
-    )  # fmt: skip
+        {
+            "term_text": ["被申请人支付申请人工资", ""],
+            "term_amount": ["12000", ""],
+            "term_due": [due, ""],
+            "term_method": ["银行转账", ""],
+            "term_category": ["wages", "other"],
+            "waivers": "双方再无其他争议",
+            "copies": "3",
+            "without_session": "双方到调解室当面协商一致",
+        },
+    )
     assert drafted.code == 302
     respondent_person = await claim_invitation(ctx, services.sms, serial)
     applicant_person = (await ctx.db["cases"].find_one({"_id": serial}))["owner_person_id"]
-    for signer in (signing.Signer("", applicant_person, "mp"), signing.Signer("", respondent_person, "h5"),
-                   signing.Signer("mediator", "li.ming", "office:li.ming", member)):  # fmt: skip
+    for signer in (
+        signing.Signer("", applicant_person, "mp"),
+        signing.Signer("", respondent_person, "h5"),
+        signing.Signer("mediator", "li.ming", "office:li.ming", member),
+    ):
         await signing.sign(ctx, services.blobs, signer, serial, {"version": 1, "image": signature_data_url()}, "h5")
     assert (await ctx.db["cases"].find_one({"_id": serial}))["status"] == "settled"
     for kind in ("agreement", "judicial_confirmation"):
@@ -261,8 +283,7 @@ async def test_the_printed_qr_code_leads_to_the_verification_page(office, app, a
 
 
 @pytest.mark.gen_test(timeout=30)
-async def test_staff_downloads_are_audited_and_party_downloads_are_not(office, app, api, wechat, http_client,
-                                                                       base_url):  # fmt: skip
+async def test_staff_downloads_are_audited_and_party_downloads_are_not(office, app, api, wechat, http_client, base_url):
     serial, token = await setup_case(app, api, wechat)
     await office_sign_in(office, app)
     await office.get(f"/office/cases/{serial}")
@@ -277,9 +298,14 @@ async def test_staff_downloads_are_audited_and_party_downloads_are_not(office, a
     assert (await office.get(f"/office/documents/{first['id']}?format=docx")).code == 200
     [entry] = await audit.find({}).to_list(None)
     assert {k: entry[k] for k in ("who", "role", "action", "serial", "document_id", "kind", "version")} == {
-        "who": "li.ming", "role": "mediator", "action": "document_download", "serial": serial,
-        "document_id": first["id"], "kind": "application", "version": 1,
-    }  # fmt: skip
+        "who": "li.ming",
+        "role": "mediator",
+        "action": "document_download",
+        "serial": serial,
+        "document_id": first["id"],
+        "kind": "application",
+        "version": 1,
+    }
     assert entry["at"].replace(tzinfo=before.tzinfo) >= before.replace(microsecond=0)
     assert WORKER_ID not in repr(entry) and "13812345678" not in repr(entry)  # nothing personal in the trail
 

@@ -55,8 +55,13 @@ async def later_cases(app, applicant: str, respondent: str) -> tuple[str, str]:
         await handling.decide(ctx, admin, case["serial"], "accept", {}, [])
         serials.append(case["serial"])
     signing_case, settled = serials
-    await handling.decide(ctx, admin, signing_case, "schedule", {"at": f"{due_in(ctx, 3)}T10:00",
-                                                                 "online_link": "https://meeting.example/axe"})
+    await handling.decide(
+        ctx,
+        admin,
+        signing_case,
+        "schedule",
+        {"at": f"{due_in(ctx, 3)}T10:00", "online_link": "https://meeting.example/axe"},
+    )
     await claim_invitation(ctx, services.sms, signing_case, respondent)
     await draft(ctx, admin, signing_case, due_in(ctx, 10))
     await settle_by_signing(ctx, services.blobs, services.sms, admin, settled, applicant)
@@ -74,28 +79,76 @@ async def test_every_page_has_no_serious_or_critical_violation(app, http_server,
     ctx = app.settings["services"].ctx
     serial, applicant, respondent, link, document_id = await a_case_with_both_parties(app)
     signing_case, settled = await later_cases(app, applicant, respondent)
-    sessions = {who: await web_sessions.issue(ctx, web_sessions.PERSON, person)
-                for who, person in (("applicant", applicant), ("respondent", respondent))}  # fmt: skip
+    sessions = {
+        who: await web_sessions.issue(ctx, web_sessions.PERSON, person)
+        for who, person in (("applicant", applicant), ("respondent", respondent))
+    }
     staff = await web_sessions.issue(ctx, web_sessions.STAFF, "axe.admin")
-    public = ["/", "/h5/no-such-page", "/h5/", "/h5/triage", "/h5/triage/employment_status", "/h5/calculator",
-              "/h5/library", "/h5/library/labour_law", "/h5/library/no-such-entry", "/h5/progress", "/portal/login",
-              "/portal/register", "/portal/reset", link, f"/h5/respondent/cases/{serial}/signin",
-              f"/verify/{document_id}"]  # fmt: skip
-    applicant_pages = ["/h5/apply", *[f"/h5/apply/worker/{step}" for step in STEPS], "/h5/apply/employer/applicant",
-                       f"/h5/apply/done/{serial}", "/h5/cases", f"/h5/cases/{serial}", f"/h5/cases/{serial}/withdraw",
-                       f"/h5/cases/{serial}/documents/{document_id}/summary", f"/h5/cases/{signing_case}",
-                       f"/h5/cases/{signing_case}/agreement", f"/h5/cases/{signing_case}/session",
-                       f"/h5/cases/{settled}"]  # fmt: skip
-    respondent_pages = ["/h5/respondent/cases", f"/h5/respondent/cases/{serial}",
-                        f"/h5/respondent/cases/{serial}/documents/{document_id}/summary",
-                        f"/h5/respondent/cases/{signing_case}",
-                        f"/h5/respondent/cases/{signing_case}/agreement"]  # fmt: skip
-    office = ["/office/login", "/office/forgot", "/office/", f"/office/cases/{serial}", f"/office/cases/{signing_case}",
-              f"/office/cases/{settled}", "/office/staff",
-              "/office/calendar", "/office/seal", "/office/centres", "/office/centres/sh-city", "/office/mediators",
-              "/office/stats", "/office/files", "/office/alerts", "/office/audit", "/office/roster", "/office/library",
-              "/office/library?q=%E5%8A%A0%E7%8F%AD%E8%B4%B9", "/office/library/labour_law", "/office/figures",
-              "/office/triage", "/office/templates", "/office/training"]  # fmt: skip
+    public = [
+        "/",
+        "/h5/no-such-page",
+        "/h5/",
+        "/h5/triage",
+        "/h5/triage/employment_status",
+        "/h5/calculator",
+        "/h5/library",
+        "/h5/library/labour_law",
+        "/h5/library/no-such-entry",
+        "/h5/progress",
+        "/portal/login",
+        "/portal/register",
+        "/portal/reset",
+        link,
+        f"/h5/respondent/cases/{serial}/signin",
+        f"/verify/{document_id}",
+    ]
+    applicant_pages = [
+        "/h5/apply",
+        *[f"/h5/apply/worker/{step}" for step in STEPS],
+        "/h5/apply/employer/applicant",
+        f"/h5/apply/done/{serial}",
+        "/h5/cases",
+        f"/h5/cases/{serial}",
+        f"/h5/cases/{serial}/withdraw",
+        f"/h5/cases/{serial}/documents/{document_id}/summary",
+        f"/h5/cases/{signing_case}",
+        f"/h5/cases/{signing_case}/agreement",
+        f"/h5/cases/{signing_case}/session",
+        f"/h5/cases/{settled}",
+    ]
+    respondent_pages = [
+        "/h5/respondent/cases",
+        f"/h5/respondent/cases/{serial}",
+        f"/h5/respondent/cases/{serial}/documents/{document_id}/summary",
+        f"/h5/respondent/cases/{signing_case}",
+        f"/h5/respondent/cases/{signing_case}/agreement",
+    ]
+    office = [
+        "/office/login",
+        "/office/forgot",
+        "/office/",
+        f"/office/cases/{serial}",
+        f"/office/cases/{signing_case}",
+        f"/office/cases/{settled}",
+        "/office/staff",
+        "/office/calendar",
+        "/office/seal",
+        "/office/centres",
+        "/office/centres/sh-city",
+        "/office/mediators",
+        "/office/stats",
+        "/office/files",
+        "/office/alerts",
+        "/office/audit",
+        "/office/roster",
+        "/office/library",
+        "/office/library?q=%E5%8A%A0%E7%8F%AD%E8%B4%B9",
+        "/office/library/labour_law",
+        "/office/figures",
+        "/office/triage",
+        "/office/templates",
+        "/office/training",
+    ]
     found: list[str] = []
     async with chromium() as browser:
         for who, pages in (("anyone", public), ("applicant", applicant_pages), ("respondent", respondent_pages)):

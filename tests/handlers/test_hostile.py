@@ -37,13 +37,15 @@ def _wide_client():
 async def _burst(browsers, path, login, right_password):
     """30 guesses at once from one address, the right password last; the responses in order."""
     guesses = [f"Wrong-guess-{i:02d}x" for i in range(29)] + [right_password]
-    return await asyncio.gather(*(b.post(path, {"login": login, "password": g}) for b, g in zip(browsers, guesses,
-                                                                                               strict=True)))
+    return await asyncio.gather(
+        *(b.post(path, {"login": login, "password": g}) for b, g in zip(browsers, guesses, strict=True))
+    )
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_a_burst_of_staff_guesses_with_the_right_password_last_is_refused(app, http_client, base_url,
-                                                                                cheap_hashing):  # fmt: skip
+async def test_a_burst_of_staff_guesses_with_the_right_password_last_is_refused(
+    app, http_client, base_url, cheap_hashing
+):
     _no_guess_limit(app)
     await make_staff(app, "li.ming")
     wide = _wide_client()
@@ -62,8 +64,9 @@ async def test_a_burst_of_staff_guesses_with_the_right_password_last_is_refused(
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_a_burst_of_portal_guesses_with_the_right_password_last_is_refused(app, http_client, base_url,
-                                                                                 cheap_hashing):  # fmt: skip
+async def test_a_burst_of_portal_guesses_with_the_right_password_last_is_refused(
+    app, http_client, base_url, cheap_hashing
+):
     _no_guess_limit(app)
     owner = CookieClient(http_client, base_url, DESKTOP_UA)
     assert (await register(owner, app)).code == 302
@@ -82,8 +85,13 @@ async def test_lone_surrogates_are_a_400_naming_the_field_wherever_input_is_pars
     api, wechat, app, http_client, base_url, cheap_hashing
 ):
     token = await sign_in(api, wechat)
-    made = await api.call("POST", "/api/mp/applications", worker_body() | {"evidence": []}, token=token,
-                          headers={"Idempotency-Key": "hostile-0001"})  # fmt: skip
+    made = await api.call(
+        "POST",
+        "/api/mp/applications",
+        worker_body() | {"evidence": []},
+        token=token,
+        headers={"Idempotency-Key": "hostile-0001"},
+    )
     serial = body_of(made)["serial"]
     body = json.dumps(worker_body() | {"evidence": []}, ensure_ascii=False).replace('"张三"', '"\\ud800"', 1).encode()
     assert b"\\ud800" in body
@@ -114,10 +122,13 @@ async def test_lone_surrogates_are_a_400_naming_the_field_wherever_input_is_pars
     queue = await office.get(f"/office/?status={bad}")
     assert queue.code == 400 and "status" in queue.body.decode()
     created = await http_client.fetch(
-        base_url + "/office/staff", method="POST", raise_error=False, follow_redirects=False,
+        base_url + "/office/staff",
+        method="POST",
+        raise_error=False,
+        follow_redirects=False,
         headers=office._headers() | {"Content-Type": "application/x-www-form-urlencoded"},
         body=f"_xsrf={office.cookies['_xsrf']}&action=create&login=new.one&name={bad}&role=mediator",
-    )  # fmt: skip
+    )
     assert created.code == 400 and "name" in created.body.decode()
 
 
@@ -155,11 +166,17 @@ async def test_the_xsrf_token_is_renewed_at_sign_in(app, office):
     await office_sign_in(office, "li.ming")
     assert office.cookies["_xsrf"] != planted
     forged = await office.http_client.fetch(
-        office.base_url + "/office/staff", method="POST", raise_error=False, follow_redirects=False,
-        headers=office._headers() | {"Content-Type": "application/x-www-form-urlencoded",
-                                     "Cookie": office._headers()["Cookie"].replace(office.cookies["_xsrf"], planted)},
+        office.base_url + "/office/staff",
+        method="POST",
+        raise_error=False,
+        follow_redirects=False,
+        headers=office._headers()
+        | {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": office._headers()["Cookie"].replace(office.cookies["_xsrf"], planted),
+        },
         body=f"_xsrf={quote(planted)}&action=create",
-    )  # fmt: skip
+    )
     assert forged.code == 403
 
 
@@ -185,9 +202,15 @@ async def test_what_the_fuzzer_found_is_refused_as_the_document_says(api, wechat
         error = body_of(response)["error"]
         assert (response.code, error["code"], error["field"]) == (400, "unseen_characters", field), response.body
         assert field in error["message"]
-    upload = await api.call("POST", "/api/mp/files", raw=b"%PDF-1.4\n", token=token,
-                            headers={"Content-Type": "application/pdf", "X-File-Name": "a" * 256})  # fmt: skip
+    upload = await api.call(
+        "POST",
+        "/api/mp/files",
+        raw=b"%PDF-1.4\n",
+        token=token,
+        headers={"Content-Type": "application/pdf", "X-File-Name": "a" * 256},
+    )
     assert upload.code == 400 and "255" in body_of(upload)["error"]["message"]
-    draft = await api.call("PUT", "/api/mp/drafts/worker", {"respondent": {"address": {"region_code": "0" * 21}}},
-                           token=token)  # fmt: skip
+    draft = await api.call(
+        "PUT", "/api/mp/drafts/worker", {"respondent": {"address": {"region_code": "0" * 21}}}, token=token
+    )
     assert draft.code == 422 and body_of(draft)["error"]["field"] == "respondent.address.region_code"

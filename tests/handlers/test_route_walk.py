@@ -99,9 +99,15 @@ async def test_every_route_with_every_method_is_never_a_500(app, wechat, api, ht
                 for content_type, body in bodies:
                     sent = dict(headers) | ({"Content-Type": content_type} if content_type else {})
                     response = await http_client.fetch(
-                        base_url + path, method=method, headers=sent, body=body, raise_error=False,
-                        follow_redirects=False, allow_nonstandard_methods=True, request_timeout=20,
-                    )  # fmt: skip
+                        base_url + path,
+                        method=method,
+                        headers=sent,
+                        body=body,
+                        raise_error=False,
+                        follow_redirects=False,
+                        allow_nonstandard_methods=True,
+                        request_timeout=20,
+                    )
                     seen.append(response.code)
                     where = f"{method} {path} ({'signed in' if headers else 'anonymous'}, {content_type})"
                     if response.code >= 500 and response.code != 503 or response.code == 599:
@@ -117,6 +123,7 @@ async def test_every_route_with_every_method_is_never_a_500(app, wechat, api, ht
 
 @pytest.mark.gen_test
 async def test_get_on_an_action_url_is_a_405_naming_post(app, http_client, base_url):
-    response = await http_client.fetch(base_url + "/office/cases/20261122000017/accept", raise_error=False,
-                                       follow_redirects=False)  # fmt: skip
+    response = await http_client.fetch(
+        base_url + "/office/cases/20261122000017/accept", raise_error=False, follow_redirects=False
+    )
     assert response.code == 405 and response.headers["Allow"] == "POST"

@@ -26,14 +26,35 @@ EXCLUDED = os.environ.get("SCHEMATHESIS_EXCLUDED", "")  # e.g. while looking int
 async def test_schemathesis_finds_no_failure(app, api, wechat, base_url, tmp_path, cheap_hashing):
     token = await sign_in(api, wechat, "openid-schemathesis")
     process = await asyncio.create_subprocess_exec(
-        str(ST), "--config-file", str(CONFIG), "run", base_url + "/api/openapi.json", "--checks", CHECKS,
-        *(("--exclude-checks", EXCLUDED) if EXCLUDED else ()), "--max-examples", EXAMPLES,
-        "--seed", SEED, "--workers", "1", "--request-timeout", "20", "-H", f"Authorization: Bearer {token}",
-        "--exclude-operation-id", "signOut",  # it would end the token every other operation uses
-        "--report", "ndjson", "--report-dir", str(tmp_path),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path,
+        str(ST),
+        "--config-file",
+        str(CONFIG),
+        "run",
+        base_url + "/api/openapi.json",
+        "--checks",
+        CHECKS,
+        *(("--exclude-checks", EXCLUDED) if EXCLUDED else ()),
+        "--max-examples",
+        EXAMPLES,
+        "--seed",
+        SEED,
+        "--workers",
+        "1",
+        "--request-timeout",
+        "20",
+        "-H",
+        f"Authorization: Bearer {token}",
+        "--exclude-operation-id",
+        "signOut",  # it would end the token every other operation uses
+        "--report",
+        "ndjson",
+        "--report-dir",
+        str(tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp_path,
         env=os.environ | {"NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"},
-    )  # fmt: skip
+    )
     output, _ = await process.communicate()
     text = output.decode(errors="replace")
     if os.environ.get("SCHEMATHESIS_OUTPUT"):

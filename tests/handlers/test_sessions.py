@@ -107,8 +107,9 @@ async def test_a_portal_password_reset_ends_the_sessions_of_other_browsers(deskt
     assert (await send_code(other, purpose="reset")).code == 200
     new = "New-Portal-Pass-1"
     code = sms_of(app).last_code(MOBILE, "reset")
-    reset = await other.post("/portal/reset", {"mobile": MOBILE, "sms_code": code, "password": new,
-                                               "password_confirm": new})  # fmt: skip
+    reset = await other.post(
+        "/portal/reset", {"mobile": MOBILE, "sms_code": code, "password": new, "password_confirm": new}
+    )
     assert reset.code == 302
     assert signed_out_of_h5(await desktop.get("/h5/cases"))
     assert (await other.get("/h5/cases")).code == 200  # the browser that reset is signed in
@@ -227,8 +228,9 @@ async def test_a_staff_password_reset_during_the_sign_in_check_ends_that_sign_in
 
 
 @pytest.mark.gen_test
-async def test_a_portal_reset_during_the_sign_in_check_ends_that_sign_in(desktop, app, http_client, base_url,
-                                                                         monkeypatch):  # fmt: skip
+async def test_a_portal_reset_during_the_sign_in_check_ends_that_sign_in(
+    desktop, app, http_client, base_url, monkeypatch
+):
     ctx = app.settings["services"].ctx
     assert (await register(desktop, app)).code == 302
     person = (await ctx.db["portal_accounts"].find_one({}))["person_id"]

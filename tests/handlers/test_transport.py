@@ -9,8 +9,9 @@ import pytest
 
 
 async def fetch(http_client, base_url, path, **kwargs):
-    return await http_client.fetch(base_url + path, raise_error=False, follow_redirects=False,
-                                   decompress_response=False, **kwargs)  # fmt: skip
+    return await http_client.fetch(
+        base_url + path, raise_error=False, follow_redirects=False, decompress_response=False, **kwargs
+    )
 
 
 @pytest.mark.gen_test
@@ -44,7 +45,10 @@ async def test_head_is_answered_like_get_without_a_body(http_client, base_url):
 @pytest.mark.gen_test
 async def test_favicon(http_client, base_url):
     icon = await fetch(http_client, base_url, "/favicon.ico")
-    assert icon.code == 200 and icon.body[:4] == b"\x00\x00\x01\x00" and icon.headers["Content-Type"] in (
-        "image/x-icon", "image/vnd.microsoft.icon")
+    assert (
+        icon.code == 200
+        and icon.body[:4] == b"\x00\x00\x01\x00"
+        and icon.headers["Content-Type"] in ("image/x-icon", "image/vnd.microsoft.icon")
+    )
     refused = await fetch(http_client, base_url, "/favicon.ico", method="POST", body=b"")
     assert refused.code == 405 and refused.headers["Allow"] == "GET, HEAD"

@@ -19,8 +19,16 @@ WORDS_ALLOWED_IN = {"handlers/public/openapi.py"}
 # Calls whose literal string argument is a catalogue key, and where it stands.
 KEY_CALLS = {"msg": 0, "text": 0, "Msg": 0, "field_error": 2, "invalid": 2}
 # Refusals whose code names their words (`error.<code>`) when no text is given: (code position, text position).
-CODE_CALLS = {"ServiceError": (1, 2), "NotFound": (0, 1), "Conflict": (0, 1), "Unauthorized": (0, 1),
-              "Forbidden": (0, 1), "DependencyDown": (0, 1), "field_error": (1, 2), "invalid": (1, 2)}  # fmt: skip
+CODE_CALLS = {
+    "ServiceError": (1, 2),
+    "NotFound": (0, 1),
+    "Conflict": (0, 1),
+    "Unauthorized": (0, 1),
+    "Forbidden": (0, 1),
+    "DependencyDown": (0, 1),
+    "field_error": (1, 2),
+    "invalid": (1, 2),
+}
 
 
 def test_every_po_file_reads_and_no_key_is_defined_twice():
@@ -52,8 +60,11 @@ def _string_constants(tree: ast.Module) -> list[ast.Constant]:
         and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
-    return [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-            and id(n) not in docstrings]  # fmt: skip
+    return [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings
+    ]
 
 
 @pytest.mark.parametrize("room", ["services", "handlers", "platforms", "wechat"])

@@ -112,9 +112,17 @@ async def test_web_oauth_like_wechat(call, wechat):
 async def test_menu_publish_is_one_command_through_the_shared_token(wechat, tmp_path):
     env = os.environ | server_environ(wechat.base_url, str(tmp_path), PUBLIC_BASE_URL="https://m.example.cn")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "manage.py", "menu", "publish", "--config", str(ROOT / "config.yaml"),
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "manage.py",
+        "menu",
+        "publish",
+        "--config",
+        str(ROOT / "config.yaml"),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 0, err.decode()
     menu = wechat.state.menus[OA_APP_ID]
@@ -147,8 +155,16 @@ async def test_people_get_a_login_code_and_see_messages_and_sms_codes(call, wech
     again = await api.call("POST", "/api/mp/session", {"code": issued["code"]})
     assert again.code != 200  # one use, as WeChat's
 
-    wechat.state.sent.append({"kind": "template", "msgid": 7, "touser": "o-demo-dev", "template_id": "TPL-1",
-                              "url": "http://127.0.0.1/h5/cases/1", "data": {"thing1": {"value": "调解时间已安排"}}})
+    wechat.state.sent.append(
+        {
+            "kind": "template",
+            "msgid": 7,
+            "touser": "o-demo-dev",
+            "template_id": "TPL-1",
+            "url": "http://127.0.0.1/h5/cases/1",
+            "data": {"thing1": {"value": "调解时间已安排"}},
+        }
+    )
     sms = RecordingSms([SentSms("+8613812345678", "123456", "register", datetime.now(UTC))])
     wechat.state.sms = sms
     listed = json.loads((await call("standin/messages")).body)

@@ -30,15 +30,27 @@ class Client:
     def __init__(self, http: AsyncHTTPClient, base: str) -> None:
         self.http, self.base = http, base
 
-    async def call(self, method: str, path: str, token: str = "", body: bytes | None = None,
-                   headers: dict[str, str] | None = None, timeout: float = 30) -> HTTPResponse:  # fmt: skip
+    async def call(
+        self,
+        method: str,
+        path: str,
+        token: str = "",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30,
+    ) -> HTTPResponse:
         all_headers = {"Content-Type": "application/json"} | (headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
         return await self.http.fetch(
-            self.base + path, method=method, body=body, headers=all_headers, raise_error=False,
-            request_timeout=timeout, allow_nonstandard_methods=True,
-        )  # fmt: skip
+            self.base + path,
+            method=method,
+            body=body,
+            headers=all_headers,
+            raise_error=False,
+            request_timeout=timeout,
+            allow_nonstandard_methods=True,
+        )
 
 
 async def _sign_in(client: Client, wechat: Any, openid: str) -> str:
@@ -51,8 +63,9 @@ async def _sign_in(client: Client, wechat: Any, openid: str) -> str:
 @pytest.mark.gen_test(timeout=180)
 async def test_sigkill_mid_burst_loses_nothing_acknowledged(wechat, tmp_path):
     folder = tmp_path / "db"
-    env = server_environ(wechat.base_url, str(folder / "blobs"), MONGODB_URI=f"embedded:{folder}",
-                         WECHAT_MP_APP_ID=MP_APP_ID)  # fmt: skip
+    env = server_environ(
+        wechat.base_url, str(folder / "blobs"), MONGODB_URI=f"embedded:{folder}", WECHAT_MP_APP_ID=MP_APP_ID
+    )
     env.pop("MONGODB_DATABASE")
     log = tmp_path / "server.log"
     server = ServerProcess(env, log).start()
@@ -72,8 +85,13 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(wechat, tmp_path):
             seq += 1
             data = _pdf(n * 10_000 + seq)
             try:
-                sent = await client.call("POST", "/api/mp/files", token, data,
-                                         {"Content-Type": "application/pdf", "X-File-Name": f"p{seq}.pdf"})  # fmt: skip
+                sent = await client.call(
+                    "POST",
+                    "/api/mp/files",
+                    token,
+                    data,
+                    {"Content-Type": "application/pdf", "X-File-Name": f"p{seq}.pdf"},
+                )
             except (HTTPClientError, OSError):
                 return
             if sent.code != 201:
@@ -85,9 +103,13 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(wechat, tmp_path):
             attempt = {"worker": n, "key": f"crash-{n}-{seq}-{uuid.uuid4().hex[:8]}", "body": body, "serial": None}
             submissions.append(attempt)
             try:
-                made = await client.call("POST", "/api/mp/applications", token,
-                                         json.dumps(body, ensure_ascii=False).encode(),
-                                         {"Idempotency-Key": attempt["key"]})  # fmt: skip
+                made = await client.call(
+                    "POST",
+                    "/api/mp/applications",
+                    token,
+                    json.dumps(body, ensure_ascii=False).encode(),
+                    {"Idempotency-Key": attempt["key"]},
+                )
             except (HTTPClientError, OSError):
                 return
             if made.code != 201:
@@ -117,9 +139,13 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(wechat, tmp_path):
             assert got.code == 200, (attempt["serial"], got.body)
         # A retried Idempotency-Key answers its original case; one cut off by the kill gets one case too.
         for attempt in submissions:
-            again = await client.call("POST", "/api/mp/applications", tokens[attempt["worker"]],
-                                      json.dumps(attempt["body"], ensure_ascii=False).encode(),
-                                      {"Idempotency-Key": attempt["key"]})  # fmt: skip
+            again = await client.call(
+                "POST",
+                "/api/mp/applications",
+                tokens[attempt["worker"]],
+                json.dumps(attempt["body"], ensure_ascii=False).encode(),
+                {"Idempotency-Key": attempt["key"]},
+            )
             assert again.code in (200, 201), again.body
             serial = json.loads(again.body)["serial"]
             if attempt["serial"]:
@@ -127,9 +153,13 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(wechat, tmp_path):
             attempt["serial"] = serial
         # New submissions after the restart: no serial given twice, to anyone.
         for n in range(3):
-            made = await client.call("POST", "/api/mp/applications", tokens[n],
-                                     json.dumps(worker_body() | {"evidence": []}, ensure_ascii=False).encode(),
-                                     {"Idempotency-Key": f"after-{n}-{uuid.uuid4().hex}"})  # fmt: skip
+            made = await client.call(
+                "POST",
+                "/api/mp/applications",
+                tokens[n],
+                json.dumps(worker_body() | {"evidence": []}, ensure_ascii=False).encode(),
+                {"Idempotency-Key": f"after-{n}-{uuid.uuid4().hex}"},
+            )
             assert made.code == 201
         listed: list[str] = []
         for token in tokens:

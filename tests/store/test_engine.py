@@ -203,8 +203,15 @@ async def test_sorted_pages_match_the_full_sort(ctx):
     await col.create_index([("centre", 1), ("at", -1)])
     base = datetime(2026, 1, 1, tzinfo=UTC)
     for i in range(60):
-        await col.insert_one({"_id": f"d{i:02d}", "centre": "c1" if i % 3 else "c2", "at": base + timedelta(hours=i),
-                              "name": f"n{i}", "big": "x" * 100})  # fmt: skip
+        await col.insert_one(
+            {
+                "_id": f"d{i:02d}",
+                "centre": "c1" if i % 3 else "c2",
+                "at": base + timedelta(hours=i),
+                "name": f"n{i}",
+                "big": "x" * 100,
+            }
+        )
     everything = [d["_id"] for d in await col.find({"centre": "c1"}).to_list(None)]
     expected = sorted(everything, key=lambda i: int(i[1:]), reverse=True)
     pages = []
@@ -300,10 +307,16 @@ async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
     col = ctx.db["engine_by_ids"]
     at = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
     for n in range(5):
-        await col.insert_one({
-            "_id": f"c{n}", "status": "s", "at": at, "centre": {"id": "x", "name": "X", "deep": [{"x": at, "y": 2}]},
-            "party": {"name": f"p{n}", "industry": "G", "phone": {"ct": b"1"}}, "other": [1, 2],
-        })  # fmt: skip
+        await col.insert_one(
+            {
+                "_id": f"c{n}",
+                "status": "s",
+                "at": at,
+                "centre": {"id": "x", "name": "X", "deep": [{"x": at, "y": 2}]},
+                "party": {"name": f"p{n}", "industry": "G", "phone": {"ct": b"1"}},
+                "other": [1, 2],
+            }
+        )
     wanted = ["c3", "c1", "c9", "c3"]
     projection = {"status": 1, "at": 1, "centre": 1, "party.name": 1, "party.phone": 1, "missing.field": 1}
     fast = await col.find({"_id": {"$in": wanted}}, projection).to_list(None)

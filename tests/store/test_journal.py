@@ -37,8 +37,9 @@ async def test_every_kind_of_write_is_there_after_a_reopen(tmp_path):
     await cases.update_one({"status": "submitted"}, {"$set": {"status": "withdrawn"}})  # found by a field
     await cases.update_one({"_id": "c"}, {"$setOnInsert": {"status": "new"}}, upsert=True)
     for _ in range(3):
-        await counters.find_one_and_update({"_id": "s"}, {"$inc": {"seq": 1}}, upsert=True,
-                                           return_document=ReturnDocument.AFTER)  # fmt: skip
+        await counters.find_one_and_update(
+            {"_id": "s"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
     await cases.insert_one({"_id": "d"})
     await cases.delete_one({"_id": "d"})
     await db["tmp"].insert_one({"_id": 1})
@@ -47,11 +48,14 @@ async def test_every_kind_of_write_is_there_after_a_reopen(tmp_path):
     await db["drafts"].insert_one({"_id": "y", "v": 1})
     await db["drafts"].delete_many({"v": 1})
     await db["stats"].insert_one({"_id": "k", "f": {"n": 1}})
-    await db["stats"].bulk_write([  # the statistics counters' one command: an increment and an upsert
-        UpdateOne({"_id": "k"}, {"$inc": {"f.n": 2}}, upsert=True),
-        UpdateOne({"_id": "m"}, {"$inc": {"f.n": 5}, "$setOnInsert": {"dim": "all"}}, upsert=True),
-        UpdateOne({"_id": "k"}, {"$inc": {"f.n": 0}}),  # changes nothing
-    ], ordered=False)  # fmt: skip
+    await db["stats"].bulk_write(
+        [  # the statistics counters' one command: an increment and an upsert
+            UpdateOne({"_id": "k"}, {"$inc": {"f.n": 2}}, upsert=True),
+            UpdateOne({"_id": "m"}, {"$inc": {"f.n": 5}, "$setOnInsert": {"dim": "all"}}, upsert=True),
+            UpdateOne({"_id": "k"}, {"$inc": {"f.n": 0}}),  # changes nothing
+        ],
+        ordered=False,
+    )
     before = await _dump(db, "cases", "counters", "files", "tmp", "drafts", "stats")
     await client.close()
 
@@ -241,8 +245,9 @@ async def test_a_request_defers_its_writes_and_waits_once_before_answering(tmp_p
 
     async def request() -> bool:
         defer_durability()  # as ServiceHandler.prepare does
-        await db["counters"].find_one_and_update({"_id": "s"}, {"$inc": {"n": 1}}, upsert=True,
-                                                 return_document=ReturnDocument.AFTER)  # fmt: skip
+        await db["counters"].find_one_and_update(
+            {"_id": "s"}, {"$inc": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
         await db["cases"].insert_one({"_id": "a"})
         on_the_way = not client.journal.settled  # neither write waited for the disk
         barrier = durability_barrier(client)

@@ -50,8 +50,9 @@ async def setup(app, browser, base_url: str, tmp_path):
 
 async def party_claims(browser, sms, link: str, phone_number: str):
     """A party opens the SMS link on their phone and proves it with the code sent to the phone the court gave."""
-    phone = await (await browser.new_context(viewport=PHONE, user_agent=ANDROID_UA, is_mobile=True,
-                                               has_touch=True)).new_page()  # fmt: skip
+    phone = await (
+        await browser.new_context(viewport=PHONE, user_agent=ANDROID_UA, is_mobile=True, has_touch=True)
+    ).new_page()
     await phone.goto(link)
     assert "上海市浦东新区人民法院" in await phone.inner_text("#court")
     await phone.click("#send-code")
@@ -63,22 +64,27 @@ async def party_claims(browser, sms, link: str, phone_number: str):
 
 async def invitations(sms, count: int) -> dict[str, str]:
     """The links of the last `count` delegated invitations, by the phone they went to."""
-    found = await until(lambda: len(sms.messages("SMS_DELEGATED_INVITE")) >= count and sms.messages(
-        "SMS_DELEGATED_INVITE"), what="the invitations")  # fmt: skip
+    found = await until(
+        lambda: len(sms.messages("SMS_DELEGATED_INVITE")) >= count and sms.messages("SMS_DELEGATED_INVITE"),
+        what="the invitations",
+    )
     return {m.mobile: m.params["link"] for m in found[-2:]}
 
 
 @pytest.mark.gen_test(timeout=300)
-async def test_the_court_delegates_we_settle_and_it_confirms(app, http_server, http_port, court, tmp_path,
-                                                             cheap_hashing):  # fmt: skip
+async def test_the_court_delegates_we_settle_and_it_confirms(
+    app, http_server, http_port, court, tmp_path, cheap_hashing
+):
     base_url = f"http://127.0.0.1:{http_port}"
     services = app.settings["services"]
     ctx, sms = services.ctx, services.sms
     court.state.auto_confirm_roster = True
     async with chromium() as browser:
         admin, mediator = await setup(app, browser, base_url, tmp_path)
-        await until(lambda: any(e.get("decision") == "confirmed" for e in court.state.roster.values()),
-                    what="the roster confirmed")  # fmt: skip
+        await until(
+            lambda: any(e.get("decision") == "confirmed" for e in court.state.roster.values()),
+            what="the roster confirmed",
+        )
         await admin.reload()
         assert "已确认" in await admin.inner_text("#roster-entries")
 
@@ -112,8 +118,15 @@ async def test_the_court_delegates_we_settle_and_it_confirms(app, http_server, h
 
         # The mediator drafts the agreement; the parties agree and sign on their phones, the mediator last.
         due = (ctx.clock() + timedelta(days=20)).astimezone(SHANGHAI).date().isoformat()
-        rows = [{"text": "被申请人支付申请人2026年8月至10月工资", "amount": "12000", "due_date": due,
-                 "method": "银行转账", "category": "wages"}]  # fmt: skip
+        rows = [
+            {
+                "text": "被申请人支付申请人2026年8月至10月工资",
+                "amount": "12000",
+                "due_date": due,
+                "method": "银行转账",
+                "category": "wages",
+            }
+        ]
         form = {"copies": "3", "waivers": "双方再无争议", "without_session": "电话调解，双方达成一致"}  # no session
         await handling.decide(ctx, mediator, serial, "draft_agreement", form, rows)
         for page, prefix in ((applicant, "/h5/cases"), (respondent, "/h5/respondent/cases")):
@@ -135,7 +148,8 @@ async def test_the_court_delegates_we_settle_and_it_confirms(app, http_server, h
         assert event["outcome"] == "settled" and event["effective_at"]
         agreement = docx.Document(io.BytesIO(base64.b64decode(event["agreement"]["content_base64"])))
         text = "\n".join(p.text for p in agreement.paragraphs) + "".join(
-            c.text for t in agreement.tables for r in t.rows for c in r.cells)
+            c.text for t in agreement.tables for r in t.rows for c in r.cells
+        )
         assert "王五" in text and "上海某某物流有限公司" in text and "12000" in text.replace(",", "")
 
         # Both parties apply for judicial confirmation in their pages; the court confirms; they read the ruling.
@@ -143,8 +157,9 @@ async def test_the_court_delegates_we_settle_and_it_confirms(app, http_server, h
             await page.goto(f"{base_url}{prefix}/{serial}")
             await page.click("#apply-judicial_confirmation")
             await page.wait_for_selector("#state-judicial_confirmation")
-        [(confirmation_id, received)] = await until(lambda: list(court.state.confirmations.items()),
-                                                    what="the application")  # fmt: skip
+        [(confirmation_id, received)] = await until(
+            lambda: list(court.state.confirmations.items()), what="the application"
+        )
         application = received.body
         assert application["type"] == "judicial_confirmation" and application["serial"] == serial
         assert {p["role"] for p in application["parties"]} == {"applicant", "respondent"}
@@ -159,22 +174,26 @@ async def test_the_court_delegates_we_settle_and_it_confirms(app, http_server, h
         await admin.goto(f"{base_url}/office/cases/{serial}")
         await admin.click("#file-for-record")
         await admin.wait_for_selector("#filed")
-        await until(lambda: any(e["type"] == "filed" for e in court.state.events_of(body["partner_case_no"])),
-                    what="filed")  # fmt: skip
+        await until(
+            lambda: any(e["type"] == "filed" for e in court.state.events_of(body["partner_case_no"])), what="filed"
+        )
         assert court.state.repeats == 0 and court.state.refused == 0
 
 
 @pytest.mark.gen_test(timeout=240)
-async def test_a_delegation_declined_and_one_whose_respondent_refuses(app, http_server, http_port, court, tmp_path,
-                                                                      cheap_hashing):  # fmt: skip
+async def test_a_delegation_declined_and_one_whose_respondent_refuses(
+    app, http_server, http_port, court, tmp_path, cheap_hashing
+):
     base_url = f"http://127.0.0.1:{http_port}"
     services = app.settings["services"]
     sms = services.sms
     court.state.auto_confirm_roster = True
     async with chromium() as browser:
         admin, _ = await setup(app, browser, base_url, tmp_path)
-        await until(lambda: any(e.get("decision") == "confirmed" for e in court.state.roster.values()),
-                    what="the roster confirmed")  # fmt: skip
+        await until(
+            lambda: any(e.get("decision") == "confirmed" for e in court.state.roster.values()),
+            what="the roster confirmed",
+        )
 
         # Declined, with a reason of art. 12 written out.
         declined = delegation_body()

@@ -48,8 +48,10 @@ async def test_delegations_in_signed_with_their_natural_key(app, http_server, co
     bad = delegation_body(region_code="110101")
     bad["parties"][1]["legal_representative_name"] = ""
     status, refused = await court.delegate(bad)
-    assert status == 422 and {e["field"] for e in refused["errors"]} == {"region_code",
-                                                                         "parties[1].legal_representative_name"}
+    assert status == 422 and {e["field"] for e in refused["errors"]} == {
+        "region_code",
+        "parties[1].legal_representative_name",
+    }
     assert await case_count(app) == 1
     # The longest number a delegation may carry (100 characters, percent-encoded in the path) is found by GET.
     longest = delegation_body(case_no="沪" * 100)
@@ -72,10 +74,10 @@ async def test_bad_stale_and_replayed_signatures_are_401_and_create_nothing(app,
     replay = await api.call("POST", "/api/docking/delegations", raw=data, headers=headers)
     assert replay.code == 401 and json.loads(replay.body)["error"]["code"] == "docking_replayed"
     other = delegation_body()
-    forged = await court.call("POST", "/api/docking/delegations", other,
-                               headers={SIGNATURE_HEADER: "0" * 64})  # fmt: skip
-    stale = await court.call("POST", "/api/docking/delegations", other,
-                             headers={TIMESTAMP_HEADER: str(int(time.time()) - 600)})  # fmt: skip
+    forged = await court.call("POST", "/api/docking/delegations", other, headers={SIGNATURE_HEADER: "0" * 64})
+    stale = await court.call(
+        "POST", "/api/docking/delegations", other, headers={TIMESTAMP_HEADER: str(int(time.time()) - 600)}
+    )
     unsigned = await api.call("POST", "/api/docking/delegations", other)
     reused = await court.call("POST", "/api/docking/delegations", other, headers={NONCE_HEADER: headers[NONCE_HEADER]})
     for status, answer in (forged, stale, reused):
@@ -88,7 +90,8 @@ async def test_bad_stale_and_replayed_signatures_are_401_and_create_nothing(app,
 
 @pytest.mark.gen_test(timeout=90)
 async def test_events_go_out_signed_once_wait_while_the_partner_is_down_and_show_as_waiting(
-        app, http_server, court, http_client, base_url, cheap_hashing):  # fmt: skip
+    app, http_server, court, http_client, base_url, cheap_hashing
+):
     services = app.settings["services"]
     ctx = services.ctx
     admin = await make_staff(app, "pd.admin", "centre_admin", CENTRE)
@@ -109,8 +112,11 @@ async def test_events_go_out_signed_once_wait_while_the_partner_is_down_and_show
 
     async def waiting():
         doc = await ctx.db["cases"].find_one({"_id": receipt2["serial"]})
-        return [n for n in doc["notifications"] if n["kind"] == "partner_event" and n["attempts"] >= 1
-                and n["state"] == "pending"]  # fmt: skip
+        return [
+            n
+            for n in doc["notifications"]
+            if n["kind"] == "partner_event" and n["attempts"] >= 1 and n["state"] == "pending"
+        ]
 
     await until(waiting, what="a failed attempt")
     page = await office_case_page(app, http_client, base_url, receipt2["serial"])
@@ -132,8 +138,11 @@ async def hurry(app, serial: str) -> None:
     services.notification_sender.partners._down_until.clear()
     ctx = services.ctx
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    fields = {f"notifications.{i}.next_attempt_at": ctx.clock() for i, n in enumerate(doc["notifications"])
-              if n["state"] == "pending"}  # fmt: skip
+    fields = {
+        f"notifications.{i}.next_attempt_at": ctx.clock()
+        for i, n in enumerate(doc["notifications"])
+        if n["state"] == "pending"
+    }
     await ctx.db["cases"].update_one({"_id": serial}, {"$set": fields | {"outbox_due_at": ctx.clock()}})
     services.notification_sender.wake()
 
@@ -146,8 +155,9 @@ async def office_case_page(app, http_client, base_url: str, serial: str) -> str:
     ctx = app.settings["services"].ctx
     session = await web_sessions.issue(ctx, web_sessions.STAFF, "pd.admin")
     cookie = create_signed_value(app.settings["cookie_secret"], "office_session", session).decode()
-    response = await http_client.fetch(f"{base_url}/office/cases/{serial}", headers={"Cookie": f"office_session="
-                                                                                                f"{cookie}"})
+    response = await http_client.fetch(
+        f"{base_url}/office/cases/{serial}", headers={"Cookie": f"office_session={cookie}"}
+    )
     return response.body.decode()
 
 
@@ -201,11 +211,17 @@ async def test_the_mini_program_consents_and_applies_like_the_pages(app, http_se
 @pytest.mark.gen_test(timeout=20)
 async def test_a_request_no_partner_signed_is_refused_before_its_body_is_sent(app, http_server, http_port):
     """The headers are checked first: a stranger announcing 20 MB gets its 401 without sending a byte of it."""
-    for headers in ("", "X-Docking-Partner: nobody\r\nX-Docking-Timestamp: 1\r\nX-Docking-Nonce: n\r\n"
-                        "X-Docking-Signature: s\r\n"):  # fmt: skip
+    for headers in (
+        "",
+        "X-Docking-Partner: nobody\r\nX-Docking-Timestamp: 1\r\nX-Docking-Nonce: n\r\nX-Docking-Signature: s\r\n",
+    ):
         reader, writer = await asyncio.open_connection("127.0.0.1", http_port)
-        writer.write((f"POST /api/docking/delegations HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
-                      "Content-Type: application/json\r\nContent-Length: 20000000\r\n\r\n").encode())  # fmt: skip
+        writer.write(
+            (
+                f"POST /api/docking/delegations HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}"
+                "Content-Type: application/json\r\nContent-Length: 20000000\r\n\r\n"
+            ).encode()
+        )
         await writer.drain()
         status_line = await asyncio.wait_for(reader.readline(), timeout=5)
         writer.close()

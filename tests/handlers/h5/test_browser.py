@@ -45,35 +45,70 @@ async def next_step(page, expected_path: str) -> None:
 
 WORKER_STEPS = {
     "applicant": {
-        "name": "张三 & <李>", "id_type": "resident_id", "id_number": WORKER_ID, "nationality": "CHN",
-        "gender": "male", "ethnicity": "汉族", "birth_date": "1990-03-07", "education": "high_school",
-        "phone": "+852 6123 4567", "address": "上海市浦东新区张江路100号", "job_title": "仓库管理员",
-        "migrant_worker": "true", "contract_signed": "false", "work_location": "上海市浦东新区川沙路200号",
+        "name": "张三 & <李>",
+        "id_type": "resident_id",
+        "id_number": WORKER_ID,
+        "nationality": "CHN",
+        "gender": "male",
+        "ethnicity": "汉族",
+        "birth_date": "1990-03-07",
+        "education": "high_school",
+        "phone": "+852 6123 4567",
+        "address": "上海市浦东新区张江路100号",
+        "job_title": "仓库管理员",
+        "migrant_worker": "true",
+        "contract_signed": "false",
+        "work_location": "上海市浦东新区川沙路200号",
     },
     "respondent": {
-        "name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
-        "address": ("上海市", "市辖区", "浦东新区", "川沙新镇"), "address.detail": "川沙路100号",
-        "legal_representative_name": "周五", "legal_representative_title": "执行董事",
-        "contact_name": "李四", "contact_phone": "139 8765 4321",
+        "name": "上海某某物流有限公司",
+        "uscc": COMPANY_USCC,
+        "industry": "G",
+        "nature": "private",
+        "address": ("上海市", "市辖区", "浦东新区", "川沙新镇"),
+        "address.detail": "川沙路100号",
+        "legal_representative_name": "周五",
+        "legal_representative_title": "执行董事",
+        "contact_name": "李四",
+        "contact_phone": "139 8765 4321",
     },
-    "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
-              "facts": "2026年8月起公司未发工资。", "employment_started": "2024-03-01",
-              "employment_ended": "2026-10-31", "dispute_known_on": "2026-10-31"},
-}  # fmt: skip
+    "claim": {
+        "amount": "12000",
+        "venue": "employer_location",
+        "requests": "支付拖欠工资12000元",
+        "facts": "2026年8月起公司未发工资。",
+        "employment_started": "2024-03-01",
+        "employment_ended": "2026-10-31",
+        "dispute_known_on": "2026-10-31",
+    },
+}
 
 EMPLOYER_STEPS = {
     "applicant": {
-        "name": "上海某某科技有限公司", "uscc": EMPLOYER_USCC, "industry": "I", "nature": "private",
-        "address": ("上海市", "市辖区", "徐汇区", "徐家汇街道"), "address.detail": "漕溪北路1号",
-        "email": "hr@example.com", "is_agent": "false", "contact_name": "赵敏",
-        "contact_phone": "13700001111", "contact_id_type": "resident_id", "contact_id_number": CONTACT_ID,
-        "legal_representative_name": "钱伟", "legal_representative_title": "总经理",
+        "name": "上海某某科技有限公司",
+        "uscc": EMPLOYER_USCC,
+        "industry": "I",
+        "nature": "private",
+        "address": ("上海市", "市辖区", "徐汇区", "徐家汇街道"),
+        "address.detail": "漕溪北路1号",
+        "email": "hr@example.com",
+        "is_agent": "false",
+        "contact_name": "赵敏",
+        "contact_phone": "13700001111",
+        "contact_id_type": "resident_id",
+        "contact_id_number": CONTACT_ID,
+        "legal_representative_name": "钱伟",
+        "legal_representative_title": "总经理",
         "legal_representative_phone": "13600002222",
     },
     "respondent": {"name": "王小明", "phone": "13812345678", "id_type": "resident_id", "id_number": EMPLOYEE_ID},
-    "claim": {"amount": "0", "venue": "employer_location", "requests": "确认劳动关系已解除",
-              "facts": "王小明于2026年9月30日离职。"},
-}  # fmt: skip
+    "claim": {
+        "amount": "0",
+        "venue": "employer_location",
+        "requests": "确认劳动关系已解除",
+        "facts": "王小明于2026年9月30日离职。",
+    },
+}
 
 
 def evidence_files(folder) -> list:
@@ -147,8 +182,11 @@ async def test_worker_and_employer_apply_in_the_browser(app, http_server, http_p
         doc = await app.settings["services"].ctx.db["cases"].find_one({"_id": serial})
         assert doc["applicant"]["name"] == "张三 & <李>" and doc["channel"] == "h5"
         assert doc["centre"]["id"] == "sh-pudong"
-        assert doc["respondent"]["address"] == {"region_code": "310115103", "region_name": "上海市浦东新区川沙新镇",
-                                                "detail": "川沙路100号"}  # fmt: skip
+        assert doc["respondent"]["address"] == {
+            "region_code": "310115103",
+            "region_name": "上海市浦东新区川沙新镇",
+            "detail": "川沙路100号",
+        }
         assert doc["applicant"]["phone"]["masked"] == "+852 ****4567"  # a Hong Kong mobile, stored in E.164
         assert len(doc["evidence"]) == 2
         kinds = {f["kind"] for f in await app.settings["services"].ctx.db["files"].find({}).to_list(None)}

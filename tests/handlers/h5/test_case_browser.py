@@ -39,7 +39,8 @@ async def test_the_applicant_joins_the_video_session_adds_evidence_and_withdraws
     today = ten_in_the_morning(ctx)
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-video")
     serial = (await submit_application(ctx, person, "key-video-001", worker_body() | {"evidence": []}, "h5"))[0][
-        "serial"]  # fmt: skip
+        "serial"
+    ]
     await make_staff(app, "li.ming", name="李明")
     mediator = StaffMember("li.ming", "李明", "mediator", "sh-city")
     await handling.decide(ctx, mediator, serial, "accept", {})
@@ -54,15 +55,18 @@ async def test_the_applicant_joins_the_video_session_adds_evidence_and_withdraws
 
     async with chromium() as browser:
         context = await browser.new_context(viewport={"width": 390, "height": 844}, user_agent=WECHAT_UA)
-        await context.route(MEETING, lambda route: route.fulfill(body="<html><body id='meeting'>会议</body></html>",
-                                                                  content_type="text/html"))  # fmt: skip
+        await context.route(
+            MEETING,
+            lambda route: route.fulfill(body="<html><body id='meeting'>会议</body></html>", content_type="text/html"),
+        )
         page = await context.new_page()
         await page.goto(message["url"])  # from the WeChat message, before the session's time
         await page.fill("input[name='openid']", "o-video")
         await page.click("#authorize")
         await page.wait_for_url(f"**/h5/cases/{serial}/session")
         assert "12:00" in await page.inner_text("#session-not-yet") and "11:45" in await page.inner_text(
-            "#session-not-yet")  # fmt: skip
+            "#session-not-yet"
+        )
         await page.goto(f"{base_url}/h5/cases/{serial}")
         assert await page.inner_text("#session-time") == f"{today} 12:00"
         assert await page.get_attribute("#join-session", "aria-disabled") == "true"

@@ -72,8 +72,11 @@ async def test_a_worker_goes_through_the_triage_in_english_to_the_calculator_and
         await page.wait_for_url("**/h5/apply/worker/notice")
         await page.check("#f-accepted")
         await next_step(page, "/h5/apply/worker/applicant")
-        await fill(page, WORKER_STEPS["applicant"] | {"nationality": "GBR", "id_type": "passport",
-                                                      "id_number": "P1234567", "ethnicity": ""})  # fmt: skip
+        await fill(
+            page,
+            WORKER_STEPS["applicant"]
+            | {"nationality": "GBR", "id_type": "passport", "id_number": "P1234567", "ethnicity": ""},
+        )
         await next_step(page, "/h5/apply/worker/respondent")
         await fill(page, WORKER_STEPS["respondent"])
         await next_step(page, "/h5/apply/worker/claim")
@@ -118,15 +121,24 @@ async def test_a_mediator_finds_a_typical_case_by_an_everyday_word(app, http_ser
 
 
 GUIDANCE_PAGES = (
-    "/h5/triage/relationship", "/h5/triage/known_date?a_relationship=yes", "/h5/triage/place?a_relationship=yes",
-    "/h5/triage/amount?a_relationship=yes", "/h5/triage/end_wage_arrears?a_place=310115",
-    "/h5/triage/end_final_award", "/h5/triage/end_none", "/h5/triage/known_date?a_relationship=yes&value=2999-01-01",
-    "/h5/calculator", "/h5/calculator?kind=annual_leave",
+    "/h5/triage/relationship",
+    "/h5/triage/known_date?a_relationship=yes",
+    "/h5/triage/place?a_relationship=yes",
+    "/h5/triage/amount?a_relationship=yes",
+    "/h5/triage/end_wage_arrears?a_place=310115",
+    "/h5/triage/end_final_award",
+    "/h5/triage/end_none",
+    "/h5/triage/known_date?a_relationship=yes&value=2999-01-01",
+    "/h5/calculator",
+    "/h5/calculator?kind=annual_leave",
     "/h5/calculator?kind=overtime&go=1&monthly_wage=8700&hours_workday=10",
     "/h5/calculator?kind=overtime&go=1&monthly_wage=-1&hours_workday=x",
-    "/h5/library", "/h5/library?q=%E5%8A%A0%E7%8F%AD%E8%B4%B9", "/h5/library?q=", "/h5/library/labour_law",
+    "/h5/library",
+    "/h5/library?q=%E5%8A%A0%E7%8F%AD%E8%B4%B9",
+    "/h5/library?q=",
+    "/h5/library/labour_law",
     "/h5/library/case_2021_01",
-)  # fmt: skip
+)
 
 
 @pytest.mark.gen_test(timeout=240)

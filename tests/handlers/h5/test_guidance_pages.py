@@ -54,8 +54,9 @@ async def test_triage_walk_to_an_end_anonymously(client, app):
     page = await follow(client, page.effective_url.replace("/h5/triage/group?", "/h5/triage/group?value=fewer&"))
     assert "/h5/triage/claim" in page.effective_url
     end = await follow(client, page.effective_url.replace("/h5/triage/claim?", "/h5/triage/claim?value=wages&"))
-    end = await follow(client, end.effective_url.replace("/h5/triage/wage_only?",
-                                                         "/h5/triage/wage_only?value=plain_arrears&"))
+    end = await follow(
+        client, end.effective_url.replace("/h5/triage/wage_only?", "/h5/triage/wage_only?value=plain_arrears&")
+    )
     body = end.body.decode()
     assert "/h5/triage/end_wage_arrears" in end.effective_url
     assert "劳动保障监察" in body and "浦东新区劳动人事争议调解中心" in body and "劳动保障监察条例第二十六条" in body
@@ -71,9 +72,15 @@ async def test_a_bad_answer_stays_on_its_question(client, app):
 @pytest.mark.gen_test
 async def test_the_letter_is_a_docx_read_back(client, app):
     await client.get("/h5/triage/end_apply")
-    response = await client.post("/h5/triage/letter", {
-        "worker": "王小明", "employer": "上海某某有限公司 & 子公司", "requests": "请求支付加班费2750.00元",
-        "carry": ""})
+    response = await client.post(
+        "/h5/triage/letter",
+        {
+            "worker": "王小明",
+            "employer": "上海某某有限公司 & 子公司",
+            "requests": "请求支付加班费2750.00元",
+            "carry": "",
+        },
+    )
     assert response.code == 200
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(response.body)).paragraphs)
     assert "协商函" in text and "上海某某有限公司 & 子公司" in text and "请求支付加班费2750.00元" in text
@@ -105,24 +112,46 @@ async def test_office_figures_library_and_triage(client, app):
     await make_staff(app, "root.admin", role=SYSTEM_ADMIN)
     await make_staff(app, "pd.admin", role=CENTRE_ADMIN, centre_id="sh-pudong")
     await sign_in(client, "root.admin")
-    saved = await client.post("/office/figures", {
-        "region_code": "310000", "kind": "minimum_monthly_wage", "amount": "2690", "applies_from": "2023-07-01",
-        "source": "上海市人力资源和社会保障局 (test)"})
+    saved = await client.post(
+        "/office/figures",
+        {
+            "region_code": "310000",
+            "kind": "minimum_monthly_wage",
+            "amount": "2690",
+            "applies_from": "2023-07-01",
+            "source": "上海市人力资源和社会保障局 (test)",
+        },
+    )
     assert saved.code == 200 and "2,690.00元" in saved.body.decode()
-    bad = await client.post("/office/figures", {"region_code": "999999", "kind": "x", "amount": "-1",
-                                                "applies_from": "soon", "source": ""})  # fmt: skip
+    bad = await client.post(
+        "/office/figures", {"region_code": "999999", "kind": "x", "amount": "-1", "applies_from": "soon", "source": ""}
+    )
     assert bad.code == 422 and bad.body.decode().count('aria-invalid="true"') == 4
     found = await client.get("/office/library?q=" + quote("包薪制"))
     assert "用人单位与劳动者约定实行包薪制" in found.body.decode()
     await client.get("/office/library")
-    created = await follow(client, "/office/library", {
-        "id": "sh_test_policy", "kind": "policy", "title": "测试政策", "issuer": "上海市人力资源和社会保障局",
-        "date": "2024-01-01", "status": "effective", "text": "第一条 测试。", "source_name": "测试"})
+    created = await follow(
+        client,
+        "/office/library",
+        {
+            "id": "sh_test_policy",
+            "kind": "policy",
+            "title": "测试政策",
+            "issuer": "上海市人力资源和社会保障局",
+            "date": "2024-01-01",
+            "status": "effective",
+            "text": "第一条 测试。",
+            "source_name": "测试",
+        },
+    )
     assert created.code == 200 and "/office/library/sh_test_policy" in created.effective_url
     source = (await client.get("/office/triage")).body.decode()
     assert "relationship" in source
-    looped = (ROOT / "data" / "triage_default.yaml").read_text(encoding="utf-8").replace(
-        "next: end_collective}", "next: relationship}")  # fmt: skip
+    looped = (
+        (ROOT / "data" / "triage_default.yaml")
+        .read_text(encoding="utf-8")
+        .replace("next: end_collective}", "next: relationship}")
+    )
     refused = await client.post("/office/triage", {"source": looped, "centre": "sh-city"})
     assert refused.code == 422 and "绕成了圈" in refused.body.decode()
     # A centre administrator keeps their own centre's triage, not the city's.

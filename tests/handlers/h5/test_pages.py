@@ -169,10 +169,7 @@ async def test_public_progress_page(browser):
 
 @pytest.mark.gen_test
 async def test_h5_upload_needs_session_and_xsrf_header(browser, wechat, app):
-    body = (
-        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n'
-        b"%PDF-1.4\n%%EOF\r\n--b--\r\n"
-    )
+    body = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4\n%%EOF\r\n--b--\r\n'
     headers = {"Content-Type": "multipart/form-data; boundary=b"}
     anonymous = await browser.http_client.fetch(
         browser.base_url + "/h5/files", method="POST", body=body, headers=headers, raise_error=False

@@ -25,8 +25,9 @@ from tests.handlers.h5.test_browser import WORKER_STEPS, apply_in_browser
 from tests.parties import seal_png
 
 PHONE = {"width": 390, "height": 844}
-ANDROID_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
-              "Mobile Safari/537.36")  # fmt: skip
+ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+)
 
 
 @pytest.fixture
@@ -78,8 +79,9 @@ async def sms_to(sms, template_id: str, count: int = 1, timeout: float = 10.0):
 async def respondent_answers(browser, sms, decision: str, reason: str = ""):
     """The employer's contact opens the SMS link on their phone, proves it with the code, answers."""
     invite = await sms_to(sms, "SMS_INVITE")
-    phone = await (await browser.new_context(viewport=PHONE, user_agent=ANDROID_UA, is_mobile=True,
-                                               has_touch=True)).new_page()  # fmt: skip
+    phone = await (
+        await browser.new_context(viewport=PHONE, user_agent=ANDROID_UA, is_mobile=True, has_touch=True)
+    ).new_page()
     await phone.goto(invite.params["link"])
     assert await phone.inner_text("#phone-masked") == "139****4321"
     await phone.click("#send-code")

@@ -55,8 +55,9 @@ async def test_the_invitation_on_a_computer_and_the_way_back(app, http_client, b
     await later.get(f"/h5/respondent/cases/{serial}/signin")
     app.settings["services"].ctx.clock = _later(app.settings["services"].ctx.clock)
     assert (await later.post(f"/h5/respondent/cases/{serial}/signin", {"action": "code"})).code == 200
-    back = await later.post(f"/h5/respondent/cases/{serial}/signin",
-                            {"action": "claim", "code": sms.last_code("13987654321", "respond")})  # fmt: skip
+    back = await later.post(
+        f"/h5/respondent/cases/{serial}/signin", {"action": "claim", "code": sms.last_code("13987654321", "respond")}
+    )
     assert back.code == 302 and (await later.get(f"/h5/respondent/cases/{serial}")).code == 200
 
 

@@ -305,11 +305,13 @@ async def test_unknown_api_path_is_json_404(api):
 async def test_absurdly_nested_json_is_a_400(api, wechat, app):
     token = await sign_in(api, wechat)
     deep = b"[" * 5000 + b"]" * 5000
-    response = await api.call("POST", "/api/mp/applications", raw=deep, token=token,
-                              headers={"Idempotency-Key": "key-deep-0001"})  # fmt: skip
+    response = await api.call(
+        "POST", "/api/mp/applications", raw=deep, token=token, headers={"Idempotency-Key": "key-deep-0001"}
+    )
     assert response.code == 400 and body_of(response)["error"]["code"] == "malformed_json"
-    huge_version = await api.call("POST", "/api/mp/applications/20261122000171/clarified",
-                                  {"version": 10**25, "decision": "confirm"}, token=token)  # fmt: skip
+    huge_version = await api.call(
+        "POST", "/api/mp/applications/20261122000171/clarified", {"version": 10**25, "decision": "confirm"}, token=token
+    )
     assert huge_version.code == 422 and body_of(huge_version)["error"]["field"] == "version"
 
 
@@ -317,8 +319,13 @@ async def test_absurdly_nested_json_is_a_400(api, wechat, app):
 async def test_one_parser_for_a_withdrawal_reason_and_a_clarified_answer(api, wechat, app):
     """The same input is refused the same way by every front (services parse it, not handlers)."""
     token = await sign_in(api, wechat)
-    created = await api.call("POST", "/api/mp/applications", worker_body() | {"evidence": []}, token=token,
-                             headers={"Idempotency-Key": "key-parsers-01"})  # fmt: skip
+    created = await api.call(
+        "POST",
+        "/api/mp/applications",
+        worker_body() | {"evidence": []},
+        token=token,
+        headers={"Idempotency-Key": "key-parsers-01"},
+    )
     serial = body_of(created)["serial"]
     too_long = await api.call("POST", f"/api/mp/applications/{serial}/withdraw", {"reason": "因" * 501}, token=token)
     assert too_long.code == 422 and body_of(too_long)["error"]["field"] == "reason"

@@ -52,16 +52,21 @@ class Checker:
     def __init__(self) -> None:
         self.document = openapi_document()
         self.schema = to_json_schema(self.document)
-        self.routes = [(re.compile("^" + re.sub(r"\{\w+\}", r"[^/]+", path) + "$"), path)
-                       for path in self.document["paths"]]  # fmt: skip
+        self.routes = [
+            (re.compile("^" + re.sub(r"\{\w+\}", r"[^/]+", path) + "$"), path) for path in self.document["paths"]
+        ]
         self.seen: set[tuple[str, str, int]] = set()
 
     def __call__(self, method: str, path: str, response: Any) -> Any:
         bare = path.split("?", 1)[0]
         template = next((t for pattern, t in self.routes if pattern.match(bare)), None)
         if DUMP is not None:
-            DUMP.append({"op": f"{method} {template or bare} {response.code}",
-                         "body": body_of(response) if "json" in response.headers.get("Content-Type", "") else None})
+            DUMP.append(
+                {
+                    "op": f"{method} {template or bare} {response.code}",
+                    "body": body_of(response) if "json" in response.headers.get("Content-Type", "") else None,
+                }
+            )
             return body_of(response) if "json" in response.headers.get("Content-Type", "") else None
         assert template is not None, f"{path}: no operation in the document"
         operation = self.document["paths"][template][method.lower()]
@@ -76,8 +81,12 @@ class Checker:
         # The operation's schema beside the document's components, which its references name.
         validator = jsonschema_rs.Draft7Validator({"components": self.schema["components"], **schema["schema"]})
         errors = list(validator.iter_errors(body))
-        assert not errors, (f"{method} {template} {status}: " + "; ".join(f"{e.message} at {list(e.instance_path)}"
-                            for e in errors[:5]) + "\n" + json.dumps(body, ensure_ascii=False)[:1500])  # fmt: skip
+        assert not errors, (
+            f"{method} {template} {status}: "
+            + "; ".join(f"{e.message} at {list(e.instance_path)}" for e in errors[:5])
+            + "\n"
+            + json.dumps(body, ensure_ascii=False)[:1500]
+        )
         return body
 
 
@@ -89,11 +98,21 @@ def png_bytes() -> bytes:
 
 async def upload(http_client, base_url: str, token: str, name: str) -> Any:
     boundary = "journeyboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: image/png\r\n\r\n").encode() + png_bytes() + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
-    return await http_client.fetch(base_url + "/api/mp/files", method="POST", body=body, raise_error=False,
-                                   headers={"Authorization": f"Bearer {token}",
-                                            "Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + png_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return await http_client.fetch(
+        base_url + "/api/mp/files",
+        method="POST",
+        body=body,
+        raise_error=False,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
 
 
 @pytest.mark.gen_test(timeout=120)
@@ -107,8 +126,16 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
         response = await api.call(method, path, body, token=token, **kwargs)
         return check(method, path, response), response.code
 
-    for path in ("/api/notice", "/api/reference", "/api/regions", "/api/regions?parent=310115", "/api/centres",
-                 "/api/taxonomy", "/api/taxonomy?centre=sh-city", "/api/openapi.json"):  # fmt: skip
+    for path in (
+        "/api/notice",
+        "/api/reference",
+        "/api/regions",
+        "/api/regions?parent=310115",
+        "/api/centres",
+        "/api/taxonomy",
+        "/api/taxonomy?centre=sh-city",
+        "/api/openapi.json",
+    ):
         assert (await call("GET", path))[1] == 200, path
     assert (await call("GET", "/api/regions?parent=999999"))[1] == 404
     assert (await call("GET", "/api/taxonomy?centre=nowhere"))[1] == 404
@@ -116,18 +143,21 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     worker = await sign_in(api, wechat, "o-journey-worker")
     assert (await call("GET", "/api/mp/drafts/worker", token=worker))[1] == 404
     body = worker_body()
-    draft, status = await call("PUT", "/api/mp/drafts/worker", {"kind": "worker", "applicant": body["applicant"]},
-                               token=worker)  # fmt: skip
+    draft, status = await call(
+        "PUT", "/api/mp/drafts/worker", {"kind": "worker", "applicant": body["applicant"]}, token=worker
+    )
     assert status == 200 and draft["applicant"]["id_number"].count("*")
     assert (await call("GET", "/api/mp/drafts/worker", token=worker))[1] == 200
     uploaded = upload(http_client, base_url, worker, "工资条.png")
     stored = check("POST", "/api/mp/files", await uploaded)
     body["evidence"] = [stored["id"]]
     bad = dict(body, applicant=dict(body["applicant"], id_number="123"))
-    assert (await call("POST", "/api/mp/applications", bad, token=worker,
-                       headers={"Idempotency-Key": "journey-0000"}))[1] == 422  # fmt: skip
-    created, status = await call("POST", "/api/mp/applications", body, token=worker,
-                                 headers={"Idempotency-Key": "journey-0001"})  # fmt: skip
+    assert (await call("POST", "/api/mp/applications", bad, token=worker, headers={"Idempotency-Key": "journey-0000"}))[
+        1
+    ] == 422
+    created, status = await call(
+        "POST", "/api/mp/applications", body, token=worker, headers={"Idempotency-Key": "journey-0001"}
+    )
     assert status == 201 and created["evidence_files"][0]["name"] == "工资条.png"
     serial = created["serial"]
     assert (await call("GET", "/api/mp/applications", token=worker))[1] == 200
@@ -139,8 +169,9 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     # The mediator clarifies; the applicant confirms in the mini-program.
     items = [{"cause_code": "05-01", "text": "支付2026年8月至10月工资", "amount": "12000"}]
     await clarification.push_clarified(ctx, services.taxonomies, MEDIATOR, serial, items)
-    answered, status = await call("POST", f"/api/mp/applications/{serial}/clarified",
-                                  {"version": 1, "decision": "confirm"}, token=worker)  # fmt: skip
+    answered, status = await call(
+        "POST", f"/api/mp/applications/{serial}/clarified", {"version": 1, "decision": "confirm"}, token=worker
+    )
     assert status == 200 and answered["clarified"]["state"] == "confirmed"
     await handling.decide(ctx, MEDIATOR, serial, "accept", {})
 
@@ -151,26 +182,32 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     assert (await call("POST", invitation + "/code"))[1] == 200
     hr = await sign_in(api, wechat, "o-journey-employer")
     assert (await call("POST", invitation + "/claim", {"code": "000000"}, token=hr))[1] in (409, 422)
-    claimed, status = await call("POST", invitation + "/claim", {"code": sms.last_code("13987654321", "respond")},
-                                 token=hr)  # fmt: skip
+    claimed, status = await call(
+        "POST", invitation + "/claim", {"code": sms.last_code("13987654321", "respond")}, token=hr
+    )
     assert status == 200 and claimed["role"] == "respondent"
     mine = f"/api/mp/respondent/cases/{serial}"
     assert (await call("GET", "/api/mp/respondent/cases", token=hr))[1] == 200
     assert (await call("GET", mine, token=hr))[1] == 200
     assert (await call("POST", mine + "/answer", {"decision": "propose"}, token=hr))[1] == 422
-    assert (await call("POST", mine + "/answer", {"decision": "propose", "proposal": "分两期支付", "amount": "12000"},
-                       token=hr))[1] == 200  # fmt: skip
+    assert (
+        await call(
+            "POST", mine + "/answer", {"decision": "propose", "proposal": "分两期支付", "amount": "12000"}, token=hr
+        )
+    )[1] == 200
     theirs = check("POST", "/api/mp/files", await upload(http_client, base_url, hr, "考勤记录.png"))
     assert (await call("POST", mine + "/evidence", {"file_ids": [theirs["id"]]}, token=hr))[1] == 200
     assert (await call("POST", mine + "/evidence", {"file_ids": ["0" * 32]}, token=hr))[1] == 404
 
     # Evidence after submitting, an online session today, its page before and after the link opens.
     more = check("POST", "/api/mp/files", await upload(http_client, base_url, worker, "聊天记录.png"))
-    added, status = await call("POST", f"/api/mp/applications/{serial}/evidence", {"file_ids": [more["id"]]},
-                               token=worker)  # fmt: skip
+    added, status = await call(
+        "POST", f"/api/mp/applications/{serial}/evidence", {"file_ids": [more["id"]]}, token=worker
+    )
     assert status == 200 and added["evidence_files"][-1]["added_at"]
-    await handling.decide(ctx, MEDIATOR, serial, "schedule",
-                          {"at": f"{today}T10:10", "online_link": "https://meeting.example.com/j/1"})  # fmt: skip
+    await handling.decide(
+        ctx, MEDIATOR, serial, "schedule", {"at": f"{today}T10:10", "online_link": "https://meeting.example.com/j/1"}
+    )
     page, _ = await call("GET", f"/api/mp/applications/{serial}/page", token=worker)
     assert page["case"]["session"]["join_open"] and page["case"]["session"]["online_link"]
     await handling.decide(ctx, MEDIATOR, serial, "open_session", {})
@@ -181,16 +218,27 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"copies": "3"}, rows)
     signature = {"version": 1, "image": signature_data_url()}
-    assert (await call("POST", mine + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"},
-                       token=hr))[1] == 422  # fmt: skip
+    assert (await call("POST", mine + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"}, token=hr))[
+        1
+    ] == 422
     assert (await call("POST", mine + "/signature", signature, token=hr))[1] == 201
-    await signing.sign(ctx, services.blobs, signing.Signer("mediator", "li.ming", "office:li.ming", MEDIATOR), serial,
-                       signature, "backoffice")  # fmt: skip
+    await signing.sign(
+        ctx,
+        services.blobs,
+        signing.Signer("mediator", "li.ming", "office:li.ming", MEDIATOR),
+        serial,
+        signature,
+        "backoffice",
+    )
     settled, status = await call("POST", f"/api/mp/applications/{serial}/signature", signature, token=worker)
     assert status == 201 and settled["case"]["status"] == "settled"
     assert (await call("POST", f"/api/mp/applications/{serial}/signature", signature, token=worker))[1] == 409
-    reported, status = await call("POST", f"/api/mp/applications/{serial}/performance",
-                                  {"term": 1, "performed": True, "note": "已到账"}, token=worker)  # fmt: skip
+    reported, status = await call(
+        "POST",
+        f"/api/mp/applications/{serial}/performance",
+        {"term": 1, "performed": True, "note": "已到账"},
+        token=worker,
+    )
     assert status == 200 and reported["items"][0]["reports"]
     issued, status = await call("POST", f"/api/mp/applications/{serial}/papers/judicial_confirmation", token=worker)
     assert status == 201 and issued["download"].endswith(issued["id"])
@@ -201,19 +249,29 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     assert (await call("GET", f"/api/mp/applications/{serial}/documents/{issued['id']}", token=worker))[1] == 200
 
     # Another application, withdrawn; a refusal to sign on a third; subscriptions; signing out.
-    second = body_of(await api.call("POST", "/api/mp/applications", dict(body, evidence=[]), token=worker,
-                                    headers={"Idempotency-Key": "journey-0002"}))["serial"]  # fmt: skip
+    second = body_of(
+        await api.call(
+            "POST",
+            "/api/mp/applications",
+            dict(body, evidence=[]),
+            token=worker,
+            headers={"Idempotency-Key": "journey-0002"},
+        )
+    )["serial"]
     assert (await call("POST", f"/api/mp/applications/{second}/withdraw", {}, token=worker))[1] == 422
-    withdrawn, status = await call("POST", f"/api/mp/applications/{second}/withdraw", {"reason": "已协商解决"},
-                                   token=worker)  # fmt: skip
+    withdrawn, status = await call(
+        "POST", f"/api/mp/applications/{second}/withdraw", {"reason": "已协商解决"}, token=worker
+    )
     assert status == 200 and withdrawn["status"] == "withdrawn" and withdrawn["closed"]
-    assert (await call("POST", f"/api/mp/applications/{second}/evidence", {"file_ids": [more["id"]]},
-                       token=worker))[1] == 409  # fmt: skip
+    assert (await call("POST", f"/api/mp/applications/{second}/evidence", {"file_ids": [more["id"]]}, token=worker))[
+        1
+    ] == 409
     assert (await call("GET", "/api/mp/subscriptions", token=worker))[1] == 200
     template = ctx.settings.notifications.kinds["schedule"].mini_program.template_id
     assert (await call("POST", "/api/mp/subscriptions", {"template_ids": [template]}, token=worker))[1] == 200
-    assert (await call("POST", "/api/mp/drafts/worker/submit", token=worker,
-                       headers={"Idempotency-Key": "journey-0003"}))[1] in (201, 404, 422)  # fmt: skip
+    assert (
+        await call("POST", "/api/mp/drafts/worker/submit", token=worker, headers={"Idempotency-Key": "journey-0003"})
+    )[1] in (201, 404, 422)
     assert (await call("DELETE", "/api/mp/drafts/worker", token=worker))[1] == 204
     assert (await call("GET", "/api/mp/applications", token="forged"))[1] == 401
     assert (await call("DELETE", "/api/mp/session", token=worker))[1] == 204

@@ -42,8 +42,7 @@ async def test_the_respondent_from_the_mini_program_to_a_signed_agreement(api, w
     wrong = await api.call("POST", invitation + "/claim", {"code": "12345"}, token=hr)
     assert wrong.code == 422 and body_of(wrong)["error"]["field"] == "code"
     assert (await api.call("POST", invitation + "/claim", {"code": "1"})).code == 401  # who claims it?
-    claimed = await api.call("POST", invitation + "/claim", {"code": sms.last_code("13987654321", "respond")},
-                             token=hr)  # fmt: skip
+    claimed = await api.call("POST", invitation + "/claim", {"code": sms.last_code("13987654321", "respond")}, token=hr)
     assert claimed.code == 200 and body_of(claimed)["role"] == "respondent"
     [mine] = body_of(await api.call("GET", "/api/mp/respondent/cases", token=hr))["items"]
     assert mine["serial"] == serial
@@ -63,16 +62,19 @@ async def test_the_respondent_from_the_mini_program_to_a_signed_agreement(api, w
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
     page = body_of(await api.call("GET", base + "/page", token=hr))
     assert page["can_sign"] and page["case"]["agreement"]["version"] == 1
-    not_png = await api.call("POST", base + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"},
-                             token=hr)  # fmt: skip
+    not_png = await api.call(
+        "POST", base + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"}, token=hr
+    )
     assert not_png.code == 422 and body_of(not_png)["error"]["field"] == "image"
     for who, path in ((hr, base), (worker, f"/api/mp/applications/{serial}")):
         signed = await api.call("POST", path + "/signature", {"version": 1, "image": signature_data_url()}, token=who)
         assert signed.code == 201, signed.body
     assert body_of(await api.call("GET", f"/api/mp/applications/{serial}/page", token=worker))["case"]["status"] == (
-        "signing")  # the mediator's signature is still missing
-    early = await api.call("POST", f"/api/mp/applications/{serial}/performance", {"term": 1, "performed": False},
-                           token=worker)  # fmt: skip
+        "signing"
+    )  # the mediator's signature is still missing
+    early = await api.call(
+        "POST", f"/api/mp/applications/{serial}/performance", {"term": 1, "performed": False}, token=worker
+    )
     assert early.code == 409 and body_of(early)["error"]["code"] == "not_settled"
     paper = await api.call("POST", f"/api/mp/applications/{serial}/papers/payment_order", token=worker)
     assert paper.code == 409 and body_of(paper)["error"]["code"] == "route_not_open"
@@ -87,9 +89,9 @@ async def test_refusing_to_sign_from_the_mini_program_ends_the_case(api, wechat,
     await upload_seal(ctx, services.blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10)}]
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
-    refused = await api.call("POST", f"/api/mp/applications/{serial}/refuse_signing", {"version": 1,
-                                                                                       "reason": "金额太少"},
-                             token=worker)  # fmt: skip
+    refused = await api.call(
+        "POST", f"/api/mp/applications/{serial}/refuse_signing", {"version": 1, "reason": "金额太少"}, token=worker
+    )
     assert refused.code == 200
     page = body_of(refused)
     assert page["case"]["status"] == "failed" and page["may_arbitrate"]

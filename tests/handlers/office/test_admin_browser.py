@@ -34,8 +34,9 @@ async def sign_in(browser: Any, base_url: str, login: str) -> Any:
     return page
 
 
-async def file_case(ctx: Any, key: str, *, region_code: str = "", street: str = "科苑路88号", requests: str = "",
-                    openid: str = "") -> str:  # fmt: skip
+async def file_case(
+    ctx: Any, key: str, *, region_code: str = "", street: str = "科苑路88号", requests: str = "", openid: str = ""
+) -> str:
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, openid or f"o-{key}")
     body = worker_body()
     body["evidence"] = []
@@ -108,7 +109,8 @@ async def test_the_statistics_page_shows_the_national_table_and_its_xlsx_matches
         page = await sign_in(browser, base_url, "root")
         await page.goto(base_url + "/office/stats?from=2026-01&to=2026-02")
         rows = await page.eval_on_selector_all(
-            "#table-national tr", "rows => rows.slice(1).map(r => [...r.cells].map(c => c.innerText))")
+            "#table-national tr", "rows => rows.slice(1).map(r => [...r.cells].map(c => c.innerText))"
+        )
         shown = {label: value for label, value in rows}
         assert shown["当期案件受理数"] == "3" and shown["结案数"] == "2" and shown["仲裁调解"] == "1"
         assert shown["劳动报酬"] == "2" and shown["上期未结案件数"] == "0" and shown["期末未结案件数"] == "1"
@@ -136,8 +138,9 @@ async def test_the_company_file_lists_the_employers_cases(app, http_server, http
         await page.fill("#company-uscc", COMPANY_USCC)
         await page.click("#company-view")
         await page.wait_for_selector("#file-cases")
-        listed = await page.eval_on_selector_all("#file-cases tr[data-serial]",
-                                                 "rows => rows.map(r => r.dataset.serial)")  # fmt: skip
+        listed = await page.eval_on_selector_all(
+            "#file-cases tr[data-serial]", "rows => rows.map(r => r.dataset.serial)"
+        )
         assert sorted(listed) == sorted(mine)
     [view] = await ctx.db["audit"].find({"action": "file_view"}).to_list(None)
     assert view["who"] == "root" and view["file"] == "C"

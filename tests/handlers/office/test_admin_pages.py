@@ -43,9 +43,17 @@ async def test_mediators_are_kept_out_and_bad_input_is_a_clear_4xx(office, app):
     assert (await office.get("/office/audit")).code == 403  # system administrators only
     assert (await office.get("/office/files/cases/20260101000010.zip")).code == 404
     assert (await office.get("/office/files?uscc=91310101MA1K4ABCD4")).code == 404
-    refused = await office.post("/office/centres", {"action": "create", "id": "x-1", "name": "某中心",
-                                                    "level": "township", "parent_id": "sh-pudong",
-                                                    "region_codes": "999999999"})  # fmt: skip
+    refused = await office.post(
+        "/office/centres",
+        {
+            "action": "create",
+            "id": "x-1",
+            "name": "某中心",
+            "level": "township",
+            "parent_id": "sh-pudong",
+            "region_codes": "999999999",
+        },
+    )
     assert refused.code == 422 and "999999999" in refused.body.decode()
 
 
@@ -68,9 +76,15 @@ async def test_query_strings_that_are_not_utf8_are_a_400_naming_the_field(office
     await make_staff(app, "root", SYSTEM_ADMIN)
     await sign_in(office, "root")
     bad = "%ED%A0%80"
-    for path, field in (("/office/stats", "region"), ("/office/stats/export.xlsx", "region"), ("/office/audit", "who"),
-                        ("/office/audit.xlsx", "who"), ("/office/files", "name"), ("/office/alerts", "state"),
-                        ("/office/", "centre")):  # fmt: skip
+    for path, field in (
+        ("/office/stats", "region"),
+        ("/office/stats/export.xlsx", "region"),
+        ("/office/audit", "who"),
+        ("/office/audit.xlsx", "who"),
+        ("/office/files", "name"),
+        ("/office/alerts", "state"),
+        ("/office/", "centre"),
+    ):
         response = await office.get(f"{path}?{field}={bad}")
         assert response.code == 400 and field in response.body.decode(), (path, response.code)
     assert await app.settings["services"].ctx.db["audit"].count_documents({"action": "stats_export"}) == 0

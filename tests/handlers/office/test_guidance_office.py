@@ -28,17 +28,25 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
     for name, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, data) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")  # fmt: skip
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 async def post_files(office, url, fields, files):
     body, content_type = multipart(fields | {"_xsrf": office.cookies.get("_xsrf", "")}, files)
     response = await office.http_client.fetch(
-        office.base_url + url, method="POST", body=body, raise_error=False, follow_redirects=False,
+        office.base_url + url,
+        method="POST",
+        body=body,
+        raise_error=False,
+        follow_redirects=False,
         headers=office._headers() | {"Content-Type": content_type},
-    )  # fmt: skip
+    )
     office._remember(response)
     return response
 
@@ -67,15 +75,21 @@ async def test_a_centre_replaces_a_template_and_the_next_document_uses_it(office
     broken.add_paragraph("{{ worker.nmae }}")
     out = io.BytesIO()
     broken.save(out)
-    refused = await post_files(office, "/office/templates/application", {"centre": centre},
-                               {"file": ("application.docx", out.getvalue())})  # fmt: skip
+    refused = await post_files(
+        office, "/office/templates/application", {"centre": centre}, {"file": ("application.docx", out.getvalue())}
+    )
     assert refused.code == 422 and "worker.nmae" in refused.body.decode(), refused.body.decode()[-600:]
-    not_docx = await post_files(office, "/office/templates/application", {"centre": centre},
-                                {"file": ("a.docx", b"hello")})  # fmt: skip
+    not_docx = await post_files(
+        office, "/office/templates/application", {"centre": centre}, {"file": ("a.docx", b"hello")}
+    )
     assert not_docx.code == 422
 
-    replaced = await post_files(office, "/office/templates/application", {"centre": centre},
-                                {"file": ("application.docx", own_application_template())})  # fmt: skip
+    replaced = await post_files(
+        office,
+        "/office/templates/application",
+        {"centre": centre},
+        {"file": ("application.docx", own_application_template())},
+    )
     assert replaced.code == 200 and "第 1 版" in replaced.body.decode()
 
     mediator = CookieClient(office.http_client, office.base_url)
@@ -88,12 +102,17 @@ async def test_a_centre_replaces_a_template_and_the_next_document_uses_it(office
     assert "浦东调解中心专用模板" in text and serial in text
     # A mediator downloads, but does not replace.
     assert (await mediator.get(f"/office/templates/application?centre={centre}")).code == 200
-    forbidden = await post_files(mediator, "/office/templates/application", {"centre": centre},
-                                 {"file": ("application.docx", own_application_template())})  # fmt: skip
+    forbidden = await post_files(
+        mediator,
+        "/office/templates/application",
+        {"centre": centre},
+        {"file": ("application.docx", own_application_template())},
+    )
     assert forbidden.code == 403
     restored = await office.post("/office/templates/application", {"centre": centre, "action": "restore"})
     assert restored.code == 200 and "浦东调解中心专用模板" not in docx_text(
-        (await office.get(f"/office/templates/application?centre={centre}")).body)
+        (await office.get(f"/office/templates/application?centre={centre}")).body
+    )
 
 
 @pytest.mark.gen_test(timeout=30)

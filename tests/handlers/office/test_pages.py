@@ -131,8 +131,13 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     assert (await office.post(f"/office/cases/{serial}/open_session", {})).code == 302
     empty_terms = await office.post(f"/office/cases/{serial}/draft_agreement", {"term_text": ""})
     assert empty_terms.code == 422
-    terms = {"term_text": "支付12000元", "term_amount": "12000", "term_due": "", "term_method": "银行转账",
-             "term_category": "wages"}  # fmt: skip
+    terms = {
+        "term_text": "支付12000元",
+        "term_amount": "12000",
+        "term_due": "",
+        "term_method": "银行转账",
+        "term_category": "wages",
+    }
     no_due = await office.post(f"/office/cases/{serial}/draft_agreement", terms)  # a term without a due date
     assert no_due.code == 422 and "请填写第1项条款的履行期限" in no_due.body.decode()
     no_seal = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
@@ -151,8 +156,15 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     assert actions == ["submit", "assign", "accept", "schedule", "schedule", "open_session", "draft_agreement"]
     assert all(e["actor"] == {"type": "staff", "id": "li.ming"} for e in doc["timeline"][1:])
     to_applicant = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "applicant"]
-    assert to_applicant == ["submitted", "assigned", "accept", "schedule", "schedule", "open_session",
-                            "draft_agreement"]
+    assert to_applicant == [
+        "submitted",
+        "assigned",
+        "accept",
+        "schedule",
+        "schedule",
+        "open_session",
+        "draft_agreement",
+    ]
     to_respondent = [n["kind"] for n in doc["notifications"] if n["to"]["type"] == "respondent"]
     assert to_respondent == ["invite", "schedule", "schedule", "open_session", "draft_agreement"]
     assert all(n["state"] in ("pending", "claimed", "sent") for n in doc["notifications"] if n["kind"] != "submitted")
@@ -299,8 +311,9 @@ async def test_an_administrator_unlocks_a_locked_mediator_and_the_sign_in_page_n
 
 
 @pytest.mark.gen_test
-async def test_the_system_administrators_queue_shows_every_centre_and_filters_by_one(office, app, http_client,
-                                                                                     base_url):  # fmt: skip
+async def test_the_system_administrators_queue_shows_every_centre_and_filters_by_one(
+    office, app, http_client, base_url
+):
     ctx = app.settings["services"].ctx
     pudong, _ = await new_case(app, street="川沙新镇", key="key-queue-pudong")
     city, _ = await new_case(app, openid="o-city", street="某某街道", key="key-queue-city")
@@ -359,8 +372,9 @@ def only_required(value, schema, schemas):
         schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
     if isinstance(value, dict) and "properties" in schema:
         required = set(schema.get("required", []))
-        return {k: only_required(v, schema["properties"].get(k, {}), schemas) for k, v in value.items()
-                if k in required}  # fmt: skip
+        return {
+            k: only_required(v, schema["properties"].get(k, {}), schemas) for k, v in value.items() if k in required
+        }
     return value
 
 

@@ -49,8 +49,15 @@ async def send_code(browser, mobile=MOBILE, purpose="register"):
 
 
 def registration(code: str, **changes: str) -> dict[str, str]:
-    form = {"name": "赵敏", "id_type": "resident_id", "id_number": CONTACT_ID, "mobile": MOBILE, "sms_code": code,
-            "password": PASSWORD, "password_confirm": PASSWORD}  # fmt: skip
+    form = {
+        "name": "赵敏",
+        "id_type": "resident_id",
+        "id_number": CONTACT_ID,
+        "mobile": MOBILE,
+        "sms_code": code,
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    }
     return form | changes
 
 
@@ -168,8 +175,12 @@ async def test_a_code_request_does_not_tell_whether_the_mobile_has_an_account(de
     assert [a.code for a in answers] == [200] * 4 and all(body_of(a) == body_of(answers[1]) for a in answers)
     # The phones got a code where it fits, else a notice of why no code came (only the phone's owner reads it).
     got = [(m.mobile, m.purpose or m.notice) for m in sms_of(app).sent[already:]]
-    assert got == [(MOBILE, "already_registered"), ("13700001111", "register"), (MOBILE, "reset"),
-                   ("13700002222", "no_account")]  # fmt: skip
+    assert got == [
+        (MOBILE, "already_registered"),
+        ("13700001111", "register"),
+        (MOBILE, "reset"),
+        ("13700002222", "no_account"),
+    ]
     assert all(not m.code for m in sms_of(app).sent[already:] if m.notice)
     # Asked again at once: "too soon" for all alike.
     again = [await send_code(other, mobile, purpose) for mobile, purpose in asks]
@@ -180,8 +191,9 @@ async def test_a_code_request_does_not_tell_whether_the_mobile_has_an_account(de
     assert registered.code == 422 and field_error(registered, "sms_code") == "验证码不正确"
     new = {"password": "New-Portal-Pass-1", "password_confirm": "New-Portal-Pass-1"}
     no_account = await other.post("/portal/reset", {"mobile": "13700002222", "sms_code": "123456"} | new)
-    known = await other.post("/portal/reset", {"mobile": MOBILE,
-                                               "sms_code": wrong(sms_of(app).last_code(MOBILE, "reset"))} | new)
+    known = await other.post(
+        "/portal/reset", {"mobile": MOBILE, "sms_code": wrong(sms_of(app).last_code(MOBILE, "reset"))} | new
+    )
     assert no_account.code == known.code == 422
     assert field_error(no_account, "sms_code") == field_error(known, "sms_code") == "验证码不正确"
     assert "没有注册" not in no_account.body.decode()
@@ -264,12 +276,20 @@ async def test_sign_in_wrong_password_unknown_account_and_lockout_then_reset(des
     # Reset by SMS: a wrong code changes nothing, the right one sets the password and lifts the lock.
     assert (await send_code(browser, purpose="reset")).code == 200
     new = "New-Portal-Pass-1"
-    bad = await browser.post("/portal/reset", {"mobile": MOBILE, "sms_code": "999999" if sms_of(app).last_code(
-        MOBILE, "reset") != "999999" else "888888", "password": new, "password_confirm": new})  # fmt: skip
+    bad = await browser.post(
+        "/portal/reset",
+        {
+            "mobile": MOBILE,
+            "sms_code": "999999" if sms_of(app).last_code(MOBILE, "reset") != "999999" else "888888",
+            "password": new,
+            "password_confirm": new,
+        },
+    )
     assert bad.code == 422
     code = sms_of(app).last_code(MOBILE, "reset")
-    reset = await browser.post("/portal/reset", {"mobile": MOBILE, "sms_code": code, "password": new,
-                                                 "password_confirm": new})  # fmt: skip
+    reset = await browser.post(
+        "/portal/reset", {"mobile": MOBILE, "sms_code": code, "password": new, "password_confirm": new}
+    )
     assert reset.code == 302 and person_of(browser, app) == person
     fresh = CookieClient(http_client, base_url, DESKTOP_UA)
     await fresh.get("/portal/login")
@@ -279,8 +299,9 @@ async def test_sign_in_wrong_password_unknown_account_and_lockout_then_reset(des
 
 
 @pytest.mark.gen_test
-async def test_registering_a_verified_persons_id_number_links_nothing(desktop, api, card_platform, app, http_client,
-                                                                      base_url):  # fmt: skip
+async def test_registering_a_verified_persons_id_number_links_nothing(
+    desktop, api, card_platform, app, http_client, base_url
+):
     await card_sign_in(desktop, api, card_platform, "SSC-0001")  # 李卡, WORKER_ID's number
     card_person = person_of(desktop, app)
     stranger = CookieClient(http_client, base_url, DESKTOP_UA)
@@ -316,10 +337,19 @@ def input_values(page: str) -> dict[str, str]:
     return dict(re.findall(r'<input[^>]*?name="([a-z_]+)"[^>]*?value="([^"]*)"', page))
 
 
-WORKER_REST = {"id_type": "resident_id", "nationality": "CHN", "gender": "female", "ethnicity": "汉族",
-               "birth_date": "1985-06-12", "education": "bachelor", "address": "上海市徐汇区漕溪北路1号",
-               "job_title": "会计", "migrant_worker": "false", "contract_signed": "true",
-               "work_location": "上海市川沙路200号"}  # fmt: skip
+WORKER_REST = {
+    "id_type": "resident_id",
+    "nationality": "CHN",
+    "gender": "female",
+    "ethnicity": "汉族",
+    "birth_date": "1985-06-12",
+    "education": "bachelor",
+    "address": "上海市徐汇区漕溪北路1号",
+    "job_title": "会计",
+    "migrant_worker": "false",
+    "contract_signed": "true",
+    "work_location": "上海市川沙路200号",
+}
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -340,12 +370,23 @@ async def test_the_masked_prefill_sent_back_unchanged_stores_the_real_numbers(de
     assert second.code == 302 and second.headers["Location"] == "/h5/apply/worker/respondent"
     steps = {
         "notice": {"version": "2026-01", "accepted": "yes"},
-        "respondent": {"name": "上海某某物流有限公司", "uscc": COMPANY_USCC, "industry": "G", "nature": "private",
-                       "address.region_code": "310115103", "address.detail": "川沙路100号",
-                       "legal_representative_name": "周五"},
-        "claim": {"amount": "12000", "venue": "employer_location", "requests": "支付拖欠工资12000元",
-                  "facts": "2026年8月起公司未发工资。", "employment_started": "2024-03-01"},
-    }  # fmt: skip
+        "respondent": {
+            "name": "上海某某物流有限公司",
+            "uscc": COMPANY_USCC,
+            "industry": "G",
+            "nature": "private",
+            "address.region_code": "310115103",
+            "address.detail": "川沙路100号",
+            "legal_representative_name": "周五",
+        },
+        "claim": {
+            "amount": "12000",
+            "venue": "employer_location",
+            "requests": "支付拖欠工资12000元",
+            "facts": "2026年8月起公司未发工资。",
+            "employment_started": "2024-03-01",
+        },
+    }
     for step, form in steps.items():
         assert (await desktop.post(f"/h5/apply/worker/{step}", form)).code == 302, step
     review = await desktop.get("/h5/apply/worker/review")
@@ -363,7 +404,8 @@ async def test_a_mask_that_is_not_of_the_persons_own_number_is_refused(desktop, 
     assert (await register(desktop, app)).code == 302
     prefilled = input_values((await desktop.get("/h5/apply/worker/applicant")).body.decode())
     other = mask_document_number(WORKER_ID)  # someone else's mask stands for nothing
-    response = await desktop.post("/h5/apply/worker/applicant",
-                                  prefilled | WORKER_REST | {"id_number": other, "phone": "138****5678"})  # fmt: skip
+    response = await desktop.post(
+        "/h5/apply/worker/applicant", prefilled | WORKER_REST | {"id_number": other, "phone": "138****5678"}
+    )
     page = response.body.decode()
     assert response.code == 422 and 'id="error-id_number"' in page and 'id="error-phone"' in page

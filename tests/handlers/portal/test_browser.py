@@ -129,8 +129,7 @@ async def test_register_then_apply_as_employer_then_sign_in_by_password(app, htt
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_card_platform_down_the_page_says_so_and_passwords_still_work(app, http_server, http_port,
-                                                                             card_platform):  # fmt: skip
+async def test_card_platform_down_the_page_says_so_and_passwords_still_work(app, http_server, http_port, card_platform):
     base_url = f"http://127.0.0.1:{http_port}"
     card_platform.state.mode = "down"
     async with chromium() as browser:

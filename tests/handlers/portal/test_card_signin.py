@@ -177,10 +177,15 @@ async def test_forged_notifications_are_refused_and_change_nothing(desktop, api,
     stale["sign"] = sm2_sign(DEV_CARD_PLATFORM_PRIVATE_KEY, DEV_CARD_PLATFORM_PUBLIC_KEY, canonical(stale))
     unknown = card_platform.state.signed_notification(CHANNEL, "x" * 32)
     expected = [
-        (forged_key, 401, "bad_signature"), (tampered, 401, "bad_signature"), (altered, 401, "bad_signature"),
-        (not_base64, 401, "bad_signature"), (foreign, 403, "foreign_channel"), (stale, 401, "notification_stale"),
-        (unknown, 404, "ticket_unknown"), ({"ticket": ticket}, 400, "notification_malformed"),
-    ]  # fmt: skip
+        (forged_key, 401, "bad_signature"),
+        (tampered, 401, "bad_signature"),
+        (altered, 401, "bad_signature"),
+        (not_base64, 401, "bad_signature"),
+        (foreign, 403, "foreign_channel"),
+        (stale, 401, "notification_stale"),
+        (unknown, 404, "ticket_unknown"),
+        ({"ticket": ticket}, 400, "notification_malformed"),
+    ]
     with caplog.at_level(logging.WARNING, logger="mediation.card"):
         for body, status, code in expected:
             response = await notify(api, body)

@@ -9,8 +9,12 @@ from tests.conftest import body_of
 
 @pytest.mark.gen_test
 async def test_calculator_answers_with_steps_articles_and_assumptions(app, api):
-    body = {"kind": "unlawful_termination", "monthly_wage": "8000", "start_date": "2020-06-01",
-            "end_date": "2020-08-01"}
+    body = {
+        "kind": "unlawful_termination",
+        "monthly_wage": "8000",
+        "start_date": "2020-06-01",
+        "end_date": "2020-08-01",
+    }
     response = await api.call("POST", "/api/calculator", body)
     assert response.code == 200, response.body
     result = body_of(response)
@@ -23,16 +27,40 @@ async def test_calculator_answers_with_steps_articles_and_assumptions(app, api):
 
 
 @pytest.mark.gen_test
-@pytest.mark.parametrize(("body", "field"), [
-    ({"kind": "economic_compensation", "monthly_wage": "-100", "start_date": "2020-01-01", "end_date": "2021-01-01"},
-     "monthly_wage"),
-    ({"kind": "economic_compensation", "monthly_wage": "5000", "start_date": "2021-01-01", "end_date": "2020-01-01"},
-     "end_date"),
-    ({"kind": "pension", "monthly_wage": "5000"}, "kind"),
-    ({"kind": "economic_compensation", "monthly_wage": "5000", "start_date": "1960-01-01", "end_date": "2021-01-01"},
-     "start_date"),
-    ({"kind": "overtime", "monthly_wage": "5000", "overtime_hours": {"workday": -3}}, "overtime_hours.workday"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {
+                "kind": "economic_compensation",
+                "monthly_wage": "-100",
+                "start_date": "2020-01-01",
+                "end_date": "2021-01-01",
+            },
+            "monthly_wage",
+        ),
+        (
+            {
+                "kind": "economic_compensation",
+                "monthly_wage": "5000",
+                "start_date": "2021-01-01",
+                "end_date": "2020-01-01",
+            },
+            "end_date",
+        ),
+        ({"kind": "pension", "monthly_wage": "5000"}, "kind"),
+        (
+            {
+                "kind": "economic_compensation",
+                "monthly_wage": "5000",
+                "start_date": "1960-01-01",
+                "end_date": "2021-01-01",
+            },
+            "start_date",
+        ),
+        ({"kind": "overtime", "monthly_wage": "5000", "overtime_hours": {"workday": -3}}, "overtime_hours.workday"),
+    ],
+)
 async def test_calculator_bad_input_is_a_422_naming_the_field(app, api, body, field):
     response = await api.call("POST", "/api/calculator", body)
     assert response.code == 422, response.body

@@ -12,8 +12,17 @@ async def test_the_home_page_says_what_this_is_and_where_each_person_goes(app, a
     response = await api.call("GET", "/", headers={"Content-Type": "text/html"})
     page = response.body.decode()
     assert response.code == 200 and response.headers["Content-Type"].startswith("text/html")
-    for link in ("/h5/triage", "/h5/calculator", "/h5/library", "/h5/apply", "/h5/cases", "/h5/respondent/cases",
-                 "/h5/progress", "/office/", "/api/openapi.json"):  # fmt: skip
+    for link in (
+        "/h5/triage",
+        "/h5/calculator",
+        "/h5/library",
+        "/h5/apply",
+        "/h5/cases",
+        "/h5/respondent/cases",
+        "/h5/progress",
+        "/office/",
+        "/api/openapi.json",
+    ):
         assert f'href="{link}"' in page, link
     assert "申请调解" in page
     english = (await api.call("GET", "/", headers={"Cookie": "lang=en"})).body.decode()

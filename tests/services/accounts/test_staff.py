@@ -197,8 +197,9 @@ async def test_a_burst_from_one_address_is_refused_from_its_sixth_guess(ctx: Any
     """30 guesses at once, the right password last: each is counted before its slow check."""
     await make(ctx, "li.ming")
     guesses = [f"Wrong-password-{i}" for i in range(29)] + [PASSWORD]
-    results = await asyncio.gather(*(authenticate(ctx, "li.ming", g, "10.0.0.9") for g in guesses),
-                                   return_exceptions=True)  # fmt: skip
+    results = await asyncio.gather(
+        *(authenticate(ctx, "li.ming", g, "10.0.0.9") for g in guesses), return_exceptions=True
+    )
     assert all(isinstance(r, ServiceError) and r.status == 401 for r in results), results[-1]
     assert (await stored(ctx, "li.ming"))["locked_until"] is not None
     assert (await refusal(authenticate(ctx, "li.ming", PASSWORD, "10.0.0.9"))).status == 401
@@ -209,8 +210,9 @@ async def test_a_burst_from_many_addresses_gets_five_guesses_and_one_more_per_ha
     clock = Clock(ctx)
     await make(ctx, "li.ming")
     guesses = [authenticate(ctx, "li.ming", f"Wrong-password-{i}", f"10.0.1.{i}") for i in range(29)]
-    results = await asyncio.gather(*guesses, authenticate(ctx, "li.ming", PASSWORD, "10.0.1.99"),
-                                   return_exceptions=True)  # fmt: skip
+    results = await asyncio.gather(
+        *guesses, authenticate(ctx, "li.ming", PASSWORD, "10.0.1.99"), return_exceptions=True
+    )
     assert all(isinstance(r, ServiceError) and r.status == 401 for r in results), results[-1]
     # Locked: the right password from a clean address passes once the half-minute lane is free again.
     assert (await refusal(authenticate(ctx, "li.ming", PASSWORD, "10.0.2.1"))).status == 401

@@ -99,10 +99,13 @@ async def test_with_an_open_alert_a_submission_costs_a_few_commands_and_reads_no
     ctx.db, before = recording, db_commands.count
     serial = await apply(ctx, 20)
     ctx.db = recording.db
-    check = recording.calls[recording.calls.index(("cases", "insert_one")) + 1:]
+    check = recording.calls[recording.calls.index(("cases", "insert_one")) + 1 :]
     assert [c for c in check if c[0] == "cases"] == [("cases", "find_one_and_update")]  # the link: no read
-    assert {("collective_tallies", "find_one_and_update"), ("alerts", "update_one"),
-            ("alert_cases", "bulk_write")} <= set(check)
+    assert {
+        ("collective_tallies", "find_one_and_update"),
+        ("alerts", "update_one"),
+        ("alert_cases", "bulk_write"),
+    } <= set(check)
     # The submission's four, then the check's: the tally, the alert, its new member,
     # the new case's link (the counters change no figure for a case not accepted yet) and its pending entry removed
     # from the tally.

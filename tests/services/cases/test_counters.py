@@ -81,8 +81,11 @@ class Parties:
 async def signing_step(ctx: Any, rng: random.Random, parties: Parties, doc: dict[str, Any], person: str) -> None:
     """A step of a case being signed: a missing signature (the last settles), a refusal, or a revised draft."""
     serial, version = doc["_id"], doc["agreement"]["version"]
-    missing = [r for r in ("applicant", "respondent", "mediator")
-               if r not in {s["role"] for s in doc["agreement"]["signatures"]}]  # fmt: skip
+    missing = [
+        r
+        for r in ("applicant", "respondent", "mediator")
+        if r not in {s["role"] for s in doc["agreement"]["signatures"]}
+    ]
     role, choice = rng.choice(missing), rng.random()
     if role == "mediator":
         member = parties.mediator(doc)
@@ -98,13 +101,25 @@ async def signing_step(ctx: Any, rng: random.Random, parties: Parties, doc: dict
         await handling.decide(ctx, parties.staff["root"], serial, "revise_agreement", {})
 
 
-async def random_step(ctx: Any, rng: random.Random, taxonomies: Taxonomies, parties: Parties, serial: str,
-                      person: str) -> None:  # fmt: skip
+async def random_step(
+    ctx: Any, rng: random.Random, taxonomies: Taxonomies, parties: Parties, serial: str, person: str
+) -> None:
     staff = parties.staff
     admin = staff["root"]
-    doc = await ctx.db["cases"].find_one({"_id": serial}, {"status": 1, "clarified": 1, "centre": 1, "mediator": 1,
-                                                          "agreement": 1, "respondent_access": 1, "created_at": 1,
-                                                          "mediation_extended_to": 1, "session": 1})  # fmt: skip
+    doc = await ctx.db["cases"].find_one(
+        {"_id": serial},
+        {
+            "status": 1,
+            "clarified": 1,
+            "centre": 1,
+            "mediator": 1,
+            "agreement": 1,
+            "respondent_access": 1,
+            "created_at": 1,
+            "mediation_extended_to": 1,
+            "session": 1,
+        },
+    )
     status = doc["status"]
     choice = rng.random()
     if status == "signing" and choice < 0.7:
@@ -117,16 +132,23 @@ async def random_step(ctx: Any, rng: random.Random, taxonomies: Taxonomies, part
         await clarification.push_clarified(ctx, taxonomies, admin, serial, items)
     elif choice < 0.33 and status == "clarifying":
         version = doc["clarified"]["version"]
-        answer = {"decision": "confirm", "version": version} if rng.random() < 0.7 else {
-            "decision": "change", "version": version, "comment": "金额不对"}  # fmt: skip
+        answer = (
+            {"decision": "confirm", "version": version}
+            if rng.random() < 0.7
+            else {"decision": "change", "version": version, "comment": "金额不对"}
+        )
         await clarification.answer_clarified(ctx, person, serial, answer, "h5")
     elif choice < 0.45 and status in ("submitted", "clarified"):
-        await handling.decide(ctx, admin, serial, rng.choice(["accept", "accept", "accept", "decline"]),
-                              {"reason": "不属于受理范围"})  # fmt: skip
+        await handling.decide(
+            ctx, admin, serial, rng.choice(["accept", "accept", "accept", "decline"]), {"reason": "不属于受理范围"}
+        )
     elif choice < 0.5 and (doc.get("respondent_access") or {}).get("invited_at"):  # the respondent answers, once
         decision = rng.choice(["agree", "decline", "propose"])
-        body = {"decision": decision, "proposal": "愿意支付一半", "amount": "6000"} if decision == "propose" else {
-            "decision": decision}  # fmt: skip
+        body = (
+            {"decision": decision, "proposal": "愿意支付一半", "amount": "6000"}
+            if decision == "propose"
+            else {"decision": decision}
+        )
         await respondent.answer(ctx, await parties.respondent(ctx, serial), serial, body, "h5")
     elif choice < 0.55 and status in ("accepted", "scheduled"):
         at = (ctx.clock() + timedelta(days=2)).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="minutes")
@@ -135,8 +157,15 @@ async def random_step(ctx: Any, rng: random.Random, taxonomies: Taxonomies, part
         if doc["session"]["at"] <= ctx.clock():  # a session opens on its day
             await handling.decide(ctx, admin, serial, "open_session", {})
     elif choice < 0.7 and status in ("accepted", "scheduled", "mediating"):  # the draft to sign (settles at the last)
-        terms = [{"text": "支付工资", "amount": rng.choice(["0", "500.00", "12000.00", "60000.00"]),
-                  "due_date": due_in(ctx, rng.choice([3, 20, 60])), "method": "转账", "category": "wages"}]  # fmt: skip
+        terms = [
+            {
+                "text": "支付工资",
+                "amount": rng.choice(["0", "500.00", "12000.00", "60000.00"]),
+                "due_date": due_in(ctx, rng.choice([3, 20, 60])),
+                "method": "转账",
+                "category": "wages",
+            }
+        ]
         form = {"copies": "3", "without_session": "电话调解，双方达成一致"}  # reached without a session (if none)
         await handling.decide(ctx, parties.mediator(doc), serial, "draft_agreement", form, terms)
     elif choice < 0.76 and status in ("accepted", "scheduled", "mediating"):
@@ -156,8 +185,9 @@ async def random_step(ctx: Any, rng: random.Random, taxonomies: Taxonomies, part
         target = "sh-pudong" if doc["centre"]["id"] == "sh-city" else "sh-city"
         await transfer.transfer(ctx, admin, serial, target, "管辖调整")
     else:
-        await moves.record_event(ctx, serial, "collective_linked", ("system", "collective"), "system", status,
-                                 data={"alert": "test"})  # fmt: skip
+        await moves.record_event(
+            ctx, serial, "collective_linked", ("system", "collective"), "system", status, data={"alert": "test"}
+        )
 
 
 async def recounted_equal(ctx: Any) -> dict:
@@ -207,16 +237,33 @@ async def test_counters_equal_a_recount_after_a_random_history_of_moves(ctx, che
         totals.update(counters.stored_fields(doc))
     # The history went everywhere the counters look: every kind of close, transfers, overdue, collective, the
     # closure reasons (a refusal to sign among them), amounts agreed in signed agreements.
-    for field_name in ("received", "accepted", "closed", "closed_as.settled", "closed_as.failed", "overdue",
-                       "accepted_collective", "ended.rejected", "agreed_fen", "claimed_fen",
-                       "closed_reason.refused_to_sign"):  # fmt: skip
+    for field_name in (
+        "received",
+        "accepted",
+        "closed",
+        "closed_as.settled",
+        "closed_as.failed",
+        "overdue",
+        "accepted_collective",
+        "ended.rejected",
+        "agreed_fen",
+        "claimed_fen",
+        "closed_reason.refused_to_sign",
+    ):
         assert totals[field_name] > 0, field_name
     assert len([f for f in totals if f.startswith("closed_reason.") and totals[f] > 0]) >= 3  # the mediator's too
     assert totals["received"] == len(cases)
     assert sum(n for f, n in totals.items() if f.startswith("closed_reason.")) == totals["closed_as.failed"]
     actions = Counter(e["action"] for d in await ctx.db["cases"].find({}).to_list(None) for e in d["timeline"])
-    for action in ("transfer", "sign", "settle", "revise_agreement", "respondent_answer", "extend",
-                   "performance_report"):  # fmt: skip
+    for action in (
+        "transfer",
+        "sign",
+        "settle",
+        "revise_agreement",
+        "respondent_answer",
+        "extend",
+        "performance_report",
+    ):
         assert actions[action] > 0, action
     assert refused < 1500
 

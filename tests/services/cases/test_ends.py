@@ -43,15 +43,19 @@ async def test_the_respondent_declines_and_the_worker_receives_the_notice_and_th
     assert doc["outcome"]["closure_reason"] == "refused_to_continue"
     listed = {d["kind"]: d for d in await documents.documents_for_party(ctx, applicant, serial)}
     assert set(listed) == {"termination_notice", "arbitration"}
-    notice = _texts((await documents.document_for_party(ctx, blobs, applicant, serial,
-                                                        listed["termination_notice"]["id"])).data)  # fmt: skip
+    notice = _texts(
+        (await documents.document_for_party(ctx, blobs, applicant, serial, listed["termination_notice"]["id"])).data
+    )
     assert notice[0] == "调解终止通知书"
     assert any("因一方当事人明确表示不愿继续调解（被申请人拒绝调解）" in t for t in notice)
     right = next(t for t in notice if t.startswith("依照《中华人民共和国劳动争议调解仲裁法》"))
     assert "申请仲裁的时效期间为一年" in right and "时效自2026-10-31起算" in right and "重新计算一年" in right
     # The arbitration application carries every element of 劳动争议调解仲裁法 art. 28 (and 办案规则 art. 29).
-    arbitration = docx.Document(io.BytesIO((await documents.document_for_party(
-        ctx, blobs, applicant, serial, listed["arbitration"]["id"])).data))  # fmt: skip
+    arbitration = docx.Document(
+        io.BytesIO(
+            (await documents.document_for_party(ctx, blobs, applicant, serial, listed["arbitration"]["id"])).data
+        )
+    )
     worker = {r.cells[0].text: r.cells[1].text for r in arbitration.tables[0].rows}
     employer = {r.cells[0].text: r.cells[1].text for r in arbitration.tables[1].rows}
     assert worker["姓名"] == "张三" and worker["性别"] == "男"
@@ -75,8 +79,9 @@ async def test_a_declined_application_also_speaks(ctx, clock, papers, blobs):
     serial, applicant = await new_case(ctx)
     await handling.decide(ctx, MEDIATOR, serial, "decline", {"reason": "不属于劳动争议"}, papers=papers)
     listed = {d["kind"]: d for d in await documents.documents_for_party(ctx, applicant, serial)}
-    notice = _texts((await documents.document_for_party(ctx, blobs, applicant, serial,
-                                                        listed["termination_notice"]["id"])).data)  # fmt: skip
+    notice = _texts(
+        (await documents.document_for_party(ctx, blobs, applicant, serial, listed["termination_notice"]["id"])).data
+    )
     assert any("决定不予受理。理由：不属于劳动争议。" in t for t in notice)
 
 
@@ -108,8 +113,9 @@ def test_the_limitation_is_explained_from_the_dates_given():
     assert told.provisional  # 2027's holidays were not announced when the package was made
     text = told.as_dict()["text"]
     assert "一年" in text and "2026-11-20申请调解，时效因此中断" in text and told.ends is None
-    ended = limitation({"employment_started": "2024-03-01"}, received, WorkCalendar(),
-                       datetime(2026, 12, 5, 2, 0, tzinfo=UTC))  # fmt: skip
+    ended = limitation(
+        {"employment_started": "2024-03-01"}, received, WorkCalendar(), datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    )
     assert ended.starts is None and ended.ends.isoformat() == "2027-12-06"  # 5 Dec 2027 is a Sunday
     assert "不受一年时效限制" in ended.as_dict()["text"]  # still employed: wages are not limited meanwhile
 
@@ -133,8 +139,11 @@ def test_a_kind_without_its_templates_is_refused_at_start(service_settings):
     wrong_line = dict(notes.kinds)
     oa = notes.kinds["accept"].official_account
     wrong_line["accept"] = KindTemplates(dataclasses.replace(oa, keys=(("keyword1", "serial"), ("keyword2", "amount"))))
-    for kinds, problem in ((missing, "breach: no official_account template"), (without_sms, "invite: no sms template"),
-                           (wrong_line, "'amount' is not a line of accept")):  # fmt: skip
+    for kinds, problem in (
+        (missing, "breach: no official_account template"),
+        (without_sms, "invite: no sms template"),
+        (wrong_line, "'amount' is not a line of accept"),
+    ):
         settings = dataclasses.replace(service_settings, notifications=dataclasses.replace(notes, kinds=kinds))
         with pytest.raises(SettingsError, match=problem):
             check_templates(settings)

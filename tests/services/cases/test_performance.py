@@ -24,8 +24,11 @@ async def settled(ctx, sms, blobs, category: str = "wages") -> tuple[str, str, s
     serial, applicant = await accepted_case(ctx)
     respondent_person = await claim_invitation(ctx, sms, serial)
     await draft(ctx, MEDIATOR, serial, DUE, category)
-    for signer in (signing.Signer("", applicant, "h5"), signing.Signer("", respondent_person, "h5"),
-                   signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR)):  # fmt: skip
+    for signer in (
+        signing.Signer("", applicant, "h5"),
+        signing.Signer("", respondent_person, "h5"),
+        signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR),
+    ):
         await signing.sign(ctx, blobs, signer, serial, {"version": 1, "image": signature_data_url()}, "h5")
     return serial, applicant, respondent_person
 
@@ -50,8 +53,9 @@ async def test_the_parties_are_asked_the_day_after_the_due_date_once(ctx, clock,
 
 
 @pytest.mark.gen_test
-async def test_a_breach_opens_the_four_routes_and_the_payment_order_is_one_tap_away(ctx, clock, sms, blobs, sealed,
-                                                                                   papers):  # fmt: skip
+async def test_a_breach_opens_the_four_routes_and_the_payment_order_is_one_tap_away(
+    ctx, clock, sms, blobs, sealed, papers
+):
     clock.now = START
     serial, applicant, respondent_person = await settled(ctx, sms, blobs)
     with pytest.raises(Conflict) as early:  # not performed before the due date has passed: not yet a breach
@@ -99,8 +103,9 @@ async def test_windows_that_closed_are_shown_closed(ctx, clock, sms, blobs, seal
 
 
 @pytest.mark.gen_test
-async def test_a_payment_order_only_for_pay_injury_costs_compensation_or_damages(ctx, clock, sms, blobs, sealed,
-                                                                                papers):  # fmt: skip
+async def test_a_payment_order_only_for_pay_injury_costs_compensation_or_damages(
+    ctx, clock, sms, blobs, sealed, papers
+):
     clock.now = START
     serial, applicant, _ = await settled(ctx, sms, blobs, category="other")
     clock.now = at("2026-12-11")

@@ -120,8 +120,9 @@ async def test_an_expired_code_is_refused(ctx, clock, sms):
 
 
 @pytest.mark.gen_test
-async def test_the_answer_is_given_once_in_two_database_commands_and_the_applicant_is_told(ctx, clock, sms,
-                                                                                           db_commands):  # fmt: skip
+async def test_the_answer_is_given_once_in_two_database_commands_and_the_applicant_is_told(
+    ctx, clock, sms, db_commands
+):
     serial, applicant = await accepted_case(ctx)
     person = await claim_invitation(ctx, sms, serial)
     with pytest.raises(ValidationFailed) as bad:
@@ -133,8 +134,9 @@ async def test_the_answer_is_given_once_in_two_database_commands_and_the_applica
     with pytest.raises(NotFound):  # someone else's case
         await respondent.answer(ctx, "not-the-respondent", serial, {"decision": "agree"}, "h5")
     before = db_commands.count
-    answer = await respondent.answer(ctx, person, serial, {"decision": "propose", "proposal": "分两期支付",
-                                                           "amount": "8000"}, "h5")  # fmt: skip
+    answer = await respondent.answer(
+        ctx, person, serial, {"decision": "propose", "proposal": "分两期支付", "amount": "8000"}, "h5"
+    )
     assert db_commands.count - before <= 3
     assert answer["decision"] == "propose" and answer["amount"] == "8000.00" and answer["late"] is False
     with pytest.raises(Conflict) as twice:
@@ -157,8 +159,9 @@ async def test_declining_with_a_reason(ctx, clock, sms):
 
 
 @pytest.mark.gen_test
-async def test_the_respondent_sees_the_claims_and_the_evidence_list_with_numbers_masked(ctx, clock, sms, blobs,
-                                                                                        tmp_path):  # fmt: skip
+async def test_the_respondent_sees_the_claims_and_the_evidence_list_with_numbers_masked(
+    ctx, clock, sms, blobs, tmp_path
+):
     serial, applicant = await accepted_case(ctx)
     person = await claim_invitation(ctx, sms, serial)
     case = await respondent.respondent_case(ctx, person, serial)
@@ -231,8 +234,9 @@ async def test_a_worker_respondent_with_a_verified_card_identity_proves_without_
     serial, _ = await accepted_case(ctx, kind="employer")
     doc = await ctx.db["cases"].find_one({"_id": serial})
     number = unseal_party(ctx.cipher, doc["respondent"], "respondent")["id_number"]
-    await ctx.db["persons"].insert_one({"_id": "worker-card", "verified": True,
-                                        "verified_id_hash": id_number_hash(ctx, number)})  # fmt: skip
+    await ctx.db["persons"].insert_one(
+        {"_id": "worker-card", "verified": True, "verified_id_hash": id_number_hash(ctx, number)}
+    )
     token = _token(await invitation_link(ctx, serial))
     assert await respondent.claim(ctx, serial, token, "", "worker-card", "h5") == "worker-card"
     assert (await ctx.db["cases"].find_one({"_id": serial}))["respondent_access"]["claimed_by"] == "card"

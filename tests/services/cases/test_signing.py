@@ -25,9 +25,11 @@ async def drafted(ctx, sms, due_days: int = 10):
 
 
 def signers(applicant: str, respondent_person: str) -> dict[str, signing.Signer]:
-    return {"applicant": signing.Signer("", applicant, f"h5:{applicant}"),
-            "respondent": signing.Signer("", respondent_person, f"mp:{respondent_person}"),
-            "mediator": signing.Signer("mediator", MEDIATOR.login, "office:li.ming", MEDIATOR)}  # fmt: skip
+    return {
+        "applicant": signing.Signer("", applicant, f"h5:{applicant}"),
+        "respondent": signing.Signer("", respondent_person, f"mp:{respondent_person}"),
+        "mediator": signing.Signer("mediator", MEDIATOR.login, "office:li.ming", MEDIATOR),
+    }
 
 
 @pytest.mark.gen_test
@@ -53,8 +55,9 @@ async def test_a_draft_needs_due_dates_three_copies_and_the_seal(ctx, clock, sms
 
 
 @pytest.mark.gen_test
-async def test_each_signature_in_two_database_commands_and_the_last_settles(ctx, clock, sms, blobs, sealed,
-                                                                           db_commands):  # fmt: skip
+async def test_each_signature_in_two_database_commands_and_the_last_settles(
+    ctx, clock, sms, blobs, sealed, db_commands
+):
     serial, applicant, respondent_person = await drafted(ctx, sms)
     who = signers(applicant, respondent_person)
     times = {}
@@ -77,8 +80,9 @@ async def test_each_signature_in_two_database_commands_and_the_last_settles(ctx,
     assert b"IHDR" not in raw
     png = await blobs.read(first["blob_id"])
     assert Image.open(io.BytesIO(png)).format == "PNG"
-    assert doc["performance"] == [{"term": 0, "due_date": final["terms"][0]["due_date"], "state": "pending",
-                                   "asked_at": None, "reports": []}]  # fmt: skip
+    assert doc["performance"] == [
+        {"term": 0, "due_date": final["terms"][0]["due_date"], "state": "pending", "asked_at": None, "reports": []}
+    ]
     assert [e["action"] for e in doc["timeline"]][-3:] == ["sign", "sign", "settle"]
     settle = [n for n in doc["notifications"] if n["kind"] == "settle"]
     assert {n["to"]["type"] for n in settle} == {"applicant", "respondent"}
@@ -105,13 +109,25 @@ async def test_bad_signatures_are_refused_naming_the_field_and_nothing_changes(c
         await signing.sign(ctx, blobs, who, serial, {"version": "one", "image": signature_data_url()}, "h5")
     assert no_version.value.errors[0].field == "version"
     with pytest.raises(NotFound):  # not a party of this case
-        await signing.sign(ctx, blobs, signing.Signer("", "stranger", "h5:x"), serial,
-                           {"version": 1, "image": signature_data_url()}, "h5")  # fmt: skip
+        await signing.sign(
+            ctx,
+            blobs,
+            signing.Signer("", "stranger", "h5:x"),
+            serial,
+            {"version": 1, "image": signature_data_url()},
+            "h5",
+        )
     other = StaffMember("zhang", "张", "mediator", "sh-city")
     await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"mediator": {"login": "li.ming", "name": "李明"}}})
     with pytest.raises(Forbidden):
-        await signing.sign(ctx, blobs, signing.Signer("mediator", "zhang", "office:zhang", other), serial,
-                           {"version": 1, "image": signature_data_url()}, "h5")  # fmt: skip
+        await signing.sign(
+            ctx,
+            blobs,
+            signing.Signer("mediator", "zhang", "office:zhang", other),
+            serial,
+            {"version": 1, "image": signature_data_url()},
+            "h5",
+        )
     await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"mediator": before.get("mediator")}})
     assert await ctx.db["cases"].find_one({"_id": serial}) == before
 
@@ -154,8 +170,9 @@ async def test_refusing_to_sign_ends_as_failed_with_that_reason_and_the_papers(c
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_the_signed_agreement_is_rendered_with_the_signatures_and_the_seal(ctx, clock, sms, blobs, sealed,
-                                                                                papers):  # fmt: skip
+async def test_the_signed_agreement_is_rendered_with_the_signatures_and_the_seal(
+    ctx, clock, sms, blobs, sealed, papers
+):
     serial, applicant, respondent_person = await drafted(ctx, sms)
     who = signers(applicant, respondent_person)
     for stroke, role in enumerate(("applicant", "respondent", "mediator")):

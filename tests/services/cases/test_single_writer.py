@@ -66,7 +66,7 @@ def test_only_the_case_writer_writes_cases():
 
 
 def test_the_scan_sees_writes_reads_and_hidden_handles():
-    source = '''
+    source = """
 CASES = "cases"
 async def f(ctx, db):
     await ctx.db["cases"].find_one({"_id": 1})
@@ -75,7 +75,7 @@ async def f(ctx, db):
     await db.cases.insert_one({})
     handle = ctx.db[CASES]
     await ctx.db["persons"].update_one({}, {})
-'''
+"""
     found = writes_outside_the_writer(source, "x.py")
     assert found == ["x.py:6: cases.update_one", "x.py:7: cases.insert_one", "x.py:8: cases.Assign"]
 

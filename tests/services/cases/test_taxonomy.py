@@ -58,8 +58,11 @@ def test_lookup_label_second_level_and_snapshot(default: Any) -> None:
     }
     served = default.as_json()
     assert served["version"] == "default-2026-11" and len(served["causes"]) == 17
-    assert served["causes"][0]["children"][0] == {"code": "01-01", "label": "确认存在劳动关系",
-                                                  "library": "/h5/library?cause=01-01"}  # its laws and cases
+    assert served["causes"][0]["children"][0] == {
+        "code": "01-01",
+        "label": "确认存在劳动关系",
+        "library": "/h5/library?cause=01-01",
+    }  # its laws and cases
 
 
 @pytest.mark.parametrize("call", ["lookup", "snapshot", "label", "second_level"])
@@ -243,7 +246,9 @@ def test_causes_arbitration_will_not_accept_carry_their_warning_and_the_missing_
 
 
 def test_a_bad_mark_is_refused_naming_the_cause() -> None:
-    raw = {"version": "v", "causes": [{"code": "01", "label": "x", "children": [
-        {"code": "01-01", "label": "y", "arbitrable": "no"}]}]}
+    raw = {
+        "version": "v",
+        "causes": [{"code": "01", "label": "x", "children": [{"code": "01-01", "label": "y", "arbitrable": "no"}]}],
+    }
     with pytest.raises(TaxonomyError, match="01-01"):
         parse_taxonomy(raw, "test")

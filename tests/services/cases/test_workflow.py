@@ -33,9 +33,20 @@ TABLE = {
 
 def test_status_strings_are_exactly_the_designed_ones():
     assert set(ALL) == {
-        "submitted", "clarifying", "clarified", "accepted", "rejected",
-        "scheduled", "mediating", "signing", "settled", "failed", "withdrawn", "delegated", "returned",
-    }  # fmt: skip
+        "submitted",
+        "clarifying",
+        "clarified",
+        "accepted",
+        "rejected",
+        "scheduled",
+        "mediating",
+        "signing",
+        "settled",
+        "failed",
+        "withdrawn",
+        "delegated",
+        "returned",
+    }
 
 
 @pytest.mark.parametrize("move", sorted(TABLE))

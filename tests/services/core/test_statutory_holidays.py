@@ -28,20 +28,32 @@ def test_2027_is_not_announced_in_the_installed_package():
 def test_the_thirteen_days_of_2027():
     assert sorted(holidays_fixed_by_law(2027)) == [
         date(2027, 1, 1),  # 元旦
-        date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8),  # 除夕, 正月初一 to 初三
+        date(2027, 2, 5),
+        date(2027, 2, 6),
+        date(2027, 2, 7),
+        date(2027, 2, 8),  # 除夕, 正月初一 to 初三
         date(2027, 4, 5),  # 清明, the solar term
-        date(2027, 5, 1), date(2027, 5, 2),  # 劳动节
+        date(2027, 5, 1),
+        date(2027, 5, 2),  # 劳动节
         date(2027, 6, 9),  # 端午, 五月初五
         date(2027, 9, 15),  # 中秋, 八月十五
-        date(2027, 10, 1), date(2027, 10, 2), date(2027, 10, 3),  # 国庆
-    ]  # fmt: skip
+        date(2027, 10, 1),
+        date(2027, 10, 2),
+        date(2027, 10, 3),  # 国庆
+    ]
 
 
 def test_art_6_makes_up_weekend_holidays_on_the_following_working_days():
     made_up = sorted(days_off_by_law(2027) - holidays_fixed_by_law(2027))
     # 6-7 Feb and 1-2 May and 2-3 Oct 2027 fall on weekends
-    assert made_up == [date(2027, 2, 9), date(2027, 2, 10), date(2027, 5, 3), date(2027, 5, 4), date(2027, 10, 4),
-                       date(2027, 10, 5)]  # fmt: skip
+    assert made_up == [
+        date(2027, 2, 9),
+        date(2027, 2, 10),
+        date(2027, 5, 3),
+        date(2027, 5, 4),
+        date(2027, 10, 4),
+        date(2027, 10, 5),
+    ]
 
 
 def test_the_law_agrees_with_the_announced_years():

@@ -24,6 +24,7 @@ def clock(ctx: Any) -> Clock:
 @pytest.fixture
 def staff(ctx: Any, io_loop: Any, cheap_hashing: Any) -> None:
     """The Pudong centre's administrator and two mediators."""
+
     async def make() -> None:
         for member in (ADMIN, MEDIATOR, OTHER_MEDIATOR):
             await make_staff(ctx, member.login, member.role, member.centre_id, member.name)

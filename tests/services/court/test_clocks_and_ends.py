@@ -80,8 +80,12 @@ async def test_a_failure_the_mediator_records_carries_the_article_21_report(ctx,
     with pytest.raises(ValidationFailed) as no_report:
         await handling.decide(ctx, MEDIATOR, serial, "fail", form)
     assert {e.field for e in no_report.value.errors} == {"report_facts", "report_reason"}
-    form |= {"report_facts": "申请人主张欠薪12000元，被申请人认可8000元。", "report_reason": "双方对加班工资分歧过大。",
-             "report_costs": "被申请人两次无故缺席调解。", "report_notes": ""}
+    form |= {
+        "report_facts": "申请人主张欠薪12000元，被申请人认可8000元。",
+        "report_reason": "双方对加班工资分歧过大。",
+        "report_costs": "被申请人两次无故缺席调解。",
+        "report_notes": "",
+    }
     doc = await handling.decide(ctx, MEDIATOR, serial, "fail", form)
     [closed] = [e for e in events(doc) if e["type"] == "closed"]
     assert closed["outcome"] == "failed" and closed["closure_reason"] == "too_far_apart"
@@ -121,6 +125,7 @@ async def delegations_settle(ctx, blobs, sms, serial, applicant):
     doc = await ctx.db["cases"].find_one({"_id": serial})
     image = {"version": 1, "image": signature_data_url()}
     await signing.sign(ctx, blobs, signing.Signer("", doc["respondent_access"]["person_id"], "h5"), serial, image, "h5")
-    await signing.sign(ctx, blobs, signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR), serial, image,
-                       "backoffice")  # fmt: skip
+    await signing.sign(
+        ctx, blobs, signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR), serial, image, "backoffice"
+    )
     return await signing.sign(ctx, blobs, signing.Signer("", applicant, "h5"), serial, image, "h5")

@@ -40,8 +40,11 @@ async def test_both_parties_apply_and_the_court_decides(ctx, clock, blobs, sms, 
     doc = await ctx.db["cases"].find_one({"_id": serial})
     record = doc["confirmations"]["judicial_confirmation"]
     assert record["state"] == "sent" and record["partner_id"] == COURT
-    [sent] = [n for n in doc["notifications"] if n["to"]["type"] == "partner" and n["to"]["endpoint"]
-              == "judicial-confirmations"]  # fmt: skip
+    [sent] = [
+        n
+        for n in doc["notifications"]
+        if n["to"]["type"] == "partner" and n["to"]["endpoint"] == "judicial-confirmations"
+    ]
     assert sent["event"]["id"] == record["id"] and sent["event"]["court"] == "上海市浦东新区人民法院"
     with pytest.raises(Conflict):
         await confirmations.apply(ctx, applicant, serial, "judicial_confirmation", "h5")
@@ -76,8 +79,9 @@ async def test_an_application_after_thirty_days_is_refused_with_the_reason(ctx, 
 
 
 @pytest.mark.gen_test
-async def test_any_settled_case_applies_where_its_court_docks_and_on_paper_elsewhere(ctx, clock, blobs, sms, staff,
-                                                                                    sealed):  # fmt: skip
+async def test_any_settled_case_applies_where_its_court_docks_and_on_paper_elsewhere(
+    ctx, clock, blobs, sms, staff, sealed
+):
     from tests.parties import settle_by_signing
 
     serial, applicant = await accepted_case(ctx)  # the city centre: its court (黄浦) is not a partner
@@ -99,8 +103,11 @@ async def test_the_roster_is_proposed_sent_with_back_off_and_decided(ctx, clock,
         await roster.propose(ctx, ADMIN, {"partner_id": "nobody", "subject": "someone"})
     assert {e.field for e in bad.value.errors} == {"partner_id", "subject"}
     centre = await roster.propose(ctx, ADMIN, {"partner_id": COURT, "subject": "centre", "expertise": "欠薪、工伤"})
-    person = await roster.propose(ctx, ADMIN, {"partner_id": COURT, "subject": "mediator", "login": MEDIATOR.login,
-                                               "training": "2026年特邀调解员培训"})  # fmt: skip
+    person = await roster.propose(
+        ctx,
+        ADMIN,
+        {"partner_id": COURT, "subject": "mediator", "login": MEDIATOR.login, "training": "2026年特邀调解员培训"},
+    )
     assert person["fields"]["inviting_court"] == "上海市浦东新区人民法院" and person["fields"]["type"] == "mediator"
     with pytest.raises(Conflict):
         await roster.propose(ctx, ADMIN, {"partner_id": COURT, "subject": "centre"})
@@ -125,10 +132,13 @@ async def test_the_roster_is_proposed_sent_with_back_off_and_decided(ctx, clock,
     assert await roster.send_due(ctx, up) == 2
     [(url, body)] = up.bodies
     assert url.endswith("/docking/roster") and {e["entry_id"] for e in body["entries"]} == {
-        centre["entry_id"], person["entry_id"]}
+        centre["entry_id"],
+        person["entry_id"],
+    }
     assert await roster.send_due(ctx, up) == 0  # never sent twice
-    decided = await roster.decide(ctx, partner(ctx), person["entry_id"], {"decision": "confirmed",
-                                                                          "decided_at": "2026-12-02T10:00:00+08:00"})
+    decided = await roster.decide(
+        ctx, partner(ctx), person["entry_id"], {"decision": "confirmed", "decided_at": "2026-12-02T10:00:00+08:00"}
+    )
     assert decided["state"] == "confirmed"
     assert await roster.confirmed_mediators(ctx, COURT, "sh-pudong") == {MEDIATOR.login}
     with pytest.raises(Conflict):  # a confirmed entry can only be removed
@@ -152,8 +162,6 @@ async def test_refusals_of_a_partners_delegations_are_counted_beside_its_entries
     assert {p["id"] for p in page["partners"]} == {COURT, ARBITRATION}
 
 
-
-
 @pytest.mark.gen_test
 async def test_an_arbitration_institute_delegates_and_reviews_the_agreement(ctx, clock, blobs, sms, staff):
     from services.court import delegations
@@ -169,7 +177,8 @@ async def test_an_arbitration_institute_delegates_and_reviews_the_agreement(ctx,
     doc = await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
     assert doc["docking"]["partner_kind"] == "arbitration"
     assert {n["lines"].get("court") for n in doc["notifications"] if n["kind"] == "delegated_invite"} == {
-        "上海市浦东新区劳动人事争议仲裁委员会"[:20]}
+        "上海市浦东新区劳动人事争议仲裁委员会"[:20]
+    }
     applicant = await claim(ctx, sms, serial, "applicant")
     respondent_person = await claim(ctx, sms, serial, "respondent")
     await upload_seal(ctx, blobs, ADMIN, "sh-pudong")
@@ -180,8 +189,11 @@ async def test_an_arbitration_institute_delegates_and_reviews_the_agreement(ctx,
     await confirmations.apply(ctx, applicant, serial, "arbitral_review", "h5")
     await confirmations.apply(ctx, respondent_person, serial, "arbitral_review", "h5")
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    [sent] = [n for n in doc["notifications"] if n["to"]["type"] == "partner" and n["to"]["endpoint"]
-              == "judicial-confirmations"]  # fmt: skip
+    [sent] = [
+        n
+        for n in doc["notifications"]
+        if n["to"]["type"] == "partner" and n["to"]["endpoint"] == "judicial-confirmations"
+    ]
     assert sent["to"]["partner_id"] == ARBITRATION and sent["event"]["type"] == "arbitral_review"
     record = doc["confirmations"]["arbitral_review"]
     ruling = {"decision": "confirmed", "ruling_no": "浦劳人仲审1号"}

@@ -66,13 +66,23 @@ async def test_every_field_error_at_once_and_nothing_written(ctx, clock, blobs):
     body["parties"].pop(1)  # no respondent
     body["dispute"].pop("claims")
     body["consent_to_mediation"] = False
-    body["documents"].append({"name": "证据.exe", "content_type": "application/octet-stream",
-                              "content_base64": base64.b64encode(b"MZ\x90\x00" + b"\x00" * 200).decode()})
+    body["documents"].append(
+        {
+            "name": "证据.exe",
+            "content_type": "application/octet-stream",
+            "content_base64": base64.b64encode(b"MZ\x90\x00" + b"\x00" * 200).decode(),
+        }
+    )
     with pytest.raises(ValidationFailed) as refused:
         await delegations.create(ctx, blobs, court(ctx), body)
     fields = {e.field for e in refused.value.errors}
-    assert {"parties[0].id_number", "parties", "dispute.claims", "consent_to_mediation",
-            "documents[1].content_base64"} <= fields  # fmt: skip
+    assert {
+        "parties[0].id_number",
+        "parties",
+        "dispute.claims",
+        "consent_to_mediation",
+        "documents[1].content_base64",
+    } <= fields
     assert "documents[0].content_base64" not in fields  # the PDF passed its checks
     assert all(e.message for e in refused.value.errors)
     assert await ctx.db["cases"].count_documents({}) == 0 and await ctx.db["files"].count_documents({}) == 0
@@ -106,8 +116,11 @@ async def test_the_administrator_accepts_with_a_mediator_of_the_courts_roster(ct
     assert doc["status"] == "accepted" and doc["mediator"]["login"] == MEDIATOR.login
     assert doc["timeline"][-1]["action"] == "accept_delegation" and len(doc["timeline"]) == 2
     kinds = {(n["kind"], n["to"]["type"]) for n in doc["notifications"]}
-    assert kinds == {("delegated_invite", "applicant"), ("delegated_invite", "respondent"),
-                     ("partner_event", "partner")}  # fmt: skip
+    assert kinds == {
+        ("delegated_invite", "applicant"),
+        ("delegated_invite", "respondent"),
+        ("partner_event", "partner"),
+    }
     event = next(n for n in doc["notifications"] if n["kind"] == "partner_event")
     assert event["event"]["type"] == "answered" and event["event"]["answer"] == "accepted"
     assert event["event"]["mediation_due"] == doc["docking"]["mediation_due"]
@@ -168,8 +181,10 @@ async def test_declining_with_a_reason_of_article_12_returns_the_case(ctx, clock
     [event] = [n["event"] for n in doc["notifications"] if n["kind"] == "partner_event"]
     assert (event["answer"], event["reason_code"]) == ("declined", "conflict_of_interest")
     view = delegations.partner_view(doc)
-    assert view["answer"]["decision"] == "declined" and view["outcome"] == {"kind": "returned",
-                                                                           "closed_at": view["outcome"]["closed_at"]}
+    assert view["answer"]["decision"] == "declined" and view["outcome"] == {
+        "kind": "returned",
+        "closed_at": view["outcome"]["closed_at"],
+    }
 
 
 @pytest.mark.gen_test
@@ -240,8 +255,9 @@ async def test_twins_of_a_refused_delegation_are_both_refused_at_once_and_keep_n
     import asyncio
 
     body = delegation_body(region_code="110101")
-    results = await asyncio.gather(*(delegations.create(ctx, blobs, court(ctx), body) for _ in range(2)),
-                                   return_exceptions=True)  # fmt: skip
+    results = await asyncio.gather(
+        *(delegations.create(ctx, blobs, court(ctx), body) for _ in range(2)), return_exceptions=True
+    )
     assert all(isinstance(r, ValidationFailed) for r in results)  # the waiting twin did not wait its 10 s
     assert await ctx.db[delegations.DELEGATIONS].count_documents({}) == 0
     fixed = body | {"region_code": "310115"}  # the corrected body under the same number is welcome

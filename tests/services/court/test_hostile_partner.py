@@ -40,8 +40,15 @@ async def test_an_unknown_party_role_is_a_field_error_and_the_number_stays_free(
 
 
 @pytest.mark.gen_test
-@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
-                                    "1999-12-31T23:59:59+08:00", "2099-01-01T00:00:00+08:00"])  # fmt: skip
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "0001-01-01T00:00:00+14:00",
+        "9999-12-31T23:59:59-14:00",
+        "1999-12-31T23:59:59+08:00",
+        "2099-01-01T00:00:00+08:00",
+    ],
+)
 async def test_a_time_out_of_range_is_a_field_error_never_a_crash(ctx, clock, blobs, moment):
     body = delegation_body(case_no="R-31", pdf_size=3000, delegated_at=moment)
     with pytest.raises(ValidationFailed) as refused:
@@ -78,7 +85,8 @@ async def test_thousands_of_parties_are_refused_before_they_are_read(ctx, clock,
     with pytest.raises(ValidationFailed) as refused:
         await delegations.create(ctx, blobs, court(ctx), body)
     assert [(e.field, e.code) for e in refused.value.errors if e.field.startswith("parties")] == [
-        ("parties", "too_many")]
+        ("parties", "too_many")
+    ]
     assert "10" in refused.value.errors[0].message or any("10" in e.message for e in refused.value.errors)
 
 
@@ -111,8 +119,9 @@ async def test_the_courts_contact_phone_is_checked_and_kept_sealed(ctx, clock, b
     with pytest.raises(ValidationFailed) as refused:
         await delegations.create(ctx, blobs, court(ctx), bad)
     assert [e.field for e in refused.value.errors] == ["contact.phone"]
-    receipt, _ = await delegations.create(ctx, blobs, court(ctx), delegation_body(
-        contact={"name": "立案庭", "phone": "021-50000000"}))  # fmt: skip
+    receipt, _ = await delegations.create(
+        ctx, blobs, court(ctx), delegation_body(contact={"name": "立案庭", "phone": "021-50000000"})
+    )
     doc = await ctx.db["cases"].find_one({"_id": receipt["serial"]})
     sealed = doc["docking"]["contact"]["phone"]
     assert "ct" in sealed and b"50000000" not in bytes(sealed["ct"])

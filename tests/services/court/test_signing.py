@@ -56,16 +56,32 @@ def test_sm3_is_the_standard_one():
 def test_the_signature_matches_a_vector_computed_independently():
     key = bytes.fromhex("00112233445566778899aabbccddeeff")
     body = '{"partner_case_no":"(2026)沪0115民诉前调1234号"}'.encode()
-    signed = b"\n".join([b"POST", b"/api/docking/delegations", b"1796086800", b"0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-                         sm3(body).hex().encode()])  # fmt: skip
+    signed = b"\n".join(
+        [
+            b"POST",
+            b"/api/docking/delegations",
+            b"1796086800",
+            b"0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            sm3(body).hex().encode(),
+        ]
+    )
     expected = hmac.new(key, signed, _SM3ForHmac).hexdigest()
-    ours = court.signature(key, "POST", "/api/docking/delegations", "1796086800", "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-                           body)  # fmt: skip
+    ours = court.signature(
+        key, "POST", "/api/docking/delegations", "1796086800", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", body
+    )
     assert ours == expected and len(ours) == 64 and ours == ours.lower()
-    assert court.signature_matches(key, expected.upper(), "POST", "/api/docking/delegations", "1796086800",
-                                   "0f1e2d3c4b5a69788796a5b4c3d2e1f0", body)  # fmt: skip
-    assert not court.signature_matches(key, expected, "POST", "/api/docking/delegations?x=1", "1796086800",
-                                       "0f1e2d3c4b5a69788796a5b4c3d2e1f0", body)  # fmt: skip
+    assert court.signature_matches(
+        key,
+        expected.upper(),
+        "POST",
+        "/api/docking/delegations",
+        "1796086800",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        body,
+    )
+    assert not court.signature_matches(
+        key, expected, "POST", "/api/docking/delegations?x=1", "1796086800", "0f1e2d3c4b5a69788796a5b4c3d2e1f0", body
+    )
     # Not SHA-256 in disguise: the same construction over SHA-256 differs.
     assert hmac.new(key, signed, hashlib.sha256).hexdigest() != ours
 

@@ -20,8 +20,15 @@ from tests.samples import with_street, worker_body
 CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")
 PUDONG_ADMIN = StaffMember("pd.admin", "浦东管理员", CENTRE_ADMIN, "sh-pudong")
 ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")
-ZHANGJIANG = {"id": "sh-pd-zhangjiang", "name": "张江镇劳动人事争议调解委员会", "level": "township",
-              "parent_id": "sh-pudong", "region_codes": "310115125", "address": "张江路1号", "phone": "021-58880000"}
+ZHANGJIANG = {
+    "id": "sh-pd-zhangjiang",
+    "name": "张江镇劳动人事争议调解委员会",
+    "level": "township",
+    "parent_id": "sh-pudong",
+    "region_codes": "310115125",
+    "address": "张江路1号",
+    "phone": "021-58880000",
+}
 
 
 async def refusal(awaitable: Any) -> ServiceError:
@@ -45,9 +52,12 @@ async def test_routing_by_the_region_code_of_the_chosen_place_falls_back_up_the_
     known = await centres.directory(ctx)
 
     def application(code: str, venue: str = "employer_location", work: Any = "") -> dict[str, Any]:
-        return {"kind": "worker", "claim": {"venue": venue},
-                "applicant": {"work_location": work or "某处"},
-                "respondent": {"name": "某公司", "address": {"region_code": code, "detail": "某路1号"}}}  # fmt: skip
+        return {
+            "kind": "worker",
+            "claim": {"venue": venue},
+            "applicant": {"work_location": work or "某处"},
+            "respondent": {"name": "某公司", "address": {"region_code": code, "detail": "某路1号"}},
+        }
 
     assert routing.route(known, application("310115125")).centre.id == "sh-pd-zhangjiang"
     assert routing.route(known, application("310115103")).centre.id == "sh-pudong"  # no township centre: up
@@ -55,8 +65,13 @@ async def test_routing_by_the_region_code_of_the_chosen_place_falls_back_up_the_
     assert (fallback.centre.id, fallback.rule, fallback.matched_code) == ("sh-city", "region", "310000")
     fields = routing.route(known, application("310115125")).as_case_fields()
     assert fields["region_codes"] == ["310000", "310100", "310115", "310115125"]
-    assert fields["routing"] | {} == {"rule": "region", "venue": "employer_location", "place_code": "310115125",
-                                      "place_name": "上海市浦东新区张江镇", "matched_code": "310115125"}  # fmt: skip
+    assert fields["routing"] | {} == {
+        "rule": "region",
+        "venue": "employer_location",
+        "place_code": "310115125",
+        "place_name": "上海市浦东新区张江镇",
+        "matched_code": "310115125",
+    }
     at_work = application("310104003", "work_location", {"region_code": "310115125", "detail": "张江路1号"})
     assert routing.route(known, at_work).centre.id == "sh-pd-zhangjiang"  # the place of work, when chosen
     unknown = application("999999")  # a code nobody knows: read like a text without one, then the default
@@ -73,13 +88,26 @@ async def test_config_seeds_a_fresh_database_once(ctx):
 
 @pytest.mark.gen_test
 async def test_the_level_above_keeps_centres_and_nobody_acts_above_their_level(ctx):
-    district = await rosters.create_centre(ctx, CITY_ADMIN, {
-        "id": "sh-minhang", "name": "闵行区调解中心", "level": "district", "parent_id": "sh-city",
-        "region_codes": "310112"})  # fmt: skip
+    district = await rosters.create_centre(
+        ctx,
+        CITY_ADMIN,
+        {
+            "id": "sh-minhang",
+            "name": "闵行区调解中心",
+            "level": "district",
+            "parent_id": "sh-city",
+            "region_codes": "310112",
+        },
+    )
     township = await rosters.create_centre(ctx, CITY_ADMIN, ZHANGJIANG)  # below a district below the city
     assert district.parent_id == "sh-city" and township.level == "township"
-    assert (await refusal(rosters.create_centre(ctx, PUDONG_ADMIN, {**ZHANGJIANG, "id": "x-1", "parent_id": "sh-city",
-                                                                   "level": "district"}))).status == 403  # fmt: skip
+    assert (
+        await refusal(
+            rosters.create_centre(
+                ctx, PUDONG_ADMIN, {**ZHANGJIANG, "id": "x-1", "parent_id": "sh-city", "level": "district"}
+            )
+        )
+    ).status == 403
     assert (await refusal(rosters.update_centre(ctx, PUDONG_ADMIN, "sh-pudong", ZHANGJIANG))).status == 403
     assert (await refusal(rosters.update_centre(ctx, PUDONG_ADMIN, "sh-minhang", ZHANGJIANG))).status == 404
     edited = await rosters.update_centre(ctx, PUDONG_ADMIN, "sh-pd-zhangjiang", {**ZHANGJIANG, "phone": "021-1234567"})
@@ -96,16 +124,18 @@ async def test_the_level_above_keeps_centres_and_nobody_acts_above_their_level(c
 
 @pytest.mark.parametrize(
     ("change", "field", "code"),
-    [({"region_codes": "999999"}, "region_codes", "unknown_region"),
-     ({"region_codes": ""}, "region_codes", "required"),
-     ({"region_codes": "310115"}, "region_codes", "not_allowed"),  # a township centre serves townships
-     ({"region_codes": "310112103"}, "region_codes", "outside_parent"),  # a Minhang town under Pudong
-     ({"parent_id": "nowhere"}, "parent_id", "unknown"),
-     ({"level": "city"}, "parent_id", "not_allowed"),  # a city under a district
-     ({"id": "Bad Id"}, "id", "invalid"),
-     ({"id": "sh-pudong"}, "id", "taken"),
-     ({"phone": "call me"}, "phone", "invalid")],
-)  # fmt: skip
+    [
+        ({"region_codes": "999999"}, "region_codes", "unknown_region"),
+        ({"region_codes": ""}, "region_codes", "required"),
+        ({"region_codes": "310115"}, "region_codes", "not_allowed"),  # a township centre serves townships
+        ({"region_codes": "310112103"}, "region_codes", "outside_parent"),  # a Minhang town under Pudong
+        ({"parent_id": "nowhere"}, "parent_id", "unknown"),
+        ({"level": "city"}, "parent_id", "not_allowed"),  # a city under a district
+        ({"id": "Bad Id"}, "id", "invalid"),
+        ({"id": "sh-pudong"}, "id", "taken"),
+        ({"phone": "call me"}, "phone", "invalid"),
+    ],
+)
 @pytest.mark.gen_test
 async def test_a_centre_is_checked_field_by_field(ctx, change, field, code):
     with pytest.raises(ValidationFailed) as refused:

@@ -19,9 +19,14 @@ def test_the_shipped_data_goes_down_to_townships_and_names_its_source():
 
 @pytest.mark.parametrize(
     ("code", "full"),
-    [("310115125", "上海市浦东新区张江镇"), ("441900103", "广东省东莞市茶山镇"), ("429004001", "湖北省仙桃市沙嘴街道"),
-     ("110101", "北京市东城区"), ("999999", "")],
-)  # fmt: skip
+    [
+        ("310115125", "上海市浦东新区张江镇"),
+        ("441900103", "广东省东莞市茶山镇"),
+        ("429004001", "湖北省仙桃市沙嘴街道"),
+        ("110101", "北京市东城区"),
+        ("999999", ""),
+    ],
+)
 def test_full_names_leave_out_grouping_levels(code, full):
     assert regions().full_name(code) == full
 
@@ -45,8 +50,11 @@ def test_children_for_cascading_lists_and_unknown_parents_refused():
 
 def test_a_region_file_of_our_own_shape_loads(tmp_path):
     path = tmp_path / "r.csv"
-    path.write_text("# test: npm x 1.0 (MIT)\ncode,name,parent,grouping\n310000,上海市,,\n310100,市辖区,310000,1\n"
-                    "310115,浦东新区,310100,\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        "# test: npm x 1.0 (MIT)\ncode,name,parent,grouping\n310000,上海市,,\n310100,市辖区,310000,1\n"
+        "310115,浦东新区,310100,\n",
+        encoding="utf-8",
+    )
     loaded = Regions.load(path)
     assert loaded.source == "npm x 1.0" and [r.code for r in loaded.children("310100")] == ["310115"]
     assert loaded.full_name("310115") == "上海市浦东新区"

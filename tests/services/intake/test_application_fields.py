@@ -82,9 +82,13 @@ def test_domicile_is_a_region_down_to_the_township_with_its_street():
 
 @pytest.mark.parametrize(
     ("code", "error"),
-    [("999999", "unknown_region"), ("31011510", "unknown_region"), ("310000", "region_too_wide"),
-     ("310100", "region_too_wide")],
-)  # fmt: skip
+    [
+        ("999999", "unknown_region"),
+        ("31011510", "unknown_region"),
+        ("310000", "region_too_wide"),
+        ("310100", "region_too_wide"),
+    ],
+)
 def test_a_region_code_that_does_not_exist_or_is_too_wide(code, error):
     body = worker_body()
     body["respondent"]["address"]["region_code"] = code
@@ -139,13 +143,22 @@ def test_employment_dates_and_the_day_the_dispute_became_known():
 
 def test_worker_respondent_particulars_and_the_legal_representatives_title():
     body = employer_body()
-    body["respondent"].update(id_type="passport", id_number="E12345678", gender="female", birth_date="1990-01-02",
-                              nationality="GBR", phone="+852 6123 4567")  # fmt: skip
+    body["respondent"].update(
+        id_type="passport",
+        id_number="E12345678",
+        gender="female",
+        birth_date="1990-01-02",
+        nationality="GBR",
+        phone="+852 6123 4567",
+    )
     respondent = validate_application(body, today=TODAY)["respondent"]
     assert (respondent["nationality"], respondent["gender"], respondent["phone"]) == ("GBR", "female", "+85261234567")
     body["respondent"].update(id_type="resident_id", id_number=employer_body()["respondent"]["id_number"])
-    assert _errors(body) == {"respondent.nationality": "mismatch", "respondent.birth_date": "mismatch",
-                             "respondent.gender": "mismatch"}  # fmt: skip
+    assert _errors(body) == {
+        "respondent.nationality": "mismatch",
+        "respondent.birth_date": "mismatch",
+        "respondent.gender": "mismatch",
+    }
     body = employer_body()
     del body["applicant"]["legal_representative_title"]
     assert _errors(body) == {"applicant.legal_representative_title": "required"}

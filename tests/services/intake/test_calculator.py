@@ -35,8 +35,11 @@ def _figures(average: str | None = None, minimum: str | None = None) -> LocalFig
     def figure(kind: str, amount: str) -> Figure:
         return Figure("f", "310000", kind, Decimal(amount), date(2024, 7, 1), "上海市人力资源和社会保障局")
 
-    return LocalFigures(figure("average_monthly_wage", average) if average else None,
-                        figure("minimum_monthly_wage", minimum) if minimum else None, "上海市")  # fmt: skip
+    return LocalFigures(
+        figure("average_monthly_wage", average) if average else None,
+        figure("minimum_monthly_wage", minimum) if minimum else None,
+        "上海市",
+    )
 
 
 def test_worked_example_unlawful_dismissal_after_two_months():
@@ -52,12 +55,15 @@ def test_worked_example_unlawful_dismissal_after_one_year_and_ten_months():
     assert result["amount"] == "14000.00" and result["months"] == "4"
 
 
-@pytest.mark.parametrize(("start", "end", "months"), [
-    ("2020-01-01", "2022-12-31", "3"),  # three full years
-    ("2020-01-01", "2023-06-29", "3.5"),  # three years and six months less a day: half a month (art. 47)
-    ("2020-01-01", "2023-06-30", "4"),  # three years and six months (both days counted): a year
-    ("2020-01-01", "2020-01-31", "0.5"),  # one month
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        ("2020-01-01", "2022-12-31", "3"),  # three full years
+        ("2020-01-01", "2023-06-29", "3.5"),  # three years and six months less a day: half a month (art. 47)
+        ("2020-01-01", "2023-06-30", "4"),  # three years and six months (both days counted): a year
+        ("2020-01-01", "2020-01-31", "0.5"),  # one month
+    ],
+)
 def test_economic_compensation_counts_years_as_article_47_says(start, end, months):
     result = _run(kind="economic_compensation", monthly_wage="6000", start_date=start, end_date=end)
     assert result["months"] == months
@@ -66,8 +72,13 @@ def test_economic_compensation_counts_years_as_article_47_says(start, end, month
 
 def test_three_times_the_average_caps_the_wage_and_twelve_years():
     # 劳动合同法 art. 47 para. 2: the wage at most 3x the local average, and then at most 12 years.
-    result = _run(_figures(average="10000"), kind="economic_compensation", monthly_wage="50000",
-                  start_date="2005-03-01", end_date="2025-02-28")  # fmt: skip
+    result = _run(
+        _figures(average="10000"),
+        kind="economic_compensation",
+        monthly_wage="50000",
+        start_date="2005-03-01",
+        end_date="2025-02-28",
+    )
     assert result["amount"] == "360000.00"  # 30,000 x 12, not 50,000 x 20
     assert any("2008" in a for a in result["assumptions"])  # art. 97: the years before 2008
     assert any("上海市" in a and "上海市人力资源和社会保障局" in a for a in result["assumptions"])
@@ -75,8 +86,13 @@ def test_three_times_the_average_caps_the_wage_and_twelve_years():
 
 def test_the_minimum_wage_is_the_floor():
     # 劳动合同法实施条例 art. 27: a monthly wage below the local minimum counts as the minimum.
-    result = _run(_figures(minimum="2690"), kind="economic_compensation", monthly_wage="2000",
-                  start_date="2024-01-01", end_date="2024-12-31")  # fmt: skip
+    result = _run(
+        _figures(minimum="2690"),
+        kind="economic_compensation",
+        monthly_wage="2000",
+        start_date="2024-01-01",
+        end_date="2024-12-31",
+    )
     assert result["amount"] == "2690.00" and "劳动合同法实施条例第二十七条" in result["basis"]
 
 
@@ -88,13 +104,23 @@ def test_without_a_configured_figure_no_cap_is_applied_and_that_is_said():
 
 def test_no_written_contract_counts_from_the_second_month_and_at_most_eleven():
     # 劳动合同法 art. 82, 实施条例 arts. 6-7: from the day after the first full month to the day before signing.
-    signed = _run(kind="no_written_contract", monthly_wage="5000", start_date="2024-03-01", end_date="2024-12-31",
-                  contract_signed_date="2024-07-01")  # fmt: skip
+    signed = _run(
+        kind="no_written_contract",
+        monthly_wage="5000",
+        start_date="2024-03-01",
+        end_date="2024-12-31",
+        contract_signed_date="2024-07-01",
+    )
     assert signed["months"] == "3" and signed["amount"] == "15000.00"  # April, May, June
     never = _run(kind="no_written_contract", monthly_wage="5000", start_date="2020-01-01", end_date="2022-01-01")
     assert Decimal(never["months"]) <= 11 and "劳动合同法第十四条" in never["basis"]
-    within = _run(kind="no_written_contract", monthly_wage="5000", start_date="2024-03-01", end_date="2024-12-31",
-                  contract_signed_date="2024-03-20")  # fmt: skip
+    within = _run(
+        kind="no_written_contract",
+        monthly_wage="5000",
+        start_date="2024-03-01",
+        end_date="2024-12-31",
+        contract_signed_date="2024-03-20",
+    )
     assert within["amount"] == "0.00"
 
 
@@ -107,8 +133,9 @@ def test_overtime_at_150_200_300_percent_of_the_hourly_wage():
 
 def test_annual_leave_in_the_year_of_leaving():
     # 实施办法 art. 12: 181 / 365 x 10 days = 4.96, fraction dropped: 4; less 1 taken: 3; x 8,700 / 21.75 x 200 %.
-    result = _run(kind="annual_leave", monthly_wage="8700", end_date="2026-06-30", cumulative_service_years=12,
-                  leave_days_taken=1)  # fmt: skip
+    result = _run(
+        kind="annual_leave", monthly_wage="8700", end_date="2026-06-30", cumulative_service_years=12, leave_days_taken=1
+    )
     assert result["amount"] == "2400.00"
     assert calculator.leave_entitlement(Decimal("0.5")) == 0 and calculator.leave_entitlement(Decimal(20)) == 15
 

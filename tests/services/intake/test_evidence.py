@@ -229,11 +229,13 @@ async def test_photo_is_stored_encrypted_without_exif_and_only_its_owner_reads_i
 @pytest.mark.gen_test
 async def test_macro_enabled_word_files_are_refused_like_active_content(api, wechat, app):
     token = await sign_in(api, wechat)
-    docm = zip_of({
-        "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
-        "word/document.xml": b'<?xml version="1.0"?><w:document/>',
-        "word/vbaProject.bin": b"\xd0\xcf\x11\xe0 Attribute VB_Name = \"AutoOpen\"",
-    })  # fmt: skip
+    docm = zip_of(
+        {
+            "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+            "word/document.xml": b'<?xml version="1.0"?><w:document/>',
+            "word/vbaProject.bin": b'\xd0\xcf\x11\xe0 Attribute VB_Name = "AutoOpen"',
+        }
+    )
     legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument_VBA_PROJECT".encode("utf-16-le")
     for name, data in (("合同.docx", docm), ("合同.docm", docm), ("旧合同.doc", legacy)):
         refused = await upload(api, token, name, data)

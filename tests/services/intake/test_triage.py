@@ -76,8 +76,17 @@ async def test_the_final_award_threshold_is_twelve_minimum_wages_of_the_place(ct
     answers = {"relationship": "yes", "place": "310115"}
     unknown = await triage.step(ctx, "", "amount", answers, "20000")
     assert unknown.next == "end_apply"  # no minimum wage configured: the general end
-    await local_figures.save_figure(ctx, {"region_code": "310000", "kind": "minimum_monthly_wage", "amount": "2690",
-                                          "applies_from": "2023-07-01", "source": "test"}, "test")  # fmt: skip
+    await local_figures.save_figure(
+        ctx,
+        {
+            "region_code": "310000",
+            "kind": "minimum_monthly_wage",
+            "amount": "2690",
+            "applies_from": "2023-07-01",
+            "source": "test",
+        },
+        "test",
+    )
     within = await triage.step(ctx, "", "amount", answers, "32280")  # 12 x 2,690
     above = await triage.step(ctx, "", "amount", answers, "32280.01")
     assert within.next == "end_final_award" and above.next == "end_apply"

@@ -159,9 +159,10 @@ def test_employer_body_is_cleaned() -> None:
     body["respondent"]["phone"] = "+86 138-1234-5678"
     result = validate_application(body, today=TODAY)
     assert result["applicant"] == employer_body()["applicant"] | {
-        "contact_phone": "+8613700001111", "legal_representative_phone": "+8613600002222",
+        "contact_phone": "+8613700001111",
+        "legal_representative_phone": "+8613600002222",
         "address": {"region_code": "310104014", "region_name": "上海市徐汇区徐家汇街道", "detail": "漕溪北路1号"},
-    }  # fmt: skip
+    }
     assert result["respondent"]["phone"] == "+8613812345678"
     # What the resident ID says of the worker is filled in where the employer did not type it.
     respondent = result["respondent"]

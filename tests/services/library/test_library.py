@@ -14,9 +14,16 @@ MEDIATOR_MEMBER = StaffMember("m", "调解员", MEDIATOR, "sh-city")
 
 def test_every_shipped_entry_records_its_source_and_reads():
     shipped = entries.shipped_entries()
-    assert {"labour_law", "labour_contract_law", "labour_contract_regulations", "mediation_arbitration_law",
-            "arbitration_rules", "enterprise_mediation_rules", "paid_leave_regulations", "wage_payment_provisions",
-            } <= {d["_id"] for d in shipped}  # fmt: skip
+    assert {
+        "labour_law",
+        "labour_contract_law",
+        "labour_contract_regulations",
+        "mediation_arbitration_law",
+        "arbitration_rules",
+        "enterprise_mediation_rules",
+        "paid_leave_regulations",
+        "wage_payment_provisions",
+    } <= {d["_id"] for d in shipped}
     assert sum(d["kind"] == "case" for d in shipped) >= 10
     for doc in shipped:
         assert doc["source"]["name"] and doc["title"] and doc["issuer"] and doc["text"].strip(), doc["_id"]
@@ -45,11 +52,22 @@ async def test_a_colloquial_word_finds_the_formal_article_and_edits_rebuild_the_
     with pytest.raises(ValidationFailed) as caught:
         await entries.save_entry(ctx, ADMIN, {"id": "x", "kind": "poem", "date": "later", "causes": "abc"})
     assert {"id", "kind", "status", "title", "issuer", "date", "causes", "text", "source_name"} <= {
-        e.field for e in caught.value.errors}
-    await entries.save_entry(ctx, ADMIN, {
-        "id": "sh_overtime_guide", "kind": "policy", "title": "浦东加班指引", "issuer": "浦东新区人社局",
-        "date": "2025-01-01", "status": "effective", "text": "第一条 周末加班应当支付双倍工资。",
-        "source_name": "测试"})
+        e.field for e in caught.value.errors
+    }
+    await entries.save_entry(
+        ctx,
+        ADMIN,
+        {
+            "id": "sh_overtime_guide",
+            "kind": "policy",
+            "title": "浦东加班指引",
+            "issuer": "浦东新区人社局",
+            "date": "2025-01-01",
+            "status": "effective",
+            "text": "第一条 周末加班应当支付双倍工资。",
+            "source_name": "测试",
+        },
+    )
     search.forget(ctx)
     again = await search.search(ctx, "周末加班")
     assert again["items"][0]["id"] == "sh_overtime_guide"

@@ -261,15 +261,23 @@ async def test_subscribe_grant_is_used_once_then_the_official_account_and_43101_
 
     # No grant left (for this kind's template): the official account's template message, its keys as configured.
     when = "2026年12月1日 9:30"
-    notice = applicant_notice(person, "schedule", f"/h5/cases/{serial}", ctx.clock(),
-                              [("serial", serial), ("session_time", when), ("place", "第一调解室")])  # fmt: skip
+    notice = applicant_notice(
+        person,
+        "schedule",
+        f"/h5/cases/{serial}",
+        ctx.clock(),
+        [("serial", serial), ("session_time", when), ("place", "第一调解室")],
+    )
     await apply_move(ctx, serial, "schedule", ("staff", "m1"), "backoffice", notify=[notice])
     await sender.run_once()
     assert len(sends(wechat, "subscribe")) == 1
     [template] = sends(wechat)
     assert template["touser"] == OA_OPENID
-    assert template["data"] == {"keyword1": {"value": serial}, "keyword2": {"value": when},
-                                "keyword3": {"value": "第一调解室"}}  # fmt: skip
+    assert template["data"] == {
+        "keyword1": {"value": serial},
+        "keyword2": {"value": when},
+        "keyword3": {"value": "第一调解室"},
+    }
 
     # A grant we counted but WeChat does not know (43101): fall back at once, forget the grant.
     template_id = ctx.settings.notifications.kinds["open_session"].mini_program.template_id

@@ -73,7 +73,8 @@ async def test_ten_workers_with_a_common_claim_raise_one_alert_and_the_cases_are
 async def test_a_collective_contract_alerts_at_once_and_a_layoff_is_a_softer_flag(ctx, cheap_hashing):
     contract = await apply(ctx, 1, "要求公司履行工资集体协议")
     assert contract["_id"] and (await ctx.db["cases"].find_one({"_id": contract["_id"]}))["collective"]["kind"] == (
-        "collective_contract")
+        "collective_contract"
+    )
     layoff = await apply(ctx, 2, "公司经济性裁员30名员工，要求支付经济补偿")
     [flagged] = [a for a in await collective.alerts_for(ctx, ROOT) if a["kind"] == "layoff"]
     assert flagged["serials"] == [layoff["_id"]]
@@ -104,8 +105,11 @@ async def test_person_and_company_files_and_every_view_audited(ctx, cheap_hashin
 
 @pytest.mark.gen_test(timeout=90)
 async def test_the_case_archive_holds_the_documents_timeline_operations_and_an_index_pdf(app, cheap_hashing):
-    require_tool(shutil.which("soffice") is not None or shutil.which("libreoffice") is not None, "LibreOffice",
-                 "apt-get install libreoffice-writer-nogui")  # fmt: skip
+    require_tool(
+        shutil.which("soffice") is not None or shutil.which("libreoffice") is not None,
+        "LibreOffice",
+        "apt-get install libreoffice-writer-nogui",
+    )
     services = app.settings["services"]
     case = await apply(services.ctx, 1)
     path, name = await files.case_archive(services.ctx, ROOT, services.blobs, services.pdf, case["_id"])

@@ -56,8 +56,9 @@ async def seeded_history(ctx: Any, tmp_path: Any) -> dict[str, str]:
     items = [{"cause_code": "05-01", "text": "支付工资", "amount": "12000"}]
     for name in ("settled", "open"):
         await clarification.push_clarified(ctx, taxonomies, ROOT, serials[name], items)
-        await clarification.answer_clarified(ctx, persons[name], serials[name], {"decision": "confirm", "version": 1},
-                                             "mp")  # fmt: skip
+        await clarification.answer_clarified(
+            ctx, persons[name], serials[name], {"decision": "confirm", "version": 1}, "mp"
+        )
         clock.advance(hours=1)
     for name in ("settled", "open"):
         await handling.decide(ctx, ROOT, serials[name], "accept", {})
@@ -66,8 +67,9 @@ async def seeded_history(ctx: Any, tmp_path: Any) -> dict[str, str]:
     signed = await settle_by_signing(ctx, blobs, RecordingSms(), ROOT, serials["settled"], persons["settled"])
     assert signed["status"] == "settled"
     clock.advance(days=30)  # February
-    await handling.decide(ctx, ROOT, serials["open"], "fail", {"closure_reason": "too_far_apart",
-                                                               "reason": "双方分歧过大"})  # fmt: skip
+    await handling.decide(
+        ctx, ROOT, serials["open"], "fail", {"closure_reason": "too_far_apart", "reason": "双方分歧过大"}
+    )
     person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-february")
     body = ended_on(worker_body())
     body["evidence"] = []
@@ -86,8 +88,9 @@ async def test_the_national_table_of_a_known_history(ctx, cheap_hashing, tmp_pat
     await seeded_history(ctx, tmp_path)
     taxonomies = Taxonomies.load(ctx.settings.centres)
     january = report.parse_filters({"from": "2026-01", "to": "2026-01"}, datetime(2026, 3, 1).date())
-    national = dict((label, value) for label, value in rows_of(await report.report(ctx, ROOT, taxonomies, january),
-                                                                  "national"))  # fmt: skip
+    national = dict(
+        (label, value) for label, value in rows_of(await report.report(ctx, ROOT, taxonomies, january), "national")
+    )
     assert national["上期未结案件数"] == 0 and national["当期案件受理数"] == 2 and national["劳动者申诉案件数"] == 2
     assert national["劳动者当事人数(人)"] == 2 and national["劳动报酬"] == 2 and national["社会保险"] == 0
     assert national["结案数"] == 1 and national["仲裁调解"] == 1 and national["劳动者胜诉"] == 1
@@ -139,9 +142,14 @@ async def test_the_xlsx_holds_the_same_figures_and_the_cases(ctx, cheap_hashing,
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [({"from": "2026-13"}, "from"), ({"from": "2026-05", "to": "2026-01"}, "to"), ({"region": "999999"}, "region"),
-     ({"region": "310115", "mediator": "li.ming"}, "mediator"), ({"from": "2000-01", "to": "2026-01"}, "from")],
-)  # fmt: skip
+    [
+        ({"from": "2026-13"}, "from"),
+        ({"from": "2026-05", "to": "2026-01"}, "to"),
+        ({"region": "999999"}, "region"),
+        ({"region": "310115", "mediator": "li.ming"}, "mediator"),
+        ({"from": "2000-01", "to": "2026-01"}, "from"),
+    ],
+)
 def test_bad_filters_are_field_errors(query, field):
     with pytest.raises(ValidationFailed) as refused:
         report.parse_filters(query, datetime(2026, 3, 1).date())
