@@ -187,8 +187,9 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         jinja_env=make_jinja_env(str(ROOT / "templates")),
         static_path=str(ROOT / "static"),
         static_handler_class=StaticFiles,  # versioned addresses cached for a year
-        # gzip for pages, CSS, JS and JSON (a phone on a slow line; traps.md). The XSRF token in every form is
-        # masked afresh on each request (Tornado's version 2 tokens), so compression leaks nothing of it (BREACH).
+        # gzip for pages, CSS, JS and JSON (a phone on a slow line; docs/stack-notes.md#tornado). The XSRF token in
+        # every form is masked afresh on each request (Tornado's version 2 tokens), so compression leaks nothing of
+        # it (BREACH).
         compress_response=True,
         login_url="/h5/oauth/start",
         **app_settings,

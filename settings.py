@@ -140,8 +140,9 @@ class CardPlatformSettings:
 
 @dataclass(frozen=True)
 class Partner:
-    """A court or an arbitration institute we dock with (api.md "Docking"; config.yaml `docking.partners`, or
-    DOCKING_PARTNERS_FILE's list); its shared key comes from DOCKING_KEY_<ID> only, never from a file."""
+    """A court or an arbitration institute we dock with (config.yaml `docking.partners`, or DOCKING_PARTNERS_FILE's
+    list; docs/contracts.md#docking-with-courts-and-arbitration-institutes); its shared key comes from
+    DOCKING_KEY_<ID> only, never from a file."""
 
     id: str
     kind: str  # "court" or "arbitration"
@@ -159,7 +160,7 @@ class Partner:
 
 
 def partner_key_variable(partner_id: str) -> str:
-    """DOCKING_KEY_<ID>: the id upper-cased, `-` as `_` (api.md)."""
+    """DOCKING_KEY_<ID>: the id upper-cased, `-` as `_` (docs/operations.md#configuration)."""
     return "DOCKING_KEY_" + partner_id.upper().replace("-", "_")
 
 

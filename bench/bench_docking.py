@@ -5,8 +5,9 @@ delivery of our events to the partner while it answers; `GET /healthz` of the sa
    with DOCKING_PARTNERS_FILE pointing the court's callbacks at it (memory engine, blobs in a temp folder).
 2. Baseline: `GET /healthz` requests per second at the burst's concurrency.
 3. The burst: N delegations (default 1,000), each a fresh case number, the sample parties and a 200 KB PDF, signed
-   as api.md says (HMAC-SM3; SM3 of each body computed before the clock starts, the HMAC per request); each body
-   is sent TWICE, the copies racing on different connections. Accepted per second = cases created / elapsed.
+   as docs/contracts.md#signing-both-directions says (HMAC-SM3; SM3 of each body computed before the clock starts,
+   the HMAC per request); each body is sent TWICE, the copies racing on different connections. Accepted per
+   second = cases created / elapsed.
    Checked after: every delegation has exactly one case (the same serial in both answers, one 201 and one 200),
    and `GET /api/docking/delegations/{no}` finds each: 0 lost, 0 doubled.
 4. Events: a system administrator (BOOTSTRAP_ADMIN) returns M of those delegations (the art. 12 decline in the back
@@ -81,7 +82,8 @@ class Signer:
 
     def headers(self, method: str, path: str, body_sm3: str) -> dict[str, str]:
         timestamp, nonce = str(int(time.time())), secrets.token_hex(16)
-        # api.md: HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and hex(SM3(body)).
+        # docs/contracts.md#signing-both-directions: HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and
+        # hex(SM3(body)).
         mac = signature_of_digest(self.key, method, path, timestamp, nonce, body_sm3)
         return {
             PARTNER_HEADER: COURT,

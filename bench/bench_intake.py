@@ -61,7 +61,7 @@ def wechat_env(wechat_base: str) -> dict[str, str]:
         "WECHAT_MP_APP_ID": MP_APP_ID,
         "WECHAT_MP_APP_SECRET": MP_SECRET,
         # Each submission writes its acknowledgement (issue 11), which the background sender delivers: what that
-        # costs is bench_sender.py's figure. Here a serving process, its sender in another (README: the variable).
+        # costs is bench_sender.py's figure. Here a serving process, its sender in another (NOTIFICATION_SENDER).
         "NOTIFICATION_SENDER": "off",
     }
 

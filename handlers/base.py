@@ -241,7 +241,7 @@ class ServiceHandler(tornado.web.RequestHandler):
 
 
 class ApiHandler(ServiceHandler):
-    """JSON in, JSON out; errors in api.md's shape, never a traceback."""
+    """JSON in, JSON out; errors in the shape of docs/contracts.md#errors, never a traceback."""
 
     def check_xsrf_cookie(self) -> None:
         """Callers of the JSON API authenticate by token or signature, not cookies: no cross-site forgery."""

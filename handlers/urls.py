@@ -21,7 +21,8 @@ FIGURE_ID = r"(?P<figure_id>[0-9a-f]{32})"  # a local figure (services/directory
 MATERIAL_ID = r"(?P<material_id>[0-9a-f]{32})"  # a training material (services/library/training.py)
 TEMPLATE_KIND = r"(?P<template_kind>[a-z_]{1,30})"  # a document kind whose template a centre replaces
 TRIAGE_NODE = r"(?P<node>[a-z][a-z0-9_]{0,39})"  # a node of the triage tree (services/intake/triage.py)
-# Docking (api.md): a partner's case number, URL-encoded ("(2026)沪0115民诉前调1234号"), matched before it is decoded.
+# Docking (docs/contracts.md#the-partner-calls-us-apidocking): a partner's case number, URL-encoded
+# ("(2026)沪0115民诉前调1234号"), matched before it is decoded.
 PARTNER_CASE_NO = r"(?P<partner_case_no>[^/]{1,1200})"  # 100 characters percent-encoded, 4 bytes each
 CONFIRMATION_ID = r"(?P<confirmation_id>[0-9a-f]{32})"  # a joint application sent to a partner (services/court/)
 ROSTER_ENTRY = r"(?P<entry_id>[0-9a-f]{32})"  # a special-invite roster entry

@@ -1,4 +1,5 @@
-"""The docking protocol with courts and arbitration institutes (api.md "Docking"): signing, and our HTTP client.
+"""The docking protocol with courts and arbitration institutes: signing, and our HTTP client
+(docs/contracts.md#signing-both-directions).
 
 Every request, both ways, carries `X-Docking-Partner` (the caller's id), `X-Docking-Timestamp` (Unix seconds),
 `X-Docking-Nonce` (random, never reused within 10 minutes) and `X-Docking-Signature`: lower-case hex of

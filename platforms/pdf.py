@@ -12,8 +12,8 @@ import weakref
 from pathlib import Path
 
 CONVERSION_TIMEOUT_SECONDS = 60
-# The templates' official font names mapped to Debian's Song/FangSong/Hei fonts (traps.md); a deployment's own
-# FONTCONFIG_FILE, if it sets one, is used instead.
+# The templates' official font names mapped to Debian's Song/FangSong/Hei fonts
+# (docs/stack-notes.md#fonts-and-pdf-copies); a deployment's own FONTCONFIG_FILE, if it sets one, is used instead.
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 # LibreOffice runs below the server's priority, as document renders do (services/documents.py).
 _BELOW_THE_EVENT_LOOP = ("nice", "-n", "10") if shutil.which("nice") else ()

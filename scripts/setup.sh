@@ -27,7 +27,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 if [ "${1:-}" = "--browser" ]; then
-  # Playwright drives Debian's chromium; it must never download a browser of its own (traps.md).
+  # Playwright drives Debian's chromium; it must never download a browser of its own (docs/stack-notes.md#testing-tools).
   command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-noto-cjk
   # Song and FangSong fonts for PDF copies (platforms/fonts.conf maps the templates' official font names to them).
   [ -f /usr/share/texlive/texmf-dist/fonts/opentype/public/fandol/FandolFang-Regular.otf ] \

@@ -1,4 +1,4 @@
-"""A stand-in of the electronic social security card platform on 127.0.0.1 (tests and the README's demo).
+"""A stand-in of the electronic social security card platform on 127.0.0.1 (tests and docs/tour.md).
 
 It speaks the protocol of platforms/card.py (CardPlatformClient): an authorisation page where a
 tester picks a test person and confirms (standing in for the phone), the SM2-signed notification

@@ -1,5 +1,6 @@
 """A stand-in of a court's (or an arbitration institute's) mediation platform on 127.0.0.1: the tests' and the demo's
-partner, speaking api.md's docking protocol both ways (platforms/court.py signs and checks for both sides).
+partner, speaking the docking protocol (docs/contracts.md#signing-both-directions) both ways (platforms/court.py
+signs and checks for both sides).
 
 It signs and sends delegations to our server (`delegate`, `withdraw`, `state`), receives our events, joint
 applications and roster proposals and checks their signatures (a bad, stale or replayed one is a 401 here too),

@@ -1,12 +1,12 @@
 """A stand-in of WeChat's API server on 127.0.0.1: same paths, same error codes, records what it got.
 
-Tests (and the README's demo) point WECHAT_API_BASE at it, and WECHAT_OAUTH_BASE at its `connect/`.
+Tests (and docs/tour.md) point WECHAT_API_BASE at it, and WECHAT_OAUTH_BASE at its `connect/`.
 It can be told to be down (HTTP 503, as a failing gateway answers) or busy (errcode -1, WeChat's
 "system busy"). Covered: jscode2session, stable_token (tokens can be expired or invalidated by a
 test), menu/create, user/info, custom, template and subscribe messages, and web OAuth (an authorisation page
 a person can use in a desktop browser, and the code exchange).
 
-For people trying the service (the README's demo): `/standin/` is a small page listing every message the
+For people trying the service (docs/tour.md): `/standin/` is a small page listing every message the
 stand-in received and the SMS stand-in's codes and messages, with a button that hands out a `wx.login`
 code; `POST /standin/login-code` (`openid=...`) answers that code as JSON, and `GET /standin/messages`
 the messages as JSON, so the mini-program API can be tried with curl.

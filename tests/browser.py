@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-# Flags from traps.md: no sandbox as root, and nothing that reaches for the (closed) network.
+# Flags (docs/stack-notes.md#testing-tools): no sandbox as root, and nothing that reaches for the (closed) network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -1,6 +1,7 @@
 """WeChat web OAuth (snsapi_base) for the H5 pages, through wechatpy, with our base URLs and a timeout.
 
-wechatpy's WeChatOAuth fixes `state` when it is built, so an object is made per attempt (traps.md).
+wechatpy's WeChatOAuth fixes `state` when it is built, so an object is made per attempt
+(docs/stack-notes.md#wechat-and-wechatpy-1818).
 """
 
 from __future__ import annotations

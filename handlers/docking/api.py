@@ -1,4 +1,5 @@
-"""api.md's "The partner calls us": delegations, their state and withdrawal, decisions on confirmations and roster."""
+"""The partner calls us (docs/contracts.md#the-partner-calls-us-apidocking): delegations, their state and withdrawal,
+decisions on confirmations and roster."""
 
 from __future__ import annotations
 

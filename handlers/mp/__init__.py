@@ -1,4 +1,5 @@
-"""The mini-program's JSON API (`/api/mp/`): callers proved by our bearer token; errors as api.md's JSON."""
+"""The mini-program's JSON API (`/api/mp/`): callers proved by our bearer token; errors as JSON
+(docs/contracts.md#errors)."""
 
 from handlers.mp import applications, drafts, files, parties, session, subscriptions
 

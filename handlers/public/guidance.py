@@ -1,4 +1,5 @@
-"""Guidance for anyone, as JSON: the claim calculator (api.md "Claim calculator"), the triage's tree, the library."""
+"""Guidance for anyone, as JSON: the claim calculator, the triage's tree, the library
+(docs/contracts.md#reference-data-guidance-and-progress-public)."""
 
 from __future__ import annotations
 

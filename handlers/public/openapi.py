@@ -1,5 +1,5 @@
 """The OpenAPI 3 description of every `/api/` route: each request and response body typed field by field (format,
-enumeration, length), every status an operation answers, and its errors in api.md's shape.
+enumeration, length), every status an operation answers, and its errors in the shape of docs/contracts.md#errors.
 
 Tests keep it true: tests/handlers/test_contract.py (every `/api/` route of handlers/routes.py is here, and nothing
 else), tests/handlers/mp/test_openapi_journey.py (every answer of a whole journey matches its schema: the response
@@ -111,7 +111,8 @@ def ok(status: str, schema: Schema | None, description: str) -> dict[str, Any]:
 
 
 def errors(*statuses: str, **texts: str) -> dict[str, Any]:
-    """Error answers, in api.md's shape; `texts` replace the general words of a status (`_404="..."`)."""
+    """Error answers, in the shape of docs/contracts.md#errors; `texts` replace the general words of a status
+    (`_404="..."`)."""
     return {s: {"description": texts.get(f"_{s}", ERROR_TEXT[s]), **_json(ref("Error"))} for s in statuses}
 
 
@@ -241,7 +242,8 @@ def _section_schema(section: spec.Section, submitted: bool) -> Schema:
 
 
 def application_schema(kind: str, submitted: bool) -> Schema:
-    """The body of a `kind` application (api.md), as submitted or as a draft keeps it."""
+    """The body of a `kind` application (docs/contracts.md#the-application-body-in-brief), as submitted or as a
+    draft keeps it."""
     parts = {
         name: _section_schema(spec.SECTIONS[kind, name], submitted) for name in ("applicant", "respondent", "claim")
     }
@@ -610,7 +612,7 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
         ),
         "Error": obj(
             {"error": ref("FieldError"), "errors": array(ref("FieldError"), minItems=1)},
-            description="api.md's error shape: the first problem, and every field problem found",
+            description="the error shape (docs/contracts.md#errors): the first problem, and every field problem found",
         ),
         "WorkerApplication": application_schema("worker", True),
         "EmployerApplication": application_schema("employer", True),
@@ -1269,8 +1271,8 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
     return paths
 
 
-# Docking (api.md "Docking with courts and arbitration institutes"): every call signed by the partner with four
-# headers (HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and SM3 of the body); 401 otherwise.
+# Docking (docs/contracts.md#docking-with-courts-and-arbitration-institutes): every call signed by the partner with
+# four headers (HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and SM3 of the body); 401 otherwise.
 DOCKING_SECURITY = [{"docking_partner": [], "docking_timestamp": [], "docking_nonce": [], "docking_signature": []}]
 DOCKING_SCHEMES = {
     "docking_partner": {
@@ -1466,7 +1468,8 @@ HEX32 = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 
 
 def docking_paths(settings: Settings | None) -> dict[str, Any]:
-    """The partner calls us (api.md): every operation signed (DOCKING_SECURITY), 401 otherwise."""
+    """The partner calls us (docs/contracts.md#the-partner-calls-us-apidocking): every operation signed
+    (DOCKING_SECURITY), 401 otherwise."""
     named = {name: ref(name) for name in DOCKING_SCHEMAS}
 
     def signed(
@@ -1604,8 +1607,8 @@ def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
             "info": {
                 "title": "劳动人事争议在线调解 — 小程序接口",
                 "version": "1.1.0",
-                "description": "Errors: api.md's shape (`Error`), messages in the caller's language. Personal numbers "
-                "are masked in every answer. Times are ISO 8601 in Asia/Shanghai.",
+                "description": "Errors: the shape of docs/contracts.md#errors (`Error`), messages in the caller's "
+                "language. Personal numbers are masked in every answer. Times are ISO 8601 in Asia/Shanghai.",
             },
             "components": {
                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, **DOCKING_SCHEMES},

@@ -1,7 +1,7 @@
 """The one writer of cases: every change to a case document is made here, and nowhere else.
 
 A change is ONE conditional update, atomic on any engine and with nothing to reconcile after a crash:
-- `apply_move`: a move of DESIGN.md's table, conditional on the current status;
+- `apply_move`: a move of the workflow's table (docs/domain.md#statuses-and-moves), conditional on the current status;
 - `record_event`: anything else that happens to a case (a mediator assigned, a document issued, a
   deadline told), conditional on what the caller needs to hold;
 - `create`: a new case; `write_outbox`: the sender's own bookkeeping of the notifications.

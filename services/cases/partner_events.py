@@ -1,4 +1,5 @@
-"""What a delegated case's moves tell the court or arbitration institute that delegated it (api.md "Docking").
+"""What a delegated case's moves tell the court or arbitration institute that delegated it
+(docs/contracts.md#we-call-the-partner).
 
 A case a partner delegated carries `docking` (services/court/delegations.py). Each move that ends it, or that
 the partner must know of, writes the partner's event into the case's outbox in the SAME update as the move

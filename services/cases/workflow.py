@@ -1,4 +1,4 @@
-"""Case statuses and the moves between them, exactly as DESIGN.md's table; nothing else is allowed.
+"""Case statuses and the moves between them (docs/domain.md#statuses-and-moves); nothing else is allowed.
 
 Their names in words are the catalogue's `status.<status>` and `move.<move>`; events that are not moves
 (submission, assignment, a document, a deadline notice) are `event.<action>`.
@@ -44,9 +44,9 @@ CLOSED = frozenset({REJECTED, SETTLED, FAILED, WITHDRAWN, RETURNED})
 # Whose signatures make the agreement; the last of them settles the case (services/cases/signing.py).
 SIGNERS = ("applicant", "respondent", "mediator")
 
-# Why a mediation ended without agreement: 法释〔2021〕23号 (人民法院在线调解规则) art. 25, as DESIGN.md lists them
-# (a settlement is the other end). Words: `label.closure_reason.<code>`. The respondent's refusal is
-# `refused_to_continue`, silence past the answer period `unreachable`.
+# Why a mediation ended without agreement: 法释〔2021〕23号 (人民法院在线调解规则) art. 25
+# (docs/domain.md#closure-reasons; a settlement is the other end). Words: `label.closure_reason.<code>`. The
+# respondent's refusal is `refused_to_continue`, silence past the answer period `unreachable`.
 CLOSURE_REASONS = (
     "settled_and_withdrew",
     "unreachable",

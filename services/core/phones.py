@@ -1,8 +1,8 @@
 """Phone numbers of every country: parsed, validated and stored in E.164 with Google's libphonenumber.
 
 People write numbers as they write them (`13812345678`, `+86 138 1234 5678`, `+852 6123 4567`,
-`021-6888 1234`); a number without `+` is taken as a mainland one (api.md). Only mobiles receive
-SMS: `Phone.mobile` says whether this number can.
+`021-6888 1234`); a number without `+` is taken as a mainland one (docs/contracts.md#the-application-body-in-brief).
+Only mobiles receive SMS: `Phone.mobile` says whether this number can.
 """
 
 from __future__ import annotations

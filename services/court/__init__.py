@@ -1,4 +1,5 @@
-"""Docking with courts and arbitration institutes (api.md "Docking"), both directions.
+"""Docking with courts and arbitration institutes, both directions
+(docs/contracts.md#docking-with-courts-and-arbitration-institutes).
 
 - `partners`: who we dock with (settings), `signing`: every request they send us checked (HMAC-SM3, window, nonces);
 - `delegations`: cases delegated to us, their answer (accept with a mediator of the court's roster, or decline

@@ -1,6 +1,7 @@
-"""Cases a court or an arbitration institute delegates to us (api.md `POST /api/docking/delegations`), and our answer.
+"""Cases a court or an arbitration institute delegates to us (`POST /api/docking/delegations`), and our answer
+(docs/contracts.md#the-partner-calls-us-apidocking).
 
-A delegation becomes a case in status `delegated` (DESIGN.md's table), routed to the centre serving its region
+A delegation becomes a case in status `delegated` (docs/domain.md), routed to the centre serving its region
 (services/intake/routing.py's rule, by region code), with the parties sealed like any party's, the dispute, the
 documents checked like evidence, and `docking` (below). The partner's case number is the natural key (collection
 `delegations`, `_id` = partner|number, holding the serial before the case is written): the same number and body

@@ -115,7 +115,8 @@ class PartnerOutbox:
         return out
 
     async def _application(self, serial: str, event: dict[str, Any]) -> dict[str, Any]:
-        """A joint application (api.md: id, serial, court, parties, agreement, application, attachments)."""
+        """A joint application (docs/contracts.md#we-call-the-partner: id, serial, court, parties, agreement,
+        application, attachments)."""
         doc = await self.ctx.db["cases"].find_one({"_id": serial})
         assert doc is not None
         kind = event["type"]

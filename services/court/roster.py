@@ -163,8 +163,8 @@ def view(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def payload(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """One entry as the partner receives it (api.md: name, type, region, inviting court, dispute types, expertise,
-    fees, training; and the record so far)."""
+    """One entry as the partner receives it (docs/contracts.md#we-call-the-partner: name, type, region, inviting
+    court, dispute types, expertise, fees, training; and the record so far)."""
     return {"entry_id": entry["_id"], **entry["fields"]}
 
 

@@ -1,8 +1,9 @@
 """Every request a partner sends us is checked before anything else: its signature, its time, its nonce.
 
-A bad, stale or replayed signature is a 401 and changes nothing (api.md). The nonce is remembered in the
-database (`docking_nonces`, `_id` = partner:nonce, kept NONCE_SECONDS), so every process refuses a replay; it is
-written only once the signature is proved, so a forger cannot use up a partner's nonces.
+A bad, stale or replayed signature is a 401 and changes nothing (docs/contracts.md#signing-both-directions). The
+nonce is remembered in the database (`docking_nonces`, `_id` = partner:nonce, kept NONCE_SECONDS), so every
+process refuses a replay; it is written only once the signature is proved, so a forger cannot use up a partner's
+nonces.
 """
 
 from __future__ import annotations

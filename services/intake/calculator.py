@@ -1,5 +1,5 @@
-"""The claim calculator (api.md "Claim calculator"): six kinds of claim, each computed by its articles,
-with the steps shown and every assumption said.
+"""The claim calculator (docs/contracts.md#reference-data-guidance-and-progress-public): six kinds of claim, each
+computed by its articles, with the steps shown and every assumption said.
 
 Rules, and where they come from:
 - economic compensation: N months' wage, a month per full year of service, a remainder of six months or

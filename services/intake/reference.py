@@ -13,7 +13,8 @@ from services.core.context import ServiceContext
 from services.directory import nationalities
 from services.intake import validation as spec
 
-# The lists of api.md's reference data: name in the answer -> (table of words, codes).
+# The lists of the reference data (docs/contracts.md#reference-data-guidance-and-progress-public):
+# name in the answer -> (table of words, codes).
 LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "id_types": ("id_type", spec.ID_TYPES),
     "genders": ("gender", spec.GENDERS),

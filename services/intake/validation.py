@@ -1,4 +1,5 @@
-"""Checks and cleans a mediation application body (api.md), listing every problem at once."""
+"""Checks and cleans a mediation application body (docs/contracts.md#the-application-body-in-brief), listing every
+problem at once."""
 
 from __future__ import annotations
 

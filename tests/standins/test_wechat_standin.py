@@ -142,7 +142,7 @@ def test_render_menu_fills_every_view_url():
 
 @pytest.mark.gen_test
 async def test_people_get_a_login_code_and_see_messages_and_sms_codes(call, wechat, api):
-    """The README's demo: a wx.login code over HTTP, exchanged for our token; the page lists what WeChat received
+    """The tour (docs/tour.md): a wx.login code over HTTP, exchanged for our token; the page lists what WeChat received
     and the SMS stand-in's codes."""
     from datetime import UTC, datetime
 

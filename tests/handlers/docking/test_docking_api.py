@@ -1,6 +1,7 @@
-"""api.md's docking over real HTTP with the court-platform stand-in: delegations in (201, the same again 200, another
-body 409, field errors 422), bad, stale and replayed signatures 401 with nothing created, the state and withdrawal,
-our events out (signed, each event_id once, waiting while the partner is down and shown 待推送), decisions back."""
+"""The docking protocol (docs/contracts.md) over real HTTP with the court-platform stand-in: delegations in (201,
+the same again 200, another body 409, field errors 422), bad, stale and replayed signatures 401 with nothing
+created, the state and withdrawal, our events out (signed, each event_id once, waiting while the partner is down and
+shown 待推送), decisions back."""
 
 from __future__ import annotations
 

@@ -220,7 +220,7 @@ async def test_errors_show_next_to_fields_in_the_browser(app, http_server, http_
 
 @pytest.mark.gen_test(timeout=60)
 async def test_a_desktop_newcomer_reaches_the_wechat_stand_in_from_the_portal(app, http_server, http_port):
-    """The README's demo: a desktop browser, the local WeChat stand-in, an application started."""
+    """The tour (docs/tour.md): a desktop browser, the local WeChat stand-in, an application started."""
     base_url = f"http://127.0.0.1:{http_port}"
     async with chromium() as browser:
         page = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()

@@ -42,7 +42,7 @@ async def file_case(
     body["evidence"] = []
     if requests:
         body["claim"]["requests"] = requests
-    if region_code:  # the structured domicile (api.md): routed by its region code
+    if region_code:  # the structured domicile (docs/contracts.md): routed by its region code
         body["respondent"]["address"] = {"region_code": region_code, "detail": street}
     else:  # a street alone: routed by the region it names, else the credit code's region
         with_street(body["respondent"], street)

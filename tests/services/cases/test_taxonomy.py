@@ -1,5 +1,6 @@
-"""The cause taxonomy: the default 17/89 list (the 65 of causes.md, those found missing, an "other" under each first
-level), stable codes, arbitration-inadmissible causes with their warnings, a centre's own list, bad files, snapshots."""
+"""The cause taxonomy: the default 17/89 list (the 65 of docs/domain.md#the-cause-taxonomy, those found missing, an
+"other" under each first level), stable codes, arbitration-inadmissible causes with their warnings, a centre's own
+list, bad files, snapshots."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from settings import load_settings
 from tests.conftest import Api, body_of
 
 ROOT = Path(__file__).resolve().parents[3]
-# causes.md: second-level causes per first level, 01..17 (3+4+3+6+7+4+5+5+3+2+3+3+3+4+3+3+4 = 65), then the
-# ones added at the end of their level (02-05, 02-06, 04-07, 04-08, 09-04, 15-04, 17-05) and NN-99 "other".
+# docs/domain.md#the-cause-taxonomy: second-level causes per first level, 01..17
+# (3+4+3+6+7+4+5+5+3+2+3+3+3+4+3+3+4 = 65), then the ones added at the end of their level (02-05, 02-06, 04-07,
+# 04-08, 09-04, 15-04, 17-05) and NN-99 "other".
 SECOND_LEVEL_COUNTS = [3, 4, 3, 6, 7, 4, 5, 5, 3, 2, 3, 3, 3, 4, 3, 3, 4]
 ADDED = {"02": 2, "04": 2, "09": 1, "15": 1, "17": 1}
 

@@ -1,4 +1,5 @@
-"""DESIGN.md's table of statuses and moves, move by move, and the atomic conditional update."""
+"""The table of statuses and moves (docs/domain.md#statuses-and-moves), move by move, and the atomic conditional
+update."""
 
 from __future__ import annotations
 

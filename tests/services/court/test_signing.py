@@ -1,5 +1,6 @@
-"""The signing scheme of api.md, against a vector computed here independently of our code, and the rules of
-acceptance: the 300 s window, nonces refused again by every process (the database), 401 changing nothing."""
+"""The signing scheme of docs/contracts.md#signing-both-directions, against a vector computed here independently of
+our code, and the rules of acceptance: the 300 s window, nonces refused again by every process (the database), 401
+changing nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The application body of api.md: required fields, formats, cross-checks, every error at once."""
+"""The application body (docs/contracts.md#the-application-body-in-brief): required fields, formats, cross-checks,
+every error at once."""
 
 from __future__ import annotations
 
