@@ -43,6 +43,11 @@ class ServiceContext:
         """Run a blocking call in the thread pool so the event loop stays responsive."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
 
+    def stop_executor(self) -> None:
+        """At the end of a command: stop the thread pool it was given (the loop's default is not ours to stop)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=False)
+
 
 def shanghai_iso(moment: datetime | None) -> str | None:
     """A stored UTC time as people read it: ISO 8601 in Asia/Shanghai."""
