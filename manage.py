@@ -62,7 +62,7 @@ async def create_admin(settings: Settings, login: str, name: str, centre_id: str
         await centres.seed(ctx)  # a fresh database: config.yaml's centres (an existing one keeps its own)
         await create_first_admin(ctx, login, name, centre_id, password)
     finally:
-        ctx.executor.shutdown(wait=False)
+        ctx.stop_executor()
         await client.close()
 
 
@@ -75,7 +75,7 @@ async def publish_menu(settings: Settings) -> None:
         menu = render_menu(settings.wechat_menu, settings.public_base_url)
         await ctx.run_blocking(publish, wechat.official_account, menu)
     finally:
-        ctx.executor.shutdown(wait=False)
+        ctx.stop_executor()
         await mongo.close()
 
 
@@ -104,7 +104,7 @@ async def recount_command(settings: Settings, repair: bool) -> int:
         report = await counters.recount(ctx, repair=repair)
         seconds = time.perf_counter() - began
     finally:
-        ctx.executor.shutdown(wait=False)
+        ctx.stop_executor()
         await client.close()
     print(
         f"recounted {report['case_count']} cases into {report['buckets']} counters in {seconds:.1f} s; "

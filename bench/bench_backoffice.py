@@ -16,10 +16,12 @@ import json
 import sys
 import urllib.parse
 import uuid
+from collections.abc import Callable
 
 from common import (
     Connection,
     Request,
+    Row,
     Run,
     failure,
     fixed,
@@ -55,7 +57,7 @@ async def mp_tokens(port: int, standin: WeChatStandIn, users: int) -> list[str]:
     return tokens
 
 
-def submissions(tokens: list[str]) -> callable:
+def submissions(tokens: list[str]) -> Callable[[], Request]:
     turn = itertools.count()
 
     def make() -> Request:
@@ -85,8 +87,8 @@ async def office_cookie(port: int) -> str:
         conn.close()
 
 
-async def measure(port: int, cookie: str, cases: int, quick: bool) -> list[tuple[str, ...]]:
-    rows = []
+async def measure(port: int, cookie: str, cases: int, quick: bool) -> list[Row]:
+    rows: list[Row] = []
     count = 60 if quick else 300
     for clients in (1, 4):
         health = await load(port, clients, fixed("GET", "/healthz"), 200, count, 30)

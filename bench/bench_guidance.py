@@ -27,6 +27,7 @@ import urllib.parse
 from common import (
     ROOT,
     Connection,
+    Row,
     free_port,
     load,
     print_table,
@@ -95,9 +96,9 @@ def healthz():
     return lambda: ("GET", "/healthz", b"", {})
 
 
-async def bench_calculator(quick: bool) -> list[tuple[str, ...]]:
+async def bench_calculator(quick: bool) -> list[Row]:
     port = free_port()
-    rows = []
+    rows: list[Row] = []
     with server_process({"NOTIFICATION_SENDER": "off"}, port) as server:
         await wait_until_up(port, server)
         count, seconds = (1500, 5.0) if quick else (4000, 10.0)
@@ -131,7 +132,7 @@ async def bench_calculator(quick: bool) -> list[tuple[str, ...]]:
     return rows
 
 
-async def bench_library(entries: int, quick: bool) -> list[tuple[str, ...]]:
+async def bench_library(entries: int, quick: bool) -> list[Row]:
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="bench-guidance-", suffix=".log", delete=False)  # noqa: SIM115
     env = server_env({"BOOTSTRAP_ADMIN": "", "MONGODB_DATABASE": "bench", "NOTIFICATION_SENDER": "off"})
@@ -173,12 +174,12 @@ def _assets(html: str) -> list[str]:
     return re.findall(r'(?:href|src)="(/static/[^"]+)"', html)
 
 
-async def bench_triage() -> list[tuple[str, ...]]:
+async def bench_triage() -> list[Row]:
     import yaml
 
     tree = yaml.safe_load((ROOT / "data" / "triage_default.yaml").read_text(encoding="utf-8"))
     port = free_port()
-    rows = []
+    rows: list[Row] = []
     with server_process({"NOTIFICATION_SENDER": "off"}, port) as server:
         await wait_until_up(port, server)
         conn = Connection(port)

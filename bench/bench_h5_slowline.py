@@ -24,8 +24,8 @@ import asyncio
 import statistics
 import sys
 
-from common import free_port, print_table, run_bench, server_process, verdict, wait_until_up
-from playwright.async_api import BrowserContext, async_playwright  # noqa: E402
+from common import Row, free_port, print_table, run_bench, server_process, verdict, wait_until_up
+from playwright.async_api import Browser, BrowserContext, StorageState, async_playwright  # noqa: E402
 
 from services.intake.form import STEPS  # noqa: E402
 from standins.wechat import WeChatStandIn  # noqa: E402
@@ -36,14 +36,22 @@ OA_APP_ID, OA_SECRET = "wx-bench-official-account", "bench-oa-secret"
 LINE = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 400_000 / 8}
 TARGET_BYTES = 60 * 1024
 TARGET_SECONDS = 2.0
-PHONE = {
-    "viewport": {"width": 375, "height": 667},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/3G Language/zh_CN",
-}
+PHONE_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.50 NetType/3G Language/zh_CN"
+)
+
+
+async def phone_context(browser: Browser, storage_state: StorageState | None = None) -> BrowserContext:
+    """A fresh context that looks like WeChat's browser on a phone."""
+    return await browser.new_context(
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        user_agent=PHONE_AGENT,
+        storage_state=storage_state,
+    )
 
 
 async def load(context: BrowserContext, url: str, html_only: bool) -> tuple[int, float, int, str]:
@@ -93,20 +101,22 @@ async def bench(repeat: int) -> None:
             async with async_playwright() as playwright:
                 browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
-                    signing_in = await browser.new_context(**PHONE)
+                    signing_in = await phone_context(browser)
                     page = await signing_in.new_page()
                     await page.goto(f"{base}/h5/apply/worker")  # not signed in: to the stand-in's OAuth page
                     await page.click("#authorize")
                     await page.wait_for_url(f"{base}/h5/apply/worker/**")
                     state = await signing_in.storage_state()
                     await signing_in.close()
-                    rows, misses = [], 0
+                    rows: list[Row] = []
+                    misses = 0
                     for step in STEPS:
                         url = f"{base}/h5/apply/worker/{step}"
-                        full, alone = [], []
+                        full: list[tuple[int, float, int, str]] = []
+                        alone: list[tuple[int, float, int, str]] = []
                         for _ in range(repeat):
                             for html_only, into in ((False, full), (True, alone)):
-                                context = await browser.new_context(storage_state=state, **PHONE)
+                                context = await phone_context(browser, state)
                                 try:
                                     into.append(await load(context, url, html_only))
                                 finally:

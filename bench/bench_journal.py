@@ -87,7 +87,7 @@ async def measure_engine(
         figures["stored"] += len(submit32.latencies)
         busy = (
             "n/a"
-            if None in (cpu0, cpu1, cpu2)
+            if cpu0 is None or cpu1 is None or cpu2 is None
             else (f"{(cpu1 - cpu0) / health32.elapsed:.0%} / {(cpu2 - cpu1) / submit32.elapsed:.0%}")
         )
         rows += [

@@ -35,7 +35,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from common import ROOT, Run, print_table, run_bench, server_env, verdict
+from common import ROOT, Run, piped, print_table, run_bench, server_env, verdict
 
 OA_APP, OA_SECRET = "wx-bench-official-account", "bench-oa-secret"
 MP_APP, MP_SECRET = "wx-bench-mini-program", "bench-mp-secret"
@@ -143,7 +143,7 @@ async def bench(args: argparse.Namespace) -> None:
         cwd=ROOT,
     )
     try:
-        port = int(standin.stdout.readline())
+        port = int(piped(standin.stdout).readline())
         base = f"http://127.0.0.1:{port}/"
         environ = server_env(
             {
@@ -176,7 +176,10 @@ async def bench(args: argparse.Namespace) -> None:
         seeded = time.monotonic() - t0
 
         # 1. baseline: the same client code, no outbox.
-        template_id = settings.notifications.kinds["accept"].official_account.template_id
+        accept = settings.notifications.kinds["accept"].official_account
+        if accept is None:
+            raise RuntimeError("config.yaml gives the acceptance no official-account template: nothing to send")
+        template_id = accept.template_id
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(n):
             queue.put_nowait(i)
@@ -235,8 +238,8 @@ async def bench(args: argparse.Namespace) -> None:
         stats = dict(sender.stats)
         await close(app)
     finally:
-        standin.stdin.close()
-        summary = json.loads(standin.stdout.readline() or "{}")
+        piped(standin.stdin).close()
+        summary = json.loads(piped(standin.stdout).readline() or "{}")
         standin.wait(10)
 
     once = summary.get("outbox") == summary.get("outbox_distinct") == expected_outbox

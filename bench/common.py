@@ -12,11 +12,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, AnyStr
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -185,12 +185,19 @@ async def wait_until_up(port: int, server: subprocess.Popen[bytes], timeout: flo
     raise RuntimeError("server did not answer /healthz in time")
 
 
+def piped(stream: IO[AnyStr] | None) -> IO[AnyStr]:
+    """One of a subprocess's streams that was opened with PIPE (Popen types each as possibly None)."""
+    if stream is None:
+        raise RuntimeError("the subprocess was started without a pipe there")
+    return stream
+
+
 async def wait_ready(server: subprocess.Popen[bytes], timeout: float, what: str) -> dict[str, Any]:
     """The facts a bench's own server prints on its line `READY {json}` once it listens (stats, guidance)."""
     loop = asyncio.get_running_loop()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        line = await loop.run_in_executor(None, server.stdout.readline)
+        line = await loop.run_in_executor(None, piped(server.stdout).readline)
         if not line:
             raise RuntimeError(f"{what} exited ({server.poll()})")
         if line.startswith(b"READY "):
@@ -235,7 +242,7 @@ def verdict(ok: bool | None) -> str:
     return "-" if ok is None else "PASS" if ok else "MISS"
 
 
-def print_table(rows: list[Row], header: Row = ("figure", "value", "target", "vs baseline", "result")) -> None:
+def print_table(rows: Sequence[Row], header: Row = ("figure", "value", "target", "vs baseline", "result")) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -32,6 +32,7 @@ from services.accounts import rosters  # noqa: E402
 from services.accounts.persons import person_for_identity  # noqa: E402
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, create_staff  # noqa: E402
 from services.cases import clarification, counters, handling, moves, signing, transfer, workflow  # noqa: E402
+from services.cases.taxonomy import Taxonomies  # noqa: E402
 from services.intake.submission import submit_application  # noqa: E402
 from settings import load_settings  # noqa: E402
 from store import CommandCounter  # noqa: E402
@@ -88,7 +89,7 @@ async def centres_tree(ctx) -> dict[str, list[str]]:
     return mediators
 
 
-async def seed(ctx, blobs, cases: int, seed_value: int = 15) -> dict[str, float]:
+async def seed(ctx, blobs, taxonomies: Taxonomies, cases: int, seed_value: int = 15) -> dict[str, float]:
     rng = random.Random(seed_value)
     real_clock = ctx.clock
     now = [datetime.now(UTC) - timedelta(days=360)]
@@ -124,7 +125,7 @@ async def seed(ctx, blobs, cases: int, seed_value: int = 15) -> dict[str, float]
         if rng.random() < 0.05:  # sent on to the city
             await transfer.transfer(ctx, ROOT_ADMIN, serial, "sh-city" if centre != "sh-city" else "sh-pudong")
         if rng.random() < 0.4:
-            await clarification.push_clarified(ctx, TAXONOMIES, ROOT_ADMIN, serial, rng.choice(taxonomy_items))
+            await clarification.push_clarified(ctx, taxonomies, ROOT_ADMIN, serial, rng.choice(taxonomy_items))
             await clarification.answer_clarified(ctx, person, serial, {"decision": "confirm", "version": 1}, "mp")
         fate = rng.random()
         if fate < 0.1:
@@ -187,18 +188,14 @@ async def counter_commands(ctx, counter: CommandCounter, sample: int = 300) -> d
     return {"moves_sampled": len(extra), "max_extra_commands": max(extra, default=0)}
 
 
-TAXONOMIES = None
-
-
 async def main(port: int, cases: int) -> None:
-    global TAXONOMIES
     settings = load_settings(ROOT / "config.yaml")
     counter = CommandCounter()
     app = make_app(settings, counter)
     await start(app)
-    ctx = app.settings["services"].ctx
-    TAXONOMIES = app.settings["services"].taxonomies
-    facts = await seed(ctx, app.settings["services"].blobs, cases)
+    services = app.settings["services"]
+    ctx = services.ctx
+    facts = await seed(ctx, services.blobs, services.taxonomies, cases)
     facts |= await counter_commands(ctx, counter)
     began = time.perf_counter()
     recount = await counters.recount(ctx)

@@ -802,7 +802,7 @@ def build(out_dir: Path = OUT_DIR) -> list[Path]:
         path = out_dir / f"{kind}.docx"
         doc = builder()
         lead_into_closing(doc)
-        doc.save(path)
+        doc.save(str(path))
         paths.append(path)
     return paths
 

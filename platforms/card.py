@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
+from platforms import RunBlocking
 from platforms.card_crypto import SignatureInvalid, canonical, open_payload, sm2_sign, sm2_verify
 from settings import CardPlatformSettings
 
@@ -50,7 +51,10 @@ class PlatformUnavailable(Exception):
     """The platform did not answer (down, slow, or an answer that is not its protocol)."""
 
 
-RunBlocking = Callable[..., Awaitable[Any]]
+def _text(body: dict[str, Any], name: str) -> str:
+    """A notification's text field; "" where it is absent or not text."""
+    value = body.get(name)
+    return value if isinstance(value, str) else ""
 
 
 class CardPlatformClient:
@@ -93,26 +97,25 @@ class CardPlatformClient:
         return ok
 
     async def check_notification(self, body: dict[str, Any]) -> Notification:
-        names = ("channel_id", "ticket", "result", "auth_code", "timestamp", "nonce", "sign")
-        fields = {k: body.get(k) for k in names}
-        if not all(
-            isinstance(fields[k], str) and fields[k] for k in ("channel_id", "ticket", "result", "nonce", "sign")
-        ):
+        required = ("channel_id", "ticket", "result", "nonce", "sign")
+        channel_id, ticket, result, nonce, sign = (_text(body, name) for name in required)
+        auth_code, timestamp = _text(body, "auth_code"), body.get("timestamp")
+        if not (channel_id and ticket and result and nonce and sign):
             raise NotificationRefused(400, "notification_malformed", "notification lacks required fields")
-        if fields["result"] not in ("confirmed", "cancelled") or not isinstance(fields["timestamp"], int):
+        if result not in ("confirmed", "cancelled") or not isinstance(timestamp, int):
             raise NotificationRefused(400, "notification_malformed", "notification fields are not the protocol's")
-        if fields["result"] == "confirmed" and not (isinstance(fields["auth_code"], str) and fields["auth_code"]):
+        if result == "confirmed" and not auth_code:
             raise NotificationRefused(400, "notification_malformed", "confirmed without auth_code")
-        if not secrets.compare_digest(fields["channel_id"], self.settings.channel_id):
+        if not secrets.compare_digest(channel_id, self.settings.channel_id):
             raise NotificationRefused(403, "foreign_channel", "notification for another channel")
         signed = {k: v for k, v in body.items() if k != "sign"}
         try:
-            await self._run(sm2_verify, self.settings.platform_public_key, canonical(signed), fields["sign"])
+            await self._run(sm2_verify, self.settings.platform_public_key, canonical(signed), sign)
         except SignatureInvalid as exc:
             raise NotificationRefused(401, "bad_signature", "signature does not verify") from exc
-        if abs(time.time() - fields["timestamp"]) > self.settings.clock_skew_seconds:
+        if abs(time.time() - timestamp) > self.settings.clock_skew_seconds:
             raise NotificationRefused(401, "notification_stale", "timestamp outside the accepted window")
-        return Notification(fields["ticket"], fields["result"], fields["auth_code"] or "")
+        return Notification(ticket, result, auth_code)
 
     async def fetch_identity(self, auth_code: str) -> CardIdentity:
         request = {

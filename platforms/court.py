@@ -15,13 +15,14 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from cryptography.hazmat.primitives import hashes, hmac
+
+from platforms import RunBlocking
 
 PARTNER_HEADER = "X-Docking-Partner"
 TIMESTAMP_HEADER = "X-Docking-Timestamp"
@@ -105,16 +106,15 @@ class Answer:
         return 200 <= self.status < 300
 
     def problem(self) -> str:
-        error = self.body.get("error") if isinstance(self.body.get("error"), dict) else {}
+        error = self.body.get("error")
+        if not isinstance(error, dict):
+            error = {}
         text = str(error.get("message") or self.body.get("message") or "")
         return f"HTTP {self.status}" + (f": {text[:200]}" if text else "")
 
 
 class PartnerUnavailable(Exception):
     """The partner did not answer (refused, timed out, reset) or answered 5xx / 429: try again later."""
-
-
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 class CourtClient:

@@ -473,7 +473,9 @@ class OAuthAccessTokenHandler(_StandInHandler):
 
 def _message_line(message: dict[str, Any]) -> dict[str, Any]:
     """A message WeChat accepted, as a person reads it: kind, to whom, its template and filled values, its link."""
-    data = message.get("data") if isinstance(message.get("data"), dict) else {}
+    data = message.get("data")
+    if not isinstance(data, dict):
+        data = {}
     values = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in data.items()}
     if message.get("kind") == "custom":
         values = {"text": ((message.get("text") or {}).get("content", ""))}

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, TypeVar, TypeVarTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -32,6 +32,8 @@ TAG_BYTES = 16
 DEFAULT_SEGMENT = 64 * 1024
 BATCH_SEGMENTS = 16  # work handed to a thread at a time: 1 MiB with the default segment size
 BLOB_ID = re.compile(r"[0-9a-f]{32}")
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")  # the arguments of a function run in the thread pool
 
 
 class BlobError(Exception):
@@ -84,6 +86,11 @@ def _new_header(keys: BlobKeys, blob_id: str, segment_size: int) -> tuple[bytes,
     file_key = secrets.token_bytes(16)
     version, nonce, wrapped = keys.wrap(file_key, blob_id)
     return _HEADER.pack(MAGIC, FORMAT, segment_size, version, nonce, wrapped), file_key
+
+
+def _key_version(header: bytes) -> int:
+    version: int = _HEADER.unpack(header)[3]
+    return version
 
 
 def _parse_header(header: bytes, keys: BlobKeys, blob_id: str) -> tuple[int, int, bytes]:
@@ -170,7 +177,7 @@ class BlobStore(ABC):
         self._executor = executor
         self.segment_size = segment_size
 
-    async def _run(self, func: Callable[..., Any], *args: Any) -> Any:
+    async def _run(self, func: Callable[[*_Args], _T], *args: *_Args) -> _T:
         # Encryption and file I/O run in the thread pool so the event loop stays responsive.
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 
@@ -319,7 +326,7 @@ class LocalBlobStore(BlobStore):
         await self._run(lambda: self.path_of(blob_id).unlink(missing_ok=True))
 
     async def key_version(self, blob_id: str) -> int:
-        return _HEADER.unpack(await self._run(self._header_of, blob_id))[3]
+        return _key_version(await self._run(self._header_of, blob_id))
 
     def _header_of(self, blob_id: str) -> bytes:
         try:
@@ -445,7 +452,7 @@ class GridFSBlobStore(BlobStore):
             pass
 
     async def key_version(self, blob_id: str) -> int:
-        return _HEADER.unpack(await self._first_chunk(blob_id))[3]
+        return _key_version(await self._first_chunk(blob_id))
 
     async def _first_chunk(self, blob_id: str) -> bytes:
         chunk = await self._db[f"{self.BUCKET}.chunks"].find_one({"files_id": self.check_id(blob_id), "n": 0})

@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-import mongomock
 from bson import BSON
 from mongomock.collection import _validate_data_fields
 from mongomock.filtering import filter_applies
 from mongomock.helpers import make_datetime_timezone_aware_in_document, patch_datetime_awareness_in_document
+from mongomock.mongo_client import MongoClient as MemoryClient  # the class itself: its stub says pymongo's
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 from pymongo.results import InsertOneResult
@@ -51,7 +51,7 @@ def defer_durability(deferred: bool = True) -> None:
 _SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")
 
 
-def _path_value(document: dict, path: str) -> Any:
+def _path_value(document: dict[str, Any], path: str) -> Any:
     value: Any = document
     for part in path.split("."):
         if not isinstance(value, dict):
@@ -94,14 +94,14 @@ class _Narrowing:
             self._fields[path] = {}
             self._stale.add(path)
 
-    def inserted(self, document: dict) -> None:
+    def inserted(self, document: dict[str, Any]) -> None:
         for path, ids in self._fields.items():
             value = _path_value(document, path)
             if _scalar(value):
                 ids.setdefault(value, set()).add(document["_id"])
 
     def updating(self, filter: Any, update: Any, upsert: bool) -> None:
-        touched = set()
+        touched: set[str] = set()
         for operator in _SETTING_OPERATORS:
             fields = update.get(operator, {}) if isinstance(update, dict) else {}
             touched.update(fields)
@@ -126,7 +126,7 @@ class _Narrowing:
         unique-index check reads through the narrowing and must see the new document)."""
         self._stale.update(self._fields)
 
-    def exact_ids(self, filter: Any) -> list | None:
+    def exact_ids(self, filter: Any) -> list[Any] | None:
         """The ids matching a filter that is exactly one indexed equality, without checking documents."""
         if not isinstance(filter, dict) or len(filter) != 1:
             return None
@@ -138,8 +138,9 @@ class _Narrowing:
         documents = self._documents()
         return [i for i in self._fields[path].get(value, ()) if i in documents]
 
-    def _documents(self) -> dict:
-        return self._collection._store._documents
+    def _documents(self) -> dict[Any, dict[str, Any]]:
+        documents: dict[Any, dict[str, Any]] = self._collection._store._documents
+        return documents
 
     def _iter_documents(self, filter: Any) -> Any:
         exact = self.exact_ids(filter)
@@ -153,7 +154,7 @@ class _Narrowing:
         candidates = [documents[i] for i in ids if i in documents]
         return (doc for doc in candidates if filter_applies(filter, doc))
 
-    def _candidate_ids(self, filter: dict) -> list | None:
+    def _candidate_ids(self, filter: dict[str, Any]) -> list[Any] | None:
         id_filter = filter.get("_id")
         if _scalar(id_filter):
             return [id_filter]
@@ -196,7 +197,7 @@ class EmbeddedCursor:
         self._sort: list[tuple[str, int]] = []
         self._skip = 0
         self._limit = 0
-        self._results: Iterator[dict] | None = None
+        self._results: Iterator[dict[str, Any]] | None = None
 
     def sort(self, key_or_list: Any, direction: int | None = None) -> EmbeddedCursor:
         self._sort = [(key_or_list, direction or 1)] if isinstance(key_or_list, str) else list(key_or_list)
@@ -210,7 +211,7 @@ class EmbeddedCursor:
         self._limit = n
         return self
 
-    def _run(self) -> Iterator[dict]:
+    def _run(self) -> Iterator[dict[str, Any]]:
         if self._results is None:
             by_ids = self._by_ids()
             if by_ids is not None:
@@ -226,7 +227,7 @@ class EmbeddedCursor:
             self._results = iter(page)
         return self._results
 
-    def _by_ids(self) -> list[dict] | None:
+    def _by_ids(self) -> list[dict[str, Any]] | None:
         """`{"_id": {"$in": ids}}` with an inclusion projection through sub-documents only (no sort, skip or
         limit): the stored documents read by id and only the asked fields copied, where mongomock's general
         projection costs several times the read (the statistics export reads 100,000 cases this way).
@@ -266,7 +267,7 @@ class EmbeddedCursor:
             out.append(copied)
         return out
 
-    def _page(self) -> list[dict] | None:
+    def _page(self) -> list[dict[str, Any]] | None:
         """The requested page, or None when the sort key's values are not of one comparable kind."""
         key, direction = self._sort[0]
         # mongomock stores datetimes naive (UTC) and patches filters the same way before matching.
@@ -286,7 +287,7 @@ class EmbeddedCursor:
         copies = {doc["_id"]: doc for doc in self._collection.find({"_id": {"$in": picked}}, self._projection)}
         return [copies[i] for i in picked if i in copies]
 
-    async def to_list(self, length: int | None = None) -> list[dict]:
+    async def to_list(self, length: int | None = None) -> list[dict[str, Any]]:
         await self._client.settle()
         results = self._run()
         return list(results) if length is None else list(itertools.islice(results, length))
@@ -294,7 +295,7 @@ class EmbeddedCursor:
     def __aiter__(self) -> EmbeddedCursor:
         return self
 
-    async def __anext__(self) -> dict:
+    async def __anext__(self) -> dict[str, Any]:
         if self._results is None:
             await self._client.settle()
         try:
@@ -325,8 +326,9 @@ class EmbeddedCollection:
         self._narrowing = _Narrowing(collection)
         self._unique_fields = False  # a unique index besides `_id`: inserts take mongomock's own path
 
-    def _documents(self) -> dict:
-        return self._collection._store._documents
+    def _documents(self) -> dict[Any, dict[str, Any]]:
+        documents: dict[Any, dict[str, Any]] = self._collection._store._documents
+        return documents
 
     def _match_id(self, filter: Any) -> Any:
         """The `_id` of the document a one-document write with `filter` changes (None: no match)."""
@@ -350,7 +352,7 @@ class EmbeddedCollection:
         if not _DEFERRED.get():
             await journal.durable(seq)
 
-    async def insert_one(self, document: dict) -> Any:
+    async def insert_one(self, document: dict[str, Any]) -> Any:
         self._client.count()
         if self._unique_fields or not _scalar(document.get("_id")):
             if self._unique_fields:  # mongomock's unique check reads through the maps: they must see the new document
@@ -363,7 +365,7 @@ class EmbeddedCollection:
         await self._journal([result.inserted_id])
         return result
 
-    def _insert_by_id(self, document: dict) -> InsertOneResult:
+    def _insert_by_id(self, document: dict[str, Any]) -> InsertOneResult:
         """mongomock's insert_one where `_id` is the only unique key: its checks and stored copy, not its overhead.
 
         The same field-name and BSON checks, duplicate-key error and datetime truncation; left out
@@ -378,10 +380,11 @@ class EmbeddedCollection:
         documents[document["_id"]] = patch_datetime_awareness_in_document(document)
         return InsertOneResult(document["_id"], acknowledged=True)
 
-    async def find_one(self, filter: Any = None, projection: Any = None) -> dict | None:
+    async def find_one(self, filter: Any = None, projection: Any = None) -> dict[str, Any] | None:
         self._client.count()
         await self._client.settle()
-        return self._collection.find_one(filter, projection)
+        found: dict[str, Any] | None = self._collection.find_one(filter, projection)
+        return found
 
     def find(self, filter: Any = None, projection: Any = None, **kwargs: Any) -> EmbeddedCursor:
         # PyMongo counts the command when the cursor is first read; counting here is equivalent
@@ -415,7 +418,7 @@ class EmbeddedCollection:
         projection: Any = None,
         upsert: bool = False,
         return_document: bool = ReturnDocument.BEFORE,
-    ) -> dict | None:
+    ) -> dict[str, Any] | None:
         self._client.count()
         if _positional(update):
             # mongomock 4.3 re-runs the update with `{_id}` alone, so `$` silently updates the
@@ -429,7 +432,7 @@ class EmbeddedCollection:
             raise NotImplementedError("embedded engine: an upsert without _id must return the document after")
         self._narrowing.updating(filter, update, upsert)
         with self._narrowing.stale_on_error():
-            result = self._collection.find_one_and_update(
+            result: dict[str, Any] | None = self._collection.find_one_and_update(
                 filter, update, projection=projection, upsert=upsert, return_document=return_document
             )
         if result is not None or upsert:
@@ -502,7 +505,8 @@ class EmbeddedCollection:
             self._unique_fields = True
         first = keys if isinstance(keys, str) else keys[0][0]
         self._narrowing.add_field(first)
-        return self._collection.create_index(keys, **kwargs)
+        name: str = self._collection.create_index(keys, **kwargs)
+        return name
 
     async def drop(self) -> None:
         self._client.count()
@@ -530,7 +534,7 @@ class EmbeddedDatabase:
             self._collections[name] = EmbeddedCollection(self._database[name], self._client, self.name)
         return self._collections[name]
 
-    async def command(self, command: str | dict) -> dict:
+    async def command(self, command: str | dict[str, Any]) -> dict[str, Any]:
         self._client.count()
         if command in ("ping", {"ping": 1}):
             return {"ok": 1.0}
@@ -538,7 +542,8 @@ class EmbeddedDatabase:
 
     async def list_collection_names(self) -> list[str]:
         self._client.count()
-        return self._database.list_collection_names()
+        names: list[str] = self._database.list_collection_names()
+        return names
 
 
 class EmbeddedClient:
@@ -549,7 +554,7 @@ class EmbeddedClient:
     """
 
     def __init__(self, counter: Any = None, folder: str | None = None) -> None:
-        self._client = mongomock.MongoClient(tz_aware=True)
+        self._client = MemoryClient(tz_aware=True)
         self._counter = counter
         self._databases: dict[str, EmbeddedDatabase] = {}
         self.journal: Journal | None = None

@@ -7,7 +7,7 @@ import binascii
 import hmac
 import secrets
 import struct
-from typing import Any
+from typing import Any, NoReturn
 from xml.parsers import expat
 
 from wechatpy import create_reply
@@ -33,7 +33,8 @@ def signature(token: str, *parts: str) -> str:
     """WeChat's signature: sha1 of the sorted, concatenated parts (wechatpy's signer)."""
     signer = WeChatSigner()
     signer.add_data(token, *parts)
-    return signer.signature
+    digest: str = signer.signature
+    return digest
 
 
 def signature_matches(expected: str, given: str) -> bool:
@@ -45,7 +46,7 @@ class XmlForbidden(Exception):
     """A document type, an entity declaration or an external reference: never part of WeChat's XML."""
 
 
-def _forbid(*_args: object) -> None:
+def _forbid(*_args: object) -> NoReturn:
     raise XmlForbidden
 
 
@@ -151,10 +152,11 @@ def dedup_key(fields: dict[str, Any]) -> str:
 
 def text_reply(message: BaseMessage, content: str) -> str:
     """A passive text reply (XML) to `message`."""
-    return create_reply(content, message, render=True)
+    reply: str = create_reply(content, message, render=True)
+    return reply
 
 
-class _PrpCrypto(PrpCrypto):
+class _PrpCrypto(PrpCrypto):  # type: ignore[misc]  # wechatpy has no type information
     """wechatpy's AES cipher; the 16-character random prefix drawn from `secrets` (wechatpy's own uses `random`)."""
 
     def get_random_string(self) -> str:
@@ -182,7 +184,8 @@ class SafeMode:
     def decrypt(self, encrypted: str) -> str:
         """The inner XML; a message encrypted for another AppID is refused (403), garbage is 400."""
         try:
-            return self._prp.decrypt(encrypted, self.app_id)
+            inner: str = self._prp.decrypt(encrypted, self.app_id)
+            return inner
         except InvalidAppIdException as exc:
             raise CallbackRejected(403, "appid_mismatch", "the message is not for this AppID") from exc
         except (ValueError, binascii.Error, struct.error, UnicodeDecodeError, IndexError, TypeError) as exc:

@@ -6,6 +6,7 @@ every call, even for calls that take none (jscode2session); both are corrected h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -26,7 +27,7 @@ _TOKENLESS_ENDPOINTS = ("sns/jscode2session",)
 TOKEN_ERRCODES = (40001, 40014, 42001)
 
 
-class WeChatApi(WeChatClient):
+class WeChatApi(WeChatClient):  # type: ignore[misc]  # wechatpy has no type information
     """A wechatpy client whose every request goes to `api_base` (synchronous: call from a thread).
 
     The access token is the one shared by every process (`tokens`, a bridge to the async token
@@ -47,11 +48,14 @@ class WeChatApi(WeChatClient):
         self.api_base = api_base if api_base.endswith("/") else api_base + "/"
         self.tokens = tokens
 
-    @property
-    def access_token(self) -> str:
+    def _tokens(self) -> ThreadTokenBridge:
         if self.tokens is None:
             raise RuntimeError(f"no shared access token source for {self.appid}")
-        return self.tokens.get(self.appid)
+        return self.tokens
+
+    @property
+    def access_token(self) -> str:
+        return self._tokens().get(self.appid)
 
     def fetch_access_token(self) -> Any:
         raise RuntimeError("access tokens come from the shared token service (cgi-bin/stable_token)")
@@ -80,14 +84,15 @@ class WeChatApi(WeChatClient):
             if exc.errcode not in TOKEN_ERRCODES:
                 raise
         # The token was invalidated (another caller forced a refresh, or it expired early): once.
-        params["access_token"] = self.tokens.refresh(self.appid, used)  # type: ignore[union-attr]
+        params["access_token"] = self._tokens().refresh(self.appid, used)
         return super()._request(method, url, **kwargs)
 
 
-def call_wechat(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run one wechatpy call, translating its failures into ours (runs inside a worker thread)."""
+def call_wechat(func: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run one wechatpy call, translating its failures into ours (runs inside a worker thread): WeChat's JSON answer."""
     try:
-        return func(*args, **kwargs)
+        answer: dict[str, Any] = func(*args, **kwargs)
+        return answer
     except requests.RequestException as exc:
         raise WeChatUnavailable(str(exc)) from exc
     except WeChatClientException as exc:

@@ -11,7 +11,7 @@ from typing import Any
 from wechatpy.oauth import WeChatOAuth
 
 
-class _OAuth(WeChatOAuth):
+class _OAuth(WeChatOAuth):  # type: ignore[misc]  # wechatpy has no type information
     def __init__(self, *args: Any, api_base: str, oauth_base: str, timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.API_BASE_URL = api_base
@@ -46,8 +46,10 @@ class WebOAuth:
         )
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
-        return self._client(redirect_uri, state).authorize_url
+        url: str = self._client(redirect_uri, state).authorize_url
+        return url
 
     def exchange_code(self, code: str) -> dict[str, Any]:
         """WeChat's answer to the code: openid (and unionid, is_snapshotuser where given)."""
-        return self._client().fetch_access_token(code)
+        answer: dict[str, Any] = self._client().fetch_access_token(code)
+        return answer

@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -78,18 +78,18 @@ class ThreadTokenBridge:
         """Attach to the server's loop (done at start, on that loop)."""
         self.loop = loop
 
-    def _wait(self, coro: object) -> str:
+    def _wait(self, coro: Coroutine[Any, Any, str]) -> str:
         if self.loop is None:
-            coro.close()  # type: ignore[attr-defined]
+            coro.close()
             raise RuntimeError("the token bridge is not bound to the server's event loop (app.start)")
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is self.loop:  # blocking here would deadlock the loop the answer must come from
-            coro.close()  # type: ignore[attr-defined]
+            coro.close()
             raise RuntimeError("wechatpy must run in a worker thread (ctx.run_blocking), not on the event loop")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)  # type: ignore[arg-type]
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result(self.timeout)
         except TimeoutError as exc:
@@ -173,13 +173,14 @@ class AccessTokens:
             delay = min(delay * 2, 0.5)
 
     def _usable(self, doc: dict[str, Any] | None, stale: str | None) -> str | None:
-        if not doc or not doc.get("access_token") or doc["access_token"] == stale:
+        token: str | None = doc.get("access_token") if doc else None
+        if not doc or not token or token == stale:
             return None
         expires_at = doc["expires_at"]
         if expires_at - self.renew_before <= self.clock():
             return None
-        self._cache[doc["_id"]] = (doc["access_token"], expires_at)
-        return doc["access_token"]
+        self._cache[doc["_id"]] = (token, expires_at)
+        return token
 
     async def _take_lease(self, appid: str, doc: dict[str, Any] | None) -> bool:
         now = self.clock()

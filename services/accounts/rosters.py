@@ -63,11 +63,9 @@ def _may_hang_under(known: Directory, member: StaffMember, parent_id: str | None
     """A new or moved centre may go under the member's own centre or any centre they keep."""
     if member.role == SYSTEM_ADMIN:
         return True
-    return (
-        member.role == CENTRE_ADMIN
-        and bool(parent_id)
-        and (parent_id == member.centre_id or known.is_below(parent_id, member.centre_id))
-    )
+    if member.role != CENTRE_ADMIN or not parent_id:
+        return False
+    return parent_id == member.centre_id or known.is_below(parent_id, member.centre_id)
 
 
 async def centre_list(ctx: ServiceContext, member: StaffMember) -> list[dict[str, Any]]:
@@ -85,10 +83,10 @@ async def centre_list(ctx: ServiceContext, member: StaffMember) -> list[dict[str
 
     roots = [c for c in known.centres if not c.parent_id or c.parent_id not in known]
     if visible is not None:
-        roots = [known.get(member.centre_id)] if member.centre_id in known else []
+        own = known.get(member.centre_id)
+        roots = [own] if own is not None else []
     for root in roots:
-        if root is not None:
-            walk(root)
+        walk(root)
     return rows
 
 

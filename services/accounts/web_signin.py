@@ -30,7 +30,7 @@ def safe_next(target: str | None) -> str:
 
 
 def states_match(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and secrets.compare_digest(expected, given)
+    return bool(expected and given and secrets.compare_digest(expected, given))
 
 
 async def person_from_oauth_code(ctx: ServiceContext, oauth: WebOAuth, code: str) -> str:

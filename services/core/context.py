@@ -7,13 +7,15 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
 from services.core.personal_data import FieldCipher
 from settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_T = TypeVar("_T")
+_Args = TypeVarTuple("_Args")
 
 
 def utc_now() -> datetime:
@@ -37,9 +39,14 @@ class ServiceContext:
     # which tests with a store each would share.
     caches: dict[str, Any] = field(default_factory=dict)
 
-    async def run_blocking(self, func: Callable[..., Any], *args: Any) -> Any:
+    async def run_blocking(self, func: Callable[[*_Args], _T], *args: *_Args) -> _T:
         """Run a blocking call in the thread pool so the event loop stays responsive."""
         return await asyncio.get_running_loop().run_in_executor(self.executor, func, *args)
+
+    def stop_executor(self) -> None:
+        """At the end of a command: stop the thread pool it was given (the loop's default is not ours to stop)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=False)
 
 
 def shanghai_iso(moment: datetime | None) -> str | None:

@@ -316,7 +316,8 @@ class NotificationSender:
                 return None
             token = uuid.uuid4().hex
             until = now + timedelta(seconds=self.config.claim_seconds)
-            changes, conditions = {}, {}
+            changes: dict[int, dict[str, Any]] = {}
+            conditions: dict[str, Any] = {}
             for i in indexes:
                 n = case.notifications[i]
                 changes[i] = {
