@@ -119,7 +119,9 @@ OWN_PROOF_REFUSALS = {
     "card_signature": {400, 415},  # the card platform's protocol's answer; a body not JSON is no notification
     "ticket_binding": set(),  # 403 ticket_foreign
 }
-SIGN_IN_PAGES = ("/h5/oauth/start", "/portal/login", "/office/login", "/h5/respondent/cases/")
+# Where a page sends a caller without a session: WeChat's OAuth, the portal's choice, the office's, the respondent's
+# way back by a code to the phone their invitation proved.
+SIGN_IN_PAGES = re.compile(r"/h5/oauth/start|/portal/login|/office/login|/h5/respondent/cases/\d+/signin")
 # Collections an anonymous walk may change, and why. Nothing else may gain, lose or change a document.
 MAY_CHANGE = {
     "rate_limits": "failed sign-ins counted per account and address (services/accounts/lockout.py)",
@@ -199,7 +201,7 @@ def _refused(response: Any, handler: type, method: str) -> bool:
     if not served(handler, method.lower()):
         return response.code in (401, 403, 405)  # 403: no XSRF pair; 401: docking checks the signature first
     if response.code in (301, 302, 303, 307):
-        return urlsplit(response.headers.get("Location", "")).path.startswith(SIGN_IN_PAGES)
+        return bool(SIGN_IN_PAGES.fullmatch(urlsplit(response.headers.get("Location", "")).path))
     allowed = OWN_PROOF_REFUSALS.get(proof_of(handler, method) or "", set())
     return response.code in (401, 403) or response.code in allowed
 
@@ -223,7 +225,9 @@ def test_the_public_list_is_what_the_handlers_declare():
 
 
 @pytest.mark.gen_test(timeout=300)
-async def test_every_route_with_every_method_is_never_a_500(app, wechat, api, http_client, base_url, cheap_hashing):
+async def test_every_route_refuses_the_anonymous_and_is_never_a_500(
+    app, wechat, api, http_client, base_url, cheap_hashing
+):
     signed_in, serial = await _identities(app, wechat, api)
     db = app.settings["services"].ctx.db
     values = SAMPLES | {"serial": serial}
