@@ -18,6 +18,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from handlers.access import UndeclaredAccess, check_routes
 from handlers.base import AppServices, NotFoundHandler, log_request
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
@@ -116,6 +117,8 @@ def wechat_clients(settings: Settings, db: Any, clock: Any = utc_now) -> WeChatC
 
 def make_app(settings: Settings, counter: CommandCounter | None = None, **app_settings: Any) -> tornado.web.Application:
     """Build the application; call on the event loop that will serve it (the Mongo client binds to it)."""
+    routes = [*ROUTES, not_found_route]  # a person at an unknown address gets a page; the API its JSON 404
+    check_routes(routes, NotFoundHandler, StaticFiles)  # deny by default: who may call each method, or no start
     check_templates(settings)  # a notification kind without its templates refuses the start
     client, ctx = service_context(settings, counter)
     sms = sms_provider(settings.sms_provider)
@@ -176,7 +179,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     return tornado.web.Application(
-        [*ROUTES, not_found_route],  # a person at an unknown address gets a page; the API its JSON 404
+        routes,
         services=services,
         mongo_client=client,
         default_handler_class=NotFoundHandler,
@@ -335,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))
-    except (SettingsError, StoreError) as exc:
+    except (SettingsError, StoreError, UndeclaredAccess) as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -8,11 +8,12 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 from pymongo.errors import ConnectionFailure
 
+from handlers.access import FRONT_PROOFS, proof_of, same_as_get, served
 from i18n import DEFAULT_LOCALE, LOCALES, best_locale, text
 from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
@@ -124,9 +125,20 @@ _HTTP_WORDS = ("http.403", "http.404", "http.405")
 
 
 class ServiceHandler(tornado.web.RequestHandler):
-    """What every handler shares: the services built at start, a request id, quiet logs for refusals."""
+    """What every handler shares: the services built at start, a request id, quiet logs for refusals.
+
+    Deny by default (handlers/access.py): a front's base class names its `proof` and checks it in `prepare`
+    for every method that does not declare another (`@public`, `@proved_by`); a handler of no front has none,
+    so each of its methods declares one. app.py refuses to start with a method that declares nothing."""
 
     request_id: str = ""
+    proof: ClassVar[str | None] = None  # the front's proof, checked in its prepare (None: each method declares)
+
+    def proof_required(self) -> bool:
+        """Whether this request's method needs the front's proof (checked in prepare, before the method runs).
+        A method the handler does not serve needs nothing: it answers 405 to anyone."""
+        method = (self.request.method or "").lower()
+        return served(type(self), method) and proof_of(type(self), method) in FRONT_PROOFS
 
     @property
     def services(self) -> AppServices:
@@ -165,6 +177,7 @@ class ServiceHandler(tornado.web.RequestHandler):
         if status == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods()))
 
+    @same_as_get  # served, and declared, as GET is (handlers/access.py)
     async def head(self, *args: Any, **kwargs: Any) -> None:
         """HEAD is GET without the body (RFC 9110 §9.3.2): the same answer, whose body Tornado leaves out."""
         if type(self).get is tornado.web.RequestHandler.get:

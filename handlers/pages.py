@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import logging
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 import markupsafe
 import tornado.web
 
-from handlers.base import LANGUAGE_COOKIE, Problem, ServiceHandler, problem_of
+from handlers.access import PERSON_SESSION
+from handlers.base import LANGUAGE_COOKIE, ApiHandler, Problem, ServiceHandler, problem_of
 from i18n import DEFAULT_LOCALE, LOCALES, format_day, format_money, text
 from services.accounts import web_sessions
 from services.cases import workflow
-from services.core.errors import ServiceError
+from services.core.errors import ServiceError, Unauthorized
 
 log = logging.getLogger("mediation.http")
 
@@ -75,10 +77,38 @@ def in_wechat(handler: tornado.web.RequestHandler) -> bool:
     return "MicroMessenger" in handler.request.headers.get("User-Agent", "")
 
 
+def login_redirect(handler: tornado.web.RequestHandler) -> str:
+    """Where a caller without a session goes to sign in, with the way back (Tornado's `authenticated` rule)."""
+    url = handler.get_login_url()
+    if "?" not in url:
+        back = handler.request.full_url() if urlsplit(url).scheme else handler.request.uri
+        url += "?" + urlencode({"next": back})
+    return url
+
+
+class PersonApiHandler(ApiHandler):
+    """JSON for our own pages, whose caller is the person of the session cookie: the XSRF header is required
+    (ApiHandler skips it); a method that needs the person (all but those declared otherwise) is a 401 without."""
+
+    proof = PERSON_SESSION
+    check_xsrf_cookie = tornado.web.RequestHandler.check_xsrf_cookie
+
+    async def prepare(self) -> None:
+        super().prepare()
+        if self.proof_required():
+            self.current_user = await session_person(self)
+            if not self.current_user:
+                raise Unauthorized("session_expired")
+
+
 class PageHandler(ServiceHandler):
-    """HTML in WeChat's look; errors as a page a person understands, never a traceback."""
+    """HTML in WeChat's look; errors as a page a person understands, never a traceback.
+
+    Every method needs the person's session unless it is declared `@public` (or another proof): without one,
+    a GET or HEAD is sent to sign in (`get_login_url`, with the way back) and any other method is a 403."""
 
     error_template = "h5/error.html"
+    proof = PERSON_SESSION
 
     async def prepare(self) -> None:
         super().prepare()
@@ -86,6 +116,15 @@ class PageHandler(ServiceHandler):
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Referrer-Policy", "same-origin")
         self.current_user = await self.read_session()
+        if not self.current_user and self.proof_required():
+            self.refuse_anonymous()
+
+    def refuse_anonymous(self) -> None:
+        """Nobody signed in where the method needs someone: to the sign-in page (GET, HEAD) or 403."""
+        if self.request.method not in ("GET", "HEAD"):
+            raise tornado.web.HTTPError(403)
+        self.redirect(login_redirect(self))
+        raise tornado.web.Finish()  # the method (and what a subclass's prepare does next) does not run
 
     async def read_session(self) -> Any:
         return await session_person(self)
@@ -111,8 +150,10 @@ class PageHandler(ServiceHandler):
 
     @property
     def person_id(self) -> str:
+        """The signed-in person: a method that needs the session is never reached without one (prepare)."""
         person = self.current_user
-        assert person, "use @tornado.web.authenticated"
+        if not person:  # a @public method asked for a person: a fault of ours, not the caller's
+            raise RuntimeError(f"{type(self).__name__}.{self.request.method} is public: it has no person")
         return person
 
     async def sign_in(self, person_id: str, stamp: str | None = None) -> None:

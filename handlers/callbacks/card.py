@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from handlers.access import proved_by
 from handlers.base import ApiHandler
 from platforms.card import NotificationRefused
 from services.accounts import card_signin
 
 
 class CardNotifyHandler(ApiHandler):
+    @proved_by("card_signature")
     async def post(self) -> None:
         try:
             await card_signin.handle_notification(

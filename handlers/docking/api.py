@@ -10,34 +10,29 @@ from services.court import confirmations, delegations, roster
 
 class DelegationsHandler(DockingHandler):
     async def post(self) -> None:
-        partner = await self.partner()
-        receipt, created = await delegations.create(self.ctx, self.services.blobs, partner, self.body_object())
+        receipt, created = await delegations.create(self.ctx, self.services.blobs, self.partner, self.body_object())
         self.send_json(receipt, 201 if created else 200)
 
 
 class DelegationHandler(DockingHandler):
     async def get(self, partner_case_no: str) -> None:
-        partner = await self.partner()
-        self.send_json(await delegations.state(self.ctx, partner, partner_case_no))
+        self.send_json(await delegations.state(self.ctx, self.partner, partner_case_no))
 
 
 class WithdrawHandler(DockingHandler):
     async def post(self, partner_case_no: str) -> None:
-        partner = await self.partner()
         body = self.body_object(optional=True)
-        self.send_json(await delegations.withdraw(self.ctx, partner, partner_case_no, body))
+        self.send_json(await delegations.withdraw(self.ctx, self.partner, partner_case_no, body))
 
 
 class ConfirmationDecisionHandler(DockingHandler):
     async def post(self, confirmation_id: str) -> None:
-        partner = await self.partner()
-        self.send_json(await confirmations.decide(self.ctx, partner, confirmation_id, self.body_object()))
+        self.send_json(await confirmations.decide(self.ctx, self.partner, confirmation_id, self.body_object()))
 
 
 class RosterDecisionHandler(DockingHandler):
     async def post(self, entry_id: str) -> None:
-        partner = await self.partner()
-        self.send_json(await roster.decide(self.ctx, partner, entry_id, self.body_object()))
+        self.send_json(await roster.decide(self.ctx, self.partner, entry_id, self.body_object()))
 
 
 routes = [

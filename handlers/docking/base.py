@@ -7,11 +7,14 @@ replayed signature is a 401 in the JSON error shape and nothing is read or writt
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import tornado.web
 
+from handlers.access import METHODS, PARTNER_SIGNATURE
 from handlers.base import ApiHandler, clean_json
 from services.core.errors import ServiceError
 from services.court import signing
@@ -21,13 +24,38 @@ MAX_BODY_BYTES = 32 * 1024 * 1024  # a delegation with its documents (base64 add
 HARD_BODY_SLACK = 1024 * 1024  # Tornado's own limit sits above ours, so ours (a JSON 413) answers first
 
 
+def _after_signature(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The method, run only once the whole body has arrived and the signature over it is verified."""
+
+    @functools.wraps(method)
+    async def signed(self: DockingHandler, *args: Any, **kwargs: Any) -> None:
+        if getattr(self, "partner", None) is None:  # once per request (a method calling another)
+            self.partner = await self.verified_partner()
+        await method(self, *args, **kwargs)
+
+    return signed
+
+
 @tornado.web.stream_request_body
 class DockingHandler(ApiHandler):
-    """Signed JSON in, JSON out, for courts and arbitration institutes."""
+    """Signed JSON in, JSON out, for courts and arbitration institutes.
 
+    Every request needs a partner's signature: its headers are checked in `prepare`, before a byte of the body is
+    read; the signature over the body once the body is in, before the method runs (each method a subclass defines
+    is wrapped so, at class creation). The method finds the partner in `self.partner`."""
+
+    proof = PARTNER_SIGNATURE
+    partner: Partner  # the partner whose signature this request carries (set before the method runs)
     _received: bytearray
     _too_large = False
     _claim: signing.Claim
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in METHODS:
+            method = vars(cls).get(name)
+            if method is not None:
+                setattr(cls, name, _after_signature(method))
 
     def prepare(self) -> None:
         super().prepare()
@@ -47,8 +75,8 @@ class DockingHandler(ApiHandler):
             return
         self._received += chunk
 
-    async def partner(self) -> Partner:
-        """The partner whose signature this request carries (401 otherwise)."""
+    async def verified_partner(self) -> Partner:
+        """The partner whose signature this request carries (401 otherwise; 413 for a body past the limit)."""
         if self._too_large:
             raise ServiceError(413, "body_too_large")
         return await signing.verify(

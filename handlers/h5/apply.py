@@ -12,16 +12,15 @@ import uuid
 from typing import Any
 
 import tornado.web
-from tornado.web import authenticated
 
-from handlers.base import ApiHandler
-from handlers.pages import PageHandler, session_person
+from handlers.access import public
+from handlers.pages import PageHandler, PersonApiHandler
 from handlers.uploads import StreamedUploadMixin
 from handlers.urls import APPLY_KIND, APPLY_STEP, SERIAL
 from services.accounts import portal_accounts
 from services.cases import party_pages
 from services.core.context import shanghai_iso
-from services.core.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from services.core.errors import FieldError, NotFound, ValidationFailed
 from services.directory import nationalities
 from services.intake import drafts, evidence, reference
 from services.intake import form as application_form
@@ -31,12 +30,12 @@ STEPS = application_form.STEPS
 
 
 class HomeHandler(PageHandler):
+    @public  # only a redirect: the application itself needs the session
     def get(self) -> None:
         self.redirect("/h5/apply")
 
 
 class ChooseKindHandler(PageHandler):
-    @authenticated
     async def get(self) -> None:
         resumable = {
             kind: await drafts.last_step(self.ctx, self.person_id, kind) for kind in application_form.KIND_TITLES
@@ -48,7 +47,6 @@ class ChooseKindHandler(PageHandler):
 class ResumeHandler(PageHandler):
     """`/h5/apply/{kind}`: where this person left their draft of that kind (the notice for a new one)."""
 
-    @authenticated
     async def get(self, kind: str) -> None:
         kind = _kind(kind)
         step = await drafts.last_step(self.ctx, self.person_id, kind)
@@ -70,7 +68,6 @@ def _step(step: str) -> str:
 class StepHandler(PageHandler):
     """One step of the guided application: shows the draft, saves what was entered, moves on or back."""
 
-    @authenticated
     async def get(self, kind: str, step: str) -> None:
         kind, step = _kind(kind), _step(step)
         draft = await self._draft(kind)
@@ -82,7 +79,6 @@ class StepHandler(PageHandler):
         await drafts.note_step(self.ctx, self.person_id, kind, step)
         await self._render_step(kind, step, draft, [])
 
-    @authenticated
     async def post(self, kind: str, step: str) -> None:
         kind, step = _kind(kind), _step(step)
         if step == "review":
@@ -207,7 +203,6 @@ def _summary(problems: list[FieldError], fields: list[application_form.FormField
 
 
 class SubmitHandler(PageHandler):
-    @authenticated
     async def post(self, kind: str) -> None:
         kind = _kind(kind)
         key = self.get_body_argument("idempotency_key", "")
@@ -225,25 +220,20 @@ class SubmitHandler(PageHandler):
 
 
 class DoneHandler(PageHandler):
-    @authenticated
     async def get(self, serial: str) -> None:
         page = await party_pages.case_page(self.ctx, self.person_id, serial, "applicant", self.language)
         self.render_page("h5/done.html", case=page["case"], limitation=page["limitation"])
 
 
 @tornado.web.stream_request_body
-class UploadHandler(StreamedUploadMixin, ApiHandler):
+class UploadHandler(StreamedUploadMixin, PersonApiHandler):
     """POST /h5/files: the evidence page's upload (session cookie, XSRF token in the X-XSRFToken header)."""
 
-    check_xsrf_cookie = tornado.web.RequestHandler.check_xsrf_cookie  # a cookie session needs it (ApiHandler skips)
     person: str = ""
 
     async def prepare(self) -> None:
-        super().prepare()
-        person = await session_person(self)
-        if not person:
-            raise Unauthorized("session_expired")
-        self.person = person
+        await super().prepare()  # the session (a 401 without one) before a single byte of the body is accepted
+        self.person = self.current_user
         self.begin_upload()
 
     async def post(self) -> None:

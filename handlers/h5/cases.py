@@ -3,8 +3,6 @@ confirming, withdrawing."""
 
 from __future__ import annotations
 
-from tornado.web import authenticated
-
 from handlers.downloads import requested_format, send_document, send_download
 from handlers.h5.parties import CaseHandler as PartyCaseHandler
 from handlers.pages import PageHandler
@@ -17,13 +15,11 @@ CHANNEL = "h5"
 
 
 class MyCasesHandler(PageHandler):
-    @authenticated
     async def get(self) -> None:
         self.render_page("h5/cases.html", cases=await views.my_cases(self.ctx, self.person_id))
 
 
 class CaseDocumentHandler(PageHandler):
-    @authenticated
     async def get(self, serial: str, document_id: str) -> None:
         fmt = requested_format(self)
         file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id, serial, document_id)
@@ -33,11 +29,9 @@ class CaseDocumentHandler(PageHandler):
 class ClarifiedHandler(PageHandler):
     """The request items the mediator wrote: the applicant confirms them or asks for a change."""
 
-    @authenticated
     async def get(self, serial: str) -> None:
         self.render_page("h5/clarified.html", case=await views.my_case(self.ctx, self.person_id, serial), error="")
 
-    @authenticated
     async def post(self, serial: str) -> None:
         answer = {name: self.get_body_argument(name, "") for name in ("decision", "version", "comment")}
         try:
@@ -51,7 +45,6 @@ class ClarifiedHandler(PageHandler):
 
 
 class FileHandler(PageHandler):
-    @authenticated
     async def get(self, file_id: str) -> None:
         reader = evidence.Reader.person(self.person_id)
         await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
@@ -60,12 +53,10 @@ class FileHandler(PageHandler):
 class WithdrawHandler(PageHandler):
     """Withdrawing asks first: a page that says what it means and asks why, then the withdrawal itself."""
 
-    @authenticated
     async def get(self, serial: str) -> None:
         case = await views.my_case(self.ctx, self.person_id, serial)
         self.render_page("h5/withdraw.html", case=case, reason="", error="")
 
-    @authenticated
     async def post(self, serial: str) -> None:
         reason = self.get_body_argument("reason", "")
         try:

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import tornado.web
-from tornado.web import authenticated
 
+from handlers.access import public
 from handlers.pages import PageHandler
 from handlers.urls import LIBRARY_ENTRY, TRIAGE_NODE
 from services.core.errors import ServiceError, ValidationFailed
@@ -43,7 +43,7 @@ def read_carry(handler: PageHandler, token: str) -> dict[str, Any] | None:
 
 
 class GuidancePage(PageHandler):
-    """Anonymous pages: a session is read only to show "signed in" (nothing here needs it)."""
+    """Anonymous pages (each method @public): a session is read only to show "signed in" (nothing here needs it)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,6 +70,7 @@ def _calculator_body(handler: PageHandler, carried: dict[str, Any]) -> dict[str,
 class CalculatorPageHandler(GuidancePage):
     """`GET /h5/calculator?kind=…`: choose a claim, type a few figures, see the amount, the steps and the articles."""
 
+    @public
     async def get(self) -> None:
         kind = self.get_query_argument("kind", "")
         values = {k: self.get_query_argument(k) for k in self.request.query_arguments}
@@ -118,6 +119,7 @@ def _query(answers: dict[str, str], **extra: str) -> str:
 
 
 class TriageStartHandler(GuidancePage):
+    @public
     async def get(self) -> None:
         tree = await triage.tree_for(self.ctx, self.get_query_argument("centre", ""))
         self.redirect(f"/h5/triage/{tree.start}" + _query({}, centre=self.get_query_argument("centre", "")))
@@ -127,6 +129,7 @@ class TriageNodeHandler(GuidancePage):
     """`GET /h5/triage/{node}?a_…`: one question (or the end reached), the answers so far carried in the link;
     `?value=` answers it and moves on."""
 
+    @public
     async def get(self, node: str) -> None:
         centre = self.get_query_argument("centre", "")
         answers = _answers(self)
@@ -167,6 +170,7 @@ class TriageNodeHandler(GuidancePage):
 class TriageLetterHandler(GuidancePage):
     """`POST /h5/triage/letter`: the letter to the employer to negotiate, as a .docx (names typed are not kept)."""
 
+    @public
     async def post(self) -> None:
         arg = self.get_body_argument
         seed = read_carry(self, arg(CARRY, "")) or {}
@@ -188,7 +192,6 @@ class TriageLetterHandler(GuidancePage):
 class PrefillHandler(PageHandler):
     """`GET /h5/apply/prefill?carry=…`: after signing in, the triage's or the calculator's answers go into the draft."""
 
-    @authenticated
     async def get(self) -> None:
         seed = read_carry(self, self.get_query_argument(CARRY, ""))
         if seed:
@@ -203,6 +206,7 @@ class PrefillHandler(PageHandler):
 class LibraryPageHandler(GuidancePage):
     """`GET /h5/library?q=…&kind=&cause=`: search in everyday words, or browse by kind and cause."""
 
+    @public
     async def get(self) -> None:
         arg = self.get_query_argument
         q, kind, cause = arg("q", ""), arg("kind", ""), arg("cause", "")
@@ -229,6 +233,7 @@ class LibraryPageHandler(GuidancePage):
 
 
 class LibraryEntryPageHandler(GuidancePage):
+    @public
     async def get(self, library_entry: str) -> None:
         entry = await entries.get_entry(self.ctx, library_entry)
         self.render_page("h5/library_entry.html", entry=entry, passages=entry.passages())

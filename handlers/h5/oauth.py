@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.pages import PageHandler
 from services.accounts.web_signin import new_state, person_from_oauth_code, safe_next, states_match
 from services.core.errors import ServiceError
@@ -10,6 +11,7 @@ from services.core.errors import ServiceError
 class OAuthStartHandler(PageHandler):
     """Sends the visitor to WeChat's authorisation with a fresh state bound to this browser."""
 
+    @public
     def get(self) -> None:
         state = new_state()
         self.remember_oauth_attempt(state, safe_next(self.get_query_argument("next", None)))
@@ -18,6 +20,7 @@ class OAuthStartHandler(PageHandler):
 
 
 class OAuthCallbackHandler(PageHandler):
+    @public
     async def get(self) -> None:
         attempt = self.oauth_attempt()
         code = self.get_query_argument("code", "")
@@ -31,6 +34,7 @@ class OAuthCallbackHandler(PageHandler):
 
 
 class SignOutHandler(PageHandler):
+    @public  # signed out already: nothing to end, the same redirect
     async def post(self) -> None:
         await self.sign_out()
         self.redirect("/h5/progress")

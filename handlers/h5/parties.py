@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from tornado.web import authenticated
-
+from handlers.access import proved_by, public
 from handlers.downloads import requested_format, send_document
 from handlers.pages import PageHandler, in_wechat
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
@@ -55,7 +54,6 @@ class PartyPage(PageHandler):
 
 
 class CaseHandler(PartyPage):
-    @authenticated
     async def get(self, serial: str) -> None:
         await self.show(serial)
 
@@ -63,13 +61,11 @@ class CaseHandler(PartyPage):
 class AgreementHandler(PartyPage):
     """The draft to review and sign with a finger (signature_pad), or to refuse."""
 
-    @authenticated
     async def get(self, serial: str) -> None:
         await self.show(serial, "h5/agreement.html")
 
 
 class SignHandler(PartyPage):
-    @authenticated
     async def post(self, serial: str) -> None:
         body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
         signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
@@ -82,7 +78,6 @@ class SignHandler(PartyPage):
 
 
 class RefuseSigningHandler(PartyPage):
-    @authenticated
     async def post(self, serial: str) -> None:
         body = {"version": self.get_body_argument("version", ""), "reason": self.get_body_argument("reason", "")}
         signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
@@ -95,7 +90,6 @@ class RefuseSigningHandler(PartyPage):
 
 
 class PerformanceHandler(PartyPage):
-    @authenticated
     async def post(self, serial: str) -> None:
         body = {name: self.get_body_argument(name, "") for name in ("term", "performed", "note")}
         try:
@@ -109,7 +103,6 @@ class PerformanceHandler(PartyPage):
 class PaperHandler(PartyPage):
     """One tap: the document of a route (arbitration, payment order, judicial confirmation, arbitral review)."""
 
-    @authenticated
     async def post(self, serial: str, kind: str) -> None:
         try:
             issued = await documents.issue_for_party(self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL)
@@ -122,7 +115,6 @@ class PaperHandler(PartyPage):
 class ExtensionConsentHandler(PartyPage):
     """A delegated case: the party consents to extending the court's period (the last consent extends it)."""
 
-    @authenticated
     async def post(self, serial: str) -> None:
         try:
             await clocks.consent_extension(self.ctx, self.person_id, serial, CHANNEL)
@@ -135,7 +127,6 @@ class ExtensionConsentHandler(PartyPage):
 class ApplicationHandler(PartyPage):
     """A settled case: the party applies for judicial confirmation or arbitral review (jointly with the other)."""
 
-    @authenticated
     async def post(self, serial: str, application: str) -> None:
         try:
             await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL)
@@ -146,7 +137,6 @@ class ApplicationHandler(PartyPage):
 
 
 class DocumentHandler(PartyPage):
-    @authenticated
     async def get(self, serial: str, document_id: str) -> None:
         fmt = requested_format(self)
         file = await documents.document_for_party(self.ctx, self.services.blobs, self.person_id, serial, document_id)
@@ -156,7 +146,6 @@ class DocumentHandler(PartyPage):
 class DocumentSummaryHandler(PartyPage):
     """`…/documents/{id}/summary`: an official (Chinese) document explained in the reader's language."""
 
-    @authenticated
     async def get(self, serial: str, document_id: str) -> None:
         summary = await documents.summary_for_party(self.ctx, self.person_id, serial, document_id)
         self.render_page("h5/document_summary.html", summary=summary, base=f"{self.prefix}/{serial}")
@@ -175,6 +164,7 @@ class InvitationHandler(PageHandler):
     def initialize(self, role: str = "respondent") -> None:
         self.role = role
 
+    @proved_by("invitation_token")
     async def get(self, serial: str, token: str) -> None:
         if in_wechat(self) and not self.current_user:
             self.redirect(f"/h5/oauth/start?next={quote(self.request.path)}")
@@ -193,6 +183,7 @@ class InvitationHandler(PageHandler):
             case_link=f"{PREFIX[self.role]}/{serial}",
         )
 
+    @proved_by("invitation_token")
     async def post(self, serial: str, token: str) -> None:
         """`action=code`: send the one-time code; `action=claim`: prove it with the code."""
         try:
@@ -215,9 +206,11 @@ class InvitationHandler(PageHandler):
 class ReturnHandler(PageHandler):
     """The respondent's way back to a case whose invitation they proved: a code to the same phone."""
 
+    @public  # a sign-in page
     async def get(self, serial: str) -> None:
         self.render_page("h5/respondent_signin.html", serial=serial, error="", sent=0)
 
+    @public  # a sign-in: a one-time code to the phone the invitation proved
     async def post(self, serial: str) -> None:
         try:
             if self.get_body_argument("action", "") == "code":
@@ -237,14 +230,12 @@ class ReturnHandler(PageHandler):
 
 
 class RespondentCasesHandler(PageHandler):
-    @authenticated
     async def get(self) -> None:
         cases = await respondent.respondent_cases(self.ctx, self.person_id)
         self.render_page("h5/respondent_cases.html", cases=cases)
 
 
 class AnswerHandler(PartyPage):
-    @authenticated
     async def post(self, serial: str) -> None:
         body = {name: self.get_body_argument(name, "") for name in ("decision", "reason", "proposal", "amount")}
         try:
@@ -258,7 +249,6 @@ class AnswerHandler(PartyPage):
 class EvidenceHandler(PartyPage):
     """Either party adds evidence while the case is open (the applicant after submitting too)."""
 
-    @authenticated
     async def post(self, serial: str) -> None:
         body = {"file_ids": [v for v in self.get_body_arguments("evidence") if v]}
         add = respondent.add_evidence if self.role == "respondent" else handling.add_evidence
@@ -274,7 +264,6 @@ class SessionHandler(PartyPage):
     """The session's "进入视频调解" link (also the WeChat message's): the video meeting from its time on (a quarter
     of an hour early); before then, or for a session in a room, its time and place."""
 
-    @authenticated
     async def get(self, serial: str) -> None:
         page = await party_pages.case_page(self.ctx, self.person_id, serial, self.role)
         session = page["case"].get("session") or {}

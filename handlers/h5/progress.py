@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.pages import PageHandler
 from services.cases.progress import check_progress
 from services.core.errors import ServiceError
 
 
 class ProgressPageHandler(PageHandler):
+    """Public: the serial and the phone's last four digits are the second factor (services/cases/progress.py)."""
+
+    @public
     def get(self) -> None:
         self.render_page("h5/progress.html", result=None, errors={}, message="", serial="", phone_last4="")
 
+    @public
     async def post(self) -> None:
         # POST, not a query string: the phone digits stay out of URLs, histories and access logs.
         serial = self.get_body_argument("serial", "")

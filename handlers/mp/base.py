@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.access import MP_TOKEN
 from handlers.base import ApiHandler
 from services.core.errors import Unauthorized
 
@@ -9,8 +10,11 @@ CHANNEL = "mp"
 
 
 class MpHandler(ApiHandler):
-    """The bearer token is read (and checked against sign-outs) in `prepare`; `person_id()` answers from it."""
+    """The bearer token is read (and checked against sign-outs) in `prepare`: every method needs it unless it is
+    declared otherwise (signing in, the invitation's link), and a caller without a good one gets the 401 before
+    the method runs. `person_id()` answers from it."""
 
+    proof = MP_TOKEN
     _person: str | None = None
     _token_problem: Unauthorized | None = None
 
@@ -20,17 +24,20 @@ class MpHandler(ApiHandler):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             self._token_problem = Unauthorized("token_missing")
-            return
-        try:
-            person, issued = self.services.tokens.read(token.strip())
-            await self.services.sign_outs.check(self.ctx, person, issued)
-        except Unauthorized as exc:
-            self._token_problem = exc  # raised where a person is needed: signing in needs none
-            return
-        self._person = person
+        else:
+            try:
+                person, issued = self.services.tokens.read(token.strip())
+                await self.services.sign_outs.check(self.ctx, person, issued)
+            except Unauthorized as exc:
+                self._token_problem = exc
+            else:
+                self._person = person
+        if self._person is None and self.proof_required():
+            raise self._token_problem or Unauthorized("token_missing")
 
     def person_id(self) -> str:
-        """The signed-in person (`Authorization: Bearer <token>` from POST /api/mp/session); 401 otherwise."""
-        if self._person is None:
+        """The signed-in person (`Authorization: Bearer <token>` from POST /api/mp/session): every method that
+        needs one is reached only with one (prepare)."""
+        if self._person is None:  # a method declared otherwise asked for a person: a 401 as prepare gives
             raise self._token_problem or Unauthorized("token_missing")
         return self._person

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from handlers.access import proved_by
 from handlers.downloads import requested_format, send_document
 from handlers.mp.base import CHANNEL, MpHandler
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
@@ -34,11 +35,13 @@ class PartyApi(MpHandler):
 
 
 class InvitationHandler(MpHandler):
+    @proved_by("invitation_token")
     async def get(self, serial: str, token: str) -> None:
         self.send_json(await respondent.invitation_view(self.ctx, serial, token))
 
 
 class InvitationCodeHandler(MpHandler):
+    @proved_by("invitation_token")
     async def post(self, serial: str, token: str) -> None:
         self.limit_client(self.services.sign_in_limiter)
         seconds = await respondent.send_code(self.ctx, self.services.sms, serial, token)

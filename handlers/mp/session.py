@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.mp.base import MpHandler
 from services.accounts.mp_sessions import sign_in_with_code
 
 
 class SessionHandler(MpHandler):
+    @public  # signing in: the wx.login code is checked with WeChat
     async def post(self) -> None:
         self.limit_client(self.services.mp_session_limiter)  # each code costs a call to WeChat
         code = self.json_object().get("code")

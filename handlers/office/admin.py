@@ -17,7 +17,6 @@ _DATES = re.compile(r"[\s,，、;；]+")
 
 
 class StaffListHandler(OfficeHandler):
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -44,7 +43,6 @@ class StaffListHandler(OfficeHandler):
             centres=await staff.staffable_centres(self.ctx, self.staff_member),
         )
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         arg = self.get_body_argument
         action = arg("action", "")
@@ -91,14 +89,12 @@ def _dates(value: str) -> list[str]:
 class CalendarHandler(OfficeHandler):
     """Public holidays and adjusted working days of a year chinese-calendar does not know yet."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         text = self.get_query_argument("year", "")
         year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else self.ctx.clock().year + 1
         configured = await staff.calendar_year(self.ctx, self.staff_member, year)
         self.render_page("office/calendar.html", year=year, configured=configured, errors=[], done="")
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         year_text = self.get_body_argument("year", "")
         try:
@@ -127,7 +123,6 @@ class CalendarHandler(OfficeHandler):
 class SealHandler(OfficeHandler):
     """The centre's seal image, applied to signed agreements: uploaded by the centre's administrator."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -144,7 +139,6 @@ class SealHandler(OfficeHandler):
             centres=[c for c in (await centres.directory(self.ctx)).centres if c.active],
         )
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         upload = (self.request.files.get("seal") or [{}])[0]
         centre = self.get_body_argument("centre", "") or self.staff_member.centre_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.access import STAFF_SESSION
 from handlers.pages import COOKIE_FLAGS, PageHandler
 from services.accounts import staff, web_sessions
 from services.accounts.staff import StaffMember
@@ -14,9 +15,12 @@ STAFF_COOKIE = "office_session"
 
 class OfficeHandler(PageHandler):
     """A back-office page: the member is read on every request, so an ended session or a deactivation
-    bites at once; the session's idle and absolute limits are web_sessions.STAFF's."""
+    bites at once; the session's idle and absolute limits are web_sessions.STAFF's. Every method needs a
+    signed-in staff member unless declared `@public` (the sign-in pages): a GET without one goes to
+    /office/login, anything else is a 403 (PageHandler.prepare). Which role may do what stays the services'."""
 
     error_template = "office/error.html"
+    proof = STAFF_SESSION
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -40,7 +44,9 @@ class OfficeHandler(PageHandler):
 
     @property
     def staff_member(self) -> StaffMember:
-        assert self.current_user is not None, "use @tornado.web.authenticated"
+        """The signed-in member: a method that needs the session is never reached without one (prepare)."""
+        if self.current_user is None:  # a @public method asked for a member: a fault of ours
+            raise RuntimeError(f"{type(self).__name__}.{self.request.method} is public: it has no staff member")
         return self.current_user
 
     alerts_banner = 0  # open collective-dispute alerts an administrator sees (set in prepare)

@@ -19,10 +19,8 @@ ITEM_FIELDS = ("cause_code", "text", "amount")
 TERM_FIELDS = ("text", "amount", "due_date", "method", "category")
 
 
-class CaseHandler(OfficeHandler):
-    @tornado.web.authenticated
-    async def get(self, serial: str) -> None:
-        await self.show(serial)
+class CasePage(OfficeHandler):
+    """What the case page and the actions posted from it share: the page, shown again after a refusal."""
 
     async def show(
         self,
@@ -61,12 +59,15 @@ class CaseHandler(OfficeHandler):
         )
 
 
-class CaseActionHandler(CaseHandler):
-    """POST /office/cases/{serial}/{action}: one action, then back to the case page (or its errors)."""
+class CaseHandler(CasePage):
+    async def get(self, serial: str) -> None:
+        await self.show(serial)
 
-    get = tornado.web.RequestHandler.get  # not the case page's: an action is only ever posted (405, Allow: POST)
 
-    @tornado.web.authenticated
+class CaseActionHandler(CasePage):
+    """POST /office/cases/{serial}/{action}: one action, then back to the case page (or its errors); an action is
+    only ever posted (GET: 405, Allow: POST)."""
+
     async def post(self, serial: str, action: str) -> None:
         member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments
         form = {k: arg(k, "") for k in self.request.body_arguments}
@@ -134,7 +135,6 @@ def _padded(rows: list[dict[str, str]] | None, fields: tuple[str, ...]) -> list[
 
 
 class DocumentDownloadHandler(OfficeHandler):
-    @tornado.web.authenticated
     async def get(self, document_id: str) -> None:
         fmt = requested_format(self)
         file = await documents.document_for_staff(self.ctx, self.services.blobs, self.staff_member, document_id)
@@ -144,7 +144,6 @@ class DocumentDownloadHandler(OfficeHandler):
 class StaffFileHandler(OfficeHandler):
     """Evidence, for staff of the centre of a case that lists it."""
 
-    @tornado.web.authenticated
     async def get(self, file_id: str) -> None:
         reader = evidence.Reader.staff(self.staff_member)
         await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))

@@ -3,19 +3,16 @@ then back to the case page), and the special-invite roster page."""
 
 from __future__ import annotations
 
-import tornado.web
-
 from handlers.office.base import OfficeHandler
-from handlers.office.case import CaseHandler
+from handlers.office.case import CasePage
 from handlers.urls import DOCKING_ACTION, SERIAL
 from services.core.errors import ServiceError
 from services.court import clocks, delegations, ends, roster
 
 
-class DockingActionHandler(CaseHandler):
-    get = tornado.web.RequestHandler.get  # an action is only ever posted (405, Allow: POST)
+class DockingActionHandler(CasePage):
+    """An action is only ever posted (GET: 405, Allow: POST)."""
 
-    @tornado.web.authenticated
     async def post(self, serial: str, action: str) -> None:
         member, arg = self.staff_member, self.get_body_argument
         form = {k: arg(k, "") for k in self.request.body_arguments}
@@ -44,7 +41,6 @@ class DockingActionHandler(CaseHandler):
 class RosterHandler(OfficeHandler):
     """The partners' special-invite rosters: what was proposed, sent and decided, refusals counted; propose more."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -52,7 +48,6 @@ class RosterHandler(OfficeHandler):
         page = await roster.listing(self.ctx, self.staff_member)
         self.render_page("office/roster.html", status, errors=errors or [], **page)
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         form = {k: self.get_body_argument(k, "") for k in self.request.body_arguments}
         try:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import tornado.web
-
 from handlers.downloads import content_disposition
 from handlers.office.base import OfficeHandler
 from handlers.urls import SERIAL
@@ -38,7 +36,6 @@ async def stream_file(handler: OfficeHandler, path: str, name: str, content_type
 class FilesHandler(OfficeHandler):
     """`/office/files?person=…|id_number=…` (P), `?uscc=…|name=…` (C); the search forms without any."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         arg = self.get_query_argument
         person, number, uscc, name = arg("person", ""), arg("id_number", ""), arg("uscc", ""), arg("name", "")
@@ -64,7 +61,6 @@ class FilesHandler(OfficeHandler):
 class ArchiveHandler(OfficeHandler):
     """The A file: one case as a .zip (documents, evidence, timeline, operations, an index PDF)."""
 
-    @tornado.web.authenticated
     async def get(self, serial: str) -> None:
         path, name = await files.case_archive(
             self.ctx, self.staff_member, self.services.blobs, self.services.pdf, serial
@@ -73,7 +69,6 @@ class ArchiveHandler(OfficeHandler):
 
 
 class AlertsHandler(OfficeHandler):
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -81,7 +76,6 @@ class AlertsHandler(OfficeHandler):
         alerts = await collective.alerts_for(self.ctx, self.staff_member, self.get_query_argument("state", ""))
         self.render_page("office/alerts.html", status, alerts=alerts, errors=errors or [])
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         try:
             await collective.start_special_procedure(
@@ -101,7 +95,6 @@ class AuditHandler(OfficeHandler):
     def filters(self) -> audit.AuditFilter:
         return audit.parse_filter({k: self.get_query_argument(k) for k in self.request.query_arguments})
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         try:
             records = await audit.search(self.ctx, self.staff_member, self.filters())
@@ -115,7 +108,6 @@ class AuditHandler(OfficeHandler):
 
 
 class AuditExportHandler(AuditHandler):
-    @tornado.web.authenticated
     async def get(self) -> None:
         path = await export.audit_workbook(self.ctx, self.staff_member, self.filters())
         await stream_file(self, path, "audit.xlsx", XLSX)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import tornado.web
-
 from docgen import DOCX_MEDIA_TYPE
 from handlers.office.base import OfficeHandler
 from handlers.urls import FIGURE_ID, LIBRARY_ENTRY, MATERIAL_ID, TEMPLATE_KIND
@@ -38,7 +36,6 @@ ENTRY_FIELDS = (
 class LibraryHandler(OfficeHandler):
     """`/office/library?q=`: every staff member searches the laws and typical cases in everyday words."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -75,7 +72,6 @@ class LibraryHandler(OfficeHandler):
             entry=None,
         )
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         values = {name: self.get_body_argument(name, "") for name in ENTRY_FIELDS}
         try:
@@ -88,7 +84,6 @@ class LibraryHandler(OfficeHandler):
 
 
 class LibraryEntryHandler(OfficeHandler):
-    @tornado.web.authenticated
     async def get(self, library_entry: str) -> None:
         entry = await entries.get_entry(self.ctx, library_entry)
         await self.show(entry)
@@ -128,7 +123,6 @@ class LibraryEntryHandler(OfficeHandler):
             values=shown,
         )
 
-    @tornado.web.authenticated
     async def post(self, library_entry: str) -> None:
         if self.get_body_argument("action", "") == "delete":
             await entries.delete_entry(self.ctx, self.staff_member, library_entry)
@@ -148,7 +142,6 @@ class LibraryEntryHandler(OfficeHandler):
 class FiguresHandler(OfficeHandler):
     """`/office/figures`: the average and minimum wages per city, with the day they apply from and their source."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -171,7 +164,6 @@ class FiguresHandler(OfficeHandler):
             done=done,
         )
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         arg = self.get_body_argument
         values = {name: arg(name, "") for name in ("region_code", "kind", "amount", "applies_from", "source")}
@@ -190,7 +182,6 @@ class FiguresHandler(OfficeHandler):
 class FigureHandler(OfficeHandler):
     """`POST /office/figures/{id}`: remove one figure."""
 
-    @tornado.web.authenticated
     async def post(self, figure_id: str) -> None:
         await rosters.remove_local_figure(self.ctx, self.staff_member, figure_id)
         self.redirect("/office/figures")
@@ -199,7 +190,6 @@ class FigureHandler(OfficeHandler):
 class TriageHandler(OfficeHandler):
     """`/office/triage?centre=`: a centre's question tree as YAML; a loop or a dead end is refused when saved."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         centre = self.get_query_argument("centre", "") or self.staff_member.centre_id
         await self.show(centre, await triage.tree_source(self.ctx, centre))
@@ -209,7 +199,6 @@ class TriageHandler(OfficeHandler):
     ) -> None:
         self.render_page("office/triage.html", status, centre=centre, source=source, errors=errors or [], done=done)
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
         source = self.get_body_argument("source", "")
@@ -240,12 +229,8 @@ def _uploaded(handler: OfficeHandler, name: str) -> tuple[str, bytes | None]:
     return (files[0]["filename"], files[0]["body"]) if files and files[0]["body"] else ("", None)
 
 
-class TemplatesHandler(OfficeHandler):
-    """`/office/templates?centre=`: the centre's document templates in use, to download and (administrators) replace."""
-
-    @tornado.web.authenticated
-    async def get(self) -> None:
-        await self.show(self.get_query_argument("centre", "") or self.staff_member.centre_id)
+class TemplatesPage(OfficeHandler):
+    """The centre's templates page, shown by the list and again after a replacement."""
 
     async def show(self, centre: str, status: int = 200, errors: list[str] | None = None, done: bool = False) -> None:
         listing = await centre_templates.listing(self.ctx, self.staff_member, centre)
@@ -262,11 +247,17 @@ class TemplatesHandler(OfficeHandler):
         )
 
 
-class TemplateHandler(TemplatesHandler):
+class TemplatesHandler(TemplatesPage):
+    """`/office/templates?centre=`: the centre's document templates in use, to download and (administrators) replace."""
+
+    async def get(self) -> None:
+        await self.show(self.get_query_argument("centre", "") or self.staff_member.centre_id)
+
+
+class TemplateHandler(TemplatesPage):
     """`GET /office/templates/{kind}?centre=` downloads the template in use; `POST` replaces it (or restores the
     default)."""
 
-    @tornado.web.authenticated
     async def get(self, template_kind: str) -> None:
         centre = self.get_query_argument("centre", "") or self.staff_member.centre_id
         data = await centre_templates.download(self.ctx, self.services.blobs, self.staff_member, centre, template_kind)
@@ -274,7 +265,6 @@ class TemplateHandler(TemplatesHandler):
         self.set_header("Content-Disposition", f'attachment; filename="{template_kind}.docx"')
         self.finish(data)
 
-    @tornado.web.authenticated
     async def post(self, template_kind: str) -> None:
         centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
         try:
@@ -295,7 +285,6 @@ class TemplateHandler(TemplatesHandler):
 class TrainingHandler(OfficeHandler):
     """`/office/training`: material to read (documents and links) and, for administrators, who read what."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -315,7 +304,6 @@ class TrainingHandler(OfficeHandler):
             may_publish=training.may_publish(self.staff_member),
         )
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         arg = self.get_body_argument
         values = {name: arg(name, "") for name in ("title", "description", "url")}
@@ -341,7 +329,6 @@ class TrainingHandler(OfficeHandler):
 class MaterialHandler(OfficeHandler):
     """`GET /office/training/{id}`: open a material (recorded as read); `POST` withdraws it."""
 
-    @tornado.web.authenticated
     async def get(self, material_id: str) -> None:
         link, data, filename, content_type = await training.open_material(
             self.ctx, self.services.blobs, self.staff_member, material_id
@@ -353,7 +340,6 @@ class MaterialHandler(OfficeHandler):
         self.set_header("Content-Disposition", "attachment; filename*=UTF-8''" + quote(filename))
         self.finish(data)
 
-    @tornado.web.authenticated
     async def post(self, material_id: str) -> None:
         await training.withdraw(self.ctx, self.staff_member, material_id)
         self.redirect("/office/training")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import tornado.web
-
 from handlers.office.base import OfficeHandler
 from services.cases import queue, workflow
 
 
 class QueueHandler(OfficeHandler):
-    @tornado.web.authenticated
     async def get(self) -> None:
         query = {k: self.get_query_argument(k) for k in self.request.query_arguments}
         filters = queue.parse_filter(query)

@@ -29,7 +29,6 @@ PROFILE_FIELDS = ("qualifications", "expertise", "training", "alerts_opt_in")
 
 
 class CentresHandler(OfficeHandler):
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -48,7 +47,6 @@ class CentresHandler(OfficeHandler):
             form=form or {},
         )
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         form = {name: self.get_body_argument(name, "") for name in CENTRE_FIELDS}
         action = self.get_body_argument("action", "create")
@@ -71,7 +69,6 @@ class CentresHandler(OfficeHandler):
 class CentreHandler(OfficeHandler):
     """One centre's record, edited by the level above."""
 
-    @tornado.web.authenticated
     async def get(self, centre_id: str) -> None:
         centre = await rosters.centre_for_edit(self.ctx, self.staff_member, centre_id)
         await self.show(centre)
@@ -87,7 +84,6 @@ class CentreHandler(OfficeHandler):
             taxonomies=centres.taxonomy_keys(self.ctx),
         )
 
-    @tornado.web.authenticated
     async def post(self, centre_id: str) -> None:
         form = {name: self.get_body_argument(name, "") for name in CENTRE_FIELDS}
         try:
@@ -106,7 +102,6 @@ class CentreHandler(OfficeHandler):
 class MediatorsHandler(OfficeHandler):
     """The mediators' roster: centre, qualifications, expertise, training, performance."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         await self.show()
 
@@ -114,7 +109,6 @@ class MediatorsHandler(OfficeHandler):
         roster = await rosters.mediator_roster(self.ctx, self.staff_member)
         self.render_page("office/mediators.html", status, roster=roster, errors=errors or [], done=done)
 
-    @tornado.web.authenticated
     async def post(self) -> None:
         form = {name: self.get_body_argument(name, "") for name in PROFILE_FIELDS}
         try:

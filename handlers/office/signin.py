@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.office.base import STAFF_COOKIE, OfficeHandler
 from handlers.pages import COOKIE_FLAGS, renew_xsrf
 from services.accounts import staff, web_sessions
@@ -9,9 +10,11 @@ from services.core.errors import ServiceError
 
 
 class LoginHandler(OfficeHandler):
+    @public
     def get(self) -> None:
         self.render_page("office/login.html", error="", login="")
 
+    @public
     async def post(self) -> None:
         self.limit_client(self.services.sign_in_limiter)
         login = self.get_body_argument("login", "")
@@ -32,12 +35,14 @@ class LoginHandler(OfficeHandler):
 class ForgotHandler(OfficeHandler):
     """A staff member who forgot the password (or is locked out) is told whose administrator resets it."""
 
+    @public
     async def get(self) -> None:
         centres, system_admins = await staff.password_helpers(self.ctx)
         self.render_page("office/forgot.html", centres=centres, system_admins=system_admins)
 
 
 class LogoutHandler(OfficeHandler):
+    @public
     async def post(self) -> None:
         # Read up to the absolute limit: a copy gone idle here may still be alive in another hand.
         value = self.get_signed_cookie(STAFF_COOKIE, max_age_days=web_sessions.STAFF.lifetime_days)

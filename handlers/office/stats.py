@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import tornado.web
-
 from handlers.office.base import OfficeHandler
 from handlers.office.files import XLSX, stream_file
 from services.core.errors import ServiceError
@@ -17,7 +15,6 @@ class StatsHandler(OfficeHandler):
         # Through decode_argument (handlers/base.py): bytes that are not UTF-8 a 400, unseen characters removed.
         return {k: self.get_query_argument(k) for k in self.request.query_arguments}
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         query = self.query()
         try:
@@ -46,7 +43,6 @@ class StatsHandler(OfficeHandler):
 class StatsExportHandler(StatsHandler):
     """The page's figures and the period's cases as .xlsx; written off the loop, then streamed in chunks."""
 
-    @tornado.web.authenticated
     async def get(self) -> None:
         filters = report.parse_filters(self.query(), report.this_month(self.ctx))
         path, _ = await export.write_workbook(self.ctx, self.staff_member, self.services.taxonomies, filters)

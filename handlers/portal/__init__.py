@@ -1,10 +1,12 @@
 """The portal on a computer (`/portal/`): sign-in by the social security card's QR code or a password account."""
 
+from handlers.access import public
 from handlers.pages import PageHandler
 from handlers.portal import card, signin
 
 
 class PortalHome(PageHandler):
+    @public
     def get(self) -> None:
         self.redirect("/portal/login")
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import tornado.web
 
-from handlers.base import ApiHandler
-from handlers.pages import PageHandler
+from handlers.pages import PageHandler, PersonApiHandler
 from services.accounts.web_signin import safe_next
 from services.core.errors import ServiceError
 
@@ -27,10 +26,9 @@ class PortalPage(PageHandler):
         self.render_form(template, problem.status, errors=errors, message="" if errors else problem.message, **values)
 
 
-class PortalApiHandler(ApiHandler):
-    """JSON for the portal's own pages: cookie session, so the XSRF header is required (ApiHandler skips it)."""
-
-    check_xsrf_cookie = tornado.web.RequestHandler.check_xsrf_cookie
+class PortalApiHandler(PersonApiHandler):
+    """JSON for the portal's own pages: cookie session, so the XSRF header is required (ApiHandler skips it);
+    a method that needs the session (none declared otherwise) is a 401 without one."""
 
 
 def form_fields(handler: tornado.web.RequestHandler, *names: str) -> dict[str, str]:

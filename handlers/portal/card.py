@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 import tornado.web
 
+from handlers.access import proved_by, public
 from handlers.pages import COOKIE_FLAGS, in_wechat, session_person, sign_person_in
 from handlers.portal.base import PortalApiHandler, PortalPage
 from handlers.urls import CARD_TICKET
@@ -30,6 +31,7 @@ def _bind_ticket(handler: tornado.web.RequestHandler, ticket: card_signin.NewTic
 class CardTicketsHandler(PortalApiHandler):
     """POST: a new login ticket and its QR code (PNG data URL), bound to this browser."""
 
+    @public
     async def post(self) -> None:
         self.limit_client(self.services.card_ticket_limiter)
         ticket = await card_signin.create_ticket(
@@ -52,6 +54,7 @@ class CardTicketsHandler(PortalApiHandler):
 class CardTicketHandler(PortalApiHandler):
     """GET ?wait=seconds: the ticket's state (long-poll); confirmed signs THIS browser in, once."""
 
+    @proved_by("ticket_binding")
     async def get(self, ticket: str) -> None:
         bound = self.get_signed_cookie(BINDING_COOKIE, max_age_days=BINDING_MAX_AGE_DAYS)
         bound_ticket, _, secret = (bound or b"").decode().partition(":")
@@ -75,6 +78,7 @@ class CardStartHandler(PortalPage):
     """Verify with the card: inside WeChat, the redirect flow (the phone cannot scan its own screen);
     elsewhere, the sign-in page with the QR code."""
 
+    @public
     async def get(self) -> None:
         next_url = self.next_url()
         if not in_wechat(self):
@@ -97,6 +101,7 @@ class CardStartHandler(PortalPage):
 class CardReturnHandler(PortalPage):
     """Back from the card's authorisation page (redirect flow): the page polls the ticket, then moves on."""
 
+    @public
     def get(self) -> None:
         ticket = self.get_query_argument("ticket", "")
         poll = f"/portal/card/tickets/{ticket}" if re.fullmatch(CARD_TICKET, ticket) else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.pages import PageHandler, in_wechat
 from handlers.portal.base import PortalApiHandler, PortalPage, form_fields
 from services.accounts import portal_accounts
@@ -12,9 +13,11 @@ from services.core.idnumbers import doc_names
 class LoginHandler(PortalPage):
     """The choice of sign-in: the card's QR code (a link into the card's app inside WeChat) or a password."""
 
+    @public
     def get(self) -> None:
         self.render_form("portal/login.html", in_wechat=in_wechat(self))
 
+    @public
     async def post(self) -> None:
         self.limit_client(self.services.sign_in_limiter)
         form = form_fields(self, "login", "password")
@@ -33,9 +36,11 @@ REGISTER_FIELDS = ("name", "id_type", "id_number", "mobile", "sms_code", "passwo
 
 
 class RegisterHandler(PortalPage):
+    @public
     def get(self) -> None:
         self.render_form("portal/register.html", id_types=doc_names())
 
+    @public
     async def post(self) -> None:
         form = form_fields(self, *REGISTER_FIELDS)
         try:
@@ -49,9 +54,11 @@ class RegisterHandler(PortalPage):
 
 
 class ResetHandler(PortalPage):
+    @public
     def get(self) -> None:
         self.render_form("portal/reset.html")
 
+    @public
     async def post(self) -> None:
         form = form_fields(self, "mobile", "sms_code", "password", "password_confirm")
         try:
@@ -64,12 +71,14 @@ class ResetHandler(PortalPage):
 
 
 class SignOutHandler(PageHandler):
+    @public
     async def post(self) -> None:
         await self.sign_out()
         self.redirect("/portal/login")
 
 
 class SmsCodeHandler(PortalApiHandler):
+    @public
     async def post(self) -> None:
         self.limit_client(self.services.sign_in_limiter)
         body = self.json_object()

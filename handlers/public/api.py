@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from handlers.access import public
 from handlers.base import ApiHandler
 from handlers.public.openapi import openapi_document
 from services.accounts import rosters
@@ -15,6 +16,7 @@ from services.intake import reference
 
 
 class ProgressHandler(ApiHandler):
+    @public
     async def get(self) -> None:
         result = await check_progress(
             self.ctx,
@@ -29,6 +31,7 @@ class ProgressHandler(ApiHandler):
 class TaxonomyHandler(ApiHandler):
     """`GET /api/taxonomy?centre=…`: a centre's two-level cause list (the default centre's without one)."""
 
+    @public
     async def get(self) -> None:
         centre_id = self.get_query_argument("centre", "") or self.ctx.settings.default_centre
         taxonomy = await taxonomy_for(self.ctx, self.services.taxonomies, centre_id)
@@ -40,6 +43,7 @@ class TaxonomyHandler(ApiHandler):
 class RegionsHandler(ApiHandler):
     """`GET /api/regions?parent=310115`: the children of a region (no parent: the provinces)."""
 
+    @public
     def get(self) -> None:
         self.set_header("Cache-Control", "public, max-age=86400")  # shipped data: changes with a release
         self.send_json(regions.children_of(self.get_query_argument("parent", "")))
@@ -48,6 +52,7 @@ class RegionsHandler(ApiHandler):
 class CentresHandler(ApiHandler):
     """`GET /api/centres`: the active mediation centres, their regions, address, phone and inviting courts."""
 
+    @public
     async def get(self) -> None:
         self.set_header("Cache-Control", "public, max-age=60")
         self.send_json(await rosters.public_centres(self.ctx))
@@ -56,6 +61,7 @@ class CentresHandler(ApiHandler):
 class NoticeHandler(ApiHandler):
     """`GET /api/notice`: the notice (告知书) an applicant accepts now; its version is what `consent.version` says."""
 
+    @public
     def get(self) -> None:
         self.set_header("Cache-Control", "public, max-age=300")
         self.set_header("Vary", "Accept-Language")
@@ -65,6 +71,7 @@ class NoticeHandler(ApiHandler):
 class ReferenceHandler(ApiHandler):
     """`GET /api/reference`: every list of codes an application uses, with labels in the caller's language."""
 
+    @public
     async def get(self) -> None:
         self.set_header("Cache-Control", "public, max-age=300")
         self.set_header("Vary", "Accept-Language")
@@ -76,6 +83,7 @@ class OpenApiHandler(ApiHandler):
 
     _built: dict[int, str] = {}
 
+    @public
     def get(self) -> None:
         settings = self.ctx.settings
         if id(settings) not in self._built:

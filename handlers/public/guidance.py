@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.base import ApiHandler
 from handlers.urls import LIBRARY_ENTRY
 from services.intake import calculator, triage
@@ -12,6 +13,7 @@ from services.library import entries, search
 class CalculatorHandler(ApiHandler):
     """`POST /api/calculator`: one claim computed, with its steps, articles and assumptions (anonymous)."""
 
+    @public
     async def post(self) -> None:
         result = await calculator.calculate(self.ctx, self.json_object())
         self.send_json(result.as_json(self.language))
@@ -20,6 +22,7 @@ class CalculatorHandler(ApiHandler):
 class LibraryHandler(ApiHandler):
     """`GET /api/library?q=加班费&kind=&cause=`: a search (with `q`) or the list of entries (without)."""
 
+    @public
     async def get(self) -> None:
         arg = self.get_query_argument
         q, kind, cause = arg("q", None), arg("kind", ""), arg("cause", "")
@@ -33,6 +36,7 @@ class LibraryHandler(ApiHandler):
 class LibraryEntryHandler(ApiHandler):
     """`GET /api/library/{library_entry}`: one law, policy or typical case with its full text and source."""
 
+    @public
     async def get(self, library_entry: str) -> None:
         self.set_header("Cache-Control", "public, max-age=60")
         self.send_json((await entries.get_entry(self.ctx, library_entry)).as_json())
@@ -48,6 +52,7 @@ routes = [
 class TriageTreeHandler(ApiHandler):
     """`GET /api/triage?centre=`: the question tree, for the mini-program to walk (it carries the same words)."""
 
+    @public
     async def get(self) -> None:
         tree = await triage.tree_for(self.ctx, self.get_query_argument("centre", ""))
         self.set_header("Cache-Control", "public, max-age=60")

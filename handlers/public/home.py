@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tornado.web
 
+from handlers.access import public
 from handlers.pages import PageHandler
 
 
@@ -12,6 +13,7 @@ class HomeHandler(PageHandler):
     async def read_session(self) -> None:
         return None  # nobody's page: no session read
 
+    @public
     def get(self) -> None:
         self.render_page("h5/home.html")
 

@@ -6,6 +6,7 @@ redirect back to the page it was pressed on (a path of ours only: never an open 
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.base import LANGUAGE_COOKIE
 from handlers.pages import DISPLAY_COOKIE, PageHandler
 from handlers.urls import DISPLAY_MODE, LOCALE
@@ -27,6 +28,7 @@ class LanguageHandler(PageHandler):
     async def read_session(self) -> None:
         return None  # a preference, not a page of anyone's: no session read
 
+    @public
     def get(self, locale: str) -> None:
         if locale in LOCALES:
             self.set_cookie(
@@ -41,6 +43,7 @@ class DisplayHandler(PageHandler):
     async def read_session(self) -> None:
         return None
 
+    @public
     def get(self, mode: str) -> None:
         if mode == "elder":
             self.set_cookie(

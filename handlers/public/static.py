@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 
 import tornado.web
+
+from handlers.access import public
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 YEAR = 365 * 24 * 3600
@@ -13,6 +16,14 @@ YEAR = 365 * 24 * 3600
 class StaticFiles(tornado.web.StaticFileHandler):
     """`static_url(...)` adds `?v=<hash of the content>`: such an address never changes its bytes, so a phone keeps
     it for a year without asking again (immutable); an address without the version is checked each time."""
+
+    @public
+    async def get(self, path: str, include_body: bool = True) -> None:
+        await super().get(path, include_body)
+
+    @public
+    def head(self, path: str) -> Awaitable[None]:
+        return self.get(path, include_body=False)
 
     def set_extra_headers(self, path: str) -> None:
         if self.get_query_argument("v", ""):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.access import public
 from handlers.pages import PageHandler
 from handlers.urls import VERIFY_ID
 from services.cases import documents
@@ -11,10 +12,12 @@ from services.core.errors import ServiceError
 class VerifyHandler(PageHandler):
     """Shows the kind, case serial, date and SM3 fingerprint (nothing personal); checks an uploaded copy."""
 
+    @public
     async def get(self, document_id: str) -> None:
         shown = await documents.verification(self.ctx, document_id)
         self.render_page("verify.html", document=shown, result=None, error="")
 
+    @public
     async def post(self, document_id: str) -> None:
         uploads = self.request.files.get("file") or []
         data = uploads[0]["body"] if uploads else b""
