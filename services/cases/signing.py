@@ -32,7 +32,7 @@ from PIL import Image, UnidentifiedImageError
 from docgen import sm3_hex
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
-from services.cases import access, moves, partner_events, workflow
+from services.cases import access, moves, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.views import agreement_view
@@ -367,15 +367,14 @@ async def _settle(
         for i, t in enumerate(agreement["terms"])
     ]
     lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
-    notices = party_notices(doc, "settle", effective_at, lines)
-    if partner_events.delegated(doc):  # the court learns of the settlement with the move (the agreement when sent)
-        notices.append(partner_events.closed_settled(doc, effective_at, effective_at))
+    notices = party_notices(doc, "settle", effective_at, lines)  # a delegating court's too (services/court/events.py)
     updated = await moves.apply_move(
         ctx,
         doc["_id"],
         "settle",
         actor,
         channel,
+        case=doc,
         when={"agreement.version": agreement["version"], **when},
         set_fields={
             "outcome": {"kind": "settled", "at": effective_at, "agreement": final, "terms_text": terms_text},
@@ -415,6 +414,7 @@ async def refuse(
         "fail",
         actor,
         channel,
+        case=doc,  # without the art. 21 report: a delegating court awaits the mediator's (services/court/ends.py)
         when={"agreement.version": version},
         set_fields={"outcome": outcome},
         notify=notices,

@@ -3,7 +3,7 @@
 An administrator moves a case they see to a centre below theirs, or up to a centre above theirs (a
 township sends a case beyond it to its district); system administrators anywhere. The case keeps its
 region codes and its history; its mediator is released (the new centre assigns its own), and the
-statistics count it where it goes (services/cases/counters.py reads the event's `data`).
+statistics count it where it goes (services/stats/counters.py reads the event's `data`).
 """
 
 from __future__ import annotations

@@ -16,12 +16,14 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, moves, partner_events, workflow
+from services.cases import access, moves, workflow
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.record import delegated
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, calendar_days_deadline
 from services.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.core.work_calendar import WorkCalendar, load_work_calendar
+from services.court import events
 
 PARTIES = ("applicant", "respondent")
 MAX_NOTE = 500
@@ -94,7 +96,7 @@ def clock_view(doc: Mapping[str, Any], calendar: WorkCalendar, today: date) -> d
 
 async def _staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
     doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"status": 1, "docking": 1, "centre": 1})
-    if not partner_events.delegated(doc):
+    if not delegated(doc):
         raise NotFound("delegation_not_found")
     if doc["status"] in workflow.CLOSED or not doc["docking"].get("accepted_at"):
         raise Conflict("delegation_not_running", field="status", current=workflow.status_label(doc["status"]))
@@ -202,7 +204,7 @@ async def _extend(ctx: ServiceContext, doc: Mapping[str, Any], serial: str, requ
     lines = [("serial", serial), ("due_date", request["until"])]
     notices = party_notices(doc, "extended", now, lines)
     notices.append(
-        partner_events.event_notice(
+        events.event_notice(
             doc | {"_id": serial},
             "extended",
             now,
