@@ -130,7 +130,7 @@ async def decide(
     form: Mapping[str, str],
     terms: list[dict[str, str]] | None = None,
     papers: documents.Papers | None = None,
-) -> dict[str, Any]:
+) -> Case:
     """accept, decline, schedule, open_session, fail, draft_agreement, revise_agreement: each checked,
     recorded and notified; an end issues the applicant's written notice (`papers`: where documents go)."""
     if move not in STAFF_DECISIONS:
@@ -218,7 +218,7 @@ async def decide(
     return updated
 
 
-async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> dict[str, Any]:
+async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> Case:
     """Day 15 without agreement (调解仲裁法 art. 14): the mediator records that both parties consent to go on,
     with a new date. An event, not a move; without it the mediator ends the case (`fail`, period_expired)."""
     doc = await access.for_staff(ctx, member, serial, DECIDE_PROJECTION | {"created_at": 1, "mediation_extended_to": 1})

@@ -233,4 +233,4 @@ async def write_outbox(ctx: ServiceContext, serial: str, version: dict[str, Any]
     if not all(name.startswith("notifications.") or name in ("outbox_rev", "outbox_due_at") for name in touched):
         raise ValueError(f"the outbox write may change the outbox only, not {sorted(touched)}")
     result = await writable_cases(ctx.db).update_one({"_id": serial, **version}, update)
-    return result.matched_count == 1
+    return bool(result.matched_count == 1)

@@ -8,12 +8,11 @@ statistics count it where it goes (services/stats/counters.py reads the event's 
 
 from __future__ import annotations
 
-from typing import Any
-
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, visible_centres
 from services.cases import access, moves, workflow
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.record import Case
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, ServiceError, invalid
 from services.directory import centres
@@ -22,9 +21,7 @@ CHANNEL = "backoffice"
 MAX_REASON = 500
 
 
-async def transfer(
-    ctx: ServiceContext, member: StaffMember, serial: str, target_id: str, reason: str = ""
-) -> dict[str, Any]:
+async def transfer(ctx: ServiceContext, member: StaffMember, serial: str, target_id: str, reason: str = "") -> Case:
     """Move the case to `target_id`; 403 for a mediator, 422 for an unknown, inactive or out-of-reach centre."""
     if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
         raise ServiceError(403, "forbidden", msg("error.forbidden.transfer"))

@@ -806,7 +806,7 @@ async def _delegated_case(ctx: ServiceContext, member: StaffMember, serial: str)
     return doc
 
 
-async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
+async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> Case:
     """Accept the delegation with a mediator of the court's roster: the period starts, both parties are invited
     (the court named), the partner is answered, in one write."""
     _answering(member)
@@ -868,7 +868,7 @@ async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator
     )
 
 
-async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_code: str, reason: str) -> dict:
+async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_code: str, reason: str) -> Case:
     """Decline the delegation with a reason of art. 12 (written out; required for "other"): the case is returned."""
     _answering(member)
     errors = []

@@ -15,7 +15,7 @@ from i18n import msg
 from services.accounts.staff import StaffMember
 from services.cases import access, moves, workflow
 from services.cases.handling import parse_report
-from services.cases.record import delegated
+from services.cases.record import Case, delegated
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, NotFound
 from services.court import events
@@ -35,7 +35,7 @@ def report_due(doc: Mapping[str, Any]) -> bool:
     return doc.get("status") == workflow.FAILED and not (doc.get("docking") or {}).get("closed_reported_at")
 
 
-async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, Any]) -> dict[str, Any]:
+async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, Any]) -> Case:
     """The art. 21 report of a mediation a party ended: recorded, and `closed` sent with it."""
     parsed = parse_report(form)
     doc = await _case(ctx, member, serial)
@@ -60,7 +60,7 @@ async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
     return updated
 
 
-async def file_for_record(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
+async def file_for_record(ctx: ServiceContext, member: StaffMember, serial: str) -> Case:
     """The signed agreement filed with the partner for the record (`filed`), once."""
     doc = await _case(ctx, member, serial)
     if doc["status"] != workflow.SETTLED or doc["docking"].get("filed_at"):

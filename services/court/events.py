@@ -45,7 +45,7 @@ def closed_failed(
     doc: Mapping[str, Any],
     now: datetime,
     outcome: Mapping[str, Any],
-    report: Mapping[str, str],
+    report: Mapping[str, Any],
     materials_returned: bool = False,
 ) -> Notification:
     """`closed` of a mediation that failed: the closure reason (法释〔2021〕23号 art. 25) and the art. 21 report;

@@ -145,10 +145,11 @@ async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[st
 async def _speak(ctx: ServiceContext, doc: Case, now: datetime) -> None:
     """The acknowledgement with the serial (applying interrupts the limitation: 调解仲裁法 art. 27), and the
     respondent's invitation where the centre invites at submission rather than on acceptance."""
-    serial = doc["_id"]
+    serial, owner = doc["_id"], doc["owner_person_id"]
+    assert owner is not None  # an application's case belongs to its applicant from the start
     doc["notifications"].append(
         applicant_notice(
-            doc["owner_person_id"],
+            owner,
             "submitted",
             f"/h5/cases/{serial}",
             now,
@@ -161,6 +162,7 @@ async def _speak(ctx: ServiceContext, doc: Case, now: datetime) -> None:
     )
     if (await rules_of(ctx, doc["centre"]["id"])).invite_respondent_on == "submit":
         invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
-        doc.update(invited)
+        if invited:  # {} when the respondent was invited already
+            doc["respondent_access"] = invited["respondent_access"]
         doc["notifications"].extend(invitations)
         doc["timeline"].append(moves.event(now, ("system", "intake"), "invite", "system", workflow.SUBMITTED))

@@ -78,9 +78,9 @@ def centre_at(doc: Mapping[str, Any], upto: int) -> str:
     timeline = doc.get("timeline") or []
     for entry in reversed(timeline[:upto]):
         if entry.get("action") == "transfer":
-            return entry["data"]["to"]
+            return str(entry["data"]["to"])
     first = next((e for e in timeline if e.get("action") == "transfer"), None)
-    return first["data"]["from"] if first else doc["centre"]["id"]
+    return str(first["data"]["from"] if first else doc["centre"]["id"])
 
 
 def mediator_at(events: list[dict[str, Any]]) -> str:
