@@ -228,7 +228,7 @@ class Docking(TypedDict, total=False):
     court_code: str
     partner_case_no: Required[str]
     type: str
-    delegated_at: Any
+    delegated_at: datetime
     received_at: datetime
     answer_due: str
     answer_due_provisional: bool

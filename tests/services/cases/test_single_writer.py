@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -140,81 +142,121 @@ def moves_cases() -> str:
     return "".join(["ca", "ses"])
 
 
+UPDATE = {"$set": {"status": workflow.SETTLED}}
+KEPT: dict[str, Any] = {}  # a handle another module kept (at import, say), by database
+# Each way a write to cases could be disguised, and how it fails: at once, before the engine is asked anything.
+DISGUISES: dict[str, tuple[Callable[[Any, str], Any], type[Exception]]] = {
+    "by name": (lambda db, s: db["cases"].update_one({"_id": s}, UPDATE), AttributeError),
+    "by a constant": (lambda db, s: db[CASES].delete_one({"_id": s}), AttributeError),
+    "by get_collection": (
+        lambda db, s: db.get_collection("cases").find_one_and_update({"_id": s}, UPDATE),
+        AttributeError,
+    ),
+    "as an attribute": (lambda db, s: db.cases.update_one({"_id": s}, UPDATE), AttributeError),
+    "in a bulk": (lambda db, s: db["cases"].bulk_write([UpdateOne({"_id": s}, UPDATE)]), AttributeError),
+    "through a helper taking the name": (lambda db, s: lockout.lift(db, "staff", "cases", s), AttributeError),
+    "through a kept handle": (lambda db, s: KEPT[db.name].replace_one({"_id": s}, {"_id": s}), AttributeError),
+    "back from the handle": (
+        lambda db, s: db["cases"].database["cases"].update_one({"_id": s}, UPDATE),
+        AttributeError,
+    ),
+    "back from another collection": (
+        lambda db, s: db["stats"].database["cases"].update_one({"_id": s}, UPDATE),
+        AttributeError,
+    ),
+    "up to the client": (lambda db, s: db.client["mediation"]["cases"].drop(), AttributeError),
+    "dropped": (lambda db, s: db["cases"].drop(), AttributeError),
+    "an aggregation over cases that writes": (
+        lambda db, s: db["cases"].aggregate([{"$match": {}}, {"$merge": {"into": "elsewhere"}}]),
+        WriteRefused,
+    ),
+    "$merge into cases from another collection": (
+        lambda db, s: db["stats"].aggregate([{"$project": {"status": "settled"}}, {"$merge": {"into": "cases"}}]),
+        WriteRefused,
+    ),
+    "$out into cases": (
+        lambda db, s: db["stats"].aggregate([{"$out": {"db": db.name, "coll": "cases"}}]),
+        WriteRefused,
+    ),
+    "$merge from the database's own pipeline": (
+        lambda db, s: db.aggregate([{"$documents": [{"_id": s}]}, {"$merge": "cases"}]),
+        WriteRefused,
+    ),
+    "a rename over cases": (lambda db, s: db["stats"].rename("cases", dropTarget=True), WriteRefused),
+    "an update command": (
+        lambda db, s: db.command({"update": "cases", "updates": [{"q": {"_id": s}, "u": UPDATE}]}),
+        WriteRefused,
+    ),
+    "a drop command": (lambda db, s: db.command("drop", "cases"), WriteRefused),
+    "a rename command": (
+        lambda db, s: db.command({"renameCollection": "x.stats", "to": f"{db.name}.cases", "dropTarget": True}),
+        WriteRefused,
+    ),
+    "an aggregate command with $out": (
+        lambda db, s: db.command({"aggregate": "stats", "pipeline": [{"$out": "cases"}], "cursor": {}}),
+        WriteRefused,
+    ),
+    "drop_collection": (lambda db, s: db.drop_collection("cases"), WriteRefused),
+    "create_collection": (lambda db, s: db.create_collection("cases"), WriteRefused),
+}
+
+
+async def _attempt(db: Any, serial: str, name: str) -> None:
+    disguise, refusal = DISGUISES[name]
+    KEPT[db.name] = db["cases"]
+    with pytest.raises(refusal):
+        result = disguise(db, serial)
+        if inspect.isawaitable(result):
+            await result
+
+
 @pytest.mark.gen_test
-async def test_every_disguised_write_fails_and_changes_nothing(ctx):
+@pytest.mark.parametrize("name", DISGUISES)
+async def test_a_disguised_write_fails_and_changes_nothing(ctx, name):
     serial = await _a_case(ctx)
     before = await ctx.db["cases"].find_one({"_id": serial})
-    update = {"$set": {"status": workflow.SETTLED}}
-    with pytest.raises(AttributeError):
-        await ctx.db["cases"].update_one({"_id": serial}, update)
-    with pytest.raises(AttributeError):
-        await ctx.db.get_collection("cases").find_one_and_update({"_id": serial}, update)
-    with pytest.raises(AttributeError):
-        await ctx.db.cases.update_one({"_id": serial}, update)  # no collections as attributes at all
-    with pytest.raises(AttributeError):
-        await ctx.db["cases"].bulk_write([UpdateOne({"_id": serial}, update)])
-    with pytest.raises(AttributeError):  # a helper taking the collection's name
-        await lockout.lift(ctx.db, "staff", "cases", serial)
-    kept = ctx.db["cases"]  # a handle kept, imported by another module, or reached back from another collection
-    for handle in (kept, kept.database["cases"], ctx.db["stats"].database["cases"]):
-        with pytest.raises(AttributeError):
-            await handle.replace_one({"_id": serial}, {"_id": serial})
-    with pytest.raises(AttributeError):
-        ctx.db.client  # noqa: B018  # no way up to the client, whose databases are unguarded
-    with pytest.raises(WriteRefused):
-        await ctx.db["cases"].aggregate([{"$match": {}}, {"$merge": {"into": "elsewhere"}}])
-    with pytest.raises(WriteRefused):
-        await ctx.db["stats"].aggregate([{"$project": {"status": "settled"}}, {"$merge": {"into": "cases"}}])
-    with pytest.raises(WriteRefused):
-        await ctx.db["stats"].aggregate([{"$out": {"db": ctx.db.name, "coll": "cases"}}])
-    with pytest.raises(WriteRefused):
-        await ctx.db.aggregate([{"$documents": [{"_id": serial}]}, {"$merge": "cases"}])
-    with pytest.raises(WriteRefused):
-        await ctx.db["stats"].rename("cases", dropTarget=True)
-    with pytest.raises(WriteRefused):
-        await ctx.db.command({"update": "cases", "updates": [{"q": {"_id": serial}, "u": update}]})
-    with pytest.raises(WriteRefused):
-        await ctx.db.command("drop", "cases")
-    with pytest.raises(WriteRefused):
-        await ctx.db.command({"renameCollection": "x.stats", "to": f"{ctx.db.name}.cases", "dropTarget": True})
-    with pytest.raises(WriteRefused):
-        await ctx.db.command({"aggregate": "stats", "pipeline": [{"$out": "cases"}], "cursor": {}})
-    with pytest.raises(WriteRefused):
-        await ctx.db.drop_collection("cases")
-    with pytest.raises(WriteRefused):
-        await ctx.db.create_collection("cases")
+    await _attempt(ctx.db, serial, name)
     await _unchanged(ctx, serial, before)
-    # Reads stay as they were, and other collections stay writable.
-    assert await ctx.db["cases"].count_documents({"_id": serial}) == 1
-    assert [d["_id"] async for d in ctx.db["cases"].find({"_id": serial}, {"_id": 1})] == [serial]
-    assert (await ctx.db.command("ping"))["ok"] == 1.0
-    await ctx.db["engine_other"].update_one({"_id": 1}, {"$set": {"v": 1}}, upsert=True)
-    assert await ctx.db["engine_other"].find_one({"_id": 1}) == {"_id": 1, "v": 1}
 
 
 @pytest.mark.gen_test
-async def test_on_pymongos_own_database_the_same_disguises_fail_before_any_command():
-    """A real MongoDB is not reachable here: every refusal comes before the driver sends anything."""
+@pytest.mark.parametrize("name", DISGUISES)
+async def test_on_pymongos_own_database_a_disguised_write_fails_before_any_command(name):
+    """No MongoDB answers here (port 9, a one-millisecond server selection): a refusal that came after the driver
+    was asked would be a timeout instead."""
+    client: AsyncMongoClient[Any] = AsyncMongoClient(
+        "mongodb://127.0.0.1:9/", connect=False, serverSelectionTimeoutMS=1
+    )
+    try:
+        await _attempt(guard(client.get_database("mediation")), "20260302000017", name)
+    finally:
+        await client.close()
+
+
+@pytest.mark.gen_test
+async def test_pymongos_own_handles_stay_guarded_through_their_options():
     client: AsyncMongoClient[Any] = AsyncMongoClient("mongodb://127.0.0.1:9/", connect=False)
     try:
         db = guard(client.get_database("mediation"))
-        for handle in (db["cases"], db.get_collection("cases"), db["stats"].database["cases"]):
+        for handle in (db["cases"], db.with_options()["cases"], db["stats"].with_options().database["cases"]):
             assert isinstance(handle, ReadOnlyCases)
+            assert isinstance(handle.with_options(), ReadOnlyCases)
             for method in WRITE_METHODS:
                 with pytest.raises(AttributeError):
                     getattr(handle, method)
-        assert isinstance(db.with_options()["cases"], ReadOnlyCases)
-        assert isinstance(db["stats"].with_options().database["cases"], ReadOnlyCases)
-        with pytest.raises(AttributeError):
-            db.cases  # noqa: B018
-        with pytest.raises(WriteRefused):
-            await db["stats"].aggregate([{"$merge": {"into": {"db": "mediation", "coll": "cases"}}}])
-        with pytest.raises(WriteRefused):
-            await db["cases"].aggregate([{"$out": "copy"}])
-        with pytest.raises(WriteRefused):
-            await db.command({"delete": "cases", "deletes": [{"q": {}, "limit": 0}]})
     finally:
         await client.close()
+
+
+@pytest.mark.gen_test
+async def test_reads_and_other_collections_are_as_before(ctx):
+    serial = await _a_case(ctx)
+    assert await ctx.db["cases"].count_documents({"_id": serial}) == 1
+    assert [d["_id"] async for d in ctx.db["cases"].find({"_id": serial}, {"_id": 1})] == [serial]
+    assert (await ctx.db["cases"].find_one({"_id": serial}, {"status": 1}))["status"] == workflow.SUBMITTED
+    assert (await ctx.db.command("ping"))["ok"] == 1.0
+    await ctx.db["engine_other"].update_one({"_id": 1}, {"$set": {"v": 1}}, upsert=True)
+    assert await ctx.db["engine_other"].find_one({"_id": 1}) == {"_id": 1, "v": 1}
 
 
 # ---------------------------------------------------------------------------------------------------------------
