@@ -38,6 +38,7 @@ from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
+from services.court import events as court_events
 from services.court.outbox import PartnerOutbox
 from services.court.watch import DockingWatch
 from services.directory import centres
@@ -46,6 +47,7 @@ from services.library import search as library_search
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
+from services.stats import counters
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.court_platform import CourtPlatformStandIn
@@ -53,6 +55,7 @@ from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
 from store.blobs import LocalBlobStore, open_blob_store
+from store.guard import guard
 from store.indexes import ensure_indexes
 from wechat.callback import SafeMode
 from wechat.client import WeChatApi
@@ -65,13 +68,20 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
 
+# What follows from every write of a case, kept by the rooms above the case writer (services/cases/moves.py
+# WriteHook): the court's news of a delegated case's end, in the same update; the statistics, after it.
+CASE_HOOKS = (court_events.HOOK, counters.HOOK)
+
+
 def service_context(settings: Settings, counter: CommandCounter | None = None) -> tuple[Any, ServiceContext]:
-    """The store and what every service function needs (the server, manage.py and commands build it here)."""
+    """The store and what every service function needs (the server, manage.py, the benches and the tests' `ctx`
+    build it here, and only here): the database with cases read-only (store/guard.py), the case writer's hooks."""
     client, db = connect(settings.mongodb_uri, counter, settings.mongodb_database)
     ctx = ServiceContext(
-        db=db,
+        db=guard(db),
         cipher=FieldCipher(settings.data_keys, settings.current_key_version, settings.lookup_key),
         settings=settings,
+        case_hooks=CASE_HOOKS,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="blocking"),
     )
     return client, ctx

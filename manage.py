@@ -20,9 +20,9 @@ from pymongo.errors import ConnectionFailure
 
 from app import service_context, wechat_clients
 from services.accounts.staff import create_first_admin, password_problems
-from services.cases import counters
 from services.core.errors import ServiceError
 from services.directory import centres
+from services.stats import counters
 from settings import Settings, SettingsError, load_settings
 from store import StoreError
 from store.indexes import ensure_indexes

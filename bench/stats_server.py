@@ -31,9 +31,11 @@ from app import make_app, start  # noqa: E402
 from services.accounts import rosters  # noqa: E402
 from services.accounts.persons import person_for_identity  # noqa: E402
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, create_staff  # noqa: E402
-from services.cases import clarification, counters, handling, moves, signing, transfer, workflow  # noqa: E402
+from services.cases import clarification, handling, moves, signing, transfer, workflow  # noqa: E402
 from services.cases.taxonomy import Taxonomies  # noqa: E402
+from services.court import assignment  # noqa: E402
 from services.intake.submission import submit_application  # noqa: E402
+from services.stats import counters  # noqa: E402
 from settings import load_settings  # noqa: E402
 from store import CommandCounter  # noqa: E402
 from tests.parties import due_in, seal_png  # noqa: E402
@@ -136,7 +138,7 @@ async def seed(ctx, blobs, taxonomies: Taxonomies, cases: int, seed_value: int =
         await handling.decide(ctx, ROOT_ADMIN, serial, "accept", {})
         current = (await ctx.db["cases"].find_one({"_id": serial}, {"centre": 1}))["centre"]["id"]
         if current in mediators and rng.random() < 0.7:
-            await handling.assign(ctx, ROOT_ADMIN, serial, rng.choice(mediators[current]))
+            await assignment.assign(ctx, ROOT_ADMIN, serial, rng.choice(mediators[current]))
         end = rng.random()
         if end < 0.15:
             continue  # open
@@ -162,6 +164,7 @@ async def seed(ctx, blobs, taxonomies: Taxonomies, cases: int, seed_value: int =
                 "settle",
                 ("applicant", person),
                 "mp",
+                case={"_id": serial},  # as read: a bench case is never delegated, the hooks find nothing to add
                 set_fields={
                     "outcome": {"kind": "settled", "at": now[0], "agreement": agreement | {"effective_at": now[0]}}
                 },

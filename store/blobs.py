@@ -19,6 +19,8 @@ from typing import IO, Any, BinaryIO, TypeVar, TypeVarTuple
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from store.guard import GuardedDatabase, engine_of
+
 # Blob layout (version 1), the same on both backends:
 #   header  MAGIC(4) | format(1) | segment size(4) | key version(4) | wrap nonce(12) | wrapped key(16) + tag(16)
 #   then    segment 0 | segment 1 | ... each = ciphertext (segment size, the last one shorter) + GCM tag(16)
@@ -483,4 +485,4 @@ def open_blob_store(
     blob_keys = BlobKeys(dict(keys), current_version)
     if embedded:
         return LocalBlobStore(folder, blob_keys, executor)
-    return GridFSBlobStore(db, blob_keys, executor)
+    return GridFSBlobStore(engine_of(db) if isinstance(db, GuardedDatabase) else db, blob_keys, executor)

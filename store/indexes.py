@@ -6,6 +6,8 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 
+from store.guard import CASES, GuardedDatabase, writable_cases
+
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     # "我的申请": a person's cases, newest first.
     "cases": [
@@ -59,6 +61,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
 
 
 async def ensure_indexes(db: Any) -> None:
+    """Create every index above (an existing one is left as it is); `db` the service database or the engine's."""
     for collection, indexes in INDEXES.items():
+        # Creating an index is the store's upkeep of a collection: cases takes its writable handle for it.
+        handle = writable_cases(db) if collection == CASES and isinstance(db, GuardedDatabase) else db[collection]
         for keys, options in indexes:
-            await db[collection].create_index(keys, **options)
+            await handle.create_index(keys, **options)

@@ -11,6 +11,7 @@ from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
 from services.cases import clarification, documents, handling, queue, signing, transfer
 from services.core.errors import ServiceError
+from services.court import assignment
 from services.court import pages as court_pages
 from services.intake import evidence
 
@@ -100,7 +101,7 @@ class CaseActionHandler(CasePage):
             elif action == "transfer":
                 await transfer.transfer(self.ctx, member, serial, arg("centre", ""), arg("reason", ""))
             elif action == "assign":
-                await handling.assign(self.ctx, member, serial, arg("mediator", ""))
+                await assignment.assign(self.ctx, member, serial, arg("mediator", ""))
             elif action == "document":
                 await documents.generate(
                     self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", "")

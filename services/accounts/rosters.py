@@ -210,7 +210,7 @@ async def save_profile(ctx: ServiceContext, member: StaffMember, login: str, for
 def performance(buckets: list[dict[str, Any]]) -> dict[str, Any]:
     """Cases accepted, settled, closed and the average days to close, from a mediator's counters."""
     totals: Counter[str] = Counter()
-    for bucket in buckets:  # the shape services/cases/counters.py writes: f.<field> and f.<table>.<code>
+    for bucket in buckets:  # the shape services/stats/counters.py writes: f.<field> and f.<table>.<code>
         for name, value in (bucket.get("f") or {}).items():
             if isinstance(value, dict):
                 totals.update({f"{name}.{code}": n for code, n in value.items()})

@@ -16,6 +16,7 @@ from i18n import msg
 from services.accounts.staff import StaffMember
 from services.cases import access, moves
 from services.cases.outbox import applicant_notice
+from services.cases.record import Case
 from services.cases.taxonomy import Taxonomies, Taxonomy
 from services.cases.views import party_view
 from services.core.context import ServiceContext
@@ -75,7 +76,7 @@ def check_request_items(taxonomy: Taxonomy, raw_items: list[dict[str, str]]) -> 
 
 async def push_clarified(
     ctx: ServiceContext, taxonomies: Taxonomies, member: StaffMember, serial: str, raw_items: list[dict[str, str]]
-) -> dict[str, Any]:
+) -> Case:
     """Send the standard request items to the applicant to confirm: a new numbered version."""
     doc = await access.for_staff(ctx, member, serial, {"clarified.version": 1, "owner_person_id": 1})
     items = check_request_items(taxonomies.for_centre(doc["centre"]["id"]), raw_items)

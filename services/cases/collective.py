@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -95,17 +96,17 @@ def layoff_named(claim_text: str) -> bool:
     return people >= LAYOFF_PEOPLE or share >= LAYOFF_SHARE
 
 
-def _claim_text(doc: dict[str, Any]) -> str:
+def _claim_text(doc: Mapping[str, Any]) -> str:
     claim = doc.get("claim") or {}
     return f"{claim.get('requests', '')}\n{claim.get('facts', '')}"
 
 
-def _worker(doc: dict[str, Any]) -> str:
+def _worker(doc: Mapping[str, Any]) -> str:
     """One worker however many applications they file: their person, or the first identity-number hash."""
     return doc.get("owner_person_id") or (doc.get("id_hashes") or [doc["_id"]])[0]
 
 
-async def check_new_case(ctx: ServiceContext, doc: dict[str, Any]) -> list[str]:
+async def check_new_case(ctx: ServiceContext, doc: Mapping[str, Any]) -> list[str]:
     """After a worker's application is stored: raise or join alerts; the ids of the alerts it is in.
 
     One command below the threshold (the tally); at or above it, with an alert open, five (the tally, the alert,
@@ -147,7 +148,7 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y%m%d")
 
 
-async def _record(ctx: ServiceContext, doc: dict[str, Any], categories: list[str]) -> dict[str, dict[str, Any]]:
+async def _record(ctx: ServiceContext, doc: Mapping[str, Any], categories: list[str]) -> dict[str, dict[str, Any]]:
     """The case in its employer's tally (one command): its worker and, pending, its serial under each of its
     categories on the day it was filed. Returns those categories' days as they are after it."""
     day, at = _day(doc["created_at"]), doc["created_at"]
@@ -177,7 +178,7 @@ async def _read_statuses(ctx: ServiceContext, pending: dict[str, str], unlinked:
 
 async def _raise(
     ctx: ServiceContext,
-    doc: dict[str, Any],
+    doc: Mapping[str, Any],
     kind: str,
     category: str,
     serials: list[str],
@@ -253,8 +254,8 @@ async def _message_administrators(ctx: ServiceContext, alert: dict[str, Any], ce
     for admin in admins:
         if admin.get("phone"):
             # The message of kind collective_alert, sent through its SMS template (notification_templates).
-            message = staff_notice(admin["_id"], "collective_alert", "/office/alerts", now, lines)
-            message["_id"] = message.pop("id")
+            notice = staff_notice(admin["_id"], "collective_alert", "/office/alerts", now, lines)
+            message = {k: v for k, v in notice.items() if k != "id"} | {"_id": notice["id"]}
             await ctx.db["staff_messages"].insert_one(message | {"phone": admin["phone"], "alert": alert["_id"]})
 
 

@@ -22,6 +22,7 @@ from services.cases import access, centre_templates, moves, signing, workflow
 from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
 from services.cases.limitation import limitation
 from services.cases.performance import breached_terms
+from services.cases.record import Case
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError
 from services.core.personal_data import unseal_party
@@ -300,7 +301,7 @@ async def current_document(
 
 async def refuse_signing(
     ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
-) -> dict[str, Any]:
+) -> Case:
     """A party refuses to sign: the case ends as failed, and the applicant receives the end's papers."""
     doc = await signing.refuse(ctx, signer, serial, body, channel)
     await issue_end_papers(ctx, papers, serial)

@@ -15,13 +15,14 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, documents, moves, partner_events, respondent, signing, workflow
+from services.cases import access, documents, moves, respondent, signing, workflow
 from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices, respondent_notice
 from services.cases.queue import mediators_of
+from services.cases.record import Case, FailureReport, Notification, delegated
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import mediation_deadline
-from services.core.errors import Conflict, NotFound, ServiceError, invalid
+from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
 from services.core.work_calendar import load_work_calendar
 
 CHANNEL = "backoffice"
@@ -33,36 +34,32 @@ MAX_PLACE = 200
 MAX_EXTENSION_DAYS = 60  # a consented extension is short: the parties may always go to arbitration
 _URL = re.compile(r"^https://[^\s]{3,300}$")
 DECIDE_PROJECTION = PARTIES_PROJECTION | {"status": 1, "applicant.name": 1, "agreement": 1, "session": 1}
+# The report of a mediation that failed (法释〔2021〕23号 art. 21), owed to a delegated case's partner: the facts,
+# why it failed, conduct of a party that raised the other's costs (the court may weigh it in costs), and what else
+# the court should know.
+REPORT_FIELDS = ("facts", "reason", "costs", "notes")
+REQUIRED_REPORT = ("facts", "reason")
+MAX_REPORT = 3000
+ASSIGN_PROJECTION = {"status": 1, "owner_person_id": 1, "docking.partner_id": 1, "docking.partner_name": 1}
 
 
 def _staff(member: StaffMember) -> moves.Actor:
     return ("staff", member.login)
 
 
-async def assign(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
-    """Put a mediator of the case's centre in charge: not a move, allowed in any open status."""
-    doc = await access.for_staff(
-        ctx, member, serial, {"status": 1, "owner_person_id": 1, "docking.partner_id": 1, "docking.partner_name": 1}
-    )
+async def mediator_for(ctx: ServiceContext, doc: Mapping[str, Any], mediator_login: str) -> StaffMember:
+    """A mediator of the case's centre, by login; a field error otherwise."""
     mediator = next((m for m in await mediators_of(ctx, doc["centre"]["id"]) if m.login == mediator_login), None)
     if mediator is None:
         raise invalid("mediator", "unknown", "error.unknown.mediator")
-    partner_id = (doc.get("docking") or {}).get("partner_id")
-    # A delegated case is mediated only by a mediator the partner confirmed on its special-invite roster (the
-    # `roster` collection, kept by services/court/roster.py).
-    if partner_id and not await ctx.db["roster"].find_one(
-        {
-            "partner_id": partner_id,
-            "centre_id": doc["centre"]["id"],
-            "subject": "mediator",
-            "login": mediator.login,
-            "state": "confirmed",
-        },
-        {"_id": 1},
-    ):
-        raise invalid(
-            "mediator", "not_on_roster", "error.not_on_roster.mediator", partner=doc["docking"]["partner_name"]
-        )
+    return mediator
+
+
+async def assign(ctx: ServiceContext, member: StaffMember, doc: Mapping[str, Any], mediator: StaffMember) -> Case:
+    """Put a mediator of the case's centre in charge: not a move, allowed in any open status. `doc`: the case as
+    read with ASSIGN_PROJECTION; `mediator`: checked by the caller (services/court/assignment.py `assign`, which
+    also holds a delegated case to the partner's roster)."""
+    serial = doc["_id"]
     now = ctx.clock()
     lines = [("serial", serial), ("mediator", mediator.name)]
     owner = doc.get("owner_person_id")  # a delegated case nobody owns yet has nobody to tell
@@ -106,6 +103,25 @@ def parse_closure(form: Mapping[str, str]) -> tuple[str, str]:
     return reason, note
 
 
+def parse_report(form: Mapping[str, Any], prefix: str = "report_") -> FailureReport:
+    """The art. 21 report as a form or a body gives it (`report_facts`, ...): facts and reason required."""
+    errors: list[FieldError] = []
+    report = {}
+    for name in REPORT_FIELDS:
+        value = form.get(prefix + name)
+        given = value.strip() if isinstance(value, str) else ""
+        if name in REQUIRED_REPORT and not given:
+            errors.append(
+                field_error(prefix + name, "required", "error.required.report", part=msg(f"label.report.{name}"))
+            )
+        elif len(given) > MAX_REPORT:
+            errors.append(field_error(prefix + name, "too_long", "error.too_long.report", limit=MAX_REPORT))
+        report[name] = given
+    if errors:
+        raise ValidationFailed(errors)
+    return {"facts": report["facts"], "reason": report["reason"], "costs": report["costs"], "notes": report["notes"]}
+
+
 async def decide(
     ctx: ServiceContext,
     member: StaffMember,
@@ -114,7 +130,7 @@ async def decide(
     form: Mapping[str, str],
     terms: list[dict[str, str]] | None = None,
     papers: documents.Papers | None = None,
-) -> dict[str, Any]:
+) -> Case:
     """accept, decline, schedule, open_session, fail, draft_agreement, revise_agreement: each checked,
     recorded and notified; an end issues the applicant's written notice (`papers`: where documents go)."""
     if move not in STAFF_DECISIONS:
@@ -127,7 +143,7 @@ async def decide(
     now = ctx.clock()
     set_fields: dict[str, Any] = {}
     note = ""
-    notify: list[dict[str, Any]]
+    notify: list[Notification]
     if move == "accept":
         notify = [
             applicant_notice(
@@ -191,21 +207,18 @@ async def decide(
                 ("next_step", msg("notice.value.may_arbitrate")),
             ],
         )
-        if partner_events.delegated(doc):  # the court receives the art. 21 report with the end
-            report = partner_events.parse_report(form)
-            set_fields["outcome"]["report"] = report
-            set_fields["docking.closed_reported_at"] = now
-            notify.append(partner_events.closed_failed(doc, now, set_fields["outcome"], report))
+        if delegated(doc):  # the court receives the art. 21 report with the end (services/court/events.py)
+            set_fields["outcome"]["report"] = parse_report(form)
         note = msg(f"label.closure_reason.{reason}").text() + (f"：{note}" if note else "")
     updated = await moves.apply_move(
-        ctx, serial, move, _staff(member), CHANNEL, set_fields=set_fields, notify=notify, note=note
+        ctx, serial, move, _staff(member), CHANNEL, case=doc, set_fields=set_fields, notify=notify, note=note
     )
     if move in ENDS and papers is not None:
         await documents.issue_end_papers(ctx, papers, serial)
     return updated
 
 
-async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> dict[str, Any]:
+async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> Case:
     """Day 15 without agreement (调解仲裁法 art. 14): the mediator records that both parties consent to go on,
     with a new date. An event, not a move; without it the mediator ends the case (`fail`, period_expired)."""
     doc = await access.for_staff(ctx, member, serial, DECIDE_PROJECTION | {"created_at": 1, "mediation_extended_to": 1})
@@ -273,15 +286,14 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
     told = respondent_notice(
         doc | {"_id": serial}, "withdraw", now, [("serial", serial), ("status", msg("notice.value.withdrawn"))]
     )
-    notify = [told] if told else []
-    if partner_events.delegated(doc):
-        notify.append(partner_events.closed_withdrawn(doc | {"_id": serial}, now, note))
+    notify = [told] if told else []  # a delegating court hears of it too (services/court/events.py)
     updated = await moves.apply_move(
         ctx,
         serial,
         "withdraw",
         ("applicant", person_id),
         channel,
+        case=doc,
         scope={"owner_person_id": person_id},
         note=note,
         notify=notify or None,

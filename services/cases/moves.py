@@ -1,75 +1,114 @@
 """The one writer of cases: every change to a case document is made here, and nowhere else.
 
-A change is ONE conditional update, atomic on any engine and with nothing to reconcile after a crash:
+Only this module asks the store for a writable handle on `cases` (store.guard.writable_cases); every other module
+sees the collection read-only (ServiceContext.db), so a write anywhere else fails at once, and
+tests/test_architecture.py lists who asks. A change is ONE conditional update, atomic on any engine and with
+nothing to reconcile after a crash:
 - `apply_move`: a move of the workflow's table (docs/domain.md#statuses-and-moves), conditional on the current status;
 - `record_event`: anything else that happens to a case (a mediator assigned, a document issued, a
   deadline told), conditional on what the caller needs to hold;
-- `create`: a new case; `write_outbox`: the sender's own bookkeeping of the notifications.
+- `create`: a new case (services/cases/record.py `new_case`); `write_outbox`: the sender's own bookkeeping.
+Later changes to cases (ends, service records, purges) are functions here too.
 Each appends its timeline event and the notifications it causes in the same update, and a write that
 adds a notification wakes the background sender through `ctx.wake_outbox` (no handler has to remember).
-Each keeps the statistics counters (services/cases/counters.py) with at most one more command, computed
-from the case as its write returned it.
+
+The writer's hooks (`WriteHook`, ServiceContext.case_hooks, filled once by app.service_context) are how the
+rooms above keep what follows from a write without this module knowing them: before a move they may add to its
+update (the court's news of a delegated case's end, services/court/events.py), after each write they see the
+case as the write returned it (the statistics counters, services/stats/counters.py: at most one more command).
+A context without hooks refuses to write, so nothing is ever silently left uncounted.
 The sender's contract: notifications are only ever appended, except by `write_outbox`, which changes
-`outbox_rev` with them. tests/services/cases/test_single_writer.py fails if any other module writes `cases`.
+`outbox_rev` with them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import ReturnDocument
 
-from services.cases import counters, workflow
+from services.cases import workflow
+from services.cases.record import Case, Notification, TimelineEvent, event
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, NotFound
+from store.guard import writable_cases
 
-CASES = "cases"
 Actor = tuple[str, str]  # (type, id): ("applicant", person id), ("staff", login), ("system", "deadline")
+__all__ = ["Actor", "Change", "WriteHook", "apply_move", "create", "event", "hooks_of", "record_event", "write_outbox"]
 
 
-def event(
-    at: datetime,
-    actor: Actor,
-    action: str,
-    channel: str,
-    status: str,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """One timeline entry: who did what, when, through which channel, and the status after it; `data`: the
-    facts the event changed that the statistics count (a transfer's centres, an assigned mediator)."""
-    entry = {
-        "at": at,
-        "actor": {"type": actor[0], "id": actor[1]},
-        "action": action,
-        "channel": channel,
-        "status": status,
-    }
-    if note:
-        entry["note"] = note
-    if data:
-        entry["data"] = data
-    return entry
+@dataclass
+class Change:
+    """A move about to be written, as the hooks see it before the write: they may add fields to set and
+    notifications to write, which go into the same update."""
+
+    serial: str
+    action: str  # the move's name
+    status: str  # the status after it
+    actor: Actor
+    channel: str
+    now: datetime
+    case: Mapping[str, Any] | None  # the case as the caller read it (an end always gives it)
+    set_fields: dict[str, Any]
+    notify: list[Notification]
+    note: str
 
 
-async def create(ctx: ServiceContext, doc: dict[str, Any]) -> None:
+class WriteHook(Protocol):
+    """What the writer calls around each write of a case; kept in ServiceContext.case_hooks (app.service_context)."""
+
+    # The fields of a case the hook reads after a write: a write returning a projection returns these too.
+    reads: tuple[str, ...]
+
+    def before_move(self, change: Change) -> None:
+        """Add to a move's update (change.set_fields, change.notify) before it is written."""
+
+    async def after_write(self, ctx: ServiceContext, case: Case, new: bool) -> None:
+        """The case as a write returned it (`new`: inserted now, every event of it new)."""
+
+
+def hooks_of(ctx: ServiceContext) -> tuple[WriteHook, ...]:
+    hooks: tuple[WriteHook, ...] = tuple(ctx.case_hooks)
+    if not hooks:
+        raise RuntimeError(
+            "this context has no case-writer hooks (the statistics, the court's news): build it with "
+            "app.service_context"
+        )
+    return hooks
+
+
+def _projection(hooks: tuple[WriteHook, ...], asked: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A write's projection widened to what the hooks read (None: the whole document, which has it all)."""
+    if asked is None:
+        return None
+    widened = dict(asked)
+    for hook in hooks:
+        widened |= dict.fromkeys(hook.reads, 1)
+    return widened
+
+
+async def create(ctx: ServiceContext, case: Case) -> None:
     """Insert a new case (DuplicateKeyError when its serial exists: the caller decides what that means)."""
-    if doc.get("notifications"):  # the sender's queue, as for any other write of a notification
-        doc.setdefault("outbox_due_at", min(n["next_attempt_at"] for n in doc["notifications"]))
-    await ctx.db[CASES].insert_one(doc)
-    await counters.created(ctx, doc)
-    if doc.get("notifications"):
+    hooks = hooks_of(ctx)
+    if case.get("notifications"):  # the sender's queue, as for any other write of a notification
+        case.setdefault("outbox_due_at", min(n["next_attempt_at"] for n in case["notifications"]))
+    await writable_cases(ctx.db).insert_one(case)
+    for hook in hooks:
+        await hook.after_write(ctx, case, True)
+    if case.get("notifications"):
         ctx.wake_outbox()
 
 
 def _update(
     now: datetime,
-    timeline: dict[str, Any],
+    timeline: TimelineEvent,
     set_fields: dict[str, Any] | None,
     push_fields: dict[str, Any] | None,
     inc_fields: dict[str, Any] | None,
-    notify: list[dict[str, Any]] | None,
+    notify: list[Notification] | None,
 ) -> dict[str, Any]:
     update: dict[str, Any] = {
         "$set": {"updated_at": now, **(set_fields or {})},
@@ -90,40 +129,62 @@ async def apply_move(
     actor: Actor,
     channel: str,
     *,
+    case: Mapping[str, Any] | None = None,
     scope: dict[str, Any] | None = None,
     when: dict[str, Any] | None = None,
     set_fields: dict[str, Any] | None = None,
     push_fields: dict[str, Any] | None = None,
-    notify: list[dict[str, Any]] | None = None,
+    notify: list[Notification] | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Case:
     """One move of the table as one update conditional on the current status; the case after it.
 
-    `scope` narrows whose case it is (the owner: `{"owner_person_id": ...}`): out of scope is not
-    found. `when` adds what else must still hold (the version of the request items answered). A
-    status the move does not start from, or a `when` that no longer holds, is a 409.
+    `case`: the case as the caller read it (at least services/cases/outbox.py PARTIES_PROJECTION), required for
+    a move that ends the case, so the hooks can add what an end owes (a delegating court's news) to the same
+    update without another read. `scope` narrows whose case it is (the owner: `{"owner_person_id": ...}`): out
+    of scope is not found. `when` adds what else must still hold (the version of the request items answered).
+    A status the move does not start from, or a `when` that no longer holds, is a 409.
     """
     move = workflow.MOVES[move_name]
+    hooks = hooks_of(ctx)
+    if case is None and move.target in workflow.CLOSED:
+        raise TypeError(f"the move {move_name!r} ends the case: give the case as read (case=...)")
     now = ctx.clock()
+    change = Change(
+        serial,
+        move_name,
+        move.target,
+        actor,
+        channel,
+        now,
+        case,
+        {"status": move.target, **(set_fields or {})},
+        list(notify or ()),
+        note,
+    )
+    for hook in hooks:
+        hook.before_move(change)
     update = _update(
         now,
         event(now, actor, move_name, channel, move.target, note, data),
-        {"status": move.target, **(set_fields or {})},
+        change.set_fields,
         push_fields,
         None,
-        notify,
+        change.notify,
     )
     where = {"_id": serial, **(scope or {}), **(when or {}), "status": {"$in": sorted(move.sources)}}
-    updated = await ctx.db[CASES].find_one_and_update(where, update, return_document=ReturnDocument.AFTER)
+    cases = writable_cases(ctx.db)
+    updated: Case | None = await cases.find_one_and_update(where, update, return_document=ReturnDocument.AFTER)
     if updated is None:
-        current = await ctx.db[CASES].find_one({"_id": serial, **(scope or {})}, {"status": 1})
+        current = await cases.find_one({"_id": serial, **(scope or {})}, {"status": 1})
         if current is None:
             raise NotFound("case_not_found")
         label = workflow.status_label(current["status"])
         raise Conflict("move_not_allowed", field="status", current=label, move=move.label())
-    await counters.written(ctx, updated)
-    if notify:
+    for hook in hooks:
+        await hook.after_write(ctx, updated, False)
+    if change.notify:
         ctx.wake_outbox()
     return updated
 
@@ -140,25 +201,28 @@ async def record_event(
     set_fields: dict[str, Any] | None = None,
     push_fields: dict[str, Any] | None = None,
     inc_fields: dict[str, Any] | None = None,
-    notify: list[dict[str, Any]] | None = None,
+    notify: list[Notification] | None = None,
     note: str = "",
     projection: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
+) -> Case | None:
     """Something that happens to a case without moving it; None when `when` no longer holds.
 
     `status` is the status the event happened in (what the caller read, or required in `when`).
     """
+    hooks = hooks_of(ctx)
     now = ctx.clock()
     update = _update(
         now, event(now, actor, action, channel, status, note, data), set_fields, push_fields, inc_fields, notify
     )
-    updated = await ctx.db[CASES].find_one_and_update(
-        {"_id": serial, **(when or {})}, update, counters.projection(projection), return_document=ReturnDocument.AFTER
+    updated: Case | None = await writable_cases(ctx.db).find_one_and_update(
+        {"_id": serial, **(when or {})}, update, _projection(hooks, projection), return_document=ReturnDocument.AFTER
     )
-    await counters.written(ctx, updated)
-    if updated is not None and notify:
-        ctx.wake_outbox()
+    if updated is not None:
+        for hook in hooks:
+            await hook.after_write(ctx, updated, False)
+        if notify:
+            ctx.wake_outbox()
     return updated
 
 
@@ -168,5 +232,5 @@ async def write_outbox(ctx: ServiceContext, serial: str, version: dict[str, Any]
     touched = {name for part in update.values() for name in part}
     if not all(name.startswith("notifications.") or name in ("outbox_rev", "outbox_due_at") for name in touched):
         raise ValueError(f"the outbox write may change the outbox only, not {sorted(touched)}")
-    result = await ctx.db[CASES].update_one({"_id": serial, **version}, update)
-    return result.matched_count == 1
+    result = await writable_cases(ctx.db).update_one({"_id": serial, **version}, update)
+    return bool(result.matched_count == 1)

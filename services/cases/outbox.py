@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from i18n import Msg, text, words
+from services.cases.record import Delivery, Notification
 from settings import MessageTemplate, Settings, SettingsError
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
@@ -98,7 +99,7 @@ def check_templates(settings: Settings) -> None:
         raise SettingsError("notification_templates: " + "; ".join(problems))
 
 
-def _undelivered(now: datetime) -> dict[str, Any]:
+def _undelivered(now: datetime) -> Delivery:
     """The delivery fields of a notification not yet sent: due at once, the sender's to fill."""
     return {
         "created_at": now,
@@ -113,7 +114,7 @@ def _undelivered(now: datetime) -> dict[str, Any]:
 
 def notice(
     kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> dict[str, Any]:
+) -> Notification:
     """One notification of `kind` to `to` ({type: applicant|respondent, person_id, ...}).
 
     `lines` are (line name, value); each value is short (WeChat template values hold about 20
@@ -138,14 +139,14 @@ def notice(
 
 def applicant_notice(
     owner_person_id: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> dict[str, Any]:
+) -> Notification:
     """A message to the case's applicant (the person who owns the case), in WeChat."""
     return notice(kind, {"type": APPLICANT, "person_id": owner_person_id}, link, now, lines)
 
 
 def staff_notice(
     login: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> dict[str, Any]:
+) -> Notification:
     """A message to a staff member (by SMS to the phone on their account): the same shape as a party's."""
     return notice(kind, {"type": STAFF, "login": login}, link, now, lines)
 
@@ -164,7 +165,7 @@ def respondent_phone_field(case_kind: str) -> str:
 
 def respondent_notice(
     doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
-) -> dict[str, Any] | None:
+) -> Notification | None:
     """A message to the case's respondent, once they were invited (None before): WeChat once they are known
     to us (they proved the invitation signed in), SMS to the phone the applicant gave otherwise.
 
@@ -194,10 +195,10 @@ def applicant_recipient(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def party_notices(
     doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
-) -> list[dict[str, Any]]:
+) -> list[Notification]:
     """The same news for both parties: the applicant (once there is one to reach), the respondent once invited; each
     message opens the party's own page of the case (or `page` of it, e.g. "/session")."""
-    out = []
+    out: list[Notification] = []
     to_applicant = applicant_recipient(doc)
     if to_applicant is not None:
         out.append(notice(kind, to_applicant, f"/h5/cases/{doc['_id']}{page}", now, lines))
@@ -209,7 +210,7 @@ def party_notices(
 
 def partner_notice(
     partner_id: str, endpoint: str, event: Mapping[str, Any], now: datetime, title_key: str
-) -> dict[str, Any]:
+) -> Notification:
     """An event for a court or an arbitration institute, in the case's outbox like any notification (at least
     once, never again after the partner's 2xx; its `id` is the `event_id` the partner drops repeats by).
 
@@ -229,5 +230,5 @@ def partner_notice(
 
 
 # What a case read must include for `party_notices` to reach both parties.
-# A delegated case's partner too (services/cases/partner_events.py): the moves that end it tell the partner.
+# A delegated case's partner too (services/court/events.py): the moves that end it tell the partner.
 PARTIES_PROJECTION = {"owner_person_id": 1, "kind": 1, "respondent_access": 1, "applicant_access": 1, "docking": 1}

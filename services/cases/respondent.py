@@ -25,7 +25,7 @@ from i18n import msg
 from platforms.sms import SmsProvider
 from services.accounts import persons, sms_codes
 from services.accounts.portal_accounts import id_number_hash
-from services.cases import access, moves, partner_events, workflow
+from services.cases import access, moves, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import (
     PARTIES_PROJECTION,
@@ -36,6 +36,7 @@ from services.cases.outbox import (
     respondent_notice,
     respondent_phone_field,
 )
+from services.cases.record import Notification, delegated
 from services.cases.views import answer_view, case_summary, party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
@@ -61,7 +62,7 @@ def _token_hash(ctx: ServiceContext, serial: str, token: str) -> str:
 
 async def invitation(
     ctx: ServiceContext, doc: Mapping[str, Any], now: datetime, calendar: WorkCalendar, court: str = ""
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[Notification]]:
     """The `respondent_access` a move sets to invite the respondent, and the invitation it sends (by SMS, the
     respondent being unknown to us). `doc` needs `_id`, `kind`, `centre`, `applicant.name`. The answer is due
     within the centre's period (default 5 working days, counted as procedural law counts: the day of the
@@ -106,7 +107,7 @@ async def invitation(
 
 def applicant_invitation(
     doc: Mapping[str, Any], now: datetime, ctx: ServiceContext, court: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[Notification]]:
     """A delegated case's applicant (the court filed it, nobody owns it yet) is invited like a respondent: an SMS to
     the phone the court gave, naming the court; proving it makes them the case's owner (`claim`, role applicant)."""
     if (doc.get("applicant_access") or {}).get("invited_at"):
@@ -374,7 +375,7 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     lines = [("serial", serial), ("result", result)]
     notices = [notice("respondent_answered", to_applicant, f"/h5/cases/{serial}", now, lines)] if to_applicant else []
     when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
-    if parsed["decision"] == "decline" and partner_events.delegated(doc):
+    if parsed["decision"] == "decline" and delegated(doc):
         return await _refused_delegation(ctx, doc, person_id, parsed, channel, notices, when)
     updated = await moves.record_event(
         ctx,
@@ -400,7 +401,7 @@ async def _refused_delegation(
     person_id: str,
     parsed: dict[str, Any],
     channel: str,
-    notices: list[dict[str, Any]],
+    notices: list[Notification],
     when: dict[str, Any],
 ) -> dict[str, Any]:
     """The respondent of a delegated case refuses: the mediation ends (refused_to_continue, art. 25) and the
@@ -426,19 +427,19 @@ async def _refused_delegation(
         ("next_step", msg("notice.value.may_arbitrate")),
     ]
     notices = notices + party_notices(doc, "fail", now, lines)
-    notices.append(partner_events.closed_failed(doc, now, outcome, outcome["report"], materials_returned=True))
+    # The report and the materials go back with the end (services/court/events.py, through the writer's hook).
     updated = await moves.apply_move(
         ctx,
         serial,
         "fail",
         ("respondent", person_id),
         channel,
+        case=doc,
         when=when,
-        set_fields={"respondent_access.answer": parsed, "outcome": outcome, "docking.closed_reported_at": now},
+        set_fields={"respondent_access.answer": parsed, "outcome": outcome},
         notify=notices,
         note=outcome["reason"],
     )
-    return answer_view(updated["respondent_access"]["answer"])
     return answer_view(updated["respondent_access"]["answer"])
 
 

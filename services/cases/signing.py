@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -32,9 +32,10 @@ from PIL import Image, UnidentifiedImageError
 from docgen import sm3_hex
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
-from services.cases import access, moves, partner_events, workflow
+from services.cases import access, moves, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.record import Case
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
@@ -142,7 +143,7 @@ def check_draft(
 
 async def draft(
     ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str], rows: list[dict[str, str]]
-) -> dict[str, Any]:
+) -> Case:
     """The mediator's draft: the case moves to `signing` and both parties are asked to sign on their phones."""
     doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"agreement": 1, "status": 1})
     now = ctx.clock()
@@ -169,7 +170,7 @@ async def draft(
     )
 
 
-async def revise(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
+async def revise(ctx: ServiceContext, member: StaffMember, serial: str) -> Case:
     """Back to mediating to change the draft: every signature so far is void (kept, marked void)."""
     doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"agreement": 1})
     now = ctx.clock()
@@ -345,7 +346,7 @@ async def _settle(
     ctx: ServiceContext,
     doc: Mapping[str, Any],
     agreement: Mapping[str, Any],
-    signatures: list[dict[str, Any]],
+    signatures: Sequence[Mapping[str, Any]],
     actor: moves.Actor,
     channel: str,
     note: str,
@@ -367,15 +368,14 @@ async def _settle(
         for i, t in enumerate(agreement["terms"])
     ]
     lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
-    notices = party_notices(doc, "settle", effective_at, lines)
-    if partner_events.delegated(doc):  # the court learns of the settlement with the move (the agreement when sent)
-        notices.append(partner_events.closed_settled(doc, effective_at, effective_at))
+    notices = party_notices(doc, "settle", effective_at, lines)  # a delegating court's too (services/court/events.py)
     updated = await moves.apply_move(
         ctx,
         doc["_id"],
         "settle",
         actor,
         channel,
+        case=doc,
         when={"agreement.version": agreement["version"], **when},
         set_fields={
             "outcome": {"kind": "settled", "at": effective_at, "agreement": final, "terms_text": terms_text},
@@ -388,9 +388,7 @@ async def _settle(
     return agreement_view(updated["agreement"], updated["status"], updated.get("outcome"))
 
 
-async def refuse(
-    ctx: ServiceContext, signer: Signer, serial: str, body: Mapping[str, Any], channel: str
-) -> dict[str, Any]:
+async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping[str, Any], channel: str) -> Case:
     """A party refuses to sign: the mediation ends without agreement (法释〔2021〕23号 art. 25 (7))."""
     version = _version(body.get("version"))
     reason = body.get("reason") or ""
@@ -415,6 +413,7 @@ async def refuse(
         "fail",
         actor,
         channel,
+        case=doc,  # without the art. 21 report: a delegating court awaits the mediator's (services/court/ends.py)
         when={"agreement.version": version},
         set_fields={"outcome": outcome},
         notify=notices,

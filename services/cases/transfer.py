@@ -3,17 +3,16 @@
 An administrator moves a case they see to a centre below theirs, or up to a centre above theirs (a
 township sends a case beyond it to its district); system administrators anywhere. The case keeps its
 region codes and its history; its mediator is released (the new centre assigns its own), and the
-statistics count it where it goes (services/cases/counters.py reads the event's `data`).
+statistics count it where it goes (services/stats/counters.py reads the event's `data`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, visible_centres
 from services.cases import access, moves, workflow
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.record import Case
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, ServiceError, invalid
 from services.directory import centres
@@ -22,9 +21,7 @@ CHANNEL = "backoffice"
 MAX_REASON = 500
 
 
-async def transfer(
-    ctx: ServiceContext, member: StaffMember, serial: str, target_id: str, reason: str = ""
-) -> dict[str, Any]:
+async def transfer(ctx: ServiceContext, member: StaffMember, serial: str, target_id: str, reason: str = "") -> Case:
     """Move the case to `target_id`; 403 for a mediator, 422 for an unknown, inactive or out-of-reach centre."""
     if member.role not in (CENTRE_ADMIN, SYSTEM_ADMIN):
         raise ServiceError(403, "forbidden", msg("error.forbidden.transfer"))

@@ -60,7 +60,7 @@ async def my_case(ctx: ServiceContext, person_id: str, serial: str) -> dict[str,
     return await party_view(ctx, doc)
 
 
-async def party_view(ctx: ServiceContext, doc: dict[str, Any], role: str = "applicant") -> dict[str, Any]:
+async def party_view(ctx: ServiceContext, doc: Mapping[str, Any], role: str = "applicant") -> dict[str, Any]:
     """`case_detail` with what needs the database: the evidence by name, the centre's address and phone, and the
     video session's link when it is open now."""
     view = case_detail(doc, role, ctx.clock())
@@ -105,7 +105,7 @@ async def evidence_files(ctx: ServiceContext, doc: Mapping[str, Any]) -> dict[st
     }
 
 
-def case_summary(doc: dict[str, Any]) -> dict[str, Any]:
+def case_summary(doc: Mapping[str, Any]) -> dict[str, Any]:
     clarified = doc.get("clarified") or {}
     items = clarified.get("items") or []
     session = doc.get("session") or {}
@@ -136,7 +136,7 @@ def labelled_party(party: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def case_detail(doc: dict[str, Any], role: str = "applicant", now: datetime | None = None) -> dict[str, Any]:
+def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime | None = None) -> dict[str, Any]:
     """One case as a party reads it (`role`: applicant or respondent): numbers masked, codes with their words,
     the invitation and the answer, the agreement to sign or signed, each term's performance; `now`: whether the
     video session's link is open (without it, it is not shown)."""

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from services.core.personal_data import FieldCipher
 from settings import Settings
+from store.guard import GuardedDatabase
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _T = TypeVar("_T")
@@ -28,9 +29,13 @@ def _nobody_listens() -> None:
 
 @dataclass
 class ServiceContext:
-    db: Any  # a pymongo AsyncDatabase or the embedded engine's equivalent
+    # A pymongo AsyncDatabase or the embedded engine's, with the cases collection read-only (store/guard.py).
+    db: GuardedDatabase
     cipher: FieldCipher
     settings: Settings
+    # The case writer's hooks (services/cases/moves.py WriteHook), filled in one place, app.service_context: the
+    # statistics counters and the court's news. The writer refuses to write with none.
+    case_hooks: tuple[Any, ...]
     executor: Executor | None = None  # for blocking work (wechatpy, hashing); None = the loop's default
     clock: Callable[[], datetime] = utc_now
     # Called by the case writer after it wrote a notification: the sender (app.make_app) delivers it now.

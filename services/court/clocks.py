@@ -16,12 +16,14 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, moves, partner_events, workflow
+from services.cases import access, moves, workflow
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.record import Case, delegated
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, calendar_days_deadline
 from services.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.core.work_calendar import WorkCalendar, load_work_calendar
+from services.court import events
 
 PARTIES = ("applicant", "respondent")
 MAX_NOTE = 500
@@ -94,7 +96,7 @@ def clock_view(doc: Mapping[str, Any], calendar: WorkCalendar, today: date) -> d
 
 async def _staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
     doc = await access.for_staff(ctx, member, serial, PARTIES_PROJECTION | {"status": 1, "docking": 1, "centre": 1})
-    if not partner_events.delegated(doc):
+    if not delegated(doc):
         raise NotFound("delegation_not_found")
     if doc["status"] in workflow.CLOSED or not doc["docking"].get("accepted_at"):
         raise Conflict("delegation_not_running", field="status", current=workflow.status_label(doc["status"]))
@@ -108,7 +110,7 @@ def _days(value: Any) -> int:
     return int(text)
 
 
-async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: str, days_text: Any) -> dict[str, Any]:
+async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: str, days_text: Any) -> Case:
     """The mediator proposes extending the court's period by `days`: within the partner's cap, and only once both
     parties consent in their own pages (art. 24) does it take effect."""
     days = _days(days_text)
@@ -155,8 +157,9 @@ async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: st
 async def consent_extension(ctx: ServiceContext, person_id: str, serial: str, channel: str) -> dict[str, Any]:
     """A party consents, in their page, to the extension proposed; the last consent extends the period and the
     partner is told (`extended`, with the consents recorded)."""
+    doc: Mapping[str, Any]
     doc, role = await access.for_party(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "docking": 1})
-    request = (doc.get("docking") or {}).get("extension_request")
+    request: Mapping[str, Any] | None = (doc.get("docking") or {}).get("extension_request")
     if not request:
         raise Conflict("no_extension_request", field="consent")
     if doc["status"] in workflow.CLOSED:
@@ -182,7 +185,7 @@ async def consent_extension(ctx: ServiceContext, person_id: str, serial: str, ch
         )
         if updated is None:
             raise Conflict("no_extension_request", field="consent")
-        doc, request = updated, updated["docking"]["extension_request"]
+        doc, request = updated, updated["docking"].get("extension_request") or {}
         consents = dict(request.get("consents") or {})
     if set(PARTIES) <= set(consents):
         await _extend(ctx, doc, serial, request)
@@ -202,7 +205,7 @@ async def _extend(ctx: ServiceContext, doc: Mapping[str, Any], serial: str, requ
     lines = [("serial", serial), ("due_date", request["until"])]
     notices = party_notices(doc, "extended", now, lines)
     notices.append(
-        partner_events.event_notice(
+        events.event_notice(
             doc | {"_id": serial},
             "extended",
             now,
@@ -229,7 +232,7 @@ async def _extend(ctx: ServiceContext, doc: Mapping[str, Any], serial: str, requ
     )
 
 
-async def pause(ctx: ServiceContext, member: StaffMember, serial: str, note: str) -> dict[str, Any]:
+async def pause(ctx: ServiceContext, member: StaffMember, serial: str, note: str) -> Case:
     """An expert appraisal starts: the court's period stops running until it ends (art. 26)."""
     text = (note or "").strip()
     if not text or len(text) > MAX_NOTE:
@@ -252,7 +255,7 @@ async def pause(ctx: ServiceContext, member: StaffMember, serial: str, note: str
     return updated
 
 
-async def resume(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
+async def resume(ctx: ServiceContext, member: StaffMember, serial: str) -> Case:
     """The appraisal ended: the days it took are added to the period, which runs again."""
     doc = await _staff_case(ctx, member, serial)
     docking = doc["docking"]

@@ -39,22 +39,20 @@ from pymongo.errors import DuplicateKeyError
 
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
-from services.cases import access, moves, partner_events, respondent, workflow
+from services.cases import access, moves, respondent, workflow
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.queue import mediators_of
+from services.cases.record import Case, Docking, delegated, new_case
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import calendar_days_deadline, working_days_deadline
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.idnumbers import ID_TYPES, NumberInvalid, check_id_number, check_uscc
-from services.core.personal_data import seal_party
 from services.core.phones import parse_phone
 from services.core.text import one_line
 from services.core.work_calendar import load_work_calendar
-from services.court import roster
+from services.court import events, roster
 from services.court.partners import partner_time
 from services.directory import centres
-from services.directory.employers import employer_key, employer_of
-from services.directory.persons import id_hashes
 from services.intake import evidence
 from services.intake.submission import next_serial
 from services.intake.validation import region_problem
@@ -590,12 +588,11 @@ async def _write(
 
 async def _new_case(
     ctx: ServiceContext, partner: Partner, d: Delegation, serial: str, file_ids: list[str], now: datetime
-) -> dict[str, Any]:
+) -> Case:
     centre = d.routed.centre
     calendar = (await load_work_calendar(ctx)).for_centre(centre.id)
     due = working_days_deadline(now, partner.answer_working_days, calendar)
-    application = {"kind": d.kind, "applicant": d.applicant, "respondent": d.respondent}
-    docking = {
+    docking: Docking = {
         "partner_id": partner.id,
         "partner_kind": partner.kind,
         "partner_name": partner.name,
@@ -625,39 +622,28 @@ async def _new_case(
         "closed_reported_at": None,
         "filed_at": None,
     }
-    return {
-        "_id": serial,
-        "schema_version": 1,
+    application = {
         "kind": d.kind,
-        "status": workflow.DELEGATED,
-        "owner_person_id": None,
-        "channel": CHANNEL,
-        "employer_key": employer_key(employer_of(application)),
-        "id_hashes": id_hashes(ctx, application),
-        "applicant": seal_party(ctx.cipher, d.applicant, "applicant"),
-        "respondent": seal_party(ctx.cipher, d.respondent, "respondent"),
+        "applicant": d.applicant,
+        "respondent": d.respondent,
         "claim": d.claim,
-        "evidence": list(file_ids),
-        "consent": {"version": f"docking:{partner.id}", "accepted_at": now},
+        "evidence": file_ids,
         "review_flags": d.review_flags,
-        "mediator": None,
-        "session": None,
-        "timeline": [
-            moves.event(
-                now,
-                ("partner", partner.id),
-                "delegate",
-                CHANNEL,
-                workflow.DELEGATED,
-                note=f"{partner.name} {d.partner_case_no}",
-            )
-        ],
-        "notifications": [],
-        "docking": docking,
-        "created_at": now,
-        "updated_at": now,
-        **d.routed.as_case_fields(),
     }
+    return new_case(
+        ctx,
+        serial,
+        "delegate",
+        ("partner", partner.id),
+        CHANNEL,
+        now,
+        application,
+        owner_person_id=None,  # the applicant owns it once they prove the invitation (respondent.applicant_invitation)
+        consent_version=f"docking:{partner.id}",
+        place=d.routed.as_case_fields(),
+        docking=docking,
+        note=f"{partner.name} {d.partner_case_no}",
+    )
 
 
 CONTACT_PHONE = "docking.contact.phone"  # the sealed field's name (authenticated: the value cannot be moved)
@@ -785,6 +771,7 @@ async def withdraw(ctx: ServiceContext, partner: Partner, case_no: str, body: An
         "withdraw",
         ("partner", partner.id),
         CHANNEL,
+        case=doc,  # the partner's own withdrawal: nothing to tell it (services/court/events.py)
         when={"docking.partner_id": partner.id},
         notify=notices or None,
         note=note,
@@ -815,12 +802,12 @@ async def _delegated_case(ctx: ServiceContext, member: StaffMember, serial: str)
         serial,
         PARTIES_PROJECTION | {"status": 1, "docking": 1, "applicant.name": 1, "respondent.name": 1, "centre": 1},
     )
-    if not partner_events.delegated(doc):
+    if not delegated(doc):
         raise NotFound("delegation_not_found")
     return doc
 
 
-async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> dict[str, Any]:
+async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator_login: str) -> Case:
     """Accept the delegation with a mediator of the court's roster: the period starts, both parties are invited
     (the court named), the partner is answered, in one write."""
     _answering(member)
@@ -858,7 +845,7 @@ async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator
     set_fields |= invited_applicant
     notices = applicant_notices + notices
     notices.append(
-        partner_events.event_notice(
+        events.event_notice(
             doc,
             "answered",
             now,
@@ -882,7 +869,7 @@ async def accept(ctx: ServiceContext, member: StaffMember, serial: str, mediator
     )
 
 
-async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_code: str, reason: str) -> dict:
+async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_code: str, reason: str) -> Case:
     """Decline the delegation with a reason of art. 12 (written out; required for "other"): the case is returned."""
     _answering(member)
     errors = []
@@ -911,7 +898,7 @@ async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_
         "by": member.login,
         "late": late,
     }
-    notice = partner_events.event_notice(
+    notice = events.event_notice(
         doc, "answered", now, answer="declined", reason_code=code, reason=answer["reason"], late=late
     )
     return await moves.apply_move(
@@ -920,6 +907,7 @@ async def decline(ctx: ServiceContext, member: StaffMember, serial: str, reason_
         "decline_delegation",
         ("staff", member.login),
         "backoffice",
+        case=doc,
         when={"docking.answer": None},
         set_fields={
             "docking.answer": answer,
@@ -944,7 +932,7 @@ async def report_overdue(ctx: ServiceContext, limit: int = 200) -> int:
     docs = await ctx.db["cases"].find(query, {"docking": 1, "status": 1}).limit(limit).to_list(limit)
     told = 0
     for doc in docs:
-        notice = partner_events.event_notice(
+        notice = events.event_notice(
             doc, "answered", now, answer="not_confirmed_in_time", answer_due=doc["docking"]["answer_due"]
         )
         updated = await moves.record_event(

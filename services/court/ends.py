@@ -1,8 +1,9 @@
 """What a delegated case's end still owes its partner, written by the back office.
 
-A mediation the mediator ends sends its art. 21 report with the move (services/cases/handling.py); one a party
-ended (a refusal to sign) waits for the mediator's report here, and `closed` goes out with it. A settled case's
-agreement is then filed with the court for the record (`filed`, 特邀调解规定 art. 19).
+A mediation the mediator ends sends its art. 21 report with the move (services/cases/handling.py, told through
+services/court/events.py); one a party ended (a refusal to sign) waits for the mediator's report here, and
+`closed` goes out with it. A settled case's agreement is then filed with the court for the record (`filed`,
+特邀调解规定 art. 19).
 """
 
 from __future__ import annotations
@@ -12,16 +13,19 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, moves, partner_events, workflow
+from services.cases import access, moves, workflow
+from services.cases.handling import parse_report
+from services.cases.record import Case, delegated
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, NotFound
+from services.court import events
 
 PROJECTION = {"status": 1, "docking": 1, "outcome": 1, "centre": 1}
 
 
 async def _case(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
     doc = await access.for_staff(ctx, member, serial, PROJECTION)
-    if not partner_events.delegated(doc):
+    if not delegated(doc):
         raise NotFound("delegation_not_found")
     return doc
 
@@ -31,9 +35,9 @@ def report_due(doc: Mapping[str, Any]) -> bool:
     return doc.get("status") == workflow.FAILED and not (doc.get("docking") or {}).get("closed_reported_at")
 
 
-async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, Any]) -> dict[str, Any]:
+async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, Any]) -> Case:
     """The art. 21 report of a mediation a party ended: recorded, and `closed` sent with it."""
-    parsed = partner_events.parse_report(form)
+    parsed = parse_report(form)
     doc = await _case(ctx, member, serial)
     if not report_due(doc):
         raise Conflict("report_not_due", field="report_facts")
@@ -48,7 +52,7 @@ async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
         workflow.FAILED,
         when={"status": workflow.FAILED, "docking.closed_reported_at": None},
         set_fields={"outcome.report": parsed, "docking.closed_reported_at": now},
-        notify=[partner_events.closed_failed(doc, now, outcome, parsed)],
+        notify=[events.closed_failed(doc, now, outcome, parsed)],
         note=parsed["reason"][:100],
     )
     if updated is None:
@@ -56,16 +60,14 @@ async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
     return updated
 
 
-async def file_for_record(ctx: ServiceContext, member: StaffMember, serial: str) -> dict[str, Any]:
+async def file_for_record(ctx: ServiceContext, member: StaffMember, serial: str) -> Case:
     """The signed agreement filed with the partner for the record (`filed`), once."""
     doc = await _case(ctx, member, serial)
     if doc["status"] != workflow.SETTLED or doc["docking"].get("filed_at"):
         raise Conflict("filing_not_due", field="status", current=workflow.status_label(doc["status"]))
     now = ctx.clock()
     effective = ((doc.get("outcome") or {}).get("agreement") or {}).get("effective_at")
-    notice = partner_events.event_notice(
-        doc, "filed", now, filed_at=shanghai_iso(now), effective_at=shanghai_iso(effective)
-    )
+    notice = events.event_notice(doc, "filed", now, filed_at=shanghai_iso(now), effective_at=shanghai_iso(effective))
     updated = await moves.record_event(
         ctx,
         serial,

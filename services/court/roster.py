@@ -258,6 +258,15 @@ def _time(value: Any, name: str, errors: list[FieldError], now: datetime) -> str
     return shanghai_iso(moment) or ""
 
 
+async def on_roster(ctx: ServiceContext, partner_id: str, centre_id: str, login: str) -> bool:
+    """Whether the partner confirmed this mediator of the centre on its special-invite roster (one read)."""
+    entry = await ctx.db[ROSTER].find_one(
+        {"partner_id": partner_id, "centre_id": centre_id, "subject": "mediator", "login": login, "state": "confirmed"},
+        {"_id": 1},
+    )
+    return entry is not None
+
+
 async def confirmed_mediators(ctx: ServiceContext, partner_id: str, centre_id: str) -> set[str]:
     cursor = ctx.db[ROSTER].find(
         {"partner_id": partner_id, "centre_id": centre_id, "subject": "mediator", "state": "confirmed"}, {"login": 1}

@@ -15,19 +15,16 @@ from i18n import msg
 from services.cases import collective, moves, respondent, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import applicant_notice
+from services.cases.record import Case, new_case
 from services.cases.serials import DAILY_LIMIT, make_serial
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
-from services.core.personal_data import seal_party
 from services.core.work_calendar import load_work_calendar
 from services.directory import nationalities
-from services.directory.employers import employer_key, employer_of
-from services.directory.persons import id_hashes
 from services.intake.routing import route_case
 from services.intake.validation import validate_application
 
-SCHEMA_VERSION = 1
 IDEMPOTENCY_TTL = timedelta(hours=24)
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:\-]{8,100}$")
 
@@ -73,7 +70,18 @@ async def submit_application(
         if existing:
             return await party_view(ctx, existing), False
         serial = record["serial"]  # the first attempt stopped before writing its case
-    doc = _new_case(ctx, serial, person_id, application, channel, now) | await route_case(ctx, application)
+    doc = new_case(
+        ctx,
+        serial,
+        "submit",
+        ("applicant", person_id),
+        channel,
+        now,
+        application,
+        owner_person_id=person_id,
+        consent_version=application["consent"]["version"],
+        place=await route_case(ctx, application),
+    )
     await _speak(ctx, doc, now)
     try:
         await moves.create(ctx, doc)
@@ -134,13 +142,14 @@ async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[st
         )
 
 
-async def _speak(ctx: ServiceContext, doc: dict[str, Any], now: datetime) -> None:
+async def _speak(ctx: ServiceContext, doc: Case, now: datetime) -> None:
     """The acknowledgement with the serial (applying interrupts the limitation: 调解仲裁法 art. 27), and the
     respondent's invitation where the centre invites at submission rather than on acceptance."""
-    serial = doc["_id"]
+    serial, owner = doc["_id"], doc["owner_person_id"]
+    assert owner is not None  # an application's case belongs to its applicant from the start
     doc["notifications"].append(
         applicant_notice(
-            doc["owner_person_id"],
+            owner,
             "submitted",
             f"/h5/cases/{serial}",
             now,
@@ -153,34 +162,7 @@ async def _speak(ctx: ServiceContext, doc: dict[str, Any], now: datetime) -> Non
     )
     if (await rules_of(ctx, doc["centre"]["id"])).invite_respondent_on == "submit":
         invited, invitations = await respondent.invitation(ctx, doc, now, await load_work_calendar(ctx))
-        doc.update(invited)
+        if invited:  # {} when the respondent was invited already
+            doc["respondent_access"] = invited["respondent_access"]
         doc["notifications"].extend(invitations)
         doc["timeline"].append(moves.event(now, ("system", "intake"), "invite", "system", workflow.SUBMITTED))
-
-
-def _new_case(
-    ctx: ServiceContext, serial: str, person_id: str, application: dict[str, Any], channel: str, now: datetime
-) -> dict[str, Any]:
-    cipher = ctx.cipher
-    return {
-        "_id": serial,
-        "schema_version": SCHEMA_VERSION,
-        "kind": application["kind"],
-        "status": workflow.SUBMITTED,
-        "owner_person_id": person_id,
-        "channel": channel,
-        "employer_key": employer_key(employer_of(application)),  # the company file and collective warnings
-        "id_hashes": id_hashes(ctx, application),  # the person file: keyed hashes of every identity number
-        "applicant": seal_party(cipher, application["applicant"], "applicant"),
-        "respondent": seal_party(cipher, application["respondent"], "respondent"),
-        "claim": application["claim"],
-        "evidence": application["evidence"],
-        "consent": {"version": application["consent"]["version"], "accepted_at": now},
-        "review_flags": application.get("review_flags", []),
-        "mediator": None,
-        "session": None,
-        "timeline": [moves.event(now, ("applicant", person_id), "submit", channel, workflow.SUBMITTED)],
-        "notifications": [],
-        "created_at": now,
-        "updated_at": now,
-    }

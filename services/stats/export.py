@@ -20,11 +20,11 @@ from openpyxl import Workbook
 from i18n import Words, text
 from services.accounts import audit
 from services.accounts.staff import StaffMember
-from services.cases import counters, workflow
+from services.cases import workflow
 from services.cases.serials import make_serial
 from services.cases.taxonomy import Taxonomies
 from services.core.context import SHANGHAI, ServiceContext
-from services.stats import report
+from services.stats import counters, report
 from services.stats.report import Filters
 
 BATCH = 100  # cases copied on the event loop at a time: a slice of ~10 ms on the embedded engine

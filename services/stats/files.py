@@ -26,12 +26,13 @@ from i18n import text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
-from services.cases import access, counters, workflow
+from services.cases import access, workflow
 from services.cases.views import case_detail
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import DependencyDown, NotFound, ServiceError, invalid
 from services.core.idnumbers import normalise_number
 from services.directory.employers import employer_key, normalise_name
+from services.stats import counters
 from store.blobs import BlobNotFound, BlobStore
 
 MAX_CASES = 500  # a file lists at most this many cases, newest first

@@ -18,12 +18,13 @@ from typing import Any
 
 from i18n import Words, text
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, visible_centres
-from services.cases import counters, workflow
+from services.cases import workflow
 from services.cases.taxonomy import Taxonomies
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, ValidationFailed, field_error, invalid
 from services.directory import centres
 from services.directory.regions import regions
+from services.stats import counters
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 120

@@ -8,6 +8,9 @@ import pytest
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from store import is_embedded
+from tests.support.store import engine
+
 
 @pytest.mark.gen_test
 async def test_duplicate_id_raises_pymongos_error(ctx):
@@ -97,7 +100,7 @@ async def test_every_call_is_one_counted_command(ctx, db_commands):
 
 
 def _embedded_only(ctx):
-    if not type(ctx.db).__name__.startswith("Embedded"):
+    if not is_embedded(ctx.settings.mongodb_uri):
         pytest.skip("the narrowing is the embedded engine's own")
 
 
@@ -295,7 +298,7 @@ async def test_embedded_refused_update_drop_and_second_handle_keep_reads_right(c
     await dropped.insert_one({"_id": "a", "p": "p2"})
     assert await dropped.find({"p": "p1"}).to_list(None) == []
 
-    client = ctx.db._client  # the same database reached again
+    client = engine(ctx)._client  # the same database reached again
     again = client.get_database(db.name)["engine_refused"]
     with pytest.raises(DuplicateKeyError):
         await again.insert_one({"_id": "c", "m": "2"})
@@ -320,10 +323,11 @@ async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
     wanted = ["c3", "c1", "c9", "c3"]
     projection = {"status": 1, "at": 1, "centre": 1, "party.name": 1, "party.phone": 1, "missing.field": 1}
     fast = await col.find({"_id": {"$in": wanted}}, projection).to_list(None)
-    raw = list(col._collection.find({"_id": {"$in": wanted}}, projection))  # mongomock's own projection
+    stored = engine(ctx)["engine_by_ids"]._collection  # mongomock's own, under the guard and the adapter
+    raw = list(stored.find({"_id": {"$in": wanted}}, projection))  # mongomock's own projection
     assert fast == sorted(raw, key=lambda d: ["c3", "c1"].index(d["_id"])) and [d["_id"] for d in fast] == ["c3", "c1"]
     assert fast[0]["at"].tzinfo is not None and fast[0]["centre"]["deep"][0]["x"] == at
     fast[0]["centre"]["name"] = "changed"  # a copy: the stored document is untouched
     assert (await col.find_one({"_id": "c3"}))["centre"]["name"] == "X"
     through_array = await col.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}).to_list(None)
-    assert through_array == list(col._collection.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}))
+    assert through_array == list(stored.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}))

@@ -12,6 +12,7 @@ from services.accounts.persons import person_for_identity
 from services.intake.submission import submit_application
 from tests.conftest import OA_APP_ID
 from tests.samples import worker_body
+from tests.support.store import engine
 from tests.wechat_sender import WeChatSender, event_xml, new_aes_key, text_xml
 from wechat.callback import CallbackRejected, parse_xml, read_message
 
@@ -117,8 +118,8 @@ async def test_subscribe_is_welcomed_and_unionid_learned_after_the_reply(callbac
     fields = await callback.reply(event_xml("o-new", "subscribe"))
     assert "在线申请劳动人事争议调解" in fields["Content"] and "进度" in fields["Content"]
     await wait_for(lambda: wechat.state.calls("/cgi-bin/user/info"))
-    db = app.settings["services"].ctx.db
-    await wait_for(lambda: db["identities"]._collection.find_one({"_id": "wechat_unionid::union-42"}))
+    identities = engine(app.settings["services"].ctx)["identities"]._collection  # mongomock's own: read at once
+    await wait_for(lambda: identities.find_one({"_id": "wechat_unionid::union-42"}))
     [token_call] = wechat.state.calls("/cgi-bin/stable_token")  # the shared token, fetched once
     assert b'"force_refresh": false' in token_call.body
 

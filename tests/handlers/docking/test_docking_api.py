@@ -15,6 +15,7 @@ from platforms.court import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from services.court import delegations
 from tests.conftest import make_staff
 from tests.court import CENTRE, COURT, confirm_on_roster, delegation_body
+from tests.support.store import cases_for_setup
 
 
 async def until(predicate, timeout: float = 10.0, what: str = "the condition"):
@@ -144,7 +145,7 @@ async def hurry(app, serial: str) -> None:
         for i, n in enumerate(doc["notifications"])
         if n["state"] == "pending"
     }
-    await ctx.db["cases"].update_one({"_id": serial}, {"$set": fields | {"outbox_due_at": ctx.clock()}})
+    await cases_for_setup(ctx).update_one({"_id": serial}, {"$set": fields | {"outbox_due_at": ctx.clock()}})
     services.notification_sender.wake()
 
 

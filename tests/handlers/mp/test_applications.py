@@ -11,6 +11,7 @@ from tornado.gen import multi
 from services.cases.serials import is_well_formed_serial
 from tests.conftest import body_of, sign_in
 from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
+from tests.support.store import cases_for_setup
 
 WORKER_PHONE = "13812345678"
 
@@ -140,7 +141,7 @@ async def test_interrupted_submission_is_finished_by_the_retry(api, wechat, app)
     db = db_of(app)
     first = await submit(api, token, worker(), "key-crash-0001")
     serial = body_of(first)["serial"]
-    await db["cases"].delete_one({"_id": serial})
+    await cases_for_setup(db).delete_one({"_id": serial})
     retried = await submit(api, token, worker(), "key-crash-0001")
     assert retried.code == 201 and body_of(retried)["serial"] == serial
     assert [d["_id"] for d in await stored_cases(app)] == [serial]

@@ -14,6 +14,7 @@ from tests.browser_session import CookieClient
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
 from tests.parties import ten_in_the_morning
 from tests.samples import WORKER_ID, worker_body
+from tests.support.store import cases_for_setup
 
 
 @pytest.fixture
@@ -79,7 +80,9 @@ async def test_another_centres_case_is_not_found(office, app):
 async def test_queue_filters_and_overdue(office, app):
     ctx = app.settings["services"].ctx
     old_serial, _ = await new_case(app, key="key-office-old1")
-    await ctx.db["cases"].update_one({"_id": old_serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=40)}})
+    await cases_for_setup(ctx).update_one(
+        {"_id": old_serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=40)}}
+    )
     new_serial, _ = await new_case(app, key="key-office-new1")
     await make_staff(app, "li.ming")
     await sign_in(office, "li.ming")
@@ -216,7 +219,7 @@ async def test_configured_calendar_makes_a_provisional_deadline_exact(office, ap
     serial, _ = await new_case(app)
     centre = (await ctx.db["cases"].find_one({"_id": serial}))["centre"]["id"]
     received = datetime(2026, 12, 20, 2, 0, tzinfo=UTC)  # day 15 falls in 2027
-    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": received}})
+    await cases_for_setup(ctx).update_one({"_id": serial}, {"$set": {"created_at": received}})
     await make_staff(app, "root.admin", role="system_admin")
     await sign_in(office, "root.admin")
     before = (await office.get(f"/office/cases/{serial}")).body.decode()
@@ -259,7 +262,9 @@ async def test_overdue_applicants_are_told_once(app):
     fresh, _ = await new_case(app, key="key-overdue-new")
     closed, person = await new_case(app, key="key-overdue-closed")
     for serial in (old, closed):
-        await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=30)}})
+        await cases_for_setup(ctx).update_one(
+            {"_id": serial}, {"$set": {"created_at": ctx.clock() - timedelta(days=30)}}
+        )
     await handling.withdraw(ctx, person, closed, "已与公司和解", "h5")
     assert await notify_overdue(ctx) == 1
     assert await notify_overdue(ctx) == 0  # once
@@ -320,7 +325,7 @@ async def test_the_system_administrators_queue_shows_every_centre_and_filters_by
     centres = {s: (await ctx.db["cases"].find_one({"_id": s}))["centre"]["id"] for s in (pudong, city)}
     if centres[pudong] == centres[city]:  # routing put both in one centre: move one, as another routing would
         other = next(c for c in ctx.settings.centres if c.id != centres[pudong])
-        await ctx.db["cases"].update_one({"_id": city}, {"$set": {"centre": {"id": other.id, "name": other.name}}})
+        await cases_for_setup(ctx).update_one({"_id": city}, {"$set": {"centre": {"id": other.id, "name": other.name}}})
         centres[city] = other.id
     await make_staff(app, "root.admin", role="system_admin")
     await sign_in(office, "root.admin")

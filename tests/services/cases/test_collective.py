@@ -16,11 +16,14 @@ from bson import BSON
 
 from services.accounts import rosters
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, create_staff
-from services.cases import collective, counters
+from services.cases import collective
 from services.directory.employers import employer_key
 from services.intake.submission import submit_application
+from services.stats import counters
+from store.guard import guard
 from tests.conftest import STAFF_PASSWORD
 from tests.samples import employer_body, make_uscc, worker_body
+from tests.support.store import engine
 
 CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")
 ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")
@@ -50,15 +53,25 @@ async def links(ctx: Any) -> dict[str, list[str]]:
 
 
 class Recording:
-    """`ctx.db` seen through: the (collection, method) of every call made on it; with `pause`, every awaited call
-    lets the other tasks run before and after it, as a driver waiting on the network does (the embedded engine
-    never does), so concurrent submissions interleave at each command."""
+    """The engine under `ctx.db` seen through: the (collection, method) of every call made on it; with `pause`,
+    every awaited call lets the other tasks run before and after it, as a driver waiting on the network does (the
+    embedded engine never does), so concurrent submissions interleave at each command. `watch` puts it under the
+    context's database (the guard over it as before); `ctx.db = recording.guarded` takes it away."""
 
     def __init__(self, db: Any, pause: bool = False) -> None:
         self.db, self.pause, self.calls = db, pause, []
+        self.name = db.name
 
     def __getitem__(self, name: str) -> Any:
         return _Collection(self.db[name], name, self)
+
+    get_collection = __getitem__
+
+    @classmethod
+    def watch(cls, ctx: Any, pause: bool = False) -> Recording:
+        recording = cls(engine(ctx), pause)
+        recording.guarded, ctx.db = ctx.db, guard(recording)
+        return recording
 
 
 class _Collection:
@@ -95,10 +108,9 @@ async def test_with_an_open_alert_a_submission_costs_a_few_commands_and_reads_no
 
     size = len(BSON.encode(await ctx.db["alerts"].find_one({"_id": PAY_OPEN})))
 
-    recording = Recording(ctx.db)
-    ctx.db, before = recording, db_commands.count
+    recording, before = Recording.watch(ctx), db_commands.count
     serial = await apply(ctx, 20)
-    ctx.db = recording.db
+    ctx.db = recording.guarded
     check = recording.calls[recording.calls.index(("cases", "insert_one")) + 1 :]
     assert [c for c in check if c[0] == "cases"] == [("cases", "find_one_and_update")]  # the link: no read
     assert {
@@ -158,9 +170,9 @@ async def test_concurrent_applications_raise_one_alert_link_each_case_once_and_m
     await create_staff(ctx, None, "city.admin", "市管理员", CENTRE_ADMIN, "sh-city", STAFF_PASSWORD, "13800000001")
     await rosters.save_profile(ctx, CITY_ADMIN, "city.admin", {"alerts_opt_in": "1"})
     contract = await apply(ctx, 0, WAGES + "，并履行工资集体协议")  # a collective contract: its own alert first
-    ctx.db = Recording(ctx.db, pause=True)
+    recording = Recording.watch(ctx, pause=True)
     serials = await asyncio.gather(*(apply(ctx, worker) for worker in range(1, 16)))
-    ctx.db = ctx.db.db
+    ctx.db = recording.guarded
     pay = await pay_alert(ctx)
     assert pay["workers"] == 16 and set(pay["serials"]) == {contract, *serials}
     linked = await links(ctx)

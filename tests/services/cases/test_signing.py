@@ -15,6 +15,7 @@ from services.cases import documents, handling, signing
 from services.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from tests.parties import claim_invitation, draft, due_in, seal_png, signature_data_url, upload_seal
 from tests.services.cases.conftest import ADMIN, MEDIATOR, accepted_case
+from tests.support.store import cases_for_setup
 
 
 async def drafted(ctx, sms, due_days: int = 10):
@@ -118,7 +119,7 @@ async def test_bad_signatures_are_refused_naming_the_field_and_nothing_changes(c
             "h5",
         )
     other = StaffMember("zhang", "张", "mediator", "sh-city")
-    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"mediator": {"login": "li.ming", "name": "李明"}}})
+    await cases_for_setup(ctx).update_one({"_id": serial}, {"$set": {"mediator": {"login": "li.ming", "name": "李明"}}})
     with pytest.raises(Forbidden):
         await signing.sign(
             ctx,
@@ -128,7 +129,7 @@ async def test_bad_signatures_are_refused_naming_the_field_and_nothing_changes(c
             {"version": 1, "image": signature_data_url()},
             "h5",
         )
-    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"mediator": before.get("mediator")}})
+    await cases_for_setup(ctx).update_one({"_id": serial}, {"$set": {"mediator": before.get("mediator")}})
     assert await ctx.db["cases"].find_one({"_id": serial}) == before
 
 

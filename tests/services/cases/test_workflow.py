@@ -11,6 +11,7 @@ from services.cases.moves import apply_move
 from services.core.errors import Conflict, NotFound
 from services.intake.submission import submit_application
 from tests.samples import worker_body
+from tests.support.store import cases_for_setup
 
 ALL = list(workflow.STATUSES)
 # The table, written out again independently of services/cases/workflow.py.
@@ -70,7 +71,7 @@ async def _case(ctx):
 
 
 async def _force_status(ctx, serial, status):
-    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"status": status}})
+    await cases_for_setup(ctx).update_one({"_id": serial}, {"$set": {"status": status}})
 
 
 @pytest.mark.gen_test
@@ -82,7 +83,7 @@ async def test_moves_through_the_store(ctx, move):
         await _force_status(ctx, serial, status)
         before = await ctx.db["cases"].find_one({"_id": serial})
         if status in sources:
-            doc = await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice")
+            doc = await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice", case=before)
             assert doc["status"] == target
             assert len(doc["timeline"]) == len(before["timeline"]) + 1
             event = doc["timeline"][-1]
@@ -90,7 +91,7 @@ async def test_moves_through_the_store(ctx, move):
             assert event["channel"] == "backoffice" and event["at"].tzinfo is not None
         else:
             with pytest.raises(Conflict):
-                await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice")
+                await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice", case=before)
             after = await ctx.db["cases"].find_one({"_id": serial})
             assert after == before  # nothing changed
 
@@ -108,7 +109,7 @@ async def test_two_moves_at_once_only_one_wins(ctx):
 
 async def _attempt(ctx, serial, move):
     try:
-        await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice")
+        await apply_move(ctx, serial, move, ("staff", "m1"), "backoffice", case={"_id": serial})
         return "ok"
     except Conflict:
         return "conflict"
@@ -121,4 +122,6 @@ async def test_move_on_a_missing_case_or_of_another_owner(ctx):
         await apply_move(ctx, "20260101000019", "accept", ("staff", "m1"), "backoffice")
     with pytest.raises(NotFound):
         scope = {"owner_person_id": "someone-else"}
-        await apply_move(ctx, serial, "withdraw", ("applicant", "someone-else"), "mp", scope=scope)
+        await apply_move(
+            ctx, serial, "withdraw", ("applicant", "someone-else"), "mp", case={"_id": serial}, scope=scope
+        )

@@ -9,12 +9,12 @@ from datetime import date
 
 import pytest
 
-from services.cases import handling, respondent
+from services.cases import respondent
 from services.core.context import SHANGHAI
 from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.core.work_calendar import load_work_calendar
-from services.court import delegations
+from services.court import assignment, delegations
 from settings import Partner
 from tests.court import COURT, claim, confirm_on_roster, delegation_body, invitation_links
 from tests.services.court.conftest import ADMIN, MEDIATOR, OTHER_MEDIATOR
@@ -130,7 +130,7 @@ async def test_the_administrator_accepts_with_a_mediator_of_the_courts_roster(ct
     with pytest.raises(Conflict):
         await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
     with pytest.raises(ValidationFailed) as off_roster:  # nor assigned later to a mediator the court did not confirm
-        await handling.assign(ctx, ADMIN, serial, OTHER_MEDIATOR.login)
+        await assignment.assign(ctx, ADMIN, serial, OTHER_MEDIATOR.login)
     problem = off_roster.value.errors[0]
     assert problem.code == "not_on_roster" and "浦东新区人民法院" in problem.message
 

@@ -26,6 +26,7 @@ from services.notify.sender import (
 )
 from tests.conftest import body_of, sign_in
 from tests.samples import worker_body
+from tests.support.store import cases_for_setup
 
 OA_OPENID = "o-applicant-oa"
 TEMPLATE_SEND = "/cgi-bin/message/template/send"
@@ -63,7 +64,9 @@ async def accepted_case(ctx, person_id: str, lines: list[tuple[str, str]] | None
     case, _ = await submit_application(ctx, person_id, f"key-{uuid.uuid4().hex[:12]}", body, "h5")
     serial = case["serial"]
     # Each test follows one notification: the submission's acknowledgement is tested on its own.
-    await ctx.db["cases"].update_one({"_id": serial}, {"$set": {"notifications": []}, "$unset": {"outbox_due_at": ""}})
+    await cases_for_setup(ctx).update_one(
+        {"_id": serial}, {"$set": {"notifications": []}, "$unset": {"outbox_due_at": ""}}
+    )
     lines = lines or [("serial", serial), ("status", "已受理")]
     notice = applicant_notice(person_id, "accept", f"/h5/cases/{serial}", ctx.clock(), lines)
     await apply_move(ctx, serial, "accept", ("staff", "m1"), "backoffice", notify=[notice])

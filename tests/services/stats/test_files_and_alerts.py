@@ -12,11 +12,11 @@ import pytest
 from services.accounts import audit, rosters
 from services.accounts.persons import person_for_identity
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, create_staff
-from services.cases import collective, counters
+from services.cases import collective
 from services.core.errors import ServiceError
 from services.intake.submission import submit_application
 from services.notify.staff_messages import send_due
-from services.stats import files
+from services.stats import counters, files
 from standins.sms import RecordingSms
 from tests.browser import require_tool
 from tests.conftest import OA_APP_ID, STAFF_PASSWORD

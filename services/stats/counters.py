@@ -1,4 +1,5 @@
-"""Statistics counters, kept by the case writer with every write of a case: at most one extra command.
+"""Statistics counters, kept with every write of a case through the case writer's hook (`HOOK`, registered by
+app.service_context; services/cases/moves.py calls it after each write): at most one extra command.
 
 What a case contributes to the counters is a function of its facts fixed at filing (kind, channel, region,
 industry, amount claimed, the day received) and of its timeline up to an event (`contributions(doc, upto)`).
@@ -20,7 +21,7 @@ one read. A case is counted where it is now: a transfer moves its history to the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -28,6 +29,8 @@ from typing import Any
 from pymongo import UpdateOne
 
 from services.cases import workflow
+from services.cases.moves import Change
+from services.cases.record import Case
 from services.core.context import SHANGHAI, ServiceContext
 
 STATS = "stats"
@@ -50,13 +53,6 @@ ACCEPTED = "accepted"
 MAX_DAYS = 999  # durations above are counted here
 
 
-def projection(asked: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A write's projection widened to what the rules read (None: the whole document, which has it all)."""
-    if asked is None:
-        return None
-    return {**asked, **dict.fromkeys(FIELDS, 1)}
-
-
 def month(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m")
 
@@ -73,18 +69,18 @@ def _fen(value: Any) -> int:
         return 0
 
 
-def _events(doc: dict[str, Any], upto: int) -> list[dict[str, Any]]:
+def _events(doc: Mapping[str, Any], upto: int) -> list[dict[str, Any]]:
     return (doc.get("timeline") or [])[:upto]
 
 
-def centre_at(doc: dict[str, Any], upto: int) -> str:
+def centre_at(doc: Mapping[str, Any], upto: int) -> str:
     """The case's centre after its first `upto` events: the last transfer's, else the one before the first."""
     timeline = doc.get("timeline") or []
     for entry in reversed(timeline[:upto]):
         if entry.get("action") == "transfer":
-            return entry["data"]["to"]
+            return str(entry["data"]["to"])
     first = next((e for e in timeline if e.get("action") == "transfer"), None)
-    return first["data"]["from"] if first else doc["centre"]["id"]
+    return str(first["data"]["from"] if first else doc["centre"]["id"])
 
 
 def mediator_at(events: list[dict[str, Any]]) -> str:
@@ -97,7 +93,7 @@ def mediator_at(events: list[dict[str, Any]]) -> str:
     return login
 
 
-def cause_at(doc: dict[str, Any], events: list[dict[str, Any]]) -> tuple[str, str]:
+def cause_at(doc: Mapping[str, Any], events: list[dict[str, Any]]) -> tuple[str, str]:
     """(first-level, second-level) cause of the case's main request item, as clarified by then; ("", "") if not."""
     pushed = sum(1 for e in events if e.get("action") == "push_clarified")
     versions = doc.get("clarifications") or []
@@ -121,12 +117,12 @@ def result_of(claimed_fen: int, agreed_fen: int) -> str:
     return "both"
 
 
-def agreed_fen(doc: dict[str, Any]) -> int:
+def agreed_fen(doc: Mapping[str, Any]) -> int:
     agreement = (doc.get("outcome") or {}).get("agreement") or {}
     return sum(_fen(term.get("amount")) for term in agreement.get("terms") or [])
 
 
-def facts(doc: dict[str, Any], upto: int) -> Iterator[tuple[str, str]]:
+def facts(doc: Mapping[str, Any], upto: int) -> Iterator[tuple[str, str]]:
     """(month, field) of every count the case makes after its first `upto` events (a field may repeat)."""
     events = _events(doc, upto)
     if not events:
@@ -176,7 +172,7 @@ def facts(doc: dict[str, Any], upto: int) -> Iterator[tuple[str, str]]:
         yield at, f"closed_reason.{_key((doc.get('outcome') or {}).get('closure_reason') or '')}"
 
 
-def amounts(doc: dict[str, Any], upto: int) -> Iterator[tuple[str, str, int]]:
+def amounts(doc: Mapping[str, Any], upto: int) -> Iterator[tuple[str, str, int]]:
     """(month, field, fen): amounts claimed in accepted cases and agreed in settled ones."""
     events = _events(doc, upto)
     accepted = next((e for e in events if e.get("status") == ACCEPTED), None)
@@ -188,13 +184,13 @@ def amounts(doc: dict[str, Any], upto: int) -> Iterator[tuple[str, str, int]]:
         yield month(closed["at"]), "agreed_fen", agreed_fen(doc)
 
 
-def dimensions(doc: dict[str, Any], upto: int) -> list[str]:
+def dimensions(doc: Mapping[str, Any], upto: int) -> list[str]:
     dims = ["all", *(f"r:{code}" for code in doc.get("region_codes") or [])]
     mediator = mediator_at(_events(doc, upto))
     return [*dims, f"m:{mediator}"] if mediator else dims
 
 
-def contributions(doc: dict[str, Any], upto: int) -> dict[str, Counter[str]]:
+def contributions(doc: Mapping[str, Any], upto: int) -> dict[str, Counter[str]]:
     """Bucket id → field → count, of the case after its first `upto` events."""
     if upto <= 0:
         return {}
@@ -230,7 +226,7 @@ def difference(after: dict[str, Counter[str]], before: dict[str, Counter[str]]) 
     return out
 
 
-def change_of(doc: dict[str, Any]) -> dict[str, dict[str, int]]:
+def change_of(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """What the case's last event changed in the counters (the document as the write returned it)."""
     n = len(doc.get("timeline") or [])
     return difference(contributions(doc, n), contributions(doc, n - 1))
@@ -264,23 +260,38 @@ async def apply(ctx: ServiceContext, change: dict[str, dict[str, int]]) -> None:
         await ctx.db[STATS].bulk_write(operations(change), ordered=False)
 
 
-async def written(ctx: ServiceContext, doc: dict[str, Any] | None) -> None:
-    """Called by the case writer after each write, with the case as the write returned it."""
+async def written(ctx: ServiceContext, doc: Mapping[str, Any] | None) -> None:
+    """After each write of a case, with the case as the write returned it: what its last event changed."""
     if doc is not None and doc.get("timeline"):
         await apply(ctx, change_of(doc))
 
 
-async def created(ctx: ServiceContext, doc: dict[str, Any]) -> None:
-    """Called by the case writer after inserting a case: everything it counts from the start."""
+async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
+    """After a case was inserted: everything it counts from the start."""
     n = len(doc.get("timeline") or [])
     await apply(ctx, difference(contributions(doc, n), {}))
+
+
+class Counting:
+    """The case writer's hook that keeps the counters (services/cases/moves.py WriteHook)."""
+
+    reads = FIELDS  # what the rules read from a case: a write that asks for less gets these too
+
+    def before_move(self, change: Change) -> None:
+        """Nothing to add to a move: the counters follow from the case the write returns."""
+
+    async def after_write(self, ctx: ServiceContext, case: Case, new: bool) -> None:
+        await (created(ctx, case) if new else written(ctx, case))
+
+
+HOOK = Counting()
 
 
 # ---------------------------------------------------------------------------------------------
 # The recount: the same rules over every case, compared with (and, asked, written over) the counters.
 
 
-def total(docs: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
+def total(docs: Iterable[Mapping[str, Any]]) -> dict[str, Counter[str]]:
     out: dict[str, Counter[str]] = {}
     for doc in docs:
         for bucket, counts in contributions(doc, len(doc.get("timeline") or [])).items():

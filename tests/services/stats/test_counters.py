@@ -1,4 +1,4 @@
-"""The statistics counters kept by the case writer equal a recount from the cases, after a random history."""
+"""The statistics counters, kept through the case writer's hook, equal a recount after a random history of moves."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from services.accounts.persons import person_for_identity
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
 from services.cases import (
     clarification,
-    counters,
     handling,
     moves,
     performance,
@@ -28,10 +27,25 @@ from services.cases.taxonomy import Taxonomies
 from services.core.deadlines import mediation_deadline
 from services.core.errors import ServiceError
 from services.core.work_calendar import load_work_calendar
+from services.court import assignment
 from services.intake.submission import submit_application
+from services.stats import counters
+from standins.sms import RecordingSms
+from store.blobs import BlobKeys, LocalBlobStore
 from tests.conftest import OA_APP_ID, make_staff
 from tests.parties import claim_invitation, due_in, signature_data_url, upload_seal
 from tests.samples import employer_body, ended_on, with_street, worker_body
+
+
+@pytest.fixture
+def blobs(ctx: Any, tmp_path: Any) -> LocalBlobStore:
+    return LocalBlobStore(tmp_path / "blobs", BlobKeys(ctx.settings.data_keys, ctx.settings.current_key_version))
+
+
+@pytest.fixture
+def sms() -> RecordingSms:
+    return RecordingSms()
+
 
 CAUSES = ["05-01", "05-04", "07-01", "04-02", "03-01", "11-01"]
 SIGNATURE = signature_data_url()
@@ -126,7 +140,7 @@ async def random_step(
         await signing_step(ctx, rng, parties, doc, person)
     elif choice < 0.12:
         mediator = "mediator.pd" if doc["centre"]["id"] == "sh-pudong" else "mediator.city"
-        await handling.assign(ctx, admin, serial, mediator)
+        await assignment.assign(ctx, admin, serial, mediator)
     elif choice < 0.25 and status in ("submitted", "clarified"):
         items = [{"cause_code": rng.choice(CAUSES), "text": "支付工资", "amount": "1000"}]
         await clarification.push_clarified(ctx, taxonomies, admin, serial, items)

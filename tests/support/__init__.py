@@ -1,0 +1,1 @@
+"""What tests share: helpers, fixtures' building blocks and the tests' own handles on the store."""
