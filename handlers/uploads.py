@@ -13,6 +13,7 @@ import tornado.web
 
 from i18n import msg
 from services.core.errors import ServiceError
+from services.core.numbers import read_whole
 
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries, part headers and small form fields around the file
 MAX_PART_HEADERS = 16 * 1024
@@ -214,11 +215,11 @@ class StreamedUploadMixin(tornado.web.RequestHandler):
         content_type = self.request.headers.get("Content-Type", "")
         boundary = _multipart_boundary(content_type)
         limit = max_file_bytes + (MULTIPART_OVERHEAD if boundary else 0)
-        declared = self.request.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        declared = read_whole(self.request.headers.get("Content-Length"))
+        if declared is not None and declared > limit:
             # Refused before any byte of the body is read; Tornado must not answer a second time
             # with its own 400 for the length, and closes the connection after our 413.
-            self.request.connection.set_max_body_size(int(declared))
+            self.request.connection.set_max_body_size(declared)
             raise too_large(max_file_bytes)
         if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
             raise malformed("no_boundary")

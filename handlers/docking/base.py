@@ -17,6 +17,7 @@ import tornado.web
 from handlers.access import METHODS, PARTNER_SIGNATURE
 from handlers.base import ApiHandler, clean_json
 from services.core.errors import ServiceError
+from services.core.numbers import read_whole
 from services.court import signing
 from settings import Partner
 
@@ -63,8 +64,8 @@ class DockingHandler(ApiHandler):
         # The headers first: a request no partner signed is refused before its body is read.
         self._claim = signing.claim_of(self.ctx, self.request.headers)
         self.request.connection.set_max_body_size(MAX_BODY_BYTES + HARD_BODY_SLACK)
-        declared = self.request.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        declared = read_whole(self.request.headers.get("Content-Length", ""))
+        if declared is not None and declared > MAX_BODY_BYTES:
             raise ServiceError(413, "body_too_large")
 
     def data_received(self, chunk: bytes) -> None:

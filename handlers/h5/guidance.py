@@ -16,6 +16,7 @@ import tornado.web
 from handlers.access import public
 from handlers.pages import PageHandler
 from handlers.urls import LIBRARY_ENTRY, TRIAGE_NODE
+from services.core.codes import read_cause_code
 from services.core.errors import ServiceError, ValidationFailed
 from services.intake import calculator, drafts, triage
 from services.library import entries, search
@@ -215,7 +216,7 @@ class LibraryPageHandler(GuidancePage):
             if q.strip():
                 found = await search.search(self.ctx, q, kind, cause)
             else:
-                cause = cause if entries.CAUSE_PATTERN.fullmatch(cause) else ""
+                cause = read_cause_code(cause) or ""
                 listed = await entries.list_entries(self.ctx, kind if kind in entries.KINDS else "", cause)
         except ValidationFailed as exc:
             error, status = self.form_problem(exc).message, 422

@@ -11,6 +11,7 @@ from i18n import text
 from services.accounts import staff
 from services.cases import signing
 from services.core.errors import ServiceError
+from services.core.numbers import read_whole
 from services.directory import centres
 
 _DATES = re.compile(r"[\s,，、;；]+")
@@ -90,8 +91,8 @@ class CalendarHandler(OfficeHandler):
     """Public holidays and adjusted working days of a year chinese-calendar does not know yet."""
 
     async def get(self) -> None:
-        text = self.get_query_argument("year", "")
-        year = int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else self.ctx.clock().year + 1
+        year = read_whole(self.get_query_argument("year", "")) or 0
+        year = year if 2000 <= year <= 2100 else self.ctx.clock().year + 1
         configured = await staff.calendar_year(self.ctx, self.staff_member, year)
         self.render_page("office/calendar.html", year=year, configured=configured, errors=[], done="")
 
@@ -101,7 +102,7 @@ class CalendarHandler(OfficeHandler):
             saved = await staff.save_calendar_year(
                 self.ctx,
                 self.staff_member,
-                int(year_text) if year_text.isdigit() else year_text,
+                year_text,  # read by work_calendar, which names the field when it is no year
                 _dates(self.get_body_argument("holidays", "")),
                 _dates(self.get_body_argument("working_days", "")),
             )

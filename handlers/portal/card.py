@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import math
 import re
 from urllib.parse import urlencode
 
@@ -16,6 +15,7 @@ from handlers.urls import CARD_TICKET
 from services.accounts import card_signin
 from services.accounts.web_signin import safe_next
 from services.core.errors import ServiceError
+from services.core.numbers import read_quantity
 
 BINDING_COOKIE = "card_ticket"
 BINDING_MAX_AGE_DAYS = 5 / (24 * 60)  # longer than a ticket lives plus the grace to pick it up
@@ -60,12 +60,7 @@ class CardTicketHandler(PortalApiHandler):
         bound_ticket, _, secret = (bound or b"").decode().partition(":")
         if bound_ticket != ticket or not secret:
             raise ServiceError(403, "ticket_foreign")
-        try:
-            wait = float(self.get_query_argument("wait", "0"))
-        except ValueError:
-            wait = 0.0
-        if not math.isfinite(wait):  # "nan" would slip through min/max and never stop waiting
-            wait = 0.0
+        wait = float(read_quantity(self.get_query_argument("wait", "0")) or 0)  # never "nan", never negative
         state = await card_signin.poll_ticket(self.ctx, ticket, secret, wait)
         if state.state == "confirmed":
             await sign_person_in(self, state.person_id)

@@ -20,6 +20,7 @@ from handlers.public.openapi_guidance import guidance_paths
 from i18n import catalogue
 from services.cases import documents, workflow
 from services.cases.signing import CATEGORIES, MAX_COPIES, MAX_SIGNATURE_URL
+from services.core import amounts
 from services.core.text import UNSEEN_CLASS
 from services.directory.centres import LEVELS
 from services.directory.nationalities import by_pinyin
@@ -211,8 +212,11 @@ def _field_value(field: spec.Spec, required: bool, submitted: bool) -> Schema:
             r"^\s*[^@\s]+@[^@\s.]+(\.[^@\s.]+)+\s*$" if required else r"^\s*([^@\s]+@[^@\s.]+(\.[^@\s.]+)+)?\s*$"
         )
     elif submitted and field.kind == "amount":
-        out["pattern"] = r"^\s*([0-9０-９]{1,9}([.．][0-9０-９]+)?)?\s*$"
-        out["description"] += ': yuan, a decimal string ("12000.00"); "0" or empty when nothing is claimed'
+        out["pattern"] = amounts.OPTIONAL_PATTERN
+        out["description"] += (
+            ': yuan, a decimal string ("12000.00", "12,000.00"; full-width digits read as ASCII), at most two '
+            'decimals, no sign; "0" or empty when nothing is claimed'
+        )
     elif submitted and field.kind == "phone":
         out["description"] += ": any country's number as people write it, stored in E.164"
     elif submitted and field.kind == "id_number":
@@ -1137,7 +1141,7 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
                 {
                     "decision": enum(["propose"]),
                     "proposal": string(maxLength=2000, pattern=_PRESENT),
-                    "amount": string("yuan, optional", pattern=r"^\s*(\d{1,9}(\.\d{1,2})?)?\s*$"),
+                    "amount": string("yuan, optional (as an application's claim)", pattern=amounts.OPTIONAL_PATTERN),
                 },
                 ["decision", "proposal"],
                 closed=False,
@@ -1331,7 +1335,16 @@ DOCKING_SCHEMAS: dict[str, Any] = {
             "dispute": {
                 "type": "object",
                 "required": ["summary", "claims"],
-                "properties": {"cause": _TEXT, "summary": _TEXT, "claims": _TEXT, "amount": {"type": "string"}},
+                "properties": {
+                    "cause": _TEXT,
+                    "summary": _TEXT,
+                    "claims": _TEXT,
+                    "amount": {
+                        "type": "string",
+                        "pattern": amounts.OPTIONAL_PATTERN,
+                        "description": "yuan, as an application's claim; absent or empty: 0.00",
+                    },
+                },
             },
             "documents": {
                 "type": "array",

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.core import amounts
 from services.core.text import UNSEEN_CLASS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _TEXT = {"type": "string"}
 _AMOUNT = {"type": "string", "pattern": "^-?\\d+(\\.\\d+)?$", "description": "decimal, e.g. 8000.00"}
+_AMOUNT_IN = {
+    "type": "string",
+    "pattern": amounts.OPTIONAL_PATTERN,
+    "description": "yuan, e.g. 8000.00 or 8,000.00 (full-width digits read as ASCII); more than 0",
+}
 _DATE = {"type": "string", "format": "date"}
 LANGUAGE = {
     "name": "Accept-Language",
@@ -61,12 +67,12 @@ def guidance_paths() -> dict[str, Any]:
                             "required": ["kind"],
                             "properties": {
                                 "kind": {"type": "string", "enum": CALCULATOR_KINDS},
-                                "monthly_wage": _AMOUNT,
+                                "monthly_wage": _AMOUNT_IN,
                                 "start_date": _DATE,
                                 "end_date": _DATE,
                                 "contract_signed_date": _DATE,
-                                "local_average_monthly_wage": _AMOUNT,
-                                "local_minimum_monthly_wage": _AMOUNT,
+                                "local_average_monthly_wage": _AMOUNT_IN,
+                                "local_minimum_monthly_wage": _AMOUNT_IN,
                                 "overtime_hours": {
                                     "type": "object",
                                     "properties": {

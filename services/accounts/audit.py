@@ -12,7 +12,9 @@ from typing import Any
 from i18n import msg
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
-from services.core.errors import ServiceError, invalid
+from services.core.dates import parse_date
+from services.core.errors import ServiceError
+from services.core.text import half_width
 
 
 async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, **details: Any) -> None:
@@ -50,17 +52,12 @@ class AuditFilter:
 def parse_filter(query: Mapping[str, str]) -> AuditFilter:
     def day(name: str) -> date | None:
         value = (query.get(name) or "").strip()
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise invalid(name, "invalid", "error.invalid.date") from None
+        return parse_date(value, name, "error.invalid.date") if value else None
 
     return AuditFilter(
         who=(query.get("who") or "").strip().lower()[:32],
         action=(query.get("action") or "").strip()[:40],
-        serial=(query.get("serial") or "").strip()[:20],
+        serial=half_width(query.get("serial") or "")[:20],  # a serial typed on a Chinese keyboard is found
         date_from=day("from"),
         date_to=day("to"),
     )

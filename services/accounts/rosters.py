@@ -9,9 +9,9 @@ statistics counters (cases accepted, settled, average days). Every change is in 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from i18n import msg
@@ -27,14 +27,42 @@ from services.accounts.staff import (
     visible_centres,
 )
 from services.core.context import ServiceContext
+from services.core.dates import read_date
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed, field_error
+from services.core.numbers import read_quantity
 from services.directory import centres, local_figures
 from services.directory.centres import Centre, Directory
 from services.directory.local_figures import Figure
 from services.directory.regions import regions
 
 MAX_LINES, MAX_LINE = 20, 200
-_TRAINING = re.compile(r"^(\d{4}-\d{2}-\d{2})\s+(.+?)(?:\s+(\d{1,4}(?:\.\d)?)\s*\w{0,2})?$")  # hours: 8, 8h, 8 学时
+MAX_HOURS = Decimal("9999.9")  # a course's hours: 8, 8h, 8 学时, 7.5 小时
+
+
+def _hours(text: str) -> float | None:
+    """The hours a training line ends with ("8", "8h", "7.5学时"; a unit of up to two letters), or None."""
+    number = text
+    while number and number[-1].isalpha():
+        number = number[:-1]
+    hours = read_quantity(number) if len(text) - len(number) <= 2 else None
+    if hours is None or hours > MAX_HOURS or hours != hours.quantize(Decimal("0.1")):
+        return None
+    return float(hours)
+
+
+def _training(line: str) -> dict[str, Any] | None:
+    """A training line, "YYYY-MM-DD course [hours]", as stored; None when it is not one."""
+    parts = line.split(None, 1)
+    day = read_date(parts[0]) if parts else None
+    if day is None or len(parts) < 2:
+        return None
+    course, hours = parts[1].strip(), None
+    for split in (2, 1):  # "course 8 学时", then "course 8h" / "course 8"
+        words = course.rsplit(None, split)
+        if len(words) == split + 1 and (found := _hours("".join(words[1:]))) is not None:
+            course, hours = words[0], found
+            break
+    return {"date": day.isoformat(), "course": course, "hours": hours}
 
 
 def _forbidden(what: str) -> ServiceError:
@@ -169,17 +197,11 @@ def check_profile(form: Mapping[str, Any]) -> dict[str, Any]:
     errors: list[FieldError] = []
     training = []
     for i, line in enumerate(_lines(form.get("training"), "training", errors)):
-        found = _TRAINING.match(line)
-        if not found:
+        entry = _training(line)
+        if entry is None:
             errors.append(field_error("training", "invalid", "error.invalid.training_line", number=i + 1))
             continue
-        training.append(
-            {
-                "date": found.group(1),
-                "course": found.group(2).strip(),
-                "hours": float(found.group(3)) if found.group(3) else None,
-            }
-        )
+        training.append(entry)
     profile = {
         "qualifications": _lines(form.get("qualifications"), "qualifications", errors),
         "expertise": _lines(form.get("expertise"), "expertise", errors),

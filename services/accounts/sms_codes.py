@@ -13,6 +13,7 @@ from pymongo import ReturnDocument
 
 from i18n import msg
 from platforms.sms import SmsProvider, SmsUnavailable
+from services.core.codes import read_digits
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import DependencyDown, ServiceError, invalid
 
@@ -122,10 +123,8 @@ async def consume_code(ctx: ServiceContext, mobile: str, purpose: str, code: str
     doc = await codes.find_one({"_id": slot})
     if doc is None or _aware(doc["expires_at"], now) <= now or doc.get("attempts", 0) >= MAX_CODE_ATTEMPTS:
         raise invalid(field_name, "sms_code_expired")
-    given = code.strip()
-    if not (given.isdigit() and len(given) == 6) or not secrets.compare_digest(
-        doc["code_hash"], _code_hash(ctx, mobile, purpose, given)
-    ):
+    given = read_digits(code, 6)  # typed on a Chinese keyboard: １２３４５６ is the code 123456
+    if given is None or not secrets.compare_digest(doc["code_hash"], _code_hash(ctx, mobile, purpose, given)):
         await codes.update_one({"_id": slot, "sent_at": doc["sent_at"]}, {"$inc": {"attempts": 1}})
         raise invalid(field_name, "sms_code_wrong")
     # Deleting is the use: of two requests racing with the same code, only one deletes it.

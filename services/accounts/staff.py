@@ -24,7 +24,9 @@ from services.core.errors import (
     field_error,
     invalid,
 )
+from services.core.idnumbers import NumberInvalid
 from services.core.personal_data import mask_phone
+from services.core.phones import parse_phone
 from services.core.text import one_line
 from services.core.work_calendar import YearCalendar, get_year_calendar, set_year_calendar
 from services.directory import centres
@@ -36,7 +38,6 @@ ROLES = (MEDIATOR, CENTRE_ADMIN, SYSTEM_ADMIN)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128  # argon2 takes any length; a cap keeps one request from hashing megabytes
 LOGIN_PATTERN = re.compile(r"^[a-z0-9_.-]{3,32}$")
-PHONE_PATTERN = re.compile(r"^\+?[0-9]{7,15}$")
 MAX_NAME_LENGTH = 50
 PHONE_FIELD = "staff.phone"  # the authenticated data of the sealed phone
 
@@ -215,9 +216,13 @@ async def create_staff(
     if actor is not None and not await can_manage(ctx, actor, role, centre_id):
         raise _forbidden("create_mediator" if actor.role == CENTRE_ADMIN else "create_staff")
     problems = await _check_account_fields(ctx, login, name, role, centre_id)
-    phone = re.sub(r"[\s-]", "", phone or "")
-    if phone and not PHONE_PATTERN.match(phone):
-        problems.append(field_error("phone", "invalid_phone"))
+    if phone and phone.strip():
+        try:
+            phone = parse_phone(phone).e164  # every phone the service may text is stored in E.164
+        except NumberInvalid:
+            problems.append(field_error("phone", "invalid_phone"))
+    else:
+        phone = ""
     problems += password_problems(password, login)
     if problems:
         raise ValidationFailed(problems)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.core.context import ServiceContext
+from services.core.numbers import read_whole
 
 STAMP = "session_stamp"  # field of the subject's document
 
@@ -63,9 +64,10 @@ def read_claim(value: str) -> Claim | None:
     """The claim of a cookie value; None for any other shape (e.g. a cookie from before stamps)."""
     subject, sep, rest = value.partition("|")
     stamp, sep2, issued = rest.partition("|")
-    if not (subject and sep and sep2 and issued.isdigit()):
+    seconds = read_whole(issued)
+    if not (subject and sep and sep2 and seconds is not None):
         return None
-    return Claim(subject, stamp, datetime.fromtimestamp(int(issued), UTC))
+    return Claim(subject, stamp, datetime.fromtimestamp(seconds, UTC))
 
 
 def _stamp_of(doc: dict[str, Any] | None) -> str:

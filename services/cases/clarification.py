@@ -6,10 +6,8 @@ answer to a version that is no longer the current one is refused.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from i18n import msg
@@ -19,29 +17,26 @@ from services.cases.outbox import applicant_notice
 from services.cases.record import Case
 from services.cases.taxonomy import Taxonomies, Taxonomy
 from services.cases.views import party_view
+from services.core.amounts import optional_amount
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, FieldError, ValidationFailed, field_error, invalid
+from services.core.numbers import read_whole
 
 CHANNEL = "backoffice"
 MAX_VERSION = 2**31 - 1
 MAX_ITEMS = 30
 MAX_ITEM_TEXT = 500
 MAX_COMMENT = 1000
-_AMOUNT = re.compile(r"^[0-9]{1,9}(\.[0-9]{1,2})?$")
 
 
-def check_amount(value: str, field: str, errors: list[FieldError]) -> str:
-    """A non-negative amount with at most two decimals, as "12000.00" ("0.00" when empty)."""
-    raw = (value or "").strip().replace(",", "")
-    if not raw:
-        return "0.00"
+def check_amount(value: str, path: str, errors: list[FieldError], field: str = "request_item") -> str:
+    """The amount of a row of a form (`field` of services/core/amounts.py) as "12000.00"; "0.00" when empty."""
     try:
-        if not _AMOUNT.match(raw):
-            raise InvalidOperation
-        return str(Decimal(raw).quantize(Decimal("0.01")))
-    except InvalidOperation:
-        errors.append(field_error(field, "invalid", "error.invalid.amount"))
+        amount = optional_amount(value, field, path=path)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
         return "0.00"
+    return f"{amount or 0:.2f}"
 
 
 def check_request_items(taxonomy: Taxonomy, raw_items: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -126,10 +121,8 @@ def parse_answer(raw: Mapping[str, Any]) -> ClarifiedAnswer:
     decision = raw.get("decision")
     if decision not in ("confirm", "change"):
         errors.append(field_error("decision", "decision_invalid"))
-    version = raw.get("version")
-    if isinstance(version, str) and version.strip().isdigit():
-        version = int(version.strip())
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= MAX_VERSION:
+    version = read_whole(raw.get("version"))
+    if version is None or not 1 <= version <= MAX_VERSION:
         errors.append(field_error("version", "version_invalid"))
     comment = raw.get("comment")
     comment = comment.strip() if isinstance(comment, str) else ""
@@ -139,7 +132,8 @@ def parse_answer(raw: Mapping[str, Any]) -> ClarifiedAnswer:
         errors.append(field_error("comment", "too_long", "error.too_long.comment", limit=MAX_COMMENT))
     if errors:
         raise ValidationFailed(errors)
-    return ClarifiedAnswer(int(version), decision == "confirm", comment)  # type: ignore[arg-type]
+    assert version is not None
+    return ClarifiedAnswer(version, decision == "confirm", comment)
 
 
 async def answer_clarified(

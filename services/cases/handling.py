@@ -21,6 +21,7 @@ from services.cases.queue import mediators_of
 from services.cases.record import Case, FailureReport, Notification, delegated
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.dates import parse_date, read_moment
 from services.core.deadlines import mediation_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
 from services.core.work_calendar import load_work_calendar
@@ -250,13 +251,8 @@ async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
 
 
 def _extension_date(value: str, current: str) -> str:
-    try:
-        day = date.fromisoformat((value or "").strip())
-        if len((value or "").strip()) != 10:
-            raise ValueError
-    except ValueError:
-        raise invalid("until", "invalid", "error.invalid.extension_date") from None
-    earliest = date.fromisoformat(current)
+    day = parse_date(value, "until", "error.invalid.extension_date")
+    earliest = parse_date(current, "until", "error.invalid.extension_date")  # the due day the case has
     if not earliest < day <= earliest + timedelta(days=MAX_EXTENSION_DAYS):
         raise invalid(
             "until", "out_of_range", "error.out_of_range.extension_date", current=current, days=MAX_EXTENSION_DAYS
@@ -313,10 +309,9 @@ def session_day(doc: Mapping[str, Any], now: datetime) -> date:
 
 def _session_time(value: str, now: datetime) -> datetime:
     """A session time typed in Shanghai time ("2026-12-01T09:30"), stored in UTC, not in the past."""
-    try:
-        local = datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        raise invalid("at", "invalid", "error.invalid.session_time") from None
+    local = read_moment(value)
+    if local is None:
+        raise invalid("at", "invalid", "error.invalid.session_time")
     moment = (local if local.tzinfo else local.replace(tzinfo=SHANGHAI)).astimezone(UTC)
     if moment < now:
         raise invalid("at", "in_past", "error.in_past.session_time")

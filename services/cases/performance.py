@@ -23,6 +23,7 @@ from services.cases.views import performance_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import calendar_days_deadline
 from services.core.errors import Conflict, ValidationFailed, field_error
+from services.core.numbers import read_whole
 from services.core.work_calendar import WorkCalendar, load_work_calendar
 
 MAX_NOTE = 500
@@ -104,10 +105,8 @@ def breached_terms(doc: Mapping[str, Any], for_payment_order: bool = False) -> l
 def parse_report(body: Mapping[str, Any], count: int) -> tuple[int, bool, str]:
     """`{term: 1.., performed: true|false, note}` as every front sends it (a form's "yes"/"no" too)."""
     errors = []
-    term = body.get("term")
-    if isinstance(term, str) and term.strip().isdigit():
-        term = int(term.strip())
-    if not isinstance(term, int) or isinstance(term, bool) or not 1 <= term <= max(count, 1):
+    term = read_whole(body.get("term"))
+    if term is None or not 1 <= term <= max(count, 1):
         errors.append(field_error("term", "invalid", "error.invalid.performance_term", count=count))
     performed = body.get("performed")
     performed = {"yes": True, "no": False, "true": True, "false": False}.get(performed, performed)
@@ -118,7 +117,8 @@ def parse_report(body: Mapping[str, Any], count: int) -> tuple[int, bool, str]:
         errors.append(field_error("note", "too_long", "error.too_long.performance_note", limit=MAX_NOTE))
     if errors:
         raise ValidationFailed(errors)
-    return int(term) - 1, bool(performed), note.strip()
+    assert term is not None
+    return term - 1, bool(performed), note.strip()
 
 
 async def report(

@@ -8,21 +8,18 @@ turned away: guessers from twenty addresses cannot shut out the applicant, who k
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 
 from i18n import msg
-from services.cases.serials import SERIAL_SHAPE, is_well_formed_serial
 from services.cases.views import phone_last4_matches
 from services.cases.workflow import status_label
+from services.core.codes import read_digits, read_serial
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import NotFound, ServiceError, ValidationFailed, field_error
 from services.core.ratelimit import ClientRateLimiter
-
-LAST4_PATTERN = re.compile(r"^\d{4}$")
 
 
 def _too_many() -> ServiceError:
@@ -33,15 +30,16 @@ async def check_progress(
     ctx: ServiceContext, limiter: ClientRateLimiter, client: str, serial: str, phone_last4: str
 ) -> dict[str, Any]:
     errors = []
-    serial = (serial or "").strip()
-    if not SERIAL_SHAPE.fullmatch(serial):
+    typed, last4 = read_serial(serial), read_digits(phone_last4, 4)  # full-width digits read as ASCII
+    if typed is None:
         errors.append(field_error("serial", "invalid", "error.invalid.serial"))
-    if not LAST4_PATTERN.match(phone_last4 or ""):
+    if last4 is None:
         errors.append(field_error("phone_last4", "invalid", "error.invalid.phone_last4"))
-    if errors:
+    if typed is None or last4 is None:
         raise ValidationFailed(errors)
-    if not is_well_formed_serial(serial):  # 14 digits that fail the check digit: mistyped, so no such case
+    if not typed.check_ok:  # 14 digits that fail the check digit: mistyped, so no such case
         raise ServiceError(404, "serial_mistyped", field="serial")
+    serial, phone_last4 = typed.value, last4
     if not limiter.allow(client):
         raise _too_many()
     now = ctx.clock()

@@ -15,8 +15,10 @@ from services.cases.limitation import limitation
 from services.cases.performance import routes
 from services.cases.views import CODED_FIELDS, WORDS, party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.dates import parse_date
 from services.core.deadlines import Deadline, latest_overdue_receipt, mediation_deadline, start_of_day_utc
 from services.core.errors import NotFound, invalid
+from services.core.numbers import read_whole
 from services.core.personal_data import SEALED_FIELDS, unseal_party
 from services.core.work_calendar import WorkCalendar, load_work_calendar
 from services.directory import centres
@@ -65,8 +67,7 @@ class QueueFilter:
 
 def parse_filter(query: Mapping[str, str]) -> QueueFilter:
     """The queue's filters as the page's query string gives them (status, cause, mediator, from, to, overdue, page)."""
-    text_page = query.get("page", "1")
-    page = min(int(text_page), MAX_QUEUE_PAGE) if text_page.isdigit() and text_page != "0" else 1
+    page = min(read_whole(query.get("page", "1")) or 1, MAX_QUEUE_PAGE)
     return QueueFilter(
         status=query.get("status", ""),
         cause=query.get("cause", ""),
@@ -82,10 +83,7 @@ def parse_filter(query: Mapping[str, str]) -> QueueFilter:
 def _date(value: str, field: str) -> date | None:
     if not value:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise invalid(field, "invalid", "error.invalid.date") from None
+    day = parse_date(value, field, "error.invalid.date")
     if not FIRST_FILTER_DATE <= day <= LAST_FILTER_DATE:
         raise invalid(
             field,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from i18n import msg
@@ -38,6 +37,7 @@ from services.cases.outbox import (
 )
 from services.cases.record import Notification, delegated
 from services.cases.views import answer_view, case_summary, party_view
+from services.core.amounts import optional_amount
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
@@ -50,7 +50,6 @@ DECISIONS = ("agree", "decline", "propose")
 ANSWER_WORDS = {"agree": "agreed", "decline": "declined", "propose": "proposed"}  # notice.value.<words>
 MAX_REASON = 500
 MAX_PROPOSAL = 2000
-MAX_AMOUNT = Decimal("100000000.00")
 MAX_FILES = 50
 PHONE_IDENTITY = "phone"  # identities `phone::<lookup hash>`: a phone proved by a one-time code
 LIST_LIMIT = 200
@@ -321,7 +320,7 @@ def parse_answer(body: Mapping[str, Any]) -> dict[str, Any]:
     decision = body.get("decision")
     if decision not in DECISIONS:
         errors.append(field_error("decision", "invalid", "error.invalid.answer_decision"))
-    reason, proposal, amount = body.get("reason") or "", body.get("proposal") or "", body.get("amount") or ""
+    reason, proposal = body.get("reason") or "", body.get("proposal") or ""
     for name, value, limit in (("reason", reason, MAX_REASON), ("proposal", proposal, MAX_PROPOSAL)):
         if not isinstance(value, str):
             errors.append(field_error(name, "wrong_type", "error.wrong_type.answer_text"))
@@ -334,23 +333,20 @@ def parse_answer(body: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(proposal, str) and not proposal.strip():
             errors.append(field_error("proposal", "required", "error.required.proposal"))
         answer["proposal"] = proposal.strip() if isinstance(proposal, str) else ""
-        answer["amount"] = _amount(amount, errors)
+        answer["amount"] = _amount(body.get("amount"), errors)
     if errors:
         raise ValidationFailed(errors)
     return answer
 
 
 def _amount(value: Any, errors: list[FieldError]) -> str:
-    if value in ("", None):
-        return ""
+    """The amount a proposal names ("" when it names none), to the cent."""
     try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        errors.append(field_error("amount", "invalid", "error.invalid.answer_amount"))
+        amount = optional_amount(value, "proposal", path="amount")
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
         return ""
-    return f"{amount:.2f}"
+    return "" if amount is None else f"{amount:.2f}"
 
 
 async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str) -> dict:

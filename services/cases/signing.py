@@ -38,7 +38,9 @@ from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.record import Case
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
+from services.core.dates import read_date
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
+from services.core.numbers import read_whole
 from services.directory import centres
 from store.blobs import BlobStore
 
@@ -108,27 +110,24 @@ def check_draft(
         if not due:
             errors.append(field_error(f"{where}.due_date", "required", "error.required.term_due", number=i + 1))
         else:
-            try:
-                if len(due) != 10 or date.fromisoformat(due) < today:
-                    raise ValueError
-            except ValueError:
+            day = read_date(due)
+            if day is None or day < today:
                 errors.append(field_error(f"{where}.due_date", "invalid", "error.invalid.term_due_date", number=i + 1))
+            else:
+                due = day.isoformat()
         category = (row.get("category") or "other").strip()
         if category not in CATEGORIES:
             errors.append(
                 field_error(f"{where}.category", "not_allowed", "error.not_allowed.term_category", number=i + 1)
             )
-        amount = check_amount(row.get("amount", ""), f"{where}.amount", errors)
+        amount = check_amount(row.get("amount", ""), f"{where}.amount", errors, "agreement_term")
         method = (row.get("method") or "").strip()[:100]
         terms.append({"text": text, "amount": amount, "due_date": due, "method": method, "category": category})
     if len(filled) > MAX_TERMS:
         errors.append(field_error("terms", "too_many", "error.too_many.terms", limit=MAX_TERMS))
     if not terms:
         errors.append(field_error("terms", "required", "error.required.terms"))
-    try:
-        copies = int(form.get("copies") or MIN_COPIES)
-    except ValueError:
-        copies = 0
+    copies = read_whole(form.get("copies") or MIN_COPIES) or 0
     if not MIN_COPIES <= copies <= MAX_COPIES:
         errors.append(field_error("copies", "invalid", "error.invalid.copies", low=MIN_COPIES, high=MAX_COPIES))
     waivers = (form.get("waivers") or "").strip()
@@ -228,11 +227,10 @@ def _reencoded(raw: bytes, field: str, what: str, max_side: int, formats: tuple[
 
 
 def _version(value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    version = read_whole(value)
+    if version is None or version < 1:
         raise ValidationFailed([field_error("version", "invalid", "error.invalid.agreement_version")])
-    return value
+    return version
 
 
 async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[dict[str, Any], Signer]:

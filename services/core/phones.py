@@ -7,6 +7,7 @@ Only mobiles receive SMS: `Phone.mobile` says whether this number can.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -19,6 +20,9 @@ DEFAULT_REGION = "CN"  # a number written without a country code is a mainland o
 MAX_INPUT = 40
 # FIXED_LINE_OR_MOBILE: countries (the US, Canada) whose numbers do not say which they are; SMS is tried.
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+# A number written for people to read and dial (a centre's switchboard): kept as written, so only its characters
+# and length are checked; it may be an extension or a number libphonenumber does not know yet.
+_WRITTEN = re.compile(r"\+?[0-9][0-9 -]{5,24}")
 _ANY_TYPES = _MOBILE_TYPES | {
     PhoneNumberType.FIXED_LINE,
     PhoneNumberType.VOIP,
@@ -56,6 +60,14 @@ def parse_phone(text: str, *, mobile_only: bool = False) -> Phone:
         raise NumberInvalid("error.invalid.phone_number.not_mobile")
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164, mobile, phonenumbers.region_code_for_number(number) or "")
+
+
+def check_written_phone(text: str) -> str | None:
+    """A phone number as written for people to read (NFKC, spaces around dropped), or None if it cannot be one.
+
+    Not for numbers the service calls or texts: those are parsed with `parse_phone` and stored in E.164."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    return value if _WRITTEN.fullmatch(value) else None
 
 
 def is_mobile(stored: str) -> bool:

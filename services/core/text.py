@@ -10,6 +10,7 @@ Tabs and line breaks stay; fields of one line refuse them in their own checks.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Bidi embeddings, overrides and isolates, LRM/RLM/ALM, zero-width space/joiners, word joiner and
@@ -35,3 +36,9 @@ _BREAKS = re.compile("[\t\r\n\u2028\u2029]+")
 def one_line(text: str) -> str:
     """A field of one line (a name, an address): tabs and line breaks become single spaces."""
     return _BREAKS.sub(" ", text)
+
+
+def half_width(text: str) -> str:
+    """What a Chinese keyboard's full-width forms mean (NFKC: `１２，０００．５０` is `12,000.50`, an ideographic
+    space a space), without the spaces around it: the first step of every parser of numbers and codes."""
+    return unicodedata.normalize("NFKC", text).strip()

@@ -15,7 +15,9 @@ import chinese_calendar
 
 from i18n import Msg, msg
 from services.core.context import ServiceContext, shanghai_iso
+from services.core.dates import read_date
 from services.core.errors import FieldError, ValidationFailed, field_error, invalid
+from services.core.numbers import read_whole
 from services.core.statutory_holidays import days_off_by_law
 
 COLLECTION = "work_calendars"
@@ -118,13 +120,7 @@ def _parse_dates(value: Any, name: str, year: int, errors: list[FieldError]) -> 
         if isinstance(item, date) and not isinstance(item, datetime):
             day = item
         elif isinstance(item, str):
-            try:
-                day = date.fromisoformat(item.strip())
-            except ValueError:
-                day = None
-            # fromisoformat also takes 20260101; insist on the form people read and type
-            if day is not None and len(item.strip()) != 10:
-                day = None
+            day = read_date(item)  # YYYY-MM-DD, the form people read and type (not 20260101)
         if day is None:
             label = _label(name)
             errors.append(field_error(path, "invalid_date", "error.invalid_date.calendar", label=label, position=i + 1))
@@ -148,9 +144,8 @@ def _label(name: str) -> Msg:
 def validate_year_calendar(year: Any, holidays: Any, working_days: Any) -> YearCalendar:
     """Check an administrator's input; every problem is listed, each naming its field."""
     errors: list[FieldError] = []
-    if isinstance(year, str) and year.strip().isdigit():
-        year = int(year.strip())
-    if not isinstance(year, int) or isinstance(year, bool) or not MIN_YEAR <= year <= MAX_YEAR:
+    year = read_whole(year)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         raise invalid("year", "invalid_year", first=MIN_YEAR, last=MAX_YEAR)
     parsed_holidays = _parse_dates(holidays, "holidays", year, errors)
     parsed_working = _parse_dates(working_days, "working_days", year, errors)

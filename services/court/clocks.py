@@ -22,6 +22,7 @@ from services.cases.record import Case, delegated
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, calendar_days_deadline
 from services.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from services.core.numbers import parse_whole
 from services.core.work_calendar import WorkCalendar, load_work_calendar
 from services.court import events
 
@@ -104,10 +105,7 @@ async def _staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> 
 
 
 def _days(value: Any) -> int:
-    text = str(value or "").strip()
-    if not text.isdigit() or not 1 <= int(text) <= 365:
-        raise ValidationFailed([field_error("days", "invalid", "error.invalid.extension_days")])
-    return int(text)
+    return parse_whole(value, "days", 1, 365, "error.invalid.extension_days")
 
 
 async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: str, days_text: Any) -> Case:

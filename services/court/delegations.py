@@ -32,7 +32,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -43,6 +42,7 @@ from services.cases import access, moves, respondent, workflow
 from services.cases.outbox import PARTIES_PROJECTION, party_notices
 from services.cases.queue import mediators_of
 from services.cases.record import Case, Docking, delegated, new_case
+from services.core.amounts import fen, optional_amount
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import calendar_days_deadline, working_days_deadline
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
@@ -72,7 +72,6 @@ DECLINE_REASONS = ("outside_scope", "conflict_of_interest", "unable", "other")
 MAX_CASE_NO, MAX_NAME, MAX_ADDRESS, MAX_TEXT, MAX_CAUSE, MAX_REASON = 100, 100, 200, 5000, 100, 1000
 MAX_DOCUMENTS = 20
 MAX_PARTIES = 10  # an applicant and a respondent; room for co-parties a later version may name
-MAX_AMOUNT = Decimal("100000000.00")
 PURPOSE = "delegation"  # files records of documents a partner sent
 _URL = re.compile(r"^https://[^\s]{3,500}$")
 
@@ -210,16 +209,13 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
 
 
 def _amount(errors: _Errors, value: Any) -> str:
-    if value in (None, ""):
-        return "0.00"
+    """The amount in dispute to the cent; none given is 0.00 (a dispute over no money)."""
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        amount = Decimal(-1)
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        errors.add("dispute.amount", "invalid", "error.invalid.docking_amount")
+        amount = optional_amount(value, "delegated_claim", path="dispute.amount")
+    except ValidationFailed as exc:
+        errors.found.extend(exc.errors)
         return "0.00"
-    return f"{abs(amount):.2f}"
+    return f"{amount or 0:.2f}"
 
 
 def _documents(errors: _Errors, raw: Any, limit_bytes: int) -> list[tuple[int, str, bytes]]:
@@ -372,7 +368,7 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
         respondent=respondent_party,
         claim={
             "amount": amount,
-            "amount_fen": int(Decimal(amount) * 100),
+            "amount_fen": fen(amount),
             "venue": "employer_location",
             "requests": requests,
             "facts": facts,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.core.context import ServiceContext
+from services.core.dates import read_moment
 from services.core.errors import NotFound
 from settings import Partner
 
@@ -54,8 +55,8 @@ def partner_time(value: Any, now: datetime) -> datetime:
     A time at the calendar's edge (year 1 at +14:00) parses but cannot be converted or stored (OverflowError):
     it is refused here with the rest, so that it never reaches the database."""
     try:
-        moment = datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
+        moment = read_moment(value)
+        if moment is None or moment.tzinfo is None:
             raise ValueError("no offset")
         in_utc = moment.astimezone(UTC)
     except (ValueError, OverflowError) as exc:

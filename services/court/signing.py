@@ -26,6 +26,7 @@ from platforms.court import (
 )
 from services.core.context import ServiceContext
 from services.core.errors import ServiceError
+from services.core.numbers import read_whole
 from services.court import partners
 from settings import Partner
 
@@ -61,9 +62,8 @@ def claim_of(ctx: ServiceContext, headers: Mapping[str, str]) -> Claim:
     partner = partners.get(ctx, partner_id)
     if partner is None:
         raise _refused("docking_partner_unknown", PARTNER_HEADER)
-    if not timestamp.isdigit() or len(timestamp) > 12:
-        raise _refused("docking_stale", TIMESTAMP_HEADER)
-    if abs(ctx.clock().timestamp() - int(timestamp)) > WINDOW_SECONDS:
+    seconds = read_whole(timestamp) if len(timestamp) <= 12 else None
+    if seconds is None or abs(ctx.clock().timestamp() - seconds) > WINDOW_SECONDS:
         raise _refused("docking_stale", TIMESTAMP_HEADER)
     if not NONCE.match(nonce):
         raise _refused("docking_nonce_invalid", NONCE_HEADER)

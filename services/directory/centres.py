@@ -19,8 +19,11 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services.core.codes import read_region_code
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, field_error
+from services.core.idnumbers import NumberInvalid, check_uscc
+from services.core.phones import check_written_phone
 from services.core.text import one_line
 from services.directory.regions import regions
 
@@ -34,8 +37,6 @@ REGION_RANK = {"province": 0, "city": 1, "county": 2, "township": 3}
 MIN_REGION_RANK = {"district": 2, "township": 3}
 CACHE_SECONDS = 5.0
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
-USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{5,24}$")
 INDUSTRIES = tuple("ABCDEFGHIJKLMNOPQRST")  # GB/T 4754-2017 sections
 MAX_NAME, MAX_ADDRESS, MAX_COURTS, MAX_CODES, MAX_MATCH = 100, 200, 10, 200, 20
 DEFAULT_TAXONOMY = "default"
@@ -339,9 +340,12 @@ def check_centre(
     if existing and parent_id and (parent_id == existing.id or known.is_below(parent_id, existing.id)):
         errors.append(field_error("parent_id", "not_allowed", "error.not_allowed.centre_parent"))
     codes = _region_codes(form.get("region_codes"), level, parent, errors)
-    uscc = str(form.get("enterprise_uscc") or "").strip().upper()
-    if uscc and not USCC_PATTERN.match(uscc):
-        errors.append(field_error("enterprise_uscc", "invalid", "error.invalid.centre_uscc"))
+    uscc = str(form.get("enterprise_uscc") or "").strip()
+    if uscc:
+        try:
+            uscc = check_uscc(uscc).value  # a failing check character is kept, as for an application's respondent
+        except NumberInvalid:
+            errors.append(field_error("enterprise_uscc", "invalid", "error.invalid.centre_uscc"))
     if level == "enterprise" and not uscc:
         errors.append(field_error("enterprise_uscc", "required", "error.required.centre_uscc"))
     if not codes and level != "enterprise" and not any(e.field == "region_codes" for e in errors):
@@ -355,8 +359,11 @@ def check_centre(
     if len(address) > MAX_ADDRESS:
         errors.append(field_error("address", "too_long", "error.too_long.centre_address", limit=MAX_ADDRESS))
     phone = str(form.get("phone") or "").strip()
-    if phone and not PHONE_PATTERN.match(phone):
-        errors.append(field_error("phone", "invalid", "error.invalid.centre_phone"))
+    if phone:
+        written = check_written_phone(phone)
+        if written is None:
+            errors.append(field_error("phone", "invalid", "error.invalid.centre_phone"))
+        phone = written or phone
     courts = _lines(form.get("courts"), MAX_COURTS, MAX_NAME, "courts", errors)
     match = _lines(form.get("match"), MAX_MATCH, 30, "match", errors)
     taxonomy = str(form.get("taxonomy") or (existing.taxonomy if existing else DEFAULT_TAXONOMY)).strip()
@@ -385,7 +392,8 @@ def check_centre(
 
 def _region_codes(value: Any, level: str, parent: Centre | None, errors: list[FieldError]) -> tuple[str, ...]:
     raw = value if isinstance(value, list | tuple) else re.split(r"[\s,，、;；]+", str(value or ""))
-    codes = tuple(dict.fromkeys(c.strip() for c in raw if isinstance(c, str) and c.strip()))
+    typed = [c.strip() for c in raw if isinstance(c, str) and c.strip()]
+    codes = tuple(dict.fromkeys(read_region_code(c) or c for c in typed))  # ３１０１１５ is 310115
     if len(codes) > MAX_CODES:
         errors.append(field_error("region_codes", "too_many", "error.too_many.centre_regions", limit=MAX_CODES))
         return ()

@@ -13,17 +13,19 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from services.core.amounts import parse_amount
+from services.core.codes import read_region_code
 from services.core.context import ServiceContext
+from services.core.dates import read_date
 from services.core.errors import FieldError, NotFound, ValidationFailed, field_error
 from services.directory.regions import regions
 
 FIGURES = "local_figures"
 KINDS = ("average_monthly_wage", "minimum_monthly_wage")
 CACHE_SECONDS = 5.0
-MAX_AMOUNT = Decimal("1000000")
 MAX_SOURCE = 500
 
 
@@ -94,6 +96,7 @@ def check_figure(values: dict[str, Any]) -> dict[str, Any]:
     """A figure as typed into the back office: every problem at once, 422 naming the fields."""
     errors: list[FieldError] = []
     code = str(values.get("region_code") or "").strip()
+    code = read_region_code(code) or code  # typed on a Chinese keyboard: ３１０１１５ is 310115
     if not code:
         errors.append(field_error("region_code", "required", "error.required.figure_region"))
     elif regions().get(code) is None:
@@ -103,17 +106,11 @@ def check_figure(values: dict[str, Any]) -> dict[str, Any]:
         errors.append(field_error("kind", "not_allowed", "error.not_allowed.figure_kind"))
     amount: Decimal | None = None
     try:
-        amount = Decimal(str(values.get("amount") or "").strip().replace(",", ""))
-        if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
-            raise InvalidOperation
-    except InvalidOperation:
-        errors.append(field_error("amount", "invalid", "error.invalid.figure_amount"))
-    applies: date | None = None
-    try:
-        applies = date.fromisoformat(str(values.get("applies_from") or "").strip())
-        if not 1990 <= applies.year <= 2100:
-            raise ValueError
-    except ValueError:
+        amount = parse_amount(values.get("amount"), "local_figure", path="amount")
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    applies = read_date(values.get("applies_from"))
+    if applies is None or not 1990 <= applies.year <= 2100:
         errors.append(field_error("applies_from", "invalid", "error.invalid.figure_date"))
     source = " ".join(str(values.get("source") or "").split())
     if not source:
@@ -126,7 +123,7 @@ def check_figure(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "region_code": code,
         "kind": kind,
-        "amount": f"{amount.quantize(Decimal('0.01'))}",
+        "amount": f"{amount:.2f}",
         "applies_from": applies.isoformat(),
         "source": source,
     }

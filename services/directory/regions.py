@@ -8,16 +8,15 @@ the cases filed under it, which keep the codes and names that routed them.
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from i18n import msg
+from services.core.codes import read_region_code
 from services.core.errors import ServiceError, invalid
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "regions.csv"
-CODE_SHAPE = re.compile(r"\d{6}|\d{9}")  # county level and above, or a township
 
 
 @dataclass(frozen=True)
@@ -119,10 +118,11 @@ class Regions:
 def children_of(parent: str | None) -> dict[str, object]:
     """`GET /api/regions`: the children of `parent` (none: the provinces), for cascading lists; a code of no
     region's shape is 422, one of that shape that names no region (dropped by a release) is not found (404)."""
-    parent = (parent or "").strip()
+    given = (parent or "").strip()
     known = regions()
-    if parent and not CODE_SHAPE.fullmatch(parent):
-        raise invalid("parent", "unknown_region", given=parent[:20])
+    parent = read_region_code(given) or ""
+    if given and not parent:
+        raise invalid("parent", "unknown_region", given=given[:20])
     if parent and parent not in known:
         raise ServiceError(404, "unknown_region", msg("error.unknown_region", given=parent), "parent")
     items = [

@@ -23,17 +23,19 @@ Local figures not given are the centre's (or the place's) values in force at `en
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from i18n import DEFAULT_LOCALE, Msg, day, money, msg
+from services.core.amounts import is_blank, optional_amount
 from services.core.context import SHANGHAI, ServiceContext
+from services.core.dates import read_date
 from services.core.errors import FieldError, ValidationFailed, field_error
 from services.core.laws import Article, art
+from services.core.numbers import read_quantity
 from services.directory import centres, local_figures
 from services.directory.local_figures import Figure
 from services.directory.regions import regions
@@ -79,12 +81,10 @@ HOUR_KINDS = ("workday", "rest_day", "holiday")
 OVERTIME_RATES = {"workday": Decimal("1.5"), "rest_day": Decimal("2"), "holiday": Decimal("3")}
 MONTHLY_WORKING_DAYS = Decimal("21.75")  # 劳社部发〔2008〕3号: (365 - 104 - 11) / 12
 HOURS_PER_DAY = Decimal("8")
-MAX_WAGE = Decimal("10000000")  # a month's wage beyond ten million yuan is a typing slip
 MAX_HOURS = Decimal("100000")
 MAX_YEARS = 50  # a period longer than a working life is a typing slip
 MAX_SERVICE_YEARS = 60
 CENT = Decimal("0.01")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -152,27 +152,26 @@ def parse_query(body: Any) -> Query:
         if name not in allowed:
             errors.append(field_error(name, "unknown_field", "error.unknown_field.calculator", name=name[:40]))
     for name in REQUIRED[kind]:
-        if body.get(name) in (None, ""):
+        if is_blank(body.get(name)):
             errors.append(field_error(name, "required", "error.required.calculator", label=_label(name)))
     q = Query(kind, Decimal(0))
 
-    def amount(name: str, *, positive: bool = True, cap: Decimal = MAX_WAGE) -> Decimal | None:
-        value = body.get(name)
-        if value in (None, ""):
-            return None
+    def amount(name: str) -> Decimal | None:
+        """One of the amounts (services/core/amounts.py: a wage is never 0)."""
         try:
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise InvalidOperation
-            number = Decimal(str(value).strip())
-            if not number.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            errors.append(field_error(name, "invalid", "error.invalid.calculator_number", label=_label(name)))
+            return optional_amount(body.get(name), name)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
             return None
-        if number < 0 or (positive and number == 0):
-            errors.append(
-                field_error(name, "out_of_range", "error.out_of_range.calculator_negative", label=_label(name))
-            )
+
+    def quantity(name: str, cap: int) -> Decimal | None:
+        """Years of service, days of leave taken: 0 or more, at most `cap`."""
+        value = body.get(name)
+        if is_blank(value):
+            return None
+        number = read_quantity(value)
+        if number is None:
+            errors.append(field_error(name, "invalid", "error.invalid.calculator_number", label=_label(name)))
             return None
         if number > cap:
             errors.append(
@@ -185,13 +184,8 @@ def parse_query(body: Any) -> Query:
         value = body.get(name)
         if value in (None, ""):
             return None
-        try:
-            if not isinstance(value, str) or not _DATE.fullmatch(value):
-                raise ValueError
-            parsed = date.fromisoformat(value)
-            if not 1950 <= parsed.year <= 2100:
-                raise ValueError
-        except ValueError:
+        parsed = read_date(value)
+        if parsed is None or not 1950 <= parsed.year <= 2100:
             errors.append(field_error(name, "invalid", "error.invalid.calculator_date", label=_label(name)))
             return None
         return parsed
@@ -201,8 +195,8 @@ def parse_query(body: Any) -> Query:
     q.local_minimum = amount("local_minimum_monthly_wage")
     q.start_date, q.end_date = when("start_date"), when("end_date")
     q.contract_signed_date = when("contract_signed_date")
-    q.service_years = amount("cumulative_service_years", positive=False, cap=Decimal(MAX_SERVICE_YEARS))
-    q.days_taken = amount("leave_days_taken", positive=False, cap=Decimal(366))
+    q.service_years = quantity("cumulative_service_years", MAX_SERVICE_YEARS)
+    q.days_taken = quantity("leave_days_taken", 366)
     if q.start_date and q.end_date:
         if q.end_date < q.start_date:
             errors.append(field_error("end_date", "out_of_range", "error.out_of_range.calculator_end_before_start"))
@@ -229,13 +223,8 @@ def parse_query(body: Any) -> Query:
                     )
             for name in HOUR_KINDS:
                 value = hours.get(name, 0)
-                try:
-                    if isinstance(value, bool) or not isinstance(value, str | int | float):
-                        raise InvalidOperation
-                    number = Decimal(str(value).strip() or "0")
-                    if not number.is_finite() or number < 0 or number > MAX_HOURS:
-                        raise InvalidOperation
-                except InvalidOperation:
+                number = read_quantity("0" if is_blank(value) else value)  # an hour box left empty: none
+                if number is None or number > MAX_HOURS:
                     errors.append(
                         field_error(
                             f"overtime_hours.{name}",
@@ -248,8 +237,6 @@ def parse_query(body: Any) -> Query:
                 q.hours[name] = number
             if not errors and not any(q.hours.values()):
                 errors.append(field_error("overtime_hours", "required", "error.required.calculator_hours"))
-    if kind == "annual_leave" and q.end_date and q.start_date and q.start_date > q.end_date:
-        pass  # already reported above
     region = body.get("region_code")
     if region not in (None, ""):
         if not isinstance(region, str) or regions().get(region) is None:

@@ -7,11 +7,11 @@ rather than an empty review; the next draft saved replaces the marker.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from i18n import msg
 from services.accounts import portal_accounts
+from services.core.amounts import read_amount
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed
 from services.core.personal_data import SEALED_FIELDS, mask_field, masked_party, seal_party, unseal_party
@@ -244,8 +244,8 @@ async def prefill(ctx: ServiceContext, person_id: str, kind: str, seed: dict[str
 
 
 def _sum_amounts(old: Any, new: Any) -> str:
-    try:
-        total = Decimal(str(old or "0")) + Decimal(str(new or "0"))
-    except InvalidOperation:
+    """The draft's amount with the calculator's added; what was typed, unchanged, when either cannot be read."""
+    first, second = read_amount(old or "0"), read_amount(new or "0")
+    if first is None or second is None:
         return str(old or new or "")
-    return f"{total:.2f}"
+    return f"{first + second:.2f}"

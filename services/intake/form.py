@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from i18n import DEFAULT_LOCALE, Msg, Words, catalogue, msg, text
+from services.core.amounts import read_amount
 from services.directory import nationalities
 from services.directory.regions import regions
 from services.intake import validation as spec
@@ -155,9 +154,8 @@ def choice_label(kind: str, step: str, name: str, value: Any, locale: str = DEFA
         return dict(choices).get(key, key)
     if field.kind == "amount" and str(value).strip():
         typed = str(value).strip()
-        if re.fullmatch(r"\d{1,9}(\.\d{1,2})?", typed):  # a draft keeps what was typed: "12000" reads 12000.00 元
-            typed = str(Decimal(typed).quantize(Decimal("0.01")))
-        return text("apply.amount_yuan", locale, amount=typed)
+        amount = read_amount(typed)  # a draft keeps what was typed: "12000" reads 12000.00 元
+        return text("apply.amount_yuan", locale, amount=typed if amount is None else f"{amount:.2f}")
     return str(value)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,12 @@ from docgen.letter import Letter, render_letter
 from i18n import DEFAULT_LOCALE, Msg, day, format_day, money, msg, text
 from services.accounts import rosters
 from services.accounts.staff import StaffMember
+from services.core.amounts import optional_amount, parse_amount
 from services.core.context import SHANGHAI, ServiceContext
+from services.core.dates import parse_date, read_date
 from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
 from services.core.laws import LAWS, Article, art
+from services.core.numbers import read_whole
 from services.directory import centres, local_figures
 from services.directory.regions import regions
 from services.intake.calculator import KINDS as CALCULATOR_KINDS
@@ -40,7 +43,6 @@ RULES = {"date": "limitation", "amount": "final_award"}
 LANGUAGES = ("zh", "en")
 MAX_NODES, MAX_OPTIONS, MAX_TEXT, MAX_YAML = 100, 12, 1000, 100_000
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-MAX_AMOUNT = Decimal("100000000")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def articles_of(node: dict[str, Any]) -> list[Article]:
     out = []
     for ref in node.get("articles") or ():
         law, _, number = str(ref).partition(":")
-        out.append(art(law, int(number)))
+        out.append(art(law, read_whole(number) or 0))  # checked when the tree was saved (`check_tree`)
     return out
 
 
@@ -106,7 +108,7 @@ def check_tree(data: Any) -> Tree:
         _check_texts(node, ("title", "text") if kind == "end" else ("question",), name, bad)
         for ref in node.get("articles") or ():
             law, _, number = str(ref).partition(":")
-            if law not in LAWS or not number.isdigit():
+            if law not in LAWS or read_whole(number) is None:
                 bad("error.invalid.triage_article", node=name, article=str(ref)[:40])
         targets: list[str] = []
         if kind == "choice":
@@ -274,10 +276,7 @@ def answer(tree: Tree, node_id: str, answers: dict[str, str], value: str, today:
         out[node_id] = value
         return Step(str(option["next"]), out)
     if kind == "date":
-        try:
-            known = date.fromisoformat(value)
-        except ValueError:
-            raise ValidationFailed([field_error("value", "invalid", "error.invalid.triage_date")]) from None
+        known = parse_date(value, "value", "error.invalid.triage_date")
         if known > today or known.year < 1950:
             raise ValidationFailed([field_error("value", "out_of_range", "error.out_of_range.triage_date")])
         out[node_id] = known.isoformat()
@@ -290,14 +289,9 @@ def answer(tree: Tree, node_id: str, answers: dict[str, str], value: str, today:
         out[node_id] = value
         return Step(str(node["next"]), out)
     if kind == "amount":
-        if not value:
+        amount = optional_amount(value, "triage", path="value")
+        if amount is None:
             return Step(str(node["next"]["unknown"]), out)
-        try:
-            amount = Decimal(value.replace(",", ""))
-            if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-                raise InvalidOperation
-        except InvalidOperation:
-            raise ValidationFailed([field_error("value", "invalid", "error.invalid.triage_amount")]) from None
         out[node_id] = f"{amount:.2f}"
         return Step(node_id, out)  # the threshold needs the place's figure: decided by `decide_amount`
     raise ValidationFailed([field_error("value", "invalid", "error.invalid.triage_end")])
@@ -311,7 +305,7 @@ async def step(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
     node = tree.node(node_id)
     if node["kind"] == "amount" and result.next == node_id:
         threshold = await final_award_threshold(ctx, tree, result.answers, today)
-        amount = Decimal(result.answers[node_id])
+        amount = parse_amount(result.answers[node_id], "triage", path="value")  # as `answer` just wrote it
         branch = "unknown" if threshold is None else "within" if amount <= threshold[0] else "above"
         result.next = str(node["next"][branch])
     return result
@@ -373,8 +367,9 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
         result.notes.append(msg("triage.note.centre", centre=result.centre.name, place=regions().full_name(place)))
     for node_key, value in answers.items():
         kind = tree.nodes[node_key].get("kind")
-        if kind == "date":
-            until = add_months(date.fromisoformat(value), 12)
+        known = read_date(value) if kind == "date" else None
+        if known is not None:  # answers come back from the page: one that is no day gives no note
+            until = add_months(known, 12)
             result.notes.append(msg("triage.note.limitation", known=_day(value), until=_day(until)))
         if kind == "choice":
             option = next((o for o in tree.nodes[node_key]["options"] if str(o["value"]) == value), {})

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,9 @@ import yaml
 from pymongo.errors import DuplicateKeyError
 
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember
+from services.core.codes import read_cause_code
 from services.core.context import ServiceContext
+from services.core.dates import read_date
 from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
 
 LIBRARY = "library"
@@ -28,7 +29,6 @@ DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "library"
 KINDS = ("law", "regulation", "rule", "interpretation", "policy", "case")
 STATUSES = ("effective", "amended", "repealed", "not_yet_effective")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{1,79}$")
-CAUSE_PATTERN = re.compile(r"^[0-9]{2}(-[0-9]{2})?$")
 # "第N条" opens an article (Chinese numerals); written by code point, the pattern being no word anyone reads.
 _NUMERALS = "".join(
     map(
@@ -204,9 +204,10 @@ async def list_entries(ctx: ServiceContext, kind: str = "", cause: str = "") -> 
     docs = await ctx.db[LIBRARY].find(query, {"text": 0}).to_list(None)
     entries = [_entry(d | {"text": ""}) for d in docs]
     if cause:
-        if not CAUSE_PATTERN.fullmatch(cause):
+        code = read_cause_code(cause)
+        if code is None:
             raise ValidationFailed([field_error("cause", "invalid", "error.invalid.library_cause")])
-        entries = [e for e in entries if cause_matches(e.causes, cause)]
+        entries = [e for e in entries if cause_matches(e.causes, code)]
     entries.sort(key=lambda e: (KINDS.index(e.kind) if e.kind in KINDS else 9, e.date), reverse=False)
     return [e.summary() for e in entries]
 
@@ -263,18 +264,18 @@ def check_entry(values: dict[str, Any], *, new: bool) -> dict[str, Any]:
         if not raw and not required:
             out[name] = ""
             continue
-        try:
-            date.fromisoformat(raw)
-            out[name] = raw
-        except ValueError:
+        day = read_date(raw)
+        if day is None:
             errors.append(field_error(name, "invalid", "error.invalid.library_date", label=_label(name)))
+        out[name] = day.isoformat() if day else raw
     causes = values.get("causes") or []
     if isinstance(causes, str):
         causes = [c for c in re.split(r"[\s,，、;；]+", causes) if c]
-    bad = [str(c)[:10] for c in causes if not CAUSE_PATTERN.fullmatch(str(c))]
+    codes = [read_cause_code(c) for c in causes]
+    bad = [str(c)[:10] for c, code in zip(causes, codes, strict=True) if code is None]
     if bad or len(causes) > MAX_CAUSES:
         errors.append(field_error("causes", "invalid", "error.invalid.library_causes", given="、".join(bad[:3])))
-    out["causes"] = sorted({str(c) for c in causes})
+    out["causes"] = sorted({code for code in codes if code})
     text = str(values.get("text") or "").replace("\r\n", "\n").strip()
     if not text:
         errors.append(field_error("text", "required", "error.required.library_field", label=_label("text")))

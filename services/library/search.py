@@ -28,8 +28,10 @@ from typing import Any
 
 import yaml
 
+from services.core.codes import read_cause_code
 from services.core.context import ServiceContext
 from services.core.errors import ValidationFailed, field_error
+from services.core.numbers import parse_whole
 from services.library import entries as library
 from services.library.entries import Entry, Passage
 
@@ -234,9 +236,7 @@ def _snippet(text: str, query: Query) -> str:
 
 def parse_limit(limit: int | str) -> int:
     """How many results a search returns, as typed in a query (or a number): 1 to MAX_RESULTS, else 422."""
-    if not re.fullmatch(r"\d{1,3}", str(limit)) or not 1 <= int(limit) <= MAX_RESULTS:
-        raise ValidationFailed([field_error("limit", "invalid", "error.invalid.library_limit", high=MAX_RESULTS)])
-    return int(limit)
+    return parse_whole(limit, "limit", 1, MAX_RESULTS, "error.invalid.library_limit", high=MAX_RESULTS)
 
 
 async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", limit: int | str = 10) -> dict[str, Any]:
@@ -245,8 +245,11 @@ async def search(ctx: ServiceContext, q: Any, kind: str = "", cause: str = "", l
     limit = parse_limit(limit)
     if kind and kind not in library.KINDS:
         raise ValidationFailed([field_error("kind", "not_allowed", "error.not_allowed.library_kind")])
-    if cause and not library.CAUSE_PATTERN.fullmatch(cause):
-        raise ValidationFailed([field_error("cause", "invalid", "error.invalid.library_cause")])
+    if cause:
+        code = read_cause_code(cause)
+        if code is None:
+            raise ValidationFailed([field_error("cause", "invalid", "error.invalid.library_cause")])
+        cause = code
     idx = await index(ctx)
     hits = rank(idx, query, kind=kind, cause=cause, limit=limit)
     items = []

@@ -17,6 +17,7 @@ from services.accounts.persons import person_for_identity, person_of_identity
 from services.cases import views
 from services.core.context import ServiceContext
 from services.core.errors import ServiceError
+from services.core.numbers import read_whole
 from wechat.callback import (
     CallbackRejected,
     SafeMode,
@@ -97,7 +98,8 @@ class WeChatMessages:
         if not signature_matches(expected, query.signature):
             raise ServiceError(403, "signature_invalid", "bad signature")
         now = self.ctx.clock().timestamp()
-        if abs(now - int(query.timestamp[:12])) > WINDOW.total_seconds():
+        sent = read_whole(query.timestamp[:12])
+        if sent is None or abs(now - sent) > WINDOW.total_seconds():
             raise ServiceError(403, "timestamp_stale", "timestamp outside the 5-minute window")
 
     def verify_echo(self, query: CallbackQuery) -> str:

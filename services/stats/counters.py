@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pymongo import UpdateOne
@@ -31,6 +30,8 @@ from pymongo import UpdateOne
 from services.cases import workflow
 from services.cases.moves import Change
 from services.cases.record import Case
+from services.core.amounts import fen as to_fen
+from services.core.amounts import read_amount
 from services.core.context import SHANGHAI, ServiceContext
 
 STATS = "stats"
@@ -63,10 +64,8 @@ def _key(text: Any) -> str:
 
 
 def _fen(value: Any) -> int:
-    try:
-        return int(Decimal(str(value or "0")) * 100)
-    except (InvalidOperation, ValueError):
-        return 0
+    amount = read_amount(value or "0")  # a stored amount ("12000.00"); 0 for one that cannot be read
+    return 0 if amount is None else to_fen(amount)
 
 
 def _events(doc: Mapping[str, Any], upto: int) -> list[dict[str, Any]]:

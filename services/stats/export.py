@@ -24,6 +24,7 @@ from services.cases import workflow
 from services.cases.serials import make_serial
 from services.cases.taxonomy import Taxonomies
 from services.core.context import SHANGHAI, ServiceContext
+from services.core.dates import read_month
 from services.stats import counters, report
 from services.stats.report import Filters
 
@@ -65,8 +66,10 @@ CASE_COLUMNS = (
 
 
 def _days(first: str, last: str) -> list[date]:
-    start = date(int(first[:4]), int(first[5:]), 1)
-    year, month = int(last[:4]), int(last[5:])
+    start, until = read_month(first), read_month(last)  # as parse_filters checked them
+    if start is None or until is None:
+        return []
+    year, month = until.year, until.month
     end = date(year + month // 12, month % 12 + 1, 1)
     return [start + timedelta(days=i) for i in range((end - start).days)]
 

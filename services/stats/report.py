@@ -9,7 +9,6 @@ duration. Filters: a period of months, a centre (with the centres below it), a r
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,12 +20,12 @@ from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, vis
 from services.cases import workflow
 from services.cases.taxonomy import Taxonomies
 from services.core.context import SHANGHAI, ServiceContext
+from services.core.dates import read_month
 from services.core.errors import ServiceError, ValidationFailed, field_error, invalid
 from services.directory import centres
 from services.directory.regions import regions
 from services.stats import counters
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 120
 # The national table's causes (since 2011 rescission and termination are one row), from the first-level
 # causes of the default list (data/causes_default.yaml); a centre's own codes not named here count as 其他.
@@ -69,7 +68,11 @@ class Filters:
 
 
 def months_between(first: str, last: str) -> list[str]:
-    year, month = int(first[:4]), int(first[5:])
+    """Every month from `first` to `last` ("2026-01" to "2026-03"), as checked by `parse_filters`."""
+    start = read_month(first)
+    if start is None:
+        return []
+    year, month = start.year, start.month
     out = []
     while f"{year:04d}-{month:02d}" <= last:
         out.append(f"{year:04d}-{month:02d}")
@@ -79,13 +82,15 @@ def months_between(first: str, last: str) -> list[str]:
 
 def parse_filters(query: Mapping[str, str], today: date) -> Filters:
     """The report's filters as a page or an export link gives them; the year so far when no period is given."""
-    first = (query.get("from") or f"{today.year:04d}-01").strip()
-    last = (query.get("to") or f"{today.year:04d}-{today.month:02d}").strip()
     errors = []
-    if not MONTH.match(first):
-        errors.append(field_error("from", "invalid", "error.invalid.stats_month"))
-    if not MONTH.match(last):
-        errors.append(field_error("to", "invalid", "error.invalid.stats_month"))
+    months = []
+    for name, default in (("from", date(today.year, 1, 1)), ("to", today)):
+        given = query.get(name)
+        month = read_month(given) if given else default
+        if month is None:
+            errors.append(field_error(name, "invalid", "error.invalid.stats_month"))
+        months.append(f"{month or default:%Y-%m}")
+    first, last = months
     if not errors and first > last:
         errors.append(field_error("to", "invalid", "error.invalid.stats_period"))
     if not errors and len(months_between(first, last)) > MAX_MONTHS:

@@ -8,7 +8,7 @@ import logging
 import pytest
 from tornado.gen import multi
 
-from services.cases.serials import is_well_formed_serial
+from services.core.codes import Serial, read_serial
 from tests.conftest import body_of, sign_in
 from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
 from tests.support.store import cases_for_setup
@@ -41,7 +41,7 @@ async def test_worker_submits_and_gets_a_serial_at_once(api, wechat, app):
     response = await submit(api, token, worker())
     assert response.code == 201, response.body
     case = body_of(response)
-    assert is_well_formed_serial(case["serial"])
+    assert read_serial(case["serial"]) == Serial(case["serial"], check_ok=True)  # 14 digits, its Luhn digit right
     assert case["status"] == "submitted" and case["status_label"] == "已提交"
     assert [e["action"] for e in case["timeline"]] == ["submit"]
     assert case["timeline"][0]["at"].endswith("+08:00")

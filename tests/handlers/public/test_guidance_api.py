@@ -71,7 +71,8 @@ async def test_calculator_bad_input_is_a_422_naming_the_field(app, api, body, fi
 async def test_calculator_errors_in_english_when_asked(app, api):
     body = {"kind": "notice_pay", "monthly_wage": "abc"}
     response = await api.call("POST", "/api/calculator", body, headers={"Accept-Language": "en"})
-    assert response.code == 422 and body_of(response)["error"]["message"] == "The monthly wage must be a number"
+    message = body_of(response)["error"]["message"]
+    assert response.code == 422 and message == "Monthly wage: write an amount such as 12000.00 or 12,000.00"
     assert (await api.call("POST", "/api/calculator", raw=b"[1]")).code == 400
 
 

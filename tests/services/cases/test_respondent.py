@@ -95,7 +95,8 @@ async def test_the_invitation_is_proved_by_a_one_time_code_and_every_mistake_cha
     with pytest.raises(ValidationFailed):
         await respondent.claim(ctx, serial, token, "", None, "h5")
     assert await ctx.db["cases"].find_one({"_id": serial}) == before  # nothing changed
-    person = await respondent.claim(ctx, serial, token, code, None, "h5")
+    typed = code.translate(str.maketrans("0123456789", "０１２３４５６７８９"))  # a Chinese keyboard's digits
+    person = await respondent.claim(ctx, serial, token, f" {typed} ", None, "h5")
     invited = (await ctx.db["cases"].find_one({"_id": serial}))["respondent_access"]
     assert invited["person_id"] == person and invited["claimed_by"] == "sms_code"
     # The code is used up; someone else with another code of the same phone cannot take it over.

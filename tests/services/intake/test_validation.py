@@ -314,10 +314,14 @@ def test_sixteen_today_is_old_enough() -> None:
     ("amount", "code", "message"),
     [
         ("-100", "out_of_range", "请求金额不能为负数"),
+        ("-0", "out_of_range", "请求金额不能为负数"),  # no sign at all: "-0" once became "-0.00"
         ("100.123", "invalid", "请求金额最多两位小数"),
-        ("12,000", "invalid", "请求金额应为数字，如 12000.00"),
-        ("1e5", "invalid", "请求金额应为数字，如 12000.00"),
-        ("NaN", "invalid", "请求金额应为数字，如 12000.00"),
+        ("12.500", "invalid", "请求金额最多两位小数"),
+        ("1,20,000", "invalid", "请求金额的千位分隔符应每三位一个，如 12,000.00"),
+        ("12,0000", "invalid", "请求金额的千位分隔符应每三位一个，如 12,000.00"),
+        ("1e5", "invalid", "请求金额应为金额，如 12000.00 或 12,000.00"),
+        ("+100", "invalid", "请求金额应为金额，如 12000.00 或 12,000.00"),
+        ("NaN", "invalid", "请求金额应为金额，如 12000.00 或 12,000.00"),
         ("100000000.01", "out_of_range", "请求金额不能超过100,000,000.00元"),
     ],
 )
@@ -328,12 +332,12 @@ def test_bad_amounts(amount: str, code: str, message: str) -> None:
     assert (error.field, error.code, error.message) == ("claim.amount", code, message)
 
 
-def test_largest_amount_and_trailing_zeros() -> None:
+def test_largest_amount_and_thousands_separators() -> None:
     body = worker_body()
-    body["claim"]["amount"] = "100000000"
+    body["claim"]["amount"] = "100,000,000"
     assert validate_application(body, today=TODAY)["claim"]["amount_fen"] == 10_000_000_000
-    body["claim"]["amount"] = "12.500"
-    assert validate_application(body, today=TODAY)["claim"]["amount"] == "12.50"
+    body["claim"]["amount"] = "１２，０００．５"  # a Chinese keyboard's full-width digits and separators
+    assert validate_application(body, today=TODAY)["claim"]["amount"] == "12000.50"
 
 
 def test_unknown_fields_are_named() -> None:
