@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 
 from handlers.base import ApiHandler
-from tests.conftest import OA_APP_ID, OA_SECRET, body_of
+from tests.support.app import OA_APP_ID, OA_SECRET, body_of
 from wechat.client import call_wechat
 from wechat.errors import WeChatRefused, WeChatUnavailable
 from wechat.tokens import AccessTokens, fetch_stable_token

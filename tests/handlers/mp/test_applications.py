@@ -9,8 +9,8 @@ import pytest
 from tornado.gen import multi
 
 from services.cases.serials import is_well_formed_serial
-from tests.conftest import body_of, sign_in
-from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
 
 WORKER_PHONE = "13812345678"
 

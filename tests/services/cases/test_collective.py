@@ -19,8 +19,8 @@ from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember, cre
 from services.cases import collective, counters
 from services.directory.employers import employer_key
 from services.intake.submission import submit_application
-from tests.conftest import STAFF_PASSWORD
-from tests.samples import employer_body, make_uscc, worker_body
+from tests.support.app import STAFF_PASSWORD
+from tests.support.samples import employer_body, make_uscc, worker_body
 
 CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")
 ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")

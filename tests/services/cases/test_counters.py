@@ -29,9 +29,9 @@ from services.core.deadlines import mediation_deadline
 from services.core.errors import ServiceError
 from services.core.work_calendar import load_work_calendar
 from services.intake.submission import submit_application
-from tests.conftest import OA_APP_ID, make_staff
-from tests.parties import claim_invitation, due_in, signature_data_url, upload_seal
-from tests.samples import employer_body, ended_on, with_street, worker_body
+from tests.support.app import OA_APP_ID, make_staff
+from tests.support.parties import claim_invitation, due_in, signature_data_url, upload_seal
+from tests.support.samples import employer_body, ended_on, with_street, worker_body
 
 CAUSES = ["05-01", "05-04", "07-01", "04-02", "03-01", "11-01"]
 SIGNATURE = signature_data_url()

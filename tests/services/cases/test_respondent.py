@@ -15,8 +15,8 @@ from services.core.errors import Conflict, NotFound, ServiceError, ValidationFai
 from services.core.personal_data import unseal_party
 from services.core.work_calendar import load_work_calendar
 from services.intake import evidence
-from tests.parties import claim_invitation, invitation_link
-from tests.services.cases.conftest import MEDIATOR, accepted_case, new_case
+from tests.support.cases import MEDIATOR, accepted_case, new_case
+from tests.support.parties import claim_invitation, invitation_link
 
 
 async def _invite(ctx, serial: str) -> dict:

@@ -13,8 +13,8 @@ from PIL import Image
 from services.accounts.staff import StaffMember
 from services.cases import documents, handling, signing
 from services.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
-from tests.parties import claim_invitation, draft, due_in, seal_png, signature_data_url, upload_seal
-from tests.services.cases.conftest import ADMIN, MEDIATOR, accepted_case
+from tests.support.cases import ADMIN, MEDIATOR, accepted_case
+from tests.support.parties import claim_invitation, draft, due_in, seal_png, signature_data_url, upload_seal
 
 
 async def drafted(ctx, sms, due_days: int = 10):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.test_architecture import ROOT, project_modules
+from tests.support.modules import ROOT, project_modules
 
 THE_WRITER = ROOT / "services" / "cases" / "moves.py"
 READS = {"find", "find_one", "count_documents", "estimated_document_count", "aggregate", "distinct", "watch"}

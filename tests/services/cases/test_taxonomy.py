@@ -12,7 +12,7 @@ import yaml
 from services.cases.taxonomy import DEFAULT_FILE, Taxonomies, TaxonomyError, load_taxonomy, parse_taxonomy
 from services.core.errors import NotFound, ServiceError
 from settings import load_settings
-from tests.conftest import Api, body_of
+from tests.support.app import Api, body_of
 
 ROOT = Path(__file__).resolve().parents[3]
 # causes.md: second-level causes per first level, 01..17 (3+4+3+6+7+4+5+5+3+2+3+3+3+4+3+3+4 = 65), then the

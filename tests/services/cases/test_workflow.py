@@ -9,7 +9,7 @@ from services.cases import workflow
 from services.cases.moves import apply_move
 from services.core.errors import Conflict, NotFound
 from services.intake.submission import submit_application
-from tests.samples import worker_body
+from tests.support.samples import worker_body
 
 ALL = list(workflow.STATUSES)
 # The table, written out again independently of services/cases/workflow.py.
