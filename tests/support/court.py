@@ -103,8 +103,10 @@ def delegation_body(case_no: str = "", pdf_size: int = 0, **changes: Any) -> dic
 
 
 async def confirm_on_roster(ctx: Any, login: str, centre_id: str = CENTRE, partner_id: str = COURT) -> str:
-    """A mediator confirmed on the partner's special-invite roster (as the partner's decision would make it)."""
+    """A mediator confirmed on the partner's special-invite roster (as the partner's decision would make it), with
+    the fields the back office's roster page shows (roster.propose writes them all)."""
     entry_id = uuid.uuid4().hex
+    partner = ctx.settings.docking.partner(partner_id)
     await ctx.db[roster.ROSTER].insert_one(
         {
             "_id": entry_id,
@@ -112,7 +114,7 @@ async def confirm_on_roster(ctx: Any, login: str, centre_id: str = CENTRE, partn
             "subject": "mediator",
             "centre_id": centre_id,
             "login": login,
-            "fields": {"name": login},
+            "fields": {"name": login, "type": "mediator", "inviting_court": partner.name},
             "state": "confirmed",
             "proposed_at": ctx.clock(),
             "decision": None,
