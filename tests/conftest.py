@@ -19,6 +19,7 @@ from store import CommandCounter, is_embedded
 from store.indexes import ensure_indexes
 from tests.support.app import ROOT, Api, server_environ
 from tests.support.browser_session import CookieClient
+from tests.support.queries import CommandLog
 from tests.support.wechat import wechat_standin
 
 
@@ -63,8 +64,9 @@ def settings(wechat: WeChatStandIn, env_overrides: dict[str, str], tmp_path: Pat
 
 
 @pytest.fixture
-def db_commands() -> CommandCounter:
-    return CommandCounter()
+def db_commands() -> CommandLog:
+    """Counts the database commands of the app or `ctx` (tests.support.queries.assert_database_commands)."""
+    return CommandLog()
 
 
 @pytest.fixture
