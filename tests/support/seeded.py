@@ -71,6 +71,8 @@ async def _file(ctx: Any, person: str, key: str) -> str:
 
 async def _to(ctx: Any, status: str, serial: str, seeded: Seeded, blobs: Any, sms: Any) -> None:
     """Take a submitted city case to `status` by the moves people make."""
+    if status == "submitted":
+        return
     taxonomies = Taxonomies.load(ctx.settings.centres)
     items = [{"cause_code": "05-01", "text": "支付工资", "amount": "12000"}]
     if status in ("clarifying", "clarified"):
@@ -155,4 +157,9 @@ async def seed_every_status(app: Any) -> Seeded:
     ctx.clock = lambda: utc_now() + later
     breach = {"term": 1, "performed": "no", "note": "到期未付"}
     await performance.report(ctx, seeded.applicant, seeded.city["settled"], breach, "h5")
+    made = {d["_id"]: d["status"] async for d in ctx.db["cases"].find({}, {"status": 1})}
+    wanted = {serial: status for status, serial in [*seeded.city.items(), *seeded.pudong.items()]}
+    assert {serial: made[serial] for serial in wanted} == wanted, "a case is not in the status it was made for"
+    settled = await ctx.db["cases"].find_one({"_id": seeded.city["settled"]}, {"performance": 1})
+    assert settled["performance"][0]["state"] == "breached"
     return seeded
