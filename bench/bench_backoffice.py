@@ -35,7 +35,7 @@ from common import (
 )
 
 from standins.wechat import WeChatStandIn
-from tests.samples import worker_body
+from tests.support.samples import worker_body
 
 MP_APP_ID, MP_SECRET = "wx-bench-mini-program", "bench-mp-secret"
 ADMIN, ADMIN_PASSWORD = "bench.admin", "Bench-Admin-2026!"

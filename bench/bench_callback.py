@@ -9,7 +9,7 @@ encrypted) text messages from 64 senders (a question, answered with the help tex
 connections (throughput, target >= 0.5x the baseline; three rounds in turn with the baseline, the
 median round reported) and at 4 (p99 latency, target < 10 ms); and,
 reported beside them, the heavier "进度" messages, whose answer reads the sender's cases. Messages are built by
-tests/wechat_sender.py (independent of our code); a sample of replies is decrypted and checked.
+tests/support/wechat_sender.py (independent of our code); a sample of replies is decrypted and checked.
 Exit code 0 on a MISS too (this is a measurement); non-zero only when the bench itself breaks.
 """
 
@@ -38,7 +38,7 @@ from common import (
     wait_until_up,
 )
 
-from tests.wechat_sender import WeChatSender, new_aes_key, text_xml
+from tests.support.wechat_sender import WeChatSender, new_aes_key, text_xml
 
 APP_ID, TOKEN = "wx-bench-official-account", "bench-callback-token"
 SENDERS = 64

@@ -29,7 +29,7 @@ from playwright.async_api import Browser, BrowserContext, StorageState, async_pl
 
 from services.intake.form import STEPS  # noqa: E402
 from standins.wechat import WeChatStandIn  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 OA_APP_ID, OA_SECRET = "wx-bench-official-account", "bench-oa-secret"
 # 400 kbit/s and 400 ms round trip: a weak 3G/edge line in the countryside (issue 13).

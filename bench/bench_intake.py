@@ -46,7 +46,7 @@ from app import close, make_app, start
 from settings import load_settings
 from standins.wechat import WeChatStandIn
 from store import CommandCounter
-from tests.samples import employer_body, worker_body
+from tests.support.samples import employer_body, worker_body
 
 MP_APP_ID, MP_SECRET = "wx-bench-mini-program", "bench-mp-secret"
 BODIES = [json.dumps(b | {"evidence": []}, ensure_ascii=False).encode() for b in (worker_body(), employer_body())]

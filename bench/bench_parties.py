@@ -38,8 +38,8 @@ async def bench(cases: int) -> None:
     from store import CommandCounter
     from store.blobs import BlobKeys, LocalBlobStore
     from store.indexes import ensure_indexes
-    from tests.parties import due_in, invitation_link, seal_png, signature_data_url
-    from tests.samples import worker_body
+    from tests.support.parties import due_in, invitation_link, seal_png, signature_data_url
+    from tests.support.samples import worker_body
 
     logging.getLogger("mediation.sms").setLevel(logging.ERROR)  # the stand-in logs every code it "sends"
     environ = server_env({"MONGODB_DATABASE": "bench_parties", "BLOB_DIR": tempfile.mkdtemp(prefix="bench-parties-")})

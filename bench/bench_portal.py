@@ -38,7 +38,7 @@ from common import Run, cpu_seconds, free_port, server_env, stop, wait_until_up 
 
 from settings import DEV_CARD_CHANNEL_KEY, DEV_CARD_PUBLIC_KEY, CardPlatformSettings  # noqa: E402
 from standins.card_platform import CardPlatformStandIn, Channel  # noqa: E402
-from tests.samples import make_resident_id  # noqa: E402
+from tests.support.samples import make_resident_id  # noqa: E402
 
 REQUEST_TIMEOUT = 30.0
 PASSWORD = "Bench-Portal-2026"

@@ -63,7 +63,7 @@ async def seed(ctx: Any, count: int) -> list[tuple[str, str]]:
     """`count` people, each following the account (an OA identity) with one submitted case."""
     from services.accounts.persons import person_for_identity
     from services.intake.submission import submit_application
-    from tests.samples import worker_body
+    from tests.support.samples import worker_body
 
     out = []
     for i in range(count):

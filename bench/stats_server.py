@@ -38,8 +38,8 @@ from services.intake.submission import submit_application  # noqa: E402
 from services.stats import counters  # noqa: E402
 from settings import load_settings  # noqa: E402
 from store import CommandCounter  # noqa: E402
-from tests.parties import due_in, seal_png  # noqa: E402
-from tests.samples import ended_on, make_uscc, with_street, worker_body  # noqa: E402
+from tests.support.parties import due_in, seal_png  # noqa: E402
+from tests.support.samples import ended_on, make_uscc, with_street, worker_body  # noqa: E402
 
 ROOT_ADMIN = StaffMember("bench.admin", "系统管理员", SYSTEM_ADMIN, "sh-city")
 DISTRICTS = [

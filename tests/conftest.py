@@ -1,57 +1,31 @@
-"""One app fixture and one WeChat stand-in for every test; a real HTTP server on a free port.
+"""Fixtures only (helpers live in tests/support/): one app fixture and one WeChat stand-in for every test, on a
+real HTTP server on a free port; the back office's cookie client.
 
 Service-level tests take `ctx` instead: the services' context on a store of their own, no server.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPResponse
 
 from app import close, make_app, service_context, start
-from services.core.context import ServiceContext
 from services.directory import centres
 from settings import Settings, load_settings
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, is_embedded
 from store.indexes import ensure_indexes
-
-ROOT = Path(__file__).resolve().parents[1]
-MP_APP_ID, MP_SECRET = "wx-test-mini-program", "test-mp-secret"
-OA_APP_ID, OA_SECRET = "wx-test-official-account", "test-oa-secret"
-TEST_DATA_KEY = "2:" + "0f" * 16 + ",1:" + "a5" * 16
-
-
-def server_environ(wechat_base: str, blob_dir: str = "", **overrides: str) -> dict[str, str]:
-    """The environment a test server starts with; MONGODB_URI from the outside selects a real MongoDB."""
-    env = {
-        "APP_ENV": "test",
-        "MONGODB_URI": os.environ.get("MONGODB_URI", "mongomock://"),
-        "MONGODB_DATABASE": f"test_{uuid.uuid4().hex[:12]}",
-        "WECHAT_API_BASE": wechat_base,
-        "WECHAT_OAUTH_BASE": wechat_base + "connect/",
-        "WECHAT_APP_ID": OA_APP_ID,
-        "WECHAT_APP_SECRET": OA_SECRET,
-        "WECHAT_MP_APP_ID": MP_APP_ID,
-        "WECHAT_MP_APP_SECRET": MP_SECRET,
-        "DATA_KEY": TEST_DATA_KEY,
-        "LOOKUP_KEY": "test-lookup-key",
-        "COOKIE_SECRET": "test-cookie-secret",
-        "BLOB_DIR": blob_dir or "var/test-blobs",
-    }
-    env.update(overrides)
-    return env
+from tests.support.app import ROOT, Api, server_environ
+from tests.support.browser_session import CookieClient
+from tests.support.queries import CommandLog
+from tests.support.wechat import wechat_standin
 
 
 @pytest.fixture
 def wechat(io_loop: Any) -> Any:
-    standin = WeChatStandIn({MP_APP_ID: MP_SECRET, OA_APP_ID: OA_SECRET})
+    standin = wechat_standin()
     standin.start()
     yield standin
     standin.stop()
@@ -90,8 +64,9 @@ def settings(wechat: WeChatStandIn, env_overrides: dict[str, str], tmp_path: Pat
 
 
 @pytest.fixture
-def db_commands() -> CommandCounter:
-    return CommandCounter()
+def db_commands() -> CommandLog:
+    """Counts the database commands of the app or `ctx` (tests.support.queries.assert_database_commands)."""
+    return CommandLog()
 
 
 @pytest.fixture
@@ -133,57 +108,9 @@ def app(io_loop: Any, settings: Settings, db_commands: CommandCounter) -> Any:
     io_loop.run_sync(teardown)
 
 
-class Api:
-    """A JSON client of our server, through real HTTP."""
-
-    def __init__(self, http_client: Any, base_url: str) -> None:
-        self.http_client = http_client
-        self.base_url = base_url
-
-    async def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-        raw: bytes | None = None,
-    ) -> HTTPResponse:
-        all_headers = {"Content-Type": "application/json"} | (headers or {})
-        if token:
-            all_headers["Authorization"] = f"Bearer {token}"
-        payload = (
-            raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
-        )
-        if payload is None and method in ("POST", "PUT"):
-            payload = b""
-        return await self.http_client.fetch(
-            self.base_url + path,
-            method=method,
-            body=payload,
-            headers=all_headers,
-            raise_error=False,
-            allow_nonstandard_methods=True,
-        )
-
-
-def body_of(response: HTTPResponse) -> Any:
-    return json.loads(response.body.decode()) if response.body else None
-
-
 @pytest.fixture
 def api(http_client: Any, base_url: str) -> Api:
     return Api(http_client, base_url)
-
-
-async def sign_in(api: Api, wechat: WeChatStandIn, openid: str = "openid-worker-1", unionid: str | None = None) -> str:
-    code = wechat.state.issue_code(openid, unionid)
-    response = await api.call("POST", "/api/mp/session", {"code": code})
-    assert response.code == 200, response.body
-    return body_of(response)["token"]
-
-
-STAFF_PASSWORD = "Mediate-2026!"
 
 
 @pytest.fixture
@@ -196,11 +123,7 @@ def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-async def make_staff(
-    app_or_ctx: Any, login: str, role: str = "mediator", centre_id: str = "sh-city", name: str = ""
-) -> Any:
-    """A staff account for tests (created as the bootstrap path does, with no acting user)."""
-    from services.accounts.staff import create_staff
-
-    ctx = app_or_ctx if isinstance(app_or_ctx, ServiceContext) else app_or_ctx.settings["services"].ctx
-    return await create_staff(ctx, None, login, name or f"调解员{login}", role, centre_id, STAFF_PASSWORD)
+@pytest.fixture
+def office(http_client: Any, base_url: str, cheap_hashing: None) -> CookieClient:
+    """A browser of the back office, over HTTP (sign in with tests.support.office.sign_in)."""
+    return CookieClient(http_client, base_url)

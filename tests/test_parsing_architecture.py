@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_architecture import ROOT
+from tests.support.modules import ROOT
 
 SCANNED = ("handlers", "services", "platforms", "wechat")
 CORE = "services/core/"

@@ -29,10 +29,10 @@ from services.core.amounts import optional_amount, parse_amount
 from services.core.errors import ValidationFailed
 from services.intake import drafts
 from settings import dev_docking_key
-from tests.browser_session import CookieClient
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD, body_of, make_staff, sign_in
-from tests.court import COURT, delegation_body
-from tests.samples import worker_body
+from tests.support.app import OA_APP_ID, STAFF_PASSWORD, body_of, make_staff, sign_in
+from tests.support.browser_session import CookieClient
+from tests.support.court import COURT, delegation_body
+from tests.support.samples import worker_body
 
 Verdict = tuple[str, str | None]  # ("accepted", "12000.00") or ("refused", None)
 REFUSED: Verdict = ("refused", None)

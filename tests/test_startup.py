@@ -16,9 +16,9 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient
 
 from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings, partner_key_variable
-from tests.conftest import MP_APP_ID, MP_SECRET, ROOT, server_environ
-from tests.samples import worker_body
-from tests.server_process import ServerProcess
+from tests.support.app import MP_APP_ID, MP_SECRET, ROOT, server_environ
+from tests.support.samples import worker_body
+from tests.support.server_process import ServerProcess
 
 ADMIN = ("walk.root", "Root-Passw0rd-2026")
 

@@ -213,6 +213,13 @@ def check_profile(form: Mapping[str, Any]) -> dict[str, Any]:
     return profile
 
 
+def profile_of(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A member's record in its full shape: what was never saved is empty (a new account has no record at all, a
+    mediator who set only their own opt-in has only that)."""
+    empty: dict[str, Any] = {"qualifications": [], "expertise": [], "training": [], "alerts_opt_in": False}
+    return empty | (doc.get("profile") or {})
+
+
 async def save_profile(ctx: ServiceContext, member: StaffMember, login: str, form: Mapping[str, Any]) -> None:
     """Kept by whoever manages the account; a member may set their own opt-in to alert messages."""
     login = normalise_login(login)
@@ -274,7 +281,7 @@ async def mediator_roster(ctx: ServiceContext, member: StaffMember) -> list[dict
             "centre_id": d["centre_id"],
             "centre_name": c.name if (c := known.get(d["centre_id"])) else d["centre_id"],
             "active": d.get("active"),
-            "profile": d.get("profile") or {},
+            "profile": profile_of(d),
             "performance": performance(by_dim.get(f"m:{d['_id']}", [])),
         }
         for d in docs

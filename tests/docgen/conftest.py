@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import docx
 import pytest
 
 from docgen.render import DocumentRenderer, RenderedDocument
-from i18n import Words
-
-WORDS = Words()  # what the service gives docgen: the catalogue's Chinese
-
-ISSUED_AT = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)  # 23 November in Shanghai
-DOCUMENT_ID = "D20261122000171-0001"
-VERIFY_URL = f"https://mediate.example.gov.cn/verify/{DOCUMENT_ID}"
+from tests.support.docgen_cases import DOCUMENT_ID, ISSUED_AT, VERIFY_URL, WORDS
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,7 @@ from pathlib import Path
 import docx
 
 from docgen.render import sm3_hex
-from tests.docgen.cases import WORKER_NAME, worker_case
-from tests.docgen.test_docgen_templates import centre_template
+from tests.support.docgen_cases import WORKER_NAME, centre_template, worker_case
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,8 +9,7 @@ import pytest
 from docgen.context import VARIABLES, build_context, check_can_fill, money, text, zh_date
 from docgen.errors import DocumentRefused, UnknownDocumentKind
 from docgen.sample import sample_case
-from tests.docgen.cases import EMPLOYER_NAME, WORKER_NAME, bare_case, employer_case
-from tests.docgen.conftest import WORDS
+from tests.support.docgen_cases import EMPLOYER_NAME, WORDS, WORKER_NAME, bare_case, employer_case
 
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
 

@@ -10,18 +10,20 @@ from docgen.context import KINDS
 from docgen.errors import DocumentRefused
 from docgen.qr import qr_png
 from docgen.render import sm3_hex
-from tests.docgen.cases import (
+from tests.support.docgen_cases import (
     CENTRE_NAME,
+    DOCUMENT_ID,
     EMPLOYER_NAME,
+    ISSUED_AT,
     MEDIATOR_NAME,
+    VERIFY_URL,
     WORKER_NAME,
     bare_case,
     case_for,
     employer_case,
     worker_case,
 )
-from tests.docgen.conftest import DOCUMENT_ID, ISSUED_AT, VERIFY_URL
-from tests.docgen.readback import (
+from tests.support.readback import (
     after,
     all_texts,
     every_part_xml,

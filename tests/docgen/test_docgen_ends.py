@@ -10,9 +10,17 @@ import pytest
 from PIL import Image
 
 from docgen.errors import DocumentRefused
-from tests.docgen.cases import EMPLOYER_NAME, WORKER_NAME, case_for, employer_case, worker_case
-from tests.docgen.conftest import DOCUMENT_ID, ISSUED_AT, VERIFY_URL
-from tests.docgen.readback import after, list_items, pairs, paragraphs, rows, section
+from tests.support.docgen_cases import (
+    DOCUMENT_ID,
+    EMPLOYER_NAME,
+    ISSUED_AT,
+    VERIFY_URL,
+    WORKER_NAME,
+    case_for,
+    employer_case,
+    worker_case,
+)
+from tests.support.readback import after, list_items, pairs, paragraphs, rows, section
 
 REQUEST_LIST, TERM_LIST = 1, 2
 

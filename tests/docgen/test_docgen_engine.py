@@ -18,9 +18,8 @@ from docgen.engine import PreparedDocx
 from docgen.qr import qr_png
 from docgen.render import QR_WIDTH_MM, DocumentRenderer
 from docgen.templates import template_path
-from tests.docgen.cases import case_for, worker_case
-from tests.docgen.conftest import WORDS
-from tests.docgen.readback import all_texts
+from tests.support.docgen_cases import WORDS, case_for, worker_case
+from tests.support.readback import all_texts
 
 ISSUED_AT = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 URL = "https://x/verify/D1"

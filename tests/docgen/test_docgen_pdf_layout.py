@@ -24,8 +24,8 @@ from docgen.build_templates import CLOSING_STYLES
 from docgen.context import KINDS
 from docgen.sample import sample_case_for
 from platforms.pdf import FONTS_CONF, PdfConverter
-from tests.browser import require_tool
-from tests.docgen.conftest import DOCUMENT_ID, ISSUED_AT, VERIFY_URL
+from tests.support.browser import require_tool
+from tests.support.docgen_cases import DOCUMENT_ID, ISSUED_AT, VERIFY_URL
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 # Filler lines put the closing block at each place a page can end: 22 body lines a page (GB/T 9704), one line a

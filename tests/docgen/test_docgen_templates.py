@@ -17,21 +17,9 @@ from docgen.context import KINDS, VARIABLES
 from docgen.errors import TemplateProblem
 from docgen.render import DocumentRenderer
 from docgen.templates import DEFAULT_DIR, load_templates, template_path, unknown_placeholders
-from tests.docgen.cases import WORKER_NAME, worker_case
-from tests.docgen.conftest import WORDS
+from tests.support.docgen_cases import WORDS, WORKER_NAME, centre_template, worker_case
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def centre_template(folder: Path, kind: str, *lines: str) -> Path:
-    """The default template of `kind` with `lines` added as paragraphs, saved in a centre's folder."""
-    folder.mkdir(exist_ok=True)
-    doc = docx.Document(str(DEFAULT_DIR / f"{kind}.docx"))
-    for line in lines:
-        doc.add_paragraph(line)
-    path = folder / f"{kind}.docx"
-    doc.save(str(path))
-    return path
 
 
 def unknown(source: str) -> list[str]:

@@ -13,8 +13,8 @@ from app import close, make_app
 from handlers.routes import ROUTES
 from services.accounts.mp_sessions import SessionTokens
 from settings import SettingsError, load_settings
-from tests.conftest import ROOT, body_of, server_environ
-from tests.samples import worker_body
+from tests.support.app import ROOT, body_of, server_environ
+from tests.support.samples import worker_body
 
 DEAD_MONGO = "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
 

@@ -7,14 +7,9 @@ from tornado.web import create_signed_value
 
 from services.accounts import web_sessions
 from services.accounts.persons import person_for_identity
-from tests.browser_session import CookieClient
-from tests.conftest import MP_APP_ID
-from tests.handlers.test_documents import office_sign_in, setup_case
-
-
-@pytest.fixture
-def office(http_client, base_url, cheap_hashing):
-    return CookieClient(http_client, base_url)
+from tests.support.app import MP_APP_ID, make_staff
+from tests.support.documents import setup_case
+from tests.support.office import sign_in
 
 
 @pytest.mark.gen_test(timeout=60)
@@ -22,7 +17,8 @@ async def test_the_applicant_reads_an_english_summary_of_a_chinese_document(
     office, app, api, wechat, http_client, base_url
 ):
     serial, _ = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
     assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
     ctx = app.settings["services"].ctx

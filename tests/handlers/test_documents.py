@@ -14,46 +14,19 @@ from pypdf import PdfReader
 
 from platforms.pdf import PdfConverter
 from services.cases.documents import WORKER_NICENESS, Renderers
-from tests.browser import require_tool
-from tests.browser_session import CookieClient
-from tests.conftest import STAFF_PASSWORD, body_of, make_staff
-from tests.samples import WORKER_ID, worker_body
-
-
-@pytest.fixture
-def office(http_client, base_url, cheap_hashing):
-    return CookieClient(http_client, base_url)
-
-
-async def setup_case(app, api, wechat):
-    """A worker's case submitted from the mini-program, and a mediator of its centre signed in."""
-    code = wechat.state.issue_code("o-doc-worker")
-    token = body_of(await api.call("POST", "/api/mp/session", {"code": code}))["token"]
-    body = worker_body()
-    body["evidence"] = []
-    body["applicant"]["name"] = "张三 & <李>"
-    created = await api.call(
-        "POST", "/api/mp/applications", body, token=token, headers={"Idempotency-Key": "key-doc-0001"}
-    )
-    return body_of(created)["serial"], token
-
-
-async def office_sign_in(office, app):
-    await make_staff(app, "li.ming", name="李明")
-    await office.get("/office/login")
-    assert (await office.post("/office/login", {"login": "li.ming", "password": STAFF_PASSWORD})).code == 302
-
-
-def docx_text(data: bytes) -> str:
-    document = Document(io.BytesIO(data))
-    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
+from tests.support.app import STAFF_PASSWORD, body_of, make_staff
+from tests.support.browser import require_tool
+from tests.support.browser_session import CookieClient
+from tests.support.documents import docx_text, setup_case
+from tests.support.office import sign_in
+from tests.support.samples import WORKER_ID
 
 
 @pytest.mark.gen_test(timeout=30)
 async def test_generate_versions_download_and_verify(office, app, api, wechat):
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
 
     refused = await office.post(f"/office/cases/{serial}/document", {"kind": "agreement"})
@@ -90,7 +63,8 @@ async def test_generate_versions_download_and_verify(office, app, api, wechat):
 async def generated_application(office, app, api, wechat):
     """A submitted case with one generated application document: (serial, token, the party's listed item)."""
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
     assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
     [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
@@ -133,7 +107,8 @@ async def test_without_libreoffice_the_pdf_copy_is_a_clear_503(office, app, api,
 @pytest.mark.gen_test(timeout=30)
 async def test_verify_page_compares_an_uploaded_copy(office, app, api, wechat, http_client, base_url):
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
     await office.post(f"/office/cases/{serial}/document", {"kind": "arbitration"})
     [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
@@ -175,7 +150,8 @@ async def test_verify_page_knows_the_systems_own_pdf_copy(office, app, api, wech
     own, and a modified PDF is not an original."""
     require_tool(app.settings["services"].pdf.available, "LibreOffice", "apt-get install libreoffice-writer-nogui")
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
     await office.post(f"/office/cases/{serial}/document", {"kind": "arbitration"})
     [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
@@ -217,10 +193,11 @@ async def test_verify_page_knows_the_systems_own_pdf_copy(office, app, api, wech
 async def test_agreement_and_judicial_confirmation_after_settlement(office, app, api, wechat):
     from services.accounts.staff import StaffMember
     from services.cases import signing
-    from tests.parties import claim_invitation, signature_data_url, upload_seal
+    from tests.support.parties import claim_invitation, signature_data_url, upload_seal
 
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     services = app.settings["services"]
     ctx = services.ctx
     member = StaffMember("li.ming", "李明", "mediator", "sh-city")
@@ -269,7 +246,8 @@ async def test_the_printed_qr_code_leads_to_the_verification_page(office, app, a
     from PIL import Image
 
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
     assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302
     [item] = body_of(await api.call("GET", f"/api/mp/applications/{serial}/documents", token=token))["items"]
@@ -285,7 +263,8 @@ async def test_the_printed_qr_code_leads_to_the_verification_page(office, app, a
 @pytest.mark.gen_test(timeout=30)
 async def test_staff_downloads_are_audited_and_party_downloads_are_not(office, app, api, wechat, http_client, base_url):
     serial, token = await setup_case(app, api, wechat)
-    await office_sign_in(office, app)
+    await make_staff(app, "li.ming", name="李明")
+    await sign_in(office, "li.ming")
     await office.get(f"/office/cases/{serial}")
     for _ in range(2):
         assert (await office.post(f"/office/cases/{serial}/document", {"kind": "application"})).code == 302

@@ -1,6 +1,6 @@
-"""Every page through axe-core (pinned; tests/accessibility.py): the applicant's, the respondent's and the portal's in
-the standard display and the 大字版, in Chinese and in English; the back office's in its one display. A serious or
-critical violation anywhere fails, naming the page."""
+"""Every page through axe-core (pinned; tests/support/accessibility.py): the applicant's, the respondent's and the
+portal's in the standard display and the 大字版, in Chinese and in English; the back office's in its one display. A
+serious or critical violation anywhere fails, naming the page."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from services.accounts.persons import person_for_identity
 from services.accounts.staff import SYSTEM_ADMIN
 from services.cases import documents, handling
 from services.intake.submission import submit_application
-from tests.accessibility import violations
-from tests.browser import chromium
-from tests.conftest import OA_APP_ID, make_staff
-from tests.parties import claim_invitation, draft, due_in, invitation_link, settle_by_signing, upload_seal
-from tests.samples import worker_body
+from tests.support.accessibility import violations
+from tests.support.app import OA_APP_ID, make_staff
+from tests.support.browser import chromium
+from tests.support.parties import claim_invitation, draft, due_in, invitation_link, settle_by_signing, upload_seal
+from tests.support.samples import worker_body
 
 STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
 

@@ -10,19 +10,14 @@ from urllib.parse import quote
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
-from tests.browser_session import DESKTOP_UA, CookieClient
-from tests.conftest import STAFF_PASSWORD, body_of, make_staff, sign_in
-from tests.handlers.office.test_pages import sign_in as office_sign_in
-from tests.handlers.portal.test_accounts import PASSWORD as PORTAL_PASSWORD
-from tests.handlers.portal.test_accounts import register
-from tests.samples import worker_body
+from tests.support.app import STAFF_PASSWORD, body_of, make_staff, sign_in
+from tests.support.browser_session import DESKTOP_UA, CookieClient
+from tests.support.office import sign_in as office_sign_in
+from tests.support.portal import PASSWORD as PORTAL_PASSWORD
+from tests.support.portal import register
+from tests.support.samples import worker_body
 
 SURROGATE = b"\\ud800"  # as JSON text: valid JSON, not valid Unicode
-
-
-@pytest.fixture
-def office(http_client, base_url):
-    return CookieClient(http_client, base_url)
 
 
 def _no_guess_limit(app) -> None:
@@ -185,7 +180,7 @@ async def test_card_login_tickets_are_limited_per_address(app, http_client, base
     app.settings["services"].card_ticket_limiter.limit = 3
     browser = CookieClient(http_client, base_url, DESKTOP_UA)
     await browser.get("/portal/login")
-    from tests.handlers.portal.test_card_signin import post_api
+    from tests.support.portal import post_api
 
     codes = [(await post_api(browser, "/portal/card/tickets")).code for _ in range(5)]
     assert codes[3:] == [429, 429] and 429 not in codes[:3]  # the first three reach the (absent) platform: 503

@@ -20,8 +20,8 @@ from handlers.access import proof_of, served
 from handlers.routes import ROUTES
 from services.accounts import web_sessions
 from services.accounts.persons import person_for_identity
-from tests.conftest import MP_APP_ID, make_staff, sign_in
-from tests.samples import worker_body
+from tests.support.app import MP_APP_ID, make_staff, sign_in
+from tests.support.samples import worker_body
 
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 XSRF = "routewalkxsrftoken0123456789"

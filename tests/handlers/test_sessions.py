@@ -10,11 +10,11 @@ from tornado.web import create_signed_value, decode_signed_value
 
 from services.accounts import lockout, web_sessions
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, reset_password
-from tests.browser_session import DESKTOP_UA, CookieClient
-from tests.conftest import make_staff
-from tests.handlers.h5.test_pages import sign_in_page
-from tests.handlers.office.test_pages import sign_in as office_sign_in
-from tests.handlers.portal.test_accounts import MOBILE, PASSWORD, register, send_code, sms_of
+from tests.support.app import make_staff
+from tests.support.browser_session import DESKTOP_UA, CookieClient
+from tests.support.h5 import sign_in_page
+from tests.support.office import sign_in as office_sign_in
+from tests.support.portal import MOBILE, PASSWORD, register, send_code, sms_of
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from i18n import DEFAULT_LOCALE, LOCALE_DIR, Catalogue, Msg, catalogue, msg, text
-from tests.test_architecture import ROOT, project_modules
+from tests.support.modules import ROOT, project_modules
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Where Chinese in code is no user-facing word: the API description's title and summaries (for developers).

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from settings import load_settings
-from tests.conftest import OA_APP_ID, OA_SECRET, ROOT, server_environ
+from tests.support.app import OA_APP_ID, OA_SECRET, ROOT, server_environ
 from wechat.menu import render_menu
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from settings import Settings, load_settings
-from tests.conftest import ROOT, server_environ
+from tests.support.app import ROOT, server_environ
 
 
 @pytest.fixture(params=["memory", "durable"])

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPResponse
 
-from tests.conftest import MP_APP_ID, server_environ
-from tests.samples import worker_body
-from tests.server_process import ServerProcess
+from tests.support.app import MP_APP_ID, server_environ
+from tests.support.samples import worker_body
+from tests.support.server_process import ServerProcess
 
 WORKERS = 24  # concurrent clients in the burst, each its own person
 KILL_AFTER_ACKS = 60  # acknowledged submissions and uploads before the kill (the burst goes on meanwhile)

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from store import journal as journal_module
-from tests.conftest import body_of, sign_in
-from tests.samples import worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.samples import worker_body
 
 
 @pytest.fixture

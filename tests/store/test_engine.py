@@ -9,6 +9,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from store import is_embedded
+from tests.support.queries import assert_database_commands
 from tests.support.store import engine
 
 
@@ -92,11 +93,22 @@ async def test_upsert_update_and_ping(ctx):
 @pytest.mark.gen_test
 async def test_every_call_is_one_counted_command(ctx, db_commands):
     col = ctx.db["engine_count"]
-    before = db_commands.count
-    await col.insert_one({"_id": 1})
-    await col.find_one({"_id": 1})
-    await col.find({}).to_list(None)
-    assert db_commands.count - before == 3
+    with assert_database_commands(db_commands, 3) as sent:
+        await col.insert_one({"_id": 1})
+        await col.find_one({"_id": 1})
+        await col.find({}).to_list(None)
+    assert all(command.endswith(" engine_count") for command in sent), sent
+
+
+@pytest.mark.gen_test
+async def test_a_count_other_than_expected_fails_naming_every_command(ctx, db_commands):
+    col = ctx.db["engine_count"]
+    with pytest.raises(AssertionError) as wrong:
+        with assert_database_commands(db_commands, 1):
+            await col.insert_one({"_id": 1})
+            await col.find_one({"_id": 1})
+    assert str(wrong.value).startswith("2 database commands, 1 expected:")
+    assert str(wrong.value).count(" engine_count") == 2
 
 
 def _embedded_only(ctx):

@@ -10,10 +10,10 @@ from wechatpy import parse_message
 
 from services.accounts.persons import person_for_identity
 from services.intake.submission import submit_application
-from tests.conftest import OA_APP_ID
-from tests.samples import worker_body
+from tests.support.app import OA_APP_ID
+from tests.support.samples import worker_body
 from tests.support.store import engine
-from tests.wechat_sender import WeChatSender, event_xml, new_aes_key, text_xml
+from tests.support.wechat_sender import WeChatSender, event_xml, new_aes_key, text_xml
 from wechat.callback import CallbackRejected, parse_xml, read_message
 
 TOKEN = "test-callback-token"

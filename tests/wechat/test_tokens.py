@@ -10,7 +10,8 @@ from functools import partial
 import pytest
 
 from handlers.base import ApiHandler
-from tests.conftest import OA_APP_ID, OA_SECRET, body_of
+from tests.support.app import OA_APP_ID, OA_SECRET, body_of
+from tests.support.queries import assert_database_commands
 from wechat.client import call_wechat
 from wechat.errors import WeChatRefused, WeChatUnavailable
 from wechat.tokens import AccessTokens, fetch_stable_token
@@ -52,9 +53,8 @@ async def test_two_processes_fetching_at_once_make_one_stable_token_call(app, we
 async def test_a_fresh_token_is_served_from_memory(app, wechat, db_commands):
     tokens = app.settings["services"].access_tokens
     token = await tokens.get(OA_APP_ID)
-    before = db_commands.count
-    assert await tokens.get(OA_APP_ID) == token
-    assert db_commands.count == before
+    with assert_database_commands(db_commands, 0):
+        assert await tokens.get(OA_APP_ID) == token
 
 
 @pytest.mark.gen_test

@@ -15,12 +15,12 @@ import pytest
 
 from services.cases import handling
 from services.core.context import SHANGHAI
-from tests.browser import chromium
-from tests.conftest import make_staff
-from tests.court import CENTRE, delegation_body, pdf_bytes
-from tests.handlers.docking.test_docking_api import until
-from tests.handlers.h5.test_parties_browser import ANDROID_UA, PHONE, draw_signature, office_page
-from tests.parties import seal_png
+from tests.support.app import make_staff
+from tests.support.browser import ANDROID_UA, PHONE, chromium, draw_signature
+from tests.support.court import CENTRE, delegation_body, pdf_bytes
+from tests.support.office import office_page
+from tests.support.parties import seal_png
+from tests.support.waits import until
 
 APPLICANT_PHONE, RESPONDENT_PHONE = "+8613812340001", "+8613912340002"
 

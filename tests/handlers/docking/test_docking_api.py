@@ -13,20 +13,10 @@ import pytest
 
 from platforms.court import NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
 from services.court import delegations
-from tests.conftest import make_staff
-from tests.court import CENTRE, COURT, confirm_on_roster, delegation_body
+from tests.support.app import make_staff
+from tests.support.court import CENTRE, COURT, confirm_on_roster, delegation_body
 from tests.support.store import cases_for_setup
-
-
-async def until(predicate, timeout: float = 10.0, what: str = "the condition"):
-    for _ in range(int(timeout / 0.05)):
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.waits import until
 
 
 async def case_count(app) -> int:
@@ -192,8 +182,8 @@ async def test_the_partner_withdraws_and_decides_on_the_roster(app, http_server,
 
 @pytest.mark.gen_test(timeout=60)
 async def test_the_mini_program_consents_and_applies_like_the_pages(app, http_server, api, wechat):
-    from tests.conftest import body_of, sign_in
-    from tests.samples import worker_body
+    from tests.support.app import body_of, sign_in
+    from tests.support.samples import worker_body
 
     token = await sign_in(api, wechat, "openid-docking-mp")
     body = worker_body() | {"evidence": []}

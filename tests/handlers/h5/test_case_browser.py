@@ -13,13 +13,13 @@ from services.accounts.staff import StaffMember
 from services.cases import documents, handling
 from services.core.context import utc_now
 from services.intake.submission import submit_application
-from tests.browser import chromium
-from tests.browser_session import WECHAT_UA
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
-from tests.handlers.h5.test_browser import evidence_files
-from tests.handlers.office.test_browser import message_to
-from tests.parties import ten_in_the_morning
-from tests.samples import worker_body
+from tests.support.app import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.support.browser import chromium
+from tests.support.browser_session import WECHAT_UA
+from tests.support.h5 import evidence_files
+from tests.support.parties import ten_in_the_morning
+from tests.support.samples import worker_body
+from tests.support.wechat import message_to
 
 MEETING = "https://meeting.example.com/j/8812345"
 

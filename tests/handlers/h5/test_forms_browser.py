@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chromium
-from tests.browser_session import WECHAT_UA
-from tests.handlers.h5.test_browser import WORKER_STEPS, evidence_files, fill, next_step
-from tests.samples import WORKER_ID
+from tests.support.browser import chromium
+from tests.support.browser_session import WECHAT_UA
+from tests.support.h5 import WORKER_STEPS, evidence_files, fill, next_step
+from tests.support.samples import WORKER_ID
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "user_agent": WECHAT_UA, "has_touch": True, "is_mobile": True}
 

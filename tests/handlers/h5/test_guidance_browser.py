@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.accessibility import assert_accessible
-from tests.browser import chromium
-from tests.browser_session import WECHAT_UA
-from tests.conftest import STAFF_PASSWORD, make_staff
-from tests.handlers.h5.test_browser import WORKER_STEPS, fill, next_step, pick_region
+from tests.support.accessibility import assert_accessible
+from tests.support.app import STAFF_PASSWORD, make_staff
+from tests.support.browser import chromium
+from tests.support.browser_session import WECHAT_UA
+from tests.support.h5 import WORKER_STEPS, fill, next_step, pick_region
 
 
 @pytest.fixture

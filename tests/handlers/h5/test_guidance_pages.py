@@ -10,9 +10,9 @@ import docx
 import pytest
 
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN
-from tests.browser_session import CookieClient
-from tests.conftest import ROOT, make_staff
-from tests.handlers.office.test_pages import sign_in
+from tests.support.app import ROOT, make_staff
+from tests.support.browser_session import CookieClient
+from tests.support.office import sign_in
 
 
 @pytest.fixture

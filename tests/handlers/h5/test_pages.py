@@ -6,9 +6,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from tests.browser_session import CookieClient
-from tests.conftest import OA_APP_ID
-from tests.samples import WORKER_ID
+from tests.support.app import OA_APP_ID
+from tests.support.browser_session import CookieClient
+from tests.support.h5 import sign_in_page, start_oauth
+from tests.support.samples import WORKER_ID
 
 
 @pytest.fixture
@@ -19,24 +20,6 @@ def env_overrides(pages_env):
 @pytest.fixture
 def browser(http_client, base_url):
     return CookieClient(http_client, base_url)
-
-
-async def start_oauth(browser, page="/h5/apply"):
-    """Open a page signed out and follow our redirects up to WeChat's authorisation address."""
-    first = await browser.get(page)
-    assert first.code == 302 and first.headers["Location"].startswith("/h5/oauth/start")
-    to_wechat = await browser.get(first.headers["Location"])
-    assert to_wechat.code == 302
-    location = to_wechat.headers["Location"]
-    query = parse_qs(urlsplit(location).query)
-    return location, query
-
-
-async def sign_in_page(browser, wechat, openid="o-worker-1", page="/h5/apply"):
-    location, query = await start_oauth(browser, page)
-    code = wechat.state.issue_oauth_code(openid, OA_APP_ID)
-    back = await browser.get(f"/h5/oauth/callback?code={code}&state={query['state'][0]}")
-    return back
 
 
 @pytest.mark.gen_test

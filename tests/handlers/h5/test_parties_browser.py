@@ -19,15 +19,11 @@ import pytest
 
 from services.cases.deadline_watch import watch_once
 from services.core.context import SHANGHAI, utc_now
-from tests.browser import chromium
-from tests.conftest import STAFF_PASSWORD, make_staff
-from tests.handlers.h5.test_browser import WORKER_STEPS, apply_in_browser
-from tests.parties import seal_png
-
-PHONE = {"width": 390, "height": 844}
-ANDROID_UA = (
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
-)
+from tests.support.app import make_staff
+from tests.support.browser import ANDROID_UA, PHONE, chromium, draw_signature
+from tests.support.h5 import WORKER_STEPS, apply_in_browser
+from tests.support.office import office_page
+from tests.support.parties import seal_png
 
 
 @pytest.fixture
@@ -42,29 +38,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-async def office_page(browser, base_url: str, login: str, viewport: dict | None = None):
-    page = await (await browser.new_context(viewport=viewport or {"width": 1400, "height": 900})).new_page()
-    await page.goto(base_url + "/office/login")
-    await page.fill("#login", login)
-    await page.fill("#password", STAFF_PASSWORD)
-    await page.click("#sign-in")
-    await page.wait_for_url("**/office/")
-    return page
-
-
-async def draw_signature(page) -> None:
-    """A finger's stroke across the signature pad."""
-    canvas = page.locator("#signature-canvas")
-    await canvas.scroll_into_view_if_needed()
-    box = await canvas.bounding_box()
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    await page.mouse.move(x + w * 0.1, y + h * 0.7)
-    await page.mouse.down()
-    for i in range(1, 12):
-        await page.mouse.move(x + w * (0.1 + 0.07 * i), y + h * (0.3 if i % 2 else 0.7), steps=3)
-    await page.mouse.up()
 
 
 async def sms_to(sms, template_id: str, count: int = 1, timeout: float = 10.0):

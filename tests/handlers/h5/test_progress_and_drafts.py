@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from services.cases.serials import make_serial
-from tests.conftest import body_of, sign_in
-from tests.samples import WORKER_ID, worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.samples import WORKER_ID, worker_body
 
 
 def worker():

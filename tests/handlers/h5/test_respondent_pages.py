@@ -9,10 +9,10 @@ from services.accounts.persons import person_for_identity
 from services.accounts.staff import StaffMember
 from services.cases import handling
 from services.intake.submission import submit_application
-from tests.browser_session import DESKTOP_UA, CookieClient
-from tests.conftest import OA_APP_ID
-from tests.parties import invitation_link
-from tests.samples import worker_body
+from tests.support.app import OA_APP_ID
+from tests.support.browser_session import DESKTOP_UA, CookieClient
+from tests.support.parties import invitation_link
+from tests.support.samples import worker_body
 
 
 @pytest.fixture

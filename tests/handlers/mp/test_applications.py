@@ -9,8 +9,9 @@ import pytest
 from tornado.gen import multi
 
 from services.core.codes import Serial, read_serial
-from tests.conftest import body_of, sign_in
-from tests.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.queries import assert_database_commands
+from tests.support.samples import CONTACT_ID, EMPLOYEE_ID, WORKER_ID, employer_body, with_street, worker_body
 from tests.support.store import cases_for_setup
 
 WORKER_PHONE = "13812345678"
@@ -239,21 +240,18 @@ async def test_database_commands_per_request(api, wechat, app, db_commands):
     token = await sign_in(api, wechat)
     for i in range(3):
         assert (await submit(api, token, worker(), f"key-warmup-{i:03d}")).code == 201
-    before = db_commands.count
-    created = await submit(api, token, worker(), "key-counted-01")
-    assert created.code == 201
     # Issue 2's three (the day's sequence, the idempotency record, the case), the statistics counters (issue 15:
     # one command with each write of a case), the collective-dispute check (one update of the employer's tally, which
     # returns it); the centres come from the process's snapshot of the directory. A Chinese party's nationality is
     # not counted (China leads every list), another's is one command more (the order lists offer them in).
-    assert db_commands.count - before == 5
-    before = db_commands.count
-    assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
-    assert db_commands.count - before == 1
-    before = db_commands.count
+    with assert_database_commands(db_commands, 5):
+        created = await submit(api, token, worker(), "key-counted-01")
+    assert created.code == 201
+    with assert_database_commands(db_commands, 1):
+        assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
     serial = body_of(created)["serial"]
-    assert (await api.call("GET", f"/api/mp/applications/{serial}", token=token)).code == 200
-    assert db_commands.count - before == 1
+    with assert_database_commands(db_commands, 1):
+        assert (await api.call("GET", f"/api/mp/applications/{serial}", token=token)).code == 200
 
 
 @pytest.mark.gen_test

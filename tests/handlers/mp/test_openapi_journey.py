@@ -19,9 +19,9 @@ from PIL import Image
 from handlers.public.openapi import openapi_document
 from services.accounts.staff import StaffMember
 from services.cases import clarification, handling, signing
-from tests.conftest import body_of, sign_in
-from tests.parties import due_in, invitation_link, signature_data_url, ten_in_the_morning, upload_seal
-from tests.samples import worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.parties import due_in, invitation_link, signature_data_url, ten_in_the_morning, upload_seal
+from tests.support.samples import worker_body
 
 DUMP: list[Any] | None = [] if os.environ.get("JOURNEY_DUMP") else None  # while writing the schemas
 MEDIATOR = StaffMember("li.ming", "李明", "mediator", "sh-city")

@@ -7,9 +7,9 @@ import pytest
 
 from services.accounts.staff import StaffMember
 from services.cases import handling
-from tests.conftest import body_of, sign_in
-from tests.parties import due_in, invitation_link, signature_data_url, upload_seal
-from tests.samples import worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.parties import due_in, invitation_link, signature_data_url, upload_seal
+from tests.support.samples import worker_body
 
 MEDIATOR = StaffMember("li.ming", "李明", "mediator", "sh-city")
 

@@ -6,7 +6,7 @@ import pytest
 
 from services.accounts.mp_sessions import SessionTokens
 from services.core.errors import Unauthorized
-from tests.conftest import MP_APP_ID, MP_SECRET, body_of, sign_in
+from tests.support.app import MP_APP_ID, MP_SECRET, body_of, sign_in
 
 
 @pytest.mark.gen_test

@@ -11,10 +11,11 @@ from openpyxl import load_workbook
 from services.accounts.persons import person_for_identity
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN
 from services.intake.submission import submit_application
-from tests.browser import chromium
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
-from tests.samples import COMPANY_USCC, with_street, worker_body
-from tests.services.stats.test_report import seeded_history
+from tests.support.app import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.support.browser import chromium
+from tests.support.office import office_page
+from tests.support.samples import COMPANY_USCC, with_street, worker_body
+from tests.support.stats import seeded_history
 
 QIBAO = "310112102"  # 七宝镇, Minhang district
 
@@ -22,16 +23,6 @@ QIBAO = "310112102"  # 七宝镇, Minhang district
 @pytest.fixture
 def env_overrides(pages_env):
     return pages_env
-
-
-async def sign_in(browser: Any, base_url: str, login: str) -> Any:
-    page = await (await browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)).new_page()
-    await page.goto(base_url + "/office/login")
-    await page.fill("#login", login)
-    await page.fill("#password", STAFF_PASSWORD)
-    await page.click("#sign-in")
-    await page.wait_for_url(base_url + "/office/")
-    return page
 
 
 async def file_case(
@@ -58,7 +49,7 @@ async def test_a_city_administrator_builds_its_tree_and_sees_a_case_routed_to_th
     ctx = app.settings["services"].ctx
     await make_staff(app, "city.admin", CENTRE_ADMIN, "sh-city", name="市管理员")
     async with chromium() as browser:
-        page = await sign_in(browser, base_url, "city.admin")
+        page = await office_page(browser, base_url, "city.admin", accept_downloads=True)
         await page.click("a[href='/office/centres']")
         for centre_id, name, level, parent, codes in (
             ("sh-minhang", "闵行区劳动人事争议调解中心", "district", "sh-city", "310112"),
@@ -92,7 +83,8 @@ async def test_a_city_administrator_builds_its_tree_and_sees_a_case_routed_to_th
         doc = await ctx.db["cases"].find_one({"_id": serial})
         assert doc["centre"]["id"] == "sh-mh-qibao" and doc["routing"]["matched_code"] == QIBAO
 
-        mediator = await sign_in(browser, base_url, "qibao.med")  # the township's mediator sees it too
+        # the township's mediator sees it too
+        mediator = await office_page(browser, base_url, "qibao.med", accept_downloads=True)
         assert await mediator.locator(f"tr[data-serial='{serial}']").count() == 1
 
 
@@ -106,7 +98,7 @@ async def test_the_statistics_page_shows_the_national_table_and_its_xlsx_matches
     await seeded_history(ctx, tmp_path)  # January and February 2026, on a clock of its own
     ctx.clock = clock
     async with chromium() as browser:
-        page = await sign_in(browser, base_url, "root")
+        page = await office_page(browser, base_url, "root", accept_downloads=True)
         await page.goto(base_url + "/office/stats?from=2026-01&to=2026-02")
         rows = await page.eval_on_selector_all(
             "#table-national tr", "rows => rows.slice(1).map(r => [...r.cells].map(c => c.innerText))"
@@ -133,7 +125,7 @@ async def test_the_company_file_lists_the_employers_cases(app, http_server, http
     await make_staff(app, "root", SYSTEM_ADMIN)
     mine = [await file_case(ctx, f"key-company-{n}") for n in range(2)]
     async with chromium() as browser:
-        page = await sign_in(browser, base_url, "root")
+        page = await office_page(browser, base_url, "root", accept_downloads=True)
         await page.goto(base_url + "/office/files")
         await page.fill("#company-uscc", COMPANY_USCC)
         await page.click("#company-view")
@@ -155,7 +147,7 @@ async def test_ten_applications_against_one_employer_raise_the_collective_alert(
     await make_staff(app, "city.admin", CENTRE_ADMIN, "sh-city", name="市管理员")
     serials = [await file_case(ctx, f"key-ten-{n:02d}", requests="支付拖欠的2026年8月至10月工资") for n in range(10)]
     async with chromium() as browser:
-        page = await sign_in(browser, base_url, "city.admin")
+        page = await office_page(browser, base_url, "city.admin", accept_downloads=True)
         banner = await page.inner_text("#alert-banner")
         assert "集体争议预警" in banner and "1" in banner
         await page.click("#alert-banner a")

@@ -8,14 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN
-from tests.browser_session import CookieClient
-from tests.conftest import body_of, make_staff
-from tests.handlers.office.test_pages import sign_in
-
-
-@pytest.fixture
-def office(http_client, base_url, cheap_hashing):
-    return CookieClient(http_client, base_url)
+from tests.support.app import body_of, make_staff
+from tests.support.office import sign_in
 
 
 @pytest.mark.gen_test

@@ -3,7 +3,6 @@ agreement drafted for signing (signing itself: tests/handlers/h5/test_parties_br
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -11,27 +10,17 @@ import pytest
 from services.accounts.persons import person_for_identity
 from services.core.context import SHANGHAI
 from services.intake.submission import submit_application
-from tests.browser import chromium
-from tests.browser_session import WECHAT_UA
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
-from tests.parties import ten_in_the_morning
-from tests.samples import worker_body
+from tests.support.app import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.support.browser import chromium
+from tests.support.browser_session import WECHAT_UA
+from tests.support.parties import ten_in_the_morning
+from tests.support.samples import worker_body
+from tests.support.wechat import message_to
 
 
 @pytest.fixture
 def env_overrides(pages_env):
     return pages_env
-
-
-async def message_to(wechat, openid: str, seen: int, timeout: float = 10.0) -> dict:
-    """The next WeChat message the stand-in accepted for `openid` (the sender runs in the background)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while asyncio.get_running_loop().time() < deadline:
-        mine = [m for m in wechat.state.sent if m.get("touser") == openid]
-        if len(mine) > seen:
-            return mine[seen]
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no WeChat message #{seen + 1} reached {openid}")
 
 
 @pytest.mark.gen_test(timeout=90)
@@ -46,7 +35,7 @@ async def test_mediator_clarifies_applicant_confirms_then_settle(app, http_serve
     serial = case["serial"]
     await make_staff(app, "li.ming", name="李明")
     from services.accounts.staff import StaffMember
-    from tests.parties import upload_seal
+    from tests.support.parties import upload_seal
 
     await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
 

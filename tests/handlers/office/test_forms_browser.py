@@ -9,25 +9,16 @@ from services.accounts.persons import person_for_identity
 from services.accounts.staff import StaffMember
 from services.cases import handling
 from services.intake.submission import submit_application
-from tests.browser import chromium
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
-from tests.parties import ten_in_the_morning, upload_seal
-from tests.samples import COMPANY_USCC, worker_body
+from tests.support.app import OA_APP_ID, make_staff
+from tests.support.browser import chromium
+from tests.support.office import office_page
+from tests.support.parties import ten_in_the_morning, upload_seal
+from tests.support.samples import COMPANY_USCC, worker_body
 
 
 @pytest.fixture
 def env_overrides(pages_env):
     return pages_env
-
-
-async def signed_in(browser, base_url: str, login: str):
-    page = await (await browser.new_context(viewport={"width": 1400, "height": 900})).new_page()
-    await page.goto(base_url + "/office/login")
-    await page.fill("#login", login)
-    await page.fill("#password", STAFF_PASSWORD)
-    await page.click("#sign-in")
-    await page.wait_for_url("**/office/")
-    return page
 
 
 @pytest.mark.gen_test(timeout=120)
@@ -44,7 +35,7 @@ async def test_refused_forms_keep_what_was_typed_with_each_error_beside_its_fiel
     await make_staff(app, "boss", name="主任", role="centre_admin")
     await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
     async with chromium() as browser:
-        office = await signed_in(browser, base_url, "li.ming")
+        office = await office_page(browser, base_url, "li.ming")
         await office.goto(f"{base_url}/office/cases/{serial}")
         # Codes in words: the ID type, gender, education, the employer's industry and nature, the review flag.
         applicant = await office.inner_text("#applicant-rows")
@@ -88,7 +79,7 @@ async def test_refused_forms_keep_what_was_typed_with_each_error_beside_its_fiel
         assert "新增" not in await office.inner_text("#evidence")
 
         # Staff creation: a weak password and a bad phone; what was typed stays (the password never comes back).
-        admin = await signed_in(browser, base_url, "boss")
+        admin = await office_page(browser, base_url, "boss")
         await admin.goto(base_url + "/office/staff")
         await admin.fill("#new-login", "wang.fang")
         await admin.fill("#new-name", "王芳")

@@ -11,15 +11,10 @@ from docx import Document
 
 from docgen.templates import DEFAULT_DIR
 from services.accounts.staff import CENTRE_ADMIN
-from tests.browser_session import CookieClient
-from tests.conftest import make_staff
-from tests.handlers.office.test_pages import sign_in
-from tests.handlers.test_documents import docx_text, setup_case
-
-
-@pytest.fixture
-def office(http_client, base_url, cheap_hashing):
-    return CookieClient(http_client, base_url)
+from tests.support.app import make_staff
+from tests.support.browser_session import CookieClient
+from tests.support.documents import docx_text, setup_case
+from tests.support.office import sign_in
 
 
 def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:

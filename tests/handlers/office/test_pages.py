@@ -10,16 +10,12 @@ from services.accounts.persons import person_for_identity
 from services.cases import handling
 from services.core.context import SHANGHAI
 from services.intake.submission import submit_application
-from tests.browser_session import CookieClient
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD, make_staff
-from tests.parties import ten_in_the_morning
-from tests.samples import WORKER_ID, worker_body
+from tests.support.app import OA_APP_ID, STAFF_PASSWORD, make_staff
+from tests.support.browser_session import CookieClient
+from tests.support.office import sign_in
+from tests.support.parties import ten_in_the_morning
+from tests.support.samples import WORKER_ID, worker_body
 from tests.support.store import cases_for_setup
-
-
-@pytest.fixture
-def office(http_client, base_url, cheap_hashing):
-    return CookieClient(http_client, base_url)
 
 
 async def new_case(app, openid="o-applicant", street="科苑路88号", key="key-office-0001"):
@@ -31,13 +27,6 @@ async def new_case(app, openid="o-applicant", street="科苑路88号", key="key-
     body["respondent"]["street"] = street
     case, _ = await submit_application(ctx, person, key, body, "h5")
     return case["serial"], person
-
-
-async def sign_in(office, login):
-    await office.get("/office/login")
-    response = await office.post("/office/login", {"login": login, "password": STAFF_PASSWORD})
-    assert response.code == 302, response.body
-    return response
 
 
 @pytest.mark.gen_test
@@ -146,7 +135,7 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
     no_seal = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
     assert no_seal.code == 409 and "尚未上传印章" in no_seal.body.decode()
     from services.accounts.staff import StaffMember
-    from tests.parties import upload_seal
+    from tests.support.parties import upload_seal
 
     await upload_seal(ctx, app.settings["services"].blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
     drafted = await office.post(f"/office/cases/{serial}/draft_agreement", terms | {"term_due": "2099-01-01"})
@@ -389,7 +378,7 @@ async def test_an_application_of_only_what_the_api_requires_opens_on_every_page(
     """What the mini-program may send (the OpenAPI's required fields, nothing else) is read by the back office's case
     page and the applicant's: an optional field left out is never a 500."""
     from handlers.public.openapi import openapi_document
-    from tests.samples import employer_body
+    from tests.support.samples import employer_body
 
     ctx = app.settings["services"].ctx
     schemas = openapi_document()["components"]["schemas"]

@@ -13,12 +13,20 @@ from services.accounts import passwords, portal_accounts
 from services.core.context import utc_now
 from services.core.personal_data import mask_document_number, unseal_party
 from settings import SettingsError, load_settings
-from tests.browser_session import DESKTOP_UA, CookieClient
-from tests.conftest import ROOT, body_of, server_environ
-from tests.handlers.portal.test_card_signin import card_sign_in, person_of, post_api
-from tests.samples import COMPANY_USCC, CONTACT_ID, WORKER_ID
-
-MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"
+from tests.support.app import ROOT, body_of, server_environ
+from tests.support.browser_session import DESKTOP_UA, CookieClient
+from tests.support.portal import (
+    MOBILE,
+    PASSWORD,
+    card_sign_in,
+    person_of,
+    post_api,
+    register,
+    registration,
+    send_code,
+    sms_of,
+)
+from tests.support.samples import COMPANY_USCC, CONTACT_ID, WORKER_ID
 
 
 @pytest.fixture(autouse=True)
@@ -36,35 +44,8 @@ def desktop(http_client, base_url):
     return CookieClient(http_client, base_url, DESKTOP_UA)
 
 
-def sms_of(app):
-    return app.settings["services"].sms
-
-
 def db_of(app):
     return app.settings["services"].ctx.db
-
-
-async def send_code(browser, mobile=MOBILE, purpose="register"):
-    return await post_api(browser, "/portal/sms", {"mobile": mobile, "purpose": purpose})
-
-
-def registration(code: str, **changes: str) -> dict[str, str]:
-    form = {
-        "name": "赵敏",
-        "id_type": "resident_id",
-        "id_number": CONTACT_ID,
-        "mobile": MOBILE,
-        "sms_code": code,
-        "password": PASSWORD,
-        "password_confirm": PASSWORD,
-    }
-    return form | changes
-
-
-async def register(browser, app, mobile=MOBILE, **changes):
-    assert (await send_code(browser, mobile)).code == 200
-    code = sms_of(app).last_code(mobile, "register")
-    return await browser.post("/portal/register?next=/h5/cases", registration(code, mobile=mobile, **changes))
 
 
 def form_error(response) -> str:

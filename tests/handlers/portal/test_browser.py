@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from PIL import Image
 
 from services.accounts import passwords
-from tests.browser import chromium
-from tests.handlers.h5.test_browser import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
+from tests.support.browser import chromium
+from tests.support.h5 import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE, PASSWORD = "13512345678", "Browser-Pass-2026"

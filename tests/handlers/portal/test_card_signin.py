@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import io
-import json
 import logging
 import time
 from datetime import timedelta
@@ -17,12 +16,11 @@ from PIL import Image
 
 from platforms.card_crypto import canonical, generate_key_pair, sm2_sign
 from services.core.context import utc_now
-from settings import DEV_CARD_PLATFORM_PRIVATE_KEY, DEV_CARD_PLATFORM_PUBLIC_KEY, CardPlatformSettings
-from tests.browser_session import DESKTOP_UA, WECHAT_UA, CookieClient
-from tests.conftest import OA_APP_ID, body_of
-from tests.samples import worker_body
-
-CHANNEL = CardPlatformSettings().channel_id
+from settings import DEV_CARD_PLATFORM_PRIVATE_KEY, DEV_CARD_PLATFORM_PUBLIC_KEY
+from tests.support.app import OA_APP_ID, body_of
+from tests.support.browser_session import DESKTOP_UA, WECHAT_UA, CookieClient
+from tests.support.portal import CHANNEL, card_sign_in, new_ticket, notify, person_of, poll, post_api
+from tests.support.samples import worker_body
 
 
 @pytest.fixture
@@ -39,41 +37,6 @@ def services_of(app):
     return app.settings["services"]
 
 
-async def post_api(browser: CookieClient, path: str, body: dict | None = None):
-    """A JSON POST from the portal's own page script: cookies and the XSRF header."""
-    if "_xsrf" not in browser.cookies:
-        await browser.get("/portal/login")
-    headers = browser._headers() | {"X-XSRFToken": browser.cookies["_xsrf"], "Content-Type": "application/json"}
-    response = await browser.http_client.fetch(
-        browser.base_url + path, method="POST", body=json.dumps(body or {}), headers=headers, raise_error=False
-    )
-    browser._remember(response)
-    return response
-
-
-async def new_ticket(browser: CookieClient, next_url: str = "/h5/cases") -> dict:
-    response = await post_api(browser, f"/portal/card/tickets?next={next_url}")
-    assert response.code == 201, response.body
-    return body_of(response)
-
-
-async def poll(browser: CookieClient, ticket: str):
-    response = await browser.get(f"/portal/card/tickets/{ticket}")
-    return response.code, body_of(response)
-
-
-async def notify(api, body: dict):
-    return await api.call("POST", "/portal/card/notify", body)
-
-
-async def card_sign_in(browser, api, card_platform, subject: str = "SSC-0001") -> dict:
-    ticket = (await new_ticket(browser))["ticket"]
-    assert (await notify(api, card_platform.state.signed_notification(CHANNEL, ticket, subject))).code == 200
-    code, state = await poll(browser, ticket)
-    assert code == 200 and state["state"] == "confirmed", state
-    return state
-
-
 async def wechat_sign_in(http_client, base_url, wechat, openid="o-card-wechat") -> CookieClient:
     browser = CookieClient(http_client, base_url, WECHAT_UA)
     first = await browser.get("/h5/cases")
@@ -82,16 +45,6 @@ async def wechat_sign_in(http_client, base_url, wechat, openid="o-card-wechat") 
     code = wechat.state.issue_oauth_code(openid, OA_APP_ID)
     assert (await browser.get(f"/h5/oauth/callback?code={code}&state={state}")).code == 302
     return browser
-
-
-def person_of(browser: CookieClient, app) -> str:
-    """Decode the signed session cookie the way the server does (the person it names)."""
-    from tornado.web import decode_signed_value
-
-    from services.accounts.web_sessions import read_claim
-
-    value = decode_signed_value(app.settings["cookie_secret"], "h5_session", browser.cookies["h5_session"])
-    return read_claim(value.decode()).subject
 
 
 @pytest.mark.gen_test

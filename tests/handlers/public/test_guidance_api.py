@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import body_of
+from tests.support.app import body_of
 
 
 @pytest.mark.gen_test

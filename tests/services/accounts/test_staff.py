@@ -34,6 +34,7 @@ from services.accounts.staff import (
 )
 from services.core.errors import ServiceError
 from settings import SettingsError
+from tests.support.queries import assert_database_commands
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "Mediate-2026x"
@@ -258,9 +259,8 @@ async def test_an_address_that_failed_does_not_pass_the_lock_but_an_administrato
 async def test_inactive_accounts_are_refused(ctx: Any, db_commands: Any) -> None:
     await make(ctx, "li.ming")
     session = await web_sessions.issue(ctx, web_sessions.STAFF, "li.ming")
-    before = db_commands.count
-    assert await session_member(ctx, session) == StaffMember("li.ming", "li.ming姓名", MEDIATOR, CITY)
-    assert db_commands.count - before == 1  # the session's stamp comes with the member: no read of its own
+    with assert_database_commands(db_commands, 1):  # the session's stamp comes with the member: no read of its own
+        assert await session_member(ctx, session) == StaffMember("li.ming", "li.ming姓名", MEDIATOR, CITY)
     await set_active(ctx, ROOT_ADMIN, "li.ming", False)
     inactive = await refusal(authenticate(ctx, "li.ming", PASSWORD))
     assert (inactive.status, inactive.code) == (403, "account_inactive")

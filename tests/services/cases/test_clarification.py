@@ -9,8 +9,8 @@ from services.cases import clarification
 from services.cases.taxonomy import Taxonomies
 from services.core.errors import Conflict, NotFound, ValidationFailed
 from services.intake.submission import submit_application
-from tests.conftest import OA_APP_ID, make_staff
-from tests.samples import worker_body
+from tests.support.app import OA_APP_ID, make_staff
+from tests.support.samples import worker_body
 
 
 async def new_case(ctx):

@@ -16,8 +16,8 @@ from services.cases.outbox import check_templates
 from services.core.errors import ValidationFailed
 from services.core.work_calendar import WorkCalendar
 from settings import KindTemplates, SettingsError
-from tests.parties import claim_invitation
-from tests.services.cases.conftest import MEDIATOR, accepted_case, new_case
+from tests.support.cases import MEDIATOR, accepted_case, new_case
+from tests.support.parties import claim_invitation
 
 
 def _texts(data: bytes) -> list[str]:

@@ -13,8 +13,8 @@ from services.cases import documents, performance, signing
 from services.cases.deadline_watch import watch_once
 from services.core.errors import Conflict, ValidationFailed
 from services.core.work_calendar import WorkCalendar
-from tests.parties import claim_invitation, draft, signature_data_url
-from tests.services.cases.conftest import MEDIATOR, accepted_case
+from tests.support.cases import MEDIATOR, accepted_case
+from tests.support.parties import claim_invitation, draft, signature_data_url
 
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 1 December 2026, 10:00 in Shanghai
 DUE = "2026-12-10"

@@ -8,7 +8,7 @@ from services.cases.progress import check_progress
 from services.core.errors import ServiceError
 from services.core.ratelimit import ClientRateLimiter
 from services.intake.submission import submit_application
-from tests.samples import worker_body
+from tests.support.samples import worker_body
 
 
 async def _case(ctx) -> str:

@@ -15,8 +15,9 @@ from services.core.errors import Conflict, NotFound, ServiceError, ValidationFai
 from services.core.personal_data import unseal_party
 from services.core.work_calendar import load_work_calendar
 from services.intake import evidence
-from tests.parties import claim_invitation, invitation_link
-from tests.services.cases.conftest import MEDIATOR, accepted_case, new_case
+from tests.support.cases import MEDIATOR, accepted_case, new_case
+from tests.support.parties import claim_invitation, invitation_link
+from tests.support.queries import assert_database_commands
 
 
 async def _invite(ctx, serial: str) -> dict:
@@ -134,11 +135,9 @@ async def test_the_answer_is_given_once_in_two_database_commands_and_the_applica
     assert {e.field for e in no_proposal.value.errors} == {"proposal", "amount"}
     with pytest.raises(NotFound):  # someone else's case
         await respondent.answer(ctx, "not-the-respondent", serial, {"decision": "agree"}, "h5")
-    before = db_commands.count
-    answer = await respondent.answer(
-        ctx, person, serial, {"decision": "propose", "proposal": "分两期支付", "amount": "8000"}, "h5"
-    )
-    assert db_commands.count - before <= 3
+    proposal = {"decision": "propose", "proposal": "分两期支付", "amount": "8000"}
+    with assert_database_commands(db_commands, 2):  # what the fronts call
+        answer = await respondent.answer(ctx, person, serial, proposal, "h5")
     assert answer["decision"] == "propose" and answer["amount"] == "8000.00" and answer["late"] is False
     with pytest.raises(Conflict) as twice:
         await respondent.answer(ctx, person, serial, {"decision": "decline"}, "h5")

@@ -29,7 +29,7 @@ from services.court import events
 from services.intake.submission import submit_application
 from services.stats import counters
 from store.guard import CASES, ReadOnlyCases, WriteRefused, guard
-from tests.samples import worker_body
+from tests.support.samples import worker_body
 
 ROOT = Path(__file__).resolve().parents[3]
 ASKING = ("writable_cases", "engine_of")  # the functions that hand out a writable handle on cases

@@ -13,7 +13,7 @@ import yaml
 from services.cases.taxonomy import DEFAULT_FILE, Taxonomies, TaxonomyError, load_taxonomy, parse_taxonomy
 from services.core.errors import NotFound, ServiceError
 from settings import load_settings
-from tests.conftest import Api, body_of
+from tests.support.app import Api, body_of
 
 ROOT = Path(__file__).resolve().parents[3]
 # docs/domain.md#the-cause-taxonomy: second-level causes per first level, 01..17

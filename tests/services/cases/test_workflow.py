@@ -10,7 +10,7 @@ from services.cases import workflow
 from services.cases.moves import apply_move
 from services.core.errors import Conflict, NotFound
 from services.intake.submission import submit_application
-from tests.samples import worker_body
+from tests.support.samples import worker_body
 from tests.support.store import cases_for_setup
 
 ALL = list(workflow.STATUSES)

@@ -29,6 +29,7 @@ from services.core.work_calendar import (
     set_year_calendar,
     validate_year_calendar,
 )
+from tests.support.queries import assert_database_commands
 
 BUILTIN = WorkCalendar()  # chinese-calendar only: knows 2026, not 2027
 
@@ -363,12 +364,11 @@ async def test_a_refused_calendar_changes_nothing(ctx):
 @pytest.mark.gen_test
 async def test_the_calendar_is_one_read_and_cached(ctx, db_commands):
     await ctx.db["work_calendars"].insert_one({"_id": 2028, "holidays": ["2028-01-03"], "working_days": []})
-    start = db_commands.count
-    cal = await refresh_work_calendar(ctx)
-    assert db_commands.count - start == 1
+    with assert_database_commands(db_commands, 1):
+        cal = await refresh_work_calendar(ctx)
     assert cal.is_working_day(date(2028, 1, 3)) is False and cal.knows_year(2028)
-    assert await load_work_calendar(ctx) is cal
-    assert db_commands.count - start == 1  # cached
+    with assert_database_commands(db_commands, 0):  # cached
+        assert await load_work_calendar(ctx) is cal
     # written behind this process's back (another process): seen after the cache's age or a refresh
     await ctx.db["work_calendars"].insert_one({"_id": 2029, "holidays": ["2029-01-01"], "working_days": []})
     assert not (await load_work_calendar(ctx)).knows_year(2029)

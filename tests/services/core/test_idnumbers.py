@@ -14,7 +14,7 @@ from services.core.idnumbers import (
     normalise_mobile,
     normalise_number,
 )
-from tests.samples import make_resident_id, make_uscc
+from tests.support.samples import make_resident_id, make_uscc
 
 TODAY = date(2026, 11, 22)
 

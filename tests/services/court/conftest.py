@@ -1,4 +1,4 @@
-"""Fixtures of the docking room's service tests: a clock, blobs, the SMS stand-in, staff of the Pudong centre."""
+"""Fixtures of the docking room's service tests: staff of the Pudong centre (clock, blobs, SMS: ../conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,19 +6,8 @@ from typing import Any
 
 import pytest
 
-from services.accounts.staff import StaffMember
-from tests.conftest import make_staff
-from tests.services.cases.conftest import Clock, blobs, papers, sealed, sms  # noqa: F401  # the same fixtures
-
-ADMIN = StaffMember("pd.admin", "浦东主任", "centre_admin", "sh-pudong")
-MEDIATOR = StaffMember("pd.mediator", "王调解", "mediator", "sh-pudong")
-OTHER_MEDIATOR = StaffMember("pd.other", "赵调解", "mediator", "sh-pudong")
-
-
-@pytest.fixture
-def clock(ctx: Any) -> Clock:
-    ctx.clock = Clock()
-    return ctx.clock
+from tests.support.app import make_staff
+from tests.support.court import ADMIN, MEDIATOR, OTHER_MEDIATOR
 
 
 @pytest.fixture

@@ -10,20 +10,14 @@ import pytest
 from services.cases import handling, signing
 from services.core.errors import Conflict, ValidationFailed
 from services.core.work_calendar import load_work_calendar
-from services.court import clocks, delegations, ends
-from tests.court import COURT, claim, confirm_on_roster, delegation_body
-from tests.parties import draft, due_in, signature_data_url, upload_seal
-from tests.services.court.conftest import ADMIN, MEDIATOR
-
-
-async def accepted(ctx, blobs, sms):
-    receipt, _ = await delegations.create(ctx, blobs, ctx.settings.docking.partner(COURT), delegation_body())
-    serial = receipt["serial"]
-    await confirm_on_roster(ctx, MEDIATOR.login)
-    await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
-    applicant = await claim(ctx, sms, serial, "applicant")
-    respondent_person = await claim(ctx, sms, serial, "respondent")
-    return serial, applicant, respondent_person
+from services.court import clocks, ends
+from tests.support.court import (
+    ADMIN,
+    MEDIATOR,
+    accepted,
+    delegations_settle,
+)
+from tests.support.parties import draft, due_in, upload_seal
 
 
 def events(doc, kind="partner_event"):
@@ -117,15 +111,3 @@ async def test_a_refusal_to_sign_waits_for_the_report_and_a_settlement_is_filed(
     assert [e["type"] for e in events(doc)][-1] == "filed"
     with pytest.raises(Conflict):
         await ends.file_for_record(ctx, ADMIN, other)
-
-
-async def delegations_settle(ctx, blobs, sms, serial, applicant):
-    """Settle a delegated case whose parties proved their invitations: draft, then the three signatures."""
-    await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
-    doc = await ctx.db["cases"].find_one({"_id": serial})
-    image = {"version": 1, "image": signature_data_url()}
-    await signing.sign(ctx, blobs, signing.Signer("", doc["respondent_access"]["person_id"], "h5"), serial, image, "h5")
-    await signing.sign(
-        ctx, blobs, signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR), serial, image, "backoffice"
-    )
-    return await signing.sign(ctx, blobs, signing.Signer("", applicant, "h5"), serial, image, "h5")

@@ -9,12 +9,10 @@ from platforms.court import Answer, PartnerUnavailable
 from services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.court import confirmations, roster
 from services.court.delegations import decline
-from tests.court import ARBITRATION, COURT, delegation_body
-from tests.parties import upload_seal
-from tests.services.cases.conftest import MEDIATOR as CITY_MEDIATOR
-from tests.services.cases.conftest import accepted_case
-from tests.services.court.conftest import ADMIN, MEDIATOR
-from tests.services.court.test_clocks_and_ends import accepted, delegations_settle
+from tests.support.cases import MEDIATOR as CITY_MEDIATOR
+from tests.support.cases import accepted_case
+from tests.support.court import ADMIN, ARBITRATION, COURT, MEDIATOR, accepted, delegation_body, delegations_settle
+from tests.support.parties import upload_seal
 
 
 def partner(ctx, partner_id=COURT):
@@ -82,7 +80,7 @@ async def test_an_application_after_thirty_days_is_refused_with_the_reason(ctx, 
 async def test_any_settled_case_applies_where_its_court_docks_and_on_paper_elsewhere(
     ctx, clock, blobs, sms, staff, sealed
 ):
-    from tests.parties import settle_by_signing
+    from tests.support.parties import settle_by_signing
 
     serial, applicant = await accepted_case(ctx)  # the city centre: its court (黄浦) is not a partner
     await settle_by_signing(ctx, blobs, sms, CITY_MEDIATOR, serial, applicant)
@@ -165,8 +163,7 @@ async def test_refusals_of_a_partners_delegations_are_counted_beside_its_entries
 @pytest.mark.gen_test
 async def test_an_arbitration_institute_delegates_and_reviews_the_agreement(ctx, clock, blobs, sms, staff):
     from services.court import delegations
-    from tests.court import claim, confirm_on_roster
-    from tests.services.court.test_clocks_and_ends import delegations_settle
+    from tests.support.court import claim, confirm_on_roster, delegations_settle
 
     institute = partner(ctx, ARBITRATION)
     with pytest.raises(ValidationFailed):  # an institute delegates as 委派调解 (`arbitration`), not as a court

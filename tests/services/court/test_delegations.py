@@ -16,8 +16,16 @@ from services.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.core.work_calendar import load_work_calendar
 from services.court import assignment, delegations
 from settings import Partner
-from tests.court import COURT, claim, confirm_on_roster, delegation_body, invitation_links
-from tests.services.court.conftest import ADMIN, MEDIATOR, OTHER_MEDIATOR
+from tests.support.court import (
+    ADMIN,
+    COURT,
+    MEDIATOR,
+    OTHER_MEDIATOR,
+    claim,
+    confirm_on_roster,
+    delegation_body,
+    invitation_links,
+)
 
 
 def court(ctx) -> Partner:

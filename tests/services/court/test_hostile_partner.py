@@ -13,8 +13,7 @@ from services.core.errors import NotFound, ValidationFailed
 from services.court import confirmations, delegations, roster
 from services.court.outbox import PartnerOutbox
 from settings import Partner
-from tests.court import COURT, claim, confirm_on_roster, delegation_body
-from tests.services.court.conftest import ADMIN, MEDIATOR
+from tests.support.court import ADMIN, COURT, MEDIATOR, claim, confirm_on_roster, delegation_body
 
 
 def court(ctx) -> Partner:

@@ -15,7 +15,7 @@ from platforms import court
 from services.core.errors import ServiceError
 from services.court import signing
 from settings import dev_docking_key
-from tests.court import COURT
+from tests.support.court import COURT
 
 
 def sm3(data: bytes) -> bytes:
@@ -129,7 +129,7 @@ async def test_bad_stale_unknown_and_unsigned_requests_are_401_and_write_nothing
 
 @pytest.mark.gen_test
 async def test_nonces_are_forgotten_after_ten_minutes(ctx):
-    from tests.services.cases.conftest import Clock
+    from tests.support.cases import Clock
 
     ctx.clock = Clock()
     await signing.verify(ctx, "POST", "/p", _headers(ctx, path="/p"), b"{}")

@@ -14,8 +14,8 @@ from services.core.errors import NotFound, ServiceError, ValidationFailed
 from services.directory import centres
 from services.intake import routing
 from services.intake.submission import submit_application
-from tests.conftest import OA_APP_ID, make_staff
-from tests.samples import with_street, worker_body
+from tests.support.app import OA_APP_ID, make_staff
+from tests.support.samples import with_street, worker_body
 
 CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")
 PUDONG_ADMIN = StaffMember("pd.admin", "浦东管理员", CENTRE_ADMIN, "sh-pudong")

@@ -6,7 +6,7 @@ import pytest
 
 from services.core.errors import ServiceError, ValidationFailed
 from services.directory.regions import Regions, children_of, regions
-from tests.conftest import body_of
+from tests.support.app import body_of
 
 
 def test_the_shipped_data_goes_down_to_townships_and_names_its_source():

@@ -9,7 +9,7 @@ from services.core.errors import ValidationFailed
 from services.core.phones import is_mobile, mask_phone, parse_phone
 from services.intake.routing import route_case
 from services.intake.validation import validate_application, validate_draft
-from tests.samples import TODAY, employer_body, wave1_worker_body, with_street, worker_body
+from tests.support.samples import TODAY, employer_body, wave1_worker_body, with_street, worker_body
 
 
 def _errors(body) -> dict[str, str]:

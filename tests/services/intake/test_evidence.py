@@ -22,10 +22,10 @@ from tornado.httpclient import HTTPRequest
 from handlers.uploads import MultipartFileParser
 from services.core.errors import ServiceError
 from store.blobs import BlobError, BlobKeys, LocalBlobStore
-from tests.browser_session import CookieClient
-from tests.conftest import body_of, make_staff, sign_in
-from tests.handlers.office.test_pages import sign_in as office_sign_in
-from tests.samples import worker_body
+from tests.support.app import body_of, make_staff, sign_in
+from tests.support.browser_session import CookieClient
+from tests.support.office import sign_in as office_sign_in
+from tests.support.samples import worker_body
 
 MiB = 1024 * 1024
 GPS_PLACE = "SECRET-GPS-PLACE"

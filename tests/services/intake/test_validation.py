@@ -10,7 +10,7 @@ import pytest
 
 from services.core.errors import FieldError, ValidationFailed
 from services.intake.validation import validate_application, validate_draft
-from tests.samples import (
+from tests.support.samples import (
     COMPANY_USCC,
     CONTACT_ID,
     TODAY,

@@ -24,8 +24,8 @@ from services.notify.sender import (
     TokenBucket,
     _Case,
 )
-from tests.conftest import body_of, sign_in
-from tests.samples import worker_body
+from tests.support.app import body_of, sign_in
+from tests.support.samples import worker_body
 from tests.support.store import cases_for_setup
 
 OA_OPENID = "o-applicant-oa"

@@ -32,9 +32,10 @@ from services.intake.submission import submit_application
 from services.stats import counters
 from standins.sms import RecordingSms
 from store.blobs import BlobKeys, LocalBlobStore
-from tests.conftest import OA_APP_ID, make_staff
-from tests.parties import claim_invitation, due_in, signature_data_url, upload_seal
-from tests.samples import employer_body, ended_on, with_street, worker_body
+from tests.support.app import OA_APP_ID, make_staff
+from tests.support.parties import claim_invitation, due_in, signature_data_url, upload_seal
+from tests.support.queries import assert_database_commands
+from tests.support.samples import employer_body, ended_on, with_street, worker_body
 
 
 @pytest.fixture
@@ -297,10 +298,10 @@ async def test_the_recount_finds_a_counter_that_drifted_and_repairs_it(ctx, chea
 @pytest.mark.gen_test
 async def test_a_move_keeps_the_counters_with_one_more_command(ctx, cheap_hashing, db_commands):
     serial, _ = await new_case(ctx, random.Random(2), 0)
-    before = db_commands.count
-    await moves.apply_move(ctx, serial, "accept", ("staff", "x"), "backoffice")
-    assert db_commands.count - before == 2  # the case's update, and one bulk of counter upserts
-    before = db_commands.count
+    with assert_database_commands(db_commands, 2):  # the case's update, and one bulk of counter upserts
+        await moves.apply_move(ctx, serial, "accept", ("staff", "x"), "backoffice")
     at = ctx.clock() + timedelta(days=1)
-    await moves.apply_move(ctx, serial, "schedule", ("staff", "x"), "backoffice", set_fields={"session": {"at": at}})
-    assert db_commands.count - before == 1  # scheduling changes no figure: no command for the counters
+    with assert_database_commands(db_commands, 1):  # scheduling changes no figure: no command for the counters
+        await moves.apply_move(
+            ctx, serial, "schedule", ("staff", "x"), "backoffice", set_fields={"session": {"at": at}}
+        )

@@ -18,9 +18,9 @@ from services.intake.submission import submit_application
 from services.notify.staff_messages import send_due
 from services.stats import counters, files
 from standins.sms import RecordingSms
-from tests.browser import require_tool
-from tests.conftest import OA_APP_ID, STAFF_PASSWORD
-from tests.samples import COMPANY_USCC, EMPLOYEE_ID, employer_body, worker_body
+from tests.support.app import OA_APP_ID, STAFF_PASSWORD
+from tests.support.browser import require_tool
+from tests.support.samples import COMPANY_USCC, EMPLOYEE_ID, employer_body, worker_body
 
 ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")
 CITY_ADMIN = StaffMember("city.admin", "市管理员", CENTRE_ADMIN, "sh-city")

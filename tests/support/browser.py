@@ -46,3 +46,24 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+)
+
+
+async def draw_signature(page) -> None:
+    """A finger's stroke across the signature pad."""
+    canvas = page.locator("#signature-canvas")
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    await page.mouse.move(x + w * 0.1, y + h * 0.7)
+    await page.mouse.down()
+    for i in range(1, 12):
+        await page.mouse.move(x + w * (0.1 + 0.07 * i), y + h * (0.3 if i % 2 else 0.7), steps=3)
+    await page.mouse.up()

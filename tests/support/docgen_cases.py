@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docx
+
 from docgen.sample import sample_case
+from docgen.templates import DEFAULT_DIR
+from i18n import Words
 
 # Names that break naive XML templating, a character outside the BMP (𠮷) and an emoji.
 WORKER_NAME = '张&三 <李四> "老\'王" 𠮷😀'
@@ -109,3 +116,26 @@ def case_for(kind: str, case: dict) -> dict:
     if kind == "payment_order":
         case["breach"] = {"terms": [{"text": "被申请人支付工资", "amount": None, "due_date": ""}]}
     return case
+
+
+WORDS = Words()  # what the service gives docgen: the catalogue's Chinese
+
+
+ISSUED_AT = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)  # 23 November in Shanghai
+
+
+DOCUMENT_ID = "D20261122000171-0001"
+
+
+VERIFY_URL = f"https://mediate.example.gov.cn/verify/{DOCUMENT_ID}"
+
+
+def centre_template(folder: Path, kind: str, *lines: str) -> Path:
+    """The default template of `kind` with `lines` added as paragraphs, saved in a centre's folder."""
+    folder.mkdir(exist_ok=True)
+    doc = docx.Document(str(DEFAULT_DIR / f"{kind}.docx"))
+    for line in lines:
+        doc.add_paragraph(line)
+    path = folder / f"{kind}.docx"
+    doc.save(str(path))
+    return path

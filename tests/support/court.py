@@ -1,5 +1,6 @@
 """Helpers of the docking tests: a delegation body as a court sends it, a small real PDF, the roster confirmed, the
-parties' invitations of a delegated case proved with the codes the SMS stand-in kept."""
+parties' invitations of a delegated case proved with the codes the SMS stand-in kept, the Pudong centre's staff, a
+delegated case accepted and settled, the partners file of the HTTP tests."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import base64
 import copy
 import io
 import uuid
+from pathlib import Path
 from typing import Any
 
-from services.cases import respondent
-from services.court import roster
-from tests.samples import COMPANY_USCC, make_resident_id
+import yaml
+
+from services.accounts.staff import StaffMember
+from services.cases import respondent, signing
+from services.court import delegations, roster
+from tests.support.parties import draft, due_in, signature_data_url
+from tests.support.samples import COMPANY_USCC, make_resident_id
 
 COURT = "sh-pudong-court"
 ARBITRATION = "sh-pudong-arbitration"
@@ -97,8 +103,10 @@ def delegation_body(case_no: str = "", pdf_size: int = 0, **changes: Any) -> dic
 
 
 async def confirm_on_roster(ctx: Any, login: str, centre_id: str = CENTRE, partner_id: str = COURT) -> str:
-    """A mediator confirmed on the partner's special-invite roster (as the partner's decision would make it)."""
+    """A mediator confirmed on the partner's special-invite roster (as the partner's decision would make it), with
+    the fields the back office's roster page shows (roster.propose writes them all)."""
     entry_id = uuid.uuid4().hex
+    partner = ctx.settings.docking.partner(partner_id)
     await ctx.db[roster.ROSTER].insert_one(
         {
             "_id": entry_id,
@@ -106,7 +114,7 @@ async def confirm_on_roster(ctx: Any, login: str, centre_id: str = CENTRE, partn
             "subject": "mediator",
             "centre_id": centre_id,
             "login": login,
-            "fields": {"name": login},
+            "fields": {"name": login, "type": "mediator", "inviting_court": partner.name},
             "state": "confirmed",
             "proposed_at": ctx.clock(),
             "decision": None,
@@ -129,3 +137,68 @@ async def claim(ctx: Any, sms: Any, serial: str, role: str) -> str:
     doc = await ctx.db["cases"].find_one({"_id": serial})
     code = sms.last_code(respondent._phone(ctx, doc, role), respondent.CODE_PURPOSE)
     return await respondent.claim(ctx, serial, token, code, None, "h5", role)
+
+
+ADMIN = StaffMember("pd.admin", "浦东主任", "centre_admin", "sh-pudong")
+
+
+MEDIATOR = StaffMember("pd.mediator", "王调解", "mediator", "sh-pudong")
+
+
+OTHER_MEDIATOR = StaffMember("pd.other", "赵调解", "mediator", "sh-pudong")
+
+
+async def accepted(ctx, blobs, sms):
+    receipt, _ = await delegations.create(ctx, blobs, ctx.settings.docking.partner(COURT), delegation_body())
+    serial = receipt["serial"]
+    await confirm_on_roster(ctx, MEDIATOR.login)
+    await delegations.accept(ctx, ADMIN, serial, MEDIATOR.login)
+    applicant = await claim(ctx, sms, serial, "applicant")
+    respondent_person = await claim(ctx, sms, serial, "respondent")
+    return serial, applicant, respondent_person
+
+
+async def delegations_settle(ctx, blobs, sms, serial, applicant):
+    """Settle a delegated case whose parties proved their invitations: draft, then the three signatures."""
+    await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    image = {"version": 1, "image": signature_data_url()}
+    await signing.sign(ctx, blobs, signing.Signer("", doc["respondent_access"]["person_id"], "h5"), serial, image, "h5")
+    await signing.sign(
+        ctx, blobs, signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR), serial, image, "backoffice"
+    )
+    return await signing.sign(ctx, blobs, signing.Signer("", applicant, "h5"), serial, image, "h5")
+
+
+SELF_ID = "sh-labour-mediation"  # config.yaml docking.self_id
+
+
+def partners_file(tmp_path: Path, court: Any, institute: Any) -> str:
+    """The partners config.yaml names, their callbacks at the stand-ins."""
+    path = tmp_path / "partners.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "id": COURT,
+                    "kind": "court",
+                    "name": "上海市浦东新区人民法院",
+                    "court_code": "沪0115",
+                    "callback_base": court.callback_base,
+                    "answer_working_days": 5,
+                    "mediation_days": 30,
+                    "extension_cap_days": 30,
+                },
+                {
+                    "id": ARBITRATION,
+                    "kind": "arbitration",
+                    "name": "上海市浦东新区劳动人事争议仲裁委员会",
+                    "callback_base": institute.callback_base,
+                    "extension_cap_days": None,
+                },
+            ],
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    return str(path)
