@@ -6,12 +6,12 @@ Read from the code's own import statements (ast), for every module of the projec
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.modules import ROOT, imports_in, imports_of, module_name, project_modules
+
 OURS = (
     "settings",
     "i18n",
@@ -43,41 +43,6 @@ LAYERS: list[tuple[str, ...]] = [
     ("app",),
     ("manage", "bench", "scripts"),
 ]
-
-
-def _module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def project_modules() -> dict[str, Path]:
-    modules = {}
-    for path in ROOT.rglob("*.py"):
-        relative = path.relative_to(ROOT)
-        if relative.parts[0] in (".venv", "tests", "var") or relative.parts[0].startswith("."):
-            continue
-        modules[_module_name(path)] = path
-    return modules
-
-
-def imports_of(path: Path, name: str) -> Iterator[tuple[str, int]]:
-    """(imported module of ours, line) for every import of the file, relative ones resolved."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name, node.lineno
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
-                base = ".".join([*anchor, base] if base else anchor)
-            for alias in node.names:  # `from services.cases import moves` imports a module
-                yield f"{base}.{alias.name}", node.lineno
-            yield base, node.lineno
 
 
 def _ours(target: str, modules: dict[str, Path]) -> str | None:
@@ -184,5 +149,63 @@ def test_the_circle_finder_finds_a_circle():
 @pytest.mark.parametrize("package", ["services", "docgen", "store", "i18n", "platforms"])
 def test_rules_and_adapters_never_import_tornado(package):
     for path in (ROOT / package).rglob("*.py"):
-        for target, line in imports_of(path, _module_name(path)):
+        for target, line in imports_of(path, module_name(path)):
             assert not target.startswith("tornado"), f"{path.relative_to(ROOT)}:{line} imports {target}"
+
+
+def house_breaches_of_the_tests(files: dict[str, str]) -> list[str]:
+    """Where the tests' own house is broken, for {path under the root: source} of the tests' modules.
+
+    Helpers live in tests/support/; a module under tests/ imports from tests/ only tests.support (never a test
+    module, never a conftest, whose fixtures pytest gives by name); a conftest.py holds fixtures and hooks only.
+    """
+    breaches = []
+    for path, source in sorted(files.items()):
+        parts = Path(path).parts
+        name = ".".join(Path(path).with_suffix("").parts).removesuffix(".__init__")
+        in_support = len(parts) > 2 and parts[1] == "support"
+        if not in_support and not parts[-1].startswith("test_") and parts[-1] not in ("conftest.py", "__init__.py"):
+            breaches.append(f"{path}: a helper module outside tests/support/")
+        for target, line in imports_in(source, name, parts[-1] == "__init__.py"):
+            if target.split(".")[0] == "tests" and target != "tests" and not target.startswith("tests.support"):
+                breaches.append(f"{path}:{line} imports {target}")
+        if parts[-1] == "conftest.py":
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.ClassDef) or (
+                    isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and not node.name.startswith("pytest_")
+                    and not any("fixture" in ast.unparse(d) for d in node.decorator_list)
+                ):
+                    breaches.append(f"{path}:{node.lineno} {node.name} is neither a fixture nor a hook")
+    return breaches
+
+
+def test_tests_import_helpers_from_tests_support_only():
+    files = {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("*.py")}
+    assert house_breaches_of_the_tests(files) == []
+
+
+def test_the_tests_house_check_finds_each_breach():
+    fixture = "import pytest\n\n@pytest.fixture\ndef clock():\n    return 1\n"
+    files = {
+        "tests/handlers/test_a.py": "from tests.handlers.test_b import helper\nfrom tests.support.app import Api\n",
+        "tests/handlers/test_b.py": "def helper():\n    pass\n",
+        "tests/handlers/test_c.py": "from tests.services.cases import conftest\nfrom . import test_b\n",
+        "tests/handlers/helpers.py": "X = 1\n",
+        "tests/handlers/conftest.py": fixture + "\ndef make():\n    pass\n\nclass Clock:\n    pass\n",
+        "tests/support/h5.py": "from tests.handlers import test_b\n",
+        "tests/conftest.py": fixture + "\ndef pytest_configure(config):\n    pass\n",
+    }
+    assert house_breaches_of_the_tests(files) == [
+        "tests/handlers/conftest.py:7 make is neither a fixture nor a hook",
+        "tests/handlers/conftest.py:10 Clock is neither a fixture nor a hook",
+        "tests/handlers/helpers.py: a helper module outside tests/support/",
+        "tests/handlers/test_a.py:1 imports tests.handlers.test_b.helper",
+        "tests/handlers/test_a.py:1 imports tests.handlers.test_b",
+        "tests/handlers/test_c.py:1 imports tests.services.cases.conftest",
+        "tests/handlers/test_c.py:1 imports tests.services.cases",
+        "tests/handlers/test_c.py:2 imports tests.handlers.test_b",
+        "tests/handlers/test_c.py:2 imports tests.handlers",
+        "tests/support/h5.py:1 imports tests.handlers.test_b",
+        "tests/support/h5.py:1 imports tests.handlers",
+    ]
