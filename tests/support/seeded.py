@@ -19,7 +19,7 @@ from services.accounts.staff import SYSTEM_ADMIN, StaffMember
 from services.cases import clarification, documents, handling, performance
 from services.cases.taxonomy import Taxonomies
 from services.core.context import utc_now
-from services.court import delegations
+from services.court import assignment, delegations
 from services.intake.submission import submit_application
 from tests.support import cases, court
 from tests.support.app import OA_APP_ID, make_staff
@@ -88,7 +88,7 @@ async def _to(ctx: Any, status: str, serial: str, seeded: Seeded, blobs: Any, sm
         await handling.withdraw(ctx, seeded.applicant, serial, "已与单位和解", "h5")
         return
     await handling.decide(ctx, CITY_ADMIN, serial, "accept", {})
-    await handling.assign(ctx, CITY_ADMIN, serial, CITY_MEDIATOR.login)
+    await assignment.assign(ctx, CITY_ADMIN, serial, CITY_MEDIATOR.login)
     seeded.invitations[serial] = {"respondent": await _invitation(ctx, serial)}
     if status == "settled":
         await settle_by_signing(ctx, blobs, sms, CITY_MEDIATOR, serial, seeded.applicant)
