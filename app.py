@@ -155,6 +155,8 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
     court_client = CourtClient(settings.docking.self_id, settings.docking.timeout_seconds, ctx.run_blocking)
     partner_outbox = PartnerOutbox(ctx, court_client, Papers(renderers, blobs))  # a delegated case's events
+    notification_sender = NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms, partners=partner_outbox)
+    ctx.wake_outbox = notification_sender.wake  # the case writer wakes it after writing a notification
     services = AppServices(
         ctx=ctx,
         tokens=SessionTokens(settings.cookie_secret, settings.mp_session_ttl),
@@ -180,13 +182,12 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         renderers=renderers,
         pdf=PdfConverter(),
         blobs=blobs,
-        notification_sender=NotificationSender(ctx, wechat_oa, wechat_mp, sms=sms, partners=partner_outbox),
+        notification_sender=notification_sender,
         deadline_watch=DeadlineWatch(ctx),
         court_client=court_client,
         docking_watch=DockingWatch(ctx, court_client),
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
-    ctx.wake_outbox = services.notification_sender.wake  # the case writer wakes it after writing a notification
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     return tornado.web.Application(
         routes,
@@ -255,7 +256,7 @@ async def close(app: tornado.web.Application) -> None:
     await services.staff_messages.stop()
     await services.docking_watch.stop()
     await services.notification_sender.stop()  # lets a pass record what it sent
-    services.ctx.executor.shutdown(wait=False)
+    services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
 
 

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import tornado.web
 from pymongo.errors import ConnectionFailure
+from tornado.http1connection import HTTP1Connection
 
 from handlers.access import FRONT_PROOFS, proof_of, same_as_get, served
 from i18n import DEFAULT_LOCALE, LOCALES, best_locale, text
@@ -171,6 +172,13 @@ class ServiceHandler(tornado.web.RequestHandler):
         methods = ("GET", "POST", "PUT", "DELETE", "PATCH")
         own = [m for m in methods if getattr(cls, m.lower()) is not getattr(base, m.lower())]
         return own + (["HEAD"] if "GET" in own and cls.head is not base.head else [])
+
+    def limit_body(self, size: int) -> None:
+        """The largest body this request may send (a streamed one: set in prepare, before it is read)."""
+        connection = self.request.connection
+        if not isinstance(connection, HTTP1Connection):  # what Tornado's HTTP server gives every request
+            raise TypeError(f"no body limit on {connection!r}")
+        connection.set_max_body_size(size)
 
     def announce_allowed(self, status: int) -> None:
         """A 405 says which methods would have worked (RFC 9110 §15.5.6)."""

@@ -6,6 +6,7 @@ import urllib.parse
 
 import tornado.web
 
+from handlers.base import ServiceHandler
 from platforms.pdf import PdfConverter
 from services.cases import documents
 from services.core.errors import ServiceError
@@ -45,12 +46,10 @@ def requested_format(handler: tornado.web.RequestHandler) -> str:
     return fmt
 
 
-async def send_document(
-    handler: tornado.web.RequestHandler, pdf: PdfConverter, file: documents.DocumentFile, fmt: str
-) -> None:
+async def send_document(handler: ServiceHandler, pdf: PdfConverter, file: documents.DocumentFile, fmt: str) -> None:
     """The .docx as issued, or a PDF copy where LibreOffice is installed (503 otherwise)."""
     if fmt == "pdf":
-        file = await documents.as_pdf(handler.ctx, handler.services.blobs, pdf, file)  # type: ignore[attr-defined]
+        file = await documents.as_pdf(handler.ctx, handler.services.blobs, pdf, file)
     handler.set_header("Content-Type", file.content_type)
     handler.set_header("Content-Disposition", content_disposition(file.filename))
     handler.set_header("X-Content-Type-Options", "nosniff")

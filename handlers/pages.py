@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
@@ -20,10 +20,19 @@ from services.core.errors import ServiceError, Unauthorized
 
 log = logging.getLogger("mediation.http")
 
+
+class CookieFlags(TypedDict):
+    """Every cookie we set: unread by scripts, sent over HTTPS only, not on another site's form post."""
+
+    httponly: bool
+    secure: bool
+    samesite: str
+
+
 SESSION_COOKIE = "h5_session"
 OAUTH_COOKIE = "h5_oauth"
 OAUTH_MAX_AGE_DAYS = 10 / (24 * 60)  # an authorisation attempt lives ten minutes
-COOKIE_FLAGS = {"httponly": True, "secure": True, "samesite": "Lax"}
+COOKIE_FLAGS: CookieFlags = {"httponly": True, "secure": True, "samesite": "Lax"}
 # Refusals a page shows as its own error page rather than on the form that was sent: nothing typed
 # into the form can mend them. (A 404 goes back to the form: what was not found is usually what was
 # typed; where it is the page's own subject, showing the form again fails with the 404 itself.)

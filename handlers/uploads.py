@@ -9,8 +9,7 @@ import urllib.parse
 from email.message import Message
 from typing import Any, BinaryIO
 
-import tornado.web
-
+from handlers.base import ServiceHandler
 from i18n import msg
 from services.core.errors import ServiceError
 from services.core.numbers import read_whole
@@ -198,8 +197,8 @@ class _Upload:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class StreamedUploadMixin(tornado.web.RequestHandler):
-    """For handlers decorated with `@tornado.web.stream_request_body` that have `self.ctx`.
+class StreamedUploadMixin(ServiceHandler):
+    """For handlers decorated with `@tornado.web.stream_request_body`.
 
     In `prepare`, authenticate first, then call `begin_upload()`; in the method, `received_upload()`
     gives (path of the received file, declared name). The temp folder is deleted when the request
@@ -211,7 +210,7 @@ class StreamedUploadMixin(tornado.web.RequestHandler):
     _processing = False
 
     def begin_upload(self) -> None:
-        max_file_bytes = self.ctx.settings.evidence.max_file_bytes  # type: ignore[attr-defined]
+        max_file_bytes = self.ctx.settings.evidence.max_file_bytes
         content_type = self.request.headers.get("Content-Type", "")
         boundary = _multipart_boundary(content_type)
         limit = max_file_bytes + (MULTIPART_OVERHEAD if boundary else 0)
@@ -219,16 +218,16 @@ class StreamedUploadMixin(tornado.web.RequestHandler):
         if declared is not None and declared > limit:
             # Refused before any byte of the body is read; Tornado must not answer a second time
             # with its own 400 for the length, and closes the connection after our 413.
-            self.request.connection.set_max_body_size(declared)
+            self.limit_body(declared)
             raise too_large(max_file_bytes)
         if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
             raise malformed("no_boundary")
-        self.request.connection.set_max_body_size(limit + HARD_BODY_SLACK)
+        self.limit_body(limit + HARD_BODY_SLACK)
         header = self.request.headers.get("X-File-Name", "")
         if len(header) > MAX_NAME_HEADER:  # the length the OpenAPI document states: no name longer is cut silently
             raise malformed("name_too_long", limit=MAX_NAME_HEADER)
         name = urllib.parse.unquote(header, errors="replace")
-        self._upload = _Upload(self.ctx.settings.upload_tmp_dir or None, boundary, max_file_bytes, name)  # type: ignore[attr-defined]
+        self._upload = _Upload(self.ctx.settings.upload_tmp_dir or None, boundary, max_file_bytes, name)
 
     def data_received(self, chunk: bytes) -> None:
         upload = self._upload

@@ -6,4 +6,5 @@ bash scripts/setup.sh --browser
 export REQUIRE_TEST_TOOLS=1  # chromium and LibreOffice are installed now: a test missing one fails, never skips
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy .
 .venv/bin/python -m pytest -q "$@"

@@ -90,7 +90,7 @@ def ctx(io_loop: Any, service_settings: Settings, db_commands: CommandCounter) -
         await client.close()
 
     io_loop.run_sync(teardown)
-    context.executor.shutdown(wait=False)
+    context.stop_executor()
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ def test_every_default_secret_is_named_in_a_warning_at_start(tmp_path: Path) -> 
     server = ServerProcess(_dev_env(), tmp_path / "server.log").start()
     server.stop()
     warnings = [line for line in server.log().splitlines() if " WARNING " in line and "DEFAULT SECRET" in line]
-    named = {re.search(r"DEFAULT SECRET (\w+)", line).group(1) for line in warnings}
+    found = [re.search(r"DEFAULT SECRET (\w+)", line) for line in warnings]
+    assert all(found), warnings
+    named = {m.group(1) for m in found if m}
     partners = {
         partner_key_variable(p.id) for p in load_settings(ROOT / "config.yaml", environ=_dev_env()).docking.partners
     }

@@ -63,7 +63,7 @@ class DockingHandler(ApiHandler):
         self._received = bytearray()
         # The headers first: a request no partner signed is refused before its body is read.
         self._claim = signing.claim_of(self.ctx, self.request.headers)
-        self.request.connection.set_max_body_size(MAX_BODY_BYTES + HARD_BODY_SLACK)
+        self.limit_body(MAX_BODY_BYTES + HARD_BODY_SLACK)
         declared = read_whole(self.request.headers.get("Content-Length", ""))
         if declared is not None and declared > MAX_BODY_BYTES:
             raise ServiceError(413, "body_too_large")
@@ -103,9 +103,9 @@ class DockingHandler(ApiHandler):
             raise ServiceError(400, "body_not_object")
         # A document's base64 is checked strictly where it is decoded (an unseen character or a surrogate in it is a
         # 422 naming it): cleaning hundreds of kilobytes of it as text would cost more than the whole delegation.
-        documents = body.get("documents") if isinstance(body.get("documents"), list) else []
-        contents = {}
-        for i, item in enumerate(documents):
+        documents = body.get("documents")
+        contents: dict[int, str] = {}
+        for i, item in enumerate(documents if isinstance(documents, list) else []):
             if isinstance(item, dict) and isinstance(item.get("content_base64"), str):
                 contents[i] = item["content_base64"]
                 item["content_base64"] = ""

@@ -141,10 +141,11 @@ class SealHandler(OfficeHandler):
         )
 
     async def post(self) -> None:
-        upload = (self.request.files.get("seal") or [{}])[0]
+        uploads = self.request.files.get("seal")
+        data = uploads[0].body if uploads else b""
         centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
         try:
-            await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre, upload.get("body", b""))
+            await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre, data)
         except ServiceError as exc:
             problem = self.form_problem(exc)
             await self.show(problem.status, problem.messages())

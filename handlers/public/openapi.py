@@ -28,8 +28,9 @@ from services.intake import validation as spec
 from settings import Settings
 
 Schema = dict[str, Any]
+Security = list[dict[str, list[str]]]  # an operation's requirements: any one of them, each scheme with its scopes
 JSON = "application/json"
-BEARER = [{"bearer": []}]
+BEARER: Security = [{"bearer": []}]
 
 # ---------------------------------------------------------------- building blocks
 
@@ -1277,7 +1278,9 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
 
 # Docking (docs/contracts.md#docking-with-courts-and-arbitration-institutes): every call signed by the partner with
 # four headers (HMAC-SM3 over METHOD, PATH_AND_QUERY, TIMESTAMP, NONCE and SM3 of the body); 401 otherwise.
-DOCKING_SECURITY = [{"docking_partner": [], "docking_timestamp": [], "docking_nonce": [], "docking_signature": []}]
+DOCKING_SECURITY: Security = [
+    {"docking_partner": [], "docking_timestamp": [], "docking_nonce": [], "docking_signature": []}
+]
 DOCKING_SCHEMES = {
     "docking_partner": {
         "type": "apiKey",

@@ -32,7 +32,7 @@ CALCULATOR_KINDS = [
     "notice_pay",
 ]
 ARTICLE = {"type": "object", "properties": {"law": _TEXT, "article": {"type": "integer"}, "title": _TEXT, "url": _TEXT}}
-ENTRY_SUMMARY = {
+ENTRY_SUMMARY: dict[str, Any] = {
     "type": "object",
     "properties": {
         **{k: _TEXT for k in ("id", "title", "title_en", "issuer", "number", "url")},

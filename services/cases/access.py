@@ -20,7 +20,7 @@ async def for_staff(
 ) -> dict[str, Any]:
     """The case if the member sees its centre (an administrator: also the centres below; system: any)."""
     fields = None if projection is None else projection | {"centre": 1}
-    doc = await ctx.db["cases"].find_one({"_id": serial}, fields)
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one({"_id": serial}, fields)
     if doc is None or not await sees_centre(ctx, member, doc["centre"]["id"]):
         raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     return doc
@@ -30,7 +30,9 @@ async def for_owner(
     ctx: ServiceContext, person_id: str, serial: str, projection: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """One of the person's own cases (as its applicant)."""
-    doc = await ctx.db["cases"].find_one({"_id": serial, "owner_person_id": person_id}, projection)
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(
+        {"_id": serial, "owner_person_id": person_id}, projection
+    )
     if doc is None:
         raise NotFound("case_not_found")
     return doc
@@ -41,7 +43,9 @@ async def for_respondent(
 ) -> dict[str, Any]:
     """A case whose invitation the person proved (as its respondent)."""
     fields = None if projection is None else projection | {"respondent_access": 1, "kind": 1}
-    doc = await ctx.db["cases"].find_one({"_id": serial, "respondent_access.person_id": person_id}, fields)
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(
+        {"_id": serial, "respondent_access.person_id": person_id}, fields
+    )
     if doc is None:
         raise NotFound("case_not_found")
     return doc
@@ -52,7 +56,7 @@ async def for_party(
 ) -> tuple[dict[str, Any], str]:
     """A case of which the person is a party, and which: ("applicant" or "respondent"). One query."""
     fields = None if projection is None else projection | {"owner_person_id": 1, "respondent_access": 1, "kind": 1}
-    doc = await ctx.db["cases"].find_one(
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(
         {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]}, fields
     )
     if doc is None:

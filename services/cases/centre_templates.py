@@ -14,6 +14,7 @@ import io
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,23 @@ DOCX_MAGIC = b"PK\x03\x04"
 WORDS = Words(DEFAULT_LOCALE)
 
 
-def _cache(ctx: ServiceContext) -> dict[str, Any]:
-    cache = ctx.caches.setdefault(TEMPLATES, {"checked": {}, "stamp": {}})
-    if "root" not in cache:
-        cache["root"] = Path(tempfile.mkdtemp(prefix="centre-templates-"))
+Stamp = tuple[tuple[str, int], ...]  # the kinds a centre replaced, each with its version
+
+
+@dataclass
+class _Folders:
+    """This process's folders of the centres' own templates, under one temporary root: when each centre was last
+    checked and its folder then (`checked`), and the folder made for its replaced kinds (`made`)."""
+
+    root: Path
+    checked: dict[str, tuple[float, str]] = field(default_factory=dict)
+    made: dict[str, tuple[Stamp, str]] = field(default_factory=dict)
+
+
+def _cache(ctx: ServiceContext) -> _Folders:
+    cache = ctx.caches.get(TEMPLATES)
+    if not isinstance(cache, _Folders):
+        cache = ctx.caches[TEMPLATES] = _Folders(Path(tempfile.mkdtemp(prefix="centre-templates-")))
     return cache
 
 
@@ -126,31 +140,31 @@ async def replace(
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
-    _cache(ctx)["checked"].pop(centre_id, None)
+    _cache(ctx).checked.pop(centre_id, None)
     return int(doc["version"]) if doc else 1
 
 
 async def restore_default(ctx: ServiceContext, member: StaffMember, centre_id: str, kind: str) -> None:
     await _may_replace(ctx, member, centre_id)
     await ctx.db[TEMPLATES].delete_one({"_id": f"{centre_id}:{kind}"})
-    _cache(ctx)["checked"].pop(centre_id, None)
+    _cache(ctx).checked.pop(centre_id, None)
 
 
 async def current_folder(ctx: ServiceContext, blobs: BlobStore, centre_id: str, configured: str) -> str:
     """The folder of templates a centre's documents are made from now (its configured one when it replaced none)."""
     cache = _cache(ctx)
-    checked = cache["checked"].get(centre_id)
+    checked = cache.checked.get(centre_id)
     if checked is not None and time.monotonic() - checked[0] < CHECK_SECONDS:
         return checked[1]
     docs = await ctx.db[TEMPLATES].find({"centre": centre_id}).to_list(None)
-    stamp = tuple(sorted((d["kind"], int(d["version"])) for d in docs))
+    stamp: Stamp = tuple(sorted((d["kind"], int(d["version"])) for d in docs))
     folder = configured
     if docs:
-        known = cache["stamp"].get(centre_id)
+        known = cache.made.get(centre_id)
         if known and known[0] == stamp:
             folder = known[1]
         else:
-            target = cache["root"] / f"{centre_id}-{'-'.join(f'{k}{v}' for k, v in stamp)}"
+            target = cache.root / f"{centre_id}-{'-'.join(f'{k}{v}' for k, v in stamp)}"
             target.mkdir(parents=True, exist_ok=True)
             for kind in KINDS:  # the centre's configured templates where it replaced none
                 own = Path(configured) / f"{kind}.docx" if configured else None
@@ -159,6 +173,6 @@ async def current_folder(ctx: ServiceContext, blobs: BlobStore, centre_id: str, 
             for doc in docs:
                 (target / f"{doc['kind']}.docx").write_bytes(await blobs.read(doc["blob_id"]))
             folder = str(target)
-            cache["stamp"][centre_id] = (stamp, folder)
-    cache["checked"][centre_id] = (time.monotonic(), folder)
+            cache.made[centre_id] = (stamp, folder)
+    cache.checked[centre_id] = (time.monotonic(), folder)
     return folder

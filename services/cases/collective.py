@@ -103,7 +103,8 @@ def _claim_text(doc: Mapping[str, Any]) -> str:
 
 def _worker(doc: Mapping[str, Any]) -> str:
     """One worker however many applications they file: their person, or the first identity-number hash."""
-    return doc.get("owner_person_id") or (doc.get("id_hashes") or [doc["_id"]])[0]
+    worker: str = doc.get("owner_person_id") or (doc.get("id_hashes") or [doc["_id"]])[0]
+    return worker
 
 
 async def check_new_case(ctx: ServiceContext, doc: Mapping[str, Any]) -> list[str]:
@@ -268,7 +269,8 @@ async def open_count(ctx: ServiceContext, member: StaffMember) -> int:
     if member.role == "mediator":
         return 0
     query = {"state": "open"} | centre_filter(await visible_centres(ctx, member), "centre_id")
-    return await ctx.db[ALERTS].count_documents(query)
+    count: int = await ctx.db[ALERTS].count_documents(query)
+    return count
 
 
 async def _serials(ctx: ServiceContext, alert_ids: list[str]) -> dict[str, list[str]]:

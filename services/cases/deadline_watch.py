@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from i18n import msg
 from services.cases import moves, workflow
@@ -33,7 +34,7 @@ async def notify_overdue(ctx: ServiceContext) -> int:
     # centre an administrator kept them for) by its calendar; every other centre by the national one.
     ids = sorted(calendar.centres)
     scopes = [({"centre.id": i}, calendar.for_centre(i)) for i in ids] + [({"centre.id": {"$nin": ids}}, calendar)]
-    docs: list[dict] = []
+    docs: list[dict[str, Any]] = []
     for scope, centre_calendar in scopes:
         before = start_of_day_utc(latest_overdue_receipt(today, centre_calendar) + timedelta(days=1))
         query = {

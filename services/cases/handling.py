@@ -300,7 +300,7 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
 def session_day(doc: Mapping[str, Any], now: datetime) -> date:
     """The day of the case's session, which has come (docs/domain.md#statuses-and-moves: a session opens on its day, not
     before)."""
-    at = (doc.get("session") or {}).get("at")
+    at: datetime | None = (doc.get("session") or {}).get("at")
     day = at.astimezone(SHANGHAI).date() if at else None
     if day is None or day > now.astimezone(SHANGHAI).date():
         raise Conflict("session_not_today", field="status", day=day.isoformat() if day else "")

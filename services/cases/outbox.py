@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from i18n import Msg, text, words
-from services.cases.record import Delivery, Notification
+from services.cases.record import Notification
 from settings import MessageTemplate, Settings, SettingsError
 
 PENDING, CLAIMED, SENT, FAILED = "pending", "claimed", "sent", "failed"
@@ -24,6 +24,7 @@ APPLICANT, RESPONDENT = "applicant", "respondent"
 PARTNER = "partner"  # a court or an arbitration institute: its events go out through the same outbox (partner_notice)
 STAFF = "staff"  # an administrator, by SMS (services/notify/staff_messages.py), not through a case's outbox
 LINK = "link"  # every kind may fill a template key with the notification's link, made absolute (SMS texts)
+Line = tuple[str, Msg | str]  # a line of a message: its name in the kind, and its words or a value
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,23 @@ def check_templates(settings: Settings) -> None:
         raise SettingsError("notification_templates: " + "; ".join(problems))
 
 
-def _undelivered(now: datetime) -> Delivery:
-    """The delivery fields of a notification not yet sent: due at once, the sender's to fill."""
-    return {
+def _message(
+    kind: str,
+    to: Mapping[str, Any],
+    title: str,
+    lines: dict[str, str],
+    link: str,
+    now: datetime,
+    event: Mapping[str, Any] | None = None,
+) -> Notification:
+    """A notification not yet sent: due at once, its delivery the sender's to fill."""
+    message: Notification = {
+        "id": uuid.uuid4().hex,
+        "kind": kind,
+        "to": dict(to),
+        "title": title,
+        "lines": lines,
+        "link": link,
         "created_at": now,
         "state": PENDING,
         "attempts": 0,
@@ -110,11 +125,12 @@ def _undelivered(now: datetime) -> Delivery:
         "last_error": None,
         "sent_at": None,
     }
+    if event is not None:
+        message["event"] = dict(event)
+    return message
 
 
-def notice(
-    kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> Notification:
+def notice(kind: str, to: Mapping[str, Any], link: str, now: datetime, lines: Sequence[Line]) -> Notification:
     """One notification of `kind` to `to` ({type: applicant|respondent, person_id, ...}).
 
     `lines` are (line name, value); each value is short (WeChat template values hold about 20
@@ -126,27 +142,17 @@ def notice(
         raise ValueError(f"{kind} has no lines {sorted(set(values) - set(spec.lines))}")
     if to["type"] not in spec.audience:
         raise ValueError(f"{kind} is not sent to the {to['type']}")
-    return {
-        "id": uuid.uuid4().hex,
-        "kind": kind,
-        "to": dict(to),
-        "title": text(f"notice.{kind}.title"),
-        "lines": {name: values.get(name, "") for name in spec.lines},
-        "link": link,
-        **_undelivered(now),
-    }
+    return _message(
+        kind, to, text(f"notice.{kind}.title"), {name: values.get(name, "") for name in spec.lines}, link, now
+    )
 
 
-def applicant_notice(
-    owner_person_id: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> Notification:
+def applicant_notice(owner_person_id: str, kind: str, link: str, now: datetime, lines: Sequence[Line]) -> Notification:
     """A message to the case's applicant (the person who owns the case), in WeChat."""
     return notice(kind, {"type": APPLICANT, "person_id": owner_person_id}, link, now, lines)
 
 
-def staff_notice(
-    login: str, kind: str, link: str, now: datetime, lines: Sequence[tuple[str, Msg | str]]
-) -> Notification:
+def staff_notice(login: str, kind: str, link: str, now: datetime, lines: Sequence[Line]) -> Notification:
     """A message to a staff member (by SMS to the phone on their account): the same shape as a party's."""
     return notice(kind, {"type": STAFF, "login": login}, link, now, lines)
 
@@ -164,7 +170,7 @@ def respondent_phone_field(case_kind: str) -> str:
 
 
 def respondent_notice(
-    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
+    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[Line], page: str = ""
 ) -> Notification | None:
     """A message to the case's respondent, once they were invited (None before): WeChat once they are known
     to us (they proved the invitation signed in), SMS to the phone the applicant gave otherwise.
@@ -194,7 +200,7 @@ def applicant_recipient(doc: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def party_notices(
-    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[tuple[str, Msg | str]], page: str = ""
+    doc: Mapping[str, Any], kind: str, now: datetime, lines: Sequence[Line], page: str = ""
 ) -> list[Notification]:
     """The same news for both parties: the applicant (once there is one to reach), the respondent once invited; each
     message opens the party's own page of the case (or `page` of it, e.g. "/session")."""
@@ -217,16 +223,8 @@ def partner_notice(
     `endpoint` is the partner's path under its callback address (mediation-events, judicial-confirmations);
     `event` the facts only: large parts (the signed agreement, the materials) are read when it is sent
     (services/court/outbox.py)."""
-    return {
-        "id": uuid.uuid4().hex,
-        "kind": "partner_event",
-        "to": {"type": PARTNER, "partner_id": partner_id, "endpoint": endpoint},
-        "title": text(title_key),
-        "lines": {},
-        "link": "",
-        "event": dict(event),
-        **_undelivered(now),
-    }
+    to = {"type": PARTNER, "partner_id": partner_id, "endpoint": endpoint}
+    return _message("partner_event", to, text(title_key), {}, "", now, event)
 
 
 # What a case read must include for `party_notices` to reach both parties.

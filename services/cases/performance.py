@@ -17,7 +17,7 @@ from typing import Any
 from i18n import DEFAULT_LOCALE, msg
 from services.cases import access, moves, workflow
 from services.cases.limitation import one_year_after, years_after
-from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices
+from services.cases.outbox import PARTIES_PROJECTION, Line, applicant_notice, party_notices
 from services.cases.signing import PAYMENT_ORDER_CATEGORIES, effective_date
 from services.cases.views import performance_view
 from services.core.context import SHANGHAI, ServiceContext
@@ -109,7 +109,8 @@ def parse_report(body: Mapping[str, Any], count: int) -> tuple[int, bool, str]:
     if term is None or not 1 <= term <= max(count, 1):
         errors.append(field_error("term", "invalid", "error.invalid.performance_term", count=count))
     performed = body.get("performed")
-    performed = {"yes": True, "no": False, "true": True, "false": False}.get(performed, performed)
+    if isinstance(performed, str):
+        performed = {"yes": True, "no": False, "true": True, "false": False}.get(performed, performed)
     if not isinstance(performed, bool):
         errors.append(field_error("performed", "required", "error.required.performed"))
     note = body.get("note") or ""
@@ -144,7 +145,7 @@ async def report(
     if role == "applicant":
         set_fields[f"performance.{index}.state"] = "performed" if performed else "breached"
         if not performed:
-            lines = [("serial", serial), ("next_step", msg("notice.value.routes_open"))]
+            lines: list[Line] = [("serial", serial), ("next_step", msg("notice.value.routes_open"))]
             notify.append(applicant_notice(doc["owner_person_id"], "breach", f"/h5/cases/{serial}#routes", now, lines))
     record = {"by": role, "performed": performed, "note": note, "at": now, "channel": channel}
     actor = (role, person_id)

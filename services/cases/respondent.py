@@ -28,6 +28,7 @@ from services.cases import access, moves, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import (
     PARTIES_PROJECTION,
+    Line,
     applicant_phone_field,
     applicant_recipient,
     notice,
@@ -36,7 +37,7 @@ from services.cases.outbox import (
     respondent_phone_field,
 )
 from services.cases.record import Notification, delegated
-from services.cases.views import answer_view, case_summary, party_view
+from services.cases.views import answer_view, case_summary, party_view, shown_answer
 from services.core.amounts import optional_amount
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import working_days_deadline
@@ -141,7 +142,7 @@ def _role(role: str) -> str:
 async def _invited_case(ctx: ServiceContext, serial: str, token: str, role: str = "respondent") -> dict[str, Any]:
     """The case this invitation belongs to; a wrong token is answered exactly like a missing case."""
     field = ACCESS[_role(role)]
-    doc = await ctx.db["cases"].find_one(
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(
         {"_id": serial},
         {
             "kind": 1,
@@ -155,8 +156,10 @@ async def _invited_case(ctx: ServiceContext, serial: str, token: str, role: str 
         },
     )
     invited = (doc or {}).get(field) or {}
-    if not invited.get("token_hash") or not secrets.compare_digest(
-        invited["token_hash"], _token_hash(ctx, serial, token or "")
+    if (
+        doc is None
+        or not invited.get("token_hash")
+        or not secrets.compare_digest(invited["token_hash"], _token_hash(ctx, serial, token or ""))
     ):
         raise NotFound("invitation_not_found")
     return doc
@@ -256,7 +259,7 @@ async def claim(
 
 async def _claimed_case(ctx: ServiceContext, serial: str, role: str = "respondent") -> dict[str, Any]:
     field = ACCESS[_role(role)]
-    doc = await ctx.db["cases"].find_one(
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(
         {"_id": serial, f"{field}.person_id": {"$ne": None}}, {"kind": 1, "respondent": 1, "applicant": 1, field: 1}
     )
     if doc is None or not (doc.get(field) or {}).get("person_id"):
@@ -282,7 +285,7 @@ async def sign_back_in(ctx: ServiceContext, serial: str, code: str, role: str = 
     phone = e164(_phone(ctx, doc, role))
     await sms_codes.consume_code(ctx, phone, CODE_PURPOSE, code, field_name="code")
     person = await persons.person_of_identity(ctx, PHONE_IDENTITY, "", ctx.cipher.lookup_hash(phone, "mobile_identity"))
-    if person != doc[ACCESS[role]]["person_id"]:
+    if person is None or person != doc[ACCESS[role]]["person_id"]:
         raise NotFound("invitation_not_found")  # the phone proved, but the case's party is another person
     return person
 
@@ -349,7 +352,9 @@ def _amount(value: Any, errors: list[FieldError]) -> str:
     return "" if amount is None else f"{amount:.2f}"
 
 
-async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str) -> dict:
+async def answer(
+    ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str
+) -> dict[str, Any]:
     """The respondent's one answer; the applicant is told. Two database commands: the read, the write.
 
     A second answer is a 409; an answer after the due day is kept and marked late (the mediator decides). In a
@@ -368,7 +373,7 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     parsed |= {"at": now, "channel": channel, "late": late}
     result = msg(f"notice.value.{ANSWER_WORDS[parsed['decision']]}")
     to_applicant = applicant_recipient(doc)
-    lines = [("serial", serial), ("result", result)]
+    lines: list[Line] = [("serial", serial), ("result", result)]
     notices = [notice("respondent_answered", to_applicant, f"/h5/cases/{serial}", now, lines)] if to_applicant else []
     when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
     if parsed["decision"] == "decline" and delegated(doc):
@@ -388,7 +393,9 @@ async def answer(ctx: ServiceContext, person_id: str, serial: str, body: Mapping
     )
     if updated is None:  # answered (or closed) between the read and the write
         raise Conflict("already_answered", field="decision")
-    return answer_view(updated["respondent_access"]["answer"])
+    answered = updated["respondent_access"]["answer"]
+    assert answered is not None  # the write set it
+    return shown_answer(answered)
 
 
 async def _refused_delegation(
@@ -436,7 +443,9 @@ async def _refused_delegation(
         notify=notices,
         note=outcome["reason"],
     )
-    return answer_view(updated["respondent_access"]["answer"])
+    answered = updated["respondent_access"]["answer"]
+    assert answered is not None  # the write set it
+    return shown_answer(answered)
 
 
 # ---------------------------------------------------------------- evidence and views

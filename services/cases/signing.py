@@ -34,7 +34,7 @@ from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
 from services.cases import access, moves, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
-from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.outbox import PARTIES_PROJECTION, Line, party_notices
 from services.cases.record import Case
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
@@ -152,7 +152,7 @@ async def draft(
     previous = (doc.get("agreement") or {}).get("version")
     version = int(previous or 0) + 1
     agreement = checked | {"version": version, "drafted_at": now, "drafted_by": member.login, "signatures": []}
-    lines = [("serial", serial), ("next_step", msg("notice.value.please_sign"))]
+    lines: list[Line] = [("serial", serial), ("next_step", msg("notice.value.please_sign"))]
     notices = party_notices(doc, "draft_agreement", now, lines, page="/agreement")  # each party signs there
     # Conditional on the version read: two drafts at once cannot both become version N.
     return await moves.apply_move(
@@ -398,7 +398,7 @@ async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping
     words = msg(f"label.signer.{signer.role}")
     note = msg("event.note.refused_sign", role=words, reason=f"：{reason.strip()}" if reason.strip() else "").text()
     outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_sign", "reason": note}
-    lines = [
+    lines: list[Line] = [
         ("serial", serial),
         ("reason", msg("label.closure_reason.refused_to_sign")),
         ("next_step", msg("notice.value.may_arbitrate")),
@@ -437,7 +437,9 @@ async def images(ctx: ServiceContext, blobs: BlobStore, doc: Mapping[str, Any]) 
 # ---------------------------------------------------------------- the seal
 
 
-async def upload_seal(ctx: ServiceContext, blobs: BlobStore, member: StaffMember, centre_id: str, data: bytes) -> dict:
+async def upload_seal(
+    ctx: ServiceContext, blobs: BlobStore, member: StaffMember, centre_id: str, data: bytes
+) -> dict[str, Any]:
     """The centre's seal image, uploaded by its administrator (a system administrator for any centre)."""
     own = member.role == SYSTEM_ADMIN or (member.role == CENTRE_ADMIN and member.centre_id == centre_id)
     if not own:

@@ -67,11 +67,11 @@ class Taxonomy:
         first = self._parent_of[second_code]
         return first.code, first.label, second.code, second.label
 
-    def snapshot(self, second_code: str, field: str = "cause_code") -> dict[str, str]:
+    def snapshot(self, second_code: str, field: str = "cause_code") -> dict[str, str | bool]:
         """What a request item stores about its cause, so later list changes never relabel old cases."""
         first_code, first_label, code, label = self.lookup(second_code, field)
         cause = self._second[code]
-        snapshot = {
+        snapshot: dict[str, str | bool] = {
             "taxonomy_version": self.version,
             "cause_code": code,
             "cause_label": label,

@@ -200,10 +200,10 @@ def session_view(session: Mapping[str, Any] | None, now: datetime | None = None)
     (JOIN_EARLY before the time) and, once open at `now`, the link itself."""
     if not session:
         return None
-    at = session.get("at")
-    link = session.get("online_link", "")
+    at: datetime | None = session.get("at")
+    link: str = session.get("online_link", "")
     opens = at - JOIN_EARLY if link and at else None
-    is_open = bool(opens and now and opens <= now <= at + JOIN_LATE)
+    is_open = opens is not None and at is not None and now is not None and opens <= now <= at + JOIN_LATE
     return {
         "at": shanghai_iso(at),
         "place": session.get("place", ""),
@@ -242,8 +242,12 @@ def phone_last4_matches(ctx: ServiceContext, doc: dict[str, Any], last4: str) ->
 
 
 def answer_view(answer_doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not answer_doc:
-        return None
+    """A party's answer as the pages show it; None before there is one."""
+    return shown_answer(answer_doc) if answer_doc else None
+
+
+def shown_answer(answer_doc: Mapping[str, Any]) -> dict[str, Any]:
+    """An answer given: its decision in words, and when."""
     shown = {
         k: answer_doc.get(k)
         for k in ("decision", "reason", "proposal", "amount", "channel", "late")
@@ -267,7 +271,9 @@ def access_view(invited: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def agreement_view(agreement: Mapping[str, Any] | None, status: str, outcome: Mapping[str, Any] | None = None) -> dict:
+def agreement_view(
+    agreement: Mapping[str, Any] | None, status: str, outcome: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The draft (or the signed agreement) as the parties and staff read it: terms, who signed when."""
     if not agreement:
         return {}

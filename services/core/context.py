@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple, overload
 from zoneinfo import ZoneInfo
 
 from services.core.personal_data import FieldCipher
@@ -54,6 +54,12 @@ class ServiceContext:
             self.executor.shutdown(wait=False)
 
 
+@overload
+def shanghai_iso(moment: datetime) -> str: ...
+@overload
+def shanghai_iso(moment: None) -> None: ...
+@overload
+def shanghai_iso(moment: datetime | None) -> str | None: ...
 def shanghai_iso(moment: datetime | None) -> str | None:
     """A stored UTC time as people read it: ISO 8601 in Asia/Shanghai."""
     if moment is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from bson import Binary
@@ -31,7 +32,7 @@ class FieldCipher:
         ct = encryptor.update(plaintext.encode()) + encryptor.finalize()
         return {"kv": self._current, "ct": Binary(nonce + ct + encryptor.tag)}
 
-    def decrypt(self, sealed: dict[str, Any], field: str) -> str:
+    def decrypt(self, sealed: Mapping[str, Any], field: str) -> str:
         blob = bytes(sealed["ct"])
         nonce, ct, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
         key = self._keys.get(sealed["kv"])

@@ -17,7 +17,7 @@ from typing import Any
 from i18n import msg
 from services.accounts.staff import StaffMember
 from services.cases import access, moves, workflow
-from services.cases.outbox import PARTIES_PROJECTION, party_notices
+from services.cases.outbox import PARTIES_PROJECTION, Line, party_notices
 from services.cases.record import Case, delegated
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import Deadline, calendar_days_deadline
@@ -134,7 +134,7 @@ async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: st
     until = calendar_days_deadline(docking["accepted_at"], period_days(docking) + days, calendar).due.isoformat()
     now = ctx.clock()
     request = {"days": days, "until": until, "proposed_at": now, "proposed_by": member.login, "consents": {}}
-    lines = [("serial", serial), ("due_date", until), ("next_step", msg("notice.value.consent_extension"))]
+    lines: list[Line] = [("serial", serial), ("due_date", until), ("next_step", msg("notice.value.consent_extension"))]
     updated = await moves.record_event(
         ctx,
         serial,
@@ -204,7 +204,7 @@ async def _extend(ctx: ServiceContext, doc: Mapping[str, Any], serial: str, requ
     notices = party_notices(doc, "extended", now, lines)
     notices.append(
         events.event_notice(
-            doc | {"_id": serial},
+            {**doc, "_id": serial},
             "extended",
             now,
             mediation_due=request["until"],

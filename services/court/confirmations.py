@@ -25,7 +25,7 @@ from typing import Any
 from i18n import msg
 from services.cases import access, moves, workflow
 from services.cases.centre_rules import arbitration_commission, rules_of
-from services.cases.outbox import partner_notice, party_notices
+from services.cases.outbox import Line, partner_notice, party_notices
 from services.cases.signing import effective_date
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.deadlines import calendar_days_deadline
@@ -147,7 +147,7 @@ async def apply(ctx: ServiceContext, person_id: str, serial: str, kind: str, cha
     if role not in applications:
         mine = {"at": now, "person_id": person_id, "channel": channel}
         other = next(r for r in PARTIES if r != role)
-        lines = [
+        lines: list[Line] = [
             ("serial", serial),
             ("route", msg(f"route.{kind}")),
             ("next_step", msg("notice.value.apply_jointly", due=due.isoformat())),

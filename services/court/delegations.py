@@ -312,16 +312,19 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
         if not case_kind and all(kinds):
             where = f"parties[{roles['respondent'][1]['_index']}].kind"
             errors.add(where, "not_allowed", "error.not_allowed.docking_party_pair")
-    dispute = body.get("dispute") if isinstance(body.get("dispute"), Mapping) else {}
-    if not isinstance(body.get("dispute"), Mapping):
+    dispute = body.get("dispute")
+    if not isinstance(dispute, Mapping):
         errors.add("dispute", "required", "error.required.docking_field", name="dispute")
+        dispute = {}
     cause = errors.text(dispute, "dispute", "cause", MAX_CAUSE, required=False)
     facts = errors.text(dispute, "dispute", "summary", MAX_TEXT, lines=True)
     requests = errors.text(dispute, "dispute", "claims", MAX_TEXT, lines=True)
     amount = _amount(errors, dispute.get("amount"))
     if body.get("consent_to_mediation") is not True:  # 法释〔2021〕23号 art. 4: online mediation with consent
         errors.add("consent_to_mediation", "required", "error.required.docking_consent")
-    contact_raw = body.get("contact") if isinstance(body.get("contact"), Mapping) else {}
+    contact_raw = body.get("contact")
+    if not isinstance(contact_raw, Mapping):
+        contact_raw = {}
     contact = {"name": errors.text(contact_raw, "contact", "name", MAX_NAME, required=False), "phone": ""}
     contact_phone = errors.text(contact_raw, "contact", "phone", 40, required=False)
     if contact_phone:  # the court's clerk, reached by the mediator: any number a phone can dial, kept in E.164

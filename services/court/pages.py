@@ -89,8 +89,8 @@ async def case_page(
     if doc.get("docking"):
         court = clocks.clock_view(doc, calendar, today)
         request = court.get("extension_request")
-        court["may_consent"] = (
-            bool(request) and role not in request["consents"] and doc["status"] not in workflow.CLOSED
+        court["may_consent"] = bool(
+            request and role not in request["consents"] and doc["status"] not in workflow.CLOSED
         )
     page["court"] = court
     page["applications"] = await confirmations.panel(ctx, doc, role, calendar, today)

@@ -123,7 +123,7 @@ async def delete_draft(ctx: ServiceContext, person_id: str, kind: str) -> None:
 
 
 async def submit_draft(
-    ctx: ServiceContext, person_id: str, kind: str, idempotency_key: str, channel: str
+    ctx: ServiceContext, person_id: str, kind: str, idempotency_key: str | None, channel: str
 ) -> tuple[dict[str, Any], bool]:
     """Submit the saved draft as the application; once the case exists the draft gives way to its marker."""
     draft_id = _draft_id(person_id, kind)
@@ -172,7 +172,7 @@ async def save_step(
     """
     section = STEP_SECTIONS[step]
     stored = await _stored(ctx, person_id, kind)
-    body = _view(stored["data"], None) if stored else {"kind": kind}
+    body: dict[str, Any] = _view(stored["data"], None) if stored else {"kind": kind}
     body.pop("updated_at", None)
     body[section] = values
     try:
@@ -213,7 +213,7 @@ async def prefill(ctx: ServiceContext, person_id: str, kind: str, seed: dict[str
     item joins the request items once (its amount added to the claim's), facts and dates fill empty fields,
     the place chosen becomes the employer's region or the place of work. Nothing typed before is overwritten."""
     stored = await ctx.db["drafts"].find_one({"_id": _draft_id(person_id, kind)})
-    body = _view(stored["data"], None) if stored else {"kind": kind}
+    body: dict[str, Any] = _view(stored["data"], None) if stored else {"kind": kind}
     body.pop("updated_at", None)
     claim = dict(body.get("claim") or {})
     given = seed.get("claim") or {}

@@ -236,7 +236,8 @@ def capture_time(exif: Any) -> str | None:
         if not found:
             continue
         try:
-            moment = datetime(*(int(part) for part in found.groups()))
+            year, month, day, hour, minute, second = (int(part) for part in found.groups())
+            moment = datetime(year, month, day, hour, minute, second)
         except ValueError:  # "0000:00:00 00:00:00", as cameras without a clock write
             continue
         zone = str(offset or "").strip("\x00 ")
@@ -538,7 +539,7 @@ async def open_file(ctx: ServiceContext, blobs: BlobStore, reader: Reader, file_
     """A file the reader may see, ready to stream; anyone else's file is simply not found."""
     record = await ctx.db["files"].find_one({"_id": file_id}) if FILE_ID.fullmatch(file_id or "") else None
     why = await _access(ctx, reader, record) if record is not None else None
-    if why is None:
+    if record is None or why is None:
         raise NotFound("file_not_found")
     chunks = aiter(blobs.open(record["blob_id"]))
     try:

@@ -41,7 +41,7 @@ def body_fingerprint(body: Any) -> str:
 
 
 async def submit_application(
-    ctx: ServiceContext, person_id: str, idempotency_key: str, body: Any, channel: str
+    ctx: ServiceContext, person_id: str, idempotency_key: str | None, body: Any, channel: str
 ) -> tuple[dict[str, Any], bool]:
     """Create the case once per (person, key); returns (case view, created now).
 
@@ -59,7 +59,7 @@ async def submit_application(
     fingerprint = body_fingerprint(body)
     record_id = f"{person_id}:{key}"
     serial = await next_serial(ctx, now)
-    record = {"_id": record_id, "fingerprint": fingerprint, "serial": serial, "created_at": now}
+    record: dict[str, Any] = {"_id": record_id, "fingerprint": fingerprint, "serial": serial, "created_at": now}
     try:
         await ctx.db["idempotency"].insert_one(record)
     except DuplicateKeyError:

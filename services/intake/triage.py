@@ -10,6 +10,7 @@ pages (query parameters), so nobody is asked a name until applying and nothing i
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -363,7 +364,7 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
         directory = await centres.directory(ctx)
         venue = "work_location"
         routed = directory.route(place, venue)
-        result.centre = routed.centre if routed else directory.default()
+        result.centre = routed.centre if routed else directory.default
         result.notes.append(msg("triage.note.centre", centre=result.centre.name, place=regions().full_name(place)))
     for node_key, value in answers.items():
         kind = tree.nodes[node_key].get("kind")
@@ -372,7 +373,7 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
             until = add_months(known, 12)
             result.notes.append(msg("triage.note.limitation", known=_day(value), until=_day(until)))
         if kind == "choice":
-            option = next((o for o in tree.nodes[node_key]["options"] if str(o["value"]) == value), {})
+            option: dict[str, Any] = next((o for o in tree.nodes[node_key]["options"] if str(o["value"]) == value), {})
             if option.get("calculator"):
                 result.calculator_kind = option["calculator"]
     threshold = await final_award_threshold(ctx, tree, answers, today)
@@ -418,11 +419,11 @@ def seed_of(tree: Tree, answers: dict[str, str]) -> dict[str, Any]:
     return seed
 
 
-def _day(value: Any) -> dict[str, str]:
+def _day(value: Any) -> Mapping[str, str]:
     return day(value)
 
 
-def _money(value: Decimal) -> dict[str, str]:
+def _money(value: Decimal) -> Mapping[str, str]:
     return money(value)
 
 

@@ -189,7 +189,8 @@ def _rate(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
 
 
-def national_rows(fig: Figures, taxonomies: Taxonomies) -> list[tuple[str, int]]:
+def national_rows(fig: Figures, taxonomies: Taxonomies) -> list[tuple[str, int | None]]:
+    """The national form's rows: each label with its figure, None on a header row."""
     p = fig.period
     causes: Counter[str] = Counter()
     for code, n in _group(p, "l1.").items():
@@ -365,7 +366,7 @@ async def report(ctx: ServiceContext, member: StaffMember, taxonomies: Taxonomie
     known = await centres.directory(ctx)
     return {
         "filters": filters,
-        "scope": sorted(known.get(c).name for c in in_scope if known.get(c)),
+        "scope": sorted(centre.name for centre in map(known.get, in_scope) if centre),
         "tables": tables,
         "success_rate": _rate(settled, settled + failed),
         "durations": spans,

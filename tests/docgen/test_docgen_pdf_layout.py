@@ -66,6 +66,7 @@ def _padded(data: bytes, lines: int) -> bytes:
 def _convert_all(folder: Path, names: list[str]) -> None:
     """One LibreOffice run for every file (a start per file would take minutes), with the server's fonts."""
     profile = folder / "profile"
+    assert SOFFICE is not None  # the test required it (require_tool)
     subprocess.run(
         [
             SOFFICE,

@@ -81,9 +81,9 @@ def test_no_user_facing_words_are_written_in_code(room):
 
 
 def _literal(call: ast.Call, position: int, keyword: str = "") -> str | None:
-    if len(call.args) > position and isinstance(call.args[position], ast.Constant):
-        value = call.args[position].value
-        return value if isinstance(value, str) else None
+    arg = call.args[position] if len(call.args) > position else None
+    if isinstance(arg, ast.Constant):
+        return arg.value if isinstance(arg.value, str) else None
     for kw in call.keywords:
         if kw.arg == keyword and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
             return kw.value.value

@@ -189,6 +189,7 @@ def test_second_process_on_the_same_folder_refuses_to_start(tmp_path: Path, wech
     assert not (folder / "uploads" / "upload-k1ll3d").exists()
     assert not list((folder / "blobs" / ".tmp").iterdir())
     assert "removed 2 unfinished upload or blob file(s)" in first.log()
+    assert first.process is not None
     try:
         second = ServerProcess(env, tmp_path / "second.log").start(wait=False)
         assert second.wait(30) == 2

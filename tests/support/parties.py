@@ -11,6 +11,7 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 from services.cases import handling, respondent, signing
+from services.cases.record import Case
 from services.core.context import SHANGHAI
 
 SMS_CODE_PURPOSE = respondent.CODE_PURPOSE
@@ -61,7 +62,7 @@ def due_in(ctx: Any, days: int) -> str:
     return (ctx.clock() + timedelta(days=days)).astimezone(SHANGHAI).date().isoformat()
 
 
-async def draft(ctx: Any, member: Any, serial: str, due: str, category: str = "wages") -> dict[str, Any]:
+async def draft(ctx: Any, member: Any, serial: str, due: str, category: str = "wages") -> Case:
     form = {"copies": "3", "waivers": "双方就本案再无其他争议", "without_session": "电话调解，双方达成一致"}
     rows = [
         {

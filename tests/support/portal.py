@@ -54,7 +54,10 @@ def person_of(browser: CookieClient, app) -> str:
     from services.accounts.web_sessions import read_claim
 
     value = decode_signed_value(app.settings["cookie_secret"], "h5_session", browser.cookies["h5_session"])
-    return read_claim(value.decode()).subject
+    assert value is not None, "no valid session cookie"
+    claim = read_claim(value.decode())
+    assert claim is not None
+    return claim.subject
 
 
 MOBILE, PASSWORD = "13912345678", "Portal-Pass-2026"

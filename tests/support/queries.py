@@ -24,7 +24,7 @@ class CommandLog(CommandCounter):
         self._count = 0
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def count(self) -> int:
         return self._count
 

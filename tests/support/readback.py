@@ -30,7 +30,7 @@ def section(doc: Document, heading: str) -> list[str]:
     out: list[str] = []
     inside = False
     for p in doc.paragraphs:
-        if p.style.name == "DocHeading":
+        if p.style is not None and p.style.name == "DocHeading":
             if inside:
                 break
             inside = p.text == heading
@@ -57,10 +57,8 @@ def rows(table: Table) -> list[list[str]]:
 
 def num_id(p: Paragraph) -> int | None:
     """The Word list (numbering definition) a paragraph belongs to, if any."""
-    ppr = p._p.pPr
-    if ppr is None or ppr.numPr is None or ppr.numPr.numId is None:
-        return None
-    return ppr.numPr.numId.val
+    found = p._p.xpath("./w:pPr/w:numPr/w:numId/@w:val")
+    return int(found[0]) if found else None
 
 
 def list_items(doc: Document, list_id: int) -> list[str]:

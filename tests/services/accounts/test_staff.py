@@ -9,7 +9,7 @@ import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from argon2 import PasswordHasher
@@ -53,7 +53,7 @@ class SpyHasher(PasswordHasher):
         self.calls.append(("hash", threading.current_thread().name))
         return super().hash(password, salt=salt)
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
         self.calls.append(("verify", threading.current_thread().name))
         return super().verify(hash, password)
 
@@ -270,7 +270,8 @@ async def test_inactive_accounts_are_refused(ctx: Any, db_commands: Any) -> None
     await set_active(ctx, ROOT_ADMIN, "li.ming", True)
     assert await session_member(ctx, session) is None  # re-enabling revives no session
     assert (await authenticate(ctx, "li.ming", PASSWORD)).login == "li.ming"
-    assert (await session_member(ctx, await web_sessions.issue(ctx, web_sessions.STAFF, "li.ming"))).login == "li.ming"
+    revived = await session_member(ctx, await web_sessions.issue(ctx, web_sessions.STAFF, "li.ming"))
+    assert revived is not None and revived.login == "li.ming"
 
 
 @pytest.mark.parametrize(
@@ -420,7 +421,8 @@ async def test_change_own_password(ctx: Any) -> None:
     here = await change_own_password(ctx, "li.ming", PASSWORD, "Another-2026y")
     # Other sessions end; the browser that changed it gets a new session and stays signed in.
     assert await session_member(ctx, elsewhere) is None
-    assert (await session_member(ctx, here)).login == "li.ming"
+    kept = await session_member(ctx, here)
+    assert kept is not None and kept.login == "li.ming"
     assert (await authenticate(ctx, "li.ming", "Another-2026y")).login == "li.ming"
     assert (await refusal(authenticate(ctx, "li.ming", PASSWORD))).status == 401
 

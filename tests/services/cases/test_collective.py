@@ -20,7 +20,7 @@ from services.cases import collective
 from services.directory.employers import employer_key
 from services.intake.submission import submit_application
 from services.stats import counters
-from store.guard import guard
+from store.guard import GuardedDatabase, guard
 from tests.support.app import STAFF_PASSWORD
 from tests.support.queries import assert_database_commands
 from tests.support.samples import employer_body, make_uscc, worker_body
@@ -59,8 +59,11 @@ class Recording:
     embedded engine never does), so concurrent submissions interleave at each command. `watch` puts it under the
     context's database (the guard over it as before); `ctx.db = recording.guarded` takes it away."""
 
+    guarded: GuardedDatabase  # the context's database before `watch`
+
     def __init__(self, db: Any, pause: bool = False) -> None:
-        self.db, self.pause, self.calls = db, pause, []
+        self.db, self.pause = db, pause
+        self.calls: list[tuple[str, str]] = []
         self.name = db.name
 
     def __getitem__(self, name: str) -> Any:

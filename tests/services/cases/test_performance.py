@@ -123,3 +123,11 @@ async def test_a_report_on_a_case_not_settled_is_refused(ctx, clock, sms):
     with pytest.raises(Conflict) as refused:
         await performance.report(ctx, applicant, serial, {"term": 1, "performed": True}, "h5")
     assert refused.value.code == "not_settled" and "尚未达成生效的调解协议" in refused.value.message
+
+
+@pytest.mark.parametrize("performed", [[True], {"yes": True}, None, 1, "perhaps"])
+def test_a_report_that_is_no_yes_or_no_is_refused_on_its_field(performed):
+    with pytest.raises(ValidationFailed) as refused:
+        performance.parse_report({"term": 1, "performed": performed}, 1)
+    assert [e.field for e in refused.value.errors] == ["performed"]
+    assert performance.parse_report({"term": 1, "performed": "yes"}, 1) == (0, True, "")

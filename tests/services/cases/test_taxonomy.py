@@ -204,19 +204,8 @@ def test_unreadable_or_malformed_files_and_a_centre_pointing_at_one(tmp_path: Pa
     assert str(tmp_path / "junk.yaml") in str(caught.value)
 
 
-def serve_taxonomy(app: Any) -> None:
-    """Until app.py joins handlers/taxonomy.py's routes, join them here (a no-op once it does)."""
-    services = app.settings["services"]
-    if getattr(services, "taxonomies", None) is None:
-        from handlers import taxonomy
-
-        services.taxonomies = Taxonomies.load(services.ctx.settings.centres)
-        app.wildcard_router.add_rules(taxonomy.routes)
-
-
 @pytest.mark.gen_test
-async def test_get_api_taxonomy(app: Any, api: Api) -> None:
-    serve_taxonomy(app)
+async def test_get_api_taxonomy(api: Api) -> None:
     response = await api.call("GET", "/api/taxonomy")
     assert response.code == 200
     body = body_of(response)

@@ -72,7 +72,7 @@ def test_work_calendar_answers_none_for_an_unknown_year():
         BUILTIN.is_working_day(datetime(2026, 10, 5, tzinfo=UTC))
 
 
-def test_work_calendar_is_immutable():
+def test_work_calendar_is_immutable() -> None:
     cal = WorkCalendar({2027: validate_year_calendar(2027, CAL_2027_HOLIDAYS, CAL_2027_WORKING)})
     with pytest.raises(TypeError):
         cal.configured[2028] = cal.configured[2027]  # type: ignore[index]

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from services.core.errors import ValidationFailed
-from services.directory import local_figures
+from services.directory import centres, local_figures
 from services.intake import triage
 
 DEFAULT = yaml.safe_load(triage.DEFAULT_FILE.read_text(encoding="utf-8"))
@@ -108,3 +108,12 @@ async def test_the_letter_is_a_docx_with_the_answers(ctx):
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
     assert "协商函" in text and "王小明" in text and "请求支付加班费2750.00元" in text and "已经离职" in text
     assert "＿＿＿＿＿＿：" in text  # the employer left blank to write by hand
+
+
+@pytest.mark.gen_test
+async def test_a_place_no_centre_serves_is_sent_to_the_default_centre(ctx):
+    directory = await centres.directory(ctx)
+    assert directory.route("110101", "work_location") is None  # Beijing: no centre of the test settings serves it
+    page = await triage.page(ctx, "", "end_apply", {"relationship": "yes", "place": "110101"})
+    assert page.centre is not None and page.centre.id == directory.default.id
+    assert any(directory.default.name in n.text("zh") for n in page.notes)

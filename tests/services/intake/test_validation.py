@@ -384,7 +384,8 @@ def test_wrong_types_of_whole_parts() -> None:
 
 
 def test_body_must_be_an_object() -> None:
-    for body in (None, [], "kind=worker"):
+    bodies: tuple[object, ...] = (None, [], "kind=worker")
+    for body in bodies:
         assert _only_error(body).code == "wrong_type"
 
 

@@ -12,6 +12,7 @@ from services.accounts.persons import person_for_identity
 from services.cases import moves
 from services.cases.moves import apply_move
 from services.cases.outbox import applicant_notice
+from services.cases.record import Notification
 from services.core.context import utc_now
 from services.intake.submission import submit_application
 from services.notify.sender import (
@@ -57,7 +58,7 @@ def setup(app):
     return services.ctx, services.notification_sender, clock
 
 
-async def accepted_case(ctx, person_id: str, lines: list[tuple[str, str]] | None = None) -> tuple[str, dict]:
+async def accepted_case(ctx, person_id: str, lines: list[tuple[str, str]] | None = None) -> tuple[str, Notification]:
     """A submitted case, accepted by a mediator: the move writes one notification."""
     body = worker_body()
     body["evidence"] = []
