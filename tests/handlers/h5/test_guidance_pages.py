@@ -128,6 +128,11 @@ async def test_library_pages(client, app):
     assert found.code == 200 and "延长工作时间" in found.body.decode()
     entry = await client.get("/h5/library/labour_law")
     assert entry.code == 200 and 'id="art-44"' in entry.body.decode()
+    repealed = (await client.get("/h5/library/judicial_interpretation_1")).body.decode()
+    note = repealed.index('id="repealed-32-1"')  # 法释〔2025〕12号 art. 21: shown at the article, the text kept
+    assert note < repealed.index('id="art-32"') and "法释〔2025〕12号第二十一条" in repealed
+    pending = (await client.get("/h5/library/arbitration_rules")).body.decode()
+    assert 'id="art-74"' in pending and "仲裁审查申请" in pending  # 办案规则 no longer pending
     empty = await client.get("/h5/library?q=" + "x" * 1000)
     assert empty.code == 422
 
