@@ -41,7 +41,7 @@ from services.core.ratelimit import ClientRateLimiter
 from services.court import events as court_events
 from services.court.outbox import PartnerOutbox
 from services.court.watch import DockingWatch
-from services.directory import centres
+from services.directory import centres, local_figures
 from services.library import entries as library_entries
 from services.library import search as library_search
 from services.notify.inbox import WeChatMessages
@@ -233,7 +233,8 @@ async def start(app: tornado.web.Application) -> None:
     await ensure_indexes(services.ctx.db)
     await centres.seed(services.ctx)
     await centres.directory(services.ctx)
-    await library_entries.seed(services.ctx)  # the starting set of laws and typical cases, on a fresh database
+    await library_entries.seed(services.ctx)  # the shipped laws and typical cases: new ones, and unedited ones renewed
+    await local_figures.seed(services.ctx)  # the published local figures shipped in data/, each once
     await library_search.index(services.ctx)  # built before serving: the first search does not pay for it
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
