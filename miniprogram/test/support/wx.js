@@ -1,0 +1,79 @@
+// A `wx` for tests: storage in memory, navigation and toasts recorded, and the network answered by `routes`
+// (page tests) or by the real server (test/support/node-wx.js, for the API client's tests).
+const calls = { navigate: [], toast: [], subscribe: [], opened: [], modal: [] }
+let storage = {}
+let routes = []
+let subscribeAnswer = {}
+
+function reset() {
+  storage = {}
+  routes = []
+  subscribeAnswer = {}
+  for (const key of Object.keys(calls)) calls[key].length = 0
+}
+
+/** Answer wx.request for METHOD PATH (a string or RegExp over the path without the query) with a status and a
+ * body, or a function (request) => [status, body]; `null` as status: the network fails. */
+function route(method, path, answer) {
+  routes.unshift({ method, path, answer })
+}
+
+function match(method, url) {
+  const bare = url.replace(/^https?:\/\/[^/]+/, '').split('?')[0]
+  return routes.find((r) => r.method === method && (typeof r.path === 'string' ? r.path === bare : r.path.test(bare)))
+}
+
+function fakeRequest(options) {
+  const method = (options.method || 'GET').toUpperCase()
+  const found = match(method, options.url)
+  const requests = (fakeRequest.seen = fakeRequest.seen || [])
+  requests.push({ method, url: options.url, data: options.data, header: options.header })
+  setTimeout(() => {
+    if (!found) return options.fail && options.fail({ errMsg: `request:fail no route for ${method} ${options.url}` })
+    const [status, body] = typeof found.answer === 'function' ? found.answer(options) : found.answer
+    if (status === null) return options.fail && options.fail({ errMsg: 'request:fail timeout' })
+    options.success && options.success({ statusCode: status, data: body === undefined ? '' : JSON.stringify(body), header: {} })
+  }, 0)
+  return { abort() {} }
+}
+
+function installWx() {
+  const wx = {
+    getStorageSync: (key) => (key in storage ? storage[key] : ''),
+    setStorageSync: (key, value) => { storage[key] = JSON.parse(JSON.stringify(value)) },
+    removeStorageSync: (key) => { delete storage[key] },
+    getAppBaseInfo: () => ({ language: 'zh_CN', SDKVersion: '3.7.0', platform: 'devtools', theme: 'light' }),
+    getWindowInfo: () => ({ windowWidth: 320, windowHeight: 640, pixelRatio: 2, screenWidth: 320, screenHeight: 640, statusBarHeight: 20, safeArea: { top: 20, bottom: 640, left: 0, right: 320, width: 320, height: 620 } }),
+    getDeviceInfo: () => ({ platform: 'devtools', system: 'test', brand: 'test', model: 'test' }),
+    getSystemInfoSync: () => ({ language: 'zh_CN', windowWidth: 320, SDKVersion: '3.7.0', platform: 'devtools' }),
+    navigateTo: (o) => { calls.navigate.push(o.url) },
+    redirectTo: (o) => { calls.navigate.push(o.url) },
+    reLaunch: (o) => { calls.navigate.push(o.url) },
+    navigateBack: () => { calls.navigate.push('back') },
+    showToast: (o) => { calls.toast.push(o.title) },
+    showModal: (o) => { calls.modal.push(o); o.success && o.success({ confirm: true, cancel: false }) },
+    showLoading: () => {},
+    hideLoading: () => {},
+    login: (o) => setTimeout(() => o.success({ code: 'test-code', errMsg: 'login:ok' }), 0),
+    request: fakeRequest,
+    requestSubscribeMessage: (o) => {
+      calls.subscribe.push(o.tmplIds)
+      const answer = { errMsg: 'requestSubscribeMessage:ok' }
+      for (const id of o.tmplIds) answer[id] = subscribeAnswer[id] || 'reject'
+      setTimeout(() => o.success(answer), 0)
+    },
+    openDocument: (o) => { calls.opened.push(o); setTimeout(() => o.success && o.success({}), 0) },
+  }
+  global.wx = wx
+  return wx
+}
+
+module.exports = {
+  installWx,
+  reset,
+  route,
+  calls,
+  requests: () => fakeRequest.seen || [],
+  storage: () => storage,
+  acceptSubscriptions: (ids) => ids.forEach((id) => (subscribeAnswer[id] = 'accept')),
+}
