@@ -1,0 +1,47 @@
+// One case with its timeline (GET /api/mp/applications/{serial}), and its actions as it stands: the clarified
+// items to confirm, the agreement to sign, the documents; the progress notices asked for from a tap.
+// config.yaml's notification_templates.mini_program_page names this page (?serial=).
+import { api } from '../../../lib/api/endpoints'
+import type { Case } from '../../../lib/api/types'
+import { definePage, messageOf, toast } from '../../../lib/page'
+import { ask } from '../../../lib/subscribe'
+
+definePage({
+  data: { serial: '', item: null as Case | null, clarifyPending: false, canSign: false, problem: '' },
+  methods: {
+    onLoad(query: Record<string, string>) {
+      this.setData({ serial: query.serial || '' })
+      return this.load()
+    },
+    onShow() {
+      if (this.data.item) this.load()
+    },
+    async load() {
+      try {
+        const item = await api.myCase(this.data.serial)
+        const clarified = item.clarified as { state?: string } | null
+        this.setData({
+          item,
+          clarifyPending: !!(clarified && clarified.state === 'pending'),
+          canSign: item.status === 'signing',
+          problem: '',
+        })
+      } catch (error) {
+        this.setData({ problem: messageOf(error, this.data.t.network_error) })
+      }
+    },
+    clarified() {
+      wx.navigateTo({ url: `/pages/cases/clarified/index?serial=${this.data.serial}` })
+    },
+    sign() {
+      wx.navigateTo({ url: `/pages/cases/sign/index?serial=${this.data.serial}&role=applicant` })
+    },
+    documents() {
+      wx.navigateTo({ url: `/pages/cases/documents/index?serial=${this.data.serial}&role=applicant` })
+    },
+    async subscribe() {
+      const accepted = await ask('case')
+      if (accepted.length) toast(this.data.t.synced)
+    },
+  },
+})
