@@ -7,5 +7,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup.js'],
   transform: { 'miniprogram_npm/.+\\.js$': '<rootDir>/test/esm-transform.js' },
   transformIgnorePatterns: ['/node_modules/'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60000,
 }

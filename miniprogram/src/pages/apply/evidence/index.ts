@@ -71,7 +71,8 @@ definePage({
       this.keep()
     },
     keep() {
-      const done = this.data.items.filter((i) => i.state === 'done' && i.stored).map((i) => i.stored as StoredFile)
+      // the name the person knows (WeChat uploads a temporary file's name)
+      const done = this.data.items.filter((i) => i.state === 'done' && i.stored).map((i) => ({ ...(i.stored as StoredFile), name: i.name }))
       drafts.keep(this.data.kind, 'evidence', done.map((f) => f.id), done)
     },
     addPhoto() {
