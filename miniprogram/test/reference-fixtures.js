@@ -20,3 +20,36 @@ function routeReference(route) {
 }
 
 module.exports = { REFERENCE, REGIONS, NOTICE, routeReference }
+
+const CASE = {
+  serial: '20261122000171',
+  kind: 'worker',
+  status: 'clarifying',
+  status_label: '待确认请求事项',
+  cause: null,
+  mediator: '李明',
+  next_session_at: null,
+  centre: '上海市劳动人事争议调解中心',
+  respondent_name: '上海某某物流有限公司',
+  created_at: '2026-11-22T10:00:00+08:00',
+  updated_at: '2026-11-22T11:00:00+08:00',
+  claim: { amount: '12000.00', requests: '支付2026年8月至10月工资12000元', facts: '未付工资' },
+  timeline: [
+    { at: '2026-11-22T10:00:00+08:00', action: 'submit', label: '提交申请', status: 'submitted', status_label: '已提交', by: 'applicant' },
+    { at: '2026-11-22T11:00:00+08:00', action: 'push_clarified', label: '调解员整理请求事项', status: 'clarifying', status_label: '待确认请求事项', note: '第1版', by: 'staff' },
+  ],
+  clarified: {
+    version: 1,
+    state: 'pending',
+    comment: '',
+    pushed_at: '2026-11-22T11:00:00+08:00',
+    items: [{ number: 1, cause_code: '05-01', cause_label: '拖欠工资', cause_level1_label: '劳动报酬', text: '支付2026年8月至10月工资', amount: '12000.00', arbitrable: true, cause_warning: '' }],
+  },
+  agreement: null,
+  closed: false,
+}
+
+const ERROR = (status, code, message, field = '') => [status, { error: { code, message, field }, errors: [{ code, message, field }] }]
+
+module.exports.CASE = CASE
+module.exports.ERROR = ERROR

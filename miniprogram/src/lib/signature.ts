@@ -8,6 +8,7 @@ export interface Pad {
 
 export function findPad(page: { createSelectorQuery(): WechatMiniprogram.SelectorQuery }, selector: string): Promise<Pad> {
   return new Promise((resolve) => {
+    if (!page.createSelectorQuery) return resolve({ canvas: null, context: null, strokes: 0 }) // no layout (tests)
     page
       .createSelectorQuery()
       .select(selector)

@@ -28,9 +28,12 @@ function npmComponents() {
 
 const USING = npmComponents()
 
-/** Render `page` (e.g. "pages/apply/step/index") and run its onLoad with `query`. */
+const loaded = {}
+
+/** Render `page` (e.g. "pages/apply/step/index") and run its onLoad with `query`. A page's code runs once per test
+ * file (jest keeps required modules), so each page is loaded once and rendered afresh every time. */
 async function render(page, query = {}) {
-  const id = simulate.load(path.join(DIST, page), { rootPath: DIST, usingComponents: USING })
+  const id = loaded[page] || (loaded[page] = simulate.load(path.join(DIST, page), { rootPath: DIST, usingComponents: USING }))
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
   if (comp.instance.onLoad) await comp.instance.onLoad(query)

@@ -1,14 +1,18 @@
 // A `wx` for tests: storage in memory, navigation and toasts recorded, and the network answered by `routes`
 // (page tests) or by the real server (test/support/node-wx.js, for the API client's tests).
-const calls = { navigate: [], toast: [], subscribe: [], opened: [], modal: [] }
+const calls = { navigate: [], toast: [], subscribe: [], opened: [], modal: [], uploads: [], downloads: [] }
 let storage = {}
 let routes = []
 let subscribeAnswer = {}
+let uploadPlan = [] // 'ok' or 'fail', one per upload to come (then 'ok')
+let chosen = [] // what wx.chooseMedia / wx.chooseMessageFile hand back
 
 function reset() {
   storage = {}
   routes = []
   subscribeAnswer = {}
+  uploadPlan = []
+  chosen = []
   for (const key of Object.keys(calls)) calls[key].length = 0
 }
 
@@ -62,6 +66,29 @@ function installWx() {
       for (const id of o.tmplIds) answer[id] = subscribeAnswer[id] || 'reject'
       setTimeout(() => o.success(answer), 0)
     },
+    uploadFile: (o) => {
+      const listeners = []
+      calls.uploads.push(o)
+      const plan = uploadPlan.shift() || 'ok'
+      setTimeout(() => {
+        listeners.forEach((l) => l({ progress: 50 }))
+        if (plan === 'fail') return o.fail && o.fail({ errMsg: 'uploadFile:fail timeout' })
+        listeners.forEach((l) => l({ progress: 100 }))
+        const id = String(calls.uploads.length).padStart(32, 'a')
+        o.success({ statusCode: 201, data: JSON.stringify({ id, name: 'tmp.png', kind: 'image', size: 10, created_at: '2026-11-22T10:00:00+08:00', captured_at: null }) })
+      }, 0)
+      return { onProgressUpdate: (l) => listeners.push(l), abort() {} }
+    },
+    downloadFile: (o) => {
+      calls.downloads.push(o)
+      setTimeout(() => o.success({ statusCode: 200, tempFilePath: '/tmp/doc.pdf' }), 0)
+      return { abort() {} }
+    },
+    chooseMedia: (o) => setTimeout(() => o.success({ tempFiles: chosen.map((p) => ({ tempFilePath: p, size: 10, fileType: 'image' })) }), 0),
+    chooseMessageFile: (o) => setTimeout(() => o.success({ tempFiles: chosen.map((p) => ({ path: p, name: p.split('/').pop(), size: 10 })) }), 0),
+    canvasToTempFilePath: (o) => setTimeout(() => o.success({ tempFilePath: '/tmp/sign.png' }), 0),
+    getFileSystemManager: () => ({ readFile: (o) => setTimeout(() => o.success({ data: 'iVBORw0KGgo=' }), 0) }),
+    stopPullDownRefresh: () => {},
     openDocument: (o) => { calls.opened.push(o); setTimeout(() => o.success && o.success({}), 0) },
   }
   global.wx = wx
@@ -75,5 +102,7 @@ module.exports = {
   calls,
   requests: () => fakeRequest.seen || [],
   storage: () => storage,
+  planUploads: (plan) => { uploadPlan = plan.slice() },
+  choose: (paths) => { chosen = paths.slice() },
   acceptSubscriptions: (ids) => ids.forEach((id) => (subscribeAnswer[id] = 'accept')),
 }
