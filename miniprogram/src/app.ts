@@ -1,4 +1,4 @@
-// The mini-program: pages are listed in app.json (their order is the tab of docs/miniprogram.md's page list).
+// The mini-program: its pages are listed in app.json (docs/miniprogram.md#pages says what each does).
 App({
   globalData: {},
 })

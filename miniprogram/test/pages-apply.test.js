@@ -3,7 +3,7 @@
 // the typed values, an expired session, evidence with progress and a retried upload, the review's submission
 // with its subscribe-message grants, and the serial at once.
 const wx = require('./support/wx')
-const { render, tap, type, pick, text } = require('./support/render')
+const { render, tap, type, emit, text } = require('./support/render')
 const { routeReference, ERROR, NOTICE } = require('./reference-fixtures')
 
 let saved = []
@@ -26,8 +26,7 @@ test('the notice must be accepted before going on, then its version is kept', as
   await tap(page, '#next')
   expect(text(page, '#e-consent')).toBe('请先阅读并同意申请须知')
   expect(wx.calls.navigate).toEqual([])
-  await type(page, '#accept', undefined)
-  page.querySelector('#accept').instance.triggerEvent('change', { checked: true })
+  await emit(page, '#accept', { checked: true })
   await tap(page, '#next')
   expect(saved[0].consent).toEqual({ version: NOTICE.version, accepted: true })
   expect(wx.calls.navigate).toEqual(['/pages/apply/step/index?kind=worker&step=applicant'])

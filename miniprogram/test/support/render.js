@@ -2,6 +2,12 @@
 const fs = require('fs')
 const path = require('path')
 const simulate = require('miniprogram-simulate')
+const simulateUtils = require('miniprogram-simulate/src/utils')
+
+// miniprogram-simulate runs a component's code by require() and then deletes it from require.cache, so that the
+// next page registering the same TDesign component runs it again; jest's registry ignores that deletion, and the
+// component would not register a second time (and render as an empty tag). Run each in a registry of its own.
+simulateUtils.runJs = (file) => jest.isolateModules(() => require(file))
 
 const DIST = path.join(__dirname, '..', '..', 'dist')
 
@@ -37,13 +43,21 @@ async function render(page, query = {}) {
   const comp = simulate.render(id)
   comp.attach(document.createElement('parent-wrapper'))
   if (comp.instance.onLoad) await comp.instance.onLoad(query)
-  await settle()
+  await settle(comp)
   return comp
 }
 
-/** Let promises, timers and setData run. */
-async function settle(ms = 5) {
-  for (let i = 0; i < 4; i++) await simulate.sleep(ms)
+/** Let promises, timers and setData run: until the page has stayed the same for a few turns (at most 3 s). */
+async function settle(comp) {
+  const deadline = Date.now() + 3000
+  let last = null
+  let quiet = 0
+  while (Date.now() < deadline && quiet < 4) {
+    await simulate.sleep(5)
+    const now = comp ? comp.dom.innerHTML : ''
+    quiet = now === last ? quiet + 1 : 0
+    last = now
+  }
 }
 
 /** Tap a TDesign button (its inner <button>) or any element, by selector. */
@@ -52,15 +66,20 @@ async function tap(comp, selector) {
   if (!found) throw new Error(`nothing matches ${selector}`)
   const inner = found.querySelector && found.querySelector('.t-button')
   ;(inner || found).dispatchEvent('tap')
-  await settle()
+  await settle(comp)
 }
 
-/** A TDesign component (t-input, t-textarea, t-switch...) emitting `change` as it does when a person types. */
-async function type(comp, selector, value) {
+/** A TDesign component emitting `change` with `detail`, as it does when a person uses it. */
+async function emit(comp, selector, detail) {
   const found = comp.querySelector(selector)
   if (!found) throw new Error(`nothing matches ${selector}`)
-  found.instance.triggerEvent('change', { value })
-  await settle()
+  found.instance.triggerEvent('change', detail)
+  await settle(comp)
+}
+
+/** Typing into a t-input or t-textarea (or switching a t-switch): its `change` with the value. */
+function type(comp, selector, value) {
+  return emit(comp, selector, { value })
 }
 
 /** A native picker's change (the index chosen, or the date). */
@@ -68,7 +87,7 @@ async function pick(comp, selector, value) {
   const found = comp.querySelector(selector)
   if (!found) throw new Error(`nothing matches ${selector}`)
   found.dispatchEvent('change', { detail: { value } })
-  await settle()
+  await settle(comp)
 }
 
 function text(comp, selector) {
@@ -98,4 +117,4 @@ function dump(comp) {
   return lines.join('\n')
 }
 
-module.exports = { DIST, render, settle, tap, type, pick, text, dump }
+module.exports = { DIST, render, settle, tap, type, emit, pick, text, dump }
