@@ -3,7 +3,7 @@
 // the typed values, an expired session, evidence with progress and a retried upload, the review's submission
 // with its subscribe-message grants, and the serial at once.
 const wx = require('./support/wx')
-const { render, tap, type, emit, text } = require('./support/render')
+const { render, tap, type, emit, pick, text } = require('./support/render')
 const { routeReference, ERROR, NOTICE } = require('./reference-fixtures')
 
 let saved = []
@@ -30,6 +30,18 @@ test('the notice must be accepted before going on, then its version is kept', as
   await tap(page, '#next')
   expect(saved[0].consent).toEqual({ version: NOTICE.version, accepted: true })
   expect(wx.calls.navigate).toEqual(['/pages/apply/step/index?kind=worker&step=applicant'])
+})
+
+test('a step shows its fields with their labels, keeps what is typed and chosen, and goes on', async () => {
+  const page = await render('pages/apply/step/index', { kind: 'worker', step: 'applicant' })
+  expect(text(page, '#title')).toBe('申请人')
+  expect(text(page, '#l-applicant-name')).toBe('姓名')
+  await type(page, '#i-applicant-name', '张三')
+  await pick(page, '#i-applicant-gender', 1)
+  expect(text(page, '#i-applicant-gender')).toBe('女')
+  await tap(page, '#next')
+  expect(saved[0].applicant).toMatchObject({ name: '张三', gender: 'female' })
+  expect(wx.calls.navigate).toEqual(['/pages/apply/step/index?kind=worker&step=contact'])
 })
 
 test('a refused field shows its message beside it, and the person stays on the step', async () => {
