@@ -3,6 +3,7 @@ const fs = require('fs')
 const path = require('path')
 const simulate = require('miniprogram-simulate')
 const simulateUtils = require('miniprogram-simulate/src/utils')
+const fakeWx = require('./wx')
 
 // miniprogram-simulate runs a component's code by require() and then deletes it from require.cache, so that the
 // next page registering the same TDesign component runs it again; jest's registry ignores that deletion, and the
@@ -47,15 +48,16 @@ async function render(page, query = {}) {
   return comp
 }
 
-/** Let promises, timers and setData run: until the page has stayed the same for a few turns (at most 3 s). */
+/** Let promises, timers and setData run: until no fake answer is in flight and the page has stayed the same for a
+ * few turns (at most 5 s). */
 async function settle(comp) {
-  const deadline = Date.now() + 3000
+  const deadline = Date.now() + 5000
   let last = null
   let quiet = 0
   while (Date.now() < deadline && quiet < 4) {
     await simulate.sleep(5)
     const now = comp ? comp.dom.innerHTML : ''
-    quiet = now === last ? quiet + 1 : 0
+    quiet = now === last && !fakeWx.busy() ? quiet + 1 : 0
     last = now
   }
 }

@@ -6,6 +6,19 @@ let routes = []
 let subscribeAnswer = {}
 let uploadPlan = [] // 'ok' or 'fail', one per upload to come (then 'ok')
 let chosen = [] // what wx.chooseMedia / wx.chooseMessageFile hand back
+let inflight = 0 // answers scheduled and not yet given (the tests wait for none)
+
+/** Answer later, as the network would, counting the answer in flight until it is given. */
+function later(fn) {
+  inflight += 1
+  setTimeout(() => {
+    try {
+      fn()
+    } finally {
+      inflight -= 1
+    }
+  }, 0)
+}
 
 function reset() {
   storage = {}
@@ -32,12 +45,12 @@ function fakeRequest(options) {
   const found = match(method, options.url)
   const requests = (fakeRequest.seen = fakeRequest.seen || [])
   requests.push({ method, url: options.url, data: options.data, header: options.header })
-  setTimeout(() => {
+  later(() => {
     if (!found) return options.fail && options.fail({ errMsg: `request:fail no route for ${method} ${options.url}` })
     const [status, body] = typeof found.answer === 'function' ? found.answer(options) : found.answer
     if (status === null) return options.fail && options.fail({ errMsg: 'request:fail timeout' })
     options.success && options.success({ statusCode: status, data: body === undefined ? '' : JSON.stringify(body), header: {} })
-  }, 0)
+  })
   return { abort() {} }
 }
 
@@ -58,38 +71,38 @@ function installWx() {
     showModal: (o) => { calls.modal.push(o); o.success && o.success({ confirm: true, cancel: false }) },
     showLoading: () => {},
     hideLoading: () => {},
-    login: (o) => setTimeout(() => o.success({ code: 'test-code', errMsg: 'login:ok' }), 0),
+    login: (o) => later(() => o.success({ code: 'test-code', errMsg: 'login:ok' })),
     request: fakeRequest,
     requestSubscribeMessage: (o) => {
       calls.subscribe.push(o.tmplIds)
       const answer = { errMsg: 'requestSubscribeMessage:ok' }
       for (const id of o.tmplIds) answer[id] = subscribeAnswer[id] || 'reject'
-      setTimeout(() => o.success(answer), 0)
+      later(() => o.success(answer))
     },
     uploadFile: (o) => {
       const listeners = []
       calls.uploads.push(o)
       const plan = uploadPlan.shift() || 'ok'
-      setTimeout(() => {
+      later(() => {
         listeners.forEach((l) => l({ progress: 50 }))
         if (plan === 'fail') return o.fail && o.fail({ errMsg: 'uploadFile:fail timeout' })
         listeners.forEach((l) => l({ progress: 100 }))
         const id = String(calls.uploads.length).padStart(32, 'a')
         o.success({ statusCode: 201, data: JSON.stringify({ id, name: 'tmp.png', kind: 'image', size: 10, created_at: '2026-11-22T10:00:00+08:00', captured_at: null }) })
-      }, 0)
+      })
       return { onProgressUpdate: (l) => listeners.push(l), abort() {} }
     },
     downloadFile: (o) => {
       calls.downloads.push(o)
-      setTimeout(() => o.success({ statusCode: 200, tempFilePath: '/tmp/doc.pdf' }), 0)
+      later(() => o.success({ statusCode: 200, tempFilePath: '/tmp/doc.pdf' }))
       return { abort() {} }
     },
-    chooseMedia: (o) => setTimeout(() => o.success({ tempFiles: chosen.map((p) => ({ tempFilePath: p, size: 10, fileType: 'image' })) }), 0),
-    chooseMessageFile: (o) => setTimeout(() => o.success({ tempFiles: chosen.map((p) => ({ path: p, name: p.split('/').pop(), size: 10 })) }), 0),
-    canvasToTempFilePath: (o) => setTimeout(() => o.success({ tempFilePath: '/tmp/sign.png' }), 0),
-    getFileSystemManager: () => ({ readFile: (o) => setTimeout(() => o.success({ data: 'iVBORw0KGgo=' }), 0) }),
+    chooseMedia: (o) => later(() => o.success({ tempFiles: chosen.map((p) => ({ tempFilePath: p, size: 10, fileType: 'image' })) })),
+    chooseMessageFile: (o) => later(() => o.success({ tempFiles: chosen.map((p) => ({ path: p, name: p.split('/').pop(), size: 10 })) })),
+    canvasToTempFilePath: (o) => later(() => o.success({ tempFilePath: '/tmp/sign.png' })),
+    getFileSystemManager: () => ({ readFile: (o) => later(() => o.success({ data: 'iVBORw0KGgo=' })) }),
     stopPullDownRefresh: () => {},
-    openDocument: (o) => { calls.opened.push(o); setTimeout(() => o.success && o.success({}), 0) },
+    openDocument: (o) => { calls.opened.push(o); later(() => o.success && o.success({})) },
   }
   global.wx = wx
   return wx
@@ -102,6 +115,7 @@ module.exports = {
   calls,
   requests: () => fakeRequest.seen || [],
   storage: () => storage,
+  busy: () => inflight > 0,
   planUploads: (plan) => { uploadPlan = plan.slice() },
   choose: (paths) => { chosen = paths.slice() },
   acceptSubscriptions: (ids) => ids.forEach((id) => (subscribeAnswer[id] = 'accept')),
