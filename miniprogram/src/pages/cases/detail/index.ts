@@ -3,6 +3,7 @@
 // config.yaml's notification_templates.mini_program_page names this page (?serial=).
 import { api } from '../../../lib/api/endpoints'
 import type { Case } from '../../../lib/api/types'
+import { when } from '../../../lib/format'
 import { definePage, messageOf, toast } from '../../../lib/page'
 import { ask } from '../../../lib/subscribe'
 
@@ -18,7 +19,8 @@ definePage({
     },
     async load() {
       try {
-        const item = await api.myCase(this.data.serial)
+        const answer = await api.myCase(this.data.serial)
+        const item = { ...answer, next_session_at: when(answer.next_session_at), timeline: answer.timeline.map((e) => ({ ...e, at: when(e.at) })) }
         const clarified = item.clarified as { state?: string } | null
         this.setData({
           item,

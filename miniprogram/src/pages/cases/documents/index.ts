@@ -3,6 +3,7 @@
 import { download } from '../../../lib/api/client'
 import { api, type Role } from '../../../lib/api/endpoints'
 import type { DocumentListed } from '../../../lib/api/types'
+import { when } from '../../../lib/format'
 import { definePage, messageOf } from '../../../lib/page'
 
 definePage({
@@ -12,7 +13,7 @@ definePage({
       this.setData({ serial: query.serial || '', role: query.role === 'respondent' ? 'respondent' : 'applicant' })
       try {
         const answer = await api.documents(this.data.role, this.data.serial)
-        this.setData({ items: answer.items })
+        this.setData({ items: answer.items.map((d) => ({ ...d, issued_at: when(d.issued_at) })) })
       } catch (error) {
         this.setData({ problem: messageOf(error, this.data.t.network_error) })
       } finally {

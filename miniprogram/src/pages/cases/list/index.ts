@@ -2,6 +2,7 @@
 // they answer as the respondent.
 import { api } from '../../../lib/api/endpoints'
 import type { CaseSummary, RespondentCaseSummary } from '../../../lib/api/types'
+import { when } from '../../../lib/format'
 import { definePage, messageOf } from '../../../lib/page'
 
 definePage({
@@ -17,7 +18,8 @@ definePage({
       this.setData({ loading: true, problem: '' })
       try {
         const [mine, theirs] = await Promise.all([api.myCases(), api.respondentCases()])
-        this.setData({ mine: mine.items, theirs: theirs.items })
+        const shown = <T extends { updated_at: string; next_session_at: string | null }>(c: T): T => ({ ...c, updated_at: when(c.updated_at), next_session_at: when(c.next_session_at) })
+        this.setData({ mine: mine.items.map(shown), theirs: theirs.items.map(shown) })
       } catch (error) {
         this.setData({ problem: messageOf(error, this.data.t.network_error) })
       } finally {

@@ -3,6 +3,7 @@
 import { ApiError } from '../../../lib/api/client'
 import { api, type Role } from '../../../lib/api/endpoints'
 import type { CasePage } from '../../../lib/api/types'
+import { when } from '../../../lib/format'
 import { definePage, messageOf } from '../../../lib/page'
 import { findPad, toDataUrl, type Pad } from '../../../lib/signature'
 import { ask } from '../../../lib/subscribe'
@@ -34,7 +35,7 @@ definePage({
         const page = await api.casePage(this.data.role, this.data.serial)
         const agreement = (page.case.agreement || {}) as Agreement
         const mine = agreement.signatures && agreement.signatures[this.data.role]
-        this.setData({ version: agreement.version || 0, terms: agreement.terms || [], canSign: page.can_sign, signedAt: mine ? mine.at : '' })
+        this.setData({ version: agreement.version || 0, terms: agreement.terms || [], canSign: page.can_sign, signedAt: mine ? when(mine.at) : '' })
         if (page.can_sign) pad = await findPad(this, '#pad')
       } catch (error) {
         this.setData({ problem: messageOf(error, this.data.t.network_error) })
