@@ -2,7 +2,7 @@
 // accepted template is one message the server may send (POST /api/mp/subscriptions records it, GET tells how many
 // are left). WeChat shows at most three templates at a time, and only from a tap: pages call `ask` from one.
 // The ids are the server's (config.yaml's notification_templates, typed from the OpenAPI document): a centre that
-// replaces them in config.yaml gets them here at the next build.
+// replaces them in config.yaml replaces them here too, and the build's type check names any it missed.
 import { api } from './api/endpoints'
 import type { TemplateId } from './api/types'
 
