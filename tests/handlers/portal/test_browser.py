@@ -11,7 +11,7 @@ from PIL import Image
 
 from services.accounts import passwords
 from tests.support.browser import chromium
-from tests.support.h5 import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
+from tests.support.h5 import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step, service_step
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE, PASSWORD = "13512345678", "Browser-Pass-2026"
@@ -37,7 +37,7 @@ async def apply_signed_in(page, base_url: str, kind: str, steps: dict) -> str:
     for step, following in (("applicant", "respondent"), ("respondent", "claim"), ("claim", "evidence")):
         await fill(page, steps[step])
         await next_step(page, f"/h5/apply/{kind}/{following}")
-    await next_step(page, f"/h5/apply/{kind}/review")
+    await service_step(page, kind)
     assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
     await page.click("#submit")
     await page.wait_for_url("**/h5/apply/done/*")
