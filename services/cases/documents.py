@@ -129,7 +129,16 @@ def _render_in_worker(
 
 async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") -> dict[str, Any]:
     """The case as documents (and `python -m docgen`) read it: the stored shape, personal numbers in clear."""
-    private = ("timeline", "notifications", "documents", "_id", "respondent_access", "agreement", "agreement_voided")
+    private = (
+        "timeline",
+        "notifications",
+        "documents",
+        "_id",
+        "respondent_access",
+        "agreement",
+        "agreement_voided",
+        "service",  # the service records: the case file's, not a document's (service_consent stays: the addresses)
+    )
     case = {k: v for k, v in doc.items() if k not in private}
     case["serial"] = doc["_id"]
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
