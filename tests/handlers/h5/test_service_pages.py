@@ -45,7 +45,7 @@ async def test_the_respondent_confirms_the_address_for_service_on_their_first_vi
     assert given.code == 302 and given.headers["Location"] == f"{base}#service"
     after = (await browser.get(base)).body.decode()
     assert 'id="service-consent"' in after and "送达地址：上海市浦东新区川沙路100号" in after
-    assert 'id="service-consent-change"' in after  # changeable, folded away
+    assert 'id="service-consent-change"' in after  # changeable
     doc = await ctx.db["cases"].find_one({"_id": serial})
     assert doc["service_consent"]["respondent"]["electronic"] is True
     assert doc["service_consent"]["respondent"]["channel"] == "h5"
