@@ -11,7 +11,7 @@ from handlers.access import proved_by, public
 from handlers.downloads import requested_format, send_document
 from handlers.pages import PageHandler, in_wechat
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
-from services.cases import documents, handling, party_pages, performance, respondent, signing
+from services.cases import documents, handling, party_pages, performance, respondent, service, signing
 from services.core.errors import ServiceError
 from services.court import clocks, confirmations
 from services.court import pages as court_pages
@@ -122,6 +122,19 @@ class ExtensionConsentHandler(PartyPage):
             await self.refused(serial, exc)
             return
         self.redirect(f"{self.prefix}/{serial}#court")
+
+
+class ServiceConsentHandler(PartyPage):
+    """The party's 送达地址确认书 (services/cases/service.py): consent to electronic service or not, and the address."""
+
+    async def post(self, serial: str) -> None:
+        body = service.consent_from_form({k: self.get_body_argument(k, "") for k in service.CONSENT_FIELDS})
+        try:
+            await service.give_consent(self.ctx, self.person_id, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}#service")
 
 
 class ApplicationHandler(PartyPage):
@@ -286,6 +299,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
         (rf"{base}/{SERIAL}/evidence", EvidenceHandler, options),
         (rf"{base}/{SERIAL}/session", SessionHandler, options),
+        (rf"{base}/{SERIAL}/service", ServiceConsentHandler, options),
     ]
     if role == "respondent":  # the applicant's case page and downloads are in handlers/h5/cases.py
         out += [

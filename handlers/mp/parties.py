@@ -11,7 +11,7 @@ from handlers.access import proved_by
 from handlers.downloads import requested_format, send_document
 from handlers.mp.base import CHANNEL, MpHandler
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
-from services.cases import documents, performance, respondent, signing
+from services.cases import documents, performance, respondent, service, signing
 from services.court import clocks, confirmations
 from services.court import pages as court_pages
 
@@ -51,8 +51,12 @@ class InvitationCodeHandler(MpHandler):
 class InvitationClaimHandler(MpHandler):
     async def post(self, serial: str, token: str) -> None:
         person_id = self.person_id()
-        code = self.json_object().get("code")
-        await respondent.claim(self.ctx, serial, token, code if isinstance(code, str) else "", person_id, CHANNEL)
+        body = self.json_object()
+        code = body.get("code")
+        consent = body.get("service")  # the 送达地址确认书, given with this first visit (optional)
+        await respondent.claim(
+            self.ctx, serial, token, code if isinstance(code, str) else "", person_id, CHANNEL, consent=consent
+        )
         self.send_json(await respondent.respondent_case(self.ctx, person_id, serial))
 
 
@@ -119,6 +123,15 @@ class ExtensionConsentHandler(PartyApi):
         self.send_json(await self.page(person_id, serial))
 
 
+class ServiceConsentHandler(PartyApi):
+    """The party's 送达地址确认书: consent to electronic service or not, the address; the page after it."""
+
+    async def post(self, serial: str) -> None:
+        person_id = self.person_id()
+        await service.give_consent(self.ctx, person_id, serial, self.json_object(), CHANNEL)
+        self.send_json(await self.page(person_id, serial))
+
+
 class ApplicationHandler(PartyApi):
     """A settled case: the party applies for judicial confirmation or arbitral review (jointly); the page after."""
 
@@ -153,6 +166,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
         (rf"{base}/{SERIAL}/extension_consent", ExtensionConsentHandler, options),
         (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
+        (rf"{base}/{SERIAL}/service", ServiceConsentHandler, options),
     ]
     if role == "respondent":  # the applicant's documents are in handlers/mp/applications.py
         out += [

@@ -36,7 +36,7 @@ from typing import Any, Protocol
 
 from i18n import text
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
-from services.cases import moves
+from services.cases import moves, service
 from services.cases.outbox import (
     APPLICANT,
     CLAIMED,
@@ -303,7 +303,8 @@ class NotificationSender:
             if current.get("state") != CLAIMED or current.get("claim") != token:
                 continue  # re-read after a conflict: our claim lapsed and another sender has it
             outcome = await self._deliver_safely(case, current)
-            await self._record(case, index, token, outcome)
+            if await self._record(case, index, token, outcome) == FAILED:
+                await self._undelivered(case.id, current)
 
     async def claim(self, case: _Case) -> tuple[str, list[int]] | None:
         """Claim the case's due notifications in one conditional update: (claim token, positions), or None."""
@@ -343,13 +344,20 @@ class NotificationSender:
         doc = await self.ctx.db[CASES].find_one({"_id": case_id}, PROJECTION)
         return _Case.of(doc) if doc else None
 
-    async def _write(self, case: _Case, changes: dict[int, dict[str, Any]], conditions: dict[str, Any]) -> bool:
-        """Apply `changes` (position -> fields) if the outbox is still the version we read; recompute outbox_due_at."""
+    async def _write(
+        self,
+        case: _Case,
+        changes: dict[int, dict[str, Any]],
+        conditions: dict[str, Any],
+        served: dict[str, Any] | None = None,
+    ) -> bool:
+        """Apply `changes` (position -> fields) if the outbox is still the version we read; recompute outbox_due_at.
+        `served`: the delivery of the service record a message serves (moves.delivery_fields), in the same write."""
         after = [n | changes.get(i, {}) for i, n in enumerate(case.notifications)]
         due = next_due(after, self.ctx.clock())
         rev = (case.rev or 0) + 1
         fields = {f"notifications.{i}.{k}": v for i, c in changes.items() for k, v in c.items()}
-        update: dict[str, Any] = {"$set": {**fields, "outbox_rev": rev}}
+        update: dict[str, Any] = {"$set": {**fields, **(served or {}), "outbox_rev": rev}}
         if due is None:
             update["$unset"] = {"outbox_due_at": ""}
         else:
@@ -362,23 +370,28 @@ class NotificationSender:
         case.rev, case.due, case.notifications = rev, due, after
         return True
 
-    async def _record(self, case: _Case, index: int, token: str, outcome: Outcome) -> None:
-        """Write one result; on a conflict re-read and apply it again to what is there now."""
+    async def _record(self, case: _Case, index: int, token: str, outcome: Outcome) -> str | None:
+        """Write one result; on a conflict re-read and apply it again to what is there now. The state written
+        (None: nothing was). A message to a party carries its service's delivery in the same write."""
         notification_id = case.notifications[index].get("id")
         for _ in range(RECORD_TRIES):
             current = case.notifications[index]
             if current.get("id") != notification_id:  # positions only move if someone broke the append-only rule
                 log.error("notification %s of case %s moved; result not recorded", notification_id, case.id)
-                return
+                return None
             changes = self._result_fields(current, token, outcome)
             if changes is None:
-                return
-            if await self._write(case, {index: changes}, {f"notifications.{index}.id": notification_id}):
+                return None
+            at = changes.get("sent_at") or changes.get("failed_at")
+            served = moves.delivery_fields(
+                current, changes["state"], at, changes.get("channel"), changes.get("last_error")
+            )
+            if await self._write(case, {index: changes}, {f"notifications.{index}.id": notification_id}, served):
                 self._count(changes["state"], outcome)
-                return
+                return str(changes["state"])
             fresh = await self._read(case.id)
             if fresh is None:
-                return
+                return None
             case.rev, case.due, case.notifications = fresh.rev, fresh.due, fresh.notifications
         # The claim will expire and the notification be tried again: at least once, as promised.
         log.error(
@@ -388,6 +401,17 @@ class NotificationSender:
             outcome.state,
             RECORD_TRIES,
         )
+        return None
+
+    async def _undelivered(self, case_id: str, notification: dict[str, Any]) -> None:
+        """A message to a party could not be delivered: what follows is the case's (services/cases/service.py: a
+        respondent not invited electronically is flagged to the mediator, and the applicant told)."""
+        try:
+            await service.undelivered(self.ctx, case_id, notification)
+        except Exception:  # the failure is recorded already; the mediator sees it on the case page
+            log.exception(
+                "notification %s of case %s: what follows its failure was not recorded", notification.get("id"), case_id
+            )
 
     def _result_fields(self, current: dict[str, Any], token: str, outcome: Outcome) -> dict[str, Any] | None:
         now = self.ctx.clock()
