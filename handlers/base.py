@@ -42,6 +42,10 @@ from wechat.tokens import AccessTokens, ThreadTokenBridge
 log = logging.getLogger("mediation.http")
 LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
+# The deepest nesting a JSON body may have. Ours are a few levels deep (a delegation's documents, a draft's
+# evidence list); beyond this a body is `malformed_json` (docs/stack-notes.md#input-and-security), whatever its
+# depth: json.loads and the walk over its result never reach Python's recursion limit.
+MAX_JSON_DEPTH = 32
 
 
 @dataclass
@@ -288,11 +292,7 @@ class ApiHandler(ServiceHandler):
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.startswith("application/json"):
             raise ServiceError(415, "json_required")
-        try:
-            body = json.loads(self.request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise ServiceError(400, "malformed_json") from exc
-        return clean_json(body)
+        return parse_json(self.request.body)
 
     def json_object(self) -> dict[str, Any]:
         """The body, which must be a JSON object."""
@@ -316,6 +316,38 @@ class ApiHandler(ServiceHandler):
 
 def invalid_unicode(field: str) -> ServiceError:
     return ServiceError(400, "invalid_unicode", field=field, field_name=field)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON body, parsed (load_json) and made safe (clean_json)."""
+    return clean_json(load_json(raw))
+
+
+def load_json(raw: bytes) -> Any:
+    """A JSON body parsed, for every route that takes one (the docking front's too): bytes that are not UTF-8, text
+    that is not JSON or nesting deeper than MAX_JSON_DEPTH are a 400 `malformed_json`, never a RecursionError (a
+    500), however deep the nesting. Clean it with clean_json before use."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting past Python's limit
+        raise ServiceError(400, "malformed_json") from exc
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ServiceError(400, "malformed_json")
+    return body
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:  # deeper than the limit is refused anyway: no need to walk further
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def clean_json(value: Any, path: str = "") -> Any:
