@@ -68,7 +68,7 @@ CHANNEL = "backoffice"
 class Signer:
     """Who signs: a party (their person id) or the mediator (their login), and how they are signed in."""
 
-    role: str  # mediator, or "" for a party: whichever party of the case the person is
+    role: str  # mediator; for a party the role of the route they came through, or "": whichever party they are
     id: str
     identity: str  # the signed-in identity the front saw: "h5:<person>", "mp:<person>", "office:<login>"
     member: StaffMember | None = None  # the mediator's account
@@ -246,7 +246,7 @@ async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[d
     if signer.role == "mediator":
         assert signer.member is not None
         return await access.for_staff(ctx, signer.member, serial, fields), signer
-    doc, role = await access.for_party(ctx, signer.id, serial, fields)
+    doc, role = await access.for_party(ctx, signer.id, serial, fields, signer.role or None)
     return doc, replace(signer, role=role)
 
 
