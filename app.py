@@ -65,6 +65,7 @@ from wechat.tokens import AccessTokens, ThreadTokenBridge, fetch_stable_token
 log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
 MAX_BODY_BYTES = 2 * 1024 * 1024
+DRAIN_SECONDS = 10  # what requests in flight get to answer once the server is asked to stop
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
 
@@ -250,6 +251,7 @@ async def close(app: tornado.web.Application) -> None:
     """Stop everything this process started: the rendering pool and LibreOffice (no orphans), the
     background tasks, the thread pool, and the store (the durable engine finishes its journal)."""
     services = app.settings["services"]
+    services.stopping.set()  # long polls end (503, Retry-After); the sender stops between two sends
     services.renderers.close()
     await services.pdf.close()
     await services.deadline_watch.stop()
@@ -258,6 +260,23 @@ async def close(app: tornado.web.Application) -> None:
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
+
+
+async def finish_requests(app: tornado.web.Application, server: tornado.httpserver.HTTPServer) -> None:
+    """Before the store closes: long polls are told to end (a 503 with Retry-After), the requests in flight get
+    DRAIN_SECONDS to answer, then the connections are closed. A request is never left to meet a closed store
+    (a 500 in the log)."""
+    services = app.settings["services"]
+    services.stopping.set()
+    deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+    while services.in_flight > 0 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    if services.in_flight > 0:
+        log.warning("stopping with %d request(s) still unanswered after %d s", services.in_flight, DRAIN_SECONDS)
+    try:
+        await asyncio.wait_for(server.close_all_connections(), 2)
+    except TimeoutError:
+        pass
 
 
 def warn_about_start(settings: Settings, client: Any) -> None:
@@ -331,6 +350,7 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     await stopping.wait()
     log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
     server.stop()
+    await finish_requests(app, server)
     await close(app)
     log.warning("stopped")
 

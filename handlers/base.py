@@ -40,6 +40,7 @@ from wechat.oauth import WebOAuth
 from wechat.tokens import AccessTokens, ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait: a dependency down, or this process stopping
 LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
 # The deepest nesting a JSON body may have. Ours are a few levels deep (a delegation's documents, a draft's
@@ -76,6 +77,9 @@ class AppServices:
     staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
     court_client: CourtClient | None = None  # signed calls to courts and arbitration institutes (platforms/court.py)
     docking_watch: DockingWatch | None = None  # delegations not answered in time, the roster's sending
+    # Set when the process is asked to stop (app.serve, app.close): long polls end with a 503 and Retry-After.
+    stopping: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    in_flight: int = 0  # requests begun and not yet finished (app.serve waits for them before closing the store)
 
 
 def database_down(exc: BaseException) -> bool:
@@ -200,7 +204,23 @@ class ServiceHandler(tornado.web.RequestHandler):
 
     _held: Any = None  # the answer, waiting for the disk (finish)
 
+    def set_status(self, status_code: int, reason: str | None = None) -> None:
+        super().set_status(status_code, reason)
+        if status_code == 503:  # every 503 says when to try again (RFC 9110 §10.2.3), a page's as an API's
+            self.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+
+    _counted = False  # this request is in AppServices.in_flight
+
+    def on_finish(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.services.in_flight -= 1
+        super().on_finish()
+
     def prepare(self) -> Any:
+        if not self._counted:
+            self._counted = True
+            self.services.in_flight += 1
         defer_durability()  # this request's writes are made durable together, before it answers (finish)
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
@@ -386,5 +406,6 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         "status": status,
         "ms": round(1000.0 * handler.request.request_time(), 2),
     }
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    # A 503 is a dependency down or this process stopping, said to the caller with Retry-After: not a fault.
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 or status == 503 else logging.ERROR
     log.log(level, json.dumps(line))

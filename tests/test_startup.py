@@ -204,3 +204,52 @@ async def test_sigterm_stops_the_rendering_pool_and_libreoffice(wechat, tmp_path
     finally:
         server.kill()
         http.close()
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_and_logs_no_500(
+    wechat, card_platform, tmp_path
+):
+    """Issue 22: the long poll of the card's login ticket ends with a 503 and Retry-After when the server is asked
+    to stop, before the store closes; the log shows no 500 and no traceback."""
+    env = server_environ(
+        wechat.base_url,
+        str(tmp_path / "blobs"),
+        MONGODB_URI=f"embedded:{tmp_path / 'db'}",
+        CARD_PLATFORM_BASE=card_platform.base_url,
+    )
+    server = ServerProcess(env, tmp_path / "server.log").start()
+    http = AsyncHTTPClient(force_instance=True)
+    try:
+        made = await http.fetch(
+            server.base_url + "/portal/card/tickets",
+            method="POST",
+            body=b"",
+            headers={"Cookie": "_xsrf=sigtermxsrf", "X-XSRFToken": "sigtermxsrf"},
+            raise_error=False,
+        )
+        assert made.code == 201, made.body
+        binding = re.match(r"card_ticket=([^;]+)", made.headers["Set-Cookie"]).group(1)
+        poll = asyncio.ensure_future(
+            http.fetch(
+                server.base_url + json.loads(made.body)["poll"] + "?wait=20",
+                headers={"Cookie": f"card_ticket={binding}"},
+                raise_error=False,
+                request_timeout=40,
+            )
+        )
+        await asyncio.sleep(1.0)  # the poll is waiting
+        assert not poll.done()
+        started = time.monotonic()
+        server.signal(signal.SIGTERM)
+        answer = await poll
+        assert answer.code == 503 and answer.headers["Retry-After"] == "5", (answer.code, answer.body)
+        assert json.loads(answer.body)["error"]["code"] == "shutting_down"
+        assert time.monotonic() - started < 5  # at once, not when the 20 s wait runs out
+        assert await asyncio.get_running_loop().run_in_executor(None, server.wait, 30) == 0
+        log = server.log()
+        assert "stopped" in log
+        assert '"status": 500' not in log and "Traceback" not in log and " ERROR " not in log, log
+    finally:
+        server.kill()
+        http.close()

@@ -294,11 +294,15 @@ class NotificationSender:
     # --- one case -----------------------------------------------------------------------------
 
     async def process_case(self, case: _Case) -> None:
+        if self._stopping:  # claimed now, it would wait for its claim to lapse: left for the next process
+            return
         claimed = await self.claim(case)
         if claimed is None:
             return
         token, indexes = claimed
         for index in indexes:
+            if self._stopping:  # stopping (SIGTERM): between two sends; what is left waits for its claim to lapse
+                break
             current = case.notifications[index]
             if current.get("state") != CLAIMED or current.get("claim") != token:
                 continue  # re-read after a conflict: our claim lapsed and another sender has it
