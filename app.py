@@ -19,7 +19,8 @@ import tornado.netutil
 import tornado.web
 
 from handlers.access import UndeclaredAccess, check_routes
-from handlers.base import AppServices, NotFoundHandler, log_request
+from handlers.base import AppServices, NotFoundHandler
+from handlers.metrics import log_and_count, route_labels
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
 from handlers.public.static import StaticFiles
@@ -190,12 +191,12 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
-    return tornado.web.Application(
+    application = tornado.web.Application(
         routes,
         services=services,
         mongo_client=client,
         default_handler_class=NotFoundHandler,
-        log_function=log_request,
+        log_function=log_and_count,  # the request's log line and its counts at /metrics
         cookie_secret=settings.cookie_secret,
         xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Lax"},
@@ -209,6 +210,8 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         login_url="/h5/oauth/start",
         **app_settings,
     )
+    route_labels(application)  # the `route` label of the request counts (handlers/metrics.py)
+    return application
 
 
 def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
