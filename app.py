@@ -19,7 +19,7 @@ import tornado.netutil
 import tornado.web
 
 from handlers.access import UndeclaredAccess, check_routes
-from handlers.base import AppServices, NotFoundHandler
+from handlers.base import AppServices, NotFoundHandler, configure_logging
 from handlers.metrics import log_and_count, route_labels
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
@@ -366,9 +366,11 @@ def main(argv: list[str] | None = None) -> int:
         "--standins", action="store_true", help="run local stand-ins of WeChat (demo and development only)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO)
+    configure_logging()  # every line with its request id
     try:
         settings = load_settings(args.config)
+        configure_logging(settings.log_format)
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import json
 import logging
@@ -40,6 +41,9 @@ from wechat.oauth import WebOAuth
 from wechat.tokens import AccessTokens, ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
+# The request a log line was written for: set in ServiceHandler.prepare, in the request's own task, so every line
+# logged while it runs (a service's warning, a traceback) carries it; "-" for the background loops.
+REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait: a dependency down, or this process stopping
 LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
@@ -172,6 +176,8 @@ class ServiceHandler(tornado.web.RequestHandler):
     def set_default_headers(self) -> None:
         # Browsers must not guess another type than the one we send (a JSON error shown as HTML).
         self.set_header("X-Content-Type-Options", "nosniff")
+        if self.request_id:  # an error clears the headers: its answer names the request too
+            self.set_header("X-Request-Id", self.request_id)
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
@@ -225,6 +231,7 @@ class ServiceHandler(tornado.web.RequestHandler):
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
+        REQUEST_ID.set(self.request_id)
 
     def decode_argument(self, value: bytes, name: str | None = None) -> str:
         """Every form field, query parameter and path part passes here (Tornado): bytes that are not
@@ -409,3 +416,53 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
     # A 503 is a dependency down or this process stopping, said to the caller with Retry-After: not a fault.
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 or status == 503 else logging.ERROR
     log.log(level, json.dumps(line))
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives every log record the id of the request it was written for (`%(request_id)s`; "-" outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object a line (time, level, logger, request id, message, and the traceback if
+    any), for a log collector; the request's own line (log_request) is its message, parsed back into fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", REQUEST_ID.get()),
+        }
+        message = record.getMessage()
+        fields = _json_object(message) if record.name == log.name else None
+        line.update(fields or {"message": message})
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _json_object(message: str) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(message)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def configure_logging(log_format: str = "text") -> None:
+    """The process's log: every line with its request id; `json` for JSON lines (LOG_FORMAT)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO)
+    for handler in root.handlers:
+        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+            handler.addFilter(RequestIdFilter())
+        if log_format == "json":
+            handler.setFormatter(JsonLines())
+        else:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))

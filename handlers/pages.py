@@ -236,7 +236,11 @@ class PageHandler(ServiceHandler):
         self.announce_allowed(problem.status)
         self.clear_header("Content-Type")
         self.render_page(
-            self.error_template, problem.status, message=problem.message, errors=[e["message"] for e in problem.errors]
+            self.error_template,
+            problem.status,
+            message=problem.message,
+            errors=[e["message"] for e in problem.errors],
+            request_id=self.request_id,  # what the person can quote to the centre (the same id is in the log)
         )
 
     def oauth_attempt(self) -> dict[str, str] | None:

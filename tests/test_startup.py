@@ -211,12 +211,14 @@ async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_an
     wechat, card_platform, tmp_path
 ):
     """Issue 22: the long poll of the card's login ticket ends with a 503 and Retry-After when the server is asked
-    to stop, before the store closes; the log shows no 500 and no traceback."""
+    to stop, before the store closes; the log (JSON lines, LOG_FORMAT=json) shows no 500, no error and no
+    traceback, and every line of a request carries its id."""
     env = server_environ(
         wechat.base_url,
         str(tmp_path / "blobs"),
         MONGODB_URI=f"embedded:{tmp_path / 'db'}",
         CARD_PLATFORM_BASE=card_platform.base_url,
+        LOG_FORMAT="json",
     )
     server = ServerProcess(env, tmp_path / "server.log").start()
     http = AsyncHTTPClient(force_instance=True)
@@ -247,9 +249,14 @@ async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_an
         assert json.loads(answer.body)["error"]["code"] == "shutting_down"
         assert time.monotonic() - started < 5  # at once, not when the 20 s wait runs out
         assert await asyncio.get_running_loop().run_in_executor(None, server.wait, 30) == 0
-        log = server.log()
-        assert "stopped" in log
-        assert '"status": 500' not in log and "Traceback" not in log and " ERROR " not in log, log
+        lines = [json.loads(line) for line in server.log().splitlines() if line.strip()]  # each line is JSON
+        assert any(line["message"] == "stopped" for line in lines if "message" in line)
+        assert not [
+            line for line in lines if line["level"] == "ERROR" or "traceback" in line or line.get("status") == 500
+        ]
+        [polled] = [line for line in lines if line.get("path", "").startswith("/portal/card/tickets/")]
+        assert polled["status"] == 503 and polled["request_id"] == answer.headers["X-Request-Id"]
+        assert {line["request_id"] for line in lines if "path" in line} & {"-"} == set()
     finally:
         server.kill()
         http.close()
