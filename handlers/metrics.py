@@ -20,6 +20,7 @@ import ipaddress
 from typing import Any
 
 import tornado.web
+from tornado.routing import PathMatches
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
 
 from handlers.access import OPERATOR, proved_by
@@ -48,9 +49,8 @@ def route_labels(app: tornado.web.Application) -> None:
     labels: dict[type, list[tuple[Any, str]]] = {}
     for rule in app.wildcard_router.rules:
         matcher, target = rule.matcher, rule.target
-        pattern = getattr(getattr(matcher, "regex", None), "pattern", "")
-        if isinstance(target, type) and pattern:
-            labels.setdefault(target, []).append((matcher.regex, _template(matcher, pattern)))
+        if isinstance(target, type) and isinstance(matcher, PathMatches):
+            labels.setdefault(target, []).append((matcher.regex, _template(matcher, matcher.regex.pattern)))
     app.settings["route_labels"] = labels
 
 
