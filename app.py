@@ -19,7 +19,7 @@ import tornado.netutil
 import tornado.web
 
 from handlers.access import UndeclaredAccess, check_routes
-from handlers.base import AppServices, NotFoundHandler, configure_logging
+from handlers.base import DRAIN_BYTES, AppServices, BoundedApplication, NotFoundHandler, configure_logging
 from handlers.metrics import log_and_count, route_labels
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
@@ -65,7 +65,6 @@ from wechat.tokens import AccessTokens, ThreadTokenBridge, fetch_stable_token
 
 log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
-MAX_BODY_BYTES = 2 * 1024 * 1024
 DRAIN_SECONDS = 10  # what requests in flight get to answer once the server is asked to stop
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
@@ -191,7 +190,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
-    application = tornado.web.Application(
+    application = BoundedApplication(
         routes,
         services=services,
         mongo_client=client,
@@ -327,8 +326,9 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
         standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
     await start(app)
     warn_about_start(settings, app.settings["mongo_client"])
-    # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
-    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
+    # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
+    # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).
+    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=DRAIN_BYTES)
     server.add_sockets(sockets)
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import tornado.web
 from pymongo.errors import ConnectionFailure
+from tornado import httputil
 from tornado.http1connection import HTTP1Connection
 
 from handlers.access import FRONT_PROOFS, proof_of, same_as_get, served
@@ -47,6 +48,11 @@ REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait: a dependency down, or this process stopping
 LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
+# A body a handler that does not stream may send (forms, JSON; a seal image). A larger one is read and thrown away,
+# up to DRAIN_BYTES, and answered 413 in the front's own form (BoundedApplication): a browser still sending its
+# body reads an answer only once it is all sent, never an empty 400 from Tornado or a reset connection.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+DRAIN_BYTES = 64 * 1024 * 1024  # the HTTP server's own limit (app.serve): beyond it the connection is closed
 # The deepest nesting a JSON body may have. Ours are a few levels deep (a delegation's documents, a draft's
 # evidence list); beyond this a body is `malformed_json` (docs/stack-notes.md#input-and-security), whatever its
 # depth: json.loads and the walk over its result never reach Python's recursion limit.
@@ -223,15 +229,31 @@ class ServiceHandler(tornado.web.RequestHandler):
             self.services.in_flight -= 1
         super().on_finish()
 
+    # A handler whose page shows its own words for a body over MAX_BODY_BYTES (the seal form) reads
+    # `body_refused` in its method; for any other the request is refused in prepare, in its front's form.
+    own_size_message: ClassVar[bool] = False
+
+    @property
+    def body_refused(self) -> bool:
+        """Whether this request's body was over MAX_BODY_BYTES (and so thrown away: BoundedApplication)."""
+        return bool(getattr(self.request, "body_refused", False))
+
+    def check_xsrf_cookie(self) -> None:
+        if self.body_refused:  # the token went with the body: the request is refused anyway, having done nothing
+            return
+        super().check_xsrf_cookie()
+
     def prepare(self) -> Any:
         if not self._counted:
             self._counted = True
-            self.services.in_flight += 1
-        defer_durability()  # this request's writes are made durable together, before it answers (finish)
+            self.services.in_flight += 1  # this request's writes are made durable together, before it answers (finish)
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
         REQUEST_ID.set(self.request_id)
+        defer_durability()  # this request's writes are made durable together, before it answers (finish)
+        if self.body_refused and not self.own_size_message:
+            raise ServiceError(413, "body_too_large")
 
     def decode_argument(self, value: bytes, name: str | None = None) -> str:
         """Every form field, query parameter and path part passes here (Tornado): bytes that are not
@@ -466,3 +488,76 @@ def configure_logging(log_format: str = "text") -> None:
             handler.setFormatter(JsonLines())
         else:
             handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+
+
+class BoundedApplication(tornado.web.Application):
+    """The application, with a body limit every front answers in its own form (JSON on the API, the page's error
+    or its form's message on pages) instead of Tornado's empty 400 (docs/stack-notes.md#tornado)."""
+
+    def get_handler_delegate(  # type: ignore[override]  # Tornado names its private delegate class as the type
+        self,
+        request: httputil.HTTPServerRequest,
+        target_class: type[tornado.web.RequestHandler],
+        target_kwargs: dict[str, Any] | None = None,
+        path_args: list[bytes] | None = None,
+        path_kwargs: dict[str, bytes] | None = None,
+    ) -> httputil.HTTPMessageDelegate:
+        inner = super().get_handler_delegate(request, target_class, target_kwargs, path_args, path_kwargs)
+        if getattr(target_class, "_stream_request_body", False):
+            return inner  # uploads and docking: they limit their bodies themselves, as they stream
+        return _BoundedBody(inner, request)
+
+
+class _BoundedBody(httputil.HTTPMessageDelegate):
+    """Holds a body for a handler that does not stream, up to MAX_BODY_BYTES; past it, reads on and throws the rest
+    away (to DRAIN_BYTES: a declared length beyond that is answered at once), and the handler runs with no body and
+    `request.body_refused` set (ServiceHandler.prepare)."""
+
+    def __init__(self, inner: httputil.HTTPMessageDelegate, request: httputil.HTTPServerRequest) -> None:
+        self.inner, self.request = inner, request
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.refused = False
+        self.answered = False
+
+    def headers_received(
+        self,
+        start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
+        headers: httputil.HTTPHeaders,
+    ) -> Any:
+        declared = headers.get("Content-Length", "")
+        length = int(declared) if declared.isdigit() else 0
+        if length > MAX_BODY_BYTES:
+            self.refused = True
+            connection = self.request.connection
+            if isinstance(connection, HTTP1Connection):
+                connection.set_max_body_size(length)  # read (and thrown away), never Tornado's own 400
+        received = self.inner.headers_received(start_line, headers)
+        if length > DRAIN_BYTES:  # answered now; the connection closes after the answer
+            self._run()
+        return received
+
+    def data_received(self, chunk: bytes) -> Any:
+        self.size += len(chunk)
+        if self.size > MAX_BODY_BYTES:
+            self.refused, self.chunks = True, []
+        if not self.refused:
+            self.chunks.append(chunk)
+        return None
+
+    def finish(self) -> None:
+        self._run()
+
+    def _run(self) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        if self.refused:
+            self.request.body_refused = True  # type: ignore[attr-defined]
+            self.request.headers.pop("Content-Type", None)  # no form or multipart to parse: there is no body
+        elif self.chunks:
+            self.inner.data_received(b"".join(self.chunks))
+        self.inner.finish()
+
+    def on_connection_close(self) -> None:
+        self.inner.on_connection_close()

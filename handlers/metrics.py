@@ -20,8 +20,8 @@ import ipaddress
 from typing import Any
 
 import tornado.web
-from tornado.routing import PathMatches
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, Histogram, generate_latest
+from tornado.routing import PathMatches
 
 from handlers.access import OPERATOR, proved_by
 from handlers.base import ApiHandler, log_request
