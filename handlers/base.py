@@ -28,6 +28,7 @@ from services.cases.documents import Renderers
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
+from services.core.numbers import read_whole
 from services.core.ratelimit import ClientRateLimiter
 from services.core.text import has_lone_surrogate, without_unseen
 from services.court.watch import DockingWatch
@@ -525,8 +526,7 @@ class _BoundedBody(httputil.HTTPMessageDelegate):
         start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
         headers: httputil.HTTPHeaders,
     ) -> Any:
-        declared = headers.get("Content-Length", "")
-        length = int(declared) if declared.isdigit() else 0
+        length = read_whole(headers.get("Content-Length", "")) or 0
         if length > MAX_BODY_BYTES:
             self.refused = True
             connection = self.request.connection

@@ -18,7 +18,7 @@ from tornado.httpclient import AsyncHTTPClient
 from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings, partner_key_variable
 from tests.support.app import MP_APP_ID, MP_SECRET, ROOT, server_environ
 from tests.support.samples import worker_body
-from tests.support.server_process import ServerProcess
+from tests.support.server_process import ServerProcess, free_port
 
 ADMIN = ("walk.root", "Root-Passw0rd-2026")
 
@@ -207,12 +207,19 @@ async def test_sigterm_stops_the_rendering_pool_and_libreoffice(wechat, tmp_path
 
 
 @pytest.mark.gen_test(timeout=90)
-async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_and_logs_no_500(
-    wechat, card_platform, tmp_path
-):
+async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_and_logs_no_500(wechat, tmp_path):
     """Issue 22: the long poll of the card's login ticket ends with a 503 and Retry-After when the server is asked
     to stop, before the store closes; the log (JSON lines, LOG_FORMAT=json) shows no 500, no error and no
     traceback, and every line of a request carries its id."""
+    from settings import DEV_CARD_CHANNEL_KEY, DEV_CARD_PUBLIC_KEY, CardPlatformSettings
+    from standins.card_platform import CardPlatformStandIn, Channel
+
+    port = free_port()
+    channel = Channel(
+        f"http://127.0.0.1:{port}/portal/card/notify", bytes.fromhex(DEV_CARD_CHANNEL_KEY), DEV_CARD_PUBLIC_KEY
+    )
+    card_platform = CardPlatformStandIn({CardPlatformSettings().channel_id: channel})
+    card_platform.start()
     env = server_environ(
         wechat.base_url,
         str(tmp_path / "blobs"),
@@ -220,7 +227,7 @@ async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_an
         CARD_PLATFORM_BASE=card_platform.base_url,
         LOG_FORMAT="json",
     )
-    server = ServerProcess(env, tmp_path / "server.log").start()
+    server = ServerProcess(env, tmp_path / "server.log", port).start()
     http = AsyncHTTPClient(force_instance=True)
     try:
         made = await http.fetch(
@@ -260,3 +267,4 @@ async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_an
     finally:
         server.kill()
         http.close()
+        card_platform.stop()

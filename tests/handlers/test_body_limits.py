@@ -5,6 +5,7 @@ body is read and thrown away first)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
 
@@ -105,6 +106,8 @@ async def _raw(port: int, head: bytes, body: bytes) -> tuple[int, bytes]:
         raw = await asyncio.wait_for(reader.read(), 20)
     finally:
         writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
     status, _, rest = raw.partition(b"\r\n\r\n")
     return int(status.split()[1]), rest
 
