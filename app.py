@@ -19,7 +19,8 @@ import tornado.netutil
 import tornado.web
 
 from handlers.access import UndeclaredAccess, check_routes
-from handlers.base import AppServices, NotFoundHandler, log_request
+from handlers.base import DRAIN_BYTES, AppServices, BoundedApplication, NotFoundHandler, configure_logging
+from handlers.metrics import log_and_count, route_labels
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
 from handlers.public.static import StaticFiles
@@ -64,7 +65,7 @@ from wechat.tokens import AccessTokens, ThreadTokenBridge, fetch_stable_token
 
 log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
-MAX_BODY_BYTES = 2 * 1024 * 1024
+DRAIN_SECONDS = 10  # what requests in flight get to answer once the server is asked to stop
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
 
@@ -189,12 +190,12 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
-    return tornado.web.Application(
+    application = BoundedApplication(
         routes,
         services=services,
         mongo_client=client,
         default_handler_class=NotFoundHandler,
-        log_function=log_request,
+        log_function=log_and_count,  # the request's log line and its counts at /metrics
         cookie_secret=settings.cookie_secret,
         xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Lax"},
@@ -208,6 +209,8 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         login_url="/h5/oauth/start",
         **app_settings,
     )
+    route_labels(application)  # the `route` label of the request counts (handlers/metrics.py)
+    return application
 
 
 def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
@@ -251,6 +254,7 @@ async def close(app: tornado.web.Application) -> None:
     """Stop everything this process started: the rendering pool and LibreOffice (no orphans), the
     background tasks, the thread pool, and the store (the durable engine finishes its journal)."""
     services = app.settings["services"]
+    services.stopping.set()  # long polls end (503, Retry-After); the sender stops between two sends
     services.renderers.close()
     await services.pdf.close()
     await services.deadline_watch.stop()
@@ -259,6 +263,23 @@ async def close(app: tornado.web.Application) -> None:
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
+
+
+async def finish_requests(app: tornado.web.Application, server: tornado.httpserver.HTTPServer) -> None:
+    """Before the store closes: long polls are told to end (a 503 with Retry-After), the requests in flight get
+    DRAIN_SECONDS to answer, then the connections are closed. A request is never left to meet a closed store
+    (a 500 in the log)."""
+    services = app.settings["services"]
+    services.stopping.set()
+    deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+    while services.in_flight > 0 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    if services.in_flight > 0:
+        log.warning("stopping with %d request(s) still unanswered after %d s", services.in_flight, DRAIN_SECONDS)
+    try:
+        await asyncio.wait_for(server.close_all_connections(), 2)
+    except TimeoutError:
+        pass
 
 
 def warn_about_start(settings: Settings, client: Any) -> None:
@@ -306,8 +327,9 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
         standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
     await start(app)
     warn_about_start(settings, app.settings["mongo_client"])
-    # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
-    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
+    # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
+    # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).
+    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=DRAIN_BYTES)
     server.add_sockets(sockets)
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
@@ -332,6 +354,7 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     await stopping.wait()
     log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
     server.stop()
+    await finish_requests(app, server)
     await close(app)
     log.warning("stopped")
 
@@ -344,9 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         "--standins", action="store_true", help="run local stand-ins of WeChat (demo and development only)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO)
+    configure_logging()  # every line with its request id
     try:
         settings = load_settings(args.config)
+        configure_logging(settings.log_format)
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))

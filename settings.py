@@ -214,6 +214,8 @@ class Settings:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     card_platform: CardPlatformSettings = field(default_factory=CardPlatformSettings)
     docking: DockingSettings = field(default_factory=DockingSettings)
+    metrics_token: str = ""  # METRICS_TOKEN: /metrics to a caller beyond loopback with `Authorization: Bearer` it
+    log_format: str = "text"  # LOG_FORMAT: `json` for one JSON object a line (request id, level, logger, message)
     sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
     sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
     sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
@@ -328,6 +330,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         wechat_menu=raw.get("wechat_menu") or {},
         wechat_clicks=raw.get("wechat_clicks") or {},
         bootstrap_admin=env.get("BOOTSTRAP_ADMIN", ""),
+        metrics_token=env.get("METRICS_TOKEN", ""),
+        log_format=_log_format(env.get("LOG_FORMAT", str(raw.get("log_format", "text")))),
         listen_address=env.get("LISTEN_ADDRESS", raw.get("listen_address", "127.0.0.1")),
         notifications=_notification_settings(raw, env),
         card_platform=_card_platform_settings(raw.get("card_platform") or {}, env),
@@ -619,3 +623,9 @@ def _valid_aes_key(text: str) -> bool:
         return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
     except ValueError:
         return False
+
+
+def _log_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT must be text or json, not {value!r}")
+    return value

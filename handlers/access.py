@@ -36,9 +36,10 @@ WECHAT_SIGNATURE = "wechat_signature"  # WeChat's signature of the callback's qu
 CARD_SIGNATURE = "card_signature"  # the card platform's SM2 signature of its notification
 INVITATION_TOKEN = "invitation_token"  # the invitation link's token; claiming it also needs the SMS code
 TICKET_BINDING = "ticket_binding"  # a card login ticket's secret, kept in the signed cookie of the browser that asked
+OPERATOR = "operator"  # the machine itself (loopback) or the holder of an operator's token (handlers/metrics.py)
 
 FRONT_PROOFS = frozenset({PERSON_SESSION, STAFF_SESSION, MP_TOKEN, PARTNER_SIGNATURE})
-OWN_PROOFS = frozenset({WECHAT_SIGNATURE, CARD_SIGNATURE, INVITATION_TOKEN, TICKET_BINDING})
+OWN_PROOFS = frozenset({WECHAT_SIGNATURE, CARD_SIGNATURE, INVITATION_TOKEN, TICKET_BINDING, OPERATOR})
 PROOFS = frozenset({PUBLIC}) | FRONT_PROOFS | OWN_PROOFS
 
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options")

@@ -68,7 +68,7 @@ class AgreementHandler(PartyPage):
 class SignHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
-        signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
+        signer = signing.Signer(self.role, self.person_id, f"{CHANNEL}:{self.person_id}")  # this route's party
         try:
             await documents.sign_agreement(self.ctx, self.papers(), signer, serial, body, CHANNEL)
         except ServiceError as exc:
@@ -80,7 +80,7 @@ class SignHandler(PartyPage):
 class RefuseSigningHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {"version": self.get_body_argument("version", ""), "reason": self.get_body_argument("reason", "")}
-        signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
+        signer = signing.Signer(self.role, self.person_id, f"{CHANNEL}:{self.person_id}")  # this route's party
         try:
             await documents.refuse_signing(self.ctx, self.papers(), signer, serial, body, CHANNEL)
         except ServiceError as exc:
@@ -93,7 +93,7 @@ class PerformanceHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {name: self.get_body_argument(name, "") for name in ("term", "performed", "note")}
         try:
-            await performance.report(self.ctx, self.person_id, serial, body, CHANNEL)
+            await performance.report(self.ctx, self.person_id, serial, body, CHANNEL, self.role)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
@@ -105,7 +105,9 @@ class PaperHandler(PartyPage):
 
     async def post(self, serial: str, kind: str) -> None:
         try:
-            issued = await documents.issue_for_party(self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL)
+            issued = await documents.issue_for_party(
+                self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL, self.role
+            )
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
@@ -117,7 +119,7 @@ class ExtensionConsentHandler(PartyPage):
 
     async def post(self, serial: str) -> None:
         try:
-            await clocks.consent_extension(self.ctx, self.person_id, serial, CHANNEL)
+            await clocks.consent_extension(self.ctx, self.person_id, serial, CHANNEL, self.role)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
@@ -142,7 +144,7 @@ class ApplicationHandler(PartyPage):
 
     async def post(self, serial: str, application: str) -> None:
         try:
-            await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL)
+            await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL, self.role)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return

@@ -31,7 +31,7 @@ class PartyApi(MpHandler):
         return documents.Papers(self.services.renderers, self.services.blobs)
 
     def signer(self, person_id: str) -> signing.Signer:
-        return signing.Signer("", person_id, f"{CHANNEL}:{person_id}")
+        return signing.Signer(self.role, person_id, f"{CHANNEL}:{person_id}")  # this route's party only
 
 
 class InvitationHandler(MpHandler):
@@ -103,14 +103,14 @@ class RefuseSigningHandler(PartyApi):
 class PerformanceHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        items = await performance.report(self.ctx, person_id, serial, self.json_object(), CHANNEL)
+        items = await performance.report(self.ctx, person_id, serial, self.json_object(), CHANNEL, self.role)
         self.send_json({"items": items})
 
 
 class PaperHandler(PartyApi):
     async def post(self, serial: str, kind: str) -> None:
         person_id = self.person_id()
-        issued = await documents.issue_for_party(self.ctx, self.papers(), person_id, serial, kind, CHANNEL)
+        issued = await documents.issue_for_party(self.ctx, self.papers(), person_id, serial, kind, CHANNEL, self.role)
         self.send_json(asdict(issued) | {"download": f"{PREFIX[self.role]}/{serial}/documents/{issued.id}"}, 201)
 
 
@@ -119,7 +119,7 @@ class ExtensionConsentHandler(PartyApi):
 
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        await clocks.consent_extension(self.ctx, person_id, serial, CHANNEL)
+        await clocks.consent_extension(self.ctx, person_id, serial, CHANNEL, self.role)
         self.send_json(await self.page(person_id, serial))
 
 
@@ -137,7 +137,7 @@ class ApplicationHandler(PartyApi):
 
     async def post(self, serial: str, application: str) -> None:
         person_id = self.person_id()
-        await confirmations.apply(self.ctx, person_id, serial, application, CHANNEL)
+        await confirmations.apply(self.ctx, person_id, serial, application, CHANNEL, self.role)
         self.send_json(await self.page(person_id, serial))
 
 

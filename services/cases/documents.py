@@ -286,11 +286,12 @@ PARTY_KINDS = {
 
 
 async def issue_for_party(
-    ctx: ServiceContext, papers: Papers, person_id: str, serial: str, kind: str, channel: str
+    ctx: ServiceContext, papers: Papers, person_id: str, serial: str, kind: str, channel: str, role: str | None = None
 ) -> Issued:
     """One tap: a party makes the document of a route open to them (the arbitration application after an end
-    or a breach, the payment order, the judicial confirmation, the arbitral review, the signed agreement)."""
-    doc, role = await access.for_party(ctx, person_id, serial)
+    or a breach, the payment order, the judicial confirmation, the arbitral review, the signed agreement).
+    `role`: the party whose route it came through (the other party finds no case there)."""
+    doc, role = await access.for_party(ctx, person_id, serial, role=role)
     if kind not in PARTY_KINDS[role]:
         raise NotFound("document_kind_unknown")
     if kind in ("arbitration", "payment_order") and not _route_open(doc, kind):

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from prometheus_client import Counter
+
 from i18n import text
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
 from services.cases import moves, service
@@ -61,6 +63,7 @@ log = logging.getLogger("mediation.notifications")
 CHANNEL_OA = "wechat_oa_template"
 CHANNEL_MP = "wechat_mp_subscribe"
 CHANNEL_SMS = "sms"
+CHANNEL_PARTNER = "partner"  # a delegated case's event to its court or institute (services/court/outbox.py)
 CASES = "cases"
 # The parties' phones: a respondent not yet known to us (and a delegated case's applicant) is reached by SMS
 # (services/cases/outbox.py).
@@ -94,6 +97,14 @@ NOT_A_MOBILE = text("notify.unreachable.not_a_mobile")
 SMS_DOWN = text("notify.retry.sms_down")
 SMS_REFUSED = text("notify.unreachable.sms_refused")
 NO_DOCKING = text("notify.retry.no_docking")
+
+
+DELIVERY_FAILURES = Counter(
+    "mediation_notification_failures_total",
+    "Notification deliveries that did not succeed, by channel (official_account, mini_program, sms, partner; none: "
+    "no channel could be tried) and outcome (retry: tried again later; failed: given up, the mediator is told)",
+    ["channel", "outcome"],
+)
 
 
 @dataclass
@@ -294,11 +305,15 @@ class NotificationSender:
     # --- one case -----------------------------------------------------------------------------
 
     async def process_case(self, case: _Case) -> None:
+        if self._stopping:  # claimed now, it would wait for its claim to lapse: left for the next process
+            return
         claimed = await self.claim(case)
         if claimed is None:
             return
         token, indexes = claimed
         for index in indexes:
+            if self._stopping:  # stopping (SIGTERM): between two sends; what is left waits for its claim to lapse
+                break
             current = case.notifications[index]
             if current.get("state") != CLAIMED or current.get("claim") != token:
                 continue  # re-read after a conflict: our claim lapsed and another sender has it
@@ -444,6 +459,8 @@ class NotificationSender:
 
     def _count(self, state: str, outcome: Outcome) -> None:
         self.stats[{SENT: "sent", PENDING: "retried"}.get(state, "failed")] += 1
+        if state != SENT:  # watched at /metrics (handlers/metrics.py)
+            DELIVERY_FAILURES.labels(outcome.channel or "none", "retry" if state == PENDING else "failed").inc()
         if state == FAILED:
             log.warning("notification failed: %s", outcome.error)
 
@@ -470,8 +487,11 @@ class NotificationSender:
         to = notification.get("to") or {}
         if to.get("type") == PARTNER:
             if self.partners is None:
-                return Outcome(PENDING, error=NO_DOCKING)
-            return await self.partners.deliver(case.id, notification)
+                return Outcome(PENDING, CHANNEL_PARTNER, error=NO_DOCKING)
+            delivered = await self.partners.deliver(case.id, notification)
+            if delivered.state != SENT and not delivered.channel:
+                delivered.channel = CHANNEL_PARTNER  # what the metrics count it under (a sent one says its own)
+            return delivered
         kind = str(notification.get("kind") or "")
         templates = self.config.kinds.get(kind)
         if to.get("type") not in (APPLICANT, RESPONDENT) or templates is None:
@@ -552,7 +572,7 @@ class NotificationSender:
                 e164(phone), templates.sms.template_id, self._values(templates.sms, notification)
             )
         except SmsUnavailable:
-            return Outcome(PENDING, error=SMS_DOWN)
+            return Outcome(PENDING, CHANNEL_SMS, error=SMS_DOWN)
         except SmsRefused:
             refusals.append(SMS_REFUSED)
             return None
@@ -590,13 +610,13 @@ class NotificationSender:
             result = await self.ctx.run_blocking(send, client, payload)
         except WeChatUnavailable:
             # The exception's text may carry the request URL with the access token: never stored.
-            return Outcome(PENDING, error=WECHAT_DOWN)
+            return Outcome(PENDING, channel, error=WECHAT_DOWN)
         except WeChatRefused as exc:
             if exc.errcode == 45009:
                 bucket.pause(RATE_LIMIT_PAUSE)
-                return Outcome(PENDING, error=text("notify.retry.rate_limited"), errcode=exc.errcode)
+                return Outcome(PENDING, channel, error=text("notify.retry.rate_limited"), errcode=exc.errcode)
             if exc.errcode in REFUSALS:
                 return Outcome(FAILED, channel, error=REFUSALS[exc.errcode], errcode=exc.errcode)
             error = text("notify.retry.refused", errcode=exc.errcode)
-            return Outcome(PENDING, error=error, errcode=exc.errcode)
+            return Outcome(PENDING, channel, error=error, errcode=exc.errcode)
         return Outcome(SENT, channel, msgid=(result or {}).get("msgid"))
