@@ -183,12 +183,14 @@ async def test_damage_before_the_last_journal_refuses_to_start(tmp_path):
     await db["cases"].insert_one({"_id": "b"})
     await client.close()
     first = sorted(tmp_path.glob("journal-*.log"))[0]
-    data = bytearray(first.read_bytes())
-    data[20] ^= 0xFF
+    whole = first.read_bytes()
+    data = bytearray(whole)
+    data[60] ^= 0xFF
     first.write_bytes(bytes(data))
     with pytest.raises(StoreError, match="damaged"):
         _open(tmp_path)
-    first.unlink()  # the refusal released the folder: once mended, it opens
+    assert first.read_bytes() == bytes(data)  # the evidence is left as found
+    first.write_bytes(whole)  # the refusal released the folder: once mended, it opens
     client, db = _open(tmp_path)
     assert await db["cases"].find_one({"_id": "b"}) == {"_id": "b"}
     await client.close()
