@@ -42,5 +42,4 @@ class AdminHandler(ApiHandler):
             raise ServiceError(403, "admin_not_local")
         given = self.request.headers.get("Authorization", "")
         if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            self.set_header("WWW-Authenticate", "Bearer")
             raise ServiceError(401, "admin_token_invalid")
