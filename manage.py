@@ -259,6 +259,8 @@ RECOVERY = "see docs/operations.md#recovery"
 
 
 def store_verify(settings: Settings, given: str) -> int:
+    if given.endswith(".tar") and Path(given).is_file():  # a backup archive: unpacked into a scratch folder
+        return _print_report(_check_backup(settings, Path(given)), "checked")
     folder, blob_dir = _folder_of(settings, given)
     server = running_server(settings, str(folder))
     if server is not None:
@@ -356,11 +358,12 @@ def _check_backup(settings: Settings, target: Path) -> Report:
     return report
 
 
-async def apply_retention_after_restore(ctx: Any, blobs: BlobStore) -> int:
-    """The hook a restore calls once the restored folder has been checked, before any server serves it: the
-    retention purge (issue 23, being built beside this) so that a backup never brings back what the purge had
-    removed. Returns how many documents it purged. A no-op until the purge exists: call it from here."""
-    return 0
+async def apply_retention_after_restore(ctx: Any, blobs: BlobStore) -> int | None:
+    """The hook a restore calls once the restored folder has been opened and checked, before any server serves it:
+    the retention purge (issue 23, being built beside this), so that a backup never brings back what the purge had
+    removed. Returns how many documents it purged; None while no purge exists (a no-op until then: call it here).
+    A purge that removed something is followed by a compaction (store.compact_now), so it leaves the files too."""
+    return None
 
 
 async def _open_restored(settings: Settings, folder: Path, blob_dir: Path) -> Report:
@@ -378,7 +381,11 @@ async def _open_restored(settings: Settings, folder: Path, blob_dir: Path) -> Re
             purged = await apply_retention_after_restore(ctx, blobs)
             if purged:
                 await compact_now(client)  # what the purge removed leaves the files too
-            report.notes.append(f"retention purge after the restore: {purged} document(s) purged")
+            report.notes.append(
+                "retention purge: none exists yet (the hook apply_retention_after_restore ran, doing nothing)"
+                if purged is None
+                else f"retention purge after the restore: {purged} document(s) purged"
+            )
         report.files = [f"{name} ({size} bytes)" for name, size in _folder_files(folder)]
     finally:
         ctx.stop_executor()
@@ -463,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     store.add_argument("--config", default="config.yaml")
     actions = store.add_subparsers(dest="action", required=True)
     verify = actions.add_parser("verify", help="check every record, the journals' sequence and every stored file")
-    verify.add_argument("--folder", default="", help="another folder (a backup); default: MONGODB_URI's")
+    verify.add_argument("--folder", default="", help="another folder or a backup (.tar); default: MONGODB_URI's")
     backup = actions.add_parser("backup", help="a consistent copy, while the server runs too")
     backup.add_argument("target", help="a new file ending in .tar, or an empty folder")
     backup.add_argument("--folder", default="", help="default: MONGODB_URI's folder")

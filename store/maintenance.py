@@ -64,14 +64,14 @@ class Report:
         return cls(**{f.name: raw[f.name] for f in dataclasses.fields(cls) if f.name in raw})
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {name}" for name, n in sorted(self.collections.items()) if name in _SHOWN) or "none"
+        counts = ", ".join(f"{self.collections.get(name, 0)} {name}" for name in _SHOWN)
         return (
             f"{sum(self.collections.values())} documents ({counts}), {self.blobs} stored files "
             f"({self.blob_bytes / 1e6:.1f} MB), in {', '.join(self.files) or 'no journal'}"
         )
 
 
-_SHOWN = ("cases", "files", "documents", "persons", "staff")
+_SHOWN = ("cases", "files", "documents", "persons")
 
 
 # -- checking --------------------------------------------------------------------------------

@@ -168,3 +168,46 @@ async def test_backup_under_load_then_damage_then_restore_finds_every_acknowledg
         server.stop()
         http.close()
     assert "Traceback" not in (tmp_path / "restored.log").read_text()
+
+
+@pytest.mark.gen_test(timeout=180)
+async def test_the_store_commands_on_a_stopped_folder(tmp_path):
+    import io
+
+    from settings import parse_data_keys
+    from store import connect
+    from store.blobs import BlobKeys, LocalBlobStore
+    from tests.support.app import TEST_DATA_KEY
+
+    folder = tmp_path / "db"
+    env = server_environ("http://127.0.0.1:9/", str(folder / "blobs"), MONGODB_URI=f"embedded:{folder}")
+    env.pop("MONGODB_DATABASE")
+    blobs = LocalBlobStore(folder / "blobs", BlobKeys(*parse_data_keys(TEST_DATA_KEY)))
+    client, db = connect(f"embedded:{folder}")
+    blob_id = await blobs.put(io.BytesIO(b"evidence " * 1000))
+    await db["files"].insert_one({"_id": "f1", "blob_id": blob_id, "sha256": (await blobs.check(blob_id)).sha256})
+    await db["cases"].insert_one({"_id": "c1"})
+    await client.close()
+
+    status, out = await manage(env, "store", "backup", str(tmp_path / "copy"))
+    assert status == 0 and "from the stopped folder" in out and "1 stored files" in out, out
+    status, out = await manage(env, "store", "verify", "--folder", str(tmp_path / "copy"))
+    assert status == 0 and "2 documents (1 cases, 1 files" in out, out
+    status, out = await manage(env, "store", "restore", str(tmp_path / "copy"), "--into", str(folder))
+    assert status == 2 and "is not empty" in out, out  # never over a folder that holds something
+
+    client, db = connect(f"embedded:{folder}")  # a second process's journal, then damage in the first
+    await db["cases"].insert_one({"_id": "c2"})
+    await client.close()
+    first = folder / "journal-00000001.log"
+    data = bytearray(first.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    first.write_bytes(bytes(data))
+    status, out = await manage(env, "store", "verify")
+    assert status == 1 and f"{first}:" in out and "PROBLEM" in out, out
+    status, out = await manage(env, "store", "repair")
+    assert status == 1 and "store repair --yes moves" in out and first.read_bytes() == bytes(data), out
+    status, out = await manage(env, "store", "repair", "--yes")
+    assert status == 0 and "moved journal-00000001.log, journal-00000002.log" in out, out
+    status, out = await manage(env, "store", "verify")
+    assert status == 0, out
