@@ -170,8 +170,9 @@ def find_marker(data: bytes, start: int) -> int | None:
     return None
 
 
-def read_snapshot(data: bytes) -> list[dict[str, Any]] | None:
-    """The documents of a whole snapshot (its first frame opens it, its last counts what is between), else None."""
+def read_snapshot(data: bytes, number: int) -> list[dict[str, Any]] | None:
+    """The documents of whole snapshot `number` (its first frame opens it naming the number, its last counts
+    what is between), else None."""
     records, at = [], 0
     while at < len(data):
         document, at_next = read_frame(data, at)
@@ -180,6 +181,8 @@ def read_snapshot(data: bytes) -> list[dict[str, Any]] | None:
         records.append(document)
         at = at_next
     if not records or records[0].get("snapshot") != 1 or records[-1].get("end") != len(records) - 2:
+        return None
+    if records[0].get("journal") != number:
         return None
     return records[1:-1]
 
@@ -381,7 +384,7 @@ def inspect_folder(folder: Path, limits: dict[int, int] | None = None) -> Folder
     state.snapshot = base
     if base and base in snapshots:
         data = (folder / snapshot_name(base)).read_bytes()
-        documents = read_snapshot(data)
+        documents = read_snapshot(data, base)
         state.snapshot_bytes = len(data)
         if documents is None:
             state.problems.append(Finding(snapshot_name(base), "is not a whole snapshot (a record does not check)"))

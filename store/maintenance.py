@@ -288,6 +288,9 @@ def _target(name: str, folder: Path, blob_dir: Path) -> Path:
     raise StoreError(f"{name!r} is not a file of a backup (MANIFEST.json, snapshot-, journal-, blobs/)")
 
 
+_NOT_COPIED = ("blobs/.tmp/", "uploads/", "aside-")  # a live folder given as the source: what is not a backup's
+
+
 def empty_or_absent(path: Path) -> bool:
     return not path.exists() or path.is_dir() and not any(path.iterdir())
 
@@ -319,7 +322,7 @@ def unpack(source: Path | Any, folder: Path, blob_dir: Path) -> int:
     if isinstance(source, Path) and source.is_dir():
         for path in sorted(p for p in source.rglob("*") if p.is_file()):
             name = path.relative_to(source).as_posix()
-            if name == "LOCK" or ".torn-" in name or name.startswith(("blobs/.tmp/", "uploads/", "aside-")):
+            if name == "LOCK" or ".torn-" in name or name.endswith(".tmp") or name.startswith(_NOT_COPIED):
                 continue
             with open(path, "rb") as handle:
                 _copy_into(handle, _target(name, folder, blob_dir))

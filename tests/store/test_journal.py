@@ -262,3 +262,24 @@ async def test_a_request_defers_its_writes_and_waits_once_before_answering(tmp_p
     assert await asyncio.ensure_future(request())
     assert durability_barrier(client) is None  # nothing left on its way
     await client.close()
+
+
+@pytest.mark.gen_test
+async def test_generations_tell_when_an_overwritten_value_has_left_the_files(tmp_path):
+    from store import compact_now, generations
+
+    client, db = _open(tmp_path)
+    await db["cases"].insert_one({"_id": "a", "name": "张三"})
+    await db["cases"].update_one({"_id": "a"}, {"$set": {"name": "[purged]"}})
+    purged_at = generations(client)
+    assert purged_at is not None and purged_at.oldest <= purged_at.current
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith(("journal-", "snapshot-")))
+    assert "张三".encode() in on_disk  # the old after-image is still in the journal
+    assert await compact_now(client)
+    after = generations(client)
+    assert after is not None and after.oldest > purged_at.current
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith(("journal-", "snapshot-")))
+    assert "张三".encode() not in on_disk and "[purged]".encode() in on_disk
+    await client.close()
+    memory, _ = connect("mongomock://", database="t")
+    assert generations(memory) is None and not await compact_now(memory)
