@@ -33,9 +33,10 @@ async def _three_runs(folder: Path) -> dict[str, Any]:
     for run in range(3):
         client, db = _open(folder)
         for i in range(20):
-            doc = {"_id": f"r{run}-{i}", "run": run, "pad": "x" * 200}
+            doc_id = f"r{run}-{i}"
+            doc = {"_id": doc_id, "run": run, "pad": "x" * 200}
             await db["cases"].insert_one(doc)
-            expected[doc["_id"]] = doc
+            expected[doc_id] = doc
         await client.close()
     return expected
 
