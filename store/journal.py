@@ -199,12 +199,12 @@ class Journal:
         Damage refuses the start (StoreError naming each file). A tail of the last journal past its last
         recorded sync, a write a stop cut short, is copied to `<journal>.torn-<time>` and cut off.
         """
-        for leftover in self.folder.glob("*.tmp"):  # an unfinished snapshot or manifest: never named
-            leftover.unlink()
         state = inspect_folder(self.folder)
         if state.problems:
             raise StoreError(state.refusal())
         self.found = state
+        for leftover in self.folder.glob("*.tmp"):  # an unfinished snapshot or manifest: never named
+            leftover.unlink()
         for name in state.leftovers:
             log.info("embedded engine: removed %s, which MANIFEST.json no longer names", name)
             (self.folder / name).unlink()
