@@ -51,7 +51,7 @@ MANIFEST = "MANIFEST.json"
 FORMAT = 2
 MARK_KEY = "~sync"
 _MARK = b"\x12" + MARK_KEY.encode() + b"\x00"  # the marker's first element (an int64), found after damage
-# The folder's files a backup copies and a restore puts back (LOCK, uploads and torn copies stay behind).
+# What a refusal tells the operator to do (docs/operations.md#recovery).
 RESTORE_HELP = (
     "restore the last backup into an empty folder (python manage.py store restore <backup> --into <empty folder>; "
     "docs/operations.md#recovery), or start from what precedes the damage with python manage.py store repair "
