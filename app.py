@@ -18,8 +18,9 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from handlers import admin
 from handlers.access import UndeclaredAccess, check_routes
-from handlers.base import DRAIN_BYTES, AppServices, BoundedApplication, NotFoundHandler, configure_logging
+from handlers.base import DRAIN_BYTES, AppServices, BoundedApplication, NotFoundHandler, configure_logging, log_request
 from handlers.metrics import log_and_count, route_labels
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
@@ -213,6 +214,44 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     return application
 
 
+def make_admin_app(app: tornado.web.Application) -> tornado.web.Application:
+    """The administrative front (handlers/admin/) beside `app`, sharing its services and store: served on its own
+    listener, on 127.0.0.1 only (serve), for manage.py."""
+    check_routes(admin.routes, NotFoundHandler)
+    return tornado.web.Application(
+        admin.routes,
+        services=app.settings["services"],
+        mongo_client=app.settings["mongo_client"],
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
+    )
+
+
+def bind_admin(settings: Settings) -> list[Any]:
+    """With ADMIN_TOKEN set, the administrative front's socket: 127.0.0.1:ADMIN_PORT (0: a free port)."""
+    if not settings.admin_token:
+        return []
+    try:
+        return tornado.netutil.bind_sockets(settings.admin_port, address="127.0.0.1")
+    except OSError as exc:
+        raise SettingsError(f"ADMIN_PORT {settings.admin_port} on 127.0.0.1 cannot be used ({exc.strerror})") from exc
+
+
+def serve_admin(app: tornado.web.Application, sockets: list[Any]) -> tornado.httpserver.HTTPServer | None:
+    """The administrative front on its own socket (bind_admin), its address written into the embedded folder's
+    LOCK, where manage.py finds it; none without ADMIN_TOKEN."""
+    if not sockets:
+        return None
+    server = tornado.httpserver.HTTPServer(make_admin_app(app), max_body_size=64 * 1024)
+    server.add_sockets(sockets)
+    address = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
+    journal = getattr(app.settings["mongo_client"], "journal", None)
+    if journal is not None:
+        journal.announce(admin=address)
+    log.info("administrative endpoint (manage.py, ADMIN_TOKEN) on %s", address)
+    return server
+
+
 def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
     """The cause list a centre files under, from this process's snapshot of the directory."""
     known = centres.cached(ctx)
@@ -301,10 +340,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
         journal = client.journal
         log.warning(
             "embedded engine in %s: durable (each write journaled and fsync'd before it is acknowledged), "
-            "%d documents loaded in %.2f s (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
+            "%d documents loaded in %.2f s from %s (snapshot %d bytes, journals %d bytes), every record's checksum "
+            "and each journal's length checked; it serves this ONE process only",
             embedded_folder(settings.mongodb_uri),
             client.loaded_documents,
             client.load_seconds,
+            "MANIFEST.json's files" if journal.found and journal.found.manifest else "the files found",
             journal.snapshot_bytes,
             journal.journal_bytes,
         )
@@ -319,6 +360,7 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             f"port {port} on {settings.listen_address} cannot be used ({exc.strerror}): another "
             "server runs there? Choose another with --port N"
         ) from exc
+    admin_sockets = bind_admin(settings)
     standin = None
     if with_standins:
         settings, standin = start_standins(settings, port)
@@ -331,6 +373,7 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).
     server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=DRAIN_BYTES)
     server.add_sockets(sockets)
+    admin_server = serve_admin(app, admin_sockets)
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(
@@ -354,6 +397,8 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     await stopping.wait()
     log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
     server.stop()
+    if admin_server is not None:
+        admin_server.stop()
     await finish_requests(app, server)
     await close(app)
     log.warning("stopped")

@@ -36,7 +36,7 @@ from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from store import defer_durability, durability_barrier
-from store.blobs import BlobStore
+from store.blobs import BlobDamaged, BlobStore
 from wechat.client import WeChatApi
 from wechat.errors import WeChatUnavailable
 from wechat.oauth import WebOAuth
@@ -134,6 +134,8 @@ def problem_of(exc: BaseException | None, status_code: int, locale: str = DEFAUL
         return Problem(503, "database_unavailable", text("error.database_unavailable", locale))
     if isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
         return Problem(503, "wechat_unavailable", text("error.wechat_unavailable", locale))
+    if isinstance(exc, BlobDamaged):  # a stored file that does not authenticate: never its wrong bytes
+        return Problem(500, "file_damaged", text("error.file_damaged", locale))
     if isinstance(exc, tornado.web.HTTPError) or exc is None:
         key = f"http.{status_code}"
         words = text(key if key in _HTTP_WORDS else "http.other", locale)
@@ -311,6 +313,9 @@ class ServiceHandler(tornado.web.RequestHandler):
             return
         if isinstance(value, WeChatUnavailable):
             log.warning("WeChat unavailable request_id=%s: %s", self.request_id, value)
+            return
+        if isinstance(value, BlobDamaged):  # the file is named; a traceback would add nothing
+            log.error("stored file damaged request_id=%s: %s", self.request_id, value)
             return
         super().log_exception(typ, value, tb)
 
