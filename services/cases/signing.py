@@ -32,7 +32,7 @@ from PIL import Image, UnidentifiedImageError
 from docgen import sm3_hex
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
-from services.cases import access, moves, workflow
+from services.cases import access, ends, moves, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
 from services.cases.outbox import PARTIES_PROJECTION, Line, party_notices
 from services.cases.record import Case
@@ -41,6 +41,7 @@ from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import read_date
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.numbers import read_whole
+from services.core.work_calendar import load_work_calendar
 from services.directory import centres
 from store.blobs import BlobStore
 
@@ -242,6 +243,8 @@ async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[d
         "respondent.name": 1,
         "mediator": 1,
         "centre": 1,
+        "created_at": 1,  # a refusal ends the case: its limitation is told (services/cases/ends.py)
+        "claim": 1,
     }
     if signer.role == "mediator":
         assert signer.member is not None
@@ -398,12 +401,9 @@ async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping
     words = msg(f"label.signer.{signer.role}")
     note = msg("event.note.refused_sign", role=words, reason=f"：{reason.strip()}" if reason.strip() else "").text()
     outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_sign", "reason": note}
-    lines: list[Line] = [
-        ("serial", serial),
-        ("reason", msg("label.closure_reason.refused_to_sign")),
-        ("next_step", msg("notice.value.may_arbitrate")),
-    ]
-    notices = party_notices(doc, "fail", now, lines)
+    lines: list[Line] = [("serial", serial), ("reason", msg("label.closure_reason.refused_to_sign"))]
+    # Each party told with their own next right, the end's papers owed (services/cases/ends.py).
+    notices = ends.end_notices(doc, "fail", now, await load_work_calendar(ctx), lines, outcome)
     actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
     return await moves.apply_move(
         ctx,
@@ -413,7 +413,7 @@ async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping
         channel,
         case=doc,  # without the art. 21 report: a delegating court awaits the mediator's (services/court/ends.py)
         when={"agreement.version": version},
-        set_fields={"outcome": outcome},
+        set_fields=ends.end_fields(doc, "failed", outcome),
         notify=notices,
         note=note,
     )
