@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from docgen.context import zh_date
 from i18n import msg
 from services.cases import documents, ends, moves, workflow
 from services.cases.outbox import Line, applicant_notice
@@ -119,13 +120,15 @@ async def _lapse(ctx: ServiceContext, doc: dict[str, Any], calendar: WorkCalenda
     now, serial = ctx.clock(), doc["_id"]
     due = doc["respondent_access"]["answer_due"]
     note = msg("event.note.lapsed", due=due).text()
-    outcome: dict[str, Any] = {"kind": "failed", "at": now, "closure_reason": "unreachable", "reason": note}
+    # The outcome's words are printed in documents: no date as a computer writes it (the notice names the day itself).
+    reason = msg("end.reason.silent").text()
+    outcome: dict[str, Any] = {"kind": "failed", "at": now, "closure_reason": "unreachable", "reason": reason}
     report = delegated(doc)
     if report:
         outcome["materials_returned"] = True
         outcome["report"] = {
-            "facts": msg("report.silent.facts", name=doc["respondent"]["name"], due=due).text(),
-            "reason": note,
+            "facts": msg("report.silent.facts", name=doc["respondent"]["name"], due=zh_date(due)).text(),
+            "reason": reason,
             "costs": "",
             "notes": "",
             "generated": True,

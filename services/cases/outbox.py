@@ -51,7 +51,7 @@ KINDS: dict[str, Kind] = {
     "open_session": _kind("serial status", *BOTH),
     "draft_agreement": _kind("serial next_step", *BOTH),
     "revise_agreement": _kind("serial status", *BOTH),
-    "settle": _kind("serial result", *BOTH),
+    "settle": _kind("serial result next_step", *BOTH),
     "fail": _kind("serial reason next_step", *BOTH),
     "withdraw": _kind("serial status next_step", *BOTH),  # each party's next right (services/cases/ends.py)
     "overdue": _kind("serial next_step", APPLICANT),

@@ -419,14 +419,17 @@ async def _refused(
     parties told with their next right; a delegated case's partner receives the case back with its materials and
     the report the facts make (art. 15 ¶2, art. 21)."""
     now, serial = parsed["at"], doc["_id"]
-    reason = parsed.get("reason", "") or "—"
+    reason = parsed.get("reason", "")
     report = delegated(doc)
-    key = "event.note.respondent_refused" if report else "event.note.refused"
+    if report:
+        words = msg("event.note.respondent_refused", reason=reason or "—")
+    else:
+        words = msg("event.note.refused", reason=reason) if reason else msg("move.refuse")
     outcome: dict[str, Any] = {
         "kind": "failed",
         "at": now,
         "closure_reason": "refused_to_continue",
-        "reason": msg(key, reason=reason).text(),
+        "reason": words.text(),
     }
     if report:
         outcome["materials_returned"] = True

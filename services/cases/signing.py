@@ -39,6 +39,7 @@ from services.cases.record import Case
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import read_date
+from services.core.deadlines import calendar_days_deadline
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.numbers import read_whole
 from services.core.work_calendar import load_work_calendar
@@ -50,6 +51,7 @@ MIN_COPIES = 3  # each party and the centre keep one
 MAX_COPIES = 10
 MAX_TERMS = 20
 MAX_WAIVERS = 1000
+CONFIRMATION_DAYS = 30  # 民事诉讼法 art. 205: judicial confirmation within 30 days of the agreement's effect
 MAX_WITHOUT_SESSION = 500
 # A drawn signature is a few tens of kilobytes; as base64 in a data URL it must fit a JSON body (256 KiB).
 MAX_SIGNATURE_BYTES = 180 * 1024
@@ -368,7 +370,15 @@ async def _settle(
         {"term": i, "due_date": t["due_date"], "state": "pending", "asked_at": None, "reports": []}
         for i, t in enumerate(agreement["terms"])
     ]
-    lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
+    # The next right of a settled case and its last day: a joint judicial confirmation within 30 days of the
+    # agreement's effect (民事诉讼法 art. 205; the routes, services/cases/performance.py).
+    calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])
+    window = calendar_days_deadline(effective_at, CONFIRMATION_DAYS, calendar)
+    lines = [
+        ("serial", doc["_id"]),
+        ("result", msg("notice.value.agreement_reached")),
+        ("next_step", msg("notice.value.confirm_by", date=window.due.isoformat())),
+    ]
     notices = party_notices(doc, "settle", effective_at, lines)  # a delegating court's too (services/court/events.py)
     updated = await moves.apply_move(
         ctx,

@@ -50,7 +50,8 @@ async def test_the_respondent_declines_and_each_party_receives_the_notice_the_wo
     assert "上海市黄浦区劳动人事争议仲裁委员会申请仲裁" in right and "请最迟于二〇二七年" in right
     # The respondent's own notice: addressed to them, their right without the applicant's dates.
     theirs = await documents.documents_for_party(ctx, person, serial)
-    assert [d["kind"] for d in theirs] == ["termination_notice"] and theirs[0]["id"] != listed["termination_notice"]["id"]
+    assert [d["kind"] for d in theirs] == ["termination_notice"]
+    assert theirs[0]["id"] != listed["termination_notice"]["id"]
     their_notice = _texts((await documents.document_for_party(ctx, blobs, person, serial, theirs[0]["id"])).data)
     assert "上海某某物流有限公司：" in their_notice and any("与你（单位）之间的劳动人事争议" in t for t in their_notice)
     with pytest.raises(NotFound):  # the applicant's notice is not the respondent's to read

@@ -56,7 +56,7 @@ async def test_a_draft_needs_due_dates_three_copies_and_the_seal(ctx, clock, sms
     assert kinds == [("draft_agreement", "applicant"), ("draft_agreement", "respondent")]
 
 
-@pytest.mark.gen_test
+@pytest.mark.gen_test(timeout=60)
 async def test_each_signature_in_two_database_commands_and_the_last_settles_and_issues_the_agreement(
     ctx, clock, sms, blobs, sealed, papers, db_commands
 ):
@@ -158,7 +158,7 @@ async def test_a_revised_draft_voids_the_signatures_and_refuses_one_on_the_old_v
     assert view["missing"] == ["applicant", "mediator"]
 
 
-@pytest.mark.gen_test
+@pytest.mark.gen_test(timeout=60)
 async def test_refusing_to_sign_ends_as_failed_with_that_reason_and_the_papers(ctx, clock, sms, blobs, sealed, papers):
     serial, applicant, respondent_person = await drafted(ctx, sms)
     who = signers(applicant, respondent_person)
