@@ -459,7 +459,7 @@ def _case_schemas() -> dict[str, Schema]:
         "outcome": nullable(
             obj(
                 {
-                    "kind": enum(("settled", "failed", "rejected")),
+                    "kind": enum(("settled", "failed", "rejected", "withdrawn")),
                     "reason": TEXT,
                     "terms_text": TEXT,
                     "closure_reason": enum(workflow.CLOSURE_REASONS),
@@ -467,7 +467,7 @@ def _case_schemas() -> dict[str, Schema]:
                     "at": nullable(DATETIME),
                 },
                 ["at"],
-                "how it ended (法释〔2021〕23号 art. 25 for a failure)",
+                "how it ended (法释〔2021〕23号 art. 25 for a failure; a withdrawal with its reason)",
             )
         ),
         "session": nullable(
@@ -534,8 +534,13 @@ def _case_schemas() -> dict[str, Schema]:
                             "overdue": {"type": "boolean"},
                             "due_soon": {"type": "boolean"},
                             "day15": {"type": "boolean"},
+                            "court": {
+                                "type": "boolean",
+                                "description": "always false here: a delegated case's period is in `court`",
+                            },
                         },
-                        description="the mediation period (调解仲裁法 art. 14); null once closed",
+                        description="the mediation period (调解仲裁法 art. 14); null once closed, and for a delegated "
+                        "case where those 15 days do not apply",
                     )
                 ),
                 "limitation": nullable(

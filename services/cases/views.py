@@ -161,7 +161,7 @@ def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime |
             },
             "timeline": [_event_view(e, role) for e in doc.get("timeline", [])],
             "clarified": _clarified_view(doc.get("clarified"), role),
-            "outcome": _outcome_view(doc.get("outcome")),
+            "outcome": _outcome_view(doc.get("outcome"), role),
             "session": session_view(doc.get("session"), now),
             "closed": doc["status"] in workflow.CLOSED,
         }
@@ -187,10 +187,13 @@ def _clarified_view(clarified: dict[str, Any] | None, role: str = "applicant") -
     }
 
 
-def _outcome_view(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+def _outcome_view(outcome: dict[str, Any] | None, role: str = "applicant") -> dict[str, Any] | None:
+    """How the case ended; the applicant's reason for withdrawing is the applicant's, not shown to the respondent."""
     if not outcome:
         return None
-    shown = {k: outcome.get(k) for k in ("kind", "reason", "terms_text", "closure_reason") if outcome.get(k)}
+    private = role == "respondent" and outcome.get("kind") == "withdrawn"
+    fields = ("kind", "terms_text", "closure_reason") if private else ("kind", "reason", "terms_text", "closure_reason")
+    shown = {k: outcome.get(k) for k in fields if outcome.get(k)}
     if outcome.get("closure_reason"):
         shown["closure_reason_label"] = msg(f"label.closure_reason.{outcome['closure_reason']}").text()
     return shown | {"at": shanghai_iso(outcome.get("at"))}
