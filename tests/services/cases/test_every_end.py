@@ -266,3 +266,54 @@ async def test_a_delegation_of_a_dispute_not_yet_arbitrated_also_names_arbitrati
     assert "请最迟于二〇二七年" in notice
     assert "本报告依据平台记录的被申请人答复情况制作" in "\n".join(read[("failure_report", "partner")])
     assert (await documents.issue_for_party(ctx, papers, applicant, serial, "arbitration", "h5")).kind
+
+
+# ---------------------------------------------------------------- what each party sees
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_each_party_sees_what_is_addressed_to_them(ctx, clock, sms, cheap_hashing):
+    from services.cases import clarification, party_pages, queue
+    from services.cases.taxonomy import Taxonomies
+
+    clock.now = START
+    serial, applicant = await _case(ctx, "worker", accept=False)
+    member = await make_staff(ctx, MEDIATOR.login, MEDIATOR.role, MEDIATOR.centre_id, MEDIATOR.name)
+    items = [{"cause_code": "05-01", "text": "支付2026年8月至10月工资", "amount": "12000"}]
+    await clarification.push_clarified(ctx, Taxonomies.load(ctx.settings.centres), member, serial, items)
+    private = "第2项应是经济补偿金，请调解员改一下"
+    await clarification.answer_clarified(
+        ctx, applicant, serial, {"decision": "change", "version": 1, "comment": private}, "h5"
+    )
+    await handling.decide(ctx, MEDIATOR, serial, "accept", {})
+    person = await claim_invitation(ctx, sms, serial)
+
+    theirs = await party_pages.case_page(ctx, person, serial, "respondent")
+    shown = repr(theirs)
+    assert private not in shown  # the applicant's change request to the mediator is the applicant's
+    assert theirs["limitation"] is None and "您于" not in shown  # the applicant's limitation, addressed as "您"
+    own = await party_pages.case_page(ctx, applicant, serial, "applicant")
+    assert private in repr(own) and own["limitation"]["text"].count("您") >= 1
+    staff = await queue.staff_case(ctx, MEDIATOR, serial)
+    assert "您" not in staff["limitation"]["text"] and "申请人于2026-12-01申请调解" in staff["limitation"]["text"]
+    assert staff["limitation"]["last_day"] == "2027-12-01"
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_delegated_cases_pages_show_the_courts_period_and_the_15_days_only_where_they_apply(
+    ctx, clock, sms, blobs
+):
+    from services.cases import queue
+    from services.court import pages
+
+    clock.now = START
+    serial, applicant, _ = await _delegated(ctx, blobs, sms)
+    page = await pages.case_page(ctx, applicant, serial, "applicant")
+    assert page["deadline"] is None and page["court"]["mediation_due"] == "2026-12-31"  # 30 days from acceptance
+    assert page["court"]["day15"] is False
+    staff = await queue.staff_case(ctx, court.MEDIATOR, serial)
+    assert staff["deadline"]["court"] and staff["deadline"]["due"] == "2026-12-31" and not staff["deadline"]["day15"]
+    # Not arbitrated: 调解仲裁法 art. 14 ¶3's 15 days beside the court's 30.
+    serial, applicant, _ = await _delegated(ctx, blobs, sms, arbitrated=False)
+    page = await pages.case_page(ctx, applicant, serial, "applicant")
+    assert page["deadline"]["due"] == "2026-12-16" and page["court"]["day15"] is True
