@@ -18,6 +18,7 @@ from services.cases import documents, handling, respondent, signing
 from services.cases.deadline_watch import watch_once
 from services.core.errors import Conflict, ValidationFailed
 from services.court import delegations
+from services.court.outbox import PartnerOutbox
 from services.intake.submission import submit_application
 from tests.support import court
 from tests.support.app import make_staff
@@ -242,6 +243,11 @@ async def test_a_failed_delegation_goes_back_to_its_court_with_the_mediators_rep
     assert "三、导致其他当事人诉讼成本增加的行为\n无。" in report_text and "调解员（签名）：王调解" in report_text
     closed = [n for n in doc["notifications"] if n["kind"] == "partner_event" and n["event"]["type"] == "closed"]
     assert len(closed) == 1 and closed[0]["event"]["report"]["facts"] == "双方对工资数额各执一词"
+    # The `closed` the court receives carries the report as the document the mediator signed, the one kept in the case.
+    body = await PartnerOutbox(ctx, None, papers).body(serial, closed[0])
+    [kept] = [d for d in doc["documents"] if d["kind"] == "failure_report"]
+    record = await ctx.db["documents"].find_one({"_id": kept["id"]})
+    assert body["report_document"]["sm3"] == record["sm3"] and body["report"]["signed_by"] == "王调解"
     # Neither party sees the report to the court, nor the other's notice.
     assert [d["kind"] for d in await documents.documents_for_party(ctx, applicant, serial)] == ["termination_notice"]
     assert [d["kind"] for d in await documents.documents_for_party(ctx, person, serial)] == ["termination_notice"]
