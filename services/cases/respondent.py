@@ -8,7 +8,7 @@ The interface later issues build on:
 - The invitation links to `/h5/respondent/invitations/{serial}/{token}`; the respondent proves they are
   the invited party with a one-time code sent to the phone the applicant gave (`send_code`, `claim`),
   or a card-verified identity whose ID number is the respondent's; never by knowing the serial.
-- `answer`: agree, decline (optional reason) or agree and propose (text, amount), once.
+- `answer`: agree, decline (optional reason: it ends the mediation) or agree and propose (text, amount), once.
 - `respondent_cases` / `respondent_case`: "我的申请" of the cases where the person is the respondent.
 Every write goes through the case writer (services/cases/moves.py).
 """
@@ -24,15 +24,13 @@ from i18n import msg
 from platforms.sms import SmsProvider
 from services.accounts import persons, sms_codes
 from services.accounts.portal_accounts import id_number_hash
-from services.cases import access, moves, workflow
+from services.cases import access, documents, ends, moves, service, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import (
-    PARTIES_PROJECTION,
     Line,
     applicant_phone_field,
     applicant_recipient,
     notice,
-    party_notices,
     respondent_notice,
     respondent_phone_field,
 )
@@ -44,7 +42,7 @@ from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
 from services.core.personal_data import unseal_party
 from services.core.phones import e164, is_mobile, mask_phone
-from services.core.work_calendar import WorkCalendar
+from services.core.work_calendar import WorkCalendar, load_work_calendar
 
 CODE_PURPOSE = "respond"
 DECISIONS = ("agree", "decline", "propose")
@@ -102,6 +100,9 @@ async def invitation(
         sent = respondent_notice(invited, "invite", now, lines)
     assert sent is not None
     sent["link"] = f"/h5/respondent/invitations/{serial}/{token}"  # the SMS's link carries the invitation
+    # The service record of this message (services/cases/service.py): an invitation that cannot be delivered is
+    # flagged, and the answer period then runs from the day the mediator serves it otherwise.
+    access_fields["notice"] = moves.service_key(sent["id"], "respondent")
     return {"respondent_access": access_fields}, [sent]
 
 
@@ -210,19 +211,24 @@ async def claim(
     person_id: str | None,
     channel: str,
     role: str = "respondent",
+    consent: Any = None,
 ) -> str:
     """Prove the invitation: a right code (or a card-verified identity that is the party's); the signed-in
     person, or the person the proved phone belongs to, becomes the case's respondent (or, for a delegated case's
-    applicant, its owner). Returns that person.
+    applicant, its owner). Returns that person. `consent`: the party's 送达地址确认书, given with this first visit
+    (services/cases/service.py), kept in the same write; without it their page asks for it.
 
-    Each failure changes nothing: a wrong or expired code is a 422 on `code`, another person's proof of an
-    invitation already claimed a 409.
+    Each failure changes nothing: a wrong or expired code is a 422 on `code`, a 送达地址确认书 with a problem a 422
+    on its field (`service.address`), another person's proof of an invitation already claimed a 409.
     """
+    given = None if consent is None else service.parse_consent(consent, "service.")
     doc = await _invited_case(ctx, serial, token, role)
     field = ACCESS[role]
     invited = doc[field]
     if person_id and invited.get("person_id") == person_id:
-        return person_id  # proved before: nothing to do
+        if given is not None:  # proved before: only the 送达地址确认书 is new
+            await service.keep_consent(ctx, serial, role, person_id, doc["status"], given, channel)
+        return person_id
     by = "card" if person_id and await _card_matches(ctx, person_id, doc, role) else "sms_code"
     if by == "sms_code":
         phone = _phone(ctx, doc, role)
@@ -231,12 +237,20 @@ async def claim(
         await sms_codes.consume_code(ctx, e164(phone), CODE_PURPOSE, code, field_name="code")
         person_id = await _person_of_phone(ctx, e164(phone), person_id)
     assert person_id is not None
-    if invited.get("person_id") == person_id:
-        return person_id  # the party proving it again (a new browser, a session ended): signed in again
+    if invited.get("person_id") == person_id:  # the party proving it again (a new browser, a session ended)
+        if given is not None:
+            await service.keep_consent(ctx, serial, role, person_id, doc["status"], given, channel)
+        return person_id
     if invited.get("person_id"):
         raise Conflict("invitation_claimed", field="code")
     now = ctx.clock()
-    set_fields = {f"{field}.person_id": person_id, f"{field}.claimed_at": now, f"{field}.claimed_by": by}
+    set_fields: dict[str, Any] = {
+        f"{field}.person_id": person_id,
+        f"{field}.claimed_at": now,
+        f"{field}.claimed_by": by,
+    }
+    if given is not None:  # the 送达地址确认书 in the claim's own write
+        set_fields |= service.consent_fields(role, given, now, channel)
     when = {f"{field}.token_hash": invited["token_hash"], f"{field}.person_id": None}
     if role == "applicant":  # the case is the person's own from now on: their pages, their messages
         set_fields["owner_person_id"] = person_id
@@ -353,16 +367,24 @@ def _amount(value: Any, errors: list[FieldError]) -> str:
 
 
 async def answer(
-    ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str
+    ctx: ServiceContext,
+    person_id: str,
+    serial: str,
+    body: Mapping[str, Any],
+    channel: str,
+    papers: documents.Papers | None = None,
 ) -> dict[str, Any]:
     """The respondent's one answer; the applicant is told. Two database commands: the read, the write.
 
-    A second answer is a 409; an answer after the due day is kept and marked late (the mediator decides). In a
-    case a court or an arbitration institute delegated, a refusal ends the mediation at once and the case goes
-    back to the partner with its materials (法释〔2021〕23号 art. 15), in the same write.
+    A second answer is a 409; an answer after the due day is kept and marked late, as long as the deadline watch
+    has not yet recorded the silence that ends the mediation (services/cases/deadline_watch.py). A refusal ends the
+    mediation at once (mediation is voluntary: 调解仲裁法 arts. 5, 14 ¶3), in the same write: the `refuse` move, each
+    party told in writing (services/cases/ends.py; `papers`: where the notices are rendered). In a case a court or
+    an arbitration institute delegated, the case goes back to the partner with its materials and the report the
+    facts make (法释〔2021〕23号 art. 15 ¶2, art. 21).
     """
     parsed = parse_answer(body)
-    doc = await access.for_respondent(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "respondent.name": 1})
+    doc = await access.for_respondent(ctx, person_id, serial, ends.END_PROJECTION)
     invited = doc["respondent_access"]
     if invited.get("answer"):
         raise Conflict("already_answered", field="decision")
@@ -371,13 +393,16 @@ async def answer(
     now = ctx.clock()
     late = now.astimezone(SHANGHAI).date().isoformat() > invited["answer_due"]
     parsed |= {"at": now, "channel": channel, "late": late}
+    when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
+    if parsed["decision"] == "decline":
+        shown = await _refused(ctx, doc, person_id, parsed, channel, when)
+        if papers is not None:
+            await documents.issue_end_papers(ctx, papers, serial)
+        return shown
     result = msg(f"notice.value.{ANSWER_WORDS[parsed['decision']]}")
     to_applicant = applicant_recipient(doc)
     lines: list[Line] = [("serial", serial), ("result", result)]
     notices = [notice("respondent_answered", to_applicant, f"/h5/cases/{serial}", now, lines)] if to_applicant else []
-    when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
-    if parsed["decision"] == "decline" and delegated(doc):
-        return await _refused_delegation(ctx, doc, person_id, parsed, channel, notices, when)
     updated = await moves.record_event(
         ctx,
         serial,
@@ -398,48 +423,53 @@ async def answer(
     return shown_answer(answered)
 
 
-async def _refused_delegation(
+async def _refused(
     ctx: ServiceContext,
     doc: Mapping[str, Any],
     person_id: str,
     parsed: dict[str, Any],
     channel: str,
-    notices: list[Notification],
     when: dict[str, Any],
 ) -> dict[str, Any]:
-    """The respondent of a delegated case refuses: the mediation ends (refused_to_continue, art. 25) and the
-    partner receives the case back with its materials and the report the facts make (art. 15, art. 21)."""
+    """The respondent refuses: the mediation ends (`refuse`, refused_to_continue: 法释〔2021〕23号 art. 25(4)), both
+    parties told with their next right; a delegated case's partner receives the case back with its materials and
+    the report the facts make (art. 15 ¶2, art. 21)."""
     now, serial = parsed["at"], doc["_id"]
     reason = parsed.get("reason", "")
-    outcome = {
+    report = delegated(doc)
+    if report:
+        words = msg("event.note.respondent_refused", reason=reason or "—")
+    else:
+        words = msg("event.note.refused", reason=reason) if reason else msg("move.refuse")
+    outcome: dict[str, Any] = {
         "kind": "failed",
         "at": now,
         "closure_reason": "refused_to_continue",
-        "reason": msg("event.note.respondent_refused", reason=reason or "—").text(),
-        "materials_returned": True,
+        "reason": words.text(),
     }
-    outcome["report"] = {
-        "facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
-        "reason": outcome["reason"],
-        "costs": "",
-        "notes": "",
-    }
-    lines = [
-        ("serial", serial),
-        ("reason", msg("label.closure_reason.refused_to_continue")),
-        ("next_step", msg("notice.value.may_arbitrate")),
-    ]
-    notices = notices + party_notices(doc, "fail", now, lines)
+    if report:
+        outcome["materials_returned"] = True
+        outcome["report"] = {
+            "facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
+            "reason": outcome["reason"],
+            "costs": "",
+            "notes": "",
+            "generated": True,
+            "signed_by": (doc.get("mediator") or {}).get("name", ""),
+        }
+    fields = ends.end_fields(doc, "refused", outcome, report=report)
+    lines: list[Line] = [("serial", serial), ("reason", msg("move.refuse"))]
+    notices = ends.end_notices(doc, "fail", now, await load_work_calendar(ctx), lines, outcome)
     # The report and the materials go back with the end (services/court/events.py, through the writer's hook).
     updated = await moves.apply_move(
         ctx,
         serial,
-        "fail",
+        "refuse",
         ("respondent", person_id),
         channel,
         case=doc,
         when=when,
-        set_fields={"respondent_access.answer": parsed, "outcome": outcome},
+        set_fields={"respondent_access.answer": parsed, **fields},
         notify=notices,
         note=outcome["reason"],
     )

@@ -56,6 +56,15 @@ async def next_step(page, expected_path: str) -> None:
     await page.wait_for_url(f"**{expected_path}")
 
 
+async def service_step(page, kind: str, electronic: bool = True) -> None:
+    """From the evidence step through the 送达 step (the 送达地址确认书: the address comes filled in from the
+    applicant's) to the review."""
+    await next_step(page, f"/h5/apply/{kind}/service")
+    assert await page.input_value("#f-address"), "the address for service comes from the applicant's"
+    await page.check(f"#f-electronic-{'true' if electronic else 'false'}")
+    await next_step(page, f"/h5/apply/{kind}/review")
+
+
 WORKER_STEPS = {
     "applicant": {
         "name": "张三 & <李>",
@@ -159,7 +168,7 @@ async def apply_signed_in(page, base_url: str, kind: str, steps: dict, uploads: 
     for n, path in enumerate(uploads or [], 1):
         await page.set_input_files("#file-input", str(path))
         await page.wait_for_function(f"document.querySelectorAll('#evidence-list li').length >= {n}")
-    await next_step(page, f"/h5/apply/{kind}/review")
+    await service_step(page, kind)
     if uploads:
         assert await page.locator("#review-evidence li").all_inner_texts() == [p.name for p in uploads]
     assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
