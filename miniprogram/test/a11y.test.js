@@ -142,7 +142,9 @@ function routeEverything() {
   wx.route('GET', '/api/mp/applications', [200, { items: [CASE] }])
   wx.route('GET', '/api/mp/respondent/cases', [200, { items: [] }])
   wx.route('GET', `/api/mp/applications/${CASE.serial}`, [200, CASE])
-  wx.route('GET', `/api/mp/applications/${CASE.serial}/page`, [200, { case: { ...CASE, status: 'signing', agreement: { version: 1, terms: [{ text: '支付工资', amount: '1.00', due_date: '2026-12-31', method: '转账', category: 'wages' }], signatures: {} } }, can_sign: true }])
+  wx.route('GET', `/api/mp/applications/${CASE.serial}/page`, [200, { case: { ...CASE, status: 'signing', agreement: { version: 1, terms: [{ text: '支付工资', amount: '1.00', due_date: '2026-12-31', method: '转账', category: 'wages' }], signatures: {} } }, can_sign: true, may_arbitrate: true, limitation: { text: '仲裁时效期间为一年。' }, service_consent: null,
+    end: { end: 'withdrawn', lines: ['您已撤回调解申请，调解终止。'], last_day: '2027-11-20', returns: '', partner: '', partner_case_no: '', may_arbitrate: true, notice: 'e'.repeat(32) },
+    service: [{ key: 'n1-applicant', item: 'notice', kind: 'submitted', title: '申请已提交', party: 'applicant', party_label: '申请人', state: 'served', state_label: '已送达', needs_paper: false, sent_at: '2026-11-22T10:00:05+08:00', opened_at: null, downloaded_at: null, paper: null }] }])
   wx.route('GET', `/api/mp/applications/${CASE.serial}/documents`, [200, { items: [{ id: 'f'.repeat(32), kind: 'application', title: '调解申请书', version: 1, sm3: 'a', size: 1, issued_at: '2026-11-22T10:00:00+08:00' }] }])
   wx.route('GET', `/api/mp/respondent/cases/${CASE.serial}`, [200, { case: { ...CASE, respondent_access: { answer: null, answer_due: '2026-12-01' } }, can_answer: true, can_sign: false }])
   wx.route('GET', '/api/triage', [200, { start: 'a', escape: 'a', nodes: { a: { kind: 'choice', question: { zh: '问题', en: 'Q' }, options: [{ value: 'x', label: { zh: '是', en: 'Yes' }, next: 'a' }] } } }])
@@ -152,8 +154,8 @@ const PAGES = [
   ['pages/index/index', {}],
   ['pages/account/index', {}],
   ['pages/apply/notice/index', { kind: 'worker' }],
-  ...['applicant', 'contact', 'respondent', 'claim'].map((step) => ['pages/apply/step/index', { kind: 'worker', step }]),
-  ...['company', 'company_contact', 'respondent', 'claim'].map((step) => ['pages/apply/step/index', { kind: 'employer', step }]),
+  ...['applicant', 'contact', 'respondent', 'claim', 'service'].map((step) => ['pages/apply/step/index', { kind: 'worker', step }]),
+  ...['company', 'company_contact', 'respondent', 'claim', 'service'].map((step) => ['pages/apply/step/index', { kind: 'employer', step }]),
   ['pages/apply/evidence/index', { kind: 'worker' }],
   ['pages/apply/review/index', { kind: 'worker' }],
   ['pages/apply/done/index', { serial: CASE.serial }],
@@ -162,6 +164,9 @@ const PAGES = [
   ['pages/cases/clarified/index', { serial: CASE.serial }],
   ['pages/cases/sign/index', { serial: CASE.serial, role: 'applicant' }],
   ['pages/cases/documents/index', { serial: CASE.serial, role: 'applicant' }],
+  ['pages/cases/service/index', { serial: CASE.serial, role: 'applicant' }],
+  ['pages/cases/end/index', { serial: CASE.serial, role: 'applicant' }],
+  ['pages/cases/withdraw/index', { serial: CASE.serial }],
   ['pages/respondent/invite/index', {}],
   ['pages/respondent/case/index', { serial: CASE.serial }],
   ['pages/guide/calculator/index', {}],

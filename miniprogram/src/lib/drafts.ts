@@ -38,7 +38,7 @@ export function pending(kind: Kind): boolean {
   return !!(local && local.pending)
 }
 
-type Part = 'applicant' | 'respondent' | 'claim' | 'consent' | 'evidence'
+type Part = 'applicant' | 'respondent' | 'claim' | 'service' | 'consent' | 'evidence'
 
 /** Keep one step's values on the phone (merged into their part), marked to be sent. */
 export function keep(kind: Kind, part: Part, value: unknown, stored?: StoredFile[]): Draft {

@@ -6,7 +6,7 @@ import type { Strings } from './i18n'
 import type { EmployerDraft, Kind, Reference, WorkerDraft } from './api/types'
 import type { Lang } from './prefs'
 
-export type Section = 'applicant' | 'respondent' | 'claim'
+export type Section = 'applicant' | 'respondent' | 'claim' | 'service'
 export type FieldType = 'text' | 'textarea' | 'date' | 'select' | 'switch' | 'phone' | 'amount' | 'region' | 'email' | 'idnumber'
 export type CodeList = keyof Reference
 
@@ -23,6 +23,8 @@ export interface FormStep {
   id: string
   section: Section
   title: keyof Strings
+  /** a line above the fields (the 送达地址确认书 says what consenting means) */
+  intro?: keyof Strings
   fields: Field[]
 }
 
@@ -45,6 +47,24 @@ const wc = fields<Part<WorkerDraft, 'claim'>>()
 const ea = fields<Part<EmployerDraft, 'applicant'>>()
 const er = fields<Part<EmployerDraft, 'respondent'>>()
 const ec = fields<Part<EmployerDraft, 'claim'>>()
+const ws = fields<Part<WorkerDraft, 'service'>>()
+const es = fields<Part<EmployerDraft, 'service'>>()
+
+/** The applicant's 送达地址确认书 (民事诉讼法 art. 90, 民诉法解释 art. 136 as the server's model, services/cases/service.py):
+ * optional in the API, asked here so the case starts with it. */
+function serviceStep(f: typeof ws | typeof es): FormStep {
+  return {
+    id: 'service',
+    section: 'service',
+    title: 'step_service',
+    intro: 'service_step_intro',
+    fields: [
+      f('electronic', 'switch', '同意通过本平台电子送达', 'I agree to service through this platform'),
+      f('address', 'text', '送达地址', 'Address for service', { maxlength: 200 }),
+      f('recipient', 'text', '收件人', 'Recipient', { ...opt, maxlength: 50 }),
+    ],
+  }
+}
 
 const WORKER: FormStep[] = [
   {
@@ -107,6 +127,7 @@ const WORKER: FormStep[] = [
       wc('dispute_known_on', 'date', '知道权利被侵害的日期', 'Day you learned of the wrong', opt),
     ],
   },
+  serviceStep(ws),
 ]
 
 const EMPLOYER: FormStep[] = [
@@ -167,6 +188,7 @@ const EMPLOYER: FormStep[] = [
       ec('dispute_known_on', 'date', '知道权利被侵害的日期', 'Day you learned of the wrong', opt),
     ],
   },
+  serviceStep(es),
 ]
 
 export const FORMS: Record<Kind, FormStep[]> = { worker: WORKER, employer: EMPLOYER }

@@ -5,6 +5,7 @@ let storage = {}
 let routes = []
 let subscribeAnswer = {}
 let uploadPlan = [] // 'ok' or 'fail', one per upload to come (then 'ok')
+let downloadPlan = [] // the status of each download to come (then 200)
 let chosen = [] // what wx.chooseMedia / wx.chooseMessageFile hand back
 let inflight = 0 // answers scheduled and not yet given (the tests wait for none)
 
@@ -25,6 +26,7 @@ function reset() {
   routes = []
   subscribeAnswer = {}
   uploadPlan = []
+  downloadPlan = []
   chosen = []
   for (const key of Object.keys(calls)) calls[key].length = 0
 }
@@ -94,7 +96,8 @@ function installWx() {
     },
     downloadFile: (o) => {
       calls.downloads.push(o)
-      later(() => o.success({ statusCode: 200, tempFilePath: '/tmp/doc.pdf' }))
+      const statusCode = downloadPlan.shift() || 200
+      later(() => o.success({ statusCode, tempFilePath: '/tmp/doc.pdf' }))
       return { abort() {} }
     },
     chooseMedia: (o) => later(() => o.success({ tempFiles: chosen.map((p) => ({ tempFilePath: p, size: 10, fileType: 'image' })) })),
@@ -117,6 +120,7 @@ module.exports = {
   storage: () => storage,
   busy: () => inflight > 0,
   planUploads: (plan) => { uploadPlan = plan.slice() },
+  planDownloads: (plan) => { downloadPlan = plan.slice() },
   choose: (paths) => { chosen = paths.slice() },
   acceptSubscriptions: (ids) => ids.forEach((id) => (subscribeAnswer[id] = 'accept')),
 }

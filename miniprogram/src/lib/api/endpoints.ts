@@ -1,7 +1,7 @@
 // Every endpoint the pages use, by name: one line each over `call`, typed from the OpenAPI document. A new page
 // that needs a new endpoint adds its line here (the extension point of docs/miniprogram.md).
 import { call, idempotencyKey } from './client'
-import type { ClarifiedAnswer, Draft, Kind, RespondentAnswer, CalculatorRequest, Signature, TemplateId } from './types'
+import type { ClarifiedAnswer, Draft, Kind, PaperKind, RespondentAnswer, CalculatorRequest, ServiceConsentIn, Signature, TemplateId } from './types'
 
 export type Role = 'applicant' | 'respondent'
 
@@ -47,6 +47,16 @@ export const api = {
     role === 'applicant'
       ? `/api/mp/applications/${serial}/documents/${id}?format=pdf`
       : `/api/mp/respondent/cases/${serial}/documents/${id}?format=pdf`,
+  // service (送达): the party's 送达地址确认书, given or changed; the page answers with what was served on them
+  giveService: (role: Role, serial: string, body: ServiceConsentIn) =>
+    role === 'applicant'
+      ? call('/api/mp/applications/{serial}/service', 'post', { path: { serial }, body })
+      : call('/api/mp/respondent/cases/{serial}/service', 'post', { path: { serial }, body }),
+  // one tap: a document of a route open to the party (the arbitration application after an end)
+  paper: (role: Role, serial: string, kind: PaperKind) =>
+    role === 'applicant'
+      ? call('/api/mp/applications/{serial}/papers/{kind}', 'post', { path: { serial, kind } })
+      : call('/api/mp/respondent/cases/{serial}/papers/{kind}', 'post', { path: { serial, kind } }),
 
   // subscribe messages
   grants: () => call('/api/mp/subscriptions', 'get'),
@@ -55,8 +65,8 @@ export const api = {
   // the respondent
   invitation: (serial: string, token: string) => call('/api/mp/invitations/{serial}/{token}', 'get', { path: { serial, token } }),
   sendCode: (serial: string, token: string) => call('/api/mp/invitations/{serial}/{token}/code', 'post', { path: { serial, token } }),
-  claim: (serial: string, token: string, code: string) =>
-    call('/api/mp/invitations/{serial}/{token}/claim', 'post', { path: { serial, token }, body: { code } }),
+  claim: (serial: string, token: string, code: string, service?: ServiceConsentIn) =>
+    call('/api/mp/invitations/{serial}/{token}/claim', 'post', { path: { serial, token }, body: service ? { code, service } : { code } }),
   respondentCases: () => call('/api/mp/respondent/cases', 'get'),
   respondentCase: (serial: string) => call('/api/mp/respondent/cases/{serial}', 'get', { path: { serial } }),
   answer: (serial: string, body: RespondentAnswer) => call('/api/mp/respondent/cases/{serial}/answer', 'post', { path: { serial }, body }),

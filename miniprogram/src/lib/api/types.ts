@@ -56,3 +56,11 @@ export type CalculatorRequest = JsonBody<Operation<'/api/calculator', 'post'>>
 export type CalculatorResult = Answer<Operation<'/api/calculator', 'post'>>
 export type CalculatorKind = CalculatorRequest['kind']
 export type Signature = JsonBody<Operation<'/api/mp/applications/{serial}/signature', 'post'>>
+// The second part (issue 21's ends and service): the end of a case as a party reads it, what was served on them,
+// their 送达地址确认书, and the documents a party makes with one tap.
+export type CaseEnd = NonNullable<CasePage['end']>
+export type ServiceRecord = Schemas['ServiceRecord']
+export type ServiceConsent = Schemas['ServiceConsent']
+export type ServiceConsentIn = JsonBody<Operation<'/api/mp/applications/{serial}/service', 'post'>>
+export type Document = Schemas['Document']
+export type PaperKind = PathParams<Operation<'/api/mp/applications/{serial}/papers/{kind}', 'post'>>['kind']

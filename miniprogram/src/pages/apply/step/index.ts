@@ -41,6 +41,7 @@ definePage({
     kind: 'worker' as Kind,
     step: '',
     title: '',
+    intro: '',
     progress: '',
     fields: [] as FieldView[],
     banner: '',
@@ -62,7 +63,7 @@ definePage({
       const spec = this.spec()
       const steps = flow(this.data.kind)
       const t = this.data.t
-      this.setData({ title: t[spec.title], progress: `${steps.indexOf(spec.id) + 1} / ${steps.length}` })
+      this.setData({ title: t[spec.title], intro: spec.intro ? t[spec.intro] : '', progress: `${steps.indexOf(spec.id) + 1} / ${steps.length}` })
       let codes: Reference | null = null
       try {
         const [, ref] = await Promise.all([drafts.restore(this.data.kind), reference()])

@@ -1,5 +1,6 @@
 // One case with its timeline (GET /api/mp/applications/{serial}), and its actions as it stands: the clarified
-// items to confirm, the agreement to sign, the documents; the progress notices asked for from a tap.
+// items to confirm, the agreement to sign, the documents; the progress notices asked for from a tap; the end (its
+// notice, the arbitration application), the address for service and what was served, withdrawing while open.
 // config.yaml's notification_templates.mini_program_page names this page (?serial=).
 import { api } from '../../../lib/api/endpoints'
 import type { Case } from '../../../lib/api/types'
@@ -8,7 +9,7 @@ import { definePage, messageOf, toast } from '../../../lib/page'
 import { ask } from '../../../lib/subscribe'
 
 definePage({
-  data: { serial: '', item: null as Case | null, clarifyPending: false, canSign: false, problem: '' },
+  data: { serial: '', item: null as Case | null, clarifyPending: false, canSign: false, ended: false, open: false, problem: '' },
   methods: {
     onLoad(query: Record<string, string>) {
       this.setData({ serial: query.serial || '' })
@@ -26,6 +27,8 @@ definePage({
           item,
           clarifyPending: !!(clarified && clarified.state === 'pending'),
           canSign: item.status === 'signing',
+          ended: item.closed && !!item.outcome && item.outcome.kind !== 'settled', // an end without agreement
+          open: !item.closed,
           problem: '',
         })
       } catch (error) {
@@ -40,6 +43,15 @@ definePage({
     },
     documents() {
       wx.navigateTo({ url: `/pages/cases/documents/index?serial=${this.data.serial}&role=applicant` })
+    },
+    end() {
+      wx.navigateTo({ url: `/pages/cases/end/index?serial=${this.data.serial}&role=applicant` })
+    },
+    service() {
+      wx.navigateTo({ url: `/pages/cases/service/index?serial=${this.data.serial}&role=applicant` })
+    },
+    withdraw() {
+      wx.navigateTo({ url: `/pages/cases/withdraw/index?serial=${this.data.serial}` })
     },
     async subscribe() {
       const accepted = await ask('case')

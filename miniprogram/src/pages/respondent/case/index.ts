@@ -16,6 +16,7 @@ definePage({
     answered: '',
     canAnswer: false,
     canSign: false,
+    ended: false,
     decisions: [] as { code: Decision; label: string }[],
     decision: '' as Decision | '',
     reason: '',
@@ -43,6 +44,7 @@ definePage({
           answered: answer ? answer.label : '',
           canAnswer: page.can_answer && !answer,
           canSign: page.can_sign,
+          ended: !!page.end,
           decisions: [
             { code: 'agree', label: t.answer_agree },
             { code: 'decline', label: t.answer_decline },
@@ -94,6 +96,12 @@ definePage({
     },
     documents() {
       wx.navigateTo({ url: `/pages/cases/documents/index?serial=${this.data.serial}&role=respondent` })
+    },
+    end() {
+      wx.navigateTo({ url: `/pages/cases/end/index?serial=${this.data.serial}&role=respondent` })
+    },
+    service() {
+      wx.navigateTo({ url: `/pages/cases/service/index?serial=${this.data.serial}&role=respondent` })
     },
   },
 })
