@@ -165,3 +165,23 @@ test('a case leads to its end, its service and withdrawing as it stands', async 
   await tap(ended, '#end')
   expect(wx.calls.navigate).toEqual([`/pages/cases/end/index?serial=${SERIAL}&role=applicant`])
 })
+
+test("the respondent's first visit gives the 送达地址确认书 with the claim; its problem beside its field", async () => {
+  const token = 'AbCdEfGhIjKlMnOpQr'
+  const claims = []
+  wx.route('GET', `/api/mp/invitations/${SERIAL}/${token}`, [200, { serial: SERIAL, centre: '上海市劳动人事争议调解中心', respondent_name: '上海某某物流有限公司', role: 'respondent', party_name: '上海某某物流有限公司', court: null, phone_masked: '139****4321', can_text: true, answer_due: '2026-12-01', answer_due_provisional: false, claimed: false, status: 'accepted', status_label: '已受理' }])
+  wx.route('POST', `/api/mp/invitations/${SERIAL}/${token}/claim`, (req) => {
+    claims.push(req.data)
+    if (req.data.service && !req.data.service.address) return ERROR(422, 'required', '请填写送达地址', 'service.address')
+    return [200, CASE]
+  })
+  const comp = await render('pages/respondent/invite/index', { serial: SERIAL, token })
+  await type(comp, '#code', '123456')
+  await emit(comp, '#electronic', { value: true })
+  await tap(comp, '#claim')
+  expect(text(comp, '#e-service-address')).toBe('请填写送达地址')
+  await type(comp, '#address', '上海市浦东新区川沙路100号')
+  await tap(comp, '#claim')
+  expect(claims.pop()).toEqual({ code: '123456', service: { electronic: true, address: '上海市浦东新区川沙路100号', recipient: null } })
+  expect(wx.calls.navigate).toEqual([`/pages/respondent/case/index?serial=${SERIAL}`])
+})

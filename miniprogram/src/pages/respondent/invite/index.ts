@@ -1,6 +1,7 @@
 // The respondent's way in: the invitation from the text message (its link, or the serial and invitation code;
 // opened from a link to the mini-program it comes as ?serial=&token=), a one-time code sent to the phone on
-// file, and the claim that ties the case to this WeChat user (POST .../claim, signed in).
+// file, and the claim that ties the case to this WeChat user (POST .../claim, signed in), with the respondent's
+// 送达地址确认书 when they give it here (else their case's service page asks for it).
 import { ApiError } from '../../../lib/api/client'
 import { api } from '../../../lib/api/endpoints'
 import type { Invitation } from '../../../lib/api/types'
@@ -16,6 +17,9 @@ definePage({
     serial: '',
     token: '',
     code: '',
+    electronic: false,
+    address: '',
+    recipient: '',
     invitation: null as Invitation | null,
     wait: 0,
     errors: {} as Record<string, string>,
@@ -43,8 +47,22 @@ definePage({
     onCode(event: WechatMiniprogram.CustomEvent<{ value: string }>) {
       this.setData({ code: (event.detail.value || '').trim() })
     },
+    onElectronic(event: WechatMiniprogram.CustomEvent<{ value: boolean }>) {
+      this.setData({ electronic: !!event.detail.value })
+    },
+    onAddress(event: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ address: event.detail.value })
+    },
+    onRecipient(event: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      this.setData({ recipient: event.detail.value })
+    },
     fail(error: unknown) {
-      if (error instanceof ApiError && error.field) this.setData({ errors: error.byField() })
+      if (error instanceof ApiError && error.field) {
+        const errors: Record<string, string> = {}
+        const byField = error.byField()
+        for (const path of Object.keys(byField)) errors[path.replace('.', '_')] = byField[path] // service.address → service_address
+        this.setData({ errors })
+      }
       else this.setData({ problem: messageOf(error, this.data.t.network_error) })
     },
     async find() {
@@ -84,7 +102,9 @@ definePage({
     async claim() {
       this.setData({ busy: true, problem: '', errors: {} })
       try {
-        await api.claim(this.data.serial, this.data.token, this.data.code)
+        const { electronic, address, recipient } = this.data
+        const service = electronic || address.trim() ? { electronic, address, recipient: recipient || null } : undefined
+        await api.claim(this.data.serial, this.data.token, this.data.code, service)
         wx.redirectTo({ url: `/pages/respondent/case/index?serial=${this.data.serial}` })
       } catch (error) {
         this.fail(error)
