@@ -32,6 +32,12 @@ def worker_case() -> dict:
     ]
     case["witnesses"] = [{"name": "钱七 & 孙八", "address": "上海市浦东新区张江路3号", "phone": "13900000000"}]
     case["claim"]["facts"] = "申请人于2025年3月入职。\n被申请人自2026年8月起拖欠工资 & 未缴社保 <共三个月>。"
+    case["outcome"]["agreement"]["signatures"][1]["name"] = EMPLOYER_NAME
+    # 民事诉讼法 art. 205 (二): the courts a judicial confirmation may go to (services/cases/documents.py finds them).
+    case["court_choices"] = [
+        {"name": "上海市浦东新区人民法院", "basis": "respondent", "party": EMPLOYER_NAME},
+        {"name": "上海市浦东新区人民法院", "basis": "centre"},
+    ]
     return case
 
 
