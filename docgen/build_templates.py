@@ -416,7 +416,7 @@ def _party_signs(role: str) -> tuple[str, str]:
     return (
         f"{organisation}{{{{ {role}.role }}}}（盖章）：{{{{ {role}.name }}}}{{{{ seal_{role} }}}}"
         f"{{% else %}}{{{{ {role}.role }}}}（签名）：{{{{ sig_{role} }}}}{{% endif %}}",
-        f"{organisation}{{{{ signed.{role}.capacity or \"法定代表人或委托代理人\" }}}}（签名）："
+        f'{organisation}{{{{ signed.{role}.capacity or "法定代表人或委托代理人" }}}}（签名）：'
         f"{{{{ signed.{role}.signatory }}}}{{{{ sig_{role} }}}}{{% endif %}}",
     )
 

@@ -56,6 +56,7 @@ class CasePage(OfficeHandler):
             categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
+            court_choices=case["court_choices"],
             docking=docking,
         )
 
@@ -104,8 +105,18 @@ class CaseActionHandler(CasePage):
                 await assignment.assign(self.ctx, member, serial, arg("mediator", ""))
             elif action == "document":
                 await documents.generate(
-                    self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", "")
+                    self.ctx,
+                    self.services.renderers,
+                    self.services.blobs,
+                    member,
+                    serial,
+                    arg("kind", ""),
+                    arg("court", ""),
                 )
+            elif action == "authority":  # the mediator saw an agent's 授权委托书 (services/cases/signing.py)
+                await signing.record_authority(self.ctx, member, serial, form)
+            elif action == "evidence_note":  # where a piece of evidence came from, what it proves
+                await evidence.note_for_staff(self.ctx, member, serial, arg("file_id", ""), form)
             elif action == "reveal":
                 party, _, field = arg("field", "").partition(".")
                 value = await queue.reveal(self.ctx, member, serial, party, field)

@@ -180,7 +180,8 @@ def test_agreement(render):
     ]
     assert [line for line in verification_lines(doc) if line.startswith("签署核验")] == [
         f"签署核验：申请人张三于{SETTLED} 13:40签名（身份核验：微信小程序登录）",  # the name the signature recorded
-        f"签署核验：被申请人{EMPLOYER_NAME}由法定代表人赵六于{SETTLED} 13:50签名（身份核验：短信验证码（138****0000））",
+        f"签署核验：被申请人{EMPLOYER_NAME}由法定代表人赵六于{SETTLED} 13:50签名"
+        "（身份核验：短信验证码（138****0000））",
         f"签署核验：调解员李调解于{SETTLED} 14:00签名（身份核验：工作人员账号登录）",
     ]
 

@@ -136,7 +136,10 @@ def test_arbitral_review_application(render):
     assert list_items(doc, TERM_LIST)[0].startswith("被申请人支付申请人2026年8月至10月工资")
     assert any("第七十四条" in t and "十五日内" in t for t in texts)
     assert after(doc, "此致") == "上海市浦东新区劳动人事争议仲裁委员会"
-    assert rows(doc.tables[0])[:2] == [["申请人（签名）：", "申请人（盖章）："], ["", "法定代表人或委托代理人（签名）："]]
+    assert rows(doc.tables[0])[:2] == [
+        ["申请人（签名）：", "申请人（盖章）："],
+        ["", "法定代表人或委托代理人（签名）："],
+    ]
     assert "附：" in texts and "1. 调解协议书一份" in texts
 
 

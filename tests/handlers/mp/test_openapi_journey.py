@@ -20,7 +20,13 @@ from handlers.public.openapi import openapi_document
 from services.accounts.staff import StaffMember
 from services.cases import clarification, handling, signing
 from tests.support.app import body_of, sign_in
-from tests.support.parties import due_in, invitation_link, signature_data_url, ten_in_the_morning, upload_seal
+from tests.support.parties import (
+    due_in,
+    invitation_link,
+    signature_body,
+    ten_in_the_morning,
+    upload_seal,
+)
 from tests.support.samples import worker_body
 
 DUMP: list[Any] | None = [] if os.environ.get("JOURNEY_DUMP") else None  # while writing the schemas
@@ -217,7 +223,7 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     await upload_seal(ctx, services.blobs, ADMIN)
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"copies": "3"}, rows)
-    signature = {"version": 1, "image": signature_data_url()}
+    signature = signature_body()
     assert (await call("POST", mine + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"}, token=hr))[
         1
     ] == 422
