@@ -478,13 +478,14 @@ NOTE_FIELDS = {"source": 100, "proves": 200}
 
 
 def evidence_note(values: Mapping[str, Any]) -> dict[str, str]:
-    """`source` and `proves` as given (one line each, capped); a field not given is left as it is; 422 naming it."""
+    """`source` and `proves` as given (one line each, capped); a field not given is left as it is; 422 naming it (a
+    null is no text)."""
     note: dict[str, str] = {}
     errors: list[FieldError] = []
     for name, limit in NOTE_FIELDS.items():
-        value = values.get(name)
-        if value is None:
+        if name not in values:
             continue
+        value = values[name]
         if not isinstance(value, str):
             errors.append(field_error(name, "wrong_type", f"error.wrong_type.evidence_{name}"))
             continue

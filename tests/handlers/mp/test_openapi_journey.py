@@ -156,6 +156,13 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     assert (await call("GET", "/api/mp/drafts/worker", token=worker))[1] == 200
     uploaded = upload(http_client, base_url, worker, "工资条.png")
     stored = check("POST", "/api/mp/files", await uploaded)
+    # Where it came from and what it proves (调解仲裁法 art. 28 (三)): optional, the uploader's to say.
+    noted, status = await call(
+        "PUT", f"/api/mp/files/{stored['id']}", {"source": "单位发放", "proves": "证明工资标准"}, token=worker
+    )
+    assert status == 200 and (noted["source"], noted["proves"]) == ("单位发放", "证明工资标准")
+    assert (await call("PUT", f"/api/mp/files/{stored['id']}", {"proves": None}, token=worker))[1] == 422
+    assert (await call("PUT", f"/api/mp/files/{'0' * 32}", {"source": "x"}, token=worker))[1] == 404
     body["evidence"] = [stored["id"]]
     bad = dict(body, applicant=dict(body["applicant"], id_number="123"))
     assert (await call("POST", "/api/mp/applications", bad, token=worker, headers={"Idempotency-Key": "journey-0000"}))[
