@@ -24,6 +24,7 @@ from services.cases.centre_rules import arbitration_commission, basic_court_of_r
 from services.cases.limitation import limitation
 from services.cases.performance import breached_terms
 from services.cases.record import Case
+from services.cases.views import requested_total
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.personal_data import unseal_party
@@ -539,7 +540,7 @@ async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, do
         "respondent": str((doc.get("respondent") or {}).get("name") or ""),
         "requests": [i.get("text", "") for i in (doc.get("clarified") or {}).get("items", [])]
         or [line for line in str((doc.get("claim") or {}).get("requests") or "").splitlines() if line.strip()],
-        "amount": str((doc.get("claim") or {}).get("amount") or ""),
+        "amount": requested_total(doc, confirmed_only=False),  # the sum of the requests listed
         "closure_reason": outcome.get("closure_reason", ""),
         "terms": [{"text": t.get("text", ""), "due": t.get("due", "")} for t in agreement if isinstance(t, dict)],
     }

@@ -176,11 +176,12 @@ def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime |
     return view
 
 
-def requested_total(doc: Mapping[str, Any]) -> str:
-    """请求金额合计 as a page shows it: the sum of the items the applicant confirmed, which the page lists (the amount
-    first claimed until they confirmed some), "0.00" for none."""
+def requested_total(doc: Mapping[str, Any], confirmed_only: bool = True) -> str:
+    """请求金额合计: the sum of the items listed (the amount first claimed while none is), "0.00" for none. A page lists
+    the items the applicant confirmed; a document (`confirmed_only=False`) the current ones, as docgen does."""
     clarified = doc.get("clarified") or {}
-    items = clarified.get("items") or [] if clarified.get("state") == "confirmed" else []
+    listed = not confirmed_only or clarified.get("state") == "confirmed"
+    items = clarified.get("items") or [] if listed else []
     if not items:
         return f"{read_amount((doc.get('claim') or {}).get('amount') or '0') or Decimal(0):.2f}"
     return f"{sum((read_amount(item.get('amount') or '0') or Decimal(0) for item in items), Decimal(0)):.2f}"

@@ -489,10 +489,9 @@ def evidence_note(values: Mapping[str, Any]) -> dict[str, str]:
         if not isinstance(value, str):
             errors.append(field_error(name, "wrong_type", f"error.wrong_type.evidence_{name}"))
             continue
-        value = one_line(value).strip()
-        if len(value) > limit:
+        if len(value) > limit:  # as sent, before cleaning: what the schema's maxLength says
             errors.append(field_error(name, "too_long", f"error.too_long.evidence_{name}", limit=limit))
-        note[name] = value
+        note[name] = one_line(value).strip()
     if errors:
         raise ValidationFailed(errors)
     return note
