@@ -1121,7 +1121,10 @@ def file_paths(settings: Settings | None) -> dict[str, Any]:
                 ok("200", ref("StoredFile"), "noted") | errors("404", "422", "503", _404="not the caller's file"),
                 params=[FILE_PARAM],
                 body=obj(
-                    {"source": string(maxLength=100), "proves": string(maxLength=200)},
+                    {
+                        "source": string("at most 100 characters once characters nobody sees are dropped"),
+                        "proves": string("at most 200 characters, the same way"),
+                    },
                     [],
                     closed=False,
                 ),
