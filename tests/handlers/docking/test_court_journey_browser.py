@@ -132,7 +132,7 @@ async def test_the_court_delegates_we_settle_and_it_confirms(
         for page, prefix in ((applicant, "/h5/cases"), (respondent, "/h5/respondent/cases")):
             await page.goto(f"{base_url}{prefix}/{serial}/agreement")
             if prefix == "/h5/respondent/cases":  # the company signs through its legal representative
-                await page.check("#capacity-legal-representative", force=True)
+                await page.click("label:has(#capacity-legal-representative)")
             await draw_signature(page)
             await page.click("#sign")
             await page.wait_for_url(f"**{prefix}/{serial}")
