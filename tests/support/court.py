@@ -16,7 +16,7 @@ import yaml
 from services.accounts.staff import StaffMember
 from services.cases import respondent, signing
 from services.court import delegations, roster
-from tests.support.parties import draft, due_in, signature_data_url
+from tests.support.parties import draft, due_in, signature_body
 from tests.support.samples import COMPANY_USCC, make_resident_id
 
 COURT = "sh-pudong-court"
@@ -162,7 +162,7 @@ async def delegations_settle(ctx, blobs, sms, serial, applicant):
     """Settle a delegated case whose parties proved their invitations: draft, then the three signatures."""
     await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    image = {"version": 1, "image": signature_data_url()}
+    image = signature_body()  # the company signs through its legal representative
     await signing.sign(ctx, blobs, signing.Signer("", doc["respondent_access"]["person_id"], "h5"), serial, image, "h5")
     await signing.sign(
         ctx, blobs, signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR), serial, image, "backoffice"
