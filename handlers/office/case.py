@@ -9,7 +9,7 @@ import tornado.web
 from handlers.downloads import requested_format, send_document, send_download
 from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
-from services.cases import clarification, documents, handling, queue, signing, transfer
+from services.cases import clarification, documents, handling, queue, service, signing, transfer
 from services.core.errors import ServiceError
 from services.court import assignment
 from services.court import pages as court_pages
@@ -104,6 +104,7 @@ class CaseActionHandler(CasePage):
             elif action == "assign":
                 await assignment.assign(self.ctx, member, serial, arg("mediator", ""))
             elif action == "document":
+                serve = arg("serve", "") == "1"  # and serve it on the parties (services/cases/service.py)
                 await documents.generate(
                     self.ctx,
                     self.services.renderers,
@@ -111,8 +112,11 @@ class CaseActionHandler(CasePage):
                     member,
                     serial,
                     arg("kind", ""),
-                    arg("court", ""),
+                    serve,
+                    court=arg("court", ""),
                 )
+            elif action == "serve":  # a notice or document served otherwise: post, phone, in person
+                await service.serve_on_paper(self.ctx, member, serial, form)
             elif action == "authority":  # the mediator saw an agent's 授权委托书 (services/cases/signing.py)
                 await signing.record_authority(self.ctx, member, serial, form)
             elif action == "evidence_note":  # where a piece of evidence came from, what it proves

@@ -10,7 +10,7 @@ from typing import Any
 from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
-from services.cases import access, workflow
+from services.cases import access, service, workflow
 from services.cases.documents import confirmation_courts
 from services.cases.limitation import limitation
 from services.cases.performance import routes
@@ -47,6 +47,8 @@ QUEUE_FIELDS = {
     "mediation_extended_to": 1,
     "respondent_access.answer.decision": 1,
     "respondent_access.silence_recorded_at": 1,
+    "respondent_access.undelivered_at": 1,
+    "respondent_access.served_on": 1,
     "docking.partner_name": 1,
     "docking.answer_due": 1,
     "docking.answer_due_provisional": 1,
@@ -216,11 +218,14 @@ def _delegation_row(doc: dict[str, Any], today: date) -> dict[str, Any] | None:
 
 
 def _respondent_flag(doc: dict[str, Any]) -> str:
-    """What the queue says of the respondent: answered (agree/decline/propose), silent, or nothing yet."""
+    """What the queue says of the respondent: answered (agree/decline/propose), silent, not invited electronically
+    (to be invited otherwise: services/cases/service.py), or nothing yet."""
     invited = doc.get("respondent_access") or {}
     answer = invited.get("answer") or {}
     if answer.get("decision"):
         return text(f"answer.{answer['decision']}")
+    if invited.get("undelivered_at") and not invited.get("served_on"):
+        return text("service.queue.undelivered")
     return text("answer.silent") if invited.get("silence_recorded_at") else ""
 
 
@@ -333,6 +338,7 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     view["all_files"] = view["evidence_files"] + named_respondent_files
     settled = doc["status"] == workflow.SETTLED  # a judicial confirmation's courts (民事诉讼法 art. 205)
     view["court_choices"] = await confirmation_courts(ctx, doc) if settled else []
+    view["service"] = service.staff_service(doc)  # the case file's service record (送达记录)
     return view
 
 
