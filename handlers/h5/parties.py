@@ -67,7 +67,7 @@ class AgreementHandler(PartyPage):
 
 class SignHandler(PartyPage):
     async def post(self, serial: str) -> None:
-        body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
+        body = {name: self.get_body_argument(name, "") for name in ("version", "image", "capacity", "seal")}
         signer = signing.Signer(self.role, self.person_id, f"{CHANNEL}:{self.person_id}")  # this route's party
         try:
             await documents.sign_agreement(self.ctx, self.papers(), signer, serial, body, CHANNEL)
@@ -104,9 +104,10 @@ class PaperHandler(PartyPage):
     """One tap: the document of a route (arbitration, payment order, judicial confirmation, arbitral review)."""
 
     async def post(self, serial: str, kind: str) -> None:
+        court = self.get_body_argument("court", "")  # a judicial confirmation's court, as the parties chose it
         try:
             issued = await documents.issue_for_party(
-                self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL, self.role
+                self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL, self.role, court=court
             )
         except ServiceError as exc:
             await self.refused(serial, exc)

@@ -56,6 +56,7 @@ class CasePage(OfficeHandler):
             categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
+            court_choices=case["court_choices"],
             docking=docking,
         )
 
@@ -105,10 +106,21 @@ class CaseActionHandler(CasePage):
             elif action == "document":
                 serve = arg("serve", "") == "1"  # and serve it on the parties (services/cases/service.py)
                 await documents.generate(
-                    self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", ""), serve
+                    self.ctx,
+                    self.services.renderers,
+                    self.services.blobs,
+                    member,
+                    serial,
+                    arg("kind", ""),
+                    serve,
+                    court=arg("court", ""),
                 )
             elif action == "serve":  # a notice or document served otherwise: post, phone, in person
                 await service.serve_on_paper(self.ctx, member, serial, form)
+            elif action == "authority":  # the mediator saw an agent's 授权委托书 (services/cases/signing.py)
+                await signing.record_authority(self.ctx, member, serial, form)
+            elif action == "evidence_note":  # where a piece of evidence came from, what it proves
+                await evidence.note_for_staff(self.ctx, member, serial, arg("file_id", ""), form)
             elif action == "reveal":
                 party, _, field = arg("field", "").partition(".")
                 value = await queue.reveal(self.ctx, member, serial, party, field)
