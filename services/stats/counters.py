@@ -16,6 +16,11 @@ dimension `all`, `r:<region code>` for each level of the case's place (the regio
 (the mediator filter and a mediator's performance); plus a balance per (centre, dimension) whose `od.<month>`
 adds cases accepted and subtracts accepted cases closed, so the cases carried over into any period are
 one read. A case is counted where it is now: a transfer moves its history to the new centre.
+
+Beside them, the company file's index of employers (services/stats/files.py): one document per employer,
+`employer|<key>` with dimension `employer`, its display name and every normalised name it was filed under
+(`names`), so a name, or part of one, finds an employer that also gave a credit code. A new case adds to it in
+the same bulk as its counters (no command more); the recount adds what an index built before it lacks.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from services.cases.record import Case
 from services.core.amounts import fen as to_fen
 from services.core.amounts import read_amount
 from services.core.context import SHANGHAI, ServiceContext
+from services.directory.employers import normalise_name
 
 STATS = "stats"
 # What the rules read from a case: a write that asks for less gets these too.
@@ -49,6 +55,9 @@ FIELDS = (
     "clarifications",
     "outcome",
 )
+# The employer of a case as the company file's index reads it (what a recount reads besides FIELDS).
+EMPLOYER_FIELDS = ("kind", "employer_key", "respondent.name", "applicant.name")
+EMPLOYER_DIM = "employer"
 CLOSED = workflow.CLOSED | {"returned"}  # a delegation declined ends the case too
 ACCEPTED = "accepted"
 MAX_DAYS = 999  # durations above are counted here
@@ -265,10 +274,38 @@ async def written(ctx: ServiceContext, doc: Mapping[str, Any] | None) -> None:
         await apply(ctx, change_of(doc))
 
 
+def employer_entry(doc: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """(index id, display name, normalised name) of the case's employer in the company file's index."""
+    key = str(doc.get("employer_key") or "")
+    if not key:
+        return None
+    party = doc.get("respondent" if doc.get("kind") == "worker" else "applicant") or {}
+    name = " ".join(str(party.get("name") or "").split())
+    return f"{EMPLOYER_DIM}|{key}", name, normalise_name(name)
+
+
+def employer_operation(entry: tuple[str, str, str]) -> UpdateOne:
+    bucket, name, normalised = entry
+    key = bucket.split("|", 1)[1]
+    update: dict[str, Any] = {
+        "$setOnInsert": {"dim": EMPLOYER_DIM, "key": key, "uscc": key[5:] if key.startswith("uscc:") else ""}
+    }
+    if name:
+        update["$set"] = {"name": name}  # the name it was last filed under
+    if normalised:
+        update["$addToSet"] = {"names": normalised}
+    return UpdateOne({"_id": bucket}, update, upsert=True)
+
+
 async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
-    """After a case was inserted: everything it counts from the start."""
+    """After a case was inserted: everything it counts from the start, and its employer in the company index."""
     n = len(doc.get("timeline") or [])
-    await apply(ctx, difference(contributions(doc, n), {}))
+    ops = operations(difference(contributions(doc, n), {}))
+    entry = employer_entry(doc)
+    if entry:
+        ops.append(employer_operation(entry))
+    if ops:
+        await ctx.db[STATS].bulk_write(ops, ordered=False)
 
 
 class Counting:
@@ -318,21 +355,33 @@ def _nonzero(counts: Counter[str] | None) -> dict[str, int]:
 async def recount(ctx: ServiceContext, repair: bool = False, batch: int = 2000) -> dict[str, Any]:
     """Count again from every case; the buckets that differ from the counters (repaired when asked)."""
     recounted: dict[str, Counter[str]] = {}
-    fields = dict.fromkeys(FIELDS, 1)
+    employers: dict[str, tuple[str, str, str]] = {}  # index id -> an entry of its latest case
+    names: dict[str, set[str]] = {}  # index id -> every normalised name its cases give
+    fields = dict.fromkeys((*FIELDS, *EMPLOYER_FIELDS), 1)
     cases = 0
     async for doc in ctx.db["cases"].find({}, fields):
         cases += 1
         for bucket, counts in contributions(doc, len(doc.get("timeline") or [])).items():
             recounted.setdefault(bucket, Counter()).update(counts)
-    stored = {d["_id"]: stored_fields(d) for d in await ctx.db[STATS].find({}).to_list(None)}
+        entry = employer_entry(doc)
+        if entry:
+            employers[entry[0]] = entry
+            names.setdefault(entry[0], set()).add(entry[2])
+    found = await ctx.db[STATS].find({}).to_list(None)
+    stored = {d["_id"]: stored_fields(d) for d in found if d.get("dim") != EMPLOYER_DIM}
+    indexed = {d["_id"]: set(d.get("names") or ()) for d in found if d.get("dim") == EMPLOYER_DIM}
     differing = sorted(
         b for b in recounted.keys() | stored.keys() if _nonzero(recounted.get(b)) != _nonzero(stored.get(b))
     )
-    if repair and differing:
+    # The company index lacking an employer, or a name of one (an index built before it, or a store restored).
+    unindexed = sorted(b for b in employers if b not in indexed or not (names[b] - {""}) <= indexed[b])
+    if repair and (differing or unindexed):
         change = difference(
             {b: recounted.get(b, Counter()) for b in differing}, {b: stored.get(b, Counter()) for b in differing}
         )
         ops = operations(change)
+        for bucket in unindexed:
+            ops += [employer_operation((bucket, employers[bucket][1], n)) for n in sorted(names[bucket])]
         for at in range(0, len(ops), batch):
             await ctx.db[STATS].bulk_write(ops[at : at + batch], ordered=False)
-    return {"case_count": cases, "buckets": len(recounted), "differing": differing}
+    return {"case_count": cases, "buckets": len(recounted), "differing": differing + unindexed}
