@@ -209,6 +209,9 @@ class PageHandler(ServiceHandler):
             "money": lambda value: format_money(value, locale),
             "day": lambda value: format_day(value, locale),
             "when": moment_words,
+            # The evidence upload's rule, stated beside each file input and checked before a byte is sent.
+            "upload_limit_bytes": self.ctx.settings.evidence.max_file_bytes,
+            "upload_limit_mb": self.ctx.settings.evidence.max_file_bytes // (1024 * 1024),
             # A code in words where the catalogue has them (`label("stats.channel." ~ c, c)`), else the code itself.
             "label": lambda key, code: text(key, locale) if catalogue().has(key) else str(code),
             "elder": self.elder_mode,

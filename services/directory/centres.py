@@ -460,6 +460,4 @@ def describe(centre: Centre, known: Directory) -> dict[str, Any]:
 def example_contacts(known: Directory) -> list[str]:
     """The active centres whose contact is still the demo's (marked `demo`, or a phone of zeros): a production
     start refuses them, since parties would call the number (app.start)."""
-    return [
-        f"{c.id} ({c.phone or '-'})" for c in known.centres if c.active and (c.demo or placeholder_phone(c.phone))
-    ]
+    return [f"{c.id} ({c.phone or '-'})" for c in known.centres if c.active and (c.demo or placeholder_phone(c.phone))]

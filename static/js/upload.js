@@ -1,5 +1,6 @@
 // Evidence upload with a progress bar: each file goes to /h5/files; its id joins the step's form (which saves
-// itself: form.js), with a "删除" button that takes it out again.
+// itself: form.js), with a "删除" button that takes it out again. A file over the size rule (data-max-bytes) is
+// refused here with the rule's words (data-too-large); the server's refusal is shown in its own words.
 (function () {
   "use strict";
   var script = document.getElementById("upload-script");
@@ -41,6 +42,13 @@
     var file = input.files[0];
     if (!file) { return; }
     errorBox.hidden = true;
+    // The size rule, said before a byte is sent (the server keeps it too: a 413 with the same words).
+    var limit = Number(script.dataset.maxBytes || 0);
+    if (limit && file.size > limit) {
+      showError(script.dataset.tooLarge);
+      input.value = "";
+      return;
+    }
     var data = new FormData();
     data.append("file", file, file.name);
     var xhr = new XMLHttpRequest();
