@@ -29,7 +29,7 @@ ANONYMOUS_PAGES = (
     "/h5/progress",
     "/h5/triage/relationship",
     "/h5/calculator",
-    "/h5/calculator?kind=unpaid_wages",
+    "/h5/calculator?kind=overtime",
     "/h5/library",
     "/h5/library/labour_contract_law",
     "/portal/login",
