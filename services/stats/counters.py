@@ -17,10 +17,11 @@ dimension `all`, `r:<region code>` for each level of the case's place (the regio
 adds cases accepted and subtracts accepted cases closed, so the cases carried over into any period are
 one read. A case is counted where it is now: a transfer moves its history to the new centre.
 
-Beside them, the company file's index of employers (services/stats/files.py): one document per employer,
-`employer|<key>` with dimension `employer`, its display name and every normalised name it was filed under
-(`names`), so a name, or part of one, finds an employer that also gave a credit code. A new case adds to it in
-the same bulk as its counters (no command more); the recount adds what an index built before it lacks.
+Beside them, the company file's index of employers (services/stats/files.py): one document per employer and
+name it was filed under, `employer|<key>|<normalised name>` with dimension `employer` and the normalised name as
+`name_key` (indexed: a part of a name is searched in the index's keys), so a name, or part of one, finds an
+employer that also gave a credit code. A new case adds to it in the same bulk as its counters (no command more);
+the recount adds what an index built before it lacks.
 """
 
 from __future__ import annotations
@@ -274,27 +275,24 @@ async def written(ctx: ServiceContext, doc: Mapping[str, Any] | None) -> None:
         await apply(ctx, change_of(doc))
 
 
-def employer_entry(doc: Mapping[str, Any]) -> tuple[str, str, str] | None:
-    """(index id, display name, normalised name) of the case's employer in the company file's index."""
+def employer_entry(doc: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
+    """(index id, employer key, display name, normalised name) of the case's employer in the company file's index;
+    None for a case without an employer's key or name."""
     key = str(doc.get("employer_key") or "")
-    if not key:
-        return None
     party = doc.get("respondent" if doc.get("kind") == "worker" else "applicant") or {}
     name = " ".join(str(party.get("name") or "").split())
-    return f"{EMPLOYER_DIM}|{key}", name, normalise_name(name)
+    normalised = normalise_name(name)
+    if not key or not normalised:
+        return None
+    return f"{EMPLOYER_DIM}|{key}|{normalised}", key, name, normalised
 
 
-def employer_operation(entry: tuple[str, str, str]) -> UpdateOne:
-    bucket, name, normalised = entry
-    key = bucket.split("|", 1)[1]
-    update: dict[str, Any] = {
-        "$setOnInsert": {"dim": EMPLOYER_DIM, "key": key, "uscc": key[5:] if key.startswith("uscc:") else ""}
-    }
-    if name:
-        update["$set"] = {"name": name}  # the name it was last filed under
-    if normalised:
-        update["$addToSet"] = {"names": normalised}
-    return UpdateOne({"_id": bucket}, update, upsert=True)
+def employer_operation(entry: tuple[str, str, str, str]) -> UpdateOne:
+    bucket, key, name, normalised = entry
+    uscc = key[5:] if key.startswith("uscc:") else ""
+    fixed = {"dim": EMPLOYER_DIM, "key": key, "uscc": uscc, "name_key": normalised}
+    # The name as it was last written under this spelling.
+    return UpdateOne({"_id": bucket}, {"$setOnInsert": fixed, "$set": {"name": name}}, upsert=True)
 
 
 async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
@@ -355,8 +353,7 @@ def _nonzero(counts: Counter[str] | None) -> dict[str, int]:
 async def recount(ctx: ServiceContext, repair: bool = False, batch: int = 2000) -> dict[str, Any]:
     """Count again from every case; the buckets that differ from the counters (repaired when asked)."""
     recounted: dict[str, Counter[str]] = {}
-    employers: dict[str, tuple[str, str, str]] = {}  # index id -> an entry of its latest case
-    names: dict[str, set[str]] = {}  # index id -> every normalised name its cases give
+    employers: dict[str, tuple[str, str, str, str]] = {}  # index id -> the entry its cases give
     fields = dict.fromkeys((*FIELDS, *EMPLOYER_FIELDS), 1)
     cases = 0
     async for doc in ctx.db["cases"].find({}, fields):
@@ -366,22 +363,19 @@ async def recount(ctx: ServiceContext, repair: bool = False, batch: int = 2000) 
         entry = employer_entry(doc)
         if entry:
             employers[entry[0]] = entry
-            names.setdefault(entry[0], set()).add(entry[2])
     found = await ctx.db[STATS].find({}).to_list(None)
     stored = {d["_id"]: stored_fields(d) for d in found if d.get("dim") != EMPLOYER_DIM}
-    indexed = {d["_id"]: set(d.get("names") or ()) for d in found if d.get("dim") == EMPLOYER_DIM}
+    indexed = {d["_id"] for d in found if d.get("dim") == EMPLOYER_DIM}
     differing = sorted(
         b for b in recounted.keys() | stored.keys() if _nonzero(recounted.get(b)) != _nonzero(stored.get(b))
     )
-    # The company index lacking an employer, or a name of one (an index built before it, or a store restored).
-    unindexed = sorted(b for b in employers if b not in indexed or not (names[b] - {""}) <= indexed[b])
+    # The company index lacking an employer or a name of one (an index built before it, or a store restored).
+    unindexed = sorted(employers.keys() - indexed)
     if repair and (differing or unindexed):
         change = difference(
             {b: recounted.get(b, Counter()) for b in differing}, {b: stored.get(b, Counter()) for b in differing}
         )
-        ops = operations(change)
-        for bucket in unindexed:
-            ops += [employer_operation((bucket, employers[bucket][1], n)) for n in sorted(names[bucket])]
+        ops = operations(change) + [employer_operation(employers[b]) for b in unindexed]
         for at in range(0, len(ops), batch):
             await ctx.db[STATS].bulk_write(ops[at : at + batch], ordered=False)
     return {"case_count": cases, "buckets": len(recounted), "differing": differing + unindexed}

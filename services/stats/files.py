@@ -155,20 +155,23 @@ async def find_employers(ctx: ServiceContext, query: str) -> list[dict[str, str]
         code = check_uscc(term).value
     except NumberInvalid:
         code = ""
-    if code:
-        key = f"uscc:{code}"
-        found = await ctx.db[counters.STATS].find_one({"_id": f"{counters.EMPLOYER_DIM}|{key}"})
-        return [_choice(found) if found else {"key": key, "name": "", "uscc": code}]
+    if code:  # its cases carry the key: no need of the index
+        return [{"key": f"uscc:{code}", "name": "", "uscc": code}]
     name = normalise_name(term)
     if not name:
         raise invalid("q", "required", "error.required.file_company")
-    spec = {"dim": counters.EMPLOYER_DIM, "names": {"$regex": re.escape(name)}}
-    fields = {"key": 1, "name": 1, "uscc": 1, "names": 1}
-    docs = await ctx.db[counters.STATS].find(spec, fields).limit(MAX_CHOICES + 1).to_list(MAX_CHOICES + 1)
-    if not docs:  # an index that does not know the name yet (`manage.py recount --repair` fills it): the name's key
+    index, fields = ctx.db[counters.STATS], {"key": 1, "name": 1, "uscc": 1, "name_key": 1}
+    whole = await index.find({"name_key": name}, fields).to_list(None)  # the whole name first, however many hold it
+    # One document per employer and name: a few more than the choices shown, so that MAX_CHOICES employers remain.
+    spec = {"name_key": {"$regex": re.escape(name)}}
+    part = await index.find(spec, fields).limit(4 * MAX_CHOICES).to_list(4 * MAX_CHOICES)
+    if not whole and not part:  # an index that does not know the name yet (`recount --repair` fills it): its key
         return [{"key": f"name:{name}", "name": term, "uscc": ""}]
-    docs.sort(key=lambda d: (name not in (d.get("names") or ()), d.get("name", ""), d["key"]))
-    return [_choice(d) for d in docs]
+    part.sort(key=lambda d: (d.get("name", ""), d["key"]))
+    employers: dict[str, dict[str, str]] = {}
+    for doc in [*whole, *part]:
+        employers.setdefault(doc["key"], _choice(doc))  # an employer filed under several spellings: once
+    return list(employers.values())[: MAX_CHOICES + 1]
 
 
 async def company_file(ctx: ServiceContext, member: StaffMember, query: str = "", key: str = "") -> dict[str, Any]:
