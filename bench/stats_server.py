@@ -23,6 +23,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -199,7 +200,7 @@ async def main(port: int, cases: int) -> None:
     await start(app)
     services = app.settings["services"]
     ctx = services.ctx
-    facts = await seed(ctx, services.blobs, services.taxonomies, cases)
+    facts: dict[str, Any] = await seed(ctx, services.blobs, services.taxonomies, cases)
     facts |= await counter_commands(ctx, counter)
     began = time.perf_counter()
     recount = await counters.recount(ctx)

@@ -167,7 +167,9 @@ async def test_a_seal_over_the_limit_is_refused_with_the_size_rule_on_the_page(a
 
 
 @pytest.mark.gen_test(timeout=120)
-async def test_a_seal_over_the_limit_sent_anyway_gets_the_size_rule_from_the_server(app, http_server, http_port):
+async def test_a_seal_over_the_limit_sent_anyway_gets_the_size_rule_from_the_server(
+    app, http_server, http_port, tmp_path
+):
     """Item 2, the server's side (built by the store issue, i22b): a browser that sends the file regardless (the
     page's script off) gets the seal page again with the rule, never a bare "HTTP ERROR 400". Served as app.py
     serves (its HTTPServer's body limit, which pytest-tornado's server does not set)."""
@@ -176,21 +178,25 @@ async def test_a_seal_over_the_limit_sent_anyway_gets_the_size_rule_from_the_ser
     served.add_sockets(sockets)
     base_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
     await make_staff(app, "zhu.ren", CENTRE_ADMIN, "sh-city", "主任")
+    photo = tmp_path / "seal.png"
+    with photo.open("wb") as handle:
+        handle.truncate(SEAL_TOO_LARGE)
     try:
-        await _seal_sent_anyway(base_url)
+        await _seal_sent_anyway(base_url, str(photo))
     finally:
         served.stop()
 
 
-async def _seal_sent_anyway(base_url: str) -> None:
+async def _seal_sent_anyway(base_url: str, photo: str) -> None:
     async with chromium() as browser:
         signed_in = await office_page(browser, base_url, "zhu.ren", DESK)
         state = await signed_in.context.storage_state()
-        context = await browser.new_context(viewport=DESK, java_script_enabled=False, storage_state=state)
+        context = await browser.new_context(
+            viewport={"width": DESK["width"], "height": DESK["height"]}, java_script_enabled=False, storage_state=state
+        )
         page = await context.new_page()
         await page.goto(base_url + "/office/seal")
-        big = {"name": "seal.png", "mimeType": "image/png", "buffer": b"\x89PNG" + b"\0" * SEAL_TOO_LARGE}
-        await page.set_input_files("#seal-file", big)
+        await page.set_input_files("#seal-file", photo)
         async with page.expect_navigation():
             await page.click("#upload-seal")
         assert await page.locator("#seal-form").count() == 1, await page.content()
