@@ -491,7 +491,7 @@ def _case_schemas() -> dict[str, Schema]:
                 "name": string(),
                 "address": string(),
                 "phone": string(),
-                "example": {"type": "boolean", "description": "the demo's example contact: show it as one, never dial"},
+                "demo": {"type": "boolean", "description": "the demo's example contact: show it as one, never dial"},
             }
         ),
     }
