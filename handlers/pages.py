@@ -234,6 +234,7 @@ class PageHandler(ServiceHandler):
         page = env.get_template(template).render(**self.page_values(), **values)
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Vary", "Accept-Language, Cookie")  # the words follow the browser until the switch is used
         self.finish(page)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

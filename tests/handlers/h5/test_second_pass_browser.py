@@ -145,8 +145,9 @@ async def test_a_browser_in_english_is_answered_in_english_until_the_person_choo
     base_url = f"http://127.0.0.1:{http_port}"
     async with chromium() as browser:
         page = await _phone(browser, app, base_url, locale="en-GB")  # Accept-Language: en-GB
-        await page.goto(base_url + "/")
+        home = await page.goto(base_url + "/")
         assert await page.get_attribute("html", "lang") == "en"
+        assert home is not None and "Accept-Language" in home.headers.get("vary", "")  # no cache mixes languages
         assert await page.inner_text("#switch-language") == "中文"
         await page.goto(base_url + "/portal/register")
         id_types = await page.locator("#f-id_type option").all_inner_texts()
