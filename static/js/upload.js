@@ -42,9 +42,8 @@
     var file = input.files[0];
     if (!file) { return; }
     errorBox.hidden = true;
-    // The size rule, said before a byte is sent (the server keeps it too: a 413 with the same words).
-    var limit = Number(script.dataset.maxBytes || 0);
-    if (limit && file.size > limit) {
+    // Over the limit: said at once, in the server's words, rather than after sending it all for a 413.
+    if (script.dataset.maxBytes && file.size > Number(script.dataset.maxBytes)) {
       showError(script.dataset.tooLarge);
       input.value = "";
       return;

@@ -14,7 +14,7 @@ import pytest
 import tornado.httpserver
 import tornado.netutil
 
-from app import MAX_BODY_BYTES
+from handlers.base import DRAIN_BYTES
 from services.accounts.persons import person_for_identity
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN
 from services.cases import clarification
@@ -145,7 +145,8 @@ async def test_the_mediator_s_repeats_and_second_versions(app, http_server, http
         assert await page.input_value("#item-text-1") == ""  # and a blank row for what the applicant asked to add
 
 
-# A photo for a seal: over the seal's 1 MB and over app.py's 2 MB body limit, where a bare "HTTP ERROR 400" was.
+# A photo for a seal: over the seal's 1 MB and over the 2 MB body limit (handlers/base.py MAX_BODY_BYTES), where a
+# bare "HTTP ERROR 400" was.
 SEAL_TOO_LARGE = 3 * 1024 * 1024
 
 
@@ -172,9 +173,9 @@ async def test_a_seal_over_the_limit_sent_anyway_gets_the_size_rule_from_the_ser
 ):
     """Item 2, the server's side (built by the store issue, i22b): a browser that sends the file regardless (the
     page's script off) gets the seal page again with the rule, never a bare "HTTP ERROR 400". Served as app.py
-    serves (its HTTPServer's body limit, which pytest-tornado's server does not set)."""
+    serves (its HTTPServer's DRAIN_BYTES, which pytest-tornado's server does not set)."""
     sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
-    served = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY_BYTES)
+    served = tornado.httpserver.HTTPServer(app, max_body_size=DRAIN_BYTES)
     served.add_sockets(sockets)
     base_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
     await make_staff(app, "zhu.ren", CENTRE_ADMIN, "sh-city", "主任")
