@@ -45,9 +45,10 @@ class PartyPage(PageHandler):
         page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role, self.language)
         self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
 
-    async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html") -> None:
+    async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html", **values: Any) -> None:
+        """The page again with the refusal; `values` give the form back what was sent (a choice is kept)."""
         problem = self.form_problem(exc)
-        await self.show(serial, template, problem.status, error="；".join(problem.messages()))
+        await self.show(serial, template, problem.status, error="；".join(problem.messages()), **values)
 
     def papers(self) -> documents.Papers:
         return documents.Papers(self.services.renderers, self.services.blobs)
@@ -257,7 +258,7 @@ class AnswerHandler(PartyPage):
         try:
             await respondent.answer(self.ctx, self.person_id, serial, body, CHANNEL, self.papers())
         except ServiceError as exc:
-            await self.refused(serial, exc)
+            await self.refused(serial, exc, answer_typed=body)
             return
         self.redirect(f"{self.prefix}/{serial}")
 

@@ -495,7 +495,14 @@ def _case_schemas() -> dict[str, Schema]:
             )
         ),
         "closed": {"type": "boolean", "description": "ended: rejected, settled, failed or withdrawn"},
-        "centre_contact": obj({"name": string(), "address": string(), "phone": string()}),
+        "centre_contact": obj(
+            {
+                "name": string(),
+                "address": string(),
+                "phone": string(),
+                "demo": {"type": "boolean", "description": "the demo's example contact: show it as one, never dial"},
+            }
+        ),
     }
     return {
         "CaseSummary": obj(summary, description="a case in a list (我的申请)"),
@@ -789,6 +796,7 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
                     ),
                     "address": string(),
                     "phone": string(),
+                    "demo": {"type": "boolean", "description": "address and phone are the demo's examples"},
                     "courts": array(string(), description="courts that invited it"),
                 }
             )

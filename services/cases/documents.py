@@ -175,6 +175,10 @@ async def evidence_rows(ctx: ServiceContext, file_ids: list[str]) -> list[dict[s
     ]
 
 
+def _example(value: str, example: bool) -> str:
+    return text("document.example_value", value=value) if example and value else value
+
+
 async def export_case(
     ctx: ServiceContext, doc: dict[str, Any], kind: str = "", addressee: str = "", court: str = ""
 ) -> dict[str, Any]:
@@ -196,11 +200,12 @@ async def export_case(
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
     case["respondent"] = unseal_party(ctx.cipher, doc["respondent"], "respondent")
     centre = (await centres.directory(ctx)).get(doc["centre"]["id"])
+    example = bool(centre and centre.demo)  # the demo's contact, marked as an example on paper too
     case["centre"] = {
         "id": doc["centre"]["id"],
         "name": doc["centre"]["name"],
-        "address": centre.address if centre else "",
-        "phone": centre.phone if centre else "",
+        "address": _example(centre.address, example) if centre else "",
+        "phone": _example(centre.phone, example) if centre else "",
         "basic_court": (await rules_of(ctx, doc["centre"]["id"])).basic_court,
     }
     case["arbitration_commission"] = await arbitration_commission(ctx, doc)

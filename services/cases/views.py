@@ -74,6 +74,7 @@ async def party_view(ctx: ServiceContext, doc: Mapping[str, Any], role: str = "a
         "name": (doc.get("centre") or {}).get("name", ""),
         "address": centre.address if centre else "",
         "phone": centre.phone if centre else "",
+        "demo": bool(centre and centre.demo),  # the demo's example contact: shown as such, never a number to call
     }
     return view
 

@@ -1,5 +1,6 @@
 // Evidence upload with a progress bar: each file goes to /h5/files; its id joins the step's form (which saves
-// itself: form.js), with a "删除" button that takes it out again.
+// itself: form.js), with a "删除" button that takes it out again. A file over the size rule (data-max-bytes) is
+// refused here with the rule's words (data-too-large); the server's refusal is shown in its own words.
 (function () {
   "use strict";
   var script = document.getElementById("upload-script");
