@@ -137,7 +137,9 @@ test('no fixed width is wider than 640rpx (a 320px screen)', () => {
 
 function routeEverything() {
   routeReference(wx.route)
-  wx.route('GET', '/api/mp/drafts/worker', [200, { kind: 'worker', applicant: { name: '张三' }, updated_at: '2026-11-22T10:00:00+08:00' }])
+  wx.route('GET', '/api/mp/drafts/worker', [200, { kind: 'worker', applicant: { name: '张三' }, evidence: ['c'.repeat(32)], updated_at: '2026-11-22T10:00:00+08:00' }])
+  wx.storage()['draft.worker'] = { values: { kind: 'worker', applicant: { name: '张三' }, evidence: ['c'.repeat(32)] }, pending: false, files: [{ id: 'c'.repeat(32), name: '工资条.png', kind: 'image', size: 10, created_at: '2026-11-22T10:00:00+08:00', captured_at: null, source: '', proves: '' }] }
+  wx.route('GET', `/api/mp/respondent/cases/${CASE.serial}/page`, [200, { case: { ...CASE, status: 'signing', agreement: { version: 1, terms: [{ text: '支付工资', amount: '1.00', due_date: '2026-12-31', method: '转账', category: 'wages' }], signatures: {} } }, can_sign: true, signing_for: { legal_representative: '王五', agent: '' } }])
   wx.route('GET', '/api/mp/drafts/employer', [200, { kind: 'employer', updated_at: '2026-11-22T10:00:00+08:00' }])
   wx.route('GET', '/api/mp/applications', [200, { items: [CASE] }])
   wx.route('GET', '/api/mp/respondent/cases', [200, { items: [] }])
@@ -163,6 +165,7 @@ const PAGES = [
   ['pages/cases/detail/index', { serial: CASE.serial }],
   ['pages/cases/clarified/index', { serial: CASE.serial }],
   ['pages/cases/sign/index', { serial: CASE.serial, role: 'applicant' }],
+  ['pages/cases/sign/index', { serial: CASE.serial, role: 'respondent' }],
   ['pages/cases/documents/index', { serial: CASE.serial, role: 'applicant' }],
   ['pages/cases/service/index', { serial: CASE.serial, role: 'applicant' }],
   ['pages/cases/end/index', { serial: CASE.serial, role: 'applicant' }],

@@ -9,7 +9,7 @@ const path = require('path')
 const wx = require('./support/wx')
 const { network, useRealServer } = require('./support/node-wx')
 const { Office } = require('./support/office')
-const { WORKER } = require('./support/samples')
+const { WORKER, png } = require('./support/samples')
 
 const DIST = path.join(__dirname, '..', 'dist')
 const client = require(path.join(DIST, 'lib/api/client'))
@@ -103,3 +103,22 @@ test('service, a withdrawal, its notice opened and served, the arbitration appli
   expect(row && row[0]).toMatch(/下载|downloaded/i)
   for (const opened of wx.calls.opened) fs.rmSync(opened.filePath, { force: true })
 }, 120000)
+
+test('where a piece of evidence came from and what it proves, noted after the upload; a note too long refused by field', async () => {
+  wx.reset()
+  useRealServer()
+  network.openid = 'o-mp-notes'
+  network.offline = false
+  prefs.setLang('zh')
+  await client.signIn()
+  const file = path.join(os.tmpdir(), `tmp_${Date.now()}_notes.png`)
+  fs.writeFileSync(file, png())
+  const stored = await client.upload(file, '工资条.png', () => {}).done
+  fs.rmSync(file, { force: true })
+  expect(stored).toMatchObject({ source: '', proves: '' })
+  const long = await refused(api.noteFile(stored.id, { source: '单'.repeat(101), proves: '' }))
+  expect(long.status).toBe(422)
+  expect(Object.keys(long.byField())).toEqual(['source'])
+  const noted = await api.noteFile(stored.id, { source: '单位发放的工资条', proves: '2026年8月至10月未发工资' })
+  expect(noted).toMatchObject({ id: stored.id, source: '单位发放的工资条', proves: '2026年8月至10月未发工资' })
+})

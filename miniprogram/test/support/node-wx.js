@@ -1,7 +1,8 @@
 // wx.request, wx.uploadFile, wx.downloadFile and wx.login over node's http, for the shipped client code to talk
 // to the real server the tests start: wx.login's code comes from the WeChat stand-in, as WeChat's would.
 // `network.offline` fails every call at once (a phone without a network); `network.cutUploads` breaks the next N
-// uploads half-way through their body.
+// uploads half-way through their body. An upload has a connection of its own, as on a phone: a server that answers
+// before reading the body (401, 409) closes it, and no later request may be sent down it.
 const fs = require('fs')
 const http = require('http')
 const os = require('os')
@@ -9,9 +10,9 @@ const path = require('path')
 
 const network = { offline: false, cutUploads: 0, openid: 'o-mp-test' }
 
-function send(method, url, headers, body, onSent) {
+function send(method, url, headers, body, onSent, agent) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers }, (res) => {
+    const req = http.request(url, { method, headers, ...(agent === undefined ? {} : { agent }) }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => resolve({ statusCode: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }))
@@ -71,7 +72,7 @@ function uploadFile(options) {
         })
       }
       next()
-    }).then(
+    }, false).then(
       (res) => options.success && options.success({ statusCode: res.statusCode, data: res.body.toString('utf8') }),
       fail,
     )

@@ -5,6 +5,7 @@ let storage = {}
 let routes = []
 let subscribeAnswer = {}
 let uploadPlan = [] // 'ok' or 'fail', one per upload to come (then 'ok')
+let modalConfirms = true // what the person answers a wx.showModal
 let downloadPlan = [] // the status of each download to come (then 200)
 let chosen = [] // what wx.chooseMedia / wx.chooseMessageFile hand back
 let inflight = 0 // answers scheduled and not yet given (the tests wait for none)
@@ -27,6 +28,7 @@ function reset() {
   subscribeAnswer = {}
   uploadPlan = []
   downloadPlan = []
+  modalConfirms = true
   chosen = []
   for (const key of Object.keys(calls)) calls[key].length = 0
 }
@@ -70,7 +72,7 @@ function installWx() {
     reLaunch: (o) => { calls.navigate.push(o.url) },
     navigateBack: () => { calls.navigate.push('back') },
     showToast: (o) => { calls.toast.push(o.title) },
-    showModal: (o) => { calls.modal.push(o); o.success && o.success({ confirm: true, cancel: false }) },
+    showModal: (o) => { calls.modal.push(o); o.success && o.success({ confirm: modalConfirms, cancel: !modalConfirms }) },
     showLoading: () => {},
     hideLoading: () => {},
     login: (o) => later(() => o.success({ code: 'test-code', errMsg: 'login:ok' })),
@@ -121,6 +123,7 @@ module.exports = {
   busy: () => inflight > 0,
   planUploads: (plan) => { uploadPlan = plan.slice() },
   planDownloads: (plan) => { downloadPlan = plan.slice() },
+  answerModals: (confirm) => { modalConfirms = confirm },
   choose: (paths) => { chosen = paths.slice() },
   acceptSubscriptions: (ids) => ids.forEach((id) => (subscribeAnswer[id] = 'accept')),
 }

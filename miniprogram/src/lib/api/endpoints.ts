@@ -1,7 +1,7 @@
 // Every endpoint the pages use, by name: one line each over `call`, typed from the OpenAPI document. A new page
 // that needs a new endpoint adds its line here (the extension point of docs/miniprogram.md).
 import { call, idempotencyKey } from './client'
-import type { ClarifiedAnswer, Draft, Kind, PaperKind, RespondentAnswer, CalculatorRequest, ServiceConsentIn, Signature, TemplateId } from './types'
+import type { ClarifiedAnswer, Draft, EvidenceNote, Kind, PaperKind, RespondentAnswer, CalculatorRequest, ServiceConsentIn, Signature, TemplateId } from './types'
 
 export type Role = 'applicant' | 'respondent'
 
@@ -72,4 +72,7 @@ export const api = {
   answer: (serial: string, body: RespondentAnswer) => call('/api/mp/respondent/cases/{serial}/answer', 'post', { path: { serial }, body }),
   respondentEvidence: (serial: string, file_ids: string[]) =>
     call('/api/mp/respondent/cases/{serial}/evidence', 'post', { path: { serial }, body: { file_ids } }),
+
+  // evidence: where a file came from and what it proves (its uploader, after the upload)
+  noteFile: (file_id: string, body: EvidenceNote) => call('/api/mp/files/{file_id}', 'put', { path: { file_id }, body }),
 }

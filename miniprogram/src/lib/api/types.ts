@@ -64,3 +64,7 @@ export type ServiceConsent = Schemas['ServiceConsent']
 export type ServiceConsentIn = JsonBody<Operation<'/api/mp/applications/{serial}/service', 'post'>>
 export type Document = Schemas['Document']
 export type PaperKind = PathParams<Operation<'/api/mp/applications/{serial}/papers/{kind}', 'post'>>['kind']
+// Evidence notes and an organisation's signer (issue 21).
+export type EvidenceNote = JsonBody<Operation<'/api/mp/files/{file_id}', 'put'>>
+export type SigningFor = NonNullable<CasePage['signing_for']>
+export type Capacity = NonNullable<Signature['capacity']>

@@ -1,7 +1,10 @@
 // Evidence: photos (wx.chooseMedia) and files from a chat (wx.chooseMessageFile), each uploaded at once with
 // wx.uploadFile (POST /api/mp/files) and its progress shown; an upload that fails (the network went, the file was
-// refused) keeps its place with the reason and a retry button. The draft names the files uploaded.
+// refused) keeps its place with the reason and a retry button. The draft names the files uploaded. Each file
+// may say where it came from and what it proves (调解仲裁法 art. 28 (三)): PUT /api/mp/files/{id} when the person
+// goes on, each problem beside its field.
 import { ApiError, upload } from '../../../lib/api/client'
+import { api } from '../../../lib/api/endpoints'
 import type { Kind, StoredFile } from '../../../lib/api/types'
 import * as drafts from '../../../lib/drafts'
 import { flow, nextStep, stepUrl } from '../../../lib/forms'
@@ -15,7 +18,14 @@ interface Item {
   percent: number
   error: string
   stored: StoredFile | null
+  source: string
+  proves: string
+  /** the notes as the server has them (sent again only when changed) */
+  noted: string
+  errors: Record<string, string>
 }
+
+const notesOf = (item: { source: string; proves: string }) => JSON.stringify([item.source, item.proves])
 
 let counter = 0
 
@@ -31,7 +41,8 @@ definePage({
       const ids = ((drafts.values(kind) as { evidence?: string[] | null }).evidence || []) as string[]
       const items: Item[] = ids.map((id) => {
         const stored = known.find((f) => f.id === id) || null
-        return { key: id, name: stored ? stored.name : id.slice(0, 8), path: '', state: 'done', percent: 100, error: '', stored }
+        const notes = { source: (stored && stored.source) || '', proves: (stored && stored.proves) || '' }
+        return { key: id, name: stored ? stored.name : id.slice(0, 8), path: '', state: 'done', percent: 100, error: '', stored, ...notes, noted: notesOf(notes), errors: {} }
       })
       this.setData({ items })
     },
@@ -47,7 +58,7 @@ definePage({
     },
     add(path: string, name: string) {
       counter += 1
-      const item: Item = { key: `new-${Date.now()}-${counter}`, name, path, state: 'uploading', percent: 0, error: '', stored: null }
+      const item: Item = { key: `new-${Date.now()}-${counter}`, name, path, state: 'uploading', percent: 0, error: '', stored: null, source: '', proves: '', noted: notesOf({ source: '', proves: '' }), errors: {} }
       this.setData({ items: [...this.data.items, item] })
       return this.send(item.key)
     },
@@ -70,9 +81,32 @@ definePage({
       this.setData({ items: this.data.items.filter((i) => i.key !== key) })
       this.keep()
     },
+    onNote(event: WechatMiniprogram.CustomEvent<{ value: string }>) {
+      const { key, note } = event.currentTarget.dataset as { key: string; note: 'source' | 'proves' }
+      this.update(key, { [note]: event.detail.value } as Partial<Item>)
+    },
+    /** Send the notes that changed; false when one was refused (its problem shown beside its field). */
+    async sendNotes(): Promise<boolean> {
+      let ok = true
+      for (const item of this.data.items) {
+        if (item.state !== 'done' || !item.stored || notesOf(item) === item.noted) continue
+        try {
+          const stored = await api.noteFile(item.stored.id, { source: item.source, proves: item.proves })
+          this.update(item.key, { stored: { ...stored, name: item.name }, noted: notesOf(item), errors: {} })
+        } catch (error) {
+          if (!(error instanceof ApiError) || !error.field) throw error
+          this.update(item.key, { errors: error.byField() })
+          ok = false
+        }
+      }
+      this.keep()
+      return ok
+    },
     keep() {
-      // the name the person knows (WeChat uploads a temporary file's name)
-      const done = this.data.items.filter((i) => i.state === 'done' && i.stored).map((i) => ({ ...(i.stored as StoredFile), name: i.name }))
+      // the name the person knows (WeChat uploads a temporary file's name), with the notes
+      const done = this.data.items
+        .filter((i) => i.state === 'done' && i.stored)
+        .map((i) => ({ ...(i.stored as StoredFile), name: i.name, source: i.source, proves: i.proves }))
       drafts.keep(this.data.kind, 'evidence', done.map((f) => f.id), done)
     },
     addPhoto() {
@@ -94,6 +128,10 @@ definePage({
       this.keep()
       this.setData({ saving: true, problem: '' })
       try {
+        if (!(await this.sendNotes())) {
+          this.setData({ problem: this.data.t.fix_fields })
+          return
+        }
         const saved = await drafts.sync(this.data.kind)
         if (saved === 'offline') wx.showToast({ title: this.data.t.saved_offline, icon: 'none' })
         wx.navigateTo({ url: stepUrl(this.data.kind, nextStep(this.data.kind, 'evidence') || 'review') })

@@ -73,7 +73,7 @@ definePage({
       sections.push({
         id: 'evidence',
         title: t.step_evidence,
-        rows: files.length ? files.map((f) => ({ label: t.uploaded, value: f.name, error: '' })) : [{ label: t.step_evidence, value: t.no_evidence, error: '' }],
+        rows: files.length ? files.map((f) => ({ label: t.uploaded, value: [f.name, f.source, f.proves].filter(Boolean).join(' · '), error: '' })) : [{ label: t.step_evidence, value: t.no_evidence, error: '' }],
         errors: extra.evidence || [],
       })
       if (extra.notice) sections.unshift({ id: 'notice', title: t.step_notice, rows: [], errors: extra.notice })
