@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from handlers.access import MP_TOKEN
+from handlers.access import MP_TOKEN, OWN_DATA
 from handlers.base import ApiHandler
+from handlers.pages import record_own_look
 from services.core.errors import Unauthorized
 
 CHANNEL = "mp"
@@ -15,6 +16,7 @@ class MpHandler(ApiHandler):
     the method runs. `person_id()` answers from it."""
 
     proof = MP_TOKEN
+    personal_data = OWN_DATA  # the token's person reads their own cases and files (handlers/access.py)
     _person: str | None = None
     _token_problem: Unauthorized | None = None
 
@@ -34,6 +36,9 @@ class MpHandler(ApiHandler):
                 self._person = person
         if self._person is None and self.proof_required():
             raise self._token_problem or Unauthorized("token_missing")
+
+    async def record_look(self, what: str) -> None:
+        await record_own_look(self, self._person or "", what)
 
     def person_id(self) -> str:
         """The signed-in person (`Authorization: Bearer <token>` from POST /api/mp/session): every method that

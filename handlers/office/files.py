@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from handlers.access import reveals_personal_data
 from handlers.downloads import content_disposition
 from handlers.office.base import OfficeHandler
 from handlers.urls import SERIAL
@@ -33,6 +34,7 @@ async def stream_file(handler: OfficeHandler, path: str, name: str, content_type
         os.unlink(path)
 
 
+@reveals_personal_data("file_view")  # the services record the P and C files they show
 class FilesHandler(OfficeHandler):
     """`/office/files?person=…|id_number=…` (P), `?uscc=…|name=…` (C); the search forms without any."""
 
@@ -40,6 +42,8 @@ class FilesHandler(OfficeHandler):
         arg = self.get_query_argument
         person, number, uscc, name = arg("person", ""), arg("id_number", ""), arg("uscc", ""), arg("name", "")
         found, kind, errors, status = None, "", [], 200
+        if not (person or number or uscc or name):
+            self.nothing_shown()  # the search forms only
         try:
             if person or number:
                 found, kind = await files.person_file(self.ctx, self.staff_member, person, number), "P"
@@ -58,6 +62,7 @@ class FilesHandler(OfficeHandler):
         )
 
 
+@reveals_personal_data("file_view")
 class ArchiveHandler(OfficeHandler):
     """The A file: one case as a .zip (documents, evidence, timeline, operations, an index PDF)."""
 
@@ -68,6 +73,7 @@ class ArchiveHandler(OfficeHandler):
         await stream_file(self, path, name, "application/zip")
 
 
+@reveals_personal_data("alerts_view")  # the linked cases and their workers
 class AlertsHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
@@ -91,6 +97,7 @@ class AlertsHandler(OfficeHandler):
         self.redirect("/office/alerts")
 
 
+@reveals_personal_data("audit_view")  # who looked at which case
 class AuditHandler(OfficeHandler):
     def filters(self) -> audit.AuditFilter:
         return audit.parse_filter({k: self.get_query_argument(k) for k in self.request.query_arguments})
@@ -107,6 +114,7 @@ class AuditHandler(OfficeHandler):
         self.render_page("office/audit.html", records=records, errors=[], query=self.request.query)
 
 
+@reveals_personal_data("audit_export")
 class AuditExportHandler(AuditHandler):
     async def get(self) -> None:
         path = await export.audit_workbook(self.ctx, self.staff_member, self.filters())
