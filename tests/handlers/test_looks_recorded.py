@@ -153,7 +153,8 @@ async def test_every_declared_look_leaves_an_audit_record_with_who_what_when_and
             assert (record["who"], record["role"], record["centre"]) == who, record
             assert record["at"] >= started, record
             if "{serial}" in route or partner_call:
-                assert record["serial"] == (seeded.pudong["accepted"] if partner_call else path_values["serial"]), record
+                case = seeded.pudong["accepted"] if partner_call else path_values["serial"]
+                assert record["serial"] == case, record
             shown = repr(record)
             leaked += [f"{method} {route}: {secret}" for secret in secrets if secret in shown]
     assert not unrecorded, "looks without a record:\n" + "\n".join(unrecorded)
