@@ -91,6 +91,7 @@ class Problem:
     message: str
     field: str = ""
     errors: tuple[dict[str, str], ...] = ()  # {code, message, field} of every field problem found
+    details: dict[str, Any] | None = None  # what a program needs to act on it (a 409 consent_required's notice)
 
     def by_field(self) -> dict[str, str]:
         """The first message of each field (a form marks each field once)."""
@@ -112,7 +113,8 @@ def _field_errors(errors: list[FieldError], locale: str) -> tuple[dict[str, str]
 def problem_of(exc: BaseException | None, status_code: int, locale: str = DEFAULT_LOCALE) -> Problem:
     """The one mapping of errors to what callers see: ours as raised, dependencies as 503, bugs as 500."""
     if isinstance(exc, ServiceError):
-        return Problem(exc.status, exc.code, exc.message_in(locale), exc.field, _field_errors(exc.errors, locale))
+        fields = _field_errors(exc.errors, locale)
+        return Problem(exc.status, exc.code, exc.message_in(locale), exc.field, fields, getattr(exc, "details", None))
     if exc is not None and database_down(exc):
         return Problem(503, "database_unavailable", text("error.database_unavailable", locale))
     if isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
@@ -388,7 +390,10 @@ class ApiHandler(ServiceHandler):
         self.announce_allowed(problem.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         first = {"code": problem.code, "message": problem.message, "field": problem.field}
-        self.finish(json.dumps({"error": first, "errors": list(problem.errors) or [first]}, ensure_ascii=False))
+        shape: dict[str, Any] = {"error": first, "errors": list(problem.errors) or [first]}
+        if problem.details:
+            shape["details"] = problem.details
+        self.finish(json.dumps(shape, ensure_ascii=False))
 
 
 def invalid_unicode(field: str) -> ServiceError:

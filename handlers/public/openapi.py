@@ -616,7 +616,16 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
             }
         ),
         "Error": obj(
-            {"error": ref("FieldError"), "errors": array(ref("FieldError"), minItems=1)},
+            {
+                "error": ref("FieldError"),
+                "errors": array(ref("FieldError"), minItems=1),
+                "details": {
+                    "type": "object",
+                    "description": "what a program needs to act on the refusal: a 409 `consent_required` carries "
+                    "`consent` {purpose, version, changes}, the notice to show again",
+                },
+            },
+            ["error", "errors"],
             description="the error shape (docs/contracts.md#errors): the first problem, and every field problem found",
         ),
         "WorkerApplication": application_schema("worker", True),

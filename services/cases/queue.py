@@ -10,7 +10,7 @@ from typing import Any
 from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
-from services.cases import access, workflow
+from services.cases import access, corrections, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
 from services.cases.views import CODED_FIELDS, WORDS, party_view
@@ -50,6 +50,8 @@ QUEUE_FIELDS = {
     "docking.answer_due_provisional": 1,
     "docking.mediation_due": 1,
     "docking.overdue_reported_at": 1,
+    "corrections.state": 1,  # a correction request waiting for its answer (services/cases/corrections.py)
+    "corrections.due": 1,
 }
 
 
@@ -192,6 +194,7 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
         "respondent": _respondent_flag(doc),
         "delegation": _delegation_row(doc, today),
+        "correction": corrections.queue_flag(doc, today),
     }
 
 
@@ -321,6 +324,7 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
     view["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
     view["routes"] = [r.as_dict() for r in routes(doc, today, calendar)]
+    view["corrections"] = corrections.for_staff_page(doc, today)
     return view
 
 

@@ -302,6 +302,7 @@ class Case(TypedDict, total=False):
     documents: list[dict[str, Any]]
     document_versions: dict[str, int]
     confirmations: dict[str, Any]
+    corrections: list[dict[str, Any]]  # the parties' correction requests and answers (services/cases/corrections.py)
 
 
 def delegated(case: Mapping[str, Any]) -> bool:
