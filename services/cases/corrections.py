@@ -59,9 +59,12 @@ def correctable(kind: str, role: str) -> tuple[str, ...]:
 
 
 def _serial(value: Any) -> str:
+    """A serial of the right shape (else 422); one whose check digit fails is no case of theirs (404, as any other)."""
     serial = read_serial(value)
-    if serial is None or not serial.check_ok:
+    if serial is None:
         raise invalid("serial", "invalid", "error.invalid.serial")
+    if not serial.check_ok:
+        raise NotFound("case_not_found")
     return serial.value
 
 

@@ -14,9 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from tornado.web import create_signed_value
 
 from handlers.access import NO_PERSONAL_DATA, OWN_DATA, personal_data_of, served
 from handlers.routes import ROUTES
+from services.accounts import web_sessions
 from services.cases import handling
 from services.core.context import utc_now
 from services.intake import evidence
@@ -55,6 +57,10 @@ CALLS: dict[tuple[str, str], tuple[dict[str, str], dict[str, str] | None]] = {
     ("/office/roster", "POST"): ({}, {"name": ""}),
     ("/office/training", "GET"): ({}, None),
     ("/office/training", "POST"): ({}, {"title": ""}),
+    ("/office/cases/{serial}/corrections/{correction_id}", "POST"): ({}, {"decision": "corrected"}),  # none: 404
+    ("/h5/me/copy.json", "GET"): ({}, None),  # a person given a copy of their own data: recorded as them
+    ("/h5/me/copy.pdf", "GET"): ({}, None),
+    ("/api/mp/me/copy", "GET"): ({"query": "?format=json"}, None),
     ("/api/docking/delegations/{partner_case_no}", "GET"): ({}, None),
     ("/api/docking/delegations/{partner_case_no}/withdraw", "POST"): ({}, None),  # last: it ends the delegation
 }
@@ -118,11 +124,16 @@ async def test_every_declared_look_leaves_an_audit_record_with_who_what_when_and
         "delegated": seeded.pudong["accepted"],
         "document_id": seeded.documents[serial],
         "file_id": file_id,
+        "correction_id": "0" * 32,
         "partner_case_no": quote(delegated["docking"]["partner_case_no"], safe=""),
     }
     office = CookieClient(http_client, base_url)
     await sign_in(office, ROOT.login)
     partner = CourtPlatformStandIn(court.COURT, dev_docking_key(court.COURT), "", base_url)  # signs; never listens
+    person = CookieClient(http_client, base_url)  # the applicant, signed in just now (a copy needs a fresh proof)
+    session = await web_sessions.issue(ctx, web_sessions.PERSON, seeded.applicant)
+    person.cookies["h5_session"] = create_signed_value(app.settings["cookie_secret"], "h5_session", session).decode()
+    token = services.tokens.issue(seeded.applicant)
     audit = ctx.db["audit"]
     secrets = [WORKER_ID, "13812345678", "+8613812345678", "张三"]  # the applicant's numbers and name as given
     unrecorded, leaked = [], []
@@ -137,6 +148,11 @@ async def test_every_declared_look_leaves_an_audit_record_with_who_what_when_and
         started = ctx.clock() - timedelta(seconds=1)
         if route.startswith("/api/docking/"):
             status, _ = await partner.call(method, path, None)
+        elif route.startswith("/h5/"):
+            status = (await person.get(path)).code
+        elif route.startswith("/api/mp/"):
+            headers = {"Authorization": f"Bearer {token}"}
+            status = (await http_client.fetch(base_url + path, headers=headers, raise_error=False)).code
         elif method == "GET":
             status = (await office.get(path)).code
         else:
@@ -150,6 +166,8 @@ async def test_every_declared_look_leaves_an_audit_record_with_who_what_when_and
         for record in looks:
             partner_call = route.startswith("/api/docking/")
             who = (court.COURT, "partner", "") if partner_call else (ROOT.login, ROOT.role, ROOT.centre_id)
+            if route.startswith(("/h5/", "/api/mp/")):
+                who = (seeded.applicant, "person", "")
             assert (record["who"], record["role"], record["centre"]) == who, record
             assert record["at"] >= started, record
             if "{serial}" in route or partner_call:
