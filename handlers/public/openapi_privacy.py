@@ -243,10 +243,11 @@ def privacy_paths() -> dict[str, Any]:
         ["serial", "field", "value"],
         closed=False,
     )
+    version = {"type": "string", "minLength": 1, "maxLength": 40, "description": "the version of the text read"}
     consent_body = {
         "oneOf": [
-            obj({"granted": {"type": "boolean", "enum": [True]}, "version": {"type": "string", "maxLength": 40}}),
-            obj({"granted": {"type": "boolean", "enum": [False]}}, ["granted"]),
+            obj({"granted": {"type": "boolean", "enum": [True]}, "version": version}, closed=False),
+            obj({"granted": {"type": "boolean", "enum": [False]}, "version": version}, ["granted"], closed=False),
         ]
     }
     purpose = {"name": "purpose", "in": "path", "required": True, "schema": {"type": "string", "enum": PURPOSES}}

@@ -36,6 +36,7 @@ from services.notify import subscriptions
 from services.privacy import erasure, identity
 from store.blobs import BlobStore
 
+MAX_VERSION = 40  # a text's version as the person read it
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 MAX_CASES = 500
@@ -397,7 +398,8 @@ async def set_consent(
     granted, version = body.get("granted"), body.get("version")
     if not isinstance(granted, bool):
         raise invalid("granted", "required", "error.required.consent_granted")
-    if granted and not isinstance(version, str):
+    given = version is not None or granted
+    if given and (not isinstance(version, str) or not version or len(version) > MAX_VERSION):
         raise invalid("version", "required", "error.required.consent_version")
     if purpose == consents.NOTICE:
         if not granted:
