@@ -253,7 +253,7 @@ class ServiceHandler(tornado.web.RequestHandler):
 
     def flush(self, include_footers: bool = False) -> Any:
         """A streamed answer (a download): its look is recorded, and on the disk, before the first byte leaves."""
-        if self._look_due():
+        if self._look_due() and not include_footers:  # finish's own flush (footers) never waits: finish recorded
             return asyncio.ensure_future(self._record_then_flush(include_footers))
         return super().flush(include_footers)
 
