@@ -104,12 +104,15 @@ class CopyDownload(PageHandler):
 
     @reveals_personal_data("my_data_copy")  # recorded: the person was given a copy
     async def get(self) -> None:
+        if self.get_query_argument("person", "") not in ("", self.person_id):
+            self.nothing_shown()
+            raise my_data.not_yours()
         if not my_data.proof_stands(self.ctx, proved_at(self)):
             self.nothing_shown()
             self.redirect(f"{HOME}/verify?next={quote(self.request.path)}")
             return
         name, content_type, data = await my_data.copy_file(
-            self.ctx, self.services.pdf, self.person_id, self.fmt, self.language
+            self.ctx, self.services.pdf, self.person_id, self.fmt, self.language, self.get_query_argument("person", "")
         )
         self.set_header("Content-Type", content_type)
         self.set_header("Content-Disposition", content_disposition(name))

@@ -31,7 +31,11 @@ class CopyHandler(MpHandler):
         if not my_data.token_proves(self._issued_ms):
             self.nothing_shown()
             raise Unauthorized("reauth_required")
-        name, content_type, data = await my_data.copy_file(self.ctx, self.services.pdf, person, fmt, self.language)
+        of = self.get_query_argument("person", "")
+        if of and of != person:
+            self.nothing_shown()
+            raise my_data.not_yours()
+        name, content_type, data = await my_data.copy_file(self.ctx, self.services.pdf, person, fmt, self.language, of)
         self.set_header("Content-Type", content_type)
         self.set_header("Content-Disposition", content_disposition(name))
         self.finish(data)

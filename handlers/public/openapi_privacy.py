@@ -280,7 +280,16 @@ def privacy_paths() -> dict[str, Any]:
                 "description": "Only to a token issued within the last 10 minutes: otherwise 401 `reauth_required`, "
                 "and the mini-program signs in again (wx.login, POST /api/mp/session) and asks again. Recorded.",
                 "security": BEARER,
-                "parameters": [copy_format],
+                "parameters": [
+                    copy_format,
+                    {
+                        "name": "person",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "maxLength": 64},
+                        "description": "whose data: only the caller's own (their `person_id`); anyone else's is 403",
+                    },
+                ],
                 "responses": {
                     "200": {
                         "description": "the copy, as an attachment",
@@ -290,6 +299,7 @@ def privacy_paths() -> dict[str, Any]:
                         },
                     },
                     **errors(
+                        _403="`copy_not_yours`: a copy of someone else's data",
                         _401="not signed in, or `reauth_required`: the token is older than 10 minutes",
                         _503="no PDF can be made here now (LibreOffice): the JSON still works",
                     ),

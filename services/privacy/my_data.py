@@ -28,7 +28,7 @@ from services.accounts.staff import role_label
 from services.cases import corrections, workflow
 from services.cases.views import CODED_FIELDS, WORDS
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import Conflict, DependencyDown, ServiceError, invalid
+from services.core.errors import Conflict, DependencyDown, Forbidden, ServiceError, invalid
 from services.core.personal_data import SEALED_FIELDS, unseal_party
 from services.directory import centres
 from services.intake.drafts import KINDS as DRAFT_KINDS
@@ -446,10 +446,12 @@ COPY_FORMATS = ("json", "pdf", "docx")
 
 
 async def copy_file(
-    ctx: ServiceContext, pdf: PdfConverter, person_id: str, fmt: str, locale: str = DEFAULT_LOCALE
+    ctx: ServiceContext, pdf: PdfConverter, person_id: str, fmt: str, locale: str = DEFAULT_LOCALE, of: str = ""
 ) -> tuple[str, str, bytes]:
     """(file name, content type, bytes) of the copy: JSON for programs, a PDF for people (503 where LibreOffice is
-    not installed: the JSON still works)."""
+    not installed: the JSON still works). `of`: whose data the caller named; anyone's but their own is a 403."""
+    if of and of != person_id:
+        raise Forbidden("copy_not_yours", field="person")
     if fmt not in COPY_FORMATS:
         raise ServiceError(400, "format_invalid", field="format")
     data = await copy(ctx, person_id, locale)
@@ -472,3 +474,8 @@ async def copy_file(
 def format_refused() -> ServiceError:
     """`?format=` other than json or pdf: a 400 naming it."""
     return ServiceError(400, "format_invalid", field="format")
+
+
+def not_yours() -> ServiceError:
+    """A copy of someone else's data: 403, whoever asks (a person's copy is only ever their own)."""
+    return Forbidden("copy_not_yours", field="person")

@@ -4,6 +4,7 @@ correction a mediator answers in the case's timeline, and is refused, with the b
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import timedelta
@@ -83,6 +84,18 @@ async def test_inside_wechat_a_person_sees_their_data_asks_a_correction_a_mediat
     assert await ctx.db["cases"].find_one({"_id": theirs}, {"timeline": 1, "applicant": 1}) == before
     kept = await browser.post("/h5/me/deletions", {"target": f"case:{serial}"})
     assert kept.code == 409 and "第四十七条第二款" in kept.body.decode()
+
+    # A newer notice in force: the next visit asks again, says what changed; accepted on 我的数据.
+    ctx.settings = dataclasses.replace(ctx.settings, consent_versions=("2026-01", "2026-12"))
+    cases = (await browser.get("/h5/cases")).body.decode()
+    assert 'id="asked-again"' in cases and "第四、五条" in cases and serial in cases  # the cases still there
+    form = {"purpose": "notice", "version": "2026-12", "action": "accept"}
+    assert (await browser.post("/h5/me/consents", form)).code == 302
+    assert 'id="asked-again"' not in (await browser.get("/h5/cases")).body.decode()
+
+    # A copy of someone else's data: refused, naming why.
+    other = await browser.get(f"/h5/me/copy.json?person={stranger}")
+    assert other.code == 403 and "只能获取您本人" in other.body.decode()
 
     # The copy: with the session just opened, at once; the person's own number in clear, recorded as a look.
     copy = await browser.get("/h5/me/copy.json")

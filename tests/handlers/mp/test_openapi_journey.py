@@ -370,6 +370,8 @@ async def test_my_data_in_the_mini_program_matches_the_document(api, wechat, app
     check("GET", "/api/mp/me/copy", stale)
     assert stale.code == 401 and body_of(stale)["error"]["code"] == "reauth_required"
     assert (await call("GET", "/api/mp/me/copy?format=docx", token=worker))[1] == 400
+    someone, status = await call("GET", "/api/mp/me/copy?person=someone-else", token=worker)
+    assert status == 403 and someone["error"]["code"] == "copy_not_yours"
     notice, status = await call("GET", "/api/privacy")
     assert status == 200 and [i["id"] for i in notice["items"]][:2] == ["identity", "contact"]
     # An account without a case is closed whole, and its token ends at once.
