@@ -13,7 +13,7 @@ from services.privacy import inventory
 
 Schema = dict[str, Any]
 ERROR = {"$ref": "#/components/schemas/Error"}
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 JSON = "application/json"
 TEXT: Schema = {"type": "string"}
 WHEN: Schema = {"type": "string", "format": "date-time", "description": "ISO 8601 in Asia/Shanghai"}
