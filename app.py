@@ -18,8 +18,10 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from handlers import admin
 from handlers.access import UndeclaredAccess, check_routes
-from handlers.base import AppServices, NotFoundHandler, log_request
+from handlers.base import DRAIN_BYTES, AppServices, BoundedApplication, NotFoundHandler, configure_logging, log_request
+from handlers.metrics import log_and_count, route_labels
 from handlers.pages import make_jinja_env
 from handlers.public.home import not_found_route
 from handlers.public.static import StaticFiles
@@ -41,7 +43,7 @@ from services.core.ratelimit import ClientRateLimiter
 from services.court import events as court_events
 from services.court.outbox import PartnerOutbox
 from services.court.watch import DockingWatch
-from services.directory import centres
+from services.directory import centres, local_figures
 from services.library import entries as library_entries
 from services.library import search as library_search
 from services.notify.inbox import WeChatMessages
@@ -64,7 +66,7 @@ from wechat.tokens import AccessTokens, ThreadTokenBridge, fetch_stable_token
 
 log = logging.getLogger("mediation")
 ROOT = Path(__file__).resolve().parent
-MAX_BODY_BYTES = 2 * 1024 * 1024
+DRAIN_SECONDS = 10  # what requests in flight get to answer once the server is asked to stop
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
 
@@ -189,12 +191,12 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
-    return tornado.web.Application(
+    application = BoundedApplication(
         routes,
         services=services,
         mongo_client=client,
         default_handler_class=NotFoundHandler,
-        log_function=log_request,
+        log_function=log_and_count,  # the request's log line and its counts at /metrics
         cookie_secret=settings.cookie_secret,
         xsrf_cookies=True,
         xsrf_cookie_kwargs={"httponly": True, "secure": True, "samesite": "Lax"},
@@ -208,6 +210,46 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         login_url="/h5/oauth/start",
         **app_settings,
     )
+    route_labels(application)  # the `route` label of the request counts (handlers/metrics.py)
+    return application
+
+
+def make_admin_app(app: tornado.web.Application) -> tornado.web.Application:
+    """The administrative front (handlers/admin/) beside `app`, sharing its services and store: served on its own
+    listener, on 127.0.0.1 only (serve), for manage.py."""
+    check_routes(admin.routes, NotFoundHandler)
+    return tornado.web.Application(
+        admin.routes,
+        services=app.settings["services"],
+        mongo_client=app.settings["mongo_client"],
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
+    )
+
+
+def bind_admin(settings: Settings) -> list[Any]:
+    """With ADMIN_TOKEN set, the administrative front's socket: 127.0.0.1:ADMIN_PORT (0: a free port)."""
+    if not settings.admin_token:
+        return []
+    try:
+        return tornado.netutil.bind_sockets(settings.admin_port, address="127.0.0.1")
+    except OSError as exc:
+        raise SettingsError(f"ADMIN_PORT {settings.admin_port} on 127.0.0.1 cannot be used ({exc.strerror})") from exc
+
+
+def serve_admin(app: tornado.web.Application, sockets: list[Any]) -> tornado.httpserver.HTTPServer | None:
+    """The administrative front on its own socket (bind_admin), its address written into the embedded folder's
+    LOCK, where manage.py finds it; none without ADMIN_TOKEN."""
+    if not sockets:
+        return None
+    server = tornado.httpserver.HTTPServer(make_admin_app(app), max_body_size=64 * 1024)
+    server.add_sockets(sockets)
+    address = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
+    journal = getattr(app.settings["mongo_client"], "journal", None)
+    if journal is not None:
+        journal.announce(admin=address)
+    log.info("administrative endpoint (manage.py, ADMIN_TOKEN) on %s", address)
+    return server
 
 
 def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
@@ -233,7 +275,8 @@ async def start(app: tornado.web.Application) -> None:
     await ensure_indexes(services.ctx.db)
     await centres.seed(services.ctx)
     await centres.directory(services.ctx)
-    await library_entries.seed(services.ctx)  # the starting set of laws and typical cases, on a fresh database
+    await library_entries.seed(services.ctx)  # the shipped laws and typical cases: new ones, and unedited ones renewed
+    await local_figures.seed(services.ctx)  # the published local figures shipped in data/, each once
     await library_search.index(services.ctx)  # built before serving: the first search does not pay for it
     if services.ctx.settings.bootstrap_admin:
         created = await ensure_bootstrap_admin(services.ctx, services.ctx.settings.bootstrap_admin)
@@ -250,6 +293,7 @@ async def close(app: tornado.web.Application) -> None:
     """Stop everything this process started: the rendering pool and LibreOffice (no orphans), the
     background tasks, the thread pool, and the store (the durable engine finishes its journal)."""
     services = app.settings["services"]
+    services.stopping.set()  # long polls end (503, Retry-After); the sender stops between two sends
     services.renderers.close()
     await services.pdf.close()
     await services.deadline_watch.stop()
@@ -258,6 +302,23 @@ async def close(app: tornado.web.Application) -> None:
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
+
+
+async def finish_requests(app: tornado.web.Application, server: tornado.httpserver.HTTPServer) -> None:
+    """Before the store closes: long polls are told to end (a 503 with Retry-After), the requests in flight get
+    DRAIN_SECONDS to answer, then the connections are closed. A request is never left to meet a closed store
+    (a 500 in the log)."""
+    services = app.settings["services"]
+    services.stopping.set()
+    deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+    while services.in_flight > 0 and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    if services.in_flight > 0:
+        log.warning("stopping with %d request(s) still unanswered after %d s", services.in_flight, DRAIN_SECONDS)
+    try:
+        await asyncio.wait_for(server.close_all_connections(), 2)
+    except TimeoutError:
+        pass
 
 
 def warn_about_start(settings: Settings, client: Any) -> None:
@@ -279,10 +340,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
         journal = client.journal
         log.warning(
             "embedded engine in %s: durable (each write journaled and fsync'd before it is acknowledged), "
-            "%d documents loaded in %.2f s (snapshot %d bytes, journal %d bytes); it serves this ONE process only",
+            "%d documents loaded in %.2f s from %s (snapshot %d bytes, journals %d bytes), every record's checksum "
+            "and each journal's length checked; it serves this ONE process only",
             embedded_folder(settings.mongodb_uri),
             client.loaded_documents,
             client.load_seconds,
+            "MANIFEST.json's files" if journal.found and journal.found.manifest else "the files found",
             journal.snapshot_bytes,
             journal.journal_bytes,
         )
@@ -297,6 +360,7 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             f"port {port} on {settings.listen_address} cannot be used ({exc.strerror}): another "
             "server runs there? Choose another with --port N"
         ) from exc
+    admin_sockets = bind_admin(settings)
     standin = None
     if with_standins:
         settings, standin = start_standins(settings, port)
@@ -305,9 +369,11 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
         standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
     await start(app)
     warn_about_start(settings, app.settings["mongo_client"])
-    # Bodies are small everywhere but the upload handlers, which raise their own limit while streaming.
-    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=MAX_BODY_BYTES)
+    # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
+    # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).
+    server = tornado.httpserver.HTTPServer(app, xheaders=settings.behind_proxy, max_body_size=DRAIN_BYTES)
     server.add_sockets(sockets)
+    admin_server = serve_admin(app, admin_sockets)
     log.info("listening on http://%s:%d/ (env %s)", settings.listen_address, port, settings.app_env)
     if with_standins:
         log.warning(
@@ -331,6 +397,9 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     await stopping.wait()
     log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
     server.stop()
+    if admin_server is not None:
+        admin_server.stop()
+    await finish_requests(app, server)
     await close(app)
     log.warning("stopped")
 
@@ -343,9 +412,11 @@ def main(argv: list[str] | None = None) -> int:
         "--standins", action="store_true", help="run local stand-ins of WeChat (demo and development only)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=logging.INFO)
+    configure_logging()  # every line with its request id
     try:
         settings = load_settings(args.config)
+        configure_logging(settings.log_format)
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))

@@ -216,6 +216,8 @@ class Settings:
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     card_platform: CardPlatformSettings = field(default_factory=CardPlatformSettings)
     docking: DockingSettings = field(default_factory=DockingSettings)
+    metrics_token: str = ""  # METRICS_TOKEN: /metrics to a caller beyond loopback with `Authorization: Bearer` it
+    log_format: str = "text"  # LOG_FORMAT: `json` for one JSON object a line (request id, level, logger, message)
     sms_provider: str = "standin"  # SMS_PROVIDER: "standin" (records and logs codes) or "none" (no SMS sign-up)
     sms_per_minute: int = 60  # SMS messages of the whole service (every process, every mobile) per minute
     sms_per_day: int = 2000  # ... and per day (Asia/Shanghai): caps the bill a distributed flood can run up
@@ -228,6 +230,10 @@ class Settings:
     card_tickets_per_client_per_minute: int = 20
     # The names (environment variables) of every published development key or secret in use.
     default_secrets: tuple[str, ...] = ()
+    # ADMIN_TOKEN: what manage.py brings to the running server's administrative endpoint (handlers/admin/), served
+    # on 127.0.0.1:ADMIN_PORT only (0: a free port, written into the embedded folder's LOCK); empty: no endpoint.
+    admin_token: str = ""
+    admin_port: int = 0
 
     @property
     def production(self) -> bool:
@@ -331,6 +337,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         wechat_menu=raw.get("wechat_menu") or {},
         wechat_clicks=raw.get("wechat_clicks") or {},
         bootstrap_admin=env.get("BOOTSTRAP_ADMIN", ""),
+        metrics_token=env.get("METRICS_TOKEN", ""),
+        log_format=_log_format(env.get("LOG_FORMAT", str(raw.get("log_format", "text")))),
         listen_address=env.get("LISTEN_ADDRESS", raw.get("listen_address", "127.0.0.1")),
         notifications=_notification_settings(raw, env),
         card_platform=_card_platform_settings(raw.get("card_platform") or {}, env),
@@ -346,6 +354,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         card_tickets_per_client_per_minute=int(
             env.get("RATE_LIMIT_CARD_TICKETS", (raw.get("client_rate_limits") or {}).get("card_tickets_per_minute", 20))
         ),
+        admin_token=env.get("ADMIN_TOKEN", ""),
+        admin_port=int(env.get("ADMIN_PORT", raw.get("admin_port", 0))),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -585,6 +595,10 @@ def check_settings(settings: Settings) -> None:
         raise SettingsError("collective.window_days must be at least 1 and collective.threshold at least 2")
     if settings.sms_per_minute < 1 or settings.sms_per_day < 1:
         raise SettingsError("sms.max_per_minute and sms.max_per_day must be at least 1")
+    if settings.admin_token and len(settings.admin_token) < 24:
+        raise SettingsError(
+            "ADMIN_TOKEN must be at least 24 characters: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
     if settings.default_secrets and not is_loopback(settings.listen_address):
         # A published default reachable from other machines: anyone could forge an administrator's session.
         raise SettingsError(
@@ -622,3 +636,9 @@ def _valid_aes_key(text: str) -> bool:
         return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
     except ValueError:
         return False
+
+
+def _log_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise SettingsError(f"LOG_FORMAT must be text or json, not {value!r}")
+    return value

@@ -70,8 +70,13 @@ def pdf(size: int, salt: int) -> bytes:
         b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
         b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>\nendobj\n"
     )
-    tail = b"trailer\n<< /Size 4 /Root 1 0 R >>\n%%EOF\n"
-    return head + b"%" + (b"%08d" % salt) * ((size - len(head) - len(tail)) // 8) + b"\n" + tail
+    # A cross-reference table and startxref: a PDF that does not parse is refused (services/intake/evidence.py).
+    offsets = [head.index(b"%d 0 obj" % n) for n in (1, 2, 3)]
+    padding = b"%" + (b"%08d" % salt) * max(0, (size - len(head) - 200) // 8) + b"\n"
+    xref = len(head) + len(padding)
+    table = b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % at for at in offsets)
+    tail = b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return head + padding + table + tail
 
 
 class Signer:

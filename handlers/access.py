@@ -2,7 +2,8 @@
 
 Every front's base class names the proof it checks in `prepare`, before any method runs (its `proof`): a page
 the person's session, the back office the staff member's session, the mini-program our bearer token, docking
-the partner's signature. A method of such a front needs that proof unless it says otherwise, right above it:
+the partner's signature, the administrative endpoint ADMIN_TOKEN from this machine. A method of such a front
+needs that proof unless it says otherwise, right above it:
 
     @public                      # anyone: a sign-in page, reference data, the progress check, ...
     def get(self) -> None: ...
@@ -16,7 +17,8 @@ nothing, names a proof outside the closed vocabulary below, or names a front's p
 A method the handler does not define is not served (405, whoever asks) and needs no declaration.
 
 Every look at personal data is recorded (docs/privacy.md#every-look-is-recorded). On the fronts whose callers read
-other people's data (the back office, a court's or institute's docking), each method says whether it reveals any:
+other people's data (the back office, a court's or institute's docking, the administrative front's backup), each
+method says whether it reveals any:
 
     @reveals_personal_data("case_view")   # recorded in the audit log (who, what, when) before the answer leaves
     async def get(self, serial: str) -> None: ...
@@ -45,14 +47,16 @@ PERSON_SESSION = "person_session"  # the person's session cookie (H5 and portal 
 STAFF_SESSION = "staff_session"  # a staff member's session cookie (the back office)
 MP_TOKEN = "mp_token"  # our bearer token from POST /api/mp/session (the mini-program)
 PARTNER_SIGNATURE = "partner_signature"  # a court's or institute's HMAC-SM3 signature (docking)
+ADMIN_TOKEN = "admin_token"  # ADMIN_TOKEN from a loopback peer, on the administrative listener (manage.py)
 # Proofs the handler or its service checks itself, in its own protocol's terms.
 WECHAT_SIGNATURE = "wechat_signature"  # WeChat's signature of the callback's query (and message)
 CARD_SIGNATURE = "card_signature"  # the card platform's SM2 signature of its notification
 INVITATION_TOKEN = "invitation_token"  # the invitation link's token; claiming it also needs the SMS code
 TICKET_BINDING = "ticket_binding"  # a card login ticket's secret, kept in the signed cookie of the browser that asked
+OPERATOR = "operator"  # the machine itself (loopback) or the holder of an operator's token (handlers/metrics.py)
 
-FRONT_PROOFS = frozenset({PERSON_SESSION, STAFF_SESSION, MP_TOKEN, PARTNER_SIGNATURE})
-OWN_PROOFS = frozenset({WECHAT_SIGNATURE, CARD_SIGNATURE, INVITATION_TOKEN, TICKET_BINDING})
+FRONT_PROOFS = frozenset({PERSON_SESSION, STAFF_SESSION, MP_TOKEN, PARTNER_SIGNATURE, ADMIN_TOKEN})
+OWN_PROOFS = frozenset({WECHAT_SIGNATURE, CARD_SIGNATURE, INVITATION_TOKEN, TICKET_BINDING, OPERATOR})
 PROOFS = frozenset({PUBLIC}) | FRONT_PROOFS | OWN_PROOFS
 
 METHODS = ("get", "head", "post", "put", "delete", "patch", "options")
@@ -66,8 +70,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 NO_PERSONAL_DATA = "none"
 OWN_DATA = "own"  # a front whose proof limits its callers to their own data (declared once, on the front's base)
 _PERSONAL = "_personal_data"
-# Fronts whose callers read other people's data: every method served there declares whether it reveals any.
-LOOKING_FRONTS = frozenset({STAFF_SESSION, PARTNER_SIGNATURE})
+# Fronts whose callers read other people's data: every method served there declares whether it reveals any (the
+# administrative front's backup holds every record).
+LOOKING_FRONTS = frozenset({STAFF_SESSION, PARTNER_SIGNATURE, ADMIN_TOKEN})
 _WHAT = frozenset("abcdefghijklmnopqrstuvwxyz_")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import dataclasses
 import json
 import logging
@@ -12,6 +13,7 @@ from typing import Any, ClassVar
 
 import tornado.web
 from pymongo.errors import ConnectionFailure
+from tornado import httputil
 from tornado.http1connection import HTTP1Connection
 
 from handlers.access import FRONT_PROOFS, NO_PERSONAL_DATA, OWN_DATA, personal_data_of, proof_of, same_as_get, served
@@ -27,6 +29,7 @@ from services.cases.documents import Renderers
 from services.cases.taxonomy import Taxonomies
 from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
+from services.core.numbers import read_whole
 from services.core.ratelimit import ClientRateLimiter
 from services.core.text import has_lone_surrogate, without_unseen
 from services.court.watch import DockingWatch
@@ -34,16 +37,29 @@ from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from store import defer_durability, durability_barrier
-from store.blobs import BlobStore
+from store.blobs import BlobDamaged, BlobStore
 from wechat.client import WeChatApi
 from wechat.errors import WeChatUnavailable
 from wechat.oauth import WebOAuth
 from wechat.tokens import AccessTokens, ThreadTokenBridge
 
 log = logging.getLogger("mediation.http")
+# The request a log line was written for: set in ServiceHandler.prepare, in the request's own task, so every line
+# logged while it runs (a service's warning, a traceback) carries it; "-" for the background loops.
+REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait: a dependency down, or this process stopping
 LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
 _RECORD_FIELDS = ("_id", "at", "who", "role", "centre", "action", "serial")  # an audit record's own (audit.py)
+# A body a handler that does not stream may send (forms, JSON; a seal image). A larger one is read and thrown away,
+# up to DRAIN_BYTES, and answered 413 in the front's own form (BoundedApplication): a browser still sending its
+# body reads an answer only once it is all sent, never an empty 400 from Tornado or a reset connection.
+MAX_BODY_BYTES = 2 * 1024 * 1024
+DRAIN_BYTES = 64 * 1024 * 1024  # the HTTP server's own limit (app.serve): beyond it the connection is closed
+# The deepest nesting a JSON body may have. Ours are a few levels deep (a delegation's documents, a draft's
+# evidence list); beyond this a body is `malformed_json` (docs/stack-notes.md#input-and-security), whatever its
+# depth: json.loads and the walk over its result never reach Python's recursion limit.
+MAX_JSON_DEPTH = 32
 
 
 @dataclass
@@ -74,6 +90,9 @@ class AppServices:
     staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
     court_client: CourtClient | None = None  # signed calls to courts and arbitration institutes (platforms/court.py)
     docking_watch: DockingWatch | None = None  # delegations not answered in time, the roster's sending
+    # Set when the process is asked to stop (app.serve, app.close): long polls end with a 503 and Retry-After.
+    stopping: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    in_flight: int = 0  # requests begun and not yet finished (app.serve waits for them before closing the store)
 
 
 def database_down(exc: BaseException) -> bool:
@@ -119,6 +138,8 @@ def problem_of(exc: BaseException | None, status_code: int, locale: str = DEFAUL
         return Problem(503, "database_unavailable", text("error.database_unavailable", locale))
     if isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
         return Problem(503, "wechat_unavailable", text("error.wechat_unavailable", locale))
+    if isinstance(exc, BlobDamaged):  # a stored file that does not authenticate: never its wrong bytes
+        return Problem(500, "file_damaged", text("error.file_damaged", locale))
     if isinstance(exc, tornado.web.HTTPError) or exc is None:
         key = f"http.{status_code}"
         words = text(key if key in _HTTP_WORDS else "http.other", locale)
@@ -168,6 +189,8 @@ class ServiceHandler(tornado.web.RequestHandler):
     def set_default_headers(self) -> None:
         # Browsers must not guess another type than the one we send (a JSON error shown as HTML).
         self.set_header("X-Content-Type-Options", "nosniff")
+        if self.request_id:  # an error clears the headers: its answer names the request too
+            self.set_header("X-Request-Id", self.request_id)
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
@@ -205,11 +228,44 @@ class ServiceHandler(tornado.web.RequestHandler):
     _recorded: list[str] | None = None
     _error_page = False  # the answer is the front's error page (send_error): it shows nobody's data
 
+    def set_status(self, status_code: int, reason: str | None = None) -> None:
+        super().set_status(status_code, reason)
+        if status_code == 503:  # every 503 says when to try again (RFC 9110 §10.2.3), a page's as an API's
+            self.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+
+    _counted = False  # this request is in AppServices.in_flight
+
+    def on_finish(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.services.in_flight -= 1
+        super().on_finish()
+
+    # A handler whose page shows its own words for a body over MAX_BODY_BYTES (the seal form) reads
+    # `body_refused` in its method; for any other the request is refused in prepare, in its front's form.
+    own_size_message: ClassVar[bool] = False
+
+    @property
+    def body_refused(self) -> bool:
+        """Whether this request's body was over MAX_BODY_BYTES (and so thrown away: BoundedApplication)."""
+        return bool(getattr(self.request, "body_refused", False))
+
+    def check_xsrf_cookie(self) -> None:
+        if self.body_refused:  # the token went with the body: the request is refused anyway, having done nothing
+            return
+        super().check_xsrf_cookie()
+
     def prepare(self) -> Any:
-        defer_durability()  # this request's writes are made durable together, before it answers (finish)
+        if not self._counted:
+            self._counted = True
+            self.services.in_flight += 1  # this request's writes are made durable together, before it answers (finish)
         incoming = self.request.headers.get("X-Request-Id", "")
         self.request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else uuid.uuid4().hex[:16]
         self.set_header("X-Request-Id", self.request_id)
+        REQUEST_ID.set(self.request_id)
+        defer_durability()  # this request's writes are made durable together, before it answers (finish)
+        if self.body_refused and not self.own_size_message:
+            raise ServiceError(413, "body_too_large")
         look = personal_data_of(type(self), self.request.method or "")
         if look not in (None, NO_PERSONAL_DATA, OWN_DATA) and self.request.method != "HEAD":  # HEAD shows no body
             self._look, self._recorded = look, audit.watch()
@@ -337,6 +393,9 @@ class ServiceHandler(tornado.web.RequestHandler):
         if isinstance(value, WeChatUnavailable):
             log.warning("WeChat unavailable request_id=%s: %s", self.request_id, value)
             return
+        if isinstance(value, BlobDamaged):  # the file is named; a traceback would add nothing
+            log.error("stored file damaged request_id=%s: %s", self.request_id, value)
+            return
         super().log_exception(typ, value, tb)
 
 
@@ -367,11 +426,7 @@ class ApiHandler(ServiceHandler):
         content_type = self.request.headers.get("Content-Type", "")
         if not content_type.startswith("application/json"):
             raise ServiceError(415, "json_required")
-        try:
-            body = json.loads(self.request.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise ServiceError(400, "malformed_json") from exc
-        return clean_json(body)
+        return parse_json(self.request.body)
 
     def json_object(self) -> dict[str, Any]:
         """The body, which must be a JSON object."""
@@ -398,6 +453,38 @@ class ApiHandler(ServiceHandler):
 
 def invalid_unicode(field: str) -> ServiceError:
     return ServiceError(400, "invalid_unicode", field=field, field_name=field)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A JSON body, parsed (load_json) and made safe (clean_json)."""
+    return clean_json(load_json(raw))
+
+
+def load_json(raw: bytes) -> Any:
+    """A JSON body parsed, for every route that takes one (the docking front's too): bytes that are not UTF-8, text
+    that is not JSON or nesting deeper than MAX_JSON_DEPTH are a 400 `malformed_json`, never a RecursionError (a
+    500), however deep the nesting. Clean it with clean_json before use."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting past Python's limit
+        raise ServiceError(400, "malformed_json") from exc
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise ServiceError(400, "malformed_json")
+    return body
+
+
+def json_depth(value: Any) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:  # deeper than the limit is refused anyway: no need to walk further
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def clean_json(value: Any, path: str = "") -> Any:
@@ -436,5 +523,128 @@ def log_request(handler: tornado.web.RequestHandler) -> None:
         "status": status,
         "ms": round(1000.0 * handler.request.request_time(), 2),
     }
-    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    # A 503 is a dependency down or this process stopping, said to the caller with Retry-After: not a fault.
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 or status == 503 else logging.ERROR
     log.log(level, json.dumps(line))
+
+
+class RequestIdFilter(logging.Filter):
+    """Gives every log record the id of the request it was written for (`%(request_id)s`; "-" outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object a line (time, level, logger, request id, message, and the traceback if
+    any), for a log collector; the request's own line (log_request) is its message, parsed back into fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", REQUEST_ID.get()),
+        }
+        message = record.getMessage()
+        fields = _json_object(message) if record.name == log.name else None
+        line.update(fields or {"message": message})
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def _json_object(message: str) -> dict[str, Any] | None:
+    try:
+        parsed = json.loads(message)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def configure_logging(log_format: str = "text") -> None:
+    """The process's log: every line with its request id; `json` for JSON lines (LOG_FORMAT)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO)
+    for handler in root.handlers:
+        if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+            handler.addFilter(RequestIdFilter())
+        if log_format == "json":
+            handler.setFormatter(JsonLines())
+        else:
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+
+
+class BoundedApplication(tornado.web.Application):
+    """The application, with a body limit every front answers in its own form (JSON on the API, the page's error
+    or its form's message on pages) instead of Tornado's empty 400 (docs/stack-notes.md#tornado)."""
+
+    def get_handler_delegate(  # type: ignore[override]  # Tornado names its private delegate class as the type
+        self,
+        request: httputil.HTTPServerRequest,
+        target_class: type[tornado.web.RequestHandler],
+        target_kwargs: dict[str, Any] | None = None,
+        path_args: list[bytes] | None = None,
+        path_kwargs: dict[str, bytes] | None = None,
+    ) -> httputil.HTTPMessageDelegate:
+        inner = super().get_handler_delegate(request, target_class, target_kwargs, path_args, path_kwargs)
+        if getattr(target_class, "_stream_request_body", False):
+            return inner  # uploads and docking: they limit their bodies themselves, as they stream
+        return _BoundedBody(inner, request)
+
+
+class _BoundedBody(httputil.HTTPMessageDelegate):
+    """Holds a body for a handler that does not stream, up to MAX_BODY_BYTES; past it, reads on and throws the rest
+    away (to DRAIN_BYTES: a declared length beyond that is answered at once), and the handler runs with no body and
+    `request.body_refused` set (ServiceHandler.prepare)."""
+
+    def __init__(self, inner: httputil.HTTPMessageDelegate, request: httputil.HTTPServerRequest) -> None:
+        self.inner, self.request = inner, request
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.refused = False
+        self.answered = False
+
+    def headers_received(
+        self,
+        start_line: httputil.RequestStartLine | httputil.ResponseStartLine,
+        headers: httputil.HTTPHeaders,
+    ) -> Any:
+        length = read_whole(headers.get("Content-Length", "")) or 0
+        if length > MAX_BODY_BYTES:
+            self.refused = True
+            connection = self.request.connection
+            if isinstance(connection, HTTP1Connection):
+                connection.set_max_body_size(length)  # read (and thrown away), never Tornado's own 400
+        received = self.inner.headers_received(start_line, headers)
+        if length > DRAIN_BYTES:  # answered now; the connection closes after the answer
+            self._run()
+        return received
+
+    def data_received(self, chunk: bytes) -> Any:
+        self.size += len(chunk)
+        if self.size > MAX_BODY_BYTES:
+            self.refused, self.chunks = True, []
+        if not self.refused:
+            self.chunks.append(chunk)
+        return None
+
+    def finish(self) -> None:
+        self._run()
+
+    def _run(self) -> None:
+        if self.answered:
+            return
+        self.answered = True
+        if self.refused:
+            self.request.body_refused = True  # type: ignore[attr-defined]
+            self.request.headers.pop("Content-Type", None)  # no form or multipart to parse: there is no body
+        elif self.chunks:
+            self.inner.data_received(b"".join(self.chunks))
+        self.inner.finish()
+
+    def on_connection_close(self) -> None:
+        self.inner.on_connection_close()

@@ -232,6 +232,11 @@ class PageHandler(ServiceHandler):
             "t": words,  # the same as `_` (issue 13's pages): {{ t("page.apply.back") }}
             # The WeChat stand-in (development): desktop browsers may "authorise" through it too.
             "local_wechat": self.ctx.settings.wechat_oauth_base.startswith("http://127.0.0.1"),
+            # The evidence pages check a file's size before sending it (static/js/upload.js), in the server's words.
+            "upload_max_bytes": self.ctx.settings.evidence.max_file_bytes,
+            "upload_too_large": text(
+                "error.file_too_large.upload", locale, megabytes=self.ctx.settings.evidence.max_file_bytes // 2**20
+            ),
         }
 
     def words(self, key: str, **params: Any) -> str:
@@ -250,7 +255,11 @@ class PageHandler(ServiceHandler):
         self.announce_allowed(problem.status)
         self.clear_header("Content-Type")
         self.render_page(
-            self.error_template, problem.status, message=problem.message, errors=[e["message"] for e in problem.errors]
+            self.error_template,
+            problem.status,
+            message=problem.message,
+            errors=[e["message"] for e in problem.errors],
+            request_id=self.request_id,  # what the person can quote to the centre (the same id is in the log)
         )
 
     def oauth_attempt(self) -> dict[str, str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers import callbacks, docking, h5, mp, office, portal, public
+from handlers import callbacks, docking, h5, metrics, mp, office, portal, public
 
 ROUTES: list[tuple[Any, ...]] = [
     *public.routes,
@@ -14,4 +14,5 @@ ROUTES: list[tuple[Any, ...]] = [
     *office.routes,
     *callbacks.routes,
     *docking.routes,
+    *metrics.routes,
 ]

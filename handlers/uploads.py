@@ -9,7 +9,7 @@ import urllib.parse
 from email.message import Message
 from typing import Any, BinaryIO
 
-from handlers.base import ServiceHandler
+from handlers.base import DRAIN_BYTES, ServiceHandler
 from i18n import msg
 from services.core.errors import ServiceError
 from services.core.numbers import read_whole
@@ -208,6 +208,7 @@ class StreamedUploadMixin(ServiceHandler):
 
     _upload: _Upload | None = None
     _processing = False
+    _oversize: ServiceError | None = None  # declared too large: read, thrown away, then answered (begin_upload)
 
     def begin_upload(self) -> None:
         max_file_bytes = self.ctx.settings.evidence.max_file_bytes
@@ -216,10 +217,16 @@ class StreamedUploadMixin(ServiceHandler):
         limit = max_file_bytes + (MULTIPART_OVERHEAD if boundary else 0)
         declared = read_whole(self.request.headers.get("Content-Length"))
         if declared is not None and declared > limit:
-            # Refused before any byte of the body is read; Tornado must not answer a second time
-            # with its own 400 for the length, and closes the connection after our 413.
+            # Tornado must not answer a second time with its own 400 for the length.
             self.limit_body(declared)
-            raise too_large(max_file_bytes)
+            if self.request.headers.get("Expect", "").lower() == "100-continue" or declared > DRAIN_BYTES:
+                # Refused before any byte of the body is sent (the client waits for our "continue"), or at once
+                # for an absurd length; the connection closes after our 413.
+                raise too_large(max_file_bytes)
+            # A browser sends its whole body before it reads any answer: answered early, it would see the
+            # connection reset ("offline"), not our words. The body is read and thrown away, then refused.
+            self._oversize = too_large(max_file_bytes)
+            return
         if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
             raise malformed("no_boundary")
         self.limit_body(limit + HARD_BODY_SLACK)
@@ -231,7 +238,7 @@ class StreamedUploadMixin(ServiceHandler):
 
     def data_received(self, chunk: bytes) -> None:
         upload = self._upload
-        if upload is None or self._finished:
+        if upload is None or self._finished or self._oversize is not None:
             return
         try:
             upload.feed(chunk)
@@ -243,6 +250,8 @@ class StreamedUploadMixin(ServiceHandler):
 
     def received_upload(self) -> tuple[str, str]:
         """(path, declared name) once the whole body is in; the caller must not delete the file."""
+        if self._oversize is not None:
+            raise self._oversize
         if self._upload is None:
             raise malformed("no_file")
         self._processing = True

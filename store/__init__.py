@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo import AsyncMongoClient, monitoring
@@ -13,12 +14,15 @@ from store.journal import StoreError
 
 __all__ = [
     "CommandCounter",
+    "Generations",
     "StoreError",
+    "compact_now",
     "connect",
     "defer_durability",
     "describe",
     "durability_barrier",
     "embedded_folder",
+    "generations",
     "is_embedded",
 ]
 
@@ -27,6 +31,35 @@ def durability_barrier(client: Any) -> Awaitable[None] | None:
     """On the durable embedded engine, what to await before answering a request whose writes were
     deferred (defer_durability); None elsewhere (a MongoDB acknowledges each write itself)."""
     return client.barrier() if isinstance(client, EmbeddedClient) else None
+
+
+@dataclass(frozen=True)
+class Generations:
+    """Where the durable embedded engine's files stand, for a purge that must know when what it removed has left
+    the disk (store/journal.py). Every write goes to journal `current`; a compaction starts journal n+1, writes a
+    snapshot from memory and removes the journals before it; `oldest` is the oldest journal whose contents are
+    still in the folder's files. So a document overwritten or deleted while `current` was g is gone from every
+    file of the folder once `oldest` > g (`compact_now` gets there at once). Backups taken before keep it."""
+
+    current: int
+    oldest: int
+
+
+def generations(client: Any) -> Generations | None:
+    """The engine's generations; None on the memory engine (nothing on a disk) and on a MongoDB (its storage
+    engine reclaims space itself: nothing here can tell when an old value left its files)."""
+    journal = client.journal if isinstance(client, EmbeddedClient) else None
+    return Generations(journal.generation, journal.oldest_generation) if journal is not None else None
+
+
+async def compact_now(client: Any) -> bool:
+    """Compact the durable embedded engine now (a snapshot of memory, older journals removed): True once done;
+    False on any other engine."""
+    journal = client.journal if isinstance(client, EmbeddedClient) else None
+    if journal is None:
+        return False
+    await journal.compact_now()
+    return True
 
 
 DEFAULT_DATABASE = "mediation"

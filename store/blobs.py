@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeVar, TypeVarTuple
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from store.guard import GuardedDatabase, engine_of
@@ -46,6 +48,12 @@ class BlobNotFound(BlobError):
     pass
 
 
+class BlobDamaged(BlobError):
+    """A blob whose bytes are not the ones written: cut short, changed, or not in our format. Every segment is
+    authenticated (its GCM tag, under a key bound to the blob's id: the blob's fingerprint) before any of its
+    bytes is released, so a damaged blob is this error, never wrong bytes."""
+
+
 @dataclass(frozen=True)
 class BlobKeys:
     """The data keys (version -> 16-byte SM4 key) and the version new blobs are wrapped with."""
@@ -68,7 +76,10 @@ class BlobKeys:
         try:
             return dec.update(wrapped[:16]) + dec.finalize()
         except InvalidTag as exc:
-            raise BlobError(f"the key of blob {blob_id} does not authenticate") from exc
+            raise BlobDamaged(
+                f"the key of blob {blob_id} does not authenticate (its header is damaged, or DATA_KEY's version "
+                f"{version} is not the key it was written with)"
+            ) from exc
 
 
 def _wrap_aad(blob_id: str) -> bytes:
@@ -98,10 +109,10 @@ def _key_version(header: bytes) -> int:
 def _parse_header(header: bytes, keys: BlobKeys, blob_id: str) -> tuple[int, int, bytes]:
     """(segment size, key version, file key)."""
     if len(header) != HEADER_BYTES:
-        raise BlobError(f"blob {blob_id} is truncated")
+        raise BlobDamaged(f"blob {blob_id} is truncated")
     magic, fmt, segment_size, version, nonce, wrapped = _HEADER.unpack(header)
     if magic != MAGIC or fmt != FORMAT or not 0 < segment_size <= 16 * 1024 * 1024:
-        raise BlobError(f"blob {blob_id} is not in a format this store reads")
+        raise BlobDamaged(f"blob {blob_id} is not in a format this store reads")
     return segment_size, version, keys.unwrap(version, nonce, wrapped, blob_id)
 
 
@@ -128,7 +139,7 @@ class _Opener:
         self.record = record
         self.count = max(1, -(-body_length // record))
         if body_length < TAG_BYTES or (body_length % record and body_length % record < TAG_BYTES):
-            raise BlobError(f"blob {blob_id} is truncated")
+            raise BlobDamaged(f"blob {blob_id} is truncated")
         self._key = algorithms.SM4(file_key)
         self._aad = _segment_aad(segment_size)
         self._index = 0
@@ -141,7 +152,7 @@ class _Opener:
         try:
             plain = dec.update(record[:-TAG_BYTES]) + dec.finalize()
         except InvalidTag as exc:
-            raise BlobError(f"blob {self._blob_id} does not authenticate (segment {self._index})") from exc
+            raise BlobDamaged(f"blob {self._blob_id} does not authenticate (segment {self._index})") from exc
         self._index += 1
         return plain
 
@@ -169,6 +180,17 @@ def _read_segments(
 
 def _open_records(opener: _Opener, records: list[bytes]) -> bytes:
     return b"".join(opener.open(record) for record in records)
+
+
+@dataclass(frozen=True)
+class BlobCheck:
+    """A blob read whole and authenticated: its stored bytes, its plaintext's size and fingerprints."""
+
+    blob_id: str
+    stored_bytes: int
+    size: int
+    sha256: str
+    sm3: str
 
 
 class BlobStore(ABC):
@@ -238,12 +260,16 @@ class LocalBlobStore(BlobStore):
         keys: BlobKeys,
         executor: Executor | None = None,
         segment_size: int = DEFAULT_SEGMENT,
+        create: bool = True,
     ) -> None:
         super().__init__(keys, executor, segment_size)
         self.root = Path(root)
-        self._private_dir(self.root)
         self._tmp = self.root / ".tmp"
-        self._private_dir(self._tmp)
+        if create:  # a store that only checks a folder (a backup's) leaves it as it is
+            self._private_dir(self.root)
+            self._private_dir(self._tmp)
+        self._holds = 0  # backups copying the folder: deletions wait until they are done
+        self._held: list[str] = []
 
     @staticmethod
     def _private_dir(path: Path) -> None:
@@ -307,8 +333,49 @@ class LocalBlobStore(BlobStore):
             while not opener.done:
                 chunk = await self._run(self._read_batch, handle, opener)
                 yield chunk
+        except BlobDamaged as exc:
+            raise BlobDamaged(f"{path}: {exc}; restore it from a backup (docs/operations.md#recovery)") from exc
         finally:
             handle.close()
+
+    def ids(self) -> list[str]:
+        """Every blob in the folder (its id), in no order."""
+        return [p.name for p in self.root.glob("??/*") if BLOB_ID.fullmatch(p.name) and p.parent.name == p.name[:2]]
+
+    async def check(self, blob_id: str) -> BlobCheck:
+        """Read the whole blob, authenticating every segment: its plaintext's size and fingerprints (BlobDamaged,
+        naming the file, when a segment does not authenticate; BlobNotFound when it is not there)."""
+        return await self._run(self._check_sync, blob_id)
+
+    def _check_sync(self, blob_id: str) -> BlobCheck:
+        path = self.path_of(blob_id)
+        sha256, sm3, size = hashlib.sha256(), hashes.Hash(hashes.SM3()), 0
+        try:
+            with open(path, "rb") as handle:
+                opener = self._start_read(handle, blob_id)
+                while not opener.done:
+                    chunk = self._read_batch(handle, opener)
+                    sha256.update(chunk)
+                    sm3.update(chunk)
+                    size += len(chunk)
+        except FileNotFoundError as exc:
+            raise BlobNotFound(f"no blob {blob_id} ({path})") from exc
+        except BlobDamaged as exc:
+            raise BlobDamaged(f"{path}: {exc}") from exc
+        return BlobCheck(blob_id, path.stat().st_size, size, sha256.hexdigest(), sm3.finalize().hex())
+
+    @contextlib.asynccontextmanager
+    async def holding_deletes(self) -> AsyncIterator[None]:
+        """While a backup copies the folder, a deleted blob stays until it is done (then goes)."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if not self._holds and self._held:
+                held, self._held = self._held, []
+                for blob_id in held:
+                    await self.delete(blob_id)
 
     def _start_read(self, handle: IO[bytes], blob_id: str) -> _Opener:
         body_length = os.fstat(handle.fileno()).st_size - HEADER_BYTES
@@ -325,7 +392,11 @@ class LocalBlobStore(BlobStore):
         return bytes(out)
 
     async def delete(self, blob_id: str) -> None:
-        await self._run(lambda: self.path_of(blob_id).unlink(missing_ok=True))
+        path = self.path_of(blob_id)
+        if self._holds:
+            self._held.append(blob_id)
+            return
+        await self._run(lambda: path.unlink(missing_ok=True))
 
     async def key_version(self, blob_id: str) -> int:
         return _key_version(await self._run(self._header_of, blob_id))

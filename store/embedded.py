@@ -593,6 +593,13 @@ class EmbeddedClient:
                 documents = self._client[db][name]._store._documents
                 yield db, name, lambda documents=documents: list(documents), documents.get
 
+    def documents(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Every stored document as (database, collection, document), not copied: read it, change nothing."""
+        for db in self._client.list_database_names():
+            for name in self._client[db].list_collection_names():
+                for document in list(self._client[db][name]._store._documents.values()):
+                    yield db, name, document
+
     def count(self) -> None:
         if self.journal is not None and self.journal.failed is not None:
             raise JournalFailed(f"embedded engine: the journal failed ({self.journal.failed})")

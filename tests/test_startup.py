@@ -18,7 +18,7 @@ from tornado.httpclient import AsyncHTTPClient
 from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings, partner_key_variable
 from tests.support.app import MP_APP_ID, MP_SECRET, ROOT, server_environ
 from tests.support.samples import worker_body
-from tests.support.server_process import ServerProcess
+from tests.support.server_process import ServerProcess, free_port
 
 ADMIN = ("walk.root", "Root-Passw0rd-2026")
 
@@ -204,3 +204,67 @@ async def test_sigterm_stops_the_rendering_pool_and_libreoffice(wechat, tmp_path
     finally:
         server.kill()
         http.close()
+
+
+@pytest.mark.gen_test(timeout=90)
+async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_and_logs_no_500(wechat, tmp_path):
+    """Issue 22: the long poll of the card's login ticket ends with a 503 and Retry-After when the server is asked
+    to stop, before the store closes; the log (JSON lines, LOG_FORMAT=json) shows no 500, no error and no
+    traceback, and every line of a request carries its id."""
+    from settings import DEV_CARD_CHANNEL_KEY, DEV_CARD_PUBLIC_KEY, CardPlatformSettings
+    from standins.card_platform import CardPlatformStandIn, Channel
+
+    port = free_port()
+    channel = Channel(
+        f"http://127.0.0.1:{port}/portal/card/notify", bytes.fromhex(DEV_CARD_CHANNEL_KEY), DEV_CARD_PUBLIC_KEY
+    )
+    card_platform = CardPlatformStandIn({CardPlatformSettings().channel_id: channel})
+    card_platform.start()
+    env = server_environ(
+        wechat.base_url,
+        str(tmp_path / "blobs"),
+        MONGODB_URI=f"embedded:{tmp_path / 'db'}",
+        CARD_PLATFORM_BASE=card_platform.base_url,
+        LOG_FORMAT="json",
+    )
+    server = ServerProcess(env, tmp_path / "server.log", port).start()
+    http = AsyncHTTPClient(force_instance=True)
+    try:
+        made = await http.fetch(
+            server.base_url + "/portal/card/tickets",
+            method="POST",
+            body=b"",
+            headers={"Cookie": "_xsrf=sigtermxsrf", "X-XSRFToken": "sigtermxsrf"},
+            raise_error=False,
+        )
+        assert made.code == 201, made.body
+        binding = re.match(r"card_ticket=([^;]+)", made.headers["Set-Cookie"]).group(1)
+        poll = asyncio.ensure_future(
+            http.fetch(
+                server.base_url + json.loads(made.body)["poll"] + "?wait=20",
+                headers={"Cookie": f"card_ticket={binding}"},
+                raise_error=False,
+                request_timeout=40,
+            )
+        )
+        await asyncio.sleep(1.0)  # the poll is waiting
+        assert not poll.done()
+        started = time.monotonic()
+        server.signal(signal.SIGTERM)
+        answer = await poll
+        assert answer.code == 503 and answer.headers["Retry-After"] == "5", (answer.code, answer.body)
+        assert json.loads(answer.body)["error"]["code"] == "shutting_down"
+        assert time.monotonic() - started < 5  # at once, not when the 20 s wait runs out
+        assert await asyncio.get_running_loop().run_in_executor(None, server.wait, 30) == 0
+        lines = [json.loads(line) for line in server.log().splitlines() if line.strip()]  # each line is JSON
+        assert any(line["message"] == "stopped" for line in lines if "message" in line)
+        assert not [
+            line for line in lines if line["level"] == "ERROR" or "traceback" in line or line.get("status") == 500
+        ]
+        [polled] = [line for line in lines if line.get("path", "").startswith("/portal/card/tickets/")]
+        assert polled["status"] == 503 and polled["request_id"] == answer.headers["X-Request-Id"]
+        assert {line["request_id"] for line in lines if "path" in line} & {"-"} == set()
+    finally:
+        server.kill()
+        http.close()
+        card_platform.stop()

@@ -8,14 +8,13 @@ replayed signature is a 401 in the JSON error shape and nothing is read or writt
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import tornado.web
 
 from handlers.access import METHODS, PARTNER_SIGNATURE
-from handlers.base import ApiHandler, clean_json
+from handlers.base import ApiHandler, clean_json, load_json
 from services.accounts import audit
 from services.core.errors import ServiceError
 from services.core.numbers import read_whole
@@ -102,10 +101,7 @@ class DockingHandler(ApiHandler):
             return {}
         if not self.request.headers.get("Content-Type", "").startswith("application/json"):
             raise ServiceError(415, "json_required")
-        try:
-            body = json.loads(bytes(self._received).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-            raise ServiceError(400, "malformed_json") from exc
+        body = load_json(bytes(self._received))
         if not isinstance(body, dict):
             raise ServiceError(400, "body_not_object")
         # A document's base64 is checked strictly where it is decoded (an unseen character or a surrogate in it is a

@@ -149,6 +149,8 @@ class StepHandler(PageHandler):
             section = draft.get(step)
             if step == "applicant" and not section:  # a first visit: start from the signed-in person's identity
                 section = await portal_accounts.applicant_prefill(self.ctx, self.person_id, kind)
+            if step == "service" and not section:  # the address the applicant gave, to confirm for service
+                section = application_form.service_prefill(kind, draft)
             self.render_page(
                 "h5/step.html", status, fields=fields, values=application_form.form_values(section), **common
             )
@@ -207,7 +209,7 @@ class SubmitHandler(PageHandler):
         kind = _kind(kind)
         key = self.get_body_argument("idempotency_key", "")
         try:
-            case, _ = await drafts.submit_draft(self.ctx, self.person_id, kind, key, CHANNEL)
+            case, _ = await drafts.submit_draft(self.ctx, self.person_id, kind, key, CHANNEL, require_service=True)
         except ValidationFailed:
             self.redirect(f"/h5/apply/{kind}/review")  # the review page lists what is missing
             return

@@ -94,6 +94,7 @@ class CalculatorPageHandler(GuidancePage):
             kind=kind if kind in calculator.KINDS else "",
             fields=[f for f in calculator.FIELDS.get(kind, ()) if not f.startswith("local_")],
             required=calculator.REQUIRED.get(kind, ()),
+            grounds=calculator.GROUNDS,
             values=values,
             errors=errors,
             result=result.as_json(self.language) if result else None,

@@ -12,7 +12,7 @@ from handlers.downloads import requested_format, send_document
 from handlers.pages import PageHandler, in_wechat
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
 from services.accounts import consents
-from services.cases import documents, handling, party_pages, performance, respondent, signing
+from services.cases import documents, handling, party_pages, performance, respondent, service, signing
 from services.core.errors import ServiceError
 from services.court import clocks, confirmations
 from services.court import pages as court_pages
@@ -69,7 +69,7 @@ class AgreementHandler(PartyPage):
 class SignHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
-        signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
+        signer = signing.Signer(self.role, self.person_id, f"{CHANNEL}:{self.person_id}")  # this route's party
         try:
             await documents.sign_agreement(self.ctx, self.papers(), signer, serial, body, CHANNEL)
         except ServiceError as exc:
@@ -81,7 +81,7 @@ class SignHandler(PartyPage):
 class RefuseSigningHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {"version": self.get_body_argument("version", ""), "reason": self.get_body_argument("reason", "")}
-        signer = signing.Signer("", self.person_id, f"{CHANNEL}:{self.person_id}")
+        signer = signing.Signer(self.role, self.person_id, f"{CHANNEL}:{self.person_id}")  # this route's party
         try:
             await documents.refuse_signing(self.ctx, self.papers(), signer, serial, body, CHANNEL)
         except ServiceError as exc:
@@ -94,7 +94,7 @@ class PerformanceHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {name: self.get_body_argument(name, "") for name in ("term", "performed", "note")}
         try:
-            await performance.report(self.ctx, self.person_id, serial, body, CHANNEL)
+            await performance.report(self.ctx, self.person_id, serial, body, CHANNEL, self.role)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
@@ -106,7 +106,9 @@ class PaperHandler(PartyPage):
 
     async def post(self, serial: str, kind: str) -> None:
         try:
-            issued = await documents.issue_for_party(self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL)
+            issued = await documents.issue_for_party(
+                self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL, self.role
+            )
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
@@ -118,11 +120,24 @@ class ExtensionConsentHandler(PartyPage):
 
     async def post(self, serial: str) -> None:
         try:
-            await clocks.consent_extension(self.ctx, self.person_id, serial, CHANNEL)
+            await clocks.consent_extension(self.ctx, self.person_id, serial, CHANNEL, self.role)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
         self.redirect(f"{self.prefix}/{serial}#court")
+
+
+class ServiceConsentHandler(PartyPage):
+    """The party's 送达地址确认书 (services/cases/service.py): consent to electronic service or not, and the address."""
+
+    async def post(self, serial: str) -> None:
+        body = service.consent_from_form({k: self.get_body_argument(k, "") for k in service.CONSENT_FIELDS})
+        try:
+            await service.give_consent(self.ctx, self.person_id, serial, body, CHANNEL)
+        except ServiceError as exc:
+            await self.refused(serial, exc)
+            return
+        self.redirect(f"{self.prefix}/{serial}#service")
 
 
 class ApplicationHandler(PartyPage):
@@ -130,7 +145,7 @@ class ApplicationHandler(PartyPage):
 
     async def post(self, serial: str, application: str) -> None:
         try:
-            await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL)
+            await confirmations.apply(self.ctx, self.person_id, serial, application, CHANNEL, self.role)
         except ServiceError as exc:
             await self.refused(serial, exc)
             return
@@ -288,6 +303,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
         (rf"{base}/{SERIAL}/evidence", EvidenceHandler, options),
         (rf"{base}/{SERIAL}/session", SessionHandler, options),
+        (rf"{base}/{SERIAL}/service", ServiceConsentHandler, options),
     ]
     if role == "respondent":  # the applicant's case page and downloads are in handlers/h5/cases.py
         out += [

@@ -12,7 +12,7 @@ from handlers.downloads import requested_format, send_document
 from handlers.mp.base import CHANNEL, MpHandler
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
 from services.accounts import consents
-from services.cases import documents, performance, respondent, signing
+from services.cases import documents, performance, respondent, service, signing
 from services.court import clocks, confirmations
 from services.court import pages as court_pages
 
@@ -32,7 +32,7 @@ class PartyApi(MpHandler):
         return documents.Papers(self.services.renderers, self.services.blobs)
 
     def signer(self, person_id: str) -> signing.Signer:
-        return signing.Signer("", person_id, f"{CHANNEL}:{person_id}")
+        return signing.Signer(self.role, person_id, f"{CHANNEL}:{person_id}")  # this route's party only
 
 
 class InvitationHandler(MpHandler):
@@ -52,8 +52,12 @@ class InvitationCodeHandler(MpHandler):
 class InvitationClaimHandler(MpHandler):
     async def post(self, serial: str, token: str) -> None:
         person_id = self.person_id()
-        code = self.json_object().get("code")
-        await respondent.claim(self.ctx, serial, token, code if isinstance(code, str) else "", person_id, CHANNEL)
+        body = self.json_object()
+        code = body.get("code")
+        consent = body.get("service")  # the 送达地址确认书, given with this first visit (optional)
+        await respondent.claim(
+            self.ctx, serial, token, code if isinstance(code, str) else "", person_id, CHANNEL, consent=consent
+        )
         await consents.record_notice_given(self.ctx, person_id, CHANNEL)  # GET /api/privacy: art. 30's notice
         self.send_json(await respondent.respondent_case(self.ctx, person_id, serial))
 
@@ -101,14 +105,14 @@ class RefuseSigningHandler(PartyApi):
 class PerformanceHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        items = await performance.report(self.ctx, person_id, serial, self.json_object(), CHANNEL)
+        items = await performance.report(self.ctx, person_id, serial, self.json_object(), CHANNEL, self.role)
         self.send_json({"items": items})
 
 
 class PaperHandler(PartyApi):
     async def post(self, serial: str, kind: str) -> None:
         person_id = self.person_id()
-        issued = await documents.issue_for_party(self.ctx, self.papers(), person_id, serial, kind, CHANNEL)
+        issued = await documents.issue_for_party(self.ctx, self.papers(), person_id, serial, kind, CHANNEL, self.role)
         self.send_json(asdict(issued) | {"download": f"{PREFIX[self.role]}/{serial}/documents/{issued.id}"}, 201)
 
 
@@ -117,7 +121,16 @@ class ExtensionConsentHandler(PartyApi):
 
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        await clocks.consent_extension(self.ctx, person_id, serial, CHANNEL)
+        await clocks.consent_extension(self.ctx, person_id, serial, CHANNEL, self.role)
+        self.send_json(await self.page(person_id, serial))
+
+
+class ServiceConsentHandler(PartyApi):
+    """The party's 送达地址确认书: consent to electronic service or not, the address; the page after it."""
+
+    async def post(self, serial: str) -> None:
+        person_id = self.person_id()
+        await service.give_consent(self.ctx, person_id, serial, self.json_object(), CHANNEL)
         self.send_json(await self.page(person_id, serial))
 
 
@@ -126,7 +139,7 @@ class ApplicationHandler(PartyApi):
 
     async def post(self, serial: str, application: str) -> None:
         person_id = self.person_id()
-        await confirmations.apply(self.ctx, person_id, serial, application, CHANNEL)
+        await confirmations.apply(self.ctx, person_id, serial, application, CHANNEL, self.role)
         self.send_json(await self.page(person_id, serial))
 
 
@@ -155,6 +168,7 @@ def _party_routes(role: str) -> list[tuple[Any, ...]]:
         (rf"{base}/{SERIAL}/papers/{PAPER_KIND}", PaperHandler, options),
         (rf"{base}/{SERIAL}/extension_consent", ExtensionConsentHandler, options),
         (rf"{base}/{SERIAL}/applications/{APPLICATION_KIND}", ApplicationHandler, options),
+        (rf"{base}/{SERIAL}/service", ServiceConsentHandler, options),
     ]
     if role == "respondent":  # the applicant's documents are in handlers/mp/applications.py
         out += [

@@ -126,7 +126,10 @@ class CalendarHandler(OfficeHandler):
 
 @no_personal_data  # the centre's seal
 class SealHandler(OfficeHandler):
-    """The centre's seal image, applied to signed agreements: uploaded by the centre's administrator."""
+    """The centre's seal image, applied to signed agreements: uploaded by the centre's administrator. A body over
+    the limit (handlers/base.py MAX_BODY_BYTES) is answered with this form and its own words, not an error page."""
+
+    own_size_message = True
 
     async def get(self) -> None:
         await self.show()
@@ -149,6 +152,8 @@ class SealHandler(OfficeHandler):
         data = uploads[0].body if uploads else b""
         centre = self.get_body_argument("centre", "") or self.staff_member.centre_id
         try:
+            if self.body_refused:  # read and thrown away: the form says what the service says of a large seal
+                raise signing.seal_too_large()
             await signing.upload_seal(self.ctx, self.services.blobs, self.staff_member, centre, data)
         except ServiceError as exc:
             problem = self.form_problem(exc)

@@ -10,7 +10,7 @@ from handlers.access import reveals_personal_data
 from handlers.downloads import requested_format, send_document, send_download
 from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
-from services.cases import clarification, documents, handling, queue, signing, transfer
+from services.cases import clarification, documents, handling, queue, service, signing, transfer
 from services.core.errors import ServiceError
 from services.court import assignment
 from services.court import pages as court_pages
@@ -106,9 +106,12 @@ class CaseActionHandler(CasePage):
             elif action == "assign":
                 await assignment.assign(self.ctx, member, serial, arg("mediator", ""))
             elif action == "document":
+                serve = arg("serve", "") == "1"  # and serve it on the parties (services/cases/service.py)
                 await documents.generate(
-                    self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", "")
+                    self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", ""), serve
                 )
+            elif action == "serve":  # a notice or document served otherwise: post, phone, in person
+                await service.serve_on_paper(self.ctx, member, serial, form)
             elif action == "reveal":
                 party, _, field = arg("field", "").partition(".")
                 value = await queue.reveal(self.ctx, member, serial, party, field)

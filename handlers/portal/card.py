@@ -61,7 +61,7 @@ class CardTicketHandler(PortalApiHandler):
         if bound_ticket != ticket or not secret:
             raise ServiceError(403, "ticket_foreign")
         wait = float(read_quantity(self.get_query_argument("wait", "0")) or 0)  # never "nan", never negative
-        state = await card_signin.poll_ticket(self.ctx, ticket, secret, wait)
+        state = await card_signin.poll_ticket(self.ctx, ticket, secret, wait, self.services.stopping)
         if state.state == "confirmed":
             await sign_person_in(self, state.person_id)
         if state.state != "pending":

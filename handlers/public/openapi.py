@@ -19,7 +19,7 @@ from docgen import KINDS as DOCUMENT_KINDS
 from handlers.public.openapi_guidance import guidance_paths
 from handlers.public.openapi_privacy import CONSENT_REQUIRED, privacy_paths, privacy_schemas
 from i18n import catalogue
-from services.cases import documents, workflow
+from services.cases import documents, service, workflow
 from services.cases.signing import CATEGORIES, MAX_COPIES, MAX_SIGNATURE_URL
 from services.core import amounts
 from services.core.text import UNSEEN_CLASS
@@ -254,6 +254,7 @@ def application_schema(kind: str, submitted: bool) -> Schema:
         name: _section_schema(spec.SECTIONS[kind, name], submitted) for name in ("applicant", "respondent", "claim")
     }
     consent = _section_schema(spec.CONSENT, submitted)
+    service_in = _section_schema(spec.SERVICE, submitted)  # the applicant's 送达地址确认书 (services/cases/service.py)
     evidence = array(
         string("a file uploaded with POST /api/mp/files", pattern=r"^\s*[0-9a-fA-F]{32}\s*$"),
         maxItems=spec.MAX_EVIDENCE,
@@ -262,8 +263,11 @@ def application_schema(kind: str, submitted: bool) -> Schema:
     if not submitted:  # a step not reached yet: absent or null
         parts = {name: nullable(part) for name, part in parts.items()}
         consent = nullable(consent)
+    # Optional (absent or null) even when submitted: a client of wave 1 or 2 sends none, and the applicant's page
+    # then asks for it (POST …/service); given, both its fields are required.
+    service_in = nullable(service_in)
     properties = {"kind": enum([kind])} if submitted else {}
-    properties |= {**parts, "evidence": nullable(evidence), "consent": consent}
+    properties |= {**parts, "evidence": nullable(evidence), "consent": consent, "service": service_in}
     return obj(
         properties,
         ["kind", "applicant", "respondent", "claim", "consent"] if submitted else [],
@@ -568,6 +572,12 @@ def _case_schemas() -> dict[str, Schema]:
                 "can_sign": {"type": "boolean"},
                 "may_arbitrate": {"type": "boolean"},
                 "party_kinds": array(enum(DOCUMENT_KINDS), description="the documents this party makes with one tap"),
+                "service": array(
+                    ref("ServiceRecord"),
+                    description="送达记录: every notice and document served on this party, oldest first; opening "
+                    "this page records that the party opened the notices (`opened_at`)",
+                ),
+                "service_consent": nullable(ref("ServiceConsent")),
                 "court": nullable(
                     obj(
                         {},
@@ -586,6 +596,44 @@ def _case_schemas() -> dict[str, Schema]:
             description="one case as a party's page shows it",
         ),
     }
+
+
+_SERVICE_RECORD = obj(
+    {
+        "key": string("the record: <item id>-<party>"),
+        "item": enum(("notice", "document")),
+        "kind": string("the notice's or the document's kind"),
+        "title": string(),
+        "party": enum(("applicant", "respondent")),
+        "party_label": string(),
+        "state": enum(service.STATES),
+        "state_label": string("the state in words"),
+        "needs_paper": {"type": "boolean", "description": "to be served by post, phone or in person"},
+        "created_at": nullable(DATETIME),
+        "sent_at": nullable(DATETIME),
+        "channel": string("the channel it was delivered through (wechat_oa_template, wechat_mp_subscribe, sms)"),
+        "channel_label": string(),
+        "failed_at": nullable(DATETIME),
+        "error": string("why it could not be delivered"),
+        "opened_at": nullable(DATETIME),
+        "downloaded_at": nullable(DATETIME),
+        "served_at": nullable(string("when it was served: the delivery (date-time), or the day served otherwise")),
+        "paper": nullable(obj({"method": enum(service.METHODS), "method_label": string(), "on": DATE, "note": TEXT})),
+    },
+    description="the service of one notice or document on one party (民事诉讼法 art. 90 as the model)",
+)
+_DOCUMENT_SERVICE = nullable(
+    {"allOf": [ref("ServiceRecord")], "description": "its service on the caller (null: not served on them)"}
+)
+_SERVICE_CONSENT_IN = obj(
+    {
+        "electronic": {"type": "boolean", "description": "true: served through the platform; false: on paper"},
+        "address": string("where documents are served on paper", maxLength=service.MAX_ADDRESS, pattern=_PRESENT),
+        "recipient": nullable(string("who receives them there", maxLength=service.MAX_RECIPIENT)),
+    },
+    ["electronic", "address"],
+    "a 送达地址确认书: consent to electronic service, and the address for service otherwise",
+)
 
 
 def _draft_view(kind: str) -> Schema:
@@ -755,8 +803,22 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
                 ),
             }
         ),
-        "DocumentListed": obj(document_listed),
-        "Document": obj(document_listed | {"download": string("where to fetch it")}),
+        "DocumentListed": obj(document_listed | {"service": _DOCUMENT_SERVICE}, list(document_listed)),
+        "Document": obj(
+            document_listed | {"download": string("where to fetch it"), "service": _DOCUMENT_SERVICE},
+            [*document_listed, "download"],
+        ),
+        "ServiceRecord": _SERVICE_RECORD,
+        "ServiceConsent": obj(
+            {
+                "electronic": {"type": "boolean", "description": "consents to electronic service"},
+                "address": TEXT,
+                "recipient": TEXT,
+                "given_at": DATETIME,
+                "label": string("the choice in words"),
+            },
+            description="the party's 送达地址确认书 (null: not given yet: POST …/service)",
+        ),
         "Invitation": obj(
             {
                 "serial": SERIAL,
@@ -1185,7 +1247,13 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
                 "Prove the invitation with the code: the caller becomes the case's respondent",
                 ok("200", CASE, "the case as its respondent reads it") | errors("404", "409", "422", "503"),
                 params=[SERIAL_PARAM, TOKEN_PARAM],
-                body=obj({"code": string("the six digits sent", pattern=r"^\d{6}$")}, closed=False),
+                body=obj(
+                    {"code": string("the six digits sent", pattern=r"^\d{6}$"), "service": _SERVICE_CONSENT_IN},
+                    ["code"],
+                    closed=False,
+                ),
+                description="`service`: the respondent's 送达地址确认书 given with this first visit (else their page "
+                "asks for it: POST …/service)",
             )
         },
         "/api/mp/respondent/cases": {
@@ -1243,6 +1311,14 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
                 "jointly: the second application goes to the court / institute",
                 ok("200", PAGE, "applied") | errors("404", "409", "503"),
                 params=[SERIAL_PARAM, path_param("application", enum(("judicial_confirmation", "arbitral_review")))],
+            )
+        }
+        paths[base + "/service"] = {
+            "post": op(
+                f"{who} gives (or changes) their 送达地址确认书: consent to electronic service, the address",
+                ok("200", PAGE, "kept") | errors("404", "422", "503"),
+                params=[SERIAL_PARAM],
+                body=_SERVICE_CONSENT_IN,
             )
         }
         paths[base + "/papers/{kind}"] = {

@@ -6,6 +6,7 @@ from typing import Any
 
 from services.core import amounts
 from services.core.text import UNSEEN_CLASS
+from services.intake.calculator import GROUNDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 _TEXT = {"type": "string"}
@@ -71,6 +72,12 @@ def guidance_paths() -> dict[str, Any]:
                                 "start_date": _DATE,
                                 "end_date": _DATE,
                                 "contract_signed_date": _DATE,
+                                "ground": {
+                                    "type": "string",
+                                    "enum": ["", *GROUNDS],
+                                    "description": "how the contract ended (economic_compensation; required when "
+                                    "start_date is before 2008-01-01: Labour Contract Law art. 97 para. 3)",
+                                },
                                 "local_average_monthly_wage": _AMOUNT_IN,
                                 "local_minimum_monthly_wage": _AMOUNT_IN,
                                 "overtime_hours": {
@@ -105,6 +112,12 @@ def guidance_paths() -> dict[str, Any]:
                                     "articles": {"type": "array", "items": ARTICLE},
                                     "steps": {"type": "array", "items": _TEXT},
                                     "assumptions": {"type": "array", "items": _TEXT},
+                                    "missing_figures": {
+                                        "type": "array",
+                                        "items": _TEXT,
+                                        "description": "a local figure the rule needed and none is on file for the "
+                                        "place (no cap or floor applied): to show apart from the assumptions",
+                                    },
                                     "claim_item": {
                                         "type": "string",
                                         "description": "the request item it seeds (Chinese)",

@@ -125,8 +125,18 @@ def qr_png(text: str, box: int = 6, border: int = 3) -> bytes:
     return out.getvalue()
 
 
-async def poll_ticket(ctx: ServiceContext, ticket: str, binding_secret: str, wait_seconds: float = 0) -> TicketState:
-    """The ticket's state for the browser holding its binding; a confirmed ticket is used up here, once."""
+async def poll_ticket(
+    ctx: ServiceContext,
+    ticket: str,
+    binding_secret: str,
+    wait_seconds: float = 0,
+    stopping: asyncio.Event | None = None,
+) -> TicketState:
+    """The ticket's state for the browser holding its binding; a confirmed ticket is used up here, once.
+
+    `stopping`: set when the server is asked to stop (SIGTERM): a long poll still waiting ends at once with a 503
+    (the page polls again, reaching another process or this one restarted), between two reads, never after a
+    confirmed ticket was used up."""
     deadline = time.monotonic() + min(max(wait_seconds, 0.0), MAX_WAIT_SECONDS)
     tickets = ctx.db["card_tickets"]
     while True:
@@ -148,7 +158,14 @@ async def poll_ticket(ctx: ServiceContext, ticket: str, binding_secret: str, wai
             return TicketState("expired", text("card.ticket.expired"))
         if time.monotonic() >= deadline:
             return TicketState("pending")
-        await asyncio.sleep(POLL_INTERVAL)
+        if stopping is None:
+            await asyncio.sleep(POLL_INTERVAL)
+            continue
+        try:
+            await asyncio.wait_for(stopping.wait(), POLL_INTERVAL)
+        except TimeoutError:
+            continue
+        raise ServiceError(503, "shutting_down")
 
 
 async def handle_notification(ctx: ServiceContext, provider: IdentityProvider, body: Any, remote: str) -> None:

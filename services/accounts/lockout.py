@@ -26,6 +26,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
 from pymongo import ReturnDocument
 
 from services.accounts.passwords import verify_password
@@ -35,6 +36,12 @@ ADDRESS_MAX_FAILURES = 5  # per account and address
 LOCK_PERIOD = timedelta(minutes=15)
 CLEAN_PASS_INTERVAL = timedelta(seconds=30)  # a locked account: one attempt this often from an address without failures
 COUNTERS = "rate_limits"
+# Watched at /metrics (handlers/metrics.py): a burst of these is someone guessing.
+LOCKOUTS = Counter(
+    "mediation_lockouts_total",
+    "Sign-in lockouts begun: an account locked (five failures from anywhere) or an address shut out of one",
+    ["scope", "kind"],
+)
 
 
 class Verdict(enum.Enum):
@@ -101,11 +108,15 @@ async def verify_sign_in(
     if await verify_password(doc["password_hash"], password):
         await db[COUNTERS].delete_one({"_id": mine})
         return Verdict.OK
+    if from_here == ADDRESS_MAX_FAILURES:
+        LOCKOUTS.labels(scope, "address").inc()
     if count >= MAX_FAILURES and not locked:  # conditional: concurrent failures set one lock, never prolong it
-        await collection.update_one(
+        locking = await collection.update_one(
             {"_id": doc["_id"], "$or": [{"locked_until": None}, {"locked_until": {"$lte": now}}]},
             {"$set": {"locked_until": now + LOCK_PERIOD}},
         )
+        if locking.modified_count:
+            LOCKOUTS.labels(scope, "account").inc()
     return Verdict.WRONG
 
 

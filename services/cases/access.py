@@ -51,14 +51,27 @@ async def for_respondent(
     return doc
 
 
+PARTY_ROLES = ("applicant", "respondent")
+
+
 async def for_party(
-    ctx: ServiceContext, person_id: str, serial: str, projection: dict[str, Any] | None = None
+    ctx: ServiceContext,
+    person_id: str,
+    serial: str,
+    projection: dict[str, Any] | None = None,
+    role: str | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """A case of which the person is a party, and which: ("applicant" or "respondent"). One query."""
+    """A case of which the person is a party, and which: ("applicant" or "respondent"). One query.
+
+    `role`: the party the caller's route is for (`/h5/cases/...` the applicant's, `/h5/respondent/cases/...` the
+    respondent's): a person who is the other party of the case finds nothing there, before anything is written."""
     fields = None if projection is None else projection | {"owner_person_id": 1, "respondent_access": 1, "kind": 1}
-    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(
-        {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]}, fields
-    )
+    either: list[dict[str, Any]] = [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]
+    if role is not None:
+        either = [either[PARTY_ROLES.index(role)]]  # ValueError on a role that is no party's: a bug of ours
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one({"_id": serial, "$or": either}, fields)
     if doc is None:
         raise NotFound("case_not_found")
+    if role is not None:
+        return doc, role
     return doc, "applicant" if doc.get("owner_person_id") == person_id else "respondent"

@@ -12,6 +12,7 @@ from i18n import msg
 from services.cases import moves, workflow
 from services.cases.outbox import applicant_notice
 from services.cases.performance import ask_due
+from services.cases.service import INVITATION_SERVED
 from services.core.background import Periodic
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.deadlines import latest_overdue_receipt, start_of_day_utc
@@ -75,6 +76,7 @@ async def record_silence(ctx: ServiceContext) -> int:
         "respondent_access.answer": None,
         "respondent_access.silence_recorded_at": None,
         "respondent_access.answer_due": {"$lt": today},
+        **INVITATION_SERVED,  # not a respondent the platform could not invite, before they are invited otherwise
     }
     docs = await ctx.db["cases"].find(query, {"owner_person_id": 1, "status": 1}).limit(BATCH).to_list(BATCH)
     told = 0

@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import uuid
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -18,7 +19,7 @@ from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, sees_centre
-from services.cases import access, centre_templates, moves, signing, workflow
+from services.cases import access, centre_templates, moves, service, signing, workflow
 from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
 from services.cases.limitation import limitation
 from services.cases.performance import breached_terms
@@ -33,6 +34,14 @@ from store.blobs import BlobStore
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 END_KINDS = ("termination_notice", "arbitration")  # what the applicant receives when a case ends without agreement
 IMAGE_KINDS = ("agreement", "termination_notice")  # printed with signatures and (or) the centre's seal
+# Whom a document is served on when it is issued to be served (services/cases/service.py): the signed agreement on
+# both parties, the notice of an end on the applicant. A caller may name the parties itself (`_issue(to=...)`: a
+# notice addressed to one party); the parties' own applications (arbitration, payment order, the joint
+# applications) are theirs to file, not served.
+SERVED_ON: dict[str, tuple[str, ...]] = {
+    "agreement": ("applicant", "respondent"),
+    "termination_notice": ("applicant",),
+}
 log = logging.getLogger("mediation.documents")
 WORDS = Words(DEFAULT_LOCALE)  # official documents are Chinese whatever the reader's language
 MAX_VERIFY_BYTES = 25 * 1024 * 1024
@@ -120,7 +129,16 @@ def _render_in_worker(
 
 async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") -> dict[str, Any]:
     """The case as documents (and `python -m docgen`) read it: the stored shape, personal numbers in clear."""
-    private = ("timeline", "notifications", "documents", "_id", "respondent_access", "agreement", "agreement_voided")
+    private = (
+        "timeline",
+        "notifications",
+        "documents",
+        "_id",
+        "respondent_access",
+        "agreement",
+        "agreement_voided",
+        "service",  # the service records: the case file's, not a document's (service_consent stays: the addresses)
+    )
     case = {k: v for k, v in doc.items() if k not in private}
     case["serial"] = doc["_id"]
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
@@ -178,9 +196,17 @@ class Papers:
 
 
 async def _issue(
-    ctx: ServiceContext, papers: Papers, doc: dict[str, Any], kind: str, actor: moves.Actor, channel: str
+    ctx: ServiceContext,
+    papers: Papers,
+    doc: dict[str, Any],
+    kind: str,
+    actor: moves.Actor,
+    channel: str,
+    to: Iterable[str] = (),
 ) -> Issued:
-    """Render a document of the case, store it encrypted as a new version, record it in the timeline."""
+    """Render a document of the case, store it encrypted as a new version, record it in the timeline; `to`: the
+    parties it is served on (services/cases/service.py: its record for each, and the message announcing it, in the
+    same write)."""
     serial = doc["_id"]
     case = await export_case(ctx, doc, kind)
     now = ctx.clock()
@@ -199,6 +225,7 @@ async def _issue(
         raise ServiceError(409, exc.code, refusal, "kind") from exc
     blob_id = await papers.blobs.put(io.BytesIO(rendered.data))
     reference = {"id": document_id, "kind": kind, "issued_at": now, "issued_by": f"{actor[0]}:{actor[1]}"}
+    served, announced = service.document_service(doc, document_id, kind, title, to, now)
     updated = await moves.record_event(
         ctx,
         serial,
@@ -206,8 +233,10 @@ async def _issue(
         actor,
         channel,
         doc["status"],
+        set_fields=dict(served) or None,
         inc_fields={f"document_versions.{kind}": 1},
         push_fields={"documents": reference},
+        notify=announced or None,
         note=title,
         projection={"document_versions": 1},
     )
@@ -232,13 +261,21 @@ async def _issue(
 
 
 async def generate(
-    ctx: ServiceContext, renderers: Renderers, blobs: BlobStore, member: StaffMember, serial: str, kind: str
+    ctx: ServiceContext,
+    renderers: Renderers,
+    blobs: BlobStore,
+    member: StaffMember,
+    serial: str,
+    kind: str,
+    serve: bool = False,
 ) -> Issued:
-    """Render, store encrypted as a new version (older ones are kept), record it in the case's timeline."""
+    """Render, store encrypted as a new version (older ones are kept), record it in the case's timeline; `serve`:
+    and serve it on the parties of its kind (SERVED_ON: a corrected notice, a new copy of the agreement)."""
     doc = await access.for_staff(ctx, member, serial)
     if kind not in KINDS:
         raise NotFound("document_kind_unknown")
-    return await _issue(ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice")
+    to = SERVED_ON.get(kind, ()) if serve else ()
+    return await _issue(ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice", to)
 
 
 # What a party makes with one tap, and when: the documents of their next step.
@@ -249,11 +286,12 @@ PARTY_KINDS = {
 
 
 async def issue_for_party(
-    ctx: ServiceContext, papers: Papers, person_id: str, serial: str, kind: str, channel: str
+    ctx: ServiceContext, papers: Papers, person_id: str, serial: str, kind: str, channel: str, role: str | None = None
 ) -> Issued:
     """One tap: a party makes the document of a route open to them (the arbitration application after an end
-    or a breach, the payment order, the judicial confirmation, the arbitral review, the signed agreement)."""
-    doc, role = await access.for_party(ctx, person_id, serial)
+    or a breach, the payment order, the judicial confirmation, the arbitral review, the signed agreement).
+    `role`: the party whose route it came through (the other party finds no case there)."""
+    doc, role = await access.for_party(ctx, person_id, serial, role=role)
     if kind not in PARTY_KINDS[role]:
         raise NotFound("document_kind_unknown")
     if kind in ("arbitration", "payment_order") and not _route_open(doc, kind):
@@ -277,7 +315,7 @@ async def sign_agreement(
     if view.get("status") == workflow.SETTLED:
         doc = await ctx.db["cases"].find_one({"_id": serial})
         try:
-            await _issue(ctx, papers, doc, "agreement", ("system", "settle"), "system")
+            await _issue(ctx, papers, doc, "agreement", ("system", "settle"), "system", SERVED_ON["agreement"])
         except Exception:  # noqa: BLE001 (the agreement stands; either party can make it again with one tap)
             log.exception("case %s: the signed agreement could not be issued", serial)
     return view
@@ -316,7 +354,7 @@ async def issue_end_papers(ctx: ServiceContext, papers: Papers, serial: str) -> 
     issued = []
     for kind in END_KINDS:
         try:
-            issued.append(await _issue(ctx, papers, doc, kind, ("system", "end"), "system"))
+            issued.append(await _issue(ctx, papers, doc, kind, ("system", "end"), "system", SERVED_ON.get(kind, ())))
         except Exception:  # noqa: BLE001 (the move stands; the documents can be made again)
             log.exception("case %s: the %s could not be issued after its end", serial, kind)
     return issued
@@ -334,16 +372,23 @@ def _listed(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def case_documents(ctx: ServiceContext, serial: str) -> list[dict[str, Any]]:
-    """Every version of every document of a case, newest first (the caller has checked access)."""
+async def case_documents(
+    ctx: ServiceContext, serial: str, doc: dict[str, Any] | None = None, role: str = ""
+) -> list[dict[str, Any]]:
+    """Every version of every document of a case, newest first (the caller has checked access); for a party's
+    reading (`doc` read with its `service`, `role`), each with its service on that party (None: not served on
+    them; services/cases/service.py)."""
     records = await ctx.db["documents"].find({"serial": serial}).sort("issued_at", -1).to_list(None)
-    return [_listed(r) for r in records]
+    if doc is None or not role:
+        return [_listed(r) for r in records]
+    return [_listed(r) | {"service": service.document_state(doc, r["_id"], role)} for r in records]
 
 
 async def documents_for_party(ctx: ServiceContext, person_id: str, serial: str) -> list[dict[str, Any]]:
-    """The documents of a case of which the person is a party; someone else's case is not found."""
-    await access.for_party(ctx, person_id, serial, {"_id": 1})
-    return await case_documents(ctx, serial)
+    """The documents of a case of which the person is a party, each with its service on them; someone else's case
+    is not found."""
+    doc, role = await access.for_party(ctx, person_id, serial, {"service": 1, "service_consent": 1})
+    return await case_documents(ctx, serial, doc, role)
 
 
 async def documents_for_staff(ctx: ServiceContext, member: StaffMember, serial: str) -> list[dict[str, Any]]:
@@ -362,13 +407,20 @@ class DocumentFile:
 async def document_for_party(
     ctx: ServiceContext, blobs: BlobStore, person_id: str, serial: str, document_id: str
 ) -> DocumentFile:
+    """A document of a case of which the person is a party. When it was served on them, their first download is
+    its record's (services/cases/service.py: a read by the addressee; staff downloads never count)."""
     record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial})
+    served = {f"service.{moves.service_key(document_id, role)}": 1 for role in service.PARTIES}
     party = await ctx.db["cases"].find_one(
-        {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]}, {"_id": 1}
+        {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]},
+        {"owner_person_id": 1, **served},
     )
     if record is None or party is None:
         raise NotFound("document_not_found")
-    return await _file(blobs, record)
+    file = await _file(blobs, record)
+    role = "applicant" if party.get("owner_person_id") == person_id else "respondent"
+    await service.mark_downloaded(ctx, party, document_id, role)
+    return file
 
 
 async def document_for_staff(

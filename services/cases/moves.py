@@ -9,6 +9,9 @@ nothing to reconcile after a crash:
   deadline told), conditional on what the caller needs to hold;
 - `create`: a new case (services/cases/record.py `new_case`); `write_outbox`: the sender's own bookkeeping.
 Later changes to cases (ends, service records, purges) are functions here too.
+Service (送达, services/cases/service.py): every write that adds a notification to a party opens that notice's
+service record (`service.<notice id>-<party>`) in the same update (`service_records`); the sender records its
+delivery in its own write (`delivery_fields`), and `record_reads` the party's reading of it.
 Each appends its timeline event and the notifications it causes in the same update, and a write that
 adds a notification wakes the background sender through `ctx.wake_outbox` (no handler has to remember).
 
@@ -23,7 +26,7 @@ The sender's contract: notifications are only ever appended, except by `write_ou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,13 +34,28 @@ from typing import Any, Protocol
 from pymongo import ReturnDocument
 
 from services.cases import workflow
-from services.cases.record import Case, Notification, TimelineEvent, event
+from services.cases.record import Case, Notification, ServiceRecord, TimelineEvent, event
 from services.core.context import ServiceContext
 from services.core.errors import Conflict, NotFound
 from store.guard import writable_cases
 
 Actor = tuple[str, str]  # (type, id): ("applicant", person id), ("staff", login), ("system", "deadline")
-__all__ = ["Actor", "Change", "WriteHook", "apply_move", "create", "event", "hooks_of", "record_event", "write_outbox"]
+__all__ = [
+    "Actor",
+    "Change",
+    "WriteHook",
+    "apply_move",
+    "create",
+    "delivery_fields",
+    "event",
+    "hooks_of",
+    "record_event",
+    "record_reads",
+    "service_key",
+    "service_records",
+    "write_outbox",
+]
+SERVED_PARTIES = ("applicant", "respondent")  # whom notices and documents are served on (a partner's events are not)
 
 
 @dataclass
@@ -90,11 +108,71 @@ def _projection(hooks: tuple[WriteHook, ...], asked: dict[str, Any] | None) -> d
     return widened
 
 
+def service_key(item_id: str, party: str) -> str:
+    """The key of the service of one notice or document on one party, in the case's `service`."""
+    return f"{item_id}-{party}"
+
+
+def service_records(notify: Iterable[Notification], now: datetime) -> dict[str, ServiceRecord]:
+    """The service records a write of these notifications opens, by key: each message to a party is a notice
+    served on them, whatever its kind. A message that announces a document (its `serves` set by the caller, who
+    writes the document's record) opens none of its own. Marks each message with the record it serves."""
+    records: dict[str, ServiceRecord] = {}
+    for notification in notify:
+        party = notification["to"].get("type")
+        if party not in SERVED_PARTIES or notification.get("serves"):
+            continue
+        key = service_key(notification["id"], party)
+        notification["serves"] = key
+        records[key] = {
+            "item": "notice",
+            "kind": notification["kind"],
+            "title": notification["title"],
+            "party": party,
+            "created_at": now,
+        }
+    return records
+
+
+def delivery_fields(notification: Mapping[str, Any], state: str, at: Any, channel: Any, error: Any) -> dict[str, Any]:
+    """What the sender's write of a result adds to the service record the message serves: when and through
+    which channel it was delivered (the time of electronic service, 民事诉讼法 art. 90 ¶2), or when and why it
+    could not be."""
+    key = notification.get("serves")
+    if not key:
+        return {}
+    if state == "sent":
+        return {f"service.{key}.sent_at": at, f"service.{key}.channel": channel}
+    if state == "failed":
+        return {f"service.{key}.failed_at": at, f"service.{key}.error": error or ""}
+    return {}
+
+
+async def record_reads(
+    ctx: ServiceContext, serial: str, keys: Iterable[str], at: datetime, downloaded: bool = False
+) -> None:
+    """The party read what was served on them: the first `opened_at` (and, a document downloaded, `downloaded_at`)
+    of these service records, kept by `$min` so a later read never moves it. Only the service records change: no
+    timeline event and no hook (like the sender's bookkeeping, it changes no figure); a record that is not there is
+    not created."""
+    fields: dict[str, Any] = {}
+    for key in keys:
+        fields[f"service.{key}.opened_at"] = at
+        if downloaded:
+            fields[f"service.{key}.downloaded_at"] = at
+    if fields:
+        where = {"_id": serial} | {f"service.{key}.item": {"$exists": True} for key in keys}
+        await writable_cases(ctx.db).update_one(where, {"$min": fields})
+
+
 async def create(ctx: ServiceContext, case: Case) -> None:
     """Insert a new case (DuplicateKeyError when its serial exists: the caller decides what that means)."""
     hooks = hooks_of(ctx)
     if case.get("notifications"):  # the sender's queue, as for any other write of a notification
         case.setdefault("outbox_due_at", min(n["next_attempt_at"] for n in case["notifications"]))
+        served = service_records(case["notifications"], case["created_at"])
+        if served:
+            case["service"] = {**case.get("service", {}), **served}
     await writable_cases(ctx.db).insert_one(case)
     for hook in hooks:
         await hook.after_write(ctx, case, True)
@@ -110,8 +188,9 @@ def _update(
     inc_fields: dict[str, Any] | None,
     notify: list[Notification] | None,
 ) -> dict[str, Any]:
+    served = {f"service.{key}": record for key, record in service_records(notify or (), now).items()}
     update: dict[str, Any] = {
-        "$set": {"updated_at": now, **(set_fields or {})},
+        "$set": {"updated_at": now, **served, **(set_fields or {})},
         "$push": {"timeline": timeline, **(push_fields or {})},
     }
     if inc_fields:
@@ -227,10 +306,17 @@ async def record_event(
 
 
 async def write_outbox(ctx: ServiceContext, serial: str, version: dict[str, Any], update: dict[str, Any]) -> bool:
-    """The sender's bookkeeping: one update of `notifications.*`, `outbox_rev` and `outbox_due_at` only,
-    conditional on `version` (the outbox revision and length it read); False when someone got there first."""
+    """The sender's bookkeeping: one update of `notifications.*`, `outbox_rev` and `outbox_due_at` only, and of
+    the delivery in the service records the messages serve (`delivery_fields`), conditional on `version` (the
+    outbox revision and length it read); False when someone got there first."""
     touched = {name for part in update.values() for name in part}
-    if not all(name.startswith("notifications.") or name in ("outbox_rev", "outbox_due_at") for name in touched):
+    delivery = ("sent_at", "channel", "failed_at", "error")
+    if not all(
+        name.startswith("notifications.")
+        or name in ("outbox_rev", "outbox_due_at")
+        or (name.startswith("service.") and name.rsplit(".", 1)[-1] in delivery)
+        for name in touched
+    ):
         raise ValueError(f"the outbox write may change the outbox only, not {sorted(touched)}")
     result = await writable_cases(ctx.db).update_one({"_id": serial, **version}, update)
     return bool(result.matched_count == 1)

@@ -66,6 +66,11 @@ KINDS: dict[str, Kind] = {
     "extension_request": _kind("serial due_date next_step", *BOTH),
     "joint_application": _kind("serial route next_step", *BOTH),
     "court_decision": _kind("serial route result", *BOTH),
+    # Service (services/cases/service.py): a document served on a party through the platform; a respondent the
+    # platform could not invite (the applicant told), and then invited otherwise, the answer due from that day.
+    "served": _kind("serial document next_step", *BOTH),
+    "invitation_undelivered": _kind("serial next_step", APPLICANT),
+    "respondent_invited": _kind("serial method answer_due", APPLICANT),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from i18n import DEFAULT_LOCALE
-from services.cases import access, documents, queue, respondent, workflow
+from services.cases import access, documents, queue, respondent, service, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
 from services.cases.views import party_view
@@ -18,7 +18,10 @@ async def case_page(
     ctx: ServiceContext, person_id: str, serial: str, role: str, locale: str = DEFAULT_LOCALE
 ) -> dict[str, Any]:
     """Everything a party's page of one case needs; `role` is the page's (applicant or respondent): a case of
-    which the person is the other party is not found on it. The limitation and the routes in `locale`."""
+    which the person is the other party is not found on it. The limitation and the routes in `locale`.
+
+    What was served on the party is listed (送达记录, services/cases/service.py) with their 送达地址确认书 (None: to
+    be given here); opening the page opens the notices served on them, recorded once (a write only then)."""
     if role == "respondent":
         doc = await access.for_respondent(ctx, person_id, serial)
         case = await respondent.respondent_view(ctx, doc)
@@ -28,9 +31,12 @@ async def case_page(
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
+    await service.mark_opened(ctx, doc, role)
     return {
         "case": case,
-        "documents": await documents.case_documents(ctx, serial),
+        "documents": await documents.case_documents(ctx, serial, doc, role),
+        "service": service.party_service(doc, role),
+        "service_consent": service.consent_view((doc.get("service_consent") or {}).get(role)),
         # A closed case has no running clock: no deadline, not even one shown as passed.
         "deadline": None if case["closed"] else await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
         "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(locale),

@@ -123,12 +123,18 @@ def parse_report(body: Mapping[str, Any], count: int) -> tuple[int, bool, str]:
 
 
 async def report(
-    ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str
+    ctx: ServiceContext,
+    person_id: str,
+    serial: str,
+    body: Mapping[str, Any],
+    channel: str,
+    role: str | None = None,
 ) -> list[dict[str, Any]]:
     """A party reports on one term. The applicant's answer decides (performed, or breached once the due date
-    has passed); a respondent reports performance. A breach sends the applicant the routes it opens."""
+    has passed); a respondent reports performance. A breach sends the applicant the routes it opens.
+    `role`: the party whose route the report came through (the other party finds no case there)."""
     doc, role = await access.for_party(
-        ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "performance": 1, "outcome": 1}
+        ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "performance": 1, "outcome": 1}, role
     )
     if doc["status"] != workflow.SETTLED:
         raise Conflict("not_settled", field="term", current=workflow.status_label(doc["status"]))

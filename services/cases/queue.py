@@ -10,7 +10,7 @@ from typing import Any
 from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
-from services.cases import access, corrections, workflow
+from services.cases import access, corrections, service, workflow
 from services.cases.limitation import limitation
 from services.cases.performance import routes
 from services.cases.views import CODED_FIELDS, WORDS, party_view
@@ -45,6 +45,8 @@ QUEUE_FIELDS = {
     "mediation_extended_to": 1,
     "respondent_access.answer.decision": 1,
     "respondent_access.silence_recorded_at": 1,
+    "respondent_access.undelivered_at": 1,
+    "respondent_access.served_on": 1,
     "docking.partner_name": 1,
     "docking.answer_due": 1,
     "docking.answer_due_provisional": 1,
@@ -217,11 +219,14 @@ def _delegation_row(doc: dict[str, Any], today: date) -> dict[str, Any] | None:
 
 
 def _respondent_flag(doc: dict[str, Any]) -> str:
-    """What the queue says of the respondent: answered (agree/decline/propose), silent, or nothing yet."""
+    """What the queue says of the respondent: answered (agree/decline/propose), silent, not invited electronically
+    (to be invited otherwise: services/cases/service.py), or nothing yet."""
     invited = doc.get("respondent_access") or {}
     answer = invited.get("answer") or {}
     if answer.get("decision"):
         return text(f"answer.{answer['decision']}")
+    if invited.get("undelivered_at") and not invited.get("served_on"):
+        return text("service.queue.undelivered")
     return text("answer.silent") if invited.get("silence_recorded_at") else ""
 
 
@@ -325,6 +330,7 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     view["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
     view["routes"] = [r.as_dict() for r in routes(doc, today, calendar)]
     view["corrections"] = corrections.for_staff_page(doc, today)
+    view["service"] = service.staff_service(doc)  # the case file's service record (送达记录)
     return view
 
 

@@ -76,6 +76,7 @@ class Notification(Delivery, total=False):
     lines: Required[dict[str, str]]
     link: Required[str]
     event: dict[str, Any]  # a partner's event: the facts it is told (services/court/events.py)
+    serves: str  # a party's: the key of the service record its delivery serves (`service`, moves.service_fields)
     # The sender's: its claim while delivering, and what came back.
     claim: str | None
     claimed_until: datetime | None
@@ -217,6 +218,52 @@ class Invitation(TypedDict, total=False):
     claimed_by: str | None
     answer: dict[str, Any] | None
     silence_recorded_at: datetime | None
+    # Its service (services/cases/service.py): the service record of the message that invites, the moment the
+    # message could not be delivered, and the day the mediator served the invitation otherwise (post, phone, in
+    # person), from which the answer period then runs.
+    notice: str
+    undelivered_at: datetime | None
+    served_on: str | None
+
+
+class ServiceConsent(TypedDict, total=False):
+    """A party's 送达地址确认书 (services/cases/service.py): consent to electronic service through the platform, and
+    the address for service on paper (民事诉讼法 art. 90 as the model; 法释〔2021〕23号 arts. 8, 17, 19 ¶2)."""
+
+    electronic: Required[bool]
+    address: Required[str]
+    recipient: str
+    given_at: Required[datetime]
+    channel: str
+
+
+class PaperService(TypedDict):
+    """A notice or document served otherwise than through the platform, as the mediator records it."""
+
+    method: str  # post, phone, in_person
+    on: str  # YYYY-MM-DD: the day it was served (received, told, handed over)
+    note: str  # a tracking number, who took the call, where it was handed over
+    recorded_at: datetime
+    recorded_by: str
+
+
+class ServiceRecord(TypedDict, total=False):
+    """The service of one notice or document on one party (`Case.service`, keyed `<item id>-<party>`): written by
+    the case writer with the item, delivered by the sender, read by the party, or served on paper."""
+
+    item: Required[str]  # notice (a notification), document (a generated document)
+    kind: Required[str]  # the notification's kind, or the document's
+    title: Required[str]
+    party: Required[str]  # applicant, respondent
+    created_at: Required[datetime]
+    notice: str | None  # a document: the message that announces it (None: no electronic channel to the party)
+    sent_at: datetime  # the message delivered to the party's WeChat or phone (民事诉讼法 art. 90 ¶2)
+    channel: str
+    failed_at: datetime
+    error: str
+    opened_at: datetime  # the party opened the page showing it (a read by the party, never by staff)
+    downloaded_at: datetime  # a document: the party downloaded it
+    paper: PaperService
 
 
 class Docking(TypedDict, total=False):
@@ -303,6 +350,8 @@ class Case(TypedDict, total=False):
     document_versions: dict[str, int]
     confirmations: dict[str, Any]
     corrections: list[dict[str, Any]]  # the parties' correction requests and answers (services/cases/corrections.py)
+    service: dict[str, ServiceRecord]  # every notice and document served on a party (services/cases/service.py)
+    service_consent: dict[str, ServiceConsent]  # each party's 送达地址确认书, by role (applicant, respondent)
 
 
 def delegated(case: Mapping[str, Any]) -> bool:
@@ -382,6 +431,17 @@ def new_case(
     }
     if docking is not None:
         case["docking"] = docking
+    given = application.get("service")
+    if given:  # the applicant's 送达地址确认书, given with the application (services/cases/service.py)
+        consent: ServiceConsent = {
+            "electronic": bool(given["electronic"]),
+            "address": str(given["address"]),
+            "given_at": now,
+            "channel": channel,
+        }
+        if given.get("recipient"):
+            consent["recipient"] = str(given["recipient"])
+        case["service_consent"] = {"applicant": consent}
     case["centre"] = place["centre"]
     case["region_codes"] = place["region_codes"]
     case["routing_rule"] = place["routing_rule"]

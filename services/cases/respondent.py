@@ -24,7 +24,7 @@ from i18n import msg
 from platforms.sms import SmsProvider
 from services.accounts import persons, sms_codes
 from services.accounts.portal_accounts import id_number_hash
-from services.cases import access, moves, workflow
+from services.cases import access, moves, service, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import (
     PARTIES_PROJECTION,
@@ -102,6 +102,9 @@ async def invitation(
         sent = respondent_notice(invited, "invite", now, lines)
     assert sent is not None
     sent["link"] = f"/h5/respondent/invitations/{serial}/{token}"  # the SMS's link carries the invitation
+    # The service record of this message (services/cases/service.py): an invitation that cannot be delivered is
+    # flagged, and the answer period then runs from the day the mediator serves it otherwise.
+    access_fields["notice"] = moves.service_key(sent["id"], "respondent")
     return {"respondent_access": access_fields}, [sent]
 
 
@@ -210,19 +213,24 @@ async def claim(
     person_id: str | None,
     channel: str,
     role: str = "respondent",
+    consent: Any = None,
 ) -> str:
     """Prove the invitation: a right code (or a card-verified identity that is the party's); the signed-in
     person, or the person the proved phone belongs to, becomes the case's respondent (or, for a delegated case's
-    applicant, its owner). Returns that person.
+    applicant, its owner). Returns that person. `consent`: the party's 送达地址确认书, given with this first visit
+    (services/cases/service.py), kept in the same write; without it their page asks for it.
 
-    Each failure changes nothing: a wrong or expired code is a 422 on `code`, another person's proof of an
-    invitation already claimed a 409.
+    Each failure changes nothing: a wrong or expired code is a 422 on `code`, a 送达地址确认书 with a problem a 422
+    on its field (`service.address`), another person's proof of an invitation already claimed a 409.
     """
+    given = None if consent is None else service.parse_consent(consent, "service.")
     doc = await _invited_case(ctx, serial, token, role)
     field = ACCESS[role]
     invited = doc[field]
     if person_id and invited.get("person_id") == person_id:
-        return person_id  # proved before: nothing to do
+        if given is not None:  # proved before: only the 送达地址确认书 is new
+            await service.keep_consent(ctx, serial, role, person_id, doc["status"], given, channel)
+        return person_id
     by = "card" if person_id and await _card_matches(ctx, person_id, doc, role) else "sms_code"
     if by == "sms_code":
         phone = _phone(ctx, doc, role)
@@ -231,12 +239,20 @@ async def claim(
         await sms_codes.consume_code(ctx, e164(phone), CODE_PURPOSE, code, field_name="code")
         person_id = await _person_of_phone(ctx, e164(phone), person_id)
     assert person_id is not None
-    if invited.get("person_id") == person_id:
-        return person_id  # the party proving it again (a new browser, a session ended): signed in again
+    if invited.get("person_id") == person_id:  # the party proving it again (a new browser, a session ended)
+        if given is not None:
+            await service.keep_consent(ctx, serial, role, person_id, doc["status"], given, channel)
+        return person_id
     if invited.get("person_id"):
         raise Conflict("invitation_claimed", field="code")
     now = ctx.clock()
-    set_fields = {f"{field}.person_id": person_id, f"{field}.claimed_at": now, f"{field}.claimed_by": by}
+    set_fields: dict[str, Any] = {
+        f"{field}.person_id": person_id,
+        f"{field}.claimed_at": now,
+        f"{field}.claimed_by": by,
+    }
+    if given is not None:  # the 送达地址确认书 in the claim's own write
+        set_fields |= service.consent_fields(role, given, now, channel)
     when = {f"{field}.token_hash": invited["token_hash"], f"{field}.person_id": None}
     if role == "applicant":  # the case is the person's own from now on: their pages, their messages
         set_fields["owner_person_id"] = person_id

@@ -68,7 +68,7 @@ CHANNEL = "backoffice"
 class Signer:
     """Who signs: a party (their person id) or the mediator (their login), and how they are signed in."""
 
-    role: str  # mediator, or "" for a party: whichever party of the case the person is
+    role: str  # mediator; for a party the role of the route they came through, or "": whichever party they are
     id: str
     identity: str  # the signed-in identity the front saw: "h5:<person>", "mp:<person>", "office:<login>"
     member: StaffMember | None = None  # the mediator's account
@@ -246,7 +246,7 @@ async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[d
     if signer.role == "mediator":
         assert signer.member is not None
         return await access.for_staff(ctx, signer.member, serial, fields), signer
-    doc, role = await access.for_party(ctx, signer.id, serial, fields)
+    doc, role = await access.for_party(ctx, signer.id, serial, fields, signer.role or None)
     return doc, replace(signer, role=role)
 
 
@@ -437,6 +437,11 @@ async def images(ctx: ServiceContext, blobs: BlobStore, doc: Mapping[str, Any]) 
 # ---------------------------------------------------------------- the seal
 
 
+def seal_too_large() -> ServiceError:
+    """A seal image over MAX_SEAL_BYTES (its page shows these words for a body too large to read as well)."""
+    return ServiceError(413, "too_large", msg("error.too_large.seal", kb=MAX_SEAL_BYTES // 1024), "seal")
+
+
 async def upload_seal(
     ctx: ServiceContext, blobs: BlobStore, member: StaffMember, centre_id: str, data: bytes
 ) -> dict[str, Any]:
@@ -449,7 +454,7 @@ async def upload_seal(
     if not data:
         raise ValidationFailed([field_error("seal", "required", "error.required.seal")])
     if len(data) > MAX_SEAL_BYTES:
-        raise ServiceError(413, "too_large", msg("error.too_large.seal", kb=MAX_SEAL_BYTES // 1024), "seal")
+        raise seal_too_large()
     png = await ctx.run_blocking(_reencoded, data, "seal", "seal", MAX_SEAL_SIDE, ("PNG", "JPEG"))
     blob_id = await blobs.put(io.BytesIO(png))
     now = ctx.clock()

@@ -28,6 +28,14 @@ LAWS = (
     "legal_aid_law",  # 法律援助法
     "labour_inspection_regulations",  # 劳动保障监察条例
     "migrant_wage_regulations",  # 保障农民工工资支付条例
+    "judicial_interpretation_1",  # 法释〔2020〕26号, 劳动争议解释（一）
+    "judicial_interpretation_2",  # 法释〔2025〕12号, 劳动争议解释（二）
+    "civil_code",  # 中华人民共和国民法典 (the articles on limitation)
+    "civil_procedure_law",  # 中华人民共和国民事诉讼法 (2023; judicial confirmation, payment orders)
+    "online_mediation_rules",  # 法释〔2021〕23号, 人民法院在线调解规则
+    "judicial_confirmation_rules",  # 法释〔2011〕5号, 关于人民调解协议司法确认程序的若干规定
+    "holiday_measures",  # 全国年节及纪念日放假办法 (2024)
+    "work_injury_regulations",  # 工伤保险条例
 )
 
 

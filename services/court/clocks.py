@@ -152,11 +152,13 @@ async def propose_extension(ctx: ServiceContext, member: StaffMember, serial: st
     return updated
 
 
-async def consent_extension(ctx: ServiceContext, person_id: str, serial: str, channel: str) -> dict[str, Any]:
+async def consent_extension(
+    ctx: ServiceContext, person_id: str, serial: str, channel: str, role: str | None = None
+) -> dict[str, Any]:
     """A party consents, in their page, to the extension proposed; the last consent extends the period and the
-    partner is told (`extended`, with the consents recorded)."""
+    partner is told (`extended`, with the consents recorded). `role`: the party whose route it came through."""
     doc: Mapping[str, Any]
-    doc, role = await access.for_party(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "docking": 1})
+    doc, role = await access.for_party(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "docking": 1}, role)
     request: Mapping[str, Any] | None = (doc.get("docking") or {}).get("extension_request")
     if not request:
         raise Conflict("no_extension_request", field="consent")

@@ -119,10 +119,13 @@ async def panel(ctx: ServiceContext, doc: Mapping[str, Any], role: str, calendar
     return out
 
 
-async def apply(ctx: ServiceContext, person_id: str, serial: str, kind: str, channel: str) -> dict[str, Any]:
-    """A party applies; with both parties' applications the joint application goes to the partner."""
+async def apply(
+    ctx: ServiceContext, person_id: str, serial: str, kind: str, channel: str, role: str | None = None
+) -> dict[str, Any]:
+    """A party applies; with both parties' applications the joint application goes to the partner.
+    `role`: the party whose route it came through (the other party finds no case there)."""
     _kind(kind)
-    doc, role = await access.for_party(ctx, person_id, serial)
+    doc, role = await access.for_party(ctx, person_id, serial, role=role)
     if doc["status"] != workflow.SETTLED:
         raise Conflict("confirmation_not_settled", field="kind", current=workflow.status_label(doc["status"]))
     calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])

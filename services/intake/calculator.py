@@ -5,11 +5,16 @@ Rules, and where they come from:
 - economic compensation: N months' wage, a month per full year of service, a remainder of six months or
   more a year, under six months half a month (劳动合同法 art. 47); a wage above three times the local average
   monthly wage counts as three times it and N is at most 12 (art. 47 para. 2); the wage is the average of
-  the last twelve months, and not less than the local minimum wage (实施条例 art. 27).
-- unlawful termination: twice the compensation (art. 87; counted from the start of employment, 实施条例 art. 25).
+  the last twelve months, and not less than the local minimum wage (实施条例 art. 27). Service before
+  2008-01-01 counts under the rules of its time (art. 97 para. 3): where the ground of the end paid
+  compensation under 劳部发〔1994〕481号, a month of the actual wage per full year (arts. 5-9; at most 12 months
+  for arts. 5 and 7; a service under a year counts as a year for art. 5), without art. 47's caps; where it paid
+  none (the expiry of a fixed-term contract, among others), nothing.
+- unlawful termination: twice the compensation (art. 87), counted from the start of employment (实施条例 art. 25):
+  no split at 2008.
 - no written contract: one more month's wage for each month from the day after the first full month to the
-  day before signing, at most until the day before a full year, so at most 11 months (art. 82; 实施条例
-  arts. 6-7); a part month counts by its calendar days.
+  day before signing, at most until the day before a full year (art. 82; 实施条例 arts. 6-7): by the letter just
+  under 11 months, which many commissions count as 11 (said); a part month counts by its calendar days.
 - overtime: hourly wage = monthly / 21.75 / 8 (关于职工全年月平均工作时间和工资折算问题的通知, 劳社部发〔2008〕3号),
   at 150 % on working days, 200 % on rest days, 300 % on public holidays (劳动法 art. 44).
 - annual leave: entitlement by cumulative service (条例 art. 3: 5, 10 or 15 days); in the year of leaving,
@@ -17,7 +22,8 @@ Rules, and where they come from:
   200 % of the daily wage (monthly / 21.75) on top of the wage already paid (条例 art. 5; 实施办法 arts. 10-11).
 - notice pay: one month's wage, the previous month's (劳动合同法 art. 40; 实施条例 art. 20).
 Local figures not given are the centre's (or the place's) values in force at `end_date`
-(services/directory/local_figures.py); none configured: no cap or floor, and that is said.
+(services/directory/local_figures.py); none on file (or only one too old to be still in force): no cap or floor,
+and the result says so in `missing_figures`, shown apart from the assumptions.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ FIELDS: dict[str, tuple[str, ...]] = {  # what each kind reads (beyond kind, reg
         "monthly_wage",
         "start_date",
         "end_date",
+        "ground",
         "local_average_monthly_wage",
         "local_minimum_monthly_wage",
     ),
@@ -85,6 +92,30 @@ MAX_HOURS = Decimal("100000")
 MAX_YEARS = 50  # a period longer than a working life is a typing slip
 MAX_SERVICE_YEARS = 60
 CENT = Decimal("0.01")
+CONTRACT_LAW_FROM = date(2008, 1, 1)  # 劳动合同法 art. 98: in force from 2008-01-01
+
+
+@dataclass(frozen=True)
+class Ground:
+    """How a contract ended (劳动合同法 art. 46), and what the rules before 2008 paid for the service before it
+    (art. 97 para. 3; 劳部发〔1994〕481号, 违反和解除劳动合同的经济补偿办法)."""
+
+    article: int  # of 劳动合同法: where the end is allowed
+    old_article: int  # of 481号 that paid compensation for this end; 0: it paid none
+    old_cap: int | None = None  # months at most under 481号 (arts. 5 and 7: 最多不超过十二个月)
+    old_under_a_year_is_one: bool = False  # 481号 art. 5: 工作时间不满一年的按一年的标准发给
+
+
+GROUNDS: dict[str, Ground] = {
+    "mutual_agreement": Ground(36, 5, 12, True),  # art. 46 (二): proposed by the employer, agreed
+    "employer_fault": Ground(38, 0),  # art. 46 (一): 481号 paid nothing when the worker ended it (see the note)
+    "illness": Ground(40, 6),  # art. 40 (一); 481号 art. 6 also owes a medical subsidy (said)
+    "incompetence": Ground(40, 7, 12),  # art. 40 (二)
+    "changed_circumstances": Ground(40, 8),  # art. 40 (三)
+    "layoff": Ground(41, 9),  # art. 41 para. 1
+    "expiry": Ground(44, 0),  # art. 46 (五): compensation on expiry exists from 2008 only
+    "closure": Ground(44, 0),  # art. 46 (六): bankruptcy, licence revoked, closure
+}
 
 
 @dataclass
@@ -99,6 +130,7 @@ class Result:
     assumptions: list[Msg] = field(default_factory=list)
     claim: Msg | None = None  # the claim item it seeds in an application ("请求支付……")
     carry: dict[str, Any] = field(default_factory=dict)  # what it seeds: the application's claim fields
+    missing: list[Msg] = field(default_factory=list)  # a local figure the rule needed and none on file: shown apart
 
     def as_json(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
         return {
@@ -109,6 +141,7 @@ class Result:
             "articles": [a.as_json(locale) for a in self.basis],
             "steps": [s.text(locale) for s in self.steps],
             "assumptions": [a.text(locale) for a in self.assumptions],
+            "missing_figures": [m.text(locale) for m in self.missing],
             "claim_item": self.claim.text(DEFAULT_LOCALE) if self.claim else "",  # the application is Chinese
         }
 
@@ -137,6 +170,7 @@ class Query:
     days_taken: Decimal | None = None
     region_code: str = ""
     centre: str = ""
+    ground: str = ""
 
 
 def parse_query(body: Any) -> Query:
@@ -204,6 +238,15 @@ def parse_query(body: Any) -> Query:
             errors.append(
                 field_error("start_date", "out_of_range", "error.out_of_range.calculator_too_long", years=MAX_YEARS)
             )
+    ground = body.get("ground")
+    if not is_blank(ground):
+        if not isinstance(ground, str) or ground not in GROUNDS:
+            errors.append(field_error("ground", "not_allowed", "error.not_allowed.calculator_ground"))
+        else:
+            q.ground = ground
+    elif kind == "economic_compensation" and q.start_date and q.start_date < CONTRACT_LAW_FROM:
+        # what the service before 2008 is worth depends on the ground (art. 97 para. 3): asked, never guessed
+        errors.append(field_error("ground", "required", "error.required.calculator_ground"))
     if q.contract_signed_date and q.start_date and q.contract_signed_date < q.start_date:
         errors.append(field_error("contract_signed_date", "out_of_range", "error.out_of_range.calculator_signed"))
     if kind == "overtime" and body.get("overtime_hours") not in (None, ""):
@@ -298,6 +341,8 @@ class LocalFigures:
     average: Figure | None
     minimum: Figure | None
     place_name: str
+    stale_average: Figure | None = None  # the newest on file when it is too old to be taken as still in force
+    stale_minimum: Figure | None = None
 
 
 FigureLookup = Callable[[str, date], Figure | None]
@@ -312,11 +357,17 @@ async def local_figures_for(ctx: ServiceContext, q: Query) -> LocalFigures:
         centre = centre or directory.get(ctx.settings.default_centre)
         place = centre.region_codes[0] if centre and centre.region_codes else ""
     on = q.end_date or ctx.clock().astimezone(SHANGHAI).date()
+    if not place:
+        return LocalFigures(None, None, "")
     figures = await local_figures.all_figures(ctx)
+    found = {kind: local_figures.in_force(figures, kind, place, on) for kind in local_figures.KINDS}
+    newest = {kind: local_figures.newest(figures, kind, place, on) for kind in local_figures.KINDS}
     return LocalFigures(
-        average=local_figures.in_force(figures, "average_monthly_wage", place, on) if place else None,
-        minimum=local_figures.in_force(figures, "minimum_monthly_wage", place, on) if place else None,
-        place_name=regions().full_name(place) if place else "",
+        average=found["average_monthly_wage"],
+        minimum=found["minimum_monthly_wage"],
+        place_name=regions().full_name(place),
+        stale_average=None if found["average_monthly_wage"] else newest["average_monthly_wage"],
+        stale_minimum=None if found["minimum_monthly_wage"] else newest["minimum_monthly_wage"],
     )
 
 
@@ -362,7 +413,7 @@ def _wage_base(q: Query, local: LocalFigures, result: Result, *, cap: bool) -> t
     result.steps.append(msg("calc.step.wage", wage=money(wage)))
     minimum = q.local_minimum if q.local_minimum is not None else (local.minimum.amount if local.minimum else None)
     if minimum is None:
-        result.assumptions.append(msg("calc.assume.no_minimum"))
+        result.missing.append(_missing("minimum_monthly_wage", local.stale_minimum, local))
     else:
         if q.local_minimum is None and local.minimum:
             result.assumptions.append(_figure_used(local.minimum, local))
@@ -375,7 +426,7 @@ def _wage_base(q: Query, local: LocalFigures, result: Result, *, cap: bool) -> t
         return wage, False
     average = q.local_average if q.local_average is not None else (local.average.amount if local.average else None)
     if average is None:
-        result.assumptions.append(msg("calc.assume.no_average"))
+        result.missing.append(_missing("average_monthly_wage", local.stale_average, local))
         return wage, False
     if q.local_average is None and local.average:
         result.assumptions.append(_figure_used(local.average, local))
@@ -385,6 +436,21 @@ def _wage_base(q: Query, local: LocalFigures, result: Result, *, cap: bool) -> t
         return ceiling, True
     result.steps.append(msg("calc.step.under_cap", ceiling=money(ceiling)))
     return wage, False
+
+
+def _missing(kind: str, stale: Figure | None, local: LocalFigures) -> Msg:
+    """What the result shows apart when a figure the rule needs is not on file for the place (or too old)."""
+    if stale is not None:
+        return msg(
+            f"calc.missing.{kind}.stale",
+            place=stale.region_name,
+            amount=money(stale.amount),
+            since=day(stale.applies_from),
+            until=day(local_figures.good_until(stale)),
+        )
+    if local.place_name:
+        return msg(f"calc.missing.{kind}", place=local.place_name)
+    return msg(f"calc.missing.{kind}.no_place")
 
 
 def _figure_used(figure: Figure, local: LocalFigures) -> Msg:
@@ -409,16 +475,10 @@ def compensation_months(start: date, end: date) -> tuple[Decimal, int, int, int]
     return n, years, rest, days
 
 
-def _compensation(q: Query, local: LocalFigures, *, double: bool) -> Result:
-    assert q.start_date and q.end_date
-    kind = "unlawful_termination" if double else "economic_compensation"
-    result = Result(kind, Decimal(0), None, [art("labour_contract_law", 47)])
-    if double:
-        result.basis[:0] = [art("labour_contract_law", 87), art("labour_contract_regulations", 25)]
-    n, years, rest, days = compensation_months(q.start_date, q.end_date)
-    result.steps.append(
-        msg("calc.step.service", start=day(q.start_date), end=day(q.end_date), years=years, months=rest, days=days)
-    )
+def _art47(q: Query, local: LocalFigures, result: Result, start: date, end: date) -> tuple[Decimal, Decimal]:
+    """Compensation for the service from `start` to `end` by 劳动合同法 art. 47: (amount, N)."""
+    n, years, rest, days = compensation_months(start, end)
+    result.steps.append(msg("calc.step.service", start=day(start), end=day(end), years=years, months=rest, days=days))
     if rest >= 6:
         result.steps.append(msg("calc.step.n_round_up", years=years, n=_plain(n)))
     elif rest or days:
@@ -431,17 +491,75 @@ def _compensation(q: Query, local: LocalFigures, *, double: bool) -> Result:
         result.steps.append(msg("calc.step.n_capped"))
     amount = _cents(base * n)
     result.steps.append(msg("calc.step.compensation", base=money(base), n=_plain(n), amount=money(amount)))
-    months = n
+    return amount, n
+
+
+def _before_2008(q: Query, result: Result) -> tuple[Decimal, Decimal]:
+    """The service before 2008-01-01 under the rules of its time (劳动合同法 art. 97 para. 3; 劳部发〔1994〕481号):
+    a month of the actual wage per full year where the ground paid compensation then, none otherwise; art. 47's
+    3x cap and 12-year cap do not reach it. Returns (amount, months)."""
+    assert q.start_date and q.end_date
+    ground = GROUNDS[q.ground]
+    last = min(q.end_date, CONTRACT_LAW_FROM - timedelta(days=1))
+    months, days = span(q.start_date, last)
+    years, rest = divmod(months, 12)
+    result.steps.append(
+        msg(
+            "calc.step.before_2008.service", start=day(q.start_date), end=day(last), years=years, months=rest, days=days
+        )
+    )
+    if not ground.old_article:
+        result.steps.append(msg(f"calc.step.before_2008.{q.ground}"))
+        if q.ground == "employer_fault":
+            result.assumptions.append(msg("calc.assume.before_2008_employer_fault"))
+        return Decimal(0), Decimal(0)
+    n = years
+    if ground.old_under_a_year_is_one and not years and (rest or days):
+        n = 1  # 481号 art. 5: a service under a year counts as a year
+    elif rest or days:  # "每满一年": a part year counts nothing by the letter; practice differs (said)
+        result.assumptions.append(
+            msg("calc.assume.before_2008_remainder", months=rest, days=days, more=money(_cents(q.monthly_wage)))
+        )
+    result.steps.append(msg(f"calc.step.before_2008.{q.ground}", n=n))
+    if ground.old_cap is not None and n > ground.old_cap:
+        n = ground.old_cap
+        result.steps.append(msg("calc.step.before_2008.capped", n=n))
+    amount = _cents(q.monthly_wage * n)
+    result.steps.append(
+        msg("calc.step.before_2008.amount", wage=money(_cents(q.monthly_wage)), n=n, amount=money(amount))
+    )
+    if q.ground == "illness":
+        result.assumptions.append(msg("calc.assume.before_2008_medical_subsidy"))
+    if ground.old_article in (6, 8, 9):
+        result.assumptions.append(msg("calc.assume.before_2008_enterprise_average"))
+    return amount, Decimal(n)
+
+
+def _compensation(q: Query, local: LocalFigures, *, double: bool) -> Result:
+    assert q.start_date and q.end_date
+    kind = "unlawful_termination" if double else "economic_compensation"
+    result = Result(kind, Decimal(0), None, [art("labour_contract_law", 47)])
     if double:
-        amount = _cents(amount * 2)
-        months = n * 2
+        # 赔偿金 counts every year from the start of employment by art. 47 (实施条例 art. 25): no split at 2008
+        result.basis[:0] = [art("labour_contract_law", 87), art("labour_contract_regulations", 25)]
+        single, n = _art47(q, local, result, q.start_date, q.end_date)
+        amount, months = _cents(single * 2), n * 2
         result.steps.append(msg("calc.step.double", amount=money(amount)))
         result.claim = msg("calc.claim.unlawful_termination", amount=money(amount))
-    else:
+    elif q.start_date < CONTRACT_LAW_FROM:
+        # 劳动合同法 art. 97 para. 3: before 2008 by the rules of the time, from 2008 by art. 47
+        result.basis += [art("labour_contract_law", 97), art("labour_contract_law", GROUNDS[q.ground].article)]
+        result.steps.append(msg("calc.step.split_2008"))
+        before, before_months = _before_2008(q, result)
+        after, after_months = Decimal(0), Decimal(0)
+        if q.end_date >= CONTRACT_LAW_FROM:
+            after, after_months = _art47(q, local, result, CONTRACT_LAW_FROM, q.end_date)
+        amount, months = before + after, before_months + after_months
+        result.steps.append(msg("calc.step.sum_2008", before=money(before), after=money(after), amount=money(amount)))
         result.claim = msg("calc.claim.economic_compensation", amount=money(amount))
-    if q.start_date < date(2008, 1, 1):
-        result.assumptions.append(msg("calc.assume.before_2008"))  # art. 97: the years before 2008 by the old rules
-        result.basis.append(art("labour_contract_law", 97))
+    else:
+        amount, months = _art47(q, local, result, q.start_date, q.end_date)
+        result.claim = msg("calc.claim.economic_compensation", amount=money(amount))
     result.assumptions.append(msg("calc.assume.average_wage"))
     result.amount, result.months = amount, months
     return result
@@ -471,7 +589,8 @@ def _no_written_contract(q: Query, local: LocalFigures) -> Result:
         result.steps.append(msg("calc.step.signed", signed=day(q.contract_signed_date)))
     else:
         result.steps.append(msg("calc.step.not_signed", end=day(q.end_date)))
-    if last > last_allowed:
+    capped_at_a_year = last > last_allowed
+    if capped_at_a_year:
         last = last_allowed
         result.assumptions.append(msg("calc.assume.deemed_open_ended"))  # 实施条例 art. 7: deemed open-ended
         result.basis.append(art("labour_contract_law", 14))
@@ -495,8 +614,20 @@ def _no_written_contract(q: Query, local: LocalFigures) -> Result:
     result.steps.append(
         msg("calc.step.double_wage", wage=money(q.monthly_wage), count=_plain(count), amount=money(amount))
     )
+    if capped_at_a_year:  # 实施条例 art. 7's letter gives just under 11 months; many commissions count 11
+        result.assumptions.append(
+            msg(
+                "calc.assume.double_wage_practice",
+                first=day(first),
+                last=day(last),
+                months=months,
+                days=days,
+                eleven=money(_cents(q.monthly_wage * 11)),
+            )
+        )
     if days:
-        result.assumptions.append(msg("calc.assume.part_month"))
+        result.assumptions.append(msg("calc.assume.part_month"))  # 法释〔2025〕12号 art. 6: by working days
+        result.basis.append(art("judicial_interpretation_2", 6))
     result.amount, result.months = amount, _cents(count)
     result.claim = msg("calc.claim.no_written_contract", amount=money(amount))
     return result

@@ -123,15 +123,21 @@ async def delete_draft(ctx: ServiceContext, person_id: str, kind: str) -> None:
 
 
 async def submit_draft(
-    ctx: ServiceContext, person_id: str, kind: str, idempotency_key: str | None, channel: str
+    ctx: ServiceContext,
+    person_id: str,
+    kind: str,
+    idempotency_key: str | None,
+    channel: str,
+    require_service: bool = False,
 ) -> tuple[dict[str, Any], bool]:
-    """Submit the saved draft as the application; once the case exists the draft gives way to its marker."""
+    """Submit the saved draft as the application; once the case exists the draft gives way to its marker.
+    `require_service`: the guided form's 送达 step must have been answered (the H5 pages)."""
     draft_id = _draft_id(person_id, kind)
     stored = await _stored(ctx, person_id, kind)
     if stored is None:
         raise NotFound("draft_not_found", msg("error.draft_not_found.submit"))
     body = _clear_body(ctx, stored["data"])
-    case, created = await submit_application(ctx, person_id, idempotency_key, body, channel)
+    case, created = await submit_application(ctx, person_id, idempotency_key, body, channel, require_service)
     await ctx.db["drafts"].update_one(
         {"_id": draft_id},
         {"$set": {"submitted": case["serial"], "updated_at": ctx.clock()}, "$unset": {"data": "", "step": ""}},
@@ -154,6 +160,7 @@ STEP_SECTIONS = {
     "respondent": "respondent",
     "claim": "claim",
     "evidence": "evidence",
+    "service": "service",
 }
 
 
@@ -183,11 +190,12 @@ async def save_step(
 
 
 async def draft_problems(ctx: ServiceContext, person_id: str, kind: str, section: str = "") -> list[FieldError]:
-    """What submitting the draft now would refuse (limited to one section when given)."""
+    """What submitting the draft through the guided form now would refuse (limited to one section when given):
+    the 送达 step's answer included."""
     stored = await _stored(ctx, person_id, kind)
     body = _clear_body(ctx, stored["data"]) if stored else {"kind": kind}
     try:
-        validate_application(body, today=ctx.clock().astimezone(SHANGHAI).date())
+        validate_application(body, today=ctx.clock().astimezone(SHANGHAI).date(), require_service=True)
     except ValidationFailed as exc:
         return [
             e

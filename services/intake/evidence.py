@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from i18n import Msg, msg, text
+from platforms import pdf_content
 from services.accounts import audit
 from services.accounts.staff import StaffMember, centre_filter, visible_centres
 from services.core.context import ServiceContext, shanghai_iso
@@ -156,6 +157,21 @@ def check_not_polyglot(path: str, file_type: FileType) -> None:
         return
     if zipfile.is_zipfile(path):
         raise refuse(422, "polyglot", "error.polyglot.zip", file_type=file_type.label)
+
+
+# ---------------------------------------------------------------- PDFs
+
+
+def check_pdf(path: str) -> None:
+    """Blocking: a PDF is parsed (platforms/pdf_content.py), never scanned for bytes; one that carries JavaScript,
+    a launch action, embedded files, rich media or an XFA form is refused (a mediator or a court opens it), and so
+    is one that cannot be parsed: nobody can tell what it would do."""
+    try:
+        found = pdf_content.findings(path)
+    except pdf_content.PdfUnreadable as exc:
+        raise refuse(422, "pdf_unreadable") from exc
+    if found:
+        raise refuse(422, "active_content", "error.active_content.pdf", what=msg(f"label.pdf_content.{found[0]}"))
 
 
 # ---------------------------------------------------------------- images
@@ -356,6 +372,8 @@ def prepare_evidence(path: str, declared_name: str, limits: EvidenceLimits) -> P
         captured = reencode_image(path, final, file_type, limits.max_image_pixels)
     elif file_type in (ZIP, DOCX):
         inspect_zip(path, limits, office=file_type is DOCX)
+    elif file_type is PDF:
+        check_pdf(path)
     size = os.path.getsize(final)
     if size > limits.max_file_bytes:  # a re-encoded image can grow a little
         raise refuse(

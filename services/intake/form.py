@@ -12,8 +12,9 @@ from services.directory import nationalities
 from services.directory.regions import regions
 from services.intake import validation as spec
 
-STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
-FORM_STEPS = ("applicant", "respondent", "claim")  # steps whose fields come from the validation table
+STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "service", "review")
+# Steps whose fields come from the validation table; `service`: the 送达地址确认书 (services/cases/service.py).
+FORM_STEPS = ("applicant", "respondent", "claim", "service")
 STEP_TITLES: dict[str, Msg] = {step: msg(f"apply.step.{step}") for step in STEPS}
 KIND_TITLES: dict[str, Msg] = {kind: msg(f"apply.kind.{kind}") for kind in spec.KINDS}
 
@@ -157,6 +158,17 @@ def choice_label(kind: str, step: str, name: str, value: Any, locale: str = DEFA
         amount = read_amount(typed)  # a draft keeps what was typed: "12000" reads 12000.00 元
         return text("apply.amount_yuan", locale, amount=typed if amount is None else f"{amount:.2f}")
     return str(value)
+
+
+def service_prefill(kind: str, draft: dict[str, Any]) -> dict[str, Any]:
+    """The 送达 step's first visit: the address the applicant gave (a worker's mailing address, else their address;
+    an employer's domicile) and who receives there (the worker; the employer's contact), to confirm or change."""
+    applicant = draft.get("applicant") or {}
+    address = applicant.get("mailing_address") or applicant.get("address") or ""
+    if isinstance(address, dict):
+        address = regions().full_name(str(address.get("region_code") or "")) + str(address.get("detail") or "")
+    recipient = applicant.get("name") if kind == "worker" else applicant.get("contact_name")
+    return {k: v for k, v in (("address", address), ("recipient", recipient)) if isinstance(v, str) and v}
 
 
 @dataclass(frozen=True)

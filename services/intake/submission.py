@@ -41,17 +41,23 @@ def body_fingerprint(body: Any) -> str:
 
 
 async def submit_application(
-    ctx: ServiceContext, person_id: str, idempotency_key: str | None, body: Any, channel: str
+    ctx: ServiceContext,
+    person_id: str,
+    idempotency_key: str | None,
+    body: Any,
+    channel: str,
+    require_service: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Create the case once per (person, key); returns (case view, created now).
 
     At most three commands on the usual path: the day's sequence, the idempotency record, the case.
     The record holds the serial before the case is written, so a retry after a crash between the
-    two finishes the same case instead of creating another.
+    two finishes the same case instead of creating another. The applicant's 送达地址确认书 (`service`) goes into the
+    case itself (services/cases/record.py `new_case`): no command of its own; `require_service`: it must be given.
     """
     key = check_idempotency_key(idempotency_key)
     now = ctx.clock()
-    application = validate_application(body, today=now.astimezone(SHANGHAI).date())
+    application = validate_application(body, today=now.astimezone(SHANGHAI).date(), require_service=require_service)
     if application["consent"]["version"] not in ctx.settings.consent_versions:
         current = ctx.settings.consent_versions[-1]  # the client learns which notice to show again
         raise invalid("consent.version", "outdated", "error.outdated.consent", current=current)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -323,6 +323,20 @@ async def final_award_threshold(
     return (figure.amount * 12, figure) if figure else None
 
 
+async def _missing_minimum(ctx: ServiceContext, place: str, today: date) -> Msg:
+    """The place has no minimum wage in force on file: the final-award threshold cannot be told (said visibly)."""
+    stale = local_figures.newest(await local_figures.all_figures(ctx), "minimum_monthly_wage", place, today)
+    if stale is None:
+        return msg("triage.missing.minimum_monthly_wage", place=regions().full_name(place))
+    return msg(
+        "triage.missing.minimum_monthly_wage.stale",
+        place=stale.region_name,
+        amount=_money(stale.amount),
+        since=_day(stale.applies_from),
+        until=_day(local_figures.good_until(stale)),
+    )
+
+
 def _place(tree: Tree, answers: dict[str, str]) -> str:
     return next((answers[n] for n, node in tree.nodes.items() if node.get("kind") == "region" and n in answers), "")
 
@@ -339,6 +353,7 @@ class Page:
     centre: centres.Centre | None = None
     calculator_kind: str = ""
     seed: dict[str, Any] | None = None
+    missing: list[Msg] = field(default_factory=list)  # a local figure the end needs and none on file: shown apart
 
     def text(self, name: str, locale: str) -> str:
         return words(self.node.get(name), locale)
@@ -386,6 +401,8 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
                 source=threshold[1].source,
             )
         )
+    elif place:
+        result.missing.append(await _missing_minimum(ctx, place, today))
     result.seed = seed_of(tree, answers)
     return result
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from i18n import Msg, msg
+from services.cases import service
 from services.core.amounts import fen, parse_amount
 from services.core.dates import read_date
 from services.core.errors import FieldError, ValidationFailed, field_error
@@ -47,7 +48,7 @@ VENUES = ("employer_location", "work_location")
 
 MAX_EVIDENCE = 100
 MIN_AGE, MAX_AGE = 16, 120
-TOP_LEVEL = ("kind", "applicant", "respondent", "claim", "evidence", "consent")
+TOP_LEVEL = ("kind", "applicant", "respondent", "claim", "evidence", "consent", "service")
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
@@ -222,6 +223,20 @@ CONSENT = Section(
         "accepted": Spec("accept"),
     },
 )
+# The applicant's 送达地址确认书 (services/cases/service.py): whether notices and documents are served on them through
+# the platform (electronic service needs the party's consent: 民事诉讼法 art. 90; 民诉法解释 art. 136), and the
+# address where they are served on paper otherwise; the same limits as a respondent's (service.parse_consent).
+SERVICE = Section(
+    "service",
+    {
+        "electronic": Spec("bool"),
+        "address": _text(service.MAX_ADDRESS),
+        "recipient": _text(service.MAX_RECIPIENT),
+    },
+    optional=frozenset({"recipient"}),
+)
+for _kind in KINDS:  # the guided form's step of that name (services/intake/form.py), the same for both kinds
+    SECTIONS[_kind, "service"] = SERVICE
 
 
 class _Bad(Exception):
@@ -500,7 +515,7 @@ def _given(value: Any) -> Any:
     return None if value is None or value == "" else value
 
 
-def _check(body: object, *, today: date | None, full: bool) -> dict[str, Any]:
+def _check(body: object, *, today: date | None, full: bool, require_service: bool = False) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed([field_error("", "wrong_type", "error.wrong_type.application")])
     checker = _Checker(today=today, full=full)
@@ -522,6 +537,10 @@ def _check(body: object, *, today: date | None, full: bool) -> dict[str, Any]:
         _employment_order(checker, out["claim"])
     out["evidence"] = checker.evidence(body.get("evidence"))
     out["consent"] = checker.section(body, "consent", CONSENT)
+    # The 送达地址确认书: a client of wave 1 or 2 sends none (the applicant's page asks for it then); the guided form
+    # asks for it on its own step (`require_service`).
+    if body.get("service") is not None or (full and require_service):
+        out["service"] = checker.section(body, "service", SERVICE)
     if checker.errors:
         raise ValidationFailed(checker.errors)
     out = {key: value for key, value in out.items() if value is not None}
@@ -536,12 +555,13 @@ def _check(body: object, *, today: date | None, full: bool) -> dict[str, Any]:
     return out
 
 
-def validate_application(body: object, *, today: date) -> dict[str, Any]:
+def validate_application(body: object, *, today: date, require_service: bool = False) -> dict[str, Any]:
     """The cleaned application to submit, or ValidationFailed listing every problem found.
 
-    `today` is the date in Asia/Shanghai; birth dates and ages are judged against it.
+    `today` is the date in Asia/Shanghai; birth dates and ages are judged against it. `require_service`: the
+    applicant's 送达地址确认书 (`service`) is required (the guided form's); otherwise it is checked when given.
     """
-    return _check(body, today=today, full=True)
+    return _check(body, today=today, full=True, require_service=require_service)
 
 
 def validate_draft(body: object) -> dict[str, Any]:

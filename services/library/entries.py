@@ -1,13 +1,16 @@
 """Laws, policies and typical cases: entries with their title, issuer, number, date, effective status, full text,
 the causes they concern and where the text came from; read by everyone, kept by administrators.
 
-A fresh database gets the starting set shipped in data/library/ (official texts are not protected works,
-著作权法 art. 5; each file records its source). Each change bumps a version number, which every process's
+A database gets the set shipped in data/library/ (official texts are not protected works, 著作权法 art. 5; each
+file records its source and the second copy it was checked against), and later the new shipped version of an entry
+nobody has edited (see `seed`). Each change bumps a version number, which every process's
 search index compares (services/library/search.py) to rebuild itself.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +27,8 @@ from services.core.dates import read_date
 from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
 
 LIBRARY = "library"
-META = "library_meta"  # {_id: "version", n}: bumped by every change
+META = "library_meta"  # {_id: "version", n}: bumped by every change; {_id: "shipped", ids}: the shipped ids given
+SHIPPED_BY = "data/library"  # `updated_by` of an entry as shipped (an administrator's edit replaces it)
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "library"
 KINDS = ("law", "regulation", "rule", "interpretation", "policy", "case")
 STATUSES = ("effective", "amended", "repealed", "not_yet_effective")
@@ -90,6 +94,22 @@ class Entry:
     title_en: str = ""
     summary_en: str = ""
     text_pending: bool = False
+    # Provisions repealed while the rest stays in force: {article, paragraph (0: the whole article), by, since}
+    repealed: tuple[dict[str, Any], ...] = ()
+
+    def repealed_notes(self, article: int) -> list[Any]:
+        """What the page says at an article some of which is repealed (the text itself is left as published)."""
+        from i18n import day, msg
+
+        notes = []
+        for part in self.repealed:
+            if part.get("article") != article:
+                continue
+            paragraph = int(part.get("paragraph") or 0)
+            key = "library.page.repealed_paragraph" if paragraph else "library.page.repealed_article"
+            numerals = {"zh_CN": cn2an.an2cn(paragraph), "en": str(paragraph)}
+            notes.append(msg(key, paragraph=numerals, by=part.get("by", ""), since=day(part.get("since", ""))))
+        return notes
 
     def summary(self) -> dict[str, Any]:
         """What a list shows (no full text)."""
@@ -113,6 +133,7 @@ class Entry:
             "source": dict(self.source),
             "summary_en": self.summary_en,
             "text_pending": self.text_pending,
+            "repealed": [dict(part) for part in self.repealed],
             "articles": [{"article": p.article, "anchor": p.anchor} for p in self.passages() if p.article],
         }
 
@@ -170,6 +191,7 @@ def _entry(doc: dict[str, Any]) -> Entry:
         title_en=doc.get("title_en", ""),
         summary_en=doc.get("summary_en", ""),
         text_pending=bool(doc.get("text_pending")),
+        repealed=tuple(dict(part) for part in doc.get("repealed") or ()),
     )
 
 
@@ -358,16 +380,39 @@ def shipped_entries(folder: Path = DATA_DIR) -> list[dict[str, Any]]:
     return out
 
 
+def _fingerprint(doc: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
 async def seed(ctx: ServiceContext) -> int:
-    """A fresh database gets the shipped starting set; returns how many entries were added."""
-    if await ctx.db[LIBRARY].count_documents({}) > 0:
-        return 0
-    added = 0
+    """Gives the database the shipped set: a fresh one all of it; an existing one each shipped entry it has not
+    had yet (one an administrator deleted stays deleted) and the new shipped version of an entry nobody edited since
+    it was shipped (a text once pending, a provision marked repealed). Returns how many entries were added or
+    renewed."""
+    meta = await ctx.db[META].find_one({"_id": "shipped"})
+    held = {d["_id"]: d for d in await ctx.db[LIBRARY].find({}, {"updated_by": 1, "shipped_version": 1}).to_list(None)}
+    given = set(meta["ids"]) if meta else set(held)  # a database seeded before this record: what it holds
+    changed = 0
     for doc in shipped_entries():
-        try:
-            await ctx.db[LIBRARY].insert_one(doc | {"updated_by": "data/library", "updated_at": ctx.clock()})
-            added += 1
-        except DuplicateKeyError:  # another process seeded it at the same moment
-            pass
-    await _bump(ctx)
-    return added
+        version = _fingerprint(doc)
+        stamp = {"updated_by": SHIPPED_BY, "updated_at": ctx.clock(), "shipped_version": version}
+        old = held.get(doc["_id"])
+        if old is None:
+            if doc["_id"] in given:
+                continue  # an administrator deleted it
+            try:
+                await ctx.db[LIBRARY].insert_one(doc | stamp)
+                changed += 1
+            except DuplicateKeyError:  # another process seeded it at the same moment
+                pass
+        elif old.get("updated_by") == SHIPPED_BY and old.get("shipped_version") != version:
+            fields = {k: v for k, v in doc.items() if k != "_id"} | stamp
+            fields |= {"text_pending": bool(doc.get("text_pending")), "repealed": doc.get("repealed") or []}
+            result = await ctx.db[LIBRARY].update_one({"_id": doc["_id"], "updated_by": SHIPPED_BY}, {"$set": fields})
+            changed += result.modified_count
+    await ctx.db[META].update_one(
+        {"_id": "shipped"}, {"$addToSet": {"ids": {"$each": [d["_id"] for d in shipped_entries()]}}}, upsert=True
+    )
+    if changed or not meta:
+        await _bump(ctx)
+    return changed

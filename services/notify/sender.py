@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from prometheus_client import Counter
+
 from i18n import text
 from platforms.sms import SmsProvider, SmsRefused, SmsUnavailable
-from services.cases import moves
+from services.cases import moves, service
 from services.cases.outbox import (
     APPLICANT,
     CLAIMED,
@@ -61,6 +63,7 @@ log = logging.getLogger("mediation.notifications")
 CHANNEL_OA = "wechat_oa_template"
 CHANNEL_MP = "wechat_mp_subscribe"
 CHANNEL_SMS = "sms"
+CHANNEL_PARTNER = "partner"  # a delegated case's event to its court or institute (services/court/outbox.py)
 CASES = "cases"
 # The parties' phones: a respondent not yet known to us (and a delegated case's applicant) is reached by SMS
 # (services/cases/outbox.py).
@@ -94,6 +97,14 @@ NOT_A_MOBILE = text("notify.unreachable.not_a_mobile")
 SMS_DOWN = text("notify.retry.sms_down")
 SMS_REFUSED = text("notify.unreachable.sms_refused")
 NO_DOCKING = text("notify.retry.no_docking")
+
+
+DELIVERY_FAILURES = Counter(
+    "mediation_notification_failures_total",
+    "Notification deliveries that did not succeed, by channel (official_account, mini_program, sms, partner; none: "
+    "no channel could be tried) and outcome (retry: tried again later; failed: given up, the mediator is told)",
+    ["channel", "outcome"],
+)
 
 
 @dataclass
@@ -294,16 +305,21 @@ class NotificationSender:
     # --- one case -----------------------------------------------------------------------------
 
     async def process_case(self, case: _Case) -> None:
+        if self._stopping:  # claimed now, it would wait for its claim to lapse: left for the next process
+            return
         claimed = await self.claim(case)
         if claimed is None:
             return
         token, indexes = claimed
         for index in indexes:
+            if self._stopping:  # stopping (SIGTERM): between two sends; what is left waits for its claim to lapse
+                break
             current = case.notifications[index]
             if current.get("state") != CLAIMED or current.get("claim") != token:
                 continue  # re-read after a conflict: our claim lapsed and another sender has it
             outcome = await self._deliver_safely(case, current)
-            await self._record(case, index, token, outcome)
+            if await self._record(case, index, token, outcome) == FAILED:
+                await self._undelivered(case.id, current)
 
     async def claim(self, case: _Case) -> tuple[str, list[int]] | None:
         """Claim the case's due notifications in one conditional update: (claim token, positions), or None."""
@@ -343,13 +359,20 @@ class NotificationSender:
         doc = await self.ctx.db[CASES].find_one({"_id": case_id}, PROJECTION)
         return _Case.of(doc) if doc else None
 
-    async def _write(self, case: _Case, changes: dict[int, dict[str, Any]], conditions: dict[str, Any]) -> bool:
-        """Apply `changes` (position -> fields) if the outbox is still the version we read; recompute outbox_due_at."""
+    async def _write(
+        self,
+        case: _Case,
+        changes: dict[int, dict[str, Any]],
+        conditions: dict[str, Any],
+        served: dict[str, Any] | None = None,
+    ) -> bool:
+        """Apply `changes` (position -> fields) if the outbox is still the version we read; recompute outbox_due_at.
+        `served`: the delivery of the service record a message serves (moves.delivery_fields), in the same write."""
         after = [n | changes.get(i, {}) for i, n in enumerate(case.notifications)]
         due = next_due(after, self.ctx.clock())
         rev = (case.rev or 0) + 1
         fields = {f"notifications.{i}.{k}": v for i, c in changes.items() for k, v in c.items()}
-        update: dict[str, Any] = {"$set": {**fields, "outbox_rev": rev}}
+        update: dict[str, Any] = {"$set": {**fields, **(served or {}), "outbox_rev": rev}}
         if due is None:
             update["$unset"] = {"outbox_due_at": ""}
         else:
@@ -362,23 +385,28 @@ class NotificationSender:
         case.rev, case.due, case.notifications = rev, due, after
         return True
 
-    async def _record(self, case: _Case, index: int, token: str, outcome: Outcome) -> None:
-        """Write one result; on a conflict re-read and apply it again to what is there now."""
+    async def _record(self, case: _Case, index: int, token: str, outcome: Outcome) -> str | None:
+        """Write one result; on a conflict re-read and apply it again to what is there now. The state written
+        (None: nothing was). A message to a party carries its service's delivery in the same write."""
         notification_id = case.notifications[index].get("id")
         for _ in range(RECORD_TRIES):
             current = case.notifications[index]
             if current.get("id") != notification_id:  # positions only move if someone broke the append-only rule
                 log.error("notification %s of case %s moved; result not recorded", notification_id, case.id)
-                return
+                return None
             changes = self._result_fields(current, token, outcome)
             if changes is None:
-                return
-            if await self._write(case, {index: changes}, {f"notifications.{index}.id": notification_id}):
+                return None
+            at = changes.get("sent_at") or changes.get("failed_at")
+            served = moves.delivery_fields(
+                current, changes["state"], at, changes.get("channel"), changes.get("last_error")
+            )
+            if await self._write(case, {index: changes}, {f"notifications.{index}.id": notification_id}, served):
                 self._count(changes["state"], outcome)
-                return
+                return str(changes["state"])
             fresh = await self._read(case.id)
             if fresh is None:
-                return
+                return None
             case.rev, case.due, case.notifications = fresh.rev, fresh.due, fresh.notifications
         # The claim will expire and the notification be tried again: at least once, as promised.
         log.error(
@@ -388,6 +416,17 @@ class NotificationSender:
             outcome.state,
             RECORD_TRIES,
         )
+        return None
+
+    async def _undelivered(self, case_id: str, notification: dict[str, Any]) -> None:
+        """A message to a party could not be delivered: what follows is the case's (services/cases/service.py: a
+        respondent not invited electronically is flagged to the mediator, and the applicant told)."""
+        try:
+            await service.undelivered(self.ctx, case_id, notification)
+        except Exception:  # the failure is recorded already; the mediator sees it on the case page
+            log.exception(
+                "notification %s of case %s: what follows its failure was not recorded", notification.get("id"), case_id
+            )
 
     def _result_fields(self, current: dict[str, Any], token: str, outcome: Outcome) -> dict[str, Any] | None:
         now = self.ctx.clock()
@@ -420,6 +459,8 @@ class NotificationSender:
 
     def _count(self, state: str, outcome: Outcome) -> None:
         self.stats[{SENT: "sent", PENDING: "retried"}.get(state, "failed")] += 1
+        if state != SENT:  # watched at /metrics (handlers/metrics.py)
+            DELIVERY_FAILURES.labels(outcome.channel or "none", "retry" if state == PENDING else "failed").inc()
         if state == FAILED:
             log.warning("notification failed: %s", outcome.error)
 
@@ -446,8 +487,11 @@ class NotificationSender:
         to = notification.get("to") or {}
         if to.get("type") == PARTNER:
             if self.partners is None:
-                return Outcome(PENDING, error=NO_DOCKING)
-            return await self.partners.deliver(case.id, notification)
+                return Outcome(PENDING, CHANNEL_PARTNER, error=NO_DOCKING)
+            delivered = await self.partners.deliver(case.id, notification)
+            if delivered.state != SENT and not delivered.channel:
+                delivered.channel = CHANNEL_PARTNER  # what the metrics count it under (a sent one says its own)
+            return delivered
         kind = str(notification.get("kind") or "")
         templates = self.config.kinds.get(kind)
         if to.get("type") not in (APPLICANT, RESPONDENT) or templates is None:
@@ -528,7 +572,7 @@ class NotificationSender:
                 e164(phone), templates.sms.template_id, self._values(templates.sms, notification)
             )
         except SmsUnavailable:
-            return Outcome(PENDING, error=SMS_DOWN)
+            return Outcome(PENDING, CHANNEL_SMS, error=SMS_DOWN)
         except SmsRefused:
             refusals.append(SMS_REFUSED)
             return None
@@ -566,13 +610,13 @@ class NotificationSender:
             result = await self.ctx.run_blocking(send, client, payload)
         except WeChatUnavailable:
             # The exception's text may carry the request URL with the access token: never stored.
-            return Outcome(PENDING, error=WECHAT_DOWN)
+            return Outcome(PENDING, channel, error=WECHAT_DOWN)
         except WeChatRefused as exc:
             if exc.errcode == 45009:
                 bucket.pause(RATE_LIMIT_PAUSE)
-                return Outcome(PENDING, error=text("notify.retry.rate_limited"), errcode=exc.errcode)
+                return Outcome(PENDING, channel, error=text("notify.retry.rate_limited"), errcode=exc.errcode)
             if exc.errcode in REFUSALS:
                 return Outcome(FAILED, channel, error=REFUSALS[exc.errcode], errcode=exc.errcode)
             error = text("notify.retry.refused", errcode=exc.errcode)
-            return Outcome(PENDING, error=error, errcode=exc.errcode)
+            return Outcome(PENDING, channel, error=error, errcode=exc.errcode)
         return Outcome(SENT, channel, msgid=(result or {}).get("msgid"))

@@ -21,6 +21,7 @@ log = logging.getLogger("mediation.staff_messages")
 PHONE_FIELD = "staff.phone"  # the associated data the staff service sealed the phone under
 BATCH = 50
 GIVE_UP = timedelta(days=2)
+CLAIM = timedelta(minutes=2)  # a message taken by one process waits this long before another may try it
 
 
 async def send_due(ctx: ServiceContext, sms: SmsProvider) -> int:
@@ -30,6 +31,14 @@ async def send_due(ctx: ServiceContext, sms: SmsProvider) -> int:
     due = await messages.find({"state": "pending", "next_attempt_at": {"$lte": now}}).limit(BATCH).to_list(BATCH)
     sent = 0
     for message in due:
+        # Taken first, by one conditional update (its due time moved on): of several processes reading the same
+        # message, one sends it; one that stops before recording leaves it to be tried again after CLAIM.
+        taken = await messages.update_one(
+            {"_id": message["_id"], "state": "pending", "next_attempt_at": message["next_attempt_at"]},
+            {"$set": {"next_attempt_at": now + CLAIM}},
+        )
+        if taken.modified_count != 1:
+            continue
         templates = ctx.settings.notifications.kinds.get(str(message.get("kind") or ""))
         template = templates.sms if templates else None
         phone = ctx.cipher.decrypt(message["phone"], PHONE_FIELD)

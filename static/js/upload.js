@@ -41,6 +41,12 @@
     var file = input.files[0];
     if (!file) { return; }
     errorBox.hidden = true;
+    // Over the limit: said at once, in the server's words, rather than after sending it all for a 413.
+    if (script.dataset.maxBytes && file.size > Number(script.dataset.maxBytes)) {
+      showError(script.dataset.tooLarge);
+      input.value = "";
+      return;
+    }
     var data = new FormData();
     data.append("file", file, file.name);
     var xhr = new XMLHttpRequest();

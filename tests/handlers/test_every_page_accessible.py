@@ -18,7 +18,7 @@ from tests.support.browser import chromium
 from tests.support.parties import claim_invitation, draft, due_in, invitation_link, settle_by_signing, upload_seal
 from tests.support.samples import worker_body
 
-STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "review")
+STEPS = ("notice", "applicant", "respondent", "claim", "evidence", "service", "review")
 
 
 @pytest.fixture

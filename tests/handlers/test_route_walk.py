@@ -122,6 +122,9 @@ OWN_PROOF_REFUSALS = {
     "wechat_signature": set(),  # a 403 like the others
     "card_signature": {400, 415},  # the card platform's protocol's answer; a body not JSON is no notification
     "ticket_binding": set(),  # 403 ticket_foreign
+    # /metrics: the walk calls from loopback, which is the operator's own machine (strangers get a 404 there, and
+    # the holder of METRICS_TOKEN the figures: tests/handlers/test_metrics.py).
+    "operator": {200},
 }
 # Where a page sends a caller without a session: WeChat's OAuth, the portal's choice, the office's, the respondent's
 # way back by a code to the phone their invitation proved.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 from tornado.web import create_signed_value, decode_signed_value
@@ -12,6 +11,7 @@ from services.accounts import lockout, web_sessions
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, reset_password
 from tests.support.app import make_staff
 from tests.support.browser_session import DESKTOP_UA, CookieClient
+from tests.support.cases import Clock
 from tests.support.h5 import sign_in_page
 from tests.support.office import sign_in as office_sign_in
 from tests.support.portal import MOBILE, PASSWORD, register, send_code, sms_of
@@ -30,18 +30,6 @@ def browser(http_client, base_url):
 @pytest.fixture
 def desktop(http_client, base_url, cheap_hashing):
     return CookieClient(http_client, base_url, DESKTOP_UA)
-
-
-class Clock:
-    """Moves the services' clock (Tornado's idle limit keeps real time, so an active session stays idle-fresh)."""
-
-    def __init__(self, app) -> None:
-        ctx = app.settings["services"].ctx
-        self.now = ctx.clock()
-        ctx.clock = lambda: self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def signed_out_of_h5(response) -> bool:
@@ -78,7 +66,7 @@ async def test_signing_out_with_an_old_cookie_ends_nothing_newer(browser, wechat
 
 @pytest.mark.gen_test
 async def test_a_session_ends_a_day_after_sign_in_however_active(browser, wechat, app):
-    clock = Clock(app)
+    clock = Clock.on(app.settings["services"].ctx)
     await sign_in_page(browser, wechat)
     for _ in range(12):  # a request every two hours: never idle
         assert (await browser.get("/h5/cases")).code == 200
@@ -170,7 +158,7 @@ async def test_a_deactivated_member_is_signed_out_and_reactivation_revives_nothi
 
 @pytest.mark.gen_test
 async def test_a_staff_session_ends_twelve_hours_after_sign_in_however_active(office, app):
-    clock = Clock(app)
+    clock = Clock.on(app.settings["services"].ctx)
     await make_staff(app, "li.ming")
     await office_sign_in(office, "li.ming")
     for _ in range(24):  # a request every 29 minutes: never idle

@@ -108,7 +108,7 @@ async def test_web_oauth_like_wechat(call, wechat):
     assert bad.code == 400
 
 
-@pytest.mark.gen_test
+@pytest.mark.gen_test(timeout=60)  # a subprocess: python's start alone can take seconds on a busy machine
 async def test_menu_publish_is_one_command_through_the_shared_token(wechat, tmp_path):
     env = os.environ | server_environ(wechat.base_url, str(tmp_path), PUBLIC_BASE_URL="https://m.example.cn")
     process = await asyncio.create_subprocess_exec(
@@ -123,7 +123,7 @@ async def test_menu_publish_is_one_command_through_the_shared_token(wechat, tmp_
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(process.communicate(), 20)
+    out, err = await asyncio.wait_for(process.communicate(), 50)
     assert process.returncode == 0, err.decode()
     menu = wechat.state.menus[OA_APP_ID]
     assert menu["button"][0] == {"type": "view", "name": "在线调解", "url": "https://m.example.cn/h5/apply"}

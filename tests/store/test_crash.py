@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPResponse
 
+from tests.support import pdfs
 from tests.support.app import MP_APP_ID, server_environ
 from tests.support.samples import worker_body
 from tests.support.server_process import ServerProcess
@@ -21,9 +22,9 @@ KILL_AFTER_ACKS = 60  # acknowledged submissions and uploads before the kill (th
 
 
 def _pdf(seed: int) -> bytes:
-    """A small file the evidence check keeps byte for byte (a PDF is stored as sent)."""
-    filler = os.urandom(2048).hex()
-    return f"%PDF-1.4\n% crash test {seed}\n1 0 obj << /Filler ({filler}) >> endobj\n%%EOF\n".encode()
+    """A small file the evidence check keeps byte for byte (a PDF that parses is stored as sent), each different."""
+    filler = f"(crash test {seed} {os.urandom(2048).hex()})".encode()
+    return pdfs.raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", pdfs.PAGES, b"<< " + pdfs.PAGE + b" >>", filler])
 
 
 class Client:

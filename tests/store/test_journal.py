@@ -183,12 +183,14 @@ async def test_damage_before_the_last_journal_refuses_to_start(tmp_path):
     await db["cases"].insert_one({"_id": "b"})
     await client.close()
     first = sorted(tmp_path.glob("journal-*.log"))[0]
-    data = bytearray(first.read_bytes())
-    data[20] ^= 0xFF
+    whole = first.read_bytes()
+    data = bytearray(whole)
+    data[60] ^= 0xFF
     first.write_bytes(bytes(data))
     with pytest.raises(StoreError, match="damaged"):
         _open(tmp_path)
-    first.unlink()  # the refusal released the folder: once mended, it opens
+    assert first.read_bytes() == bytes(data)  # the evidence is left as found
+    first.write_bytes(whole)  # the refusal released the folder: once mended, it opens
     client, db = _open(tmp_path)
     assert await db["cases"].find_one({"_id": "b"}) == {"_id": "b"}
     await client.close()
@@ -260,3 +262,24 @@ async def test_a_request_defers_its_writes_and_waits_once_before_answering(tmp_p
     assert await asyncio.ensure_future(request())
     assert durability_barrier(client) is None  # nothing left on its way
     await client.close()
+
+
+@pytest.mark.gen_test
+async def test_generations_tell_when_an_overwritten_value_has_left_the_files(tmp_path):
+    from store import compact_now, generations
+
+    client, db = _open(tmp_path)
+    await db["cases"].insert_one({"_id": "a", "name": "张三"})
+    await db["cases"].update_one({"_id": "a"}, {"$set": {"name": "[purged]"}})
+    purged_at = generations(client)
+    assert purged_at is not None and purged_at.oldest <= purged_at.current
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith(("journal-", "snapshot-")))
+    assert "张三".encode() in on_disk  # the old after-image is still in the journal
+    assert await compact_now(client)
+    after = generations(client)
+    assert after is not None and after.oldest > purged_at.current
+    on_disk = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith(("journal-", "snapshot-")))
+    assert "张三".encode() not in on_disk and b"[purged]" in on_disk
+    await client.close()
+    memory, _ = connect("mongomock://", database="t")
+    assert generations(memory) is None and not await compact_now(memory)

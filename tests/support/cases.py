@@ -31,6 +31,13 @@ class Clock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    @classmethod
+    def on(cls, ctx: Any, start: datetime | None = None) -> Clock:
+        """A clock put under `ctx` (the services read it): from `start`, or from where the context's clock is."""
+        clock = cls(start or ctx.clock())
+        ctx.clock = clock
+        return clock
+
 
 async def new_case(ctx: Any, kind: str = "worker", person: str = "", **respondent: Any) -> tuple[str, str]:
     """A submitted case of a new applicant (no evidence); `respondent` fields replace the sample's."""

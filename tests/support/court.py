@@ -16,8 +16,9 @@ import yaml
 from services.accounts.staff import StaffMember
 from services.cases import respondent, signing
 from services.court import delegations, roster
+from standins.court_platform import SAMPLE_PARTIES
 from tests.support.parties import draft, due_in, signature_data_url
-from tests.support.samples import COMPANY_USCC, make_resident_id
+from tests.support.samples import make_resident_id
 
 COURT = "sh-pudong-court"
 ARBITRATION = "sh-pudong-arbitration"
@@ -53,27 +54,7 @@ BODY: dict[str, Any] = {
     "type": "pre_filing",
     "delegated_at": "2026-12-01T09:00:00+08:00",
     "region_code": "310115",
-    "parties": [
-        {
-            "role": "applicant",
-            "kind": "person",
-            "name": "王五",
-            "id_type": "resident_id",
-            "id_number": WORKER,
-            "phone": "13812340001",
-            "address": "上海市浦东新区张江路1号",
-            "service_address": "上海市浦东新区张江路1号2室",
-        },
-        {
-            "role": "respondent",
-            "kind": "organisation",
-            "name": "上海某某物流有限公司",
-            "uscc": COMPANY_USCC,
-            "legal_representative_name": "周五",
-            "phone": "13912340002",
-            "address": "上海市浦东新区川沙路200号",
-        },
-    ],
+    "parties": copy.deepcopy(SAMPLE_PARTIES),  # the stand-in's own sample: a worker and a company
     "dispute": {
         "cause": "追索劳动报酬纠纷",
         "summary": "申请人2024年3月入职，被申请人自2026年8月起未支付工资。",

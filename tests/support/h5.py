@@ -56,6 +56,15 @@ async def next_step(page, expected_path: str) -> None:
     await page.wait_for_url(f"**{expected_path}")
 
 
+async def service_step(page, kind: str, electronic: bool = True) -> None:
+    """From the evidence step through the 送达 step (the 送达地址确认书: the address comes filled in from the
+    applicant's) to the review."""
+    await next_step(page, f"/h5/apply/{kind}/service")
+    assert await page.input_value("#f-address"), "the address for service comes from the applicant's"
+    await page.check(f"#f-electronic-{'true' if electronic else 'false'}")
+    await next_step(page, f"/h5/apply/{kind}/review")
+
+
 WORKER_STEPS = {
     "applicant": {
         "name": "张三 & <李>",
@@ -146,17 +155,9 @@ def evidence_files(folder) -> list:
     return [photo, archive]
 
 
-async def apply_in_browser(
-    browser, base_url: str, kind: str, openid: str, steps: dict, uploads: list | None = None
-) -> tuple[str, object]:
-    context = await browser.new_context(viewport={"width": 390, "height": 844}, user_agent=WECHAT_UA)  # a phone
-    page = await context.new_page()
+async def apply_signed_in(page, base_url: str, kind: str, steps: dict, uploads: list | None = None) -> str:
+    """The guided application from the kind choice to the serial number, already signed in."""
     await page.goto(base_url + "/h5/apply")
-    # The WeChat stand-in's authorisation page: the person confirms as a test user.
-    await page.wait_for_selector("#authorize")
-    await page.fill("input[name='openid']", openid)
-    await page.click("#authorize")
-    await page.wait_for_url("**/h5/apply")
     await page.click(f"#apply-{kind}")
     await page.wait_for_url(f"**/h5/apply/{kind}/notice")
     await page.check("#f-accepted")
@@ -167,11 +168,26 @@ async def apply_in_browser(
     for n, path in enumerate(uploads or [], 1):
         await page.set_input_files("#file-input", str(path))
         await page.wait_for_function(f"document.querySelectorAll('#evidence-list li').length >= {n}")
-    await next_step(page, f"/h5/apply/{kind}/review")
+    await service_step(page, kind)
     if uploads:
         assert await page.locator("#review-evidence li").all_inner_texts() == [p.name for p in uploads]
     assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
     await page.click("#submit")
     await page.wait_for_url("**/h5/apply/done/*")
-    serial = (await page.inner_text("#serial")).strip()
+    return (await page.inner_text("#serial")).strip()
+
+
+async def apply_in_browser(
+    browser, base_url: str, kind: str, openid: str, steps: dict, uploads: list | None = None
+) -> tuple[str, object]:
+    """A phone inside WeChat: signed in through the WeChat stand-in's authorisation page, then the application."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, user_agent=WECHAT_UA)  # a phone
+    page = await context.new_page()
+    await page.goto(base_url + "/h5/apply")
+    # The WeChat stand-in's authorisation page: the person confirms as a test user.
+    await page.wait_for_selector("#authorize")
+    await page.fill("input[name='openid']", openid)
+    await page.click("#authorize")
+    await page.wait_for_url("**/h5/apply")
+    serial = await apply_signed_in(page, base_url, kind, steps, uploads)
     return serial, page

@@ -72,6 +72,7 @@ _WORKER: dict[str, Any] = {
     },
     "evidence": ["0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"],
     "consent": {"version": "2026-01", "accepted": True},
+    "service": {"electronic": True, "address": "上海市浦东新区张江路100号", "recipient": "张三"},
 }
 
 _EMPLOYER: dict[str, Any] = {
@@ -107,6 +108,7 @@ _EMPLOYER: dict[str, Any] = {
     },
     "evidence": [],
     "consent": {"version": "2026-01", "accepted": True},
+    "service": {"electronic": False, "address": "上海市徐汇区漕溪北路1号", "recipient": "赵敏"},
 }
 
 
@@ -124,6 +126,7 @@ def wave1_worker_body() -> dict[str, Any]:
     for name in ("employment_ended", "dispute_known_on"):
         del body["claim"][name]
     del body["applicant"]["mailing_address"]
+    del body["service"]  # the 送达地址确认书 came later (issue 21)
     return body
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from services.accounts.persons import person_for_identity
@@ -13,26 +13,18 @@ from services.intake.submission import submit_application
 from standins.sms import RecordingSms
 from store.blobs import BlobKeys, LocalBlobStore
 from tests.support.app import OA_APP_ID, make_staff
+from tests.support.cases import Clock
 from tests.support.parties import settle_by_signing, upload_seal
 from tests.support.samples import ended_on, with_street, worker_body
 
 ROOT = StaffMember("root", "系统管理员", SYSTEM_ADMIN, "sh-city")
 
 
-class Clock:
-    def __init__(self, ctx: Any, start: datetime) -> None:
-        self.now = start
-        ctx.clock = lambda: self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 async def seeded_history(ctx: Any, tmp_path: Any) -> dict[str, str]:
     """A known history: January, two cases in the city (one settled for 12000 of 12000 claimed by the last of
     three signatures, one still open, pay causes) and one in Pudong (declined); February, the open one fails (the
     parties too far apart) and a new one is accepted."""
-    clock = Clock(ctx, datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
+    clock = Clock.on(ctx, datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
     await make_staff(ctx, "root", SYSTEM_ADMIN)
     blobs = LocalBlobStore(tmp_path / "blobs", BlobKeys(ctx.settings.data_keys, ctx.settings.current_key_version))
     await upload_seal(ctx, blobs, ROOT, "sh-city")

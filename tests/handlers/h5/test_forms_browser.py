@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.browser import chromium
 from tests.support.browser_session import WECHAT_UA
-from tests.support.h5 import WORKER_STEPS, evidence_files, fill, next_step
+from tests.support.h5 import WORKER_STEPS, evidence_files, fill, next_step, service_step
 from tests.support.samples import WORKER_ID
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "user_agent": WECHAT_UA, "has_touch": True, "is_mobile": True}
@@ -134,7 +134,7 @@ async def test_evidence_is_removed_before_submitting_and_back_after_submitting_s
         await page.wait_for_url("**/h5/apply/worker/evidence")
         assert await page.locator("#evidence-list .evidence-name").all_inner_texts() == ["工资条.zip"]
         assert [f["name"] for f in await files.find({}).to_list(None)] == ["工资条.zip"]  # gone, not just unlisted
-        await next_step(page, "/h5/apply/worker/review")
+        await service_step(page, "worker")
         assert await page.locator("#review-evidence li").all_inner_texts() == ["工资条.zip"]
         requests = page.locator("#review-claim .review__row_long dd").first
         assert await requests.evaluate("e => getComputedStyle(e).textAlign") in ("left", "start")

@@ -10,7 +10,7 @@ from tests.support.accessibility import assert_accessible
 from tests.support.app import STAFF_PASSWORD, make_staff
 from tests.support.browser import chromium
 from tests.support.browser_session import WECHAT_UA
-from tests.support.h5 import WORKER_STEPS, fill, next_step, pick_region
+from tests.support.h5 import WORKER_STEPS, fill, next_step, pick_region, service_step
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ async def test_a_worker_goes_through_the_triage_in_english_to_the_calculator_and
         assert await page.input_value("#f-dispute_known_on") == "2026-01-05"
         assert "浦东新区" in await page.input_value("#f-facts")
         await next_step(page, "/h5/apply/worker/evidence")
-        await next_step(page, "/h5/apply/worker/review")
+        await service_step(page, "worker")
         await page.click("#submit")
         await page.wait_for_url("**/h5/apply/done/*")
         serial = (await page.inner_text("#serial")).strip()

@@ -98,11 +98,41 @@ async def test_calculator_page_and_english(client, app):
 
 
 @pytest.mark.gen_test
+async def test_the_calculator_asks_the_ground_before_2008_and_shows_missing_figures_apart(client, app):
+    page = await client.get("/h5/calculator?kind=economic_compensation")
+    body = page.body.decode()
+    assert page.code == 200 and 'id="f-ground"' in body and "固定期限劳动合同期满终止" in body
+    asked = (
+        "/h5/calculator?kind=economic_compensation&go=1&monthly_wage=40000&start_date=2005-01-01&end_date=2026-06-30"
+    )
+    missing_ground = await client.get(asked + "&region_code=110105")
+    assert missing_ground.code == 422 and 'id="error-ground"' in missing_ground.body.decode()
+    answered = await client.get(asked + "&region_code=110105&ground=changed_circumstances")
+    body = answered.body.decode()
+    # Beijing has no figure on file: no cap, said in its own block above the amount (120,000 + 19 x 40,000)
+    assert answered.code == 200 and "880,000.00元" in body
+    assert body.index('id="calc-missing"') < body.index('id="calc-amount"') and "三倍封顶" in body
+    assert "劳部发〔1994〕481号第八条" in body
+
+
+@pytest.mark.gen_test
+async def test_a_triage_end_says_when_the_place_has_no_minimum_wage(client, app):
+    page = await client.get("/h5/triage/end_apply?a_relationship=yes&a_place=110105")
+    body = page.body.decode()
+    assert page.code == 200 and 'id="end-missing"' in body and "一裁终局" in body
+
+
+@pytest.mark.gen_test
 async def test_library_pages(client, app):
     found = await client.get("/h5/library?q=" + quote("加班费"))
     assert found.code == 200 and "延长工作时间" in found.body.decode()
     entry = await client.get("/h5/library/labour_law")
     assert entry.code == 200 and 'id="art-44"' in entry.body.decode()
+    repealed = (await client.get("/h5/library/judicial_interpretation_1")).body.decode()
+    note = repealed.index('id="repealed-32-1"')  # 法释〔2025〕12号 art. 21: shown at the article, the text kept
+    assert note < repealed.index('id="art-32"') and "法释〔2025〕12号第二十一条" in repealed
+    pending = (await client.get("/h5/library/arbitration_rules")).body.decode()
+    assert 'id="art-74"' in pending and "仲裁审查申请" in pending  # 办案规则 no longer pending
     empty = await client.get("/h5/library?q=" + "x" * 1000)
     assert empty.code == 422
 

@@ -247,6 +247,9 @@ async def test_database_commands_per_request(api, wechat, app, db_commands):
     with assert_database_commands(db_commands, 5):
         created = await submit(api, token, worker(), "key-counted-01")
     assert created.code == 201
+    # The 送达地址确认书 (issue 21) is in the case's own insert: no command of its own.
+    stored = await app.settings["services"].ctx.db["cases"].find_one({"_id": body_of(created)["serial"]})
+    assert stored["service_consent"]["applicant"]["electronic"] is True
     with assert_database_commands(db_commands, 1):
         assert (await api.call("GET", "/api/mp/applications", token=token)).code == 200
     serial = body_of(created)["serial"]

@@ -367,6 +367,7 @@ async def test_the_masked_prefill_sent_back_unchanged_stores_the_real_numbers(de
             "facts": "2026年8月起公司未发工资。",
             "employment_started": "2024-03-01",
         },
+        "service": {"electronic": "true", "address": "上海市浦东新区张江路100号"},
     }
     for step, form in steps.items():
         assert (await desktop.post(f"/h5/apply/worker/{step}", form)).code == 302, step

@@ -11,7 +11,7 @@ from PIL import Image
 
 from services.accounts import passwords
 from tests.support.browser import chromium
-from tests.support.h5 import EMPLOYER_STEPS, WORKER_STEPS, fill, next_step
+from tests.support.h5 import EMPLOYER_STEPS, WORKER_STEPS, apply_signed_in
 
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE, PASSWORD = "13512345678", "Browser-Pass-2026"
@@ -25,23 +25,6 @@ def cheap_portal_hashing(monkeypatch):
 @pytest.fixture
 def env_overrides(pages_env, card_platform):
     return pages_env | {"CARD_PLATFORM_BASE": card_platform.base_url}
-
-
-async def apply_signed_in(page, base_url: str, kind: str, steps: dict) -> str:
-    """The guided application from the kind choice to the serial number, already signed in."""
-    await page.goto(base_url + "/h5/apply")
-    await page.click(f"#apply-{kind}")
-    await page.wait_for_url(f"**/h5/apply/{kind}/notice")
-    await page.check("#f-accepted")
-    await next_step(page, f"/h5/apply/{kind}/applicant")
-    for step, following in (("applicant", "respondent"), ("respondent", "claim"), ("claim", "evidence")):
-        await fill(page, steps[step])
-        await next_step(page, f"/h5/apply/{kind}/{following}")
-    await next_step(page, f"/h5/apply/{kind}/review")
-    assert await page.locator("#problems").count() == 0, await page.locator("#problems").inner_text()
-    await page.click("#submit")
-    await page.wait_for_url("**/h5/apply/done/*")
-    return (await page.inner_text("#serial")).strip()
 
 
 async def case_listed(page, base_url: str, serial: str) -> bool:

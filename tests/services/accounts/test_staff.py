@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +33,7 @@ from services.accounts.staff import (
 )
 from services.core.errors import ServiceError
 from settings import SettingsError
+from tests.support.cases import Clock
 from tests.support.queries import assert_database_commands
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,15 +68,6 @@ def hasher(monkeypatch: pytest.MonkeyPatch) -> SpyHasher:
 @pytest.fixture
 def ctx(app: Any) -> Any:
     return app.settings["services"].ctx
-
-
-class Clock:
-    def __init__(self, ctx: Any) -> None:
-        self.now = ctx.clock()
-        ctx.clock = lambda: self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 async def make(ctx: Any, login: str, role: str = MEDIATOR, centre: str = CITY, **extra: Any) -> StaffMember:
@@ -135,7 +126,7 @@ async def test_logins_are_case_insensitive(ctx: Any) -> None:
 
 @pytest.mark.gen_test
 async def test_five_failures_lock_for_fifteen_minutes(ctx: Any) -> None:
-    clock = Clock(ctx)
+    clock = Clock.on(ctx)
     await make(ctx, "li.ming")
     for _ in range(5):  # the failure that locks answers like any other
         assert (await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))).status == 401
@@ -154,7 +145,7 @@ async def test_five_failures_lock_for_fifteen_minutes(ctx: Any) -> None:
 
 @pytest.mark.gen_test
 async def test_a_locked_out_address_answers_like_any_wrong_pair_and_spends_no_hash(ctx: Any, hasher: SpyHasher) -> None:
-    Clock(ctx)
+    Clock.on(ctx)
     await make(ctx, "li.ming")
     for _ in range(5):
         await refusal(authenticate(ctx, "li.ming", "Wrong-password-1", "10.0.0.9"))
@@ -172,7 +163,7 @@ async def test_a_locked_out_address_answers_like_any_wrong_pair_and_spends_no_ha
 
 @pytest.mark.gen_test
 async def test_an_expired_lock_starts_a_fresh_count(ctx: Any) -> None:
-    clock = Clock(ctx)
+    clock = Clock.on(ctx)
     await make(ctx, "li.ming")
     for _ in range(5):
         await refusal(authenticate(ctx, "li.ming", "Wrong-password-1"))
@@ -208,7 +199,7 @@ async def test_a_burst_from_one_address_is_refused_from_its_sixth_guess(ctx: Any
 
 @pytest.mark.gen_test(timeout=30)
 async def test_a_burst_from_many_addresses_gets_five_guesses_and_one_more_per_half_minute(ctx: Any) -> None:
-    clock = Clock(ctx)
+    clock = Clock.on(ctx)
     await make(ctx, "li.ming")
     guesses = [authenticate(ctx, "li.ming", f"Wrong-password-{i}", f"10.0.1.{i}") for i in range(29)]
     results = await asyncio.gather(
@@ -224,7 +215,7 @@ async def test_a_burst_from_many_addresses_gets_five_guesses_and_one_more_per_ha
 @pytest.mark.gen_test
 async def test_a_strangers_guesses_do_not_lock_the_owner_out(ctx: Any) -> None:
     """Five wrong guesses from one address lock the account; the owner elsewhere still signs in."""
-    clock = Clock(ctx)
+    clock = Clock.on(ctx)
     await make(ctx, "li.ming")
     for _ in range(5):
         await refusal(authenticate(ctx, "li.ming", "Wrong-password-1", "203.0.113.7"))
@@ -354,7 +345,7 @@ async def test_who_may_create_whom(ctx: Any, actor: str, role: str, centre: str)
 @pytest.mark.parametrize(("actor", "role", "centre"), MATRIX)
 @pytest.mark.gen_test
 async def test_who_may_reset_and_deactivate_whom(ctx: Any, actor: str, role: str, centre: str) -> None:
-    clock = Clock(ctx)
+    clock = Clock.on(ctx)
     await make(ctx, "target", role, centre)
     for _ in range(5):  # locked: a reset also lifts the lock
         await refusal(authenticate(ctx, "target", "Wrong-password-1"))

@@ -236,6 +236,17 @@ def test_causes_arbitration_will_not_accept_carry_their_warning_and_the_missing_
     assert served["05-01"] == {"code": "05-01", "label": "拖欠工资", "library": "/h5/library?cause=05-01"}
 
 
+def test_the_unsettled_and_the_agency_causes_warn(default: Any) -> None:
+    # 14-04: 法释〔2025〕12号 art. 21 repealed 法释〔2020〕26号 art. 32 para. 1 (a pensioner's work "as a service
+    # relation") from 2025-09-01: how a commission treats it is unsettled, so ask it. 14-03: occupational injury of
+    # platform workers is confirmed by the social insurance agency (人社厅函〔2025〕79号, chapter 4).
+    pensioner = default.snapshot("14-04")["cause_warning"]
+    assert "法释〔2025〕12号第二十一条" in pensioner and "第三十二条第一款" in pensioner and "2025年9月1日" in pensioner
+    assert "仲裁委员会" in pensioner
+    platform = default.snapshot("14-03")["cause_warning"]
+    assert "社会保险经办机构" in platform and "确认" in platform
+
+
 def test_a_bad_mark_is_refused_naming_the_cause() -> None:
     raw = {
         "version": "v",

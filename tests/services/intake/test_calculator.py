@@ -71,17 +71,126 @@ def test_economic_compensation_counts_years_as_article_47_says(start, end, month
 
 
 def test_three_times_the_average_caps_the_wage_and_twelve_years():
-    # 劳动合同法 art. 47 para. 2: the wage at most 3x the local average, and then at most 12 years.
+    # 劳动合同法 art. 47 para. 2: the wage at most 3x the local average, and then at most 12 years (from 2008: the
+    # expiry of a fixed-term contract pays nothing for the years before, art. 97 para. 3).
     result = _run(
         _figures(average="10000"),
         kind="economic_compensation",
         monthly_wage="50000",
         start_date="2005-03-01",
         end_date="2025-02-28",
+        ground="expiry",
     )
     assert result["amount"] == "360000.00"  # 30,000 x 12, not 50,000 x 20
-    assert any("2008" in a for a in result["assumptions"])  # art. 97: the years before 2008
     assert any("上海市" in a and "上海市人力资源和社会保障局" in a for a in result["assumptions"])
+
+
+# The pre-2008 service (issue 21 item 14): 劳动合同法 art. 97 para. 3 and 劳部发〔1994〕481号.
+BIG = {"monthly_wage": "40000", "start_date": "2005-01-01", "end_date": "2026-06-30"}
+
+
+def test_before_2008_the_old_rules_pay_at_the_actual_wage_without_the_caps():
+    # Ground 劳动合同法 art. 40 (三), 481号 art. 8: 3 full years x 40,000 at the actual wage, then from 2008
+    # 18 years 6 months = N 19, capped at 12 x 3 x 12,307 = 443,052: 563,052.00, not 443,052.00.
+    result = _run(
+        kind="economic_compensation", local_average_monthly_wage="12307", ground="changed_circumstances", **BIG
+    )
+    assert result["amount"] == "563052.00"
+    assert "劳动合同法第九十七条" in result["basis"] and "劳动合同法第四十条" in result["basis"]
+    steps = "\n".join(result["steps"])
+    assert "481号第八条" in steps and "120,000.00元" in steps and "443,052.00元" in steps
+    assert result["claim_item"] == "请求支付解除劳动合同经济补偿563,052.00元"
+
+
+def test_the_expiry_of_a_fixed_term_contract_counts_nothing_before_2008():
+    result = _run(kind="economic_compensation", local_average_monthly_wage="12307", ground="expiry", **BIG)
+    assert result["amount"] == "443052.00"
+    assert any("期满终止" in s and "不计" in s for s in result["steps"])
+
+
+def test_damages_count_from_the_start_and_never_carry_the_2008_note():
+    # 实施条例 art. 25: 赔偿金 counts every year from the start of employment by art. 47 (N 22, capped at 12), x 2.
+    result = _run(kind="unlawful_termination", local_average_monthly_wage="12307", **BIG)
+    assert result["amount"] == "886104.00"
+    shown = result["steps"] + result["assumptions"]
+    assert not any("2008" in line or "481" in line for line in shown), shown
+    assert "劳动合同法第九十七条" not in result["basis"]
+    refused = pytest.raises(ValidationFailed)
+    with refused:  # a ground means nothing for damages: refused, never silently ignored
+        parse_query({"kind": "unlawful_termination", "ground": "expiry", **BIG})
+
+
+def test_the_old_rules_own_limits_and_a_service_under_a_year():
+    # 481号 art. 5: at most twelve months; a service under a year counts as a year. Art. 7 likewise capped at 12.
+    long = _run(
+        kind="economic_compensation",
+        monthly_wage="5000",
+        start_date="1990-01-01",
+        end_date="2007-12-31",
+        ground="mutual_agreement",
+    )
+    assert long["amount"] == "60000.00" and long["months"] == "12"  # 18 years, at most 12 months
+    short = _run(
+        kind="economic_compensation",
+        monthly_wage="5000",
+        start_date="2007-06-01",
+        end_date="2008-03-31",
+        ground="mutual_agreement",
+    )
+    # before 2008: 7 months counted as a year (5,000); from 2008: 3 months, half a month (2,500)
+    assert short["amount"] == "7500.00"
+    remainder = _run(
+        kind="economic_compensation",
+        monthly_wage="5000",
+        start_date="2005-07-01",
+        end_date="2008-06-30",
+        ground="layoff",
+    )
+    # 481号 art. 9: 2 full years (10,000); the half year before 2008 counts nothing by the letter (said);
+    # from 2008: 6 months, a year (5,000)
+    assert remainder["amount"] == "15000.00"
+    assert any("6 个月 0 天" in a and "5,000.00元" in a for a in remainder["assumptions"])
+
+
+def test_the_ground_is_asked_when_the_service_began_before_2008():
+    with pytest.raises(ValidationFailed) as caught:
+        parse_query({"kind": "economic_compensation", **BIG})
+    assert [e.field for e in caught.value.errors] == ["ground"]
+    with pytest.raises(ValidationFailed) as caught:
+        parse_query({"kind": "economic_compensation", "ground": "fired", **BIG})
+    assert [e.field for e in caught.value.errors] == ["ground"]
+    later = _run(kind="economic_compensation", monthly_wage="6000", start_date="2010-01-01", end_date="2012-12-31")
+    assert later["amount"] == "18000.00"  # from 2008 on, the ground changes nothing
+
+
+def test_the_double_wage_span_by_the_letter_and_the_practice():
+    # 实施条例 art. 7: from the day after the first month to the day before the full year: 2024-02-01 to 2024-12-30,
+    # 10 months 30 days (just under 11); many commissions count 11 months: both are shown.
+    result = _run(kind="no_written_contract", monthly_wage="5000", start_date="2024-01-01", end_date="2025-06-30")
+    assert result["months"] == "10.97" and result["amount"] == "54838.71"
+    practice = next(a for a in result["assumptions"] if "做法不一" in a)
+    assert "2024年2月1日 至 2024年12月30日" in practice and "10 个月 30 天" in practice
+    assert "11 个月" in practice and "55,000.00元" in practice
+    signed = _run(
+        kind="no_written_contract",
+        monthly_wage="5000",
+        start_date="2024-03-01",
+        end_date="2024-12-31",
+        contract_signed_date="2024-07-01",
+    )
+    assert not any("做法不一" in a for a in signed["assumptions"])  # signed within the year: the span is exact
+
+
+def test_a_missing_or_stale_figure_is_said_apart_from_the_assumptions():
+    stale = Figure("f", "310000", "minimum_monthly_wage", Decimal("2690"), date(2023, 7, 1), "上海市人社局")
+    local = LocalFigures(None, None, "上海市", stale_minimum=stale)
+    result = _run(
+        local, kind="economic_compensation", monthly_wage="2000", start_date="2024-01-01", end_date="2026-06-30"
+    )
+    assert result["amount"] == "6000.00"  # no floor applied: 2 years 6 months = N 3, x 2,000
+    assert any("2,690.00元" in m and "2025年6月30日" in m for m in result["missing_figures"])
+    assert any("三倍封顶" in m for m in result["missing_figures"])
+    assert not any("三倍封顶" in a for a in result["assumptions"])
 
 
 def test_the_minimum_wage_is_the_floor():
@@ -99,7 +208,7 @@ def test_the_minimum_wage_is_the_floor():
 def test_without_a_configured_figure_no_cap_is_applied_and_that_is_said():
     result = _run(kind="economic_compensation", monthly_wage="90000", start_date="2010-01-01", end_date="2024-12-31")
     assert result["amount"] == "1350000.00"  # 15 years, no cap
-    assert any("三倍封顶" in a for a in result["assumptions"])
+    assert any("三倍封顶" in m for m in result["missing_figures"])
 
 
 def test_no_written_contract_counts_from_the_second_month_and_at_most_eleven():

@@ -22,6 +22,7 @@ from tornado.httpclient import HTTPRequest
 from handlers.uploads import MultipartFileParser
 from services.core.errors import ServiceError
 from store.blobs import BlobError, BlobKeys, LocalBlobStore
+from tests.support import pdfs
 from tests.support.app import body_of, make_staff, sign_in
 from tests.support.browser_session import CookieClient
 from tests.support.office import sign_in as office_sign_in
@@ -141,7 +142,7 @@ def plain_jpeg() -> bytes:
 
 
 def pdf_bytes(padding: int = 0) -> bytes:
-    return b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%" + b"x" * padding + b"\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    return pdfs.plain(padding)  # a PDF that parses: one that does not is refused (issue 22)
 
 
 def zip_of(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:

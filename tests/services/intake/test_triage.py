@@ -4,12 +4,13 @@ answers lead where the law says (one year, art. 27; the final-award threshold, a
 from __future__ import annotations
 
 import copy
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 import yaml
 
+from services.core.context import SHANGHAI
 from services.core.errors import ValidationFailed
 from services.directory import centres, local_figures
 from services.intake import triage
@@ -76,23 +77,25 @@ async def test_the_final_award_threshold_is_twelve_minimum_wages_of_the_place(ct
     answers = {"relationship": "yes", "place": "310115"}
     unknown = await triage.step(ctx, "", "amount", answers, "20000")
     assert unknown.next == "end_apply"  # no minimum wage configured: the general end
-    await local_figures.save_figure(
-        ctx,
-        {
-            "region_code": "310000",
-            "kind": "minimum_monthly_wage",
-            "amount": "2690",
-            "applies_from": "2023-07-01",
-            "source": "test",
-        },
-        "test",
-    )
+    page = await triage.page(ctx, "", "end_apply", unknown.answers)
+    assert any("没有收录" in m.text() for m in page.missing)  # said apart from the notes
+    today = ctx.clock().astimezone(SHANGHAI).date()
+    figure = {"region_code": "310000", "kind": "minimum_monthly_wage", "amount": "2690", "source": "test"}
+    old = (today - timedelta(days=3 * 365)).isoformat()  # older than two years (最低工资规定 art. 10): not in force
+    await local_figures.save_figure(ctx, figure | {"applies_from": old}, "test")
+    stale = await triage.step(ctx, "", "amount", answers, "20000")
+    assert stale.next == "end_apply"
+    page = await triage.page(ctx, "", "end_apply", stale.answers)
+    assert any("2,690.00元" in m.text() and "可能已经调整" in m.text() for m in page.missing)
+    recent = (today - timedelta(days=365)).isoformat()
+    await local_figures.save_figure(ctx, figure | {"applies_from": recent}, "test")
     within = await triage.step(ctx, "", "amount", answers, "32280")  # 12 x 2,690
     above = await triage.step(ctx, "", "amount", answers, "32280.01")
     assert within.next == "end_final_award" and above.next == "end_apply"
     page = await triage.page(ctx, "", "end_final_award", within.answers)
     notes = [n.text("en") for n in page.notes]
     assert any("CNY 32,280.00" in n for n in notes) and page.centre and page.centre.id == "sh-pudong"
+    assert not page.missing
     assert page.seed["claim"]["amount"] == "32280.00" and page.seed["place_code"] == "310115"
     assert Decimal(page.seed["claim"]["amount"]) == 12 * Decimal("2690")
 

@@ -55,7 +55,8 @@ def test_worker_body_is_cleaned() -> None:
     assert result["evidence"] == worker_body()["evidence"]
     assert result["consent"] == {"version": "2026-01", "accepted": True}
     assert result["review_flags"] == []
-    assert set(result) == {"kind", "applicant", "respondent", "claim", "evidence", "consent", "review_flags"}
+    assert result["service"] == worker_body()["service"]  # the 送达地址确认书 (issue 21)
+    assert set(result) == {"kind", "applicant", "respondent", "claim", "evidence", "consent", "service", "review_flags"}
 
 
 def test_pudong_id_of_someone_born_in_1990_is_accepted() -> None:

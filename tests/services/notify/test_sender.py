@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -13,7 +13,6 @@ from services.cases import moves
 from services.cases.moves import apply_move
 from services.cases.outbox import applicant_notice
 from services.cases.record import Notification
-from services.core.context import utc_now
 from services.intake.submission import submit_application
 from services.notify.sender import (
     CHANNEL_MP,
@@ -26,6 +25,7 @@ from services.notify.sender import (
     _Case,
 )
 from tests.support.app import body_of, sign_in
+from tests.support.cases import Clock
 from tests.support.samples import worker_body
 from tests.support.store import cases_for_setup
 
@@ -37,18 +37,6 @@ SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
 @pytest.fixture
 def env_overrides() -> dict[str, str]:
     return {"NOTIFICATION_SENDER": "off"}  # passes run when a test says so
-
-
-class Clock:
-    def __init__(self) -> None:
-        now = utc_now()  # BSON keeps milliseconds: a clock on whole milliseconds compares with stored times
-        self.now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 def setup(app):

@@ -30,35 +30,14 @@ from services.core.work_calendar import load_work_calendar
 from services.court import assignment
 from services.intake.submission import submit_application
 from services.stats import counters
-from standins.sms import RecordingSms
-from store.blobs import BlobKeys, LocalBlobStore
 from tests.support.app import OA_APP_ID, make_staff
+from tests.support.cases import Clock
 from tests.support.parties import claim_invitation, due_in, signature_data_url, upload_seal
 from tests.support.queries import assert_database_commands
 from tests.support.samples import employer_body, ended_on, with_street, worker_body
 
-
-@pytest.fixture
-def blobs(ctx: Any, tmp_path: Any) -> LocalBlobStore:
-    return LocalBlobStore(tmp_path / "blobs", BlobKeys(ctx.settings.data_keys, ctx.settings.current_key_version))
-
-
-@pytest.fixture
-def sms() -> RecordingSms:
-    return RecordingSms()
-
-
 CAUSES = ["05-01", "05-04", "07-01", "04-02", "03-01", "11-01"]
 SIGNATURE = signature_data_url()
-
-
-class Clock:
-    def __init__(self, ctx: Any, start: datetime) -> None:
-        self.now = start
-        ctx.clock = lambda: self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 async def new_case(ctx: Any, rng: random.Random, n: int) -> tuple[str, str]:
@@ -219,7 +198,7 @@ async def recounted_equal(ctx: Any) -> dict:
 @pytest.mark.gen_test(timeout=180)
 async def test_counters_equal_a_recount_after_a_random_history_of_moves(ctx, cheap_hashing, blobs, sms):
     rng = random.Random(20261201)
-    clock = Clock(ctx, datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
+    clock = Clock.on(ctx, datetime(2026, 1, 5, 2, 0, tzinfo=UTC))
     staff = {
         "root": await make_staff(ctx, "root", SYSTEM_ADMIN),
         "city": await make_staff(ctx, "mediator.city"),
