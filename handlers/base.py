@@ -50,7 +50,6 @@ REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 RETRY_AFTER_SECONDS = 5  # what a 503 asks the caller to wait: a dependency down, or this process stopping
 LANGUAGE_COOKIE = "lang"  # the language a person chose with the switch on every page (handlers/public/preferences.py)
 MAX_JSON_BYTES = 256 * 1024
-_RECORD_FIELDS = ("_id", "at", "who", "role", "centre", "action", "serial")  # an audit record's own (audit.py)
 # A body a handler that does not stream may send (forms, JSON; a seal image). A larger one is read and thrown away,
 # up to DRAIN_BYTES, and answered 413 in the front's own form (BoundedApplication): a browser still sending its
 # body reads an answer only once it is all sent, never an empty 400 from Tornado or a reset connection.
@@ -288,7 +287,7 @@ class ServiceHandler(tornado.web.RequestHandler):
         """What a record of a look names besides who and when: the path's identifiers (a serial, a document,
         a file; never a query, which may carry a typed number)."""
         named = {k: v for k, v in (self.path_kwargs or {}).items() if k != "serial"}
-        return {f"path_{k}" if k in _RECORD_FIELDS else k: v for k, v in named.items()}
+        return {f"path_{k}" if k in audit.RECORD_FIELDS else k: v for k, v in named.items()}
 
     def _look_due(self) -> bool:
         """A declared look not yet recorded, in an answer that shows something: a page or a file, or a page shown

@@ -27,6 +27,7 @@ from services.core.text import half_width
 _RECORDED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("audit_recorded", default=None)
 PARTNER_ROLE = "partner"  # a court or an arbitration institute reading a delegated case over the docking API
 PERSON_ROLE = "person"  # a party given a copy of their own data
+RECORD_FIELDS = frozenset({"_id", "at", "who", "role", "centre", "action", "serial"})  # a record's own; never details
 
 
 def watch() -> list[str]:
@@ -36,15 +37,19 @@ def watch() -> list[str]:
     return recorded
 
 
-async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, **details: Any) -> None:
+async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, /, **details: Any) -> None:
     """Append one record (`reveal` of a number, `document_download`, ...); never the clear values themselves."""
     await record_actor(ctx, member.login, member.role, member.centre_id, action, serial, **details)
 
 
 async def record_actor(
-    ctx: ServiceContext, who: str, role: str, centre: str, action: str, serial: str, **details: Any
+    ctx: ServiceContext, who: str, role: str, centre: str, action: str, serial: str, /, **details: Any
 ) -> None:
-    """One record for any reader: a staff member (their centre), a partner (`PARTNER_ROLE`), a party."""
+    """One record for any reader: a staff member (their centre), a partner (`PARTNER_ROLE`), a party. A detail never
+    takes the name of the record's own fields (`RECORD_FIELDS`): a centre acted upon is `subject_centre`."""
+    clashing = sorted(details.keys() & RECORD_FIELDS)
+    if clashing:
+        raise ValueError(f"audit details may not be named {clashing}: the record's own fields")
     await ctx.db["audit"].insert_one(
         {
             "_id": uuid.uuid4().hex,
@@ -114,7 +119,7 @@ def _check_reader(member: StaffMember) -> None:
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
-    details = {k: v for k, v in record.items() if k not in ("_id", "at", "who", "role", "centre", "action", "serial")}
+    details = {k: v for k, v in record.items() if k not in RECORD_FIELDS}
     return {
         "at": shanghai_iso(record["at"]),
         "who": record["who"],
