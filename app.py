@@ -185,7 +185,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         pdf=PdfConverter(),
         blobs=blobs,
         notification_sender=notification_sender,
-        deadline_watch=DeadlineWatch(ctx),
+        deadline_watch=DeadlineWatch(ctx, Papers(renderers, blobs)),  # an end's notices rendered by the watch too
         court_client=court_client,
         docking_watch=DockingWatch(ctx, court_client),
     )

@@ -216,6 +216,15 @@ def body(doc: DocxDocument, text: str, indent: bool = True) -> Paragraph:
     return doc.add_paragraph(text, style="DocBody" if indent else "Normal")
 
 
+def kept(doc: DocxDocument, text: str) -> Paragraph:
+    """A paragraph of a document's last section that stays on the page of the closing block after it: where the
+    section ends in conditional paragraphs, any of them may be the last one rendered (lead_into_closing leads in
+    only the one right before the block)."""
+    p = body(doc, text)
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
 def tag(doc: DocxDocument, statement: str) -> None:
     """A docxtpl paragraph tag ({%p ... %}): the paragraph disappears when rendered."""
     doc.add_paragraph("{%p " + statement + " %}", style="Normal")
@@ -626,39 +635,120 @@ def judicial_confirmation() -> DocxDocument:
 
 
 def termination_notice() -> DocxDocument:
-    """调解终止通知书: why mediation ended (or was not accepted), when, and the right to arbitrate in time."""
+    """调解终止通知书, one per party (`addressee`): what ended the mediation (or why it was not accepted), when, and
+    the party's next right in one sentence: arbitration before the commission by the safe last day (调解仲裁法
+    arts. 5, 27), or, for a delegated case, its return to the court or institute (法释〔2021〕23号 arts. 15 ¶2, 21).
+    Second person "你（单位）" throughout; nothing addressed to the other party's situation."""
     doc = new_document("调解终止通知书")
     title(doc, "调解终止通知书")
     right(doc, "案件编号：{{ serial }}")
-    doc.add_paragraph("{{ applicant.name }}：", style="Normal")
-    tag(doc, 'if outcome.kind == "rejected"')
-    body(
-        doc,
-        "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
-        '本调解组织经审查，于{{ outcome.date }}决定不予受理。理由：{{ outcome.reason or "无" }}。',
+    doc.add_paragraph("{{ addressee.name }}：", style="Normal")
+    # YOU_AND_OTHER / OTHER: the parties as this notice's addressee reads them ("你（单位）" is always the addressee).
+    you_and_other = (
+        "{% if addressee.is_applicant %}你（单位）与{{ respondent.name }}"
+        "{% else %}{{ applicant.name }}与你（单位）{% endif %}"
     )
-    tag(doc, "else")
-    body(
+    other = "{% if addressee.is_applicant %}{{ respondent.name }}{% else %}你（单位）{% endif %}"
+    subject = (
+        "{% if delegation.partner %}{{ delegation.partner }}于{{ delegation.delegated_date }}"
+        "{{ delegation.kind_label }}本调解组织调解的YOU_AND_OTHER之间的劳动人事争议（案号：{{ delegation.case_no }}）"
+        "{% elif addressee.is_applicant %}你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}"
+        "之间的劳动人事争议{% else %}{{ applicant.name }}于{{ created_date }}向本调解组织申请调解的与你（单位）"
+        "之间的劳动人事争议{% endif %}"
+    ).replace("YOU_AND_OTHER", you_and_other)
+    what = (
+        '{% if notice.end == "declined" %}，本调解组织经审查，于{{ outcome.date }}决定不予受理。'
+        '理由：{{ outcome.reason or "不符合受理条件" }}。'
+        '{% elif notice.end == "withdrawn" %}，{% if addressee.is_applicant %}你（单位）{% else %}{{ applicant.name }}'
+        "{% endif %}于{{ outcome.date }}撤回调解申请，本调解组织于同日终止调解。"
+        '{% elif notice.end == "refused" %}，因OTHER明确表示不同意调解，本调解组织于{{ outcome.date }}终止调解。'
+        '{% elif notice.end == "silent" %}，因OTHER未在答复期限（至{{ notice.answer_due }}）内答复是否同意调解，'
+        "本调解组织于{{ outcome.date }}终止调解。"
+        '{% else %}，因{{ outcome.closure_reason or "调解不成" }}{% if outcome.reason %}（{{ outcome.reason }}）'
+        "{% endif %}，本调解组织于{{ outcome.date }}终止调解。{% endif %}"
+    ).replace("OTHER", other)
+    body(doc, subject + what)
+    # A delegated case goes back (art. 15 ¶2 on a refusal or silence; art. 21 on every failure).
+    tag(doc, "if notice.returns")
+    kept(
         doc,
-        "你（单位）于{{ created_date }}向本调解组织申请调解的与{{ respondent.name }}之间的劳动人事争议，"
-        '因{{ outcome.closure_reason or "调解不成" }}'
-        "{% if outcome.reason %}（{{ outcome.reason }}）{% endif %}，"
-        "本调解组织于{{ outcome.date }}终止调解。",
+        '{% if notice.end == "withdrawn" %}本调解组织已将撤回调解申请的情况告知{{ delegation.partner }}。'
+        '{% else %}依照《人民法院在线调解规则》{% if notice.end in ("refused", "silent") %}第十五条第二款、{% endif %}'
+        '第二十一条，本案{% if notice.end in ("refused", "silent") %}及相关材料{% endif %}退回'
+        "{{ delegation.partner }}{% if not notice.arbitrate %}，由"
+        '{% if delegation.partner_kind == "court" %}该院{% else %}该委{% endif %}依法'
+        '{% if notice.returns == "file" %}登记立案{% elif notice.returns == "resume" %}恢复审理'
+        "{% else %}处理{% endif %}{% endif %}。{% endif %}",
     )
     tag(doc, "endif")
-    body(
+    # The next right: arbitration, named for the applicant with its safe last day, for the respondent as the rule.
+    tag(doc, "if notice.arbitrate and addressee.is_applicant")
+    kept(
         doc,
-        "依照《中华人民共和国劳动争议调解仲裁法》第十四条、第二十七条，你（单位）可以向劳动人事争议仲裁委员会"
-        "申请仲裁。申请仲裁的时效期间为一年，从当事人知道或者应当知道其权利被侵害之日起计算；申请调解使时效中断，"
-        "从中断时起，时效期间重新计算。{{ limitation.text }}",
+        '{% if notice.end == "withdrawn" %}撤回调解申请不影响你（单位）依法申请仲裁。{% endif %}'
+        "依照《中华人民共和国劳动争议调解仲裁法》第五条、第二十七条，你（单位）可以向"
+        '{{ arbitration_commission or "有管辖权的劳动人事争议仲裁委员会" }}申请仲裁，'
+        "{% if notice.ran_out_before %}按你（单位）提供的日期，申请仲裁的时效期间可能已于{{ notice.before_date }}届满，"
+        "请尽快申请。{% else %}请最迟于{{ notice.last_day }}提出仲裁申请。{% endif %}",
     )
-    tag(doc, "if arbitration_commission")
-    body(doc, "受理仲裁申请的机构：{{ arbitration_commission }}。")
+    tag(doc, "if notice.last_day and notice.restart_day and notice.restart_day != notice.last_day")
+    kept(
+        doc,
+        "该日期自你（单位）申请调解之日（{{ notice.received_date }}）起重新计算一年；如自调解终止之日起计算则至"
+        "{{ notice.restart_day }}。仲裁委员会可能按前一种方法计算，请以较早的日期为准。",
+    )
+    tag(doc, "endif")
+    tag(doc, "if notice.wages_exception")
+    kept(doc, "劳动关系存续期间因拖欠劳动报酬发生争议的，申请仲裁不受一年时效期间的限制（第二十七条第四款）。")
+    tag(doc, "endif")
+    tag(doc, "elif notice.arbitrate")
+    kept(
+        doc,
+        "你（单位）对本争议有仲裁请求的，可以依照《中华人民共和国劳动争议调解仲裁法》第五条向"
+        '{{ arbitration_commission or "有管辖权的劳动人事争议仲裁委员会" }}申请仲裁，申请仲裁的时效期间为一年，'
+        "自知道或者应当知道其权利被侵害之日起计算（第二十七条）。",
+    )
     tag(doc, "endif")
     doc.add_paragraph("特此通知。", style="ClosingBody")
     table = closing_table(doc, (78, 78), 2)
     _cell(table.rows[0].cells[1], "{{ centre.name }}（盖章）{{ seal }}")
     _cell(table.rows[1].cells[1], "{{ outcome.date or issued_date }}")
+    verification(doc)
+    return doc
+
+
+def failure_report() -> DocxDocument:
+    """调解终结报告 (法释〔2021〕23号 art. 21): a delegated case that ended without agreement, reported to its court or
+    institute by the mediator: the basic facts, why it failed, conduct that raised the other party's costs, and
+    what else the court should know; sent with the `closed` event and kept in the case."""
+    doc = new_document("调解终结报告")
+    title(doc, "调解终结报告")
+    right(doc, "案件编号：{{ serial }}")
+    doc.add_paragraph("{{ delegation.partner }}：", style="Normal")
+    body(
+        doc,
+        '你{% if delegation.partner_kind == "court" %}院{% else %}委{% endif %}于{{ delegation.delegated_date }}'
+        "{{ delegation.kind_label }}本调解组织调解的{{ applicant.name }}与{{ respondent.name }}劳动人事争议一案"
+        "（案号：{{ delegation.case_no }}），本调解组织{% if delegation.accepted_date %}于"
+        "{{ delegation.accepted_date }}接受{{ delegation.kind_label }}，{% endif %}"
+        "{% if mediator.name %}由调解员{{ mediator.name }}主持调解，{% endif %}于{{ outcome.date }}终结调解。"
+        "依照《人民法院在线调解规则》第二十一条，现将有关情况报告如下：",
+    )
+    heading(doc, "一、调解基本情况")
+    body(doc, "{{ report.facts }}。")
+    heading(doc, "二、调解不成的原因")
+    body(doc, "{{ outcome.closure_reason }}{% if report.reason %}：{{ report.reason }}{% endif %}。")
+    heading(doc, "三、导致其他当事人诉讼成本增加的行为")
+    body(doc, '{{ report.costs or "无" }}。')
+    heading(doc, "四、需要向人民法院提示的其他情况")
+    kept(doc, '{{ report.notes or "无" }}。')
+    tag(doc, "if report.generated")
+    kept(doc, "本报告依据平台记录的被申请人答复情况制作，本案相关材料已随本报告退回。")
+    tag(doc, "endif")
+    table = closing_table(doc, (78, 78), 2)
+    _cell(table.rows[0].cells[0], "调解员（签名）：{{ report.signed_by or mediator.name }}")
+    _cell(table.rows[0].cells[1], "{{ centre.name }}（盖章）{{ seal }}")
+    _cell(table.rows[1].cells[1], "{{ issued_date }}")
     verification(doc)
     return doc
 
@@ -743,6 +833,7 @@ BUILDERS = {
     "termination_notice": termination_notice,
     "payment_order": payment_order,
     "arbitral_review": arbitral_review,
+    "failure_report": failure_report,
 }
 
 

@@ -27,6 +27,7 @@ KINDS = [
     "termination_notice",
     "payment_order",
     "arbitral_review",
+    "failure_report",  # 调解终结报告: a delegated case's report to its court (法释〔2021〕23号 art. 21)
 ]
 SETTLED_KINDS = ("agreement", "judicial_confirmation", "payment_order", "arbitral_review")  # need an agreement
 IMAGES = {"sig_applicant": 32.0, "sig_respondent": 32.0, "sig_mediator": 32.0, "seal": 40.0}  # width in mm
@@ -137,7 +138,29 @@ VARIABLES: dict[str, Any] = {
         "total": None,
         "total_capital": None,
     },
+    # The end's notices (termination_notice: one per party) and a delegated case's report (failure_report).
+    "addressee": {"role": None, "name": None, "is_applicant": None},
+    "notice": dict.fromkeys(
+        [
+            "end",
+            "arbitrate",
+            "last_day",
+            "restart_day",
+            "received_date",
+            "ran_out_before",
+            "before_date",
+            "wages_exception",
+            "returns",
+            "answer_due",
+        ]
+    ),
+    "delegation": dict.fromkeys(
+        ["partner", "partner_kind", "case_no", "kind_label", "delegated_date", "accepted_date"]
+    ),
+    "report": dict.fromkeys(["facts", "reason", "costs", "notes", "generated", "signed_by"]),
 }
+NOTICE_ENDS = ("declined", "failed", "refused", "silent", "expired", "withdrawn")  # services/cases/ends.py
+DELEGATION_KINDS = {"pre_filing": "委派", "post_filing": "委托", "arbitration": "委派"}  # 立案前委派, 立案后委托
 
 _DIGITS = str.maketrans("0123456789", "〇一二三四五六七八九")
 # Control characters other than tab and newline, lone surrogates and the XML non-characters:
@@ -162,15 +185,22 @@ def check_can_fill(kind: str, case: dict, words: Words) -> None:
         )
     status = case.get("status", "")
     status_label = words.label("status", status) or "未知"
-    if kind == "arbitration" and status == "withdrawn":
-        raise DocumentRefused(
-            "case_withdrawn", f"案件已撤回，不能生成{title}", "the case was withdrawn: no arbitration application"
-        )
-    if kind == "termination_notice" and (case.get("outcome") or {}).get("kind") not in ("failed", "rejected"):
+    # Withdrawing does not bar arbitration (调解仲裁法 art. 5): the application is made after a withdrawal too.
+    if kind == "termination_notice" and (case.get("outcome") or {}).get("kind") not in (
+        "failed",
+        "rejected",
+        "withdrawn",
+    ):
         raise DocumentRefused(
             "not_ended",
-            f"案件未以调解不成或不予受理结束（当前状态：{status_label}），不能生成{title}",
-            "the case did not end as failed or rejected: no termination notice",
+            f"案件未以调解不成、不予受理或撤回结束（当前状态：{status_label}），不能生成{title}",
+            "the case did not end as failed, rejected or withdrawn: no termination notice",
+        )
+    if kind == "failure_report" and not ((case.get("outcome") or {}).get("report") and case.get("delegation")):
+        raise DocumentRefused(
+            "no_report",
+            f"案件不是委派调解不成的案件，或尚无调解终结报告，不能生成{title}",
+            "not a delegated case that failed with its report: no failure report",
         )
     if kind == "payment_order":  # 劳动争议调解仲裁法 art. 16: the worker's remedy
         if case.get("kind") != "worker":
@@ -322,6 +352,53 @@ def build_context(
         "signed": _signed(outcome),
         **dict.fromkeys(IMAGES, ""),  # the renderer puts the images in
         "breach": _breach(case.get("breach") or {}),
+        **_end_variables(case),
+    }
+
+
+def _end_variables(case: dict) -> dict:
+    """The termination notice's facts (`notice`, `addressee`: one notice per party) and a delegated case's
+    (`delegation`, `report`), as services/cases/documents.py gives them: dates in Chinese, flags "是" or ""."""
+    notice = case.get("notice") or {}
+    role = notice.get("addressee") or "applicant"
+    party = case.get("applicant" if role == "applicant" else "respondent") or {}
+    delegation = case.get("delegation") or {}
+    report = (case.get("outcome") or {}).get("report") or {}
+
+    def flag(value: object) -> str:
+        return "是" if value else ""
+
+    return {
+        "addressee": {
+            "role": "申请人" if role == "applicant" else "被申请人",
+            "name": text(party.get("name")),
+            "is_applicant": flag(role == "applicant"),
+        },
+        "notice": {
+            "end": text(notice.get("end")) if notice.get("end") in NOTICE_ENDS else "",
+            "arbitrate": flag(notice.get("arbitrate")),
+            "last_day": zh_date(notice.get("last_day"), "notice.last_day"),
+            "restart_day": zh_date(notice.get("restart_day"), "notice.restart_day"),
+            "received_date": zh_date(notice.get("received"), "notice.received"),
+            "ran_out_before": flag(notice.get("ran_out_before")),
+            "before_date": zh_date(notice.get("before"), "notice.before"),
+            "wages_exception": flag(notice.get("wages_exception")),
+            "returns": text(notice.get("returns")),
+            "answer_due": zh_date(notice.get("answer_due"), "notice.answer_due"),
+        },
+        "delegation": {
+            "partner": text(delegation.get("partner")),
+            "partner_kind": text(delegation.get("partner_kind")),
+            "case_no": text(delegation.get("case_no")),
+            "kind_label": DELEGATION_KINDS.get(str(delegation.get("type") or ""), "委派") if delegation else "",
+            "delegated_date": zh_date(delegation.get("delegated_at"), "delegation.delegated_at"),
+            "accepted_date": zh_date(delegation.get("accepted_at"), "delegation.accepted_at"),
+        },
+        "report": {
+            **{k: text(report.get(k)).rstrip(_TRAILING_PUNCT) for k in ("facts", "reason", "costs", "notes")},
+            "generated": flag(report.get("generated")),
+            "signed_by": text(report.get("signed_by")),
+        },
     }
 
 

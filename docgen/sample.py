@@ -116,9 +116,10 @@ def sample_case() -> dict:
 
 
 def sample_case_for(kind: str) -> dict:
-    """The sample case as a document of `kind` needs it: a termination notice needs a mediation that ended."""
+    """The sample case as a document of `kind` needs it: a termination notice needs a mediation that ended, the
+    failure report a delegated case that failed."""
     case = sample_case()
-    if kind == "termination_notice":
+    if kind in ("termination_notice", "failure_report"):
         case["status"] = "failed"
         case["outcome"] = {
             "kind": "failed",
@@ -126,4 +127,30 @@ def sample_case_for(kind: str) -> dict:
             "closure_reason": "too_far_apart",
             "reason": "双方对工资数额分歧较大",
         }
+        case["notice"] = {
+            "addressee": "applicant",
+            "end": "failed",
+            "arbitrate": True,
+            "last_day": "2027-11-02",
+            "restart_day": "2027-11-22",
+            "received": "2026-11-02",
+            "returns": "",
+        }
+    if kind == "failure_report":
+        case["outcome"]["report"] = {
+            "facts": "双方就拖欠工资数额各执一词。",
+            "reason": "双方分歧较大",
+            "costs": "",
+            "notes": "",
+            "signed_by": "李调解",
+        }
+        case["delegation"] = {
+            "partner": "上海市浦东新区人民法院",
+            "partner_kind": "court",
+            "case_no": "（2026）沪0115民诉前调1234号",
+            "type": "pre_filing",
+            "delegated_at": datetime(2026, 11, 2, 1, 30, tzinfo=UTC),
+            "accepted_at": datetime(2026, 11, 3, 1, 30, tzinfo=UTC),
+        }
+        case["notice"] |= {"arbitrate": False, "last_day": "", "returns": "file"}
     return case

@@ -64,7 +64,8 @@ class WithdrawHandler(PageHandler):
     async def post(self, serial: str) -> None:
         reason = self.get_body_argument("reason", "")
         try:
-            await handling.withdraw(self.ctx, self.person_id, serial, reason, CHANNEL)
+            papers = documents.Papers(self.services.renderers, self.services.blobs)  # each party's notice, at once
+            await handling.withdraw(self.ctx, self.person_id, serial, reason, CHANNEL, papers)
         except ServiceError as exc:
             problem = self.form_problem(exc)
             case = await views.my_case(self.ctx, self.person_id, serial)

@@ -256,7 +256,7 @@ class AnswerHandler(PartyPage):
     async def post(self, serial: str) -> None:
         body = {name: self.get_body_argument(name, "") for name in ("decision", "reason", "proposal", "amount")}
         try:
-            await respondent.answer(self.ctx, self.person_id, serial, body, CHANNEL)
+            await respondent.answer(self.ctx, self.person_id, serial, body, CHANNEL, self.papers())
         except ServiceError as exc:
             await self.refused(serial, exc)
             return

@@ -30,7 +30,8 @@ class WithdrawHandler(MpHandler):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
         reason = self.json_object().get("reason")
-        self.send_json(await handling.withdraw(self.ctx, person_id, serial, reason, CHANNEL))
+        papers = documents.Papers(self.services.renderers, self.services.blobs)  # each party's notice, at once
+        self.send_json(await handling.withdraw(self.ctx, person_id, serial, reason, CHANNEL, papers))
 
 
 class EvidenceHandler(MpHandler):

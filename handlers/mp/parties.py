@@ -75,7 +75,8 @@ class PageHandler(PartyApi):
 class AnswerHandler(PartyApi):
     async def post(self, serial: str) -> None:
         person_id = self.person_id()
-        self.send_json(await respondent.answer(self.ctx, person_id, serial, self.json_object(), CHANNEL))
+        answered = await respondent.answer(self.ctx, person_id, serial, self.json_object(), CHANNEL, self.papers())
+        self.send_json(answered)
 
 
 class EvidenceHandler(PartyApi):

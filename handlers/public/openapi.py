@@ -464,7 +464,7 @@ def _case_schemas() -> dict[str, Schema]:
         "outcome": nullable(
             obj(
                 {
-                    "kind": enum(("settled", "failed", "rejected")),
+                    "kind": enum(("settled", "failed", "rejected", "withdrawn")),
                     "reason": TEXT,
                     "terms_text": TEXT,
                     "closure_reason": enum(workflow.CLOSURE_REASONS),
@@ -472,7 +472,7 @@ def _case_schemas() -> dict[str, Schema]:
                     "at": nullable(DATETIME),
                 },
                 ["at"],
-                "how it ended (法释〔2021〕23号 art. 25 for a failure)",
+                "how it ended (法释〔2021〕23号 art. 25 for a failure; a withdrawal with its reason)",
             )
         ),
         "session": nullable(
@@ -539,19 +539,31 @@ def _case_schemas() -> dict[str, Schema]:
                             "overdue": {"type": "boolean"},
                             "due_soon": {"type": "boolean"},
                             "day15": {"type": "boolean"},
+                            "court": {
+                                "type": "boolean",
+                                "description": "always false here: a delegated case's period is in `court`",
+                            },
                         },
-                        description="the mediation period (调解仲裁法 art. 14); null once closed",
+                        description="the mediation period (调解仲裁法 art. 14); null once closed, and for a delegated "
+                        "case where those 15 days do not apply",
                     )
                 ),
-                "limitation": obj(
-                    {
-                        "starts": nullable(DATE),
-                        "ends_without_mediation": nullable(DATE),
-                        "interrupted_on": DATE,
-                        "ends": nullable(DATE),
-                        "provisional": {"type": "boolean"},
-                        "text": string("art. 27 explained"),
-                    }
+                "limitation": nullable(
+                    obj(
+                        {
+                            "starts": nullable(DATE),
+                            "ends_without_mediation": nullable(DATE),
+                            "interrupted_on": DATE,
+                            "ends": nullable(DATE),
+                            "last_day": nullable(DATE),
+                            "ran_out_before": {"type": "boolean"},
+                            "wages_exception": {"type": "boolean"},
+                            "provisional": {"type": "boolean"},
+                            "text": string("art. 27 explained"),
+                        },
+                        description="the applicant's limitation (the safe last day, `last_day`); null on the "
+                        "respondent's page",
+                    )
                 ),
                 "routes": array(
                     obj(
@@ -567,6 +579,21 @@ def _case_schemas() -> dict[str, Schema]:
                         }
                     ),
                     description="arbitration, payment order, judicial confirmation, arbitral review",
+                ),
+                "end": nullable(
+                    obj(
+                        {
+                            "end": enum(["declined", "failed", "refused", "silent", "expired", "withdrawn"]),
+                            "lines": array(string(), description="what happened and the reader's next right"),
+                            "last_day": nullable(DATE),
+                            "returns": enum(["", "file", "resume", "institute"]),
+                            "partner": string(),
+                            "partner_case_no": string(),
+                            "may_arbitrate": {"type": "boolean"},
+                            "notice": nullable(string("the id of this party's termination notice")),
+                        },
+                        description="an end without agreement as this party reads it; null while open or settled",
+                    )
                 ),
                 "can_answer": {"type": "boolean"},
                 "can_sign": {"type": "boolean"},
@@ -1435,6 +1462,11 @@ DOCKING_SCHEMAS: dict[str, Any] = {
                         "type": "string",
                         "pattern": amounts.OPTIONAL_PATTERN,
                         "description": "yuan, as an application's claim; absent or empty: 0.00",
+                    },
+                    "arbitrated": {
+                        "type": "boolean",
+                        "description": "whether the dispute was arbitrated; only false names arbitration after a "
+                        "failed mediation (absent: the case returns to the court)",
                     },
                 },
             },

@@ -8,7 +8,7 @@ import logging
 import multiprocessing
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -19,11 +19,11 @@ from i18n import DEFAULT_LOCALE, Words, msg, text
 from platforms.pdf import PdfConverter, PdfUnavailable
 from services.accounts import audit
 from services.accounts.staff import StaffMember, sees_centre
-from services.cases import access, centre_templates, moves, service, signing, workflow
+from services.cases import access, centre_templates, ends, moves, service, signing, workflow
 from services.cases.centre_rules import arbitration_commission, basic_court_of_region, case_region, rules_of
-from services.cases.limitation import limitation
+from services.cases.limitation import Limitation
 from services.cases.performance import breached_terms
-from services.cases.record import Case
+from services.cases.record import Case, delegated
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError
 from services.core.personal_data import unseal_party
@@ -32,16 +32,12 @@ from services.directory import centres
 from store.blobs import BlobStore
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-END_KINDS = ("termination_notice", "arbitration")  # what the applicant receives when a case ends without agreement
-IMAGE_KINDS = ("agreement", "termination_notice")  # printed with signatures and (or) the centre's seal
-# Whom a document is served on when it is issued to be served (services/cases/service.py): the signed agreement on
-# both parties, the notice of an end on the applicant. A caller may name the parties itself (`_issue(to=...)`: a
-# notice addressed to one party); the parties' own applications (arbitration, payment order, the joint
-# applications) are theirs to file, not served.
-SERVED_ON: dict[str, tuple[str, ...]] = {
-    "agreement": ("applicant", "respondent"),
-    "termination_notice": ("applicant",),
-}
+IMAGE_KINDS = ("agreement", "termination_notice", "failure_report")  # printed with signatures and (or) the seal
+PARTNER = "partner"  # the addressee of a delegated case's report: its court or institute
+# Whom a document is served on (services/cases/service.py): a notice addressed to a party on that party (each
+# party's termination notice), the signed agreement on both; the parties' own applications (arbitration, payment
+# order, the joint applications) are theirs to file, and a court's report goes through docking: none is served.
+SERVED_ON: dict[str, tuple[str, ...]] = {"agreement": ("applicant", "respondent")}
 log = logging.getLogger("mediation.documents")
 WORDS = Words(DEFAULT_LOCALE)  # official documents are Chinese whatever the reader's language
 MAX_VERIFY_BYTES = 25 * 1024 * 1024
@@ -127,8 +123,9 @@ def _render_in_worker(
     )
 
 
-async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") -> dict[str, Any]:
-    """The case as documents (and `python -m docgen`) read it: the stored shape, personal numbers in clear."""
+async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "", addressee: str = "") -> dict[str, Any]:
+    """The case as documents (and `python -m docgen`) read it: the stored shape, personal numbers in clear; for a
+    notice, whom it is addressed to (`addressee`: applicant or respondent) and the facts of its next right."""
     private = (
         "timeline",
         "notifications",
@@ -153,10 +150,20 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") 
     }
     case["arbitration_commission"] = await arbitration_commission(ctx, doc)
     case["debtor_court"] = basic_court_of_region(case_region(doc)) if doc["kind"] == "worker" else ""
-    outcome = doc.get("outcome") or {}
-    ended = outcome.get("at") if outcome.get("kind") in ("failed", "rejected") else None
     calendar = await load_work_calendar(ctx)
-    case["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
+    facts = ends.case_limitation(doc, calendar)
+    case["limitation"] = facts.as_dict()
+    case["notice"] = notice_facts(doc, addressee or "applicant", facts)
+    if delegated(doc):
+        docking = doc["docking"]
+        case["delegation"] = {
+            "partner": docking.get("partner_name", ""),
+            "partner_kind": docking.get("partner_kind", "court"),
+            "case_no": docking.get("partner_case_no", ""),
+            "type": docking.get("type", ""),
+            "delegated_at": docking.get("delegated_at"),
+            "accepted_at": docking.get("accepted_at"),
+        }
     breach = breached_terms(doc, for_payment_order=kind == "payment_order")
     if breach:
         case["breach"] = {"date": shanghai_iso(ctx.clock())[:10], "terms": breach}
@@ -169,6 +176,30 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "") 
     else:
         case["evidence"] = []
     return case
+
+
+def notice_facts(doc: dict[str, Any], role: str, facts: Limitation) -> dict[str, Any]:
+    """What a termination notice to `role` says of the end and the next right (docgen's `notice`): the applicant's
+    safe last day and why (services/cases/limitation.py); nothing of the other party's own situation."""
+    right = ends.next_right(doc, role, facts)
+    own = role == "applicant" and right.arbitrate
+
+    def day(value: Any) -> str:
+        return value.isoformat() if value else ""
+
+    return {
+        "addressee": role,
+        "end": ends.end_of(doc),
+        "arbitrate": right.arbitrate,
+        "last_day": day(right.last_day),
+        "restart_day": day(facts.ends) if own else "",
+        "received": day(facts.interrupted_on),
+        "ran_out_before": own and facts.ran_out_before,
+        "before": day(facts.ends_without_mediation) if own and facts.ran_out_before else "",
+        "wages_exception": own and facts.wages_exception,
+        "returns": right.returns,
+        "answer_due": (doc.get("respondent_access") or {}).get("answer_due") or "",
+    }
 
 
 @dataclass(frozen=True)
@@ -202,16 +233,22 @@ async def _issue(
     kind: str,
     actor: moves.Actor,
     channel: str,
+    addressee: str = "",
+    document_id: str = "",
+    papers_done: bool = False,
     to: Iterable[str] = (),
 ) -> Issued:
-    """Render a document of the case, store it encrypted as a new version, record it in the timeline; `to`: the
-    parties it is served on (services/cases/service.py: its record for each, and the message announcing it, in the
-    same write)."""
+    """Render a document of the case, store it encrypted as a new version, record it in the timeline.
+
+    `addressee`: the party (or the partner) a document is addressed to: only they, and staff, see it. `document_id`:
+    the id an end gave it beforehand (services/cases/ends.py); `papers_done`: the last paper an end owed, whose
+    write also clears `end_papers_due`; `to`: the parties it is served on (services/cases/service.py: its record for
+    each, and the message announcing it, in the same write)."""
     serial = doc["_id"]
-    case = await export_case(ctx, doc, kind)
+    case = await export_case(ctx, doc, kind, addressee if addressee != PARTNER else "")
     now = ctx.clock()
     title = WORDS.title(kind)
-    document_id = uuid.uuid4().hex
+    document_id = document_id or uuid.uuid4().hex
     verify_url = f"{ctx.settings.public_base_url}/verify/{document_id}"
     images = await signing.images(ctx, papers.blobs, doc) if kind in IMAGE_KINDS else {}
     try:
@@ -226,6 +263,9 @@ async def _issue(
     blob_id = await papers.blobs.put(io.BytesIO(rendered.data))
     reference = {"id": document_id, "kind": kind, "issued_at": now, "issued_by": f"{actor[0]}:{actor[1]}"}
     served, announced = service.document_service(doc, document_id, kind, title, to, now)
+    versions = f"{kind}_{addressee}" if addressee else kind  # each party's notice has versions of its own
+    if addressee:
+        reference["addressee"] = addressee
     updated = await moves.record_event(
         ctx,
         serial,
@@ -233,16 +273,18 @@ async def _issue(
         actor,
         channel,
         doc["status"],
-        set_fields=dict(served) or None,
-        inc_fields={f"document_versions.{kind}": 1},
+        when={"documents.id": {"$ne": document_id}},  # an id given beforehand is issued once
+        inc_fields={f"document_versions.{versions}": 1},
         push_fields={"documents": reference},
+        set_fields=(dict(served) | ({"end_papers_due": False} if papers_done else {})) or None,
         notify=announced or None,
-        note=title,
+        note=title + (f"（{text(f'label.party.{addressee}')}）" if addressee in ends.PARTIES else ""),
         projection={"document_versions": 1},
     )
     if updated is None:
-        raise NotFound("case_not_found")
-    version = updated["document_versions"][kind]
+        await papers.blobs.delete(blob_id)
+        raise Conflict("document_issued", field="kind")
+    version = updated["document_versions"][versions]
     record = {
         "_id": document_id,
         "serial": serial,
@@ -254,10 +296,17 @@ async def _issue(
         "blob_id": blob_id,
         "issued_at": now,
         "issued_by": reference["issued_by"],
-        "filename": f"{serial}-{title}-v{version}.docx",
+        "filename": f"{serial}-{title}-{_addressed(addressee)}v{version}.docx",
     }
+    if addressee:
+        record["addressee"] = addressee
     await ctx.db["documents"].insert_one(record)
     return Issued(document_id, kind, title, version, rendered.sm3_hex, len(rendered.data), shanghai_iso(now))
+
+
+def _addressed(addressee: str) -> str:
+    """The addressee in a file name ("申请人-"), "" for a document of the case."""
+    return f"{text(f'label.party.{addressee}')}-" if addressee in ends.PARTIES else ""
 
 
 async def generate(
@@ -274,8 +323,19 @@ async def generate(
     doc = await access.for_staff(ctx, member, serial)
     if kind not in KINDS:
         raise NotFound("document_kind_unknown")
-    to = SERVED_ON.get(kind, ()) if serve else ()
-    return await _issue(ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice", to)
+    addressee = STAFF_ADDRESSEES.get(kind, "")  # made again by staff: the applicant's notice, the court's report
+    to = served_on(kind, addressee) if serve else ()
+    return await _issue(
+        ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice", addressee, to=to
+    )
+
+
+STAFF_ADDRESSEES = {"termination_notice": "applicant", "failure_report": PARTNER}
+
+
+def served_on(kind: str, addressee: str) -> tuple[str, ...]:
+    """The parties a document is served on when it is issued to be served (SERVED_ON)."""
+    return (addressee,) if addressee in ends.PARTIES else SERVED_ON.get(kind, ())
 
 
 # What a party makes with one tap, and when: the documents of their next step.
@@ -296,12 +356,19 @@ async def issue_for_party(
         raise NotFound("document_kind_unknown")
     if kind in ("arbitration", "payment_order") and not _route_open(doc, kind):
         raise Conflict("route_not_open", field="kind")
-    return await _issue(ctx, papers, doc, kind, (role, person_id), channel)
+    own = role if kind in OWN_KINDS else ""  # the applicant's own application; the joint ones are the case's
+    return await _issue(ctx, papers, doc, kind, (role, person_id), channel, own)
+
+
+OWN_KINDS = ("arbitration", "payment_order")
 
 
 def _route_open(doc: dict[str, Any], kind: str) -> bool:
-    """Arbitration: after an end without agreement, or a breach; a payment order: after a breach of pay."""
-    if kind == "arbitration" and doc["status"] in (workflow.FAILED, workflow.REJECTED):
+    """Arbitration: after an end without agreement (a withdrawal included: it bars nothing, 调解仲裁法 art. 5) where
+    arbitration is the next right (a delegated case only where the dispute was not arbitrated), or a breach; a
+    payment order: after a breach of pay."""
+    ended = doc["status"] in (workflow.FAILED, workflow.REJECTED, workflow.WITHDRAWN)
+    if kind == "arbitration" and ended and ends.arbitration_open(doc):
         return True
     return bool(breached_terms(doc, for_payment_order=kind == "payment_order"))
 
@@ -315,7 +382,7 @@ async def sign_agreement(
     if view.get("status") == workflow.SETTLED:
         doc = await ctx.db["cases"].find_one({"_id": serial})
         try:
-            await _issue(ctx, papers, doc, "agreement", ("system", "settle"), "system", SERVED_ON["agreement"])
+            await _issue(ctx, papers, doc, "agreement", ("system", "settle"), "system", to=SERVED_ON["agreement"])
         except Exception:  # noqa: BLE001 (the agreement stands; either party can make it again with one tap)
             log.exception("case %s: the signed agreement could not be issued", serial)
     return view
@@ -332,7 +399,7 @@ async def current_document(
         doc = await ctx.db["cases"].find_one({"_id": serial})
         if doc is None:
             raise NotFound("case_not_found")
-        issued = await _issue(ctx, papers, doc, kind, ("system", "docking"), "system")
+        issued = await _issue(ctx, papers, doc, kind, ("system", "docking"), "system", STAFF_ADDRESSEES.get(kind, ""))
         found = [await ctx.db["documents"].find_one({"_id": issued.id})]
     return await _file(papers.blobs, found[0])
 
@@ -340,24 +407,61 @@ async def current_document(
 async def refuse_signing(
     ctx: ServiceContext, papers: Papers, signer: signing.Signer, serial: str, body: dict[str, Any], channel: str
 ) -> Case:
-    """A party refuses to sign: the case ends as failed, and the applicant receives the end's papers."""
+    """A party refuses to sign: the case ends as failed, and each party receives the end's papers."""
     doc = await signing.refuse(ctx, signer, serial, body, channel)
     await issue_end_papers(ctx, papers, serial)
     return doc
 
 
+def owed_papers(doc: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The papers an end owes (`outcome.papers`, written with the end: services/cases/ends.py) not yet issued."""
+    issued = {r.get("id") for r in doc.get("documents") or []}
+    return [p for p in (doc.get("outcome") or {}).get("papers") or [] if p["id"] not in issued]
+
+
 async def issue_end_papers(ctx: ServiceContext, papers: Papers, serial: str) -> list[Issued]:
-    """Every end speaks: after a case ends without agreement the applicant receives the termination notice and
-    the arbitration application. The end is already recorded: a failure here is logged, and the applicant can
-    still make them with one tap."""
+    """Every end speaks: the papers an end without agreement owes, each under the id the end gave it: each party's
+    termination notice, the applicant's arbitration application, a delegated case's report to its court. The end
+    is already recorded: a paper that fails is logged and left owed (`end_papers_due` stays), and the deadline
+    watch tries it again (`issue_owed_papers`); the last one clears the flag in its own write."""
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    issued = []
-    for kind in END_KINDS:
+    if doc is None:
+        return []
+    owed = owed_papers(doc)
+    issued: list[Issued] = []
+    failed = False
+    for i, paper in enumerate(owed):
+        last = i == len(owed) - 1
         try:
-            issued.append(await _issue(ctx, papers, doc, kind, ("system", "end"), "system", SERVED_ON.get(kind, ())))
-        except Exception:  # noqa: BLE001 (the move stands; the documents can be made again)
-            log.exception("case %s: the %s could not be issued after its end", serial, kind)
+            addressee = paper.get("to", "")
+            issued.append(
+                await _issue(
+                    ctx,
+                    papers,
+                    doc,
+                    paper["kind"],
+                    ("system", "end"),
+                    "system",
+                    addressee,
+                    paper["id"],
+                    papers_done=last and not failed,
+                    to=served_on(paper["kind"], addressee),
+                )
+            )
+        except Exception:  # noqa: BLE001 (the move stands; the watch issues it again)
+            failed = True
+            log.exception("case %s: the %s could not be issued after its end", serial, paper["kind"])
     return issued
+
+
+async def issue_owed_papers(ctx: ServiceContext, papers: Papers, limit: int = 50) -> int:
+    """One pass of the deadline watch: the papers ends still owe (an end the watch wrote itself, a silence; a render
+    that failed), issued now. Returns how many were issued."""
+    found = await ctx.db["cases"].find({"end_papers_due": True}, {"_id": 1}).limit(limit).to_list(limit)
+    count = 0
+    for doc in found:
+        count += len(await issue_end_papers(ctx, papers, doc["_id"]))
+    return count
 
 
 def _listed(record: dict[str, Any]) -> dict[str, Any]:
@@ -372,21 +476,27 @@ def _listed(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def seen_by(role: str) -> dict[str, Any]:
+    """The documents a party sees: those of the case, and those addressed to them (their own notice); never the other
+    party's notice nor the report to the court. Staff see every document (role "")."""
+    return {} if not role else {"addressee": {"$in": [None, "", role]}}
+
+
 async def case_documents(
     ctx: ServiceContext, serial: str, doc: dict[str, Any] | None = None, role: str = ""
 ) -> list[dict[str, Any]]:
-    """Every version of every document of a case, newest first (the caller has checked access); for a party's
-    reading (`doc` read with its `service`, `role`), each with its service on that party (None: not served on
-    them; services/cases/service.py)."""
-    records = await ctx.db["documents"].find({"serial": serial}).sort("issued_at", -1).to_list(None)
+    """Every version of every document of a case `role` sees, newest first (the caller has checked access); for a
+    party's reading (`doc` read with its `service`, `role`), each with its service on that party (None: not served
+    on them; services/cases/service.py)."""
+    records = await ctx.db["documents"].find({"serial": serial, **seen_by(role)}).sort("issued_at", -1).to_list(None)
     if doc is None or not role:
         return [_listed(r) for r in records]
     return [_listed(r) | {"service": service.document_state(doc, r["_id"], role)} for r in records]
 
 
 async def documents_for_party(ctx: ServiceContext, person_id: str, serial: str) -> list[dict[str, Any]]:
-    """The documents of a case of which the person is a party, each with its service on them; someone else's case
-    is not found."""
+    """The documents of a case of which the person is a party (those they see), each with its service on them;
+    someone else's case is not found."""
     doc, role = await access.for_party(ctx, person_id, serial, {"service": 1, "service_consent": 1})
     return await case_documents(ctx, serial, doc, role)
 
@@ -415,10 +525,10 @@ async def document_for_party(
         {"_id": serial, "$or": [{"owner_person_id": person_id}, {"respondent_access.person_id": person_id}]},
         {"owner_person_id": 1, **served},
     )
-    if record is None or party is None:
-        raise NotFound("document_not_found")
+    role = "applicant" if party and party.get("owner_person_id") == person_id else "respondent"
+    if record is None or party is None or record.get("addressee") not in (None, "", role):
+        raise NotFound("document_not_found")  # another party's notice is not theirs to read
     file = await _file(blobs, record)
-    role = "applicant" if party.get("owner_person_id") == person_id else "respondent"
     await service.mark_downloaded(ctx, party, document_id, role)
     return file
 
@@ -507,7 +617,7 @@ async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, do
     """What an official document (always Chinese) says, for a party who reads another language: its kind and
     purpose, the case, the parties, the claims and the outcome; the Chinese document itself stays the original."""
     doc, role = await access.for_party(ctx, person_id, serial)
-    record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial})
+    record = await ctx.db["documents"].find_one({"_id": document_id, "serial": serial, **seen_by(role)})
     if record is None:
         raise NotFound("document_not_found")
     outcome = doc.get("outcome") or {}

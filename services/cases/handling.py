@@ -2,8 +2,9 @@
 
 Each is checked here and written by the case writer (services/cases/moves.py) with its timeline
 event and the notifications it causes. Accepting invites the respondent (services/cases/respondent.py);
-every end without agreement (not accepted, failed, refused) issues the applicant's written notice and
-arbitration application (services/cases/documents.py `issue_end_papers`).
+every end without agreement (not accepted, failed, withdrawn) owes each party a written notice naming the next
+right and its last day, and the applicant the arbitration application where it is the next right
+(services/cases/ends.py; rendered by services/cases/documents.py `issue_end_papers`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from typing import Any
 
 from i18n import msg
 from services.accounts.staff import StaffMember
-from services.cases import access, documents, moves, respondent, signing, workflow
-from services.cases.outbox import PARTIES_PROJECTION, applicant_notice, party_notices, respondent_notice
+from services.cases import access, documents, ends, moves, respondent, signing, workflow
+from services.cases.outbox import Line, applicant_notice, party_notices
 from services.cases.queue import mediators_of
 from services.cases.record import Case, FailureReport, Notification, delegated
 from services.cases.views import party_view
@@ -24,17 +25,17 @@ from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import parse_date, read_moment
 from services.core.deadlines import mediation_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
-from services.core.work_calendar import load_work_calendar
+from services.core.work_calendar import WorkCalendar, load_work_calendar
 
 CHANNEL = "backoffice"
 STAFF_DECISIONS = ("accept", "decline", "schedule", "open_session", "fail", "draft_agreement", "revise_agreement")
-ENDS = ("decline", "fail")  # decisions after which the applicant receives the written notice
+ENDS = ("decline", "fail")  # decisions after which each party receives the written notice
 MAX_REASON = 1000
 MAX_WITHDRAW_REASON = 500
 MAX_PLACE = 200
 MAX_EXTENSION_DAYS = 60  # a consented extension is short: the parties may always go to arbitration
 _URL = re.compile(r"^https://[^\s]{3,300}$")
-DECIDE_PROJECTION = PARTIES_PROJECTION | {"status": 1, "applicant.name": 1, "agreement": 1, "session": 1}
+DECIDE_PROJECTION = ends.END_PROJECTION | {"applicant.name": 1, "agreement": 1, "session": 1}
 # The report of a mediation that failed (法释〔2021〕23号 art. 21), owed to a delegated case's partner: the facts,
 # why it failed, conduct of a party that raised the other's costs (the court may weigh it in costs), and what else
 # the court should know.
@@ -160,16 +161,10 @@ async def decide(
         notify += invitations
     elif move == "decline":
         note = _text(form.get("reason", ""), "reason", "decline_reason", MAX_REASON)
-        set_fields["outcome"] = {"kind": "rejected", "at": now, "reason": note}
-        notify = [
-            applicant_notice(
-                doc["owner_person_id"],
-                "decline",
-                f"/h5/cases/{serial}",
-                now,
-                [("serial", serial), ("reason", note[:20]), ("next_step", msg("notice.value.may_arbitrate"))],
-            )
-        ]
+        outcome = {"kind": "rejected", "at": now, "reason": note}
+        set_fields |= ends.end_fields(doc, "declined", outcome)
+        lines: list[Line] = [("serial", serial), ("reason", note[:20])]
+        notify = ends.end_notices(doc, "decline", now, await load_work_calendar(ctx), lines, outcome)
     elif move == "schedule":
         at = _session_time(form.get("at", ""), now)
         place = _text(form.get("place", ""), "place", "place", MAX_PLACE, required=False)
@@ -197,19 +192,17 @@ async def decide(
         notify = party_notices(doc, "open_session", now, [("serial", serial), ("status", msg("status.mediating"))])
     else:  # fail
         reason, note = parse_closure(form)
-        set_fields["outcome"] = {"kind": "failed", "at": now, "closure_reason": reason, "reason": note}
-        notify = party_notices(
-            doc,
-            "fail",
-            now,
-            [
-                ("serial", serial),
-                ("reason", msg(f"label.closure_reason.{reason}")),
-                ("next_step", msg("notice.value.may_arbitrate")),
-            ],
-        )
-        if delegated(doc):  # the court receives the art. 21 report with the end (services/court/events.py)
-            set_fields["outcome"]["report"] = parse_report(form)
+        calendar = await load_work_calendar(ctx)
+        if reason == "period_expired" and workflow.move_allowed(move, doc["status"]):
+            period_over(doc, calendar, now)
+        outcome = {"kind": "failed", "at": now, "closure_reason": reason, "reason": note}
+        report = delegated(doc)
+        # The court receives the art. 21 report with the end (services/court/events.py), signed by the mediator.
+        if report:
+            outcome["report"] = parse_report(form) | {"signed_by": member.name}
+        set_fields |= ends.end_fields(doc, "expired" if reason == "period_expired" else "failed", outcome, report)
+        lines = [("serial", serial), ("reason", msg(f"label.closure_reason.{reason}"))]
+        notify = ends.end_notices(doc, "fail", now, calendar, lines, outcome)
         note = msg(f"label.closure_reason.{reason}").text() + (f"：{note}" if note else "")
     updated = await moves.apply_move(
         ctx, serial, move, _staff(member), CHANNEL, case=doc, set_fields=set_fields, notify=notify, note=note
@@ -217,6 +210,20 @@ async def decide(
     if move in ENDS and papers is not None:
         await documents.issue_end_papers(ctx, papers, serial)
     return updated
+
+
+def period_over(doc: Mapping[str, Any], calendar: WorkCalendar, now: datetime) -> None:
+    """An end for the period's expiry (法释〔2021〕23号 art. 25(6)) only from the day after the period's last day
+    (services/cases/ends.py `period_end`: 15 days from receipt plus an agreed extension, 调解仲裁法 art. 14 ¶3; a
+    delegated case's period from acceptance, art. 24): a 422 on the closure reason before."""
+    last = ends.period_end(doc, calendar)
+    if last is None:
+        raise invalid("closure_reason", "not_started", "error.not_started.period_expired")
+    if now.astimezone(SHANGHAI).date() <= last:
+        after = (last + timedelta(days=1)).isoformat()
+        raise invalid(
+            "closure_reason", "too_early", "error.too_early.period_expired", due=last.isoformat(), after=after
+        )
 
 
 async def extend(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> Case:
@@ -273,16 +280,24 @@ def parse_withdraw_reason(value: Any) -> str:
     return reason
 
 
-async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any, channel: str) -> dict[str, Any]:
-    """The applicant withdraws their application (a move of the table; any open status but after settling).
-    An invited respondent is told."""
+async def withdraw(
+    ctx: ServiceContext,
+    person_id: str,
+    serial: str,
+    reason: Any,
+    channel: str,
+    papers: documents.Papers | None = None,
+) -> dict[str, Any]:
+    """The applicant withdraws their application (a move of the table; any open status but after settling). Each
+    party is told in writing (services/cases/ends.py): withdrawing does not bar arbitration (调解仲裁法 art. 5), and
+    the applicant's notice says so with the safe last day; the arbitration application is one tap away."""
     note = parse_withdraw_reason(reason)
-    doc = await access.for_owner(ctx, person_id, serial, PARTIES_PROJECTION)
+    doc = await access.for_owner(ctx, person_id, serial, ends.END_PROJECTION)
     now = ctx.clock()
-    told = respondent_notice(
-        doc | {"_id": serial}, "withdraw", now, [("serial", serial), ("status", msg("notice.value.withdrawn"))]
-    )
-    notify = [told] if told else []  # a delegating court hears of it too (services/court/events.py)
+    outcome = {"kind": "withdrawn", "at": now, "reason": note}
+    lines: list[Line] = [("serial", serial), ("status", msg("notice.value.withdrawn"))]
+    # A delegating court hears of it too (services/court/events.py).
+    notify = ends.end_notices(doc, "withdraw", now, await load_work_calendar(ctx), lines, outcome)
     updated = await moves.apply_move(
         ctx,
         serial,
@@ -291,9 +306,12 @@ async def withdraw(ctx: ServiceContext, person_id: str, serial: str, reason: Any
         channel,
         case=doc,
         scope={"owner_person_id": person_id},
+        set_fields=ends.end_fields(doc, "withdrawn", outcome),
         note=note,
         notify=notify or None,
     )
+    if papers is not None:
+        await documents.issue_end_papers(ctx, papers, serial)
     return await party_view(ctx, updated)
 
 

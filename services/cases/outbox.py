@@ -43,7 +43,7 @@ KINDS: dict[str, Kind] = {
     "assigned": _kind("serial mediator", APPLICANT),
     "clarify_pushed": _kind("serial requests", APPLICANT),
     "accept": _kind("serial status", APPLICANT),
-    "decline": _kind("serial reason next_step", APPLICANT),
+    "decline": _kind("serial reason next_step", *BOTH),  # the respondent too, where invited on submission
     "invite": _kind("serial applicant answer_due", RESPONDENT),  # the respondent's invitation
     "respondent_answered": _kind("serial result", APPLICANT),
     "respondent_silent": _kind("serial next_step", APPLICANT),
@@ -51,9 +51,9 @@ KINDS: dict[str, Kind] = {
     "open_session": _kind("serial status", *BOTH),
     "draft_agreement": _kind("serial next_step", *BOTH),
     "revise_agreement": _kind("serial status", *BOTH),
-    "settle": _kind("serial result", *BOTH),
+    "settle": _kind("serial result next_step", *BOTH),
     "fail": _kind("serial reason next_step", *BOTH),
-    "withdraw": _kind("serial status", *BOTH),  # the applicant's withdrawal told the respondent; a court's, both
+    "withdraw": _kind("serial status next_step", *BOTH),  # each party's next right (services/cases/ends.py)
     "overdue": _kind("serial next_step", APPLICANT),
     "extended": _kind("serial due_date", *BOTH),
     "performance_check": _kind("serial due_date next_step", *BOTH),

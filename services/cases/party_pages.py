@@ -1,13 +1,16 @@
 """One case as either party's page (H5, portal, mini-program) shows it: the case, its documents, its clocks, and
-what the party can do next (answer, sign, report performance, take a route)."""
+what the party can do next (answer, sign, report performance, take a route).
+
+Each party sees what is addressed to them (docs/domain.md#every-end): their own documents and notices, never the
+other party's; the applicant's limitation is the applicant's (the respondent's page shows none); the end of a case
+in the reader's words with their next right (services/cases/ends.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from i18n import DEFAULT_LOCALE
-from services.cases import access, documents, queue, respondent, service, workflow
-from services.cases.limitation import limitation
+from services.cases import access, documents, ends, queue, respondent, service, workflow
 from services.cases.performance import routes
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
@@ -30,21 +33,24 @@ async def case_page(
         case = await party_view(ctx, doc)
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
+    end = ends.page_view(doc, role, calendar, locale)
     await service.mark_opened(ctx, doc, role)
+    # A closed case has no running clock: no deadline, not even one shown as passed. A delegated case shows the
+    # court's period (services/court/pages.py); the 15 days of 调解仲裁法 art. 14 ¶3 only where they apply.
+    shows_day15 = not case["closed"] and ends.day15_applies(doc)
     return {
         "case": case,
         "documents": await documents.case_documents(ctx, serial, doc, role),
         "service": service.party_service(doc, role),
         "service_consent": service.consent_view((doc.get("service_consent") or {}).get(role)),
-        # A closed case has no running clock: no deadline, not even one shown as passed.
-        "deadline": None if case["closed"] else await queue.applicant_deadline(ctx, case, doc["centre"]["id"]),
-        "limitation": limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict(locale),
+        "deadline": await queue.applicant_deadline(ctx, case, doc["centre"]["id"]) if shows_day15 else None,
+        "limitation": ends.case_limitation(doc, calendar).as_dict(locale) if role == "applicant" else None,
         "routes": [r.as_dict(locale) for r in routes(doc, today, calendar)],
+        "end": end,
         "can_answer": role == "respondent"
         and not (case.get("respondent_access") or {}).get("answer")
         and doc["status"] not in workflow.CLOSED,
         "can_sign": doc["status"] == workflow.SIGNING and role in (case.get("agreement") or {}).get("missing", []),
-        "may_arbitrate": role == "applicant" and doc["status"] in (workflow.FAILED, workflow.REJECTED),
+        "may_arbitrate": bool(end and end["may_arbitrate"]),
         "party_kinds": documents.PARTY_KINDS[role],
     }

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from i18n import DEFAULT_LOCALE, msg
+from i18n import DEFAULT_LOCALE, Msg, msg
 from services.cases import access, moves, workflow
-from services.cases.limitation import one_year_after, years_after
+from services.cases.limitation import one_year_after
 from services.cases.outbox import PARTIES_PROJECTION, Line, applicant_notice, party_notices
 from services.cases.signing import PAYMENT_ORDER_CATEGORIES, effective_date
 from services.cases.views import performance_view
@@ -30,7 +30,6 @@ MAX_NOTE = 500
 BATCH = 200
 JUDICIAL_CONFIRMATION_DAYS = 30  # 民事诉讼法 art. 205: within 30 days of the agreement taking effect, jointly
 ARBITRAL_REVIEW_DAYS = 15  # 劳动人事争议仲裁办案规则 art. 74: within 15 days, jointly
-CIVIL_LIMITATION_YEARS = 3  # 民法典 art. 188: a claim on the agreement (the payment order's debt)
 
 
 @dataclass(frozen=True)
@@ -42,13 +41,21 @@ class Route:
     provisional: bool
     available: bool  # the route applies to this case now (e.g. a payment order needs a breached pay term)
     open: bool  # available and still in time
+    arbitrate_by: date | None = None  # the payment order's basis names the safe last day to apply for arbitration
+
+    def basis_words(self) -> Msg:
+        if self.code == "payment_order":
+            if self.arbitrate_by is None:
+                return msg("route.basis.payment_order_closed")
+            return msg("route.basis.payment_order", due=self.arbitrate_by.isoformat())
+        return msg(self.basis)
 
     def as_dict(self, locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
         return {
             "code": self.code,
             "document": self.document,
             "label": msg(f"route.{self.code}").text(locale),
-            "basis": msg(self.basis).text(locale),
+            "basis": self.basis_words().text(locale),
             "due": self.due.isoformat() if self.due else None,
             "provisional": self.provisional,
             "available": self.available,
@@ -74,10 +81,21 @@ def routes(doc: Mapping[str, Any], today: date, calendar: WorkCalendar) -> list[
         out.append(Route("arbitration", "arbitration", "route.basis.arbitration", None, False, False, False))
     pay = [p for p in breached if terms[p["term"]].get("category") in PAYMENT_ORDER_CATEGORIES]
     if pay and doc.get("kind") == "worker":
-        start = min(date.fromisoformat(p["due_date"]) for p in pay)
-        due, provisional = years_after(start, CIVIL_LIMITATION_YEARS, calendar)
+        # 调解仲裁法 art. 16 and 民事诉讼法 arts. 225-228 set no period of their own: the route stays open, and names
+        # the day by which the worker applies for arbitration should the employer object and the order lapse (the
+        # arbitration route's, art. 27: a year from the first breach).
+        arbitrate_by, provisional = one_year_after(min(date.fromisoformat(p["due_date"]) for p in pay), calendar)
         out.append(
-            Route("payment_order", "payment_order", "route.basis.payment_order", due, provisional, True, today <= due)
+            Route(
+                "payment_order",
+                "payment_order",
+                "route.basis.payment_order",
+                None,
+                provisional,
+                True,
+                True,
+                arbitrate_by,
+            )
         )
     else:
         out.append(Route("payment_order", "payment_order", "route.basis.payment_order", None, False, False, False))

@@ -10,8 +10,7 @@ from typing import Any
 from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
-from services.cases import access, corrections, service, workflow
-from services.cases.limitation import limitation
+from services.cases import access, corrections, ends, service, workflow
 from services.cases.performance import routes
 from services.cases.views import CODED_FIELDS, WORDS, party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
@@ -48,6 +47,9 @@ QUEUE_FIELDS = {
     "respondent_access.undelivered_at": 1,
     "respondent_access.served_on": 1,
     "docking.partner_name": 1,
+    "docking.partner_id": 1,
+    "docking.partner_kind": 1,
+    "docking.arbitrated": 1,
     "docking.answer_due": 1,
     "docking.answer_due_provisional": 1,
     "docking.mediation_due": 1,
@@ -160,13 +162,28 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
 
 def _deadline_view(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict[str, Any]:
     """The 15-day period (调解仲裁法 art. 14), or the date both parties consented to; `day15`: the case has reached
-    its last day (or passed it) and the mediator records the parties' consent to go on, or ends it."""
+    its last day (or passed it) and the mediator records the parties' consent to go on, or ends it. A delegated case
+    where those 15 days do not apply (services/cases/ends.py `day15_applies`) shows the court's period instead
+    (`court`: its due day once the centre accepted, "" before), never flagged for day 15."""
+    is_open = doc["status"] not in workflow.CLOSED
+    if not ends.day15_applies(doc):
+        court_due = (doc.get("docking") or {}).get("mediation_due") or ""
+        left = (date.fromisoformat(court_due) - today).days if court_due else None
+        return {
+            "due": court_due,
+            "provisional": False,
+            "days_left": left,
+            "extended": False,
+            "overdue": is_open and left is not None and left < 0,
+            "due_soon": is_open and left is not None and 0 <= left <= REMINDER_DAYS,
+            "day15": False,
+            "court": True,
+        }
     centre = (doc.get("centre") or {}).get("id", "")  # the centre's own entries count too
     deadline: Deadline = mediation_deadline(doc["created_at"], calendar.for_centre(centre))
     extended = doc.get("mediation_extended_to")
     due = date.fromisoformat(extended) if extended else deadline.due
     provisional = deadline.provisional and not extended
-    is_open = doc["status"] not in workflow.CLOSED
     days_left = (due - today).days
     return {
         "due": due.isoformat(),
@@ -176,6 +193,7 @@ def _deadline_view(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> 
         "overdue": is_open and days_left < 0,
         "due_soon": is_open and 0 <= days_left <= REMINDER_DAYS,
         "day15": is_open and days_left <= 0,
+        "court": False,
     }
 
 
@@ -326,8 +344,8 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     view["closure_reasons"] = {code: text(f"label.closure_reason.{code}") for code in workflow.CLOSURE_REASONS}
     view["extensions"] = doc.get("extensions", [])
     view["respondent_files"] = list(doc.get("respondent_evidence") or [])
-    ended = (doc.get("outcome") or {}).get("at") if doc["status"] in (workflow.FAILED, workflow.REJECTED) else None
-    view["limitation"] = limitation(doc.get("claim") or {}, doc["created_at"], calendar, ended).as_dict()
+    # The applicant's limitation as the back office reads it: the applicant in the third person, the safe last day.
+    view["limitation"] = ends.case_limitation(doc, calendar).as_dict(audience="staff")
     view["routes"] = [r.as_dict() for r in routes(doc, today, calendar)]
     view["corrections"] = corrections.for_staff_page(doc, today)
     view["service"] = service.staff_service(doc)  # the case file's service record (送达记录)

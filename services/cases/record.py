@@ -174,13 +174,15 @@ class Agreement(TypedDict, total=False):
     effective_date: str
 
 
-class FailureReport(TypedDict):
+class FailureReport(TypedDict, total=False):
     """The report of a mediation that failed (法释〔2021〕23号 art. 21), for a delegated case's partner."""
 
-    facts: str
-    reason: str
-    costs: str
-    notes: str
+    facts: Required[str]
+    reason: Required[str]
+    costs: Required[str]
+    notes: Required[str]
+    signed_by: str  # the mediator who wrote it (their name, printed on the report)
+    generated: bool  # made from the respondent's refusal or silence as the platform recorded it
 
 
 class Outcome(TypedDict, total=False):
@@ -195,6 +197,8 @@ class Outcome(TypedDict, total=False):
     materials_returned: bool
     agreement: Agreement
     terms_text: str
+    end: str  # services/cases/ends.py ENDS: declined, failed, refused, silent, expired, withdrawn
+    papers: list[dict[str, str]]  # what the end owes: {kind, to, id} (services/cases/documents.py issue_end_papers)
 
 
 class PerformanceTerm(TypedDict, total=False):
@@ -295,6 +299,7 @@ class Docking(TypedDict, total=False):
     documents: list[str]
     contact: dict[str, Any]
     video_link: str
+    arbitrated: bool | None  # whether the dispute was arbitrated, as the delegation says (None: it does not say)
     cause: Any
     closed_reported_at: datetime | None
     filed_at: datetime | None
@@ -352,6 +357,7 @@ class Case(TypedDict, total=False):
     corrections: list[dict[str, Any]]  # the parties' correction requests and answers (services/cases/corrections.py)
     service: dict[str, ServiceRecord]  # every notice and document served on a party (services/cases/service.py)
     service_consent: dict[str, ServiceConsent]  # each party's 送达地址确认书, by role (applicant, respondent)
+    end_papers_due: bool  # an end's papers not all issued yet (services/cases/documents.py issue_end_papers)
 
 
 def delegated(case: Mapping[str, Any]) -> bool:

@@ -8,7 +8,7 @@ The interface later issues build on:
 - The invitation links to `/h5/respondent/invitations/{serial}/{token}`; the respondent proves they are
   the invited party with a one-time code sent to the phone the applicant gave (`send_code`, `claim`),
   or a card-verified identity whose ID number is the respondent's; never by knowing the serial.
-- `answer`: agree, decline (optional reason) or agree and propose (text, amount), once.
+- `answer`: agree, decline (optional reason: it ends the mediation) or agree and propose (text, amount), once.
 - `respondent_cases` / `respondent_case`: "我的申请" of the cases where the person is the respondent.
 Every write goes through the case writer (services/cases/moves.py).
 """
@@ -24,15 +24,13 @@ from i18n import msg
 from platforms.sms import SmsProvider
 from services.accounts import persons, sms_codes
 from services.accounts.portal_accounts import id_number_hash
-from services.cases import access, moves, service, workflow
+from services.cases import access, documents, ends, moves, service, workflow
 from services.cases.centre_rules import rules_of
 from services.cases.outbox import (
-    PARTIES_PROJECTION,
     Line,
     applicant_phone_field,
     applicant_recipient,
     notice,
-    party_notices,
     respondent_notice,
     respondent_phone_field,
 )
@@ -44,7 +42,7 @@ from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ServiceError, ValidationFailed, field_error, invalid
 from services.core.personal_data import unseal_party
 from services.core.phones import e164, is_mobile, mask_phone
-from services.core.work_calendar import WorkCalendar
+from services.core.work_calendar import WorkCalendar, load_work_calendar
 
 CODE_PURPOSE = "respond"
 DECISIONS = ("agree", "decline", "propose")
@@ -369,16 +367,24 @@ def _amount(value: Any, errors: list[FieldError]) -> str:
 
 
 async def answer(
-    ctx: ServiceContext, person_id: str, serial: str, body: Mapping[str, Any], channel: str
+    ctx: ServiceContext,
+    person_id: str,
+    serial: str,
+    body: Mapping[str, Any],
+    channel: str,
+    papers: documents.Papers | None = None,
 ) -> dict[str, Any]:
     """The respondent's one answer; the applicant is told. Two database commands: the read, the write.
 
-    A second answer is a 409; an answer after the due day is kept and marked late (the mediator decides). In a
-    case a court or an arbitration institute delegated, a refusal ends the mediation at once and the case goes
-    back to the partner with its materials (法释〔2021〕23号 art. 15), in the same write.
+    A second answer is a 409; an answer after the due day is kept and marked late, as long as the deadline watch
+    has not yet recorded the silence that ends the mediation (services/cases/deadline_watch.py). A refusal ends the
+    mediation at once (mediation is voluntary: 调解仲裁法 arts. 5, 14 ¶3), in the same write: the `refuse` move, each
+    party told in writing (services/cases/ends.py; `papers`: where the notices are rendered). In a case a court or
+    an arbitration institute delegated, the case goes back to the partner with its materials and the report the
+    facts make (法释〔2021〕23号 art. 15 ¶2, art. 21).
     """
     parsed = parse_answer(body)
-    doc = await access.for_respondent(ctx, person_id, serial, PARTIES_PROJECTION | {"status": 1, "respondent.name": 1})
+    doc = await access.for_respondent(ctx, person_id, serial, ends.END_PROJECTION)
     invited = doc["respondent_access"]
     if invited.get("answer"):
         raise Conflict("already_answered", field="decision")
@@ -387,13 +393,16 @@ async def answer(
     now = ctx.clock()
     late = now.astimezone(SHANGHAI).date().isoformat() > invited["answer_due"]
     parsed |= {"at": now, "channel": channel, "late": late}
+    when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
+    if parsed["decision"] == "decline":
+        shown = await _refused(ctx, doc, person_id, parsed, channel, when)
+        if papers is not None:
+            await documents.issue_end_papers(ctx, papers, serial)
+        return shown
     result = msg(f"notice.value.{ANSWER_WORDS[parsed['decision']]}")
     to_applicant = applicant_recipient(doc)
     lines: list[Line] = [("serial", serial), ("result", result)]
     notices = [notice("respondent_answered", to_applicant, f"/h5/cases/{serial}", now, lines)] if to_applicant else []
-    when = {"respondent_access.person_id": person_id, "respondent_access.answer": None}
-    if parsed["decision"] == "decline" and delegated(doc):
-        return await _refused_delegation(ctx, doc, person_id, parsed, channel, notices, when)
     updated = await moves.record_event(
         ctx,
         serial,
@@ -414,48 +423,53 @@ async def answer(
     return shown_answer(answered)
 
 
-async def _refused_delegation(
+async def _refused(
     ctx: ServiceContext,
     doc: Mapping[str, Any],
     person_id: str,
     parsed: dict[str, Any],
     channel: str,
-    notices: list[Notification],
     when: dict[str, Any],
 ) -> dict[str, Any]:
-    """The respondent of a delegated case refuses: the mediation ends (refused_to_continue, art. 25) and the
-    partner receives the case back with its materials and the report the facts make (art. 15, art. 21)."""
+    """The respondent refuses: the mediation ends (`refuse`, refused_to_continue: 法释〔2021〕23号 art. 25(4)), both
+    parties told with their next right; a delegated case's partner receives the case back with its materials and
+    the report the facts make (art. 15 ¶2, art. 21)."""
     now, serial = parsed["at"], doc["_id"]
     reason = parsed.get("reason", "")
-    outcome = {
+    report = delegated(doc)
+    if report:
+        words = msg("event.note.respondent_refused", reason=reason or "—")
+    else:
+        words = msg("event.note.refused", reason=reason) if reason else msg("move.refuse")
+    outcome: dict[str, Any] = {
         "kind": "failed",
         "at": now,
         "closure_reason": "refused_to_continue",
-        "reason": msg("event.note.respondent_refused", reason=reason or "—").text(),
-        "materials_returned": True,
+        "reason": words.text(),
     }
-    outcome["report"] = {
-        "facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
-        "reason": outcome["reason"],
-        "costs": "",
-        "notes": "",
-    }
-    lines = [
-        ("serial", serial),
-        ("reason", msg("label.closure_reason.refused_to_continue")),
-        ("next_step", msg("notice.value.may_arbitrate")),
-    ]
-    notices = notices + party_notices(doc, "fail", now, lines)
+    if report:
+        outcome["materials_returned"] = True
+        outcome["report"] = {
+            "facts": msg("report.refused.facts", name=doc["respondent"]["name"]).text(),
+            "reason": outcome["reason"],
+            "costs": "",
+            "notes": "",
+            "generated": True,
+            "signed_by": (doc.get("mediator") or {}).get("name", ""),
+        }
+    fields = ends.end_fields(doc, "refused", outcome, report=report)
+    lines: list[Line] = [("serial", serial), ("reason", msg("move.refuse"))]
+    notices = ends.end_notices(doc, "fail", now, await load_work_calendar(ctx), lines, outcome)
     # The report and the materials go back with the end (services/court/events.py, through the writer's hook).
     updated = await moves.apply_move(
         ctx,
         serial,
-        "fail",
+        "refuse",
         ("respondent", person_id),
         channel,
         case=doc,
         when=when,
-        set_fields={"respondent_access.answer": parsed, "outcome": outcome},
+        set_fields={"respondent_access.answer": parsed, **fields},
         notify=notices,
         note=outcome["reason"],
     )

@@ -32,15 +32,17 @@ from PIL import Image, UnidentifiedImageError
 from docgen import sm3_hex
 from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
-from services.cases import access, moves, workflow
+from services.cases import access, ends, moves, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
 from services.cases.outbox import PARTIES_PROJECTION, Line, party_notices
 from services.cases.record import Case
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import read_date
+from services.core.deadlines import calendar_days_deadline
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.numbers import read_whole
+from services.core.work_calendar import load_work_calendar
 from services.directory import centres
 from store.blobs import BlobStore
 
@@ -49,6 +51,7 @@ MIN_COPIES = 3  # each party and the centre keep one
 MAX_COPIES = 10
 MAX_TERMS = 20
 MAX_WAIVERS = 1000
+CONFIRMATION_DAYS = 30  # 民事诉讼法 art. 205: judicial confirmation within 30 days of the agreement's effect
 MAX_WITHOUT_SESSION = 500
 # A drawn signature is a few tens of kilobytes; as base64 in a data URL it must fit a JSON body (256 KiB).
 MAX_SIGNATURE_BYTES = 180 * 1024
@@ -242,6 +245,8 @@ async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[d
         "respondent.name": 1,
         "mediator": 1,
         "centre": 1,
+        "created_at": 1,  # a refusal ends the case: its limitation is told (services/cases/ends.py)
+        "claim": 1,
     }
     if signer.role == "mediator":
         assert signer.member is not None
@@ -365,7 +370,15 @@ async def _settle(
         {"term": i, "due_date": t["due_date"], "state": "pending", "asked_at": None, "reports": []}
         for i, t in enumerate(agreement["terms"])
     ]
-    lines = [("serial", doc["_id"]), ("result", msg("notice.value.agreement_reached"))]
+    # The next right of a settled case and its last day: a joint judicial confirmation within 30 days of the
+    # agreement's effect (民事诉讼法 art. 205; the routes, services/cases/performance.py).
+    calendar = (await load_work_calendar(ctx)).for_centre(doc["centre"]["id"])
+    window = calendar_days_deadline(effective_at, CONFIRMATION_DAYS, calendar)
+    lines = [
+        ("serial", doc["_id"]),
+        ("result", msg("notice.value.agreement_reached")),
+        ("next_step", msg("notice.value.confirm_by", date=window.due.isoformat())),
+    ]
     notices = party_notices(doc, "settle", effective_at, lines)  # a delegating court's too (services/court/events.py)
     updated = await moves.apply_move(
         ctx,
@@ -398,12 +411,9 @@ async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping
     words = msg(f"label.signer.{signer.role}")
     note = msg("event.note.refused_sign", role=words, reason=f"：{reason.strip()}" if reason.strip() else "").text()
     outcome = {"kind": "failed", "at": now, "closure_reason": "refused_to_sign", "reason": note}
-    lines: list[Line] = [
-        ("serial", serial),
-        ("reason", msg("label.closure_reason.refused_to_sign")),
-        ("next_step", msg("notice.value.may_arbitrate")),
-    ]
-    notices = party_notices(doc, "fail", now, lines)
+    lines: list[Line] = [("serial", serial), ("reason", msg("label.closure_reason.refused_to_sign"))]
+    # Each party told with their own next right, the end's papers owed (services/cases/ends.py).
+    notices = ends.end_notices(doc, "fail", now, await load_work_calendar(ctx), lines, outcome)
     actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
     return await moves.apply_move(
         ctx,
@@ -413,7 +423,7 @@ async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping
         channel,
         case=doc,  # without the art. 21 report: a delegating court awaits the mediator's (services/court/ends.py)
         when={"agreement.version": version},
-        set_fields={"outcome": outcome},
+        set_fields=ends.end_fields(doc, "failed", outcome),
         notify=notices,
         note=note,
     )

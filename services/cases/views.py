@@ -159,9 +159,9 @@ def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime |
                 "version": doc["consent"]["version"],
                 "accepted_at": shanghai_iso(doc["consent"]["accepted_at"]),
             },
-            "timeline": [_event_view(e) for e in doc.get("timeline", [])],
-            "clarified": _clarified_view(doc.get("clarified")),
-            "outcome": _outcome_view(doc.get("outcome")),
+            "timeline": [_event_view(e, role) for e in doc.get("timeline", [])],
+            "clarified": _clarified_view(doc.get("clarified"), role),
+            "outcome": _outcome_view(doc.get("outcome"), role),
             "session": session_view(doc.get("session"), now),
             "closed": doc["status"] in workflow.CLOSED,
         }
@@ -169,14 +169,15 @@ def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime |
     return view
 
 
-def _clarified_view(clarified: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The standard request items as the applicant reads them (what the mediator pushed, and the answer)."""
+def _clarified_view(clarified: dict[str, Any] | None, role: str = "applicant") -> dict[str, Any] | None:
+    """The standard request items as a party reads them (what the mediator pushed, and the answer); the applicant's
+    comment to the mediator (a change asked for) is the applicant's, never shown to the respondent."""
     if not clarified:
         return None
     return {
         "version": clarified["version"],
         "state": clarified["state"],
-        "comment": clarified.get("comment", ""),
+        "comment": clarified.get("comment", "") if role == "applicant" else "",
         "pushed_at": shanghai_iso(clarified.get("pushed_at")),
         "items": [
             {k: item.get(k) for k in ("number", "cause_code", "cause_label", "cause_level1_label", "text", "amount")}
@@ -186,10 +187,13 @@ def _clarified_view(clarified: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _outcome_view(outcome: dict[str, Any] | None) -> dict[str, Any] | None:
+def _outcome_view(outcome: dict[str, Any] | None, role: str = "applicant") -> dict[str, Any] | None:
+    """How the case ended; the applicant's reason for withdrawing is the applicant's, not shown to the respondent."""
     if not outcome:
         return None
-    shown = {k: outcome.get(k) for k in ("kind", "reason", "terms_text", "closure_reason") if outcome.get(k)}
+    private = role == "respondent" and outcome.get("kind") == "withdrawn"
+    fields = ("kind", "terms_text", "closure_reason") if private else ("kind", "reason", "terms_text", "closure_reason")
+    shown = {k: outcome.get(k) for k in fields if outcome.get(k)}
     if outcome.get("closure_reason"):
         shown["closure_reason_label"] = msg(f"label.closure_reason.{outcome['closure_reason']}").text()
     return shown | {"at": shanghai_iso(outcome.get("at"))}
@@ -214,7 +218,15 @@ def session_view(session: Mapping[str, Any] | None, now: datetime | None = None)
     }
 
 
-def _event_view(event: dict[str, Any]) -> dict[str, Any]:
+# Events whose note is the applicant's own word to the centre (a change asked of the request items, the reason for
+# withdrawing, files added) or the centre's internal record (a collective-dispute link): the respondent reads that
+# they happened, not the note (each party sees what is addressed to them).
+APPLICANT_PRIVATE_NOTES = frozenset(
+    {"request_change", "confirm_clarified", "withdraw", "evidence_added", "collective_linked", "special_procedure"}
+)
+
+
+def _event_view(event: dict[str, Any], role: str = "applicant") -> dict[str, Any]:
     view = {
         "at": shanghai_iso(event["at"]),
         "action": event["action"],
@@ -223,7 +235,7 @@ def _event_view(event: dict[str, Any]) -> dict[str, Any]:
         "status_label": workflow.status_label(event["status"]),
         "by": event["actor"]["type"],
     }
-    if event.get("note"):
+    if event.get("note") and not (role == "respondent" and event["action"] in APPLICANT_PRIVATE_NOTES):
         view["note"] = event["note"]
     return view
 

@@ -46,7 +46,8 @@ SIGNERS = ("applicant", "respondent", "mediator")
 
 # Why a mediation ended without agreement: 法释〔2021〕23号 (人民法院在线调解规则) art. 25
 # (docs/domain.md#closure-reasons; a settlement is the other end). Words: `label.closure_reason.<code>`. The
-# respondent's refusal is `refused_to_continue`, silence past the answer period `unreachable`.
+# respondent's refusal is `refused_to_continue`, silence past the answer period `unreachable` (the `refuse` and
+# `lapse` moves, services/cases/ends.py).
 CLOSURE_REASONS = (
     "settled_and_withdrew",
     "unreachable",
@@ -56,6 +57,11 @@ CLOSURE_REASONS = (
     "refused_to_sign",
     "other",
 )
+
+
+# Where silence past the answer period ends the mediation: before a session was set. A session set (or held) means
+# the mediator reached the respondent otherwise; the mediator then ends it (`fail`, unreachable) if they vanish.
+LAPSE_SOURCES = {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED}
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,11 @@ MOVES: dict[str, Move] = {
         _move("revise_agreement", {SIGNING}, MEDIATING),  # every signature so far is void
         _move("settle", {SIGNING}, SETTLED),  # the last required signature (services/cases/signing.py)
         _move("fail", {ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, FAILED),  # with a closure reason
+        # Mediation is voluntary (调解仲裁法 arts. 5, 14 ¶3; 法释〔2021〕23号 art. 15 ¶2 for a delegated case): the
+        # respondent's "不同意调解" ends it at once, from any open status it can answer in; silence past the answer
+        # period ends it on the day after, recorded by the deadline watch, while no session was set.
+        _move("refuse", {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING}, FAILED),
+        _move("lapse", LAPSE_SOURCES, FAILED),
         _move(
             "withdraw",
             {SUBMITTED, CLARIFYING, CLARIFIED, ACCEPTED, SCHEDULED, MEDIATING, SIGNING, DELEGATED},

@@ -2,8 +2,9 @@
 acceptance (法释〔2021〕23号 art. 24: 30 days), extended only with every party's consent recorded in their own pages and
 within the partner's cap, paused while an expert appraisal runs (art. 26: the appraisal's time does not count).
 
-The day-15 rule of 调解仲裁法 art. 14 (a party may go to arbitration once 15 days pass without agreement) still
-applies to the same case: both clocks are shown side by side (services/cases/queue.py keeps the day-15 one).
+The day-15 rule of 调解仲裁法 art. 14 ¶3 (a party may go to arbitration once 15 days pass without agreement) is shown
+beside the court's clock only where it applies: a delegation that says the dispute was not arbitrated
+(services/cases/ends.py `day15_applies`; services/cases/queue.py keeps the day-15 clock).
 The period is always recomputed from its parts (`period_days`): the partner's days, the extensions granted and the
 days paused, counted from acceptance as procedural law counts (services/core/deadlines.py).
 """
@@ -17,10 +18,11 @@ from typing import Any
 from i18n import msg
 from services.accounts.staff import StaffMember
 from services.cases import access, moves, workflow
+from services.cases.ends import court_period, day15_applies, period_days
 from services.cases.outbox import PARTIES_PROJECTION, Line, party_notices
 from services.cases.record import Case, delegated
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
-from services.core.deadlines import Deadline, calendar_days_deadline
+from services.core.deadlines import calendar_days_deadline
 from services.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.core.numbers import parse_whole
 from services.core.work_calendar import WorkCalendar, load_work_calendar
@@ -30,15 +32,8 @@ PARTIES = ("applicant", "respondent")
 MAX_NOTE = 500
 
 
-def period_days(docking: Mapping[str, Any]) -> int:
-    """The partner's period plus every extension granted and every day an appraisal paused it."""
-    extended = sum(int(e.get("days") or 0) for e in docking.get("extensions") or [])
-    return int(docking.get("mediation_days") or 30) + extended + int(docking.get("paused_days") or 0)
-
-
-def mediation_period(docking: Mapping[str, Any], calendar: WorkCalendar) -> Deadline | None:
-    accepted = docking.get("accepted_at")
-    return calendar_days_deadline(accepted, period_days(docking), calendar) if accepted else None
+# The period itself is the cases room's (services/cases/ends.py), which also guards an end for its expiry.
+mediation_period = court_period
 
 
 def extension_room(docking: Mapping[str, Any]) -> int | None:
@@ -75,6 +70,8 @@ def clock_view(doc: Mapping[str, Any], calendar: WorkCalendar, today: date) -> d
         "extension_room": extension_room(docking),
         "extension_request": None,
         "video_link": docking.get("video_link"),
+        "day15": day15_applies(doc),  # the 15 days of 调解仲裁法 art. 14 ¶3 shown beside it only where they apply
+        "arbitrated": docking.get("arbitrated"),
     }
     period = mediation_period(docking, calendar.for_centre(doc["centre"]["id"]))
     if period is not None:

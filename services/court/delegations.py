@@ -14,7 +14,8 @@ confirmed in time. Accepting invites both parties, the court named (services/cas
 `docking` on the case: partner_id, partner_kind, partner_name, court_code, partner_case_no, type, delegated_at,
 received_at, answer_due (YYYY-MM-DD), answer_due_provisional, answer {decision, reason_code, reason, at, by, late},
 overdue_reported_at, accepted_at, mediation_days, extension_cap_days, mediation_due, mediation_due_provisional,
-extensions, extension_request, paused_since, paused_days, pauses, documents (file ids), contact, video_link, cause,
+extensions, extension_request, paused_since, paused_days, pauses, documents (file ids), contact, video_link,
+arbitrated (the dispute was arbitrated: true, false, or None when the delegation does not say), cause,
 closed_reported_at, filed_at.
 """
 
@@ -95,6 +96,7 @@ class Delegation:
     cause: str
     contact: dict[str, str]
     video_link: str
+    arbitrated: bool | None
     routed: centres.Routed
     review_flags: list[str] = field(default_factory=list)
     documents: list[tuple[str, Any]] = field(default_factory=list)  # (declared name, evidence.PreparedFile)
@@ -320,6 +322,12 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
     facts = errors.text(dispute, "dispute", "summary", MAX_TEXT, lines=True)
     requests = errors.text(dispute, "dispute", "claims", MAX_TEXT, lines=True)
     amount = _amount(errors, dispute.get("amount"))
+    # Whether the dispute was arbitrated: optional. Only `false` lets a failed mediation name arbitration (a labour
+    # dispute goes to arbitration before a court, 调解仲裁法 art. 5); absent, the case simply returns to the court.
+    arbitrated = dispute.get("arbitrated")
+    if arbitrated is not None and not isinstance(arbitrated, bool):
+        errors.add("dispute.arbitrated", "wrong_type", "error.wrong_type.docking_arbitrated")
+        arbitrated = None
     if body.get("consent_to_mediation") is not True:  # 法释〔2021〕23号 art. 4: online mediation with consent
         errors.add("consent_to_mediation", "required", "error.required.docking_consent")
     contact_raw = body.get("contact")
@@ -380,6 +388,7 @@ async def parse(ctx: ServiceContext, partner: Partner, body: Any) -> Delegation:
         cause=cause,
         contact=contact,
         video_link=str(video).strip(),
+        arbitrated=arbitrated,
         routed=routed,
         review_flags=flags,
         documents=prepared,
@@ -617,6 +626,7 @@ async def _new_case(
         "documents": file_ids,
         "contact": _sealed_contact(ctx, d.contact),
         "video_link": d.video_link,
+        "arbitrated": d.arbitrated,
         "cause": d.cause,
         "closed_reported_at": None,
         "filed_at": None,

@@ -2,8 +2,9 @@
 
 A mediation the mediator ends sends its art. 21 report with the move (services/cases/handling.py, told through
 services/court/events.py); one a party ended (a refusal to sign) waits for the mediator's report here, and
-`closed` goes out with it. A settled case's agreement is then filed with the court for the record (`filed`,
-特邀调解规定 art. 19).
+`closed` goes out with it. The report is also a document signed by the mediator (调解终结报告, docgen's
+`failure_report`), owed like an end's papers, kept in the case and sent with `closed` (services/court/outbox.py).
+A settled case's agreement is then filed with the court for the record (`filed`, 特邀调解规定 art. 19).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from i18n import msg
 from services.accounts.staff import StaffMember
 from services.cases import access, moves, workflow
+from services.cases.ends import report_paper
 from services.cases.handling import parse_report
 from services.cases.record import Case, delegated
 from services.core.context import ServiceContext, shanghai_iso
@@ -37,7 +39,7 @@ def report_due(doc: Mapping[str, Any]) -> bool:
 
 async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, Any]) -> Case:
     """The art. 21 report of a mediation a party ended: recorded, and `closed` sent with it."""
-    parsed = parse_report(form)
+    parsed = parse_report(form) | {"signed_by": member.name}
     doc = await _case(ctx, member, serial)
     if not report_due(doc):
         raise Conflict("report_not_due", field="report_facts")
@@ -51,7 +53,8 @@ async def report(ctx: ServiceContext, member: StaffMember, serial: str, form: Ma
         "backoffice",
         workflow.FAILED,
         when={"status": workflow.FAILED, "docking.closed_reported_at": None},
-        set_fields={"outcome.report": parsed, "docking.closed_reported_at": now},
+        set_fields={"outcome.report": parsed, "docking.closed_reported_at": now, "end_papers_due": True},
+        push_fields={"outcome.papers": report_paper()},  # the report as a document, kept and sent with `closed`
         notify=[events.closed_failed(doc, now, outcome, parsed)],
         note=parsed["reason"][:100],
     )

@@ -26,6 +26,7 @@ from services.cases.record import Case, Notification, delegated
 from services.core.context import ServiceContext, shanghai_iso
 
 MEDIATION_EVENTS = "mediation-events"  # the partner's endpoint under its callback address
+ENDING_MOVES = ("fail", "refuse", "lapse")  # the moves that end a delegated case without agreement
 
 
 def event_notice(doc: Mapping[str, Any], event_type: str, now: datetime, **facts: Any) -> Notification:
@@ -76,9 +77,9 @@ def news_of_end(change: Change) -> None:
     """What the partner of a delegated case is told of an end another room writes, added to the move's update:
     - the last signature (`settle`): `closed`, settled, effective at the outcome's time;
     - a withdrawal by the applicant (the partner's own is its own doing): `closed`, withdrawn, with the reason;
-    - a failure whose outcome carries the art. 21 report (the mediator's, or the one a respondent's refusal
-      makes): `closed`, failed, and `docking.closed_reported_at`. A failure without it (a party refused to sign)
-      waits for the mediator's report (services/court/ends.py)."""
+    - a failure whose outcome carries the art. 21 report (the mediator's, or the one a respondent's refusal or
+      silence makes: `refuse`, `lapse`): `closed`, failed, and `docking.closed_reported_at`. A failure without it
+      (a party refused to sign) waits for the mediator's report (services/court/ends.py)."""
     case = change.case
     if case is None or not delegated(case):
         return
@@ -88,7 +89,7 @@ def news_of_end(change: Change) -> None:
         change.notify.append(closed_settled(doc, outcome["at"], outcome["at"]))
     elif change.action == "withdraw" and change.actor[0] != "partner":
         change.notify.append(closed_withdrawn(doc, change.now, change.note))
-    elif change.action == "fail" and change.status == workflow.FAILED and "report" in outcome:
+    elif change.action in ENDING_MOVES and change.status == workflow.FAILED and "report" in outcome:
         change.set_fields["docking.closed_reported_at"] = change.now
         returned = bool(outcome.get("materials_returned"))
         change.notify.append(closed_failed(doc, change.now, outcome, outcome["report"], materials_returned=returned))

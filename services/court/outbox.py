@@ -93,7 +93,16 @@ class PartnerOutbox:
             body["agreement"] = await self._agreement(case_id)
         if event.get("materials_returned"):
             body["materials"] = await self._materials(case_id)
+        if event.get("type") == "closed" and event.get("report"):
+            body["report_document"] = await self._report(case_id)
         return body
+
+    async def _report(self, serial: str) -> dict[str, Any]:
+        """The art. 21 report as the document the mediator signed (法释〔2021〕23号 art. 21), issued first if the end
+        still owes it (services/cases/documents.py)."""
+        await documents.issue_end_papers(self.ctx, self.papers, serial)
+        file = await documents.current_document(self.ctx, self.papers, serial, "failure_report")
+        return _file(file.filename, file.content_type, file.data)
 
     async def _agreement(self, serial: str) -> dict[str, Any]:
         doc = await self.ctx.db["cases"].find_one({"_id": serial}, {"outcome": 1})

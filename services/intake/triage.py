@@ -24,16 +24,17 @@ from docgen.letter import Letter, render_letter
 from i18n import DEFAULT_LOCALE, Msg, day, format_day, money, msg, text
 from services.accounts import rosters
 from services.accounts.staff import StaffMember
+from services.cases.limitation import one_year_after
 from services.core.amounts import optional_amount, parse_amount
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.dates import parse_date, read_date
 from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
 from services.core.laws import LAWS, Article, art
 from services.core.numbers import read_whole
+from services.core.work_calendar import WorkCalendar, load_work_calendar
 from services.directory import centres, local_figures
 from services.directory.regions import regions
 from services.intake.calculator import KINDS as CALCULATOR_KINDS
-from services.intake.calculator import add_months
 
 TREES = "triage_trees"
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "data" / "triage_default.yaml"
@@ -264,8 +265,11 @@ class Step:
     answers: dict[str, str]
 
 
-def answer(tree: Tree, node_id: str, answers: dict[str, str], value: str, today: date) -> Step:
-    """The next node after answering `node_id` with `value` (422 naming `value` when it cannot be read)."""
+def answer(
+    tree: Tree, node_id: str, answers: dict[str, str], value: str, today: date, calendar: WorkCalendar | None = None
+) -> Step:
+    """The next node after answering `node_id` with `value` (422 naming `value` when it cannot be read); `calendar`:
+    the working days a limitation's last day moves over (none given: weekends and the statutory holidays)."""
     node = tree.node(node_id)
     kind = node["kind"]
     value = value.strip()
@@ -281,8 +285,10 @@ def answer(tree: Tree, node_id: str, answers: dict[str, str], value: str, today:
         if known > today or known.year < 1950:
             raise ValidationFailed([field_error("value", "out_of_range", "error.out_of_range.triage_date")])
         out[node_id] = known.isoformat()
-        # 调解仲裁法 art. 27: one year from the day the person knew or should have known.
-        branch = "within" if add_months(known, 12) >= today else "beyond"
+        # 调解仲裁法 art. 27: one year from the day the person knew or should have known; a last day that is not a
+        # working day moves to the next one (services/cases/limitation.py), as the case's limitation counts it.
+        last_day, _ = one_year_after(known, calendar or WorkCalendar())
+        branch = "within" if last_day >= today else "beyond"
         return Step(str(node["next"][branch]), out)
     if kind == "region":
         if regions().get(value) is None:
@@ -302,7 +308,7 @@ async def step(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
     """One answer of the triage (the pages' single service call): the next node and the answers carried."""
     tree = await tree_for(ctx, centre_id)
     today = ctx.clock().astimezone(SHANGHAI).date()
-    result = answer(tree, node_id, answers, value, today)
+    result = answer(tree, node_id, answers, value, today, await load_work_calendar(ctx))
     node = tree.node(node_id)
     if node["kind"] == "amount" and result.next == node_id:
         threshold = await final_award_threshold(ctx, tree, result.answers, today)
@@ -371,6 +377,7 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
     node = tree.node(node_id)
     answers = {k: v for k, v in answers.items() if k in tree.nodes}
     result = Page(node_id, node, tree, answers, [])
+    calendar: WorkCalendar | None = None
     if node["kind"] != "end":
         return result
     today = ctx.clock().astimezone(SHANGHAI).date()
@@ -385,7 +392,8 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
         kind = tree.nodes[node_key].get("kind")
         known = read_date(value) if kind == "date" else None
         if known is not None:  # answers come back from the page: one that is no day gives no note
-            until = add_months(known, 12)
+            calendar = calendar or await load_work_calendar(ctx)
+            until, _ = one_year_after(known, calendar)  # moved to the next working day, as the case counts it
             result.notes.append(msg("triage.note.limitation", known=_day(value), until=_day(until)))
         if kind == "choice":
             option: dict[str, Any] = next((o for o in tree.nodes[node_key]["options"] if str(o["value"]) == value), {})

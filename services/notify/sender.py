@@ -250,6 +250,8 @@ class NotificationSender:
                 await task
             except asyncio.CancelledError:
                 pass
+        finally:
+            self._stopping = False  # the loop is gone; a pass asked for by name (run_once) runs in full
 
     def wake(self) -> None:
         """Ask for a pass now (a service that just wrote a notification); the poll covers other processes."""

@@ -263,13 +263,15 @@ def test_arbitration_application_by_an_employer_after_failed_mediation(render):
     )
 
 
-def test_arbitration_is_refused_for_a_withdrawn_case_but_allowed_otherwise(render):
+def test_arbitration_is_made_after_a_withdrawal_too(render):
+    """Withdrawing the mediation does not bar arbitration (调解仲裁法 art. 5): the application is offered after it."""
     case = worker_case()
     case["status"] = "withdrawn"
-    del case["outcome"]
-    with pytest.raises(DocumentRefused, match="case_withdrawn"):
-        render("arbitration", case)
+    case["outcome"] = {"kind": "withdrawn", "at": "2026-11-21T02:00:00+00:00", "reason": "准备直接申请仲裁"}
+    _, doc = render("arbitration", case)
+    assert any(t.endswith("申请调解。") for t in section(doc, "事实和理由"))
     case["status"] = "mediating"
+    del case["outcome"]
     render("arbitration", case)
     render("application", {**case, "status": "withdrawn"})
 

@@ -15,6 +15,7 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from store.folder import MANIFEST
+from tests.support import pdfs
 from tests.support.app import MP_APP_ID, OA_APP_ID, ROOT, server_environ
 from tests.support.samples import worker_body
 from tests.support.server_process import ServerProcess
@@ -24,8 +25,7 @@ TOKEN = "drill-admin-token-0123456789abcdef"
 
 
 def _pdf(seed: int) -> bytes:
-    filler = os.urandom(1024).hex()
-    return f"%PDF-1.4\n% drill {seed}\n1 0 obj << /Filler ({filler}) >> endobj\n%%EOF\n".encode()
+    return pdfs.plain(padding=1024, line=f"drill {seed} {os.urandom(16).hex()}")
 
 
 async def manage(env: dict[str, str], *args: str) -> tuple[int, str]:

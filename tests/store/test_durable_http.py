@@ -7,6 +7,7 @@ import os
 import pytest
 
 from store import journal as journal_module
+from tests.support import pdfs
 from tests.support.app import body_of, sign_in
 from tests.support.samples import worker_body
 
@@ -41,7 +42,7 @@ async def test_readyz_names_the_durable_engine_and_a_failing_disk_is_a_503(api, 
 @pytest.mark.gen_test
 async def test_a_damaged_stored_file_is_a_clear_error_naming_it_never_its_bytes(app, api, wechat, caplog):
     token = await sign_in(api, wechat)
-    pdf = b"%PDF-1.4\n% a payslip\n1 0 obj << >> endobj\n%%EOF\n"
+    pdf = pdfs.plain(line="a payslip")
     sent = await api.call(
         "POST",
         "/api/mp/files",

@@ -110,9 +110,28 @@ def bare_case(kind: str = "worker", settled: bool = True) -> dict:
 def case_for(kind: str, case: dict) -> dict:
     """`case` as a document of `kind` needs it: a termination notice after a failed mediation, a payment order
     after a term was not performed."""
-    if kind == "termination_notice":
+    if kind in ("termination_notice", "failure_report"):
         case["status"] = "failed"
         case["outcome"] = {"kind": "failed", "at": "2026-11-21T02:00:00+00:00", "closure_reason": "too_far_apart"}
+        case["notice"] = {
+            "addressee": "applicant",
+            "end": "failed",
+            "arbitrate": True,
+            "last_day": "2027-11-02",
+            "restart_day": "2027-11-22",
+            "received": "2026-11-02",
+        }
+    if kind == "failure_report":
+        case["outcome"]["report"] = {"facts": "双方就工资数额各执一词", "reason": "分歧较大", "costs": "", "notes": ""}
+        case["delegation"] = {
+            "partner": "上海市浦东新区人民法院",
+            "partner_kind": "court",
+            "case_no": "（2026）沪0115民诉前调1234号",
+            "type": "pre_filing",
+            "delegated_at": "2026-11-02T01:30:00+00:00",
+            "accepted_at": "2026-11-03T01:30:00+00:00",
+        }
+        case["notice"] |= {"arbitrate": False, "last_day": "", "returns": "file"}
     if kind == "payment_order":
         case["breach"] = {"terms": [{"text": "被申请人支付工资", "amount": None, "due_date": ""}]}
     return case

@@ -110,10 +110,10 @@ def refused() -> dict[str, tuple[bytes, str]]:
     }
 
 
-def plain(padding: int = 0) -> bytes:
-    """One page with a line of text (and `padding` bytes of comment)."""
+def plain(padding: int = 0, line: str = "A plain page") -> bytes:
+    """One page with a line of (ASCII) text, and `padding` bytes of comment."""
     font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    text = _stream(b"BT /F1 12 Tf 72 760 Td (A plain page) Tj ET")
+    text = _stream(b"BT /F1 12 Tf 72 760 Td (%s) Tj ET" % line.encode("ascii"))
     return _page_pdf(b"", b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R", font, text, padding=padding)
 
 

@@ -109,7 +109,10 @@ async def test_the_court_delegates_we_settle_and_it_confirms(
         applicant = await party_claims(browser, sms, links[APPLICANT_PHONE], APPLICANT_PHONE)
         await applicant.wait_for_url(f"**/h5/cases/{serial}")
         assert "上海市浦东新区人民法院" in await applicant.inner_text("#court-name")
-        assert "第十四条" in await applicant.inner_text("#two-clocks")  # the day-15 rule beside the court's clock
+        # The court's period (法释〔2021〕23号 art. 24); the day-15 rule of 调解仲裁法 art. 14 only where the delegation
+        # says the dispute was not arbitrated (this one does not say).
+        assert "第二十四条" in await applicant.inner_text("#court-period")
+        assert await applicant.locator("#two-clocks").count() == 0
         respondent = await party_claims(browser, sms, links[RESPONDENT_PHONE], RESPONDENT_PHONE)
         await respondent.wait_for_url(f"**/h5/respondent/cases/{serial}")
         await respondent.check("#decision-agree")

@@ -182,7 +182,7 @@ async def test_respond_sign_settle_breach_and_the_payment_order(app, http_server
 
 
 @pytest.mark.gen_test(timeout=180)
-async def test_the_employer_declines_and_the_worker_receives_the_notice_and_the_arbitration_application(
+async def test_the_employer_declines_and_the_mediation_ends_with_the_workers_notice_and_arbitration_application(
     app, http_server, http_port, cheap_hashing
 ):
     base_url = f"http://127.0.0.1:{http_port}"
@@ -195,18 +195,13 @@ async def test_the_employer_declines_and_the_worker_receives_the_notice_and_the_
         await accept_in_office(office, base_url, serial)
         await respondent_answers(browser, sms, "decline", "我方已足额支付工资")
 
+        # Mediation is voluntary: the refusal ended it at once (调解仲裁法 arts. 5, 14 ¶3), no mediator's move awaited.
         await worker.goto(f"{base_url}/h5/cases/{serial}")
         assert "拒绝调解" in await worker.inner_text("#respondent-answer")
-        assert await worker.is_visible("#declined-hint")
-
-        await office.reload()
-        await office.select_option("#closure-reason", "refused_to_continue")
-        await office.fill("#fail-reason", "被申请人拒绝调解")
-        await office.click("#fail")
-        await office.wait_for_function("document.querySelector('#status').innerText === '调解不成'")
-
-        await worker.reload()
-        assert await worker.is_visible("#may-arbitrate")
+        assert await worker.inner_text("#status") == "调解不成"
+        end = await worker.inner_text("#end")
+        assert "被申请人不同意调解，调解已终止。" in end and "请最迟于" in end
+        assert await worker.is_visible("#may-arbitrate")  # the arbitration application, one tap away
         assert "一年" in await worker.inner_text("#limitation")
         kinds = [await a.get_attribute("data-kind") for a in await worker.locator("#documents a").all()]
         assert sorted(kinds) == ["arbitration", "termination_notice"]
@@ -218,8 +213,8 @@ async def test_the_employer_declines_and_the_worker_receives_the_notice_and_the_
 
     notice = [p.text for p in texts["termination_notice"].paragraphs]
     assert notice[0] == "调解终止通知书"
-    assert any("一方当事人明确表示不愿继续调解（被申请人拒绝调解）" in t for t in notice)
-    assert any("申请仲裁的时效期间为一年" in t for t in notice)
+    assert any("因上海某某物流有限公司明确表示不同意调解，本调解组织于" in t for t in notice)
+    assert any("请最迟于" in t and "提出仲裁申请" in t for t in notice)
     arbitration = texts["arbitration"]
     worker_rows = {r.cells[0].text: r.cells[1].text for r in arbitration.tables[0].rows}
     employer_rows = {r.cells[0].text: r.cells[1].text for r in arbitration.tables[1].rows}

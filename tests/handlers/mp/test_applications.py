@@ -257,7 +257,7 @@ async def test_database_commands_per_request(api, wechat, app, db_commands):
         assert (await api.call("GET", f"/api/mp/applications/{serial}", token=token)).code == 200
 
 
-@pytest.mark.gen_test
+@pytest.mark.gen_test(timeout=60)  # the end's notices are rendered before the answer (services/cases/ends.py)
 async def test_withdrawal_is_a_move_of_the_table(api, wechat, app):
     token = await sign_in(api, wechat)
     serial = body_of(await submit(api, token, worker()))["serial"]

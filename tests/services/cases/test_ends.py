@@ -13,7 +13,7 @@ import pytest
 from services.cases import documents, handling, queue, respondent
 from services.cases.limitation import limitation
 from services.cases.outbox import check_templates
-from services.core.errors import ValidationFailed
+from services.core.errors import Conflict, NotFound, ValidationFailed
 from services.core.work_calendar import WorkCalendar
 from settings import KindTemplates, SettingsError
 from tests.support.cases import MEDIATOR, accepted_case, new_case
@@ -26,30 +26,36 @@ def _texts(data: bytes) -> list[str]:
 
 
 @pytest.mark.gen_test(timeout=60)
-async def test_the_respondent_declines_and_the_worker_receives_the_notice_and_the_arbitration_application(
+async def test_the_respondent_declines_and_each_party_receives_the_notice_the_worker_the_arbitration_application(
     ctx, clock, sms, blobs, papers
 ):
     serial, applicant = await accepted_case(ctx)
     person = await claim_invitation(ctx, sms, serial)
-    await respondent.answer(ctx, person, serial, {"decision": "decline", "reason": "不同意调解"}, "h5")
-    with pytest.raises(ValidationFailed) as no_reason:
-        await handling.decide(ctx, MEDIATOR, serial, "fail", {}, papers=papers)
-    assert no_reason.value.errors[0].field == "closure_reason"
-    with pytest.raises(ValidationFailed) as other:  # "other" names no reason itself: it needs the mediator's words
-        await handling.decide(ctx, MEDIATOR, serial, "fail", {"closure_reason": "other"}, papers=papers)
-    assert other.value.errors[0].field == "reason"
-    form = {"closure_reason": "refused_to_continue", "reason": "被申请人拒绝调解"}
-    doc = await handling.decide(ctx, MEDIATOR, serial, "fail", form, papers=papers)
-    assert doc["outcome"]["closure_reason"] == "refused_to_continue"
+    # "不同意调解" ends the mediation at once (调解仲裁法 arts. 5, 14 ¶3): no mediator's move is awaited.
+    await respondent.answer(ctx, person, serial, {"decision": "decline", "reason": "不同意调解"}, "h5", papers)
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["status"] == "failed" and doc["outcome"]["closure_reason"] == "refused_to_continue"
+    assert doc["outcome"]["end"] == "refused" and doc["timeline"][-1]["action"] == "document"
+    assert not doc["end_papers_due"]
+    with pytest.raises(Conflict):  # nothing left for the mediator to end
+        await handling.decide(ctx, MEDIATOR, serial, "fail", {"closure_reason": "too_far_apart"}, papers=papers)
     listed = {d["kind"]: d for d in await documents.documents_for_party(ctx, applicant, serial)}
     assert set(listed) == {"termination_notice", "arbitration"}
     notice = _texts(
         (await documents.document_for_party(ctx, blobs, applicant, serial, listed["termination_notice"]["id"])).data
     )
-    assert notice[0] == "调解终止通知书"
-    assert any("因一方当事人明确表示不愿继续调解（被申请人拒绝调解）" in t for t in notice)
+    assert notice[0] == "调解终止通知书" and "张三：" in notice
+    assert any("因上海某某物流有限公司明确表示不同意调解，本调解组织于" in t for t in notice)
     right = next(t for t in notice if t.startswith("依照《中华人民共和国劳动争议调解仲裁法》"))
-    assert "申请仲裁的时效期间为一年" in right and "时效自2026-10-31起算" in right and "重新计算一年" in right
+    assert "上海市黄浦区劳动人事争议仲裁委员会申请仲裁" in right and "请最迟于二〇二七年" in right
+    # The respondent's own notice: addressed to them, their right without the applicant's dates.
+    theirs = await documents.documents_for_party(ctx, person, serial)
+    assert [d["kind"] for d in theirs] == ["termination_notice"]
+    assert theirs[0]["id"] != listed["termination_notice"]["id"]
+    their_notice = _texts((await documents.document_for_party(ctx, blobs, person, serial, theirs[0]["id"])).data)
+    assert "上海某某物流有限公司：" in their_notice and any("与你（单位）之间的劳动人事争议" in t for t in their_notice)
+    with pytest.raises(NotFound):  # the applicant's notice is not the respondent's to read
+        await documents.document_for_party(ctx, blobs, person, serial, listed["termination_notice"]["id"])
     # The arbitration application carries every element of 劳动争议调解仲裁法 art. 28 (and 办案规则 art. 29).
     arbitration = docx.Document(
         io.BytesIO(
@@ -68,10 +74,10 @@ async def test_the_respondent_declines_and_the_worker_receives_the_notice_and_th
     texts = [p.text for p in arbitration.paragraphs]
     assert "仲裁请求" in texts and "事实和理由" in texts and "证据和证据来源" in texts and "证人" in texts
     assert texts[texts.index("此致") + 1] == "上海市黄浦区劳动人事争议仲裁委员会"  # the commission of the case's region
-    doc = await ctx.db["cases"].find_one({"_id": serial})
-    fail = [n for n in doc["notifications"] if n["kind"] == "fail"]
-    assert {n["to"]["type"] for n in fail} == {"applicant", "respondent"}
-    assert fail[0]["lines"]["next_step"] == "可依法申请劳动人事争议仲裁"
+    fail = {n["to"]["type"]: n for n in doc["notifications"] if n["kind"] == "fail"}
+    assert set(fail) == {"applicant", "respondent"}
+    assert fail["applicant"]["lines"]["next_step"].startswith("请最迟于2027-")  # the safe last day (limitation.py)
+    assert fail["respondent"]["lines"]["next_step"] == "可依法申请劳动人事争议仲裁"  # no date of theirs is known
 
 
 @pytest.mark.gen_test(timeout=60)

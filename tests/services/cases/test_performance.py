@@ -81,7 +81,11 @@ async def test_a_breach_opens_the_four_routes_and_the_payment_order_is_one_tap_a
     assert routes["judicial_confirmation"].due == date(2026, 12, 31)  # 30 days after the agreement took effect
     assert routes["arbitral_review"].due == date(2026, 12, 16)  # 15 days (办案规则 art. 74)
     assert routes["arbitration"].due == date(2027, 12, 10)  # one year from the day after the due date
-    assert routes["payment_order"].due == date(2029, 12, 10)
+    # 调解仲裁法 art. 16 and 民事诉讼法 arts. 225-228 set no period: the payment order's basis names instead the day to
+    # apply for arbitration should the employer object and the order lapse; no three-year civil limitation is offered.
+    assert routes["payment_order"].due is None and routes["payment_order"].arbitrate_by == date(2027, 12, 10)
+    basis = routes["payment_order"].as_dict()["basis"]
+    assert "2027-12-10" in basis and "第一百八十八条" not in basis and "三年" not in basis
     issued = await documents.issue_for_party(ctx, papers, applicant, serial, "payment_order", "h5")
     file = await documents.document_for_party(ctx, blobs, applicant, serial, issued.id)
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(file.data)).paragraphs)

@@ -190,21 +190,31 @@ async def test_the_respondent_sees_the_claims_and_the_evidence_list_with_numbers
 
 
 @pytest.mark.gen_test
-async def test_silence_past_the_due_day_is_recorded_once_and_the_applicant_told(ctx, clock, sms):
+async def test_silence_past_the_due_day_ends_the_mediation_once_and_a_late_answer_before_it_is_taken(ctx, clock, sms):
     clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
     serial, applicant = await accepted_case(ctx)
+    late, _ = await accepted_case(ctx)
     due = date.fromisoformat((await ctx.db["cases"].find_one({"_id": serial}))["respondent_access"]["answer_due"])
     clock.now += timedelta(days=(due - date(2026, 12, 1)).days)  # the due day itself: still in time
     assert await record_silence(ctx) == 0
     clock.advance(days=1)
-    assert await record_silence(ctx) == 1
+    # A late answer that arrives on the day after, before the watch records the silence, is taken (marked late).
+    person = await claim_invitation(ctx, sms, late)
+    assert (await respondent.answer(ctx, person, late, {"decision": "agree"}, "h5"))["late"] is True
+    assert await record_silence(ctx) == 1  # the silent one ends; the late one goes on
     assert await record_silence(ctx) == 0
     doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["status"] == "failed" and doc["timeline"][-1]["action"] == "lapse"
     assert doc["respondent_access"]["silence_recorded_at"] == clock.now
-    assert [n["kind"] for n in doc["notifications"]].count("respondent_silent") == 1
-    # A late answer is still kept, marked late, for the mediator to weigh.
-    person = await claim_invitation(ctx, sms, serial)
-    assert (await respondent.answer(ctx, person, serial, {"decision": "agree"}, "h5"))["late"] is True
+    assert doc["outcome"]["end"] == "silent" and doc["outcome"]["closure_reason"] == "unreachable"
+    assert doc["end_papers_due"] is True  # each party's notice, rendered by the watch (services/cases/documents.py)
+    told = {n["to"]["type"]: n for n in doc["notifications"] if n["kind"] == "fail"}
+    assert set(told) == {"applicant", "respondent"}  # the respondent by SMS, still unknown to us
+    assert told["applicant"]["lines"]["next_step"].startswith("请最迟于")
+    assert (await ctx.db["cases"].find_one({"_id": late}))["status"] == "accepted"
+    with pytest.raises(Conflict):  # no answer once the mediation ended
+        person = await claim_invitation(ctx, sms, serial)
+        await respondent.answer(ctx, person, serial, {"decision": "agree"}, "h5")
 
 
 @pytest.mark.gen_test

@@ -141,7 +141,9 @@ async def test_a_document_is_served_on_its_parties_and_their_download_is_its_rec
     serial, applicant = await accepted_case(ctx)
     await settle_by_signing(ctx, blobs, sms, MEDIATOR, serial, applicant)
     doc = await _case(ctx, serial)
-    await documents._issue(ctx, papers, doc, "agreement", ("system", "settle"), "system", ("applicant", "respondent"))
+    await documents._issue(
+        ctx, papers, doc, "agreement", ("system", "settle"), "system", to=("applicant", "respondent")
+    )
     doc = await _case(ctx, serial)
     [issued] = [d for d in doc["documents"] if d["kind"] == "agreement"]
     served = {p: doc["service"][f"{issued['id']}-{p}"] for p in ("applicant", "respondent")}

@@ -56,7 +56,7 @@ async def test_a_draft_needs_due_dates_three_copies_and_the_seal(ctx, clock, sms
     assert kinds == [("draft_agreement", "applicant"), ("draft_agreement", "respondent")]
 
 
-@pytest.mark.gen_test
+@pytest.mark.gen_test(timeout=60)
 async def test_each_signature_in_two_database_commands_and_the_last_settles_and_issues_the_agreement(
     ctx, clock, sms, blobs, sealed, papers, db_commands
 ):
@@ -158,7 +158,7 @@ async def test_a_revised_draft_voids_the_signatures_and_refuses_one_on_the_old_v
     assert view["missing"] == ["applicant", "mediator"]
 
 
-@pytest.mark.gen_test
+@pytest.mark.gen_test(timeout=60)
 async def test_refusing_to_sign_ends_as_failed_with_that_reason_and_the_papers(ctx, clock, sms, blobs, sealed, papers):
     serial, applicant, respondent_person = await drafted(ctx, sms)
     who = signers(applicant, respondent_person)
@@ -166,9 +166,16 @@ async def test_refusing_to_sign_ends_as_failed_with_that_reason_and_the_papers(c
     assert doc["status"] == "failed" and doc["outcome"]["closure_reason"] == "refused_to_sign"
     assert "被申请人拒绝签署调解协议：金额不同意" in doc["outcome"]["reason"]
     issued = await documents.issue_end_papers(ctx, papers, serial)
-    assert [i.kind for i in issued] == ["termination_notice", "arbitration"]
+    assert [(i.kind, i.title) for i in issued] == [
+        ("termination_notice", "调解终止通知书"),  # the applicant's
+        ("termination_notice", "调解终止通知书"),  # the respondent's
+        ("arbitration", "劳动人事争议仲裁申请书"),
+    ]
     listed = await documents.documents_for_party(ctx, applicant, serial)
-    assert {d["kind"] for d in listed} == {"termination_notice", "arbitration"}
+    assert sorted(d["kind"] for d in listed) == ["arbitration", "termination_notice"]  # their own notice only
+    theirs = await documents.documents_for_party(ctx, respondent_person, serial)
+    assert [d["kind"] for d in theirs] == ["termination_notice"]  # neither the other's notice nor its application
+    assert not (await ctx.db["cases"].find_one({"_id": serial}))["end_papers_due"]
     with pytest.raises(Conflict):
         await signing.sign(ctx, blobs, who["applicant"], serial, {"version": 1, "image": signature_data_url()}, "h5")
 

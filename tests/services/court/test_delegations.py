@@ -173,7 +173,17 @@ async def test_the_respondent_refusing_sends_the_case_back_with_its_materials(ct
     closed = [n for n in doc["notifications"] if n["kind"] == "partner_event" and n["event"]["type"] == "closed"]
     assert len(closed) == 1 and closed[0]["event"]["materials_returned"]
     assert closed[0]["event"]["closure_reason"] == "refused_to_continue" and closed[0]["event"]["report"]["facts"]
-    assert doc["timeline"][-1]["action"] == "fail"
+    assert doc["timeline"][-1]["action"] == "refuse"
+    # Both parties are told the case goes back to the court (法释〔2021〕23号 art. 15 ¶2), not to arbitrate.
+    told = {n["to"]["type"]: n["lines"]["next_step"] for n in doc["notifications"] if n["kind"] == "fail"}
+    assert told == {"applicant": "案件退回委派法院立案", "respondent": "案件退回委派法院立案"}
+    # Owed: each party's notice and the report to the court; no arbitration application (the delegation did not say
+    # the dispute was not arbitrated).
+    assert sorted((p["kind"], p["to"]) for p in doc["outcome"]["papers"]) == [
+        ("failure_report", "partner"),
+        ("termination_notice", "applicant"),
+        ("termination_notice", "respondent"),
+    ]
 
 
 @pytest.mark.gen_test

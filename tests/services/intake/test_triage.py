@@ -61,11 +61,14 @@ def test_an_unreachable_node_and_a_bad_article_are_refused():
 
 def test_the_limitation_branches_at_one_year():
     tree = triage.default_tree()
-    today = date(2026, 11, 30)
+    today = date(2026, 11, 30)  # a Monday
     within = triage.answer(tree, "known_date", {"relationship": "yes"}, "2025-11-30", today)
-    beyond = triage.answer(tree, "known_date", {"relationship": "yes"}, "2025-11-29", today)
-    assert within.next == "place" and beyond.next == "end_time_barred"
-    assert within.answers == {"relationship": "yes", "known_date": "2025-11-30"}
+    assert within.next == "place" and within.answers == {"relationship": "yes", "known_date": "2025-11-30"}
+    # A last day that is not a working day moves to the next one: a year from 28 November 2025 ends on Saturday
+    # 28 November 2026, moved to Monday the 30th (services/cases/limitation.py); a year from the 27th ends on Friday.
+    weekend = triage.answer(tree, "known_date", {"relationship": "yes"}, "2025-11-28", today)
+    beyond = triage.answer(tree, "known_date", {"relationship": "yes"}, "2025-11-27", today)
+    assert weekend.next == "place" and beyond.next == "end_time_barred"
     with pytest.raises(ValidationFailed):
         triage.answer(tree, "known_date", {}, "2027-01-01", today)
     with pytest.raises(ValidationFailed):
