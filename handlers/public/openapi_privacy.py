@@ -286,7 +286,7 @@ def privacy_paths() -> dict[str, Any]:
                         "name": "person",
                         "in": "query",
                         "required": False,
-                        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,64}$"},
+                        "schema": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{0,64}$"},
                         "description": "whose data: only the caller's own (their `person_id`); anyone else's is 403",
                     },
                 ],

@@ -25,6 +25,7 @@ from services.accounts.staff import StaffMember
 from services.cases import access, moves
 from services.core.codes import read_serial
 from services.core.context import ServiceContext, shanghai_iso
+from services.core.dates import read_date
 from services.core.deadlines import working_days_deadline
 from services.core.errors import Conflict, FieldError, NotFound, ValidationFailed, invalid
 from services.core.idnumbers import NumberInvalid
@@ -121,8 +122,9 @@ def view(record: Mapping[str, Any], today: date | None = None) -> dict[str, Any]
         "state": record["state"],
         "answer": given if answer else None,
     }
-    if today is not None:
-        days_left = (date.fromisoformat(due) - today).days
+    due_day = read_date(due)  # stored by `request` as an ISO day
+    if today is not None and due_day is not None:
+        days_left = (due_day - today).days
         is_open = record["state"] == OPEN
         out["due_soon"] = is_open and 0 <= days_left <= REMINDER_DAYS
         out["overdue"] = is_open and days_left < 0
