@@ -79,6 +79,8 @@ class Centre:
     arbitration_commissions: tuple[tuple[str, str], ...] = ()  # region code -> commission, where not the default
     respondent_answer_days: int = 5  # working days the respondent has to answer the invitation
     invite_respondent_on: str = "accept"  # "accept" (受理) or "submit": when the respondent is invited
+    # A party's "who looked at my data" names this centre's staff, not only their role (docs/privacy.md).
+    show_viewer_names: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,6 +303,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             ),
             respondent_answer_days=int(c.get("respondent_answer_days", 5)),
             invite_respondent_on=str(c.get("invite_respondent_on", "accept")),
+            show_viewer_names=bool(c.get("show_viewer_names", False)),
         )
         for c in raw.get("centres", [])
     )

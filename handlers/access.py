@@ -15,6 +15,21 @@ A class that is no front's (a bare ApiHandler, a static file handler) has no pro
 methods must say one of these. `check_routes` refuses the route table (and so the start) if any method says
 nothing, names a proof outside the closed vocabulary below, or names a front's proof its class does not check.
 A method the handler does not define is not served (405, whoever asks) and needs no declaration.
+
+Every look at personal data is recorded (docs/privacy.md#every-look-is-recorded). On the fronts whose callers read
+other people's data (the back office, a court's or institute's docking, the administrative front's backup), each
+method says whether it reveals any:
+
+    @reveals_personal_data("case_view")   # recorded in the audit log (who, what, when) before the answer leaves
+    async def get(self, serial: str) -> None: ...
+
+    @no_personal_data                     # centres, holidays, the library: nothing about a person
+    async def post(self) -> None: ...
+
+(either one written above a class covers the methods that class defines). `check_routes` refuses the start when a
+method of such a front says neither. On the parties' own fronts the caller's proof already says whose data it is
+(their own cases, their own files): those fronts declare it once (`personal_data = OWN_DATA`), and a method may
+still declare `@reveals_personal_data` to be recorded (a copy of one's data given).
 """
 
 from __future__ import annotations
@@ -51,6 +66,16 @@ _SAME_AS_GET = "_same_as_get"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Whether a method reveals personal data (docs/privacy.md#every-look-is-recorded).
+NO_PERSONAL_DATA = "none"
+OWN_DATA = "own"  # a front whose proof limits its callers to their own data (declared once, on the front's base)
+_PERSONAL = "_personal_data"
+# Fronts whose callers read other people's data: every method served there declares whether it reveals any (the
+# administrative front's backup holds every record).
+LOOKING_FRONTS = frozenset({STAFF_SESSION, PARTNER_SIGNATURE, ADMIN_TOKEN})
+_WHAT = frozenset("abcdefghijklmnopqrstuvwxyz_")
+
+
 class UndeclaredAccess(RuntimeError):
     """A route whose handler does not say who may call one of its methods: the application does not start."""
 
@@ -70,6 +95,60 @@ def proved_by(proof: str) -> Callable[[F], F]:
 def public(method: F) -> F:
     """Declare that anyone may call this method, signed in or not."""
     return proved_by(PUBLIC)(method)
+
+
+def reveals_personal_data(what: str) -> Callable[[F], F]:
+    """Declare that this method (or every method the class defines) shows personal data: each answer that shows it
+    is recorded in the audit log as `what` (a word of lower-case letters and `_`), with who and when."""
+    if not what or not set(what) <= _WHAT or what in (NO_PERSONAL_DATA, OWN_DATA):
+        raise UndeclaredAccess(f"a look is named by lower-case letters and _, not {what!r}")
+
+    def mark(target: F) -> F:
+        setattr(target, _PERSONAL, what)
+        return target
+
+    return mark
+
+
+def no_personal_data(target: F) -> F:
+    """Declare that this method (or every method the class defines) shows nothing about a person."""
+    setattr(target, _PERSONAL, NO_PERSONAL_DATA)
+    return target
+
+
+def personal_data_of(cls: type, method: str) -> str | None:
+    """What `cls`'s HTTP method (any case) declares it reveals: a look's name, NO_PERSONAL_DATA, OWN_DATA (its
+    front's), or None when nothing is declared. The method's own declaration first, then one written above the
+    class that defines the method, then the front's."""
+    name = method.lower()
+    own = getattr(cls, name, None)
+    if name == "head" and getattr(own, _SAME_AS_GET, False):
+        name, own = "get", getattr(cls, "get", None)
+    declared = getattr(own, _PERSONAL, None)
+    if declared is None:
+        owner = next((c for c in cls.__mro__ if name in vars(c)), None)
+        declared = vars(owner).get(_PERSONAL) if owner is not None else None
+    return declared or getattr(cls, "personal_data", None)
+
+
+def personal_data_problems(cls: type) -> list[str]:
+    """The methods of a looking front's handler (the back office, docking) that do not say whether they reveal
+    personal data; the parties' own fronts declare it once for the front."""
+    if getattr(cls, "proof", None) not in LOOKING_FRONTS:
+        return []
+    name = f"{cls.__module__}.{cls.__qualname__}"
+    problems = []
+    for method in METHODS:
+        if not served(cls, method) or method == "head" and getattr(getattr(cls, method), _SAME_AS_GET, False):
+            continue
+        if proof_of(cls, method) == PUBLIC:
+            continue  # a sign-in page: nobody is signed in to look at anything
+        declared = personal_data_of(cls, method)
+        if declared is None or declared == OWN_DATA:
+            problems.append(
+                f"{name}.{method} ({method.upper()}) says neither @reveals_personal_data(...) nor @no_personal_data"
+            )
+    return problems
 
 
 def same_as_get(method: F) -> F:
@@ -133,3 +212,8 @@ def check_routes(routes: Iterable[Any], *extra: type) -> None:
     problems = [problem for cls in classes for problem in problems_of(cls)]
     if problems:
         raise UndeclaredAccess("who may call these is not declared (handlers/access.py):\n" + "\n".join(problems))
+    unsaid = [problem for cls in classes for problem in personal_data_problems(cls)]
+    if unsaid:
+        raise UndeclaredAccess(
+            "whether these reveal personal data is not declared (handlers/access.py):\n" + "\n".join(unsaid)
+        )

@@ -16,11 +16,12 @@ from pymongo.errors import ConnectionFailure
 from tornado import httputil
 from tornado.http1connection import HTTP1Connection
 
-from handlers.access import FRONT_PROOFS, proof_of, same_as_get, served
+from handlers.access import FRONT_PROOFS, NO_PERSONAL_DATA, OWN_DATA, personal_data_of, proof_of, same_as_get, served
 from i18n import DEFAULT_LOCALE, LOCALES, best_locale, text
 from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import SmsProvider
+from services.accounts import audit
 from services.accounts.card_signin import IdentityProvider
 from services.accounts.mp_sessions import SessionTokens, SignOuts
 from services.cases.deadline_watch import DeadlineWatch
@@ -108,6 +109,7 @@ class Problem:
     message: str
     field: str = ""
     errors: tuple[dict[str, str], ...] = ()  # {code, message, field} of every field problem found
+    details: dict[str, Any] | None = None  # what a program needs to act on it (a 409 consent_required's notice)
 
     def by_field(self) -> dict[str, str]:
         """The first message of each field (a form marks each field once)."""
@@ -129,7 +131,8 @@ def _field_errors(errors: list[FieldError], locale: str) -> tuple[dict[str, str]
 def problem_of(exc: BaseException | None, status_code: int, locale: str = DEFAULT_LOCALE) -> Problem:
     """The one mapping of errors to what callers see: ours as raised, dependencies as 503, bugs as 500."""
     if isinstance(exc, ServiceError):
-        return Problem(exc.status, exc.code, exc.message_in(locale), exc.field, _field_errors(exc.errors, locale))
+        fields = _field_errors(exc.errors, locale)
+        return Problem(exc.status, exc.code, exc.message_in(locale), exc.field, fields, getattr(exc, "details", None))
     if exc is not None and database_down(exc):
         return Problem(503, "database_unavailable", text("error.database_unavailable", locale))
     if isinstance(exc, WeChatUnavailable):  # e.g. no access token: WeChat down, nothing changed
@@ -216,6 +219,11 @@ class ServiceHandler(tornado.web.RequestHandler):
             await result
 
     _held: Any = None  # the answer, waiting for the disk (finish)
+    # A look at personal data this method declares (handlers/access.py), recorded before its answer leaves unless
+    # the request recorded something itself (`_recorded`, audit.watch); None once recorded, or nothing to record.
+    _look: str | None = None
+    _recorded: list[str] | None = None
+    _error_page = False  # the answer is the front's error page (send_error): it shows nobody's data
 
     def set_status(self, status_code: int, reason: str | None = None) -> None:
         super().set_status(status_code, reason)
@@ -255,6 +263,57 @@ class ServiceHandler(tornado.web.RequestHandler):
         defer_durability()  # this request's writes are made durable together, before it answers (finish)
         if self.body_refused and not self.own_size_message:
             raise ServiceError(413, "body_too_large")
+        look = personal_data_of(type(self), self.request.method or "")
+        if look not in (None, NO_PERSONAL_DATA, OWN_DATA) and self.request.method != "HEAD":  # HEAD shows no body
+            self._look, self._recorded = look, audit.watch()
+
+    async def record_look(self, what: str) -> None:
+        """Record that this request showed personal data (`what`, as declared): the front says who looked."""
+        raise NotImplementedError(f"{type(self).__name__} declares a look at personal data but its front records none")
+
+    look_serial = ""  # the case a look was at, when the path names none (set by the method before it answers)
+
+    def looked_at(self) -> str:
+        """The case this request's look was at: the path's serial, or what the method said (`look_serial`)."""
+        return str((self.path_kwargs or {}).get("serial") or self.look_serial)
+
+    def nothing_shown(self) -> None:
+        """This answer shows nobody's data after all (a search form before any search): no look to record."""
+        self._look = None
+
+    def look_details(self) -> dict[str, str]:
+        """What a record of a look names besides who and when: the path's identifiers (a serial, a document,
+        a file; never a query, which may carry a typed number)."""
+        named = {k: v for k, v in (self.path_kwargs or {}).items() if k != "serial"}
+        return {f"path_{k}" if k in audit.RECORD_FIELDS else k: v for k, v in named.items()}
+
+    def _look_due(self) -> bool:
+        """A declared look not yet recorded, in an answer that shows something: a page or a file, or a page shown
+        again with a refusal, never a redirect, a refusal of who asked, or the front's error page."""
+        if self._look is None or self._recorded or self._error_page:
+            return False
+        status = self.get_status()
+        return status < 300 or 400 <= status < 500 and status not in (401, 403, 405)
+
+    async def _record_look(self) -> None:
+        look, self._look = self._look, None
+        if look is not None:
+            await self.record_look(look)
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        self._error_page = True
+        super().send_error(status_code, **kwargs)
+
+    def flush(self, include_footers: bool = False) -> Any:
+        """A streamed answer (a download): its look is recorded, and on the disk, before the first byte leaves."""
+        if self._look_due() and not include_footers:  # finish's own flush (footers) never waits: finish recorded
+            return asyncio.ensure_future(self._record_then_flush(include_footers))
+        return super().flush(include_footers)
+
+    async def _record_then_flush(self, include_footers: bool) -> None:
+        await self._record_look()
+        await self.durable()
+        await super().flush(include_footers)
 
     def decode_argument(self, value: bytes, name: str | None = None) -> str:
         """Every form field, query parameter and path part passes here (Tornado): bytes that are not
@@ -270,6 +329,11 @@ class ServiceHandler(tornado.web.RequestHandler):
         at once): the answer is the acknowledgement. A disk that fails makes the answer a 503 instead."""
         if self._held is not None:
             return self._held
+        if self._look_due():  # the record first: an answer whose look cannot be recorded does not leave
+            if chunk is not None:
+                self.write(chunk)
+            self._held = asyncio.ensure_future(self._record_then_finish())
+            return self._held
         defer_durability(False)  # what this task does after answering (a follow-up it spawns) waits itself
         barrier = durability_barrier(self.application.settings.get("mongo_client"))
         if barrier is None:
@@ -278,6 +342,20 @@ class ServiceHandler(tornado.web.RequestHandler):
             self.write(chunk)
         self._held = asyncio.ensure_future(self._finish_when_durable(barrier))
         return self._held
+
+    async def _record_then_finish(self) -> None:
+        try:
+            await self._record_look()
+        except Exception as exc:  # the database went down: the data is not shown (a 503, or a 500 for a fault)
+            self._held = None
+            self.clear()
+            self.log_exception(type(exc), exc, exc.__traceback__)
+            self.send_error(503 if database_down(exc) else 500, exc_info=(type(exc), exc, exc.__traceback__))
+            return
+        self._held = None
+        finished = self.finish()
+        if finished is not None:
+            await finished
 
     async def _finish_when_durable(self, barrier: Any) -> None:
         try:
@@ -364,7 +442,10 @@ class ApiHandler(ServiceHandler):
         self.announce_allowed(problem.status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         first = {"code": problem.code, "message": problem.message, "field": problem.field}
-        self.finish(json.dumps({"error": first, "errors": list(problem.errors) or [first]}, ensure_ascii=False))
+        shape: dict[str, Any] = {"error": first, "errors": list(problem.errors) or [first]}
+        if problem.details:
+            shape["details"] = problem.details
+        self.finish(json.dumps(shape, ensure_ascii=False))
 
 
 def invalid_unicode(field: str) -> ServiceError:

@@ -11,10 +11,10 @@ import jinja2
 import markupsafe
 import tornado.web
 
-from handlers.access import PERSON_SESSION
+from handlers.access import OWN_DATA, PERSON_SESSION
 from handlers.base import ApiHandler, Problem, ServiceHandler, problem_of
 from i18n import catalogue, format_day, format_money, text
-from services.accounts import web_sessions
+from services.accounts import audit, web_sessions
 from services.cases import workflow
 from services.core.errors import ServiceError, Unauthorized
 
@@ -95,12 +95,22 @@ def login_redirect(handler: tornado.web.RequestHandler) -> str:
     return url
 
 
+async def record_own_look(handler: ServiceHandler, person_id: str, what: str) -> None:
+    """A person given their own data (a copy of it) is recorded too, as the person (docs/privacy.md)."""
+    ctx = handler.ctx
+    await audit.record_actor(ctx, person_id, audit.PERSON_ROLE, "", what, handler.looked_at(), **handler.look_details())
+
+
 class PersonApiHandler(ApiHandler):
     """JSON for our own pages, whose caller is the person of the session cookie: the XSRF header is required
     (ApiHandler skips it); a method that needs the person (all but those declared otherwise) is a 401 without."""
 
     proof = PERSON_SESSION
+    personal_data = OWN_DATA  # the session's person reads their own (handlers/access.py)
     check_xsrf_cookie = tornado.web.RequestHandler.check_xsrf_cookie
+
+    async def record_look(self, what: str) -> None:
+        await record_own_look(self, str(self.current_user or ""), what)
 
     async def prepare(self) -> None:
         super().prepare()
@@ -123,6 +133,10 @@ class PageHandler(ServiceHandler):
 
     error_template = "h5/error.html"
     proof = PERSON_SESSION
+    personal_data: str | None = OWN_DATA  # the session's person reads their own cases (handlers/access.py)
+
+    async def record_look(self, what: str) -> None:
+        await record_own_look(self, str(self.current_user or ""), what)
 
     async def prepare(self) -> None:
         super().prepare()

@@ -28,3 +28,5 @@ CONFIRMATION_ID = r"(?P<confirmation_id>[0-9a-f]{32})"  # a joint application se
 ROSTER_ENTRY = r"(?P<entry_id>[0-9a-f]{32})"  # a special-invite roster entry
 APPLICATION_KIND = r"(?P<application>judicial_confirmation|arbitral_review)"  # a joint application a party makes online
 DOCKING_ACTION = r"(?P<action>accept|decline|extend|pause|resume|report|file)"  # the back office on a delegated case
+CONSENT_PURPOSE = r"(?P<purpose>[a-z_]{1,40})"  # the notice or an optional consent (services/accounts/consents.py)
+CORRECTION_ID = r"(?P<correction_id>[0-9a-f]{32})"  # a party's correction request (services/cases/corrections.py)

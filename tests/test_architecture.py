@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("services.cases",),
     ("services.notify",),
     ("services.intake",),
-    ("services.court", "services.stats", "services.library"),
+    ("services.court", "services.stats", "services.library", "services.privacy"),
     ("handlers", "standins"),
     ("app",),
     ("manage", "bench", "scripts"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handlers.access import no_personal_data, reveals_personal_data
 from handlers.admin.base import AdminHandler
 from services.core.errors import ServiceError
 from store import maintenance
@@ -24,6 +25,7 @@ class StoreHandler(AdminHandler):
 
 
 class StoreVerifyHandler(StoreHandler):
+    @no_personal_data  # counts and problems, never a record's content
     async def post(self) -> None:
         """Check the folder at a consistent point: every record, the journals against the manifest, every blob."""
         client, blobs = self.embedded()
@@ -32,9 +34,11 @@ class StoreVerifyHandler(StoreHandler):
 
 
 class StoreBackupHandler(StoreHandler):
+    @reveals_personal_data("store_backup")  # every record and file leaves: recorded (docs/privacy.md)
     async def get(self) -> None:
         """A consistent copy of the folder and its blobs, as a tar stream (store/maintenance.py)."""
         client, blobs = self.embedded()
+        await self.record_look("store_backup")  # before the copy's consistent point: the backup holds its own record
         async with maintenance.backup_running(client, blobs) as chunks:
             self.set_header("Content-Type", "application/x-tar")
             self.set_header("Content-Disposition", 'attachment; filename="backup.tar"')
@@ -45,6 +49,7 @@ class StoreBackupHandler(StoreHandler):
 
 
 class MenuPublishHandler(AdminHandler):
+    @no_personal_data
     async def post(self) -> None:
         """Publish config.yaml's menu through this server's WeChat client (its shared access token)."""
         settings = self.ctx.settings

@@ -8,8 +8,11 @@ from typing import Any
 
 from handlers.access import ADMIN_TOKEN
 from handlers.base import ApiHandler
+from services.accounts import audit
 from services.core.errors import ServiceError
 
+OPERATOR = "admin_token"  # who an administrative call's record names: whoever holds ADMIN_TOKEN on this machine
+OPERATOR_ROLE = "operator"
 # A request relayed by a proxy comes from this machine too: one carrying a relay's headers is refused.
 RELAY_HEADERS = ("X-Real-Ip", "X-Forwarded-For", "Forwarded")
 
@@ -43,3 +46,7 @@ class AdminHandler(ApiHandler):
         given = self.request.headers.get("Authorization", "")
         if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise ServiceError(401, "admin_token_invalid")
+
+    async def record_look(self, what: str) -> None:
+        """The operator's look (a backup holds every record): who (the token's holder), what, when."""
+        await audit.record_actor(self.ctx, OPERATOR, OPERATOR_ROLE, "", what, "")

@@ -15,6 +15,7 @@ import tornado.web
 
 from handlers.access import METHODS, PARTNER_SIGNATURE
 from handlers.base import ApiHandler, clean_json, load_json
+from services.accounts import audit
 from services.core.errors import ServiceError
 from services.core.numbers import read_whole
 from services.court import signing
@@ -49,6 +50,12 @@ class DockingHandler(ApiHandler):
     _received: bytearray
     _too_large = False
     _claim: signing.Claim
+
+    async def record_look(self, what: str) -> None:
+        """A partner's look at a case it delegated: the partner, the case (its serial and the partner's number)."""
+        partner = getattr(self, "partner", None)
+        who = partner.id if partner is not None else ""
+        await audit.record_actor(self.ctx, who, audit.PARTNER_ROLE, "", what, self.looked_at(), **self.look_details())
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

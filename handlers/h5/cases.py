@@ -7,6 +7,7 @@ from handlers.downloads import requested_format, send_document, send_download
 from handlers.h5.parties import CaseHandler as PartyCaseHandler
 from handlers.pages import PageHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, SERIAL
+from services.accounts import consents
 from services.cases import clarification, documents, handling, views
 from services.core.errors import ServiceError
 from services.intake import evidence
@@ -16,7 +17,10 @@ CHANNEL = "h5"
 
 class MyCasesHandler(PageHandler):
     async def get(self) -> None:
-        self.render_page("h5/cases.html", cases=await views.my_cases(self.ctx, self.person_id))
+        cases = await views.my_cases(self.ctx, self.person_id)
+        # The next visit asks again when the notice changed (docs/privacy.md#consents); the cases never wait for it.
+        pending = await consents.pending(self.ctx, self.person_id, self.language)
+        self.render_page("h5/cases.html", cases=cases, pending=pending)
 
 
 class CaseDocumentHandler(PageHandler):

@@ -11,6 +11,7 @@ from handlers.access import proved_by, public
 from handlers.downloads import requested_format, send_document
 from handlers.pages import PageHandler, in_wechat
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
+from services.accounts import consents
 from services.cases import documents, handling, party_pages, performance, respondent, service, signing
 from services.core.errors import ServiceError
 from services.court import clocks, confirmations
@@ -215,6 +216,7 @@ class InvitationHandler(PageHandler):
             problem = self.form_problem(exc)
             await self.show(serial, token, problem.status, error="；".join(problem.messages()))
             return
+        await consents.record_notice_given(self.ctx, person, CHANNEL)  # the page gave it (个人信息保护法 art. 30)
         if person != self.current_user:
             await self.sign_in(person)
         self.redirect(f"{PREFIX[self.role]}/{serial}")

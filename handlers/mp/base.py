@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from handlers.access import MP_TOKEN
+from handlers.access import MP_TOKEN, OWN_DATA
 from handlers.base import ApiHandler
+from handlers.pages import record_own_look
+from services.accounts import consents
 from services.core.errors import Unauthorized
 
 CHANNEL = "mp"
@@ -15,7 +17,9 @@ class MpHandler(ApiHandler):
     the method runs. `person_id()` answers from it."""
 
     proof = MP_TOKEN
+    personal_data = OWN_DATA  # the token's person reads their own cases and files (handlers/access.py)
     _person: str | None = None
+    _issued_ms = 0  # when the token was issued (ms): a copy of one's data asks for a recent one
     _token_problem: Unauthorized | None = None
 
     async def prepare(self) -> None:
@@ -31,9 +35,18 @@ class MpHandler(ApiHandler):
             except Unauthorized as exc:
                 self._token_problem = exc
             else:
-                self._person = person
+                self._person, self._issued_ms = person, issued
         if self._person is None and self.proof_required():
             raise self._token_problem or Unauthorized("token_missing")
+
+    async def notice_read(self) -> None:
+        """New processing (a draft, an upload, subscribe messages) waits until the person read the notice in force,
+        when they accepted an older one: 409 `consent_required` with its version and what changed
+        (services/accounts/consents.py). Nothing of a case already made waits for it."""
+        await consents.require_current_notice(self.ctx, self.person_id())
+
+    async def record_look(self, what: str) -> None:
+        await record_own_look(self, self._person or "", what)
 
     def person_id(self) -> str:
         """The signed-in person (`Authorization: Bearer <token>` from POST /api/mp/session): every method that

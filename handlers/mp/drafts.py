@@ -13,6 +13,7 @@ class DraftHandler(MpHandler):
 
     async def put(self, kind: str) -> None:
         person_id = self.person_id()
+        await self.notice_read()
         self.send_json(await drafts.save_draft(self.ctx, person_id, kind, self.json_body()))
 
     async def delete(self, kind: str) -> None:
@@ -24,6 +25,7 @@ class DraftHandler(MpHandler):
 class DraftSubmitHandler(MpHandler):
     async def post(self, kind: str) -> None:
         person_id = self.person_id()
+        await self.notice_read()
         case, _ = await drafts.submit_draft(
             self.ctx, person_id, kind, self.request.headers.get("Idempotency-Key"), CHANNEL
         )

@@ -20,6 +20,8 @@ class FilesHandler(StreamedUploadMixin, MpHandler):
     async def prepare(self) -> None:
         await super().prepare()
         self.person = self.person_id()  # before a single byte of the body is accepted
+        if self.request.method == "POST":
+            await self.notice_read()
         self.begin_upload()
 
     async def post(self) -> None:

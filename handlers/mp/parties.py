@@ -11,6 +11,7 @@ from handlers.access import proved_by
 from handlers.downloads import requested_format, send_document
 from handlers.mp.base import CHANNEL, MpHandler
 from handlers.urls import APPLICATION_KIND, DOCUMENT_ID, INVITATION_TOKEN, PAPER_KIND, SERIAL
+from services.accounts import consents
 from services.cases import documents, performance, respondent, service, signing
 from services.court import clocks, confirmations
 from services.court import pages as court_pages
@@ -57,6 +58,7 @@ class InvitationClaimHandler(MpHandler):
         await respondent.claim(
             self.ctx, serial, token, code if isinstance(code, str) else "", person_id, CHANNEL, consent=consent
         )
+        await consents.record_notice_given(self.ctx, person_id, CHANNEL)  # GET /api/privacy: art. 30's notice
         self.send_json(await respondent.respondent_case(self.ctx, person_id, serial))
 
 

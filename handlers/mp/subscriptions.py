@@ -13,6 +13,7 @@ class SubscriptionsHandler(MpHandler):
     async def post(self) -> None:
         """`{template_ids: [...]}`: the ids the user accepted; each allows one message."""
         person_id = self.person_id()
+        await self.notice_read()
         grants = await subscriptions.record_grants(self.ctx, person_id, self.json_body())
         self.send_json({"grants": grants})
 

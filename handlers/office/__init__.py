@@ -1,6 +1,6 @@
 """The mediators' back office (`/office/`): staff signed in by password; errors on the office's own page."""
 
-from handlers.office import admin, case, docking, files, guidance, queue, rosters, signin, stats
+from handlers.office import admin, case, docking, files, guidance, privacy, queue, rosters, signin, stats
 
 routes = [
     *queue.routes,
@@ -12,4 +12,5 @@ routes = [
     *files.routes,
     *docking.routes,
     *guidance.routes,
+    *privacy.routes,
 ]

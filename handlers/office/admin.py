@@ -6,6 +6,7 @@ import re
 
 import tornado.web
 
+from handlers.access import no_personal_data, reveals_personal_data
 from handlers.office.base import OfficeHandler
 from i18n import text
 from services.accounts import staff
@@ -17,6 +18,7 @@ from services.directory import centres
 _DATES = re.compile(r"[\s,，、;；]+")
 
 
+@reveals_personal_data("staff_view")  # the staff's names, roles and centres
 class StaffListHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
@@ -87,6 +89,7 @@ def _dates(value: str) -> list[str]:
     return [d for d in _DATES.split(value) if d]
 
 
+@no_personal_data
 class CalendarHandler(OfficeHandler):
     """Public holidays and adjusted working days of a year chinese-calendar does not know yet."""
 
@@ -121,6 +124,7 @@ class CalendarHandler(OfficeHandler):
         self.render_page("office/calendar.html", year=saved.year, configured=saved, errors=[], done=done)
 
 
+@no_personal_data  # the centre's seal
 class SealHandler(OfficeHandler):
     """The centre's seal image, applied to signed agreements: uploaded by the centre's administrator. A body over
     the limit (handlers/base.py MAX_BODY_BYTES) is answered with this form and its own words, not an error page."""

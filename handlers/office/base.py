@@ -8,7 +8,7 @@ from handlers.access import STAFF_SESSION
 from handlers.base import LANGUAGE_COOKIE
 from handlers.pages import COOKIE_FLAGS, PageHandler
 from i18n import DEFAULT_LOCALE, LOCALES
-from services.accounts import staff, web_sessions
+from services.accounts import audit, staff, web_sessions
 from services.accounts.staff import StaffMember
 from services.cases import collective
 
@@ -23,6 +23,11 @@ class OfficeHandler(PageHandler):
 
     error_template = "office/error.html"
     proof = STAFF_SESSION
+    personal_data = None  # staff read other people's data: each method says whether it does (handlers/access.py)
+
+    async def record_look(self, what: str) -> None:
+        """A staff member's look: who (their login, role and centre), what (the page, the case), when."""
+        await audit.record(self.ctx, self.staff_member, what, self.looked_at(), **self.look_details())
 
     async def prepare(self) -> None:
         await super().prepare()

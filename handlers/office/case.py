@@ -6,6 +6,7 @@ from typing import Any
 
 import tornado.web
 
+from handlers.access import reveals_personal_data
 from handlers.downloads import requested_format, send_document, send_download
 from handlers.office.base import OfficeHandler
 from handlers.urls import DOCUMENT_ID, FILE_ID, OFFICE_ACTION, SERIAL
@@ -62,6 +63,7 @@ class CasePage(OfficeHandler):
 
 
 class CaseHandler(CasePage):
+    @reveals_personal_data("case_view")
     async def get(self, serial: str) -> None:
         await self.show(serial)
 
@@ -70,6 +72,7 @@ class CaseActionHandler(CasePage):
     """POST /office/cases/{serial}/{action}: one action, then back to the case page (or its errors); an action is
     only ever posted (GET: 405, Allow: POST)."""
 
+    @reveals_personal_data("case_view")  # a refused action shows the case page again; a reveal is recorded as such
     async def post(self, serial: str, action: str) -> None:
         member, arg, args = self.staff_member, self.get_body_argument, self.get_body_arguments
         form = {k: arg(k, "") for k in self.request.body_arguments}
@@ -164,6 +167,7 @@ def _padded(rows: list[dict[str, str]] | None, fields: tuple[str, ...]) -> list[
 
 
 class DocumentDownloadHandler(OfficeHandler):
+    @reveals_personal_data("document_download")
     async def get(self, document_id: str) -> None:
         fmt = requested_format(self)
         file = await documents.document_for_staff(self.ctx, self.services.blobs, self.staff_member, document_id)
@@ -173,6 +177,7 @@ class DocumentDownloadHandler(OfficeHandler):
 class StaffFileHandler(OfficeHandler):
     """Evidence, for staff of the centre of a case that lists it."""
 
+    @reveals_personal_data("evidence_download")
     async def get(self, file_id: str) -> None:
         reader = evidence.Reader.staff(self.staff_member)
         await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))

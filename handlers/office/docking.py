@@ -3,6 +3,7 @@ then back to the case page), and the special-invite roster page."""
 
 from __future__ import annotations
 
+from handlers.access import reveals_personal_data
 from handlers.office.base import OfficeHandler
 from handlers.office.case import CasePage
 from handlers.urls import DOCKING_ACTION, SERIAL
@@ -13,6 +14,7 @@ from services.court import clocks, delegations, ends, roster
 class DockingActionHandler(CasePage):
     """An action is only ever posted (GET: 405, Allow: POST)."""
 
+    @reveals_personal_data("case_view")  # a refused action shows the case page again
     async def post(self, serial: str, action: str) -> None:
         member, arg = self.staff_member, self.get_body_argument
         form = {k: arg(k, "") for k in self.request.body_arguments}
@@ -38,6 +40,7 @@ class DockingActionHandler(CasePage):
         self.redirect(f"/office/cases/{serial}#docking")
 
 
+@reveals_personal_data("roster_view")  # the mediators proposed: names, training, performance
 class RosterHandler(OfficeHandler):
     """The partners' special-invite rosters: what was proposed, sent and decided, refusals counted; propose more."""
 

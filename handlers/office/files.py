@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from handlers.access import reveals_personal_data
 from handlers.downloads import content_disposition
 from handlers.office.base import OfficeHandler
 from handlers.urls import SERIAL
@@ -33,6 +34,7 @@ async def stream_file(handler: OfficeHandler, path: str, name: str, content_type
         os.unlink(path)
 
 
+@reveals_personal_data("file_view")  # the services record the P and C files they show
 class FilesHandler(OfficeHandler):
     """`/office/files?person=…|id_number=…` (P), `?q=…` (C: a credit code, a name or part of one; `uscc=` and
     `name=` as links once had them) or `?key=…` (C: an employer chosen from a list); the search forms without any."""
@@ -42,6 +44,8 @@ class FilesHandler(OfficeHandler):
         person, number, key = arg("person", ""), arg("id_number", ""), arg("key", "")
         company = arg("q", "") or arg("uscc", "") or arg("name", "")
         found, kind, errors, status = None, "", [], 200
+        if not (person or number or company or key):
+            self.nothing_shown()  # the search forms only
         try:
             if person or number:
                 found, kind = await files.person_file(self.ctx, self.staff_member, person, number), "P"
@@ -60,6 +64,7 @@ class FilesHandler(OfficeHandler):
         )
 
 
+@reveals_personal_data("file_view")
 class ArchiveHandler(OfficeHandler):
     """The A file: one case as a .zip (documents, evidence, timeline, operations, an index PDF)."""
 
@@ -70,6 +75,7 @@ class ArchiveHandler(OfficeHandler):
         await stream_file(self, path, name, "application/zip")
 
 
+@reveals_personal_data("alerts_view")  # the linked cases and their workers
 class AlertsHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
@@ -93,6 +99,7 @@ class AlertsHandler(OfficeHandler):
         self.redirect("/office/alerts")
 
 
+@reveals_personal_data("audit_view")  # who looked at which case
 class AuditHandler(OfficeHandler):
     def filters(self) -> audit.AuditFilter:
         return audit.parse_filter({k: self.get_query_argument(k) for k in self.request.query_arguments})
@@ -119,6 +126,7 @@ class AuditHandler(OfficeHandler):
         )
 
 
+@reveals_personal_data("audit_export")
 class AuditExportHandler(AuditHandler):
     async def get(self) -> None:
         path = await export.audit_workbook(self.ctx, self.staff_member, self.filters())

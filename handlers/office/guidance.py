@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from docgen import DOCX_MEDIA_TYPE
+from handlers.access import no_personal_data, reveals_personal_data
 from handlers.office.base import OfficeHandler
 from handlers.urls import FIGURE_ID, LIBRARY_ENTRY, MATERIAL_ID, TEMPLATE_KIND
 from services.accounts import rosters
@@ -33,6 +34,7 @@ ENTRY_FIELDS = (
 )
 
 
+@no_personal_data
 class LibraryHandler(OfficeHandler):
     """`/office/library?q=`: every staff member searches the laws and typical cases in everyday words."""
 
@@ -83,6 +85,7 @@ class LibraryHandler(OfficeHandler):
         self.redirect(f"/office/library/{entry.id}")
 
 
+@no_personal_data
 class LibraryEntryHandler(OfficeHandler):
     async def get(self, library_entry: str) -> None:
         entry = await entries.get_entry(self.ctx, library_entry)
@@ -139,6 +142,7 @@ class LibraryEntryHandler(OfficeHandler):
         self.redirect(f"/office/library/{library_entry}")
 
 
+@no_personal_data
 class FiguresHandler(OfficeHandler):
     """`/office/figures`: the average and minimum wages per city, with the day they apply from and their source."""
 
@@ -179,6 +183,7 @@ class FiguresHandler(OfficeHandler):
         await self.show(done=True)
 
 
+@no_personal_data
 class FigureHandler(OfficeHandler):
     """`POST /office/figures/{id}`: remove one figure."""
 
@@ -187,6 +192,7 @@ class FigureHandler(OfficeHandler):
         self.redirect("/office/figures")
 
 
+@no_personal_data
 class TriageHandler(OfficeHandler):
     """`/office/triage?centre=`: a centre's question tree as YAML; a loop or a dead end is refused when saved."""
 
@@ -229,6 +235,7 @@ def _uploaded(handler: OfficeHandler, name: str) -> tuple[str, bytes | None]:
     return (files[0]["filename"], files[0]["body"]) if files and files[0]["body"] else ("", None)
 
 
+@no_personal_data
 class TemplatesPage(OfficeHandler):
     """The centre's templates page, shown by the list and again after a replacement."""
 
@@ -247,6 +254,7 @@ class TemplatesPage(OfficeHandler):
         )
 
 
+@no_personal_data
 class TemplatesHandler(TemplatesPage):
     """`/office/templates?centre=`: the centre's document templates in use, to download and (administrators) replace."""
 
@@ -254,6 +262,7 @@ class TemplatesHandler(TemplatesPage):
         await self.show(self.get_query_argument("centre", "") or self.staff_member.centre_id)
 
 
+@no_personal_data
 class TemplateHandler(TemplatesPage):
     """`GET /office/templates/{kind}?centre=` downloads the template in use; `POST` replaces it (or restores the
     default)."""
@@ -282,6 +291,7 @@ class TemplateHandler(TemplatesPage):
         await self.show(centre, done=True)
 
 
+@reveals_personal_data("training_view")  # who read what
 class TrainingHandler(OfficeHandler):
     """`/office/training`: material to read (documents and links) and, for administrators, who read what."""
 
@@ -326,6 +336,7 @@ class TrainingHandler(OfficeHandler):
         self.redirect("/office/training")
 
 
+@no_personal_data
 class MaterialHandler(OfficeHandler):
     """`GET /office/training/{id}`: open a material (recorded as read); `POST` withdraws it."""
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from handlers.access import reveals_personal_data
 from handlers.office.base import OfficeHandler
 from services.cases import queue, workflow
 
 
 class QueueHandler(OfficeHandler):
+    @reveals_personal_data("queue_view")  # the parties' names
     async def get(self) -> None:
         query = {k: self.get_query_argument(k) for k in self.request.query_arguments}
         filters = queue.parse_filter(query)

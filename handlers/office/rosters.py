@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tornado.web
 
+from handlers.access import no_personal_data, reveals_personal_data
 from handlers.office.base import OfficeHandler
 from handlers.urls import CENTRE_ID
 from i18n import text
@@ -28,6 +29,7 @@ CENTRE_FIELDS = (
 PROFILE_FIELDS = ("qualifications", "expertise", "training", "alerts_opt_in")
 
 
+@no_personal_data  # centres: organisations
 class CentresHandler(OfficeHandler):
     async def get(self) -> None:
         await self.show()
@@ -66,6 +68,7 @@ class CentresHandler(OfficeHandler):
         await self.show(done=done)
 
 
+@no_personal_data
 class CentreHandler(OfficeHandler):
     """One centre's record, edited by the level above."""
 
@@ -99,6 +102,7 @@ class CentreHandler(OfficeHandler):
         self.redirect("/office/centres")
 
 
+@reveals_personal_data("mediators_view")  # the mediators' records
 class MediatorsHandler(OfficeHandler):
     """The mediators' roster: centre, qualifications, expertise, training, performance."""
 

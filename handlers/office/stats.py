@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
+from handlers.access import reveals_personal_data
 from handlers.office.base import OfficeHandler
 from handlers.office.files import XLSX, stream_file
 from services.core.errors import ServiceError
 from services.stats import export, report
 
 
+@reveals_personal_data("stats_view")  # figures by mediator
 class StatsHandler(OfficeHandler):
     def query(self) -> dict[str, str]:
         # Through decode_argument (handlers/base.py): bytes that are not UTF-8 a 400, unseen characters removed.
@@ -40,6 +42,7 @@ class StatsHandler(OfficeHandler):
         )
 
 
+@reveals_personal_data("stats_export")  # the period's cases
 class StatsExportHandler(StatsHandler):
     """The page's figures and the period's cases as .xlsx; written off the loop, then streamed in chunks."""
 

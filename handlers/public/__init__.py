@@ -1,6 +1,6 @@
 """What anyone may call or open without signing in: health, progress by serial, reference data, verification."""
 
-from handlers.public import api, guidance, health, home, preferences, static, verify
+from handlers.public import api, guidance, health, home, preferences, privacy, static, verify
 
 routes = [
     *home.routes,
@@ -9,5 +9,6 @@ routes = [
     *guidance.routes,
     *preferences.routes,
     *verify.routes,
+    *privacy.routes,
     *static.routes,
 ]

@@ -17,6 +17,7 @@ from typing import Any
 
 from docgen import KINDS as DOCUMENT_KINDS
 from handlers.public.openapi_guidance import guidance_paths
+from handlers.public.openapi_privacy import CONSENT_REQUIRED, privacy_paths, privacy_schemas
 from i18n import catalogue
 from services.cases import documents, service, workflow
 from services.cases.signing import CATEGORIES, MAX_COPIES, MAX_SIGNATURE_URL
@@ -725,7 +726,16 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
             }
         ),
         "Error": obj(
-            {"error": ref("FieldError"), "errors": array(ref("FieldError"), minItems=1)},
+            {
+                "error": ref("FieldError"),
+                "errors": array(ref("FieldError"), minItems=1),
+                "details": {
+                    "type": "object",
+                    "description": "what a program needs to act on the refusal: a 409 `consent_required` carries "
+                    "`consent` {purpose, version, changes}, the notice to show again",
+                },
+            },
+            ["error", "errors"],
             description="the error shape (docs/contracts.md#errors): the first problem, and every field problem found",
         ),
         "WorkerApplication": application_schema("worker", True),
@@ -905,7 +915,7 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
     }
     for kind in spec.KINDS:  # a known notice version only
         schemas[f"{kind.capitalize()}Application"]["properties"]["consent"]["properties"]["version"] = consent_version
-    return schemas
+    return schemas | privacy_schemas()
 
 
 # ---------------------------------------------------------------- paths, by area
@@ -1150,7 +1160,7 @@ def draft_paths(settings: Settings | None) -> dict[str, Any]:
             ),
             "put": op(
                 "Save the draft so far; a mask sent back unchanged keeps the stored number",
-                ok("200", ref("DraftView"), "saved") | errors("404", "422", "503"),
+                ok("200", ref("DraftView"), "saved") | errors("404", "409", "422", "503", _409=CONSENT_REQUIRED),
                 params=[KIND_PARAM],
                 body=draft,
             ),
@@ -1161,7 +1171,8 @@ def draft_paths(settings: Settings | None) -> dict[str, Any]:
         "/api/mp/drafts/{kind}/submit": {
             "post": op(
                 "Submit the saved draft as the application",
-                ok("201", CASE, "the case") | errors("404", "409", "422", "503"),
+                ok("201", CASE, "the case")
+                | errors("404", "409", "422", "503", _409="already submitted; or " + CONSENT_REQUIRED),
                 params=[KIND_PARAM, IDEMPOTENCY_PARAM],
                 description="422 lists what the draft still lacks, and what no schema states (see the application)",
             )
@@ -1182,10 +1193,12 @@ def file_paths(settings: Settings | None) -> dict[str, Any]:
         ok("201", ref("StoredFile"), "stored")
         | errors(
             "400",
+            "409",
             "413",
             "415",
             "422",
             "503",
+            _409=CONSENT_REQUIRED,
             _400="an empty file or a malformed upload",
             _413="larger than 20 MB",
             _415="not a photo, PDF, Word file or .zip, judged by its content",
@@ -1245,7 +1258,7 @@ def subscription_paths(settings: Settings | None) -> dict[str, Any]:
             ),
             "post": op(
                 "Record the template ids wx.requestSubscribeMessage accepted (one send each)",
-                ok("200", ref("Grants"), "grants after recording") | errors("422", "503"),
+                ok("200", ref("Grants"), "grants after recording") | errors("409", "422", "503", _409=CONSENT_REQUIRED),
                 body=obj({"template_ids": array(template, minItems=1, maxItems=20)}, closed=False),
             ),
         }
@@ -1748,6 +1761,11 @@ def docking_paths(settings: Settings | None) -> dict[str, Any]:
 
 
 # Every area's paths: a new area (court docking: /api/docking/...) is one more function here.
+def privacy_group(settings: Settings | None) -> dict[str, Any]:
+    """A person's own data, consents, corrections, deletion (handlers/public/openapi_privacy.py)."""
+    return privacy_paths()
+
+
 def guidance_group(settings: Settings | None) -> dict[str, Any]:
     """The calculator, the library and the triage (handlers/public/openapi_guidance.py)."""
     return guidance_paths()
@@ -1763,6 +1781,7 @@ PATH_GROUPS: list[Callable[[Settings | None], dict[str, Any]]] = [
     party_paths,
     docking_paths,
     guidance_group,
+    privacy_group,
 ]
 
 

@@ -1,8 +1,15 @@
-"""The audit trail: who saw (a number revealed, a document or evidence downloaded, a file viewed) or changed
-what (centres, mediators' records), and when; readable and exportable by system administrators."""
+"""The audit trail: who saw (a number revealed, a document or evidence downloaded, a file viewed, a case page read)
+or changed what (centres, mediators' records), and when; readable and exportable by system administrators.
+
+Every look at personal data is recorded (docs/privacy.md#every-look-is-recorded): the services record what they know
+best (a number revealed, a download), and a handler that declares it reveals personal data (handlers/access.py)
+records its own look when nothing else of the request did (`watch`). A record names who, what and when, never the
+data itself. The people whose data it is read who looked, by role and centre (services/privacy/my_data.py).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,20 +23,48 @@ from services.core.dates import parse_date
 from services.core.errors import ServiceError
 from services.core.text import half_width
 
+# What this request recorded so far (`watch`): a handler's own record of a look is needed only when none was made.
+_RECORDED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("audit_recorded", default=None)
+PARTNER_ROLE = "partner"  # a court or an arbitration institute reading a delegated case over the docking API
+PERSON_ROLE = "person"  # a party given a copy of their own data
+RECORD_FIELDS = frozenset({"_id", "at", "who", "role", "centre", "action", "serial"})  # a record's own; never details
 
-async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, **details: Any) -> None:
+
+def watch() -> list[str]:
+    """Start noting the records this request (this task's context) makes; the list fills as they are made."""
+    recorded: list[str] = []
+    _RECORDED.set(recorded)
+    return recorded
+
+
+async def record(ctx: ServiceContext, member: StaffMember, action: str, serial: str, /, **details: Any) -> None:
     """Append one record (`reveal` of a number, `document_download`, ...); never the clear values themselves."""
+    await record_actor(ctx, member.login, member.role, member.centre_id, action, serial, **details)
+
+
+async def record_actor(
+    ctx: ServiceContext, who: str, role: str, centre: str, action: str, serial: str, /, **details: Any
+) -> None:
+    """One record for any reader: a staff member (their centre), a partner (`PARTNER_ROLE`), a party. A detail never
+    takes the name of the record's own fields (`RECORD_FIELDS`): a centre acted upon is `subject_centre`."""
+    clashing = sorted(details.keys() & RECORD_FIELDS)
+    if clashing:
+        raise ValueError(f"audit details may not be named {clashing}: the record's own fields")
     await ctx.db["audit"].insert_one(
         {
             "_id": uuid.uuid4().hex,
             "at": ctx.clock(),
-            "who": member.login,
-            "role": member.role,
+            "who": who,
+            "role": role,
+            "centre": centre,
             "action": action,
             "serial": serial,
             **details,
         }
     )
+    recorded = _RECORDED.get()
+    if recorded is not None:
+        recorded.append(action)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,6 +133,20 @@ ACTIONS = (
     "profile_update",
     "figure.save",
     "figure.remove",
+    # every look at personal data (handlers/access.py's declarations) and what staff changed beside a case
+    "case_view",
+    "queue_view",
+    "alerts_view",
+    "audit_view",
+    "mediators_view",
+    "roster_view",
+    "staff_view",
+    "stats_view",
+    "training_view",
+    "delegation_state",
+    "my_data_copy",
+    "store_backup",
+    "evidence_note",
 )
 
 
@@ -120,7 +169,7 @@ def _detail(name: str, value: Any, locale: str) -> str:
 
 def _row(record: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
     """A record as people read it: the time to the second in Asia/Shanghai, the role and the action in words."""
-    details = {k: v for k, v in record.items() if k not in ("_id", "at", "who", "role", "action", "serial")}
+    details = {k: v for k, v in record.items() if k not in RECORD_FIELDS}
     role, action = record.get("role", ""), record["action"]
     return {
         "at": shanghai_iso(record["at"])[:19].replace("T", " "),

@@ -131,7 +131,7 @@ async def create_centre(ctx: ServiceContext, member: StaffMember, form: Mapping[
         raise _forbidden("centre_level")
     centre = centres.check_centre(ctx, known, form)
     await centres.insert(ctx, centre, member.login)
-    await audit.record(ctx, member, "centre_create", "", centre=centre.id)
+    await audit.record(ctx, member, "centre_create", "", subject_centre=centre.id)
     return centre
 
 
@@ -157,7 +157,7 @@ async def update_centre(ctx: ServiceContext, member: StaffMember, centre_id: str
         raise _forbidden("centre_level")
     centre = centres.check_centre(ctx, known, form, existing)
     await centres.replace(ctx, centre, member.login)
-    await audit.record(ctx, member, "centre_update", "", centre=centre.id)
+    await audit.record(ctx, member, "centre_update", "", subject_centre=centre.id)
     return centre
 
 
@@ -168,7 +168,7 @@ async def set_centre_active(ctx: ServiceContext, member: StaffMember, centre_id:
         raise ServiceError(409, "centre_has_active_children", field="centre")
     centre = Centre(**{**existing.__dict__, "active": active})
     await centres.replace(ctx, centre, member.login)
-    await audit.record(ctx, member, "centre_activate" if active else "centre_deactivate", "", centre=centre.id)
+    await audit.record(ctx, member, "centre_activate" if active else "centre_deactivate", "", subject_centre=centre.id)
     return centre
 
 

@@ -22,7 +22,10 @@ log = logging.getLogger("mediation.sms")
 CODE_TTL = timedelta(minutes=5)
 RESEND_AFTER = timedelta(seconds=60)
 MAX_CODE_ATTEMPTS = 5  # wrong guesses before the code is dropped (a new one must be asked for)
-PURPOSES = {purpose: msg(f"sms.purpose.{purpose}") for purpose in ("register", "reset")}
+PURPOSES = {purpose: msg(f"sms.purpose.{purpose}") for purpose in ("register", "reset")}  # asked for on the portal
+# Codes the service sends only to a mobile it already holds as proved (services/privacy/identity.py: a copy of one's
+# data), never to a number someone types.
+OWN_PURPOSES = {"my_data": msg("sms.purpose.my_data")}
 # Sent instead of a code when the purpose does not fit the mobile's account (services.portal_accounts.send_code):
 # the phone's owner learns why no code came, the asker learns nothing. A real gateway maps each to a template.
 NOTICES = {notice: msg(f"sms.notice.{notice}") for notice in ("already_registered", "no_account")}

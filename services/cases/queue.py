@@ -10,7 +10,7 @@ from typing import Any
 from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
-from services.cases import access, ends, service, workflow
+from services.cases import access, corrections, ends, service, workflow
 from services.cases.documents import confirmation_courts
 from services.cases.performance import routes
 from services.cases.record import organisation_role
@@ -56,6 +56,8 @@ QUEUE_FIELDS = {
     "docking.answer_due_provisional": 1,
     "docking.mediation_due": 1,
     "docking.overdue_reported_at": 1,
+    "corrections.state": 1,  # a correction request waiting for its answer (services/cases/corrections.py)
+    "corrections.due": 1,
 }
 
 
@@ -214,6 +216,7 @@ def _queue_row(doc: dict[str, Any], calendar: WorkCalendar, today: date) -> dict
         "failed_notifications": sum(1 for n in doc.get("notifications", []) if n.get("state") == "failed"),
         "respondent": _respondent_flag(doc),
         "delegation": _delegation_row(doc, today),
+        "correction": corrections.queue_flag(doc, today),
     }
 
 
@@ -356,6 +359,7 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     view["all_files"] = view["evidence_files"] + named_respondent_files
     settled = doc["status"] == workflow.SETTLED  # a judicial confirmation's courts (民事诉讼法 art. 205)
     view["court_choices"] = await confirmation_courts(ctx, doc) if settled else []
+    view["corrections"] = corrections.for_staff_page(doc, today)
     view["service"] = service.staff_service(doc)  # the case file's service record (送达记录)
     return view
 

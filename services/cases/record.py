@@ -371,6 +371,7 @@ class Case(TypedDict, total=False):
     document_versions: dict[str, int]
     authorities: dict[str, Authority]  # by role: an organisation party's agent (services/cases/signing.py)
     confirmations: dict[str, Any]
+    corrections: list[dict[str, Any]]  # the parties' correction requests and answers (services/cases/corrections.py)
     service: dict[str, ServiceRecord]  # every notice and document served on a party (services/cases/service.py)
     service_consent: dict[str, ServiceConsent]  # each party's 送达地址确认书, by role (applicant, respondent)
     end_papers_due: bool  # an end's papers not all issued yet (services/cases/documents.py issue_end_papers)

@@ -5,9 +5,19 @@ from __future__ import annotations
 import pytest
 
 import app as app_module
-from handlers.access import UndeclaredAccess, check_routes, proved_by, public
+from handlers.access import (
+    UndeclaredAccess,
+    check_routes,
+    no_personal_data,
+    personal_data_of,
+    proved_by,
+    public,
+    reveals_personal_data,
+)
 from handlers.base import ApiHandler
+from handlers.docking.base import DockingHandler
 from handlers.mp.base import MpHandler
+from handlers.office.base import OfficeHandler
 from handlers.pages import PageHandler
 
 
@@ -89,3 +99,55 @@ def test_a_front_s_handler_inherits_its_proof_and_an_unknown_proof_is_refused_wh
     check_routes([("/page", Page), ("/mini", Mini)])  # nothing to say: the fronts' proofs
     with pytest.raises(UndeclaredAccess, match="unknown proof 'wechat'"):
         proved_by("wechat")
+
+
+class StaffPageSayingNothing(OfficeHandler):
+    """A back-office page that does not say whether it shows personal data: staff read other people's."""
+
+    def get(self) -> None:
+        self.render_page("office/queue.html")
+
+    @public  # a sign-in: nobody is signed in to look at anything, so nothing to declare
+    def post(self) -> None:
+        self.redirect("/office/")
+
+
+@no_personal_data
+class StaffPageOfCentres(OfficeHandler):
+    def get(self) -> None:
+        self.render_page("office/centres.html")
+
+    @reveals_personal_data("case_view")  # the method's own declaration wins over its class's
+    def post(self) -> None:
+        self.render_page("office/case.html")
+
+
+class PartnerCallSayingNothing(DockingHandler):
+    async def get(self) -> None:
+        self.send_json({})
+
+
+def test_a_looking_front_s_method_that_does_not_say_whether_it_reveals_personal_data_refuses_the_start(
+    settings, monkeypatch
+):
+    made_up = [(r"/office/made-up", StaffPageSayingNothing), (r"/api/docking/made-up", PartnerCallSayingNothing)]
+    monkeypatch.setattr(app_module, "ROUTES", [*app_module.ROUTES, *made_up])
+    with pytest.raises(UndeclaredAccess) as refused:
+        app_module.make_app(settings)
+    problems = str(refused.value).splitlines()[1:]
+    assert problems == [
+        "tests.handlers.test_access.StaffPageSayingNothing.get (GET) says neither @reveals_personal_data(...) nor "
+        "@no_personal_data",
+        "tests.handlers.test_access.PartnerCallSayingNothing.get (GET) says neither @reveals_personal_data(...) nor "
+        "@no_personal_data",
+    ]  # those alone: every route of the project says it
+
+
+def test_a_declaration_above_a_class_covers_its_methods_and_the_parties_fronts_read_their_own():
+    check_routes([("/office/centres-like", StaffPageOfCentres)])
+    assert personal_data_of(StaffPageOfCentres, "GET") == "none"
+    assert personal_data_of(StaffPageOfCentres, "POST") == "case_view"
+    assert personal_data_of(StaffPageOfCentres, "HEAD") == "none"  # as GET
+    assert personal_data_of(Page, "GET") == personal_data_of(Mini, "POST") == "own"  # the front's: their own cases
+    with pytest.raises(UndeclaredAccess, match="a look is named by lower-case letters"):
+        reveals_personal_data("Case View")

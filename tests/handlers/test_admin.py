@@ -12,7 +12,7 @@ import tornado.netutil
 
 from app import make_admin_app
 from handlers import admin
-from handlers.access import ADMIN_TOKEN, FRONT_PROOFS, problems_of, proof_of
+from handlers.access import ADMIN_TOKEN, FRONT_PROOFS, personal_data_problems, problems_of, proof_of
 from handlers.admin.base import from_this_machine
 from handlers.routes import ROUTES
 from tests.support.app import OA_APP_ID
@@ -52,7 +52,7 @@ def _code(response: Any) -> str:
 
 def test_every_admin_method_needs_the_admin_token_and_none_is_a_public_route():
     for pattern, handler, *_ in admin.routes:
-        assert problems_of(handler) == []
+        assert problems_of(handler) == [] and personal_data_problems(handler) == []
         assert proof_of(handler, "POST" if "backup" not in pattern else "GET") == ADMIN_TOKEN
     assert ADMIN_TOKEN in FRONT_PROOFS
     assert not [p for p, *_ in ROUTES if p.startswith("/admin")]  # never served on the public listener
@@ -99,6 +99,11 @@ async def test_verify_and_backup_on_the_durable_engine(app, http_client, admin_u
     assert verified.code == 200, verified.body
     report = json.loads(verified.body)
     assert report["problems"] == [] and report["collections"]["centres"] >= 1
+    audit = app.settings["services"].ctx.db["audit"]
+    assert await audit.count_documents({"action": "store_backup"}) == 0
     backup = await _call(http_client, admin_url, "/admin/store/backup")
     assert backup.code == 200 and backup.headers["Content-Type"] == "application/x-tar"
+    # Every record left in the copy: recorded once, who and when (docs/privacy.md#every-look-is-recorded).
+    [record] = await audit.find({"action": "store_backup"}).to_list(None)
+    assert (record["who"], record["role"], record["centre"], record["serial"]) == ("admin_token", "operator", "", "")
     assert backup.body[:13] == b"MANIFEST.json" or b"MANIFEST.json" in backup.body[:1024]

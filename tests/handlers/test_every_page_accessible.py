@@ -101,6 +101,7 @@ async def test_every_page_has_no_serious_or_critical_violation(app, http_server,
         link,
         f"/h5/respondent/cases/{serial}/signin",
         f"/verify/{document_id}",
+        "/privacy",
     ]
     applicant_pages = [
         "/h5/apply",
@@ -115,6 +116,8 @@ async def test_every_page_has_no_serious_or_critical_violation(app, http_server,
         f"/h5/cases/{signing_case}/agreement",
         f"/h5/cases/{signing_case}/session",
         f"/h5/cases/{settled}",
+        "/h5/me",
+        "/h5/me/verify",
     ]
     respondent_pages = [
         "/h5/respondent/cases",
@@ -122,6 +125,7 @@ async def test_every_page_has_no_serious_or_critical_violation(app, http_server,
         f"/h5/respondent/cases/{serial}/documents/{document_id}/summary",
         f"/h5/respondent/cases/{signing_case}",
         f"/h5/respondent/cases/{signing_case}/agreement",
+        "/h5/me",
     ]
     office = [
         "/office/login",

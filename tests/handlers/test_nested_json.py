@@ -48,6 +48,8 @@ VALUES = {
     "partner_case_no": "%282026%29%E6%B2%AA0115%E6%B0%91%E8%AF%89%E5%89%8D%E8%B0%831%E5%8F%B7",
     "confirmation_id": "0" * 32,
     "entry_id": "0" * 32,
+    "purpose": "survey",
+    "correction_id": "0" * 32,
     "application": "judicial_confirmation",
 }
 # The routes the review found answering 500 (issue 22), each of which must now say malformed_json.

@@ -89,6 +89,10 @@ PAGES: dict[str, dict[str, str]] = {
     "/office/triage": row("#triage-edit", *STAFF),
     "/office/templates": row("#templates", *STAFF),
     "/office/training": row("#materials", *STAFF),
+    "/h5/me": row("#my-data", *PERSONS),
+    "/portal/me": row("#my-data", *PERSONS),
+    "/h5/me/verify": row("#verify", *PERSONS),
+    "/privacy": row("#privacy-notice", *EVERYONE),
 }
 NOT_PAGES: dict[str, str] = {
     "/lang/{locale}": "a redirect back, the language chosen",
@@ -111,6 +115,8 @@ NOT_PAGES: dict[str, str] = {
     "/office/audit.xlsx": "the audit log's workbook",
     "/office/templates/{template_kind}": "a template's .docx",
     "/office/training/{material_id}": "a training material's file, or a redirect to its link",
+    "/h5/me/copy.json": "the copy of one's data, or a redirect to prove who asks first",
+    "/h5/me/copy.pdf": "the copy of one's data, or a redirect to prove who asks first",
 }
 VALUES = {
     "node": "relationship",

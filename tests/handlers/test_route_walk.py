@@ -48,6 +48,8 @@ SAMPLES = {
     "confirmation_id": "0" * 32,
     "entry_id": "0" * 32,
     "application": "judicial_confirmation",
+    "purpose": "survey",
+    "correction_id": "0" * 32,
 }
 # Hostile first: the empty body that follows may close the case (a withdrawal), ending what can be reached.
 BODIES = (
@@ -110,6 +112,8 @@ PUBLIC = {
     ("/office/logout", "POST"),
     ("/office/forgot", "GET"),
     ("/api/mp/session", "POST"),  # a wx.login code becomes our token
+    ("/privacy", "GET"),  # the privacy notice (PIPL arts. 17, 30): what a respondent reads before any code
+    ("/api/privacy", "GET"),
 }
 # Routes proved by something other than a session, token or partner signature, and how a caller without the
 # proof (here: a made-up token, no signature, no binding cookie) is refused.

@@ -6,10 +6,12 @@ adds without describing it fails here."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
 import re
+from datetime import timedelta
 from typing import Any
 
 import jsonschema_rs
@@ -18,7 +20,8 @@ from PIL import Image
 
 from handlers.public.openapi import openapi_document
 from services.accounts.staff import StaffMember
-from services.cases import clarification, handling, signing
+from services.cases import clarification, corrections, handling, queue, signing
+from services.core.context import utc_now
 from tests.support.app import body_of, sign_in
 from tests.support.parties import (
     due_in,
@@ -27,7 +30,7 @@ from tests.support.parties import (
     ten_in_the_morning,
     upload_seal,
 )
-from tests.support.samples import worker_body
+from tests.support.samples import WORKER_ID, worker_body
 
 DUMP: list[Any] | None = [] if os.environ.get("JOURNEY_DUMP") else None  # while writing the schemas
 MEDIATOR = StaffMember("li.ming", "李明", "mediator", "sh-city")
@@ -294,3 +297,100 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
         return
     # 52 distinct (operation, status) answers today: fewer means a step of the journey stopped checking.
     assert len(check.seen) >= 50, sorted(check.seen)
+
+
+@pytest.mark.gen_test(timeout=120)
+async def test_my_data_in_the_mini_program_matches_the_document(api, wechat, app, http_client, base_url):
+    """我的数据 from the mini-program (docs/privacy.md): the data and who looked, consents with versions (a newer notice
+    answers 409 consent_required where new processing starts), a correction a mediator answers, the copy to a fresh
+    token only, deletions allowed and refused; every answer against the document."""
+    ctx = app.settings["services"].ctx
+    check = Checker()
+
+    async def call(method: str, path: str, body: Any = None, **kw: Any) -> tuple[Any, int]:
+        response = await api.call(method, path, body, **kw)
+        return check(method, path, response), response.code
+
+    worker = await sign_in(api, wechat, "openid-me-journey")
+    made, status = await call(
+        "POST",
+        "/api/mp/applications",
+        worker_body() | {"evidence": []},
+        token=worker,
+        headers={"Idempotency-Key": "journey-me-01"},
+    )
+    assert status == 201
+    serial = made["serial"]
+    await handling.decide(ctx, MEDIATOR, serial, "accept", {})
+    await queue.reveal(ctx, MEDIATOR, serial, "applicant", "phone")
+    mine, status = await call("GET", "/api/mp/me", token=worker)
+    assert status == 200 and mine["cases"][0]["serial"] == serial and WORKER_ID not in json.dumps(mine)
+    assert [(v["viewer"], v["centre"], v["action"]) for v in mine["views"]] == [
+        ("调解员", "上海市劳动人事争议调解中心", "reveal")
+    ]
+    # Consents: an optional one given and withdrawn at once; the notice in force accepted.
+    survey = next(c for c in mine["consents"]["optional"] if c["purpose"] == "survey")
+    given, status = await call(
+        "PUT", "/api/mp/consents/survey", {"granted": True, "version": survey["version"]}, token=worker
+    )
+    assert status == 200 and next(c for c in given["optional"] if c["purpose"] == "survey")["state"] == "granted"
+    taken, status = await call("PUT", "/api/mp/consents/survey", {"granted": False}, token=worker)
+    assert status == 200 and next(c for c in taken["optional"] if c["purpose"] == "survey")["state"] == "withdrawn"
+    assert (await call("PUT", "/api/mp/consents/notice", {"granted": False}, token=worker))[1] == 409
+    assert (await call("PUT", "/api/mp/consents/survey", {"granted": True, "version": "1999-01"}, token=worker))[
+        1
+    ] == 409
+    # A newer notice in force: a draft waits for it (409 consent_required, the version and what changed).
+    ctx.settings = dataclasses.replace(ctx.settings, consent_versions=("2026-01", "2026-12"))
+    asked = await api.call("PUT", "/api/mp/drafts/worker", {"claim": {"requests": "x"}}, token=worker)
+    check("PUT", "/api/mp/drafts/worker", asked)
+    problem = body_of(asked)
+    assert asked.code == 409 and problem["error"]["code"] == "consent_required"
+    assert problem["details"]["consent"]["version"] == "2026-12" and problem["details"]["consent"]["changes"]
+    assert (await call("GET", f"/api/mp/applications/{serial}", token=worker))[1] == 200  # the case never waits
+    mine, _ = await call("GET", "/api/mp/me", token=worker)
+    assert mine["pending"] == [problem["details"]["consent"]]
+    accepted, status = await call(
+        "PUT", "/api/mp/consents/notice", {"granted": True, "version": "2026-12"}, token=worker
+    )
+    assert status == 200 and accepted["notice"]["current"]
+    assert (await call("PUT", "/api/mp/drafts/worker", {"claim": {"requests": "x"}}, token=worker))[1] == 200
+    # A correction, answered by the mediator in the case's timeline.
+    body = {"serial": serial, "field": "phone", "value": "13912340000", "reason": "换号了"}
+    asked, status = await call("POST", "/api/mp/me/corrections", body, token=worker)
+    assert status == 201 and asked["state"] == "open" and asked["value"] == "139****0000" and asked["due"]
+    assert (await call("POST", "/api/mp/me/corrections", body | {"serial": "20261122000171"}, token=worker))[1] == 404
+    assert (await call("POST", "/api/mp/me/corrections", body | {"field": "id_number"}, token=worker))[1] == 422
+    await corrections.answer(ctx, MEDIATOR, serial, asked["id"], {"decision": "corrected", "note": "已更新"})
+    mine, _ = await call("GET", "/api/mp/me", token=worker)
+    assert mine["corrections"][0]["state"] == "corrected" and mine["corrections"][0]["answer"]["note"] == "已更新"
+    # Deletions: the draft, yes; the case and the account with a case, refused naming the basis; bad shapes 422.
+    assert (await call("POST", "/api/mp/me/deletions", {"target": "draft:worker"}, token=worker)) == (
+        {"deleted": "draft:worker"},
+        200,
+    )
+    refused, status = await call("POST", "/api/mp/me/deletions", {"target": f"case:{serial}"}, token=worker)
+    assert status == 409 and "第四十七条第二款" in refused["error"]["message"]
+    assert (await call("POST", "/api/mp/me/deletions", {"target": "account"}, token=worker))[1] == 409
+    assert (await call("POST", "/api/mp/me/deletions", {"target": "all"}, token=worker))[1] == 422
+    # The copy: to this fresh token; a token issued eleven minutes ago must sign in again first.
+    copy = await api.call("GET", "/api/mp/me/copy?format=json", token=worker)
+    assert copy.code == 200 and WORKER_ID in copy.body.decode() and "attachment" in copy.headers["Content-Disposition"]
+    tokens = app.settings["services"].tokens
+    person = mine["person_id"]
+    old = tokens._serializer.dumps({"p": person, "t": int((utc_now() - timedelta(minutes=11)).timestamp() * 1000)})
+    stale = await api.call("GET", "/api/mp/me/copy?format=pdf", token=old)
+    check("GET", "/api/mp/me/copy", stale)
+    assert stale.code == 401 and body_of(stale)["error"]["code"] == "reauth_required"
+    assert (await call("GET", "/api/mp/me/copy?format=docx", token=worker))[1] == 400
+    someone, status = await call("GET", "/api/mp/me/copy?person=someone-else", token=worker)
+    assert status == 403 and someone["error"]["code"] == "copy_not_yours"
+    notice, status = await call("GET", "/api/privacy")
+    assert status == 200 and [i["id"] for i in notice["items"]][:2] == ["identity", "contact"]
+    # An account without a case is closed whole, and its token ends at once.
+    leaving = await sign_in(api, wechat, "openid-me-leaving")
+    assert (await call("POST", "/api/mp/me/deletions", {"target": "account"}, token=leaving)) == (
+        {"deleted": "account"},
+        200,
+    )
+    assert (await call("GET", "/api/mp/me", token=leaving))[1] == 401

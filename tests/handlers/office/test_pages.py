@@ -99,8 +99,9 @@ async def test_moves_reveal_and_errors_through_the_pages(office, app):
 
     revealed = await office.post(f"/office/cases/{serial}/reveal", {"field": "applicant.id_number"})
     assert revealed.code == 200 and WORKER_ID in revealed.body.decode()
-    [audit] = await ctx.db["audit"].find({}).to_list(None)
+    [audit] = await ctx.db["audit"].find({"action": "reveal"}).to_list(None)
     assert audit["who"] == "li.ming" and audit["field"] == "applicant.id_number" and audit["serial"] == serial
+    assert await ctx.db["audit"].count_documents({"action": "case_view", "serial": serial}) == 1  # the page read
 
     not_allowed = await office.post(f"/office/cases/{serial}/open_session", {})
     assert not_allowed.code == 409 and "不能开始调解" in not_allowed.body.decode()

@@ -119,7 +119,7 @@ async def test_the_level_above_keeps_centres_and_nobody_acts_above_their_level(c
     item = next(c for c in public["items"] if c["id"] == "sh-pd-zhangjiang")
     assert item["regions"] == [{"code": "310115125", "name": "上海市浦东新区张江镇"}]
     audit = await ctx.db["audit"].find({"action": "centre_create"}).to_list(None)
-    assert {a["centre"] for a in audit} == {"sh-minhang", "sh-pd-zhangjiang"}
+    assert {a["subject_centre"] for a in audit} == {"sh-minhang", "sh-pd-zhangjiang"}  # "centre": the actor's
 
 
 @pytest.mark.parametrize(
