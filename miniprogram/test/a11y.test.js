@@ -9,7 +9,7 @@ const fs = require('fs')
 const path = require('path')
 const wx = require('./support/wx')
 const { render, dump } = require('./support/render')
-const { routeReference, CASE } = require('./reference-fixtures')
+const { routeReference, CASE, MY_DATA } = require('./reference-fixtures')
 
 const SRC = path.join(__dirname, '..', 'src')
 
@@ -139,6 +139,7 @@ function routeEverything() {
   routeReference(wx.route)
   wx.route('GET', '/api/mp/drafts/worker', [200, { kind: 'worker', applicant: { name: '张三' }, evidence: ['c'.repeat(32)], updated_at: '2026-11-22T10:00:00+08:00' }])
   wx.storage()['draft.worker'] = { values: { kind: 'worker', applicant: { name: '张三' }, evidence: ['c'.repeat(32)] }, pending: false, files: [{ id: 'c'.repeat(32), name: '工资条.png', kind: 'image', size: 10, created_at: '2026-11-22T10:00:00+08:00', captured_at: null, source: '', proves: '' }] }
+  wx.route('GET', '/api/mp/me', [200, { ...MY_DATA, pending: [{ purpose: 'notice', version: '2026-12', changes: '新增：个人信息的保存期限。' }] }])
   wx.route('GET', `/api/mp/respondent/cases/${CASE.serial}/page`, [200, { case: { ...CASE, status: 'signing', agreement: { version: 1, terms: [{ text: '支付工资', amount: '1.00', due_date: '2026-12-31', method: '转账', category: 'wages' }], signatures: {} } }, can_sign: true, signing_for: { legal_representative: '王五', agent: '' } }])
   wx.route('GET', '/api/mp/drafts/employer', [200, { kind: 'employer', updated_at: '2026-11-22T10:00:00+08:00' }])
   wx.route('GET', '/api/mp/applications', [200, { items: [CASE] }])
@@ -155,6 +156,7 @@ function routeEverything() {
 const PAGES = [
   ['pages/index/index', {}],
   ['pages/account/index', {}],
+  ['pages/me/index', {}],
   ['pages/apply/notice/index', { kind: 'worker' }],
   ...['applicant', 'contact', 'respondent', 'claim', 'service'].map((step) => ['pages/apply/step/index', { kind: 'worker', step }]),
   ...['company', 'company_contact', 'respondent', 'claim', 'service'].map((step) => ['pages/apply/step/index', { kind: 'employer', step }]),

@@ -53,3 +53,22 @@ const ERROR = (status, code, message, field = '') => [status, { error: { code, m
 
 module.exports.CASE = CASE
 module.exports.ERROR = ERROR
+
+// 我的数据 as GET /api/mp/me answers it (issue 23), for the page tests.
+const MY_DATA = {
+  person_id: 'p1', generated_at: '2026-12-07T10:00:00+08:00',
+  person: { created_at: '2026-11-01T10:00:00+08:00', verified: true, verified_via: 'sms', verified_at: null, name: '张三', id_type: 'resident_id', id_number: '3101**********0011' },
+  sign_ins: [], account: null,
+  cases: [{ serial: CASE.serial, role: 'applicant', kind: 'worker', status: 'accepted', status_label: '已受理', centre: '上海市劳动人事争议调解中心', created_at: '2026-11-22T10:00:00+08:00', updated_at: '2026-11-22T10:00:00+08:00', particulars: {}, claim: null, consent: null, timeline: [], notifications: [] }],
+  corrections: [],
+  files: [{ id: 'c'.repeat(32), name: '工资条.png', kind: 'image', size: 10, uploaded_at: '2026-11-22T09:00:00+08:00', in_a_case: false }],
+  drafts: [{ kind: 'employer', updated_at: '2026-12-01T09:00:00+08:00' }],
+  consents: { notice: { version: '2026-01', accepted_version: '2026-01', accepted_at: null, current: true, changes: '', history: [] }, optional: [{ purpose: 'survey', title: '回访', text: '调解结束后中心可以回访。', version: '2026-01', sensitive: false, state: 'none', granted_version: null, changes: '', history: [] }] },
+  subscriptions: {},
+  views: [{ at: '2026-11-23T09:00:00+08:00', role: 'mediator', viewer: '调解员', centre: '上海市劳动人事争议调解中心', name: '李明', action: 'case', action_label: '查看案件', serial: CASE.serial }],
+  pending: [],
+  correctable: { [CASE.serial]: [{ field: 'phone', label: '手机号码' }, { field: 'address', label: '住址' }] },
+  correction_days: 15, proof_mobile: '138****5678',
+}
+
+module.exports.MY_DATA = MY_DATA

@@ -11,6 +11,7 @@ const http = require('http')
 const REPO = path.resolve(__dirname, '..', '..', '..')
 const ADMIN = 'mpadmin'
 const ADMIN_PASSWORD = 'Mini-Program-Test-1!'
+const OLD_NOTICE = '2000-01' // a notice version older than any the centre lists
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -35,7 +36,15 @@ module.exports = async function globalSetup() {
   const logPath = path.join(os.tmpdir(), `mp-test-server-${port}.log`)
   const log = fs.openSync(logPath, 'w')
   const python = process.env.PYTHON || path.join(REPO, '.venv', 'bin', 'python')
-  const child = spawn(python, [path.join(REPO, 'app.py'), '--standins', '--port', String(port)], {
+  // The centre's config.yaml with an older notice version still accepted before the one in force, so a test can
+  // apply under the older one and meet the 409 consent_required that asks again (test/client-data.test.js).
+  const config = path.join(os.tmpdir(), `mp-test-config-${port}.yaml`)
+  const yaml = fs.readFileSync(path.join(REPO, 'config.yaml'), 'utf8')
+  const versions = /^consent_versions:\s*\[([^\]]*)\]/m.exec(yaml)
+  const listed = versions ? versions[1].split(',').map((v) => v.trim()).filter(Boolean) : []
+  fs.writeFileSync(config, yaml.replace(/^consent_versions:.*$/m, `consent_versions: [${[JSON.stringify(OLD_NOTICE), ...listed].join(', ')}]`))
+  globalThis.__MP_CONFIG__ = config
+  const child = spawn(python, [path.join(REPO, 'app.py'), '--standins', '--port', String(port), '--config', config], {
     cwd: REPO,
     env: {
       PATH: process.env.PATH,
@@ -63,4 +72,5 @@ module.exports = async function globalSetup() {
   process.env.MP_TEST_STANDIN = standin
   process.env.MP_TEST_ADMIN = `${ADMIN}:${ADMIN_PASSWORD}`
   process.env.MP_TEST_SERVER_LOG = logPath
+  process.env.MP_TEST_OLD_NOTICE = OLD_NOTICE
 }

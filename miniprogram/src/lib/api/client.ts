@@ -3,8 +3,12 @@
 // token, and on a 401 signs in again and repeats the call once (there is no refresh endpoint: a token that
 // expired is simply replaced), so a page never loses what was typed to an expired session.
 // Errors come back as ApiError, with every field problem the API named (docs/contracts.md#errors).
+// A 409 `consent_required` (the notice changed since the person accepted it: a draft, an upload, subscribe
+// messages wait for it) shows what changed and asks again; accepted (PUT /api/mp/consents/notice with the version
+// the answer named), the call is repeated once, so the step goes on with what was typed.
 import { API_BASE } from '../../config'
-import { acceptLanguage } from '../prefs'
+import { strings } from '../i18n'
+import { acceptLanguage, lang } from '../prefs'
 import type { Answer, ErrorBody, FieldError, JsonBody, Method, Operation, Paths, PathParams, QueryParams, StoredFile } from './types'
 
 const TOKEN = 'session.token'
@@ -27,6 +31,8 @@ export class ApiError extends Error {
   readonly code: string
   readonly field: string
   readonly errors: FieldError[]
+  /** what a program acts on (a 409 consent_required: `consent` {purpose, version, changes}) */
+  readonly details: Record<string, unknown>
 
   constructor(status: number, body: Partial<ErrorBody> | null, fallback: string) {
     const first = body && body.error
@@ -35,6 +41,7 @@ export class ApiError extends Error {
     this.code = (first && first.code) || (status === 0 ? 'network' : `http_${status}`)
     this.field = (first && first.field) || ''
     this.errors = (body && body.errors) || (first ? [first] : [])
+    this.details = (body && (body.details as Record<string, unknown>)) || {}
   }
 
   get network(): boolean {
@@ -151,7 +158,7 @@ function needsSession(template: string): boolean {
 }
 
 /** Run `attempt` with a token; on a 401 sign in again and run it once more. */
-async function withSession<T>(attempt: (token: string) => Promise<T>): Promise<T> {
+async function signedCall<T>(attempt: (token: string) => Promise<T>): Promise<T> {
   const session = storedSession() || (await signIn())
   try {
     return await attempt(session.token)
@@ -159,6 +166,53 @@ async function withSession<T>(attempt: (token: string) => Promise<T>): Promise<T
     if (!(error instanceof ApiError) || error.status !== 401) throw error
     forgetSession()
     return attempt((await signIn()).token)
+  }
+}
+
+export interface ConsentAsked {
+  purpose: string
+  version: string
+  changes: string
+}
+
+/** Ask the person again for the notice in force: what changed, in a dialog; true once accepted. Replaceable (the
+ * tests, or a centre that shows the whole notice on a page of its own). */
+export let askConsent = (asked: ConsentAsked): Promise<boolean> => {
+  const t = strings(lang())
+  return new Promise((resolve) =>
+    wx.showModal({
+      title: t.notice_changed,
+      content: asked.changes || t.notice_changed,
+      confirmText: t.notice_accept,
+      cancelText: t.notice_later,
+      success: (answer) => resolve(!!answer.confirm),
+      fail: () => resolve(false),
+    }),
+  )
+}
+
+export function setConsentAsker(asker: typeof askConsent): void {
+  askConsent = asker
+}
+
+/** A 409 consent_required: asked again, and accepted on the server; false when the person declined. */
+async function renewConsent(error: ApiError, token: string): Promise<boolean> {
+  const asked = error.details.consent as ConsentAsked | undefined
+  if (!asked || !asked.version || !(await askConsent(asked))) return false
+  const purpose = encodeURIComponent(asked.purpose || 'notice')
+  await send('PUT', `/api/mp/consents/${purpose}`, { granted: true, version: asked.version }, { Authorization: `Bearer ${token}` })
+  return true
+}
+
+/** A signed call; a 409 consent_required asks again and, accepted, repeats the call once. */
+async function withSession<T>(attempt: (token: string) => Promise<T>): Promise<T> {
+  try {
+    return await signedCall(attempt)
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 409 || error.code !== 'consent_required') throw error
+    const token = currentToken() || (await signIn()).token
+    if (!(await renewConsent(error, token))) throw error
+    return signedCall(attempt)
   }
 }
 

@@ -1,7 +1,7 @@
 // Every endpoint the pages use, by name: one line each over `call`, typed from the OpenAPI document. A new page
 // that needs a new endpoint adds its line here (the extension point of docs/miniprogram.md).
 import { call, idempotencyKey } from './client'
-import type { ClarifiedAnswer, Draft, EvidenceNote, Kind, PaperKind, RespondentAnswer, CalculatorRequest, ServiceConsentIn, Signature, TemplateId } from './types'
+import type { ClarifiedAnswer, ConsentPurpose, Correction, Draft, EvidenceNote, Kind, PaperKind, RespondentAnswer, CalculatorRequest, ServiceConsentIn, Signature, TemplateId } from './types'
 
 export type Role = 'applicant' | 'respondent'
 
@@ -75,4 +75,14 @@ export const api = {
 
   // evidence: where a file came from and what it proves (its uploader, after the upload)
   noteFile: (file_id: string, body: EvidenceNote) => call('/api/mp/files/{file_id}', 'put', { path: { file_id }, body }),
+
+  // my data and consents with versions (the notice asked again on a 409 consent_required: client.ts)
+  privacy: () => call('/api/privacy', 'get'),
+  consents: () => call('/api/mp/consents', 'get'),
+  consent: (purpose: ConsentPurpose, granted: boolean, version?: string) =>
+    call('/api/mp/consents/{purpose}', 'put', { path: { purpose }, body: granted ? { granted: true, version: version || '' } : { granted: false } }),
+  me: () => call('/api/mp/me', 'get'),
+  copyPath: '/api/mp/me/copy?format=pdf',
+  correct: (body: Correction) => call('/api/mp/me/corrections', 'post', { body }),
+  deleteMine: (target: string) => call('/api/mp/me/deletions', 'post', { body: { target } }),
 }

@@ -64,7 +64,12 @@ export type ServiceConsent = Schemas['ServiceConsent']
 export type ServiceConsentIn = JsonBody<Operation<'/api/mp/applications/{serial}/service', 'post'>>
 export type Document = Schemas['Document']
 export type PaperKind = PathParams<Operation<'/api/mp/applications/{serial}/papers/{kind}', 'post'>>['kind']
-// Evidence notes and an organisation's signer (issue 21).
+// Evidence notes, an organisation's signer, consents with versions and my data (issues 21 and 23).
 export type EvidenceNote = JsonBody<Operation<'/api/mp/files/{file_id}', 'put'>>
 export type SigningFor = NonNullable<CasePage['signing_for']>
 export type Capacity = NonNullable<Signature['capacity']>
+export type ConsentStatus = Schemas['ConsentStatus']
+export type ConsentPurpose = PathParams<Operation<'/api/mp/consents/{purpose}', 'put'>>['purpose']
+export type MyData = Schemas['MyData']
+export type Correction = JsonBody<Operation<'/api/mp/me/corrections', 'post'>>
+export type CorrectionField = Correction['field']

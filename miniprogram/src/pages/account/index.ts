@@ -31,6 +31,9 @@ definePage({
         this.setData({ busy: false, signed: signedIn() })
       }
     },
+    myData() {
+      wx.navigateTo({ url: '/pages/me/index' })
+    },
     setLanguage(event: WechatMiniprogram.TouchEvent) {
       setLang(event.currentTarget.dataset.lang as Lang)
       this.applyPrefs()
