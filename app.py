@@ -50,6 +50,7 @@ from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from services.stats import counters
+from services.stats.retention import RetentionJob
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.court_platform import CourtPlatformStandIn
@@ -190,6 +191,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         docking_watch=DockingWatch(ctx, court_client),
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
+    services.retention_job = RetentionJob(ctx, blobs, client)  # what has outlived its period, daily
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     application = BoundedApplication(
         routes,
@@ -287,6 +289,7 @@ async def start(app: tornado.web.Application) -> None:
         services.deadline_watch.start()
         services.staff_messages.start()
         services.docking_watch.start()
+        services.retention_job.start()
 
 
 async def close(app: tornado.web.Application) -> None:
@@ -299,6 +302,7 @@ async def close(app: tornado.web.Application) -> None:
     await services.deadline_watch.stop()
     await services.staff_messages.stop()
     await services.docking_watch.stop()
+    await services.retention_job.stop()
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
