@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 import sys
@@ -372,6 +373,11 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     if standin is not None and isinstance(app.settings["services"].sms, RecordingSms):
         standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
     await start(app)
+    # What start loaded (the embedded engine's documents, the library's index) lives as long as the process: out of
+    # the cyclic collector's full passes, which would otherwise walk all of it (a pause of a second at 100,000
+    # records, bench/bench_retention.py) whenever enough new objects accumulate, as a purge's do. The serving
+    # process only: tests start many apps in one process.
+    gc.freeze()
     warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
     # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).

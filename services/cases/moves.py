@@ -389,7 +389,10 @@ async def anonymise_closed(
     the write happened."""
     cases = writable_cases(ctx.db)
     if files_removed:
-        done = await cases.update_one({"_id": case["_id"]}, {"$set": {"anonymised.files": [], "anonymised.blobs": [], "anonymised.pending": False}})
+        done = await cases.update_one(
+            {"_id": case["_id"]},
+            {"$set": {"anonymised.files": [], "anonymised.blobs": [], "anonymised.pending": False}},
+        )
         return bool(done.modified_count)
     kept = anonymised(case, now)
     dropped = {name: "" for name in case if name not in kept}

@@ -39,7 +39,7 @@ from typing import Any
 from services.cases import moves, workflow
 from services.core.background import Periodic
 from services.core.context import ServiceContext, shanghai_iso
-from store import compact_now, generations
+from store import compact_now, defer_durability, durability_barrier, generations, matching_ids
 from store.blobs import BlobStore
 
 log = logging.getLogger("mediation.retention")
@@ -48,6 +48,7 @@ ACTION = "retention_run"  # the audit entry of a run
 AGES = ((30, "under_30_days"), (365, "under_1_year"), (5 * 365, "under_5_years"), (None, "5_years_or_more"))
 DELIVERED = ["failed", "sent"]
 CLOSED = sorted(workflow.CLOSED)
+YIELD_EVERY = 20  # records deleted between two turns of the event loop
 
 
 @dataclass(frozen=True)
@@ -122,19 +123,19 @@ async def report(ctx: ServiceContext, client: Any = None) -> dict[str, Any]:
             row["by_age"] = _ages([at for _, at in held], now)
             row["due"] = sum(1 for _, at in held if at < cutoff(ctx, "backups", now))
         elif kind.name in ("notification_bodies", "docking_payloads"):
-            row["held"] = await ctx.db["cases"].count_documents(_expired(kind.name, now + timedelta(days=36500)))
+            row["held"] = await _count(ctx.db["cases"], _expired(kind.name, now + timedelta(days=36500)))
             row["by_age"] = {}
-            row["due"] = await ctx.db["cases"].count_documents(_expired(kind.name, cutoff(ctx, kind.name, now)))
+            row["due"] = await _count(ctx.db["cases"], _expired(kind.name, cutoff(ctx, kind.name, now)))
             row["unit"] = "cases"
         else:
             collection = ctx.db[kind.collection]
-            row["held"] = await collection.count_documents(_held(kind.name))
+            row["held"] = await _count(collection, _held(kind.name))
             row["by_age"] = await _ages_in(collection, kind, now)
-            row["due"] = await collection.count_documents(_expired(kind.name, cutoff(ctx, kind.name, now)))
+            row["due"] = await _count(collection, _expired(kind.name, cutoff(ctx, kind.name, now)))
             if kind.name == "uploads":
                 row["note"] = "those still attached to a case or a draft are kept: fewer may go"
         kinds.append(row)
-    pending = await ctx.db["cases"].count_documents({"anonymised.pending": True})
+    pending = await _count(ctx.db["cases"], {"anonymised.pending": True})
     last = await ctx.db["audit"].find({"action": ACTION}).sort("at", -1).limit(1).to_list(1)
     out: dict[str, Any] = {"at": shanghai_iso(now), "kinds": kinds, "files_pending": pending}
     out["last_run"] = {k: v for k, v in last[0].items() if k != "_id"} if last else None
@@ -147,12 +148,17 @@ async def report(ctx: ServiceContext, client: Any = None) -> dict[str, Any]:
     return out
 
 
+async def _count(collection: Any, query: dict[str, Any]) -> int:
+    """A count that lets requests run meanwhile on the embedded engine (store.matching_ids)."""
+    return len(await matching_ids(collection, query))
+
+
 async def _ages_in(collection: Any, kind: Kind, now: datetime) -> dict[str, int]:
     ages, lower = {}, now + timedelta(days=36500)
     for days, label in AGES:
         upper = lower
         lower = now - timedelta(days=days) if days is not None else datetime(1970, 1, 1, tzinfo=UTC)
-        ages[label] = await collection.count_documents(_held(kind.name) | {kind.clock: {"$gte": lower, "$lt": upper}})
+        ages[label] = await _count(collection, _held(kind.name) | {kind.clock: {"$gte": lower, "$lt": upper}})
     return ages
 
 
@@ -188,6 +194,10 @@ class Run:
         self.now = ctx.clock()
 
     async def pause(self) -> None:
+        """Between two batches: the batch on the disk (its writes were deferred), then requests' turn."""
+        barrier = durability_barrier(self.client) if self.client is not None else None
+        if barrier is not None:
+            await barrier
         await asyncio.sleep(self.settings.pause_seconds)
 
     async def all(self) -> dict[str, int]:
@@ -205,24 +215,31 @@ class Run:
         self.counts["backups"] = await self.ctx.run_blocking(self.remove_backups)
         return self.counts
 
+    def batches(self, ids: list[Any]) -> list[list[Any]]:
+        size = self.settings.batch
+        return [ids[i : i + size] for i in range(0, len(ids), size)]
+
     async def case_files(self, kind: str) -> None:
-        before = cutoff(self.ctx, kind, self.now)
+        """Each expired case read by its id and anonymised by one conditional write, then its files removed."""
         cases = self.ctx.db["cases"]
-        while batch := await cases.find(_expired(kind, before)).limit(self.settings.batch).to_list(None):
-            for case in batch:
-                if await moves.anonymise_closed(self.ctx, case, self.now):
-                    await self.remove_files(case["_id"], moves.file_ids(case), moves.blob_ids(case))
+        for batch in self.batches(await matching_ids(cases, _expired(kind, cutoff(self.ctx, kind, self.now)))):
+            for serial in batch:
+                case = await cases.find_one({"_id": serial})
+                if case is not None and await moves.anonymise_closed(self.ctx, case, self.now):
+                    await self.remove_files(serial, moves.file_ids(case), moves.blob_ids(case))
                     self.counts[kind] += 1
+                await asyncio.sleep(0)  # a case at a time: requests run between two
             await self.pause()
 
     async def finish_files(self) -> None:
         """The files of cases anonymised by a run that stopped before deleting them."""
         cases = self.ctx.db["cases"]
-        query = {"anonymised.pending": True}
-        while batch := await cases.find(query, {"anonymised": 1}).limit(self.settings.batch).to_list(None):
-            for case in batch:
-                marked = case["anonymised"]
-                await self.remove_files(case["_id"], marked.get("files") or [], marked.get("blobs") or [])
+        for batch in self.batches(await matching_ids(cases, {"anonymised.pending": True})):
+            for serial in batch:
+                case = await cases.find_one({"_id": serial}, {"anonymised": 1})
+                if case is not None:
+                    marked = case["anonymised"]
+                    await self.remove_files(serial, marked.get("files") or [], marked.get("blobs") or [])
             await self.pause()
 
     async def remove_files(self, serial: str, file_ids: list[str], blob_ids: list[str]) -> None:
@@ -242,74 +259,81 @@ class Run:
 
     async def delete(self, kind: str) -> None:
         collection = self.ctx.db[BY_NAME[kind].collection]
-        query = _expired(kind, cutoff(self.ctx, kind, self.now))
-        self.counts[kind] += await self._delete_in_batches(collection, query)
+        self.counts[kind] += await self._delete(collection, _expired(kind, cutoff(self.ctx, kind, self.now)))
 
-    async def _delete_in_batches(self, collection: Any, query: dict[str, Any]) -> int:
+    async def _delete(self, collection: Any, query: dict[str, Any]) -> int:
+        """Delete what `query` matches: found once, then one by id (each still checked against `query`, so a record
+        changed since is kept), in batches, requests running between two records now and then."""
         deleted = 0
-        while True:
-            found = await collection.find(query, {"_id": 1}).limit(self.settings.batch).to_list(None)
-            if not found:
-                return deleted
-            done = await collection.delete_many({"_id": {"$in": [d["_id"] for d in found]}})
-            deleted += done.deleted_count
+        for batch in self.batches(await matching_ids(collection, query)):
+            for n, record_id in enumerate(batch):
+                done = await collection.delete_one({"_id": record_id} | query)
+                deleted += done.deleted_count
+                if n % YIELD_EVERY == YIELD_EVERY - 1:
+                    await asyncio.sleep(0)
             await self.pause()
+        return deleted
 
     async def idempotency_keys(self) -> None:
         """Request keys (store/indexes.py: a day) go with the sessions' schedule, counted with them."""
-        collection = self.ctx.db["idempotency"]
         query = {"created_at": {"$lt": cutoff(self.ctx, "sessions", self.now) - timedelta(days=1)}}
-        self.counts["sessions"] += await self._delete_in_batches(collection, query)
+        self.counts["sessions"] += await self._delete(self.ctx.db["idempotency"], query)
 
     async def uploads(self) -> None:
         """Uploads past their period that no case and no draft lists."""
         files = self.ctx.db["files"]
         query = _expired("uploads", cutoff(self.ctx, "uploads", self.now))
-        skip = 0
-        while batch := await files.find(query).skip(skip).limit(self.settings.batch).to_list(None):
-            ids = [f["_id"] for f in batch]
-            listed = await self._listed(ids)
-            gone = [f for f in batch if f["_id"] not in listed]
-            skip += len(batch) - len(gone)
-            for record in gone:
+        expired = await matching_ids(files, query)
+        if not expired:
+            return
+        listed = await self._listed()
+        for batch in self.batches([i for i in expired if i not in listed]):
+            records = await files.find({"_id": {"$in": batch}}, {"blob_id": 1}).to_list(None)
+            for record in records:
                 if self.blobs is not None and record.get("blob_id"):
                     await self.blobs.delete(record["blob_id"])
-            if gone:
-                done = await files.delete_many({"_id": {"$in": [f["_id"] for f in gone]}})
+            for record_id in batch:
+                done = await files.delete_one({"_id": record_id} | query)
                 self.counts["uploads"] += done.deleted_count
+                await asyncio.sleep(0)
             await self.pause()
 
-    async def _listed(self, ids: list[str]) -> set[str]:
-        fields = ("evidence", "respondent_evidence", "evidence_added.id", "docking.documents.id")
+    async def _listed(self) -> set[str]:
+        """Every file id a case or a draft lists (the cases and drafts that list any, read by id in batches)."""
         found: set[str] = set()
-        cases = self.ctx.db["cases"].find({"$or": [{f: {"$in": ids}} for f in fields]})
-        async for case in cases:
-            found.update(moves.file_ids(case))
-        drafts = self.ctx.db["drafts"].find({"data.evidence": {"$in": ids}}, {"data.evidence": 1})
-        async for draft in drafts:
-            found.update(str(i) for i in (draft.get("data") or {}).get("evidence") or [])
-        return found & set(ids)
+        fields = ("evidence", "respondent_evidence", "evidence_added", "docking.documents")
+        cases = self.ctx.db["cases"]
+        with_files = await matching_ids(cases, {"$or": [{f"{f}.0": {"$exists": True}} for f in fields]})
+        for batch in self.batches(with_files):
+            async for case in cases.find({"_id": {"$in": batch}}, dict.fromkeys(fields, 1)):
+                found.update(moves.file_ids(case))
+            await self.pause()
+        drafts = self.ctx.db["drafts"]
+        for batch in self.batches(await matching_ids(drafts, {"data.evidence.0": {"$exists": True}})):
+            async for draft in drafts.find({"_id": {"$in": batch}}, {"data.evidence": 1}):
+                found.update(str(i) for i in (draft.get("data") or {}).get("evidence") or [])
+            await self.pause()
+        return found
 
     async def messages(self, kind: str) -> None:
         """Empty the words (or a partner event's facts) of delivered messages past their period, through the
-        sender's own conditional write; a case the sender changed meanwhile is taken again next batch."""
+        sender's own conditional write; a case the sender changed meanwhile is left to the next run."""
         before = cutoff(self.ctx, kind, self.now)
         cases = self.ctx.db["cases"]
         field = "event" if kind == "docking_payloads" else "lines"
-        for _ in range(10_000):
-            found = cases.find(_expired(kind, before), {"notifications": 1, "outbox_rev": 1})
-            batch = await found.limit(self.settings.batch).to_list(None)
-            if not batch:
-                return
-            for case in batch:
-                notes = case.get("notifications") or []
+        for batch in self.batches(await matching_ids(cases, _expired(kind, before))):
+            for serial in batch:
+                case = await cases.find_one({"_id": serial}, {"notifications": 1, "outbox_rev": 1})
+                notes = (case or {}).get("notifications") or []
                 due = [i for i, n in enumerate(notes) if _matches(n, kind, before)]
+                if case is None or not due:
+                    continue
                 fields: dict[str, Any] = {f"notifications.{i}.{field}": {} for i in due}
                 fields["outbox_rev"] = (case.get("outbox_rev") or 0) + 1
-                update = {"$set": fields}
                 version = {"outbox_rev": case.get("outbox_rev"), "notifications": {"$size": len(notes)}}
-                if await moves.write_outbox(self.ctx, case["_id"], version, update):
+                if await moves.write_outbox(self.ctx, serial, version, {"$set": fields}):
                     self.counts[kind] += len(due)
+                await asyncio.sleep(0)
             await self.pause()
 
     def remove_backups(self) -> int:
@@ -335,7 +359,11 @@ async def run(ctx: ServiceContext, blobs: BlobStore | None, client: Any = None) 
     """One run of the schedule: removes what has expired, compacts the embedded engine's files when anything went,
     and records the counts in the audit log (action `retention_run`, by `system`)."""
     began = ctx.clock()
+    defer_durability()  # each batch waits for the disk once, at its end (Run.pause), not at each write
     counts = await Run(ctx, blobs, client).all()
+    barrier = durability_barrier(client) if client is not None else None
+    if barrier is not None:
+        await barrier
     removed = sum(counts.values())
     stand = generations(client) if client is not None else None
     if removed and stand is not None:
@@ -353,6 +381,9 @@ async def run(ctx: ServiceContext, blobs: BlobStore | None, client: Any = None) 
     if stand is not None:
         entry["generation"] = stand.current
     await ctx.db["audit"].insert_one(entry)
+    barrier = durability_barrier(client) if client is not None else None
+    if barrier is not None:
+        await barrier
     return counts
 
 

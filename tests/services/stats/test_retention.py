@@ -3,6 +3,9 @@ anonymised with the figures unchanged, a run cut short finished by the next, the
 
 from __future__ import annotations
 
+import dataclasses
+import io
+import os
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -99,8 +102,9 @@ async def test_every_kind_goes_after_its_edge_and_not_before(ctx: Any, tmp_path:
     old, young = edge("uploads")
     uploads = []
     for at in (old, old, young):
-        blob_id = await blobs.put(__import__("io").BytesIO(b"%PDF-1.4 evidence"))
-        uploads.append(await _put(ctx, "files", purpose="evidence", owner_person_id="p", created_at=at, blob_id=blob_id))
+        blob_id = await blobs.put(io.BytesIO(b"%PDF-1.4 evidence"))
+        record = {"purpose": "evidence", "owner_person_id": "p", "created_at": at, "blob_id": blob_id}
+        uploads.append(await _put(ctx, "files", **record))
     serial, _ = await new_case(ctx)
     await cases_for_setup(ctx).update_one({"_id": serial}, {"$set": {"evidence": [uploads[1]]}})
     # A delivered message and a delivered event to a partner, one past the edge of each and one within.
@@ -148,9 +152,6 @@ async def test_every_kind_goes_after_its_edge_and_not_before(ctx: Any, tmp_path:
 
 @pytest.mark.gen_test(timeout=60)
 async def test_backups_expire_on_their_own_schedule(ctx: Any, tmp_path: Any) -> None:
-    import dataclasses
-    import os
-
     folder = tmp_path / "backups"
     folder.mkdir()
     ctx.settings = dataclasses.replace(
@@ -232,8 +233,6 @@ def _traces(case: dict[str, Any]) -> list[bytes]:
 async def test_on_the_embedded_engine_a_purged_id_number_leaves_the_folder_s_bytes(
     service_settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dataclasses
-
     from app import service_context
     from services.directory import centres
     from store.indexes import ensure_indexes
