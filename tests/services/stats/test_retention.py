@@ -248,7 +248,8 @@ async def test_on_the_embedded_engine_a_purged_id_number_leaves_the_folder_s_byt
         traces = _traces(declined)
         await client.settle()
         assert all(trace in _folder_bytes(folder) for trace in traces)  # the test can see them
-        ctx.clock.advance(days=6 * 365)
+        clock = Clock.on(ctx)  # from where seeded_history left it
+        clock.advance(days=6 * 365)
         # Anonymised in memory, but the journal still holds the case as it was: not done until compacted.
         compactions: list[Any] = []
         monkeypatch.setattr(retention, "compact_now", lambda c: _record(compactions, c))
