@@ -62,17 +62,25 @@ class Kind:
     basis: str
 
 
+# `basis`: the text and article, by the ids of services/core/laws.py where it has one (arbitration_rules:
+# 劳动人事争议仲裁办案规则 2017; pipl: 个人信息保护法; cybersecurity_law: 网络安全法).
 KINDS: tuple[Kind, ...] = (
-    Kind("case_files", "cases", "outcome.at", "closed case files, their evidence and documents", "办案规则 art. 24"),
-    Kind("case_files_award", "cases", "outcome.at", "case files closed by award", "办案规则 art. 24"),
-    Kind("drafts", "drafts", "updated_at", "drafts never submitted", "PIPL art. 19"),
-    Kind("uploads", "files", "created_at", "uploads never attached to an application", "PIPL art. 19"),
-    Kind("sessions", "card_tickets", "expires_at", "sign-in tickets (and request keys) past expiry", "PIPL art. 19"),
-    Kind("one_time_codes", "sms_codes", "expires_at", "one-time SMS codes past expiry", "PIPL art. 19"),
-    Kind("audit", "audit", "at", "the audit log", "网络安全法 art. 21(3)"),
-    Kind("notification_bodies", "cases", "notifications.created_at", "words of delivered messages", "PIPL art. 19"),
-    Kind("docking_payloads", "cases", "notifications.created_at", "facts of delivered partner events", "PIPL art. 19"),
-    Kind("backups", "", "mtime", "backup archives in retention.backup_folder", "PIPL art. 19"),
+    Kind(
+        "case_files",
+        "cases",
+        "outcome.at",
+        "closed case files, their evidence and documents",
+        "arbitration_rules art. 24",
+    ),
+    Kind("case_files_award", "cases", "outcome.at", "case files closed by award", "arbitration_rules art. 24"),
+    Kind("drafts", "drafts", "updated_at", "drafts never submitted", "pipl art. 19"),
+    Kind("uploads", "files", "created_at", "uploads never attached to an application", "pipl art. 19"),
+    Kind("sessions", "card_tickets", "expires_at", "sign-in tickets (and request keys) past expiry", "pipl art. 19"),
+    Kind("one_time_codes", "sms_codes", "expires_at", "one-time SMS codes past expiry", "pipl art. 19"),
+    Kind("audit", "audit", "at", "the audit log", "cybersecurity_law art. 21(3)"),
+    Kind("notification_bodies", "cases", "notifications.created_at", "words of delivered messages", "pipl art. 19"),
+    Kind("docking_payloads", "cases", "notifications.created_at", "facts of delivered partner events", "pipl art. 19"),
+    Kind("backups", "", "mtime", "backup archives in retention.backup_folder", "pipl art. 19"),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 UPLOAD_PURPOSES = ["evidence"]  # services/intake/evidence.py PURPOSE: what a party uploaded for an application

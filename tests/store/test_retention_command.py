@@ -31,7 +31,7 @@ async def test_the_report_and_a_run_on_a_stopped_folder_then_through_the_running
     assert status == 0 and "(the store opened here)" in out, out
     row = next(line.split() for line in out.splitlines() if line.strip().startswith("one_time_codes"))
     assert row[1:4] == ["1", "2", "1"], out  # kept 1 day past expiry; 2 held, 1 due
-    assert "case_files" in out and "办案规则 art. 24" in out and "last run: none yet" in out
+    assert "case_files" in out and "arbitration_rules art. 24" in out and "last run: none yet" in out
 
     # A backup taken now still holds the expired code; restored, the schedule runs before anything serves it.
     status, out = await manage(env, "store", "backup", str(tmp_path / "copy"))
