@@ -29,6 +29,7 @@ import asyncio
 import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ ACTION = "retention_run"  # the audit entry of a run
 AGES = ((30, "under_30_days"), (365, "under_1_year"), (5 * 365, "under_5_years"), (None, "5_years_or_more"))
 DELIVERED = ["failed", "sent"]
 CLOSED = sorted(workflow.CLOSED)
+CHECK_SECONDS = 3600  # how often the job looks whether a run is due
 YIELD_EVERY = 20  # records deleted between two turns of the event loop
 
 
@@ -397,13 +399,17 @@ async def run(ctx: ServiceContext, blobs: BlobStore | None, client: Any = None) 
 
 class RetentionJob(Periodic):
     """The daily run (retention.interval_hours), whichever process comes first: it checks every hour whether the
-    last run recorded in the audit log is that old."""
+    last run recorded in the audit log is that old. Not at start: the first check is an hour after it (a server
+    that is starting has other work, and a restart never brings a run forward)."""
 
     def __init__(self, ctx: ServiceContext, blobs: BlobStore | None, client: Any = None) -> None:
-        super().__init__("retention", 3600, log)
+        super().__init__("retention", CHECK_SECONDS, log)
         self.ctx, self.blobs, self.client = ctx, blobs, client
+        self.not_before = time.monotonic() + CHECK_SECONDS
 
     async def run_pass(self) -> dict[str, int]:
+        if time.monotonic() < self.not_before:
+            return {}
         last = await self.ctx.db["audit"].find({"action": ACTION}, {"at": 1}).sort("at", -1).limit(1).to_list(1)
         interval = timedelta(hours=self.ctx.settings.retention.interval_hours)
         if last and self.ctx.clock() - last[0]["at"] < interval:

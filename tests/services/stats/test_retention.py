@@ -282,3 +282,19 @@ async def test_on_the_embedded_engine_a_purged_id_number_leaves_the_folder_s_byt
 async def _record(calls: list[Any], client: Any) -> bool:
     calls.append(client)
     return True
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_the_daily_job_runs_when_the_last_run_is_a_day_old_and_never_at_start(ctx: Any) -> None:
+    clock = Clock.on(ctx)
+    await _put(ctx, "sms_codes", expires_at=clock.now - timedelta(days=2))
+    job = retention.RetentionJob(ctx, None)
+    assert await job.run_pass() == {}  # at start: not before its first hourly check
+    job.not_before = 0
+    assert (await job.run_pass())["one_time_codes"] == 1
+    await _put(ctx, "sms_codes", expires_at=clock.now - timedelta(days=2))
+    clock.advance(hours=23)
+    assert await job.run_pass() == {}  # the last run is not a day old
+    clock.advance(hours=1, seconds=1)
+    assert (await job.run_pass())["one_time_codes"] == 1
+    assert await ctx.db["audit"].count_documents({"action": "retention_run"}) == 2
