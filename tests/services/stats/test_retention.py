@@ -12,11 +12,13 @@ from typing import Any
 
 import pytest
 
-from services.cases import moves
+from services.cases import moves, queue
+from services.cases.views import phone_last4_matches
+from services.core.errors import NotFound
 from services.stats import counters, retention
 from store.blobs import BlobKeys, LocalBlobStore
 from tests.support.cases import Clock, new_case
-from tests.support.stats import seeded_history
+from tests.support.stats import ROOT, seeded_history
 from tests.support.store import cases_for_setup, engine
 
 SECOND = timedelta(seconds=1)
@@ -73,6 +75,12 @@ async def test_closed_case_files_are_anonymised_at_their_edge_and_the_figures_st
     assert "anonymised" not in await ctx.db["cases"].find_one({"_id": serials["open"]})
     # The statistics count the anonymised cases as before.
     assert (await counters.recount(ctx))["differing"] == []
+    # No one reads an anonymised case: it is in no queue, its page is not found, no phone matches it.
+    listed = {row["serial"] for row in (await queue.queue(ctx, ROOT, queue.parse_filter({})))["items"]}
+    assert listed == {serials["open"], serials["february"]}
+    with pytest.raises(NotFound):
+        await queue.staff_case(ctx, ROOT, serials["settled"])
+    assert not phone_last4_matches(ctx, kept, "4321")
     # Each run is in the audit log: counts by kind, never the data.
     runs = await ctx.db["audit"].find({"action": "retention_run"}).sort("at", 1).to_list(None)
     assert [r["counts"]["case_files"] for r in runs] == [1, 1]
