@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import logging
 import signal
 import sys
@@ -50,6 +51,7 @@ from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from services.stats import counters
+from services.stats.retention import RetentionJob
 from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.court_platform import CourtPlatformStandIn
@@ -190,6 +192,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         docking_watch=DockingWatch(ctx, court_client),
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
+    services.retention_job = RetentionJob(ctx, blobs, client)  # what has outlived its period, daily
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     application = BoundedApplication(
         routes,
@@ -292,6 +295,7 @@ async def start(app: tornado.web.Application) -> None:
         services.deadline_watch.start()
         services.staff_messages.start()
         services.docking_watch.start()
+        services.retention_job.start()
 
 
 async def close(app: tornado.web.Application) -> None:
@@ -304,6 +308,7 @@ async def close(app: tornado.web.Application) -> None:
     await services.deadline_watch.stop()
     await services.staff_messages.stop()
     await services.docking_watch.stop()
+    await services.retention_job.stop()
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
@@ -373,6 +378,11 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     if standin is not None and isinstance(app.settings["services"].sms, RecordingSms):
         standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
     await start(app)
+    # What start loaded (the embedded engine's documents, the library's index) lives as long as the process: out of
+    # the cyclic collector's full passes, which would otherwise walk all of it (a pause of a second at 100,000
+    # records, bench/bench_retention.py) whenever enough new objects accumulate, as a purge's do. The serving
+    # process only: tests start many apps in one process.
+    gc.freeze()
     warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
     # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).

@@ -180,6 +180,38 @@ class DockingSettings:
         return next((p for p in self.partners if p.id == partner_id), None)
 
 
+# The retention schedule (config.yaml `retention:`, docs/privacy.md#retention): days each kind of record is kept
+# after the moment its clock starts (services/stats/retention.py KINDS). PIPL art. 19: no longer than the purpose
+# needs, unless a law or an administrative regulation sets a period.
+RETENTION_DEFAULTS: dict[str, int] = {
+    # 劳动人事争议仲裁办案规则 (2017) art. 24: a file closed by award kept at least 10 years, by mediation or any
+    # other way at least 5. They bind commissions, not centres: the default unless a centre's archive rule says
+    # otherwise. A mediation centre's case never ends by award: the 10 years apply to `case_files_award` only.
+    "case_files": 5 * 365 + 2,
+    "case_files_award": 10 * 365 + 3,
+    "drafts": 90,  # a draft never submitted (the drafts' own 90-day index, store/indexes.py)
+    "uploads": 30,  # an upload never attached to an application
+    "sessions": 1,  # sign-in tickets and idempotency keys past their expiry
+    "one_time_codes": 1,  # SMS codes past their expiry
+    "audit": 3 * 365 + 1,  # 网络安全法 art. 21(3): network logs at least six months (the floor checked below)
+    "notification_bodies": 180,  # what a delivered message said; its delivery stays in the case's service record
+    "docking_payloads": 180,  # what a delivered event told a court or institute
+    "backups": 35,  # backup archives in `retention.backup_folder`
+}
+RETENTION_FLOORS: dict[str, int] = {"audit": 183}  # the law's floors; the arbitration rules bind commissions only
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """Days per kind (RETENTION_DEFAULTS' keys); the daily job's batch and pause; where backups are kept."""
+
+    days: dict[str, int] = field(default_factory=lambda: dict(RETENTION_DEFAULTS))
+    batch: int = 200  # records per write batch; the event loop runs requests between two batches
+    pause_seconds: float = 0.02  # between two batches
+    interval_hours: float = 24
+    backup_folder: str = ""  # backups older than `days.backups` are deleted from here; empty: none managed
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: str
@@ -235,6 +267,7 @@ class Settings:
     # on 127.0.0.1:ADMIN_PORT only (0: a free port, written into the embedded folder's LOCK); empty: no endpoint.
     admin_token: str = ""
     admin_port: int = 0
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @property
     def production(self) -> bool:
@@ -358,6 +391,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         ),
         admin_token=env.get("ADMIN_TOKEN", ""),
         admin_port=int(env.get("ADMIN_PORT", raw.get("admin_port", 0))),
+        retention=_retention_settings(raw.get("retention") or {}, env),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -654,6 +688,26 @@ def _valid_aes_key(text: str) -> bool:
         return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
     except ValueError:
         return False
+
+
+def _retention_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> RetentionSettings:
+    given = raw.get("days") or {}
+    unknown = sorted(set(given) - set(RETENTION_DEFAULTS))
+    if unknown:
+        raise SettingsError(f"retention.days: unknown kinds {unknown}; the kinds are {sorted(RETENTION_DEFAULTS)}")
+    try:
+        days = {kind: int(given.get(kind, default)) for kind, default in RETENTION_DEFAULTS.items()}
+        batch, pause = int(raw.get("batch", 200)), float(raw.get("pause_seconds", 0.02))
+        interval = float(raw.get("interval_hours", 24))
+    except (TypeError, ValueError) as exc:
+        raise SettingsError("retention: days, batch, pause_seconds and interval_hours are numbers") from exc
+    for kind, value in days.items():
+        if value < RETENTION_FLOORS.get(kind, 1):
+            raise SettingsError(f"retention.days.{kind} must be at least {RETENTION_FLOORS.get(kind, 1)} days")
+    if not 1 <= batch <= 10_000 or not 0 <= pause <= 10 or interval <= 0:
+        raise SettingsError("retention: batch 1 to 10000, pause_seconds 0 to 10, interval_hours above 0")
+    folder = env.get("BACKUP_FOLDER", str(raw.get("backup_folder") or ""))
+    return RetentionSettings(days, batch, pause, interval, folder)
 
 
 def _log_format(value: str) -> str:

@@ -12,6 +12,7 @@ a caller is told can vanish in a crash. At start the folder's snapshot and journ
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import itertools
 import re
@@ -507,6 +508,26 @@ class EmbeddedCollection:
         documents = self._documents()
         await self._journal([t for t in targets if t not in documents])
         return result
+
+    async def scan_ids(self, filter: Any, limit: int = 0, chunk: int = 200) -> list[Any]:
+        """The ids of the documents matching `filter` (at most `limit`; 0: all), found by a scan that lets the event
+        loop run between two chunks of `chunk` documents: a purge's search over a large collection
+        (services/stats/retention.py) never holds up a request for the whole collection's time. The documents
+        may change between two chunks: a caller's write stays conditional on what it matched."""
+        self._client.count()
+        await self._client.settle()
+        spec = patch_datetime_awareness_in_document(filter or {})
+        documents = self._documents()
+        keys, found = list(documents), []
+        for start in range(0, len(keys), chunk):
+            for key in keys[start : start + chunk]:
+                document = documents.get(key)
+                if document is not None and filter_applies(spec, document):
+                    found.append(key)
+                    if limit and len(found) >= limit:
+                        return found
+            await asyncio.sleep(0)
+        return found
 
     async def count_documents(self, filter: Any) -> int:
         self._client.count()
