@@ -343,3 +343,53 @@ async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
     assert (await col.find_one({"_id": "c3"}))["centre"]["name"] == "X"
     through_array = await col.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}).to_list(None)
     assert through_array == list(stored.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}))
+
+
+_AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+_BASE = {"_id": "k", "s": "a", "n": 1, "t": [1], "d": {"x": 1, "l": [{"y": 1}]}, "at": _AT}
+
+
+@pytest.mark.parametrize(
+    ("filter", "update", "upsert"),
+    [
+        ({"_id": "k"}, {"$set": {"s": "b", "d.x": 2}, "$push": {"t": {"$each": [2, 3]}}}, False),
+        ({"_id": "k"}, {"$set": {"s": "a", "d.x": 1}}, False),  # matched, nothing modified
+        ({"_id": "k", "s": {"$in": ["b"]}}, {"$set": {"s": "c"}}, False),  # not matched
+        ({"_id": "k", "s": "a", "at": _AT}, {"$inc": {"n": 2, "m": 1}, "$unset": {"d.l": ""}}, False),
+        ({"_id": "k"}, {"$max": {"n": 0, "at": _AT + timedelta(days=1)}, "$min": {"q": 5}}, False),
+        ({"_id": "k"}, {"$max": {"n": 0}}, False),  # nothing modified
+        ({"_id": "k"}, {"$setOnInsert": {"z": 1}, "$addToSet": {"t": 1}}, False),  # nothing modified
+        ({"_id": "k"}, {"$set": {"d.l.0.y": 2, "new.deep": {"a": [1]}}}, False),
+        ({"_id": "k"}, {"$unset": {"missing": ""}}, False),
+        ({"_id": "other"}, {"$inc": {"n": 1}}, True),  # an insert: mongomock's path
+        ({"_id": "other"}, {"$inc": {"n": 1}}, False),
+        ({"_id": "k", "d.l.y": 1}, {"$set": {"d.l.$.y": 5}}, False),  # positional: mongomock's path (update_one only)
+        ({"_id": "k"}, {"$rename": {"s": "r"}}, False),  # not taken: mongomock's path
+    ],
+)
+@pytest.mark.gen_test
+async def test_embedded_update_by_id_changes_and_counts_like_mongomock(ctx, filter, update, upsert):
+    """The adapter's by-id update (store/embedded.py _update_by_id) against mongomock's own on the same document:
+    the same document after, the same matched and modified counts, the same document returned."""
+    _embedded_only(ctx)
+    import copy
+
+    import mongomock
+
+    reference = mongomock.MongoClient(tz_aware=True).db.reference  # as store/embedded.py opens it
+    col = ctx.db["engine_update_by_id"]
+    await col.delete_many({})
+    reference.insert_one(copy.deepcopy(_BASE))
+    await col.insert_one(copy.deepcopy(_BASE))
+    expected = reference.update_one(filter, update, upsert=upsert)
+    got = await col.update_one(filter, update, upsert=upsert)
+    assert (got.matched_count, got.modified_count, got.upserted_id) == (
+        expected.matched_count,
+        expected.modified_count,
+        expected.upserted_id,
+    )
+    assert await col.find({}).to_list(None) == list(reference.find({}))
+    for after in (ReturnDocument.BEFORE, ReturnDocument.AFTER) if "d.l.$.y" not in update.get("$set", {}) else ():
+        want = reference.find_one_and_update(filter, update, {"d": 0}, upsert=upsert, return_document=after)
+        assert await col.find_one_and_update(filter, update, {"d": 0}, upsert=upsert, return_document=after) == want
+        assert await col.find({}).to_list(None) == list(reference.find({}))
