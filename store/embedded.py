@@ -91,6 +91,42 @@ def _at(document: Any, path: str) -> Any:
     return value
 
 
+_PLAIN = (str, int, float, bool, type(None), bytes)
+
+
+def _stored_form(value: Any) -> Any:
+    """mongomock's patch_datetime_awareness_in_document (a copy: datetimes naive UTC to the millisecond, tuples as
+    lists), by exact type first: ~3x faster on a case. Anything else (an OrderedDict, a Timestamp...) is left to
+    mongomock's own function (tests/store/test_engine.py compares the two)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k: _stored_form(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_stored_form(v) for v in value]
+    if kind is datetime:
+        micro = value.microsecond // 1000 * 1000
+        offset = value.utcoffset()
+        if offset is not None:
+            return (value - offset).replace(tzinfo=None, microsecond=micro)
+        return value.replace(microsecond=micro)
+    return patch_datetime_awareness_in_document(value)
+
+
+def _read_form(value: Any) -> Any:
+    """mongomock's copy of a stored document as a read returns it with tz_aware (make_datetime_timezone_aware_in_
+    document: new containers, datetimes UTC-aware), by exact type first."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return {k: _read_form(v) for k, v in value.items()}
+    if kind is list:
+        return [_read_form(v) for v in value]
+    return make_datetime_timezone_aware_in_document(value)
+
+
 def _fast_update_paths(update: Any) -> list[tuple[str, str]] | None:
     """(operator, path) of each field an update by `_id` touches, or None when mongomock must apply it itself:
     an operator outside _FAST_OPERATORS, an empty one, a positional `$`, or `_id` itself."""
@@ -415,12 +451,19 @@ class EmbeddedCollection:
         documents = self._collection._store._documents
         if document["_id"] in documents:
             raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
-        documents[document["_id"]] = patch_datetime_awareness_in_document(document)
+        documents[document["_id"]] = _stored_form(document)
         return InsertOneResult(document["_id"], acknowledged=True)
 
     async def find_one(self, filter: Any = None, projection: Any = None) -> dict[str, Any] | None:
         self._client.count()
         await self._client.settle()
+        return self._find_one(filter, projection)
+
+    def _find_one(self, filter: Any, projection: Any) -> dict[str, Any] | None:
+        """`{"_id": x}` without a projection: the stored document copied (_read_form); else mongomock's find_one."""
+        if projection is None and isinstance(filter, dict) and len(filter) == 1 and _scalar(filter.get("_id")):
+            stored = self._documents().get(filter["_id"])
+            return None if stored is None else _read_form(stored)
         found: dict[str, Any] | None = self._collection.find_one(filter, projection)
         return found
 
@@ -453,12 +496,12 @@ class EmbeddedCollection:
         if paths is None:
             return None
         stored = self._documents().get(filter["_id"])
-        spec = patch_datetime_awareness_in_document(filter)
+        spec = _stored_form(filter)
         if stored is None or (len(spec) > 1 and not filter_applies(spec, stored)):
             if upsert:
                 return None  # an insert: mongomock's path
             return UpdateResult({"n": 0, "nModified": 0, "upserted": None, "ok": 1}, acknowledged=True)
-        update = patch_datetime_awareness_in_document(update)
+        update = _stored_form(update)
         before = [
             len(v) if op in _GROWING and isinstance(v := _at(stored, p), list) else _at(stored, p) for op, p in paths
         ]
@@ -541,12 +584,10 @@ class EmbeddedCollection:
             len(filter) > 1 and not filter_applies(patch_datetime_awareness_in_document(filter), stored)
         ):
             return _NOT_TAKEN if upsert else None
-        old = (
-            None if return_document is ReturnDocument.AFTER else self._collection.find_one({"_id": doc_id}, projection)
-        )
+        old = None if return_document is ReturnDocument.AFTER else self._find_one({"_id": doc_id}, projection)
         if self._update_by_id({"_id": doc_id}, update, False) is None:
             raise AssertionError("the by-id update refused what it was given")  # the conditions above are its own
-        return self._collection.find_one({"_id": doc_id}, projection) if old is None else old
+        return self._find_one({"_id": doc_id}, projection) if old is None else old
 
     async def bulk_write(self, requests: list[Any], ordered: bool = True) -> None:
         """Several updates in ONE command, as PyMongo sends a batch of them (UpdateOne only: what the store uses).

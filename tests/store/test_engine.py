@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pymongo import ReturnDocument
@@ -389,7 +390,32 @@ async def test_embedded_update_by_id_changes_and_counts_like_mongomock(ctx, filt
         expected.upserted_id,
     )
     assert await col.find({}).to_list(None) == list(reference.find({}))
+    assert await col.find_one({"_id": "k"}) == reference.find_one({"_id": "k"})  # the adapter's by-id read
     for after in (ReturnDocument.BEFORE, ReturnDocument.AFTER) if "d.l.$.y" not in update.get("$set", {}) else ():
-        want = reference.find_one_and_update(filter, update, {"d": 0}, upsert=upsert, return_document=after)
-        assert await col.find_one_and_update(filter, update, {"d": 0}, upsert=upsert, return_document=after) == want
-        assert await col.find({}).to_list(None) == list(reference.find({}))
+        for projection in ({"d": 0}, None):
+            want = reference.find_one_and_update(filter, update, projection, upsert=upsert, return_document=after)
+            got = await col.find_one_and_update(filter, update, projection, upsert=upsert, return_document=after)
+            assert got == want
+            assert await col.find({}).to_list(None) == list(reference.find({}))
+    stored = await col.find_one({"_id": "k"})
+    stored["d"]["x"] = "changed"  # a copy: the stored document is untouched
+    assert (await col.find_one({"_id": "k"}))["d"] == reference.find_one({"_id": "k"})["d"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, (2, 3)], "t": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=8)))},
+        {"n": datetime(2026, 1, 2, 3, 4, 5, 999999), "b": b"x", "f": 1.5, "z": None, "o": True},
+        {"od": OrderedDict(x=1), "s": {1, 2}},
+    ],
+)
+def test_embedded_stored_and_read_forms_match_mongomocks_helpers(value):
+    from mongomock.helpers import make_datetime_timezone_aware_in_document, patch_datetime_awareness_in_document
+
+    from store.embedded import _read_form, _stored_form
+
+    stored = _stored_form(value)
+    assert stored == patch_datetime_awareness_in_document(value)
+    assert type(stored) is type(patch_datetime_awareness_in_document(value))
+    assert _read_form(stored) == make_datetime_timezone_aware_in_document(stored)
