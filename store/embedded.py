@@ -312,7 +312,14 @@ class EmbeddedCursor:
         if not isinstance(spec, dict) or set(spec) != {"_id"}:
             return None
         ids = spec["_id"].get("$in") if isinstance(spec["_id"], dict) and set(spec["_id"]) == {"$in"} else None
-        if not isinstance(ids, list) or not all(_scalar(i) for i in ids) or not isinstance(projection, dict):
+        if not isinstance(ids, list):
+            return None
+        return self._project_ids(ids, projection)
+
+    def _project_ids(self, ids: list[Any], projection: Any) -> list[dict[str, Any]] | None:
+        """The stored documents of `ids` (each once, in that order), with an inclusion `projection` through
+        sub-documents only; None where mongomock's own projection is needed."""
+        if not all(_scalar(i) for i in ids) or not isinstance(projection, dict):
             return None
         if projection.get("_id", 1) not in (1, True) or not all(v in (1, True) for v in projection.values()):
             return None
@@ -337,7 +344,7 @@ class EmbeddedCursor:
                     for part in parts[:-1]:
                         target = target.setdefault(part, {})
                     # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
-                    target[parts[-1]] = make_datetime_timezone_aware_in_document(value)
+                    target[parts[-1]] = _read_form(value)
             out.append(copied)
         return out
 
@@ -358,6 +365,9 @@ class EmbeddedCursor:
             order = sorted(range(len(stored)), key=values.__getitem__, reverse=direction < 0)
         end = self._skip + self._limit if self._limit else None
         picked = [stored[i]["_id"] for i in order[self._skip : end]]
+        fast = self._project_ids(picked, self._projection)  # "我的申请": the page's few fields, not mongomock's copy
+        if fast is not None:
+            return fast
         copies = {doc["_id"]: doc for doc in self._collection.find({"_id": {"$in": picked}}, self._projection)}
         return [copies[i] for i in picked if i in copies]
 
