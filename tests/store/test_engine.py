@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -419,3 +420,33 @@ def test_embedded_stored_and_read_forms_match_mongomocks_helpers(value):
     assert stored == patch_datetime_awareness_in_document(value)
     assert type(stored) is type(patch_datetime_awareness_in_document(value))
     assert _read_form(stored) == make_datetime_timezone_aware_in_document(stored)
+
+
+@pytest.mark.gen_test
+async def test_a_search_for_part_of_an_indexed_text_finds_every_match_and_reads_only_them(ctx, monkeypatch):
+    """The company file's search (issue 25: `{"name_key": {"$regex": ...}}`): MongoDB scans the index's keys; the
+    embedded engine the values of its map, checking only the documents whose value matched."""
+    col = ctx.db["engine_regex"]
+    await col.create_index([("name_key", 1)], sparse=True)
+    for i in range(300):
+        await col.insert_one({"_id": f"e{i}", "name_key": f"上海某某{i}号有限公司(集团)", "n": i})
+    await col.insert_one({"_id": "nameless", "n": -1})
+    await col.update_one({"_id": "e5"}, {"$set": {"name_key": "上海某某12号分公司"}})  # the map follows updates
+    wanted = ["e12", *(f"e12{i}" for i in range(10)), "e5"]  # 12, 120 to 129, and the one renamed
+    found = await col.find({"name_key": {"$regex": re.escape("某某12")}}).to_list(None)
+    assert sorted(d["_id"] for d in found) == sorted(wanted)
+    assert [d["_id"] for d in await col.find({"name_key": {"$regex": re.escape("(集团)")}, "n": 7}).to_list(None)] == [
+        "e7"
+    ]
+    if not is_embedded(ctx.settings.mongodb_uri):
+        return
+    import mongomock.collection
+
+    import store.embedded
+
+    checks: list[int] = []
+    real = store.embedded.filter_applies
+    monkeypatch.setattr(store.embedded, "filter_applies", lambda f, d: checks.append(1) or real(f, d))
+    monkeypatch.setattr(mongomock.collection, "filter_applies", lambda f, d: checks.append(1) or real(f, d))
+    assert len(await col.find({"name_key": {"$regex": re.escape("某某12")}}).to_list(None)) == len(wanted)
+    assert len(checks) <= len(wanted)  # the matches alone (or none: the map is exact), not the 301 documents
