@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import gc
 import logging
+import os
 import signal
 import sys
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -409,7 +413,8 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):  # an operator's stop: no orphaned workers, the journal closed
         asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
-    await stopping.wait()
+    with profiled():
+        await stopping.wait()
     log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
     server.stop()
     if admin_server is not None:
@@ -417,6 +422,25 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     await finish_requests(app, server)
     await close(app)
     log.warning("stopped")
+
+
+@contextlib.contextmanager
+def profiled() -> Iterator[None]:
+    """With PROFILE=path (the benches, bench/README.md): the server's CPU while serving, under cProfile, its stats
+    written to that path when it stops. Start-up and shutdown are left out."""
+    path = os.environ.get("PROFILE")
+    if not path:
+        yield
+        return
+    import cProfile  # noqa: PLC0415 - a bench's tool, not the server's
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: other processes on the machine do not count
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
 
 
 def main(argv: list[str] | None = None) -> int:
