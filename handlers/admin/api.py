@@ -64,12 +64,14 @@ class MenuPublishHandler(AdminHandler):
 
 
 class RetentionReportHandler(AdminHandler):
+    @no_personal_data  # counts by kind and age, never a record
     async def post(self) -> None:
         """What is held, by kind and age, and what the next run removes (services/stats/retention.py)."""
         self.send_json(await retention.report(self.ctx, self.application.settings.get("mongo_client")))
 
 
 class RetentionRunHandler(AdminHandler):
+    @no_personal_data  # removes records and answers their counts; shows none
     async def post(self) -> None:
         """Run the schedule now (as the daily job does): the counts removed, by kind."""
         client = self.application.settings.get("mongo_client")
