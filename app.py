@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +38,7 @@ from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Papers, Renderers
 from services.cases.outbox import check_templates
 from services.cases.taxonomy import Taxonomies
-from services.core.context import ServiceContext, utc_now
+from services.core.context import DemoClock, ServiceContext, clock_offset, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
 from services.court import events as court_events
@@ -50,9 +51,10 @@ from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from services.stats import counters
-from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
+from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, describe_offset, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.court_platform import CourtPlatformStandIn
+from standins.server import StandInPortTaken
 from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
@@ -85,6 +87,9 @@ def service_context(settings: Settings, counter: CommandCounter | None = None) -
         settings=settings,
         case_hooks=CASE_HOOKS,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="blocking"),
+        # The service's clock: real time itself in production; in development one the demo can move forward
+        # (DEMO_CLOCK, the stand-ins' page). Sessions, codes and signed windows read `real_clock`, never moved.
+        clock=utc_now if settings.production else DemoClock(settings.demo_clock),
     )
     return client, ctx
 
@@ -134,7 +139,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     check_templates(settings)  # a notification kind without its templates refuses the start
     client, ctx = service_context(settings, counter)
     sms = sms_provider(settings.sms_provider)
-    wechat = wechat_clients(settings, ctx.db, ctx.clock)
+    wechat = wechat_clients(settings, ctx.db, ctx.real_clock)  # tokens expire in real time
     access_tokens, token_bridge, wechat_oa, wechat_mp = (
         wechat.access_tokens,
         wechat.bridge,
@@ -252,6 +257,15 @@ def serve_admin(app: tornado.web.Application, sockets: list[Any]) -> tornado.htt
     return server
 
 
+def _clock_moved(services: AppServices) -> None:
+    """The demo clock moved (the stand-ins' page): the watches look at the new time now, not in five minutes."""
+    ahead = describe_offset(clock_offset(services.ctx.clock))
+    log.warning("DEMO CLOCK moved: the service's clock runs %s ahead", ahead)
+    for watch in (services.deadline_watch, services.docking_watch, services.notification_sender):
+        if watch is not None:
+            watch.wake()
+
+
 def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
     """The cause list a centre files under, from this process's snapshot of the directory."""
     known = centres.cached(ctx)
@@ -330,6 +344,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
             secret_risk(name),
             name,
         )
+    if settings.demo_clock:
+        log.warning(
+            "DEMO CLOCK: the service's clock runs %s ahead of real time (deadlines, answer periods, performance "
+            "checks, the court's periods); sessions and SMS codes keep real time. Development only.",
+            describe_offset(settings.demo_clock),
+        )
     engine = describe(settings.mongodb_uri)
     if not engine["durable"]:
         log.warning(
@@ -365,8 +385,12 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     if with_standins:
         settings, standin = start_standins(settings, port)
     app = make_app(settings)
-    if standin is not None and isinstance(app.settings["services"].sms, RecordingSms):
-        standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
+    services = app.settings["services"]
+    if standin is not None and isinstance(services.sms, RecordingSms):
+        standin.state.sms = services.sms  # its codes and messages on the stand-in's page too
+    if standin is not None and isinstance(services.ctx.clock, DemoClock):  # its control on the stand-in's page
+        standin.state.clock = services.ctx.clock
+        standin.state.clock_moved = partial(_clock_moved, services)
     await start(app)
     warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
@@ -411,16 +435,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--standins", action="store_true", help="run local stand-ins of WeChat (demo and development only)"
     )
+    parser.add_argument(
+        "--standin-ports",
+        default=None,
+        help="the stand-ins on 127.0.0.1:N (WeChat and SMS), N+1 (card platform), N+2... (partners): STANDIN_PORTS",
+    )
+    parser.add_argument(
+        "--clock",
+        default=None,
+        help="move the service's clock forward, e.g. +8d or +36h (sets DEMO_CLOCK; development only)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     configure_logging()  # every line with its request id
     try:
-        settings = load_settings(args.config)
+        environ = dict(os.environ)
+        if args.clock is not None:
+            environ["DEMO_CLOCK"] = args.clock
+        if args.standin_ports is not None:
+            environ["STANDIN_PORTS"] = args.standin_ports
+        settings = load_settings(args.config, environ)
         configure_logging(settings.log_format)
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))
-    except (SettingsError, StoreError, UndeclaredAccess) as exc:
+    except (SettingsError, StoreError, UndeclaredAccess, StandInPortTaken) as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -433,12 +472,14 @@ def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStand
     standin = WeChatStandIn(
         {settings.wechat_app_id: settings.wechat_app_secret, settings.mp_app_id: settings.mp_app_secret}
     )
-    base = standin.start()
+    first = settings.standin_ports  # 0: each on a free port
+    base = standin.start(port=first)
     card = settings.card_platform
     channel = Channel(settings.public_base_url + "/portal/card/notify", card.channel_key, card.public_key)
-    card_base = CardPlatformStandIn({card.channel_id: channel}).start()
+    card_base = CardPlatformStandIn({card.channel_id: channel}).start(port=first and first + 1)
     partners = []
-    for partner in settings.docking.partners:  # each court / institute: a platform stand-in with a page of its own
+    # Each court / institute: a platform stand-in with a page of its own.
+    for number, partner in enumerate(settings.docking.partners):
         court = CourtPlatformStandIn(
             partner.id,
             partner.key,
@@ -446,7 +487,7 @@ def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStand
             settings.public_base_url,
             prefix=urlsplit(partner.callback_base).path or "/docking/",
         )
-        court.start()
+        court.start(port=first and first + 2 + number)
         partners.append(dataclasses.replace(partner, callback_base=court.callback_base))
         log.warning(
             "court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",

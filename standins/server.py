@@ -5,8 +5,13 @@ from __future__ import annotations
 import socket
 
 import tornado.httpserver
+import tornado.netutil
 import tornado.web
 from tornado.testing import bind_unused_port
+
+
+class StandInPortTaken(Exception):
+    """A stand-in's chosen port is in use (app.py says so and refuses to start)."""
 
 
 class StandInServer:
@@ -18,7 +23,13 @@ class StandInServer:
     def application(self) -> tornado.web.Application:
         raise NotImplementedError
 
-    def start(self, sock: socket.socket | None = None) -> str:
+    def start(self, sock: socket.socket | None = None, port: int = 0) -> str:
+        """Listen on `sock`, else on 127.0.0.1:`port` (serve.sh's STANDIN_PORTS), else on a free port."""
+        if sock is None and port:
+            try:
+                sock = tornado.netutil.bind_sockets(port, address="127.0.0.1")[0]
+            except OSError as exc:
+                raise StandInPortTaken(f"stand-in port {port} on 127.0.0.1 cannot be used ({exc.strerror})") from exc
         if sock is None:
             sock, self.port = bind_unused_port()
         else:
