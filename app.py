@@ -33,7 +33,7 @@ from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import NoSms, SmsProvider
 from services.accounts.mp_sessions import SessionTokens
-from services.accounts.staff import ensure_bootstrap_admin
+from services.accounts.staff import SYSTEM_ADMIN, ensure_bootstrap_admin
 from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Papers, Renderers
 from services.cases.outbox import check_templates
@@ -71,6 +71,13 @@ ROOT = Path(__file__).resolve().parent
 DRAIN_SECONDS = 10  # what requests in flight get to answer once the server is asked to stop
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
+
+NO_ADMINISTRATOR = (
+    "NO ADMINISTRATOR YET: the back office (/office/) needs one. Stop this server (Ctrl-C) and start it again with "
+    "BOOTSTRAP_ADMIN=admin:Choose-A-Passw0rd! bash scripts/serve.sh (your own login:password; made once, an "
+    "existing administrator is never changed), or with the server stopped: python manage.py create-admin "
+    "--login admin --name 管理员"
+)
 
 # What follows from every write of a case, kept by the rooms above the case writer (services/cases/moves.py
 # WriteHook): the court's news of a delegated case's end, in the same update; the statistics, after it.
@@ -415,6 +422,8 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             settings.card_platform.base_url,
             port,
         )
+    if await services.ctx.db["staff"].find_one({"role": SYSTEM_ADMIN}, {"_id": 1}) is None:
+        log.warning(NO_ADMINISTRATOR)  # last, where a newcomer reads: how to make the first one
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):  # an operator's stop: no orphaned workers, the journal closed
         asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
