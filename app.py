@@ -295,7 +295,12 @@ async def start(app: tornado.web.Application) -> None:
             log.warning("removed %d unfinished upload or blob file(s) left by an earlier process", removed)
     await ensure_indexes(services.ctx.db)
     await centres.seed(services.ctx)
-    await centres.directory(services.ctx)
+    known = await centres.directory(services.ctx)
+    if settings.production and (examples := centres.example_contacts(known)):
+        raise SettingsError(
+            f"APP_ENV=production refuses centres whose contact is still the demo's: {', '.join(examples)}; write their "
+            "real address and phone in the back office (/office/centres/<id>, on a development start of this store)"
+        )
     await library_entries.seed(services.ctx)  # the shipped laws and typical cases: new ones, and unedited ones renewed
     await local_figures.seed(services.ctx)  # the published local figures shipped in data/, each once
     await library_search.index(services.ctx)  # built before serving: the first search does not pay for it

@@ -71,6 +71,7 @@ class Centre:
     templates_dir: str = ""  # the centre's own document templates (<kind>.docx); empty: docgen's defaults
     address: str = ""
     phone: str = ""
+    demo: bool = False  # the address and phone are examples (the demo's): shown as such, refused in production
     parent: str = ""  # the centre above (its id), which manages this one
     courts: tuple[str, ...] = ()  # the courts that invited it
     # What the documents and the respondent's invitation need of a centre (read through
@@ -298,6 +299,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
             templates_dir=str(Path(path).parent / c["templates_dir"]) if c.get("templates_dir") else "",
             address=c.get("address", ""),
             phone=c.get("phone", ""),
+            demo=bool(c.get("demo", False)),
             parent=c.get("parent", ""),
             courts=tuple(c.get("courts", [])),
             basic_court=c.get("basic_court", ""),
@@ -678,6 +680,22 @@ def check_settings(settings: Settings) -> None:
     for partner in settings.docking.partners:
         if not partner.callback_base.startswith("https://"):
             raise SettingsError(f"APP_ENV=production refuses a docking partner over plain HTTP: {partner.id}")
+    for centre in settings.centres:  # a fresh database is seeded with these: parties would call the example
+        if centre.demo or placeholder_phone(centre.phone):
+            raise SettingsError(
+                f"APP_ENV=production refuses centres.{centre.id}'s example contact ({centre.phone or 'no phone'}, "
+                "demo: true or a number of zeros): write the centre's real address and phone in config.yaml"
+            )
+
+
+def placeholder_phone(written: str) -> bool:
+    """A number nobody answers, as demos and samples write them: after the area code (and a country code) only
+    zeros (021-00000000, +86 21 0000 0000), or, written without a separator, its last eight digits zeros."""
+    groups = [g for g in re.split(r"[\s-]+", written.strip()) if g]
+    if groups and groups[0].startswith("+"):
+        groups = groups[1:]  # the country code
+    local = "".join(groups[1:]) if len(groups) > 1 else "".join(groups)[-8:]
+    return bool(local) and set(local) == {"0"}
 
 
 def _valid_aes_key(text: str) -> bool:

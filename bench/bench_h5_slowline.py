@@ -50,6 +50,7 @@ async def phone_context(browser: Browser, storage_state: StorageState | None = N
         is_mobile=True,
         has_touch=True,
         user_agent=PHONE_AGENT,
+        locale="zh-CN",  # WeChat's language, which the pages follow (handlers/base.py `language`)
         storage_state=storage_state,
     )
 

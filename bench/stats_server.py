@@ -7,7 +7,8 @@ app.py (make_app, start), the applications submitted with `submit_application` a
 office's services (clarify, confirm, accept, assign, transfer, draft the agreement, settle, fail with a
 closure reason, withdraw) on a clock that walks through the past year, over a tree of centres (the city,
 districts, townships). Then: a sample of moves with the database commands they took, and the recount
-(its time and whether it agreed). One JSON line `READY {...}` on stdout says it is serving.
+(its time and whether it agreed), and a few employers of the company file's index for the bench to look up. One
+JSON line `READY {...}` on stdout says it is serving.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -198,7 +200,7 @@ async def main(port: int, cases: int) -> None:
     await start(app)
     services = app.settings["services"]
     ctx = services.ctx
-    facts = await seed(ctx, services.blobs, services.taxonomies, cases)
+    facts: dict[str, Any] = await seed(ctx, services.blobs, services.taxonomies, cases)
     facts |= await counter_commands(ctx, counter)
     began = time.perf_counter()
     recount = await counters.recount(ctx)
@@ -208,6 +210,12 @@ async def main(port: int, cases: int) -> None:
         "recount_buckets": recount["buckets"],
         "recount_differing": len(recount["differing"]),
         "stats_documents": await ctx.db[counters.STATS].count_documents({}),
+        # The company file's index (issue 25): how many employers, and a few for the bench to look up.
+        "employers_indexed": await ctx.db[counters.STATS].count_documents({"dim": counters.EMPLOYER_DIM}),
+        "employers": [
+            {"uscc": e["uscc"], "name": e["name"]}
+            for e in await ctx.db[counters.STATS].find({"dim": counters.EMPLOYER_DIM}).limit(20).to_list(20)
+        ],
     }
     # The embedded engine holds the 100,000 cases as Python objects in this process's heap, where MongoDB would
     # hold them out of process: frozen, the collector does not walk them on every full collection.

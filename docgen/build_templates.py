@@ -41,8 +41,9 @@ KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "Table
 # ---------------------------------------------------------------- document set-up
 
 
-def new_document(title: str) -> DocxDocument:
-    """An empty A4 document with the official page set-up, styles, fonts and numbering."""
+def new_document(title: str, document_id: bool = True) -> DocxDocument:
+    """An empty A4 document with the official page set-up, styles, fonts and numbering; `document_id`: the footer
+    carries the `{{ document_id }}` placeholder (a template's; a document written directly, the letter, has none)."""
     doc = Document()
     _trim_package(doc)
     section = doc.sections[0]
@@ -54,7 +55,7 @@ def new_document(title: str) -> DocxDocument:
     _styles(doc)
     _fonts(doc)
     _numbering(doc)
-    _footer(doc)
+    _footer(doc, document_id)
     props = doc.core_properties
     props.title, props.author, props.last_modified_by, props.comments = title, "", "", ""
     props.revision = 1
@@ -182,8 +183,8 @@ def _numbering(doc: DocxDocument) -> None:
         )
 
 
-def _footer(doc: DocxDocument) -> None:
-    """Page number "— 1 —" and the document id on every page."""
+def _footer(doc: DocxDocument, document_id: bool = True) -> None:
+    """Page number "— 1 —" and (`document_id`) the document id on every page."""
     footer = doc.sections[0].footer
     page = footer.paragraphs[0]
     page.style = doc.styles["SmallNote"]
@@ -191,8 +192,9 @@ def _footer(doc: DocxDocument) -> None:
     page.add_run("— ")
     page._p.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE "><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
     page.add_run(" —")
-    note = footer.add_paragraph("文书编号：{{ document_id }}", style="SmallNote")
-    note.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if document_id:
+        note = footer.add_paragraph("文书编号：{{ document_id }}", style="SmallNote")
+        note.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 # ---------------------------------------------------------------- building blocks
@@ -312,9 +314,9 @@ def request_items(doc: DocxDocument) -> None:
     tag(doc, "if requests_text")
     body(doc, "{{ requests_text }}")
     tag(doc, "endif")
-    body(
+    body(  # the sum of the items listed above (the amount first claimed only when none is listed)
         doc,
-        "请求金额合计：{% if claim.amount %}人民币{{ claim.amount }}元（{{ claim.amount_capital }}）"
+        "请求金额合计：{% if request_total %}人民币{{ request_total }}元（{{ request_total_capital }}）"
         "{% else %}无{% endif %}",
     )
 
@@ -387,69 +389,58 @@ def addressee(doc: DocxDocument, to: str) -> None:
     closing_line(doc, to)
 
 
-def verification(doc: DocxDocument) -> None:
-    """QR code linking to the public check page, with the document id: one block, never split."""
+def verification(doc: DocxDocument, signatures: bool = False) -> None:
+    """QR code linking to the public check page, with the document id: one block, never split. `signatures`: the
+    block states each signature (who, for whom and in what capacity, when, the identity proof, an agent's
+    authority)."""
     table = closing_table(doc, (34, 122), 1)
     _cell(table.rows[0].cells[0], "{{ qr }}", WD_ALIGN_PARAGRAPH.CENTER)
     cell = table.rows[0].cells[1]
     _cell(cell, "文书编号：{{ document_id }}")
-    for text in (
-        "案件编号：{{ serial }}",
-        "生成日期：{{ issued_date }}",
-        "扫描二维码或访问下列地址核验本文书真伪：",
-        "{{ verify_url }}",
-    ):
+    lines = ["案件编号：{{ serial }}", "生成日期：{{ issued_date }}"]
+    if signatures:
+        lines += ["{%p for s in signatures %}", "签署核验：{{ s.text }}", "{%p endfor %}"]
+    lines += ["扫描二维码或访问下列地址核验本文书真伪：", "{{ verify_url }}"]
+    for text in lines:
         cell.add_paragraph(text, style="ClosingTableText")
 
 
 def worker_table(doc: DocxDocument) -> None:
     """The worker as 劳动争议调解仲裁法 art. 28 and 办案规则 art. 29 ask: name, gender, birth date and age,
-    ID, occupation, work unit, domicile, mailing address, phone; a foreigner's nationality instead of an
-    ethnicity."""
-    fields_table(
-        doc,
-        [
-            ("姓名", "{{ worker.name }}"),
-            ("性别", "{{ worker.gender }}"),
-            ("出生日期（年龄）", "{{ worker.birth_date }}{% if worker.age %}（{{ worker.age }}岁）{% endif %}"),
-            ("{{ worker.origin_label }}", "{{ worker.origin }}"),
-            ("证件类型", "{{ worker.id_type }}"),
-            ("证件号码", "{{ worker.id_number }}"),
-            ("职业", "{{ worker.job_title }}"),
-            ("工作单位", "{{ worker.work_unit }}"),
-            ("住所", "{{ worker.address }}"),
-            ("通讯地址", "{{ worker.mailing_address }}"),
-            ("联系电话", "{{ worker.phone }}"),
-        ],
-    )
+    ID, occupation, work unit, domicile, mailing address, phone (不详 where the case does not know one); a foreigner's
+    nationality, or the ethnicity the worker gave."""
+    party_table(doc, "worker")
 
 
 def employer_table(doc: DocxDocument) -> None:
     """The employer: name, domicile, mailing address, phone, the legal representative (or principal) and title."""
-    fields_table(
-        doc,
-        [
-            ("名称", "{{ employer.name }}"),
-            ("统一社会信用代码", "{{ employer.uscc }}"),
-            ("住所", "{{ employer.address }}"),
-            ("通讯地址", "{{ employer.mailing_address }}"),
-            ("法定代表人（主要负责人）", "{{ employer.legal_representative_name }}"),
-            ("职务", "{{ employer.legal_representative_title }}"),
-            ("联系电话", "{{ employer.phone }}"),
-        ],
+    party_table(doc, "employer")
+
+
+def _party_signs(role: str) -> tuple[str, str]:
+    """A party's two lines of the signature block: a person signs; an organisation seals (盖章) and a named person
+    signs for it, its legal representative or an agent (民法典 arts. 61, 162, 490), the seal image beside the
+    name, never alone."""
+    organisation = f'{{% if {role}.kind == "employer" %}}'
+    return (
+        f"{organisation}{{{{ {role}.role }}}}（盖章）：{{{{ {role}.name }}}}{{{{ seal_{role} }}}}"
+        f"{{% else %}}{{{{ {role}.role }}}}（签名）：{{{{ sig_{role} }}}}{{% endif %}}",
+        f'{organisation}{{{{ signed.{role}.capacity or "法定代表人或委托代理人" }}}}（签名）：'
+        f"{{{{ signed.{role}.signatory }}}}{{{{ sig_{role} }}}}{{% endif %}}",
     )
 
 
 def signatures_table(doc: DocxDocument) -> None:
-    """Each signature drawn on a phone, the time it was given, the mediator's, and the centre's seal."""
-    table = closing_table(doc, (78, 78), 4)
+    """Each signature drawn on a phone (an organisation's by the person who signed for it, with its seal), the time
+    it was given, the mediator's, and the centre's seal."""
+    applicant_seal, applicant_person = _party_signs("applicant")
+    respondent_seal, respondent_person = _party_signs("respondent")
+    table = closing_table(doc, (78, 78), 5)
     for row, (left, right_text) in zip(
         table.rows,
         (
-            (
-                "{{ applicant.role }}（签名或盖章）：{{ sig_applicant }}",
-                "{{ respondent.role }}（签名或盖章）：{{ sig_respondent }}",
-            ),
+            (applicant_seal, respondent_seal),
+            (applicant_person, respondent_person),
             ("{{ signed.applicant.at }}", "{{ signed.respondent.at }}"),
             ("调解员（签名）：{{ sig_mediator }}", "调解组织（盖章）：{{ seal }}"),
             ("{{ signed.mediator.at }}", "{{ agreement.effective_date or outcome.date }}"),
@@ -458,6 +449,25 @@ def signatures_table(doc: DocxDocument) -> None:
     ):
         _cell(row.cells[0], left)
         _cell(row.cells[1], right_text)
+
+
+def application_signatures(doc: DocxDocument) -> None:
+    """The two applicants' signature lines of a joint application: a person signs; an organisation seals and its
+    legal representative or agent signs (法释〔2011〕5号 art. 3: an agent files the authorisation)."""
+    table = closing_table(doc, (78, 78), 3)
+    for column, role in enumerate(("applicant", "respondent")):
+        organisation = f'{{% if {role}.kind == "employer" %}}'
+        _cell(table.rows[0].cells[column], f"{organisation}申请人（盖章）：{{% else %}}申请人（签名）：{{% endif %}}")
+        _cell(table.rows[1].cells[column], f"{organisation}法定代表人或委托代理人（签名）：{{% endif %}}")
+    _cell(table.rows[2].cells[1], "{{ issued_date }}")
+
+
+def attachments(doc: DocxDocument) -> None:
+    """附： the materials filed with the application, numbered."""
+    closing_line(doc, "附：")
+    tag(doc, "for a in attachments")
+    closing_line(doc, "{{ a.number }}. {{ a.text }}")
+    tag(doc, "endfor")
 
 
 # ---------------------------------------------------------------- the four documents
@@ -536,7 +546,7 @@ def agreement() -> DocxDocument:
         "双方当事人各执一份，其余由调解组织留存，具有同等效力。",
     )
     signatures_table(doc)
-    verification(doc)
+    verification(doc, signatures=True)
     return doc
 
 
@@ -624,12 +634,20 @@ def judicial_confirmation() -> DocxDocument:
         "申请人出于解决纠纷的目的自愿达成协议，没有恶意串通、规避法律的行为；如果因为该协议内容而给他人"
         "造成损害的，愿意承担相应的民事责任和其他法律责任。",
     )
-    addressee(doc, '{{ centre.basic_court or "________人民法院" }}')  # 民事诉讼法 art. 205: where the centre sits
-    table = closing_table(doc, (78, 78), 2)
-    _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
-    _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
-    _cell(table.rows[1].cells[1], "{{ issued_date }}")
-    closing_line(doc, "附：调解协议书一份")
+    # 民事诉讼法 art. 205: the court that invited the mediation, or the parties' choice among the basic courts of a
+    # party's domicile, of the subject matter's location and of the centre's seat.
+    tag(doc, "if court.name")
+    body(doc, "依照《中华人民共和国民事诉讼法》第二百零五条，申请人向{{ court.name }}（{{ court.basis }}）提出本申请。")
+    tag(doc, "else")
+    body(
+        doc,
+        "依照《中华人民共和国民事诉讼法》第二百零五条，本申请可以向当事人住所地、标的物所在地、调解组织所在地的基层"
+        "人民法院提出{% if court.choices %}，本案可选择：{{ court.choices }}{% endif %}。",
+    )
+    tag(doc, "endif")
+    addressee(doc, '{{ court.name or "________人民法院" }}')
+    application_signatures(doc)
+    attachments(doc)
     verification(doc)
     return doc
 
@@ -816,11 +834,8 @@ def arbitral_review() -> DocxDocument:
     agreed_terms(doc)
     body(doc, "依照《劳动人事争议仲裁办案规则》第七十四条，双方自调解协议生效之日起十五日内共同提出本申请。")
     addressee(doc, '{{ arbitration_commission or "________劳动人事争议仲裁委员会" }}')
-    table = closing_table(doc, (78, 78), 2)
-    _cell(table.rows[0].cells[0], "申请人（签名或盖章）：")
-    _cell(table.rows[0].cells[1], "申请人（签名或盖章）：")
-    _cell(table.rows[1].cells[1], "{{ issued_date }}")
-    closing_line(doc, "附：调解协议书一份")
+    application_signatures(doc)
+    attachments(doc)
     verification(doc)
     return doc
 

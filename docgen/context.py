@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import cn2an
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from docgen.errors import DocumentRefused, UnknownDocumentKind
 from docgen.words import PARTY_KINDS, Words
@@ -30,7 +32,20 @@ KINDS = [
     "failure_report",  # 调解终结报告: a delegated case's report to its court (法释〔2021〕23号 art. 21)
 ]
 SETTLED_KINDS = ("agreement", "judicial_confirmation", "payment_order", "arbitral_review")  # need an agreement
-IMAGES = {"sig_applicant": 32.0, "sig_respondent": 32.0, "sig_mediator": 32.0, "seal": 40.0}  # width in mm
+# Width in mm. `seal` is the centre's; `seal_<role>` an organisation party's own seal, added to the signature of the
+# person who signs for it (never standing alone: services/cases/signing.py).
+IMAGES = {
+    "sig_applicant": 32.0,
+    "sig_respondent": 32.0,
+    "sig_mediator": 32.0,
+    "seal": 40.0,
+    "seal_applicant": 36.0,
+    "seal_respondent": 36.0,
+}
+# 调解仲裁法 art. 28 and 办案规则 art. 29 list the particulars an application states: where the case truly does not
+# know one, the document says so rather than leaving the cell empty.
+UNKNOWN = "不详"
+APPLICATIONS_TO_CONFIRM = ("judicial_confirmation", "arbitral_review")  # list the materials the rules require
 
 # Every variable a template may use. A leaf is None, an object a dict, a list of objects [dict].
 # build_context() always returns exactly this shape (text is "" when the case has nothing).
@@ -66,7 +81,7 @@ _WORKER = dict.fromkeys(
         "contract_signed",
         "work_location",
     ]
-)
+) | {"rows": [{"label": None, "value": None}]}
 _EMPLOYER = dict.fromkeys(
     [
         "role",
@@ -87,8 +102,10 @@ _EMPLOYER = dict.fromkeys(
         "legal_representative_title",
         "legal_representative_phone",
     ]
-)
-_SIGNED = {"name": None, "at": None}
+) | {"rows": [{"label": None, "value": None}]}
+# Who signed and when; for an organisation the natural person who signed for it, in what capacity, the identity
+# proof they used and the authority an agent held (民法典 arts. 61, 162, 165).
+_SIGNED = dict.fromkeys(["name", "at", "organisation", "signatory", "capacity", "proof", "authority"])
 VARIABLES: dict[str, Any] = {
     "kind": None,
     "title": None,
@@ -110,6 +127,8 @@ VARIABLES: dict[str, Any] = {
     "worker": _WORKER,
     "employer": _EMPLOYER,
     "claim": {"amount": None, "amount_capital": None, "venue": None, "requests": None, "facts": None},
+    "request_total": None,  # the sum of the items the document lists (the claim's amount without items)
+    "request_total_capital": None,
     "request_items": [dict.fromkeys(["number", "cause_code", "cause_label", "text", "amount", "amount_capital"])],
     "requests_text": None,
     "evidence": [dict.fromkeys(["number", "name", "source", "purpose"])],
@@ -128,10 +147,10 @@ VARIABLES: dict[str, Any] = {
         "total_capital": None,
     },
     "signed": {"applicant": _SIGNED, "respondent": _SIGNED, "mediator": _SIGNED},
-    "sig_applicant": None,
-    "sig_respondent": None,
-    "sig_mediator": None,
-    "seal": None,
+    "signatures": [{"text": None}],  # each signature as the verification block states it
+    "court": {"name": None, "basis": None, "choices": None},  # the court of a judicial confirmation
+    "attachments": [{"number": None, "text": None}],  # what an application to confirm is filed with
+    **dict.fromkeys(IMAGES),
     "breach": {
         "date": None,
         "terms": [dict.fromkeys(["number", "text", "amount", "amount_capital", "due_date"])],
@@ -274,22 +293,27 @@ def build_context(
         employer = _employer(applicant, "申请人", words)
         applicant_rows = _employer_applicant_rows(employer, bool(applicant.get("is_agent")))
         respondent_rows = _worker_respondent_rows(worker)
+    worker["rows"] = _rows(_worker_table_rows(worker))
+    employer["rows"] = _rows(_employer_table_rows(employer))
     by_kind = {"worker": worker, "employer": employer}
     respondent_kind = "employer" if applicant_kind == "worker" else "worker"
 
     claim = case.get("claim") or {}
-    claim_amount, claim_capital = money(
-        claim.get("amount") if claim.get("amount") not in (None, "") else _fen(claim.get("amount_fen")), "claim.amount"
-    )
+    claim_figure = claim.get("amount") if claim.get("amount") not in (None, "") else _fen(claim.get("amount_fen"))
+    claim_amount, claim_capital = money(claim_figure, "claim.amount")
     items = ((case.get("clarified") or {}).get("items")) or []
     request_items = [_request_item(i, item) for i, item in enumerate(items, 1)]
     causes = list(dict.fromkeys(item["cause_label"] for item in request_items if item["cause_label"]))
+    # The total is the sum of the items the document lists; the amount first claimed only when no item is listed.
+    listed = sum((_decimal(item.get("amount"), "") for item in items), Decimal(0)) if items else None
+    request_total, request_total_capital = money(listed if listed is not None else claim_figure, "claim.amount")
 
     outcome = case.get("outcome") or {}
     session = case.get("session") or {}
     session_at = to_datetime(session.get("at"), "session.at")
     centre = case.get("centre") or {}
     limitation = case.get("limitation") or {}
+    signed = _signed(outcome, applicant_kind, words)
     return {
         "kind": kind,
         "title": words.title(kind),
@@ -301,7 +325,12 @@ def build_context(
         "status": words.label("status", case.get("status")),
         "created_date": zh_date(case.get("created_at"), "created_at"),
         "causes": "、".join(causes),
-        "centre": {k: text(centre.get(k)) for k in ("name", "address", "phone", "basic_court")},
+        "centre": {
+            "name": text(centre.get("name")),
+            "address": text(centre.get("address")),
+            "phone": written_phone(centre.get("phone")),
+            "basic_court": text(centre.get("basic_court")),
+        },
         "arbitration_commission": text(case.get("arbitration_commission")),
         "debtor_court": text(case.get("debtor_court")),
         "employment": {
@@ -324,14 +353,27 @@ def build_context(
             "requests": text(claim.get("requests")),
             "facts": text(claim.get("facts")),
         },
+        "request_total": request_total,
+        "request_total_capital": request_total_capital,
         "request_items": request_items,
         "requests_text": "" if request_items else text(claim.get("requests")),
+        # 调解仲裁法 art. 28 (三): each piece of evidence with where it came from and what it proves.
         "evidence": [
-            {"number": i, **{k: text(e.get(k)) for k in ("name", "source", "purpose")}}
+            {
+                "number": i,
+                "name": text(e.get("name")),
+                "source": text(e.get("source")) or UNKNOWN,
+                "purpose": text(e.get("purpose")) or UNKNOWN,
+            }
             for i, e in enumerate(case.get("evidence") or [], 1)
         ],
         "witnesses": [
-            {"number": i, **{k: text(w.get(k)) for k in ("name", "address", "phone")}}
+            {
+                "number": i,
+                "name": text(w.get("name")),
+                "address": text(w.get("address")) or UNKNOWN,
+                "phone": written_phone(w.get("phone")),
+            }
             for i, w in enumerate(case.get("witnesses") or [], 1)
         ],
         "mediator": {"name": text((case.get("mediator") or {}).get("name"))},
@@ -349,7 +391,10 @@ def build_context(
             "closure_reason": words.label("closure_reason", outcome.get("closure_reason")),
         },
         "agreement": _agreement(outcome),
-        "signed": _signed(outcome),
+        "signed": signed,
+        "signatures": _signature_lines(signed, applicant_kind, words),
+        "court": _court(case, words),
+        "attachments": _attachments(kind, case, applicant_kind, centre, words),
         **dict.fromkeys(IMAGES, ""),  # the renderer puts the images in
         "breach": _breach(case.get("breach") or {}),
         **_end_variables(case),
@@ -448,16 +493,104 @@ def _agreement(outcome: dict) -> dict:
     }
 
 
-def _signed(outcome: dict) -> dict:
-    """Who signed the agreement and when (the images themselves are given to the renderer)."""
+def _signed(outcome: dict, applicant_kind: str, words: Words) -> dict:
+    """Who signed the agreement and when (the images themselves are given to the renderer). For the organisation
+    party: the natural person who signed for it, as its legal representative or as an agent whose authorisation the
+    mediator saw (民法典 arts. 61, 162, 165), and the identity proof each signer used."""
     by_role = {s.get("role"): s for s in (outcome.get("agreement") or {}).get("signatures") or []}
     out = {}
     for role in ("applicant", "respondent", "mediator"):
         signature = by_role.get(role) or {}
         at = to_datetime(signature.get("at"), f"signatures.{role}.at")
         moment = f"{zh_date(at)} {at.astimezone(SHANGHAI):%H:%M}" if at else ""
-        out[role] = {"name": text(signature.get("name")), "at": moment}
+        authority = signature.get("authority") or {}
+        checked = zh_date(authority.get("recorded_at"), f"signatures.{role}.authority.recorded_at")
+        out[role] = {
+            "name": text(signature.get("name")),
+            "at": moment,
+            "organisation": "是" if _organisation_role(role, applicant_kind) else "",
+            "signatory": text(signature.get("signatory")),
+            "capacity": words.label("signing_capacity", signature.get("capacity")),
+            "proof": _proof(signature.get("proof"), words),
+            "authority": (
+                f"授权委托书经调解员{text(authority.get('recorded_by_name'))}于{checked}核验"
+                if authority.get("recorded_at")
+                else ""
+            ),
+        }
     return out
+
+
+def _organisation_role(role: str, applicant_kind: str) -> bool:
+    return role == ("respondent" if applicant_kind == "worker" else "applicant")
+
+
+def _proof(proof: object, words: Words) -> str:
+    """The identity proof a signer used, in words: 短信验证码（138****0001）, 电子社会保障卡实名认证, ..."""
+    if not isinstance(proof, dict) or not proof.get("method"):
+        return ""
+    method = words.label("identity_proof", proof.get("method"))
+    phone = text(proof.get("phone"))
+    return f"{method}（{phone}）" if phone else method
+
+
+def _signature_lines(signed: dict, applicant_kind: str, words: Words) -> list[dict]:
+    """Each signature as the verification block states it: who, for whom, in what capacity, when, how proved."""
+    lines = []
+    for role in ("applicant", "respondent", "mediator"):
+        s = signed[role]
+        if not s["at"]:
+            continue
+        who = words.label("signer", role) + s["name"]
+        if s["organisation"] and s["signatory"]:
+            who += f"由{s['capacity']}{s['signatory']}"
+        line = f"{who}于{s['at']}签名"
+        details = [part for part in (s["proof"] and f"身份核验：{s['proof']}", s["authority"]) if part]
+        lines.append({"text": line + (f"（{'；'.join(details)}）" if details else "")})
+    return lines
+
+
+def _court(case: dict, words: Words) -> dict:
+    """The court a judicial confirmation goes to, as the parties chose it among those 民事诉讼法 art. 205 allows
+    (`confirmation_court`: name, basis, and the party whose domicile it is), and the courts open to them
+    (`court_choices`, the same shape) for the document made before they chose."""
+
+    def basis(court: dict) -> str:
+        party = text(court.get("party"))
+        return f"{party}住所地" if party else words.label("court_basis", court.get("basis"))
+
+    chosen = case.get("confirmation_court") or {}
+    choices = [c for c in case.get("court_choices") or [] if isinstance(c, dict) and text(c.get("name"))]
+    return {
+        "name": text(chosen.get("name")),
+        "basis": basis(chosen) if chosen else "",
+        "choices": "、".join(f"{text(c['name'])}（{basis(c)}）" for c in choices),
+    }
+
+
+def _attachments(kind: str, case: dict, applicant_kind: str, centre: dict, words: Words) -> list[dict]:
+    """What an application to confirm the agreement is filed with (民事诉讼法解释 arts. 351, 354; 法释〔2011〕5号
+    art. 3 by analogy; 劳动人事争议仲裁办案规则 art. 74): the agreement, proof that the centre conducted the mediation,
+    each party's identity or qualification proof, and the authorisation of an agent who acts for a party (the case
+    holds those the mediator saw)."""
+    if kind not in APPLICATIONS_TO_CONFIRM:
+        return []
+    lines = ["调解协议书一份", f"{text(centre.get('name'))}主持调解的证明一份"]
+    authorities = case.get("authorities") or {}
+    for role in ("applicant", "respondent"):
+        party = case.get(role) or {}
+        name = text(party.get("name"))
+        if _organisation_role(role, applicant_kind):
+            lines.append(f"{name}的营业执照（或其他主体资格证明）复印件、法定代表人（主要负责人）身份证明书各一份")
+        else:
+            proof = words.label("id_type", party.get("id_type")) or "身份证件"
+            lines.append(f"{name}的身份证明（{proof}复印件）一份")
+        authority = authorities.get(role) if isinstance(authorities, dict) else None
+        if isinstance(authority, dict) and authority.get("agent_name"):
+            lines.append(
+                f"{name}出具的授权委托书一份（委托代理人：{text(authority['agent_name'])}；已经调解员核验，本案存档）"
+            )
+    return [{"number": i, "text": line} for i, line in enumerate(lines, 1)]
 
 
 def _breach(breach: dict) -> dict:
@@ -507,7 +640,8 @@ def age_on(birth: object, moment: datetime) -> str:
 
 def _worker(p: dict, role: str, words: Words, work_unit: str, at: datetime) -> dict:
     nationality = text(p.get("nationality"))
-    # A foreigner has a nationality, not an ethnicity: the row says 国籍 instead of an empty 民族.
+    # A foreigner has a nationality, not an ethnicity: the row says 国籍 instead of an empty 民族. 民族 is no
+    # statutory particular (调解仲裁法 art. 28 (一)): printed only where the worker gave it.
     foreign = bool(nationality) and nationality != "CHN"
     return {
         "role": role,
@@ -522,7 +656,7 @@ def _worker(p: dict, role: str, words: Words, work_unit: str, at: datetime) -> d
         "id_type": words.label("id_type", p.get("id_type")),
         "id_number": text(p.get("id_number")),
         "education": words.label("education", p.get("education")),
-        "phone": text(p.get("phone")),
+        "phone": written_phone(p.get("phone")),
         "email": text(p.get("email")),
         "address": address_text(p.get("address")),
         "mailing_address": text(p.get("mailing_address")) or address_text(p.get("address")),
@@ -531,20 +665,22 @@ def _worker(p: dict, role: str, words: Words, work_unit: str, at: datetime) -> d
         "migrant_worker": words.yes_no(p.get("migrant_worker")),
         "contract_signed": words.yes_no(p.get("contract_signed")),
         "work_location": text(p.get("work_location")),
+        "rows": [],
     }
 
 
 def _employer(p: dict, role: str, words: Words) -> dict:
-    contact_phone = text(p.get("contact_phone"))
-    representative_phone = text(p.get("legal_representative_phone"))
+    contact_phone = written_phone(p.get("contact_phone"))
+    representative_phone = written_phone(p.get("legal_representative_phone"))
+    address = address_text(p.get("address")) or text(p.get("street")) or text(p.get("address_text"))
     return {
         "role": role,
         "name": text(p.get("name")),
         "uscc": text(p.get("uscc")),
         "industry": words.label("industry", p.get("industry")),
         "nature": words.label("nature", p.get("nature")),
-        "address": address_text(p.get("address")) or text(p.get("street")),
-        "mailing_address": address_text(p.get("address")) or text(p.get("street")),
+        "address": address,
+        "mailing_address": text(p.get("mailing_address")) or address,
         "email": text(p.get("email")),
         "phone": contact_phone or representative_phone,
         "contact_name": text(p.get("contact_name")),
@@ -555,10 +691,19 @@ def _employer(p: dict, role: str, words: Words) -> dict:
         "legal_representative_name": text(p.get("legal_representative_name")),
         "legal_representative_title": text(p.get("legal_representative_title")),
         "legal_representative_phone": representative_phone,
+        "rows": [],
     }
 
 
-def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], words: Words) -> dict:
+Row = tuple[str, str, bool]  # label, value, whether the law asks for it (then 不详 when the case lacks it)
+
+
+def _rows(rows: list[Row]) -> list[dict]:
+    """Label | value rows: a statutory particular the case lacks reads 不详; any other empty row is left out."""
+    return [{"label": label, "value": value or UNKNOWN} for label, value, statutory in rows if value or statutory]
+
+
+def _party(kind: str, role: str, fields: dict, rows: list[Row], words: Words) -> dict:
     if kind == "worker":
         summary = [
             fields["name"],
@@ -581,6 +726,7 @@ def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], word
             fields["name"],
             fields["uscc"] and f"统一社会信用代码：{fields['uscc']}",
             fields["address"] and f"住所：{fields['address']}",
+            fields["mailing_address"] != fields["address"] and f"通讯地址：{fields['mailing_address']}",
             representative and f"法定代表人（主要负责人）：{representative}",
             fields["phone"] and f"联系电话：{fields['phone']}",
         ]
@@ -590,76 +736,129 @@ def _party(kind: str, role: str, fields: dict, rows: list[tuple[str, str]], word
         "kind_label": words.label("party_kind", kind),
         "name": fields["name"],
         "summary": "，".join(part for part in summary if part),
-        "rows": [{"label": label, "value": value} for label, value in rows],
+        "rows": _rows(rows),
     }
 
 
-def _worker_applicant_rows(w: dict) -> list[tuple[str, str]]:
+# The particulars 调解仲裁法 art. 28 (一) and 办案规则 art. 29 ask of a worker: name, gender, birth date (age),
+# identity document, occupation, work unit, domicile, mailing address, phone.
+def _worker_applicant_rows(w: dict) -> list[Row]:
     return [
-        ("姓名", w["name"]),
-        ("性别", w["gender"]),
-        ("出生日期", w["birth_date"]),
-        (w["origin_label"], w["origin"]),
-        ("证件类型", w["id_type"]),
-        ("证件号码", w["id_number"]),
-        ("文化程度", w["education"]),
-        ("职业（工作岗位）", w["job_title"]),
-        ("工作单位", w["work_unit"]),
-        ("住所", w["address"]),
-        ("通讯地址", w["mailing_address"]),
-        ("联系电话", w["phone"]),
-        ("电子邮箱", w["email"]),
-        ("是否农民工", w["migrant_worker"]),
-        ("是否签订劳动合同", w["contract_signed"]),
-        ("工作地点", w["work_location"]),
+        ("姓名", w["name"], True),
+        ("性别", w["gender"], True),
+        ("出生日期", w["birth_date"], True),
+        (w["origin_label"], w["origin"], False),
+        ("证件类型", w["id_type"], True),
+        ("证件号码", w["id_number"], True),
+        ("文化程度", w["education"], False),
+        ("职业（工作岗位）", w["job_title"], True),
+        ("工作单位", w["work_unit"], True),
+        ("住所", w["address"], True),
+        ("通讯地址", w["mailing_address"], True),
+        ("联系电话", w["phone"], True),
+        ("电子邮箱", w["email"], False),
+        ("是否农民工", w["migrant_worker"], False),
+        ("是否签订劳动合同", w["contract_signed"], False),
+        ("工作地点", w["work_location"], False),
     ]
 
 
-def _worker_respondent_rows(w: dict) -> list[tuple[str, str]]:
+def _worker_respondent_rows(w: dict) -> list[Row]:
     return [
-        ("姓名", w["name"]),
-        ("性别", w["gender"]),
-        ("出生日期", w["birth_date"]),
-        (w["origin_label"], w["origin"]),
-        ("证件类型", w["id_type"]),
-        ("证件号码", w["id_number"]),
-        ("工作单位", w["work_unit"]),
-        ("住所", w["address"]),
-        ("联系电话", w["phone"]),
+        ("姓名", w["name"], True),
+        ("性别", w["gender"], True),
+        ("出生日期", w["birth_date"], True),
+        (w["origin_label"], w["origin"], False),
+        ("证件类型", w["id_type"], True),
+        ("证件号码", w["id_number"], True),
+        ("职业（工作岗位）", w["job_title"], True),
+        ("工作单位", w["work_unit"], True),
+        ("住所", w["address"], True),
+        ("联系电话", w["phone"], True),
     ]
 
 
-def _employer_applicant_rows(e: dict, is_agent: bool) -> list[tuple[str, str]]:
+def _worker_table_rows(w: dict) -> list[Row]:
+    """The worker in an arbitration application or a payment order (调解仲裁法 art. 28, 办案规则 art. 29)."""
+    born = w["birth_date"] + (f"（{w['age']}岁）" if w["age"] and w["birth_date"] else "")
+    return [
+        ("姓名", w["name"], True),
+        ("性别", w["gender"], True),
+        ("出生日期（年龄）", born, True),
+        (w["origin_label"], w["origin"], False),
+        ("证件类型", w["id_type"], True),
+        ("证件号码", w["id_number"], True),
+        ("职业", w["job_title"], True),
+        ("工作单位", w["work_unit"], True),
+        ("住所", w["address"], True),
+        ("通讯地址", w["mailing_address"], True),
+        ("联系电话", w["phone"], True),
+    ]
+
+
+# An organisation: name, domicile, mailing address, phone, its legal representative (or principal) and title.
+def _employer_table_rows(e: dict) -> list[Row]:
+    return [
+        ("名称", e["name"], True),
+        ("统一社会信用代码", e["uscc"], True),
+        ("住所", e["address"], True),
+        ("通讯地址", e["mailing_address"], True),
+        ("法定代表人（主要负责人）", e["legal_representative_name"], True),
+        ("职务", e["legal_representative_title"], True),
+        ("联系电话", e["phone"], True),
+    ]
+
+
+def _employer_applicant_rows(e: dict, is_agent: bool) -> list[Row]:
     contact = "委托代理人" if is_agent else "联系人"
     return [
-        ("单位名称", e["name"]),
-        ("统一社会信用代码", e["uscc"]),
-        ("所属行业", e["industry"]),
-        ("单位性质", e["nature"]),
-        ("住所", e["address"]),
-        ("电子邮箱", e["email"]),
-        ("法定代表人（主要负责人）", e["legal_representative_name"]),
-        ("职务", e["legal_representative_title"]),
-        ("法定代表人电话", e["legal_representative_phone"]),
-        (contact, e["contact_name"]),
-        (f"{contact}电话", e["contact_phone"]),
-        (f"{contact}证件类型", e["contact_id_type"]),
-        (f"{contact}证件号码", e["contact_id_number"]),
+        ("单位名称", e["name"], True),
+        ("统一社会信用代码", e["uscc"], True),
+        ("所属行业", e["industry"], False),
+        ("单位性质", e["nature"], False),
+        ("住所", e["address"], True),
+        ("电子邮箱", e["email"], False),
+        ("法定代表人（主要负责人）", e["legal_representative_name"], True),
+        ("职务", e["legal_representative_title"], True),
+        ("法定代表人电话", e["legal_representative_phone"], False),
+        (contact, e["contact_name"], False),
+        (f"{contact}电话", e["contact_phone"], False),
+        (f"{contact}证件类型", e["contact_id_type"], False),
+        (f"{contact}证件号码", e["contact_id_number"], False),
     ]
 
 
-def _employer_respondent_rows(e: dict) -> list[tuple[str, str]]:
+def _employer_respondent_rows(e: dict) -> list[Row]:
     return [
-        ("单位名称", e["name"]),
-        ("统一社会信用代码", e["uscc"]),
-        ("所属行业", e["industry"]),
-        ("单位性质", e["nature"]),
-        ("住所", e["address"]),
-        ("法定代表人（主要负责人）", e["legal_representative_name"]),
-        ("职务", e["legal_representative_title"]),
-        ("联系人", e["contact_name"]),
-        ("联系电话", e["contact_phone"]),
+        ("单位名称", e["name"], True),
+        ("统一社会信用代码", e["uscc"], True),
+        ("所属行业", e["industry"], False),
+        ("单位性质", e["nature"], False),
+        ("住所", e["address"], True),
+        ("法定代表人（主要负责人）", e["legal_representative_name"], True),
+        ("职务", e["legal_representative_title"], True),
+        ("联系人", e["contact_name"], False),
+        ("联系电话", e["phone"], True),
     ]
+
+
+def written_phone(value: object) -> str:
+    """A stored phone (E.164) as people write it: 13817770001, 021-68881234; another country's with its code,
+    +852 6123 4567. A number kept as written (or unreadable) stays as it is."""
+    stored = text(value)
+    if not stored.startswith("+"):
+        return stored
+    try:
+        number = phonenumbers.parse(stored)
+    except NumberParseException:
+        return stored
+    if number.country_code != 86:
+        return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    national = str(number.national_number)
+    if phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        return national
+    area = phonenumbers.length_of_geographical_area_code(number)
+    return f"0{national[:area]}-{national[area:]}" if area else national
 
 
 # ---------------------------------------------------------------- values

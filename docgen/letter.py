@@ -22,7 +22,7 @@ class Letter:
 
 
 def render_letter(letter: Letter) -> bytes:
-    doc = new_document(letter.title)
+    doc = new_document(letter.title, document_id=False)  # no template: no placeholder in its footer
     title(doc, letter.title)
     body(doc, letter.salutation, indent=False)
     for paragraph in letter.paragraphs:

@@ -173,14 +173,12 @@ class ServiceHandler(tornado.web.RequestHandler):
     @property
     def language(self) -> str:
         """The language of the words this request gets back: the person's choice on the pages (the `lang`
-        cookie, set by the switch on every page); for the API (`/api/`, the mini-program's and anyone's) without
-        it, the request's `Accept-Language`; Chinese otherwise (what our pages' own calls get, like the page)."""
+        cookie, set by the switch on every page); until they choose, the browser's (or the mini-program's)
+        `Accept-Language`, so a page and its own calls speak alike; Chinese when neither says."""
         chosen = self.get_cookie(LANGUAGE_COOKIE, "")
         if chosen in LOCALES:
             return chosen
-        if self.request.path.startswith("/api/"):
-            return best_locale(self.request.headers.get("Accept-Language", ""))
-        return DEFAULT_LOCALE
+        return best_locale(self.request.headers.get("Accept-Language", ""))
 
     def set_default_headers(self) -> None:
         # Browsers must not guess another type than the one we send (a JSON error shown as HTML).

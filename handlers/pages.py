@@ -12,8 +12,8 @@ import markupsafe
 import tornado.web
 
 from handlers.access import PERSON_SESSION
-from handlers.base import LANGUAGE_COOKIE, ApiHandler, Problem, ServiceHandler, problem_of
-from i18n import DEFAULT_LOCALE, LOCALES, format_day, format_money, text
+from handlers.base import ApiHandler, Problem, ServiceHandler, problem_of
+from i18n import catalogue, format_day, format_money, text
 from services.accounts import web_sessions
 from services.cases import workflow
 from services.core.context import SHANGHAI, clock_offset
@@ -112,6 +112,11 @@ class PersonApiHandler(ApiHandler):
                 raise Unauthorized("session_expired")
 
 
+def moment_words(value: Any) -> str:
+    """A time the services give in ISO 8601 (Asia/Shanghai), as people read it: 2026-12-07 22:29."""
+    return str(value or "")[:16].replace("T", " ")
+
+
 class PageHandler(ServiceHandler):
     """HTML in WeChat's look; errors as a page a person understands, never a traceback.
 
@@ -147,12 +152,6 @@ class PageHandler(ServiceHandler):
         # Inside WeChat, WeChat's OAuth signs people in; any other browser gets the portal's choice
         # (card QR code, password, registration).
         return "/h5/oauth/start" if in_wechat(self) else "/portal/login"
-
-    @property
-    def language(self) -> str:
-        """Pages speak the language the person chose with the switch (remembered in a cookie); Chinese before."""
-        chosen = self.get_cookie(LANGUAGE_COOKIE, "")
-        return chosen if chosen in LOCALES else DEFAULT_LOCALE
 
     @property
     def elder_mode(self) -> bool:
@@ -211,6 +210,11 @@ class PageHandler(ServiceHandler):
             "action_words": lambda action: workflow.action_label(action, locale),
             "money": lambda value: format_money(value, locale),
             "day": lambda value: format_day(value, locale),
+            "when": moment_words,
+            # The evidence upload's rule, stated beside each file input (upload_max_bytes below checks it).
+            "upload_limit_mb": self.ctx.settings.evidence.max_file_bytes // (1024 * 1024),
+            # A code in words where the catalogue has them (`label("stats.channel." ~ c, c)`), else the code itself.
+            "label": lambda key, code: text(key, locale) if catalogue().has(key) else str(code),
             "elder": self.elder_mode,
             "here": self.request.uri or "/",
             "xsrf_form_html": self.xsrf_form_html,
@@ -245,6 +249,7 @@ class PageHandler(ServiceHandler):
         page = env.get_template(template).render(**self.page_values(), **values)
         self.set_status(status)
         self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Vary", "Accept-Language, Cookie")  # the words follow the browser until the switch is used
         self.finish(page)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:

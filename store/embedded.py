@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import re
 import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,13 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, str | int) and not isinstance(value, bool)
 
 
+def _plain_regex(value: Any) -> re.Pattern[str] | None:
+    """`{"$regex": "..."}` without options (a search of part of a text), compiled; None for anything else."""
+    if isinstance(value, dict) and set(value) == {"$regex"} and isinstance(value["$regex"], str):
+        return re.compile(value["$regex"])
+    return None
+
+
 def _positional(update: Any) -> bool:
     fields = (f for op in update.values() if isinstance(op, dict) for f in op) if isinstance(update, dict) else ()
     return any(f.endswith(".$") or ".$." in f for f in fields)
@@ -72,12 +80,13 @@ def _positional(update: Any) -> bool:
 class _Narrowing:
     """Lets mongomock read only the documents a filter can match instead of scanning the collection.
 
-    mongomock evaluates every filter against every document, even `{"_id": x}`. Two narrowings:
+    mongomock evaluates every filter against every document, even `{"_id": x}`. Three narrowings:
     an `_id` equality or `$in` reads those documents directly; an equality on the first field of a
-    declared index reads the ids an in-memory map holds for that value. The map is exact while it
-    is fresh (inserts add to it; an update that may change an indexed field, or any delete, marks
-    it stale, and a stale map is rebuilt by one scan on the next read), so a filter that is just
-    that equality needs no further check; any other filter is still checked by mongomock's own
+    declared index reads the ids an in-memory map holds for that value; a `$regex` on such a field
+    (without options) reads the ids of the map's values it matches, as MongoDB scans an index's keys.
+    The map is exact while it is fresh (inserts add to it; an update that may change an indexed field,
+    or any delete, marks it stale, and a stale map is rebuilt by one scan on the next read), so a
+    filter that is just that equality needs no further check; any other filter is still checked by mongomock's own
     `filter_applies` on the candidates. This relies on mongomock 4.3.0's
     `Collection._iter_documents` and `_store._documents`, pinned in requirements and tested.
     """
@@ -127,16 +136,23 @@ class _Narrowing:
         self._stale.update(self._fields)
 
     def exact_ids(self, filter: Any) -> list[Any] | None:
-        """The ids matching a filter that is exactly one indexed equality, without checking documents."""
+        """The ids matching a filter that is exactly one indexed equality (or plain `$regex`), without checking
+        documents."""
         if not isinstance(filter, dict) or len(filter) != 1:
             return None
         [(path, value)] = filter.items()
-        if path not in self._fields or not _scalar(value):
+        pattern = _plain_regex(value)
+        if path not in self._fields or not (_scalar(value) or pattern):
             return None
         if path in self._stale:
             self._rebuild(path)
         documents = self._documents()
-        return [i for i in self._fields[path].get(value, ()) if i in documents]
+        if pattern is None:
+            return [i for i in self._fields[path].get(value, ()) if i in documents]
+        return [i for ids in self._matching(path, pattern) for i in ids if i in documents]
+
+    def _matching(self, path: str, pattern: re.Pattern[str]) -> list[set[Any]]:
+        return [ids for key, ids in self._fields[path].items() if isinstance(key, str) and pattern.search(key)]
 
     def _documents(self) -> dict[Any, dict[str, Any]]:
         documents: dict[Any, dict[str, Any]] = self._collection._store._documents
@@ -166,6 +182,12 @@ class _Narrowing:
                 if path in self._stale:
                     self._rebuild(path)
                 return list(self._fields[path].get(value, ()))
+        for path in self._fields:
+            pattern = _plain_regex(filter.get(path))
+            if pattern is not None:  # as MongoDB scans an index's keys: the map's values, not the documents
+                if path in self._stale:
+                    self._rebuild(path)
+                return [i for ids in self._matching(path, pattern) for i in ids]
         return None
 
     def _rebuild(self, path: str) -> None:

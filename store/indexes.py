@@ -23,7 +23,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
         ([("id_hashes", ASCENDING)], {"name": "by_id_hash"}),
     ],
     # Statistics counters (`_id` = centre|month|dimension): a mediator's buckets (rosters), and the rest by id.
-    "stats": [([("dim", ASCENDING)], {"name": "by_dimension"})],
+    "stats": [
+        ([("dim", ASCENDING)], {"name": "by_dimension"}),
+        # The company file's index of employers (services/stats/counters.py): a name, or part of one, searched.
+        ([("name_key", ASCENDING)], {"name": "employer_names", "sparse": True}),
+    ],
     # Collective-dispute alerts: open ones of a centre, an employer's.
     "alerts": [
         ([("centre_id", ASCENDING), ("state", ASCENDING)], {"name": "by_centre"}),

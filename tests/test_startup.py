@@ -4,6 +4,7 @@ with one, and SIGTERM leaving no rendering worker or LibreOffice behind."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from tornado.httpclient import AsyncHTTPClient
 
+from app import close, make_app, start
 from settings import DEFAULT_SECRET_RISKS, SettingsError, load_settings, partner_key_variable
 from tests.support.app import MP_APP_ID, MP_SECRET, ROOT, server_environ
 from tests.support.samples import worker_body
@@ -268,3 +270,15 @@ async def test_sigterm_during_a_card_ticket_poll_answers_503_with_retry_after_an
         server.kill()
         http.close()
         card_platform.stop()
+
+
+@pytest.mark.gen_test
+async def test_a_production_start_refuses_a_centre_still_holding_the_demo_contact(settings):
+    """Issue 25, item 11: config.yaml's checks cover a fresh store's seed; a store seeded (or edited) earlier is read
+    at start, and a centre whose contact is still the demo's, or a number of zeros, stops it."""
+    app = make_app(dataclasses.replace(settings, app_env="production"))
+    try:
+        with pytest.raises(SettingsError, match=r"contact is still the demo's: sh-pudong \(021-00000000\)"):
+            await start(app)
+    finally:
+        await close(app)

@@ -88,6 +88,10 @@ class StepHandler(PageHandler):
         if step == "evidence" and removed:  # "删除" beside a file: out of the draft, and gone
             values = [file_id for file_id in values if file_id != removed]
             await evidence.discard(self.ctx, self.services.blobs, self.person_id, removed)
+        if step == "evidence":  # where each file came from and what it proves (optional, 调解仲裁法 art. 28)
+            given = {i: {k: self.get_body_argument(f"{k}.{i}", None) for k in evidence.NOTE_FIELDS} for i in values}
+            notes = {i: {k: v for k, v in note.items() if v is not None} for i, note in given.items()}
+            await evidence.note_own_files(self.ctx, self.person_id, notes)
         kept, problems = await drafts.save_step(self.ctx, self.person_id, kind, step, values)
         if self.get_body_argument("autosave", ""):  # the page saving as the person types: no page back
             self.set_header("Content-Type", "application/json; charset=utf-8")

@@ -77,7 +77,10 @@ class CalculatorPageHandler(GuidancePage):
         values = {k: self.get_query_argument(k) for k in self.request.query_arguments}
         carried = read_carry(self, self.get_query_argument(CARRY, "")) or {}
         result, errors, status = None, {}, 200
-        if kind in calculator.KINDS and self.get_query_argument("go", ""):
+        figures_sent = kind in calculator.KINDS and self.get_query_argument("go", "")
+        # 下一步 pressed with no claim chosen: the service's own refusal says what is missing.
+        nothing_chosen = kind not in calculator.KINDS and self.get_query_argument("chose", "")
+        if figures_sent or nothing_chosen:
             try:
                 result = await calculator.calculate(self.ctx, _calculator_body(self, carried))
             except ServiceError as exc:
@@ -136,9 +139,10 @@ class TriageNodeHandler(GuidancePage):
         centre = self.get_query_argument("centre", "")
         answers = _answers(self)
         error, status = "", 200
-        if "value" in self.request.query_arguments:
+        # `asked` comes with every press of 下一步: a choice left empty sends no `value`, and is refused as such.
+        if "value" in self.request.query_arguments or self.get_query_argument("asked", ""):
             try:
-                moved = await triage.step(self.ctx, centre, node, answers, self.get_query_argument("value"))
+                moved = await triage.step(self.ctx, centre, node, answers, self.get_query_argument("value", ""))
             except ValidationFailed as exc:
                 error, status = self.form_problem(exc).message, 422
             else:

@@ -45,9 +45,10 @@ class PartyPage(PageHandler):
         page = await court_pages.case_page(self.ctx, self.person_id, serial, self.role, self.language)
         self.render_page(template, status, prefix=self.prefix, role=self.role, error=error, **page, **values)
 
-    async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html") -> None:
+    async def refused(self, serial: str, exc: ServiceError, template: str = "h5/case.html", **values: Any) -> None:
+        """The page again with the refusal; `values` give the form back what was sent (a choice is kept)."""
         problem = self.form_problem(exc)
-        await self.show(serial, template, problem.status, error="；".join(problem.messages()))
+        await self.show(serial, template, problem.status, error="；".join(problem.messages()), **values)
 
     def papers(self) -> documents.Papers:
         return documents.Papers(self.services.renderers, self.services.blobs)
@@ -67,7 +68,7 @@ class AgreementHandler(PartyPage):
 
 class SignHandler(PartyPage):
     async def post(self, serial: str) -> None:
-        body = {"version": self.get_body_argument("version", ""), "image": self.get_body_argument("image", "")}
+        body = {name: self.get_body_argument(name, "") for name in ("version", "image", "capacity", "seal")}
         signer = signing.Signer(self.role, self.person_id, f"{CHANNEL}:{self.person_id}")  # this route's party
         try:
             await documents.sign_agreement(self.ctx, self.papers(), signer, serial, body, CHANNEL)
@@ -104,9 +105,10 @@ class PaperHandler(PartyPage):
     """One tap: the document of a route (arbitration, payment order, judicial confirmation, arbitral review)."""
 
     async def post(self, serial: str, kind: str) -> None:
+        court = self.get_body_argument("court", "")  # a judicial confirmation's court, as the parties chose it
         try:
             issued = await documents.issue_for_party(
-                self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL, self.role
+                self.ctx, self.papers(), self.person_id, serial, kind, CHANNEL, self.role, court=court
             )
         except ServiceError as exc:
             await self.refused(serial, exc)
@@ -256,7 +258,7 @@ class AnswerHandler(PartyPage):
         try:
             await respondent.answer(self.ctx, self.person_id, serial, body, CHANNEL, self.papers())
         except ServiceError as exc:
-            await self.refused(serial, exc)
+            await self.refused(serial, exc, answer_typed=body)
             return
         self.redirect(f"{self.prefix}/{serial}")
 

@@ -28,11 +28,15 @@ class FilesHandler(StreamedUploadMixin, MpHandler):
 
 
 class FileHandler(MpHandler):
-    """GET /api/mp/files/{id}: the file, streamed, to someone allowed to read it (404 for anyone else)."""
+    """GET /api/mp/files/{id}: the file, streamed, to someone allowed to read it (404 for anyone else); PUT: its
+    uploader says where it came from and what it proves ({source, proves}, both optional)."""
 
     async def get(self, file_id: str) -> None:
         reader = evidence.Reader.person(self.person_id())
         await send_download(self, await evidence.open_file(self.ctx, self.services.blobs, reader, file_id))
+
+    async def put(self, file_id: str) -> None:
+        self.send_json(await evidence.note_own_file(self.ctx, self.person_id(), file_id, self.json_object()))
 
 
 routes = [

@@ -111,7 +111,10 @@ class PerformanceHandler(PartyApi):
 class PaperHandler(PartyApi):
     async def post(self, serial: str, kind: str) -> None:
         person_id = self.person_id()
-        issued = await documents.issue_for_party(self.ctx, self.papers(), person_id, serial, kind, CHANNEL, self.role)
+        court = self.get_query_argument("court", "")  # a judicial confirmation's court, as the parties chose it
+        issued = await documents.issue_for_party(
+            self.ctx, self.papers(), person_id, serial, kind, CHANNEL, self.role, court=court
+        )
         self.send_json(asdict(issued) | {"download": f"{PREFIX[self.role]}/{serial}/documents/{issued.id}"}, 201)
 
 

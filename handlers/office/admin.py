@@ -141,6 +141,7 @@ class SealHandler(OfficeHandler):
             errors=errors or [],
             done=done,
             centres=[c for c in (await centres.directory(self.ctx)).centres if c.active],
+            seal_max_bytes=signing.MAX_SEAL_BYTES,
         )
 
     async def post(self) -> None:

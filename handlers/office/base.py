@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.access import STAFF_SESSION
+from handlers.base import LANGUAGE_COOKIE
 from handlers.pages import COOKIE_FLAGS, PageHandler
+from i18n import DEFAULT_LOCALE, LOCALES
 from services.accounts import staff, web_sessions
 from services.accounts.staff import StaffMember
 from services.cases import collective
@@ -41,6 +43,13 @@ class OfficeHandler(PageHandler):
 
     def get_login_url(self) -> str:
         return "/office/login"
+
+    @property
+    def language(self) -> str:
+        """The back office is written for the centres' staff in Chinese, and has no switch of its own: it follows no
+        browser's language (a page half in English would be worse), only a choice made on the public pages."""
+        chosen = self.get_cookie(LANGUAGE_COOKIE, "")
+        return chosen if chosen in LOCALES else DEFAULT_LOCALE
 
     @property
     def staff_member(self) -> StaffMember:

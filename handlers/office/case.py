@@ -47,7 +47,7 @@ class CasePage(OfficeHandler):
             action=action,
             typed=typed,
             field_errors=field_errors or {},
-            item_rows=_padded(typed.get("items") if action == "clarify" else None, ITEM_FIELDS),
+            item_rows=_padded(typed.get("items") if action == "clarify" else _last_version(case), ITEM_FIELDS),
             term_rows=_padded(typed.get("terms") if action == "draft_agreement" else None, TERM_FIELDS),
             documents=await documents.documents_for_staff(self.ctx, self.staff_member, serial),
             kinds=documents.kinds(),
@@ -56,6 +56,7 @@ class CasePage(OfficeHandler):
             categories=signing.CATEGORIES,
             seal=await signing.seal_info(self.ctx, case["centre_id"]),
             transfer_targets=await transfer.targets(self.ctx, self.staff_member, but=case["centre_id"]),
+            court_choices=case["court_choices"],
             docking=docking,
         )
 
@@ -105,10 +106,21 @@ class CaseActionHandler(CasePage):
             elif action == "document":
                 serve = arg("serve", "") == "1"  # and serve it on the parties (services/cases/service.py)
                 await documents.generate(
-                    self.ctx, self.services.renderers, self.services.blobs, member, serial, arg("kind", ""), serve
+                    self.ctx,
+                    self.services.renderers,
+                    self.services.blobs,
+                    member,
+                    serial,
+                    arg("kind", ""),
+                    serve,
+                    court=arg("court", ""),
                 )
             elif action == "serve":  # a notice or document served otherwise: post, phone, in person
                 await service.serve_on_paper(self.ctx, member, serial, form)
+            elif action == "authority":  # the mediator saw an agent's 授权委托书 (services/cases/signing.py)
+                await signing.record_authority(self.ctx, member, serial, form)
+            elif action == "evidence_note":  # where a piece of evidence came from, what it proves
+                await evidence.note_for_staff(self.ctx, member, serial, arg("file_id", ""), form)
             elif action == "reveal":
                 party, _, field = arg("field", "").partition(".")
                 value = await queue.reveal(self.ctx, member, serial, party, field)
@@ -129,6 +141,19 @@ class CaseActionHandler(CasePage):
 def _filled(rows: list[dict[str, str]], fields: tuple[str, ...]) -> list[dict[str, str]]:
     """The rows with anything typed, in order: the rows the service numbered its errors by."""
     return [r for r in rows if any((r.get(k) or "").strip() for k in fields)]
+
+
+def _last_version(case: dict[str, Any]) -> list[dict[str, str]]:
+    """The request items of the version last pushed: a new version (after "要求修改") starts from them."""
+    items = (case.get("clarified") or {}).get("items") or []
+    return [
+        {"cause_code": i.get("cause_code", ""), "text": i.get("text", ""), "amount": _typed_amount(i.get("amount"))}
+        for i in items
+    ]
+
+
+def _typed_amount(stored: str | None) -> str:
+    return "" if not stored or stored == "0.00" else stored  # no amount was typed for "0.00"
 
 
 def _padded(rows: list[dict[str, str]] | None, fields: tuple[str, ...]) -> list[dict[str, str]]:

@@ -34,17 +34,19 @@ async def stream_file(handler: OfficeHandler, path: str, name: str, content_type
 
 
 class FilesHandler(OfficeHandler):
-    """`/office/files?person=…|id_number=…` (P), `?uscc=…|name=…` (C); the search forms without any."""
+    """`/office/files?person=…|id_number=…` (P), `?q=…` (C: a credit code, a name or part of one; `uscc=` and
+    `name=` as links once had them) or `?key=…` (C: an employer chosen from a list); the search forms without any."""
 
     async def get(self) -> None:
         arg = self.get_query_argument
-        person, number, uscc, name = arg("person", ""), arg("id_number", ""), arg("uscc", ""), arg("name", "")
+        person, number, key = arg("person", ""), arg("id_number", ""), arg("key", "")
+        company = arg("q", "") or arg("uscc", "") or arg("name", "")
         found, kind, errors, status = None, "", [], 200
         try:
             if person or number:
                 found, kind = await files.person_file(self.ctx, self.staff_member, person, number), "P"
-            elif uscc or name:
-                found, kind = await files.company_file(self.ctx, self.staff_member, uscc, name), "C"
+            elif company or key:
+                found, kind = await files.company_file(self.ctx, self.staff_member, company, key), "C"
         except ServiceError as exc:
             problem = self.form_problem(exc)
             errors, status = problem.messages(), problem.status
@@ -54,7 +56,7 @@ class FilesHandler(OfficeHandler):
             found=found,
             kind=kind,
             errors=errors,
-            query={"person": person, "id_number": number, "uscc": uscc, "name": name},
+            query={"person": person, "id_number": number, "q": company},
         )
 
 
@@ -96,15 +98,25 @@ class AuditHandler(OfficeHandler):
         return audit.parse_filter({k: self.get_query_argument(k) for k in self.request.query_arguments})
 
     async def get(self) -> None:
+        choices = audit.action_choices(self.language)
         try:
-            records = await audit.search(self.ctx, self.staff_member, self.filters())
+            records = await audit.search(self.ctx, self.staff_member, self.filters(), self.language)
         except ServiceError as exc:
             problem = self.form_problem(exc)
             self.render_page(
-                "office/audit.html", problem.status, records=[], errors=problem.messages(), query=self.request.query
+                "office/audit.html",
+                problem.status,
+                records=[],
+                errors=problem.messages(),
+                query=self.request.query,
+                actions=choices,
+                chosen={},
             )
             return
-        self.render_page("office/audit.html", records=records, errors=[], query=self.request.query)
+        chosen = {k: self.get_query_argument(k, "") for k in ("who", "action", "serial", "from", "to")}
+        self.render_page(
+            "office/audit.html", records=records, errors=[], query=self.request.query, actions=choices, chosen=chosen
+        )
 
 
 class AuditExportHandler(AuditHandler):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from handlers.access import public
 from handlers.pages import PageHandler, in_wechat
 from handlers.portal.base import PortalApiHandler, PortalPage, form_fields
+from i18n import Words
 from services.accounts import portal_accounts
 from services.core.errors import ServiceError
-from services.core.idnumbers import doc_names
+from services.core.idnumbers import ID_TYPES
 
 
 class LoginHandler(PortalPage):
@@ -36,9 +37,13 @@ REGISTER_FIELDS = ("name", "id_type", "id_number", "mobile", "sms_code", "passwo
 
 
 class RegisterHandler(PortalPage):
+    def id_types(self) -> dict[str, str]:
+        """The documents one may register with, named in the page's language."""
+        return Words(self.language).choices("id_type", ID_TYPES)
+
     @public
     def get(self) -> None:
-        self.render_form("portal/register.html", id_types=doc_names())
+        self.render_form("portal/register.html", id_types=self.id_types())
 
     @public
     async def post(self) -> None:
@@ -47,7 +52,7 @@ class RegisterHandler(PortalPage):
             person_id = await portal_accounts.register(self.ctx, form, self.current_user)
         except ServiceError as exc:
             kept = {k: v for k, v in form.items() if not k.startswith("password") and k != "sms_code"}
-            self.render_refusal("portal/register.html", exc, id_types=doc_names(), form=kept)
+            self.render_refusal("portal/register.html", exc, id_types=self.id_types(), form=kept)
             return
         await self.sign_in(person_id)
         self.redirect(self.next_url())

@@ -365,6 +365,8 @@ def _case_schemas() -> dict[str, Schema]:
             "kind": string(enum=["image", "pdf", "word", "zip", ""]),
             "size": {"type": "integer", "minimum": 0},
             "added_at": nullable(DATETIME),
+            "source": string("where it came from (调解仲裁法 art. 28 (三)), or empty"),
+            "proves": string("what it is to prove, or empty"),
         },
         description="evidence; `added_at`: added after submitting",
     )
@@ -422,12 +424,15 @@ def _case_schemas() -> dict[str, Schema]:
                     for n, f in spec.SECTIONS["worker", "claim"].fields.items()
                 },
                 "amount": DECIMAL,
+                "total": string(
+                    "请求金额合计: the items confirmed, else the amount claimed", pattern=r"^\d{1,9}\.\d{2}$"
+                ),
                 "venue_label": string("the venue in words"),
                 "employment_started": DATE,
                 "employment_ended": DATE,
                 "dispute_known_on": DATE,
             },
-            ["amount", "requests", "facts"],
+            ["amount", "total", "requests", "facts"],
             "the claim as filed",
         ),
         "evidence": array(FILE_ID, description="the applicant's evidence files (the respondent: none to download)"),
@@ -490,7 +495,14 @@ def _case_schemas() -> dict[str, Schema]:
             )
         ),
         "closed": {"type": "boolean", "description": "ended: rejected, settled, failed or withdrawn"},
-        "centre_contact": obj({"name": string(), "address": string(), "phone": string()}),
+        "centre_contact": obj(
+            {
+                "name": string(),
+                "address": string(),
+                "phone": string(),
+                "demo": {"type": "boolean", "description": "the demo's example contact: show it as one, never dial"},
+            }
+        ),
     }
     return {
         "CaseSummary": obj(summary, description="a case in a list (我的申请)"),
@@ -596,6 +608,28 @@ def _case_schemas() -> dict[str, Schema]:
                 ),
                 "can_answer": {"type": "boolean"},
                 "can_sign": {"type": "boolean"},
+                "signing_for": nullable(
+                    obj(
+                        {
+                            "legal_representative": string(),
+                            "agent": string("the agent the mediator recorded, or empty"),
+                        },
+                        description="the organisation party's page: who may sign for it",
+                    )
+                ),
+                "court_choices": array(
+                    obj(
+                        {
+                            "key": enum(("delegating", "applicant", "respondent", "centre")),
+                            "name": string(),
+                            "basis": enum(("delegating", "applicant", "respondent", "centre")),
+                            "party": string(),
+                        },
+                        ["key", "name", "basis"],
+                    ),
+                    description="a settled case: the courts its judicial confirmation may go to (民事诉讼法 art. 205); "
+                    "`?court=<key>` on the judicial_confirmation paper",
+                ),
                 "may_arbitrate": {"type": "boolean"},
                 "party_kinds": array(enum(DOCUMENT_KINDS), description="the documents this party makes with one tap"),
                 "service": array(
@@ -762,6 +796,7 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
                     ),
                     "address": string(),
                     "phone": string(),
+                    "demo": {"type": "boolean", "description": "address and phone are the demo's examples"},
                     "courts": array(string(), description="courts that invited it"),
                 }
             )
@@ -818,6 +853,8 @@ def _schemas(settings: Settings | None) -> dict[str, Schema]:
                         " with the UTC offset where the camera wrote one); the copy kept has none"
                     )
                 ),
+                "source": string("where it came from, as its uploader said (调解仲裁法 art. 28 (三)), or empty"),
+                "proves": string("what it is to prove, as its uploader said, or empty"),
             }
         ),
         "DocumentListed": obj(document_listed | {"service": _DOCUMENT_SERVICE}, list(document_listed)),
@@ -1174,7 +1211,21 @@ def file_paths(settings: Settings | None) -> dict[str, Any]:
                 {"200": {"description": "the file (Content-Disposition: attachment)", **_binary(*FILE_TYPES)}}
                 | errors("404", "503", _404="not found (or not the caller's)"),
                 params=[FILE_PARAM],
-            )
+            ),
+            "put": op(
+                "Its uploader says where the file came from and what it proves (both optional; the mediator may "
+                "correct them)",
+                ok("200", ref("StoredFile"), "noted") | errors("404", "422", "503", _404="not the caller's file"),
+                params=[FILE_PARAM],
+                body=obj(
+                    {
+                        "source": string("at most 100 characters once characters nobody sees are dropped"),
+                        "proves": string("at most 200 characters, the same way"),
+                    },
+                    [],
+                    closed=False,
+                ),
+            ),
         },
     }
 
@@ -1209,6 +1260,16 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
             "version": {"type": "integer", "minimum": 1, "description": "the draft's version being signed"},
             "image": string(
                 "data:image/png;base64,... as signature_pad draws it (a PNG, 20-3000 px a side)",
+                pattern=r"^data:image/png;base64,[A-Za-z0-9+/]+=*$",
+                maxLength=MAX_SIGNATURE_URL,
+            ),
+            "capacity": enum(
+                ("legal_representative", "agent"),
+                "the organisation party's signer: its legal representative, or the agent whose authorisation the "
+                "mediator recorded (required of it; page `signing_for`)",
+            ),
+            "seal": string(
+                "the organisation's seal image, beside its signatory's signature (optional; a PNG data URL)",
                 pattern=r"^data:image/png;base64,[A-Za-z0-9+/]+=*$",
                 maxLength=MAX_SIGNATURE_URL,
             ),
@@ -1340,7 +1401,15 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
                 "One tap: the document of a route open to the caller",
                 ok("201", ref("Document"), "issued")
                 | errors("404", "409", "503", _409="the route is not open (yet), or the case cannot fill the document"),
-                params=[SERIAL_PARAM, PAPER_KIND_PARAM],
+                params=[
+                    SERIAL_PARAM,
+                    PAPER_KIND_PARAM,
+                    query(
+                        "court",
+                        enum(("delegating", "applicant", "respondent", "centre")),
+                        description="a judicial confirmation's court, a key of the page's `court_choices`",
+                    ),
+                ],
             )
         }
     respondent = "/api/mp/respondent/cases/{serial}"
@@ -1422,6 +1491,8 @@ _DOCKING_PARTY = {
         "id_number": {"type": "string", "description": "a person's, checked"},
         "uscc": {"type": "string", "description": "an organisation's unified social credit code"},
         "legal_representative_name": {"type": "string", "description": "an organisation's, required"},
+        "legal_representative_title": {"type": "string", "maxLength": 100, "description": "an organisation's 职务"},
+        "occupation": {"type": "string", "maxLength": 100, "description": "a person's 职业"},
         "phone": {"type": "string", "description": "any country's notation, stored E.164"},
         "address": {"type": "string", "maxLength": 200},
         "service_address": {"type": "string"},

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from i18n import msg
+from i18n import DEFAULT_LOCALE, catalogue, msg, text
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import parse_date
@@ -83,23 +83,68 @@ def _check_reader(member: StaffMember) -> None:
         raise ServiceError(403, "forbidden", msg("error.forbidden.audit"))
 
 
-def _row(record: dict[str, Any]) -> dict[str, Any]:
+# The actions the services record, as the log's filter offers them (words: `audit.action.<code>`).
+ACTIONS = (
+    "reveal",
+    "document_download",
+    "evidence_download",
+    "file_view",
+    "stats_export",
+    "audit_export",
+    "centre_create",
+    "centre_update",
+    "centre_activate",
+    "centre_deactivate",
+    "profile_update",
+    "figure.save",
+    "figure.remove",
+)
+
+
+def _words(key: str, code: object, locale: str) -> str:
+    """A code in words (a code recorded by a newer version, unknown to this catalogue, as it is)."""
+    return text(key, locale) if catalogue().has(key) else str(code)
+
+
+def _detail(name: str, value: Any, locale: str) -> str:
+    if isinstance(value, bool):
+        shown = text("label.yes" if value else "label.no", locale)
+    elif name == "file":
+        shown = _words(f"audit.file.{value}", value, locale)
+    elif isinstance(value, Mapping):
+        shown = ", ".join(f"{k}={v}" for k, v in value.items())
+    else:
+        shown = str(value)
+    return f"{_words(f'audit.detail.{name}', name, locale)}: {shown}"
+
+
+def _row(record: dict[str, Any], locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """A record as people read it: the time to the second in Asia/Shanghai, the role and the action in words."""
     details = {k: v for k, v in record.items() if k not in ("_id", "at", "who", "role", "action", "serial")}
+    role, action = record.get("role", ""), record["action"]
     return {
-        "at": shanghai_iso(record["at"]),
+        "at": shanghai_iso(record["at"])[:19].replace("T", " "),
         "who": record["who"],
-        "role": record.get("role", ""),
-        "action": record["action"],
+        "role": _words(f"staff.role.{role}", role, locale) if role else "",
+        "action": _words(f"audit.action.{action}", action, locale),
+        "action_code": action,
         "serial": record.get("serial", ""),
-        "details": ", ".join(f"{k}={v}" for k, v in sorted(details.items())),
+        "details": "; ".join(_detail(k, v, locale) for k, v in sorted(details.items())),
     }
 
 
-async def search(ctx: ServiceContext, member: StaffMember, filters: AuditFilter) -> list[dict[str, Any]]:
+def action_choices(locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+    """The filter's choices: each action the services record, in words."""
+    return {code: _words(f"audit.action.{code}", code, locale) for code in ACTIONS}
+
+
+async def search(
+    ctx: ServiceContext, member: StaffMember, filters: AuditFilter, locale: str = DEFAULT_LOCALE
+) -> list[dict[str, Any]]:
     """The newest records matching the filters (a page of PAGE); who saw or changed what, when."""
     _check_reader(member)
     docs = await ctx.db["audit"].find(_query(filters)).sort("at", -1).limit(PAGE).to_list(PAGE)
-    return [_row(d) for d in docs]
+    return [_row(d, locale) for d in docs]
 
 
 async def export_rows(ctx: ServiceContext, member: StaffMember, filters: AuditFilter) -> list[list[str]]:

@@ -24,8 +24,9 @@ from services.cases.centre_rules import arbitration_commission, basic_court_of_r
 from services.cases.limitation import Limitation
 from services.cases.performance import breached_terms
 from services.cases.record import Case, delegated
+from services.cases.views import requested_total
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError
+from services.core.errors import Conflict, DependencyDown, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.personal_data import unseal_party
 from services.core.work_calendar import load_work_calendar
 from services.directory import centres
@@ -123,9 +124,67 @@ def _render_in_worker(
     )
 
 
-async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "", addressee: str = "") -> dict[str, Any]:
+async def confirmation_courts(ctx: ServiceContext, doc: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The courts a judicial confirmation may go to (民事诉讼法 art. 205), each with its `key` (what a party chooses)
+    and `basis`: the court that invited the mediation, for a court's delegation ((一)); else ((二)) the basic court
+    of each party's domicile that the case knows by its region, and of the centre's seat. A subject matter's
+    location (where a dispute has one) the parties write themselves."""
+    docking = doc.get("docking") or {}
+    if docking.get("partner_kind") == "court" and docking.get("partner_name"):
+        return [{"key": "delegating", "name": str(docking["partner_name"]), "basis": "delegating"}]
+    out = []
+    for role in ("applicant", "respondent"):
+        party = doc.get(role) or {}
+        address = party.get("address")
+        court = basic_court_of_region(str(address.get("region_code") or "")) if isinstance(address, Mapping) else ""
+        if court:
+            out.append({"key": role, "name": court, "basis": role, "party": str(party.get("name") or "")})
+    centre_court = (await rules_of(ctx, doc["centre"]["id"])).basic_court
+    if centre_court:
+        out.append({"key": "centre", "name": centre_court, "basis": "centre"})
+    return out
+
+
+def chosen_court(courts: list[dict[str, str]], key: str) -> dict[str, str] | None:
+    """The court a party chose by its key (422 naming `court` for one not open to the case); a court's delegation
+    has only the delegating court, chosen without asking."""
+    if not key:
+        return courts[0] if len(courts) == 1 and courts[0]["key"] == "delegating" else None
+    found = next((court for court in courts if court["key"] == key), None)
+    if found is None:
+        raise ValidationFailed([field_error("court", "not_allowed", "error.not_allowed.confirmation_court")])
+    return found
+
+
+async def evidence_rows(ctx: ServiceContext, file_ids: list[str]) -> list[dict[str, Any]]:
+    """The evidence as documents list it: each file's name, where it came from and what it proves (调解仲裁法
+    art. 28 (三)), as the party said at upload or the mediator corrected (docgen prints 不详 where nobody did)."""
+    if not file_ids:
+        return []
+    files = await ctx.db["files"].find({"_id": {"$in": file_ids}}, {"name": 1, "source": 1, "proves": 1}).to_list(None)
+    by_id = {f["_id"]: f for f in files}
+    unnamed = text("document.evidence.unnamed")
+    return [
+        {
+            "id": i,
+            "name": by_id.get(i, {}).get("name") or unnamed,
+            "source": by_id.get(i, {}).get("source") or "",
+            "purpose": by_id.get(i, {}).get("proves") or "",
+        }
+        for i in file_ids
+    ]
+
+
+def _example(value: str, example: bool) -> str:
+    return text("document.example_value", value=value) if example and value else value
+
+
+async def export_case(
+    ctx: ServiceContext, doc: dict[str, Any], kind: str = "", addressee: str = "", court: str = ""
+) -> dict[str, Any]:
     """The case as documents (and `python -m docgen`) read it: the stored shape, personal numbers in clear; for a
-    notice, whom it is addressed to (`addressee`: applicant or respondent) and the facts of its next right."""
+    notice, whom it is addressed to (`addressee`: applicant or respondent) and the facts of its next right. `court`:
+    the key of the court a judicial confirmation goes to (`confirmation_courts`)."""
     private = (
         "timeline",
         "notifications",
@@ -141,11 +200,12 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "", 
     case["applicant"] = unseal_party(ctx.cipher, doc["applicant"], "applicant")
     case["respondent"] = unseal_party(ctx.cipher, doc["respondent"], "respondent")
     centre = (await centres.directory(ctx)).get(doc["centre"]["id"])
+    example = bool(centre and centre.demo)  # the demo's contact, marked as an example on paper too
     case["centre"] = {
         "id": doc["centre"]["id"],
         "name": doc["centre"]["name"],
-        "address": centre.address if centre else "",
-        "phone": centre.phone if centre else "",
+        "address": _example(centre.address, example) if centre else "",
+        "phone": _example(centre.phone, example) if centre else "",
         "basic_court": (await rules_of(ctx, doc["centre"]["id"])).basic_court,
     }
     case["arbitration_commission"] = await arbitration_commission(ctx, doc)
@@ -168,13 +228,12 @@ async def export_case(ctx: ServiceContext, doc: dict[str, Any], kind: str = "", 
     if breach:
         case["breach"] = {"date": shanghai_iso(ctx.clock())[:10], "terms": breach}
     case.pop("performance", None)
-    if doc.get("evidence"):
-        files = await ctx.db["files"].find({"_id": {"$in": doc["evidence"]}}, {"name": 1}).to_list(None)
-        names = {f["_id"]: f["name"] for f in files}
-        source, unnamed = text("document.evidence.source_applicant"), text("document.evidence.unnamed")
-        case["evidence"] = [{"id": i, "name": names.get(i, unnamed), "source": source} for i in doc["evidence"]]
-    else:
-        case["evidence"] = []
+    case["evidence"] = await evidence_rows(ctx, list(doc.get("evidence") or []))
+    if kind == "judicial_confirmation":
+        case["court_choices"] = await confirmation_courts(ctx, doc)
+        picked = chosen_court(case["court_choices"], court)
+        if picked is not None:
+            case["confirmation_court"] = picked
     return case
 
 
@@ -237,6 +296,7 @@ async def _issue(
     document_id: str = "",
     papers_done: bool = False,
     to: Iterable[str] = (),
+    court: str = "",
 ) -> Issued:
     """Render a document of the case, store it encrypted as a new version, record it in the timeline.
 
@@ -245,7 +305,7 @@ async def _issue(
     write also clears `end_papers_due`; `to`: the parties it is served on (services/cases/service.py: its record for
     each, and the message announcing it, in the same write)."""
     serial = doc["_id"]
-    case = await export_case(ctx, doc, kind, addressee if addressee != PARTNER else "")
+    case = await export_case(ctx, doc, kind, addressee if addressee != PARTNER else "", court)
     now = ctx.clock()
     title = WORDS.title(kind)
     document_id = document_id or uuid.uuid4().hex
@@ -317,16 +377,18 @@ async def generate(
     serial: str,
     kind: str,
     serve: bool = False,
+    court: str = "",
 ) -> Issued:
     """Render, store encrypted as a new version (older ones are kept), record it in the case's timeline; `serve`:
-    and serve it on the parties of its kind (SERVED_ON: a corrected notice, a new copy of the agreement)."""
+    and serve it on the parties of its kind (SERVED_ON: a corrected notice, a new copy of the agreement). `court`: a
+    judicial confirmation's court as the parties chose it (`confirmation_courts`)."""
     doc = await access.for_staff(ctx, member, serial)
     if kind not in KINDS:
         raise NotFound("document_kind_unknown")
     addressee = STAFF_ADDRESSEES.get(kind, "")  # made again by staff: the applicant's notice, the court's report
     to = served_on(kind, addressee) if serve else ()
     return await _issue(
-        ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice", addressee, to=to
+        ctx, Papers(renderers, blobs), doc, kind, ("staff", member.login), "backoffice", addressee, to=to, court=court
     )
 
 
@@ -346,18 +408,26 @@ PARTY_KINDS = {
 
 
 async def issue_for_party(
-    ctx: ServiceContext, papers: Papers, person_id: str, serial: str, kind: str, channel: str, role: str | None = None
+    ctx: ServiceContext,
+    papers: Papers,
+    person_id: str,
+    serial: str,
+    kind: str,
+    channel: str,
+    role: str | None = None,
+    court: str = "",
 ) -> Issued:
     """One tap: a party makes the document of a route open to them (the arbitration application after an end
     or a breach, the payment order, the judicial confirmation, the arbitral review, the signed agreement).
-    `role`: the party whose route it came through (the other party finds no case there)."""
+    `role`: the party whose route it came through (the other party finds no case there). `court`: the court a
+    judicial confirmation goes to, among `confirmation_courts` (民事诉讼法 art. 205)."""
     doc, role = await access.for_party(ctx, person_id, serial, role=role)
     if kind not in PARTY_KINDS[role]:
         raise NotFound("document_kind_unknown")
     if kind in ("arbitration", "payment_order") and not _route_open(doc, kind):
         raise Conflict("route_not_open", field="kind")
     own = role if kind in OWN_KINDS else ""  # the applicant's own application; the joint ones are the case's
-    return await _issue(ctx, papers, doc, kind, (role, person_id), channel, own)
+    return await _issue(ctx, papers, doc, kind, (role, person_id), channel, own, court=court)
 
 
 OWN_KINDS = ("arbitration", "payment_order")
@@ -635,7 +705,7 @@ async def summary_for_party(ctx: ServiceContext, person_id: str, serial: str, do
         "respondent": str((doc.get("respondent") or {}).get("name") or ""),
         "requests": [i.get("text", "") for i in (doc.get("clarified") or {}).get("items", [])]
         or [line for line in str((doc.get("claim") or {}).get("requests") or "").splitlines() if line.strip()],
-        "amount": str((doc.get("claim") or {}).get("amount") or ""),
+        "amount": requested_total(doc, confirmed_only=False),  # the sum of the requests listed
         "closure_reason": outcome.get("closure_reason", ""),
         "terms": [{"text": t.get("text", ""), "due": t.get("due", "")} for t in agreement if isinstance(t, dict)],
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from i18n import msg
 from services.accounts.staff import StaffMember
@@ -42,7 +42,13 @@ DECIDE_PROJECTION = ends.END_PROJECTION | {"applicant.name": 1, "agreement": 1, 
 REPORT_FIELDS = ("facts", "reason", "costs", "notes")
 REQUIRED_REPORT = ("facts", "reason")
 MAX_REPORT = 3000
-ASSIGN_PROJECTION = {"status": 1, "owner_person_id": 1, "docking.partner_id": 1, "docking.partner_name": 1}
+ASSIGN_PROJECTION = {
+    "status": 1,
+    "owner_person_id": 1,
+    "mediator.login": 1,
+    "docking.partner_id": 1,
+    "docking.partner_name": 1,
+}
 
 
 def _staff(member: StaffMember) -> moves.Actor:
@@ -62,6 +68,8 @@ async def assign(ctx: ServiceContext, member: StaffMember, doc: Mapping[str, Any
     read with ASSIGN_PROJECTION; `mediator`: checked by the caller (services/court/assignment.py `assign`, which
     also holds a delegated case to the partner's roster)."""
     serial = doc["_id"]
+    if (doc.get("mediator") or {}).get("login") == mediator.login and doc["status"] not in workflow.CLOSED:
+        return cast(Case, doc)  # the same mediator again (a second click, a reload): nothing new to record or send
     now = ctx.clock()
     lines = [("serial", serial), ("mediator", mediator.name)]
     owner = doc.get("owner_person_id")  # a delegated case nobody owns yet has nobody to tell
@@ -73,13 +81,17 @@ async def assign(ctx: ServiceContext, member: StaffMember, doc: Mapping[str, Any
         _staff(member),
         CHANNEL,
         doc["status"],
-        when={"status": {"$nin": sorted(workflow.CLOSED)}},
+        # Another mediator only: two clicks racing write one event and one message.
+        when={"status": {"$nin": sorted(workflow.CLOSED)}, "mediator.login": {"$ne": mediator.login}},
         set_fields={"mediator": {"login": mediator.login, "name": mediator.name}},
         notify=notices or None,
         note=mediator.name,
         data={"mediator": mediator.login},
     )
     if updated is None:
+        now_held = await ctx.db["cases"].find_one({"_id": serial}, ASSIGN_PROJECTION)
+        if now_held and now_held["status"] not in workflow.CLOSED:
+            return cast(Case, now_held)  # the race's other click assigned the same mediator
         raise Conflict("case_closed", field="status")
     return updated
 

@@ -7,14 +7,26 @@ in the reader's words with their next right (services/cases/ends.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from i18n import DEFAULT_LOCALE
 from services.cases import access, documents, ends, queue, respondent, service, workflow
 from services.cases.performance import routes
+from services.cases.record import organisation_role
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.work_calendar import load_work_calendar
+
+
+def signing_for(doc: Mapping[str, Any], role: str) -> dict[str, str] | None:
+    """For the organisation party's page: the people who may sign for it (民法典 arts. 61, 162), its legal
+    representative as the case names them and the agent whose authorisation the mediator recorded (or "")."""
+    if role != organisation_role(doc["kind"]):
+        return None
+    party = doc.get(role) or {}
+    agent = ((doc.get("authorities") or {}).get(role) or {}).get("agent_name", "")
+    return {"legal_representative": str(party.get("legal_representative_name") or ""), "agent": str(agent)}
 
 
 async def case_page(
@@ -51,6 +63,8 @@ async def case_page(
         and not (case.get("respondent_access") or {}).get("answer")
         and doc["status"] not in workflow.CLOSED,
         "can_sign": doc["status"] == workflow.SIGNING and role in (case.get("agreement") or {}).get("missing", []),
+        "signing_for": signing_for(doc, role),
+        "court_choices": await documents.confirmation_courts(ctx, doc) if doc["status"] == workflow.SETTLED else [],
         "may_arbitrate": bool(end and end["may_arbitrate"]),
         "party_kinds": documents.PARTY_KINDS[role],
     }

@@ -11,7 +11,9 @@ from i18n import catalogue, text
 from services.accounts import audit
 from services.accounts.staff import SYSTEM_ADMIN, StaffMember, centre_filter, visible_centres
 from services.cases import access, ends, service, workflow
+from services.cases.documents import confirmation_courts
 from services.cases.performance import routes
+from services.cases.record import organisation_role
 from services.cases.views import CODED_FIELDS, WORDS, party_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import parse_date
@@ -340,10 +342,20 @@ async def staff_case(ctx: ServiceContext, member: StaffMember, serial: str) -> d
     view["moves"] = workflow.moves_from(doc["status"])
     view["closure_reasons"] = {code: text(f"label.closure_reason.{code}") for code in workflow.CLOSURE_REASONS}
     view["extensions"] = doc.get("extensions", [])
+    named_respondent_files = view["respondent_files"]
     view["respondent_files"] = list(doc.get("respondent_evidence") or [])
     # The applicant's limitation as the back office reads it: the applicant in the third person, the safe last day.
     view["limitation"] = ends.case_limitation(doc, calendar).as_dict(audience="staff")
     view["routes"] = [r.as_dict() for r in routes(doc, today, calendar)]
+    # An organisation party's agent: the authorisation the mediator saw (services/cases/signing.py), and the files
+    # of that party it may be among.
+    organisation = organisation_role(doc["kind"])
+    view["organisation_role"] = organisation
+    view["authority"] = (doc.get("authorities") or {}).get(organisation)
+    view["organisation_files"] = view["evidence_files"] if organisation == "applicant" else named_respondent_files
+    view["all_files"] = view["evidence_files"] + named_respondent_files
+    settled = doc["status"] == workflow.SETTLED  # a judicial confirmation's courts (民事诉讼法 art. 205)
+    view["court_choices"] = await confirmation_courts(ctx, doc) if settled else []
     view["service"] = service.staff_service(doc)  # the case file's service record (送达记录)
     return view
 

@@ -139,16 +139,32 @@ class Clarified(TypedDict, total=False):
     comment: str
 
 
+class Authority(TypedDict, total=False):
+    """An agent's written authorisation (授权委托书) the mediator saw (services/cases/signing.py)."""
+
+    agent_name: str
+    file_id: str  # among the organisation party's evidence
+    recorded_at: datetime
+    recorded_by: str
+    recorded_by_name: str
+
+
 class Signature(TypedDict, total=False):
     role: str  # applicant, respondent, mediator
     by: str
-    name: str
-    identity: dict[str, Any]
+    name: str  # the party's (an organisation's own name), or the mediator's
+    identity: str  # the signed-in identity the front saw
+    proof: dict[str, Any]  # the identity proof: {method: sms|card|wechat_mp|wechat_h5|staff, phone (masked)}
     channel: str
     at: datetime
     blob_id: str  # the drawn signature's PNG (store/blobs.py)
     sm3: str
     version: int  # the draft signed
+    signatory: str  # an organisation's: the natural person who signed for it
+    capacity: str  # legal_representative or agent
+    authority: Authority  # an agent's
+    seal_blob_id: str  # the organisation's seal image, beside its signatory's signature
+    seal_sm3: str
 
 
 class Term(TypedDict, total=False):
@@ -353,10 +369,16 @@ class Case(TypedDict, total=False):
     evidence_added: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     document_versions: dict[str, int]
+    authorities: dict[str, Authority]  # by role: an organisation party's agent (services/cases/signing.py)
     confirmations: dict[str, Any]
     service: dict[str, ServiceRecord]  # every notice and document served on a party (services/cases/service.py)
     service_consent: dict[str, ServiceConsent]  # each party's 送达地址确认书, by role (applicant, respondent)
     end_papers_due: bool  # an end's papers not all issued yet (services/cases/documents.py issue_end_papers)
+
+
+def organisation_role(case_kind: str) -> str:
+    """Which party is the organisation: the worker's respondent, or the employer that applied."""
+    return "respondent" if case_kind == "worker" else "applicant"
 
 
 def delegated(case: Mapping[str, Any]) -> bool:

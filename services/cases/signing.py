@@ -8,13 +8,18 @@ The interface later issues build on:
   the next draft has a new version, so a signature of the old one is refused.
 - `sign(ctx, blobs, signer, serial, body, channel)`: `{version, image}` (a PNG data URL drawn with
   signature_pad); the image is stored encrypted (store/blobs.py) and the signature records the signed-in
-  identity and the time: `{role, by, name, identity, channel, at, blob_id, sm3, version}`. The last of
-  the required roles (applicant, respondent, mediator) moves the case to `settled`, and its time is the
-  agreement's effective time (`outcome.agreement.effective_at`), never a click.
+  identity, the identity proof it rests on and the time: `{role, by, name, identity, proof, channel, at, blob_id,
+  sm3, version}`. The last of the required roles (applicant, respondent, mediator) moves the case to `settled`,
+  and its time is the agreement's effective time (`outcome.agreement.effective_at`), never a click.
+- An organisation party signs through a named natural person (民法典 arts. 61, 162; 调解仲裁法 art. 14): `capacity`
+  `legal_representative` (the one the case names) or `agent`, whose written authorisation (授权委托书, 民法典
+  art. 165) the mediator saw and recorded first (`record_authority`: `authorities.<role>`). The signature then
+  keeps `signatory`, `capacity` and, for an agent, the `authority` it rested on; the organisation's seal image
+  (`seal`, optional) is stored beside that person's signature, never in its place.
 - `refuse(...)`: a party refuses to sign; the case ends as `failed`, closure reason `refused_to_sign`.
 - The centre's seal: `upload_seal` (its administrator), `seal_png`; `images(...)` gives docgen the PNGs.
 Each read of the case plus one conditional write: a signature is two database commands (three when two
-last signatures race).
+last signatures race, or when the signer proved no invitation and their person is read for the identity proof).
 """
 
 from __future__ import annotations
@@ -34,14 +39,22 @@ from i18n import msg
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
 from services.cases import access, ends, moves, workflow
 from services.cases.clarification import MAX_ITEM_TEXT, check_amount
-from services.cases.outbox import PARTIES_PROJECTION, Line, party_notices
-from services.cases.record import Case
+from services.cases.outbox import (
+    PARTIES_PROJECTION,
+    Line,
+    applicant_phone_field,
+    party_notices,
+    respondent_phone_field,
+)
+from services.cases.record import Case, organisation_role
 from services.cases.views import agreement_view
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.dates import read_date
 from services.core.deadlines import calendar_days_deadline
 from services.core.errors import Conflict, FieldError, Forbidden, NotFound, ServiceError, ValidationFailed, field_error
 from services.core.numbers import read_whole
+from services.core.personal_data import masked_party
+from services.core.text import one_line
 from services.core.work_calendar import load_work_calendar
 from services.directory import centres
 from store.blobs import BlobStore
@@ -65,6 +78,27 @@ CATEGORIES = ("wages", "injury_medical", "compensation", "damages", "other")
 PAYMENT_ORDER_CATEGORIES = frozenset({"wages", "injury_medical", "compensation", "damages"})
 SEALS = "centre_seals"  # _id = centre id: {blob_id, sm3, uploaded_at, uploaded_by}
 CHANNEL = "backoffice"
+# Who signs for an organisation: its legal representative (民法典 art. 61) or an agent it authorised in writing
+# (arts. 162, 165). Either way a named natural person; the seal only goes beside their signature.
+CAPACITIES = ("legal_representative", "agent")
+MAX_AGENT_NAME = 50
+AUTHORITY_FIELDS = ("agent_name", "file_id", "recorded_at", "recorded_by", "recorded_by_name")
+# What the signed agreement keeps of each signature.
+SIGNED_FIELDS = (
+    "role",
+    "by",
+    "name",
+    "identity",
+    "proof",
+    "at",
+    "blob_id",
+    "sm3",
+    "signatory",
+    "capacity",
+    "authority",
+    "seal_blob_id",
+    "seal_sm3",
+)
 
 
 @dataclass(frozen=True)
@@ -241,8 +275,9 @@ async def _case_for(ctx: ServiceContext, signer: Signer, serial: str) -> tuple[d
     fields = PARTIES_PROJECTION | {
         "status": 1,
         "agreement": 1,
-        "applicant.name": 1,
-        "respondent.name": 1,
+        "applicant": 1,  # the names, the legal representative, the phones the identity proof names (masked)
+        "respondent": 1,
+        "authorities": 1,
         "mediator": 1,
         "centre": 1,
         "created_at": 1,  # a refusal ends the case: its limitation is told (services/cases/ends.py)
@@ -274,6 +309,51 @@ def _name(doc: Mapping[str, Any], signer: Signer) -> str:
     return str((doc.get(signer.role) or {}).get("name") or "")
 
 
+def _on_behalf(doc: Mapping[str, Any], signer: Signer, body: Mapping[str, Any]) -> dict[str, Any]:
+    """For the organisation party, the natural person who signs for it and in what capacity (民法典 arts. 61, 162):
+    its legal representative as the case names them, or the agent whose authorisation the mediator recorded
+    (art. 165). {} for a worker or the mediator. 422 without a capacity, 409 when the case cannot back it."""
+    if signer.role != organisation_role(doc["kind"]):
+        return {}
+    capacity = body.get("capacity")
+    if capacity not in CAPACITIES:
+        raise ValidationFailed([field_error("capacity", "required", "error.required.signing_capacity")])
+    party = doc.get(signer.role) or {}
+    if capacity == "legal_representative":
+        representative = one_line(str(party.get("legal_representative_name") or "")).strip()
+        if not representative:
+            raise Conflict("legal_representative_unknown", field="capacity")
+        return {"signatory": representative, "capacity": capacity}
+    authority = (doc.get("authorities") or {}).get(signer.role)
+    if not authority:
+        raise Conflict("authority_not_recorded", field="capacity")  # the mediator sees the 授权委托书 first
+    return {
+        "signatory": authority["agent_name"],
+        "capacity": capacity,
+        "authority": {k: authority[k] for k in AUTHORITY_FIELDS if k in authority},
+    }
+
+
+async def _proof(ctx: ServiceContext, doc: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
+    """The identity proof the signer's sign-in rests on: the one-time code sent to the party's phone (masked) or
+    the social security card with which they proved the invitation; else the card-verified person, or the WeChat
+    sign-in of the front they used; the mediator's staff account."""
+    if signer.role == "mediator":
+        return {"method": "staff"}
+    invited = doc.get(f"{signer.role}_access") or {}
+    if invited.get("person_id") == signer.id and invited.get("claimed_by"):
+        if invited["claimed_by"] == "card":
+            return {"method": "card"}
+        field = (
+            respondent_phone_field(doc["kind"]) if signer.role == "respondent" else applicant_phone_field(doc["kind"])
+        )
+        return {"method": "sms", "phone": str(masked_party(doc.get(signer.role) or {}).get(field) or "")}
+    person = await ctx.db["persons"].find_one({"_id": signer.id}, {"verified": 1})
+    if person and person.get("verified"):
+        return {"method": "card"}
+    return {"method": "wechat_mp" if signer.identity.startswith("mp:") else "wechat_h5"}
+
+
 async def sign(
     ctx: ServiceContext, blobs: BlobStore, signer: Signer, serial: str, body: Mapping[str, Any], channel: str
 ) -> dict[str, Any]:
@@ -282,6 +362,9 @@ async def sign(
     doc, signer = await _case_for(ctx, signer, serial)  # whose case, and whether it is theirs to sign now, first
     agreement = _check_signable(doc, signer, version)
     png = await ctx.run_blocking(signature_png, body.get("image"))  # decoding an image: off the event loop
+    on_behalf = _on_behalf(doc, signer, body)
+    seal = await ctx.run_blocking(signature_png, body["seal"], "seal") if on_behalf and body.get("seal") else None
+    proof = await _proof(ctx, doc, signer)
     blob_id = await blobs.put(io.BytesIO(png))  # encrypted at rest; referenced only once the write succeeds
     now = ctx.clock()
     signature = {
@@ -289,12 +372,16 @@ async def sign(
         "by": signer.id,
         "name": _name(doc, signer),
         "identity": signer.identity,
+        "proof": proof,
         "channel": channel,
         "at": now,
         "blob_id": blob_id,
         "sm3": sm3_hex(png),
         "version": version,
+        **on_behalf,
     }
+    if seal is not None:  # the organisation's seal, beside the signature of the person who signed for it
+        signature |= {"seal_blob_id": await blobs.put(io.BytesIO(seal)), "seal_sm3": sm3_hex(seal)}
     others = [r for r in ROLES if r != signer.role]
     signed = {s["role"] for s in agreement.get("signatures", [])}
     actor = (signer.role if signer.role != "mediator" else "staff", signer.id)
@@ -328,6 +415,8 @@ async def sign(
     )
     if updated is None:
         await blobs.delete(blob_id)
+        if signature.get("seal_blob_id"):
+            await blobs.delete(signature["seal_blob_id"])
         raise Conflict("agreement_revised", field="version")
     after = updated["agreement"]
     if set(ROLES) <= {s["role"] for s in after["signatures"]}:  # another last signature raced ours
@@ -359,9 +448,7 @@ async def _settle(
     """The move to `settled`: effective at the last signature's time, each term's performance to follow."""
     effective_at = max(s["at"] for s in signatures)
     final = {k: agreement[k] for k in ("version", "terms", "waivers", "copies")} | {
-        "signatures": [
-            {k: s[k] for k in ("role", "by", "name", "identity", "at", "blob_id", "sm3")} for s in signatures
-        ],
+        "signatures": [{k: s[k] for k in SIGNED_FIELDS if k in s} for s in signatures],
         "effective_at": effective_at,
         "effective_date": effective_at.astimezone(SHANGHAI).date().isoformat(),
     }
@@ -429,6 +516,53 @@ async def refuse(ctx: ServiceContext, signer: Signer, serial: str, body: Mapping
     )
 
 
+# ---------------------------------------------------------------- an agent's authority
+
+
+async def record_authority(ctx: ServiceContext, member: StaffMember, serial: str, form: Mapping[str, str]) -> Case:
+    """The mediator saw the written authorisation (授权委托书) of the agent who will sign for the organisation party
+    and records it: the agent's name and the file among that party's evidence (民法典 art. 165: it names the agent,
+    the matters, the powers and the term, signed or sealed by the organisation). Until then the agent cannot sign
+    for it; a later record replaces the earlier one."""
+    fields = {"kind": 1, "status": 1, "evidence": 1, "respondent_evidence": 1}
+    doc = await access.for_staff(ctx, member, serial, fields)
+    role = organisation_role(doc["kind"])
+    name = one_line(form.get("agent_name") or "").strip()
+    file_id = (form.get("file_id") or "").strip().lower()
+    errors: list[FieldError] = []
+    if not name:
+        errors.append(field_error("agent_name", "required", "error.required.agent_name"))
+    elif len(name) > MAX_AGENT_NAME:
+        errors.append(field_error("agent_name", "too_long", "error.too_long.agent_name", limit=MAX_AGENT_NAME))
+    files = doc.get("evidence" if role == "applicant" else "respondent_evidence") or []
+    if file_id not in files:
+        errors.append(field_error("file_id", "not_allowed", "error.not_allowed.authority_file"))
+    if errors:
+        raise ValidationFailed(errors)
+    now = ctx.clock()
+    record = {
+        "agent_name": name,
+        "file_id": file_id,
+        "recorded_at": now,
+        "recorded_by": member.login,
+        "recorded_by_name": member.name,
+    }
+    updated = await moves.record_event(
+        ctx,
+        serial,
+        "authority_recorded",
+        ("staff", member.login),
+        CHANNEL,
+        doc["status"],
+        set_fields={f"authorities.{role}": record},
+        note=msg("event.note.authority", agent=name).text(),
+        projection={"authorities": 1},
+    )
+    if updated is None:
+        raise NotFound("case_not_found")
+    return updated
+
+
 # ---------------------------------------------------------------- views and images
 
 
@@ -438,6 +572,8 @@ async def images(ctx: ServiceContext, blobs: BlobStore, doc: Mapping[str, Any]) 
     agreement = ((doc.get("outcome") or {}).get("agreement")) or {}
     for signature in agreement.get("signatures") or []:
         out[f"sig_{signature['role']}"] = await blobs.read(signature["blob_id"])
+        if signature.get("seal_blob_id"):  # an organisation's seal, beside its signatory's signature
+            out[f"seal_{signature['role']}"] = await blobs.read(signature["seal_blob_id"])
     seal = await seal_png(ctx, blobs, doc["centre"]["id"])
     if seal:
         out["seal"] = seal

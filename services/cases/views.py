@@ -5,10 +5,12 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from i18n import Words, msg
 from services.cases import workflow
+from services.core.amounts import read_amount
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import NotFound
 from services.core.personal_data import masked_party
@@ -72,6 +74,7 @@ async def party_view(ctx: ServiceContext, doc: Mapping[str, Any], role: str = "a
         "name": (doc.get("centre") or {}).get("name", ""),
         "address": centre.address if centre else "",
         "phone": centre.phone if centre else "",
+        "demo": bool(centre and centre.demo),  # the demo's example contact: shown as such, never a number to call
     }
     return view
 
@@ -81,7 +84,9 @@ async def evidence_files(ctx: ServiceContext, doc: Mapping[str, Any]) -> dict[st
     submitting carry when (`added_at`), so the mediator sees them as new."""
     ids = list(doc.get("evidence") or []) + list(doc.get("respondent_evidence") or [])
     found = (
-        await ctx.db["files"].find({"_id": {"$in": ids}}, {"name": 1, "kind": 1, "size": 1}).to_list(None)
+        await ctx.db["files"]
+        .find({"_id": {"$in": ids}}, {"name": 1, "kind": 1, "size": 1, "source": 1, "proves": 1})
+        .to_list(None)
         if ids
         else []
     )
@@ -97,6 +102,8 @@ async def evidence_files(ctx: ServiceContext, doc: Mapping[str, Any]) -> dict[st
             "kind": record.get("kind", ""),
             "size": int(record.get("size", 0)),
             "added_at": shanghai_iso(late["at"]) if late else None,
+            "source": record.get("source", ""),  # where it came from, what it proves (调解仲裁法 art. 28 (三))
+            "proves": record.get("proves", ""),
         }
 
     return {
@@ -144,6 +151,7 @@ def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime |
     claim = {k: v for k, v in doc["claim"].items() if k != "amount_fen"}
     # Always present (empty when none was chosen: the venue is optional), so every page can ask for it.
     claim["venue_label"] = WORDS.label("venue", claim["venue"]) if claim.get("venue") else ""
+    claim["total"] = requested_total(doc)
     view.update(
         {
             "role": role,
@@ -167,6 +175,17 @@ def case_detail(doc: Mapping[str, Any], role: str = "applicant", now: datetime |
         }
     )
     return view
+
+
+def requested_total(doc: Mapping[str, Any], confirmed_only: bool = True) -> str:
+    """请求金额合计: the sum of the items listed (the amount first claimed while none is), "0.00" for none. A page lists
+    the items the applicant confirmed; a document (`confirmed_only=False`) the current ones, as docgen does."""
+    clarified = doc.get("clarified") or {}
+    listed = not confirmed_only or clarified.get("state") == "confirmed"
+    items = clarified.get("items") or [] if listed else []
+    if not items:
+        return f"{read_amount((doc.get('claim') or {}).get('amount') or '0') or Decimal(0):.2f}"
+    return f"{sum((read_amount(item.get('amount') or '0') or Decimal(0) for item in items), Decimal(0)):.2f}"
 
 
 def _clarified_view(clarified: dict[str, Any] | None, role: str = "applicant") -> dict[str, Any] | None:

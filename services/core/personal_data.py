@@ -11,7 +11,9 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from services.core.idnumbers import normalise_number
 from services.core.phones import mask_phone as mask_phone  # re-exported: callers mask through this module
+from services.core.phones import mask_typed_phone
 
 NONCE_BYTES = 12
 TAG_BYTES = 16
@@ -72,7 +74,8 @@ SEALED_FIELDS: dict[str, str] = {
 
 
 def _mask(kind: str, value: str) -> str:
-    return mask_phone(value) if kind == "phone" else mask_document_number(value)
+    """A number masked as its parser reads it (a draft holds it as typed: spaces, +86, full-width digits)."""
+    return mask_typed_phone(value) if kind == "phone" else mask_document_number(normalise_number(value))
 
 
 def mask_field(name: str, value: str) -> str:

@@ -104,3 +104,14 @@ def mask_phone(phone: str) -> str:
     if len(digits) < 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def mask_typed_phone(text: str) -> str:
+    """A phone as someone typed it (a draft keeps what was typed: `+86 138 1234 5678`, full-width digits), masked as
+    the parser reads it: 138****5678; a number the parser refuses is masked over its digits alone."""
+    try:
+        return mask_phone(parse_phone(text).e164)
+    except NumberInvalid:
+        value = unicodedata.normalize("NFKC", text or "").strip()
+        digits = "".join(c for c in value if c.isascii() and c.isdigit())
+        return "*" * (len(digits) - 4) + digits[-4:] if len(digits) >= 8 else "*" * len(digits)

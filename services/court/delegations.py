@@ -190,6 +190,9 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
             "address": address,
             "mailing_address": errors.text(raw, path, "service_address", MAX_ADDRESS, required=False) or address,
         }
+        occupation = errors.text(raw, path, "occupation", MAX_NAME, required=False)  # 调解仲裁法 art. 28 (一)
+        if occupation:
+            party["job_title"] = occupation
     elif kind == "organisation":
         uscc = errors.text(raw, path, "uscc", 40, required=False)
         if uscc:
@@ -201,6 +204,9 @@ def _party(errors: _Errors, raw: Any, i: int, today: date, flags: list[str]) -> 
             except NumberInvalid as exc:
                 _number_error(errors, f"{path}.uscc", exc)
         representative = errors.text(raw, path, "legal_representative_name", MAX_NAME)
+        title = errors.text(raw, path, "legal_representative_title", MAX_NAME, required=False)  # 职务, art. 28 (一)
+        if title:
+            party["legal_representative_title"] = title
         party |= {
             "legal_representative_name": representative,
             "contact_name": representative,

@@ -144,6 +144,7 @@ class PartnerOutbox:
                 "phone",
                 "uscc",
                 "legal_representative_name",
+                "legal_representative_title",
                 "contact_name",
                 "contact_phone",
             )
@@ -165,24 +166,41 @@ class PartnerOutbox:
             "agreement": agreement,
             "application": _file(application.filename, application.content_type, application.data)
             | {"applied_at": event.get("applied_at")},
-            "attachments": await self._signatures(doc),
+            "attachments": await self._signatures(doc) + await self._authorities(doc),
         }
 
     async def _signatures(self, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Each signature of the agreement with the identity it was given under (the signed-in person, the time)."""
+        """Each signature of the agreement with the identity it was given under (the signed-in person, the time, the
+        identity proof) and, for an organisation, the person who signed for it, in what capacity, and its seal."""
         out = []
         for signature in (((doc.get("outcome") or {}).get("agreement")) or {}).get("signatures") or []:
             try:
                 image = await self.papers.blobs.read(signature["blob_id"])
+                seal = await self.papers.blobs.read(signature["seal_blob_id"]) if signature.get("seal_blob_id") else b""
             except BlobNotFound:
                 continue
-            out.append(
-                _file(f"signature-{signature['role']}.png", "image/png", image)
-                | {
-                    "role": signature["role"],
-                    "signed_by": signature.get("name", ""),
-                    "identity": signature.get("identity", ""),
-                    "signed_at": shanghai_iso(signature.get("at")),
-                }
-            )
+            facts = {
+                "role": signature["role"],
+                "signed_by": signature.get("name", ""),
+                "identity": signature.get("identity", ""),
+                "signed_at": shanghai_iso(signature.get("at")),
+            } | {k: signature[k] for k in ("signatory", "capacity", "proof") if signature.get(k)}
+            out.append(_file(f"signature-{signature['role']}.png", "image/png", image) | facts)
+            if seal:
+                out.append(_file(f"seal-{signature['role']}.png", "image/png", seal) | facts | {"kind": "seal"})
+        return out
+
+    async def _authorities(self, doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The written authorisation of an agent who signed for an organisation party, as the mediator saw it
+        (法释〔2011〕5号 art. 3 by analogy: an application by an agent is filed with it)."""
+        out = []
+        for role, authority in (doc.get("authorities") or {}).items():
+            record = await self.ctx.db["files"].find_one({"_id": authority.get("file_id")})
+            try:
+                data = await self.papers.blobs.read(record["blob_id"]) if record else b""
+            except BlobNotFound:
+                continue
+            if data and record:
+                facts = {"role": role, "kind": "authority", "agent_name": authority.get("agent_name", "")}
+                out.append(_file(record["name"], record.get("content_type", ""), data) | facts)
         return out

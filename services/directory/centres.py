@@ -26,6 +26,7 @@ from services.core.idnumbers import NumberInvalid, check_uscc
 from services.core.phones import check_written_phone
 from services.core.text import one_line
 from services.directory.regions import regions
+from settings import placeholder_phone
 
 CENTRES = "centres"
 LEVELS = ("province", "city", "district", "township", "enterprise", "industry")
@@ -52,6 +53,7 @@ class Centre:
     match: tuple[str, ...] = ()  # place names that route a case here when no region code is known
     address: str = ""
     phone: str = ""
+    demo: bool = False  # address and phone are the demo's examples, until an administrator writes real ones
     courts: tuple[str, ...] = ()  # the courts that invited the centre (特邀调解组织)
     taxonomy: str = DEFAULT_TAXONOMY  # which cause list it files under: "default" or a list config.yaml names
     templates_dir: str = ""  # its own document templates; empty: docgen's defaults
@@ -75,6 +77,7 @@ class Centre:
             "regions": [{"code": c, "name": known.full_name(c) or c} for c in self.region_codes],
             "address": self.address,
             "phone": self.phone,
+            "demo": self.demo,
             "courts": list(self.courts),
         }
 
@@ -97,6 +100,7 @@ def _centre(doc: Mapping[str, Any]) -> Centre:
         match=tuple(doc.get("match") or ()),
         address=doc.get("address", ""),
         phone=doc.get("phone", ""),
+        demo=bool(doc.get("demo", False)),
         courts=tuple(doc.get("courts") or ()),
         taxonomy=doc.get("taxonomy") or DEFAULT_TAXONOMY,
         templates_dir=doc.get("templates_dir", ""),
@@ -263,6 +267,7 @@ async def seed(ctx: ServiceContext) -> int:
         "match",
         "address",
         "phone",
+        "demo",
         "taxonomy_file",
         "templates_dir",
         "parent",
@@ -279,6 +284,7 @@ async def seed(ctx: ServiceContext) -> int:
             match=tuple(centre.match),
             address=centre.address,
             phone=centre.phone,
+            demo=centre.demo,
             courts=tuple(seeded.get("courts") or ()),
             taxonomy=centre.taxonomy_file or DEFAULT_TAXONOMY,
             templates_dir=centre.templates_dir,
@@ -380,6 +386,8 @@ def check_centre(
         match=match,
         address=address,
         phone=phone,
+        # The demo's example contact stays marked until an administrator writes another address or phone.
+        demo=bool(existing and existing.demo and (address, phone) == (existing.address, existing.phone)),
         courts=courts,
         taxonomy=taxonomy,
         templates_dir=existing.templates_dir if existing else "",
@@ -447,3 +455,9 @@ def describe(centre: Centre, known: Directory) -> dict[str, Any]:
         "depth": len(known.ancestors(centre.id)),
         "children": [c.id for c in known.children(centre.id)],
     }
+
+
+def example_contacts(known: Directory) -> list[str]:
+    """The active centres whose contact is still the demo's (marked `demo`, or a phone of zeros): a production
+    start refuses them, since parties would call the number (app.start)."""
+    return [f"{c.id} ({c.phone or '-'})" for c in known.centres if c.active and (c.demo or placeholder_phone(c.phone))]

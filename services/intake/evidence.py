@@ -11,17 +11,20 @@ import unicodedata
 import uuid
 import weakref
 import zipfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from pymongo import ReturnDocument
 
 from i18n import Msg, msg, text
 from platforms import pdf_content
 from services.accounts import audit
 from services.accounts.staff import StaffMember, centre_filter, visible_centres
 from services.core.context import ServiceContext, shanghai_iso
-from services.core.errors import NotFound, ServiceError
+from services.core.errors import FieldError, NotFound, ServiceError, ValidationFailed, field_error
+from services.core.text import one_line
 from settings import EvidenceLimits
 from store.blobs import BlobNotFound, BlobStore
 
@@ -480,7 +483,71 @@ def file_view(record: dict[str, Any]) -> dict[str, Any]:
         "size": record["size"],
         "created_at": shanghai_iso(record.get("created_at")),
         "captured_at": record.get("captured_at"),  # a photo's EXIF capture time, as the camera recorded it
+        "source": record.get("source", ""),
+        "proves": record.get("proves", ""),
     }
+
+
+# ---------------------------------------------------------------- where it came from, what it proves
+
+# 调解仲裁法 art. 28 (三): an application states its evidence and where each piece came from; what it is to prove is
+# asked beside it. Both are optional when uploading, and the mediator may correct them.
+NOTE_FIELDS = {"source": 100, "proves": 200}
+
+
+def evidence_note(values: Mapping[str, Any]) -> dict[str, str]:
+    """`source` and `proves` as given (one line each, capped); a field not given is left as it is; 422 naming it (a
+    null is no text)."""
+    note: dict[str, str] = {}
+    errors: list[FieldError] = []
+    for name, limit in NOTE_FIELDS.items():
+        if name not in values:
+            continue
+        value = values[name]
+        if not isinstance(value, str):
+            errors.append(field_error(name, "wrong_type", f"error.wrong_type.evidence_{name}"))
+            continue
+        if len(value) > limit:  # as sent, before cleaning: what the schema's maxLength says
+            errors.append(field_error(name, "too_long", f"error.too_long.evidence_{name}", limit=limit))
+        note[name] = one_line(value).strip()
+    if errors:
+        raise ValidationFailed(errors)
+    return note
+
+
+async def note_own_file(ctx: ServiceContext, person_id: str, file_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The uploader says where their file came from and what it proves; another's file is not found."""
+    note = evidence_note(values)
+    query = {"_id": file_id, "owner_person_id": person_id, "purpose": PURPOSE}
+    record = (
+        await ctx.db["files"].find_one_and_update(query, {"$set": note}, return_document=ReturnDocument.AFTER)
+        if FILE_ID.fullmatch(file_id or "")
+        else None
+    )
+    if record is None:
+        raise NotFound("file_not_found")
+    return file_view(record)
+
+
+async def note_own_files(ctx: ServiceContext, person_id: str, notes: Mapping[str, Mapping[str, Any]]) -> None:
+    """The evidence page's notes, file by file (the person's own files only; others are skipped)."""
+    for file_id, values in notes.items():
+        note = evidence_note(values)
+        if note and FILE_ID.fullmatch(file_id):
+            await ctx.db["files"].update_one({"_id": file_id, "owner_person_id": person_id}, {"$set": note})
+
+
+async def note_for_staff(
+    ctx: ServiceContext, member: StaffMember, serial: str, file_id: str, values: Mapping[str, Any]
+) -> None:
+    """The mediator corrects where a piece of a case's evidence came from and what it proves (in the audit trail)."""
+    note = evidence_note(values)
+    scope: dict[str, Any] = {"_id": serial, "$or": [{"evidence": file_id}, {"respondent_evidence": file_id}]}
+    scope |= centre_filter(await visible_centres(ctx, member))
+    if not FILE_ID.fullmatch(file_id or "") or await ctx.db["cases"].find_one(scope, {"_id": 1}) is None:
+        raise NotFound("file_not_found")
+    await ctx.db["files"].update_one({"_id": file_id}, {"$set": note | {"noted_by": member.login}})
+    await audit.record(ctx, member, "evidence_note", serial, file_id=file_id)
 
 
 async def describe(ctx: ServiceContext, person_id: str, file_ids: list[str]) -> list[dict[str, Any]]:

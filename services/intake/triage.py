@@ -20,12 +20,13 @@ from typing import Any
 
 import yaml
 
+from docgen.context import zh_date
 from docgen.letter import Letter, render_letter
-from i18n import DEFAULT_LOCALE, Msg, day, format_day, money, msg, text
+from i18n import DEFAULT_LOCALE, Msg, day, money, msg, text
 from services.accounts import rosters
 from services.accounts.staff import StaffMember
 from services.cases.limitation import one_year_after
-from services.core.amounts import optional_amount, parse_amount
+from services.core.amounts import optional_amount, parse_amount, read_amount
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.dates import parse_date, read_date
 from services.core.errors import FieldError, Forbidden, NotFound, ValidationFailed, field_error
@@ -44,6 +45,9 @@ BRANCHES = {"date": ("within", "beyond"), "amount": ("within", "above", "unknown
 RULES = {"date": "limitation", "amount": "final_award"}
 LANGUAGES = ("zh", "en")
 MAX_NODES, MAX_OPTIONS, MAX_TEXT, MAX_YAML = 100, 12, 1000, 100_000
+# What a statement of the facts may name: the day answered, the place, the amount, and the employer as the text
+# addresses it (贵单位 in the letter, 用人单位 in the application).
+STATEMENT_VALUES = ("known_date", "place", "amount", "unit")
 NODE_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -108,6 +112,10 @@ def check_tree(data: Any) -> Tree:
             bad("error.invalid.triage_kind", node=name)
             continue
         _check_texts(node, ("title", "text") if kind == "end" else ("question",), name, bad)
+        _check_statements(node, name, bad)
+        for option in node.get("options") or () if kind == "choice" else ():
+            if isinstance(option, dict):
+                _check_statements(option, name, bad)
         for ref in node.get("articles") or ():
             law, _, number = str(ref).partition(":")
             if law not in LAWS or read_whole(number) is None:
@@ -170,6 +178,25 @@ def _check_texts(node: dict[str, Any], names: tuple[str, ...], where: str, bad: 
                 bad("error.invalid.triage_text", node=where, name=name, language=language)
             elif len(text) > MAX_TEXT:
                 bad("error.too_long.triage_text", node=where, name=name, limit=MAX_TEXT)
+
+
+def _check_statements(part: dict[str, Any], where: str, bad: Any) -> None:
+    """A node's or an option's `statement` (and `statement_undated`): Chinese text (the letter and the application
+    are Chinese), naming only the answers a statement may use (STATEMENT_VALUES); `former` a boolean."""
+    for name in ("statement", "statement_undated"):
+        value = part.get(name)
+        if value is None:
+            continue
+        zh = value.get("zh") if isinstance(value, dict) else None
+        if not isinstance(zh, str) or not zh.strip() or len(zh) > MAX_TEXT:
+            bad("error.invalid.triage_statement", node=where)
+            continue
+        try:
+            zh.format(**dict.fromkeys(STATEMENT_VALUES, ""))
+        except (KeyError, IndexError, ValueError):
+            bad("error.invalid.triage_statement", node=where)
+    if "former" in part and not isinstance(part["former"], bool):
+        bad("error.invalid.triage_statement", node=where)
 
 
 def _find_loop(edges: dict[str, list[str]], start: str) -> list[str]:
@@ -415,29 +442,65 @@ async def page(ctx: ServiceContext, centre_id: str, node_id: str, answers: dict[
     return result
 
 
+def statements(tree: Tree, answers: Mapping[str, str], unit: str) -> tuple[list[str], bool]:
+    """The facts the answers establish, as the worker states them ("本人于二〇二六年十一月一日被贵单位解除劳动合同，…"),
+    in the tree's order, and whether the worker has left the employer (an option marked `former`). Each answered
+    node, or the option chosen, may carry a `statement` naming STATEMENT_VALUES; one naming an answer not given
+    uses its `statement_undated`, or says nothing. The date answered is stated on its own only where no other
+    statement names it. Never the questions themselves (the letter is served on the employer)."""
+    values = {"unit": unit}
+    for node_id, value in answers.items():
+        kind = tree.nodes[node_id].get("kind") if node_id in tree.nodes else None
+        if kind == "date" and read_date(value) is not None:
+            values["known_date"] = zh_date(read_date(value))
+        elif kind == "region" and regions().get(value) is not None:
+            values["place"] = regions().full_name(value)
+        elif kind == "amount" and (amount := read_amount(value)) is not None:
+            values["amount"] = f"{amount:,.2f}"
+    out: list[str] = []
+    former, dated_at, date_named = False, -1, False
+    for node_id, node in tree.nodes.items():
+        if node_id not in answers:
+            continue
+        part: dict[str, Any] = node
+        if node.get("kind") == "choice":
+            part = next((o for o in node["options"] if str(o["value"]) == answers[node_id]), {})
+            former = former or part.get("former") is True
+        if node.get("kind") == "date":
+            dated_at = len(out)  # stated here unless another statement names the day
+            continue
+        for name in ("statement", "statement_undated"):
+            template = words(part.get(name), DEFAULT_LOCALE) if part.get(name) else ""
+            try:
+                line = template.format(**values)
+            except KeyError:  # names an answer not given: the undated form, if any
+                continue
+            if line:
+                date_named = date_named or "{known_date}" in template
+                out.append(line.rstrip("。"))
+            break
+    date_node = next((n for n in tree.nodes.values() if n.get("kind") == "date"), {})
+    if dated_at >= 0 and not date_named and date_node.get("statement"):
+        out.insert(dated_at, words(date_node["statement"], DEFAULT_LOCALE).format(**values).rstrip("。"))
+    return out, former
+
+
 def seed_of(tree: Tree, answers: dict[str, str]) -> dict[str, Any]:
-    """What an application starts from after the triage: the facts as answered (in Chinese, the application's
-    language), the day the dispute became known, the place of work, the amount."""
-    lines = []
+    """What an application starts from after the triage: the facts as statements (the same the letter makes, the
+    employer called 用人单位), the day the dispute became known, the place of work, the amount; and the letter's
+    own statements (the employer called 贵单位), whether the worker has left."""
     claim: dict[str, Any] = {}
     for node_id, value in answers.items():
-        node = tree.nodes[node_id]
-        question = words(node.get("question"), DEFAULT_LOCALE)
-        kind = node.get("kind")
-        if kind == "choice":
-            option = next((o for o in node["options"] if str(o["value"]) == value), None)
-            shown = words(option["label"], DEFAULT_LOCALE) if option else value
-        elif kind == "region":
-            shown = regions().full_name(value)
-        else:
-            shown = value
+        kind = tree.nodes[node_id].get("kind")
         if kind == "date":
             claim["dispute_known_on"] = value
         if kind == "amount":
             claim["amount"] = value
-        lines.append(f"{question} {shown}")
-    claim["facts"] = "\n".join(lines)
-    seed: dict[str, Any] = {"claim": claim}
+    facts, former = statements(tree, answers, text("triage.statement_unit"))
+    if facts:
+        claim["facts"] = "。".join(facts) + "。"
+    letter, _ = statements(tree, answers, text("letter.unit"))
+    seed: dict[str, Any] = {"claim": claim, "letter": {"facts": letter, "former": former}}
     place = _place(tree, answers)
     if place:
         seed["place_code"] = place
@@ -460,27 +523,37 @@ async def negotiation_letter(
     ctx: ServiceContext, seed: dict[str, Any], worker: str = "", employer: str = "", requests: str = ""
 ) -> bytes:
     """The negotiation letter as a .docx, from the triage's or the calculator's answers; the names typed go into the
-    letter only (never stored). Chinese: it is sent to a Chinese employer (official texts stay Chinese)."""
+    letter only (never stored). Chinese: it is sent to a Chinese employer (official texts stay Chinese). Its facts
+    are statements ("本人于…被贵单位解除劳动合同"), never the questions: it is served on the employer and may be
+    exhibited; serving it interrupts the limitation (调解仲裁法 art. 27 (2)), so it says the worker keeps a copy."""
     claim = seed.get("claim") or {}
+    carried = seed.get("letter")
+    letter: dict[str, Any] = carried if isinstance(carried, dict) else {}
     items = [line.strip() for line in (requests or claim.get("requests") or "").splitlines() if line.strip()]
     blank = text("letter.blank")
     worker = " ".join(worker.split())[:50] or blank
     employer = " ".join(employer.split())[:100] or blank
     today = ctx.clock().astimezone(SHANGHAI).date()
-    facts = str(claim.get("facts") or "").strip()
-    letter = Letter(
+    facts = [str(line) for line in letter.get("facts") or [] if isinstance(line, str) and line.strip()][:20]
+    started, ended = read_date(claim.get("employment_started") or ""), read_date(claim.get("employment_ended") or "")
+    if started is not None:  # the calculator's dates
+        key = "letter.employed_between" if ended is not None else "letter.employed_since"
+        facts.insert(0, text(key, started=zh_date(started), ended=zh_date(ended) if ended else ""))
+    former = letter.get("former") is True or ended is not None
+    opening = text("letter.opening_former" if former else "letter.opening", worker=worker)
+    letter_doc = Letter(
         title=text("letter.title"),
         salutation=text("letter.salutation", employer=employer),
         paragraphs=tuple(
-            p for p in (text("letter.opening", worker=worker), text("letter.facts", facts=facts) if facts else "") if p
+            p for p in (opening, text("letter.facts", facts="。".join(facts) + "。") if facts else "") if p
         ),
         requests_heading=text("letter.requests"),
         requests=tuple(items[:20]) or (text("letter.requests_blank"),),
-        closing=(text("letter.law"), text("letter.deadline")),
+        closing=(text("letter.law"), text("letter.deadline"), text("letter.copies")),
         signature=text("letter.signature", worker=worker),
-        dated=format_day(today),
+        dated=zh_date(today),
     )
-    return await ctx.run_blocking(render_letter, letter)
+    return await ctx.run_blocking(render_letter, letter_doc)
 
 
 async def save_centre_tree(ctx: ServiceContext, member: StaffMember, centre_id: str, source: str) -> Tree:

@@ -204,6 +204,9 @@ SECTIONS: dict[tuple[str, str], Section] = {
             "birth_date": Spec("birth_date", 10),
             "nationality": Spec("nationality"),
             "address": _text(200),
+            # 调解仲裁法 art. 28 (一): the worker's occupation is a particular of the application. No 民族: it is no
+            # statutory particular, and an employer is not asked it.
+            "job_title": _text(200),
         },
         optional=frozenset({"id_type", "id_number", "gender", "birth_date", "nationality", "address"}),
         id_pair=("id_type", "id_number"),

@@ -16,6 +16,12 @@ dimension `all`, `r:<region code>` for each level of the case's place (the regio
 (the mediator filter and a mediator's performance); plus a balance per (centre, dimension) whose `od.<month>`
 adds cases accepted and subtracts accepted cases closed, so the cases carried over into any period are
 one read. A case is counted where it is now: a transfer moves its history to the new centre.
+
+Beside them, the company file's index of employers (services/stats/files.py): one document per employer and
+name it was filed under, `employer|<key>|<normalised name>` with dimension `employer` and the normalised name as
+`name_key` (indexed: a part of a name is searched in the index's keys), so a name, or part of one, finds an
+employer that also gave a credit code. A new case adds to it in the same bulk as its counters (no command more);
+the recount adds what an index built before it lacks.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from services.cases.record import Case
 from services.core.amounts import fen as to_fen
 from services.core.amounts import read_amount
 from services.core.context import SHANGHAI, ServiceContext
+from services.directory.employers import normalise_name
 
 STATS = "stats"
 # What the rules read from a case: a write that asks for less gets these too.
@@ -49,6 +56,9 @@ FIELDS = (
     "clarifications",
     "outcome",
 )
+# The employer of a case as the company file's index reads it (what a recount reads besides FIELDS).
+EMPLOYER_FIELDS = ("kind", "employer_key", "respondent.name", "applicant.name")
+EMPLOYER_DIM = "employer"
 CLOSED = workflow.CLOSED | {"returned"}  # a delegation declined ends the case too
 ACCEPTED = "accepted"
 MAX_DAYS = 999  # durations above are counted here
@@ -265,10 +275,35 @@ async def written(ctx: ServiceContext, doc: Mapping[str, Any] | None) -> None:
         await apply(ctx, change_of(doc))
 
 
+def employer_entry(doc: Mapping[str, Any]) -> tuple[str, str, str, str] | None:
+    """(index id, employer key, display name, normalised name) of the case's employer in the company file's index;
+    None for a case without an employer's key or name."""
+    key = str(doc.get("employer_key") or "")
+    party = doc.get("respondent" if doc.get("kind") == "worker" else "applicant") or {}
+    name = " ".join(str(party.get("name") or "").split())
+    normalised = normalise_name(name)
+    if not key or not normalised:
+        return None
+    return f"{EMPLOYER_DIM}|{key}|{normalised}", key, name, normalised
+
+
+def employer_operation(entry: tuple[str, str, str, str]) -> UpdateOne:
+    bucket, key, name, normalised = entry
+    uscc = key[5:] if key.startswith("uscc:") else ""
+    fixed = {"dim": EMPLOYER_DIM, "key": key, "uscc": uscc, "name_key": normalised}
+    # The name as it was last written under this spelling.
+    return UpdateOne({"_id": bucket}, {"$setOnInsert": fixed, "$set": {"name": name}}, upsert=True)
+
+
 async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
-    """After a case was inserted: everything it counts from the start."""
+    """After a case was inserted: everything it counts from the start, and its employer in the company index."""
     n = len(doc.get("timeline") or [])
-    await apply(ctx, difference(contributions(doc, n), {}))
+    ops = operations(difference(contributions(doc, n), {}))
+    entry = employer_entry(doc)
+    if entry:
+        ops.append(employer_operation(entry))
+    if ops:
+        await ctx.db[STATS].bulk_write(ops, ordered=False)
 
 
 class Counting:
@@ -318,21 +353,29 @@ def _nonzero(counts: Counter[str] | None) -> dict[str, int]:
 async def recount(ctx: ServiceContext, repair: bool = False, batch: int = 2000) -> dict[str, Any]:
     """Count again from every case; the buckets that differ from the counters (repaired when asked)."""
     recounted: dict[str, Counter[str]] = {}
-    fields = dict.fromkeys(FIELDS, 1)
+    employers: dict[str, tuple[str, str, str, str]] = {}  # index id -> the entry its cases give
+    fields = dict.fromkeys((*FIELDS, *EMPLOYER_FIELDS), 1)
     cases = 0
     async for doc in ctx.db["cases"].find({}, fields):
         cases += 1
         for bucket, counts in contributions(doc, len(doc.get("timeline") or [])).items():
             recounted.setdefault(bucket, Counter()).update(counts)
-    stored = {d["_id"]: stored_fields(d) for d in await ctx.db[STATS].find({}).to_list(None)}
+        entry = employer_entry(doc)
+        if entry:
+            employers[entry[0]] = entry
+    found = await ctx.db[STATS].find({}).to_list(None)
+    stored = {d["_id"]: stored_fields(d) for d in found if d.get("dim") != EMPLOYER_DIM}
+    indexed = {d["_id"] for d in found if d.get("dim") == EMPLOYER_DIM}
     differing = sorted(
         b for b in recounted.keys() | stored.keys() if _nonzero(recounted.get(b)) != _nonzero(stored.get(b))
     )
-    if repair and differing:
+    # The company index lacking an employer or a name of one (an index built before it, or a store restored).
+    unindexed = sorted(employers.keys() - indexed)
+    if repair and (differing or unindexed):
         change = difference(
             {b: recounted.get(b, Counter()) for b in differing}, {b: stored.get(b, Counter()) for b in differing}
         )
-        ops = operations(change)
+        ops = operations(change) + [employer_operation(employers[b]) for b in unindexed]
         for at in range(0, len(ops), batch):
             await ctx.db[STATS].bulk_write(ops[at : at + batch], ordered=False)
-    return {"case_count": cases, "buckets": len(recounted), "differing": differing}
+    return {"case_count": cases, "buckets": len(recounted), "differing": differing + unindexed}

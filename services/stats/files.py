@@ -3,8 +3,10 @@
 - P: a person's cases across channels and roles: the cases they own (any channel they came through), and
   every case where their identity number appears, as applicant, respondent or an employer's contact (cases
   keep keyed lookup hashes of those numbers, `id_hashes`), with the identities that reach them.
-- C: an employer by unified social credit code, or by its normalised name where it has none: its cases,
-  outcomes, repeated causes, amounts claimed and agreed, its collective-dispute alerts.
+- C: an employer, found by its unified social credit code, its name or a part of it (the index of employers the
+  counters keep, services/stats/counters.py: the names a company that gave a code was filed under find it too;
+  several matches are a list to choose from): its cases, outcomes, repeated causes, amounts claimed and agreed,
+  its collective-dispute alerts.
 - A: one case as an archive (.zip): every version of every document, the evidence, the timeline, every
   audited operation on it, and an index (PDF, through LibreOffice, with the .docx it was made from).
 Viewing a file, like revealing a number, is recorded in the audit trail.
@@ -15,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import zipfile
 from collections import Counter
@@ -30,12 +33,13 @@ from services.cases import access, workflow
 from services.cases.views import case_detail
 from services.core.context import ServiceContext, shanghai_iso
 from services.core.errors import DependencyDown, NotFound, ServiceError, invalid
-from services.core.idnumbers import normalise_number
-from services.directory.employers import employer_key, normalise_name
+from services.core.idnumbers import NumberInvalid, check_uscc, normalise_number
+from services.directory.employers import normalise_name
 from services.stats import counters
 from store.blobs import BlobNotFound, BlobStore
 
 MAX_CASES = 500  # a file lists at most this many cases, newest first
+MAX_CHOICES = 20  # employers a search lists to choose from (a longer list asks for more of the name)
 ROW_FIELDS = {
     "_id": 1,
     "status": 1,
@@ -74,9 +78,14 @@ def _row(doc: dict[str, Any], role: str = "") -> dict[str, Any]:
         "received": shanghai_iso(doc["created_at"]),
         "employer": employer.get("name", ""),
         "cause": items[0].get("cause_level1_label", "") if items else "",
-        "claimed": int((doc.get("claim") or {}).get("amount_fen") or 0) / 100,
-        "agreed": counters.agreed_fen(doc) / 100,
+        "claimed_fen": int((doc.get("claim") or {}).get("amount_fen") or 0),
+        "agreed_fen": counters.agreed_fen(doc),
     }
+
+
+def _yuan(fen: int) -> str:
+    """An amount as the file shows it: yuan with two decimals ("12000.00")."""
+    return f"{fen // 100}.{fen % 100:02d}"
 
 
 async def _cases(ctx: ServiceContext, member: StaffMember, query: dict[str, Any]) -> list[dict[str, Any]]:
@@ -126,16 +135,54 @@ async def person_file(
         "person_id": person_id,
         "identities": identities,
         "channels": dict(channels),
-        "cases": sorted(rows.values(), key=lambda r: r["received"], reverse=True),
+        "cases": [
+            r | {"claimed": _yuan(r["claimed_fen"]), "agreed": _yuan(r["agreed_fen"])}
+            for r in sorted(rows.values(), key=lambda r: r["received"], reverse=True)
+        ],
     }
 
 
-async def company_file(ctx: ServiceContext, member: StaffMember, uscc: str = "", name: str = "") -> dict[str, Any]:
-    """The C file of an employer (credit code, or name where it has none); audited."""
+def _choice(doc: dict[str, Any]) -> dict[str, str]:
+    return {"key": doc["key"], "name": doc.get("name", ""), "uscc": doc.get("uscc", "")}
+
+
+async def find_employers(ctx: ServiceContext, query: str) -> list[dict[str, str]]:
+    """The employers a search means (at most MAX_CHOICES + 1): the one of a credit code, else those whose name
+    holds what was typed, normalised as the keys are ("上海 某某（集团）" finds "上海某某(集团)有限公司"); whole
+    names first."""
+    term = query.strip()
+    try:
+        code = check_uscc(term).value
+    except NumberInvalid:
+        code = ""
+    if code:  # its cases carry the key: no need of the index
+        return [{"key": f"uscc:{code}", "name": "", "uscc": code}]
+    name = normalise_name(term)
+    if not name:
+        raise invalid("q", "required", "error.required.file_company")
+    index, fields = ctx.db[counters.STATS], {"key": 1, "name": 1, "uscc": 1, "name_key": 1}
+    whole = await index.find({"name_key": name}, fields).to_list(None)  # the whole name first, however many hold it
+    # One document per employer and name: a few more than the choices shown, so that MAX_CHOICES employers remain.
+    spec = {"name_key": {"$regex": re.escape(name)}}
+    part = await index.find(spec, fields).limit(4 * MAX_CHOICES).to_list(4 * MAX_CHOICES)
+    if not whole and not part:  # an index that does not know the name yet (`recount --repair` fills it): its key
+        return [{"key": f"name:{name}", "name": term, "uscc": ""}]
+    part.sort(key=lambda d: (d.get("name", ""), d["key"]))
+    employers: dict[str, dict[str, str]] = {}
+    for doc in [*whole, *part]:
+        employers.setdefault(doc["key"], _choice(doc))  # an employer filed under several spellings: once
+    return list(employers.values())[: MAX_CHOICES + 1]
+
+
+async def company_file(ctx: ServiceContext, member: StaffMember, query: str = "", key: str = "") -> dict[str, Any]:
+    """The C file of an employer: by `key` (chosen from a list), or by what was typed in `query` (a credit code, a
+    name or a part of one); several employers matching are a list to choose from (`choices`). Audited."""
     _admin(member)
-    key = employer_key({"uscc": uscc.strip(), "name": name})
-    if not key or (not uscc.strip() and not normalise_name(name)):
-        raise invalid("uscc", "required", "error.required.file_company")
+    if not key:
+        matches = await find_employers(ctx, query)
+        if len(matches) > 1:
+            return {"choices": matches[:MAX_CHOICES], "more": len(matches) > MAX_CHOICES, "query": query.strip()}
+        key = matches[0]["key"]
     docs = await _cases(ctx, member, {"employer_key": key})
     if not docs:
         raise NotFound("file_not_found", text("error.file_not_found.cases"))
@@ -150,12 +197,13 @@ async def company_file(ctx: ServiceContext, member: StaffMember, uscc: str = "",
     await audit.record(ctx, member, "file_view", "", file="C", employer=key)
     return {
         "key": key,
+        "uscc": key[5:] if key.startswith("uscc:") else "",
         "name": rows[0]["employer"],
-        "cases": rows,
+        "cases": [r | {"claimed": _yuan(r["claimed_fen"]), "agreed": _yuan(r["agreed_fen"])} for r in rows],
         "outcomes": dict(outcomes),
         "repeated_causes": [(c, n) for c, n in causes.most_common() if n > 1],
-        "claimed": round(sum(r["claimed"] for r in rows), 2),
-        "agreed": round(sum(r["agreed"] for r in rows), 2),
+        "claimed": _yuan(sum(r["claimed_fen"] for r in rows)),
+        "agreed": _yuan(sum(r["agreed_fen"] for r in rows)),
         "alerts": [
             {
                 "id": a["_id"],

@@ -261,7 +261,9 @@ async def report(ctx: ServiceContext, member: StaffMember, taxonomies: Taxonomie
     p = fig.period
     words = Words()
     causes = _cause_labels(taxonomies)
-    none = text("stats.value.unclassified")
+    none = text("stats.value.unclassified")  # a case whose causes are not clarified yet
+    no_industry = text("stats.value.no_industry")  # an employer whose industry was not given
+    no_reason = text("stats.value.no_closure_reason")
     count, name = text("stats.column.count"), text("stats.column.item")
     national = table(
         "national",
@@ -280,20 +282,20 @@ async def report(ctx: ServiceContext, member: StaffMember, taxonomies: Taxonomie
         table(
             "causes_l1",
             [text("stats.column.code"), name, count],
-            [[c, causes.get(c, none if c == "none" else c), n] for c, n in level1],
+            [[c if c != "none" else "—", causes.get(c, none if c == "none" else c), n] for c, n in level1],
             "pie",
         ),
         table(
             "causes_l2",
             [text("stats.column.code"), name, count],
-            [[c, causes.get(c, none if c == "none" else c), n] for c, n in level2],
+            [[c if c != "none" else "—", causes.get(c, none if c == "none" else c), n] for c, n in level2],
         ),
         table(
             "industries",
             [text("stats.column.code"), name, count],
             [
-                [c, words.label("industry", c) if c != "none" else none, n]
-                for c, n in sorted(_group(p, "industry.").items())
+                [c if c != "none" else "—", words.label("industry", c) if c != "none" else no_industry, n]
+                for c, n in sorted(_group(p, "industry.").items(), key=lambda kv: (kv[0] == "none", kv[0]))
             ],
         ),
         table("regions", [text("stats.column.code"), name, count], region_rows),
@@ -340,7 +342,11 @@ async def report(ctx: ServiceContext, member: StaffMember, taxonomies: Taxonomie
             "closure_reasons",
             [text("stats.column.code"), name, count],
             [
-                [r, text(f"label.closure_reason.{r}") if r in workflow.CLOSURE_REASONS else none, n]
+                [
+                    r if r != "none" else "—",
+                    text(f"label.closure_reason.{r}") if r in workflow.CLOSURE_REASONS else no_reason,
+                    n,
+                ]
                 for r, n in sorted(_group(p, "closed_reason.").items(), key=lambda kv: _reason_order(kv[0]))
             ],
             "pie",

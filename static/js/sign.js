@@ -17,6 +17,27 @@
   fit();
 
   document.getElementById("signature-clear").addEventListener("click", function () { pad.clear(); });
+  // An organisation's seal image (optional), beside the signature of the person who signs for it: sent as a PNG.
+  var sealFile = document.getElementById("seal-file");
+  if (sealFile) {
+    sealFile.addEventListener("change", function () {
+      var file = sealFile.files[0];
+      var seal = document.getElementById("seal-image");
+      seal.value = "";
+      if (!file) { return; }
+      var image = new Image();
+      image.onload = function () {
+        var scale = Math.min(1, 600 / Math.max(image.width, image.height));
+        var drawn = document.createElement("canvas");
+        drawn.width = Math.max(20, Math.round(image.width * scale));
+        drawn.height = Math.max(20, Math.round(image.height * scale));
+        drawn.getContext("2d").drawImage(image, 0, 0, drawn.width, drawn.height);
+        seal.value = drawn.toDataURL("image/png");
+        URL.revokeObjectURL(image.src);
+      };
+      image.src = URL.createObjectURL(file);
+    });
+  }
   document.getElementById("sign-form").addEventListener("submit", function (event) {
     var empty = document.getElementById("signature-empty");
     if (pad.isEmpty()) {

@@ -1,5 +1,6 @@
 // Evidence upload with a progress bar: each file goes to /h5/files; its id joins the step's form (which saves
-// itself: form.js), with a "删除" button that takes it out again.
+// itself: form.js), with a "删除" button that takes it out again. A file over the size rule (data-max-bytes) is
+// refused here with the rule's words (data-too-large); the server's refusal is shown in its own words.
 (function () {
   "use strict";
   var script = document.getElementById("upload-script");
@@ -26,6 +27,15 @@
     var hidden = document.createElement("input");
     hidden.type = "hidden"; hidden.name = "evidence"; hidden.value = body.id;
     item.appendChild(name); item.appendChild(size); item.appendChild(hidden);
+    ["source", "proves"].forEach(function (field) {  // where it came from, what it proves: optional
+      if (!list.getAttribute("data-" + field)) { return; }
+      var note = document.createElement("input");
+      note.className = "weui-input evidence-note"; note.name = field + "." + body.id;
+      note.maxLength = field === "source" ? 100 : 200;
+      note.placeholder = list.getAttribute("data-" + field);
+      note.setAttribute("aria-label", note.placeholder);
+      item.appendChild(note);
+    });
     if (list.getAttribute("data-remove")) {
       var remove = document.createElement("button");
       remove.type = "submit"; remove.name = "remove"; remove.value = body.id;

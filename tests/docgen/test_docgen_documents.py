@@ -67,7 +67,7 @@ def test_application_by_a_worker(render):
         "工作单位": EMPLOYER_NAME,
         "住所": "上海市浦东新区张江路1号",
         "通讯地址": "上海市浦东新区张江路1号2室",
-        "联系电话": "+8613812345678",
+        "联系电话": "13812345678",  # as people write it, not E.164
         "电子邮箱": "zs@example.com",
         "是否农民工": "是",
         "是否签订劳动合同": "否",
@@ -82,7 +82,7 @@ def test_application_by_a_worker(render):
         "法定代表人（主要负责人）": "赵六",
         "职务": "执行董事",
         "联系人": "王经理",
-        "联系电话": "+862158000000",
+        "联系电话": "021-58000000",
     }
     requests = section(doc, "请求事项")
     assert requests == [
@@ -113,7 +113,7 @@ def test_application_by_an_employer_uses_the_free_text_request(render):
         "住所": "上海市浦东新区金桥路8号",
         "电子邮箱": "hr@example.com",
         "法定代表人（主要负责人）": "吴法人",
-        "职务": "",
+        "职务": "不详",  # a statutory particular the case lacks: said so, never an empty cell
         "法定代表人电话": "13600000000",
         "委托代理人": "周代理",
         "委托代理人电话": "13700000000",
@@ -122,11 +122,11 @@ def test_application_by_an_employer_uses_the_free_text_request(render):
     }
     assert pairs(doc.tables[1]) == {
         "姓名": WORKER_NAME,
-        "性别": "",
-        "出生日期": "",
-        "民族": "",
-        "证件类型": "港澳居民来往内地通行证",
+        "性别": "不详",
+        "出生日期": "不详",
+        "证件类型": "港澳居民来往内地通行证",  # no 民族 row: the employer is not asked it, the worker gave none
         "证件号码": "H12345678",
+        "职业（工作岗位）": "不详",
         "工作单位": EMPLOYER_NAME,
         "住所": "上海市徐汇区某路9号",
         "联系电话": "13812345678",
@@ -146,11 +146,11 @@ def test_agreement(render):
     assert texts[2] == (
         f"申请人：{WORKER_NAME}，男，一九九〇年三月七日出生，汉族，居民身份证：310115199003070011，"
         f"职业：仓库管理员，工作单位：{EMPLOYER_NAME}，住所：上海市浦东新区张江路1号，"
-        "通讯地址：上海市浦东新区张江路1号2室，联系电话：+8613812345678"
+        "通讯地址：上海市浦东新区张江路1号2室，联系电话：13812345678"
     )
     assert texts[3] == (
         f"被申请人：{EMPLOYER_NAME}，统一社会信用代码：91310115MA1H7ABC1X，"
-        "住所：上海市浦东新区川沙新镇川沙路100号，法定代表人（主要负责人）：赵六（执行董事），联系电话：+862158000000"
+        "住所：上海市浦东新区川沙新镇川沙路100号，法定代表人（主要负责人）：赵六（执行董事），联系电话：021-58000000"
     )
     assert texts[4] == f"调解组织：{CENTRE_NAME}，地址：上海市浦东新区合欢路2号，电话：021-50000000"
     assert texts[5] == f"调解员：{MEDIATOR_NAME}"
@@ -170,11 +170,19 @@ def test_agreement(render):
     effect = section(doc, "协议效力")
     assert f"生效日期为{SETTLED}（最后一方签名时间14:00）" in effect[0]
     assert effect[1].startswith("本协议一式三份，")
+    # The worker signs; the company seals, and its legal representative signs for it (民法典 arts. 61, 490).
     assert rows(doc.tables[0]) == [
-        ["申请人（签名或盖章）：", "被申请人（签名或盖章）："],
+        ["申请人（签名）：", f"被申请人（盖章）：{EMPLOYER_NAME}"],
+        ["", "法定代表人（签名）：赵六"],
         [f"{SETTLED} 13:40", f"{SETTLED} 13:50"],
         ["调解员（签名）：", "调解组织（盖章）："],
         [f"{SETTLED} 14:00", SETTLED],
+    ]
+    assert [line for line in verification_lines(doc) if line.startswith("签署核验")] == [
+        f"签署核验：申请人张三于{SETTLED} 13:40签名（身份核验：微信小程序登录）",  # the name the signature recorded
+        f"签署核验：被申请人{EMPLOYER_NAME}由法定代表人赵六于{SETTLED} 13:50签名"
+        "（身份核验：短信验证码（138****0000））",
+        f"签署核验：调解员李调解于{SETTLED} 14:00签名（身份核验：工作人员账号登录）",
     ]
 
 
@@ -220,7 +228,7 @@ def test_arbitration_application_by_a_worker(render):
         "工作单位": EMPLOYER_NAME,
         "住所": "上海市浦东新区张江路1号",
         "通讯地址": "上海市浦东新区张江路1号2室",
-        "联系电话": "+8613812345678",
+        "联系电话": "13812345678",  # as people write it, not E.164
     }
     assert pairs(doc.tables[1]) == {
         "名称": EMPLOYER_NAME,
@@ -229,7 +237,7 @@ def test_arbitration_application_by_a_worker(render):
         "通讯地址": "上海市浦东新区川沙新镇川沙路100号",
         "法定代表人（主要负责人）": "赵六",
         "职务": "执行董事",
-        "联系电话": "+862158000000",
+        "联系电话": "021-58000000",
     }
     assert list_items(doc, REQUEST_LIST)[-1] == "支付2026年8月至10月工资（金额：人民币12,000.00元，壹万贰仟元整）"
     facts = section(doc, "事实和理由")
@@ -292,8 +300,37 @@ def test_judicial_confirmation(render):
     )
     assert list_items(doc, TERM_LIST) == [reasons[1]]
     assert f"该调解协议自{SETTLED}起生效。" in reasons
-    assert after(doc, "此致") == "上海市浦东新区人民法院"  # the basic court where the centre sits
-    assert rows(doc.tables[0]) == [["申请人（签名或盖章）：", "申请人（签名或盖章）："], ["", ISSUED]]
+    # 民事诉讼法 art. 205 (二): before the parties chose, the courts open to them, and a blank for the one chosen.
+    assert (
+        "依照《中华人民共和国民事诉讼法》第二百零五条，本申请可以向当事人住所地、标的物所在地、调解组织所在地的基层"
+        f"人民法院提出，本案可选择：上海市浦东新区人民法院（{EMPLOYER_NAME}住所地）、上海市浦东新区人民法院（调解组织所在地）。"
+    ) in texts
+    assert after(doc, "此致") == "________人民法院"
+    assert rows(doc.tables[0]) == [
+        ["申请人（签名）：", "申请人（盖章）："],
+        ["", "法定代表人或委托代理人（签名）："],
+        ["", ISSUED],
+    ]
+    assert texts[texts.index("附：") + 1 :][:4] == [
+        "1. 调解协议书一份",
+        f"2. {CENTRE_NAME}主持调解的证明一份",
+        f"3. {WORKER_NAME}的身份证明（居民身份证复印件）一份",
+        f"4. {EMPLOYER_NAME}的营业执照（或其他主体资格证明）复印件、法定代表人（主要负责人）身份证明书各一份",
+    ]
+
+
+def test_judicial_confirmation_to_the_court_the_parties_chose(render):
+    case = worker_case()
+    case["confirmation_court"] = {"name": "上海市徐汇区人民法院", "basis": "applicant", "party": WORKER_NAME}
+    _, doc = render("judicial_confirmation", case)
+    texts = paragraphs(doc)
+    assert (
+        f"依照《中华人民共和国民事诉讼法》第二百零五条，申请人向上海市徐汇区人民法院（{WORKER_NAME}住所地）提出本申请。"
+    ) in texts
+    assert after(doc, "此致") == "上海市徐汇区人民法院"
+    case["confirmation_court"] = {"name": "上海市浦东新区人民法院", "basis": "delegating"}
+    _, doc = render("judicial_confirmation", case)
+    assert "申请人向上海市浦东新区人民法院（邀请调解的人民法院）提出本申请" in "".join(paragraphs(doc))
 
 
 # ---------------------------------------------------------------- every kind

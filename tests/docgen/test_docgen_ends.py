@@ -37,6 +37,7 @@ def test_the_signed_agreement_carries_each_signature_and_the_seal_in_its_place(r
         "sig_respondent": png((0, 0, 2)),
         "sig_mediator": png((0, 0, 3)),
         "seal": png((200, 0, 0), (200, 200)),
+        "seal_respondent": png((180, 0, 0), (200, 200)),
     }
     result = renderer.render(
         "agreement", worker_case(), document_id=DOCUMENT_ID, verify_url=VERIFY_URL, issued_at=ISSUED_AT, images=images
@@ -49,11 +50,12 @@ def test_the_signed_agreement_carries_each_signature_and_the_seal_in_its_place(r
         rid = blip.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed")
         return doc.part.related_parts[rid].blob
 
-    assert image_in(table.rows[0].cells[0]) == images["sig_applicant"]
-    assert image_in(table.rows[0].cells[1]) == images["sig_respondent"]
-    assert image_in(table.rows[2].cells[0]) == images["sig_mediator"]
-    assert image_in(table.rows[2].cells[1]) == images["seal"]
-    assert len(doc.inline_shapes) == 5  # four and the QR code
+    assert image_in(table.rows[0].cells[0]) == images["sig_applicant"]  # the worker signs
+    assert image_in(table.rows[0].cells[1]) == images["seal_respondent"]  # the company's seal, beside its name
+    assert image_in(table.rows[1].cells[1]) == images["sig_respondent"]  # and the person who signed for it
+    assert image_in(table.rows[3].cells[0]) == images["sig_mediator"]
+    assert image_in(table.rows[3].cells[1]) == images["seal"]
+    assert len(doc.inline_shapes) == 6  # five and the QR code
     with pytest.raises(ValueError):
         renderer.render(
             "agreement",
@@ -209,7 +211,11 @@ def test_arbitral_review_application(render):
     assert list_items(doc, TERM_LIST)[0].startswith("被申请人支付申请人2026年8月至10月工资")
     assert any("第七十四条" in t and "十五日内" in t for t in texts)
     assert after(doc, "此致") == "上海市浦东新区劳动人事争议仲裁委员会"
-    assert rows(doc.tables[0])[0] == ["申请人（签名或盖章）：", "申请人（签名或盖章）："]
+    assert rows(doc.tables[0])[:2] == [
+        ["申请人（签名）：", "申请人（盖章）："],
+        ["", "法定代表人或委托代理人（签名）："],
+    ]
+    assert "附：" in texts and "1. 调解协议书一份" in texts
 
 
 def test_arbitration_after_a_breach_asks_for_the_unperformed_terms(render):

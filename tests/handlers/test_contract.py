@@ -104,18 +104,27 @@ def test_production_refuses_development_parts(tmp_path):
     no_key = {k: v for k, v in real_db.items() if k not in ("DATA_KEY", "WECHAT_TOKEN")}
     with pytest.raises(SettingsError, match="default keys and secrets: set DATA_KEY, WECHAT_TOKEN$"):
         load_settings(ROOT / "config.yaml", environ=no_key)
-    assert load_settings(ROOT / "config.yaml", environ=real_db).production
+    # The demo's centre contact (issue 25, item 11): marked `demo: true`, or a number of zeros, is refused.
+    with pytest.raises(SettingsError, match=r"centres.sh-pudong's example contact \(021-00000000"):
+        load_settings(ROOT / "config.yaml", environ=real_db)
+    shipped = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    demo_mark = next(line for line in shipped.splitlines() if line.strip().startswith("demo: true"))
+    zeros = tmp_path / "zeros.yaml"
+    zeros.write_text(shipped.replace(demo_mark + "\n", ""), encoding="utf-8")
+    with pytest.raises(SettingsError, match="example contact"):
+        load_settings(zeros, environ=real_db)
+    real = tmp_path / "config.yaml"
+    real.write_text(zeros.read_text(encoding="utf-8").replace("021-00000000", "021-58880000"), encoding="utf-8")
+    assert load_settings(real, environ=real_db).production
     with pytest.raises(SettingsError, match="set DOCKING_KEY_SH_PUDONG_COURT$"):  # a partner's published dev key
-        load_settings(
-            ROOT / "config.yaml", environ={k: v for k, v in real_db.items() if k != "DOCKING_KEY_SH_PUDONG_COURT"}
-        )
+        load_settings(real, environ={k: v for k, v in real_db.items() if k != "DOCKING_KEY_SH_PUDONG_COURT"})
     plain = tmp_path / "plain.yaml"
     plain.write_text(partners.read_text(encoding="utf-8").replace("https://", "http://"), encoding="utf-8")
     with pytest.raises(SettingsError, match="docking partner over plain HTTP"):
-        load_settings(ROOT / "config.yaml", environ=real_db | {"DOCKING_PARTNERS_FILE": str(plain)})
+        load_settings(real, environ=real_db | {"DOCKING_PARTNERS_FILE": str(plain)})
     # The durable embedded engine is allowed in production (one process; app.py says so at start).
     durable = {k: v for k, v in real_db.items() if k != "BLOB_DIR"} | {"MONGODB_URI": "embedded:/srv/mediation/db"}
-    beside = load_settings(ROOT / "config.yaml", environ=durable)
+    beside = load_settings(real, environ=durable)
     assert (beside.blob_dir, beside.upload_tmp_dir) == ("/srv/mediation/db/blobs", "/srv/mediation/db/uploads")
 
 

@@ -193,7 +193,7 @@ async def test_verify_page_knows_the_systems_own_pdf_copy(office, app, api, wech
 async def test_agreement_and_judicial_confirmation_after_settlement(office, app, api, wechat):
     from services.accounts.staff import StaffMember
     from services.cases import signing
-    from tests.support.parties import claim_invitation, signature_data_url, upload_seal
+    from tests.support.parties import claim_invitation, signature_body, upload_seal
 
     serial, token = await setup_case(app, api, wechat)
     await make_staff(app, "li.ming", name="李明")
@@ -228,7 +228,7 @@ async def test_agreement_and_judicial_confirmation_after_settlement(office, app,
         signing.Signer("", respondent_person, "h5"),
         signing.Signer("mediator", "li.ming", "office:li.ming", member),
     ):
-        await signing.sign(ctx, services.blobs, signer, serial, {"version": 1, "image": signature_data_url()}, "h5")
+        await signing.sign(ctx, services.blobs, signer, serial, signature_body(), "h5")
     assert (await ctx.db["cases"].find_one({"_id": serial}))["status"] == "settled"
     for kind in ("agreement", "judicial_confirmation"):
         assert (await office.post(f"/office/cases/{serial}/document", {"kind": kind})).code == 302

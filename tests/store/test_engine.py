@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -343,3 +344,33 @@ async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
     assert (await col.find_one({"_id": "c3"}))["centre"]["name"] == "X"
     through_array = await col.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}).to_list(None)
     assert through_array == list(stored.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}))
+
+
+@pytest.mark.gen_test
+async def test_a_search_for_part_of_an_indexed_text_finds_every_match_and_reads_only_them(ctx, monkeypatch):
+    """The company file's search (issue 25: `{"name_key": {"$regex": ...}}`): MongoDB scans the index's keys; the
+    embedded engine the values of its map, checking only the documents whose value matched."""
+    col = ctx.db["engine_regex"]
+    await col.create_index([("name_key", 1)], sparse=True)
+    for i in range(300):
+        await col.insert_one({"_id": f"e{i}", "name_key": f"上海某某{i}号有限公司(集团)", "n": i})
+    await col.insert_one({"_id": "nameless", "n": -1})
+    await col.update_one({"_id": "e5"}, {"$set": {"name_key": "上海某某12号分公司"}})  # the map follows updates
+    wanted = ["e12", *(f"e12{i}" for i in range(10)), "e5"]  # 12, 120 to 129, and the one renamed
+    found = await col.find({"name_key": {"$regex": re.escape("某某12")}}).to_list(None)
+    assert sorted(d["_id"] for d in found) == sorted(wanted)
+    assert [d["_id"] for d in await col.find({"name_key": {"$regex": re.escape("(集团)")}, "n": 7}).to_list(None)] == [
+        "e7"
+    ]
+    if not is_embedded(ctx.settings.mongodb_uri):
+        return
+    import mongomock.collection
+
+    import store.embedded
+
+    checks: list[int] = []
+    real = store.embedded.filter_applies
+    monkeypatch.setattr(store.embedded, "filter_applies", lambda f, d: checks.append(1) or real(f, d))
+    monkeypatch.setattr(mongomock.collection, "filter_applies", lambda f, d: checks.append(1) or real(f, d))
+    assert len(await col.find({"name_key": {"$regex": re.escape("某某12")}}).to_list(None)) == len(wanted)
+    assert len(checks) <= len(wanted)  # the matches alone (or none: the map is exact), not the 301 documents

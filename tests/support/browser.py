@@ -6,9 +6,10 @@ import os
 import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 # Flags (docs/stack-notes.md#testing-tools): no sandbox as root, and nothing that reaches for the (closed) network.
@@ -37,11 +38,26 @@ def require_chromium() -> None:
     require_tool(shutil.which(CHROMIUM) is not None, "chromium", "apt-get install chromium fonts-noto-cjk")
 
 
+# Pages follow the browser's language until a person chooses (handlers/base.py `language`). A phone in China sends
+# zh-CN, and so does every page of the tests unless a test asks for another `locale`; chromium would say en-US.
+LOCALE = "zh-CN"
+
+
 @asynccontextmanager
 async def chromium() -> AsyncIterator[Browser]:
     require_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context, new_page = browser.new_context, browser.new_page
+
+        async def context_in_chinese(**options: Any) -> BrowserContext:
+            return await new_context(**({"locale": LOCALE} | options))
+
+        async def page_in_chinese(**options: Any) -> Page:
+            return await new_page(**({"locale": LOCALE} | options))
+
+        browser.new_context = context_in_chinese  # type: ignore[method-assign]
+        browser.new_page = page_in_chinese  # type: ignore[method-assign]
         try:
             yield browser
         finally:

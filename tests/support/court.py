@@ -17,7 +17,7 @@ from services.accounts.staff import StaffMember
 from services.cases import respondent, signing
 from services.court import delegations, roster
 from standins.court_platform import SAMPLE_PARTIES
-from tests.support.parties import draft, due_in, signature_data_url
+from tests.support.parties import draft, due_in, signature_body
 from tests.support.samples import make_resident_id
 
 COURT = "sh-pudong-court"
@@ -143,7 +143,7 @@ async def delegations_settle(ctx, blobs, sms, serial, applicant):
     """Settle a delegated case whose parties proved their invitations: draft, then the three signatures."""
     await draft(ctx, MEDIATOR, serial, due_in(ctx, 10))
     doc = await ctx.db["cases"].find_one({"_id": serial})
-    image = {"version": 1, "image": signature_data_url()}
+    image = signature_body()  # the company signs through its legal representative
     await signing.sign(ctx, blobs, signing.Signer("", doc["respondent_access"]["person_id"], "h5"), serial, image, "h5")
     await signing.sign(
         ctx, blobs, signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR), serial, image, "backoffice"

@@ -124,7 +124,13 @@ EMPLOYER_STEPS = {
         "legal_representative_title": "总经理",
         "legal_representative_phone": "13600002222",
     },
-    "respondent": {"name": "王小明", "phone": "13812345678", "id_type": "resident_id", "id_number": EMPLOYEE_ID},
+    "respondent": {
+        "name": "王小明",
+        "phone": "13812345678",
+        "id_type": "resident_id",
+        "id_number": EMPLOYEE_ID,
+        "job_title": "软件工程师",  # 调解仲裁法 art. 28 (一): the worker's occupation
+    },
     "claim": {
         "amount": "0",
         "venue": "employer_location",

@@ -38,6 +38,13 @@ def signature_data_url(stroke: int = 0) -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+def signature_body(version: int = 1, stroke: int = 0) -> dict[str, Any]:
+    """A signature as the fronts post it. The company party signs through its legal representative (民法典 art. 61:
+    services/cases/signing.py asks an organisation's signer for a capacity); a worker's or the mediator's signature
+    carries no capacity, and one given is not read."""
+    return {"version": version, "image": signature_data_url(stroke), "capacity": "legal_representative"}
+
+
 async def upload_seal(ctx: Any, blobs: Any, member: Any, centre_id: str = "sh-city") -> None:
     await signing.upload_seal(ctx, blobs, member, centre_id, seal_png())
 
@@ -82,7 +89,7 @@ async def settle_by_signing(ctx: Any, blobs: Any, sms: Any, member: Any, serial:
     last signature settles it. Returns the agreement view of the last signature."""
     await draft(ctx, member, serial, due_in(ctx, 10))
     respondent_person = await claim_invitation(ctx, sms, serial)
-    image = {"version": 1, "image": signature_data_url()}
+    image = signature_body()
     respondent_signer = signing.Signer("", respondent_person, f"h5:{respondent_person}")
     await signing.sign(ctx, blobs, respondent_signer, serial, image, "h5")
     await signing.sign(

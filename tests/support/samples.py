@@ -99,6 +99,7 @@ _EMPLOYER: dict[str, Any] = {
         "id_type": "resident_id",
         "id_number": EMPLOYEE_ID,
         "address": "江苏省南京市玄武区中山路1号",
+        "job_title": "软件工程师",  # 调解仲裁法 art. 28 (一): the worker's occupation
     },
     "claim": {
         "amount": "0",

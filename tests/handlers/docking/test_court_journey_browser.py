@@ -134,6 +134,8 @@ async def test_the_court_delegates_we_settle_and_it_confirms(
         await handling.decide(ctx, mediator, serial, "draft_agreement", form, rows)
         for page, prefix in ((applicant, "/h5/cases"), (respondent, "/h5/respondent/cases")):
             await page.goto(f"{base_url}{prefix}/{serial}/agreement")
+            if prefix == "/h5/respondent/cases":  # the company signs through its legal representative
+                await page.click("label:has(#capacity-legal-representative)")
             await draw_signature(page)
             await page.click("#sign")
             await page.wait_for_url(f"**{prefix}/{serial}")

@@ -135,6 +135,13 @@ async def test_respond_sign_settle_breach_and_the_payment_order(app, http_server
         assert "已签名" in await worker.inner_text("#signed-applicant")
         await respondent.goto(f"{base_url}/h5/respondent/cases/{serial}/agreement")
         assert "被申请人支付申请人2026年8月至10月工资" in await respondent.inner_text("#terms")
+        # The company signs through a named person (its legal representative here), its seal beside the signature.
+        assert "委托代理人" in await respondent.inner_text("#no-authority")  # no authorisation recorded: no agent
+        await respondent.click("label:has(#capacity-legal-representative)")
+        await respondent.set_input_files(
+            "#seal-file", files=[{"name": "seal.png", "mimeType": "image/png", "buffer": seal_png()}]
+        )
+        await respondent.wait_for_function("document.querySelector('#seal-image').value.startsWith('data:image/png')")
         await draw_signature(respondent)
         await respondent.click("#sign")
         await respondent.wait_for_url(f"**/h5/respondent/cases/{serial}")
@@ -146,6 +153,8 @@ async def test_respond_sign_settle_breach_and_the_payment_order(app, http_server
 
         doc = await ctx.db["cases"].find_one({"_id": serial})
         final = doc["outcome"]["agreement"]
+        company = next(s for s in final["signatures"] if s["role"] == "respondent")
+        assert company["capacity"] == "legal_representative" and company["signatory"] and company.get("seal_blob_id")
         last = max(s["at"] for s in final["signatures"])
         assert doc["status"] == "settled" and final["effective_at"] == last == doc["outcome"]["at"]
         assert [s["role"] for s in final["signatures"]] == ["applicant", "respondent", "mediator"]
@@ -224,7 +233,9 @@ async def test_the_employer_declines_and_the_mediation_ends_with_the_workers_not
     born = worker_rows["出生日期（年龄）"]
     assert born.startswith("一九九〇年三月七日（") and born.endswith("岁）")
     assert worker_rows["职业"] == "仓库管理员" and worker_rows["工作单位"] == "上海某某物流有限公司"
-    assert worker_rows["住所"] == "上海市浦东新区张江路100号" and worker_rows["联系电话"] == "+85261234567"
+    assert (
+        worker_rows["住所"] == "上海市浦东新区张江路100号" and worker_rows["联系电话"] == "+852 6123 4567"
+    )  # as people write it
     assert employer_rows["名称"] == "上海某某物流有限公司"
     assert employer_rows["住所"] == "上海市浦东新区川沙新镇川沙路100号"
     assert employer_rows["法定代表人（主要负责人）"] == "周五" and employer_rows["职务"] == "执行董事"

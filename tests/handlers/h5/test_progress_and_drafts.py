@@ -131,3 +131,21 @@ async def test_draft_bad_input_and_isolation(api, wechat):
     assert (await api.call("GET", "/api/mp/drafts/worker", token=other)).code == 404
     assert (await api.call("DELETE", "/api/mp/drafts/worker", token=token)).code == 204
     assert (await api.call("GET", "/api/mp/drafts/worker", token=token)).code == 404
+
+
+@pytest.mark.gen_test
+async def test_a_draft_masks_numbers_as_the_parser_reads_them(api, wechat):
+    """Issue 25, item 5: a draft keeps what was typed; its masks are those of the number the parser reads."""
+    token = await sign_in(api, wechat)
+    applicant = worker()["applicant"] | {"phone": "+86 138 1234 5678", "id_number": " " + WORKER_ID.lower() + " "}
+    respondent = worker()["respondent"] | {"contact_phone": "１３９８７６５４３２１"}
+    typed = {"applicant": applicant, "respondent": respondent}
+    assert (await api.call("PUT", "/api/mp/drafts/worker", typed, token=token)).code == 200
+    shown = body_of(await api.call("GET", "/api/mp/drafts/worker", token=token))
+    assert shown["applicant"]["phone"] == "138****5678"
+    assert shown["respondent"]["contact_phone"] == "139****4321"
+    assert shown["applicant"]["id_number"] == WORKER_ID[:6] + "*" * 8 + WORKER_ID[-4:].upper()
+    typed["applicant"] = applicant | {"phone": "+86 138 12"}  # half typed: its digits masked, none shown in full
+    assert (await api.call("PUT", "/api/mp/drafts/worker", typed, token=token)).code == 200
+    shown = body_of(await api.call("GET", "/api/mp/drafts/worker", token=token))
+    assert shown["applicant"]["phone"] == "*******"

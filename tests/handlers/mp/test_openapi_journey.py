@@ -20,7 +20,13 @@ from handlers.public.openapi import openapi_document
 from services.accounts.staff import StaffMember
 from services.cases import clarification, handling, signing
 from tests.support.app import body_of, sign_in
-from tests.support.parties import due_in, invitation_link, signature_data_url, ten_in_the_morning, upload_seal
+from tests.support.parties import (
+    due_in,
+    invitation_link,
+    signature_body,
+    ten_in_the_morning,
+    upload_seal,
+)
 from tests.support.samples import worker_body
 
 DUMP: list[Any] | None = [] if os.environ.get("JOURNEY_DUMP") else None  # while writing the schemas
@@ -150,6 +156,13 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     assert (await call("GET", "/api/mp/drafts/worker", token=worker))[1] == 200
     uploaded = upload(http_client, base_url, worker, "工资条.png")
     stored = check("POST", "/api/mp/files", await uploaded)
+    # Where it came from and what it proves (调解仲裁法 art. 28 (三)): optional, the uploader's to say.
+    noted, status = await call(
+        "PUT", f"/api/mp/files/{stored['id']}", {"source": "单位发放", "proves": "证明工资标准"}, token=worker
+    )
+    assert status == 200 and (noted["source"], noted["proves"]) == ("单位发放", "证明工资标准")
+    assert (await call("PUT", f"/api/mp/files/{stored['id']}", {"proves": None}, token=worker))[1] == 422
+    assert (await call("PUT", f"/api/mp/files/{'0' * 32}", {"source": "x"}, token=worker))[1] == 404
     body["evidence"] = [stored["id"]]
     bad = dict(body, applicant=dict(body["applicant"], id_number="123"))
     assert (await call("POST", "/api/mp/applications", bad, token=worker, headers={"Idempotency-Key": "journey-0000"}))[
@@ -217,7 +230,7 @@ async def test_every_answer_of_a_journey_matches_the_document(api, wechat, app, 
     await upload_seal(ctx, services.blobs, ADMIN)
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"copies": "3"}, rows)
-    signature = {"version": 1, "image": signature_data_url()}
+    signature = signature_body()
     assert (await call("POST", mine + "/signature", {"version": 1, "image": "data:image/png;base64,AAAA"}, token=hr))[
         1
     ] == 422

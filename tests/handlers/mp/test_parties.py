@@ -8,7 +8,7 @@ import pytest
 from services.accounts.staff import StaffMember
 from services.cases import handling
 from tests.support.app import body_of, sign_in
-from tests.support.parties import due_in, invitation_link, signature_data_url, upload_seal
+from tests.support.parties import due_in, invitation_link, signature_body, upload_seal
 from tests.support.samples import worker_body
 
 MEDIATOR = StaffMember("li.ming", "李明", "mediator", "sh-city")
@@ -67,7 +67,7 @@ async def test_the_respondent_from_the_mini_program_to_a_signed_agreement(api, w
     )
     assert not_png.code == 422 and body_of(not_png)["error"]["field"] == "image"
     for who, path in ((hr, base), (worker, f"/api/mp/applications/{serial}")):
-        signed = await api.call("POST", path + "/signature", {"version": 1, "image": signature_data_url()}, token=who)
+        signed = await api.call("POST", path + "/signature", signature_body(), token=who)
         assert signed.code == 201, signed.body
     assert body_of(await api.call("GET", f"/api/mp/applications/{serial}/page", token=worker))["case"]["status"] == (
         "signing"

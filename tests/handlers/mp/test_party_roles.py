@@ -16,7 +16,7 @@ from services.cases import handling, signing
 from services.court import clocks
 from tests.support.app import body_of, make_staff
 from tests.support.court import ADMIN, MEDIATOR, accepted, pdf_bytes
-from tests.support.parties import due_in, signature_data_url, upload_seal
+from tests.support.parties import due_in, signature_body, upload_seal
 
 APPLICANT = "/api/mp/applications"
 RESPONDENT = "/api/mp/respondent/cases"
@@ -88,7 +88,7 @@ async def test_each_action_through_the_other_partys_route_is_refused_with_nothin
     await upload_seal(ctx, services.blobs, ADMIN, "sh-pudong")
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
-    signature = {"version": 1, "image": signature_data_url()}
+    signature = signature_body()  # the company signs through its legal representative
     for role in ("applicant", "respondent"):
         token, path = other[role]
         await refused_with_nothing_written(api, db, path + "/signature", signature, token)

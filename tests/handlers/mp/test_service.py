@@ -9,7 +9,7 @@ import pytest
 from services.accounts.staff import StaffMember
 from services.cases import documents, handling, signing
 from tests.support.app import body_of, sign_in
-from tests.support.parties import due_in, invitation_link, signature_data_url, upload_seal
+from tests.support.parties import due_in, invitation_link, signature_body, upload_seal
 from tests.support.samples import worker_body
 
 MEDIATOR = StaffMember("li.ming", "李明", "mediator", "sh-city")
@@ -62,7 +62,7 @@ async def test_the_address_for_service_and_what_was_served_on_each_party(api, we
     await upload_seal(ctx, services.blobs, StaffMember("boss", "主任", "centre_admin", "sh-city"))
     rows = [{"text": "被申请人支付申请人工资", "amount": "12000", "due_date": due_in(ctx, 10), "category": "wages"}]
     await handling.decide(ctx, MEDIATOR, serial, "draft_agreement", {"without_session": "电话调解"}, rows)
-    image = {"version": 1, "image": signature_data_url()}
+    image = signature_body()  # the company signs through its legal representative
     for who, path in ((hr, base), (worker, f"/api/mp/applications/{serial}")):
         assert (await api.call("POST", path + "/signature", image, token=who)).code == 201
     mediator = signing.Signer("mediator", MEDIATOR.login, f"office:{MEDIATOR.login}", MEDIATOR)

@@ -127,7 +127,7 @@ async def test_the_company_file_lists_the_employers_cases(app, http_server, http
     async with chromium() as browser:
         page = await office_page(browser, base_url, "root", accept_downloads=True)
         await page.goto(base_url + "/office/files")
-        await page.fill("#company-uscc", COMPANY_USCC)
+        await page.fill("#company-query", COMPANY_USCC)
         await page.click("#company-view")
         await page.wait_for_selector("#file-cases")
         listed = await page.eval_on_selector_all(

@@ -61,7 +61,7 @@ async def test_an_export_of_an_empty_period_is_an_empty_workbook(office, app):
     assert len(list(book["案件明细"].iter_rows())) == 1
     audit = await office.get("/office/audit.xlsx?action=stats_export")
     rows = list(load_workbook(io.BytesIO(audit.body), read_only=True)["审计日志"].iter_rows(values_only=True))
-    assert rows[0][0] == "时间" and rows[1][1] == "root" and rows[1][3] == "stats_export"
+    assert rows[0][0] == "时间" and rows[1][1] == "root" and rows[1][3] == "导出统计"  # the action in words (issue 25)
 
 
 @pytest.mark.gen_test

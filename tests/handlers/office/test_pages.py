@@ -397,3 +397,41 @@ async def test_an_application_of_only_what_the_api_requires_opens_on_every_page(
 
     page = await party_pages.case_page(ctx, person, case["serial"], "applicant")
     assert page["case"]["serial"] == case["serial"]
+
+
+@pytest.mark.gen_test
+async def test_the_mediator_records_an_agents_authority_and_corrects_where_evidence_came_from(office, app):
+    """Issue 21: an agent signs for the company only on an authorisation the mediator saw (民法典 art. 165); where each
+    piece of evidence came from and what it proves (调解仲裁法 art. 28 (三)) is the mediator's to correct."""
+    ctx = app.settings["services"].ctx
+    serial, person = await new_case(app)
+    authority, payslips = "b" * 32, "c" * 32
+    for file_id, name, owner in ((authority, "授权委托书.pdf", "company"), (payslips, "工资条.jpg", person)):
+        await ctx.db["files"].insert_one(
+            {"_id": file_id, "owner_person_id": owner, "purpose": "evidence", "name": name}
+        )
+    await cases_for_setup(ctx).update_one(
+        {"_id": serial}, {"$set": {"respondent_evidence": [authority], "evidence": [payslips]}}
+    )
+    await make_staff(app, "li.ming")
+    await sign_in(office, "li.ming")
+    page = (await office.get(f"/office/cases/{serial}")).body.decode()
+    assert 'id="authority-form"' in page and "授权委托书.pdf" in page
+    refused = await office.post(f"/office/cases/{serial}/authority", {"agent_name": "", "file_id": authority})
+    assert refused.code == 422 and "请填写委托代理人的姓名" in refused.body.decode()
+    wrong_file = await office.post(f"/office/cases/{serial}/authority", {"agent_name": "周代理", "file_id": payslips})
+    assert wrong_file.code == 422  # the applicant's file is no authority of the company's
+    recorded = await office.post(f"/office/cases/{serial}/authority", {"agent_name": "周代理", "file_id": authority})
+    assert recorded.code == 302
+    page = (await office.get(f"/office/cases/{serial}")).body.decode()
+    assert "已核验授权委托书：委托代理人周代理" in page
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["authorities"]["respondent"]["agent_name"] == "周代理"
+    noted = await office.post(
+        f"/office/cases/{serial}/evidence_note", {"file_id": payslips, "source": "单位发放", "proves": "证明工资标准"}
+    )
+    assert noted.code == 302
+    assert (await ctx.db["files"].find_one({"_id": payslips}))["source"] == "单位发放"
+    assert await ctx.db["audit"].find_one({"action": "evidence_note", "serial": serial, "file_id": payslips})
+    unknown = await office.post(f"/office/cases/{serial}/evidence_note", {"file_id": "d" * 32, "source": "x"})
+    assert unknown.code == 404

@@ -68,7 +68,7 @@ async def test_the_respondent_declines_and_each_party_receives_the_notice_the_wo
     assert worker["出生日期（年龄）"].startswith("一九九〇年三月七日（")
     assert worker["职业"] == "仓库管理员" and worker["工作单位"] == "上海某某物流有限公司"
     assert worker["住所"] == "上海市浦东新区张江路100号" and worker["通讯地址"] == "上海市浦东新区张江路100号2室"
-    assert worker["联系电话"] == "+8613812345678" and worker["民族"] == "汉族"
+    assert worker["联系电话"] == "13812345678" and worker["民族"] == "汉族"
     assert employer["住所"] == "上海市黄浦区南京东路街道南京东路100号"
     assert employer["法定代表人（主要负责人）"] == "周五" and employer["职务"] == "执行董事"
     texts = [p.text for p in arbitration.paragraphs]

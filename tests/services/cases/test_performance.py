@@ -14,7 +14,7 @@ from services.cases.deadline_watch import watch_once
 from services.core.errors import Conflict, ValidationFailed
 from services.core.work_calendar import WorkCalendar
 from tests.support.cases import MEDIATOR, accepted_case
-from tests.support.parties import claim_invitation, draft, signature_data_url
+from tests.support.parties import claim_invitation, draft, signature_body
 
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 1 December 2026, 10:00 in Shanghai
 DUE = "2026-12-10"
@@ -29,7 +29,7 @@ async def settled(ctx, sms, blobs, category: str = "wages") -> tuple[str, str, s
         signing.Signer("", respondent_person, "h5"),
         signing.Signer("mediator", MEDIATOR.login, "office", MEDIATOR),
     ):
-        await signing.sign(ctx, blobs, signer, serial, {"version": 1, "image": signature_data_url()}, "h5")
+        await signing.sign(ctx, blobs, signer, serial, signature_body(), "h5")
     return serial, applicant, respondent_person
 
 

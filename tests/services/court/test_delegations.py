@@ -280,3 +280,19 @@ async def test_twins_of_a_refused_delegation_are_both_refused_at_once_and_keep_n
     assert await ctx.db[delegations.DELEGATIONS].count_documents({}) == 0
     fixed = body | {"region_code": "310115"}  # the corrected body under the same number is welcome
     assert (await delegations.create(ctx, blobs, court(ctx), fixed))[1] is True
+
+
+@pytest.mark.gen_test
+async def test_the_delegation_gives_the_representatives_title_and_the_workers_occupation(ctx, clock, blobs):
+    """调解仲裁法 art. 28 (一): the documents print the worker's 职业 and the legal representative's 职务 (issue 21
+    item 9); a delegation without them leaves them unset (documents print 不详)."""
+    parties = delegation_body()["parties"]
+    parties[0]["occupation"] = "仓库管理员"
+    parties[1]["legal_representative_title"] = "执行董事"
+    serial, _ = await delegate(ctx, blobs, parties=parties)
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert doc["applicant"]["job_title"] == "仓库管理员"
+    assert doc["respondent"]["legal_representative_title"] == "执行董事"
+    serial, _ = await delegate(ctx, blobs)
+    doc = await ctx.db["cases"].find_one({"_id": serial})
+    assert "job_title" not in doc["applicant"] and "legal_representative_title" not in doc["respondent"]

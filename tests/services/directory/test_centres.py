@@ -181,3 +181,26 @@ async def test_a_transfer_is_an_event_with_the_applicant_told_and_refuses_what_i
     mediator = await make_staff(ctx, "pd.med", centre_id="sh-pudong")
     assert (await refusal(transfer.transfer(ctx, mediator, doc["_id"], "sh-city"))).status == 403
     assert (await refusal(transfer.transfer(ctx, CITY_ADMIN, doc["_id"], "nowhere"))).status == 422
+
+
+@pytest.mark.gen_test
+async def test_the_demo_contact_stays_an_example_until_an_administrator_writes_a_real_one(ctx):
+    """Issue 25, item 11: config.yaml's Pudong contact is the demo's (`demo: true`), named by example_contacts (a
+    production start refuses those); written again by an administrator, it is real."""
+    known = await centres.directory(ctx)
+    assert known.get("sh-pudong").demo and centres.example_contacts(known) == ["sh-pudong (021-00000000)"]
+    pudong = known.get("sh-pudong")
+    form = {
+        "name": pudong.name,
+        "level": pudong.level,
+        "parent_id": pudong.parent_id,
+        "region_codes": ",".join(pudong.region_codes),
+        "address": pudong.address,
+        "phone": pudong.phone,
+    }
+    renamed = await rosters.update_centre(ctx, ROOT, "sh-pudong", form | {"name": pudong.name + "（新）"})
+    assert renamed.demo  # the contact itself unchanged: still the example
+    zeros = await rosters.update_centre(ctx, ROOT, "sh-pudong", form | {"address": "上海市浦东新区世纪大道1号"})
+    assert not zeros.demo and centres.example_contacts(await centres.directory(ctx)) == ["sh-pudong (021-00000000)"]
+    real = await rosters.update_centre(ctx, ROOT, "sh-pudong", form | {"phone": "021-58880000"})
+    assert not real.demo and centres.example_contacts(await centres.directory(ctx)) == []

@@ -109,11 +109,65 @@ async def test_the_letter_is_a_docx_with_the_answers(ctx):
 
     import docx
 
-    seed = {"claim": {"requests": "请求支付加班费2750.00元", "facts": "您现在还在这家单位工作吗？ 已经离职或被辞退"}}
+    seed = {"claim": {"requests": "请求支付加班费2750.00元"}}
     data = await triage.negotiation_letter(ctx, seed, worker="王小明", employer="")
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
-    assert "协商函" in text and "王小明" in text and "请求支付加班费2750.00元" in text and "已经离职" in text
+    assert "协商函" in text and "王小明" in text and "请求支付加班费2750.00元" in text
     assert "＿＿＿＿＿＿：" in text  # the employer left blank to write by hand
+
+
+@pytest.mark.gen_test
+async def test_the_letter_states_the_facts_and_never_asks_the_questions(ctx):
+    """Served on the employer and exhibited later: statements from the answers, 原系 for a worker who left, no
+    placeholder anywhere, dates in Chinese numerals, and the copy the worker keeps (调解仲裁法 art. 27 (2))."""
+    import io
+
+    import docx
+
+    from tests.support.readback import every_part_xml
+
+    tree = triage.default_tree()
+    answers = {
+        "relationship": "yes",
+        "employment_status": "left",
+        "known_date": "2026-11-01",
+        "place": "310115",
+        "group": "fewer",
+        "claim": "unlawful_termination",
+    }
+    seed = triage.seed_of(tree, answers)
+    data = await triage.negotiation_letter(ctx, seed, worker="王小明", employer="上海某某物流有限公司")
+    texts = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    assert "本人王小明原系贵单位职工。" in texts[2]
+    assert texts[3] == (
+        "有关情况如下：本人的工作地点在上海市浦东新区。"
+        "本人于二〇二六年十一月一日被贵单位解除劳动合同，本人认为贵单位解除劳动合同违法。"
+    )
+    assert "本函一式两份，一份送达贵单位，一份由本人留存。" in texts
+    xml = every_part_xml(data)
+    assert "{{" not in xml and "document_id" not in xml  # the footer carries no template placeholder
+    for question in (node.get("question", {}).get("zh") for node in tree.nodes.values()):
+        assert not question or question not in xml
+    assert "2026-11-01" not in xml and "2026年" not in xml  # 二〇二六年…, as official texts write dates
+    # The application prefilled from the triage gets the same statements (the employer named as such).
+    assert seed["claim"]["facts"] == (
+        "本人的工作地点在上海市浦东新区。本人于二〇二六年十一月一日被用人单位解除劳动合同，本人认为用人单位解除劳动合同违法。"
+    )
+    still_employed = {"relationship": "yes", "employment_status": "employed", "employed_issue": "wages"}
+    data = await triage.negotiation_letter(ctx, triage.seed_of(tree, still_employed), worker="王小明")
+    texts = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs]
+    assert "本人王小明系贵单位职工。" in texts[2] and texts[3] == "有关情况如下：本人在职期间，贵单位拖欠本人工资。"
+
+
+def test_a_statement_naming_an_unknown_answer_is_refused_when_the_tree_is_saved():
+    data = yaml.safe_load(triage.DEFAULT_FILE.read_text(encoding="utf-8"))
+    data["nodes"]["place"]["statement"] = {"zh": "本人在{employer_name}工作"}
+    data["nodes"]["employment_status"]["options"][1]["former"] = "yes"
+    with pytest.raises(ValidationFailed) as refused:
+        triage.check_tree(data)
+    rule = "的事实陈述（statement）应为中文文字，只能使用 known_date、place、amount、unit 四项答案；"
+    rule += "former 应为 true 或 false"
+    assert [e.message for e in refused.value.errors] == [f"节点“employment_status”{rule}", f"节点“place”{rule}"]
 
 
 @pytest.mark.gen_test

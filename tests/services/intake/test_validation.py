@@ -186,7 +186,7 @@ def test_employer_without_uscc_is_flagged_not_refused() -> None:
 def test_employer_respondent_document_is_optional_but_complete() -> None:
     body = employer_body()
     del body["respondent"]["id_type"], body["respondent"]["id_number"], body["respondent"]["address"]
-    assert set(validate_application(body, today=TODAY)["respondent"]) == {"name", "phone"}
+    assert set(validate_application(body, today=TODAY)["respondent"]) == {"name", "phone", "job_title"}
     body["respondent"]["id_number"] = make_resident_id("320102", "19950101", "013")
     error = _only_error(body)
     assert (error.field, error.code, error.message) == ("respondent.id_type", "required", "请选择被申请人证件类型")
@@ -219,8 +219,10 @@ def test_employer_required_fields() -> None:
         "applicant.legal_representative_phone",
         "respondent.name",
         "respondent.phone",
+        "respondent.job_title",  # 调解仲裁法 art. 28 (一): the worker's occupation
     }
     assert all(e.code == "required" for e in errors.values())
+    assert errors["respondent.job_title"].message == "请填写被申请人职业（工作岗位）"
     assert errors["respondent.name"].message == "请填写被申请人姓名"
 
 

@@ -32,7 +32,7 @@ from services.intake.submission import submit_application
 from services.stats import counters
 from tests.support.app import OA_APP_ID, make_staff
 from tests.support.cases import Clock
-from tests.support.parties import claim_invitation, due_in, signature_data_url, upload_seal
+from tests.support.parties import claim_invitation, due_in, signature_body, signature_data_url, upload_seal
 from tests.support.queries import assert_database_commands
 from tests.support.samples import employer_body, ended_on, with_street, worker_body
 
@@ -88,7 +88,7 @@ async def signing_step(ctx: Any, rng: random.Random, parties: Parties, doc: dict
         who = person if role == "applicant" else await parties.respondent(ctx, serial)
         signer = signing.Signer("", who, f"h5:{who}")
     if choice < 0.8:
-        await signing.sign(ctx, parties.blobs, signer, serial, {"version": version, "image": SIGNATURE}, "h5")
+        await signing.sign(ctx, parties.blobs, signer, serial, signature_body(version), "h5")
     elif choice < 0.9:  # 法释〔2021〕23号 art. 25 (7): the case fails, closure reason refused_to_sign
         await signing.refuse(ctx, signer, serial, {"version": version, "reason": "金额不同意"}, "h5")
     else:

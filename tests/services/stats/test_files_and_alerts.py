@@ -92,12 +92,17 @@ async def test_person_and_company_files_and_every_view_audited(ctx, cheap_hashin
     assert [c["serial"] for c in by_number["cases"]] == [employer_case["serial"]]
     mine = await files.person_file(ctx, ROOT, person_id=worker_case["owner_person_id"])
     assert [c["serial"] for c in mine["cases"]] == [worker_case["_id"]] and mine["identities"][0]["provider"]
-    company = await files.company_file(ctx, ROOT, uscc=COMPANY_USCC.lower())
-    assert [c["serial"] for c in company["cases"]] == [worker_case["_id"]] and company["claimed"] == 12000.0
-    with pytest.raises(ServiceError):  # the respondent has a credit code: its name alone is another key
-        await files.company_file(ctx, ROOT, name=" 上海某某物流有限公司 ")
+    company = await files.company_file(ctx, ROOT, COMPANY_USCC.lower())
+    assert [c["serial"] for c in company["cases"]] == [worker_case["_id"]] and company["claimed"] == "12000.00"
+    assert company["cases"][0]["claimed"] == "12000.00" and company["agreed"] == "0.00"
+    # The respondent gave a credit code: its name, or a part of it, finds the same file (issue 25, item 1).
+    by_name = await files.company_file(ctx, ROOT, " 上海 某某物流有限公司 ")
+    assert by_name["key"] == company["key"] and [c["serial"] for c in by_name["cases"]] == [worker_case["_id"]]
+    assert (await files.company_file(ctx, ROOT, "某某物流"))["key"] == company["key"]
     views = await audit.search(ctx, ROOT, audit.parse_filter({"action": "file_view"}))
-    assert len(views) == 3 and {v["who"] for v in views} == {"root"}
+    assert len(views) == 5 and {v["who"] for v in views} == {"root"}
+    assert {v["action"] for v in views} == {"查看档案"} and {v["role"] for v in views} == {"系统管理员"}
+    assert all(len(v["at"]) == 19 and "T" not in v["at"] for v in views)  # 2026-12-07 22:29:09, Shanghai time
     with pytest.raises(ServiceError) as refused:
         await audit.search(ctx, CITY_ADMIN, audit.parse_filter({}))
     assert refused.value.status == 403
@@ -118,3 +123,31 @@ async def test_the_case_archive_holds_the_documents_timeline_operations_and_an_i
     names = archive.namelist()
     assert {"case.json", "timeline.json", "operations.json", "index.docx", "index.pdf"} <= set(names)
     assert archive.read("index.pdf").startswith(b"%PDF") and name == f"{case['_id']}-archive.zip"
+
+
+@pytest.mark.gen_test
+async def test_a_company_is_found_by_code_name_or_part_of_one_and_several_are_a_list(ctx, cheap_hashing):
+    """Issue 25, item 1: the company file by name finds a company that gave a credit code; several match: a list."""
+    coded = await apply(ctx, 1)  # 上海某某物流有限公司, with its credit code
+    person = await person_for_identity(ctx, "wechat_oa", OA_APP_ID, "o-worker-named")
+    body = worker_body()
+    body["evidence"], body["respondent"]["uscc"] = [], ""
+    body["respondent"]["name"] = "上海某某物流（集团）有限公司"
+    filed, _ = await submit_application(ctx, person, "key-files-named", body, "mp")
+    named = await ctx.db["cases"].find_one({"_id": filed["serial"]})
+    found = await files.company_file(ctx, ROOT, "某某物流")  # both hold it: a list to choose from
+    assert [c["key"] for c in found["choices"]] == [coded["employer_key"], named["employer_key"]]
+    assert found["choices"][0]["uscc"] == COMPANY_USCC and found["choices"][1]["uscc"] == ""
+    chosen = await files.company_file(ctx, ROOT, key=named["employer_key"])
+    assert [c["serial"] for c in chosen["cases"]] == [named["_id"]] and chosen["uscc"] == ""
+    assert (await files.company_file(ctx, ROOT, "上海某某物流(集团)有限公司"))["key"] == named["employer_key"]
+    with pytest.raises(ServiceError) as nothing:
+        await files.company_file(ctx, ROOT, "不存在的单位")
+    assert nothing.value.status == 404
+    # An index that lost an employer (built before this, or restored) is found wanting and repaired by the recount.
+    indexed = "employer|" + coded["employer_key"] + "|上海某某物流有限公司"
+    await ctx.db[counters.STATS].delete_one({"_id": indexed})
+    assert (await counters.recount(ctx))["differing"] == [indexed]
+    await counters.recount(ctx, repair=True)
+    assert (await counters.recount(ctx))["differing"] == []
+    assert (await files.company_file(ctx, ROOT, "某某物流有限"))["key"] == coded["employer_key"]
