@@ -61,6 +61,10 @@ from store.maintenance import (
 from wechat.errors import WeChatRefused, WeChatUnavailable
 from wechat.menu import publish, render_menu
 
+# scripts/serve.sh (development) makes an ADMIN_TOKEN once and keeps it here; a command run without ADMIN_TOKEN
+# takes it, so it reaches the server serve.sh started.
+SERVE_SH_TOKEN = Path(__file__).resolve().parent / "var" / "admin-token"
+
 EMBEDDED_REFUSAL = (
     "refusing: MONGODB_URI is the memory-only engine (mongomock://), whose data lives in one process only;\n"
     "an administrator created here would vanish when this command exits. Point MONGODB_URI at a MongoDB or\n"
@@ -542,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
     kept.add_argument("--config", default="config.yaml")
     args = parser.parse_args(argv)
 
+    if not os.environ.get("ADMIN_TOKEN") and SERVE_SH_TOKEN.is_file():  # the token scripts/serve.sh gave its server
+        os.environ["ADMIN_TOKEN"] = SERVE_SH_TOKEN.read_text(encoding="utf-8").strip()
     try:
         settings = load_settings(args.config)
     except (SettingsError, OSError) as exc:

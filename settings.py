@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,12 @@ class Settings:
     admin_token: str = ""
     admin_port: int = 0
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    # DEMO_CLOCK (serve.sh --clock +8d): the service's clock (services/core/context.py `clock`) this far ahead of
+    # real time, to try the time-gated steps without waiting days. Development only: production refuses it.
+    demo_clock: timedelta = timedelta(0)
+    # STANDIN_PORTS (serve.sh --standin-ports N): the stand-ins listen on 127.0.0.1:N (WeChat and SMS, its page
+    # /standin/), N+1 (the card platform), N+2... (each docking partner in config.yaml's order); 0: free ports.
+    standin_ports: int = 0
 
     @property
     def production(self) -> bool:
@@ -381,6 +388,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
+        demo_clock=parse_clock_offset(env.get("DEMO_CLOCK", "")),
+        standin_ports=_standin_ports(env.get("STANDIN_PORTS", "")),
         collective_window_days=int((raw.get("collective") or {}).get("window_days", 30)),
         collective_threshold=int((raw.get("collective") or {}).get("threshold", 10)),
         mp_sessions_per_client_per_minute=int(
@@ -614,6 +623,45 @@ def _partner(item: Any, index: int, source: str, env: Mapping[str, str]) -> Part
     )
 
 
+_OFFSET = re.compile(r"\+?(?:(?P<days>\d{1,3})d)?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m)?")
+MAX_CLOCK_OFFSET = timedelta(days=800)  # past any period of the law here (two years' retention checks included)
+
+
+def parse_clock_offset(text: str) -> timedelta:
+    """A demo clock's offset as DEMO_CLOCK, `serve.sh --clock` and the stand-ins' page take it: `+8d`, `+36h`,
+    `+1d12h`, `+90m`; empty or `0`: none. Forward only: the case records' times must never run backwards."""
+    text = text.strip().lower()
+    if text in ("", "0", "+0", "now", "off"):
+        return timedelta(0)
+    match = _OFFSET.fullmatch(text)
+    if match is None or not any(match.groupdict().values()):
+        raise SettingsError(f"DEMO_CLOCK must look like +8d, +36h, +1d12h or +90m (forward only), not {text!r}")
+    parts = {unit: int(value) for unit, value in match.groupdict().items() if value}
+    offset = timedelta(**parts)
+    if offset > MAX_CLOCK_OFFSET:
+        raise SettingsError(f"DEMO_CLOCK may move the clock {MAX_CLOCK_OFFSET.days} days at most, not {text!r}")
+    return offset
+
+
+def _standin_ports(text: str) -> int:
+    text = text.strip()
+    if not text:
+        return 0
+    if not text.isdigit() or not 1024 <= int(text) <= 65000:
+        raise SettingsError(f"STANDIN_PORTS must be the first of a few free ports, 1024 to 65000, not {text!r}")
+    return int(text)
+
+
+def describe_offset(offset: timedelta) -> str:
+    """An offset as parse_clock_offset reads it back: `+8d`, `+1d12h`, `+90m`; `0` for none."""
+    if offset <= timedelta(0):
+        return "0"
+    minutes = int(offset.total_seconds()) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    return "+" + "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+
+
 def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
@@ -643,6 +691,11 @@ def check_settings(settings: Settings) -> None:
         )
     if not settings.production:
         return
+    if settings.demo_clock:
+        raise SettingsError(
+            f"APP_ENV=production refuses the demo clock (DEMO_CLOCK={describe_offset(settings.demo_clock)}): every "
+            "deadline, answer period and performance check would run ahead of the real date; unset DEMO_CLOCK"
+        )
     if settings.mongodb_uri.startswith(MEMORY_ENGINE):
         raise SettingsError("APP_ENV=production refuses the memory-only engine (mongomock://): set MONGODB_URI")
     ours = [name for name in settings.default_secrets if not name.startswith("CARD_")]  # the card's: below
