@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
+import gc
 import logging
+import os
 import signal
 import sys
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -32,12 +37,12 @@ from platforms.court import CourtClient
 from platforms.pdf import PdfConverter
 from platforms.sms import NoSms, SmsProvider
 from services.accounts.mp_sessions import SessionTokens
-from services.accounts.staff import ensure_bootstrap_admin
+from services.accounts.staff import SYSTEM_ADMIN, ensure_bootstrap_admin
 from services.cases.deadline_watch import DeadlineWatch
 from services.cases.documents import Papers, Renderers
 from services.cases.outbox import check_templates
 from services.cases.taxonomy import Taxonomies
-from services.core.context import ServiceContext, utc_now
+from services.core.context import DemoClock, ServiceContext, clock_offset, utc_now
 from services.core.personal_data import FieldCipher
 from services.core.ratelimit import ClientRateLimiter
 from services.court import events as court_events
@@ -50,9 +55,11 @@ from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
 from services.stats import counters
-from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, load_settings, secret_risk
+from services.stats.retention import RetentionJob
+from settings import DEFAULT_PUBLIC_BASE_URL, Settings, SettingsError, describe_offset, load_settings, secret_risk
 from standins.card_platform import CardPlatformStandIn, Channel
 from standins.court_platform import CourtPlatformStandIn
+from standins.server import StandInPortTaken
 from standins.sms import RecordingSms
 from standins.wechat import WeChatStandIn
 from store import CommandCounter, StoreError, connect, describe, embedded_folder, is_embedded
@@ -70,6 +77,13 @@ DRAIN_SECONDS = 10  # what requests in flight get to answer once the server is a
 SIGN_INS_PER_CLIENT_PER_MINUTE = 30  # password checks (argon2, queued) and SMS codes per client address
 
 
+NO_ADMINISTRATOR = (
+    "NO ADMINISTRATOR YET: the back office (/office/) needs one. Stop this server (Ctrl-C) and start it again with "
+    "BOOTSTRAP_ADMIN=admin:Choose-A-Passw0rd! bash scripts/serve.sh (your own login:password; made once, an "
+    "existing administrator is never changed), or with the server stopped: python manage.py create-admin "
+    "--login admin --name 管理员"
+)
+
 # What follows from every write of a case, kept by the rooms above the case writer (services/cases/moves.py
 # WriteHook): the court's news of a delegated case's end, in the same update; the statistics, after it.
 CASE_HOOKS = (court_events.HOOK, counters.HOOK)
@@ -85,6 +99,9 @@ def service_context(settings: Settings, counter: CommandCounter | None = None) -
         settings=settings,
         case_hooks=CASE_HOOKS,
         executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="blocking"),
+        # The service's clock: real time itself in production; in development one the demo can move forward
+        # (DEMO_CLOCK, the stand-ins' page). Sessions, codes and signed windows read `real_clock`, never moved.
+        clock=utc_now if settings.production else DemoClock(settings.demo_clock),
     )
     return client, ctx
 
@@ -134,7 +151,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
     check_templates(settings)  # a notification kind without its templates refuses the start
     client, ctx = service_context(settings, counter)
     sms = sms_provider(settings.sms_provider)
-    wechat = wechat_clients(settings, ctx.db, ctx.clock)
+    wechat = wechat_clients(settings, ctx.db, ctx.real_clock)  # tokens expire in real time
     access_tokens, token_bridge, wechat_oa, wechat_mp = (
         wechat.access_tokens,
         wechat.bridge,
@@ -190,6 +207,7 @@ def make_app(settings: Settings, counter: CommandCounter | None = None, **app_se
         docking_watch=DockingWatch(ctx, court_client),
     )
     services.staff_messages = StaffMessageSender(ctx, services.sms)
+    services.retention_job = RetentionJob(ctx, blobs, client)  # what has outlived its period, daily
     services.taxonomies.bind(partial(_centre_taxonomy, ctx))
     application = BoundedApplication(
         routes,
@@ -252,6 +270,15 @@ def serve_admin(app: tornado.web.Application, sockets: list[Any]) -> tornado.htt
     return server
 
 
+def _clock_moved(services: AppServices) -> None:
+    """The demo clock moved (the stand-ins' page): the watches look at the new time now, not in five minutes."""
+    ahead = describe_offset(clock_offset(services.ctx.clock))
+    log.warning("DEMO CLOCK moved: the service's clock runs %s ahead", ahead)
+    for watch in (services.deadline_watch, services.docking_watch, services.notification_sender):
+        if watch is not None:
+            watch.wake()
+
+
 def _centre_taxonomy(ctx: ServiceContext, centre_id: str) -> str | None:
     """The cause list a centre files under, from this process's snapshot of the directory."""
     known = centres.cached(ctx)
@@ -292,6 +319,7 @@ async def start(app: tornado.web.Application) -> None:
         services.deadline_watch.start()
         services.staff_messages.start()
         services.docking_watch.start()
+        services.retention_job.start()
 
 
 async def close(app: tornado.web.Application) -> None:
@@ -304,6 +332,7 @@ async def close(app: tornado.web.Application) -> None:
     await services.deadline_watch.stop()
     await services.staff_messages.stop()
     await services.docking_watch.stop()
+    await services.retention_job.stop()
     await services.notification_sender.stop()  # lets a pass record what it sent
     services.ctx.stop_executor()
     await app.settings["mongo_client"].close()
@@ -334,6 +363,12 @@ def warn_about_start(settings: Settings, client: Any) -> None:
             name,
             secret_risk(name),
             name,
+        )
+    if settings.demo_clock:
+        log.warning(
+            "DEMO CLOCK: the service's clock runs %s ahead of real time (deadlines, answer periods, performance "
+            "checks, the court's periods); sessions and SMS codes keep real time. Development only.",
+            describe_offset(settings.demo_clock),
         )
     engine = describe(settings.mongodb_uri)
     if not engine["durable"]:
@@ -370,9 +405,18 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     if with_standins:
         settings, standin = start_standins(settings, port)
     app = make_app(settings)
-    if standin is not None and isinstance(app.settings["services"].sms, RecordingSms):
-        standin.state.sms = app.settings["services"].sms  # its codes and messages on the stand-in's page too
+    services = app.settings["services"]
+    if standin is not None and isinstance(services.sms, RecordingSms):
+        standin.state.sms = services.sms  # its codes and messages on the stand-in's page too
+    if standin is not None and isinstance(services.ctx.clock, DemoClock):  # its control on the stand-in's page
+        standin.state.clock = services.ctx.clock
+        standin.state.clock_moved = partial(_clock_moved, services)
     await start(app)
+    # What start loaded (the embedded engine's documents, the library's index) lives as long as the process: out of
+    # the cyclic collector's full passes, which would otherwise walk all of it (a pause of a second at 100,000
+    # records, bench/bench_retention.py) whenever enough new objects accumulate, as a purge's do. The serving
+    # process only: tests start many apps in one process.
+    gc.freeze()
     warn_about_start(settings, app.settings["mongo_client"])
     # Bodies are small everywhere but the upload handlers, which set their own limit while streaming; a larger one
     # is read and thrown away up to DRAIN_BYTES and answered 413 in its front's form (handlers/base.py).
@@ -396,10 +440,13 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
             settings.card_platform.base_url,
             port,
         )
+    if await services.ctx.db["staff"].find_one({"role": SYSTEM_ADMIN}, {"_id": 1}) is None:
+        log.warning(NO_ADMINISTRATOR)  # last, where a newcomer reads: how to make the first one
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):  # an operator's stop: no orphaned workers, the journal closed
         asyncio.get_running_loop().add_signal_handler(signum, stopping.set)
-    await stopping.wait()
+    with profiled():
+        await stopping.wait()
     log.warning("stopping: no new connections; closing the rendering pool, LibreOffice and the store")
     server.stop()
     if admin_server is not None:
@@ -409,6 +456,25 @@ async def serve(settings: Settings, port: int, with_standins: bool = False) -> N
     log.warning("stopped")
 
 
+@contextlib.contextmanager
+def profiled() -> Iterator[None]:
+    """With PROFILE=path (the benches, bench/README.md): the server's CPU while serving, under cProfile, its stats
+    written to that path when it stops. Start-up and shutdown are left out."""
+    path = os.environ.get("PROFILE")
+    if not path:
+        yield
+        return
+    import cProfile  # noqa: PLC0415 - a bench's tool, not the server's
+
+    profiler = cProfile.Profile(time.process_time)  # CPU time: other processes on the machine do not count
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Online mediation of labour disputes: the server")
     parser.add_argument("--port", type=int, default=None)
@@ -416,16 +482,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--standins", action="store_true", help="run local stand-ins of WeChat (demo and development only)"
     )
+    parser.add_argument(
+        "--standin-ports",
+        default=None,
+        help="the stand-ins on 127.0.0.1:N (WeChat and SMS), N+1 (card platform), N+2... (partners): STANDIN_PORTS",
+    )
+    parser.add_argument(
+        "--clock",
+        default=None,
+        help="move the service's clock forward, e.g. +8d or +36h (sets DEMO_CLOCK; development only)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
     configure_logging()  # every line with its request id
     try:
-        settings = load_settings(args.config)
+        environ = dict(os.environ)
+        if args.clock is not None:
+            environ["DEMO_CLOCK"] = args.clock
+        if args.standin_ports is not None:
+            environ["STANDIN_PORTS"] = args.standin_ports
+        settings = load_settings(args.config, environ)
         configure_logging(settings.log_format)
         if args.standins and settings.production:
             raise SettingsError("APP_ENV=production refuses the WeChat stand-in (--standins)")
         asyncio.run(serve(settings, args.port or settings.port, args.standins))
-    except (SettingsError, StoreError, UndeclaredAccess) as exc:
+    except (SettingsError, StoreError, UndeclaredAccess, StandInPortTaken) as exc:
         print(f"refusing to start: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -438,12 +519,14 @@ def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStand
     standin = WeChatStandIn(
         {settings.wechat_app_id: settings.wechat_app_secret, settings.mp_app_id: settings.mp_app_secret}
     )
-    base = standin.start()
+    first = settings.standin_ports  # 0: each on a free port
+    base = standin.start(port=first)
     card = settings.card_platform
     channel = Channel(settings.public_base_url + "/portal/card/notify", card.channel_key, card.public_key)
-    card_base = CardPlatformStandIn({card.channel_id: channel}).start()
+    card_base = CardPlatformStandIn({card.channel_id: channel}).start(port=first and first + 1)
     partners = []
-    for partner in settings.docking.partners:  # each court / institute: a platform stand-in with a page of its own
+    # Each court / institute: a platform stand-in with a page of its own.
+    for number, partner in enumerate(settings.docking.partners):
         court = CourtPlatformStandIn(
             partner.id,
             partner.key,
@@ -451,7 +534,7 @@ def start_standins(settings: Settings, port: int) -> tuple[Settings, WeChatStand
             settings.public_base_url,
             prefix=urlsplit(partner.callback_base).path or "/docking/",
         )
-        court.start()
+        court.start(port=first and first + 2 + number)
         partners.append(dataclasses.replace(partner, callback_base=court.callback_base))
         log.warning(
             "court platform stand-in for %s (%s): open %s to delegate a case and watch it come back",

@@ -6,6 +6,8 @@
 counters the case writer keeps, and (with --repair) write the differences over them.
 `python manage.py store verify|backup|restore|repair`: check, copy, put back or mend the embedded engine's folder
 (docs/operations.md#recovery).
+`python manage.py retention report|run`: what is held by kind and age and what the next run removes; run the
+retention schedule now (docs/privacy.md#retention).
 
 While a server holds the embedded engine's folder (its LOCK), a command that needs the store asks that server,
 through its administrative endpoint (handlers/admin/: 127.0.0.1 only, the address written in LOCK, ADMIN_TOKEN
@@ -40,7 +42,7 @@ from app import service_context, wechat_clients
 from services.accounts.staff import create_first_admin, password_problems
 from services.core.errors import ServiceError
 from services.directory import centres
-from services.stats import counters
+from services.stats import counters, retention
 from settings import Settings, SettingsError, load_settings
 from store import StoreError, compact_now, embedded_folder
 from store.blobs import BlobKeys, BlobStore, LocalBlobStore
@@ -58,6 +60,10 @@ from store.maintenance import (
 )
 from wechat.errors import WeChatRefused, WeChatUnavailable
 from wechat.menu import publish, render_menu
+
+# scripts/serve.sh (development) makes an ADMIN_TOKEN once and keeps it here; a command run without ADMIN_TOKEN
+# takes it, so it reaches the server serve.sh started.
+SERVE_SH_TOKEN = Path(__file__).resolve().parent / "var" / "admin-token"
 
 EMBEDDED_REFUSAL = (
     "refusing: MONGODB_URI is the memory-only engine (mongomock://), whose data lives in one process only;\n"
@@ -360,10 +366,11 @@ def _check_backup(settings: Settings, target: Path) -> Report:
 
 async def apply_retention_after_restore(ctx: Any, blobs: BlobStore) -> int | None:
     """The hook a restore calls once the restored folder has been opened and checked, before any server serves it:
-    the retention purge (issue 23, being built beside this), so that a backup never brings back what the purge had
-    removed. Returns how many documents it purged; None while no purge exists (a no-op until then: call it here).
-    A purge that removed something is followed by a compaction (store.compact_now), so it leaves the files too."""
-    return None
+    the retention run (services/stats/retention.py), so that a backup never brings back what the schedule had
+    removed since it was taken. Returns how many records it removed or emptied; its caller compacts after it
+    (store.compact_now), so what went leaves the files too."""
+    counts = await retention.run(ctx, blobs)
+    return sum(counts.values())
 
 
 async def _open_restored(settings: Settings, folder: Path, blob_dir: Path) -> Report:
@@ -381,11 +388,7 @@ async def _open_restored(settings: Settings, folder: Path, blob_dir: Path) -> Re
             purged = await apply_retention_after_restore(ctx, blobs)
             if purged:
                 await compact_now(client)  # what the purge removed leaves the files too
-            report.notes.append(
-                "retention purge: none exists yet (the hook apply_retention_after_restore ran, doing nothing)"
-                if purged is None
-                else f"retention purge after the restore: {purged} document(s) purged"
-            )
+            report.notes.append(f"retention run after the restore: {purged or 0} record(s) removed or emptied")
         report.files = [f"{name} ({size} bytes)" for name, size in _folder_files(folder)]
     finally:
         ctx.stop_executor()
@@ -452,6 +455,64 @@ def store_command(settings: Settings, args: argparse.Namespace) -> int:
     return store_repair(settings, args.folder, args.yes)
 
 
+# -- the retention schedule: report, run ---------------------------------------------------------------
+
+
+async def _retention_here(settings: Settings, action: str) -> dict[str, Any]:
+    """The report or a run with the store opened by this command (no server holds it, or a MongoDB)."""
+    client, ctx = service_context(settings)
+    try:
+        if action == "report":
+            return await retention.report(ctx, client)
+        blob_dir = Path(settings.blob_dir)
+        blobs = _blobs(settings, blob_dir) if embedded_folder(settings.mongodb_uri) and blob_dir.exists() else None
+        if blobs is None and not embedded_folder(settings.mongodb_uri):
+            raise CommandRefused("a run on a MongoDB is the server's daily job (its GridFS files): let it run")
+        removed = await retention.run(ctx, blobs, client)
+        if sum(removed.values()):
+            await compact_now(client)
+        return {"removed": removed}
+    finally:
+        ctx.stop_executor()
+        await client.close()
+
+
+def print_retention(answer: dict[str, Any], how: str) -> None:
+    if "removed" in answer:
+        total = sum(answer["removed"].values())
+        print(f"retention run {how}: {total} record(s) removed or emptied")
+        for kind, count in answer["removed"].items():
+            if count:
+                print(f"  {kind}: {count}")
+        return
+    print(f"retention report {how}, at {answer['at']}")
+    print(f"  {'kind':<20} {'days':>6} {'held':>8} {'due':>8}  by age / basis")
+    for row in answer["kinds"]:
+        ages = " ".join(f"{k}={v}" for k, v in row["by_age"].items() if v)
+        print(f"  {row['kind']:<20} {row['days']:>6} {row['held']:>8} {row['due']:>8}  {ages or '-'}  ({row['basis']})")
+    if answer.get("files_pending"):
+        print(f"  files of {answer['files_pending']} anonymised case(s) not yet deleted: the next run deletes them")
+    last = answer.get("last_run")
+    print(f"  last run: {last['at']} ({sum(last['counts'].values())} removed)" if last else "  last run: none yet")
+    if answer.get("files_hold_purged"):
+        print("  the folder's journal or snapshot files still hold what the last run removed, until a compaction")
+
+
+def retention_command(settings: Settings, action: str) -> int:
+    if settings.mongodb_uri.startswith("mongomock://"):
+        raise CommandRefused("MONGODB_URI is the memory-only engine: there is nothing kept to report on")
+    server = running_server(settings)
+    if server is not None:
+        answer = server.call("POST", f"/admin/retention/{action}")
+        print_retention(answer, f"(by the server, pid {server.pid})")
+        return 0
+    folder = embedded_folder(settings.mongodb_uri)
+    if folder and not Path(folder, "MANIFEST.json").exists() and empty_or_absent(Path(folder)):
+        raise CommandRefused(f"{folder} holds no embedded database")
+    print_retention(asyncio.run(_retention_here(settings, action)), "(the store opened here)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Administration commands of the mediation backend")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -480,8 +541,13 @@ def main(argv: list[str] | None = None) -> int:
     mend = actions.add_parser("repair", help="start from what precedes the damage (moves damaged files aside)")
     mend.add_argument("--folder", default="", help="default: MONGODB_URI's folder")
     mend.add_argument("--yes", action="store_true", help="do it (without: say what is damaged)")
+    kept = commands.add_parser("retention", help="the retention schedule: what is held and due; run it now")
+    kept.add_argument("action", choices=["report", "run"])
+    kept.add_argument("--config", default="config.yaml")
     args = parser.parse_args(argv)
 
+    if not os.environ.get("ADMIN_TOKEN") and SERVE_SH_TOKEN.is_file():  # the token scripts/serve.sh gave its server
+        os.environ["ADMIN_TOKEN"] = SERVE_SH_TOKEN.read_text(encoding="utf-8").strip()
     try:
         settings = load_settings(args.config)
     except (SettingsError, OSError) as exc:
@@ -502,6 +568,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return menu_command(settings, args.action)
     if args.command == "store":
         return store_command(settings, args)
+    if args.command == "retention":
+        return retention_command(settings, args.action)
     if settings.mongodb_uri.startswith("mongomock://"):
         print(RECOUNT_REFUSAL if args.command == "recount" else EMBEDDED_REFUSAL, file=sys.stderr)
         return 2

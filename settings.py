@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,38 @@ class DockingSettings:
         return next((p for p in self.partners if p.id == partner_id), None)
 
 
+# The retention schedule (config.yaml `retention:`, docs/privacy.md#retention): days each kind of record is kept
+# after the moment its clock starts (services/stats/retention.py KINDS). PIPL art. 19: no longer than the purpose
+# needs, unless a law or an administrative regulation sets a period.
+RETENTION_DEFAULTS: dict[str, int] = {
+    # 劳动人事争议仲裁办案规则 (2017) art. 24: a file closed by award kept at least 10 years, by mediation or any
+    # other way at least 5. They bind commissions, not centres: the default unless a centre's archive rule says
+    # otherwise. A mediation centre's case never ends by award: the 10 years apply to `case_files_award` only.
+    "case_files": 5 * 365 + 2,
+    "case_files_award": 10 * 365 + 3,
+    "drafts": 90,  # a draft never submitted (the drafts' own 90-day index, store/indexes.py)
+    "uploads": 30,  # an upload never attached to an application
+    "sessions": 1,  # sign-in tickets and idempotency keys past their expiry
+    "one_time_codes": 1,  # SMS codes past their expiry
+    "audit": 3 * 365 + 1,  # 网络安全法 art. 21(3): network logs at least six months (the floor checked below)
+    "notification_bodies": 180,  # what a delivered message said; its delivery stays in the case's service record
+    "docking_payloads": 180,  # what a delivered event told a court or institute
+    "backups": 35,  # backup archives in `retention.backup_folder`
+}
+RETENTION_FLOORS: dict[str, int] = {"audit": 183}  # the law's floors; the arbitration rules bind commissions only
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """Days per kind (RETENTION_DEFAULTS' keys); the daily job's batch and pause; where backups are kept."""
+
+    days: dict[str, int] = field(default_factory=lambda: dict(RETENTION_DEFAULTS))
+    batch: int = 200  # records per write batch; the event loop runs requests between two batches
+    pause_seconds: float = 0.02  # between two batches
+    interval_hours: float = 24
+    backup_folder: str = ""  # backups older than `days.backups` are deleted from here; empty: none managed
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: str
@@ -235,6 +268,13 @@ class Settings:
     # on 127.0.0.1:ADMIN_PORT only (0: a free port, written into the embedded folder's LOCK); empty: no endpoint.
     admin_token: str = ""
     admin_port: int = 0
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    # DEMO_CLOCK (serve.sh --clock +8d): the service's clock (services/core/context.py `clock`) this far ahead of
+    # real time, to try the time-gated steps without waiting days. Development only: production refuses it.
+    demo_clock: timedelta = timedelta(0)
+    # STANDIN_PORTS (serve.sh --standin-ports N): the stand-ins listen on 127.0.0.1:N (WeChat and SMS, its page
+    # /standin/), N+1 (the card platform), N+2... (each docking partner in config.yaml's order); 0: free ports.
+    standin_ports: int = 0
 
     @property
     def production(self) -> bool:
@@ -348,6 +388,8 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         sms_provider=env.get("SMS_PROVIDER", (raw.get("sms") or {}).get("provider", "standin")),
         sms_per_minute=int((raw.get("sms") or {}).get("max_per_minute", 60)),
         sms_per_day=int((raw.get("sms") or {}).get("max_per_day", 2000)),
+        demo_clock=parse_clock_offset(env.get("DEMO_CLOCK", "")),
+        standin_ports=_standin_ports(env.get("STANDIN_PORTS", "")),
         collective_window_days=int((raw.get("collective") or {}).get("window_days", 30)),
         collective_threshold=int((raw.get("collective") or {}).get("threshold", 10)),
         mp_sessions_per_client_per_minute=int(
@@ -358,6 +400,7 @@ def load_settings(path: str | Path = "config.yaml", environ: Mapping[str, str] |
         ),
         admin_token=env.get("ADMIN_TOKEN", ""),
         admin_port=int(env.get("ADMIN_PORT", raw.get("admin_port", 0))),
+        retention=_retention_settings(raw.get("retention") or {}, env),
         uses_dev_secrets=(
             data_key_text == DEV_DATA_KEY
             or lookup_key == DEV_LOOKUP_KEY
@@ -580,6 +623,45 @@ def _partner(item: Any, index: int, source: str, env: Mapping[str, str]) -> Part
     )
 
 
+_OFFSET = re.compile(r"\+?(?:(?P<days>\d{1,3})d)?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m)?")
+MAX_CLOCK_OFFSET = timedelta(days=800)  # past any period of the law here (two years' retention checks included)
+
+
+def parse_clock_offset(text: str) -> timedelta:
+    """A demo clock's offset as DEMO_CLOCK, `serve.sh --clock` and the stand-ins' page take it: `+8d`, `+36h`,
+    `+1d12h`, `+90m`; empty or `0`: none. Forward only: the case records' times must never run backwards."""
+    text = text.strip().lower()
+    if text in ("", "0", "+0", "now", "off"):
+        return timedelta(0)
+    match = _OFFSET.fullmatch(text)
+    if match is None or not any(match.groupdict().values()):
+        raise SettingsError(f"DEMO_CLOCK must look like +8d, +36h, +1d12h or +90m (forward only), not {text!r}")
+    parts = {unit: int(value) for unit, value in match.groupdict().items() if value}
+    offset = timedelta(**parts)
+    if offset > MAX_CLOCK_OFFSET:
+        raise SettingsError(f"DEMO_CLOCK may move the clock {MAX_CLOCK_OFFSET.days} days at most, not {text!r}")
+    return offset
+
+
+def _standin_ports(text: str) -> int:
+    text = text.strip()
+    if not text:
+        return 0
+    if not text.isdigit() or not 1024 <= int(text) <= 65000:
+        raise SettingsError(f"STANDIN_PORTS must be the first of a few free ports, 1024 to 65000, not {text!r}")
+    return int(text)
+
+
+def describe_offset(offset: timedelta) -> str:
+    """An offset as parse_clock_offset reads it back: `+8d`, `+1d12h`, `+90m`; `0` for none."""
+    if offset <= timedelta(0):
+        return "0"
+    minutes = int(offset.total_seconds()) // 60
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    return "+" + "".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n)
+
+
 def check_settings(settings: Settings) -> None:
     """Refuse a production start on anything meant only for development."""
     if not any(c.id == settings.default_centre for c in settings.centres):
@@ -609,6 +691,11 @@ def check_settings(settings: Settings) -> None:
         )
     if not settings.production:
         return
+    if settings.demo_clock:
+        raise SettingsError(
+            f"APP_ENV=production refuses the demo clock (DEMO_CLOCK={describe_offset(settings.demo_clock)}): every "
+            "deadline, answer period and performance check would run ahead of the real date; unset DEMO_CLOCK"
+        )
     if settings.mongodb_uri.startswith(MEMORY_ENGINE):
         raise SettingsError("APP_ENV=production refuses the memory-only engine (mongomock://): set MONGODB_URI")
     ours = [name for name in settings.default_secrets if not name.startswith("CARD_")]  # the card's: below
@@ -654,6 +741,26 @@ def _valid_aes_key(text: str) -> bool:
         return len(text) == 43 and len(base64.b64decode(text + "=", validate=True)) == 32
     except ValueError:
         return False
+
+
+def _retention_settings(raw: Mapping[str, Any], env: Mapping[str, str]) -> RetentionSettings:
+    given = raw.get("days") or {}
+    unknown = sorted(set(given) - set(RETENTION_DEFAULTS))
+    if unknown:
+        raise SettingsError(f"retention.days: unknown kinds {unknown}; the kinds are {sorted(RETENTION_DEFAULTS)}")
+    try:
+        days = {kind: int(given.get(kind, default)) for kind, default in RETENTION_DEFAULTS.items()}
+        batch, pause = int(raw.get("batch", 200)), float(raw.get("pause_seconds", 0.02))
+        interval = float(raw.get("interval_hours", 24))
+    except (TypeError, ValueError) as exc:
+        raise SettingsError("retention: days, batch, pause_seconds and interval_hours are numbers") from exc
+    for kind, value in days.items():
+        if value < RETENTION_FLOORS.get(kind, 1):
+            raise SettingsError(f"retention.days.{kind} must be at least {RETENTION_FLOORS.get(kind, 1)} days")
+    if not 1 <= batch <= 10_000 or not 0 <= pause <= 10 or interval <= 0:
+        raise SettingsError("retention: batch 1 to 10000, pause_seconds 0 to 10, interval_hours above 0")
+    folder = env.get("BACKUP_FOLDER", str(raw.get("backup_folder") or ""))
+    return RetentionSettings(days, batch, pause, interval, folder)
 
 
 def _log_format(value: str) -> str:

@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_intake import BULK_USERS, submit_as, wechat_env
+from bench_intake import BULK_USERS, cpu_ms, submit_as, wechat_env
 from common import (
     Row,
     Run,
@@ -39,6 +39,8 @@ from common import (
 from standins.wechat import WeChatStandIn
 
 MP_APP_ID, MP_SECRET = "wx-bench-mini-program", "bench-mp-secret"
+
+TARGET = 0.25  # submit throughput at 32 clients against healthz's (issue 24; issue 12 had 0.2)
 
 
 def folder_bytes(folder: Path) -> int:
@@ -92,9 +94,17 @@ async def measure_engine(
         )
         rows += [
             (f"{name}: 32 cl healthz rps", f"{health32.rps:.0f} /s", "baseline", "1.00x", "-"),
-            (f"{name}: 32 cl submit rps", f"{submit32.rps:.0f} /s", ">= 0.2x", f"{ratio:.2f}x", verdict(ratio >= 0.2)),
+            (
+                f"{name}: 32 cl submit rps",
+                f"{submit32.rps:.0f} /s",
+                f">= {TARGET}x",
+                f"{ratio:.2f}x",
+                verdict(ratio >= TARGET),
+            ),
             (f"{name}: 32 cl submit p99", f"{submit32.pct(0.99):.1f} ms", "report", "", "-"),
             (f"{name}: server CPU healthz/submit", busy, "report", "", "-"),
+            (f"{name}: server CPU per healthz", cpu_ms(cpu0, cpu1, health32), "report", "", "-"),
+            (f"{name}: server CPU per submit", cpu_ms(cpu1, cpu2, submit32), "report", "", "-"),
         ]
     return rows, figures
 

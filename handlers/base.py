@@ -36,6 +36,7 @@ from services.court.watch import DockingWatch
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
 from services.notify.staff_messages import StaffMessageSender
+from services.stats.retention import RetentionJob
 from store import defer_durability, durability_barrier
 from store.blobs import BlobDamaged, BlobStore
 from wechat.client import WeChatApi
@@ -89,6 +90,7 @@ class AppServices:
     staff_messages: StaffMessageSender | None = None  # collective-dispute alerts to administrators, by SMS
     court_client: CourtClient | None = None  # signed calls to courts and arbitration institutes (platforms/court.py)
     docking_watch: DockingWatch | None = None  # delegations not answered in time, the roster's sending
+    retention_job: RetentionJob | None = None  # the retention schedule's daily run (services/stats/retention.py)
     # Set when the process is asked to stop (app.serve, app.close): long polls end with a 503 and Retry-After.
     stopping: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     in_flight: int = 0  # requests begun and not yet finished (app.serve waits for them before closing the store)

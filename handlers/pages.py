@@ -16,7 +16,9 @@ from handlers.base import ApiHandler, Problem, ServiceHandler, problem_of
 from i18n import catalogue, format_day, format_money, text
 from services.accounts import audit, web_sessions
 from services.cases import workflow
+from services.core.context import SHANGHAI, clock_offset
 from services.core.errors import ServiceError, Unauthorized
+from settings import describe_offset
 
 log = logging.getLogger("mediation.http")
 
@@ -241,7 +243,16 @@ class PageHandler(ServiceHandler):
             "upload_too_large": text(
                 "error.file_too_large.upload", locale, megabytes=self.ctx.settings.evidence.max_file_bytes // 2**20
             ),
+            "demo_clock": self.demo_clock(locale),  # the banner of every page while the demo clock is moved
         }
+
+    def demo_clock(self, locale: str) -> str:
+        """The demo clock's banner (development only, services/core/context.py DemoClock): empty on real time."""
+        offset = clock_offset(self.ctx.clock)
+        if not offset:
+            return ""
+        now = self.ctx.clock().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        return text("page.demo_clock", locale, offset=describe_offset(offset), now=now)
 
     def words(self, key: str, **params: Any) -> str:
         """Words of the catalogue in this page's language (what templates call `t`)."""

@@ -9,7 +9,9 @@ a person can use in a desktop browser, and the code exchange).
 For people trying the service (docs/tour.md): `/standin/` is a small page listing every message the
 stand-in received and the SMS stand-in's codes and messages, with a button that hands out a `wx.login`
 code; `POST /standin/login-code` (`openid=...`) answers that code as JSON, and `GET /standin/messages`
-the messages as JSON, so the mini-program API can be tried with curl.
+the messages as JSON, so the mini-program API can be tried with curl. With the server's demo clock given
+(`state.clock`, development only: services/core/context.py DemoClock), the page also moves the service's clock
+forward (`POST /standin/clock`, `by=+1d`), so the time-gated steps can be tried without waiting days.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import html
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,7 +30,9 @@ import tornado.gen
 import tornado.httpserver
 import tornado.web
 
+from services.core.context import SHANGHAI, DemoClock
 from services.core.phones import mask_phone
+from settings import SettingsError, describe_offset, parse_clock_offset
 from standins.server import StandInServer
 from standins.sms import RecordingSms
 
@@ -82,6 +88,8 @@ class WeChatState:
     token_delay: float = 0.0  # seconds stable_token takes (to make concurrent fetches overlap)
     reject_all_tokens: bool = False  # every token-checked call answers 40001 (a refresh cannot help)
     sms: RecordingSms | None = None  # the SMS stand-in of the server beside it (the demo), shown on /standin/
+    clock: DemoClock | None = None  # the server's demo clock, moved from /standin/ (none: no control shown)
+    clock_moved: Callable[[], None] | None = None  # after a move: the server's watches look at the new time
 
     def issue_code(self, openid: str, unionid: str | None = None) -> str:
         """What wx.login would hand the mini-program: a one-time code for this user."""
@@ -551,8 +559,17 @@ text-align:left;vertical-align:top}}code{{background:#f4f4f4;padding:2px 4px}}.c
 <h2>短信替身（{sms_count}）</h2>
 <table id="sms-messages"><tr><th>时间</th><th>手机</th><th>验证码</th><th>用途</th><th>内容</th></tr>{sms}</table>
 <p>JSON：<code>GET {base}standin/messages</code></p>
+{clock}
 </body></html>
 """
+
+CLOCK_PART = """<h2 id="demo-clock">演示时钟（仅限开发环境）</h2>
+<p>服务时钟现为 <strong id="clock-now">{now}</strong>，比实际时间快 <strong id="clock-offset">{offset}</strong>。
+期限、答复期、履行检查、法院期限与保存期限按服务时钟计算；登录、验证码、签名时间窗仍按实际时间。</p>
+<form method="post" action="/standin/clock"><label>拨快 <input name="by" value="+1d" size="8"></label>
+<button type="submit" id="clock-move">拨快服务时钟</button>（如 +1d、+8d、+36h；只能向前，
+回到实际时间请不带 <code>--clock</code> 重新启动）</form>
+{error}"""
 
 
 class PeoplePageHandler(_StandInHandler):
@@ -584,8 +601,54 @@ class PeoplePageHandler(_StandInHandler):
                 wechat_count=len(rows),
                 sms="".join(texts),
                 sms_count=len(texts),
+                clock=clock_part(self.state.clock, self.get_argument("clock_error", "")),
             )
         )
+
+
+def clock_part(clock: DemoClock | None, error: str) -> str:
+    """The demo clock's control on /standin/: where it stands and a form that moves it forward."""
+    if clock is None:
+        return ""
+    return CLOCK_PART.format(
+        now=clock().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"),
+        offset=html.escape(describe_offset(clock.offset)),
+        error=f'<p id="clock-error" style="color:#c00">{html.escape(error[:200])}</p>' if error else "",
+    )
+
+
+class ClockHandler(_StandInHandler):
+    """`POST /standin/clock` (`by=+8d`): the server's demo clock moved forward by that much, then back to the page
+    (JSON `{"offset", "now"}` to `Accept: application/json`). Only forward: what was recorded meanwhile keeps its
+    later time, and a clock going back would let a deadline that has passed come back."""
+
+    def prepare(self) -> None:  # not recorded as a WeChat call
+        pass
+
+    def post(self) -> None:
+        clock = self.state.clock
+        if clock is None:
+            self.set_status(404)
+            self.reply(error="the server runs without a demo clock (production, or no --standins)")
+            return
+        try:
+            step = parse_clock_offset(self.get_argument("by", ""))
+            if step <= timedelta(0):
+                raise SettingsError("move the clock forward: +1d, +8d, +36h")
+            clock.offset = parse_clock_offset(describe_offset(clock.offset + step))  # within the same bound
+        except SettingsError as exc:
+            if "json" in self.request.headers.get("Accept", ""):
+                self.set_status(400)
+                self.reply(error=str(exc))
+            else:
+                self.redirect("/standin/?" + urlencode({"clock_error": str(exc)}) + "#demo-clock", status=303)
+            return
+        if self.state.clock_moved is not None:
+            self.state.clock_moved()
+        if "json" in self.request.headers.get("Accept", ""):
+            self.reply(offset=describe_offset(clock.offset), now=clock().isoformat(timespec="seconds"))
+        else:
+            self.redirect("/standin/#demo-clock", status=303)
 
 
 class UnknownPathHandler(_StandInHandler):
@@ -617,6 +680,7 @@ class WeChatStandIn(StandInServer):
                 (r"/standin/?", PeoplePageHandler, kwargs),
                 (r"/standin/login-code", LoginCodeHandler, kwargs),
                 (r"/standin/messages", MessagesHandler, kwargs),
+                (r"/standin/clock", ClockHandler, kwargs),
                 (r"/.*", UnknownPathHandler, kwargs),
             ]
         )

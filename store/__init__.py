@@ -24,6 +24,7 @@ __all__ = [
     "embedded_folder",
     "generations",
     "is_embedded",
+    "matching_ids",
 ]
 
 
@@ -60,6 +61,20 @@ async def compact_now(client: Any) -> bool:
         return False
     await journal.compact_now()
     return True
+
+
+async def matching_ids(collection: Any, filter: dict[str, Any], limit: int = 0) -> list[Any]:
+    """The ids of the documents matching `filter` (at most `limit`; 0: all), for work done in batches by id (the
+    retention job): on the embedded engine by a scan that yields to the event loop between chunks (its filters
+    would otherwise check the whole collection at once); on a MongoDB by its cursor, batch by batch."""
+    scan = getattr(collection, "scan_ids", None)
+    if scan is not None:
+        found: list[Any] = await scan(filter, limit)
+        return found
+    cursor = collection.find(filter, {"_id": 1})
+    if limit:
+        cursor = cursor.limit(limit)
+    return [doc["_id"] async for doc in cursor]
 
 
 DEFAULT_DATABASE = "mediation"

@@ -99,6 +99,11 @@ class ReadOnlyCases:
     def find(self, *args: Any, **kwargs: Any) -> Any:
         return self._inner.find(*args, **kwargs)
 
+    @property
+    def scan_ids(self) -> Any:
+        """The embedded engine's scan that yields between chunks (store.matching_ids); AttributeError elsewhere."""
+        return self._inner.scan_ids
+
     async def find_one(self, *args: Any, **kwargs: Any) -> Any:
         return await self._inner.find_one(*args, **kwargs)
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import secrets
 import struct
+import time
 from typing import Any, NoReturn
 from xml.parsers import expat
 
-from wechatpy import create_reply
-from wechatpy.crypto import PrpCrypto
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from wechatpy.events import EVENT_TYPES
-from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.messages import MESSAGE_TYPES, BaseMessage, UnknownMessage
-from wechatpy.utils import WeChatSigner
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat's messages are a few hundred bytes; anything far larger is not WeChat
 
@@ -30,11 +29,8 @@ class CallbackRejected(Exception):
 
 
 def signature(token: str, *parts: str) -> str:
-    """WeChat's signature: sha1 of the sorted, concatenated parts (wechatpy's signer)."""
-    signer = WeChatSigner()
-    signer.add_data(token, *parts)
-    digest: str = signer.signature
-    return digest
+    """WeChat's signature: sha1 of the sorted, concatenated parts (as wechatpy's WeChatSigner computes it)."""
+    return hashlib.sha1(b"".join(sorted(p.encode("utf-8") for p in (token, *parts)))).hexdigest()  # noqa: S324
 
 
 def signature_matches(expected: str, given: str) -> bool:
@@ -150,17 +146,18 @@ def dedup_key(fields: dict[str, Any]) -> str:
     return f"event:{text_field(fields, 'FromUserName')}:{text_field(fields, 'CreateTime')}"
 
 
+# wechatpy's TextReply.render, field for field (create_reply(content, message, render=True)), without its
+# metaclass fields and conversions: the reply XML is written once per message (issue 24).
+_TEXT_REPLY = (
+    "<xml>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[{content}]]></Content>\n"
+    "<FromUserName><![CDATA[{source}]]></FromUserName>\n<ToUserName><![CDATA[{target}]]></ToUserName>\n"
+    "<CreateTime>{time}</CreateTime>\n</xml>"
+)
+
+
 def text_reply(message: BaseMessage, content: str) -> str:
-    """A passive text reply (XML) to `message`."""
-    reply: str = create_reply(content, message, render=True)
-    return reply
-
-
-class _PrpCrypto(PrpCrypto):  # type: ignore[misc]  # wechatpy has no type information
-    """wechatpy's AES cipher; the 16-character random prefix drawn from `secrets` (wechatpy's own uses `random`)."""
-
-    def get_random_string(self) -> str:
-        return secrets.token_hex(8)
+    """A passive text reply (XML) to `message`: from the account the message went to, to its sender."""
+    return _TEXT_REPLY.format(content=content, source=message.target, target=message.source, time=int(time.time()))
 
 
 # WeChat's encrypted reply, as wechatpy's WeChatCrypto.encrypt_message writes it.
@@ -168,32 +165,52 @@ _ENCRYPTED_REPLY = (
     "<xml>\n<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n<MsgSignature><![CDATA[{signature}]]></MsgSignature>\n"
     "<TimeStamp>{timestamp}</TimeStamp>\n<Nonce><![CDATA[{nonce}]]></Nonce>\n</xml>"
 )
+_BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
 
 
 class SafeMode:
     """Safe (AES) mode: the EncodingAESKey decrypts messages for our AppID and encrypts our replies.
 
-    One cipher for the process, where wechatpy's WeChatCrypto builds one per reply.
+    WeChat's scheme (wechatpy's PrpCrypto, which tests/support/wechat_sender.py checks independently): AES-256-CBC
+    with the key's first 16 bytes as IV over 16 random bytes, the message's length (4 bytes, network order), the
+    message and the AppID, padded to 32 bytes. One cipher for the process; the 16-character random prefix drawn from
+    `secrets` (wechatpy's own uses `random`).
     """
 
     def __init__(self, token: str, encoding_aes_key: str, app_id: str) -> None:
         self.token = token
         self.app_id = app_id
-        self._prp = _PrpCrypto(base64.b64decode(encoding_aes_key + "="))
+        key = base64.b64decode(encoding_aes_key + "=")
+        self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+        self._app_id = app_id.encode("utf-8")
 
     def decrypt(self, encrypted: str) -> str:
         """The inner XML; a message encrypted for another AppID is refused (403), garbage is 400."""
         try:
-            inner: str = self._prp.decrypt(encrypted, self.app_id)
-            return inner
-        except InvalidAppIdException as exc:
-            raise CallbackRejected(403, "appid_mismatch", "the message is not for this AppID") from exc
+            decryptor = self._cipher.decryptor()
+            plain = decryptor.update(base64.b64decode(encrypted)) + decryptor.finalize()
+            content = plain[16 : -plain[-1]]
+            length = struct.unpack("!I", content[:4])[0]
+            inner = content[4 : length + 4].decode("utf-8")
+            from_id = content[length + 4 :].decode("utf-8")
         except (ValueError, binascii.Error, struct.error, UnicodeDecodeError, IndexError, TypeError) as exc:
             raise CallbackRejected(400, "decrypt_failed", "the Encrypt field cannot be decrypted") from exc
+        if from_id != self.app_id:
+            raise CallbackRejected(403, "appid_mismatch", "the message is not for this AppID")
+        return inner
+
+    def encrypt(self, text: str) -> str:
+        """`text` as WeChat's Encrypt field (base64)."""
+        raw = text.encode("utf-8")
+        body = secrets.token_hex(8).encode("ascii") + struct.pack("!I", len(raw)) + raw + self._app_id
+        pad = _BLOCK - len(body) % _BLOCK
+        encryptor = self._cipher.encryptor()
+        sealed = encryptor.update(body + bytes((pad,)) * pad) + encryptor.finalize()
+        return base64.b64encode(sealed).decode("ascii")
 
     def encrypt_reply(self, reply_xml: str, timestamp: str) -> str:
         nonce = secrets.token_hex(8)
-        encrypted = self._prp.encrypt(reply_xml, self.app_id).decode("ascii")
+        encrypted = self.encrypt(reply_xml)
         return _ENCRYPTED_REPLY.format(
             encrypt=encrypted,
             signature=signature(self.token, timestamp, nonce, encrypted),

@@ -1,4 +1,5 @@
-"""What manage.py asks of the running server: the store's check and backup, the official account's menu."""
+"""What manage.py asks of the running server: the store's check and backup, the official account's menu, the
+retention schedule's report and run."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from handlers.access import no_personal_data, reveals_personal_data
 from handlers.admin.base import AdminHandler
 from services.core.errors import ServiceError
+from services.stats import retention
 from store import maintenance
 from store.blobs import LocalBlobStore
 from store.embedded import EmbeddedClient
@@ -61,8 +63,25 @@ class MenuPublishHandler(AdminHandler):
         self.send_json({"app_id": settings.wechat_app_id, "buttons": len(menu["button"]), "answer": answer})
 
 
+class RetentionReportHandler(AdminHandler):
+    @no_personal_data  # counts by kind and age, never a record
+    async def post(self) -> None:
+        """What is held, by kind and age, and what the next run removes (services/stats/retention.py)."""
+        self.send_json(await retention.report(self.ctx, self.application.settings.get("mongo_client")))
+
+
+class RetentionRunHandler(AdminHandler):
+    @no_personal_data  # removes records and answers their counts; shows none
+    async def post(self) -> None:
+        """Run the schedule now (as the daily job does): the counts removed, by kind."""
+        client = self.application.settings.get("mongo_client")
+        self.send_json({"removed": await retention.run(self.ctx, self.services.blobs, client)})
+
+
 routes = [
     (r"/admin/store/verify", StoreVerifyHandler),
     (r"/admin/store/backup", StoreBackupHandler),
     (r"/admin/menu/publish", MenuPublishHandler),
+    (r"/admin/retention/report", RetentionReportHandler),
+    (r"/admin/retention/run", RetentionRunHandler),
 ]

@@ -147,6 +147,7 @@ ACTIONS = (
     "my_data_copy",
     "store_backup",
     "evidence_note",
+    "retention_run",
 )
 
 

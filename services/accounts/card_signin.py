@@ -93,7 +93,7 @@ async def create_ticket(
     """
     if not await provider.available():
         raise DependencyDown("card_platform_unavailable")
-    ticket, secret, now = secrets.token_urlsafe(24), secrets.token_urlsafe(24), ctx.clock()
+    ticket, secret, now = secrets.token_urlsafe(24), secrets.token_urlsafe(24), ctx.real_clock()
     ttl = ctx.settings.card_platform.ticket_seconds
     await ctx.db["card_tickets"].insert_one(
         {
@@ -143,7 +143,7 @@ async def poll_ticket(
         doc = await tickets.find_one({"_id": ticket})
         if doc is None or not secrets.compare_digest(doc["binding"], _binding_hash(binding_secret)):
             raise ServiceError(403, "ticket_foreign")
-        now = ctx.clock()
+        now = ctx.real_clock()
         expires_at = _aware(doc["expires_at"], now)
         if doc["state"] == "confirmed" and now <= expires_at + CONSUME_GRACE:
             used = await tickets.update_one(
@@ -183,7 +183,7 @@ async def handle_notification(ctx: ServiceContext, provider: IdentityProvider, b
 
 
 async def _advance(ctx: ServiceContext, provider: IdentityProvider, note: Notification) -> None:
-    tickets, now = ctx.db["card_tickets"], ctx.clock()
+    tickets, now = ctx.db["card_tickets"], ctx.real_clock()
     doc = await tickets.find_one({"_id": note.ticket})
     if doc is None:
         raise NotificationRefused(404, "ticket_unknown", "no such ticket")

@@ -176,7 +176,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str, address: 
         raise ValidationFailed([field_error(n, "required", f"error.required.{n}") for n, v in given.items() if not v])
     doc = await _find_for_login(ctx, login)
     stamp = await web_sessions.current_stamp(ctx, web_sessions.PERSON, doc["person_id"]) if doc else ""
-    now = ctx.clock()
+    now = ctx.real_clock()  # lockouts run on real time
     login_key = ctx.cipher.lookup_hash(login.strip()[:64], "portal_login")  # an unknown login's count
     verdict = await verify_sign_in(ctx.db, PROVIDER, "portal_accounts", doc, login_key, address, password, now)
     if verdict is Verdict.WRONG or doc is None:

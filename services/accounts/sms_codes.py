@@ -54,7 +54,7 @@ async def send_code(
     the same answer; the slot then holds no usable code, so any code given for it is simply wrong.
     """
     codes = ctx.db["sms_codes"]
-    slot, now = _code_id(ctx, mobile, purpose), ctx.clock()
+    slot, now = _code_id(ctx, mobile, purpose), ctx.real_clock()
     previous = await codes.find_one({"_id": slot}, {"sent_at": 1})
     if previous and _aware(previous["sent_at"], now) > now - RESEND_AFTER:
         wait = int((_aware(previous["sent_at"], now) + RESEND_AFTER - now).total_seconds()) + 1
@@ -122,7 +122,7 @@ async def _uncount(ctx: ServiceContext, keys: list[str]) -> None:
 async def consume_code(ctx: ServiceContext, mobile: str, purpose: str, code: str, field_name: str = "sms_code") -> None:
     """Check a code and use it up; ValidationFailed (422) when wrong, expired or tried too often."""
     codes = ctx.db["sms_codes"]
-    slot, now = _code_id(ctx, mobile, purpose), ctx.clock()
+    slot, now = _code_id(ctx, mobile, purpose), ctx.real_clock()
     doc = await codes.find_one({"_id": slot})
     if doc is None or _aware(doc["expires_at"], now) <= now or doc.get("attempts", 0) >= MAX_CODE_ATTEMPTS:
         raise invalid(field_name, "sms_code_expired")

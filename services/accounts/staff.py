@@ -157,7 +157,7 @@ async def authenticate(ctx: ServiceContext, login: str, password: str, address: 
     staff = ctx.db["staff"]
     login = normalise_login(login)
     doc = await staff.find_one({"_id": login}) if LOGIN_PATTERN.match(login) else None
-    now = ctx.clock()
+    now = ctx.real_clock()  # lockouts run on real time
     verdict = await verify_sign_in(ctx.db, "staff", "staff", doc, _login_key(login), address, password, now)
     if verdict is Verdict.WRONG or doc is None:
         raise Unauthorized("bad_credentials", BAD_CREDENTIALS)
@@ -254,7 +254,7 @@ async def list_staff(ctx: ServiceContext, actor: StaffMember) -> list[dict[str, 
     if actor.role not in (SYSTEM_ADMIN, CENTRE_ADMIN):
         raise _forbidden()
     query = centre_filter(await visible_centres(ctx, actor), "centre_id")
-    now = ctx.clock()
+    now = ctx.real_clock()  # a lockout, in real time
     docs = await ctx.db["staff"].find(query, {"password_hash": 0}).sort([("centre_id", 1), ("_id", 1)]).to_list()
     known = await centres.directory(ctx)
     return [

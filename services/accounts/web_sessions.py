@@ -82,7 +82,7 @@ async def current_stamp(ctx: ServiceContext, kind: SessionKind, subject: str) ->
 
 def session_value(ctx: ServiceContext, subject: str, stamp: str) -> str:
     """The cookie value of a new session for `subject` under `stamp`."""
-    return f"{subject}|{stamp}|{int(ctx.clock().timestamp())}"
+    return f"{subject}|{stamp}|{int(ctx.real_clock().timestamp())}"
 
 
 async def issue(ctx: ServiceContext, kind: SessionKind, subject: str) -> str:
@@ -96,7 +96,7 @@ async def check(ctx: ServiceContext, kind: SessionKind, value: str, fields: tupl
     One read by `_id`. A database failure propagates (the caller's 503): it never means signed in.
     """
     claim = read_claim(value)
-    if claim is None or ctx.clock() >= claim.issued_at + kind.lifetime:
+    if claim is None or ctx.real_clock() >= claim.issued_at + kind.lifetime:
         return None
     doc = await ctx.db[kind.collection].find_one({"_id": claim.subject}, {STAMP: 1, **dict.fromkeys(fields, 1)})
     if doc is None or not secrets.compare_digest(_stamp_of(doc).encode(), claim.stamp.encode()):

@@ -18,9 +18,11 @@ from services.core.errors import NotFound
 async def for_staff(
     ctx: ServiceContext, member: StaffMember, serial: str, projection: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The case if the member sees its centre (an administrator: also the centres below; system: any)."""
+    """The case if the member sees its centre (an administrator: also the centres below; system: any). A case file
+    anonymised at the end of its retention period (services/stats/retention.py) is no one's to read."""
     fields = None if projection is None else projection | {"centre": 1}
-    doc: dict[str, Any] | None = await ctx.db["cases"].find_one({"_id": serial}, fields)
+    where = {"_id": serial, "anonymised": {"$exists": False}}
+    doc: dict[str, Any] | None = await ctx.db["cases"].find_one(where, fields)
     if doc is None or not await sees_centre(ctx, member, doc["centre"]["id"]):
         raise NotFound("case_not_found", msg("error.case_not_found.staff"))
     return doc

@@ -7,7 +7,8 @@ nothing to reconcile after a crash:
 - `apply_move`: a move of the workflow's table (docs/domain.md#statuses-and-moves), conditional on the current status;
 - `record_event`: anything else that happens to a case (a mediator assigned, a document issued, a
   deadline told), conditional on what the caller needs to hold;
-- `create`: a new case (services/cases/record.py `new_case`); `write_outbox`: the sender's own bookkeeping.
+- `create`: a new case (services/cases/record.py `new_case`); `write_outbox`: the sender's own bookkeeping;
+- `anonymise_closed`: the retention schedule's end of a closed case file (services/stats/retention.py).
 Later changes to cases (ends, service records, purges) are functions here too.
 Service (送达, services/cases/service.py): every write that adds a notification to a party opens that notice's
 service record (`service.<notice id>-<party>`) in the same update (`service_records`); the sender records its
@@ -44,6 +45,7 @@ __all__ = [
     "Actor",
     "Change",
     "WriteHook",
+    "anonymise_closed",
     "apply_move",
     "create",
     "delivery_fields",
@@ -320,3 +322,88 @@ async def write_outbox(ctx: ServiceContext, serial: str, version: dict[str, Any]
         raise ValueError(f"the outbox write may change the outbox only, not {sorted(touched)}")
     result = await writable_cases(ctx.db).update_one({"_id": serial, **version}, update)
     return bool(result.matched_count == 1)
+
+
+# -- retention: a closed case file past its period (services/stats/retention.py, docs/privacy.md#retention) -----
+
+# What an anonymised case keeps: what the statistics count (services/stats/counters.py FIELDS), nothing that names
+# or reaches a person. The recount over anonymised cases gives the same figures.
+KEPT_TOP: tuple[str, ...] = ("_id", "schema_version", "kind", "status", "channel", "created_at", "updated_at")
+KEPT_TOP += ("centre", "region_codes", "routing_rule")
+
+
+def file_ids(case: Mapping[str, Any]) -> list[str]:
+    """Every stored file a case refers to: the parties' evidence and a delegation's documents."""
+    ids = [*(case.get("evidence") or []), *(case.get("respondent_evidence") or [])]
+    ids += [a.get("id") for a in case.get("evidence_added") or [] if isinstance(a, Mapping)]
+    ids += [d.get("id") if isinstance(d, Mapping) else d for d in (case.get("docking") or {}).get("documents") or []]
+    return sorted({i for i in ids if isinstance(i, str) and i})
+
+
+def blob_ids(value: Any) -> list[str]:
+    """Every stored blob the case document refers to itself (`blob_id` anywhere: the signatures' images)."""
+    if isinstance(value, Mapping):
+        own = [value["blob_id"]] if isinstance(value.get("blob_id"), str) else []
+        return sorted({*own, *(b for v in value.values() for b in blob_ids(v))})
+    if isinstance(value, list):
+        return sorted({b for v in value for b in blob_ids(v)})
+    return []
+
+
+def anonymised(case: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The case as kept once its period is over: the fields the statistics read, stripped of every person."""
+    kept: dict[str, Any] = {name: case[name] for name in KEPT_TOP if name in case}
+    kept["claim"] = {"amount_fen": (case.get("claim") or {}).get("amount_fen", 0)}
+    for party in ("applicant", "respondent"):
+        industry = (case.get(party) or {}).get("industry")
+        kept[party] = {"industry": industry} if industry else {}
+    kept["timeline"] = [
+        {k: e[k] for k in ("at", "action", "channel", "status", "data") if k in e}
+        | {"actor": {"type": (e.get("actor") or {}).get("type", "")}}
+        for e in case.get("timeline") or []
+    ]
+    kept["clarifications"] = [
+        {"items": [{k: i.get(k, "") for k in ("cause_level1_code", "cause_code")} for i in (v.get("items") or [])[:1]]}
+        for v in case.get("clarifications") or []
+    ]
+    outcome = case.get("outcome") or {}
+    kept["outcome"] = {k: outcome[k] for k in ("kind", "at", "end", "closure_reason", "reason_code") if k in outcome}
+    terms = ((outcome.get("agreement") or {}).get("terms")) or []
+    if terms:
+        kept["outcome"]["agreement"] = {"terms": [{"amount": t.get("amount")} for t in terms]}
+    kept["anonymised"] = {"at": now, "files": file_ids(case), "blobs": blob_ids(case), "pending": True}
+    return kept
+
+
+async def anonymise_closed(
+    ctx: ServiceContext, case: Mapping[str, Any], now: datetime, files_removed: bool = False
+) -> bool:
+    """End a closed case file past its retention period, in one conditional update each step, so that a purge
+    cut short leaves the case whole or anonymised, never between (services/stats/retention.py):
+    1. (`files_removed` False) the case becomes `anonymised(case)` if it is still closed, not yet anonymised and
+       unchanged since read (`updated_at`): everything else is removed, `anonymised.pending` set and the ids of
+       its stored files and blobs kept in `anonymised.files` and `.blobs` until the caller has deleted them and
+       its documents;
+    2. (`files_removed` True) the caller deleted those: the list and the mark go.
+    No timeline event and no hook: the counters' facts are kept as they were (the recount agrees). True when
+    the write happened."""
+    cases = writable_cases(ctx.db)
+    if files_removed:
+        done = await cases.update_one(
+            {"_id": case["_id"]},
+            {"$set": {"anonymised.files": [], "anonymised.blobs": [], "anonymised.pending": False}},
+        )
+        return bool(done.modified_count)
+    kept = anonymised(case, now)
+    dropped = {name: "" for name in case if name not in kept}
+    update: dict[str, Any] = {"$set": {k: v for k, v in kept.items() if k != "_id"}}
+    if dropped:
+        update["$unset"] = dropped
+    where = {
+        "_id": case["_id"],
+        "status": {"$in": sorted(workflow.CLOSED)},
+        "updated_at": case.get("updated_at"),
+        "anonymised": {"$exists": False},
+    }
+    result = await cases.update_one(where, update)
+    return bool(result.modified_count)

@@ -129,6 +129,7 @@ async def queue(ctx: ServiceContext, member: StaffMember, filters: QueueFilter) 
     calendar = await load_work_calendar(ctx)
     today = ctx.clock().astimezone(SHANGHAI).date()
     query: dict[str, Any] = await queue_scope(ctx, member, filters.centre)
+    query["anonymised"] = {"$exists": False}  # a case file past its retention period is in no queue
     if filters.status:
         if filters.status not in workflow.STATUSES:
             raise invalid("status", "not_allowed", "error.not_allowed.status")

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, TypeVarTuple, overload
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class DemoClock:
+    """The service's clock moved forward by `offset`, in development only (settings.py refuses DEMO_CLOCK in
+    production; app.service_context gives production `utc_now` itself). What reads it: every deadline, answer
+    period, performance check, the deadline watch, the court's periods, retention. The stand-ins' page moves it
+    while the server runs (one attribute, set from the stand-in's thread). A call costs one addition."""
+
+    __slots__ = ("offset",)
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
+def clock_offset(clock: Callable[[], datetime]) -> timedelta:
+    """How far `clock` runs ahead of real time: a DemoClock's offset, else none (the banner's question)."""
+    return clock.offset if isinstance(clock, DemoClock) else timedelta(0)
+
+
 def _nobody_listens() -> None:
     """The outbox's wake-up before a sender is attached (commands, service tests): the next poll finds it."""
 
@@ -37,7 +57,15 @@ class ServiceContext:
     # statistics counters and the court's news. The writer refuses to write with none.
     case_hooks: tuple[Any, ...]
     executor: Executor | None = None  # for blocking work (wechatpy, hashing); None = the loop's default
+    # Two clocks, on purpose. `clock` is the service's: the law's days (deadlines, answer periods, the deadline
+    # watch, performance checks, the court's periods, retention) and every time the case records; a DemoClock in
+    # development can move it forward (DEMO_CLOCK, serve.sh --clock +8d). `real_clock` is the world's and is never
+    # moved: sessions, one-time SMS codes and their caps, sign-in lockouts, the card's QR tickets, the timestamp
+    # windows of signed requests (WeChat's callback, partners' signatures, their nonces) and WeChat's access tokens.
+    # Whatever stores a time and later compares it reads the same one of the two
+    # (tests/services/core/test_demo_clock.py).
     clock: Callable[[], datetime] = utc_now
+    real_clock: Callable[[], datetime] = utc_now
     # Called by the case writer after it wrote a notification: the sender (app.make_app) delivers it now.
     wake_outbox: Callable[[], None] = _nobody_listens
     # What a room keeps per process and per store (the directory's snapshot of centres): never module globals,

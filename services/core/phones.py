@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
@@ -41,6 +42,11 @@ class Phone:
 
 def parse_phone(text: str, *, mobile_only: bool = False) -> Phone:
     """A checked phone number; raises NumberInvalid (`error.invalid.phone_number` or `.not_mobile`)."""
+    return _parse_phone(text or "", mobile_only)
+
+
+@lru_cache(maxsize=512)  # libphonenumber costs ~0.1 ms a number; an application carries two or three (issue 24)
+def _parse_phone(text: str, mobile_only: bool) -> Phone:
     value = unicodedata.normalize("NFKC", text or "").strip()  # full-width digits from Chinese keyboards
     if not value or len(value) > MAX_INPUT:
         raise NumberInvalid("error.invalid.phone_number")

@@ -63,7 +63,7 @@ def claim_of(ctx: ServiceContext, headers: Mapping[str, str]) -> Claim:
     if partner is None:
         raise _refused("docking_partner_unknown", PARTNER_HEADER)
     seconds = read_whole(timestamp) if len(timestamp) <= 12 else None
-    if seconds is None or abs(ctx.clock().timestamp() - seconds) > WINDOW_SECONDS:
+    if seconds is None or abs(ctx.real_clock().timestamp() - seconds) > WINDOW_SECONDS:
         raise _refused("docking_stale", TIMESTAMP_HEADER)
     if not NONCE.match(nonce):
         raise _refused("docking_nonce_invalid", NONCE_HEADER)
@@ -88,7 +88,7 @@ async def verify(
         raise _refused("docking_bad_signature", SIGNATURE_HEADER)
     try:
         await ctx.db[NONCES].insert_one(
-            {"_id": f"{partner.id}:{claim.nonce}", "expires_at": ctx.clock() + timedelta(seconds=NONCE_SECONDS)}
+            {"_id": f"{partner.id}:{claim.nonce}", "expires_at": ctx.real_clock() + timedelta(seconds=NONCE_SECONDS)}
         )
     except DuplicateKeyError:
         raise _refused("docking_replayed", NONCE_HEADER) from None
@@ -97,5 +97,5 @@ async def verify(
 
 async def forget_expired(ctx: ServiceContext) -> int:
     """Nonces past their 10 minutes (MongoDB's TTL index does this itself; the embedded engine has none)."""
-    result = await ctx.db[NONCES].delete_many({"expires_at": {"$lt": ctx.clock()}})
+    result = await ctx.db[NONCES].delete_many({"expires_at": {"$lt": ctx.real_clock()}})
     return result.deleted_count

@@ -97,7 +97,7 @@ class WeChatMessages:
         expected = signature(self.token, query.timestamp, query.nonce)
         if not signature_matches(expected, query.signature):
             raise ServiceError(403, "signature_invalid", "bad signature")
-        now = self.ctx.clock().timestamp()
+        now = self.ctx.real_clock().timestamp()
         sent = read_whole(query.timestamp[:12])
         if sent is None or abs(now - sent) > WINDOW.total_seconds():
             raise ServiceError(403, "timestamp_stale", "timestamp outside the 5-minute window")
@@ -153,7 +153,7 @@ class WeChatMessages:
         except CallbackRejected as exc:
             raise _refused(exc) from exc
         key = dedup_key(fields)
-        now = self.ctx.clock()
+        now = self.ctx.real_clock()  # dedup and nonces expire in real time (TTL)
         messages = self.ctx.db[MESSAGES]
         # Answers only read (the sender's cases, texts); what changes anything is the follow-up, run
         # after the reply. So the reply is worked out first and stored with the claim, in one insert:
@@ -177,7 +177,7 @@ class WeChatMessages:
         if reply == SUCCESS:
             return CallbackAnswer(SUCCESS, "text/plain; charset=utf-8", followup)
         if self.safe_mode is not None:
-            reply = self.safe_mode.encrypt_reply(reply, str(int(self.ctx.clock().timestamp())))
+            reply = self.safe_mode.encrypt_reply(reply, str(int(self.ctx.real_clock().timestamp())))
         return CallbackAnswer(reply, "application/xml; charset=utf-8", followup)
 
     def _guarded(self, followup: Followup, key: str) -> Followup:

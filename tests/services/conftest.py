@@ -18,8 +18,7 @@ from tests.support.parties import upload_seal
 
 @pytest.fixture
 def clock(ctx: Any) -> Clock:
-    ctx.clock = Clock()
-    return ctx.clock
+    return Clock.on(ctx)  # the service's clock and the real one, moved together
 
 
 @pytest.fixture

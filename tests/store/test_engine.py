@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pymongo import ReturnDocument
@@ -344,6 +345,81 @@ async def test_reads_by_ids_with_a_projection_match_mongomocks_own(ctx):
     assert (await col.find_one({"_id": "c3"}))["centre"]["name"] == "X"
     through_array = await col.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}).to_list(None)
     assert through_array == list(stored.find({"_id": {"$in": ["c1"]}}, {"centre.deep.x": 1}))
+
+
+_AT = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+_BASE = {"_id": "k", "s": "a", "n": 1, "t": [1], "d": {"x": 1, "l": [{"y": 1}]}, "at": _AT}
+
+
+@pytest.mark.parametrize(
+    ("filter", "update", "upsert"),
+    [
+        ({"_id": "k"}, {"$set": {"s": "b", "d.x": 2}, "$push": {"t": {"$each": [2, 3]}}}, False),
+        ({"_id": "k"}, {"$set": {"s": "a", "d.x": 1}}, False),  # matched, nothing modified
+        ({"_id": "k", "s": {"$in": ["b"]}}, {"$set": {"s": "c"}}, False),  # not matched
+        ({"_id": "k", "s": "a", "at": _AT}, {"$inc": {"n": 2, "m": 1}, "$unset": {"d.l": ""}}, False),
+        ({"_id": "k"}, {"$max": {"n": 0, "at": _AT + timedelta(days=1)}, "$min": {"q": 5}}, False),
+        ({"_id": "k"}, {"$max": {"n": 0}}, False),  # nothing modified
+        ({"_id": "k"}, {"$setOnInsert": {"z": 1}, "$addToSet": {"t": 1}}, False),  # nothing modified
+        ({"_id": "k"}, {"$set": {"d.l.0.y": 2, "new.deep": {"a": [1]}}}, False),
+        ({"_id": "k"}, {"$unset": {"missing": ""}}, False),
+        ({"_id": "other"}, {"$inc": {"n": 1}}, True),  # an insert: mongomock's path
+        ({"_id": "other"}, {"$inc": {"n": 1}}, False),
+        ({"_id": "k", "d.l.y": 1}, {"$set": {"d.l.$.y": 5}}, False),  # positional: mongomock's path (update_one only)
+        ({"_id": "k"}, {"$rename": {"s": "r"}}, False),  # not taken: mongomock's path
+    ],
+)
+@pytest.mark.gen_test
+async def test_embedded_update_by_id_changes_and_counts_like_mongomock(ctx, filter, update, upsert):
+    """The adapter's by-id update (store/embedded.py _update_by_id) against mongomock's own on the same document:
+    the same document after, the same matched and modified counts, the same document returned."""
+    _embedded_only(ctx)
+    import copy
+
+    import mongomock
+
+    reference = mongomock.MongoClient(tz_aware=True).db.reference  # as store/embedded.py opens it
+    col = ctx.db["engine_update_by_id"]
+    await col.delete_many({})
+    reference.insert_one(copy.deepcopy(_BASE))
+    await col.insert_one(copy.deepcopy(_BASE))
+    expected = reference.update_one(filter, update, upsert=upsert)
+    got = await col.update_one(filter, update, upsert=upsert)
+    assert (got.matched_count, got.modified_count, got.upserted_id) == (
+        expected.matched_count,
+        expected.modified_count,
+        expected.upserted_id,
+    )
+    assert await col.find({}).to_list(None) == list(reference.find({}))
+    assert await col.find_one({"_id": "k"}) == reference.find_one({"_id": "k"})  # the adapter's by-id read
+    for after in (ReturnDocument.BEFORE, ReturnDocument.AFTER) if "d.l.$.y" not in update.get("$set", {}) else ():
+        for projection in ({"d": 0}, None):
+            want = reference.find_one_and_update(filter, update, projection, upsert=upsert, return_document=after)
+            got = await col.find_one_and_update(filter, update, projection, upsert=upsert, return_document=after)
+            assert got == want
+            assert await col.find({}).to_list(None) == list(reference.find({}))
+    stored = await col.find_one({"_id": "k"})
+    stored["d"]["x"] = "changed"  # a copy: the stored document is untouched
+    assert (await col.find_one({"_id": "k"}))["d"] == reference.find_one({"_id": "k"})["d"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [1, (2, 3)], "t": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=timezone(timedelta(hours=8)))},
+        {"n": datetime(2026, 1, 2, 3, 4, 5, 999999), "b": b"x", "f": 1.5, "z": None, "o": True},
+        {"od": OrderedDict(x=1), "s": {1, 2}},
+    ],
+)
+def test_embedded_stored_and_read_forms_match_mongomocks_helpers(value):
+    from mongomock.helpers import make_datetime_timezone_aware_in_document, patch_datetime_awareness_in_document
+
+    from store.embedded import _read_form, _stored_form
+
+    stored = _stored_form(value)
+    assert stored == patch_datetime_awareness_in_document(value)
+    assert type(stored) is type(patch_datetime_awareness_in_document(value))
+    assert _read_form(stored) == make_datetime_timezone_aware_in_document(stored)
 
 
 @pytest.mark.gen_test

@@ -33,9 +33,11 @@ class Clock:
 
     @classmethod
     def on(cls, ctx: Any, start: datetime | None = None) -> Clock:
-        """A clock put under `ctx` (the services read it): from `start`, or from where the context's clock is."""
+        """A clock put under `ctx` as both its clocks (services/core/context.py: the service's and the real one, as
+        if the whole world's time moved): from `start`, or from where the context's clock is. A test of the split
+        between the two sets one of them itself (tests/services/core/test_demo_clock.py)."""
         clock = cls(start or ctx.clock())
-        ctx.clock = clock
+        ctx.clock = ctx.real_clock = clock
         return clock
 
 

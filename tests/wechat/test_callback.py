@@ -333,3 +333,32 @@ def test_one_safe_parse_reads_messages_as_wechatpy_does(xml):
     assert dict(ours._data) == dict(theirs._data)
     for name in type(theirs)._fields:
         assert getattr(ours, name) == getattr(theirs, name), name
+
+
+def test_own_crypto_reply_and_signature_match_wechatpys():
+    """wechat/callback.py writes WeChat's AES scheme, the text reply and the signature itself (issue 24): each
+    against wechatpy's own, both ways."""
+    import base64 as b64
+
+    from wechatpy import create_reply
+    from wechatpy.crypto import PrpCrypto
+    from wechatpy.messages import TextMessage
+    from wechatpy.utils import WeChatSigner
+
+    from wechat.callback import SafeMode, signature, text_reply
+
+    key, app_id = new_aes_key(), "wx-own-crypto"
+    ours, theirs = SafeMode("token", key, app_id), PrpCrypto(b64.b64decode(key + "="))
+    for text in ("<xml>短</xml>", "x" * 11, "y" * 12, "z" * 300):  # paddings of every kind, a full block among them
+        assert theirs.decrypt(ours.encrypt(text), app_id) == text
+        assert len(ours.encrypt(text)) == len(theirs.encrypt(text, app_id))  # the same padding
+        assert ours.decrypt(theirs.encrypt(text, app_id).decode()) == text
+    with pytest.raises(CallbackRejected) as refused:
+        ours.decrypt(theirs.encrypt("<xml/>", "wx-another").decode())
+    assert refused.value.status == 403
+    signer = WeChatSigner()
+    signer.add_data("token", "1700000000", "nonce", "密文")
+    assert signature("token", "1700000000", "nonce", "密文") == signer.signature
+    message = TextMessage({"ToUserName": "gh_1", "FromUserName": "o_x", "MsgType": "text", "Content": "hi"})
+    mine, wechatpys = text_reply(message, "帮助"), create_reply("帮助", message, render=True)
+    assert mine.split("<CreateTime>")[0] == wechatpys.split("<CreateTime>")[0]

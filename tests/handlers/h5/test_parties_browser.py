@@ -165,7 +165,7 @@ async def test_respond_sign_settle_breach_and_the_payment_order(app, http_server
         # The due date passes (test clock): the watch asks the parties; the worker reports non-payment.
         clock = Clock()
         clock.now = utc_now() + timedelta(days=21)
-        ctx.clock = clock
+        ctx.clock = ctx.real_clock = clock  # three weeks pass, for the sessions too (real time)
         assert (await watch_once(ctx))["performance_asked"] == 1
         # Three weeks on, the worker's session has ended: WeChat signs them in again from the message's link.
         await worker.goto(f"{base_url}/h5/cases/{serial}")

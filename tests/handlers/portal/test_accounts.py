@@ -100,7 +100,7 @@ async def test_wrong_or_expired_sms_code(desktop, app):
     assert wrong.code == 422 and "验证码不正确" in wrong.body.decode()
     assert await counts(app) == (0, 0, 0)
     ctx = app.settings["services"].ctx
-    ctx.clock = lambda: utc_now() + timedelta(minutes=6)
+    ctx.real_clock = lambda: utc_now() + timedelta(minutes=6)
     expired = await desktop.post("/portal/register", registration(code))
     assert expired.code == 422 and "验证码已失效" in expired.body.decode() and await counts(app) == (0, 0, 0)
 
@@ -185,7 +185,7 @@ async def test_the_service_wide_sms_caps_refuse_and_send_nothing(desktop, app):
     ctx = app.settings["services"].ctx
     ctx.settings = dataclasses.replace(ctx.settings, sms_per_minute=3, sms_per_day=5)
     moment = [datetime(2026, 11, 22, 15, 0, 5, tzinfo=UTC)]  # 23:00:05 in Shanghai
-    ctx.clock = lambda: moment[0]
+    ctx.real_clock = lambda: moment[0]
     await desktop.get("/portal/register")
     mobiles = iter(f"1370000{i:04d}" for i in range(20))  # each mobile its own: the per-mobile limit never bites
     for _ in range(3):

@@ -153,7 +153,7 @@ async def test_forged_notifications_are_refused_and_change_nothing(desktop, api,
 async def test_expired_ticket_is_refused(desktop, api, card_platform, app):
     ticket = (await new_ticket(desktop))["ticket"]
     ctx = services_of(app).ctx
-    ctx.clock = lambda: utc_now() + timedelta(seconds=121)
+    ctx.real_clock = lambda: utc_now() + timedelta(seconds=121)
     response = await notify(api, card_platform.state.signed_notification(CHANNEL, ticket))
     assert response.code == 410 and body_of(response)["code"] == "ticket_expired"
     code, state = await poll(desktop, ticket)

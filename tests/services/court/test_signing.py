@@ -88,7 +88,7 @@ def test_the_signature_matches_a_vector_computed_independently():
 
 
 def _headers(ctx, body=b"{}", path="/api/docking/delegations", key=None, when=None, nonce=None, partner=COURT):
-    now = (when or ctx.clock()).timestamp()
+    now = (when or ctx.real_clock()).timestamp()
     return court.signed_headers(partner, key or dev_docking_key(COURT), "POST", path, body, now=now, nonce=nonce)
 
 
@@ -107,7 +107,7 @@ async def test_a_signed_request_is_accepted_once_and_its_replay_refused(ctx):
 async def test_bad_stale_unknown_and_unsigned_requests_are_401_and_write_nothing(ctx):
     cases = {
         "docking_bad_signature": _headers(ctx, key=b"\x01" * 16),
-        "docking_stale": _headers(ctx, when=ctx.clock() - timedelta(seconds=301)),
+        "docking_stale": _headers(ctx, when=ctx.real_clock() - timedelta(seconds=301)),
         "docking_partner_unknown": _headers(ctx, partner="someone-else"),
         "docking_nonce_invalid": _headers(ctx, nonce="short"),
     }
@@ -123,7 +123,7 @@ async def test_bad_stale_unknown_and_unsigned_requests_are_401_and_write_nothing
         await signing.verify(ctx, "POST", "/api/docking/delegations", {}, b"{}")
     assert unsigned.value.code == "docking_unsigned"
     assert await ctx.db[signing.NONCES].count_documents({}) == 0  # no forged request used up a nonce
-    fresh = _headers(ctx, when=ctx.clock() - timedelta(seconds=299))  # inside the window
+    fresh = _headers(ctx, when=ctx.real_clock() - timedelta(seconds=299))  # inside the window
     await signing.verify(ctx, "POST", "/api/docking/delegations", fresh, b"{}")
 
 
@@ -131,8 +131,8 @@ async def test_bad_stale_unknown_and_unsigned_requests_are_401_and_write_nothing
 async def test_nonces_are_forgotten_after_ten_minutes(ctx):
     from tests.support.cases import Clock
 
-    ctx.clock = Clock()
+    ctx.real_clock = Clock()  # nonces expire in real time (services/core/context.py)
     await signing.verify(ctx, "POST", "/p", _headers(ctx, path="/p"), b"{}")
     assert await signing.forget_expired(ctx) == 0
-    ctx.clock.advance(seconds=601)
+    ctx.real_clock.advance(seconds=601)
     assert await signing.forget_expired(ctx) == 1
