@@ -1,7 +1,8 @@
 // Issues 21c and 23b through the shipped client code (dist/lib/...) against the real server: the notice asked again
-// on a 409 consent_required (an upload waits for it, the dialog shows what changed, the acceptance is recorded and
-// the upload goes through; the draft then needs nothing more), where a piece of evidence came from and what it
-// proves, and 我的数据: what is held, a consent given, the copy as a PDF, a correction asked (its problem by field).
+// on a 409 consent_required (a draft waits for it, the dialog shows what changed, the acceptance is recorded and
+// the same call repeated), and before an upload (checked first: the server refuses an upload before reading its
+// body); where a piece of evidence came from and what it proves; 我的数据: what is held, a consent given, the copy
+// as a PDF, a correction asked (its problem by field), an unused upload deleted.
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
@@ -38,36 +39,60 @@ beforeAll(() => {
   client.setBaseUrl(BASE)
 })
 
-test('a notice accepted in an older version is asked again; evidence notes; my data, its copy and a correction', async () => {
+async function signInAs(openid) {
   wx.reset()
   useRealServer()
-  network.openid = 'o-mp-my-data'
+  network.openid = openid
   network.offline = false
   prefs.setLang('zh')
   await client.signIn()
+}
 
-  // an application under the older notice (still accepted by the centre): the person accepted that one
-  const notice = await api.notice()
-  expect(notice.version).not.toBe(OLD_NOTICE)
-  drafts.keep('worker', 'consent', { version: OLD_NOTICE, accepted: true })
+/** An application whose notice is `version` (one the centre's config.yaml lists). */
+async function applyUnder(version) {
+  drafts.keep('worker', 'consent', { version, accepted: true })
   drafts.keep('worker', 'applicant', WORKER.applicant)
   drafts.keep('worker', 'respondent', WORKER.respondent)
   drafts.keep('worker', 'claim', WORKER.claim)
   expect(await drafts.sync('worker')).toBe('saved')
-  const created = await api.submitDraft('worker')
+  return api.submitDraft('worker')
+}
+
+test('before an upload the client asks again for a notice accepted in an older version, then uploads', async () => {
+  await signInAs('o-mp-upload-notice')
+  await applyUnder(OLD_NOTICE)
+  const file = photo()
+  const stored = await client.upload(file, '劳动合同.png', () => {}).done
+  fs.rmSync(file, { force: true })
+  expect(stored.id).toMatch(/^[0-9a-f]{32}$/)
+  expect(wx.calls.modal.map((m) => m.title)).toEqual(['申请须知已更新'])
+  expect((await api.consents()).notice.current).toBe(true)
+})
+
+test('a notice accepted in an older version is asked again on a 409; evidence notes; my data, its copy and a correction', async () => {
+  await signInAs('o-mp-my-data')
+
+  // an application under the older notice (still accepted by the centre): the person accepted that one
+  const notice = await api.notice()
+  expect(notice.version).not.toBe(OLD_NOTICE)
+  const created = await applyUnder(OLD_NOTICE)
   expect(wx.calls.modal).toEqual([])
 
-  // new processing (an upload) waits for the notice in force: asked again, accepted, the upload goes through
-  const file = photo()
-  const stored = await client.upload(file, '工资条.png', () => {}).done
-  fs.rmSync(file, { force: true })
+  // new processing (a draft) waits for the notice in force: 409 consent_required, asked again with what changed,
+  // accepted, the draft saved by the same call repeated
+  drafts.keep('employer', 'claim', { requests: '返还工作证' })
+  expect(await drafts.sync('employer')).toBe('saved')
   expect(wx.calls.modal).toHaveLength(1)
   expect(wx.calls.modal[0].title).toBe('申请须知已更新')
   expect(wx.calls.modal[0].content).toBeTruthy()
   const consents = await api.consents()
   expect(consents.notice).toMatchObject({ version: notice.version, accepted_version: notice.version, current: true })
-  drafts.keep('employer', 'claim', { requests: '返还工作证' })
-  expect(await drafts.sync('employer')).toBe('saved') // nothing asked again
+  expect((await api.draft('employer')).claim.requests).toBe('返还工作证')
+
+  // an upload: nothing more to ask
+  const file = photo()
+  const stored = await client.upload(file, '工资条.png', () => {}).done
+  fs.rmSync(file, { force: true })
   expect(wx.calls.modal).toHaveLength(1)
 
   // where the evidence came from and what it proves; a note too long is refused by field

@@ -9,7 +9,7 @@
 import { API_BASE } from '../../config'
 import { strings } from '../i18n'
 import { acceptLanguage, lang } from '../prefs'
-import type { Answer, ErrorBody, FieldError, JsonBody, Method, Operation, Paths, PathParams, QueryParams, StoredFile } from './types'
+import type { Answer, ConsentStatus, ErrorBody, FieldError, JsonBody, Method, Operation, Paths, PathParams, QueryParams, StoredFile } from './types'
 
 const TOKEN = 'session.token'
 const TOKEN_SLACK_MS = 60 * 1000 // a token this close to its end is replaced before use
@@ -95,6 +95,7 @@ export function signIn(): Promise<Session> {
       const code = await wxLogin()
       const answer = await send<{ token: string; expires_in: number }>('POST', '/api/mp/session', { code }, {})
       const session = { token: answer.token, expires: Date.now() + answer.expires_in * 1000 }
+      noticeChecked = false // perhaps another person: their notice is checked again before an upload
       wx.setStorageSync(TOKEN, session)
       return session
     })()
@@ -247,6 +248,28 @@ export async function call<P extends keyof Paths, M extends Method>(
   return withSession((token) => send(verb, url, options.body, { ...headers, Authorization: `Bearer ${token}` }))
 }
 
+let noticeChecked = false
+
+/** Before an upload, the notice in force (GET /api/mp/consents), asked again where the person accepted an older
+ * one. The server refuses such an upload with 409 consent_required before reading its body and closes the
+ * connection, which a phone still sending the file may see as a network failure rather than the answer: so the
+ * client asks first. Best effort: a failure here leaves it to the server's answer. */
+async function noticeBeforeUpload(token: string): Promise<void> {
+  if (noticeChecked) return
+  try {
+    const status = await send<ConsentStatus>('GET', '/api/mp/consents', undefined, { Authorization: `Bearer ${token}` })
+    const notice = status.notice
+    if (notice.accepted_version && !notice.current) {
+      const asked = { purpose: 'notice', version: notice.version, changes: notice.changes }
+      if (!(await askConsent(asked))) return
+      await send('PUT', '/api/mp/consents/notice', { granted: true, version: notice.version }, { Authorization: `Bearer ${token}` })
+    }
+    noticeChecked = true
+  } catch (_error) {
+    // the upload goes on; a 409 consent_required it meets is handled as any call's
+  }
+}
+
 export interface UploadHandle {
   done: Promise<StoredFile>
   abort(): void
@@ -256,31 +279,31 @@ export interface UploadHandle {
 export function upload(filePath: string, name: string, onProgress: (percent: number) => void): UploadHandle {
   let task: WechatMiniprogram.UploadTask | null = null
   let aborted = false
-  const done = withSession(
-    (token) =>
-      new Promise<StoredFile>((resolve, reject) => {
-        if (aborted) return reject(new ApiError(0, null, 'uploadFile:fail abort'))
-        task = wx.uploadFile({
-          url: `${base}/api/mp/files`,
-          filePath,
-          name: 'file',
-          header: { Authorization: `Bearer ${token}`, 'Accept-Language': acceptLanguage(), 'X-File-Name': encodeURIComponent(name) },
-          formData: { name },
-          success: (response) => {
-            let parsed: unknown = null
-            try {
-              parsed = JSON.parse(response.data)
-            } catch (_error) {
-              parsed = null
-            }
-            if (response.statusCode === 201) resolve(parsed as StoredFile)
-            else reject(new ApiError(response.statusCode, parsed as ErrorBody, `HTTP ${response.statusCode}`))
-          },
-          fail: (error) => reject(new ApiError(0, null, error.errMsg)),
-        })
-        if (task && task.onProgressUpdate) task.onProgressUpdate((progress) => onProgress(progress.progress))
-      }),
-  )
+  const done = withSession(async (token) => {
+    await noticeBeforeUpload(token)
+    return new Promise<StoredFile>((resolve, reject) => {
+      if (aborted) return reject(new ApiError(0, null, 'uploadFile:fail abort'))
+      task = wx.uploadFile({
+        url: `${base}/api/mp/files`,
+        filePath,
+        name: 'file',
+        header: { Authorization: `Bearer ${token}`, 'Accept-Language': acceptLanguage(), 'X-File-Name': encodeURIComponent(name) },
+        formData: { name },
+        success: (response) => {
+          let parsed: unknown = null
+          try {
+            parsed = JSON.parse(response.data)
+          } catch (_error) {
+            parsed = null
+          }
+          if (response.statusCode === 201) resolve(parsed as StoredFile)
+          else reject(new ApiError(response.statusCode, parsed as ErrorBody, `HTTP ${response.statusCode}`))
+        },
+        fail: (error) => reject(new ApiError(0, null, error.errMsg)),
+      })
+      if (task && task.onProgressUpdate) task.onProgressUpdate((progress) => onProgress(progress.progress))
+    })
+  })
   return {
     done,
     abort() {
