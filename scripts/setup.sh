@@ -35,4 +35,6 @@ if [ "${1:-}" = "--browser" ]; then
   # LibreOffice makes the PDF copies of documents. Only where none is installed: the no-GUI
   # package conflicts with a desktop LibreOffice, which apt would remove.
   command -v soffice >/dev/null 2>&1 || apt_install --no-install-recommends libreoffice-writer-nogui
+  # Node.js and npm for the mini-program's build and tests (docs/miniprogram.md), where the machine has none.
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 fi

@@ -1287,6 +1287,7 @@ def party_paths(settings: Settings | None) -> dict[str, Any]:
                 maxLength=MAX_SIGNATURE_URL,
             ),
         },
+        ["version", "image"],  # `capacity` only of the organisation party, `seal` optional (services/cases/signing.py)
         closed=False,
     )
     refusal = obj(

@@ -20,7 +20,7 @@ def project_modules() -> dict[str, Path]:
     modules = {}
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT)
-        if relative.parts[0] in (".venv", "tests", "var") or relative.parts[0].startswith("."):
+        if relative.parts[0] in (".venv", "tests", "var", "miniprogram") or relative.parts[0].startswith("."):
             continue
         modules[module_name(path)] = path
     return modules

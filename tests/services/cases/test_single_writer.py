@@ -68,7 +68,7 @@ def _sources() -> dict[str, Path]:
     found = {}
     for path in ROOT.rglob("*.py"):
         relative = path.relative_to(ROOT)
-        if relative.parts[0] in (".venv", "var", "node_modules") or relative.parts[0].startswith("."):
+        if relative.parts[0] in (".venv", "var", "node_modules", "miniprogram") or relative.parts[0].startswith("."):
             continue
         found[relative.as_posix()] = path
     return found
