@@ -188,7 +188,9 @@ class _Upload:
     def finish(self) -> tuple[str, str]:
         if self.parser is not None:
             self.parser.close()
-            self.declared_name = self.parser.filename
+            # wx.uploadFile names the part after its temporary copy (tmp_….png): the name the person chose comes
+            # in X-File-Name, and wins when given.
+            self.declared_name = self.declared_name or self.parser.filename
         self.sink.close()
         return self.path, self.declared_name
 

@@ -295,6 +295,23 @@ async def test_raw_body_upload_with_a_file_name_header(api, wechat, app):
     assert body_of(response)["name"] == "仲裁.pdf" and body_of(response)["kind"] == "pdf"
 
 
+@pytest.mark.gen_test(timeout=30)
+async def test_a_multipart_upload_keeps_the_name_of_its_file_name_header(api, wechat, app):
+    # wx.uploadFile sends the temporary copy's name in the part; the mini-program sends the person's in the header.
+    token = await sign_in(api, wechat)
+    body, multipart_type = multipart("tmp_3f2a9c.pdf", pdf_bytes(), "application/pdf")
+    headers = {
+        "Content-Type": multipart_type,
+        "Authorization": f"Bearer {token}",
+        "X-File-Name": "%E5%B7%A5%E8%B5%84%E6%9D%A1.pdf",
+    }
+    request = HTTPRequest(api.base_url + "/api/mp/files", method="POST", body=body, headers=headers)
+    response = await api.http_client.fetch(request, raise_error=False)
+    assert response.code == 201, response.body
+    assert body_of(response)["name"] == "工资条.pdf"
+    assert (await uploaded(api, token, "payslip.pdf", pdf_bytes(), "application/pdf"))["name"] == "payslip.pdf"
+
+
 @pytest.mark.gen_test
 async def test_upload_needs_a_sign_in_before_the_body_is_read(api, wechat, app):
     response = await upload(api, None, "a.pdf", pdf_bytes())
