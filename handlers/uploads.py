@@ -210,7 +210,9 @@ class StreamedUploadMixin(ServiceHandler):
 
     _upload: _Upload | None = None
     _processing = False
-    _oversize: ServiceError | None = None  # declared too large: read, thrown away, then answered (begin_upload)
+    # Declared too large (begin_upload), or refused for a reason known before the body (refuse_after_body): the body is
+    # read and thrown away, then this is the answer.
+    _refusal: ServiceError | None = None
 
     def begin_upload(self) -> None:
         max_file_bytes = self.ctx.settings.evidence.max_file_bytes
@@ -227,7 +229,7 @@ class StreamedUploadMixin(ServiceHandler):
                 raise too_large(max_file_bytes)
             # A browser sends its whole body before it reads any answer: answered early, it would see the
             # connection reset ("offline"), not our words. The body is read and thrown away, then refused.
-            self._oversize = too_large(max_file_bytes)
+            self._refusal = too_large(max_file_bytes)
             return
         if boundary is None and content_type.split(";")[0].strip().lower().startswith("multipart/"):
             raise malformed("no_boundary")
@@ -238,9 +240,18 @@ class StreamedUploadMixin(ServiceHandler):
         name = urllib.parse.unquote(header, errors="replace")
         self._upload = _Upload(self.ctx.settings.upload_tmp_dir or None, boundary, max_file_bytes, name)
 
+    def refuse_after_body(self, refusal: ServiceError) -> None:
+        """Answer `refusal` once the body is in, read and thrown away within the upload's limits: wx.uploadFile and
+        browsers send the whole body before they read any answer, and one answered early sees a broken connection
+        (EPIPE, "offline"), not our words. A body declared too large keeps its own 413."""
+        self.begin_upload()
+        if self._refusal is None:
+            self._discard_upload()
+            self._refusal = refusal
+
     def data_received(self, chunk: bytes) -> None:
         upload = self._upload
-        if upload is None or self._finished or self._oversize is not None:
+        if upload is None or self._finished or self._refusal is not None:
             return
         try:
             upload.feed(chunk)
@@ -252,8 +263,8 @@ class StreamedUploadMixin(ServiceHandler):
 
     def received_upload(self) -> tuple[str, str]:
         """(path, declared name) once the whole body is in; the caller must not delete the file."""
-        if self._oversize is not None:
-            raise self._oversize
+        if self._refusal is not None:
+            raise self._refusal
         if self._upload is None:
             raise malformed("no_file")
         self._processing = True

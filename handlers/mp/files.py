@@ -8,6 +8,7 @@ from handlers.downloads import send_download
 from handlers.mp.base import MpHandler
 from handlers.uploads import StreamedUploadMixin
 from handlers.urls import FILE_ID
+from services.core.errors import ServiceError
 from services.intake import evidence
 
 
@@ -21,7 +22,11 @@ class FilesHandler(StreamedUploadMixin, MpHandler):
         await super().prepare()
         self.person = self.person_id()  # before a single byte of the body is accepted
         if self.request.method == "POST":
-            await self.notice_read()
+            try:
+                await self.notice_read()
+            except ServiceError as exc:  # 409 consent_required: said once the phone has sent its file
+                self.refuse_after_body(exc)
+                return
         self.begin_upload()
 
     async def post(self) -> None:

@@ -312,6 +312,37 @@ async def test_a_multipart_upload_keeps_the_name_of_its_file_name_header(api, we
     assert (await uploaded(api, token, "payslip.pdf", pdf_bytes(), "application/pdf"))["name"] == "payslip.pdf"
 
 
+@pytest.mark.gen_test(timeout=60)
+async def test_an_upload_waiting_for_a_newer_notice_is_answered_after_its_body_not_a_broken_connection(
+    api, wechat, app
+):
+    # A phone sends its whole file before it reads any answer: the 409 comes once the body is in, and nothing stays.
+    token = await sign_in(api, wechat)
+    ctx = services_of(app).ctx
+    current = ctx.settings.consent_versions[-1]
+    accepted = await api.call("PUT", "/api/mp/consents/notice", {"granted": True, "version": current}, token=token)
+    assert accepted.code == 200, accepted.body
+    ctx.settings = dataclasses.replace(ctx.settings, consent_versions=(*ctx.settings.consent_versions, "2099-01"))
+    body, multipart_type = multipart("payslip.pdf", pdfs.plain(padding=8 * 1024 * 1024), "application/pdf")
+    head = (
+        f"POST /api/mp/files HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: {multipart_type}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    port = int(api.base_url.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head + body)
+        await writer.drain()  # the whole file sent first, as a phone does; answered early, this breaks (EPIPE)
+        answer = await asyncio.wait_for(reader.read(), 20)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    status, _, rest = answer.partition(b"\r\n\r\n")
+    assert int(status.split()[1]) == 409 and b'"consent_required"' in rest, answer[:300]
+    await assert_nothing_stored(app)
+
+
 @pytest.mark.gen_test
 async def test_upload_needs_a_sign_in_before_the_body_is_read(api, wechat, app):
     response = await upload(api, None, "a.pdf", pdf_bytes())
