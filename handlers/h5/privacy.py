@@ -163,7 +163,7 @@ class VerifyPage(PageHandler):
             problem = self.form_problem(exc)
             await self.show(problem.status, error="；".join(problem.messages()))
             return
-        now = int(self.ctx.clock().timestamp())
+        now = int(self.ctx.real_clock().timestamp())  # real time, as proof_stands reads it
         self.set_signed_cookie(PROOF_COOKIE, f"{self.person_id}|{now}", expires_days=None, **COOKIE_FLAGS)
         self.redirect(self.next_url())
 

@@ -105,7 +105,7 @@ async def test_inside_wechat_a_person_sees_their_data_asks_a_correction_a_mediat
     assert await ctx.db["audit"].count_documents({"who": person, "action": "my_data_copy"}) == 1
     # Eleven minutes later the sign-in no longer proves who asks: sign in again first.
     later = utc_now() + timedelta(minutes=11)
-    ctx.clock = lambda: later
+    ctx.clock = ctx.real_clock = lambda: later  # a proof's age is real time (sessions, codes)
     stale = await browser.get("/h5/me/copy.json")
     assert stale.code == 302 and stale.headers["Location"].startswith("/h5/me/verify?next=")
     assert await ctx.db["audit"].count_documents({"who": person, "action": "my_data_copy"}) == 1  # nothing given
@@ -132,7 +132,7 @@ async def test_on_the_portal_a_person_proves_it_by_a_code_and_gets_the_pdf(app, 
     page = await desktop.get("/portal/me")
     assert page.code == 200 and serial in page.body.decode() and CONTACT_ID not in page.body.decode()
     later = utc_now() + timedelta(minutes=11)  # the registration's sign-in no longer proves who asks
-    ctx.clock = lambda: later
+    ctx.clock = ctx.real_clock = lambda: later  # a proof's age is real time (sessions, codes)
     stale = await desktop.get("/h5/me/copy.pdf")
     assert stale.code == 302
     verify = (await desktop.get(stale.headers["Location"])).body.decode()
