@@ -173,7 +173,10 @@ async def seed(ctx, blobs, taxonomies: Taxonomies, cases: int, seed_value: int =
             )
         elif end < 0.9:
             reason = rng.choice([r for r in workflow.CLOSURE_REASONS if r != "refused_to_sign"])
+            if reason == "period_expired":  # accepted only after the period's last day (issue 21): ended then
+                ctx.clock = lambda: now[0] + timedelta(days=20)
             await handling.decide(ctx, ROOT_ADMIN, serial, "fail", {"closure_reason": reason, "reason": "分歧过大"})
+            ctx.clock = lambda: now[0]
         else:
             await handling.withdraw(ctx, person, serial, "已与单位协商解决", "mp")  # a reason is asked (issue 13)
         if n % 10000 == 9999:
