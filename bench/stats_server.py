@@ -174,7 +174,7 @@ async def seed(ctx, blobs, taxonomies: Taxonomies, cases: int, seed_value: int =
         elif end < 0.9:
             reason = rng.choice([r for r in workflow.CLOSURE_REASONS if r != "refused_to_sign"])
             if reason == "period_expired":  # accepted only after the period's last day (issue 21): ended then
-                ctx.clock = lambda: now[0] + timedelta(days=20)
+                ctx.clock = lambda: now[0] + timedelta(days=45)  # past 15 days and any holiday on the way
             await handling.decide(ctx, ROOT_ADMIN, serial, "fail", {"closure_reason": reason, "reason": "分歧过大"})
             ctx.clock = lambda: now[0]
         else:
