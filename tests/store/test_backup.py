@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import time
 import uuid
 from typing import Any
@@ -16,7 +15,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from store.folder import MANIFEST
 from tests.support import pdfs
-from tests.support.app import MP_APP_ID, OA_APP_ID, ROOT, server_environ
+from tests.support.app import MP_APP_ID, OA_APP_ID, server_environ
+from tests.support.commands import manage
 from tests.support.samples import worker_body
 from tests.support.server_process import ServerProcess
 
@@ -26,21 +26,6 @@ TOKEN = "drill-admin-token-0123456789abcdef"
 
 def _pdf(seed: int) -> bytes:
     return pdfs.plain(padding=1024, line=f"drill {seed} {os.urandom(16).hex()}")
-
-
-async def manage(env: dict[str, str], *args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "manage.py",
-        *args,
-        cwd=ROOT,
-        env={"PATH": os.environ.get("PATH", "")} | env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode()
 
 
 class Load:
