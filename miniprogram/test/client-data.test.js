@@ -9,6 +9,7 @@ const path = require('path')
 const wx = require('./support/wx')
 const { network, useRealServer } = require('./support/node-wx')
 const { WORKER, png } = require('./support/samples')
+const { refused } = require('./support/refused')
 
 const DIST = path.join(__dirname, '..', 'dist')
 const client = require(path.join(DIST, 'lib/api/client'))
@@ -24,15 +25,6 @@ function photo() {
   const file = path.join(os.tmpdir(), `tmp_${Date.now()}_${Math.random().toString(36).slice(2)}.png`)
   fs.writeFileSync(file, png())
   return file
-}
-
-async function refused(promise) {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('not refused')
 }
 
 beforeAll(() => {

@@ -10,6 +10,7 @@ const wx = require('./support/wx')
 const { network, useRealServer } = require('./support/node-wx')
 const { Office } = require('./support/office')
 const { WORKER, png } = require('./support/samples')
+const { refused } = require('./support/refused')
 
 const DIST = path.join(__dirname, '..', 'dist')
 const client = require(path.join(DIST, 'lib/api/client'))
@@ -21,15 +22,6 @@ const prefs = require(path.join(DIST, 'lib/prefs'))
 const BASE = process.env.MP_TEST_SERVER
 const [ADMIN, ADMIN_PASSWORD] = (process.env.MP_TEST_ADMIN || ':').split(':')
 const ADDRESS = '上海市浦东新区川沙路100号'
-
-async function refused(promise) {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('not refused')
-}
 
 beforeAll(() => {
   client.setBaseUrl(BASE)
