@@ -31,7 +31,7 @@ from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
 from services.core.numbers import read_whole
 from services.core.ratelimit import ClientRateLimiter
-from services.core.text import has_lone_surrogate, without_unseen
+from services.core.text import has_lone_surrogate, json_text_is_clean, without_unseen
 from services.court.watch import DockingWatch
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
@@ -455,8 +455,9 @@ def invalid_unicode(field: str) -> ServiceError:
 
 
 def parse_json(raw: bytes) -> Any:
-    """A JSON body, parsed (load_json) and made safe (clean_json)."""
-    return clean_json(load_json(raw))
+    """A JSON body, parsed (load_json) and made safe (clean_json; not walked when the text shows nothing to clean)."""
+    body = load_json(raw)
+    return body if json_text_is_clean(raw.decode("utf-8")) else clean_json(body)
 
 
 def load_json(raw: bytes) -> Any:
@@ -467,7 +468,8 @@ def load_json(raw: bytes) -> Any:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: nesting past Python's limit
         raise ServiceError(400, "malformed_json") from exc
-    if json_depth(body) > MAX_JSON_DEPTH:
+    # No deeper than the brackets it holds: a body with few (most) is not walked.
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
         raise ServiceError(400, "malformed_json")
     return body
 

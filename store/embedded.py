@@ -26,6 +26,7 @@ from bson import BSON
 from mongomock.collection import _validate_data_fields, validate_ok_for_update
 from mongomock.filtering import filter_applies
 from mongomock.helpers import make_datetime_timezone_aware_in_document, patch_datetime_awareness_in_document
+from mongomock.helpers import utc as READ_UTC  # the tzinfo mongomock's reads give (bson's)
 from mongomock.mongo_client import MongoClient as MemoryClient  # the class itself: its stub says pymongo's
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
@@ -50,7 +51,10 @@ def defer_durability(deferred: bool = True) -> None:
 
 
 # Update operators that can give a document a new value for a field.
-_SETTING_OPERATORS = ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet")
+_SETTING_OPERATORS = frozenset(
+    ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet", "$max", "$min", "$mul", "$currentDate")
+    + ("$pull", "$pop", "$pullAll")
+)
 
 
 def _path_value(document: dict[str, Any], path: str) -> Any:
@@ -133,6 +137,8 @@ def _read_form(value: Any) -> Any:
         return {k: _read_form(v) for k, v in value.items()}
     if kind is list:
         return [_read_form(v) for v in value]
+    if kind is datetime:
+        return value.replace(tzinfo=READ_UTC)  # stored naive UTC (_stored_form)
     return make_datetime_timezone_aware_in_document(value)
 
 
@@ -150,6 +156,40 @@ def _fast_update_paths(update: Any) -> list[tuple[str, str]] | None:
                 return None
             paths.append((operator, path))
     return paths
+
+
+def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projection: Any) -> list[dict[str, Any]] | None:
+    """The stored documents of `ids` (each once, in that order), with an inclusion `projection` through
+    sub-documents only; None where mongomock's own projection is needed."""
+    if not all(_scalar(i) for i in ids) or not isinstance(projection, dict) or not projection:
+        return None
+    if projection.get("_id", 1) not in (1, True) or not all(v in (1, True) for v in projection.values()):
+        return None
+    paths = [p.split(".") for p in projection if p != "_id"]
+    out = []
+    for doc_id in dict.fromkeys(ids):
+        stored = documents.get(doc_id)
+        if stored is None:
+            continue
+        copied: dict[str, Any] = {"_id": doc_id}
+        for parts in paths:
+            value: Any = stored
+            target = copied
+            for depth, part in enumerate(parts):
+                if isinstance(value, list):
+                    return None  # an array on the way: mongomock projects each element
+                if not isinstance(value, dict):
+                    break
+                if depth:  # a sub-document on the way is shown, if only empty (as MongoDB does)
+                    target = target.setdefault(parts[depth - 1], {})
+                if part not in value:
+                    break
+                value = value[part]
+            else:
+                # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
+                target[parts[-1]] = _read_form(value)
+        out.append(copied)
+    return out
 
 
 class _Narrowing:
@@ -185,14 +225,22 @@ class _Narrowing:
                 ids.setdefault(value, set()).add(document["_id"])
 
     def updating(self, filter: Any, update: Any, upsert: bool) -> None:
-        touched: set[str] = set()
-        for operator in _SETTING_OPERATORS:
-            fields = update.get(operator, {}) if isinstance(update, dict) else {}
-            touched.update(fields)
-            if operator == "$rename":
-                touched.update(fields.values())
-        for path in self._fields:
-            if upsert or any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
+        """Before an update: the maps of the fields it may change marked stale (every one for an upsert, which may
+        insert, or an update that is not a document of operators)."""
+        fresh = [path for path in self._fields if path not in self._stale]
+        if not fresh:
+            return
+        if upsert or not isinstance(update, dict):
+            self._stale.update(fresh)
+            return
+        touched: list[str] = []
+        for operator, fields in update.items():
+            if operator in _SETTING_OPERATORS and isinstance(fields, dict):
+                touched += fields
+                if operator == "$rename":
+                    touched += fields.values()
+        for path in fresh:
+            if any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
                 self._stale.add(path)
 
     @contextmanager
@@ -337,39 +385,7 @@ class EmbeddedCursor:
         ids = spec["_id"].get("$in") if isinstance(spec["_id"], dict) and set(spec["_id"]) == {"$in"} else None
         if not isinstance(ids, list):
             return None
-        return self._project_ids(ids, projection)
-
-    def _project_ids(self, ids: list[Any], projection: Any) -> list[dict[str, Any]] | None:
-        """The stored documents of `ids` (each once, in that order), with an inclusion `projection` through
-        sub-documents only; None where mongomock's own projection is needed."""
-        if not all(_scalar(i) for i in ids) or not isinstance(projection, dict):
-            return None
-        if projection.get("_id", 1) not in (1, True) or not all(v in (1, True) for v in projection.values()):
-            return None
-        paths = [p.split(".") for p in projection if p != "_id"]
-        documents = self._collection._store._documents
-        out = []
-        for doc_id in dict.fromkeys(ids):
-            stored = documents.get(doc_id)
-            if stored is None:
-                continue
-            copied: dict[str, Any] = {"_id": doc_id}
-            for parts in paths:
-                value: Any = stored
-                for part in parts:
-                    if isinstance(value, list):
-                        return None  # an array on the way: mongomock projects each element
-                    if not isinstance(value, dict) or part not in value:
-                        break
-                    value = value[part]
-                else:
-                    target = copied
-                    for part in parts[:-1]:
-                        target = target.setdefault(part, {})
-                    # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
-                    target[parts[-1]] = _read_form(value)
-            out.append(copied)
-        return out
+        return _project_ids(self._collection._store._documents, ids, projection)
 
     def _page(self) -> list[dict[str, Any]] | None:
         """The requested page, or None when the sort key's values are not of one comparable kind."""
@@ -388,7 +404,9 @@ class EmbeddedCursor:
             order = sorted(range(len(stored)), key=values.__getitem__, reverse=direction < 0)
         end = self._skip + self._limit if self._limit else None
         picked = [stored[i]["_id"] for i in order[self._skip : end]]
-        fast = self._project_ids(picked, self._projection)  # "我的申请": the page's few fields, not mongomock's copy
+        fast = _project_ids(
+            self._collection._store._documents, picked, self._projection
+        )  # "我的申请": the page's few fields, not mongomock's copy
         if fast is not None:
             return fast
         copies = {doc["_id"]: doc for doc in self._collection.find({"_id": {"$in": picked}}, self._projection)}
@@ -493,10 +511,15 @@ class EmbeddedCollection:
         return self._find_one(filter, projection)
 
     def _find_one(self, filter: Any, projection: Any) -> dict[str, Any] | None:
-        """`{"_id": x}` without a projection: the stored document copied (_read_form); else mongomock's find_one."""
-        if projection is None and isinstance(filter, dict) and len(filter) == 1 and _scalar(filter.get("_id")):
-            stored = self._documents().get(filter["_id"])
-            return None if stored is None else _read_form(stored)
+        """`{"_id": x}`: the stored document copied (_read_form), or only the fields an inclusion projection asks
+        (_project_ids); else mongomock's find_one."""
+        if isinstance(filter, dict) and len(filter) == 1 and _scalar(filter.get("_id")):
+            if projection is None:
+                stored = self._documents().get(filter["_id"])
+                return None if stored is None else _read_form(stored)
+            projected = _project_ids(self._documents(), [filter["_id"]], projection)
+            if projected is not None:
+                return projected[0] if projected else None
         found: dict[str, Any] | None = self._collection.find_one(filter, projection)
         return found
 

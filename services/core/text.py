@@ -25,6 +25,18 @@ def has_lone_surrogate(text: str) -> bool:
     return _SURROGATE.search(text) is not None
 
 
+# What makes a JSON text's strings need cleaning: an escape `\\u` (which may write a lone surrogate or an unseen
+# character) or an unseen character written as is. Raw bytes decoded as UTF-8 never hold a surrogate.
+_JSON_NEEDS_CLEANING = re.compile(rf"\\u|[{UNSEEN_CLASS}]")
+
+
+def json_text_is_clean(text: str) -> bool:
+    """Whether every string (and key) of this JSON text is already as has_lone_surrogate and without_unseen want
+    it: then a parsed body needs no walk through its strings (most bodies). Conservative: a `\\u` anywhere, an
+    escaped backslash before a `u` too, sends the body through the walk."""
+    return _JSON_NEEDS_CLEANING.search(text) is None
+
+
 def without_unseen(text: str) -> str:
     """`text` without bidi controls, zero-width and control characters (tab and line breaks kept)."""
     return _UNSEEN.sub("", text)

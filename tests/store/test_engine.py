@@ -392,8 +392,10 @@ async def test_embedded_update_by_id_changes_and_counts_like_mongomock(ctx, filt
     )
     assert await col.find({}).to_list(None) == list(reference.find({}))
     assert await col.find_one({"_id": "k"}) == reference.find_one({"_id": "k"})  # the adapter's by-id read
+    for projection in ({"s": 1, "d.x": 1, "missing": 1}, {"d.l.y": 1}, {"d.q.r": 1, "s.x": 1}, {"at": 1}, {}):  # by id, only these fields
+        assert await col.find_one({"_id": "k"}, projection) == reference.find_one({"_id": "k"}, projection)
     for after in (ReturnDocument.BEFORE, ReturnDocument.AFTER) if "d.l.$.y" not in update.get("$set", {}) else ():
-        for projection in ({"d": 0}, None):
+        for projection in ({"d": 0}, None, {"s": 1, "d.x": 1}, {"at": 1, "t": True}, {"_id": 0, "s": 1}):
             want = reference.find_one_and_update(filter, update, projection, upsert=upsert, return_document=after)
             got = await col.find_one_and_update(filter, update, projection, upsert=upsert, return_document=after)
             assert got == want
