@@ -544,8 +544,8 @@ class EmbeddedCollection:
         version parsed on every call. Here the document counts as modified when a value at a path the update
         names differs from before (a list grown by $push / $addToSet: by its length), which is the same answer
         for the operators taken (_FAST_OPERATORS). Not taken: a collection with a unique index besides `_id`
-        (mongomock rolls back from its copy), an upsert that inserts, positional paths (mongomock 4.3.0, pinned;
-        tests/store/test_engine.py compares the two paths)."""
+        (mongomock rolls back from its copy), an upsert that inserts with a filter of more than `_id`, positional
+        paths (mongomock 4.3.0, pinned; tests/store/test_engine.py compares the two paths)."""
         if self._unique_fields or not isinstance(filter, dict) or not _scalar(filter.get("_id")):
             return None
         paths = _fast_update_paths(update)
@@ -553,9 +553,11 @@ class EmbeddedCollection:
             return None
         stored = self._documents().get(filter["_id"])
         spec = _stored_form(filter)
+        if stored is None and upsert and len(spec) == 1:
+            return self._upsert_by_id(spec["_id"], spec, _stored_form(update))
         if stored is None or (len(spec) > 1 and not filter_applies(spec, stored)):
             if upsert:
-                return None  # an insert: mongomock's path
+                return None  # an insert, or a duplicate key: mongomock's path
             return UpdateResult({"n": 0, "nModified": 0, "upserted": None, "ok": 1}, acknowledged=True)
         update = _stored_form(update)
         before = [
@@ -571,6 +573,15 @@ class EmbeddedCollection:
                 modified = True
                 break
         result = {"n": 1, "nModified": int(modified), "upserted": None, "ok": 1, "updatedExisting": True}
+        return UpdateResult(result, acknowledged=True)
+
+    def _upsert_by_id(self, doc_id: Any, spec: dict[str, Any], update: dict[str, Any]) -> UpdateResult:
+        """mongomock's upsert that inserts, for a filter of `_id` alone: the document `{_id}` with the update applied
+        as an insert ($setOnInsert too, by mongomock's own updaters), stored as _insert_by_id stores a document."""
+        document = {"_id": doc_id}
+        self._collection._apply_update_document(document, spec, update, True)
+        self._insert_by_id(document)
+        result = {"n": 1, "nModified": 0, "upserted": doc_id, "ok": 1, "updatedExisting": False}
         return UpdateResult(result, acknowledged=True)
 
     def _update_one(self, filter: Any, update: Any, upsert: bool) -> Any:
@@ -639,6 +650,9 @@ class EmbeddedCollection:
         if stored is None or (
             len(filter) > 1 and not filter_applies(patch_datetime_awareness_in_document(filter), stored)
         ):
+            if stored is None and upsert and len(filter) == 1:  # an insert (_upsert_by_id): nothing before it
+                self._update_by_id({"_id": doc_id}, update, True)
+                return None if return_document is ReturnDocument.BEFORE else self._find_one({"_id": doc_id}, projection)
             return _NOT_TAKEN if upsert else None
         old = None if return_document is ReturnDocument.AFTER else self._find_one({"_id": doc_id}, projection)
         if self._update_by_id({"_id": doc_id}, update, False) is None:

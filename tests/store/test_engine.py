@@ -363,7 +363,9 @@ _BASE = {"_id": "k", "s": "a", "n": 1, "t": [1], "d": {"x": 1, "l": [{"y": 1}]},
         ({"_id": "k"}, {"$setOnInsert": {"z": 1}, "$addToSet": {"t": 1}}, False),  # nothing modified
         ({"_id": "k"}, {"$set": {"d.l.0.y": 2, "new.deep": {"a": [1]}}}, False),
         ({"_id": "k"}, {"$unset": {"missing": ""}}, False),
-        ({"_id": "other"}, {"$inc": {"n": 1}}, True),  # an insert: mongomock's path
+        ({"_id": "other"}, {"$inc": {"n": 1}}, True),  # an insert by _id (_upsert_by_id)
+        ({"_id": "other"}, {"$setOnInsert": {"a.b": _AT}, "$max": {"m": 2}, "$set": {"d.x": [1]}}, True),
+        ({"_id": "other", "s": "a"}, {"$set": {"n": 1}}, True),  # an insert with more than _id: mongomock's path
         ({"_id": "other"}, {"$inc": {"n": 1}}, False),
         ({"_id": "k", "d.l.y": 1}, {"$set": {"d.l.$.y": 5}}, False),  # positional: mongomock's path (update_one only)
         ({"_id": "k"}, {"$rename": {"s": "r"}}, False),  # not taken: mongomock's path
@@ -392,7 +394,13 @@ async def test_embedded_update_by_id_changes_and_counts_like_mongomock(ctx, filt
     )
     assert await col.find({}).to_list(None) == list(reference.find({}))
     assert await col.find_one({"_id": "k"}) == reference.find_one({"_id": "k"})  # the adapter's by-id read
-    for projection in ({"s": 1, "d.x": 1, "missing": 1}, {"d.l.y": 1}, {"d.q.r": 1, "s.x": 1}, {"at": 1}, {}):  # by id, only these fields
+    for projection in (
+        {"s": 1, "d.x": 1, "missing": 1},
+        {"d.l.y": 1},
+        {"d.q.r": 1, "s.x": 1},
+        {"at": 1},
+        {},
+    ):  # by id, only these fields
         assert await col.find_one({"_id": "k"}, projection) == reference.find_one({"_id": "k"}, projection)
     for after in (ReturnDocument.BEFORE, ReturnDocument.AFTER) if "d.l.$.y" not in update.get("$set", {}) else ():
         for projection in ({"d": 0}, None, {"s": 1, "d.x": 1}, {"at": 1, "t": True}, {"_id": 0, "s": 1}):
