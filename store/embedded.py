@@ -93,7 +93,7 @@ def _at(document: Any, path: str) -> Any:
     """The value at a dotted path (list positions as numbers), _MISSING where there is none."""
     value = document
     for part in path.split("."):
-        if isinstance(value, dict):
+        if type(value) is dict or isinstance(value, dict):
             value = value.get(part, _MISSING)
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
@@ -152,7 +152,7 @@ def _fast_update_paths(update: Any) -> list[tuple[str, str]] | None:
         if operator not in _FAST_OPERATORS or not isinstance(fields, dict) or not fields:
             return None
         for path in fields:
-            if path == "_id" or path.startswith("_id.") or path.endswith(".$") or ".$." in path or ".$[" in path:
+            if "$" in path or path == "_id" or path.startswith("_id."):  # positional ($, $[], $[x]): mongomock's
                 return None
             paths.append((operator, path))
     return paths
@@ -560,6 +560,7 @@ class EmbeddedCollection:
                 return None  # an insert, or a duplicate key: mongomock's path
             return UpdateResult({"n": 0, "nModified": 0, "upserted": None, "ok": 1}, acknowledged=True)
         update = _stored_form(update)
+        paths = [(op, p) for op, p in paths if op != "$setOnInsert"]  # never applied to a document that exists
         before = [
             len(v) if op in _GROWING and isinstance(v := _at(stored, p), list) else _at(stored, p) for op, p in paths
         ]

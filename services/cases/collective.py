@@ -234,6 +234,7 @@ async def _raise(
                 set_fields={"collective": {"alert": alert_id, "kind": kind}},
                 data={"alert": alert_id},
                 note=employer.get("name", "")[:50],
+                projection={"_id": 1},  # nothing read back but what the writer's hooks read
             )
     if written.upserted_id is not None:  # raised now, by this case: tell the administrators who asked to be told
         await _message_administrators(ctx, {"_id": alert_id, "workers": workers, **fresh}, [centre, *above[:1]])
