@@ -414,12 +414,19 @@ class ApiHandler(ServiceHandler):
 
     def get_query_argument(self, name: str, default: Any = tornado.web._ARG_DEFAULT, strip: bool = True) -> Any:
         """An API query parameter names a code (a region, a centre, a serial): a character nobody sees is refused
-        (400) rather than removed, so a value the OpenAPI document forbids is never quietly read as another."""
-        for raw in self.request.query_arguments.get(name, []):
+        (400) rather than removed, so a value the OpenAPI document forbids is never quietly read as another.
+        Otherwise Tornado's answer: the last value (stripped), or the default, or a 400 naming it as missing."""
+        values = self.request.query_arguments.get(name)
+        if not values:
+            return super().get_query_argument(name, default, strip)
+        text = ""
+        for raw in values:
             # decode_argument: a 400 for bytes that are not UTF-8, else the text without unseen characters
-            if self.decode_argument(raw, name) != raw.decode("utf-8"):
+            text = self.decode_argument(raw, name)
+            if len(text) != len(raw.decode("utf-8")):
                 raise ServiceError(400, "unseen_characters", field=name, field_name=name)
-        return super().get_query_argument(name, default, strip)
+        # Tornado's own would also turn control characters into spaces: refused above, as unseen ones.
+        return text.strip() if strip else text
 
     def json_body(self) -> Any:
         if len(self.request.body) > MAX_JSON_BYTES:
