@@ -235,9 +235,36 @@ def difference(after: dict[str, Counter[str]], before: dict[str, Counter[str]]) 
     return out
 
 
+# The actions the rules above read as such (centre_at, mediator_at, facts, cause_at); any other event changes what a
+# case counts only by its status, when it is the first accepted or the first closed (unchanged_by_last).
+COUNTED_ACTIONS = frozenset(("transfer", "assign", "accept_delegation", "overdue", "push_clarified"))
+
+
+def unchanged_by_last(timeline: list[dict[str, Any]]) -> bool:
+    """Whether the last event leaves every count of the case as it was (contributions with and without it equal),
+    told from the events alone: most writes (a document issued, a notice read, a link before acceptance) change
+    none, and the two contributions are not worked out. tests/services/stats/test_counters.py checks it against
+    them on random timelines."""
+    if len(timeline) < 2:
+        return False  # the first event counts the case as received
+    *earlier, last = timeline
+    action, status = last.get("action"), last.get("status")
+    accepted_before = any(e.get("status") == ACCEPTED for e in earlier)
+    if action in COUNTED_ACTIONS or (action == "collective_linked" and accepted_before):
+        return False
+    if status == ACCEPTED:
+        return accepted_before
+    if status in CLOSED:
+        return any(e.get("status") in CLOSED for e in earlier)
+    return True
+
+
 def change_of(doc: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """What the case's last event changed in the counters (the document as the write returned it)."""
-    n = len(doc.get("timeline") or [])
+    timeline = doc.get("timeline") or []
+    if unchanged_by_last(timeline):
+        return {}
+    n = len(timeline)
     return difference(contributions(doc, n), contributions(doc, n - 1))
 
 
