@@ -554,15 +554,16 @@ class EmbeddedCollection:
         if paths is None:
             return None
         stored = self._documents().get(filter["_id"])
-        spec = _stored_form(filter)
+        spec = filter if len(filter) == 1 else _stored_form(filter)  # an _id alone is a str or an int: as stored
         if stored is None and upsert and len(spec) == 1:
             return self._upsert_by_id(spec["_id"], spec, _stored_form(update))
         if stored is None or (len(spec) > 1 and not filter_applies(spec, stored)):
             if upsert:
                 return None  # an insert, or a duplicate key: mongomock's path
             return UpdateResult({"n": 0, "nModified": 0, "upserted": None, "ok": 1}, acknowledged=True)
-        update = _stored_form(update)
-        paths = [(op, p) for op, p in paths if op != "$setOnInsert"]  # never applied to a document that exists
+        # $setOnInsert is never applied to a document that exists: neither copied nor compared.
+        update = {op: _stored_form(fields) for op, fields in update.items() if op != "$setOnInsert"}
+        paths = [(op, p) for op, p in paths if op != "$setOnInsert"]
         before = [
             len(v) if op in _GROWING and isinstance(v := _at(stored, p), list) else _at(stored, p) for op, p in paths
         ]

@@ -325,7 +325,8 @@ def employer_operation(entry: tuple[str, str, str, str]) -> UpdateOne:
 async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
     """After a case was inserted: everything it counts from the start, and its employer in the company index."""
     n = len(doc.get("timeline") or [])
-    ops = operations(difference(contributions(doc, n), {}))
+    contributed = {bucket: _nonzero(counts) for bucket, counts in contributions(doc, n).items()}
+    ops = operations({bucket: fields for bucket, fields in contributed.items() if fields})  # all of it is new
     entry = employer_entry(doc)
     if entry:
         ops.append(employer_operation(entry))
