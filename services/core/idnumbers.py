@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -200,6 +201,7 @@ def _check_old_foreign_pr(value: str, name: Msg) -> IdNumber:
     return IdNumber("foreign_permanent_residence", value)
 
 
+@lru_cache(maxsize=512)  # an employer's code comes again with each of its workers' applications (issue 24)
 def check_uscc(text: str) -> Uscc:
     """Check a unified social credit code's format (GB 32100); a failing check character is not an error.
 
