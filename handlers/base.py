@@ -596,6 +596,8 @@ class BoundedApplication(tornado.web.Application):
     def find_handler(  # type: ignore[override]  # Tornado names its private delegate class as the type
         self, request: httputil.HTTPServerRequest, **kwargs: Any
     ) -> httputil.HTTPMessageDelegate:
+        if len(self.default_router.rules) != 1:  # hosts' rules added (add_handlers) come first: Tornado's own walk
+            return super().find_handler(request, **kwargs)
         rules = self.wildcard_router.rules
         if self._route_index is None or self._route_index.size != len(rules):
             self._route_index = RouteIndex(rules)

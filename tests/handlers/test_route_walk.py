@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 from tornado.web import create_signed_value
 
 from handlers.access import PUBLIC as DECLARED_PUBLIC
@@ -279,3 +280,47 @@ async def test_get_on_an_action_url_is_a_405_naming_post(app, http_client, base_
         base_url + "/office/cases/20261122000017/accept", raise_error=False, follow_redirects=False
     )
     assert response.code == 405 and response.headers["Allow"] == "POST"
+
+
+# The route table looked up by the path's first segment (handlers/base.py RouteIndex) finds, for every route and for
+# paths no route serves, the handler Tornado's own walk through every rule finds, with the same path arguments.
+ODD_PATHS = [
+    "/",
+    "//",
+    "/favicon.ico",
+    "/robots.txt",
+    "/nothing/here",
+    "/api/none",
+    "/api",
+    "/API/mp/session",
+    "/h5",
+    "/office",
+    "/static/none.css",
+    "relative",
+    "/wechat/callback/",
+    "/healthz/x",
+    "/%E4%B8%AD",
+]
+
+
+def _request(method: str, path: str) -> HTTPServerRequest:
+    return HTTPServerRequest(
+        start_line=RequestStartLine(method, path, "HTTP/1.1"), headers=HTTPHeaders({"Host": "127.0.0.1"})
+    )
+
+
+def _found(delegate: Any) -> tuple[Any, Any, Any]:
+    inner = getattr(delegate, "inner", delegate)  # BoundedApplication's body limit wraps most
+    return inner.handler_class, inner.path_args, inner.path_kwargs
+
+
+def test_every_path_finds_the_handler_tornados_walk_finds(app):
+    paths = [_path(route[0], SAMPLES | {"serial": "20261122000017"}) for route in ROUTES] + ODD_PATHS
+    assert len(paths) > 150
+    for path in paths:
+        for method in ("GET", "POST"):
+            ours = app.find_handler(_request(method, path))
+            walk = app.default_router.find_handler(_request(method, path))
+            if walk is None:  # no rule: the default handler, both ways
+                walk = app.get_handler_delegate(_request(method, path), app.settings["default_handler_class"])
+            assert _found(ours) == _found(walk), path
