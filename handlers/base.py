@@ -633,7 +633,8 @@ class RouteIndex:
     rules whose pattern starts with its first segment written out (`/api/...` for `/api/mp/session`) and those whose
     first segment is a pattern, in the table's order: the first match is the one Tornado's own walk finds."""
 
-    _LITERAL = re.compile(r"/([A-Za-z0-9_-]*)(?:/|\$|$)")
+    # A first segment of plain characters, then a slash that must be there, or the end: "/x/?..." is not one.
+    _LITERAL = re.compile(r"/([A-Za-z0-9_-]*)(?:/(?![?*+{])|/\?\$?$|\$|$)")
 
     def __init__(self, rules: list[Rule]) -> None:
         self.size = len(rules)
@@ -649,12 +650,37 @@ class RouteIndex:
         """The pattern's first segment when it is plain text, else None (tried for every path)."""
         if not isinstance(rule.matcher, PathMatches):
             return None
-        found = self._LITERAL.match(rule.matcher.regex.pattern)
+        regex = rule.matcher.regex
+        if regex.flags & re.IGNORECASE or _alternative_at_top(regex.pattern):  # another case, or first segment
+            return None
+        found = self._LITERAL.match(regex.pattern)
         return found.group(1) if found else None
 
     def candidates(self, path: str) -> list[Rule]:
         segment = path[1:].split("/", 1)[0] if path.startswith("/") else None
         return self._by_segment.get(segment, self._any) if segment is not None else self._any
+
+
+def _alternative_at_top(pattern: str) -> bool:
+    """Whether a regular expression has a `|` outside any group (`/a/x|/b/y`): then it has another beginning."""
+    depth, at, in_class = 0, 0, False
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        at += 1
+    return False
 
 
 class _BoundedBody(httputil.HTTPMessageDelegate):

@@ -166,6 +166,8 @@ def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projectio
         return None
     if projection.get("_id", 1) not in (1, True) or not all(v in (1, True) for v in projection.values()):
         return None
+    if any("$" in p or _parent_in(p, projection) for p in projection):  # positional, or paths that collide
+        return None
     paths = [p.split(".") for p in projection if p != "_id"]
     out = []
     for doc_id in dict.fromkeys(ids):
@@ -189,7 +191,27 @@ def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projectio
             else:
                 # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
                 target[parts[-1]] = _read_form(value)
-        out.append(copied)
+        out.append(_ordered_like(copied, stored))
+    return out
+
+
+def _parent_in(path: str, names: Any) -> bool:
+    """Whether a parent of the dotted path is one of `names`."""
+    dot = path.find(".")
+    while dot != -1:
+        if path[:dot] in names:
+            return True
+        dot = path.find(".", dot + 1)
+    return False
+
+
+def _ordered_like(copied: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """The projected fields in the stored document's order, as mongomock (and MongoDB) give them."""
+    out: dict[str, Any] = {}
+    for key, value in stored.items():
+        if key in copied:
+            part = copied[key]
+            out[key] = _ordered_like(part, value) if type(part) is dict and type(value) is dict else part
     return out
 
 
@@ -243,6 +265,16 @@ class _Narrowing:
         for path in fresh:
             if any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
                 self._stale.add(path)
+
+    @contextmanager
+    def around_update(self, filter: Any, update: Any, upsert: bool) -> Iterator[None]:
+        """Around an update: the maps of the fields it may change marked stale before it (its own reads must not
+        trust them) and again after it (a read during it, its filter's, may have rebuilt one from the values
+        before it); every map when it fails."""
+        self.updating(filter, update, upsert)
+        with self.stale_on_error():
+            yield
+        self.updating(filter, update, upsert)
 
     @contextmanager
     def stale_on_error(self) -> Iterator[None]:
@@ -567,7 +599,8 @@ class EmbeddedCollection:
         before = [
             len(v) if op in _GROWING and isinstance(v := _at(stored, p), list) else _at(stored, p) for op, p in paths
         ]
-        self._collection._apply_update_document(stored, spec, update, False)
+        if update:  # mongomock's updaters given nothing clear the document (a $setOnInsert alone leaves nothing)
+            self._collection._apply_update_document(stored, spec, update, False)
         modified = False
         for (op, path), old in zip(paths, before, strict=True):
             new = _at(stored, path)
@@ -598,8 +631,7 @@ class EmbeddedCollection:
         self._client.count()
         self._encodable(update)
         target = self._match_id(filter) if self._client.journal is not None else None
-        self._narrowing.updating(filter, update, upsert)
-        with self._narrowing.stale_on_error():
+        with self._narrowing.around_update(filter, update, upsert):
             result = self._update_one(filter, update, upsert)
         if result.upserted_id is not None:
             await self._journal([result.upserted_id])
@@ -626,8 +658,7 @@ class EmbeddedCollection:
         if journaled and upsert and target is None and return_document != ReturnDocument.AFTER:
             # The upserted document's generated id would be known to nobody: give the filter an _id.
             raise NotImplementedError("embedded engine: an upsert without _id must return the document after")
-        self._narrowing.updating(filter, update, upsert)
-        with self._narrowing.stale_on_error():
+        with self._narrowing.around_update(filter, update, upsert):
             result: dict[str, Any] | None = self._find_one_and_update_by_id(
                 filter, update, projection, upsert, return_document
             )
@@ -680,8 +711,7 @@ class EmbeddedCollection:
         changed: list[Any] = []
         for request in requests:
             target = self._match_id(request._filter) if journaled else None
-            self._narrowing.updating(request._filter, request._doc, bool(request._upsert))
-            with self._narrowing.stale_on_error():
+            with self._narrowing.around_update(request._filter, request._doc, bool(request._upsert)):
                 result = self._update_one(request._filter, request._doc, bool(request._upsert))
             if result.upserted_id is not None:
                 changed.append(result.upserted_id)

@@ -26,14 +26,15 @@ def has_lone_surrogate(text: str) -> bool:
 
 
 # What makes a JSON text's strings need cleaning: an escape `\\u` (which may write a lone surrogate or an unseen
-# character) or an unseen character written as is. Raw bytes decoded as UTF-8 never hold a surrogate.
-_JSON_NEEDS_CLEANING = re.compile(rf"\\u|[{UNSEEN_CLASS}]")
+# character), `\\b` or `\\f` (control characters), or an unseen character written as is. Raw bytes decoded as UTF-8
+# never hold a surrogate; `\\t`, `\\n` and `\\r` write characters that are kept.
+_JSON_NEEDS_CLEANING = re.compile(rf"\\[ubf]|[{UNSEEN_CLASS}]")
 
 
 def json_text_is_clean(text: str) -> bool:
     """Whether every string (and key) of this JSON text is already as has_lone_surrogate and without_unseen want
-    it: then a parsed body needs no walk through its strings (most bodies). Conservative: a `\\u` anywhere, an
-    escaped backslash before a `u` too, sends the body through the walk."""
+    it: then a parsed body needs no walk through its strings (most bodies). Conservative: a `\\u`, `\\b` or `\\f`
+    anywhere, an escaped backslash before a `u`, `b` or `f` too, sends the body through the walk."""
     return _JSON_NEEDS_CLEANING.search(text) is None
 
 

@@ -94,6 +94,25 @@ def test_the_depth_is_bounded_before_anything_walks_the_body():
         assert (refused.value.status, refused.value.code) == (400, "malformed_json")
 
 
+def test_a_body_is_cleaned_whatever_escape_writes_what_nobody_sees():
+    """parse_json skips the walk through a body's strings only when its text shows nothing to clean: characters
+    nobody sees, written as they are or by any JSON escape (\\u, \\b, \\f), in a value or a key, are removed;
+    a lone surrogate is a 400; tabs and line breaks stay."""
+    cases = [
+        (b'{"name": "Zhang\\bSan", "k\\fy": "x"}', {"name": "ZhangSan", "ky": "x"}),
+        (b'{"reason": "\\f\\b"}', {"reason": ""}),
+        ('{"name": "\u5f20\u202e\u4e09"}'.encode(), {"name": "\u5f20\u4e09"}),
+        (b'{"name": "\\u5f20\\u200b\\u4e09"}', {"name": "\u5f20\u4e09"}),
+        (b'{"facts": "a\\tb\\nc\\r\\\\bd"}', {"facts": "a\tb\nc\r\\bd"}),
+        (b'{"plain": ["\xe5\xbc\xa0\xe4\xb8\x89", 1, true]}', {"plain": ["\u5f20\u4e09", 1, True]}),
+    ]
+    for raw, cleaned in cases:
+        assert parse_json(raw) == cleaned, raw
+    with pytest.raises(ServiceError) as refused:
+        parse_json(b'{"name": "\\ud800"}')
+    assert (refused.value.status, refused.value.code) == (400, "invalid_unicode")
+
+
 async def _signed_in(app: Any, wechat: Any, api: Any) -> tuple[dict[str, str], str]:
     ctx = app.settings["services"].ctx
     token = await sign_in(api, wechat, "openid-nested-json")

@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
-from tornado.web import create_signed_value
+from tornado.web import RequestHandler, URLSpec, create_signed_value
 
 from handlers.access import PUBLIC as DECLARED_PUBLIC
 from handlers.access import proof_of, served
+from handlers.base import BoundedApplication
 from handlers.routes import ROUTES
 from services.accounts import web_sessions
 from services.accounts.persons import person_for_identity
@@ -324,3 +325,22 @@ def test_every_path_finds_the_handler_tornados_walk_finds(app):
             if walk is None:  # no rule: the default handler, both ways
                 walk = app.get_handler_delegate(_request(method, path), app.settings["default_handler_class"])
             assert _found(ours) == _found(walk), path
+
+
+def test_patterns_whose_first_segment_only_looks_plain_are_tried_for_every_path():
+    """An optional slash after the first segment, an alternative at the top, a pattern matched without case: each
+    may match a path of another first segment, so the lookup tries it for every path, in the table's order."""
+    kinds = [type(f"Handler{n}", (RequestHandler,), {}) for n in range(5)]
+    app = BoundedApplication(
+        [
+            (r"/h5/?(?P<rest>x.*)", kinds[0]),
+            (r"/a/x|/b/y", kinds[1]),
+            URLSpec(re.compile(r"/api/x$", re.I), kinds[2]),
+            (r"/api/(?P<which>one|two)$", kinds[3]),
+            (r"/.*", kinds[4]),  # the catch-all after them
+        ]
+    )
+    for path in ("/h5x", "/h5/x", "/b/y", "/a/x", "/API/x", "/api/two", "/api/three", "/other"):
+        ours = app.find_handler(_request("GET", path))
+        walk = app.default_router.find_handler(_request("GET", path))
+        assert _found(ours) == _found(walk), path
