@@ -169,6 +169,7 @@ def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projectio
     if any("$" in p or _parent_in(p, projection) for p in projection):  # positional, or paths that collide
         return None
     paths = [p.split(".") for p in projection if p != "_id"]
+    parents = {tuple(parts[:depth]) for parts in paths for depth in range(1, len(parts))}
     out = []
     for doc_id in dict.fromkeys(ids):
         stored = documents.get(doc_id)
@@ -191,7 +192,7 @@ def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projectio
             else:
                 # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
                 target[parts[-1]] = _read_form(value)
-        out.append(_ordered_like(copied, stored))
+        out.append(_ordered_like(copied, stored, parents))
     return out
 
 
@@ -205,13 +206,17 @@ def _parent_in(path: str, names: Any) -> bool:
     return False
 
 
-def _ordered_like(copied: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
-    """The projected fields in the stored document's order, as mongomock (and MongoDB) give them."""
+def _ordered_like(
+    copied: dict[str, Any], stored: dict[str, Any], parents: set[tuple[str, ...]], at: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The projected fields in the stored document's order, as mongomock (and MongoDB) give them; `parents`: the
+    sub-documents the projection made (a field copied whole is in order already)."""
     out: dict[str, Any] = {}
     for key, value in stored.items():
         if key in copied:
-            part = copied[key]
-            out[key] = _ordered_like(part, value) if type(part) is dict and type(value) is dict else part
+            part, here = copied[key], (*at, key)
+            made = here in parents and type(part) is dict and type(value) is dict
+            out[key] = _ordered_like(part, value, parents, here) if made else part
     return out
 
 
@@ -234,6 +239,7 @@ class _Narrowing:
         self._scan = collection._iter_documents
         self._fields: dict[str, dict[Any, set[Any]]] = {}
         self._stale: set[str] = set()
+        self.rebuilds = 0  # maps rebuilt so far (updated)
         collection._iter_documents = self._iter_documents
 
     def add_field(self, path: str) -> None:
@@ -247,15 +253,15 @@ class _Narrowing:
             if _scalar(value):
                 ids.setdefault(value, set()).add(document["_id"])
 
-    def updating(self, filter: Any, update: Any, upsert: bool) -> None:
+    def updating(self, filter: Any, update: Any, upsert: bool) -> int:
         """Before an update: the maps of the fields it may change marked stale (every one for an upsert, which may
-        insert, or an update that is not a document of operators)."""
+        insert, or an update that is not a document of operators). Returns the count of rebuilds so far (updated)."""
         fresh = [path for path in self._fields if path not in self._stale]
         if not fresh:
-            return
+            return self.rebuilds
         if upsert or not isinstance(update, dict):
             self._stale.update(fresh)
-            return
+            return self.rebuilds
         touched: list[str] = []
         for operator, fields in update.items():
             if operator in _SETTING_OPERATORS and isinstance(fields, dict):
@@ -265,16 +271,13 @@ class _Narrowing:
         for path in fresh:
             if any(t == path or t.startswith(path + ".") or path.startswith(t + ".") for t in touched):
                 self._stale.add(path)
+        return self.rebuilds
 
-    @contextmanager
-    def around_update(self, filter: Any, update: Any, upsert: bool) -> Iterator[None]:
-        """Around an update: the maps of the fields it may change marked stale before it (its own reads must not
-        trust them) and again after it (a read during it, its filter's, may have rebuilt one from the values
-        before it); every map when it fails."""
-        self.updating(filter, update, upsert)
-        with self.stale_on_error():
-            yield
-        self.updating(filter, update, upsert)
+    def updated(self, filter: Any, update: Any, upsert: bool, rebuilds: int) -> None:
+        """After an update: a map rebuilt during it (by its own filter's read) holds the values before it, so the
+        maps of the fields it may change are marked stale again. `rebuilds`: the count `updating` returned."""
+        if self.rebuilds != rebuilds:
+            self.updating(filter, update, upsert)
 
     @contextmanager
     def stale_on_error(self) -> Iterator[None]:
@@ -354,6 +357,7 @@ class _Narrowing:
                 ids.setdefault(value, set()).add(document["_id"])
         self._fields[path] = ids
         self._stale.discard(path)
+        self.rebuilds += 1
 
 
 class EmbeddedCursor:
@@ -631,8 +635,10 @@ class EmbeddedCollection:
         self._client.count()
         self._encodable(update)
         target = self._match_id(filter) if self._client.journal is not None else None
-        with self._narrowing.around_update(filter, update, upsert):
+        rebuilds = self._narrowing.updating(filter, update, upsert)
+        with self._narrowing.stale_on_error():
             result = self._update_one(filter, update, upsert)
+        self._narrowing.updated(filter, update, upsert, rebuilds)
         if result.upserted_id is not None:
             await self._journal([result.upserted_id])
         elif result.modified_count:
@@ -658,7 +664,8 @@ class EmbeddedCollection:
         if journaled and upsert and target is None and return_document != ReturnDocument.AFTER:
             # The upserted document's generated id would be known to nobody: give the filter an _id.
             raise NotImplementedError("embedded engine: an upsert without _id must return the document after")
-        with self._narrowing.around_update(filter, update, upsert):
+        rebuilds = self._narrowing.updating(filter, update, upsert)
+        with self._narrowing.stale_on_error():
             result: dict[str, Any] | None = self._find_one_and_update_by_id(
                 filter, update, projection, upsert, return_document
             )
@@ -666,6 +673,7 @@ class EmbeddedCollection:
                 result = self._collection.find_one_and_update(
                     filter, update, projection=projection, upsert=upsert, return_document=return_document
                 )
+        self._narrowing.updated(filter, update, upsert, rebuilds)
         if result is not None or upsert:
             await self._journal([target if target is not None else (result or {}).get("_id")])
         return result
@@ -711,8 +719,10 @@ class EmbeddedCollection:
         changed: list[Any] = []
         for request in requests:
             target = self._match_id(request._filter) if journaled else None
-            with self._narrowing.around_update(request._filter, request._doc, bool(request._upsert)):
+            rebuilds = self._narrowing.updating(request._filter, request._doc, bool(request._upsert))
+            with self._narrowing.stale_on_error():
                 result = self._update_one(request._filter, request._doc, bool(request._upsert))
+            self._narrowing.updated(request._filter, request._doc, bool(request._upsert), rebuilds)
             if result.upserted_id is not None:
                 changed.append(result.upserted_id)
             elif result.modified_count:
