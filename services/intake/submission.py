@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -20,6 +20,7 @@ from services.cases.serials import DAILY_LIMIT, make_serial
 from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
+from services.core.group_commit import group_of
 from services.core.work_calendar import load_work_calendar
 from services.directory import nationalities
 from services.intake.routing import route_case
@@ -116,16 +117,32 @@ async def _existing_record(ctx: ServiceContext, record_id: str, fresh: dict[str,
 
 
 async def next_serial(ctx: ServiceContext, now: datetime) -> str:
-    day = now.astimezone(SHANGHAI).date()
-    counter = await ctx.db["counters"].find_one_and_update(
-        {"_id": f"serial:{day:%Y%m%d}"},
-        {"$inc": {"seq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )
-    if counter["seq"] > DAILY_LIMIT:
-        raise ServiceError(503, "serial_exhausted")
-    return make_serial(day, counter["seq"])
+    """The next serial of the day (Asia/Shanghai): the submissions taking one at the same time share one command."""
+    return await group_of(ctx, "serials", _take_serials)(now.astimezone(SHANGHAI).date())
+
+
+async def _take_serials(ctx: ServiceContext, days: list[date]) -> list[str | Exception]:
+    """One increment of each day's sequence by the number of serials asked of it; they are handed out in turn.
+    Past the day's limit a submission is refused (503), not given a serial of another day."""
+    taken: dict[date, int] = {}
+    for day in days:
+        taken[day] = taken.get(day, 0) + 1
+    last: dict[date, int] = {}
+    for day, count in taken.items():
+        counter = await ctx.db["counters"].find_one_and_update(
+            {"_id": f"serial:{day:%Y%m%d}"},
+            {"$inc": {"seq": count}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        last[day] = counter["seq"] - count  # the serials before these
+    serials: list[str | Exception] = []
+    for day in days:
+        last[day] += 1
+        serials.append(
+            make_serial(day, last[day]) if last[day] <= DAILY_LIMIT else ServiceError(503, "serial_exhausted")
+        )
+    return serials
 
 
 async def _check_evidence(ctx: ServiceContext, person_id: str, file_ids: list[str]) -> None:

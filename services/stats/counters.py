@@ -1,5 +1,6 @@
 """Statistics counters, kept with every write of a case through the case writer's hook (`HOOK`, registered by
-app.service_context; services/cases/moves.py calls it after each write): at most one extra command.
+app.service_context; services/cases/moves.py calls it after each write): at most one extra command, shared by the
+writes running at the same time (services/core/group_commit.py).
 
 What a case contributes to the counters is a function of its facts fixed at filing (kind, channel, region,
 industry, amount claimed, the day received) and of its timeline up to an event (`contributions(doc, upto)`).
@@ -39,6 +40,7 @@ from services.cases.record import Case
 from services.core.amounts import fen as to_fen
 from services.core.amounts import read_amount
 from services.core.context import SHANGHAI, ServiceContext
+from services.core.group_commit import group_of
 from services.directory.employers import normalise_name
 
 STATS = "stats"
@@ -290,10 +292,41 @@ def operations(change: dict[str, dict[str, int]]) -> list[UpdateOne]:
     return ops
 
 
+# A write's counts: its change (bucket -> field -> n) and its employer's entry in the company index, if any.
+Counted = tuple[Mapping[str, Mapping[str, int]], tuple[str, str, str, str] | None]
+
+
+async def _write_counted(ctx: ServiceContext, items: list[Counted]) -> list[None]:
+    """The counts of the writes running at the same time, summed into one bulk of upserts (a group commit): under
+    load they mostly touch the same statistics documents (a centre's month), one upsert each instead of one per
+    write. The company index: the name written last wins."""
+    changes: dict[str, Counter[str]] = {}
+    employers: dict[str, tuple[str, str, str, str]] = {}
+    for change, entry in items:
+        for bucket, fields in change.items():
+            changes.setdefault(bucket, Counter()).update(fields)
+        if entry:
+            employers[entry[0]] = entry
+    ops = operations({bucket: fields for bucket, counts in changes.items() if (fields := _nonzero(counts))})
+    ops += [employer_operation(entry) for entry in employers.values()]
+    if ops:
+        await ctx.db[STATS].bulk_write(ops, ordered=False)
+    return [None] * len(items)
+
+
+async def _counted(
+    ctx: ServiceContext, change: Mapping[str, Mapping[str, int]], entry: tuple[str, str, str, str] | None = None
+) -> None:
+    """Add a write's change (and its employer) to the counters, in one bulk with the writes running with it; back
+    once it is written (its fault, if it failed)."""
+    await group_of(ctx, STATS, _write_counted)((change, entry))
+
+
 async def apply(ctx: ServiceContext, change: dict[str, dict[str, int]]) -> None:
-    """One command (a bulk of upserts) for everything a write changed; none when nothing did."""
+    """Everything a write changed, in one bulk of upserts shared with the writes running with it; none when
+    nothing changed."""
     if change:
-        await ctx.db[STATS].bulk_write(operations(change), ordered=False)
+        await _counted(ctx, change)
 
 
 async def written(ctx: ServiceContext, doc: Mapping[str, Any] | None) -> None:
@@ -325,13 +358,10 @@ def employer_operation(entry: tuple[str, str, str, str]) -> UpdateOne:
 async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
     """After a case was inserted: everything it counts from the start, and its employer in the company index."""
     n = len(doc.get("timeline") or [])
-    contributed = {bucket: _nonzero(counts) for bucket, counts in contributions(doc, n).items()}
-    ops = operations({bucket: fields for bucket, fields in contributed.items() if fields})  # all of it is new
+    contributed = {bucket: counts for bucket, counts in contributions(doc, n).items() if _nonzero(counts)}
     entry = employer_entry(doc)
-    if entry:
-        ops.append(employer_operation(entry))
-    if ops:
-        await ctx.db[STATS].bulk_write(ops, ordered=False)
+    if contributed or entry:  # all of it is new
+        await _counted(ctx, contributed, entry)
 
 
 class Counting:

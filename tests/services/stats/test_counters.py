@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
+from pymongo.errors import ConnectionFailure
 
 from services.accounts.persons import person_for_identity
 from services.accounts.staff import CENTRE_ADMIN, SYSTEM_ADMIN, StaffMember
@@ -284,6 +287,28 @@ async def test_a_move_keeps_the_counters_with_one_more_command(ctx, cheap_hashin
         await moves.apply_move(
             ctx, serial, "schedule", ("staff", "x"), "backoffice", set_fields={"session": {"at": at}}
         )
+
+
+@pytest.mark.gen_test
+async def test_writes_at_the_same_time_share_one_bulk_of_counters_and_its_fault(ctx, cheap_hashing, db_commands):
+    """Applications filed together have their counters summed into one bulk (a group commit), each answered once
+    its counts are in; a bulk that fails fails each of them, as their own bulks would."""
+    rng = random.Random(3)
+    sent: list[str] = []
+    db_commands.watching = sent
+    try:
+        filed = await asyncio.gather(*(new_case(ctx, rng, n) for n in range(12)))
+    finally:
+        db_commands.watching = None
+    assert [c for c in sent if c.endswith(counters.STATS)] == [f"bulk_write {counters.STATS}"], sent
+    assert len({serial for serial, _ in filed}) == 12
+    await recounted_equal(ctx)
+    stats = ctx.db[counters.STATS]
+    with mock.patch.object(stats, "bulk_write", side_effect=ConnectionFailure("the database is down")):
+        outcomes = await asyncio.gather(*(new_case(ctx, rng, n) for n in range(12, 15)), return_exceptions=True)
+    assert [type(o) for o in outcomes] == [ConnectionFailure] * 3
+    await counters.recount(ctx, repair=True)  # what the failed bulk left out, as after a crash between the writes
+    await recounted_equal(ctx)
 
 
 _ACTIONS = [*counters.COUNTED_ACTIONS, "collective_linked", "submit", "invite", "document", "accept", "settle", "fail"]

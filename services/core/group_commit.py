@@ -1,0 +1,74 @@
+"""Group commit: the same small write asked for by requests running at the same time, done once for all of them.
+
+Under load, several submissions reach the same write in one turn of the event loop (the day's serial, the counters
+of a centre's month). Each caller hands its item to a `GroupCommit` and waits; the first starts a task that runs on
+the loop's next turn, when the callers already under way have joined, and calls `write(items)` once with all of them.
+Each caller gets its own result (an exception given as a result is raised to its caller alone), or the fault of the
+write that held its item, as its own write would have given:
+nothing is answered before it is written, so what a caller acknowledges after waiting is as durable as before.
+Alone (no load) a caller's item is written by itself, a turn of the loop later.
+
+A group is kept per service context (`ServiceContext.caches`, per process and per store), built by `group_of`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from services.core.context import ServiceContext
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+class GroupCommit(Generic[Item, Result]):
+    def __init__(self, write: Callable[[list[Item]], Awaitable[Sequence[Result | Exception]]]) -> None:
+        self.write = write  # the items in the order they came -> their results in the same order
+        self.items: list[Item] = []
+        self.waiting: list[asyncio.Future[Result]] = []
+        self.writing: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: Item) -> Result:
+        done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self.items.append(item)
+        self.waiting.append(done)
+        if self.writing is None:
+            self.writing = asyncio.ensure_future(self._write_all())
+        return await done
+
+    async def _write_all(self) -> None:
+        try:
+            while self.items:  # what came while a write was under way is the next group
+                items, waiting = self.items, self.waiting
+                self.items, self.waiting = [], []
+                try:
+                    results = await self.write(items)
+                except Exception as exc:  # noqa: BLE001 - each caller of the group gets the fault of its write
+                    for done in waiting:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for done, result in zip(waiting, results, strict=True):
+                    if done.done():
+                        continue
+                    if isinstance(result, Exception):
+                        done.set_exception(result)
+                    else:
+                        done.set_result(result)
+        finally:
+            self.writing = None
+
+
+def group_of(
+    ctx: ServiceContext,
+    name: str,
+    write: Callable[[ServiceContext, list[Item]], Awaitable[Sequence[Result | Exception]]],
+) -> GroupCommit[Item, Result]:
+    """The context's group `name`, writing with `write(ctx, items)` (made at its first use)."""
+    key = f"group_commit.{name}"
+    group: Any = ctx.caches.get(key)
+    if group is None:
+        group = ctx.caches[key] = GroupCommit(lambda items: write(ctx, items))
+    return group  # type: ignore[no-any-return]
