@@ -12,8 +12,9 @@ shows on the back office of the centre's administrators and those above, offers 
 Checked once per worker application, without reading the employer's cases. Each employer has a tally
 (`collective_tallies`, `_id` its key) holding, per category and Shanghai day, the workers who applied (`w`: a short
 hash of the worker -> their latest application that day) and the cases not yet in an alert (`p`: serial -> filed
-at). One update records the new case and returns its categories' tallies; the workers who applied since
-`created_at - window` (to the second, not by whole days) are counted from them. Below the threshold that is all.
+at). One update records the new case (with the others against the employer stored at the same time) and returns
+its categories' tallies; the workers who applied since `created_at - window` (to the second, not by whole days)
+are counted from them. Below the threshold that is all.
 At or above it, the alert is raised or grown, the window's pending cases become its members (`alert_cases`, one
 small document each, so the alert never grows) and are linked, then leave `p`: once an alert took the earlier
 ones, the new case alone. Days a whole window before the window are dropped now and then. Every write is
@@ -42,6 +43,7 @@ from services.cases import moves
 from services.cases.outbox import staff_notice
 from services.core.context import SHANGHAI, ServiceContext, shanghai_iso
 from services.core.errors import Conflict, NotFound, ServiceError, invalid
+from services.core.group_commit import group_of
 from services.directory import centres
 
 ALERTS = "alerts"
@@ -110,62 +112,95 @@ def _worker(doc: Mapping[str, Any]) -> str:
 async def check_new_case(ctx: ServiceContext, doc: Mapping[str, Any]) -> list[str]:
     """After a worker's application is stored: raise or join alerts; the ids of the alerts it is in.
 
-    One command below the threshold (the tally); at or above it, with an alert open, five (the tally, the alert,
-    its new member, the new case's link, the tally's pending entry removed), plus one read of the statuses of the
-    cases filed while the count was below, when there are such cases (when the alert is raised, mostly).
+    Checked together with the applications stored at the same time (services/core/group_commit.py), employer by
+    employer: the cases of one employer are recorded in its tally by one command and linked to an alert together.
+    Below the threshold that one command is all; at or above it, with an alert open, four more for the group (the
+    alert, its new members, the tally's pending entries removed) and one per case (its link), plus one read of the
+    statuses of the cases filed while the count was below, when there are such cases (when the alert is raised).
     """
     if doc.get("kind") != "worker" or not doc.get("employer_key"):
         return []
-    claim_text = _claim_text(doc)
-    # The cases this check may link (serial -> status, None once linked or found linked): the new one, then those
+    return await group_of(ctx, TALLIES, _check_together)(doc)
+
+
+async def _check_together(ctx: ServiceContext, docs: list[Mapping[str, Any]]) -> list[list[str] | Exception]:
+    """Each employer's new cases checked as one; a fault fails the cases of its employer only."""
+    by_employer: dict[str, list[Mapping[str, Any]]] = {}
+    for doc in docs:
+        by_employer.setdefault(doc["employer_key"], []).append(doc)
+    raised: dict[str, list[str] | Exception] = {}
+    for group in by_employer.values():
+        try:
+            raised |= await _check_employer(ctx, group)
+        except Exception as exc:  # noqa: BLE001 - given to the callers of this employer's cases
+            raised |= dict.fromkeys((doc["_id"] for doc in group), exc)
+    return [raised[doc["_id"]] for doc in docs]
+
+
+async def _check_employer(ctx: ServiceContext, docs: list[Mapping[str, Any]]) -> dict[str, list[str] | Exception]:
+    """New cases against one employer, in the order they were stored: the alerts each is in, by serial."""
+    # The cases this check may link (serial -> status, None once linked or found linked): the new ones, then those
     # filed while the count was below the threshold, read when it is reached.
-    unlinked: dict[str, str | None] = {doc["_id"]: doc["status"]}
-    raised: list[str] = []
-    if any(w in claim_text for w in claim_words().collective_contract):
-        raised.append(await _raise(ctx, doc, "collective_contract", "contract", [doc["_id"]], 1, unlinked))
-    if layoff_named(claim_text):
-        raised.append(await _raise(ctx, doc, "layoff", "layoff", [doc["_id"]], 1, unlinked))
-    categories = sorted(categories_of(claim_text))
-    tallies = await _record(ctx, doc, categories)
+    unlinked: dict[str, str | None] = {doc["_id"]: doc["status"] for doc in docs}
+    raised: dict[str, list[str]] = {doc["_id"]: [] for doc in docs}
+    categories: dict[str, list[str]] = {}  # serial -> its claim's categories
+    for doc in docs:
+        claim_text = _claim_text(doc)
+        if any(w in claim_text for w in claim_words().collective_contract):
+            alert = await _raise(ctx, doc, "collective_contract", "contract", [doc["_id"]], 1, unlinked)
+            raised[doc["_id"]].append(alert)
+        if layoff_named(claim_text):
+            raised[doc["_id"]].append(await _raise(ctx, doc, "layoff", "layoff", [doc["_id"]], 1, unlinked))
+        categories[doc["_id"]] = sorted(categories_of(claim_text))
+    tallies = await _record(ctx, docs, categories)
     window = timedelta(days=ctx.settings.collective_window_days)
-    since = doc["created_at"] - window
+    since = max(doc["created_at"] for doc in docs) - window  # as the last of them sees it
     tidy: dict[str, str] = {}  # the tally's fields to remove: pending entries linked now, days long past
-    for category in categories:
-        days = tallies[category]
+    for category, days in tallies.items():
         workers = {w for day in days.values() for w, at in (day.get("w") or {}).items() if at >= since}
         pending = {s: d for d, day in days.items() for s, at in (day.get("p") or {}).items() if at >= since}
         if len(workers) >= ctx.settings.collective_threshold:
             await _read_statuses(ctx, pending, unlinked)
-            raised.append(await _raise(ctx, doc, "collective", category, sorted(pending), len(workers), unlinked))
+            in_it = [doc for doc in docs if category in categories[doc["_id"]]]  # the last of them raised it
+            alert = await _raise(ctx, in_it[-1], "collective", category, sorted(pending), len(workers), unlinked)
+            for doc in in_it:
+                raised[doc["_id"]].append(alert)
             tidy |= {f"{category}.{d}.p.{s}": "" for s, d in pending.items()}
         if days and min(days) < _day(since - window):  # a whole window past: the days before the window go
             tidy |= {f"{category}.{d}": "" for d in days if d < _day(since - timedelta(days=1))}  # a day's margin
     if tidy:
-        await ctx.db[TALLIES].update_one({"_id": doc["employer_key"]}, {"$unset": tidy})
-    return raised
+        await ctx.db[TALLIES].update_one({"_id": docs[0]["employer_key"]}, {"$unset": tidy})
+    return dict(raised)
 
 
 def _day(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y%m%d")
 
 
-async def _record(ctx: ServiceContext, doc: Mapping[str, Any], categories: list[str]) -> dict[str, dict[str, Any]]:
-    """The case in its employer's tally (one command): its worker and, pending, its serial under each of its
-    categories on the day it was filed. Returns those categories' days as they are after it."""
-    day, at = _day(doc["created_at"]), doc["created_at"]
-    # The worker as a field name: a short hash, so that no person id or identity hash becomes a field name.
-    worker = hashlib.blake2b(_worker(doc).encode(), digest_size=8).hexdigest()
+async def _record(
+    ctx: ServiceContext, docs: list[Mapping[str, Any]], categories: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
+    """The cases in their employer's tally (one command): each one's worker and, pending, its serial under each of
+    its categories on the day it was filed. Returns those categories' days as they are after it, sorted by name."""
+    latest: dict[str, datetime] = {}  # a worker's latest application under a category and day
+    pending: dict[str, datetime] = {}
+    for doc in docs:
+        day, at = _day(doc["created_at"]), doc["created_at"]
+        # The worker as a field name: a short hash, so that no person id or identity hash becomes a field name.
+        worker = hashlib.blake2b(_worker(doc).encode(), digest_size=8).hexdigest()
+        for c in categories[doc["_id"]]:
+            field = f"{c}.{day}.w.{worker}"
+            latest[field] = max(at, latest.get(field, at))
+            pending[f"{c}.{day}.p.{doc['_id']}"] = at
+    named = sorted({c for doc in docs for c in categories[doc["_id"]]})
     tally = await ctx.db[TALLIES].find_one_and_update(
-        {"_id": doc["employer_key"]},
-        {
-            "$max": {f"{c}.{day}.w.{worker}": at for c in categories},
-            "$set": {f"{c}.{day}.p.{doc['_id']}": at for c in categories},
-        },
-        dict.fromkeys(categories, 1),
+        {"_id": docs[0]["employer_key"]},
+        {"$max": latest, "$set": pending},
+        dict.fromkeys(named, 1),
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
-    return {c: tally.get(c) or {} for c in categories}
+    return {c: tally.get(c) or {} for c in named}
 
 
 async def _read_statuses(ctx: ServiceContext, pending: dict[str, str], unlinked: dict[str, str | None]) -> None:

@@ -189,6 +189,32 @@ async def test_concurrent_applications_raise_one_alert_link_each_case_once_and_m
 
 
 @pytest.mark.gen_test
+async def test_applications_stored_together_are_checked_together(ctx, cheap_hashing):
+    """With an alert open, applications against the employer filed at the same time share the check's commands (the
+    tally, the alert, its members, the pending entries removed); each case still has its own link."""
+    for worker in range(12):
+        await apply(ctx, worker)
+    recording = Recording.watch(ctx)
+    serials = await asyncio.gather(*(apply(ctx, worker) for worker in range(12, 20)))
+    ctx.db = recording.guarded
+    check = [c for c in recording.calls if c[0] in ("collective_tallies", "alerts", "alert_cases")]
+    assert sorted(check) == [
+        ("alert_cases", "bulk_write"),
+        ("alerts", "update_one"),
+        ("collective_tallies", "find_one_and_update"),
+        ("collective_tallies", "update_one"),
+    ]
+    assert recording.calls.count(("cases", "find_one_and_update")) == 8  # the links, one each
+    alert = await pay_alert(ctx)
+    assert alert["workers"] == 20 and set(serials) <= set(alert["serials"]) and len(alert["serials"]) == 20
+    linked = await links(ctx)
+    assert all(linked[s] == [PAY_OPEN] for s in serials)
+    tally = await ctx.db["collective_tallies"].find_one({"_id": alert["employer_key"]})
+    assert all(not day.get("p") for day in tally["pay"].values())
+    assert (await counters.recount(ctx))["differing"] == []
+
+
+@pytest.mark.gen_test
 async def test_employers_applications_and_other_employers_count_for_nothing(ctx):
     for worker in range(9):
         await apply(ctx, worker)
