@@ -23,13 +23,14 @@ class FieldCipher:
     """Seals one text value; the field name is authenticated data, so a value cannot be moved."""
 
     def __init__(self, keys: dict[int, bytes], current_version: int, lookup_key: bytes) -> None:
-        self._keys = dict(keys)
+        # The keys as SM4 takes them, checked once (a third of an encryption when made for each value).
+        self._sm4 = {version: algorithms.SM4(key) for version, key in keys.items()}
         self._current = current_version
         self._lookup_key = lookup_key
 
     def encrypt(self, plaintext: str, field: str) -> dict[str, Any]:
         nonce = os.urandom(NONCE_BYTES)
-        encryptor = Cipher(algorithms.SM4(self._keys[self._current]), modes.GCM(nonce)).encryptor()
+        encryptor = Cipher(self._sm4[self._current], modes.GCM(nonce)).encryptor()
         encryptor.authenticate_additional_data(field.encode())
         ct = encryptor.update(plaintext.encode()) + encryptor.finalize()
         return {"kv": self._current, "ct": Binary(nonce + ct + encryptor.tag)}
@@ -37,10 +38,10 @@ class FieldCipher:
     def decrypt(self, sealed: Mapping[str, Any], field: str) -> str:
         blob = bytes(sealed["ct"])
         nonce, ct, tag = blob[:NONCE_BYTES], blob[NONCE_BYTES:-TAG_BYTES], blob[-TAG_BYTES:]
-        key = self._keys.get(sealed["kv"])
+        key = self._sm4.get(sealed["kv"])
         if key is None:
             raise KeyError(f"no data key of version {sealed['kv']}")
-        decryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce, tag)).decryptor()
+        decryptor = Cipher(key, modes.GCM(nonce, tag)).decryptor()
         decryptor.authenticate_additional_data(field.encode())
         try:
             return (decryptor.update(ct) + decryptor.finalize()).decode()
