@@ -168,31 +168,43 @@ def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projectio
         return None
     if any("$" in p or _parent_in(p, projection) for p in projection):  # positional, or paths that collide
         return None
-    paths = [p.split(".") for p in projection if p != "_id"]
-    parents = {tuple(parts[:depth]) for parts in paths for depth in range(1, len(parts))}
+    tree: dict[str, Any] = {"_id": True}  # the projection as a tree: {"claim": {"amount_fen": True}, ...}
+    for path in projection:
+        *parents, last = path.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = True
     out = []
     for doc_id in dict.fromkeys(ids):
         stored = documents.get(doc_id)
         if stored is None:
             continue
-        copied: dict[str, Any] = {"_id": doc_id}
-        for parts in paths:
-            value: Any = stored
-            target = copied
-            for depth, part in enumerate(parts):
-                if isinstance(value, list):
-                    return None  # an array on the way: mongomock projects each element
-                if not isinstance(value, dict):
-                    break
-                if depth:  # a sub-document on the way is shown, if only empty (as MongoDB does)
-                    target = target.setdefault(parts[depth - 1], {})
-                if part not in value:
-                    break
-                value = value[part]
-            else:
-                # A new container for every dict and list, aware UTC datetimes: a copy, as mongomock gives.
-                target[parts[-1]] = _read_form(value)
-        out.append(_ordered_like(copied, stored, parents))
+        projected = _projected(stored, tree)
+        if projected is None:
+            return None
+        out.append(projected)
+    return out
+
+
+def _projected(stored: dict[str, Any], tree: dict[str, Any]) -> dict[str, Any] | None:
+    """The fields of `tree` in the stored document's order, as mongomock (and MongoDB) give them: a new container for
+    every dict and list, aware UTC datetimes (_read_form); a sub-document on the way shown, if only empty; a scalar
+    on the way shows nothing; None for an array on the way (mongomock projects each element)."""
+    out: dict[str, Any] = {}
+    for key, value in stored.items():
+        node = tree.get(key)
+        if node is None:
+            continue
+        if node is True:
+            out[key] = _read_form(value)
+        elif isinstance(value, dict):
+            inner = _projected(value, node)
+            if inner is None:
+                return None
+            out[key] = inner
+        elif isinstance(value, list):
+            return None
     return out
 
 
@@ -204,20 +216,6 @@ def _parent_in(path: str, names: Any) -> bool:
             return True
         dot = path.find(".", dot + 1)
     return False
-
-
-def _ordered_like(
-    copied: dict[str, Any], stored: dict[str, Any], parents: set[tuple[str, ...]], at: tuple[str, ...] = ()
-) -> dict[str, Any]:
-    """The projected fields in the stored document's order, as mongomock (and MongoDB) give them; `parents`: the
-    sub-documents the projection made (a field copied whole is in order already)."""
-    out: dict[str, Any] = {}
-    for key, value in stored.items():
-        if key in copied:
-            part, here = copied[key], (*at, key)
-            made = here in parents and type(part) is dict and type(value) is dict
-            out[key] = _ordered_like(part, value, parents, here) if made else part
-    return out
 
 
 class _Narrowing:
