@@ -22,7 +22,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from bson import BSON
+from bson import BSON, decode
+from bson.codec_options import CodecOptions
 from bson.errors import InvalidDocument
 from mongomock.collection import validate_ok_for_update
 from mongomock.filtering import filter_applies
@@ -106,6 +107,7 @@ def _at(document: Any, path: str) -> Any:
 
 
 _PLAIN = (str, int, float, bool, type(None), bytes)
+_STORED: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=False)  # how mongomock stores datetimes: naive UTC
 
 
 def _stored_form(value: Any) -> Any:
@@ -534,11 +536,14 @@ class EmbeddedCollection:
         """
         if any(key.startswith("$") for key in document):  # mongomock's _validate_data_fields, in its words
             raise InvalidDocument(f'Top-level field names cannot start with the "$" sign (found: {list(document)})')
-        BSON.encode(document)  # refuses a NUL in any field name, as mongomock's recursive check does, and more
+        # BSON's encoder refuses a NUL in any field name, as mongomock's recursive check does, and more; its decoder
+        # then gives the stored copy in half the time of a walk in Python: datetimes naive UTC to the millisecond,
+        # tuples as lists, as _stored_form makes them, and Binary of subtype 0 as bytes, as MongoDB gives it back.
+        encoded = BSON.encode(document)
         documents = self._collection._store._documents
         if document["_id"] in documents:
             raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
-        documents[document["_id"]] = _stored_form(document)
+        documents[document["_id"]] = decode(encoded, _STORED)
         return InsertOneResult(document["_id"], acknowledged=True)
 
     async def find_one(self, filter: Any = None, projection: Any = None) -> dict[str, Any] | None:

@@ -436,6 +436,42 @@ def test_embedded_stored_and_read_forms_match_mongomocks_helpers(value):
 
 
 @pytest.mark.gen_test
+async def test_an_insert_stores_what_mongomock_stores_with_binary_as_mongodb_gives_it(ctx):
+    """The stored copy of an insert (BSON's decoder, store/embedded.py _insert_by_id) against mongomock's own: the same
+    values, order and types, datetimes naive UTC to the millisecond, but Binary of subtype 0 kept as bytes, as MongoDB
+    (and the durable engine's replay) give it back."""
+    import copy
+
+    import mongomock
+    from bson import Binary
+
+    _embedded_only(ctx)
+    east = timezone(timedelta(hours=8))
+    document = {
+        "_id": "d",
+        "t": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=east),
+        "naive": datetime(2026, 1, 2, 3, 4, 5, 999999),
+        "nested": {"list": [1, (2, 3), {"at": datetime(2026, 5, 1, tzinfo=UTC)}], "none": None, "f": 1.5, "b": True},
+        "big": 2**40,
+        "ct": Binary(b"\x00sealed", 0),
+        "uuid": Binary(b"0123456789abcdef", 4),
+        "raw": b"bytes",
+    }
+    reference = mongomock.MongoClient(tz_aware=True).db.reference  # as store/embedded.py opens it
+    reference.insert_one(copy.deepcopy(document))
+    col = ctx.db["engine_insert_form"]
+    await col.insert_one(copy.deepcopy(document))
+    ours = engine(ctx)["engine_insert_form"]._collection._store._documents["d"]
+    theirs = reference._store._documents["d"]
+    assert type(ours["ct"]) is bytes and ours["ct"] == bytes(theirs["ct"])
+    assert type(ours["uuid"]) is Binary and ours["uuid"] == theirs["uuid"]
+    ours, theirs = {k: v for k, v in ours.items() if k != "ct"}, {k: v for k, v in theirs.items() if k != "ct"}
+    assert ours == theirs and list(ours) == list(theirs) and ours["t"].tzinfo is None
+    read = await col.find_one({"_id": "d"})
+    assert read["t"] == document["t"].replace(microsecond=678000) and read["ct"] == b"\x00sealed"
+
+
+@pytest.mark.gen_test
 async def test_a_search_for_part_of_an_indexed_text_finds_every_match_and_reads_only_them(ctx, monkeypatch):
     """The company file's search (issue 25: `{"name_key": {"$regex": ...}}`): MongoDB scans the index's keys; the
     embedded engine the values of its map, checking only the documents whose value matched."""
