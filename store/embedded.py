@@ -25,6 +25,7 @@ from typing import Any
 from bson import BSON, decode
 from bson.codec_options import CodecOptions
 from bson.errors import InvalidDocument
+from bson.raw_bson import RawBSONDocument
 from mongomock.collection import validate_ok_for_update
 from mongomock.filtering import filter_applies
 from mongomock.helpers import make_datetime_timezone_aware_in_document, patch_datetime_awareness_in_document
@@ -499,8 +500,9 @@ class EmbeddedCollection:
         spec = patch_datetime_awareness_in_document(filter or {})
         return next((doc["_id"] for doc in self._collection._iter_documents(spec)), None)
 
-    async def _journal(self, changed: list[Any]) -> None:
-        """Journal the after-image of each changed document (a deletion where it is gone) and wait for the disk."""
+    async def _journal(self, changed: list[Any], encoded: bytes | None = None) -> None:
+        """Journal the after-image of each changed document (a deletion where it is gone) and wait for the disk;
+        `encoded`: the BSON of the one document changed, which its stored copy was decoded from (an insert)."""
         journal = self._client.journal
         if journal is None or not changed:
             return
@@ -510,7 +512,8 @@ class EmbeddedCollection:
             if document is None:
                 seq = journal.append(record_delete(self._database, self.name, doc_id))
             else:
-                seq = journal.append(record_put(self._database, self.name, document))
+                image = RawBSONDocument(encoded) if encoded is not None and len(changed) == 1 else document
+                seq = journal.append(record_put(self._database, self.name, image))
         if not _DEFERRED.get():
             await journal.durable(seq)
 
@@ -521,14 +524,17 @@ class EmbeddedCollection:
                 self._narrowing.stale()
             with self._narrowing.stale_on_error():
                 result = self._collection.insert_one(document)
-        else:
-            result = self._insert_by_id(document)
+            self._narrowing.inserted(document)
+            await self._journal([result.inserted_id])
+            return result
+        result, encoded = self._insert_by_id(document)
         self._narrowing.inserted(document)
-        await self._journal([result.inserted_id])
+        await self._journal([result.inserted_id], encoded)  # stored as decoded from it: the same bytes
         return result
 
-    def _insert_by_id(self, document: dict[str, Any]) -> InsertOneResult:
-        """mongomock's insert_one where `_id` is the only unique key: its checks and stored copy, not its overhead.
+    def _insert_by_id(self, document: dict[str, Any]) -> tuple[InsertOneResult, bytes]:
+        """mongomock's insert_one where `_id` is the only unique key: its checks and stored copy, not its overhead;
+        with the document's BSON, which the stored copy is decoded from.
 
         The same field-name checks (a NUL by BSON's encoder), BSON check, duplicate-key error and datetime
         truncation; left out are its per-document lock, TTL sweep and version parsing, which cost twice the insert
@@ -544,7 +550,7 @@ class EmbeddedCollection:
         if document["_id"] in documents:
             raise DuplicateKeyError("E11000 Duplicate Key Error", 11000)
         documents[document["_id"]] = decode(encoded, _STORED)
-        return InsertOneResult(document["_id"], acknowledged=True)
+        return InsertOneResult(document["_id"], acknowledged=True), encoded
 
     async def find_one(self, filter: Any = None, projection: Any = None) -> dict[str, Any] | None:
         self._client.count()
@@ -624,7 +630,7 @@ class EmbeddedCollection:
         as an insert ($setOnInsert too, by mongomock's own updaters), stored as _insert_by_id stores a document."""
         document = {"_id": doc_id}
         self._collection._apply_update_document(document, spec, update, True)
-        self._insert_by_id(document)
+        self._insert_by_id(document)  # journaled by the caller, once the whole command is applied
         result = {"n": 1, "nModified": 0, "upserted": doc_id, "ok": 1, "updatedExisting": False}
         return UpdateResult(result, acknowledged=True)
 

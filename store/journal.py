@@ -21,7 +21,7 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +76,7 @@ class JournalFailed(ConnectionFailure):
     """The journal could not be written: every later command fails as if the database were down (503)."""
 
 
-def record_put(database: str, collection: str, document: dict[str, Any]) -> bytes:
+def record_put(database: str, collection: str, document: Mapping[str, Any]) -> bytes:
     return _frame(bson.encode({"b": database, "c": collection, "p": document}))
 
 

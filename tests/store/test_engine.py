@@ -471,6 +471,23 @@ async def test_an_insert_stores_what_mongomock_stores_with_binary_as_mongodb_giv
     assert read["t"] == document["t"].replace(microsecond=678000) and read["ct"] == b"\x00sealed"
 
 
+def test_an_inserts_journal_record_is_the_record_of_its_stored_copy():
+    """The durable engine journals an insert from the BSON its check encoded (store/embedded.py insert_one): the
+    same bytes as the stored copy's own record, which a replay decodes."""
+    import bson
+    from bson.codec_options import CodecOptions
+    from bson.raw_bson import RawBSONDocument
+
+    from store.journal import record_put
+
+    east = timezone(timedelta(hours=8))
+    document = {"_id": "x", "t": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=east), "l": (1, [2, {"n": 2**40}])}
+    document |= {"b": bson.Binary(b"z", 0), "u": bson.Binary(b"0123456789abcdef", 4), "none": None}
+    encoded = bson.encode(document)
+    stored = bson.decode(encoded, CodecOptions(tz_aware=False))
+    assert record_put("db", "c", RawBSONDocument(encoded)) == record_put("db", "c", stored)
+
+
 @pytest.mark.gen_test
 async def test_a_search_for_part_of_an_indexed_text_finds_every_match_and_reads_only_them(ctx, monkeypatch):
     """The company file's search (issue 25: `{"name_key": {"$regex": ...}}`): MongoDB scans the index's keys; the
