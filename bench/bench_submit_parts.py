@@ -8,7 +8,10 @@ times `submit_application` and the pieces it calls with `time.process_time` arou
 each one after the tenth joins a collective-dispute alert, as bench_intake's 32-client load does; `many` gives each
 its own employer (one command of the check). A cProfile of the same loop inflates small calls three to four times;
 these are the pieces' own CPU (each includes what it calls). The HTTP side (Tornado, the JSON in and out, the
-session, the log line) is not here: bench_intake's server CPU per submission minus this total.
+session, the log line) is not here: bench_intake's server CPU per submission minus this total. The submissions are
+filed one after the other, so each group commit (the serial, the counters, the collective check:
+services/core/group_commit.py) holds one and costs its turns of the loop: what the groups save shows under load only
+(bench_intake, bench_journal).
 """
 
 from __future__ import annotations
