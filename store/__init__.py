@@ -9,7 +9,13 @@ from typing import Any
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.uri_parser import parse_uri
 
-from store.embedded import DURABLE_URI_PREFIX, EMBEDDED_URI_PREFIX, EmbeddedClient, defer_durability
+from store.embedded import (
+    DURABLE_URI_PREFIX,
+    EMBEDDED_URI_PREFIX,
+    EmbeddedClient,
+    defer_durability,
+    durability_deferred,
+)
 from store.journal import StoreError
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "defer_durability",
     "describe",
     "durability_barrier",
+    "durability_deferred",
     "embedded_folder",
     "generations",
     "is_embedded",

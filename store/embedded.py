@@ -53,6 +53,11 @@ def defer_durability(deferred: bool = True) -> None:
     _DEFERRED.set(deferred)
 
 
+def durability_deferred() -> bool:
+    """Whether this task's writes return before the disk has them (defer_durability)."""
+    return _DEFERRED.get()
+
+
 # Update operators that can give a document a new value for a field.
 _SETTING_OPERATORS = frozenset(
     ("$set", "$setOnInsert", "$unset", "$rename", "$inc", "$push", "$addToSet", "$max", "$min", "$mul", "$currentDate")
@@ -169,8 +174,8 @@ def _project_ids(documents: dict[Any, dict[str, Any]], ids: list[Any], projectio
         return None
     if projection.get("_id", 1) not in (1, True) or not all(v in (1, True) for v in projection.values()):
         return None
-    if any("$" in p or _parent_in(p, projection) for p in projection):  # positional, or paths that collide
-        return None
+    if any("$" in p or p.startswith("_id.") or _parent_in(p, projection) for p in projection):
+        return None  # positional, inside `_id`, or paths that collide
     tree: dict[str, Any] = {"_id": True}  # the projection as a tree: {"claim": {"amount_fen": True}, ...}
     for path in projection:
         *parents, last = path.split(".")

@@ -395,7 +395,14 @@ async def test_embedded_update_by_id_changes_and_counts_like_mongomock(ctx, filt
     )
     assert await col.find({}).to_list(None) == list(reference.find({}))
     assert await col.find_one({"_id": "k"}) == reference.find_one({"_id": "k"})  # the adapter's by-id read
-    for projection in ({"d.x": 1, "s": 1, "missing": 1}, {"d.l.y": 1}, {"d.q.r": 1, "s.x": 1}, {"at": 1}, {}):  # by id
+    for projection in (
+        {"d.x": 1, "s": 1, "missing": 1},
+        {"d.l.y": 1},
+        {"d.q.r": 1, "s.x": 1},
+        {"at": 1},
+        {"_id.x": 1},
+        {},
+    ):  # by id
         got, want = await col.find_one({"_id": "k"}, projection), reference.find_one({"_id": "k"}, projection)
         assert got == want  # the same fields, in the document's order (mongomock alone puts `_id` last)
         assert [k for k in got or {} if k != "_id"] == [k for k in want or {} if k != "_id"]
