@@ -15,10 +15,12 @@ A group is kept per service context (`ServiceContext.caches`, per process and pe
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from services.core.context import ServiceContext
+from store import defer_durability, durability_deferred
 
 # Turns of the event loop a group waits for its callers after its task starts, before it is written. A request needs
 # about three from its bytes read to its handler (Tornado's reading, the handler's preparing): with three, the
@@ -35,14 +37,17 @@ class GroupCommit(Generic[Item, Result]):
         self.write = write  # the items in the order they came -> their results in the same order
         self.items: list[Item] = []
         self.waiting: list[asyncio.Future[Result]] = []
+        self.deferred: list[bool] = []  # whether each caller's writes may return before the disk has them
         self.writing: asyncio.Task[None] | None = None
 
     async def __call__(self, item: Item) -> Result:
         done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self.items.append(item)
         self.waiting.append(done)
+        self.deferred.append(durability_deferred())
         if self.writing is None:
-            self.writing = asyncio.ensure_future(self._write_all())
+            # In a context of its own: not the first caller's (its request id, its deferred durability).
+            self.writing = asyncio.get_running_loop().create_task(self._write_all(), context=contextvars.Context())
         return await done
 
     async def _write_all(self) -> None:
@@ -50,14 +55,21 @@ class GroupCommit(Generic[Item, Result]):
             while self.items:  # what came while a write was under way is the next group
                 for _ in range(GATHERING_TURNS):
                     await asyncio.sleep(0)
-                items, waiting = self.items, self.waiting
-                self.items, self.waiting = [], []
+                items, waiting, deferred = self.items, self.waiting, self.deferred
+                self.items, self.waiting, self.deferred = [], [], []
+                # The group's writes return before the disk has them only if every caller's may (a request waits
+                # before it answers); a caller that is not a request (a background job) waits at the write.
+                defer_durability(all(deferred))
                 try:
-                    results = await self.write(items)
-                except Exception as exc:  # noqa: BLE001 - each caller of the group gets the fault of its write
+                    results = list(await self.write(items))
+                    if len(results) != len(items):
+                        raise RuntimeError(f"a group write gave {len(results)} results for {len(items)} items")
+                except BaseException as exc:  # each caller of the group gets the fault of its write
                     for done in waiting:
                         if not done.done():
                             done.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise  # cancelled, or the process stops: the callers still waiting get it below
                     continue
                 for done, result in zip(waiting, results, strict=True):
                     if done.done():
@@ -68,6 +80,10 @@ class GroupCommit(Generic[Item, Result]):
                         done.set_result(result)
         finally:
             self.writing = None
+            for done in self.waiting:  # callers who came during a write that ended the task: never left waiting
+                if not done.done():
+                    done.set_exception(RuntimeError("the group's writer stopped before their write"))
+            self.items, self.waiting, self.deferred = [], [], []
 
 
 def group_of(
@@ -75,8 +91,9 @@ def group_of(
     name: str,
     write: Callable[[ServiceContext, list[Item]], Awaitable[Sequence[Result | Exception]]],
 ) -> GroupCommit[Item, Result]:
-    """The context's group `name`, writing with `write(ctx, items)` (made at its first use)."""
-    key = f"group_commit.{name}"
+    """The context's group `name`, writing with `write(ctx, items)` (made at its first use). A copy of the context
+    (dataclasses.replace: other hooks, another clock) shares its caches but has groups of its own."""
+    key = f"group_commit.{name}.{id(ctx)}"  # the group holds its context: the id stays its own
     group: Any = ctx.caches.get(key)
     if group is None:
         group = ctx.caches[key] = GroupCommit(lambda items: write(ctx, items))
