@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -124,7 +124,7 @@ async def check_new_case(ctx: ServiceContext, doc: Mapping[str, Any]) -> list[st
 
 
 async def _check_together(ctx: ServiceContext, docs: list[Mapping[str, Any]]) -> list[list[str] | Exception]:
-    """Each employer's new cases checked as one; a fault fails the cases of its employer only."""
+    """Each employer's new cases checked as one; a fault fails the cases it kept from being checked, no other."""
     by_employer: dict[str, list[Mapping[str, Any]]] = {}
     for doc in docs:
         by_employer.setdefault(doc["employer_key"], []).append(doc)
@@ -132,65 +132,125 @@ async def _check_together(ctx: ServiceContext, docs: list[Mapping[str, Any]]) ->
     for group in by_employer.values():
         try:
             raised |= await _check_employer(ctx, group)
-        except Exception as exc:  # noqa: BLE001 - given to the callers of this employer's cases
+        except Exception as exc:  # noqa: BLE001 - the tally or its tidying: given to the callers of these cases
             raised |= dict.fromkeys((doc["_id"] for doc in group), exc)
     return [raised[doc["_id"]] for doc in docs]
 
 
+@dataclass
+class _Raise:
+    """An alert the cases of one check raise or join: the case that reached the threshold first, the most workers
+    counted, the cases it takes (serial -> its day in the tally) and the new cases in it."""
+
+    by: Mapping[str, Any]
+    workers: int = 0
+    serials: dict[str, str] = field(default_factory=dict)
+    new: list[str] = field(default_factory=list)
+
+
 async def _check_employer(ctx: ServiceContext, docs: list[Mapping[str, Any]]) -> dict[str, list[str] | Exception]:
-    """New cases against one employer, in the order they were stored: the alerts each is in, by serial."""
+    """New cases against one employer, in the order they were stored: the alerts each is in, or the fault that kept
+    it from being checked whole, by serial.
+
+    The tally first, for all of them (one command), so that each is counted whatever happens to the others. Then
+    each case as its check alone would go, in the same order: from the tally as it was before them and what the
+    earlier ones added, the case that brings the count to the threshold raises the alert and takes the pending
+    cases, and each later one joins it. The writes follow, one per alert and one per link."""
+    categories = {doc["_id"]: sorted(categories_of(_claim_text(doc))) for doc in docs}
+    tallies = await _record(ctx, docs, categories)  # as they were before these cases
     # The cases this check may link (serial -> status, None once linked or found linked): the new ones, then those
     # filed while the count was below the threshold, read when it is reached.
     unlinked: dict[str, str | None] = {doc["_id"]: doc["status"] for doc in docs}
-    raised: dict[str, list[str]] = {doc["_id"]: [] for doc in docs}
-    categories: dict[str, list[str]] = {}  # serial -> its claim's categories
-    for doc in docs:
-        claim_text = _claim_text(doc)
-        if any(w in claim_text for w in claim_words().collective_contract):
-            alert = await _raise(ctx, doc, "collective_contract", "contract", [doc["_id"]], 1, unlinked)
-            raised[doc["_id"]].append(alert)
-        if layoff_named(claim_text):
-            raised[doc["_id"]].append(await _raise(ctx, doc, "layoff", "layoff", [doc["_id"]], 1, unlinked))
-        categories[doc["_id"]] = sorted(categories_of(claim_text))
-    tallies = await _record(ctx, docs, categories)
+    results: dict[str, list[str] | Exception] = {}
+    for doc in docs:  # a collective contract, a layoff named: an alert of the case's own, first
+        results[doc["_id"]] = await _own_alerts(ctx, doc, unlinked)
     window = timedelta(days=ctx.settings.collective_window_days)
-    since = max(doc["created_at"] for doc in docs) - window  # as the last of them sees it
+    raises: dict[str, _Raise] = {}
+    for doc in docs:
+        day, at, since = _day(doc["created_at"]), doc["created_at"], doc["created_at"] - window
+        for category in categories[doc["_id"]]:
+            days = tallies.setdefault(category, {})
+            entry = days.setdefault(day, {})
+            seen = entry.setdefault("w", {})
+            seen[_worker_field(doc)] = max(at, seen.get(_worker_field(doc), at))
+            entry.setdefault("p", {})[doc["_id"]] = at
+            workers = {w for d in days.values() for w, when in (d.get("w") or {}).items() if when >= since}
+            if len(workers) < ctx.settings.collective_threshold:
+                continue  # pending: a later case may reach the threshold
+            alert = raises.setdefault(category, _Raise(doc))
+            alert.workers = max(alert.workers, len(workers))
+            for d, entries in days.items():
+                for serial, when in list((entries.get("p") or {}).items()):
+                    if when >= since:
+                        alert.serials[serial] = d
+                        del entries["p"][serial]  # taken: it leaves the pending ones
+            alert.new += [s for s in alert.serials if s in unlinked and s not in alert.new]
     tidy: dict[str, str] = {}  # the tally's fields to remove: pending entries linked now, days long past
+    for category, alert in raises.items():
+        faults: dict[str, Exception] = {}
+        alert_id = ""
+        try:
+            await _read_statuses(ctx, alert.serials, unlinked)
+            alert_id = await _raise(
+                ctx, alert.by, "collective", category, sorted(alert.serials), alert.workers, unlinked, faults
+            )
+        except Exception as exc:  # noqa: BLE001 - the alert or its members not written: its new cases fail
+            faults = dict.fromkeys(alert.serials, exc)
+        for serial in alert.new:
+            found = results[serial]
+            if serial in faults:
+                results[serial] = faults[serial]
+            elif not isinstance(found, Exception):
+                results[serial] = [*found, alert_id]
+        # A case whose link failed stays pending: the next case to reach the threshold links it.
+        tidy |= {f"{category}.{d}.p.{s}": "" for s, d in alert.serials.items() if s not in faults}
+    since = max(doc["created_at"] for doc in docs) - window  # as the last of them sees it
     for category, days in tallies.items():
-        workers = {w for day in days.values() for w, at in (day.get("w") or {}).items() if at >= since}
-        pending = {s: d for d, day in days.items() for s, at in (day.get("p") or {}).items() if at >= since}
-        if len(workers) >= ctx.settings.collective_threshold:
-            await _read_statuses(ctx, pending, unlinked)
-            in_it = [doc for doc in docs if category in categories[doc["_id"]]]  # the last of them raised it
-            alert = await _raise(ctx, in_it[-1], "collective", category, sorted(pending), len(workers), unlinked)
-            for doc in in_it:
-                raised[doc["_id"]].append(alert)
-            tidy |= {f"{category}.{d}.p.{s}": "" for s, d in pending.items()}
         if days and min(days) < _day(since - window):  # a whole window past: the days before the window go
             tidy |= {f"{category}.{d}": "" for d in days if d < _day(since - timedelta(days=1))}  # a day's margin
     if tidy:
         await ctx.db[TALLIES].update_one({"_id": docs[0]["employer_key"]}, {"$unset": tidy})
-    return dict(raised)
+    return results
+
+
+async def _own_alerts(
+    ctx: ServiceContext, doc: Mapping[str, Any], unlinked: dict[str, str | None]
+) -> list[str] | Exception:
+    """The alerts a claim raises by itself: a collective contract (at once), a layoff named (a flag)."""
+    claim_text = _claim_text(doc)
+    raised: list[str] = []
+    faults: dict[str, Exception] = {}
+    try:
+        if any(w in claim_text for w in claim_words().collective_contract):
+            raised.append(await _raise(ctx, doc, "collective_contract", "contract", [doc["_id"]], 1, unlinked, faults))
+        if layoff_named(claim_text):
+            raised.append(await _raise(ctx, doc, "layoff", "layoff", [doc["_id"]], 1, unlinked, faults))
+    except Exception as exc:  # noqa: BLE001 - this case's own: the others go on
+        return exc
+    return faults.get(doc["_id"]) or raised
 
 
 def _day(moment: datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y%m%d")
 
 
+def _worker_field(doc: Mapping[str, Any]) -> str:
+    """The worker as a field name: a short hash, so that no person id or identity hash becomes a field name."""
+    return hashlib.blake2b(_worker(doc).encode(), digest_size=8).hexdigest()
+
+
 async def _record(
     ctx: ServiceContext, docs: list[Mapping[str, Any]], categories: dict[str, list[str]]
 ) -> dict[str, dict[str, Any]]:
     """The cases in their employer's tally (one command): each one's worker and, pending, its serial under each of
-    its categories on the day it was filed. Returns those categories' days as they are after it, sorted by name."""
+    its categories on the day it was filed. Returns those categories' days as they were before."""
     latest: dict[str, datetime] = {}  # a worker's latest application under a category and day
     pending: dict[str, datetime] = {}
     for doc in docs:
         day, at = _day(doc["created_at"]), doc["created_at"]
-        # The worker as a field name: a short hash, so that no person id or identity hash becomes a field name.
-        worker = hashlib.blake2b(_worker(doc).encode(), digest_size=8).hexdigest()
         for c in categories[doc["_id"]]:
-            field = f"{c}.{day}.w.{worker}"
-            latest[field] = max(at, latest.get(field, at))
+            name = f"{c}.{day}.w.{_worker_field(doc)}"
+            latest[name] = max(at, latest.get(name, at))
             pending[f"{c}.{day}.p.{doc['_id']}"] = at
     named = sorted({c for doc in docs for c in categories[doc["_id"]]})
     tally = await ctx.db[TALLIES].find_one_and_update(
@@ -198,9 +258,9 @@ async def _record(
         {"$max": latest, "$set": pending},
         dict.fromkeys(named, 1),
         upsert=True,
-        return_document=ReturnDocument.AFTER,
+        return_document=ReturnDocument.BEFORE,
     )
-    return {c: tally.get(c) or {} for c in named}
+    return {c: (tally or {}).get(c) or {} for c in named}
 
 
 async def _read_statuses(ctx: ServiceContext, pending: dict[str, str], unlinked: dict[str, str | None]) -> None:
@@ -220,9 +280,10 @@ async def _raise(
     serials: list[str],
     workers: int,
     unlinked: dict[str, str | None],
+    faults: dict[str, Exception],
 ) -> str:
     """The employer's open alert of this kind and category, created or grown by `serials` (its members); of them,
-    the cases `unlinked` gives a status are linked (and marked None there)."""
+    the cases `unlinked` gives a status are linked (and marked None there); a link that fails goes to `faults`."""
     now = ctx.clock()
     known = await centres.directory(ctx)
     centre = doc["centre"]["id"]
@@ -257,7 +318,9 @@ async def _raise(
     )
     for serial in serials if kind != "layoff" else ():  # a layoff named is a flag: it makes no case collective
         status, unlinked[serial] = unlinked.get(serial), None
-        if status is not None:  # each case is linked once, to the first alert it falls in
+        if status is None:  # each case is linked once, to the first alert it falls in
+            continue
+        try:
             await moves.record_event(
                 ctx,
                 serial,
@@ -271,6 +334,8 @@ async def _raise(
                 note=employer.get("name", "")[:50],
                 projection={"_id": 1},  # nothing read back but what the writer's hooks read
             )
+        except Exception as exc:  # noqa: BLE001 - that case fails alone; the alert and the other links stand
+            faults[serial] = exc
     if written.upserted_id is not None:  # raised now, by this case: tell the administrators who asked to be told
         await _message_administrators(ctx, {"_id": alert_id, "workers": workers, **fresh}, [centre, *above[:1]])
     return alert_id

@@ -215,6 +215,62 @@ async def test_applications_stored_together_are_checked_together(ctx, cheap_hash
 
 
 @pytest.mark.gen_test
+async def test_applications_checked_together_raise_the_alert_as_one_at_a_time_would(ctx, cheap_hashing):
+    """Eight applications before, four together: the tenth worker's raises the alert (its centre, its serial),
+    takes the pending ones with it and the two after it join, as four checks one after the other would."""
+    earlier = [await apply(ctx, worker) for worker in range(8)]
+    together = await asyncio.gather(*(apply(ctx, worker) for worker in range(8, 12)))
+    alert = await ctx.db["alerts"].find_one({"_id": PAY_OPEN})
+    assert alert["raised_by"] == together[1] and alert["workers"] == 12  # the tenth worker, the most counted
+    listed = await pay_alert(ctx)
+    assert set(listed["serials"]) == {*earlier, *together}
+    linked = await links(ctx)
+    assert all(linked[s] == [PAY_OPEN] for s in [*earlier, *together])
+
+
+@pytest.mark.gen_test
+async def test_a_fault_in_one_cases_check_fails_that_case_alone(ctx, cheap_hashing, monkeypatch):
+    """Checked together, a case whose own alert (a collective contract) cannot be written, or whose link fails, is
+    answered with the fault; the others are counted and linked, and a case whose link failed stays pending until
+    the next case at the threshold links it."""
+    raise_alert, link = collective._raise, collective.moves.record_event
+    failing = {"contract": True, "worker": ""}
+
+    async def alert_down(ctx: Any, doc: Any, kind: str, *args: Any) -> str:
+        if kind == "collective_contract" and failing["contract"]:
+            raise ConnectionError("the alerts are down")
+        return await raise_alert(ctx, doc, kind, *args)
+
+    async def link_down(ctx: Any, serial: str, *args: Any, **kwargs: Any) -> Any:
+        case = await ctx.db["cases"].find_one({"_id": serial}, {"owner_person_id": 1})
+        if case["owner_person_id"] == failing["worker"]:
+            raise ConnectionError("the case is out of reach")
+        return await link(ctx, serial, *args, **kwargs)
+
+    monkeypatch.setattr(collective, "_raise", alert_down)
+    monkeypatch.setattr(collective.moves, "record_event", link_down)
+    contract = WAGES + "，并履行工资集体协议"
+    outcomes = await asyncio.gather(apply(ctx, 0, contract), apply(ctx, 1), apply(ctx, 2), return_exceptions=True)
+    assert isinstance(outcomes[0], ConnectionError) and all(isinstance(o, str) for o in outcomes[1:])
+    tally = await ctx.db["collective_tallies"].find_one({"_id": employer_key(worker_body()["respondent"])})
+    assert sum(len(day["w"]) for day in tally["pay"].values()) == 3  # every worker counted, the failed one too
+    failing["contract"] = False
+    for worker in range(3, 9):
+        await apply(ctx, worker)
+    failing["worker"] = "worker-009"
+    tenth, eleventh = await asyncio.gather(apply(ctx, 9), apply(ctx, 10), return_exceptions=True)
+    assert isinstance(tenth, ConnectionError) and isinstance(eleventh, str)
+    failed = (await ctx.db["cases"].find_one({"owner_person_id": "worker-009"}, {"_id": 1}))["_id"]
+    linked = await links(ctx)
+    assert linked[failed] == [] and all(linked[s] == [PAY_OPEN] for s in [*outcomes[1:], eleventh])
+    failing["worker"] = ""
+    twelfth = await apply(ctx, 11)  # the next at the threshold takes the case whose link failed
+    linked = await links(ctx)
+    assert linked[twelfth] == [PAY_OPEN] and linked[failed] == [PAY_OPEN]
+    assert (await counters.recount(ctx))["differing"] == []
+
+
+@pytest.mark.gen_test
 async def test_employers_applications_and_other_employers_count_for_nothing(ctx):
     for worker in range(9):
         await apply(ctx, worker)
