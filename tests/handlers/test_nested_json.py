@@ -22,6 +22,7 @@ from platforms.court import signed_headers
 from services.accounts import web_sessions
 from services.accounts.persons import person_for_identity
 from services.core.errors import ServiceError
+from services.core.text import without_unseen
 from settings import dev_docking_key
 from tests.support.app import MP_APP_ID, body_of, make_staff, sign_in
 from tests.support.court import COURT
@@ -108,6 +109,15 @@ def test_a_body_is_cleaned_whatever_escape_writes_what_nobody_sees():
     ]
     for raw, cleaned in cases:
         assert parse_json(raw) == cleaned, raw
+    # Every character nobody sees, written as it is in an otherwise plain body (the fast path reads such a body
+    # without searching it only when every character is printable), and in a body laid out on several lines.
+    unseen = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and without_unseen(chr(c)) == ""]
+    assert len(unseen) > 80
+    for char in unseen:
+        body = {"name": f"\u5f20{char}\u4e09"}
+        assert parse_json(json.dumps(body, ensure_ascii=False).encode()) == {"name": "\u5f20\u4e09"}, hex(ord(char))
+        laid_out = json.dumps(body, ensure_ascii=False, indent=2).encode()
+        assert parse_json(laid_out) == {"name": "\u5f20\u4e09"}, hex(ord(char))
     with pytest.raises(ServiceError) as refused:
         parse_json(b'{"name": "\\ud800"}')
     assert (refused.value.status, refused.value.code) == (400, "invalid_unicode")
