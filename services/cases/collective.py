@@ -140,12 +140,11 @@ async def _check_together(ctx: ServiceContext, docs: list[Mapping[str, Any]]) ->
 @dataclass
 class _Raise:
     """An alert the cases of one check raise or join: the case that reached the threshold first, the most workers
-    counted, the cases it takes (serial -> its day in the tally) and the new cases in it."""
+    counted and the cases it takes (serial -> its day in the tally)."""
 
     by: Mapping[str, Any]
     workers: int = 0
     serials: dict[str, str] = field(default_factory=dict)
-    new: list[str] = field(default_factory=list)
 
 
 async def _check_employer(ctx: ServiceContext, docs: list[Mapping[str, Any]]) -> dict[str, list[str] | Exception]:
@@ -168,11 +167,12 @@ async def _check_employer(ctx: ServiceContext, docs: list[Mapping[str, Any]]) ->
     raises: dict[str, _Raise] = {}
     for doc in docs:
         day, at, since = _day(doc["created_at"]), doc["created_at"], doc["created_at"] - window
+        worker = _worker_field(doc)
         for category in categories[doc["_id"]]:
             days = tallies.setdefault(category, {})
             entry = days.setdefault(day, {})
             seen = entry.setdefault("w", {})
-            seen[_worker_field(doc)] = max(at, seen.get(_worker_field(doc), at))
+            seen[worker] = max(at, seen.get(worker, at))
             entry.setdefault("p", {})[doc["_id"]] = at
             workers = {w for d in days.values() for w, when in (d.get("w") or {}).items() if when >= since}
             if len(workers) < ctx.settings.collective_threshold:
@@ -184,7 +184,6 @@ async def _check_employer(ctx: ServiceContext, docs: list[Mapping[str, Any]]) ->
                     if when >= since:
                         alert.serials[serial] = d
                         del entries["p"][serial]  # taken: it leaves the pending ones
-            alert.new += [s for s in alert.serials if s in unlinked and s not in alert.new]
     tidy: dict[str, str] = {}  # the tally's fields to remove: pending entries linked now, days long past
     for category, alert in raises.items():
         faults: dict[str, Exception] = {}
@@ -196,7 +195,7 @@ async def _check_employer(ctx: ServiceContext, docs: list[Mapping[str, Any]]) ->
             )
         except Exception as exc:  # noqa: BLE001 - the alert or its members not written: its new cases fail
             faults = dict.fromkeys(alert.serials, exc)
-        for serial in alert.new:
+        for serial in (doc["_id"] for doc in docs if doc["_id"] in alert.serials):  # the new cases in it
             found = results[serial]
             if serial in faults:
                 results[serial] = faults[serial]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -124,9 +125,7 @@ async def next_serial(ctx: ServiceContext, now: datetime) -> str:
 async def _take_serials(ctx: ServiceContext, days: list[date]) -> list[str | Exception]:
     """One increment of each day's sequence by the number of serials asked of it; they are handed out in turn.
     Past the day's limit a submission is refused (503), not given a serial of another day."""
-    taken: dict[date, int] = {}
-    for day in days:
-        taken[day] = taken.get(day, 0) + 1
+    taken = Counter(days)
     last: dict[date, int] = {}
     for day, count in taken.items():
         counter = await ctx.db["counters"].find_one_and_update(

@@ -358,9 +358,9 @@ def employer_operation(entry: tuple[str, str, str, str]) -> UpdateOne:
 async def created(ctx: ServiceContext, doc: Mapping[str, Any]) -> None:
     """After a case was inserted: everything it counts from the start, and its employer in the company index."""
     n = len(doc.get("timeline") or [])
-    contributed = {bucket: counts for bucket, counts in contributions(doc, n).items() if _nonzero(counts)}
+    contributed = contributions(doc, n)  # all of it is new (zeros are left out where the bulk is written)
     entry = employer_entry(doc)
-    if contributed or entry:  # all of it is new
+    if contributed or entry:
         await _counted(ctx, contributed, entry)
 
 
