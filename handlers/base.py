@@ -33,7 +33,7 @@ from services.core.context import ServiceContext
 from services.core.errors import FieldError, ServiceError
 from services.core.numbers import read_whole
 from services.core.ratelimit import ClientRateLimiter
-from services.core.text import has_lone_surrogate, json_text_is_clean, without_unseen
+from services.core.text import has_lone_surrogate, json_bytes, json_text_is_clean, without_unseen
 from services.court.watch import DockingWatch
 from services.notify.inbox import WeChatMessages
 from services.notify.sender import NotificationSender
@@ -445,7 +445,7 @@ class ApiHandler(ServiceHandler):
 
     def send_json(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
-        self.finish(json.dumps(data, ensure_ascii=False))
+        self.finish(json_bytes(data))
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         problem = self.problem(status_code, **kwargs)
@@ -456,7 +456,7 @@ class ApiHandler(ServiceHandler):
         shape: dict[str, Any] = {"error": first, "errors": list(problem.errors) or [first]}
         if problem.details:
             shape["details"] = problem.details
-        self.finish(json.dumps(shape, ensure_ascii=False))
+        self.finish(json_bytes(shape))
 
 
 def invalid_unicode(field: str) -> ServiceError:

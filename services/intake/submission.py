@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -22,6 +21,7 @@ from services.cases.views import party_view
 from services.core.context import SHANGHAI, ServiceContext
 from services.core.errors import ServiceError, invalid
 from services.core.group_commit import group_of
+from services.core.text import json_bytes
 from services.core.work_calendar import load_work_calendar
 from services.directory import nationalities
 from services.intake.routing import route_case
@@ -38,8 +38,8 @@ def check_idempotency_key(key: str | None) -> str:
 
 
 def body_fingerprint(body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The body as canonical JSON (keys in order, no spaces), hashed: a retry with the same key sends the same."""
+    return hashlib.sha256(json_bytes(body, sort_keys=True)).hexdigest()
 
 
 async def submit_application(

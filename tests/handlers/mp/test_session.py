@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+from services.accounts import mp_sessions
 from services.accounts.mp_sessions import SessionTokens
 from services.core.errors import Unauthorized
 from tests.support.app import MP_APP_ID, MP_SECRET, body_of, sign_in
@@ -88,6 +91,28 @@ def test_expired_token_is_refused():
     with pytest.raises(Unauthorized) as refused:
         tokens.person_of(tokens.issue("p1"))
     assert refused.value.code == "token_expired"
+
+
+def test_a_token_is_checked_once_and_its_age_every_time(monkeypatch):
+    """The signature of a token is checked the first time it comes, its age each time: a token that was good
+    expires all the same, and a forged one is never taken as checked."""
+    tokens = SessionTokens("secret", ttl_seconds=60)
+    token = tokens.issue("p1")
+    checks = []
+    real = tokens._serializer.loads
+    monkeypatch.setattr(tokens._serializer, "loads", lambda *a, **k: checks.append(1) or real(*a, **k))
+    assert tokens.person_of(token) == tokens.person_of(token) == "p1"
+    assert len(checks) == 1
+    later = time.time() + 61
+    monkeypatch.setattr(mp_sessions.time, "time", lambda: later)
+    with pytest.raises(Unauthorized) as refused:
+        tokens.person_of(token)
+    assert refused.value.code == "token_expired"
+    forged = SessionTokens("another-secret", 60).issue("p1")
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            tokens.person_of(forged)
+    assert len(checks) == 3 and forged not in tokens._checked
 
 
 @pytest.mark.gen_test
