@@ -8,6 +8,7 @@ process within SIGN_OUT_CACHE_SECONDS.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -27,6 +28,11 @@ CODE_ERRORS = {errcode: msg(f"error.wechat_code_rejected.{errcode}") for errcode
 
 
 SIGN_OUT_CACHE_SECONDS = 30.0
+# Our tokens as itsdangerous writes them (URL-safe base64: payload, time, signature; a "." first when compressed),
+# and no longer. Its base64 decoder skips other characters, so "<token>!!!!" would check as the token: refused, and
+# never remembered under a key of its own (SessionTokens._checked).
+TOKEN_SHAPE = re.compile(r"\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+MAX_TOKEN_LENGTH = 512
 
 
 def _now_ms() -> int:
@@ -49,6 +55,8 @@ class SessionTokens:
 
     def read(self, token: str) -> tuple[str, int]:
         """(person, issued at in ms; 0 for a token made before tokens carried it); 401 if forged or expired."""
+        if len(token) > MAX_TOKEN_LENGTH or not TOKEN_SHAPE.fullmatch(token):
+            raise Unauthorized("token_invalid")
         known = self._checked.get(token)
         if known is None:
             known = self._check(token)

@@ -115,6 +115,20 @@ def test_a_token_is_checked_once_and_its_age_every_time(monkeypatch):
     assert len(checks) == 3 and forged not in tokens._checked
 
 
+def test_a_token_padded_with_what_base64_skips_is_refused_and_not_remembered():
+    """itsdangerous' decoder skips characters outside base64: padded copies of one token would each check, and
+    each be remembered under its own key (a person signed in once could fill the process's memory)."""
+    tokens = SessionTokens("secret", ttl_seconds=60)
+    token = tokens.issue("p1")
+    assert tokens._serializer.loads(token + "!!!!", max_age=60)["p"] == "p1"  # what the shape check is for
+    for padded in (token + "!!!!", token + "!" * 4000, token + "é" * 4, " " + token):
+        with pytest.raises(Unauthorized) as refused:
+            tokens.person_of(padded)
+        assert refused.value.code == "token_invalid"
+    assert tokens._checked == {}
+    assert tokens.person_of(token) == "p1"
+
+
 @pytest.mark.gen_test
 async def test_sign_out_ends_every_token_of_the_person_at_once(api, wechat, app):
     first = await sign_in(api, wechat, "openid-signout")

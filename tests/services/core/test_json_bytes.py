@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.core.text import json_bytes
 from services.intake.submission import body_fingerprint
 from tests.support.samples import employer_body, worker_body
+
+
+@dataclass
+class Interval:
+    start: int
+    end: int
+
 
 # What a parsed body holds: text (never a lone surrogate: refused where it is parsed), integers, booleans, null.
 TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
@@ -44,3 +54,10 @@ def test_what_orjson_refuses_goes_through_the_json_module():
     json_bytes(lone).decode("utf-8")
     assert json_bytes({1: "a", None: "b"}) == the_json_module({1: "a", None: "b"}, False)
     assert json_bytes([float("nan"), float("inf")]) == b"[null,null]"
+
+
+@pytest.mark.parametrize("value", [datetime(2026, 12, 8, 3, 0), Interval(1, 2)])
+def test_what_the_json_module_refuses_is_refused(value):
+    """A view that forgot to say how a time is shown fails as it did, not with a time orjson wrote its own way."""
+    with pytest.raises(TypeError):
+        json_bytes({"at": value})
